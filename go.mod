@@ -1,0 +1,11 @@
+module github.com/siegel-oss/siegel
+
+go 1.26.8
+
+require (
+	github.com/CycloneDX/cyclonedx-go v0.12.0 // indirect
+	github.com/google/go-cmp v0.7.0 // indirect
+	github.com/package-url/packageurl-go v0.1.7 // indirect
+	github.com/rogpeppe/go-internal v1.14.1 // indirect
+	golang.org/x/tools v0.26.0 // indirect
+)

@@ -1,0 +1,175 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/extract"
+	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/sbom"
+)
+
+// sbomCommand writes the SBOM of a directory, file or root filesystem; its subcommands convert and
+// validate existing SBOMs.
+func sbomCommand() *Command {
+	var (
+		format, out, name, version string
+		skipErrors                 bool
+		maxFileSize                int64
+	)
+	return &Command{
+		Name:    "sbom",
+		Args:    "PATH",
+		Summary: "write the SBOM of a source tree, root filesystem or binary; convert and validate SBOMs",
+		Help: `Scans PATH — a source tree, an unpacked root filesystem, or a single lockfile or Go binary —
+for components and writes a CycloneDX 1.6 SBOM (or another format with --format) to standard output.
+
+Source trees: go.mod/go.sum and Go binaries, package-lock.json, yarn.lock, pnpm-lock.yaml,
+requirements.txt, poetry.lock, Pipfile.lock, uv.lock, Cargo.lock, Gemfile.lock, composer.lock,
+gradle.lockfile, pom.xml, packages.lock.json, pubspec.lock, mix.lock.
+Root filesystems: var/lib/dpkg/status, lib/apk/db/installed, usr/lib/opkg/status,
+var/lib/rpm/rpmdb.sqlite. Symbolic links are not followed; .git and node_modules are skipped.
+
+A file that cannot be parsed fails the command (exit 1) with one line per file naming the position
+and the rule broken. With --skip-errors the SBOM is written anyway, the failures are logged, and the
+SBOM's dependency graph is marked incomplete.`,
+		Example: `siegel sbom . > app.cdx.json
+siegel sbom --format spdx-json --name router-fw --version 2.4.1 ./rootfs > router.spdx.json
+siegel sbom convert app.cdx.json --to spdx-json`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&format, "format", string(sbom.CycloneDXJSON), "output format: cyclonedx-json, cyclonedx-xml or spdx-json")
+			fs.StringVar(&out, "out", "", "write to this file instead of standard output")
+			fs.StringVar(&name, "name", "", "name of the scanned product (default: the base name of PATH)")
+			fs.StringVar(&version, "version", "", "version of the scanned product")
+			fs.BoolVar(&skipErrors, "skip-errors", false, "write the SBOM even when some files cannot be parsed")
+			fs.Int64Var(&maxFileSize, "max-file-size", 256<<20, "largest file read, in bytes")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("sbom takes one PATH; run 'siegel sbom --help'")
+			}
+			f := sbom.Format(format)
+			if err := checkWritable(f); err != nil {
+				return err
+			}
+			doc, err := scanPath(ctx, env, args[0], extract.Subject{Name: name, Version: version}, maxFileSize, skipErrors)
+			if err != nil {
+				return err
+			}
+			return writeOutput(env, out, func(w io.Writer) error { return sbom.Write(w, doc, f) })
+		},
+		Sub: []*Command{sbomConvertCommand(), sbomValidateCommand()},
+	}
+}
+
+func checkWritable(f sbom.Format) error {
+	for _, w := range sbom.WritableFormats {
+		if f == w {
+			return nil
+		}
+	}
+	return usagef("unknown output format %q; choose cyclonedx-json, cyclonedx-xml or spdx-json", f)
+}
+
+// scanPath scans a directory, or a single file within its directory, into an SBOM.
+func scanPath(ctx context.Context, env *Env, path string, subject extract.Subject, maxFileSize int64, skipErrors bool) (*sbom.Document, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", path, err)
+	}
+	info, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	rootDir, only := abs, ""
+	if !info.IsDir() {
+		rootDir, only = filepath.Dir(abs), filepath.Base(abs)
+	}
+	root, err := os.OpenRoot(rootDir)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	defer root.Close()
+
+	inv, err := extract.Scan(ctx, root.FS(), extract.Options{
+		Limits: input.Limits{MaxBytes: maxFileSize},
+		Log:    env.Log,
+		Only:   only,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan %s: %w", path, err)
+	}
+	if len(inv.Errors) > 0 {
+		if !skipErrors {
+			return nil, fmt.Errorf("%d file(s) could not be parsed (fix them or pass --skip-errors):\n%w", len(inv.Errors), errors.Join(inv.Errors...))
+		}
+		for _, e := range inv.Errors {
+			env.Log.Warn("file skipped", "err", e)
+		}
+	}
+	subject.Name = cmp.Or(subject.Name, filepath.Base(abs))
+	doc := inv.Document(subject, sbomTime(env), []sbom.Creator{{Kind: sbom.CreatorTool, Name: "siegel", Version: buildVersion()}})
+	if len(inv.Errors) > 0 {
+		for i := range doc.Dependencies {
+			doc.Dependencies[i].Completeness = sbom.CompletenessIncomplete
+		}
+	}
+	return doc, nil
+}
+
+// sbomTime is the creation time written into SBOMs: SOURCE_DATE_EPOCH when set (reproducible
+// builds), otherwise now.
+func sbomTime(env *Env) time.Time {
+	if s := env.Getenv("SOURCE_DATE_EPOCH"); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return time.Unix(n, 0).UTC()
+		}
+	}
+	return env.Now().Truncate(time.Second)
+}
+
+// writeOutput writes to standard output, or atomically to the named file: a reader of that file
+// sees the old content or the complete new content, never a partial write.
+func writeOutput(env *Env, out string, write func(io.Writer) error) error {
+	if out == "" || out == "-" {
+		return write(env.Stdout)
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), "."+filepath.Base(out)+".*")
+	if err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := write(tmp); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := os.Rename(tmp.Name(), out); err != nil {
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	return nil
+}
+
+func sbomConvertCommand() *Command {
+	return &Command{Name: "convert", Args: "FILE", Summary: "convert an SBOM between formats",
+		Run: func(ctx context.Context, env *Env, args []string) error { return errors.New("TODO") }}
+}
+
+func sbomValidateCommand() *Command {
+	return &Command{Name: "validate", Args: "FILE", Summary: "check schema validity and TR-03183-2 completeness",
+		Run: func(ctx context.Context, env *Env, args []string) error { return errors.New("TODO") }}
+}

@@ -1,0 +1,3 @@
+package extract
+
+func goExtractors() []Extractor { return nil }

@@ -1,0 +1,3 @@
+package extract
+
+func javascriptExtractors() []Extractor { return nil }

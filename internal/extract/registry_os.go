@@ -1,0 +1,3 @@
+package extract
+
+func osExtractors() []Extractor { return nil }

@@ -1,0 +1,3 @@
+package extract
+
+func otherLanguageExtractors() []Extractor { return nil }

@@ -1,0 +1,3 @@
+package extract
+
+func pythonExtractors() []Extractor { return nil }

@@ -1,0 +1,681 @@
+package sbom
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+
+	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/purl"
+)
+
+// Property names that carry model fields CycloneDX has no direct place for. The filename property
+// is the one BSI TR-03183-2 (v2.1, section 8.1.x, CycloneDX mapping) prescribes.
+const (
+	propFilename  = "bsi:component:filename"
+	propExtraCPE  = "siegel:cpe"
+	cdxSpecWriter = cdx.SpecVersion1_6
+)
+
+// cdxSpecVersions are the CycloneDX versions Siegel reads; 1.0 and 1.1 have no JSON form and
+// carry no dependency graph.
+var cdxSpecVersions = map[cdx.SpecVersion]string{
+	cdx.SpecVersion1_2: "1.2", cdx.SpecVersion1_3: "1.3", cdx.SpecVersion1_4: "1.4",
+	cdx.SpecVersion1_5: "1.5", cdx.SpecVersion1_6: "1.6", cdx.SpecVersion1_7: "1.7",
+}
+
+func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*Document, error) {
+	var bom cdx.BOM
+	if f == CycloneDXXML {
+		if err := checkXML(name, data, limits.MaxDepth); err != nil {
+			return nil, err
+		}
+		if err := xml.Unmarshal(data, &bom); err != nil {
+			return nil, xmlError(name, data, err)
+		}
+		bom.SpecVersion = 0
+		for v, ns := range cdxXMLNamespaces() {
+			if ns == bom.XMLNS {
+				bom.SpecVersion = v
+			}
+		}
+		if bom.SpecVersion == 0 {
+			return nil, &input.Error{File: name, Line: 1, Pointer: "/bom/@xmlns", Rule: "spec version",
+				Err: fmt.Errorf("unknown CycloneDX namespace %q; Siegel reads CycloneDX 1.2 to 1.7", bom.XMLNS)}
+		}
+	} else {
+		if err := json.Unmarshal(data, &bom); err != nil {
+			return nil, jsonError(name, data, err)
+		}
+		if bom.BOMFormat != cdx.BOMFormat {
+			return nil, &input.Error{File: name, Pointer: "/bomFormat", Rule: "schema",
+				Err: fmt.Errorf("bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat)}
+		}
+	}
+	spec, ok := cdxSpecVersions[bom.SpecVersion]
+	if !ok {
+		return nil, &input.Error{File: name, Pointer: ptr(f, "/specVersion", "/bom/@xmlns"), Rule: "spec version",
+			Err: fmt.Errorf("CycloneDX %s is not supported; Siegel reads CycloneDX 1.2 to 1.7", bom.SpecVersion)}
+	}
+	c := cdxReader{name: name, format: f, refs: map[string]string{}}
+	doc := &Document{Format: f, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version}
+	if err := c.metadata(doc, bom.Metadata); err != nil {
+		return nil, err
+	}
+	if bom.Components != nil {
+		if err := c.components(doc, *bom.Components, ptr(f, "/components", "/bom/components/component")); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.dependencies(doc, bom.Dependencies, bom.Compositions); err != nil {
+		return nil, err
+	}
+	return doc, nil
+}
+
+func cdxXMLNamespaces() map[cdx.SpecVersion]string {
+	m := map[cdx.SpecVersion]string{}
+	for v := cdx.SpecVersion1_0; v <= cdx.SpecVersion1_7; v++ {
+		m[v] = "http://cyclonedx.org/schema/bom/" + v.String()
+	}
+	return m
+}
+
+// ptr picks the JSON pointer or the XML element path for a location.
+func ptr(f Format, jsonPtr, xmlPath string) string {
+	if f == CycloneDXXML {
+		return xmlPath
+	}
+	return jsonPtr
+}
+
+type cdxReader struct {
+	name   string
+	format Format
+	refs   map[string]string // bom-ref -> pointer of its first use
+	n      int               // components seen, for generated refs
+}
+
+func (c *cdxReader) errf(pointer, rule, format string, args ...any) error {
+	return &input.Error{File: c.name, Pointer: pointer, Rule: rule, Err: fmt.Errorf(format, args...)}
+}
+
+func (c *cdxReader) metadata(doc *Document, m *cdx.Metadata) error {
+	if m == nil {
+		return nil
+	}
+	if m.Timestamp != "" {
+		t, err := time.Parse(time.RFC3339, m.Timestamp)
+		if err != nil {
+			return c.errf(ptr(c.format, "/metadata/timestamp", "/bom/metadata/timestamp"), "schema",
+				"timestamp %q is not an RFC 3339 date-time", m.Timestamp)
+		}
+		doc.Created = t.UTC()
+	}
+	if m.Tools != nil {
+		if m.Tools.Tools != nil {
+			for _, t := range *m.Tools.Tools {
+				doc.Creators = append(doc.Creators, Creator{Kind: CreatorTool, Name: joinNonEmpty(" ", t.Vendor, t.Name), Version: t.Version})
+			}
+		}
+		if m.Tools.Components != nil {
+			for _, t := range *m.Tools.Components {
+				doc.Creators = append(doc.Creators, Creator{Kind: CreatorTool, Name: joinNonEmpty("/", t.Group, t.Name), Version: t.Version})
+			}
+		}
+		if m.Tools.Services != nil {
+			for _, t := range *m.Tools.Services {
+				doc.Creators = append(doc.Creators, Creator{Kind: CreatorTool, Name: joinNonEmpty("/", t.Group, t.Name), Version: t.Version})
+			}
+		}
+	}
+	if m.Authors != nil {
+		for _, a := range *m.Authors {
+			doc.Creators = append(doc.Creators, Creator{Kind: CreatorPerson, Name: a.Name, Email: a.Email})
+		}
+	}
+	for _, org := range []*cdx.OrganizationalEntity{m.Manufacturer, m.Manufacture} {
+		if org != nil {
+			doc.Creators = append(doc.Creators, orgCreator(org))
+			break
+		}
+	}
+	if m.Component != nil {
+		if err := c.components(doc, []cdx.Component{*m.Component}, ptr(c.format, "/metadata/component", "/bom/metadata/component")); err != nil {
+			return err
+		}
+		doc.Subject = doc.Components[0].Ref
+		doc.Name = doc.Components[0].Name
+	}
+	return nil
+}
+
+func orgCreator(org *cdx.OrganizationalEntity) Creator {
+	cr := Creator{Kind: CreatorOrganization, Name: org.Name}
+	if org.URL != nil && len(*org.URL) > 0 {
+		cr.URL = (*org.URL)[0]
+	}
+	if org.Contact != nil {
+		for _, ct := range *org.Contact {
+			if ct.Email != "" {
+				cr.Email = ct.Email
+				break
+			}
+		}
+	}
+	return cr
+}
+
+// components flattens a component list (and nested components) into doc.Components. base is the
+// pointer of the list; for metadata.component it is the pointer of the single component.
+func (c *cdxReader) components(doc *Document, list []cdx.Component, base string) error {
+	single := strings.HasSuffix(base, "/metadata/component")
+	for i := range list {
+		p := base
+		if !single {
+			if c.format == CycloneDXXML {
+				p = base + "[" + strconv.Itoa(i+1) + "]"
+			} else {
+				p = base + "/" + strconv.Itoa(i)
+			}
+		}
+		comp, err := c.component(&list[i], p)
+		if err != nil {
+			return err
+		}
+		doc.Components = append(doc.Components, comp)
+		if list[i].Components != nil {
+			if err := c.components(doc, *list[i].Components, p+ptr(c.format, "/components", "/components/component")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func (c *cdxReader) component(in *cdx.Component, p string) (Component, error) {
+	c.n++
+	out := Component{
+		Ref: in.BOMRef, Type: string(in.Type), Group: in.Group, Name: in.Name, Version: in.Version,
+		Description: in.Description, Scope: string(in.Scope),
+	}
+	refPtr := p + ptr(c.format, "/bom-ref", "/@bom-ref")
+	if out.Ref == "" {
+		// Components without a bom-ref cannot take part in the graph; give them a ref that cannot
+		// collide with a document's own (bom-refs with a leading "#" are reserved for BOM-Links).
+		out.Ref = "#siegel-component-" + strconv.Itoa(c.n)
+	} else if first, dup := c.refs[out.Ref]; dup {
+		return out, c.errf(refPtr, "unique bom-ref", "bom-ref %q is already used at %s; every bom-ref must be unique", out.Ref, first)
+	}
+	c.refs[out.Ref] = refPtr
+	if in.Name == "" {
+		return out, c.errf(p+ptr(c.format, "/name", "/name"), "schema", "component has no name")
+	}
+	if in.PackageURL != "" {
+		canon, err := purl.Canonical(in.PackageURL)
+		if err != nil {
+			return out, c.errf(p+ptr(c.format, "/purl", "/purl"), "purl", "%v", err)
+		}
+		out.PURL = canon
+	}
+	if in.CPE != "" {
+		out.CPEs = append(out.CPEs, in.CPE)
+	}
+	if in.Hashes != nil {
+		for j, h := range *in.Hashes {
+			hh, err := cdxHash(h)
+			if err != nil {
+				return out, c.errf(p+ptr(c.format, "/hashes/"+strconv.Itoa(j), "/hashes/hash["+strconv.Itoa(j+1)+"]"), "hash", "%v", err)
+			}
+			out.Hashes = appendHash(out.Hashes, hh)
+		}
+	}
+	if in.ExternalReferences != nil {
+		for _, r := range *in.ExternalReferences {
+			if r.Type != cdx.ERTypeDistribution || r.Hashes == nil {
+				continue
+			}
+			for _, h := range *r.Hashes {
+				if hh, err := cdxHash(h); err == nil {
+					out.Hashes = appendHash(out.Hashes, hh)
+				}
+			}
+		}
+	}
+	if in.Licenses != nil {
+		out.Licenses = cdxLicenses(*in.Licenses)
+	}
+	if in.Supplier != nil {
+		out.Supplier = in.Supplier.Name
+	}
+	switch {
+	case in.Authors != nil && len(*in.Authors) > 0:
+		var names []string
+		for _, a := range *in.Authors {
+			names = append(names, joinNonEmpty(" ", a.Name, angle(a.Email)))
+		}
+		out.Author = strings.Join(names, ", ")
+	case in.Author != "":
+		out.Author = in.Author
+	case in.Manufacturer != nil:
+		out.Author = in.Manufacturer.Name
+	}
+	if in.Properties != nil {
+		for _, prop := range *in.Properties {
+			switch prop.Name {
+			case propFilename:
+				out.Files = appendUnique(out.Files, prop.Value)
+			case propExtraCPE:
+				out.CPEs = appendUnique(out.CPEs, prop.Value)
+			default:
+				out.Properties = append(out.Properties, Property{Name: prop.Name, Value: prop.Value})
+			}
+		}
+	}
+	if in.Evidence != nil && in.Evidence.Occurrences != nil {
+		for _, o := range *in.Evidence.Occurrences {
+			if o.Location != "" {
+				out.Files = appendUnique(out.Files, o.Location)
+			}
+		}
+	}
+	return out, nil
+}
+
+func angle(email string) string {
+	if email == "" {
+		return ""
+	}
+	return "<" + email + ">"
+}
+
+func cdxHash(h cdx.Hash) (Hash, error) {
+	alg, ok := ParseHashAlgorithm(string(h.Algorithm))
+	if !ok {
+		return Hash{}, fmt.Errorf("unknown hash algorithm %q", h.Algorithm)
+	}
+	v := strings.ToLower(strings.TrimSpace(h.Value))
+	if !ValidHashValue(alg, v) {
+		return Hash{}, fmt.Errorf("%s value %q is not a hex digest of the right length", alg, h.Value)
+	}
+	return Hash{Algorithm: alg, Value: v}, nil
+}
+
+func appendHash(hs []Hash, h Hash) []Hash {
+	for _, x := range hs {
+		if x == h {
+			return hs
+		}
+	}
+	return append(hs, h)
+}
+
+func appendUnique(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
+
+func cdxLicenses(ls cdx.Licenses) []License {
+	var out []License
+	for _, l := range ls {
+		kind := LicenseDeclared
+		if l.Acknowledgement != nil && *l.Acknowledgement == cdx.LicenseAcknowledgementConcluded {
+			kind = LicenseConcluded
+		}
+		switch {
+		case l.Expression != "":
+			out = append(out, License{Expression: l.Expression, Kind: kind})
+		case l.License != nil:
+			if l.License.Acknowledgement == cdx.LicenseAcknowledgementConcluded {
+				kind = LicenseConcluded
+			}
+			if e := cmpOr(l.License.ID, l.License.Name); e != "" {
+				out = append(out, License{Expression: e, Kind: kind})
+			}
+		}
+	}
+	return out
+}
+
+func (c *cdxReader) dependencies(doc *Document, deps *[]cdx.Dependency, comps *[]cdx.Composition) error {
+	byRef := map[string]int{}
+	if deps != nil {
+		for i, d := range *deps {
+			p := ptr(c.format, "/dependencies/"+strconv.Itoa(i), "/bom/dependencies/dependency["+strconv.Itoa(i+1)+"]")
+			if _, ok := c.refs[d.Ref]; !ok {
+				return c.errf(p+ptr(c.format, "/ref", "/@ref"), "dangling reference",
+					"dependency names bom-ref %q, which no component has", d.Ref)
+			}
+			entry := Dependency{Ref: d.Ref}
+			if d.Dependencies != nil {
+				for j, to := range *d.Dependencies {
+					if _, ok := c.refs[to]; !ok {
+						return c.errf(p+ptr(c.format, "/dependsOn/"+strconv.Itoa(j), "/dependency["+strconv.Itoa(j+1)+"]/@ref"),
+							"dangling reference", "dependsOn names bom-ref %q, which no component has", to)
+					}
+					entry.DependsOn = appendUnique(entry.DependsOn, to)
+				}
+			}
+			if k, seen := byRef[d.Ref]; seen {
+				for _, to := range entry.DependsOn {
+					doc.Dependencies[k].DependsOn = appendUnique(doc.Dependencies[k].DependsOn, to)
+				}
+				continue
+			}
+			byRef[d.Ref] = len(doc.Dependencies)
+			doc.Dependencies = append(doc.Dependencies, entry)
+		}
+	}
+	if comps == nil {
+		return nil
+	}
+	for _, comp := range *comps {
+		var completeness Completeness
+		switch {
+		case comp.Aggregate == cdx.CompositionAggregateComplete:
+			completeness = CompletenessComplete
+		case strings.HasPrefix(string(comp.Aggregate), "incomplete"):
+			completeness = CompletenessIncomplete
+		default:
+			continue
+		}
+		var refs []cdx.BOMReference
+		if comp.Dependencies != nil {
+			refs = append(refs, *comp.Dependencies...)
+		}
+		for _, r := range refs {
+			ref := string(r)
+			if _, ok := c.refs[ref]; !ok {
+				continue // compositions may name services or vulnerabilities
+			}
+			k, seen := byRef[ref]
+			if !seen {
+				k = len(doc.Dependencies)
+				byRef[ref] = k
+				doc.Dependencies = append(doc.Dependencies, Dependency{Ref: ref})
+			}
+			doc.Dependencies[k].Completeness = completeness
+		}
+	}
+	return nil
+}
+
+// checkXML scans an XML document before decoding it: it refuses DTDs (entity expansion is the
+// classic XML bomb) and nesting deeper than maxDepth.
+func checkXML(name string, data []byte, maxDepth int) error {
+	d := xml.NewDecoder(bytes.NewReader(data))
+	depth := 0
+	for {
+		tok, err := d.RawToken()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return xmlError(name, data, err)
+		}
+		switch t := tok.(type) {
+		case xml.StartElement:
+			depth++
+			if depth > maxDepth {
+				line, col := d.InputPos()
+				return &input.Error{File: name, Line: line, Column: col, Rule: "depth limit",
+					Err: fmt.Errorf("elements nest deeper than %d levels", maxDepth)}
+			}
+		case xml.EndElement:
+			depth--
+		case xml.Directive:
+			if bytes.HasPrefix(bytes.TrimSpace(t), []byte("DOCTYPE")) || bytes.Contains(t, []byte("ENTITY")) {
+				line, col := d.InputPos()
+				return &input.Error{File: name, Line: line, Column: col, Rule: "no DTD",
+					Err: errors.New("document type declarations are refused; remove the <!DOCTYPE ...> declaration")}
+			}
+		}
+	}
+}
+
+func xmlError(name string, data []byte, err error) error {
+	var se *xml.SyntaxError
+	if errors.As(err, &se) {
+		return &input.Error{File: name, Line: se.Line, Rule: "XML syntax", Err: errors.New(se.Msg)}
+	}
+	return &input.Error{File: name, Rule: "XML", Err: err}
+}
+
+// jsonError positions an encoding/json error.
+func jsonError(name string, data []byte, err error) error {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		return input.At(name, data, se.Offset, "JSON syntax", err)
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		e := input.At(name, data, te.Offset, "schema", fmt.Errorf("%s: got JSON %s, want %s", cmpOr(te.Field, "value"), te.Value, te.Type))
+		if te.Field != "" {
+			e.Pointer = "/" + strings.ReplaceAll(te.Field, ".", "/")
+		}
+		return e
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		return input.At(name, data, int64(len(data)), "JSON syntax", errors.New("unexpected end of input"))
+	}
+	return &input.Error{File: name, Rule: "schema", Err: err}
+}
+
+func encodeCycloneDX(w io.Writer, doc *Document, f Format) error {
+	bom := cdx.NewBOM()
+	bom.SpecVersion = cdxSpecWriter
+	bom.JSONSchema = "http://cyclonedx.org/schema/bom-1.6.schema.json"
+	bom.XMLNS = "http://cyclonedx.org/schema/bom/1.6"
+	bom.Version = max(doc.Version, 1)
+	bom.SerialNumber = doc.Serial
+	if !strings.HasPrefix(bom.SerialNumber, "urn:uuid:") {
+		bom.SerialNumber = contentSerial(doc)
+	}
+	meta := &cdx.Metadata{}
+	if !doc.Created.IsZero() {
+		meta.Timestamp = doc.Created.UTC().Format(time.RFC3339)
+	}
+	var tools []cdx.Component
+	for _, cr := range doc.Creators {
+		switch cr.Kind {
+		case CreatorTool:
+			tools = append(tools, cdx.Component{Type: cdx.ComponentTypeApplication, Name: cr.Name, Version: cr.Version})
+		case CreatorPerson:
+			if meta.Authors == nil {
+				meta.Authors = &[]cdx.OrganizationalContact{}
+			}
+			*meta.Authors = append(*meta.Authors, cdx.OrganizationalContact{Name: cr.Name, Email: cr.Email})
+		case CreatorOrganization:
+			if meta.Manufacturer == nil {
+				org := &cdx.OrganizationalEntity{Name: cr.Name}
+				if cr.URL != "" {
+					org.URL = &[]string{cr.URL}
+				}
+				if cr.Email != "" {
+					org.Contact = &[]cdx.OrganizationalContact{{Email: cr.Email}}
+				}
+				meta.Manufacturer = org
+			}
+		}
+	}
+	if len(tools) > 0 {
+		meta.Tools = &cdx.ToolsChoice{Components: &tools}
+	}
+	comps := make([]cdx.Component, 0, len(doc.Components))
+	for i := range doc.Components {
+		c := cdxComponent(&doc.Components[i])
+		if c.BOMRef == doc.Subject && doc.Subject != "" {
+			meta.Component = &c
+			continue
+		}
+		comps = append(comps, c)
+	}
+	if meta.Component == nil && doc.Name != "" {
+		// A document without a subject component still names what it describes.
+		meta.Component = &cdx.Component{Type: cdx.ComponentTypeApplication, Name: doc.Name}
+	}
+	bom.Metadata = meta
+	bom.Components = &comps
+
+	var deps []cdx.Dependency
+	var complete, incomplete []cdx.BOMReference
+	for _, d := range doc.Dependencies {
+		on := append([]string(nil), d.DependsOn...)
+		deps = append(deps, cdx.Dependency{Ref: d.Ref, Dependencies: &on})
+		switch d.Completeness {
+		case CompletenessComplete:
+			complete = append(complete, cdx.BOMReference(d.Ref))
+		case CompletenessIncomplete:
+			incomplete = append(incomplete, cdx.BOMReference(d.Ref))
+		}
+	}
+	if len(deps) > 0 {
+		bom.Dependencies = &deps
+	}
+	var compositions []cdx.Composition
+	if len(complete) > 0 {
+		compositions = append(compositions, cdx.Composition{Aggregate: cdx.CompositionAggregateComplete, Dependencies: &complete})
+	}
+	if len(incomplete) > 0 {
+		compositions = append(compositions, cdx.Composition{Aggregate: cdx.CompositionAggregateIncomplete, Dependencies: &incomplete})
+	}
+	if len(compositions) > 0 {
+		bom.Compositions = &compositions
+	}
+
+	format := cdx.BOMFileFormatJSON
+	if f == CycloneDXXML {
+		format = cdx.BOMFileFormatXML
+	}
+	enc := cdx.NewBOMEncoder(w, format)
+	enc.SetPretty(true)
+	if err := enc.EncodeVersion(bom, cdxSpecWriter); err != nil {
+		return fmt.Errorf("encode CycloneDX: %w", err)
+	}
+	return nil
+}
+
+func cdxComponent(c *Component) cdx.Component {
+	out := cdx.Component{
+		BOMRef: c.Ref, Type: cdx.ComponentType(cmpOr(c.Type, "library")), Group: c.Group, Name: c.Name,
+		Version: c.Version, Description: c.Description, Scope: cdx.Scope(c.Scope), PackageURL: c.PURL,
+	}
+	var props []cdx.Property
+	for i, cpe := range c.CPEs {
+		if i == 0 {
+			out.CPE = cpe
+		} else {
+			props = append(props, cdx.Property{Name: propExtraCPE, Value: cpe})
+		}
+	}
+	if len(c.Hashes) > 0 {
+		hs := make([]cdx.Hash, len(c.Hashes))
+		for i, h := range c.Hashes {
+			hs[i] = cdx.Hash{Algorithm: cdx.HashAlgorithm(h.Algorithm), Value: h.Value}
+		}
+		out.Hashes = &hs
+	}
+	if len(c.Licenses) > 0 {
+		ls := make(cdx.Licenses, 0, len(c.Licenses))
+		for _, l := range c.Licenses {
+			ack := cdx.LicenseAcknowledgementDeclared
+			if l.Kind == LicenseConcluded {
+				ack = cdx.LicenseAcknowledgementConcluded
+			}
+			if isLicenseID(l.Expression) {
+				ls = append(ls, cdx.LicenseChoice{License: &cdx.License{ID: l.Expression, Acknowledgement: ack}})
+			} else if isExpression(l.Expression) {
+				ls = append(ls, cdx.LicenseChoice{Expression: l.Expression, Acknowledgement: &ack})
+			} else {
+				ls = append(ls, cdx.LicenseChoice{License: &cdx.License{Name: l.Expression, Acknowledgement: ack}})
+			}
+		}
+		out.Licenses = &ls
+	}
+	if c.Supplier != "" {
+		out.Supplier = &cdx.OrganizationalEntity{Name: c.Supplier}
+	}
+	if c.Author != "" {
+		out.Authors = &[]cdx.OrganizationalContact{{Name: c.Author}}
+	}
+	for _, f := range c.Files {
+		props = append(props, cdx.Property{Name: propFilename, Value: f})
+	}
+	for _, p := range c.Properties {
+		props = append(props, cdx.Property{Name: p.Name, Value: p.Value})
+	}
+	if len(props) > 0 {
+		out.Properties = &props
+	}
+	return out
+}
+
+// isLicenseID reports whether s looks like a single SPDX licence id (or LicenseRef).
+func isLicenseID(s string) bool {
+	if s == "" || strings.ContainsAny(s, " ()") {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '-' || r == '.' || r == '+' || r == ':' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return false
+		}
+	}
+	return true
+}
+
+// isExpression reports whether s is a compound SPDX licence expression.
+func isExpression(s string) bool {
+	for _, op := range []string{" AND ", " OR ", " WITH "} {
+		if strings.Contains(s, op) {
+			return true
+		}
+	}
+	return false
+}
+
+// contentSerial derives a stable urn:uuid serial number from the document content, so the same
+// inventory always yields the same SBOM (reproducible builds).
+func contentSerial(doc *Document) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\x00%s\x00%s\x00", doc.Name, doc.Subject, doc.Created.UTC().Format(time.RFC3339))
+	for _, c := range doc.Components {
+		fmt.Fprintf(h, "%s\x00%s\x00%s\x00%s\x00", c.Ref, c.Name, c.Version, c.PURL)
+	}
+	for _, d := range doc.Dependencies {
+		fmt.Fprintf(h, "%s>%s\x00", d.Ref, strings.Join(d.DependsOn, ","))
+	}
+	s := h.Sum(nil)
+	s[6] = s[6]&0x0f | 0x50 // version 5 layout (name-based, SHA)
+	s[8] = s[8]&0x3f | 0x80 // RFC 4122 variant
+	return fmt.Sprintf("urn:uuid:%x-%x-%x-%x-%x", s[0:4], s[4:6], s[6:8], s[8:10], s[10:16])
+}
+
+func joinNonEmpty(sep string, parts ...string) string {
+	var keep []string
+	for _, p := range parts {
+		if p != "" {
+			keep = append(keep, p)
+		}
+	}
+	return strings.Join(keep, sep)
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}

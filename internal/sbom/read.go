@@ -1,0 +1,64 @@
+package sbom
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/siegel-oss/siegel/internal/input"
+)
+
+// Read decodes the SBOM in r, detecting its format from the content. name identifies the input in
+// error messages (a file name, or "-" for standard input). Every error is an *input.Error.
+func Read(name string, r io.Reader, limits input.Limits) (*Document, error) {
+	data, err := input.ReadAll(name, r, limits)
+	if err != nil {
+		return nil, err
+	}
+	return Decode(name, data, limits)
+}
+
+// Decode is Read for a document already in memory.
+func Decode(name string, data []byte, limits input.Limits) (*Document, error) {
+	if limits.MaxDepth <= 0 {
+		limits.MaxDepth = input.DefaultMaxDepth
+	}
+	if input.LooksBinary(data) {
+		return nil, &input.Error{File: name, Line: 1, Column: 1, Rule: "format",
+			Err: fmt.Errorf("binary data, not an SBOM; give a CycloneDX (JSON or XML) or SPDX (JSON, tag-value or 3.0 JSON-LD) document")}
+	}
+	format, err := Detect(data)
+	if err != nil {
+		return nil, &input.Error{File: name, Line: 1, Column: 1, Rule: "format", Err: err}
+	}
+	switch format {
+	case CycloneDXJSON, SPDXJSON, SPDX3JSONLD:
+		if err := input.CheckJSONDepth(name, data, limits.MaxDepth); err != nil {
+			return nil, err
+		}
+	}
+	switch format {
+	case CycloneDXJSON, CycloneDXXML:
+		return decodeCycloneDX(name, data, format, limits)
+	case SPDXJSON:
+		return decodeSPDXJSON(name, data, limits)
+	case SPDXTagValue:
+		return decodeSPDXTagValue(name, data, limits)
+	case SPDX3JSONLD:
+		return decodeSPDX3(name, data, limits)
+	}
+	return nil, &input.Error{File: name, Rule: "format", Err: fmt.Errorf("format %s cannot be read", format)}
+}
+
+// Write encodes doc in format f. CycloneDX is written as spec version 1.6, SPDX as 2.3.
+func Write(w io.Writer, doc *Document, f Format) error {
+	switch f {
+	case CycloneDXJSON, CycloneDXXML:
+		return encodeCycloneDX(w, doc, f)
+	case SPDXJSON:
+		return encodeSPDXJSON(w, doc)
+	}
+	return fmt.Errorf("cannot write SBOM format %q; choose cyclonedx-json, cyclonedx-xml or spdx-json", f)
+}
+
+// WritableFormats lists the formats Write supports, for help texts and flag validation.
+var WritableFormats = []Format{CycloneDXJSON, CycloneDXXML, SPDXJSON}
