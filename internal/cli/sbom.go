@@ -163,13 +163,3 @@ func writeOutput(env *Env, out string, write func(io.Writer) error) error {
 	}
 	return nil
 }
-
-func sbomConvertCommand() *Command {
-	return &Command{Name: "convert", Args: "FILE", Summary: "convert an SBOM between formats",
-		Run: func(ctx context.Context, env *Env, args []string) error { return errors.New("TODO") }}
-}
-
-func sbomValidateCommand() *Command {
-	return &Command{Name: "validate", Args: "FILE", Summary: "check schema validity and TR-03183-2 completeness",
-		Run: func(ctx context.Context, env *Env, args []string) error { return errors.New("TODO") }}
-}

@@ -595,9 +595,9 @@ func cdxComponent(c *Component) cdx.Component {
 			if l.Kind == LicenseConcluded {
 				ack = cdx.LicenseAcknowledgementConcluded
 			}
-			if isLicenseID(l.Expression) {
+			if isListedLicense(l.Expression) {
 				ls = append(ls, cdx.LicenseChoice{License: &cdx.License{ID: l.Expression, Acknowledgement: ack}})
-			} else if isExpression(l.Expression) {
+			} else if isExpression(l.Expression) || strings.HasPrefix(l.Expression, "LicenseRef-") {
 				ls = append(ls, cdx.LicenseChoice{Expression: l.Expression, Acknowledgement: &ack})
 			} else {
 				ls = append(ls, cdx.LicenseChoice{License: &cdx.License{Name: l.Expression, Acknowledgement: ack}})

@@ -12,6 +12,15 @@ import (
 // spanning lines enclosed in <text>...</text>. Tags Siegel does not use are skipped; a line that
 // is neither a tag nor part of a text value is an error.
 func decodeSPDXTagValue(name string, data []byte, limits input.Limits) (*Document, error) {
+	d, err := parseSPDXTagValue(name, data)
+	if err != nil {
+		return nil, err
+	}
+	return d.toDocument(name, SPDXTagValue)
+}
+
+// parseSPDXTagValue reads the lines of a tag-value document into an spdxDoc.
+func parseSPDXTagValue(name string, data []byte) (spdxDoc, error) {
 	d := spdxDoc{tagValue: true}
 	const (
 		inDoc = iota
@@ -31,7 +40,7 @@ func decodeSPDXTagValue(name string, data []byte, limits input.Limits) (*Documen
 		}
 		tag, value, ok := strings.Cut(line, ":")
 		if !ok || strings.ContainsAny(tag, " \t") {
-			return nil, &input.Error{File: name, Line: lineNo, Column: 1, Rule: "tag-value syntax",
+			return d, &input.Error{File: name, Line: lineNo, Column: 1, Rule: "tag-value syntax",
 				Err: fmt.Errorf("line is not \"Tag: value\": %q", truncate(trimmed, 60))}
 		}
 		value = strings.TrimSpace(value)
@@ -41,7 +50,7 @@ func decodeSPDXTagValue(name string, data []byte, limits input.Limits) (*Documen
 			for !strings.Contains(value, "</text>") {
 				i++
 				if i >= len(lines) {
-					return nil, &input.Error{File: name, Line: start, Column: len(tag) + 3, Rule: "tag-value syntax",
+					return d, &input.Error{File: name, Line: start, Column: len(tag) + 3, Rule: "tag-value syntax",
 						Err: fmt.Errorf("<text> value of %s is never closed with </text>", tag)}
 				}
 				value += "\n" + strings.TrimRight(string(lines[i]), "\r")
@@ -86,7 +95,7 @@ func decodeSPDXTagValue(name string, data []byte, limits input.Limits) (*Documen
 		case "Relationship":
 			f := strings.Fields(value)
 			if len(f) != 3 {
-				return nil, &input.Error{File: name, Line: lineNo, Column: len(tag) + 3, Rule: "tag-value syntax",
+				return d, &input.Error{File: name, Line: lineNo, Column: len(tag) + 3, Rule: "tag-value syntax",
 					Err: fmt.Errorf("Relationship must be \"ELEMENT TYPE RELATED\", got %q", value)}
 			}
 			d.Relationships = append(d.Relationships, spdxRelationship{Element: f[0], Type: f[1], Related: f[2], line: lineNo})
@@ -109,7 +118,7 @@ func decodeSPDXTagValue(name string, data []byte, limits input.Limits) (*Documen
 			case "PackageChecksum":
 				alg, v, ok := strings.Cut(value, ":")
 				if !ok {
-					return nil, &input.Error{File: name, Line: lineNo, Column: len(tag) + 3, Rule: "tag-value syntax",
+					return d, &input.Error{File: name, Line: lineNo, Column: len(tag) + 3, Rule: "tag-value syntax",
 						Err: fmt.Errorf("PackageChecksum must be \"ALGORITHM: value\", got %q", value)}
 				}
 				p.Checksums = append(p.Checksums, spdxChecksum{Algorithm: strings.TrimSpace(alg), Value: strings.TrimSpace(v)})
@@ -124,7 +133,7 @@ func decodeSPDXTagValue(name string, data []byte, limits input.Limits) (*Documen
 			case "ExternalRef":
 				f := strings.Fields(value)
 				if len(f) < 3 {
-					return nil, &input.Error{File: name, Line: lineNo, Column: len(tag) + 3, Rule: "tag-value syntax",
+					return d, &input.Error{File: name, Line: lineNo, Column: len(tag) + 3, Rule: "tag-value syntax",
 						Err: fmt.Errorf("ExternalRef must be \"CATEGORY TYPE LOCATOR\", got %q", value)}
 				}
 				p.ExternalRefs = append(p.ExternalRefs, spdxExternalRef{Category: f[0], Type: f[1], Locator: f[2]})
@@ -132,9 +141,9 @@ func decodeSPDXTagValue(name string, data []byte, limits input.Limits) (*Documen
 		}
 	}
 	if d.SPDXVersion == "" {
-		return nil, &input.Error{File: name, Line: 1, Rule: "schema", Err: fmt.Errorf("no SPDXVersion tag; this is not an SPDX tag-value document")}
+		return d, &input.Error{File: name, Line: 1, Rule: "schema", Err: fmt.Errorf("no SPDXVersion tag; this is not an SPDX tag-value document")}
 	}
-	return d.toDocument(name, SPDXTagValue)
+	return d, nil
 }
 
 func truncate(s string, n int) string {

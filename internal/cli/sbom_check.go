@@ -1,0 +1,197 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+
+	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/sbom"
+)
+
+func sbomConvertCommand() *Command {
+	var to, out string
+	return &Command{
+		Name:    "convert",
+		Args:    "FILE",
+		Summary: "convert an SBOM between CycloneDX and SPDX formats",
+		Help: `Reads FILE (any format Siegel reads: CycloneDX 1.2-1.7 JSON or XML, SPDX 2.2/2.3 JSON or
+tag-value, SPDX 3.0.1 JSON-LD; "-" for standard input; the format is detected from the content)
+and writes it in the format given by --to: CycloneDX 1.6 JSON or XML, or SPDX 2.3 JSON.
+Components, purls, CPEs, hashes, licences, suppliers, file names and dependency relationships are
+carried over.`,
+		Example: `siegel sbom convert router.spdx.json --to cyclonedx-json > router.cdx.json
+siegel sbom convert app.cdx.xml --to spdx-json --out app.spdx.json`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&to, "to", "", "output format: cyclonedx-json, cyclonedx-xml or spdx-json (required)")
+			fs.StringVar(&out, "out", "", "write to this file instead of standard output")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("convert takes one FILE; run 'siegel sbom convert --help'")
+			}
+			if to == "" {
+				return usagef("convert needs --to cyclonedx-json, cyclonedx-xml or spdx-json")
+			}
+			f := sbom.Format(to)
+			if err := checkWritable(f); err != nil {
+				return err
+			}
+			doc, _, err := readSBOM(env, args[0])
+			if err != nil {
+				return err
+			}
+			return writeOutput(env, out, func(w io.Writer) error { return sbom.Write(w, doc, f) })
+		},
+	}
+}
+
+// readSBOM reads and decodes an SBOM file ("-" for standard input), returning the raw bytes too.
+func readSBOM(env *Env, name string) (*sbom.Document, []byte, error) {
+	r, err := openInput(env, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer r.Close()
+	data, err := input.ReadAll(name, r, input.DefaultLimits())
+	if err != nil {
+		return nil, nil, err
+	}
+	doc, err := sbom.Decode(name, data, input.DefaultLimits())
+	if err != nil {
+		return nil, nil, err
+	}
+	return doc, data, nil
+}
+
+// validateReport is what `siegel sbom validate --format json` prints.
+type validateReport struct {
+	File         string                   `json:"file"`
+	Format       sbom.Format              `json:"format"`
+	SpecVersion  string                   `json:"specVersion"`
+	Components   int                      `json:"components"`
+	SchemaValid  bool                     `json:"schemaValid"`
+	Schema       []sbom.SchemaProblem     `json:"schemaProblems,omitempty"`
+	Completeness *sbom.CompletenessReport `json:"tr03183"`
+}
+
+func sbomValidateCommand() *Command {
+	var failOn, format string
+	var limit int
+	return &Command{
+		Name:    "validate",
+		Args:    "FILE",
+		Summary: "check an SBOM's schema validity and its completeness against BSI TR-03183-2",
+		Help: `Checks FILE in two ways:
+
+  schema        CycloneDX against the published JSON schema of its spec version (XML documents
+                through their JSON rendering); SPDX against the fields its specification requires.
+  completeness  BSI TR-03183-2 (v2.1): the SBOM's creator (email or URL) and timestamp (5.2.1); for
+                every component its creator, name, version, filename, dependencies with their
+                completeness, distribution (concluded) licence, SHA-512 hash of the deployable
+                file, executable/archive/structured properties (5.2.2), and a purl or CPE (5.2.4).
+
+--fail-on decides what makes the command exit with status 3: "invalid" (schema problems, the
+default), "incomplete" (schema problems or any missing TR-03183-2 field), or "none". A document
+that cannot be read at all exits with status 1.`,
+		Example: `siegel sbom validate router.cdx.json
+siegel sbom validate --fail-on incomplete --format json router.spdx.json`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&failOn, "fail-on", "invalid", "exit 3 on: invalid, incomplete or none")
+			fs.StringVar(&format, "format", "text", "report format: text or json")
+			fs.IntVar(&limit, "limit", 20, "components listed in the text report (0: all)")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("validate takes one FILE; run 'siegel sbom validate --help'")
+			}
+			if !slices.Contains([]string{"invalid", "incomplete", "none"}, failOn) {
+				return usagef("--fail-on must be invalid, incomplete or none, not %q", failOn)
+			}
+			if format != "text" && format != "json" {
+				return usagef("--format must be text or json, not %q", format)
+			}
+			doc, data, err := readSBOM(env, args[0])
+			if err != nil {
+				return err
+			}
+			problems, err := sbom.CheckSchema(data, doc.Format)
+			if err != nil {
+				return fmt.Errorf("validate %s: %w", args[0], err)
+			}
+			rep := validateReport{
+				File: args[0], Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components),
+				SchemaValid: len(problems) == 0, Schema: problems, Completeness: sbom.CheckTR03183(doc),
+			}
+			if format == "json" {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return err
+				}
+			} else {
+				printValidateReport(env.Stdout, &rep, limit)
+			}
+			switch {
+			case failOn != "none" && !rep.SchemaValid:
+				return fmt.Errorf("%w: %s is not valid against its schema (%d problems)", ErrPolicy, args[0], len(problems))
+			case failOn == "incomplete" && !rep.Completeness.Complete():
+				return fmt.Errorf("%w: %s lacks fields BSI TR-03183-2 requires (%d of %d components incomplete)",
+					ErrPolicy, args[0], len(rep.Completeness.Components), rep.Completeness.Total)
+			}
+			return nil
+		},
+	}
+}
+
+func printValidateReport(w io.Writer, rep *validateReport, limit int) {
+	fmt.Fprintf(w, "%s: %s %s, %d components\n", rep.File, rep.Format, rep.SpecVersion, rep.Components)
+	if rep.SchemaValid {
+		fmt.Fprintln(w, "schema: valid")
+	} else {
+		fmt.Fprintf(w, "schema: INVALID, %d problems\n", len(rep.Schema))
+		for _, p := range rep.Schema {
+			fmt.Fprintf(w, "  at %s: %s\n", cmpOr(p.Pointer, "/"), p.Message)
+		}
+	}
+	c := rep.Completeness
+	if c.Complete() {
+		fmt.Fprintln(w, "TR-03183-2: complete")
+		return
+	}
+	fmt.Fprintf(w, "TR-03183-2: INCOMPLETE, %d of %d components lack required fields\n", len(c.Components), c.Total)
+	for _, f := range c.Document {
+		fmt.Fprintf(w, "  document lacks %s (TR-03183-2 %s)\n", f, sbom.TRClause(f))
+	}
+	fields := make([]string, 0, len(c.MissingCount))
+	for f := range c.MissingCount {
+		fields = append(fields, f)
+	}
+	slices.SortFunc(fields, func(a, b string) int {
+		if d := c.MissingCount[b] - c.MissingCount[a]; d != 0 {
+			return d
+		}
+		return strings.Compare(a, b)
+	})
+	for _, f := range fields {
+		fmt.Fprintf(w, "  %d components lack %s (TR-03183-2 %s)\n", c.MissingCount[f], f, sbom.TRClause(f))
+	}
+	for i, g := range c.Components {
+		if limit > 0 && i == limit {
+			fmt.Fprintf(w, "  ... and %d more components (--limit 0 lists all, --format json gives every detail)\n", len(c.Components)-limit)
+			break
+		}
+		fmt.Fprintf(w, "  %s %s: %s\n", g.Name, g.Version, strings.Join(g.Missing, ", "))
+	}
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
