@@ -10,8 +10,8 @@ import (
 // 5.2.2 the fields every component must carry; 5.2.4 adds identifiers (CPE, purl) "if they exist",
 // which for a component from a package ecosystem they always do.
 const (
-	FieldCreator      = "creator"      // 5.2.1: email address or URL of the entity that created the SBOM
-	FieldTimestamp    = "timestamp"    // 5.2.1: date and time of the SBOM's compilation
+	FieldCreator      = "creator"   // 5.2.1: email address or URL of the entity that created the SBOM
+	FieldTimestamp    = "timestamp" // 5.2.1: date and time of the SBOM's compilation
 	FieldCompCreator  = "component creator"
 	FieldName         = "name"
 	FieldVersion      = "version"
