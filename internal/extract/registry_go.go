@@ -1,3 +1,0 @@
-package extract
-
-func goExtractors() []Extractor { return nil }

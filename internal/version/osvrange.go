@@ -1,0 +1,233 @@
+package version
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Range types of the OSV schema (affected[].ranges[].type).
+const (
+	RangeEcosystem = "ECOSYSTEM"
+	RangeSemVer    = "SEMVER"
+	RangeGit       = "GIT"
+)
+
+// Event is one entry of an OSV range's events; exactly one field is set.
+type Event struct {
+	Introduced   string `json:"introduced,omitempty"`
+	Fixed        string `json:"fixed,omitempty"`
+	LastAffected string `json:"last_affected,omitempty"`
+	Limit        string `json:"limit,omitempty"`
+}
+
+// Range is an OSV affected range.
+type Range struct {
+	Type   string  `json:"type"`
+	Repo   string  `json:"repo,omitempty"`
+	Events []Event `json:"events"`
+}
+
+// Affected is the part of an OSV affected[] entry that decides whether a version is affected.
+type Affected struct {
+	Ecosystem string   // package.ecosystem, with any release suffix ("Debian:12")
+	Ranges    []Range  // evaluated independently; any match affects
+	Versions  []string // explicit list of affected versions
+}
+
+// Target is what is tested: a version in the package's ecosystem and, when known, the source
+// commit it was built from (needed for GIT ranges).
+type Target struct {
+	Version string
+	Commit  string
+}
+
+// Affects reports whether t is affected. Ranges are evaluated independently: one that cannot be
+// evaluated (a GIT range without a commit, an event version invalid for the ecosystem) never stops
+// the others. The error lists what could not be evaluated; it may be non-nil when affected is
+// true or false, and callers decide whether to report it.
+func (a *Affected) Affects(t Target) (bool, error) {
+	c, err := Lookup(a.Ecosystem)
+	if err != nil {
+		return false, err
+	}
+	var errs []error
+	var v Version
+	if t.Version != "" {
+		if v, err = c.Parse(t.Version); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if v != nil {
+		for _, s := range a.Versions {
+			if s == t.Version {
+				return true, errors.Join(errs...)
+			}
+			if lv, err := c.Parse(s); err == nil && lv.Compare(v) == 0 {
+				return true, errors.Join(errs...)
+			}
+		}
+	}
+	for i := range a.Ranges {
+		r := &a.Ranges[i]
+		var hit bool
+		var err error
+		switch r.Type {
+		case RangeEcosystem:
+			if v == nil {
+				continue
+			}
+			hit, err = evalOrdered(c, v, r.Events)
+		case RangeSemVer:
+			if t.Version == "" {
+				continue
+			}
+			hit, err = evalSemVer(t.Version, r.Events)
+		case RangeGit:
+			hit = evalGit(t.Commit, r.Events)
+		default:
+			err = fmt.Errorf("range type %q is not an OSV range type", r.Type)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("range %d (%s): %w", i, r.Type, err))
+			continue
+		}
+		if hit {
+			return true, errors.Join(errs...)
+		}
+	}
+	return false, errors.Join(errs...)
+}
+
+// evalSemVer evaluates a SEMVER range. OSV writes SEMVER versions without a "v"; Go module
+// versions carry one, so it is stripped from both sides.
+func evalSemVer(version string, events []Event) (bool, error) {
+	c, err := Lookup("SemVer")
+	if err != nil {
+		return false, err
+	}
+	v, err := c.Parse(strings.TrimPrefix(version, "v"))
+	if err != nil {
+		return false, err
+	}
+	stripped := make([]Event, len(events))
+	for i, e := range events {
+		stripped[i] = Event{
+			Introduced: strings.TrimPrefix(e.Introduced, "v"), Fixed: strings.TrimPrefix(e.Fixed, "v"),
+			LastAffected: strings.TrimPrefix(e.LastAffected, "v"), Limit: strings.TrimPrefix(e.Limit, "v"),
+		}
+	}
+	return evalOrdered(c, v, stripped)
+}
+
+// Event kinds in the order they are applied when several share one version: an introduced and a
+// fixed at the same version make an empty range.
+const (
+	evIntroduced = iota
+	evLastAffected
+	evFixed
+	evLimit
+)
+
+type parsedEvent struct {
+	kind int
+	zero bool // introduced "0": before every version
+	v    Version
+}
+
+// evalOrdered applies the OSV evaluation algorithm: sort the events by version, then walk them;
+// the version is affected if the last event at or below it is an introduction (last_affected is
+// inclusive, fixed exclusive). A limit caps the range: versions at or above it are not affected.
+func evalOrdered(c Comparator, v Version, events []Event) (bool, error) {
+	evs := make([]parsedEvent, 0, len(events))
+	for _, e := range events {
+		kind, s := evIntroduced, e.Introduced
+		switch {
+		case e.Fixed != "":
+			kind, s = evFixed, e.Fixed
+		case e.LastAffected != "":
+			kind, s = evLastAffected, e.LastAffected
+		case e.Limit != "":
+			kind, s = evLimit, e.Limit
+		}
+		if kind == evIntroduced && s == "0" {
+			evs = append(evs, parsedEvent{kind: kind, zero: true})
+			continue
+		}
+		if kind == evLimit && s == "*" {
+			continue
+		}
+		if s == "" {
+			return false, errors.New("event with no version")
+		}
+		pv, err := c.Parse(s)
+		if err != nil {
+			return false, err
+		}
+		evs = append(evs, parsedEvent{kind: kind, v: pv})
+	}
+	slices.SortStableFunc(evs, func(a, b parsedEvent) int {
+		switch {
+		case a.zero && b.zero:
+			return 0
+		case a.zero:
+			return -1
+		case b.zero:
+			return 1
+		}
+		if r := a.v.Compare(b.v); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.kind, b.kind)
+	})
+	affected := false
+	for _, e := range evs {
+		if e.zero {
+			affected = true
+			continue
+		}
+		r := v.Compare(e.v)
+		switch e.kind {
+		case evIntroduced:
+			if r >= 0 {
+				affected = true
+			}
+		case evFixed:
+			if r >= 0 {
+				affected = false
+			}
+		case evLastAffected:
+			if r > 0 {
+				affected = false
+			}
+		case evLimit:
+			if r >= 0 {
+				return false, nil
+			}
+		}
+	}
+	return affected, nil
+}
+
+// evalGit evaluates a GIT range for a commit. Without the repository's history Siegel cannot
+// order commits, so only the commits the events name are decided: an introduced or last_affected
+// commit is affected, a fixed or limit commit is not. No commit, no match.
+func evalGit(commit string, events []Event) bool {
+	if commit == "" {
+		return false
+	}
+	same := func(c string) bool { return c != "" && (c == commit || len(c) >= 7 && strings.HasPrefix(commit, c)) }
+	for _, e := range events {
+		if same(e.Fixed) || same(e.Limit) {
+			return false
+		}
+	}
+	for _, e := range events {
+		if same(e.Introduced) || same(e.LastAffected) {
+			return true
+		}
+	}
+	return false
+}
