@@ -48,7 +48,7 @@ func (e goModExtractor) Extract(ctx context.Context, fsys fs.FS, f File, limits 
 	}
 	sums := goSums(fsys, path.Join(path.Dir(f.Path), "go.sum"), limits)
 
-	replace := map[string]module.Version{}    // "path" or "path@version" -> replacement
+	replace := map[string]module.Version{} // "path" or "path@version" -> replacement
 	for _, r := range mf.Replace {
 		key := r.Old.Path
 		if r.Old.Version != "" {
