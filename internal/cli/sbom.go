@@ -107,6 +107,15 @@ func scanPath(ctx context.Context, env *Env, path string, subject extract.Subjec
 	if err != nil {
 		return nil, fmt.Errorf("scan %s: %w", path, err)
 	}
+	for _, e := range inv.Errors {
+		// Name files as the user can find them: relative to the PATH they gave, not the scan root.
+		var ie *input.Error
+		if errors.As(e, &ie) && only == "" {
+			ie.File = filepath.ToSlash(filepath.Join(path, ie.File))
+		} else if errors.As(e, &ie) {
+			ie.File = path
+		}
+	}
 	if len(inv.Errors) > 0 {
 		if !skipErrors {
 			return nil, fmt.Errorf("%d file(s) could not be parsed (fix them or pass --skip-errors):\n%w", len(inv.Errors), errors.Join(inv.Errors...))
