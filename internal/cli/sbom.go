@@ -66,7 +66,7 @@ siegel sbom convert app.cdx.json --to spdx-json`,
 			}
 			return writeOutput(env, out, func(w io.Writer) error { return sbom.Write(w, doc, f) })
 		},
-		Sub: []*Command{sbomConvertCommand(), sbomValidateCommand()},
+		Sub: []*Command{sbomConvertCommand(), sbomValidateCommand(), sbomInfoCommand()},
 	}
 }
 

@@ -195,3 +195,83 @@ func cmpOr(a, b string) string {
 	}
 	return b
 }
+
+func sbomInfoCommand() *Command {
+	var format string
+	return &Command{
+		Name:    "info",
+		Args:    "FILE",
+		Summary: "summarize an SBOM: format, subject, components per ecosystem, dependency edges",
+		Help: `Reads FILE (any format Siegel reads, "-" for standard input) and prints what it holds: format and
+spec version, creation time, subject, number of components (per purl type), dependency edges, and
+how many components the subject depends on directly.`,
+		Example: `siegel sbom info router.cdx.json
+siegel sbom info --format json app.spdx.json`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&format, "format", "text", "output format: text or json")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("info takes one FILE; run 'siegel sbom info --help'")
+			}
+			if format != "text" && format != "json" {
+				return usagef("--format must be text or json, not %q", format)
+			}
+			doc, _, err := readSBOM(env, args[0])
+			if err != nil {
+				return err
+			}
+			info := struct {
+				Format      sbom.Format    `json:"format"`
+				SpecVersion string         `json:"specVersion"`
+				Created     string         `json:"created,omitempty"`
+				Subject     string         `json:"subject,omitempty"`
+				Components  int            `json:"components"`
+				ByType      map[string]int `json:"componentsByPurlType"`
+				Edges       int            `json:"dependencyEdges"`
+				Direct      int            `json:"directDependencies"`
+			}{Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components), ByType: map[string]int{}}
+			if !doc.Created.IsZero() {
+				info.Created = doc.Created.Format("2006-01-02T15:04:05Z07:00")
+			}
+			if i, ok := doc.Index()[doc.Subject]; ok {
+				info.Subject = strings.TrimSpace(doc.Components[i].Name + " " + doc.Components[i].Version)
+			}
+			for _, c := range doc.Components {
+				t := "(none)"
+				if rest, ok := strings.CutPrefix(c.PURL, "pkg:"); ok {
+					t, _, _ = strings.Cut(rest, "/")
+				}
+				info.ByType[t]++
+			}
+			for _, d := range doc.Dependencies {
+				info.Edges += len(d.DependsOn)
+			}
+			info.Direct = len(doc.Direct())
+			if format == "json" {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(info)
+			}
+			w := env.Stdout
+			fmt.Fprintf(w, "format:       %s %s\n", info.Format, info.SpecVersion)
+			if info.Created != "" {
+				fmt.Fprintf(w, "created:      %s\n", info.Created)
+			}
+			if info.Subject != "" {
+				fmt.Fprintf(w, "subject:      %s (%d direct dependencies)\n", info.Subject, info.Direct)
+			}
+			fmt.Fprintf(w, "components:   %d\n", info.Components)
+			types := make([]string, 0, len(info.ByType))
+			for t := range info.ByType {
+				types = append(types, t)
+			}
+			slices.Sort(types)
+			for _, t := range types {
+				fmt.Fprintf(w, "  %-10s  %d\n", t, info.ByType[t])
+			}
+			_, err = fmt.Fprintf(w, "dependencies: %d edges\n", info.Edges)
+			return err
+		},
+	}
+}

@@ -72,6 +72,7 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*
 		return nil, err
 	}
 	if bom.Components != nil {
+		doc.Components = make([]Component, 0, len(*bom.Components)+1)
 		if err := c.components(doc, *bom.Components, ptr(f, "/components", "/bom/components/component")); err != nil {
 			return nil, err
 		}
@@ -533,7 +534,8 @@ func encodeCycloneDX(w io.Writer, doc *Document, f Format) error {
 	var deps []cdx.Dependency
 	var complete, incomplete []cdx.BOMReference
 	for _, d := range doc.Dependencies {
-		on := append([]string(nil), d.DependsOn...)
+		on := make([]string, len(d.DependsOn))
+		copy(on, d.DependsOn)
 		deps = append(deps, cdx.Dependency{Ref: d.Ref, Dependencies: &on})
 		switch d.Completeness {
 		case CompletenessComplete:
@@ -562,7 +564,8 @@ func encodeCycloneDX(w io.Writer, doc *Document, f Format) error {
 	}
 	enc := cdx.NewBOMEncoder(w, format)
 	enc.SetPretty(true)
-	if err := enc.EncodeVersion(bom, cdxSpecWriter); err != nil {
+	// The BOM is built as 1.6 already; EncodeVersion would deep-copy it to convert.
+	if err := enc.Encode(bom); err != nil {
 		return fmt.Errorf("encode CycloneDX: %w", err)
 	}
 	return nil

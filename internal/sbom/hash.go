@@ -1,12 +1,27 @@
 package sbom
 
-import "strings"
-
 // ParseHashAlgorithm maps the spellings CycloneDX ("SHA-256"), SPDX 2 ("SHA256"), SPDX 3
 // ("sha256") and common tools ("sha-256", "blake2b_256") use to one HashAlgorithm.
 func ParseHashAlgorithm(s string) (HashAlgorithm, bool) {
-	key := strings.NewReplacer("-", "", "_", "", " ", "").Replace(strings.ToUpper(strings.TrimSpace(s)))
-	a, ok := hashAlgorithms[key]
+	// Normalize into a small stack buffer: upper case, without '-', '_' and spaces. This runs
+	// for every hash of every component, so it must not allocate.
+	var buf [16]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c == '-' || c == '_' || c == ' ' || c == '\t':
+			continue
+		case c >= 'a' && c <= 'z':
+			c -= 'a' - 'A'
+		}
+		if n == len(buf) {
+			return "", false
+		}
+		buf[n] = c
+		n++
+	}
+	a, ok := hashAlgorithms[string(buf[:n])]
 	return a, ok
 }
 
