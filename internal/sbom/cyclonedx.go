@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*
 		return nil, err
 	}
 	if bom.Components != nil {
-		doc.Components = make([]Component, 0, len(*bom.Components)+1)
+		doc.Components = slices.Grow(doc.Components, len(*bom.Components))
 		if err := c.components(doc, *bom.Components, ptr(f, "/components", "/bom/components/component")); err != nil {
 			return nil, err
 		}
