@@ -1,3 +1,3 @@
 package extract
 
-func javascriptExtractors() []Extractor { return nil }
+func javascriptExtractors() []Extractor { return []Extractor{lockNPM{}, lockYarn{}, lockPnpm{}} }

@@ -1,3 +1,5 @@
 package extract
 
-func pythonExtractors() []Extractor { return nil }
+func pythonExtractors() []Extractor {
+	return []Extractor{pyRequirements{}, lockPoetry{}, lockPipfile{}, lockUV{}}
+}

@@ -457,24 +457,7 @@ func xmlError(name string, data []byte, err error) error {
 }
 
 // jsonError positions an encoding/json error.
-func jsonError(name string, data []byte, err error) error {
-	var se *json.SyntaxError
-	if errors.As(err, &se) {
-		return input.At(name, data, se.Offset, "JSON syntax", err)
-	}
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		e := input.At(name, data, te.Offset, "schema", fmt.Errorf("%s: got JSON %s, want %s", cmpOr(te.Field, "value"), te.Value, te.Type))
-		if te.Field != "" {
-			e.Pointer = "/" + strings.ReplaceAll(te.Field, ".", "/")
-		}
-		return e
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) {
-		return input.At(name, data, int64(len(data)), "JSON syntax", errors.New("unexpected end of input"))
-	}
-	return &input.Error{File: name, Rule: "schema", Err: err}
-}
+func jsonError(name string, data []byte, err error) error { return input.JSONError(name, data, err) }
 
 func encodeCycloneDX(w io.Writer, doc *Document, f Format) error {
 	bom := cdx.NewBOM()
