@@ -25,8 +25,8 @@ func (lockNPM) Match(f File) bool {
 }
 
 type npmLockfile struct {
-	LockfileVersion int                       `json:"lockfileVersion"`
-	Packages        map[string]npmPackage     `json:"packages"`
+	LockfileVersion int                        `json:"lockfileVersion"`
+	Packages        map[string]npmPackage      `json:"packages"`
 	Dependencies    map[string]npmV1Dependency `json:"dependencies"`
 }
 
