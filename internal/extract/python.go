@@ -216,14 +216,21 @@ func decodeTOMLLock(f File, data []byte) ([]pyLockPackage, error) {
 	var lock struct {
 		Package []pyLockPackage `toml:"package"`
 	}
-	if _, err := toml.Decode(string(data), &lock); err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			return nil, &input.Error{File: f.Path, Line: pe.Position.Line, Column: pe.Position.Col, Rule: "TOML syntax", Err: errors.New(pe.Message)}
-		}
-		return nil, &input.Error{File: f.Path, Rule: "schema", Err: err}
+	if _, err := tomlDecode(string(data), &lock); err != nil {
+		return nil, tomlError(f, err)
 	}
 	return lock.Package, nil
+}
+
+var tomlDecode = toml.Decode
+
+// tomlError positions a BurntSushi/toml error.
+func tomlError(f File, err error) error {
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		return &input.Error{File: f.Path, Line: pe.Position.Line, Column: pe.Position.Col, Rule: "TOML syntax", Err: errors.New(pe.Message)}
+	}
+	return &input.Error{File: f.Path, Rule: "schema", Err: err}
 }
 
 // depNames lists the dependency names of a poetry table or a uv array of {name = ...}.

@@ -1,3 +1,0 @@
-package extract
-
-func osExtractors() []Extractor { return nil }

@@ -1,3 +1,0 @@
-package extract
-
-func otherLanguageExtractors() []Extractor { return nil }
