@@ -1,12 +1,10 @@
 package extract
 
 import (
-	"bytes"
 	"context"
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"path"
 	"strings"
@@ -54,16 +52,12 @@ func (e manifestPom) Extract(ctx context.Context, fsys fs.FS, f File, limits inp
 	if err != nil {
 		return Result{}, err
 	}
-	if err := checkXMLSafe(f.Path, data, limits.MaxDepth); err != nil {
+	if err := input.CheckXML(f.Path, data, limits.MaxDepth); err != nil {
 		return Result{}, err
 	}
 	var pom pomProject
 	if err := xml.Unmarshal(data, &pom); err != nil {
-		var se *xml.SyntaxError
-		if errors.As(err, &se) {
-			return Result{}, &input.Error{File: f.Path, Line: se.Line, Rule: "XML syntax", Err: errors.New(se.Msg)}
-		}
-		return Result{}, &input.Error{File: f.Path, Rule: "XML", Err: err}
+		return Result{}, input.XMLError(f.Path, err)
 	}
 	props := map[string]string{
 		"project.version":        strings.TrimSpace(pom.Version),
@@ -111,42 +105,6 @@ func (e manifestPom) Extract(ctx context.Context, fsys fs.FS, f File, limits inp
 		}
 	}
 	return b.result(), nil
-}
-
-// checkXMLSafe refuses DTDs (entity expansion) and nesting deeper than maxDepth.
-func checkXMLSafe(name string, data []byte, maxDepth int) error {
-	if maxDepth <= 0 {
-		maxDepth = input.DefaultMaxDepth
-	}
-	d := xml.NewDecoder(bytes.NewReader(data))
-	depth := 0
-	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			var se *xml.SyntaxError
-			if errors.As(err, &se) {
-				return &input.Error{File: name, Line: se.Line, Rule: "XML syntax", Err: errors.New(se.Msg)}
-			}
-			return &input.Error{File: name, Rule: "XML", Err: err}
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			if depth++; depth > maxDepth {
-				line, col := d.InputPos()
-				return &input.Error{File: name, Line: line, Column: col, Rule: "depth limit", Err: fmt.Errorf("elements nest deeper than %d levels", maxDepth)}
-			}
-		case xml.EndElement:
-			depth--
-		case xml.Directive:
-			if bytes.Contains(t, []byte("DOCTYPE")) || bytes.Contains(t, []byte("ENTITY")) {
-				line, col := d.InputPos()
-				return &input.Error{File: name, Line: line, Column: col, Rule: "no DTD", Err: errors.New("document type declarations are refused")}
-			}
-		}
-	}
 }
 
 // lockMix reads Elixir's mix.lock, an Elixir map literal:

@@ -1,11 +1,9 @@
 package sbom
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -415,46 +413,9 @@ func (c *cdxReader) dependencies(doc *Document, deps *[]cdx.Dependency, comps *[
 	return nil
 }
 
-// checkXML scans an XML document before decoding it: it refuses DTDs (entity expansion is the
-// classic XML bomb) and nesting deeper than maxDepth.
-func checkXML(name string, data []byte, maxDepth int) error {
-	d := xml.NewDecoder(bytes.NewReader(data))
-	depth := 0
-	for {
-		tok, err := d.RawToken()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return xmlError(name, data, err)
-		}
-		switch t := tok.(type) {
-		case xml.StartElement:
-			depth++
-			if depth > maxDepth {
-				line, col := d.InputPos()
-				return &input.Error{File: name, Line: line, Column: col, Rule: "depth limit",
-					Err: fmt.Errorf("elements nest deeper than %d levels", maxDepth)}
-			}
-		case xml.EndElement:
-			depth--
-		case xml.Directive:
-			if bytes.HasPrefix(bytes.TrimSpace(t), []byte("DOCTYPE")) || bytes.Contains(t, []byte("ENTITY")) {
-				line, col := d.InputPos()
-				return &input.Error{File: name, Line: line, Column: col, Rule: "no DTD",
-					Err: errors.New("document type declarations are refused; remove the <!DOCTYPE ...> declaration")}
-			}
-		}
-	}
-}
+func checkXML(name string, data []byte, maxDepth int) error { return input.CheckXML(name, data, maxDepth) }
 
-func xmlError(name string, data []byte, err error) error {
-	var se *xml.SyntaxError
-	if errors.As(err, &se) {
-		return &input.Error{File: name, Line: se.Line, Rule: "XML syntax", Err: errors.New(se.Msg)}
-	}
-	return &input.Error{File: name, Rule: "XML", Err: err}
-}
+func xmlError(name string, data []byte, err error) error { return input.XMLError(name, err) }
 
 // jsonError positions an encoding/json error.
 func jsonError(name string, data []byte, err error) error { return input.JSONError(name, data, err) }
