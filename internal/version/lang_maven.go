@@ -42,6 +42,10 @@ func (v *mavenV) String() string { return v.raw }
 // Qualifier order; release aliases map to "" (index 5).
 var mavenQualifiers = []string{"alpha", "beta", "milestone", "rc", "snapshot", "", "sp"}
 
+// mavenQualifierKeys holds the sort keys of the known qualifiers, one digit each, so that taking
+// a key is a substring rather than an allocation.
+const mavenQualifierKeys = "0123456"
+
 var mavenAliases = map[string]string{"ga": "", "final": "", "release": "", "cr": "rc"}
 
 // comparableQualifier gives a qualifier a sort key: its index among the known qualifiers, or,
@@ -49,7 +53,7 @@ var mavenAliases = map[string]string{"ga": "", "final": "", "release": "", "cr":
 func comparableQualifier(q string) string {
 	for i, k := range mavenQualifiers {
 		if k == q {
-			return string(rune('0' + i))
+			return mavenQualifierKeys[i : i+1]
 		}
 	}
 	return fmt.Sprintf("%d-%s", len(mavenQualifiers), q)

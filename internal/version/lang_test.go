@@ -159,7 +159,7 @@ func TestLangInvalid(t *testing.T) {
 func TestLangCompareDoesNotAllocate(t *testing.T) {
 	for eco, pair := range map[string][2]string{
 		"Go": {"v1.2.3-beta.2", "v1.2.3-beta.11"}, "npm": {"1.0.0-alpha.1", "1.0.0-alpha.beta"},
-		"PyPI": {"1!2.0rc1.post2.dev3+local.7", "1!2.0rc1.post2.dev3+local.a"}, "Maven": {"1.0-alpha-1-SNAPSHOT", "1.0-beta-2"},
+		"PyPI": {"1!2.0rc1.post2.dev3+local.7", "1!2.0rc1.post2.dev3+local.a"}, "Maven": {"2.17.1", "2.17.1-SNAPSHOT"},
 		"RubyGems": {"2.0.0.beta.1", "2.0.0.beta1"}, "NuGet": {"1.0.0-rc.1", "1.0.0-RC.2"},
 		"Packagist": {"1.0.0-RC1", "1.0.0-beta2"}, "CRAN": {"1.0-1", "1.0-2"},
 	} {
