@@ -413,7 +413,9 @@ func (c *cdxReader) dependencies(doc *Document, deps *[]cdx.Dependency, comps *[
 	return nil
 }
 
-func checkXML(name string, data []byte, maxDepth int) error { return input.CheckXML(name, data, maxDepth) }
+func checkXML(name string, data []byte, maxDepth int) error {
+	return input.CheckXML(name, data, maxDepth)
+}
 
 func xmlError(name string, data []byte, err error) error { return input.XMLError(name, err) }
 
