@@ -1,6 +1,7 @@
 package sbom
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"encoding/xml"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
+	gojson "github.com/goccy/go-json"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/purl"
@@ -52,8 +54,18 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*
 				Err: fmt.Errorf("unknown CycloneDX namespace %q; Siegel reads CycloneDX 1.2 to 1.7", bom.XMLNS)}
 		}
 	} else {
-		if err := json.Unmarshal(data, &bom); err != nil {
-			return nil, jsonError(name, data, err)
+		if doc, err := decodeCycloneDXStream(name, data); err == nil {
+			return doc, nil
+		} else if _, ok := err.(*input.Error); ok {
+			return nil, err
+		}
+		if err := fastUnmarshal(data, &bom); err != nil {
+			// Decode again with encoding/json, whose errors carry the byte offset that becomes
+			// the line and column of the message.
+			bom = cdx.BOM{}
+			if err := json.Unmarshal(data, &bom); err != nil {
+				return nil, jsonError(name, data, err)
+			}
 		}
 		if bom.BOMFormat != cdx.BOMFormat {
 			return nil, &input.Error{File: name, Pointer: "/bomFormat", Rule: "schema",
@@ -188,16 +200,22 @@ func (c *cdxReader) components(doc *Document, list []cdx.Component, base string)
 				p = base + "/" + strconv.Itoa(i)
 			}
 		}
-		comp, err := c.component(&list[i], p)
-		if err != nil {
+		if err := c.componentTree(doc, &list[i], p); err != nil {
 			return err
 		}
-		doc.Components = append(doc.Components, comp)
-		if list[i].Components != nil {
-			if err := c.components(doc, *list[i].Components, p+ptr(c.format, "/components", "/components/component")); err != nil {
-				return err
-			}
-		}
+	}
+	return nil
+}
+
+// componentTree adds a component and its nested components.
+func (c *cdxReader) componentTree(doc *Document, in *cdx.Component, p string) error {
+	comp, err := c.component(in, p)
+	if err != nil {
+		return err
+	}
+	doc.Components = append(doc.Components, comp)
+	if in.Components != nil {
+		return c.components(doc, *in.Components, p+ptr(c.format, "/components", "/components/component"))
 	}
 	return nil
 }
@@ -628,4 +646,94 @@ func cmpOr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// decodeCycloneDXStream reads a CycloneDX JSON document component by component, converting each
+// to the model as soon as it is decoded, so that a large SBOM is never held twice in memory.
+// Semantic errors are returned as *input.Error; JSON it cannot follow as errFastJSON, and the
+// caller then decodes the whole document to report the problem with its position.
+func decodeCycloneDXStream(name string, data []byte) (doc *Document, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			doc, err = nil, errFastJSON
+		}
+	}()
+	dec := gojson.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != gojson.Delim('{') {
+		return nil, errFastJSON
+	}
+	var bom cdx.BOM
+	c := cdxReader{name: name, format: CycloneDXJSON, refs: map[string]string{}}
+	comps := &Document{}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, errFastJSON
+		}
+		key, _ := t.(string)
+		var derr error
+		switch key {
+		case "components":
+			if t, err := dec.Token(); err != nil || t != gojson.Delim('[') {
+				return nil, errFastJSON
+			}
+			for i := 0; dec.More(); i++ {
+				var in cdx.Component
+				if err := dec.Decode(&in); err != nil {
+					return nil, errFastJSON
+				}
+				if err := c.componentTree(comps, &in, "/components/"+strconv.Itoa(i)); err != nil {
+					return nil, err
+				}
+			}
+			if t, err := dec.Token(); err != nil || t != gojson.Delim(']') {
+				return nil, errFastJSON
+			}
+			continue
+		case "bomFormat":
+			derr = dec.Decode(&bom.BOMFormat)
+		case "specVersion":
+			derr = dec.Decode(&bom.SpecVersion)
+		case "serialNumber":
+			derr = dec.Decode(&bom.SerialNumber)
+		case "version":
+			derr = dec.Decode(&bom.Version)
+		case "metadata":
+			derr = dec.Decode(&bom.Metadata)
+		case "dependencies":
+			derr = dec.Decode(&bom.Dependencies)
+		case "compositions":
+			derr = dec.Decode(&bom.Compositions)
+		default:
+			var skip gojson.RawMessage
+			derr = dec.Decode(&skip)
+		}
+		if derr != nil {
+			return nil, errFastJSON
+		}
+	}
+	if t, err := dec.Token(); err != nil || t != gojson.Delim('}') {
+		return nil, errFastJSON
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errFastJSON // trailing data
+	}
+	if bom.BOMFormat != cdx.BOMFormat {
+		return nil, &input.Error{File: name, Pointer: "/bomFormat", Rule: "schema",
+			Err: fmt.Errorf("bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat)}
+	}
+	spec, ok := cdxSpecVersions[bom.SpecVersion]
+	if !ok {
+		return nil, &input.Error{File: name, Pointer: "/specVersion", Rule: "spec version",
+			Err: fmt.Errorf("CycloneDX %s is not supported; Siegel reads CycloneDX 1.2 to 1.7", bom.SpecVersion)}
+	}
+	doc = &Document{Format: CycloneDXJSON, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version}
+	if err := c.metadata(doc, bom.Metadata); err != nil {
+		return nil, err
+	}
+	doc.Components = append(doc.Components, comps.Components...)
+	if err := c.dependencies(doc, bom.Dependencies, bom.Compositions); err != nil {
+		return nil, err
+	}
+	return doc, nil
 }

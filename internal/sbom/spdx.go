@@ -92,8 +92,11 @@ type spdxExtracted struct {
 
 func decodeSPDXJSON(name string, data []byte, limits input.Limits) (*Document, error) {
 	var d spdxDoc
-	if err := json.Unmarshal(data, &d); err != nil {
-		return nil, jsonError(name, data, err)
+	if err := fastUnmarshal(data, &d); err != nil {
+		d = spdxDoc{}
+		if err := json.Unmarshal(data, &d); err != nil {
+			return nil, jsonError(name, data, err)
+		}
 	}
 	return d.toDocument(name, SPDXJSON)
 }
