@@ -36,7 +36,8 @@ Source trees: go.mod/go.sum and Go binaries, package-lock.json, yarn.lock, pnpm-
 requirements.txt, poetry.lock, Pipfile.lock, uv.lock, Cargo.lock, Gemfile.lock, composer.lock,
 gradle.lockfile, pom.xml, packages.lock.json, pubspec.lock, mix.lock.
 Root filesystems: var/lib/dpkg/status, lib/apk/db/installed, usr/lib/opkg/status,
-var/lib/rpm/rpmdb.sqlite. Symbolic links are not followed; .git and node_modules are skipped.
+var/lib/rpm/rpmdb.sqlite. Symbolic links are not followed; .git, node_modules and testdata
+(inputs of tests, by Go convention, not shipped code) are skipped.
 
 A file that cannot be parsed fails the command (exit 1) with one line per file naming the position
 and the rule broken. With --skip-errors the SBOM is written anyway, the failures are logged, and the

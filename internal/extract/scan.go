@@ -26,8 +26,9 @@ type Options struct {
 }
 
 // DefaultSkipDirs are directories whose content a lockfile already describes, or that hold no
-// installed software: version-control metadata, installed npm packages, virtual filesystems.
-var DefaultSkipDirs = []string{".git", ".hg", ".svn", "node_modules", "proc", "sys", "dev"}
+// installed software: version-control metadata, installed npm packages, virtual filesystems,
+// and test inputs (testdata, by Go convention), which are not part of what ships.
+var DefaultSkipDirs = []string{".git", ".hg", ".svn", "node_modules", "proc", "sys", "dev", "testdata"}
 
 // ErrTooManyFiles is returned when a tree has more candidate files than Options.MaxFiles.
 var ErrTooManyFiles = errors.New("too many files to scan")
