@@ -23,6 +23,8 @@ siegel help sbom convert`,
 	}
 	root.Sub = []*Command{
 		sbomCommand(),
+		scanCommand(),
+		dbCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

@@ -1,0 +1,174 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/siegel-oss/siegel/internal/extract"
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+var failOnLevels = []string{"exploited", "critical", "high", "medium", "low", "any", "none"}
+
+func scanCommand() *Command {
+	var dir, format, failOn string
+	var maxFileSize int64
+	return &Command{
+		Name:    "scan",
+		Args:    "TARGET",
+		Summary: "find the known vulnerabilities of an SBOM, a source tree or a root filesystem",
+		Help: `TARGET is an SBOM (any format Siegel reads, detected from content; "-" for standard input), or a
+directory or lockfile, which is inventoried as 'siegel sbom' does. Every component is matched
+against the local vulnerability database (run 'siegel db update' first): one finding per
+vulnerability and component, all aliases merged, with CISA KEV exploitation, EPSS, severity
+(CVSS v3/v4 base score or the database's rating) and the versions that fix it.
+
+Findings are listed exploited first, then by severity. The same inputs and database give the same
+output byte for byte. --fail-on exits with status 3 when a finding is exploited (exploited), at or
+above a severity (critical, high, medium, low), or at all (any).`,
+		Example: `siegel scan app.cdx.json
+siegel scan --fail-on exploited --format json ./rootfs > findings.json`,
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
+			fs.StringVar(&format, "format", "table", "output: table or json")
+			fs.StringVar(&failOn, "fail-on", "none", "exit 3 on: "+strings.Join(failOnLevels, ", "))
+			fs.Int64Var(&maxFileSize, "max-file-size", 256<<20, "largest file read when TARGET is a directory")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("scan takes one TARGET; run 'siegel scan --help'")
+			}
+			if !slices.Contains(failOnLevels, failOn) {
+				return usagef("--fail-on must be one of %s", strings.Join(failOnLevels, ", "))
+			}
+			if format != "table" && format != "json" {
+				return usagef("--format must be table or json, not %q", format)
+			}
+			doc, err := scanTarget(ctx, env, args[0], maxFileSize)
+			if err != nil {
+				return err
+			}
+			db, err := vulndb.Open(ctx, dbDir(env, dir), false)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			pkgs, unknown := match.Packages(doc)
+			findings, err := match.Match(ctx, db, pkgs)
+			if err != nil {
+				return err
+			}
+			res := match.Result{Findings: findings, Unmatched: unknown, Scanned: len(pkgs)}
+			if res.Findings == nil {
+				res.Findings = []match.Finding{}
+			}
+			if format == "json" {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(res); err != nil {
+					return err
+				}
+			} else if err := printFindings(env.Stdout, &res); err != nil {
+				return err
+			}
+			if n := violations(findings, failOn); n > 0 {
+				return fmt.Errorf("%w: %d finding(s) at --fail-on %s", ErrPolicy, n, failOn)
+			}
+			return nil
+		},
+	}
+}
+
+// scanTarget reads an SBOM, or inventories a directory or lockfile.
+func scanTarget(ctx context.Context, env *Env, target string, maxFileSize int64) (*sbom.Document, error) {
+	if target == "-" {
+		doc, _, err := readSBOM(env, target)
+		return doc, err
+	}
+	info, err := os.Stat(target)
+	if err != nil {
+		return nil, fmt.Errorf("scan: %w", err)
+	}
+	if info.Mode().IsRegular() {
+		f, err := os.Open(target)
+		if err != nil {
+			return nil, err
+		}
+		head := make([]byte, 64<<10)
+		n, _ := io.ReadFull(f, head)
+		f.Close()
+		if _, err := sbom.Detect(head[:n]); err == nil || strings.Contains(err.Error(), "JSON-LD") {
+			doc, _, err := readSBOM(env, target)
+			return doc, err
+		}
+	}
+	return scanPath(ctx, env, target, extract.Subject{}, maxFileSize, false)
+}
+
+func violations(fs []match.Finding, failOn string) int {
+	n := 0
+	for _, f := range fs {
+		switch failOn {
+		case "none":
+		case "any":
+			n++
+		case "exploited":
+			if f.Exploited != nil {
+				n++
+			}
+		default:
+			if match.SeverityAtLeast(f, strings.ToUpper(failOn)) {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func printFindings(w io.Writer, res *match.Result) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "EXPLOITED\tSEVERITY\tID\tPACKAGE\tVERSION\tFIXED IN\tEPSS")
+	for _, f := range res.Findings {
+		kev := ""
+		if f.Exploited != nil {
+			kev = "KEV " + f.Exploited.DateAdded
+		}
+		sev := f.Severity
+		if f.Score > 0 {
+			sev += fmt.Sprintf(" %.1f", f.Score)
+		}
+		epss := ""
+		if f.EPSS != nil {
+			epss = fmt.Sprintf("%.3f", f.EPSS.Score)
+		}
+		fixed := "-"
+		if len(f.Fixed) > 0 {
+			fixed = f.Fixed[0] // the lowest version that fixes it
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", kev, sev, f.ID, f.Package.Name, f.Package.Version, fixed, epss)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	exploited := 0
+	for _, f := range res.Findings {
+		if f.Exploited != nil {
+			exploited++
+		}
+	}
+	_, err := fmt.Fprintf(w, "\n%d findings (%d known exploited) in %d packages scanned", len(res.Findings), exploited, res.Scanned)
+	if len(res.Unmatched) > 0 {
+		fmt.Fprintf(w, "; %d components without a known ecosystem were not checked", len(res.Unmatched))
+	}
+	fmt.Fprintln(w)
+	return err
+}

@@ -1,0 +1,498 @@
+// Package match turns an inventory into findings: for every component, the advisories of the
+// vulnerability database whose affected ranges contain its version, one finding per
+// vulnerability with all aliases merged, with exploitation (KEV), EPSS, severity and fixes.
+package match
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	cvss30 "github.com/pandatix/go-cvss/30"
+	cvss31 "github.com/pandatix/go-cvss/31"
+	cvss40 "github.com/pandatix/go-cvss/40"
+
+	"github.com/siegel-oss/siegel/internal/extract"
+	"github.com/siegel-oss/siegel/internal/purl"
+	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/version"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+// Source is what matching reads: lookups by package, and exploitation and EPSS by CVE.
+type Source interface {
+	Lookup(ctx context.Context, k vulndb.Key) ([]*vulndb.Record, error)
+	KEV(ctx context.Context, cve string) (vulndb.Exploitation, bool, error)
+	Score(ctx context.Context, cve string) (vulndb.EPSS, bool, error)
+}
+
+// Package is a component as matching sees it.
+type Package struct {
+	Ref       string `json:"ref"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	PURL      string `json:"purl,omitempty"`
+	Ecosystem string `json:"ecosystem"`        // OSV ecosystem, with release for distributions ("Debian:12")
+	Lookup    string `json:"lookupName"`       // name under which advisories are looked up
+	Commit    string `json:"commit,omitempty"` // source commit, for GIT ranges
+	Direct    bool   `json:"direct,omitempty"` // the subject depends on it directly
+}
+
+// Finding is one vulnerability of one component.
+type Finding struct {
+	ID        string               `json:"id"`
+	Aliases   []string             `json:"aliases,omitempty"`
+	Records   []string             `json:"records"` // OSV records merged into this finding
+	Summary   string               `json:"summary,omitempty"`
+	Package   Package              `json:"package"`
+	Severity  string               `json:"severity"` // CRITICAL, HIGH, MEDIUM, LOW, NONE or UNKNOWN
+	Score     float64              `json:"score,omitempty"`
+	Vector    string               `json:"vector,omitempty"`
+	Fixed     []string             `json:"fixedVersions,omitempty"`
+	Exploited *vulndb.Exploitation `json:"exploited,omitempty"`
+	EPSS      *vulndb.EPSS         `json:"epss,omitempty"`
+	Notes     []string             `json:"notes,omitempty"` // ranges that could not be evaluated
+}
+
+// Result is a scan's outcome.
+type Result struct {
+	Findings []Finding `json:"findings"`
+	// Unmatched lists components that could not be looked up (no purl, or an ecosystem the
+	// database does not cover), so that a clean report never hides them.
+	Unmatched []Package `json:"unmatched,omitempty"`
+	Scanned   int       `json:"scanned"`
+}
+
+// Packages maps the components of a document to packages; those without a known ecosystem are
+// returned separately.
+func Packages(doc *sbom.Document) (pkgs, unknown []Package) {
+	direct := doc.Direct()
+	for _, c := range doc.Components {
+		if c.Ref == doc.Subject && c.PURL == "" {
+			continue
+		}
+		p, ok := PackageOf(c)
+		p.Direct = direct[c.Ref]
+		if !ok {
+			unknown = append(unknown, p)
+			continue
+		}
+		pkgs = append(pkgs, p)
+	}
+	return pkgs, unknown
+}
+
+// PackageOf maps a component to its OSV ecosystem and lookup name by its purl. Debian and
+// Ubuntu packages are looked up by source package: their vulnerability data is keyed by it.
+func PackageOf(c sbom.Component) (Package, bool) {
+	p := Package{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL}
+	for _, pr := range c.Properties {
+		if pr.Name == extract.PropVCSRevision {
+			p.Commit = pr.Value
+		}
+	}
+	if c.PURL == "" {
+		return p, false
+	}
+	u, err := purl.Parse(c.PURL)
+	if err != nil {
+		return p, false
+	}
+	q := u.Qualifiers.Map()
+	name := u.Name
+	if u.Namespace != "" {
+		name = u.Namespace + "/" + u.Name
+	}
+	if p.Version == "" {
+		p.Version = u.Version
+	}
+	release := ""
+	switch u.Type {
+	case "golang":
+		p.Ecosystem = "Go"
+	case "npm":
+		p.Ecosystem = "npm"
+	case "pypi":
+		p.Ecosystem = "PyPI"
+	case "maven":
+		p.Ecosystem, name = "Maven", u.Namespace+":"+u.Name
+	case "cargo":
+		p.Ecosystem = "crates.io"
+	case "gem":
+		p.Ecosystem = "RubyGems"
+	case "composer":
+		p.Ecosystem = "Packagist"
+	case "nuget":
+		p.Ecosystem = "NuGet"
+	case "hex":
+		p.Ecosystem = "Hex"
+	case "pub":
+		p.Ecosystem = "Pub"
+	case "swift":
+		p.Ecosystem = "SwiftURL"
+	case "cran":
+		p.Ecosystem = "CRAN"
+	case "hackage":
+		p.Ecosystem = "Hackage"
+	case "bitnami":
+		p.Ecosystem = "Bitnami"
+	case "deb":
+		p.Ecosystem = map[string]string{"debian": "Debian", "ubuntu": "Ubuntu"}[u.Namespace]
+		name = u.Name
+		for _, pr := range c.Properties {
+			if pr.Name == extract.PropSourcePackage && pr.Value != "" {
+				name = pr.Value
+			}
+		}
+		for _, pr := range c.Properties {
+			if pr.Name == extract.PropSourceVersion && pr.Value != "" {
+				p.Version = pr.Value
+			}
+		}
+		_, release, _ = strings.Cut(q["distro"], "-")
+	case "apk":
+		p.Ecosystem = map[string]string{"alpine": "Alpine", "wolfi": "Wolfi", "chainguard": "Chainguard"}[u.Namespace]
+		name = u.Name
+		if parts := strings.Split(q["distro"], "."); len(parts) >= 2 && p.Ecosystem == "Alpine" {
+			release = "v" + parts[0] + "." + parts[1]
+		}
+	case "rpm":
+		p.Ecosystem = map[string]string{"redhat": "Red Hat", "almalinux": "AlmaLinux", "rocky": "Rocky Linux",
+			"suse": "SUSE", "opensuse": "openSUSE", "mageia": "Mageia", "azurelinux": "Azure Linux"}[u.Namespace]
+		name = u.Name
+		if _, v, ok := strings.Cut(q["distro"], "-"); ok {
+			release, _, _ = strings.Cut(v, ".")
+		}
+		if e := q["epoch"]; e != "" && !strings.Contains(p.Version, ":") {
+			p.Version = e + ":" + p.Version
+		}
+	}
+	if p.Ecosystem == "" {
+		return p, false
+	}
+	if release != "" {
+		p.Ecosystem += ":" + release
+	}
+	p.Lookup = vulndb.PackageKey(p.Ecosystem, name).Name
+	return p, true
+}
+
+// Match finds the vulnerabilities of pkgs in src.
+func Match(ctx context.Context, src Source, pkgs []Package) ([]Finding, error) {
+	var out []Finding
+	for _, p := range pkgs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		fs, err := matchOne(ctx, src, p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, fs...)
+	}
+	sortFindings(out)
+	return out, nil
+}
+
+// hit is a record that affects the package, with what its matching entries say.
+type hit struct {
+	rec   *vulndb.Record
+	fixed []string
+	notes []string
+}
+
+func matchOne(ctx context.Context, src Source, p Package) ([]Finding, error) {
+	key := vulndb.PackageKey(p.Ecosystem, p.Lookup)
+	recs, err := src.Lookup(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	var hits []hit
+	for _, r := range recs {
+		h := hit{rec: r}
+		affected := false
+		for _, a := range r.Affected {
+			if vulndb.PackageKey(a.Package.Ecosystem, a.Package.Name) != key || !sameRelease(a.Package.Ecosystem, p.Ecosystem) {
+				continue
+			}
+			aff := version.Affected{Ecosystem: a.Package.Ecosystem, Ranges: a.Ranges, Versions: a.Versions}
+			ok, err := aff.Affects(version.Target{Version: p.Version, Commit: p.Commit})
+			if err != nil {
+				h.notes = append(h.notes, err.Error())
+			}
+			if !ok {
+				continue
+			}
+			affected = true
+			for _, rg := range a.Ranges {
+				for _, e := range rg.Events {
+					if e.Fixed != "" && rg.Type != version.RangeGit {
+						h.fixed = append(h.fixed, e.Fixed)
+					}
+				}
+			}
+		}
+		if affected {
+			hits = append(hits, h)
+		}
+	}
+	return mergeHits(ctx, src, p, hits)
+}
+
+// sameRelease reports whether an affected entry's ecosystem applies to the package's: without a
+// release suffix it applies to every release; with one, the releases must agree.
+func sameRelease(advisory, pkg string) bool {
+	_, ar, ok := strings.Cut(advisory, ":")
+	if !ok {
+		return true
+	}
+	_, pr, ok := strings.Cut(pkg, ":")
+	if !ok {
+		return true // the package's release is unknown: report rather than miss
+	}
+	return ar == pr || strings.HasPrefix(ar, pr+":") || strings.HasPrefix(pr, ar+":")
+}
+
+// mergeHits groups records that name the same vulnerability (through ids and aliases) into one
+// finding each.
+func mergeHits(ctx context.Context, src Source, p Package, hits []hit) ([]Finding, error) {
+	group := make([]int, len(hits))
+	for i := range group {
+		group[i] = i
+	}
+	var find func(int) int
+	find = func(i int) int {
+		for group[i] != i {
+			group[i] = group[group[i]]
+			i = group[i]
+		}
+		return i
+	}
+	owner := map[string]int{}
+	for i, h := range hits {
+		for _, id := range append([]string{h.rec.ID}, h.rec.Aliases...) {
+			if j, ok := owner[id]; ok {
+				group[find(i)] = find(j)
+			} else {
+				owner[id] = i
+			}
+		}
+	}
+	byRoot := map[int][]int{}
+	var roots []int
+	for i := range hits {
+		r := find(i)
+		if _, ok := byRoot[r]; !ok {
+			roots = append(roots, r)
+		}
+		byRoot[r] = append(byRoot[r], i)
+	}
+	var out []Finding
+	for _, r := range roots {
+		f := Finding{Package: p, Severity: "UNKNOWN"}
+		ids := map[string]bool{}
+		var fixed []string
+		for _, i := range byRoot[r] {
+			h := hits[i]
+			f.Records = append(f.Records, h.rec.ID)
+			ids[h.rec.ID] = true
+			for _, a := range h.rec.Aliases {
+				ids[a] = true
+			}
+			if f.Summary == "" {
+				f.Summary = h.rec.Summary
+			}
+			fixed = append(fixed, h.fixed...)
+			f.Notes = append(f.Notes, h.notes...)
+			severityOf(h.rec, &f)
+		}
+		slices.Sort(f.Records)
+		all := sortedKeys(ids)
+		f.ID = primaryID(all)
+		for _, id := range all {
+			if id != f.ID {
+				f.Aliases = append(f.Aliases, id)
+			}
+		}
+		f.Fixed = fixesAbove(p, sortVersions(p.Ecosystem, slices.Compact(slices.Sorted(slices.Values(fixed)))))
+		for _, id := range all {
+			if !strings.HasPrefix(id, "CVE-") {
+				continue
+			}
+			if e, ok, err := src.KEV(ctx, id); err != nil {
+				return nil, err
+			} else if ok && f.Exploited == nil {
+				f.Exploited = &e
+			}
+			if s, ok, err := src.Score(ctx, id); err != nil {
+				return nil, err
+			} else if ok && (f.EPSS == nil || s.Score > f.EPSS.Score) {
+				f.EPSS = &s
+			}
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// primaryID picks the id a finding is reported under: a CVE when there is one (what KEV, EPSS,
+// EUVD and CRA reports use), else the first id in order.
+func primaryID(ids []string) string {
+	for _, id := range ids {
+		if strings.HasPrefix(id, "CVE-") {
+			return id
+		}
+	}
+	return ids[0]
+}
+
+// severityOf keeps the highest severity the record states: CVSS v4, v3.x vectors (scored), or
+// the database's own rating.
+func severityOf(r *vulndb.Record, f *Finding) {
+	sevs := slices.Clone(r.Severity)
+	for _, a := range r.Affected {
+		sevs = append(sevs, a.Severity...)
+	}
+	for _, s := range sevs {
+		score, ok := cvssScore(s)
+		if ok && score > f.Score {
+			f.Score, f.Vector, f.Severity = score, s.Score, rating(score)
+		}
+	}
+	if f.Score == 0 {
+		if v, ok := r.DatabaseSpecific["severity"].(string); ok {
+			switch strings.ToUpper(v) {
+			case "CRITICAL", "HIGH", "LOW":
+				f.Severity = strings.ToUpper(v)
+			case "MODERATE", "MEDIUM":
+				f.Severity = "MEDIUM"
+			}
+		}
+	}
+}
+
+func cvssScore(s vulndb.Severity) (float64, bool) {
+	switch {
+	case strings.HasPrefix(s.Score, "CVSS:4.0/"):
+		v, err := cvss40.ParseVector(s.Score)
+		if err != nil {
+			return 0, false
+		}
+		return v.Score(), true
+	case strings.HasPrefix(s.Score, "CVSS:3.1/"):
+		v, err := cvss31.ParseVector(s.Score)
+		if err != nil {
+			return 0, false
+		}
+		return v.BaseScore(), true
+	case strings.HasPrefix(s.Score, "CVSS:3.0/"):
+		v, err := cvss30.ParseVector(s.Score)
+		if err != nil {
+			return 0, false
+		}
+		return v.BaseScore(), true
+	}
+	return 0, false
+}
+
+// rating maps a CVSS score to its qualitative rating (CVSS v3.1 specification, section 5).
+func rating(score float64) string {
+	switch {
+	case score >= 9:
+		return "CRITICAL"
+	case score >= 7:
+		return "HIGH"
+	case score >= 4:
+		return "MEDIUM"
+	case score > 0:
+		return "LOW"
+	}
+	return "NONE"
+}
+
+var severityRank = map[string]int{"CRITICAL": 5, "HIGH": 4, "MEDIUM": 3, "LOW": 2, "NONE": 1, "UNKNOWN": 0}
+
+// SeverityAtLeast reports whether a finding's severity is at or above level.
+func SeverityAtLeast(f Finding, level string) bool {
+	return severityRank[f.Severity] >= severityRank[level]
+}
+
+// sortFindings orders findings as a PSIRT triages them: exploited first, then by severity score,
+// EPSS, id and package.
+func sortFindings(fs []Finding) {
+	slices.SortStableFunc(fs, func(a, b Finding) int {
+		if ae, be := a.Exploited != nil, b.Exploited != nil; ae != be {
+			if ae {
+				return -1
+			}
+			return 1
+		}
+		if r := cmp.Compare(severityRank[b.Severity], severityRank[a.Severity]); r != 0 {
+			return r
+		}
+		if r := cmp.Compare(b.Score, a.Score); r != 0 {
+			return r
+		}
+		var ae, be float64
+		if a.EPSS != nil {
+			ae = a.EPSS.Score
+		}
+		if b.EPSS != nil {
+			be = b.EPSS.Score
+		}
+		if r := cmp.Compare(be, ae); r != 0 {
+			return r
+		}
+		if r := strings.Compare(a.ID, b.ID); r != 0 {
+			return r
+		}
+		return strings.Compare(a.Package.Ref, b.Package.Ref)
+	})
+}
+
+// sortVersions orders fixed versions by the ecosystem's rules (lexically when they do not parse).
+func sortVersions(ecosystem string, vs []string) []string {
+	c, err := version.Lookup(ecosystem)
+	if err != nil {
+		return vs
+	}
+	slices.SortStableFunc(vs, func(a, b string) int {
+		r, err := version.Compare(c, a, b)
+		if err != nil {
+			return strings.Compare(a, b)
+		}
+		return r
+	})
+	return vs
+}
+
+// fixesAbove keeps the fixed versions above the installed one: those an upgrade can reach.
+func fixesAbove(p Package, vs []string) []string {
+	c, err := version.Lookup(p.Ecosystem)
+	if err != nil {
+		return vs
+	}
+	var out []string
+	for _, v := range vs {
+		if r, err := version.Compare(c, v, p.Version); err != nil || r > 0 {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// String renders a finding in one line, for logs.
+func (f Finding) String() string {
+	return fmt.Sprintf("%s %s@%s %s", f.ID, f.Package.Name, f.Package.Version, f.Severity)
+}

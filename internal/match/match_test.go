@@ -1,0 +1,132 @@
+package match
+
+import (
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/siegel-oss/siegel/internal/extract"
+	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+func fixtureDB(t *testing.T) *vulndb.DB {
+	t.Helper()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.ImportOSVPath(t.Context(), "../vulndb/testdata/osv", now, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open("../vulndb/testdata/feeds/kev.json")
+	defer f.Close()
+	if _, err := db.ImportKEV(t.Context(), "kev.json", f, now); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := os.Open("../vulndb/testdata/feeds/epss.csv")
+	defer e.Close()
+	if _, err := db.ImportEPSS(t.Context(), "epss.csv", e, now); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func comp(purl, version string, props ...sbom.Property) sbom.Component {
+	return sbom.Component{Ref: purl, Name: purl, Version: version, PURL: purl, Properties: props}
+}
+
+// line renders a finding compactly for comparison.
+func line(f Finding) string {
+	s := f.ID + " " + f.Package.Ecosystem + "/" + f.Package.Lookup + "@" + f.Package.Version + " " + f.Severity +
+		" fixed=" + strings.Join(f.Fixed, ",") + " records=" + strings.Join(f.Records, ",")
+	if f.Exploited != nil {
+		s += " KEV=" + f.Exploited.DateAdded
+	}
+	if f.EPSS != nil {
+		s += " EPSS"
+	}
+	return s
+}
+
+func TestMatch(t *testing.T) {
+	db := fixtureDB(t)
+	doc := &sbom.Document{Components: []sbom.Component{
+		comp("pkg:pypi/example-lib@2.3.0", "2.3.0"),    // both records, merged into one finding
+		comp("pkg:pypi/example-lib@3.0.5", "3.0.5"),    // second window of the GHSA record only
+		comp("pkg:pypi/example-lib@2.4.1", "2.4.1"),    // fixed
+		comp("pkg:golang/example.com/web@v1.9.2", "v1.9.2"), // exploited: listed first
+		comp("pkg:golang/stdlib@v1.22.3", "v1.22.3"),
+		comp("pkg:golang/stdlib@v1.23.0", "v1.23.0"),
+		comp("pkg:cargo/tinybuf@0.3.4", "0.3.4"), // a GIT range before the SEMVER one must not hide it
+		comp("pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=almalinux-9.4&epoch=1", "1:3.0.7-27.el9"),
+		comp("pkg:rpm/almalinux/openssl-libs@3.0.7-28.el9_4?arch=x86_64&distro=almalinux-9.4&epoch=1", "1:3.0.7-28.el9_4"),
+		comp("pkg:npm/%40acme/deepmerge-x@1.4.2", "1.4.2"), // last_affected is inclusive
+		comp("pkg:npm/%40acme/deepmerge-x@1.4.3", "1.4.3"),
+		{Ref: "no-purl", Name: "vendored-thing", Version: "1.0"},
+	}}
+	pkgs, unknown := Packages(doc)
+	findings, err := Match(t.Context(), db, pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range findings {
+		got = append(got, line(f))
+	}
+	want := []string{
+		"CVE-2026-2002 Go/example.com/web@v1.9.2 UNKNOWN fixed=1.9.3 records=GO-2026-4001 KEV=2026-09-15 EPSS",
+		"CVE-2026-1001 PyPI/example-lib@2.3.0 CRITICAL fixed=2.4.1,3.1.2 records=GHSA-aaaa-1111-xxxx,PYSEC-2026-77 EPSS",
+		"CVE-2026-1001 PyPI/example-lib@3.0.5 CRITICAL fixed=3.1.2 records=GHSA-aaaa-1111-xxxx EPSS",
+		"CVE-2026-5005 npm/@acme/deepmerge-x@1.4.2 CRITICAL fixed= records=GHSA-last-3333-zzzz",
+		"RUSTSEC-2026-0010 crates.io/tinybuf@0.3.4 HIGH fixed=0.3.9 records=RUSTSEC-2026-0010",
+		"CVE-2026-2002 Go/stdlib@v1.22.3 UNKNOWN fixed=1.22.5 records=GO-2026-4001 KEV=2026-09-15 EPSS",
+		"CVE-2026-3003 AlmaLinux:9/openssl-libs@1:3.0.7-27.el9 UNKNOWN fixed=1:3.0.7-28.el9_4 records=ALSA-2026:1234",
+	}
+	// Exploited findings come first; stdlib's is exploited too.
+	want = []string{want[0], want[5], want[1], want[2], want[3], want[4], want[6]}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if len(unknown) != 1 || unknown[0].Ref != "no-purl" {
+		t.Errorf("unmatched %v", unknown)
+	}
+	if f := findings[2]; f.Score != 9.8 || !strings.HasPrefix(f.Vector, "CVSS:3.1/") || f.EPSS.Score != 0.421 {
+		t.Errorf("severity/EPSS of %s: %v %q %+v", f.ID, f.Score, f.Vector, f.EPSS)
+	}
+	if diff := cmp.Diff([]string{"GHSA-aaaa-1111-xxxx", "PYSEC-2026-77"}, findings[2].Aliases); diff != "" {
+		t.Errorf("aliases (-want +got):\n%s", diff)
+	}
+}
+
+// TestDebianBySourcePackage: Debian advisories name source packages, so libssl3 is looked up as
+// openssl, at the source version, in the component's release.
+func TestPackageOf(t *testing.T) {
+	for _, tc := range []struct {
+		c                          sbom.Component
+		eco, lookup, version, commit string
+	}{
+		{comp("pkg:deb/debian/libssl3@3.0.13-1~deb12u1?arch=amd64&distro=debian-12", "3.0.13-1~deb12u1",
+			sbom.Property{Name: extract.PropSourcePackage, Value: "openssl"}), "Debian:12", "openssl", "3.0.13-1~deb12u1", ""},
+		{comp("pkg:deb/debian/libgcc-s1@12.2.0-14?distro=debian-12", "12.2.0-14",
+			sbom.Property{Name: extract.PropSourcePackage, Value: "gcc-12"}, sbom.Property{Name: extract.PropSourceVersion, Value: "12.2.0-14+b1"}), "Debian:12", "gcc-12", "12.2.0-14+b1", ""},
+		{comp("pkg:apk/alpine/busybox@1.36.1-r29?arch=x86_64&distro=3.20.3", "1.36.1-r29"), "Alpine:v3.20", "busybox", "1.36.1-r29", ""},
+		{comp("pkg:maven/org.apache.logging.log4j/log4j-core@2.14.1", "2.14.1"), "Maven", "org.apache.logging.log4j:log4j-core", "2.14.1", ""},
+		{comp("pkg:pypi/Django@4.2", "4.2"), "PyPI", "django", "4.2", ""},
+		{comp("pkg:golang/github.com/BurntSushi/toml@v1.6.0", "v1.6.0", sbom.Property{Name: extract.PropVCSRevision, Value: "abc123"}), "Go", "github.com/burntsushi/toml", "v1.6.0", "abc123"},
+		{comp("pkg:nuget/Newtonsoft.Json@13.0.1", "13.0.1"), "NuGet", "newtonsoft.json", "13.0.1", ""},
+	} {
+		p, ok := PackageOf(tc.c)
+		if !ok || p.Ecosystem != tc.eco || p.Lookup != tc.lookup || p.Version != tc.version || p.Commit != tc.commit {
+			t.Errorf("PackageOf(%s) = %+v, %v; want %s %s %s %s", tc.c.PURL, p, ok, tc.eco, tc.lookup, tc.version, tc.commit)
+		}
+	}
+	if _, ok := PackageOf(comp("pkg:generic/busybox@1.36.1", "1.36.1")); ok {
+		t.Error("a generic purl has no OSV ecosystem")
+	}
+}

@@ -1,0 +1,427 @@
+package vulndb
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/input"
+)
+
+// Limits on what an import reads: an archive or feed is untrusted input.
+const (
+	maxRecordBytes  = 16 << 20  // one OSV record
+	maxArchiveBytes = 4 << 30   // one all.zip, uncompressed in total
+	maxFeedBytes    = 512 << 20 // KEV JSON, EPSS CSV (uncompressed)
+)
+
+// Problem is a record an import reported and skipped.
+type Problem struct {
+	Record string `json:"record"`
+	Err    string `json:"error"`
+}
+
+// Result is what one import did.
+type Result struct {
+	Snapshot Snapshot
+	Problems []Problem
+}
+
+// recordSource yields OSV records (name, bytes) from an archive or a directory.
+type recordSource func(yield func(name string, data []byte) error) error
+
+// ImportOSVPath imports OSV records from a local path: a directory in the osv.dev bucket layout
+// (<Ecosystem>/all.zip), a single all.zip, a directory of OSV JSON files, or one JSON file. Each
+// ecosystem archive (or the directory) is one source: its records replace that source's records
+// in one transaction, so records withdrawn or deleted upstream disappear too.
+func (db *DB) ImportOSVPath(ctx context.Context, p string, now time.Time, log *slog.Logger) ([]Result, error) {
+	info, err := os.Stat(p)
+	if err != nil {
+		return nil, fmt.Errorf("OSV source: %w", err)
+	}
+	if !info.IsDir() {
+		if strings.HasSuffix(p, ".zip") {
+			r, err := db.importOSVZip(ctx, "osv:"+zipSourceName(p), p, now)
+			return []Result{r}, err
+		}
+		r, err := db.importOSV(ctx, "osv:"+p, now, fileSource(p), sha256File(p))
+		return []Result{r}, err
+	}
+	zips, _ := filepath.Glob(filepath.Join(p, "*", "all.zip"))
+	if len(zips) == 0 {
+		r, err := db.importOSV(ctx, "osv:dir:"+filepath.Clean(p), now, dirSource(p), "")
+		return []Result{r}, err
+	}
+	slices.Sort(zips)
+	var out []Result
+	for _, z := range zips {
+		if err := ctx.Err(); err != nil {
+			return out, err
+		}
+		r, err := db.importOSVZip(ctx, "osv:"+zipSourceName(z), z, now)
+		if err != nil {
+			return out, err
+		}
+		if log != nil {
+			log.Info("imported OSV", "source", r.Snapshot.Source, "records", r.Snapshot.Records, "skipped", r.Snapshot.Skipped)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// zipSourceName names an archive's source by its ecosystem directory ("Go/all.zip" -> "Go").
+func zipSourceName(p string) string {
+	if filepath.Base(p) == "all.zip" {
+		return filepath.Base(filepath.Dir(p))
+	}
+	return strings.TrimSuffix(filepath.Base(p), ".zip")
+}
+
+func sha256File(p string) string {
+	f, err := os.Open(p)
+	if err != nil {
+		return ""
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return ""
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func (db *DB) importOSVZip(ctx context.Context, source, p string, now time.Time) (Result, error) {
+	zr, err := zip.OpenReader(p)
+	if err != nil {
+		return Result{}, &input.Error{File: p, Rule: "zip", Err: err}
+	}
+	defer zr.Close()
+	src := func(yield func(string, []byte) error) error {
+		var total uint64
+		for _, f := range zr.File {
+			if f.FileInfo().IsDir() || !strings.HasSuffix(f.Name, ".json") {
+				continue
+			}
+			// Entries are read into memory only, never written out, so their names cannot escape
+			// anything; sizes are bounded both as declared and as actually read.
+			if f.UncompressedSize64 > maxRecordBytes {
+				if err := yield(f.Name, nil); err != nil {
+					return err
+				}
+				continue
+			}
+			if total += f.UncompressedSize64; total > maxArchiveBytes {
+				return &input.Error{File: p, Rule: "size limit", Err: fmt.Errorf("archive expands beyond %d bytes", int64(maxArchiveBytes))}
+			}
+			rc, err := f.Open()
+			if err != nil {
+				return &input.Error{File: p + "!" + f.Name, Rule: "zip", Err: err}
+			}
+			data, err := io.ReadAll(io.LimitReader(rc, maxRecordBytes+1))
+			rc.Close()
+			if err != nil {
+				return &input.Error{File: p + "!" + f.Name, Rule: "zip", Err: err}
+			}
+			if err := yield(path.Base(f.Name), data); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return db.importOSV(ctx, source, now, src, sha256File(p))
+}
+
+func fileSource(p string) recordSource {
+	return func(yield func(string, []byte) error) error {
+		data, err := input.ReadAll(p, mustOpen(p), input.Limits{MaxBytes: maxRecordBytes})
+		if err != nil {
+			return err
+		}
+		return yield(p, data)
+	}
+}
+
+func mustOpen(p string) io.Reader {
+	f, err := os.Open(p)
+	if err != nil {
+		return errReader{err}
+	}
+	return f
+}
+
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
+func dirSource(dir string) recordSource {
+	return func(yield func(string, []byte) error) error {
+		return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if d.IsDir() || !strings.HasSuffix(p, ".json") || d.Type()&fs.ModeSymlink != 0 {
+				return nil
+			}
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			data, err := io.ReadAll(io.LimitReader(f, maxRecordBytes+1))
+			f.Close()
+			if err != nil {
+				return err
+			}
+			return yield(p, data)
+		})
+	}
+}
+
+// importOSV replaces the records of one source with what src yields, in one transaction.
+func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src recordSource, digest string) (Result, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	defer tx.Rollback()
+	for _, q := range []string{
+		`DELETE FROM affected WHERE advisory IN (SELECT id FROM advisory WHERE source = ?)`,
+		`DELETE FROM alias WHERE advisory IN (SELECT id FROM advisory WHERE source = ?)`,
+		`DELETE FROM advisory WHERE source = ?`,
+	} {
+		if _, err := tx.ExecContext(ctx, q, source); err != nil {
+			return Result{}, fmt.Errorf("import %s: %w", source, err)
+		}
+	}
+	insAdv, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return Result{}, err
+	}
+	insAff, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`)
+	if err != nil {
+		return Result{}, err
+	}
+	insAlias, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`)
+	if err != nil {
+		return Result{}, err
+	}
+	res := Result{Snapshot: Snapshot{Source: source, Kind: "osv", Taken: now.UTC(), Digest: digest}}
+	h := sha256.New()
+	err = src(func(name string, data []byte) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if data == nil || len(data) > maxRecordBytes {
+			res.Problems = append(res.Problems, Problem{Record: name, Err: "record larger than 16 MiB"})
+			return nil
+		}
+		h.Write(data)
+		r, err := ParseRecord(name, data)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{Record: name, Err: err.Error()})
+			return nil
+		}
+		compact, err := json.Marshal(r)
+		if err != nil {
+			return err
+		}
+		withdrawn := 0
+		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
+			withdrawn = 1
+		}
+		if _, err := insAdv.ExecContext(ctx, r.ID, source, r.Modified.UTC().Format(time.RFC3339), withdrawn, compact); err != nil {
+			return err
+		}
+		for _, a := range r.Affected {
+			if a.Package.Name == "" {
+				continue
+			}
+			k := PackageKey(a.Package.Ecosystem, a.Package.Name)
+			if _, err := insAff.ExecContext(ctx, k.Ecosystem, k.Name, r.ID); err != nil {
+				return err
+			}
+		}
+		for _, al := range r.Aliases {
+			if _, err := insAlias.ExecContext(ctx, al, r.ID); err != nil {
+				return err
+			}
+		}
+		res.Snapshot.Records++
+		return nil
+	})
+	if err != nil {
+		return Result{}, fmt.Errorf("import %s: %w", source, err)
+	}
+	res.Snapshot.Skipped = len(res.Problems)
+	if res.Snapshot.Digest == "" {
+		res.Snapshot.Digest = hex.EncodeToString(h.Sum(nil))
+	}
+	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+		return Result{}, err
+	}
+	db.mu.Lock()
+	db.cache = map[string]*Record{}
+	db.mu.Unlock()
+	return res, tx.Commit()
+}
+
+func insertSnapshot(ctx context.Context, tx *sql.Tx, s Snapshot) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO snapshot (source, kind, taken, records, skipped, digest) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.Source, s.Kind, s.Taken.UTC().Format(time.RFC3339), s.Records, s.Skipped, s.Digest)
+	return err
+}
+
+// kevCatalog is the CISA KEV JSON feed.
+type kevCatalog struct {
+	CatalogVersion  string `json:"catalogVersion"`
+	Vulnerabilities []struct {
+		CVE        string `json:"cveID"`
+		Name       string `json:"vulnerabilityName"`
+		DateAdded  string `json:"dateAdded"`
+		DueDate    string `json:"dueDate"`
+		Ransomware string `json:"knownRansomwareCampaignUse"`
+	} `json:"vulnerabilities"`
+}
+
+// ImportKEV replaces the KEV table with the catalogue in r (the JSON feed).
+func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.Time) (Result, error) {
+	data, err := input.ReadAll(name, r, input.Limits{MaxBytes: maxFeedBytes})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := input.CheckJSONDepth(name, data, 32); err != nil {
+		return Result{}, err
+	}
+	var cat kevCatalog
+	if err := json.Unmarshal(data, &cat); err != nil {
+		return Result{}, input.JSONError(name, data, err)
+	}
+	if cat.Vulnerabilities == nil {
+		return Result{}, &input.Error{File: name, Pointer: "/vulnerabilities", Rule: "KEV schema", Err: errors.New("no vulnerabilities array: not a KEV catalogue")}
+	}
+	sum := sha256.Sum256(data)
+	res := Result{Snapshot: Snapshot{Source: "kev", Kind: "kev", Taken: now.UTC(), Digest: hex.EncodeToString(sum[:])}}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM kev`); err != nil {
+		return Result{}, err
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO kev (cve, date_added, due_date, ransomware, name) VALUES (?, ?, ?, ?, ?)`)
+	if err != nil {
+		return Result{}, err
+	}
+	for i, v := range cat.Vulnerabilities {
+		if !strings.HasPrefix(v.CVE, "CVE-") {
+			res.Problems = append(res.Problems, Problem{Record: fmt.Sprintf("%s#/vulnerabilities/%d", name, i), Err: fmt.Sprintf("cveID %q is not a CVE id", v.CVE)})
+			continue
+		}
+		if _, err := time.Parse(time.DateOnly, v.DateAdded); err != nil {
+			res.Problems = append(res.Problems, Problem{Record: v.CVE, Err: fmt.Sprintf("dateAdded %q is not a date", v.DateAdded)})
+			continue
+		}
+		if _, err := ins.ExecContext(ctx, v.CVE, v.DateAdded, v.DueDate, v.Ransomware, v.Name); err != nil {
+			return Result{}, err
+		}
+		res.Snapshot.Records++
+	}
+	res.Snapshot.Skipped = len(res.Problems)
+	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+		return Result{}, err
+	}
+	return res, tx.Commit()
+}
+
+// ImportEPSS replaces the EPSS table with the scores in r: FIRST's CSV, gzipped or not, whose
+// first line is a comment with the model version and score date, then "cve,epss,percentile".
+func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time.Time) (Result, error) {
+	raw, err := input.ReadAll(name, r, input.Limits{MaxBytes: maxFeedBytes})
+	if err != nil {
+		return Result{}, err
+	}
+	sum := sha256.Sum256(raw)
+	data := raw
+	if bytes.HasPrefix(raw, []byte{0x1f, 0x8b}) {
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			return Result{}, &input.Error{File: name, Rule: "gzip", Err: err}
+		}
+		if data, err = input.ReadAll(name, zr, input.Limits{MaxBytes: maxFeedBytes}); err != nil {
+			return Result{}, err
+		}
+	}
+	scoredOn := ""
+	if bytes.HasPrefix(data, []byte("#")) {
+		line, _, _ := bytes.Cut(data, []byte("\n"))
+		for _, f := range strings.Split(string(line[1:]), ",") {
+			if v, ok := strings.CutPrefix(strings.TrimSpace(f), "score_date:"); ok {
+				scoredOn = v
+			}
+		}
+	}
+	cr := csv.NewReader(bytes.NewReader(data))
+	cr.Comment = '#'
+	cr.FieldsPerRecord = 3
+	header, err := cr.Read()
+	if err != nil || header[0] != "cve" || header[1] != "epss" || header[2] != "percentile" {
+		return Result{}, &input.Error{File: name, Line: 1, Rule: "EPSS format", Err: fmt.Errorf("want header cve,epss,percentile")}
+	}
+	res := Result{Snapshot: Snapshot{Source: "epss", Kind: "epss", Taken: now.UTC(), Digest: hex.EncodeToString(sum[:])}}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, `DELETE FROM epss`); err != nil {
+		return Result{}, err
+	}
+	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO epss (cve, score, percentile, scored_on) VALUES (?, ?, ?, ?)`)
+	if err != nil {
+		return Result{}, err
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return Result{}, &input.Error{File: name, Line: line, Rule: "CSV syntax", Err: err}
+		}
+		score, err1 := strconv.ParseFloat(rec[1], 64)
+		pct, err2 := strconv.ParseFloat(rec[2], 64)
+		if err1 != nil || err2 != nil || score < 0 || score > 1 || pct < 0 || pct > 1 || !strings.HasPrefix(rec[0], "CVE-") {
+			res.Problems = append(res.Problems, Problem{Record: fmt.Sprintf("%s:%d", name, line), Err: "want CVE id and two numbers between 0 and 1"})
+			continue
+		}
+		if _, err := ins.ExecContext(ctx, rec[0], score, pct, scoredOn); err != nil {
+			return Result{}, err
+		}
+		res.Snapshot.Records++
+	}
+	res.Snapshot.Skipped = len(res.Problems)
+	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+		return Result{}, err
+	}
+	return res, tx.Commit()
+}

@@ -1,0 +1,226 @@
+package vulndb
+
+import (
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+// fixtureDB imports testdata/osv and the feeds into a fresh database.
+func fixtureDB(t *testing.T) *DB {
+	t.Helper()
+	db, err := Open(t.Context(), t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.ImportOSVPath(t.Context(), "testdata/osv", now, nil); err != nil {
+		t.Fatal(err)
+	}
+	f, _ := os.Open("testdata/feeds/kev.json")
+	defer f.Close()
+	if _, err := db.ImportKEV(t.Context(), "kev.json", f, now); err != nil {
+		t.Fatal(err)
+	}
+	e, _ := os.Open("testdata/feeds/epss.csv")
+	defer e.Close()
+	if _, err := db.ImportEPSS(t.Context(), "epss.csv", e, now); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func ids(rs []*Record) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+func TestImportDirectoryAndLookup(t *testing.T) {
+	db, err := Open(t.Context(), t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.ImportOSVPath(t.Context(), "testdata/osv", now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res) != 1 || res[0].Snapshot.Records != 7 || res[0].Snapshot.Skipped != 2 {
+		t.Fatalf("import result %+v", res)
+	}
+	var problems []string
+	for _, p := range res[0].Problems {
+		problems = append(problems, filepath.Base(strings.SplitN(p.Record, "!", 2)[0])+": "+p.Err)
+	}
+	for _, want := range []string{"broken-record.json", "not-json.json"} {
+		if !strings.Contains(strings.Join(problems, "\n"), want) {
+			t.Errorf("problem for %s not reported: %v", want, problems)
+		}
+	}
+	if !strings.Contains(strings.Join(problems, "\n"), `range type "DATE"`) || !strings.Contains(strings.Join(problems, "\n"), "not-json.json:2:1") {
+		t.Errorf("problems do not name the rule and position: %v", problems)
+	}
+	for _, tc := range []struct {
+		eco, name string
+		want      []string
+	}{
+		// PEP 503: Example_Lib, example-lib and example.lib are one name; the withdrawn
+		// GHSA-wdrn-2222-yyyy is left out.
+		{"PyPI", "example.lib", []string{"GHSA-aaaa-1111-xxxx", "PYSEC-2026-77"}},
+		{"PyPI", "examplelib", nil},
+		{"Go", "example.com/web", []string{"GO-2026-4001"}},
+		{"Go", "stdlib", []string{"GO-2026-4001"}},
+		{"AlmaLinux", "openssl-libs", []string{"ALSA-2026:1234"}},
+		{"npm", "@acme/deepmerge-x", []string{"GHSA-last-3333-zzzz"}},
+		{"crates.io", "nothing", nil},
+	} {
+		got, err := db.Lookup(t.Context(), PackageKey(tc.eco, tc.name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tc.want, ids(got)); diff != "" {
+			t.Errorf("Lookup(%s, %s) (-want +got):\n%s", tc.eco, tc.name, diff)
+		}
+	}
+	st, err := db.Status(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Advisories != 6 || st.Withdrawn != 1 {
+		t.Errorf("status %+v", st)
+	}
+}
+
+// TestImportZipLayout builds an osv.dev bucket layout (<Ecosystem>/all.zip) and imports it;
+// a second import without one record removes that record.
+func TestImportZipLayout(t *testing.T) {
+	dir := t.TempDir()
+	writeZip := func(eco string, files ...string) {
+		p := filepath.Join(dir, eco, "all.zip")
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		for _, f := range files {
+			data, err := os.ReadFile(filepath.Join("testdata/osv", f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, _ := zw.Create("../../escape/" + f) // names are labels only; nothing is written out
+			w.Write(data)
+		}
+		zw.Close()
+		os.WriteFile(p, buf.Bytes(), 0o644)
+	}
+	writeZip("PyPI", "GHSA-aaaa-1111-xxxx.json", "PYSEC-2026-77.json", "broken-record.json")
+	writeZip("Go", "GO-2026-4001.json")
+	db, err := Open(t.Context(), t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	res, err := db.ImportOSVPath(t.Context(), dir, now, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]int{}
+	for _, r := range res {
+		got[r.Snapshot.Source] = r.Snapshot.Records
+	}
+	if diff := cmp.Diff(map[string]int{"osv:Go": 1, "osv:PyPI": 2}, got); diff != "" {
+		t.Errorf("records per source (-want +got):\n%s", diff)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "..", "escape")); err == nil {
+		t.Error("an archive entry was written outside")
+	}
+	writeZip("PyPI", "GHSA-aaaa-1111-xxxx.json")
+	if _, err := db.ImportOSVPath(t.Context(), dir, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	recs, _ := db.Lookup(t.Context(), PackageKey("PyPI", "example-lib"))
+	if len(recs) != 1 {
+		t.Errorf("PYSEC-2026-77 should be gone after a re-import without it, GHSA-aaaa stays: %v", ids(recs))
+	}
+	recs, _ = db.Lookup(t.Context(), PackageKey("Go", "stdlib"))
+	if len(recs) != 1 {
+		t.Errorf("the Go source must be untouched by the PyPI import: %v", ids(recs))
+	}
+}
+
+func TestKEVAndEPSS(t *testing.T) {
+	db := fixtureDB(t)
+	e, ok, err := db.KEV(t.Context(), "CVE-2026-2002")
+	if err != nil || !ok || e.DateAdded != "2026-09-15" || e.DueDate != "2026-10-06" || e.Ransomware != "Known" {
+		t.Errorf("KEV %+v %v %v", e, ok, err)
+	}
+	if _, ok, _ := db.KEV(t.Context(), "CVE-2026-1001"); ok {
+		t.Error("CVE-2026-1001 is not in the KEV fixture")
+	}
+	s, ok, err := db.Score(t.Context(), "CVE-2026-1001")
+	if err != nil || !ok || s.Score != 0.421 || s.Percentile != 0.97 || !strings.HasPrefix(s.Date, "2026-11-01") {
+		t.Errorf("EPSS %+v %v %v", s, ok, err)
+	}
+	// The live EPSS feed is gzipped.
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte("#model_version:v2025.03.14,score_date:2026-11-02T00:00:00+0000\ncve,epss,percentile\nCVE-2026-1001,0.5,0.98\nnot-a-cve,2,3\n"))
+	zw.Close()
+	res, err := db.ImportEPSS(t.Context(), "epss.csv.gz", &gz, now)
+	if err != nil || res.Snapshot.Records != 1 || res.Snapshot.Skipped != 1 {
+		t.Fatalf("gzipped EPSS: %+v %v", res, err)
+	}
+	if s, _, _ := db.Score(t.Context(), "CVE-2026-1001"); s.Score != 0.5 {
+		t.Errorf("EPSS not replaced: %+v", s)
+	}
+}
+
+func TestFeedErrors(t *testing.T) {
+	db := fixtureDB(t)
+	for _, tc := range []struct {
+		name, data, want string
+		kev              bool
+	}{
+		{"kev.json", `{"vulnerabilities": [}`, "kev.json:1:", true},
+		{"kev.json", `{"title": "not kev"}`, "not a KEV catalogue", true},
+		{"epss.csv", "cve,score\nCVE-1,1\n", "epss.csv:1", false},
+	} {
+		var err error
+		if tc.kev {
+			_, err = db.ImportKEV(t.Context(), tc.name, strings.NewReader(tc.data), now)
+		} else {
+			_, err = db.ImportEPSS(t.Context(), tc.name, strings.NewReader(tc.data), now)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("got %v, want an error containing %q", err, tc.want)
+		}
+	}
+	// A failed import leaves the previous data in place.
+	if _, ok, _ := db.KEV(t.Context(), "CVE-2026-2002"); !ok {
+		t.Error("KEV data lost by a failed import")
+	}
+}
+
+func FuzzParseRecord(f *testing.F) {
+	entries, _ := os.ReadDir("testdata/osv")
+	for _, e := range entries {
+		data, _ := os.ReadFile(filepath.Join("testdata/osv", e.Name()))
+		f.Add(data)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r, err := ParseRecord("fuzz.json", data)
+		if err == nil && r.ID == "" {
+			t.Fatal("accepted a record without id")
+		}
+	})
+}
