@@ -1,41 +1,15 @@
 package match
 
 import (
-	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/siegel-oss/siegel/internal/extract"
 	"github.com/siegel-oss/siegel/internal/sbom"
-	"github.com/siegel-oss/siegel/internal/vulndb"
+	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
-
-func fixtureDB(t *testing.T) *vulndb.DB {
-	t.Helper()
-	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.ImportOSVPath(t.Context(), "../vulndb/testdata/osv", now, nil); err != nil {
-		t.Fatal(err)
-	}
-	f, _ := os.Open("../vulndb/testdata/feeds/kev.json")
-	defer f.Close()
-	if _, err := db.ImportKEV(t.Context(), "kev.json", f, now); err != nil {
-		t.Fatal(err)
-	}
-	e, _ := os.Open("../vulndb/testdata/feeds/epss.csv")
-	defer e.Close()
-	if _, err := db.ImportEPSS(t.Context(), "epss.csv", e, now); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 func comp(purl, version string, props ...sbom.Property) sbom.Component {
 	return sbom.Component{Ref: purl, Name: purl, Version: version, PURL: purl, Properties: props}
@@ -55,11 +29,11 @@ func line(f Finding) string {
 }
 
 func TestMatch(t *testing.T) {
-	db := fixtureDB(t)
+	db := vulndbtest.Open(t)
 	doc := &sbom.Document{Components: []sbom.Component{
-		comp("pkg:pypi/example-lib@2.3.0", "2.3.0"),    // both records, merged into one finding
-		comp("pkg:pypi/example-lib@3.0.5", "3.0.5"),    // second window of the GHSA record only
-		comp("pkg:pypi/example-lib@2.4.1", "2.4.1"),    // fixed
+		comp("pkg:pypi/example-lib@2.3.0", "2.3.0"),         // both records, merged into one finding
+		comp("pkg:pypi/example-lib@3.0.5", "3.0.5"),         // second window of the GHSA record only
+		comp("pkg:pypi/example-lib@2.4.1", "2.4.1"),         // fixed
 		comp("pkg:golang/example.com/web@v1.9.2", "v1.9.2"), // exploited: listed first
 		comp("pkg:golang/stdlib@v1.22.3", "v1.22.3"),
 		comp("pkg:golang/stdlib@v1.23.0", "v1.23.0"),
@@ -108,7 +82,7 @@ func TestMatch(t *testing.T) {
 // openssl, at the source version, in the component's release.
 func TestPackageOf(t *testing.T) {
 	for _, tc := range []struct {
-		c                          sbom.Component
+		c                            sbom.Component
 		eco, lookup, version, commit string
 	}{
 		{comp("pkg:deb/debian/libssl3@3.0.13-1~deb12u1?arch=amd64&distro=debian-12", "3.0.13-1~deb12u1",

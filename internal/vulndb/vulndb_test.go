@@ -1,4 +1,4 @@
-package vulndb
+package vulndb_test
 
 import (
 	"archive/zip"
@@ -8,38 +8,16 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/siegel-oss/siegel/internal/vulndb"
+	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
 
-var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+var now = vulndbtest.Now
 
-// fixtureDB imports testdata/osv and the feeds into a fresh database.
-func fixtureDB(t *testing.T) *DB {
-	t.Helper()
-	db, err := Open(t.Context(), t.TempDir(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if _, err := db.ImportOSVPath(t.Context(), "testdata/osv", now, nil); err != nil {
-		t.Fatal(err)
-	}
-	f, _ := os.Open("testdata/feeds/kev.json")
-	defer f.Close()
-	if _, err := db.ImportKEV(t.Context(), "kev.json", f, now); err != nil {
-		t.Fatal(err)
-	}
-	e, _ := os.Open("testdata/feeds/epss.csv")
-	defer e.Close()
-	if _, err := db.ImportEPSS(t.Context(), "epss.csv", e, now); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
-func ids(rs []*Record) []string {
+func ids(rs []*vulndb.Record) []string {
 	var out []string
 	for _, r := range rs {
 		out = append(out, r.ID)
@@ -48,7 +26,7 @@ func ids(rs []*Record) []string {
 }
 
 func TestImportDirectoryAndLookup(t *testing.T) {
-	db, err := Open(t.Context(), t.TempDir(), true)
+	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -86,7 +64,7 @@ func TestImportDirectoryAndLookup(t *testing.T) {
 		{"npm", "@acme/deepmerge-x", []string{"GHSA-last-3333-zzzz"}},
 		{"crates.io", "nothing", nil},
 	} {
-		got, err := db.Lookup(t.Context(), PackageKey(tc.eco, tc.name))
+		got, err := db.Lookup(t.Context(), vulndb.PackageKey(tc.eco, tc.name))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,7 +103,7 @@ func TestImportZipLayout(t *testing.T) {
 	}
 	writeZip("PyPI", "GHSA-aaaa-1111-xxxx.json", "PYSEC-2026-77.json", "broken-record.json")
 	writeZip("Go", "GO-2026-4001.json")
-	db, err := Open(t.Context(), t.TempDir(), true)
+	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,18 +126,18 @@ func TestImportZipLayout(t *testing.T) {
 	if _, err := db.ImportOSVPath(t.Context(), dir, now, nil); err != nil {
 		t.Fatal(err)
 	}
-	recs, _ := db.Lookup(t.Context(), PackageKey("PyPI", "example-lib"))
+	recs, _ := db.Lookup(t.Context(), vulndb.PackageKey("PyPI", "example-lib"))
 	if len(recs) != 1 {
 		t.Errorf("PYSEC-2026-77 should be gone after a re-import without it, GHSA-aaaa stays: %v", ids(recs))
 	}
-	recs, _ = db.Lookup(t.Context(), PackageKey("Go", "stdlib"))
+	recs, _ = db.Lookup(t.Context(), vulndb.PackageKey("Go", "stdlib"))
 	if len(recs) != 1 {
 		t.Errorf("the Go source must be untouched by the PyPI import: %v", ids(recs))
 	}
 }
 
 func TestKEVAndEPSS(t *testing.T) {
-	db := fixtureDB(t)
+	db := vulndbtest.Open(t)
 	e, ok, err := db.KEV(t.Context(), "CVE-2026-2002")
 	if err != nil || !ok || e.DateAdded != "2026-09-15" || e.DueDate != "2026-10-06" || e.Ransomware != "Known" {
 		t.Errorf("KEV %+v %v %v", e, ok, err)
@@ -186,7 +164,7 @@ func TestKEVAndEPSS(t *testing.T) {
 }
 
 func TestFeedErrors(t *testing.T) {
-	db := fixtureDB(t)
+	db := vulndbtest.Open(t)
 	for _, tc := range []struct {
 		name, data, want string
 		kev              bool
@@ -218,7 +196,7 @@ func FuzzParseRecord(f *testing.F) {
 		f.Add(data)
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
-		r, err := ParseRecord("fuzz.json", data)
+		r, err := vulndb.ParseRecord("fuzz.json", data)
 		if err == nil && r.ID == "" {
 			t.Fatal("accepted a record without id")
 		}
