@@ -44,7 +44,7 @@ func dbCommand() *Command {
 		Help: `The vulnerability database is an SQLite index in the data directory (--db, SIEGEL_DB, or the user's
 cache directory). Scans read it while an update runs; every update is one transaction.`,
 		Example: "siegel db update\nsiegel db update --source ./mirror/osv --kev ./mirror/kev.json --epss ./mirror/epss.csv.gz\nsiegel db status",
-		Sub:     []*Command{dbUpdateCommand(), dbStatusCommand()},
+		Sub:     []*Command{dbUpdateCommand(), dbStatusCommand(), dbExportCommand(), dbImportCommand()},
 	}
 }
 
@@ -249,6 +249,54 @@ func dbStatusCommand() *Command {
 				fmt.Fprintf(w, "  %-20s %s  %7d records  %d skipped  sha256 %s\n", s.Source, s.Taken.Format(time.RFC3339), s.Records, s.Skipped, short(s.Digest))
 			}
 			return nil
+		},
+	}
+}
+
+func dbExportCommand() *Command {
+	var dir string
+	return &Command{
+		Name:    "export",
+		Args:    "FILE",
+		Summary: "write the vulnerability database to one file, for machines without network",
+		Example: "siegel db export vulndb-2026-11-22.sqlite",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("export takes one FILE")
+			}
+			db, err := vulndb.Open(ctx, dbDir(env, dir), false)
+			if err != nil {
+				return err
+			}
+			defer db.Close()
+			return db.Export(ctx, args[0])
+		},
+	}
+}
+
+func dbImportCommand() *Command {
+	var dir string
+	return &Command{
+		Name:    "import",
+		Args:    "FILE",
+		Summary: "replace the vulnerability database with a bundle made by 'siegel db export'",
+		Example: "siegel db import --db /var/lib/siegel vulndb-2026-11-22.sqlite",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("import takes one FILE")
+			}
+			st, err := vulndb.Import(ctx, dbDir(env, dir), args[0])
+			if err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(env.Stdout, "imported %d advisories, %d KEV entries, %d EPSS scores into %s\n", st.Advisories, st.KEV, st.EPSS, st.Path)
+			return err
 		},
 	}
 }
