@@ -20,7 +20,7 @@ import (
 var failOnLevels = []string{"exploited", "critical", "high", "medium", "low", "any", "none"}
 
 func scanCommand() *Command {
-	var dir, format, failOn string
+	var dir, format, failOn, explain string
 	var maxFileSize int64
 	return &Command{
 		Name:    "scan",
@@ -36,12 +36,14 @@ Findings are listed exploited first, then by severity. The same inputs and datab
 output byte for byte. --fail-on exits with status 3 when a finding is exploited (exploited), at or
 above a severity (critical, high, medium, low), or at all (any).`,
 		Example: `siegel scan app.cdx.json
-siegel scan --fail-on exploited --format json ./rootfs > findings.json`,
+siegel scan --fail-on exploited --format json ./rootfs > findings.json
+siegel scan --explain CVE-2024-3094 ./rootfs`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
 			fs.StringVar(&format, "format", "table", "output: table or json")
 			fs.StringVar(&failOn, "fail-on", "none", "exit 3 on: "+strings.Join(failOnLevels, ", "))
 			fs.Int64Var(&maxFileSize, "max-file-size", 256<<20, "largest file read when TARGET is a directory")
+			fs.StringVar(&explain, "explain", "", "show why the findings of this vulnerability id (or alias) matched")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -66,6 +68,21 @@ siegel scan --fail-on exploited --format json ./rootfs > findings.json`,
 			findings, err := match.Match(ctx, db, pkgs)
 			if err != nil {
 				return err
+			}
+			if explain != "" {
+				n := 0
+				for _, f := range findings {
+					if f.ID == explain || slices.Contains(f.Aliases, explain) {
+						if err := match.Explain(ctx, env.Stdout, db, f); err != nil {
+							return err
+						}
+						n++
+					}
+				}
+				if n == 0 {
+					return fmt.Errorf("no finding of %s in %s; the vulnerability does not affect these components (or is not in the database)", explain, args[0])
+				}
+				return nil
 			}
 			res := match.Result{Findings: findings, Unmatched: unknown, Scanned: len(pkgs)}
 			if res.Findings == nil {
