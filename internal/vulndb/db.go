@@ -21,8 +21,12 @@ type DB struct {
 	sql  *sql.DB
 	path string
 
-	mu    sync.Mutex
-	cache map[string]*Record // parsed records by id, for repeated lookups within a scan
+	mu     sync.Mutex
+	cache  map[string]*Record // parsed records by id, for repeated lookups within a scan
+	index  map[Key][]string   // package -> record ids, read on first lookup
+	record *sql.Stmt          // prepared once: reads one record by id
+	kev    map[string]Exploitation
+	epss   map[string]EPSS
 }
 
 // ErrNoDatabase is returned by Open in read-only mode when no index exists yet.
@@ -106,42 +110,79 @@ func Open(ctx context.Context, dir string, create bool) (*DB, error) {
 }
 
 // Close closes the index.
-func (db *DB) Close() error { return db.sql.Close() }
+func (db *DB) Close() error {
+	if db.record != nil {
+		db.record.Close()
+	}
+	return db.sql.Close()
+}
 
 // Path is the index file.
 func (db *DB) Path() string { return db.path }
 
-// Lookup returns the records (not withdrawn) that name the package in any affected entry.
+// Lookup returns the records (not withdrawn) that name the package in any affected entry. The
+// package index (a few hundred thousand rows for all of OSV) is read into memory on first use;
+// records are read and parsed only for packages that have any, once per scan.
 func (db *DB) Lookup(ctx context.Context, k Key) ([]*Record, error) {
-	rows, err := db.sql.QueryContext(ctx,
-		`SELECT a.id, a.record FROM affected f JOIN advisory a ON a.id = f.advisory
-		 WHERE f.ecosystem = ? AND f.name = ? AND a.withdrawn = 0 ORDER BY a.id`, k.Ecosystem, k.Name)
-	if err != nil {
-		return nil, fmt.Errorf("look up %s/%s: %w", k.Ecosystem, k.Name, err)
-	}
-	defer rows.Close()
-	var out []*Record
-	for rows.Next() {
-		var id string
-		var blob []byte
-		if err := rows.Scan(&id, &blob); err != nil {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.index == nil {
+		if err := db.loadIndex(ctx); err != nil {
 			return nil, err
 		}
-		db.mu.Lock()
+	}
+	ids := db.index[k]
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	out := make([]*Record, 0, len(ids))
+	for _, id := range ids {
 		r, ok := db.cache[id]
-		db.mu.Unlock()
 		if !ok {
+			var blob []byte
+			if err := db.record.QueryRowContext(ctx, id).Scan(&blob); err != nil {
+				return nil, fmt.Errorf("read record %s: %w", id, err)
+			}
 			r = new(Record)
 			if err := json.Unmarshal(blob, r); err != nil {
 				return nil, fmt.Errorf("stored record %s is corrupt: %w", id, err)
 			}
-			db.mu.Lock()
 			db.cache[id] = r
-			db.mu.Unlock()
 		}
 		out = append(out, r)
 	}
-	return out, rows.Err()
+	return out, nil
+}
+
+// loadIndex reads the package index of the records that are not withdrawn. Called with db.mu held.
+func (db *DB) loadIndex(ctx context.Context) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT f.ecosystem, f.name, f.advisory FROM affected f
+		JOIN advisory a ON a.id = f.advisory WHERE a.withdrawn = 0 ORDER BY f.ecosystem, f.name, f.advisory`)
+	if err != nil {
+		return fmt.Errorf("read package index: %w", err)
+	}
+	defer rows.Close()
+	index := map[Key][]string{}
+	for rows.Next() {
+		var k Key
+		var id string
+		if err := rows.Scan(&k.Ecosystem, &k.Name, &id); err != nil {
+			return err
+		}
+		index[k] = append(index[k], id)
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if db.record == nil {
+		st, err := db.sql.PrepareContext(ctx, `SELECT record FROM advisory WHERE id = ?`)
+		if err != nil {
+			return err
+		}
+		db.record = st
+	}
+	db.index = index
+	return nil
 }
 
 // Exploitation is what the CISA KEV catalogue says about a CVE.
@@ -161,26 +202,61 @@ type EPSS struct {
 	Date       string  `json:"date,omitempty"`
 }
 
-// KEV returns the KEV entry of a CVE, or ok false.
+// KEV returns the KEV entry of a CVE, or ok false. The catalogue is small and asked about for
+// every finding, so it is read into memory on first use.
 func (db *DB) KEV(ctx context.Context, cve string) (Exploitation, bool, error) {
-	var e Exploitation
-	err := db.sql.QueryRowContext(ctx, `SELECT cve, date_added, due_date, ransomware, name FROM kev WHERE cve = ?`, cve).
-		Scan(&e.CVE, &e.DateAdded, &e.DueDate, &e.Ransomware, &e.Name)
-	if errors.Is(err, sql.ErrNoRows) {
-		return e, false, nil
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.kev == nil {
+		m := map[string]Exploitation{}
+		rows, err := db.sql.QueryContext(ctx, `SELECT cve, date_added, due_date, ransomware, name FROM kev`)
+		if err != nil {
+			return Exploitation{}, false, err
+		}
+		for rows.Next() {
+			var e Exploitation
+			if err := rows.Scan(&e.CVE, &e.DateAdded, &e.DueDate, &e.Ransomware, &e.Name); err != nil {
+				rows.Close()
+				return Exploitation{}, false, err
+			}
+			m[e.CVE] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return Exploitation{}, false, err
+		}
+		db.kev = m
 	}
-	return e, err == nil, err
+	e, ok := db.kev[cve]
+	return e, ok, nil
 }
 
-// Score returns the EPSS score of a CVE, or ok false.
+// Score returns the EPSS score of a CVE, or ok false; all scores are read on first use.
 func (db *DB) Score(ctx context.Context, cve string) (EPSS, bool, error) {
-	var e EPSS
-	err := db.sql.QueryRowContext(ctx, `SELECT cve, score, percentile, scored_on FROM epss WHERE cve = ?`, cve).
-		Scan(&e.CVE, &e.Score, &e.Percentile, &e.Date)
-	if errors.Is(err, sql.ErrNoRows) {
-		return e, false, nil
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.epss == nil {
+		m := map[string]EPSS{}
+		rows, err := db.sql.QueryContext(ctx, `SELECT cve, score, percentile, scored_on FROM epss`)
+		if err != nil {
+			return EPSS{}, false, err
+		}
+		for rows.Next() {
+			var e EPSS
+			if err := rows.Scan(&e.CVE, &e.Score, &e.Percentile, &e.Date); err != nil {
+				rows.Close()
+				return EPSS{}, false, err
+			}
+			m[e.CVE] = e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return EPSS{}, false, err
+		}
+		db.epss = m
 	}
-	return e, err == nil, err
+	e, ok := db.epss[cve]
+	return e, ok, nil
 }
 
 // Snapshot records one update of one source.

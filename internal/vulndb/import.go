@@ -277,9 +277,7 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
-	db.mu.Lock()
-	db.cache = map[string]*Record{}
-	db.mu.Unlock()
+	db.invalidate()
 	return res, tx.Commit()
 }
 
@@ -349,6 +347,7 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	db.invalidate()
 	return res, tx.Commit()
 }
 
@@ -423,5 +422,13 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	db.invalidate()
 	return res, tx.Commit()
+}
+
+// invalidate drops what was read into memory, after an import changed the tables.
+func (db *DB) invalidate() {
+	db.mu.Lock()
+	db.cache, db.kev, db.epss, db.index = map[string]*Record{}, nil, nil, nil
+	db.mu.Unlock()
 }
