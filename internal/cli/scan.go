@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"flag"
@@ -151,7 +152,9 @@ func violations(fs []match.Finding, failOn string) int {
 	return n
 }
 
-func printFindings(w io.Writer, res *match.Result) error {
+func printFindings(out io.Writer, res *match.Result) error {
+	w := bufio.NewWriterSize(out, 64<<10)
+	defer w.Flush()
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "EXPLOITED\tSEVERITY\tID\tPACKAGE\tVERSION\tFIXED IN\tEPSS")
 	for _, f := range res.Findings {
@@ -187,5 +190,8 @@ func printFindings(w io.Writer, res *match.Result) error {
 		fmt.Fprintf(w, "; %d components without a known ecosystem were not checked", len(res.Unmatched))
 	}
 	fmt.Fprintln(w)
-	return err
+	if err != nil {
+		return err
+	}
+	return w.Flush()
 }

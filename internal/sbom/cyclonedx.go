@@ -523,6 +523,13 @@ func encodeCycloneDX(w io.Writer, doc *Document, f Format) error {
 		bom.Compositions = &compositions
 	}
 
+	if len(doc.Vulnerabilities) > 0 {
+		vs := make([]cdx.Vulnerability, 0, len(doc.Vulnerabilities))
+		for _, v := range doc.Vulnerabilities {
+			vs = append(vs, cdxVulnerability(v))
+		}
+		bom.Vulnerabilities = &vs
+	}
 	format := cdx.BOMFileFormatJSON
 	if f == CycloneDXXML {
 		format = cdx.BOMFileFormatXML
@@ -736,4 +743,62 @@ func decodeCycloneDXStream(name string, data []byte) (doc *Document, err error) 
 		return nil, err
 	}
 	return doc, nil
+}
+
+func cdxVulnerability(v Vulnerability) cdx.Vulnerability {
+	out := cdx.Vulnerability{ID: v.ID, Description: v.Description, Recommendation: v.Recommendation}
+	if v.SourceName != "" {
+		out.Source = &cdx.Source{Name: v.SourceName, URL: v.SourceURL}
+	}
+	if !v.Published.IsZero() {
+		out.Published = v.Published.UTC().Format(time.RFC3339)
+	}
+	if len(v.Aliases) > 0 {
+		refs := make([]cdx.VulnerabilityReference, 0, len(v.Aliases))
+		for _, a := range v.Aliases {
+			refs = append(refs, cdx.VulnerabilityReference{ID: a, Source: &cdx.Source{Name: aliasSource(a)}})
+		}
+		out.References = &refs
+	}
+	if len(v.Ratings) > 0 {
+		rs := make([]cdx.VulnerabilityRating, 0, len(v.Ratings))
+		for _, r := range v.Ratings {
+			cr := cdx.VulnerabilityRating{Severity: cdx.Severity(r.Severity), Method: cdx.ScoringMethod(r.Method), Vector: r.Vector}
+			if r.Score > 0 {
+				score := r.Score
+				cr.Score = &score
+			}
+			rs = append(rs, cr)
+		}
+		out.Ratings = &rs
+	}
+	if len(v.Affects) > 0 {
+		as := make([]cdx.Affects, 0, len(v.Affects))
+		for _, ref := range v.Affects {
+			as = append(as, cdx.Affects{Ref: ref})
+		}
+		out.Affects = &as
+	}
+	if len(v.Properties) > 0 {
+		ps := make([]cdx.Property, 0, len(v.Properties))
+		for _, p := range v.Properties {
+			ps = append(ps, cdx.Property{Name: p.Name, Value: p.Value})
+		}
+		out.Properties = &ps
+	}
+	return out
+}
+
+// aliasSource names the database an id comes from, by its prefix.
+func aliasSource(id string) string {
+	prefix, _, _ := strings.Cut(id, "-")
+	switch prefix {
+	case "CVE":
+		return "NVD"
+	case "GHSA":
+		return "GitHub Advisory Database"
+	case "EUVD":
+		return "ENISA EUVD"
+	}
+	return "OSV"
 }

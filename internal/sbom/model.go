@@ -34,6 +34,32 @@ type Document struct {
 
 	Components   []Component
 	Dependencies []Dependency // one entry per component that has outgoing edges or declared completeness
+
+	// Vulnerabilities known to affect components of the document (written as a CycloneDX
+	// vulnerability disclosure report, VDR). Readers leave it empty.
+	Vulnerabilities []Vulnerability
+}
+
+// Vulnerability is a known vulnerability and the components it affects.
+type Vulnerability struct {
+	ID             string // CVE, GHSA, OSV id ...
+	SourceName     string // database that published it, such as "OSV"
+	SourceURL      string
+	Aliases        []string
+	Description    string
+	Ratings        []Rating
+	Affects        []string // component refs
+	Recommendation string
+	Published      time.Time
+	Properties     []Property
+}
+
+// Rating is a severity rating of a vulnerability.
+type Rating struct {
+	Score    float64
+	Severity string // critical, high, medium, low, none, unknown
+	Method   string // CVSSv31, CVSSv4, CVSSv3, other
+	Vector   string
 }
 
 // CreatorKind says what made a document or supplied a component.

@@ -3,7 +3,6 @@ package vulndb
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/url"
@@ -24,7 +23,8 @@ type DB struct {
 	mu     sync.Mutex
 	cache  map[string]*Record // parsed records by id, for repeated lookups within a scan
 	index  map[Key][]string   // package -> record ids, read on first lookup
-	record *sql.Stmt          // prepared once: reads one record by id
+	read   *sql.Tx            // the read transaction lookups use: one snapshot for a whole scan
+	record *sql.Stmt          // prepared once in read: reads one record by id
 	kev    map[string]Exploitation
 	epss   map[string]EPSS
 }
@@ -41,6 +41,7 @@ CREATE TABLE IF NOT EXISTS advisory (
 	record    BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS advisory_source ON advisory(source);
+CREATE INDEX IF NOT EXISTS advisory_withdrawn ON advisory(withdrawn);
 CREATE TABLE IF NOT EXISTS affected (
 	ecosystem TEXT NOT NULL,
 	name      TEXT NOT NULL,
@@ -111,9 +112,9 @@ func Open(ctx context.Context, dir string, create bool) (*DB, error) {
 
 // Close closes the index.
 func (db *DB) Close() error {
-	if db.record != nil {
-		db.record.Close()
-	}
+	db.mu.Lock()
+	db.endRead()
+	db.mu.Unlock()
 	return db.sql.Close()
 }
 
@@ -144,7 +145,7 @@ func (db *DB) Lookup(ctx context.Context, k Key) ([]*Record, error) {
 				return nil, fmt.Errorf("read record %s: %w", id, err)
 			}
 			r = new(Record)
-			if err := json.Unmarshal(blob, r); err != nil {
+			if err := unmarshalRecord(blob, r); err != nil {
 				return nil, fmt.Errorf("stored record %s is corrupt: %w", id, err)
 			}
 			db.cache[id] = r
@@ -154,11 +155,36 @@ func (db *DB) Lookup(ctx context.Context, k Key) ([]*Record, error) {
 	return out, nil
 }
 
-// loadIndex reads the package index of the records that are not withdrawn. Called with db.mu held.
+// loadIndex opens the read transaction and reads the package index of the records that are not
+// withdrawn. Called with db.mu held.
 func (db *DB) loadIndex(ctx context.Context) error {
-	rows, err := db.sql.QueryContext(ctx, `SELECT f.ecosystem, f.name, f.advisory FROM affected f
-		JOIN advisory a ON a.id = f.advisory WHERE a.withdrawn = 0 ORDER BY f.ecosystem, f.name, f.advisory`)
+	// One read transaction for the whole scan: every lookup sees the same snapshot even while an
+	// update commits, and SQLite does not take its shared-memory locks again for each statement.
+	tx, err := db.sql.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
+		return fmt.Errorf("read vulnerability database: %w", err)
+	}
+	// The few withdrawn ids first (through their index), so that the package index is read
+	// without touching the table that holds the records.
+	withdrawn := map[string]bool{}
+	wrows, err := tx.QueryContext(ctx, `SELECT id FROM advisory WHERE withdrawn = 1`)
+	if err != nil {
+		tx.Rollback()
+		return fmt.Errorf("read package index: %w", err)
+	}
+	for wrows.Next() {
+		var id string
+		if err := wrows.Scan(&id); err != nil {
+			wrows.Close()
+			tx.Rollback()
+			return err
+		}
+		withdrawn[id] = true
+	}
+	wrows.Close()
+	rows, err := tx.QueryContext(ctx, `SELECT ecosystem, name, advisory FROM affected ORDER BY ecosystem, name, advisory`)
+	if err != nil {
+		tx.Rollback()
 		return fmt.Errorf("read package index: %w", err)
 	}
 	defer rows.Close()
@@ -167,22 +193,34 @@ func (db *DB) loadIndex(ctx context.Context) error {
 		var k Key
 		var id string
 		if err := rows.Scan(&k.Ecosystem, &k.Name, &id); err != nil {
+			tx.Rollback()
 			return err
 		}
-		index[k] = append(index[k], id)
+		if !withdrawn[id] {
+			index[k] = append(index[k], id)
+		}
 	}
 	if err := rows.Err(); err != nil {
+		tx.Rollback()
 		return err
 	}
-	if db.record == nil {
-		st, err := db.sql.PrepareContext(ctx, `SELECT record FROM advisory WHERE id = ?`)
-		if err != nil {
-			return err
-		}
-		db.record = st
+	st, err := tx.PrepareContext(context.Background(), `SELECT record FROM advisory WHERE id = ?`)
+	if err != nil {
+		tx.Rollback()
+		return err
 	}
-	db.index = index
+	db.read, db.record, db.index = tx, st, index
 	return nil
+}
+
+// endRead ends the read transaction, if any. Called with db.mu held.
+func (db *DB) endRead() {
+	if db.read != nil {
+		db.record.Close()
+		db.read.Rollback()
+		db.read, db.record = nil, nil
+	}
+	db.index = nil
 }
 
 // Exploitation is what the CISA KEV catalogue says about a CVE.
