@@ -671,7 +671,8 @@ func decodeCycloneDXStream(name string, data []byte) (doc *Document, err error) 
 	}
 	var bom cdx.BOM
 	c := cdxReader{name: name, format: CycloneDXJSON, refs: map[string]string{}}
-	comps := &Document{}
+	// Every component has a "type": counting them sizes the slice once instead of doubling it.
+	comps := &Document{Components: make([]Component, 0, bytes.Count(data, []byte(`"type"`)))}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
