@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/extract"
 	"github.com/siegel-oss/siegel/internal/match"
@@ -34,14 +35,16 @@ vulnerability and component, all aliases merged, with CISA KEV exploitation, EPS
 (CVSS v3/v4 base score or the database's rating) and the versions that fix it.
 
 Findings are listed exploited first, then by severity. The same inputs and database give the same
-output byte for byte. --fail-on exits with status 3 when a finding is exploited (exploited), at or
+output byte for byte. Formats: table, json (Siegel's findings), sarif (SARIF 2.1.0 for code
+scanning), cyclonedx (the SBOM with its vulnerabilities: a CycloneDX 1.6 VDR), openvex (OpenVEX
+0.2.0 statements, status under_investigation until triaged). --fail-on exits with status 3 when a finding is exploited (exploited), at or
 above a severity (critical, high, medium, low), or at all (any).`,
 		Example: `siegel scan app.cdx.json
 siegel scan --fail-on exploited --format json ./rootfs > findings.json
 siegel scan --explain CVE-2024-3094 ./rootfs`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
-			fs.StringVar(&format, "format", "table", "output: table or json")
+			fs.StringVar(&format, "format", "table", "output: "+strings.Join(scanFormats, ", "))
 			fs.StringVar(&failOn, "fail-on", "none", "exit 3 on: "+strings.Join(failOnLevels, ", "))
 			fs.Int64Var(&maxFileSize, "max-file-size", 256<<20, "largest file read when TARGET is a directory")
 			fs.StringVar(&explain, "explain", "", "show why the findings of this vulnerability id (or alias) matched")
@@ -53,8 +56,8 @@ siegel scan --explain CVE-2024-3094 ./rootfs`,
 			if !slices.Contains(failOnLevels, failOn) {
 				return usagef("--fail-on must be one of %s", strings.Join(failOnLevels, ", "))
 			}
-			if format != "table" && format != "json" {
-				return usagef("--format must be table or json, not %q", format)
+			if !slices.Contains(scanFormats, format) {
+				return usagef("--format must be one of %s, not %q", strings.Join(scanFormats, ", "), format)
 			}
 			doc, err := scanTarget(ctx, env, args[0], maxFileSize)
 			if err != nil {
@@ -89,14 +92,31 @@ siegel scan --explain CVE-2024-3094 ./rootfs`,
 			if res.Findings == nil {
 				res.Findings = []match.Finding{}
 			}
-			if format == "json" {
+			var werr error
+			switch format {
+			case "json":
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
-				if err := enc.Encode(res); err != nil {
-					return err
+				werr = enc.Encode(res)
+			case "sarif":
+				werr = writeSARIF(env.Stdout, args[0], doc, findings)
+			case "cyclonedx":
+				werr = writeVDR(env.Stdout, doc, findings)
+			case "openvex":
+				var taken time.Time
+				if st, err := db.Status(ctx); err == nil {
+					for _, s := range st.Snapshots {
+						if s.Taken.After(taken) {
+							taken = s.Taken // the database's time: the same inputs give the same document
+						}
+					}
 				}
-			} else if err := printFindings(env.Stdout, &res); err != nil {
-				return err
+				werr = writeOpenVEX(env.Stdout, doc, findings, taken)
+			default:
+				werr = printFindings(env.Stdout, &res)
+			}
+			if werr != nil {
+				return werr
 			}
 			if n := violations(findings, failOn); n > 0 {
 				return fmt.Errorf("%w: %d finding(s) at --fail-on %s", ErrPolicy, n, failOn)

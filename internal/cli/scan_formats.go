@@ -1,0 +1,237 @@
+package cli
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/openvex/go-vex/pkg/vex"
+
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/sbom"
+)
+
+// scanFormats are the output formats of siegel scan.
+var scanFormats = []string{"table", "json", "sarif", "cyclonedx", "openvex"}
+
+// byID groups findings by vulnerability id, keeping the order of first appearance (exploited
+// and most severe first).
+func byID(fs []match.Finding) (ids []string, groups map[string][]match.Finding) {
+	groups = map[string][]match.Finding{}
+	for _, f := range fs {
+		if _, ok := groups[f.ID]; !ok {
+			ids = append(ids, f.ID)
+		}
+		groups[f.ID] = append(groups[f.ID], f)
+	}
+	return ids, groups
+}
+
+// writeVDR writes the scanned document with its vulnerabilities as a CycloneDX 1.6 vulnerability
+// disclosure report: one vulnerability per id, affecting every component it was found in.
+func writeVDR(w io.Writer, doc *sbom.Document, fs []match.Finding) error {
+	out := *doc
+	out.Vulnerabilities = nil
+	ids, groups := byID(fs)
+	for _, id := range ids {
+		g := groups[id]
+		f := g[0]
+		v := sbom.Vulnerability{ID: id, SourceName: "OSV", SourceURL: "https://osv.dev/vulnerability/" + f.Records[0],
+			Aliases: f.Aliases, Description: f.Summary}
+		if f.Score > 0 {
+			v.Ratings = append(v.Ratings, sbom.Rating{Score: f.Score, Severity: strings.ToLower(f.Severity), Method: cvssMethod(f.Vector), Vector: f.Vector})
+		} else if f.Severity != "UNKNOWN" {
+			v.Ratings = append(v.Ratings, sbom.Rating{Severity: strings.ToLower(f.Severity), Method: "other"})
+		}
+		var recs []string
+		for _, x := range g {
+			v.Affects = append(v.Affects, x.Package.Ref)
+			if len(x.Fixed) > 0 {
+				recs = append(recs, fmt.Sprintf("upgrade %s to %s", x.Package.Name, x.Fixed[0]))
+			}
+		}
+		if len(recs) > 0 {
+			v.Recommendation = strings.Join(slices.Compact(recs), "; ")
+		}
+		if f.Exploited != nil {
+			v.Properties = append(v.Properties,
+				sbom.Property{Name: "siegel:kev:date-added", Value: f.Exploited.DateAdded},
+				sbom.Property{Name: "siegel:kev:due-date", Value: f.Exploited.DueDate},
+				sbom.Property{Name: "siegel:kev:ransomware", Value: f.Exploited.Ransomware})
+		}
+		if f.EPSS != nil {
+			v.Properties = append(v.Properties, sbom.Property{Name: "siegel:epss", Value: strconv.FormatFloat(f.EPSS.Score, 'f', 5, 64)})
+		}
+		out.Vulnerabilities = append(out.Vulnerabilities, v)
+	}
+	return sbom.Write(w, &out, sbom.CycloneDXJSON)
+}
+
+func cvssMethod(vector string) string {
+	switch {
+	case strings.HasPrefix(vector, "CVSS:4.0/"):
+		return "CVSSv4"
+	case strings.HasPrefix(vector, "CVSS:3.1/"):
+		return "CVSSv31"
+	case strings.HasPrefix(vector, "CVSS:3.0/"):
+		return "CVSSv3"
+	}
+	return "other"
+}
+
+// SARIF 2.1.0 (OASIS), the part Siegel writes: one rule per vulnerability, one result per finding.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool    sarifTool     `json:"tool"`
+	Results []sarifResult `json:"results"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	Version        string      `json:"version,omitempty"`
+	InformationURI string      `json:"informationUri,omitempty"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID               string         `json:"id"`
+	ShortDescription sarifText      `json:"shortDescription"`
+	HelpURI          string         `json:"helpUri,omitempty"`
+	Properties       map[string]any `json:"properties,omitempty"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifResult struct {
+	RuleID     string          `json:"ruleId"`
+	RuleIndex  int             `json:"ruleIndex"`
+	Level      string          `json:"level"`
+	Message    sarifText       `json:"message"`
+	Locations  []sarifLocation `json:"locations"`
+	Properties map[string]any  `json:"properties,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation sarifPhysical `json:"physicalLocation"`
+}
+
+type sarifPhysical struct {
+	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+}
+
+type sarifArtifact struct {
+	URI string `json:"uri"`
+}
+
+// writeSARIF writes findings as SARIF 2.1.0 for code-scanning dashboards. The location of a
+// finding is the file the component was found in (or the scanned SBOM).
+func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []match.Finding) error {
+	locations := map[string]string{}
+	for _, c := range doc.Components {
+		for _, p := range c.Properties {
+			if p.Name == "siegel:location" {
+				locations[c.Ref] = p.Value
+				break
+			}
+		}
+	}
+	ids, groups := byID(fs)
+	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "siegel", Version: buildVersion(), InformationURI: "https://github.com/siegel-oss/siegel"}}, Results: []sarifResult{}}
+	run.Tool.Driver.Rules = []sarifRule{}
+	for i, id := range ids {
+		f := groups[id][0]
+		rule := sarifRule{ID: id, ShortDescription: sarifText{Text: cmpOr(f.Summary, id)}, HelpURI: "https://osv.dev/vulnerability/" + f.Records[0],
+			Properties: map[string]any{"tags": []string{"security", "vulnerability"}}}
+		if f.Score > 0 {
+			// GitHub code scanning reads this property to rank security results.
+			rule.Properties["security-severity"] = strconv.FormatFloat(f.Score, 'f', 1, 64)
+		}
+		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, rule)
+		for _, x := range groups[id] {
+			uri := cmpOr(locations[x.Package.Ref], target)
+			msg := fmt.Sprintf("%s %s is affected by %s", x.Package.Name, x.Package.Version, id)
+			if len(x.Fixed) > 0 {
+				msg += "; fixed in " + x.Fixed[0]
+			}
+			if x.Exploited != nil {
+				msg += "; known to be exploited (CISA KEV, added " + x.Exploited.DateAdded + ")"
+			}
+			props := map[string]any{"purl": x.Package.PURL, "severity": x.Severity}
+			if len(x.Aliases) > 0 {
+				props["aliases"] = x.Aliases
+			}
+			run.Results = append(run.Results, sarifResult{RuleID: id, RuleIndex: i, Level: sarifLevel(x), Message: sarifText{Text: msg},
+				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}}, Properties: props})
+		}
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+func sarifLevel(f match.Finding) string {
+	switch {
+	case f.Exploited != nil || match.SeverityAtLeast(f, "HIGH"):
+		return "error"
+	case match.SeverityAtLeast(f, "MEDIUM") || f.Severity == "UNKNOWN":
+		return "warning"
+	}
+	return "note"
+}
+
+// writeOpenVEX writes one OpenVEX statement per vulnerability, with status under_investigation:
+// a scan shows that a version is in an affected range, not yet whether the product is affected —
+// that is the triage the manufacturer records (the server's VEX workflow).
+func writeOpenVEX(w io.Writer, doc *sbom.Document, fs []match.Finding, now time.Time) error {
+	product := doc.Name
+	if i, ok := doc.Index()[doc.Subject]; ok {
+		c := doc.Components[i]
+		product = cmpOr(c.PURL, strings.TrimSpace(c.Name+" "+c.Version))
+	}
+	product = cmpOr(product, "product")
+	ts := now.UTC()
+	out := vex.VEX{Metadata: vex.Metadata{Context: vex.Context + "/v" + vex.SpecVersion, Author: "siegel scan", Timestamp: &ts,
+		Version: 1, Tooling: "siegel " + buildVersion()}}
+	ids, groups := byID(fs)
+	for _, id := range ids {
+		g := groups[id]
+		st := vex.Statement{Vulnerability: vex.Vulnerability{Name: vex.VulnerabilityID(id), Description: g[0].Summary},
+			Status: vex.StatusUnderInvestigation}
+		for _, a := range g[0].Aliases {
+			st.Vulnerability.Aliases = append(st.Vulnerability.Aliases, vex.VulnerabilityID(a))
+		}
+		p := vex.Product{Component: vex.Component{ID: product}}
+		for _, f := range g {
+			p.Subcomponents = append(p.Subcomponents, vex.Subcomponent{Component: vex.Component{ID: cmpOr(f.Package.PURL, f.Package.Name+"@"+f.Package.Version)}})
+		}
+		st.Products = []vex.Product{p}
+		out.Statements = append(out.Statements, st)
+	}
+	if out.Statements == nil {
+		out.Statements = []vex.Statement{}
+	}
+	// A content-derived id: the same findings give the same document id.
+	h := sha256.New()
+	json.NewEncoder(h).Encode(out.Statements)
+	out.ID = "https://openvex.dev/docs/siegel/" + hex.EncodeToString(h.Sum(nil))[:32]
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}

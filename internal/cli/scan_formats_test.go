@@ -1,0 +1,157 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// scanFixture scans a small document against the fixture database.
+func scanFixture(t *testing.T) (*sbom.Document, []match.Finding) {
+	t.Helper()
+	db := vulndbtest.Open(t)
+	doc := &sbom.Document{Format: sbom.CycloneDXJSON, Name: "gateway", Subject: "gw", Serial: "urn:uuid:5a1b2c3d-0000-4000-8000-000000000001",
+		Created: vulndbtest.Now,
+		Components: []sbom.Component{
+			{Ref: "gw", Type: "application", Name: "gateway", Version: "1.8.0", PURL: "pkg:generic/acme/gateway@1.8.0"},
+			{Ref: "pkg:pypi/example-lib@2.3.0", Type: "library", Name: "example-lib", Version: "2.3.0", PURL: "pkg:pypi/example-lib@2.3.0",
+				Properties: []sbom.Property{{Name: "siegel:location", Value: "requirements.txt"}}},
+			{Ref: "pkg:golang/example.com/web@v1.9.2", Type: "library", Name: "example.com/web", Version: "v1.9.2", PURL: "pkg:golang/example.com/web@v1.9.2",
+				Properties: []sbom.Property{{Name: "siegel:location", Value: "go.mod"}}},
+			{Ref: "pkg:npm/%40acme/deepmerge-x@1.4.2", Type: "library", Name: "@acme/deepmerge-x", Version: "1.4.2", PURL: "pkg:npm/%40acme/deepmerge-x@1.4.2"},
+		},
+		Dependencies: []sbom.Dependency{{Ref: "gw", DependsOn: []string{"pkg:pypi/example-lib@2.3.0", "pkg:golang/example.com/web@v1.9.2", "pkg:npm/%40acme/deepmerge-x@1.4.2"}}},
+	}
+	pkgs, _ := match.Packages(doc)
+	fs, err := match.Match(t.Context(), db, pkgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fs) != 3 {
+		t.Fatalf("%d findings, want 3: %v", len(fs), fs)
+	}
+	return doc, fs
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	// The tool version is not part of what is compared.
+	got = bytes.ReplaceAll(got, []byte(buildVersion()), []byte("VERSION"))
+	p := filepath.Join("testdata", "golden", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(p), 0o755)
+		if err := os.WriteFile(p, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatalf("%v (run go test -update)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", name, diff)
+	}
+}
+
+func TestScanFormatsGolden(t *testing.T) {
+	doc, fs := scanFixture(t)
+
+	var vdr bytes.Buffer
+	if err := writeVDR(&vdr, doc, fs); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "scan.cdx.json", vdr.Bytes())
+	problems, err := sbom.CheckSchema(vdr.Bytes(), sbom.CycloneDXJSON)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("VDR is not schema-valid: %v %v", problems, err)
+	}
+
+	var sarif bytes.Buffer
+	if err := writeSARIF(&sarif, "gateway", doc, fs); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "scan.sarif.json", sarif.Bytes())
+	validateSARIF(t, sarif.Bytes())
+
+	var ov bytes.Buffer
+	if err := writeOpenVEX(&ov, doc, fs, vulndbtest.Now); err != nil {
+		t.Fatal(err)
+	}
+	golden(t, "scan.openvex.json", ov.Bytes())
+	var parsed struct {
+		Context    string `json:"@context"`
+		Statements []struct {
+			Status   string `json:"status"`
+			Products []struct {
+				ID            string `json:"@id"`
+				Subcomponents []struct {
+					ID string `json:"@id"`
+				} `json:"subcomponents"`
+			} `json:"products"`
+		} `json:"statements"`
+	}
+	if err := json.Unmarshal(ov.Bytes(), &parsed); err != nil || parsed.Context != "https://openvex.dev/ns/v0.2.0" || len(parsed.Statements) != 3 ||
+		parsed.Statements[0].Products[0].ID != "pkg:generic/acme/gateway@1.8.0" || parsed.Statements[0].Status != "under_investigation" {
+		t.Errorf("OpenVEX document %+v, %v", parsed, err)
+	}
+}
+
+// validateSARIF checks a SARIF log against the OASIS SARIF 2.1.0 schema.
+func validateSARIF(t *testing.T, data []byte) {
+	t.Helper()
+	c := jsonschema.NewCompiler()
+	f, err := os.Open("testdata/schema/sarif-2.1.0-rtm.5.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddResource("sarif.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(inst); err != nil {
+		t.Errorf("SARIF output is not valid: %v", strings.ReplaceAll(err.Error(), "\n", " "))
+	}
+}
+
+// TestValidateSARIFRejects shows the SARIF check can fail.
+func TestValidateSARIFRejects(t *testing.T) {
+	bad := []byte(`{"version": "3.0", "runs": [{"results": []}]}`)
+	c := jsonschema.NewCompiler()
+	f, _ := os.Open("testdata/schema/sarif-2.1.0-rtm.5.json")
+	defer f.Close()
+	doc, _ := jsonschema.UnmarshalJSON(f)
+	c.AddResource("sarif.json", doc)
+	s, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(bad))
+	if s.Validate(inst) == nil {
+		t.Error("an invalid SARIF log passed validation")
+	}
+}
