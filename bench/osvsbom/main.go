@@ -69,6 +69,9 @@ func run(dir string, n, perPackage int) error {
 					versions[k] = map[string]bool{}
 				}
 				for _, rg := range a.Ranges {
+					if rg.Type == "GIT" {
+						continue // commits, not versions
+					}
 					for _, e := range rg.Events {
 						for _, v := range []string{e.Introduced, e.Fixed, e.LastAffected} {
 							if v != "" && v != "0" {

@@ -37,11 +37,14 @@ func TestMatch(t *testing.T) {
 		comp("pkg:golang/example.com/web@v1.9.2", "v1.9.2"), // exploited: listed first
 		comp("pkg:golang/stdlib@v1.22.3", "v1.22.3"),
 		comp("pkg:golang/stdlib@v1.23.0", "v1.23.0"),
-		comp("pkg:cargo/tinybuf@0.3.4", "0.3.4"), // a GIT range before the SEMVER one must not hide it
+		comp("pkg:cargo/tinybuf@0.3.4", "0.3.4"), // a GIT range before the SEMVER one must not hide it (osv-scanner misses these)
 		comp("pkg:rpm/almalinux/openssl-libs@3.0.7-27.el9?arch=x86_64&distro=almalinux-9.4&epoch=1", "1:3.0.7-27.el9"),
 		comp("pkg:rpm/almalinux/openssl-libs@3.0.7-28.el9_4?arch=x86_64&distro=almalinux-9.4&epoch=1", "1:3.0.7-28.el9_4"),
 		comp("pkg:npm/%40acme/deepmerge-x@1.4.2", "1.4.2"), // last_affected is inclusive
 		comp("pkg:npm/%40acme/deepmerge-x@1.4.3", "1.4.3"),
+		// Go module paths with capitals: purls spell them in lower case, records as published.
+		// osv-scanner compares them case-sensitively and misses this one (bench/osvcompare).
+		comp("pkg:golang/github.com/example/mixedcase@v1.1.0", "v1.1.0"),
 		{Ref: "no-purl", Name: "vendored-thing", Version: "1.0"},
 	}}
 	pkgs, unknown := Packages(doc)
@@ -61,9 +64,10 @@ func TestMatch(t *testing.T) {
 		"RUSTSEC-2026-0010 crates.io/tinybuf@0.3.4 HIGH fixed=0.3.9 records=RUSTSEC-2026-0010",
 		"CVE-2026-2002 Go/stdlib@v1.22.3 UNKNOWN fixed=1.22.5 records=GO-2026-4001 KEV=2026-09-15 EPSS",
 		"CVE-2026-3003 AlmaLinux:9/openssl-libs@1:3.0.7-27.el9 UNKNOWN fixed=1:3.0.7-28.el9_4 records=ALSA-2026:1234",
+		"GO-2026-4002 Go/github.com/example/mixedcase@v1.1.0 UNKNOWN fixed=1.2.0 records=GO-2026-4002",
 	}
 	// Exploited findings come first; stdlib's is exploited too.
-	want = []string{want[0], want[5], want[1], want[2], want[3], want[4], want[6]}
+	want = []string{want[0], want[5], want[1], want[2], want[3], want[4], want[6], want[7]}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}

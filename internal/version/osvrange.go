@@ -54,6 +54,11 @@ func (a *Affected) Affects(t Target) (bool, error) {
 		return false, err
 	}
 	var errs []error
+	// The versions list enumerates affected versions as the ecosystem spells them: an exact
+	// match counts even when the version does not parse (git hashes, dates, "2.0.0-final").
+	if t.Version != "" && slices.Contains(a.Versions, t.Version) {
+		return true, nil
+	}
 	var v Version
 	if t.Version != "" {
 		if v, err = c.Parse(t.Version); err != nil {
@@ -62,9 +67,6 @@ func (a *Affected) Affects(t Target) (bool, error) {
 	}
 	if v != nil {
 		for _, s := range a.Versions {
-			if s == t.Version {
-				return true, errors.Join(errs...)
-			}
 			if lv, err := c.Parse(s); err == nil && lv.Compare(v) == 0 {
 				return true, errors.Join(errs...)
 			}

@@ -28,6 +28,7 @@ func TestAffects(t *testing.T) {
 		{"limit caps the range", Affected{Ecosystem: "npm", Ranges: []Range{eco(Event{Introduced: "0"}, Event{Limit: "3.0.0"})}}, "3.1.0", "", false, ""},
 		{"limit star is no limit", Affected{Ecosystem: "npm", Ranges: []Range{eco(Event{Introduced: "0"}, Event{Limit: "*"})}}, "9.0.0", "", true, ""},
 		{"explicit versions list", Affected{Ecosystem: "PyPI", Versions: []string{"1.0", "1.1"}}, "1.0.0", "", true, ""},
+		{"versions list: exact match of a version that does not parse", Affected{Ecosystem: "PyPI", Versions: []string{"2.0.0-final", "0123abcd"}}, "2.0.0-final", "", true, ""},
 		{"not in versions list", Affected{Ecosystem: "PyPI", Versions: []string{"1.0", "1.1"}}, "1.2", "", false, ""},
 		{"Debian with release suffix, dpkg order", Affected{Ecosystem: "Debian:12", Ranges: []Range{eco(Event{Introduced: "0"}, Event{Fixed: "3.0.13-1~deb12u1"})}}, "3.0.11-1~deb12u2", "", true, ""},
 		{"Debian fixed version installed", Affected{Ecosystem: "Debian:12", Ranges: []Range{eco(Event{Introduced: "0"}, Event{Fixed: "3.0.13-1~deb12u1"})}}, "3.0.13-1~deb12u1", "", false, ""},

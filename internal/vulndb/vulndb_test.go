@@ -35,7 +35,7 @@ func TestImportDirectoryAndLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(res) != 1 || res[0].Snapshot.Records != 7 || res[0].Snapshot.Skipped != 2 {
+	if len(res) != 1 || res[0].Snapshot.Records != 8 || res[0].Snapshot.Skipped != 2 {
 		t.Fatalf("import result %+v", res)
 	}
 	var problems []string
@@ -76,7 +76,7 @@ func TestImportDirectoryAndLookup(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if st.Advisories != 6 || st.Withdrawn != 1 {
+	if st.Advisories != 7 || st.Withdrawn != 1 {
 		t.Errorf("status %+v", st)
 	}
 }
