@@ -107,7 +107,7 @@ func classify(dir, k string) string {
 	rc.Close()
 	var rec struct {
 		Affected []struct {
-			Package struct{ Name string } `json:"package"`
+			Package struct{ Name string }   `json:"package"`
 			Ranges  []struct{ Type string } `json:"ranges"`
 		} `json:"affected"`
 	}
