@@ -1,10 +1,7 @@
 package version
 
 import (
-	"errors"
 	"fmt"
-	"regexp"
-	"strconv"
 	"strings"
 )
 
@@ -14,17 +11,6 @@ import (
 type pep440Rules struct{}
 
 func (pep440Rules) Ecosystem() string { return "PyPI" }
-
-// pep440Pattern is the permissive pattern of PEP 440's appendix B, which accepts every spelling
-// the normalization rules map to a canonical version.
-var pep440Pattern = regexp.MustCompile(`(?i)^\s*v?` +
-	`(?:([0-9]+)!)?` + // epoch
-	`([0-9]+(?:\.[0-9]+)*)` + // release
-	`(?:[-_.]?(alpha|a|beta|b|preview|pre|c|rc)[-_.]?([0-9]+)?)?` + // pre-release
-	`(?:-([0-9]+)|[-_.]?(post|rev|r)[-_.]?([0-9]+)?)?` + // post-release
-	`(?:[-_.]?(dev)[-_.]?([0-9]+)?)?` + // development release
-	`(?:\+([a-z0-9]+(?:[-_.][a-z0-9]+)*))?` + // local version
-	`\s*$`)
 
 // Pre-release phases; preNone sorts after every phase, preDevOnly (a dev release of the final
 // version, 1.0.dev1) before all of them.
@@ -59,90 +45,167 @@ type localSegment struct {
 func (v *pep440V) String() string { return v.raw }
 
 func (pep440Rules) Parse(s string) (Version, error) {
-	m := pep440Pattern.FindStringSubmatch(s)
-	if m == nil {
+	v, ok := parsePEP440(s)
+	if !ok {
 		return nil, fmt.Errorf("PyPI version %q is not a PEP 440 version", s)
 	}
-	num := func(d string) (uint64, error) {
-		if d == "" {
-			return 0, nil
+	if v == nil {
+		return nil, fmt.Errorf("PyPI version %q: a number is too large", s)
+	}
+	return v, nil
+}
+
+// parsePEP440 follows the permissive grammar of PEP 440's appendix B, written out by hand: it
+// runs for every version of every advisory event a scan compares. It returns ok false when s is
+// not a version, and a nil version with ok true when a number overflows.
+func parsePEP440(raw string) (v *pep440V, ok bool) {
+	s := strings.ToLower(strings.TrimSpace(raw))
+	n, i := len(s), 0
+	v = &pep440V{raw: raw, pre: preNone}
+	overflow := false
+	digits := func() (uint64, bool) {
+		start := i
+		var x uint64
+		for i < n && asciiDigit(s[i]) {
+			d := uint64(s[i] - '0')
+			if x > (1<<64-1-d)/10 {
+				overflow = true
+			}
+			x = x*10 + d
+			i++
 		}
-		n, err := strconv.ParseUint(d, 10, 64)
-		if err != nil {
-			return 0, fmt.Errorf("PyPI version %q: number %s is too large", s, d)
+		return x, i > start
+	}
+	isSep := func(k int) bool { return k < n && (s[k] == '-' || s[k] == '_' || s[k] == '.') }
+	// label matches one of words at k (longest listed first) and returns its length.
+	label := func(k int, words ...string) (string, int) {
+		for _, w := range words {
+			if strings.HasPrefix(s[k:], w) {
+				return w, len(w)
+			}
 		}
-		return n, nil
+		return "", 0
 	}
-	v := &pep440V{raw: s, pre: preNone}
-	var err error
-	if v.epoch, err = num(m[1]); err != nil {
-		return nil, err
-	}
-	for _, part := range strings.Split(m[2], ".") {
-		n, err := num(part)
-		if err != nil {
-			return nil, err
+	// optNumber reads an optional separator and number after a label; like the pattern of
+	// PEP 440's appendix B it takes the separator even when no number follows (1.0a. is 1.0a0).
+	optNumber := func() uint64 {
+		if isSep(i) {
+			i++
 		}
-		v.release = append(v.release, n)
+		x, _ := digits()
+		return x
 	}
-	for len(v.release) > 1 && v.release[len(v.release)-1] == 0 {
-		v.release = v.release[:len(v.release)-1]
+	if i < n && s[i] == 'v' {
+		i++
 	}
-	if len(v.release) == 1 && v.release[0] == 0 {
-		v.release = v.release[:0]
+	first, okd := digits()
+	if !okd {
+		return nil, false
 	}
-	if m[3] != "" {
-		switch strings.ToLower(m[3]) {
+	if i < n && s[i] == '!' {
+		v.epoch = first
+		i++
+		if first, okd = digits(); !okd {
+			return nil, false
+		}
+	}
+	v.release = append(v.release, first)
+	for i+1 < n && s[i] == '.' && asciiDigit(s[i+1]) {
+		i++
+		x, _ := digits()
+		v.release = append(v.release, x)
+	}
+	// Pre-release.
+	k := i
+	if isSep(k) {
+		k++
+	}
+	if w, l := label(k, "alpha", "beta", "preview", "pre", "rc", "a", "b", "c"); l > 0 {
+		i = k + l
+		switch w {
 		case "alpha", "a":
 			v.pre = preAlpha
 		case "beta", "b":
 			v.pre = preBeta
-		default: // c, rc, pre, preview
+		default:
 			v.pre = preRC
 		}
-		if v.preN, err = num(m[4]); err != nil {
-			return nil, err
+		v.preN = optNumber()
+	}
+	// Post-release: "-N", or [sep] post|rev|r [sep] [N].
+	if i+1 < n && s[i] == '-' && asciiDigit(s[i+1]) {
+		i++
+		v.hasPost = true
+		v.postN, _ = digits()
+	} else {
+		k = i
+		if isSep(k) {
+			k++
+		}
+		if _, l := label(k, "post", "rev", "r"); l > 0 {
+			i = k + l
+			v.hasPost = true
+			v.postN = optNumber()
 		}
 	}
-	switch {
-	case m[5] != "":
-		v.hasPost = true
-		if v.postN, err = num(m[5]); err != nil {
-			return nil, err
-		}
-	case m[6] != "":
-		v.hasPost = true
-		if v.postN, err = num(m[7]); err != nil {
-			return nil, err
-		}
+	// Development release.
+	k = i
+	if isSep(k) {
+		k++
 	}
-	if m[8] != "" {
+	if _, l := label(k, "dev"); l > 0 {
+		i = k + l
 		v.hasDev = true
-		if v.devN, err = num(m[9]); err != nil {
-			return nil, err
-		}
+		v.devN = optNumber()
 		if v.pre == preNone && !v.hasPost {
 			v.pre = preDevOnly
 		}
 	}
-	if m[10] != "" {
-		v.hasLocal = true
-		for _, seg := range strings.FieldsFunc(strings.ToLower(m[10]), func(r rune) bool { return r == '-' || r == '_' || r == '.' }) {
+	// Local version.
+	if i < n && s[i] == '+' {
+		i++
+		start := i
+		for i <= n {
+			j := i
+			for j < n && (asciiDigit(s[j]) || s[j] >= 'a' && s[j] <= 'z') {
+				j++
+			}
+			if j == i {
+				return nil, false // empty segment
+			}
+			seg := s[i:j]
 			if allDigits(seg) {
-				n, err := num(seg)
-				if err != nil {
-					return nil, err
+				var x uint64
+				for p := 0; p < len(seg); p++ {
+					d := uint64(seg[p] - '0')
+					if x > (1<<64-1-d)/10 {
+						overflow = true
+					}
+					x = x*10 + d
 				}
-				v.local = append(v.local, localSegment{num: n, isNum: true})
+				v.local = append(v.local, localSegment{num: x, isNum: true})
 			} else {
 				v.local = append(v.local, localSegment{str: seg})
 			}
+			i = j
+			if i < n && isSep(i) {
+				i++
+				continue
+			}
+			break
 		}
+		v.hasLocal = i > start
 	}
-	if len(v.release) == 0 && m[2] == "" {
-		return nil, errors.New("empty release")
+	if i != n {
+		return nil, false
 	}
-	return v, nil
+	if overflow {
+		return nil, true
+	}
+	for len(v.release) > 0 && v.release[len(v.release)-1] == 0 {
+		v.release = v.release[:len(v.release)-1]
+	}
+	return v, true
 }
 
 func cmpU(a, b uint64) int {

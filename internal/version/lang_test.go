@@ -1,7 +1,9 @@
 package version
 
 import (
+	"os"
 	"strconv"
+	"strings"
 	"testing"
 
 	"golang.org/x/mod/semver"
@@ -37,6 +39,25 @@ func TestLangReferenceOrderings(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestLangPyPIInvalidReference checks that what Python's packaging refuses, Siegel refuses.
+func TestLangPyPIInvalidReference(t *testing.T) {
+	data, err := os.ReadFile("testdata/pypi-invalid.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, _ := Lookup("PyPI")
+	n := 0
+	for _, v := range strings.Split(strings.TrimRight(string(data), "\n"), "\n") {
+		n++
+		if _, err := c.Parse(v); err == nil {
+			t.Errorf("Parse(%q) accepted a version packaging refuses", v)
+		}
+	}
+	if n < 10 {
+		t.Fatalf("only %d invalid reference versions", n)
 	}
 }
 

@@ -14,13 +14,23 @@ pypi_versions=(
 	1.0a1.post1.dev1 1.0a2 1.0b1 1.0B2 1.0c1 1.0rc1 1.0RC2 1.0pre3 1.0preview4 1.0alpha5 1.0beta6
 	1.0+local 1.0+local.1 1.0+local.a 1.0+1 1.0+1.a 1.0+1.1 1.0+abc.5 1!0.5 1!1.0 v1.0 1.0.1 1.1
 	1.10 1.2 2.0.0rc1 2.0 2.0.0.0.1 1.0_post2 1.0.r3 1.0rev4 " 1.0 " 1.0-dev7 1.0-a.1
+	1.0a. 1.0.post 1.0-r 1.0.dev 1.0a1-1 1.0a1.post 1.0-post-2 1.0_rc_3 1.0.pre.4 1.0+ubuntu-1
+	1.0+ABC 1.0a1dev1 1.0post1dev1 0!0 00.01 1.0.0.0.0 1.0b-2 1.0-0 1.0.post0
+	1.0+ 1.0++1 1.0-foo 1..0 a1.0 1.0a1a2 1.0.post1.post2 1.0+local..1 1.0dev1.post1 v 1.0- "1.0 a"
 )
-/usr/bin/python3 - "${pypi_versions[@]}" > pypi.tsv <<'PY'
-import sys
-from packaging.version import Version
-vs = sys.argv[1:]
-for a in vs:
-    for b in vs:
+/usr/bin/python3 - "${pypi_versions[@]}" > pypi.tsv 3> pypi-invalid.txt <<'PY'
+import os, sys
+from packaging.version import Version, InvalidVersion
+valid = []
+with os.fdopen(3, "w") as invalid:
+    for v in sys.argv[1:]:
+        try:
+            Version(v)
+            valid.append(v)
+        except InvalidVersion:
+            print(v, file=invalid)
+for a in valid:
+    for b in valid:
         x, y = Version(a), Version(b)
         print(f"{a}\t{b}\t{(x > y) - (x < y)}")
 PY
