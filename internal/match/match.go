@@ -181,15 +181,24 @@ func PackageOf(c sbom.Component) (Package, bool) {
 
 // Match finds the vulnerabilities of pkgs in src.
 func Match(ctx context.Context, src Source, pkgs []Package) ([]Finding, error) {
-	var out []Finding
+	cache := version.NewParseCache()
+	per := make([][]Finding, 0, len(pkgs))
+	total := 0
 	for _, p := range pkgs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		fs, err := matchOne(ctx, src, p)
+		fs, err := matchOne(ctx, src, p, cache)
 		if err != nil {
 			return nil, err
 		}
+		if len(fs) > 0 {
+			per = append(per, fs)
+			total += len(fs)
+		}
+	}
+	out := make([]Finding, 0, total)
+	for _, fs := range per {
 		out = append(out, fs...)
 	}
 	sortFindings(out)
@@ -203,7 +212,7 @@ type hit struct {
 	notes []string
 }
 
-func matchOne(ctx context.Context, src Source, p Package) ([]Finding, error) {
+func matchOne(ctx context.Context, src Source, p Package, cache *version.ParseCache) ([]Finding, error) {
 	key := vulndb.PackageKey(p.Ecosystem, p.Lookup)
 	recs, err := src.Lookup(ctx, key)
 	if err != nil {
@@ -217,7 +226,7 @@ func matchOne(ctx context.Context, src Source, p Package) ([]Finding, error) {
 			if vulndb.PackageKey(a.Package.Ecosystem, a.Package.Name) != key || !sameRelease(a.Package.Ecosystem, p.Ecosystem) {
 				continue
 			}
-			aff := version.Affected{Ecosystem: a.Package.Ecosystem, Ranges: a.Ranges, Versions: a.Versions}
+			aff := version.Affected{Ecosystem: a.Package.Ecosystem, Ranges: a.Ranges, Versions: a.Versions, Cache: cache}
 			ok, err := aff.Affects(version.Target{Version: p.Version, Commit: p.Commit})
 			if err != nil {
 				h.notes = append(h.notes, err.Error())

@@ -35,6 +35,36 @@ type Affected struct {
 	Ecosystem string   // package.ecosystem, with any release suffix ("Debian:12")
 	Ranges    []Range  // evaluated independently; any match affects
 	Versions  []string // explicit list of affected versions
+	// Cache, when set, keeps parsed versions across evaluations: a scan meets the same event
+	// versions for every version of a package it checks.
+	Cache *ParseCache
+}
+
+// ParseCache remembers parsed versions. It is not safe for concurrent use.
+type ParseCache struct {
+	m map[string]parsed
+}
+
+type parsed struct {
+	v   Version
+	err error
+}
+
+// NewParseCache returns an empty cache.
+func NewParseCache() *ParseCache { return &ParseCache{m: map[string]parsed{}} }
+
+// parse parses s with c, through the cache when there is one.
+func (pc *ParseCache) parse(c Comparator, s string) (Version, error) {
+	if pc == nil {
+		return c.Parse(s)
+	}
+	key := c.Ecosystem() + "\x00" + s
+	if p, ok := pc.m[key]; ok {
+		return p.v, p.err
+	}
+	v, err := c.Parse(s)
+	pc.m[key] = parsed{v, err}
+	return v, err
 }
 
 // Target is what is tested: a version in the package's ecosystem and, when known, the source
@@ -61,13 +91,13 @@ func (a *Affected) Affects(t Target) (bool, error) {
 	}
 	var v Version
 	if t.Version != "" {
-		if v, err = c.Parse(t.Version); err != nil {
+		if v, err = a.Cache.parse(c, t.Version); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if v != nil {
 		for _, s := range a.Versions {
-			if lv, err := c.Parse(s); err == nil && lv.Compare(v) == 0 {
+			if lv, err := a.Cache.parse(c, s); err == nil && lv.Compare(v) == 0 {
 				return true, errors.Join(errs...)
 			}
 		}
@@ -81,12 +111,12 @@ func (a *Affected) Affects(t Target) (bool, error) {
 			if v == nil {
 				continue
 			}
-			hit, err = evalOrdered(c, v, r.Events)
+			hit, err = evalOrdered(c, v, r.Events, a.Cache)
 		case RangeSemVer:
 			if t.Version == "" {
 				continue
 			}
-			hit, err = evalSemVer(t.Version, r.Events)
+			hit, err = evalSemVer(t.Version, r.Events, a.Cache)
 		case RangeGit:
 			hit = evalGit(t.Commit, r.Events)
 		default:
@@ -105,12 +135,12 @@ func (a *Affected) Affects(t Target) (bool, error) {
 
 // evalSemVer evaluates a SEMVER range. OSV writes SEMVER versions without a "v"; Go module
 // versions carry one, so it is stripped from both sides.
-func evalSemVer(version string, events []Event) (bool, error) {
+func evalSemVer(version string, events []Event, cache *ParseCache) (bool, error) {
 	c, err := Lookup("SemVer")
 	if err != nil {
 		return false, err
 	}
-	v, err := c.Parse(strings.TrimPrefix(version, "v"))
+	v, err := cache.parse(c, strings.TrimPrefix(version, "v"))
 	if err != nil {
 		return false, err
 	}
@@ -121,7 +151,7 @@ func evalSemVer(version string, events []Event) (bool, error) {
 			LastAffected: strings.TrimPrefix(e.LastAffected, "v"), Limit: strings.TrimPrefix(e.Limit, "v"),
 		}
 	}
-	return evalOrdered(c, v, stripped)
+	return evalOrdered(c, v, stripped, cache)
 }
 
 // Event kinds in the order they are applied when several share one version: an introduced and a
@@ -142,7 +172,7 @@ type parsedEvent struct {
 // evalOrdered applies the OSV evaluation algorithm: sort the events by version, then walk them;
 // the version is affected if the last event at or below it is an introduction (last_affected is
 // inclusive, fixed exclusive). A limit caps the range: versions at or above it are not affected.
-func evalOrdered(c Comparator, v Version, events []Event) (bool, error) {
+func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache) (bool, error) {
 	evs := make([]parsedEvent, 0, len(events))
 	for _, e := range events {
 		kind, s := evIntroduced, e.Introduced
@@ -164,7 +194,7 @@ func evalOrdered(c Comparator, v Version, events []Event) (bool, error) {
 		if s == "" {
 			return false, errors.New("event with no version")
 		}
-		pv, err := c.Parse(s)
+		pv, err := cache.parse(c, s)
 		if err != nil {
 			return false, err
 		}
