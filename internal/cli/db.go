@@ -20,6 +20,7 @@ const (
 	osvBaseURL = "https://osv-vulnerabilities.storage.googleapis.com"
 	kevURL     = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 	epssURL    = "https://epss.empiricalsecurity.com/epss_scores-current.csv.gz"
+	euvdURL    = "https://euvdservices.enisa.europa.eu/api/exploitedvulnerabilities"
 )
 
 // defaultOSVEcosystems are fetched from osv.dev when no ecosystem list is given.
@@ -49,14 +50,17 @@ cache directory). Scans read it while an update runs; every update is one transa
 }
 
 func dbUpdateCommand() *Command {
-	var dir, source, kev, epss, ecosystems string
+	var dir, source, kev, epss, euvd, euvdAll, ecosystems string
 	return &Command{
 		Name:    "update",
 		Summary: "import OSV records, the KEV catalogue and EPSS scores from the network or local files",
-		Help: `Each of --source, --kev and --epss takes a URL or a local path (for machines without network).
+		Help: `Each of --source, --kev, --epss and --euvd takes a URL or a local path (for machines without
+network).
 --source reads OSV records: a directory in the osv.dev layout (<Ecosystem>/all.zip), one all.zip,
 a directory of OSV JSON files, one JSON file, or a base URL in the osv.dev layout, from which the
-archives of --ecosystems are fetched. Without any of the three, all live feeds are fetched.
+archives of --ecosystems are fetched. --euvd reads ENISA's list of exploited vulnerabilities (an
+EUVD API response); --euvd-search other EUVD responses, for EUVD ids. Without any source, all
+live feeds are fetched.
 
 Each source's records replace what that source held before (records withdrawn or removed upstream
 disappear). Malformed records are reported and skipped; they never stop an import. Every import
@@ -67,14 +71,16 @@ records a snapshot: source, time, record count, SHA-256 of the input.`,
 			fs.StringVar(&source, "source", "", "OSV records: URL or local path")
 			fs.StringVar(&kev, "kev", "", "CISA KEV catalogue (JSON): URL or local file")
 			fs.StringVar(&epss, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file")
+			fs.StringVar(&euvd, "euvd", "", "ENISA EUVD exploited vulnerabilities (an API response): URL or local file")
+			fs.StringVar(&euvdAll, "euvd-search", "", "other ENISA EUVD API responses (ids and aliases, not marked exploited): URL or local file")
 			fs.StringVar(&ecosystems, "ecosystems", strings.Join(defaultOSVEcosystems, ","), "ecosystems fetched from an OSV base URL")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
 				return usagef("update takes no arguments; run 'siegel db update --help'")
 			}
-			if source == "" && kev == "" && epss == "" {
-				source, kev, epss = osvBaseURL, kevURL, epssURL
+			if source == "" && kev == "" && epss == "" && euvd == "" && euvdAll == "" {
+				source, kev, epss, euvd = osvBaseURL, kevURL, epssURL, euvdURL
 			}
 			db, err := vulndb.Open(ctx, dbDir(env, dir), true)
 			if err != nil {
@@ -99,6 +105,21 @@ records a snapshot: source, time, record count, SHA-256 of the input.`,
 			}
 			if epss != "" {
 				r, err := importFeed(ctx, epss, func(name string, rd io.Reader) (vulndb.Result, error) { return db.ImportEPSS(ctx, name, rd, now) })
+				if err != nil {
+					return err
+				}
+				results = append(results, r)
+			}
+			for _, e := range []struct {
+				src       string
+				exploited bool
+			}{{euvd, true}, {euvdAll, false}} {
+				if e.src == "" {
+					continue
+				}
+				r, err := importFeed(ctx, e.src, func(name string, rd io.Reader) (vulndb.Result, error) {
+					return db.ImportEUVD(ctx, name, rd, e.exploited, now)
+				})
 				if err != nil {
 					return err
 				}
@@ -243,8 +264,8 @@ func dbStatusCommand() *Command {
 				return enc.Encode(st)
 			}
 			w := env.Stdout
-			fmt.Fprintf(w, "database:   %s\nadvisories: %d (%d withdrawn)\npackages:   %d\nKEV:        %d\nEPSS:       %d\n",
-				st.Path, st.Advisories, st.Withdrawn, st.Packages, st.KEV, st.EPSS)
+			fmt.Fprintf(w, "database:   %s\nadvisories: %d (%d withdrawn)\npackages:   %d\nKEV:        %d\nEPSS:       %d\nEUVD:       %d\n",
+				st.Path, st.Advisories, st.Withdrawn, st.Packages, st.KEV, st.EPSS, st.EUVD)
 			for _, s := range st.Snapshots {
 				fmt.Fprintf(w, "  %-20s %s  %7d records  %d skipped  sha256 %s\n", s.Source, s.Taken.Format(time.RFC3339), s.Records, s.Skipped, short(s.Digest))
 			}

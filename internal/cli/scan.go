@@ -160,7 +160,7 @@ func violations(fs []match.Finding, failOn string) int {
 		case "any":
 			n++
 		case "exploited":
-			if f.Exploited != nil {
+			if f.IsExploited() {
 				n++
 			}
 		default:
@@ -179,8 +179,11 @@ func printFindings(out io.Writer, res *match.Result) error {
 	fmt.Fprintln(tw, "EXPLOITED\tSEVERITY\tID\tPACKAGE\tVERSION\tFIXED IN\tEPSS")
 	for _, f := range res.Findings {
 		kev := ""
-		if f.Exploited != nil {
+		switch {
+		case f.Exploited != nil:
 			kev = "KEV " + f.Exploited.DateAdded
+		case f.IsExploited():
+			kev = "EUVD"
 		}
 		sev := f.Severity
 		if f.Score > 0 {
@@ -201,7 +204,7 @@ func printFindings(out io.Writer, res *match.Result) error {
 	}
 	exploited := 0
 	for _, f := range res.Findings {
-		if f.Exploited != nil {
+		if f.IsExploited() {
 			exploited++
 		}
 	}

@@ -65,6 +65,12 @@ func writeVDR(w io.Writer, doc *sbom.Document, fs []match.Finding) error {
 				sbom.Property{Name: "siegel:kev:due-date", Value: f.Exploited.DueDate},
 				sbom.Property{Name: "siegel:kev:ransomware", Value: f.Exploited.Ransomware})
 		}
+		for _, e := range f.EUVD {
+			v.Aliases = append(v.Aliases, e.ID)
+			if e.Exploited {
+				v.Properties = append(v.Properties, sbom.Property{Name: "siegel:euvd:exploited", Value: e.ID})
+			}
+		}
 		if f.EPSS != nil {
 			v.Properties = append(v.Properties, sbom.Property{Name: "siegel:epss", Value: strconv.FormatFloat(f.EPSS.Score, 'f', 5, 64)})
 		}
@@ -188,7 +194,7 @@ func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []match.Findi
 
 func sarifLevel(f match.Finding) string {
 	switch {
-	case f.Exploited != nil || match.SeverityAtLeast(f, "HIGH"):
+	case f.IsExploited() || match.SeverityAtLeast(f, "HIGH"):
 		return "error"
 	case match.SeverityAtLeast(f, "MEDIUM") || f.Severity == "UNKNOWN":
 		return "warning"

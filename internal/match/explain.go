@@ -23,6 +23,9 @@ func Explain(ctx context.Context, w io.Writer, src Source, f Finding) error {
 	if f.Exploited != nil {
 		fmt.Fprintf(w, "  CISA KEV: added %s, due %s, ransomware use %s\n", f.Exploited.DateAdded, f.Exploited.DueDate, f.Exploited.Ransomware)
 	}
+	for _, e := range f.EUVD {
+		fmt.Fprintf(w, "  ENISA EUVD: %s, exploited %v %s\n", e.ID, e.Exploited, e.ExploitedSince)
+	}
 	key := vulndb.PackageKey(p.Ecosystem, p.Lookup)
 	recs, err := src.Lookup(ctx, key)
 	if err != nil {

@@ -26,6 +26,7 @@ type Source interface {
 	Lookup(ctx context.Context, k vulndb.Key) ([]*vulndb.Record, error)
 	KEV(ctx context.Context, cve string) (vulndb.Exploitation, bool, error)
 	Score(ctx context.Context, cve string) (vulndb.EPSS, bool, error)
+	EUVDByAlias(ctx context.Context, id string) ([]vulndb.EUVD, error)
 }
 
 // Package is a component as matching sees it.
@@ -51,9 +52,24 @@ type Finding struct {
 	Score     float64              `json:"score,omitempty"`
 	Vector    string               `json:"vector,omitempty"`
 	Fixed     []string             `json:"fixedVersions,omitempty"`
-	Exploited *vulndb.Exploitation `json:"exploited,omitempty"`
+	Exploited *vulndb.Exploitation `json:"exploited,omitempty"` // CISA KEV
+	EUVD      []vulndb.EUVD        `json:"euvd,omitempty"`      // ENISA EUVD entries
 	EPSS      *vulndb.EPSS         `json:"epss,omitempty"`
 	Notes     []string             `json:"notes,omitempty"` // ranges that could not be evaluated
+}
+
+// IsExploited reports whether the vulnerability is known to be exploited: listed in CISA KEV or
+// among ENISA EUVD's exploited vulnerabilities — the trigger of a CRA Art. 14 report.
+func (f *Finding) IsExploited() bool {
+	if f.Exploited != nil {
+		return true
+	}
+	for _, e := range f.EUVD {
+		if e.Exploited {
+			return true
+		}
+	}
+	return false
 }
 
 // Result is a scan's outcome.
@@ -326,6 +342,19 @@ func mergeHits(ctx context.Context, src Source, p Package, hits []hit) ([]Findin
 			}
 		}
 		f.Fixed = fixesAbove(p, sortVersions(p.Ecosystem, slices.Compact(slices.Sorted(slices.Values(fixed)))))
+		seen := map[string]bool{}
+		for _, id := range all {
+			es, err := src.EUVDByAlias(ctx, id)
+			if err != nil {
+				return nil, err
+			}
+			for _, e := range es {
+				if !seen[e.ID] {
+					seen[e.ID] = true
+					f.EUVD = append(f.EUVD, e)
+				}
+			}
+		}
 		for _, id := range all {
 			if !strings.HasPrefix(id, "CVE-") {
 				continue
@@ -432,7 +461,7 @@ func SeverityAtLeast(f Finding, level string) bool {
 // EPSS, id and package.
 func sortFindings(fs []Finding) {
 	slices.SortStableFunc(fs, func(a, b Finding) int {
-		if ae, be := a.Exploited != nil, b.Exploited != nil; ae != be {
+		if ae, be := a.IsExploited(), b.IsExploited(); ae != be {
 			if ae {
 				return -1
 			}

@@ -66,18 +66,31 @@ func TestMatch(t *testing.T) {
 		"CVE-2026-3003 AlmaLinux:9/openssl-libs@1:3.0.7-27.el9 UNKNOWN fixed=1:3.0.7-28.el9_4 records=ALSA-2026:1234",
 		"GO-2026-4002 Go/github.com/example/mixedcase@v1.1.0 UNKNOWN fixed=1.2.0 records=GO-2026-4002",
 	}
-	// Exploited findings come first; stdlib's is exploited too.
-	want = []string{want[0], want[5], want[1], want[2], want[3], want[4], want[6], want[7]}
+	// Exploited findings come first: stdlib's (KEV) and deepmerge-x's (EUVD) too.
+	want = []string{want[3], want[0], want[5], want[1], want[2], want[4], want[6], want[7]}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	// deepmerge-x's vulnerability is not in KEV but on EUVD's exploited list: it is exploited.
+	var dm Finding
+	for _, f := range findings {
+		if f.ID == "CVE-2026-5005" {
+			dm = f
+		}
+	}
+	if !dm.IsExploited() || dm.Exploited != nil || len(dm.EUVD) != 1 || dm.EUVD[0].ID != "EUVD-2026-10001" {
+		t.Errorf("EUVD exploitation not attached: %+v", dm)
 	}
 	if len(unknown) != 1 || unknown[0].Ref != "no-purl" {
 		t.Errorf("unmatched %v", unknown)
 	}
-	if f := findings[2]; f.Score != 9.8 || !strings.HasPrefix(f.Vector, "CVSS:3.1/") || f.EPSS.Score != 0.421 {
+	if f := findings[3]; f.Score != 9.8 || !strings.HasPrefix(f.Vector, "CVSS:3.1/") || f.EPSS.Score != 0.421 {
 		t.Errorf("severity/EPSS of %s: %v %q %+v", f.ID, f.Score, f.Vector, f.EPSS)
 	}
-	if diff := cmp.Diff([]string{"GHSA-aaaa-1111-xxxx", "PYSEC-2026-77"}, findings[2].Aliases); diff != "" {
+	if e := findings[3].EUVD; len(e) != 1 || e[0].ID != "EUVD-2026-10002" || e[0].Exploited || findings[3].IsExploited() {
+		t.Errorf("EUVD entry of %s: %+v", findings[3].ID, e)
+	}
+	if diff := cmp.Diff([]string{"GHSA-aaaa-1111-xxxx", "PYSEC-2026-77"}, findings[3].Aliases); diff != "" {
 		t.Errorf("aliases (-want +got):\n%s", diff)
 	}
 }

@@ -27,6 +27,7 @@ type DB struct {
 	record *sql.Stmt          // prepared once in read: reads one record by id
 	kev    map[string]Exploitation
 	epss   map[string]EPSS
+	euvd   map[string][]EUVD // by alias
 }
 
 // ErrNoDatabase is returned by Open in read-only mode when no index exists yet.
@@ -68,6 +69,20 @@ CREATE TABLE IF NOT EXISTS epss (
 	percentile REAL NOT NULL,
 	scored_on  TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS euvd (
+	id              TEXT PRIMARY KEY,
+	aliases         TEXT NOT NULL,
+	exploited       INTEGER NOT NULL,
+	exploited_since TEXT NOT NULL,
+	base_score      REAL NOT NULL,
+	vector          TEXT NOT NULL,
+	updated         TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS euvd_alias (
+	alias TEXT NOT NULL,
+	euvd  TEXT NOT NULL,
+	PRIMARY KEY (alias, euvd)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshot (
 	id      INTEGER PRIMARY KEY,
 	source  TEXT NOT NULL,
@@ -314,6 +329,7 @@ type Status struct {
 	Withdrawn  int        `json:"withdrawn"`
 	Packages   int        `json:"packages"`
 	KEV        int        `json:"kev"`
+	EUVD       int        `json:"euvd"`
 	EPSS       int        `json:"epss"`
 	Snapshots  []Snapshot `json:"snapshots"`
 }
@@ -329,6 +345,7 @@ func (db *DB) Status(ctx context.Context) (*Status, error) {
 		{`SELECT count(*) FROM advisory WHERE withdrawn = 1`, &st.Withdrawn},
 		{`SELECT count(*) FROM (SELECT DISTINCT ecosystem, name FROM affected)`, &st.Packages},
 		{`SELECT count(*) FROM kev`, &st.KEV},
+		{`SELECT count(*) FROM euvd`, &st.EUVD},
 		{`SELECT count(*) FROM epss`, &st.EPSS},
 	} {
 		if err := db.sql.QueryRowContext(ctx, q.sql).Scan(q.dst); err != nil {

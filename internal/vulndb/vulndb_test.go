@@ -202,3 +202,31 @@ func FuzzParseRecord(f *testing.F) {
 		}
 	})
 }
+
+func TestEUVD(t *testing.T) {
+	db := vulndbtest.Open(t)
+	es, err := db.EUVDByAlias(t.Context(), "GHSA-last-3333-zzzz")
+	if err != nil || len(es) != 1 || es[0].ID != "EUVD-2026-10001" || !es[0].Exploited || es[0].BaseScore != 9.3 {
+		t.Errorf("EUVD by GHSA alias: %+v %v", es, err)
+	}
+	es, _ = db.EUVDByAlias(t.Context(), "CVE-2026-1001")
+	if len(es) != 1 || es[0].Exploited {
+		t.Errorf("EUVD from search is not exploited: %+v", es)
+	}
+	// A later search response does not take back what the exploited list said.
+	res, err := db.ImportEUVD(t.Context(), "again.json", strings.NewReader(`{"items": [{"id": "EUVD-2026-10001", "aliases": "CVE-2026-5005\n"}]}`), false, now)
+	if err != nil || res.Snapshot.Records != 1 {
+		t.Fatal(res, err)
+	}
+	es, _ = db.EUVDByAlias(t.Context(), "CVE-2026-5005")
+	if len(es) != 1 || !es[0].Exploited {
+		t.Errorf("exploited flag lost: %+v", es)
+	}
+	if _, err := db.ImportEUVD(t.Context(), "x.json", strings.NewReader(`{"total": 0}`), false, now); err == nil || !strings.Contains(err.Error(), "not an EUVD response") {
+		t.Errorf("got %v", err)
+	}
+	st, _ := db.Status(t.Context())
+	if st.EUVD != 2 {
+		t.Errorf("status EUVD %d", st.EUVD)
+	}
+}

@@ -38,6 +38,8 @@ func Open(t testing.TB) *vulndb.DB {
 	}{
 		{"kev.json", func(n string, f *os.File) error { _, err := db.ImportKEV(t.Context(), n, f, Now); return err }},
 		{"epss.csv", func(n string, f *os.File) error { _, err := db.ImportEPSS(t.Context(), n, f, Now); return err }},
+		{"euvd-exploited.json", func(n string, f *os.File) error { _, err := db.ImportEUVD(t.Context(), n, f, true, Now); return err }},
+		{"euvd-search.json", func(n string, f *os.File) error { _, err := db.ImportEUVD(t.Context(), n, f, false, Now); return err }},
 	} {
 		f, err := os.Open(filepath.Join(Dir(), "feeds", feed.name))
 		if err != nil {

@@ -1,0 +1,156 @@
+package vulndb
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/input"
+)
+
+// EUVD is what the European Union Vulnerability Database (ENISA, the database NIS-2 Art. 12(2)
+// establishes) says about a vulnerability.
+type EUVD struct {
+	ID             string   `json:"id"`                       // EUVD-YYYY-NNNNN
+	Aliases        []string `json:"aliases,omitempty"`        // CVE, GHSA, ... ids
+	Exploited      bool     `json:"exploited"`                // listed among exploited vulnerabilities
+	ExploitedSince string   `json:"exploitedSince,omitempty"` // as EUVD states it
+	BaseScore      float64  `json:"baseScore,omitempty"`
+	Vector         string   `json:"vector,omitempty"`
+	Updated        string   `json:"updated,omitempty"`
+}
+
+// euvdItem is one vulnerability in an EUVD API response. Lists of ids and URLs come as one string
+// with one entry per line.
+type euvdItem struct {
+	ID               string   `json:"id"`
+	Aliases          string   `json:"aliases"`
+	BaseScore        *float64 `json:"baseScore"`
+	BaseScoreVersion string   `json:"baseScoreVersion"`
+	BaseScoreVector  string   `json:"baseScoreVector"`
+	DateUpdated      string   `json:"dateUpdated"`
+	ExploitedSince   string   `json:"exploitedSince"`
+}
+
+// ImportEUVD adds the vulnerabilities of one EUVD API response — a JSON array of vulnerabilities
+// (as the exploited and latest lists return them) or an object with "items" (as search returns
+// them) — to the EUVD table. With exploited set, the response is the list of exploited
+// vulnerabilities: each entry is marked exploited even when it carries no exploitedSince. An
+// entry already known stays exploited once any response said so.
+func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploited bool, now time.Time) (Result, error) {
+	data, err := input.ReadAll(name, r, input.Limits{MaxBytes: maxFeedBytes})
+	if err != nil {
+		return Result{}, err
+	}
+	if err := input.CheckJSONDepth(name, data, 32); err != nil {
+		return Result{}, err
+	}
+	var items []euvdItem
+	trimmed := strings.TrimSpace(string(data))
+	if strings.HasPrefix(trimmed, "[") {
+		if err := json.Unmarshal(data, &items); err != nil {
+			return Result{}, input.JSONError(name, data, err)
+		}
+	} else {
+		var page struct {
+			Items *[]euvdItem `json:"items"`
+		}
+		if err := json.Unmarshal(data, &page); err != nil {
+			return Result{}, input.JSONError(name, data, err)
+		}
+		if page.Items == nil {
+			return Result{}, &input.Error{File: name, Pointer: "/items", Rule: "EUVD format", Err: errors.New("neither a list of vulnerabilities nor an object with items: not an EUVD response")}
+		}
+		items = *page.Items
+	}
+	sum := sha256.Sum256(data)
+	source := "euvd"
+	if exploited {
+		source = "euvd:exploited"
+	}
+	res := Result{Snapshot: Snapshot{Source: source, Kind: "euvd", Taken: now.UTC(), Digest: hex.EncodeToString(sum[:])}}
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	defer tx.Rollback()
+	ins, err := tx.PrepareContext(ctx, `INSERT INTO euvd (id, aliases, exploited, exploited_since, base_score, vector, updated)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET aliases = excluded.aliases, exploited = max(euvd.exploited, excluded.exploited),
+			exploited_since = CASE WHEN excluded.exploited_since != '' THEN excluded.exploited_since ELSE euvd.exploited_since END,
+			base_score = excluded.base_score, vector = excluded.vector, updated = excluded.updated`)
+	if err != nil {
+		return Result{}, err
+	}
+	insAlias, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO euvd_alias (alias, euvd) VALUES (?, ?)`)
+	if err != nil {
+		return Result{}, err
+	}
+	for i, it := range items {
+		if !strings.HasPrefix(it.ID, "EUVD-") {
+			res.Problems = append(res.Problems, Problem{Record: fmt.Sprintf("%s#/%d", name, i), Err: fmt.Sprintf("id %q is not an EUVD id", it.ID)})
+			continue
+		}
+		aliases := strings.Fields(it.Aliases)
+		aj, _ := json.Marshal(aliases)
+		score := 0.0
+		if it.BaseScore != nil && *it.BaseScore >= 0 && *it.BaseScore <= 10 {
+			score = *it.BaseScore
+		}
+		x := 0
+		if exploited || it.ExploitedSince != "" {
+			x = 1
+		}
+		if _, err := ins.ExecContext(ctx, it.ID, string(aj), x, it.ExploitedSince, score, it.BaseScoreVector, it.DateUpdated); err != nil {
+			return Result{}, err
+		}
+		for _, a := range aliases {
+			if _, err := insAlias.ExecContext(ctx, a, it.ID); err != nil {
+				return Result{}, err
+			}
+		}
+		res.Snapshot.Records++
+	}
+	res.Snapshot.Skipped = len(res.Problems)
+	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+		return Result{}, err
+	}
+	db.invalidate()
+	return res, tx.Commit()
+}
+
+// EUVDByAlias returns the EUVD entries that list id (a CVE, GHSA, ...) among their aliases.
+func (db *DB) EUVDByAlias(ctx context.Context, id string) ([]EUVD, error) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	if db.euvd == nil {
+		m := map[string][]EUVD{}
+		rows, err := db.sql.QueryContext(ctx, `SELECT a.alias, e.id, e.aliases, e.exploited, e.exploited_since, e.base_score, e.vector, e.updated
+			FROM euvd_alias a JOIN euvd e ON e.id = a.euvd ORDER BY a.alias, e.id`)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var alias, aj string
+			var e EUVD
+			if err := rows.Scan(&alias, &e.ID, &aj, &e.Exploited, &e.ExploitedSince, &e.BaseScore, &e.Vector, &e.Updated); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			json.Unmarshal([]byte(aj), &e.Aliases)
+			m[alias] = append(m[alias], e)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		db.euvd = m
+	}
+	return db.euvd[id], nil
+}
