@@ -51,6 +51,7 @@ cache directory). Scans read it while an update runs; every update is one transa
 
 func dbUpdateCommand() *Command {
 	var dir, source, kev, epss, euvd, euvdAll, ecosystems string
+	var incremental bool
 	return &Command{
 		Name:    "update",
 		Summary: "import OSV records, the KEV catalogue and EPSS scores from the network or local files",
@@ -73,6 +74,7 @@ records a snapshot: source, time, record count, SHA-256 of the input.`,
 			fs.StringVar(&epss, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file")
 			fs.StringVar(&euvd, "euvd", "", "ENISA EUVD exploited vulnerabilities (an API response): URL or local file")
 			fs.StringVar(&euvdAll, "euvd-search", "", "other ENISA EUVD API responses (ids and aliases, not marked exploited): URL or local file")
+			fs.BoolVar(&incremental, "incremental", false, "fetch only OSV records changed since the last update (<Ecosystem>/modified_id.csv)")
 			fs.StringVar(&ecosystems, "ecosystems", strings.Join(defaultOSVEcosystems, ","), "ecosystems fetched from an OSV base URL")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -90,7 +92,13 @@ records a snapshot: source, time, record count, SHA-256 of the input.`,
 			now := env.Now()
 			var results []vulndb.Result
 			if source != "" {
-				rs, err := importOSV(ctx, env, db, source, strings.Split(ecosystems, ","), now)
+				var rs []vulndb.Result
+				var err error
+				if incremental {
+					rs, err = updateOSV(ctx, env, db, source, strings.Split(ecosystems, ","), now)
+				} else {
+					rs, err = importOSV(ctx, env, db, source, strings.Split(ecosystems, ","), now)
+				}
 				results = append(results, rs...)
 				if err != nil {
 					return err
@@ -178,6 +186,102 @@ func importOSV(ctx context.Context, env *Env, db *vulndb.DB, source string, ecos
 		}
 	}
 	return db.ImportOSVPath(ctx, tmp, now, env.Log)
+}
+
+// updateOSV applies the records changed since the last update of each ecosystem, as listed by
+// <source>/<Ecosystem>/modified_id.csv (a URL or a local directory in the osv.dev layout). An
+// ecosystem never imported before is imported whole.
+func updateOSV(ctx context.Context, env *Env, db *vulndb.DB, source string, ecosystems []string, now time.Time) ([]vulndb.Result, error) {
+	if !isURL(source) {
+		entries, err := os.ReadDir(source)
+		if err != nil {
+			return nil, fmt.Errorf("OSV source: %w", err)
+		}
+		ecosystems = ecosystems[:0:0]
+		for _, e := range entries {
+			if _, err := os.Stat(filepath.Join(source, e.Name(), "modified_id.csv")); err == nil {
+				ecosystems = append(ecosystems, e.Name())
+			}
+		}
+	}
+	var out []vulndb.Result
+	for _, eco := range ecosystems {
+		eco = strings.TrimSpace(eco)
+		if eco == "" {
+			continue
+		}
+		src := "osv:" + eco
+		since, err := db.Latest(ctx, src)
+		if err != nil {
+			return out, err
+		}
+		base := strings.TrimSuffix(source, "/") + "/" + strings.ReplaceAll(eco, " ", "%20")
+		if !isURL(source) {
+			base = filepath.Join(source, eco)
+		}
+		if since.IsZero() {
+			env.Log.Info("no earlier import; importing the whole ecosystem", "ecosystem", eco)
+			var rs []vulndb.Result
+			if isURL(source) {
+				rs, err = importOSV(ctx, env, db, source, []string{eco}, now)
+			} else if _, serr := os.Stat(filepath.Join(base, "all.zip")); serr == nil {
+				rs, err = db.ImportOSVPath(ctx, filepath.Join(base, "all.zip"), now, env.Log)
+			} else {
+				continue
+			}
+			out = append(out, rs...)
+			if err != nil {
+				return out, err
+			}
+			continue
+		}
+		var csv io.Reader
+		if isURL(source) {
+			tmp, err := os.CreateTemp("", "siegel-modified-")
+			if err != nil {
+				return out, err
+			}
+			tmp.Close()
+			defer os.Remove(tmp.Name())
+			if err := download(ctx, base+"/modified_id.csv", tmp.Name()); err != nil {
+				return out, err
+			}
+			f, err := os.Open(tmp.Name())
+			if err != nil {
+				return out, err
+			}
+			defer f.Close()
+			csv = f
+		} else {
+			f, err := os.Open(filepath.Join(base, "modified_id.csv"))
+			if err != nil {
+				return out, err
+			}
+			defer f.Close()
+			csv = f
+		}
+		changed, err := vulndb.ParseModifiedIDs(eco+"/modified_id.csv", csv, since)
+		if err != nil {
+			return out, err
+		}
+		fetch := func(id string) ([]byte, error) {
+			if !isURL(source) {
+				return os.ReadFile(filepath.Join(base, id+".json"))
+			}
+			tmp := filepath.Join(os.TempDir(), "siegel-osv-"+id+".json")
+			defer os.Remove(tmp)
+			if err := download(ctx, base+"/"+id+".json", tmp); err != nil {
+				return nil, err
+			}
+			return os.ReadFile(tmp)
+		}
+		r, err := db.UpdateOSV(ctx, src, changed, fetch, now)
+		if err != nil {
+			return out, err
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }
 
 // importFeed opens a local file or downloads a URL and hands it to imp.

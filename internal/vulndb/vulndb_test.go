@@ -4,10 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -228,5 +230,132 @@ func TestEUVD(t *testing.T) {
 	st, _ := db.Status(t.Context())
 	if st.EUVD != 2 {
 		t.Errorf("status EUVD %d", st.EUVD)
+	}
+}
+
+func TestIncrementalUpdate(t *testing.T) {
+	dir := t.TempDir()
+	writeZipLayout(t, dir, "PyPI", "GHSA-aaaa-1111-xxxx.json", "PYSEC-2026-77.json")
+	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ImportOSVPath(t.Context(), dir, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	since, err := db.Latest(t.Context(), "osv:PyPI")
+	if err != nil || !since.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) {
+		t.Fatalf("latest %v %v", since, err)
+	}
+	csv := "2026-07-01T00:00:00Z,PYSEC-2026-77\n2026-06-30T12:00:00Z,PYSEC-2026-90\n2026-06-29T00:00:00Z,BROKEN-2\n2026-03-02T00:00:00Z,GHSA-aaaa-1111-xxxx\n2020-01-01T00:00:00Z,OLD-1\n"
+	changed, err := vulndb.ParseModifiedIDs("modified_id.csv", strings.NewReader(csv), since)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range changed {
+		ids = append(ids, c.ID)
+	}
+	if diff := cmp.Diff([]string{"PYSEC-2026-77", "PYSEC-2026-90", "BROKEN-2"}, ids); diff != "" {
+		t.Fatalf("changed since the last update (-want +got):\n%s", diff)
+	}
+	records := map[string]string{
+		// PYSEC-2026-77 now names another package: the old index entry must go.
+		"PYSEC-2026-77": `{"id": "PYSEC-2026-77", "modified": "2026-07-01T00:00:00Z", "affected": [{"package": {"ecosystem": "PyPI", "name": "other-lib"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}]}]}]}`,
+		"PYSEC-2026-90": `{"id": "PYSEC-2026-90", "modified": "2026-06-30T12:00:00Z", "affected": [{"package": {"ecosystem": "PyPI", "name": "example-lib"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "9"}]}]}]}`,
+		"BROKEN-2":      `{"id": "BROKEN-2"`,
+	}
+	res, err := db.UpdateOSV(t.Context(), "osv:PyPI", changed, func(id string) ([]byte, error) { return []byte(records[id]), nil }, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Snapshot.Records != 2 || res.Snapshot.Skipped != 1 || res.Snapshot.Kind != "osv-incremental" {
+		t.Errorf("result %+v", res.Snapshot)
+	}
+	for name, want := range map[string][]string{
+		"example-lib": {"GHSA-aaaa-1111-xxxx", "PYSEC-2026-90"},
+		"other-lib":   {"PYSEC-2026-77"},
+	} {
+		got, err := db.Lookup(t.Context(), vulndb.PackageKey("PyPI", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want, ids2(got)); diff != "" {
+			t.Errorf("%s after the update (-want +got):\n%s", name, diff)
+		}
+	}
+	if _, err := vulndb.ParseModifiedIDs("m.csv", strings.NewReader("yesterday,X\n"), since); err == nil || !strings.Contains(err.Error(), "m.csv:1:1") {
+		t.Errorf("got %v", err)
+	}
+	if _, err := vulndb.ParseModifiedIDs("m.csv", strings.NewReader("2026-07-01T00:00:00Z,../../etc/passwd\n"), since); err == nil {
+		t.Error("an id with a path accepted")
+	}
+}
+
+func ids2(rs []*vulndb.Record) []string { return ids(rs) }
+
+// writeZipLayout writes <dir>/<eco>/all.zip holding the named fixtures.
+func writeZipLayout(t *testing.T, dir, eco string, files ...string) {
+	t.Helper()
+	p := filepath.Join(dir, eco, "all.zip")
+	os.MkdirAll(filepath.Dir(p), 0o755)
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		data, err := os.ReadFile(filepath.Join("testdata/osv", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		w, _ := zw.Create(f)
+		w.Write(data)
+	}
+	zw.Close()
+	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// BenchmarkIncremental1000 applies 1,000 changed records to an index of 20,000 (target: under
+// 2 s).
+func BenchmarkIncremental1000(b *testing.B) {
+	dir := b.TempDir()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	rec := func(i int, modified string) []byte {
+		return []byte(fmt.Sprintf(`{"id": "BENCH-%d", "modified": %q, "aliases": ["CVE-2026-%d"], "affected": [{"package": {"ecosystem": "PyPI", "name": "pkg-%d"}, "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "1.%d"}]}]}]}`, i, modified, i, i%5000, i))
+	}
+	for i := range 20000 {
+		w, _ := zw.Create(fmt.Sprintf("BENCH-%d.json", i))
+		w.Write(rec(i, "2026-01-01T00:00:00Z"))
+	}
+	zw.Close()
+	os.MkdirAll(filepath.Join(dir, "PyPI"), 0o755)
+	os.WriteFile(filepath.Join(dir, "PyPI", "all.zip"), buf.Bytes(), 0o644)
+	var changed []vulndb.Changed
+	for i := range 1000 {
+		changed = append(changed, vulndb.Changed{ID: fmt.Sprintf("BENCH-%d", i*20), Modified: now})
+	}
+	fetch := func(id string) ([]byte, error) {
+		var i int
+		fmt.Sscanf(id, "BENCH-%d", &i)
+		return rec(i, "2026-07-01T00:00:00Z"), nil
+	}
+	for b.Loop() {
+		b.StopTimer()
+		db, err := vulndb.Open(b.Context(), b.TempDir(), true)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.ImportOSVPath(b.Context(), dir, now, nil); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := db.UpdateOSV(b.Context(), "osv:PyPI", changed, fetch, now); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+		b.StartTimer()
 	}
 }

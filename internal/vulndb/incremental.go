@@ -1,0 +1,147 @@
+package vulndb
+
+import (
+	"bufio"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/input"
+)
+
+// Changed is one line of an osv.dev modified_id.csv: a record and when it last changed.
+type Changed struct {
+	ID       string
+	Modified time.Time
+}
+
+// ParseModifiedIDs reads an osv.dev modified_id.csv ("<RFC 3339 time>,<ID>" per line, newest
+// first) and returns the records modified after since, in file order.
+func ParseModifiedIDs(name string, r io.Reader, since time.Time) ([]Changed, error) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	var out []Changed
+	for n := 1; sc.Scan(); n++ {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" {
+			continue
+		}
+		ts, id, ok := strings.Cut(line, ",")
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if !ok || err != nil || id == "" || strings.ContainsAny(id, "/\\") {
+			return nil, &input.Error{File: name, Line: n, Column: 1, Rule: "modified_id.csv", Err: fmt.Errorf("want <time>,<id>, got %q", line)}
+		}
+		if !t.After(since) {
+			break // newest first: everything below is older
+		}
+		out = append(out, Changed{ID: id, Modified: t})
+	}
+	if err := sc.Err(); err != nil {
+		return nil, &input.Error{File: name, Rule: "read", Err: err}
+	}
+	return out, nil
+}
+
+// Latest returns the newest modification time among a source's records (zero when it has none):
+// an incremental update asks for what changed after it.
+func (db *DB) Latest(ctx context.Context, source string) (time.Time, error) {
+	var s *string
+	if err := db.sql.QueryRowContext(ctx, `SELECT max(modified) FROM advisory WHERE source = ?`, source).Scan(&s); err != nil {
+		return time.Time{}, err
+	}
+	if s == nil {
+		return time.Time{}, nil
+	}
+	return time.Parse(time.RFC3339, *s)
+}
+
+// UpdateOSV applies changed records to a source without replacing it: each record fetched is
+// inserted or replaced (with its package index and aliases) in one transaction.
+func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, fetch func(id string) ([]byte, error), now time.Time) (Result, error) {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return Result{}, err
+	}
+	defer tx.Rollback()
+	stmts := map[string]string{
+		"delAff":   `DELETE FROM affected WHERE advisory = ?`,
+		"delAlias": `DELETE FROM alias WHERE advisory = ?`,
+		"insAdv":   `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record) VALUES (?, ?, ?, ?, ?)`,
+		"insAff":   `INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`,
+		"insAlias": `INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`,
+	}
+	st := map[string]*sql.Stmt{}
+	for k, q := range stmts {
+		p, err := tx.PrepareContext(ctx, q)
+		if err != nil {
+			return Result{}, err
+		}
+		st[k] = p
+	}
+	exec := func(k string, args ...any) error {
+		_, err := st[k].ExecContext(ctx, args...)
+		return err
+	}
+	res := Result{Snapshot: Snapshot{Source: source, Kind: "osv-incremental", Taken: now.UTC()}}
+	h := sha256.New()
+	for _, c := range changed {
+		if err := ctx.Err(); err != nil {
+			return Result{}, err
+		}
+		data, err := fetch(c.ID)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{Record: c.ID, Err: err.Error()})
+			continue
+		}
+		h.Write(data)
+		r, err := ParseRecord(c.ID+".json", data)
+		if err != nil {
+			res.Problems = append(res.Problems, Problem{Record: c.ID, Err: err.Error()})
+			continue
+		}
+		compact, err := json.Marshal(r)
+		if err != nil {
+			return Result{}, err
+		}
+		withdrawn := 0
+		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
+			withdrawn = 1
+		}
+		for _, k := range []string{"delAff", "delAlias"} {
+			if err := exec(k, r.ID); err != nil {
+				return Result{}, err
+			}
+		}
+		if err := exec("insAdv", r.ID, source, r.Modified.UTC().Format(time.RFC3339), withdrawn, compact); err != nil {
+			return Result{}, err
+		}
+		for _, a := range r.Affected {
+			if a.Package.Name == "" {
+				continue
+			}
+			k := PackageKey(a.Package.Ecosystem, a.Package.Name)
+			if err := exec("insAff", k.Ecosystem, k.Name, r.ID); err != nil {
+				return Result{}, err
+			}
+		}
+		for _, al := range r.Aliases {
+			if err := exec("insAlias", al, r.ID); err != nil {
+				return Result{}, err
+			}
+		}
+		res.Snapshot.Records++
+	}
+	res.Snapshot.Skipped = len(res.Problems)
+	res.Snapshot.Digest = hex.EncodeToString(h.Sum(nil))
+	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+		return Result{}, err
+	}
+	db.invalidate()
+	return res, tx.Commit()
+}
