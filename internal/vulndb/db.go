@@ -39,7 +39,8 @@ CREATE TABLE IF NOT EXISTS advisory (
 	source    TEXT NOT NULL,
 	modified  TEXT NOT NULL,
 	withdrawn INTEGER NOT NULL,
-	record    BLOB NOT NULL
+	record    BLOB NOT NULL, -- the record as imported (compact JSON)
+	match     BLOB NOT NULL  -- what matching reads: the record without details and references
 );
 CREATE INDEX IF NOT EXISTS advisory_source ON advisory(source);
 CREATE INDEX IF NOT EXISTS advisory_withdrawn ON advisory(withdrawn);
@@ -219,7 +220,7 @@ func (db *DB) loadIndex(ctx context.Context) error {
 		tx.Rollback()
 		return err
 	}
-	st, err := tx.PrepareContext(context.Background(), `SELECT record FROM advisory WHERE id = ?`)
+	st, err := tx.PrepareContext(context.Background(), `SELECT match FROM advisory WHERE id = ?`)
 	if err != nil {
 		tx.Rollback()
 		return err

@@ -211,7 +211,7 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 			return Result{}, fmt.Errorf("import %s: %w", source, err)
 		}
 	}
-	insAdv, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record) VALUES (?, ?, ?, ?, ?)`)
+	insAdv, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)`)
 	if err != nil {
 		return Result{}, err
 	}
@@ -243,11 +243,15 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 		if err != nil {
 			return err
 		}
+		forMatch, err := json.Marshal(r.forMatching())
+		if err != nil {
+			return err
+		}
 		withdrawn := 0
 		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
 			withdrawn = 1
 		}
-		if _, err := insAdv.ExecContext(ctx, r.ID, source, r.Modified.UTC().Format(time.RFC3339), withdrawn, compact); err != nil {
+		if _, err := insAdv.ExecContext(ctx, r.ID, source, r.Modified.UTC().Format(time.RFC3339), withdrawn, compact, forMatch); err != nil {
 			return err
 		}
 		for _, a := range r.Affected {

@@ -72,7 +72,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 	stmts := map[string]string{
 		"delAff":   `DELETE FROM affected WHERE advisory = ?`,
 		"delAlias": `DELETE FROM alias WHERE advisory = ?`,
-		"insAdv":   `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record) VALUES (?, ?, ?, ?, ?)`,
+		"insAdv":   `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)`,
 		"insAff":   `INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`,
 		"insAlias": `INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`,
 	}
@@ -109,6 +109,10 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		if err != nil {
 			return Result{}, err
 		}
+		forMatch, err := json.Marshal(r.forMatching())
+		if err != nil {
+			return Result{}, err
+		}
 		withdrawn := 0
 		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
 			withdrawn = 1
@@ -118,7 +122,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 				return Result{}, err
 			}
 		}
-		if err := exec("insAdv", r.ID, source, r.Modified.UTC().Format(time.RFC3339), withdrawn, compact); err != nil {
+		if err := exec("insAdv", r.ID, source, r.Modified.UTC().Format(time.RFC3339), withdrawn, compact, forMatch); err != nil {
 			return Result{}, err
 		}
 		for _, a := range r.Affected {

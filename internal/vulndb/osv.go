@@ -147,3 +147,19 @@ func PackageKey(ecosystem, name string) Key {
 	}
 	return Key{Ecosystem: base, Name: name}
 }
+
+// forMatching returns the part of the record that matching and reporting read: ids, summary,
+// severities and affected packages with their ranges — without details, references and the
+// ecosystem-specific data (Go's import lists make up much of a Go record).
+func (r *Record) forMatching() *Record {
+	m := &Record{ID: r.ID, Modified: r.Modified, Published: r.Published, Withdrawn: r.Withdrawn,
+		Aliases: r.Aliases, Summary: r.Summary, Severity: r.Severity}
+	if sev, ok := r.DatabaseSpecific["severity"]; ok {
+		m.DatabaseSpecific = map[string]any{"severity": sev}
+	}
+	m.Affected = make([]Affected, len(r.Affected))
+	for i, a := range r.Affected {
+		m.Affected[i] = Affected{Package: a.Package, Severity: a.Severity, Ranges: a.Ranges, Versions: a.Versions}
+	}
+	return m
+}
