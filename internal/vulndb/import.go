@@ -407,10 +407,15 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
-			return Result{}, &input.Error{File: name, Line: line, Rule: "CSV syntax", Err: err}
+			e := &input.Error{File: name, Rule: "CSV syntax", Err: err}
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				e.Line, e.Column, e.Err = pe.Line, pe.Column, pe.Err
+			}
+			return Result{}, e
 		}
+		line, _ := cr.FieldPos(0)
 		score, err1 := strconv.ParseFloat(rec[1], 64)
 		pct, err2 := strconv.ParseFloat(rec[2], 64)
 		if err1 != nil || err2 != nil || score < 0 || score > 1 || pct < 0 || pct > 1 || !strings.HasPrefix(rec[0], "CVE-") {

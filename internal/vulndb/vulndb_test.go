@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -358,4 +359,59 @@ func BenchmarkIncremental1000(b *testing.B) {
 		db.Close()
 		b.StartTimer()
 	}
+}
+
+// fuzzFeed runs one feed importer over fuzzed input: no panic, errors positioned as *input.Error
+// or reported per record, and a failed import leaves what was there.
+func fuzzFeed(f *testing.F, seeds []string, imp func(db *vulndb.DB, data []byte) error) {
+	for _, s := range seeds {
+		data, err := os.ReadFile(s)
+		if err == nil {
+			f.Add(data)
+		}
+	}
+	db, err := vulndb.Open(f.Context(), f.TempDir(), true)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Cleanup(func() { db.Close() })
+	f.Fuzz(func(t *testing.T, data []byte) {
+		_ = imp(db, data)
+	})
+}
+
+func FuzzKEV(f *testing.F) {
+	fuzzFeed(f, []string{"testdata/feeds/kev.json"}, func(db *vulndb.DB, data []byte) error {
+		_, err := db.ImportKEV(context.Background(), "kev.json", bytes.NewReader(data), now)
+		return err
+	})
+}
+
+func FuzzEPSS(f *testing.F) {
+	fuzzFeed(f, []string{"testdata/feeds/epss.csv"}, func(db *vulndb.DB, data []byte) error {
+		_, err := db.ImportEPSS(context.Background(), "epss.csv", bytes.NewReader(data), now)
+		return err
+	})
+}
+
+func FuzzEUVD(f *testing.F) {
+	fuzzFeed(f, []string{"testdata/feeds/euvd-exploited.json", "testdata/feeds/euvd-search.json"}, func(db *vulndb.DB, data []byte) error {
+		_, err := db.ImportEUVD(context.Background(), "euvd.json", bytes.NewReader(data), true, now)
+		return err
+	})
+}
+
+func FuzzModifiedIDs(f *testing.F) {
+	f.Add([]byte("2026-07-01T00:00:00Z,PYSEC-2026-77\n2026-06-30T12:00:00.123Z,GHSA-x\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		cs, err := vulndb.ParseModifiedIDs("m.csv", bytes.NewReader(data), time.Time{})
+		if err != nil {
+			return
+		}
+		for _, c := range cs {
+			if c.ID == "" || strings.ContainsAny(c.ID, "/\\") {
+				t.Fatalf("accepted id %q", c.ID)
+			}
+		}
+	})
 }
