@@ -415,3 +415,52 @@ func FuzzModifiedIDs(f *testing.F) {
 		}
 	})
 }
+
+// TestReadersDuringUpdate scans (through a second handle, as a second process would) while
+// imports run: every lookup succeeds and sees a whole import, never half of one.
+func TestReadersDuringUpdate(t *testing.T) {
+	dir := t.TempDir()
+	writer, err := vulndb.Open(t.Context(), dir, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer writer.Close()
+	if _, err := writer.ImportOSVPath(t.Context(), "testdata/osv", now, nil); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		for range 15 {
+			if _, err := writer.ImportOSVPath(context.Background(), "testdata/osv", now, nil); err != nil {
+				done <- err
+				return
+			}
+		}
+		done <- nil
+	}()
+	for i := 0; ; i++ {
+		reader, err := vulndb.Open(t.Context(), dir, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs, err := reader.Lookup(t.Context(), vulndb.PackageKey("PyPI", "example-lib"))
+		reader.Close()
+		if err != nil {
+			t.Fatalf("lookup %d during an update: %v", i, err)
+		}
+		if got := ids(recs); len(got) != 2 {
+			t.Fatalf("lookup %d saw %v: half an import", i, got)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				t.Log("the updates finished before a second lookup")
+			}
+			return
+		default:
+		}
+	}
+}
