@@ -1,0 +1,211 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+)
+
+// Organization is a manufacturer or an authority.
+type Organization struct {
+	ID        int64
+	Name      string
+	SizeClass string // micro, small, medium, large (CRA Art. 64(10) spares micro and small enterprises some fines)
+	Authority bool
+	CreatedAt time.Time
+}
+
+// Product is a product with digital elements.
+type Product struct {
+	ID           int64
+	Organization int64
+	Name         string
+	Category     string // label category, such as "router"
+	CRAClass     string // default, important-i, important-ii, critical (CRA Annex III/IV)
+	CreatedAt    time.Time
+}
+
+// Release is a version of a product placed on the market.
+type Release struct {
+	ID             int64
+	Product        int64
+	Version        string
+	PlacedOnMarket string // YYYY-MM-DD, "" when not (yet) placed on the market
+	SupportEnd     string // YYYY-MM: the support period ends with this month (CRA Art. 13(8))
+	CreatedAt      time.Time
+}
+
+// Component is one component of an uploaded SBOM.
+type Component struct {
+	Ref     string
+	Name    string
+	Version string
+	PURL    string
+	Direct  bool
+}
+
+// SBOM is an uploaded SBOM of a release.
+type SBOM struct {
+	ID         int64
+	Release    int64
+	Format     string
+	SHA256     string
+	Components int
+	UploadedAt time.Time
+}
+
+var (
+	yearMonth = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+	isoDate   = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$`)
+)
+
+// CreateOrganization adds an organization.
+func (s *DB) CreateOrganization(ctx context.Context, name, sizeClass string, authority bool) (*Organization, error) {
+	o := &Organization{Name: name, SizeClass: sizeClass, Authority: authority, CreatedAt: s.now()}
+	if name == "" {
+		return nil, fmt.Errorf("organization name is empty")
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, s.rebind(`INSERT INTO organization (name, size_class, authority, created_at) VALUES (?, ?, ?, ?) RETURNING id`),
+			o.Name, o.SizeClass, o.Authority, o.CreatedAt).Scan(&o.ID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create organization %q: %w", name, err)
+	}
+	return o, nil
+}
+
+// CreateProduct adds a product to an organization.
+func (s *DB) CreateProduct(ctx context.Context, org int64, name, category, craClass string) (*Product, error) {
+	p := &Product{Organization: org, Name: name, Category: category, CRAClass: craClass, CreatedAt: s.now()}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, s.rebind(`INSERT INTO product (organization, name, category, cra_class, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			p.Organization, p.Name, p.Category, p.CRAClass, p.CreatedAt).Scan(&p.ID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create product %q: %w", name, err)
+	}
+	return p, nil
+}
+
+// CreateRelease adds a release of a product.
+func (s *DB) CreateRelease(ctx context.Context, product int64, version, placedOnMarket, supportEnd string) (*Release, error) {
+	if !yearMonth.MatchString(supportEnd) {
+		return nil, fmt.Errorf("support end %q: want YYYY-MM", supportEnd)
+	}
+	if placedOnMarket != "" && !isoDate.MatchString(placedOnMarket) {
+		return nil, fmt.Errorf("placed-on-market date %q: want YYYY-MM-DD", placedOnMarket)
+	}
+	r := &Release{Product: product, Version: version, PlacedOnMarket: placedOnMarket, SupportEnd: supportEnd, CreatedAt: s.now()}
+	var pom any
+	if placedOnMarket != "" {
+		pom = placedOnMarket
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			r.Product, r.Version, pom, r.SupportEnd, r.CreatedAt).Scan(&r.ID)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create release %q: %w", version, err)
+	}
+	return r, nil
+}
+
+// Release returns a release.
+func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
+	r := &Release{}
+	var pom sql.NullString
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, created_at FROM release WHERE id = ?`), id).
+		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("release %d: %w", id, mapError(err))
+	}
+	r.PlacedOnMarket = pom.String
+	r.CreatedAt = r.CreatedAt.UTC()
+	return r, nil
+}
+
+// AddSBOM stores an SBOM of a release and its components in one transaction: a reader sees all of
+// it or none. The same SBOM (by SHA-256) uploaded twice to one release is a conflict, so
+// concurrent uploads of one file store it once.
+func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, comps []Component) (*SBOM, error) {
+	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now()}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sbom (release, format, sha256, components, uploaded_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt).Scan(&b.ID); err != nil {
+			return err
+		}
+		ins, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct) VALUES (?, ?, ?, ?, ?, ?, ?)`))
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		for _, c := range comps {
+			if _, err := ins.ExecContext(ctx, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("store SBOM of release %d: %w", release, err)
+	}
+	return b, nil
+}
+
+// ReleaseComponents lists the components of all SBOMs of a release, ordered by purl and name.
+func (s *DB) ReleaseComponents(ctx context.Context, release int64) ([]Component, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT ref, name, version, purl, direct FROM component WHERE release = ? ORDER BY purl, name, version, ref`), release)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []Component
+	for rows.Next() {
+		var c Component
+		if err := rows.Scan(&c.Ref, &c.Name, &c.Version, &c.PURL, &c.Direct); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Where is one release that ships a package: the answer to "where is this component used?".
+type Where struct {
+	Organization string
+	Product      string
+	Release      string
+	Version      string // of the component
+}
+
+// WhereUsed lists the releases whose SBOMs contain a purl (exact, or with any version when the
+// purl has none: "pkg:npm/lodash" matches every lodash), across all organizations.
+func (s *DB) WhereUsed(ctx context.Context, purl string) ([]Where, error) {
+	q := `SELECT DISTINCT o.name, p.name, r.version, c.version FROM component c
+		JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product JOIN organization o ON o.id = p.organization
+		WHERE c.purl = ? OR c.purl LIKE ? ESCAPE '\' ORDER BY o.name, p.name, r.version, c.version`
+	rows, err := s.sql.QueryContext(ctx, s.rebind(q), purl, likePrefix(purl)+"@%")
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []Where
+	for rows.Next() {
+		var w Where
+		if err := rows.Scan(&w.Organization, &w.Product, &w.Release, &w.Version); err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
+// likePrefix escapes LIKE's wildcards and its escape character: purls may contain '_' (in names)
+// and '%' (percent-encoding).
+func likePrefix(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}

@@ -1,0 +1,221 @@
+// Package store keeps Siegel's records — organizations, products, releases and the SBOMs
+// uploaded for them — in SQLite (embedded, the default) or PostgreSQL (installs that outgrow one
+// machine). One implementation speaks to both through database/sql; what differs between the two
+// dialects is confined to the migrations and to placeholder syntax.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver "pgx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Errors callers branch on; driver errors are mapped to them.
+var (
+	ErrNotFound = errors.New("not found")
+	ErrConflict = errors.New("already exists")
+)
+
+// Dialect names the database flavour.
+type Dialect string
+
+// Dialects.
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// DB is an open store.
+type DB struct {
+	sql     *sql.DB
+	dialect Dialect
+	now     func() time.Time
+}
+
+// OpenSQLite opens (creating if needed) the store in dir/siegel.sqlite: WAL mode, a busy timeout
+// and foreign keys on, and one writer connection (SQLite serializes writers anyway; one
+// connection makes that explicit and avoids busy errors between our own connections).
+func OpenSQLite(ctx context.Context, dir string, now func() time.Time) (*DB, error) {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	path := filepath.Join(dir, "siegel.sqlite")
+	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() +
+		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_time_format=sqlite"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(1)
+	return open(ctx, db, SQLite, now)
+}
+
+// OpenPostgres opens the store in the PostgreSQL database at dsn (postgres://...).
+func OpenPostgres(ctx context.Context, dsn string, now func() time.Time) (*DB, error) {
+	db, err := sql.Open("pgx", dsn)
+	if err != nil {
+		return nil, err
+	}
+	return open(ctx, db, Postgres, now)
+}
+
+func open(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*DB, error) {
+	if now == nil {
+		now = time.Now
+	}
+	s := &DB{sql: db, dialect: d, now: func() time.Time { return now().UTC().Truncate(time.Microsecond) }}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connect to %s store: %w", d, err)
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the store.
+func (s *DB) Close() error { return s.sql.Close() }
+
+// Dialect reports the database flavour.
+func (s *DB) Dialect() Dialect { return s.dialect }
+
+// migrate applies, in order and each in its own transaction, the migrations of the dialect that
+// have not been applied yet. Several servers starting at once on one PostgreSQL serialize on an
+// advisory lock.
+func (s *DB) migrate(ctx context.Context) error {
+	dir := "migrations/" + string(s.dialect)
+	entries, err := fs.ReadDir(migrations, dir)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	slices.Sort(names)
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if s.dialect == Postgres {
+		if _, err := conn.ExecContext(ctx, `SELECT pg_advisory_lock(7201911)`); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7201911)`)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY)`); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	for _, name := range names {
+		var n int
+		if err := conn.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM schema_migration WHERE name = ?`), name).Scan(&n); err != nil {
+			return fmt.Errorf("migrate: %w", err)
+		}
+		if n > 0 {
+			continue
+		}
+		body, err := fs.ReadFile(migrations, dir+"/"+name)
+		if err != nil {
+			return err
+		}
+		tx, err := conn.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migration (name) VALUES (?)`), name); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("migration %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// rebind turns the ? placeholders Siegel's SQL is written with into PostgreSQL's $1, $2, ...
+func (s *DB) rebind(q string) string {
+	if s.dialect != Postgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(q); i++ {
+		if q[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(q[i])
+	}
+	return b.String()
+}
+
+// mapError turns driver errors into the store's sentinels, keeping the driver error for logs.
+func mapError(err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		return ErrNotFound
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		switch pe.Code {
+		case "23505":
+			return fmt.Errorf("%w: %s", ErrConflict, pe.Detail)
+		case "23503":
+			return fmt.Errorf("%w: %s", ErrNotFound, pe.Detail)
+		}
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		switch se.Code() {
+		case sqlite3.SQLITE_CONSTRAINT_UNIQUE, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY:
+			return fmt.Errorf("%w: %v", ErrConflict, err)
+		case sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY:
+			return fmt.Errorf("%w: %v", ErrNotFound, err)
+		}
+	}
+	return err
+}
+
+// inTx runs fn in a transaction: committed when fn returns nil, rolled back otherwise. Public
+// store methods own their transaction.
+func (s *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := s.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return mapError(err)
+	}
+	return mapError(tx.Commit())
+}
