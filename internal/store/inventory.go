@@ -209,3 +209,54 @@ func (s *DB) WhereUsed(ctx context.Context, purl string) ([]Where, error) {
 func likePrefix(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
+
+// Products lists the products of an organization by name.
+func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at FROM product WHERE organization = ? ORDER BY name, id`), org)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := []Product{}
+	for rows.Next() {
+		var p Product
+		if err := rows.Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt); err != nil {
+			return nil, err
+		}
+		p.CreatedAt = p.CreatedAt.UTC()
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// Product returns a product.
+func (s *DB) Product(ctx context.Context, id int64) (*Product, error) {
+	p := &Product{}
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at FROM product WHERE id = ?`), id).
+		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("product %d: %w", id, mapError(err))
+	}
+	p.CreatedAt = p.CreatedAt.UTC()
+	return p, nil
+}
+
+// Releases lists the releases of a product, newest first.
+func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := []Release{}
+	for rows.Next() {
+		var r Release
+		var pom sql.NullString
+		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.CreatedAt); err != nil {
+			return nil, err
+		}
+		r.PlacedOnMarket, r.CreatedAt = pom.String, r.CreatedAt.UTC()
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}

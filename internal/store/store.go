@@ -219,3 +219,6 @@ func (s *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	}
 	return mapError(tx.Commit())
 }
+
+// Ping checks that the database answers.
+func (s *DB) Ping(ctx context.Context) error { return s.sql.PingContext(ctx) }

@@ -1,0 +1,344 @@
+package server
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+//go:embed openapi.json
+var openapiJSON []byte
+
+// route is one endpoint; openapi_test.go checks the table against openapi.json both ways.
+type route struct {
+	method, path string
+	handler      http.HandlerFunc
+}
+
+func (s *Server) routeTable() []route {
+	return []route{
+		{"GET", "/healthz", s.healthz},
+		{"GET", "/readyz", s.readyz},
+		{"GET", "/metrics", s.metrics.serve},
+		{"GET", "/api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.Write(openapiJSON)
+		}},
+		{"GET", "/api/v1/products", s.api(s.listProducts)},
+		{"POST", "/api/v1/products", s.api(s.createProduct)},
+		{"GET", "/api/v1/products/{id}", s.api(s.getProduct)},
+		{"GET", "/api/v1/products/{id}/releases", s.api(s.listReleases)},
+		{"POST", "/api/v1/products/{id}/releases", s.api(s.createRelease)},
+		{"GET", "/api/v1/releases/{id}", s.api(s.getRelease)},
+		{"POST", "/api/v1/releases/{id}/sboms", s.api(s.uploadSBOM)},
+		{"GET", "/api/v1/releases/{id}/components", s.api(s.releaseComponents)},
+		{"GET", "/api/v1/releases/{id}/findings", s.api(s.releaseFindings)},
+	}
+}
+
+// routes registers every endpoint of the table.
+func (s *Server) routes() {
+	for _, rt := range s.routeTable() {
+		s.mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
+	}
+	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, "no such endpoint") })
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	if !s.ready.Load() || s.cfg.Store.Ping(r.Context()) != nil {
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) { s.healthz(w, r) }
+
+// Wire forms of the resources.
+type productJSON struct {
+	ID        int64     `json:"id"`
+	Name      string    `json:"name"`
+	Category  string    `json:"category"`
+	CRAClass  string    `json:"craClass"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+type releaseJSON struct {
+	ID             int64     `json:"id"`
+	Product        int64     `json:"product"`
+	Version        string    `json:"version"`
+	PlacedOnMarket string    `json:"placedOnMarket,omitempty"`
+	SupportEnd     string    `json:"supportEnd"`
+	CreatedAt      time.Time `json:"createdAt"`
+}
+
+func toProduct(p store.Product) productJSON {
+	return productJSON{ID: p.ID, Name: p.Name, Category: p.Category, CRAClass: p.CRAClass, CreatedAt: p.CreatedAt}
+}
+
+func toRelease(r store.Release) releaseJSON {
+	return releaseJSON{ID: r.ID, Product: r.Product, Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd, CreatedAt: r.CreatedAt}
+}
+
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p principal) {
+	ps, err := s.cfg.Store.Products(r.Context(), p.token.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]productJSON, 0, len(ps))
+	for _, x := range ps {
+		out = append(out, toProduct(x))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p principal) {
+	if !p.canWrite(p.token.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not create products")
+		return
+	}
+	var in struct {
+		Name     string `json:"name"`
+		Category string `json:"category"`
+		CRAClass string `json:"craClass"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if in.Name == "" {
+		writeError(w, http.StatusBadRequest, "name is required")
+		return
+	}
+	if in.CRAClass == "" {
+		in.CRAClass = "default"
+	}
+	switch in.CRAClass {
+	case "default", "important-i", "important-ii", "critical":
+	default:
+		writeError(w, http.StatusBadRequest, "craClass must be default, important-i, important-ii or critical")
+		return
+	}
+	prod, err := s.cfg.Store.CreateProduct(r.Context(), p.token.Organization, in.Name, in.Category, in.CRAClass)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toProduct(*prod))
+}
+
+// product loads a product the caller may read; otherwise it answers 404 (another organization's
+// product is indistinguishable from a missing one).
+func (s *Server) product(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, bool) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return nil, false
+	}
+	prod, err := s.cfg.Store.Product(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	if !p.canRead(prod.Organization) {
+		writeError(w, http.StatusNotFound, "not found")
+		return nil, false
+	}
+	return prod, true
+}
+
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, p principal) {
+	if prod, ok := s.product(w, r, p); ok {
+		writeJSON(w, http.StatusOK, toProduct(*prod))
+	}
+}
+
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.product(w, r, p)
+	if !ok {
+		return
+	}
+	rs, err := s.cfg.Store.Releases(r.Context(), prod.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]releaseJSON, 0, len(rs))
+	for _, x := range rs {
+		out = append(out, toRelease(x))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.product(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not create releases")
+		return
+	}
+	var in struct {
+		Version        string `json:"version"`
+		PlacedOnMarket string `json:"placedOnMarket"`
+		SupportEnd     string `json:"supportEnd"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if in.Version == "" {
+		writeError(w, http.StatusBadRequest, "version is required")
+		return
+	}
+	rel, err := s.cfg.Store.CreateRelease(r.Context(), prod.ID, in.Version, in.PlacedOnMarket, in.SupportEnd)
+	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toRelease(*rel))
+}
+
+// release loads a release the caller may read, with its product.
+func (s *Server) release(w http.ResponseWriter, r *http.Request, p principal) (*store.Release, *store.Product, bool) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return nil, nil, false
+	}
+	rel, err := s.cfg.Store.Release(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, nil, false
+	}
+	prod, err := s.cfg.Store.Product(r.Context(), rel.Product)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, nil, false
+	}
+	if !p.canRead(prod.Organization) {
+		writeError(w, http.StatusNotFound, "not found")
+		return nil, nil, false
+	}
+	return rel, prod, true
+}
+
+func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p principal) {
+	if rel, _, ok := s.release(w, r, p); ok {
+		writeJSON(w, http.StatusOK, toRelease(*rel))
+	}
+}
+
+// uploadSBOM takes an SBOM in any format Siegel reads, validates it completely, and only then
+// stores it with its components in one transaction.
+func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not upload SBOMs")
+		return
+	}
+	limits := input.Limits{MaxBytes: s.cfg.MaxUpload}
+	data, err := input.ReadAll("upload", http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1), limits)
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+		return
+	}
+	doc, err := sbom.Decode("upload", data, limits)
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	direct := doc.Direct()
+	comps := make([]store.Component, 0, len(doc.Components))
+	for _, c := range doc.Components {
+		if c.Ref == doc.Subject {
+			continue
+		}
+		comps = append(comps, store.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: direct[c.Ref]})
+	}
+	sum := sha256.Sum256(data)
+	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, string(doc.Format), hex.EncodeToString(sum[:]), comps)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
+}
+
+func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, _, ok := s.release(w, r, p)
+	if !ok {
+		return
+	}
+	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type comp struct {
+		Name    string `json:"name"`
+		Version string `json:"version"`
+		PURL    string `json:"purl,omitempty"`
+		Direct  bool   `json:"direct"`
+	}
+	out := make([]comp, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, comp{c.Name, c.Version, c.PURL, c.Direct})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// releaseFindings matches the release's components against the vulnerability database.
+func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, _, ok := s.release(w, r, p)
+	if !ok {
+		return
+	}
+	if s.cfg.VulnDB == "" {
+		writeError(w, http.StatusServiceUnavailable, "no vulnerability database configured")
+		return
+	}
+	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc := &sbom.Document{}
+	for _, c := range cs {
+		doc.Components = append(doc.Components, sbom.Component{Ref: c.PURL + "#" + c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL})
+	}
+	db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
+	if errors.Is(err, vulndb.ErrNoDatabase) {
+		writeError(w, http.StatusServiceUnavailable, "the vulnerability database is empty; run siegel db update")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	defer db.Close()
+	pkgs, _ := match.Packages(doc)
+	fs, err := match.Match(r.Context(), db, pkgs)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if fs == nil {
+		fs = []match.Finding{}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": fs})
+}

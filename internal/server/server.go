@@ -1,0 +1,165 @@
+// Package server is Siegel's HTTP front door: the JSON API under /api/v1 (described by the
+// OpenAPI document it serves), health, readiness and metrics. It holds no state another instance
+// would need: everything lives in the store.
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// Config is what a server needs.
+type Config struct {
+	Store *store.DB
+	// VulnDB is the directory of the vulnerability database scans read ("" disables findings).
+	VulnDB string
+	Log    *slog.Logger
+	Now    func() time.Time
+	// MaxUpload bounds an SBOM upload, in bytes.
+	MaxUpload int64
+}
+
+// Server serves the API.
+type Server struct {
+	cfg     Config
+	mux     *http.ServeMux
+	ready   atomic.Bool
+	metrics *metrics
+}
+
+// New returns a server; Handler serves it.
+func New(cfg Config) *Server {
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = 256 << 20
+	}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.routes()
+	s.ready.Store(true)
+	return s
+}
+
+// SetReady marks the server ready or not (while it drains on shutdown).
+func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
+
+// Handler returns the HTTP handler with its middleware.
+func (s *Server) Handler() http.Handler { return s.metrics.wrap(s.mux) }
+
+// apiError is the body of every error the API returns.
+type apiError struct {
+	Error string `json:"error"`
+	Code  int    `json:"code"`
+}
+
+// writeJSON writes v with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(v)
+}
+
+func writeError(w http.ResponseWriter, status int, msg string) {
+	writeJSON(w, status, apiError{Error: msg, Code: status})
+}
+
+// fail maps an error to a status without leaking internals: store sentinels to 404 and 409,
+// everything else to 500 (logged).
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not found")
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusConflict, "already exists")
+	case errors.Is(err, context.Canceled):
+		writeError(w, 499, "request cancelled")
+	default:
+		s.cfg.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
+		writeError(w, http.StatusInternalServerError, "internal error")
+	}
+}
+
+// principal is the authenticated caller of an API request.
+type principal struct {
+	token *store.Token
+}
+
+// canRead reports whether the caller may read the organization's data: its own, or any for an
+// authority.
+func (p principal) canRead(org int64) bool {
+	return p.token.Organization == org || p.token.Role == "authority"
+}
+
+// canWrite reports whether the caller may change the organization's data.
+func (p principal) canWrite(org int64) bool {
+	return p.token.Organization == org && (p.token.Role == "admin" || p.token.Role == "psirt")
+}
+
+type ctxKey struct{}
+
+// api wraps an API handler: it requires "Authorization: Bearer TOKEN" (401 without), and JSON for
+// request bodies other than SBOM uploads.
+func (s *Server) api(h func(http.ResponseWriter, *http.Request, principal)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		auth := r.Header.Get("Authorization")
+		secret, ok := strings.CutPrefix(auth, "Bearer ")
+		if !ok || secret == "" {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="siegel"`)
+			writeError(w, http.StatusUnauthorized, "missing bearer token")
+			return
+		}
+		tok, err := s.cfg.Store.Authenticate(r.Context(), strings.TrimSpace(secret))
+		if errors.Is(err, store.ErrUnauthorized) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="siegel", error="invalid_token"`)
+			writeError(w, http.StatusUnauthorized, "invalid token")
+			return
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		h(w, r, principal{token: tok})
+	}
+}
+
+// decodeJSON reads a JSON request body into v, refusing other media types and unknown fields.
+func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+		writeError(w, http.StatusUnsupportedMediaType, "send application/json")
+		return false
+	}
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid JSON body: %v", err))
+		return false
+	}
+	return true
+}
+
+// pathID parses a numeric path value.
+func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
+	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
+	if err != nil || id <= 0 {
+		writeError(w, http.StatusNotFound, "not found")
+		return 0, false
+	}
+	return id, true
+}

@@ -1,0 +1,238 @@
+package server
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
+)
+
+// env is a running server on a real listener (port 0) with two organizations.
+type env struct {
+	t      *testing.T
+	srv    *httptest.Server
+	st     *store.DB
+	tokens map[string]string // name -> secret
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	st, err := store.OpenSQLite(t.Context(), t.TempDir(), func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	// The vulnerability database of the fixtures, copied to a directory the server opens.
+	db := vulndbtest.Open(t)
+	vdir := t.TempDir()
+	if err := db.Export(t.Context(), filepath.Join(vdir, "vulndb.sqlite")); err != nil {
+		t.Fatal(err)
+	}
+	s := New(Config{Store: st, VulnDB: vdir})
+	e := &env{t: t, srv: httptest.NewServer(s.Handler()), st: st, tokens: map[string]string{}}
+	t.Cleanup(e.srv.Close)
+	for _, tc := range []struct{ name, org, role string }{
+		{"acme-admin", "ACME", "admin"}, {"acme-ro", "ACME", "read-only"}, {"globex-admin", "Globex", "admin"}, {"bsi", "BSI", "authority"},
+	} {
+		o, err := st.OrganizationByName(t.Context(), tc.org)
+		if err != nil {
+			if o, err = st.CreateOrganization(t.Context(), tc.org, "medium", tc.role == "authority"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		secret, _, err := st.CreateToken(t.Context(), o.ID, tc.role, tc.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		e.tokens[tc.name] = secret
+	}
+	return e
+}
+
+// do sends a request as the named token ("" for none) and decodes a JSON answer into out.
+func (e *env) do(method, path, who, contentType string, body []byte, out any) int {
+	e.t.Helper()
+	req, _ := http.NewRequestWithContext(e.t.Context(), method, e.srv.URL+path, bytes.NewReader(body))
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("%s %s: %v in %s", method, path, err, data)
+		}
+	}
+	return resp.StatusCode
+}
+
+func jsonBody(v any) []byte {
+	b, _ := json.Marshal(v)
+	return b
+}
+
+const uploadCDX = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
+ "metadata":{"component":{"bom-ref":"fw","type":"firmware","name":"HomeRouter","version":"4.2.0"}},
+ "components":[
+  {"bom-ref":"lib","type":"library","name":"example-lib","version":"2.3.0","purl":"pkg:pypi/example-lib@2.3.0"},
+  {"bom-ref":"web","type":"library","name":"example.com/web","version":"v1.9.2","purl":"pkg:golang/example.com/web@v1.9.2"}],
+ "dependencies":[{"ref":"fw","dependsOn":["lib"]}]}`
+
+func TestPublicEndpoints(t *testing.T) {
+	e := newEnv(t)
+	var health map[string]string
+	if code := e.do("GET", "/healthz", "", "", nil, &health); code != 200 || health["status"] != "ok" {
+		t.Errorf("healthz %d %v", code, health)
+	}
+	var doc map[string]any
+	if code := e.do("GET", "/api/v1/openapi.json", "", "", nil, &doc); code != 200 || doc["openapi"] != "3.1.0" {
+		t.Errorf("openapi %d", code)
+	}
+	e.do("GET", "/api/v1/products", "acme-admin", "", nil, nil)
+	req, _ := http.NewRequest("GET", e.srv.URL+"/metrics", nil)
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), `siegel_http_requests_total{method="GET",route="/api/v1/products",code="200"} 1`) {
+		t.Errorf("metrics:\n%s", body)
+	}
+}
+
+func TestUnauthenticated(t *testing.T) {
+	e := newEnv(t)
+	s := New(Config{Store: e.st})
+	for _, rt := range s.routeTable() {
+		if !strings.HasPrefix(rt.path, "/api/v1/") || rt.path == "/api/v1/openapi.json" {
+			continue
+		}
+		path := strings.ReplaceAll(rt.path, "{id}", "1")
+		if code := e.do(rt.method, path, "", "application/json", []byte("{}"), nil); code != http.StatusUnauthorized {
+			t.Errorf("%s %s without a token: %d, want 401", rt.method, path, code)
+		}
+		e.tokens["forged"] = "sgl_forged"
+		if code := e.do(rt.method, path, "forged", "application/json", []byte("{}"), nil); code != http.StatusUnauthorized {
+			t.Errorf("%s %s with a forged token: %d, want 401", rt.method, path, code)
+		}
+	}
+}
+
+// TestAuthorization walks every endpoint as each kind of caller: one organization never sees or
+// changes another's data, read-only tokens never write, an authority reads.
+func TestAuthorization(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	if code := e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod); code != 201 {
+		t.Fatalf("create product: %d", code)
+	}
+	var rel releaseJSON
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "4.2.0", "supportEnd": "2031-12", "placedOnMarket": "2026-09-01"}), &rel); code != 201 {
+		t.Fatalf("create release: %d", code)
+	}
+	var up map[string]any
+	if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), &up); code != 201 || up["components"] != float64(2) {
+		t.Fatalf("upload: %d %v", code, up)
+	}
+	p, r := "/api/v1/products/"+itoa(prod.ID), "/api/v1/releases/"+itoa(rel.ID)
+	cases := []struct {
+		method, path, body string
+		want               map[string]int // caller -> status
+	}{
+		{"GET", p, "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
+		{"GET", p + "/releases", "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
+		{"POST", p + "/releases", `{"version":"4.3.0","supportEnd":"2032-01"}`, map[string]int{"acme-ro": 403, "globex-admin": 404, "bsi": 403, "acme-admin": 201}},
+		{"GET", r, "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
+		{"GET", r + "/components", "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
+		{"GET", r + "/findings", "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
+		{"POST", r + "/sboms", uploadCDX, map[string]int{"acme-ro": 403, "globex-admin": 404, "bsi": 403}},
+		{"POST", "/api/v1/products", `{"name":"Cam"}`, map[string]int{"acme-ro": 403, "bsi": 403, "globex-admin": 201}},
+	}
+	for _, c := range cases {
+		for _, who := range []string{"acme-ro", "globex-admin", "bsi", "acme-admin"} {
+			want, ok := c.want[who]
+			if !ok {
+				continue
+			}
+			if code := e.do(c.method, c.path, who, "application/json", []byte(c.body), nil); code != want {
+				t.Errorf("%s %s as %s: %d, want %d", c.method, c.path, who, code, want)
+			}
+		}
+	}
+	// Lists only ever show the caller's own organization.
+	var list struct{ Items []productJSON }
+	e.do("GET", "/api/v1/products", "globex-admin", "", nil, &list)
+	for _, x := range list.Items {
+		if x.ID == prod.ID {
+			t.Error("Globex sees ACME's product in its list")
+		}
+	}
+}
+
+func TestUploadAndFindings(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+	r := "/api/v1/releases/" + itoa(rel.ID)
+	// A broken SBOM is refused with the reader's positioned message and nothing is stored.
+	var apiErr apiError
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"bom-ref":"a","type":"library","name":"a"},{"bom-ref":"a","type":"library","name":"b"}]}`), &apiErr); code != 422 || !strings.Contains(apiErr.Error, "unique bom-ref") {
+		t.Errorf("broken upload: %d %+v", code, apiErr)
+	}
+	var comps struct{ Items []map[string]any }
+	e.do("GET", r+"/components", "acme-admin", "", nil, &comps)
+	if len(comps.Items) != 0 {
+		t.Fatalf("a refused upload stored %d components", len(comps.Items))
+	}
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+		t.Fatalf("upload %d", code)
+	}
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), &apiErr); code != 409 {
+		t.Errorf("the same SBOM again: %d, want 409", code)
+	}
+	var fs struct {
+		Items []struct {
+			ID        string         `json:"id"`
+			Exploited map[string]any `json:"exploited"`
+		}
+	}
+	if code := e.do("GET", r+"/findings", "acme-admin", "", nil, &fs); code != 200 {
+		t.Fatalf("findings %d", code)
+	}
+	var ids []string
+	for _, f := range fs.Items {
+		ids = append(ids, f.ID)
+	}
+	if !slices.Equal(ids, []string{"CVE-2026-2002", "CVE-2026-1001"}) || fs.Items[0].Exploited == nil {
+		t.Errorf("findings %v (exploited first)", ids)
+	}
+	// JSON only: other media types are refused on JSON endpoints.
+	if code := e.do("POST", "/api/v1/products", "acme-admin", "text/plain", []byte(`{"name":"x"}`), nil); code != 415 {
+		t.Errorf("text/plain body: %d, want 415", code)
+	}
+	if code := e.do("POST", "/api/v1/products", "acme-admin", "application/json", []byte(`{"name":"x","extra":1}`), nil); code != 400 {
+		t.Errorf("unknown field: %d, want 400", code)
+	}
+}
+
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Roles an API token (and later a user) can have.
+var Roles = []string{"admin", "psirt", "auditor", "read-only", "authority"}
+
+// tokenPrefix marks Siegel tokens, so that secret scanners can recognise a leaked one.
+const tokenPrefix = "sgl_"
+
+// Token is an API token as stored: without the secret.
+type Token struct {
+	ID           int64
+	Organization int64
+	OrgName      string
+	Role         string
+	Name         string
+}
+
+// ErrUnauthorized is returned for an unknown or malformed token.
+var ErrUnauthorized = errors.New("unknown API token")
+
+func tokenHash(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// CreateToken creates an API token for an organization with a role and returns the secret, which
+// is not stored (only its SHA-256 is) and cannot be shown again. A token is 256 random bits, so a
+// fast hash is the right one: there is nothing to brute-force.
+func (s *DB) CreateToken(ctx context.Context, org int64, role, name string) (string, *Token, error) {
+	if !slices.Contains(Roles, role) {
+		return "", nil, fmt.Errorf("role %q: choose one of %s", role, strings.Join(Roles, ", "))
+	}
+	raw := make([]byte, 32)
+	if _, err := rand.Read(raw); err != nil {
+		return "", nil, err
+	}
+	secret := tokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
+	t := &Token{Organization: org, Role: role, Name: name}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		return tx.QueryRowContext(ctx, s.rebind(`INSERT INTO api_token (organization, role, name, hash, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			org, role, name, tokenHash(secret), s.now()).Scan(&t.ID)
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("create token: %w", err)
+	}
+	return secret, t, nil
+}
+
+// Authenticate returns the token a secret belongs to.
+func (s *DB) Authenticate(ctx context.Context, secret string) (*Token, error) {
+	if !strings.HasPrefix(secret, tokenPrefix) || len(secret) > 128 {
+		return nil, ErrUnauthorized
+	}
+	t := &Token{}
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT t.id, t.organization, o.name, t.role, t.name FROM api_token t
+		JOIN organization o ON o.id = t.organization WHERE t.hash = ?`), tokenHash(secret)).
+		Scan(&t.ID, &t.Organization, &t.OrgName, &t.Role, &t.Name)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// OrganizationByName returns an organization, or ErrNotFound.
+func (s *DB) OrganizationByName(ctx context.Context, name string) (*Organization, error) {
+	o := &Organization{}
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, created_at FROM organization WHERE name = ?`), name).
+		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("organization %q: %w", name, mapError(err))
+	}
+	o.CreatedAt = o.CreatedAt.UTC()
+	return o, nil
+}

@@ -1,0 +1,9 @@
+-- API tokens: only a hash is stored; the token is shown once, when it is created.
+CREATE TABLE api_token (
+	id           BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	organization BIGINT NOT NULL REFERENCES organization(id),
+	role         TEXT NOT NULL CHECK (role IN ('admin', 'psirt', 'auditor', 'read-only', 'authority')),
+	name         TEXT NOT NULL,
+	hash         TEXT NOT NULL UNIQUE,
+	created_at   TIMESTAMPTZ NOT NULL
+);
