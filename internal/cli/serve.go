@@ -3,6 +3,8 @@ package cli
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -10,6 +12,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"time"
@@ -17,6 +20,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/server"
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 // dataDir is the server's data directory: --data, else SIEGEL_DATA, else ./siegel-data.
@@ -42,7 +46,7 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 }
 
 func serveCommand() *Command {
-	var addr, data, database string
+	var addr, data, database, firstOrg, dbSource string
 	return &Command{
 		Name:    "serve",
 		Summary: "run the Siegel server: JSON API, health, metrics",
@@ -52,6 +56,9 @@ PostgreSQL server; several servers can share one PostgreSQL. Findings come from 
 database in <data>/vulndb (fill it with 'siegel db update --db <data>/vulndb').
 
 API calls need "Authorization: Bearer TOKEN"; create tokens with 'siegel token create'.
+On the first run (no users yet) the server creates the organization named by --org and an
+administrator, and prints the one-time login. An empty vulnerability database is filled in the
+background, from --db-source when given (for machines without network), else from the live feeds.
 On SIGINT or SIGTERM the server stops accepting connections, reports not ready, and lets running
 requests finish (up to 30 s).`,
 		Example: `siegel serve --addr 127.0.0.1:8080 --data /var/lib/siegel
@@ -60,6 +67,8 @@ siegel serve --database postgres://siegel@db.internal/siegel`,
 			fs.StringVar(&addr, "addr", "", "listen address (default: $SIEGEL_ADDR or 127.0.0.1:8080)")
 			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
 			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			fs.StringVar(&firstOrg, "org", "My Organization", "name of the organization created on the first run")
+			fs.StringVar(&dbSource, "db-source", "", "fill an empty vulnerability database from this OSV directory or bundle (default: the live feeds)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
@@ -74,7 +83,13 @@ siegel serve --database postgres://siegel@db.internal/siegel`,
 				return err
 			}
 			defer st.Close()
-			srv := server.New(server.Config{Store: st, VulnDB: filepath.Join(dir, "vulndb"), Log: env.Log, Now: env.Now})
+			login, err := firstRun(ctx, st, firstOrg)
+			if err != nil {
+				return err
+			}
+			vdir := filepath.Join(dir, "vulndb")
+			go fillVulnDB(ctx, env, vdir, dbSource)
+			srv := server.New(server.Config{Store: st, VulnDB: vdir, Log: env.Log, Now: env.Now})
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
@@ -82,6 +97,9 @@ siegel serve --database postgres://siegel@db.internal/siegel`,
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
+			if login != "" {
+				fmt.Fprintln(env.Stdout, login)
+			}
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
 			select {
@@ -197,4 +215,64 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 			return err
 		},
 	}
+}
+
+// firstRun creates, in a store without users, the first organization and an administrator with
+// a random password, and returns the line telling how to log in (shown once).
+func firstRun(ctx context.Context, st *store.DB, orgName string) (string, error) {
+	n, err := st.Users(ctx)
+	if err != nil || n > 0 {
+		return "", err
+	}
+	org, err := st.OrganizationByName(ctx, orgName)
+	if errors.Is(err, store.ErrNotFound) {
+		org, err = st.CreateOrganization(ctx, orgName, "medium", false)
+	}
+	if err != nil {
+		return "", err
+	}
+	raw := make([]byte, 12)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	password := base64.RawURLEncoding.EncodeToString(raw)
+	if _, err := st.CreateUser(ctx, org.ID, "admin@localhost", password, "admin"); err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("first run: log in as admin@localhost with password %s (shown once; change it)", password), nil
+}
+
+// fillVulnDB imports the vulnerability database in the background when it is empty: from
+// source (a local OSV directory, zip or bundle made by 'siegel db export'), or from the live feeds.
+func fillVulnDB(ctx context.Context, env *Env, dir, source string) {
+	if _, err := os.Stat(filepath.Join(dir, "vulndb.sqlite")); err == nil {
+		return
+	}
+	if strings.HasSuffix(source, ".sqlite") {
+		if _, err := vulndb.Import(ctx, dir, source); err != nil {
+			env.Log.Error("vulnerability database import failed", "source", source, "err", err)
+		}
+		return
+	}
+	db, err := vulndb.Open(ctx, dir, true)
+	if err != nil {
+		env.Log.Error("vulnerability database", "err", err)
+		return
+	}
+	defer db.Close()
+	env.Log.Info("filling the vulnerability database in the background", "source", cmpOr(source, "live feeds"))
+	now := env.Now()
+	if source != "" {
+		_, err = importOSV(ctx, env, db, source, nil, now)
+	} else {
+		_, err = importOSV(ctx, env, db, osvBaseURL, defaultOSVEcosystems, now)
+		if err == nil {
+			_, err = importFeed(ctx, kevURL, func(n string, r io.Reader) (vulndb.Result, error) { return db.ImportKEV(ctx, n, r, now) })
+		}
+	}
+	if err != nil {
+		env.Log.Error("vulnerability database update failed; run 'siegel db update'", "err", err)
+		return
+	}
+	env.Log.Info("vulnerability database ready")
 }

@@ -27,14 +27,20 @@ func TestServeTokenPush(t *testing.T) {
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
 	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data}, strings.NewReader(""), pw, &stderr, env(nil))
+		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--org", "ACME", "--db-source", "../vulndb/testdata/osv"},
+			strings.NewReader(""), pw, &stderr, env(nil))
 		pw.Close()
 	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
+	lines := bufio.NewReader(pr)
+	line, err := lines.ReadString('\n')
 	if err != nil {
 		t.Fatalf("server did not start: %v\n%s", err, stderr.String())
 	}
-	go io.Copy(io.Discard, pr)
+	first, _ := lines.ReadString('\n')
+	if !strings.HasPrefix(first, "first run: log in as admin@localhost with password ") {
+		t.Errorf("first-run line %q", first)
+	}
+	go io.Copy(io.Discard, lines)
 	url := strings.TrimSpace(strings.TrimPrefix(line, "siegel serving on "))
 
 	resp, err := http.Get(url + "/healthz")

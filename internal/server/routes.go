@@ -262,14 +262,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	direct := doc.Direct()
-	comps := make([]store.Component, 0, len(doc.Components))
-	for _, c := range doc.Components {
-		if c.Ref == doc.Subject {
-			continue
-		}
-		comps = append(comps, store.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: direct[c.Ref]})
-	}
+	comps := storeComponents(doc)
 	sum := sha256.Sum256(data)
 	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, string(doc.Format), hex.EncodeToString(sum[:]), comps)
 	if err != nil {

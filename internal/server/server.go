@@ -35,6 +35,8 @@ type Server struct {
 	mux     *http.ServeMux
 	ready   atomic.Bool
 	metrics *metrics
+	pages   pages
+	limiter *loginLimiter
 }
 
 // New returns a server; Handler serves it.
@@ -48,8 +50,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 256 << 20
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics()}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(), limiter: &loginLimiter{seen: map[string][]time.Time{}, limit: 10}}
 	s.routes()
+	s.webRoutes()
 	s.ready.Store(true)
 	return s
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -21,6 +22,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Errors":            testErrors,
 		"ConcurrentUploads": testConcurrentUploads,
 		"WhereUsed":         testWhereUsed,
+		"UsersAndTokens":    testUsersAndTokens,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -172,4 +174,51 @@ func testWhereUsed(t *testing.T, s *store.DB) {
 	if got := must(s.WhereUsed(ctx, "pkg:npm/lodashXes")); len(got) != 0 {
 		t.Errorf("wildcard leaked: %v", got)
 	}
+}
+
+func testUsersAndTokens(t *testing.T, s *store.DB) {
+	ctx := t.Context()
+	org := must(s.CreateOrganization(ctx, "ACME", "small", false))
+	if _, err := s.CreateUser(ctx, org.ID, "psirt@acme.example", "short", "psirt"); err == nil {
+		t.Error("a short password was accepted")
+	}
+	must(s.CreateUser(ctx, org.ID, "PSIRT@acme.example", "correct horse battery", "psirt"))
+	if _, _, err := s.Login(ctx, "psirt@acme.example", "wrong password!!", time.Hour); !errors.Is(err, store.ErrBadLogin) {
+		t.Errorf("wrong password: %v", err)
+	}
+	if _, _, err := s.Login(ctx, "nobody@acme.example", "correct horse battery", time.Hour); !errors.Is(err, store.ErrBadLogin) {
+		t.Errorf("unknown user: %v", err)
+	}
+	secret, u, err := s.Login(ctx, " psirt@ACME.example", "correct horse battery", time.Hour)
+	if err != nil || u.Role != "psirt" || u.OrgName != "ACME" {
+		t.Fatalf("login: %+v %v", u, err)
+	}
+	if got := must(s.SessionUser(ctx, secret)); got.ID != u.ID {
+		t.Errorf("session user %+v", got)
+	}
+	must(0, s.Logout(ctx, secret))
+	if _, err := s.SessionUser(ctx, secret); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("session after logout: %v", err)
+	}
+	expired, _ := must2(s.Login(ctx, "psirt@acme.example", "correct horse battery", -time.Second))
+	if _, err := s.SessionUser(ctx, expired); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("expired session: %v", err)
+	}
+	tok, _ := must2(s.CreateToken(ctx, org.ID, "read-only", "ci"))
+	if got := must(s.Authenticate(ctx, tok)); got.Role != "read-only" || got.Organization != org.ID {
+		t.Errorf("token %+v", got)
+	}
+	if _, err := s.Authenticate(ctx, tok+"x"); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("wrong token: %v", err)
+	}
+	if _, _, err := s.CreateToken(ctx, org.ID, "root", "x"); err == nil {
+		t.Error("unknown role accepted")
+	}
+}
+
+func must2[A, B any](a A, b B, err error) (A, B) {
+	if err != nil {
+		panic(failure{err})
+	}
+	return a, b
 }

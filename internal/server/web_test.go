@@ -1,0 +1,151 @@
+package server
+
+import (
+	"bytes"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+)
+
+// browser is an HTTP client with cookies, not following redirects, as a logged-in person.
+type browser struct {
+	t *testing.T
+	e *env
+	c *http.Client
+}
+
+func (e *env) browser(t *testing.T) *browser {
+	jar, _ := cookiejar.New(nil)
+	return &browser{t: t, e: e, c: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+}
+
+func (b *browser) send(req *http.Request) (int, string, http.Header) {
+	b.t.Helper()
+	resp, err := b.c.Do(req)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
+
+func (b *browser) get(path string) (int, string, http.Header) {
+	req, _ := http.NewRequest("GET", b.e.srv.URL+path, nil)
+	return b.send(req)
+}
+
+func (b *browser) post(path string, form url.Values) (int, string, http.Header) {
+	req, _ := http.NewRequest("POST", b.e.srv.URL+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return b.send(req)
+}
+
+// text returns the visible text of an HTML page, whitespace collapsed.
+func text(t *testing.T, page string) string {
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sb strings.Builder
+	var walk func(n *html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			sb.WriteString(n.Data + " ")
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	return strings.Join(strings.Fields(sb.String()), " ")
+}
+
+func TestWebFlow(t *testing.T) {
+	e := newEnv(t)
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	globex, _ := e.st.OrganizationByName(t.Context(), "Globex")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.CreateUser(t.Context(), globex.ID, "sec@globex.example", "another long password", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	if code, _, h := b.get("/"); code != http.StatusSeeOther || h.Get("Location") != "/login" {
+		t.Fatalf("anonymous portfolio: %d %s", code, h.Get("Location"))
+	}
+	code, page, h := b.get("/login")
+	if code != 200 || !strings.Contains(h.Get("Content-Security-Policy"), "default-src 'none'") || !strings.Contains(text(t, page), "Sign in to Siegel") {
+		t.Fatalf("login page %d %q", code, h.Get("Content-Security-Policy"))
+	}
+	if code, page, _ := b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"wrong password!!"}}); code != 401 || !strings.Contains(text(t, page), "Wrong e-mail or password") {
+		t.Errorf("bad login %d", code)
+	}
+	code, _, h = b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Set-Cookie"), "HttpOnly") || !strings.Contains(h.Get("Set-Cookie"), "SameSite=Lax") {
+		t.Fatalf("login %d %q", code, h.Get("Set-Cookie"))
+	}
+	// Create a product and a release with forms; each answers with a redirect to the new page.
+	code, _, h = b.post("/products", url.Values{"name": {"HomeRouter X1"}, "category": {"router"}, "craClass": {"important-i"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("create product %d", code)
+	}
+	productPath := h.Get("Location")
+	code, _, h = b.post(productPath+"/releases", url.Values{"version": {"4.2.0"}, "supportEnd": {"2031-12"}})
+	if code != http.StatusSeeOther {
+		t.Fatalf("create release %d", code)
+	}
+	releasePath := h.Get("Location")
+	// Upload the SBOM as a browser does: multipart form data.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("sbom", "router.cdx.json")
+	fw.Write([]byte(uploadCDX))
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.srv.URL+releasePath+"/sboms", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if code, page, _ := b.send(req); code != http.StatusSeeOther {
+		t.Fatalf("upload %d %s", code, text(t, page))
+	}
+	code, page, _ = b.get(releasePath)
+	pageText := text(t, page)
+	if code != 200 || !strings.Contains(pageText, "2 findings (1 known exploited)") || !strings.Contains(pageText, "exploited UNKNOWN CVE-2026-2002 Request smuggling") || !strings.Contains(pageText, "CRITICAL 9.8 CVE-2026-1001") {
+		t.Fatalf("release page %d: %s", code, pageText)
+	}
+	code, page, _ = b.get(releasePath + "/findings/CVE-2026-1001?ref=lib")
+	if code != 200 || !strings.Contains(text(t, page), "range 0 (ECOSYSTEM): introduced 0 fixed 2.4.1 [2.3.0 <]") {
+		t.Errorf("finding page %d: %s", code, text(t, page))
+	}
+	code, page, _ = b.get("/")
+	if code != 200 || !strings.Contains(text(t, page), "HomeRouter X1 router important-i 1") {
+		t.Errorf("portfolio %d: %s", code, text(t, page))
+	}
+	// A cross-site form post is refused (CSRF).
+	req, _ = http.NewRequest("POST", e.srv.URL+"/products", strings.NewReader("name=evil"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	if code, _, _ := b.send(req); code != http.StatusForbidden {
+		t.Errorf("cross-site post: %d, want 403", code)
+	}
+	// Another organization's user cannot see the release.
+	g := e.browser(t)
+	g.post("/login", url.Values{"email": {"sec@globex.example"}, "password": {"another long password"}})
+	if code, _, _ := g.get(releasePath); code != http.StatusNotFound {
+		t.Errorf("Globex opening ACME's release: %d, want 404", code)
+	}
+	if code, _, _ := g.get(productPath); code != http.StatusNotFound {
+		t.Errorf("Globex opening ACME's product: %d, want 404", code)
+	}
+	// Logging out ends the session.
+	b.post("/logout", nil)
+	if code, _, _ := b.get("/"); code != http.StatusSeeOther {
+		t.Errorf("after logout: %d", code)
+	}
+}
