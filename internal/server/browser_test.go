@@ -1,0 +1,107 @@
+package server
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+)
+
+// chromium finds Debian's Chromium. Without it the browser tests skip, unless
+// SIEGEL_TEST_BROWSER_REQUIRED is set (CI installs chromium and sets it).
+func chromium(t *testing.T) string {
+	for _, p := range []string{os.Getenv("SIEGEL_CHROMIUM"), "/usr/bin/chromium", "/usr/bin/chromium-browser"} {
+		if p == "" {
+			continue
+		}
+		if _, err := exec.LookPath(p); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("SIEGEL_TEST_BROWSER_REQUIRED") != "" {
+		t.Fatal("no chromium; install Debian's chromium package")
+	}
+	t.Skip("no chromium")
+	return ""
+}
+
+// artifact is where screenshots go: $SIEGEL_TEST_ARTIFACTS, else the test's temporary directory.
+func artifact(t *testing.T, name string) string {
+	dir := os.Getenv("SIEGEL_TEST_ARTIFACTS")
+	if dir == "" {
+		dir = t.TempDir()
+	}
+	os.MkdirAll(dir, 0o755)
+	return filepath.Join(dir, name)
+}
+
+// TestBrowserFlow drives headless Chromium through the key flow: log in, create a product and a
+// release, upload an SBOM, see the exploited finding first, open why it matched.
+func TestBrowserFlow(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t)
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	sbomFile := filepath.Join(t.TempDir(), "router.cdx.json")
+	os.WriteFile(sbomFile, []byte(uploadCDX), 0o644)
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, "psirt@acme.example"),
+		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`input[name=name]`),
+		chromedp.SendKeys(`input[name=name]`, "HomeRouter X1"),
+		chromedp.Submit(`input[name=name]`),
+		chromedp.WaitVisible(`input[name=version]`),
+		chromedp.SendKeys(`input[name=version]`, "4.2.0"),
+		chromedp.SendKeys(`input[name=supportEnd]`, "2031-12"),
+		chromedp.Submit(`input[name=version]`),
+		chromedp.WaitVisible(`input[type=file]`),
+		chromedp.SetUploadFiles(`input[type=file]`, []string{sbomFile}),
+		chromedp.Submit(`input[type=file]`),
+		chromedp.WaitVisible(`.tag.exploited`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	releaseText, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(`a[href*="/findings/CVE-2026-1001"]`), chromedp.WaitVisible(`pre`)); err != nil {
+		t.Fatal(err)
+	}
+	findingText, err := chromedp.Run(ctx, chromedp.Text(`pre`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(artifact(t, "release-page.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(releaseText, "2 findings (1 known exploited)") || !strings.Contains(releaseText, "CVE-2026-2002") {
+		t.Errorf("release page:\n%s", releaseText)
+	}
+	if !strings.Contains(findingText, "fixed 2.4.1 [2.3.0 <]") {
+		t.Errorf("finding page:\n%s", findingText)
+	}
+}
