@@ -28,6 +28,7 @@ siegel help sbom convert`,
 		serveCommand(),
 		tokenCommand(),
 		pushCommand(),
+		backupCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

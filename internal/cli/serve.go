@@ -276,3 +276,46 @@ func fillVulnDB(ctx context.Context, env *Env, dir, source string) {
 	}
 	env.Log.Info("vulnerability database ready")
 }
+
+func backupCommand() *Command {
+	var data, database string
+	restore := &Command{
+		Name:    "restore",
+		Args:    "FILE",
+		Summary: "replace the SQLite store with a backup (stop the server first)",
+		Example: "siegel backup restore --data /var/lib/siegel siegel-2026-11-22.sqlite",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("restore takes one FILE")
+			}
+			return store.RestoreSQLite(ctx, dataDir(env, data), args[0])
+		},
+	}
+	return &Command{
+		Name:    "backup",
+		Args:    "FILE",
+		Summary: "write a consistent backup of the store while the server runs",
+		Help: `Writes a copy of the SQLite store (one snapshot, taken while the server keeps running) to FILE.
+For PostgreSQL, use pg_dump. Restore with 'siegel backup restore FILE'.`,
+		Example: "siegel backup --data /var/lib/siegel siegel-2026-11-22.sqlite",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
+			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 1 {
+				return usagef("backup takes one FILE")
+			}
+			st, err := openStore(ctx, env, dataDir(env, data), database)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			return st.Backup(ctx, args[0])
+		},
+		Sub: []*Command{restore},
+	}
+}

@@ -110,3 +110,45 @@ func TestServeTokenPush(t *testing.T) {
 }
 
 func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
+
+// TestBackupRestore backs up a store, changes it, restores the backup and finds the old state.
+func TestBackupRestore(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), args, nil, &out, &errOut, func(string) string { return "" })
+		return code, out.String() + errOut.String()
+	}
+	if code, out := run("token", "create", "--data", data, "--org", "ACME", "--role", "admin"); code != 0 {
+		t.Fatal(out)
+	}
+	backup := filepath.Join(t.TempDir(), "siegel.backup.sqlite")
+	if code, out := run("backup", "--data", data, backup); code != 0 {
+		t.Fatal(out)
+	}
+	if code, out := run("backup", "--data", data, backup); code != 1 || !strings.Contains(out, "exists") {
+		t.Errorf("backup over an existing file: %d %s", code, out)
+	}
+	if code, out := run("token", "create", "--data", data, "--org", "Globex", "--role", "admin"); code != 0 {
+		t.Fatal(out)
+	}
+	if code, out := run("backup", "restore", "--data", data, backup); code != 0 {
+		t.Fatal(out)
+	}
+	st, err := openStore(t.Context(), &Env{Now: time.Now}, data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.OrganizationByName(t.Context(), "ACME"); err != nil {
+		t.Errorf("ACME after restore: %v", err)
+	}
+	if _, err := st.OrganizationByName(t.Context(), "Globex"); err == nil {
+		t.Error("Globex, created after the backup, survived the restore")
+	}
+	notStore := filepath.Join(t.TempDir(), "x.sqlite")
+	os.WriteFile(notStore, []byte("not a database"), 0o644)
+	if code, out := run("backup", "restore", "--data", data, notStore); code != 1 || !strings.Contains(out, "not a Siegel store backup") {
+		t.Errorf("restoring garbage: %d %s", code, out)
+	}
+}

@@ -222,3 +222,58 @@ func (s *DB) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Ping checks that the database answers.
 func (s *DB) Ping(ctx context.Context) error { return s.sql.PingContext(ctx) }
+
+// Backup writes a consistent copy of a SQLite store to dst while the store stays in use (VACUUM
+// INTO reads one snapshot). PostgreSQL installs back up with pg_dump instead.
+func (s *DB) Backup(ctx context.Context, dst string) error {
+	if s.dialect != SQLite {
+		return fmt.Errorf("backup: the store is PostgreSQL; back it up with pg_dump (for example: pg_dump -Fc -f siegel.dump DBNAME)")
+	}
+	if _, err := os.Stat(dst); err == nil {
+		return fmt.Errorf("backup: %s exists; choose a new file name", dst)
+	}
+	if _, err := s.sql.ExecContext(ctx, `VACUUM INTO ?`, dst); err != nil {
+		return fmt.Errorf("backup to %s: %w", dst, err)
+	}
+	return nil
+}
+
+// RestoreSQLite replaces the SQLite store in dir with the backup at src, after checking that the
+// backup is a Siegel store. The server must not be running.
+func RestoreSQLite(ctx context.Context, dir, src string) error {
+	data, err := os.ReadFile(src)
+	if err != nil {
+		return fmt.Errorf("restore: %w", err)
+	}
+	check, err := sql.Open("sqlite", "file:"+(&url.URL{Path: filepath.ToSlash(src)}).EscapedPath()+"?mode=ro")
+	if err != nil {
+		return err
+	}
+	var n int
+	err = check.QueryRowContext(ctx, `SELECT count(*) FROM schema_migration`).Scan(&n)
+	check.Close()
+	if err != nil || n == 0 {
+		return fmt.Errorf("restore: %s is not a Siegel store backup", src)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	target := filepath.Join(dir, "siegel.sqlite")
+	tmp, err := os.CreateTemp(dir, ".restore-*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	tmp.Close()
+	os.Remove(target + "-wal")
+	os.Remove(target + "-shm")
+	return os.Rename(tmp.Name(), target)
+}
