@@ -23,6 +23,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"ConcurrentUploads": testConcurrentUploads,
 		"WhereUsed":         testWhereUsed,
 		"UsersAndTokens":    testUsersAndTokens,
+		"VEX":               testVEX,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
@@ -221,4 +222,29 @@ func must2[A, B any](a A, b B, err error) (A, B) {
 		panic(failure{err})
 	}
 	return a, b
+}
+
+func testVEX(t *testing.T, s *store.DB) {
+	ctx := t.Context()
+	org := must(s.CreateOrganization(ctx, "ACME", "small", false))
+	prod := must(s.CreateProduct(ctx, org.ID, "R", "router", "default"))
+	rel := must(s.CreateRelease(ctx, prod.ID, "1", "", "2031-01"))
+	key := store.VEXKey{Vulnerability: "CVE-2026-1001", PURL: "pkg:pypi/example-lib@2.3.0"}
+	if _, err := s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: key.Vulnerability, PURL: key.PURL, Status: "not_affected", Author: "a"}); err == nil {
+		t.Error("not_affected without a justification accepted")
+	}
+	if _, err := s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: key.Vulnerability, PURL: key.PURL, Status: "maybe", Author: "a"}); err == nil {
+		t.Error("unknown status accepted")
+	}
+	must(s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: key.Vulnerability, PURL: key.PURL, Status: "under_investigation", Author: "psirt@acme.example"}))
+	must(s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: key.Vulnerability, PURL: key.PURL, Status: "not_affected",
+		Justification: "vulnerable_code_not_in_execute_path", Author: "lead@acme.example"}))
+	cur := must(s.CurrentVEX(ctx, rel.ID))
+	if v := cur[key]; v.Status != "not_affected" || v.Author != "lead@acme.example" || len(cur) != 1 {
+		t.Errorf("current %+v", cur)
+	}
+	hist := must(s.VEXHistory(ctx, rel.ID, key.Vulnerability, key.PURL))
+	if len(hist) != 2 || hist[0].Status != "under_investigation" {
+		t.Errorf("history %+v", hist)
+	}
 }
