@@ -3,6 +3,7 @@ package vulndb
 import (
 	"context"
 	"crypto/sha256"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -92,6 +93,12 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 	if err != nil {
 		return Result{}, err
 	}
+	wasExploited, err := tx.PrepareContext(ctx, `SELECT exploited FROM euvd WHERE id = ?`)
+	if err != nil {
+		return Result{}, err
+	}
+	var newlyExploited []string // aliases of entries that became exploited
+
 	for i, it := range items {
 		if !strings.HasPrefix(it.ID, "EUVD-") {
 			res.Problems = append(res.Problems, Problem{Record: fmt.Sprintf("%s#/%d", name, i), Err: fmt.Sprintf("id %q is not an EUVD id", it.ID)})
@@ -106,6 +113,13 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 		x := 0
 		if exploited || it.ExploitedSince != "" {
 			x = 1
+			var was int
+			if err := wasExploited.QueryRowContext(ctx, it.ID).Scan(&was); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return Result{}, err
+			}
+			if was == 0 {
+				newlyExploited = append(newlyExploited, aliases...)
+			}
 		}
 		if _, err := ins.ExecContext(ctx, it.ID, string(aj), x, it.ExploitedSince, score, it.BaseScoreVector, it.DateUpdated); err != nil {
 			return Result{}, err
@@ -121,6 +135,11 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	changes := newChangeSet()
+	if err := changes.addCVEs(ctx, tx, newlyExploited); err != nil {
+		return Result{}, err
+	}
+	changes.fill(&res)
 	db.invalidate()
 	return res, tx.Commit()
 }

@@ -43,6 +43,11 @@ type Problem struct {
 type Result struct {
 	Snapshot Snapshot
 	Problems []Problem
+	// Changed lists the packages whose advisories were added, changed or removed, or whose
+	// vulnerabilities became (or stopped being) known as exploited: what must be matched again.
+	// ChangedAll says the change was too wide to list (a first import): match everything again.
+	Changed    []Key
+	ChangedAll bool
 }
 
 // recordSource yields OSV records (name, bytes) from an archive or a directory.
@@ -195,34 +200,70 @@ func dirSource(dir string) recordSource {
 	}
 }
 
-// importOSV replaces the records of one source with what src yields, in one transaction.
+// importOSV replaces the records of one source with what src yields, in one transaction. Records
+// whose modification time and withdrawal are unchanged are left as they are; the packages of new,
+// changed and removed records are reported in the result's Changed list.
 func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src recordSource, digest string) (Result, error) {
 	tx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return Result{}, err
 	}
 	defer tx.Rollback()
-	for _, q := range []string{
-		`DELETE FROM affected WHERE advisory IN (SELECT id FROM advisory WHERE source = ?)`,
-		`DELETE FROM alias WHERE advisory IN (SELECT id FROM advisory WHERE source = ?)`,
-		`DELETE FROM advisory WHERE source = ?`,
-	} {
-		if _, err := tx.ExecContext(ctx, q, source); err != nil {
-			return Result{}, fmt.Errorf("import %s: %w", source, err)
+	type state struct {
+		modified  string
+		withdrawn int
+	}
+	old := map[string]state{}
+	rows, err := tx.QueryContext(ctx, `SELECT id, modified, withdrawn FROM advisory WHERE source = ?`, source)
+	if err != nil {
+		return Result{}, fmt.Errorf("import %s: %w", source, err)
+	}
+	for rows.Next() {
+		var id string
+		var st state
+		if err := rows.Scan(&id, &st.modified, &st.withdrawn); err != nil {
+			rows.Close()
+			return Result{}, err
 		}
+		old[id] = st
 	}
-	insAdv, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)`)
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return Result{}, err
+	}
+	changes := newChangeSet()
+	changes.all = len(old) == 0 // a first import: everything is new
+	prep := func(q string) *sql.Stmt {
+		if err != nil {
+			return nil
+		}
+		var st *sql.Stmt
+		st, err = tx.PrepareContext(ctx, q)
+		return st
+	}
+	keysOf := prep(advisoryKeysQuery)
+	delAff := prep(`DELETE FROM affected WHERE advisory = ?`)
+	delAlias := prep(`DELETE FROM alias WHERE advisory = ?`)
+	delAdv := prep(`DELETE FROM advisory WHERE id = ?`)
+	insAdv := prep(`INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)`)
+	insAff := prep(`INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`)
+	insAlias := prep(`INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`)
 	if err != nil {
 		return Result{}, err
 	}
-	insAff, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`)
-	if err != nil {
-		return Result{}, err
+	// remove drops one advisory and its index rows, noting its packages as changed.
+	remove := func(id string) error {
+		if err := changes.addAdvisory(ctx, keysOf, id); err != nil {
+			return err
+		}
+		for _, st := range []*sql.Stmt{delAff, delAlias, delAdv} {
+			if _, err := st.ExecContext(ctx, id); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
-	insAlias, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`)
-	if err != nil {
-		return Result{}, err
-	}
+	seen := make(map[string]bool, len(old))
 	res := Result{Snapshot: Snapshot{Source: source, Kind: "osv", Taken: now.UTC(), Digest: digest}}
 	h := sha256.New()
 	err = src(func(name string, data []byte) error {
@@ -239,6 +280,22 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 			res.Problems = append(res.Problems, Problem{Record: name, Err: err.Error()})
 			return nil
 		}
+		withdrawn := 0
+		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
+			withdrawn = 1
+		}
+		modified := r.Modified.UTC().Format(time.RFC3339)
+		res.Snapshot.Records++
+		if seen[r.ID] {
+			return nil // a duplicate within the source: the first one stands
+		}
+		seen[r.ID] = true
+		if prev, ok := old[r.ID]; ok && prev == (state{modified, withdrawn}) {
+			return nil
+		}
+		if err := remove(r.ID); err != nil {
+			return err
+		}
 		compact, err := json.Marshal(r)
 		if err != nil {
 			return err
@@ -247,11 +304,7 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 		if err != nil {
 			return err
 		}
-		withdrawn := 0
-		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
-			withdrawn = 1
-		}
-		if _, err := insAdv.ExecContext(ctx, r.ID, source, r.Modified.UTC().Format(time.RFC3339), withdrawn, compact, forMatch); err != nil {
+		if _, err := insAdv.ExecContext(ctx, r.ID, source, modified, withdrawn, compact, forMatch); err != nil {
 			return err
 		}
 		for _, a := range r.Affected {
@@ -259,6 +312,7 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 				continue
 			}
 			k := PackageKey(a.Package.Ecosystem, a.Package.Name)
+			changes.add(k)
 			if _, err := insAff.ExecContext(ctx, k.Ecosystem, k.Name, r.ID); err != nil {
 				return err
 			}
@@ -268,11 +322,17 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 				return err
 			}
 		}
-		res.Snapshot.Records++
 		return nil
 	})
 	if err != nil {
 		return Result{}, fmt.Errorf("import %s: %w", source, err)
+	}
+	for id := range old {
+		if !seen[id] {
+			if err := remove(id); err != nil {
+				return Result{}, fmt.Errorf("import %s: %w", source, err)
+			}
+		}
 	}
 	res.Snapshot.Skipped = len(res.Problems)
 	if res.Snapshot.Digest == "" {
@@ -281,6 +341,7 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	changes.fill(&res)
 	db.invalidate()
 	return res, tx.Commit()
 }
@@ -326,6 +387,10 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 		return Result{}, err
 	}
 	defer tx.Rollback()
+	before, err := kevSet(ctx, tx)
+	if err != nil {
+		return Result{}, err
+	}
 	if _, err := tx.ExecContext(ctx, `DELETE FROM kev`); err != nil {
 		return Result{}, err
 	}
@@ -351,8 +416,47 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	after, err := kevSet(ctx, tx)
+	if err != nil {
+		return Result{}, err
+	}
+	// The packages of CVEs that entered or left the catalogue: their findings change.
+	var flipped []string
+	for cve := range after {
+		if !before[cve] {
+			flipped = append(flipped, cve)
+		}
+	}
+	for cve := range before {
+		if !after[cve] {
+			flipped = append(flipped, cve)
+		}
+	}
+	changes := newChangeSet()
+	if err := changes.addCVEs(ctx, tx, flipped); err != nil {
+		return Result{}, err
+	}
+	changes.fill(&res)
 	db.invalidate()
 	return res, tx.Commit()
+}
+
+// kevSet returns the CVEs in the KEV table.
+func kevSet(ctx context.Context, tx *sql.Tx) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT cve FROM kev`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	m := map[string]bool{}
+	for rows.Next() {
+		var cve string
+		if err := rows.Scan(&cve); err != nil {
+			return nil, err
+		}
+		m[cve] = true
+	}
+	return m, rows.Err()
 }
 
 // ImportEPSS replaces the EPSS table with the scores in r: FIRST's CSV, gzipped or not, whose

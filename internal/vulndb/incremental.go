@@ -75,6 +75,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		"insAdv":   `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)`,
 		"insAff":   `INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`,
 		"insAlias": `INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`,
+		"keysOf":   advisoryKeysQuery,
 	}
 	st := map[string]*sql.Stmt{}
 	for k, q := range stmts {
@@ -89,6 +90,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		return err
 	}
 	res := Result{Snapshot: Snapshot{Source: source, Kind: "osv-incremental", Taken: now.UTC()}}
+	changes := newChangeSet()
 	h := sha256.New()
 	for _, c := range changed {
 		if err := ctx.Err(); err != nil {
@@ -117,6 +119,9 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
 			withdrawn = 1
 		}
+		if err := changes.addAdvisory(ctx, st["keysOf"], r.ID); err != nil {
+			return Result{}, err
+		}
 		for _, k := range []string{"delAff", "delAlias"} {
 			if err := exec(k, r.ID); err != nil {
 				return Result{}, err
@@ -130,6 +135,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 				continue
 			}
 			k := PackageKey(a.Package.Ecosystem, a.Package.Name)
+			changes.add(k)
 			if err := exec("insAff", k.Ecosystem, k.Name, r.ID); err != nil {
 				return Result{}, err
 			}
@@ -146,6 +152,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	changes.fill(&res)
 	db.invalidate()
 	return res, tx.Commit()
 }

@@ -1,0 +1,87 @@
+package vulndb
+
+import (
+	"cmp"
+	"context"
+	"database/sql"
+	"slices"
+)
+
+// maxChanged bounds the package list an import reports; beyond it the import reports that
+// everything changed, which is cheaper to act on than a list the size of the database.
+const maxChanged = 50_000
+
+// changeSet collects the packages whose advisories an import added, changed or removed, and the
+// packages of advisories whose exploitation status changed.
+type changeSet struct {
+	keys map[Key]bool
+	all  bool
+}
+
+func newChangeSet() *changeSet { return &changeSet{keys: map[Key]bool{}} }
+
+func (c *changeSet) add(k Key) {
+	if !c.all {
+		c.keys[k] = true
+		if len(c.keys) > maxChanged {
+			c.all, c.keys = true, nil
+		}
+	}
+}
+
+// fill copies the set into a result.
+func (c *changeSet) fill(r *Result) {
+	r.ChangedAll = c.all
+	r.Changed = make([]Key, 0, len(c.keys))
+	for k := range c.keys {
+		r.Changed = append(r.Changed, k)
+	}
+	slices.SortFunc(r.Changed, func(a, b Key) int {
+		return cmp.Or(cmp.Compare(a.Ecosystem, b.Ecosystem), cmp.Compare(a.Name, b.Name))
+	})
+}
+
+// addAdvisory adds the packages the index lists for one advisory, as tx sees it.
+func (c *changeSet) addAdvisory(ctx context.Context, stmt *sql.Stmt, id string) error {
+	if c.all {
+		return nil
+	}
+	return c.addRows(stmt.QueryContext(ctx, id))
+}
+
+// addCVEs adds the packages of every advisory that is, or is an alias of, one of the CVEs.
+func (c *changeSet) addCVEs(ctx context.Context, tx *sql.Tx, cves []string) error {
+	if c.all || len(cves) == 0 {
+		return nil
+	}
+	stmt, err := tx.PrepareContext(ctx, `SELECT ecosystem, name FROM affected WHERE advisory = ?1
+		UNION SELECT a.ecosystem, a.name FROM alias l JOIN affected a ON a.advisory = l.advisory WHERE l.alias = ?1`)
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, cve := range cves {
+		if err := c.addRows(stmt.QueryContext(ctx, cve)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (c *changeSet) addRows(rows *sql.Rows, err error) error {
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k Key
+		if err := rows.Scan(&k.Ecosystem, &k.Name); err != nil {
+			return err
+		}
+		c.add(k)
+	}
+	return rows.Err()
+}
+
+// advisoryKeysQuery lists the packages of one advisory.
+const advisoryKeysQuery = `SELECT ecosystem, name FROM affected WHERE advisory = ?`
