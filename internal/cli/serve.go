@@ -18,6 +18,8 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/server"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -46,29 +48,45 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 }
 
 func serveCommand() *Command {
-	var addr, data, database, firstOrg, dbSource string
+	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser string
+	var interval time.Duration
+	var smtpTLS bool
 	return &Command{
 		Name:    "serve",
-		Summary: "run the Siegel server: JSON API, health, metrics",
-		Help: `Serves the JSON API under /api/v1 (described by /api/v1/openapi.json), /healthz, /readyz and
-/metrics. The store is SQLite in the data directory (--data, SIEGEL_DATA) unless --database names a
-PostgreSQL server; several servers can share one PostgreSQL. Findings come from the vulnerability
-database in <data>/vulndb (fill it with 'siegel db update --db <data>/vulndb').
+		Summary: "run the Siegel server: web UI, JSON API, continuous monitoring",
+		Help: `Serves the web UI, the JSON API under /api/v1 (described by /api/v1/openapi.json), /healthz,
+/readyz and /metrics. The store is SQLite in the data directory (--data, SIEGEL_DATA) unless
+--database names a PostgreSQL server; several servers can share one PostgreSQL.
+
+Monitoring: the vulnerability database in <data>/vulndb is updated every --update-interval from
+the live feeds (OSV, CISA KEV, FIRST EPSS, ENISA EUVD), or from --db-source for machines without
+network: a local OSV directory or all.zip (KEV, EPSS and EUVD files beside it are read too:
+known_exploited_vulnerabilities.json, epss_scores-current.csv.gz, euvd-exploited.json) or a
+bundle made by 'siegel db export'. Every SBOM upload is matched at once; after an update only the
+components the changed advisories name are matched again. New findings, newly exploited ones and
+changed severities are sent to the organization's notification channels (webhooks signed with
+HMAC-SHA256, e-mail over --smtp). Background jobs live in the store: a restart resumes them.
 
 API calls need "Authorization: Bearer TOKEN"; create tokens with 'siegel token create'.
 On the first run (no users yet) the server creates the organization named by --org and an
-administrator, and prints the one-time login. An empty vulnerability database is filled in the
-background, from --db-source when given (for machines without network), else from the live feeds.
+administrator, and prints the one-time login.
 On SIGINT or SIGTERM the server stops accepting connections, reports not ready, and lets running
 requests finish (up to 30 s).`,
-		Example: `siegel serve --addr 127.0.0.1:8080 --data /var/lib/siegel
-siegel serve --database postgres://siegel@db.internal/siegel`,
+		Example: `siegel serve
+siegel serve --addr 127.0.0.1:8080 --data /var/lib/siegel --db-source /mnt/mirror/osv
+siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.internal:587 --smtp-from siegel@acme.example`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&addr, "addr", "", "listen address (default: $SIEGEL_ADDR or 127.0.0.1:8080)")
 			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
 			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
 			fs.StringVar(&firstOrg, "org", "My Organization", "name of the organization created on the first run")
-			fs.StringVar(&dbSource, "db-source", "", "fill an empty vulnerability database from this OSV directory or bundle (default: the live feeds)")
+			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local OSV directory, all.zip or bundle (default: the live feeds)")
+			fs.DurationVar(&interval, "update-interval", 6*time.Hour, "time between vulnerability database updates (0: only on demand)")
+			fs.StringVar(&baseURL, "base-url", "", "public URL of this server, for links in notifications (default: http://ADDR)")
+			fs.StringVar(&smtpAddr, "smtp", "", "SMTP server HOST:PORT for e-mail notifications")
+			fs.StringVar(&smtpFrom, "smtp-from", "siegel@localhost", "sender address of e-mail notifications")
+			fs.StringVar(&smtpUser, "smtp-user", "", "SMTP user name (the password is read from $SIEGEL_SMTP_PASSWORD)")
+			fs.BoolVar(&smtpTLS, "smtp-starttls", false, "require STARTTLS (otherwise used when offered)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
@@ -88,35 +106,118 @@ siegel serve --database postgres://siegel@db.internal/siegel`,
 				return err
 			}
 			vdir := filepath.Join(dir, "vulndb")
-			go fillVulnDB(ctx, env, vdir, dbSource)
-			srv := server.New(server.Config{Store: st, VulnDB: vdir, Log: env.Log, Now: env.Now})
+			sources, err := serveSources(ctx, env, vdir, dbSource)
+			if err != nil {
+				return err
+			}
 			ln, err := net.Listen("tcp", addr)
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
+			if baseURL == "" {
+				baseURL = "http://" + ln.Addr().String()
+			}
+			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now}
+			if smtpAddr != "" {
+				mcfg.Mailer = &notify.Mailer{Addr: smtpAddr, From: smtpFrom, Username: smtpUser, Password: env.Getenv("SIEGEL_SMTP_PASSWORD"), StartTLS: smtpTLS}
+			}
+			if sources.OSV == "" {
+				mcfg.Interval = 0 // a bundle: nothing to update from
+			}
+			mon := monitor.New(mcfg)
+			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
+				return err
+			}
+			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now})
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
 			if login != "" {
 				fmt.Fprintln(env.Stdout, login)
 			}
+			monCtx, stopMon := context.WithCancel(ctx)
+			monDone := make(chan struct{})
+			go func() {
+				defer close(monDone)
+				if err := mon.Run(monCtx); err != nil {
+					env.Log.Error("monitor stopped", "err", err)
+				}
+			}()
 			errc := make(chan error, 1)
 			go func() { errc <- hs.Serve(ln) }()
 			select {
 			case err := <-errc:
+				stopMon()
+				<-monDone
 				return err
 			case <-ctx.Done():
 			}
 			srv.SetReady(false)
+			stopMon()
 			shutdown, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			if err := hs.Shutdown(shutdown); err != nil {
 				return fmt.Errorf("shutdown: %w", err)
 			}
+			<-monDone
 			env.Log.Info("stopped")
 			return nil
 		},
 	}
+}
+
+// serveSources turns --db-source into what scheduled updates read. A bundle is imported at once
+// when the database is empty, and leaves nothing to update from.
+func serveSources(ctx context.Context, env *Env, vdir, source string) (vulndb.Sources, error) {
+	if source == "" {
+		s := vulndb.LiveSources()
+		s.Incremental = true
+		s.UserAgent = "siegel/" + buildVersion()
+		return s, nil
+	}
+	if strings.HasSuffix(source, ".sqlite") {
+		if _, err := os.Stat(filepath.Join(vdir, "vulndb.sqlite")); err != nil {
+			if _, err := vulndb.Import(ctx, vdir, source); err != nil {
+				return vulndb.Sources{}, fmt.Errorf("import vulnerability database bundle: %w", err)
+			}
+		}
+		return vulndb.Sources{}, nil
+	}
+	info, err := os.Stat(source)
+	if err != nil {
+		return vulndb.Sources{}, fmt.Errorf("--db-source: %w", err)
+	}
+	s := vulndb.Sources{OSV: source}
+	if info.IsDir() {
+		for _, f := range []struct {
+			dst  *string
+			name string
+		}{
+			{&s.KEV, "known_exploited_vulnerabilities.json"},
+			{&s.EPSS, "epss_scores-current.csv.gz"},
+			{&s.EPSS, "epss_scores-current.csv"},
+			{&s.EUVD, "euvd-exploited.json"},
+		} {
+			if p := filepath.Join(source, f.name); *f.dst == "" && fileExists(p) {
+				*f.dst = p
+			}
+		}
+	}
+	return s, nil
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}
+
+// firstUpdate queues an update at once when the vulnerability database is empty: the first run
+// fills it in the background (progress on the status page).
+func firstUpdate(ctx context.Context, mon *monitor.Monitor, vdir string, sources vulndb.Sources) error {
+	if fileExists(filepath.Join(vdir, "vulndb.sqlite")) || sources.OSV == "" {
+		return nil
+	}
+	return mon.RequestUpdate(ctx)
 }
 
 func tokenCommand() *Command {
@@ -240,41 +341,6 @@ func firstRun(ctx context.Context, st *store.DB, orgName string) (string, error)
 		return "", err
 	}
 	return fmt.Sprintf("first run: log in as admin@localhost with password %s (shown once; change it)", password), nil
-}
-
-// fillVulnDB imports the vulnerability database in the background when it is empty: from
-// source (a local OSV directory, zip or bundle made by 'siegel db export'), or from the live feeds.
-func fillVulnDB(ctx context.Context, env *Env, dir, source string) {
-	if _, err := os.Stat(filepath.Join(dir, "vulndb.sqlite")); err == nil {
-		return
-	}
-	if strings.HasSuffix(source, ".sqlite") {
-		if _, err := vulndb.Import(ctx, dir, source); err != nil {
-			env.Log.Error("vulnerability database import failed", "source", source, "err", err)
-		}
-		return
-	}
-	db, err := vulndb.Open(ctx, dir, true)
-	if err != nil {
-		env.Log.Error("vulnerability database", "err", err)
-		return
-	}
-	defer db.Close()
-	env.Log.Info("filling the vulnerability database in the background", "source", cmpOr(source, "live feeds"))
-	now := env.Now()
-	if source != "" {
-		_, err = importOSV(ctx, env, db, source, nil, now)
-	} else {
-		_, err = importOSV(ctx, env, db, osvBaseURL, defaultOSVEcosystems, now)
-		if err == nil {
-			_, err = importFeed(ctx, kevURL, func(n string, r io.Reader) (vulndb.Result, error) { return db.ImportKEV(ctx, n, r, now) })
-		}
-	}
-	if err != nil {
-		env.Log.Error("vulnerability database update failed; run 'siegel db update'", "err", err)
-		return
-	}
-	env.Log.Info("vulnerability database ready")
 }
 
 func backupCommand() *Command {

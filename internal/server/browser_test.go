@@ -1,11 +1,13 @@
 package server
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -59,6 +61,13 @@ func TestBrowserFlow(t *testing.T) {
 	defer cancel()
 	ctx, cancel := chromedp.NewContext(actx)
 	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute) // a broken page fails the test instead of hanging it
+	defer cancel()
+	// The monitor matches the upload in the background, as in 'siegel serve'; the release page
+	// refreshes itself until the findings are there.
+	monCtx, stopMon := context.WithCancel(t.Context())
+	defer stopMon()
+	go e.mon.Run(monCtx)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(e.srv.URL+"/"),
 		chromedp.WaitVisible(`input[name=email]`),
@@ -76,6 +85,7 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.SetUploadFiles(`input[type=file]`, []string{sbomFile}),
 		chromedp.Submit(`input[type=file]`),
 		chromedp.WaitVisible(`.tag.exploited`),
+		chromedp.WaitNotPresent(`.progress`), // matching done: the page no longer refreshes itself
 	)
 	if err != nil {
 		t.Fatal(err)
@@ -88,12 +98,37 @@ func TestBrowserFlow(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Click(`a[href*="/findings/CVE-2026-1001"]`), chromedp.WaitVisible(`pre`)); err != nil {
-		t.Fatal(err)
+	if err := chromedp.Do(ctx, chromedp.Click(`a[href*="/findings/CVE-2026-1001"]`), chromedp.WaitVisible(`#triage`)); err != nil {
+		t.Fatalf("finding page: %v", err)
 	}
 	findingText, err := chromedp.Run(ctx, chromedp.Text(`pre`))
 	if err != nil {
 		t.Fatal(err)
+	}
+	// Triage: mark the finding not affected, with a justification.
+	err = chromedp.Do(ctx,
+		chromedp.SetValue(`select[name=status]`, "not_affected"),
+		chromedp.SetValue(`select[name=justification]`, "vulnerable_code_not_in_execute_path"),
+		chromedp.SendKeys(`input[name=impact]`, "The affected parser is not built into the firmware."),
+		chromedp.Submit(`select[name=status]`),
+		chromedp.WaitVisible(`.vex.not_affected`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	triaged, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	findingShot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(artifact(t, "finding-triaged.png"), findingShot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(triaged, "not_affected — vulnerable_code_not_in_execute_path: The affected parser is not built into the firmware.") {
+		t.Errorf("finding page after triage:\n%s", triaged)
 	}
 	if err := os.WriteFile(artifact(t, "release-page.png"), shot, 0o644); err != nil {
 		t.Fatal(err)

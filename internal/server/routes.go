@@ -6,13 +6,12 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strconv"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
-	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
-	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 //go:embed openapi.json
@@ -42,6 +41,15 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/releases/{id}/sboms", s.api(s.uploadSBOM)},
 		{"GET", "/api/v1/releases/{id}/components", s.api(s.releaseComponents)},
 		{"GET", "/api/v1/releases/{id}/findings", s.api(s.releaseFindings)},
+		{"PUT", "/api/v1/releases/{id}/findings/{vuln}/vex", s.api(s.putVEX)},
+		{"GET", "/api/v1/db/status", s.api(s.dbStatus)},
+		{"POST", "/api/v1/db/update", s.api(s.dbUpdate)},
+		{"GET", "/api/v1/channels", s.api(s.listChannels)},
+		{"POST", "/api/v1/channels", s.api(s.createChannel)},
+		{"DELETE", "/api/v1/channels/{id}", s.api(s.deleteChannel)},
+		{"POST", "/api/v1/channels/{id}/test", s.api(s.testChannel)},
+		{"GET", "/api/v1/notifications", s.api(s.listNotifications)},
+		{"GET", "/api/v1/audit", s.api(s.listAudit)},
 	}
 }
 
@@ -269,6 +277,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 		s.fail(w, r, err)
 		return
 	}
+	s.wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }
 
@@ -295,43 +304,53 @@ func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p pri
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-// releaseFindings matches the release's components against the vulnerability database.
+// releaseFindings lists the findings in force of a release (the monitor keeps them current),
+// filtered and paginated, with their VEX status.
 func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if s.cfg.VulnDB == "" {
-		writeError(w, http.StatusServiceUnavailable, "no vulnerability database configured")
+	f, err := findingFilter(r, 100)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
+	items, total, err := s.loadFindings(r.Context(), rel.ID, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	doc := &sbom.Document{}
-	for _, c := range cs {
-		doc.Components = append(doc.Components, sbom.Component{Ref: c.PURL + "#" + c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL})
-	}
-	db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
-	if errors.Is(err, vulndb.ErrNoDatabase) {
-		writeError(w, http.StatusServiceUnavailable, "the vulnerability database is empty; run siegel db update")
-		return
-	}
+	pending, err := s.cfg.Store.Pending(r.Context(), "match-release/"+strconv.FormatInt(rel.ID, 10))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	defer db.Close()
-	pkgs, _ := match.Packages(doc)
-	fs, err := match.Match(r.Context(), db, pkgs)
-	if err != nil {
-		s.fail(w, r, err)
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset, "matching": pending})
+}
+
+// putVEX records a triage decision about one finding.
+func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok {
 		return
 	}
-	if fs == nil {
-		fs = []match.Finding{}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not triage findings")
+		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": fs})
+	var in vexInput
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	v, err := s.setVEX(r.Context(), rel.ID, r.PathValue("vuln"), in, "token:"+p.token.Name)
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
+		return
+	}
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusOK, toVEX(*v))
 }

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -27,6 +28,9 @@ type Config struct {
 	Now    func() time.Time
 	// MaxUpload bounds an SBOM upload, in bytes.
 	MaxUpload int64
+	// Monitor runs the background jobs (matching, updates, notifications); nil in tests that
+	// run jobs themselves.
+	Monitor *monitor.Monitor
 }
 
 // Server serves the API.
@@ -138,6 +142,7 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, principal)) http
 			s.fail(w, r, err)
 			return
 		}
+		r = r.WithContext(store.WithActor(r.Context(), fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)))
 		h(w, r, principal{token: tok})
 	}
 }
@@ -155,6 +160,13 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
+}
+
+// wake tells the monitor that work was queued.
+func (s *Server) wake() {
+	if s.cfg.Monitor != nil {
+		s.cfg.Monitor.Wake()
+	}
 }
 
 // pathID parses a numeric path value.

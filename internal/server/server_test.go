@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
@@ -22,7 +23,22 @@ type env struct {
 	t      *testing.T
 	srv    *httptest.Server
 	st     *store.DB
+	mon    *monitor.Monitor
 	tokens map[string]string // name -> secret
+}
+
+// drain runs the queued background jobs (matching, deliveries) to the end.
+func (e *env) drain() {
+	e.t.Helper()
+	for {
+		ran, err := e.mon.RunOnce(e.t.Context())
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		if !ran {
+			return
+		}
+	}
 }
 
 func newEnv(t *testing.T) *env {
@@ -38,8 +54,9 @@ func newEnv(t *testing.T) *env {
 	if err := db.Export(t.Context(), filepath.Join(vdir, "vulndb.sqlite")); err != nil {
 		t.Fatal(err)
 	}
-	s := New(Config{Store: st, VulnDB: vdir})
-	e := &env{t: t, srv: httptest.NewServer(s.Handler()), st: st, tokens: map[string]string{}}
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Poll: 50 * time.Millisecond})
+	s := New(Config{Store: st, VulnDB: vdir, Monitor: mon})
+	e := &env{t: t, srv: httptest.NewServer(s.Handler()), st: st, mon: mon, tokens: map[string]string{}}
 	t.Cleanup(e.srv.Close)
 	for _, tc := range []struct{ name, org, role string }{
 		{"acme-admin", "ACME", "admin"}, {"acme-ro", "ACME", "read-only"}, {"globex-admin", "Globex", "admin"}, {"bsi", "BSI", "authority"},
@@ -210,6 +227,7 @@ func TestUploadAndFindings(t *testing.T) {
 	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), &apiErr); code != 409 {
 		t.Errorf("the same SBOM again: %d, want 409", code)
 	}
+	e.drain() // the match queued with the upload
 	var fs struct {
 		Items []struct {
 			ID        string         `json:"id"`

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -12,6 +13,8 @@ import (
 	"io/fs"
 	"net"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -36,10 +39,15 @@ const (
 // broken template fails the server's start, not a request.
 type pages map[string]*template.Template
 
+var funcs = template.FuncMap{
+	"list":  func(v ...string) []string { return v },
+	"upper": strings.ToUpper,
+}
+
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding"} {
-		p[name] = template.Must(template.ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications"} {
+		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
 }
@@ -56,16 +64,29 @@ type pageData struct {
 	Releases   []store.Release
 	Release    *store.Release
 	Components []store.Component
-	Findings   []match.Finding
-	Finding    *match.Finding
-	Exploited  int
-	NoDB       bool
+	Findings   []findingView
+	Finding    *findingView
+	Total      int
+	Filter     store.FindingFilter
+	Query      string
+	Matching   bool
+	Summaries  map[int64]store.Summary
+	History    []store.VEX
 	Explain    string
+	DB         *dbState
+	Channels   []store.Channel
+	Notes      []store.Notification
+	Audit      []store.AuditEvent
+	EventKinds []string
+	VEXStatus  []string
+	VEXJust    []string
+	Refresh    int // seconds; the page reloads itself while work runs (no JavaScript)
 }
 
 type productRow struct {
 	store.Product
 	Releases int
+	Summary  store.Summary
 }
 
 // webRoutes registers the browser pages. They take form posts and answer with redirects, are
@@ -84,6 +105,13 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("GET /releases/{id}", s.web(s.releasePage, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.releaseUpload, true))
 	s.mux.HandleFunc("GET /releases/{id}/findings/{finding}", s.web(s.findingPage, true))
+	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/vex", s.web(s.triage, true))
+	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
+	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
+	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))
+	s.mux.HandleFunc("POST /settings/notifications", s.web(s.channelAdd, true))
+	s.mux.HandleFunc("POST /settings/notifications/{id}/remove", s.web(s.channelRemove, true))
+	s.mux.HandleFunc("POST /settings/notifications/{id}/test", s.web(s.channelTest, true))
 }
 
 type webHandler func(w http.ResponseWriter, r *http.Request, u *store.User)
@@ -106,6 +134,9 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 		if auth && u == nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
 			return
+		}
+		if u != nil {
+			r = r.WithContext(store.WithActor(r.Context(), "user:"+u.Email))
 		}
 		h(w, r, u)
 	}
@@ -180,21 +211,31 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 
+// portfolioPage lists the organization's products, those with exploited and critical findings first.
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	ps, err := s.cfg.Store.Products(r.Context(), u.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	sums, err := s.cfg.Store.ProductSummaries(r.Context(), u.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	counts, err := s.cfg.Store.ReleaseCounts(r.Context(), u.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization)}
 	for _, p := range ps {
-		rs, err := s.cfg.Store.Releases(r.Context(), p.ID)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		d.Products = append(d.Products, productRow{Product: p, Releases: len(rs)})
+		d.Products = append(d.Products, productRow{Product: p, Releases: counts[p.ID], Summary: sums[p.ID]})
 	}
+	slices.SortStableFunc(d.Products, func(a, b productRow) int {
+		return cmp.Or(cmp.Compare(b.Summary.Exploited, a.Summary.Exploited), cmp.Compare(b.Summary.Critical, a.Summary.Critical),
+			cmp.Compare(b.Summary.High, a.Summary.High))
+	})
 	s.render(w, http.StatusOK, "portfolio", d)
 }
 
@@ -239,7 +280,12 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rs, CanWrite: userPrincipal(u).canWrite(p.Organization)})
+	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), p.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rs, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization)})
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -279,39 +325,26 @@ func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http
 		return nil, false
 	}
 	d := &pageData{Title: p.Name + " " + rel.Version, User: u, Product: p, Release: rel, Components: comps, CanWrite: userPrincipal(u).canWrite(p.Organization)}
-	fs, err := s.findings(ctx, comps)
-	switch {
-	case errors.Is(err, vulndb.ErrNoDatabase):
-		d.NoDB = true
-	case err != nil:
+	f, err := findingFilter(r, 500)
+	if err != nil {
+		f = store.FindingFilter{Limit: 500}
+	}
+	d.Filter, d.Query = f, r.URL.RawQuery
+	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
 		s.fail(w, r, err)
 		return nil, false
 	}
-	d.Findings = fs
-	for _, f := range fs {
-		if f.IsExploited() {
-			d.Exploited++
-		}
+	if d.Matching, err = s.cfg.Store.Pending(ctx, "match-release/"+strconv.FormatInt(rel.ID, 10)); err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	if d.Matching {
+		d.Refresh = 2
+	}
+	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, p.ID); err == nil {
+		d.Summaries = sums
 	}
 	return d, true
-}
-
-// findings matches components against the vulnerability database in the data directory.
-func (s *Server) findings(ctx context.Context, comps []store.Component) ([]match.Finding, error) {
-	if s.cfg.VulnDB == "" {
-		return nil, vulndb.ErrNoDatabase
-	}
-	db, err := vulndb.Open(ctx, s.cfg.VulnDB, false)
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	doc := &sbom.Document{}
-	for _, c := range comps {
-		doc.Components = append(doc.Components, sbom.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL})
-	}
-	pkgs, _ := match.Packages(doc)
-	return match.Match(ctx, db, pkgs)
 }
 
 func (s *Server) releasePage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -344,6 +377,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 		if doc, err = sbom.Decode(hdr.Filename, data, limits); err == nil {
 			sum := sha256.Sum256(data)
 			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, string(doc.Format), hex.EncodeToString(sum[:]), storeComponents(doc))
+			s.wake()
 		}
 	}
 	if err != nil {
@@ -357,33 +391,160 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10), http.StatusSeeOther)
 }
 
+// findingPage shows one finding: why it matched (the advisory's ranges and the comparisons),
+// its triage history, and the triage form.
 func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.releaseView(r.Context(), w, r, u)
 	if !ok {
 		return
 	}
-	id, ref := r.PathValue("finding"), r.URL.Query().Get("ref")
-	for i := range d.Findings {
-		f := &d.Findings[i]
-		if f.ID == id && (ref == "" || f.Package.Ref == ref) {
-			db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			var buf bytes.Buffer
-			err = match.Explain(r.Context(), &buf, db, *f)
-			db.Close()
-			if err != nil {
-				s.fail(w, r, err)
-				return
-			}
-			d.Finding, d.Explain, d.Title = f, buf.String(), f.ID
-			s.render(w, http.StatusOK, "finding", d)
+	vuln, purl := r.PathValue("finding"), r.URL.Query().Get("purl")
+	x, err := s.cfg.Store.FindingByKey(r.Context(), d.Release.ID, vuln, purl)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	vex, err := s.cfg.Store.CurrentVEX(r.Context(), d.Release.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	f, err := viewOf(*x, vex)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d.Finding, d.Title, d.Refresh = &f, f.ID, 0
+	d.VEXStatus, d.VEXJust = store.VEXStatuses, store.VEXJustifications
+	if d.History, err = s.cfg.Store.VEXHistory(r.Context(), d.Release.ID, vuln, purl); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false); err == nil {
+		var buf bytes.Buffer
+		err = match.Explain(r.Context(), &buf, db, f.Finding)
+		db.Close()
+		if err != nil {
+			s.fail(w, r, err)
 			return
 		}
+		d.Explain = buf.String()
 	}
-	http.NotFound(w, r)
+	s.render(w, http.StatusOK, "finding", d)
+}
+
+// triage records the VEX status the form sets.
+func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.releaseView(r.Context(), w, r, u)
+	if !ok {
+		return
+	}
+	if !d.CanWrite {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	vuln := r.PathValue("finding")
+	in := vexInput{PURL: r.PostFormValue("purl"), Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"),
+		Impact: r.PostFormValue("impact"), Action: r.PostFormValue("action")}
+	if in.Status != "not_affected" {
+		in.Justification = ""
+	}
+	back := "/releases/" + strconv.FormatInt(d.Release.ID, 10) + "/findings/" + url.PathEscape(vuln) + "?purl=" + url.QueryEscape(in.PURL)
+	if _, err := s.setVEX(r.Context(), d.Release.ID, vuln, in, u.Email); err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			http.NotFound(w, r)
+			return
+		}
+		http.Redirect(w, r, back+"&error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+// statusPage shows the vulnerability database and its updates.
+func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	st, err := s.dbState(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &pageData{Title: "Vulnerability database", User: u, DB: st, CanWrite: u.Role == "admin"}
+	for _, j := range st.Updates {
+		if j.State == "running" || (j.State == "queued" && !j.RunAfter.After(s.cfg.Now())) {
+			d.Refresh = 3
+		}
+	}
+	s.render(w, http.StatusOK, "status", d)
+}
+
+func (s *Server) statusUpdate(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if u.Role != "admin" || s.cfg.Monitor == nil {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if err := s.cfg.Monitor.RequestUpdate(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/status", http.StatusSeeOther)
+}
+
+// notificationsPage lists the organization's channels and recent deliveries.
+func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d := &pageData{Title: "Notifications", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds,
+		Error: r.URL.Query().Get("error")}
+	var err error
+	if d.Channels, err = s.cfg.Store.Channels(r.Context(), u.Organization); err == nil {
+		if d.Notes, err = s.cfg.Store.Notifications(r.Context(), u.Organization, 50); err == nil && (u.Role == "admin" || u.Role == "auditor") {
+			d.Audit, err = s.cfg.Store.AuditEvents(r.Context(), u.Organization, 50)
+		}
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "notifications", d)
+}
+
+func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !userPrincipal(u).canWrite(u.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	r.ParseForm()
+	_, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
+		Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"]})
+	if err != nil {
+		http.Redirect(w, r, "/settings/notifications?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, "/settings/notifications", http.StatusSeeOther)
+}
+
+func (s *Server) channelRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if !userPrincipal(u).canWrite(u.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if err := s.cfg.Store.RemoveChannel(r.Context(), u.Organization, id); err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	http.Redirect(w, r, "/settings/notifications", http.StatusSeeOther)
+}
+
+func (s *Server) channelTest(w http.ResponseWriter, r *http.Request, u *store.User) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if !userPrincipal(u).canWrite(u.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if err := s.queueTest(r, u.Organization, u.OrgName, id); err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	http.Redirect(w, r, "/settings/notifications", http.StatusSeeOther)
 }
 
 // storeComponents turns a document's components (but its subject) into stored components.
@@ -394,7 +555,11 @@ func storeComponents(doc *sbom.Document) []store.Component {
 		if c.Ref == doc.Subject {
 			continue
 		}
-		out = append(out, store.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: direct[c.Ref]})
+		sc := store.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: direct[c.Ref]}
+		if p, ok := match.PackageOf(c); ok {
+			sc.Ecosystem, sc.Lookup, sc.MatchVersion, sc.Commit = p.Ecosystem, p.Lookup, p.Version, p.Commit
+		}
+		out = append(out, sc)
 	}
 	return out
 }

@@ -115,16 +115,52 @@ func TestWebFlow(t *testing.T) {
 		t.Fatalf("upload %d %s", code, text(t, page))
 	}
 	code, page, _ = b.get(releasePath)
+	if !strings.Contains(text(t, page), "Matching the components against the vulnerability database") || !strings.Contains(page, `http-equiv="refresh"`) {
+		t.Errorf("while matching, the release page does not say so: %s", text(t, page))
+	}
+	e.drain()
+	code, page, _ = b.get(releasePath)
 	pageText := text(t, page)
 	if code != 200 || !strings.Contains(pageText, "2 findings (1 known exploited)") || !strings.Contains(pageText, "exploited UNKNOWN CVE-2026-2002 Request smuggling") || !strings.Contains(pageText, "CRITICAL 9.8 CVE-2026-1001") {
 		t.Fatalf("release page %d: %s", code, pageText)
 	}
-	code, page, _ = b.get(releasePath + "/findings/CVE-2026-1001?ref=lib")
-	if code != 200 || !strings.Contains(text(t, page), "range 0 (ECOSYSTEM): introduced 0 fixed 2.4.1 [2.3.0 <]") {
+	findingPath := releasePath + "/findings/CVE-2026-1001?purl=" + url.QueryEscape("pkg:pypi/example-lib@2.3.0")
+	code, page, _ = b.get(findingPath)
+	if code != 200 || !strings.Contains(text(t, page), "range 0 (ECOSYSTEM): introduced 0 fixed 2.4.1 [2.3.0 <]") || !strings.Contains(text(t, page), "Not triaged yet") {
 		t.Errorf("finding page %d: %s", code, text(t, page))
 	}
+	// Triage: not_affected without a justification is refused with the reason; with one it is
+	// recorded, shown, kept in the history and in the audit trail.
+	vexPath := releasePath + "/findings/CVE-2026-1001/vex"
+	code, _, h = b.post(vexPath, url.Values{"purl": {"pkg:pypi/example-lib@2.3.0"}, "status": {"not_affected"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "error=") {
+		t.Errorf("not_affected without justification: %d %s", code, h.Get("Location"))
+	}
+	b.post(vexPath, url.Values{"purl": {"pkg:pypi/example-lib@2.3.0"}, "status": {"under_investigation"}})
+	code, _, _ = b.post(vexPath, url.Values{"purl": {"pkg:pypi/example-lib@2.3.0"}, "status": {"not_affected"}, "justification": {"vulnerable_code_not_in_execute_path"}})
+	if code != http.StatusSeeOther {
+		t.Errorf("triage %d", code)
+	}
+	_, page, _ = b.get(findingPath)
+	if ft := text(t, page); !strings.Contains(ft, "Status not_affected — vulnerable_code_not_in_execute_path by psirt@acme.example") || !strings.Contains(ft, "psirt@acme.example under_investigation") {
+		t.Errorf("finding page after triage: %s", ft)
+	}
+	if _, page, _ = b.get(releasePath); !strings.Contains(text(t, page), "not_affected") {
+		t.Errorf("release page does not show the VEX status: %s", text(t, page))
+	}
+	if _, page, _ = b.get(releasePath + "?exploited=true"); strings.Contains(text(t, page), "CVE-2026-1001") || !strings.Contains(text(t, page), "CVE-2026-2002") {
+		t.Errorf("exploited filter: %s", text(t, page))
+	}
+	// Notification settings: add a webhook channel.
+	code, _, _ = b.post("/settings/notifications", url.Values{"kind": {"webhook"}, "target": {"https://psirt.acme.example/hook"}, "secret": {"a-long-shared-secret"}, "events": {"finding.exploited"}})
+	if _, page, _ = b.get("/settings/notifications"); code != http.StatusSeeOther || !strings.Contains(text(t, page), "webhook https://psirt.acme.example/hook finding.exploited") {
+		t.Errorf("notification settings %d: %s", code, text(t, page))
+	}
+	if _, page, _ = b.get("/status"); !strings.Contains(text(t, page), "advisories") {
+		t.Errorf("status page: %s", text(t, page))
+	}
 	code, page, _ = b.get("/")
-	if code != 200 || !strings.Contains(text(t, page), "HomeRouter X1 router important-i 1") {
+	if code != 200 || !strings.Contains(text(t, page), "HomeRouter X1 router important-i 1 1 exploited 1 critical") {
 		t.Errorf("portfolio %d: %s", code, text(t, page))
 	}
 	// A cross-site form post is refused (CSRF).

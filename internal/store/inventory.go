@@ -45,6 +45,13 @@ type Component struct {
 	Version string
 	PURL    string
 	Direct  bool
+	// How the component is looked up in the vulnerability database (empty when it cannot be):
+	// the OSV ecosystem with release ("Debian:12"), the normalized lookup name, the version to
+	// compare (a Debian binary package's source version, say) and the source commit.
+	Ecosystem    string
+	Lookup       string
+	MatchVersion string
+	Commit       string
 }
 
 // SBOM is an uploaded SBOM of a release.
@@ -82,8 +89,11 @@ func (s *DB) CreateOrganization(ctx context.Context, name, sizeClass string, aut
 func (s *DB) CreateProduct(ctx context.Context, org int64, name, category, craClass string) (*Product, error) {
 	p := &Product{Organization: org, Name: name, Category: category, CRAClass: craClass, CreatedAt: s.now()}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, s.rebind(`INSERT INTO product (organization, name, category, cra_class, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-			p.Organization, p.Name, p.Category, p.CRAClass, p.CreatedAt).Scan(&p.ID)
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO product (organization, name, category, cra_class, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			p.Organization, p.Name, p.Category, p.CRAClass, p.CreatedAt).Scan(&p.ID); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, org, "product.create", fmt.Sprintf("product/%d", p.ID), fmt.Sprintf("%s (%s, CRA class %s)", name, category, craClass))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create product %q: %w", name, err)
@@ -105,8 +115,11 @@ func (s *DB) CreateRelease(ctx context.Context, product int64, version, placedOn
 		pom = placedOnMarket
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		return tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-			r.Product, r.Version, pom, r.SupportEnd, r.CreatedAt).Scan(&r.ID)
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
+			r.Product, r.Version, pom, r.SupportEnd, r.CreatedAt).Scan(&r.ID); err != nil {
+			return err
+		}
+		return s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create release %q: %w", version, err)
@@ -138,17 +151,22 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 			b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt).Scan(&b.ID); err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct) VALUES (?, ?, ?, ?, ?, ?, ?)`))
+		ins, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
 		if err != nil {
 			return err
 		}
 		defer ins.Close()
 		for _, c := range comps {
-			if _, err := ins.ExecContext(ctx, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct); err != nil {
+			if _, err := ins.ExecContext(ctx, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit); err != nil {
 				return err
 			}
 		}
-		return nil
+		// Matching runs in the background; queued in this transaction, it cannot be lost.
+		if _, err := s.enqueue(ctx, tx, "match-release", map[string]int64{"release": release}, fmt.Sprintf("match-release/%d", release), time.Time{}); err != nil {
+			return err
+		}
+		return s.auditRelease(ctx, tx, release, "sbom.upload", fmt.Sprintf("sbom/%d", b.ID), fmt.Sprintf("%s, %d components, sha256 %s", format, len(comps), sha256))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("store SBOM of release %d: %w", release, err)
@@ -158,7 +176,8 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 
 // ReleaseComponents lists the components of all SBOMs of a release, ordered by purl and name.
 func (s *DB) ReleaseComponents(ctx context.Context, release int64) ([]Component, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT ref, name, version, purl, direct FROM component WHERE release = ? ORDER BY purl, name, version, ref`), release)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit
+		FROM component WHERE release = ? ORDER BY purl, name, version, ref`), release)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -166,7 +185,7 @@ func (s *DB) ReleaseComponents(ctx context.Context, release int64) ([]Component,
 	var out []Component
 	for rows.Next() {
 		var c Component
-		if err := rows.Scan(&c.Ref, &c.Name, &c.Version, &c.PURL, &c.Direct); err != nil {
+		if err := rows.Scan(&c.Ref, &c.Name, &c.Version, &c.PURL, &c.Direct, &c.Ecosystem, &c.Lookup, &c.MatchVersion, &c.Commit); err != nil {
 			return nil, err
 		}
 		out = append(out, c)
@@ -257,6 +276,26 @@ func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
 		}
 		r.PlacedOnMarket, r.CreatedAt = pom.String, r.CreatedAt.UTC()
 		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ReleaseCounts counts the releases of each product of an organization.
+func (s *DB) ReleaseCounts(ctx context.Context, org int64) (map[int64]int, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT r.product, count(*) FROM release r JOIN product p ON p.id = r.product
+		WHERE p.organization = ? GROUP BY r.product`), org)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := map[int64]int{}
+	for rows.Next() {
+		var id int64
+		var n int
+		if err := rows.Scan(&id, &n); err != nil {
+			return nil, err
+		}
+		out[id] = n
 	}
 	return out, rows.Err()
 }

@@ -47,7 +47,11 @@ func (s *DB) SetVEX(ctx context.Context, v VEX) (*VEX, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO vex_statement (release, vulnerability, purl, status, justification, impact, action, author, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`), v.Release, v.Vulnerability, v.PURL, v.Status, v.Justification, v.Impact, v.Action, v.Author, v.CreatedAt)
-		return err
+		if err != nil {
+			return err
+		}
+		return s.auditRelease(ctx, tx, v.Release, "vex.set", fmt.Sprintf("release/%d/finding/%s", v.Release, v.Vulnerability),
+			fmt.Sprintf("%s: %s %s%s", v.PURL, v.Status, v.Justification, cmpPrefix(" — ", v.Impact+v.Action)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record VEX statement: %w", err)
@@ -96,4 +100,11 @@ func (s *DB) VEXHistory(ctx context.Context, release int64, vulnerability, purl 
 		out = append(out, v)
 	}
 	return out, rows.Err()
+}
+
+func cmpPrefix(prefix, s string) string {
+	if s == "" {
+		return ""
+	}
+	return prefix + s
 }

@@ -24,6 +24,10 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"WhereUsed":         testWhereUsed,
 		"UsersAndTokens":    testUsersAndTokens,
 		"VEX":               testVEX,
+		"Findings":          testFindings,
+		"Jobs":              testJobs,
+		"Channels":          testChannels,
+		"Audit":             testAudit,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

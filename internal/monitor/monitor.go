@@ -1,0 +1,460 @@
+// Package monitor keeps findings current: it runs the store's durable background jobs — updating
+// the vulnerability database on a schedule or on demand, matching releases after an SBOM upload,
+// re-matching only the components an update touched, and delivering the notifications those
+// changes raise. Any number of servers may run a monitor on one store: jobs are leased, and a job
+// whose server died is taken over when its lease runs out.
+package monitor
+
+import (
+	"context"
+	crand "crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/url"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+// Job kinds.
+const (
+	KindUpdate  = "db-update"
+	KindMatch   = "match-release" // queued by the store with every SBOM upload
+	KindRematch = "rematch"
+	KindDeliver = "deliver"
+)
+
+// updateKey is the dedup key of the one scheduled or requested database update.
+const updateKey = "db-update"
+
+// Config is what a monitor needs.
+type Config struct {
+	Store  *store.DB
+	VulnDB string // directory of the vulnerability database
+	// Sources are what an update reads (the live feeds, or local files for air-gapped installs).
+	Sources vulndb.Sources
+	// Interval between scheduled updates; zero: updates only on demand.
+	Interval time.Duration
+	// BaseURL of the web UI, for links in notifications ("" leaves them out).
+	BaseURL string
+	Mailer  *notify.Mailer // nil: e-mail channels cannot be delivered
+	Log     *slog.Logger
+	Now     func() time.Time
+	// Lease is how long a job stays with this server without a heartbeat (default 2 min).
+	Lease time.Duration
+	// Poll is how often an idle monitor looks for due jobs (default 2 s).
+	Poll time.Duration
+}
+
+// Monitor runs jobs.
+type Monitor struct {
+	cfg   Config
+	owner string
+	wake  chan struct{}
+	mu    sync.Mutex // serializes writes to the vulnerability database within this process
+}
+
+// New returns a monitor; Run starts it.
+func New(cfg Config) *Monitor {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 2 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = 2 * time.Second
+	}
+	host, _ := os.Hostname()
+	var b [4]byte
+	crand.Read(b[:])
+	return &Monitor{cfg: cfg, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])), wake: make(chan struct{}, 1)}
+}
+
+// Wake makes an idle monitor look for jobs now (after something was queued).
+func (m *Monitor) Wake() {
+	select {
+	case m.wake <- struct{}{}:
+	default:
+	}
+}
+
+// RequestUpdate queues a database update to run now (or brings a scheduled one forward).
+func (m *Monitor) RequestUpdate(ctx context.Context) error {
+	added, err := m.cfg.Store.Enqueue(ctx, KindUpdate, struct{}{}, updateKey, time.Time{})
+	if err == nil && !added {
+		_, err = m.cfg.Store.RunNow(ctx, updateKey)
+	}
+	m.Wake()
+	return err
+}
+
+// Run runs jobs until ctx ends. With an interval, it makes sure an update is scheduled: when the
+// database is empty or older than the interval, at once.
+func (m *Monitor) Run(ctx context.Context) error {
+	if err := m.schedule(ctx); err != nil {
+		return err
+	}
+	for {
+		ran, err := m.RunOnce(ctx)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			m.cfg.Log.Error("job loop", "err", err)
+		}
+		if ran {
+			continue
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-m.wake:
+		case <-time.After(m.cfg.Poll):
+		}
+	}
+}
+
+// schedule queues the next update unless one is queued.
+func (m *Monitor) schedule(ctx context.Context) error {
+	if m.cfg.Interval <= 0 {
+		return nil
+	}
+	next := m.cfg.Now()
+	if last := m.lastUpdate(ctx); !last.IsZero() {
+		next = last.Add(m.cfg.Interval)
+	}
+	_, err := m.cfg.Store.Enqueue(ctx, KindUpdate, struct{}{}, updateKey, next)
+	return err
+}
+
+// lastUpdate is the time of the newest snapshot of the vulnerability database.
+func (m *Monitor) lastUpdate(ctx context.Context) time.Time {
+	db, err := vulndb.Open(ctx, m.cfg.VulnDB, false)
+	if err != nil {
+		return time.Time{}
+	}
+	defer db.Close()
+	st, err := db.Status(ctx)
+	if err != nil {
+		return time.Time{}
+	}
+	var last time.Time
+	for _, s := range st.Snapshots {
+		if s.Taken.After(last) {
+			last = s.Taken
+		}
+	}
+	return last
+}
+
+// RunOnce claims and runs one due job; it reports whether there was one.
+func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
+	j, err := m.cfg.Store.ClaimJob(ctx, m.owner, m.cfg.Lease)
+	if err != nil || j == nil {
+		return false, err
+	}
+	log := m.cfg.Log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
+	// Keep the lease while the job runs.
+	hb, stop := context.WithCancel(ctx)
+	progress := make(chan string, 1)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		t := time.NewTicker(m.cfg.Lease / 4)
+		defer t.Stop()
+		last := ""
+		for {
+			select {
+			case <-hb.Done():
+				return
+			case p := <-progress:
+				last = p
+				m.cfg.Store.Heartbeat(hb, j.ID, m.owner, m.cfg.Lease, last)
+			case <-t.C:
+				m.cfg.Store.Heartbeat(hb, j.ID, m.owner, m.cfg.Lease, last)
+			}
+		}
+	})
+	report := func(p string) {
+		select {
+		case progress <- p:
+		default:
+		}
+	}
+	start := time.Now()
+	err = m.run(ctx, j, report)
+	stop()
+	wg.Wait()
+	if ctx.Err() != nil {
+		return true, nil // shutting down: the lease runs out and the job runs again
+	}
+	var retry *retryError
+	switch {
+	case err == nil:
+		log.Info("job done", "took", time.Since(start).Round(time.Millisecond))
+		err = m.cfg.Store.FinishJob(ctx, j.ID, m.owner)
+		if err == nil && j.Kind == KindUpdate {
+			err = m.schedule(ctx)
+		}
+	case errors.As(err, &retry):
+		log.Warn("job failed; will retry", "err", retry.err, "at", retry.at)
+		err = m.cfg.Store.RetryJob(ctx, j.ID, m.owner, retry.err, retry.at)
+	default:
+		log.Error("job failed", "err", err)
+		err = m.cfg.Store.FailJob(ctx, j.ID, m.owner, err)
+		if err == nil && j.Kind == KindUpdate {
+			err = m.schedule(ctx)
+		}
+	}
+	return true, err
+}
+
+// retryError asks for the job to run again at a given time.
+type retryError struct {
+	err error
+	at  time.Time
+}
+
+func (e *retryError) Error() string { return e.err.Error() }
+
+func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) error {
+	switch j.Kind {
+	case KindUpdate:
+		return m.update(ctx, progress)
+	case KindMatch:
+		var p struct{ Release int64 }
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return fmt.Errorf("payload: %w", err)
+		}
+		return m.matchRelease(ctx, p.Release, nil)
+	case KindRematch:
+		var p struct{ Keys []vulndb.Key }
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return fmt.Errorf("payload: %w", err)
+		}
+		return m.rematch(ctx, p.Keys, progress)
+	case KindDeliver:
+		var p struct{ Notification int64 }
+		if err := json.Unmarshal(j.Payload, &p); err != nil {
+			return fmt.Errorf("payload: %w", err)
+		}
+		return m.deliver(ctx, p.Notification, j.Attempts)
+	}
+	return fmt.Errorf("unknown job kind %q", j.Kind)
+}
+
+// update imports the sources and queues the re-matching of what changed.
+func (m *Monitor) update(ctx context.Context, progress func(string)) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	progress("importing")
+	db, err := vulndb.Open(ctx, m.cfg.VulnDB, true)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	results, err := db.Update(ctx, m.cfg.Sources, m.cfg.Now(), m.cfg.Log)
+	all := false
+	keys := map[vulndb.Key]bool{}
+	for _, r := range results {
+		all = all || r.ChangedAll
+		for _, k := range r.Changed {
+			keys[k] = true
+		}
+		m.cfg.Log.Info("imported", "source", r.Snapshot.Source, "records", r.Snapshot.Records, "skipped", r.Snapshot.Skipped, "changed", len(r.Changed), "all", r.ChangedAll)
+	}
+	// What was imported stays imported; queue its re-matching even when a later source failed.
+	if qerr := m.queueRematch(ctx, all, keys); qerr != nil {
+		return qerr
+	}
+	if err != nil {
+		return &retryError{err: err, at: m.cfg.Now().Add(15 * time.Minute)}
+	}
+	return nil
+}
+
+func (m *Monitor) queueRematch(ctx context.Context, all bool, keys map[vulndb.Key]bool) error {
+	if all {
+		ids, err := m.cfg.Store.AllReleaseIDs(ctx)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := m.cfg.Store.Enqueue(ctx, KindMatch, map[string]int64{"release": id}, "match-release/"+strconv.FormatInt(id, 10), time.Time{}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	if len(keys) == 0 {
+		return nil
+	}
+	list := make([]vulndb.Key, 0, len(keys))
+	for k := range keys {
+		list = append(list, k)
+	}
+	_, err := m.cfg.Store.Enqueue(ctx, KindRematch, map[string]any{"keys": list}, "", time.Time{})
+	return err
+}
+
+// rematch matches again the components looked up under the keys, release by release.
+func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(string)) error {
+	pairs := make([][2]string, len(keys))
+	for i, k := range keys {
+		pairs[i] = [2]string{k.Ecosystem, k.Name}
+	}
+	comps, err := m.cfg.Store.ComponentsByLookup(ctx, pairs)
+	if err != nil {
+		return err
+	}
+	byRelease := map[int64][]store.Component{}
+	var order []int64
+	for _, c := range comps {
+		if _, ok := byRelease[c.Release]; !ok {
+			order = append(order, c.Release)
+		}
+		byRelease[c.Release] = append(byRelease[c.Release], c.Component)
+	}
+	for i, rel := range order {
+		progress(fmt.Sprintf("%d of %d releases", i, len(order)))
+		if err := m.matchRelease(ctx, rel, byRelease[rel]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// matchRelease matches a release's components (only comps when given, else all of them) and
+// records the outcome.
+func (m *Monitor) matchRelease(ctx context.Context, release int64, comps []store.Component) error {
+	rel, err := m.cfg.Store.Release(ctx, release)
+	if err != nil {
+		return err
+	}
+	prod, err := m.cfg.Store.Product(ctx, rel.Product)
+	if err != nil {
+		return err
+	}
+	var scope map[string]bool
+	if comps == nil {
+		if comps, err = m.cfg.Store.ReleaseComponents(ctx, release); err != nil {
+			return err
+		}
+	} else {
+		scope = map[string]bool{}
+	}
+	db, err := vulndb.Open(ctx, m.cfg.VulnDB, false)
+	if errors.Is(err, vulndb.ErrNoDatabase) {
+		return nil // nothing to match against yet; the first update matches every release
+	}
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	pkgs := Packages(comps)
+	for _, p := range pkgs {
+		if scope != nil {
+			scope[p.PURL] = true
+		}
+	}
+	fs, err := match.Match(ctx, db, pkgs)
+	if err != nil {
+		return err
+	}
+	out := make([]store.Finding, 0, len(fs))
+	byKey := map[string]match.Finding{}
+	for _, f := range fs {
+		data, err := json.Marshal(f)
+		if err != nil {
+			return err
+		}
+		out = append(out, store.Finding{Vulnerability: f.ID, PURL: f.Package.PURL, Severity: f.Severity, Score: f.Score, Exploited: f.IsExploited(), Data: data})
+		byKey[f.ID+" "+f.Package.PURL] = f
+	}
+	changes, err := m.cfg.Store.ApplyFindings(ctx, release, scope, out, func(c store.FindingChange) store.Event {
+		f := byKey[c.Finding.Vulnerability+" "+c.Finding.PURL]
+		e := notify.Event{ID: store.NewEventID(), Kind: c.Kind, Organization: prod.Organization, Product: prod.Name,
+			Release: rel.Version, ReleaseID: rel.ID, Vulnerability: f.ID, Aliases: f.Aliases, Package: f.Package.PURL,
+			Severity: f.Severity, PreviousSeverity: c.PreviousSeverity, Exploited: f.IsExploited(), Summary: f.Summary,
+			Time: m.cfg.Now().UTC()}
+		if m.cfg.BaseURL != "" {
+			e.URL = fmt.Sprintf("%s/releases/%d/findings/%s?ref=%s", m.cfg.BaseURL, rel.ID, url.PathEscape(f.ID), url.QueryEscape(f.Package.Ref))
+		}
+		payload, _ := json.Marshal(e)
+		return store.Event{ID: e.ID, Payload: payload}
+	})
+	if err != nil {
+		return err
+	}
+	if len(changes) > 0 {
+		m.cfg.Log.Info("findings changed", "release", release, "changes", len(changes))
+		m.Wake()
+	}
+	return nil
+}
+
+// Packages turns stored components into what matching looks up, skipping those it cannot.
+func Packages(comps []store.Component) []match.Package {
+	out := make([]match.Package, 0, len(comps))
+	seen := map[string]bool{}
+	for _, c := range comps {
+		if c.Ecosystem == "" || c.Lookup == "" || seen[c.PURL] {
+			continue
+		}
+		seen[c.PURL] = true
+		out = append(out, match.Package{Ref: c.Ref, Name: c.Name, Version: c.MatchVersion, PURL: c.PURL,
+			Ecosystem: c.Ecosystem, Lookup: c.Lookup, Commit: c.Commit, Direct: c.Direct})
+	}
+	return out
+}
+
+// deliver sends one notification; failures are retried with back-off until MaxAttempts.
+func (m *Monitor) deliver(ctx context.Context, id int64, attempt int) error {
+	n, err := m.cfg.Store.NotificationByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if n.State != "pending" {
+		return nil // delivered (or given up) before a crash
+	}
+	var e notify.Event
+	if err := json.Unmarshal(n.Payload, &e); err != nil {
+		return fmt.Errorf("notification %d: %w", id, err)
+	}
+	switch n.Channel.Kind {
+	case "webhook":
+		err = notify.Webhook{URL: n.Channel.Target, Secret: []byte(n.Channel.Secret)}.Deliver(ctx, e)
+	case "email":
+		if m.cfg.Mailer == nil {
+			err = errors.New("no SMTP server configured: start the server with --smtp HOST:PORT")
+		} else {
+			err = m.cfg.Mailer.Deliver(ctx, n.Channel.Target, e)
+		}
+	default:
+		err = fmt.Errorf("channel kind %q", n.Channel.Kind)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	final := err != nil && (notify.Permanent(err) || attempt >= notify.MaxAttempts)
+	if rerr := m.cfg.Store.RecordDelivery(ctx, id, err, final); rerr != nil {
+		return rerr
+	}
+	if err == nil || final {
+		return nil // the job is done: delivered, or given up (recorded on the notification)
+	}
+	return &retryError{err: err, at: m.cfg.Now().Add(notify.Backoff(attempt, rand.Float64))}
+}

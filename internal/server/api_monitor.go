@@ -1,0 +1,230 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+// dbState is the vulnerability database and its update jobs, for the API and the status page.
+type dbState struct {
+	Status  *vulndb.Status `json:"status,omitempty"`
+	Empty   bool           `json:"empty"`
+	Updates []jobJSON      `json:"updates"`
+}
+
+type jobJSON struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	State     string    `json:"state"`
+	Attempts  int       `json:"attempts"`
+	Progress  string    `json:"progress,omitempty"`
+	LastError string    `json:"lastError,omitempty"`
+	RunAfter  time.Time `json:"runAfter"`
+	CreatedAt time.Time `json:"createdAt"`
+	Finished  time.Time `json:"finishedAt,omitzero"`
+}
+
+func (s *Server) dbState(r *http.Request) (*dbState, error) {
+	st := &dbState{Updates: []jobJSON{}}
+	if s.cfg.VulnDB != "" {
+		db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
+		switch {
+		case errors.Is(err, vulndb.ErrNoDatabase):
+			st.Empty = true
+		case err != nil:
+			return nil, err
+		default:
+			st.Status, err = db.Status(r.Context())
+			db.Close()
+			if err != nil {
+				return nil, err
+			}
+			st.Status.Path = "" // a server path is nobody's business
+		}
+	}
+	jobs, err := s.cfg.Store.Jobs(r.Context(), "db-update", 20)
+	if err != nil {
+		return nil, err
+	}
+	for _, j := range jobs {
+		st.Updates = append(st.Updates, jobJSON{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Progress: j.Progress,
+			LastError: j.LastError, RunAfter: j.RunAfter, CreatedAt: j.CreatedAt, Finished: j.FinishedAt})
+	}
+	return st, nil
+}
+
+func (s *Server) dbStatus(w http.ResponseWriter, r *http.Request, p principal) {
+	st, err := s.dbState(r)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+// dbUpdate queues an update of the vulnerability database now.
+func (s *Server) dbUpdate(w http.ResponseWriter, r *http.Request, p principal) {
+	if p.token.Role != "admin" {
+		writeError(w, http.StatusForbidden, "only an admin token may start an update")
+		return
+	}
+	if s.cfg.Monitor == nil {
+		writeError(w, http.StatusServiceUnavailable, "this server runs no monitor")
+		return
+	}
+	if err := s.cfg.Monitor.RequestUpdate(r.Context()); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
+}
+
+type channelJSON struct {
+	ID        int64     `json:"id"`
+	Kind      string    `json:"kind"`
+	Target    string    `json:"target"`
+	Events    []string  `json:"events"`
+	CreatedAt time.Time `json:"createdAt"`
+}
+
+func toChannel(c store.Channel) channelJSON {
+	ev := c.Events
+	if ev == nil {
+		ev = []string{}
+	}
+	return channelJSON{ID: c.ID, Kind: c.Kind, Target: c.Target, Events: ev, CreatedAt: c.CreatedAt}
+}
+
+func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p principal) {
+	cs, err := s.cfg.Store.Channels(r.Context(), p.token.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]channelJSON, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, toChannel(c))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p principal) {
+	if p.token.Role != "admin" && p.token.Role != "psirt" {
+		writeError(w, http.StatusForbidden, "this token may not change notification channels")
+		return
+	}
+	var in struct {
+		Kind   string   `json:"kind"`
+		Target string   `json:"target"`
+		Secret string   `json:"secret"`
+		Events []string `json:"events"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	c, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: p.token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events})
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	writeJSON(w, http.StatusCreated, toChannel(*c))
+}
+
+func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p principal) {
+	if p.token.Role != "admin" && p.token.Role != "psirt" {
+		writeError(w, http.StatusForbidden, "this token may not change notification channels")
+		return
+	}
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.RemoveChannel(r.Context(), p.token.Organization, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// testChannel queues a test event to a channel.
+func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, p principal) {
+	if p.token.Role != "admin" && p.token.Role != "psirt" {
+		writeError(w, http.StatusForbidden, "this token may not test notification channels")
+		return
+	}
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	if err := s.queueTest(r, p.token.Organization, p.token.OrgName, id); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
+}
+
+func (s *Server) queueTest(r *http.Request, org int64, orgName string, channel int64) error {
+	e := notify.Event{ID: store.NewEventID(), Kind: "test", Organization: org, Product: orgName, Summary: "Test notification from Siegel", Time: s.cfg.Now().UTC()}
+	payload, _ := json.Marshal(e)
+	if err := s.cfg.Store.QueueTestNotification(r.Context(), org, channel, store.Event{ID: e.ID, Payload: payload}); err != nil {
+		return err
+	}
+	s.wake()
+	return nil
+}
+
+type notificationJSON struct {
+	ID          int64           `json:"id"`
+	Channel     int64           `json:"channel"`
+	Kind        string          `json:"kind"`
+	State       string          `json:"state"`
+	Attempts    int             `json:"attempts"`
+	LastError   string          `json:"lastError,omitempty"`
+	CreatedAt   time.Time       `json:"createdAt"`
+	DeliveredAt time.Time       `json:"deliveredAt,omitzero"`
+	Event       json.RawMessage `json:"event"`
+}
+
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p principal) {
+	ns, err := s.cfg.Store.Notifications(r.Context(), p.token.Organization, 200)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]notificationJSON, 0, len(ns))
+	for _, n := range ns {
+		out = append(out, notificationJSON{ID: n.ID, Channel: n.Channel.ID, Kind: n.Kind, State: n.State, Attempts: n.Attempts,
+			LastError: n.LastError, CreatedAt: n.CreatedAt, DeliveredAt: n.DeliveredAt, Event: n.Payload})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p principal) {
+	if p.token.Role != "admin" && p.token.Role != "auditor" {
+		writeError(w, http.StatusForbidden, "only admin and auditor tokens read the audit trail")
+		return
+	}
+	ev, err := s.cfg.Store.AuditEvents(r.Context(), p.token.Organization, 500)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	type entry struct {
+		Actor   string    `json:"actor"`
+		Action  string    `json:"action"`
+		Subject string    `json:"subject"`
+		Detail  string    `json:"detail,omitempty"`
+		At      time.Time `json:"at"`
+	}
+	out := make([]entry, 0, len(ev))
+	for _, e := range ev {
+		out = append(out, entry{e.Actor, e.Action, e.Subject, e.Detail, e.At})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}

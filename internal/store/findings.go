@@ -1,0 +1,372 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Finding is a vulnerability of a package in a release, as the last matching found it.
+type Finding struct {
+	ID            int64
+	Release       int64
+	Vulnerability string
+	PURL          string
+	Severity      string
+	Score         float64
+	Exploited     bool
+	Data          []byte // the full finding, as JSON
+	FirstSeen     time.Time
+	UpdatedAt     time.Time
+	Resolved      bool // no longer matches
+}
+
+// Change kinds, which are also the notification event kinds.
+const (
+	ChangeNew             = "finding.new"
+	ChangeExploited       = "finding.exploited"
+	ChangeSeverity        = "finding.severity_changed"
+	ChangeResolved        = "finding.resolved"
+	changeKindsNotifiable = ChangeNew + "," + ChangeExploited + "," + ChangeSeverity
+)
+
+// EventKinds are the event kinds a notification channel can subscribe to.
+var EventKinds = strings.Split(changeKindsNotifiable, ",")
+
+// FindingChange is what a matching run changed about one finding.
+type FindingChange struct {
+	Kind             string
+	Finding          Finding
+	PreviousSeverity string
+}
+
+// Event is a notification to queue for a change: its id (unique per channel) and JSON payload.
+type Event struct {
+	ID      string
+	Payload []byte
+}
+
+// NewEventID returns a fresh random event id.
+func NewEventID() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return "evt_" + hex.EncodeToString(b[:])
+}
+
+// ApplyFindings records the outcome of matching the packages scope of a release (all of the
+// release when scope is nil): fs are the findings of those packages. New findings are added,
+// existing ones updated, those no longer found resolved. For each notifiable change, event is
+// called and its result queued for every channel of the release's organization that subscribes
+// to the change's kind, with a delivery job — all in one transaction, so a crash leaves either
+// the old state or the new one with all its notifications. Applying the same outcome twice
+// changes nothing and notifies nobody.
+func (s *DB) ApplyFindings(ctx context.Context, release int64, scope map[string]bool, fs []Finding, event func(FindingChange) Event) ([]FindingChange, error) {
+	var changes []FindingChange
+	now := s.now()
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		changes = changes[:0]
+		type key struct{ vuln, purl string }
+		old := map[key]Finding{}
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen
+			FROM finding WHERE release = ?`), release)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var f Finding
+			if err := rows.Scan(&f.ID, &f.Vulnerability, &f.PURL, &f.Severity, &f.Score, &f.Exploited, &f.Resolved, &f.FirstSeen); err != nil {
+				rows.Close()
+				return err
+			}
+			if scope == nil || scope[f.PURL] {
+				old[key{f.Vulnerability, f.PURL}] = f
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		seen := map[key]bool{}
+		for _, f := range fs {
+			k := key{f.Vulnerability, f.PURL}
+			if seen[k] {
+				continue
+			}
+			seen[k] = true
+			f.Release, f.UpdatedAt = release, now
+			prev, ok := old[k]
+			switch {
+			case !ok:
+				f.FirstSeen = now
+				if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at)
+					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), release, f.Vulnerability, f.PURL, f.Severity, f.Score, f.Exploited, string(f.Data), now, now).Scan(&f.ID); err != nil {
+					return err
+				}
+				changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
+				continue
+			}
+			f.ID, f.FirstSeen = prev.ID, prev.FirstSeen
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`),
+				f.Severity, f.Score, f.Exploited, string(f.Data), now, f.ID); err != nil {
+				return err
+			}
+			switch {
+			case prev.Resolved:
+				changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
+			case f.Exploited && !prev.Exploited:
+				changes = append(changes, FindingChange{Kind: ChangeExploited, Finding: f, PreviousSeverity: prev.Severity})
+			case f.Severity != prev.Severity:
+				changes = append(changes, FindingChange{Kind: ChangeSeverity, Finding: f, PreviousSeverity: prev.Severity})
+			}
+		}
+		for k, prev := range old {
+			if seen[k] || prev.Resolved {
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET resolved_at = ?, updated_at = ? WHERE id = ?`), now, now, prev.ID); err != nil {
+				return err
+			}
+			prev.Resolved = true
+			changes = append(changes, FindingChange{Kind: ChangeResolved, Finding: prev})
+		}
+		if len(changes) == 0 || event == nil {
+			return nil
+		}
+		chans, err := s.releaseChannels(ctx, tx, release)
+		if err != nil {
+			return err
+		}
+		for _, c := range changes {
+			if !strings.Contains(changeKindsNotifiable, c.Kind) {
+				continue
+			}
+			var ev *Event
+			for _, ch := range chans {
+				if !ch.subscribes(c.Kind) {
+					continue
+				}
+				if ev == nil {
+					e := event(c)
+					ev = &e
+				}
+				if err := s.queueNotification(ctx, tx, ch.ID, c.Kind, *ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("record findings of release %d: %w", release, err)
+	}
+	return changes, nil
+}
+
+func newKind(f Finding) string {
+	if f.Exploited {
+		return ChangeExploited
+	}
+	return ChangeNew
+}
+
+// FindingFilter selects findings of a release.
+type FindingFilter struct {
+	Resolved      bool   // the resolved ones instead of those in force
+	MinSeverity   string // CRITICAL, HIGH, MEDIUM, LOW
+	ExploitedOnly bool
+	Search        string // substring of the vulnerability id or purl
+	Limit, Offset int
+}
+
+var severityRank = map[string]int{"CRITICAL": 4, "HIGH": 3, "MEDIUM": 2, "LOW": 1}
+
+// Findings lists findings of a release: exploited first, then by score. It also returns how many
+// match the filter in all (for pagination).
+func (s *DB) Findings(ctx context.Context, release int64, f FindingFilter) ([]Finding, int, error) {
+	where := []string{"release = ?"}
+	args := []any{release}
+	if f.Resolved {
+		where = append(where, "resolved_at IS NOT NULL")
+	} else {
+		where = append(where, "resolved_at IS NULL")
+	}
+	if f.ExploitedOnly {
+		where = append(where, "exploited = ?")
+		args = append(args, true)
+	}
+	if r := severityRank[strings.ToUpper(f.MinSeverity)]; r > 0 {
+		var in []string
+		for sev, n := range severityRank {
+			if n >= r {
+				in = append(in, "'"+sev+"'")
+			}
+		}
+		where = append(where, "severity IN ("+strings.Join(in, ",")+")")
+	}
+	if f.Search != "" {
+		where = append(where, `(vulnerability LIKE ? ESCAPE '\' OR purl LIKE ? ESCAPE '\' OR data LIKE ? ESCAPE '\')`)
+		p := "%" + likePrefix(f.Search) + "%"
+		args = append(args, p, p, p)
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM finding WHERE `+cond), args...).Scan(&total); err != nil {
+		return nil, 0, mapError(err)
+	}
+	if f.Limit <= 0 {
+		f.Limit = 1000
+	}
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
+		FROM finding WHERE `+cond+` ORDER BY exploited DESC, score DESC, vulnerability, purl LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
+	if err != nil {
+		return nil, 0, mapError(err)
+	}
+	defer rows.Close()
+	var out []Finding
+	for rows.Next() {
+		var x Finding
+		var data string
+		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &x.Severity, &x.Score, &x.Exploited, &data, &x.FirstSeen, &x.UpdatedAt, &x.Resolved); err != nil {
+			return nil, 0, err
+		}
+		x.Data, x.FirstSeen, x.UpdatedAt = []byte(data), x.FirstSeen.UTC(), x.UpdatedAt.UTC()
+		out = append(out, x)
+	}
+	return out, total, rows.Err()
+}
+
+// Summary counts the findings in force of a product (over its releases) or a release.
+type Summary struct {
+	ID                                            int64
+	Exploited, Critical, High, Medium, Low, Total int
+}
+
+// ProductSummaries counts the findings in force of each product of an organization.
+func (s *DB) ProductSummaries(ctx context.Context, org int64) (map[int64]Summary, error) {
+	return s.summaries(ctx, `SELECT r.product, f.severity, f.exploited, count(*) FROM finding f JOIN release r ON r.id = f.release
+		JOIN product p ON p.id = r.product WHERE p.organization = ? AND f.resolved_at IS NULL GROUP BY r.product, f.severity, f.exploited`, org)
+}
+
+// ReleaseSummaries counts the findings in force of each release of a product.
+func (s *DB) ReleaseSummaries(ctx context.Context, product int64) (map[int64]Summary, error) {
+	return s.summaries(ctx, `SELECT f.release, f.severity, f.exploited, count(*) FROM finding f JOIN release r ON r.id = f.release
+		WHERE r.product = ? AND f.resolved_at IS NULL GROUP BY f.release, f.severity, f.exploited`, product)
+}
+
+func (s *DB) summaries(ctx context.Context, q string, arg int64) (map[int64]Summary, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(q), arg)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := map[int64]Summary{}
+	for rows.Next() {
+		var id int64
+		var sev string
+		var exploited bool
+		var n int
+		if err := rows.Scan(&id, &sev, &exploited, &n); err != nil {
+			return nil, err
+		}
+		sm := out[id]
+		sm.ID = id
+		sm.Total += n
+		if exploited {
+			sm.Exploited += n
+		}
+		switch sev {
+		case "CRITICAL":
+			sm.Critical += n
+		case "HIGH":
+			sm.High += n
+		case "MEDIUM":
+			sm.Medium += n
+		case "LOW":
+			sm.Low += n
+		}
+		out[id] = sm
+	}
+	return out, rows.Err()
+}
+
+// ComponentRef is a component to re-match and the release that ships it.
+type ComponentRef struct {
+	Release int64
+	Component
+}
+
+// ComponentsByLookup returns the components, across all releases, looked up under one of the
+// (base ecosystem, lookup name) keys: those an update of the vulnerability database touched.
+func (s *DB) ComponentsByLookup(ctx context.Context, keys [][2]string) ([]ComponentRef, error) {
+	var out []ComponentRef
+	for len(keys) > 0 {
+		n := min(len(keys), 200)
+		batch := keys[:n]
+		keys = keys[n:]
+		names := make([]any, 0, n)
+		ph := make([]string, 0, n)
+		want := map[[2]string]bool{}
+		for _, k := range batch {
+			names = append(names, k[1])
+			ph = append(ph, "?")
+			want[k] = true
+		}
+		rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit
+			FROM component WHERE lookup IN (`+strings.Join(ph, ",")+`)`), names...)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		for rows.Next() {
+			var c ComponentRef
+			if err := rows.Scan(&c.Release, &c.Ref, &c.Name, &c.Version, &c.PURL, &c.Direct, &c.Ecosystem, &c.Lookup, &c.MatchVersion, &c.Commit); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			base, _, _ := strings.Cut(c.Ecosystem, ":")
+			if want[[2]string{base, c.Lookup}] {
+				out = append(out, c)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// AllReleaseIDs lists every release (for re-matching everything after a first import).
+func (s *DB) AllReleaseIDs(ctx context.Context) ([]int64, error) {
+	rows, err := s.sql.QueryContext(ctx, `SELECT id FROM release ORDER BY id`)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
+// FindingByKey returns the finding of a vulnerability in a package of a release.
+func (s *DB) FindingByKey(ctx context.Context, release int64, vulnerability, purl string) (*Finding, error) {
+	var x Finding
+	var data string
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
+		FROM finding WHERE release = ? AND vulnerability = ? AND purl = ?`), release, vulnerability, purl).
+		Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &x.Severity, &x.Score, &x.Exploited, &data, &x.FirstSeen, &x.UpdatedAt, &x.Resolved)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	x.Data, x.FirstSeen, x.UpdatedAt = []byte(data), x.FirstSeen.UTC(), x.UpdatedAt.UTC()
+	return &x, nil
+}

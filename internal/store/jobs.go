@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Job is a unit of background work, durable in the store: a server that dies while running one
+// loses its lease, and another server (or the same after a restart) runs the job again. Job
+// handlers are therefore written to be repeatable.
+type Job struct {
+	ID       int64
+	Kind     string
+	Payload  json.RawMessage
+	Attempts int // including this one
+}
+
+// JobInfo is a job as status pages show it.
+type JobInfo struct {
+	Job
+	State      string
+	Progress   string
+	LastError  string
+	RunAfter   time.Time
+	CreatedAt  time.Time
+	FinishedAt time.Time
+}
+
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+// Enqueue adds a job to run at runAfter (now when zero). With a dedup key, a job is not added
+// while another unfinished job has that key; Enqueue then reports false.
+func (s *DB) Enqueue(ctx context.Context, kind string, payload any, dedup string, runAfter time.Time) (bool, error) {
+	var added bool
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		added, err = s.enqueue(ctx, tx, kind, payload, dedup, runAfter)
+		return err
+	})
+	return added, err
+}
+
+func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, dedup string, runAfter time.Time) (bool, error) {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return false, err
+	}
+	now := s.now()
+	if runAfter.IsZero() {
+		runAfter = now
+	}
+	var key any
+	if dedup != "" {
+		key = dedup
+	}
+	res, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO job (kind, payload, dedup, state, run_after, created_at) VALUES (?, ?, ?, 'queued', ?, ?)
+		ON CONFLICT (dedup) DO NOTHING`), kind, string(body), key, ms(runAfter), ms(now))
+	if err != nil {
+		return false, fmt.Errorf("enqueue %s: %w", kind, err)
+	}
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// ClaimJob takes the next job that is due — queued, or running under a lease that expired — for
+// owner, for the length of lease. It returns nil when no job is due. Two servers never hold the
+// same job: the claim re-checks the job's state in the UPDATE that takes it.
+func (s *DB) ClaimJob(ctx context.Context, owner string, lease time.Duration) (*Job, error) {
+	for range 5 {
+		now := ms(s.now())
+		due := `((state = 'queued' AND run_after <= ?) OR (state = 'running' AND lease_until < ?))`
+		j := &Job{}
+		var payload string
+		err := s.sql.QueryRowContext(ctx, s.rebind(`UPDATE job SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_until = ?
+			WHERE id = (SELECT id FROM job WHERE `+due+` ORDER BY run_after, id LIMIT 1) AND `+due+`
+			RETURNING id, kind, payload, attempts`), owner, now+lease.Milliseconds(), now, now, now, now).Scan(&j.ID, &j.Kind, &payload, &j.Attempts)
+		if errors.Is(err, sql.ErrNoRows) {
+			// Either nothing is due, or another server took the job first: look once more.
+			var n int
+			if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM job WHERE `+due), now, now).Scan(&n); err != nil {
+				return nil, err
+			}
+			if n == 0 {
+				return nil, nil
+			}
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("claim job: %w", err)
+		}
+		j.Payload = json.RawMessage(payload)
+		return j, nil
+	}
+	return nil, nil
+}
+
+// ErrLeaseLost says a job was taken over by another server (its lease had expired).
+var ErrLeaseLost = errors.New("job lease lost")
+
+func (s *DB) updateJob(ctx context.Context, q string, args ...any) error {
+	res, err := s.sql.ExecContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return ErrLeaseLost
+	}
+	return nil
+}
+
+// Heartbeat extends a job's lease and records its progress ("3 of 12 releases").
+func (s *DB) Heartbeat(ctx context.Context, id int64, owner string, lease time.Duration, progress string) error {
+	return s.updateJob(ctx, `UPDATE job SET lease_until = ?, progress = ? WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+		ms(s.now().Add(lease)), progress, id, owner)
+}
+
+// FinishJob marks a job done.
+func (s *DB) FinishJob(ctx context.Context, id int64, owner string) error {
+	return s.updateJob(ctx, `UPDATE job SET state = 'done', dedup = NULL, finished_at = ?, last_error = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+		ms(s.now()), id, owner)
+}
+
+// RetryJob puts a failed attempt back in the queue, to run at at.
+func (s *DB) RetryJob(ctx context.Context, id int64, owner string, cause error, at time.Time) error {
+	return s.updateJob(ctx, `UPDATE job SET state = 'queued', run_after = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+		ms(at), cause.Error(), id, owner)
+}
+
+// FailJob gives a job up.
+func (s *DB) FailJob(ctx context.Context, id int64, owner string, cause error) error {
+	return s.updateJob(ctx, `UPDATE job SET state = 'failed', dedup = NULL, finished_at = ?, last_error = ? WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+		ms(s.now()), cause.Error(), id, owner)
+}
+
+// Jobs lists the newest jobs, optionally of one kind.
+func (s *DB) Jobs(ctx context.Context, kind string, limit int) ([]JobInfo, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, kind, payload, attempts, state, progress, last_error, run_after, created_at, finished_at
+		FROM job WHERE ? = '' OR kind = ? ORDER BY id DESC LIMIT ?`), kind, kind, limit)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []JobInfo
+	for rows.Next() {
+		var j JobInfo
+		var payload string
+		var runAfter, created, finished int64
+		if err := rows.Scan(&j.ID, &j.Kind, &payload, &j.Attempts, &j.State, &j.Progress, &j.LastError, &runAfter, &created, &finished); err != nil {
+			return nil, err
+		}
+		j.Payload = json.RawMessage(payload)
+		j.RunAfter, j.CreatedAt = time.UnixMilli(runAfter).UTC(), time.UnixMilli(created).UTC()
+		if finished > 0 {
+			j.FinishedAt = time.UnixMilli(finished).UTC()
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
+}
+
+// RunNow makes the unfinished job with the dedup key due at once; it reports whether there was one.
+func (s *DB) RunNow(ctx context.Context, dedup string) (bool, error) {
+	res, err := s.sql.ExecContext(ctx, s.rebind(`UPDATE job SET run_after = ? WHERE dedup = ? AND state = 'queued'`), ms(s.now()), dedup)
+	if err != nil {
+		return false, mapError(err)
+	}
+	n, _ := res.RowsAffected()
+	return n > 0, nil
+}
+
+// Pending reports whether an unfinished job has the dedup key.
+func (s *DB) Pending(ctx context.Context, dedup string) (bool, error) {
+	var n int
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM job WHERE dedup = ? AND state IN ('queued', 'running')`), dedup).Scan(&n)
+	return n > 0, mapError(err)
+}
