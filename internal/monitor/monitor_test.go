@@ -1,0 +1,224 @@
+package monitor_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+func writeAdvisory(t *testing.T, dir, id, modified, name, fixed, cve string) {
+	t.Helper()
+	rec := fmt.Sprintf(`{"id":%q,"modified":%q,"aliases":[%q],"summary":"flaw in %s","affected":[{"package":{"ecosystem":"PyPI","name":%q},
+		"ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":%q}]}]}]}`, id, modified, cve, name, name, fixed)
+	if err := os.WriteFile(filepath.Join(dir, id+".json"), []byte(rec), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// hook is a webhook receiver that checks every signature.
+type hook struct {
+	mu     sync.Mutex
+	events []notify.Event
+	srv    *httptest.Server
+}
+
+func newHook(t *testing.T, secret string) *hook {
+	h := &hook{}
+	h.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if err := notify.Verify([]byte(secret), body, r.Header.Get("Siegel-Signature"), time.Now(), 5*time.Minute); err != nil {
+			t.Errorf("webhook signature: %v", err)
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		var e notify.Event
+		json.Unmarshal(body, &e)
+		h.mu.Lock()
+		h.events = append(h.events, e)
+		h.mu.Unlock()
+	}))
+	t.Cleanup(h.srv.Close)
+	return h
+}
+
+func (h *hook) take() []string {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	var out []string
+	for _, e := range h.events {
+		out = append(out, e.Kind+" "+e.Vulnerability+" "+e.Package)
+	}
+	slices.Sort(out)
+	h.events = nil
+	return out
+}
+
+func drain(t *testing.T, m *monitor.Monitor) {
+	t.Helper()
+	for {
+		ran, err := m.RunOnce(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ran {
+			return
+		}
+	}
+}
+
+// TestMonitor follows a release through an SBOM upload, a database update that changes one
+// advisory, adds another and puts a third on the KEV list, and a server that dies mid-job: the
+// findings follow, only touched components are matched again, each change is notified once.
+func TestMonitor(t *testing.T) {
+	ctx := t.Context()
+	st, err := store.OpenSQLite(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	osv, vdir := t.TempDir(), t.TempDir()
+	writeAdvisory(t, osv, "PYSEC-1", "2026-01-01T00:00:00Z", "alpha", "2.0", "CVE-2026-0001")
+	writeAdvisory(t, osv, "PYSEC-2", "2026-01-01T00:00:00Z", "beta", "2.0", "CVE-2026-0002")
+	kev := filepath.Join(t.TempDir(), "kev.json")
+	os.WriteFile(kev, []byte(`{"vulnerabilities":[]}`), 0o644)
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv, KEV: kev}, BaseURL: "https://siegel.example"})
+	if err := mon.RequestUpdate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, mon)
+
+	org, _ := st.CreateOrganization(ctx, "ACME", "small", false)
+	prod, _ := st.CreateProduct(ctx, org.ID, "Router", "router", "default")
+	rel, _ := st.CreateRelease(ctx, prod.ID, "1.0", "2026-03-01", "2031-12")
+	h := newHook(t, "0123456789abcdef-secret")
+	if _, err := st.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "webhook", Target: h.srv.URL, Secret: "0123456789abcdef-secret"}); err != nil {
+		t.Fatal(err)
+	}
+	var comps []store.Component
+	for _, n := range []string{"alpha", "beta", "gamma", "delta"} {
+		c := sbom.Component{Ref: n, Name: n, Version: "1.0", PURL: "pkg:pypi/" + n + "@1.0"}
+		p, _ := match.PackageOf(c)
+		comps = append(comps, store.Component{Ref: n, Name: n, Version: "1.0", PURL: c.PURL, Ecosystem: p.Ecosystem, Lookup: p.Lookup, MatchVersion: p.Version})
+	}
+	if _, err := st.AddSBOM(ctx, rel.ID, "cyclonedx-json", "ab", comps); err != nil {
+		t.Fatal(err)
+	}
+	// A server takes the match job and dies (its lease runs out): this monitor takes it over.
+	if j, err := st.ClaimJob(ctx, "dead-server", -time.Second); err != nil || j == nil || j.Kind != monitor.KindMatch {
+		t.Fatalf("claim %+v %v", j, err)
+	}
+	drain(t, mon)
+	if got := fmt.Sprint(h.take()); got != "[finding.new CVE-2026-0001 pkg:pypi/alpha@1.0 finding.new CVE-2026-0002 pkg:pypi/beta@1.0]" {
+		t.Errorf("after upload: %s", got)
+	}
+
+	// The update: beta's advisory now says 1.0 was never affected, gamma gets one, alpha's CVE
+	// enters KEV. delta is untouched.
+	writeAdvisory(t, osv, "PYSEC-2", "2026-02-01T00:00:00Z", "beta", "0.9", "CVE-2026-0002")
+	writeAdvisory(t, osv, "PYSEC-3", "2026-02-01T00:00:00Z", "gamma", "2.0", "CVE-2026-0003")
+	os.WriteFile(kev, []byte(`{"vulnerabilities":[{"cveID":"CVE-2026-0001","dateAdded":"2026-11-20","dueDate":"2026-12-11","knownRansomwareCampaignUse":"Unknown"}]}`), 0o644)
+	if err := mon.RequestUpdate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, mon)
+	jobs, _ := st.Jobs(ctx, monitor.KindRematch, 10)
+	if len(jobs) != 1 {
+		t.Fatalf("%d rematch jobs, want one for the whole update", len(jobs))
+	}
+	var keys []string
+	for _, j := range jobs {
+		var p struct{ Keys []vulndb.Key }
+		json.Unmarshal(j.Payload, &p)
+		for _, k := range p.Keys {
+			keys = append(keys, k.Name)
+		}
+	}
+	slices.Sort(keys)
+	if fmt.Sprint(keys) != "[alpha beta gamma]" {
+		t.Errorf("re-matched packages %v; only those the update touched", keys)
+	}
+	if got := fmt.Sprint(h.take()); got != "[finding.exploited CVE-2026-0001 pkg:pypi/alpha@1.0 finding.new CVE-2026-0003 pkg:pypi/gamma@1.0]" {
+		t.Errorf("after update: %s", got)
+	}
+	open, _, _ := st.Findings(ctx, rel.ID, store.FindingFilter{})
+	var got []string
+	for _, f := range open {
+		got = append(got, fmt.Sprint(f.Vulnerability, " exploited=", f.Exploited))
+	}
+	if fmt.Sprint(got) != "[CVE-2026-0001 exploited=true CVE-2026-0003 exploited=false]" {
+		t.Errorf("findings in force %v", got)
+	}
+	if resolved, _, _ := st.Findings(ctx, rel.ID, store.FindingFilter{Resolved: true}); len(resolved) != 1 || resolved[0].Vulnerability != "CVE-2026-0002" {
+		t.Errorf("resolved %+v", resolved)
+	}
+	// Nothing new: nothing notified.
+	if err := mon.RequestUpdate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, mon)
+	if got := h.take(); len(got) != 0 {
+		t.Errorf("an unchanged update notified %v", got)
+	}
+	ns, _ := st.Notifications(ctx, org.ID, 10)
+	for _, n := range ns {
+		if n.State != "delivered" || n.Attempts != 1 {
+			t.Errorf("notification %d: %s after %d attempts (%s)", n.ID, n.State, n.Attempts, n.LastError)
+		}
+	}
+}
+
+// A webhook that fails is retried later; one that answers 4xx is given up at once.
+func TestDeliveryRetries(t *testing.T) {
+	ctx := t.Context()
+	st, err := store.OpenSQLite(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	status := http.StatusServiceUnavailable
+	var mu sync.Mutex
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		w.WriteHeader(status)
+	}))
+	defer srv.Close()
+	org, _ := st.CreateOrganization(ctx, "ACME", "small", false)
+	ch, _ := st.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "webhook", Target: srv.URL, Secret: "0123456789abcdef"})
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir()})
+	if err := st.QueueTestNotification(ctx, org.ID, ch.ID, store.Event{ID: "evt_1", Payload: []byte(`{"id":"evt_1","kind":"test"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, mon)
+	n, _ := st.Notifications(ctx, org.ID, 1)
+	jobs, _ := st.Jobs(ctx, monitor.KindDeliver, 1)
+	if n[0].State != "pending" || n[0].Attempts != 1 || jobs[0].State != "queued" || !jobs[0].RunAfter.After(time.Now()) {
+		t.Fatalf("after a 503: notification %+v, job %+v", n[0], jobs[0])
+	}
+	mu.Lock()
+	status = http.StatusGone
+	mu.Unlock()
+	if err := st.QueueTestNotification(ctx, org.ID, ch.ID, store.Event{ID: "evt_2", Payload: []byte(`{"id":"evt_2","kind":"test"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, mon)
+	n, _ = st.Notifications(ctx, org.ID, 1)
+	if n[0].State != "failed" || n[0].Attempts != 1 {
+		t.Errorf("after a 410: %+v", n[0])
+	}
+}
