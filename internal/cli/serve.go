@@ -49,7 +49,7 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 
 func serveCommand() *Command {
 	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser string
-	var interval time.Duration
+	var interval, lease time.Duration
 	var smtpTLS bool
 	return &Command{
 		Name:    "serve",
@@ -87,6 +87,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&smtpFrom, "smtp-from", "siegel@localhost", "sender address of e-mail notifications")
 			fs.StringVar(&smtpUser, "smtp-user", "", "SMTP user name (the password is read from $SIEGEL_SMTP_PASSWORD)")
 			fs.BoolVar(&smtpTLS, "smtp-starttls", false, "require STARTTLS (otherwise used when offered)")
+			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
@@ -117,7 +118,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if baseURL == "" {
 				baseURL = "http://" + ln.Addr().String()
 			}
-			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now}
+			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease}
 			if smtpAddr != "" {
 				mcfg.Mailer = &notify.Mailer{Addr: smtpAddr, From: smtpFrom, Username: smtpUser, Password: env.Getenv("SIEGEL_SMTP_PASSWORD"), StartTLS: smtpTLS}
 			}

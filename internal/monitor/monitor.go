@@ -50,7 +50,8 @@ type Config struct {
 	Mailer  *notify.Mailer // nil: e-mail channels cannot be delivered
 	Log     *slog.Logger
 	Now     func() time.Time
-	// Lease is how long a job stays with this server without a heartbeat (default 2 min).
+	// Lease is how long a job stays with this server without a heartbeat (default 30 s); a
+	// server that died loses its jobs to another (or to itself, restarted) after that long.
 	Lease time.Duration
 	// Poll is how often an idle monitor looks for due jobs (default 2 s).
 	Poll time.Duration
@@ -73,7 +74,7 @@ func New(cfg Config) *Monitor {
 		cfg.Now = time.Now
 	}
 	if cfg.Lease <= 0 {
-		cfg.Lease = 2 * time.Minute
+		cfg.Lease = 30 * time.Second
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 2 * time.Second
