@@ -63,6 +63,39 @@ type Monitor struct {
 	owner string
 	wake  chan struct{}
 	mu    sync.Mutex // serializes writes to the vulnerability database within this process
+
+	readMu sync.Mutex
+	reader *vulndb.DB // kept open across jobs: its package index is read once per update
+}
+
+// vulnDB returns the long-lived read handle of the vulnerability database, current as of the
+// latest update (vulndb.ErrNoDatabase before the first).
+func (m *Monitor) vulnDB(ctx context.Context) (*vulndb.DB, error) {
+	m.readMu.Lock()
+	defer m.readMu.Unlock()
+	if m.reader == nil {
+		db, err := vulndb.Open(ctx, m.cfg.VulnDB, false)
+		if err != nil {
+			return nil, err
+		}
+		m.reader = db
+	}
+	if _, err := m.reader.Refresh(ctx); err != nil {
+		return nil, err
+	}
+	return m.reader, nil
+}
+
+// Close releases the vulnerability database handle.
+func (m *Monitor) Close() error {
+	m.readMu.Lock()
+	defer m.readMu.Unlock()
+	if m.reader == nil {
+		return nil
+	}
+	err := m.reader.Close()
+	m.reader = nil
+	return err
 }
 
 // New returns a monitor; Run starts it.
@@ -106,6 +139,7 @@ func (m *Monitor) RequestUpdate(ctx context.Context) error {
 // Run runs jobs until ctx ends. With an interval, it makes sure an update is scheduled: when the
 // database is empty or older than the interval, at once.
 func (m *Monitor) Run(ctx context.Context) error {
+	defer m.Close()
 	if err := m.schedule(ctx); err != nil {
 		return err
 	}
@@ -240,7 +274,14 @@ func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) 
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
 			return fmt.Errorf("payload: %w", err)
 		}
-		return m.matchRelease(ctx, p.Release, nil)
+		db, err := m.vulnDB(ctx)
+		if errors.Is(err, vulndb.ErrNoDatabase) {
+			return nil // nothing to match against yet; the first update matches every release
+		}
+		if err != nil {
+			return err
+		}
+		return m.matchRelease(ctx, db, p.Release, nil)
 	case KindRematch:
 		var p struct{ Keys []vulndb.Key }
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -329,9 +370,18 @@ func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(
 		}
 		byRelease[c.Release] = append(byRelease[c.Release], c.Component)
 	}
+	if len(order) == 0 {
+		return nil
+	}
+	db, err := m.vulnDB(ctx)
+	if err != nil {
+		return err
+	}
 	for i, rel := range order {
-		progress(fmt.Sprintf("%d of %d releases", i, len(order)))
-		if err := m.matchRelease(ctx, rel, byRelease[rel]); err != nil {
+		if i%100 == 0 {
+			progress(fmt.Sprintf("%d of %d releases", i, len(order)))
+		}
+		if err := m.matchRelease(ctx, db, rel, byRelease[rel]); err != nil {
 			return err
 		}
 	}
@@ -340,7 +390,7 @@ func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(
 
 // matchRelease matches a release's components (only comps when given, else all of them) and
 // records the outcome.
-func (m *Monitor) matchRelease(ctx context.Context, release int64, comps []store.Component) error {
+func (m *Monitor) matchRelease(ctx context.Context, db *vulndb.DB, release int64, comps []store.Component) error {
 	rel, err := m.cfg.Store.Release(ctx, release)
 	if err != nil {
 		return err
@@ -357,14 +407,6 @@ func (m *Monitor) matchRelease(ctx context.Context, release int64, comps []store
 	} else {
 		scope = map[string]bool{}
 	}
-	db, err := vulndb.Open(ctx, m.cfg.VulnDB, false)
-	if errors.Is(err, vulndb.ErrNoDatabase) {
-		return nil // nothing to match against yet; the first update matches every release
-	}
-	if err != nil {
-		return err
-	}
-	defer db.Close()
 	pkgs := Packages(comps)
 	for _, p := range pkgs {
 		if scope != nil {

@@ -133,7 +133,13 @@ func (s *DB) ApplyFindings(ctx context.Context, release int64, scope map[string]
 			prev.Resolved = true
 			changes = append(changes, FindingChange{Kind: ChangeResolved, Finding: prev})
 		}
-		if len(changes) == 0 || event == nil {
+		if len(changes) == 0 {
+			return nil
+		}
+		if err := s.summarize(ctx, tx, release); err != nil {
+			return err
+		}
+		if event == nil {
 			return nil
 		}
 		chans, err := s.releaseChannels(ctx, tx, release)
@@ -245,16 +251,30 @@ type Summary struct {
 	Exploited, Critical, High, Medium, Low, Total int
 }
 
+// summarize recomputes the counts of a release's findings in force.
+func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
+	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM release_summary WHERE release = ?`), release); err != nil {
+		return err
+	}
+	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_summary (release, exploited, critical, high, medium, low, total)
+		SELECT ?, COALESCE(sum(CASE WHEN exploited THEN 1 ELSE 0 END), 0),
+			COALESCE(sum(CASE WHEN severity = 'CRITICAL' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'HIGH' THEN 1 ELSE 0 END), 0),
+			COALESCE(sum(CASE WHEN severity = 'MEDIUM' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'LOW' THEN 1 ELSE 0 END), 0), count(*)
+		FROM finding WHERE release = ? AND resolved_at IS NULL`), release, release)
+	return err
+}
+
 // ProductSummaries counts the findings in force of each product of an organization.
 func (s *DB) ProductSummaries(ctx context.Context, org int64) (map[int64]Summary, error) {
-	return s.summaries(ctx, `SELECT r.product, f.severity, f.exploited, count(*) FROM finding f JOIN release r ON r.id = f.release
-		JOIN product p ON p.id = r.product WHERE p.organization = ? AND f.resolved_at IS NULL GROUP BY r.product, f.severity, f.exploited`, org)
+	return s.summaries(ctx, `SELECT r.product, sum(m.exploited), sum(m.critical), sum(m.high), sum(m.medium), sum(m.low), sum(m.total)
+		FROM release_summary m JOIN release r ON r.id = m.release JOIN product p ON p.id = r.product
+		WHERE p.organization = ? GROUP BY r.product`, org)
 }
 
 // ReleaseSummaries counts the findings in force of each release of a product.
 func (s *DB) ReleaseSummaries(ctx context.Context, product int64) (map[int64]Summary, error) {
-	return s.summaries(ctx, `SELECT f.release, f.severity, f.exploited, count(*) FROM finding f JOIN release r ON r.id = f.release
-		WHERE r.product = ? AND f.resolved_at IS NULL GROUP BY f.release, f.severity, f.exploited`, product)
+	return s.summaries(ctx, `SELECT m.release, m.exploited, m.critical, m.high, m.medium, m.low, m.total
+		FROM release_summary m JOIN release r ON r.id = m.release WHERE r.product = ?`, product)
 }
 
 func (s *DB) summaries(ctx context.Context, q string, arg int64) (map[int64]Summary, error) {
@@ -265,30 +285,11 @@ func (s *DB) summaries(ctx context.Context, q string, arg int64) (map[int64]Summ
 	defer rows.Close()
 	out := map[int64]Summary{}
 	for rows.Next() {
-		var id int64
-		var sev string
-		var exploited bool
-		var n int
-		if err := rows.Scan(&id, &sev, &exploited, &n); err != nil {
+		var m Summary
+		if err := rows.Scan(&m.ID, &m.Exploited, &m.Critical, &m.High, &m.Medium, &m.Low, &m.Total); err != nil {
 			return nil, err
 		}
-		sm := out[id]
-		sm.ID = id
-		sm.Total += n
-		if exploited {
-			sm.Exploited += n
-		}
-		switch sev {
-		case "CRITICAL":
-			sm.Critical += n
-		case "HIGH":
-			sm.High += n
-		case "MEDIUM":
-			sm.Medium += n
-		case "LOW":
-			sm.Low += n
-		}
-		out[id] = sm
+		out[m.ID] = m
 	}
 	return out, rows.Err()
 }

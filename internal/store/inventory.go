@@ -151,14 +151,35 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 			b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt).Scan(&b.ID); err != nil {
 			return err
 		}
-		ins, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`))
-		if err != nil {
-			return err
-		}
-		defer ins.Close()
-		for _, c := range comps {
-			if _, err := ins.ExecContext(ctx, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit); err != nil {
+		// Many rows per statement: one round trip (and one statement execution) per batch.
+		var err error
+		const cols, batch = 11, 200
+		var stmt *sql.Stmt
+		defer func() {
+			if stmt != nil {
+				stmt.Close()
+			}
+		}()
+		args := make([]any, 0, cols*batch)
+		for i := 0; i < len(comps); i += batch {
+			part := comps[i:min(i+batch, len(comps))]
+			args = args[:0]
+			for _, c := range part {
+				args = append(args, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit)
+			}
+			q := s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit) VALUES ` +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
+			if len(part) == batch {
+				if stmt == nil {
+					if stmt, err = tx.PrepareContext(ctx, q); err != nil {
+						return err
+					}
+				}
+				_, err = stmt.ExecContext(ctx, args...)
+			} else {
+				_, err = tx.ExecContext(ctx, q, args...)
+			}
+			if err != nil {
 				return err
 			}
 		}

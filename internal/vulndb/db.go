@@ -28,6 +28,7 @@ type DB struct {
 	kev    map[string]Exploitation
 	epss   map[string]EPSS
 	euvd   map[string][]EUVD // by alias
+	seen   int64             // the newest snapshot when the caches were filled (see Refresh)
 }
 
 // ErrNoDatabase is returned by Open in read-only mode when no index exists yet.
@@ -132,6 +133,24 @@ func (db *DB) Close() error {
 	db.endRead()
 	db.mu.Unlock()
 	return db.sql.Close()
+}
+
+// Refresh makes a long-lived handle see the latest data: when an update committed since the
+// handle last looked, its read snapshot and caches are dropped (and refilled on the next lookup).
+// It reports whether anything changed.
+func (db *DB) Refresh(ctx context.Context) (bool, error) {
+	var newest int64
+	if err := db.sql.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM snapshot`).Scan(&newest); err != nil {
+		return false, fmt.Errorf("read vulnerability database: %w", err)
+	}
+	db.mu.Lock()
+	changed := newest != db.seen
+	db.seen = newest
+	db.mu.Unlock()
+	if changed {
+		db.invalidate()
+	}
+	return changed, nil
 }
 
 // Path is the index file.

@@ -75,3 +75,15 @@ CREATE TABLE audit_event (
 	at           TIMESTAMPTZ NOT NULL
 );
 CREATE INDEX audit_event_org ON audit_event(organization, id);
+
+-- Counts of the findings in force per release, kept by the transaction that changes findings:
+-- portfolio and product pages read these instead of aggregating every finding.
+CREATE TABLE release_summary (
+	release   BIGINT PRIMARY KEY REFERENCES release(id),
+	exploited BIGINT NOT NULL,
+	critical  BIGINT NOT NULL,
+	high      BIGINT NOT NULL,
+	medium    BIGINT NOT NULL,
+	low       BIGINT NOT NULL,
+	total     BIGINT NOT NULL
+);

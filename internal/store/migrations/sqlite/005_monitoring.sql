@@ -75,3 +75,15 @@ CREATE TABLE audit_event (
 	at           TIMESTAMP NOT NULL
 );
 CREATE INDEX audit_event_org ON audit_event(organization, id);
+
+-- Counts of the findings in force per release, kept by the transaction that changes findings:
+-- portfolio and product pages read these instead of aggregating every finding.
+CREATE TABLE release_summary (
+	release   INTEGER PRIMARY KEY REFERENCES release(id),
+	exploited INTEGER NOT NULL,
+	critical  INTEGER NOT NULL,
+	high      INTEGER NOT NULL,
+	medium    INTEGER NOT NULL,
+	low       INTEGER NOT NULL,
+	total     INTEGER NOT NULL
+);
