@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
-	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -265,14 +264,14 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
 		return
 	}
-	doc, err := sbom.Decode("upload", data, limits)
+	doc, format, err := s.decodeUpload(r.Context(), "upload", data, prod, rel)
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
 	comps := storeComponents(doc)
 	sum := sha256.Sum256(data)
-	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, string(doc.Format), hex.EncodeToString(sum[:]), comps)
+	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps)
 	if err != nil {
 		s.fail(w, r, err)
 		return

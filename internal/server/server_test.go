@@ -1,7 +1,9 @@
 package server
 
 import (
+	"archive/tar"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -254,3 +256,38 @@ func TestUploadAndFindings(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// A source archive is inventoried like 'siegel sbom DIR'; one that tries to leave its root is
+// refused and stores nothing.
+func TestUploadSourceArchive(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Gateway"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "supportEnd": "2031-12"}), &rel)
+	r := "/api/v1/releases/" + itoa(rel.ID)
+	archive := func(name, body string) []byte {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		tw := tar.NewWriter(zw)
+		tw.WriteHeader(&tar.Header{Name: name, Mode: 0o644, Size: int64(len(body)), Typeflag: tar.TypeReg})
+		tw.Write([]byte(body))
+		tw.Close()
+		zw.Close()
+		return buf.Bytes()
+	}
+	var apiErr apiError
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", archive("../../escape/requirements.txt", "example-lib==2.3.0\n"), &apiErr); code != 422 || !strings.Contains(apiErr.Error, "leaves the archive's root") {
+		t.Errorf("escaping archive: %d %+v", code, apiErr)
+	}
+	var up struct{ Components int }
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", archive("src/requirements.txt", "example-lib==2.3.0\n"), &up); code != 201 || up.Components != 1 {
+		t.Fatalf("source archive upload %d %+v", code, up)
+	}
+	e.drain()
+	var fs struct{ Items []struct{ ID string } }
+	e.do("GET", r+"/findings", "acme-admin", "", nil, &fs)
+	if len(fs.Items) != 1 || fs.Items[0].ID != "CVE-2026-1001" {
+		t.Errorf("findings of the source archive %+v", fs.Items)
+	}
+}

@@ -374,9 +374,10 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 	data, err := input.ReadAll(hdr.Filename, io.Reader(f), limits)
 	if err == nil {
 		var doc *sbom.Document
-		if doc, err = sbom.Decode(hdr.Filename, data, limits); err == nil {
+		var format string
+		if doc, format, err = s.decodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
-			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, string(doc.Format), hex.EncodeToString(sum[:]), storeComponents(doc))
+			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc))
 			s.wake()
 		}
 	}
