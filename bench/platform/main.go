@@ -287,7 +287,9 @@ func drain(ctx context.Context, m *monitor.Monitor) {
 
 func stats(ds []time.Duration) string {
 	slices.Sort(ds)
-	q := func(p float64) time.Duration { return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(100 * time.Microsecond) }
+	q := func(p float64) time.Duration {
+		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(100 * time.Microsecond)
+	}
 	return fmt.Sprintf("p50 %v, p95 %v, max %v (%d requests)", q(0.5), q(0.95), ds[len(ds)-1].Round(100*time.Microsecond), len(ds))
 }
 

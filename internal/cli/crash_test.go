@@ -164,6 +164,21 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 	updateAsked := time.Now()
 	// The re-matching logs "findings changed" for each release it changes: kill it half-way.
 	changedLogged := func() int { return strings.Count(s2.logSince(logMark), `msg="findings changed"`) }
+	go func() {
+		db, err := store.OpenSQLite(ctx, data, time.Now)
+		if err != nil {
+			t.Log(err)
+			return
+		}
+		defer db.Close()
+		for range 100 {
+			js, _ := db.Jobs(ctx, "rematch", 5)
+			for _, j := range js {
+				t.Logf("DEBUG %v rematch job %d %s %q", time.Since(updateAsked), j.ID, j.State, j.Progress)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}()
 	s2.waitFor("the re-matching to reach half of the releases", 120*time.Second, func() bool { return changedLogged() >= crashReleases/2 })
 	s2.kill()
 	t.Logf("killed the server %v after asking for the update (%s), when the re-matching had logged changed findings of %d releases",
@@ -227,6 +242,11 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 		}
 		if j.Attempts != want {
 			t.Errorf("job %d (%s) ran %d times, want %d", j.ID, j.Kind, j.Attempts, want)
+		}
+	}
+	for _, j := range jobs {
+		if j.Kind == "rematch" {
+			t.Logf("DEBUG final %+v", j)
 		}
 	}
 	if want := map[string]int{"db-update": 2, "match-release": crashReleases, "rematch": 1}; !maps.Equal(count, want) {
