@@ -29,6 +29,7 @@ siegel help sbom convert`,
 		tokenCommand(),
 		pushCommand(),
 		backupCommand(),
+		caseCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

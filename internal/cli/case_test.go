@@ -1,0 +1,35 @@
+package cli
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestCaseDeadlines(t *testing.T) {
+	holidays := filepath.Join(t.TempDir(), "holidays.txt")
+	os.WriteFile(holidays, []byte("# Christmas\n2026-12-25\n2026-12-26\n"), 0o644)
+	for _, tc := range []struct {
+		args []string
+		want string
+		code int
+	}{
+		{[]string{"--type", "exploited", "--aware", "2026-09-11T08:30:00Z", "--fix-available", "2026-09-18T10:00:00Z"},
+			"early-warning\t2026-09-12T08:30:00Z\nnotification\t2026-09-14T08:30:00Z\nfinal-report\t2026-10-02T23:59:59Z\n", 0},
+		{[]string{"--type", "exploited", "--aware", "2026-12-01T09:00:00Z", "--fix-available", "2026-12-11T09:00:00Z", "--holidays", holidays},
+			"early-warning\t2026-12-02T09:00:00Z\nnotification\t2026-12-04T09:00:00Z\nfinal-report\t2026-12-28T23:59:59Z\n", 0},
+		{[]string{"--type", "exploited", "--aware", "2026-12-01T09:00:00Z", "--fix-available", "2026-12-11T09:00:00Z", "--conservative"},
+			"early-warning\t2026-12-02T09:00:00Z\nnotification\t2026-12-04T09:00:00Z\nfinal-report\t2026-12-25T09:00:00Z\n", 0},
+		{[]string{"--type", "incident", "--aware", "2026-11-10T07:00:00Z"},
+			"early-warning\t2026-11-11T07:00:00Z\nnotification\t2026-11-13T07:00:00Z\nfinal-report\t-\n", 0},
+		{[]string{"--type", "incident"}, "", 2},
+		{[]string{"--type", "exploited", "--aware", "yesterday"}, "", 2},
+	} {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), append([]string{"case", "deadlines"}, tc.args...), nil, &out, &errOut, func(string) string { return "" })
+		if code != tc.code || out.String() != tc.want {
+			t.Errorf("%v: exit %d, output\n%s(stderr %s), want exit %d and\n%s", tc.args, code, out.String(), errOut.String(), tc.code, tc.want)
+		}
+	}
+}
