@@ -3,13 +3,17 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server"
+	"github.com/siegel-oss/siegel/internal/store"
 )
 
 func caseCommand() *Command {
@@ -19,8 +23,8 @@ func caseCommand() *Command {
 		Help: `Reporting cases track what CRA Art. 14 asks of a manufacturer: an early warning, a
 notification and a final report for each actively exploited vulnerability (Art. 14(2)) and each
 severe incident (Art. 14(4)), each with its deadline.`,
-		Example: "siegel case deadlines --type exploited --aware 2026-09-11T08:30:00Z --fix-available 2026-09-18T10:00:00Z",
-		Sub:     []*Command{caseDeadlinesCommand()},
+		Example: "siegel case list --data /var/lib/siegel --org ACME\nsiegel case deadlines --type exploited --aware 2026-09-11T08:30:00Z --fix-available 2026-09-18T10:00:00Z",
+		Sub:     []*Command{caseListCommand(), caseShowCommand(), caseSubmitCommand(), caseDeadlinesCommand()},
 	}
 }
 
@@ -129,4 +133,188 @@ func readHolidays(path string, into map[string]bool) error {
 		into[line] = true
 	}
 	return sc.Err()
+}
+
+// caseStore opens the store and the organization the case commands work on.
+func caseStore(ctx context.Context, env *Env, data, database, org string) (*store.DB, *store.Organization, error) {
+	if org == "" {
+		return nil, nil, usagef("--org NAME is required")
+	}
+	st, err := openStore(ctx, env, dataDir(env, data), database)
+	if err != nil {
+		return nil, nil, err
+	}
+	o, err := st.OrganizationByName(ctx, org)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, o, nil
+}
+
+func caseStoreFlags(fs *flag.FlagSet, data, database, org *string) {
+	fs.StringVar(data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
+	fs.StringVar(database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+	fs.StringVar(org, "org", "", "organization name (required)")
+}
+
+func caseListCommand() *Command {
+	var data, database, org string
+	return &Command{
+		Name:    "list",
+		Summary: "list an organization's reporting cases with the next deadline",
+		Help: `Prints one line per case: ID, TYPE, STATE, NEXT STAGE, its legal deadline (RFC 3339 UTC) or
+why its clock has not started, and the title. Overdue stages are marked OVERDUE.`,
+		Example: "siegel case list --data /var/lib/siegel --org ACME",
+		Flags:   func(fs *flag.FlagSet) { caseStoreFlags(fs, &data, &database, &org) },
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 0 {
+				return usagef("list takes no arguments")
+			}
+			st, o, err := caseStore(ctx, env, data, database, org)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			cs, err := st.Cases(ctx, o.ID)
+			if err != nil {
+				return err
+			}
+			for i := range cs {
+				v, err := server.BuildCase(ctx, st, &cs[i], env.Now())
+				if err != nil {
+					return err
+				}
+				state, next, due := "open", "-", "-"
+				if !v.Closed.IsZero() {
+					state = "closed"
+				}
+				for _, sv := range v.Stages {
+					if sv.Submitted.IsZero() {
+						next, due = sv.Stage, sv.Pending
+						if sv.Pending == "" {
+							due = sv.Deadline.Format(time.RFC3339)
+							if sv.Overdue {
+								due += " OVERDUE"
+							}
+						}
+						break
+					}
+				}
+				fmt.Fprintf(env.Stdout, "%d\t%s\t%s\t%s\t%s\t%s\n", v.ID, v.Type, state, next, due, v.Title)
+			}
+			return nil
+		},
+	}
+}
+
+func caseShowCommand() *Command {
+	var data, database, org string
+	return &Command{
+		Name:    "show",
+		Args:    "ID",
+		Summary: "print a case as JSON: stages, legal and conservative deadlines, report drafts",
+		Example: "siegel case show --data /var/lib/siegel --org ACME 12",
+		Flags:   func(fs *flag.FlagSet) { caseStoreFlags(fs, &data, &database, &org) },
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			st, c, err := loadCase(ctx, env, data, database, org, args)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			v, err := server.BuildCase(ctx, st, c, env.Now())
+			if err != nil {
+				return err
+			}
+			enc := json.NewEncoder(env.Stdout)
+			enc.SetIndent("", "  ")
+			return enc.Encode(v)
+		},
+	}
+}
+
+func loadCase(ctx context.Context, env *Env, data, database, org string, args []string) (*store.DB, *store.Case, error) {
+	if len(args) != 1 {
+		return nil, nil, usagef("give the case ID")
+	}
+	id, err := strconv.ParseInt(args[0], 10, 64)
+	if err != nil {
+		return nil, nil, usagef("case ID %q is not a number", args[0])
+	}
+	st, o, err := caseStore(ctx, env, data, database, org)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := st.CaseByID(ctx, id)
+	if err != nil || c.Organization != o.ID {
+		st.Close()
+		return nil, nil, fmt.Errorf("case %d of %s: not found", id, org)
+	}
+	return st, c, nil
+}
+
+func caseSubmitCommand() *Command {
+	var data, database, org, stage, receipt, report, by, fixAt string
+	return &Command{
+		Name:    "submit",
+		Args:    "ID",
+		Summary: "record a stage of a case as submitted, with the receipt",
+		Help: `Records that STAGE (early-warning, notification, final-report) was submitted, with the
+receipt id the reporting platform gave, and stores the report as sent: the file given with
+--report, else the draft. Stages go in order; the final report of an exploited vulnerability
+needs --fix-available (or an earlier record of it) and closes the case.`,
+		Example: "siegel case submit --data /var/lib/siegel --org ACME --stage early-warning --receipt SRP-2026-0042 --by psirt@acme.example 12",
+		Flags: func(fs *flag.FlagSet) {
+			caseStoreFlags(fs, &data, &database, &org)
+			fs.StringVar(&stage, "stage", "", "early-warning, notification or final-report")
+			fs.StringVar(&receipt, "receipt", "", "receipt id of the submission (required)")
+			fs.StringVar(&report, "report", "", "JSON file of the report as submitted (default: the draft)")
+			fs.StringVar(&by, "by", "", "who submitted it (required)")
+			fs.StringVar(&fixAt, "fix-available", "", "record when a corrective or mitigating measure became available (RFC 3339)")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			st, c, err := loadCase(ctx, env, data, database, org, args)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			ctx = store.WithActor(ctx, "cli:"+by)
+			if fixAt != "" {
+				t, err := time.Parse(time.RFC3339, fixAt)
+				if err != nil {
+					return usagef("--fix-available %q: give an RFC 3339 time", fixAt)
+				}
+				if err := st.SetFixAvailable(ctx, c.ID, t); err != nil {
+					return err
+				}
+				if c, err = st.CaseByID(ctx, c.ID); err != nil {
+					return err
+				}
+			}
+			var body []byte
+			if report != "" {
+				if body, err = os.ReadFile(report); err != nil {
+					return err
+				}
+				if !json.Valid(body) {
+					return fmt.Errorf("%s: not valid JSON", report)
+				}
+			} else {
+				v, err := server.BuildCase(ctx, st, c, env.Now())
+				if err != nil {
+					return err
+				}
+				for _, sv := range v.Stages {
+					if sv.Stage == stage {
+						body, _ = json.Marshal(sv.Draft)
+					}
+				}
+			}
+			if err := st.SubmitStage(ctx, c.ID, stage, body, receipt, by); err != nil {
+				return err
+			}
+			fmt.Fprintf(env.Stdout, "case %d: %s recorded as submitted (receipt %s)\n", c.ID, stage, receipt)
+			return nil
+		},
+	}
 }

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
+	"time"
 )
 
 func TestCaseDeadlines(t *testing.T) {
@@ -31,5 +34,43 @@ func TestCaseDeadlines(t *testing.T) {
 		if code != tc.code || out.String() != tc.want {
 			t.Errorf("%v: exit %d, output\n%s(stderr %s), want exit %d and\n%s", tc.args, code, out.String(), errOut.String(), tc.code, tc.want)
 		}
+	}
+}
+
+func TestCaseListShowSubmit(t *testing.T) {
+	data := t.TempDir()
+	env := func(string) string { return "" }
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), args, nil, &out, &errOut, env)
+		return code, out.String() + errOut.String()
+	}
+	if code, out := run("token", "create", "--data", data, "--org", "ACME", "--role", "admin", "--size", "micro"); code != 0 {
+		t.Fatal(out)
+	}
+	st, err := openStore(t.Context(), &Env{Now: time.Now}, data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := st.OrganizationByName(t.Context(), "ACME")
+	c, err := st.OpenIncident(t.Context(), org.ID, 0, "Update server breached", time.Date(2026, 11, 20, 8, 0, 0, 0, time.UTC))
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := strconv.FormatInt(c.ID, 10)
+	code, out := run("case", "list", "--data", data, "--org", "ACME")
+	if code != 0 || !strings.Contains(out, id+"\tincident\topen\tearly-warning\t2026-11-21T08:00:00Z") {
+		t.Errorf("list: %d %s", code, out)
+	}
+	if code, out := run("case", "submit", "--data", data, "--org", "ACME", "--stage", "early-warning", "--receipt", "SRP-1", "--by", "lead@acme.example", id); code != 0 {
+		t.Fatalf("submit: %s", out)
+	}
+	code, out = run("case", "show", "--data", data, "--org", "ACME", id)
+	if code != 0 || !strings.Contains(out, `"receipt": "SRP-1"`) || !strings.Contains(out, `"fineExemptionEarlyWarning": true`) {
+		t.Errorf("show: %d %s", code, out)
+	}
+	if code, out := run("case", "show", "--data", data, "--org", "Globex", id); code == 0 {
+		t.Errorf("another organization's case shown: %s", out)
 	}
 }

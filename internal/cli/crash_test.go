@@ -24,14 +24,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
-// The generated vulnerability database and inventory of TestKillDuringImportAndRematch.
-const (
-	crashPackages   = 3000 // PyPI packages pkg0000..pkg2999
-	crashPerPackage = 10   // advisories per package; only the first affects version 1.0
-	crashReleases   = 40
-	crashComponents = 200 // per release, each at version 1.0: one finding each
-)
-
 // TestKillDuringImportAndRematch kills the real server binary with SIGKILL in the middle of a
 // vulnerability database import and in the middle of re-matching the releases an update touched,
 // restarts it on the same data directory, and checks that nothing was lost or duplicated: the
@@ -48,39 +40,29 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 	began := time.Now()
 	ctx := t.Context()
 	tmp := t.TempDir()
-
-	bin := filepath.Join(tmp, "siegel")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/siegel")
-	build.Dir = filepath.Join("..", "..")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	t.Logf("built the binary in %v", time.Since(began).Round(time.Millisecond))
+	d := crashSet{packages: 3000, perPackage: 10, releases: 40, components: 200}
+	bin := buildSiegel(t, tmp)
 
 	osvDir := filepath.Join(tmp, "osv")
 	genStart := time.Now()
-	writeCrashOSV(t, osvDir, false)
-	t.Logf("wrote %d OSV records in %v", crashPackages*crashPerPackage, time.Since(genStart).Round(time.Millisecond))
+	d.writeOSV(t, osvDir, nil)
+	t.Logf("wrote %d OSV records in %v", d.advisories(), time.Since(genStart).Round(time.Millisecond))
 	source := "osv:dir:" + filepath.Clean(osvDir)
 
 	data := filepath.Join(tmp, "data")
 	vdir := filepath.Join(data, "vulndb")
-	out, err := exec.Command(bin, "token", "create", "--data", data, "--org", "ACME", "--role", "admin").CombinedOutput()
-	token := strings.TrimSpace(string(out))
-	if err != nil || !strings.HasPrefix(token, "sgl_") {
-		t.Fatalf("token create: %v\n%s", err, out)
-	}
+	token := adminToken(t, bin, data)
 
 	// 1. The first run queues the first import; kill the server while it runs.
 	s1 := startCrashServer(t, bin, data, osvDir, token, "run 1")
-	var running time.Time
 	s1.waitFor("the first import to run", 60*time.Second, func() bool {
 		st := s1.dbStatus()
 		return len(st.Updates) == 1 && st.Updates[0].State == "running"
 	})
-	running = time.Now()
-	// The import is one transaction of many seconds on this data; kill it a little after it started.
-	time.Sleep(500 * time.Millisecond)
+	running := time.Now()
+	// The import is one transaction of several seconds on this data: kill it shortly after it
+	// started (that it had not committed is checked below).
+	time.Sleep(250 * time.Millisecond)
 	s1.kill()
 	killedAfter := time.Since(running)
 	// Nothing of the import may be visible: the transaction never committed.
@@ -111,52 +93,26 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 	if st.Status == nil {
 		t.Fatal("no vulnerability database after the import")
 	}
-	if st.Status.Advisories != crashPackages*crashPerPackage || st.Status.Withdrawn != 0 || st.Status.Packages != crashPackages {
+	if st.Status.Advisories != d.advisories() || st.Status.Withdrawn != 0 || st.Status.Packages != d.packages {
 		t.Errorf("database holds %d advisories (%d withdrawn) of %d packages, want %d of %d",
-			st.Status.Advisories, st.Status.Withdrawn, st.Status.Packages, crashPackages*crashPerPackage, crashPackages)
+			st.Status.Advisories, st.Status.Withdrawn, st.Status.Packages, d.advisories(), d.packages)
 	}
 	if len(st.Status.Snapshots) != 1 || st.Status.Snapshots[0].Source != source ||
-		st.Status.Snapshots[0].Records != crashPackages*crashPerPackage || st.Status.Snapshots[0].Skipped != 0 {
-		t.Errorf("snapshots %+v, want one of %s with %d records", st.Status.Snapshots, source, crashPackages*crashPerPackage)
+		st.Status.Snapshots[0].Records != d.advisories() || st.Status.Snapshots[0].Skipped != 0 {
+		t.Errorf("snapshots %+v, want one of %s with %d records", st.Status.Snapshots, source, d.advisories())
 	}
-	checkVulnDBRows(t, vdir, source, 1)
+	checkVulnDBRows(t, vdir, source, 1, d.advisories())
 
 	// 3. A product with releases, each with an SBOM: every component has one finding.
-	var prod struct{ ID int64 }
-	if code := s2.call("POST", "/api/v1/products", `{"name":"Gateway","craClass":"important-i"}`, &prod); code != http.StatusCreated {
-		t.Fatalf("create product: %d", code)
-	}
-	releases := make([]int64, crashReleases)
 	uploadStart := time.Now()
-	for r := range releases {
-		var rel struct{ ID int64 }
-		if code := s2.call("POST", fmt.Sprintf("/api/v1/products/%d/releases", prod.ID), fmt.Sprintf(`{"version":"1.%d.0","supportEnd":"2031-12"}`, r), &rel); code != http.StatusCreated {
-			t.Fatalf("create release %d: %d", r, code)
-		}
-		releases[r] = rel.ID
-		var up struct{ Components int }
-		if code := s2.call("POST", fmt.Sprintf("/api/v1/releases/%d/sboms", rel.ID), crashSBOM(r), &up); code != http.StatusCreated || up.Components != crashComponents {
-			t.Fatalf("upload SBOM of release %d: %d, %d components", r, code, up.Components)
-		}
-	}
-	s2.waitFor("every release to be matched", 120*time.Second, func() bool {
-		for _, id := range releases {
-			if f := s2.findings(id, false); f.Matching || f.Total != crashComponents {
-				return false
-			}
-		}
-		return true
-	})
-	t.Logf("uploaded %d SBOMs and matched them in %v", crashReleases, time.Since(uploadStart).Round(time.Millisecond))
-	for r, id := range releases {
-		if got, want := s2.findings(id, false).ids(), crashExpected(r, nil); !slices.Equal(got, want) {
-			t.Fatalf("release %d before the update: %d findings, want %d: %s", r, len(got), len(want), setDiff(got, want))
-		}
-	}
+	releases := d.createReleases(s2)
+	t.Logf("uploaded %d SBOMs and matched them in %v", d.releases, time.Since(uploadStart).Round(time.Millisecond))
 
 	// 4. Change the first advisory of every even-numbered package (now fixed in 0.5, so version
 	// 1.0 is no longer affected), update, and kill the server while it re-matches.
-	writeCrashOSV(t, osvDir, true)
+	changed := func(p int) bool { return p%2 == 0 }
+	unchanged := func(p int) bool { return !changed(p) }
+	d.writeOSV(t, osvDir, changed)
 	logMark := s2.logLen()
 	if code := s2.call("POST", "/api/v1/db/update", "", nil); code != http.StatusAccepted {
 		t.Fatalf("POST db/update: %d", code)
@@ -164,22 +120,7 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 	updateAsked := time.Now()
 	// The re-matching logs "findings changed" for each release it changes: kill it half-way.
 	changedLogged := func() int { return strings.Count(s2.logSince(logMark), `msg="findings changed"`) }
-	go func() {
-		db, err := store.OpenSQLite(ctx, data, time.Now)
-		if err != nil {
-			t.Log(err)
-			return
-		}
-		defer db.Close()
-		for range 100 {
-			js, _ := db.Jobs(ctx, "rematch", 5)
-			for _, j := range js {
-				t.Logf("DEBUG %v rematch job %d %s %q", time.Since(updateAsked), j.ID, j.State, j.Progress)
-			}
-			time.Sleep(50 * time.Millisecond)
-		}
-	}()
-	s2.waitFor("the re-matching to reach half of the releases", 120*time.Second, func() bool { return changedLogged() >= crashReleases/2 })
+	s2.waitFor("the re-matching to reach half of the releases", 120*time.Second, func() bool { return changedLogged() >= d.releases/2 })
 	s2.kill()
 	t.Logf("killed the server %v after asking for the update (%s), when the re-matching had logged changed findings of %d releases",
 		time.Since(updateAsked).Round(time.Millisecond), s2.jobTook("db-update"), changedLogged())
@@ -200,21 +141,20 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 		return s3.jobTook("rematch") != ""
 	})
 	t.Logf("the re-matching completed %v after the restart (%s)", time.Since(restarted).Round(time.Millisecond), s3.jobTook("rematch"))
-	changed := func(p int) bool { return p%2 == 0 }
 	for r, id := range releases {
 		open, resolved := s3.findings(id, false), s3.findings(id, true)
 		if open.Matching {
 			t.Errorf("release %d is still being matched", r)
 		}
-		if got, want := open.ids(), crashExpected(r, func(p int) bool { return !changed(p) }); !slices.Equal(got, want) || open.Total != len(want) {
+		if got, want := open.ids(), d.expected(r, unchanged); !slices.Equal(got, want) || open.Total != len(want) {
 			t.Errorf("release %d: %d open findings (total %d), want %d: %s", r, len(got), open.Total, len(want), setDiff(got, want))
 		}
-		if got, want := resolved.ids(), crashExpected(r, changed); !slices.Equal(got, want) || resolved.Total != len(want) {
+		if got, want := resolved.ids(), d.expected(r, changed); !slices.Equal(got, want) || resolved.Total != len(want) {
 			t.Errorf("release %d: %d resolved findings (total %d), want %d: %s", r, len(got), resolved.Total, len(want), setDiff(got, want))
 		}
 	}
 	st = s3.dbStatus()
-	if st.Status == nil || st.Status.Advisories != crashPackages*crashPerPackage || len(st.Status.Snapshots) != 1 {
+	if st.Status == nil || st.Status.Advisories != d.advisories() || len(st.Status.Snapshots) != 1 {
 		t.Errorf("database after the update: %+v", st.Status)
 	}
 	s3.stop()
@@ -244,12 +184,7 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 			t.Errorf("job %d (%s) ran %d times, want %d", j.ID, j.Kind, j.Attempts, want)
 		}
 	}
-	for _, j := range jobs {
-		if j.Kind == "rematch" {
-			t.Logf("DEBUG final %+v", j)
-		}
-	}
-	if want := map[string]int{"db-update": 2, "match-release": crashReleases, "rematch": 1}; !maps.Equal(count, want) {
+	if want := map[string]int{"db-update": 2, "match-release": d.releases, "rematch": 1}; !maps.Equal(count, want) {
 		t.Errorf("jobs by kind %v, want %v", count, want)
 	}
 	for r, id := range releases {
@@ -261,36 +196,178 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if nOpen+nResolved != crashComponents || len(open) != nOpen || len(resolved) != nResolved {
-			t.Errorf("release %d: %d open + %d resolved finding rows, want %d in all", r, nOpen, nResolved, crashComponents)
+		if nOpen+nResolved != d.components || len(open) != nOpen || len(resolved) != nResolved {
+			t.Errorf("release %d: %d open + %d resolved finding rows, want %d in all", r, nOpen, nResolved, d.components)
 		}
-		if got, want := storeIDs(open), crashExpected(r, func(p int) bool { return !changed(p) }); !slices.Equal(got, want) {
+		if got, want := storeIDs(open), d.expected(r, unchanged); !slices.Equal(got, want) {
 			t.Errorf("release %d: stored open findings differ: %s", r, setDiff(got, want))
 		}
-		if got, want := storeIDs(resolved), crashExpected(r, changed); !slices.Equal(got, want) {
+		if got, want := storeIDs(resolved), d.expected(r, changed); !slices.Equal(got, want) {
 			t.Errorf("release %d: stored resolved findings differ: %s", r, setDiff(got, want))
 		}
 	}
-	checkVulnDBRows(t, vdir, source, 2)
+	checkVulnDBRows(t, vdir, source, 2, d.advisories())
 	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
 }
+
+// TestKillAfterImportBeforeRematch kills the server during an update after its OSV import
+// committed, while a later source of the same update (a large EPSS file beside the OSV records)
+// is still importing: the update job has not yet queued the re-matching of what the OSV import
+// changed. After the restart the update job runs again, and the findings that the committed
+// changes resolve must be re-matched all the same: a crash may not lose them.
+func TestKillAfterImportBeforeRematch(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the server")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGKILL and SIGTERM")
+	}
+	began := time.Now()
+	tmp := t.TempDir()
+	d := crashSet{packages: 200, perPackage: 2, releases: 5, components: 40}
+	bin := buildSiegel(t, tmp)
+	osvDir := filepath.Join(tmp, "osv")
+	d.writeOSV(t, osvDir, nil)
+	writeCrashEPSS(t, filepath.Join(osvDir, "epss_scores-current.csv"), 200_000)
+	source := "osv:dir:" + filepath.Clean(osvDir)
+	data := filepath.Join(tmp, "data")
+	vdir := filepath.Join(data, "vulndb")
+	token := adminToken(t, bin, data)
+
+	s1 := startCrashServer(t, bin, data, osvDir, token, "run 1")
+	s1.waitFor("the first update", 120*time.Second, func() bool {
+		st := s1.dbStatus()
+		return len(st.Updates) == 1 && st.Updates[0].State == "done"
+	})
+	t.Logf("first update (OSV and EPSS): %s", s1.jobTook("db-update"))
+	releases := d.createReleases(s1)
+
+	// Change advisory 0 of the even-numbered packages, update, and kill the server as soon as the
+	// OSV import committed (a new snapshot of the source) while the update job still runs.
+	changed := func(p int) bool { return p%2 == 0 }
+	unchanged := func(p int) bool { return !changed(p) }
+	before := osvSnapshot(s1.dbStatus().Status, source)
+	if before == nil {
+		t.Fatalf("no snapshot of %s", source)
+	}
+	d.writeOSV(t, osvDir, changed)
+	if code := s1.call("POST", "/api/v1/db/update", "", nil); code != http.StatusAccepted {
+		t.Fatalf("POST db/update: %d", code)
+	}
+	asked := time.Now()
+	s1.waitFor("the OSV import of the update to commit", 60*time.Second, func() bool {
+		st := s1.dbStatus()
+		snap := osvSnapshot(st.Status, source)
+		if snap == nil || snap.Digest == before.Digest {
+			return false
+		}
+		if st.Updates[0].State != "running" {
+			t.Fatalf("the update completed before the kill: make the EPSS file larger (%s)", s1.jobTook("db-update"))
+		}
+		return true
+	})
+	s1.kill()
+	t.Logf("killed the server %v after asking for the update, after its OSV import committed", time.Since(asked).Round(time.Millisecond))
+	if st := vulndbStatus(t, vdir); osvSnapshot(st, source) == nil || osvSnapshot(st, source).Digest == before.Digest {
+		t.Fatal("the OSV import of the update is not in the database after the kill")
+	}
+	updates := storeJobs(t, data, "db-update")
+	if len(updates) != 2 || updates[0].State != "running" {
+		t.Fatalf("update jobs after the kill: %+v, want the second running", updates)
+	}
+	t.Logf("at the kill: update job %d running, %d rematch jobs queued", updates[0].ID, len(storeJobs(t, data, "rematch")))
+
+	s2 := startCrashServer(t, bin, data, osvDir, token, "run 2")
+	s2.waitFor("the interrupted update to complete", 120*time.Second, func() bool {
+		st := s2.dbStatus()
+		return len(st.Updates) == 2 && st.Updates[0].State == "done"
+	})
+	t.Logf("the interrupted update completed at attempt %d (%s)", s2.dbStatus().Updates[0].Attempts, s2.jobTook("db-update"))
+	// The re-matching is queued before the update job completes; give it ample time to run.
+	want := func() bool {
+		for r, id := range releases {
+			if !slices.Equal(s2.findings(id, false).ids(), d.expected(r, unchanged)) ||
+				!slices.Equal(s2.findings(id, true).ids(), d.expected(r, changed)) {
+				return false
+			}
+		}
+		return true
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for !want() && time.Now().Before(deadline) {
+		time.Sleep(50 * time.Millisecond)
+	}
+	for r, id := range releases {
+		open, resolved := s2.findings(id, false), s2.findings(id, true)
+		if got, want := open.ids(), d.expected(r, unchanged); !slices.Equal(got, want) {
+			t.Errorf("release %d: %d open findings, want %d: %s", r, len(got), len(want), setDiff(got, want))
+		}
+		if got, want := resolved.ids(), d.expected(r, changed); !slices.Equal(got, want) {
+			t.Errorf("release %d: %d resolved findings, want %d: %s", r, len(got), len(want), setDiff(got, want))
+		}
+	}
+	s2.stop()
+	if t.Failed() {
+		var kinds []string
+		for _, j := range storeJobs(t, data, "") {
+			kinds = append(kinds, fmt.Sprintf("%d:%s:%s:attempt %d", j.ID, j.Kind, j.State, j.Attempts))
+		}
+		t.Logf("jobs in the store: %v", kinds)
+	}
+	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
+}
+
+// osvSnapshot is the latest snapshot of source in st (nil when none).
+func osvSnapshot(st *vulndb.Status, source string) *vulndb.Snapshot {
+	if st == nil {
+		return nil
+	}
+	for i := range st.Snapshots {
+		if st.Snapshots[i].Source == source {
+			return &st.Snapshots[i]
+		}
+	}
+	return nil
+}
+
+// writeCrashEPSS writes an EPSS score file (FIRST's CSV) of n CVEs.
+func writeCrashEPSS(t *testing.T, path string, n int) {
+	t.Helper()
+	var b bytes.Buffer
+	b.WriteString("#model_version:v2025.03.14,score_date:2026-11-20T00:00:00+0000\ncve,epss,percentile\n")
+	for i := range n {
+		fmt.Fprintf(&b, "CVE-2026-%07d,0.%05d,0.%05d\n", i, i%100000, (i*7)%100000)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// crashSet is the generated vulnerability database and inventory of a crash test: PyPI packages
+// pkg0000.., each with perPackage advisories of which only the first affects version 1.0, and
+// releases whose SBOMs name components packages at version 1.0 (one finding each).
+type crashSet struct {
+	packages, perPackage, releases, components int
+}
+
+func (d crashSet) advisories() int { return d.packages * d.perPackage }
 
 // crashAdvisory is the id of advisory k of package p.
 func crashAdvisory(p, k int) string { return fmt.Sprintf("PYSEC-CRASH-%04d-%d", p, k) }
 
-// writeCrashOSV writes the OSV records, one JSON file each. Advisory 0 of each package affects
-// versions before 2.0; the others affect only versions 1k.0 to 1k.1. With changed, advisory 0 of
-// every even-numbered package is modified later and fixed in 0.5 instead.
-func writeCrashOSV(t *testing.T, dir string, changed bool) {
+// writeOSV writes the OSV records, one JSON file each. Advisory 0 of each package affects
+// versions before 2.0; the others only versions 1k.0 to 1k.1. With change, the files of advisory
+// 0 of the packages change selects are rewritten: modified later and fixed in 0.5 instead.
+func (d crashSet) writeOSV(t *testing.T, dir string, change func(p int) bool) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	// Writing 30,000 files is mostly system time: spread it over the CPUs.
+	// Writing many small files is mostly system time: spread it over the CPUs.
 	workers := max(2, runtime.NumCPU())
 	errs := make(chan error, workers)
 	for w := range workers {
-		go func() { errs <- writeCrashOSVPart(dir, changed, w, workers) }()
+		go func() { errs <- d.writeOSVPart(dir, change, w, workers) }()
 	}
 	for range workers {
 		if err := <-errs; err != nil {
@@ -299,20 +376,18 @@ func writeCrashOSV(t *testing.T, dir string, changed bool) {
 	}
 }
 
-// writeCrashOSVPart writes the records of the packages p with p%workers == part.
-func writeCrashOSVPart(dir string, changed bool, part, workers int) error {
-	for p := part; p < crashPackages; p += workers {
-		for k := range crashPerPackage {
+// writeOSVPart writes the records of the packages p with p%workers == part.
+func (d crashSet) writeOSVPart(dir string, change func(p int) bool, part, workers int) error {
+	for p := part; p < d.packages; p += workers {
+		for k := range d.perPackage {
 			introduced, fixed, modified := fmt.Sprintf("%d.0", 10+k), fmt.Sprintf("%d.1", 10+k), "2026-01-15T00:00:00Z"
-			if k == 0 {
+			switch {
+			case change != nil && (k != 0 || !change(p)):
+				continue // unchanged: the file stays as it is
+			case change != nil:
+				introduced, fixed, modified = "0", "0.5", "2026-02-20T00:00:00Z"
+			case k == 0:
 				introduced, fixed = "0", "2.0"
-				if changed && p%2 == 0 {
-					fixed, modified = "0.5", "2026-02-20T00:00:00Z"
-				} else if changed {
-					continue // unchanged: leave the file as it is
-				}
-			} else if changed {
-				continue
 			}
 			rec := fmt.Sprintf(`{
   "schema_version": "1.6.0",
@@ -320,7 +395,7 @@ func writeCrashOSVPart(dir string, changed bool, part, workers int) error {
   "modified": %q,
   "published": "2026-01-01T00:00:00Z",
   "summary": "Crash test advisory %d of pkg%04d",
-  "details": "Generated by TestKillDuringImportAndRematch. Versions from %s up to %s are affected.",
+  "details": "Generated by a crash test of siegel serve. Versions from %s up to %s are affected.",
   "affected": [{
     "package": {"ecosystem": "PyPI", "name": "pkg%04d", "purl": "pkg:pypi/pkg%04d"},
     "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": %q}, {"fixed": %q}]}]
@@ -336,17 +411,18 @@ func writeCrashOSVPart(dir string, changed bool, part, workers int) error {
 	return nil
 }
 
-// crashPackagesOf lists the packages of release r: 200 distinct ones, half of them even-numbered.
-func crashPackagesOf(r int) []int {
-	ps := make([]int, crashComponents)
+// packagesOf lists the packages of release r: distinct ones (13 is prime to the even package
+// counts used), alternately even- and odd-numbered.
+func (d crashSet) packagesOf(r int) []int {
+	ps := make([]int, d.components)
 	for j := range ps {
-		ps[j] = (r*37 + j*13) % crashPackages
+		ps[j] = (r*37 + j*13) % d.packages
 	}
 	return ps
 }
 
-// crashSBOM is the CycloneDX SBOM of release r.
-func crashSBOM(r int) string {
+// sbom is the CycloneDX SBOM of release r.
+func (d crashSet) sbom(r int) string {
 	type comp struct {
 		Type    string `json:"type"`
 		Name    string `json:"name"`
@@ -359,7 +435,7 @@ func crashSBOM(r int) string {
 		Version     int    `json:"version"`
 		Components  []comp `json:"components"`
 	}{BOMFormat: "CycloneDX", SpecVersion: "1.6", Version: 1}
-	for _, p := range crashPackagesOf(r) {
+	for _, p := range d.packagesOf(r) {
 		name := fmt.Sprintf("pkg%04d", p)
 		doc.Components = append(doc.Components, comp{"library", name, "1.0", "pkg:pypi/" + name + "@1.0"})
 	}
@@ -367,17 +443,79 @@ func crashSBOM(r int) string {
 	return string(b)
 }
 
-// crashExpected lists, sorted, the findings ("vulnerability purl") of release r whose package
+// expected lists, sorted, the findings ("vulnerability purl") of release r whose package
 // satisfies keep (all when nil).
-func crashExpected(r int, keep func(p int) bool) []string {
+func (d crashSet) expected(r int, keep func(p int) bool) []string {
 	var out []string
-	for _, p := range crashPackagesOf(r) {
+	for _, p := range d.packagesOf(r) {
 		if keep == nil || keep(p) {
 			out = append(out, fmt.Sprintf("%s pkg:pypi/pkg%04d@1.0", crashAdvisory(p, 0), p))
 		}
 	}
 	slices.Sort(out)
 	return out
+}
+
+// createReleases creates a product with d.releases releases, uploads their SBOMs, waits until
+// they are matched and checks that every component has its one finding.
+func (d crashSet) createReleases(s *crashServer) []int64 {
+	t := s.t
+	t.Helper()
+	var prod struct{ ID int64 }
+	if code := s.call("POST", "/api/v1/products", `{"name":"Gateway","craClass":"important-i"}`, &prod); code != http.StatusCreated {
+		t.Fatalf("create product: %d", code)
+	}
+	releases := make([]int64, d.releases)
+	for r := range releases {
+		var rel struct{ ID int64 }
+		if code := s.call("POST", fmt.Sprintf("/api/v1/products/%d/releases", prod.ID), fmt.Sprintf(`{"version":"1.%d.0","supportEnd":"2031-12"}`, r), &rel); code != http.StatusCreated {
+			t.Fatalf("create release %d: %d", r, code)
+		}
+		releases[r] = rel.ID
+		var up struct{ Components int }
+		if code := s.call("POST", fmt.Sprintf("/api/v1/releases/%d/sboms", rel.ID), d.sbom(r), &up); code != http.StatusCreated || up.Components != d.components {
+			t.Fatalf("upload SBOM of release %d: %d, %d components", r, code, up.Components)
+		}
+	}
+	s.waitFor("every release to be matched", 120*time.Second, func() bool {
+		for _, id := range releases {
+			if f := s.findings(id, false); f.Matching || f.Total != d.components {
+				return false
+			}
+		}
+		return true
+	})
+	for r, id := range releases {
+		if got, want := s.findings(id, false).ids(), d.expected(r, nil); !slices.Equal(got, want) {
+			t.Fatalf("release %d before the update: %d findings, want %d: %s", r, len(got), len(want), setDiff(got, want))
+		}
+	}
+	return releases
+}
+
+// buildSiegel builds the siegel binary into dir.
+func buildSiegel(t *testing.T, dir string) string {
+	t.Helper()
+	start := time.Now()
+	bin := filepath.Join(dir, "siegel")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/siegel")
+	build.Dir = filepath.Join("..", "..")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	t.Logf("built the binary in %v", time.Since(start).Round(time.Millisecond))
+	return bin
+}
+
+// adminToken creates an admin token of ACME with 'siegel token create'.
+func adminToken(t *testing.T, bin, data string) string {
+	t.Helper()
+	out, err := exec.Command(bin, "token", "create", "--data", data, "--org", "ACME", "--role", "admin").CombinedOutput()
+	token := strings.TrimSpace(string(out))
+	if err != nil || !strings.HasPrefix(token, "sgl_") {
+		t.Fatalf("token create: %v\n%s", err, out)
+	}
+	return token
 }
 
 func storeIDs(fs []store.Finding) []string {
@@ -439,7 +577,7 @@ func vulndbStatus(t *testing.T, vdir string) *vulndb.Status {
 // checkVulnDBRows counts rows the vulndb API does not show: the snapshot history (Status shows
 // only the latest snapshot per source) must have one row per successful import of the source,
 // and the advisory and affected tables exactly the generated rows.
-func checkVulnDBRows(t *testing.T, vdir, source string, imports int) {
+func checkVulnDBRows(t *testing.T, vdir, source string, imports, advisories int) {
 	t.Helper()
 	db, err := sql.Open("sqlite", "file:"+filepath.Join(vdir, "vulndb.sqlite")+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -452,8 +590,8 @@ func checkVulnDBRows(t *testing.T, vdir, source string, imports int) {
 	}{
 		{`SELECT count(*) FROM snapshot WHERE source = '` + strings.ReplaceAll(source, "'", "''") + `'`, imports},
 		{`SELECT count(*) FROM snapshot`, imports},
-		{`SELECT count(*) FROM advisory`, crashPackages * crashPerPackage},
-		{`SELECT count(*) FROM affected`, crashPackages * crashPerPackage},
+		{`SELECT count(*) FROM advisory`, advisories},
+		{`SELECT count(*) FROM affected`, advisories},
 	} {
 		var n int
 		if err := db.QueryRowContext(t.Context(), q.sql).Scan(&n); err != nil {
@@ -564,7 +702,7 @@ func startCrashServer(t *testing.T, bin, data, osvDir, token, name string) *cras
 			t.Logf("log of %s:\n%s", s.name, s.tail())
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
+	deadline := time.Now().Add(20 * time.Second)
 	for {
 		if m := servingLine.FindStringSubmatch(s.log.String()); m != nil {
 			s.url = m[1]
@@ -644,7 +782,7 @@ func (s *crashServer) waitFor(what string, timeout time.Duration, cond func() bo
 		select {
 		case <-s.exit:
 			s.t.Fatalf("%s exited (%v) while waiting for %s:\n%s", s.name, s.err, what, s.tail())
-		case <-time.After(5 * time.Millisecond):
+		case <-time.After(10 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
 			s.t.Fatalf("%s: gave up after %v waiting for %s:\n%s", s.name, timeout, what, s.tail())

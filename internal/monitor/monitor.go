@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -424,7 +425,8 @@ func (m *Monitor) matchRelease(ctx context.Context, db *vulndb.DB, release int64
 		if err != nil {
 			return err
 		}
-		out = append(out, store.Finding{Vulnerability: f.ID, PURL: f.Package.PURL, Severity: f.Severity, Score: f.Score, Exploited: f.IsExploited(), Data: data})
+		out = append(out, store.Finding{Vulnerability: f.ID, PURL: f.Package.PURL, Severity: f.Severity, Score: f.Score, Exploited: f.IsExploited(), Data: data,
+			Title: f.Summary, Evidence: evidence(f)})
 		byKey[f.ID+" "+f.Package.PURL] = f
 	}
 	changes, err := m.cfg.Store.ApplyFindings(ctx, release, scope, out, func(c store.FindingChange) store.Event {
@@ -500,4 +502,18 @@ func (m *Monitor) deliver(ctx context.Context, id int64, attempt int) error {
 		return nil // the job is done: delivered, or given up (recorded on the notification)
 	}
 	return &retryError{err: err, at: m.cfg.Now().Add(notify.Backoff(attempt, rand.Float64))}
+}
+
+// evidence names the sources that say a finding's vulnerability is exploited.
+func evidence(f match.Finding) string {
+	var out []string
+	if f.Exploited != nil {
+		out = append(out, fmt.Sprintf("CISA KEV (%s, added %s)", f.Exploited.CVE, f.Exploited.DateAdded))
+	}
+	for _, e := range f.EUVD {
+		if e.Exploited {
+			out = append(out, "ENISA EUVD ("+e.ID+")")
+		}
+	}
+	return strings.Join(out, "; ")
 }

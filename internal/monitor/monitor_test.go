@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -165,6 +166,10 @@ func TestMonitor(t *testing.T) {
 	}
 	if resolved, _, _ := st.Findings(ctx, rel.ID, store.FindingFilter{Resolved: true}); len(resolved) != 1 || resolved[0].Vulnerability != "CVE-2026-0002" {
 		t.Errorf("resolved %+v", resolved)
+	}
+	// alpha's vulnerability is now exploited in a release on the market: a reporting case opened.
+	if cs, _ := st.Cases(ctx, org.ID); len(cs) != 1 || cs[0].Vulnerability != "CVE-2026-0001" || !strings.Contains(cs[0].Evidence, "CISA KEV (CVE-2026-0001, added 2026-11-20)") {
+		t.Errorf("cases %+v", cs)
 	}
 	// Nothing new: nothing notified.
 	if err := mon.RequestUpdate(ctx); err != nil {

@@ -49,6 +49,11 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/channels/{id}/test", s.api(s.testChannel)},
 		{"GET", "/api/v1/notifications", s.api(s.listNotifications)},
 		{"GET", "/api/v1/audit", s.api(s.listAudit)},
+		{"GET", "/api/v1/cases", s.api(s.listCases)},
+		{"POST", "/api/v1/cases", s.api(s.createCase)},
+		{"GET", "/api/v1/cases/{id}", s.api(s.getCase)},
+		{"POST", "/api/v1/cases/{id}/fix-available", s.api(s.caseFixAvailable)},
+		{"POST", "/api/v1/cases/{id}/stages/{stage}", s.api(s.submitStage)},
 	}
 }
 

@@ -291,3 +291,54 @@ func TestUploadSourceArchive(t *testing.T) {
 		t.Errorf("findings of the source archive %+v", fs.Items)
 	}
 }
+
+// A KEV-listed finding on a release on the market opens a reporting case with its clocks; the
+// stages are submitted in order; another organization sees nothing of it.
+func TestExploitedFindingOpensCase(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
+	if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+		t.Fatalf("upload %d", code)
+	}
+	e.drain()
+	var cases struct{ Items []CaseView }
+	e.do("GET", "/api/v1/cases", "acme-admin", "", nil, &cases)
+	if len(cases.Items) != 1 {
+		t.Fatalf("cases %+v", cases.Items)
+	}
+	c := cases.Items[0]
+	aware := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // the test clock: monitoring learned of it then
+	if c.Vulnerability != "CVE-2026-2002" || !c.AwareAt.Equal(aware) || !strings.Contains(c.Evidence, "CISA KEV") ||
+		!c.Stages[0].Deadline.Equal(aware.Add(24*time.Hour)) || !c.Stages[1].Deadline.Equal(aware.Add(72*time.Hour)) || c.Stages[2].Pending == "" {
+		t.Errorf("case %+v", c)
+	}
+	if d := c.Stages[1].Draft; d.Product != "HomeRouter" || len(d.Releases) != 1 || d.Manufacturer != "ACME" || len(d.Missing) == 0 {
+		t.Errorf("notification draft %+v", d)
+	}
+	path := "/api/v1/cases/" + itoa(c.ID)
+	if code := e.do("GET", path, "globex-admin", "", nil, nil); code != 404 {
+		t.Errorf("Globex reading ACME's case: %d", code)
+	}
+	if code := e.do("POST", path+"/stages/early-warning", "acme-ro", "application/json", []byte(`{"receipt":"X"}`), nil); code != 403 {
+		t.Errorf("read-only token submitting: %d", code)
+	}
+	if code := e.do("POST", path+"/stages/notification", "acme-admin", "application/json", []byte(`{"receipt":"X"}`), nil); code != 400 {
+		t.Errorf("notification before the early warning: %d", code)
+	}
+	var after CaseView
+	if code := e.do("POST", path+"/stages/early-warning", "acme-admin", "application/json", []byte(`{"receipt":"CSIRT-2026-0042"}`), &after); code != 200 ||
+		after.Stages[0].Receipt != "CSIRT-2026-0042" || after.Stages[0].Submitted.IsZero() {
+		t.Errorf("submit early warning %d %+v", code, after.Stages[0])
+	}
+	if code := e.do("POST", path+"/stages/early-warning", "acme-admin", "application/json", []byte(`{"receipt":"again"}`), nil); code != 409 {
+		t.Errorf("second early warning: %d", code)
+	}
+	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-23T09:00:00Z"}`), &after); code != 200 ||
+		!after.Stages[2].Deadline.Equal(time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC)) {
+		t.Errorf("fix available %d: final report due %v", code, after.Stages[2].Deadline)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"html/template"
 	"io"
@@ -42,11 +43,24 @@ type pages map[string]*template.Template
 var funcs = template.FuncMap{
 	"list":  func(v ...string) []string { return v },
 	"upper": strings.ToUpper,
+	"json": func(v any) string {
+		b, _ := json.MarshalIndent(v, "", "  ")
+		return string(b)
+	},
+	// done reports whether an earlier stage than i is still open (so i is not the next one).
+	"done": func(stages []StageView, i int) bool {
+		for _, s := range stages[:i] {
+			if s.Submitted.IsZero() {
+				return true
+			}
+		}
+		return false
+	},
 }
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications"} {
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "cases", "case"} {
 		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
@@ -81,6 +95,8 @@ type pageData struct {
 	VEXStatus  []string
 	VEXJust    []string
 	Refresh    int // seconds; the page reloads itself while work runs (no JavaScript)
+	Cases      []*CaseView
+	Case       *CaseView
 }
 
 type productRow struct {
@@ -106,6 +122,10 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.releaseUpload, true))
 	s.mux.HandleFunc("GET /releases/{id}/findings/{finding}", s.web(s.findingPage, true))
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/vex", s.web(s.triage, true))
+	s.mux.HandleFunc("GET /cases", s.web(s.casesPage, true))
+	s.mux.HandleFunc("GET /cases/{id}", s.web(s.casePage, true))
+	s.mux.HandleFunc("POST /cases/{id}/fix-available", s.web(s.caseFixForm, true))
+	s.mux.HandleFunc("POST /cases/{id}/stages/{stage}", s.web(s.caseSubmitForm, true))
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
 	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))

@@ -185,3 +185,63 @@ func TestWebFlow(t *testing.T) {
 		t.Errorf("after logout: %d", code)
 	}
 }
+
+// A user walks an exploited-vulnerability case from its opening to the final report in the UI.
+func TestWebCaseToFinalReport(t *testing.T) {
+	e := newEnv(t)
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	prod, _ := e.st.CreateProduct(t.Context(), acme.ID, "HomeRouter X1", "router", "important-i")
+	rel, _ := e.st.CreateRelease(t.Context(), prod.ID, "4.2.0", "2026-03-01", "2031-12")
+	if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+		t.Fatalf("upload %d", code)
+	}
+	e.drain()
+	b := e.browser(t)
+	b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
+	_, page, _ := b.get("/cases")
+	if pt := text(t, page); !strings.Contains(pt, "Request smuggling in example.com/web CVE-2026-2002 exploited HomeRouter X1 2026-11-22 12:00 UTC early-warning 2026-11-23 12:00 UTC") {
+		t.Fatalf("cases page: %s", pt)
+	}
+	cs, _ := e.st.Cases(t.Context(), acme.ID)
+	path := "/cases/" + itoa(cs[0].ID)
+	_, page, _ = b.get(path)
+	if pt := text(t, page); !strings.Contains(pt, "Art. 14(2)(a): within 24 hours of becoming aware") || !strings.Contains(pt, "memberStates") {
+		t.Errorf("case page: %s", pt)
+	}
+	submit := func(stage, receipt, report string) string {
+		code, _, h := b.post(path+"/stages/"+stage, url.Values{"receipt": {receipt}, "report": {report}})
+		if code != http.StatusSeeOther {
+			t.Fatalf("submit %s: %d", stage, code)
+		}
+		return h.Get("Location")
+	}
+	if loc := submit("early-warning", "SRP-1", `{"memberStates":["DE","AT"]}`); strings.Contains(loc, "error") {
+		t.Fatalf("early warning: %s", loc)
+	}
+	if loc := submit("notification", "SRP-2", "not json"); !strings.Contains(loc, "error") {
+		t.Errorf("a report that is not JSON was accepted: %s", loc)
+	}
+	submit("notification", "SRP-2", "")
+	if loc := submit("final-report", "SRP-3", ""); !strings.Contains(loc, "corrective") {
+		t.Errorf("final report before a fix: %s", loc)
+	}
+	b.post(path+"/fix-available", url.Values{"at": {"2026-11-23T09:00"}})
+	submit("final-report", "SRP-3", "")
+	_, page, _ = b.get(path)
+	pt := text(t, page)
+	for _, want := range []string{"receipt SRP-1 by psirt@acme.example", "receipt SRP-2", "receipt SRP-3", "2026-12-07 23:59:59 UTC"} {
+		if !strings.Contains(pt, want) {
+			t.Errorf("case page lacks %q: %s", want, pt)
+		}
+	}
+	if _, page, _ = b.get("/cases"); !strings.Contains(text(t, page), "closed 2026-11-22") {
+		t.Errorf("cases page after the final report: %s", text(t, page))
+	}
+	got, _ := e.st.CaseByID(t.Context(), cs[0].ID)
+	if string(got.Stages["early-warning"].Report) != `{"memberStates":["DE","AT"]}` {
+		t.Errorf("stored early warning %s", got.Stages["early-warning"].Report)
+	}
+}

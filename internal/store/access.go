@@ -88,3 +88,15 @@ func (s *DB) OrganizationByName(ctx context.Context, name string) (*Organization
 	o.CreatedAt = o.CreatedAt.UTC()
 	return o, nil
 }
+
+// OrganizationByID returns an organization, or ErrNotFound.
+func (s *DB) OrganizationByID(ctx context.Context, id int64) (*Organization, error) {
+	o := &Organization{}
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, created_at FROM organization WHERE id = ?`), id).
+		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("organization %d: %w", id, mapError(err))
+	}
+	o.CreatedAt = o.CreatedAt.UTC()
+	return o, nil
+}

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -23,6 +24,9 @@ type Finding struct {
 	FirstSeen     time.Time
 	UpdatedAt     time.Time
 	Resolved      bool // no longer matches
+	// Passed to ApplyFindings, not stored as columns: the summary and the source that says the
+	// vulnerability is exploited, for the reporting case an exploited finding opens.
+	Title, Evidence string
 }
 
 // Change kinds, which are also the notification event kinds.
@@ -139,6 +143,25 @@ func (s *DB) ApplyFindings(ctx context.Context, release int64, scope map[string]
 		if err := s.summarize(ctx, tx, release); err != nil {
 			return err
 		}
+		// An exploited vulnerability in a release on the market opens a CRA Art. 14 case, unless
+		// the manufacturer's triage says the product is not affected or has the fix.
+		for _, c := range changes {
+			if c.Kind != ChangeExploited {
+				continue
+			}
+			var status string
+			err := tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM vex_statement WHERE release = ? AND vulnerability = ? AND purl = ? ORDER BY id DESC LIMIT 1`),
+				release, c.Finding.Vulnerability, c.Finding.PURL).Scan(&status)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if status == "not_affected" || status == "fixed" {
+				continue
+			}
+			if _, err := s.openExploitedCase(ctx, tx, release, c.Finding.Vulnerability, cmpStr(c.Finding.Title, c.Finding.Vulnerability), c.Finding.Evidence, now); err != nil {
+				return err
+			}
+		}
 		if event == nil {
 			return nil
 		}
@@ -170,6 +193,13 @@ func (s *DB) ApplyFindings(ctx context.Context, release int64, scope map[string]
 		return nil, fmt.Errorf("record findings of release %d: %w", release, err)
 	}
 	return changes, nil
+}
+
+func cmpStr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }
 
 func newKind(f Finding) string {

@@ -218,3 +218,48 @@ func testAudit(t *testing.T, s *store.DB) {
 		t.Errorf("audit trail %v", got)
 	}
 }
+
+func testCases(t *testing.T, s *store.DB) {
+	ctx := t.Context()
+	org := must(s.CreateOrganization(ctx, "ACME", "small", false))
+	prod := must(s.CreateProduct(ctx, org.ID, "R", "router", "default"))
+	onMarket := must(s.CreateRelease(ctx, prod.ID, "1", "2026-01-05", "2031-01"))
+	onMarket2 := must(s.CreateRelease(ctx, prod.ID, "2", "2026-06-05", "2031-06"))
+	notYet := must(s.CreateRelease(ctx, prod.ID, "3", "", "2032-01"))
+	triaged := must(s.CreateRelease(ctx, must(s.CreateProduct(ctx, org.ID, "S", "switch", "default")).ID, "1", "2026-01-05", "2031-01"))
+	must(s.SetVEX(ctx, store.VEX{Release: triaged.ID, Vulnerability: "CVE-9", PURL: "pkg:npm/a@1", Status: "not_affected", Justification: "component_not_present", Author: "x"}))
+	exploited := store.Finding{Vulnerability: "CVE-9", PURL: "pkg:npm/a@1", Severity: "HIGH", Exploited: true, Data: []byte(`{}`), Title: "RCE in a", Evidence: "CISA KEV"}
+	for _, rel := range []*store.Release{notYet, triaged, onMarket, onMarket2} {
+		must(s.ApplyFindings(ctx, rel.ID, nil, []store.Finding{exploited}, nil))
+	}
+	cs := must(s.Cases(ctx, org.ID))
+	if len(cs) != 1 || cs[0].Product != prod.ID || cs[0].Vulnerability != "CVE-9" || cs[0].Type != "exploited" || cs[0].Evidence != "CISA KEV" || cs[0].OrgSize != "small" {
+		t.Fatalf("cases %+v (one per product and vulnerability, only on the market, not when triaged not_affected)", cs)
+	}
+	c := cs[0]
+	if rs := must(s.CaseReleases(ctx, &c)); len(rs) != 3 { // releases 1, 2 and 3 of R carry it
+		t.Errorf("case releases %d", len(rs))
+	}
+	if err := s.SubmitStage(ctx, c.ID, "notification", []byte(`{}`), "R-1", "psirt"); err == nil {
+		t.Error("notification before the early warning accepted")
+	}
+	must(0, s.SubmitStage(ctx, c.ID, "early-warning", []byte(`{"stage":"early-warning"}`), "ENISA-SRP-1", "psirt@acme"))
+	if err := s.SubmitStage(ctx, c.ID, "early-warning", []byte(`{}`), "again", "psirt"); !errors.Is(err, store.ErrConflict) {
+		t.Errorf("second early warning: %v", err)
+	}
+	must(0, s.SubmitStage(ctx, c.ID, "notification", []byte(`{}`), "ENISA-SRP-2", "psirt@acme"))
+	if err := s.SubmitStage(ctx, c.ID, "final-report", []byte(`{}`), "R-3", "psirt"); err == nil {
+		t.Error("final report before a fix is available accepted")
+	}
+	fix := time.Date(2026, 11, 20, 10, 0, 0, 0, time.UTC)
+	must(0, s.SetFixAvailable(ctx, c.ID, fix))
+	must(0, s.SubmitStage(ctx, c.ID, "final-report", []byte(`{}`), "ENISA-SRP-3", "psirt@acme"))
+	got := must(s.CaseByID(ctx, c.ID))
+	if got.Closed.IsZero() || !got.FixAvailable.Equal(fix) || len(got.Stages) != 3 || got.Stages["early-warning"].Receipt != "ENISA-SRP-1" || string(got.Stages["early-warning"].Report) != `{"stage":"early-warning"}` {
+		t.Errorf("case after the final report %+v", got)
+	}
+	inc := must(s.OpenIncident(ctx, org.ID, prod.ID, "Signing key leaked", time.Date(2026, 11, 21, 8, 0, 0, 0, time.UTC)))
+	if got := must(s.CaseByID(ctx, inc.ID)); got.Type != "incident" || got.ProductName != "R" {
+		t.Errorf("incident %+v", got)
+	}
+}

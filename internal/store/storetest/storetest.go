@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Jobs":              testJobs,
 		"Channels":          testChannels,
 		"Audit":             testAudit,
+		"Cases":             testCases,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

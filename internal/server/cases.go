@@ -1,0 +1,391 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// CaseView is a reporting case with its clocks and drafts, for the API and the pages.
+type CaseView struct {
+	ID            int64       `json:"id"`
+	Type          string      `json:"type"`
+	Title         string      `json:"title"`
+	Product       string      `json:"product,omitempty"`
+	ProductID     int64       `json:"productId,omitempty"`
+	Vulnerability string      `json:"vulnerability,omitempty"`
+	Evidence      string      `json:"evidence"`
+	AwareAt       time.Time   `json:"awareAt"`
+	FixAvailable  time.Time   `json:"fixAvailable,omitzero"`
+	Closed        time.Time   `json:"closed,omitzero"`
+	FineExemption bool        `json:"fineExemptionEarlyWarning"` // Art. 64(10)
+	Stages        []StageView `json:"stages"`
+}
+
+type StageView struct {
+	Stage        string     `json:"stage"`
+	Basis        string     `json:"basis"`
+	Deadline     time.Time  `json:"deadline,omitzero"`
+	Conservative time.Time  `json:"conservativeDeadline,omitzero"`
+	Pending      string     `json:"pending,omitempty"`
+	Overdue      bool       `json:"overdue"`
+	Submitted    time.Time  `json:"submitted,omitzero"`
+	Receipt      string     `json:"receipt,omitempty"`
+	SubmittedBy  string     `json:"submittedBy,omitempty"`
+	Draft        cra.Report `json:"draft"`
+	Left         string     `json:"-"` // time left, for the page
+}
+
+// caseView gathers a case's records into its clocks and report drafts.
+func (s *Server) caseView(ctx context.Context, c *store.Case) (*CaseView, error) {
+	return BuildCase(ctx, s.cfg.Store, c, s.cfg.Now())
+}
+
+// BuildCase gathers a case's records into its clocks and report drafts, as of now.
+func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) (*CaseView, error) {
+	v := &CaseView{ID: c.ID, Type: c.Type, Title: c.Title, Product: c.ProductName, ProductID: c.Product, Vulnerability: c.Vulnerability,
+		Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable, Closed: c.Closed, FineExemption: cra.FineExemption(c.OrgSize)}
+	facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
+	if n, ok := c.Stages[cra.Notification]; ok {
+		facts.NotificationSubmitted = n.SubmittedAt
+	}
+	ds, err := cra.Deadlines(facts, cra.Calendar{})
+	if err != nil {
+		return nil, err
+	}
+	org, err := st.OrganizationByID(ctx, c.Organization)
+	if err != nil {
+		return nil, err
+	}
+	subj := cra.Subject{Case: c.ID, Type: c.Type, Manufacturer: org.Name, Product: c.ProductName, Vulnerability: c.Vulnerability,
+		Summary: c.Title, Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable}
+	fs, err := st.CaseReleases(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	for _, x := range fs {
+		var f match.Finding
+		if err := json.Unmarshal(x.Data, &f); err != nil {
+			return nil, err
+		}
+		rel, err := st.Release(ctx, x.Release)
+		if err != nil {
+			return nil, err
+		}
+		if !slices.Contains(subj.Releases, rel.Version) {
+			subj.Releases = append(subj.Releases, rel.Version)
+		}
+		if !slices.Contains(subj.Packages, x.PURL) {
+			subj.Packages = append(subj.Packages, x.PURL)
+		}
+		subj.Aliases, subj.Severity, subj.Score = f.Aliases, f.Severity, max(subj.Score, f.Score)
+		for _, fx := range f.Fixed {
+			if !slices.Contains(subj.FixedVersions, fx) {
+				subj.FixedVersions = append(subj.FixedVersions, fx)
+			}
+		}
+		vex, err := st.CurrentVEX(ctx, x.Release)
+		if err != nil {
+			return nil, err
+		}
+		if st, ok := vex[store.VEXKey{Vulnerability: x.Vulnerability, PURL: x.PURL}]; ok && st.Action != "" && !slices.Contains(subj.UserActions, st.Action) {
+			subj.UserActions = append(subj.UserActions, st.Action)
+		}
+	}
+	for _, d := range ds {
+		sv := StageView{Stage: d.Stage, Basis: d.Basis, Deadline: d.Legal, Conservative: d.Conservative, Pending: d.Pending, Draft: cra.Draft(d.Stage, subj, d)}
+		if sub, ok := c.Stages[d.Stage]; ok {
+			sv.Submitted, sv.Receipt, sv.SubmittedBy = sub.SubmittedAt, sub.Receipt, sub.SubmittedBy
+		} else if d.Pending == "" {
+			sv.Overdue = now.After(d.Legal)
+			sv.Left = left(d.Legal.Sub(now))
+		}
+		v.Stages = append(v.Stages, sv)
+	}
+	return v, nil
+}
+
+// left renders a remaining time, or how long ago it ran out.
+func left(d time.Duration) string {
+	suffix := " left"
+	if d < 0 {
+		d, suffix = -d, " overdue"
+	}
+	d = d.Round(time.Minute)
+	if d >= 48*time.Hour {
+		return strconv.Itoa(int(d.Hours()/24)) + " days" + suffix
+	}
+	return d.String() + suffix
+}
+
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p principal) {
+	cs, err := s.cfg.Store.Cases(r.Context(), p.token.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]*CaseView, 0, len(cs))
+	for i := range cs {
+		v, err := s.caseView(r.Context(), &cs[i])
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		out = append(out, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// apiCase loads a case the caller may read.
+func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p principal) (*store.Case, bool) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return nil, false
+	}
+	c, err := s.cfg.Store.CaseByID(r.Context(), id)
+	if err != nil || !p.canRead(c.Organization) {
+		writeError(w, http.StatusNotFound, "not found")
+		return nil, false
+	}
+	return c, true
+}
+
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p principal) {
+	c, ok := s.apiCase(w, r, p)
+	if !ok {
+		return
+	}
+	v, err := s.caseView(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal) {
+	if !p.canWrite(p.token.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not open cases")
+		return
+	}
+	var in struct {
+		Type    string    `json:"type"`
+		Title   string    `json:"title"`
+		Product int64     `json:"product"`
+		AwareAt time.Time `json:"awareAt"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if in.Type != cra.Incident {
+		writeError(w, http.StatusBadRequest, "type must be incident: exploited-vulnerability cases open by themselves from findings")
+		return
+	}
+	if in.Product != 0 {
+		prod, err := s.cfg.Store.Product(r.Context(), in.Product)
+		if err != nil || prod.Organization != p.token.Organization {
+			writeError(w, http.StatusBadRequest, "no such product")
+			return
+		}
+	}
+	c, err := s.cfg.Store.OpenIncident(r.Context(), p.token.Organization, in.Product, in.Title, in.AwareAt)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	c, err = s.cfg.Store.CaseByID(r.Context(), c.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.caseView(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, v)
+}
+
+func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p principal) {
+	c, ok := s.apiCase(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(c.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not change cases")
+		return
+	}
+	var in struct {
+		At time.Time `json:"at"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if in.At.IsZero() {
+		writeError(w, http.StatusBadRequest, "at is required (RFC 3339)")
+		return
+	}
+	if err := s.cfg.Store.SetFixAvailable(r.Context(), c.ID, in.At); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.getCase(w, r, p)
+}
+
+// submitStage records a stage as submitted: the report as sent (the draft when none is given)
+// and the receipt of the authority's platform.
+func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal) {
+	c, ok := s.apiCase(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(c.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not submit reports")
+		return
+	}
+	var in struct {
+		Receipt string          `json:"receipt"`
+		Report  json.RawMessage `json:"report"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.token.Name); err != nil {
+		if errors.Is(err, store.ErrConflict) {
+			writeError(w, http.StatusConflict, err.Error())
+			return
+		}
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.getCase(w, r, p)
+}
+
+func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by string) error {
+	if len(report) == 0 {
+		v, err := s.caseView(ctx, c)
+		if err != nil {
+			return err
+		}
+		for _, st := range v.Stages {
+			if st.Stage == stage {
+				report, _ = json.Marshal(st.Draft)
+			}
+		}
+	}
+	return s.cfg.Store.SubmitStage(ctx, c.ID, stage, report, receipt, by)
+}
+
+// casesPage lists the organization's reporting cases, open ones first.
+func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	cs, err := s.cfg.Store.Cases(r.Context(), u.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &pageData{Title: "Reporting cases", User: u}
+	for i := range cs {
+		v, err := s.caseView(r.Context(), &cs[i])
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Cases = append(d.Cases, v)
+	}
+	slices.SortStableFunc(d.Cases, func(a, b *CaseView) int {
+		return compareBool(a.Closed.IsZero(), b.Closed.IsZero())
+	})
+	s.render(w, http.StatusOK, "cases", d)
+}
+
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return -1
+	}
+	return 1
+}
+
+// webCase loads a case the user may read.
+func (s *Server) webCase(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Case, bool) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	c, err := s.cfg.Store.CaseByID(r.Context(), id)
+	if err != nil || !userPrincipal(u).canRead(c.Organization) {
+		http.NotFound(w, r)
+		return nil, false
+	}
+	return c, true
+}
+
+func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	c, ok := s.webCase(w, r, u)
+	if !ok {
+		return
+	}
+	v, err := s.caseView(r.Context(), c)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "case", &pageData{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Case: v,
+		CanWrite: userPrincipal(u).canWrite(c.Organization), Error: r.URL.Query().Get("error")})
+}
+
+func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	c, ok := s.webCase(w, r, u)
+	if !ok {
+		return
+	}
+	back := "/cases/" + strconv.FormatInt(c.ID, 10)
+	if !userPrincipal(u).canWrite(c.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	at, err := time.Parse("2006-01-02T15:04", r.PostFormValue("at"))
+	if err != nil {
+		http.Redirect(w, r, back+"?error="+url.QueryEscape("give the date and time (UTC) the measure became available"), http.StatusSeeOther)
+		return
+	}
+	if err := s.cfg.Store.SetFixAvailable(r.Context(), c.ID, at); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
+
+func (s *Server) caseSubmitForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	c, ok := s.webCase(w, r, u)
+	if !ok {
+		return
+	}
+	back := "/cases/" + strconv.FormatInt(c.ID, 10)
+	if !userPrincipal(u).canWrite(c.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	var report []byte
+	if text := strings.TrimSpace(r.PostFormValue("report")); text != "" {
+		if !json.Valid([]byte(text)) {
+			http.Redirect(w, r, back+"?error="+url.QueryEscape("the report is not valid JSON"), http.StatusSeeOther)
+			return
+		}
+		report = []byte(text)
+	}
+	if err := s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email); err != nil {
+		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+		return
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+}
