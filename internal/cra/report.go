@@ -44,15 +44,15 @@ type Report struct {
 	Evidence      string    `json:"exploitationEvidence,omitempty"`
 	AwareAt       time.Time `json:"awareAt"`
 	// Content the manufacturer completes; the draft names what is missing.
-	MemberStates      []string `json:"memberStates"`
-	MeasuresTaken     []string `json:"measuresTaken,omitempty"`
-	UserMeasures      []string `json:"userMeasures,omitempty"`
-	Sensitivity       string   `json:"sensitivity,omitempty"`
-	SecurityUpdate    []string `json:"securityUpdate,omitempty"`
-	MaliciousActor    string   `json:"maliciousActor,omitempty"`
-	RootCause         string   `json:"rootCause,omitempty"`
+	MemberStates       []string `json:"memberStates"`
+	MeasuresTaken      []string `json:"measuresTaken,omitempty"`
+	UserMeasures       []string `json:"userMeasures,omitempty"`
+	Sensitivity        string   `json:"sensitivity,omitempty"`
+	SecurityUpdate     []string `json:"securityUpdate,omitempty"`
+	MaliciousActor     string   `json:"maliciousActor,omitempty"`
+	RootCause          string   `json:"rootCause,omitempty"`
 	SuspectedMalicious *bool    `json:"suspectedMalicious,omitempty"`
-	Missing           []string `json:"missing,omitempty"`
+	Missing            []string `json:"missing,omitempty"`
 }
 
 // Draft fills the report of a stage from the records. What Art. 14 asks for per stage:
