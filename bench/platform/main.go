@@ -49,7 +49,7 @@ var (
 	requests   = flag.Int("requests", 100, "requests per page measured")
 	uploads    = flag.Int("uploads", 50, "concurrent SBOM uploads")
 	uploadSize = flag.Int("upload-components", 1000, "components per concurrent upload")
-	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of the first matching to this file")
+	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
 )
 
 func main() {
@@ -86,6 +86,11 @@ func main() {
 	check(err)
 	rnd := rand.New(rand.NewPCG(1, 2))
 	var releaseIDs []int64
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+	}
 	t0 = time.Now()
 	for p := range *products {
 		prod, err := st.CreateProduct(ctx, org.ID, fmt.Sprintf("product-%05d", p), "router", "default")
@@ -100,11 +105,6 @@ func main() {
 	}
 	seeded := since(t0)
 	t0 = time.Now()
-	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
-		check(err)
-		check(pprof.StartCPUProfile(f))
-	}
 	drain(ctx, mon)
 	pprof.StopCPUProfile()
 	fmt.Printf("seeding: %d releases, %d components in %v; first matching of all releases: %v\n",

@@ -228,7 +228,7 @@ func TestKillAfterImportBeforeRematch(t *testing.T) {
 	bin := buildSiegel(t, tmp)
 	osvDir := filepath.Join(tmp, "osv")
 	d.writeOSV(t, osvDir, nil)
-	writeCrashEPSS(t, filepath.Join(osvDir, "epss_scores-current.csv"), 200_000)
+	writeCrashEPSS(t, filepath.Join(osvDir, "epss_scores-current.csv"), 100_000)
 	source := "osv:dir:" + filepath.Clean(osvDir)
 	data := filepath.Join(tmp, "data")
 	vdir := filepath.Join(data, "vulndb")
