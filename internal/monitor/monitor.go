@@ -310,23 +310,35 @@ func (m *Monitor) update(ctx context.Context, progress func(string)) error {
 	}
 	defer db.Close()
 	results, err := db.Update(ctx, m.cfg.Sources, m.cfg.Now(), m.cfg.Log)
-	all := false
-	keys := map[vulndb.Key]bool{}
 	for _, r := range results {
-		all = all || r.ChangedAll
-		for _, k := range r.Changed {
-			keys[k] = true
-		}
 		m.cfg.Log.Info("imported", "source", r.Snapshot.Source, "records", r.Snapshot.Records, "skipped", r.Snapshot.Skipped, "changed", len(r.Changed), "all", r.ChangedAll)
 	}
-	// What was imported stays imported; queue its re-matching even when a later source failed.
-	if qerr := m.queueRematch(ctx, all, keys); qerr != nil {
+	// Every import records what it changed in its own transaction; queue the re-matching of all
+	// that is pending — also what an earlier, interrupted attempt (or 'siegel db update') left.
+	if qerr := m.queuePending(ctx, db); qerr != nil {
 		return qerr
 	}
 	if err != nil {
 		return &retryError{err: err, at: m.cfg.Now().Add(15 * time.Minute)}
 	}
 	return nil
+}
+
+// queuePending queues the re-matching of the changes pending in the vulnerability database, then
+// clears them there. A crash between the two re-matches them twice, which changes nothing.
+func (m *Monitor) queuePending(ctx context.Context, db *vulndb.DB) error {
+	keys, all, err := db.PendingChanges(ctx)
+	if err != nil {
+		return err
+	}
+	set := make(map[vulndb.Key]bool, len(keys))
+	for _, k := range keys {
+		set[k] = true
+	}
+	if err := m.queueRematch(ctx, all, set); err != nil {
+		return err
+	}
+	return db.ClearPendingChanges(ctx, keys, all)
 }
 
 func (m *Monitor) queueRematch(ctx context.Context, all bool, keys map[vulndb.Key]bool) error {

@@ -29,6 +29,76 @@ func (c *changeSet) add(k Key) {
 	}
 }
 
+// persist records the set as pending re-matching, in the import's transaction.
+func (c *changeSet) persist(ctx context.Context, tx *sql.Tx) error {
+	if c.all {
+		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pending_all (id) VALUES (1)`)
+		return err
+	}
+	if len(c.keys) == 0 {
+		return nil
+	}
+	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO pending_change (ecosystem, name) VALUES (?, ?)`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for k := range c.keys {
+		if _, err := st.ExecContext(ctx, k.Ecosystem, k.Name); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// PendingChanges returns what imports changed that has not been matched again: the packages, or
+// all when everything must be.
+func (db *DB) PendingChanges(ctx context.Context) (keys []Key, all bool, err error) {
+	var n int
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM pending_all`).Scan(&n); err != nil {
+		return nil, false, err
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT ecosystem, name FROM pending_change ORDER BY ecosystem, name`)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k Key
+		if err := rows.Scan(&k.Ecosystem, &k.Name); err != nil {
+			return nil, false, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, n > 0, rows.Err()
+}
+
+// ClearPendingChanges forgets the pending changes once their re-matching is queued elsewhere.
+// Only the keys given are cleared: an import that committed meanwhile keeps its own.
+func (db *DB) ClearPendingChanges(ctx context.Context, keys []Key, all bool) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if all {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM pending_all`); err != nil {
+			return err
+		}
+	}
+	st, err := tx.PrepareContext(ctx, `DELETE FROM pending_change WHERE ecosystem = ? AND name = ?`)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	for _, k := range keys {
+		if _, err := st.ExecContext(ctx, k.Ecosystem, k.Name); err != nil {
+			return err
+		}
+	}
+	return tx.Commit()
+}
+
 // fill copies the set into a result.
 func (c *changeSet) fill(r *Result) {
 	r.ChangedAll = c.all

@@ -85,6 +85,17 @@ CREATE TABLE IF NOT EXISTS euvd_alias (
 	euvd  TEXT NOT NULL,
 	PRIMARY KEY (alias, euvd)
 ) WITHOUT ROWID;
+-- Packages whose findings an import changed and that have not been matched again yet: written in
+-- the import's transaction, cleared once the re-matching is queued, so a crash in between loses
+-- nothing. pending_all holds one row when everything must be matched again.
+CREATE TABLE IF NOT EXISTS pending_change (
+	ecosystem TEXT NOT NULL,
+	name      TEXT NOT NULL,
+	PRIMARY KEY (ecosystem, name)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS pending_all (
+	id INTEGER PRIMARY KEY CHECK (id = 1)
+);
 CREATE TABLE IF NOT EXISTS snapshot (
 	id      INTEGER PRIMARY KEY,
 	source  TEXT NOT NULL,

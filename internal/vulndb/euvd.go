@@ -139,6 +139,9 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 	if err := changes.addCVEs(ctx, tx, newlyExploited); err != nil {
 		return Result{}, err
 	}
+	if err := changes.persist(ctx, tx); err != nil {
+		return Result{}, err
+	}
 	changes.fill(&res)
 	db.invalidate()
 	return res, tx.Commit()

@@ -341,6 +341,9 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	if err := changes.persist(ctx, tx); err != nil {
+		return Result{}, err
+	}
 	changes.fill(&res)
 	db.invalidate()
 	return res, tx.Commit()
@@ -434,6 +437,9 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 	}
 	changes := newChangeSet()
 	if err := changes.addCVEs(ctx, tx, flipped); err != nil {
+		return Result{}, err
+	}
+	if err := changes.persist(ctx, tx); err != nil {
 		return Result{}, err
 	}
 	changes.fill(&res)

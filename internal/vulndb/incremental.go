@@ -152,6 +152,9 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
 		return Result{}, err
 	}
+	if err := changes.persist(ctx, tx); err != nil {
+		return Result{}, err
+	}
 	changes.fill(&res)
 	db.invalidate()
 	return res, tx.Commit()
