@@ -13,9 +13,12 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/input"
+
 	"github.com/siegel-oss/siegel/internal/extract"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/vex"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
@@ -23,6 +26,7 @@ var failOnLevels = []string{"exploited", "critical", "high", "medium", "low", "a
 
 func scanCommand() *Command {
 	var dir, format, failOn, explain string
+	var vexFiles stringList
 	var maxFileSize int64
 	return &Command{
 		Name:    "scan",
@@ -38,16 +42,23 @@ Findings are listed exploited first, then by severity. The same inputs and datab
 output byte for byte. Formats: table, json (Siegel's findings), sarif (SARIF 2.1.0 for code
 scanning), cyclonedx (the SBOM with its vulnerabilities: a CycloneDX 1.6 VDR), openvex (OpenVEX
 0.2.0 statements, status under_investigation until triaged). --fail-on exits with status 3 when a finding is exploited (exploited), at or
-above a severity (critical, high, medium, low), or at all (any).`,
+above a severity (critical, high, medium, low), or at all (any).
+
+--vex applies the manufacturer's statements (OpenVEX, CycloneDX VEX or CSAF VEX, detected from
+content) to the findings, by vulnerability id or alias and component purl, for statements about
+this product (the SBOM's subject) or about no particular one. Findings stated not_affected or fixed
+are shown with their status and never count for --fail-on.`,
 		Example: `siegel scan app.cdx.json
 siegel scan --fail-on exploited --format json ./rootfs > findings.json
-siegel scan --explain CVE-2024-3094 ./rootfs`,
+siegel scan --explain CVE-2024-3094 ./rootfs
+siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
 			fs.StringVar(&format, "format", "table", "output: "+strings.Join(scanFormats, ", "))
 			fs.StringVar(&failOn, "fail-on", "none", "exit 3 on: "+strings.Join(failOnLevels, ", "))
 			fs.Int64Var(&maxFileSize, "max-file-size", 256<<20, "largest file read when TARGET is a directory")
 			fs.StringVar(&explain, "explain", "", "show why the findings of this vulnerability id (or alias) matched")
+			fs.Var(&vexFiles, "vex", "apply the statements of a VEX document (OpenVEX, CycloneDX or CSAF); repeatable")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -71,6 +82,9 @@ siegel scan --explain CVE-2024-3094 ./rootfs`,
 			pkgs, unknown := match.Packages(doc)
 			findings, err := match.Match(ctx, db, pkgs)
 			if err != nil {
+				return err
+			}
+			if err := applyVEX(doc, findings, vexFiles); err != nil {
 				return err
 			}
 			if explain != "" {
@@ -155,6 +169,9 @@ func scanTarget(ctx context.Context, env *Env, target string, maxFileSize int64)
 func violations(fs []match.Finding, failOn string) int {
 	n := 0
 	for _, f := range fs {
+		if f.Settled() {
+			continue
+		}
 		switch failOn {
 		case "none":
 		case "any":
@@ -176,7 +193,7 @@ func printFindings(out io.Writer, res *match.Result) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPLOITED\tSEVERITY\tID\tPACKAGE\tVERSION\tFIXED IN\tEPSS")
+	fmt.Fprintln(tw, "EXPLOITED\tSEVERITY\tID\tPACKAGE\tVERSION\tFIXED IN\tEPSS\tVEX")
 	for _, f := range res.Findings {
 		kev := ""
 		switch {
@@ -197,7 +214,11 @@ func printFindings(out io.Writer, res *match.Result) error {
 		if len(f.Fixed) > 0 {
 			fixed = f.Fixed[0] // the lowest version that fixes it
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", kev, sev, f.ID, f.Package.Name, f.Package.Version, fixed, epss)
+		state := "-"
+		if f.VEX != nil {
+			state = f.VEX.Status
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", kev, sev, f.ID, f.Package.Name, f.Package.Version, fixed, epss, state)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -217,4 +238,45 @@ func printFindings(out io.Writer, res *match.Result) error {
 		return err
 	}
 	return w.Flush()
+}
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return strings.Join(*l, ",") }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// applyVEX reads the VEX documents and marks the findings their statements cover.
+func applyVEX(doc *sbom.Document, fs []match.Finding, files []string) error {
+	if len(files) == 0 {
+		return nil
+	}
+	product := ""
+	if i, ok := doc.Index()[doc.Subject]; ok {
+		product = doc.Components[i].PURL
+	}
+	var all vex.Document
+	for _, f := range files {
+		fh, err := os.Open(f)
+		if err != nil {
+			return fmt.Errorf("--vex: %w", err)
+		}
+		data, err := input.ReadAll(f, fh, input.Limits{MaxBytes: 256 << 20})
+		fh.Close()
+		if err != nil {
+			return err
+		}
+		d, _, err := vex.Decode(f, data, input.Limits{MaxBytes: 256 << 20})
+		if err != nil {
+			return err
+		}
+		all.Statements = append(all.Statements, d.Statements...)
+	}
+	for i := range fs {
+		f := &fs[i]
+		if s := all.Lookup(append([]string{f.ID}, f.Aliases...), product, f.Package.PURL); s != nil {
+			f.VEX = &match.VEXState{Status: string(s.Status), Justification: s.Justification, Impact: s.Impact, Action: s.Action}
+		}
+	}
+	return nil
 }

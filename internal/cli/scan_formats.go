@@ -204,7 +204,8 @@ func sarifLevel(f match.Finding) string {
 
 // writeOpenVEX writes one OpenVEX statement per vulnerability, with status under_investigation:
 // a scan shows that a version is in an affected range, not yet whether the product is affected —
-// that is the triage the manufacturer records (the server's VEX workflow).
+// that is the triage the manufacturer records (the server's VEX workflow, or scan --vex, whose
+// statements are carried over).
 func writeOpenVEX(w io.Writer, doc *sbom.Document, fs []match.Finding, now time.Time) error {
 	product := doc.Name
 	if i, ok := doc.Index()[doc.Subject]; ok {
@@ -217,18 +218,35 @@ func writeOpenVEX(w io.Writer, doc *sbom.Document, fs []match.Finding, now time.
 		Version: 1, Tooling: "siegel " + buildVersion()}}
 	ids, groups := byID(fs)
 	for _, id := range ids {
-		g := groups[id]
-		st := vex.Statement{Vulnerability: vex.Vulnerability{Name: vex.VulnerabilityID(id), Description: g[0].Summary},
-			Status: vex.StatusUnderInvestigation}
-		for _, a := range g[0].Aliases {
-			st.Vulnerability.Aliases = append(st.Vulnerability.Aliases, vex.VulnerabilityID(a))
+		// One statement per vulnerability and triage state: findings the manufacturer stated
+		// (scan --vex) keep that statement; the others are under investigation.
+		var states []match.VEXState
+		byState := map[match.VEXState][]match.Finding{}
+		for _, f := range groups[id] {
+			state := match.VEXState{Status: string(vex.StatusUnderInvestigation)}
+			if f.VEX != nil {
+				state = *f.VEX
+			}
+			if _, ok := byState[state]; !ok {
+				states = append(states, state)
+			}
+			byState[state] = append(byState[state], f)
 		}
-		p := vex.Product{Component: vex.Component{ID: product}}
-		for _, f := range g {
-			p.Subcomponents = append(p.Subcomponents, vex.Subcomponent{Component: vex.Component{ID: cmpOr(f.Package.PURL, f.Package.Name+"@"+f.Package.Version)}})
+		for _, state := range states {
+			g := byState[state]
+			st := vex.Statement{Vulnerability: vex.Vulnerability{Name: vex.VulnerabilityID(id), Description: g[0].Summary},
+				Status: vex.Status(state.Status), Justification: vex.Justification(state.Justification),
+				ImpactStatement: state.Impact, ActionStatement: state.Action}
+			for _, a := range g[0].Aliases {
+				st.Vulnerability.Aliases = append(st.Vulnerability.Aliases, vex.VulnerabilityID(a))
+			}
+			p := vex.Product{Component: vex.Component{ID: product}}
+			for _, f := range g {
+				p.Subcomponents = append(p.Subcomponents, vex.Subcomponent{Component: vex.Component{ID: cmpOr(f.Package.PURL, f.Package.Name+"@"+f.Package.Version)}})
+			}
+			st.Products = []vex.Product{p}
+			out.Statements = append(out.Statements, st)
 		}
-		st.Products = []vex.Product{p}
-		out.Statements = append(out.Statements, st)
 	}
 	if out.Statements == nil {
 		out.Statements = []vex.Statement{}

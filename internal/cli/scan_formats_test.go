@@ -14,6 +14,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/vex"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
 
@@ -153,5 +154,53 @@ func TestValidateSARIFRejects(t *testing.T) {
 	inst, _ := jsonschema.UnmarshalJSON(bytes.NewReader(bad))
 	if s.Validate(inst) == nil {
 		t.Error("an invalid SARIF log passed validation")
+	}
+}
+
+// scan --vex: a statement in any of the three formats marks the finding it covers (by id or
+// alias, component purl, and the SBOM's subject as product); settled findings never fail the
+// scan; statements about another product are ignored.
+func TestScanVEX(t *testing.T) {
+	for _, format := range vex.Formats {
+		t.Run(format, func(t *testing.T) {
+			doc, fs := scanFixture(t)
+			statements := &vex.Document{Author: "ACME", Timestamp: vulndbtest.Now, Statements: []vex.Statement{
+				{Vulnerability: "GHSA-aaaa-1111-xxxx", Product: "pkg:generic/acme/gateway@1.8.0", Components: []string{"pkg:pypi/example-lib@2.3.0"},
+					Status: vex.NotAffected, Justification: "vulnerable_code_not_in_execute_path", Timestamp: vulndbtest.Now},
+				{Vulnerability: "CVE-2026-2002", Product: "pkg:generic/acme/gateway@1.8.0", Components: []string{"pkg:golang/example.com/web@v1.9.2"},
+					Status: vex.Affected, Action: "Update to 1.8.1", Timestamp: vulndbtest.Now},
+			}}
+			if format == vex.CSAF {
+				// One document may speak of several products: this one must not apply.
+				statements.Statements = append(statements.Statements, vex.Statement{Vulnerability: "CVE-2026-2002", Product: "pkg:generic/other/box@1",
+					Components: []string{"pkg:golang/example.com/web@v1.9.2"}, Status: vex.Fixed, Timestamp: vulndbtest.Now})
+			}
+			data, err := statements.Encode(format, vex.Publisher{Name: "ACME", Namespace: "https://acme.example"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := filepath.Join(t.TempDir(), "gateway.vex.json")
+			os.WriteFile(p, data, 0o644)
+			criticalBefore := violations(fs, "critical")
+			if err := applyVEX(doc, fs, []string{p}); err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for _, f := range fs {
+				if f.VEX != nil {
+					got[f.ID] = f.VEX.Status + " " + f.VEX.Justification + f.VEX.Action
+				}
+			}
+			want := map[string]string{"CVE-2026-1001": "not_affected vulnerable_code_not_in_execute_path", "CVE-2026-2002": "affected Update to 1.8.1"}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("VEX applied (-want +got):\n%s", diff)
+			}
+			if n := violations(fs, "critical"); n != criticalBefore-1 { // CVE-2026-1001 is critical, but not affected
+				t.Errorf("%d violations at critical, want %d", n, criticalBefore-1)
+			}
+			if n := violations(fs, "any"); n != 2 {
+				t.Errorf("%d violations at any, want 2 (the affected one and the untriaged one)", n)
+			}
+		})
 	}
 }

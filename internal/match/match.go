@@ -56,6 +56,20 @@ type Finding struct {
 	EUVD      []vulndb.EUVD        `json:"euvd,omitempty"`      // ENISA EUVD entries
 	EPSS      *vulndb.EPSS         `json:"epss,omitempty"`
 	Notes     []string             `json:"notes,omitempty"` // ranges that could not be evaluated
+	VEX       *VEXState            `json:"vex,omitempty"`   // the manufacturer's statement, when one applies
+}
+
+// VEXState is what a VEX statement says of a finding.
+type VEXState struct {
+	Status        string `json:"status"`
+	Justification string `json:"justification,omitempty"`
+	Impact        string `json:"impact,omitempty"`
+	Action        string `json:"action,omitempty"`
+}
+
+// Settled reports whether a VEX statement closes the finding: not affected, or fixed.
+func (f *Finding) Settled() bool {
+	return f.VEX != nil && (f.VEX.Status == "not_affected" || f.VEX.Status == "fixed")
 }
 
 // IsExploited reports whether the vulnerability is known to be exploited: listed in CISA KEV or
