@@ -40,7 +40,9 @@ func normalize(d *Document) []Statement {
 	for i := range out {
 		slices.Sort(out[i].Components)
 	}
-	slices.SortFunc(out, func(a, b Statement) int { return strings.Compare(a.Vulnerability+string(a.Status), b.Vulnerability+string(b.Status)) })
+	slices.SortFunc(out, func(a, b Statement) int {
+		return strings.Compare(a.Vulnerability+string(a.Status), b.Vulnerability+string(b.Status))
+	})
 	return out
 }
 
