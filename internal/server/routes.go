@@ -41,6 +41,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/releases/{id}/components", s.api(s.releaseComponents)},
 		{"GET", "/api/v1/releases/{id}/findings", s.api(s.releaseFindings)},
 		{"PUT", "/api/v1/releases/{id}/findings/{vuln}/vex", s.api(s.putVEX)},
+		{"GET", "/api/v1/releases/{id}/vex", s.api(s.getVEX)},
+		{"POST", "/api/v1/releases/{id}/vex", s.api(s.postVEX)},
 		{"GET", "/api/v1/db/status", s.api(s.dbStatus)},
 		{"POST", "/api/v1/db/update", s.api(s.dbUpdate)},
 		{"GET", "/api/v1/channels", s.api(s.listChannels)},

@@ -15,8 +15,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vex"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
 
@@ -340,5 +342,68 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-23T09:00:00Z"}`), &after); code != 200 ||
 		!after.Stages[2].Deadline.Equal(time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC)) {
 		t.Errorf("fix available %d: final report due %v", code, after.Stages[2].Deadline)
+	}
+}
+
+// A release's statements export in every VEX format and import back: an exported document
+// re-imported changes nothing; a document from elsewhere applies to the findings it covers.
+func TestReleaseVEXExportImport(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}), &rel)
+	r := "/api/v1/releases/" + itoa(rel.ID)
+	e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
+	e.drain()
+	if code := e.do("PUT", r+"/findings/CVE-2026-1001/vex", "acme-admin", "application/json",
+		jsonBody(map[string]string{"purl": "pkg:pypi/example-lib@2.3.0", "status": "not_affected", "justification": "component_not_present"}), nil); code != 200 {
+		t.Fatalf("triage %d", code)
+	}
+	for _, format := range vex.Formats {
+		req, _ := http.NewRequest("GET", e.srv.URL+r+"/vex?format="+format, nil)
+		req.Header.Set("Authorization", "Bearer "+e.tokens["acme-admin"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("export %s: %v %v", format, err, resp.Status)
+		}
+		data, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		d, got, err := vex.Decode("export", data, input.Limits{})
+		if err != nil || got != format || len(d.Statements) != 2 {
+			t.Fatalf("export %s: %v %s %d statements\n%s", format, err, got, len(d.Statements), data)
+		}
+		var res vexImport
+		if code := e.do("POST", r+"/vex", "acme-admin", "application/json", data, &res); code != 200 || res.Applied != 0 || res.Unchanged != 2 || len(res.Unmatched) != 0 {
+			t.Errorf("re-import %s: %d %+v", format, code, res)
+		}
+	}
+	other := &vex.Document{Author: "ACME PSIRT", Timestamp: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Statements: []vex.Statement{
+		{Vulnerability: "CVE-2026-2002", Product: "pkg:generic/ACME/HomeRouter", Components: []string{"pkg:golang/example.com/web@v1.9.2"},
+			Status: vex.Affected, Action: "Update to 4.2.1"},
+		{Vulnerability: "CVE-2026-9999", Product: "pkg:generic/ACME/HomeRouter", Status: vex.Fixed},
+	}}
+	data, _ := other.Encode(vex.OpenVEX, vex.Publisher{})
+	var res vexImport
+	if code := e.do("POST", r+"/vex", "acme-admin", "application/json", data, &res); code != 200 || res.Applied != 1 || len(res.Unmatched) != 1 || res.Unmatched[0].Vulnerability != "CVE-2026-9999" {
+		t.Errorf("import %d %+v", code, res)
+	}
+	var fs struct {
+		Items []struct {
+			ID  string
+			VEX *vexJSON
+		}
+	}
+	e.do("GET", r+"/findings", "acme-admin", "", nil, &fs)
+	for _, f := range fs.Items {
+		if f.ID == "CVE-2026-2002" && (f.VEX == nil || f.VEX.Status != "affected" || f.VEX.Action != "Update to 4.2.1" || !strings.Contains(f.VEX.Author, "from ACME PSIRT")) {
+			t.Errorf("imported statement %+v", f.VEX)
+		}
+	}
+	if code := e.do("POST", r+"/vex", "acme-ro", "application/json", data, nil); code != 403 {
+		t.Errorf("read-only import %d", code)
+	}
+	if code := e.do("POST", r+"/vex", "acme-admin", "application/json", []byte(`{"hello":1}`), nil); code != 422 {
+		t.Errorf("not VEX: %d", code)
 	}
 }

@@ -94,7 +94,8 @@ type pageData struct {
 	EventKinds []string
 	VEXStatus  []string
 	VEXJust    []string
-	Refresh    int // seconds; the page reloads itself while work runs (no JavaScript)
+	Refresh    int    // seconds; the page reloads itself while work runs (no JavaScript)
+	Notice     string // the outcome of the last action
 	Cases      []*CaseView
 	Case       *CaseView
 }
@@ -122,6 +123,8 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.releaseUpload, true))
 	s.mux.HandleFunc("GET /releases/{id}/findings/{finding}", s.web(s.findingPage, true))
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/vex", s.web(s.triage, true))
+	s.mux.HandleFunc("GET /releases/{id}/vex", s.web(s.vexDownload, true))
+	s.mux.HandleFunc("POST /releases/{id}/vex", s.web(s.vexUpload, true))
 	s.mux.HandleFunc("GET /cases", s.web(s.casesPage, true))
 	s.mux.HandleFunc("GET /cases/{id}", s.web(s.casePage, true))
 	s.mux.HandleFunc("POST /cases/{id}/fix-available", s.web(s.caseFixForm, true))
@@ -349,7 +352,7 @@ func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http
 	if err != nil {
 		f = store.FindingFilter{Limit: 500}
 	}
-	d.Filter, d.Query = f, r.URL.RawQuery
+	d.Filter, d.Query, d.Notice = f, r.URL.RawQuery, r.URL.Query().Get("vexmsg")
 	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
 		s.fail(w, r, err)
 		return nil, false

@@ -245,3 +245,39 @@ func TestWebCaseToFinalReport(t *testing.T) {
 		t.Errorf("stored early warning %s", got.Stages["early-warning"].Report)
 	}
 }
+
+// The release page exports the release's VEX and applies an uploaded one.
+func TestWebVEXDownloadUpload(t *testing.T) {
+	e := newEnv(t)
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt")
+	prod, _ := e.st.CreateProduct(t.Context(), acme.ID, "HomeRouter X1", "router", "default")
+	rel, _ := e.st.CreateRelease(t.Context(), prod.ID, "4.2.0", "", "2031-12")
+	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
+	e.drain()
+	b := e.browser(t)
+	b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
+	path := "/releases/" + itoa(rel.ID)
+	code, page, h := b.get(path + "/vex?format=csaf")
+	if code != 200 || !strings.Contains(h.Get("Content-Disposition"), "HomeRouter_X1-4.2.0.csaf.json") || !strings.Contains(page, `"category": "csaf_vex"`) {
+		t.Fatalf("CSAF download %d %s", code, h.Get("Content-Disposition"))
+	}
+	statement := `{"@context":"https://openvex.dev/ns/v0.2.0","@id":"https://acme.example/vex/1","author":"ACME PSIRT","timestamp":"2026-11-22T10:00:00Z","version":1,
+		"statements":[{"vulnerability":{"name":"CVE-2026-1001"},"products":[{"@id":"pkg:generic/ACME/HomeRouter%20X1@4.2.0","subcomponents":[{"@id":"pkg:pypi/example-lib@2.3.0"}]}],
+		"status":"not_affected","justification":"vulnerable_code_not_present"}]}`
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("vex", "router.openvex.json")
+	fw.Write([]byte(statement))
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.srv.URL+path+"/vex", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	code, _, h = b.send(req)
+	if code != http.StatusSeeOther {
+		t.Fatalf("upload %d", code)
+	}
+	_, page, _ = b.get(h.Get("Location"))
+	if pt := text(t, page); !strings.Contains(pt, "openvex: 1 statements applied, 0 unchanged, 0 covering no finding") || !strings.Contains(pt, "not_affected") {
+		t.Errorf("release page after the upload: %s", pt)
+	}
+}
