@@ -5,10 +5,13 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -87,12 +90,15 @@ type productJSON struct {
 }
 
 type releaseJSON struct {
-	ID             int64     `json:"id"`
-	Product        int64     `json:"product"`
-	Version        string    `json:"version"`
-	PlacedOnMarket string    `json:"placedOnMarket,omitempty"`
-	SupportEnd     string    `json:"supportEnd"`
-	CreatedAt      time.Time `json:"createdAt"`
+	ID             int64  `json:"id"`
+	Product        int64  `json:"product"`
+	Version        string `json:"version"`
+	PlacedOnMarket string `json:"placedOnMarket,omitempty"`
+	SupportEnd     string `json:"supportEnd"`
+	// SupportMonths is the support period's length (CRA Art. 13(8): at least 60 months, or reasons).
+	SupportMonths        int       `json:"supportMonths"`
+	SupportJustification string    `json:"supportJustification,omitempty"`
+	CreatedAt            time.Time `json:"createdAt"`
 }
 
 func toProduct(p store.Product) productJSON {
@@ -100,7 +106,21 @@ func toProduct(p store.Product) productJSON {
 }
 
 func toRelease(r store.Release) releaseJSON {
-	return releaseJSON{ID: r.ID, Product: r.Product, Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd, CreatedAt: r.CreatedAt}
+	months, _ := cra.SupportMonths(r.PlacedOnMarket, r.CreatedAt, r.SupportEnd)
+	return releaseJSON{ID: r.ID, Product: r.Product, Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd,
+		SupportMonths: months, SupportJustification: r.SupportJustification, CreatedAt: r.CreatedAt}
+}
+
+// checkSupportPeriod applies CRA Art. 13(8): a support period under five years needs reasons.
+func (s *Server) checkSupportPeriod(placedOnMarket, supportEnd, justification string) error {
+	months, err := cra.SupportMonths(placedOnMarket, s.cfg.Now(), supportEnd)
+	if err != nil {
+		return err
+	}
+	if months < cra.MinSupportMonths && strings.TrimSpace(justification) == "" {
+		return fmt.Errorf("the support period is %d months; CRA Art. 13(8) asks for at least %d unless the product is expected to be in use for less time: give that reason as the support justification", months, cra.MinSupportMonths)
+	}
+	return nil
 }
 
 func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p principal) {
@@ -202,9 +222,10 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 		return
 	}
 	var in struct {
-		Version        string `json:"version"`
-		PlacedOnMarket string `json:"placedOnMarket"`
-		SupportEnd     string `json:"supportEnd"`
+		Version              string `json:"version"`
+		PlacedOnMarket       string `json:"placedOnMarket"`
+		SupportEnd           string `json:"supportEnd"`
+		SupportJustification string `json:"supportJustification"`
 	}
 	if !decodeJSON(w, r, &in) {
 		return
@@ -213,7 +234,12 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 		writeError(w, http.StatusBadRequest, "version is required")
 		return
 	}
-	rel, err := s.cfg.Store.CreateRelease(r.Context(), prod.ID, in.Version, in.PlacedOnMarket, in.SupportEnd)
+	if err := s.checkSupportPeriod(in.PlacedOnMarket, in.SupportEnd, in.SupportJustification); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	rel, err := s.cfg.Store.AddRelease(r.Context(), store.Release{Product: prod.ID, Version: in.Version, PlacedOnMarket: in.PlacedOnMarket,
+		SupportEnd: in.SupportEnd, SupportJustification: in.SupportJustification})
 	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

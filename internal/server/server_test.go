@@ -407,3 +407,24 @@ func TestReleaseVEXExportImport(t *testing.T) {
 		t.Errorf("not VEX: %d", code)
 	}
 }
+
+// CRA Art. 13(8): a support period under five years needs reasons.
+func TestSupportPeriod(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
+	path := "/api/v1/products/" + itoa(prod.ID) + "/releases"
+	var apiErr apiError
+	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11"}), &apiErr); code != 400 ||
+		!strings.Contains(apiErr.Error, "59 months") || !strings.Contains(apiErr.Error, "Art. 13(8)") {
+		t.Errorf("short period without reasons: %d %+v", code, apiErr)
+	}
+	var rel releaseJSON
+	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11",
+		"supportJustification": "Sold for a trade fair season; expected use two years."}), &rel); code != 201 || rel.SupportMonths != 59 || rel.SupportJustification == "" {
+		t.Errorf("short period with reasons: %d %+v", code, rel)
+	}
+	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}), &rel); code != 201 || rel.SupportMonths != 60 {
+		t.Errorf("five years: %d %+v", code, rel)
+	}
+}

@@ -75,7 +75,7 @@ type pageData struct {
 	// Page-specific values.
 	Products   []productRow
 	Product    *store.Product
-	Releases   []store.Release
+	Releases   []releaseJSON
 	Release    *store.Release
 	Components []store.Component
 	Findings   []findingView
@@ -308,7 +308,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rs, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization)})
+	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs), Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization)})
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -321,10 +321,16 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	rel, err := s.cfg.Store.CreateRelease(r.Context(), p.ID, strings.TrimSpace(r.PostFormValue("version")), r.PostFormValue("placedOnMarket"), r.PostFormValue("supportEnd"))
+	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
+		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification")}
+	err := s.checkSupportPeriod(in.PlacedOnMarket, in.SupportEnd, in.SupportJustification)
+	var rel *store.Release
+	if err == nil {
+		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
+	}
 	if err != nil {
 		rs, _ := s.cfg.Store.Releases(r.Context(), p.ID)
-		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rs, CanWrite: true, Error: err.Error()})
+		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs), CanWrite: true, Error: err.Error()})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
@@ -590,3 +596,11 @@ func storeComponents(doc *sbom.Document) []store.Component {
 
 // userPrincipal gives a logged-in user the rights of an API token of the same role.
 func userPrincipal(u *store.User) principal { return principal{token: u.Token()} }
+
+func releaseRows(rs []store.Release) []releaseJSON {
+	out := make([]releaseJSON, 0, len(rs))
+	for _, r := range rs {
+		out = append(out, toRelease(r))
+	}
+	return out
+}

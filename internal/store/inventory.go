@@ -35,7 +35,9 @@ type Release struct {
 	Version        string
 	PlacedOnMarket string // YYYY-MM-DD, "" when not (yet) placed on the market
 	SupportEnd     string // YYYY-MM: the support period ends with this month (CRA Art. 13(8))
-	CreatedAt      time.Time
+	// SupportJustification gives the reasons for a support period under five years (Art. 13(8)).
+	SupportJustification string
+	CreatedAt            time.Time
 }
 
 // Component is one component of an uploaded SBOM.
@@ -103,20 +105,27 @@ func (s *DB) CreateProduct(ctx context.Context, org int64, name, category, craCl
 
 // CreateRelease adds a release of a product.
 func (s *DB) CreateRelease(ctx context.Context, product int64, version, placedOnMarket, supportEnd string) (*Release, error) {
+	return s.AddRelease(ctx, Release{Product: product, Version: version, PlacedOnMarket: placedOnMarket, SupportEnd: supportEnd})
+}
+
+// AddRelease adds a release with all its fields.
+func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
+	version, placedOnMarket, supportEnd := in.Version, in.PlacedOnMarket, in.SupportEnd
 	if !yearMonth.MatchString(supportEnd) {
 		return nil, fmt.Errorf("support end %q: want YYYY-MM", supportEnd)
 	}
 	if placedOnMarket != "" && !isoDate.MatchString(placedOnMarket) {
 		return nil, fmt.Errorf("placed-on-market date %q: want YYYY-MM-DD", placedOnMarket)
 	}
-	r := &Release{Product: product, Version: version, PlacedOnMarket: placedOnMarket, SupportEnd: supportEnd, CreatedAt: s.now()}
+	r := &Release{Product: in.Product, Version: version, PlacedOnMarket: placedOnMarket, SupportEnd: supportEnd,
+		SupportJustification: strings.TrimSpace(in.SupportJustification), CreatedAt: s.now()}
 	var pom any
 	if placedOnMarket != "" {
 		pom = placedOnMarket
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, created_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-			r.Product, r.Version, pom, r.SupportEnd, r.CreatedAt).Scan(&r.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, support_justification, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.CreatedAt).Scan(&r.ID); err != nil {
 			return err
 		}
 		return s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd))
@@ -131,8 +140,8 @@ func (s *DB) CreateRelease(ctx context.Context, product int64, version, placedOn
 func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 	r := &Release{}
 	var pom sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, created_at FROM release WHERE id = ?`), id).
-		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.CreatedAt)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, created_at FROM release WHERE id = ?`), id).
+		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("release %d: %w", id, mapError(err))
 	}
@@ -283,7 +292,7 @@ func (s *DB) Product(ctx context.Context, id int64) (*Product, error) {
 
 // Releases lists the releases of a product, newest first.
 func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -292,7 +301,7 @@ func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
 	for rows.Next() {
 		var r Release
 		var pom sql.NullString
-		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.CreatedAt); err != nil {
+		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.CreatedAt); err != nil {
 			return nil, err
 		}
 		r.PlacedOnMarket, r.CreatedAt = pom.String, r.CreatedAt.UTC()
