@@ -45,9 +45,10 @@ scanning), cyclonedx (the SBOM with its vulnerabilities: a CycloneDX 1.6 VDR), o
 above a severity (critical, high, medium, low), or at all (any).
 
 --vex applies the manufacturer's statements (OpenVEX, CycloneDX VEX or CSAF VEX, detected from
-content) to the findings, by vulnerability id or alias and component purl, for statements about
-this product (the SBOM's subject) or about no particular one. Findings stated not_affected or fixed
-are shown with their status and never count for --fail-on.`,
+content) to the findings, by vulnerability id or alias and component purl (a purl without version
+covers every version). Statements about another product than the SBOM's subject (by purl) are
+left out; when the subject has no purl, as for a directory, statements about any product apply.
+Findings stated not_affected or fixed are shown with their status and never count for --fail-on.`,
 		Example: `siegel scan app.cdx.json
 siegel scan --fail-on exploited --format json ./rootfs > findings.json
 siegel scan --explain CVE-2024-3094 ./rootfs
