@@ -78,8 +78,8 @@ func Build(in Input) ([]byte, error) {
 	}
 	doc["document"] = map[string]any{
 		"category": "csaf_security_advisory", "csaf_version": "2.0", "lang": "en", "title": in.Title,
-		"publisher": map[string]string{"category": "vendor", "name": in.Publisher.Name, "namespace": in.Publisher.Namespace},
-		"notes":     notes,
+		"publisher":    map[string]string{"category": "vendor", "name": in.Publisher.Name, "namespace": in.Publisher.Namespace},
+		"notes":        notes,
 		"distribution": map[string]any{"tlp": map[string]string{"label": "WHITE", "url": "https://www.first.org/tlp/"}},
 		"tracking": map[string]any{
 			"id": in.TrackingID, "status": "final", "version": version, "revision_history": revs,
