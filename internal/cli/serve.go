@@ -48,7 +48,7 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 }
 
 func serveCommand() *Command {
-	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser string
+	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg string
 	var interval, lease time.Duration
 	var smtpTLS bool
 	return &Command{
@@ -82,11 +82,12 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&firstOrg, "org", "My Organization", "name of the organization created on the first run")
 			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local OSV directory, all.zip or bundle (default: the live feeds)")
 			fs.DurationVar(&interval, "update-interval", 6*time.Hour, "time between vulnerability database updates (0: only on demand)")
-			fs.StringVar(&baseURL, "base-url", "", "public URL of this server, for links in notifications (default: http://ADDR)")
+			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications and the CSAF provider (default: http://ADDR)")
 			fs.StringVar(&smtpAddr, "smtp", "", "SMTP server HOST:PORT for e-mail notifications")
 			fs.StringVar(&smtpFrom, "smtp-from", "siegel@localhost", "sender address of e-mail notifications")
 			fs.StringVar(&smtpUser, "smtp-user", "", "SMTP user name (the password is read from $SIEGEL_SMTP_PASSWORD)")
 			fs.BoolVar(&smtpTLS, "smtp-starttls", false, "require STARTTLS (otherwise used when offered)")
+			fs.StringVar(&csafOrg, "csaf-org", "", "organization whose advisories /.well-known/csaf/ publishes (default: the first organization)")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -115,8 +116,14 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err != nil {
 				return fmt.Errorf("listen on %s: %w", addr, err)
 			}
+			publicURL := strings.TrimSuffix(baseURL, "/")
 			if baseURL == "" {
 				baseURL = "http://" + ln.Addr().String()
+			}
+			if csafOrg == "" {
+				if o, err := st.FirstOrganization(ctx); err == nil {
+					csafOrg = o.Name
+				}
 			}
 			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease}
 			if smtpAddr != "" {
@@ -129,7 +136,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
 				return err
 			}
-			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now})
+			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, BaseURL: publicURL, ProviderOrg: csafOrg})
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())

@@ -36,7 +36,8 @@ func TestBuildAdvisory(t *testing.T) {
 	var doc struct {
 		Document struct {
 			Tracking struct {
-				Version, InitialReleaseDate string `json:"initial_release_date"`
+				Version            string
+				InitialReleaseDate string `json:"initial_release_date"`
 			}
 		}
 		Vulnerabilities []struct {

@@ -54,6 +54,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/channels/{id}/test", s.api(s.testChannel)},
 		{"GET", "/api/v1/notifications", s.api(s.listNotifications)},
 		{"GET", "/api/v1/audit", s.api(s.listAudit)},
+		{"GET", "/api/v1/advisories", s.api(s.listAdvisories)},
+		{"POST", "/api/v1/products/{id}/advisories", s.api(s.createAdvisory)},
 		{"GET", "/api/v1/cases", s.api(s.listCases)},
 		{"POST", "/api/v1/cases", s.api(s.createCase)},
 		{"GET", "/api/v1/cases/{id}", s.api(s.getCase)},
@@ -68,6 +70,8 @@ func (s *Server) routes() {
 		s.mux.HandleFunc(rt.method+" "+rt.path, rt.handler)
 	}
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, "no such endpoint") })
+	s.mux.HandleFunc("GET /.well-known/csaf/", s.providerFile)
+	s.mux.HandleFunc("GET /.well-known/security.txt", s.securityTXT)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

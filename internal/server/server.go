@@ -31,6 +31,12 @@ type Config struct {
 	// Monitor runs the background jobs (matching, updates, notifications); nil in tests that
 	// run jobs themselves.
 	Monitor *monitor.Monitor
+	// BaseURL is the server's public address (https://...), for CSAF and links; "" derives it
+	// from each request.
+	BaseURL string
+	// ProviderOrg names the organization whose advisories the CSAF provider directory
+	// (/.well-known/csaf/) publishes; "" serves none.
+	ProviderOrg string
 }
 
 // Server serves the API.
@@ -41,6 +47,7 @@ type Server struct {
 	metrics *metrics
 	pages   pages
 	limiter *loginLimiter
+	signers signerCache
 }
 
 // New returns a server; Handler serves it.

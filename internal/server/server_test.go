@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -45,7 +46,7 @@ func (e *env) drain() {
 	}
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T, options ...func(*Config)) *env {
 	t.Helper()
 	st, err := store.OpenSQLite(t.Context(), t.TempDir(), func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
 	if err != nil {
@@ -59,7 +60,11 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Poll: 50 * time.Millisecond})
-	s := New(Config{Store: st, VulnDB: vdir, Monitor: mon})
+	cfg := Config{Store: st, VulnDB: vdir, Monitor: mon, ProviderOrg: "ACME"}
+	for _, o := range options {
+		o(&cfg)
+	}
+	s := New(cfg)
 	e := &env{t: t, srv: httptest.NewServer(s.Handler()), st: st, mon: mon, tokens: map[string]string{}}
 	t.Cleanup(e.srv.Close)
 	for _, tc := range []struct{ name, org, role string }{
@@ -426,5 +431,80 @@ func TestSupportPeriod(t *testing.T) {
 	}
 	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}), &rel); code != 201 || rel.SupportMonths != 60 {
 		t.Errorf("five years: %d %+v", code, rel)
+	}
+}
+
+// An advisory is published from the releases' findings and triage, signed, and served by the
+// CSAF provider directory with its hash, signature, index, changes and ROLIE feed; publishing
+// again revises it.
+func TestAdvisoryAndProvider(t *testing.T) {
+	const base = "https://siegel.acme.example" // the provider's public address (TLS ends at a proxy)
+	e := newEnv(t, func(c *Config) { c.BaseURL = base })
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+	for _, v := range []string{"4.2.0", "4.3.0"} {
+		var rel releaseJSON
+		e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": v, "supportEnd": "2031-12"}), &rel)
+		e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
+		if v == "4.3.0" {
+			e.drain()
+			e.do("PUT", "/api/v1/releases/"+itoa(rel.ID)+"/findings/CVE-2026-2002/vex", "acme-admin", "application/json",
+				jsonBody(map[string]string{"purl": "pkg:golang/example.com/web@v1.9.2", "status": "fixed"}), nil)
+		}
+	}
+	e.drain()
+	var adv advisoryJSON
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv); code != 201 ||
+		adv.TrackingID != "ACME-SA-2026-0001" || adv.Version != 1 {
+		t.Fatalf("publish %d %+v", code, adv)
+	}
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-ro", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), nil); code != 403 {
+		t.Errorf("read-only publish %d", code)
+	}
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "globex-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), nil); code != 404 {
+		t.Errorf("Globex publishing for ACME %d", code)
+	}
+	get := func(path string) string {
+		resp, err := http.Get(e.srv.URL + path)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %v %v", path, err, resp.Status)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return string(b)
+	}
+	meta := get("/.well-known/csaf/provider-metadata.json")
+	var pm struct {
+		Role string                              `json:"role"`
+		Keys []struct{ Fingerprint, URL string } `json:"public_openpgp_keys"`
+	}
+	json.Unmarshal([]byte(meta), &pm)
+	if pm.Role != "csaf_trusted_provider" || len(pm.Keys) != 1 {
+		t.Fatalf("provider metadata %s", meta)
+	}
+	key := get(strings.TrimPrefix(pm.Keys[0].URL, base))
+	docPath := "/.well-known/csaf/white/2026/acme-sa-2026-0001.json"
+	doc := get(docPath)
+	if err := csaf.Verify(key, []byte(doc), get(docPath+".asc")); err != nil {
+		t.Errorf("signature: %v", err)
+	}
+	if got := get(docPath + ".sha512"); got != csaf.SHA512File([]byte(doc), "acme-sa-2026-0001.json") {
+		t.Errorf("sha512 %q", got)
+	}
+	if !strings.Contains(doc, `"known_affected"`) || !strings.Contains(doc, `"fixed"`) || !strings.Contains(doc, "Update to HomeRouter 4.3.0 or later.") || !strings.Contains(doc, "CISA KEV") {
+		t.Errorf("advisory %s", doc)
+	}
+	if got := get("/.well-known/csaf/white/index.txt"); got != "2026/acme-sa-2026-0001.json\n" {
+		t.Errorf("index.txt %q", got)
+	}
+	if feed := get("/.well-known/csaf/white/csaf-feed-tlp-white.json"); !strings.Contains(feed, docPath) {
+		t.Errorf("feed %s", feed)
+	}
+	if st := get("/.well-known/security.txt"); !strings.Contains(st, "CSAF: "+base+"/.well-known/csaf/provider-metadata.json") {
+		t.Errorf("security.txt %s", st)
+	}
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv)
+	if adv.Version != 2 || !strings.Contains(get(docPath), `"version": "2"`) {
+		t.Errorf("revision %+v", adv)
 	}
 }

@@ -43,6 +43,7 @@ type pages map[string]*template.Template
 var funcs = template.FuncMap{
 	"list":  func(v ...string) []string { return v },
 	"upper": strings.ToUpper,
+	"inc":   func(i int) int { return i + 1 },
 	"json": func(v any) string {
 		b, _ := json.MarshalIndent(v, "", "  ")
 		return string(b)
@@ -60,7 +61,7 @@ var funcs = template.FuncMap{
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "cases", "case"} {
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "cases", "case", "advisory", "advisories"} {
 		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
@@ -96,6 +97,8 @@ type pageData struct {
 	VEXJust    []string
 	Refresh    int    // seconds; the page reloads itself while work runs (no JavaScript)
 	Notice     string // the outcome of the last action
+	Advisory   *advisoryView
+	Advisories []*advisoryView
 	Cases      []*CaseView
 	Case       *CaseView
 }
@@ -125,6 +128,9 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/vex", s.web(s.triage, true))
 	s.mux.HandleFunc("GET /releases/{id}/vex", s.web(s.vexDownload, true))
 	s.mux.HandleFunc("POST /releases/{id}/vex", s.web(s.vexUpload, true))
+	s.mux.HandleFunc("GET /advisories", s.web(s.advisoriesPage, true))
+	s.mux.HandleFunc("GET /advisories/{id}", s.web(s.advisoryPage, false))
+	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/advisory", s.web(s.advisoryPublish, true))
 	s.mux.HandleFunc("GET /cases", s.web(s.casesPage, true))
 	s.mux.HandleFunc("GET /cases/{id}", s.web(s.casePage, true))
 	s.mux.HandleFunc("POST /cases/{id}/fix-available", s.web(s.caseFixForm, true))

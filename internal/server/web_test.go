@@ -201,8 +201,8 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	e.drain()
 	b := e.browser(t)
 	b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
-	_, page, _ := b.get("/cases")
-	if pt := text(t, page); !strings.Contains(pt, "Request smuggling in example.com/web CVE-2026-2002 exploited HomeRouter X1 2026-11-22 12:00 UTC early-warning 2026-11-23 12:00 UTC") {
+	code, page, _ := b.get("/cases")
+	if pt := text(t, page); code != 200 || !strings.Contains(pt, "Request smuggling in example.com/web CVE-2026-2002 exploited HomeRouter X1 2026-11-22 12:00 UTC early-warning 2026-11-23 12:00 UTC") {
 		t.Fatalf("cases page: %s", pt)
 	}
 	cs, _ := e.st.Cases(t.Context(), acme.ID)
@@ -243,6 +243,16 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	got, _ := e.st.CaseByID(t.Context(), cs[0].ID)
 	if string(got.Stages["early-warning"].Report) != `{"memberStates":["DE","AT"]}` {
 		t.Errorf("stored early warning %s", got.Stages["early-warning"].Report)
+	}
+	// Users are informed: an advisory published from the finding has a public page.
+	code, _, h := b.post("/releases/"+itoa(rel.ID)+"/findings/CVE-2026-2002/advisory", nil)
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/advisories/") {
+		t.Fatalf("publish advisory %d %s", code, h.Get("Location"))
+	}
+	anon := e.browser(t)
+	code, page, _ = anon.get(h.Get("Location"))
+	if pt := text(t, page); code != 200 || !strings.Contains(pt, "ACME-SA-2026-0001 · version 1") || !strings.Contains(pt, "HomeRouter X1 4.2.0 affected") || !strings.Contains(pt, "actively exploited") {
+		t.Errorf("public advisory page %d: %s", code, pt)
 	}
 }
 

@@ -100,3 +100,14 @@ func (s *DB) OrganizationByID(ctx context.Context, id int64) (*Organization, err
 	o.CreatedAt = o.CreatedAt.UTC()
 	return o, nil
 }
+
+// FirstOrganization returns the oldest manufacturer (not authority) organization.
+func (s *DB) FirstOrganization(ctx context.Context) (*Organization, error) {
+	o := &Organization{}
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, created_at FROM organization WHERE authority = ? ORDER BY id LIMIT 1`), false).
+		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.CreatedAt)
+	if err != nil {
+		return nil, fmt.Errorf("first organization: %w", mapError(err))
+	}
+	return o, nil
+}

@@ -1,0 +1,522 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode"
+
+	"github.com/siegel-oss/siegel/internal/csaf"
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// signerCache holds the provider's signing key once loaded.
+type signerCache struct {
+	mu     sync.Mutex
+	signer *csaf.Signer
+}
+
+func (s *Server) signer(ctx context.Context) (*csaf.Signer, error) {
+	s.signers.mu.Lock()
+	defer s.signers.mu.Unlock()
+	if s.signers.signer != nil {
+		return s.signers.signer, nil
+	}
+	key, err := s.cfg.Store.ProviderKey(ctx, func() (string, error) {
+		return csaf.NewKey(cmpOrDefault(s.cfg.ProviderOrg, "Siegel"), "", s.cfg.Now())
+	})
+	if err != nil {
+		return nil, err
+	}
+	sg, err := csaf.LoadSigner(key)
+	if err != nil {
+		return nil, err
+	}
+	s.signers.signer = sg
+	return sg, nil
+}
+
+// baseURL is the public address the provider's URLs use.
+func (s *Server) baseURL(r *http.Request) string {
+	if s.cfg.BaseURL != "" {
+		return strings.TrimSuffix(s.cfg.BaseURL, "/")
+	}
+	scheme := "https"
+	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") != "https" {
+		scheme = "http"
+	}
+	return scheme + "://" + r.Host
+}
+
+// trackingPrefix derives an advisory id prefix from the organization's name: ACME Networks GmbH
+// gives ACME.
+func trackingPrefix(org string) string {
+	word := strings.FieldsFunc(org, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+	if len(word) == 0 {
+		return "SIEGEL"
+	}
+	p := strings.ToUpper(word[0])
+	if len(p) > 12 {
+		p = p[:12]
+	}
+	return p
+}
+
+// publishAdvisory writes (or revises) the CSAF advisory of a vulnerability in a product from the
+// findings and triage of all its releases, signs it and stores it.
+func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Organization, prod *store.Product, vuln string) (*store.Advisory, error) {
+	rels, err := s.cfg.Store.Releases(ctx, prod.ID)
+	if err != nil {
+		return nil, err
+	}
+	in := csaf.Input{Publisher: csaf.Publisher{Name: org.Name, Namespace: base}, Product: prod.Name, Vulnerability: vuln}
+	var fixedIn []string
+	var affected []int
+	slices.Reverse(rels) // oldest first
+	for _, rel := range rels {
+		var x *store.Finding
+		for _, resolved := range []bool{false, true} {
+			fs, _, err := s.cfg.Store.Findings(ctx, rel.ID, store.FindingFilter{Resolved: resolved, Search: vuln, Limit: 1000})
+			if err != nil {
+				return nil, err
+			}
+			for i := range fs {
+				var f match.Finding
+				if json.Unmarshal(fs[i].Data, &f) == nil && (f.ID == vuln || slices.Contains(f.Aliases, vuln)) {
+					x = &fs[i]
+					in.Vulnerability, in.Aliases, in.Summary, in.CVSSVector, in.CVSSScore = f.ID, f.Aliases, f.Summary, f.Vector, f.Score
+					if f.IsExploited() && in.Exploited == "" {
+						in.Exploited = "it is listed as exploited"
+						if f.Exploited != nil {
+							in.Exploited = "listed in CISA KEV since " + f.Exploited.DateAdded
+						}
+					}
+					break
+				}
+			}
+			if x != nil {
+				break
+			}
+		}
+		if x == nil {
+			continue // this release never had it: nothing to say
+		}
+		r := csaf.Release{Version: rel.Version, PURL: productPURL(org.Name, prod, &rel), Status: "known_affected"}
+		vex, err := s.cfg.Store.CurrentVEX(ctx, rel.ID)
+		if err != nil {
+			return nil, err
+		}
+		st, triaged := vex[store.VEXKey{Vulnerability: x.Vulnerability, PURL: x.PURL}]
+		switch {
+		case x.Resolved || (triaged && st.Status == "fixed"):
+			r.Status = "fixed"
+			fixedIn = append(fixedIn, rel.Version)
+		case triaged && st.Status == "not_affected":
+			r.Status, r.Reason, r.Impact = "known_not_affected", st.Justification, st.Impact
+		case triaged && st.Status == "under_investigation":
+			r.Status = "under_investigation"
+		default:
+			if triaged {
+				r.Action = st.Action
+			}
+			affected = append(affected, len(in.Releases))
+		}
+		in.Releases = append(in.Releases, r)
+	}
+	if len(in.Releases) == 0 {
+		return nil, fmt.Errorf("%w: no release of %s has %s", store.ErrNotFound, prod.Name, vuln)
+	}
+	for _, i := range affected {
+		if in.Releases[i].Action == "" && len(fixedIn) > 0 {
+			in.Releases[i].Action = "Update to " + prod.Name + " " + fixedIn[len(fixedIn)-1] + " or later."
+		}
+	}
+	now := s.cfg.Now().UTC().Truncate(time.Second)
+	adv, err := s.cfg.Store.AdvisoryFor(ctx, prod.ID, in.Vulnerability)
+	switch {
+	case err == nil:
+		adv.Revisions = append(adv.Revisions, store.AdvisoryRevision{Date: now, Summary: "Updated the status of the releases."})
+		adv.Current = now
+	case errors.Is(err, store.ErrNotFound):
+		n, err := s.cfg.Store.NextTrackingNumber(ctx, org.ID, now.Year())
+		if err != nil {
+			return nil, err
+		}
+		adv = &store.Advisory{Organization: org.ID, Product: prod.ID, Vulnerability: in.Vulnerability,
+			TrackingID: fmt.Sprintf("%s-SA-%d-%04d", trackingPrefix(org.Name), now.Year(), n),
+			Revisions:  []store.AdvisoryRevision{{Date: now, Summary: "Initial version."}}, Initial: now, Current: now}
+	default:
+		return nil, err
+	}
+	in.TrackingID = adv.TrackingID
+	in.Title = fmt.Sprintf("%s: %s", prod.Name, cmpOrDefault(in.Summary, in.Vulnerability))
+	if !strings.Contains(in.Title, in.Vulnerability) {
+		in.Title += " (" + in.Vulnerability + ")"
+	}
+	for _, r := range adv.Revisions {
+		in.Revisions = append(in.Revisions, csaf.Revision{Date: r.Date, Summary: r.Summary})
+	}
+	doc, err := csaf.Build(in)
+	if err != nil {
+		return nil, err
+	}
+	sg, err := s.signer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sig, err := sg.Sign(doc)
+	if err != nil {
+		return nil, err
+	}
+	adv.Title, adv.Document, adv.Signature = in.Title, doc, sig
+	if err := s.cfg.Store.SaveAdvisory(ctx, adv); err != nil {
+		return nil, err
+	}
+	return adv, nil
+}
+
+func errorsIsNotFound(err error) bool {
+	return err != nil && strings.Contains(err.Error(), store.ErrNotFound.Error())
+}
+
+type advisoryJSON struct {
+	ID            int64     `json:"id"`
+	TrackingID    string    `json:"trackingId"`
+	Title         string    `json:"title"`
+	Product       int64     `json:"product"`
+	Vulnerability string    `json:"vulnerability"`
+	Version       int       `json:"version"`
+	Initial       time.Time `json:"initialReleaseDate"`
+	Current       time.Time `json:"currentReleaseDate"`
+	URL           string    `json:"url"`
+}
+
+func toAdvisory(base string, a store.Advisory) advisoryJSON {
+	e := csaf.Entry{TrackingID: a.TrackingID, Initial: a.Initial}
+	return advisoryJSON{ID: a.ID, TrackingID: a.TrackingID, Title: a.Title, Product: a.Product, Vulnerability: a.Vulnerability,
+		Version: len(a.Revisions), Initial: a.Initial, Current: a.Current, URL: base + csaf.Distribution + "/" + e.Path()}
+}
+
+// createAdvisory publishes (or revises) the advisory of a vulnerability in a product.
+func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.product(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not publish advisories")
+		return
+	}
+	var in struct {
+		Vulnerability string `json:"vulnerability"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.publishAdvisory(r.Context(), s.baseURL(r), org, prod, in.Vulnerability)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			writeError(w, http.StatusNotFound, err.Error())
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, toAdvisory(s.baseURL(r), *a))
+}
+
+func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p principal) {
+	as, err := s.cfg.Store.Advisories(r.Context(), p.token.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]advisoryJSON, 0, len(as))
+	for _, a := range as {
+		out = append(out, toAdvisory(s.baseURL(r), a))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// The CSAF trusted provider: public, read-only, the advisories of the provider organization.
+
+func (s *Server) providerOrg(r *http.Request) (*store.Organization, []store.Advisory, error) {
+	if s.cfg.ProviderOrg == "" {
+		return nil, nil, store.ErrNotFound
+	}
+	org, err := s.cfg.Store.OrganizationByName(r.Context(), s.cfg.ProviderOrg)
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := s.cfg.Store.Advisories(r.Context(), org.ID)
+	return org, as, err
+}
+
+func entries(as []store.Advisory) []csaf.Entry {
+	out := make([]csaf.Entry, 0, len(as))
+	for _, a := range as {
+		out = append(out, csaf.Entry{TrackingID: a.TrackingID, Title: a.Title, Initial: a.Initial, Current: a.Current})
+	}
+	return out
+}
+
+func (s *Server) providerFile(w http.ResponseWriter, r *http.Request) {
+	org, as, err := s.providerOrg(r)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	base := s.baseURL(r)
+	if !strings.HasPrefix(base, "https://") {
+		// CSAF requirement 3: a provider is served over TLS, and its feeds name https URLs.
+		http.Error(w, "the CSAF provider needs an https address: serve behind TLS, or start the server with --base-url https://...", http.StatusServiceUnavailable)
+		return
+	}
+	pub := csaf.Publisher{Name: org.Name, Namespace: base}
+	path := strings.TrimPrefix(r.URL.Path, csaf.WellKnown+"/")
+	serve := func(ctype string, data []byte, err error) {
+		if err != nil {
+			s.cfg.Log.Error("CSAF provider", "path", r.URL.Path, "err", err)
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", ctype)
+		w.Write(data)
+	}
+	switch {
+	case path == "provider-metadata.json":
+		sg, err := s.signer(r.Context())
+		if err != nil {
+			serve("", nil, err)
+			return
+		}
+		updated := org.CreatedAt
+		if len(as) > 0 {
+			updated = as[0].Current
+		}
+		data, err := csaf.ProviderMetadata(base, pub, sg.Fingerprint(), updated)
+		serve("application/json", data, err)
+	case strings.HasPrefix(path, "openpgp/") && strings.HasSuffix(path, ".asc"):
+		sg, err := s.signer(r.Context())
+		if err != nil || path != "openpgp/"+sg.Fingerprint()+".asc" {
+			http.NotFound(w, r)
+			return
+		}
+		key, err := sg.PublicKey()
+		serve("application/pgp-keys", []byte(key), err)
+	case path == "white/"+csaf.FeedFile:
+		data, err := csaf.Feed(base, pub, entries(as), s.cfg.Now())
+		serve("application/json", data, err)
+	case path == "white/index.txt":
+		serve("text/plain; charset=utf-8", []byte(csaf.IndexTXT(entries(as))), nil)
+	case path == "white/changes.csv":
+		serve("text/csv; charset=utf-8", []byte(csaf.ChangesCSV(entries(as))), nil)
+	case strings.HasPrefix(path, "white/"):
+		rest := strings.TrimPrefix(path, "white/")
+		for _, a := range as {
+			p := csaf.Entry{TrackingID: a.TrackingID, Initial: a.Initial}.Path()
+			switch rest {
+			case p:
+				serve("application/json", a.Document, nil)
+				return
+			case p + ".sha512":
+				serve("text/plain; charset=utf-8", []byte(csaf.SHA512File(a.Document, csaf.FileName(a.TrackingID))), nil)
+				return
+			case p + ".asc":
+				serve("application/pgp-signature", []byte(a.Signature), nil)
+				return
+			}
+		}
+		http.NotFound(w, r)
+	default:
+		http.NotFound(w, r)
+	}
+}
+
+// securityTXT points to the provider metadata (CSAF requirement 8, RFC 9116).
+func (s *Server) securityTXT(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.ProviderOrg == "" {
+		http.NotFound(w, r)
+		return
+	}
+	base := s.baseURL(r)
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	fmt.Fprintf(w, "Contact: %s/\nExpires: %s\nCSAF: %s%s/provider-metadata.json\n", base, s.cfg.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), base, csaf.WellKnown)
+}
+
+// advisoryView is a published advisory as its human-readable page shows it.
+type advisoryView struct {
+	store.Advisory
+	Summary   string
+	Exploited string
+	CVE       string
+	IDs       []string
+	Score     float64
+	Severity  string
+	Products  []advisoryProduct
+	JSONURL   string
+}
+
+type advisoryProduct struct {
+	Name, Status, Detail string
+}
+
+var statusWords = map[string]string{"known_affected": "affected", "fixed": "fixed", "known_not_affected": "not affected", "under_investigation": "under investigation"}
+
+func viewAdvisory(base string, a store.Advisory) (*advisoryView, error) {
+	var doc struct {
+		Document struct {
+			Notes []struct{ Category, Title, Text string } `json:"notes"`
+		} `json:"document"`
+		ProductTree struct {
+			Branches []struct {
+				Branches []struct {
+					Branches []struct {
+						Product struct {
+							Name      string `json:"name"`
+							ProductID string `json:"product_id"`
+						} `json:"product"`
+					} `json:"branches"`
+				} `json:"branches"`
+			} `json:"branches"`
+		} `json:"product_tree"`
+		Vulnerabilities []struct {
+			CVE           string                  `json:"cve"`
+			IDs           []struct{ Text string } `json:"ids"`
+			ProductStatus map[string][]string     `json:"product_status"`
+			Remediations  []struct {
+				Details    string
+				ProductIDs []string `json:"product_ids"`
+			} `json:"remediations"`
+			Flags []struct {
+				Label      string
+				ProductIDs []string `json:"product_ids"`
+			} `json:"flags"`
+			Scores []struct {
+				CVSS struct {
+					BaseScore    float64 `json:"baseScore"`
+					BaseSeverity string  `json:"baseSeverity"`
+				} `json:"cvss_v3"`
+			} `json:"scores"`
+		} `json:"vulnerabilities"`
+	}
+	if err := json.Unmarshal(a.Document, &doc); err != nil {
+		return nil, err
+	}
+	v := &advisoryView{Advisory: a, JSONURL: base + csaf.Distribution + "/" + csaf.Entry{TrackingID: a.TrackingID, Initial: a.Initial}.Path()}
+	for _, n := range doc.Document.Notes {
+		switch n.Category {
+		case "summary":
+			v.Summary = n.Text
+		case "general":
+			v.Exploited = n.Text
+		}
+	}
+	names := map[string]string{}
+	for _, vendor := range doc.ProductTree.Branches {
+		for _, prod := range vendor.Branches {
+			for _, ver := range prod.Branches {
+				names[ver.Product.ProductID] = ver.Product.Name
+			}
+		}
+	}
+	if len(doc.Vulnerabilities) > 0 {
+		vu := doc.Vulnerabilities[0]
+		v.CVE = vu.CVE
+		for _, id := range vu.IDs {
+			v.IDs = append(v.IDs, id.Text)
+		}
+		if len(vu.Scores) > 0 {
+			v.Score, v.Severity = vu.Scores[0].CVSS.BaseScore, vu.Scores[0].CVSS.BaseSeverity
+		}
+		for _, st := range []string{"known_affected", "fixed", "known_not_affected", "under_investigation"} {
+			for _, pid := range vu.ProductStatus[st] {
+				p := advisoryProduct{Name: names[pid], Status: statusWords[st]}
+				for _, r := range vu.Remediations {
+					if slices.Contains(r.ProductIDs, pid) {
+						p.Detail = r.Details
+					}
+				}
+				for _, f := range vu.Flags {
+					if slices.Contains(f.ProductIDs, pid) {
+						p.Detail = strings.ReplaceAll(f.Label, "_", " ")
+					}
+				}
+				v.Products = append(v.Products, p)
+			}
+		}
+	}
+	return v, nil
+}
+
+// advisoryPage is an advisory's public, human-readable page (TLP:WHITE: anyone may read it).
+func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	a, err := s.cfg.Store.AdvisoryByID(r.Context(), id)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	v, err := viewAdvisory(s.baseURL(r), *a)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "advisory", &pageData{Title: a.TrackingID, User: u, Advisory: v})
+}
+
+// advisoriesPage lists the organization's advisories.
+func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	as, err := s.cfg.Store.Advisories(r.Context(), u.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	d := &pageData{Title: "Advisories", User: u}
+	for _, a := range as {
+		v, err := viewAdvisory(s.baseURL(r), a)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		d.Advisories = append(d.Advisories, v)
+	}
+	s.render(w, http.StatusOK, "advisories", d)
+}
+
+// advisoryPublish publishes the advisory of a finding's vulnerability for its product.
+func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.releaseView(r.Context(), w, r, u)
+	if !ok {
+		return
+	}
+	if !d.CanWrite {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	org, err := s.cfg.Store.OrganizationByID(r.Context(), d.Product.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	a, err := s.publishAdvisory(r.Context(), s.baseURL(r), org, d.Product, r.PathValue("finding"))
+	if err != nil {
+		d.Error = err.Error()
+		s.render(w, http.StatusUnprocessableEntity, "release", d)
+		return
+	}
+	http.Redirect(w, r, "/advisories/"+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)
+}
