@@ -34,8 +34,11 @@ const (
 // 7.2.1 and requirement 7), checked against the schema.
 func ProviderMetadata(base string, pub Publisher, fingerprint string, updated time.Time) ([]byte, error) {
 	m := map[string]any{
-		"canonical_url":              base + WellKnown + "/provider-metadata.json",
-		"distributions":              []any{map[string]any{"rolie": map[string]any{"feeds": []any{map[string]string{"summary": "TLP:WHITE advisories", "tlp_label": "WHITE", "url": base + Distribution + "/" + FeedFile}}}}},
+		"canonical_url": base + WellKnown + "/provider-metadata.json",
+		"distributions": []any{map[string]any{
+			"directory_url": base + Distribution + "/",
+			"rolie":         map[string]any{"feeds": []any{map[string]string{"summary": "TLP:WHITE advisories", "tlp_label": "WHITE", "url": base + Distribution + "/" + FeedFile}}},
+		}},
 		"last_updated":               updated.UTC().Format(time.RFC3339),
 		"list_on_CSAF_aggregators":   true,
 		"metadata_version":           "2.0",

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"net/http"
 	"slices"
 	"strconv"
@@ -324,6 +325,35 @@ func (s *Server) providerFile(w http.ResponseWriter, r *http.Request) {
 		serve("text/plain; charset=utf-8", []byte(csaf.IndexTXT(entries(as))), nil)
 	case path == "white/changes.csv":
 		serve("text/csv; charset=utf-8", []byte(csaf.ChangesCSV(entries(as))), nil)
+	case path == "white/" || strings.HasPrefix(path, "white/") && strings.HasSuffix(path, "/"):
+		// Directory listings (requirement 14).
+		dir := strings.TrimSuffix(strings.TrimPrefix(path, "white/"), "/")
+		var names []string
+		if dir == "" {
+			names = []string{"index.txt", "changes.csv", csaf.FeedFile}
+		}
+		for _, a := range as {
+			year, file, _ := strings.Cut(csaf.Entry{TrackingID: a.TrackingID, Initial: a.Initial}.Path(), "/")
+			switch dir {
+			case "":
+				if !slices.Contains(names, year+"/") {
+					names = append(names, year+"/")
+				}
+			case year:
+				names = append(names, file, file+".asc", file+".sha512")
+			}
+		}
+		if dir != "" && len(names) == 0 {
+			http.NotFound(w, r)
+			return
+		}
+		var b strings.Builder
+		b.WriteString("<!doctype html><title>Index of " + html.EscapeString(r.URL.Path) + "</title><ul>\n")
+		for _, n := range names {
+			fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a></li>\n", html.EscapeString(n), html.EscapeString(n))
+		}
+		b.WriteString("</ul>\n")
+		serve("text/html; charset=utf-8", []byte(b.String()), nil)
 	case strings.HasPrefix(path, "white/"):
 		rest := strings.TrimPrefix(path, "white/")
 		for _, a := range as {
