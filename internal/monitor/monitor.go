@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -33,6 +34,14 @@ const (
 	KindMatch   = "match-release" // queued by the store with every SBOM upload
 	KindRematch = "rematch"
 	KindDeliver = "deliver"
+	KindClocks  = "case-clocks" // reminders of reporting deadlines, every ClockInterval
+)
+
+// ClockInterval is how often reporting deadlines are looked at; DueWithin is how early before a
+// deadline the organization hears of it.
+const (
+	ClockInterval = 15 * time.Minute
+	DueWithin     = 6 * time.Hour
 )
 
 // updateKey is the dedup key of the one scheduled or requested database update.
@@ -144,6 +153,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 	if err := m.schedule(ctx); err != nil {
 		return err
 	}
+	if _, err := m.cfg.Store.Enqueue(ctx, KindClocks, struct{}{}, KindClocks, time.Time{}); err != nil {
+		return err
+	}
 	for {
 		ran, err := m.RunOnce(ctx)
 		if ctx.Err() != nil {
@@ -245,6 +257,9 @@ func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
 		if err == nil && j.Kind == KindUpdate {
 			err = m.schedule(ctx)
 		}
+		if err == nil && j.Kind == KindClocks {
+			_, err = m.cfg.Store.Enqueue(ctx, KindClocks, struct{}{}, KindClocks, m.cfg.Now().Add(ClockInterval))
+		}
 	case errors.As(err, &retry):
 		log.Warn("job failed; will retry", "err", retry.err, "at", retry.at)
 		err = m.cfg.Store.RetryJob(ctx, j.ID, m.owner, retry.err, retry.at)
@@ -289,6 +304,8 @@ func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) 
 			return fmt.Errorf("payload: %w", err)
 		}
 		return m.rematch(ctx, p.Keys, progress)
+	case KindClocks:
+		return m.clocks(ctx)
 	case KindDeliver:
 		var p struct{ Notification int64 }
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
@@ -528,4 +545,50 @@ func evidence(f match.Finding) string {
 		}
 	}
 	return strings.Join(out, "; ")
+}
+
+// clocks tells each organization of reporting stages due within DueWithin and of those overdue,
+// once each (the event ids say which stage and which warning).
+func (m *Monitor) clocks(ctx context.Context) error {
+	cases, err := m.cfg.Store.OpenCases(ctx)
+	if err != nil {
+		return err
+	}
+	now := m.cfg.Now().UTC()
+	for _, c := range cases {
+		facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
+		if n, ok := c.Stages[cra.Notification]; ok {
+			facts.NotificationSubmitted = n.SubmittedAt
+		}
+		ds, err := cra.Deadlines(facts, cra.Calendar{})
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if _, done := c.Stages[d.Stage]; done || d.Pending != "" {
+				continue
+			}
+			kind, word := "", ""
+			switch {
+			case now.After(d.Legal):
+				kind, word = store.EventCaseOverdue, "is overdue since"
+			case d.Legal.Sub(now) <= DueWithin:
+				kind, word = store.EventCaseDue, "is due"
+			default:
+				continue
+			}
+			e := notify.Event{ID: fmt.Sprintf("case-%d-%s-%s", c.ID, d.Stage, kind), Kind: kind, Organization: c.Organization, Product: c.ProductName,
+				Vulnerability: c.Vulnerability, Time: now,
+				Summary: fmt.Sprintf("CRA Art. 14 case %d (%s): the %s %s %s (%s).", c.ID, c.Title, d.Stage, word, d.Legal.Format(time.RFC3339), d.Basis)}
+			if m.cfg.BaseURL != "" {
+				e.URL = fmt.Sprintf("%s/cases/%d", m.cfg.BaseURL, c.ID)
+			}
+			payload, _ := json.Marshal(e)
+			if err := m.cfg.Store.QueueOrgEvent(ctx, c.Organization, kind, store.Event{ID: e.ID, Payload: payload}); err != nil {
+				return err
+			}
+		}
+	}
+	m.Wake()
+	return nil
 }

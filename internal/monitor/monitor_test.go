@@ -227,3 +227,50 @@ func TestDeliveryRetries(t *testing.T) {
 		t.Errorf("after a 410: %+v", n[0])
 	}
 }
+
+// Reporting stages due within hours, and overdue ones, are announced once each.
+func TestCaseClocks(t *testing.T) {
+	ctx := t.Context()
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	st, err := store.OpenSQLite(ctx, t.TempDir(), func() time.Time { return now })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _ := st.CreateOrganization(ctx, "ACME", "small", false)
+	h := newHook(t, "0123456789abcdef-secret")
+	st.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "webhook", Target: h.srv.URL, Secret: "0123456789abcdef-secret",
+		Events: []string{store.EventCaseDue, store.EventCaseOverdue}})
+	soon, _ := st.OpenIncident(ctx, org.ID, 0, "Update server breached", now.Add(-20*time.Hour)) // early warning due in 4 h
+	late, _ := st.OpenIncident(ctx, org.ID, 0, "Signing key leaked", now.Add(-30*time.Hour))     // early warning 6 h overdue
+	st.OpenIncident(ctx, org.ID, 0, "Fresh", now.Add(-time.Hour))                                 // 23 h left: nothing yet
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Now: func() time.Time { return now }})
+	if _, err := st.Enqueue(ctx, monitor.KindClocks, struct{}{}, monitor.KindClocks, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, mon)
+	got := h.take()
+	if len(got) != 2 || !strings.HasPrefix(got[0], "case.due") || !strings.HasPrefix(got[1], "case.overdue") {
+		t.Errorf("events %v, want one case.due and one case.overdue", got)
+	}
+	ns, _ := st.Notifications(ctx, org.ID, 10)
+	var summaries []string
+	for _, n := range ns {
+		var e notify.Event
+		json.Unmarshal(n.Payload, &e)
+		summaries = append(summaries, e.Summary)
+	}
+	joined := strings.Join(summaries, "\n")
+	if !strings.Contains(joined, fmt.Sprintf("case %d (Update server breached): the early-warning is due 2026-11-22T16:00:00Z", soon.ID)) ||
+		!strings.Contains(joined, fmt.Sprintf("case %d (Signing key leaked): the early-warning is overdue since 2026-11-22T06:00:00Z", late.ID)) {
+		t.Errorf("summaries:\n%s", joined)
+	}
+	// The next look announces nothing again.
+	if _, err := st.RunNow(ctx, monitor.KindClocks); err != nil {
+		t.Fatal(err)
+	}
+	drain(t, mon)
+	if got := h.take(); len(got) != 0 {
+		t.Errorf("announced again: %v", got)
+	}
+}

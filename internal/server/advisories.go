@@ -16,6 +16,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -181,6 +182,15 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	if err := s.cfg.Store.SaveAdvisory(ctx, adv); err != nil {
 		return nil, err
 	}
+	// Users are informed: the organization's channels subscribed to publications hear of it.
+	e := notify.Event{ID: fmt.Sprintf("advisory-%d-%d", adv.ID, len(adv.Revisions)), Kind: store.EventAdvisoryPublished, Organization: org.ID,
+		Product: prod.Name, Vulnerability: adv.Vulnerability, Time: now, Summary: fmt.Sprintf("%s version %d: %s", adv.TrackingID, len(adv.Revisions), adv.Title),
+		URL: fmt.Sprintf("%s/advisories/%d", base, adv.ID)}
+	payload, _ := json.Marshal(e)
+	if err := s.cfg.Store.QueueOrgEvent(ctx, org.ID, store.EventAdvisoryPublished, store.Event{ID: e.ID, Payload: payload}); err != nil {
+		return nil, err
+	}
+	s.wake()
 	return adv, nil
 }
 

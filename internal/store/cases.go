@@ -235,3 +235,8 @@ func (s *DB) CaseReleases(ctx context.Context, c *Case) ([]Finding, error) {
 	}
 	return out, rows.Err()
 }
+
+// OpenCases lists the cases of every organization that are not closed.
+func (s *DB) OpenCases(ctx context.Context) ([]Case, error) {
+	return s.scanCases(ctx, `WHERE c.closed_at IS NULL ORDER BY c.id`)
+}

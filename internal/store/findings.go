@@ -38,8 +38,15 @@ const (
 	changeKindsNotifiable = ChangeNew + "," + ChangeExploited + "," + ChangeSeverity
 )
 
+// Other event kinds: reporting clocks and publications.
+const (
+	EventCaseDue           = "case.due"     // a reporting stage is due within hours
+	EventCaseOverdue       = "case.overdue" // a reporting stage missed its deadline
+	EventAdvisoryPublished = "advisory.published"
+)
+
 // EventKinds are the event kinds a notification channel can subscribe to.
-var EventKinds = strings.Split(changeKindsNotifiable, ",")
+var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished)
 
 // FindingChange is what a matching run changed about one finding.
 type FindingChange struct {

@@ -216,3 +216,24 @@ func (s *DB) RecordDelivery(ctx context.Context, id int64, cause error, final bo
 	_, err := s.sql.ExecContext(ctx, s.rebind(`UPDATE notification SET state = ?, attempts = attempts + 1, last_error = ?, delivered_at = ? WHERE id = ?`), state, msg, at, id)
 	return mapError(err)
 }
+
+// QueueOrgEvent queues an event to every channel of the organization that subscribes to its
+// kind. An event id already queued to a channel is not queued again, so a caller may derive ids
+// from what they announce and call this as often as it likes.
+func (s *DB) QueueOrgEvent(ctx context.Context, org int64, kind string, ev Event) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		chans, err := scanChannels(tx.QueryContext(ctx, s.rebind(`SELECT `+channelColumns+` FROM notification_channel c
+			WHERE c.organization = ? AND c.removed_at IS NULL ORDER BY c.id`), org))
+		if err != nil {
+			return err
+		}
+		for _, ch := range chans {
+			if ch.subscribes(kind) {
+				if err := s.queueNotification(ctx, tx, ch.ID, kind, ev); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
