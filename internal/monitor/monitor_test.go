@@ -243,7 +243,7 @@ func TestCaseClocks(t *testing.T) {
 		Events: []string{store.EventCaseDue, store.EventCaseOverdue}})
 	soon, _ := st.OpenIncident(ctx, org.ID, 0, "Update server breached", now.Add(-20*time.Hour)) // early warning due in 4 h
 	late, _ := st.OpenIncident(ctx, org.ID, 0, "Signing key leaked", now.Add(-30*time.Hour))     // early warning 6 h overdue
-	st.OpenIncident(ctx, org.ID, 0, "Fresh", now.Add(-time.Hour))                                 // 23 h left: nothing yet
+	st.OpenIncident(ctx, org.ID, 0, "Fresh", now.Add(-time.Hour))                                // 23 h left: nothing yet
 	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Now: func() time.Time { return now }})
 	if _, err := st.Enqueue(ctx, monitor.KindClocks, struct{}{}, monitor.KindClocks, time.Time{}); err != nil {
 		t.Fatal(err)
