@@ -589,6 +589,20 @@ func (m *Monitor) clocks(ctx context.Context) error {
 			}
 		}
 	}
+	// Support periods ending within six months (CRA Art. 13(8): users must know when updates stop).
+	ending, err := m.cfg.Store.ReleasesEndingSupport(ctx, now.Format("2006-01"), now.AddDate(0, 6, 0).Format("2006-01"))
+	if err != nil {
+		return err
+	}
+	for _, r := range ending {
+		e := notify.Event{ID: fmt.Sprintf("support-%d-%s", r.ID, r.SupportEnd), Kind: store.EventSupportEnding, Organization: r.Organization,
+			Product: r.Product, Release: r.Version, ReleaseID: r.ID, Time: now,
+			Summary: fmt.Sprintf("The support period of %s %s ends with %s: security updates stop then, and users must be told (CRA Art. 13(8), (18)).", r.Product, r.Version, r.SupportEnd)}
+		payload, _ := json.Marshal(e)
+		if err := m.cfg.Store.QueueOrgEvent(ctx, r.Organization, store.EventSupportEnding, store.Event{ID: e.ID, Payload: payload}); err != nil {
+			return err
+		}
+	}
 	m.Wake()
 	return nil
 }

@@ -240,18 +240,24 @@ func TestCaseClocks(t *testing.T) {
 	org, _ := st.CreateOrganization(ctx, "ACME", "small", false)
 	h := newHook(t, "0123456789abcdef-secret")
 	st.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "webhook", Target: h.srv.URL, Secret: "0123456789abcdef-secret",
-		Events: []string{store.EventCaseDue, store.EventCaseOverdue}})
+		Events: []string{store.EventCaseDue, store.EventCaseOverdue, store.EventSupportEnding}})
 	soon, _ := st.OpenIncident(ctx, org.ID, 0, "Update server breached", now.Add(-20*time.Hour)) // early warning due in 4 h
 	late, _ := st.OpenIncident(ctx, org.ID, 0, "Signing key leaked", now.Add(-30*time.Hour))     // early warning 6 h overdue
 	st.OpenIncident(ctx, org.ID, 0, "Fresh", now.Add(-time.Hour))                                // 23 h left: nothing yet
+	prod, _ := st.CreateProduct(ctx, org.ID, "Cam", "camera", "default")
+	st.CreateRelease(ctx, prod.ID, "1.0", "2021-06-01", "2027-03") // support ends within six months
+	st.CreateRelease(ctx, prod.ID, "2.0", "2026-06-01", "2031-06")
 	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Now: func() time.Time { return now }})
 	if _, err := st.Enqueue(ctx, monitor.KindClocks, struct{}{}, monitor.KindClocks, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	drain(t, mon)
+	if js, _ := st.Jobs(ctx, monitor.KindClocks, 5); len(js) > 0 && js[len(js)-1].LastError != "" {
+		t.Fatalf("clocks job: %s", js[len(js)-1].LastError)
+	}
 	got := h.take()
-	if len(got) != 2 || !strings.HasPrefix(got[0], "case.due") || !strings.HasPrefix(got[1], "case.overdue") {
-		t.Errorf("events %v, want one case.due and one case.overdue", got)
+	if len(got) != 3 || !strings.HasPrefix(got[0], "case.due") || !strings.HasPrefix(got[1], "case.overdue") || !strings.HasPrefix(got[2], "support.ending") {
+		t.Errorf("events %v, want one case.due, one case.overdue and one support.ending", got)
 	}
 	ns, _ := st.Notifications(ctx, org.ID, 10)
 	var summaries []string
@@ -262,7 +268,8 @@ func TestCaseClocks(t *testing.T) {
 	}
 	joined := strings.Join(summaries, "\n")
 	if !strings.Contains(joined, fmt.Sprintf("case %d (Update server breached): the early-warning is due 2026-11-22T16:00:00Z", soon.ID)) ||
-		!strings.Contains(joined, fmt.Sprintf("case %d (Signing key leaked): the early-warning is overdue since 2026-11-22T06:00:00Z", late.ID)) {
+		!strings.Contains(joined, fmt.Sprintf("case %d (Signing key leaked): the early-warning is overdue since 2026-11-22T06:00:00Z", late.ID)) ||
+		!strings.Contains(joined, "The support period of Cam 1.0 ends with 2027-03") {
 		t.Errorf("summaries:\n%s", joined)
 	}
 	// The next look announces nothing again.

@@ -179,16 +179,43 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 		return
 	}
 	var in struct {
-		Type    string    `json:"type"`
-		Title   string    `json:"title"`
-		Product int64     `json:"product"`
-		AwareAt time.Time `json:"awareAt"`
+		Type          string    `json:"type"`
+		Title         string    `json:"title"`
+		Product       int64     `json:"product"`
+		Release       int64     `json:"release"`
+		Vulnerability string    `json:"vulnerability"`
+		Evidence      string    `json:"evidence"`
+		AwareAt       time.Time `json:"awareAt"`
 	}
 	if !decodeJSON(w, r, &in) {
 		return
 	}
+	if in.Type == cra.Exploited {
+		// The manufacturer's own evidence of exploitation (KEV and EUVD open cases by themselves).
+		rel, err := s.cfg.Store.Release(r.Context(), in.Release)
+		var prod *store.Product
+		if err == nil {
+			prod, err = s.cfg.Store.Product(r.Context(), rel.Product)
+		}
+		if err != nil || prod.Organization != p.token.Organization {
+			writeError(w, http.StatusBadRequest, "no such release")
+			return
+		}
+		c, err := s.cfg.Store.OpenExploitedCase(r.Context(), rel.ID, in.Vulnerability, in.Title, in.Evidence, in.AwareAt)
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		v, err := s.caseView(r.Context(), c)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusCreated, v)
+		return
+	}
 	if in.Type != cra.Incident {
-		writeError(w, http.StatusBadRequest, "type must be incident: exploited-vulnerability cases open by themselves from findings")
+		writeError(w, http.StatusBadRequest, "type must be incident, or exploited (with release, vulnerability and evidence)")
 		return
 	}
 	if in.Product != 0 {

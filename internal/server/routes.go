@@ -103,6 +103,9 @@ type releaseJSON struct {
 	SupportMonths        int       `json:"supportMonths"`
 	SupportJustification string    `json:"supportJustification,omitempty"`
 	CreatedAt            time.Time `json:"createdAt"`
+	// KeepAvailableUntil (YYYY-MM) is set for a security update: CRA Art. 13(9) keeps it
+	// available for ten years or the rest of the support period, whichever is longer.
+	KeepAvailableUntil string `json:"keepAvailableUntil,omitempty"`
 }
 
 func toProduct(p store.Product) productJSON {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -506,5 +507,38 @@ func TestAdvisoryAndProvider(t *testing.T) {
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv)
 	if adv.Version != 2 || !strings.Contains(get(docPath), `"version": "2"`) {
 		t.Errorf("revision %+v", adv)
+	}
+	// The fixing release is a security update to keep available for ten years (Art. 13(9)).
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt")
+	b := e.browser(t)
+	b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
+	_, page, _ := b.get("/products/" + itoa(prod.ID))
+	if pt := text(t, page); !strings.Contains(pt, "4.3.0 security update: keep available until 2036-11") || strings.Contains(pt, "4.2.0 security update") {
+		t.Errorf("product page: %s", pt)
+	}
+}
+
+// The manufacturer's own evidence opens an exploited-vulnerability case by hand.
+func TestManualExploitedCase(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
+	var rel, draft releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-02-01", "supportEnd": "2031-12"}), &rel)
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "supportEnd": "2031-12"}), &draft)
+	body := func(release int64) []byte {
+		return jsonBody(map[string]any{"type": "exploited", "release": release, "vulnerability": "CVE-2026-7777", "evidence": "honeypot logs 2026-11-21", "awareAt": "2026-11-21T18:00:00Z"})
+	}
+	var c CaseView
+	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(rel.ID), &c); code != 201 || c.Type != "exploited" ||
+		c.Evidence != "manufacturer: honeypot logs 2026-11-21" || !c.Stages[0].Deadline.Equal(time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC)) {
+		t.Errorf("manual case %d %+v", code, c)
+	}
+	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(draft.ID), nil); code != 400 {
+		t.Errorf("a release not on the market: %d", code)
+	}
+	if code := e.do("POST", "/api/v1/cases", "globex-admin", "application/json", body(rel.ID), nil); code != 400 {
+		t.Errorf("Globex opening a case on ACME's release: %d", code)
 	}
 }

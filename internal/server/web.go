@@ -314,7 +314,42 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs), Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization)})
+	rows := releaseRows(rs)
+	// CRA Art. 13(9): a security update stays available for ten years after it is issued, or for
+	// the rest of the support period if that is longer. A release an advisory names as fixing a
+	// vulnerability is such an update.
+	as, err := s.cfg.Store.Advisories(r.Context(), p.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fixes := map[string]bool{}
+	for _, a := range as {
+		if a.Product != p.ID {
+			continue
+		}
+		if v, err := viewAdvisory("", a); err == nil {
+			for _, pr := range v.Products {
+				if pr.Status == "fixed" {
+					fixes[strings.TrimPrefix(pr.Name, p.Name+" ")] = true
+				}
+			}
+		}
+	}
+	for i := range rows {
+		if fixes[rows[i].Version] {
+			issued := rows[i].CreatedAt
+			if t, err := time.Parse(time.DateOnly, rows[i].PlacedOnMarket); err == nil {
+				issued = t
+			}
+			until := issued.AddDate(10, 0, 0).Format("2006-01")
+			if rows[i].SupportEnd > until {
+				until = rows[i].SupportEnd
+			}
+			rows[i].KeepAvailableUntil = until
+		}
+	}
+	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization)})
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -240,3 +240,38 @@ func (s *DB) CaseReleases(ctx context.Context, c *Case) ([]Finding, error) {
 func (s *DB) OpenCases(ctx context.Context) ([]Case, error) {
 	return s.scanCases(ctx, `WHERE c.closed_at IS NULL ORDER BY c.id`)
 }
+
+// OpenExploitedCase opens a case by hand for a vulnerability the manufacturer has its own
+// evidence of being exploited, in a release on the market. It returns the case (an existing one
+// when the product already has a case for the vulnerability).
+func (s *DB) OpenExploitedCase(ctx context.Context, release int64, vulnerability, title, evidence string, aware time.Time) (*Case, error) {
+	if vulnerability == "" || evidence == "" || aware.IsZero() {
+		return nil, fmt.Errorf("an exploited-vulnerability case needs the vulnerability, the evidence of exploitation and the time of awareness")
+	}
+	var placed sql.NullString
+	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT placed_on_market FROM release WHERE id = ?`), release).Scan(&placed); err != nil {
+		return nil, mapError(err)
+	}
+	if !placed.Valid || placed.String == "" || placed.String > s.now().Format(time.DateOnly) {
+		return nil, fmt.Errorf("release %d is not placed on the market: Art. 14 applies to products made available", release)
+	}
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		_, err := s.openExploitedCase(ctx, tx, release, vulnerability, cmpStr(title, vulnerability), "manufacturer: "+evidence, aware.UTC())
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open case: %w", err)
+	}
+	var product int64
+	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT product FROM release WHERE id = ?`), release).Scan(&product); err != nil {
+		return nil, mapError(err)
+	}
+	cs, err := s.scanCases(ctx, `WHERE c.product = ? AND c.vulnerability = ? AND c.type = 'exploited'`, product, vulnerability)
+	if err != nil {
+		return nil, err
+	}
+	if len(cs) == 0 {
+		return nil, ErrNotFound
+	}
+	return &cs[0], nil
+}

@@ -43,10 +43,11 @@ const (
 	EventCaseDue           = "case.due"     // a reporting stage is due within hours
 	EventCaseOverdue       = "case.overdue" // a reporting stage missed its deadline
 	EventAdvisoryPublished = "advisory.published"
+	EventSupportEnding     = "support.ending" // a release's support period ends within six months
 )
 
 // EventKinds are the event kinds a notification channel can subscribe to.
-var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished)
+var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished, EventSupportEnding)
 
 // FindingChange is what a matching run changed about one finding.
 type FindingChange struct {

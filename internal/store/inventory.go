@@ -329,3 +329,30 @@ func (s *DB) ReleaseCounts(ctx context.Context, org int64) (map[int64]int, error
 	}
 	return out, rows.Err()
 }
+
+// EndingSupport is a release whose support period ends soon, with its owner.
+type EndingSupport struct {
+	Organization int64
+	Product      string
+	Release
+}
+
+// ReleasesEndingSupport lists the releases, across organizations, whose support ends in or
+// before the month until (YYYY-MM) and not before the month from.
+func (s *DB) ReleasesEndingSupport(ctx context.Context, from, until string) ([]EndingSupport, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT p.organization, p.name, r.id, r.product, r.version, COALESCE(r.placed_on_market, ''), r.support_end, r.support_justification, r.created_at
+		FROM release r JOIN product p ON p.id = r.product WHERE r.support_end >= ? AND r.support_end <= ? ORDER BY r.support_end, r.id`), from, until)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []EndingSupport
+	for rows.Next() {
+		var e EndingSupport
+		if err := rows.Scan(&e.Organization, &e.Product, &e.ID, &e.Release.Product, &e.Version, &e.PlacedOnMarket, &e.SupportEnd, &e.SupportJustification, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
