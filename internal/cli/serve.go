@@ -50,6 +50,7 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 func serveCommand() *Command {
 	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg string
 	var interval, lease time.Duration
+	var matchBatch int
 	var smtpTLS bool
 	return &Command{
 		Name:    "serve",
@@ -88,6 +89,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&smtpUser, "smtp-user", "", "SMTP user name (the password is read from $SIEGEL_SMTP_PASSWORD)")
 			fs.BoolVar(&smtpTLS, "smtp-starttls", false, "require STARTTLS (otherwise used when offered)")
 			fs.StringVar(&csafOrg, "csaf-org", "", "organization whose advisories /.well-known/csaf/ publishes (default: the first organization)")
+			fs.IntVar(&matchBatch, "match-batch", 100, "releases re-matched per transaction after an update")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -125,7 +127,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 					csafOrg = o.Name
 				}
 			}
-			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease}
+			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease, MatchBatch: matchBatch}
 			if smtpAddr != "" {
 				mcfg.Mailer = &notify.Mailer{Addr: smtpAddr, From: smtpFrom, Username: smtpUser, Password: env.Getenv("SIEGEL_SMTP_PASSWORD"), StartTLS: smtpTLS}
 			}

@@ -65,6 +65,8 @@ type Config struct {
 	Lease time.Duration
 	// Poll is how often an idle monitor looks for due jobs (default 2 s).
 	Poll time.Duration
+	// MatchBatch is how many releases re-matching records per transaction (default 100).
+	MatchBatch int
 }
 
 // Monitor runs jobs.
@@ -121,6 +123,9 @@ func New(cfg Config) *Monitor {
 	}
 	if cfg.Poll <= 0 {
 		cfg.Poll = 2 * time.Second
+	}
+	if cfg.MatchBatch <= 0 {
+		cfg.MatchBatch = 100
 	}
 	host, _ := os.Hostname()
 	var b [4]byte
@@ -407,11 +412,10 @@ func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(
 	if err != nil {
 		return err
 	}
-	for i, rel := range order {
-		if i%100 == 0 {
-			progress(fmt.Sprintf("%d of %d releases", i, len(order)))
-		}
-		if err := m.matchRelease(ctx, db, rel, byRelease[rel]); err != nil {
+	for i := 0; i < len(order); i += m.cfg.MatchBatch {
+		progress(fmt.Sprintf("%d of %d releases", i, len(order)))
+		batch := order[i:min(i+m.cfg.MatchBatch, len(order))]
+		if err := m.matchReleases(ctx, db, batch, byRelease); err != nil {
 			return err
 		}
 	}
@@ -421,51 +425,63 @@ func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(
 // matchRelease matches a release's components (only comps when given, else all of them) and
 // records the outcome.
 func (m *Monitor) matchRelease(ctx context.Context, db *vulndb.DB, release int64, comps []store.Component) error {
-	rel, err := m.cfg.Store.Release(ctx, release)
+	var part map[int64][]store.Component
+	if comps != nil {
+		part = map[int64][]store.Component{release: comps}
+	}
+	return m.matchReleases(ctx, db, []int64{release}, part)
+}
+
+// matchReleases matches releases — for those in part only the components given, for the others
+// all — and records the outcomes in one transaction.
+func (m *Monitor) matchReleases(ctx context.Context, db *vulndb.DB, releases []int64, part map[int64][]store.Component) error {
+	infos, err := m.cfg.Store.ReleaseInfos(ctx, releases)
 	if err != nil {
 		return err
 	}
-	prod, err := m.cfg.Store.Product(ctx, rel.Product)
-	if err != nil {
-		return err
-	}
-	var scope map[string]bool
-	if comps == nil {
-		if comps, err = m.cfg.Store.ReleaseComponents(ctx, release); err != nil {
-			return err
+	outcomes := make([]store.Outcome, 0, len(releases))
+	byKey := map[string]match.Finding{} // release, vulnerability, purl -> finding, for the events
+	for _, release := range releases {
+		comps, scoped := part[release]
+		var scope map[string]bool
+		if !scoped {
+			if comps, err = m.cfg.Store.ReleaseComponents(ctx, release); err != nil {
+				return err
+			}
+		} else {
+			scope = map[string]bool{}
 		}
-	} else {
-		scope = map[string]bool{}
-	}
-	pkgs := Packages(comps)
-	for _, p := range pkgs {
-		if scope != nil {
-			scope[p.PURL] = true
+		pkgs := Packages(comps)
+		for _, p := range pkgs {
+			if scope != nil {
+				scope[p.PURL] = true
+			}
 		}
-	}
-	fs, err := match.Match(ctx, db, pkgs)
-	if err != nil {
-		return err
-	}
-	out := make([]store.Finding, 0, len(fs))
-	byKey := map[string]match.Finding{}
-	for _, f := range fs {
-		data, err := json.Marshal(f)
+		fs, err := match.Match(ctx, db, pkgs)
 		if err != nil {
 			return err
 		}
-		out = append(out, store.Finding{Vulnerability: f.ID, PURL: f.Package.PURL, Severity: f.Severity, Score: f.Score, Exploited: f.IsExploited(), Data: data,
-			Title: f.Summary, Evidence: evidence(f)})
-		byKey[f.ID+" "+f.Package.PURL] = f
+		out := make([]store.Finding, 0, len(fs))
+		for _, f := range fs {
+			data, err := json.Marshal(f)
+			if err != nil {
+				return err
+			}
+			out = append(out, store.Finding{Vulnerability: f.ID, PURL: f.Package.PURL, Severity: f.Severity, Score: f.Score, Exploited: f.IsExploited(), Data: data,
+				Title: f.Summary, Evidence: evidence(f)})
+			byKey[fmt.Sprint(release, " ", f.ID, " ", f.Package.PURL)] = f
+		}
+		outcomes = append(outcomes, store.Outcome{Release: release, Scope: scope, Findings: out})
 	}
-	changes, err := m.cfg.Store.ApplyFindings(ctx, release, scope, out, func(c store.FindingChange) store.Event {
-		f := byKey[c.Finding.Vulnerability+" "+c.Finding.PURL]
-		e := notify.Event{ID: store.NewEventID(), Kind: c.Kind, Organization: prod.Organization, Product: prod.Name,
-			Release: rel.Version, ReleaseID: rel.ID, Vulnerability: f.ID, Aliases: f.Aliases, Package: f.Package.PURL,
+	changes, err := m.cfg.Store.ApplyFindingsBatch(ctx, outcomes, func(release int64, c store.FindingChange) store.Event {
+		f := byKey[fmt.Sprint(release, " ", c.Finding.Vulnerability, " ", c.Finding.PURL)]
+		info := infos[release]
+		e := notify.Event{ID: store.NewEventID(), Kind: c.Kind, Organization: info.Organization, Product: info.ProductName,
+			Release: info.Version, ReleaseID: release, Vulnerability: f.ID, Aliases: f.Aliases, Package: f.Package.PURL,
 			Severity: f.Severity, PreviousSeverity: c.PreviousSeverity, Exploited: f.IsExploited(), Summary: f.Summary,
 			Time: m.cfg.Now().UTC()}
 		if m.cfg.BaseURL != "" {
-			e.URL = fmt.Sprintf("%s/releases/%d/findings/%s?ref=%s", m.cfg.BaseURL, rel.ID, url.PathEscape(f.ID), url.QueryEscape(f.Package.Ref))
+			e.URL = fmt.Sprintf("%s/releases/%d/findings/%s?purl=%s", m.cfg.BaseURL, release, url.PathEscape(f.ID), url.QueryEscape(f.Package.PURL))
 		}
 		payload, _ := json.Marshal(e)
 		return store.Event{ID: e.ID, Payload: payload}
@@ -473,8 +489,12 @@ func (m *Monitor) matchRelease(ctx context.Context, db *vulndb.DB, release int64
 	if err != nil {
 		return err
 	}
+	for _, release := range releases {
+		if n := len(changes[release]); n > 0 {
+			m.cfg.Log.Info("findings changed", "release", release, "changes", n)
+		}
+	}
 	if len(changes) > 0 {
-		m.cfg.Log.Info("findings changed", "release", release, "changes", len(changes))
 		m.Wake()
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -35,6 +36,7 @@ const (
 	ChangeExploited       = "finding.exploited"
 	ChangeSeverity        = "finding.severity_changed"
 	ChangeResolved        = "finding.resolved"
+	ChangeUpdated         = "finding.updated" // the finding's details changed (fixed versions, EPSS, ...)
 	changeKindsNotifiable = ChangeNew + "," + ChangeExploited + "," + ChangeSeverity
 )
 
@@ -77,130 +79,189 @@ func NewEventID() string {
 // the old state or the new one with all its notifications. Applying the same outcome twice
 // changes nothing and notifies nobody.
 func (s *DB) ApplyFindings(ctx context.Context, release int64, scope map[string]bool, fs []Finding, event func(FindingChange) Event) ([]FindingChange, error) {
-	var changes []FindingChange
+	var ev func(int64, FindingChange) Event
+	if event != nil {
+		ev = func(_ int64, c FindingChange) Event { return event(c) }
+	}
+	out, err := s.ApplyFindingsBatch(ctx, []Outcome{{Release: release, Scope: scope, Findings: fs}}, ev)
+	if err != nil {
+		return nil, err
+	}
+	return out[release], nil
+}
+
+// Outcome is what matching found for (part of) one release.
+type Outcome struct {
+	Release  int64
+	Scope    map[string]bool // the purls matched; nil: the whole release
+	Findings []Finding
+}
+
+// ApplyFindingsBatch applies the outcomes of several releases in one transaction, as
+// ApplyFindings does for one: re-matching after an update applies hundreds at a time.
+func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event func(release int64, c FindingChange) Event) (map[int64][]FindingChange, error) {
+	out := map[int64][]FindingChange{}
 	now := s.now()
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		changes = changes[:0]
-		type key struct{ vuln, purl string }
-		old := map[key]Finding{}
-		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen
-			FROM finding WHERE release = ?`), release)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var f Finding
-			if err := rows.Scan(&f.ID, &f.Vulnerability, &f.PURL, &f.Severity, &f.Score, &f.Exploited, &f.Resolved, &f.FirstSeen); err != nil {
-				rows.Close()
-				return err
+		clear(out)
+		channels := map[int64][]Channel{} // by release's organization, read once per batch
+		for _, o := range outcomes {
+			changes, err := s.applyFindings(ctx, tx, o, now)
+			if err != nil {
+				return fmt.Errorf("release %d: %w", o.Release, err)
 			}
-			if scope == nil || scope[f.PURL] {
-				old[key{f.Vulnerability, f.PURL}] = f
-			}
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		seen := map[key]bool{}
-		for _, f := range fs {
-			k := key{f.Vulnerability, f.PURL}
-			if seen[k] {
+			if len(changes) == 0 {
 				continue
 			}
-			seen[k] = true
-			f.Release, f.UpdatedAt = release, now
-			prev, ok := old[k]
-			switch {
-			case !ok:
-				f.FirstSeen = now
-				if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at)
-					VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), release, f.Vulnerability, f.PURL, f.Severity, f.Score, f.Exploited, string(f.Data), now, now).Scan(&f.ID); err != nil {
-					return err
-				}
-				changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
-				continue
-			}
-			f.ID, f.FirstSeen = prev.ID, prev.FirstSeen
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`),
-				f.Severity, f.Score, f.Exploited, string(f.Data), now, f.ID); err != nil {
-				return err
-			}
-			switch {
-			case prev.Resolved:
-				changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
-			case f.Exploited && !prev.Exploited:
-				changes = append(changes, FindingChange{Kind: ChangeExploited, Finding: f, PreviousSeverity: prev.Severity})
-			case f.Severity != prev.Severity:
-				changes = append(changes, FindingChange{Kind: ChangeSeverity, Finding: f, PreviousSeverity: prev.Severity})
-			}
-		}
-		for k, prev := range old {
-			if seen[k] || prev.Resolved {
-				continue
-			}
-			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET resolved_at = ?, updated_at = ? WHERE id = ?`), now, now, prev.ID); err != nil {
-				return err
-			}
-			prev.Resolved = true
-			changes = append(changes, FindingChange{Kind: ChangeResolved, Finding: prev})
-		}
-		if len(changes) == 0 {
-			return nil
-		}
-		if err := s.summarize(ctx, tx, release); err != nil {
-			return err
-		}
-		// An exploited vulnerability in a release on the market opens a CRA Art. 14 case, unless
-		// the manufacturer's triage says the product is not affected or has the fix.
-		for _, c := range changes {
-			if c.Kind != ChangeExploited {
-				continue
-			}
-			var status string
-			err := tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM vex_statement WHERE release = ? AND vulnerability = ? AND purl = ? ORDER BY id DESC LIMIT 1`),
-				release, c.Finding.Vulnerability, c.Finding.PURL).Scan(&status)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if status == "not_affected" || status == "fixed" {
-				continue
-			}
-			if _, err := s.openExploitedCase(ctx, tx, release, c.Finding.Vulnerability, cmpStr(c.Finding.Title, c.Finding.Vulnerability), c.Finding.Evidence, now); err != nil {
-				return err
-			}
-		}
-		if event == nil {
-			return nil
-		}
-		chans, err := s.releaseChannels(ctx, tx, release)
-		if err != nil {
-			return err
-		}
-		for _, c := range changes {
-			if !strings.Contains(changeKindsNotifiable, c.Kind) {
-				continue
-			}
-			var ev *Event
-			for _, ch := range chans {
-				if !ch.subscribes(c.Kind) {
-					continue
-				}
-				if ev == nil {
-					e := event(c)
-					ev = &e
-				}
-				if err := s.queueNotification(ctx, tx, ch.ID, c.Kind, *ev); err != nil {
-					return err
-				}
+			out[o.Release] = changes
+			if err := s.afterChanges(ctx, tx, o.Release, changes, now, channels, event); err != nil {
+				return fmt.Errorf("release %d: %w", o.Release, err)
 			}
 		}
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("record findings of release %d: %w", release, err)
+		return nil, fmt.Errorf("record findings: %w", err)
+	}
+	return out, nil
+}
+
+// applyFindings writes one outcome and returns the changes. Findings whose content did not change
+// are not written again.
+func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, o Outcome, now time.Time) ([]FindingChange, error) {
+	var changes []FindingChange
+	type key struct{ vuln, purl string }
+	old := map[key]Finding{}
+	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen, data
+		FROM finding WHERE release = ?`), o.Release)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var f Finding
+		var data string
+		if err := rows.Scan(&f.ID, &f.Vulnerability, &f.PURL, &f.Severity, &f.Score, &f.Exploited, &f.Resolved, &f.FirstSeen, &data); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if o.Scope == nil || o.Scope[f.PURL] {
+			f.Data = []byte(data)
+			old[key{f.Vulnerability, f.PURL}] = f
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	seen := map[key]bool{}
+	for _, f := range o.Findings {
+		k := key{f.Vulnerability, f.PURL}
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		f.Release, f.UpdatedAt = o.Release, now
+		prev, ok := old[k]
+		if !ok {
+			f.FirstSeen = now
+			if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), o.Release, f.Vulnerability, f.PURL, f.Severity, f.Score, f.Exploited, string(f.Data), now, now).Scan(&f.ID); err != nil {
+				return nil, err
+			}
+			changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
+			continue
+		}
+		f.ID, f.FirstSeen = prev.ID, prev.FirstSeen
+		if !prev.Resolved && prev.Severity == f.Severity && prev.Score == f.Score && prev.Exploited == f.Exploited && string(prev.Data) == string(f.Data) {
+			continue // unchanged
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`),
+			f.Severity, f.Score, f.Exploited, string(f.Data), now, f.ID); err != nil {
+			return nil, err
+		}
+		switch {
+		case prev.Resolved:
+			changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
+		case f.Exploited && !prev.Exploited:
+			changes = append(changes, FindingChange{Kind: ChangeExploited, Finding: f, PreviousSeverity: prev.Severity})
+		case f.Severity != prev.Severity:
+			changes = append(changes, FindingChange{Kind: ChangeSeverity, Finding: f, PreviousSeverity: prev.Severity})
+		default:
+			changes = append(changes, FindingChange{Kind: ChangeUpdated, Finding: f})
+		}
+	}
+	for k, prev := range old {
+		if seen[k] || prev.Resolved {
+			continue
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET resolved_at = ?, updated_at = ? WHERE id = ?`), now, now, prev.ID); err != nil {
+			return nil, err
+		}
+		prev.Resolved, prev.Data = true, nil
+		changes = append(changes, FindingChange{Kind: ChangeResolved, Finding: prev})
 	}
 	return changes, nil
+}
+
+// afterChanges keeps the release's counts, opens reporting cases for newly exploited findings and
+// queues the notifications of the changes.
+func (s *DB) afterChanges(ctx context.Context, tx *sql.Tx, release int64, changes []FindingChange, now time.Time, channels map[int64][]Channel, event func(int64, FindingChange) Event) error {
+	if err := s.summarize(ctx, tx, release); err != nil {
+		return err
+	}
+	// An exploited vulnerability in a release on the market opens a CRA Art. 14 case, unless
+	// the manufacturer's triage says the product is not affected or has the fix.
+	for _, c := range changes {
+		if c.Kind != ChangeExploited {
+			continue
+		}
+		var status string
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT status FROM vex_statement WHERE release = ? AND vulnerability = ? AND purl = ? ORDER BY id DESC LIMIT 1`),
+			release, c.Finding.Vulnerability, c.Finding.PURL).Scan(&status)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if status == "not_affected" || status == "fixed" {
+			continue
+		}
+		if _, err := s.openExploitedCase(ctx, tx, release, c.Finding.Vulnerability, cmpStr(c.Finding.Title, c.Finding.Vulnerability), c.Finding.Evidence, now); err != nil {
+			return err
+		}
+	}
+	if event == nil || !slices.ContainsFunc(changes, func(c FindingChange) bool { return strings.Contains(changeKindsNotifiable, c.Kind) }) {
+		return nil
+	}
+	var org int64
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT p.organization FROM release r JOIN product p ON p.id = r.product WHERE r.id = ?`), release).Scan(&org); err != nil {
+		return err
+	}
+	chans, ok := channels[org]
+	if !ok {
+		var err error
+		if chans, err = s.releaseChannels(ctx, tx, release); err != nil {
+			return err
+		}
+		channels[org] = chans
+	}
+	for _, c := range changes {
+		if !strings.Contains(changeKindsNotifiable, c.Kind) {
+			continue
+		}
+		var ev *Event
+		for _, ch := range chans {
+			if !ch.subscribes(c.Kind) {
+				continue
+			}
+			if ev == nil {
+				e := event(release, c)
+				ev = &e
+			}
+			if err := s.queueNotification(ctx, tx, ch.ID, c.Kind, *ev); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func cmpStr(a, b string) string {

@@ -356,3 +356,43 @@ func (s *DB) ReleasesEndingSupport(ctx context.Context, from, until string) ([]E
 	}
 	return out, rows.Err()
 }
+
+// ReleaseInfo is what notifications say of a release.
+type ReleaseInfo struct {
+	Organization int64
+	ProductName  string
+	Version      string
+}
+
+// ReleaseInfos returns the organization, product name and version of releases.
+func (s *DB) ReleaseInfos(ctx context.Context, ids []int64) (map[int64]ReleaseInfo, error) {
+	out := make(map[int64]ReleaseInfo, len(ids))
+	for len(ids) > 0 {
+		n := min(len(ids), 500)
+		batch := ids[:n]
+		ids = ids[n:]
+		args := make([]any, len(batch))
+		for i, id := range batch {
+			args[i] = id
+		}
+		rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT r.id, p.organization, p.name, r.version FROM release r JOIN product p ON p.id = r.product
+			WHERE r.id IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`), args...)
+		if err != nil {
+			return nil, mapError(err)
+		}
+		for rows.Next() {
+			var id int64
+			var info ReleaseInfo
+			if err := rows.Scan(&id, &info.Organization, &info.ProductName, &info.Version); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[id] = info
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
