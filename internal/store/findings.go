@@ -105,8 +105,13 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		clear(out)
 		channels := map[int64][]Channel{} // by release's organization, read once per batch
+		st, err := s.prepareFindingStmts(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer st.close()
 		for _, o := range outcomes {
-			changes, err := s.applyFindings(ctx, tx, o, now)
+			changes, err := s.applyFindings(ctx, tx, st, o, now)
 			if err != nil {
 				return fmt.Errorf("release %d: %w", o.Release, err)
 			}
@@ -128,12 +133,11 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 
 // applyFindings writes one outcome and returns the changes. Findings whose content did not change
 // are not written again.
-func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, o Outcome, now time.Time) ([]FindingChange, error) {
+func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, st *findingStmts, o Outcome, now time.Time) ([]FindingChange, error) {
 	var changes []FindingChange
 	type key struct{ vuln, purl string }
 	old := map[key]Finding{}
-	rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen, data
-		FROM finding WHERE release = ?`), o.Release)
+	rows, err := st.load.QueryContext(ctx, o.Release)
 	if err != nil {
 		return nil, err
 	}
@@ -164,8 +168,7 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, o Outcome, now time.
 		prev, ok := old[k]
 		if !ok {
 			f.FirstSeen = now
-			if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), o.Release, f.Vulnerability, f.PURL, f.Severity, f.Score, f.Exploited, string(f.Data), now, now).Scan(&f.ID); err != nil {
+			if err := st.insert.QueryRowContext(ctx, o.Release, f.Vulnerability, f.PURL, f.Severity, f.Score, f.Exploited, string(f.Data), now, now).Scan(&f.ID); err != nil {
 				return nil, err
 			}
 			changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
@@ -175,8 +178,7 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, o Outcome, now time.
 		if !prev.Resolved && prev.Severity == f.Severity && prev.Score == f.Score && prev.Exploited == f.Exploited && string(prev.Data) == string(f.Data) {
 			continue // unchanged
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`),
-			f.Severity, f.Score, f.Exploited, string(f.Data), now, f.ID); err != nil {
+		if _, err := st.update.ExecContext(ctx, f.Severity, f.Score, f.Exploited, string(f.Data), now, f.ID); err != nil {
 			return nil, err
 		}
 		switch {
@@ -194,13 +196,47 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, o Outcome, now time.
 		if seen[k] || prev.Resolved {
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET resolved_at = ?, updated_at = ? WHERE id = ?`), now, now, prev.ID); err != nil {
+		if _, err := st.resolve.ExecContext(ctx, now, now, prev.ID); err != nil {
 			return nil, err
 		}
 		prev.Resolved, prev.Data = true, nil
 		changes = append(changes, FindingChange{Kind: ChangeResolved, Finding: prev})
 	}
 	return changes, nil
+}
+
+// findingStmts are the statements applyFindings runs, prepared once per transaction.
+type findingStmts struct {
+	load, insert, update, resolve *sql.Stmt
+}
+
+func (s *DB) prepareFindingStmts(ctx context.Context, tx *sql.Tx) (*findingStmts, error) {
+	st := &findingStmts{}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&st.load, `SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen, data FROM finding WHERE release = ?`},
+		{&st.insert, `INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&st.update, `UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`},
+		{&st.resolve, `UPDATE finding SET resolved_at = ?, updated_at = ? WHERE id = ?`},
+	} {
+		stmt, err := tx.PrepareContext(ctx, s.rebind(p.q))
+		if err != nil {
+			st.close()
+			return nil, err
+		}
+		*p.dst = stmt
+	}
+	return st, nil
+}
+
+func (st *findingStmts) close() {
+	for _, s := range []*sql.Stmt{st.load, st.insert, st.update, st.resolve} {
+		if s != nil {
+			s.Close()
+		}
+	}
 }
 
 // afterChanges keeps the release's counts, opens reporting cases for newly exploited findings and
