@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/store"
 )
 
 func TestCaseDeadlines(t *testing.T) {
@@ -72,5 +75,38 @@ func TestCaseListShowSubmit(t *testing.T) {
 	}
 	if code, out := run("case", "show", "--data", data, "--org", "Globex", id); code == 0 {
 		t.Errorf("another organization's case shown: %s", out)
+	}
+}
+
+func TestAdvisoryPublishList(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), args, nil, &out, &errOut, func(string) string { return "" })
+		return code, out.String() + errOut.String()
+	}
+	run("token", "create", "--data", data, "--org", "ACME", "--role", "admin")
+	st, err := openStore(t.Context(), &Env{Now: time.Now}, data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := st.OrganizationByName(t.Context(), "ACME")
+	prod, _ := st.CreateProduct(t.Context(), org.ID, "HomeRouter X1", "router", "default")
+	rel, _ := st.CreateRelease(t.Context(), prod.ID, "4.2.0", "2026-03-01", "2031-12")
+	if _, err := st.ApplyFindings(t.Context(), rel.ID, nil, []store.Finding{{Vulnerability: "CVE-2026-2002", PURL: "pkg:golang/example.com/web@v1.9.2",
+		Severity: "HIGH", Data: []byte(`{"id":"CVE-2026-2002","summary":"Request smuggling","package":{"purl":"pkg:golang/example.com/web@v1.9.2"},"severity":"HIGH","records":["GO-1"]}`)}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	code, out := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "HomeRouter X1", "--base-url", "https://siegel.acme.example", "CVE-2026-2002")
+	year := time.Now().UTC().Year()
+	if code != 0 || !strings.Contains(out, fmt.Sprintf("ACME-SA-%d-0001 version 1\thttps://siegel.acme.example/.well-known/csaf/white/%d/acme-sa-%d-0001.json", year, year, year)) {
+		t.Fatalf("publish: %d %s", code, out)
+	}
+	if code, out := run("advisory", "list", "--data", data, "--org", "ACME"); code != 0 || !strings.Contains(out, "\tCVE-2026-2002\tHomeRouter X1: Request smuggling") {
+		t.Errorf("list: %d %s", code, out)
+	}
+	if code, _ := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "Nope", "--base-url", "https://x.example", "CVE-2026-2002"); code != 1 {
+		t.Errorf("unknown product: %d", code)
 	}
 }

@@ -30,6 +30,7 @@ siegel help sbom convert`,
 		pushCommand(),
 		backupCommand(),
 		caseCommand(),
+		advisoryCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

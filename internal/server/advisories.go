@@ -560,3 +560,22 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	http.Redirect(w, r, "/advisories/"+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)
 }
+
+// PublishAdvisory publishes (or revises) the advisory of a vulnerability in an organization's
+// product, for the command line; base is the provider's public address.
+func (s *Server) PublishAdvisory(ctx context.Context, base, orgName, productName, vuln string) (*store.Advisory, error) {
+	org, err := s.cfg.Store.OrganizationByName(ctx, orgName)
+	if err != nil {
+		return nil, err
+	}
+	ps, err := s.cfg.Store.Products(ctx, org.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ps {
+		if ps[i].Name == productName {
+			return s.publishAdvisory(ctx, strings.TrimSuffix(base, "/"), org, &ps[i], vuln)
+		}
+	}
+	return nil, fmt.Errorf("product %q of %s: %w", productName, orgName, store.ErrNotFound)
+}
