@@ -50,6 +50,7 @@ var (
 	uploads    = flag.Int("uploads", 50, "concurrent SBOM uploads")
 	uploadSize = flag.Int("upload-components", 1000, "components per concurrent upload")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
+	updProfile = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
 )
 
 func main() {
@@ -162,8 +163,14 @@ func main() {
 		writeAdvisory(osv, i, "2026-11-01T00:00:00Z", fixed)
 	}
 	t0 = time.Now()
+	if *updProfile != "" {
+		f, err := os.Create(*updProfile)
+		check(err)
+		check(pprof.StartCPUProfile(f))
+	}
 	check(mon.RequestUpdate(ctx))
 	drain(ctx, mon)
+	pprof.StopCPUProfile()
 	jobs, err := st.Jobs(ctx, monitor.KindRematch, 1)
 	check(err)
 	var p struct{ Keys []vulndb.Key }
