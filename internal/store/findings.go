@@ -386,7 +386,8 @@ type Summary struct {
 	Exploited, Critical, High, Medium, Low, Total int
 }
 
-// summarize recomputes the counts of a release's findings in force.
+// summarize recomputes the counts of a release's findings in force: not resolved, and not
+// triaged as not affected or fixed.
 func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
 	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM release_summary WHERE release = ?`), release); err != nil {
 		return err
@@ -395,7 +396,8 @@ func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
 		SELECT ?, COALESCE(sum(CASE WHEN exploited THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity = 'CRITICAL' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'HIGH' THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity = 'MEDIUM' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'LOW' THEN 1 ELSE 0 END), 0), count(*)
-		FROM finding WHERE release = ? AND resolved_at IS NULL`), release, release)
+		FROM finding f WHERE release = ? AND resolved_at IS NULL AND COALESCE((SELECT v.status FROM vex_statement v
+			WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1), '') NOT IN ('not_affected', 'fixed')`), release, release)
 	return err
 }
 

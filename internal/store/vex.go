@@ -50,6 +50,9 @@ func (s *DB) SetVEX(ctx context.Context, v VEX) (*VEX, error) {
 		if err != nil {
 			return err
 		}
+		if err := s.summarize(ctx, tx, v.Release); err != nil {
+			return err
+		}
 		return s.auditRelease(ctx, tx, v.Release, "vex.set", fmt.Sprintf("release/%d/finding/%s", v.Release, v.Vulnerability),
 			fmt.Sprintf("%s: %s %s%s", v.PURL, v.Status, v.Justification, cmpPrefix(" — ", v.Impact+v.Action)))
 	})

@@ -68,6 +68,15 @@ func testFindings(t *testing.T, s *store.DB) {
 	if sum.Total != 1 || sum.Exploited != 1 || sum.High != 1 {
 		t.Errorf("summary %+v", sum)
 	}
+	// Triaged not affected, a finding no longer counts as in force; back under investigation, it does.
+	must(s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: "CVE-1", PURL: "pkg:npm/a@1", Status: "not_affected", Justification: "component_not_present", Author: "x"}))
+	if sum := must(s.ProductSummaries(ctx, org.ID))[prod.ID]; sum.Total != 0 || sum.Exploited != 0 {
+		t.Errorf("summary after not_affected %+v", sum)
+	}
+	must(s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: "CVE-1", PURL: "pkg:npm/a@1", Status: "under_investigation", Author: "x"}))
+	if sum := must(s.ProductSummaries(ctx, org.ID))[prod.ID]; sum.Total != 1 || sum.Exploited != 1 {
+		t.Errorf("summary after under_investigation %+v", sum)
+	}
 	// Notifications: 2 new + 1 exploited to the webhook (all kinds), 1 exploited to the e-mail
 	// channel; nothing to the other organization.
 	ns := must(s.Notifications(ctx, org.ID, 100))
