@@ -209,7 +209,8 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	cs, _ := e.st.Cases(t.Context(), acme.ID)
 	path := "/cases/" + itoa(cs[0].ID)
 	_, page, _ = b.get(path)
-	if pt := text(t, page); !strings.Contains(pt, "Art. 14(2)(a): within 24 hours of becoming aware") || !strings.Contains(pt, "memberStates") {
+	if pt := text(t, page); !strings.Contains(pt, "Art. 14(2)(a): within 24 hours of becoming aware") || !strings.Contains(pt, "memberStates") ||
+		!strings.Contains(pt, "Product HomeRouter X1 — releases 4.2.0 Vulnerability CVE-2026-2002") {
 		t.Errorf("case page: %s", pt)
 	}
 	submit := func(stage, receipt, report string) string {
