@@ -604,7 +604,7 @@ func (m *Monitor) clocks(ctx context.Context) error {
 				e.URL = fmt.Sprintf("%s/cases/%d", m.cfg.BaseURL, c.ID)
 			}
 			payload, _ := json.Marshal(e)
-			if err := m.cfg.Store.QueueOrgEvent(ctx, c.Organization, kind, store.Event{ID: e.ID, Payload: payload}); err != nil {
+			if err := m.cfg.Store.QueueOrgEvent(ctx, c.Organization, c.Product, kind, store.Event{ID: e.ID, Payload: payload}); err != nil {
 				return err
 			}
 		}
@@ -619,7 +619,7 @@ func (m *Monitor) clocks(ctx context.Context) error {
 			Product: r.Product, Release: r.Version, ReleaseID: r.ID, Time: now,
 			Summary: fmt.Sprintf("The support period of %s %s ends with %s: security updates stop then, and users must be told (CRA Art. 13(8), (18)).", r.Product, r.Version, r.SupportEnd)}
 		payload, _ := json.Marshal(e)
-		if err := m.cfg.Store.QueueOrgEvent(ctx, r.Organization, store.EventSupportEnding, store.Event{ID: e.ID, Payload: payload}); err != nil {
+		if err := m.cfg.Store.QueueOrgEvent(ctx, r.Organization, r.Release.Product, store.EventSupportEnding, store.Event{ID: e.ID, Payload: payload}); err != nil {
 			return err
 		}
 	}

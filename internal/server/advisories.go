@@ -187,7 +187,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 		Product: prod.Name, Vulnerability: adv.Vulnerability, Time: now, Summary: fmt.Sprintf("%s version %d: %s", adv.TrackingID, len(adv.Revisions), adv.Title),
 		URL: fmt.Sprintf("%s/advisories/%d", base, adv.ID)}
 	payload, _ := json.Marshal(e)
-	if err := s.cfg.Store.QueueOrgEvent(ctx, org.ID, store.EventAdvisoryPublished, store.Event{ID: e.ID, Payload: payload}); err != nil {
+	if err := s.cfg.Store.QueueOrgEvent(ctx, org.ID, prod.ID, store.EventAdvisoryPublished, store.Event{ID: e.ID, Payload: payload}); err != nil {
 		return nil, err
 	}
 	s.wake()

@@ -90,6 +90,7 @@ type channelJSON struct {
 	Kind      string    `json:"kind"`
 	Target    string    `json:"target"`
 	Events    []string  `json:"events"`
+	Product   int64     `json:"product,omitempty"` // the one product followed; absent: every product
 	CreatedAt time.Time `json:"createdAt"`
 }
 
@@ -98,7 +99,7 @@ func toChannel(c store.Channel) channelJSON {
 	if ev == nil {
 		ev = []string{}
 	}
-	return channelJSON{ID: c.ID, Kind: c.Kind, Target: c.Target, Events: ev, CreatedAt: c.CreatedAt}
+	return channelJSON{ID: c.ID, Kind: c.Kind, Target: c.Target, Events: ev, Product: c.Product, CreatedAt: c.CreatedAt}
 }
 
 func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p principal) {
@@ -123,12 +124,13 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p princip
 		Kind   string   `json:"kind"`
 		Target string   `json:"target"`
 		Secret string   `json:"secret"`
-		Events []string `json:"events"`
+		Events  []string `json:"events"`
+		Product int64    `json:"product"`
 	}
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	c, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: p.token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events})
+	c, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: p.token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events, Product: in.Product})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -44,6 +44,14 @@ var funcs = template.FuncMap{
 	"list":  func(v ...string) []string { return v },
 	"upper": strings.ToUpper,
 	"inc":   func(i int) int { return i + 1 },
+	"productName": func(ps []productRow, id int64) string {
+		for _, p := range ps {
+			if p.ID == id {
+				return p.Name
+			}
+		}
+		return "#" + strconv.FormatInt(id, 10)
+	},
 	"json": func(v any) string {
 		b, _ := json.MarshalIndent(v, "", "  ")
 		return string(b)
@@ -565,6 +573,11 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 	d := &pageData{Title: "Notifications", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds,
 		Error: r.URL.Query().Get("error")}
 	var err error
+	if ps, perr := s.cfg.Store.Products(r.Context(), u.Organization); perr == nil {
+		for _, p := range ps {
+			d.Products = append(d.Products, productRow{Product: p})
+		}
+	}
 	if d.Channels, err = s.cfg.Store.Channels(r.Context(), u.Organization); err == nil {
 		if d.Notes, err = s.cfg.Store.Notifications(r.Context(), u.Organization, 50); err == nil && (u.Role == "admin" || u.Role == "auditor") {
 			d.Audit, err = s.cfg.Store.AuditEvents(r.Context(), u.Organization, 50)
@@ -583,8 +596,9 @@ func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.Use
 		return
 	}
 	r.ParseForm()
+	product, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
 	_, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
-		Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"]})
+		Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"], Product: product})
 	if err != nil {
 		http.Redirect(w, r, "/settings/notifications?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
 		return

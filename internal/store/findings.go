@@ -267,8 +267,8 @@ func (s *DB) afterChanges(ctx context.Context, tx *sql.Tx, release int64, change
 	if event == nil || !slices.ContainsFunc(changes, func(c FindingChange) bool { return strings.Contains(changeKindsNotifiable, c.Kind) }) {
 		return nil
 	}
-	var org int64
-	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT p.organization FROM release r JOIN product p ON p.id = r.product WHERE r.id = ?`), release).Scan(&org); err != nil {
+	var org, product int64
+	if err := tx.QueryRowContext(ctx, s.rebind(`SELECT p.organization, p.id FROM release r JOIN product p ON p.id = r.product WHERE r.id = ?`), release).Scan(&org, &product); err != nil {
 		return err
 	}
 	chans, ok := channels[org]
@@ -285,7 +285,7 @@ func (s *DB) afterChanges(ctx context.Context, tx *sql.Tx, release int64, change
 		}
 		var ev *Event
 		for _, ch := range chans {
-			if !ch.subscribes(c.Kind) {
+			if !ch.receives(c.Kind, product) {
 				continue
 			}
 			if ev == nil {

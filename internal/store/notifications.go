@@ -20,11 +20,14 @@ type Channel struct {
 	Target       string
 	Secret       string
 	Events       []string // subscribed event kinds; empty: all
+	Product      int64    // the one product the channel follows; 0: every product
 	CreatedAt    time.Time
 }
 
-func (c Channel) subscribes(kind string) bool {
-	return len(c.Events) == 0 || slices.Contains(c.Events, kind)
+// receives reports whether the channel takes an event of the kind about the product (0 for an
+// event about no particular product, which only channels following every product take).
+func (c Channel) receives(kind string, product int64) bool {
+	return (len(c.Events) == 0 || slices.Contains(c.Events, kind)) && (c.Product == 0 || c.Product == product)
 }
 
 // AddChannel adds a notification channel after checking its target.
@@ -53,9 +56,19 @@ func (s *DB) AddChannel(ctx context.Context, c Channel) (*Channel, error) {
 		}
 	}
 	c.CreatedAt = s.now()
+	var product any
+	if c.Product != 0 {
+		product = c.Product
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO notification_channel (organization, kind, target, secret, events, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-			c.Organization, c.Kind, c.Target, c.Secret, strings.Join(c.Events, ","), c.CreatedAt).Scan(&c.ID); err != nil {
+		if c.Product != 0 {
+			var org int64
+			if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization FROM product WHERE id = ?`), c.Product).Scan(&org); err != nil || org != c.Organization {
+				return fmt.Errorf("product %d: %w", c.Product, ErrNotFound)
+			}
+		}
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO notification_channel (organization, kind, target, secret, events, product, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			c.Organization, c.Kind, c.Target, c.Secret, strings.Join(c.Events, ","), product, c.CreatedAt).Scan(&c.ID); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c.Organization, "channel.add", fmt.Sprintf("channel/%d", c.ID), c.Kind+" "+c.Target)
@@ -80,7 +93,7 @@ func (s *DB) RemoveChannel(ctx context.Context, org, id int64) error {
 	})
 }
 
-const channelColumns = `c.id, c.organization, c.kind, c.target, c.secret, c.events, c.created_at`
+const channelColumns = `c.id, c.organization, c.kind, c.target, c.secret, c.events, COALESCE(c.product, 0), c.created_at`
 
 func scanChannels(rows *sql.Rows, err error) ([]Channel, error) {
 	if err != nil {
@@ -91,7 +104,7 @@ func scanChannels(rows *sql.Rows, err error) ([]Channel, error) {
 	for rows.Next() {
 		var c Channel
 		var events string
-		if err := rows.Scan(&c.ID, &c.Organization, &c.Kind, &c.Target, &c.Secret, &events, &c.CreatedAt); err != nil {
+		if err := rows.Scan(&c.ID, &c.Organization, &c.Kind, &c.Target, &c.Secret, &events, &c.Product, &c.CreatedAt); err != nil {
 			return nil, err
 		}
 		if events != "" {
@@ -172,7 +185,7 @@ func scanNotifications(rows *sql.Rows, err error) ([]Notification, error) {
 		var delivered sql.NullTime
 		c := &n.Channel
 		if err := rows.Scan(&n.ID, &n.EventID, &n.Kind, &payload, &n.State, &n.Attempts, &n.LastError, &n.CreatedAt, &delivered,
-			&c.ID, &c.Organization, &c.Kind, &c.Target, &c.Secret, &events, &c.CreatedAt); err != nil {
+			&c.ID, &c.Organization, &c.Kind, &c.Target, &c.Secret, &events, &c.Product, &c.CreatedAt); err != nil {
 			return nil, err
 		}
 		n.Payload, n.CreatedAt, n.DeliveredAt = []byte(payload), n.CreatedAt.UTC(), delivered.Time.UTC()
@@ -217,10 +230,10 @@ func (s *DB) RecordDelivery(ctx context.Context, id int64, cause error, final bo
 	return mapError(err)
 }
 
-// QueueOrgEvent queues an event to every channel of the organization that subscribes to its
-// kind. An event id already queued to a channel is not queued again, so a caller may derive ids
-// from what they announce and call this as often as it likes.
-func (s *DB) QueueOrgEvent(ctx context.Context, org int64, kind string, ev Event) error {
+// QueueOrgEvent queues an event about a product (0: none in particular) to every channel of the
+// organization that takes it. An event id already queued to a channel is not queued again, so a
+// caller may derive ids from what they announce and call this as often as it likes.
+func (s *DB) QueueOrgEvent(ctx context.Context, org, product int64, kind string, ev Event) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		chans, err := scanChannels(tx.QueryContext(ctx, s.rebind(`SELECT `+channelColumns+` FROM notification_channel c
 			WHERE c.organization = ? AND c.removed_at IS NULL ORDER BY c.id`), org))
@@ -228,7 +241,7 @@ func (s *DB) QueueOrgEvent(ctx context.Context, org int64, kind string, ev Event
 			return err
 		}
 		for _, ch := range chans {
-			if ch.subscribes(kind) {
+			if ch.receives(kind, product) {
 				if err := s.queueNotification(ctx, tx, ch.ID, kind, ev); err != nil {
 					return err
 				}

@@ -272,3 +272,29 @@ func testCases(t *testing.T, s *store.DB) {
 		t.Errorf("incident %+v", got)
 	}
 }
+
+// A channel that follows one product hears only of that product.
+func testProductChannel(t *testing.T, s *store.DB) {
+	ctx := t.Context()
+	org := must(s.CreateOrganization(ctx, "ACME", "small", false))
+	other := must(s.CreateOrganization(ctx, "Other", "small", false))
+	cam := must(s.CreateProduct(ctx, org.ID, "Cam", "camera", "default"))
+	router := must(s.CreateProduct(ctx, org.ID, "Router", "router", "default"))
+	foreign := must(s.CreateProduct(ctx, other.ID, "X", "x", "default"))
+	if _, err := s.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "email", Target: "a@acme.example", Product: foreign.ID}); err == nil {
+		t.Error("a channel following another organization's product was accepted")
+	}
+	must(s.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "email", Target: "cam-buyers@acme.example", Product: cam.ID}))
+	for _, p := range []*store.Product{cam, router} {
+		rel := must(s.CreateRelease(ctx, p.ID, "1", "", "2031-12"))
+		must(s.ApplyFindings(ctx, rel.ID, nil, []store.Finding{{Vulnerability: "CVE-1", PURL: "pkg:npm/a@1", Severity: "LOW", Data: []byte(`{}`)}},
+			func(c store.FindingChange) store.Event {
+				return store.Event{ID: store.NewEventID(), Payload: []byte(`{}`)}
+			}))
+	}
+	must(0, s.QueueOrgEvent(ctx, org.ID, 0, store.EventCaseDue, store.Event{ID: "case-1", Payload: []byte(`{}`)}))
+	ns := must(s.Notifications(ctx, org.ID, 10))
+	if len(ns) != 1 || ns[0].Channel.Product != cam.ID || ns[0].Kind != store.ChangeNew {
+		t.Errorf("notifications %+v: want the Cam finding only", ns)
+	}
+}

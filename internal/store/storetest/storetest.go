@@ -29,6 +29,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Channels":          testChannels,
 		"Audit":             testAudit,
 		"Cases":             testCases,
+		"ProductChannel":    testProductChannel,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
