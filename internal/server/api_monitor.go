@@ -121,9 +121,9 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p princip
 		return
 	}
 	var in struct {
-		Kind   string   `json:"kind"`
-		Target string   `json:"target"`
-		Secret string   `json:"secret"`
+		Kind    string   `json:"kind"`
+		Target  string   `json:"target"`
+		Secret  string   `json:"secret"`
 		Events  []string `json:"events"`
 		Product int64    `json:"product"`
 	}
