@@ -80,6 +80,7 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.WaitVisible(`input[name=version]`),
 		chromedp.SendKeys(`input[name=version]`, "4.2.0"),
 		chromedp.SendKeys(`input[name=supportEnd]`, "2031-12"),
+		chromedp.SetValue(`input[name=placedOnMarket]`, "2026-03-01"),
 		chromedp.Submit(`input[name=version]`),
 		chromedp.WaitVisible(`input[type=file]`),
 		chromedp.SetUploadFiles(`input[type=file]`, []string{sbomFile}),
@@ -138,5 +139,48 @@ func TestBrowserFlow(t *testing.T) {
 	}
 	if !strings.Contains(findingText, "fixed 2.4.1 [2.3.0 <]") {
 		t.Errorf("finding page:\n%s", findingText)
+	}
+
+	// The exploited finding opened a CRA case; the advisory is published from the finding page;
+	// every page of the tour is kept as a screenshot.
+	snap := func(name string) {
+		t.Helper()
+		shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		if err != nil {
+			t.Fatal(err)
+		}
+		os.WriteFile(artifact(t, name), shot, 0o644)
+	}
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/cases"), chromedp.WaitVisible(`a[href^="/cases/"]`)); err != nil {
+		t.Fatalf("cases page: %v", err)
+	}
+	snap("cases.png")
+	if err := chromedp.Do(ctx, chromedp.Click(`a[href^="/cases/"]`), chromedp.WaitVisible(`dl.draft`)); err != nil {
+		t.Fatalf("case page: %v", err)
+	}
+	caseText, _ := chromedp.Run(ctx, chromedp.Text(`main`))
+	if !strings.Contains(caseText, "CVE-2026-2002") || !strings.Contains(caseText, "Art. 14(2)(a)") {
+		t.Errorf("case page:\n%s", caseText)
+	}
+	snap("case.png")
+	if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+"/"), chromedp.WaitVisible(`a[href^="/products/"]`),
+		chromedp.Click(`a[href^="/products/"]`), chromedp.WaitVisible(`a[href^="/releases/"]`),
+		chromedp.Click(`a[href^="/releases/"]`), chromedp.WaitVisible(`a[href*="/findings/CVE-2026-2002"]`),
+		chromedp.Click(`a[href*="/findings/CVE-2026-2002"]`), chromedp.WaitVisible(`#triage`),
+		chromedp.Click(`form[action$="/advisory"] button`), chromedp.WaitVisible(`a[href$=".asc"]`)); err != nil {
+		t.Fatalf("publishing the advisory: %v", err)
+	}
+	advText, _ := chromedp.Run(ctx, chromedp.Text(`main`))
+	if !strings.Contains(advText, "SA-2026-0001") || !strings.Contains(advText, "affected") {
+		t.Errorf("advisory page:\n%s", advText)
+	}
+	snap("advisory.png")
+	for _, page := range []struct{ path, wait, name string }{
+		{"/", "table", "portfolio.png"}, {"/status", "table", "status.png"}, {"/settings/notifications", "form", "notifications.png"},
+	} {
+		if err := chromedp.Do(ctx, chromedp.Navigate(e.srv.URL+page.path), chromedp.WaitVisible(page.wait)); err != nil {
+			t.Fatalf("%s: %v", page.path, err)
+		}
+		snap(page.name)
 	}
 }
