@@ -2,11 +2,15 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
 // Advisory is a published CSAF advisory.
@@ -129,6 +133,11 @@ func (s *DB) SaveAdvisory(ctx context.Context, a *Advisory) error {
 				a.Title, string(a.Document), a.Signature, string(revs), a.Current, a.ID)
 		}
 		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(a.Document)
+		if err := s.appendLedger(ctx, tx, a.Organization, ledger.AdvisoryPublished, fmt.Sprintf("advisory/%d", a.ID),
+			map[string]any{"trackingId": a.TrackingID, "revision": len(a.Revisions), "vulnerability": a.Vulnerability, "sha256": hex.EncodeToString(sum[:])}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, a.Organization, "advisory.publish", fmt.Sprintf("advisory/%d", a.ID), fmt.Sprintf("%s revision %d: %s", a.TrackingID, len(a.Revisions), a.Vulnerability))

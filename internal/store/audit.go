@@ -72,3 +72,10 @@ func (s *DB) AuditEvents(ctx context.Context, org int64, limit int) ([]AuditEven
 	}
 	return out, rows.Err()
 }
+
+// releaseOrg returns the organization of a release.
+func (s *DB) releaseOrg(ctx context.Context, tx *sql.Tx, release int64) (int64, error) {
+	var org int64
+	err := tx.QueryRowContext(ctx, s.rebind(`SELECT p.organization FROM release r JOIN product p ON p.id = r.product WHERE r.id = ?`), release).Scan(&org)
+	return org, err
+}

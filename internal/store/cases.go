@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
 // Case is a CRA Art. 14 reporting case.
@@ -58,6 +61,10 @@ func (s *DB) openExploitedCase(ctx context.Context, tx *sql.Tx, release int64, v
 		return false, nil
 	}
 	if err != nil {
+		return false, err
+	}
+	if err := s.appendLedger(ctx, tx, org, ledger.ExploitedAware, fmt.Sprintf("case/%d", id),
+		map[string]any{"vulnerability": vuln, "evidence": evidence, "release": release, "product": product, "awareAt": now.UTC()}); err != nil {
 		return false, err
 	}
 	return true, s.audit(ctx, tx, org, "case.open", fmt.Sprintf("case/%d", id), fmt.Sprintf("exploited %s (%s), release %d", vuln, evidence, release))
@@ -167,6 +174,9 @@ func (s *DB) SetFixAvailable(ctx context.Context, id int64, at time.Time) error 
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE cra_case SET fix_available_at = ? WHERE id = ?`), at.UTC(), id); err != nil {
 			return err
 		}
+		if err := s.appendLedger(ctx, tx, org, ledger.FixReleased, fmt.Sprintf("case/%d", id), map[string]any{"fixAvailable": at.UTC()}); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, org, "case.fix-available", fmt.Sprintf("case/%d", id), at.UTC().Format(time.RFC3339))
 	})
 }
@@ -206,6 +216,10 @@ func (s *DB) SubmitStage(ctx context.Context, id int64, stage string, report []b
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE cra_case SET closed_at = ? WHERE id = ?`), now, id); err != nil {
 				return err
 			}
+		}
+		if err := s.appendLedger(ctx, tx, c.Organization, ledger.CaseStageSubmitted, fmt.Sprintf("case/%d", id),
+			map[string]any{"stage": stage, "receipt": receipt, "submittedBy": by, "report": json.RawMessage(report)}); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, c.Organization, "case.submit", fmt.Sprintf("case/%d", id), stage+", receipt "+receipt)
 	})

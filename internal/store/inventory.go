@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
 // Organization is a manufacturer or an authority.
@@ -128,6 +130,14 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.CreatedAt).Scan(&r.ID); err != nil {
 			return err
 		}
+		org, err := s.releaseOrg(ctx, tx, r.ID)
+		if err != nil {
+			return err
+		}
+		if err := s.appendLedger(ctx, tx, org, ledger.SupportDeclared, fmt.Sprintf("release/%d", r.ID),
+			map[string]any{"version": version, "placedOnMarket": placedOnMarket, "supportEnd": supportEnd, "justification": r.SupportJustification}); err != nil {
+			return err
+		}
 		return s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd))
 	})
 	if err != nil {
@@ -194,6 +204,14 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 		}
 		// Matching runs in the background; queued in this transaction, it cannot be lost.
 		if _, err := s.enqueue(ctx, tx, "match-release", map[string]int64{"release": release}, fmt.Sprintf("match-release/%d", release), time.Time{}); err != nil {
+			return err
+		}
+		org, err := s.releaseOrg(ctx, tx, release)
+		if err != nil {
+			return err
+		}
+		if err := s.appendLedger(ctx, tx, org, ledger.SBOMPublished, fmt.Sprintf("release/%d", release),
+			map[string]any{"sbom": b.ID, "format": format, "sha256": sha256, "components": len(comps)}); err != nil {
 			return err
 		}
 		return s.auditRelease(ctx, tx, release, "sbom.upload", fmt.Sprintf("sbom/%d", b.ID), fmt.Sprintf("%s, %d components, sha256 %s", format, len(comps), sha256))

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
 // VEX statuses and not_affected justifications, as OpenVEX and CSAF name them.
@@ -51,6 +53,13 @@ func (s *DB) SetVEX(ctx context.Context, v VEX) (*VEX, error) {
 			return err
 		}
 		if err := s.summarize(ctx, tx, v.Release); err != nil {
+			return err
+		}
+		org, err := s.releaseOrg(ctx, tx, v.Release)
+		if err != nil {
+			return err
+		}
+		if err := s.appendLedger(ctx, tx, org, ledger.VEXDecision, fmt.Sprintf("release/%d", v.Release), v); err != nil {
 			return err
 		}
 		return s.auditRelease(ctx, tx, v.Release, "vex.set", fmt.Sprintf("release/%d/finding/%s", v.Release, v.Vulnerability),

@@ -30,6 +30,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Audit":             testAudit,
 		"Cases":             testCases,
 		"ProductChannel":    testProductChannel,
+		"Ledger":            testLedger,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

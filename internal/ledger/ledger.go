@@ -1,0 +1,193 @@
+// Package ledger is Siegel's tamper-evident record of what a manufacturer knew and did, and when:
+// an append-only log of statements in a Merkle tree of the kind Certificate Transparency uses
+// (RFC 6962/9162 hashing, as golang.org/x/mod/sumdb/tlog implements it), with checkpoints signed
+// in the C2SP signed-note format (Ed25519), inclusion and consistency proofs, and bundles that
+// anyone can verify offline.
+//
+// A statement does not hold its content, only a salted hash commitment to it: the content is kept
+// beside the log and revealed selectively (embargoed vulnerabilities, trade secrets, personal
+// data) without weakening the proof, and without the salt a short content cannot be guessed from
+// its hash.
+package ledger
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/mod/sumdb/note"
+	"golang.org/x/mod/sumdb/tlog"
+)
+
+// Statement types.
+const (
+	SBOMPublished      = "sbom-published"
+	ExploitedAware     = "exploited-aware"
+	VEXDecision        = "vex-decision"
+	CaseStageSubmitted = "case-stage-submitted"
+	FixReleased        = "fix-released"
+	AdvisoryPublished  = "advisory-published"
+	SupportDeclared    = "support-period-declared"
+)
+
+// Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the
+// nanosecond) is the leaf the tree hashes.
+type Statement struct {
+	Type       string    `json:"type"`
+	Subject    string    `json:"subject"` // kind/id: release/12, case/3, advisory/7, ...
+	Actor      string    `json:"actor"`
+	Time       time.Time `json:"time"`
+	Commitment string    `json:"commitment"` // hex SHA-256 of salt || content
+}
+
+// Leaf is the statement's bytes as hashed into the tree.
+func (s Statement) Leaf() []byte {
+	s.Time = s.Time.UTC()
+	b, _ := json.Marshal(s)
+	return b
+}
+
+// Commit returns a fresh salt and the commitment to content under it.
+func Commit(content []byte) (salt []byte, commitment string) {
+	salt = make([]byte, 32)
+	rand.Read(salt)
+	return salt, Commitment(salt, content)
+}
+
+// Commitment is hex SHA-256(salt || content).
+func Commitment(salt, content []byte) string {
+	h := sha256.New()
+	h.Write(salt)
+	h.Write(content)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Checkpoint is a signed statement of the log's size and root hash (C2SP tlog-checkpoint body:
+// origin line, size line, base64 root hash line).
+type Checkpoint struct {
+	Origin string
+	Size   int64
+	Root   tlog.Hash
+}
+
+// Text is the checkpoint body.
+func (c Checkpoint) Text() string {
+	return fmt.Sprintf("%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
+}
+
+// SignCheckpoint signs a checkpoint with a note signer key (see NewKey).
+func SignCheckpoint(c Checkpoint, skey string) (string, error) {
+	signer, err := note.NewSigner(skey)
+	if err != nil {
+		return "", fmt.Errorf("ledger key: %w", err)
+	}
+	msg, err := note.Sign(&note.Note{Text: c.Text()}, signer)
+	if err != nil {
+		return "", err
+	}
+	return string(msg), nil
+}
+
+// OpenCheckpoint verifies a signed checkpoint against the verifier key and parses it.
+func OpenCheckpoint(signed, vkey string) (Checkpoint, error) {
+	v, err := note.NewVerifier(vkey)
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("verifier key: %w", err)
+	}
+	n, err := note.Open([]byte(signed), note.VerifierList(v))
+	if err != nil {
+		return Checkpoint{}, fmt.Errorf("checkpoint signature: %w", err)
+	}
+	lines := strings.Split(n.Text, "\n")
+	if len(lines) < 4 || lines[0] == "" {
+		return Checkpoint{}, errors.New("checkpoint: want origin, size and root hash lines")
+	}
+	size, err := strconv.ParseInt(lines[1], 10, 64)
+	if err != nil || size < 0 {
+		return Checkpoint{}, fmt.Errorf("checkpoint size %q", lines[1])
+	}
+	root, err := base64.StdEncoding.DecodeString(lines[2])
+	if err != nil || len(root) != tlog.HashSize {
+		return Checkpoint{}, fmt.Errorf("checkpoint root hash %q", lines[2])
+	}
+	c := Checkpoint{Origin: lines[0], Size: size}
+	copy(c.Root[:], root)
+	return c, nil
+}
+
+// NewKey makes an Ed25519 signing key for the log named origin; it returns the private signer key
+// and the public verifier key, in the signed-note key formats.
+func NewKey(origin string) (skey, vkey string, err error) {
+	return note.GenerateKey(rand.Reader, origin)
+}
+
+// Entry is a statement in a bundle, with its inclusion proof and, when revealed, its content.
+type Entry struct {
+	Index     int64       `json:"index"`
+	Statement Statement   `json:"statement"`
+	Proof     []tlog.Hash `json:"proof"`
+	Salt      []byte      `json:"salt,omitempty"`
+	Content   []byte      `json:"content,omitempty"`
+}
+
+// Bundle is what 'siegel ledger export' writes: everything needed to verify the entries offline.
+type Bundle struct {
+	Format      string  `json:"format"` // siegel-ledger-bundle/v1
+	VerifierKey string  `json:"verifierKey"`
+	Checkpoint  string  `json:"checkpoint"` // signed note
+	Entries     []Entry `json:"entries"`
+}
+
+// BundleFormat names the bundle format.
+const BundleFormat = "siegel-ledger-bundle/v1"
+
+// Verify checks a bundle: the checkpoint's signature, each entry's inclusion in the tree the
+// checkpoint commits to, and each revealed content against its commitment. The error names the
+// entry and what failed.
+func Verify(b *Bundle) (Checkpoint, error) {
+	if b.Format != BundleFormat {
+		return Checkpoint{}, fmt.Errorf("bundle format %q: want %s", b.Format, BundleFormat)
+	}
+	cp, err := OpenCheckpoint(b.Checkpoint, b.VerifierKey)
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	for i, e := range b.Entries {
+		if e.Index < 0 || e.Index >= cp.Size {
+			return cp, fmt.Errorf("entry %d: index %d outside the checkpoint's %d entries", i, e.Index, cp.Size)
+		}
+		if err := tlog.CheckRecord(tlog.RecordProof(e.Proof), cp.Size, cp.Root, e.Index, tlog.RecordHash(e.Statement.Leaf())); err != nil {
+			return cp, fmt.Errorf("entry %d (log index %d, %s %s): not in the log the checkpoint signs: %w", i, e.Index, e.Statement.Type, e.Statement.Subject, err)
+		}
+		if e.Content != nil || e.Salt != nil {
+			got := Commitment(e.Salt, e.Content)
+			if subtle.ConstantTimeCompare([]byte(got), []byte(e.Statement.Commitment)) != 1 {
+				return cp, fmt.Errorf("entry %d (log index %d): the revealed content does not match the statement's commitment", i, e.Index)
+			}
+		}
+	}
+	return cp, nil
+}
+
+// CheckConsistency checks that the tree of checkpoint newer extends the tree of older, with a
+// consistency proof: a forked history fails.
+func CheckConsistency(older, newer Checkpoint, proof []tlog.Hash) error {
+	if older.Origin != newer.Origin {
+		return fmt.Errorf("checkpoints of different logs: %q and %q", older.Origin, newer.Origin)
+	}
+	if older.Size > newer.Size {
+		return fmt.Errorf("the newer checkpoint (%d entries) is smaller than the older (%d): history was cut", newer.Size, older.Size)
+	}
+	if err := tlog.CheckTree(tlog.TreeProof(proof), newer.Size, newer.Root, older.Size, older.Root); err != nil {
+		return fmt.Errorf("checkpoints %d and %d are not consistent (a forked or rewritten history): %w", older.Size, newer.Size, err)
+	}
+	return nil
+}

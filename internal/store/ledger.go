@@ -1,0 +1,260 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+
+	"golang.org/x/mod/sumdb/tlog"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
+)
+
+// hashReader reads the tree's stored hashes through q (the store or a transaction).
+type hashReader struct {
+	ctx context.Context
+	s   *DB
+	q   interface {
+		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+	}
+}
+
+func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
+	if len(indexes) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(indexes))
+	for i, x := range indexes {
+		args[i] = x
+	}
+	rows, err := r.q.QueryContext(r.ctx, r.s.rebind(`SELECT id, hash FROM ledger_hash WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(indexes)), ",")+`)`), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	got := map[int64]tlog.Hash{}
+	for rows.Next() {
+		var id int64
+		var b []byte
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, err
+		}
+		if len(b) != tlog.HashSize {
+			return nil, fmt.Errorf("ledger hash %d is corrupt", id)
+		}
+		var h tlog.Hash
+		copy(h[:], b)
+		got[id] = h
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]tlog.Hash, len(indexes))
+	for i, x := range indexes {
+		h, ok := got[x]
+		if !ok {
+			return nil, fmt.Errorf("ledger hash %d is missing", x)
+		}
+		out[i] = h
+	}
+	return out, nil
+}
+
+// LedgerEntry is a statement as it stands in the log.
+type LedgerEntry struct {
+	Index     int64
+	Statement ledger.Statement
+}
+
+// appendLedger adds a statement to the log in the transaction that makes the change it records:
+// the change and its record commit together or not at all. content is what the statement commits
+// to (kept beside the log, revealed selectively).
+func (s *DB) appendLedger(ctx context.Context, tx *sql.Tx, org int64, typ, subject string, content any) error {
+	if s.dialect == Postgres {
+		// One appender at a time across servers: the next index and the stored hashes depend on
+		// every earlier entry.
+		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7201912)`); err != nil {
+			return err
+		}
+	}
+	body, err := json.Marshal(content)
+	if err != nil {
+		return err
+	}
+	var n int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&n); err != nil {
+		return err
+	}
+	salt, commitment := ledger.Commit(body)
+	st := ledger.Statement{Type: typ, Subject: subject, Actor: actorOf(ctx), Time: s.now(), Commitment: commitment}
+	leaf := st.Leaf()
+	hashes, err := tlog.StoredHashes(n, leaf, hashReader{ctx, s, tx})
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	first := tlog.StoredHashIndex(0, n)
+	for i, h := range hashes {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ledger_hash (id, hash) VALUES (?, ?)`), first+int64(i), h[:]); err != nil {
+			return fmt.Errorf("ledger: %w", err)
+		}
+	}
+	var orgArg any
+	if org != 0 {
+		orgArg = org
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ledger_entry (idx, organization, subject, leaf) VALUES (?, ?, ?, ?)`), n, orgArg, subject, string(leaf)); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ledger_content (idx, salt, content) VALUES (?, ?, ?)`), n, salt, body); err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	return nil
+}
+
+// ledgerKey returns the install's log origin and keys, making them the first time.
+func (s *DB) ledgerKey(ctx context.Context) (origin, skey, vkey string, err error) {
+	err = s.sql.QueryRowContext(ctx, `SELECT origin, signer_key, verifier_key FROM ledger_key WHERE id = 1`).Scan(&origin, &skey, &vkey)
+	if err == nil {
+		return origin, skey, vkey, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", "", "", mapError(err)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	origin = "siegel.ledger/" + hex.EncodeToString(b[:])
+	if skey, vkey, err = ledger.NewKey(origin); err != nil {
+		return "", "", "", err
+	}
+	if _, err := s.sql.ExecContext(ctx, s.rebind(`INSERT INTO ledger_key (id, origin, signer_key, verifier_key, created_at) VALUES (1, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`),
+		origin, skey, vkey, s.now()); err != nil {
+		return "", "", "", mapError(err)
+	}
+	err = s.sql.QueryRowContext(ctx, `SELECT origin, signer_key, verifier_key FROM ledger_key WHERE id = 1`).Scan(&origin, &skey, &vkey)
+	return origin, skey, vkey, mapError(err)
+}
+
+// LedgerCheckpoint signs the log's current size and root hash; it returns the signed note, the
+// checkpoint and the verifier key that checks it.
+func (s *DB) LedgerCheckpoint(ctx context.Context) (string, ledger.Checkpoint, string, error) {
+	origin, skey, vkey, err := s.ledgerKey(ctx)
+	if err != nil {
+		return "", ledger.Checkpoint{}, "", err
+	}
+	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return "", ledger.Checkpoint{}, "", err
+	}
+	defer tx.Rollback()
+	cp, err := s.checkpoint(ctx, tx, origin)
+	if err != nil {
+		return "", ledger.Checkpoint{}, "", err
+	}
+	signed, err := ledger.SignCheckpoint(cp, skey)
+	return signed, cp, vkey, err
+}
+
+func (s *DB) checkpoint(ctx context.Context, tx *sql.Tx, origin string) (ledger.Checkpoint, error) {
+	var n int64
+	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ledger_entry`).Scan(&n); err != nil {
+		return ledger.Checkpoint{}, err
+	}
+	root, err := tlog.TreeHash(n, hashReader{ctx, s, tx})
+	if err != nil {
+		return ledger.Checkpoint{}, fmt.Errorf("ledger root: %w", err)
+	}
+	return ledger.Checkpoint{Origin: origin, Size: n, Root: root}, nil
+}
+
+// LedgerBundle exports the statements about subject (exactly, or every subject under it when it
+// ends with "/"), of one organization (0: any), with inclusion proofs in the tree of a fresh
+// signed checkpoint and, when reveal is set, the contents and salts.
+func (s *DB) LedgerBundle(ctx context.Context, org int64, subject string, reveal bool) (*ledger.Bundle, error) {
+	origin, skey, vkey, err := s.ledgerKey(ctx)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	cp, err := s.checkpoint(ctx, tx, origin)
+	if err != nil {
+		return nil, err
+	}
+	signed, err := ledger.SignCheckpoint(cp, skey)
+	if err != nil {
+		return nil, err
+	}
+	q := `SELECT e.idx, e.leaf, c.salt, c.content FROM ledger_entry e JOIN ledger_content c ON c.idx = e.idx WHERE (e.subject = ? OR (? AND e.subject LIKE ? ESCAPE '\'))`
+	args := []any{subject, strings.HasSuffix(subject, "/"), likePrefix(subject) + "%"}
+	if org != 0 {
+		q += ` AND e.organization = ?`
+		args = append(args, org)
+	}
+	rows, err := tx.QueryContext(ctx, s.rebind(q+` ORDER BY e.idx`), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	var entries []ledger.Entry
+	for rows.Next() {
+		var e ledger.Entry
+		var leaf string
+		var salt, content []byte
+		if err := rows.Scan(&e.Index, &leaf, &salt, &content); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if err := json.Unmarshal([]byte(leaf), &e.Statement); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("ledger entry %d: %w", e.Index, err)
+		}
+		if reveal {
+			e.Salt, e.Content = salt, content
+		}
+		entries = append(entries, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for i := range entries {
+		p, err := tlog.ProveRecord(cp.Size, entries[i].Index, hashReader{ctx, s, tx})
+		if err != nil {
+			return nil, fmt.Errorf("ledger proof %d: %w", entries[i].Index, err)
+		}
+		entries[i].Proof = p
+	}
+	if entries == nil {
+		entries = []ledger.Entry{}
+	}
+	return &ledger.Bundle{Format: ledger.BundleFormat, VerifierKey: vkey, Checkpoint: signed, Entries: entries}, nil
+}
+
+// LedgerConsistency proves that the log's current tree extends the tree of its first size entries.
+func (s *DB) LedgerConsistency(ctx context.Context, size int64) (ledger.Checkpoint, []tlog.Hash, error) {
+	origin, _, _, err := s.ledgerKey(ctx)
+	if err != nil {
+		return ledger.Checkpoint{}, nil, err
+	}
+	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return ledger.Checkpoint{}, nil, err
+	}
+	defer tx.Rollback()
+	cp, err := s.checkpoint(ctx, tx, origin)
+	if err != nil {
+		return cp, nil, err
+	}
+	if size > cp.Size {
+		return cp, nil, fmt.Errorf("the log has %d entries, fewer than %d", cp.Size, size)
+	}
+	p, err := tlog.ProveTree(cp.Size, size, hashReader{ctx, s, tx})
+	return cp, p, err
+}
