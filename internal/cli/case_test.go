@@ -110,3 +110,40 @@ func TestAdvisoryPublishList(t *testing.T) {
 		t.Errorf("unknown product: %d", code)
 	}
 }
+
+func TestLedgerExportVerify(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), args, nil, &out, &errOut, func(string) string { return "" })
+		return code, out.String() + errOut.String()
+	}
+	run("token", "create", "--data", data, "--org", "ACME", "--role", "admin")
+	st, err := openStore(t.Context(), &Env{Now: time.Now}, data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := st.OrganizationByName(t.Context(), "ACME")
+	c, _ := st.OpenIncident(t.Context(), org.ID, 0, "Update server breached", time.Now().Add(-time.Hour))
+	st.Close()
+	id := strconv.FormatInt(c.ID, 10)
+	if code, out := run("case", "submit", "--data", data, "--org", "ACME", "--stage", "early-warning", "--receipt", "SRP-1", "--by", "lead@acme.example", id); code != 0 {
+		t.Fatal(out)
+	}
+	bundle := filepath.Join(t.TempDir(), "case.bundle.json")
+	if code, out := run("ledger", "export", "--data", data, "--org", "ACME", "--subject", "case/"+id, "--out", bundle); code != 0 || !strings.Contains(out, "1 statements") {
+		t.Fatalf("export: %d %s", code, out)
+	}
+	code, out := run("ledger", "verify", bundle)
+	if code != 0 || !strings.Contains(out, "case-stage-submitted\tcase/"+id+"\tcli:lead@acme.example") || !strings.Contains(out, `"receipt":"SRP-1"`) {
+		t.Errorf("verify: %d %s", code, out)
+	}
+	raw, _ := os.ReadFile(bundle)
+	os.WriteFile(bundle, bytes.Replace(raw, []byte("cli:lead@acme.example"), []byte("cli:someone@acme.example"), 1), 0o644)
+	if code, out := run("ledger", "verify", bundle); code != 1 || !strings.Contains(out, "invalid") {
+		t.Errorf("a tampered bundle: %d %s", code, out)
+	}
+	if code, out := run("ledger", "checkpoint", "--data", data); code != 0 || !strings.Contains(out, "siegel.ledger/") || !strings.Contains(out, "verifier key:") {
+		t.Errorf("checkpoint: %d %s", code, out)
+	}
+}

@@ -31,6 +31,7 @@ siegel help sbom convert`,
 		backupCommand(),
 		caseCommand(),
 		advisoryCommand(),
+		ledgerCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

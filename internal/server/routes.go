@@ -56,6 +56,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/audit", s.api(s.listAudit)},
 		{"GET", "/api/v1/advisories", s.api(s.listAdvisories)},
 		{"POST", "/api/v1/products/{id}/advisories", s.api(s.createAdvisory)},
+		{"GET", "/api/v1/ledger/bundle", s.api(s.ledgerBundle)},
 		{"GET", "/api/v1/cases", s.api(s.listCases)},
 		{"POST", "/api/v1/cases", s.api(s.createCase)},
 		{"GET", "/api/v1/cases/{id}", s.api(s.getCase)},
@@ -72,6 +73,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) { writeError(w, http.StatusNotFound, "no such endpoint") })
 	s.mux.HandleFunc("GET /.well-known/csaf/", s.providerFile)
 	s.mux.HandleFunc("GET /.well-known/security.txt", s.securityTXT)
+	s.mux.HandleFunc("GET /ledger/checkpoint", s.ledgerCheckpoint)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

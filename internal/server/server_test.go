@@ -18,6 +18,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vex"
@@ -540,5 +541,41 @@ func TestManualExploitedCase(t *testing.T) {
 	}
 	if code := e.do("POST", "/api/v1/cases", "globex-admin", "application/json", body(rel.ID), nil); code != 400 {
 		t.Errorf("Globex opening a case on ACME's release: %d", code)
+	}
+}
+
+// The ledger's checkpoint is public; bundles are per organization and verify offline.
+func TestLedgerHTTP(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "R"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
+	resp, err := http.Get(e.srv.URL + "/ledger/checkpoint")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("checkpoint %v %v", err, resp.Status)
+	}
+	note, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if _, err := ledger.OpenCheckpoint(string(note), resp.Header.Get("Siegel-Ledger-Key")); err != nil {
+		t.Errorf("public checkpoint: %v\n%s", err, note)
+	}
+	var b ledger.Bundle
+	if code := e.do("GET", "/api/v1/ledger/bundle?subject=release/"+itoa(rel.ID), "acme-admin", "", nil, &b); code != 200 || len(b.Entries) != 2 || b.Entries[1].Content == nil {
+		t.Fatalf("bundle %d %+v", code, b)
+	}
+	if _, err := ledger.Verify(&b); err != nil {
+		t.Errorf("bundle: %v", err)
+	}
+	var ro ledger.Bundle
+	e.do("GET", "/api/v1/ledger/bundle?subject=release/"+itoa(rel.ID), "acme-ro", "", nil, &ro)
+	if len(ro.Entries) != 2 || ro.Entries[0].Content != nil {
+		t.Errorf("read-only bundle reveals contents: %+v", ro.Entries)
+	}
+	var g ledger.Bundle
+	e.do("GET", "/api/v1/ledger/bundle?subject=release/"+itoa(rel.ID), "globex-admin", "", nil, &g)
+	if len(g.Entries) != 0 {
+		t.Errorf("Globex sees %d of ACME's statements", len(g.Entries))
 	}
 }
