@@ -75,31 +75,76 @@ type LedgerEntry struct {
 // the change and its record commit together or not at all. content is what the statement commits
 // to (kept beside the log, revealed selectively).
 func (s *DB) appendLedger(ctx context.Context, tx *sql.Tx, org int64, typ, subject string, content any) error {
+	w, err := s.ledgerWriter(ctx, tx)
+	if err != nil {
+		return err
+	}
+	defer w.close()
+	return w.append(ctx, org, typ, subject, content)
+}
+
+// ledgerAppender appends to the log within one transaction, with its statements prepared once.
+type ledgerAppender struct {
+	s                  *DB
+	tx                 *sql.Tx
+	n                  int64 // the next index
+	hash, entry, store *sql.Stmt
+	read               hashReader
+}
+
+func (s *DB) ledgerWriter(ctx context.Context, tx *sql.Tx) (*ledgerAppender, error) {
 	if s.dialect == Postgres {
 		// One appender at a time across servers: the next index and the stored hashes depend on
 		// every earlier entry.
 		if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock(7201912)`); err != nil {
-			return err
+			return nil, err
 		}
 	}
+	w := &ledgerAppender{s: s, tx: tx, read: hashReader{ctx, s, tx}}
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&w.n); err != nil {
+		return nil, err
+	}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{
+		{&w.hash, `INSERT INTO ledger_hash (id, hash) VALUES (?, ?)`},
+		{&w.entry, `INSERT INTO ledger_entry (idx, organization, subject, leaf) VALUES (?, ?, ?, ?)`},
+		{&w.store, `INSERT INTO ledger_content (idx, salt, content) VALUES (?, ?, ?)`},
+	} {
+		st, err := tx.PrepareContext(ctx, s.rebind(p.q))
+		if err != nil {
+			w.close()
+			return nil, err
+		}
+		*p.dst = st
+	}
+	return w, nil
+}
+
+func (w *ledgerAppender) close() {
+	for _, st := range []*sql.Stmt{w.hash, w.entry, w.store} {
+		if st != nil {
+			st.Close()
+		}
+	}
+}
+
+func (w *ledgerAppender) append(ctx context.Context, org int64, typ, subject string, content any) error {
 	body, err := json.Marshal(content)
 	if err != nil {
 		return err
 	}
-	var n int64
-	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&n); err != nil {
-		return err
-	}
 	salt, commitment := ledger.Commit(body)
-	st := ledger.Statement{Type: typ, Subject: subject, Actor: actorOf(ctx), Time: s.now(), Commitment: commitment}
+	st := ledger.Statement{Type: typ, Subject: subject, Actor: actorOf(ctx), Time: w.s.now(), Commitment: commitment}
 	leaf := st.Leaf()
-	hashes, err := tlog.StoredHashes(n, leaf, hashReader{ctx, s, tx})
+	hashes, err := tlog.StoredHashes(w.n, leaf, w.read)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	first := tlog.StoredHashIndex(0, n)
+	first := tlog.StoredHashIndex(0, w.n)
 	for i, h := range hashes {
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ledger_hash (id, hash) VALUES (?, ?)`), first+int64(i), h[:]); err != nil {
+		if _, err := w.hash.ExecContext(ctx, first+int64(i), h[:]); err != nil {
 			return fmt.Errorf("ledger: %w", err)
 		}
 	}
@@ -107,12 +152,13 @@ func (s *DB) appendLedger(ctx context.Context, tx *sql.Tx, org int64, typ, subje
 	if org != 0 {
 		orgArg = org
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ledger_entry (idx, organization, subject, leaf) VALUES (?, ?, ?, ?)`), n, orgArg, subject, string(leaf)); err != nil {
+	if _, err := w.entry.ExecContext(ctx, w.n, orgArg, subject, string(leaf)); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
-	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ledger_content (idx, salt, content) VALUES (?, ?, ?)`), n, salt, body); err != nil {
+	if _, err := w.store.ExecContext(ctx, w.n, salt, body); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
+	w.n++
 	return nil
 }
 
@@ -161,7 +207,7 @@ func (s *DB) LedgerCheckpoint(ctx context.Context) (string, ledger.Checkpoint, s
 
 func (s *DB) checkpoint(ctx context.Context, tx *sql.Tx, origin string) (ledger.Checkpoint, error) {
 	var n int64
-	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM ledger_entry`).Scan(&n); err != nil {
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&n); err != nil {
 		return ledger.Checkpoint{}, err
 	}
 	root, err := tlog.TreeHash(n, hashReader{ctx, s, tx})
@@ -192,8 +238,12 @@ func (s *DB) LedgerBundle(ctx context.Context, org int64, subject string, reveal
 	if err != nil {
 		return nil, err
 	}
-	q := `SELECT e.idx, e.leaf, c.salt, c.content FROM ledger_entry e JOIN ledger_content c ON c.idx = e.idx WHERE (e.subject = ? OR (? AND e.subject LIKE ? ESCAPE '\'))`
-	args := []any{subject, strings.HasSuffix(subject, "/"), likePrefix(subject) + "%"}
+	q := `SELECT e.idx, e.leaf, c.salt, c.content FROM ledger_entry e JOIN ledger_content c ON c.idx = e.idx WHERE e.subject = ?`
+	args := []any{subject}
+	if strings.HasSuffix(subject, "/") {
+		q = `SELECT e.idx, e.leaf, c.salt, c.content FROM ledger_entry e JOIN ledger_content c ON c.idx = e.idx WHERE e.subject LIKE ? ESCAPE '\'`
+		args = []any{likePrefix(subject) + "%"}
+	}
 	if org != 0 {
 		q += ` AND e.organization = ?`
 		args = append(args, org)
@@ -257,4 +307,43 @@ func (s *DB) LedgerConsistency(ctx context.Context, size int64) (ledger.Checkpoi
 	}
 	p, err := tlog.ProveTree(cp.Size, size, hashReader{ctx, s, tx})
 	return cp, p, err
+}
+
+// LedgerItem is a statement to append by hand (an attestation, say): its type, subject and the
+// content it commits to.
+type LedgerItem struct {
+	Organization int64
+	Type         string
+	Subject      string
+	Content      any
+}
+
+// LedgerAppend appends statements in one transaction (batching is what makes thousands of
+// appends a second possible on SQLite).
+func (s *DB) LedgerAppend(ctx context.Context, items []LedgerItem) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		w, err := s.ledgerWriter(ctx, tx)
+		if err != nil {
+			return err
+		}
+		defer w.close()
+		for _, it := range items {
+			if it.Type == "" || !strings.Contains(it.Subject, "/") {
+				return fmt.Errorf("a ledger statement needs a type and a KIND/ID subject")
+			}
+			if err := w.append(ctx, it.Organization, it.Type, it.Subject, it.Content); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// LedgerProof proves that entry index is in the tree of the log's first size entries.
+func (s *DB) LedgerProof(ctx context.Context, index, size int64) ([]tlog.Hash, error) {
+	p, err := tlog.ProveRecord(size, index, hashReader{ctx, s, s.sql})
+	if err != nil {
+		return nil, fmt.Errorf("ledger proof of %d in %d: %w", index, size, err)
+	}
+	return p, nil
 }
