@@ -29,6 +29,33 @@ func mth(leaves [][]byte) [32]byte {
 	return sha256.Sum256(append(append([]byte{1}, l[:]...), r[:]...))
 }
 
+// inclusionRoot runs the inclusion-proof verification of RFC 9162 section 2.1.3.2, written from the
+// RFC independently of tlog, and returns the root the proof leads to.
+func inclusionRoot(index, size int64, leaf []byte, path []tlog.Hash) ([32]byte, bool) {
+	fn, sn := index, size-1
+	r := sha256.Sum256(append([]byte{0}, leaf...))
+	node := func(l, r [32]byte) [32]byte { return sha256.Sum256(append(append([]byte{1}, l[:]...), r[:]...)) }
+	for _, p := range path {
+		if sn == 0 {
+			return r, false
+		}
+		if fn&1 == 1 || fn == sn {
+			r = node(p, r)
+			if fn&1 == 0 {
+				for fn&1 == 0 && fn != 0 {
+					fn >>= 1
+					sn >>= 1
+				}
+			}
+		} else {
+			r = node(r, p)
+		}
+		fn >>= 1
+		sn >>= 1
+	}
+	return r, sn == 0
+}
+
 func testLedger(t *testing.T, s *store.DB) {
 	ctx := store.WithActor(t.Context(), "user:lead@acme.example")
 	org := must(s.CreateOrganization(ctx, "ACME", "small", false))
@@ -63,6 +90,12 @@ func testLedger(t *testing.T, s *store.DB) {
 	}
 	if want := mth(leaves); tlog.Hash(want) != cp.Root {
 		t.Errorf("root %x, RFC 6962 gives %x", cp.Root, want)
+	}
+	// And every inclusion proof leads to that root under RFC 9162's own verification.
+	for _, e := range all.Entries {
+		if root, ok := inclusionRoot(e.Index, cp.Size, e.Statement.Leaf(), e.Proof); !ok || tlog.Hash(root) != cp.Root {
+			t.Errorf("entry %d: the proof does not verify under RFC 9162", e.Index)
+		}
 	}
 	// Every kind of tampering fails, and says where.
 	data, _ := json.Marshal(b)
