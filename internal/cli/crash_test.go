@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -211,6 +212,18 @@ func TestKillDuringImportAndRematch(t *testing.T) {
 		}
 	}
 	checkVulnDBRows(t, vdir, source, 2, d.advisories())
+	// The ledger reopens consistent: every release's support period and SBOM are recorded once,
+	// and the whole log verifies.
+	b, err := db.LedgerBundle(ctx, 0, "release/", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ledger.Verify(b); err != nil {
+		t.Errorf("ledger after the kills: %v", err)
+	}
+	if len(b.Entries) != 2*d.releases {
+		t.Errorf("ledger holds %d release statements, want %d (support period and SBOM of each)", len(b.Entries), 2*d.releases)
+	}
 	t.Logf("whole test: %v", time.Since(began).Round(time.Millisecond))
 }
 
