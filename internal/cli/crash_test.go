@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -878,4 +879,77 @@ func (s *crashServer) findings(release int64, resolved bool) crashFindings {
 		s.t.Fatalf("GET findings of release %d: %d", release, code)
 	}
 	return f
+}
+
+// TestKillDuringLedgerAppends kills the server while releases are being created from several
+// clients at once, each creation appending its support-period statement to the ledger in the
+// same transaction: after the kill the log verifies, and it holds exactly one statement per
+// release the store holds — no statement without its change, no change without its statement.
+func TestKillDuringLedgerAppends(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs the server")
+	}
+	if runtime.GOOS == "windows" {
+		t.Skip("needs SIGKILL")
+	}
+	tmp := t.TempDir()
+	bin := buildSiegel(t, tmp)
+	data, osvDir := filepath.Join(tmp, "data"), filepath.Join(tmp, "osv")
+	os.MkdirAll(osvDir, 0o755)
+	token := adminToken(t, bin, data)
+	s := startCrashServer(t, bin, data, osvDir, token, "run 1")
+	var prod struct{ ID int64 }
+	if code := s.call("POST", "/api/v1/products", `{"name":"Router"}`, &prod); code != 201 {
+		t.Fatalf("create product %d", code)
+	}
+	var created atomic.Int64
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; ; i++ {
+				body := fmt.Sprintf(`{"version":"%d.%d","placedOnMarket":"2026-01-05","supportEnd":"2031-12"}`, w, i)
+				req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/products/%d/releases", s.url, prod.ID), strings.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+token)
+				req.Header.Set("Content-Type", "application/json")
+				resp, err := crashClient.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				resp.Body.Close()
+				if resp.StatusCode == 201 {
+					created.Add(1)
+				}
+			}
+		})
+	}
+	s.waitFor("200 releases created", 60*time.Second, func() bool { return created.Load() >= 200 })
+	s.kill()
+	wg.Wait()
+	st, err := store.OpenSQLite(t.Context(), data, time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rels, err := st.Releases(t.Context(), prod.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := st.LedgerBundle(t.Context(), 0, "release/", true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ledger.Verify(b); err != nil {
+		t.Fatalf("the ledger after the kill: %v", err)
+	}
+	if len(b.Entries) != len(rels) {
+		t.Errorf("%d release statements for %d releases", len(b.Entries), len(rels))
+	}
+	seen := map[string]bool{}
+	for _, e := range b.Entries {
+		if seen[e.Statement.Subject] {
+			t.Errorf("two statements about %s", e.Statement.Subject)
+		}
+		seen[e.Statement.Subject] = true
+	}
+	t.Logf("killed after %d acknowledged creations; the store holds %d releases, the log %d statements", created.Load(), len(rels), len(b.Entries))
 }
