@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"fmt"
+	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -32,23 +34,28 @@ func BenchmarkLedgerAppend(b *testing.B) {
 	b.ReportMetric(float64(n)/time.Since(start).Seconds(), "appends/s")
 }
 
-// BenchmarkLedgerProof measures an inclusion proof (with the signed checkpoint it proves against)
-// and the offline check of a 1,000-statement bundle, in a log of 100,000 entries.
+// BenchmarkLedgerProof measures an inclusion proof, a bundle of one statement (with the signed
+// checkpoint it proves against) and the offline check of a 1,000-statement bundle, in a log of
+// 100,000 entries, or SIEGEL_BENCH_LEDGER_SIZE.
 func BenchmarkLedgerProof(b *testing.B) {
 	st, err := store.OpenSQLite(b.Context(), b.TempDir(), time.Now)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
-	const size, batchSize = 100_000, 1000
-	for i := 0; i < size; i += batchSize {
+	size := int64(100_000)
+	if v, err := strconv.ParseInt(os.Getenv("SIEGEL_BENCH_LEDGER_SIZE"), 10, 64); err == nil && v >= 2000 {
+		size = v
+	}
+	const batchSize = 1000
+	for i := int64(0); i < size; i += batchSize {
 		batch := make([]store.LedgerItem, batchSize)
 		for j := range batch {
-			subject := fmt.Sprintf("release/%d", i+j)
+			subject := fmt.Sprintf("release/%d", i+int64(j))
 			if i == 0 {
 				subject = "case/1" // the first 1,000 statements: one subject, for the bundle check
 			}
-			batch[j] = store.LedgerItem{Organization: 1, Type: ledger.SBOMPublished, Subject: subject, Content: i + j}
+			batch[j] = store.LedgerItem{Organization: 1, Type: ledger.SBOMPublished, Subject: subject, Content: i + int64(j)}
 		}
 		if err := st.LedgerAppend(b.Context(), batch); err != nil {
 			b.Fatal(err)
@@ -66,7 +73,7 @@ func BenchmarkLedgerProof(b *testing.B) {
 	b.Run("bundle-of-one", func(b *testing.B) {
 		i := 0
 		for b.Loop() {
-			bundle, err := st.LedgerBundle(b.Context(), 0, fmt.Sprintf("release/%d", 1000+(i*7919)%(size-1000)), false)
+			bundle, err := st.LedgerBundle(b.Context(), 0, fmt.Sprintf("release/%d", 1000+(int64(i)*7919)%(size-1000)), false)
 			if err != nil || len(bundle.Entries) != 1 {
 				b.Fatal(err)
 			}
