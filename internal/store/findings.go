@@ -137,7 +137,24 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, st *findingStmts, o 
 	var changes []FindingChange
 	type key struct{ vuln, purl string }
 	old := map[key]Finding{}
-	rows, err := st.load.QueryContext(ctx, o.Release)
+	var rows *sql.Rows
+	var err error
+	if o.Scope == nil {
+		rows, err = st.load.QueryContext(ctx, o.Release)
+	} else {
+		// Only the findings of the packages matched again: after an update that is a few per
+		// release, and reading all of them (with their data) would dominate.
+		args := make([]any, 0, len(o.Scope)+1)
+		args = append(args, o.Release)
+		for purl := range o.Scope {
+			args = append(args, purl)
+		}
+		if len(o.Scope) == 0 {
+			return nil, nil
+		}
+		rows, err = tx.QueryContext(ctx, s.rebind(`SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen, data
+			FROM finding WHERE release = ? AND purl IN (`+strings.TrimSuffix(strings.Repeat("?,", len(o.Scope)), ",")+`)`), args...)
+	}
 	if err != nil {
 		return nil, err
 	}
