@@ -68,6 +68,11 @@ components the changed advisories name are matched again. New findings, newly ex
 changed severities are sent to the organization's notification channels (webhooks signed with
 HMAC-SHA256, e-mail over --smtp). Background jobs live in the store: a restart resumes them.
 
+CRA: an actively exploited vulnerability in a release on the market opens an Art. 14 reporting
+case with its deadlines; reminders go out before and after each is due. Behind TLS (--base-url
+https://...), /.well-known/csaf/ is a CSAF trusted provider for the advisories of --csaf-org, and
+/ledger/checkpoint publishes the latest signed checkpoint of the ledger.
+
 API calls need "Authorization: Bearer TOKEN"; create tokens with 'siegel token create'.
 On the first run (no users yet) the server creates the organization named by --org and an
 administrator, and prints the one-time login.
