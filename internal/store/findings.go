@@ -209,22 +209,31 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, st *findingStmts, o 
 			changes = append(changes, FindingChange{Kind: ChangeUpdated, Finding: f})
 		}
 	}
+	// The findings no longer found are resolved with one statement (a re-match after an update
+	// resolves many at once; a round trip each would dominate on PostgreSQL).
+	var resolved []any
 	for k, prev := range old {
 		if seen[k] || prev.Resolved {
 			continue
 		}
-		if _, err := st.resolve.ExecContext(ctx, now, now, prev.ID); err != nil {
-			return nil, err
-		}
+		resolved = append(resolved, prev.ID)
 		prev.Resolved, prev.Data = true, nil
 		changes = append(changes, FindingChange{Kind: ChangeResolved, Finding: prev})
+	}
+	for len(resolved) > 0 {
+		n := min(len(resolved), 500)
+		args := append([]any{now, now}, resolved[:n]...)
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE finding SET resolved_at = ?, updated_at = ? WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", n), ",")+`)`), args...); err != nil {
+			return nil, err
+		}
+		resolved = resolved[n:]
 	}
 	return changes, nil
 }
 
 // findingStmts are the statements applyFindings runs, prepared once per transaction.
 type findingStmts struct {
-	load, insert, update, resolve *sql.Stmt
+	load, insert, update *sql.Stmt
 }
 
 func (s *DB) prepareFindingStmts(ctx context.Context, tx *sql.Tx) (*findingStmts, error) {
@@ -236,7 +245,6 @@ func (s *DB) prepareFindingStmts(ctx context.Context, tx *sql.Tx) (*findingStmts
 		{&st.load, `SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen, data FROM finding WHERE release = ?`},
 		{&st.insert, `INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
 		{&st.update, `UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`},
-		{&st.resolve, `UPDATE finding SET resolved_at = ?, updated_at = ? WHERE id = ?`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, s.rebind(p.q))
 		if err != nil {
@@ -249,7 +257,7 @@ func (s *DB) prepareFindingStmts(ctx context.Context, tx *sql.Tx) (*findingStmts
 }
 
 func (st *findingStmts) close() {
-	for _, s := range []*sql.Stmt{st.load, st.insert, st.update, st.resolve} {
+	for _, s := range []*sql.Stmt{st.load, st.insert, st.update} {
 		if s != nil {
 			s.Close()
 		}
@@ -406,15 +414,14 @@ type Summary struct {
 // summarize recomputes the counts of a release's findings in force: not resolved, and not
 // triaged as not affected or fixed.
 func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
-	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM release_summary WHERE release = ?`), release); err != nil {
-		return err
-	}
 	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_summary (release, exploited, critical, high, medium, low, total)
 		SELECT ?, COALESCE(sum(CASE WHEN exploited THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity = 'CRITICAL' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'HIGH' THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity = 'MEDIUM' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'LOW' THEN 1 ELSE 0 END), 0), count(*)
 		FROM finding f WHERE release = ? AND resolved_at IS NULL AND COALESCE((SELECT v.status FROM vex_statement v
-			WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1), '') NOT IN ('not_affected', 'fixed')`), release, release)
+			WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1), '') NOT IN ('not_affected', 'fixed')
+		ON CONFLICT (release) DO UPDATE SET exploited = excluded.exploited, critical = excluded.critical, high = excluded.high,
+			medium = excluded.medium, low = excluded.low, total = excluded.total`), release, release)
 	return err
 }
 
