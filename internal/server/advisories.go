@@ -539,7 +539,7 @@ func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store
 
 // advisoryPublish publishes the advisory of a finding's vulnerability for its product.
 func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d, ok := s.releaseView(r.Context(), w, r, u)
+	d, ok := s.webRelease(w, r, u)
 	if !ok {
 		return
 	}
@@ -555,7 +555,9 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	a, err := s.publishAdvisory(r.Context(), s.baseURL(r), org, d.Product, r.PathValue("finding"))
 	if err != nil {
 		d.Error = err.Error()
-		s.render(w, http.StatusUnprocessableEntity, "release", d)
+		if s.fillRelease(r.Context(), w, r, d) {
+			s.render(w, http.StatusUnprocessableEntity, "release", d)
+		}
 		return
 	}
 	http.Redirect(w, r, "/advisories/"+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)

@@ -170,7 +170,7 @@ func (s *Server) postVEX(w http.ResponseWriter, r *http.Request, p principal) {
 
 // vexDownload serves the release's VEX document to a logged-in user.
 func (s *Server) vexDownload(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d, ok := s.releaseView(r.Context(), w, r, u)
+	d, ok := s.webRelease(w, r, u)
 	if !ok {
 		return
 	}
@@ -192,7 +192,7 @@ func (s *Server) vexDownload(w http.ResponseWriter, r *http.Request, u *store.Us
 
 // vexUpload applies an uploaded VEX document and reports what it did on the release page.
 func (s *Server) vexUpload(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d, ok := s.releaseView(r.Context(), w, r, u)
+	d, ok := s.webRelease(w, r, u)
 	if !ok {
 		return
 	}
@@ -204,7 +204,9 @@ func (s *Server) vexUpload(w http.ResponseWriter, r *http.Request, u *store.User
 	f, hdr, err := r.FormFile("vex")
 	if err != nil {
 		d.Error = "Choose a VEX document (OpenVEX, CycloneDX or CSAF)."
-		s.render(w, http.StatusBadRequest, "release", d)
+		if s.fillRelease(r.Context(), w, r, d) {
+			s.render(w, http.StatusBadRequest, "release", d)
+		}
 		return
 	}
 	defer f.Close()
@@ -215,7 +217,9 @@ func (s *Server) vexUpload(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	if err != nil {
 		d.Error = err.Error()
-		s.render(w, http.StatusUnprocessableEntity, "release", d)
+		if s.fillRelease(r.Context(), w, r, d) {
+			s.render(w, http.StatusUnprocessableEntity, "release", d)
+		}
 		return
 	}
 	back := fmt.Sprintf("/releases/%d?vexmsg=%s", d.Release.ID, url.QueryEscape(fmt.Sprintf("%s: %d statements applied, %d unchanged, %d covering no finding of this release", res.Format, res.Applied, res.Unchanged, len(res.Unmatched))))

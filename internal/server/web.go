@@ -385,10 +385,11 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
 }
 
-// releaseView loads a release the user may read and everything its page shows.
-func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http.Request, u *store.User) (*pageData, bool) {
+// webRelease loads a release the user may read, with its product (404 otherwise): what a page or
+// form about one release needs before anything else.
+func (s *Server) webRelease(w http.ResponseWriter, r *http.Request, u *store.User) (*pageData, bool) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	rel, err := s.cfg.Store.Release(ctx, id)
+	rel, err := s.cfg.Store.Release(r.Context(), id)
 	if err != nil {
 		http.NotFound(w, r)
 		return nil, false
@@ -397,12 +398,27 @@ func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http
 	if !ok {
 		return nil, false
 	}
-	comps, err := s.cfg.Store.ReleaseComponents(ctx, rel.ID)
-	if err != nil {
-		s.fail(w, r, err)
+	return &pageData{Title: p.Name + " " + rel.Version, User: u, Product: p, Release: rel, CanWrite: userPrincipal(u).canWrite(p.Organization)}, true
+}
+
+// releaseView loads a release the user may read and everything its page shows.
+func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http.Request, u *store.User) (*pageData, bool) {
+	d, ok := s.webRelease(w, r, u)
+	if !ok || !s.fillRelease(ctx, w, r, d) {
 		return nil, false
 	}
-	d := &pageData{Title: p.Name + " " + rel.Version, User: u, Product: p, Release: rel, Components: comps, CanWrite: userPrincipal(u).canWrite(p.Organization)}
+	return d, true
+}
+
+// fillRelease adds what the release page shows: components, findings (filtered by the query),
+// whether matching runs, and the product's counts.
+func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http.Request, d *pageData) bool {
+	rel := d.Release
+	var err error
+	if d.Components, err = s.cfg.Store.ReleaseComponents(ctx, rel.ID); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
 	f, err := findingFilter(r, 500)
 	if err != nil {
 		f = store.FindingFilter{Limit: 500}
@@ -410,19 +426,19 @@ func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http
 	d.Filter, d.Query, d.Notice = f, r.URL.RawQuery, r.URL.Query().Get("vexmsg")
 	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
 		s.fail(w, r, err)
-		return nil, false
+		return false
 	}
 	if d.Matching, err = s.cfg.Store.Pending(ctx, "match-release/"+strconv.FormatInt(rel.ID, 10)); err != nil {
 		s.fail(w, r, err)
-		return nil, false
+		return false
 	}
 	if d.Matching {
 		d.Refresh = 2
 	}
-	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, p.ID); err == nil {
+	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
-	return d, true
+	return true
 }
 
 func (s *Server) releasePage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -473,7 +489,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 // findingPage shows one finding: why it matched (the advisory's ranges and the comparisons),
 // its triage history, and the triage form.
 func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d, ok := s.releaseView(r.Context(), w, r, u)
+	d, ok := s.webRelease(w, r, u)
 	if !ok {
 		return
 	}
@@ -493,7 +509,7 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	d.Finding, d.Title, d.Refresh = &f, f.ID, 0
+	d.Finding, d.Title = &f, f.ID
 	d.VEXStatus, d.VEXJust = store.VEXStatuses, store.VEXJustifications
 	if d.History, err = s.cfg.Store.VEXHistory(r.Context(), d.Release.ID, vuln, purl); err != nil {
 		s.fail(w, r, err)
@@ -514,7 +530,7 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u *store.Us
 
 // triage records the VEX status the form sets.
 func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d, ok := s.releaseView(r.Context(), w, r, u)
+	d, ok := s.webRelease(w, r, u)
 	if !ok {
 		return
 	}
