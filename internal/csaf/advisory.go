@@ -5,6 +5,7 @@
 package csaf
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"regexp"
@@ -72,7 +73,7 @@ func Build(in Input) ([]byte, error) {
 	for i, r := range in.Revisions {
 		revs = append(revs, map[string]string{"date": r.Date.UTC().Format(time.RFC3339), "number": fmt.Sprint(i + 1), "summary": r.Summary})
 	}
-	notes := []map[string]string{{"category": "summary", "title": "Summary", "text": cmp(in.Summary, in.Title)}}
+	notes := []map[string]string{{"category": "summary", "title": "Summary", "text": cmp.Or(in.Summary, in.Title)}}
 	if in.Exploited != "" {
 		notes = append(notes, map[string]string{"category": "general", "title": "Exploitation", "text": "This vulnerability is actively exploited: " + in.Exploited + "."})
 	}
@@ -111,7 +112,7 @@ func Build(in Input) ([]byte, error) {
 				flags = append(flags, map[string]any{"label": r.Reason, "product_ids": []string{pid}})
 			}
 			if r.Impact != "" || r.Reason == "" {
-				threats = append(threats, map[string]any{"category": "impact", "details": cmp(r.Impact, "Not affected."), "product_ids": []string{pid}})
+				threats = append(threats, map[string]any{"category": "impact", "details": cmp.Or(r.Impact, "Not affected."), "product_ids": []string{pid}})
 			}
 		}
 	}
@@ -119,7 +120,7 @@ func Build(in Input) ([]byte, error) {
 		"category": "vendor", "name": in.Publisher.Name,
 		"branches": []map[string]any{{"category": "product_name", "name": in.Product, "branches": versions}},
 	}}}
-	vuln := map[string]any{"notes": []map[string]string{{"category": "description", "title": "Description", "text": cmp(in.Summary, in.Vulnerability)}}}
+	vuln := map[string]any{"notes": []map[string]string{{"category": "description", "title": "Description", "text": cmp.Or(in.Summary, in.Vulnerability)}}}
 	ps := map[string][]string{}
 	for k, v := range status {
 		ps[k] = v
@@ -178,13 +179,6 @@ func Build(in Input) ([]byte, error) {
 		return nil, fmt.Errorf("the advisory does not validate against the CSAF 2.0 schema: %s", strings.Join(problems, "; "))
 	}
 	return append(data, '\n'), nil
-}
-
-func cmp(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func systemOf(id string) string {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"encoding/json"
@@ -270,7 +271,7 @@ func (s *DB) OpenExploitedCase(ctx context.Context, release int64, vulnerability
 		return nil, fmt.Errorf("release %d is not placed on the market: Art. 14 applies to products made available", release)
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := s.openExploitedCase(ctx, tx, release, vulnerability, cmpStr(title, vulnerability), "manufacturer: "+evidence, aware.UTC())
+		_, err := s.openExploitedCase(ctx, tx, release, vulnerability, cmp.Or(title, vulnerability), "manufacturer: "+evidence, aware.UTC())
 		return err
 	})
 	if err != nil {

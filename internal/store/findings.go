@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"database/sql"
@@ -285,7 +286,7 @@ func (s *DB) afterChanges(ctx context.Context, tx *sql.Tx, release int64, change
 		if status == "not_affected" || status == "fixed" {
 			continue
 		}
-		if _, err := s.openExploitedCase(ctx, tx, release, c.Finding.Vulnerability, cmpStr(c.Finding.Title, c.Finding.Vulnerability), c.Finding.Evidence, now); err != nil {
+		if _, err := s.openExploitedCase(ctx, tx, release, c.Finding.Vulnerability, cmp.Or(c.Finding.Title, c.Finding.Vulnerability), c.Finding.Evidence, now); err != nil {
 			return err
 		}
 	}
@@ -323,13 +324,6 @@ func (s *DB) afterChanges(ctx context.Context, tx *sql.Tx, release int64, change
 		}
 	}
 	return nil
-}
-
-func cmpStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func newKind(f Finding) string {

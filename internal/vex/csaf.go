@@ -1,6 +1,7 @@
 package vex
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -149,7 +150,7 @@ func (d *Document) encodeCSAF(w io.Writer, pub Publisher) error {
 	}
 	ts := d.Timestamp.UTC().Format(time.RFC3339)
 	c := csafDoc{Document: csafMeta{Category: "csaf_vex", CSAFVersion: "2.0", Lang: "en",
-		Publisher: csafPublisher{Category: cmpStr(pub.Category, "vendor"), Name: pub.Name, Namespace: pub.Namespace},
+		Publisher: csafPublisher{Category: cmp.Or(pub.Category, "vendor"), Name: pub.Name, Namespace: pub.Namespace},
 		Title:     "VEX statements of " + pub.Name,
 		Tracking: csafTracking{CurrentReleaseDate: ts, InitialReleaseDate: ts, Status: "final", Version: "1",
 			ID: d.trackingID(), RevisionHistory: []csafRevision{{Date: ts, Number: "1", Summary: "Initial version."}}}}}
@@ -262,13 +263,6 @@ func helperOf(ident string) *csafHelper {
 	return nil
 }
 
-func cmpStr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func decodeCSAF(name string, data []byte) (*Document, error) {
 	var c csafDoc
 	if err := json.Unmarshal(data, &c); err != nil {
@@ -333,7 +327,7 @@ func decodeCSAF(name string, data []byte) (*Document, error) {
 				for _, t := range v.Threats {
 					if t.Category == "impact" && (len(t.ProductIDs) == 0 || slices.Contains(t.ProductIDs, pid)) {
 						k.impact = t.Details
-						k.date = cmpStr(k.date, t.Date)
+						k.date = cmp.Or(k.date, t.Date)
 					}
 				}
 				if group.status == Affected {
@@ -342,7 +336,7 @@ func decodeCSAF(name string, data []byte) (*Document, error) {
 							if !(rm.Category == "none_available" && rm.Details == noRemediation) {
 								k.action = rm.Details
 							}
-							k.date = cmpStr(k.date, rm.Date)
+							k.date = cmp.Or(k.date, rm.Date)
 						}
 					}
 				}
