@@ -161,16 +161,19 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p principal) (*
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p principal) {
-	c, ok := s.apiCase(w, r, p)
-	if !ok {
-		return
+	if c, ok := s.apiCase(w, r, p); ok {
+		s.writeCase(w, r, c, http.StatusOK)
 	}
+}
+
+// writeCase answers with a case's clocks and drafts.
+func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, c *store.Case, status int) {
 	v, err := s.caseView(r.Context(), c)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, v)
+	writeJSON(w, status, v)
 }
 
 func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal) {
@@ -206,12 +209,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		v, err := s.caseView(r.Context(), c)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusCreated, v)
+		s.writeCase(w, r, c, http.StatusCreated)
 		return
 	}
 	if in.Type != cra.Incident {
@@ -235,12 +233,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 		s.fail(w, r, err)
 		return
 	}
-	v, err := s.caseView(r.Context(), c)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	s.writeCase(w, r, c, http.StatusCreated)
 }
 
 func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p principal) {
