@@ -14,6 +14,7 @@ import (
 	"time"
 
 	gocsaf "github.com/gocsaf/csaf/v3/csaf"
+	"github.com/siegel-oss/siegel/internal/match"
 )
 
 // Publisher issues the advisories.
@@ -152,7 +153,7 @@ func Build(in Input) ([]byte, error) {
 		affected := slices.Concat(status["known_affected"], status["fixed"])
 		if len(affected) > 0 {
 			vuln["scores"] = []map[string]any{{"products": affected, "cvss_v3": map[string]any{
-				"version": strings.TrimPrefix(in.CVSSVector[:8], "CVSS:"), "vectorString": in.CVSSVector, "baseScore": in.CVSSScore, "baseSeverity": severity(in.CVSSScore)}}}
+				"version": strings.TrimPrefix(in.CVSSVector[:8], "CVSS:"), "vectorString": in.CVSSVector, "baseScore": in.CVSSScore, "baseSeverity": match.Rating(in.CVSSScore)}}}
 		}
 	}
 	if len(flags) > 0 {
@@ -192,21 +193,6 @@ func systemOf(id string) string {
 		return "other"
 	}
 	return prefix
-}
-
-// severity is the CVSS v3 qualitative rating of a base score.
-func severity(score float64) string {
-	switch {
-	case score == 0:
-		return "NONE"
-	case score < 4:
-		return "LOW"
-	case score < 7:
-		return "MEDIUM"
-	case score < 9:
-		return "HIGH"
-	}
-	return "CRITICAL"
 }
 
 // FileName is the name CSAF gives a document in a distribution (section 5.1): the tracking id in

@@ -410,7 +410,7 @@ func severityOf(r *vulndb.Record, f *Finding) {
 	for _, s := range sevs {
 		score, ok := cvssScore(s)
 		if ok && score > f.Score {
-			f.Score, f.Vector, f.Severity = score, s.Score, rating(score)
+			f.Score, f.Vector, f.Severity = score, s.Score, Rating(score)
 		}
 	}
 	if f.Score == 0 {
@@ -449,8 +449,8 @@ func cvssScore(s vulndb.Severity) (float64, bool) {
 	return 0, false
 }
 
-// rating maps a CVSS score to its qualitative rating (CVSS v3.1 specification, section 5).
-func rating(score float64) string {
+// Rating maps a CVSS score to its qualitative rating (CVSS v3.1 specification, section 5).
+func Rating(score float64) string {
 	switch {
 	case score >= 9:
 		return "CRITICAL"
