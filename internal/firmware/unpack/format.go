@@ -37,7 +37,24 @@ const (
 func Formats() []Format {
 	return []Format{
 		// file systems with strong magics first
+		squashfsFormat,
+		cramfsFormat,
+		ubifsFormat,
 
+		extFormat,
+		cpioFormat,
+		tarFormat,
+		jffs2Format,
 		// containers and streams
+		uimageFormat,
+		fitFormat,
+		trxFormat,
+		ubiFormat,
+		xzFormat,
+		gzipFormat,
+		bzip2Format,
+		zstdFormat,
+		lz4Format,
+		lzmaFormat,
 	}
 }
