@@ -20,7 +20,7 @@ import (
 )
 
 func otherLanguageExtractors() []Extractor {
-	return []Extractor{lockCargo{}, lockGemfile{}, lockComposer{}, lockGradle{}, manifestPom{}, lockNuGet{}, lockPubspec{}, lockMix{}}
+	return []Extractor{lockCargo{}, lockGemfile{}, lockComposer{}, lockGradle{}, manifestPom{}, lockNuGet{}, lockPubspec{}, lockMix{}, rustAuditable{}}
 }
 
 // lockCargo reads Cargo.lock. Packages without a source are the workspace's own crates: not

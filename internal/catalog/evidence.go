@@ -1,0 +1,154 @@
+package catalog
+
+import "time"
+
+// Evidence is what is known about one release, filled by the caller from its store. A nil
+// pointer means "not recorded", which is different from "recorded and empty": no firmware
+// analysis is not the same as an analysis that found nothing.
+type Evidence struct {
+	Product  Product
+	Release  Release
+	SBOM     *SBOMEvidence
+	Scan     *ScanEvidence // the vulnerability matching run the findings come from
+	Findings []Finding
+	// Advisories are the published advisories (CSAF, say) of the product.
+	Advisories   []Advisory
+	Cases        []Case
+	Firmware     *FirmwareEvidence
+	Attestations []Attestation
+}
+
+// Product is the product the release belongs to.
+type Product struct {
+	Name     string
+	Category string // router, smart-consumer-device, ...
+	CRAClass string // ClassDefault, ClassImportantI, ClassImportantII, ClassCritical
+	// Facts are what the manufacturer declared about the product's design, by name
+	// (constrained-device, uses-passwords, update-mechanism, ...); they decide the conditions of
+	// conditional requirements. An undeclared fact leaves its conditions open.
+	Facts map[string]bool
+}
+
+// Release is the release evaluated.
+type Release struct {
+	Version        string
+	PlacedOnMarket string // YYYY-MM-DD, "" when not yet placed on the market
+	SupportEnd     string // YYYY-MM: support ends with this month
+	// SupportJustification gives the reasons for a support period under five years (CRA
+	// Art. 13(8): a product expected to be in use for less time).
+	SupportJustification string
+}
+
+// SBOMEvidence is the release's SBOM and, when it ran, its BSI TR-03183-2 completeness check.
+type SBOMEvidence struct {
+	Ref    string // where it is: a digest or a store id
+	Format string
+	// TRChecked says the TR-03183-2 completeness check ran; Missing lists the fields it found
+	// missing (in the SBOM itself or in at least one component), named as internal/sbom names
+	// them ("SHA-512 hash", "creator", ...).
+	TRChecked bool
+	Missing   []string
+	// Checked lists the fields the check covers; empty means the fields the catalog marks
+	// mandatory and evaluates with sbom-tr03183-field.
+	Checked []string
+}
+
+// ScanEvidence records a vulnerability matching run.
+type ScanEvidence struct {
+	Ref string
+	At  time.Time
+}
+
+// VEX statuses of a finding (OpenVEX spelling, as internal/vex uses).
+const (
+	VEXNotAffected        = "not_affected"
+	VEXAffected           = "affected"
+	VEXFixed              = "fixed"
+	VEXUnderInvestigation = "under_investigation"
+)
+
+// Finding is one vulnerability found in the release.
+type Finding struct {
+	Vulnerability string
+	Aliases       []string
+	Component     string // purl
+	Severity      string // critical, high, medium, low
+	Exploited     bool   // actively exploited (CISA KEV, or the manufacturer's own knowledge)
+	// FixedInRelease says this release contains the fix.
+	FixedInRelease bool
+	VEX            string // "" when not triaged
+}
+
+// Advisory is a published security advisory and the vulnerabilities it covers.
+type Advisory struct {
+	ID              string
+	Vulnerabilities []string
+}
+
+// Case is a CRA Art. 14 reporting case and its stages.
+type Case struct {
+	ID            string
+	Type          string // "exploited" or "incident", as internal/cra spells them
+	Vulnerability string // for an exploited vulnerability
+	Stages        []CaseStage
+}
+
+// CaseStage is one stage of a case: when it is due and whether it was met.
+type CaseStage struct {
+	Stage     string // early-warning, notification, final-report
+	Deadline  time.Time
+	Submitted time.Time // zero when not submitted
+	Met       bool      // submitted by the deadline
+}
+
+// FirmwareEvidence is the result of a firmware analysis of the release's image.
+type FirmwareEvidence struct {
+	Ref        string // image digest
+	Weaknesses []Weakness
+}
+
+// Weakness is one weakness found in the image (internal/firmware's rule names: weak-credentials,
+// telnet, private-key, permissions, hardening).
+type Weakness struct {
+	Rule     string
+	ID       string
+	Severity string
+	Path     string
+}
+
+// Attestation is a signed statement that a requirement is met.
+type Attestation struct {
+	Requirement string
+	Document    string // name of the document that supports it
+	Digest      string // of the document
+	SignedBy    string
+	Role        string // manufacturer-admin, psirt, auditor, authority
+	At          time.Time
+}
+
+// Results of a verdict.
+const (
+	Pass             = "pass"
+	Fail             = "fail"
+	NotApplicable    = "not-applicable"
+	NeedsAttestation = "needs-attestation"
+)
+
+// Link points to a piece of evidence behind a verdict.
+type Link struct {
+	Kind string // sbom, scan, finding, advisory, case, firmware, weakness, release, attestation, fact
+	Ref  string
+}
+
+// Verdict is the outcome of one requirement for one release.
+type Verdict struct {
+	Requirement string
+	Standard    string
+	Reference   string
+	Mandatory   bool   // the requirement's level is mandatory (whether or not it is conditional)
+	Status      string // "M", "R C (3, 4)", ...
+	Result      string
+	Reason      string
+	Attested    bool // the result rests on an attestation
+	Evidence    []Link
+}
