@@ -36,6 +36,12 @@ const (
 	FixReleased        = "fix-released"
 	AdvisoryPublished  = "advisory-published"
 	SupportDeclared    = "support-period-declared"
+	FirmwareAnalysed   = "firmware-analysed"
+	AttestationSigned  = "attestation-signed"
+	LabelIssued        = "label-issued"
+	LabelSuspended     = "label-suspended"
+	LabelReinstated    = "label-reinstated"
+	LabelRevoked       = "label-revoked"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

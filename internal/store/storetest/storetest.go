@@ -31,6 +31,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Cases":             testCases,
 		"ProductChannel":    testProductChannel,
 		"Ledger":            testLedger,
+		"Labels":            testLabels,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
+)
+
+// FirmwareAnalysis is the stored result of analysing a release's firmware image.
+type FirmwareAnalysis struct {
+	ID         int64
+	Release    int64
+	ImageName  string
+	SHA256     string
+	Size       int64
+	Report     []byte // JSON, as internal/firmware reports it
+	AnalysedAt time.Time
+}
+
+// AddFirmwareAnalysis stores an analysis and records it in the ledger.
+func (s *DB) AddFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis) error {
+	a.AnalysedAt = s.now()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO firmware_analysis (release, image_name, sha256, size, report, analysed_at)
+			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), a.Release, a.ImageName, a.SHA256, a.Size, string(a.Report), a.AnalysedAt).Scan(&a.ID); err != nil {
+			return mapError(err)
+		}
+		org, err := s.releaseOrg(ctx, tx, a.Release)
+		if err != nil {
+			return err
+		}
+		if err := s.auditRelease(ctx, tx, a.Release, "firmware.analysed", fmt.Sprintf("firmware/%d", a.ID), a.ImageName); err != nil {
+			return err
+		}
+		return s.appendLedger(ctx, tx, org, ledger.FirmwareAnalysed, fmt.Sprintf("release/%d", a.Release),
+			map[string]any{"image": a.ImageName, "sha256": a.SHA256, "size": a.Size})
+	})
+}
+
+// LatestFirmwareAnalysis returns the newest analysis of a release, or ErrNotFound.
+func (s *DB) LatestFirmwareAnalysis(ctx context.Context, release int64) (*FirmwareAnalysis, error) {
+	a := &FirmwareAnalysis{}
+	var report string
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, release, image_name, sha256, size, report, analysed_at FROM firmware_analysis
+		WHERE release = ? ORDER BY id DESC LIMIT 1`), release).Scan(&a.ID, &a.Release, &a.ImageName, &a.SHA256, &a.Size, &report, &a.AnalysedAt)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	a.Report = []byte(report)
+	return a, nil
+}
+
+// Attestation is a named person's signed-off statement that a requirement is met, with the
+// document that supports it.
+type Attestation struct {
+	ID           int64
+	Release      int64
+	Requirement  string
+	DocumentName string
+	SHA256       string
+	SignedBy     string
+	Role         string
+	CreatedAt    time.Time
+}
+
+// AddAttestation stores an attestation and records it in the ledger.
+func (s *DB) AddAttestation(ctx context.Context, a *Attestation) error {
+	if a.Requirement == "" || a.SignedBy == "" || a.Role == "" || a.DocumentName == "" {
+		return fmt.Errorf("an attestation needs a requirement, a document, a signatory and a role")
+	}
+	a.CreatedAt = s.now()
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO attestation (release, requirement, document_name, sha256, signed_by, role, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`), a.Release, a.Requirement, a.DocumentName, a.SHA256, a.SignedBy, a.Role, a.CreatedAt).Scan(&a.ID); err != nil {
+			return mapError(err)
+		}
+		org, err := s.releaseOrg(ctx, tx, a.Release)
+		if err != nil {
+			return err
+		}
+		return s.appendLedger(ctx, tx, org, ledger.AttestationSigned, fmt.Sprintf("release/%d", a.Release),
+			map[string]any{"requirement": a.Requirement, "document": a.DocumentName, "sha256": a.SHA256, "signedBy": a.SignedBy, "role": a.Role})
+	})
+}
+
+// Attestations returns a release's attestations, oldest first.
+func (s *DB) Attestations(ctx context.Context, release int64) ([]Attestation, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, release, requirement, document_name, sha256, signed_by, role, created_at
+		FROM attestation WHERE release = ? ORDER BY id`), release)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []Attestation
+	for rows.Next() {
+		var a Attestation
+		if err := rows.Scan(&a.ID, &a.Release, &a.Requirement, &a.DocumentName, &a.SHA256, &a.SignedBy, &a.Role, &a.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// LabelKey returns the label issuer's private key (as mk encodes it), making one with mk the first
+// time; several servers starting at once keep the one stored first.
+func (s *DB) LabelKey(ctx context.Context, mk func() (string, error)) (string, error) {
+	var key string
+	err := s.sql.QueryRowContext(ctx, `SELECT private_key FROM label_key WHERE id = 1`).Scan(&key)
+	if err == nil {
+		return key, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return "", mapError(err)
+	}
+	if key, err = mk(); err != nil {
+		return "", err
+	}
+	if _, err := s.sql.ExecContext(ctx, s.rebind(`INSERT INTO label_key (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`), key, s.now()); err != nil {
+		return "", mapError(err)
+	}
+	err = s.sql.QueryRowContext(ctx, `SELECT private_key FROM label_key WHERE id = 1`).Scan(&key)
+	return key, mapError(err)
+}
+
+// Label statuses.
+const (
+	LabelValid     = "valid"
+	LabelSuspended = "suspended"
+	LabelRevoked   = "revoked"
+)
+
+// Label is a security label issued for a release.
+type Label struct {
+	ID           string
+	Organization int64
+	Release      int64
+	Catalogs     []string
+	Status       string
+	Reason       string
+	Seq          int // the number of the current statement; each status change adds one
+	IssuedAt     time.Time
+	Since        time.Time // when the current status began
+	Statement    []byte    // the current signed statement
+}
+
+// LabelEvent is one entry of a label's history.
+type LabelEvent struct {
+	Seq       int
+	Status    string
+	Reason    string
+	Actor     string
+	At        time.Time
+	Statement []byte
+}
+
+// Signer makes the signed statement of a label in the state given; it runs inside the
+// transaction that stores the state, so the statement and the state never disagree.
+type Signer func(l *Label) ([]byte, error)
+
+// IssueLabel stores a new label (ID, Organization, Release, Catalogs, Reason set by the caller)
+// as valid, with its first statement, its history entry and a ledger statement, in one transaction.
+func (s *DB) IssueLabel(ctx context.Context, l *Label, actor string, sign Signer) error {
+	now := s.now()
+	l.Status, l.Seq, l.IssuedAt, l.Since = LabelValid, 1, now, now
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		st, err := sign(l)
+		if err != nil {
+			return err
+		}
+		l.Statement = st
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO label (id, organization, release, catalogs, status, reason, seq, issued_at, since, statement)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), l.ID, l.Organization, l.Release, strings.Join(l.Catalogs, ","), l.Status, l.Reason, l.Seq,
+			l.IssuedAt, l.Since, string(st)); err != nil {
+			return mapError(err)
+		}
+		return s.labelEvent(ctx, tx, l, actor, ledger.LabelIssued)
+	})
+}
+
+func (s *DB) labelEvent(ctx context.Context, tx *sql.Tx, l *Label, actor, typ string) error {
+	if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO label_event (label, seq, status, reason, actor, at, statement) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+		l.ID, l.Seq, l.Status, l.Reason, actor, l.Since, string(l.Statement)); err != nil {
+		return mapError(err)
+	}
+	if err := s.audit(ctx, tx, l.Organization, "label."+l.Status, "label/"+l.ID, l.Reason); err != nil {
+		return err
+	}
+	return s.appendLedger(ctx, tx, l.Organization, typ, "label/"+l.ID,
+		map[string]any{"status": l.Status, "reason": l.Reason, "seq": l.Seq, "release": l.Release, "actor": actor})
+}
+
+// SetLabelStatus moves a label to status with reason, signing a new statement, unless it already
+// has that status and reason. A revoked label only leaves that status when reinstate is true
+// (an authority's decision). It reports whether anything changed.
+func (s *DB) SetLabelStatus(ctx context.Context, id, status, reason, actor string, reinstate bool, sign Signer) (bool, error) {
+	changed := false
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement FROM label WHERE id = ?`
+		if s.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		l, err := scanLabel(tx.QueryRowContext(ctx, s.rebind(q), id))
+		if err != nil {
+			return err
+		}
+		if l.Status == status && l.Reason == reason {
+			return nil
+		}
+		if l.Status == LabelRevoked && !reinstate {
+			return nil
+		}
+		typ := map[string]string{LabelValid: ledger.LabelReinstated, LabelSuspended: ledger.LabelSuspended, LabelRevoked: ledger.LabelRevoked}[status]
+		if typ == "" {
+			return fmt.Errorf("label status %q: want valid, suspended or revoked", status)
+		}
+		l.Status, l.Reason, l.Seq, l.Since = status, reason, l.Seq+1, s.now()
+		if l.Statement, err = sign(l); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE label SET status = ?, reason = ?, seq = ?, since = ?, statement = ? WHERE id = ?`),
+			l.Status, l.Reason, l.Seq, l.Since, string(l.Statement), l.ID); err != nil {
+			return mapError(err)
+		}
+		changed = true
+		return s.labelEvent(ctx, tx, l, actor, typ)
+	})
+	return changed, err
+}
+
+type rowScanner interface{ Scan(...any) error }
+
+func scanLabel(r rowScanner) (*Label, error) {
+	l := &Label{}
+	var catalogs, st string
+	if err := r.Scan(&l.ID, &l.Organization, &l.Release, &catalogs, &l.Status, &l.Reason, &l.Seq, &l.IssuedAt, &l.Since, &st); err != nil {
+		return nil, mapError(err)
+	}
+	l.Catalogs, l.Statement = strings.Split(catalogs, ","), []byte(st)
+	return l, nil
+}
+
+// LabelByID returns a label, or ErrNotFound.
+func (s *DB) LabelByID(ctx context.Context, id string) (*Label, error) {
+	return scanLabel(s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement
+		FROM label WHERE id = ?`), id))
+}
+
+// Labels returns the labels of an organization (every label when org is 0), newest first.
+func (s *DB) Labels(ctx context.Context, org int64) ([]Label, error) {
+	q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement FROM label`
+	var args []any
+	if org != 0 {
+		q += ` WHERE organization = ?`
+		args = append(args, org)
+	}
+	rows, err := s.sql.QueryContext(ctx, s.rebind(q+` ORDER BY issued_at DESC, id`), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []Label
+	for rows.Next() {
+		l, err := scanLabel(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, *l)
+	}
+	return out, rows.Err()
+}
+
+// LabelEvents returns a label's history, oldest first.
+func (s *DB) LabelEvents(ctx context.Context, id string) ([]LabelEvent, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT seq, status, reason, actor, at, statement FROM label_event WHERE label = ? ORDER BY seq`), id)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []LabelEvent
+	for rows.Next() {
+		var e LabelEvent
+		var st string
+		if err := rows.Scan(&e.Seq, &e.Status, &e.Reason, &e.Actor, &e.At, &st); err != nil {
+			return nil, err
+		}
+		e.Statement = []byte(st)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

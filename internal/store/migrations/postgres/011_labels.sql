@@ -1,0 +1,52 @@
+-- Conformity and labels: firmware analyses of releases, attestations of requirements, security
+-- labels with their history, and the issuer's Ed25519 signing key.
+CREATE TABLE firmware_analysis (
+	id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	release     BIGINT NOT NULL REFERENCES release(id),
+	image_name  TEXT NOT NULL,
+	sha256      TEXT NOT NULL,
+	size        BIGINT NOT NULL,
+	report      TEXT NOT NULL, -- the analysis as JSON (layers, components, weaknesses)
+	analysed_at TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX firmware_analysis_release ON firmware_analysis(release, id);
+CREATE TABLE attestation (
+	id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	release       BIGINT NOT NULL REFERENCES release(id),
+	requirement   TEXT NOT NULL,
+	document_name TEXT NOT NULL,
+	sha256        TEXT NOT NULL,
+	signed_by     TEXT NOT NULL,
+	role          TEXT NOT NULL,
+	created_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX attestation_release ON attestation(release, requirement);
+CREATE TABLE label_key (
+	id          BIGINT PRIMARY KEY CHECK (id = 1),
+	private_key TEXT NOT NULL,
+	created_at  TIMESTAMPTZ NOT NULL
+);
+CREATE TABLE label (
+	id           TEXT PRIMARY KEY,
+	organization BIGINT NOT NULL REFERENCES organization(id),
+	release      BIGINT NOT NULL REFERENCES release(id),
+	catalogs     TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	reason       TEXT NOT NULL,
+	seq          INTEGER NOT NULL,
+	issued_at    TIMESTAMPTZ NOT NULL,
+	since        TIMESTAMPTZ NOT NULL,
+	statement    TEXT NOT NULL -- the current signed statement (DSSE envelope)
+);
+CREATE INDEX label_release ON label(release);
+CREATE TABLE label_event (
+	id        BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+	label     TEXT NOT NULL REFERENCES label(id),
+	seq       INTEGER NOT NULL,
+	status    TEXT NOT NULL,
+	reason    TEXT NOT NULL,
+	actor     TEXT NOT NULL,
+	at        TIMESTAMPTZ NOT NULL,
+	statement TEXT NOT NULL,
+	UNIQUE (label, seq)
+);

@@ -1,0 +1,52 @@
+-- Conformity and labels: firmware analyses of releases, attestations of requirements, security
+-- labels with their history, and the issuer's Ed25519 signing key.
+CREATE TABLE firmware_analysis (
+	id          INTEGER PRIMARY KEY,
+	release     INTEGER NOT NULL REFERENCES release(id),
+	image_name  TEXT NOT NULL,
+	sha256      TEXT NOT NULL,
+	size        INTEGER NOT NULL,
+	report      TEXT NOT NULL, -- the analysis as JSON (layers, components, weaknesses)
+	analysed_at TIMESTAMP NOT NULL
+);
+CREATE INDEX firmware_analysis_release ON firmware_analysis(release, id);
+CREATE TABLE attestation (
+	id            INTEGER PRIMARY KEY,
+	release       INTEGER NOT NULL REFERENCES release(id),
+	requirement   TEXT NOT NULL,
+	document_name TEXT NOT NULL,
+	sha256        TEXT NOT NULL,
+	signed_by     TEXT NOT NULL,
+	role          TEXT NOT NULL,
+	created_at    TIMESTAMP NOT NULL
+);
+CREATE INDEX attestation_release ON attestation(release, requirement);
+CREATE TABLE label_key (
+	id          INTEGER PRIMARY KEY CHECK (id = 1),
+	private_key TEXT NOT NULL,
+	created_at  TIMESTAMP NOT NULL
+);
+CREATE TABLE label (
+	id           TEXT PRIMARY KEY,
+	organization INTEGER NOT NULL REFERENCES organization(id),
+	release      INTEGER NOT NULL REFERENCES release(id),
+	catalogs     TEXT NOT NULL,
+	status       TEXT NOT NULL,
+	reason       TEXT NOT NULL,
+	seq          INTEGER NOT NULL,
+	issued_at    TIMESTAMP NOT NULL,
+	since        TIMESTAMP NOT NULL,
+	statement    TEXT NOT NULL -- the current signed statement (DSSE envelope)
+);
+CREATE INDEX label_release ON label(release);
+CREATE TABLE label_event (
+	id        INTEGER PRIMARY KEY,
+	label     TEXT NOT NULL REFERENCES label(id),
+	seq       INTEGER NOT NULL,
+	status    TEXT NOT NULL,
+	reason    TEXT NOT NULL,
+	actor     TEXT NOT NULL,
+	at        TIMESTAMP NOT NULL,
+	statement TEXT NOT NULL,
+	UNIQUE (label, seq)
+);
