@@ -99,7 +99,7 @@ func main() {
 		for r := range *releases {
 			rel, err := st.CreateRelease(ctx, prod.ID, fmt.Sprintf("%d.0", r+1), "2026-01-15", "2031-12")
 			check(err)
-			_, err = st.AddSBOM(ctx, rel.ID, "cyclonedx-json", fmt.Sprintf("%064x", rel.ID), seedComponents(rnd, *components))
+			_, err = st.AddSBOM(ctx, rel.ID, "cyclonedx-json", fmt.Sprintf("%064x", rel.ID), seedComponents(rnd, *components), nil)
 			check(err)
 			releaseIDs = append(releaseIDs, rel.ID)
 		}

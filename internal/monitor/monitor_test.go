@@ -116,7 +116,7 @@ func TestMonitor(t *testing.T) {
 		p, _ := match.PackageOf(c)
 		comps = append(comps, store.Component{Ref: n, Name: n, Version: "1.0", PURL: c.PURL, Ecosystem: p.Ecosystem, Lookup: p.Lookup, MatchVersion: p.Version})
 	}
-	if _, err := st.AddSBOM(ctx, rel.ID, "cyclonedx-json", "ab", comps); err != nil {
+	if _, err := st.AddSBOM(ctx, rel.ID, "cyclonedx-json", "ab", comps, nil); err != nil {
 		t.Fatal(err)
 	}
 	// A server takes the match job and dies (its lease runs out): this monitor takes it over.

@@ -313,7 +313,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	comps := storeComponents(doc)
 	sum := sha256.Sum256(data)
-	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps)
+	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, trMissing(doc))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -471,7 +471,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 		var format string
 		if doc, format, err = s.decodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
-			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc))
+			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
 			s.wake()
 		}
 	}
@@ -649,6 +649,19 @@ func (s *Server) channelTest(w http.ResponseWriter, r *http.Request, u *store.Us
 }
 
 // storeComponents turns a document's components (but its subject) into stored components.
+// trMissing names the BSI TR-03183-2 fields an SBOM lacks, in the document or in any component.
+func trMissing(doc *sbom.Document) []string {
+	r := sbom.CheckTR03183(doc)
+	missing := append([]string{}, r.Document...)
+	for f := range r.MissingCount {
+		if !slices.Contains(missing, f) {
+			missing = append(missing, f)
+		}
+	}
+	slices.Sort(missing)
+	return missing
+}
+
 func storeComponents(doc *sbom.Document) []store.Component {
 	direct := doc.Direct()
 	out := make([]store.Component, 0, len(doc.Components))

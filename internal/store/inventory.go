@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
@@ -66,6 +67,8 @@ type SBOM struct {
 	SHA256     string
 	Components int
 	UploadedAt time.Time
+	// TRMissing lists the BSI TR-03183-2 fields the SBOM lacks; nil when it was not checked.
+	TRMissing []string
 }
 
 var (
@@ -163,11 +166,16 @@ func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 // AddSBOM stores an SBOM of a release and its components in one transaction: a reader sees all of
 // it or none. The same SBOM (by SHA-256) uploaded twice to one release is a conflict, so
 // concurrent uploads of one file store it once.
-func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, comps []Component) (*SBOM, error) {
-	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now()}
+func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, comps []Component, trMissing []string) (*SBOM, error) {
+	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now(), TRMissing: trMissing}
+	var missing sql.NullString
+	if trMissing != nil {
+		j, _ := json.Marshal(trMissing)
+		missing = sql.NullString{String: string(j), Valid: true}
+	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sbom (release, format, sha256, components, uploaded_at) VALUES (?, ?, ?, ?, ?) RETURNING id`),
-			b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt).Scan(&b.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sbom (release, format, sha256, components, uploaded_at, tr03183_missing) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+			b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt, missing).Scan(&b.ID); err != nil {
 			return err
 		}
 		// Many rows per statement: one round trip (and one statement execution) per batch.
@@ -413,4 +421,24 @@ func (s *DB) ReleaseInfos(ctx context.Context, ids []int64) (map[int64]ReleaseIn
 		}
 	}
 	return out, nil
+}
+
+// LatestSBOM returns the newest SBOM uploaded for a release, or ErrNotFound.
+func (s *DB) LatestSBOM(ctx context.Context, release int64) (*SBOM, error) {
+	b := &SBOM{}
+	var missing sql.NullString
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, release, format, sha256, components, uploaded_at, tr03183_missing FROM sbom
+		WHERE release = ? ORDER BY id DESC LIMIT 1`), release).Scan(&b.ID, &b.Release, &b.Format, &b.SHA256, &b.Components, &b.UploadedAt, &missing)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	if missing.Valid {
+		if err := json.Unmarshal([]byte(missing.String), &b.TRMissing); err != nil {
+			return nil, fmt.Errorf("sbom %d: stored TR-03183-2 result: %w", b.ID, err)
+		}
+		if b.TRMissing == nil {
+			b.TRMissing = []string{}
+		}
+	}
+	return b, nil
 }

@@ -50,3 +50,5 @@ CREATE TABLE label_event (
 	statement TEXT NOT NULL,
 	UNIQUE (label, seq)
 );
+-- The BSI TR-03183-2 fields an uploaded SBOM lacks (JSON list); NULL when not checked.
+ALTER TABLE sbom ADD COLUMN tr03183_missing TEXT;
