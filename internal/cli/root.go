@@ -24,6 +24,7 @@ siegel help sbom convert`,
 	root.Sub = []*Command{
 		sbomCommand(),
 		scanCommand(),
+		firmwareCommand(),
 		dbCommand(),
 		serveCommand(),
 		tokenCommand(),

@@ -140,6 +140,12 @@ type sarifLocation struct {
 
 type sarifPhysical struct {
 	ArtifactLocation sarifArtifact `json:"artifactLocation"`
+	Region           *sarifRegion  `json:"region,omitempty"`
+}
+
+type sarifRegion struct {
+	StartLine  int   `json:"startLine,omitempty"`
+	ByteOffset int64 `json:"byteOffset,omitempty"`
 }
 
 type sarifArtifact struct {

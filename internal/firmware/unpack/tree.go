@@ -295,3 +295,32 @@ func (e *FormatError) Unwrap() error { return e.Err }
 func Errorf(format string, off int64, rule, msg string, args ...any) error {
 	return &FormatError{Format: format, Offset: off, Rule: rule, Err: fmt.Errorf(msg, args...)}
 }
+
+// Sub returns the entries under dir as a tree of their own, rooted at dir: symbolic links then
+// resolve against dir as "/", as they do on the device. Entries are shared, not copied.
+func (t *Tree) Sub(dir string) *Tree {
+	s := NewTree(t.Format, nil)
+	prefix := dir + "/"
+	for _, p := range t.order {
+		if rest, ok := strings.CutPrefix(p, prefix); ok && rest != "" {
+			e := *t.entries[p]
+			e.Path = rest
+			s.entries[rest] = &e
+			s.order = append(s.order, rest)
+		}
+	}
+	return s
+}
+
+// Without returns the entries not under any of dirs, as a tree with the same paths.
+func (t *Tree) Without(dirs []string) *Tree {
+	s := NewTree(t.Format, nil)
+	for _, p := range t.order {
+		if slices.ContainsFunc(dirs, func(d string) bool { return p == d || strings.HasPrefix(p, d+"/") }) {
+			continue
+		}
+		s.entries[p] = t.entries[p]
+		s.order = append(s.order, p)
+	}
+	return s
+}

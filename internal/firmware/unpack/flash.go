@@ -1,0 +1,117 @@
+package unpack
+
+import (
+	"errors"
+	"io/fs"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// What the inode-based flash file systems (JFFS2, UBIFS) share: Linux modes, and naming inodes
+// from their directory entries.
+
+// errFlashSkip marks an entry whose inode cannot be read (JFFS2, UBIFS); it is left out, as a
+// corrupt node is.
+var errFlashSkip = errors.New("unreadable node")
+
+// flashMode converts a Linux st_mode to an fs.FileMode.
+func flashMode(m uint32) fs.FileMode {
+	mode := fs.FileMode(m & 0o777)
+	switch m & 0o170000 {
+	case 0o040000:
+		mode |= fs.ModeDir
+	case 0o120000:
+		mode |= fs.ModeSymlink
+	case 0o020000:
+		mode |= fs.ModeDevice | fs.ModeCharDevice
+	case 0o060000:
+		mode |= fs.ModeDevice
+	case 0o010000:
+		mode |= fs.ModeNamedPipe
+	case 0o140000:
+		mode |= fs.ModeSocket
+	case 0o100000:
+	default:
+		mode |= fs.ModeIrregular
+	}
+	if m&0o4000 != 0 {
+		mode |= fs.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= fs.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= fs.ModeSticky
+	}
+	return mode
+}
+
+// flashDirent is a live directory entry of an inode-based flash file system.
+type flashDirent struct {
+	parent uint64
+	name   string
+	ino    uint64
+}
+
+type flashPath struct {
+	path string
+	ino  uint64
+}
+
+// flashPaths names every inode that directory entries reach, walking breadth-first from root.
+// A directory is entered once, which breaks loops and ignores extra links to directories. Entries
+// under directories the root does not reach go under "lost+found/ino-N". Names that cannot be a
+// path component are skipped. An inode reached by several names appears once per name, first
+// reached first.
+func flashPaths(root uint64, dents []flashDirent, isDir func(uint64) bool) []flashPath {
+	children := map[uint64][]flashDirent{}
+	for _, d := range dents {
+		if d.name == "" || d.name == "." || d.name == ".." || strings.ContainsAny(d.name, "/\x00") {
+			continue
+		}
+		children[d.parent] = append(children[d.parent], d)
+	}
+	parents := make([]uint64, 0, len(children))
+	for p, c := range children {
+		slices.SortFunc(c, func(x, y flashDirent) int { return strings.Compare(x.name, y.name) })
+		parents = append(parents, p)
+	}
+	slices.Sort(parents)
+
+	var out []flashPath
+	entered := map[uint64]bool{}
+	walk := func(top uint64, base string) {
+		type dir struct {
+			ino  uint64
+			path string
+		}
+		entered[top] = true
+		queue := []dir{{top, base}}
+		for len(queue) > 0 {
+			d := queue[0]
+			queue = queue[1:]
+			for _, c := range children[d.ino] {
+				p := c.name
+				if d.path != "" {
+					p = d.path + "/" + c.name
+				}
+				if isDir(c.ino) {
+					if entered[c.ino] {
+						continue
+					}
+					entered[c.ino] = true
+					queue = append(queue, dir{c.ino, p})
+				}
+				out = append(out, flashPath{path: p, ino: c.ino})
+			}
+		}
+	}
+	walk(root, "")
+	for _, p := range parents {
+		if !entered[p] {
+			walk(p, "lost+found/ino-"+strconv.FormatUint(p, 10))
+		}
+	}
+	return out
+}
