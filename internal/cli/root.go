@@ -33,6 +33,7 @@ siegel help sbom convert`,
 		caseCommand(),
 		advisoryCommand(),
 		ledgerCommand(),
+		labelCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

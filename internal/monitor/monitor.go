@@ -35,6 +35,7 @@ const (
 	KindRematch = "rematch"
 	KindDeliver = "deliver"
 	KindClocks  = "case-clocks" // reminders of reporting deadlines, every ClockInterval
+	KindLabels  = "label-check" // re-decides every label's status after findings or clocks change
 )
 
 // ClockInterval is how often reporting deadlines are looked at; DueWithin is how early before a
@@ -67,6 +68,9 @@ type Config struct {
 	Poll time.Duration
 	// MatchBatch is how many releases re-matching records per transaction (default 100).
 	MatchBatch int
+	// LabelCheck re-decides the status of every security label (set with SetLabelCheck); it
+	// runs after matching and with every reporting-clock check.
+	LabelCheck func(ctx context.Context) (changed int, err error)
 }
 
 // Monitor runs jobs.
@@ -76,8 +80,23 @@ type Monitor struct {
 	wake  chan struct{}
 	mu    sync.Mutex // serializes writes to the vulnerability database within this process
 
+	hookMu sync.Mutex // guards cfg.LabelCheck
+
 	readMu sync.Mutex
 	reader *vulndb.DB // kept open across jobs: its package index is read once per update
+}
+
+// SetLabelCheck installs the function that re-decides label statuses (the server owns labels).
+func (m *Monitor) SetLabelCheck(f func(ctx context.Context) (int, error)) {
+	m.hookMu.Lock()
+	defer m.hookMu.Unlock()
+	m.cfg.LabelCheck = f
+}
+
+func (m *Monitor) labelCheck() func(ctx context.Context) (int, error) {
+	m.hookMu.Lock()
+	defer m.hookMu.Unlock()
+	return m.cfg.LabelCheck
 }
 
 // vulnDB returns the long-lived read handle of the vulnerability database, current as of the
@@ -265,6 +284,9 @@ func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
 		if err == nil && j.Kind == KindClocks {
 			_, err = m.cfg.Store.Enqueue(ctx, KindClocks, struct{}{}, KindClocks, m.cfg.Now().Add(ClockInterval))
 		}
+		if err == nil && m.labelCheck() != nil && (j.Kind == KindMatch || j.Kind == KindRematch || j.Kind == KindClocks) {
+			_, err = m.cfg.Store.Enqueue(ctx, KindLabels, struct{}{}, KindLabels, time.Time{})
+		}
 	case errors.As(err, &retry):
 		log.Warn("job failed; will retry", "err", retry.err, "at", retry.at)
 		err = m.cfg.Store.RetryJob(ctx, j.ID, m.owner, retry.err, retry.at)
@@ -311,6 +333,16 @@ func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) 
 		return m.rematch(ctx, p.Keys, progress)
 	case KindClocks:
 		return m.clocks(ctx)
+	case KindLabels:
+		check := m.labelCheck()
+		if check == nil {
+			return nil
+		}
+		n, err := check(ctx)
+		if n > 0 {
+			m.cfg.Log.Info("label statuses changed", "labels", n)
+		}
+		return err
 	case KindDeliver:
 		var p struct{ Notification int64 }
 		if err := json.Unmarshal(j.Payload, &p); err != nil {

@@ -62,6 +62,15 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/cases/{id}", s.api(s.getCase)},
 		{"POST", "/api/v1/cases/{id}/fix-available", s.api(s.caseFixAvailable)},
 		{"POST", "/api/v1/cases/{id}/stages/{stage}", s.api(s.submitStage)},
+		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.uploadFirmware)},
+		{"GET", "/api/v1/releases/{id}/conformity", s.api(s.getConformity)},
+		{"GET", "/api/v1/releases/{id}/dossier/{doc}", s.api(s.apiDossier)},
+		{"POST", "/api/v1/releases/{id}/attestations", s.api(s.postAttestation)},
+		{"POST", "/api/v1/releases/{id}/labels", s.api(s.issueLabel)},
+		{"GET", "/api/v1/labels", s.api(s.listLabels)},
+		{"GET", "/api/v1/labels/{id}", s.api(s.getLabel)},
+		{"POST", "/api/v1/labels/{id}/revoke", s.api(s.labelDecision(true))},
+		{"POST", "/api/v1/labels/{id}/reinstate", s.api(s.labelDecision(false))},
 	}
 }
 
@@ -74,6 +83,10 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /.well-known/csaf/", s.providerFile)
 	s.mux.HandleFunc("GET /.well-known/security.txt", s.securityTXT)
 	s.mux.HandleFunc("GET /ledger/checkpoint", s.ledgerCheckpoint)
+	s.mux.HandleFunc("GET /label/{id}/statement", s.labelStatement)
+	s.mux.HandleFunc("GET /label/{id}/qr.svg", s.labelQR(false))
+	s.mux.HandleFunc("GET /label/{id}/qr.png", s.labelQR(true))
+	s.mux.HandleFunc("GET /labels/key.pem", s.labelPublicKey)
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {

@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -37,6 +38,11 @@ type Config struct {
 	// ProviderOrg names the organization whose advisories the CSAF provider directory
 	// (/.well-known/csaf/) publishes; "" serves none.
 	ProviderOrg string
+	// LabelIssuer names the issuer in signed label statements ("" means "Siegel").
+	LabelIssuer string
+	// LabelGrace is how long a known-exploited vulnerability may stay unfixed before the labels
+	// of the releases that carry it are suspended.
+	LabelGrace time.Duration
 }
 
 // Server serves the API.
@@ -48,6 +54,9 @@ type Server struct {
 	pages   pages
 	limiter *loginLimiter
 	signers signerCache
+	conf    *conformity.Service // nil when the catalogs do not load
+	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
+	seenBase atomic.Value
 }
 
 // New returns a server; Handler serves it.
@@ -62,6 +71,7 @@ func New(cfg Config) *Server {
 		cfg.MaxUpload = 256 << 20
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(), limiter: &loginLimiter{seen: map[string][]time.Time{}, limit: 10}}
+	s.newConformity()
 	s.routes()
 	s.webRoutes()
 	s.ready.Store(true)

@@ -69,7 +69,7 @@ var funcs = template.FuncMap{
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "cases", "case", "advisory", "advisories"} {
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "cases", "case", "advisory", "advisories", "label", "conformity"} {
 		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
@@ -109,6 +109,8 @@ type pageData struct {
 	Advisories []*advisoryView
 	Cases      []*CaseView
 	Case       *CaseView
+	Label      *labelPageView
+	Conformity *conformityView
 }
 
 type productRow struct {
@@ -143,6 +145,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("GET /cases/{id}", s.web(s.casePage, true))
 	s.mux.HandleFunc("POST /cases/{id}/fix-available", s.web(s.caseFixForm, true))
 	s.mux.HandleFunc("POST /cases/{id}/stages/{stage}", s.web(s.caseSubmitForm, true))
+	s.labelWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
 	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))

@@ -15,6 +15,9 @@ func WithActor(ctx context.Context, actor string) context.Context {
 	return context.WithValue(ctx, actorKey{}, actor)
 }
 
+// Actor returns who acts in ctx, as WithActor named them ("system" when nobody was named).
+func Actor(ctx context.Context) string { return actorOf(ctx) }
+
 func actorOf(ctx context.Context) string {
 	if a, ok := ctx.Value(actorKey{}).(string); ok && a != "" {
 		return a

@@ -1,0 +1,465 @@
+// Package conformity joins the store, the requirement catalogs and the label: it gathers a
+// release's evidence (SBOM, findings, VEX, advisories, reporting cases, firmware analysis,
+// attestations), evaluates it, issues labels when the verdicts are plausible, and keeps every
+// label's status true to the evidence, signing a new statement with each change.
+package conformity
+
+import (
+	"cmp"
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// Service evaluates releases and manages labels. Its fields are set once, before use.
+type Service struct {
+	Store   *store.DB
+	Catalog *catalog.Catalog
+	Issuer  string // the label issuer's name, as statements carry it
+	// BaseURL returns the public address label pages are served from (https://...).
+	BaseURL func() string
+	// Grace is how long a known-exploited vulnerability may stay unfixed before the labels of
+	// the releases that carry it are suspended.
+	Grace time.Duration
+	Now   func() time.Time
+
+	keyOnce sync.Once
+	key     ed25519.PrivateKey
+	keyErr  error
+}
+
+// DefaultStandards are the catalogs a label declares against when the manufacturer names none:
+// for routers the IoT baseline and BSI's router guideline, for everything else the baseline.
+func DefaultStandards(category string) []string {
+	if category == "router" {
+		return []string{"etsi-en-303-645", "bsi-tr-03148"}
+	}
+	return []string{"etsi-en-303-645"}
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now().UTC()
+	}
+	return time.Now().UTC()
+}
+
+// Key returns the issuer's signing key, made and stored the first time.
+func (s *Service) Key(ctx context.Context) (ed25519.PrivateKey, error) {
+	s.keyOnce.Do(func() {
+		pemKey, err := s.Store.LabelKey(ctx, func() (string, error) {
+			priv, _, err := label.NewKey(rand.Reader)
+			return string(priv), err
+		})
+		if err != nil {
+			s.keyErr = err
+			return
+		}
+		s.key, s.keyErr = label.ParsePrivateKey([]byte(pemKey))
+	})
+	return s.key, s.keyErr
+}
+
+// Evaluation is the outcome of evaluating a release against catalogs.
+type Evaluation struct {
+	Product   *store.Product
+	Release   *store.Release
+	Standards []string
+	Route     catalog.Route
+	Verdicts  []catalog.Verdict
+	Plausible bool
+	Unmet     []string // why not plausible
+	Evidence  catalog.Evidence
+}
+
+// Evidence gathers what the store knows about a release. Exploited findings that became known
+// as exploited less than grace ago are left unexploited in the result when withinGrace is set
+// (the label rules treat them separately); exploited lists every open exploited vulnerability.
+func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.Release, grace time.Duration) (catalog.Evidence, []label.Exploited, []label.Deadline, error) {
+	ev := catalog.Evidence{
+		Product: catalog.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass},
+		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification},
+	}
+	if b, err := s.Store.LatestSBOM(ctx, rel.ID); err == nil {
+		ev.SBOM = &catalog.SBOMEvidence{Ref: "sha256:" + b.SHA256, Format: b.Format, TRChecked: b.TRMissing != nil, Missing: b.TRMissing}
+		ev.Scan = &catalog.ScanEvidence{Ref: fmt.Sprintf("release/%d/findings", rel.ID), At: b.UploadedAt}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return ev, nil, nil, err
+	}
+
+	// Reporting cases of the product: their clocks, and when each exploited vulnerability became known.
+	cases, err := s.Store.Cases(ctx, prod.Organization)
+	if err != nil {
+		return ev, nil, nil, err
+	}
+	now := s.now()
+	aware := map[string]time.Time{}
+	var deadlines []label.Deadline
+	for _, c := range cases {
+		if c.Product != prod.ID {
+			continue
+		}
+		if c.Vulnerability != "" {
+			aware[c.Vulnerability] = c.AwareAt
+		}
+		facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
+		if n, ok := c.Stages[cra.Notification]; ok {
+			facts.NotificationSubmitted = n.SubmittedAt
+		}
+		ds, err := cra.Deadlines(facts, cra.Calendar{})
+		if err != nil {
+			return ev, nil, nil, fmt.Errorf("case %d: %w", c.ID, err)
+		}
+		cc := catalog.Case{ID: fmt.Sprint(c.ID), Type: c.Type, Vulnerability: c.Vulnerability}
+		for _, d := range ds {
+			if d.Pending != "" {
+				continue
+			}
+			sub := c.Stages[d.Stage]
+			cc.Stages = append(cc.Stages, catalog.CaseStage{Stage: d.Stage, Deadline: d.Legal, Submitted: sub.SubmittedAt,
+				Met: !sub.SubmittedAt.IsZero() && !sub.SubmittedAt.After(d.Legal)})
+			if sub.SubmittedAt.IsZero() && c.Closed.IsZero() {
+				deadlines = append(deadlines, label.Deadline{Case: fmt.Sprint(c.ID), Stage: d.Stage, Due: d.Legal})
+			}
+		}
+		ev.Cases = append(ev.Cases, cc)
+	}
+
+	vex, err := s.Store.CurrentVEX(ctx, rel.ID)
+	if err != nil {
+		return ev, nil, nil, err
+	}
+	fs, _, err := s.Store.Findings(ctx, rel.ID, store.FindingFilter{Limit: 1_000_000})
+	if err != nil {
+		return ev, nil, nil, err
+	}
+	var exploited []label.Exploited
+	seen := map[string]bool{}
+	for _, f := range fs {
+		cf := catalog.Finding{Vulnerability: f.Vulnerability, Component: f.PURL, Severity: strings.ToLower(f.Severity), Exploited: f.Exploited}
+		var mf match.Finding
+		if json.Unmarshal(f.Data, &mf) == nil {
+			cf.Aliases = mf.Aliases
+		}
+		if v, ok := vex[store.VEXKey{Vulnerability: f.Vulnerability, PURL: f.PURL}]; ok {
+			cf.VEX = v.Status
+		}
+		settled := cf.VEX == catalog.VEXNotAffected || cf.VEX == catalog.VEXFixed
+		if f.Exploited && !settled {
+			since := cmp.Or(aware[f.Vulnerability], f.FirstSeen)
+			if !seen[f.Vulnerability] {
+				seen[f.Vulnerability] = true
+				exploited = append(exploited, label.Exploited{ID: f.Vulnerability, KnownSince: since})
+			}
+			if grace > 0 && now.Sub(since) < grace {
+				cf.Exploited = false // within the grace the label rules allow
+			}
+		}
+		ev.Findings = append(ev.Findings, cf)
+	}
+
+	advs, err := s.Store.Advisories(ctx, prod.Organization)
+	if err != nil {
+		return ev, nil, nil, err
+	}
+	for _, a := range advs {
+		if a.Product == prod.ID {
+			ev.Advisories = append(ev.Advisories, catalog.Advisory{ID: a.TrackingID, Vulnerabilities: []string{a.Vulnerability}})
+		}
+	}
+
+	if fa, err := s.Store.LatestFirmwareAnalysis(ctx, rel.ID); err == nil {
+		var rep struct {
+			Weaknesses []catalog.Weakness `json:"weaknesses"`
+		}
+		if err := json.Unmarshal(fa.Report, &rep); err != nil {
+			return ev, nil, nil, fmt.Errorf("firmware analysis %d: %w", fa.ID, err)
+		}
+		ev.Firmware = &catalog.FirmwareEvidence{Ref: "sha256:" + fa.SHA256, Weaknesses: rep.Weaknesses}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return ev, nil, nil, err
+	}
+
+	atts, err := s.Store.Attestations(ctx, rel.ID)
+	if err != nil {
+		return ev, nil, nil, err
+	}
+	for _, a := range atts {
+		ev.Attestations = append(ev.Attestations, catalog.Attestation{Requirement: a.Requirement, Document: a.DocumentName,
+			Digest: a.SHA256, SignedBy: a.SignedBy, Role: a.Role, At: a.CreatedAt})
+	}
+	return ev, exploited, deadlines, nil
+}
+
+// Evaluate evaluates a release against the named catalogs (all when empty).
+func (s *Service) Evaluate(ctx context.Context, prod *store.Product, rel *store.Release, standards []string) (*Evaluation, error) {
+	ev, _, _, err := s.Evidence(ctx, prod, rel, 0)
+	if err != nil {
+		return nil, err
+	}
+	return s.evaluate(prod, rel, standards, ev)
+}
+
+func (s *Service) evaluate(prod *store.Product, rel *store.Release, standards []string, ev catalog.Evidence) (*Evaluation, error) {
+	for _, st := range standards {
+		if len(s.Catalog.Of(st)) == 0 {
+			return nil, fmt.Errorf("no catalog %q; the catalogs are %s", st, strings.Join(s.standardIDs(), ", "))
+		}
+	}
+	all := catalog.Evaluate(s.Catalog, ev, s.now())
+	e := &Evaluation{Product: prod, Release: rel, Standards: standards, Route: catalog.ConformityRoute(prod.CRAClass), Evidence: ev}
+	for _, v := range all {
+		if len(standards) == 0 || slices.Contains(standards, v.Standard) {
+			e.Verdicts = append(e.Verdicts, v)
+		}
+	}
+	e.Plausible, e.Unmet = catalog.Plausible(e.Verdicts)
+	return e, nil
+}
+
+func (s *Service) standardIDs() []string {
+	var ids []string
+	for _, st := range s.Catalog.Standards {
+		ids = append(ids, st.ID)
+	}
+	return ids
+}
+
+// ErrImplausible is returned when a label is asked for a release whose verdicts do not hold.
+var ErrImplausible = errors.New("the release does not meet every mandatory requirement")
+
+// ImplausibleError lists why a label cannot be issued.
+type ImplausibleError struct{ Reasons []string }
+
+func (e *ImplausibleError) Error() string {
+	return fmt.Sprintf("%v: %s", ErrImplausible, strings.Join(e.Reasons, "; "))
+}
+
+func (e *ImplausibleError) Unwrap() error { return ErrImplausible }
+
+// Issue issues a label for a release declared against standards, when every mandatory
+// requirement passes or is attested; otherwise *ImplausibleError.
+func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Release, standards []string, actor string) (*store.Label, error) {
+	if len(standards) == 0 {
+		standards = DefaultStandards(prod.Category)
+	}
+	e, err := s.Evaluate(ctx, prod, rel, standards)
+	if err != nil {
+		return nil, err
+	}
+	if !e.Plausible {
+		return nil, &ImplausibleError{Reasons: e.Unmet}
+	}
+	key, err := s.Key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	org, err := s.Store.OrganizationByID(ctx, prod.Organization)
+	if err != nil {
+		return nil, err
+	}
+	id, err := newLabelID()
+	if err != nil {
+		return nil, err
+	}
+	l := &store.Label{ID: id, Organization: prod.Organization, Release: rel.ID, Catalogs: standards,
+		Reason: "every mandatory requirement passes or is attested"}
+	err = s.Store.IssueLabel(ctx, l, store.Actor(ctx), func(l *store.Label) ([]byte, error) {
+		return label.Sign(s.statement(l, org, prod, rel, e.Verdicts), key)
+	})
+	return l, err
+}
+
+// newLabelID makes a label id: "SL-" and 16 characters of Crockford base32 (80 random bits),
+// short enough for a QR code and a phone call.
+func newLabelID() (string, error) {
+	const alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	var b [10]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	var out strings.Builder
+	out.WriteString("SL-")
+	bits, n := uint32(0), 0
+	for _, x := range b {
+		bits = bits<<8 | uint32(x)
+		n += 8
+		for n >= 5 {
+			out.WriteByte(alphabet[(bits>>(n-5))&31])
+			n -= 5
+		}
+	}
+	return out.String(), nil
+}
+
+// PageURL is the public page of a label.
+func (s *Service) PageURL(id string) string {
+	base := "http://localhost"
+	if s.BaseURL != nil {
+		base = cmp.Or(s.BaseURL(), base)
+	}
+	return strings.TrimRight(base, "/") + "/label/" + id
+}
+
+func (s *Service) statement(l *store.Label, org *store.Organization, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) label.Statement {
+	st := label.Statement{
+		Schema: label.SchemaV1, LabelID: l.ID, Sequence: uint64(l.Seq), Status: label.Status(l.Status), Reason: l.Reason,
+		IssuedAt: l.IssuedAt, StatusSince: l.Since, Issuer: label.Party{Name: cmp.Or(s.Issuer, "Siegel")},
+		Manufacturer: label.Party{Name: org.Name},
+		Product:      label.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass},
+		Release:      label.Release{Version: rel.Version, SupportEnd: rel.SupportEnd},
+		PageURL:      s.PageURL(l.ID),
+		Verdicts:     label.Verdicts{Failed: []string{}, Attested: []string{}},
+	}
+	for _, id := range l.Catalogs {
+		for _, std := range s.Catalog.Standards {
+			if std.ID == id {
+				st.Catalogs = append(st.Catalogs, label.Catalog{ID: id, Version: std.Version})
+			}
+		}
+	}
+	for _, v := range verdicts {
+		switch v.Result {
+		case catalog.Pass:
+			st.Verdicts.Counts.Pass++
+			if v.Attested {
+				st.Verdicts.Attested = append(st.Verdicts.Attested, v.Requirement)
+			}
+		case catalog.Fail:
+			st.Verdicts.Counts.Fail++
+			st.Verdicts.Failed = append(st.Verdicts.Failed, v.Requirement)
+		case catalog.NeedsAttestation:
+			st.Verdicts.Counts.NeedsAttestation++
+		case catalog.NotApplicable:
+			st.Verdicts.Counts.NotApplicable++
+		}
+	}
+	return st
+}
+
+// Refresh re-decides a label's status from the evidence as it is now; it reports whether the
+// status changed (a new statement was signed).
+func (s *Service) Refresh(ctx context.Context, l *store.Label) (bool, error) {
+	rel, err := s.Store.Release(ctx, l.Release)
+	if err != nil {
+		return false, err
+	}
+	prod, err := s.Store.Product(ctx, rel.Product)
+	if err != nil {
+		return false, err
+	}
+	ev, exploited, deadlines, err := s.Evidence(ctx, prod, rel, s.Grace)
+	if err != nil {
+		return false, err
+	}
+	e, err := s.evaluate(prod, rel, l.Catalogs, ev)
+	if err != nil {
+		return false, err
+	}
+	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
+	next, reason := label.Decide(label.Status(l.Status), checks, s.now(), s.Grace)
+	if string(next) == l.Status && (reason == l.Reason || next == label.Valid && l.Status == store.LabelValid) {
+		return false, nil
+	}
+	return s.setStatus(ctx, l.ID, string(next), reason, "siegel:label-check", false, prod, rel, e.Verdicts)
+}
+
+func (s *Service) setStatus(ctx context.Context, id, status, reason, actor string, reinstate bool, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) (bool, error) {
+	key, err := s.Key(ctx)
+	if err != nil {
+		return false, err
+	}
+	org, err := s.Store.OrganizationByID(ctx, prod.Organization)
+	if err != nil {
+		return false, err
+	}
+	return s.Store.SetLabelStatus(ctx, id, status, reason, actor, reinstate, func(l *store.Label) ([]byte, error) {
+		return label.Sign(s.statement(l, org, prod, rel, verdicts), key)
+	})
+}
+
+// RefreshAll re-decides every label that is not revoked.
+func (s *Service) RefreshAll(ctx context.Context) (changed int, err error) {
+	ls, err := s.Store.Labels(ctx, 0)
+	if err != nil {
+		return 0, err
+	}
+	var errs []error
+	for i := range ls {
+		if ls[i].Status == store.LabelRevoked {
+			continue
+		}
+		ok, err := s.Refresh(ctx, &ls[i])
+		if err != nil {
+			errs = append(errs, fmt.Errorf("label %s: %w", ls[i].ID, err))
+			continue
+		}
+		if ok {
+			changed++
+		}
+	}
+	return changed, errors.Join(errs...)
+}
+
+// Revoke withdraws a label on an authority's decision.
+func (s *Service) Revoke(ctx context.Context, l *store.Label, by, why string) error {
+	if strings.TrimSpace(why) == "" {
+		return fmt.Errorf("a revocation needs a reason")
+	}
+	rel, prod, e, err := s.current(ctx, l)
+	if err != nil {
+		return err
+	}
+	_, err = s.setStatus(ctx, l.ID, store.LabelRevoked, fmt.Sprintf("revoked by %s: %s", by, why), store.Actor(ctx), false, prod, rel, e.Verdicts)
+	return err
+}
+
+// Reinstate lifts a revocation on an authority's decision; the label is then valid or
+// suspended as the evidence says.
+func (s *Service) Reinstate(ctx context.Context, l *store.Label, by, why string) error {
+	rel, prod, e, err := s.current(ctx, l)
+	if err != nil {
+		return err
+	}
+	ev, exploited, deadlines, err := s.Evidence(ctx, prod, rel, s.Grace)
+	if err != nil {
+		return err
+	}
+	e, err = s.evaluate(prod, rel, l.Catalogs, ev)
+	if err != nil {
+		return err
+	}
+	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
+	next, reason, err := label.Reinstate(label.Status(l.Status), by, why, checks, s.now(), s.Grace)
+	if err != nil {
+		return err
+	}
+	_, err = s.setStatus(ctx, l.ID, string(next), reason, store.Actor(ctx), true, prod, rel, e.Verdicts)
+	return err
+}
+
+func (s *Service) current(ctx context.Context, l *store.Label) (*store.Release, *store.Product, *Evaluation, error) {
+	rel, err := s.Store.Release(ctx, l.Release)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	prod, err := s.Store.Product(ctx, rel.Product)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	e, err := s.Evaluate(ctx, prod, rel, l.Catalogs)
+	return rel, prod, e, err
+}

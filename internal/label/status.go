@@ -1,0 +1,179 @@
+package label
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Checks is the evidence a label's status is decided on, filled by the caller from its store.
+type Checks struct {
+	// Plausible: every mandatory requirement passes or is attested. Its zero value, false,
+	// suspends the label, so forgotten evidence never keeps a label valid.
+	Plausible bool
+	// Unmet names the mandatory requirements that neither pass nor are attested, for the reason.
+	Unmet []string
+	// Exploited lists the release's open (unfixed) known-exploited vulnerabilities.
+	Exploited []Exploited
+	// Deadlines lists the reporting deadlines of open stages of the manufacturer's CRA cases
+	// for the release; those past at the time of the decision are missed.
+	Deadlines []Deadline
+	// SupportEnd is the release's declared support end, YYYY-MM: support runs to the end of
+	// that month.
+	SupportEnd string
+	// Revocation is set while an authority's revocation stands.
+	Revocation *Revocation
+}
+
+// Exploited is an open vulnerability known to be exploited.
+type Exploited struct {
+	ID         string    // CVE or other advisory id
+	KnownSince time.Time // when it became known as exploited (the KEV date added, say)
+}
+
+// Deadline is the deadline of a stage of a reporting case not yet submitted.
+type Deadline struct {
+	Case  string // case id
+	Stage string // early-warning, notification, final-report
+	Due   time.Time
+}
+
+// Revocation is an authority's withdrawal of a label.
+type Revocation struct {
+	By  string // the authority
+	Why string
+}
+
+// Decide returns a label's next status and the reason for it, from the current status, the
+// evidence and the time. grace is how long a known-exploited vulnerability may stay unfixed. The
+// rules, first match wins:
+//
+//   - a standing revocation, or a current status of revoked, gives revoked: revocation is final
+//     until an authority reinstates the label (see Reinstate);
+//   - implausible verdicts, a known-exploited vulnerability unfixed longer than grace, a missed
+//     reporting deadline, or support that has ended (or no valid support end) give suspended,
+//     the reason naming every cause;
+//   - otherwise valid, which reinstates a suspended label automatically.
+//
+// Any status other than revoked, including "" for a label not yet issued, is decided from the
+// evidence alone. Reasons depend only on the arguments: causes are sorted, times are UTC.
+func Decide(current Status, checks Checks, now time.Time, grace time.Duration) (next Status, reason string) {
+	now = now.UTC()
+	if r := checks.Revocation; r != nil {
+		return Revoked, revocationReason(r)
+	}
+	if current == Revoked {
+		return Revoked, "revoked; only a reinstatement by an authority lifts it"
+	}
+	if causes := suspensionCauses(checks, now, grace); len(causes) > 0 {
+		return Suspended, strings.Join(causes, "; ")
+	}
+	if current == Suspended {
+		return Valid, "the evidence holds again"
+	}
+	return Valid, ""
+}
+
+func revocationReason(r *Revocation) string {
+	by := cmp.Or(r.By, "an authority")
+	if r.Why == "" {
+		return "revoked by " + by
+	}
+	return "revoked by " + by + ": " + r.Why
+}
+
+func suspensionCauses(c Checks, now time.Time, grace time.Duration) []string {
+	var causes []string
+	if !c.Plausible {
+		if len(c.Unmet) == 0 {
+			causes = append(causes, "mandatory requirements not met")
+		} else {
+			unmet := slices.Clone(c.Unmet)
+			slices.Sort(unmet)
+			causes = append(causes, "mandatory requirements not met: "+strings.Join(slices.Compact(unmet), ", "))
+		}
+	}
+	exploited := slices.Clone(c.Exploited)
+	slices.SortFunc(exploited, func(a, b Exploited) int {
+		return cmp.Or(cmp.Compare(a.ID, b.ID), a.KnownSince.Compare(b.KnownSince))
+	})
+	for _, e := range exploited {
+		open := now.Sub(e.KnownSince)
+		if open <= grace {
+			continue
+		}
+		causes = append(causes, fmt.Sprintf("%s exploited and unfixed for %s (known exploited since %s, grace %s)",
+			e.ID, days(open), e.KnownSince.UTC().Format(time.DateOnly), days(grace)))
+	}
+	deadlines := slices.Clone(c.Deadlines)
+	slices.SortFunc(deadlines, func(a, b Deadline) int {
+		return cmp.Or(a.Due.Compare(b.Due), cmp.Compare(a.Case, b.Case), cmp.Compare(a.Stage, b.Stage))
+	})
+	for _, d := range deadlines {
+		if !now.After(d.Due) {
+			continue
+		}
+		causes = append(causes, fmt.Sprintf("reporting deadline missed: case %s %s was due %s",
+			d.Case, d.Stage, d.Due.UTC().Format(time.RFC3339)))
+	}
+	switch end, ok := supportEnd(c.SupportEnd); {
+	case c.SupportEnd == "":
+		causes = append(causes, "no support end declared")
+	case !ok:
+		causes = append(causes, fmt.Sprintf("support end %q is not YYYY-MM", clip(c.SupportEnd)))
+	case !now.Before(end):
+		causes = append(causes, "support ended "+c.SupportEnd)
+	}
+	return causes
+}
+
+// supportEnd returns the first instant after the support period YYYY-MM (the start of the next
+// month, UTC).
+func supportEnd(s string) (time.Time, bool) {
+	if !supportEndRe.MatchString(s) {
+		return time.Time{}, false
+	}
+	t, err := time.Parse("2006-01", s)
+	if err != nil {
+		return time.Time{}, false
+	}
+	return t.AddDate(0, 1, 0), true
+}
+
+// days writes a duration in whole days, rounded down ("1 day", "20 days"), or as Go writes it
+// when it is under one day and not zero.
+func days(d time.Duration) string {
+	n := int64(d / (24 * time.Hour))
+	switch {
+	case n == 0 && d%(24*time.Hour) != 0:
+		return d.String()
+	case n == 1:
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+// Reinstate lifts an authority's revocation of a label: current must be revoked, and by (the
+// authority) and why are required. The label then gets the status its evidence gives, as Decide
+// would give for a suspended label, with checks.Revocation ignored; the reason names the
+// reinstatement first.
+func Reinstate(current Status, by, why string, checks Checks, now time.Time, grace time.Duration) (next Status, reason string, err error) {
+	switch {
+	case current != Revoked:
+		return current, "", fmt.Errorf("reinstate: the label is %s, not revoked", cmp.Or(string(current), "not issued"))
+	case strings.TrimSpace(by) == "":
+		return current, "", errors.New("reinstate: the authority is required")
+	case strings.TrimSpace(why) == "":
+		return current, "", errors.New("reinstate: the reason is required")
+	}
+	checks.Revocation = nil
+	next, reason = Decide(Suspended, checks, now, grace)
+	head := "reinstated by " + by + ": " + why
+	if next == Valid {
+		return Valid, head, nil
+	}
+	return next, head + "; suspended: " + reason, nil
+}

@@ -1,0 +1,521 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/conformity"
+	"github.com/siegel-oss/siegel/internal/firmware"
+	"github.com/siegel-oss/siegel/internal/firmware/unpack"
+	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// loadCatalog reads the embedded requirement catalogs once; they are validated by their tests,
+// so an error here is a defect of the build.
+var loadCatalog = sync.OnceValues(catalog.Load)
+
+// newConformity makes the service that evaluates releases and keeps labels, and lets the
+// monitor run its label checks.
+func (s *Server) newConformity() {
+	cat, err := loadCatalog()
+	if err != nil {
+		s.cfg.Log.Error("requirement catalogs do not load; conformity and labels are off", "err", err)
+		return
+	}
+	s.conf = &conformity.Service{Store: s.cfg.Store, Catalog: cat, Issuer: cmpOrDefault(s.cfg.LabelIssuer, "Siegel"),
+		Grace: s.cfg.LabelGrace, Now: s.cfg.Now, BaseURL: func() string {
+			if s.cfg.BaseURL != "" {
+				return s.cfg.BaseURL
+			}
+			if v, ok := s.seenBase.Load().(string); ok {
+				return v
+			}
+			return ""
+		}}
+	if s.cfg.Monitor != nil {
+		s.cfg.Monitor.SetLabelCheck(s.conf.RefreshAll)
+	}
+}
+
+// noteBase remembers the address requests come in on, for label page URLs when no --base-url is set.
+func (s *Server) noteBase(r *http.Request) {
+	if s.cfg.BaseURL == "" {
+		s.seenBase.Store(s.baseURL(r))
+	}
+}
+
+func (s *Server) conformityOff(w http.ResponseWriter) bool {
+	if s.conf == nil {
+		writeError(w, http.StatusServiceUnavailable, "conformity evaluation is unavailable: the requirement catalogs did not load (see the server log)")
+		return true
+	}
+	return false
+}
+
+// Wire forms.
+type verdictJSON struct {
+	Requirement string         `json:"requirement"`
+	Standard    string         `json:"standard"`
+	Reference   string         `json:"reference"`
+	Title       string         `json:"title"`
+	Status      string         `json:"status"`
+	Mandatory   bool           `json:"mandatory"`
+	Result      string         `json:"result"`
+	Reason      string         `json:"reason"`
+	Attested    bool           `json:"attested"`
+	Evidence    []catalog.Link `json:"evidence"`
+	Related     []string       `json:"related,omitempty"`
+}
+
+type evaluationJSON struct {
+	Release   int64         `json:"release"`
+	Standards []string      `json:"standards"`
+	Route     catalog.Route `json:"route"`
+	Plausible bool          `json:"plausible"`
+	Unmet     []string      `json:"unmet"`
+	Counts    label.Counts  `json:"counts"`
+	Verdicts  []verdictJSON `json:"verdicts"`
+}
+
+func (s *Server) evaluationView(e *conformity.Evaluation) evaluationJSON {
+	out := evaluationJSON{Release: e.Release.ID, Standards: e.Standards, Route: e.Route, Plausible: e.Plausible, Unmet: e.Unmet, Verdicts: []verdictJSON{}}
+	if out.Unmet == nil {
+		out.Unmet = []string{}
+	}
+	if out.Standards == nil {
+		out.Standards = []string{}
+	}
+	for _, v := range e.Verdicts {
+		vj := verdictJSON{Requirement: v.Requirement, Standard: v.Standard, Reference: v.Reference, Status: v.Status, Mandatory: v.Mandatory,
+			Result: v.Result, Reason: v.Reason, Attested: v.Attested, Evidence: v.Evidence}
+		if req := s.conf.Catalog.Requirement(v.Requirement); req != nil {
+			vj.Title, vj.Related = req.Title, req.Related
+		}
+		if vj.Evidence == nil {
+			vj.Evidence = []catalog.Link{}
+		}
+		switch v.Result {
+		case catalog.Pass:
+			out.Counts.Pass++
+		case catalog.Fail:
+			out.Counts.Fail++
+		case catalog.NeedsAttestation:
+			out.Counts.NeedsAttestation++
+		case catalog.NotApplicable:
+			out.Counts.NotApplicable++
+		}
+		out.Verdicts = append(out.Verdicts, vj)
+	}
+	return out
+}
+
+func standardsParam(r *http.Request) []string {
+	var out []string
+	for _, v := range r.URL.Query()["standard"] {
+		for _, p := range strings.Split(v, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// getConformity evaluates a release against the catalogs named by ?standard= (all when none).
+func (s *Server) getConformity(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok || s.conformityOff(w) {
+		return
+	}
+	e, err := s.conf.Evaluate(r.Context(), prod, rel, standardsParam(r))
+	if err != nil {
+		if strings.HasPrefix(err.Error(), "no catalog") {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.evaluationView(e))
+}
+
+type attestationJSON struct {
+	ID          int64     `json:"id"`
+	Requirement string    `json:"requirement"`
+	Document    string    `json:"document"`
+	SHA256      string    `json:"sha256"`
+	SignedBy    string    `json:"signedBy"`
+	Role        string    `json:"role"`
+	CreatedAt   time.Time `json:"createdAt,omitzero"`
+}
+
+// postAttestation records that a named person signs off a requirement, with the document.
+func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok || s.conformityOff(w) {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not attest requirements")
+		return
+	}
+	var in attestationJSON
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	req := s.conf.Catalog.Requirement(in.Requirement)
+	if req == nil {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("no requirement %q in the catalogs", in.Requirement))
+		return
+	}
+	if in.SignedBy == "" || in.Document == "" {
+		writeError(w, http.StatusBadRequest, "an attestation needs signedBy (a person's name) and document (the supporting document's name)")
+		return
+	}
+	if in.Role == "" {
+		in.Role = p.token.Role
+	}
+	a := &store.Attestation{Release: rel.ID, Requirement: in.Requirement, DocumentName: in.Document, SHA256: in.SHA256, SignedBy: in.SignedBy, Role: in.Role}
+	if err := s.cfg.Store.AddAttestation(r.Context(), a); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, attestationJSON{ID: a.ID, Requirement: a.Requirement, Document: a.DocumentName, SHA256: a.SHA256,
+		SignedBy: a.SignedBy, Role: a.Role, CreatedAt: a.CreatedAt})
+}
+
+// firmwareJSON summarises a stored firmware analysis.
+type firmwareJSON struct {
+	ID         int64                `json:"id"`
+	Image      string               `json:"image"`
+	SHA256     string               `json:"sha256"`
+	Size       int64                `json:"size"`
+	Layers     []unpack.Layer       `json:"layers"`
+	Problems   []unpack.Problem     `json:"problems"`
+	Components []firmware.Component `json:"components"`
+	Weaknesses []firmware.Weakness  `json:"weaknesses"`
+	SBOM       int64                `json:"sbom"` // the SBOM made from the inventory, now the release's
+}
+
+// uploadFirmware analyses a firmware image of the release: the analysis is stored (evidence for
+// the conformity verdicts) and its inventory becomes the release's newest SBOM, which is matched.
+func (s *Server) uploadFirmware(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not upload firmware")
+		return
+	}
+	max := max(s.cfg.MaxUpload, 512<<20)
+	data, err := input.ReadAll("firmware", http.MaxBytesReader(w, r.Body, max+1), input.Limits{MaxBytes: max})
+	if err != nil {
+		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+		return
+	}
+	name := cmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
+	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
+	defer cancel()
+	rep, err := firmware.Analyze(ctx, name, data, firmware.Options{Budget: unpack.NewBudget(ctx, 8*int64(len(data))+(1<<30), 0, 0), Log: s.cfg.Log})
+	if err != nil {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	stored, err := json.Marshal(rep)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	fa := &store.FirmwareAnalysis{Release: rel.ID, ImageName: name, SHA256: rep.SHA256, Size: rep.Size, Report: stored}
+	if err := s.cfg.Store.AddFirmwareAnalysis(r.Context(), fa); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var buf bytes.Buffer
+	if err := sbom.Write(&buf, rep.SBOM, sbom.CycloneDXJSON); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sum := sha256.Sum256(buf.Bytes())
+	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, "firmware:"+string(sbom.CycloneDXJSON), hex.EncodeToString(sum[:]), storeComponents(rep.SBOM), trMissing(rep.SBOM))
+	if err != nil && !errors.Is(err, store.ErrConflict) {
+		s.fail(w, r, err)
+		return
+	}
+	s.wake()
+	out := firmwareJSON{ID: fa.ID, Image: name, SHA256: rep.SHA256, Size: rep.Size, Layers: rep.Layers, Problems: rep.Problems,
+		Components: rep.Components, Weaknesses: rep.Weaknesses}
+	if b != nil {
+		out.SBOM = b.ID
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+// labelJSON is a label as the API shows it.
+type labelJSON struct {
+	ID        string          `json:"id"`
+	Release   int64           `json:"release"`
+	Standards []string        `json:"standards"`
+	Status    string          `json:"status"`
+	Reason    string          `json:"reason"`
+	Sequence  int             `json:"sequence"`
+	IssuedAt  time.Time       `json:"issuedAt"`
+	Since     time.Time       `json:"since"`
+	PageURL   string          `json:"pageUrl"`
+	Statement json.RawMessage `json:"statement"`
+	History   []labelEvent    `json:"history,omitempty"`
+}
+
+type labelEvent struct {
+	Sequence int       `json:"sequence"`
+	Status   string    `json:"status"`
+	Reason   string    `json:"reason"`
+	Actor    string    `json:"actor"`
+	At       time.Time `json:"at"`
+}
+
+func (s *Server) labelView(ctx context.Context, l *store.Label, history bool) (labelJSON, error) {
+	out := labelJSON{ID: l.ID, Release: l.Release, Standards: l.Catalogs, Status: l.Status, Reason: l.Reason, Sequence: l.Seq,
+		IssuedAt: l.IssuedAt, Since: l.Since, PageURL: s.conf.PageURL(l.ID), Statement: json.RawMessage(bytes.TrimSpace(l.Statement))}
+	if history {
+		evs, err := s.cfg.Store.LabelEvents(ctx, l.ID)
+		if err != nil {
+			return out, err
+		}
+		for _, e := range evs {
+			out.History = append(out.History, labelEvent{Sequence: e.Seq, Status: e.Status, Reason: e.Reason, Actor: e.Actor, At: e.At})
+		}
+	}
+	return out, nil
+}
+
+// issueLabel declares a release against catalogs and issues a label when the verdicts hold.
+func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok || s.conformityOff(w) {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not declare releases for a label")
+		return
+	}
+	var in struct {
+		Standards []string `json:"standards"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	s.noteBase(r)
+	l, err := s.conf.Issue(r.Context(), prod, rel, in.Standards, store.Actor(r.Context()))
+	var ie *conformity.ImplausibleError
+	switch {
+	case errors.As(err, &ie):
+		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "code": http.StatusConflict, "unmet": ie.Reasons})
+		return
+	case err != nil && strings.HasPrefix(err.Error(), "no catalog"):
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	v, err := s.labelView(r.Context(), l, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, v)
+}
+
+// apiLabel loads a label the caller may read.
+func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request, p principal) (*store.Label, bool) {
+	if s.conformityOff(w) {
+		return nil, false
+	}
+	l, err := s.cfg.Store.LabelByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	if !p.canRead(l.Organization) {
+		writeError(w, http.StatusNotFound, "not found")
+		return nil, false
+	}
+	return l, true
+}
+
+func (s *Server) getLabel(w http.ResponseWriter, r *http.Request, p principal) {
+	l, ok := s.apiLabel(w, r, p)
+	if !ok {
+		return
+	}
+	v, err := s.labelView(r.Context(), l, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p principal) {
+	if s.conformityOff(w) {
+		return
+	}
+	org := p.token.Organization
+	if p.token.Role == "authority" {
+		org = 0
+	}
+	ls, err := s.cfg.Store.Labels(r.Context(), org)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items := []labelJSON{}
+	for i := range ls {
+		v, err := s.labelView(r.Context(), &ls[i], false)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		items = append(items, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+// labelDecision revokes or reinstates a label: an authority's decision.
+func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Request, principal) {
+	return func(w http.ResponseWriter, r *http.Request, p principal) {
+		l, ok := s.apiLabel(w, r, p)
+		if !ok {
+			return
+		}
+		if p.token.Role != "authority" {
+			writeError(w, http.StatusForbidden, "only an authority may revoke or reinstate a label")
+			return
+		}
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		if strings.TrimSpace(in.Reason) == "" {
+			writeError(w, http.StatusBadRequest, "give the reason for the decision (reason)")
+			return
+		}
+		org, err := s.cfg.Store.OrganizationByID(r.Context(), p.token.Organization)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		if revoke {
+			err = s.conf.Revoke(r.Context(), l, org.Name, in.Reason)
+		} else {
+			err = s.conf.Reinstate(r.Context(), l, org.Name, in.Reason)
+		}
+		if err != nil {
+			writeError(w, http.StatusConflict, err.Error())
+			return
+		}
+		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		v, err := s.labelView(r.Context(), l, true)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, v)
+	}
+}
+
+// Public label endpoints: what a QR code opens, and what lets anyone check a statement offline.
+
+func (s *Server) publicLabel(w http.ResponseWriter, r *http.Request) (*store.Label, bool) {
+	if s.conf == nil {
+		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	l, err := s.cfg.Store.LabelByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			http.Error(w, "no such label: check the id on the product's label, or the issuer may have withdrawn it", http.StatusNotFound)
+			return nil, false
+		}
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return l, true
+}
+
+func (s *Server) labelStatement(w http.ResponseWriter, r *http.Request) {
+	l, ok := s.publicLabel(w, r)
+	if !ok {
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.dsse.envelope.v1+json")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.statement.json"`, l.ID))
+	w.Write(l.Statement)
+}
+
+func (s *Server) labelQR(png bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		l, ok := s.publicLabel(w, r)
+		if !ok {
+			return
+		}
+		s.noteBase(r)
+		url := s.conf.PageURL(l.ID)
+		var data []byte
+		var err error
+		if png {
+			data, err = label.QRPNG(url, 512)
+			w.Header().Set("Content-Type", "image/png")
+		} else {
+			data, err = label.QRSVG(url)
+			w.Header().Set("Content-Type", "image/svg+xml")
+		}
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.Write(data)
+	}
+}
+
+func (s *Server) labelPublicKey(w http.ResponseWriter, r *http.Request) {
+	if s.conf == nil {
+		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	key, err := s.conf.Key(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pem, err := label.MarshalPublicKey(key.Public().(ed25519.PublicKey))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/x-pem-file")
+	w.Write(pem)
+}

@@ -1,0 +1,291 @@
+package server
+
+import (
+	"bytes"
+	"fmt"
+	"image"
+	_ "image/png"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/makiuchi-d/gozxing"
+	"github.com/makiuchi-d/gozxing/qrcode"
+
+	"github.com/siegel-oss/siegel/internal/firmware/crypt"
+	"github.com/siegel-oss/siegel/internal/label"
+)
+
+// cpioImage builds a newc cpio archive (an initramfs, as many small routers boot from) of a
+// root file system with the given files.
+func cpioImage(files map[string]string) []byte {
+	var b bytes.Buffer
+	entry := func(name string, mode int, data string) {
+		fmt.Fprintf(&b, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name)+1, 0)
+		b.WriteString(name + "\x00")
+		for b.Len()%4 != 0 {
+			b.WriteByte(0)
+		}
+		b.WriteString(data)
+		for b.Len()%4 != 0 {
+			b.WriteByte(0)
+		}
+	}
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	entry("etc", 0o40755, "")
+	for _, n := range names {
+		mode := 0o100644
+		if strings.HasSuffix(n, "shadow") {
+			mode = 0o100600
+		}
+		entry(n, mode, files[n])
+	}
+	entry("TRAILER!!!", 0, "")
+	return b.Bytes()
+}
+
+func routerRoot(t *testing.T, rootPassword string) []byte {
+	t.Helper()
+	setting := "$6$rounds=5000$q8Zr0t3sTsalt"
+	if rootPassword == "xc3511" {
+		setting = "$1$Mirai"
+	}
+	hash, err := crypt.Hash(setting, rootPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cpioImage(map[string]string{
+		"etc/passwd":          "root:x:0:0:root:/root:/bin/ash\n",
+		"etc/shadow":          "root:" + hash + ":19000:0:99999:7:::\n",
+		"etc/inittab":         "::sysinit:/etc/init.d/rcS S boot\n::askconsole:/usr/libexec/login.sh\n",
+		"etc/openwrt_release": "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='23.05.2'\n",
+	})
+}
+
+func (e *env) raw(method, path, who, contentType string, body []byte) (int, []byte) {
+	e.t.Helper()
+	req, _ := http.NewRequestWithContext(e.t.Context(), method, e.srv.URL+path, bytes.NewReader(body))
+	if who != "" {
+		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := e.srv.Client().Do(req)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, data
+}
+
+// attestAll signs off every mandatory requirement that needs an attestation, as a manufacturer
+// does with its policies and documents, and returns the evaluation before.
+func (e *env) attestAll(rel int64, standards string) evaluationJSON {
+	e.t.Helper()
+	var ev evaluationJSON
+	if code := e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard="+standards, "acme-admin", "", nil, &ev); code != 200 {
+		e.t.Fatalf("conformity %d", code)
+	}
+	for _, v := range ev.Verdicts {
+		if v.Mandatory && v.Result == "needs-attestation" {
+			body := jsonBody(map[string]string{"requirement": v.Requirement, "document": "policy-" + strings.ReplaceAll(v.Reference, " ", "_") + ".pdf",
+				"sha256": strings.Repeat("ab", 32), "signedBy": "Ada Lovelace", "role": "psirt"})
+			if code := e.do("POST", "/api/v1/releases/"+itoa(rel)+"/attestations", "acme-admin", "application/json", body, nil); code != 201 {
+				e.t.Fatalf("attest %s: %d", v.Requirement, code)
+			}
+		}
+	}
+	return ev
+}
+
+// TestLabelLifecycle follows a router from its firmware to a label, and the label through
+// suspension (an actively exploited vulnerability appears), revocation and reinstatement.
+func TestLabelLifecycle(t *testing.T) {
+	// The server's clock is the store's: the reporting deadlines of the case the exploited
+	// finding opens are still ahead.
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
+	base := "/api/v1/releases/" + itoa(rel.ID)
+
+	var fw firmwareJSON
+	if code := e.do("POST", base+"/firmware?name=router.bin", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), &fw); code != 201 {
+		t.Fatalf("firmware upload %d", code)
+	}
+	if len(fw.Layers) != 1 || fw.Layers[0].Format != "cpio" || len(fw.Weaknesses) != 0 {
+		t.Fatalf("firmware analysis: layers %+v weaknesses %+v", fw.Layers, fw.Weaknesses)
+	}
+	if code := e.do("POST", base+"/firmware", "acme-ro", "application/octet-stream", routerRoot(t, "x"), nil); code != 403 {
+		t.Errorf("read-only firmware upload: %d", code)
+	}
+	e.drain()
+
+	// Not plausible before the manufacturer attests what no tool can check.
+	var issued labelJSON
+	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{"standards":["etsi-en-303-645","bsi-tr-03148"]}`), nil); code != 409 {
+		t.Fatalf("label before attestations: %d", code)
+	}
+	before := e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
+	if before.Plausible {
+		t.Fatal("plausible before attestations")
+	}
+	var ev evaluationJSON
+	e.do("GET", base+"/conformity?standard=etsi-en-303-645,bsi-tr-03148", "acme-admin", "", nil, &ev)
+	if !ev.Plausible {
+		t.Fatalf("not plausible after attestations: %v", ev.Unmet)
+	}
+	for _, v := range ev.Verdicts {
+		if v.Requirement == "etsi-en-303-645/5.1-1" && (v.Result != "pass" || !strings.Contains(v.Reason, "no default or weak credentials")) {
+			t.Errorf("5.1-1 should pass on the firmware evidence: %+v", v)
+		}
+	}
+	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{"standards":["etsi-en-303-645","bsi-tr-03148"]}`), &issued); code != 201 || issued.Status != "valid" {
+		t.Fatalf("issue %d %+v", code, issued)
+	}
+	if code := e.do("GET", "/api/v1/labels/"+issued.ID, "globex-admin", "", nil, nil); code != 404 {
+		t.Errorf("another manufacturer reading the label: %d", code)
+	}
+
+	// The public page, the QR code and the signed statement need no login.
+	code, page := e.raw("GET", "/label/"+issued.ID, "", "", nil)
+	if code != 200 || !bytes.Contains(page, []byte("Valid")) || !bytes.Contains(page, []byte("2031-12")) || !bytes.Contains(page, []byte("HomeRouter 4.2.0")) {
+		t.Fatalf("label page %d:\n%s", code, page)
+	}
+	_, keyPEM := e.raw("GET", "/labels/key.pem", "", "", nil)
+	pub, err := label.ParsePublicKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, env := e.raw("GET", "/label/"+issued.ID+"/statement", "", "", nil)
+	st, err := label.Verify(env, pub)
+	if err != nil || st.Status != label.Valid || st.Sequence != 1 || st.PageURL != e.srv.URL+"/label/"+issued.ID {
+		t.Fatalf("statement %+v %v", st, err)
+	}
+	_, png := e.raw("GET", "/label/"+issued.ID+"/qr.png", "", "", nil)
+	if got := decodeQR(t, png); got != st.PageURL {
+		t.Errorf("QR code opens %q, want %q", got, st.PageURL)
+	}
+	code, svg := e.raw("GET", "/label/"+issued.ID+"/qr.svg", "", "", nil)
+	if code != 200 || !bytes.HasPrefix(bytes.TrimSpace(svg), []byte("<")) || !bytes.Contains(svg, []byte("<svg")) {
+		t.Errorf("QR SVG %d", code)
+	}
+
+	// The dossier renders from the same data.
+	code, pdf := e.raw("GET", base+"/dossier/declaration.pdf", "acme-admin", "", nil)
+	if code != 200 || !bytes.HasPrefix(pdf, []byte("%PDF-")) {
+		t.Errorf("declaration PDF %d", code)
+	}
+	code, html := e.raw("GET", base+"/dossier/technical.html", "acme-admin", "", nil)
+	if code != 200 || !bytes.Contains(html, []byte("HomeRouter")) {
+		t.Errorf("technical documentation %d", code)
+	}
+
+	// An SBOM with an actively exploited vulnerability (CISA KEV) arrives: the next label check
+	// suspends the label, naming it, and signs a new statement.
+	if code := e.do("POST", base+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+		t.Fatalf("upload %d", code)
+	}
+	e.drain()
+	var now labelJSON
+	e.do("GET", "/api/v1/labels/"+issued.ID, "acme-admin", "", nil, &now)
+	if now.Status != "suspended" || !strings.Contains(now.Reason, "CVE-2026-2002") || now.Sequence != 2 {
+		t.Fatalf("after the exploited finding: %+v", now)
+	}
+	_, env = e.raw("GET", "/label/"+issued.ID+"/statement", "", "", nil)
+	if st, err := label.Verify(env, pub); err != nil || st.Status != label.Suspended || st.Sequence != 2 {
+		t.Fatalf("suspension statement %+v %v", st, err)
+	}
+	_, page = e.raw("GET", "/label/"+issued.ID, "", "", nil)
+	if !bytes.Contains(page, []byte("Suspended")) || !bytes.Contains(page, []byte("CVE-2026-2002")) {
+		t.Errorf("label page after suspension:\n%s", page)
+	}
+
+	// The manufacturer states the vulnerable code is not in the product: the label is valid again.
+	var fs struct {
+		Items []struct {
+			ID      string `json:"id"`
+			Package struct {
+				PURL string `json:"purl"`
+			} `json:"package"`
+		}
+	}
+	e.do("GET", base+"/findings?exploited=true", "acme-admin", "", nil, &fs)
+	if len(fs.Items) != 1 || fs.Items[0].ID != "CVE-2026-2002" {
+		t.Fatalf("exploited findings %+v", fs.Items)
+	}
+	vexBody := jsonBody(map[string]string{"status": "not_affected", "justification": "vulnerable_code_not_present", "purl": fs.Items[0].Package.PURL})
+	if code := e.do("PUT", base+"/findings/CVE-2026-2002/vex", "acme-admin", "application/json", vexBody, nil); code != 200 {
+		t.Fatalf("VEX %d", code)
+	}
+	if _, err := e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check", now.Since); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	e.do("GET", "/api/v1/labels/"+issued.ID, "acme-admin", "", nil, &now)
+	if now.Status != "valid" || now.Sequence != 3 {
+		t.Fatalf("after the VEX statement: %+v", now)
+	}
+
+	// An authority revokes it; only an authority's reinstatement lifts that.
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/revoke", "acme-admin", "application/json", []byte(`{"reason":"x"}`), nil); code != 403 {
+		t.Errorf("manufacturer revoking: %d", code)
+	}
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/revoke", "bsi", "application/json", []byte(`{"reason":"market surveillance finding MS-2026-17"}`), &now); code != 200 || now.Status != "revoked" {
+		t.Fatalf("revoke %d %+v", code, now)
+	}
+	e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check", now.Since)
+	e.drain()
+	e.do("GET", "/api/v1/labels/"+issued.ID, "acme-admin", "", nil, &now)
+	if now.Status != "revoked" {
+		t.Fatalf("label check lifted a revocation: %+v", now)
+	}
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/reinstate", "bsi", "application/json", []byte(`{"reason":"appeal granted"}`), &now); code != 200 || now.Status != "valid" {
+		t.Fatalf("reinstate %d %+v", code, now)
+	}
+	var hist []string
+	for _, h := range now.History {
+		hist = append(hist, h.Status)
+	}
+	if fmt.Sprint(hist) != "[valid suspended valid revoked valid]" {
+		t.Errorf("history %v", hist)
+	}
+
+	// A new firmware image with a Mirai default password fails EN 303 645 5.1-1: suspended again.
+	if code := e.do("POST", base+"/firmware?name=router-4.2.1.bin", "acme-admin", "application/octet-stream", routerRoot(t, "xc3511"), &fw); code != 201 {
+		t.Fatalf("firmware upload %d", code)
+	}
+	e.drain()
+	e.do("GET", "/api/v1/labels/"+issued.ID, "acme-admin", "", nil, &now)
+	if now.Status != "suspended" || !strings.Contains(now.Reason, "5.1-1") {
+		t.Fatalf("after the default password: %+v", now)
+	}
+}
+
+func decodeQR(t *testing.T, png []byte) string {
+	t.Helper()
+	img, _, err := image.Decode(bytes.NewReader(png))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bmp, err := gozxing.NewBinaryBitmapFromImage(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := qrcode.NewQRCodeReader().Decode(bmp, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.GetText()
+}

@@ -1,0 +1,291 @@
+package server
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/conformity"
+	"github.com/siegel-oss/siegel/internal/dossier"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// labelPageView is what the public label page shows: what a buyer who scans the QR code sees.
+type labelPageView struct {
+	Label        *store.Label
+	Manufacturer string
+	Product      *store.Product
+	Release      *store.Release
+	Exploited    []string // open, actively exploited vulnerabilities
+	Critical     int      // open critical and high findings
+	Advisories   []*advisoryView
+	History      []store.LabelEvent
+	PageURL      string
+	Standards    []catalog.Standard
+}
+
+func (s *Server) labelWebRoutes() {
+	s.mux.HandleFunc("GET /label/{id}", s.web(s.labelPage, false))
+	s.mux.HandleFunc("GET /releases/{id}/conformity", s.web(s.conformityPage, true))
+	s.mux.HandleFunc("POST /releases/{id}/attestations", s.web(s.attestForm, true))
+	s.mux.HandleFunc("POST /releases/{id}/labels", s.web(s.labelForm, true))
+	s.mux.HandleFunc("GET /releases/{id}/dossier/{doc}", s.web(s.dossierDownload, true))
+}
+
+// labelPage is public: no login, and it shows only what the label statement and the public
+// advisories show anyway.
+func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	l, ok := s.publicLabel(w, r)
+	if !ok {
+		return
+	}
+	s.noteBase(r)
+	ctx := r.Context()
+	v := &labelPageView{Label: l, PageURL: s.conf.PageURL(l.ID)}
+	var err error
+	if v.Release, err = s.cfg.Store.Release(ctx, l.Release); err == nil {
+		v.Product, err = s.cfg.Store.Product(ctx, v.Release.Product)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if org, err := s.cfg.Store.OrganizationByID(ctx, l.Organization); err == nil {
+		v.Manufacturer = org.Name
+	}
+	fs, _, err := s.cfg.Store.Findings(ctx, l.Release, store.FindingFilter{Limit: 100_000})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	vex, err := s.cfg.Store.CurrentVEX(ctx, l.Release)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	seen := map[string]bool{}
+	for _, f := range fs {
+		st := vex[store.VEXKey{Vulnerability: f.Vulnerability, PURL: f.PURL}].Status
+		if st == "not_affected" || st == "fixed" {
+			continue
+		}
+		if f.Exploited && !seen[f.Vulnerability] {
+			seen[f.Vulnerability] = true
+			v.Exploited = append(v.Exploited, f.Vulnerability)
+		}
+		if f.Severity == "CRITICAL" || f.Severity == "HIGH" {
+			v.Critical++
+		}
+	}
+	advs, err := s.cfg.Store.Advisories(ctx, l.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for i := range advs {
+		if advs[i].Product == v.Product.ID {
+			v.Advisories = append(v.Advisories, &advisoryView{Advisory: advs[i]})
+		}
+	}
+	if v.History, err = s.cfg.Store.LabelEvents(ctx, l.ID); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, id := range l.Catalogs {
+		for _, st := range s.conf.Catalog.Standards {
+			if st.ID == id {
+				v.Standards = append(v.Standards, st)
+			}
+		}
+	}
+	s.render(w, http.StatusOK, "label", &pageData{Title: "Security label " + l.ID, User: u, Label: v})
+}
+
+// conformityView is the release's conformity page.
+type conformityView struct {
+	Evaluation *evaluationJSON
+	Standards  []string
+	Labels     []store.Label
+	Firmware   *store.FirmwareAnalysis
+}
+
+func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.webRelease(w, r, u)
+	if !ok {
+		return
+	}
+	if s.conf == nil {
+		d.Error = "conformity evaluation is unavailable: the requirement catalogs did not load"
+		s.render(w, http.StatusServiceUnavailable, "conformity", d)
+		return
+	}
+	standards := standardsParam(r)
+	if len(standards) == 0 {
+		standards = conformity.DefaultStandards(d.Product.Category)
+	}
+	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standards)
+	if err != nil {
+		d.Error = err.Error()
+		s.render(w, http.StatusBadRequest, "conformity", d)
+		return
+	}
+	ev := s.evaluationView(e)
+	cv := &conformityView{Evaluation: &ev, Standards: standards}
+	all, err := s.cfg.Store.Labels(r.Context(), d.Product.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, l := range all {
+		if l.Release == d.Release.ID {
+			cv.Labels = append(cv.Labels, l)
+		}
+	}
+	if fa, err := s.cfg.Store.LatestFirmwareAnalysis(r.Context(), d.Release.ID); err == nil {
+		cv.Firmware = fa
+	}
+	d.Title = d.Product.Name + " " + d.Release.Version + " · conformity"
+	d.Conformity = cv
+	d.Notice = r.URL.Query().Get("notice")
+	s.render(w, http.StatusOK, "conformity", d)
+}
+
+func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.webRelease(w, r, u)
+	if !ok {
+		return
+	}
+	if !d.CanWrite || s.conf == nil {
+		http.Error(w, "you may not attest requirements", http.StatusForbidden)
+		return
+	}
+	req := r.FormValue("requirement")
+	if s.conf.Catalog.Requirement(req) == nil || r.FormValue("document") == "" {
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, "an attestation needs a known requirement and a document"), http.StatusSeeOther)
+		return
+	}
+	a := &store.Attestation{Release: d.Release.ID, Requirement: req, DocumentName: r.FormValue("document"), SHA256: r.FormValue("sha256"),
+		SignedBy: u.Email, Role: u.Role}
+	if err := s.cfg.Store.AddAttestation(r.Context(), a); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity#%s", d.Release.ID, req), http.StatusSeeOther)
+}
+
+func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.webRelease(w, r, u)
+	if !ok {
+		return
+	}
+	if !d.CanWrite || s.conf == nil {
+		http.Error(w, "you may not declare releases for a label", http.StatusForbidden)
+		return
+	}
+	s.noteBase(r)
+	standards := strings.Split(r.FormValue("standards"), ",")
+	l, err := s.conf.Issue(r.Context(), d.Product, d.Release, standards, store.Actor(r.Context()))
+	var ie *conformity.ImplausibleError
+	if errors.As(err, &ie) {
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, "no label: "+strings.Join(ie.Reasons, "; ")), http.StatusSeeOther)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, "/label/"+l.ID, http.StatusSeeOther)
+}
+
+// dossierDownload renders the declaration of conformity or the technical documentation, as HTML
+// or PDF: /releases/{id}/dossier/declaration.pdf, .../technical.html.
+func (s *Server) dossierDownload(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.webRelease(w, r, u)
+	if !ok || s.conf == nil {
+		return
+	}
+	s.writeDossier(w, r, d.Product, d.Release)
+}
+
+// apiDossier is dossierDownload for API tokens.
+func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok || s.conformityOff(w) {
+		return
+	}
+	s.writeDossier(w, r, prod, rel)
+}
+
+func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *store.Product, rel *store.Release) {
+	d := struct {
+		Product *store.Product
+		Release *store.Release
+	}{prod, rel}
+	name, ext, _ := strings.Cut(r.PathValue("doc"), ".")
+	kind := map[string]dossier.Kind{"declaration": dossier.DeclarationOfConformity, "technical": dossier.TechnicalDocumentation}[name]
+	if kind == 0 || (ext != "html" && ext != "pdf") {
+		http.Error(w, "no such document: ask for declaration.html, declaration.pdf, technical.html or technical.pdf", http.StatusNotFound)
+		return
+	}
+	standards := standardsParam(r)
+	if len(standards) == 0 {
+		standards = conformity.DefaultStandards(d.Product.Category)
+	}
+	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standards)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	doc := s.dossierOf(r, e)
+	var buf bytes.Buffer
+	if ext == "pdf" {
+		err = dossier.RenderPDF(&buf, doc, kind)
+		w.Header().Set("Content-Type", "application/pdf")
+	} else {
+		err = dossier.RenderHTML(&buf, doc, kind)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		// The dossier carries its own inline style sheet.
+		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%s.%s"`, safeName(d.Product.Name), safeName(d.Release.Version), name, ext))
+	w.Write(buf.Bytes())
+}
+
+// dossierOf fills a dossier from an evaluation; what the store does not know stays a placeholder
+// for the manufacturer to complete.
+func (s *Server) dossierOf(r *http.Request, e *conformity.Evaluation) dossier.Dossier {
+	now := s.cfg.Now().UTC()
+	org, _ := s.cfg.Store.OrganizationByID(r.Context(), e.Product.Organization)
+	d := dossier.Dossier{
+		Product: dossier.Product{Name: e.Product.Name, Category: e.Product.Category, CRAClass: e.Product.CRAClass},
+		Release: dossier.Release{Version: e.Release.Version, PlacedOnMarket: e.Release.PlacedOnMarket, SupportEnd: e.Release.SupportEnd,
+			SupportJustification: e.Release.SupportJustification},
+		Route: e.Route, Verdicts: e.Verdicts, GeneratedAt: now,
+		Vulnerabilities: dossier.VulnerabilitiesFrom(e.Evidence.Findings, e.Evidence.Advisories),
+		Cases:           dossier.CasesFrom(e.Evidence.Cases, now),
+	}
+	if org != nil {
+		d.Manufacturer.Name = org.Name
+	}
+	if sb := e.Evidence.SBOM; sb != nil {
+		d.Release.SBOMDigest, d.Release.SBOMFormat, d.Release.SBOMRef = sb.Ref, sb.Format, fmt.Sprintf("%s/releases/%d", s.baseURL(r), e.Release.ID)
+	}
+	if fw := e.Evidence.Firmware; fw != nil {
+		d.Release.ImageDigest = fw.Ref
+	}
+	for _, id := range e.Standards {
+		for _, st := range s.conf.Catalog.Standards {
+			if st.ID == id {
+				d.Standards = append(d.Standards, strings.TrimSpace(st.Title+" "+st.Version))
+			}
+		}
+	}
+	return d
+}
