@@ -29,6 +29,7 @@ func firmwareCommand() *Command {
 	return &Command{
 		Name:    "firmware",
 		Summary: "unpack a device firmware image, inventory it and find Mirai-style weaknesses",
+		Example: `siegel firmware scan router.bin`,
 		Sub:     []*Command{firmwareScanCommand()},
 	}
 }

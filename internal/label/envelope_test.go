@@ -25,7 +25,7 @@ func sampleStatement() Statement {
 		LabelID:      "SGL-2026-000042",
 		Sequence:     3,
 		Status:       Suspended,
-		Reason:       "CVE-2026-1234 exploited and unfixed for 20 days (known exploited since 2026-10-01, grace 14 days)",
+		Reason:       "CVE-2026-1234 exploited and unfixed longer than the grace period of 14 days (known exploited since 2026-10-01)",
 		IssuedAt:     issued,
 		StatusSince:  time.Date(2026, 10, 21, 0, 0, 0, 0, time.UTC),
 		Issuer:       Party{Name: "Siegel Issuing Service"},

@@ -59,7 +59,8 @@ type Revocation struct {
 //   - otherwise valid, which reinstates a suspended label automatically.
 //
 // Any status other than revoked, including "" for a label not yet issued, is decided from the
-// evidence alone. Reasons depend only on the arguments: causes are sorted, times are UTC.
+// evidence alone. Reasons depend only on the arguments (causes sorted, times in UTC) and, for
+// a given set of causes, not on now: a reason changes only when the causes do.
 func Decide(current Status, checks Checks, now time.Time, grace time.Duration) (next Status, reason string) {
 	now = now.UTC()
 	if r := checks.Revocation; r != nil {
@@ -101,12 +102,13 @@ func suspensionCauses(c Checks, now time.Time, grace time.Duration) []string {
 		return cmp.Or(cmp.Compare(a.ID, b.ID), a.KnownSince.Compare(b.KnownSince))
 	})
 	for _, e := range exploited {
-		open := now.Sub(e.KnownSince)
-		if open <= grace {
+		if now.Sub(e.KnownSince) <= grace {
 			continue
 		}
-		causes = append(causes, fmt.Sprintf("%s exploited and unfixed for %s (known exploited since %s, grace %s)",
-			e.ID, days(open), e.KnownSince.UTC().Format(time.DateOnly), days(grace)))
+		// The reason states the grace exceeded, not the days elapsed, so that it stays the same from
+		// one day to the next and a re-decision does not call for a new statement.
+		causes = append(causes, fmt.Sprintf("%s exploited and unfixed longer than the grace period of %s (known exploited since %s)",
+			e.ID, days(grace), e.KnownSince.UTC().Format(time.DateOnly)))
 	}
 	deadlines := slices.Clone(c.Deadlines)
 	slices.SortFunc(deadlines, func(a, b Deadline) int {

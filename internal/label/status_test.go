@@ -37,11 +37,11 @@ func TestDecide(t *testing.T) {
 		{"new label, implausible", "", with(func(c *Checks) { c.Plausible = false }), Suspended,
 			"mandatory requirements not met"},
 		{"exploited beyond grace", Valid, with(func(c *Checks) { c.Exploited = []Exploited{exploited("CVE-2026-1234", 20)} }), Suspended,
-			"CVE-2026-1234 exploited and unfixed for 20 days (known exploited since 2026-11-07, grace 14 days)"},
+			"CVE-2026-1234 exploited and unfixed longer than the grace period of 14 days (known exploited since 2026-11-07)"},
 		{"exploited within grace", Valid, with(func(c *Checks) { c.Exploited = []Exploited{exploited("CVE-2026-1234", 14)} }), Valid, ""},
 		{"exploited one second past grace", Valid, with(func(c *Checks) {
 			c.Exploited = []Exploited{{ID: "CVE-2026-1", KnownSince: now.Add(-grace - time.Second)}}
-		}), Suspended, "CVE-2026-1 exploited and unfixed for 14 days (known exploited since 2026-11-13, grace 14 days)"},
+		}), Suspended, "CVE-2026-1 exploited and unfixed longer than the grace period of 14 days (known exploited since 2026-11-13)"},
 		{"missed deadline", Valid, with(func(c *Checks) {
 			c.Deadlines = []Deadline{{Case: "7", Stage: "early-warning", Due: now.Add(-time.Hour)}}
 		}), Suspended, "reporting deadline missed: case 7 early-warning was due 2026-11-27T11:00:00Z"},
@@ -61,8 +61,8 @@ func TestDecide(t *testing.T) {
 			},
 			SupportEnd: "2025-01",
 		}, Suspended, "mandatory requirements not met: cra/x; " +
-			"CVE-2026-10 exploited and unfixed for 15 days (known exploited since 2026-11-12, grace 14 days); " +
-			"CVE-2026-9 exploited and unfixed for 30 days (known exploited since 2026-10-28, grace 14 days); " +
+			"CVE-2026-10 exploited and unfixed longer than the grace period of 14 days (known exploited since 2026-11-12); " +
+			"CVE-2026-9 exploited and unfixed longer than the grace period of 14 days (known exploited since 2026-10-28); " +
 			"reporting deadline missed: case 8 early-warning was due 2026-11-24T12:00:00Z; " +
 			"reporting deadline missed: case 9 notification was due 2026-11-26T12:00:00Z; " +
 			"support ended 2025-01"},
@@ -97,9 +97,25 @@ func TestDecideZeroGrace(t *testing.T) {
 	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 	c := Checks{Plausible: true, SupportEnd: "2031-12", Exploited: []Exploited{{ID: "CVE-2026-2", KnownSince: now.Add(-time.Hour)}}}
 	got, reason := Decide(Valid, c, now, 0)
-	want := "CVE-2026-2 exploited and unfixed for 1h0m0s (known exploited since 2026-11-27, grace 0 days)"
+	want := "CVE-2026-2 exploited and unfixed longer than the grace period of 0 days (known exploited since 2026-11-27)"
 	if got != Suspended || reason != want {
 		t.Errorf("Decide = %s, %q; want suspended, %q", got, reason, want)
+	}
+}
+
+func TestDecideReasonStableOverTime(t *testing.T) {
+	// A label suspended for the same causes keeps the same reason day after day.
+	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	c := Checks{
+		Plausible: true, SupportEnd: "2026-01",
+		Exploited: []Exploited{{ID: "CVE-2026-3", KnownSince: now.AddDate(0, 0, -30)}},
+		Deadlines: []Deadline{{Case: "4", Stage: "final-report", Due: now.AddDate(0, 0, -2)}},
+	}
+	_, first := Decide(Valid, c, now, 14*24*time.Hour)
+	for d := 1; d <= 400; d += 37 {
+		if _, r := Decide(Suspended, c, now.AddDate(0, 0, d), 14*24*time.Hour); r != first {
+			t.Fatalf("day +%d: reason %q, was %q", d, r, first)
+		}
 	}
 }
 

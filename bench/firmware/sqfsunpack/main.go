@@ -36,8 +36,27 @@ func run(args []string) error {
 			return fmt.Errorf("bad count %q", args[2])
 		}
 		return timeUnpack(args[1], n)
+	case len(args) == 2 && args[0] == "image":
+		return unpackImage(args[1])
 	}
-	return fmt.Errorf("usage: sqfsunpack gen DIR | sqfsunpack unpack IMG N")
+	return fmt.Errorf("usage: sqfsunpack gen DIR | sqfsunpack unpack IMG N | sqfsunpack image IMG")
+}
+
+// unpackImage carves and unpacks a whole firmware image recursively (what binwalk -Me does),
+// in memory, and prints its layers.
+func unpackImage(img string) error {
+	data, err := os.ReadFile(img)
+	if err != nil {
+		return err
+	}
+	res, err := unpack.Image(img, data, unpack.DefaultBudget(context.Background()))
+	if err != nil {
+		return err
+	}
+	for _, l := range res.Layers {
+		fmt.Printf("%s\t%s\t%d\t%d files\n", l.Path, l.Format, l.Offset, l.Files)
+	}
+	return nil
 }
 
 func timeUnpack(img string, n int) error {
