@@ -10,7 +10,7 @@ import (
 	lzo "github.com/anchore/go-lzo"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	"github.com/ulikunitz/xz"
+	txz "github.com/therootcompany/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
 
@@ -131,6 +131,7 @@ func (d *sqLZMA) decompress(dst, src []byte) (int, error) {
 type sqXZ struct {
 	br      bytes.Reader
 	maxDict int
+	r       *txz.Reader // reused across blocks: its dictionary is allocated once
 }
 
 func (d *sqXZ) decompress(dst, src []byte) (int, error) {
@@ -142,11 +143,15 @@ func (d *sqXZ) decompress(dst, src []byte) (int, error) {
 		return 0, fmt.Errorf("xz dictionary of %d bytes exceeds the %d a squashfs block needs", dict, d.maxDict)
 	}
 	d.br.Reset(src)
-	r, err := xz.ReaderConfig{DictCap: lzma.MinDictCap, SingleStream: true}.NewReader(&d.br)
-	if err != nil {
+	if d.r == nil {
+		if d.r, err = txz.NewReader(&d.br, uint32(d.maxDict)); err != nil {
+			return 0, err
+		}
+		d.r.Multistream(false)
+	} else if err := d.r.Reset(&d.br); err != nil {
 		return 0, err
 	}
-	return readInto(r, dst)
+	return readInto(d.r, dst)
 }
 
 // xzDictSize reads the LZMA2 dictionary size from the first block header of an xz stream (a

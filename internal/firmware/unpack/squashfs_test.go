@@ -301,6 +301,7 @@ func TestSquashfsRoundTrip(t *testing.T) {
 		{"lzo-4k", "lzo", []string{"-b", "4096"}},
 		{"lz4", "lz4", nil},
 		{"lz4-hc", "lz4", []string{"-Xhc"}},
+		{"xz-bcj", "xz", []string{"-Xbcj", "x86,arm"}}, // branch/call/jump filters before LZMA2, as firmware builds use
 		{"zstd", "zstd", nil},
 		{"zstd-4k", "zstd", []string{"-b", "4096", "-Xcompression-level", "19"}},
 	}
