@@ -48,7 +48,8 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 }
 
 func serveCommand() *Command {
-	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg string
+	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg, labelIssuer string
+	var labelGrace time.Duration
 	var interval, lease time.Duration
 	var matchBatch int
 	var smtpTLS bool
@@ -73,6 +74,13 @@ case with its deadlines; reminders go out before and after each is due. Behind T
 https://...), /.well-known/csaf/ is a CSAF trusted provider for the advisories of --csaf-org, and
 /ledger/checkpoint publishes the latest signed checkpoint of the ledger.
 
+Labels: a release evaluated against the requirement catalogs (ETSI EN 303 645, BSI TR-03148, CRA
+Annex I, BSI TR-03183-2) gets a security label when every mandatory requirement passes or is
+attested. Its public page /label/{id} (what the QR code opens) shows the current status; each status
+is a statement signed by --label-issuer. A label is suspended by itself when an actively exploited
+vulnerability stays unfixed longer than --label-grace, a reporting deadline is missed, support ends
+or a requirement no longer holds, and is valid again when the evidence holds; an authority revokes.
+
 API calls need "Authorization: Bearer TOKEN"; create tokens with 'siegel token create'.
 On the first run (no users yet) the server creates the organization named by --org and an
 administrator, and prints the one-time login.
@@ -94,6 +102,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&smtpUser, "smtp-user", "", "SMTP user name (the password is read from $SIEGEL_SMTP_PASSWORD)")
 			fs.BoolVar(&smtpTLS, "smtp-starttls", false, "require STARTTLS (otherwise used when offered)")
 			fs.StringVar(&csafOrg, "csaf-org", "", "organization whose advisories /.well-known/csaf/ publishes (default: the first organization)")
+			fs.StringVar(&labelIssuer, "label-issuer", "Siegel", "name of the label issuer in signed label statements")
+			fs.DurationVar(&labelGrace, "label-grace", 14*24*time.Hour, "how long an actively exploited vulnerability may stay unfixed before its labels are suspended")
 			fs.IntVar(&matchBatch, "match-batch", 100, "releases re-matched per transaction after an update")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 		},
@@ -143,7 +153,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
 				return err
 			}
-			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, BaseURL: publicURL, ProviderOrg: csafOrg})
+			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, BaseURL: publicURL, ProviderOrg: csafOrg,
+				LabelIssuer: labelIssuer, LabelGrace: labelGrace})
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())

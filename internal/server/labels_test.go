@@ -2,54 +2,25 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	_ "image/png"
 	"io"
 	"net/http"
-	"slices"
+	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
 
 	"github.com/siegel-oss/siegel/internal/firmware/crypt"
+	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
 	"github.com/siegel-oss/siegel/internal/label"
 )
-
-// cpioImage builds a newc cpio archive (an initramfs, as many small routers boot from) of a
-// root file system with the given files.
-func cpioImage(files map[string]string) []byte {
-	var b bytes.Buffer
-	entry := func(name string, mode int, data string) {
-		fmt.Fprintf(&b, "070701%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X%08X", 1, mode, 0, 0, 1, 0, len(data), 0, 0, 0, 0, len(name)+1, 0)
-		b.WriteString(name + "\x00")
-		for b.Len()%4 != 0 {
-			b.WriteByte(0)
-		}
-		b.WriteString(data)
-		for b.Len()%4 != 0 {
-			b.WriteByte(0)
-		}
-	}
-	names := make([]string, 0, len(files))
-	for n := range files {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	entry("etc", 0o40755, "")
-	for _, n := range names {
-		mode := 0o100644
-		if strings.HasSuffix(n, "shadow") {
-			mode = 0o100600
-		}
-		entry(n, mode, files[n])
-	}
-	entry("TRAILER!!!", 0, "")
-	return b.Bytes()
-}
 
 func routerRoot(t *testing.T, rootPassword string) []byte {
 	t.Helper()
@@ -61,12 +32,12 @@ func routerRoot(t *testing.T, rootPassword string) []byte {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return cpioImage(map[string]string{
+	return fwtest.CPIO(map[string]string{
 		"etc/passwd":          "root:x:0:0:root:/root:/bin/ash\n",
 		"etc/shadow":          "root:" + hash + ":19000:0:99999:7:::\n",
 		"etc/inittab":         "::sysinit:/etc/init.d/rcS S boot\n::askconsole:/usr/libexec/login.sh\n",
 		"etc/openwrt_release": "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='23.05.2'\n",
-	})
+	}, nil)
 }
 
 func (e *env) raw(method, path, who, contentType string, body []byte) (int, []byte) {
@@ -288,4 +259,69 @@ func decodeQR(t *testing.T, png []byte) string {
 		t.Fatal(err)
 	}
 	return res.GetText()
+}
+
+// TestBrowserLabelPage opens a label's public page in headless Chromium, as a buyer who scans
+// the QR code does: no login, the status, the support end and the QR code itself.
+func TestBrowserLabelPage(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
+	base := "/api/v1/releases/" + itoa(rel.ID)
+	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 201 {
+		t.Fatalf("firmware %d", code)
+	}
+	e.drain()
+	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
+	var l labelJSON
+	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
+		t.Fatalf("issue %d", code)
+	}
+
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
+	defer cancel()
+	ctx, cancel := chromedp.NewContext(actx)
+	defer cancel()
+	ctx, cancel = context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(e.srv.URL+"/label/"+l.ID),
+		chromedp.WaitVisible(`.label-status.valid`),
+		chromedp.WaitReady(`img.qr`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	qrWidth, err := chromedp.Run(ctx, chromedp.Poll[int](`document.querySelector("img.qr").complete && document.querySelector("img.qr").naturalWidth`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, err := chromedp.Run(ctx, chromedp.Text(`main`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	shot, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(artifact(t, "label-page.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"HomeRouter 4.2.0", "ACME", "Valid", "2031-12", "none known", "ETSI EN 303 645"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("label page lacks %q:\n%s", want, text)
+		}
+	}
+	if qrWidth == 0 {
+		t.Error("the QR code image did not load")
+	}
 }

@@ -25,6 +25,7 @@ type labelPageView struct {
 	History      []store.LabelEvent
 	PageURL      string
 	Standards    []catalog.Standard
+	Issuer       string
 }
 
 func (s *Server) labelWebRoutes() {
@@ -44,7 +45,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	s.noteBase(r)
 	ctx := r.Context()
-	v := &labelPageView{Label: l, PageURL: s.conf.PageURL(l.ID)}
+	v := &labelPageView{Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
 	var err error
 	if v.Release, err = s.cfg.Store.Release(ctx, l.Release); err == nil {
 		v.Product, err = s.cfg.Store.Product(ctx, v.Release.Product)
