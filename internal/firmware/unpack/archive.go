@@ -16,9 +16,10 @@ var (
 		Kind: FileSystem, Unpack: unpackCpio}
 )
 
-// unixMode turns st_mode bits (type, permissions, setuid, setgid, sticky) into an fs.FileMode.
-func unixMode(m uint32) (fs.FileMode, bool) {
-	mode := fs.FileMode(m & 0o777)
+// linuxMode turns a Linux st_mode (type, permission bits, setuid, setgid, sticky), as cpio, ext,
+// CramFS, JFFS2, UBIFS and squashfs store it, into an fs.FileMode; ok is false for an unknown type.
+func linuxMode(m uint32) (mode fs.FileMode, ok bool) {
+	mode = fs.FileMode(m & 0o777)
 	if m&0o4000 != 0 {
 		mode |= fs.ModeSetuid
 	}
@@ -29,7 +30,7 @@ func unixMode(m uint32) (fs.FileMode, bool) {
 		mode |= fs.ModeSticky
 	}
 	switch m & 0o170000 {
-	case 0o100000, 0:
+	case 0o100000:
 	case 0o040000:
 		mode |= fs.ModeDir
 	case 0o120000:
@@ -43,7 +44,7 @@ func unixMode(m uint32) (fs.FileMode, bool) {
 	case 0o140000:
 		mode |= fs.ModeSocket
 	default:
-		return 0, false
+		return mode, false
 	}
 	return mode, true
 }
@@ -69,7 +70,7 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 			return nil, 0, Errorf("tar", pos, "header", "%v", err)
 		}
 		e := Entry{Path: h.Name, UID: uint32(h.Uid), GID: uint32(h.Gid), ModTime: h.ModTime.UTC(), Offset: -1}
-		perm, _ := unixMode(uint32(h.Mode) & 0o7777)
+		perm, _ := linuxMode(0o100000 | uint32(h.Mode)&0o7777) // the type comes from the header's type flag
 		switch h.Typeflag {
 		case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
 			if h.Size > b.Remaining() {
@@ -216,7 +217,7 @@ func unpackCpio(data []byte, b *Budget) (*Tree, int64, error) {
 		if name == "TRAILER!!!" {
 			break
 		}
-		m, ok := unixMode(uint32(mode))
+		m, ok := linuxMode(uint32(mode))
 		if !ok {
 			return nil, 0, Errorf("cpio", int64(off), "mode", "%s: unknown file type %o", name, mode&0o170000)
 		}

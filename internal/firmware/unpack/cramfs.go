@@ -194,7 +194,7 @@ func (c *cramfs) walkDir(dir *cramfsInode, p string, depth int) error {
 }
 
 func (c *cramfs) entry(in *cramfsInode, p string) (Entry, error) {
-	mode, ok := extMode(in.mode) // CramFS stores Linux's st_mode, as ext does
+	mode, ok := linuxMode(uint32(in.mode)) // CramFS stores Linux's st_mode, as ext does
 	if !ok {
 		return Entry{}, Errorf("cramfs", in.at, "inode mode", "%q has no valid file type (mode %#o)", p, in.mode)
 	}

@@ -255,38 +255,6 @@ func extAddError(format string, off int64, err error) error {
 	return &FormatError{Format: format, Offset: off, Rule: "entry name", Err: err}
 }
 
-// extMode turns a Linux st_mode (as ext and CramFS store it) into an fs.FileMode.
-func extMode(m uint16) (fs.FileMode, bool) {
-	mode := fs.FileMode(m & 0o777)
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
-	switch m & 0o170000 {
-	case 0o100000:
-	case 0o040000:
-		mode |= fs.ModeDir
-	case 0o120000:
-		mode |= fs.ModeSymlink
-	case 0o020000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0o060000:
-		mode |= fs.ModeDevice
-	case 0o010000:
-		mode |= fs.ModeNamedPipe
-	case 0o140000:
-		mode |= fs.ModeSocket
-	default:
-		return 0, false
-	}
-	return mode, true
-}
-
 type extDirent struct {
 	name string
 	ino  uint32
@@ -344,7 +312,7 @@ func (x *extFS) entry(in *extInode, p string) (Entry, error) {
 		ee.Path = p
 		return ee, nil
 	}
-	mode, ok := extMode(in.mode)
+	mode, ok := linuxMode(uint32(in.mode))
 	if !ok {
 		return Entry{}, x.errf(in.off, "inode mode", "inode %d has no valid file type (mode %#o)", in.num, in.mode)
 	}

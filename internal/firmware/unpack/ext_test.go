@@ -22,34 +22,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-// extfixTool returns the path of a Debian tool the test needs, or skips the test without it (fails
-// when SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED=1).
-func extfixTool(tb testing.TB, name, pkg string) string {
-	tb.Helper()
-	p, err := exec.LookPath(name)
-	if err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return filepath.Join(dir, name)
-		}
-	}
-	if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-		tb.Fatalf("%s not found (apt-get install -y %s)", name, pkg)
-	}
-	tb.Skipf("%s not found (apt-get install -y %s)", name, pkg)
-	return ""
-}
-
-func extfixRun(tb testing.TB, name string, args ...string) {
-	tb.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		tb.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
-	}
-}
-
 const extfixSlowLink = "/a/target/path/long/enough/that/it/cannot/live/inside/the/inode/itself.txt"
 
 // extfixTree fills dir with the files every file-system test round-trips. Owners and device
@@ -219,8 +191,8 @@ var extCases = []extCase{
 // and debugfs run commands.
 func extImage(tb testing.TB, src string, args []string, size int64, debugfs ...string) []byte {
 	tb.Helper()
-	mke2fs := extfixTool(tb, "mke2fs", "e2fsprogs")
-	e2fsck := extfixTool(tb, "e2fsck", "e2fsprogs")
+	mke2fs := needTool(tb, "mke2fs")
+	e2fsck := needTool(tb, "e2fsck")
 	img := filepath.Join(tb.TempDir(), "img")
 	// mke2fs sizes the file system to an existing file; one it creates may be left short.
 	if err := os.WriteFile(img, nil, 0o644); err != nil {
@@ -230,13 +202,13 @@ func extImage(tb testing.TB, src string, args []string, size int64, debugfs ...s
 		tb.Fatal(err)
 	}
 	a := append([]string{"-q", "-F", "-N", "2048", "-E", "root_owner=0:0", "-U", "clear", "-d", src}, args...)
-	extfixRun(tb, mke2fs, append(a, img)...)
+	runQuiet(tb, mke2fs, append(a, img)...)
 	if len(debugfs) > 0 {
 		cmds := filepath.Join(tb.TempDir(), "cmds")
 		if err := os.WriteFile(cmds, []byte(strings.Join(debugfs, "\n")+"\n"), 0o644); err != nil {
 			tb.Fatal(err)
 		}
-		extfixRun(tb, extfixTool(tb, "debugfs", "e2fsprogs"), "-w", "-f", cmds, img)
+		runQuiet(tb, needTool(tb, "debugfs"), "-w", "-f", cmds, img)
 	}
 	// Exit status 1 means the directories were optimised.
 	if out, err := exec.Command(e2fsck, "-fyD", img).CombinedOutput(); err != nil {

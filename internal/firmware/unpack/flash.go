@@ -15,34 +15,11 @@ import (
 // corrupt node is.
 var errFlashSkip = errors.New("unreadable node")
 
-// flashMode converts a Linux st_mode to an fs.FileMode.
+// flashMode converts a Linux st_mode to an fs.FileMode; an unknown type is kept as irregular.
 func flashMode(m uint32) fs.FileMode {
-	mode := fs.FileMode(m & 0o777)
-	switch m & 0o170000 {
-	case 0o040000:
-		mode |= fs.ModeDir
-	case 0o120000:
-		mode |= fs.ModeSymlink
-	case 0o020000:
-		mode |= fs.ModeDevice | fs.ModeCharDevice
-	case 0o060000:
-		mode |= fs.ModeDevice
-	case 0o010000:
-		mode |= fs.ModeNamedPipe
-	case 0o140000:
-		mode |= fs.ModeSocket
-	case 0o100000:
-	default:
+	mode, ok := linuxMode(m)
+	if !ok {
 		mode |= fs.ModeIrregular
-	}
-	if m&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if m&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if m&0o1000 != 0 {
-		mode |= fs.ModeSticky
 	}
 	return mode
 }

@@ -21,14 +21,29 @@ import (
 // requires every firmware tool (SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED=1).
 func needTool(t testing.TB, name string) string {
 	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatalf("%s is required to build this fixture: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
+	if p, err := exec.LookPath(name); err == nil {
+		return p
 	}
-	return p
+	for _, dir := range []string{"/usr/sbin", "/sbin"} { // not on PATH for every user
+		if p := filepath.Join(dir, name); fileExists(p) {
+			return p
+		}
+	}
+	if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
+		t.Fatalf("%s is required to build this fixture (see .ci/run for the Debian packages)", name)
+	}
+	t.Skipf("%s not installed", name)
+	return ""
+}
+
+func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
+
+// runQuiet runs a fixture tool and fails the test, with its output, when it fails.
+func runQuiet(t testing.TB, name string, args ...string) {
+	t.Helper()
+	if out, err := exec.Command(name, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+	}
 }
 
 func runTool(t testing.TB, dir string, stdin []byte, name string, args ...string) []byte {

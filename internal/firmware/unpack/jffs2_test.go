@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -17,25 +16,11 @@ import (
 	"github.com/ulikunitz/xz/lzma"
 )
 
-// flashNeedTools skips the test when a Debian tool is missing, unless the environment demands
-// the tools.
+// flashNeedTools skips the test (or fails it, see needTool) without the mtd-utils tools.
 func flashNeedTools(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
-		if _, err := exec.LookPath(tool); err != nil {
-			if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-				t.Fatalf("%s not installed (Debian package mtd-utils): %v", tool, err)
-			}
-			t.Skipf("%s not installed (Debian package mtd-utils)", tool)
-		}
-	}
-}
-
-func flashRun(t testing.TB, name string, args ...string) {
-	t.Helper()
-	out, err := exec.Command(name, args...).CombinedOutput()
-	if err != nil {
-		t.Fatalf("%s %s: %v\n%s", name, strings.Join(args, " "), err, out)
+		needTool(t, tool)
 	}
 }
 
@@ -194,7 +179,7 @@ func flashDigest(tr *Tree) string {
 func mkfsJFFS2(t testing.TB, src string, args ...string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "img.jffs2")
-	flashRun(t, "mkfs.jffs2", append([]string{"-r", src, "-o", out, "-e", "0x10000", "-p"}, args...)...)
+	runQuiet(t, "mkfs.jffs2", append([]string{"-r", src, "-o", out, "-e", "0x10000", "-p"}, args...)...)
 	img, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -334,7 +319,7 @@ func TestJFFS2Summary(t *testing.T) {
 			if err := os.WriteFile(in, mkfsJFFS2(t, src, tc.flag), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			flashRun(t, "sumtool", "-i", in, "-o", out, "-e", "0x10000", tc.flag)
+			runQuiet(t, "sumtool", "-i", in, "-o", out, "-e", "0x10000", tc.flag)
 			img, err := os.ReadFile(out)
 			if err != nil {
 				t.Fatal(err)

@@ -345,16 +345,7 @@ func (s *sqfs) inode(ref uint64, p string) (*sqInode, error) {
 	}
 	mtime := le.Uint32(h[8:])
 	inodeNum := le.Uint32(h[12:])
-	mode := fs.FileMode(perm & 0o777)
-	if perm&0o4000 != 0 {
-		mode |= fs.ModeSetuid
-	}
-	if perm&0o2000 != 0 {
-		mode |= fs.ModeSetgid
-	}
-	if perm&0o1000 != 0 {
-		mode |= fs.ModeSticky
-	}
+	mode, _ := linuxMode(0o100000 | uint32(perm)&0o7777) // the permission bits; the type is the inode's
 	in := &sqInode{e: Entry{Path: p, UID: uid, GID: gid, ModTime: time.Unix(int64(mtime), 0).UTC(), Offset: -1}}
 	bad := func(msg string, args ...any) error {
 		return Errorf("squashfs", at, "inode", "%q (type %d): %s", p, typ, fmt.Sprintf(msg, args...))

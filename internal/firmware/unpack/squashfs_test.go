@@ -19,20 +19,6 @@ import (
 	"github.com/klauspost/compress/zstd"
 )
 
-// sqTool returns the path of a Debian tool the squashfs tests need, or skips the test when it is
-// missing (fails instead when SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED=1).
-func sqTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatalf("%s not found (apt-get install squashfs-tools): %v", name, err)
-		}
-		t.Skipf("%s not found (apt-get install squashfs-tools)", name)
-	}
-	return p
-}
-
 // sqCompressors lists the compressors this mksquashfs was built with.
 func sqCompressors(t testing.TB, mk string) map[string]bool {
 	out, _ := exec.Command(mk, "-help").CombinedOutput()
@@ -54,7 +40,7 @@ func sqCompressors(t testing.TB, mk string) map[string]bool {
 // mksquashfs makes an image of dir with the pseudo definitions in pseudo (may be empty).
 func mksquashfs(t testing.TB, dir, pseudo string, args ...string) []byte {
 	t.Helper()
-	mk := sqTool(t, "mksquashfs")
+	mk := needTool(t, "mksquashfs")
 	img := filepath.Join(t.TempDir(), "img.sqsh")
 	argv := []string{dir, img, "-noappend", "-no-progress", "-quiet", "-processors", "2"}
 	if pseudo != "" {
@@ -281,7 +267,7 @@ func sqCheckTree(t *testing.T, tree *Tree, want map[string]sqWant) {
 }
 
 func TestSquashfsRoundTrip(t *testing.T) {
-	mk := sqTool(t, "mksquashfs")
+	mk := needTool(t, "mksquashfs")
 	comps := sqCompressors(t, mk)
 	dir, pseudo, want := sqFixture(t)
 	tests := []struct {

@@ -16,7 +16,7 @@ import (
 func mkfsUBIFS(t testing.TB, src string, args ...string) []byte {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "ubifs.img")
-	flashRun(t, "mkfs.ubifs", append([]string{"-r", src, "-o", out}, args...)...)
+	runQuiet(t, "mkfs.ubifs", append([]string{"-r", src, "-o", out}, args...)...)
 	img, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
@@ -40,7 +40,7 @@ func ubinize(t testing.TB, ubifs, kernel []byte, peb, minIO string) []byte {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "ubi.img")
-	flashRun(t, "ubinize", "-o", out, "-m", minIO, "-p", peb, filepath.Join(dir, "ubi.cfg"))
+	runQuiet(t, "ubinize", "-o", out, "-m", minIO, "-p", peb, filepath.Join(dir, "ubi.cfg"))
 	img, err := os.ReadFile(out)
 	if err != nil {
 		t.Fatal(err)
