@@ -40,6 +40,21 @@ func artifact(t *testing.T, name string) string {
 	return filepath.Join(dir, name)
 }
 
+// headless starts Chromium (bin) for one test, with the flags that keep it off the
+// network, and returns its context, cancelled after timeout or with the test.
+func headless(t *testing.T, bin string, timeout time.Duration) context.Context {
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(t.TempDir()))
+	actx, cancelAlloc := chromedp.NewExecAllocator(t.Context(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	t.Cleanup(func() { cancel(); cancelCtx(); cancelAlloc() })
+	return ctx
+}
+
 // TestBrowserFlow drives headless Chromium through the key flow: log in, create a product and a
 // release, upload an SBOM, see the exploited finding first, open why it matched.
 func TestBrowserFlow(t *testing.T) {
@@ -52,17 +67,7 @@ func TestBrowserFlow(t *testing.T) {
 	sbomFile := filepath.Join(t.TempDir(), "router.cdx.json")
 	os.WriteFile(sbomFile, []byte(uploadCDX), 0o644)
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, 2*time.Minute) // a broken page fails the test instead of hanging it
-	defer cancel()
+	ctx := headless(t, bin, 2*time.Minute) // a broken page fails the test instead of hanging it
 	// The monitor matches the upload in the background, as in 'siegel serve'; the release page
 	// refreshes itself until the findings are there.
 	monCtx, stopMon := context.WithCancel(t.Context())

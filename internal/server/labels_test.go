@@ -2,12 +2,9 @@ package server
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"image"
 	_ "image/png"
-	"io"
-	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -38,24 +35,6 @@ func routerRoot(t *testing.T, rootPassword string) []byte {
 		"etc/inittab":         "::sysinit:/etc/init.d/rcS S boot\n::askconsole:/usr/libexec/login.sh\n",
 		"etc/openwrt_release": "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='23.05.2'\n",
 	}, nil)
-}
-
-func (e *env) raw(method, path, who, contentType string, body []byte) (int, []byte) {
-	e.t.Helper()
-	req, _ := http.NewRequestWithContext(e.t.Context(), method, e.srv.URL+path, bytes.NewReader(body))
-	if who != "" {
-		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
-	}
-	if contentType != "" {
-		req.Header.Set("Content-Type", contentType)
-	}
-	resp, err := e.srv.Client().Do(req)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	data, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, data
 }
 
 // attestAll signs off every mandatory requirement that needs an attestation, as a manufacturer
@@ -282,17 +261,7 @@ func TestBrowserLabelPage(t *testing.T) {
 		t.Fatalf("issue %d", code)
 	}
 
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(bin), chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true), chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true), chromedp.Flag("no-first-run", true), chromedp.Flag("disable-quic", true),
-		chromedp.UserDataDir(t.TempDir()))
-	actx, cancel := chromedp.NewExecAllocator(t.Context(), opts...)
-	defer cancel()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancel = context.WithTimeout(ctx, time.Minute)
-	defer cancel()
+	ctx := headless(t, bin, time.Minute)
 	err := chromedp.Do(ctx,
 		chromedp.Navigate(e.srv.URL+"/label/"+l.ID),
 		chromedp.WaitVisible(`.label-status.valid`),

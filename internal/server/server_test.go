@@ -90,6 +90,18 @@ func newEnv(t *testing.T, options ...func(*Config)) *env {
 // do sends a request as the named token ("" for none) and decodes a JSON answer into out.
 func (e *env) do(method, path, who, contentType string, body []byte, out any) int {
 	e.t.Helper()
+	code, data := e.raw(method, path, who, contentType, body)
+	if out != nil && len(data) > 0 {
+		if err := json.Unmarshal(data, out); err != nil {
+			e.t.Fatalf("%s %s: %v in %s", method, path, err, data)
+		}
+	}
+	return code
+}
+
+// raw sends a request as the named token ("" for none) and returns the status and the body.
+func (e *env) raw(method, path, who, contentType string, body []byte) (int, []byte) {
+	e.t.Helper()
 	req, _ := http.NewRequestWithContext(e.t.Context(), method, e.srv.URL+path, bytes.NewReader(body))
 	if who != "" {
 		req.Header.Set("Authorization", "Bearer "+e.tokens[who])
@@ -103,12 +115,7 @@ func (e *env) do(method, path, who, contentType string, body []byte, out any) in
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
-	if out != nil && len(data) > 0 {
-		if err := json.Unmarshal(data, out); err != nil {
-			e.t.Fatalf("%s %s: %v in %s", method, path, err, data)
-		}
-	}
-	return resp.StatusCode
+	return resp.StatusCode, data
 }
 
 func jsonBody(v any) []byte {

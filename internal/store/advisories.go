@@ -37,8 +37,15 @@ type AdvisoryRevision struct {
 // ProviderKey returns the provider's armored OpenPGP private key, making one with mk the first
 // time (several servers starting at once keep the one stored first).
 func (s *DB) ProviderKey(ctx context.Context, mk func() (string, error)) (string, error) {
+	return s.storedKey(ctx, "csaf_key", mk)
+}
+
+// storedKey returns the private key kept in table (one row, id 1), making one with mk the first
+// time; several servers starting at once keep the one stored first. table is a constant of this
+// package, never input.
+func (s *DB) storedKey(ctx context.Context, table string, mk func() (string, error)) (string, error) {
 	var key string
-	err := s.sql.QueryRowContext(ctx, `SELECT private_key FROM csaf_key WHERE id = 1`).Scan(&key)
+	err := s.sql.QueryRowContext(ctx, `SELECT private_key FROM `+table+` WHERE id = 1`).Scan(&key)
 	if err == nil {
 		return key, nil
 	}
@@ -48,10 +55,10 @@ func (s *DB) ProviderKey(ctx context.Context, mk func() (string, error)) (string
 	if key, err = mk(); err != nil {
 		return "", err
 	}
-	if _, err := s.sql.ExecContext(ctx, s.rebind(`INSERT INTO csaf_key (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`), key, s.now()); err != nil {
+	if _, err := s.sql.ExecContext(ctx, s.rebind(`INSERT INTO `+table+` (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`), key, s.now()); err != nil {
 		return "", mapError(err)
 	}
-	err = s.sql.QueryRowContext(ctx, `SELECT private_key FROM csaf_key WHERE id = 1`).Scan(&key)
+	err = s.sql.QueryRowContext(ctx, `SELECT private_key FROM `+table+` WHERE id = 1`).Scan(&key)
 	return key, mapError(err)
 }
 

@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -110,22 +109,7 @@ func (s *DB) Attestations(ctx context.Context, release int64) ([]Attestation, er
 // LabelKey returns the label issuer's private key (as mk encodes it), making one with mk the first
 // time; several servers starting at once keep the one stored first.
 func (s *DB) LabelKey(ctx context.Context, mk func() (string, error)) (string, error) {
-	var key string
-	err := s.sql.QueryRowContext(ctx, `SELECT private_key FROM label_key WHERE id = 1`).Scan(&key)
-	if err == nil {
-		return key, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return "", mapError(err)
-	}
-	if key, err = mk(); err != nil {
-		return "", err
-	}
-	if _, err := s.sql.ExecContext(ctx, s.rebind(`INSERT INTO label_key (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO NOTHING`), key, s.now()); err != nil {
-		return "", mapError(err)
-	}
-	err = s.sql.QueryRowContext(ctx, `SELECT private_key FROM label_key WHERE id = 1`).Scan(&key)
-	return key, mapError(err)
+	return s.storedKey(ctx, "label_key", mk)
 }
 
 // Label statuses.
