@@ -154,13 +154,16 @@ func (s *Server) getConformity(w http.ResponseWriter, r *http.Request, p princip
 }
 
 type attestationJSON struct {
-	ID          int64     `json:"id"`
-	Requirement string    `json:"requirement"`
-	Document    string    `json:"document"`
-	SHA256      string    `json:"sha256"`
-	SignedBy    string    `json:"signedBy"`
-	Role        string    `json:"role"`
-	CreatedAt   time.Time `json:"createdAt,omitzero"`
+	ID          int64  `json:"id"`
+	Requirement string `json:"requirement"`
+	Document    string `json:"document"`
+	SHA256      string `json:"sha256"`
+	SignedBy    string `json:"signedBy"`
+	Role        string `json:"role"`
+	// Content is the document itself (base64 in JSON), kept with the attestation; its SHA-256
+	// must equal sha256 when both are given.
+	Content   []byte    `json:"content,omitempty"`
+	CreatedAt time.Time `json:"createdAt,omitzero"`
 }
 
 // postAttestation records that a named person signs off a requirement, with the document.
@@ -189,7 +192,16 @@ func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p princ
 	if in.Role == "" {
 		in.Role = p.token.Role
 	}
-	a := &store.Attestation{Release: rel.ID, Requirement: in.Requirement, DocumentName: in.Document, SHA256: in.SHA256, SignedBy: in.SignedBy, Role: in.Role}
+	if in.Content != nil {
+		sum := sha256.Sum256(in.Content)
+		digest := hex.EncodeToString(sum[:])
+		if in.SHA256 != "" && !strings.EqualFold(in.SHA256, digest) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("the document's SHA-256 is %s, not the %s given", digest, in.SHA256))
+			return
+		}
+		in.SHA256 = digest
+	}
+	a := &store.Attestation{Release: rel.ID, Requirement: in.Requirement, DocumentName: in.Document, SHA256: in.SHA256, SignedBy: in.SignedBy, Role: in.Role, Content: in.Content}
 	if err := s.cfg.Store.AddAttestation(r.Context(), a); err != nil {
 		s.fail(w, r, err)
 		return

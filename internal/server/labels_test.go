@@ -2,6 +2,8 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"image"
 	_ "image/png"
@@ -86,6 +88,21 @@ func TestLabelLifecycle(t *testing.T) {
 	var issued labelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{"standards":["etsi-en-303-645","bsi-tr-03148"]}`), nil); code != 409 {
 		t.Fatalf("label before attestations: %d", code)
+	}
+	// An attestation can carry the document itself; its digest is computed, and a wrong one refused.
+	doc := []byte("Vulnerability disclosure policy of ACME, version 3\n")
+	sum := sha256.Sum256(doc)
+	att := map[string]any{"requirement": "etsi-en-303-645/5.2-1", "document": "vdp.txt", "signedBy": "Ada Lovelace", "content": doc, "sha256": strings.Repeat("0", 64)}
+	if code := e.do("POST", base+"/attestations", "acme-admin", "application/json", jsonBody(att), nil); code != 400 {
+		t.Errorf("attestation with a wrong digest: %d", code)
+	}
+	delete(att, "sha256")
+	var got attestationJSON
+	if code := e.do("POST", base+"/attestations", "acme-admin", "application/json", jsonBody(att), &got); code != 201 || got.SHA256 != hex.EncodeToString(sum[:]) || got.Role != "admin" {
+		t.Errorf("attestation with its document: %d %+v", code, got)
+	}
+	if code := e.do("POST", base+"/attestations", "acme-ro", "application/json", jsonBody(att), nil); code != 403 {
+		t.Errorf("read-only attestation: %d", code)
 	}
 	before := e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
 	if before.Plausible {

@@ -2,9 +2,14 @@ package server
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"path"
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
@@ -12,6 +17,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/dossier"
 	"github.com/siegel-oss/siegel/internal/store"
 )
+
+// maxAttestationDocument bounds a document uploaded with an attestation.
+const maxAttestationDocument = 16 << 20
 
 // labelPageView is what the public label page shows: what a buyer who scans the QR code sees.
 type labelPageView struct {
@@ -163,13 +171,23 @@ func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.Use
 		http.Error(w, "you may not attest requirements", http.StatusForbidden)
 		return
 	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxAttestationDocument+1<<20)
 	req := r.FormValue("requirement")
-	if s.conf.Catalog.Requirement(req) == nil || r.FormValue("document") == "" {
-		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, "an attestation needs a known requirement and a document"), http.StatusSeeOther)
+	a := &store.Attestation{Release: d.Release.ID, Requirement: req, SignedBy: u.Email, Role: u.Role}
+	if f, hdr, err := r.FormFile("content"); err == nil {
+		a.Content, err = io.ReadAll(io.LimitReader(f, maxAttestationDocument+1))
+		f.Close()
+		if err != nil || len(a.Content) > maxAttestationDocument {
+			http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, url.QueryEscape("the document is larger than 16 MiB")), http.StatusSeeOther)
+			return
+		}
+		sum := sha256.Sum256(a.Content)
+		a.DocumentName, a.SHA256 = path.Base(hdr.Filename), hex.EncodeToString(sum[:])
+	}
+	if s.conf.Catalog.Requirement(req) == nil || a.Content == nil {
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, url.QueryEscape("an attestation needs a known requirement and the document that supports it")), http.StatusSeeOther)
 		return
 	}
-	a := &store.Attestation{Release: d.Release.ID, Requirement: req, DocumentName: r.FormValue("document"), SHA256: r.FormValue("sha256"),
-		SignedBy: u.Email, Role: u.Role}
 	if err := s.cfg.Store.AddAttestation(r.Context(), a); err != nil {
 		s.fail(w, r, err)
 		return

@@ -64,6 +64,7 @@ type Attestation struct {
 	SHA256       string
 	SignedBy     string
 	Role         string
+	Content      []byte // the document, when it was uploaded; its SHA-256 is SHA256
 	CreatedAt    time.Time
 }
 
@@ -74,8 +75,8 @@ func (s *DB) AddAttestation(ctx context.Context, a *Attestation) error {
 	}
 	a.CreatedAt = s.now()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO attestation (release, requirement, document_name, sha256, signed_by, role, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id`), a.Release, a.Requirement, a.DocumentName, a.SHA256, a.SignedBy, a.Role, a.CreatedAt).Scan(&a.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO attestation (release, requirement, document_name, sha256, signed_by, role, content, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), a.Release, a.Requirement, a.DocumentName, a.SHA256, a.SignedBy, a.Role, a.Content, a.CreatedAt).Scan(&a.ID); err != nil {
 			return mapError(err)
 		}
 		org, err := s.releaseOrg(ctx, tx, a.Release)
@@ -87,7 +88,14 @@ func (s *DB) AddAttestation(ctx context.Context, a *Attestation) error {
 	})
 }
 
-// Attestations returns a release's attestations, oldest first.
+// AttestationDocument returns the uploaded document of an attestation of the release, or ErrNotFound.
+func (s *DB) AttestationDocument(ctx context.Context, release, id int64) (name string, content []byte, err error) {
+	err = s.sql.QueryRowContext(ctx, s.rebind(`SELECT document_name, content FROM attestation WHERE release = ? AND id = ? AND content IS NOT NULL`),
+		release, id).Scan(&name, &content)
+	return name, content, mapError(err)
+}
+
+// Attestations returns a release's attestations, oldest first (without their documents).
 func (s *DB) Attestations(ctx context.Context, release int64) ([]Attestation, error) {
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, release, requirement, document_name, sha256, signed_by, role, created_at
 		FROM attestation WHERE release = ? ORDER BY id`), release)

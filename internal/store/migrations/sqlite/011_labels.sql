@@ -18,6 +18,7 @@ CREATE TABLE attestation (
 	sha256        TEXT NOT NULL,
 	signed_by     TEXT NOT NULL,
 	role          TEXT NOT NULL,
+	content       BLOB, -- the document itself, when it was uploaded
 	created_at    TIMESTAMP NOT NULL
 );
 CREATE INDEX attestation_release ON attestation(release, requirement);
