@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"image"
 	_ "image/png"
+	"mime/multipart"
+	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"testing"
@@ -309,5 +312,66 @@ func TestBrowserLabelPage(t *testing.T) {
 	}
 	if qrWidth == 0 {
 		t.Error("the QR code image did not load")
+	}
+}
+
+// TestWebConformity: the conformity page of a release shows the route, the verdicts and the
+// dossier; a requirement is attested with a document upload, and the label is declared by form.
+func TestWebConformity(t *testing.T) {
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
+	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil)
+	e.drain()
+
+	b := e.browser(t)
+	if code, _, _ := b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+		t.Fatalf("login %d", code)
+	}
+	path := "/releases/" + itoa(rel.ID) + "/conformity"
+	code, page, _ := b.get(path)
+	txt := text(t, page)
+	if code != 200 || !strings.Contains(txt, "Conformity assessment route") || !strings.Contains(txt, "5.1-1") || !strings.Contains(txt, "needs-attestation") {
+		t.Fatalf("conformity page %d:\n%s", code, txt)
+	}
+	if !strings.Contains(page, path[:len(path)-len("conformity")]+"dossier/declaration.pdf") {
+		t.Error("no dossier link")
+	}
+	// Attest 5.2-1 with its document, as the form sends it.
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	mw.WriteField("requirement", "etsi-en-303-645/5.2-1")
+	fw, _ := mw.CreateFormFile("content", "vdp.pdf")
+	fw.Write([]byte("%PDF-1.4 policy"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", e.srv.URL+"/releases/"+itoa(rel.ID)+"/attestations", &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if code, _, h := b.send(req); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "#etsi-en-303-645/5.2-1") {
+		t.Fatalf("attest %d %s", code, h.Get("Location"))
+	}
+	atts, err := e.st.Attestations(t.Context(), rel.ID)
+	if err != nil || len(atts) != 1 || atts[0].SignedBy != "psirt@acme.example" || atts[0].DocumentName != "vdp.pdf" || len(atts[0].SHA256) != 64 {
+		t.Fatalf("attestations %+v %v", atts, err)
+	}
+	// Declaring before every mandatory requirement holds says why not.
+	code, _, h := b.post("/releases/"+itoa(rel.ID)+"/labels", url.Values{"standards": {"etsi-en-303-645,bsi-tr-03148"}})
+	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "notice=") {
+		t.Fatalf("early declaration %d %s", code, h.Get("Location"))
+	}
+	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
+	code, _, h = b.post("/releases/"+itoa(rel.ID)+"/labels", url.Values{"standards": {"etsi-en-303-645,bsi-tr-03148"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/label/SL-") {
+		t.Fatalf("declaration %d %s", code, h.Get("Location"))
+	}
+	code, pdf, h := b.get("/releases/" + itoa(rel.ID) + "/dossier/technical.pdf")
+	if code != 200 || !strings.HasPrefix(pdf, "%PDF-") || h.Get("Content-Type") != "application/pdf" {
+		t.Errorf("technical documentation PDF %d %s", code, h.Get("Content-Type"))
 	}
 }
