@@ -92,9 +92,9 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 			links[h.Name] = h.Linkname
 			continue
 		case tar.TypeChar:
-			e.Mode, e.Dev = perm|fs.ModeDevice|fs.ModeCharDevice, uint64(h.Devmajor)<<8|uint64(h.Devminor)
+			e.Mode, e.Dev = perm|fs.ModeDevice|fs.ModeCharDevice, MakeDev(uint64(h.Devmajor), uint64(h.Devminor))
 		case tar.TypeBlock:
-			e.Mode, e.Dev = perm|fs.ModeDevice, uint64(h.Devmajor)<<8|uint64(h.Devminor)
+			e.Mode, e.Dev = perm|fs.ModeDevice, MakeDev(uint64(h.Devmajor), uint64(h.Devminor))
 		case tar.TypeFifo:
 			e.Mode = perm | fs.ModeNamedPipe
 		default:
@@ -177,7 +177,7 @@ func unpackCpio(data []byte, b *Budget) (*Tree, int64, error) {
 			e.UID, e.GID = uint32(f[2]), uint32(f[3])
 			e.ModTime = time.Unix(int64(f[5]), 0).UTC()
 			dev = f[7]<<32 | f[8]
-			e.Dev = f[9]<<8 | f[10]
+			e.Dev = MakeDev(f[9], f[10])
 		case "070707":
 			hdr, align = 76, 1
 			if off+hdr > len(data) {

@@ -503,3 +503,19 @@ func FuzzImage(f *testing.F) {
 		}
 	})
 }
+
+// Device numbers keep Linux's new_encode_dev layout, so minors above 255 survive.
+func TestMakeDev(t *testing.T) {
+	for _, c := range []struct{ major, minor, dev uint64 }{
+		{1, 3, 0x103},                // /dev/null, the same in the old encoding
+		{4, 64, 0x440},               // /dev/ttyS0
+		{259, 1, 0x10301},            // an NVMe partition: major above 255
+		{8, 300, 0x10082c},           // a minor above 255: its high bits go above the major
+		{0xfff, 0xfffff, 0xffffffff}, // the largest: 12-bit major, 20-bit minor
+	} {
+		e := Entry{Dev: MakeDev(c.major, c.minor)}
+		if e.Dev != c.dev || e.Major() != c.major || e.Minor() != c.minor {
+			t.Errorf("MakeDev(%d, %d) = %#x (%d, %d), want %#x", c.major, c.minor, e.Dev, e.Major(), e.Minor(), c.dev)
+		}
+	}
+}

@@ -343,9 +343,7 @@ func jffs2Entry(p string, nodes []jffs2Node, bo binary.ByteOrder, dec *jffs2Deco
 		case 2: // old_encode_dev: major<<8 | minor
 			e.Dev = uint64(bo.Uint16(dev))
 		case 4: // new_encode_dev
-			v := bo.Uint32(dev)
-			major, minor := (v&0xfff00)>>8, (v&0xff)|((v>>12)&0xfff00)
-			e.Dev = uint64(major)<<8 | uint64(minor)
+			e.Dev = uint64(bo.Uint32(dev))
 		default:
 			return Entry{}, errFlashSkip
 		}

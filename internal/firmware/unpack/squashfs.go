@@ -443,11 +443,7 @@ func (s *sqfs) inode(ref uint64, p string) (*sqInode, error) {
 		if err != nil {
 			return nil, err
 		}
-		// Linux's new_encode_dev: minor's low byte, major in bits 8-19, minor's rest above.
-		dev := le.Uint32(b[4:])
-		major := uint64(dev&0xfff00) >> 8
-		minor := uint64(dev&0xff) | uint64(dev>>12)&0xfff00
-		in.e.Dev = major<<8 | minor
+		in.e.Dev = uint64(le.Uint32(b[4:])) // stored as Linux's new_encode_dev, as Entry keeps it
 	case sqFifo, sqLFifo:
 		in.e.Mode = fs.ModeNamedPipe | mode
 	case sqSocket, sqLSocket:

@@ -29,12 +29,25 @@ type Entry struct {
 	GID     uint32
 	ModTime time.Time
 	Link    string // target of a symbolic link (or of a hard link, as a tree path), as stored
-	Dev     uint64 // device number of a character or block device: major<<8 | minor (Linux old encoding)
+	Dev     uint64 // device number of a character or block device, in Linux's new_encode_dev layout (see MakeDev)
 	Data    []byte // content of a regular file
 	// Offset is where the entry's content begins in the image it was unpacked from, when the
 	// format stores it contiguously and uncompressed; -1 otherwise. Evidence uses it.
 	Offset int64
 }
+
+// MakeDev encodes a device number as Linux's new_encode_dev does (and squashfs, UBIFS, JFFS2 and
+// ext store it): the minor's low byte, the major in bits 8 to 19, the minor's other bits above.
+// For majors and minors below 256 it equals the old major<<8 | minor.
+func MakeDev(major, minor uint64) uint64 {
+	return minor&0xff | (major&0xfff)<<8 | (minor&^0xff)<<12
+}
+
+// Major is the major number of a device entry.
+func (e *Entry) Major() uint64 { return (e.Dev >> 8) & 0xfff }
+
+// Minor is the minor number of a device entry.
+func (e *Entry) Minor() uint64 { return e.Dev&0xff | (e.Dev>>12)&^0xff }
 
 // Size is the length of a regular file's content.
 func (e *Entry) Size() int64 { return int64(len(e.Data)) }

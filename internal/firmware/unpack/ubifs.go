@@ -434,9 +434,7 @@ func (u *ubifs) entry(p string, inum uint64, ino ubifsIno) (Entry, error) {
 		default:
 			return Entry{}, errFlashSkip
 		}
-		// new_encode_dev: minor's low byte, major, then minor's high bits.
-		major, minor := (v&0xfff00)>>8, (v&0xff)|((v>>12)&0xfff00)
-		e.Dev = major<<8 | minor
+		e.Dev = v // stored as Linux's new_encode_dev, as Entry keeps it
 	}
 	return e, nil
 }
