@@ -22,7 +22,7 @@ declared, VEX decisions, awareness of exploited vulnerabilities, fixes available
 submitted, advisories published. Statements commit to their content with a salted hash; the
 content can be revealed selectively.`,
 		Example: "siegel ledger export --data /var/lib/siegel --org ACME --subject case/3 --out case-3.bundle.json\nsiegel ledger verify case-3.bundle.json",
-		Sub:     []*Command{ledgerCheckpointCommand(), ledgerExportCommand(), ledgerVerifyCommand()},
+		Sub:     []*Command{ledgerCheckpointCommand(), ledgerExportCommand(), ledgerVerifyCommand(), ledgerWitnessKeyCommand(), ledgerWitnessCommand()},
 	}
 }
 

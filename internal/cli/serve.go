@@ -50,6 +50,7 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 func serveCommand() *Command {
 	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg, labelIssuer string
 	var labelGrace time.Duration
+	var witnesses stringList
 	var interval, lease time.Duration
 	var matchBatch int
 	var smtpTLS bool
@@ -72,7 +73,8 @@ HMAC-SHA256, e-mail over --smtp). Background jobs live in the store: a restart r
 CRA: an actively exploited vulnerability in a release on the market opens an Art. 14 reporting
 case with its deadlines; reminders go out before and after each is due. Behind TLS (--base-url
 https://...), /.well-known/csaf/ is a CSAF trusted provider for the advisories of --csaf-org, and
-/ledger/checkpoint publishes the latest signed checkpoint of the ledger.
+/ledger/checkpoint publishes the latest signed checkpoint of the ledger (with the cosignatures of
+the --witness keys), /ledger/consistency?from=N&to=M its consistency proofs.
 
 Labels: a release evaluated against the requirement catalogs (ETSI EN 303 645, BSI TR-03148, CRA
 Annex I, BSI TR-03183-2) gets a security label when every mandatory requirement passes or is
@@ -104,6 +106,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&csafOrg, "csaf-org", "", "organization whose advisories /.well-known/csaf/ publishes (default: the first organization)")
 			fs.StringVar(&labelIssuer, "label-issuer", "Siegel", "name of the label issuer in signed label statements")
 			fs.DurationVar(&labelGrace, "label-grace", 14*24*time.Hour, "how long an actively exploited vulnerability may stay unfixed before its labels are suspended")
+			fs.Var(&witnesses, "witness", "verifier key of a witness whose ledger checkpoint cosignatures are accepted and served (repeatable)")
 			fs.IntVar(&matchBatch, "match-batch", 100, "releases re-matched per transaction after an update")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 		},
@@ -154,7 +157,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return err
 			}
 			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, BaseURL: publicURL, ProviderOrg: csafOrg,
-				LabelIssuer: labelIssuer, LabelGrace: labelGrace})
+				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses})
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())

@@ -83,6 +83,8 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /.well-known/csaf/", s.providerFile)
 	s.mux.HandleFunc("GET /.well-known/security.txt", s.securityTXT)
 	s.mux.HandleFunc("GET /ledger/checkpoint", s.ledgerCheckpoint)
+	s.mux.HandleFunc("GET /ledger/consistency", s.ledgerTreeProof)
+	s.mux.HandleFunc("POST /ledger/cosignature", s.ledgerCosign)
 	s.mux.HandleFunc("GET /label/{id}/statement", s.labelStatement)
 	s.mux.HandleFunc("GET /label/{id}/qr.svg", s.labelQR(false))
 	s.mux.HandleFunc("GET /label/{id}/qr.png", s.labelQR(true))

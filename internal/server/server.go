@@ -43,6 +43,9 @@ type Config struct {
 	// LabelGrace is how long a known-exploited vulnerability may stay unfixed before the labels
 	// of the releases that carry it are suspended.
 	LabelGrace time.Duration
+	// Witnesses are the verifier keys of the witnesses whose checkpoint cosignatures the server
+	// accepts (POST /ledger/cosignature) and serves with its checkpoints.
+	Witnesses []string
 }
 
 // Server serves the API.

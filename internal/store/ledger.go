@@ -347,3 +347,82 @@ func (s *DB) LedgerProof(ctx context.Context, index, size int64) ([]tlog.Hash, e
 	}
 	return p, nil
 }
+
+// LedgerCheckpointAt signs the checkpoint of the log's first size entries (the tree as it was
+// then); it also returns the log's verifier key.
+func (s *DB) LedgerCheckpointAt(ctx context.Context, size int64) (string, ledger.Checkpoint, string, error) {
+	origin, skey, vkey, err := s.ledgerKey(ctx)
+	if err != nil {
+		return "", ledger.Checkpoint{}, "", err
+	}
+	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return "", ledger.Checkpoint{}, "", err
+	}
+	defer tx.Rollback()
+	cur, err := s.checkpoint(ctx, tx, origin)
+	if err != nil {
+		return "", ledger.Checkpoint{}, "", err
+	}
+	if size < 0 || size > cur.Size {
+		return "", ledger.Checkpoint{}, "", fmt.Errorf("%w: the log has %d entries, not %d", ErrNotFound, cur.Size, size)
+	}
+	root, err := tlog.TreeHash(size, hashReader{ctx, s, tx})
+	if err != nil {
+		return "", ledger.Checkpoint{}, "", err
+	}
+	cp := ledger.Checkpoint{Origin: origin, Size: size, Root: root}
+	signed, err := ledger.SignCheckpoint(cp, skey)
+	return signed, cp, vkey, err
+}
+
+// LedgerTreeProof proves that the tree of the first from entries is a prefix of the tree of the
+// first to entries.
+func (s *DB) LedgerTreeProof(ctx context.Context, from, to int64) ([]tlog.Hash, error) {
+	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	var n int64
+	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&n); err != nil {
+		return nil, err
+	}
+	if from < 0 || from > to || to > n {
+		return nil, fmt.Errorf("%w: no proof from %d to %d entries in a log of %d", ErrNotFound, from, to, n)
+	}
+	return tlog.ProveTree(to, from, hashReader{ctx, s, tx})
+}
+
+// AddCosignature keeps a witness's cosignature line of the checkpoint of size entries (the
+// caller has verified it); a witness's later line for the same size replaces the earlier.
+func (s *DB) AddCosignature(ctx context.Context, size int64, witness, line string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM ledger_cosignature WHERE size = ? AND witness = ?`), size, witness); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO ledger_cosignature (size, witness, line, created_at) VALUES (?, ?, ?, ?)`), size, witness, line, s.now())
+		return mapError(err)
+	})
+}
+
+// Cosignatures returns the cosignature lines kept for the checkpoint of size entries, and the
+// largest size any witness cosigned (0 when none did).
+func (s *DB) Cosignatures(ctx context.Context, size int64) (lines []string, latest int64, err error) {
+	if err := s.sql.QueryRowContext(ctx, `SELECT COALESCE(max(size), 0) FROM ledger_cosignature`).Scan(&latest); err != nil {
+		return nil, 0, mapError(err)
+	}
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT line FROM ledger_cosignature WHERE size = ? ORDER BY witness`), size)
+	if err != nil {
+		return nil, 0, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var l string
+		if err := rows.Scan(&l); err != nil {
+			return nil, 0, err
+		}
+		lines = append(lines, l)
+	}
+	return lines, latest, rows.Err()
+}

@@ -131,6 +131,25 @@ func testLedger(t *testing.T, s *store.DB) {
 	if b := must(s.LedgerBundle(ctx, org.ID+999, fmt.Sprintf("release/%d", rel.ID), true)); len(b.Entries) != 0 {
 		t.Errorf("another organization sees %d entries", len(b.Entries))
 	}
+	// The checkpoint of an earlier size is the one signed then, and proofs between any two sizes check.
+	_, at, _ := must3(s.LedgerCheckpointAt(ctx, before.Size))
+	if at != before {
+		t.Errorf("checkpoint at %d: %+v, want %+v", before.Size, at, before)
+	}
+	if err := ledger.CheckConsistency(before, now, must(s.LedgerTreeProof(ctx, before.Size, now.Size))); err != nil {
+		t.Errorf("tree proof: %v", err)
+	}
+	if _, _, _, err := s.LedgerCheckpointAt(ctx, now.Size+1); err == nil {
+		t.Error("a checkpoint beyond the log")
+	}
+	// Cosignatures are kept per size and witness; a witness's newer line replaces its older.
+	must(0, s.AddCosignature(ctx, before.Size, "w1", "— w1 AAAA\n"))
+	must(0, s.AddCosignature(ctx, before.Size, "w1", "— w1 BBBB\n"))
+	must(0, s.AddCosignature(ctx, before.Size, "w2", "— w2 CCCC\n"))
+	lines, latest := must2(s.Cosignatures(ctx, before.Size))
+	if fmt.Sprint(lines) != "[— w1 BBBB\n — w2 CCCC\n]" || latest != before.Size {
+		t.Errorf("cosignatures %q, latest %d", lines, latest)
+	}
 }
 
 func must3[A, B, C any](a A, b B, c C, err error) (A, B, C) {

@@ -53,3 +53,11 @@ CREATE TABLE label_event (
 );
 -- The BSI TR-03183-2 fields an uploaded SBOM lacks (JSON list); NULL when not checked.
 ALTER TABLE sbom ADD COLUMN tr03183_missing TEXT;
+-- Witness cosignatures of ledger checkpoints (C2SP tlog-cosignature lines), by checkpoint size.
+CREATE TABLE ledger_cosignature (
+	size       BIGINT NOT NULL,
+	witness    TEXT NOT NULL,
+	line       TEXT NOT NULL,
+	created_at TIMESTAMPTZ NOT NULL,
+	PRIMARY KEY (size, witness)
+);
