@@ -8,6 +8,7 @@ require (
 	github.com/ProtonMail/go-crypto v1.5.2
 	github.com/anchore/go-lzo v0.1.1
 	github.com/chromedp/chromedp v0.22.1
+	github.com/digitorus/timestamp v0.0.0-20250524132541-c45532741eea
 	github.com/go-pdf/fpdf v0.9.0
 	github.com/goccy/go-json v0.12.0
 	github.com/gocsaf/csaf/v3 v3.7.0
@@ -37,6 +38,7 @@ require (
 	github.com/Intevation/jsonpath v0.2.1 // indirect
 	github.com/chromedp/cdproto v0.159.0 // indirect
 	github.com/cloudflare/circl v1.6.5 // indirect
+	github.com/digitorus/pkcs7 v0.0.0-20230713084857-e76b763bdc49 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 	github.com/google/uuid v1.6.0 // indirect

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/ledger/ledgertest"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -145,5 +146,17 @@ func TestLedgerExportVerify(t *testing.T) {
 	}
 	if code, out := run("ledger", "checkpoint", "--data", data); code != 0 || !strings.Contains(out, "siegel.ledger/") || !strings.Contains(out, "verifier key:") {
 		t.Errorf("checkpoint: %d %s", code, out)
+	}
+
+	// A bundle time-stamped by an RFC 3161 authority verifies with its roots, and not without.
+	tsa, _, roots := ledgertest.OpenSSLTSA(t)
+	if code, out := run("ledger", "export", "--data", data, "--org", "ACME", "--subject", "case/"+id, "--out", bundle, "--tsa", tsa.URL, "--tsa-roots", roots); code != 0 || !strings.Contains(out, "time-stamped by") {
+		t.Fatalf("export with a time-stamp: %d %s", code, out)
+	}
+	if code, out := run("ledger", "verify", "--tsa-roots", roots, bundle); code != 0 || !strings.Contains(out, ", time-stamped 20") {
+		t.Errorf("verify a time-stamped bundle: %d %s", code, out)
+	}
+	if code, out := run("ledger", "verify", bundle); code != 1 || !strings.Contains(out, "not trusted") {
+		t.Errorf("a time-stamp from an authority not trusted: %d %s", code, out)
 	}
 }

@@ -2,11 +2,14 @@ package cli
 
 import (
 	"context"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/ledger"
@@ -57,7 +60,7 @@ func ledgerCheckpointCommand() *Command {
 }
 
 func ledgerExportCommand() *Command {
-	var data, database, org, subject, out string
+	var data, database, org, subject, out, tsa, tsaRoots string
 	var withhold bool
 	return &Command{
 		Name:    "export",
@@ -65,13 +68,17 @@ func ledgerExportCommand() *Command {
 		Help: `Writes the statements about SUBJECT (release/12, case/3, advisory/7; a trailing / takes every
 subject under it) with their inclusion proofs, a freshly signed checkpoint and the verifier key.
 Contents and salts are revealed unless --withhold is given (the statements still prove that they
-existed, and when).`,
+existed, and when). With --tsa the bundle's checkpoint is time-stamped by that RFC 3161
+time-stamping authority: the bundle then proves the statements existed by the TSA's clock, not
+only by the log operator's.`,
 		Example: "siegel ledger export --data /var/lib/siegel --org ACME --subject case/3 --out case-3.bundle.json",
 		Flags: func(fs *flag.FlagSet) {
 			caseStoreFlags(fs, &data, &database, &org)
 			fs.StringVar(&subject, "subject", "", "KIND/ID (required)")
 			fs.StringVar(&out, "out", "", "bundle file (required)")
 			fs.BoolVar(&withhold, "withhold", false, "leave the contents out")
+			fs.StringVar(&tsa, "tsa", "", "URL of an RFC 3161 time-stamping authority to time-stamp the checkpoint")
+			fs.StringVar(&tsaRoots, "tsa-roots", "", "PEM file of the CA certificates the TSA's certificate must chain to (default: the system's)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 || subject == "" || out == "" {
@@ -86,6 +93,18 @@ existed, and when).`,
 			if err != nil {
 				return err
 			}
+			if tsa != "" {
+				roots, err := loadRoots(tsaRoots)
+				if err != nil {
+					return err
+				}
+				token, at, err := ledger.RequestTimestamp(ctx, &http.Client{Timeout: time.Minute}, tsa, b.Checkpoint, roots)
+				if err != nil {
+					return err
+				}
+				b.Timestamp = token
+				fmt.Fprintf(env.Stderr, "checkpoint time-stamped by %s at %s\n", tsa, at.Format(time.RFC3339))
+			}
 			body, err := json.MarshalIndent(b, "", "  ")
 			if err != nil {
 				return err
@@ -99,8 +118,24 @@ existed, and when).`,
 	}
 }
 
+// loadRoots reads a PEM file of CA certificates; "" means the system's roots (nil).
+func loadRoots(file string) (*x509.CertPool, error) {
+	if file == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("--tsa-roots: %w", err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		return nil, fmt.Errorf("--tsa-roots %s: no PEM certificate in it", file)
+	}
+	return pool, nil
+}
+
 func ledgerVerifyCommand() *Command {
-	var key string
+	var key, tsaRoots string
 	return &Command{
 		Name:    "verify",
 		Args:    "BUNDLE",
@@ -108,10 +143,13 @@ func ledgerVerifyCommand() *Command {
 		Help: `Checks the checkpoint's signature, that every statement is in the log the checkpoint signs,
 and that every revealed content matches its statement's commitment. --key pins the verifier key
 you obtained out of band (otherwise the bundle's own key is used, which proves integrity but not
-who signed). Prints each statement on success; names the entry and the failed check otherwise.`,
+who signed). A bundle with an RFC 3161 time-stamp has it checked too: the TSA's signature, its
+certificate chain to --tsa-roots (or the system's roots) and the stamped checkpoint. Prints each
+statement on success; names the entry and the failed check otherwise.`,
 		Example: "siegel ledger verify --key 'siegel.ledger/5f2c...+a1b2c3d4+AbCd...' case-3.bundle.json",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&key, "key", "", "the verifier key to trust")
+			fs.StringVar(&tsaRoots, "tsa-roots", "", "PEM file of the CA certificates a time-stamping authority must chain to (default: the system's)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -137,7 +175,19 @@ who signed). Prints each statement on success; names the entry and the failed ch
 			if err != nil {
 				return fmt.Errorf("%s: invalid: %w", args[0], err)
 			}
-			fmt.Fprintf(env.Stdout, "valid: %d statements in log %s of %d entries\n", len(b.Entries), cp.Origin, cp.Size)
+			stamped := ""
+			if b.Timestamp != nil {
+				roots, err := loadRoots(tsaRoots)
+				if err != nil {
+					return err
+				}
+				at, err := ledger.VerifyTimestamp(b.Timestamp, b.Checkpoint, roots)
+				if err != nil {
+					return fmt.Errorf("%s: invalid: %w", args[0], err)
+				}
+				stamped = ", time-stamped " + at.Format(time.RFC3339)
+			}
+			fmt.Fprintf(env.Stdout, "valid: %d statements in log %s of %d entries%s\n", len(b.Entries), cp.Origin, cp.Size, stamped)
 			for _, e := range b.Entries {
 				revealed := ""
 				if e.Content != nil {

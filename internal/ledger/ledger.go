@@ -150,6 +150,9 @@ type Bundle struct {
 	VerifierKey string  `json:"verifierKey"`
 	Checkpoint  string  `json:"checkpoint"` // signed note
 	Entries     []Entry `json:"entries"`
+	// Timestamp is an RFC 3161 time-stamp token (DER) of the checkpoint note from a
+	// time-stamping authority, when the exporter asked for one (see VerifyTimestamp).
+	Timestamp []byte `json:"timestamp,omitempty"`
 }
 
 // BundleFormat names the bundle format.
