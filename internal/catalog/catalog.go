@@ -330,3 +330,15 @@ func build(files []*file, resolve bool) (*Catalog, error) {
 	slices.SortFunc(c.Standards, func(a, b Standard) int { return strings.Compare(a.ID, b.ID) })
 	return c, nil
 }
+
+// Facts returns the names of the product facts that settle the catalogs' conditions, sorted.
+func (c *Catalog) Facts() []string {
+	var out []string
+	for _, cond := range c.conditions {
+		if cond.Fact != "" && !slices.Contains(out, cond.Fact) {
+			out = append(out, cond.Fact)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

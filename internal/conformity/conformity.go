@@ -90,7 +90,7 @@ type Evaluation struct {
 // (the label rules treat them separately); exploited lists every open exploited vulnerability.
 func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.Release, grace time.Duration) (catalog.Evidence, []label.Exploited, []label.Deadline, error) {
 	ev := catalog.Evidence{
-		Product: catalog.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass},
+		Product: catalog.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass, Facts: prod.Facts},
 		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification},
 	}
 	if b, err := s.Store.LatestSBOM(ctx, rel.ID); err == nil {

@@ -37,6 +37,7 @@ const (
 	AdvisoryPublished  = "advisory-published"
 	SupportDeclared    = "support-period-declared"
 	FirmwareAnalysed   = "firmware-analysed"
+	FactsDeclared      = "product-facts-declared"
 	AttestationSigned  = "attestation-signed"
 	LabelIssued        = "label-issued"
 	LabelSuspended     = "label-suspended"

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -530,4 +531,36 @@ func (s *Server) labelPublicKey(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/x-pem-file")
 	w.Write(pem)
+}
+
+// putFacts records what the manufacturer declares about a product's design: the facts that
+// settle the catalogs' conditional requirements (uses-passwords, update-mechanism, ...).
+func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.product(w, r, p)
+	if !ok || s.conformityOff(w) {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not declare product facts")
+		return
+	}
+	var in struct {
+		Facts map[string]bool `json:"facts"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	known := s.conf.Catalog.Facts()
+	for name := range in.Facts {
+		if !slices.Contains(known, name) {
+			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown fact %q; the catalogs' facts are %s", name, strings.Join(known, ", ")))
+			return
+		}
+	}
+	if err := s.cfg.Store.SetProductFacts(r.Context(), prod.ID, in.Facts); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	prod.Facts = in.Facts
+	writeJSON(w, http.StatusOK, toProduct(*prod))
 }

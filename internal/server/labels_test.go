@@ -375,3 +375,54 @@ func TestWebConformity(t *testing.T) {
 		t.Errorf("technical documentation PDF %d %s", code, h.Get("Content-Type"))
 	}
 }
+
+// TestProductFacts: declared design facts settle conditional requirements, are checked against
+// the catalogs' facts, and are recorded in the ledger.
+func TestProductFacts(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
+	settledByFact := func(fact string) int {
+		var ev evaluationJSON
+		e.do("GET", "/api/v1/releases/"+itoa(rel.ID)+"/conformity?standard=etsi-en-303-645", "acme-admin", "", nil, &ev)
+		n := 0
+		for _, v := range ev.Verdicts {
+			for _, l := range v.Evidence {
+				if l.Kind == "fact" && l.Ref == fact && v.Result == "not-applicable" {
+					n++
+				}
+			}
+		}
+		return n
+	}
+	// Undeclared, the conditions on a constrained device stay open.
+	if n := settledByFact("constrained-device"); n != 0 {
+		t.Fatalf("%d requirements settled before any declaration", n)
+	}
+	path := "/api/v1/products/" + itoa(prod.ID) + "/facts"
+	if code := e.do("PUT", path, "acme-admin", "application/json", []byte(`{"facts":{"no-such-fact":true}}`), nil); code != 400 {
+		t.Errorf("unknown fact: %d", code)
+	}
+	if code := e.do("PUT", path, "acme-ro", "application/json", []byte(`{"facts":{"uses-passwords":true}}`), nil); code != 403 {
+		t.Errorf("read-only declaration: %d", code)
+	}
+	if code := e.do("PUT", path, "globex-admin", "application/json", []byte(`{"facts":{"uses-passwords":true}}`), nil); code != 404 {
+		t.Errorf("another manufacturer's declaration: %d", code)
+	}
+	var got productJSON
+	if code := e.do("PUT", path, "acme-admin", "application/json", []byte(`{"facts":{"constrained-device":false,"uses-passwords":true}}`), &got); code != 200 || !got.Facts["uses-passwords"] {
+		t.Fatalf("declare: %d %+v", code, got)
+	}
+	// Condition (4), a constrained device, does not hold: the requirements for constrained
+	// devices are not applicable, with the declared fact as their evidence.
+	if settledByFact("constrained-device") == 0 {
+		t.Error("no requirement settled as not applicable by the declared fact constrained-device=false")
+	}
+	b, err := e.st.LedgerBundle(t.Context(), 0, "product/"+itoa(prod.ID), false)
+	if err != nil || len(b.Entries) != 1 || b.Entries[0].Statement.Type != "product-facts-declared" {
+		t.Errorf("ledger: %+v %v", b, err)
+	}
+}

@@ -63,6 +63,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/cases/{id}/fix-available", s.api(s.caseFixAvailable)},
 		{"POST", "/api/v1/cases/{id}/stages/{stage}", s.api(s.submitStage)},
 		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.uploadFirmware)},
+		{"PUT", "/api/v1/products/{id}/facts", s.api(s.putFacts)},
 		{"GET", "/api/v1/releases/{id}/conformity", s.api(s.getConformity)},
 		{"GET", "/api/v1/releases/{id}/dossier/{doc}", s.api(s.apiDossier)},
 		{"POST", "/api/v1/releases/{id}/attestations", s.api(s.postAttestation)},
@@ -103,11 +104,13 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) { s.healthz(w, r
 
 // Wire forms of the resources.
 type productJSON struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Category  string    `json:"category"`
-	CRAClass  string    `json:"craClass"`
-	CreatedAt time.Time `json:"createdAt"`
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	Category string `json:"category"`
+	CRAClass string `json:"craClass"`
+	// Facts are what the manufacturer declared about the design (PUT .../facts).
+	Facts     map[string]bool `json:"facts,omitempty"`
+	CreatedAt time.Time       `json:"createdAt"`
 }
 
 type releaseJSON struct {
@@ -126,7 +129,7 @@ type releaseJSON struct {
 }
 
 func toProduct(p store.Product) productJSON {
-	return productJSON{ID: p.ID, Name: p.Name, Category: p.Category, CRAClass: p.CRAClass, CreatedAt: p.CreatedAt}
+	return productJSON{ID: p.ID, Name: p.Name, Category: p.Category, CRAClass: p.CRAClass, Facts: p.Facts, CreatedAt: p.CreatedAt}
 }
 
 func toRelease(r store.Release) releaseJSON {

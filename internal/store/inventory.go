@@ -28,7 +28,10 @@ type Product struct {
 	Name         string
 	Category     string // label category, such as "router"
 	CRAClass     string // default, important-i, important-ii, critical (CRA Annex III/IV)
-	CreatedAt    time.Time
+	// Facts are what the manufacturer declared about the product's design, by name
+	// ("uses-passwords", "update-mechanism", ...); they settle conditional requirements.
+	Facts     map[string]bool
+	CreatedAt time.Time
 }
 
 // Release is a version of a product placed on the market.
@@ -287,7 +290,7 @@ func likePrefix(s string) string {
 
 // Products lists the products of an organization by name.
 func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at FROM product WHERE organization = ? ORDER BY name, id`), org)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at, facts FROM product WHERE organization = ? ORDER BY name, id`), org)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -295,10 +298,14 @@ func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
 	out := []Product{}
 	for rows.Next() {
 		var p Product
-		if err := rows.Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt); err != nil {
+		var facts sql.NullString
+		if err := rows.Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt, &facts); err != nil {
 			return nil, err
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
+		if err := p.readFacts(facts); err != nil {
+			return nil, err
+		}
 		out = append(out, p)
 	}
 	return out, rows.Err()
@@ -307,13 +314,47 @@ func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
 // Product returns a product.
 func (s *DB) Product(ctx context.Context, id int64) (*Product, error) {
 	p := &Product{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at FROM product WHERE id = ?`), id).
-		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt)
+	var facts sql.NullString
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at, facts FROM product WHERE id = ?`), id).
+		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt, &facts)
 	if err != nil {
 		return nil, fmt.Errorf("product %d: %w", id, mapError(err))
 	}
 	p.CreatedAt = p.CreatedAt.UTC()
-	return p, nil
+	return p, p.readFacts(facts)
+}
+
+func (p *Product) readFacts(facts sql.NullString) error {
+	if !facts.Valid {
+		return nil
+	}
+	if err := json.Unmarshal([]byte(facts.String), &p.Facts); err != nil {
+		return fmt.Errorf("product %d: stored facts: %w", p.ID, err)
+	}
+	return nil
+}
+
+// SetProductFacts records what the manufacturer declares about a product's design (replacing
+// earlier declarations), in the audit trail and the ledger: declarations decide which
+// requirements apply, so who declared what, when, is evidence.
+func (s *DB) SetProductFacts(ctx context.Context, id int64, facts map[string]bool) error {
+	j, err := json.Marshal(facts)
+	if err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var org int64
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization FROM product WHERE id = ?`), id).Scan(&org); err != nil {
+			return mapError(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product SET facts = ? WHERE id = ?`), string(j), id); err != nil {
+			return mapError(err)
+		}
+		if err := s.audit(ctx, tx, org, "product.facts", fmt.Sprintf("product/%d", id), string(j)); err != nil {
+			return err
+		}
+		return s.appendLedger(ctx, tx, org, ledger.FactsDeclared, fmt.Sprintf("product/%d", id), facts)
+	})
 }
 
 // Releases lists the releases of a product, newest first.

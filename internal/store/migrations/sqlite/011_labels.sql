@@ -61,3 +61,6 @@ CREATE TABLE ledger_cosignature (
 	created_at TIMESTAMP NOT NULL,
 	PRIMARY KEY (size, witness)
 );
+-- What the manufacturer declared about a product's design (JSON object of fact name to true or
+-- false), which settles the conditions of conditional requirements.
+ALTER TABLE product ADD COLUMN facts TEXT;
