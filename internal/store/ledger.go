@@ -22,17 +22,35 @@ type hashReader struct {
 	q   interface {
 		QueryContext(context.Context, string, ...any) (*sql.Rows, error)
 	}
+	readOnly bool // q reads committed data only (not a transaction that appends)
 }
+
+// upperLevel is the lowest tree level whose stored hashes are cached (subtrees of 2^10 entries),
+// and maxUpper bounds the cache (about 100 MB at most, for a log of a billion entries).
+const (
+	upperLevel = 10
+	maxUpper   = 1 << 20
+)
 
 func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if len(indexes) == 0 {
 		return nil, nil
 	}
-	args := make([]any, len(indexes))
+	out := make([]tlog.Hash, len(indexes))
+	var args []any
+	var missing []int
 	for i, x := range indexes {
-		args[i] = x
+		if h, ok := r.s.upperHashes.Load(x); ok {
+			out[i] = h.(tlog.Hash)
+			continue
+		}
+		missing = append(missing, i)
+		args = append(args, x)
 	}
-	rows, err := r.q.QueryContext(r.ctx, r.s.rebind(`SELECT id, hash FROM ledger_hash WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(indexes)), ",")+`)`), args...)
+	if len(missing) == 0 {
+		return out, nil
+	}
+	rows, err := r.q.QueryContext(r.ctx, r.s.rebind(`SELECT id, hash FROM ledger_hash WHERE id IN (`+strings.TrimSuffix(strings.Repeat("?,", len(args)), ",")+`)`), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -54,13 +72,19 @@ func (r hashReader) ReadHashes(indexes []int64) ([]tlog.Hash, error) {
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	out := make([]tlog.Hash, len(indexes))
-	for i, x := range indexes {
+	for _, i := range missing {
+		x := indexes[i]
 		h, ok := got[x]
 		if !ok {
 			return nil, fmt.Errorf("ledger hash %d is missing", x)
 		}
 		out[i] = h
+		// Only hashes read outside a writing transaction are committed ones.
+		if level, _ := tlog.SplitStoredHashIndex(x); level >= upperLevel && r.readOnly && r.s.upperCount.Load() < maxUpper {
+			if _, loaded := r.s.upperHashes.LoadOrStore(x, h); !loaded {
+				r.s.upperCount.Add(1)
+			}
+		}
 	}
 	return out, nil
 }
@@ -100,7 +124,7 @@ func (s *DB) ledgerWriter(ctx context.Context, tx *sql.Tx) (*ledgerAppender, err
 			return nil, err
 		}
 	}
-	w := &ledgerAppender{s: s, tx: tx, read: hashReader{ctx, s, tx}}
+	w := &ledgerAppender{s: s, tx: tx, read: hashReader{ctx: ctx, s: s, q: tx}}
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&w.n); err != nil {
 		return nil, err
 	}
@@ -210,7 +234,7 @@ func (s *DB) checkpoint(ctx context.Context, tx *sql.Tx, origin string) (ledger.
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&n); err != nil {
 		return ledger.Checkpoint{}, err
 	}
-	root, err := tlog.TreeHash(n, hashReader{ctx, s, tx})
+	root, err := tlog.TreeHash(n, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
 	if err != nil {
 		return ledger.Checkpoint{}, fmt.Errorf("ledger root: %w", err)
 	}
@@ -275,7 +299,7 @@ func (s *DB) LedgerBundle(ctx context.Context, org int64, subject string, reveal
 		return nil, err
 	}
 	for i := range entries {
-		p, err := tlog.ProveRecord(cp.Size, entries[i].Index, hashReader{ctx, s, tx})
+		p, err := tlog.ProveRecord(cp.Size, entries[i].Index, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
 		if err != nil {
 			return nil, fmt.Errorf("ledger proof %d: %w", entries[i].Index, err)
 		}
@@ -305,7 +329,7 @@ func (s *DB) LedgerConsistency(ctx context.Context, size int64) (ledger.Checkpoi
 	if size > cp.Size {
 		return cp, nil, fmt.Errorf("the log has %d entries, fewer than %d", cp.Size, size)
 	}
-	p, err := tlog.ProveTree(cp.Size, size, hashReader{ctx, s, tx})
+	p, err := tlog.ProveTree(cp.Size, size, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
 	return cp, p, err
 }
 
@@ -341,7 +365,7 @@ func (s *DB) LedgerAppend(ctx context.Context, items []LedgerItem) error {
 
 // LedgerProof proves that entry index is in the tree of the log's first size entries.
 func (s *DB) LedgerProof(ctx context.Context, index, size int64) ([]tlog.Hash, error) {
-	p, err := tlog.ProveRecord(size, index, hashReader{ctx, s, s.sql})
+	p, err := tlog.ProveRecord(size, index, hashReader{ctx: ctx, s: s, q: s.sql, readOnly: true})
 	if err != nil {
 		return nil, fmt.Errorf("ledger proof of %d in %d: %w", index, size, err)
 	}
@@ -367,7 +391,7 @@ func (s *DB) LedgerCheckpointAt(ctx context.Context, size int64) (string, ledger
 	if size < 0 || size > cur.Size {
 		return "", ledger.Checkpoint{}, "", fmt.Errorf("%w: the log has %d entries, not %d", ErrNotFound, cur.Size, size)
 	}
-	root, err := tlog.TreeHash(size, hashReader{ctx, s, tx})
+	root, err := tlog.TreeHash(size, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
 	if err != nil {
 		return "", ledger.Checkpoint{}, "", err
 	}
@@ -391,7 +415,7 @@ func (s *DB) LedgerTreeProof(ctx context.Context, from, to int64) ([]tlog.Hash, 
 	if from < 0 || from > to || to > n {
 		return nil, fmt.Errorf("%w: no proof from %d to %d entries in a log of %d", ErrNotFound, from, to, n)
 	}
-	return tlog.ProveTree(to, from, hashReader{ctx, s, tx})
+	return tlog.ProveTree(to, from, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
 }
 
 // AddCosignature keeps a witness's cosignature line of the checkpoint of size entries (the

@@ -17,6 +17,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -48,6 +50,11 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	now     func() time.Time
+	// upperHashes keeps the ledger's stored hashes of complete subtrees of 1,024 entries and
+	// more, as read from committed data: the log is append-only, so they never change, and
+	// every proof and root needs a few of them.
+	upperHashes sync.Map // int64 stored hash index -> tlog.Hash
+	upperCount  atomic.Int64
 }
 
 // OpenSQLite opens (creating if needed) the store in dir/siegel.sqlite: WAL mode, a busy timeout
