@@ -212,21 +212,7 @@ func (s *DB) ledgerKey(ctx context.Context) (origin, skey, vkey string, err erro
 // LedgerCheckpoint signs the log's current size and root hash; it returns the signed note, the
 // checkpoint and the verifier key that checks it.
 func (s *DB) LedgerCheckpoint(ctx context.Context) (string, ledger.Checkpoint, string, error) {
-	origin, skey, vkey, err := s.ledgerKey(ctx)
-	if err != nil {
-		return "", ledger.Checkpoint{}, "", err
-	}
-	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
-	if err != nil {
-		return "", ledger.Checkpoint{}, "", err
-	}
-	defer tx.Rollback()
-	cp, err := s.checkpoint(ctx, tx, origin)
-	if err != nil {
-		return "", ledger.Checkpoint{}, "", err
-	}
-	signed, err := ledger.SignCheckpoint(cp, skey)
-	return signed, cp, vkey, err
+	return s.LedgerCheckpointAt(ctx, -1)
 }
 
 func (s *DB) checkpoint(ctx context.Context, tx *sql.Tx, origin string) (ledger.Checkpoint, error) {
@@ -373,7 +359,7 @@ func (s *DB) LedgerProof(ctx context.Context, index, size int64) ([]tlog.Hash, e
 }
 
 // LedgerCheckpointAt signs the checkpoint of the log's first size entries (the tree as it was
-// then); it also returns the log's verifier key.
+// then; -1 for the whole log as it is); it also returns the log's verifier key.
 func (s *DB) LedgerCheckpointAt(ctx context.Context, size int64) (string, ledger.Checkpoint, string, error) {
 	origin, skey, vkey, err := s.ledgerKey(ctx)
 	if err != nil {
@@ -388,14 +374,17 @@ func (s *DB) LedgerCheckpointAt(ctx context.Context, size int64) (string, ledger
 	if err != nil {
 		return "", ledger.Checkpoint{}, "", err
 	}
-	if size < 0 || size > cur.Size {
-		return "", ledger.Checkpoint{}, "", fmt.Errorf("%w: the log has %d entries, not %d", ErrNotFound, cur.Size, size)
+	cp := cur
+	if size != -1 {
+		if size < 0 || size > cur.Size {
+			return "", ledger.Checkpoint{}, "", fmt.Errorf("%w: the log has %d entries, not %d", ErrNotFound, cur.Size, size)
+		}
+		root, err := tlog.TreeHash(size, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
+		if err != nil {
+			return "", ledger.Checkpoint{}, "", err
+		}
+		cp = ledger.Checkpoint{Origin: origin, Size: size, Root: root}
 	}
-	root, err := tlog.TreeHash(size, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
-	if err != nil {
-		return "", ledger.Checkpoint{}, "", err
-	}
-	cp := ledger.Checkpoint{Origin: origin, Size: size, Root: root}
 	signed, err := ledger.SignCheckpoint(cp, skey)
 	return signed, cp, vkey, err
 }
