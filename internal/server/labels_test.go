@@ -426,3 +426,61 @@ func TestProductFacts(t *testing.T) {
 		t.Errorf("ledger: %+v %v", b, err)
 	}
 }
+
+// TestLabelGrace: an actively exploited vulnerability suspends a label only once it has stayed
+// unfixed longer than the grace the issuer allows (--label-grace), and the reason says so.
+func TestLabelGrace(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) {
+		c.Now = func() time.Time { return now }
+		c.LabelGrace = 14 * 24 * time.Hour
+	})
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
+	base := "/api/v1/releases/" + itoa(rel.ID)
+	e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil)
+	e.drain()
+	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
+	var l labelJSON
+	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
+		t.Fatalf("issue %d", code)
+	}
+	// The exploited finding arrives; the manufacturer reports on time.
+	e.do("POST", base+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
+	e.drain()
+	var cases struct{ Items []CaseView }
+	e.do("GET", "/api/v1/cases", "acme-admin", "", nil, &cases)
+	if len(cases.Items) != 1 {
+		t.Fatalf("cases %+v", cases.Items)
+	}
+	for _, stage := range []string{"early-warning", "notification"} {
+		if code := e.do("POST", "/api/v1/cases/"+itoa(cases.Items[0].ID)+"/stages/"+stage, "acme-admin", "application/json", []byte(`{"receipt":"R-`+stage+`"}`), nil); code != 200 {
+			t.Fatalf("submit %s: %d", stage, code)
+		}
+	}
+	check := func() labelJSON {
+		t.Helper()
+		if _, err := e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check", time.Time{}); err != nil {
+			t.Fatal(err)
+		}
+		e.drain()
+		var got labelJSON
+		e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &got)
+		return got
+	}
+	if got := check(); got.Status != "valid" {
+		t.Fatalf("within the grace: %+v", got)
+	}
+	now = now.Add(13 * 24 * time.Hour)
+	if got := check(); got.Status != "valid" {
+		t.Fatalf("after 13 days: %s %s", got.Status, got.Reason)
+	}
+	now = now.Add(2 * 24 * time.Hour)
+	got := check()
+	if got.Status != "suspended" || !strings.Contains(got.Reason, "CVE-2026-2002") || !strings.Contains(got.Reason, "14 days") {
+		t.Fatalf("after 15 days: %s %s", got.Status, got.Reason)
+	}
+}
