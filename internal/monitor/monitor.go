@@ -444,14 +444,39 @@ func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(
 	if err != nil {
 		return err
 	}
-	for i := 0; i < len(order); i += m.cfg.MatchBatch {
-		progress(fmt.Sprintf("%d of %d releases", i, len(order)))
-		batch := order[i:min(i+m.cfg.MatchBatch, len(order))]
-		if err := m.matchReleases(ctx, db, batch, byRelease); err != nil {
+	// A pipeline of two: the next batch is matched (vulnerability database reads and CPU) while
+	// the store writes the findings of the one before.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	ready := make(chan *matchedBatch, 1)
+	go func() {
+		defer close(ready)
+		for i := 0; i < len(order); i += m.cfg.MatchBatch {
+			b, err := m.matchBatch(ctx, db, order[i:min(i+m.cfg.MatchBatch, len(order))], byRelease)
+			if err != nil {
+				b = &matchedBatch{err: err}
+			}
+			b.done = i
+			select {
+			case ready <- b:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+		}
+	}()
+	for b := range ready {
+		if b.err != nil {
+			return b.err
+		}
+		progress(fmt.Sprintf("%d of %d releases", b.done, len(order)))
+		if err := m.applyBatch(ctx, b); err != nil {
 			return err
 		}
 	}
-	return nil
+	return ctx.Err()
 }
 
 // matchRelease matches a release's components (only comps when given, else all of them) and
@@ -467,18 +492,33 @@ func (m *Monitor) matchRelease(ctx context.Context, db *vulndb.DB, release int64
 // matchReleases matches releases — for those in part only the components given, for the others
 // all — and records the outcomes in one transaction.
 func (m *Monitor) matchReleases(ctx context.Context, db *vulndb.DB, releases []int64, part map[int64][]store.Component) error {
-	infos, err := m.cfg.Store.ReleaseInfos(ctx, releases)
+	b, err := m.matchBatch(ctx, db, releases, part)
 	if err != nil {
 		return err
 	}
-	outcomes := make([]store.Outcome, 0, len(releases))
-	byKey := map[string]match.Finding{} // release, vulnerability, purl -> finding, for the events
+	return m.applyBatch(ctx, b)
+}
+
+// matchedBatch is the outcome of matching a batch of releases, not yet stored.
+type matchedBatch struct {
+	releases []int64
+	outcomes []store.Outcome
+	byKey    map[string]match.Finding // release, vulnerability, purl -> finding, for the events
+	done     int                      // releases matched before this batch, for the progress
+	err      error
+}
+
+// matchBatch matches the components of releases (those of part, or all of a release that part
+// does not name) against the vulnerability database.
+func (m *Monitor) matchBatch(ctx context.Context, db *vulndb.DB, releases []int64, part map[int64][]store.Component) (*matchedBatch, error) {
+	b := &matchedBatch{releases: releases, outcomes: make([]store.Outcome, 0, len(releases)), byKey: map[string]match.Finding{}}
 	for _, release := range releases {
 		comps, scoped := part[release]
 		var scope map[string]bool
 		if !scoped {
+			var err error
 			if comps, err = m.cfg.Store.ReleaseComponents(ctx, release); err != nil {
-				return err
+				return nil, err
 			}
 		} else {
 			scope = map[string]bool{}
@@ -491,22 +531,32 @@ func (m *Monitor) matchReleases(ctx context.Context, db *vulndb.DB, releases []i
 		}
 		fs, err := match.Match(ctx, db, pkgs)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		out := make([]store.Finding, 0, len(fs))
 		for _, f := range fs {
 			data, err := json.Marshal(f)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			out = append(out, store.Finding{Vulnerability: f.ID, PURL: f.Package.PURL, Severity: f.Severity, Score: f.Score, Exploited: f.IsExploited(), Data: data,
 				Title: f.Summary, Evidence: evidence(f)})
-			byKey[fmt.Sprint(release, " ", f.ID, " ", f.Package.PURL)] = f
+			b.byKey[fmt.Sprint(release, " ", f.ID, " ", f.Package.PURL)] = f
 		}
-		outcomes = append(outcomes, store.Outcome{Release: release, Scope: scope, Findings: out})
+		b.outcomes = append(b.outcomes, store.Outcome{Release: release, Scope: scope, Findings: out})
 	}
-	changes, err := m.cfg.Store.ApplyFindingsBatch(ctx, outcomes, func(release int64, c store.FindingChange) store.Event {
-		f := byKey[fmt.Sprint(release, " ", c.Finding.Vulnerability, " ", c.Finding.PURL)]
+	return b, nil
+}
+
+// applyBatch stores a matched batch's findings in one transaction, with the notifications and
+// reporting cases their changes raise.
+func (m *Monitor) applyBatch(ctx context.Context, b *matchedBatch) error {
+	infos, err := m.cfg.Store.ReleaseInfos(ctx, b.releases)
+	if err != nil {
+		return err
+	}
+	changes, err := m.cfg.Store.ApplyFindingsBatch(ctx, b.outcomes, func(release int64, c store.FindingChange) store.Event {
+		f := b.byKey[fmt.Sprint(release, " ", c.Finding.Vulnerability, " ", c.Finding.PURL)]
 		info := infos[release]
 		e := notify.Event{ID: store.NewEventID(), Kind: c.Kind, Organization: info.Organization, Product: info.ProductName,
 			Release: info.Version, ReleaseID: release, Vulnerability: f.ID, Aliases: f.Aliases, Package: f.Package.PURL,
@@ -521,7 +571,7 @@ func (m *Monitor) matchReleases(ctx context.Context, db *vulndb.DB, releases []i
 	if err != nil {
 		return err
 	}
-	for _, release := range releases {
+	for _, release := range b.releases {
 		if n := len(changes[release]); n > 0 {
 			m.cfg.Log.Info("findings changed", "release", release, "changes", n)
 		}
