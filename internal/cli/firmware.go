@@ -225,8 +225,7 @@ func printFirmware(out io.Writer, rep *firmware.Report, findings []match.Finding
 
 // writeFirmwareSARIF writes weaknesses and vulnerabilities as one SARIF 2.1.0 run.
 func writeFirmwareSARIF(w io.Writer, rep *firmware.Report, findings []match.Finding) error {
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "siegel", Version: buildVersion(), InformationURI: "https://github.com/siegel-oss/siegel"}}, Results: []sarifResult{}}
-	run.Tool.Driver.Rules = []sarifRule{}
+	run := newSARIFRun()
 	ruleIndex := map[string]int{}
 	for _, x := range rep.Weaknesses {
 		id := x.Rule + "/" + x.ID
@@ -257,23 +256,6 @@ func writeFirmwareSARIF(w io.Writer, rep *firmware.Report, findings []match.Find
 		run.Results = append(run.Results, sarifResult{RuleID: id, RuleIndex: i, Level: level, Message: sarifText{Text: x.Message},
 			Locations: []sarifLocation{loc}, Properties: props})
 	}
-	var vulns sarifLog
-	if len(findings) > 0 {
-		var buf strings.Builder
-		if err := writeSARIF(&buf, rep.Image, rep.SBOM, findings); err != nil {
-			return err
-		}
-		if err := json.Unmarshal([]byte(buf.String()), &vulns); err != nil {
-			return err
-		}
-		off := len(run.Tool.Driver.Rules)
-		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, vulns.Runs[0].Tool.Driver.Rules...)
-		for _, r := range vulns.Runs[0].Results {
-			r.RuleIndex += off
-			run.Results = append(run.Results, r)
-		}
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+	addSARIFFindings(&run, rep.Image, rep.SBOM, findings)
+	return encodeSARIF(w, run)
 }

@@ -155,6 +155,25 @@ type sarifArtifact struct {
 // writeSARIF writes findings as SARIF 2.1.0 for code-scanning dashboards. The location of a
 // finding is the file the component was found in (or the scanned SBOM).
 func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []match.Finding) error {
+	run := newSARIFRun()
+	addSARIFFindings(&run, target, doc, fs)
+	return encodeSARIF(w, run)
+}
+
+// newSARIFRun is an empty run of Siegel's.
+func newSARIFRun() sarifRun {
+	return sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "siegel", Version: buildVersion(), InformationURI: "https://github.com/siegel-oss/siegel",
+		Rules: []sarifRule{}}}, Results: []sarifResult{}}
+}
+
+func encodeSARIF(w io.Writer, run sarifRun) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+}
+
+// addSARIFFindings appends a rule per vulnerability and a result per finding to run.
+func addSARIFFindings(run *sarifRun, target string, doc *sbom.Document, fs []match.Finding) {
 	locations := map[string]string{}
 	for _, c := range doc.Components {
 		for _, p := range c.Properties {
@@ -165,9 +184,7 @@ func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []match.Findi
 		}
 	}
 	ids, groups := byID(fs)
-	run := sarifRun{Tool: sarifTool{Driver: sarifDriver{Name: "siegel", Version: buildVersion(), InformationURI: "https://github.com/siegel-oss/siegel"}}, Results: []sarifResult{}}
-	run.Tool.Driver.Rules = []sarifRule{}
-	for i, id := range ids {
+	for _, id := range ids {
 		f := groups[id][0]
 		rule := sarifRule{ID: id, ShortDescription: sarifText{Text: cmpOr(f.Summary, id)}, HelpURI: "https://osv.dev/vulnerability/" + f.Records[0],
 			Properties: map[string]any{"tags": []string{"security", "vulnerability"}}}
@@ -175,6 +192,7 @@ func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []match.Findi
 			// GitHub code scanning reads this property to rank security results.
 			rule.Properties["security-severity"] = strconv.FormatFloat(f.Score, 'f', 1, 64)
 		}
+		i := len(run.Tool.Driver.Rules)
 		run.Tool.Driver.Rules = append(run.Tool.Driver.Rules, rule)
 		for _, x := range groups[id] {
 			uri := cmpOr(locations[x.Package.Ref], target)
@@ -193,9 +211,6 @@ func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []match.Findi
 				Locations: []sarifLocation{{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: uri}}}}, Properties: props})
 		}
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
 }
 
 func sarifLevel(f match.Finding) string {
