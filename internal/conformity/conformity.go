@@ -353,23 +353,10 @@ func (s *Service) statement(l *store.Label, org *store.Organization, prod *store
 // Refresh re-decides a label's status from the evidence as it is now; it reports whether the
 // status changed (a new statement was signed).
 func (s *Service) Refresh(ctx context.Context, l *store.Label) (bool, error) {
-	rel, err := s.Store.Release(ctx, l.Release)
+	rel, prod, e, checks, err := s.labelState(ctx, l, s.Grace)
 	if err != nil {
 		return false, err
 	}
-	prod, err := s.Store.Product(ctx, rel.Product)
-	if err != nil {
-		return false, err
-	}
-	ev, exploited, deadlines, err := s.Evidence(ctx, prod, rel, s.Grace)
-	if err != nil {
-		return false, err
-	}
-	e, err := s.evaluate(prod, rel, l.Catalogs, ev)
-	if err != nil {
-		return false, err
-	}
-	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
 	next, reason := label.Decide(label.Status(l.Status), checks, s.now(), s.Grace)
 	if string(next) == l.Status && (reason == l.Reason || next == label.Valid && l.Status == store.LabelValid) {
 		return false, nil
@@ -419,7 +406,8 @@ func (s *Service) Revoke(ctx context.Context, l *store.Label, by, why string) er
 	if strings.TrimSpace(why) == "" {
 		return fmt.Errorf("a revocation needs a reason")
 	}
-	rel, prod, e, err := s.current(ctx, l)
+	// The statement's verdicts are the release's as they stand, without the grace.
+	rel, prod, e, _, err := s.labelState(ctx, l, 0)
 	if err != nil {
 		return err
 	}
@@ -430,19 +418,10 @@ func (s *Service) Revoke(ctx context.Context, l *store.Label, by, why string) er
 // Reinstate lifts a revocation on an authority's decision; the label is then valid or
 // suspended as the evidence says.
 func (s *Service) Reinstate(ctx context.Context, l *store.Label, by, why string) error {
-	rel, prod, e, err := s.current(ctx, l)
+	rel, prod, e, checks, err := s.labelState(ctx, l, s.Grace)
 	if err != nil {
 		return err
 	}
-	ev, exploited, deadlines, err := s.Evidence(ctx, prod, rel, s.Grace)
-	if err != nil {
-		return err
-	}
-	e, err = s.evaluate(prod, rel, l.Catalogs, ev)
-	if err != nil {
-		return err
-	}
-	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
 	next, reason, err := label.Reinstate(label.Status(l.Status), by, why, checks, s.now(), s.Grace)
 	if err != nil {
 		return err
@@ -451,15 +430,25 @@ func (s *Service) Reinstate(ctx context.Context, l *store.Label, by, why string)
 	return err
 }
 
-func (s *Service) current(ctx context.Context, l *store.Label) (*store.Release, *store.Product, *Evaluation, error) {
+// labelState evaluates a label's release against the label's catalogs, exploited findings
+// younger than grace left out of the verdicts, and gathers what the status rules decide on.
+func (s *Service) labelState(ctx context.Context, l *store.Label, grace time.Duration) (*store.Release, *store.Product, *Evaluation, label.Checks, error) {
 	rel, err := s.Store.Release(ctx, l.Release)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, label.Checks{}, err
 	}
 	prod, err := s.Store.Product(ctx, rel.Product)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, nil, nil, label.Checks{}, err
 	}
-	e, err := s.Evaluate(ctx, prod, rel, l.Catalogs)
-	return rel, prod, e, err
+	ev, exploited, deadlines, err := s.Evidence(ctx, prod, rel, grace)
+	if err != nil {
+		return nil, nil, nil, label.Checks{}, err
+	}
+	e, err := s.evaluate(prod, rel, l.Catalogs, ev)
+	if err != nil {
+		return nil, nil, nil, label.Checks{}, err
+	}
+	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
+	return rel, prod, e, checks, nil
 }
