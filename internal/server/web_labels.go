@@ -113,6 +113,15 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	s.render(w, http.StatusOK, "label", &pageData{Title: "Security label " + l.ID, User: u, Label: v})
 }
 
+// pageStandards are the catalogs a page evaluates against: those of ?standard=, else the ones
+// a label of the product's category declares against.
+func pageStandards(r *http.Request, prod *store.Product) []string {
+	if st := standardsParam(r); len(st) > 0 {
+		return st
+	}
+	return conformity.DefaultStandards(prod.Category)
+}
+
 // conformityView is the release's conformity page.
 type conformityView struct {
 	Evaluation *evaluationJSON
@@ -131,10 +140,7 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 		s.render(w, http.StatusServiceUnavailable, "conformity", d)
 		return
 	}
-	standards := standardsParam(r)
-	if len(standards) == 0 {
-		standards = conformity.DefaultStandards(d.Product.Category)
-	}
+	standards := pageStandards(r, d.Product)
 	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standards)
 	if err != nil {
 		d.Error = err.Error()
@@ -239,21 +245,13 @@ func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *store.Product, rel *store.Release) {
-	d := struct {
-		Product *store.Product
-		Release *store.Release
-	}{prod, rel}
 	name, ext, _ := strings.Cut(r.PathValue("doc"), ".")
 	kind := map[string]dossier.Kind{"declaration": dossier.DeclarationOfConformity, "technical": dossier.TechnicalDocumentation}[name]
 	if kind == 0 || (ext != "html" && ext != "pdf") {
 		http.Error(w, "no such document: ask for declaration.html, declaration.pdf, technical.html or technical.pdf", http.StatusNotFound)
 		return
 	}
-	standards := standardsParam(r)
-	if len(standards) == 0 {
-		standards = conformity.DefaultStandards(d.Product.Category)
-	}
-	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standards)
+	e, err := s.conf.Evaluate(r.Context(), prod, rel, pageStandards(r, prod))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -273,7 +271,7 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 		s.fail(w, r, err)
 		return
 	}
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%s.%s"`, safeName(d.Product.Name), safeName(d.Release.Version), name, ext))
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%s.%s"`, safeName(prod.Name), safeName(rel.Version), name, ext))
 	w.Write(buf.Bytes())
 }
 
