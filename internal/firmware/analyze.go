@@ -173,7 +173,8 @@ func inventory(ctx context.Context, name string, t *unpack.Tree, opts Options) (
 	}
 	var newest time.Time
 	var files []*unpack.Entry
-	for _, e := range t.Entries() {
+	entries := t.Entries()
+	for _, e := range entries {
 		if e.ModTime.After(newest) {
 			newest = e.ModTime
 		}
@@ -181,8 +182,8 @@ func inventory(ctx context.Context, name string, t *unpack.Tree, opts Options) (
 			files = append(files, e)
 		}
 	}
-	inv.Files = append(inv.Files, openWrtRelease(t)...)
-	inv.Files = append(inv.Files, kernelModules(t)...)
+	inv.Files = append(inv.Files, openWrtRelease(t, entries)...)
+	inv.Files = append(inv.Files, kernelModules(entries)...)
 
 	hits := scanSignatures(files, opts.Workers)
 	for _, h := range hits {
@@ -275,9 +276,9 @@ func scanSignatures(files []*unpack.Entry, workers int) []signatures.Hit {
 
 // openWrtRelease reads /etc/openwrt_release (shell assignments DISTRIB_ID, DISTRIB_RELEASE,
 // DISTRIB_REVISION, DISTRIB_TARGET, DISTRIB_ARCH) of every root file system in the tree.
-func openWrtRelease(t *unpack.Tree) []extract.FileResult {
+func openWrtRelease(t *unpack.Tree, entries []*unpack.Entry) []extract.FileResult {
 	var out []extract.FileResult
-	for _, e := range t.Entries() {
+	for _, e := range entries {
 		if path.Base(e.Path) != "openwrt_release" || path.Base(path.Dir(e.Path)) != "etc" {
 			continue
 		}
@@ -315,10 +316,10 @@ func openWrtRelease(t *unpack.Tree) []extract.FileResult {
 }
 
 // kernelModules takes the Linux kernel's version from the module directories, lib/modules/VERSION.
-func kernelModules(t *unpack.Tree) []extract.FileResult {
+func kernelModules(entries []*unpack.Entry) []extract.FileResult {
 	var out []extract.FileResult
 	seen := map[string]bool{}
-	for _, e := range t.Entries() {
+	for _, e := range entries {
 		dir, ver := path.Split(e.Path)
 		if !e.Mode.IsDir() || !strings.HasSuffix(dir, "lib/modules/") || ver == "" || ver[0] < '0' || ver[0] > '9' || seen[ver] {
 			continue

@@ -317,6 +317,16 @@ func (s *Server) labelView(ctx context.Context, l *store.Label, history bool) (l
 	return out, nil
 }
 
+// writeLabel answers with a label, its current statement and its history.
+func (s *Server) writeLabel(w http.ResponseWriter, r *http.Request, status int, l *store.Label) {
+	v, err := s.labelView(r.Context(), l, true)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
 // issueLabel declares a release against catalogs and issues a label when the verdicts hold.
 func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal) {
 	rel, prod, ok := s.release(w, r, p)
@@ -347,12 +357,7 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal)
 		s.fail(w, r, err)
 		return
 	}
-	v, err := s.labelView(r.Context(), l, true)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, v)
+	s.writeLabel(w, r, http.StatusCreated, l)
 }
 
 // apiLabel loads a label the caller may read.
@@ -377,12 +382,7 @@ func (s *Server) getLabel(w http.ResponseWriter, r *http.Request, p principal) {
 	if !ok {
 		return
 	}
-	v, err := s.labelView(r.Context(), l, true)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, v)
+	s.writeLabel(w, r, http.StatusOK, l)
 }
 
 func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p principal) {
@@ -450,12 +450,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 			s.fail(w, r, err)
 			return
 		}
-		v, err := s.labelView(r.Context(), l, true)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, v)
+		s.writeLabel(w, r, http.StatusOK, l)
 	}
 }
 
