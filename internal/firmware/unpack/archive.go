@@ -111,7 +111,8 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 }
 
 // resolveHardLinks gives each hard link a copy of its target's entry (content shared, not
-// copied). A link to a missing or non-regular target is kept as a link-like entry naming it.
+// copied) with Link naming the target, as the file system readers record hard links. A link to
+// a missing or non-regular target is an empty file whose Link names it.
 func resolveHardLinks(t *Tree, links map[string]string) error {
 	for name, target := range links {
 		p, err := CleanPath(target)
@@ -123,6 +124,7 @@ func resolveHardLinks(t *Tree, links map[string]string) error {
 			e = *te
 			e.Path = name
 		}
+		e.Link = p
 		if err := t.Add(e); err != nil {
 			return addError(t.Format, -1, err)
 		}
