@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/siegel-oss/siegel/internal/catalog"
 )
 
@@ -65,13 +67,7 @@ func TestPDFDatesFromGeneratedAt(t *testing.T) {
 // is missing unless SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED=1 demands every external tool.
 func pdfText(t *testing.T, b []byte) string {
 	t.Helper()
-	tool, err := exec.LookPath("pdftotext")
-	if err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatalf("pdftotext (Debian package poppler-utils) is required: %v", err)
-		}
-		t.Skip("pdftotext not installed (apt-get install -y poppler-utils)")
-	}
+	tool := testtool.Path(t, "pdftotext")
 	in := filepath.Join(t.TempDir(), "doc.pdf")
 	if err := os.WriteFile(in, b, 0o600); err != nil {
 		t.Fatal(err)

@@ -14,18 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/siegel-oss/siegel/internal/firmware/crypt"
 )
-
-func needFirmwareTool(t testing.TB, name string) {
-	t.Helper()
-	if _, err := exec.LookPath(name); err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatalf("%s is required to build this fixture: %v", name, err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-}
 
 func writeTree(t testing.TB, dir string, files map[string]string, modes map[string]os.FileMode, links map[string]string) {
 	t.Helper()
@@ -57,7 +49,7 @@ func writeTree(t testing.TB, dir string, files map[string]string, modes map[stri
 func routerImage(t testing.TB, root string) []byte {
 	t.Helper()
 	for _, tool := range []string{"mksquashfs", "mkimage", "xz"} {
-		needFirmwareTool(t, tool)
+		testtool.Path(t, tool)
 	}
 	dir := t.TempDir()
 	kernel := []byte(strings.Repeat("kernel text ", 4000) + "Linux version 5.15.134 (builder@buildhost) (mips-openwrt-linux-musl-gcc (OpenWrt GCC 12.3.0 r23630-842932a63d) 12.3.0, GNU ld (GNU Binutils) 2.40.0) #0 Mon Oct 9 21:45:57 2023\x00")

@@ -3,10 +3,11 @@ package firmware
 import (
 	"errors"
 	"io/fs"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/testtool"
 
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/bcrypt"
@@ -256,13 +257,7 @@ func TestCheckCredentialsCostlyHash(t *testing.T) {
 
 // TestCheckCredentialsToolHashes plants hashes made by mkpasswd, one per scheme.
 func TestCheckCredentialsToolHashes(t *testing.T) {
-	mk, err := exec.LookPath("mkpasswd")
-	if err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatalf("mkpasswd not found (Debian package whois): %v", err)
-		}
-		t.Skip("mkpasswd not installed")
-	}
+	mk := testtool.Path(t, "mkpasswd")
 	var passwd, shadow strings.Builder
 	methods := [][]string{{"descrypt"}, {"bsdicrypt"}, {"md5crypt"}, {"sha256crypt", "-R", "1000"},
 		{"sha512crypt", "-R", "1000"}, {"bcrypt", "-R", "5"}}

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
@@ -29,13 +31,7 @@ int main(int argc, char **argv) {
 // hardeningGCC compiles hardeningProgram with flags, or skips (fails when tools are required).
 func hardeningGCC(t *testing.T, flags ...string) []byte {
 	t.Helper()
-	gcc, err := exec.LookPath("gcc")
-	if err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatal("gcc is required (apt-get install -y gcc libc6-dev)")
-		}
-		t.Skip("gcc not installed (apt-get install -y gcc libc6-dev)")
-	}
+	gcc := testtool.Path(t, "gcc")
 	dir := t.TempDir()
 	src := filepath.Join(dir, "p.c")
 	if err := os.WriteFile(src, []byte(hardeningProgram), 0o644); err != nil {
@@ -44,7 +40,7 @@ func hardeningGCC(t *testing.T, flags ...string) []byte {
 	out := filepath.Join(dir, "p")
 	args := append(append([]string{}, flags...), "-o", out, src)
 	if msg, err := exec.Command(gcc, args...).CombinedOutput(); err != nil {
-		if strings.Contains(string(msg), "cannot find -lc") && os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") != "1" {
+		if strings.Contains(string(msg), "cannot find -lc") && !testtool.Required() {
 			t.Skipf("static libc missing: %s", msg)
 		}
 		t.Fatalf("gcc %v: %v\n%s", args, err, msg)

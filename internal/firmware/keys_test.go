@@ -21,6 +21,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/google/go-cmp/cmp"
 	"golang.org/x/crypto/ssh"
 
@@ -213,7 +215,6 @@ func keysCert(t *testing.T, key *ecdsa.PrivateKey) []byte {
 // TestCheckKeysRealTools reads keys written by ssh-keygen and dropbearkey and compares the SSH
 // fingerprint with the one the tools print.
 func TestCheckKeysRealTools(t *testing.T) {
-	required := os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1"
 	dir := t.TempDir()
 	type gen struct {
 		tool  string
@@ -232,12 +233,7 @@ func TestCheckKeysRealTools(t *testing.T) {
 	fpRE := regexp.MustCompile(`SHA256:[A-Za-z0-9+/]+`)
 	for _, g := range gens {
 		t.Run(g.file, func(t *testing.T) {
-			if _, err := exec.LookPath(g.tool); err != nil {
-				if required {
-					t.Fatalf("%s is required (apt-get install -y openssh-client dropbear-bin)", g.tool)
-				}
-				t.Skipf("%s not installed (apt-get install -y openssh-client dropbear-bin)", g.tool)
-			}
+			testtool.Path(t, g.tool)
 			p := filepath.Join(dir, g.file)
 			if out, err := exec.Command(g.tool, append(g.args, p)...).CombinedOutput(); err != nil {
 				t.Fatalf("%s: %v\n%s", g.tool, err, out)

@@ -17,6 +17,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/testtool"
 )
 
 func TestKeyRoundTrip(t *testing.T) {
@@ -98,24 +100,10 @@ func TestKeyIDIsPKIXHash(t *testing.T) {
 	}
 }
 
-// requireTool returns the path of a Debian tool, skipping the test when it is missing unless
-// SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED=1.
-func requireTool(t *testing.T, name, pkg string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatalf("%s not installed (apt-get install -y %s)", name, pkg)
-		}
-		t.Skipf("%s not installed (apt-get install -y %s)", name, pkg)
-	}
-	return p
-}
-
 // TestOpenSSLInterop checks keys and signatures against an independent implementation: OpenSSL
 // makes the key, Siegel reads it and signs, and OpenSSL verifies the signature over PAE.
 func TestOpenSSLInterop(t *testing.T) {
-	openssl := requireTool(t, "openssl", "openssl")
+	openssl := testtool.Path(t, "openssl")
 	dir := t.TempDir()
 	run := func(args ...string) []byte {
 		t.Helper()

@@ -11,6 +11,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/testtool"
 )
 
 // TestDESMatchesStandard checks the DES core against crypto/des: without a salt, one encryption
@@ -132,21 +134,6 @@ func TestSpecVectors(t *testing.T) {
 	}
 }
 
-// toolRequired reports whether tests must fail rather than skip without a Debian tool.
-func toolRequired() bool { return os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" }
-
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if toolRequired() {
-			t.Fatalf("%s not found (install Debian package %s): %v", name, map[string]string{"mkpasswd": "whois", "openssl": "openssl"}[name], err)
-		}
-		t.Skipf("%s not installed", name)
-	}
-	return p
-}
-
 // TestAgainstTools hashes fresh random passwords with mkpasswd and openssl and checks that
 // Verify accepts them.
 func TestAgainstTools(t *testing.T) {
@@ -170,7 +157,7 @@ func TestAgainstTools(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 	t.Run("mkpasswd", func(t *testing.T) {
-		mk := needTool(t, "mkpasswd")
+		mk := testtool.Path(t, "mkpasswd")
 		for _, m := range []struct{ method, scheme string }{
 			{"descrypt", SchemeDES}, {"bsdicrypt", SchemeBSDi}, {"md5crypt", SchemeMD5},
 			{"sha256crypt", SchemeSHA256}, {"sha512crypt", SchemeSHA512}, {"bcrypt", SchemeBcrypt},
@@ -189,7 +176,7 @@ func TestAgainstTools(t *testing.T) {
 		}
 	})
 	t.Run("openssl", func(t *testing.T) {
-		ossl := needTool(t, "openssl")
+		ossl := testtool.Path(t, "openssl")
 		for _, m := range []struct{ flag, scheme string }{{"-1", SchemeMD5}, {"-5", SchemeSHA256}, {"-6", SchemeSHA512}} {
 			for range 4 {
 				p := pw()
@@ -378,7 +365,7 @@ func TestHashAgainstTools(t *testing.T) {
 	}
 	pws := []string{"", "admin", "a rather long password, with punctuation!"}
 	t.Run("mkpasswd", func(t *testing.T) {
-		mk := needTool(t, "mkpasswd")
+		mk := testtool.Path(t, "mkpasswd")
 		for _, m := range [][]string{{"descrypt"}, {"bsdicrypt", "-R", "5001"}, {"md5crypt"},
 			{"sha256crypt", "-R", "1000"}, {"sha512crypt", "-R", "1234"}} {
 			for _, pw := range pws {
@@ -387,7 +374,7 @@ func TestHashAgainstTools(t *testing.T) {
 		}
 	})
 	t.Run("openssl", func(t *testing.T) {
-		ossl := needTool(t, "openssl")
+		ossl := testtool.Path(t, "openssl")
 		for _, flag := range []string{"-1", "-5", "-6"} {
 			for _, pw := range pws[1:] {
 				check(t, pw+"\n", ossl, "passwd", flag, "-stdin")

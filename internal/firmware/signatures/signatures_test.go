@@ -13,6 +13,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/google/go-cmp/cmp"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
@@ -331,7 +333,7 @@ func TestUpstreamVersion(t *testing.T) {
 func TestDebianBinaries(t *testing.T) {
 	dir := os.Getenv("SIEGEL_TEST_FIRMWARE_DEBS")
 	if dir == "" {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
+		if testtool.Required() {
 			t.Fatal("SIEGEL_TEST_FIRMWARE_DEBS is not set (run tools/firmware-fixtures/fetch-debs.sh DIR)")
 		}
 		t.Skip("SIEGEL_TEST_FIRMWARE_DEBS is not set (run tools/firmware-fixtures/fetch-debs.sh DIR)")

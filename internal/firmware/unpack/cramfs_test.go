@@ -11,13 +11,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/google/go-cmp/cmp"
 )
 
 // cramfsImage builds an image of src with mkfs.cramfs in the given byte order.
 func cramfsImage(tb testing.TB, src, endian string, args ...string) []byte {
 	tb.Helper()
-	mkfs := needTool(tb, "mkfs.cramfs")
+	mkfs := testtool.Path(tb, "mkfs.cramfs")
 	img := filepath.Join(tb.TempDir(), "img")
 	runQuiet(tb, mkfs, append(append([]string{"-N", endian}, args...), src, img)...)
 	data, err := os.ReadFile(img)

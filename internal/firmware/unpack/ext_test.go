@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -191,8 +193,8 @@ var extCases = []extCase{
 // and debugfs run commands.
 func extImage(tb testing.TB, src string, args []string, size int64, debugfs ...string) []byte {
 	tb.Helper()
-	mke2fs := needTool(tb, "mke2fs")
-	e2fsck := needTool(tb, "e2fsck")
+	mke2fs := testtool.Path(tb, "mke2fs")
+	e2fsck := testtool.Path(tb, "e2fsck")
 	img := filepath.Join(tb.TempDir(), "img")
 	// mke2fs sizes the file system to an existing file; one it creates may be left short.
 	if err := os.WriteFile(img, nil, 0o644); err != nil {
@@ -208,7 +210,7 @@ func extImage(tb testing.TB, src string, args []string, size int64, debugfs ...s
 		if err := os.WriteFile(cmds, []byte(strings.Join(debugfs, "\n")+"\n"), 0o644); err != nil {
 			tb.Fatal(err)
 		}
-		runQuiet(tb, needTool(tb, "debugfs"), "-w", "-f", cmds, img)
+		runQuiet(tb, testtool.Path(tb, "debugfs"), "-w", "-f", cmds, img)
 	}
 	// Exit status 1 means the directories were optimised.
 	if out, err := exec.Command(e2fsck, "-fyD", img).CombinedOutput(); err != nil {

@@ -15,28 +15,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/testtool"
 )
-
-// needTool skips a test when a Debian tool that builds its fixture is missing, unless CI
-// requires every firmware tool (SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED=1).
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	if p, err := exec.LookPath(name); err == nil {
-		return p
-	}
-	for _, dir := range []string{"/usr/sbin", "/sbin"} { // not on PATH for every user
-		if p := filepath.Join(dir, name); fileExists(p) {
-			return p
-		}
-	}
-	if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-		t.Fatalf("%s is required to build this fixture (see .ci/run for the Debian packages)", name)
-	}
-	t.Skipf("%s not installed", name)
-	return ""
-}
-
-func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
 
 // runQuiet runs a fixture tool and fails the test, with its output, when it fails.
 func runQuiet(t testing.TB, name string, args ...string) {
@@ -48,7 +29,7 @@ func runQuiet(t testing.TB, name string, args ...string) {
 
 func runTool(t testing.TB, dir string, stdin []byte, name string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(needTool(t, name), args...)
+	cmd := exec.Command(testtool.Path(t, name), args...)
 	cmd.Dir = dir
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
@@ -273,7 +254,7 @@ func TestUImage(t *testing.T) {
 }
 
 func TestFIT(t *testing.T) {
-	needTool(t, "dtc")
+	testtool.Path(t, "dtc")
 	dir := t.TempDir()
 	kernel := bytes.Repeat([]byte("Linux version 6.1.0 kernel image bytes\x00"), 500)
 	ramdisk := bytes.Repeat([]byte("ramdisk\x00"), 300)

@@ -13,14 +13,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/ulikunitz/xz/lzma"
 )
 
-// flashNeedTools skips the test (or fails it, see needTool) without the mtd-utils tools.
+// flashNeedTools skips the test (or fails it, see testtool.Path) without the mtd-utils tools.
 func flashNeedTools(t testing.TB, tools ...string) {
 	t.Helper()
 	for _, tool := range tools {
-		needTool(t, tool)
+		testtool.Path(t, tool)
 	}
 }
 

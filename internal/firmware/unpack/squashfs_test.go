@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/testtool"
+
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -40,7 +42,7 @@ func sqCompressors(t testing.TB, mk string) map[string]bool {
 // mksquashfs makes an image of dir with the pseudo definitions in pseudo (may be empty).
 func mksquashfs(t testing.TB, dir, pseudo string, args ...string) []byte {
 	t.Helper()
-	mk := needTool(t, "mksquashfs")
+	mk := testtool.Path(t, "mksquashfs")
 	img := filepath.Join(t.TempDir(), "img.sqsh")
 	argv := []string{dir, img, "-noappend", "-no-progress", "-quiet", "-processors", "2"}
 	if pseudo != "" {
@@ -267,7 +269,7 @@ func sqCheckTree(t *testing.T, tree *Tree, want map[string]sqWant) {
 }
 
 func TestSquashfsRoundTrip(t *testing.T) {
-	mk := needTool(t, "mksquashfs")
+	mk := testtool.Path(t, "mksquashfs")
 	comps := sqCompressors(t, mk)
 	dir, pseudo, want := sqFixture(t)
 	tests := []struct {

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/testtool"
 )
 
 // OpenSSLTSA runs a real RFC 3161 time-stamping authority: OpenSSL's `ts -reply` with a CA and a
@@ -19,16 +21,11 @@ import (
 // SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED=1 (CI installs the tools).
 func OpenSSLTSA(t *testing.T) (srv *httptest.Server, roots *x509.CertPool, rootsFile string) {
 	t.Helper()
-	if _, err := exec.LookPath("openssl"); err != nil {
-		if os.Getenv("SIEGEL_TEST_FIRMWARE_TOOLS_REQUIRED") == "1" {
-			t.Fatal("openssl is required (Debian package openssl)")
-		}
-		t.Skip("openssl not installed")
-	}
+	openssl := testtool.Path(t, "openssl")
 	dir := t.TempDir()
 	run := func(args ...string) {
 		t.Helper()
-		cmd := exec.Command("openssl", args...)
+		cmd := exec.Command(openssl, args...)
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
 			t.Fatalf("openssl %s: %v\n%s", strings.Join(args, " "), err, out)
@@ -68,7 +65,7 @@ ess_cert_id_alg = sha256
 		q, _ := io.ReadAll(r.Body)
 		tmp := t.TempDir()
 		os.WriteFile(filepath.Join(tmp, "q.tsq"), q, 0o644)
-		cmd := exec.Command("openssl", "ts", "-reply", "-config", "tsa.cnf", "-queryfile", filepath.Join(tmp, "q.tsq"), "-out", filepath.Join(tmp, "r.tsr"))
+		cmd := exec.Command(openssl, "ts", "-reply", "-config", "tsa.cnf", "-queryfile", filepath.Join(tmp, "q.tsq"), "-out", filepath.Join(tmp, "r.tsr"))
 		cmd.Dir = dir
 		if out, err := cmd.CombinedOutput(); err != nil {
 			http.Error(w, string(out), http.StatusInternalServerError)
