@@ -107,7 +107,7 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 			for _, p := range rep.Problems {
 				env.Log.Warn("part of the image could not be unpacked", "file", p.Path, "offset", p.Offset, "format", p.Format, "error", p.Error)
 			}
-			var findings []match.Finding
+			var findings []*match.Finding
 			if !noVulns {
 				findings, err = matchFirmware(ctx, env, dir, rep)
 				if err != nil {
@@ -120,11 +120,11 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
 				if findings == nil {
-					findings = []match.Finding{}
+					findings = []*match.Finding{}
 				}
 				werr = enc.Encode(struct {
 					*firmware.Report
-					Vulnerabilities []match.Finding `json:"vulnerabilities"`
+					Vulnerabilities []*match.Finding `json:"vulnerabilities"`
 				}{rep, findings})
 			case "cyclonedx":
 				werr = writeVDR(env.Stdout, rep.SBOM, findings)
@@ -157,7 +157,7 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 }
 
 // matchFirmware matches the inventory against the vulnerability database, when there is one.
-func matchFirmware(ctx context.Context, env *Env, dir string, rep *firmware.Report) ([]match.Finding, error) {
+func matchFirmware(ctx context.Context, env *Env, dir string, rep *firmware.Report) ([]*match.Finding, error) {
 	db, err := vulndb.Open(ctx, dbDir(env, dir), false)
 	if errors.Is(err, vulndb.ErrNoDatabase) {
 		env.Log.Warn("no vulnerability database: components are not matched; run 'siegel db update' (or pass --no-vulns)", "error", err)
@@ -171,7 +171,7 @@ func matchFirmware(ctx context.Context, env *Env, dir string, rep *firmware.Repo
 	return match.Match(ctx, db, pkgs)
 }
 
-func printFirmware(out io.Writer, rep *firmware.Report, findings []match.Finding) error {
+func printFirmware(out io.Writer, rep *firmware.Report, findings []*match.Finding) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
 	fmt.Fprintf(w, "%s  %d bytes  sha256:%s\n\n", rep.Image, rep.Size, rep.SHA256)
@@ -224,7 +224,7 @@ func printFirmware(out io.Writer, rep *firmware.Report, findings []match.Finding
 }
 
 // writeFirmwareSARIF writes weaknesses and vulnerabilities as one SARIF 2.1.0 run.
-func writeFirmwareSARIF(w io.Writer, rep *firmware.Report, findings []match.Finding) error {
+func writeFirmwareSARIF(w io.Writer, rep *firmware.Report, findings []*match.Finding) error {
 	run := newSARIFRun()
 	ruleIndex := map[string]int{}
 	for _, x := range rep.Weaknesses {

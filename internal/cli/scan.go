@@ -9,9 +9,10 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
-	"text/tabwriter"
 	"time"
+	"unicode/utf8"
 
 	"github.com/siegel-oss/siegel/internal/input"
 
@@ -81,11 +82,15 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			}
 			defer db.Close()
 			pkgs, unknown := match.Packages(doc)
+			product := subjectPURL(doc)
+			if format == "table" || format == "json" {
+				doc = nil // these outputs need only the packages: the document need not stay in memory
+			}
 			findings, err := match.Match(ctx, db, pkgs)
 			if err != nil {
 				return err
 			}
-			if err := applyVEX(doc, findings, vexFiles); err != nil {
+			if err := applyVEX(product, findings, vexFiles); err != nil {
 				return err
 			}
 			if explain != "" {
@@ -105,7 +110,7 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			}
 			res := match.Result{Findings: findings, Unmatched: unknown, Scanned: len(pkgs)}
 			if res.Findings == nil {
-				res.Findings = []match.Finding{}
+				res.Findings = []*match.Finding{}
 			}
 			var werr error
 			switch format {
@@ -167,7 +172,7 @@ func scanTarget(ctx context.Context, env *Env, target string, maxFileSize int64)
 	return scanPath(ctx, env, target, extract.Subject{}, maxFileSize, false)
 }
 
-func violations(fs []match.Finding, failOn string) int {
+func violations(fs []*match.Finding, failOn string) int {
 	n := 0
 	for _, f := range fs {
 		if f.Settled() {
@@ -190,39 +195,73 @@ func violations(fs []match.Finding, failOn string) int {
 	return n
 }
 
+// tableRow is a finding's line in the table: exploitation, severity, id, package, version, the
+// lowest fixed version, EPSS and VEX status.
+func tableRow(f *match.Finding) [8]string {
+	kev := ""
+	switch {
+	case f.Exploited != nil:
+		kev = "KEV " + f.Exploited.DateAdded
+	case f.IsExploited():
+		kev = "EUVD"
+	}
+	sev := f.Severity
+	if f.Score > 0 {
+		sev += " " + strconv.FormatFloat(f.Score, 'f', 1, 64)
+	}
+	epss := ""
+	if f.EPSS != nil {
+		epss = strconv.FormatFloat(f.EPSS.Score, 'f', 3, 64)
+	}
+	fixed := "-"
+	if len(f.Fixed) > 0 {
+		fixed = f.Fixed[0] // the lowest version that fixes it
+	}
+	state := "-"
+	if f.VEX != nil {
+		state = f.VEX.Status
+	}
+	return [8]string{kev, sev, f.ID, f.Package.Name, f.Package.Version, fixed, epss, state}
+}
+
 func printFindings(out io.Writer, res *match.Result) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "EXPLOITED\tSEVERITY\tID\tPACKAGE\tVERSION\tFIXED IN\tEPSS\tVEX")
-	for _, f := range res.Findings {
-		kev := ""
-		switch {
-		case f.Exploited != nil:
-			kev = "KEV " + f.Exploited.DateAdded
-		case f.IsExploited():
-			kev = "EUVD"
+	// Columns are as wide as their widest cell plus two spaces. The widths are measured in a
+	// first pass so that rows are written as they are formatted, not held for a tabwriter.
+	header := [...]string{"EXPLOITED", "SEVERITY", "ID", "PACKAGE", "VERSION", "FIXED IN", "EPSS", "VEX"}
+	var width [len(header)]int
+	measure := func(cells [len(header)]string) {
+		for i, c := range cells {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
 		}
-		sev := f.Severity
-		if f.Score > 0 {
-			sev += fmt.Sprintf(" %.1f", f.Score)
-		}
-		epss := ""
-		if f.EPSS != nil {
-			epss = fmt.Sprintf("%.3f", f.EPSS.Score)
-		}
-		fixed := "-"
-		if len(f.Fixed) > 0 {
-			fixed = f.Fixed[0] // the lowest version that fixes it
-		}
-		state := "-"
-		if f.VEX != nil {
-			state = f.VEX.Status
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", kev, sev, f.ID, f.Package.Name, f.Package.Version, fixed, epss, state)
 	}
-	if err := tw.Flush(); err != nil {
+	measure(header)
+	for _, f := range res.Findings {
+		measure(tableRow(f))
+	}
+	line := make([]byte, 0, 256)
+	write := func(cells [len(header)]string) error {
+		line = line[:0]
+		for i, c := range cells {
+			line = append(line, c...)
+			if i < len(cells)-1 {
+				for n := utf8.RuneCountInString(c); n < width[i]+2; n++ {
+					line = append(line, ' ')
+				}
+			}
+		}
+		line = append(line, '\n')
+		_, err := w.Write(line)
 		return err
+	}
+	if err := write(header); err != nil {
+		return err
+	}
+	for _, f := range res.Findings {
+		if err := write(tableRow(f)); err != nil {
+			return err
+		}
 	}
 	exploited := 0
 	for _, f := range res.Findings {
@@ -248,13 +287,20 @@ func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 
 // applyVEX reads the VEX documents and marks the findings their statements cover.
-func applyVEX(doc *sbom.Document, fs []match.Finding, files []string) error {
+// subjectPURL is the purl of the document's subject, the product VEX statements name.
+func subjectPURL(doc *sbom.Document) string {
+	for _, c := range doc.Components {
+		if c.Ref == doc.Subject && doc.Subject != "" {
+			return c.PURL
+		}
+	}
+	return ""
+}
+
+// applyVEX applies the statements of the VEX files about product (any product when empty).
+func applyVEX(product string, fs []*match.Finding, files []string) error {
 	if len(files) == 0 {
 		return nil
-	}
-	product := ""
-	if i, ok := doc.Index()[doc.Subject]; ok {
-		product = doc.Components[i].PURL
 	}
 	var all vex.Document
 	for _, f := range files {
@@ -273,8 +319,7 @@ func applyVEX(doc *sbom.Document, fs []match.Finding, files []string) error {
 		}
 		all.Statements = append(all.Statements, d.Statements...)
 	}
-	for i := range fs {
-		f := &fs[i]
+	for _, f := range fs {
 		if s := all.Lookup(append([]string{f.ID}, f.Aliases...), product, f.Package.PURL); s != nil {
 			f.VEX = &match.VEXState{Status: string(s.Status), Justification: s.Justification, Impact: s.Impact, Action: s.Action}
 		}

@@ -22,8 +22,8 @@ var scanFormats = []string{"table", "json", "sarif", "cyclonedx", "openvex"}
 
 // byID groups findings by vulnerability id, keeping the order of first appearance (exploited
 // and most severe first).
-func byID(fs []match.Finding) (ids []string, groups map[string][]match.Finding) {
-	groups = map[string][]match.Finding{}
+func byID(fs []*match.Finding) (ids []string, groups map[string][]*match.Finding) {
+	groups = map[string][]*match.Finding{}
 	for _, f := range fs {
 		if _, ok := groups[f.ID]; !ok {
 			ids = append(ids, f.ID)
@@ -35,7 +35,7 @@ func byID(fs []match.Finding) (ids []string, groups map[string][]match.Finding) 
 
 // writeVDR writes the scanned document with its vulnerabilities as a CycloneDX 1.6 vulnerability
 // disclosure report: one vulnerability per id, affecting every component it was found in.
-func writeVDR(w io.Writer, doc *sbom.Document, fs []match.Finding) error {
+func writeVDR(w io.Writer, doc *sbom.Document, fs []*match.Finding) error {
 	out := *doc
 	out.Vulnerabilities = nil
 	ids, groups := byID(fs)
@@ -154,7 +154,7 @@ type sarifArtifact struct {
 
 // writeSARIF writes findings as SARIF 2.1.0 for code-scanning dashboards. The location of a
 // finding is the file the component was found in (or the scanned SBOM).
-func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []match.Finding) error {
+func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []*match.Finding) error {
 	run := newSARIFRun()
 	addSARIFFindings(&run, target, doc, fs)
 	return encodeSARIF(w, run)
@@ -173,7 +173,7 @@ func encodeSARIF(w io.Writer, run sarifRun) error {
 }
 
 // addSARIFFindings appends a rule per vulnerability and a result per finding to run.
-func addSARIFFindings(run *sarifRun, target string, doc *sbom.Document, fs []match.Finding) {
+func addSARIFFindings(run *sarifRun, target string, doc *sbom.Document, fs []*match.Finding) {
 	locations := map[string]string{}
 	for _, c := range doc.Components {
 		for _, p := range c.Properties {
@@ -213,7 +213,7 @@ func addSARIFFindings(run *sarifRun, target string, doc *sbom.Document, fs []mat
 	}
 }
 
-func sarifLevel(f match.Finding) string {
+func sarifLevel(f *match.Finding) string {
 	switch {
 	case f.IsExploited() || match.SeverityAtLeast(f, "HIGH"):
 		return "error"
@@ -227,7 +227,7 @@ func sarifLevel(f match.Finding) string {
 // a scan shows that a version is in an affected range, not yet whether the product is affected —
 // that is the triage the manufacturer records (the server's VEX workflow, or scan --vex, whose
 // statements are carried over).
-func writeOpenVEX(w io.Writer, doc *sbom.Document, fs []match.Finding, now time.Time) error {
+func writeOpenVEX(w io.Writer, doc *sbom.Document, fs []*match.Finding, now time.Time) error {
 	product := doc.Name
 	if i, ok := doc.Index()[doc.Subject]; ok {
 		c := doc.Components[i]
@@ -242,7 +242,7 @@ func writeOpenVEX(w io.Writer, doc *sbom.Document, fs []match.Finding, now time.
 		// One statement per vulnerability and triage state: findings the manufacturer stated
 		// (scan --vex) keep that statement; the others are under investigation.
 		var states []match.VEXState
-		byState := map[match.VEXState][]match.Finding{}
+		byState := map[match.VEXState][]*match.Finding{}
 		for _, f := range groups[id] {
 			state := match.VEXState{Status: string(vex.StatusUnderInvestigation)}
 			if f.VEX != nil {

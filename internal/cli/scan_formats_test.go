@@ -21,7 +21,7 @@ import (
 var update = flag.Bool("update", false, "rewrite golden files")
 
 // scanFixture scans a small document against the fixture database.
-func scanFixture(t *testing.T) (*sbom.Document, []match.Finding) {
+func scanFixture(t *testing.T) (*sbom.Document, []*match.Finding) {
 	t.Helper()
 	db := vulndbtest.Open(t)
 	doc := &sbom.Document{Format: sbom.CycloneDXJSON, Name: "gateway", Subject: "gw", Serial: "urn:uuid:5a1b2c3d-0000-4000-8000-000000000001",
@@ -182,7 +182,7 @@ func TestScanVEX(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "gateway.vex.json")
 			os.WriteFile(p, data, 0o644)
 			criticalBefore := violations(fs, "critical")
-			if err := applyVEX(doc, fs, []string{p}); err != nil {
+			if err := applyVEX(subjectPURL(doc), fs, []string{p}); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]string{}

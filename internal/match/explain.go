@@ -13,7 +13,7 @@ import (
 
 // Explain writes why finding f matched: for each merged record, the affected entries that name
 // the package, their ranges and events in evaluation order, and how the version compares to each.
-func Explain(ctx context.Context, w io.Writer, src Source, f Finding) error {
+func Explain(ctx context.Context, w io.Writer, src Source, f *Finding) error {
 	p := f.Package
 	fmt.Fprintf(w, "%s in %s %s (%s)\n", f.ID, p.Name, p.Version, p.PURL)
 	fmt.Fprintf(w, "  looked up as ecosystem %q, name %q\n", p.Ecosystem, p.Lookup)

@@ -47,7 +47,7 @@ type Finding struct {
 	Aliases   []string             `json:"aliases,omitempty"`
 	Records   []string             `json:"records"` // OSV records merged into this finding
 	Summary   string               `json:"summary,omitempty"`
-	Package   Package              `json:"package"`
+	Package   *Package             `json:"package"`  // shared by the package's findings
 	Severity  string               `json:"severity"` // CRITICAL, HIGH, MEDIUM, LOW, NONE or UNKNOWN
 	Score     float64              `json:"score,omitempty"`
 	Vector    string               `json:"vector,omitempty"`
@@ -88,7 +88,7 @@ func (f *Finding) IsExploited() bool {
 
 // Result is a scan's outcome.
 type Result struct {
-	Findings []Finding `json:"findings"`
+	Findings []*Finding `json:"findings"`
 	// Unmatched lists components that could not be looked up (no purl, or an ecosystem the
 	// database does not cover), so that a clean report never hides them.
 	Unmatched []Package `json:"unmatched,omitempty"`
@@ -99,6 +99,7 @@ type Result struct {
 // returned separately.
 func Packages(doc *sbom.Document) (pkgs, unknown []Package) {
 	direct := doc.Direct()
+	pkgs = make([]Package, 0, len(doc.Components))
 	for _, c := range doc.Components {
 		if c.Ref == doc.Subject && c.PURL == "" {
 			continue
@@ -209,29 +210,113 @@ func PackageOf(c sbom.Component) (Package, bool) {
 	return p, true
 }
 
-// Match finds the vulnerabilities of pkgs in src.
-func Match(ctx context.Context, src Source, pkgs []Package) ([]Finding, error) {
-	cache := version.NewParseCache()
-	per := make([][]Finding, 0, len(pkgs))
-	total := 0
-	for _, p := range pkgs {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+// Match finds the vulnerabilities of pkgs in src. Packages are matched in key order, so that each
+// package name is looked up once however many versions of it the inventory holds, and the
+// records of one name are dropped before the next is read: memory stays bounded by the findings,
+// not by the database. Lookups run one name ahead of matching, on a second goroutine. Findings
+// point into pkgs.
+func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) {
+	keys := make([]vulndb.Key, len(pkgs))
+	order := make([]int, len(pkgs))
+	for i, p := range pkgs {
+		keys[i] = vulndb.PackageKey(p.Ecosystem, p.Lookup)
+		order[i] = i
+	}
+	slices.SortFunc(order, func(a, b int) int {
+		if r := strings.Compare(keys[a].Ecosystem, keys[b].Ecosystem); r != 0 {
+			return r
 		}
-		fs, err := matchOne(ctx, src, p, cache)
+		if r := strings.Compare(keys[a].Name, keys[b].Name); r != 0 {
+			return r
+		}
+		return cmp.Compare(a, b)
+	})
+
+	// group is the packages order[from:to], which share a key, with the records of that key.
+	type group struct {
+		from, to int
+		recs     []*vulndb.Record
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	groups := make(chan group, 8)
+	var lookupErr error
+	go func() {
+		defer close(groups)
+		var batch []group
+		var batchKeys []vulndb.Key
+		for i := 0; i < len(order); {
+			j := i + 1
+			for j < len(order) && keys[order[j]] == keys[order[i]] {
+				j++
+			}
+			batch = append(batch, group{from: i, to: j})
+			batchKeys = append(batchKeys, keys[order[i]])
+			i = j
+			if len(batch) < vulndb.LookupBatchSize && i < len(order) {
+				continue
+			}
+			recs, err := lookupBatch(ctx, src, batchKeys)
+			if err != nil {
+				lookupErr = err
+				return
+			}
+			for n, g := range batch {
+				if len(recs[n]) == 0 {
+					continue
+				}
+				g.recs = recs[n]
+				select {
+				case groups <- g:
+				case <-ctx.Done():
+					return
+				}
+			}
+			batch, batchKeys = batch[:0], batchKeys[:0]
+		}
+	}()
+
+	cache := version.NewParseCache()
+	var out []*Finding
+	for g := range groups {
+		for _, n := range order[g.from:g.to] {
+			var err error
+			if out, err = matchPackage(ctx, src, &pkgs[n], keys[n], g.recs, cache, out); err != nil {
+				cancel()
+				for range groups {
+				}
+				return nil, err
+			}
+		}
+	}
+	if lookupErr != nil { // read after groups closed: the goroutine has returned
+		return nil, lookupErr
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	sortFindings(out)
+	return out, nil
+}
+
+// batchSource is a Source that reads many packages' records at once (vulndb.DB does).
+type batchSource interface {
+	LookupBatch(ctx context.Context, keys []vulndb.Key) ([][]*vulndb.Record, error)
+}
+
+// lookupBatch reads the records of keys, in one call when src can.
+func lookupBatch(ctx context.Context, src Source, keys []vulndb.Key) ([][]*vulndb.Record, error) {
+	if b, ok := src.(batchSource); ok {
+		return b.LookupBatch(ctx, keys)
+	}
+	out := make([][]*vulndb.Record, len(keys))
+	for i, k := range keys {
+		recs, err := src.Lookup(ctx, k)
 		if err != nil {
 			return nil, err
 		}
-		if len(fs) > 0 {
-			per = append(per, fs)
-			total += len(fs)
-		}
+		out[i] = recs
 	}
-	out := make([]Finding, 0, total)
-	for _, fs := range per {
-		out = append(out, fs...)
-	}
-	sortFindings(out)
 	return out, nil
 }
 
@@ -242,12 +327,8 @@ type hit struct {
 	notes []string
 }
 
-func matchOne(ctx context.Context, src Source, p Package, cache *version.ParseCache) ([]Finding, error) {
-	key := vulndb.PackageKey(p.Ecosystem, p.Lookup)
-	recs, err := src.Lookup(ctx, key)
-	if err != nil {
-		return nil, err
-	}
+// matchPackage appends to out the findings of p among recs, the records that name its key.
+func matchPackage(ctx context.Context, src Source, p *Package, key vulndb.Key, recs []*vulndb.Record, cache *version.ParseCache, out []*Finding) ([]*Finding, error) {
 	var hits []hit
 	for _, r := range recs {
 		h := hit{rec: r}
@@ -277,7 +358,10 @@ func matchOne(ctx context.Context, src Source, p Package, cache *version.ParseCa
 			hits = append(hits, h)
 		}
 	}
-	return mergeHits(ctx, src, p, hits)
+	if len(hits) == 0 {
+		return out, nil
+	}
+	return mergeHits(ctx, src, p, hits, out)
 }
 
 // sameRelease reports whether an affected entry's ecosystem applies to the package's: without a
@@ -296,7 +380,7 @@ func sameRelease(advisory, pkg string) bool {
 
 // mergeHits groups records that name the same vulnerability (through ids and aliases) into one
 // finding each.
-func mergeHits(ctx context.Context, src Source, p Package, hits []hit) ([]Finding, error) {
+func mergeHits(ctx context.Context, src Source, p *Package, hits []hit, out []*Finding) ([]*Finding, error) {
 	group := make([]int, len(hits))
 	for i := range group {
 		group[i] = i
@@ -328,9 +412,8 @@ func mergeHits(ctx context.Context, src Source, p Package, hits []hit) ([]Findin
 		}
 		byRoot[r] = append(byRoot[r], i)
 	}
-	var out []Finding
 	for _, r := range roots {
-		f := Finding{Package: p, Severity: "UNKNOWN"}
+		f := &Finding{Package: p, Severity: "UNKNOWN"}
 		ids := map[string]bool{}
 		var fixed []string
 		for _, i := range byRoot[r] {
@@ -345,17 +428,20 @@ func mergeHits(ctx context.Context, src Source, p Package, hits []hit) ([]Findin
 			}
 			fixed = append(fixed, h.fixed...)
 			f.Notes = append(f.Notes, h.notes...)
-			severityOf(h.rec, &f)
+			severityOf(h.rec, f)
 		}
 		slices.Sort(f.Records)
 		all := sortedKeys(ids)
 		f.ID = primaryID(all)
-		for _, id := range all {
-			if id != f.ID {
-				f.Aliases = append(f.Aliases, id)
+		if len(all) > 1 {
+			f.Aliases = make([]string, 0, len(all)-1)
+			for _, id := range all {
+				if id != f.ID {
+					f.Aliases = append(f.Aliases, id)
+				}
 			}
 		}
-		f.Fixed = fixesAbove(p, sortVersions(p.Ecosystem, slices.Compact(slices.Sorted(slices.Values(fixed)))))
+		f.Fixed = upgrades(p, fixed)
 		seen := map[string]bool{}
 		for _, id := range all {
 			es, err := src.EUVDByAlias(ctx, id)
@@ -467,14 +553,20 @@ func Rating(score float64) string {
 var severityRank = map[string]int{"CRITICAL": 5, "HIGH": 4, "MEDIUM": 3, "LOW": 2, "NONE": 1, "UNKNOWN": 0}
 
 // SeverityAtLeast reports whether a finding's severity is at or above level.
-func SeverityAtLeast(f Finding, level string) bool {
+func SeverityAtLeast(f *Finding, level string) bool {
 	return severityRank[f.Severity] >= severityRank[level]
 }
 
 // sortFindings orders findings as a PSIRT triages them: exploited first, then by severity score,
 // EPSS, id and package.
-func sortFindings(fs []Finding) {
-	slices.SortStableFunc(fs, func(a, b Finding) int {
+func sortFindings(fs []*Finding) {
+	epss := func(f *Finding) float64 {
+		if f.EPSS != nil {
+			return f.EPSS.Score
+		}
+		return 0
+	}
+	slices.SortStableFunc(fs, func(a, b *Finding) int {
 		if ae, be := a.IsExploited(), b.IsExploited(); ae != be {
 			if ae {
 				return -1
@@ -487,14 +579,7 @@ func sortFindings(fs []Finding) {
 		if r := cmp.Compare(b.Score, a.Score); r != 0 {
 			return r
 		}
-		var ae, be float64
-		if a.EPSS != nil {
-			ae = a.EPSS.Score
-		}
-		if b.EPSS != nil {
-			be = b.EPSS.Score
-		}
-		if r := cmp.Compare(be, ae); r != 0 {
+		if r := cmp.Compare(epss(b), epss(a)); r != 0 {
 			return r
 		}
 		if r := strings.Compare(a.ID, b.ID); r != 0 {
@@ -504,33 +589,42 @@ func sortFindings(fs []Finding) {
 	})
 }
 
-// sortVersions orders fixed versions by the ecosystem's rules (lexically when they do not parse).
-func sortVersions(ecosystem string, vs []string) []string {
-	c, err := version.Lookup(ecosystem)
-	if err != nil {
-		return vs
-	}
-	slices.SortStableFunc(vs, func(a, b string) int {
-		r, err := version.Compare(c, a, b)
-		if err != nil {
-			return strings.Compare(a, b)
-		}
-		return r
-	})
-	return vs
-}
-
-// fixesAbove keeps the fixed versions above the installed one: those an upgrade can reach.
-func fixesAbove(p Package, vs []string) []string {
+// upgrades keeps the fixed versions above the installed one (those an upgrade can reach), in
+// the ecosystem's order; versions that do not parse are kept and ordered lexically. Each
+// version is parsed once.
+func upgrades(p *Package, fixed []string) []string {
+	vs := slices.Compact(slices.Sorted(slices.Values(fixed)))
 	c, err := version.Lookup(p.Ecosystem)
-	if err != nil {
+	if err != nil || len(vs) == 0 {
 		return vs
 	}
-	var out []string
-	for _, v := range vs {
-		if r, err := version.Compare(c, v, p.Version); err != nil || r > 0 {
-			out = append(out, v)
+	installed, ierr := c.Parse(p.Version)
+	type fix struct {
+		s string
+		v version.Version
+	}
+	keep := make([]fix, 0, len(vs))
+	for _, s := range vs {
+		v, err := c.Parse(s)
+		if err != nil {
+			v = nil
 		}
+		if v == nil || ierr != nil || v.Compare(installed) > 0 {
+			keep = append(keep, fix{s, v})
+		}
+	}
+	slices.SortStableFunc(keep, func(a, b fix) int {
+		if a.v == nil || b.v == nil {
+			return strings.Compare(a.s, b.s)
+		}
+		return a.v.Compare(b.v)
+	})
+	if len(keep) == 0 {
+		return nil
+	}
+	out := make([]string, len(keep))
+	for i, f := range keep {
+		out[i] = f.s
 	}
 	return out
 }
@@ -545,6 +639,6 @@ func sortedKeys(m map[string]bool) []string {
 }
 
 // String renders a finding in one line, for logs.
-func (f Finding) String() string {
+func (f *Finding) String() string {
 	return fmt.Sprintf("%s %s@%s %s", f.ID, f.Package.Name, f.Package.Version, f.Severity)
 }

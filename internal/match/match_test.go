@@ -16,7 +16,7 @@ func comp(purl, version string, props ...sbom.Property) sbom.Component {
 }
 
 // line renders a finding compactly for comparison.
-func line(f Finding) string {
+func line(f *Finding) string {
 	s := f.ID + " " + f.Package.Ecosystem + "/" + f.Package.Lookup + "@" + f.Package.Version + " " + f.Severity +
 		" fixed=" + strings.Join(f.Fixed, ",") + " records=" + strings.Join(f.Records, ",")
 	if f.Exploited != nil {
@@ -72,7 +72,7 @@ func TestMatch(t *testing.T) {
 		t.Errorf("findings (-want +got):\n%s", diff)
 	}
 	// deepmerge-x's vulnerability is not in KEV but on EUVD's exploited list: it is exploited.
-	var dm Finding
+	dm := &Finding{}
 	for _, f := range findings {
 		if f.ID == "CVE-2026-5005" {
 			dm = f

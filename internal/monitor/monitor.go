@@ -503,15 +503,15 @@ func (m *Monitor) matchReleases(ctx context.Context, db *vulndb.DB, releases []i
 type matchedBatch struct {
 	releases []int64
 	outcomes []store.Outcome
-	byKey    map[string]match.Finding // release, vulnerability, purl -> finding, for the events
-	done     int                      // releases matched before this batch, for the progress
+	byKey    map[string]*match.Finding // release, vulnerability, purl -> finding, for the events
+	done     int                       // releases matched before this batch, for the progress
 	err      error
 }
 
 // matchBatch matches the components of releases (those of part, or all of a release that part
 // does not name) against the vulnerability database.
 func (m *Monitor) matchBatch(ctx context.Context, db *vulndb.DB, releases []int64, part map[int64][]store.Component) (*matchedBatch, error) {
-	b := &matchedBatch{releases: releases, outcomes: make([]store.Outcome, 0, len(releases)), byKey: map[string]match.Finding{}}
+	b := &matchedBatch{releases: releases, outcomes: make([]store.Outcome, 0, len(releases)), byKey: map[string]*match.Finding{}}
 	for _, release := range releases {
 		comps, scoped := part[release]
 		var scope map[string]bool
@@ -636,7 +636,7 @@ func (m *Monitor) deliver(ctx context.Context, id int64, attempt int) error {
 }
 
 // evidence names the sources that say a finding's vulnerability is exploited.
-func evidence(f match.Finding) string {
+func evidence(f *match.Finding) string {
 	var out []string
 	if f.Exploited != nil {
 		out = append(out, fmt.Sprintf("CISA KEV (%s, added %s)", f.Exploited.CVE, f.Exploited.DateAdded))

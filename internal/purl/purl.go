@@ -5,8 +5,8 @@ package purl
 
 import (
 	"fmt"
-	"regexp"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/package-url/packageurl-go"
 )
@@ -36,12 +36,46 @@ func Parse(s string) (packageurl.PackageURL, error) {
 	return p, nil
 }
 
-var pypiSeparators = regexp.MustCompile(`[-_.]+`)
-
 // NormalizePyPI normalizes a Python distribution name as PEP 503 does: lower case, runs of
-// '-', '_' and '.' collapsed to one '-'.
+// '-', '_' and '.' collapsed to one '-'. Matching calls it for every affected entry it reads, so
+// a name that is normalized already is returned as it is, without allocating.
 func NormalizePyPI(name string) string {
-	return pypiSeparators.ReplaceAllString(strings.ToLower(strings.TrimSpace(name)), "-")
+	name = strings.TrimSpace(name)
+	if pypiNormalized(name) {
+		return name
+	}
+	b := make([]byte, 0, len(name))
+	sep := false
+	for _, r := range strings.ToLower(name) {
+		if r == '-' || r == '_' || r == '.' {
+			sep = true
+			continue
+		}
+		if sep {
+			b = append(b, '-')
+			sep = false
+		}
+		b = utf8.AppendRune(b, r)
+	}
+	if sep {
+		b = append(b, '-')
+	}
+	return string(b)
+}
+
+// pypiNormalized reports whether name is its own PEP 503 normalization: ASCII without upper
+// case letters, '_', '.' or two '-' in a row.
+func pypiNormalized(name string) bool {
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c >= utf8.RuneSelf, c >= 'A' && c <= 'Z', c == '_', c == '.':
+			return false
+		case c == '-' && i > 0 && name[i-1] == '-':
+			return false
+		}
+	}
+	return true
 }
 
 // PyPI returns the purl of a Python distribution.

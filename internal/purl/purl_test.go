@@ -1,6 +1,11 @@
 package purl
 
-import "testing"
+import (
+	"regexp"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestBuilders(t *testing.T) {
 	tests := []struct {
@@ -33,4 +38,50 @@ func TestParseRejects(t *testing.T) {
 			t.Errorf("Parse(%q) accepted an invalid purl", s)
 		}
 	}
+}
+
+// pep503 is PEP 503's normalization as the PEP writes it, a regular expression: the reference
+// NormalizePyPI must agree with.
+var pep503 = regexp.MustCompile(`[-_.]+`)
+
+func pep503Name(name string) string {
+	return pep503.ReplaceAllString(strings.ToLower(strings.TrimSpace(name)), "-")
+}
+
+func TestNormalizePyPI(t *testing.T) {
+	for name, want := range map[string]string{
+		"requests":           "requests",
+		"Django":             "django",
+		"zope.interface":     "zope-interface",
+		"typing_extensions":  "typing-extensions",
+		"Foo.._-Bar":         "foo-bar",
+		"_private":           "-private",
+		"trailing.":          "trailing-",
+		"a--b":               "a-b",
+		" spaced ":           "spaced",
+		"ÄPFEL_Kuchen":       "äpfel-kuchen",
+		"":                   "",
+		"already-normalized": "already-normalized",
+	} {
+		if got := NormalizePyPI(name); got != want {
+			t.Errorf("NormalizePyPI(%q) = %q, want %q", name, got, want)
+		}
+		if ref := pep503Name(name); ref != want {
+			t.Errorf("reference normalization of %q is %q, table says %q", name, ref, want)
+		}
+	}
+}
+
+func FuzzNormalizePyPI(f *testing.F) {
+	for _, s := range []string{"Zope.Interface", "a__b", "-x-", "ÄÖ.ü", "\xff_a"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		if !utf8.ValidString(name) {
+			return // names come from JSON documents: valid UTF-8
+		}
+		if got, want := NormalizePyPI(name), pep503Name(name); got != want {
+			t.Errorf("NormalizePyPI(%q) = %q, PEP 503 gives %q", name, got, want)
+		}
+	})
 }

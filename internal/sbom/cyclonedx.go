@@ -739,7 +739,9 @@ func decodeCycloneDXStream(name string, data []byte) (doc *Document, err error) 
 	if err := c.metadata(doc, bom.Metadata); err != nil {
 		return nil, err
 	}
-	doc.Components = append(doc.Components, comps.Components...)
+	// The metadata's components go first. comps was sized by counting "type" keys, which the
+	// metadata component has too, so this moves the slice's elements rather than copying it.
+	doc.Components = slices.Insert(comps.Components, 0, doc.Components...)
 	if err := c.dependencies(doc, bom.Dependencies, bom.Compositions); err != nil {
 		return nil, err
 	}

@@ -520,7 +520,7 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	if db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false); err == nil {
 		var buf bytes.Buffer
-		err = match.Explain(r.Context(), &buf, db, f.Finding)
+		err = match.Explain(r.Context(), &buf, db, &f.Finding)
 		db.Close()
 		if err != nil {
 			s.fail(w, r, err)

@@ -40,9 +40,18 @@ type Affected struct {
 	Cache *ParseCache
 }
 
-// ParseCache remembers parsed versions. It is not safe for concurrent use.
+// ParseCache remembers parsed versions. It is not safe for concurrent use. It holds at most
+// parseCacheSize versions: matching walks packages in name order, so the versions worth
+// remembering are those of the last few names, and a long scan must not keep every version
+// string it ever parsed.
 type ParseCache struct {
-	m map[string]parsed
+	m map[parseKey]parsed
+}
+
+const parseCacheSize = 4096
+
+type parseKey struct {
+	ecosystem, version string
 }
 
 type parsed struct {
@@ -51,18 +60,21 @@ type parsed struct {
 }
 
 // NewParseCache returns an empty cache.
-func NewParseCache() *ParseCache { return &ParseCache{m: map[string]parsed{}} }
+func NewParseCache() *ParseCache { return &ParseCache{m: map[parseKey]parsed{}} }
 
 // parse parses s with c, through the cache when there is one.
 func (pc *ParseCache) parse(c Comparator, s string) (Version, error) {
 	if pc == nil {
 		return c.Parse(s)
 	}
-	key := c.Ecosystem() + "\x00" + s
+	key := parseKey{c.Ecosystem(), s}
 	if p, ok := pc.m[key]; ok {
 		return p.v, p.err
 	}
 	v, err := c.Parse(s)
+	if len(pc.m) >= parseCacheSize {
+		clear(pc.m)
+	}
 	pc.m[key] = parsed{v, err}
 	return v, err
 }

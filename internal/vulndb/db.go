@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -21,10 +23,9 @@ type DB struct {
 	path string
 
 	mu     sync.Mutex
-	cache  map[string]*Record // parsed records by id, for repeated lookups within a scan
-	index  map[Key][]string   // package -> record ids, read on first lookup
+	cache  map[string]*Record // parsed records by id, at most recordCacheSize
 	read   *sql.Tx            // the read transaction lookups use: one snapshot for a whole scan
-	record *sql.Stmt          // prepared once in read: reads one record by id
+	lookup map[int]*sql.Stmt  // lookupSQL(n) by n, prepared in read
 	kev    map[string]Exploitation
 	epss   map[string]EPSS
 	euvd   map[string][]EUVD // by alias
@@ -167,106 +168,146 @@ func (db *DB) Refresh(ctx context.Context) (bool, error) {
 // Path is the index file.
 func (db *DB) Path() string { return db.path }
 
-// Lookup returns the records (not withdrawn) that name the package in any affected entry. The
-// package index (a few hundred thousand rows for all of OSV) is read into memory on first use;
-// records are read and parsed only for packages that have any, once per scan.
+// recordCacheSize bounds the parsed records a handle keeps between lookups: enough for the
+// records that name several packages (distribution advisories list many binary packages) to be
+// parsed once, without holding a whole database's records in a long scan or a server.
+const recordCacheSize = 512
+
+// LookupBatchSize is how many packages LookupBatch reads with one statement.
+const LookupBatchSize = 128
+
+// lookupSQL reads the records that name any of n packages: for each (ecosystem, name) pair, a
+// seek on affected's primary key, then one on advisory's per record, so neither table is read
+// whole. CROSS JOIN fixes that order of the loops; "+" keeps the withdrawn index out of it.
+func lookupSQL(n int) string {
+	var b strings.Builder
+	b.WriteString("WITH k(e, n) AS (VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?)")
+	}
+	b.WriteString(`) SELECT f.ecosystem, f.name, a.id, a.match FROM k
+	CROSS JOIN affected f ON f.ecosystem = k.e AND f.name = k.n
+	CROSS JOIN advisory a ON a.id = f.advisory
+	WHERE +a.withdrawn = 0`)
+	return b.String()
+}
+
+// Lookup returns the records (not withdrawn) that name the package in any affected entry, in id
+// order. Nothing is read ahead: a lookup seeks the package in the index and reads its records,
+// so opening the database and matching a few packages costs a few page reads.
 func (db *DB) Lookup(ctx context.Context, k Key) ([]*Record, error) {
+	recs, err := db.LookupBatch(ctx, []Key{k})
+	if err != nil {
+		return nil, err
+	}
+	return recs[0], nil
+}
+
+// LookupBatch is Lookup for many packages with one statement per LookupBatchSize of them: recs[i]
+// holds the records of keys[i]. Parsed records are kept in a bounded cache for packages that
+// share them.
+func (db *DB) LookupBatch(ctx context.Context, keys []Key) ([][]*Record, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	if db.index == nil {
-		if err := db.loadIndex(ctx); err != nil {
+	if db.read == nil {
+		if err := db.beginRead(); err != nil {
 			return nil, err
 		}
 	}
-	ids := db.index[k]
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	out := make([]*Record, 0, len(ids))
-	for _, id := range ids {
-		r, ok := db.cache[id]
-		if !ok {
-			var blob []byte
-			if err := db.record.QueryRowContext(ctx, id).Scan(&blob); err != nil {
-				return nil, fmt.Errorf("read record %s: %w", id, err)
-			}
-			r = new(Record)
-			if err := unmarshalRecord(blob, r); err != nil {
-				return nil, fmt.Errorf("stored record %s is corrupt: %w", id, err)
-			}
-			db.cache[id] = r
+	out := make([][]*Record, len(keys))
+	for i := 0; i < len(keys); i += LookupBatchSize {
+		j := min(i+LookupBatchSize, len(keys))
+		if err := db.lookupBatch(ctx, keys[i:j], out[i:j]); err != nil {
+			return nil, err
 		}
-		out = append(out, r)
 	}
 	return out, nil
 }
 
-// loadIndex opens the read transaction and reads the package index of the records that are not
-// withdrawn. Called with db.mu held.
-func (db *DB) loadIndex(ctx context.Context) error {
-	// One read transaction for the whole scan: every lookup sees the same snapshot even while an
-	// update commits, and SQLite does not take its shared-memory locks again for each statement.
+// lookupBatch fills out[i] with the records of keys[i]. Called with db.mu held.
+func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]*Record) error {
+	st := db.lookup[len(keys)]
+	if st == nil {
+		var err error
+		if st, err = db.read.PrepareContext(context.Background(), lookupSQL(len(keys))); err != nil {
+			return fmt.Errorf("read vulnerability database: %w", err)
+		}
+		db.lookup[len(keys)] = st
+	}
+	at := make(map[Key]int, len(keys))
+	args := make([]any, 0, 2*len(keys))
+	for i, k := range keys {
+		if _, dup := at[k]; !dup {
+			at[k] = i
+		}
+		args = append(args, k.Ecosystem, k.Name)
+	}
+	rows, err := st.QueryContext(ctx, args...)
+	if err != nil {
+		return fmt.Errorf("look up packages: %w", err)
+	}
+	defer rows.Close()
+	var k Key
+	var id string
+	var blob sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&k.Ecosystem, &k.Name, &id, &blob); err != nil {
+			return fmt.Errorf("look up packages: %w", err)
+		}
+		r, ok := db.cache[id]
+		if !ok {
+			r = new(Record)
+			if err := unmarshalRecord(blob, r); err != nil {
+				return fmt.Errorf("stored record %s is corrupt: %w", id, err)
+			}
+			if len(db.cache) >= recordCacheSize {
+				clear(db.cache)
+			}
+			db.cache[id] = r
+		}
+		i, ok := at[k]
+		if !ok {
+			return fmt.Errorf("look up packages: the database returned %s/%s, which was not asked for", k.Ecosystem, k.Name)
+		}
+		out[i] = append(out[i], r)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("look up packages: %w", err)
+	}
+	for i, k := range keys {
+		if first := at[k]; first != i {
+			out[i] = out[first] // asked twice: the rows came once
+		} else {
+			slices.SortFunc(out[i], func(a, b *Record) int { return strings.Compare(a.ID, b.ID) })
+		}
+	}
+	return nil
+}
+
+// beginRead opens the read transaction lookups use: every lookup of a scan sees the same
+// snapshot even while an update commits, and SQLite does not take its shared-memory locks again
+// for each statement. Called with db.mu held.
+func (db *DB) beginRead() error {
 	tx, err := db.sql.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
 	if err != nil {
 		return fmt.Errorf("read vulnerability database: %w", err)
 	}
-	// The few withdrawn ids first (through their index), so that the package index is read
-	// without touching the table that holds the records.
-	withdrawn := map[string]bool{}
-	wrows, err := tx.QueryContext(ctx, `SELECT id FROM advisory WHERE withdrawn = 1`)
-	if err != nil {
-		tx.Rollback()
-		return fmt.Errorf("read package index: %w", err)
-	}
-	for wrows.Next() {
-		var id string
-		if err := wrows.Scan(&id); err != nil {
-			wrows.Close()
-			tx.Rollback()
-			return err
-		}
-		withdrawn[id] = true
-	}
-	wrows.Close()
-	rows, err := tx.QueryContext(ctx, `SELECT ecosystem, name, advisory FROM affected ORDER BY ecosystem, name, advisory`)
-	if err != nil {
-		tx.Rollback()
-		return fmt.Errorf("read package index: %w", err)
-	}
-	defer rows.Close()
-	index := map[Key][]string{}
-	for rows.Next() {
-		var k Key
-		var id string
-		if err := rows.Scan(&k.Ecosystem, &k.Name, &id); err != nil {
-			tx.Rollback()
-			return err
-		}
-		if !withdrawn[id] {
-			index[k] = append(index[k], id)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		tx.Rollback()
-		return err
-	}
-	st, err := tx.PrepareContext(context.Background(), `SELECT match FROM advisory WHERE id = ?`)
-	if err != nil {
-		tx.Rollback()
-		return err
-	}
-	db.read, db.record, db.index = tx, st, index
+	db.read, db.lookup = tx, map[int]*sql.Stmt{}
 	return nil
 }
 
 // endRead ends the read transaction, if any. Called with db.mu held.
 func (db *DB) endRead() {
 	if db.read != nil {
-		db.record.Close()
+		for _, st := range db.lookup {
+			st.Close()
+		}
 		db.read.Rollback()
-		db.read, db.record = nil, nil
+		db.read, db.lookup = nil, nil
 	}
-	db.index = nil
 }
 
 // Exploitation is what the CISA KEV catalogue says about a CVE.
