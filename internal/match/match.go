@@ -7,8 +7,10 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
 
 	cvss30 "github.com/pandatix/go-cvss/30"
 	cvss31 "github.com/pandatix/go-cvss/31"
@@ -21,12 +23,11 @@ import (
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
-// Source is what matching reads: lookups by package, and exploitation and EPSS by CVE.
+// Source is what matching reads: records by package, and what the exploitation and scoring
+// feeds say about vulnerability ids.
 type Source interface {
 	Lookup(ctx context.Context, k vulndb.Key) ([]*vulndb.Record, error)
-	KEV(ctx context.Context, cve string) (vulndb.Exploitation, bool, error)
-	Score(ctx context.Context, cve string) (vulndb.EPSS, bool, error)
-	EUVDByAlias(ctx context.Context, id string) ([]vulndb.EUVD, error)
+	Feeds(ctx context.Context, ids []string) (*vulndb.Feeds, error)
 }
 
 // Package is a component as matching sees it.
@@ -213,8 +214,8 @@ func PackageOf(c sbom.Component) (Package, bool) {
 // Match finds the vulnerabilities of pkgs in src. Packages are matched in key order, so that each
 // package name is looked up once however many versions of it the inventory holds, and the
 // records of one name are dropped before the next is read: memory stays bounded by the findings,
-// not by the database. Lookups run one name ahead of matching, on a second goroutine. Findings
-// point into pkgs.
+// not by the database. Lookups run ahead of matching on their own goroutine; two workers match.
+// Findings point into pkgs.
 func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) {
 	keys := make([]vulndb.Key, len(pkgs))
 	order := make([]int, len(pkgs))
@@ -232,67 +233,80 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 		return cmp.Compare(a, b)
 	})
 
-	// group is the packages order[from:to], which share a key, with the records of that key.
-	type group struct {
-		from, to int
-		recs     []*vulndb.Record
+	// Packages that share a key form a group: order[starts[g]:starts[g+1]].
+	var starts []int
+	for i := range order {
+		if i == 0 || keys[order[i]] != keys[order[i-1]] {
+			starts = append(starts, i)
+		}
 	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	groups := make(chan group, 8)
-	var lookupErr error
+	starts = append(starts, len(order))
+	ngroups := len(starts) - 1
+
+	// One goroutine reads the records of LookupBatchSize groups at a time; workers match the
+	// groups that have any and put each group's findings in its own slot, so the result does not
+	// depend on which worker took which group.
+	type group struct {
+		g    int
+		recs []*vulndb.Record
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	groups := make(chan group, 16)
 	go func() {
 		defer close(groups)
-		var batch []group
-		var batchKeys []vulndb.Key
-		for i := 0; i < len(order); {
-			j := i + 1
-			for j < len(order) && keys[order[j]] == keys[order[i]] {
-				j++
-			}
-			batch = append(batch, group{from: i, to: j})
-			batchKeys = append(batchKeys, keys[order[i]])
-			i = j
-			if len(batch) < vulndb.LookupBatchSize && i < len(order) {
-				continue
+		batchKeys := make([]vulndb.Key, 0, vulndb.LookupBatchSize)
+		for first := 0; first < ngroups; first += vulndb.LookupBatchSize {
+			last := min(first+vulndb.LookupBatchSize, ngroups)
+			batchKeys = batchKeys[:0]
+			for g := first; g < last; g++ {
+				batchKeys = append(batchKeys, keys[order[starts[g]]])
 			}
 			recs, err := lookupBatch(ctx, src, batchKeys)
 			if err != nil {
-				lookupErr = err
+				cancel(err)
 				return
 			}
-			for n, g := range batch {
-				if len(recs[n]) == 0 {
+			for n, rs := range recs {
+				if len(rs) == 0 {
 					continue
 				}
-				g.recs = recs[n]
 				select {
-				case groups <- g:
+				case groups <- group{g: first + n, recs: rs}:
 				case <-ctx.Done():
 					return
 				}
 			}
-			batch, batchKeys = batch[:0], batchKeys[:0]
 		}
 	}()
 
-	cache := version.NewParseCache()
-	var out []*Finding
-	for g := range groups {
-		for _, n := range order[g.from:g.to] {
-			var err error
-			if out, err = matchPackage(ctx, src, &pkgs[n], keys[n], g.recs, cache, out); err != nil {
-				cancel()
-				for range groups {
+	found := make([][]*Finding, ngroups)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 2) {
+		wg.Go(func() {
+			cache := version.NewParseCache() // not safe for concurrent use: one per worker
+			for gr := range groups {
+				var fs []*Finding
+				for _, n := range order[starts[gr.g]:starts[gr.g+1]] {
+					fs = matchPackage(&pkgs[n], keys[n], gr.recs, cache, fs)
 				}
-				return nil, err
+				found[gr.g] = fs
 			}
-		}
+		})
 	}
-	if lookupErr != nil { // read after groups closed: the goroutine has returned
-		return nil, lookupErr
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return nil, err
 	}
-	if err := ctx.Err(); err != nil {
+	total := 0
+	for _, fs := range found {
+		total += len(fs)
+	}
+	out := make([]*Finding, 0, total)
+	for _, fs := range found {
+		out = append(out, fs...)
+	}
+	if err := enrich(ctx, src, out); err != nil {
 		return nil, err
 	}
 	sortFindings(out)
@@ -328,7 +342,7 @@ type hit struct {
 }
 
 // matchPackage appends to out the findings of p among recs, the records that name its key.
-func matchPackage(ctx context.Context, src Source, p *Package, key vulndb.Key, recs []*vulndb.Record, cache *version.ParseCache, out []*Finding) ([]*Finding, error) {
+func matchPackage(p *Package, key vulndb.Key, recs []*vulndb.Record, cache *version.ParseCache, out []*Finding) []*Finding {
 	var hits []hit
 	for _, r := range recs {
 		h := hit{rec: r}
@@ -359,9 +373,9 @@ func matchPackage(ctx context.Context, src Source, p *Package, key vulndb.Key, r
 		}
 	}
 	if len(hits) == 0 {
-		return out, nil
+		return out
 	}
-	return mergeHits(ctx, src, p, hits, out)
+	return mergeHits(p, hits, out)
 }
 
 // sameRelease reports whether an affected entry's ecosystem applies to the package's: without a
@@ -380,7 +394,7 @@ func sameRelease(advisory, pkg string) bool {
 
 // mergeHits groups records that name the same vulnerability (through ids and aliases) into one
 // finding each.
-func mergeHits(ctx context.Context, src Source, p *Package, hits []hit, out []*Finding) ([]*Finding, error) {
+func mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 	group := make([]int, len(hits))
 	for i := range group {
 		group[i] = i
@@ -442,13 +456,39 @@ func mergeHits(ctx context.Context, src Source, p *Package, hits []hit, out []*F
 			}
 		}
 		f.Fixed = upgrades(p, fixed)
-		seen := map[string]bool{}
+		out = append(out, f)
+	}
+	return out
+}
+
+// enrich attaches to every finding what the feeds say about any of its ids: the first KEV entry
+// and the highest EPSS score among its CVEs, and its EUVD entries, in id order. The feeds are
+// read once for all findings.
+func enrich(ctx context.Context, src Source, fs []*Finding) error {
+	n := 0
+	for _, f := range fs {
+		n += 1 + len(f.Aliases)
+	}
+	ids := make([]string, 0, n)
+	for _, f := range fs {
+		ids = append(ids, f.ID)
+		ids = append(ids, f.Aliases...)
+	}
+	slices.Sort(ids)
+	feeds, err := src.Feeds(ctx, slices.Compact(ids))
+	if err != nil {
+		return err
+	}
+	var all []string
+	for _, f := range fs {
+		all = append(append(all[:0], f.ID), f.Aliases...)
+		slices.Sort(all)
+		var seen map[string]bool
 		for _, id := range all {
-			es, err := src.EUVDByAlias(ctx, id)
-			if err != nil {
-				return nil, err
-			}
-			for _, e := range es {
+			for _, e := range feeds.EUVD[id] {
+				if seen == nil {
+					seen = map[string]bool{}
+				}
 				if !seen[e.ID] {
 					seen[e.ID] = true
 					f.EUVD = append(f.EUVD, e)
@@ -459,20 +499,15 @@ func mergeHits(ctx context.Context, src Source, p *Package, hits []hit, out []*F
 			if !strings.HasPrefix(id, "CVE-") {
 				continue
 			}
-			if e, ok, err := src.KEV(ctx, id); err != nil {
-				return nil, err
-			} else if ok && f.Exploited == nil {
+			if e, ok := feeds.KEV[id]; ok && f.Exploited == nil {
 				f.Exploited = &e
 			}
-			if s, ok, err := src.Score(ctx, id); err != nil {
-				return nil, err
-			} else if ok && (f.EPSS == nil || s.Score > f.EPSS.Score) {
+			if s, ok := feeds.EPSS[id]; ok && (f.EPSS == nil || s.Score > f.EPSS.Score) {
 				f.EPSS = &s
 			}
 		}
-		out = append(out, f)
 	}
-	return out, nil
+	return nil
 }
 
 // primaryID picks the id a finding is reported under: a CVE when there is one (what KEV, EPSS,

@@ -22,14 +22,12 @@ type DB struct {
 	sql  *sql.DB
 	path string
 
-	mu     sync.Mutex
-	cache  map[string]*Record // parsed records by id, at most recordCacheSize
-	read   *sql.Tx            // the read transaction lookups use: one snapshot for a whole scan
-	lookup map[int]*sql.Stmt  // lookupSQL(n) by n, prepared in read
-	kev    map[string]Exploitation
-	epss   map[string]EPSS
-	euvd   map[string][]EUVD // by alias
-	seen   int64             // the newest snapshot when the caches were filled (see Refresh)
+	mu    sync.Mutex
+	cache map[string]*Record   // parsed records by id, at most recordCacheSize
+	read  *sql.Tx              // the read transaction lookups use: one snapshot for a whole scan
+	stmts map[string]*sql.Stmt // statements prepared in read, by their text
+	kev   map[string]Exploitation
+	seen  int64 // the newest snapshot when the caches were filled (see Refresh)
 }
 
 // ErrNoDatabase is returned by Open in read-only mode when no index exists yet.
@@ -229,13 +227,9 @@ func (db *DB) LookupBatch(ctx context.Context, keys []Key) ([][]*Record, error) 
 
 // lookupBatch fills out[i] with the records of keys[i]. Called with db.mu held.
 func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]*Record) error {
-	st := db.lookup[len(keys)]
-	if st == nil {
-		var err error
-		if st, err = db.read.PrepareContext(context.Background(), lookupSQL(len(keys))); err != nil {
-			return fmt.Errorf("read vulnerability database: %w", err)
-		}
-		db.lookup[len(keys)] = st
+	st, err := db.stmt(lookupSQL(len(keys)))
+	if err != nil {
+		return err
 	}
 	at := make(map[Key]int, len(keys))
 	args := make([]any, 0, 2*len(keys))
@@ -295,18 +289,32 @@ func (db *DB) beginRead() error {
 	if err != nil {
 		return fmt.Errorf("read vulnerability database: %w", err)
 	}
-	db.read, db.lookup = tx, map[int]*sql.Stmt{}
+	db.read, db.stmts = tx, map[string]*sql.Stmt{}
 	return nil
+}
+
+// stmt returns the statement for query, prepared once in the read transaction, which must be
+// open. Called with db.mu held.
+func (db *DB) stmt(query string) (*sql.Stmt, error) {
+	if st := db.stmts[query]; st != nil {
+		return st, nil
+	}
+	st, err := db.read.PrepareContext(context.Background(), query)
+	if err != nil {
+		return nil, fmt.Errorf("read vulnerability database: %w", err)
+	}
+	db.stmts[query] = st
+	return st, nil
 }
 
 // endRead ends the read transaction, if any. Called with db.mu held.
 func (db *DB) endRead() {
 	if db.read != nil {
-		for _, st := range db.lookup {
+		for _, st := range db.stmts {
 			st.Close()
 		}
 		db.read.Rollback()
-		db.read, db.lookup = nil, nil
+		db.read, db.stmts = nil, nil
 	}
 }
 
@@ -325,63 +333,6 @@ type EPSS struct {
 	Score      float64 `json:"score"`
 	Percentile float64 `json:"percentile"`
 	Date       string  `json:"date,omitempty"`
-}
-
-// KEV returns the KEV entry of a CVE, or ok false. The catalogue is small and asked about for
-// every finding, so it is read into memory on first use.
-func (db *DB) KEV(ctx context.Context, cve string) (Exploitation, bool, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.kev == nil {
-		m := map[string]Exploitation{}
-		rows, err := db.sql.QueryContext(ctx, `SELECT cve, date_added, due_date, ransomware, name FROM kev`)
-		if err != nil {
-			return Exploitation{}, false, err
-		}
-		for rows.Next() {
-			var e Exploitation
-			if err := rows.Scan(&e.CVE, &e.DateAdded, &e.DueDate, &e.Ransomware, &e.Name); err != nil {
-				rows.Close()
-				return Exploitation{}, false, err
-			}
-			m[e.CVE] = e
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return Exploitation{}, false, err
-		}
-		db.kev = m
-	}
-	e, ok := db.kev[cve]
-	return e, ok, nil
-}
-
-// Score returns the EPSS score of a CVE, or ok false; all scores are read on first use.
-func (db *DB) Score(ctx context.Context, cve string) (EPSS, bool, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.epss == nil {
-		m := map[string]EPSS{}
-		rows, err := db.sql.QueryContext(ctx, `SELECT cve, score, percentile, scored_on FROM epss`)
-		if err != nil {
-			return EPSS{}, false, err
-		}
-		for rows.Next() {
-			var e EPSS
-			if err := rows.Scan(&e.CVE, &e.Score, &e.Percentile, &e.Date); err != nil {
-				rows.Close()
-				return EPSS{}, false, err
-			}
-			m[e.CVE] = e
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return EPSS{}, false, err
-		}
-		db.epss = m
-	}
-	e, ok := db.epss[cve]
-	return e, ok, nil
 }
 
 // Snapshot records one update of one source.

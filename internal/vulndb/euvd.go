@@ -146,33 +146,3 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 	db.invalidate()
 	return res, tx.Commit()
 }
-
-// EUVDByAlias returns the EUVD entries that list id (a CVE, GHSA, ...) among their aliases.
-func (db *DB) EUVDByAlias(ctx context.Context, id string) ([]EUVD, error) {
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	if db.euvd == nil {
-		m := map[string][]EUVD{}
-		rows, err := db.sql.QueryContext(ctx, `SELECT a.alias, e.id, e.aliases, e.exploited, e.exploited_since, e.base_score, e.vector, e.updated
-			FROM euvd_alias a JOIN euvd e ON e.id = a.euvd ORDER BY a.alias, e.id`)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var alias, aj string
-			var e EUVD
-			if err := rows.Scan(&alias, &e.ID, &aj, &e.Exploited, &e.ExploitedSince, &e.BaseScore, &e.Vector, &e.Updated); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			json.Unmarshal([]byte(aj), &e.Aliases)
-			m[alias] = append(m[alias], e)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-		db.euvd = m
-	}
-	return db.euvd[id], nil
-}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -461,6 +462,42 @@ func TestReadersDuringUpdate(t *testing.T) {
 			}
 			return
 		default:
+		}
+	}
+}
+
+// TestFeedsReadPaths asks for the same ids once with fewer ids than the EPSS table has rows (read
+// by id) and once with more (the table is read whole and filtered): both must give exactly what
+// was asked for.
+func TestFeedsReadPaths(t *testing.T) {
+	db := vulndbtest.Open(t)
+	var csv strings.Builder
+	csv.WriteString("cve,epss,percentile\n")
+	for i := range 300 {
+		fmt.Fprintf(&csv, "CVE-2026-%d,0.%03d,0.5\n", 10000+i, i)
+	}
+	if _, err := db.ImportEPSS(t.Context(), "epss.csv", strings.NewReader(csv.String()), now); err != nil {
+		t.Fatal(err)
+	}
+	asked := []string{"CVE-2026-10007", "CVE-2026-10299", "CVE-2026-99999", "GHSA-last-3333-zzzz", "CVE-2026-10007"}
+	byID, err := db.Feeds(t.Context(), slices.Clone(asked))
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := slices.Clone(asked)
+	for i := range 400 {
+		many = append(many, fmt.Sprintf("CVE-2025-%d", i)) // not in the table: it now has fewer rows than ids
+	}
+	whole, err := db.Feeds(t.Context(), many)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, f := range map[string]*vulndb.Feeds{"by id": byID, "whole table": whole} {
+		if len(f.EPSS) != 2 || f.EPSS["CVE-2026-10007"].Score != 0.007 || f.EPSS["CVE-2026-10299"].Score != 0.299 {
+			t.Errorf("%s: EPSS %v", name, f.EPSS)
+		}
+		if es := f.EUVD["GHSA-last-3333-zzzz"]; len(f.EUVD) != 1 || len(es) != 1 || es[0].ID != "EUVD-2026-10001" {
+			t.Errorf("%s: EUVD %v", name, f.EUVD)
 		}
 	}
 }
