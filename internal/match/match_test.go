@@ -1,6 +1,7 @@
 package match
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -119,5 +120,45 @@ func TestPackageOf(t *testing.T) {
 	}
 	if _, ok := PackageOf(comp("pkg:generic/busybox@1.36.1", "1.36.1")); ok {
 		t.Error("a generic purl has no OSV ecosystem")
+	}
+}
+
+// TestMatchDeterministic matches an inventory with many versions of several names again and
+// again: the lookup goroutine and the two workers must not make the result depend on scheduling.
+func TestMatchDeterministic(t *testing.T) {
+	db := vulndbtest.Open(t)
+	var comps []sbom.Component
+	for i := range 40 {
+		comps = append(comps,
+			comp(fmt.Sprintf("pkg:pypi/example-lib@2.%d.0", i%5), fmt.Sprintf("2.%d.0", i%5)),
+			comp(fmt.Sprintf("pkg:golang/stdlib@v1.2%d.0", i%4), fmt.Sprintf("v1.2%d.0", i%4)),
+			comp("pkg:npm/%40acme/deepmerge-x@1.4.2", "1.4.2"),
+			comp("pkg:cargo/tinybuf@0.3.4", "0.3.4"),
+		)
+	}
+	for i := range comps {
+		comps[i].Ref = fmt.Sprint("c", i) // every component its own ref: ties broken by ref
+	}
+	pkgs, _ := Packages(&sbom.Document{Components: comps})
+	var first []string
+	for run := range 20 {
+		fs, err := Match(t.Context(), db, pkgs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range fs {
+			got = append(got, f.Package.Ref+" "+line(f))
+		}
+		if run == 0 {
+			first = got
+			if len(got) < 100 {
+				t.Fatalf("only %d findings: the fixture no longer exercises the workers", len(got))
+			}
+			continue
+		}
+		if diff := cmp.Diff(first, got); diff != "" {
+			t.Fatalf("run %d differs from the first (-first +got):\n%s", run, diff)
+		}
 	}
 }
