@@ -24,7 +24,8 @@ var harmlessDevices = map[string]bool{
 }
 
 // CheckPermissions reports unsafe file modes: world-writable files and directories (sticky
-// directories such as /tmp excepted), setuid and setgid programs, password and shadow files
+// directories such as /tmp excepted), setuid and setgid programs, programs with file
+// capabilities, password and shadow files
 // that others can read or write, private keys readable by everyone, and device nodes that give
 // everyone raw access to memory or storage. Symbolic links carry no permissions and are skipped.
 func CheckPermissions(t *unpack.Tree) []Weakness {
@@ -87,6 +88,9 @@ func CheckPermissions(t *unpack.Tree) []Weakness {
 		}
 		if m&fs.ModeSetuid != 0 && perm&0o111 != 0 {
 			out = append(out, setidWeakness(e, true))
+		}
+		if w, ok := capabilityWeakness(e); ok && perm&0o111 != 0 {
+			out = append(out, w)
 		}
 		if m&fs.ModeSetgid != 0 && perm&0o010 != 0 {
 			// setgid without group execute is mandatory locking on old kernels, not a privilege.

@@ -19,6 +19,7 @@ var packages = map[string]string{
 	"mkpasswd": "whois", "openssl": "openssl", "gcc": "gcc libc6-dev",
 	"ssh-keygen": "openssh-client", "dropbearkey": "dropbear-bin", "pdftotext": "poppler-utils",
 	"xz": "xz-utils", "zstd": "zstd", "lz4": "lz4", "bzip2": "bzip2",
+	"setcap": "libcap2-bin", "getcap": "libcap2-bin",
 }
 
 // Required reports whether missing tools fail tests instead of skipping them.

@@ -6,7 +6,9 @@ import (
 	"errors"
 	"io"
 	"io/fs"
+	"path"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -69,6 +71,9 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 			}
 			return nil, 0, Errorf("tar", pos, "header", "%v", err)
 		}
+		if h.Typeflag == tar.TypeDir && isRootName(h.Name) {
+			continue // "./" from "tar -cf - .": the root itself, which the tree has
+		}
 		e := Entry{Path: h.Name, UID: uint32(h.Uid), GID: uint32(h.Gid), ModTime: h.ModTime.UTC(), Offset: -1}
 		perm, _ := linuxMode(0o100000 | uint32(h.Mode)&0o7777) // the type comes from the header's type flag
 		switch h.Typeflag {
@@ -100,6 +105,15 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 		default:
 			continue // PAX globals and vendor extensions carry no file
 		}
+		// GNU tar --xattrs and bsdtar keep extended attributes as PAX records.
+		for k, v := range h.PAXRecords {
+			if name, ok := strings.CutPrefix(k, "SCHILY.xattr."); ok {
+				if e.Xattrs == nil {
+					e.Xattrs = map[string]string{}
+				}
+				e.Xattrs[name] = v
+			}
+		}
 		if err := t.Add(e); err != nil {
 			return nil, 0, addError("tar", pos, err)
 		}
@@ -108,6 +122,11 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 		return nil, 0, err
 	}
 	return t, int64(len(data)) - int64(br.Len()), nil
+}
+
+// isRootName reports whether an archive member names the archive's root: ".", "./", "/".
+func isRootName(name string) bool {
+	return strings.Trim(path.Clean("/"+name), "/") == ""
 }
 
 // resolveHardLinks gives each hard link a copy of its target's entry (content shared, not

@@ -361,7 +361,84 @@ func (x *extFS) entry(in *extInode, p string) (Entry, error) {
 			e.Dev = uint64(extU32(r, 0x2c))
 		}
 	}
+	var err error
+	if e.Xattrs, err = x.xattrs(in, p); err != nil {
+		return Entry{}, err
+	}
+	if e.Mode.IsRegular() && extU16(r, 0x1a) > 1 {
+		x.hardLinks[in.num].Xattrs = e.Xattrs
+	}
 	return e, nil
+}
+
+// extXattrPrefixes are the name prefixes by e_name_index; the two POSIX ACLs are whole names.
+var extXattrPrefixes = map[byte]string{
+	1: "user.", 2: "system.posix_acl_access", 3: "system.posix_acl_default", 4: "trusted.",
+	6: "security.", 7: "system.", 8: "system.richacl",
+}
+
+// xattrs reads an inode's extended attributes: those in the inode after its extra fields, then
+// those in the block i_file_acl names (header magic, then entries whose values are placed from
+// the block's end). "system.data", the rest of an inline file's content, is content and left out.
+func (x *extFS) xattrs(in *extInode, p string) (map[string]string, error) {
+	out := map[string]string{}
+	r := in.raw
+	if x.isz > 128 {
+		start := 128 + uint32(extU16(r, 0x80))
+		if start+4 <= x.isz && extU32(r, int(start)) == extXattrMagic {
+			area := r[start+4 : x.isz] // in the inode, value offsets count from the first entry
+			if err := x.xattrEntries(area, area, in.off+int64(start)+4, p, out); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if blk := uint64(extU32(r, 0x68)) | uint64(extU16(r, 0x76))<<32; blk != 0 {
+		if blk <= x.firstData || blk >= x.blocks {
+			return nil, x.errf(in.off+0x68, "xattr block", "%q: block %d outside %d..%d", p, blk, x.firstData+1, x.blocks)
+		}
+		b := x.data[blk*x.bs : (blk+1)*x.bs]
+		if extU32(b, 0) != extXattrMagic {
+			return nil, x.errf(int64(blk*x.bs), "xattr block", "%q: magic %#x, want %#x", p, extU32(b, 0), uint32(extXattrMagic))
+		}
+		if err := x.xattrEntries(b[32:], b, int64(blk*x.bs)+32, p, out); err != nil {
+			return nil, err
+		}
+	}
+	if len(out) == 0 {
+		return nil, nil
+	}
+	return out, nil
+}
+
+// xattrEntries reads the entries in list, whose values lie in values, until the 4 zero bytes
+// that end it. at is the image offset of list, for errors.
+func (x *extFS) xattrEntries(list, values []byte, at int64, p string, out map[string]string) error {
+	for i := 0; i+4 <= len(list) && extU32(list, i) != 0; {
+		if i+16 > len(list) {
+			return x.errf(at+int64(i), "xattr entry", "%q: entry runs past its area", p)
+		}
+		nameLen, index := int(list[i]), list[i+1]
+		voff, vinode, vsize := int(extU16(list, i+2)), extU32(list, i+4), uint64(extU32(list, i+8))
+		if i+16+nameLen > len(list) {
+			return x.errf(at+int64(i), "xattr entry", "%q: name of %d bytes runs past its area", p, nameLen)
+		}
+		prefix, ok := extXattrPrefixes[index]
+		if !ok {
+			return x.errf(at+int64(i), "xattr entry", "%q: unknown name index %d", p, index)
+		}
+		name := prefix + string(list[i+16:i+16+nameLen])
+		if vinode != 0 {
+			return x.errf(at+int64(i), "xattr entry", "%q: the value of %s is kept in inode %d (ea_inode), which is not supported", p, name, vinode)
+		}
+		if uint64(voff)+vsize > uint64(len(values)) {
+			return x.errf(at+int64(i), "xattr entry", "%q: value of %s (%d bytes at %d) runs past its area", p, name, vsize, voff)
+		}
+		if name != "system.data" {
+			out[name] = string(values[voff : uint64(voff)+vsize])
+		}
+		i += (16 + nameLen + 3) &^ 3
+	}
+	return nil
 }
 
 func (x *extFS) mtime(in *extInode) time.Time {

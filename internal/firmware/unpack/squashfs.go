@@ -27,6 +27,7 @@ var squashfsFormat = Format{
 const (
 	sqSuperSize = 96
 	sqNoTable   = ^uint64(0)
+	sqNoXattr   = ^uint32(0)
 
 	sqNoFragments = 0x0010
 
@@ -88,6 +89,8 @@ type sqfs struct {
 	meta     map[int64]*sqMetaBlock
 	held     int64 // bytes of decompressed data held in memory, checked against the budget
 	maxFiles int
+
+	xattrTab *sqXattrTable // read on first use
 
 	nodes    []sqNode
 	files    map[uint64]*sqFileData // by inode reference, to find hard links
@@ -347,6 +350,7 @@ func (s *sqfs) inode(ref uint64, p string) (*sqInode, error) {
 	inodeNum := le.Uint32(h[12:])
 	mode, _ := linuxMode(0o100000 | uint32(perm)&0o7777) // the permission bits; the type is the inode's
 	in := &sqInode{e: Entry{Path: p, UID: uid, GID: gid, ModTime: time.Unix(int64(mtime), 0).UTC(), Offset: -1}}
+	xattr := uint32(sqNoXattr) // extended inodes name their extended attributes
 	bad := func(msg string, args ...any) error {
 		return Errorf("squashfs", at, "inode", "%q (type %d): %s", p, typ, fmt.Sprintf(msg, args...))
 	}
@@ -373,6 +377,7 @@ func (s *sqfs) inode(ref uint64, p string) (*sqInode, error) {
 			d.block = le.Uint32(b[8:])
 			d.parent = le.Uint32(b[12:])
 			d.offset = le.Uint16(b[18:])
+			xattr = le.Uint32(b[20:])
 			// The directory index that follows only speeds up lookups; a walk does not need it.
 		}
 		if fileSize < 3 {
@@ -410,6 +415,7 @@ func (s *sqfs) inode(ref uint64, p string) (*sqInode, error) {
 			f.size = le.Uint64(b[8:])
 			f.frag = le.Uint32(b[28:])
 			f.fragOff = le.Uint32(b[32:])
+			xattr = le.Uint32(b[36:])
 		}
 		if err := s.planFile(f, r); err != nil {
 			return nil, err
@@ -434,6 +440,11 @@ func (s *sqfs) inode(ref uint64, p string) (*sqInode, error) {
 			return nil, err
 		}
 		in.e.Link = string(t)
+		if typ == sqLSymlink {
+			if xattr, err = r.u32(); err != nil {
+				return nil, err
+			}
+		}
 	case sqBlkDev, sqChrDev, sqLBlkDev, sqLChrDev:
 		in.e.Mode = fs.ModeDevice | mode
 		if typ == sqChrDev || typ == sqLChrDev {
@@ -444,12 +455,30 @@ func (s *sqfs) inode(ref uint64, p string) (*sqInode, error) {
 			return nil, err
 		}
 		in.e.Dev = uint64(le.Uint32(b[4:])) // stored as Linux's new_encode_dev, as Entry keeps it
-	case sqFifo, sqLFifo:
+		if typ == sqLBlkDev || typ == sqLChrDev {
+			if xattr, err = r.u32(); err != nil {
+				return nil, err
+			}
+		}
+	case sqFifo, sqLFifo, sqSocket, sqLSocket:
 		in.e.Mode = fs.ModeNamedPipe | mode
-	case sqSocket, sqLSocket:
-		in.e.Mode = fs.ModeSocket | mode
+		if typ == sqSocket || typ == sqLSocket {
+			in.e.Mode = fs.ModeSocket | mode
+		}
+		if typ == sqLFifo || typ == sqLSocket {
+			b, err := r.read(8) // link count, xattr index
+			if err != nil {
+				return nil, err
+			}
+			xattr = le.Uint32(b[4:])
+		}
 	default:
 		return nil, bad("unknown inode type")
+	}
+	if xattr != sqNoXattr {
+		if in.e.Xattrs, err = s.xattrs(xattr, at, p); err != nil {
+			return nil, err
+		}
 	}
 	return in, nil
 }

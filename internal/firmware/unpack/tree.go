@@ -34,6 +34,9 @@ type Entry struct {
 	// Offset is where the entry's content begins in the image it was unpacked from, when the
 	// format stores it contiguously and uncompressed; -1 otherwise. Evidence uses it.
 	Offset int64
+	// Xattrs are the entry's extended attributes by full name ("security.capability",
+	// "user.comment"), with their raw values; nil when the format stores none.
+	Xattrs map[string]string
 }
 
 // MakeDev encodes a device number as Linux's new_encode_dev does (and squashfs, UBIFS, JFFS2 and
