@@ -3,7 +3,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -115,9 +114,7 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			var werr error
 			switch format {
 			case "json":
-				enc := json.NewEncoder(env.Stdout)
-				enc.SetIndent("", "  ")
-				werr = enc.Encode(res)
+				werr = writeResultJSON(env.Stdout, &res)
 			case "sarif":
 				werr = writeSARIF(env.Stdout, args[0], doc, findings)
 			case "cyclonedx":

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -19,6 +20,38 @@ import (
 
 // scanFormats are the output formats of siegel scan.
 var scanFormats = []string{"table", "json", "sarif", "cyclonedx", "openvex"}
+
+// writeResultJSON writes res as encoding/json indents it (two spaces), one finding at a time:
+// a large scan's report is never held in memory whole.
+func writeResultJSON(out io.Writer, res *match.Result) error {
+	w := bufio.NewWriterSize(out, 64<<10)
+	w.WriteString("{\n  \"findings\": [")
+	for i, f := range res.Findings {
+		b, err := json.MarshalIndent(f, "    ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n    ")
+		w.Write(b)
+	}
+	if len(res.Findings) > 0 {
+		w.WriteString("\n  ")
+	}
+	w.WriteString("]")
+	if len(res.Unmatched) > 0 {
+		b, err := json.MarshalIndent(res.Unmatched, "  ", "  ")
+		if err != nil {
+			return err
+		}
+		w.WriteString(",\n  \"unmatched\": ")
+		w.Write(b)
+	}
+	fmt.Fprintf(w, ",\n  \"scanned\": %d\n}\n", res.Scanned)
+	return w.Flush()
+}
 
 // byID groups findings by vulnerability id, keeping the order of first appearance (exploited
 // and most severe first).

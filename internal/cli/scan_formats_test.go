@@ -204,3 +204,27 @@ func TestScanVEX(t *testing.T) {
 		})
 	}
 }
+
+// TestResultJSONStreams checks the streaming writer against encoding/json's own indented
+// encoding of the same result, with and without findings and unmatched components.
+func TestResultJSONStreams(t *testing.T) {
+	_, fs := scanFixture(t)
+	for name, res := range map[string]match.Result{
+		"findings":  {Findings: fs, Scanned: 3},
+		"unmatched": {Findings: fs[:1], Unmatched: []match.Package{{Ref: "x", Name: "vendored", Version: "1.0"}}, Scanned: 4},
+		"empty":     {Findings: []*match.Finding{}, Scanned: 0},
+	} {
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(res); err != nil {
+			t.Fatal(err)
+		}
+		if err := writeResultJSON(&got, &res); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+			t.Errorf("%s: differs from encoding/json (-want +got):\n%s", name, diff)
+		}
+	}
+}
