@@ -199,10 +199,33 @@ func newSARIFRun() sarifRun {
 		Rules: []sarifRule{}}}, Results: []sarifResult{}}
 }
 
-func encodeSARIF(w io.Writer, run sarifRun) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}})
+// encodeSARIF writes a log of the one run as encoding/json indents it (two spaces), one result
+// at a time: a report of many thousand results is never held in memory whole.
+func encodeSARIF(out io.Writer, run sarifRun) error {
+	w := bufio.NewWriterSize(out, 64<<10)
+	tool, err := json.MarshalIndent(run.Tool, "      ", "  ")
+	if err != nil {
+		return err
+	}
+	w.WriteString("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")
+	w.Write(tool)
+	w.WriteString(",\n      \"results\": [")
+	for i, r := range run.Results {
+		b, err := json.MarshalIndent(r, "        ", "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n        ")
+		w.Write(b)
+	}
+	if len(run.Results) > 0 {
+		w.WriteString("\n      ")
+	}
+	w.WriteString("]\n    }\n  ]\n}\n")
+	return w.Flush()
 }
 
 // addSARIFFindings appends a rule per vulnerability and a result per finding to run.

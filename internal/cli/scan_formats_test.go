@@ -228,3 +228,25 @@ func TestResultJSONStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestSARIFStreams checks the streaming SARIF writer against encoding/json's indented encoding
+// of the same log.
+func TestSARIFStreams(t *testing.T) {
+	doc, fs := scanFixture(t)
+	for name, findings := range map[string][]*match.Finding{"findings": fs, "none": nil} {
+		run := newSARIFRun()
+		addSARIFFindings(&run, "bom.json", doc, findings)
+		var want, got bytes.Buffer
+		enc := json.NewEncoder(&want)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(sarifLog{Schema: "https://json.schemastore.org/sarif-2.1.0.json", Version: "2.1.0", Runs: []sarifRun{run}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := encodeSARIF(&got, run); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(want.String(), got.String()); diff != "" {
+			t.Errorf("%s: differs from encoding/json (-want +got):\n%s", name, diff)
+		}
+	}
+}
