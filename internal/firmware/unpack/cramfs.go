@@ -2,13 +2,14 @@ package unpack
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"io/fs"
 	"strings"
 	"time"
+
+	"github.com/klauspost/compress/zlib"
 )
 
 // CramFS as Linux reads it (fs/cramfs, include/uapi/linux/cramfs_fs.h): a 64-byte superblock

@@ -2,7 +2,6 @@ package unpack
 
 import (
 	"bytes"
-	"compress/zlib"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -12,6 +11,8 @@ import (
 	"slices"
 	"strconv"
 	"time"
+
+	"github.com/klauspost/compress/zlib"
 
 	lzo "github.com/anchore/go-lzo"
 	"github.com/ulikunitz/xz/lzma"

@@ -2,16 +2,17 @@ package unpack
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
 
+	"github.com/klauspost/compress/zlib"
+
 	lzo "github.com/anchore/go-lzo"
 	"github.com/klauspost/compress/zstd"
 	"github.com/pierrec/lz4/v4"
-	txz "github.com/therootcompany/xz"
-	"github.com/ulikunitz/xz/lzma"
+
+	"github.com/siegel-oss/siegel/internal/firmware/unpack/xzblock"
 )
 
 // SquashFS compressor ids (superblock field compression_id).
@@ -47,11 +48,14 @@ func newSqDecompressor(id uint16, blockSize int) (sqDecompressor, error) {
 	case sqCompGzip:
 		return &sqZlib{}, nil
 	case sqCompLZMA:
-		return &sqLZMA{}, nil
+		// The lzma_alone header states the dictionary size; squashfs writers use the block
+		// size, old kernels' patches at most 8 MiB.
+		return &sqLZMA{d: xzblock.NewDecoder(int64(max(blockSize, 8<<20)))}, nil
 	case sqCompLZO:
 		return sqLZO{}, nil
 	case sqCompXZ:
-		return &sqXZ{maxDict: max(blockSize, 1<<20)}, nil
+		maxDict := max(blockSize, 1<<20)
+		return &sqXZ{maxDict: maxDict, d: xzblock.NewDecoder(int64(maxDict))}, nil
 	case sqCompLZ4:
 		return sqLZ4{}, nil
 	case sqCompZstd:
@@ -115,23 +119,17 @@ func (d *sqZlib) decompress(dst, src []byte) (int, error) {
 	return readInto(d.zr, dst)
 }
 
-type sqLZMA struct{ br bytes.Reader }
+// sqLZMA and sqXZ decode a block in one call with dst as the dictionary, which squashfs allows
+// since a block's size is known; that is about a third faster than a streaming decoder.
+type sqLZMA struct{ d *xzblock.Decoder }
 
 func (d *sqLZMA) decompress(dst, src []byte) (int, error) {
-	d.br.Reset(src)
-	// The lzma_alone header states the dictionary size; squashfs writers use the block size,
-	// old kernels' patches at most 8 MiB.
-	r, err := lzma.ReaderConfig{DictCap: 8 << 20}.NewReader(&d.br)
-	if err != nil {
-		return 0, err
-	}
-	return readInto(r, dst)
+	return xzResult(d.d.DecodeLZMA(dst, src))
 }
 
 type sqXZ struct {
-	br      bytes.Reader
 	maxDict int
-	r       *txz.Reader // reused across blocks: its dictionary is allocated once
+	d       *xzblock.Decoder // reused across blocks: its probability tables are allocated once
 }
 
 func (d *sqXZ) decompress(dst, src []byte) (int, error) {
@@ -142,16 +140,15 @@ func (d *sqXZ) decompress(dst, src []byte) (int, error) {
 	if dict > int64(d.maxDict) {
 		return 0, fmt.Errorf("xz dictionary of %d bytes exceeds the %d a squashfs block needs", dict, d.maxDict)
 	}
-	d.br.Reset(src)
-	if d.r == nil {
-		if d.r, err = txz.NewReader(&d.br, uint32(d.maxDict)); err != nil {
-			return 0, err
-		}
-		d.r.Multistream(false)
-	} else if err := d.r.Reset(&d.br); err != nil {
-		return 0, err
+	return xzResult(d.d.Decode(dst, src))
+}
+
+// xzResult maps xzblock's overflow error to the one squashfs callers check for.
+func xzResult(n int, err error) (int, error) {
+	if errors.Is(err, xzblock.ErrTooBig) {
+		return n, fmt.Errorf("%w: %w", errTooBig, err)
 	}
-	return readInto(d.r, dst)
+	return n, err
 }
 
 // xzDictSize reads the LZMA2 dictionary size from the first block header of an xz stream (a

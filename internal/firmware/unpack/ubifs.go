@@ -2,13 +2,14 @@ package unpack
 
 import (
 	"bytes"
-	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"time"
+
+	"github.com/klauspost/compress/flate"
 
 	lzo "github.com/anchore/go-lzo"
 	"github.com/klauspost/compress/zstd"
