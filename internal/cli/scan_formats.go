@@ -25,22 +25,10 @@ var scanFormats = []string{"table", "json", "sarif", "cyclonedx", "openvex"}
 // a large scan's report is never held in memory whole.
 func writeResultJSON(out io.Writer, res *match.Result) error {
 	w := bufio.NewWriterSize(out, 64<<10)
-	w.WriteString("{\n  \"findings\": [")
-	for i, f := range res.Findings {
-		b, err := json.MarshalIndent(f, "    ", "  ")
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString("\n    ")
-		w.Write(b)
+	w.WriteString("{\n  \"findings\": ")
+	if err := writeJSONArray(w, res.Findings, "  "); err != nil {
+		return err
 	}
-	if len(res.Findings) > 0 {
-		w.WriteString("\n  ")
-	}
-	w.WriteString("]")
 	if len(res.Unmatched) > 0 {
 		b, err := json.MarshalIndent(res.Unmatched, "  ", "  ")
 		if err != nil {
@@ -51,6 +39,29 @@ func writeResultJSON(out io.Writer, res *match.Result) error {
 	}
 	fmt.Fprintf(w, ",\n  \"scanned\": %d\n}\n", res.Scanned)
 	return w.Flush()
+}
+
+// writeJSONArray writes items as encoding/json's two-space indenting writes an array whose
+// line is indented by indent, marshalling one item at a time.
+func writeJSONArray[T any](w *bufio.Writer, items []T, indent string) error {
+	inner := indent + "  "
+	w.WriteByte('[')
+	for i, it := range items {
+		b, err := json.MarshalIndent(it, inner, "  ")
+		if err != nil {
+			return err
+		}
+		if i > 0 {
+			w.WriteByte(',')
+		}
+		w.WriteString("\n" + inner)
+		w.Write(b)
+	}
+	if len(items) > 0 {
+		w.WriteString("\n" + indent)
+	}
+	w.WriteByte(']')
+	return nil
 }
 
 // byID groups findings by vulnerability id, keeping the order of first appearance (exploited
@@ -125,12 +136,6 @@ func cvssMethod(vector string) string {
 }
 
 // SARIF 2.1.0 (OASIS), the part Siegel writes: one rule per vulnerability, one result per finding.
-type sarifLog struct {
-	Schema  string     `json:"$schema"`
-	Version string     `json:"version"`
-	Runs    []sarifRun `json:"runs"`
-}
-
 type sarifRun struct {
 	Tool    sarifTool     `json:"tool"`
 	Results []sarifResult `json:"results"`
@@ -209,22 +214,11 @@ func encodeSARIF(out io.Writer, run sarifRun) error {
 	}
 	w.WriteString("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")
 	w.Write(tool)
-	w.WriteString(",\n      \"results\": [")
-	for i, r := range run.Results {
-		b, err := json.MarshalIndent(r, "        ", "  ")
-		if err != nil {
-			return err
-		}
-		if i > 0 {
-			w.WriteByte(',')
-		}
-		w.WriteString("\n        ")
-		w.Write(b)
+	w.WriteString(",\n      \"results\": ")
+	if err := writeJSONArray(w, run.Results, "      "); err != nil {
+		return err
 	}
-	if len(run.Results) > 0 {
-		w.WriteString("\n      ")
-	}
-	w.WriteString("]\n    }\n  ]\n}\n")
+	w.WriteString("\n    }\n  ]\n}\n")
 	return w.Flush()
 }
 

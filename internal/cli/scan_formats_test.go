@@ -229,6 +229,13 @@ func TestResultJSONStreams(t *testing.T) {
 	}
 }
 
+// sarifLog is a whole SARIF log, which encodeSARIF writes piece by piece.
+type sarifLog struct {
+	Schema  string     `json:"$schema"`
+	Version string     `json:"version"`
+	Runs    []sarifRun `json:"runs"`
+}
+
 // TestSARIFStreams checks the streaming SARIF writer against encoding/json's indented encoding
 // of the same log.
 func TestSARIFStreams(t *testing.T) {
