@@ -27,6 +27,7 @@ import (
 // feeds say about vulnerability ids.
 type Source interface {
 	Lookup(ctx context.Context, k vulndb.Key) ([]*vulndb.Record, error)
+	LookupBatch(ctx context.Context, keys []vulndb.Key) ([][]*vulndb.Record, error)
 	Feeds(ctx context.Context, ids []string) (*vulndb.Feeds, error)
 }
 
@@ -262,7 +263,7 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 			for g := first; g < last; g++ {
 				batchKeys = append(batchKeys, keys[order[starts[g]]])
 			}
-			recs, err := lookupBatch(ctx, src, batchKeys)
+			recs, err := src.LookupBatch(ctx, batchKeys)
 			if err != nil {
 				cancel(err)
 				return
@@ -310,27 +311,6 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 		return nil, err
 	}
 	sortFindings(out)
-	return out, nil
-}
-
-// batchSource is a Source that reads many packages' records at once (vulndb.DB does).
-type batchSource interface {
-	LookupBatch(ctx context.Context, keys []vulndb.Key) ([][]*vulndb.Record, error)
-}
-
-// lookupBatch reads the records of keys, in one call when src can.
-func lookupBatch(ctx context.Context, src Source, keys []vulndb.Key) ([][]*vulndb.Record, error) {
-	if b, ok := src.(batchSource); ok {
-		return b.LookupBatch(ctx, keys)
-	}
-	out := make([][]*vulndb.Record, len(keys))
-	for i, k := range keys {
-		recs, err := src.Lookup(ctx, k)
-		if err != nil {
-			return nil, err
-		}
-		out[i] = recs
-	}
 	return out, nil
 }
 

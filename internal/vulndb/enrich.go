@@ -169,32 +169,3 @@ func (db *DB) loadKEV(ctx context.Context) error {
 	db.kev = m
 	return nil
 }
-
-// KEV returns the KEV entry of a CVE, or ok false.
-func (db *DB) KEV(ctx context.Context, cve string) (Exploitation, bool, error) {
-	f, err := db.Feeds(ctx, []string{cve})
-	if err != nil {
-		return Exploitation{}, false, err
-	}
-	e, ok := f.KEV[cve]
-	return e, ok, nil
-}
-
-// Score returns the EPSS score of a CVE, or ok false.
-func (db *DB) Score(ctx context.Context, cve string) (EPSS, bool, error) {
-	f, err := db.Feeds(ctx, []string{cve})
-	if err != nil {
-		return EPSS{}, false, err
-	}
-	e, ok := f.EPSS[cve]
-	return e, ok, nil
-}
-
-// EUVDByAlias returns the EUVD entries that list id (a CVE, GHSA, ...) among their aliases.
-func (db *DB) EUVDByAlias(ctx context.Context, id string) ([]EUVD, error) {
-	f, err := db.Feeds(ctx, []string{id})
-	if err != nil {
-		return nil, err
-	}
-	return f.EUVD[id], nil
-}

@@ -140,18 +140,28 @@ func TestImportZipLayout(t *testing.T) {
 	}
 }
 
+// feeds reads what the feeds say about one id, failing the test on an error.
+func feeds(t *testing.T, db *vulndb.DB, id string) *vulndb.Feeds {
+	t.Helper()
+	f, err := db.Feeds(t.Context(), []string{id})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
 func TestKEVAndEPSS(t *testing.T) {
 	db := vulndbtest.Open(t)
-	e, ok, err := db.KEV(t.Context(), "CVE-2026-2002")
-	if err != nil || !ok || e.DateAdded != "2026-09-15" || e.DueDate != "2026-10-06" || e.Ransomware != "Known" {
-		t.Errorf("KEV %+v %v %v", e, ok, err)
+	e, ok := feeds(t, db, "CVE-2026-2002").KEV["CVE-2026-2002"]
+	if !ok || e.DateAdded != "2026-09-15" || e.DueDate != "2026-10-06" || e.Ransomware != "Known" {
+		t.Errorf("KEV %+v %v", e, ok)
 	}
-	if _, ok, _ := db.KEV(t.Context(), "CVE-2026-1001"); ok {
+	if _, ok := feeds(t, db, "CVE-2026-1001").KEV["CVE-2026-1001"]; ok {
 		t.Error("CVE-2026-1001 is not in the KEV fixture")
 	}
-	s, ok, err := db.Score(t.Context(), "CVE-2026-1001")
-	if err != nil || !ok || s.Score != 0.421 || s.Percentile != 0.97 || !strings.HasPrefix(s.Date, "2026-11-01") {
-		t.Errorf("EPSS %+v %v %v", s, ok, err)
+	s, ok := feeds(t, db, "CVE-2026-1001").EPSS["CVE-2026-1001"]
+	if !ok || s.Score != 0.421 || s.Percentile != 0.97 || !strings.HasPrefix(s.Date, "2026-11-01") {
+		t.Errorf("EPSS %+v %v", s, ok)
 	}
 	// The live EPSS feed is gzipped.
 	var gz bytes.Buffer
@@ -162,7 +172,7 @@ func TestKEVAndEPSS(t *testing.T) {
 	if err != nil || res.Snapshot.Records != 1 || res.Snapshot.Skipped != 1 {
 		t.Fatalf("gzipped EPSS: %+v %v", res, err)
 	}
-	if s, _, _ := db.Score(t.Context(), "CVE-2026-1001"); s.Score != 0.5 {
+	if s := feeds(t, db, "CVE-2026-1001").EPSS["CVE-2026-1001"]; s.Score != 0.5 {
 		t.Errorf("EPSS not replaced: %+v", s)
 	}
 }
@@ -188,7 +198,7 @@ func TestFeedErrors(t *testing.T) {
 		}
 	}
 	// A failed import leaves the previous data in place.
-	if _, ok, _ := db.KEV(t.Context(), "CVE-2026-2002"); !ok {
+	if _, ok := feeds(t, db, "CVE-2026-2002").KEV["CVE-2026-2002"]; !ok {
 		t.Error("KEV data lost by a failed import")
 	}
 }
@@ -209,11 +219,11 @@ func FuzzParseRecord(f *testing.F) {
 
 func TestEUVD(t *testing.T) {
 	db := vulndbtest.Open(t)
-	es, err := db.EUVDByAlias(t.Context(), "GHSA-last-3333-zzzz")
-	if err != nil || len(es) != 1 || es[0].ID != "EUVD-2026-10001" || !es[0].Exploited || es[0].BaseScore != 9.3 {
-		t.Errorf("EUVD by GHSA alias: %+v %v", es, err)
+	es := feeds(t, db, "GHSA-last-3333-zzzz").EUVD["GHSA-last-3333-zzzz"]
+	if len(es) != 1 || es[0].ID != "EUVD-2026-10001" || !es[0].Exploited || es[0].BaseScore != 9.3 {
+		t.Errorf("EUVD by GHSA alias: %+v", es)
 	}
-	es, _ = db.EUVDByAlias(t.Context(), "CVE-2026-1001")
+	es = feeds(t, db, "CVE-2026-1001").EUVD["CVE-2026-1001"]
 	if len(es) != 1 || es[0].Exploited {
 		t.Errorf("EUVD from search is not exploited: %+v", es)
 	}
@@ -222,7 +232,7 @@ func TestEUVD(t *testing.T) {
 	if err != nil || res.Snapshot.Records != 1 {
 		t.Fatal(res, err)
 	}
-	es, _ = db.EUVDByAlias(t.Context(), "CVE-2026-5005")
+	es = feeds(t, db, "CVE-2026-5005").EUVD["CVE-2026-5005"]
 	if len(es) != 1 || !es[0].Exploited {
 		t.Errorf("exploited flag lost: %+v", es)
 	}
