@@ -362,7 +362,7 @@ func (x *extFS) entry(in *extInode, p string) (Entry, error) {
 		}
 	}
 	var err error
-	if e.Xattrs, err = x.xattrs(in, p); err != nil {
+	if e.Xattrs, err = x.xattrs(in); err != nil {
 		return Entry{}, err
 	}
 	if e.Mode.IsRegular() && extU16(r, 0x1a) > 1 {
@@ -380,27 +380,27 @@ var extXattrPrefixes = map[byte]string{
 // xattrs reads an inode's extended attributes: those in the inode after its extra fields, then
 // those in the block i_file_acl names (header magic, then entries whose values are placed from
 // the block's end). "system.data", the rest of an inline file's content, is content and left out.
-func (x *extFS) xattrs(in *extInode, p string) (map[string]string, error) {
+func (x *extFS) xattrs(in *extInode) (map[string]string, error) {
 	out := map[string]string{}
-	r := in.raw
-	if x.isz > 128 {
-		start := 128 + uint32(extU16(r, 0x80))
-		if start+4 <= x.isz && extU32(r, int(start)) == extXattrMagic {
-			area := r[start+4 : x.isz] // in the inode, value offsets count from the first entry
-			if err := x.xattrEntries(area, area, in.off+int64(start)+4, p, out); err != nil {
-				return nil, err
-			}
+	keep := func(name string, value []byte, _ int) {
+		if name != "system.data" {
+			out[name] = string(value)
 		}
 	}
+	area, at := x.inodeXattrArea(in) // in the inode, value offsets count from the first entry
+	if err := x.eachXattr(in, area, area, at, keep); err != nil {
+		return nil, err
+	}
+	r := in.raw
 	if blk := uint64(extU32(r, 0x68)) | uint64(extU16(r, 0x76))<<32; blk != 0 {
 		if blk <= x.firstData || blk >= x.blocks {
-			return nil, x.errf(in.off+0x68, "xattr block", "%q: block %d outside %d..%d", p, blk, x.firstData+1, x.blocks)
+			return nil, x.errf(in.off+0x68, "xattr block", "inode %d: block %d outside %d..%d", in.num, blk, x.firstData+1, x.blocks)
 		}
 		b := x.data[blk*x.bs : (blk+1)*x.bs]
 		if extU32(b, 0) != extXattrMagic {
-			return nil, x.errf(int64(blk*x.bs), "xattr block", "%q: magic %#x, want %#x", p, extU32(b, 0), uint32(extXattrMagic))
+			return nil, x.errf(int64(blk*x.bs), "xattr block", "inode %d: magic %#x, want %#x", in.num, extU32(b, 0), uint32(extXattrMagic))
 		}
-		if err := x.xattrEntries(b[32:], b, int64(blk*x.bs)+32, p, out); err != nil {
+		if err := x.eachXattr(in, b[32:], b, int64(blk*x.bs)+32, keep); err != nil {
 			return nil, err
 		}
 	}
@@ -410,32 +410,44 @@ func (x *extFS) xattrs(in *extInode, p string) (map[string]string, error) {
 	return out, nil
 }
 
-// xattrEntries reads the entries in list, whose values lie in values, until the 4 zero bytes
-// that end it. at is the image offset of list, for errors.
-func (x *extFS) xattrEntries(list, values []byte, at int64, p string, out map[string]string) error {
+// inodeXattrArea returns the extended attribute entries kept in the inode after its extra fields
+// and their image offset; nil when the inode keeps none.
+func (x *extFS) inodeXattrArea(in *extInode) ([]byte, int64) {
+	r := in.raw
+	if x.isz <= 128 {
+		return nil, 0
+	}
+	start := 128 + uint32(extU16(r, 0x80))
+	if start+4 > x.isz || extU32(r, int(start)) != extXattrMagic {
+		return nil, 0
+	}
+	return r[start+4 : x.isz], in.off + int64(start) + 4
+}
+
+// eachXattr calls fn with the full name, the value and the value's offset in values of every
+// entry in list, up to the 4 zero bytes that end it. at is the image offset of list, for errors.
+func (x *extFS) eachXattr(in *extInode, list, values []byte, at int64, fn func(name string, value []byte, voff int)) error {
 	for i := 0; i+4 <= len(list) && extU32(list, i) != 0; {
 		if i+16 > len(list) {
-			return x.errf(at+int64(i), "xattr entry", "%q: entry runs past its area", p)
+			return x.errf(at+int64(i), "xattr entry", "inode %d: entry runs past its area", in.num)
 		}
 		nameLen, index := int(list[i]), list[i+1]
 		voff, vinode, vsize := int(extU16(list, i+2)), extU32(list, i+4), uint64(extU32(list, i+8))
 		if i+16+nameLen > len(list) {
-			return x.errf(at+int64(i), "xattr entry", "%q: name of %d bytes runs past its area", p, nameLen)
+			return x.errf(at+int64(i), "xattr entry", "inode %d: name of %d bytes runs past its area", in.num, nameLen)
 		}
 		prefix, ok := extXattrPrefixes[index]
 		if !ok {
-			return x.errf(at+int64(i), "xattr entry", "%q: unknown name index %d", p, index)
+			return x.errf(at+int64(i), "xattr entry", "inode %d: unknown name index %d", in.num, index)
 		}
 		name := prefix + string(list[i+16:i+16+nameLen])
 		if vinode != 0 {
-			return x.errf(at+int64(i), "xattr entry", "%q: the value of %s is kept in inode %d (ea_inode), which is not supported", p, name, vinode)
+			return x.errf(at+int64(i), "xattr entry", "inode %d: the value of %s is kept in inode %d (ea_inode), which is not supported", in.num, name, vinode)
 		}
 		if uint64(voff)+vsize > uint64(len(values)) {
-			return x.errf(at+int64(i), "xattr entry", "%q: value of %s (%d bytes at %d) runs past its area", p, name, vsize, voff)
+			return x.errf(at+int64(i), "xattr entry", "inode %d: value of %s (%d bytes at %d) runs past its area", in.num, name, vsize, voff)
 		}
-		if name != "system.data" {
-			out[name] = string(values[voff : uint64(voff)+vsize])
-		}
+		fn(name, values[voff:uint64(voff)+vsize], voff)
 		i += (16 + nameLen + 3) &^ 3
 	}
 	return nil
@@ -568,31 +580,19 @@ func (x *extFS) content(in *extInode) ([]byte, int64, error) {
 // inlineParts returns the 60 bytes of i_block and the value of the in-inode "system.data"
 // extended attribute that continues them (nil when absent), with the value's image offset.
 func (x *extFS) inlineParts(in *extInode) ([]byte, []byte, int64, error) {
-	r := in.raw
-	head := r[0x28 : 0x28+extInlineRegion]
-	if x.isz <= 128 {
-		return head, nil, -1, nil
-	}
-	start := 128 + uint32(extU16(r, 0x80))
-	if start+4 > x.isz || extU32(r, int(start)) != extXattrMagic {
-		return head, nil, -1, nil
-	}
-	base := start + 4
-	for p := base; p+16 <= x.isz && extU32(r, int(p)) != 0; {
-		nameLen := uint32(r[p])
-		if p+16+nameLen > x.isz {
-			return nil, nil, -1, x.errf(in.off+int64(p), "inline data", "extended attribute name runs past the inode")
+	head := in.raw[0x28 : 0x28+extInlineRegion]
+	area, at := x.inodeXattrArea(in)
+	var tail []byte
+	tailOff := int64(-1)
+	err := x.eachXattr(in, area, area, at, func(name string, value []byte, voff int) {
+		if name == "system.data" {
+			tail, tailOff = value, at+int64(voff)
 		}
-		if r[p+1] == 7 && string(r[p+16:p+16+nameLen]) == "data" && extU32(r, int(p+4)) == 0 {
-			voff, vsize := uint32(extU16(r, int(p+2))), extU32(r, int(p+8))
-			if uint64(base)+uint64(voff)+uint64(vsize) > uint64(x.isz) {
-				return nil, nil, -1, x.errf(in.off+int64(p), "inline data", "system.data value (%d bytes at %d) runs past the inode", vsize, voff)
-			}
-			return head, r[base+voff : base+voff+vsize], in.off + int64(base+voff), nil
-		}
-		p += (16 + nameLen + 3) &^ 3
+	})
+	if err != nil {
+		return nil, nil, -1, err
 	}
-	return head, nil, -1, nil
+	return head, tail, tailOff, nil
 }
 
 // extWriter copies runs of blocks into a file's buffer and notes whether they form one piece.
