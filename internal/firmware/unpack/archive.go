@@ -6,7 +6,6 @@ import (
 	"errors"
 	"io"
 	"io/fs"
-	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -71,9 +70,6 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 			}
 			return nil, 0, Errorf("tar", pos, "header", "%v", err)
 		}
-		if h.Typeflag == tar.TypeDir && isRootName(h.Name) {
-			continue // "./" from "tar -cf - .": the root itself, which the tree has
-		}
 		e := Entry{Path: h.Name, UID: uint32(h.Uid), GID: uint32(h.Gid), ModTime: h.ModTime.UTC(), Offset: -1}
 		perm, _ := linuxMode(0o100000 | uint32(h.Mode)&0o7777) // the type comes from the header's type flag
 		switch h.Typeflag {
@@ -122,11 +118,6 @@ func unpackTar(data []byte, b *Budget) (*Tree, int64, error) {
 		return nil, 0, err
 	}
 	return t, int64(len(data)) - int64(br.Len()), nil
-}
-
-// isRootName reports whether an archive member names the archive's root: ".", "./", "/".
-func isRootName(name string) bool {
-	return strings.Trim(path.Clean("/"+name), "/") == ""
 }
 
 // resolveHardLinks gives each hard link a copy of its target's entry (content shared, not
@@ -248,10 +239,6 @@ func unpackCpio(data []byte, b *Budget) (*Tree, int64, error) {
 			e.Data, e.Offset = body, int64(dataStart)
 		case m&fs.ModeSymlink != 0:
 			e.Link = string(body)
-		}
-		if name == "." {
-			off = next
-			continue
 		}
 		if m.IsRegular() && nlink > 1 && magic != "070707" {
 			key := [2]uint64{dev, ino}

@@ -71,8 +71,13 @@ func NewTree(format string, b *Budget) *Tree {
 // Add puts e into the tree. Its path is cleaned; a path that is absolute after cleaning a leading
 // "/" or "./", or that climbs out of the root with "..", is refused, as are entries beyond the
 // budget. Missing parent directories are created. Adding a path twice replaces the earlier entry
-// (later entries of an archive override earlier ones, as when unpacking it).
+// (later entries of an archive override earlier ones, as when unpacking it). A directory entry
+// for the root itself (".", "./", "/"), which "tar -cf - ." and "find . | cpio" archives hold, is
+// ignored: the tree has its root.
 func (t *Tree) Add(e Entry) error {
+	if e.Mode.IsDir() && strings.Trim(path.Clean("/"+e.Path), "/") == "" {
+		return nil
+	}
 	p, err := CleanPath(e.Path)
 	if err != nil {
 		return err
