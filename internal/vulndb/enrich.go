@@ -54,7 +54,9 @@ func (db *DB) Feeds(ctx context.Context, ids []string) (*Feeds, error) {
 			if err := rows.Scan(&e.CVE, &e.Score, &e.Percentile, &e.Date); err != nil {
 				return err
 			}
-			f.EPSS[e.CVE] = e
+			if _, asked := slices.BinarySearch(cves, e.CVE); asked { // the whole table may be read
+				f.EPSS[e.CVE] = e
+			}
 			return nil
 		})
 	if err != nil {
@@ -79,11 +81,6 @@ func (db *DB) Feeds(ctx context.Context, ids []string) (*Feeds, error) {
 		})
 	if err != nil {
 		return nil, fmt.Errorf("read EUVD entries: %w", err)
-	}
-	for cve := range f.EPSS {
-		if _, asked := slices.BinarySearch(cves, cve); !asked {
-			delete(f.EPSS, cve) // read with the whole table
-		}
 	}
 	return f, nil
 }
