@@ -92,3 +92,34 @@ func flashPaths(root uint64, dents []flashDirent, isDir func(uint64) bool) []fla
 	}
 	return out
 }
+
+// flashTree adds an entry for each of paths, built by entry from its inode. A later name of an
+// inode already added becomes a hard link to the first name (content shared, Link naming it), as
+// the other readers record hard links; an inode entry cannot read (errFlashSkip) is left out.
+func flashTree(t *Tree, paths []flashPath, entry func(path string, ino uint64) (Entry, error)) error {
+	first := map[uint64]*Entry{}
+	for _, p := range paths {
+		if prev := first[p.ino]; prev != nil {
+			e := *prev
+			e.Path, e.Link, e.Offset = p.path, prev.Path, -1
+			if err := t.Add(e); err != nil {
+				return err
+			}
+			continue
+		}
+		e, err := entry(p.path, p.ino)
+		if errors.Is(err, errFlashSkip) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := t.Add(e); err != nil {
+			return err
+		}
+		if !e.Mode.IsDir() {
+			first[p.ino] = t.Entry(e.Path)
+		}
+	}
+	return nil
+}

@@ -182,33 +182,15 @@ func unpackJFFS2(data []byte, b *Budget) (*Tree, int64, error) {
 	}
 	t := NewTree("jffs2", b)
 	dec := &jffs2Decoder{}
-	first := map[uint64]*Entry{}
-	for _, p := range flashPaths(1, live, isDir) {
-		nodes := inodes[uint32(p.ino)]
+	err := flashTree(t, flashPaths(1, live, isDir), func(path string, ino uint64) (Entry, error) {
+		nodes := inodes[uint32(ino)]
 		if len(nodes) == 0 {
-			continue
+			return Entry{}, errFlashSkip
 		}
-		if prev := first[p.ino]; prev != nil {
-			e := *prev
-			e.Path, e.Link, e.Offset = p.path, prev.Path, -1
-			if err := t.Add(e); err != nil {
-				return nil, 0, err
-			}
-			continue
-		}
-		e, err := jffs2Entry(p.path, nodes, bo, dec, b)
-		if errors.Is(err, errFlashSkip) {
-			continue
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := t.Add(e); err != nil {
-			return nil, 0, err
-		}
-		if !e.Mode.IsDir() {
-			first[p.ino] = t.Entry(e.Path)
-		}
+		return jffs2Entry(path, nodes, bo, dec, b)
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return t, int64(end), nil
 }

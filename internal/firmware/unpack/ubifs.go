@@ -152,33 +152,15 @@ func unpackUBIFS(data []byte, b *Budget) (*Tree, int64, error) {
 		ino, ok := fsys.inodes[inum]
 		return ok && ino.mode&0o170000 == 0o040000
 	}
-	first := map[uint64]*Entry{}
-	for _, p := range flashPaths(1, fsys.dents, isDir) {
-		ino, ok := fsys.inodes[p.ino]
+	err = flashTree(t, flashPaths(1, fsys.dents, isDir), func(path string, inum uint64) (Entry, error) {
+		ino, ok := fsys.inodes[inum]
 		if !ok {
-			continue
+			return Entry{}, errFlashSkip
 		}
-		if prev := first[p.ino]; prev != nil {
-			e := *prev
-			e.Path, e.Link, e.Offset = p.path, prev.Path, -1
-			if err := t.Add(e); err != nil {
-				return nil, 0, err
-			}
-			continue
-		}
-		e, err := fsys.entry(p.path, p.ino, ino)
-		if errors.Is(err, errFlashSkip) {
-			continue
-		}
-		if err != nil {
-			return nil, 0, err
-		}
-		if err := t.Add(e); err != nil {
-			return nil, 0, err
-		}
-		if !e.Mode.IsDir() {
-			first[p.ino] = t.Entry(e.Path)
-		}
+		return fsys.entry(path, inum, ino)
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	return t, end, nil
 }
