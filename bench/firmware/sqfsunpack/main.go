@@ -6,16 +6,13 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"math/rand/v2"
 	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 )
 
@@ -29,7 +26,8 @@ func main() {
 func run(args []string) error {
 	switch {
 	case len(args) == 2 && args[0] == "gen":
-		return gen(args[1])
+		_, err := fwtest.WriteBenchTree(args[1]) // the tree BenchmarkSquashfs unpacks
+		return err
 	case len(args) == 3 && args[0] == "unpack":
 		n, err := strconv.Atoi(args[2])
 		if err != nil || n < 1 {
@@ -86,36 +84,5 @@ func timeUnpack(img string, n int) error {
 		}
 	}
 	fmt.Printf("%.3f\n", best.Seconds())
-	return nil
-}
-
-// gen writes the same kind of tree as BenchmarkSquashfs: files of 2 to 24 KB, 30% random bytes
-// (like compressed or stripped binaries), 70% text.
-func gen(dir string) error {
-	rng := rand.New(rand.NewPCG(7, 8))
-	words := strings.Fields("the of and to in is for on that by this with you it not or be are from at as " +
-		"config option interface network wan lan dhcp firewall busybox libc kernel module init rc " +
-		"0x00 0xff 127.0.0.1 /usr/lib /etc/init.d eth0 wlan0 uci set get commit reload restart")
-	for i := range 3000 {
-		p := filepath.Join(dir, fmt.Sprintf("d%02d/s%d/file-%04d", i%40, i%7, i))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		n := 2048 + rng.IntN(22<<10)
-		var b bytes.Buffer
-		if i%10 < 3 {
-			for b.Len() < n {
-				b.WriteByte(byte(rng.Uint32()))
-			}
-		} else {
-			for b.Len() < n {
-				b.WriteString(words[rng.IntN(len(words))])
-				b.WriteByte(" \n"[rng.IntN(12)/11])
-			}
-		}
-		if err := os.WriteFile(p, b.Bytes()[:n], 0o644); err != nil {
-			return err
-		}
-	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
 	"github.com/siegel-oss/siegel/internal/testtool"
 
 	"github.com/klauspost/compress/zstd"
@@ -544,36 +545,12 @@ func FuzzSquashfs(f *testing.F) {
 	})
 }
 
-// sqBenchTree writes a tree like a router's root file system: a few thousand files of 2 to 24 KB,
-// text and binary-like content mixed, about 40 MB in all.
+// sqBenchTree writes the benchmark tree (fwtest.WriteBenchTree) into a temporary directory.
 func sqBenchTree(tb testing.TB) (string, int64) {
 	dir := tb.TempDir()
-	rng := rand.New(rand.NewPCG(7, 8))
-	words := strings.Fields("the of and to in is for on that by this with you it not or be are from at as " +
-		"config option interface network wan lan dhcp firewall busybox libc kernel module init rc " +
-		"0x00 0xff 127.0.0.1 /usr/lib /etc/init.d eth0 wlan0 uci set get commit reload restart")
-	var total int64
-	for i := range 3000 {
-		p := filepath.Join(dir, fmt.Sprintf("d%02d/s%d/file-%04d", i%40, i%7, i))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			tb.Fatal(err)
-		}
-		n := 2048 + rng.IntN(22<<10)
-		var b bytes.Buffer
-		if i%10 < 3 {
-			for b.Len() < n {
-				b.WriteByte(byte(rng.Uint32()))
-			}
-		} else {
-			for b.Len() < n {
-				b.WriteString(words[rng.IntN(len(words))])
-				b.WriteByte(" \n"[rng.IntN(12)/11])
-			}
-		}
-		if err := os.WriteFile(p, b.Bytes()[:n], 0o644); err != nil {
-			tb.Fatal(err)
-		}
-		total += int64(n)
+	total, err := fwtest.WriteBenchTree(dir)
+	if err != nil {
+		tb.Fatal(err)
 	}
 	return dir, total
 }
