@@ -99,3 +99,23 @@ func TestCapabilityWeakness(t *testing.T) {
 		}
 	}
 }
+
+func FuzzParseFileCaps(f *testing.F) {
+	f.Add("\x01\x00\x00\x02\x00\x20\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
+	f.Add("\x00\x00\x00\x03" + strings.Repeat("\xff", 20))
+	f.Add("\x00\x00\x00\x01\x01\x00\x00\x00\x00\x00\x00\x00")
+	f.Fuzz(func(t *testing.T, v string) {
+		c, err := parseFileCaps(v)
+		if err != nil {
+			return
+		}
+		if c.revision < 1 || c.revision > 3 || len(v) != map[int]int{1: 12, 2: 20, 3: 24}[c.revision] {
+			t.Fatalf("accepted %q as revision %d", v, c.revision)
+		}
+		if c.revision == 1 && (c.permitted>>32 != 0 || c.inheritable>>32 != 0) {
+			t.Fatalf("revision 1 with capabilities above 31: %+v", c)
+		}
+		_ = c.String()
+		capabilityWeakness(&unpack.Entry{Path: "x", Mode: 0o755, Xattrs: map[string]string{"security.capability": v}})
+	})
+}
