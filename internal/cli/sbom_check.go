@@ -52,12 +52,7 @@ siegel sbom convert app.cdx.xml --to spdx-json --out app.spdx.json`,
 
 // readSBOM reads and decodes an SBOM file ("-" for standard input), returning the raw bytes too.
 func readSBOM(env *Env, name string) (*sbom.Document, []byte, error) {
-	r, err := openInput(env, name)
-	if err != nil {
-		return nil, nil, err
-	}
-	defer r.Close()
-	data, err := input.ReadAll(name, r, input.DefaultLimits())
+	data, err := readInput(env, name)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -66,6 +61,26 @@ func readSBOM(env *Env, name string) (*sbom.Document, []byte, error) {
 		return nil, nil, err
 	}
 	return doc, data, nil
+}
+
+// decodeSBOM reads an SBOM file (or standard input for "-") handing each component to each as it
+// is read; the document it returns has no components.
+func decodeSBOM(env *Env, name string, each func(sbom.Component) error) (*sbom.Document, error) {
+	data, err := readInput(env, name)
+	if err != nil {
+		return nil, err
+	}
+	return sbom.DecodeEach(name, data, input.DefaultLimits(), each)
+}
+
+// readInput reads a file, or standard input for "-", within the default input limits.
+func readInput(env *Env, name string) ([]byte, error) {
+	r, err := openInput(env, name)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return input.ReadAll(name, r, input.DefaultLimits())
 }
 
 // validateReport is what `siegel sbom validate --format json` prints.

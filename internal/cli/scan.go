@@ -71,20 +71,18 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			if !slices.Contains(scanFormats, format) {
 				return usagef("--format must be one of %s, not %q", strings.Join(scanFormats, ", "), format)
 			}
-			doc, err := scanTarget(ctx, env, args[0], maxFileSize)
+			// Table and JSON output need only the packages: an SBOM is then streamed into them
+			// and its components are never held in memory.
+			in, err := scanTarget(ctx, env, args[0], maxFileSize, format != "table" && format != "json")
 			if err != nil {
 				return err
 			}
+			doc, pkgs, unknown, product := in.doc, in.pkgs, in.unknown, in.product
 			db, err := vulndb.Open(ctx, dbDir(env, dir), false)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			pkgs, unknown := match.Packages(doc)
-			product := subjectPURL(doc)
-			if format == "table" || format == "json" {
-				doc = nil // these outputs need only the packages: the document need not stay in memory
-			}
 			findings, err := match.Match(ctx, db, pkgs)
 			if err != nil {
 				return err
@@ -143,30 +141,74 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 	}
 }
 
-// scanTarget reads an SBOM, or inventories a directory or lockfile.
-func scanTarget(ctx context.Context, env *Env, target string, maxFileSize int64) (*sbom.Document, error) {
-	if target == "-" {
-		doc, _, err := readSBOM(env, target)
-		return doc, err
-	}
-	info, err := os.Stat(target)
-	if err != nil {
-		return nil, fmt.Errorf("scan: %w", err)
-	}
-	if info.Mode().IsRegular() {
-		f, err := os.Open(target)
+// scanInput is what a scan matches: the packages of its target, the purl of the product they
+// belong to (the document's subject), and the document itself when the output needs it.
+type scanInput struct {
+	doc           *sbom.Document
+	pkgs, unknown []match.Package
+	product       string
+}
+
+// scanTarget reads an SBOM, or inventories a directory or lockfile. Without needDoc, an SBOM's
+// components are turned into packages as they are read and the document is not kept.
+func scanTarget(ctx context.Context, env *Env, target string, maxFileSize int64, needDoc bool) (scanInput, error) {
+	isSBOM := target == "-"
+	if !isSBOM {
+		info, err := os.Stat(target)
 		if err != nil {
-			return nil, err
+			return scanInput{}, fmt.Errorf("scan: %w", err)
 		}
-		head := make([]byte, 64<<10)
-		n, _ := io.ReadFull(f, head)
-		f.Close()
-		if _, err := sbom.Detect(head[:n]); err == nil || strings.Contains(err.Error(), "JSON-LD") {
-			doc, _, err := readSBOM(env, target)
-			return doc, err
+		if info.Mode().IsRegular() {
+			f, err := os.Open(target)
+			if err != nil {
+				return scanInput{}, err
+			}
+			head := make([]byte, 64<<10)
+			n, _ := io.ReadFull(f, head)
+			f.Close()
+			_, err = sbom.Detect(head[:n])
+			isSBOM = err == nil || strings.Contains(err.Error(), "JSON-LD")
 		}
 	}
-	return scanPath(ctx, env, target, extract.Subject{}, maxFileSize, false)
+	var doc *sbom.Document
+	var err error
+	switch {
+	case isSBOM && !needDoc:
+		var inv match.Inventory
+		doc, err = decodeSBOM(env, target, func(c sbom.Component) error {
+			inv.Add(c)
+			return nil
+		})
+		if err != nil {
+			return scanInput{}, err
+		}
+		pkgs, unknown := inv.Done(doc)
+		return scanInput{pkgs: pkgs, unknown: unknown, product: productPURL(doc, pkgs, unknown)}, nil
+	case isSBOM:
+		doc, _, err = readSBOM(env, target)
+	default:
+		doc, err = scanPath(ctx, env, target, extract.Subject{}, maxFileSize, false)
+	}
+	if err != nil {
+		return scanInput{}, err
+	}
+	pkgs, unknown := match.Packages(doc)
+	return scanInput{doc: doc, pkgs: pkgs, unknown: unknown, product: productPURL(doc, pkgs, unknown)}, nil
+}
+
+// productPURL is the purl of the document's subject, the product VEX statements name.
+func productPURL(doc *sbom.Document, lists ...[]match.Package) string {
+	if doc.Subject == "" {
+		return ""
+	}
+	for _, l := range lists {
+		for _, p := range l {
+			if p.Ref == doc.Subject {
+				return p.PURL
+			}
+		}
+	}
+	return ""
 }
 
 func violations(fs []*match.Finding, failOn string) int {
@@ -282,17 +324,6 @@ type stringList []string
 
 func (l *stringList) String() string     { return strings.Join(*l, ",") }
 func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
-
-// applyVEX reads the VEX documents and marks the findings their statements cover.
-// subjectPURL is the purl of the document's subject, the product VEX statements name.
-func subjectPURL(doc *sbom.Document) string {
-	for _, c := range doc.Components {
-		if c.Ref == doc.Subject && doc.Subject != "" {
-			return c.PURL
-		}
-	}
-	return ""
-}
 
 // applyVEX applies the statements of the VEX files about product (any product when empty).
 func applyVEX(product string, fs []*match.Finding, files []string) error {

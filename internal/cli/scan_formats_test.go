@@ -182,7 +182,8 @@ func TestScanVEX(t *testing.T) {
 			p := filepath.Join(t.TempDir(), "gateway.vex.json")
 			os.WriteFile(p, data, 0o644)
 			criticalBefore := violations(fs, "critical")
-			if err := applyVEX(subjectPURL(doc), fs, []string{p}); err != nil {
+			pkgs, unknown := match.Packages(doc)
+			if err := applyVEX(productPURL(doc, pkgs, unknown), fs, []string{p}); err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]string{}

@@ -100,21 +100,49 @@ type Result struct {
 // Packages maps the components of a document to packages; those without a known ecosystem are
 // returned separately.
 func Packages(doc *sbom.Document) (pkgs, unknown []Package) {
-	direct := doc.Direct()
-	pkgs = make([]Package, 0, len(doc.Components))
+	inv := Inventory{pkgs: make([]Package, 0, len(doc.Components))}
 	for _, c := range doc.Components {
-		if c.Ref == doc.Subject && c.PURL == "" {
-			continue
-		}
-		p, ok := PackageOf(c)
-		p.Direct = direct[c.Ref]
-		if !ok {
-			unknown = append(unknown, p)
-			continue
-		}
-		pkgs = append(pkgs, p)
+		inv.Add(c)
 	}
-	return pkgs, unknown
+	return inv.Done(doc)
+}
+
+// Inventory collects the packages of components handed over one at a time, as sbom.DecodeEach
+// does, so that the document's components need not be held.
+type Inventory struct {
+	pkgs, unknown []Package
+}
+
+// Add maps a component to a package.
+func (inv *Inventory) Add(c sbom.Component) {
+	p, ok := PackageOf(c)
+	if ok {
+		inv.pkgs = append(inv.pkgs, p)
+	} else {
+		inv.unknown = append(inv.unknown, p)
+	}
+}
+
+// Done returns the packages, and those without a known ecosystem separately, once the rest of
+// doc is known: the document's subject is left out unless it has a purl, and the packages the
+// subject depends on directly are marked.
+func (inv *Inventory) Done(doc *sbom.Document) (pkgs, unknown []Package) {
+	direct := doc.Direct()
+	for i := range inv.pkgs {
+		inv.pkgs[i].Direct = direct[inv.pkgs[i].Ref]
+	}
+	unknown = inv.unknown[:0]
+	for _, p := range inv.unknown {
+		if p.Ref == doc.Subject && p.PURL == "" {
+			continue // the product itself, not one of its components
+		}
+		p.Direct = direct[p.Ref]
+		unknown = append(unknown, p)
+	}
+	if len(unknown) == 0 {
+		unknown = nil
+	}
+	return inv.pkgs, unknown
 }
 
 // PackageOf maps a component to its OSV ecosystem and lookup name by its purl. Debian and
@@ -209,6 +237,9 @@ func PackageOf(c sbom.Component) (Package, bool) {
 		p.Ecosystem += ":" + release
 	}
 	p.Lookup = vulndb.PackageKey(p.Ecosystem, name).Name
+	if p.Lookup == p.Name {
+		p.Lookup = p.Name // one string, not two, for the common case
+	}
 	return p, true
 }
 
@@ -253,7 +284,7 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	groups := make(chan group, 16)
+	groups := make(chan group, 4)
 	go func() {
 		defer close(groups)
 		batchKeys := make([]vulndb.Key, 0, vulndb.LookupBatchSize)
@@ -373,50 +404,63 @@ func sameRelease(advisory, pkg string) bool {
 }
 
 // mergeHits groups records that name the same vulnerability (through ids and aliases) into one
-// finding each.
+// finding each. Groups come in the order of their first record; within a group, records are
+// taken in order. A package has few hits, so the grouping sorts (id, hit) pairs instead of
+// building maps.
 func mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
+	type idHit struct {
+		id string
+		i  int
+	}
+	n := 0
+	for _, h := range hits {
+		n += 1 + len(h.rec.Aliases)
+	}
+	pairs := make([]idHit, 0, n)
+	for i, h := range hits {
+		pairs = append(pairs, idHit{h.rec.ID, i})
+		for _, a := range h.rec.Aliases {
+			pairs = append(pairs, idHit{a, i})
+		}
+	}
+	slices.SortFunc(pairs, func(a, b idHit) int {
+		if r := strings.Compare(a.id, b.id); r != 0 {
+			return r
+		}
+		return cmp.Compare(a.i, b.i)
+	})
 	group := make([]int, len(hits))
 	for i := range group {
 		group[i] = i
 	}
-	var find func(int) int
-	find = func(i int) int {
+	find := func(i int) int {
 		for group[i] != i {
 			group[i] = group[group[i]]
 			i = group[i]
 		}
 		return i
 	}
-	owner := map[string]int{}
-	for i, h := range hits {
-		for _, id := range append([]string{h.rec.ID}, h.rec.Aliases...) {
-			if j, ok := owner[id]; ok {
-				group[find(i)] = find(j)
-			} else {
-				owner[id] = i
+	for k := 1; k < len(pairs); k++ {
+		if pairs[k].id == pairs[k-1].id {
+			if a, b := find(pairs[k-1].i), find(pairs[k].i); a != b {
+				group[max(a, b)] = min(a, b) // the root is the group's first hit
 			}
 		}
 	}
-	byRoot := map[int][]int{}
-	var roots []int
-	for i := range hits {
-		r := find(i)
-		if _, ok := byRoot[r]; !ok {
-			roots = append(roots, r)
+	var ids, fixed []string
+	for r := range hits {
+		if find(r) != r {
+			continue // not the first hit of its group
 		}
-		byRoot[r] = append(byRoot[r], i)
-	}
-	for _, r := range roots {
 		f := &Finding{Package: p, Severity: "UNKNOWN"}
-		ids := map[string]bool{}
-		var fixed []string
-		for _, i := range byRoot[r] {
+		ids, fixed = ids[:0], fixed[:0]
+		for i := r; i < len(hits); i++ {
+			if find(i) != r {
+				continue
+			}
 			h := hits[i]
 			f.Records = append(f.Records, h.rec.ID)
-			ids[h.rec.ID] = true
-			for _, a := range h.rec.Aliases {
-				ids[a] = true
-			}
+			ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
 			if f.Summary == "" {
 				f.Summary = h.rec.Summary
 			}
@@ -425,7 +469,8 @@ func mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 			severityOf(h.rec, f)
 		}
 		slices.Sort(f.Records)
-		all := sortedKeys(ids)
+		slices.Sort(ids)
+		all := slices.Compact(ids)
 		f.ID = primaryID(all)
 		if len(all) > 1 {
 			f.Aliases = make([]string, 0, len(all)-1)
@@ -641,15 +686,6 @@ func upgrades(p *Package, fixed []string) []string {
 	for i, f := range keep {
 		out[i] = f.s
 	}
-	return out
-}
-
-func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	slices.Sort(out)
 	return out
 }
 

@@ -34,8 +34,9 @@ var cdxSpecVersions = map[cdx.SpecVersion]string{
 	cdx.SpecVersion1_5: "1.5", cdx.SpecVersion1_6: "1.6", cdx.SpecVersion1_7: "1.7",
 }
 
-func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*Document, error) {
+func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits, each func(Component) error) (*Document, error) {
 	var bom cdx.BOM
+	sent := 0 // components the streaming reader handed to each before it gave up
 	if f == CycloneDXXML {
 		if err := checkXML(name, data, limits.MaxDepth); err != nil {
 			return nil, err
@@ -54,9 +55,11 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*
 				Err: fmt.Errorf("unknown CycloneDX namespace %q; Siegel reads CycloneDX 1.2 to 1.7", bom.XMLNS)}
 		}
 	} else {
-		if doc, err := decodeCycloneDXStream(name, data); err == nil {
+		doc, n, err := decodeCycloneDXStream(name, data, each)
+		sent = n
+		if err == nil {
 			return doc, nil
-		} else if _, ok := err.(*input.Error); ok {
+		} else if err != errFastJSON {
 			return nil, err
 		}
 		if err := fastUnmarshal(data, &bom); err != nil {
@@ -82,6 +85,7 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*
 	if err := c.metadata(doc, bom.Metadata); err != nil {
 		return nil, err
 	}
+	meta := len(doc.Components)
 	if bom.Components != nil {
 		doc.Components = slices.Grow(doc.Components, len(*bom.Components))
 		if err := c.components(doc, *bom.Components, ptr(f, "/components", "/bom/components/component")); err != nil {
@@ -90,6 +94,16 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits) (*
 	}
 	if err := c.dependencies(doc, bom.Dependencies, bom.Compositions); err != nil {
 		return nil, err
+	}
+	if each != nil {
+		// As the streaming reader would have: the list's components, then the metadata's, each
+		// handed over once.
+		for _, comp := range append(doc.Components[min(meta+sent, len(doc.Components)):], doc.Components[:meta]...) {
+			if err := each(comp); err != nil {
+				return nil, err
+			}
+		}
+		doc.Components = nil
 	}
 	return doc, nil
 }
@@ -226,24 +240,32 @@ func (c *cdxReader) component(in *cdx.Component, p string) (Component, error) {
 		Ref: in.BOMRef, Type: string(in.Type), Group: in.Group, Name: in.Name, Version: in.Version,
 		Description: in.Description, Scope: string(in.Scope),
 	}
-	refPtr := p + ptr(c.format, "/bom-ref", "/@bom-ref")
-	if out.Ref == "" {
-		// Components without a bom-ref cannot take part in the graph; give them a ref that cannot
-		// collide with a document's own (bom-refs with a leading "#" are reserved for BOM-Links).
-		out.Ref = "#siegel-component-" + strconv.Itoa(c.n)
-	} else if first, dup := c.refs[out.Ref]; dup {
-		return out, c.errf(refPtr, "unique bom-ref", "bom-ref %q is already used at %s; every bom-ref must be unique", out.Ref, first)
-	}
-	c.refs[out.Ref] = refPtr
-	if in.Name == "" {
-		return out, c.errf(p+ptr(c.format, "/name", "/name"), "schema", "component has no name")
-	}
 	if in.PackageURL != "" {
 		canon, err := purl.Canonical(in.PackageURL)
 		if err != nil {
 			return out, c.errf(p+ptr(c.format, "/purl", "/purl"), "purl", "%v", err)
 		}
+		// Keep one string where the document's purl is already canonical and its bom-ref is the
+		// purl, as generators often write it: a large SBOM then holds each purl once.
+		if canon == in.PackageURL {
+			canon = in.PackageURL
+		}
+		if out.Ref == canon {
+			out.Ref = canon
+		}
 		out.PURL = canon
+	}
+	refPtr := func() string { return p + ptr(c.format, "/bom-ref", "/@bom-ref") }
+	if out.Ref == "" {
+		// Components without a bom-ref cannot take part in the graph; give them a ref that cannot
+		// collide with a document's own (bom-refs with a leading "#" are reserved for BOM-Links).
+		out.Ref = "#siegel-component-" + strconv.Itoa(c.n)
+	} else if first, dup := c.refs[out.Ref]; dup {
+		return out, c.errf(refPtr(), "unique bom-ref", "bom-ref %q is already used at %s; every bom-ref must be unique", out.Ref, first+ptr(c.format, "/bom-ref", "/@bom-ref"))
+	}
+	c.refs[out.Ref] = p // the component's pointer; the bom-ref's is derived when reported
+	if in.Name == "" {
+		return out, c.errf(p+ptr(c.format, "/name", "/name"), "schema", "component has no name")
 	}
 	if in.CPE != "" {
 		out.CPEs = append(out.CPEs, in.CPE)
@@ -656,10 +678,11 @@ func cmpOr(a, b string) string {
 }
 
 // decodeCycloneDXStream reads a CycloneDX JSON document component by component, converting each
-// to the model as soon as it is decoded, so that a large SBOM is never held twice in memory.
-// Semantic errors are returned as *input.Error; JSON it cannot follow as errFastJSON, and the
-// caller then decodes the whole document to report the problem with its position.
-func decodeCycloneDXStream(name string, data []byte) (doc *Document, err error) {
+// to the model as soon as it is decoded, so that a large SBOM is never held twice in memory; with
+// each, components are handed to it and not kept at all. Semantic errors are returned as
+// *input.Error, errors from each as they are; JSON it cannot follow as errFastJSON, and the caller
+// then decodes the whole document to report the problem with its position.
+func decodeCycloneDXStream(name string, data []byte, each func(Component) error) (doc *Document, sent int, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			doc, err = nil, errFastJSON
@@ -667,35 +690,47 @@ func decodeCycloneDXStream(name string, data []byte) (doc *Document, err error) 
 	}()
 	dec := gojson.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != gojson.Delim('{') {
-		return nil, errFastJSON
+		return nil, sent, errFastJSON
 	}
 	var bom cdx.BOM
 	c := cdxReader{name: name, format: CycloneDXJSON, refs: map[string]string{}}
-	// Every component has a "type": counting them sizes the slice once instead of doubling it.
-	comps := &Document{Components: make([]Component, 0, bytes.Count(data, []byte(`"type"`)))}
+	comps := &Document{}
+	if each == nil {
+		// Every component has a "type": counting them sizes the slice once instead of doubling it.
+		comps.Components = make([]Component, 0, bytes.Count(data, []byte(`"type"`)))
+	}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, errFastJSON
+			return nil, sent, errFastJSON
 		}
 		key, _ := t.(string)
 		var derr error
 		switch key {
 		case "components":
 			if t, err := dec.Token(); err != nil || t != gojson.Delim('[') {
-				return nil, errFastJSON
+				return nil, sent, errFastJSON
 			}
 			for i := 0; dec.More(); i++ {
 				var in cdx.Component
 				if err := dec.Decode(&in); err != nil {
-					return nil, errFastJSON
+					return nil, sent, errFastJSON
 				}
 				if err := c.componentTree(comps, &in, "/components/"+strconv.Itoa(i)); err != nil {
-					return nil, err
+					return nil, sent, err
+				}
+				if each != nil {
+					for _, comp := range comps.Components {
+						if err := each(comp); err != nil {
+							return nil, sent, err
+						}
+						sent++
+					}
+					comps.Components = comps.Components[:0]
 				}
 			}
 			if t, err := dec.Token(); err != nil || t != gojson.Delim(']') {
-				return nil, errFastJSON
+				return nil, sent, errFastJSON
 			}
 			continue
 		case "bomFormat":
@@ -717,35 +752,44 @@ func decodeCycloneDXStream(name string, data []byte) (doc *Document, err error) 
 			derr = dec.Decode(&skip)
 		}
 		if derr != nil {
-			return nil, errFastJSON
+			return nil, sent, errFastJSON
 		}
 	}
 	if t, err := dec.Token(); err != nil || t != gojson.Delim('}') {
-		return nil, errFastJSON
+		return nil, sent, errFastJSON
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errFastJSON // trailing data
+		return nil, sent, errFastJSON // trailing data
 	}
 	if bom.BOMFormat != cdx.BOMFormat {
-		return nil, &input.Error{File: name, Pointer: "/bomFormat", Rule: "schema",
+		return nil, sent, &input.Error{File: name, Pointer: "/bomFormat", Rule: "schema",
 			Err: fmt.Errorf("bomFormat is %q, want %q", bom.BOMFormat, cdx.BOMFormat)}
 	}
 	spec, ok := cdxSpecVersions[bom.SpecVersion]
 	if !ok {
-		return nil, &input.Error{File: name, Pointer: "/specVersion", Rule: "spec version",
+		return nil, sent, &input.Error{File: name, Pointer: "/specVersion", Rule: "spec version",
 			Err: fmt.Errorf("CycloneDX %s is not supported; Siegel reads CycloneDX 1.2 to 1.7", bom.SpecVersion)}
 	}
 	doc = &Document{Format: CycloneDXJSON, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version}
 	if err := c.metadata(doc, bom.Metadata); err != nil {
-		return nil, err
+		return nil, sent, err
 	}
-	// The metadata's components go first. comps was sized by counting "type" keys, which the
-	// metadata component has too, so this moves the slice's elements rather than copying it.
-	doc.Components = slices.Insert(comps.Components, 0, doc.Components...)
+	if each != nil {
+		for _, comp := range doc.Components {
+			if err := each(comp); err != nil {
+				return nil, sent, err
+			}
+		}
+		doc.Components = nil
+	} else {
+		// The metadata's components go first. comps was sized by counting "type" keys, which the
+		// metadata component has too, so this moves the slice's elements rather than copying it.
+		doc.Components = slices.Insert(comps.Components, 0, doc.Components...)
+	}
 	if err := c.dependencies(doc, bom.Dependencies, bom.Compositions); err != nil {
-		return nil, err
+		return nil, sent, err
 	}
-	return doc, nil
+	return doc, sent, nil
 }
 
 func cdxVulnerability(v Vulnerability) cdx.Vulnerability {

@@ -19,6 +19,31 @@ func Read(name string, r io.Reader, limits input.Limits) (*Document, error) {
 
 // Decode is Read for a document already in memory.
 func Decode(name string, data []byte, limits input.Limits) (*Document, error) {
+	return decode(name, data, limits, nil)
+}
+
+// DecodeEach is Decode for a reader that needs each component only once, such as vulnerability
+// matching: every component is handed to each as soon as it is read and is not kept, so that a
+// large CycloneDX JSON SBOM is never held in the model whole. Components come in the order they
+// are read; CycloneDX's metadata.component comes last. The returned Document has everything but
+// its Components. An error from each stops decoding and is returned as it is.
+func DecodeEach(name string, data []byte, limits input.Limits, each func(Component) error) (*Document, error) {
+	doc, err := decode(name, data, limits, each)
+	if err != nil || doc.Components == nil {
+		return doc, err
+	}
+	// The format has no streaming reader: the document was decoded whole.
+	for _, c := range doc.Components {
+		if err := each(c); err != nil {
+			return nil, err
+		}
+	}
+	doc.Components = nil
+	return doc, nil
+}
+
+// decode reads data; a CycloneDX JSON document is streamed to each when it is not nil.
+func decode(name string, data []byte, limits input.Limits, each func(Component) error) (*Document, error) {
 	if limits.MaxDepth <= 0 {
 		limits.MaxDepth = input.DefaultMaxDepth
 	}
@@ -38,7 +63,7 @@ func Decode(name string, data []byte, limits input.Limits) (*Document, error) {
 	}
 	switch format {
 	case CycloneDXJSON, CycloneDXXML:
-		return decodeCycloneDX(name, data, format, limits)
+		return decodeCycloneDX(name, data, format, limits, each)
 	case SPDXJSON:
 		return decodeSPDXJSON(name, data, limits)
 	case SPDXTagValue:

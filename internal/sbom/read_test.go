@@ -7,6 +7,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -243,8 +244,84 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		doc, err := Decode("fuzz", data, fuzzLimits)
 		checkDecodeError(t, doc, err)
+		checkDecodeEach(t, data, fuzzLimits, doc, err)
 	})
 }
+
+// TestDecodeEach checks that streaming every fixture hands over exactly the components Decode
+// lists, in Decode's order except that CycloneDX's metadata component comes last, and returns the
+// same document otherwise.
+func TestDecodeEach(t *testing.T) {
+	for name, data := range fixtureDocuments(t) {
+		t.Run(filepath.Base(name), func(t *testing.T) {
+			doc, err := Decode(name, data, input.Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkDecodeEach(t, data, input.Limits{}, doc, err)
+		})
+	}
+	// A document whose metadata follows its components.
+	data := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.6","components":[{"bom-ref":"a","name":"a","type":"library"},{"bom-ref":"b","name":"b","type":"library"}],"metadata":{"component":{"bom-ref":"p","name":"p","type":"application"}},"dependencies":[{"ref":"p","dependsOn":["a"]}]}`)
+	doc, err := Decode("inline", data, input.Limits{})
+	if err != nil || len(doc.Components) != 3 {
+		t.Fatalf("Decode: %v, %d components, want 3", err, len(doc.Components))
+	}
+	checkDecodeEach(t, data, input.Limits{}, doc, err)
+
+	// When the streaming reader gives up half way (here on a panic, as on one inside goccy/go-json),
+	// the document is decoded again whole, and only the components not yet handed over follow.
+	var refs []string
+	panicked := false
+	_, err = DecodeEach("inline", data, input.Limits{}, func(c Component) error {
+		if c.Ref == "b" && !panicked {
+			panicked = true
+			panic("decoder failure")
+		}
+		refs = append(refs, c.Ref)
+		return nil
+	})
+	if err != nil || !slices.Equal(refs, []string{"a", "b", "p"}) {
+		t.Fatalf("after the streaming reader failed: components %q, error %v; want a, b, p once each", refs, err)
+	}
+}
+
+// checkDecodeEach compares DecodeEach with Decode's result on the same data.
+func checkDecodeEach(t *testing.T, data []byte, limits input.Limits, want *Document, wantErr error) {
+	t.Helper()
+	var got []Component
+	doc, err := DecodeEach("fuzz", data, limits, func(c Component) error {
+		got = append(got, c)
+		return nil
+	})
+	if (err == nil) != (wantErr == nil) {
+		t.Fatalf("DecodeEach error %v, Decode error %v", err, wantErr)
+	}
+	if err != nil {
+		return
+	}
+	// CycloneDX's metadata components, which Decode lists first, come last: got must be Decode's
+	// list rotated by their number, and by none for other formats.
+	wantComps := want.Components
+	if want.Format == CycloneDXJSON || want.Format == CycloneDXXML {
+		for k := 1; k < len(wantComps); k++ {
+			if wantComps[k-1].Ref == want.Subject && len(got) == len(wantComps) && gocmp.Equal(got[len(got)-k:], wantComps[:k]) {
+				wantComps = append(slices.Clone(wantComps[k:]), wantComps[:k]...)
+				break
+			}
+		}
+	}
+	if diff := gocmp.Diff(wantComps, got); diff != "" {
+		t.Fatalf("DecodeEach's components differ from Decode's (-want +got):\n%s", diff)
+	}
+	doc.Components, want = nil, ptrTo(*want)
+	want.Components = nil
+	if diff := gocmp.Diff(want, doc); diff != "" {
+		t.Fatalf("DecodeEach's document differs from Decode's (-want +got):\n%s", diff)
+	}
+}
+
+func ptrTo[T any](v T) *T { return &v }
 
 func FuzzCycloneDXJSON(f *testing.F) {
 	fuzzSeeds(f, "testdata/cyclonedx")
@@ -252,7 +329,7 @@ func FuzzCycloneDXJSON(f *testing.F) {
 		if input.CheckJSONDepth("fuzz", data, 64) != nil {
 			return
 		}
-		doc, err := decodeCycloneDX("fuzz", data, CycloneDXJSON, fuzzLimits)
+		doc, err := decodeCycloneDX("fuzz", data, CycloneDXJSON, fuzzLimits, nil)
 		checkDecodeError(t, doc, err)
 	})
 }
@@ -260,7 +337,7 @@ func FuzzCycloneDXJSON(f *testing.F) {
 func FuzzCycloneDXXML(f *testing.F) {
 	fuzzSeeds(f, "testdata/cyclonedx")
 	f.Fuzz(func(t *testing.T, data []byte) {
-		doc, err := decodeCycloneDX("fuzz", data, CycloneDXXML, fuzzLimits)
+		doc, err := decodeCycloneDX("fuzz", data, CycloneDXXML, fuzzLimits, nil)
 		checkDecodeError(t, doc, err)
 	})
 }

@@ -48,7 +48,7 @@ type ParseCache struct {
 	m map[parseKey]parsed
 }
 
-const parseCacheSize = 4096
+const parseCacheSize = 1024
 
 type parseKey struct {
 	ecosystem, version string
