@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -70,6 +71,12 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			}
 			if !slices.Contains(scanFormats, format) {
 				return usagef("--format must be one of %s, not %q", strings.Join(scanFormats, ", "), format)
+			}
+			if os.Getenv("GOGC") == "" {
+				// A scan's heap is mostly short-lived decoding garbage around a slowly growing
+				// set of findings: collecting at half the default heap growth lowers its peak
+				// memory by about a tenth for a few per cent more CPU. GOGC still overrides.
+				debug.SetGCPercent(50)
 			}
 			// Table and JSON output need only the packages: an SBOM is then streamed into them
 			// and its components are never held in memory.

@@ -265,15 +265,19 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 		return cmp.Compare(a, b)
 	})
 
-	// Packages that share a key form a group: order[starts[g]:starts[g+1]].
+	// Packages that share a key form a group: order[starts[g]:starts[g+1]], looked up under
+	// groupKeys[g]. The per-package keys are dropped once the groups are known.
 	var starts []int
+	var groupKeys []vulndb.Key
 	for i := range order {
 		if i == 0 || keys[order[i]] != keys[order[i-1]] {
 			starts = append(starts, i)
+			groupKeys = append(groupKeys, keys[order[i]])
 		}
 	}
 	starts = append(starts, len(order))
 	ngroups := len(starts) - 1
+	keys = nil
 
 	// One goroutine reads the records of LookupBatchSize groups at a time; workers match the
 	// groups that have any and put each group's findings in its own slot, so the result does not
@@ -292,7 +296,7 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 			last := min(first+vulndb.LookupBatchSize, ngroups)
 			batchKeys = batchKeys[:0]
 			for g := first; g < last; g++ {
-				batchKeys = append(batchKeys, keys[order[starts[g]]])
+				batchKeys = append(batchKeys, groupKeys[g])
 			}
 			recs, err := src.LookupBatch(ctx, batchKeys)
 			if err != nil {
@@ -316,11 +320,11 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 	var wg sync.WaitGroup
 	for range min(runtime.GOMAXPROCS(0), 2) {
 		wg.Go(func() {
-			cache := version.NewParseCache() // not safe for concurrent use: one per worker
+			w := newWorker() // not safe for concurrent use: one per goroutine
 			for gr := range groups {
 				var fs []*Finding
 				for _, n := range order[starts[gr.g]:starts[gr.g+1]] {
-					fs = matchPackage(&pkgs[n], keys[n], gr.recs, cache, fs)
+					fs = w.matchPackage(&pkgs[n], groupKeys[gr.g], gr.recs, fs)
 				}
 				found[gr.g] = fs
 			}
@@ -345,24 +349,25 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 	return out, nil
 }
 
-// hit is a record that affects the package, with what its matching entries say.
+// hit is a record that affects the package, with what its matching entries say: the fixed
+// versions are w.hitFixed[from:to].
 type hit struct {
-	rec   *vulndb.Record
-	fixed []string
-	notes []string
+	rec      *vulndb.Record
+	from, to int
+	notes    []string
 }
 
 // matchPackage appends to out the findings of p among recs, the records that name its key.
-func matchPackage(p *Package, key vulndb.Key, recs []*vulndb.Record, cache *version.ParseCache, out []*Finding) []*Finding {
-	var hits []hit
+func (w *worker) matchPackage(p *Package, key vulndb.Key, recs []*vulndb.Record, out []*Finding) []*Finding {
+	hits, fixed := w.hits[:0], w.hitFixed[:0]
 	for _, r := range recs {
-		h := hit{rec: r}
+		h := hit{rec: r, from: len(fixed)}
 		affected := false
 		for _, a := range r.Affected {
 			if vulndb.PackageKey(a.Package.Ecosystem, a.Package.Name) != key || !sameRelease(a.Package.Ecosystem, p.Ecosystem) {
 				continue
 			}
-			aff := version.Affected{Ecosystem: a.Package.Ecosystem, Ranges: a.Ranges, Versions: a.Versions, Cache: cache}
+			aff := version.Affected{Ecosystem: a.Package.Ecosystem, Ranges: a.Ranges, Versions: a.Versions, Cache: w.versions}
 			ok, err := aff.Affects(version.Target{Version: p.Version, Commit: p.Commit})
 			if err != nil {
 				h.notes = append(h.notes, err.Error())
@@ -374,19 +379,23 @@ func matchPackage(p *Package, key vulndb.Key, recs []*vulndb.Record, cache *vers
 			for _, rg := range a.Ranges {
 				for _, e := range rg.Events {
 					if e.Fixed != "" && rg.Type != version.RangeGit {
-						h.fixed = append(h.fixed, e.Fixed)
+						fixed = append(fixed, e.Fixed)
 					}
 				}
 			}
 		}
 		if affected {
+			h.to = len(fixed)
 			hits = append(hits, h)
+		} else {
+			fixed = fixed[:h.from]
 		}
 	}
+	w.hits, w.hitFixed = hits, fixed
 	if len(hits) == 0 {
 		return out
 	}
-	return mergeHits(p, hits, out)
+	return w.mergeHits(p, hits, out)
 }
 
 // sameRelease reports whether an affected entry's ecosystem applies to the package's: without a
@@ -403,11 +412,61 @@ func sameRelease(advisory, pkg string) bool {
 	return ar == pr || strings.HasPrefix(ar, pr+":") || strings.HasPrefix(pr, ar+":")
 }
 
+// worker is the state of one matching goroutine: the versions it parsed, and the ids of the
+// records it made findings of, so that the findings of one record in several versions of a
+// package share them instead of each holding a copy. Both are bounded.
+type worker struct {
+	versions *version.ParseCache
+	ids      map[string]recordIDs // by record id: keeping the record itself alive would cost more
+	findings []Finding            // the rest of the current slab (see keep)
+	strs     []string
+	fixes    []fix // scratch for upgrades
+	hits     []hit // scratch for matchPackage
+	hitFixed []string
+}
+
+type recordIDs struct {
+	id               string
+	aliases, records []string
+}
+
+// workerIDsSize bounds the records whose ids a worker keeps.
+const workerIDsSize = 1024
+
+func newWorker() *worker {
+	return &worker{versions: version.NewParseCache(), ids: map[string]recordIDs{}}
+}
+
+// idsOf returns the finding id, aliases and record list of a finding made of r alone. The
+// slices are shared between findings and have no spare capacity, so an append copies them.
+func (w *worker) idsOf(r *vulndb.Record) (id string, aliases, records []string) {
+	if ri, ok := w.ids[r.ID]; ok {
+		return ri.id, ri.aliases, ri.records
+	}
+	ri := recordIDs{records: w.keep([]string{r.ID})}
+	ri.id, ri.aliases = w.splitIDs(append([]string{r.ID}, r.Aliases...))
+	if len(w.ids) >= workerIDsSize {
+		clear(w.ids)
+	}
+	w.ids[r.ID] = ri
+	return ri.id, ri.aliases, ri.records
+}
+
+// splitIDs sorts ids (reordering the slice) and returns the one a finding is reported under and
+// the others, without duplicates (kept as keep keeps them).
+func (w *worker) splitIDs(ids []string) (id string, aliases []string) {
+	slices.Sort(ids)
+	all := slices.Compact(ids)
+	id = primaryID(all)
+	i := slices.Index(all, id)
+	return id, w.keep(slices.Delete(all, i, i+1))
+}
+
 // mergeHits groups records that name the same vulnerability (through ids and aliases) into one
 // finding each. Groups come in the order of their first record; within a group, records are
 // taken in order. A package has few hits, so the grouping sorts (id, hit) pairs instead of
 // building maps.
-func mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
+func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 	type idHit struct {
 		id string
 		i  int
@@ -447,40 +506,39 @@ func mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 			}
 		}
 	}
-	var ids, fixed []string
+	var ids, fixed, recIDs []string
 	for r := range hits {
 		if find(r) != r {
 			continue // not the first hit of its group
 		}
-		f := &Finding{Package: p, Severity: "UNKNOWN"}
-		ids, fixed = ids[:0], fixed[:0]
+		f := w.newFinding()
+		f.Package, f.Severity = p, "UNKNOWN"
+		ids, fixed, recIDs = ids[:0], fixed[:0], recIDs[:0]
+		members := 0
 		for i := r; i < len(hits); i++ {
 			if find(i) != r {
 				continue
 			}
 			h := hits[i]
-			f.Records = append(f.Records, h.rec.ID)
+			members++
+			recIDs = append(recIDs, h.rec.ID)
 			ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
 			if f.Summary == "" {
 				f.Summary = h.rec.Summary
 			}
-			fixed = append(fixed, h.fixed...)
+			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
 			f.Notes = append(f.Notes, h.notes...)
 			severityOf(h.rec, f)
 		}
-		slices.Sort(f.Records)
-		slices.Sort(ids)
-		all := slices.Compact(ids)
-		f.ID = primaryID(all)
-		if len(all) > 1 {
-			f.Aliases = make([]string, 0, len(all)-1)
-			for _, id := range all {
-				if id != f.ID {
-					f.Aliases = append(f.Aliases, id)
-				}
-			}
+		if members == 1 {
+			// One record: its findings in every version of the package share one set of ids.
+			f.ID, f.Aliases, f.Records = w.idsOf(hits[r].rec)
+		} else {
+			slices.Sort(recIDs)
+			f.Records = w.keep(recIDs)
+			f.ID, f.Aliases = w.splitIDs(ids)
 		}
-		f.Fixed = upgrades(p, fixed)
+		f.Fixed = w.upgrades(p, fixed)
 		out = append(out, f)
 	}
 	return out
@@ -650,22 +708,20 @@ func sortFindings(fs []*Finding) {
 }
 
 // upgrades keeps the fixed versions above the installed one (those an upgrade can reach), in
-// the ecosystem's order; versions that do not parse are kept and ordered lexically. Each
-// version is parsed once.
-func upgrades(p *Package, fixed []string) []string {
-	vs := slices.Compact(slices.Sorted(slices.Values(fixed)))
+// the ecosystem's order; versions that do not parse are kept and ordered lexically. Versions are
+// parsed through the worker's cache, which already holds those the ranges were evaluated with.
+// fixed is sorted in place.
+func (w *worker) upgrades(p *Package, fixed []string) []string {
+	slices.Sort(fixed)
+	vs := slices.Compact(fixed)
 	c, err := version.Lookup(p.Ecosystem)
 	if err != nil || len(vs) == 0 {
-		return vs
+		return w.keep(vs)
 	}
-	installed, ierr := c.Parse(p.Version)
-	type fix struct {
-		s string
-		v version.Version
-	}
-	keep := make([]fix, 0, len(vs))
+	installed, ierr := w.versions.Parse(c, p.Version)
+	keep := w.fixes[:0]
 	for _, s := range vs {
-		v, err := c.Parse(s)
+		v, err := w.versions.Parse(c, s)
 		if err != nil {
 			v = nil
 		}
@@ -679,15 +735,47 @@ func upgrades(p *Package, fixed []string) []string {
 		}
 		return a.v.Compare(b.v)
 	})
-	if len(keep) == 0 {
+	w.fixes = keep
+	vs = vs[:0]
+	for _, f := range keep {
+		vs = append(vs, f.s)
+	}
+	return w.keep(vs)
+}
+
+// fix is a fixed version and its parse, nil when it does not parse.
+type fix struct {
+	s string
+	v version.Version
+}
+
+// keep copies strs into the worker's string slab and returns the copy, with no spare capacity
+// (an append copies it), or nil for none. A scan's findings live until it ends: taking their
+// small slices from large blocks keeps them out of the spans that decoding garbage fills.
+func (w *worker) keep(strs []string) []string {
+	if len(strs) == 0 {
 		return nil
 	}
-	out := make([]string, len(keep))
-	for i, f := range keep {
-		out[i] = f.s
+	if cap(w.strs)-len(w.strs) < len(strs) {
+		w.strs = make([]string, 0, max(slabSize, len(strs)))
 	}
-	return out
+	start := len(w.strs)
+	w.strs = append(w.strs, strs...)
+	return w.strs[start:len(w.strs):len(w.strs)]
 }
+
+// newFinding returns a zero finding from the worker's slab of findings.
+func (w *worker) newFinding() *Finding {
+	if len(w.findings) == 0 {
+		w.findings = make([]Finding, slabSize)
+	}
+	f := &w.findings[0]
+	w.findings = w.findings[1:]
+	return f
+}
+
+// slabSize is how many findings, or strings, a worker allocates at a time.
+const slabSize = 256
 
 // String renders a finding in one line, for logs.
 func (f *Finding) String() string {

@@ -62,8 +62,8 @@ type parsed struct {
 // NewParseCache returns an empty cache.
 func NewParseCache() *ParseCache { return &ParseCache{m: map[parseKey]parsed{}} }
 
-// parse parses s with c, through the cache when there is one.
-func (pc *ParseCache) parse(c Comparator, s string) (Version, error) {
+// Parse parses s with c, through the cache when there is one (pc may be nil).
+func (pc *ParseCache) Parse(c Comparator, s string) (Version, error) {
 	if pc == nil {
 		return c.Parse(s)
 	}
@@ -103,13 +103,13 @@ func (a *Affected) Affects(t Target) (bool, error) {
 	}
 	var v Version
 	if t.Version != "" {
-		if v, err = a.Cache.parse(c, t.Version); err != nil {
+		if v, err = a.Cache.Parse(c, t.Version); err != nil {
 			errs = append(errs, err)
 		}
 	}
 	if v != nil {
 		for _, s := range a.Versions {
-			if lv, err := a.Cache.parse(c, s); err == nil && lv.Compare(v) == 0 {
+			if lv, err := a.Cache.Parse(c, s); err == nil && lv.Compare(v) == 0 {
 				return true, errors.Join(errs...)
 			}
 		}
@@ -152,7 +152,7 @@ func evalSemVer(version string, events []Event, cache *ParseCache) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	v, err := cache.parse(c, strings.TrimPrefix(version, "v"))
+	v, err := cache.Parse(c, strings.TrimPrefix(version, "v"))
 	if err != nil {
 		return false, err
 	}
@@ -206,7 +206,7 @@ func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache) (bo
 		if s == "" {
 			return false, errors.New("event with no version")
 		}
-		pv, err := cache.parse(c, s)
+		pv, err := cache.Parse(c, s)
 		if err != nil {
 			return false, err
 		}

@@ -169,10 +169,10 @@ func (db *DB) Path() string { return db.path }
 // recordCacheSize bounds the parsed records a handle keeps between lookups: enough for the
 // records that name several packages (distribution advisories list many binary packages) to be
 // parsed once, without holding a whole database's records in a long scan or a server.
-const recordCacheSize = 512
+const recordCacheSize = 256
 
 // LookupBatchSize is how many packages LookupBatch reads with one statement.
-const LookupBatchSize = 128
+const LookupBatchSize = 64
 
 // lookupSQL reads the records that name any of n packages: for each (ecosystem, name) pair, a
 // seek on affected's primary key, then one on advisory's per record, so neither table is read
