@@ -43,22 +43,43 @@ type Package struct {
 	Direct    bool   `json:"direct,omitempty"` // the subject depends on it directly
 }
 
-// Finding is one vulnerability of one component.
+// Finding is one vulnerability of one component. What it says of the vulnerability itself — its
+// identity and severity — is shared by the findings of one record in every package version the
+// record affects: a scan holds tens of thousands of findings of a few thousand records.
 type Finding struct {
-	ID        string               `json:"id"`
-	Aliases   []string             `json:"aliases,omitempty"`
-	Records   []string             `json:"records"` // OSV records merged into this finding
-	Summary   string               `json:"summary,omitempty"`
-	Package   *Package             `json:"package"`  // shared by the package's findings
-	Severity  string               `json:"severity"` // CRITICAL, HIGH, MEDIUM, LOW, NONE or UNKNOWN
-	Score     float64              `json:"score,omitempty"`
-	Vector    string               `json:"vector,omitempty"`
+	*Identity
+	Package *Package `json:"package"` // shared by the package's findings
+	*Assessment
 	Fixed     []string             `json:"fixedVersions,omitempty"`
 	Exploited *vulndb.Exploitation `json:"exploited,omitempty"` // CISA KEV
 	EUVD      []vulndb.EUVD        `json:"euvd,omitempty"`      // ENISA EUVD entries
 	EPSS      *vulndb.EPSS         `json:"epss,omitempty"`
 	Notes     []string             `json:"notes,omitempty"` // ranges that could not be evaluated
 	VEX       *VEXState            `json:"vex,omitempty"`   // the manufacturer's statement, when one applies
+}
+
+// Identity names a finding's vulnerability: the id it is reported under (a CVE when there is
+// one), its other ids, and the OSV records merged into it. Shared between findings: read only.
+type Identity struct {
+	ID      string   `json:"id"`
+	Aliases []string `json:"aliases,omitempty"`
+	Records []string `json:"records"`
+	Summary string   `json:"summary,omitempty"`
+}
+
+// Assessment is a finding's severity: CRITICAL, HIGH, MEDIUM, LOW, NONE or UNKNOWN, from the
+// highest CVSS base score its records state (with that vector) or else the database's rating.
+// Shared between findings: read only.
+type Assessment struct {
+	Severity string  `json:"severity"`
+	Score    float64 `json:"score,omitempty"`
+	Vector   string  `json:"vector,omitempty"`
+}
+
+// vulnerability is one allocation for a finding's Identity and Assessment.
+type vulnerability struct {
+	Identity
+	Assessment
 }
 
 // VEXState is what a VEX statement says of a finding.
@@ -412,44 +433,40 @@ func sameRelease(advisory, pkg string) bool {
 	return ar == pr || strings.HasPrefix(ar, pr+":") || strings.HasPrefix(pr, ar+":")
 }
 
-// worker is the state of one matching goroutine: the versions it parsed, and the ids of the
-// records it made findings of, so that the findings of one record in several versions of a
-// package share them instead of each holding a copy. Both are bounded.
+// worker is the state of one matching goroutine: the versions it parsed, and what the records
+// it made findings of say of their vulnerabilities, so that the findings of one record in several
+// versions of a package share it instead of each holding a copy. Both are bounded.
 type worker struct {
 	versions *version.ParseCache
-	ids      map[string]recordIDs // by record id: keeping the record itself alive would cost more
-	findings []Finding            // the rest of the current slab (see keep)
+	vulns    map[string]*vulnerability // by record id: keeping the record itself alive would cost more
+	findings []Finding                 // the rest of the current slab (see keep)
 	strs     []string
 	fixes    []fix // scratch for upgrades
 	hits     []hit // scratch for matchPackage
 	hitFixed []string
 }
 
-type recordIDs struct {
-	id               string
-	aliases, records []string
-}
-
-// workerIDsSize bounds the records whose ids a worker keeps.
-const workerIDsSize = 1024
+// workerVulnsSize bounds the records whose vulnerability a worker keeps.
+const workerVulnsSize = 1024
 
 func newWorker() *worker {
-	return &worker{versions: version.NewParseCache(), ids: map[string]recordIDs{}}
+	return &worker{versions: version.NewParseCache(), vulns: map[string]*vulnerability{}}
 }
 
-// idsOf returns the finding id, aliases and record list of a finding made of r alone. The
-// slices are shared between findings and have no spare capacity, so an append copies them.
-func (w *worker) idsOf(r *vulndb.Record) (id string, aliases, records []string) {
-	if ri, ok := w.ids[r.ID]; ok {
-		return ri.id, ri.aliases, ri.records
+// vulnerabilityOf returns what a finding made of r alone says of its vulnerability, shared by
+// every such finding. Its slices have no spare capacity, so an append copies them.
+func (w *worker) vulnerabilityOf(r *vulndb.Record) *vulnerability {
+	if v, ok := w.vulns[r.ID]; ok {
+		return v
 	}
-	ri := recordIDs{records: w.keep([]string{r.ID})}
-	ri.id, ri.aliases = w.splitIDs(append([]string{r.ID}, r.Aliases...))
-	if len(w.ids) >= workerIDsSize {
-		clear(w.ids)
+	v := &vulnerability{Identity: Identity{Records: w.keep([]string{r.ID}), Summary: r.Summary}, Assessment: Assessment{Severity: "UNKNOWN"}}
+	v.ID, v.Aliases = w.splitIDs(append([]string{r.ID}, r.Aliases...))
+	severityOf(r, &v.Assessment)
+	if len(w.vulns) >= workerVulnsSize {
+		clear(w.vulns)
 	}
-	w.ids[r.ID] = ri
-	return ri.id, ri.aliases, ri.records
+	w.vulns[r.ID] = v
+	return v
 }
 
 // splitIDs sorts ids (reordering the slice) and returns the one a finding is reported under and
@@ -512,32 +529,41 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 			continue // not the first hit of its group
 		}
 		f := w.newFinding()
-		f.Package, f.Severity = p, "UNKNOWN"
+		f.Package = p
 		ids, fixed, recIDs = ids[:0], fixed[:0], recIDs[:0]
+		var v *vulnerability
 		members := 0
 		for i := r; i < len(hits); i++ {
-			if find(i) != r {
-				continue
+			if find(i) == r {
+				members++
 			}
-			h := hits[i]
-			members++
-			recIDs = append(recIDs, h.rec.ID)
-			ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
-			if f.Summary == "" {
-				f.Summary = h.rec.Summary
-			}
-			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
-			f.Notes = append(f.Notes, h.notes...)
-			severityOf(h.rec, f)
 		}
 		if members == 1 {
-			// One record: its findings in every version of the package share one set of ids.
-			f.ID, f.Aliases, f.Records = w.idsOf(hits[r].rec)
+			// One record: its findings in every version of the package share what it says.
+			v = w.vulnerabilityOf(hits[r].rec)
+			fixed = append(fixed, w.hitFixed[hits[r].from:hits[r].to]...)
+			f.Notes = append(f.Notes, hits[r].notes...)
 		} else {
+			v = &vulnerability{Assessment: Assessment{Severity: "UNKNOWN"}}
+			for i := r; i < len(hits); i++ {
+				if find(i) != r {
+					continue
+				}
+				h := hits[i]
+				recIDs = append(recIDs, h.rec.ID)
+				ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
+				if v.Summary == "" {
+					v.Summary = h.rec.Summary
+				}
+				fixed = append(fixed, w.hitFixed[h.from:h.to]...)
+				f.Notes = append(f.Notes, h.notes...)
+				severityOf(h.rec, &v.Assessment)
+			}
 			slices.Sort(recIDs)
-			f.Records = w.keep(recIDs)
-			f.ID, f.Aliases = w.splitIDs(ids)
+			v.Records = w.keep(recIDs)
+			v.ID, v.Aliases = w.splitIDs(ids)
 		}
+		f.Identity, f.Assessment = &v.Identity, &v.Assessment
 		f.Fixed = w.upgrades(p, fixed)
 		out = append(out, f)
 	}
@@ -606,7 +632,7 @@ func primaryID(ids []string) string {
 
 // severityOf keeps the highest severity the record states: CVSS v4, v3.x vectors (scored), or
 // the database's own rating.
-func severityOf(r *vulndb.Record, f *Finding) {
+func severityOf(r *vulndb.Record, f *Assessment) {
 	sevs := slices.Clone(r.Severity)
 	for _, a := range r.Affected {
 		sevs = append(sevs, a.Severity...)
