@@ -241,71 +241,92 @@ func violations(fs []*match.Finding, failOn string) int {
 	return n
 }
 
-// tableRow is a finding's line in the table: exploitation, severity, id, package, version, the
-// lowest fixed version, EPSS and VEX status.
-func tableRow(f *match.Finding) [8]string {
-	kev := ""
-	switch {
-	case f.Exploited != nil:
-		kev = "KEV " + f.Exploited.DateAdded
-	case f.IsExploited():
-		kev = "EUVD"
+// tableHeader names the table's columns: exploitation, severity, id, package, version, the lowest
+// fixed version, EPSS and VEX status.
+var tableHeader = [...]string{"EXPLOITED", "SEVERITY", "ID", "PACKAGE", "VERSION", "FIXED IN", "EPSS", "VEX"}
+
+// appendCell appends a finding's cell in column col of the table to dst, without allocating.
+func appendCell(dst []byte, f *match.Finding, col int) []byte {
+	switch col {
+	case 0:
+		switch {
+		case f.Exploited != nil:
+			dst = append(append(dst, "KEV "...), f.Exploited.DateAdded...)
+		case f.IsExploited():
+			dst = append(dst, "EUVD"...)
+		}
+	case 1:
+		dst = append(dst, f.Severity...)
+		if f.Score > 0 {
+			dst = strconv.AppendFloat(append(dst, ' '), f.Score, 'f', 1, 64)
+		}
+	case 2:
+		dst = append(dst, f.ID...)
+	case 3:
+		dst = append(dst, f.Package.Name...)
+	case 4:
+		dst = append(dst, f.Package.Version...)
+	case 5:
+		if len(f.Fixed) > 0 {
+			dst = append(dst, f.Fixed[0]...) // the lowest version that fixes it
+		} else {
+			dst = append(dst, '-')
+		}
+	case 6:
+		if f.EPSS != nil {
+			dst = strconv.AppendFloat(dst, f.EPSS.Score, 'f', 3, 64)
+		}
+	case 7:
+		if f.VEX != nil {
+			dst = append(dst, f.VEX.Status...)
+		} else {
+			dst = append(dst, '-')
+		}
 	}
-	sev := f.Severity
-	if f.Score > 0 {
-		sev += " " + strconv.FormatFloat(f.Score, 'f', 1, 64)
-	}
-	epss := ""
-	if f.EPSS != nil {
-		epss = strconv.FormatFloat(f.EPSS.Score, 'f', 3, 64)
-	}
-	fixed := "-"
-	if len(f.Fixed) > 0 {
-		fixed = f.Fixed[0] // the lowest version that fixes it
-	}
-	state := "-"
-	if f.VEX != nil {
-		state = f.VEX.Status
-	}
-	return [8]string{kev, sev, f.ID, f.Package.Name, f.Package.Version, fixed, epss, state}
+	return dst
 }
 
 func printFindings(out io.Writer, res *match.Result) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
 	// Columns are as wide as their widest cell plus two spaces. The widths are measured in a
-	// first pass so that rows are written as they are formatted, not held for a tabwriter.
-	header := [...]string{"EXPLOITED", "SEVERITY", "ID", "PACKAGE", "VERSION", "FIXED IN", "EPSS", "VEX"}
-	var width [len(header)]int
-	measure := func(cells [len(header)]string) {
-		for i, c := range cells {
-			width[i] = max(width[i], utf8.RuneCountInString(c))
+	// first pass so that rows are written as they are formatted, not held for a tabwriter; cells
+	// are formatted into one buffer, so a table of any length allocates nothing per row.
+	var width [len(tableHeader)]int
+	for i, h := range tableHeader {
+		width[i] = utf8.RuneCountInString(h)
+	}
+	var line []byte
+	for _, f := range res.Findings {
+		for i := range width {
+			line = appendCell(line[:0], f, i)
+			width[i] = max(width[i], utf8.RuneCount(line))
 		}
 	}
-	measure(header)
-	for _, f := range res.Findings {
-		measure(tableRow(f))
-	}
-	line := make([]byte, 0, 256)
-	write := func(cells [len(header)]string) error {
-		line = line[:0]
-		for i, c := range cells {
-			line = append(line, c...)
-			if i < len(cells)-1 {
-				for n := utf8.RuneCountInString(c); n < width[i]+2; n++ {
-					line = append(line, ' ')
-				}
+	pad := func(start, col int) {
+		if col < len(width)-1 {
+			for n := utf8.RuneCount(line[start:]); n < width[col]+2; n++ {
+				line = append(line, ' ')
 			}
 		}
-		line = append(line, '\n')
-		_, err := w.Write(line)
-		return err
 	}
-	if err := write(header); err != nil {
+	line = line[:0]
+	for i, h := range tableHeader {
+		start := len(line)
+		line = append(line, h...)
+		pad(start, i)
+	}
+	if _, err := w.Write(append(line, '\n')); err != nil {
 		return err
 	}
 	for _, f := range res.Findings {
-		if err := write(tableRow(f)); err != nil {
+		line = line[:0]
+		for i := range width {
+			start := len(line)
+			line = appendCell(line, f, i)
+			pad(start, i)
+		}
+		if _, err := w.Write(append(line, '\n')); err != nil {
 			return err
 		}
 	}
