@@ -163,7 +163,68 @@ func (inv *Inventory) Done(doc *sbom.Document) (pkgs, unknown []Package) {
 	if len(unknown) == 0 {
 		unknown = nil
 	}
-	return inv.pkgs, unknown
+	return compact(inv.pkgs), unknown
+}
+
+// compact returns pkgs in a slice of their exact length with their strings moved into one block,
+// shared where one is part of another (a name or version inside the purl). The packages were made
+// one at a time among a decoder's short-lived data; packed together, they do not keep the memory
+// that data occupied in use for the rest of a scan.
+func compact(pkgs []Package) []Package {
+	out := make([]Package, len(pkgs))
+	copy(out, pkgs)
+	size := 0
+	for i := range out {
+		p := &out[i]
+		size += len(p.PURL) + len(p.Ref) + len(p.Name) + len(p.Version) + len(p.Lookup) + len(p.Commit)
+	}
+	var b strings.Builder
+	b.Grow(size)
+	// Each field's place in the block, as (offset, length) pairs, six per package.
+	const fields = 6
+	at := make([]int, 0, 2*fields*len(out))
+	ecosystems := map[string]string{}
+	for i := range out {
+		p := &out[i]
+		purlAt := b.Len()
+		b.WriteString(p.PURL)
+		at = append(at, purlAt, len(p.PURL))
+		put := func(s string, also ...string) {
+			for _, in := range also {
+				if j := strings.Index(in, s); j >= 0 && s != "" {
+					at = append(at, -1-j, len(s)) // inside the purl, or equal to an earlier field
+					return
+				}
+			}
+			at = append(at, b.Len(), len(s))
+			b.WriteString(s)
+		}
+		put(p.Ref, p.PURL)
+		put(p.Name, p.PURL)
+		put(p.Version, p.PURL)
+		put(p.Lookup, p.PURL)
+		put(p.Commit)
+		if e, ok := ecosystems[p.Ecosystem]; ok {
+			p.Ecosystem = e
+		} else {
+			ecosystems[p.Ecosystem] = p.Ecosystem
+		}
+	}
+	block := b.String()
+	for i := range out {
+		p := &out[i]
+		a := at[2*fields*i : 2*fields*(i+1)]
+		p.PURL = block[a[0] : a[0]+a[1]]
+		str := func(k int) string {
+			off, n := a[2*k], a[2*k+1]
+			if off < 0 {
+				off = a[0] - 1 - off // an offset into the purl
+			}
+			return block[off : off+n]
+		}
+		p.Ref, p.Name, p.Version, p.Lookup, p.Commit = str(1), str(2), str(3), str(4), str(5)
+	}
+	return out
 }
 
 // PackageOf maps a component to its OSV ecosystem and lookup name by its purl. Debian and

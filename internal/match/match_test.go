@@ -2,6 +2,7 @@ package match
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -160,5 +161,24 @@ func TestMatchDeterministic(t *testing.T) {
 		if diff := cmp.Diff(first, got); diff != "" {
 			t.Fatalf("run %d differs from the first (-first +got):\n%s", run, diff)
 		}
+	}
+}
+
+// TestCompactPackages checks that packing the packages' strings into one block keeps every field.
+func TestCompactPackages(t *testing.T) {
+	pkgs := []Package{
+		{Ref: "pkg:pypi/requests@2.31.0", Name: "requests", Version: "2.31.0", PURL: "pkg:pypi/requests@2.31.0", Ecosystem: "PyPI", Lookup: "requests"},
+		{Ref: "ref-1", Name: "Django", Version: "4.2", PURL: "pkg:pypi/django@4.2", Ecosystem: "PyPI", Lookup: "django", Direct: true},
+		{Ref: "deb-1", Name: "libssl3", Version: "3.0.11-1~deb12u2", PURL: "pkg:deb/debian/libssl3@3.0.11-1~deb12u2?distro=debian-12", Ecosystem: "Debian:12", Lookup: "openssl", Commit: "abc123"},
+		{Ref: "", Name: "", Version: "", PURL: "", Ecosystem: "", Lookup: ""},
+		{Ref: "x", Name: "x", Version: "1", PURL: "pkg:generic/x@1", Ecosystem: "Debian:12", Lookup: "x"},
+	}
+	want := slices.Clone(pkgs)
+	got := compact(pkgs)
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Fatalf("compact changed the packages (-want +got):\n%s", diff)
+	}
+	if &got[0] == &pkgs[0] {
+		t.Error("compact returned the same slice")
 	}
 }
