@@ -3,7 +3,8 @@
 # (../shared/data/osv, the osv.dev all.zip layout) and the same 18,000-component CycloneDX SBOM
 # (built from that data by bench/osvsbom): wall time and peak memory of a table-output scan, the
 # time of siegel's full import, and the difference of the (package, version, record) findings
-# with the cause of each difference (bench/osvcompare).
+# with the cause of each difference (bench/osvcompare). Both tools are built without cgo, as their
+# release binaries are: statically linked, no C library mapped.
 #
 # Usage: bench/compare-osv-scanner.sh [OSV-DIR] [COMPONENTS]
 # Needs network once, to build osv-scanner with the Go module proxy.
@@ -14,9 +15,10 @@ n="${2:-18000}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-echo "== building siegel and osv-scanner v2.4.0"
-go build -o "$tmp/siegel" ./cmd/siegel
-GOBIN="$tmp/bin" go install github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.4.0
+echo "== building siegel and osv-scanner v2.4.0 (static, as release binaries are built)"
+export CGO_ENABLED=0
+go build -trimpath -o "$tmp/siegel" ./cmd/siegel
+GOBIN="$tmp/bin" go install -trimpath github.com/google/osv-scanner/v2/cmd/osv-scanner@v2.4.0
 mkdir -p "$tmp/osvcache"
 ln -s "$osv" "$tmp/osvcache/osv-scanner" # osv-scanner's offline layout: <dir>/osv-scanner/<Ecosystem>/all.zip
 ln -s "$osv" "$tmp/osvcache/osv-scalibr"

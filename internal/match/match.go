@@ -121,7 +121,7 @@ type Result struct {
 // Packages maps the components of a document to packages; those without a known ecosystem are
 // returned separately.
 func Packages(doc *sbom.Document) (pkgs, unknown []Package) {
-	inv := Inventory{pkgs: make([]Package, 0, len(doc.Components))}
+	var inv Inventory
 	for _, c := range doc.Components {
 		inv.Add(c)
 	}
@@ -131,17 +131,25 @@ func Packages(doc *sbom.Document) (pkgs, unknown []Package) {
 // Inventory collects the packages of components handed over one at a time, as sbom.DecodeEach
 // does, so that the document's components need not be held.
 type Inventory struct {
-	pkgs, unknown []Package
+	chunks  [][]Package // filled one after the other: no slice of all packages is regrown
+	unknown []Package
 }
+
+// inventoryChunk is how many packages an Inventory allocates at a time.
+const inventoryChunk = 1024
 
 // Add maps a component to a package.
 func (inv *Inventory) Add(c sbom.Component) {
 	p, ok := PackageOf(c)
-	if ok {
-		inv.pkgs = append(inv.pkgs, p)
-	} else {
+	if !ok {
 		inv.unknown = append(inv.unknown, p)
+		return
 	}
+	if n := len(inv.chunks); n == 0 || len(inv.chunks[n-1]) == cap(inv.chunks[n-1]) {
+		inv.chunks = append(inv.chunks, make([]Package, 0, inventoryChunk))
+	}
+	last := &inv.chunks[len(inv.chunks)-1]
+	*last = append(*last, p)
 }
 
 // Done returns the packages, and those without a known ecosystem separately, once the rest of
@@ -149,8 +157,10 @@ func (inv *Inventory) Add(c sbom.Component) {
 // subject depends on directly are marked.
 func (inv *Inventory) Done(doc *sbom.Document) (pkgs, unknown []Package) {
 	direct := doc.Direct()
-	for i := range inv.pkgs {
-		inv.pkgs[i].Direct = direct[inv.pkgs[i].Ref]
+	for _, chunk := range inv.chunks {
+		for i := range chunk {
+			chunk[i].Direct = direct[chunk[i].Ref]
+		}
 	}
 	unknown = inv.unknown[:0]
 	for _, p := range inv.unknown {
@@ -163,16 +173,24 @@ func (inv *Inventory) Done(doc *sbom.Document) (pkgs, unknown []Package) {
 	if len(unknown) == 0 {
 		unknown = nil
 	}
-	return compact(inv.pkgs), unknown
+	pkgs = compact(inv.chunks)
+	inv.chunks = nil
+	return pkgs, unknown
 }
 
-// compact returns pkgs in a slice of their exact length with their strings moved into one block,
+// compact returns the packages in one slice of their exact length, their strings moved into one block,
 // shared where one is part of another (a name or version inside the purl). The packages were made
 // one at a time among a decoder's short-lived data; packed together, they do not keep the memory
 // that data occupied in use for the rest of a scan.
-func compact(pkgs []Package) []Package {
-	out := make([]Package, len(pkgs))
-	copy(out, pkgs)
+func compact(chunks [][]Package) []Package {
+	n := 0
+	for _, c := range chunks {
+		n += len(c)
+	}
+	out := make([]Package, 0, n)
+	for _, c := range chunks {
+		out = append(out, c...)
+	}
 	size := 0
 	for i := range out {
 		p := &out[i]

@@ -174,7 +174,7 @@ func TestCompactPackages(t *testing.T) {
 		{Ref: "x", Name: "x", Version: "1", PURL: "pkg:generic/x@1", Ecosystem: "Debian:12", Lookup: "x"},
 	}
 	want := slices.Clone(pkgs)
-	got := compact(pkgs)
+	got := compact([][]Package{pkgs[:2], pkgs[2:]})
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Fatalf("compact changed the packages (-want +got):\n%s", diff)
 	}

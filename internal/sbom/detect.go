@@ -3,6 +3,7 @@ package sbom
 import (
 	"bytes"
 	"errors"
+	"slices"
 	"strings"
 )
 
@@ -17,7 +18,7 @@ func Detect(data []byte) (Format, error) {
 	}
 	switch text[0] {
 	case '{':
-		keys := topLevelKeys(text, 64)
+		keys := topLevelKeys(text, 64, "bomFormat", "spdxVersion", "SPDXID", "@context", "@graph")
 		switch {
 		case keys["bomFormat"] || keys["specVersion"] && keys["components"]:
 			return CycloneDXJSON, nil
@@ -66,8 +67,9 @@ func Detect(data []byte) (Format, error) {
 }
 
 // topLevelKeys returns the member names of the JSON object that data starts with, scanning at
-// most max of them. It does not validate the JSON; the decoder does that afterwards.
-func topLevelKeys(data []byte, max int) map[string]bool {
+// most max of them and stopping at the first of decisive: the rest of a large document need not
+// be read to tell its format. It does not validate the JSON; the decoder does that afterwards.
+func topLevelKeys(data []byte, max int, decisive ...string) map[string]bool {
 	keys := make(map[string]bool)
 	depth := 0
 	for i := 0; i < len(data) && len(keys) < max; i++ {
@@ -95,7 +97,11 @@ func topLevelKeys(data []byte, max int) map[string]bool {
 				j++
 			}
 			if j < len(data) && data[j] == ':' {
-				keys[string(data[start:end])] = true
+				key := string(data[start:end])
+				keys[key] = true
+				if slices.Contains(decisive, key) {
+					return keys
+				}
 			}
 		}
 	}
