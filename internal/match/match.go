@@ -27,7 +27,7 @@ import (
 // feeds say about vulnerability ids.
 type Source interface {
 	Lookup(ctx context.Context, k vulndb.Key) ([]*vulndb.Record, error)
-	LookupBatch(ctx context.Context, keys []vulndb.Key) ([][]*vulndb.Record, error)
+	LookupBatchRaw(ctx context.Context, keys []vulndb.Key) ([][]vulndb.RawRecord, error)
 	Feeds(ctx context.Context, ids []string) (*vulndb.Feeds, error)
 }
 
@@ -379,12 +379,12 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 	ngroups := len(starts) - 1
 	keys = nil
 
-	// One goroutine reads the records of LookupBatchSize groups at a time; workers match the
-	// groups that have any and put each group's findings in its own slot, so the result does not
-	// depend on which worker took which group.
+	// One goroutine reads the records of LookupBatchSize groups at a time; workers decode and
+	// match the groups that have any and put each group's findings in its own slot, so the result
+	// does not depend on which worker took which group.
 	type group struct {
-		g    int
-		recs []*vulndb.Record
+		g   int
+		raw []vulndb.RawRecord
 	}
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -398,7 +398,7 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 			for g := first; g < last; g++ {
 				batchKeys = append(batchKeys, groupKeys[g])
 			}
-			recs, err := src.LookupBatch(ctx, batchKeys)
+			recs, err := src.LookupBatchRaw(ctx, batchKeys)
 			if err != nil {
 				cancel(err)
 				return
@@ -408,7 +408,7 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 					continue
 				}
 				select {
-				case groups <- group{g: first + n, recs: rs}:
+				case groups <- group{g: first + n, raw: rs}:
 				case <-ctx.Done():
 					return
 				}
@@ -422,9 +422,14 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 		wg.Go(func() {
 			w := newWorker() // not safe for concurrent use: one per goroutine
 			for gr := range groups {
+				recs, err := w.records(gr.raw)
+				if err != nil {
+					cancel(err) // the reader stops; the other worker drains what it sent
+					return
+				}
 				var fs []*Finding
 				for _, n := range order[starts[gr.g]:starts[gr.g+1]] {
-					fs = w.matchPackage(&pkgs[n], groupKeys[gr.g], gr.recs, fs)
+					fs = w.matchPackage(&pkgs[n], groupKeys[gr.g], recs, fs)
 				}
 				found[gr.g] = fs
 			}
@@ -523,13 +528,41 @@ type worker struct {
 	fixes    []fix // scratch for upgrades
 	hits     []hit // scratch for matchPackage
 	hitFixed []string
+	decoded  map[string]*vulndb.Record // the records it decoded last, by id (see records)
+	recs     []*vulndb.Record
+}
+
+// workerRecords bounds the decoded records a worker keeps: a distribution's advisory names
+// several binary packages, whose names are often near each other in key order.
+const workerRecords = 64
+
+// records decodes a group's records, through the worker's cache. The slice is reused by the
+// next call.
+func (w *worker) records(raw []vulndb.RawRecord) ([]*vulndb.Record, error) {
+	out := w.recs[:0]
+	for _, rr := range raw {
+		r, ok := w.decoded[rr.ID]
+		if !ok {
+			var err error
+			if r, err = vulndb.DecodeRecord(rr); err != nil {
+				return nil, err
+			}
+			if len(w.decoded) >= workerRecords {
+				clear(w.decoded)
+			}
+			w.decoded[rr.ID] = r
+		}
+		out = append(out, r)
+	}
+	w.recs = out
+	return out, nil
 }
 
 // workerVulnsSize bounds the records whose vulnerability a worker keeps.
 const workerVulnsSize = 1024
 
 func newWorker() *worker {
-	return &worker{versions: version.NewParseCache(), vulns: map[string]*vulnerability{}}
+	return &worker{versions: version.NewParseCache(), vulns: map[string]*vulnerability{}, decoded: map[string]*vulndb.Record{}}
 }
 
 // vulnerabilityOf returns what a finding made of r alone says of its vulnerability, shared by
@@ -653,14 +686,19 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 // and the highest EPSS score among its CVEs, and its EUVD entries, in id order. The feeds are
 // read once for all findings.
 func enrich(ctx context.Context, src Source, fs []*Finding) error {
-	n := 0
-	for _, f := range fs {
-		n += 1 + len(f.Aliases)
+	// Findings that share an Identity have the same ids: the feeds are consulted once for each.
+	type feedInfo struct {
+		exploited *vulndb.Exploitation
+		euvd      []vulndb.EUVD
+		epss      *vulndb.EPSS
 	}
-	ids := make([]string, 0, n)
+	byIdentity := map[*Identity]*feedInfo{}
+	var ids []string
 	for _, f := range fs {
-		ids = append(ids, f.ID)
-		ids = append(ids, f.Aliases...)
+		if _, ok := byIdentity[f.Identity]; !ok {
+			byIdentity[f.Identity] = nil
+			ids = append(append(ids, f.ID), f.Aliases...)
+		}
 	}
 	slices.Sort(ids)
 	feeds, err := src.Feeds(ctx, slices.Compact(ids))
@@ -669,30 +707,39 @@ func enrich(ctx context.Context, src Source, fs []*Finding) error {
 	}
 	var all []string
 	for _, f := range fs {
-		all = append(append(all[:0], f.ID), f.Aliases...)
-		slices.Sort(all)
-		var seen map[string]bool
-		for _, id := range all {
-			for _, e := range feeds.EUVD[id] {
-				if seen == nil {
-					seen = map[string]bool{}
+		info := byIdentity[f.Identity]
+		if info == nil {
+			info = &feedInfo{}
+			byIdentity[f.Identity] = info
+			all = append(append(all[:0], f.ID), f.Aliases...)
+			slices.Sort(all)
+			var seen map[string]bool
+			for _, id := range all {
+				for _, e := range feeds.EUVD[id] {
+					if seen == nil {
+						seen = map[string]bool{}
+					}
+					if !seen[e.ID] {
+						seen[e.ID] = true
+						info.euvd = append(info.euvd, e)
+					}
 				}
-				if !seen[e.ID] {
-					seen[e.ID] = true
-					f.EUVD = append(f.EUVD, e)
+			}
+			for _, id := range all {
+				if !strings.HasPrefix(id, "CVE-") {
+					continue
+				}
+				if e, ok := feeds.KEV[id]; ok && info.exploited == nil {
+					info.exploited = &e
+				}
+				if s, ok := feeds.EPSS[id]; ok && (info.epss == nil || s.Score > info.epss.Score) {
+					info.epss = &s
 				}
 			}
 		}
-		for _, id := range all {
-			if !strings.HasPrefix(id, "CVE-") {
-				continue
-			}
-			if e, ok := feeds.KEV[id]; ok && f.Exploited == nil {
-				f.Exploited = &e
-			}
-			if s, ok := feeds.EPSS[id]; ok && (f.EPSS == nil || s.Score > f.EPSS.Score) {
-				f.EPSS = &s
-			}
+		f.Exploited, f.EPSS = info.exploited, info.epss
+		if info.euvd != nil {
+			f.EUVD = slices.Clip(info.euvd) // shared: an append copies it
 		}
 	}
 	return nil
@@ -773,11 +820,26 @@ func Rating(score float64) string {
 	return "NONE"
 }
 
-var severityRank = map[string]int{"CRITICAL": 5, "HIGH": 4, "MEDIUM": 3, "LOW": 2, "NONE": 1, "UNKNOWN": 0}
+// severityRank orders severities, UNKNOWN lowest.
+func severityRank(s string) int {
+	switch s {
+	case "CRITICAL":
+		return 5
+	case "HIGH":
+		return 4
+	case "MEDIUM":
+		return 3
+	case "LOW":
+		return 2
+	case "NONE":
+		return 1
+	}
+	return 0
+}
 
 // SeverityAtLeast reports whether a finding's severity is at or above level.
 func SeverityAtLeast(f *Finding, level string) bool {
-	return severityRank[f.Severity] >= severityRank[level]
+	return severityRank(f.Severity) >= severityRank(level)
 }
 
 // sortFindings orders findings as a PSIRT triages them: exploited first, then by severity score,
@@ -789,14 +851,16 @@ func sortFindings(fs []*Finding) {
 		}
 		return 0
 	}
-	slices.SortStableFunc(fs, func(a, b *Finding) int {
+	// The order is total but for findings of one id in packages of one ref, and the input's order
+	// does not depend on scheduling, so an unstable sort gives the same output every time.
+	slices.SortFunc(fs, func(a, b *Finding) int {
 		if ae, be := a.IsExploited(), b.IsExploited(); ae != be {
 			if ae {
 				return -1
 			}
 			return 1
 		}
-		if r := cmp.Compare(severityRank[b.Severity], severityRank[a.Severity]); r != 0 {
+		if r := cmp.Compare(severityRank(b.Severity), severityRank(a.Severity)); r != 0 {
 			return r
 		}
 		if r := cmp.Compare(b.Score, a.Score); r != 0 {

@@ -181,6 +181,9 @@ const readCacheKiB = 256
 // parsed once, without holding a whole database's records in a long scan or a server.
 const recordCacheSize = 256
 
+// rawBlock is the size of the blocks LookupBatchRaw copies records into.
+const rawBlock = 64 << 10
+
 // LookupBatchSize is how many packages LookupBatch reads with one statement.
 const LookupBatchSize = 64
 
@@ -218,6 +221,51 @@ func (db *DB) Lookup(ctx context.Context, k Key) ([]*Record, error) {
 // holds the records of keys[i]. Parsed records are kept in a bounded cache for packages that
 // share them.
 func (db *DB) LookupBatch(ctx context.Context, keys []Key) ([][]*Record, error) {
+	raw, err := db.LookupBatchRaw(ctx, keys)
+	if err != nil {
+		return nil, err
+	}
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	out := make([][]*Record, len(keys))
+	for i, rs := range raw {
+		for _, rr := range rs {
+			r, ok := db.cache[rr.ID]
+			if !ok {
+				if r, err = DecodeRecord(rr); err != nil {
+					return nil, err
+				}
+				if len(db.cache) >= recordCacheSize {
+					clear(db.cache)
+				}
+				db.cache[rr.ID] = r
+			}
+			out[i] = append(out[i], r)
+		}
+	}
+	return out, nil
+}
+
+// RawRecord is a stored record as LookupBatchRaw returns it: its id and its matching form (the
+// record without details and references), not yet decoded.
+type RawRecord struct {
+	ID   string
+	Data []byte
+}
+
+// DecodeRecord decodes a record that LookupBatchRaw returned.
+func DecodeRecord(rr RawRecord) (*Record, error) {
+	r := new(Record)
+	if err := unmarshalRecord(rr.Data, r); err != nil {
+		return nil, fmt.Errorf("stored record %s is corrupt: %w", rr.ID, err)
+	}
+	return r, nil
+}
+
+// LookupBatchRaw is LookupBatch without decoding the records, so that a caller can decode them
+// on other goroutines while the next batch is read: recs[i] holds the records of keys[i], in id
+// order; a key asked twice gets the same slice.
+func (db *DB) LookupBatchRaw(ctx context.Context, keys []Key) ([][]RawRecord, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
 	if db.read == nil {
@@ -225,7 +273,7 @@ func (db *DB) LookupBatch(ctx context.Context, keys []Key) ([][]*Record, error) 
 			return nil, err
 		}
 	}
-	out := make([][]*Record, len(keys))
+	out := make([][]RawRecord, len(keys))
 	for i := 0; i < len(keys); i += LookupBatchSize {
 		j := min(i+LookupBatchSize, len(keys))
 		if err := db.lookupBatch(ctx, keys[i:j], out[i:j]); err != nil {
@@ -236,16 +284,18 @@ func (db *DB) LookupBatch(ctx context.Context, keys []Key) ([][]*Record, error) 
 }
 
 // lookupBatch fills out[i] with the records of keys[i]. Called with db.mu held.
-func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]*Record) error {
+func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]RawRecord) error {
 	st, err := db.stmt(lookupSQL(len(keys)))
 	if err != nil {
 		return err
 	}
-	at := make(map[Key]int, len(keys))
+	// Keys by ecosystem and name joined with a NUL, so that a row's key columns can be looked up
+	// without allocating.
+	at := make(map[string]int, len(keys))
 	args := make([]any, 0, 2*len(keys))
 	for i, k := range keys {
-		if _, dup := at[k]; !dup {
-			at[k] = i
+		if _, dup := at[k.Ecosystem+"\x00"+k.Name]; !dup {
+			at[k.Ecosystem+"\x00"+k.Name] = i
 		}
 		args = append(args, k.Ecosystem, k.Name)
 	}
@@ -254,38 +304,33 @@ func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]*Record) erro
 		return fmt.Errorf("look up packages: %w", err)
 	}
 	defer rows.Close()
-	var k Key
-	var id string
-	var blob sql.RawBytes
+	var eco, name, id, blob sql.RawBytes
+	var key, block []byte
 	for rows.Next() {
-		if err := rows.Scan(&k.Ecosystem, &k.Name, &id, &blob); err != nil {
+		if err := rows.Scan(&eco, &name, &id, &blob); err != nil {
 			return fmt.Errorf("look up packages: %w", err)
 		}
-		r, ok := db.cache[id]
+		key = append(append(append(key[:0], eco...), 0), name...)
+		i, ok := at[string(key)]
 		if !ok {
-			r = new(Record)
-			if err := unmarshalRecord(blob, r); err != nil {
-				return fmt.Errorf("stored record %s is corrupt: %w", id, err)
-			}
-			if len(db.cache) >= recordCacheSize {
-				clear(db.cache)
-			}
-			db.cache[id] = r
+			return fmt.Errorf("look up packages: the database returned %s/%s, which was not asked for", eco, name)
 		}
-		i, ok := at[k]
-		if !ok {
-			return fmt.Errorf("look up packages: the database returned %s/%s, which was not asked for", k.Ecosystem, k.Name)
+		// The rows' data is copied into blocks of rawBlock bytes rather than one allocation each.
+		if len(blob) > cap(block)-len(block) {
+			block = make([]byte, 0, max(rawBlock, len(blob)))
 		}
-		out[i] = append(out[i], r)
+		start := len(block)
+		block = append(block, blob...)
+		out[i] = append(out[i], RawRecord{ID: string(id), Data: block[start:len(block):len(block)]})
 	}
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("look up packages: %w", err)
 	}
 	for i, k := range keys {
-		if first := at[k]; first != i {
+		if first := at[k.Ecosystem+"\x00"+k.Name]; first != i {
 			out[i] = out[first] // asked twice: the rows came once
 		} else {
-			slices.SortFunc(out[i], func(a, b *Record) int { return strings.Compare(a.ID, b.ID) })
+			slices.SortFunc(out[i], func(a, b RawRecord) int { return strings.Compare(a.ID, b.ID) })
 		}
 	}
 	return nil

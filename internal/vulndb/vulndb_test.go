@@ -511,3 +511,49 @@ func TestFeedsReadPaths(t *testing.T) {
 		}
 	}
 }
+
+// TestLookupBatchRaw checks that the undecoded records decode to what LookupBatch returns, in the
+// same order, for every key asked (one twice, one unknown), with batches smaller than the keys.
+func TestLookupBatchRaw(t *testing.T) {
+	db := vulndbtest.Open(t)
+	var keys []vulndb.Key
+	for _, k := range [][2]string{{"PyPI", "example-lib"}, {"Go", "stdlib"}, {"npm", "nothing-here"}, {"PyPI", "example-lib"}} {
+		keys = append(keys, vulndb.PackageKey(k[0], k[1]))
+	}
+	for range vulndb.LookupBatchSize {
+		keys = append(keys, vulndb.PackageKey("Go", "stdlib"))
+	}
+	raw, err := db.LookupBatchRaw(t.Context(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	recs, err := db.LookupBatch(t.Context(), keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(raw) != len(keys) || len(recs) != len(keys) {
+		t.Fatalf("%d raw and %d decoded lists for %d keys", len(raw), len(recs), len(keys))
+	}
+	if len(raw[0]) == 0 || len(raw[1]) == 0 || len(raw[2]) != 0 {
+		t.Fatalf("records per key: %d, %d, %d", len(raw[0]), len(raw[1]), len(raw[2]))
+	}
+	for i := range keys {
+		var got []*vulndb.Record
+		for _, rr := range raw[i] {
+			r, err := vulndb.DecodeRecord(rr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.ID != rr.ID {
+				t.Errorf("record %s decodes as %s", rr.ID, r.ID)
+			}
+			got = append(got, r)
+		}
+		if diff := cmp.Diff(recs[i], got); diff != "" {
+			t.Errorf("key %d %v (-LookupBatch +decoded raw):\n%s", i, keys[i], diff)
+		}
+	}
+	if _, err := vulndb.DecodeRecord(vulndb.RawRecord{ID: "X-1", Data: []byte(`{"id":`)}); err == nil || !strings.Contains(err.Error(), "X-1") {
+		t.Errorf("corrupt record: %v", err)
+	}
+}
