@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"math"
 	"runtime"
 	"slices"
 	"strings"
@@ -196,25 +197,28 @@ func compact(chunks [][]Package) []Package {
 		p := &out[i]
 		size += len(p.PURL) + len(p.Ref) + len(p.Name) + len(p.Version) + len(p.Lookup) + len(p.Commit)
 	}
+	if size > math.MaxInt32 {
+		return out // the offsets below are 32-bit; inputs are far smaller
+	}
 	var b strings.Builder
 	b.Grow(size)
 	// Each field's place in the block, as (offset, length) pairs, six per package.
 	const fields = 6
-	at := make([]int, 0, 2*fields*len(out))
+	at := make([]int32, 0, 2*fields*len(out))
 	ecosystems := map[string]string{}
 	for i := range out {
 		p := &out[i]
 		purlAt := b.Len()
 		b.WriteString(p.PURL)
-		at = append(at, purlAt, len(p.PURL))
+		at = append(at, int32(purlAt), int32(len(p.PURL)))
 		put := func(s string, also ...string) {
 			for _, in := range also {
 				if j := strings.Index(in, s); j >= 0 && s != "" {
-					at = append(at, -1-j, len(s)) // inside the purl, or equal to an earlier field
+					at = append(at, int32(-1-j), int32(len(s))) // inside the purl
 					return
 				}
 			}
-			at = append(at, b.Len(), len(s))
+			at = append(at, int32(b.Len()), int32(len(s)))
 			b.WriteString(s)
 		}
 		put(p.Ref, p.PURL)
@@ -234,9 +238,9 @@ func compact(chunks [][]Package) []Package {
 		a := at[2*fields*i : 2*fields*(i+1)]
 		p.PURL = block[a[0] : a[0]+a[1]]
 		str := func(k int) string {
-			off, n := a[2*k], a[2*k+1]
+			off, n := int(a[2*k]), int(a[2*k+1])
 			if off < 0 {
-				off = a[0] - 1 - off // an offset into the purl
+				off = int(a[0]) - 1 - off // an offset into the purl
 			}
 			return block[off : off+n]
 		}

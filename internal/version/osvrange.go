@@ -123,7 +123,7 @@ func (a *Affected) Affects(t Target) (bool, error) {
 			if v == nil {
 				continue
 			}
-			hit, err = evalOrdered(c, v, r.Events, a.Cache)
+			hit, err = evalOrdered(c, v, r.Events, a.Cache, false)
 		case RangeSemVer:
 			if t.Version == "" {
 				continue
@@ -156,14 +156,7 @@ func evalSemVer(version string, events []Event, cache *ParseCache) (bool, error)
 	if err != nil {
 		return false, err
 	}
-	stripped := make([]Event, len(events))
-	for i, e := range events {
-		stripped[i] = Event{
-			Introduced: strings.TrimPrefix(e.Introduced, "v"), Fixed: strings.TrimPrefix(e.Fixed, "v"),
-			LastAffected: strings.TrimPrefix(e.LastAffected, "v"), Limit: strings.TrimPrefix(e.Limit, "v"),
-		}
-	}
-	return evalOrdered(c, v, stripped, cache)
+	return evalOrdered(c, v, events, cache, true)
 }
 
 // Event kinds in the order they are applied when several share one version: an introduced and a
@@ -184,8 +177,10 @@ type parsedEvent struct {
 // evalOrdered applies the OSV evaluation algorithm: sort the events by version, then walk them;
 // the version is affected if the last event at or below it is an introduction (last_affected is
 // inclusive, fixed exclusive). A limit caps the range: versions at or above it are not affected.
-func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache) (bool, error) {
-	evs := make([]parsedEvent, 0, len(events))
+// With trimV, a leading "v" is taken off each event's version first.
+func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, trimV bool) (bool, error) {
+	var buf [8]parsedEvent // most ranges have a few events: no allocation for them
+	evs := buf[:0]
 	for _, e := range events {
 		kind, s := evIntroduced, e.Introduced
 		switch {
@@ -195,6 +190,9 @@ func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache) (bo
 			kind, s = evLastAffected, e.LastAffected
 		case e.Limit != "":
 			kind, s = evLimit, e.Limit
+		}
+		if trimV {
+			s = strings.TrimPrefix(s, "v") // SEMVER ranges of Go modules spell versions with a v
 		}
 		if kind == evIntroduced && s == "0" {
 			evs = append(evs, parsedEvent{kind: kind, zero: true})

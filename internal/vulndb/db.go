@@ -182,7 +182,7 @@ const readCacheKiB = 256
 const recordCacheSize = 256
 
 // rawBlock is the size of the blocks LookupBatchRaw copies records into.
-const rawBlock = 64 << 10
+const rawBlock = 16 << 10
 
 // LookupBatchSize is how many packages LookupBatch reads with one statement.
 const LookupBatchSize = 64
