@@ -6,7 +6,7 @@
 # with the cause of each difference (bench/osvcompare). Both tools are built without cgo, as their
 # release binaries are: statically linked, no C library mapped.
 #
-# Usage: bench/compare-osv-scanner.sh [OSV-DIR] [COMPONENTS]
+# Usage: [RUNS=5] bench/compare-osv-scanner.sh [OSV-DIR] [COMPONENTS]
 # Needs network once, to build osv-scanner with the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,22 +29,35 @@ go run ./bench/osvsbom -osv "$osv" -n "$n" > "$tmp/bom.cdx.json"
 echo "== siegel: full import"
 /usr/bin/time -f "siegel db update: %e s wall, %M KB peak" \
 	"$tmp/siegel" db update --db "$tmp/db" --source "$osv" > /dev/null
+sync # the freshly written database is on disk before anything is timed
 
-echo "== scans (table output, best of 3)"
-best() { sort -n | head -1; }
-for tool in siegel osv-scanner; do
-	for i in 1 2 3; do
-		if [ "$tool" = siegel ]; then
-			/usr/bin/time -f "%e %M" -o "$tmp/t" "$tmp/siegel" scan --db "$tmp/db" "$tmp/bom.cdx.json" > "$tmp/$tool.txt" || true
-		else
-			OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" /usr/bin/time -f "%e %M" -o "$tmp/t" \
-				"$tmp/bin/osv-scanner" scan source --offline -L "$tmp/bom.cdx.json" --format table > "$tmp/$tool.txt" 2>/dev/null || true
-		fi
-		tail -1 "$tmp/t" >> "$tmp/$tool.times"
-	done
-	read -r secs kb < <(sort -n "$tmp/$tool.times" | head -1)
-	echo "$tool: $secs s wall, $((kb / 1024)) MB peak"
+runs="${RUNS:-5}"
+echo "== scans (table output, $runs runs each, alternating)"
+for i in $(seq "$runs"); do
+	/usr/bin/time -f "%e %M" -o "$tmp/t" "$tmp/siegel" scan --db "$tmp/db" "$tmp/bom.cdx.json" > "$tmp/siegel.txt" || true
+	tail -1 "$tmp/t" >> "$tmp/siegel.times"
+	OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" /usr/bin/time -f "%e %M" -o "$tmp/t" \
+		"$tmp/bin/osv-scanner" scan source --offline -L "$tmp/bom.cdx.json" --format table > "$tmp/osv-scanner.txt" 2>/dev/null || true
+	tail -1 "$tmp/t" >> "$tmp/osv-scanner.times"
 done
+# Wall time: the best and the median run. Peak RSS: the median and the highest.
+stats() {
+	local col="$1" f="$2"
+	awk -v c="$col" '{print $c}' "$f" | sort -n | awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1], m, v[NR]}'
+}
+for tool in siegel osv-scanner; do
+	read -r tbest tmed _ < <(stats 1 "$tmp/$tool.times")
+	read -r _ kmed kmax < <(stats 2 "$tmp/$tool.times")
+	awk -v t="$tool" -v b="$tbest" -v m="$tmed" -v km="$kmed" -v kx="$kmax" \
+		'BEGIN {printf "%s: wall best %s s, median %s s; peak RSS median %.1f MB, highest %.1f MB\n", t, b, m, km / 1024, kx / 1024}'
+	echo "$tbest $tmed $kmed $kmax" > "$tmp/$tool.stats"
+done
+read -r sb sm skm skx < "$tmp/siegel.stats"
+read -r ob om okm okx < "$tmp/osv-scanner.stats"
+awk -v sb="$sb" -v sm="$sm" -v skm="$skm" -v skx="$skx" -v ob="$ob" -v om="$om" -v okm="$okm" -v okx="$okx" 'BEGIN {
+	printf "siegel is %.1fx faster (best runs), %.1fx (medians); its peak RSS is %.1f%% of osv-scanner'"'"'s (medians), %.1f%% (highest)\n",
+		ob / sb, om / sm, 100 * skm / okm, 100 * skx / okx
+}'
 
 echo "== findings"
 "$tmp/siegel" scan --db "$tmp/db" --format json "$tmp/bom.cdx.json" > "$tmp/siegel.json" || true
