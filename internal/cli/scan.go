@@ -75,7 +75,7 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			if os.Getenv("GOGC") == "" {
 				// A scan's heap is mostly short-lived decoding garbage around a slowly growing
 				// set of findings: collecting at half the default heap growth lowers its peak
-				// memory by about a tenth for a few per cent more CPU. GOGC still overrides.
+				// memory by about a tenth, for about a tenth more time. GOGC still overrides.
 				debug.SetGCPercent(50)
 			}
 			// Table and JSON output need only the packages: an SBOM is then streamed into them
