@@ -1,7 +1,6 @@
 package match
 
 import (
-	"math"
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/extract"
@@ -30,10 +29,11 @@ type Inventory struct {
 // inventoryChunk is how many packages an Inventory allocates at a time.
 const inventoryChunk = 1024
 
-// compact returns the packages in one slice of their exact length, their strings moved into one
-// block, shared where one is part of another (a name or version inside the purl). The packages
-// were made one at a time among a decoder's short-lived data; packed together, they do not keep
-// the memory that data occupied in use for the rest of a scan.
+// compact returns the packages in one slice of their exact length, each package's strings copied
+// into one block of its own, shared where one is part of the purl (the name, the version, a
+// bom-ref that is the purl). The packages were made one at a time among a decoder's short-lived
+// data; packed together, they do not keep the memory that data occupied in use for the rest of a
+// scan.
 func compact(chunks [][]Package) []Package {
 	n := 0
 	for _, c := range chunks {
@@ -43,59 +43,37 @@ func compact(chunks [][]Package) []Package {
 	for _, c := range chunks {
 		out = append(out, c...)
 	}
-	size := 0
-	for i := range out {
-		p := &out[i]
-		size += len(p.PURL) + len(p.Ref) + len(p.Name) + len(p.Version) + len(p.Lookup) + len(p.Commit)
-	}
-	if size > math.MaxInt32 {
-		return out // the offsets below are 32-bit; inputs are far smaller
-	}
-	var b strings.Builder
-	b.Grow(size)
-	// Each field's place in the block, as (offset, length) pairs, six per package.
-	const fields = 6
-	at := make([]int32, 0, 2*fields*len(out))
 	ecosystems := map[string]string{}
 	for i := range out {
 		p := &out[i]
-		purlAt := b.Len()
-		b.WriteString(p.PURL)
-		at = append(at, int32(purlAt), int32(len(p.PURL)))
-		put := func(s string, also ...string) {
-			for _, in := range also {
-				if j := strings.Index(in, s); j >= 0 && s != "" {
-					at = append(at, int32(-1-j), int32(len(s))) // inside the purl
-					return
-				}
+		fields := [...]*string{&p.Ref, &p.Name, &p.Version, &p.Lookup, &p.Commit}
+		var at [len(fields)]int // each field's offset in the block; -1 while not yet placed
+		size := len(p.PURL)
+		for k, f := range fields {
+			if at[k] = strings.Index(p.PURL, *f); at[k] < 0 || *f == "" {
+				at[k] = -1
+				size += len(*f)
 			}
-			at = append(at, int32(b.Len()), int32(len(s)))
-			b.WriteString(s)
 		}
-		put(p.Ref, p.PURL)
-		put(p.Name, p.PURL)
-		put(p.Version, p.PURL)
-		put(p.Lookup, p.PURL)
-		put(p.Commit)
+		var b strings.Builder
+		b.Grow(size)
+		b.WriteString(p.PURL)
+		for k, f := range fields {
+			if at[k] < 0 {
+				at[k] = b.Len()
+				b.WriteString(*f)
+			}
+		}
+		block := b.String()
+		p.PURL = block[:len(p.PURL)]
+		for k, f := range fields {
+			*f = block[at[k] : at[k]+len(*f)]
+		}
 		if e, ok := ecosystems[p.Ecosystem]; ok {
 			p.Ecosystem = e
 		} else {
 			ecosystems[p.Ecosystem] = p.Ecosystem
 		}
-	}
-	block := b.String()
-	for i := range out {
-		p := &out[i]
-		a := at[2*fields*i : 2*fields*(i+1)]
-		p.PURL = block[a[0] : a[0]+a[1]]
-		str := func(k int) string {
-			off, n := int(a[2*k]), int(a[2*k+1])
-			if off < 0 {
-				off = int(a[0]) - 1 - off // an offset into the purl
-			}
-			return block[off : off+n]
-		}
-		p.Ref, p.Name, p.Version, p.Lookup, p.Commit = str(1), str(2), str(3), str(4), str(5)
 	}
 	return out
 }

@@ -284,8 +284,7 @@ func enrich(ctx context.Context, src Source, fs []*Finding) error {
 			ids = append(append(ids, f.ID), f.Aliases...)
 		}
 	}
-	slices.Sort(ids)
-	feeds, err := src.Feeds(ctx, slices.Compact(ids))
+	feeds, err := src.Feeds(ctx, ids) // which sorts them and drops repeats
 	if err != nil {
 		return err
 	}

@@ -163,6 +163,18 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 			}
 		}
 	}
+	// The members of each group, in order: next[i] is the group's hit after i, -1 after the last.
+	next, last := make([]int, len(hits)), make([]int, len(hits))
+	members := make([]int, len(hits)) // by root
+	for i := range hits {
+		next[i] = -1
+		if r := find(i); members[r] > 0 {
+			next[last[r]] = i
+			last[r], members[r] = i, members[r]+1
+		} else {
+			last[r], members[r] = i, 1
+		}
+	}
 	var ids, fixed, recIDs []string
 	for r := range hits {
 		if find(r) != r {
@@ -172,33 +184,26 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 		f.Package = p
 		ids, fixed, recIDs = ids[:0], fixed[:0], recIDs[:0]
 		var v *vulnerability
-		members := 0
-		for i := r; i < len(hits); i++ {
-			if find(i) == r {
-				members++
-			}
-		}
-		if members == 1 {
+		if members[r] == 1 {
 			// One record: its findings in every version of the package share what it says.
 			v = w.vulnerabilityOf(hits[r].rec)
-			fixed = append(fixed, w.hitFixed[hits[r].from:hits[r].to]...)
-			f.Notes = append(f.Notes, hits[r].notes...)
 		} else {
 			v = &vulnerability{Assessment: Assessment{Severity: "UNKNOWN"}}
-			for i := r; i < len(hits); i++ {
-				if find(i) != r {
-					continue
-				}
-				h := hits[i]
+		}
+		for i := r; i >= 0; i = next[i] {
+			h := hits[i]
+			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
+			f.Notes = append(f.Notes, h.notes...)
+			if members[r] > 1 {
 				recIDs = append(recIDs, h.rec.ID)
 				ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
 				if v.Summary == "" {
 					v.Summary = h.rec.Summary
 				}
-				fixed = append(fixed, w.hitFixed[h.from:h.to]...)
-				f.Notes = append(f.Notes, h.notes...)
 				severityOf(h.rec, &v.Assessment)
 			}
+		}
+		if members[r] > 1 {
 			slices.Sort(recIDs)
 			v.Records = w.keep(recIDs)
 			v.ID, v.Aliases = w.splitIDs(ids)
