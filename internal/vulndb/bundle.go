@@ -28,7 +28,7 @@ func Import(ctx context.Context, dir, src string) (*Status, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &DB{sql: probe, path: src, cache: map[string]*Record{}}
+	b := &DB{sql: probe, path: src}
 	st, err := b.Status(ctx)
 	probe.Close()
 	if err != nil {

@@ -24,7 +24,6 @@ type DB struct {
 	path string
 
 	mu    sync.Mutex
-	cache map[string]*Record   // parsed records by id, at most recordCacheSize
 	read  *sql.Tx              // the read transaction lookups use: one snapshot for a whole scan
 	stmts map[string]*sql.Stmt // statements prepared in read, by their text
 	kev   map[string]Exploitation
@@ -141,7 +140,7 @@ func Open(ctx context.Context, dir string, create bool) (*DB, error) {
 		db.Close()
 		return nil, fmt.Errorf("open vulnerability database %s: %w", path, err)
 	}
-	return &DB{sql: db, path: path, cache: map[string]*Record{}}, nil
+	return &DB{sql: db, path: path}, nil
 }
 
 // Close closes the index.
@@ -176,15 +175,10 @@ func (db *DB) Path() string { return db.path }
 // readCacheKiB is SQLite's page cache per connection of a handle opened for reading.
 const readCacheKiB = 256
 
-// recordCacheSize bounds the parsed records a handle keeps between lookups: enough for the
-// records that name several packages (distribution advisories list many binary packages) to be
-// parsed once, without holding a whole database's records in a long scan or a server.
-const recordCacheSize = 256
-
 // rawBlock is the size of the blocks LookupBatchRaw copies records into.
 const rawBlock = 16 << 10
 
-// LookupBatchSize is how many packages LookupBatch reads with one statement.
+// LookupBatchSize is how many packages LookupBatchRaw reads with one statement.
 const LookupBatchSize = 64
 
 // lookupSQL reads the records that name any of n packages: for each (ecosystem, name) pair, a
@@ -210,38 +204,17 @@ func lookupSQL(n int) string {
 // order. Nothing is read ahead: a lookup seeks the package in the index and reads its records,
 // so opening the database and matching a few packages costs a few page reads.
 func (db *DB) Lookup(ctx context.Context, k Key) ([]*Record, error) {
-	recs, err := db.LookupBatch(ctx, []Key{k})
+	raw, err := db.LookupBatchRaw(ctx, []Key{k})
 	if err != nil {
 		return nil, err
 	}
-	return recs[0], nil
-}
-
-// LookupBatch is Lookup for many packages with one statement per LookupBatchSize of them: recs[i]
-// holds the records of keys[i]. Parsed records are kept in a bounded cache for packages that
-// share them.
-func (db *DB) LookupBatch(ctx context.Context, keys []Key) ([][]*Record, error) {
-	raw, err := db.LookupBatchRaw(ctx, keys)
-	if err != nil {
-		return nil, err
-	}
-	db.mu.Lock()
-	defer db.mu.Unlock()
-	out := make([][]*Record, len(keys))
-	for i, rs := range raw {
-		for _, rr := range rs {
-			r, ok := db.cache[rr.ID]
-			if !ok {
-				if r, err = DecodeRecord(rr); err != nil {
-					return nil, err
-				}
-				if len(db.cache) >= recordCacheSize {
-					clear(db.cache)
-				}
-				db.cache[rr.ID] = r
-			}
-			out[i] = append(out[i], r)
+	var out []*Record
+	for _, rr := range raw[0] {
+		r, err := DecodeRecord(rr)
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, r)
 	}
 	return out, nil
 }
@@ -262,9 +235,10 @@ func DecodeRecord(rr RawRecord) (*Record, error) {
 	return r, nil
 }
 
-// LookupBatchRaw is LookupBatch without decoding the records, so that a caller can decode them
-// on other goroutines while the next batch is read: recs[i] holds the records of keys[i], in id
-// order; a key asked twice gets the same slice.
+// LookupBatchRaw is Lookup for many packages, with one statement per LookupBatchSize of them,
+// and without decoding the records, so that a caller can decode them on other goroutines while
+// the next batch is read: recs[i] holds the records of keys[i], in id order; a key asked twice
+// gets the same slice.
 func (db *DB) LookupBatchRaw(ctx context.Context, keys []Key) ([][]RawRecord, error) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
@@ -285,19 +259,20 @@ func (db *DB) LookupBatchRaw(ctx context.Context, keys []Key) ([][]RawRecord, er
 
 // lookupBatch fills out[i] with the records of keys[i]. Called with db.mu held.
 func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]RawRecord) error {
-	st, err := db.stmt(lookupSQL(len(keys)))
-	if err != nil {
-		return err
-	}
 	// Keys by ecosystem and name joined with a NUL, so that a row's key columns can be looked up
-	// without allocating.
+	// without allocating. A key asked twice is asked of the database once: its rows would come
+	// twice otherwise.
 	at := make(map[string]int, len(keys))
 	args := make([]any, 0, 2*len(keys))
 	for i, k := range keys {
 		if _, dup := at[k.Ecosystem+"\x00"+k.Name]; !dup {
 			at[k.Ecosystem+"\x00"+k.Name] = i
+			args = append(args, k.Ecosystem, k.Name)
 		}
-		args = append(args, k.Ecosystem, k.Name)
+	}
+	st, err := db.stmt(lookupSQL(len(args) / 2))
+	if err != nil {
+		return err
 	}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {

@@ -548,7 +548,7 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 // invalidate drops what was read into memory, after an import changed the tables.
 func (db *DB) invalidate() {
 	db.mu.Lock()
-	db.cache, db.kev = map[string]*Record{}, nil
+	db.kev = nil
 	db.endRead()
 	db.mu.Unlock()
 }
