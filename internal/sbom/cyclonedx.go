@@ -98,10 +98,8 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits, ea
 	if each != nil {
 		// As the streaming reader would have: the list's components, then the metadata's, each
 		// handed over once.
-		for _, comp := range append(doc.Components[min(meta+sent, len(doc.Components)):], doc.Components[:meta]...) {
-			if err := each(comp); err != nil {
-				return nil, err
-			}
+		if err := handOver(append(doc.Components[min(meta+sent, len(doc.Components)):], doc.Components[:meta]...), each, &sent); err != nil {
+			return nil, err
 		}
 		doc.Components = nil
 	}
@@ -255,13 +253,13 @@ func (c *cdxReader) component(in *cdx.Component, p string) (Component, error) {
 		}
 		out.PURL = canon
 	}
-	refPtr := func() string { return p + ptr(c.format, "/bom-ref", "/@bom-ref") }
 	if out.Ref == "" {
 		// Components without a bom-ref cannot take part in the graph; give them a ref that cannot
 		// collide with a document's own (bom-refs with a leading "#" are reserved for BOM-Links).
 		out.Ref = "#siegel-component-" + strconv.Itoa(c.n)
 	} else if first, dup := c.refs[out.Ref]; dup {
-		return out, c.errf(refPtr(), "unique bom-ref", "bom-ref %q is already used at %s; every bom-ref must be unique", out.Ref, first+ptr(c.format, "/bom-ref", "/@bom-ref"))
+		refPtr := ptr(c.format, "/bom-ref", "/@bom-ref")
+		return out, c.errf(p+refPtr, "unique bom-ref", "bom-ref %q is already used at %s; every bom-ref must be unique", out.Ref, first+refPtr)
 	}
 	c.refs[out.Ref] = p // the component's pointer; the bom-ref's is derived when reported
 	if in.Name == "" {
@@ -720,11 +718,8 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 					return nil, sent, err
 				}
 				if each != nil {
-					for _, comp := range comps.Components {
-						if err := each(comp); err != nil {
-							return nil, sent, err
-						}
-						sent++
+					if err := handOver(comps.Components, each, &sent); err != nil {
+						return nil, sent, err
 					}
 					comps.Components = comps.Components[:0]
 				}
@@ -775,10 +770,8 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 		return nil, sent, err
 	}
 	if each != nil {
-		for _, comp := range doc.Components {
-			if err := each(comp); err != nil {
-				return nil, sent, err
-			}
+		if err := handOver(doc.Components, each, &sent); err != nil {
+			return nil, sent, err
 		}
 		doc.Components = nil
 	} else {

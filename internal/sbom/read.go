@@ -33,13 +33,23 @@ func DecodeEach(name string, data []byte, limits input.Limits, each func(Compone
 		return doc, err
 	}
 	// The format has no streaming reader: the document was decoded whole.
-	for _, c := range doc.Components {
-		if err := each(c); err != nil {
-			return nil, err
-		}
+	var n int
+	if err := handOver(doc.Components, each, &n); err != nil {
+		return nil, err
 	}
 	doc.Components = nil
 	return doc, nil
+}
+
+// handOver hands comps to each in order, counting in *n those it took.
+func handOver(comps []Component, each func(Component) error, n *int) error {
+	for _, c := range comps {
+		if err := each(c); err != nil {
+			return err
+		}
+		*n++
+	}
+	return nil
 }
 
 // decode reads data; a CycloneDX JSON document is streamed to each when it is not nil.
