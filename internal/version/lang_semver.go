@@ -10,7 +10,7 @@ import (
 // ecosystems need: Go takes a version with or without its leading "v", npm tolerates a leading "v"
 // and spaces, Pub orders build metadata.
 type semVerRules struct {
-	name       string
+	name string
 	// goV: Go module versions start with "v" ("v1.2.3"), while OSV's Go ecosystem writes the same
 	// version without it ("1.2.3", in ranges and in the versions list): both spellings are one
 	// version. Nothing else is tolerated (no spaces, no "=").
