@@ -81,9 +81,14 @@ records a snapshot: source, time, record count, SHA-256 of the input.`,
 			}
 			for _, r := range results {
 				for _, p := range r.Problems {
-					env.Log.Warn("record skipped", "source", r.Snapshot.Source, "record", p.Record, "err", p.Err)
+					msg := "record skipped"
+					if p.Kept {
+						msg = "record kept without fields it could not read"
+					}
+					env.Log.Warn(msg, "source", r.Snapshot.Source, "record", p.Record, "err", p.Err)
 				}
-				fmt.Fprintf(env.Stdout, "%-20s %7d records, %d skipped, sha256 %s\n", r.Snapshot.Source, r.Snapshot.Records, r.Snapshot.Skipped, short(r.Snapshot.Digest))
+				fmt.Fprintf(env.Stdout, "%-20s %7d records, %d skipped, %d kept with unreadable fields, sha256 %s\n", r.Snapshot.Source,
+					r.Snapshot.Records, r.Snapshot.Skipped, len(r.Problems)-r.Snapshot.Skipped, short(r.Snapshot.Digest))
 			}
 			return nil
 		},
@@ -125,12 +130,7 @@ func dbStatusCommand() *Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			w := env.Stdout
-			fmt.Fprintf(w, "database:   %s\nadvisories: %d (%d withdrawn)\npackages:   %d\nKEV:        %d\nEPSS:       %d\nEUVD:       %d\n",
-				st.Path, st.Advisories, st.Withdrawn, st.Packages, st.KEV, st.EPSS, st.EUVD)
-			for _, s := range st.Snapshots {
-				fmt.Fprintf(w, "  %-20s %s  %7d records  %d skipped  sha256 %s\n", s.Source, s.Taken.Format(time.RFC3339), s.Records, s.Skipped, short(s.Digest))
-			}
+			printDBStatus(env, st)
 			return nil
 		},
 	}
@@ -181,5 +181,42 @@ func dbImportCommand() *Command {
 			_, err = fmt.Fprintf(env.Stdout, "imported %d advisories, %d KEV entries, %d EPSS scores into %s\n", st.Advisories, st.KEV, st.EPSS, st.Path)
 			return err
 		},
+	}
+}
+
+// printDBStatus writes `db status` as text: each feed with its date and count, or MISSING (and a
+// warning on standard error), the latest snapshot of each source, and every record the latest
+// imports skipped or kept without fields they could not read.
+func printDBStatus(env *Env, st *vulndb.Status) {
+	w := env.Stdout
+	fmt.Fprintf(w, "database:   %s\nadvisories: %d (%d withdrawn)\npackages:   %d\n", st.Path, st.Advisories, st.Withdrawn, st.Packages)
+	fmt.Fprintln(w, "feeds:")
+	for _, f := range st.Feeds {
+		if f.Missing {
+			fmt.Fprintf(w, "  %-11s MISSING\n", f.Name)
+			env.Log.Warn("feed missing from the vulnerability database: what it tells is not known", "feed", f.Name,
+				"fix", "siegel db update with the feed named (see 'siegel db update --help')")
+			continue
+		}
+		fmt.Fprintf(w, "  %-11s %7d records  dated %s  loaded %s from %s\n", f.Name, f.Records, cmpOr(f.Dated, "(not stated)"),
+			f.Updated.Format(time.RFC3339), cmpOr(f.Origin, "(not recorded)"))
+	}
+	fmt.Fprintln(w, "sources:")
+	for _, s := range st.Snapshots {
+		fmt.Fprintf(w, "  %-20s %s  %7d records  %d skipped  sha256 %s\n", s.Source, s.Taken.Format(time.RFC3339), s.Records, s.Skipped, short(s.Digest))
+	}
+	if st.Skipped+st.Kept == 0 {
+		return
+	}
+	fmt.Fprintf(w, "records skipped: %d; kept without fields that could not be read: %d\n", st.Skipped, st.Kept)
+	for _, p := range st.Problems {
+		what := "skipped"
+		if p.Kept {
+			what = "kept"
+		}
+		fmt.Fprintf(w, "  %-7s %-20s %s: %s\n", what, p.Source, p.Record, p.Err)
+	}
+	if n := st.Skipped + st.Kept - len(st.Problems); n > 0 {
+		fmt.Fprintf(w, "  ... and %d more (--format json lists the first %d)\n", n, vulndb.MaxListedProblems)
 	}
 }

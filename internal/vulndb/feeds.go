@@ -104,7 +104,7 @@ func (db *DB) fetchOSV(ctx context.Context, source string, ecosystems []string, 
 		if err := download(ctx, source, p, ua); err != nil {
 			return nil, err
 		}
-		return db.ImportOSVPath(ctx, p, now, log)
+		return db.importOSVFrom(ctx, p, source, now, log)
 	}
 	for _, eco := range ecosystems {
 		eco = strings.TrimSpace(eco)
@@ -121,7 +121,16 @@ func (db *DB) fetchOSV(ctx context.Context, source string, ecosystems []string, 
 			return nil, err
 		}
 	}
-	return db.ImportOSVPath(ctx, tmp, now, log)
+	return db.importOSVFrom(ctx, tmp, source, now, log)
+}
+
+// importOSVFrom imports the local copy p of the OSV records at origin.
+func (db *DB) importOSVFrom(ctx context.Context, p, origin string, now time.Time, log *slog.Logger) ([]Result, error) {
+	rs, err := db.importOSVPath(ctx, p, now, log)
+	if err == nil {
+		err = db.noteOSV(ctx, origin, now)
+	}
+	return rs, err
 }
 
 // updateOSV applies the records changed since the last update of each ecosystem, as listed by
@@ -217,7 +226,7 @@ func (db *DB) updateOSV(ctx context.Context, source string, ecosystems []string,
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, db.noteOSV(ctx, source, now)
 }
 
 // importFeed opens a local file or downloads a URL and hands it to imp.
