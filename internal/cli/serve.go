@@ -48,6 +48,7 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 }
 
 func serveCommand() *Command {
+	var kevFeed, epssFeed, euvdFeed string
 	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg, labelIssuer string
 	var labelGrace time.Duration
 	var witnesses stringList
@@ -63,9 +64,12 @@ func serveCommand() *Command {
 
 Monitoring: the vulnerability database in <data>/vulndb is updated every --update-interval from
 the live feeds (OSV, CISA KEV, FIRST EPSS, ENISA EUVD), or from --db-source for machines without
-network: a local OSV directory or all.zip (KEV, EPSS and EUVD files beside it are read too:
-known_exploited_vulnerabilities.json, epss_scores-current.csv.gz, euvd-exploited.json) or a
-bundle made by 'siegel db export'. Every SBOM upload is matched at once; after an update only the
+network: a mirror folder holding the feeds side by side (osv/ in the osv.dev layout,
+kev/known_exploited_vulnerabilities.json, epss/epss_scores-current.csv.gz, euvd/euvd-exploited.json;
+each also accepted at the top of the folder), an OSV folder or all.zip (the other feeds are then
+looked for beside it), or a bundle made by 'siegel db export'. --kev, --epss and --euvd name a
+feed wherever it is, and win over the mirror's. Where each feed is read from is logged at start;
+a feed with no source is a warning, and the database page shows it as missing. Every SBOM upload is matched at once; after an update only the
 components the changed advisories name are matched again. New findings, newly exploited ones and
 changed severities are sent to the organization's notification channels (webhooks signed with
 HMAC-SHA256, e-mail over --smtp). Background jobs live in the store: a restart resumes them.
@@ -96,7 +100,10 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
 			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
 			fs.StringVar(&firstOrg, "org", "My Organization", "name of the organization created on the first run")
-			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local OSV directory, all.zip or bundle (default: the live feeds)")
+			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local mirror folder, OSV folder, all.zip or bundle (default: the live feeds)")
+			fs.StringVar(&kevFeed, "kev", "", "CISA KEV catalogue (JSON): URL or local file (default: found in the --db-source mirror, else the live feed)")
+			fs.StringVar(&epssFeed, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file (default: as --kev)")
+			fs.StringVar(&euvdFeed, "euvd", "", "ENISA EUVD exploited vulnerabilities (an API response): URL or local file (default: as --kev)")
 			fs.DurationVar(&interval, "update-interval", 6*time.Hour, "time between vulnerability database updates (0: only on demand)")
 			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications and the CSAF provider (default: http://ADDR)")
 			fs.StringVar(&smtpAddr, "smtp", "", "SMTP server HOST:PORT for e-mail notifications")
@@ -128,7 +135,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return err
 			}
 			vdir := filepath.Join(dir, "vulndb")
-			sources, err := serveSources(ctx, env, vdir, dbSource)
+			sources, err := serveSources(ctx, env, vdir, dbSource, vulndb.Sources{KEV: kevFeed, EPSS: epssFeed, EUVD: euvdFeed})
 			if err != nil {
 				return err
 			}
@@ -195,45 +202,57 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 	}
 }
 
-// serveSources turns --db-source into what scheduled updates read. A bundle is imported at once
-// when the database is empty, and leaves nothing to update from.
-func serveSources(ctx context.Context, env *Env, vdir, source string) (vulndb.Sources, error) {
-	if source == "" {
-		s := vulndb.LiveSources()
-		s.Incremental = true
-		s.UserAgent = "siegel/" + buildVersion()
-		return s, nil
+// serveSources turns --db-source and the feeds named by --kev, --epss and --euvd into what
+// scheduled updates read, and logs where each feed comes from (a warning for each feed none is
+// given for). A bundle is imported at once when the database is empty, and leaves nothing to
+// update from.
+func serveSources(ctx context.Context, env *Env, vdir, source string, named vulndb.Sources) (vulndb.Sources, error) {
+	for _, p := range []string{named.KEV, named.EPSS, named.EUVD} {
+		if p != "" && !isURL(p) && !fileExists(p) {
+			return vulndb.Sources{}, usagef("feed file %s does not exist", p)
+		}
 	}
-	if strings.HasSuffix(source, ".sqlite") {
+	var s vulndb.Sources
+	switch {
+	case source == "":
+		s = vulndb.LiveSources()
+		s.Incremental = true
+		if named.KEV != "" {
+			s.KEV = named.KEV
+		}
+		if named.EPSS != "" {
+			s.EPSS = named.EPSS
+		}
+		if named.EUVD != "" {
+			s.EUVD = named.EUVD
+		}
+	case strings.HasSuffix(source, ".sqlite"):
 		if _, err := os.Stat(filepath.Join(vdir, "vulndb.sqlite")); err != nil {
 			if _, err := vulndb.Import(ctx, vdir, source); err != nil {
 				return vulndb.Sources{}, fmt.Errorf("import vulnerability database bundle: %w", err)
 			}
 		}
+		env.Log.Info("vulnerability database from a bundle: no feed is updated", "bundle", source)
 		return vulndb.Sources{}, nil
-	}
-	info, err := os.Stat(source)
-	if err != nil {
-		return vulndb.Sources{}, fmt.Errorf("--db-source: %w", err)
-	}
-	s := vulndb.Sources{OSV: source}
-	if info.IsDir() {
-		for _, f := range []struct {
-			dst  *string
-			name string
-		}{
-			{&s.KEV, "known_exploited_vulnerabilities.json"},
-			{&s.EPSS, "epss_scores-current.csv.gz"},
-			{&s.EPSS, "epss_scores-current.csv"},
-			{&s.EUVD, "euvd-exploited.json"},
-		} {
-			if p := filepath.Join(source, f.name); *f.dst == "" && fileExists(p) {
-				*f.dst = p
+	default:
+		info, err := os.Stat(source)
+		if err != nil {
+			return vulndb.Sources{}, fmt.Errorf("--db-source: %w", err)
+		}
+		s = named
+		s.OSV = source
+		if info.IsDir() {
+			if s, _, err = vulndb.Mirror(source, s); err != nil {
+				return vulndb.Sources{}, err
 			}
 		}
 	}
+	s.UserAgent = "siegel/" + buildVersion()
+	vulndb.LogSources(env.Log, s)
 	return s, nil
 }
+
+func isURL(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") }
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)

@@ -64,15 +64,20 @@ func (db *DB) Update(ctx context.Context, src Sources, now time.Time, log *slog.
 		if err != nil {
 			return results, err
 		}
+		n := 0
+		for _, r := range rs {
+			n += r.Snapshot.Records
+		}
+		log.Info("loaded feed", "feed", FeedOSV, "from", src.OSV, "records", n)
 	}
 	feeds := []struct {
-		src string
-		imp func(string, io.Reader) (Result, error)
+		name, src string
+		imp       func(string, io.Reader) (Result, error)
 	}{
-		{src.KEV, func(n string, r io.Reader) (Result, error) { return db.ImportKEV(ctx, n, r, now) }},
-		{src.EPSS, func(n string, r io.Reader) (Result, error) { return db.ImportEPSS(ctx, n, r, now) }},
-		{src.EUVD, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, true, now) }},
-		{src.EUVDSearch, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, false, now) }},
+		{FeedKEV, src.KEV, func(n string, r io.Reader) (Result, error) { return db.ImportKEV(ctx, n, r, now) }},
+		{FeedEPSS, src.EPSS, func(n string, r io.Reader) (Result, error) { return db.ImportEPSS(ctx, n, r, now) }},
+		{FeedEUVD, src.EUVD, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, true, now) }},
+		{FeedEUVD, src.EUVDSearch, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, false, now) }},
 	}
 	for _, f := range feeds {
 		if f.src == "" {
@@ -82,8 +87,10 @@ func (db *DB) Update(ctx context.Context, src Sources, now time.Time, log *slog.
 		if err != nil {
 			return results, err
 		}
+		log.Info("loaded feed", "feed", f.name, "from", f.src, "records", r.Snapshot.Records, "skipped", r.Snapshot.Skipped)
 		results = append(results, r)
 	}
+	db.warnMissing(ctx, log)
 	return results, nil
 }
 

@@ -107,6 +107,9 @@ func (db *DB) importOSVPath(ctx context.Context, p string, now time.Time, log *s
 	if err != nil {
 		return nil, fmt.Errorf("OSV source: %w", err)
 	}
+	if fi, err := os.Stat(filepath.Join(p, "osv")); err == nil && fi.IsDir() && info.IsDir() {
+		p = filepath.Join(p, "osv") // a mirror folder: its OSV records are in osv/ (see Mirror)
+	}
 	if !info.IsDir() {
 		if strings.HasSuffix(p, ".zip") {
 			r, err := db.importOSVZip(ctx, "osv:"+zipSourceName(p), p, now)
