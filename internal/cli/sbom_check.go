@@ -89,6 +89,7 @@ type validateReport struct {
 	Format       sbom.Format              `json:"format"`
 	SpecVersion  string                   `json:"specVersion"`
 	Components   int                      `json:"components"`
+	Services     int                      `json:"services"`
 	SchemaValid  bool                     `json:"schemaValid"`
 	Schema       []sbom.SchemaProblem     `json:"schemaProblems,omitempty"`
 	Completeness *sbom.CompletenessReport `json:"tr03183"`
@@ -139,7 +140,7 @@ siegel sbom validate --fail-on incomplete --format json router.spdx.json`,
 				return fmt.Errorf("validate %s: %w", args[0], err)
 			}
 			rep := validateReport{
-				File: args[0], Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components),
+				File: args[0], Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components), Services: len(doc.Services),
 				SchemaValid: len(problems) == 0, Schema: problems, Completeness: sbom.CheckTR03183(doc),
 			}
 			if format == "json" {
@@ -164,12 +165,20 @@ siegel sbom validate --fail-on incomplete --format json router.spdx.json`,
 }
 
 func printValidateReport(w io.Writer, rep *validateReport, limit int) {
-	fmt.Fprintf(w, "%s: %s %s, %d components\n", rep.File, rep.Format, rep.SpecVersion, rep.Components)
+	fmt.Fprintf(w, "%s: %s %s, %d components", rep.File, rep.Format, rep.SpecVersion, rep.Components)
+	if rep.Services > 0 {
+		fmt.Fprintf(w, ", %d services", rep.Services)
+	}
+	fmt.Fprintln(w)
 	if rep.SchemaValid {
 		fmt.Fprintln(w, "schema: valid")
 	} else {
 		fmt.Fprintf(w, "schema: INVALID, %d problems\n", len(rep.Schema))
 		for _, p := range rep.Schema {
+			if p.Line > 0 {
+				fmt.Fprintf(w, "  line %d, at %s: %s\n", p.Line, cmpOr(p.Pointer, "/"), p.Message)
+				continue
+			}
 			fmt.Fprintf(w, "  at %s: %s\n", cmpOr(p.Pointer, "/"), p.Message)
 		}
 	}

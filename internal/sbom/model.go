@@ -32,8 +32,14 @@ type Document struct {
 	// SPDX DESCRIBES); "" when the document names none. The subject is also in Components.
 	Subject string
 
-	Components   []Component
-	Dependencies []Dependency // one entry per component that has outgoing edges or declared completeness
+	Components []Component
+
+	// Services are the external or internal services the subject uses or provides (CycloneDX
+	// services, nested services flattened in document order). A SaaSBOM may hold nothing else.
+	// Their refs share one name space with the components' and may appear in Dependencies.
+	Services []Service
+
+	Dependencies []Dependency // one entry per component or service that has outgoing edges or declared completeness
 
 	// Vulnerabilities known to affect components of the document (written as a CycloneDX
 	// vulnerability disclosure report, VDR). Readers leave it empty.
@@ -100,6 +106,24 @@ type Component struct {
 	Properties  []Property
 }
 
+// Service is a service (an API, a hosted application, a SaaS) in a document: what NIS-2 and CRA
+// Art. 13(5) ask a manufacturer to know of the remote data processing its product relies on.
+type Service struct {
+	Ref         string // unique within the document, shared with component refs
+	Provider    string // organization that provides the service
+	Group       string
+	Name        string
+	Version     string
+	Description string
+	Endpoints   []string // URLs the service is reached at
+	// Authenticated and CrossesTrustBoundary are nil when the document does not say.
+	Authenticated        *bool
+	CrossesTrustBoundary *bool
+	TrustZone            string // CycloneDX 1.6 trustZone
+	Licenses             []License
+	Properties           []Property
+}
+
 // HashAlgorithm names a digest algorithm, spelled as CycloneDX spells it.
 type HashAlgorithm string
 
@@ -158,7 +182,7 @@ const (
 	CompletenessIncomplete Completeness = "incomplete"
 )
 
-// Dependency lists the components Ref directly depends on.
+// Dependency lists the components and services Ref directly depends on.
 type Dependency struct {
 	Ref          string
 	DependsOn    []string

@@ -70,8 +70,8 @@ func TestCheckSchemaFindsProblems(t *testing.T) {
 			`{"bomFormat":"CycloneDX","specVersion":"1.2","version":1,"components":[{"type":"library","name":"x","version":"1","licenses":[{"license":{"id":"Not-A-Licence"}}]}]}`,
 			nil}, // checked below by pointer only: the enum message is long
 		{"xml bad type", CycloneDXXML,
-			`<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"><components><component type="gadget"><name>x</name></component></components></bom>`,
-			[]SchemaProblem{{Pointer: "/components/0/type", Message: "value must be one of 'application', 'framework', 'library', 'container', 'platform', 'operating-system', 'device', 'device-driver', 'firmware', 'file', 'machine-learning-model', 'data', 'cryptographic-asset'"}}},
+			"<bom xmlns=\"http://cyclonedx.org/schema/bom/1.6\" version=\"1\">\n<components><component type=\"gadget\"><name>x</name></component></components></bom>",
+			[]SchemaProblem{{Pointer: "/bom/components[1]/component[1]", Line: 2, Message: `attribute type: "gadget" is not one of "application", "framework", "library", "container", "platform", "operating-system", "device", "device-driver", "firmware", "file", "machine-learning-model", "data", "cryptographic-asset"`}}},
 		{"spdx missing fields", SPDXJSON,
 			`{"spdxVersion":"SPDX-2.3","dataLicense":"MIT","SPDXID":"SPDXRef-DOCUMENT","packages":[{"SPDXID":"SPDXRef-a","name":"a"}]}`,
 			[]SchemaProblem{
