@@ -3,13 +3,49 @@ package cra
 import (
 	"fmt"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/calendar"
 )
+
+// Calendar returns the calendar legal periods are counted in for the establishment: its Member
+// State's time zone and public holidays (with the region's), or UTC without holidays when no
+// Member State is set.
+func (e Establishment) Calendar() (*calendar.Calendar, error) {
+	if e.MemberState == "" {
+		return calendar.UTC(), nil
+	}
+	var regions []string
+	if e.Region != "" {
+		regions = []string{e.Region}
+	}
+	cal, err := calendar.ForState(e.MemberState, regions...)
+	if err != nil {
+		return nil, fmt.Errorf("Member State of main establishment: %w", err)
+	}
+	return cal, nil
+}
+
+// CheckEstablishment says whether a Member State (and region) has a calendar Siegel can count in.
+func CheckEstablishment(e Establishment) error {
+	_, err := e.Calendar()
+	return err
+}
 
 // establishmentCalendar is the calendar legal periods are counted in for an organisation, with
 // its description and the time zone deadlines are shown in.
 func establishmentCalendar(e Establishment) (Calendar, string, *time.Location, error) {
-	if e.MemberState == "" {
+	cal, err := e.Calendar()
+	if err != nil {
+		return Calendar{}, "", nil, err
+	}
+	if cal.State() == "" {
 		return Calendar{}, NoMemberState, time.UTC, nil
 	}
-	return Calendar{}, "", nil, fmt.Errorf("member state %q: no calendar", e.MemberState)
+	legacy := Calendar{Holidays: map[string]bool{}}
+	for y := ApplicationDay.Year(); y <= time.Now().Year()+2; y++ {
+		for _, h := range cal.Holidays(y) {
+			legacy.Holidays[h.Date.Format(time.DateOnly)] = true
+		}
+	}
+	return legacy, cal.Describe(), cal.Location(), nil
 }

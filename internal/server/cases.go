@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -28,9 +29,25 @@ type CaseView struct {
 	AwareAt       time.Time   `json:"awareAt"`
 	FixAvailable  time.Time   `json:"fixAvailable,omitzero"`
 	Closed        time.Time   `json:"closed,omitzero"`
-	FineExemption bool        `json:"fineExemptionEarlyWarning"` // Art. 64(10)
-	Stages        []StageView `json:"stages"`
+	ClosedReason  string      `json:"closedReason,omitempty"`
+	FineExemption bool        `json:"fineExemptionEarlyWarning"` // Art. 64(10)(a)
+	// Steward: an open-source software steward is not fined at all (Art. 64(10)(b)); Fines says
+	// what Art. 64(10) spares the organisation, "" when nothing.
+	Steward bool   `json:"openSourceSteward"`
+	Fines   string `json:"fines,omitempty"`
+	// Calendar says whose calendar the deadlines are counted in (the Member State of main
+	// establishment), or that they are counted in UTC without public holidays.
+	Calendar string `json:"calendar"`
+	// BeforeApplication is set when awareness precedes the application of Art. 14 (11 September
+	// 2026, Art. 71(2)): the case has no deadlines.
+	BeforeApplication string      `json:"beforeApplication,omitempty"`
+	IntermediateAsked time.Time   `json:"intermediateRequested,omitzero"` // Art. 14(6)
+	Stages            []StageView `json:"stages"`
+	location          *time.Location
 }
+
+// Zone names the time zone the case's deadlines are shown in, for the forms.
+func (v *CaseView) Zone() string { return v.location.String() }
 
 type StageView struct {
 	Stage        string     `json:"stage"`
@@ -42,6 +59,10 @@ type StageView struct {
 	Submitted    time.Time  `json:"submitted,omitzero"`
 	Receipt      string     `json:"receipt,omitempty"`
 	SubmittedBy  string     `json:"submittedBy,omitempty"`
+	// Recipient is the CSIRT the stage was submitted to (Art. 14(7)); Late that it was submitted
+	// after its deadline.
+	Recipient string `json:"recipient,omitempty"`
+	Late      bool   `json:"late,omitempty"`
 	Draft        cra.Report `json:"draft"`
 	Left         string     `json:"-"` // time left, for the page
 }
@@ -54,15 +75,17 @@ func (s *Server) caseView(ctx context.Context, c *store.Case) (*CaseView, error)
 // BuildCase gathers a case's records into its clocks and report drafts, as of now.
 func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) (*CaseView, error) {
 	v := &CaseView{ID: c.ID, Type: c.Type, Title: c.Title, Product: c.ProductName, ProductID: c.Product, Vulnerability: c.Vulnerability,
-		Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable, Closed: c.Closed, FineExemption: cra.FineExemption(c.OrgSize)}
-	facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
-	if n, ok := c.Stages[cra.Notification]; ok {
-		facts.NotificationSubmitted = n.SubmittedAt
-	}
-	ds, err := cra.Deadlines(facts, cra.Calendar{})
+		Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable, Closed: c.Closed, ClosedReason: c.ClosedReason,
+		FineExemption: cra.FineExemption(c.OrgSize), Steward: c.Steward, Fines: cra.Fines(c.OrgSize, c.Steward), IntermediateAsked: c.IntermediateRequested}
+	clock, err := c.Clock()
 	if err != nil {
 		return nil, err
 	}
+	v.Calendar, v.location = clock.Calendar, clock.Location
+	if clock.BeforeApplication {
+		v.BeforeApplication = cra.BeforeApplication
+	}
+	ds := clock.Deadlines
 	org, err := st.OrganizationByID(ctx, c.Organization)
 	if err != nil {
 		return nil, err
@@ -103,11 +126,14 @@ func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) 
 		}
 	}
 	for _, d := range ds {
-		sv := StageView{Stage: d.Stage, Basis: d.Basis, Deadline: d.Legal, Conservative: d.Conservative, Pending: d.Pending, Draft: cra.Draft(d.Stage, subj, d)}
+		sv := StageView{Stage: d.Stage, Basis: d.Basis, Deadline: d.Legal.In(v.location), Conservative: d.Conservative.In(v.location), Pending: d.Pending,
+			Draft: cra.Draft(d.Stage, subj, d)}
 		if sub, ok := c.Stages[d.Stage]; ok {
-			sv.Submitted, sv.Receipt, sv.SubmittedBy = sub.SubmittedAt, sub.Receipt, sub.SubmittedBy
-		} else if d.Pending == "" {
-			sv.Overdue = now.After(d.Legal)
+			sv.Submitted, sv.Receipt, sv.SubmittedBy = sub.SubmittedAt.In(v.location), sub.Receipt, sub.SubmittedBy
+			sv.Recipient = cmp.Or(sub.Recipient, cra.NoRecipient)
+			sv.Late = d.Pending == "" && !cra.OnTime(sub.SubmittedAt, d.Legal)
+		} else if d.Pending == "" && c.Closed.IsZero() {
+			sv.Overdue = !cra.OnTime(now, d.Legal)
 			sv.Left = left(d.Legal.Sub(now))
 		}
 		v.Stages = append(v.Stages, sv)
@@ -255,8 +281,7 @@ func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p prin
 		writeError(w, http.StatusBadRequest, "at is required (RFC 3339)")
 		return
 	}
-	if err := s.cfg.Store.SetFixAvailable(r.Context(), c.ID, in.At); err != nil {
-		s.fail(w, r, err)
+	if !s.apiDone(w, r, s.cfg.Store.SetFixAvailable(r.Context(), c.ID, in.At)) {
 		return
 	}
 	s.getCase(w, r, p)
@@ -276,11 +301,12 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal
 	var in struct {
 		Receipt string          `json:"receipt"`
 		Report  json.RawMessage `json:"report"`
+		CSIRT   string          `json:"csirt"` // the recipient (Art. 14(7)); default: the Member State's coordinator
 	}
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.token.Name); err != nil {
+	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.token.Name, in.CSIRT); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(w, http.StatusConflict, err.Error())
 			return
@@ -291,7 +317,7 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal
 	s.getCase(w, r, p)
 }
 
-func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by string) error {
+func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by, csirt string) error {
 	if len(report) == 0 {
 		v, err := s.caseView(ctx, c)
 		if err != nil {
@@ -303,7 +329,7 @@ func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report
 			}
 		}
 	}
-	return s.cfg.Store.SubmitStage(ctx, c.ID, stage, report, receipt, by)
+	return s.cfg.Store.SubmitStageTo(ctx, c.ID, stage, report, receipt, by, csirt)
 }
 
 // casesPage lists the organization's reporting cases, open ones first.
@@ -373,12 +399,21 @@ func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.Us
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	at, err := time.Parse("2006-01-02T15:04", r.PostFormValue("at"))
+	v, err := s.caseView(r.Context(), c)
 	if err != nil {
-		http.Redirect(w, r, back+"?error="+url.QueryEscape("give the date and time (UTC) the measure became available"), http.StatusSeeOther)
+		s.fail(w, r, err)
+		return
+	}
+	at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("at"), v.location)
+	if err != nil {
+		http.Redirect(w, r, back+"?error="+url.QueryEscape("give the date and time the measure became available"), http.StatusSeeOther)
 		return
 	}
 	if err := s.cfg.Store.SetFixAvailable(r.Context(), c.ID, at); err != nil {
+		if errors.Is(err, store.ErrInvalid) {
+			http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+			return
+		}
 		s.fail(w, r, err)
 		return
 	}
@@ -403,7 +438,7 @@ func (s *Server) caseSubmitForm(w http.ResponseWriter, r *http.Request, u *store
 		}
 		report = []byte(text)
 	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email); err != nil {
+	if err := s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email, r.PostFormValue("csirt")); err != nil {
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
 		return
 	}

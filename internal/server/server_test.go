@@ -353,7 +353,7 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	if code := e.do("POST", path+"/stages/early-warning", "acme-admin", "application/json", []byte(`{"receipt":"again"}`), nil); code != 409 {
 		t.Errorf("second early warning: %d", code)
 	}
-	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-23T09:00:00Z"}`), &after); code != 200 ||
+	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-22T09:00:00Z"}`), &after); code != 200 ||
 		!after.Stages[2].Deadline.Equal(time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC)) {
 		t.Errorf("fix available %d: final report due %v", code, after.Stages[2].Deadline)
 	}

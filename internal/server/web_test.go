@@ -230,7 +230,7 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	if loc := submit("final-report", "SRP-3", ""); !strings.Contains(loc, "corrective") {
 		t.Errorf("final report before a fix: %s", loc)
 	}
-	b.post(path+"/fix-available", url.Values{"at": {"2026-11-23T09:00"}})
+	b.post(path+"/fix-available", url.Values{"at": {"2026-11-22T09:00"}})
 	submit("final-report", "SRP-3", "")
 	_, page, _ = b.get(path)
 	pt := text(t, page)
