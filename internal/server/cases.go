@@ -5,8 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,18 +19,18 @@ import (
 
 // CaseView is a reporting case with its clocks and drafts, for the API and the pages.
 type CaseView struct {
-	ID            int64       `json:"id"`
-	Type          string      `json:"type"`
-	Title         string      `json:"title"`
-	Product       string      `json:"product,omitempty"`
-	ProductID     int64       `json:"productId,omitempty"`
-	Vulnerability string      `json:"vulnerability,omitempty"`
-	Evidence      string      `json:"evidence"`
-	AwareAt       time.Time   `json:"awareAt"`
-	FixAvailable  time.Time   `json:"fixAvailable,omitzero"`
-	Closed        time.Time   `json:"closed,omitzero"`
-	ClosedReason  string      `json:"closedReason,omitempty"`
-	FineExemption bool        `json:"fineExemptionEarlyWarning"` // Art. 64(10)(a)
+	ID            int64     `json:"id"`
+	Type          string    `json:"type"`
+	Title         string    `json:"title"`
+	Product       string    `json:"product,omitempty"`
+	ProductID     int64     `json:"productId,omitempty"`
+	Vulnerability string    `json:"vulnerability,omitempty"`
+	Evidence      string    `json:"evidence"`
+	AwareAt       time.Time `json:"awareAt"`
+	FixAvailable  time.Time `json:"fixAvailable,omitzero"`
+	Closed        time.Time `json:"closed,omitzero"`
+	ClosedReason  string    `json:"closedReason,omitempty"`
+	FineExemption bool      `json:"fineExemptionEarlyWarning"` // Art. 64(10)(a)
 	// Steward: an open-source software steward is not fined at all (Art. 64(10)(b)); Fines says
 	// what Art. 64(10) spares the organisation, "" when nothing.
 	Steward bool   `json:"openSourceSteward"`
@@ -50,21 +50,21 @@ type CaseView struct {
 func (v *CaseView) Zone() string { return v.location.String() }
 
 type StageView struct {
-	Stage        string     `json:"stage"`
-	Basis        string     `json:"basis"`
-	Deadline     time.Time  `json:"deadline,omitzero"`
-	Conservative time.Time  `json:"conservativeDeadline,omitzero"`
-	Pending      string     `json:"pending,omitempty"`
-	Overdue      bool       `json:"overdue"`
-	Submitted    time.Time  `json:"submitted,omitzero"`
-	Receipt      string     `json:"receipt,omitempty"`
-	SubmittedBy  string     `json:"submittedBy,omitempty"`
+	Stage        string    `json:"stage"`
+	Basis        string    `json:"basis"`
+	Deadline     time.Time `json:"deadline,omitzero"`
+	Conservative time.Time `json:"conservativeDeadline,omitzero"`
+	Pending      string    `json:"pending,omitempty"`
+	Overdue      bool      `json:"overdue"`
+	Submitted    time.Time `json:"submitted,omitzero"`
+	Receipt      string    `json:"receipt,omitempty"`
+	SubmittedBy  string    `json:"submittedBy,omitempty"`
 	// Recipient is the CSIRT the stage was submitted to (Art. 14(7)); Late that it was submitted
 	// after its deadline.
-	Recipient string `json:"recipient,omitempty"`
-	Late      bool   `json:"late,omitempty"`
-	Draft        cra.Report `json:"draft"`
-	Left         string     `json:"-"` // time left, for the page
+	Recipient string     `json:"recipient,omitempty"`
+	Late      bool       `json:"late,omitempty"`
+	Draft     cra.Report `json:"draft"`
+	Left      string     `json:"-"` // time left, for the page
 }
 
 // caseView gathers a case's records into its clocks and report drafts.
@@ -186,6 +186,16 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p principal) (*
 	return c, true
 }
 
+// writableCase loads a case the caller may change (403 when it may only read it).
+func (s *Server) writableCase(w http.ResponseWriter, r *http.Request, p principal) (*store.Case, bool) {
+	c, ok := s.apiCase(w, r, p)
+	if ok && !p.canWrite(c.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not change cases")
+		return nil, false
+	}
+	return c, ok
+}
+
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p principal) {
 	if c, ok := s.apiCase(w, r, p); ok {
 		s.writeCase(w, r, c, http.StatusOK)
@@ -263,12 +273,8 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p principal) {
-	c, ok := s.apiCase(w, r, p)
+	c, ok := s.writableCase(w, r, p)
 	if !ok {
-		return
-	}
-	if !p.canWrite(c.Organization) {
-		writeError(w, http.StatusForbidden, "this token may not change cases")
 		return
 	}
 	var in struct {
@@ -290,12 +296,8 @@ func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p prin
 // submitStage records a stage as submitted: the report as sent (the draft when none is given)
 // and the receipt of the authority's platform.
 func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal) {
-	c, ok := s.apiCase(w, r, p)
+	c, ok := s.writableCase(w, r, p)
 	if !ok {
-		return
-	}
-	if !p.canWrite(c.Organization) {
-		writeError(w, http.StatusForbidden, "this token may not submit reports")
 		return
 	}
 	var in struct {
@@ -390,57 +392,28 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 }
 
 func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	c, ok := s.webCase(w, r, u)
-	if !ok {
-		return
-	}
-	back := "/cases/" + strconv.FormatInt(c.ID, 10)
-	if !userPrincipal(u).canWrite(c.Organization) {
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
-	v, err := s.caseView(r.Context(), c)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("at"), v.location)
-	if err != nil {
-		http.Redirect(w, r, back+"?error="+url.QueryEscape("give the date and time the measure became available"), http.StatusSeeOther)
-		return
-	}
-	if err := s.cfg.Store.SetFixAvailable(r.Context(), c.ID, at); err != nil {
-		if errors.Is(err, store.ErrInvalid) {
-			http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-			return
+	s.webCaseAction(w, r, u, func(c *store.Case) error {
+		v, err := s.caseView(r.Context(), c)
+		if err != nil {
+			return err
 		}
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+		at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("at"), v.location)
+		if err != nil {
+			return fmt.Errorf("%w: give the date and time the measure became available", store.ErrInvalid)
+		}
+		return s.cfg.Store.SetFixAvailable(r.Context(), c.ID, at)
+	})
 }
 
 func (s *Server) caseSubmitForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	c, ok := s.webCase(w, r, u)
-	if !ok {
-		return
-	}
-	back := "/cases/" + strconv.FormatInt(c.ID, 10)
-	if !userPrincipal(u).canWrite(c.Organization) {
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
-	var report []byte
-	if text := strings.TrimSpace(r.PostFormValue("report")); text != "" {
-		if !json.Valid([]byte(text)) {
-			http.Redirect(w, r, back+"?error="+url.QueryEscape("the report is not valid JSON"), http.StatusSeeOther)
-			return
+	s.webCaseAction(w, r, u, func(c *store.Case) error {
+		var report []byte
+		if text := strings.TrimSpace(r.PostFormValue("report")); text != "" {
+			if !json.Valid([]byte(text)) {
+				return fmt.Errorf("%w: the report is not valid JSON", store.ErrInvalid)
+			}
+			report = []byte(text)
 		}
-		report = []byte(text)
-	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email, r.PostFormValue("csirt")); err != nil {
-		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+		return s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email, r.PostFormValue("csirt"))
+	})
 }
