@@ -24,7 +24,8 @@ func caseCommand() *Command {
 notification and a final report for each actively exploited vulnerability (Art. 14(2)) and each
 severe incident (Art. 14(4)), each with its deadline.`,
 		Example: "siegel case list --data /var/lib/siegel --org ACME\nsiegel case deadlines --type exploited --aware 2026-09-11T08:30:00Z --fix-available 2026-09-18T10:00:00Z",
-		Sub:     []*Command{caseListCommand(), caseShowCommand(), caseSubmitCommand(), caseDeadlinesCommand()},
+		Sub: []*Command{caseListCommand(), caseShowCommand(), caseSubmitCommand(), caseDecisionCommand(true), caseDecisionCommand(false),
+			caseIntermediateCommand(), caseDeadlinesCommand()},
 	}
 }
 
@@ -163,8 +164,10 @@ func caseListCommand() *Command {
 	return &Command{
 		Name:    "list",
 		Summary: "list an organization's reporting cases with the next deadline",
-		Help: `Prints one line per case: ID, TYPE, STATE, NEXT STAGE, its legal deadline (RFC 3339 UTC) or
-why its clock has not started, and the title. Overdue stages are marked OVERDUE.`,
+		Help: `Prints one line per case: ID, TYPE, STATE, NEXT STAGE, its legal deadline (RFC 3339, in the
+time zone of the Member State of main establishment) or why its clock has not started, and the
+title. Overdue stages are marked OVERDUE. A first line, starting with "#", says whose calendar the
+deadlines are counted in ('siegel org set --member-state' sets it).`,
 		Example: "siegel case list --data /var/lib/siegel --org ACME",
 		Flags:   func(fs *flag.FlagSet) { caseStoreFlags(fs, &data, &database, &org) },
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -185,9 +188,15 @@ why its clock has not started, and the title. Overdue stages are marked OVERDUE.
 				if err != nil {
 					return err
 				}
+				if i == 0 {
+					fmt.Fprintf(env.Stdout, "# deadlines counted in: %s\n", v.Calendar)
+				}
 				state, next, due := "open", "-", "-"
-				if !v.Closed.IsZero() {
+				switch {
+				case !v.Closed.IsZero():
 					state = "closed"
+				case v.BeforeApplication != "":
+					state = "before-application" // aware before Art. 14 applied (Art. 71(2)): no deadlines
 				}
 				for _, sv := range v.Stages {
 					if sv.Submitted.IsZero() {
@@ -254,23 +263,24 @@ func loadCase(ctx context.Context, env *Env, data, database, org string, args []
 }
 
 func caseSubmitCommand() *Command {
-	var data, database, org, stage, receipt, report, by, fixAt string
+	var data, database, org, stage, receipt, report, by, fixAt, csirt string
 	return &Command{
 		Name:    "submit",
 		Args:    "ID",
 		Summary: "record a stage of a case as submitted, with the receipt",
-		Help: `Records that STAGE (early-warning, notification, final-report) was submitted, with the
+		Help: `Records that STAGE (early-warning, notification, intermediate-report, final-report) was submitted, with the
 receipt id the reporting platform gave, and stores the report as sent: the file given with
 --report, else the draft. Stages go in order; the final report of an exploited vulnerability
 needs --fix-available (or an earlier record of it) and closes the case.`,
 		Example: "siegel case submit --data /var/lib/siegel --org ACME --stage early-warning --receipt SRP-2026-0042 --by psirt@acme.example 12",
 		Flags: func(fs *flag.FlagSet) {
 			caseStoreFlags(fs, &data, &database, &org)
-			fs.StringVar(&stage, "stage", "", "early-warning, notification or final-report")
+			fs.StringVar(&stage, "stage", "", "early-warning, notification, intermediate-report (on request, Art. 14(6)) or final-report")
 			fs.StringVar(&receipt, "receipt", "", "receipt id of the submission (required)")
 			fs.StringVar(&report, "report", "", "JSON file of the report as submitted (default: the draft)")
 			fs.StringVar(&by, "by", "", "who submitted it (required)")
-			fs.StringVar(&fixAt, "fix-available", "", "record when a corrective or mitigating measure became available (RFC 3339)")
+			fs.StringVar(&fixAt, "fix-available", "", "record when a corrective or mitigating measure became available (RFC 3339; not in the future)")
+			fs.StringVar(&csirt, "csirt", "", "the CSIRT it was submitted to (default: the coordinator of the Member State of main establishment, CRA Art. 14(7))")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			st, c, err := loadCase(ctx, env, data, database, org, args)
@@ -310,7 +320,7 @@ needs --fix-available (or an earlier record of it) and closes the case.`,
 					}
 				}
 			}
-			if err := st.SubmitStage(ctx, c.ID, stage, body, receipt, by); err != nil {
+			if err := st.SubmitStageTo(ctx, c.ID, stage, body, receipt, by, csirt); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "case %d: %s recorded as submitted (receipt %s)\n", c.ID, stage, receipt)
