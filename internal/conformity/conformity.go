@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/label"
@@ -119,7 +120,7 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 		if n, ok := c.Stages[cra.Notification]; ok {
 			facts.NotificationSubmitted = n.SubmittedAt
 		}
-		ds, err := cra.Deadlines(facts, cra.Calendar{})
+		ds, err := cra.Deadlines(facts, calendar.UTC())
 		if err != nil {
 			return ev, nil, nil, fmt.Errorf("case %d: %w", c.ID, err)
 		}

@@ -21,6 +21,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
@@ -662,7 +663,7 @@ func (m *Monitor) clocks(ctx context.Context) error {
 		if n, ok := c.Stages[cra.Notification]; ok {
 			facts.NotificationSubmitted = n.SubmittedAt
 		}
-		ds, err := cra.Deadlines(facts, cra.Calendar{})
+		ds, err := cra.Deadlines(facts, calendar.UTC())
 		if err != nil {
 			return err
 		}

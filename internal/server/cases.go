@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -59,7 +60,7 @@ func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) 
 	if n, ok := c.Stages[cra.Notification]; ok {
 		facts.NotificationSubmitted = n.SubmittedAt
 	}
-	ds, err := cra.Deadlines(facts, cra.Calendar{})
+	ds, err := cra.Deadlines(facts, calendar.UTC())
 	if err != nil {
 		return nil, err
 	}
