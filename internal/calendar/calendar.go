@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	_ "time/tzdata" // the zones work on a machine without a zoneinfo database
 )
@@ -28,9 +29,12 @@ type Calendar struct {
 	zone    string
 	sources []string
 	rules   []rule
+	extra   []Holiday // added with WithHolidays
+	whose   string
+	years   *sync.Map // year -> map[time.Time]string, the holidays of a year by day
 }
 
-var utc = &Calendar{loc: time.UTC, zone: "UTC"}
+var utc = &Calendar{loc: time.UTC, zone: "UTC", years: new(sync.Map)}
 
 // UTC returns the calendar with no public holidays that counts in UTC: only Saturdays and
 // Sundays are not working days.
@@ -52,7 +56,7 @@ func ForState(cc string, regions ...string) (*Calendar, error) {
 	if !ok {
 		return nil, fmt.Errorf("member state %q: want the ISO 3166-1 alpha-2 code of an EU Member State, one of %s", cc, strings.Join(d.codes(), ", "))
 	}
-	c := &Calendar{state: code, name: st.Name, zone: st.Zone, loc: st.loc, sources: []string{st.Source}, rules: slices.Clone(st.Holidays)}
+	c := &Calendar{state: code, name: st.Name, zone: st.Zone, loc: st.loc, sources: []string{st.Source}, rules: slices.Clone(st.Holidays), years: new(sync.Map)}
 	for _, r := range regions {
 		rc := strings.ToUpper(strings.TrimSpace(r))
 		if rc == "" {
@@ -130,12 +134,18 @@ func (c *Calendar) IsWorkingDay(y int, m time.Month, d int) bool {
 // Holiday returns the name of the public holiday on the day, if it is one.
 func (c *Calendar) Holiday(y int, m time.Month, d int) (name string, ok bool) {
 	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC) // normalised, so 32 Jan is 1 Feb
-	for _, h := range c.Holidays(day.Year()) {
-		if h.Date.Equal(day) {
-			return h.Name, true
+	byDay, ok := c.years.Load(day.Year())
+	if !ok {
+		m := map[time.Time]string{}
+		for _, h := range c.Holidays(day.Year()) {
+			if _, dup := m[h.Date]; !dup {
+				m[h.Date] = h.Name
+			}
 		}
+		byDay, _ = c.years.LoadOrStore(day.Year(), m)
 	}
-	return "", false
+	name, ok = byDay.(map[time.Time]string)[day]
+	return name, ok
 }
 
 // Holiday is a public holiday in a year.
@@ -156,6 +166,11 @@ func (c *Calendar) Holidays(year int) []Holiday {
 	// Substitute days (e.g. Bulgaria, Labour Code Art. 154(2)): a holiday that falls on a
 	// Saturday or Sunday gives the first following day that is neither a weekend day nor a
 	// holiday, in the order the holidays fall.
+	for _, h := range c.extra {
+		if h.Date.Year() == year {
+			out = append(out, h)
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Holiday) int { return a.Date.Compare(b.Date) })
 	taken := map[time.Time]bool{}
 	for _, h := range out {
@@ -184,8 +199,11 @@ func (c *Calendar) Holidays(year int) []Holiday {
 
 // Describe says in one line which calendar this is and where its holidays come from.
 func (c *Calendar) Describe() string {
-	if c.state == "" {
+	if c.state == "" && c.whose == "" {
 		return "UTC, no public holidays (only Saturdays and Sundays are not working days)"
+	}
+	if c.state == "" {
+		return fmt.Sprintf("UTC, public holidays: %d day(s) from %s", len(c.extra), c.whose)
 	}
 	code := c.state
 	whose := "public holidays of " + c.name
@@ -193,7 +211,29 @@ func (c *Calendar) Describe() string {
 		code = strings.Join(c.regions, "+")
 		whose += " and " + strings.Join(c.rnames, ", ")
 	}
-	return fmt.Sprintf("%s (%s), %s, source: %s", code, c.zone, whose, strings.Join(c.sources, "; "))
+	d := fmt.Sprintf("%s (%s), %s, source: %s", code, c.zone, whose, strings.Join(c.sources, "; "))
+	if c.whose != "" {
+		d += fmt.Sprintf("; plus %d day(s) from %s", len(c.extra), c.whose)
+	}
+	return d
+}
+
+// WithHolidays returns a copy of the calendar with more public holidays, e.g. days a State
+// declares year by year; whose says where they come from and shows in Describe. Only the date
+// of each day counts.
+func (c *Calendar) WithHolidays(whose string, days []Holiday) *Calendar {
+	cp := *c
+	cp.extra = slices.Clone(c.extra)
+	for _, h := range days {
+		y, m, d := h.Date.Date()
+		cp.extra = append(cp.extra, Holiday{Date: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Name: h.Name})
+	}
+	cp.whose = whose
+	cp.years = new(sync.Map)
+	if c.whose != "" {
+		cp.whose = c.whose + ", " + whose
+	}
+	return &cp
 }
 
 // Name is the Member State's English short name, "" for UTC.

@@ -73,7 +73,17 @@ type rule struct {
 	unlessWd    time.Weekday
 }
 
+var ruleFields = []string{"name", "date", "easter", "orthodox", "weekday", "month", "nth", "from", "unless", "if_sunday", "substitute", "since", "until"}
+
 func (r *rule) UnmarshalYAML(n *yaml.Node) error {
+	// Node.Decode does not keep the decoder's KnownFields, so the keys are checked here.
+	if n.Kind == yaml.MappingNode {
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			if k := n.Content[i]; !slices.Contains(ruleFields, k.Value) {
+				return fmt.Errorf("line %d: field %s not found in a holiday rule (one of %s)", k.Line, k.Value, strings.Join(ruleFields, ", "))
+			}
+		}
+	}
 	type plain rule
 	var p plain
 	if err := n.Decode(&p); err != nil {

@@ -58,10 +58,11 @@ type Clock struct {
 // CaseClock computes a case's deadlines in the calendar of the organisation's Member State of
 // main establishment. It is the one place the platform (server, monitor, labels, CLI) counts them.
 func CaseClock(r Record) (Clock, error) {
-	cal, desc, loc, err := establishmentCalendar(r.Establishment)
+	cal, desc, err := establishmentCalendar(r.Establishment)
 	if err != nil {
 		return Clock{}, err
 	}
+	loc := cal.Location()
 	c := Clock{Calendar: desc, Location: loc}
 	if r.Aware.IsZero() {
 		return c, fmt.Errorf("the moment of awareness is required: every Art. 14 deadline runs from it")
@@ -95,11 +96,13 @@ func intermediate(r Record) Deadline {
 	return d
 }
 
-// OnTime reports whether a submission at submitted meets a deadline. Deadlines are whole seconds
-// (the end of a period is the last second of its last day), and a submission counts in the second
-// it was made: one at 23:59:59.9 meets a deadline of 23:59:59.
+// OnTime reports whether an act at submitted meets a deadline. A deadline is the instant the
+// period expires (a day ends at 24:00, the instant the next one begins, Reg. 1182/71 Art. 3(2)),
+// so every instant up to it is on time, the last second of the day to its last nanosecond
+// included. Comparing whole seconds or dates instead would put 23:59:59.5 after a deadline at
+// 23:59:59, or any time on the last day after a deadline at its midnight.
 func OnTime(submitted, deadline time.Time) bool {
-	return !submitted.Truncate(time.Second).After(deadline)
+	return !submitted.After(deadline)
 }
 
 // Fines says what Art. 64(10) spares an organisation: open-source software stewards are not

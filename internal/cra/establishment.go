@@ -2,7 +2,6 @@ package cra
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/siegel-oss/siegel/internal/calendar"
 )
@@ -32,20 +31,14 @@ func CheckEstablishment(e Establishment) error {
 }
 
 // establishmentCalendar is the calendar legal periods are counted in for an organisation, with
-// its description and the time zone deadlines are shown in.
-func establishmentCalendar(e Establishment) (Calendar, string, *time.Location, error) {
+// its description (NoMemberState without a Member State).
+func establishmentCalendar(e Establishment) (*calendar.Calendar, string, error) {
 	cal, err := e.Calendar()
 	if err != nil {
-		return Calendar{}, "", nil, err
+		return nil, "", err
 	}
 	if cal.State() == "" {
-		return Calendar{}, NoMemberState, time.UTC, nil
+		return cal, NoMemberState, nil
 	}
-	legacy := Calendar{Holidays: map[string]bool{}}
-	for y := ApplicationDay.Year(); y <= time.Now().Year()+2; y++ {
-		for _, h := range cal.Holidays(y) {
-			legacy.Holidays[h.Date.Format(time.DateOnly)] = true
-		}
-	}
-	return legacy, cal.Describe(), cal.Location(), nil
+	return cal, cal.Describe(), nil
 }
