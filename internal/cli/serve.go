@@ -50,6 +50,7 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 func serveCommand() *Command {
 	var kevFeed, epssFeed, euvdFeed string
 	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg, labelIssuer string
+	var est establishment
 	var labelGrace time.Duration
 	var witnesses stringList
 	var interval, lease time.Duration
@@ -100,6 +101,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
 			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
 			fs.StringVar(&firstOrg, "org", "My Organization", "name of the organization created on the first run")
+			est.flags(fs) // applied to the organization created on the first run
 			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local mirror folder, OSV folder, all.zip or bundle (default: the live feeds)")
 			fs.StringVar(&kevFeed, "kev", "", "CISA KEV catalogue (JSON): URL or local file (default: found in the --db-source mirror, else the live feed)")
 			fs.StringVar(&epssFeed, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file (default: as --kev)")
@@ -130,7 +132,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return err
 			}
 			defer st.Close()
-			login, err := firstRun(ctx, st, firstOrg)
+			login, err := firstRun(ctx, st, firstOrg, &est)
 			if err != nil {
 				return err
 			}
@@ -270,6 +272,7 @@ func firstUpdate(ctx context.Context, mon *monitor.Monitor, vdir string, sources
 
 func tokenCommand() *Command {
 	var data, database, org, role, name, size string
+	var est establishment
 	create := &Command{
 		Name:    "create",
 		Summary: "create an API token for an organization (and the organization if needed)",
@@ -283,6 +286,7 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			fs.StringVar(&role, "role", "psirt", "role: "+strings.Join(store.Roles, ", "))
 			fs.StringVar(&name, "name", "", "what the token is for, such as \"ci\"")
 			fs.StringVar(&size, "size", "medium", "size class of a new organization: micro, small, medium, large")
+			est.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 || org == "" {
@@ -298,6 +302,9 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 				o, err = st.CreateOrganization(ctx, org, size, role == "authority")
 			}
 			if err != nil {
+				return err
+			}
+			if o, err = est.apply(store.WithActor(ctx, "cli"), st, o); err != nil {
 				return err
 			}
 			secret, _, err := st.CreateToken(ctx, o.ID, role, name)
@@ -368,7 +375,7 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 
 // firstRun creates, in a store without users, the first organization and an administrator with
 // a random password, and returns the line telling how to log in (shown once).
-func firstRun(ctx context.Context, st *store.DB, orgName string) (string, error) {
+func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
 	n, err := st.Users(ctx)
 	if err != nil || n > 0 {
 		return "", err
@@ -378,6 +385,9 @@ func firstRun(ctx context.Context, st *store.DB, orgName string) (string, error)
 		org, err = st.CreateOrganization(ctx, orgName, "medium", false)
 	}
 	if err != nil {
+		return "", err
+	}
+	if org, err = est.apply(store.WithActor(ctx, "serve"), st, org); err != nil {
 		return "", err
 	}
 	raw := make([]byte, 12)

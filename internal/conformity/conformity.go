@@ -115,22 +115,18 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 		if c.Vulnerability != "" {
 			aware[c.Vulnerability] = c.AwareAt
 		}
-		facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
-		if n, ok := c.Stages[cra.Notification]; ok {
-			facts.NotificationSubmitted = n.SubmittedAt
-		}
-		ds, err := cra.Deadlines(facts, cra.Calendar{})
+		clock, err := c.Clock()
 		if err != nil {
 			return ev, nil, nil, fmt.Errorf("case %d: %w", c.ID, err)
 		}
 		cc := catalog.Case{ID: fmt.Sprint(c.ID), Type: c.Type, Vulnerability: c.Vulnerability}
-		for _, d := range ds {
+		for _, d := range clock.Deadlines {
 			if d.Pending != "" {
 				continue
 			}
 			sub := c.Stages[d.Stage]
 			cc.Stages = append(cc.Stages, catalog.CaseStage{Stage: d.Stage, Deadline: d.Legal, Submitted: sub.SubmittedAt,
-				Met: !sub.SubmittedAt.IsZero() && !sub.SubmittedAt.After(d.Legal)})
+				Met: !sub.SubmittedAt.IsZero() && cra.OnTime(sub.SubmittedAt, d.Legal)})
 			if sub.SubmittedAt.IsZero() && c.Closed.IsZero() {
 				deadlines = append(deadlines, label.Deadline{Case: fmt.Sprint(c.ID), Stage: d.Stage, Due: d.Legal})
 			}

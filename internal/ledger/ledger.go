@@ -34,15 +34,19 @@ const (
 	VEXDecision        = "vex-decision"
 	CaseStageSubmitted = "case-stage-submitted"
 	FixReleased        = "fix-released"
-	AdvisoryPublished  = "advisory-published"
-	SupportDeclared    = "support-period-declared"
-	FirmwareAnalysed   = "firmware-analysed"
-	FactsDeclared      = "product-facts-declared"
-	AttestationSigned  = "attestation-signed"
-	LabelIssued        = "label-issued"
-	LabelSuspended     = "label-suspended"
-	LabelReinstated    = "label-reinstated"
-	LabelRevoked       = "label-revoked"
+	CaseClosed         = "case-closed"
+	CaseReopened       = "case-reopened"
+	// IntermediateRequested: a CSIRT asked for an intermediate report (CRA Art. 14(6)).
+	IntermediateRequested = "intermediate-report-requested"
+	AdvisoryPublished     = "advisory-published"
+	SupportDeclared       = "support-period-declared"
+	FirmwareAnalysed      = "firmware-analysed"
+	FactsDeclared         = "product-facts-declared"
+	AttestationSigned     = "attestation-signed"
+	LabelIssued           = "label-issued"
+	LabelSuspended        = "label-suspended"
+	LabelReinstated       = "label-reinstated"
+	LabelRevoked          = "label-revoked"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

@@ -329,7 +329,8 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	c := cases.Items[0]
 	aware := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // the test clock: monitoring learned of it then
 	if c.Vulnerability != "CVE-2026-2002" || !c.AwareAt.Equal(aware) || !strings.Contains(c.Evidence, "CISA KEV") ||
-		!c.Stages[0].Deadline.Equal(aware.Add(24*time.Hour)) || !c.Stages[1].Deadline.Equal(aware.Add(72*time.Hour)) || c.Stages[2].Pending == "" {
+		// Reg. 1182/71 Art. 3(1), 3(2)(a): the hour of awareness, 12:00-13:00, is not counted.
+		!c.Stages[0].Deadline.Equal(aware.Add(25*time.Hour)) || !c.Stages[1].Deadline.Equal(aware.Add(73*time.Hour)) || c.Stages[2].Pending == "" {
 		t.Errorf("case %+v", c)
 	}
 	if d := c.Stages[1].Draft; d.Product != "HomeRouter" || len(d.Releases) != 1 || d.Manufacturer != "ACME" || len(d.Missing) == 0 {
@@ -353,8 +354,8 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	if code := e.do("POST", path+"/stages/early-warning", "acme-admin", "application/json", []byte(`{"receipt":"again"}`), nil); code != 409 {
 		t.Errorf("second early warning: %d", code)
 	}
-	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-23T09:00:00Z"}`), &after); code != 200 ||
-		!after.Stages[2].Deadline.Equal(time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC)) {
+	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-22T09:00:00Z"}`), &after); code != 200 ||
+		!after.Stages[2].Deadline.Equal(time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)) { // Mon 7 Dec, 24:00
 		t.Errorf("fix available %d: final report due %v", code, after.Stages[2].Deadline)
 	}
 }
@@ -540,7 +541,7 @@ func TestManualExploitedCase(t *testing.T) {
 	}
 	var c CaseView
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(rel.ID), &c); code != 201 || c.Type != "exploited" ||
-		c.Evidence != "manufacturer: honeypot logs 2026-11-21" || !c.Stages[0].Deadline.Equal(time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC)) {
+		c.Evidence != "manufacturer: honeypot logs 2026-11-21" || !c.Stages[0].Deadline.Equal(time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC)) {
 		t.Errorf("manual case %d %+v", code, c)
 	}
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(draft.ID), nil); code != 400 {

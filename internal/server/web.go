@@ -69,7 +69,7 @@ var funcs = template.FuncMap{
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "cases", "case", "advisory", "advisories", "label", "conformity"} {
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "organization", "cases", "case", "advisory", "advisories", "label", "conformity"} {
 		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
@@ -111,6 +111,7 @@ type pageData struct {
 	Case       *CaseView
 	Label      *labelPageView
 	Conformity *conformityView
+	Org        *organizationView
 }
 
 type productRow struct {
@@ -145,6 +146,11 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("GET /cases/{id}", s.web(s.casePage, true))
 	s.mux.HandleFunc("POST /cases/{id}/fix-available", s.web(s.caseFixForm, true))
 	s.mux.HandleFunc("POST /cases/{id}/stages/{stage}", s.web(s.caseSubmitForm, true))
+	s.mux.HandleFunc("POST /cases/{id}/close", s.web(s.caseCloseForm(true), true))
+	s.mux.HandleFunc("POST /cases/{id}/reopen", s.web(s.caseCloseForm(false), true))
+	s.mux.HandleFunc("POST /cases/{id}/intermediate-request", s.web(s.caseIntermediateForm, true))
+	s.mux.HandleFunc("GET /settings/organization", s.web(s.organizationPage, true))
+	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))

@@ -18,6 +18,13 @@ type Organization struct {
 	Name      string
 	SizeClass string // micro, small, medium, large (CRA Art. 64(10) spares micro and small enterprises some fines)
 	Authority bool
+	// MemberState is the Member State of main establishment (ISO 3166-1 alpha-2, "" when not
+	// set) and HolidayRegion the region whose public holidays apply there, if any: legal periods
+	// run in its calendar and its CSIRT coordinator receives reports (CRA Art. 14(7)).
+	MemberState   string
+	HolidayRegion string
+	// Steward marks an open-source software steward (CRA Art. 3(14)): not fined (Art. 64(10)(b)).
+	Steward   bool
 	CreatedAt time.Time
 }
 
@@ -43,7 +50,12 @@ type Release struct {
 	SupportEnd     string // YYYY-MM: the support period ends with this month (CRA Art. 13(8))
 	// SupportJustification gives the reasons for a support period under five years (Art. 13(8)).
 	SupportJustification string
-	CreatedAt            time.Time
+	// SupportExpectedUseMonths and SupportBasis are the structured reason for a period under five
+	// years (Art. 13(8) third subparagraph): the time the product is expected to be in use, and
+	// what that expectation rests on (a name of cra.SupportBases); 0 and "" when none is given.
+	SupportExpectedUseMonths int
+	SupportBasis             string
+	CreatedAt                time.Time
 }
 
 // Component is one component of an uploaded SBOM.
@@ -95,6 +107,27 @@ func (s *DB) CreateOrganization(ctx context.Context, name, sizeClass string, aut
 	return o, nil
 }
 
+// SetEstablishment records an organization's Member State of main establishment, its holiday
+// region and whether it is an open-source software steward. The caller validates the State
+// against the calendars it knows (cra.CheckEstablishment).
+func (s *DB) SetEstablishment(ctx context.Context, org int64, memberState, region string, steward bool) error {
+	memberState, region = strings.ToUpper(strings.TrimSpace(memberState)), strings.TrimSpace(region)
+	if memberState == "" && region != "" {
+		return fmt.Errorf("a holiday region needs the Member State it belongs to")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE organization SET member_state = ?, holiday_region = ?, steward = ? WHERE id = ?`), memberState, region, steward, org)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("organization %d: %w", org, ErrNotFound)
+		}
+		return s.audit(ctx, tx, org, "organization.establishment", fmt.Sprintf("organization/%d", org),
+			fmt.Sprintf("member state %q, holiday region %q, open-source steward %v", memberState, region, steward))
+	})
+}
+
 // CreateProduct adds a product to an organization.
 func (s *DB) CreateProduct(ctx context.Context, org int64, name, category, craClass string) (*Product, error) {
 	p := &Product{Organization: org, Name: name, Category: category, CRAClass: craClass, CreatedAt: s.now()}
@@ -126,14 +159,16 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 		return nil, fmt.Errorf("placed-on-market date %q: want YYYY-MM-DD", placedOnMarket)
 	}
 	r := &Release{Product: in.Product, Version: version, PlacedOnMarket: placedOnMarket, SupportEnd: supportEnd,
-		SupportJustification: strings.TrimSpace(in.SupportJustification), CreatedAt: s.now()}
+		SupportJustification: strings.TrimSpace(in.SupportJustification), SupportExpectedUseMonths: in.SupportExpectedUseMonths,
+		SupportBasis: strings.TrimSpace(in.SupportBasis), CreatedAt: s.now()}
 	var pom any
 	if placedOnMarket != "" {
 		pom = placedOnMarket
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, support_justification, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.CreatedAt).Scan(&r.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.SupportExpectedUseMonths, r.SupportBasis, r.CreatedAt).Scan(&r.ID); err != nil {
 			return err
 		}
 		org, err := s.releaseOrg(ctx, tx, r.ID)
@@ -141,7 +176,8 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 			return err
 		}
 		if err := s.appendLedger(ctx, tx, org, ledger.SupportDeclared, fmt.Sprintf("release/%d", r.ID),
-			map[string]any{"version": version, "placedOnMarket": placedOnMarket, "supportEnd": supportEnd, "justification": r.SupportJustification}); err != nil {
+			map[string]any{"version": version, "placedOnMarket": placedOnMarket, "supportEnd": supportEnd, "justification": r.SupportJustification,
+				"expectedUseMonths": r.SupportExpectedUseMonths, "basis": r.SupportBasis}); err != nil {
 			return err
 		}
 		return s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd))
@@ -156,8 +192,8 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 	r := &Release{}
 	var pom sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, created_at FROM release WHERE id = ?`), id).
-		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.CreatedAt)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at FROM release WHERE id = ?`), id).
+		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("release %d: %w", id, mapError(err))
 	}
@@ -359,7 +395,7 @@ func (s *DB) SetProductFacts(ctx context.Context, id int64, facts map[string]boo
 
 // Releases lists the releases of a product, newest first.
 func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -368,7 +404,7 @@ func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
 	for rows.Next() {
 		var r Release
 		var pom sql.NullString
-		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.CreatedAt); err != nil {
+		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt); err != nil {
 			return nil, err
 		}
 		r.PlacedOnMarket, r.CreatedAt = pom.String, r.CreatedAt.UTC()
@@ -407,7 +443,7 @@ type EndingSupport struct {
 // ReleasesEndingSupport lists the releases, across organizations, whose support ends in or
 // before the month until (YYYY-MM) and not before the month from.
 func (s *DB) ReleasesEndingSupport(ctx context.Context, from, until string) ([]EndingSupport, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT p.organization, p.name, r.id, r.product, r.version, COALESCE(r.placed_on_market, ''), r.support_end, r.support_justification, r.created_at
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT p.organization, p.name, r.id, r.product, r.version, COALESCE(r.placed_on_market, ''), r.support_end, r.support_justification, r.support_expected_use_months, r.support_basis, r.created_at
 		FROM release r JOIN product p ON p.id = r.product WHERE r.support_end >= ? AND r.support_end <= ? ORDER BY r.support_end, r.id`), from, until)
 	if err != nil {
 		return nil, mapError(err)
@@ -416,7 +452,7 @@ func (s *DB) ReleasesEndingSupport(ctx context.Context, from, until string) ([]E
 	var out []EndingSupport
 	for rows.Next() {
 		var e EndingSupport
-		if err := rows.Scan(&e.Organization, &e.Product, &e.ID, &e.Release.Product, &e.Version, &e.PlacedOnMarket, &e.SupportEnd, &e.SupportJustification, &e.CreatedAt); err != nil {
+		if err := rows.Scan(&e.Organization, &e.Product, &e.ID, &e.Release.Product, &e.Version, &e.PlacedOnMarket, &e.SupportEnd, &e.SupportJustification, &e.SupportExpectedUseMonths, &e.SupportBasis, &e.CreatedAt); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
