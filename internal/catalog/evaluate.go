@@ -42,7 +42,7 @@ func Evaluate(c *Catalog, ev Evidence, now time.Time) []Verdict {
 }
 
 func evaluateOne(c *Catalog, r *Requirement, ev *Evidence, now time.Time) Verdict {
-	v := Verdict{Requirement: r.ID, Standard: r.Standard, Reference: r.Reference, Mandatory: r.Level == Mandatory, Status: r.Status()}
+	v := Verdict{Requirement: r.ID, Standard: r.Standard, Reference: r.Reference, Mandatory: r.Level == Mandatory, Status: r.Status(), Unverified: r.Unverified}
 	if reason, ok := applicable(r, ev.Product); !ok {
 		v.Result, v.Reason = NotApplicable, reason
 		return v

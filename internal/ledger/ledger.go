@@ -38,6 +38,7 @@ const (
 	SupportDeclared    = "support-period-declared"
 	FirmwareAnalysed   = "firmware-analysed"
 	FactsDeclared      = "product-facts-declared"
+	CategoryDeclared   = "product-category-declared"
 	AttestationSigned  = "attestation-signed"
 	LabelIssued        = "label-issued"
 	LabelSuspended     = "label-suspended"
