@@ -31,7 +31,7 @@ type Product struct {
 	// CategoryUnmapped is free text stored as the category before categories were a controlled
 	// list, which maps to none of it; the product needs a category.
 	CategoryUnmapped string
-	CRAClass     string // default, important-i, important-ii, critical (CRA Annex III/IV)
+	CRAClass         string // default, important-i, important-ii, critical (CRA Annex III/IV)
 	// Facts are what the manufacturer declared about the product's design, by name
 	// ("uses-passwords", "update-mechanism", ...); they settle conditional requirements.
 	Facts     map[string]bool
