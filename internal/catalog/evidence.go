@@ -150,5 +150,7 @@ type Verdict struct {
 	Result      string
 	Reason      string
 	Attested    bool // the result rests on an attestation
-	Evidence    []Link
+	// Unverified: the reference could not be checked against the standard's published text.
+	Unverified bool
+	Evidence   []Link
 }

@@ -42,12 +42,14 @@ type Service struct {
 }
 
 // DefaultStandards are the catalogs a label declares against when the manufacturer names none:
-// for routers the IoT baseline and BSI's router guideline, for everything else the baseline.
-func DefaultStandards(category string) []string {
-	if category == "router" {
-		return []string{"etsi-en-303-645", "bsi-tr-03148"}
+// those the product's category brings in (data/categories.yaml of internal/catalog); none for a
+// category not on the list.
+func (s *Service) DefaultStandards(category string) []string {
+	cat, ok := s.Catalog.Category(category)
+	if !ok {
+		return nil
 	}
-	return []string{"etsi-en-303-645"}
+	return slices.Clone(cat.Catalogs)
 }
 
 func (s *Service) now() time.Time {
@@ -194,8 +196,9 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 		return ev, nil, nil, err
 	}
 	for _, a := range atts {
+		role, _ := AttesterRole(a.Role) // the catalog role, also for attestations stored in a server role
 		ev.Attestations = append(ev.Attestations, catalog.Attestation{Requirement: a.Requirement, Document: a.DocumentName,
-			Digest: a.SHA256, SignedBy: a.SignedBy, Role: a.Role, At: a.CreatedAt})
+			Digest: a.SHA256, SignedBy: a.SignedBy, Role: role, At: a.CreatedAt})
 	}
 	return ev, exploited, deadlines, nil
 }
@@ -246,11 +249,26 @@ func (e *ImplausibleError) Error() string {
 
 func (e *ImplausibleError) Unwrap() error { return ErrImplausible }
 
-// Issue issues a label for a release declared against standards, when every mandatory
-// requirement passes or is attested; otherwise *ImplausibleError.
+// Issue issues a label for a release declared against standards (by default those its
+// category brings in), when the product has a category of the list, at least one mandatory
+// requirement of the standards applies to it, and every one that applies passes or is attested;
+// otherwise *ImplausibleError, saying why.
 func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Release, standards []string, actor string) (*store.Label, error) {
+	if err := s.Catalog.CheckCategory(prod.Category); err != nil {
+		return nil, &ImplausibleError{Reasons: []string{err.Error() + " (a label needs the catalogs of the product's category)"}}
+	}
+	standards = slices.DeleteFunc(slices.Clone(standards), func(s string) bool { return strings.TrimSpace(s) == "" })
 	if len(standards) == 0 {
-		standards = DefaultStandards(prod.Category)
+		standards = s.DefaultStandards(prod.Category)
+	}
+	var missing []string
+	for _, id := range s.DefaultStandards(prod.Category) {
+		if !slices.Contains(standards, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return nil, &ImplausibleError{Reasons: []string{fmt.Sprintf("a label for a product of category %s declares against %s as well", prod.Category, strings.Join(missing, ", "))}}
 	}
 	e, err := s.Evaluate(ctx, prod, rel, standards)
 	if err != nil {

@@ -486,7 +486,7 @@ func verdictRows(vs []catalog.Verdict) []verdictRow {
 		}
 		rows = append(rows, verdictRow{
 			Requirement: v.Requirement,
-			Source:      join(" ", v.Standard, v.Reference),
+			Source:      source(v),
 			Level:       level,
 			Result:      v.Result,
 			Reason:      reason,
@@ -494,6 +494,18 @@ func verdictRows(vs []catalog.Verdict) []verdictRow {
 		})
 	}
 	return rows
+}
+
+// UnverifiedMark follows a section reference that could not be checked against the published
+// text of its standard.
+const UnverifiedMark = "(reference unverified)"
+
+// source names the clause a verdict rests on, marked when the reference is unverified.
+func source(v catalog.Verdict) string {
+	if v.Unverified {
+		return join(" ", v.Standard, v.Reference, UnverifiedMark)
+	}
+	return join(" ", v.Standard, v.Reference)
 }
 
 // supportMonths counts the months from the month of placing on the market to the last month of

@@ -47,6 +47,7 @@ const (
 	LabelSuspended        = "label-suspended"
 	LabelReinstated       = "label-reinstated"
 	LabelRevoked          = "label-revoked"
+	CategoryDeclared      = "product-category-declared"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

@@ -69,6 +69,8 @@ func (s *Server) routeTable() []route {
 		{"PUT", "/api/v1/organization", s.api(s.putOrganization)},
 		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.uploadFirmware)},
 		{"PUT", "/api/v1/products/{id}/facts", s.api(s.putFacts)},
+		{"PUT", "/api/v1/products/{id}/category", s.api(s.putCategory)},
+		{"GET", "/api/v1/categories", s.api(s.listCategories)},
 		{"GET", "/api/v1/releases/{id}/conformity", s.api(s.getConformity)},
 		{"GET", "/api/v1/releases/{id}/dossier/{doc}", s.api(s.apiDossier)},
 		{"POST", "/api/v1/releases/{id}/attestations", s.api(s.postAttestation)},
@@ -113,6 +115,10 @@ type productJSON struct {
 	Name     string `json:"name"`
 	Category string `json:"category"`
 	CRAClass string `json:"craClass"`
+	// NeedsCategory: the product has no category of the controlled list (PUT .../category);
+	// UnmappedCategory is the free text it had before, when there was one.
+	NeedsCategory    bool   `json:"needsCategory,omitempty"`
+	UnmappedCategory string `json:"unmappedCategory,omitempty"`
 	// Facts are what the manufacturer declared about the design (PUT .../facts).
 	Facts     map[string]bool `json:"facts,omitempty"`
 	CreatedAt time.Time       `json:"createdAt"`
@@ -134,7 +140,8 @@ type releaseJSON struct {
 }
 
 func toProduct(p store.Product) productJSON {
-	return productJSON{ID: p.ID, Name: p.Name, Category: p.Category, CRAClass: p.CRAClass, Facts: p.Facts, CreatedAt: p.CreatedAt}
+	return productJSON{ID: p.ID, Name: p.Name, Category: p.Category, CRAClass: p.CRAClass, Facts: p.Facts, CreatedAt: p.CreatedAt,
+		NeedsCategory: p.Category == "", UnmappedCategory: p.CategoryUnmapped}
 }
 
 func toRelease(r store.Release) releaseJSON {
@@ -183,6 +190,11 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p princip
 	}
 	if in.Name == "" {
 		writeError(w, http.StatusBadRequest, "name is required")
+		return
+	}
+	in.Category = strings.TrimSpace(in.Category)
+	if err := checkNewCategory(in.Category); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if in.CRAClass == "" {

@@ -43,7 +43,9 @@ type pages map[string]*template.Template
 var funcs = template.FuncMap{
 	"list":  func(v ...string) []string { return v },
 	"upper": strings.ToUpper,
-	"inc":   func(i int) int { return i + 1 },
+	// categories is the controlled list of product categories, for the forms that set one.
+	"categories": productCategories,
+	"inc":        func(i int) int { return i + 1 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
 			if p.ID == id {
@@ -133,6 +135,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /products", s.web(s.productCreate, true))
 	s.mux.HandleFunc("GET /products/{id}", s.web(s.productPage, true))
 	s.mux.HandleFunc("POST /products/{id}/releases", s.web(s.releaseCreate, true))
+	s.mux.HandleFunc("POST /products/{id}/category", s.web(s.productCategoryForm, true))
 	s.mux.HandleFunc("GET /releases/{id}", s.web(s.releasePage, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.releaseUpload, true))
 	s.mux.HandleFunc("GET /releases/{id}/findings/{finding}", s.web(s.findingPage, true))
@@ -290,7 +293,12 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("category"), cmpOrDefault(r.PostFormValue("craClass"), "default"))
+	category := strings.TrimSpace(r.PostFormValue("category"))
+	if err := checkNewCategory(category); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, strings.TrimSpace(r.PostFormValue("name")), category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -366,7 +374,8 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 			rows[i].KeepAvailableUntil = until
 		}
 	}
-	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization)})
+	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization),
+		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error")})
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,8 +34,11 @@ type Product struct {
 	ID           int64
 	Organization int64
 	Name         string
-	Category     string // label category, such as "router"
-	CRAClass     string // default, important-i, important-ii, critical (CRA Annex III/IV)
+	Category     string // from the controlled list of categories, such as "router"; "" when it needs one
+	// CategoryUnmapped is free text stored as the category before categories were a controlled
+	// list, which maps to none of it; the product needs a category.
+	CategoryUnmapped string
+	CRAClass         string // default, important-i, important-ii, critical (CRA Annex III/IV)
 	// Facts are what the manufacturer declared about the product's design, by name
 	// ("uses-passwords", "update-mechanism", ...); they settle conditional requirements.
 	Facts     map[string]bool
@@ -326,7 +330,7 @@ func likePrefix(s string) string {
 
 // Products lists the products of an organization by name.
 func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at, facts FROM product WHERE organization = ? ORDER BY name, id`), org)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, organization, name, category, category_unmapped, cra_class, created_at, facts FROM product WHERE organization = ? ORDER BY name, id`), org)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -335,7 +339,7 @@ func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
 	for rows.Next() {
 		var p Product
 		var facts sql.NullString
-		if err := rows.Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt, &facts); err != nil {
+		if err := rows.Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CategoryUnmapped, &p.CRAClass, &p.CreatedAt, &facts); err != nil {
 			return nil, err
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
@@ -351,8 +355,8 @@ func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
 func (s *DB) Product(ctx context.Context, id int64) (*Product, error) {
 	p := &Product{}
 	var facts sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at, facts FROM product WHERE id = ?`), id).
-		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt, &facts)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, category_unmapped, cra_class, created_at, facts FROM product WHERE id = ?`), id).
+		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CategoryUnmapped, &p.CRAClass, &p.CreatedAt, &facts)
 	if err != nil {
 		return nil, fmt.Errorf("product %d: %w", id, mapError(err))
 	}
@@ -390,6 +394,38 @@ func (s *DB) SetProductFacts(ctx context.Context, id int64, facts map[string]boo
 			return err
 		}
 		return s.appendLedger(ctx, tx, org, ledger.FactsDeclared, fmt.Sprintf("product/%d", id), facts)
+	})
+}
+
+// SetProductCategory changes a product's category (the caller checks it against the controlled
+// list), in the audit trail and the ledger: the category decides which catalogs apply, so who
+// changed it from what to what, and when, is evidence. Setting the category it has changes
+// nothing and records nothing.
+func (s *DB) SetProductCategory(ctx context.Context, id int64, category string) error {
+	if category == "" {
+		return fmt.Errorf("product %d: the category is empty", id)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var org int64
+		var old, unmapped string
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization, category, category_unmapped FROM product WHERE id = ?`), id).Scan(&org, &old, &unmapped); err != nil {
+			return fmt.Errorf("product %d: %w", id, mapError(err))
+		}
+		if old == category && unmapped == "" {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product SET category = ?, category_unmapped = '' WHERE id = ?`), category, id); err != nil {
+			return mapError(err)
+		}
+		from := old
+		if from == "" {
+			from = "none (was " + strconv.Quote(unmapped) + ")"
+		}
+		subject := fmt.Sprintf("product/%d", id)
+		if err := s.audit(ctx, tx, org, "product.category", subject, from+" -> "+category); err != nil {
+			return err
+		}
+		return s.appendLedger(ctx, tx, org, ledger.CategoryDeclared, subject, map[string]string{"category": category, "previous": old, "previousUnmapped": unmapped})
 	})
 }
 
