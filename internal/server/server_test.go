@@ -500,7 +500,7 @@ func TestAdvisoryAndProvider(t *testing.T) {
 	if got := get(docPath + ".sha512"); got != csaf.SHA512File([]byte(doc), "acme-sa-2026-0001.json") {
 		t.Errorf("sha512 %q", got)
 	}
-	if !strings.Contains(doc, `"known_affected"`) || !strings.Contains(doc, `"fixed"`) || !strings.Contains(doc, "Update to HomeRouter 4.3.0 or later.") || !strings.Contains(doc, "CISA KEV") {
+	if !strings.Contains(doc, `"known_affected"`) || !strings.Contains(doc, `"fixed"`) || !strings.Contains(doc, "Update to HomeRouter 4.3.0 (released 2026-11-22) or later") || !strings.Contains(doc, "CISA KEV") {
 		t.Errorf("advisory %s", doc)
 	}
 	if got := get("/.well-known/csaf/white/index.txt"); got != "2026/acme-sa-2026-0001.json\n" {
