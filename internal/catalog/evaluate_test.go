@@ -24,7 +24,7 @@ func cleanRouter() Evidence {
 			{Vulnerability: "CVE-2024-0001", Component: "pkg:generic/busybox@1.36", Severity: "high", VEX: VEXNotAffected},
 			{Vulnerability: "CVE-2024-0002", Component: "pkg:generic/openssl@3.0", Severity: "critical", FixedInRelease: true},
 		},
-		Advisories: []Advisory{{ID: "SIEGEL-2026-0001", Vulnerabilities: []string{"CVE-2024-0002"}}},
+		Advisories: []Advisory{{ID: "SIEGEL-2026-0001", Vulnerabilities: []string{"CVE-2024-0002"}, FixedReleases: []string{"2.0.0"}}},
 		Firmware:   &FirmwareEvidence{Ref: "sha256:image"},
 	}
 }
@@ -99,7 +99,9 @@ func TestEvaluators(t *testing.T) {
 		{"advisory by alias", "advisory-per-fixed-vulnerability", nil, func(e *Evidence) {
 			e.Findings[1].Vulnerability, e.Findings[1].Aliases = "GHSA-xxxx", []string{"CVE-2024-0002"}
 		}, Pass, ""},
-		{"advisory missing", "advisory-per-fixed-vulnerability", nil, func(e *Evidence) { e.Advisories = nil }, Fail, "1 vulnerability fixed without a published advisory: CVE-2024-0002"},
+		{"advisory missing", "advisory-per-fixed-vulnerability", nil, func(e *Evidence) { e.Advisories = nil }, Fail, "1 vulnerability fixed without a published advisory that discloses the fix in 2.0.0: CVE-2024-0002"},
+		// Annex I Part II (4): an advisory published before the fix does not disclose it.
+		{"advisory silent on the fix", "advisory-per-fixed-vulnerability", nil, func(e *Evidence) { e.Advisories[0].FixedReleases = []string{"1.0.0"} }, Fail, "discloses the fix in 2.0.0: CVE-2024-0002"},
 		{"nothing fixed", "advisory-per-fixed-vulnerability", nil, func(e *Evidence) { e.Findings = nil }, Pass, "no fixed vulnerability"},
 
 		{"firmware clean", "firmware-no-default-passwords", nil, nil, Pass, "found no default"},

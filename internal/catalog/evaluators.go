@@ -215,10 +215,10 @@ func advisoryPerFixed(_ *Requirement, ev *Evidence, _ time.Time) outcome {
 	if o, ok := scanned(ev); !ok {
 		return o
 	}
-	covered := map[string]string{}
+	covered := map[string]Advisory{}
 	for _, a := range ev.Advisories {
 		for _, v := range a.Vulnerabilities {
-			covered[v] = a.ID
+			covered[v] = a
 		}
 	}
 	var missing []string
@@ -229,22 +229,27 @@ func advisoryPerFixed(_ *Requirement, ev *Evidence, _ time.Time) outcome {
 			continue
 		}
 		fixed++
-		adv := covered[f.Vulnerability]
+		adv, ok := covered[f.Vulnerability]
 		for _, a := range f.Aliases {
-			if adv == "" {
-				adv = covered[a]
+			if !ok {
+				adv, ok = covered[a]
 			}
 		}
-		if adv == "" {
+		// A release that fixed what an earlier one had is disclosed when the advisory names it
+		// as fixed; an advisory written before the fix says only that there was none.
+		if ok && f.FixedInRelease && !slices.Contains(adv.FixedReleases, ev.Release.Version) {
+			ok = false
+		}
+		if !ok {
 			missing = append(missing, f.Vulnerability)
 			links = append(links, Link{Kind: "finding", Ref: f.Vulnerability + " " + f.Component})
 		} else {
-			links = append(links, Link{Kind: "advisory", Ref: adv})
+			links = append(links, Link{Kind: "advisory", Ref: adv.ID})
 		}
 	}
 	if len(missing) > 0 {
 		missing = dedup(missing)
-		return outcome{result: Fail, reason: fmt.Sprintf("%s fixed without a published advisory: %s", plural(len(missing), "vulnerability", "vulnerabilities"), list(missing)), links: links}
+		return outcome{result: Fail, reason: fmt.Sprintf("%s fixed without a published advisory that discloses the fix in %s: %s", plural(len(missing), "vulnerability", "vulnerabilities"), ev.Release.Version, list(missing)), links: links}
 	}
 	if fixed == 0 {
 		return outcome{result: Pass, reason: "no fixed vulnerability to disclose", links: []Link{scanLink(ev)}}

@@ -74,7 +74,8 @@ type Finding struct {
 	Component     string // purl
 	Severity      string // critical, high, medium, low
 	Exploited     bool   // actively exploited (CISA KEV, or the manufacturer's own knowledge)
-	// FixedInRelease says this release contains the fix.
+	// FixedInRelease says this release contains the fix of a vulnerability an earlier release
+	// of the product has: it ships the package at a version outside the affected ranges.
 	FixedInRelease bool
 	VEX            string // "" when not triaged
 }
@@ -83,6 +84,8 @@ type Finding struct {
 type Advisory struct {
 	ID              string
 	Vulnerabilities []string
+	// FixedReleases are the release versions the advisory lists as fixed.
+	FixedReleases []string
 }
 
 // Case is a CRA Art. 14 reporting case and its stages.

@@ -19,6 +19,8 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/csaf"
+	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -169,13 +171,30 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 		ev.Findings = append(ev.Findings, cf)
 	}
 
+	// What this release fixed that an earlier release of the product has: the release ships the
+	// package at a version outside the affected ranges, so it has no finding of its own, yet
+	// Annex I Part II (4) wants the fix disclosed.
+	fixed, err := fixes.Find(ctx, s.Store, prod.ID)
+	if err != nil {
+		return ev, nil, nil, err
+	}
+	for _, f := range fixed {
+		if f.Release.ID == rel.ID {
+			ev.Findings = append(ev.Findings, catalog.Finding{Vulnerability: f.Vulnerability, Aliases: f.Aliases, Component: f.Component, FixedInRelease: true})
+		}
+	}
+
 	advs, err := s.Store.Advisories(ctx, prod.Organization)
 	if err != nil {
 		return ev, nil, nil, err
 	}
 	for _, a := range advs {
 		if a.Product == prod.ID {
-			ev.Advisories = append(ev.Advisories, catalog.Advisory{ID: a.TrackingID, Vulnerabilities: []string{a.Vulnerability}})
+			versions, err := csaf.FixedVersions(a.Document, a.Vulnerability)
+			if err != nil {
+				return ev, nil, nil, fmt.Errorf("advisory %s: %w", a.TrackingID, err)
+			}
+			ev.Advisories = append(ev.Advisories, catalog.Advisory{ID: a.TrackingID, Vulnerabilities: []string{a.Vulnerability}, FixedReleases: versions})
 		}
 	}
 

@@ -12,6 +12,7 @@ var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 func sampleInput() Input {
 	return Input{
 		Publisher:     Publisher{Name: "ACME Networks GmbH", Namespace: "https://acme.example"},
+		BaseURL:       "https://siegel.acme.example",
 		TrackingID:    "ACME-SA-2026-0001",
 		Title:         "HomeRouter X1: request smuggling in the web interface (CVE-2026-2002)",
 		Product:       "HomeRouter X1",

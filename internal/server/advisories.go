@@ -14,7 +14,9 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/csaf"
+	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -46,7 +48,26 @@ func (s *Server) signer(ctx context.Context) (*csaf.Signer, error) {
 	return sg, nil
 }
 
-// baseURL is the public address the provider's URLs use.
+// errNoBaseURL refuses what needs the server's public address when none is configured: the
+// address a request came in on (its Host header) is the client's to choose.
+var errNoBaseURL = errors.New("CSAF documents name their canonical URL at the server's public https address: start the server with --base-url https://... (the address users reach it at)")
+
+// publicBase is the configured public address, which CSAF's canonical and provider URLs use.
+func (s *Server) publicBase() (string, error) {
+	base := strings.TrimSuffix(s.cfg.BaseURL, "/")
+	if !strings.HasPrefix(base, "https://") {
+		return "", errNoBaseURL
+	}
+	return base, nil
+}
+
+// linkBase prefixes links to the server's pages: its public address, or nothing (links relative
+// to the page) when none is configured.
+func (s *Server) linkBase() string {
+	return strings.TrimSuffix(s.cfg.BaseURL, "/")
+}
+
+// baseURL is the public address links use: the configured one, else the request's.
 func (s *Server) baseURL(r *http.Request) string {
 	if s.cfg.BaseURL != "" {
 		return strings.TrimSuffix(s.cfg.BaseURL, "/")
@@ -79,9 +100,14 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	if err != nil {
 		return nil, err
 	}
-	in := csaf.Input{Publisher: csaf.Publisher{Name: org.Name, Namespace: base}, Product: prod.Name, Vulnerability: vuln}
-	var fixedIn []string
-	var affected []int
+	if !strings.HasPrefix(base, "https://") {
+		return nil, errNoBaseURL
+	}
+	fixed, err := fixes.Find(ctx, s.cfg.Store, prod.ID)
+	if err != nil {
+		return nil, err
+	}
+	in := csaf.Input{Publisher: csaf.Publisher{Name: org.Name, Namespace: base}, BaseURL: base, Product: prod.Name, Vulnerability: vuln}
 	slices.Reverse(rels) // oldest first
 	for _, rel := range rels {
 		var x *store.Finding
@@ -108,38 +134,40 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 				break
 			}
 		}
+		r := csaf.Release{Version: rel.Version, PURL: productPURL(org.Name, prod, &rel), Status: "known_affected", Issued: releaseIssued(rel)}
 		if x == nil {
-			continue // this release never had it: nothing to say
-		}
-		r := csaf.Release{Version: rel.Version, PURL: productPURL(org.Name, prod, &rel), Status: "known_affected"}
-		vex, err := s.cfg.Store.CurrentVEX(ctx, rel.ID)
-		if err != nil {
-			return nil, err
-		}
-		st, triaged := vex[store.VEXKey{Vulnerability: x.Vulnerability, PURL: x.PURL}]
-		switch {
-		case x.Resolved || (triaged && st.Status == "fixed"):
+			// A release without the finding fixed it when it ships the package at a version
+			// outside the affected ranges after a release that had it; else it has nothing to say.
+			if !slices.ContainsFunc(fixed, func(f fixes.Fix) bool { return f.Release.ID == rel.ID && f.Has(vuln) }) {
+				continue
+			}
 			r.Status = "fixed"
-			fixedIn = append(fixedIn, rel.Version)
-		case triaged && st.Status == "not_affected":
-			r.Status, r.Reason, r.Impact = "known_not_affected", st.Justification, st.Impact
-		case triaged && st.Status == "under_investigation":
-			r.Status = "under_investigation"
-		default:
-			if triaged {
+		} else {
+			vex, err := s.cfg.Store.CurrentVEX(ctx, rel.ID)
+			if err != nil {
+				return nil, err
+			}
+			st, triaged := vex[store.VEXKey{Vulnerability: x.Vulnerability, PURL: x.PURL}]
+			switch {
+			case x.Resolved || (triaged && st.Status == "fixed"):
+				r.Status = "fixed"
+			case triaged && st.Status == "not_affected":
+				r.Status, r.Reason, r.Impact = "known_not_affected", st.Justification, st.Impact
+			case triaged && st.Status == "under_investigation":
+				r.Status = "under_investigation"
+			case triaged:
 				r.Action = st.Action
 			}
-			affected = append(affected, len(in.Releases))
+		}
+		if r.Status == "fixed" {
+			if r.KeepAvailableUntil, err = cra.KeepAvailableUntil(r.Issued, rel.SupportEnd); err != nil {
+				return nil, fmt.Errorf("release %s: %w", rel.Version, err)
+			}
 		}
 		in.Releases = append(in.Releases, r)
 	}
 	if len(in.Releases) == 0 {
 		return nil, fmt.Errorf("%w: no release of %s has %s", store.ErrNotFound, prod.Name, vuln)
-	}
-	for _, i := range affected {
-		if in.Releases[i].Action == "" && len(fixedIn) > 0 {
-			in.Releases[i].Action = "Update to " + prod.Name + " " + fixedIn[len(fixedIn)-1] + " or later."
-		}
 	}
 	now := s.cfg.Now().UTC().Truncate(time.Second)
 	adv, err := s.cfg.Store.AdvisoryFor(ctx, prod.ID, in.Vulnerability)
@@ -194,6 +222,14 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	return adv, nil
 }
 
+// releaseIssued is when a release was made available: placed on the market, else recorded.
+func releaseIssued(rel store.Release) time.Time {
+	if t, err := time.Parse(time.DateOnly, rel.PlacedOnMarket); err == nil {
+		return t
+	}
+	return rel.CreatedAt.UTC()
+}
+
 func errorsIsNotFound(err error) bool {
 	return err != nil && strings.Contains(err.Error(), store.ErrNotFound.Error())
 }
@@ -237,16 +273,20 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p princi
 		s.fail(w, r, err)
 		return
 	}
-	a, err := s.publishAdvisory(r.Context(), s.baseURL(r), org, prod, in.Vulnerability)
+	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, prod, in.Vulnerability)
 	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
+		switch {
+		case errors.Is(err, store.ErrNotFound):
 			writeError(w, http.StatusNotFound, err.Error())
+			return
+		case errors.Is(err, errNoBaseURL):
+			writeError(w, http.StatusServiceUnavailable, err.Error())
 			return
 		}
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toAdvisory(s.baseURL(r), *a))
+	writeJSON(w, http.StatusCreated, toAdvisory(s.linkBase(), *a))
 }
 
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p principal) {
@@ -257,7 +297,7 @@ func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p princi
 	}
 	out := make([]advisoryJSON, 0, len(as))
 	for _, a := range as {
-		out = append(out, toAdvisory(s.baseURL(r), a))
+		out = append(out, toAdvisory(s.linkBase(), a))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -290,10 +330,11 @@ func (s *Server) providerFile(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	base := s.baseURL(r)
-	if !strings.HasPrefix(base, "https://") {
-		// CSAF requirement 3: a provider is served over TLS, and its feeds name https URLs.
-		http.Error(w, "the CSAF provider needs an https address: serve behind TLS, or start the server with --base-url https://...", http.StatusServiceUnavailable)
+	// CSAF requirement 3: a provider is served over TLS, and its feeds name https URLs: those of
+	// the configured public address, never the request's Host header.
+	base, err := s.publicBase()
+	if err != nil {
+		http.Error(w, "the CSAF provider needs its public https address: start the server with --base-url https://...", http.StatusServiceUnavailable)
 		return
 	}
 	pub := csaf.Publisher{Name: org.Name, Namespace: base}
@@ -392,7 +433,11 @@ func (s *Server) securityTXT(w http.ResponseWriter, r *http.Request) {
 		http.NotFound(w, r)
 		return
 	}
-	base := s.baseURL(r)
+	base, err := s.publicBase()
+	if err != nil {
+		http.NotFound(w, r) // no public address: no provider to point to
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "Contact: %s/\nExpires: %s\nCSAF: %s%s/provider-metadata.json\n", base, s.cfg.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), base, csaf.WellKnown)
 }
@@ -510,7 +555,7 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 		http.NotFound(w, r)
 		return
 	}
-	v, err := viewAdvisory(s.baseURL(r), *a)
+	v, err := viewAdvisory(s.linkBase(), *a)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -527,7 +572,7 @@ func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store
 	}
 	d := &pageData{Title: "Advisories", User: u}
 	for _, a := range as {
-		v, err := viewAdvisory(s.baseURL(r), a)
+		v, err := viewAdvisory(s.linkBase(), a)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -552,7 +597,7 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 		s.fail(w, r, err)
 		return
 	}
-	a, err := s.publishAdvisory(r.Context(), s.baseURL(r), org, d.Product, r.PathValue("finding"))
+	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"))
 	if err != nil {
 		d.Error = err.Error()
 		if s.fillRelease(r.Context(), w, r, d) {

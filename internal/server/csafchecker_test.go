@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"net"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -32,17 +33,21 @@ func csafChecker(t *testing.T) string {
 // implementation against the server's provider directory, over TLS on loopback.
 func TestCSAFCheckerAcceptsProvider(t *testing.T) {
 	checker := csafChecker(t)
-	e := newEnv(t)
+	// The provider's public address is configured (--base-url), never taken from requests: listen
+	// first to know it.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := newEnv(t, func(c *Config) { c.BaseURL = "https://" + ln.Addr().String() })
 	tls := httptest.NewUnstartedServer(e.srv.Config.Handler)
+	tls.Listener.Close()
+	tls.Listener = ln
 	tls.StartTLS()
 	defer tls.Close()
-	var prod productJSON
-	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
-	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}), &rel)
-	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
+	prod := productJSON{Name: "HomeRouter"}
+	e.releaseWithSBOM(&prod, map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}, uploadCDX)
 	e.drain()
-	// Publish through the TLS listener, so that the advisory's namespace is its https address.
 	e.srv = tls
 	var adv advisoryJSON
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv); code != 201 {

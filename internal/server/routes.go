@@ -45,6 +45,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/releases/{id}/findings", s.api(s.releaseFindings)},
 		{"PUT", "/api/v1/releases/{id}/findings/{vuln}/vex", s.api(s.putVEX)},
 		{"GET", "/api/v1/releases/{id}/vex", s.api(s.getVEX)},
+		{"GET", "/api/v1/releases/{id}/vex/{file}", s.api(s.getCSAFVEX)},
 		{"POST", "/api/v1/releases/{id}/vex", s.api(s.postVEX)},
 		{"GET", "/api/v1/db/status", s.api(s.dbStatus)},
 		{"POST", "/api/v1/db/update", s.api(s.dbUpdate)},
@@ -134,7 +135,7 @@ type releaseJSON struct {
 	SupportMonths        int       `json:"supportMonths"`
 	SupportJustification string    `json:"supportJustification,omitempty"`
 	CreatedAt            time.Time `json:"createdAt"`
-	// KeepAvailableUntil (YYYY-MM) is set for a security update: CRA Art. 13(9) keeps it
+	// KeepAvailableUntil (YYYY-MM-DD) is set for a security update: CRA Art. 13(9) keeps it
 	// available for ten years or the rest of the support period, whichever is longer.
 	KeepAvailableUntil string `json:"keepAvailableUntil,omitempty"`
 }

@@ -363,7 +363,8 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 // A release's statements export in every VEX format and import back: an exported document
 // re-imported changes nothing; a document from elsewhere applies to the findings it covers.
 func TestReleaseVEXExportImport(t *testing.T) {
-	e := newEnv(t)
+	const base = "https://siegel.acme.example"
+	e := newEnv(t, func(c *Config) { c.BaseURL = base })
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
 	var rel releaseJSON
@@ -391,6 +392,24 @@ func TestReleaseVEXExportImport(t *testing.T) {
 		var res vexImport
 		if code := e.do("POST", r+"/vex", "acme-admin", "application/json", data, &res); code != 200 || res.Applied != 0 || res.Unchanged != 2 || len(res.Unmatched) != 0 {
 			t.Errorf("re-import %s: %d %+v", format, code, res)
+		}
+		if format == vex.CSAF {
+			// The canonical URL (CSAF 6.2.11) is at the public address and serves the document.
+			var doc struct {
+				Document struct {
+					References []struct{ Category, URL string }
+					Tracking   struct{ ID string }
+				}
+			}
+			json.Unmarshal(data, &doc)
+			want := base + r + "/vex/acme-vex-" + itoa(rel.ID) + ".json"
+			if refs := doc.Document.References; len(refs) != 1 || refs[0].Category != "self" || refs[0].URL != want || doc.Document.Tracking.ID != "ACME-VEX-"+itoa(rel.ID) {
+				t.Errorf("CSAF VEX self reference %+v, want %s", doc.Document, want)
+			}
+			var again map[string]any
+			if code := e.do("GET", strings.TrimPrefix(want, base), "acme-admin", "", nil, &again); code != 200 || again["document"] == nil {
+				t.Errorf("canonical URL %d", code)
+			}
 		}
 	}
 	other := &vex.Document{Author: "ACME PSIRT", Timestamp: time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC), Statements: []vex.Statement{
@@ -501,7 +520,7 @@ func TestAdvisoryAndProvider(t *testing.T) {
 	if got := get(docPath + ".sha512"); got != csaf.SHA512File([]byte(doc), "acme-sa-2026-0001.json") {
 		t.Errorf("sha512 %q", got)
 	}
-	if !strings.Contains(doc, `"known_affected"`) || !strings.Contains(doc, `"fixed"`) || !strings.Contains(doc, "Update to HomeRouter 4.3.0 or later.") || !strings.Contains(doc, "CISA KEV") {
+	if !strings.Contains(doc, `"known_affected"`) || !strings.Contains(doc, `"fixed"`) || !strings.Contains(doc, "Update to HomeRouter 4.3.0 (released 2026-11-22) or later") || !strings.Contains(doc, "CISA KEV") {
 		t.Errorf("advisory %s", doc)
 	}
 	if got := get("/.well-known/csaf/white/index.txt"); got != "2026/acme-sa-2026-0001.json\n" {

@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/purl"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -31,13 +32,57 @@ func (s *Server) releaseVEX(ctx context.Context, org string, prod *store.Product
 	product := productPURL(org, prod, rel)
 	for _, f := range fs {
 		st := vex.Statement{Vulnerability: f.ID, Aliases: f.Aliases, Product: product, Components: []string{f.Package.PURL},
-			Status: vex.UnderInvestigation, Timestamp: f.FirstSeen}
+			Status: vex.UnderInvestigation, Timestamp: f.FirstSeen, CVSS: f.Vector, Score: f.Score}
 		if f.VEX != nil {
 			st.Status, st.Justification, st.Impact, st.Action, st.Timestamp = vex.Status(f.VEX.Status), f.VEX.Justification, f.VEX.Impact, f.VEX.Action, f.VEX.Time
 		}
 		d.Statements = append(d.Statements, st)
 	}
 	return d, nil
+}
+
+// encodeVEX writes a release's VEX document. A CSAF document names its canonical URL — the
+// API address below that serves it — at the server's public address, which must be configured.
+func (s *Server) encodeVEX(d *vex.Document, format string, org string, rel *store.Release) ([]byte, error) {
+	pub := vex.Publisher{Name: org}
+	if format == vex.CSAF {
+		base, err := s.publicBase()
+		if err != nil {
+			return nil, err
+		}
+		d.ID = fmt.Sprintf("%s-VEX-%d", trackingPrefix(org), rel.ID)
+		pub.Namespace, pub.CanonicalURL = base, fmt.Sprintf("%s/api/v1/releases/%d/vex/%s", base, rel.ID, csaf.FileName(d.ID))
+	}
+	return d.Encode(format, pub)
+}
+
+// getCSAFVEX serves a release's CSAF VEX document at its canonical URL.
+func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok {
+		return
+	}
+	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if r.PathValue("file") != csaf.FileName(fmt.Sprintf("%s-VEX-%d", trackingPrefix(org.Name), rel.ID)) {
+		writeError(w, http.StatusNotFound, "no such document: the release's CSAF VEX is "+csaf.FileName(fmt.Sprintf("%s-VEX-%d", trackingPrefix(org.Name), rel.ID)))
+		return
+	}
+	d, err := s.releaseVEX(r.Context(), org.Name, prod, rel)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	data, err := s.encodeVEX(d, vex.CSAF, org.Name, rel)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Write(data)
 }
 
 // getVEX exports a release's statements: ?format=openvex (default), cyclonedx or csaf.
@@ -61,7 +106,7 @@ func (s *Server) getVEX(w http.ResponseWriter, r *http.Request, p principal) {
 		s.fail(w, r, err)
 		return
 	}
-	data, err := d.Encode(format, vex.Publisher{Name: org.Name, Namespace: "https://" + r.Host})
+	data, err := s.encodeVEX(d, format, org.Name, rel)
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
@@ -180,7 +225,7 @@ func (s *Server) vexDownload(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	data, err := doc.Encode(format, vex.Publisher{Name: u.OrgName, Namespace: "https://" + r.Host})
+	data, err := s.encodeVEX(doc, format, u.OrgName, d.Release)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return

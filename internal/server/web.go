@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -21,6 +22,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
@@ -45,6 +48,7 @@ var funcs = template.FuncMap{
 	"upper": strings.ToUpper,
 	// categories is the controlled list of product categories, for the forms that set one.
 	"categories": productCategories,
+	"join":       strings.Join,
 	"inc":        func(i int) int { return i + 1 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
@@ -114,6 +118,8 @@ type pageData struct {
 	Label      *labelPageView
 	Conformity *conformityView
 	Org        *organizationView
+	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
+	SecurityUpdate *securityUpdate
 }
 
 type productRow struct {
@@ -340,38 +346,14 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		return
 	}
 	rows := releaseRows(rs)
-	// CRA Art. 13(9): a security update stays available for ten years after it is issued, or for
-	// the rest of the support period if that is longer. A release an advisory names as fixing a
-	// vulnerability is such an update.
-	as, err := s.cfg.Store.Advisories(r.Context(), p.Organization)
+	updates, err := s.securityUpdates(r.Context(), p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	fixes := map[string]bool{}
-	for _, a := range as {
-		if a.Product != p.ID {
-			continue
-		}
-		if v, err := viewAdvisory("", a); err == nil {
-			for _, pr := range v.Products {
-				if pr.Status == "fixed" {
-					fixes[strings.TrimPrefix(pr.Name, p.Name+" ")] = true
-				}
-			}
-		}
-	}
 	for i := range rows {
-		if fixes[rows[i].Version] {
-			issued := rows[i].CreatedAt
-			if t, err := time.Parse(time.DateOnly, rows[i].PlacedOnMarket); err == nil {
-				issued = t
-			}
-			until := issued.AddDate(10, 0, 0).Format("2006-01")
-			if rows[i].SupportEnd > until {
-				until = rows[i].SupportEnd
-			}
-			rows[i].KeepAvailableUntil = until
+		if u, ok := updates[rows[i].ID]; ok {
+			rows[i].KeepAvailableUntil = u.Until.Format(time.DateOnly)
 		}
 	}
 	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization),
@@ -456,7 +438,74 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
+	updates, err := s.securityUpdates(ctx, d.Product)
+	if err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	if u, ok := updates[rel.ID]; ok {
+		d.SecurityUpdate = &u
+	}
 	return true
+}
+
+// securityUpdate is a release that fixed vulnerabilities an earlier release had.
+type securityUpdate struct {
+	Fixes []string  // the vulnerabilities it fixed
+	Until time.Time // CRA Art. 13(9): the last day it must remain available
+}
+
+// securityUpdates finds the product's releases that are security updates: those that ship a
+// fixed version of a package an earlier release had vulnerable, and those a published advisory
+// names as fixed. CRA Art. 13(9) keeps each available for ten years after it was issued, or for
+// the rest of its support period if that is longer.
+func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int64]securityUpdate, error) {
+	fixed, err := fixes.Find(ctx, s.cfg.Store, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	rels, err := s.cfg.Store.Releases(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	byVersion := map[string]store.Release{}
+	for _, r := range rels {
+		byVersion[r.Version] = r
+	}
+	fixesOf := map[int64][]string{}
+	for _, f := range fixed {
+		fixesOf[f.Release.ID] = append(fixesOf[f.Release.ID], f.Vulnerability)
+	}
+	as, err := s.cfg.Store.Advisories(ctx, p.Organization)
+	if err != nil {
+		return nil, err
+	}
+	for _, a := range as {
+		if a.Product != p.ID {
+			continue
+		}
+		if v, err := viewAdvisory("", a); err == nil {
+			for _, pr := range v.Products {
+				if r, ok := byVersion[strings.TrimPrefix(pr.Name, p.Name+" ")]; ok && pr.Status == "fixed" {
+					fixesOf[r.ID] = append(fixesOf[r.ID], a.Vulnerability)
+				}
+			}
+		}
+	}
+	out := map[int64]securityUpdate{}
+	for _, r := range rels {
+		ids := fixesOf[r.ID]
+		if len(ids) == 0 {
+			continue
+		}
+		until, err := cra.KeepAvailableUntil(releaseIssued(r), r.SupportEnd)
+		if err != nil {
+			return nil, fmt.Errorf("release %s: %w", r.Version, err)
+		}
+		slices.Sort(ids)
+		out[r.ID] = securityUpdate{Fixes: slices.Compact(ids), Until: until}
+	}
+	return out, nil
 }
 
 func (s *Server) releasePage(w http.ResponseWriter, r *http.Request, u *store.User) {

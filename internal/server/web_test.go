@@ -189,7 +189,7 @@ func TestWebFlow(t *testing.T) {
 
 // A user walks an exploited-vulnerability case from its opening to the final report in the UI.
 func TestWebCaseToFinalReport(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *Config) { c.BaseURL = "https://siegel.acme.example" })
 	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
 	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
 		t.Fatal(err)
@@ -260,7 +260,7 @@ func TestWebCaseToFinalReport(t *testing.T) {
 
 // The release page exports the release's VEX and applies an uploaded one.
 func TestWebVEXDownloadUpload(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, func(c *Config) { c.BaseURL = "https://siegel.acme.example" })
 	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
 	e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt")
 	prod, _ := e.st.CreateProduct(t.Context(), acme.ID, "HomeRouter X1", "router", "default")

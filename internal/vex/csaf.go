@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/match"
 )
 
 // Publisher is who issues a CSAF document (document.publisher).
@@ -19,6 +20,13 @@ type Publisher struct {
 	Name      string // the manufacturer
 	Namespace string // its web address, such as https://acme.example
 	Category  string // vendor (default), coordinator, discoverer, other, translator, user
+	// TLP is the document's Traffic Light Protocol label (CSAF 3.2.1.5; 6.2.10 wants one):
+	// WHITE (default), GREEN, AMBER or RED.
+	TLP string
+	// CanonicalURL is the https address the document is served at; its last segment is the file
+	// name CSAF gives the tracking id (section 5.1; 6.2.11). The document's tracking id is then
+	// ID (which the caller sets to match). Without it, no self reference is written.
+	CanonicalURL string
 }
 
 // The CSAF 2.0 subset a csaf_vex document uses, written from the specification (OASIS CSAF
@@ -29,14 +37,33 @@ type csafDoc struct {
 	Vulnerabilities []csafVuln `json:"vulnerabilities,omitempty"`
 }
 
+// The fields of every struct written are in alphabetical order of their JSON names: CSAF 6.2.13
+// asks for sorted keys.
 type csafMeta struct {
-	Category    string        `json:"category"`
-	CSAFVersion string        `json:"csaf_version"`
-	Lang        string        `json:"lang,omitempty"`
-	Notes       []csafNote    `json:"notes,omitempty"`
-	Publisher   csafPublisher `json:"publisher"`
-	Title       string        `json:"title"`
-	Tracking    csafTracking  `json:"tracking"`
+	Category     string            `json:"category"`
+	CSAFVersion  string            `json:"csaf_version"`
+	Distribution *csafDistribution `json:"distribution,omitempty"`
+	Lang         string            `json:"lang,omitempty"`
+	Notes        []csafNote        `json:"notes,omitempty"`
+	Publisher    csafPublisher     `json:"publisher"`
+	References   []csafReference   `json:"references,omitempty"`
+	Title        string            `json:"title"`
+	Tracking     csafTracking      `json:"tracking"`
+}
+
+type csafDistribution struct {
+	TLP *csafTLP `json:"tlp,omitempty"`
+}
+
+type csafTLP struct {
+	Label string `json:"label"`
+	URL   string `json:"url,omitempty"`
+}
+
+type csafReference struct {
+	Category string `json:"category,omitempty"`
+	Summary  string `json:"summary"`
+	URL      string `json:"url"`
 }
 
 type csafPublisher struct {
@@ -100,12 +127,25 @@ type csafRelationship struct {
 
 type csafVuln struct {
 	CVE           string            `json:"cve,omitempty"`
+	Flags         []csafFlag        `json:"flags,omitempty"`
 	IDs           []csafID          `json:"ids,omitempty"`
 	Notes         []csafNote        `json:"notes,omitempty"`
 	ProductStatus *csafStatus       `json:"product_status,omitempty"`
-	Flags         []csafFlag        `json:"flags,omitempty"`
-	Threats       []csafThreat      `json:"threats,omitempty"`
 	Remediations  []csafRemediation `json:"remediations,omitempty"`
+	Scores        []csafScore       `json:"scores,omitempty"`
+	Threats       []csafThreat      `json:"threats,omitempty"`
+}
+
+type csafScore struct {
+	CVSSv3   *csafCVSS3 `json:"cvss_v3,omitempty"`
+	Products []string   `json:"products"`
+}
+
+type csafCVSS3 struct {
+	BaseScore    float64 `json:"baseScore"`
+	BaseSeverity string  `json:"baseSeverity"`
+	VectorString string  `json:"vectorString"`
+	Version      string  `json:"version"`
 }
 
 type csafID struct {
@@ -150,10 +190,14 @@ func (d *Document) encodeCSAF(w io.Writer, pub Publisher) error {
 	}
 	ts := d.Timestamp.UTC().Format(time.RFC3339)
 	c := csafDoc{Document: csafMeta{Category: "csaf_vex", CSAFVersion: "2.0", Lang: "en",
-		Publisher: csafPublisher{Category: cmp.Or(pub.Category, "vendor"), Name: pub.Name, Namespace: pub.Namespace},
-		Title:     "VEX statements of " + pub.Name,
+		Distribution: &csafDistribution{TLP: &csafTLP{Label: cmp.Or(pub.TLP, "WHITE"), URL: "https://www.first.org/tlp/"}},
+		Publisher:    csafPublisher{Category: cmp.Or(pub.Category, "vendor"), Name: pub.Name, Namespace: pub.Namespace},
+		Title:        "VEX statements of " + pub.Name,
 		Tracking: csafTracking{CurrentReleaseDate: ts, InitialReleaseDate: ts, Status: "final", Version: "1",
 			ID: d.trackingID(), RevisionHistory: []csafRevision{{Date: ts, Number: "1", Summary: "Initial version."}}}}}
+	if pub.CanonicalURL != "" {
+		c.Document.References = []csafReference{{Category: "self", Summary: "Canonical URL", URL: pub.CanonicalURL}}
+	}
 	c.Document.Tracking.Generator = &csafGenerator{Date: ts}
 	c.Document.Tracking.Generator.Engine.Name = "Siegel"
 	tree := &csafTree{}
@@ -176,8 +220,10 @@ func (d *Document) encodeCSAF(w io.Writer, pub Publisher) error {
 		cid, pid := idOf(comp), idOf(product)
 		id := cid + "-IN-" + pid
 		rels[k] = id
+		// The component as part of the product is identified by the component's own identifier
+		// (CSAF 6.2.16 wants a product identification helper on every product).
 		tree.Relationships = append(tree.Relationships, csafRelationship{Category: "default_component_of", ProductReference: cid, RelatesTo: pid,
-			FullProductName: csafProduct{Name: comp + " as part of " + product, ProductID: id}})
+			FullProductName: csafProduct{Name: comp + " as part of " + product, ProductID: id, Helper: helperOf(comp)}})
 		return id
 	}
 	byVuln := map[string]*csafVuln{}
@@ -187,13 +233,19 @@ func (d *Document) encodeCSAF(w io.Writer, pub Publisher) error {
 		if v == nil {
 			v = &csafVuln{ProductStatus: &csafStatus{}, Notes: []csafNote{{Category: "description", Title: "Status",
 				Text: fmt.Sprintf("The status of %s in the products listed, as %s states it.", s.Vulnerability, pub.Name)}}}
-			if strings.HasPrefix(s.Vulnerability, "CVE-") {
-				v.CVE = s.Vulnerability
-			} else {
-				v.IDs = append(v.IDs, csafID{SystemName: sourceOf(s.Vulnerability), Text: s.Vulnerability})
+			var otherCVEs []string
+			for _, id := range append([]string{s.Vulnerability}, s.Aliases...) {
+				switch {
+				case !strings.HasPrefix(id, "CVE-"):
+					v.IDs = append(v.IDs, csafID{SystemName: sourceOf(id), Text: id})
+				case v.CVE == "": // one CVE per vulnerability, never among its ids (6.2.17)
+					v.CVE = id
+				default:
+					otherCVEs = append(otherCVEs, id)
+				}
 			}
-			for _, a := range s.Aliases {
-				v.IDs = append(v.IDs, csafID{SystemName: sourceOf(a), Text: a})
+			if len(otherCVEs) > 0 {
+				v.Notes = append(v.Notes, csafNote{Category: "other", Title: "Other CVE identifiers", Text: "Also known as " + strings.Join(otherCVEs, ", ") + "."})
 			}
 			byVuln[s.Vulnerability] = v
 			order = append(order, s.Vulnerability)
@@ -225,10 +277,14 @@ func (d *Document) encodeCSAF(w io.Writer, pub Publisher) error {
 			} else {
 				v.Remediations = append(v.Remediations, csafRemediation{Category: "none_available", Details: noRemediation, ProductIDs: pids, Date: date})
 			}
+			v.addScore(s, pids)
 		case Fixed:
 			v.ProductStatus.Fixed = append(v.ProductStatus.Fixed, pids...)
 		case UnderInvestigation:
 			v.ProductStatus.UnderInvestigation = append(v.ProductStatus.UnderInvestigation, pids...)
+			// CSAF 6.2.2 asks for a remediation on products under investigation too.
+			v.Remediations = append(v.Remediations, csafRemediation{Category: "none_available", Details: underInvestigation, ProductIDs: pids, Date: date})
+			v.addScore(s, pids)
 		}
 	}
 	for _, id := range order {
@@ -238,6 +294,26 @@ func (d *Document) encodeCSAF(w io.Writer, pub Publisher) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(c)
+}
+
+// underInvestigation is the remediation of a product whose status is still being investigated.
+const underInvestigation = "The vulnerability is under investigation; no remediation is available yet."
+
+// addScore gives the statement's CVSS v3 score to products that have the vulnerability (CSAF
+// 6.2.3); fixed and not affected products get none (6.2.19). CSAF 2.0 has no place for CVSS v4.
+func (v *csafVuln) addScore(s Statement, pids []string) {
+	if !strings.HasPrefix(s.CVSS, "CVSS:3.0/") && !strings.HasPrefix(s.CVSS, "CVSS:3.1/") || s.Score <= 0 {
+		return
+	}
+	version := s.CVSS[len("CVSS:"):len("CVSS:3.x")]
+	for i := range v.Scores {
+		if v.Scores[i].CVSSv3.VectorString == s.CVSS {
+			v.Scores[i].Products = append(v.Scores[i].Products, pids...)
+			return
+		}
+	}
+	v.Scores = append(v.Scores, csafScore{Products: slices.Clone(pids),
+		CVSSv3: &csafCVSS3{BaseScore: s.Score, BaseSeverity: match.Rating(s.Score), VectorString: s.CVSS, Version: version}})
 }
 
 // trackingID is the document's id, or one derived from its content.

@@ -43,6 +43,10 @@ type Statement struct {
 	Impact        string    `json:"impact,omitempty"`        // not_affected: why it cannot be exploited
 	Action        string    `json:"action,omitempty"`        // affected: what users should do
 	Timestamp     time.Time `json:"timestamp,omitzero"`
+	// CVSS is the vulnerability's CVSS v3 vector and Score its base score, when known: CSAF
+	// gives them for the products that are affected (6.2.3).
+	CVSS  string  `json:"cvss,omitempty"`
+	Score float64 `json:"score,omitempty"`
 }
 
 // Check reports what makes a statement unusable under the rules all three formats share.

@@ -28,7 +28,7 @@ func sample() *Document {
 			Status: NotAffected, Justification: "vulnerable_code_not_in_execute_path", Impact: "The archive extraction code is not built into the firmware.", Timestamp: t0.Add(-2 * time.Hour)},
 		{Vulnerability: "CVE-2026-2002", Product: product, Components: []string{"pkg:golang/example.com/web@v1.9.2"},
 			Status: Affected, Action: "Update the firmware to 4.2.1.", Timestamp: t0.Add(-time.Hour)},
-		{Vulnerability: "GHSA-wdrn-2222-yyyy", Aliases: []string{"CVE-2026-3003"}, Product: product, Status: Fixed, Timestamp: t0},
+		{Vulnerability: "CVE-2026-3003", Aliases: []string{"GHSA-wdrn-2222-yyyy"}, Product: product, Status: Fixed, Timestamp: t0},
 		{Vulnerability: "CVE-2026-4004", Product: product, Components: []string{"pkg:npm/a@1.0.0", "pkg:npm/b@2.0.0"}, Status: UnderInvestigation, Timestamp: t0},
 		{Vulnerability: "CVE-2026-5005", Product: product, Status: NotAffected, Impact: "Only reachable from the serial console.", Timestamp: t0.Add(-3 * time.Hour)},
 		{Vulnerability: "CVE-2026-6006", Product: product, Status: Affected, Timestamp: t0.Add(-4 * time.Hour)},

@@ -1,0 +1,161 @@
+// Package fixes finds the releases of a product that fixed a vulnerability an earlier release
+// had: the later release ships the vulnerable package at a version the vulnerability database
+// does not list as affected. A release that never had a finding still fixed it, and the
+// manufacturer has to say so (CRA Annex I Part II (4): information about fixed vulnerabilities;
+// Art. 13(9): the update stays available).
+package fixes
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"strconv"
+
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// Store is what finding fixes reads.
+type Store interface {
+	Releases(ctx context.Context, product int64) ([]store.Release, error)
+	Findings(ctx context.Context, release int64, f store.FindingFilter) ([]store.Finding, int, error)
+	ReleaseComponents(ctx context.Context, release int64) ([]store.Component, error)
+	Pending(ctx context.Context, dedup string) (bool, error)
+}
+
+// Fix is one vulnerability fixed by one release.
+type Fix struct {
+	Vulnerability string   // the id the earlier release's finding has
+	Aliases       []string // its other ids
+	Release       store.Release
+	Affected      store.Release // the last earlier release that has the finding
+	Component     string        // the purl of the package at its fixed version in Release
+	Was           string        // the purl of the vulnerable package in Affected
+}
+
+// Has says whether the fix is of the vulnerability id, under its id or one of its aliases.
+func (f Fix) Has(id string) bool {
+	return f.Vulnerability == id || slices.Contains(f.Aliases, id)
+}
+
+// maxFindings bounds the findings read per release.
+const maxFindings = 1_000_000
+
+type lookupKey struct{ ecosystem, name string }
+
+type releaseData struct {
+	rel      store.Release
+	findings []store.Finding
+	ids      map[string]bool        // ids and aliases of the findings in force
+	byKey    map[lookupKey][]string // matchable components: lookup key -> purls
+	keyOf    map[string]lookupKey   // purl -> lookup key
+	version  map[string]string      // purl -> component version
+	versions map[lookupKey]map[string]bool
+	pending  bool // matching of its components has not finished: its findings are not known yet
+}
+
+// Find lists the fixes among the releases of a product, oldest release first. A release R fixed
+// vulnerability V when an earlier release E has a finding of V in its package P (looked up in the
+// vulnerability database as ecosystem and name), and R
+//   - has P, only at versions other than the one E has,
+//   - has no finding of V (under any of its ids) in force: matching found every version of P in
+//     R outside the ranges V affects, and
+//   - is matched: no matching of its components is still queued or running.
+//
+// Releases are ordered as the store lists them (by when they were recorded).
+func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
+	rels, err := st.Releases(ctx, product)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(rels) // oldest first
+	data := make([]*releaseData, len(rels))
+	for i, rel := range rels {
+		d := &releaseData{rel: rel, ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
+		if d.pending, err = st.Pending(ctx, "match-release/"+strconv.FormatInt(rel.ID, 10)); err != nil {
+			return nil, err
+		}
+		if d.findings, _, err = st.Findings(ctx, rel.ID, store.FindingFilter{Limit: maxFindings}); err != nil {
+			return nil, err
+		}
+		for _, f := range d.findings {
+			d.ids[f.Vulnerability] = true
+			for _, a := range aliases(f) {
+				d.ids[a] = true
+			}
+		}
+		comps, err := st.ReleaseComponents(ctx, rel.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range comps {
+			if c.Ecosystem == "" || c.Lookup == "" || c.PURL == "" {
+				continue // not looked up in the vulnerability database: nothing to conclude
+			}
+			k := lookupKey{c.Ecosystem, c.Lookup}
+			d.byKey[k] = append(d.byKey[k], c.PURL)
+			d.keyOf[c.PURL] = k
+			d.version[c.PURL] = c.Version
+			if d.versions[k] == nil {
+				d.versions[k] = map[string]bool{}
+			}
+			d.versions[k][c.Version] = true
+		}
+		data[i] = d
+	}
+	var out []Fix
+	seen := map[[2]string]bool{} // release id, vulnerability
+	for i, e := range data {
+		for _, f := range e.findings {
+			k, ok := e.keyOf[f.PURL]
+			if !ok {
+				continue
+			}
+			als := aliases(f)
+			for _, r := range data[i+1:] {
+				id := [2]string{strconv.FormatInt(r.rel.ID, 10), f.Vulnerability}
+				if seen[id] || r.pending || len(r.byKey[k]) == 0 || hasAny(r.ids, f.Vulnerability, als) {
+					continue
+				}
+				if r.versions[k][e.version[f.PURL]] {
+					continue // the same version without the finding: not a fix to speak of
+				}
+				seen[id] = true
+				out = append(out, Fix{Vulnerability: f.Vulnerability, Aliases: als, Release: r.rel, Affected: lastAffected(data[:i+1], r, f), Component: r.byKey[k][0], Was: f.PURL})
+			}
+		}
+	}
+	return out, nil
+}
+
+// lastAffected is the latest release before r that has the finding's vulnerability.
+func lastAffected(before []*releaseData, r *releaseData, f store.Finding) store.Release {
+	als := aliases(f)
+	last := before[len(before)-1].rel
+	for _, d := range before {
+		if d.rel.ID != r.rel.ID && hasAny(d.ids, f.Vulnerability, als) {
+			last = d.rel
+		}
+	}
+	return last
+}
+
+func hasAny(ids map[string]bool, id string, aliases []string) bool {
+	if ids[id] {
+		return true
+	}
+	for _, a := range aliases {
+		if ids[a] {
+			return true
+		}
+	}
+	return false
+}
+
+func aliases(f store.Finding) []string {
+	var mf match.Finding
+	if json.Unmarshal(f.Data, &mf) != nil || mf.Identity == nil {
+		return nil
+	}
+	return mf.Aliases
+}
