@@ -44,12 +44,12 @@ func formatDays(d time.Duration) string {
 }
 
 // scanDatabase matches pkgs against the database in dir and states the coverage. Without a
-// database, nothing is matched and the result says that nothing was checked (never a clean
-// result).
-func scanDatabase(ctx context.Context, env *Env, dir string, pkgs, unknown []match.Package, maxAge time.Duration) (*match.Result, *vulndb.DB, error) {
+// database it fails, unless optional: then nothing is matched and the result says that nothing
+// was checked (never a clean result).
+func scanDatabase(ctx context.Context, env *Env, dir string, pkgs, unknown []match.Package, maxAge time.Duration, optional bool) (*match.Result, *vulndb.DB, error) {
 	opts := match.Options{Now: env.Now(), MaxAge: maxAge}
 	db, err := vulndb.Open(ctx, dbDir(env, dir), false)
-	if errors.Is(err, vulndb.ErrNoDatabase) {
+	if optional && errors.Is(err, vulndb.ErrNoDatabase) {
 		return match.Unmatched(pkgs, unknown, opts), nil, nil
 	}
 	if err != nil {

@@ -117,7 +117,7 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 			if !noVulns {
 				pkgs, unknown := match.Packages(rep.SBOM)
 				var db *vulndb.DB
-				res, db, err = scanDatabase(ctx, env, dir, pkgs, unknown, time.Duration(maxAge))
+				res, db, err = scanDatabase(ctx, env, dir, pkgs, unknown, time.Duration(maxAge), true)
 				if err != nil {
 					return err
 				}

@@ -20,7 +20,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/vex"
-	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 var failOnLevels = []string{"exploited", "critical", "high", "medium", "low", "any", "unchecked", "none"}
@@ -99,15 +98,11 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 				return err
 			}
 			doc, pkgs, unknown, product := in.doc, in.pkgs, in.unknown, in.product
-			res, db, err := scanDatabase(ctx, env, dir, pkgs, unknown, time.Duration(maxAge))
+			res, db, err := scanDatabase(ctx, env, dir, pkgs, unknown, time.Duration(maxAge), false)
 			if err != nil {
 				return err
 			}
-			if db != nil {
-				defer db.Close()
-			} else if explain != "" {
-				return fmt.Errorf("%w (looked in %s)", vulndb.ErrNoDatabase, dbDir(env, dir))
-			}
+			defer db.Close()
 			findings := res.Findings
 			if err := applyVEX(product, findings, vexFiles); err != nil {
 				return err
