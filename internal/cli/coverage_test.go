@@ -65,7 +65,7 @@ func TestScanSaysWhatWasNotChecked(t *testing.T) {
 		Coverage struct {
 			Components, Checked, NotChecked int
 			Ecosystems                      []struct {
-				Ecosystem                    string
+				Ecosystem                      string
 				Advisories, Components, NoData int
 			}
 		}
