@@ -563,6 +563,13 @@ func encodeCycloneDX(w io.Writer, doc *Document, f Format) error {
 		// A document without a subject component still names what it describes.
 		meta.Component = &cdx.Component{Type: cdx.ComponentTypeApplication, Name: doc.Name}
 	}
+	if len(doc.Properties) > 0 {
+		props := make([]cdx.Property, len(doc.Properties))
+		for i, p := range doc.Properties {
+			props[i] = cdx.Property{Name: p.Name, Value: p.Value}
+		}
+		meta.Properties = &props
+	}
 	bom.Metadata = meta
 	bom.Components = &comps
 	if len(doc.Services) > 0 {

@@ -44,6 +44,10 @@ type Document struct {
 	// Vulnerabilities known to affect components of the document (written as a CycloneDX
 	// vulnerability disclosure report, VDR). Readers leave it empty.
 	Vulnerabilities []Vulnerability
+
+	// Properties are statements about the document as a whole (CycloneDX metadata.properties),
+	// such as what a vulnerability report checked. Readers leave it empty.
+	Properties []Property `json:",omitempty"`
 }
 
 // Vulnerability is a known vulnerability and the components it affects.

@@ -113,6 +113,14 @@ CREATE TABLE IF NOT EXISTS feed_origin (
 	dated  TEXT NOT NULL,
 	taken  TEXT NOT NULL
 );
+-- Advisories per ecosystem, counted once per state of the database (see Holdings): snapshot is
+-- the newest snapshot when they were counted.
+CREATE TABLE IF NOT EXISTS ecosystem_count (
+	snapshot   INTEGER NOT NULL,
+	ecosystem  TEXT NOT NULL,
+	advisories INTEGER NOT NULL,
+	PRIMARY KEY (snapshot, ecosystem)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshot (
 	id      INTEGER PRIMARY KEY,
 	source  TEXT NOT NULL,

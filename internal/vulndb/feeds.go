@@ -91,6 +91,12 @@ func (db *DB) Update(ctx context.Context, src Sources, now time.Time, log *slog.
 		results = append(results, r)
 	}
 	db.warnMissing(ctx, log)
+	if len(results) > 0 {
+		// Count the advisories per ecosystem now, so that no scan pays for it.
+		if _, err := db.Holdings(ctx); err != nil {
+			return results, err
+		}
+	}
 	return results, nil
 }
 

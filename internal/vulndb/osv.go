@@ -172,7 +172,26 @@ func (r *Record) forMatching() *Record {
 	}
 	m.Affected = make([]Affected, len(r.Affected))
 	for i, a := range r.Affected {
-		m.Affected[i] = Affected{Package: a.Package, Severity: a.Severity, Ranges: a.Ranges, Versions: a.Versions}
+		m.Affected[i] = Affected{Package: a.Package, Severity: a.Severity, Ranges: a.Ranges, Versions: a.Versions,
+			EcosystemSpecific: keepKeys(a.EcosystemSpecific, ratingKeys), DatabaseSpecific: keepKeys(a.DatabaseSpecific, ratingKeys)}
 	}
 	return m
+}
+
+// ratingKeys are the keys of an affected entry's ecosystem- and database-specific data that
+// rate its severity: Debian's urgency, Ubuntu's priority, RustSec's CVSS vector, a severity.
+var ratingKeys = []string{"urgency", "ubuntu_priority", "cvss", "severity"}
+
+// keepKeys returns the entries of m under keys with a non-null value, or nil for none.
+func keepKeys(m map[string]any, keys []string) map[string]any {
+	var out map[string]any
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != nil {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }
