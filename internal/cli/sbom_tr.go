@@ -19,10 +19,10 @@ import (
 // fields BSI TR-03183-2 asks of the SBOM and of its primary component.
 type trOptions struct {
 	creatorName, creatorEmail, creatorURL string // 5.2.1: who made the SBOM
-	license                                   string // 5.2.2: the product's distribution licence
-	artifact                                  string // the product's deployable file
-	purl                                      string // 5.2.4: the product's package URL
-	goModCache                                string // where Go module zips are (GOMODCACHE)
+	license                               string // 5.2.2: the product's distribution licence
+	artifact                              string // the product's deployable file
+	purl                                  string // 5.2.4: the product's package URL
+	goModCache                            string // where Go module zips are (GOMODCACHE)
 }
 
 // resolve fills what flags left empty from SIEGEL_* environment variables and checks the values.
