@@ -127,7 +127,7 @@ func TestTR03183FieldsMatchSBOMReport(t *testing.T) {
 			fields[f] = true
 		}
 	}
-	for _, f := range []string{sbom.FieldCreator, sbom.FieldTimestamp, sbom.FieldCompCreator, sbom.FieldName, sbom.FieldVersion,
+	for _, f := range []string{sbom.FieldFormat, sbom.FieldNoVulns, sbom.FieldCreator, sbom.FieldTimestamp, sbom.FieldCompCreator, sbom.FieldName, sbom.FieldVersion,
 		sbom.FieldFilename, sbom.FieldDependencies, sbom.FieldLicence, sbom.FieldSHA512, sbom.FieldExecutable,
 		sbom.FieldArchive, sbom.FieldStructured, sbom.FieldIdentifier} {
 		if !fields[f] {

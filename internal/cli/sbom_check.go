@@ -106,10 +106,16 @@ func sbomValidateCommand() *Command {
 
   schema        CycloneDX against the published JSON schema of its spec version (XML documents
                 through their JSON rendering); SPDX against the fields its specification requires.
-  completeness  BSI TR-03183-2 (v2.1): the SBOM's creator (email or URL) and timestamp (5.2.1); for
-                every component its creator, name, version, filename, dependencies with their
-                completeness, distribution (concluded) licence, SHA-512 hash of the deployable
-                file, executable/archive/structured properties (5.2.2), and a purl or CPE (5.2.4).
+  completeness  BSI TR-03183-2 (v2.1): CycloneDX 1.6 or later, SPDX 3.0.1 or later (4), and no
+                vulnerability information in the SBOM; the SBOM's creator (email or URL) and
+                timestamp (5.2.1); for every component its creator by email or URL (a name alone
+                does not count), name, version, filename (a name, not a path), dependencies with
+                their completeness, distribution (concluded) licence other than NOASSERTION,
+                SHA-512 hash of the deployable file, the executable (executable/non-executable),
+                archive (archive/no archive) and structured (structured/unstructured) properties
+                (5.2.2), and a purl, CPE or SWID tag id (5.2.4). SPDX 3 states the three
+                properties as software_additionalPurpose "executable", "archive" and "container"
+                of the package or of its distribution artifact (8.2).
 
 --fail-on decides what makes the command exit with status 3: "invalid" (schema problems, the
 default), "incomplete" (schema problems or any missing TR-03183-2 field), or "none". A document
@@ -189,6 +195,10 @@ func printValidateReport(w io.Writer, rep *validateReport, limit int) {
 	}
 	fmt.Fprintf(w, "TR-03183-2: INCOMPLETE, %d of %d components lack required fields\n", len(c.Components), c.Total)
 	for _, f := range c.Document {
+		if i := slices.IndexFunc(c.DocumentProblems, func(p string) bool { return strings.HasPrefix(p, f+": ") }); i >= 0 {
+			fmt.Fprintf(w, "  document: %s (TR-03183-2 %s)\n", c.DocumentProblems[i], sbom.TRClause(f))
+			continue
+		}
 		fmt.Fprintf(w, "  document lacks %s (TR-03183-2 %s)\n", f, sbom.TRClause(f))
 	}
 	fields := make([]string, 0, len(c.MissingCount))
@@ -210,6 +220,9 @@ func printValidateReport(w io.Writer, rep *validateReport, limit int) {
 			break
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", g.Name, g.Version, strings.Join(g.Missing, ", "))
+		for _, p := range g.Problems {
+			fmt.Fprintf(w, "    %s\n", p)
+		}
 	}
 }
 

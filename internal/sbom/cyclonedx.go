@@ -82,6 +82,9 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits, ea
 	}
 	c := cdxReader{name: name, format: f, refs: map[string]string{}}
 	doc := &Document{Format: f, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version}
+	if bom.Vulnerabilities != nil {
+		doc.VulnerabilityEntries = len(*bom.Vulnerabilities)
+	}
 	if err := c.metadata(doc, bom.Metadata); err != nil {
 		return nil, err
 	}
@@ -187,6 +190,9 @@ func (c *cdxReader) metadata(doc *Document, m *cdx.Metadata) error {
 	}
 	return nil
 }
+
+// contact returns the creator's URL, else its email address.
+func (cr Creator) contact() string { return cmpOr(cr.URL, cr.Email) }
 
 func orgCreator(org *cdx.OrganizationalEntity) Creator {
 	cr := Creator{Kind: CreatorOrganization, Name: org.Name}
@@ -305,12 +311,22 @@ func (c *cdxReader) component(in *cdx.Component, p string) (Component, error) {
 		var names []string
 		for _, a := range *in.Authors {
 			names = append(names, joinNonEmpty(" ", a.Name, angle(a.Email)))
+			if out.AuthorContact == "" && a.Email != "" {
+				out.AuthorContact = a.Email
+			}
 		}
 		out.Author = strings.Join(names, ", ")
 	case in.Author != "":
 		out.Author = in.Author
 	case in.Manufacturer != nil:
 		out.Author = in.Manufacturer.Name
+	}
+	if in.Manufacturer != nil && out.AuthorContact == "" {
+		// TR-03183-2 8.1 maps the component creator to the manufacturer's URL or contact email.
+		out.AuthorContact = orgCreator(in.Manufacturer).contact()
+	}
+	if in.SWID != nil {
+		out.SWID = in.SWID.TagID
 	}
 	if in.Properties != nil {
 		for _, prop := range *in.Properties {
@@ -653,8 +669,16 @@ func cdxComponent(c *Component) cdx.Component {
 	if c.Supplier != "" {
 		out.Supplier = &cdx.OrganizationalEntity{Name: c.Supplier}
 	}
-	if c.Author != "" {
+	switch {
+	case strings.Contains(c.AuthorContact, "://"):
+		out.Manufacturer = &cdx.OrganizationalEntity{Name: c.Author, URL: &[]string{c.AuthorContact}}
+	case c.AuthorContact != "":
+		out.Authors = &[]cdx.OrganizationalContact{{Name: c.Author, Email: c.AuthorContact}}
+	case c.Author != "":
 		out.Authors = &[]cdx.OrganizationalContact{{Name: c.Author}}
+	}
+	if c.SWID != "" {
+		out.SWID = &cdx.SWID{TagID: c.SWID, Name: c.Name, Version: c.Version}
 	}
 	for _, f := range c.Files {
 		props = append(props, cdx.Property{Name: propFilename, Value: f})
@@ -788,6 +812,7 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 		return nil, sent, errFastJSON
 	}
 	var bom cdx.BOM
+	vulns := 0
 	c := cdxReader{name: name, format: CycloneDXJSON, refs: map[string]string{}}
 	comps := &Document{}
 	if each == nil {
@@ -841,6 +866,10 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 			derr = dec.Decode(&bom.Dependencies)
 		case "compositions":
 			derr = dec.Decode(&bom.Compositions)
+		case "vulnerabilities":
+			var vs []gojson.RawMessage
+			derr = dec.Decode(&vs)
+			vulns = len(vs)
 		default:
 			var skip gojson.RawMessage
 			derr = dec.Decode(&skip)
@@ -864,7 +893,7 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 		return nil, sent, &input.Error{File: name, Pointer: "/specVersion", Rule: "spec version",
 			Err: fmt.Errorf("CycloneDX %s is not supported; Siegel reads CycloneDX 1.2 to 1.7", bom.SpecVersion)}
 	}
-	doc = &Document{Format: CycloneDXJSON, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version}
+	doc = &Document{Format: CycloneDXJSON, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version, VulnerabilityEntries: vulns}
 	if err := c.metadata(doc, bom.Metadata); err != nil {
 		return nil, sent, err
 	}

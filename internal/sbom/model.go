@@ -48,6 +48,10 @@ type Document struct {
 	// Properties are statements about the document as a whole (CycloneDX metadata.properties),
 	// such as what a vulnerability report checked. Readers leave it empty.
 	Properties []Property `json:",omitempty"`
+
+	// VulnerabilityEntries counts the vulnerability data a document read carries (CycloneDX
+	// vulnerabilities, SPDX 3 security elements): BSI TR-03183-2 wants an SBOM without any.
+	VulnerabilityEntries int
 }
 
 // Vulnerability is a known vulnerability and the components it affects.
@@ -93,21 +97,26 @@ type Creator struct {
 
 // Component is one package, library, application, file or firmware in a document.
 type Component struct {
-	Ref         string // unique within the document: CycloneDX bom-ref, SPDX SPDXID / spdxId
-	Type        string // CycloneDX component type: library, application, framework, container, operating-system, device, firmware, file
-	Group       string // CycloneDX group (Maven groupId, npm scope)
-	Name        string
-	Version     string
-	PURL        string   // package URL, canonical form
-	CPEs        []string // CPE 2.3 (or 2.2 URI) names
-	Hashes      []Hash
-	Licenses    []License
-	Supplier    string   // organization that supplies the component
-	Author      string   // creator of the component (TR-03183-2 "component creator")
-	Files       []string // file names or paths of the component (TR-03183-2 "filename of the component")
-	Description string
-	Scope       string // CycloneDX scope: required, optional, excluded; "" when unknown
-	Properties  []Property
+	Ref      string // unique within the document: CycloneDX bom-ref, SPDX SPDXID / spdxId
+	Type     string // CycloneDX component type: library, application, framework, container, operating-system, device, firmware, file
+	Group    string // CycloneDX group (Maven groupId, npm scope)
+	Name     string
+	Version  string
+	PURL     string   // package URL, canonical form
+	CPEs     []string // CPE 2.3 (or 2.2 URI) names
+	Hashes   []Hash
+	Licenses []License
+	Supplier string // organization that supplies the component
+	Author   string // creator of the component (TR-03183-2 "component creator")
+	// AuthorContact is the email address or URL of the component's creator (TR-03183-2 5.2.2
+	// asks for one of them, not a name): CycloneDX authors[].email or manufacturer's url or
+	// contact email, SPDX originator's email, SPDX 3 originatedBy's email or URL identifier.
+	AuthorContact string
+	SWID          string   // SWID tag id (TR-03183-2 5.2.4 "other unique identifiers")
+	Files         []string // file names or paths of the component (TR-03183-2 "filename of the component")
+	Description   string
+	Scope         string // CycloneDX scope: required, optional, excluded; "" when unknown
+	Properties    []Property
 }
 
 // Service is a service (an API, a hosted application, a SaaS) in a document: what NIS-2 and CRA

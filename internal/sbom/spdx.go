@@ -165,6 +165,9 @@ func (d *spdxDoc) toDocument(name string, f Format) (*Document, error) {
 		}
 		c.Supplier = spdxAgentName(p.Supplier)
 		c.Author = spdxAgentName(p.Originator)
+		if c.Author != "" {
+			c.AuthorContact = parseSPDXCreator(p.Originator).Email
+		}
 		for j, cs := range p.Checksums {
 			alg, ok := ParseHashAlgorithm(cs.Algorithm)
 			v := strings.ToLower(strings.TrimSpace(cs.Value))
@@ -200,6 +203,8 @@ func (d *spdxDoc) toDocument(name string, f Format) (*Document, error) {
 				c.PURL = canon
 			case "cpe23Type", "cpe22Type":
 				c.CPEs = appendUnique(c.CPEs, r.Locator)
+			case "swid":
+				c.SWID = cmpOr(c.SWID, r.Locator)
 			}
 		}
 		refs[p.SPDXID] = len(doc.Components)
@@ -384,6 +389,9 @@ func encodeSPDXJSON(w io.Writer, doc *Document) error {
 		}
 		if c.Author != "" {
 			p.Originator = "Organization: " + c.Author
+			if c.AuthorContact != "" && !strings.Contains(c.AuthorContact, "://") {
+				p.Originator += " (" + c.AuthorContact + ")"
+			}
 		}
 		for _, h := range c.Hashes {
 			if n, ok := spdxHashNames[h.Algorithm]; ok {
