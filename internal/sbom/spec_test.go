@@ -74,3 +74,20 @@ func TestCycloneDXSpecDocuments(t *testing.T) {
 		})
 	}
 }
+
+// FuzzCheckSchemaCycloneDXXML validates arbitrary documents against the CycloneDX XSDs, seeded
+// with the specification test documents: problems or an error, never a panic.
+func FuzzCheckSchemaCycloneDXXML(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "cyclonedx-spec", "*", "*.xml"))
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		problems, err := CheckSchema(data, CycloneDXXML)
+		if err == nil && len(problems) > maxSchemaProblems {
+			t.Fatalf("%d problems beyond the limit", len(problems))
+		}
+	})
+}

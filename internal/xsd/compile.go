@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -38,6 +39,7 @@ type complexType struct {
 
 type attrUse struct {
 	name       xml.Name
+	reqIndex   int // position in complexType.required, -1 when optional
 	typ        *simpleType
 	required   bool
 	prohibited bool
@@ -417,8 +419,22 @@ func (c *compiler) fillComplex(ct *complexType, def *node) error {
 		}
 		ct.content = a
 	}
-	for _, u := range ct.attrs {
+	names := make([]xml.Name, 0, len(ct.attrs))
+	for n := range ct.attrs {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i].Space+" "+names[i].Local < names[j].Space+" "+names[j].Local })
+	for _, n := range names {
+		// A copy: attribute uses are shared with base types, and the index is this type's.
+		cp := *ct.attrs[n]
+		u := &cp
+		ct.attrs[n] = u
+		u.reqIndex = -1
 		if u.required {
+			if len(ct.required) == 64 {
+				return def.errf("more than 64 required attributes")
+			}
+			u.reqIndex = len(ct.required)
 			ct.required = append(ct.required, u)
 		}
 	}
