@@ -81,7 +81,8 @@ func (t *simpleType) validate(raw string) error {
 		for _, m := range t.union {
 			err := m.validate(raw)
 			if err == nil {
-				return nil
+				// Facets of a restriction of the union apply to the value as a whole.
+				return t.facets(normalize(raw, wsCollapse), -1)
 			}
 			errs = append(errs, err.Error())
 		}

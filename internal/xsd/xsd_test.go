@@ -38,6 +38,12 @@ const testSchema = `<?xml version="1.0"?>
   <xs:simpleType name="codeOrNumber">
     <xs:union memberTypes="t:code xs:positiveInteger"/>
   </xs:simpleType>
+  <xs:simpleType name="shortCode">
+    <xs:restriction base="t:codeOrNumber">
+      <xs:enumeration value="AB-1"/>
+      <xs:enumeration value="7"/>
+    </xs:restriction>
+  </xs:simpleType>
   <xs:simpleType name="sizes">
     <xs:list itemType="xs:integer"/>
   </xs:simpleType>
@@ -73,6 +79,7 @@ const testSchema = `<?xml version="1.0"?>
       <xs:element name="tag" type="xs:NCName" minOccurs="0" maxOccurs="3"/>
       <xs:element name="price" type="t:price" minOccurs="0"/>
       <xs:element name="code" type="t:codeOrNumber" minOccurs="0"/>
+      <xs:element name="short" type="t:shortCode" minOccurs="0"/>
       <xs:element name="sizes" type="t:twoSizes" minOccurs="0"/>
       <xs:element name="weight" type="t:smallMeasure" minOccurs="0"/>
       <xs:element name="made" type="xs:dateTime" minOccurs="0"/>
@@ -156,6 +163,8 @@ func TestValidate(t *testing.T) {
 		{"enumeration collapses whitespace of a token", shop(`<item count="1"><name>a</name><colour>  red </colour></item>`), nil},
 		{"dollar is literal in a pattern", shop(`<item count="1"><name>a</name><code>$12</code></item>`), nil},
 		{"union falls through to integer", shop(`<item count="1"><name>a</name><code>42</code></item>`), nil},
+		{"restricted union", shop(`<item count="1"><name>a</name><short>7</short></item>`), nil},
+		{"restricted union keeps its facets", shop(`<item count="1"><name>a</name><short>AB-2</short></item>`), []string{`"AB-2" is not one of "AB-1", "7"`}},
 		{"skip wildcard", shop(`<item count="1"><name>a</name></item><skipped><x:y xmlns:x="urn:z" q="1"><deep/></x:y><t:item xmlns:t="urn:test"/></skipped>`), nil},
 		{"xsi attributes", `<shop xmlns="urn:test" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance" xsi:schemaLocation="urn:test shop.xsd"><item count="1"><name>a</name></item></shop>`, nil},
 
