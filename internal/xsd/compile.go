@@ -376,6 +376,12 @@ func (c *compiler) restrict(base *simpleType, r *node, name string) (*simpleType
 			return nil, err
 		}
 	}
+	if len(t.enums) > 16 {
+		t.enumSet = make(map[string]bool, len(t.enums))
+		for _, e := range t.enums {
+			t.enumSet[e] = true
+		}
+	}
 	if !t.numeric && (t.minIncl != nil || t.maxIncl != nil || t.minExcl != nil || t.maxExcl != nil) {
 		return nil, r.errf("range facets are supported on numeric types only")
 	}
