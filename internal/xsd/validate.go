@@ -328,12 +328,15 @@ func attrName(n xml.Name) string {
 
 func (v *validator) chars(t xml.CharData) {
 	if len(v.stack) == 0 {
+		if len(bytes.TrimSpace(t)) > 0 {
+			v.report(nil, "text outside the root element")
+		}
 		return
 	}
 	f := v.stack[len(v.stack)-1]
 	switch {
-	case f.skip:
-	case f.simple != nil || f.typ != nil && (f.typ.simple != nil || f.typ.mixed || f.typ.anyType):
+	case f.skip || f.typ != nil && f.typ.anyType:
+	case f.simple != nil || f.typ != nil && (f.typ.simple != nil || f.typ.mixed):
 		f.text = append(f.text, t...)
 	case !f.textErr && len(bytes.TrimSpace(t)) > 0:
 		f.textErr = true

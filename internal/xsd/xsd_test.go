@@ -202,6 +202,7 @@ func TestValidate(t *testing.T) {
 		{"key requires its field", shop(`<item count="1"><name>a</name><blob><tagged xmlns="urn:test"/></blob></item>`), []string{`lacks a field of key "any-tagged"`}},
 		{"key must be unique", shop(`<item count="1"><name>a</name><blob><tagged key="1"/><tagged key="1"/></blob></item>`), []string{`value "1" breaks "any-tagged"`}},
 		{"undeclared root", `<store xmlns="urn:test"/>`, []string{"root element <store>"}},
+		{"text after the root", shop(`<item count="1"><name>a</name></item>`) + "trailing", []string{"text outside the root element"}},
 		{"wrong namespace root", `<shop xmlns="urn:tested"/>`, []string{"root element <shop>"}},
 	}
 	for _, tt := range tests {
