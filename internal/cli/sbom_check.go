@@ -265,9 +265,10 @@ siegel sbom info --format json app.spdx.json`,
 				Subject     string         `json:"subject,omitempty"`
 				Components  int            `json:"components"`
 				ByType      map[string]int `json:"componentsByPurlType"`
+				Services    int            `json:"services"`
 				Edges       int            `json:"dependencyEdges"`
 				Direct      int            `json:"directDependencies"`
-			}{Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components), ByType: map[string]int{}}
+			}{Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components), Services: len(doc.Services), ByType: map[string]int{}}
 			if !doc.Created.IsZero() {
 				info.Created = doc.Created.Format("2006-01-02T15:04:05Z07:00")
 			}
@@ -306,6 +307,9 @@ siegel sbom info --format json app.spdx.json`,
 			slices.Sort(types)
 			for _, t := range types {
 				fmt.Fprintf(w, "  %-10s  %d\n", t, info.ByType[t])
+			}
+			if info.Services > 0 {
+				fmt.Fprintf(w, "services:     %d\n", info.Services)
 			}
 			_, err = fmt.Fprintf(w, "dependencies: %d edges\n", info.Edges)
 			return err

@@ -80,6 +80,40 @@ func TestServicesAreFirstClass(t *testing.T) {
 	}
 }
 
+// SPDX 2.3 has no services: written as SPDX, a service becomes a package (purpose OTHER) and the
+// edges to it are kept rather than dropped.
+func TestServicesWrittenAsSPDX(t *testing.T) {
+	doc, err := Decode("saas.json", []byte(saasBOMJSON), input.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := Write(&buf, doc, SPDXJSON); err != nil {
+		t.Fatal(err)
+	}
+	again, err := Decode("saas.spdx.json", buf.Bytes(), input.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, c := range again.Components {
+		names = append(names, c.Name)
+	}
+	if d := gocmp.Diff([]string{"shop", "shop-api", "auth", "stock ticker"}, names); d != "" {
+		t.Errorf("packages (-want +got):\n%s", d)
+	}
+	edges := 0
+	for _, d := range again.Dependencies {
+		edges += len(d.DependsOn)
+	}
+	if edges != 3 {
+		t.Errorf("%d edges survive, want 3: %+v", edges, again.Dependencies)
+	}
+	if problems, err := CheckSchema(buf.Bytes(), SPDXJSON); err != nil || len(problems) > 0 {
+		t.Errorf("SPDX output: %v %v", err, problems)
+	}
+}
+
 func TestServiceRefsAreUniqueWithComponents(t *testing.T) {
 	data := `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
 	 "components":[{"type":"library","name":"a","bom-ref":"x"}],"services":[{"bom-ref":"x","name":"s"}]}`

@@ -28,13 +28,14 @@ func specDocumentRule(name string) string {
 // dependencies on services (SaaSBOM), licence choice (licences or one expression), licence id
 // versus name and their counts, SPDX licence ids, SWID tags, properties, hashes, enumerations,
 // required attributes, serial numbers, timestamps, extension namespaces, bom-ref uniqueness,
-// evidence (1.5+) and attestations (1.6).
+// external reference types, compositions (1.3+), vulnerability ratings (1.4+), lifecycles and
+// evidence (1.5+), attestations with XML signatures (1.6).
 func TestCycloneDXSpecDocuments(t *testing.T) {
 	files, err := filepath.Glob(filepath.Join("testdata", "cyclonedx-spec", "*", "*"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(files) < 250 {
+	if len(files) < 320 {
 		t.Fatalf("found %d test documents, want the full set", len(files))
 	}
 	for _, file := range files {
@@ -73,4 +74,21 @@ func TestCycloneDXSpecDocuments(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzCheckSchemaCycloneDXXML validates arbitrary documents against the CycloneDX XSDs, seeded
+// with the specification test documents: problems or an error, never a panic.
+func FuzzCheckSchemaCycloneDXXML(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "cyclonedx-spec", "*", "*.xml"))
+	for _, file := range files {
+		if data, err := os.ReadFile(file); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		problems, err := CheckSchema(data, CycloneDXXML)
+		if err == nil && len(problems) > maxSchemaProblems {
+			t.Fatalf("%d problems beyond the limit", len(problems))
+		}
+	})
 }

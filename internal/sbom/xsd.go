@@ -58,9 +58,8 @@ func xmlSpecVersion(data []byte) (string, error) {
 // checkCycloneDXXSD validates a CycloneDX XML document against the published XSD of its spec
 // version. Element paths and lines locate each problem.
 func checkCycloneDXXSD(data []byte) ([]SchemaProblem, error) {
-	if err := input.CheckXML("", data, input.DefaultMaxDepth); err != nil {
-		return nil, err
-	}
+	// The validator refuses document type declarations and bounds the depth itself, in the one
+	// pass it makes over the document.
 	spec, err := xmlSpecVersion(data)
 	if err != nil {
 		return nil, err
@@ -78,7 +77,7 @@ func checkCycloneDXXSD(data []byte) ([]SchemaProblem, error) {
 	}
 	problems, err := set.Validate(bytes.NewReader(data), xsd.Limits{MaxDepth: input.DefaultMaxDepth, MaxProblems: maxSchemaProblems})
 	if err != nil {
-		return nil, err
+		return nil, &input.Error{Rule: "XML", Err: err}
 	}
 	out := make([]SchemaProblem, 0, len(problems))
 	for _, p := range problems {

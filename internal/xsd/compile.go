@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"math/big"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -38,6 +39,7 @@ type complexType struct {
 
 type attrUse struct {
 	name       xml.Name
+	reqIndex   int // position in complexType.required, -1 when optional
 	typ        *simpleType
 	required   bool
 	prohibited bool
@@ -374,6 +376,12 @@ func (c *compiler) restrict(base *simpleType, r *node, name string) (*simpleType
 			return nil, err
 		}
 	}
+	if len(t.enums) > 16 {
+		t.enumSet = make(map[string]bool, len(t.enums))
+		for _, e := range t.enums {
+			t.enumSet[e] = true
+		}
+	}
 	if !t.numeric && (t.minIncl != nil || t.maxIncl != nil || t.minExcl != nil || t.maxExcl != nil) {
 		return nil, r.errf("range facets are supported on numeric types only")
 	}
@@ -417,8 +425,22 @@ func (c *compiler) fillComplex(ct *complexType, def *node) error {
 		}
 		ct.content = a
 	}
-	for _, u := range ct.attrs {
+	names := make([]xml.Name, 0, len(ct.attrs))
+	for n := range ct.attrs {
+		names = append(names, n)
+	}
+	sort.Slice(names, func(i, j int) bool { return names[i].Space+" "+names[i].Local < names[j].Space+" "+names[j].Local })
+	for _, n := range names {
+		// A copy: attribute uses are shared with base types, and the index is this type's.
+		cp := *ct.attrs[n]
+		u := &cp
+		ct.attrs[n] = u
+		u.reqIndex = -1
 		if u.required {
+			if len(ct.required) == 64 {
+				return def.errf("more than 64 required attributes")
+			}
+			u.reqIndex = len(ct.required)
 			ct.required = append(ct.required, u)
 		}
 	}

@@ -31,6 +31,7 @@ type simpleType struct {
 	integer bool
 
 	enums          []string
+	enumSet        map[string]bool  // enums as a set, for long lists such as the SPDX licence ids
 	patterns       []*regexp.Regexp // any one must match (patterns of one step are alternatives)
 	patternSrc     []string
 	length         int // -1 when absent
@@ -81,7 +82,8 @@ func (t *simpleType) validate(raw string) error {
 		for _, m := range t.union {
 			err := m.validate(raw)
 			if err == nil {
-				return nil
+				// Facets of a restriction of the union apply to the value as a whole.
+				return t.facets(normalize(raw, wsCollapse), -1)
 			}
 			errs = append(errs, err.Error())
 		}
@@ -147,6 +149,12 @@ func (t *simpleType) facets(v string, items int) error {
 }
 
 func (s *simpleType) inEnum(v string) bool {
+	if s.enumSet != nil && s.enumSet[v] {
+		return true
+	}
+	if s.enumSet != nil && !s.numeric {
+		return false
+	}
 	for _, e := range s.enums {
 		if e == v {
 			return true

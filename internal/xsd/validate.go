@@ -31,27 +31,43 @@ type Limits struct {
 // (or breaks a limit) and cannot be validated.
 var ErrNotXML = errors.New("not well-formed XML")
 
-// frame is an open element of the instance.
+// frame is an open element of the instance. Frames are reused from one element to the next at
+// the same depth, so that a large document costs no allocation per element for them.
 type frame struct {
 	name    xml.Name
-	path    string
+	parent  *frame
+	index   int // position among the parent's children of the same name, from 1
 	decl    *elemDecl
 	typ     *complexType // nil for a simple-typed element
 	simple  *simpleType
 	state   *dstate
 	skip    bool // contents not assessed (skip or lax wildcard without a declaration)
 	lax     bool // children that have a global declaration are assessed
-	text    strings.Builder
-	kids    map[string]int // occurrences of each child name, for paths
+	text    []byte
+	kids    []kidCount // occurrences of each child name, for paths
 	line    int
 	col     int
 	textErr bool
 }
 
+type kidCount struct {
+	local string
+	n     int
+}
+
+// path is the element path of f, such as /bom/components[1]/component[2]; it is built only for
+// problems.
+func (f *frame) path() string {
+	if f.parent == nil {
+		return "/" + f.name.Local
+	}
+	return f.parent.path() + "/" + f.name.Local + "[" + strconv.Itoa(f.index) + "]"
+}
+
 type scope struct {
 	id    *identity
 	depth int // depth of the element that owns the constraint
-	seen  map[string]string
+	seen  map[string]int
 	path  string
 }
 
@@ -61,6 +77,7 @@ type validator struct {
 	limits   Limits
 	problems []Problem
 	stack    []*frame
+	frames   []*frame // frames[d] is reused for every element at depth d
 	names    []xml.Name
 	scopes   []*scope
 }
@@ -123,7 +140,7 @@ func (v *validator) report(f *frame, format string, args ...any) {
 	}
 	p := Problem{Message: fmt.Sprintf(format, args...)}
 	if f != nil {
-		p.Line, p.Column, p.Path = f.line, f.col, f.path
+		p.Line, p.Column, p.Path = f.line, f.col, f.path()
 	} else {
 		p.Line, p.Column = v.dec.InputPos()
 	}
@@ -132,17 +149,17 @@ func (v *validator) report(f *frame, format string, args ...any) {
 
 func (v *validator) start(t xml.StartElement) {
 	line, col := v.dec.InputPos()
-	f := &frame{name: t.Name, line: line, col: col}
+	depth := len(v.stack)
+	if depth == len(v.frames) {
+		v.frames = append(v.frames, &frame{})
+	}
+	f := v.frames[depth]
+	*f = frame{name: t.Name, line: line, col: col, text: f.text[:0], kids: f.kids[:0]}
 	var parent *frame
-	if n := len(v.stack); n > 0 {
-		parent = v.stack[n-1]
-		if parent.kids == nil {
-			parent.kids = map[string]int{}
-		}
-		parent.kids[t.Name.Local]++
-		f.path = parent.path + "/" + t.Name.Local + "[" + strconv.Itoa(parent.kids[t.Name.Local]) + "]"
-	} else {
-		f.path = "/" + t.Name.Local
+	if depth > 0 {
+		parent = v.stack[depth-1]
+		f.parent = parent
+		f.index = parent.count(t.Name.Local)
 	}
 	v.names = append(v.names, t.Name)
 	v.stack = append(v.stack, f)
@@ -206,6 +223,18 @@ func (v *validator) start(t xml.StartElement) {
 	}
 }
 
+// count notes one more child named local and returns its position among its namesakes.
+func (f *frame) count(local string) int {
+	for i := range f.kids {
+		if f.kids[i].local == local {
+			f.kids[i].n++
+			return f.kids[i].n
+		}
+	}
+	f.kids = append(f.kids, kidCount{local, 1})
+	return 1
+}
+
 func nsNote(n, parent xml.Name) string {
 	if n.Space != parent.Space {
 		if n.Space == "" {
@@ -230,7 +259,7 @@ func expectation(next []string, accept bool, parent string) string {
 func (v *validator) assess(f *frame, d *elemDecl, attrs []xml.Attr) {
 	f.decl = d
 	for _, id := range d.idc {
-		v.scopes = append(v.scopes, &scope{id: id, depth: len(v.stack) - 1, seen: map[string]string{}, path: f.path})
+		v.scopes = append(v.scopes, &scope{id: id, depth: len(v.stack) - 1, seen: map[string]int{}, path: f.path()})
 	}
 	if d.simple != nil {
 		f.simple = d.simple
@@ -249,7 +278,7 @@ func (v *validator) assess(f *frame, d *elemDecl, attrs []xml.Attr) {
 	if ct.content != nil {
 		f.state = ct.content.start
 	}
-	seen := map[xml.Name]bool{}
+	var seen uint64 // bit i: ct.required[i] is present (requiredBit)
 	for _, a := range attrs {
 		if ignorableAttr(a.Name) {
 			continue
@@ -259,7 +288,9 @@ func (v *validator) assess(f *frame, d *elemDecl, attrs []xml.Attr) {
 		case ok && u.prohibited:
 			v.report(f, "attribute %s is prohibited on <%s>", attrName(a.Name), f.name.Local)
 		case ok:
-			seen[a.Name] = true
+			if u.reqIndex >= 0 {
+				seen |= 1 << u.reqIndex
+			}
 			if err := u.typ.validate(a.Value); err != nil {
 				v.report(f, "attribute %s: %v", attrName(a.Name), err)
 			} else if u.fixed != nil && normalize(a.Value, u.typ.ws) != normalize(*u.fixed, u.typ.ws) {
@@ -275,8 +306,8 @@ func (v *validator) assess(f *frame, d *elemDecl, attrs []xml.Attr) {
 			v.report(f, "attribute %s is not allowed on <%s>", attrName(a.Name), f.name.Local)
 		}
 	}
-	for _, u := range ct.required {
-		if !seen[u.name] {
+	for i, u := range ct.required {
+		if seen&(1<<i) == 0 {
 			v.report(f, "required attribute %s is missing from <%s>", attrName(u.name), f.name.Local)
 		}
 	}
@@ -297,13 +328,16 @@ func attrName(n xml.Name) string {
 
 func (v *validator) chars(t xml.CharData) {
 	if len(v.stack) == 0 {
+		if len(bytes.TrimSpace(t)) > 0 {
+			v.report(nil, "text outside the root element")
+		}
 		return
 	}
 	f := v.stack[len(v.stack)-1]
 	switch {
-	case f.skip:
-	case f.simple != nil || f.typ != nil && (f.typ.simple != nil || f.typ.mixed || f.typ.anyType):
-		f.text.Write(t)
+	case f.skip || f.typ != nil && f.typ.anyType:
+	case f.simple != nil || f.typ != nil && (f.typ.simple != nil || f.typ.mixed):
+		f.text = append(f.text, t...)
 	case !f.textErr && len(bytes.TrimSpace(t)) > 0:
 		f.textErr = true
 		v.report(f, "text %q is not allowed in <%s>, which holds elements only", clip(strings.TrimSpace(string(t))), f.name.Local)
@@ -333,7 +367,7 @@ func (v *validator) finish(f *frame) {
 		st = f.typ.simple
 	}
 	if st != nil {
-		val := f.text.String()
+		val := string(f.text)
 		if f.decl.fixed != nil {
 			if val == "" {
 				val = *f.decl.fixed
@@ -367,9 +401,9 @@ func (v *validator) identities(t xml.StartElement) {
 			continue
 		}
 		if first, dup := sc.seen[val]; dup {
-			v.report(f, "value %q breaks %q: it must be unique within %s and is already used at %s", clip(strings.ReplaceAll(val, "\x00", " ")), sc.id.name, sc.path, first)
+			v.report(f, "value %q breaks %q: it must be unique within %s and is already used on line %d", clip(strings.ReplaceAll(val, "\x00", " ")), sc.id.name, sc.path, first)
 			continue
 		}
-		sc.seen[val] = f.path
+		sc.seen[val] = f.line
 	}
 }
