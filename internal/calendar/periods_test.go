@@ -113,3 +113,16 @@ func BenchmarkDays(b *testing.B) {
 		c.Days(t0, 14)
 	}
 }
+
+func TestFormatEnd(t *testing.T) {
+	de := mustState(t, "DE")
+	for _, tc := range []struct{ at, want string }{
+		{"2026-10-05T22:00:00Z", "Mon 5 Oct 2026 24:00 CEST"},
+		{"2026-10-25T23:00:00Z", "Sun 25 Oct 2026 24:00 CET"},
+		{"2026-09-12T07:00:00Z", "Sat 12 Sep 2026 09:00 CEST"},
+	} {
+		if got := de.FormatEnd(at(t, tc.at)); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.at, got, tc.want)
+		}
+	}
+}
