@@ -193,6 +193,22 @@ func TestWebAdminAttests(t *testing.T) {
 	if got := result("etsi-en-303-645/4-1"); got != "needs-attestation" {
 		t.Errorf("4-1: %s", got)
 	}
+	// TR-03148's references were not checked against its text; the page and the API say so.
+	_, page, _ = b.get(path + "?standard=bsi-tr-03148")
+	if n := len(elements(t, page, func(n *html.Node) bool { return attr(n, "class") == "tag unverified" })); n != 31 {
+		t.Errorf("%d references marked unverified on the page, want 31", n)
+	}
+	_, page, _ = b.get(path)
+	if strings.Contains(page, "tag unverified") {
+		t.Error("an ETSI provision marked unverified")
+	}
+	var ev evaluationJSON
+	e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard=bsi-tr-03148", "acme-admin", "", nil, &ev)
+	for _, v := range ev.Verdicts {
+		if !v.Unverified {
+			t.Errorf("%s: unverified not set in the API", v.Requirement)
+		}
+	}
 }
 
 // attestationForm writes the attestation form as a browser sends it and returns its content type.
