@@ -53,7 +53,7 @@ func TestSmartPlugGetsNoLabel(t *testing.T) {
 		!strings.Contains(bad.Error, `"smart plug"`) || !strings.Contains(bad.Error, "smart-plug") || !strings.Contains(bad.Error, "router") {
 		t.Fatalf("free-text category: %d %+v", code, bad)
 	}
-	_, rel := e.newRelease("Plug", "smart-plug")
+	plug, rel := e.newRelease("Plug", "smart-plug")
 	base := "/api/v1/releases/" + itoa(rel)
 	var no refusal
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &no); code != 409 ||
@@ -68,6 +68,18 @@ func TestSmartPlugGetsNoLabel(t *testing.T) {
 	var l labelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 || !slices.Equal(l.Standards, []string{"etsi-en-303-645"}) {
 		t.Fatalf("label once checked: %d %+v", code, l)
+	}
+	// Recategorised as a router, the product falls under BSI TR-03148 too, which the label does
+	// not cover: the next check suspends it.
+	if code := e.do("PUT", "/api/v1/products/"+itoa(plug.ID)+"/category", "acme-admin", "application/json", []byte(`{"category":"router"}`), nil); code != 200 {
+		t.Fatalf("recategorise: %d", code)
+	}
+	if _, err := e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &l); l.Status != "suspended" || !strings.Contains(l.Reason, "bsi-tr-03148") {
+		t.Errorf("after recategorising: %s %q", l.Status, l.Reason)
 	}
 
 	// A product without a category (created so, or stored as free text before the list).
