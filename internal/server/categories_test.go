@@ -316,6 +316,14 @@ func TestProductCategoryChange(t *testing.T) {
 	e.st.CreateUser(t.Context(), acme.ID, "admin@acme.example", "correct horse battery", "admin")
 	b := e.browser(t)
 	b.post("/login", url.Values{"email": {"admin@acme.example"}, "password": {"correct horse battery"}})
+	// A product without a category is shown as needing one, on the portfolio and on its page.
+	widget, _ := e.newRelease("Widget", "")
+	if _, page, _ := b.get("/"); !strings.Contains(text(t, page), "Widget needs a category") {
+		t.Errorf("portfolio:\n%s", text(t, page))
+	}
+	if _, page, _ := b.get("/products/" + itoa(widget.ID)); !strings.Contains(text(t, page), "This product needs a category from the list") {
+		t.Errorf("product page:\n%s", text(t, page))
+	}
 	if code, _, h := b.post("/products/"+itoa(prod.ID)+"/category", url.Values{"category": {"smart lock"}}); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "error=") {
 		t.Errorf("web, unknown category: %d %s", code, h.Get("Location"))
 	}
