@@ -404,3 +404,22 @@ func FuzzParseCategories(f *testing.F) {
 		}
 	})
 }
+
+// One catalog file parsed on its own gets its categories from the embedded list.
+func TestParseOneFile(t *testing.T) {
+	data, err := dataFS.ReadFile("data/etsi-en-303-645.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Parse("etsi-en-303-645.yaml", data, Schema())
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := c.Requirement("etsi-en-303-645/4-1")
+	if r == nil || !slices.Contains(r.Categories, "smart-plug") || r.Document == "" {
+		t.Fatalf("4-1: %+v", r)
+	}
+	if _, ok := c.Category("router"); !ok {
+		t.Error("the category list is not there")
+	}
+}

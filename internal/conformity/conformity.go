@@ -273,21 +273,12 @@ func (e *ImplausibleError) Unwrap() error { return ErrImplausible }
 // requirement of the standards applies to it, and every one that applies passes or is attested;
 // otherwise *ImplausibleError, saying why.
 func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Release, standards []string, actor string) (*store.Label, error) {
-	if err := s.Catalog.CheckCategory(prod.Category); err != nil {
-		return nil, &ImplausibleError{Reasons: []string{err.Error() + " (a label needs the catalogs of the product's category)"}}
-	}
 	standards = slices.DeleteFunc(slices.Clone(standards), func(s string) bool { return strings.TrimSpace(s) == "" })
 	if len(standards) == 0 {
 		standards = s.DefaultStandards(prod.Category)
 	}
-	var missing []string
-	for _, id := range s.DefaultStandards(prod.Category) {
-		if !slices.Contains(standards, id) {
-			missing = append(missing, id)
-		}
-	}
-	if len(missing) > 0 {
-		return nil, &ImplausibleError{Reasons: []string{fmt.Sprintf("a label for a product of category %s declares against %s as well", prod.Category, strings.Join(missing, ", "))}}
+	if why := s.categoryGap(prod, standards); why != "" {
+		return nil, &ImplausibleError{Reasons: []string{why}}
 	}
 	e, err := s.Evaluate(ctx, prod, rel, standards)
 	if err != nil {
@@ -314,6 +305,25 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 		return label.Sign(s.statement(l, org, prod, rel, e.Verdicts), key)
 	})
 	return l, err
+}
+
+// categoryGap says why a label declared against standards does not cover what the product's
+// category brings in: no category of the list, or a catalog of the category left out; "" when
+// it covers it.
+func (s *Service) categoryGap(prod *store.Product, standards []string) string {
+	if err := s.Catalog.CheckCategory(prod.Category); err != nil {
+		return err.Error() + " (a label needs the catalogs of the product's category)"
+	}
+	var missing []string
+	for _, id := range s.DefaultStandards(prod.Category) {
+		if !slices.Contains(standards, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("a label for a product of category %s declares against %s as well", prod.Category, strings.Join(missing, ", "))
+	}
+	return ""
 }
 
 // newLabelID makes a label id: "SL-" and 16 characters of Crockford base32 (80 random bits),
@@ -483,5 +493,9 @@ func (s *Service) labelState(ctx context.Context, l *store.Label, grace time.Dur
 		return nil, nil, nil, label.Checks{}, err
 	}
 	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
+	// A category changed since issue can bring in catalogs the label was not declared against.
+	if why := s.categoryGap(prod, l.Catalogs); why != "" {
+		checks.Plausible, checks.Unmet = false, append(slices.Clone(checks.Unmet), why)
+	}
 	return rel, prod, e, checks, nil
 }

@@ -255,3 +255,19 @@ func TestHTMLDeterministic(t *testing.T) {
 		}
 	}
 }
+
+// A section reference that could not be checked against the standard's text says so where the
+// dossier names it.
+func TestUnverifiedReference(t *testing.T) {
+	d := sample()
+	d.Verdicts = append(d.Verdicts, catalog.Verdict{Requirement: "bsi-tr-03148/dns", Standard: "bsi-tr-03148", Reference: "Router functionality: DNS",
+		Mandatory: true, Status: "M", Result: catalog.NeedsAttestation, Reason: "an attestation is needed", Unverified: true})
+	_, root := renderHTML(t, d, TechnicalDocumentation)
+	all := text(root)
+	if !strings.Contains(all, "bsi-tr-03148 Router functionality: DNS "+UnverifiedMark) {
+		t.Errorf("unverified reference not marked:\n%s", all)
+	}
+	if strings.Contains(all, "5.1-1 "+UnverifiedMark) {
+		t.Error("a checked reference is marked unverified")
+	}
+}

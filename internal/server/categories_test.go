@@ -53,7 +53,7 @@ func TestSmartPlugGetsNoLabel(t *testing.T) {
 		!strings.Contains(bad.Error, `"smart plug"`) || !strings.Contains(bad.Error, "smart-plug") || !strings.Contains(bad.Error, "router") {
 		t.Fatalf("free-text category: %d %+v", code, bad)
 	}
-	_, rel := e.newRelease("Plug", "smart-plug")
+	plug, rel := e.newRelease("Plug", "smart-plug")
 	base := "/api/v1/releases/" + itoa(rel)
 	var no refusal
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &no); code != 409 ||
@@ -68,6 +68,18 @@ func TestSmartPlugGetsNoLabel(t *testing.T) {
 	var l labelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 || !slices.Equal(l.Standards, []string{"etsi-en-303-645"}) {
 		t.Fatalf("label once checked: %d %+v", code, l)
+	}
+	// Recategorised as a router, the product falls under BSI TR-03148 too, which the label does
+	// not cover: the next check suspends it.
+	if code := e.do("PUT", "/api/v1/products/"+itoa(plug.ID)+"/category", "acme-admin", "application/json", []byte(`{"category":"router"}`), nil); code != 200 {
+		t.Fatalf("recategorise: %d", code)
+	}
+	if _, err := e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	if e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &l); l.Status != "suspended" || !strings.Contains(l.Reason, "bsi-tr-03148") {
+		t.Errorf("after recategorising: %s %q", l.Status, l.Reason)
 	}
 
 	// A product without a category (created so, or stored as free text before the list).
@@ -193,6 +205,22 @@ func TestWebAdminAttests(t *testing.T) {
 	if got := result("etsi-en-303-645/4-1"); got != "needs-attestation" {
 		t.Errorf("4-1: %s", got)
 	}
+	// TR-03148's references were not checked against its text; the page and the API say so.
+	_, page, _ = b.get(path + "?standard=bsi-tr-03148")
+	if n := len(elements(t, page, func(n *html.Node) bool { return attr(n, "class") == "tag unverified" })); n != 31 {
+		t.Errorf("%d references marked unverified on the page, want 31", n)
+	}
+	_, page, _ = b.get(path)
+	if strings.Contains(page, "tag unverified") {
+		t.Error("an ETSI provision marked unverified")
+	}
+	var ev evaluationJSON
+	e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard=bsi-tr-03148", "acme-admin", "", nil, &ev)
+	for _, v := range ev.Verdicts {
+		if !v.Unverified {
+			t.Errorf("%s: unverified not set in the API", v.Requirement)
+		}
+	}
 }
 
 // attestationForm writes the attestation form as a browser sends it and returns its content type.
@@ -288,6 +316,14 @@ func TestProductCategoryChange(t *testing.T) {
 	e.st.CreateUser(t.Context(), acme.ID, "admin@acme.example", "correct horse battery", "admin")
 	b := e.browser(t)
 	b.post("/login", url.Values{"email": {"admin@acme.example"}, "password": {"correct horse battery"}})
+	// A product without a category is shown as needing one, on the portfolio and on its page.
+	widget, _ := e.newRelease("Widget", "")
+	if _, page, _ := b.get("/"); !strings.Contains(text(t, page), "Widget needs a category") {
+		t.Errorf("portfolio:\n%s", text(t, page))
+	}
+	if _, page, _ := b.get("/products/" + itoa(widget.ID)); !strings.Contains(text(t, page), "This product needs a category from the list") {
+		t.Errorf("product page:\n%s", text(t, page))
+	}
 	if code, _, h := b.post("/products/"+itoa(prod.ID)+"/category", url.Values{"category": {"smart lock"}}); code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "error=") {
 		t.Errorf("web, unknown category: %d %s", code, h.Get("Location"))
 	}
