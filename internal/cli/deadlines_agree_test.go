@@ -194,4 +194,3 @@ func TestDeadlinesAgreeEverywhere(t *testing.T) {
 		})
 	}
 }
-
