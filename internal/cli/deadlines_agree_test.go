@@ -194,3 +194,95 @@ func TestDeadlinesAgreeEverywhere(t *testing.T) {
 		})
 	}
 }
+
+// A final report submitted in the last second of the period's last day, Mon 28 Dec 2026 at
+// 23:59:59.9 in Germany, is on time (Reg. 1182/71 Art. 3(2)(b): the period ends with the expiry
+// of the day's last hour): the case shows it on time and the label's evidence counts it met.
+func TestLastSecondOnTime(t *testing.T) {
+	ctx := t.Context()
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	st, err := store.OpenSQLite(ctx, t.TempDir(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _ := st.CreateOrganization(ctx, "ACME", "medium", false)
+	st.SetEstablishment(ctx, org.ID, "DE", "", false)
+	prod, _ := st.CreateProduct(ctx, org.ID, "HomeRouter X1", "router", "important-i")
+	rel, _ := st.CreateRelease(ctx, prod.ID, "4.2.0", "2026-09-01", "2031-12")
+	c, err := st.OpenExploitedCase(ctx, rel.ID, "CVE-2026-9999", "", "honeypot", time.Date(2026, 12, 1, 8, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	clock = time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
+	st.SubmitStage(ctx, c.ID, "early-warning", []byte(`{}`), "SRP-1", "psirt")
+	st.SubmitStage(ctx, c.ID, "notification", []byte(`{}`), "SRP-2", "psirt")
+	clock = time.Date(2026, 12, 11, 12, 0, 0, 0, time.UTC)
+	st.SetFixAvailable(ctx, c.ID, time.Date(2026, 12, 11, 9, 0, 0, 0, time.UTC))
+	clock = time.Date(2026, 12, 28, 22, 59, 59, 900_000_000, time.UTC) // 23:59:59.9 CET
+	if err := st.SubmitStage(ctx, c.ID, "final-report", []byte(`{}`), "SRP-3", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	clock = time.Date(2027, 1, 4, 12, 0, 0, 0, time.UTC)
+	got, _ := st.CaseByID(ctx, c.ID)
+	v, err := server.BuildCase(ctx, st, got, now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if final := v.Stages[len(v.Stages)-1]; final.Late || final.Deadline.Format(time.RFC3339) != "2026-12-29T00:00:00+01:00" {
+		t.Errorf("final report submitted %s, due %s: late %v", final.Submitted.Format(time.RFC3339Nano), final.Deadline.Format(time.RFC3339), final.Late)
+	}
+	svc := &conformity.Service{Store: st, Now: now}
+	ev, _, _, err := svc.Evidence(ctx, prod, rel, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ev.Cases[0].Stages {
+		if !s.Met {
+			t.Errorf("%s due %s, submitted %s: not met", s.Stage, s.Deadline.Format(time.RFC3339), s.Submitted.Format(time.RFC3339Nano))
+		}
+	}
+}
+
+// siegel org set records the Member State; siegel case close and reopen need a reason; a case of
+// awareness before 11 Sep 2026 is listed as such (CRA Art. 71(2)).
+func TestOrgSetCaseCloseReopen(t *testing.T) {
+	data := t.TempDir()
+	run := func(args ...string) (int, string) {
+		var out, errOut bytes.Buffer
+		code := Run(t.Context(), args, nil, &out, &errOut, func(string) string { return "" })
+		return code, out.String() + errOut.String()
+	}
+	run("token", "create", "--data", data, "--org", "ACME", "--role", "admin")
+	if code, out := run("org", "set", "--data", data, "--org", "ACME", "--member-state", "XX"); code != 2 {
+		t.Errorf("unknown Member State: %d %s", code, out)
+	}
+	if code, out := run("org", "set", "--data", data, "--org", "ACME", "--member-state", "fr", "--steward", "yes"); code != 0 ||
+		!strings.Contains(out, "member-state\tFR\n") || !strings.Contains(out, "France") || !strings.Contains(out, "Art. 64(10)(b)") {
+		t.Errorf("org set: %d %s", code, out)
+	}
+	st, err := openStore(t.Context(), &Env{Now: time.Now}, data, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, _ := st.OrganizationByName(t.Context(), "ACME")
+	c, _ := st.OpenIncident(t.Context(), org.ID, 0, "Old breach", time.Date(2026, 9, 10, 20, 0, 0, 0, time.UTC))
+	st.Close()
+	id := strconv.FormatInt(c.ID, 10)
+	if code, out := run("case", "list", "--data", data, "--org", "ACME"); code != 0 || !strings.Contains(out, id+"\tincident\tbefore-application\t-\t-\t") {
+		t.Errorf("list: %d %s", code, out)
+	}
+	if code, out := run("case", "close", "--data", data, "--org", "ACME", "--by", "psirt", id); code != 2 {
+		t.Errorf("close without a reason: %d %s", code, out)
+	}
+	if code, out := run("case", "close", "--data", data, "--org", "ACME", "--by", "psirt", "--reason", "advisory withdrawn", id); code != 0 {
+		t.Errorf("close: %d %s", code, out)
+	}
+	if code, out := run("case", "list", "--data", data, "--org", "ACME"); !strings.Contains(out, id+"\tincident\tclosed\t") {
+		t.Errorf("list after close: %d %s", code, out)
+	}
+	if code, out := run("case", "reopen", "--data", data, "--org", "ACME", "--by", "psirt", "--reason", "reissued", id); code != 0 {
+		t.Errorf("reopen: %d %s", code, out)
+	}
+}
