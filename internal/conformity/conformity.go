@@ -91,7 +91,8 @@ type Evaluation struct {
 func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.Release, grace time.Duration) (catalog.Evidence, []label.Exploited, []label.Deadline, error) {
 	ev := catalog.Evidence{
 		Product: catalog.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass, Facts: prod.Facts},
-		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification},
+		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification,
+			SupportExpectedUseMonths: rel.SupportExpectedUseMonths, SupportBasis: rel.SupportBasis},
 	}
 	if b, err := s.Store.LatestSBOM(ctx, rel.ID); err == nil {
 		ev.SBOM = &catalog.SBOMEvidence{Ref: "sha256:" + b.SHA256, Format: b.Format, TRChecked: b.TRMissing != nil, Missing: b.TRMissing}
