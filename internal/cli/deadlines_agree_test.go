@@ -286,3 +286,52 @@ func TestOrgSetCaseCloseReopen(t *testing.T) {
 		t.Errorf("reopen: %d %s", code, out)
 	}
 }
+
+// A case closed with a reason while its final report was still running owes that report no
+// longer: after its deadline the case is not overdue and the label's evidence has no missed stage.
+func TestClosedCaseOwesNothing(t *testing.T) {
+	ctx := t.Context()
+	clock := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	now := func() time.Time { return clock }
+	st, err := store.OpenSQLite(ctx, t.TempDir(), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _ := st.CreateOrganization(ctx, "ACME", "medium", false)
+	prod, _ := st.CreateProduct(ctx, org.ID, "HomeRouter X1", "router", "important-i")
+	rel, _ := st.CreateRelease(ctx, prod.ID, "4.2.0", "2026-09-01", "2031-12")
+	c, _ := st.OpenExploitedCase(ctx, rel.ID, "CVE-2026-9999", "", "honeypot", clock)
+	st.SubmitStage(ctx, c.ID, "early-warning", []byte(`{}`), "SRP-1", "psirt")
+	st.SubmitStage(ctx, c.ID, "notification", []byte(`{}`), "SRP-2", "psirt")
+	clock = time.Date(2026, 12, 11, 12, 0, 0, 0, time.UTC)
+	st.SetFixAvailable(ctx, c.ID, clock)
+	clock = time.Date(2026, 12, 20, 12, 0, 0, 0, time.UTC)
+	if err := st.CloseCase(ctx, c.ID, "triaged: the vulnerable module is not built into this product", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	clock = time.Date(2027, 1, 10, 12, 0, 0, 0, time.UTC)
+	got, _ := st.CaseByID(ctx, c.ID)
+	v, err := server.BuildCase(ctx, st, got, now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range v.Stages {
+		if s.Overdue {
+			t.Errorf("%s of a closed case overdue", s.Stage)
+		}
+	}
+	svc := &conformity.Service{Store: st, Now: now}
+	ev, _, deadlines, err := svc.Evidence(ctx, prod, rel, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range ev.Cases[0].Stages {
+		if !s.Met {
+			t.Errorf("closed case: %s due %s counted missed", s.Stage, s.Deadline.Format(time.RFC3339))
+		}
+	}
+	if len(deadlines) != 0 {
+		t.Errorf("label deadlines of a closed case: %+v", deadlines)
+	}
+}

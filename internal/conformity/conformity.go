@@ -126,6 +126,9 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 				continue
 			}
 			sub := c.Stages[d.Stage]
+			if sub.SubmittedAt.IsZero() && !c.Closed.IsZero() && cra.OnTime(c.Closed, d.Legal) {
+				continue // closed (not affected, withdrawn, ...) while the stage was still running: no longer owed
+			}
 			cc.Stages = append(cc.Stages, catalog.CaseStage{Stage: d.Stage, Deadline: d.Legal, Submitted: sub.SubmittedAt,
 				Met: !sub.SubmittedAt.IsZero() && cra.OnTime(sub.SubmittedAt, d.Legal)})
 			if sub.SubmittedAt.IsZero() && c.Closed.IsZero() {
