@@ -60,7 +60,7 @@ func (c *Calendar) Hours(t time.Time, n int) Period {
 		Legal:    legal,
 		Earliest: earliest(legal, exact),
 		Note: fmt.Sprintf("%d hours from %s: the hour of the event is not counted (Reg. 1182/71 Art. 3(1)); the period starts at %s and ends with the expiry of its last hour, %s (Art. 3(2)(a))",
-			n, lt.Format("2006-01-02 15:04 MST"), hourStart.Add(time.Hour).In(c.loc).Format("15:04"), legal.In(c.loc).Format("Mon 2 Jan 2006 15:04 MST")),
+			n, lt.Format("2006-01-02 15:04 MST"), hourStart.Add(time.Hour).In(c.loc).Format("15:04"), c.FormatEnd(legal)),
 	}
 }
 
@@ -127,7 +127,7 @@ func (c *Calendar) close(first, last time.Time, note string) Period {
 		}
 	}
 	legal := time.Date(last.Year(), last.Month(), last.Day()+1, 0, 0, 0, 0, c.loc)
-	note += fmt.Sprintf(", at 24:00 %s (%s)", c.zone, legal.Format(time.RFC3339))
+	note += fmt.Sprintf(", at %s (%s)", c.FormatEnd(legal), legal.Format(time.RFC3339))
 	return Period{Legal: legal, LastDay: last, Note: note}
 }
 
@@ -162,4 +162,16 @@ func earliest(legal time.Time, readings ...time.Time) time.Time {
 		}
 	}
 	return e
+}
+
+// FormatEnd writes the end of a period for people, in the calendar's local time: an end at
+// local midnight is written as 24:00 of the day before, as the Regulation speaks of it
+// ("Mon 5 Oct 2026 24:00 CEST"); any other end as its local time ("Sat 12 Sep 2026 09:00 CEST").
+func (c *Calendar) FormatEnd(end time.Time) string {
+	lt := end.In(c.loc)
+	if lt.Hour() == 0 && lt.Minute() == 0 && lt.Second() == 0 && lt.Nanosecond() == 0 {
+		before := lt.Add(-time.Nanosecond) // the day that ends here, with the offset it ends in
+		return before.Format("Mon 2 Jan 2006") + " 24:00 " + before.Format("MST")
+	}
+	return lt.Format("Mon 2 Jan 2006 15:04 MST")
 }

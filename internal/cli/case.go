@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
@@ -150,8 +151,17 @@ func readHolidays(path string) ([]calendar.Holiday, error) {
 		return nil, fmt.Errorf("holidays: %w", err)
 	}
 	defer f.Close()
+	return parseHolidays(f, path)
+}
+
+// maxHolidayBytes bounds a holidays file: a century of days fits many times over.
+const maxHolidayBytes = 1 << 20
+
+// parseHolidays reads one YYYY-MM-DD per line, with blank lines and # comments.
+func parseHolidays(r io.Reader, name string) ([]calendar.Holiday, error) {
 	var days []calendar.Holiday
-	sc := bufio.NewScanner(f)
+	lr := &io.LimitedReader{R: r, N: maxHolidayBytes + 1}
+	sc := bufio.NewScanner(lr)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
@@ -159,12 +169,15 @@ func readHolidays(path string) ([]calendar.Holiday, error) {
 		}
 		d, err := time.Parse(time.DateOnly, line)
 		if err != nil {
-			return nil, fmt.Errorf("%s:%d: %q is not a date YYYY-MM-DD", path, n, line)
+			return nil, fmt.Errorf("%s:%d: %q is not a date YYYY-MM-DD", name, n, line)
 		}
-		days = append(days, calendar.Holiday{Date: d, Name: "public holiday from " + path})
+		days = append(days, calendar.Holiday{Date: d, Name: "public holiday from " + name})
 	}
 	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%s: larger than %d bytes; give one date per line", name, maxHolidayBytes)
 	}
 	return days, nil
 }

@@ -61,6 +61,30 @@ func TestCaseDeadlines(t *testing.T) {
 	}
 }
 
+func TestParseHolidays(t *testing.T) {
+	days, err := parseHolidays(strings.NewReader("# Bulgaria, decree\n\n 2026-12-31 \n2027-01-04\n"), "bg.txt")
+	if err != nil || len(days) != 2 || days[1].Date.Format(time.DateOnly) != "2027-01-04" {
+		t.Errorf("%v %v", days, err)
+	}
+	if _, err := parseHolidays(strings.NewReader("2026-12-31\n31.12.2026\n"), "bg.txt"); err == nil || !strings.Contains(err.Error(), "bg.txt:2:") {
+		t.Errorf("a bad date: %v", err)
+	}
+	if _, err := parseHolidays(strings.NewReader(strings.Repeat("# many comments\n", maxHolidayBytes/16+1)), "big.txt"); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("a file over the limit: %v", err)
+	}
+}
+
+func FuzzParseHolidays(f *testing.F) {
+	f.Add([]byte("# Christmas\n2026-12-25\n2026-12-26\n"))
+	f.Add([]byte("2026-02-30\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		days, err := parseHolidays(bytes.NewReader(b), "fuzz.txt")
+		if err == nil && len(days) > len(b)/10+1 {
+			t.Errorf("%d days from %d bytes", len(days), len(b))
+		}
+	})
+}
+
 func TestCaseListShowSubmit(t *testing.T) {
 	data := t.TempDir()
 	env := func(string) string { return "" }
