@@ -335,3 +335,38 @@ func TestClosedCaseOwesNothing(t *testing.T) {
 		t.Errorf("label deadlines of a closed case: %+v", deadlines)
 	}
 }
+
+// siegel serve --member-state sets the Member State of the organisation its first run creates;
+// a later run leaves the organisation as it is.
+func TestFirstRunMemberState(t *testing.T) {
+	ctx := t.Context()
+	st, err := store.OpenSQLite(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := firstRun(ctx, st, "ACME", &establishment{memberState: "XX"}); err == nil {
+		t.Error("first run with an unknown Member State")
+	}
+	if _, err := st.OrganizationByName(ctx, "ACME"); err == nil {
+		t.Error("the organisation was created although its Member State was refused")
+	}
+	st2, err := store.OpenSQLite(ctx, t.TempDir(), time.Now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st2.Close()
+	if login, err := firstRun(ctx, st2, "ACME", &establishment{memberState: "nl", steward: "yes"}); err != nil || login == "" {
+		t.Fatalf("first run: %q %v", login, err)
+	}
+	o, _ := st2.OrganizationByName(ctx, "ACME")
+	if o.MemberState != "NL" || !o.Steward {
+		t.Errorf("organisation of the first run: %+v", o)
+	}
+	if login, err := firstRun(ctx, st2, "ACME", &establishment{memberState: "BE"}); err != nil || login != "" {
+		t.Errorf("second run: %q %v", login, err)
+	}
+	if o, _ := st2.OrganizationByName(ctx, "ACME"); o.MemberState != "NL" {
+		t.Errorf("a later run changed the Member State: %s", o.MemberState)
+	}
+}
