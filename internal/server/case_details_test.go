@@ -124,3 +124,27 @@ func TestCaseDetailsWeb(t *testing.T) {
 		t.Errorf("reopen did not reopen")
 	}
 }
+
+// The release form takes the structured reason for a support period under five years (CRA
+// Art. 13(8) third subparagraph); words alone are refused on the page.
+func TestSupportPeriodWeb(t *testing.T) {
+	e := newEnv(t)
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	e.st.CreateUser(t.Context(), acme.ID, "admin@acme.example", "correct horse battery", "admin")
+	prod, _ := e.st.CreateProduct(t.Context(), acme.ID, "Badge", "event-badge", "default")
+	b := e.browser(t)
+	b.post("/login", url.Values{"email": {"admin@acme.example"}, "password": {"correct horse battery"}})
+	path := fmt.Sprintf("/products/%d/releases", prod.ID)
+	form := url.Values{"version": {"1"}, "placedOnMarket": {"2026-10-01"}, "supportEnd": {"2028-10"}, "supportJustification": {"two trade-fair seasons"}}
+	if code, page, _ := b.post(path, form); code != 400 || !strings.Contains(text(t, page), "expected to be in use") {
+		t.Errorf("words alone: %d %s", code, text(t, page))
+	}
+	form.Set("supportExpectedUseMonths", "24")
+	form.Set("supportBasis", "intended-purpose")
+	if code, page, _ := b.post(path, form); code != http.StatusSeeOther {
+		t.Errorf("with the structured reason: %d %s", code, text(t, page))
+	}
+	if _, page, _ := b.get(fmt.Sprintf("/products/%d", prod.ID)); !strings.Contains(text(t, page), "2 years 30 days") {
+		t.Errorf("product page: %s", text(t, page))
+	}
+}
