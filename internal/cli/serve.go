@@ -292,6 +292,9 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			if len(args) != 0 || org == "" {
 				return usagef("token create needs --org NAME (and no arguments)")
 			}
+			if err := est.check(); err != nil {
+				return err
+			}
 			st, err := openStore(ctx, env, dataDir(env, data), database)
 			if err != nil {
 				return err
@@ -378,6 +381,9 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
 	n, err := st.Users(ctx)
 	if err != nil || n > 0 {
+		return "", err
+	}
+	if err := est.check(); err != nil {
 		return "", err
 	}
 	org, err := st.OrganizationByName(ctx, orgName)

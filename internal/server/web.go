@@ -345,7 +345,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	rows := releaseRows(rs)
+	rows := releaseRows(rs, p.Category)
 	updates, err := s.securityUpdates(r.Context(), p)
 	if err != nil {
 		s.fail(w, r, err)
@@ -371,15 +371,16 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
-		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification")}
-	err := s.checkSupportPeriod(in.PlacedOnMarket, in.SupportEnd, in.SupportJustification)
+		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
+	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
+	err := s.checkSupportPeriod(in, p.Category)
 	var rel *store.Release
 	if err == nil {
 		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
 	}
 	if err != nil {
 		rs, _ := s.cfg.Store.Releases(r.Context(), p.ID)
-		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs), CanWrite: true, Error: err.Error()})
+		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true, Error: err.Error()})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
@@ -748,10 +749,10 @@ func storeComponents(doc *sbom.Document) []store.Component {
 // userPrincipal gives a logged-in user the rights of an API token of the same role.
 func userPrincipal(u *store.User) principal { return principal{token: u.Token()} }
 
-func releaseRows(rs []store.Release) []releaseJSON {
+func releaseRows(rs []store.Release, category string) []releaseJSON {
 	out := make([]releaseJSON, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, toRelease(r))
+		out = append(out, toRelease(r, category))
 	}
 	return out
 }

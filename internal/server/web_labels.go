@@ -324,7 +324,7 @@ func (s *Server) dossierOf(r *http.Request, e *conformity.Evaluation) dossier.Do
 	d := dossier.Dossier{
 		Product: dossier.Product{Name: e.Product.Name, Category: e.Product.Category, CRAClass: e.Product.CRAClass},
 		Release: dossier.Release{Version: e.Release.Version, PlacedOnMarket: e.Release.PlacedOnMarket, SupportEnd: e.Release.SupportEnd,
-			SupportJustification: e.Release.SupportJustification},
+			SupportJustification: e.Release.SupportJustification, SupportExpectedUseMonths: e.Release.SupportExpectedUseMonths, SupportBasis: e.Release.SupportBasis},
 		Route: e.Route, Verdicts: e.Verdicts, GeneratedAt: now,
 		Vulnerabilities: dossier.VulnerabilitiesFrom(e.Evidence.Findings, e.Evidence.Advisories),
 		Cases:           dossier.CasesFrom(e.Evidence.Cases, now),
