@@ -65,14 +65,21 @@ func TestIndependentValidator(t *testing.T) {
 	// The validator is not a rubber stamp: a document with a product id it never defines fails a
 	// mandatory test, one without its canonical URL a recommended one (6.2.11), and one that
 	// scores a fixed product another (6.2.19).
-	for name, broken := range map[string]string{
-		"undefined product id": strings.Replace(string(advisory), `"CSAFPID-0001"`, `"CSAFPID-9999"`, 1),
-		"no canonical URL":     strings.Replace(string(advisory), `"category": "self"`, `"category": "external"`, 1),
-		"fixed product scored": strings.Replace(string(advisory), `"products": [`, `"products": ["CSAFPID-0002", `, 1),
-	} {
-		os.WriteFile(files[0], []byte(broken), 0o644)
-		if out, err := validate(files[0]); err == nil {
-			t.Errorf("%s: the advisory passed:\n%s", name, out)
+	broken := map[string]string{
+		"undefined-product-id": strings.Replace(string(advisory), `"CSAFPID-0001"`, `"CSAFPID-9999"`, 1),
+		"no-canonical-url":     strings.Replace(string(advisory), `"category": "self"`, `"category": "external"`, 1),
+		"fixed-product-scored": strings.Replace(string(advisory), `"products": [`, `"products": ["CSAFPID-0004", `, 1),
+	}
+	var brokenFiles []string
+	for name, doc := range broken {
+		f := filepath.Join(tmp, name+".json")
+		os.WriteFile(f, []byte(doc), 0o644)
+		brokenFiles = append(brokenFiles, f)
+	}
+	out, err = validate(brokenFiles...)
+	for _, f := range brokenFiles {
+		if err == nil || !strings.Contains(string(out), f+": INVALID") {
+			t.Errorf("%s passed:\n%s", filepath.Base(f), out)
 		}
 	}
 }
