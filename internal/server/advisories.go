@@ -50,7 +50,7 @@ func (s *Server) signer(ctx context.Context) (*csaf.Signer, error) {
 
 // errNoBaseURL refuses what needs the server's public address when none is configured: the
 // address a request came in on (its Host header) is the client's to choose.
-var errNoBaseURL = errors.New("CSAF documents name their canonical URL at the server's public https address: start the server with --base-url https://... (the address users reach it at)")
+var errNoBaseURL = errors.New("CSAF documents name their canonical URL at the server's public https address: set it with --base-url https://... (the address users reach the server at)")
 
 // publicBase is the configured public address, which CSAF's canonical and provider URLs use.
 func (s *Server) publicBase() (string, error) {
@@ -447,6 +447,7 @@ type advisoryView struct {
 	store.Advisory
 	Summary   string
 	Exploited string
+	Updates   []string // the fixing releases' CRA Art. 13(9) availability
 	CVE       string
 	IDs       []string
 	Score     float64
@@ -507,7 +508,11 @@ func viewAdvisory(base string, a store.Advisory) (*advisoryView, error) {
 		case "summary":
 			v.Summary = n.Text
 		case "general":
-			v.Exploited = n.Text
+			if n.Title == "Exploitation" {
+				v.Exploited = n.Text
+			} else if strings.HasPrefix(n.Title, "Availability of the security update") {
+				v.Updates = append(v.Updates, n.Text)
+			}
 		}
 	}
 	names := map[string]string{}

@@ -132,6 +132,11 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 	if _, page, _ = b.get("/releases/" + itoa(old.ID)); strings.Contains(text(t, page), "Security update") {
 		t.Errorf("the affected release shown as a security update")
 	}
+	_, page, _ = b.get("/advisories/" + itoa(adv.ID))
+	if pt := text(t, page); !strings.Contains(pt, "Update to HomeRouter 4.3.0 (released 2026-10-05) or later") ||
+		!strings.Contains(pt, "remains available to users until at least 2036-10-05") || !strings.Contains(pt, "actively exploited") {
+		t.Errorf("advisory page: %s", pt)
+	}
 }
 
 // Without a configured public address the server neither publishes an advisory nor serves the
