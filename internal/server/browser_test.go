@@ -59,7 +59,7 @@ func headless(t *testing.T, bin string, timeout time.Duration) context.Context {
 // release, upload an SBOM, see the exploited finding first, open why it matched.
 func TestBrowserFlow(t *testing.T) {
 	bin := chromium(t)
-	e := newEnv(t)
+	e := newEnv(t, func(c *Config) { c.BaseURL = "https://siegel.acme.example" }) // advisories name their canonical URL there
 	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
 	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
 		t.Fatal(err)
