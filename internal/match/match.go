@@ -364,6 +364,12 @@ func severityOf(r *vulndb.Record, f *Assessment) {
 	}
 }
 
+// CVSSBaseScore is the base score of a CVSS v3.0, v3.1 or v4.0 vector; false when the vector
+// does not parse.
+func CVSSBaseScore(vector string) (float64, bool) {
+	return cvssScore(vulndb.Severity{Score: vector})
+}
+
 func cvssScore(s vulndb.Severity) (float64, bool) {
 	switch {
 	case strings.HasPrefix(s.Score, "CVSS:4.0/"):

@@ -172,6 +172,7 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.Click(`a[href^="/products/"]`), chromedp.WaitVisible(`a[href^="/releases/"]`),
 		chromedp.Click(`a[href^="/releases/"]`), chromedp.WaitVisible(`a[href*="/findings/CVE-2026-2002"]`),
 		chromedp.Click(`a[href*="/findings/CVE-2026-2002"]`), chromedp.WaitVisible(`#triage`),
+		chromedp.SendKeys(`form[action$="/advisory"] input[name=cvss]`, assessed),
 		chromedp.Click(`form[action$="/advisory"] button`), chromedp.WaitVisible(`a[href$=".asc"]`)); err != nil {
 		t.Fatalf("publishing the advisory: %v", err)
 	}

@@ -5,9 +5,15 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
+
+// assessed is the publisher's CVSS assessment of CVE-2026-2002, whose OSV record has none.
+const assessed = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
 // fixedCDX is uploadCDX one version of example.com/web later: v1.9.3 is outside the range
 // GO-2026-4001 (CVE-2026-2002) affects (introduced 0, fixed 1.9.3).
@@ -63,9 +69,18 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 		t.Errorf("Part II (4) of the affected release: %s %q", v.Result, v.Reason)
 	}
 
+	// The database has no CVSS v3 vector for it: the publisher states the severity (Part II (4)).
+	code, body := e.raw("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "give your assessment as a CVSS:3.1 vector") {
+		t.Errorf("publish without a severity: %d %s", code, body)
+	}
+	code, body = e.raw("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "CSAF 2.0 takes CVSS v3.0 or v3.1") {
+		t.Errorf("publish with a CVSS v4 vector: %d %s", code, body)
+	}
 	var adv advisoryJSON
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json",
-		jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv); code != 201 {
+		jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 {
 		t.Fatalf("publish %d", code)
 	}
 	resp, err := http.Get(e.srv.URL + "/.well-known/csaf/white/2026/acme-sa-2026-0001.json")
@@ -116,6 +131,17 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 		t.Errorf("no keep-available note: %+v", doc.Document.Notes)
 	}
 
+	// What the server wrote passes BSI's validator: the advisory, and the CSAF VEX of both releases.
+	files := map[string][]byte{"advisory.json": data}
+	for _, rel := range []releaseJSON{old, fixed} {
+		code, vexDoc := e.raw("GET", "/api/v1/releases/"+itoa(rel.ID)+"/vex?format=csaf", "acme-admin", "", nil)
+		if code != 200 {
+			t.Fatalf("CSAF VEX of %s: %d %s", rel.Version, code, vexDoc)
+		}
+		files["vex-"+rel.Version+".json"] = vexDoc
+	}
+	bsiValidate(t, files)
+
 	// After: the published advisory discloses the fix.
 	if v := e.partII4(fixed.ID); v.Result != "pass" {
 		t.Errorf("Part II (4) after the advisory: %s %q", v.Result, v.Reason)
@@ -165,5 +191,32 @@ func TestAdvisoryNeedsBaseURL(t *testing.T) {
 	code, body = e.raw("GET", "/api/v1/releases/"+itoa(rel.ID)+"/vex?format=csaf", "acme-admin", "", nil)
 	if code == 200 || !strings.Contains(string(body), "--base-url") {
 		t.Errorf("CSAF VEX without a base URL: %d %s", code, body)
+	}
+}
+
+// bsiValidate runs BSI's csaf-validator-lib (tools/csaf-validate) on documents: schema,
+// mandatory, recommended and informative tests, accepting only the informative findings of 6.3.3
+// (missing CVE) and 6.3.4 (missing CWE). Without node or the library it skips the check, unless
+// SIEGEL_TEST_CSAF_VALIDATOR_REQUIRED is set.
+func bsiValidate(t *testing.T, docs map[string][]byte) {
+	t.Helper()
+	dir, _ := filepath.Abs("../../tools/csaf-validate")
+	node, err := exec.LookPath("node")
+	if _, serr := os.Stat(filepath.Join(dir, "node_modules", "@secvisogram", "csaf-validator-lib")); err != nil || serr != nil {
+		if os.Getenv("SIEGEL_TEST_CSAF_VALIDATOR_REQUIRED") != "" {
+			t.Fatalf("need node and 'npm ci --prefix tools/csaf-validate' (node: %v, library: %v)", err, serr)
+		}
+		t.Log("no node or csaf-validator-lib: the documents are not validated")
+		return
+	}
+	tmp := t.TempDir()
+	args := []string{filepath.Join(dir, "validate.mjs"), "--fail-on-info", "--accept-info=informativeTest_6_3_3,informativeTest_6_3_4"}
+	for name, doc := range docs {
+		f := filepath.Join(tmp, name)
+		os.WriteFile(f, doc, 0o644)
+		args = append(args, f)
+	}
+	if out, err := exec.Command(node, args...).CombinedOutput(); err != nil || strings.Count(string(out), ": valid") != len(docs) {
+		t.Errorf("csaf-validator-lib: %v\n%s", err, out)
 	}
 }
