@@ -5,11 +5,10 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/csaf/csaftest"
 )
 
 // assessed is the publisher's CVSS assessment of CVE-2026-2002, whose OSV record has none.
@@ -140,7 +139,7 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 		}
 		files["vex-"+rel.Version+".json"] = vexDoc
 	}
-	bsiValidate(t, files)
+	csaftest.New(t).Valid(t, files)
 
 	// After: the published advisory discloses the fix.
 	if v := e.partII4(fixed.ID); v.Result != "pass" {
@@ -191,32 +190,5 @@ func TestAdvisoryNeedsBaseURL(t *testing.T) {
 	code, body = e.raw("GET", "/api/v1/releases/"+itoa(rel.ID)+"/vex?format=csaf", "acme-admin", "", nil)
 	if code == 200 || !strings.Contains(string(body), "--base-url") {
 		t.Errorf("CSAF VEX without a base URL: %d %s", code, body)
-	}
-}
-
-// bsiValidate runs BSI's csaf-validator-lib (tools/csaf-validate) on documents: schema,
-// mandatory, recommended and informative tests, accepting only the informative findings of 6.3.3
-// (missing CVE) and 6.3.4 (missing CWE). Without node or the library it skips the check, unless
-// SIEGEL_TEST_CSAF_VALIDATOR_REQUIRED is set.
-func bsiValidate(t *testing.T, docs map[string][]byte) {
-	t.Helper()
-	dir, _ := filepath.Abs("../../tools/csaf-validate")
-	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(filepath.Join(dir, "node_modules", "@secvisogram", "csaf-validator-lib")); err != nil || serr != nil {
-		if os.Getenv("SIEGEL_TEST_CSAF_VALIDATOR_REQUIRED") != "" {
-			t.Fatalf("need node and 'npm ci --prefix tools/csaf-validate' (node: %v, library: %v)", err, serr)
-		}
-		t.Log("no node or csaf-validator-lib: the documents are not validated")
-		return
-	}
-	tmp := t.TempDir()
-	args := []string{filepath.Join(dir, "validate.mjs"), "--fail-on-info", "--accept-info=informativeTest_6_3_3,informativeTest_6_3_4"}
-	for name, doc := range docs {
-		f := filepath.Join(tmp, name)
-		os.WriteFile(f, doc, 0o644)
-		args = append(args, f)
-	}
-	if out, err := exec.Command(node, args...).CombinedOutput(); err != nil || strings.Count(string(out), ": valid") != len(docs) {
-		t.Errorf("csaf-validator-lib: %v\n%s", err, out)
 	}
 }
