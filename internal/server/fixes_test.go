@@ -130,7 +130,12 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 		t.Errorf("no keep-available note: %+v", doc.Document.Notes)
 	}
 
-	// What the server wrote passes BSI's validator: the advisory, and the CSAF VEX of both releases.
+	// What the server wrote passes BSI's validator: the advisory, and the CSAF VEX of both releases,
+	// where the affected one scores the vulnerability with the advisory's assessment (6.2.3).
+	if code := e.do("PUT", "/api/v1/releases/"+itoa(old.ID)+"/findings/CVE-2026-2002/vex", "acme-admin", "application/json",
+		jsonBody(map[string]string{"purl": "pkg:golang/example.com/web@v1.9.2", "status": "affected", "action": "Update to 4.3.0."}), nil); code != 200 {
+		t.Fatalf("triage %d", code)
+	}
 	files := map[string][]byte{"advisory.json": data}
 	for _, rel := range []releaseJSON{old, fixed} {
 		code, vexDoc := e.raw("GET", "/api/v1/releases/"+itoa(rel.ID)+"/vex?format=csaf", "acme-admin", "", nil)
@@ -138,6 +143,9 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 			t.Fatalf("CSAF VEX of %s: %d %s", rel.Version, code, vexDoc)
 		}
 		files["vex-"+rel.Version+".json"] = vexDoc
+	}
+	if !strings.Contains(string(files["vex-4.2.0.json"]), assessed) {
+		t.Errorf("the CSAF VEX of the affected release has no score: %s", files["vex-4.2.0.json"])
 	}
 	csaftest.New(t).Valid(t, files)
 
