@@ -143,7 +143,12 @@ func TestAdvisoryPublishList(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	code, out := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "HomeRouter X1", "--base-url", "https://siegel.acme.example", "CVE-2026-2002")
+	// The finding has no CVSS v3 vector: the publisher states the severity (CRA Annex I Part II (4)).
+	if code, out := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "HomeRouter X1", "--base-url", "https://siegel.acme.example", "CVE-2026-2002"); code != 1 || !strings.Contains(out, "--cvss") {
+		t.Errorf("publish without a severity: %d %s", code, out)
+	}
+	code, out := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "HomeRouter X1", "--base-url", "https://siegel.acme.example",
+		"--cvss", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVE-2026-2002")
 	year := time.Now().UTC().Year()
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("ACME-SA-%d-0001 version 1\thttps://siegel.acme.example/.well-known/csaf/white/%d/acme-sa-%d-0001.json", year, year, year)) {
 		t.Fatalf("publish: %d %s", code, out)

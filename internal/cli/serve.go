@@ -107,7 +107,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&epssFeed, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file (default: as --kev)")
 			fs.StringVar(&euvdFeed, "euvd", "", "ENISA EUVD exploited vulnerabilities (an API response): URL or local file (default: as --kev)")
 			fs.DurationVar(&interval, "update-interval", 6*time.Hour, "time between vulnerability database updates (0: only on demand)")
-			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications and the CSAF provider (default: http://ADDR)")
+			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications; the CSAF provider, advisories and CSAF VEX need it (their canonical URLs), links default to http://ADDR")
 			fs.StringVar(&smtpAddr, "smtp", "", "SMTP server HOST:PORT for e-mail notifications")
 			fs.StringVar(&smtpFrom, "smtp-from", "siegel@localhost", "sender address of e-mail notifications")
 			fs.StringVar(&smtpUser, "smtp-user", "", "SMTP user name (the password is read from $SIEGEL_SMTP_PASSWORD)")

@@ -500,7 +500,7 @@ func TestAdvisoryAndProvider(t *testing.T) {
 	}
 	e.drain()
 	var adv advisoryJSON
-	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv); code != 201 ||
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 ||
 		adv.TrackingID != "ACME-SA-2026-0001" || adv.Version != 1 {
 		t.Fatalf("publish %d %+v", code, adv)
 	}
@@ -550,7 +550,8 @@ func TestAdvisoryAndProvider(t *testing.T) {
 		t.Errorf("security.txt %s", st)
 	}
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv)
-	if adv.Version != 2 || !strings.Contains(get(docPath), `"version": "2"`) {
+	// The revision keeps the severity the first version was given.
+	if revised := get(docPath); adv.Version != 2 || !strings.Contains(revised, `"version": "2"`) || !strings.Contains(revised, assessed) {
 		t.Errorf("revision %+v", adv)
 	}
 	// The fixing release is a security update to keep available for ten years (Art. 13(9)).

@@ -247,7 +247,7 @@ func TestWebCaseToFinalReport(t *testing.T) {
 		t.Errorf("stored early warning %s", got.Stages["early-warning"].Report)
 	}
 	// Users are informed: an advisory published from the finding has a public page.
-	code, _, h := b.post("/releases/"+itoa(rel.ID)+"/findings/CVE-2026-2002/advisory", nil)
+	code, _, h := b.post("/releases/"+itoa(rel.ID)+"/findings/CVE-2026-2002/advisory", url.Values{"cvss": {assessed}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/advisories/") {
 		t.Fatalf("publish advisory %d %s", code, h.Get("Location"))
 	}
