@@ -83,3 +83,43 @@ func TestSBOMFillsTRFields(t *testing.T) {
 		t.Errorf("a creator email that is no address: exit %d %s", code, errOut)
 	}
 }
+
+// TestSBOMLicensesAsDeclared: a licence a package declares is written as declared, and as the
+// distribution licence (concluded) only when --licenses-as-declared says the product passes it on
+// under those terms.
+func TestSBOMLicensesAsDeclared(t *testing.T) {
+	tree := t.TempDir()
+	lock := `{"lockfileVersion": 3, "packages": {"": {"dependencies": {"plain": "2.0.0"}},
+	  "node_modules/plain": {"version": "2.0.0", "license": "BSD-3-Clause",
+	    "integrity": "sha512-Q2xXnB6sPZdSS01mfMQloeUiE/GhgpCR74b3ipzudFcdlI6sY8UG/4u5T7VtpSLK9WPeQQp2ZQV4EPGPLLH8nw=="}}}`
+	if err := os.WriteFile(filepath.Join(tree, "package-lock.json"), []byte(lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		flag bool
+		want []sbom.License
+	}{
+		{false, []sbom.License{{Expression: "BSD-3-Clause", Kind: sbom.LicenseDeclared}}},
+		{true, []sbom.License{{Expression: "BSD-3-Clause", Kind: sbom.LicenseDeclared}, {Expression: "BSD-3-Clause", Kind: sbom.LicenseConcluded}}},
+	} {
+		args := []string{"sbom", "--go-mod-cache", t.TempDir()}
+		if tc.flag {
+			args = append(args, "--licenses-as-declared")
+		}
+		code, out, errOut := invokeCLI(t, "", append(args, tree)...)
+		if code != 0 {
+			t.Fatalf("sbom: %d %s", code, errOut)
+		}
+		doc, err := sbom.Decode("out.cdx.json", []byte(out), input.DefaultLimits())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range doc.Components {
+			if c.Name == "plain" {
+				if diff := cmp.Diff(tc.want, c.Licenses); diff != "" {
+					t.Errorf("--licenses-as-declared=%v (-want +got):\n%s", tc.flag, diff)
+				}
+			}
+		}
+	}
+}
