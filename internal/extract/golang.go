@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/purl"
@@ -92,6 +93,11 @@ func (e goModExtractor) Extract(ctx context.Context, fsys fs.FS, f File, limits 
 		if !req.Indirect {
 			root.DependsOn = append(root.DependsOn, c.Ref)
 		}
+	}
+	if mf.Go != nil && semver.Compare("v"+mf.Go.Version, "v1.17") >= 0 {
+		// From Go 1.17 on, go.mod must list every module that provides a package the main
+		// module imports, without "// indirect": the direct list is complete.
+		root.Completeness = sbom.CompletenessComplete
 	}
 	res.Dependencies = append(res.Dependencies, root)
 	return res, nil

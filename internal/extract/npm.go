@@ -69,6 +69,7 @@ func (e lockNPM) Extract(ctx context.Context, fsys fs.FS, f File, limits input.L
 	if err := json.Unmarshal(data, &lock); err != nil {
 		return Result{}, input.JSONError(f.Path, data, err)
 	}
+	complete := lock.Packages != nil // versions 2 and 3 record every package's resolved dependencies
 	if lock.Packages == nil && lock.Dependencies != nil {
 		// Version 1: rebuild the path-keyed tree from the nested form; the root's declared
 		// dependencies come from package.json beside the lockfile.
@@ -79,6 +80,7 @@ func (e lockNPM) Extract(ctx context.Context, fsys fs.FS, f File, limits input.L
 		return Result{}, &input.Error{File: f.Path, Rule: "schema", Err: errNoPackages}
 	}
 	b := newBuilder(e.Name(), f)
+	b.complete = complete
 	refs := map[string]string{} // node_modules path -> ref
 	paths := make([]string, 0, len(lock.Packages))
 	for p := range lock.Packages {
