@@ -1,6 +1,9 @@
 package extract
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // Licence texts as projects ship them (the SPDX templates with a copyright line filled in), and
 // combinations a module's licence file holds in practice.
@@ -71,4 +74,28 @@ func TestClassifyLicenseText(t *testing.T) {
 			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
 		}
 	}
+}
+
+func FuzzClassifyLicenseText(f *testing.F) {
+	for _, s := range []string{mitText, bsd2Text + bsd3Clause, iscText, mitText + apacheNotice, ""} {
+		f.Add(s)
+	}
+	known := map[string]bool{"": true}
+	for _, r := range licenseRules {
+		known[r.id] = true
+	}
+	f.Fuzz(func(t *testing.T, text string) {
+		got := classifyLicenseText(text)
+		if !known[got] {
+			t.Fatalf("named %q, which no rule names", got)
+		}
+		// Case, punctuation and line breaks never change the answer (for ASCII text: Unicode
+		// case mappings such as U+017F to "S" change letters, not just case).
+		if strings.ContainsFunc(text, func(r rune) bool { return r >= 0x80 }) {
+			return
+		}
+		if again := classifyLicenseText(strings.ToUpper(strings.ReplaceAll(text, " ", "\n"))); again != got {
+			t.Fatalf("%q upper-cased and re-wrapped gives %q", got, again)
+		}
+	})
 }
