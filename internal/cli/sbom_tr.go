@@ -85,6 +85,14 @@ func (o *trOptions) apply(env *Env, doc *sbom.Document) error {
 			}
 		}
 	}
+	if o.goModCache != "" {
+		if _, err := os.Stat(o.goModCache); err == nil {
+			res := extract.GoModuleCache{Dir: o.goModCache}.Enrich(doc)
+			for _, s := range res.Skipped {
+				env.Log.Info("Go module not described from the module cache", "module", s)
+			}
+		}
+	}
 	if o.licensesAsDeclared {
 		for i := range doc.Components {
 			c := &doc.Components[i]
@@ -95,14 +103,6 @@ func (o *trOptions) apply(env *Env, doc *sbom.Document) error {
 				if l.Kind == sbom.LicenseDeclared {
 					c.Licenses = append(c.Licenses, sbom.License{Expression: l.Expression, Kind: sbom.LicenseConcluded})
 				}
-			}
-		}
-	}
-	if o.goModCache != "" {
-		if _, err := os.Stat(o.goModCache); err == nil {
-			res := extract.GoModuleCache{Dir: o.goModCache}.Enrich(doc)
-			for _, s := range res.Skipped {
-				env.Log.Info("Go module not described from the module cache", "module", s)
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"crypto/sha512"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"golang.org/x/mod/sumdb/dirhash"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/sbom"
@@ -124,5 +126,58 @@ func TestSBOMLicensesAsDeclared(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestSBOMGoTreeCompleteFromModuleCache runs the pipeline a Go project's CI runs, on a module
+// with one dependency in the module cache: siegel sbom (with the creator, the product's file,
+// licence and purl, and --licenses-as-declared) piped to siegel sbom validate --fail-on
+// incomplete passes, every TR-03183-2 field of the dependency coming from its verified zip.
+func TestSBOMGoTreeCompleteFromModuleCache(t *testing.T) {
+	cache, tree := t.TempDir(), t.TempDir()
+	dir := filepath.Join(cache, "cache", "download", "example.com", "lib", "@v")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	for name, body := range map[string]string{"go.mod": "module example.com/lib\n\ngo 1.22\n", "lib.go": "package lib\n",
+		"LICENSE": "Copyright 2024 Example\n\nPermission to use, copy, modify, and/or distribute this software for any\npurpose with or without fee is hereby granted.\n"} {
+		w, _ := zw.Create("example.com/lib@v1.2.0/" + name)
+		w.Write([]byte(body))
+	}
+	zw.Close()
+	zipPath := filepath.Join(dir, "v1.2.0.zip")
+	for name, data := range map[string][]byte{zipPath: zbuf.Bytes(), filepath.Join(dir, "v1.2.0.mod"): []byte("module example.com/lib\n\ngo 1.22\n"),
+		filepath.Join(tree, "go.mod"): []byte("module example.com/app\n\ngo 1.22\n\nrequire example.com/lib v1.2.0\n")} {
+		if err := os.WriteFile(name, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h1, err := dirhash.HashZip(zipPath, dirhash.Hash1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(tree, "go.sum"), []byte("example.com/lib v1.2.0 "+h1+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	artifact := filepath.Join(t.TempDir(), "app")
+	if err := os.WriteFile(artifact, []byte("\x7fELF\x02\x01\x01\x00"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := invokeCLI(t, "", "sbom", "--name", "app", "--version", "1.0.0", "--artifact", artifact, "--license", "MIT",
+		"--purl", "pkg:golang/example.com/app@v1.0.0", "--creator-email", "psirt@acme.example", "--licenses-as-declared",
+		"--go-mod-cache", cache, tree)
+	if code != 0 {
+		t.Fatalf("sbom: %d %s", code, errOut)
+	}
+	if code, vout, verr := invokeCLI(t, out, "sbom", "validate", "--fail-on", "incomplete", "--limit", "0", "-"); code != 0 {
+		t.Errorf("validate: exit %d\n%s%s", code, vout, verr)
+	}
+	// Without --licenses-as-declared the dependency's distribution licence is nobody's statement.
+	_, out, _ = invokeCLI(t, "", "sbom", "--name", "app", "--version", "1.0.0", "--artifact", artifact, "--license", "MIT",
+		"--purl", "pkg:golang/example.com/app@v1.0.0", "--creator-email", "psirt@acme.example", "--go-mod-cache", cache, tree)
+	if code, vout, _ := invokeCLI(t, out, "sbom", "validate", "--fail-on", "incomplete", "-"); code != ExitPolicy || !strings.Contains(vout, "example.com/lib v1.2.0: distribution licence") {
+		t.Errorf("without --licenses-as-declared: exit %d\n%s", code, vout)
 	}
 }
