@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha512"
 	"debug/buildinfo"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -194,7 +196,22 @@ func (e goBinaryExtractor) Extract(ctx context.Context, fsys fs.FS, f File, limi
 	if err != nil {
 		return Result{}, nil // not a Go binary, or one built without module support
 	}
-	return goBuildInfoResult(f.Path, e.Name(), info), nil
+	res := goBuildInfoResult(f.Path, e.Name(), info)
+	if len(res.Components) > 0 && strings.HasPrefix(res.Components[0].Ref, "main:") {
+		// The binary is the main module's deployable file: its SHA-512 hash and properties
+		// (BSI TR-03183-2 5.2.2) describe the main component.
+		h := sha512.New()
+		if _, err := io.Copy(h, io.NewSectionReader(ra, 0, f.Size)); err != nil {
+			return Result{}, &input.Error{File: f.Path, Rule: "read", Err: err}
+		}
+		main := &res.Components[0]
+		main.Hashes = append(main.Hashes, sbom.Hash{Algorithm: sbom.SHA512, Value: hex.EncodeToString(h.Sum(nil))})
+		main.Properties = append(main.Properties,
+			sbom.Property{Name: sbom.PropBSIExecutable, Value: sbom.ValExecutable},
+			sbom.Property{Name: sbom.PropBSIArchive, Value: sbom.ValNoArchive},
+			sbom.Property{Name: sbom.PropBSIStructured, Value: sbom.ValUnstructured})
+	}
+	return res, nil
 }
 
 func goBuildInfoResult(location, extractor string, info *debug.BuildInfo) Result {
