@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -210,7 +211,7 @@ func (c *Coverage) Refresh(h *vulndb.Holdings, opts Options) {
 }
 
 // feedNames are the feeds' names in warnings.
-var feedNames = map[string]string{"osv": "OSV advisories", "kev": "CISA KEV catalogue", "epss": "FIRST EPSS scores", "euvd": "ENISA EUVD entries"}
+var feedNames = map[string]string{"osv": "OSV advisories were", "kev": "CISA KEV catalogue was", "epss": "FIRST EPSS scores were", "euvd": "ENISA EUVD entries were"}
 
 func coverageWarnings(c *Coverage, maxAge time.Duration) []string {
 	var out []string
@@ -222,7 +223,7 @@ func coverageWarnings(c *Coverage, maxAge time.Duration) []string {
 		case f.Imported == nil && f.Feed == "kev":
 			out = append(out, "no CISA KEV catalogue imported: no finding can be known as exploited (CRA Art. 14); run 'siegel db update --kev FILE|URL'")
 		case f.Stale:
-			out = append(out, fmt.Sprintf("the %s were imported %s, more than %s ago: run 'siegel db update'",
+			out = append(out, fmt.Sprintf("the %s imported %s, more than %s ago: run 'siegel db update'",
 				feedNames[f.Feed], f.Imported.UTC().Format(time.DateOnly), formatAge(maxAge)))
 		}
 	}
@@ -304,4 +305,24 @@ func Unmatched(pkgs, unknown []Package, opts Options) *Result {
 	res.Coverage, res.NotChecked = cover(&vulndb.Holdings{}, pkgs, unknown, cs, nil, opts)
 	res.Coverage.Warnings = append([]string{"no vulnerability database: no component was checked; run 'siegel db update'"}, res.Coverage.Warnings[1:]...)
 	return res
+}
+
+// DatabaseWarnings are the warnings about the database alone (empty, stale, no KEV), for a
+// banner that is shown whatever is scanned.
+func DatabaseWarnings(h *vulndb.Holdings, opts Options) []string {
+	c := &Coverage{}
+	c.Refresh(h, opts)
+	return c.Warnings
+}
+
+// Restate decodes a coverage kept as JSON and, when h is not nil, restates it against h.
+func Restate(data []byte, h *vulndb.Holdings, opts Options) (*Coverage, error) {
+	var c Coverage
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("kept coverage: %w", err)
+	}
+	if h != nil {
+		c.Refresh(h, opts)
+	}
+	return &c, nil
 }

@@ -648,12 +648,11 @@ func (m *Monitor) refreshCoverage(ctx context.Context, release int64, h *vulndb.
 	if err != nil {
 		return nil, err
 	}
-	var c match.Coverage
-	if err := json.Unmarshal(kept.Data, &c); err != nil {
-		return nil, fmt.Errorf("coverage of release %d: %w", release, err)
+	c, err := match.Restate(kept.Data, h, opts)
+	if err != nil {
+		return nil, fmt.Errorf("release %d: %w", release, err)
 	}
-	c.Refresh(h, opts)
-	return json.Marshal(&c)
+	return json.Marshal(c)
 }
 
 // deliver sends one notification; failures are retried with back-off until MaxAttempts.
