@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/server"
@@ -54,6 +55,7 @@ func serveCommand() *Command {
 	var labelGrace time.Duration
 	var witnesses stringList
 	var interval, lease time.Duration
+	maxAge := ageFlag(match.DefaultMaxAge)
 	var matchBatch int
 	var smtpTLS bool
 	return &Command{
@@ -107,6 +109,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&epssFeed, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file (default: as --kev)")
 			fs.StringVar(&euvdFeed, "euvd", "", "ENISA EUVD exploited vulnerabilities (an API response): URL or local file (default: as --kev)")
 			fs.DurationVar(&interval, "update-interval", 6*time.Hour, "time between vulnerability database updates (0: only on demand)")
+			fs.Var(&maxAge, "max-db-age", "pages warn when a feed of the vulnerability database is older than this (days such as 7d, or a duration)")
 			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications; the CSAF provider, advisories and CSAF VEX need it (their canonical URLs), links default to http://ADDR")
 			fs.StringVar(&smtpAddr, "smtp", "", "SMTP server HOST:PORT for e-mail notifications")
 			fs.StringVar(&smtpFrom, "smtp-from", "siegel@localhost", "sender address of e-mail notifications")
@@ -154,7 +157,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 					csafOrg = o.Name
 				}
 			}
-			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease, MatchBatch: matchBatch}
+			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease, MatchBatch: matchBatch,
+				MaxDBAge: time.Duration(maxAge)}
 			if smtpAddr != "" {
 				mcfg.Mailer = &notify.Mailer{Addr: smtpAddr, From: smtpFrom, Username: smtpUser, Password: env.Getenv("SIEGEL_SMTP_PASSWORD"), StartTLS: smtpTLS}
 			}
@@ -165,7 +169,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
 				return err
 			}
-			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, BaseURL: publicURL, ProviderOrg: csafOrg,
+			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
 				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses})
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)

@@ -436,7 +436,26 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p princ
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset, "matching": pending})
+	h, err := s.holdings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cov, err := s.releaseCoverage(r.Context(), rel.ID, h)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), rel.Product)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sum := sums[rel.ID]
+	// coverage is null while the release was never matched: its findings then say nothing.
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset, "matching": pending,
+		"coverage": cov, "summary": map[string]int{"exploited": sum.Exploited, "critical": sum.Critical, "high": sum.High,
+			"medium": sum.Medium, "low": sum.Low, "unrated": sum.Unrated, "total": sum.Total}})
 }
 
 // putVEX records a triage decision about one finding.

@@ -120,12 +120,18 @@ type pageData struct {
 	Org        *organizationView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
+	// Coverage is what the last matching of the release checked; nil when it was never matched.
+	Coverage *match.Coverage
+	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
+	// database is never silent.
+	DBWarnings []string
 }
 
 type productRow struct {
 	store.Product
 	Releases int
 	Summary  store.Summary
+	Coverage productCoverage
 }
 
 // webRoutes registers the browser pages. They take form posts and answer with redirects, are
@@ -198,6 +204,11 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageData) {
+	if d.User != nil && d.DBWarnings == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		d.DBWarnings = s.dbWarnings(ctx)
+		cancel()
+	}
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
@@ -283,9 +294,19 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 		s.fail(w, r, err)
 		return
 	}
+	h, err := s.holdings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	covs, err := s.productCoverages(r.Context(), u.Organization, h)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization)}
 	for _, p := range ps {
-		d.Products = append(d.Products, productRow{Product: p, Releases: counts[p.ID], Summary: sums[p.ID]})
+		d.Products = append(d.Products, productRow{Product: p, Releases: counts[p.ID], Summary: sums[p.ID], Coverage: covs[p.ID]})
 	}
 	slices.SortStableFunc(d.Products, func(a, b productRow) int {
 		return cmp.Or(cmp.Compare(b.Summary.Exploited, a.Summary.Exploited), cmp.Compare(b.Summary.Critical, a.Summary.Critical),
@@ -446,6 +467,15 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
+	}
+	h, err := s.holdings(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	if d.Coverage, err = s.releaseCoverage(ctx, rel.ID, h); err != nil {
+		s.fail(w, r, err)
+		return false
 	}
 	return true
 }

@@ -34,6 +34,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"ProductChannel":    testProductChannel,
 		"Ledger":            testLedger,
 		"Labels":            testLabels,
+		"Coverage":          testCoverage,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
