@@ -31,6 +31,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Cases":             testCases,
 		"ProductChannel":    testProductChannel,
 		"Ledger":            testLedger,
+		"LedgerComplete":    testLedgerComplete,
+		"LedgerLegacy":      testLedgerLegacy,
 		"Labels":            testLabels,
 	} {
 		t.Run(name, func(t *testing.T) {
