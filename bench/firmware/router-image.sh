@@ -9,7 +9,8 @@
 #   unsquashfs Debian's unsquashfs on the root file system alone (unpacking only, to disk)
 #   binwalk   `binwalk -Me` on the whole image (carving and extraction only, to disk)
 # and prints the wall times and the ratios (above 1: siegel is faster).
-# Needs squashfs-tools, u-boot-tools, xz-utils, binwalk and Go.
+# Needs squashfs-tools, u-boot-tools, xz-utils, binwalk and Go. small-image.sh is the small shape:
+# a 2.8 MB root file system of Debian mipsel packages, wall and CPU time, median of 5.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 target_mb=${TARGET_MB:-16}
