@@ -12,6 +12,7 @@
 # KEEP=DIR keeps the image (DIR/router-small.sqfs). Needs squashfs-tools, binwalk and Go.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. bench/firmware/router-etc.sh
 debs=${DEBS:-/tmp/siegel-fw-debs}
 target_kb=${TARGET_KB:-2800}
 runs=${RUNS:-5}
@@ -47,13 +48,7 @@ for p in libc6 busybox-static dropbear-bin dnsmasq-base zlib1g libmbedcrypto7 li
 	fi
 done
 rm -rf "$work/prev"
-cat > "$root/etc/passwd" <<'P'
-root:x:0:0:root:/root:/bin/ash
-daemon:*:1:1:daemon:/var:/bin/false
-P
-printf 'root:$1$RouterXY$Bv8u7Wr7yvzZ2y1N0kYk4/:19000:0:99999:7:::\ndaemon:*:0:0:99999:7:::\n' > "$root/etc/shadow"
-printf '::sysinit:/etc/init.d/rcS S boot\n::respawn:/usr/sbin/telnetd -F -l /bin/login\n' > "$root/etc/inittab"
-printf "DISTRIB_ID='OpenWrt'\nDISTRIB_RELEASE='23.05.2'\n" > "$root/etc/openwrt_release"
+router_etc "$root"
 mksquashfs "$root" "$img" -comp xz -all-root -noappend -quiet -no-progress >/dev/null
 
 # median CMD...: prints "WALL CPU", the medians over $runs runs, in seconds.
