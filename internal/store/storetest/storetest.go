@@ -33,6 +33,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Establishment":     testEstablishment,
 		"ProductChannel":    testProductChannel,
 		"Ledger":            testLedger,
+		"LedgerComplete":    testLedgerComplete,
+		"LedgerLegacy":      testLedgerLegacy,
 		"Labels":            testLabels,
 		"Coverage":          testCoverage,
 	} {
