@@ -20,7 +20,7 @@ import (
 	"strings"
 )
 
-//go:embed data/*.yaml data/catalog.schema.json
+//go:embed data/*.yaml data/*.schema.json
 var dataFS embed.FS
 
 // CRA classes of a product (Regulation (EU) 2024/2847 Art. 7 and 8, Annexes III and IV), spelt
@@ -32,7 +32,8 @@ const (
 	ClassCritical    = "critical"
 )
 
-// Product categories a requirement can apply to. AnyCategory matches every product.
+// Product categories a requirement can apply to. AnyCategory matches every product; the others
+// are ids of the controlled list (data/categories.yaml).
 const (
 	AnyCategory           = "any"
 	CategoryRouter        = "router"
@@ -92,6 +93,12 @@ type Requirement struct {
 	Evaluators []string
 	Params     map[string]string
 	Attesters  []string // roles whose attestation counts
+	// Document, when set, says what document an attestation of the requirement must carry (its
+	// content, kept with the attestation); an attestation without it does not count.
+	Document string
+	// Unverified marks a reference that could not be checked against the published text of the
+	// standard: an assessor must check it before quoting it.
+	Unverified bool
 	// Related lists the requirements this one corresponds to in other catalogs, both the ones
 	// its own file names and the ones that name it, sorted.
 	Related []string
@@ -119,6 +126,7 @@ type Catalog struct {
 	Requirements []*Requirement // sorted by id
 	byID         map[string]*Requirement
 	conditions   map[string]Condition // "<catalog>/<condition id>"
+	categories   []Category
 }
 
 // Requirement returns the requirement with the id, or nil.
@@ -172,10 +180,15 @@ func LoadFS(fsys fs.FS, schema []byte) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
+	names = slices.DeleteFunc(names, func(n string) bool { return path.Base(n) == categoriesFile })
 	if len(names) == 0 {
 		return nil, fmt.Errorf("no catalog files (*.yaml)")
 	}
 	slices.Sort(names)
+	cats, cf, own, err := loadCategories(fsys)
+	if err != nil {
+		return nil, err
+	}
 	var files []*file
 	for _, name := range names {
 		data, err := fs.ReadFile(fsys, name)
@@ -188,7 +201,14 @@ func LoadFS(fsys fs.FS, schema []byte) (*Catalog, error) {
 		}
 		files = append(files, f)
 	}
-	return link(files)
+	c, err := link(files)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.linkCategories(cats, cf, files, own); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // Parse validates one catalog file against schema and returns it as a catalog of its own. Its
@@ -202,7 +222,19 @@ func Parse(name string, data, schema []byte) (*Catalog, error) {
 	if err != nil {
 		return nil, err
 	}
-	return build([]*file{f}, false)
+	c, err := build([]*file{f}, false)
+	if err != nil {
+		return nil, err
+	}
+	cats, cf, _, err := loadCategories(dataFS)
+	if err != nil {
+		return nil, err
+	}
+	// The file's own catalog is the only one known here: the list's links to others are not checked.
+	if err := c.linkCategories(cats, cf, []*file{f}, false); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 func link(files []*file) (*Catalog, error) { return build(files, true) }
@@ -275,6 +307,7 @@ func build(files []*file, resolve bool) (*Catalog, error) {
 				Level: rd.Status, Conditions: rd.Conditions, Evidence: rd.Evidence, Automation: rd.Automation,
 				Evaluators: rd.Evaluators, Params: rd.Params, Related: slices.Clone(rd.Related),
 				Categories: d.Applies.Categories, CRAClasses: d.Applies.CRAClasses, Attesters: d.Attesters,
+				Document: strings.TrimSpace(rd.Document), Unverified: rd.Unverified,
 			}
 			if rd.Applies != nil {
 				if rd.Applies.Categories != nil {
@@ -283,9 +316,6 @@ func build(files []*file, resolve bool) (*Catalog, error) {
 				if rd.Applies.CRAClasses != nil {
 					r.CRAClasses = rd.Applies.CRAClasses
 				}
-			}
-			if len(r.Categories) == 0 {
-				r.Categories = []string{AnyCategory}
 			}
 			if len(r.CRAClasses) == 0 {
 				r.CRAClasses = []string{ClassDefault, ClassImportantI, ClassImportantII, ClassCritical}

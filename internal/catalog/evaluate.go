@@ -42,7 +42,7 @@ func Evaluate(c *Catalog, ev Evidence, now time.Time) []Verdict {
 }
 
 func evaluateOne(c *Catalog, r *Requirement, ev *Evidence, now time.Time) Verdict {
-	v := Verdict{Requirement: r.ID, Standard: r.Standard, Reference: r.Reference, Mandatory: r.Level == Mandatory, Status: r.Status()}
+	v := Verdict{Requirement: r.ID, Standard: r.Standard, Reference: r.Reference, Mandatory: r.Level == Mandatory, Status: r.Status(), Unverified: r.Unverified}
 	if reason, ok := applicable(r, ev.Product); !ok {
 		v.Result, v.Reason = NotApplicable, reason
 		return v
@@ -106,11 +106,10 @@ func combine(r *Requirement, ev *Evidence, now time.Time) (string, string, []Lin
 
 func applicable(r *Requirement, p Product) (string, bool) {
 	if !slices.Contains(r.Categories, AnyCategory) && !slices.Contains(r.Categories, p.Category) {
-		cat := p.Category
-		if cat == "" {
-			cat = "(none)"
+		if p.Category == "" {
+			return fmt.Sprintf("applies to %s; the product has no category yet", strings.Join(r.Categories, ", ")), false
 		}
-		return fmt.Sprintf("applies to %s; the product's category is %s", strings.Join(r.Categories, ", "), cat), false
+		return fmt.Sprintf("applies to %s; the product's category is %s", strings.Join(r.Categories, ", "), p.Category), false
 	}
 	// Only a known class excludes: a misspelt one must not make requirements vanish.
 	if knownClass(p.CRAClass) && !slices.Contains(r.CRAClasses, p.CRAClass) {
@@ -171,6 +170,9 @@ func attested(r *Requirement, ev *Evidence, now time.Time) (*Attestation, Link) 
 		if a.Document == "" && a.Digest == "" {
 			continue
 		}
+		if r.Document != "" && a.Digest == "" {
+			continue // the catalog asks for the document itself, and there is none
+		}
 		if best == nil || a.At.After(best.At) {
 			best = a
 		}
@@ -185,18 +187,32 @@ func attested(r *Requirement, ev *Evidence, now time.Time) (*Attestation, Link) 
 	return best, Link{Kind: "attestation", Ref: strings.TrimPrefix(ref, "@")}
 }
 
-// Plausible reports whether the verdicts support a claim of conformity: every mandatory,
-// applicable requirement passes (by check or attestation). The reasons name each one that does
-// not, in verdict order.
+// Plausible reports whether the verdicts support a claim of conformity: at least one mandatory
+// requirement applies, and every mandatory, applicable requirement passes (by check or
+// attestation). Verdicts where nothing mandatory applies support no claim: a label on them would
+// say that something was checked when nothing was. The reasons name each requirement that does
+// not pass, in verdict order.
 func Plausible(verdicts []Verdict) (ok bool, reasons []string) {
 	if len(verdicts) == 0 {
 		return false, []string{"no verdicts: nothing was evaluated"}
 	}
+	applied := 0
 	for _, v := range verdicts {
-		if !v.Mandatory || v.Result == NotApplicable || v.Result == Pass {
+		if !v.Mandatory || v.Result == NotApplicable {
+			continue
+		}
+		applied++
+		if v.Result == Pass {
 			continue
 		}
 		reasons = append(reasons, fmt.Sprintf("%s (%s): %s: %s", v.Requirement, v.Reference, v.Result, v.Reason))
 	}
+	if applied == 0 {
+		return false, []string{NothingApplies}
+	}
 	return len(reasons) == 0, reasons
 }
+
+// NothingApplies is Plausible's reason when no mandatory requirement of the verdicts applies to
+// the product.
+const NothingApplies = "no mandatory requirement of the catalogs applies to the product, so nothing was checked: check its category"

@@ -83,12 +83,21 @@ func TestEvaluators(t *testing.T) {
 			e.Findings = append(e.Findings, Finding{Vulnerability: "CVE-2025-2"}, Finding{Vulnerability: "CVE-2025-3", FixedInRelease: true})
 		}, Fail, "1 open finding without a VEX status: CVE-2025-2"},
 
-		{"support five years", "support-period", nil, nil, Pass, "supported to 2031-12 (67 months)"},
-		{"support short", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2028-05" }, Fail, "24 months"},
-		{"support short justified", "support-period", nil, func(e *Evidence) {
+		{"support five years", "support-period", nil, nil, Pass, "2026-06-01 to 2031-12-31 (placed on the market), 5 years 6 months 30 days: at least five years"},
+		{"support short", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2028-05" }, Fail, "1 year 11 months 30 days: under five years"},
+		{"support short with words only", "support-period", nil, func(e *Evidence) {
 			e.Release.SupportEnd = "2028-05"
 			e.Release.SupportJustification = "single-season event device"
+		}, Fail, "needs the time the product is expected to be in use"},
+		{"support short justified", "support-period", nil, func(e *Evidence) {
+			e.Release.SupportEnd = "2028-05"
+			e.Release.SupportJustification, e.Release.SupportExpectedUseMonths, e.Release.SupportBasis = "single-season event device", 23, "intended-purpose"
 		}, Pass, "single-season"},
+		{"router at the five-year minimum", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2031-06" }, Pass, "warning: products of category \"router\""},
+		{"support ends in its placing month, a month early", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2031-05" }, Fail, "4 years 11 months 30 days"},
+		{"support ends before placing", "support-period", nil, func(e *Evidence) {
+			e.Release.SupportEnd, e.Release.SupportJustification = "2026-01", "end of life"
+		}, Fail, "before the product is placed on the market"},
 		{"support ended", "support-period", nil, func(e *Evidence) {
 			e.Release.PlacedOnMarket, e.Release.SupportEnd, e.Release.SupportJustification = "2019-01-01", "2026-10", "x"
 		}, Fail, "ended with 2026-10"},
@@ -155,6 +164,12 @@ func TestEvaluators(t *testing.T) {
 				{Stage: "early-warning", Deadline: fixedNow.Add(-5 * time.Hour), Met: true},
 			}}}
 		}, Pass, "every reporting deadline met (1 stage)"},
+		{"support defined", "support-period-defined", nil, nil, Pass, "until the end of 2031-12"},
+		// EN 303 645 5.3-13 asks for a defined, published period; it has no minimum length.
+		{"support defined, short", "support-period-defined", nil, func(e *Evidence) { e.Release.SupportEnd = "2027-06" }, Pass, "until the end of 2027-06"},
+		{"support not defined", "support-period-defined", nil, func(e *Evidence) { e.Release.SupportEnd = "" }, Fail, "no support period defined"},
+		{"support end malformed", "support-period-defined", nil, func(e *Evidence) { e.Release.SupportEnd = "2031-1" }, Fail, "not a month"},
+		{"support ends before placing", "support-period-defined", nil, func(e *Evidence) { e.Release.SupportEnd = "2026-05" }, Fail, "before the release was placed"},
 		{"clocks: nothing known", "reporting-clocks-kept", map[string]string{"type": "exploited"}, func(e *Evidence) { e.Scan = nil }, NeedsAttestation, "no vulnerability scan"},
 	}
 	seen := map[string]bool{}
@@ -242,6 +257,24 @@ func TestEvaluateDecisions(t *testing.T) {
 		{"wrong category", "bsi-tr-03148/firewall", func(e *Evidence) { e.Product.Category = CategorySmartConsumer }, NotApplicable, false, "applies to router"},
 		{"ETSI on a smart device", "etsi-en-303-645/5.2-1", func(e *Evidence) { e.Product.Category = CategorySmartConsumer }, NeedsAttestation, false, ""},
 		{"ETSI not on other products", "etsi-en-303-645/5.2-1", func(e *Evidence) { e.Product.Category = "industrial-controller" }, NotApplicable, false, ""},
+		{"ETSI on a smart plug", "etsi-en-303-645/5.1-3", func(e *Evidence) { e.Product.Category = "smart-plug" }, NeedsAttestation, false, ""},
+		{"no category", "etsi-en-303-645/5.1-3", func(e *Evidence) { e.Product.Category = "" }, NotApplicable, false, "no category yet"},
+		{"5.3-13 has no five-year rule", "etsi-en-303-645/5.3-13", func(e *Evidence) {
+			e.Release.SupportEnd = "2028-06"
+			e.Attestations = []Attestation{at("etsi-en-303-645/5.3-13", "psirt")}
+		}, Pass, true, "until the end of 2028-06"},
+		{"CRA keeps its five-year rule", "cra/art-13/8", func(e *Evidence) { e.Release.SupportEnd = "2028-06" }, Fail, false, ""},
+		{"4-1 needs the record", "etsi-en-303-645/4-1", nil, NeedsAttestation, false, "attestation by"},
+		{"document required, none carried", "etsi-en-303-645/4-1", func(e *Evidence) {
+			a := at("etsi-en-303-645/4-1", "psirt")
+			a.Digest = ""
+			e.Attestations = []Attestation{a}
+		}, NeedsAttestation, false, ""},
+		{"document required and carried", "etsi-en-303-645/4-1", func(e *Evidence) { e.Attestations = []Attestation{at("etsi-en-303-645/4-1", "psirt")} }, Pass, true, ""},
+		{"6-3 not applicable without consent", "etsi-en-303-645/6-3", func(e *Evidence) { e.Product.Facts["consent-based-processing"] = false }, NotApplicable, false, "condition (7)"},
+		{"6-3 with consent", "etsi-en-303-645/6-3", func(e *Evidence) { e.Product.Facts["consent-based-processing"] = true }, NeedsAttestation, false, ""},
+		{"guest WLAN not offered", "bsi-tr-03148/guest-wlan", func(e *Evidence) { e.Product.Facts["guest-wlan"] = false }, NotApplicable, false, "guest WLAN"},
+		{"guest WLAN offered", "bsi-tr-03148/guest-wlan", func(e *Evidence) { e.Product.Facts["guest-wlan"] = true }, NeedsAttestation, false, ""},
 		{"TR-03183-2 additional field open", "bsi-tr-03183-2/component/source-uri", nil, NeedsAttestation, false, "does not cover source code URI"},
 		{"TR-03183-2 additional field checked", "bsi-tr-03183-2/component/source-uri", func(e *Evidence) { e.SBOM.Checked = []string{"source code URI"} }, Pass, false, ""},
 	}
@@ -286,7 +319,7 @@ func TestPlausible(t *testing.T) {
 	ev.SBOM.Checked = nil
 	for _, v := range Evaluate(c, ev, fixedNow) {
 		if v.Result == NeedsAttestation && v.Mandatory {
-			ev.Attestations = append(ev.Attestations, Attestation{Requirement: v.Requirement, Document: "dossier.pdf", SignedBy: "A. Auditor", Role: "auditor", At: fixedNow.Add(-time.Minute)})
+			ev.Attestations = append(ev.Attestations, Attestation{Requirement: v.Requirement, Document: "dossier.pdf", Digest: "ab", SignedBy: "A. Auditor", Role: "auditor", At: fixedNow.Add(-time.Minute)})
 		}
 	}
 	vs := Evaluate(c, ev, fixedNow)
@@ -298,8 +331,40 @@ func TestPlausible(t *testing.T) {
 	if ok || len(reasons) == 0 || !strings.Contains(strings.Join(reasons, "\n"), "cra/art-13/8 (Art. 13(8)): fail") {
 		t.Errorf("short support: ok=%v reasons=%v", ok, reasons)
 	}
-	if ok, _ := Plausible([]Verdict{{Requirement: "x", Mandatory: false, Result: Fail}, {Requirement: "y", Mandatory: true, Result: NotApplicable}}); !ok {
+	if ok, _ := Plausible([]Verdict{{Requirement: "x", Mandatory: false, Result: Fail}, {Requirement: "y", Mandatory: true, Result: NotApplicable}, {Requirement: "z", Mandatory: true, Result: Pass}}); !ok {
 		t.Error("recommendation or not-applicable requirement made it implausible")
+	}
+	// Nothing mandatory applies: nothing was checked, so nothing supports a claim.
+	if ok, reasons := Plausible([]Verdict{{Requirement: "x", Mandatory: false, Result: Pass}, {Requirement: "y", Mandatory: true, Result: NotApplicable}}); ok || !slices.Equal(reasons, []string{NothingApplies}) {
+		t.Errorf("nothing applicable: ok=%v %v", ok, reasons)
+	}
+}
+
+// A smart plug declared against ETSI EN 303 645 is evaluated against every provision, so
+// nothing attested leaves it implausible; a product whose category is not on the list gets no
+// ETSI provision and is not plausible either, for the reason that nothing applies.
+func TestSmartPlugNotAllClear(t *testing.T) {
+	c := mustLoad(t)
+	etsi := func(vs []Verdict) (out []Verdict) {
+		for _, v := range vs {
+			if v.Standard == "etsi-en-303-645" {
+				out = append(out, v)
+			}
+		}
+		return out
+	}
+	ev := cleanRouter()
+	ev.Product = Product{Name: "Plug", Category: "smart-plug", CRAClass: ClassDefault}
+	vs := etsi(Evaluate(c, ev, fixedNow))
+	if ok, reasons := Plausible(vs); ok || slices.Contains(reasons, NothingApplies) {
+		t.Errorf("smart plug: ok=%v %v", ok, reasons)
+	}
+	if v := verdictOf(t, vs, "etsi-en-303-645/5.1-3"); v.Result == NotApplicable {
+		t.Errorf("5.1-3 on a smart plug: %+v", v)
+	}
+	ev.Product.Category = "smart plug"
+	if ok, reasons := Plausible(etsi(Evaluate(c, ev, fixedNow))); ok || !slices.Equal(reasons, []string{NothingApplies}) {
+		t.Errorf("unknown category: ok=%v %v", ok, reasons)
 	}
 }
 

@@ -19,6 +19,7 @@ var evaluators = map[string]evaluator{
 	"no-critical-unfixed":              {fn: noCriticalUnfixed},
 	"vex-coverage":                     {fn: vexCoverage},
 	"support-period":                   {fn: supportPeriod},
+	"support-period-defined":           {fn: supportPeriodDefined},
 	"advisory-per-fixed-vulnerability": {fn: advisoryPerFixed},
 	"reporting-clocks-kept":            {fn: reportingClocks},
 	"firmware-no-default-passwords":    {fn: firmwareRule("weak-credentials", "low", "default or weak credentials")},
@@ -166,21 +167,49 @@ func supportPeriod(_ *Requirement, ev *Evidence, now time.Time) outcome {
 	if rel.SupportEnd == "" {
 		return outcome{result: Fail, reason: "no support end recorded for release " + rel.Version, links: link}
 	}
-	months, err := cra.SupportMonths(rel.PlacedOnMarket, now, rel.SupportEnd)
+	v, err := cra.CheckSupport(cra.SupportPeriod{PlacedOnMarket: rel.PlacedOnMarket, Since: now, End: rel.SupportEnd,
+		ExpectedUseMonths: rel.SupportExpectedUseMonths, Basis: rel.SupportBasis, Justification: rel.SupportJustification, Category: ev.Product.Category})
 	if err != nil {
 		return outcome{result: Fail, reason: err.Error(), links: link}
 	}
-	end, _ := time.Parse("2006-01", rel.SupportEnd) // SupportMonths accepted it
-	if !now.Before(end.AddDate(0, 1, 0)) {
+	if !now.Before(v.Last.AddDate(0, 0, 1)) && !v.Last.Before(v.Start) {
 		return outcome{result: Fail, reason: fmt.Sprintf("the support period ended with %s", rel.SupportEnd), links: link}
 	}
-	if months < cra.MinSupportMonths {
-		if strings.TrimSpace(rel.SupportJustification) == "" {
-			return outcome{result: Fail, reason: fmt.Sprintf("support period of %d months (to %s) is under five years and no reason is recorded", months, rel.SupportEnd), links: link}
-		}
-		return outcome{result: Pass, reason: fmt.Sprintf("support period of %d months (to %s), under five years for the reason recorded: %s", months, rel.SupportEnd, rel.SupportJustification), links: link}
+	reason := v.Reason + " [" + v.Rule + "]"
+	for _, w := range v.Warnings {
+		reason += "; warning: " + w
 	}
-	return outcome{result: Pass, reason: fmt.Sprintf("supported to %s (%d months)", rel.SupportEnd, months), links: link}
+	if !v.OK {
+		return outcome{result: Fail, reason: reason, links: link}
+	}
+	return outcome{result: Pass, reason: reason, links: link}
+}
+
+// supportPeriodDefined checks that the release has a defined support period: an end recorded,
+// well formed, and not before the release was placed on the market. It does not judge the
+// length: ETSI EN 303 645 provision 5.3-13 and BSI TR-03148 ask that the period be defined and
+// published, not that it last any number of years (the five-year rule is the CRA's, Art. 13(8),
+// and its own requirement checks it). Publication itself no tool sees, hence the attestation.
+func supportPeriodDefined(_ *Requirement, ev *Evidence, _ time.Time) outcome {
+	rel := ev.Release
+	link := []Link{{Kind: "release", Ref: rel.Version}}
+	if rel.SupportEnd == "" {
+		return outcome{result: Fail, reason: "no support period defined for release " + rel.Version + ": record its support end", links: link}
+	}
+	end, err := time.Parse("2006-01", rel.SupportEnd)
+	if err != nil || len(rel.SupportEnd) != len("2006-01") {
+		return outcome{result: Fail, reason: fmt.Sprintf("support end %q is not a month (YYYY-MM)", rel.SupportEnd), links: link}
+	}
+	if rel.PlacedOnMarket != "" {
+		placed, err := time.Parse(time.DateOnly, rel.PlacedOnMarket)
+		if err != nil {
+			return outcome{result: Fail, reason: fmt.Sprintf("placing date %q is not a date (YYYY-MM-DD)", rel.PlacedOnMarket), links: link}
+		}
+		if !placed.Before(end.AddDate(0, 1, 0)) {
+			return outcome{result: Fail, reason: fmt.Sprintf("the support period ends with %s, before the release was placed on the market (%s)", rel.SupportEnd, rel.PlacedOnMarket), links: link}
+		}
+	}
+	return outcome{result: Pass, reason: fmt.Sprintf("support period defined: security updates until the end of %s", rel.SupportEnd), links: link}
 }
 
 func advisoryPerFixed(_ *Requirement, ev *Evidence, _ time.Time) outcome {

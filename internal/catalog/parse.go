@@ -82,6 +82,8 @@ type reqDoc struct {
 	Params     map[string]string `yaml:"params"`
 	Attesters  []string          `yaml:"attesters"`
 	Related    []string          `yaml:"related"`
+	Document   string            `yaml:"document"`
+	Unverified bool              `yaml:"unverified"`
 }
 
 type file struct {
@@ -128,17 +130,27 @@ func newValidator(schema []byte) (*validator, error) {
 
 // parse decodes one YAML file, validates it against the schema and decodes it into fileDoc.
 func (v *validator) parse(name string, data []byte) (*file, error) {
+	f := &file{name: name, lines: map[string]int{}}
+	if err := v.decode(name, data, f.lines, &f.doc); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// decode decodes one YAML file, validates it against the schema and decodes it into out,
+// recording the line of every field in lines.
+func (v *validator) decode(name string, data []byte, lines map[string]int, out any) error {
+	f := &file{name: name, lines: lines}
 	if len(data) > maxFileSize {
-		return nil, &Error{File: name, Msg: fmt.Sprintf("file is %d bytes; the limit is %d", len(data), maxFileSize)}
+		return &Error{File: name, Msg: fmt.Sprintf("file is %d bytes; the limit is %d", len(data), maxFileSize)}
 	}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, &Error{File: name, Msg: "not valid YAML: " + err.Error()}
+		return &Error{File: name, Msg: "not valid YAML: " + err.Error()}
 	}
 	if root.Kind != yaml.DocumentNode || len(root.Content) != 1 {
-		return nil, &Error{File: name, Msg: "want exactly one YAML document"}
+		return &Error{File: name, Msg: "want exactly one YAML document"}
 	}
-	f := &file{name: name, lines: map[string]int{}}
 	conv := converter{lines: f.lines}
 	inst, err := conv.value(root.Content[0], "", 0)
 	if err != nil {
@@ -146,24 +158,24 @@ func (v *validator) parse(name string, data []byte) (*file, error) {
 		if errors.As(err, &e) {
 			e.File = name
 		}
-		return nil, err
+		return err
 	}
 	if err := v.schema.Validate(inst); err != nil {
 		var ve *jsonschema.ValidationError
 		if !errors.As(err, &ve) {
-			return nil, &Error{File: name, Msg: err.Error()}
+			return &Error{File: name, Msg: err.Error()}
 		}
 		leaf := deepest(ve)
 		ptr := pointer(leaf.InstanceLocation)
 		if ap, ok := leaf.ErrorKind.(*kind.AdditionalProperties); ok && len(ap.Properties) > 0 {
 			ptr += pointer(ap.Properties[:1]) // point at the unexpected field itself
 		}
-		return nil, &Error{File: name, Field: ptr, Line: f.line(ptr), Msg: leaf.ErrorKind.LocalizedString(v.printer)}
+		return &Error{File: name, Field: ptr, Line: f.line(ptr), Msg: leaf.ErrorKind.LocalizedString(v.printer)}
 	}
-	if err := root.Content[0].Decode(&f.doc); err != nil {
-		return nil, &Error{File: name, Msg: err.Error()}
+	if err := root.Content[0].Decode(out); err != nil {
+		return &Error{File: name, Msg: err.Error()}
 	}
-	return f, nil
+	return nil
 }
 
 // deepest picks the most specific cause: the one deepest in the instance, first in order, so

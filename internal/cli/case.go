@@ -6,11 +6,13 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/server"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -23,40 +25,54 @@ func caseCommand() *Command {
 		Help: `Reporting cases track what CRA Art. 14 asks of a manufacturer: an early warning, a
 notification and a final report for each actively exploited vulnerability (Art. 14(2)) and each
 severe incident (Art. 14(4)), each with its deadline.`,
-		Example: "siegel case list --data /var/lib/siegel --org ACME\nsiegel case deadlines --type exploited --aware 2026-09-11T08:30:00Z --fix-available 2026-09-18T10:00:00Z",
-		Sub:     []*Command{caseListCommand(), caseShowCommand(), caseSubmitCommand(), caseDeadlinesCommand()},
+		Example: "siegel case list --data /var/lib/siegel --org ACME\nsiegel case deadlines --member-state DE --type exploited --aware 2026-09-11T08:30:00Z --fix-available 2026-09-18T10:00:00Z",
+		Sub: []*Command{caseListCommand(), caseShowCommand(), caseSubmitCommand(), caseDecisionCommand(true), caseDecisionCommand(false),
+			caseIntermediateCommand(), caseDeadlinesCommand()},
 	}
 }
 
 func caseDeadlinesCommand() *Command {
-	var typ, aware, fix, notified, holidays string
+	var typ, aware, fix, notified, state, region, holidays string
 	var conservative, explain bool
 	return &Command{
 		Name:    "deadlines",
 		Summary: "print the deadline of each reporting stage, for drills and audits",
-		Help: `Prints one line per stage, "STAGE<TAB>DEADLINE", in RFC 3339 UTC: early-warning,
-notification, final-report. A deadline whose clock has not started (no --fix-available for an
-exploited vulnerability, no --notified for an incident) prints "-".
+		Help: `Prints one line per stage, "STAGE<TAB>DEADLINE": early-warning, notification, final-report.
+A deadline is the instant the period expires, in RFC 3339 with the local offset of the Member
+State given with --member-state (the State of the manufacturer's main establishment, whose CSIRT
+receives the reports, CRA Art. 14(7)); a submission at any instant up to it, the last second
+included, is on time. A period that ends at 24:00 prints as 00:00 of the next day. A deadline
+whose clock has not started (no --fix-available for an exploited vulnerability, no --notified for
+an incident) prints "-".
 
-Hours are counted as exact hours from --aware. Periods in days and months follow Regulation
-(EEC, Euratom) No 1182/71 Art. 3: the day of the event is not counted, the period ends with the
-last second (UTC) of its last day, and a last day that is a Saturday, Sunday or a date in
---holidays moves to the end of the next working day. --conservative prints instead the earliest
-reading (the period counted from the exact moment, never extended); --explain adds the
-conservative deadline and the provision as two more columns.
+Periods follow Regulation (EEC, Euratom) No 1182/71 Art. 3 in the Member State's time zone and
+public holidays: the hour (for 24 and 72 hours) or the day (for 14 days and one month) of the
+event is not counted; hours end with their last hour; days and months end at 24:00 local of
+their last day, moved to the end of the next working day when that is a Saturday, Sunday or
+public holiday (Art. 3(4)). --region adds a region's holidays (e.g. DE-BY). Without
+--member-state the count runs in UTC with no public holidays, and a note on stderr says so.
+--holidays adds more days from a file (one YYYY-MM-DD per line, # comments), e.g. days a State
+declares year by year.
+
+--conservative prints instead the earliest reading: the minimum over every reading (exact
+24 or 72 hours, 14 x 24 hours, the same local time 14 days or one month later, the legal end),
+never later than the legal deadline. --explain adds the earliest deadline, the provision with
+the calendar used, and how the legal end was counted, as three more columns.
 
 Art. 64(10): micro and small enterprises are not fined for a missed 24-hour early warning; the
 deadline itself still applies and is printed.`,
-		Example: `siegel case deadlines --type exploited --aware 2026-09-11T08:30:00Z --fix-available 2026-09-18T10:00:00Z
-siegel case deadlines --type incident --aware 2026-11-10T07:00:00Z --notified 2026-11-10T15:00:00Z --explain`,
+		Example: `siegel case deadlines --member-state DE --type exploited --aware 2026-09-11T08:30:00+02:00 --fix-available 2026-09-19T00:30:00+02:00
+siegel case deadlines --member-state FR --type incident --aware 2026-11-10T07:00:00Z --notified 2026-11-10T15:00:00Z --explain`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&typ, "type", "", "exploited (Art. 14(2)) or incident (Art. 14(4))")
 			fs.StringVar(&aware, "aware", "", "when the manufacturer became aware (RFC 3339)")
 			fs.StringVar(&fix, "fix-available", "", "when a corrective or mitigating measure became available (exploited)")
 			fs.StringVar(&notified, "notified", "", "when the incident notification was submitted (incident)")
-			fs.StringVar(&holidays, "holidays", "", "file of public holidays, one YYYY-MM-DD per line (# comments)")
-			fs.BoolVar(&conservative, "conservative", false, "print the conservative deadlines instead of the legal ones")
-			fs.BoolVar(&explain, "explain", false, "add the conservative deadline and the provision as columns")
+			fs.StringVar(&state, "member-state", "", "Member State of main establishment, ISO 3166-1 alpha-2 (DE, FR, ...; EL for Greece too)")
+			fs.StringVar(&region, "region", "", "region whose public holidays apply too, e.g. DE-BY (needs --member-state)")
+			fs.StringVar(&holidays, "holidays", "", "file of more public holidays, one YYYY-MM-DD per line (# comments)")
+			fs.BoolVar(&conservative, "conservative", false, "print the earliest reading instead of the legal deadlines")
+			fs.BoolVar(&explain, "explain", false, "add the earliest deadline, the provision and the counting as columns")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
@@ -82,30 +98,44 @@ siegel case deadlines --type incident --aware 2026-11-10T07:00:00Z --notified 20
 			if f.Aware.IsZero() {
 				return usagef("--aware is required")
 			}
-			cal := cra.Calendar{Holidays: map[string]bool{}}
+			cal := calendar.UTC()
+			switch {
+			case state != "":
+				var err error
+				if cal, err = calendar.ForState(state, region); err != nil {
+					return usagef("%v", err)
+				}
+			case region != "":
+				return usagef("--region needs --member-state")
+			default:
+				fmt.Fprintln(env.Stderr, "note: no --member-state: counting in UTC with no public holidays; give the Member State of main establishment (CRA Art. 14(7)) for the legal deadlines")
+			}
 			if holidays != "" {
-				if err := readHolidays(holidays, cal.Holidays); err != nil {
+				days, err := readHolidays(holidays)
+				if err != nil {
 					return err
 				}
+				cal = cal.WithHolidays(holidays, days)
 			}
 			ds, err := cra.Deadlines(f, cal)
 			if err != nil {
 				return err
 			}
+			stamp := func(t time.Time) string { return t.In(cal.Location()).Format(time.RFC3339) }
 			for _, d := range ds {
-				at := "-"
+				at, early := "-", "-"
 				if d.Pending == "" {
-					at = d.Legal.Format(time.RFC3339)
+					at, early = stamp(d.Legal), stamp(d.Conservative)
 					if conservative {
-						at = d.Conservative.Format(time.RFC3339)
+						at = early
 					}
 				}
 				if explain {
-					cons := "-"
-					if d.Pending == "" {
-						cons = d.Conservative.Format(time.RFC3339)
+					how := d.Counting
+					if d.Pending != "" {
+						how = d.Pending
 					}
-					fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%s\n", d.Stage, at, cons, d.Basis)
+					fmt.Fprintf(env.Stdout, "%s\t%s\t%s\t%s\t%s\n", d.Stage, at, early, d.Basis, how)
 					continue
 				}
 				fmt.Fprintf(env.Stdout, "%s\t%s\n", d.Stage, at)
@@ -115,24 +145,41 @@ siegel case deadlines --type incident --aware 2026-11-10T07:00:00Z --notified 20
 	}
 }
 
-func readHolidays(path string, into map[string]bool) error {
+func readHolidays(path string) ([]calendar.Holiday, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return fmt.Errorf("holidays: %w", err)
+		return nil, fmt.Errorf("holidays: %w", err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
+	return parseHolidays(f, path)
+}
+
+// maxHolidayBytes bounds a holidays file: a century of days fits many times over.
+const maxHolidayBytes = 1 << 20
+
+// parseHolidays reads one YYYY-MM-DD per line, with blank lines and # comments.
+func parseHolidays(r io.Reader, name string) ([]calendar.Holiday, error) {
+	var days []calendar.Holiday
+	lr := &io.LimitedReader{R: r, N: maxHolidayBytes + 1}
+	sc := bufio.NewScanner(lr)
 	for n := 1; sc.Scan(); n++ {
 		line := strings.TrimSpace(sc.Text())
 		if line == "" || strings.HasPrefix(line, "#") {
 			continue
 		}
-		if _, err := time.Parse(time.DateOnly, line); err != nil {
-			return fmt.Errorf("%s:%d: %q is not a date YYYY-MM-DD", path, n, line)
+		d, err := time.Parse(time.DateOnly, line)
+		if err != nil {
+			return nil, fmt.Errorf("%s:%d: %q is not a date YYYY-MM-DD", name, n, line)
 		}
-		into[line] = true
+		days = append(days, calendar.Holiday{Date: d, Name: "public holiday from " + name})
 	}
-	return sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", name, err)
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("%s: larger than %d bytes; give one date per line", name, maxHolidayBytes)
+	}
+	return days, nil
 }
 
 // caseStore opens the store and the organization the case commands work on.
@@ -163,8 +210,10 @@ func caseListCommand() *Command {
 	return &Command{
 		Name:    "list",
 		Summary: "list an organization's reporting cases with the next deadline",
-		Help: `Prints one line per case: ID, TYPE, STATE, NEXT STAGE, its legal deadline (RFC 3339 UTC) or
-why its clock has not started, and the title. Overdue stages are marked OVERDUE.`,
+		Help: `Prints one line per case: ID, TYPE, STATE, NEXT STAGE, its legal deadline (RFC 3339, in the
+time zone of the Member State of main establishment) or why its clock has not started, and the
+title. Overdue stages are marked OVERDUE. A first line, starting with "#", says whose calendar the
+deadlines are counted in ('siegel org set --member-state' sets it).`,
 		Example: "siegel case list --data /var/lib/siegel --org ACME",
 		Flags:   func(fs *flag.FlagSet) { caseStoreFlags(fs, &data, &database, &org) },
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -185,9 +234,15 @@ why its clock has not started, and the title. Overdue stages are marked OVERDUE.
 				if err != nil {
 					return err
 				}
+				if i == 0 {
+					fmt.Fprintf(env.Stdout, "# deadlines counted in: %s\n", v.Calendar)
+				}
 				state, next, due := "open", "-", "-"
-				if !v.Closed.IsZero() {
+				switch {
+				case !v.Closed.IsZero():
 					state = "closed"
+				case v.BeforeApplication != "":
+					state = "before-application" // aware before Art. 14 applied (Art. 71(2)): no deadlines
 				}
 				for _, sv := range v.Stages {
 					if sv.Submitted.IsZero() {
@@ -254,23 +309,24 @@ func loadCase(ctx context.Context, env *Env, data, database, org string, args []
 }
 
 func caseSubmitCommand() *Command {
-	var data, database, org, stage, receipt, report, by, fixAt string
+	var data, database, org, stage, receipt, report, by, fixAt, csirt string
 	return &Command{
 		Name:    "submit",
 		Args:    "ID",
 		Summary: "record a stage of a case as submitted, with the receipt",
-		Help: `Records that STAGE (early-warning, notification, final-report) was submitted, with the
+		Help: `Records that STAGE (early-warning, notification, intermediate-report, final-report) was submitted, with the
 receipt id the reporting platform gave, and stores the report as sent: the file given with
 --report, else the draft. Stages go in order; the final report of an exploited vulnerability
 needs --fix-available (or an earlier record of it) and closes the case.`,
 		Example: "siegel case submit --data /var/lib/siegel --org ACME --stage early-warning --receipt SRP-2026-0042 --by psirt@acme.example 12",
 		Flags: func(fs *flag.FlagSet) {
 			caseStoreFlags(fs, &data, &database, &org)
-			fs.StringVar(&stage, "stage", "", "early-warning, notification or final-report")
+			fs.StringVar(&stage, "stage", "", "early-warning, notification, intermediate-report (on request, Art. 14(6)) or final-report")
 			fs.StringVar(&receipt, "receipt", "", "receipt id of the submission (required)")
 			fs.StringVar(&report, "report", "", "JSON file of the report as submitted (default: the draft)")
 			fs.StringVar(&by, "by", "", "who submitted it (required)")
-			fs.StringVar(&fixAt, "fix-available", "", "record when a corrective or mitigating measure became available (RFC 3339)")
+			fs.StringVar(&fixAt, "fix-available", "", "record when a corrective or mitigating measure became available (RFC 3339; not in the future)")
+			fs.StringVar(&csirt, "csirt", "", "the CSIRT it was submitted to (default: the coordinator of the Member State of main establishment, CRA Art. 14(7))")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			st, c, err := loadCase(ctx, env, data, database, org, args)
@@ -310,7 +366,7 @@ needs --fix-available (or an earlier record of it) and closes the case.`,
 					}
 				}
 			}
-			if err := st.SubmitStage(ctx, c.ID, stage, body, receipt, by); err != nil {
+			if err := st.SubmitStageTo(ctx, c.ID, stage, body, receipt, by, csirt); err != nil {
 				return err
 			}
 			fmt.Fprintf(env.Stdout, "case %d: %s recorded as submitted (receipt %s)\n", c.ID, stage, receipt)

@@ -17,28 +17,72 @@ import (
 func TestCaseDeadlines(t *testing.T) {
 	holidays := filepath.Join(t.TempDir(), "holidays.txt")
 	os.WriteFile(holidays, []byte("# Christmas\n2026-12-25\n2026-12-26\n"), 0o644)
+	const utcNote = "counting in UTC with no public holidays"
 	for _, tc := range []struct {
-		args []string
-		want string
-		code int
+		args           []string
+		want, inStderr string
+		code           int
 	}{
+		// Reg. 1182/71 Art. 3(1), 3(2)(a): 08:30 gives 09:00; without a Member State, UTC.
 		{[]string{"--type", "exploited", "--aware", "2026-09-11T08:30:00Z", "--fix-available", "2026-09-18T10:00:00Z"},
-			"early-warning\t2026-09-12T08:30:00Z\nnotification\t2026-09-14T08:30:00Z\nfinal-report\t2026-10-02T23:59:59Z\n", 0},
+			"early-warning\t2026-09-12T09:00:00Z\nnotification\t2026-09-14T09:00:00Z\nfinal-report\t2026-10-03T00:00:00Z\n", utcNote, 0},
+		// The fix at 00:30 CEST on Sat 19 Sep: last day Sat 3 Oct, a German holiday, so Mon 5 Oct 24:00 (Art. 3(4)).
+		{[]string{"--member-state", "DE", "--type", "exploited", "--aware", "2026-09-11T08:30:00+02:00", "--fix-available", "2026-09-19T00:30:00+02:00"},
+			"early-warning\t2026-09-12T09:00:00+02:00\nnotification\t2026-09-14T09:00:00+02:00\nfinal-report\t2026-10-06T00:00:00+02:00\n", "", 0},
+		{[]string{"--member-state", "DE", "--conservative", "--type", "exploited", "--aware", "2026-09-11T08:30:00+02:00", "--fix-available", "2026-09-19T00:30:00+02:00"},
+			"early-warning\t2026-09-12T08:30:00+02:00\nnotification\t2026-09-14T08:30:00+02:00\nfinal-report\t2026-10-03T00:30:00+02:00\n", "", 0},
+		// Corpus Christi, Thu 27 May 2027, is a holiday in Bavaria.
+		{[]string{"--member-state", "de", "--region", "BY", "--type", "exploited", "--aware", "2027-05-13T09:00:00+02:00", "--fix-available", "2027-05-13T10:00:00+02:00"},
+			"early-warning\t2027-05-14T10:00:00+02:00\nnotification\t2027-05-16T10:00:00+02:00\nfinal-report\t2027-05-29T00:00:00+02:00\n", "", 0},
+		// Days from a file add to the calendar: 25 and 26 Dec, then Sunday: Mon 28 Dec.
 		{[]string{"--type", "exploited", "--aware", "2026-12-01T09:00:00Z", "--fix-available", "2026-12-11T09:00:00Z", "--holidays", holidays},
-			"early-warning\t2026-12-02T09:00:00Z\nnotification\t2026-12-04T09:00:00Z\nfinal-report\t2026-12-28T23:59:59Z\n", 0},
-		{[]string{"--type", "exploited", "--aware", "2026-12-01T09:00:00Z", "--fix-available", "2026-12-11T09:00:00Z", "--conservative"},
-			"early-warning\t2026-12-02T09:00:00Z\nnotification\t2026-12-04T09:00:00Z\nfinal-report\t2026-12-25T09:00:00Z\n", 0},
+			"early-warning\t2026-12-02T10:00:00Z\nnotification\t2026-12-04T10:00:00Z\nfinal-report\t2026-12-29T00:00:00Z\n", utcNote, 0},
 		{[]string{"--type", "incident", "--aware", "2026-11-10T07:00:00Z"},
-			"early-warning\t2026-11-11T07:00:00Z\nnotification\t2026-11-13T07:00:00Z\nfinal-report\t-\n", 0},
-		{[]string{"--type", "incident"}, "", 2},
-		{[]string{"--type", "exploited", "--aware", "yesterday"}, "", 2},
+			"early-warning\t2026-11-11T08:00:00Z\nnotification\t2026-11-13T08:00:00Z\nfinal-report\t-\n", utcNote, 0},
+		{[]string{"--member-state", "UK", "--type", "incident", "--aware", "2026-11-10T07:00:00Z"}, "", "AT, BE, BG", 2},
+		{[]string{"--region", "BY", "--type", "incident", "--aware", "2026-11-10T07:00:00Z"}, "", "--region needs --member-state", 2},
+		{[]string{"--type", "incident"}, "", "", 2},
+		{[]string{"--type", "exploited", "--aware", "yesterday"}, "", "", 2},
 	} {
 		var out, errOut bytes.Buffer
 		code := Run(t.Context(), append([]string{"case", "deadlines"}, tc.args...), nil, &out, &errOut, func(string) string { return "" })
-		if code != tc.code || out.String() != tc.want {
-			t.Errorf("%v: exit %d, output\n%s(stderr %s), want exit %d and\n%s", tc.args, code, out.String(), errOut.String(), tc.code, tc.want)
+		if code != tc.code || out.String() != tc.want || !strings.Contains(errOut.String(), tc.inStderr) {
+			t.Errorf("%v: exit %d, output\n%s(stderr %s), want exit %d and\n%s(stderr with %q)", tc.args, code, out.String(), errOut.String(), tc.code, tc.want, tc.inStderr)
+		}
+		if code == 0 && tc.inStderr == "" && strings.Contains(errOut.String(), utcNote) {
+			t.Errorf("%v: the UTC note with a Member State given", tc.args)
 		}
 	}
+	var out bytes.Buffer
+	Run(t.Context(), []string{"case", "deadlines", "--member-state", "DE", "--explain", "--type", "exploited", "--aware", "2026-09-11T08:30:00+02:00", "--fix-available", "2026-09-19T00:30:00+02:00"},
+		nil, &out, &out, func(string) string { return "" })
+	if s := out.String(); !strings.Contains(s, "Art. 14(2)(c)") || !strings.Contains(s, "DE (Europe/Berlin), public holidays of Germany") || !strings.Contains(s, "Day of German Unity") {
+		t.Errorf("--explain: %s", s)
+	}
+}
+
+func TestParseHolidays(t *testing.T) {
+	days, err := parseHolidays(strings.NewReader("# Bulgaria, decree\n\n 2026-12-31 \n2027-01-04\n"), "bg.txt")
+	if err != nil || len(days) != 2 || days[1].Date.Format(time.DateOnly) != "2027-01-04" {
+		t.Errorf("%v %v", days, err)
+	}
+	if _, err := parseHolidays(strings.NewReader("2026-12-31\n31.12.2026\n"), "bg.txt"); err == nil || !strings.Contains(err.Error(), "bg.txt:2:") {
+		t.Errorf("a bad date: %v", err)
+	}
+	if _, err := parseHolidays(strings.NewReader(strings.Repeat("# many comments\n", maxHolidayBytes/16+1)), "big.txt"); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("a file over the limit: %v", err)
+	}
+}
+
+func FuzzParseHolidays(f *testing.F) {
+	f.Add([]byte("# Christmas\n2026-12-25\n2026-12-26\n"))
+	f.Add([]byte("2026-02-30\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		days, err := parseHolidays(bytes.NewReader(b), "fuzz.txt")
+		if err == nil && len(days) > len(b)/10+1 {
+			t.Errorf("%d days from %d bytes", len(days), len(b))
+		}
+	})
 }
 
 func TestCaseListShowSubmit(t *testing.T) {
@@ -64,7 +108,7 @@ func TestCaseListShowSubmit(t *testing.T) {
 	}
 	id := strconv.FormatInt(c.ID, 10)
 	code, out := run("case", "list", "--data", data, "--org", "ACME")
-	if code != 0 || !strings.Contains(out, id+"\tincident\topen\tearly-warning\t2026-11-21T08:00:00Z") {
+	if code != 0 || !strings.Contains(out, id+"\tincident\topen\tearly-warning\t2026-11-21T09:00:00Z") {
 		t.Errorf("list: %d %s", code, out)
 	}
 	if code, out := run("case", "submit", "--data", data, "--org", "ACME", "--stage", "early-warning", "--receipt", "SRP-1", "--by", "lead@acme.example", id); code != 0 {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"os"
 	"strings"
 	"time"
 
@@ -43,13 +44,21 @@ func dbUpdateCommand() *Command {
 network).
 --source reads OSV records: a directory in the osv.dev layout (<Ecosystem>/all.zip), one all.zip,
 a directory of OSV JSON files, one JSON file, or a base URL in the osv.dev layout, from which the
-archives of --ecosystems are fetched. --euvd reads ENISA's list of exploited vulnerabilities (an
+archives of --ecosystems are fetched. A local --source folder may be a mirror holding the feeds
+side by side: osv/ (the osv.dev layout), kev/known_exploited_vulnerabilities.json,
+epss/epss_scores-current.csv.gz and euvd/euvd-exploited.json (each also accepted at the top of
+the folder, or beside an OSV folder given directly); a feed named by its own flag wins over the
+mirror's. --euvd reads ENISA's list of exploited vulnerabilities (an
 EUVD API response); --euvd-search other EUVD responses, for EUVD ids. Without any source, all
 live feeds are fetched.
 
 Each source's records replace what that source held before (records withdrawn or removed upstream
-disappear). Malformed records are reported and skipped; they never stop an import. Every import
-records a snapshot: source, time, record count, SHA-256 of the input.`,
+disappear). A record whose fields matching does not need cannot be read is kept without them; a
+record that cannot be matched (no id, unreadable affected entries) is skipped. Neither stops an
+import; both are logged and listed by 'siegel db status'. Every import records a snapshot:
+source, time, record count, SHA-256 of the input. Where each feed was loaded from is logged, and a
+feed the database does not hold is a warning: what it tells (exploited vulnerabilities, for KEV
+and EUVD) is then not known.`,
 		Example: "siegel db update\nsiegel db update --source ../mirror/osv --kev ../mirror/known_exploited_vulnerabilities.json",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
@@ -69,21 +78,36 @@ records a snapshot: source, time, record count, SHA-256 of the input.`,
 				l := vulndb.LiveSources()
 				source, kev, epss, euvd = l.OSV, l.KEV, l.EPSS, l.EUVD
 			}
+			srcs := vulndb.Sources{OSV: source, KEV: kev, EPSS: epss, EUVD: euvd, EUVDSearch: euvdAll,
+				Ecosystems: strings.Split(ecosystems, ","), Incremental: incremental, UserAgent: "siegel/" + buildVersion()}
+			if fi, err := os.Stat(source); err == nil && fi.IsDir() {
+				// A local folder may be a mirror holding the other feeds too: take what it has
+				// for every feed not named.
+				if srcs, _, err = vulndb.Mirror(source, srcs); err != nil {
+					return err
+				}
+			}
+			vulndb.LogSources(env.Log, srcs)
 			db, err := vulndb.Open(ctx, dbDir(env, dir), true)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			results, err := db.Update(ctx, vulndb.Sources{OSV: source, KEV: kev, EPSS: epss, EUVD: euvd, EUVDSearch: euvdAll,
-				Ecosystems: strings.Split(ecosystems, ","), Incremental: incremental, UserAgent: "siegel/" + buildVersion()}, env.Now(), env.Log)
+			printFeedOrigins(env, srcs)
+			results, err := db.Update(ctx, srcs, env.Now(), env.Log)
 			if err != nil {
 				return err
 			}
 			for _, r := range results {
 				for _, p := range r.Problems {
-					env.Log.Warn("record skipped", "source", r.Snapshot.Source, "record", p.Record, "err", p.Err)
+					msg := "record skipped"
+					if p.Kept {
+						msg = "record kept without fields it could not read"
+					}
+					env.Log.Warn(msg, "source", r.Snapshot.Source, "record", p.Record, "err", p.Err)
 				}
-				fmt.Fprintf(env.Stdout, "%-20s %7d records, %d skipped, sha256 %s\n", r.Snapshot.Source, r.Snapshot.Records, r.Snapshot.Skipped, short(r.Snapshot.Digest))
+				fmt.Fprintf(env.Stdout, "%-20s %7d records, %d skipped, %d kept with unreadable fields, sha256 %s\n", r.Snapshot.Source,
+					r.Snapshot.Records, r.Snapshot.Skipped, len(r.Problems)-r.Snapshot.Skipped, short(r.Snapshot.Digest))
 			}
 			return nil
 		},
@@ -125,12 +149,7 @@ func dbStatusCommand() *Command {
 				enc.SetIndent("", "  ")
 				return enc.Encode(st)
 			}
-			w := env.Stdout
-			fmt.Fprintf(w, "database:   %s\nadvisories: %d (%d withdrawn)\npackages:   %d\nKEV:        %d\nEPSS:       %d\nEUVD:       %d\n",
-				st.Path, st.Advisories, st.Withdrawn, st.Packages, st.KEV, st.EPSS, st.EUVD)
-			for _, s := range st.Snapshots {
-				fmt.Fprintf(w, "  %-20s %s  %7d records  %d skipped  sha256 %s\n", s.Source, s.Taken.Format(time.RFC3339), s.Records, s.Skipped, short(s.Digest))
-			}
+			printDBStatus(env, st)
 			return nil
 		},
 	}
@@ -181,5 +200,50 @@ func dbImportCommand() *Command {
 			_, err = fmt.Fprintf(env.Stdout, "imported %d advisories, %d KEV entries, %d EPSS scores into %s\n", st.Advisories, st.KEV, st.EPSS, st.Path)
 			return err
 		},
+	}
+}
+
+// printDBStatus writes `db status` as text: each feed with its date and count, or MISSING (and a
+// warning on standard error), the latest snapshot of each source, and every record the latest
+// imports skipped or kept without fields they could not read.
+func printDBStatus(env *Env, st *vulndb.Status) {
+	w := env.Stdout
+	fmt.Fprintf(w, "database:   %s\nadvisories: %d (%d withdrawn)\npackages:   %d\n", st.Path, st.Advisories, st.Withdrawn, st.Packages)
+	fmt.Fprintln(w, "feeds:")
+	for _, f := range st.Feeds {
+		if f.Missing {
+			fmt.Fprintf(w, "  %-11s MISSING\n", f.Name)
+			env.Log.Warn("feed missing from the vulnerability database: what it tells is not known", "feed", f.Name,
+				"fix", "siegel db update with the feed named (see 'siegel db update --help')")
+			continue
+		}
+		fmt.Fprintf(w, "  %-11s %7d records  dated %s  loaded %s from %s\n", f.Name, f.Records, cmpOr(f.Dated, "(not stated)"),
+			f.Updated.Format(time.RFC3339), cmpOr(f.Origin, "(not recorded)"))
+	}
+	fmt.Fprintln(w, "sources:")
+	for _, s := range st.Snapshots {
+		fmt.Fprintf(w, "  %-20s %s  %7d records  %d skipped  sha256 %s\n", s.Source, s.Taken.Format(time.RFC3339), s.Records, s.Skipped, short(s.Digest))
+	}
+	if st.Skipped+st.Kept == 0 {
+		return
+	}
+	fmt.Fprintf(w, "records skipped: %d; kept without fields that could not be read: %d\n", st.Skipped, st.Kept)
+	for _, p := range st.Problems {
+		what := "skipped"
+		if p.Kept {
+			what = "kept"
+		}
+		fmt.Fprintf(w, "  %-7s %-20s %s: %s\n", what, p.Source, p.Record, p.Err)
+	}
+	if n := st.Skipped + st.Kept - len(st.Problems); n > 0 {
+		fmt.Fprintf(w, "  ... and %d more (--format json lists the first %d)\n", n, vulndb.MaxListedProblems)
+	}
+}
+
+// printFeedOrigins says where an update reads each feed from, or that it reads none.
+func printFeedOrigins(env *Env, s vulndb.Sources) {
+	cfg := s.Configured()
+	for _, f := range []string{vulndb.FeedOSV, vulndb.FeedKEV, vulndb.FeedEPSS, vulndb.FeedEUVD} {
+		fmt.Fprintf(env.Stdout, "%-11s %s\n", f, cmpOr(cfg[f], "not given"))
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -40,6 +39,7 @@ func firmwareScanCommand() *Command {
 	var maxFiles, maxDepth int
 	var timeout time.Duration
 	var noVulns bool
+	maxAge := ageFlag(match.DefaultMaxAge)
 	return &Command{
 		Name:    "scan",
 		Args:    "IMAGE",
@@ -53,7 +53,11 @@ owner and link target.
 The inventory comes from package databases (opkg, dpkg, apk, rpm), /etc/openwrt_release, kernel
 module directories, Go and Rust (cargo-auditable) build information, and version signatures of
 embedded components, each with its evidence (file, offset, matched bytes). Components are matched
-against the local vulnerability database when there is one (see 'siegel db update').
+against the local vulnerability database (see 'siegel db update'); every output states what was
+checked against what, and which components were not checked and why, as 'siegel scan' does. A
+component found only by a version signature has no ecosystem a vulnerability database covers: it
+is listed as not checked, never as clean. Without a database nothing is checked, and the output
+says so.
 
 Weaknesses, each with file, line or offset, and the requirements it breaks (ETSI EN 303 645, BSI
 TR-03148, CRA Annex I): empty and default passwords (every pair Mirai tried, and vendor defaults;
@@ -62,7 +66,7 @@ private keys, unsafe permissions, and the hardening of each ELF binary.
 
 --fail-on takes a comma-separated list: weakness rules (weak-credentials, telnet, remote-shell,
 private-key, permissions, hardening, any-weakness) and vulnerability levels (exploited, critical,
-high, medium, low, any); any match exits 3.`,
+high, medium, low, any, unchecked); any match exits 3.`,
 		Example: `siegel firmware scan router.bin
 siegel firmware scan --format cyclonedx router.bin > router.cdx.json
 siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
@@ -75,6 +79,7 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 			fs.IntVar(&maxFiles, "max-files", 1_000_000, "most files unpacked from the image in all")
 			fs.IntVar(&maxDepth, "max-depth", 8, "deepest nesting of images inside images")
 			fs.DurationVar(&timeout, "timeout", 10*time.Minute, "longest time the analysis may take")
+			fs.Var(&maxAge, "max-db-age", "warn when a feed of the database is older than this (days such as 7d, or a duration)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -108,11 +113,19 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 				env.Log.Warn("part of the image could not be unpacked", "file", p.Path, "offset", p.Offset, "format", p.Format, "error", p.Error)
 			}
 			var findings []*match.Finding
+			var res *match.Result
 			if !noVulns {
-				findings, err = matchFirmware(ctx, env, dir, rep)
+				pkgs, unknown := match.Packages(rep.SBOM)
+				var db *vulndb.DB
+				res, db, err = scanDatabase(ctx, env, dir, pkgs, unknown, time.Duration(maxAge), true)
 				if err != nil {
 					return err
 				}
+				if db != nil {
+					db.Close()
+				}
+				findings = res.Findings
+				warnCoverage(env.Stderr, res.Coverage)
 			}
 			var werr error
 			switch format {
@@ -122,24 +135,38 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 				if findings == nil {
 					findings = []*match.Finding{}
 				}
-				werr = enc.Encode(struct {
+				out := struct {
 					*firmware.Report
-					Vulnerabilities []*match.Finding `json:"vulnerabilities"`
-				}{rep, findings})
+					Vulnerabilities []*match.Finding  `json:"vulnerabilities"`
+					Coverage        *match.Coverage   `json:"coverage,omitempty"`
+					NotChecked      []match.Unchecked `json:"notChecked,omitempty"`
+				}{Report: rep, Vulnerabilities: findings}
+				if res != nil {
+					out.Coverage, out.NotChecked = res.Coverage, res.NotChecked
+				}
+				werr = enc.Encode(out)
 			case "cyclonedx":
-				werr = writeVDR(env.Stdout, rep.SBOM, findings)
+				var cov *match.Coverage
+				if res != nil {
+					cov = res.Coverage
+				}
+				werr = writeVDR(env.Stdout, rep.SBOM, findings, cov)
 			case "sarif":
-				werr = writeFirmwareSARIF(env.Stdout, rep, findings)
+				werr = writeFirmwareSARIF(env.Stdout, rep, res)
 			default:
-				werr = printFirmware(env.Stdout, rep, findings)
+				werr = printFirmware(env.Stdout, rep, res)
 			}
 			if werr != nil {
 				return werr
 			}
 			n := 0
 			for _, r := range rules {
-				if slices.Contains(failOnLevels, r) {
-					n += violations(findings, r)
+				switch {
+				case r == "unchecked" && res == nil:
+					n += len(rep.Components) // --no-vulns: none was checked
+					continue
+				case slices.Contains(failOnLevels, r):
+					n += policyViolations(res, r)
 					continue
 				}
 				for _, w := range rep.Weaknesses {
@@ -156,22 +183,7 @@ siegel firmware scan --fail-on weak-credentials,telnet,exploited router.bin`,
 	}
 }
 
-// matchFirmware matches the inventory against the vulnerability database, when there is one.
-func matchFirmware(ctx context.Context, env *Env, dir string, rep *firmware.Report) ([]*match.Finding, error) {
-	db, err := vulndb.Open(ctx, dbDir(env, dir), false)
-	if errors.Is(err, vulndb.ErrNoDatabase) {
-		env.Log.Warn("no vulnerability database: components are not matched; run 'siegel db update' (or pass --no-vulns)", "error", err)
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer db.Close()
-	pkgs, _ := match.Packages(rep.SBOM)
-	return match.Match(ctx, db, pkgs)
-}
-
-func printFirmware(out io.Writer, rep *firmware.Report, findings []*match.Finding) error {
+func printFirmware(out io.Writer, rep *firmware.Report, res *match.Result) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
 	fmt.Fprintf(w, "%s  %d bytes  sha256:%s\n\n", rep.Image, rep.Size, rep.SHA256)
@@ -215,16 +227,17 @@ func printFirmware(out io.Writer, rep *firmware.Report, findings []*match.Findin
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.Version, c.Source, ev)
 	}
 	tw.Flush()
-	if len(findings) > 0 {
-		fmt.Fprintf(w, "\nVULNERABILITIES (%d)\n", len(findings))
-		w.Flush()
-		return printFindings(out, &match.Result{Findings: findings})
+	if res == nil {
+		fmt.Fprintln(w, "\nVULNERABILITIES: not matched (--no-vulns)")
+		return nil
 	}
-	return nil
+	fmt.Fprintf(w, "\nVULNERABILITIES (%d)\n", len(res.Findings))
+	w.Flush()
+	return printFindings(out, res)
 }
 
 // writeFirmwareSARIF writes weaknesses and vulnerabilities as one SARIF 2.1.0 run.
-func writeFirmwareSARIF(w io.Writer, rep *firmware.Report, findings []*match.Finding) error {
+func writeFirmwareSARIF(w io.Writer, rep *firmware.Report, res *match.Result) error {
 	run := newSARIFRun()
 	ruleIndex := map[string]int{}
 	for _, x := range rep.Weaknesses {
@@ -256,6 +269,9 @@ func writeFirmwareSARIF(w io.Writer, rep *firmware.Report, findings []*match.Fin
 		run.Results = append(run.Results, sarifResult{RuleID: id, RuleIndex: i, Level: level, Message: sarifText{Text: x.Message},
 			Locations: []sarifLocation{loc}, Properties: props})
 	}
-	addSARIFFindings(&run, rep.Image, rep.SBOM, findings)
+	if res != nil {
+		addSARIFFindings(&run, rep.Image, rep.SBOM, res.Findings)
+		addSARIFCoverage(&run, res.Coverage)
+	}
 	return encodeSARIF(w, run)
 }

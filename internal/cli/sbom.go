@@ -24,6 +24,7 @@ func sbomCommand() *Command {
 		format, out, name, version string
 		skipErrors                 bool
 		maxFileSize                int64
+		tr                         trOptions
 	)
 	return &Command{
 		Name:    "sbom",
@@ -41,9 +42,20 @@ var/lib/rpm/rpmdb.sqlite. Symbolic links are not followed; .git, node_modules an
 
 A file that cannot be parsed fails the command (exit 1) with one line per file naming the position
 and the rule broken. With --skip-errors the SBOM is written anyway, the failures are logged, and the
-SBOM's dependency graph is marked incomplete.`,
+SBOM's dependency graph is marked incomplete.
+
+BSI TR-03183-2 fields: the SBOM's creator is named by --creator-email or --creator-url (5.2.1; the
+SIEGEL_CREATOR_EMAIL, SIEGEL_CREATOR_URL and SIEGEL_CREATOR_NAME environment variables when the
+flags are not given), and is the product's creator too. --artifact names the product's deployable
+file: its name, SHA-512 hash and the executable, archive and structured properties (5.2.2) are
+read from it; --license and --purl give the product's distribution licence and package URL.
+Go modules found in the module cache (--go-mod-cache) whose zip matches go.sum are described by
+that zip: file name, SHA-512 hash, properties, their requirements with completeness, and their
+module path as the creator's URL. Components keep whatever else their lockfile states (npm's
+SHA-512 integrity hashes); 'siegel sbom validate' lists what is still missing.`,
 		Example: `siegel sbom . > app.cdx.json
 siegel sbom --format spdx-json --name router-fw --version 2.4.1 ./rootfs > router.spdx.json
+siegel sbom --version 1.4.0 --artifact dist/app --creator-email psirt@acme.example --license Apache-2.0 .
 siegel sbom convert app.cdx.json --to spdx-json`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&format, "format", string(sbom.CycloneDXJSON), "output format: cyclonedx-json, cyclonedx-xml or spdx-json")
@@ -52,6 +64,13 @@ siegel sbom convert app.cdx.json --to spdx-json`,
 			fs.StringVar(&version, "version", "", "version of the scanned product")
 			fs.BoolVar(&skipErrors, "skip-errors", false, "write the SBOM even when some files cannot be parsed")
 			fs.Int64Var(&maxFileSize, "max-file-size", 256<<20, "largest file read, in bytes")
+			fs.StringVar(&tr.creatorName, "creator-name", "", "name of the organization that makes the SBOM (default: $SIEGEL_CREATOR_NAME)")
+			fs.StringVar(&tr.creatorEmail, "creator-email", "", "email address of the SBOM's creator, TR-03183-2 5.2.1 (default: $SIEGEL_CREATOR_EMAIL)")
+			fs.StringVar(&tr.creatorURL, "creator-url", "", "URL of the SBOM's creator, TR-03183-2 5.2.1 (default: $SIEGEL_CREATOR_URL)")
+			fs.StringVar(&tr.license, "license", "", "SPDX licence expression under which the product is distributed")
+			fs.StringVar(&tr.artifact, "artifact", "", "the product's deployable file: its name, SHA-512 hash and properties go into the SBOM")
+			fs.StringVar(&tr.purl, "purl", "", "package URL of the product")
+			fs.StringVar(&tr.goModCache, "go-mod-cache", "", "Go module cache read for module zips (default: $GOMODCACHE, else $GOPATH/pkg/mod)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -61,8 +80,14 @@ siegel sbom convert app.cdx.json --to spdx-json`,
 			if err := checkWritable(f); err != nil {
 				return err
 			}
+			if err := tr.resolve(env); err != nil {
+				return err
+			}
 			doc, err := scanPath(ctx, env, args[0], extract.Subject{Name: name, Version: version}, maxFileSize, skipErrors)
 			if err != nil {
+				return err
+			}
+			if err := tr.apply(env, doc); err != nil {
 				return err
 			}
 			return writeOutput(env, out, func(w io.Writer) error { return sbom.Write(w, doc, f) })

@@ -89,6 +89,7 @@ type validateReport struct {
 	Format       sbom.Format              `json:"format"`
 	SpecVersion  string                   `json:"specVersion"`
 	Components   int                      `json:"components"`
+	Services     int                      `json:"services"`
 	SchemaValid  bool                     `json:"schemaValid"`
 	Schema       []sbom.SchemaProblem     `json:"schemaProblems,omitempty"`
 	Completeness *sbom.CompletenessReport `json:"tr03183"`
@@ -105,10 +106,16 @@ func sbomValidateCommand() *Command {
 
   schema        CycloneDX against the published JSON schema of its spec version (XML documents
                 through their JSON rendering); SPDX against the fields its specification requires.
-  completeness  BSI TR-03183-2 (v2.1): the SBOM's creator (email or URL) and timestamp (5.2.1); for
-                every component its creator, name, version, filename, dependencies with their
-                completeness, distribution (concluded) licence, SHA-512 hash of the deployable
-                file, executable/archive/structured properties (5.2.2), and a purl or CPE (5.2.4).
+  completeness  BSI TR-03183-2 (v2.1): CycloneDX 1.6 or later, SPDX 3.0.1 or later (4), and no
+                vulnerability information in the SBOM; the SBOM's creator (email or URL) and
+                timestamp (5.2.1); for every component its creator by email or URL (a name alone
+                does not count), name, version, filename (a name, not a path), dependencies with
+                their completeness, distribution (concluded) licence other than NOASSERTION,
+                SHA-512 hash of the deployable file, the executable (executable/non-executable),
+                archive (archive/no archive) and structured (structured/unstructured) properties
+                (5.2.2), and a purl, CPE or SWID tag id (5.2.4). SPDX 3 states the three
+                properties as software_additionalPurpose "executable", "archive" and "container"
+                of the package or of its distribution artifact (8.2).
 
 --fail-on decides what makes the command exit with status 3: "invalid" (schema problems, the
 default), "incomplete" (schema problems or any missing TR-03183-2 field), or "none". A document
@@ -139,7 +146,7 @@ siegel sbom validate --fail-on incomplete --format json router.spdx.json`,
 				return fmt.Errorf("validate %s: %w", args[0], err)
 			}
 			rep := validateReport{
-				File: args[0], Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components),
+				File: args[0], Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components), Services: len(doc.Services),
 				SchemaValid: len(problems) == 0, Schema: problems, Completeness: sbom.CheckTR03183(doc),
 			}
 			if format == "json" {
@@ -164,12 +171,20 @@ siegel sbom validate --fail-on incomplete --format json router.spdx.json`,
 }
 
 func printValidateReport(w io.Writer, rep *validateReport, limit int) {
-	fmt.Fprintf(w, "%s: %s %s, %d components\n", rep.File, rep.Format, rep.SpecVersion, rep.Components)
+	fmt.Fprintf(w, "%s: %s %s, %d components", rep.File, rep.Format, rep.SpecVersion, rep.Components)
+	if rep.Services > 0 {
+		fmt.Fprintf(w, ", %d services", rep.Services)
+	}
+	fmt.Fprintln(w)
 	if rep.SchemaValid {
 		fmt.Fprintln(w, "schema: valid")
 	} else {
 		fmt.Fprintf(w, "schema: INVALID, %d problems\n", len(rep.Schema))
 		for _, p := range rep.Schema {
+			if p.Line > 0 {
+				fmt.Fprintf(w, "  line %d, at %s: %s\n", p.Line, cmpOr(p.Pointer, "/"), p.Message)
+				continue
+			}
 			fmt.Fprintf(w, "  at %s: %s\n", cmpOr(p.Pointer, "/"), p.Message)
 		}
 	}
@@ -180,6 +195,10 @@ func printValidateReport(w io.Writer, rep *validateReport, limit int) {
 	}
 	fmt.Fprintf(w, "TR-03183-2: INCOMPLETE, %d of %d components lack required fields\n", len(c.Components), c.Total)
 	for _, f := range c.Document {
+		if i := slices.IndexFunc(c.DocumentProblems, func(p string) bool { return strings.HasPrefix(p, f+": ") }); i >= 0 {
+			fmt.Fprintf(w, "  document: %s (TR-03183-2 %s)\n", c.DocumentProblems[i], sbom.TRClause(f))
+			continue
+		}
 		fmt.Fprintf(w, "  document lacks %s (TR-03183-2 %s)\n", f, sbom.TRClause(f))
 	}
 	fields := make([]string, 0, len(c.MissingCount))
@@ -201,6 +220,9 @@ func printValidateReport(w io.Writer, rep *validateReport, limit int) {
 			break
 		}
 		fmt.Fprintf(w, "  %s %s: %s\n", g.Name, g.Version, strings.Join(g.Missing, ", "))
+		for _, p := range g.Problems {
+			fmt.Fprintf(w, "    %s\n", p)
+		}
 	}
 }
 
@@ -243,9 +265,10 @@ siegel sbom info --format json app.spdx.json`,
 				Subject     string         `json:"subject,omitempty"`
 				Components  int            `json:"components"`
 				ByType      map[string]int `json:"componentsByPurlType"`
+				Services    int            `json:"services"`
 				Edges       int            `json:"dependencyEdges"`
 				Direct      int            `json:"directDependencies"`
-			}{Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components), ByType: map[string]int{}}
+			}{Format: doc.Format, SpecVersion: doc.SpecVersion, Components: len(doc.Components), Services: len(doc.Services), ByType: map[string]int{}}
 			if !doc.Created.IsZero() {
 				info.Created = doc.Created.Format("2006-01-02T15:04:05Z07:00")
 			}
@@ -284,6 +307,9 @@ siegel sbom info --format json app.spdx.json`,
 			slices.Sort(types)
 			for _, t := range types {
 				fmt.Fprintf(w, "  %-10s  %d\n", t, info.ByType[t])
+			}
+			if info.Services > 0 {
+				fmt.Fprintf(w, "services:     %d\n", info.Services)
 			}
 			_, err = fmt.Fprintf(w, "dependencies: %d edges\n", info.Edges)
 			return err

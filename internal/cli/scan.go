@@ -20,15 +20,15 @@ import (
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/vex"
-	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
-var failOnLevels = []string{"exploited", "critical", "high", "medium", "low", "any", "none"}
+var failOnLevels = []string{"exploited", "critical", "high", "medium", "low", "any", "unchecked", "none"}
 
 func scanCommand() *Command {
 	var dir, format, failOn, explain string
 	var vexFiles stringList
 	var maxFileSize int64
+	maxAge := ageFlag(match.DefaultMaxAge)
 	return &Command{
 		Name:    "scan",
 		Args:    "TARGET",
@@ -37,13 +37,25 @@ func scanCommand() *Command {
 directory or lockfile, which is inventoried as 'siegel sbom' does. Every component is matched
 against the local vulnerability database (run 'siegel db update' first): one finding per
 vulnerability and component, all aliases merged, with CISA KEV exploitation, EPSS, severity
-(CVSS v3/v4 base score or the database's rating) and the versions that fix it.
+and the versions that fix it. The severity is the CVSS base score computed from a vector (v4.0,
+v3.x, else v2) of the finding's records, else a rating they state (GitHub's, Debian's urgency,
+Ubuntu's priority, a Red Hat-family erratum's), else what other records of the same vulnerability
+or its EUVD entry say; severitySource and severityFrom name where it came from. A finding no
+source rates is UNKNOWN, counted as unrated.
+
+Every result states its coverage: per ecosystem, how many components were checked against how
+many advisories, which were not checked and why (no advisories for the ecosystem in the
+database, no version, a version that does not parse, no known ecosystem), and the import date of
+each feed (OSV, KEV, EPSS, EUVD). An empty database, a feed older than --max-db-age, a missing
+KEV catalogue and unchecked components are warned about on standard error. "No known
+vulnerabilities" is said only when every component was checked.
 
 Findings are listed exploited first, then by severity. The same inputs and database give the same
 output byte for byte. Formats: table, json (Siegel's findings), sarif (SARIF 2.1.0 for code
 scanning), cyclonedx (the SBOM with its vulnerabilities: a CycloneDX 1.6 VDR), openvex (OpenVEX
-0.2.0 statements, status under_investigation until triaged). --fail-on exits with status 3 when a finding is exploited (exploited), at or
-above a severity (critical, high, medium, low), or at all (any).
+0.2.0 statements, status under_investigation until triaged). --fail-on exits with status 3 when
+a finding is exploited (exploited), at or above a severity (critical, high, medium, low), at all
+(any), or when any component was not checked (unchecked).
 
 --vex applies the manufacturer's statements (OpenVEX, CycloneDX VEX or CSAF VEX, detected from
 content) to the findings, by vulnerability id or alias and component purl (a purl without version
@@ -61,6 +73,7 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			fs.Int64Var(&maxFileSize, "max-file-size", 256<<20, "largest file read when TARGET is a directory")
 			fs.StringVar(&explain, "explain", "", "show why the findings of this vulnerability id (or alias) matched")
 			fs.Var(&vexFiles, "vex", "apply the statements of a VEX document (OpenVEX, CycloneDX or CSAF); repeatable")
+			fs.Var(&maxAge, "max-db-age", "warn when a feed of the database is older than this (days such as 7d, or a duration)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
@@ -85,15 +98,12 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 				return err
 			}
 			doc, pkgs, unknown, product := in.doc, in.pkgs, in.unknown, in.product
-			db, err := vulndb.Open(ctx, dbDir(env, dir), false)
+			res, db, err := scanDatabase(ctx, env, dir, pkgs, unknown, time.Duration(maxAge), false)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			findings, err := match.Match(ctx, db, pkgs)
-			if err != nil {
-				return err
-			}
+			findings := res.Findings
 			if err := applyVEX(product, findings, vexFiles); err != nil {
 				return err
 			}
@@ -112,36 +122,35 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 				}
 				return nil
 			}
-			res := match.Result{Findings: findings, Unmatched: unknown, Scanned: len(pkgs)}
-			if res.Findings == nil {
-				res.Findings = []*match.Finding{}
-			}
+			warnCoverage(env.Stderr, res.Coverage)
 			var werr error
 			switch format {
 			case "json":
-				werr = writeResultJSON(env.Stdout, &res)
+				werr = writeResultJSON(env.Stdout, res)
 			case "sarif":
-				werr = writeSARIF(env.Stdout, args[0], doc, findings)
+				werr = writeSARIF(env.Stdout, args[0], doc, res)
 			case "cyclonedx":
-				werr = writeVDR(env.Stdout, doc, findings)
+				werr = writeVDR(env.Stdout, doc, findings, res.Coverage)
 			case "openvex":
 				var taken time.Time
-				if st, err := db.Status(ctx); err == nil {
-					for _, s := range st.Snapshots {
-						if s.Taken.After(taken) {
-							taken = s.Taken // the database's time: the same inputs give the same document
-						}
+				for _, f := range res.Coverage.Feeds {
+					if f.Imported != nil && f.Imported.After(taken) {
+						taken = *f.Imported // the database's time: the same inputs give the same document
 					}
 				}
 				werr = writeOpenVEX(env.Stdout, doc, findings, taken)
 			default:
-				werr = printFindings(env.Stdout, &res)
+				werr = printFindings(env.Stdout, res)
 			}
 			if werr != nil {
 				return werr
 			}
-			if n := violations(findings, failOn); n > 0 {
-				return fmt.Errorf("%w: %d finding(s) at --fail-on %s", ErrPolicy, n, failOn)
+			if n := policyViolations(res, failOn); n > 0 {
+				what := "finding(s)"
+				if failOn == "unchecked" {
+					what = "component(s) not checked"
+				}
+				return fmt.Errorf("%w: %d %s at --fail-on %s", ErrPolicy, n, what, failOn)
 			}
 			return nil
 		},
@@ -331,20 +340,48 @@ func printFindings(out io.Writer, res *match.Result) error {
 		}
 	}
 	exploited := 0
+	var bySeverity [6]int // UNKNOWN (unrated), NONE, LOW, MEDIUM, HIGH, CRITICAL
 	for _, f := range res.Findings {
 		if f.IsExploited() {
 			exploited++
 		}
+		bySeverity[severityIndex(f.Severity)]++
 	}
-	_, err := fmt.Fprintf(w, "\n%d findings (%d known exploited) in %d packages scanned", len(res.Findings), exploited, res.Scanned)
-	if len(res.Unmatched) > 0 {
-		fmt.Fprintf(w, "; %d components without a known ecosystem were not checked", len(res.Unmatched))
+	_, err := fmt.Fprintf(w, "\n%d findings (%d known exploited", len(res.Findings), exploited)
+	for i := len(bySeverity) - 1; i >= 0; i-- {
+		if bySeverity[i] > 0 || i == 0 {
+			fmt.Fprintf(w, ", %d %s", bySeverity[i], severityBucket[i])
+		}
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, ") in %d packages scanned\n", res.Scanned)
 	if err != nil {
 		return err
 	}
+	if res.Coverage != nil {
+		writeCoverage(w, res)
+	}
 	return w.Flush()
+}
+
+// severityBucket names the severities as counts list them, lowest first; the unrated bucket
+// holds the findings no source rates.
+var severityBucket = [...]string{"unrated", "none", "low", "medium", "high", "critical"}
+
+// severityIndex is a severity's bucket.
+func severityIndex(s string) int {
+	switch s {
+	case "NONE":
+		return 1
+	case "LOW":
+		return 2
+	case "MEDIUM":
+		return 3
+	case "HIGH":
+		return 4
+	case "CRITICAL":
+		return 5
+	}
+	return 0
 }
 
 // stringList is a repeatable string flag.

@@ -37,8 +37,32 @@ func writeResultJSON(out io.Writer, res *match.Result) error {
 		w.WriteString(",\n  \"unmatched\": ")
 		w.Write(b)
 	}
-	fmt.Fprintf(w, ",\n  \"scanned\": %d\n}\n", res.Scanned)
+	fmt.Fprintf(w, ",\n  \"scanned\": %d", res.Scanned)
+	if res.Coverage != nil {
+		if err := writeJSONField(w, "  ", "coverage", res.Coverage); err != nil {
+			return err
+		}
+	}
+	if len(res.NotChecked) > 0 {
+		w.WriteString(",\n  \"notChecked\": ")
+		if err := writeJSONArray(w, res.NotChecked, "  "); err != nil {
+			return err
+		}
+	}
+	w.WriteString("\n}\n")
 	return w.Flush()
+}
+
+// writeJSONField writes `,"name": v` as encoding/json's two-space indenting writes a member of
+// an object whose members are indented by indent.
+func writeJSONField(w *bufio.Writer, indent, name string, v any) error {
+	b, err := json.MarshalIndent(v, indent, "  ")
+	if err != nil {
+		return err
+	}
+	w.WriteString(",\n" + indent + strconv.Quote(name) + ": ")
+	w.Write(b)
+	return nil
 }
 
 // writeJSONArray writes items as encoding/json's two-space indenting writes an array whose
@@ -79,9 +103,12 @@ func byID(fs []*match.Finding) (ids []string, groups map[string][]*match.Finding
 
 // writeVDR writes the scanned document with its vulnerabilities as a CycloneDX 1.6 vulnerability
 // disclosure report: one vulnerability per id, affecting every component it was found in.
-func writeVDR(w io.Writer, doc *sbom.Document, fs []*match.Finding) error {
+func writeVDR(w io.Writer, doc *sbom.Document, fs []*match.Finding, cov *match.Coverage) error {
 	out := *doc
 	out.Vulnerabilities = nil
+	if cov != nil {
+		out.Properties = append(slices.Clip(out.Properties), coverageProperties(cov)...)
+	}
 	ids, groups := byID(fs)
 	for _, id := range ids {
 		g := groups[id]
@@ -118,6 +145,9 @@ func writeVDR(w io.Writer, doc *sbom.Document, fs []*match.Finding) error {
 		if f.EPSS != nil {
 			v.Properties = append(v.Properties, sbom.Property{Name: "siegel:epss", Value: strconv.FormatFloat(f.EPSS.Score, 'f', 5, 64)})
 		}
+		if f.Source != "" {
+			v.Properties = append(v.Properties, sbom.Property{Name: "siegel:severity:source", Value: f.Source + " (" + f.From + ")"})
+		}
 		out.Vulnerabilities = append(out.Vulnerabilities, v)
 	}
 	return sbom.Write(w, &out, sbom.CycloneDXJSON)
@@ -131,14 +161,30 @@ func cvssMethod(vector string) string {
 		return "CVSSv31"
 	case strings.HasPrefix(vector, "CVSS:3.0/"):
 		return "CVSSv3"
+	case strings.HasPrefix(vector, "AV:"), strings.HasPrefix(vector, "(AV:"):
+		return "CVSSv2"
 	}
 	return "other"
 }
 
 // SARIF 2.1.0 (OASIS), the part Siegel writes: one rule per vulnerability, one result per finding.
 type sarifRun struct {
-	Tool    sarifTool     `json:"tool"`
-	Results []sarifResult `json:"results"`
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations,omitempty"`
+	Results     []sarifResult     `json:"results"`
+	Properties  map[string]any    `json:"properties,omitempty"`
+}
+
+// sarifInvocation carries the run's notifications: what a reader must know of what was not
+// checked (SARIF 2.1.0, 3.20.21 toolExecutionNotifications).
+type sarifInvocation struct {
+	ExecutionSuccessful bool                `json:"executionSuccessful"`
+	Notifications       []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level   string    `json:"level"`
+	Message sarifText `json:"message"`
 }
 
 type sarifTool struct {
@@ -192,10 +238,25 @@ type sarifArtifact struct {
 
 // writeSARIF writes findings as SARIF 2.1.0 for code-scanning dashboards. The location of a
 // finding is the file the component was found in (or the scanned SBOM).
-func writeSARIF(w io.Writer, target string, doc *sbom.Document, fs []*match.Finding) error {
+func writeSARIF(w io.Writer, target string, doc *sbom.Document, res *match.Result) error {
 	run := newSARIFRun()
-	addSARIFFindings(&run, target, doc, fs)
+	addSARIFFindings(&run, target, doc, res.Findings)
+	addSARIFCoverage(&run, res.Coverage)
 	return encodeSARIF(w, run)
+}
+
+// addSARIFCoverage states the coverage as the run's properties and its warnings as
+// notifications of the run's invocation.
+func addSARIFCoverage(run *sarifRun, cov *match.Coverage) {
+	if cov == nil {
+		return
+	}
+	run.Properties = map[string]any{"coverage": cov}
+	inv := sarifInvocation{ExecutionSuccessful: true}
+	for _, m := range cov.Warnings {
+		inv.Notifications = append(inv.Notifications, sarifNotification{Level: "warning", Message: sarifText{Text: m}})
+	}
+	run.Invocations = []sarifInvocation{inv}
 }
 
 // newSARIFRun is an empty run of Siegel's.
@@ -214,9 +275,19 @@ func encodeSARIF(out io.Writer, run sarifRun) error {
 	}
 	w.WriteString("{\n  \"$schema\": \"https://json.schemastore.org/sarif-2.1.0.json\",\n  \"version\": \"2.1.0\",\n  \"runs\": [\n    {\n      \"tool\": ")
 	w.Write(tool)
+	if run.Invocations != nil {
+		if err := writeJSONField(w, "      ", "invocations", run.Invocations); err != nil {
+			return err
+		}
+	}
 	w.WriteString(",\n      \"results\": ")
 	if err := writeJSONArray(w, run.Results, "      "); err != nil {
 		return err
+	}
+	if run.Properties != nil {
+		if err := writeJSONField(w, "      ", "properties", run.Properties); err != nil {
+			return err
+		}
 	}
 	w.WriteString("\n    }\n  ]\n}\n")
 	return w.Flush()
@@ -254,6 +325,9 @@ func addSARIFFindings(run *sarifRun, target string, doc *sbom.Document, fs []*ma
 				msg += "; known to be exploited (CISA KEV, added " + x.Exploited.DateAdded + ")"
 			}
 			props := map[string]any{"purl": x.Package.PURL, "severity": x.Severity}
+			if x.Source != "" {
+				props["severitySource"], props["severityFrom"] = x.Source, x.From
+			}
 			if len(x.Aliases) > 0 {
 				props["aliases"] = x.Aliases
 			}

@@ -22,6 +22,12 @@ var update = flag.Bool("update", false, "rewrite golden files")
 
 // scanFixture scans a small document against the fixture database.
 func scanFixture(t *testing.T) (*sbom.Document, []*match.Finding) {
+	doc, res := scanFixtureResult(t)
+	return doc, res.Findings
+}
+
+// scanFixtureResult is scanFixture with the coverage of the result.
+func scanFixtureResult(t *testing.T) (*sbom.Document, *match.Result) {
 	t.Helper()
 	db := vulndbtest.Open(t)
 	doc := &sbom.Document{Format: sbom.CycloneDXJSON, Name: "gateway", Subject: "gw", Serial: "urn:uuid:5a1b2c3d-0000-4000-8000-000000000001",
@@ -36,15 +42,15 @@ func scanFixture(t *testing.T) (*sbom.Document, []*match.Finding) {
 		},
 		Dependencies: []sbom.Dependency{{Ref: "gw", DependsOn: []string{"pkg:pypi/example-lib@2.3.0", "pkg:golang/example.com/web@v1.9.2", "pkg:npm/%40acme/deepmerge-x@1.4.2"}}},
 	}
-	pkgs, _ := match.Packages(doc)
-	fs, err := match.Match(t.Context(), db, pkgs)
+	pkgs, unknown := match.Packages(doc)
+	res, err := match.Scan(t.Context(), db, pkgs, unknown, match.Options{Now: vulndbtest.Now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(fs) != 3 {
-		t.Fatalf("%d findings, want 3: %v", len(fs), fs)
+	if len(res.Findings) != 3 {
+		t.Fatalf("%d findings, want 3: %v", len(res.Findings), res.Findings)
 	}
-	return doc, fs
+	return doc, res
 }
 
 func golden(t *testing.T, name string, got []byte) {
@@ -68,10 +74,11 @@ func golden(t *testing.T, name string, got []byte) {
 }
 
 func TestScanFormatsGolden(t *testing.T) {
-	doc, fs := scanFixture(t)
+	doc, res := scanFixtureResult(t)
+	fs := res.Findings
 
 	var vdr bytes.Buffer
-	if err := writeVDR(&vdr, doc, fs); err != nil {
+	if err := writeVDR(&vdr, doc, fs, res.Coverage); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "scan.cdx.json", vdr.Bytes())
@@ -81,7 +88,7 @@ func TestScanFormatsGolden(t *testing.T) {
 	}
 
 	var sarif bytes.Buffer
-	if err := writeSARIF(&sarif, "gateway", doc, fs); err != nil {
+	if err := writeSARIF(&sarif, "gateway", doc, res); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "scan.sarif.json", sarif.Bytes())

@@ -48,7 +48,9 @@ func openStore(ctx context.Context, env *Env, data, database string) (*store.DB,
 }
 
 func serveCommand() *Command {
+	var kevFeed, epssFeed, euvdFeed string
 	var addr, data, database, firstOrg, dbSource, baseURL, smtpAddr, smtpFrom, smtpUser, csafOrg, labelIssuer string
+	var est establishment
 	var labelGrace time.Duration
 	var witnesses stringList
 	var interval, lease time.Duration
@@ -63,9 +65,12 @@ func serveCommand() *Command {
 
 Monitoring: the vulnerability database in <data>/vulndb is updated every --update-interval from
 the live feeds (OSV, CISA KEV, FIRST EPSS, ENISA EUVD), or from --db-source for machines without
-network: a local OSV directory or all.zip (KEV, EPSS and EUVD files beside it are read too:
-known_exploited_vulnerabilities.json, epss_scores-current.csv.gz, euvd-exploited.json) or a
-bundle made by 'siegel db export'. Every SBOM upload is matched at once; after an update only the
+network: a mirror folder holding the feeds side by side (osv/ in the osv.dev layout,
+kev/known_exploited_vulnerabilities.json, epss/epss_scores-current.csv.gz, euvd/euvd-exploited.json;
+each also accepted at the top of the folder), an OSV folder or all.zip (the other feeds are then
+looked for beside it), or a bundle made by 'siegel db export'. --kev, --epss and --euvd name a
+feed wherever it is, and win over the mirror's. Where each feed is read from is logged at start;
+a feed with no source is a warning, and the database page shows it as missing. Every SBOM upload is matched at once; after an update only the
 components the changed advisories name are matched again. New findings, newly exploited ones and
 changed severities are sent to the organization's notification channels (webhooks signed with
 HMAC-SHA256, e-mail over --smtp). Background jobs live in the store: a restart resumes them.
@@ -96,7 +101,11 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
 			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
 			fs.StringVar(&firstOrg, "org", "My Organization", "name of the organization created on the first run")
-			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local OSV directory, all.zip or bundle (default: the live feeds)")
+			est.flags(fs) // applied to the organization created on the first run
+			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local mirror folder, OSV folder, all.zip or bundle (default: the live feeds)")
+			fs.StringVar(&kevFeed, "kev", "", "CISA KEV catalogue (JSON): URL or local file (default: found in the --db-source mirror, else the live feed)")
+			fs.StringVar(&epssFeed, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file (default: as --kev)")
+			fs.StringVar(&euvdFeed, "euvd", "", "ENISA EUVD exploited vulnerabilities (an API response): URL or local file (default: as --kev)")
 			fs.DurationVar(&interval, "update-interval", 6*time.Hour, "time between vulnerability database updates (0: only on demand)")
 			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications; the CSAF provider, advisories and CSAF VEX need it (their canonical URLs), links default to http://ADDR")
 			fs.StringVar(&smtpAddr, "smtp", "", "SMTP server HOST:PORT for e-mail notifications")
@@ -123,12 +132,12 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return err
 			}
 			defer st.Close()
-			login, err := firstRun(ctx, st, firstOrg)
+			login, err := firstRun(ctx, st, firstOrg, &est)
 			if err != nil {
 				return err
 			}
 			vdir := filepath.Join(dir, "vulndb")
-			sources, err := serveSources(ctx, env, vdir, dbSource)
+			sources, err := serveSources(ctx, env, vdir, dbSource, vulndb.Sources{KEV: kevFeed, EPSS: epssFeed, EUVD: euvdFeed})
 			if err != nil {
 				return err
 			}
@@ -195,45 +204,57 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 	}
 }
 
-// serveSources turns --db-source into what scheduled updates read. A bundle is imported at once
-// when the database is empty, and leaves nothing to update from.
-func serveSources(ctx context.Context, env *Env, vdir, source string) (vulndb.Sources, error) {
-	if source == "" {
-		s := vulndb.LiveSources()
-		s.Incremental = true
-		s.UserAgent = "siegel/" + buildVersion()
-		return s, nil
+// serveSources turns --db-source and the feeds named by --kev, --epss and --euvd into what
+// scheduled updates read, and logs where each feed comes from (a warning for each feed none is
+// given for). A bundle is imported at once when the database is empty, and leaves nothing to
+// update from.
+func serveSources(ctx context.Context, env *Env, vdir, source string, named vulndb.Sources) (vulndb.Sources, error) {
+	for _, p := range []string{named.KEV, named.EPSS, named.EUVD} {
+		if p != "" && !isURL(p) && !fileExists(p) {
+			return vulndb.Sources{}, usagef("feed file %s does not exist", p)
+		}
 	}
-	if strings.HasSuffix(source, ".sqlite") {
+	var s vulndb.Sources
+	switch {
+	case source == "":
+		s = vulndb.LiveSources()
+		s.Incremental = true
+		if named.KEV != "" {
+			s.KEV = named.KEV
+		}
+		if named.EPSS != "" {
+			s.EPSS = named.EPSS
+		}
+		if named.EUVD != "" {
+			s.EUVD = named.EUVD
+		}
+	case strings.HasSuffix(source, ".sqlite"):
 		if _, err := os.Stat(filepath.Join(vdir, "vulndb.sqlite")); err != nil {
 			if _, err := vulndb.Import(ctx, vdir, source); err != nil {
 				return vulndb.Sources{}, fmt.Errorf("import vulnerability database bundle: %w", err)
 			}
 		}
+		env.Log.Info("vulnerability database from a bundle: no feed is updated", "bundle", source)
 		return vulndb.Sources{}, nil
-	}
-	info, err := os.Stat(source)
-	if err != nil {
-		return vulndb.Sources{}, fmt.Errorf("--db-source: %w", err)
-	}
-	s := vulndb.Sources{OSV: source}
-	if info.IsDir() {
-		for _, f := range []struct {
-			dst  *string
-			name string
-		}{
-			{&s.KEV, "known_exploited_vulnerabilities.json"},
-			{&s.EPSS, "epss_scores-current.csv.gz"},
-			{&s.EPSS, "epss_scores-current.csv"},
-			{&s.EUVD, "euvd-exploited.json"},
-		} {
-			if p := filepath.Join(source, f.name); *f.dst == "" && fileExists(p) {
-				*f.dst = p
+	default:
+		info, err := os.Stat(source)
+		if err != nil {
+			return vulndb.Sources{}, fmt.Errorf("--db-source: %w", err)
+		}
+		s = named
+		s.OSV = source
+		if info.IsDir() {
+			if s, _, err = vulndb.Mirror(source, s); err != nil {
+				return vulndb.Sources{}, err
 			}
 		}
 	}
+	s.UserAgent = "siegel/" + buildVersion()
+	vulndb.LogSources(env.Log, s)
 	return s, nil
 }
+
+func isURL(s string) bool { return strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") }
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
@@ -251,6 +272,7 @@ func firstUpdate(ctx context.Context, mon *monitor.Monitor, vdir string, sources
 
 func tokenCommand() *Command {
 	var data, database, org, role, name, size string
+	var est establishment
 	create := &Command{
 		Name:    "create",
 		Summary: "create an API token for an organization (and the organization if needed)",
@@ -264,10 +286,14 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			fs.StringVar(&role, "role", "psirt", "role: "+strings.Join(store.Roles, ", "))
 			fs.StringVar(&name, "name", "", "what the token is for, such as \"ci\"")
 			fs.StringVar(&size, "size", "medium", "size class of a new organization: micro, small, medium, large")
+			est.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 || org == "" {
 				return usagef("token create needs --org NAME (and no arguments)")
+			}
+			if err := est.check(); err != nil {
+				return err
 			}
 			st, err := openStore(ctx, env, dataDir(env, data), database)
 			if err != nil {
@@ -279,6 +305,9 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 				o, err = st.CreateOrganization(ctx, org, size, role == "authority")
 			}
 			if err != nil {
+				return err
+			}
+			if o, err = est.apply(store.WithActor(ctx, "cli"), st, o); err != nil {
 				return err
 			}
 			secret, _, err := st.CreateToken(ctx, o.ID, role, name)
@@ -349,9 +378,12 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 
 // firstRun creates, in a store without users, the first organization and an administrator with
 // a random password, and returns the line telling how to log in (shown once).
-func firstRun(ctx context.Context, st *store.DB, orgName string) (string, error) {
+func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
 	n, err := st.Users(ctx)
 	if err != nil || n > 0 {
+		return "", err
+	}
+	if err := est.check(); err != nil {
 		return "", err
 	}
 	org, err := st.OrganizationByName(ctx, orgName)
@@ -359,6 +391,9 @@ func firstRun(ctx context.Context, st *store.DB, orgName string) (string, error)
 		org, err = st.CreateOrganization(ctx, orgName, "medium", false)
 	}
 	if err != nil {
+		return "", err
+	}
+	if org, err = est.apply(store.WithActor(ctx, "serve"), st, org); err != nil {
 		return "", err
 	}
 	raw := make([]byte, 12)

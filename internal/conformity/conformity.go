@@ -44,12 +44,14 @@ type Service struct {
 }
 
 // DefaultStandards are the catalogs a label declares against when the manufacturer names none:
-// for routers the IoT baseline and BSI's router guideline, for everything else the baseline.
-func DefaultStandards(category string) []string {
-	if category == "router" {
-		return []string{"etsi-en-303-645", "bsi-tr-03148"}
+// those the product's category brings in (data/categories.yaml of internal/catalog); none for a
+// category not on the list.
+func (s *Service) DefaultStandards(category string) []string {
+	cat, ok := s.Catalog.Category(category)
+	if !ok {
+		return nil
 	}
-	return []string{"etsi-en-303-645"}
+	return slices.Clone(cat.Catalogs)
 }
 
 func (s *Service) now() time.Time {
@@ -93,7 +95,8 @@ type Evaluation struct {
 func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.Release, grace time.Duration) (catalog.Evidence, []label.Exploited, []label.Deadline, error) {
 	ev := catalog.Evidence{
 		Product: catalog.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass, Facts: prod.Facts},
-		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification},
+		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification,
+			SupportExpectedUseMonths: rel.SupportExpectedUseMonths, SupportBasis: rel.SupportBasis},
 	}
 	if b, err := s.Store.LatestSBOM(ctx, rel.ID); err == nil {
 		ev.SBOM = &catalog.SBOMEvidence{Ref: "sha256:" + b.SHA256, Format: b.Format, TRChecked: b.TRMissing != nil, Missing: b.TRMissing}
@@ -117,22 +120,21 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 		if c.Vulnerability != "" {
 			aware[c.Vulnerability] = c.AwareAt
 		}
-		facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
-		if n, ok := c.Stages[cra.Notification]; ok {
-			facts.NotificationSubmitted = n.SubmittedAt
-		}
-		ds, err := cra.Deadlines(facts, cra.Calendar{})
+		clock, err := c.Clock()
 		if err != nil {
 			return ev, nil, nil, fmt.Errorf("case %d: %w", c.ID, err)
 		}
 		cc := catalog.Case{ID: fmt.Sprint(c.ID), Type: c.Type, Vulnerability: c.Vulnerability}
-		for _, d := range ds {
+		for _, d := range clock.Deadlines {
 			if d.Pending != "" {
 				continue
 			}
 			sub := c.Stages[d.Stage]
+			if sub.SubmittedAt.IsZero() && !c.Closed.IsZero() && cra.OnTime(c.Closed, d.Legal) {
+				continue // closed (not affected, withdrawn, ...) while the stage was still running: no longer owed
+			}
 			cc.Stages = append(cc.Stages, catalog.CaseStage{Stage: d.Stage, Deadline: d.Legal, Submitted: sub.SubmittedAt,
-				Met: !sub.SubmittedAt.IsZero() && !sub.SubmittedAt.After(d.Legal)})
+				Met: !sub.SubmittedAt.IsZero() && cra.OnTime(sub.SubmittedAt, d.Legal)})
 			if sub.SubmittedAt.IsZero() && c.Closed.IsZero() {
 				deadlines = append(deadlines, label.Deadline{Case: fmt.Sprint(c.ID), Stage: d.Stage, Due: d.Legal})
 			}
@@ -217,8 +219,9 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 		return ev, nil, nil, err
 	}
 	for _, a := range atts {
+		role, _ := AttesterRole(a.Role) // the catalog role, also for attestations stored in a server role
 		ev.Attestations = append(ev.Attestations, catalog.Attestation{Requirement: a.Requirement, Document: a.DocumentName,
-			Digest: a.SHA256, SignedBy: a.SignedBy, Role: a.Role, At: a.CreatedAt})
+			Digest: a.SHA256, SignedBy: a.SignedBy, Role: role, At: a.CreatedAt})
 	}
 	return ev, exploited, deadlines, nil
 }
@@ -269,11 +272,17 @@ func (e *ImplausibleError) Error() string {
 
 func (e *ImplausibleError) Unwrap() error { return ErrImplausible }
 
-// Issue issues a label for a release declared against standards, when every mandatory
-// requirement passes or is attested; otherwise *ImplausibleError.
+// Issue issues a label for a release declared against standards (by default those its
+// category brings in), when the product has a category of the list, at least one mandatory
+// requirement of the standards applies to it, and every one that applies passes or is attested;
+// otherwise *ImplausibleError, saying why.
 func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Release, standards []string, actor string) (*store.Label, error) {
+	standards = slices.DeleteFunc(slices.Clone(standards), func(s string) bool { return strings.TrimSpace(s) == "" })
 	if len(standards) == 0 {
-		standards = DefaultStandards(prod.Category)
+		standards = s.DefaultStandards(prod.Category)
+	}
+	if why := s.categoryGap(prod, standards); why != "" {
+		return nil, &ImplausibleError{Reasons: []string{why}}
 	}
 	e, err := s.Evaluate(ctx, prod, rel, standards)
 	if err != nil {
@@ -300,6 +309,25 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 		return label.Sign(s.statement(l, org, prod, rel, e.Verdicts), key)
 	})
 	return l, err
+}
+
+// categoryGap says why a label declared against standards does not cover what the product's
+// category brings in: no category of the list, or a catalog of the category left out; "" when
+// it covers it.
+func (s *Service) categoryGap(prod *store.Product, standards []string) string {
+	if err := s.Catalog.CheckCategory(prod.Category); err != nil {
+		return err.Error() + " (a label needs the catalogs of the product's category)"
+	}
+	var missing []string
+	for _, id := range s.DefaultStandards(prod.Category) {
+		if !slices.Contains(standards, id) {
+			missing = append(missing, id)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Sprintf("a label for a product of category %s declares against %s as well", prod.Category, strings.Join(missing, ", "))
+	}
+	return ""
 }
 
 // newLabelID makes a label id: "SL-" and 16 characters of Crockford base32 (80 random bits),
@@ -469,5 +497,9 @@ func (s *Service) labelState(ctx context.Context, l *store.Label, grace time.Dur
 		return nil, nil, nil, label.Checks{}, err
 	}
 	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
+	// A category changed since issue can bring in catalogs the label was not declared against.
+	if why := s.categoryGap(prod, l.Catalogs); why != "" {
+		checks.Plausible, checks.Unmet = false, append(slices.Clone(checks.Unmet), why)
+	}
 	return rel, prod, e, checks, nil
 }

@@ -154,6 +154,17 @@ var executableMagic = [][]byte{
 	[]byte("\x00asm"), // WebAssembly
 }
 
+// IsExecutable reports whether a file's first bytes are those of an executable: ELF, PE, Mach-O
+// or WebAssembly.
+func IsExecutable(head []byte) bool {
+	for _, m := range executableMagic {
+		if bytes.HasPrefix(head, m) {
+			return true
+		}
+	}
+	return false
+}
+
 func (e goBinaryExtractor) Extract(ctx context.Context, fsys fs.FS, f File, limits input.Limits) (Result, error) {
 	file, err := fsys.Open(f.Path)
 	if err != nil {
@@ -162,13 +173,7 @@ func (e goBinaryExtractor) Extract(ctx context.Context, fsys fs.FS, f File, limi
 	defer file.Close()
 	var head [4]byte
 	n, _ := io.ReadFull(file, head[:])
-	isExec := false
-	for _, m := range executableMagic {
-		if n >= len(m) && bytes.Equal(head[:len(m)], m) {
-			isExec = true
-		}
-	}
-	if !isExec {
+	if !IsExecutable(head[:n]) {
 		return Result{}, nil // a script or data file with the executable bit
 	}
 	ra, ok := file.(io.ReaderAt)

@@ -12,10 +12,6 @@ import (
 	"strings"
 	"sync"
 
-	cvss30 "github.com/pandatix/go-cvss/30"
-	cvss31 "github.com/pandatix/go-cvss/31"
-	cvss40 "github.com/pandatix/go-cvss/40"
-
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -26,6 +22,9 @@ type Source interface {
 	Lookup(ctx context.Context, k vulndb.Key) ([]*vulndb.Record, error)
 	LookupBatchRaw(ctx context.Context, keys []vulndb.Key) ([][]vulndb.RawRecord, error)
 	Feeds(ctx context.Context, ids []string) (*vulndb.Feeds, error)
+	Related(ctx context.Context, ids []string) (map[string][]string, error)
+	RecordsByID(ctx context.Context, ids []string) ([]vulndb.RawRecord, error)
+	Holdings(ctx context.Context) (*vulndb.Holdings, error)
 }
 
 // Package is a component as matching sees it.
@@ -64,13 +63,19 @@ type Identity struct {
 	Summary string   `json:"summary,omitempty"`
 }
 
-// Assessment is a finding's severity: CRITICAL, HIGH, MEDIUM, LOW, NONE or UNKNOWN, from the
-// highest CVSS base score its records state (with that vector) or else the database's rating.
+// Assessment is a finding's severity: CRITICAL, HIGH, MEDIUM, LOW, NONE or UNKNOWN (unrated),
+// and where it comes from (see severity.go for the order in which sources are consulted).
 // Shared between findings: read only.
 type Assessment struct {
 	Severity string  `json:"severity"`
 	Score    float64 `json:"score,omitempty"`
 	Vector   string  `json:"vector,omitempty"`
+	// Source names what gave the severity: a CVSS version ("CVSS_V3"), or a rating field
+	// ("database_specific.severity", "Debian urgency", ...), empty while unrated.
+	Source string `json:"severitySource,omitempty"`
+	// From is the id of the record or EUVD entry that stated it.
+	From  string        `json:"severityFrom,omitempty"`
+	class severityClass // how strong the source is, for merging records
 }
 
 // vulnerability is one allocation for a finding's Identity and Assessment.
@@ -113,6 +118,30 @@ type Result struct {
 	// database does not cover), so that a clean report never hides them.
 	Unmatched []Package `json:"unmatched,omitempty"`
 	Scanned   int       `json:"scanned"`
+	// Coverage says what was checked against what; NotChecked lists the components that were
+	// not, with the reason.
+	Coverage   *Coverage   `json:"coverage,omitempty"`
+	NotChecked []Unchecked `json:"notChecked,omitempty"`
+}
+
+// Scan matches pkgs as Match does and states the coverage of the result: what the database
+// holds for each ecosystem, what of pkgs and unknown (the components without an ecosystem) was
+// checked, and the age of each feed.
+func Scan(ctx context.Context, src Source, pkgs, unknown []Package, opts Options) (*Result, error) {
+	h, err := src.Holdings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	fs, cs, bad, err := match(ctx, src, pkgs)
+	if err != nil {
+		return nil, err
+	}
+	if fs == nil {
+		fs = []*Finding{}
+	}
+	res := &Result{Findings: fs, Unmatched: unknown, Scanned: len(pkgs)}
+	res.Coverage, res.NotChecked = cover(h, pkgs, unknown, cs, bad, opts)
+	return res, nil
 }
 
 // Add maps a component to a package.
@@ -161,11 +190,21 @@ func (inv *Inventory) Done(doc *sbom.Document) (pkgs, unknown []Package) {
 // not by the database. Lookups run ahead of matching on their own goroutine; two workers match.
 // Findings point into pkgs.
 func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) {
+	fs, _, _, err := match(ctx, src, pkgs)
+	return fs, err
+}
+
+// match is Match, which also counts the packages of each ecosystem and those without a version,
+// and returns the indexes of the packages whose version does not parse (among those the
+// database names: for the others the version is never read).
+func match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, *counters, []int, error) {
 	keys := make([]vulndb.Key, len(pkgs))
 	order := make([]int, len(pkgs))
-	for i, p := range pkgs {
-		keys[i] = vulndb.PackageKey(p.Ecosystem, p.Lookup)
+	cs := &counters{}
+	for i := range pkgs {
+		keys[i] = vulndb.PackageKey(pkgs[i].Ecosystem, pkgs[i].Lookup)
 		order[i] = i
+		cs.add(keys[i].Ecosystem, &pkgs[i])
 	}
 	slices.SortFunc(order, func(a, b int) int {
 		if r := strings.Compare(keys[a].Ecosystem, keys[b].Ecosystem); r != 0 {
@@ -230,7 +269,9 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 
 	found := make([][]*Finding, ngroups)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), 2) {
+	nworkers := min(runtime.GOMAXPROCS(0), 2)
+	bad := make([][]int, nworkers)
+	for k := range nworkers {
 		wg.Go(func() {
 			w := newWorker() // not safe for concurrent use: one per goroutine
 			for gr := range groups {
@@ -241,6 +282,9 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 				}
 				var fs []*Finding
 				for _, n := range order[starts[gr.g]:starts[gr.g+1]] {
+					if !w.parses(&pkgs[n]) {
+						bad[k] = append(bad[k], n)
+					}
 					fs = w.matchPackage(&pkgs[n], groupKeys[gr.g], recs, fs)
 				}
 				found[gr.g] = fs
@@ -249,8 +293,10 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 	}
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
+	badVersion := slices.Concat(bad...)
+	slices.Sort(badVersion)
 	total := 0
 	for _, fs := range found {
 		total += len(fs)
@@ -260,10 +306,10 @@ func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) 
 		out = append(out, fs...)
 	}
 	if err := enrich(ctx, src, out); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	sortFindings(out)
-	return out, nil
+	return out, cs, badVersion, nil
 }
 
 // enrich attaches to every finding what the feeds say about any of its ids: the first KEV entry
@@ -325,6 +371,86 @@ func enrich(ctx context.Context, src Source, fs []*Finding) error {
 			f.EUVD = slices.Clip(info.euvd) // shared: an append copies it
 		}
 	}
+	return rateFromOthers(ctx, src, fs)
+}
+
+// rateFromOthers completes the severity of findings whose own records state no CVSS v3 or v4
+// vector, from what others say of the same vulnerability: the records in the database whose id
+// is one of the finding's ids or which list one among their aliases (a GHSA record's vector for
+// a GO record's finding, a distribution's rating of the CVE), and the base score of its EUVD
+// entries. Each shared Assessment is completed once.
+func rateFromOthers(ctx context.Context, src Source, fs []*Finding) error {
+	type todo struct {
+		f    *Finding
+		self []string // the records merged into the finding: already consulted
+	}
+	var open []todo
+	seen := map[*Assessment]bool{}
+	var ids []string
+	for _, f := range fs {
+		if f.class >= classCVSS || seen[f.Assessment] {
+			continue
+		}
+		seen[f.Assessment] = true
+		open = append(open, todo{f, f.Records})
+		ids = append(append(ids, f.ID), f.Aliases...)
+	}
+	if len(open) == 0 {
+		return nil
+	}
+	related, err := src.Related(ctx, ids)
+	if err != nil {
+		return err
+	}
+	// The records to read: those related to a finding that are not its own.
+	var others []string
+	for _, t := range open {
+		for _, id := range append([]string{t.f.ID}, t.f.Aliases...) {
+			for _, r := range related[id] {
+				if !slices.Contains(t.self, r) {
+					others = append(others, r)
+				}
+			}
+		}
+	}
+	raw, err := src.RecordsByID(ctx, others)
+	if err != nil {
+		return err
+	}
+	// What each other record says, by every id it goes by.
+	byID := map[string][]*Assessment{}
+	for _, rr := range raw {
+		r, err := vulndb.DecodeRecord(rr)
+		if err != nil {
+			return err
+		}
+		a := &Assessment{Severity: "UNKNOWN"}
+		severityOf(r, a)
+		if !a.Rated() {
+			continue
+		}
+		byID[r.ID] = append(byID[r.ID], a)
+		for _, al := range r.Aliases {
+			byID[al] = append(byID[al], a)
+		}
+	}
+	for _, t := range open {
+		a := t.f.Assessment
+		for _, id := range append([]string{t.f.ID}, t.f.Aliases...) {
+			for _, other := range byID[id] {
+				if !slices.Contains(t.self, other.From) {
+					a.adopt(other)
+				}
+			}
+		}
+		for _, e := range t.f.EUVD {
+			if score, class, ok := cvssScore(e.Vector); ok {
+				a.merge(class, score, e.Vector, ratingOf(class, score), SourceEUVD, e.ID)
+			} else if e.BaseScore > 0 {
+				a.merge(classRating, e.BaseScore, "", Rating(e.BaseScore), SourceEUVD, e.ID)
+			}
+		}
+	}
 	return nil
 }
 
@@ -337,76 +463,6 @@ func primaryID(ids []string) string {
 		}
 	}
 	return ids[0]
-}
-
-// severityOf keeps the highest severity the record states: CVSS v4, v3.x vectors (scored), or
-// the database's own rating.
-func severityOf(r *vulndb.Record, f *Assessment) {
-	sevs := slices.Clone(r.Severity)
-	for _, a := range r.Affected {
-		sevs = append(sevs, a.Severity...)
-	}
-	for _, s := range sevs {
-		score, ok := cvssScore(s)
-		if ok && score > f.Score {
-			f.Score, f.Vector, f.Severity = score, s.Score, Rating(score)
-		}
-	}
-	if f.Score == 0 {
-		if v, ok := r.DatabaseSpecific["severity"].(string); ok {
-			switch strings.ToUpper(v) {
-			case "CRITICAL", "HIGH", "LOW":
-				f.Severity = strings.ToUpper(v)
-			case "MODERATE", "MEDIUM":
-				f.Severity = "MEDIUM"
-			}
-		}
-	}
-}
-
-// CVSSBaseScore is the base score of a CVSS v3.0, v3.1 or v4.0 vector; false when the vector
-// does not parse.
-func CVSSBaseScore(vector string) (float64, bool) {
-	return cvssScore(vulndb.Severity{Score: vector})
-}
-
-func cvssScore(s vulndb.Severity) (float64, bool) {
-	switch {
-	case strings.HasPrefix(s.Score, "CVSS:4.0/"):
-		v, err := cvss40.ParseVector(s.Score)
-		if err != nil {
-			return 0, false
-		}
-		return v.Score(), true
-	case strings.HasPrefix(s.Score, "CVSS:3.1/"):
-		v, err := cvss31.ParseVector(s.Score)
-		if err != nil {
-			return 0, false
-		}
-		return v.BaseScore(), true
-	case strings.HasPrefix(s.Score, "CVSS:3.0/"):
-		v, err := cvss30.ParseVector(s.Score)
-		if err != nil {
-			return 0, false
-		}
-		return v.BaseScore(), true
-	}
-	return 0, false
-}
-
-// Rating maps a CVSS score to its qualitative rating (CVSS v3.1 specification, section 5).
-func Rating(score float64) string {
-	switch {
-	case score >= 9:
-		return "CRITICAL"
-	case score >= 7:
-		return "HIGH"
-	case score >= 4:
-		return "MEDIUM"
-	case score > 0:
-		return "LOW"
-	}
-	return "NONE"
 }
 
 // severityRank orders severities, UNKNOWN lowest.

@@ -105,6 +105,20 @@ func (w *worker) matchPackage(p *Package, key vulndb.Key, recs []*vulndb.Record,
 	return w.mergeHits(p, hits, out)
 }
 
+// parses reports whether p's version parses in its ecosystem (or is absent: counted apart). A
+// version that does not parse cannot be placed in any range: the package is not checked.
+func (w *worker) parses(p *Package) bool {
+	if p.Version == "" {
+		return true
+	}
+	c, err := version.Lookup(p.Ecosystem)
+	if err != nil {
+		return false
+	}
+	_, err = w.versions.Parse(c, p.Version)
+	return err == nil
+}
+
 // sameRelease reports whether an affected entry's ecosystem applies to the package's: without a
 // release suffix it applies to every release; with one, the releases must agree.
 func sameRelease(advisory, pkg string) bool {

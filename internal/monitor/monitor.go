@@ -658,21 +658,17 @@ func (m *Monitor) clocks(ctx context.Context) error {
 	}
 	now := m.cfg.Now().UTC()
 	for _, c := range cases {
-		facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
-		if n, ok := c.Stages[cra.Notification]; ok {
-			facts.NotificationSubmitted = n.SubmittedAt
-		}
-		ds, err := cra.Deadlines(facts, cra.Calendar{})
+		clock, err := c.Clock()
 		if err != nil {
-			return err
+			return fmt.Errorf("case %d: %w", c.ID, err)
 		}
-		for _, d := range ds {
+		for _, d := range clock.Deadlines {
 			if _, done := c.Stages[d.Stage]; done || d.Pending != "" {
 				continue
 			}
 			kind, word := "", ""
 			switch {
-			case now.After(d.Legal):
+			case !cra.OnTime(now, d.Legal):
 				kind, word = store.EventCaseOverdue, "is overdue since"
 			case d.Legal.Sub(now) <= DueWithin:
 				kind, word = store.EventCaseDue, "is due"
@@ -681,7 +677,7 @@ func (m *Monitor) clocks(ctx context.Context) error {
 			}
 			e := notify.Event{ID: fmt.Sprintf("case-%d-%s-%s", c.ID, d.Stage, kind), Kind: kind, Organization: c.Organization, Product: c.ProductName,
 				Vulnerability: c.Vulnerability, Time: now,
-				Summary: fmt.Sprintf("CRA Art. 14 case %d (%s): the %s %s %s (%s).", c.ID, c.Title, d.Stage, word, d.Legal.Format(time.RFC3339), d.Basis)}
+				Summary: fmt.Sprintf("CRA Art. 14 case %d (%s): the %s %s %s (%s; %s).", c.ID, c.Title, d.Stage, word, d.Legal.In(clock.Location).Format(time.RFC3339), d.Basis, clock.Calendar)}
 			if m.cfg.BaseURL != "" {
 				e.URL = fmt.Sprintf("%s/cases/%d", m.cfg.BaseURL, c.ID)
 			}

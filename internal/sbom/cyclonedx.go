@@ -82,6 +82,9 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits, ea
 	}
 	c := cdxReader{name: name, format: f, refs: map[string]string{}}
 	doc := &Document{Format: f, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version}
+	if bom.Vulnerabilities != nil {
+		doc.VulnerabilityEntries = len(*bom.Vulnerabilities)
+	}
 	if err := c.metadata(doc, bom.Metadata); err != nil {
 		return nil, err
 	}
@@ -89,6 +92,11 @@ func decodeCycloneDX(name string, data []byte, f Format, limits input.Limits, ea
 	if bom.Components != nil {
 		doc.Components = slices.Grow(doc.Components, len(*bom.Components))
 		if err := c.components(doc, *bom.Components, ptr(f, "/components", "/bom/components/component")); err != nil {
+			return nil, err
+		}
+	}
+	if bom.Services != nil {
+		if err := c.services(doc, *bom.Services, ptr(f, "/services", "/bom/services/service")); err != nil {
 			return nil, err
 		}
 	}
@@ -182,6 +190,9 @@ func (c *cdxReader) metadata(doc *Document, m *cdx.Metadata) error {
 	}
 	return nil
 }
+
+// contact returns the creator's URL, else its email address.
+func (cr Creator) contact() string { return cmpOr(cr.URL, cr.Email) }
 
 func orgCreator(org *cdx.OrganizationalEntity) Creator {
 	cr := Creator{Kind: CreatorOrganization, Name: org.Name}
@@ -300,12 +311,22 @@ func (c *cdxReader) component(in *cdx.Component, p string) (Component, error) {
 		var names []string
 		for _, a := range *in.Authors {
 			names = append(names, joinNonEmpty(" ", a.Name, angle(a.Email)))
+			if out.AuthorContact == "" && a.Email != "" {
+				out.AuthorContact = a.Email
+			}
 		}
 		out.Author = strings.Join(names, ", ")
 	case in.Author != "":
 		out.Author = in.Author
 	case in.Manufacturer != nil:
 		out.Author = in.Manufacturer.Name
+	}
+	if in.Manufacturer != nil && out.AuthorContact == "" {
+		// TR-03183-2 8.1 maps the component creator to the manufacturer's URL or contact email.
+		out.AuthorContact = orgCreator(in.Manufacturer).contact()
+	}
+	if in.SWID != nil {
+		out.SWID = in.SWID.TagID
 	}
 	if in.Properties != nil {
 		for _, prop := range *in.Properties {
@@ -327,6 +348,51 @@ func (c *cdxReader) component(in *cdx.Component, p string) (Component, error) {
 		}
 	}
 	return out, nil
+}
+
+// services flattens a service list (and nested services) into doc.Services. Services take part
+// in the dependency graph (CycloneDX 1.2+ dependency refs name "a component or service"), so
+// their bom-refs go into the same table as the components' and must be unique with them.
+func (c *cdxReader) services(doc *Document, list []cdx.Service, base string) error {
+	for i := range list {
+		in := &list[i]
+		p := base + ptr(c.format, "/"+strconv.Itoa(i), "["+strconv.Itoa(i+1)+"]")
+		c.n++
+		out := Service{Ref: in.BOMRef, Group: in.Group, Name: in.Name, Version: in.Version,
+			Description: in.Description, Authenticated: in.Authenticated,
+			CrossesTrustBoundary: in.CrossesTrustBoundary, TrustZone: in.TrustZone}
+		if out.Ref == "" {
+			out.Ref = "#siegel-service-" + strconv.Itoa(c.n)
+		} else if first, dup := c.refs[out.Ref]; dup {
+			refPtr := ptr(c.format, "/bom-ref", "/@bom-ref")
+			return c.errf(p+refPtr, "unique bom-ref", "bom-ref %q is already used at %s; every bom-ref must be unique", out.Ref, first+refPtr)
+		}
+		c.refs[out.Ref] = p
+		if in.Name == "" {
+			return c.errf(p+ptr(c.format, "/name", "/name"), "schema", "service has no name")
+		}
+		if in.Provider != nil {
+			out.Provider = in.Provider.Name
+		}
+		if in.Endpoints != nil {
+			out.Endpoints = append(out.Endpoints, *in.Endpoints...)
+		}
+		if in.Licenses != nil {
+			out.Licenses = cdxLicenses(*in.Licenses)
+		}
+		if in.Properties != nil {
+			for _, prop := range *in.Properties {
+				out.Properties = append(out.Properties, Property{Name: prop.Name, Value: prop.Value})
+			}
+		}
+		doc.Services = append(doc.Services, out)
+		if in.Services != nil {
+			if err := c.services(doc, *in.Services, p+ptr(c.format, "/services", "/services/service")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func angle(email string) string {
@@ -395,14 +461,14 @@ func (c *cdxReader) dependencies(doc *Document, deps *[]cdx.Dependency, comps *[
 			p := ptr(c.format, "/dependencies/"+strconv.Itoa(i), "/bom/dependencies/dependency["+strconv.Itoa(i+1)+"]")
 			if _, ok := c.refs[d.Ref]; !ok {
 				return c.errf(p+ptr(c.format, "/ref", "/@ref"), "dangling reference",
-					"dependency names bom-ref %q, which no component has", d.Ref)
+					"dependency names bom-ref %q, which no component or service has", d.Ref)
 			}
 			entry := Dependency{Ref: d.Ref}
 			if d.Dependencies != nil {
 				for j, to := range *d.Dependencies {
 					if _, ok := c.refs[to]; !ok {
 						return c.errf(p+ptr(c.format, "/dependsOn/"+strconv.Itoa(j), "/dependency["+strconv.Itoa(j+1)+"]/@ref"),
-							"dangling reference", "dependsOn names bom-ref %q, which no component has", to)
+							"dangling reference", "dependsOn names bom-ref %q, which no component or service has", to)
 					}
 					entry.DependsOn = appendUnique(entry.DependsOn, to)
 				}
@@ -513,8 +579,22 @@ func encodeCycloneDX(w io.Writer, doc *Document, f Format) error {
 		// A document without a subject component still names what it describes.
 		meta.Component = &cdx.Component{Type: cdx.ComponentTypeApplication, Name: doc.Name}
 	}
+	if len(doc.Properties) > 0 {
+		props := make([]cdx.Property, len(doc.Properties))
+		for i, p := range doc.Properties {
+			props[i] = cdx.Property{Name: p.Name, Value: p.Value}
+		}
+		meta.Properties = &props
+	}
 	bom.Metadata = meta
 	bom.Components = &comps
+	if len(doc.Services) > 0 {
+		svcs := make([]cdx.Service, len(doc.Services))
+		for i := range doc.Services {
+			svcs[i] = cdxService(&doc.Services[i])
+		}
+		bom.Services = &svcs
+	}
 
 	var deps []cdx.Dependency
 	var complete, incomplete []cdx.BOMReference
@@ -583,28 +663,22 @@ func cdxComponent(c *Component) cdx.Component {
 		}
 		out.Hashes = &hs
 	}
-	if len(c.Licenses) > 0 {
-		ls := make(cdx.Licenses, 0, len(c.Licenses))
-		for _, l := range c.Licenses {
-			ack := cdx.LicenseAcknowledgementDeclared
-			if l.Kind == LicenseConcluded {
-				ack = cdx.LicenseAcknowledgementConcluded
-			}
-			if isListedLicense(l.Expression) {
-				ls = append(ls, cdx.LicenseChoice{License: &cdx.License{ID: l.Expression, Acknowledgement: ack}})
-			} else if isExpression(l.Expression) || strings.HasPrefix(l.Expression, "LicenseRef-") {
-				ls = append(ls, cdx.LicenseChoice{Expression: l.Expression, Acknowledgement: &ack})
-			} else {
-				ls = append(ls, cdx.LicenseChoice{License: &cdx.License{Name: l.Expression, Acknowledgement: ack}})
-			}
-		}
+	if ls := cdxLicenseChoices(c.Licenses); ls != nil {
 		out.Licenses = &ls
 	}
 	if c.Supplier != "" {
 		out.Supplier = &cdx.OrganizationalEntity{Name: c.Supplier}
 	}
-	if c.Author != "" {
+	switch {
+	case strings.Contains(c.AuthorContact, "://"):
+		out.Manufacturer = &cdx.OrganizationalEntity{Name: c.Author, URL: &[]string{c.AuthorContact}}
+	case c.AuthorContact != "":
+		out.Authors = &[]cdx.OrganizationalContact{{Name: c.Author, Email: c.AuthorContact}}
+	case c.Author != "":
 		out.Authors = &[]cdx.OrganizationalContact{{Name: c.Author}}
+	}
+	if c.SWID != "" {
+		out.SWID = &cdx.SWID{TagID: c.SWID, Name: c.Name, Version: c.Version}
 	}
 	for _, f := range c.Files {
 		props = append(props, cdx.Property{Name: propFilename, Value: f})
@@ -614,6 +688,53 @@ func cdxComponent(c *Component) cdx.Component {
 	}
 	if len(props) > 0 {
 		out.Properties = &props
+	}
+	return out
+}
+
+// cdxLicenseChoices writes licences as CycloneDX licence choices; nil for none.
+func cdxLicenseChoices(in []License) cdx.Licenses {
+	if len(in) == 0 {
+		return nil
+	}
+	ls := make(cdx.Licenses, 0, len(in))
+	for _, l := range in {
+		ack := cdx.LicenseAcknowledgementDeclared
+		if l.Kind == LicenseConcluded {
+			ack = cdx.LicenseAcknowledgementConcluded
+		}
+		if isListedLicense(l.Expression) {
+			ls = append(ls, cdx.LicenseChoice{License: &cdx.License{ID: l.Expression, Acknowledgement: ack}})
+		} else if isExpression(l.Expression) || strings.HasPrefix(l.Expression, "LicenseRef-") {
+			ls = append(ls, cdx.LicenseChoice{Expression: l.Expression, Acknowledgement: &ack})
+		} else {
+			ls = append(ls, cdx.LicenseChoice{License: &cdx.License{Name: l.Expression, Acknowledgement: ack}})
+		}
+	}
+	return ls
+}
+
+// cdxService writes a service; nested services were flattened on reading and are written flat.
+func cdxService(s *Service) cdx.Service {
+	out := cdx.Service{BOMRef: s.Ref, Group: s.Group, Name: s.Name, Version: s.Version,
+		Description: s.Description, Authenticated: s.Authenticated,
+		CrossesTrustBoundary: s.CrossesTrustBoundary, TrustZone: s.TrustZone}
+	if s.Provider != "" {
+		out.Provider = &cdx.OrganizationalEntity{Name: s.Provider}
+	}
+	if len(s.Endpoints) > 0 {
+		eps := slices.Clone(s.Endpoints)
+		out.Endpoints = &eps
+	}
+	if ls := cdxLicenseChoices(s.Licenses); ls != nil {
+		out.Licenses = &ls
+	}
+	if len(s.Properties) > 0 {
+		ps := make([]cdx.Property, len(s.Properties))
+		for i, p := range s.Properties {
+			ps[i] = cdx.Property{Name: p.Name, Value: p.Value}
+		}
+		out.Properties = &ps
 	}
 	return out
 }
@@ -691,6 +812,7 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 		return nil, sent, errFastJSON
 	}
 	var bom cdx.BOM
+	vulns := 0
 	c := cdxReader{name: name, format: CycloneDXJSON, refs: map[string]string{}}
 	comps := &Document{}
 	if each == nil {
@@ -738,10 +860,16 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 			derr = dec.Decode(&bom.Version)
 		case "metadata":
 			derr = dec.Decode(&bom.Metadata)
+		case "services":
+			derr = dec.Decode(&bom.Services)
 		case "dependencies":
 			derr = dec.Decode(&bom.Dependencies)
 		case "compositions":
 			derr = dec.Decode(&bom.Compositions)
+		case "vulnerabilities":
+			var vs []gojson.RawMessage
+			derr = dec.Decode(&vs)
+			vulns = len(vs)
 		default:
 			var skip gojson.RawMessage
 			derr = dec.Decode(&skip)
@@ -765,7 +893,7 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 		return nil, sent, &input.Error{File: name, Pointer: "/specVersion", Rule: "spec version",
 			Err: fmt.Errorf("CycloneDX %s is not supported; Siegel reads CycloneDX 1.2 to 1.7", bom.SpecVersion)}
 	}
-	doc = &Document{Format: CycloneDXJSON, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version}
+	doc = &Document{Format: CycloneDXJSON, SpecVersion: spec, Serial: bom.SerialNumber, Version: bom.Version, VulnerabilityEntries: vulns}
 	if err := c.metadata(doc, bom.Metadata); err != nil {
 		return nil, sent, err
 	}
@@ -778,6 +906,11 @@ func decodeCycloneDXStream(name string, data []byte, each func(Component) error)
 		// The metadata's components go first. comps was sized by counting "type" keys, which the
 		// metadata component has too, so this moves the slice's elements rather than copying it.
 		doc.Components = slices.Insert(comps.Components, 0, doc.Components...)
+	}
+	if bom.Services != nil {
+		if err := c.services(doc, *bom.Services, "/services"); err != nil {
+			return nil, sent, err
+		}
 	}
 	if err := c.dependencies(doc, bom.Dependencies, bom.Compositions); err != nil {
 		return nil, sent, err

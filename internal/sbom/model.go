@@ -32,12 +32,26 @@ type Document struct {
 	// SPDX DESCRIBES); "" when the document names none. The subject is also in Components.
 	Subject string
 
-	Components   []Component
-	Dependencies []Dependency // one entry per component that has outgoing edges or declared completeness
+	Components []Component
+
+	// Services are the external or internal services the subject uses or provides (CycloneDX
+	// services, nested services flattened in document order). A SaaSBOM may hold nothing else.
+	// Their refs share one name space with the components' and may appear in Dependencies.
+	Services []Service
+
+	Dependencies []Dependency // one entry per component or service that has outgoing edges or declared completeness
 
 	// Vulnerabilities known to affect components of the document (written as a CycloneDX
 	// vulnerability disclosure report, VDR). Readers leave it empty.
 	Vulnerabilities []Vulnerability
+
+	// Properties are statements about the document as a whole (CycloneDX metadata.properties),
+	// such as what a vulnerability report checked. Readers leave it empty.
+	Properties []Property `json:",omitempty"`
+
+	// VulnerabilityEntries counts the vulnerability data a document read carries (CycloneDX
+	// vulnerabilities, SPDX 3 security elements): BSI TR-03183-2 wants an SBOM without any.
+	VulnerabilityEntries int
 }
 
 // Vulnerability is a known vulnerability and the components it affects.
@@ -83,21 +97,44 @@ type Creator struct {
 
 // Component is one package, library, application, file or firmware in a document.
 type Component struct {
-	Ref         string // unique within the document: CycloneDX bom-ref, SPDX SPDXID / spdxId
-	Type        string // CycloneDX component type: library, application, framework, container, operating-system, device, firmware, file
-	Group       string // CycloneDX group (Maven groupId, npm scope)
+	Ref      string // unique within the document: CycloneDX bom-ref, SPDX SPDXID / spdxId
+	Type     string // CycloneDX component type: library, application, framework, container, operating-system, device, firmware, file
+	Group    string // CycloneDX group (Maven groupId, npm scope)
+	Name     string
+	Version  string
+	PURL     string   // package URL, canonical form
+	CPEs     []string // CPE 2.3 (or 2.2 URI) names
+	Hashes   []Hash
+	Licenses []License
+	Supplier string // organization that supplies the component
+	Author   string // creator of the component (TR-03183-2 "component creator")
+	// AuthorContact is the email address or URL of the component's creator (TR-03183-2 5.2.2
+	// asks for one of them, not a name): CycloneDX authors[].email or manufacturer's url or
+	// contact email, SPDX originator's email, SPDX 3 originatedBy's email or URL identifier.
+	AuthorContact string
+	SWID          string   // SWID tag id (TR-03183-2 5.2.4 "other unique identifiers")
+	Files         []string // file names or paths of the component (TR-03183-2 "filename of the component")
+	Description   string
+	Scope         string // CycloneDX scope: required, optional, excluded; "" when unknown
+	Properties    []Property
+}
+
+// Service is a service (an API, a hosted application, a SaaS) in a document: what NIS-2 and CRA
+// Art. 13(5) ask a manufacturer to know of the remote data processing its product relies on.
+type Service struct {
+	Ref         string // unique within the document, shared with component refs
+	Provider    string // organization that provides the service
+	Group       string
 	Name        string
 	Version     string
-	PURL        string   // package URL, canonical form
-	CPEs        []string // CPE 2.3 (or 2.2 URI) names
-	Hashes      []Hash
-	Licenses    []License
-	Supplier    string   // organization that supplies the component
-	Author      string   // creator of the component (TR-03183-2 "component creator")
-	Files       []string // file names or paths of the component (TR-03183-2 "filename of the component")
 	Description string
-	Scope       string // CycloneDX scope: required, optional, excluded; "" when unknown
-	Properties  []Property
+	Endpoints   []string // URLs the service is reached at
+	// Authenticated and CrossesTrustBoundary are nil when the document does not say.
+	Authenticated        *bool
+	CrossesTrustBoundary *bool
+	TrustZone            string // CycloneDX 1.6 trustZone
+	Licenses             []License
+	Properties           []Property
 }
 
 // HashAlgorithm names a digest algorithm, spelled as CycloneDX spells it.
@@ -158,7 +195,7 @@ const (
 	CompletenessIncomplete Completeness = "incomplete"
 )
 
-// Dependency lists the components Ref directly depends on.
+// Dependency lists the components and services Ref directly depends on.
 type Dependency struct {
 	Ref          string
 	DependsOn    []string

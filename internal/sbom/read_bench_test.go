@@ -51,3 +51,25 @@ func BenchmarkWriteCycloneDX50k(b *testing.B) {
 	}
 	b.SetBytes(int64(buf.Len()))
 }
+
+// BenchmarkCheckSchemaCycloneDXXML50k validates the 50,000-component CycloneDX XML document of
+// BenchmarkReadCycloneDXXML50k against the published bom-1.6.xsd: what `siegel sbom validate`
+// adds to reading it.
+func BenchmarkCheckSchemaCycloneDXXML50k(b *testing.B) {
+	var buf bytes.Buffer
+	if err := sbom.Write(&buf, sbomtest.Synthetic(50000), sbom.CycloneDXXML); err != nil {
+		b.Fatal(err)
+	}
+	data := buf.Bytes()
+	if _, err := sbom.CheckSchema(data, sbom.CycloneDXXML); err != nil { // compiles the schema once
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		problems, err := sbom.CheckSchema(data, sbom.CycloneDXXML)
+		if err != nil || len(problems) > 0 {
+			b.Fatalf("err %v, problems %v", err, problems)
+		}
+	}
+}

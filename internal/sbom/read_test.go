@@ -55,17 +55,7 @@ func TestDecodeGolden(t *testing.T) {
 // TestReadersAgree checks that the same inventory written in different formats by different
 // fixtures yields the same facts: the SPDX 2.2 and 2.3 tag-value fixtures differ only in version.
 func TestReadersAgree(t *testing.T) {
-	read := func(name string) *Document {
-		data, err := os.ReadFile(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		d, err := Decode(name, data, input.Limits{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return d
-	}
+	read := func(name string) *Document { return readFixture(t, name) }
 	a, b := read("testdata/spdx/agent-2.2.spdx"), read("testdata/spdx/agent-2.3.spdx")
 	if diff := gocmp.Diff(essenceOf(a), essenceOf(b)); diff != "" {
 		t.Errorf("SPDX 2.2 and 2.3 readings differ:\n%s", diff)
@@ -370,4 +360,18 @@ func FuzzSPDX3(f *testing.F) {
 		doc, err := decodeSPDX3("fuzz", data, fuzzLimits)
 		checkDecodeError(t, doc, err)
 	})
+}
+
+// readFixture decodes a fixture document, failing the test when it does not read.
+func readFixture(t *testing.T, name string) *Document {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := Decode(name, data, input.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -10,20 +10,20 @@ import (
 	"strings"
 	"sync"
 
-	cdx "github.com/CycloneDX/cyclonedx-go"
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 )
 
-// The CycloneDX JSON schemas, as published (see schema/NOTICE).
+// The CycloneDX JSON schemas and XML schemas (XSD), as published (see schema/NOTICE).
 //
-//go:embed schema/*.json
+//go:embed schema/*.json schema/*.xsd
 var schemaFS embed.FS
 
 // SchemaProblem is one violation of a format's schema.
 type SchemaProblem struct {
-	Pointer string `json:"pointer"` // JSON pointer into the document (for XML: into its JSON rendering)
+	Pointer string `json:"pointer"`        // JSON pointer into the document; for XML, the element path
+	Line    int    `json:"line,omitempty"` // XML: line of the element at fault
 	Message string `json:"message"`
 }
 
@@ -52,6 +52,9 @@ func cycloneDXSchema(spec string) (*jsonschema.Schema, error) {
 	}
 	var target string
 	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
 		data, err := schemaFS.ReadFile("schema/" + e.Name())
 		if err != nil {
 			return nil, err
@@ -83,8 +86,9 @@ func cycloneDXSchema(spec string) (*jsonschema.Schema, error) {
 
 // CheckSchema validates data, which must be in format f, against the format's schema. CycloneDX
 // JSON is validated against the published JSON schema of its spec version; CycloneDX XML against
-// the same schema applied to its JSON rendering (Siegel carries no XSD engine); SPDX against the
-// required fields of the SPDX specification (2.3 clauses 6-7, 3.0.1 Core profile).
+// the published XML schema (XSD) of its spec version with the SPDX licence schema it imports;
+// SPDX against the required fields of the SPDX specification (2.3 clauses 6-7, 3.0.1 Core
+// profile).
 func CheckSchema(data []byte, f Format) ([]SchemaProblem, error) {
 	switch f {
 	case CycloneDXJSON, CycloneDXXML:
@@ -98,29 +102,15 @@ func CheckSchema(data []byte, f Format) ([]SchemaProblem, error) {
 }
 
 func checkCycloneDXSchema(data []byte, f Format) ([]SchemaProblem, error) {
-	var inst any
-	var spec string
 	if f == CycloneDXXML {
-		var bom cdx.BOM
-		if err := xmlUnmarshalCDX(data, &bom); err != nil {
-			return nil, err
-		}
-		var buf bytes.Buffer
-		if err := cdx.NewBOMEncoder(&buf, cdx.BOMFileFormatJSON).Encode(&bom); err != nil {
-			return []SchemaProblem{{Pointer: "", Message: "cannot render as JSON: " + err.Error()}}, nil
-		}
-		data = buf.Bytes()
-		spec = bom.SpecVersion.String()
+		return checkCycloneDXXSD(data)
 	}
-	var err error
-	inst, err = jsonschema.UnmarshalJSON(bytes.NewReader(data))
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
 		return nil, err
 	}
-	if spec == "" {
-		m, _ := inst.(map[string]any)
-		spec, _ = m["specVersion"].(string)
-	}
+	m, _ := inst.(map[string]any)
+	spec, _ := m["specVersion"].(string)
 	s, err := cycloneDXSchema(spec)
 	if err != nil {
 		return nil, err
@@ -161,17 +151,6 @@ func checkCycloneDXSchema(data []byte, f Format) ([]SchemaProblem, error) {
 	}
 	walk(ve)
 	return out, nil
-}
-
-func xmlUnmarshalCDX(data []byte, bom *cdx.BOM) error {
-	if err := cdx.NewBOMDecoder(bytes.NewReader(data), cdx.BOMFileFormatXML).Decode(bom); err != nil {
-		return err
-	}
-	bom.BOMFormat = cdx.BOMFormat // XML carries the format in its namespace, JSON in this field
-	if bom.SpecVersion == 0 {
-		return errors.New("unknown CycloneDX XML namespace")
-	}
-	return nil
 }
 
 // checkSPDX2Fields reports fields SPDX 2.x requires (spec clauses 6 "Document creation

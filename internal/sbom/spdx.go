@@ -56,6 +56,7 @@ type spdxPackage struct {
 	Description           string            `json:"description,omitempty"`
 	ExternalRefs          []spdxExternalRef `json:"externalRefs,omitempty"`
 	PrimaryPackagePurpose string            `json:"primaryPackagePurpose,omitempty"`
+	Comment               string            `json:"comment,omitempty"`
 
 	line int
 }
@@ -165,6 +166,9 @@ func (d *spdxDoc) toDocument(name string, f Format) (*Document, error) {
 		}
 		c.Supplier = spdxAgentName(p.Supplier)
 		c.Author = spdxAgentName(p.Originator)
+		if c.Author != "" {
+			c.AuthorContact = parseSPDXCreator(p.Originator).Email
+		}
 		for j, cs := range p.Checksums {
 			alg, ok := ParseHashAlgorithm(cs.Algorithm)
 			v := strings.ToLower(strings.TrimSpace(cs.Value))
@@ -200,6 +204,8 @@ func (d *spdxDoc) toDocument(name string, f Format) (*Document, error) {
 				c.PURL = canon
 			case "cpe23Type", "cpe22Type":
 				c.CPEs = appendUnique(c.CPEs, r.Locator)
+			case "swid":
+				c.SWID = cmpOr(c.SWID, r.Locator)
 			}
 		}
 		refs[p.SPDXID] = len(doc.Components)
@@ -350,18 +356,24 @@ func encodeSPDXJSON(w io.Writer, doc *Document) error {
 		out.CreationInfo.Creators = []string{"Tool: siegel"}
 	}
 
-	ids := make(map[string]string, len(doc.Components))
+	ids := make(map[string]string, len(doc.Components)+len(doc.Services))
 	used := map[string]bool{"SPDXRef-DOCUMENT": true}
-	for i, c := range doc.Components {
-		id := c.Ref
+	assign := func(ref string, n int) {
+		id := ref
 		if !strings.HasPrefix(id, "SPDXRef-") || spdxIDUnsafe.MatchString(id) {
-			id = "SPDXRef-" + strings.Trim(spdxIDUnsafe.ReplaceAllString(c.Ref, "-"), "-")
+			id = "SPDXRef-" + strings.Trim(spdxIDUnsafe.ReplaceAllString(ref, "-"), "-")
 		}
 		if id == "SPDXRef-" || used[id] {
-			id = "SPDXRef-Package-" + strconv.Itoa(i+1)
+			id = "SPDXRef-Package-" + strconv.Itoa(n)
 		}
 		used[id] = true
-		ids[c.Ref] = id
+		ids[ref] = id
+	}
+	for i, c := range doc.Components {
+		assign(c.Ref, i+1)
+	}
+	for i, sv := range doc.Services {
+		assign(sv.Ref, len(doc.Components)+i+1)
 	}
 	extracted := map[string]string{}
 	for _, c := range doc.Components {
@@ -384,6 +396,9 @@ func encodeSPDXJSON(w io.Writer, doc *Document) error {
 		}
 		if c.Author != "" {
 			p.Originator = "Organization: " + c.Author
+			if c.AuthorContact != "" && !strings.Contains(c.AuthorContact, "://") {
+				p.Originator += " (" + c.AuthorContact + ")"
+			}
 		}
 		for _, h := range c.Hashes {
 			if n, ok := spdxHashNames[h.Algorithm]; ok {
@@ -412,6 +427,27 @@ func encodeSPDXJSON(w io.Writer, doc *Document) error {
 				typ = "cpe22Type"
 			}
 			p.ExternalRefs = append(p.ExternalRefs, spdxExternalRef{Category: "SECURITY", Type: typ, Locator: cpe})
+		}
+		out.Packages = append(out.Packages, p)
+	}
+	// SPDX 2.3 has no services: each is written as a package of purpose OTHER whose comment
+	// says it is a service and where it is reached, so that it and the edges to it survive.
+	for _, sv := range doc.Services {
+		p := spdxPackage{
+			SPDXID: ids[sv.Ref], Name: sv.Name, VersionInfo: sv.Version, DownloadLocation: "NOASSERTION",
+			Description: sv.Description, PrimaryPackagePurpose: "OTHER",
+			LicenseConcluded: "NOASSERTION", LicenseDeclared: "NOASSERTION", CopyrightText: "NOASSERTION",
+			Comment: strings.TrimSpace("CycloneDX service " + strings.Join(sv.Endpoints, " ")),
+		}
+		f := false
+		p.FilesAnalyzed = &f
+		if sv.Provider != "" {
+			p.Supplier = "Organization: " + sv.Provider
+		}
+		for _, l := range sv.Licenses {
+			if isLicenseID(l.Expression) || isExpression(l.Expression) {
+				p.LicenseDeclared = l.Expression
+			}
 		}
 		out.Packages = append(out.Packages, p)
 	}

@@ -3,6 +3,7 @@ package sbom
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,12 +32,15 @@ type spdx3Element struct {
 
 	RootElement []string `json:"rootElement"`
 
-	PackageVersion string   `json:"software_packageVersion"`
-	PackageURL     string   `json:"software_packageUrl"`
-	PrimaryPurpose string   `json:"software_primaryPurpose"`
-	SuppliedBy     string   `json:"suppliedBy"`
-	OriginatedBy   []string `json:"originatedBy"`
-	VerifiedUsing  []struct {
+	PackageVersion string `json:"software_packageVersion"`
+	PackageURL     string `json:"software_packageUrl"`
+	PrimaryPurpose string `json:"software_primaryPurpose"`
+	// AdditionalPurpose carries TR-03183-2's executable, archive and structured properties in
+	// SPDX 3 (section 8.2): "executable", "archive" and "container" each present or not.
+	AdditionalPurpose []string `json:"software_additionalPurpose"`
+	SuppliedBy        string   `json:"suppliedBy"`
+	OriginatedBy      []string `json:"originatedBy"`
+	VerifiedUsing     []struct {
 		Algorithm string `json:"algorithm"`
 		HashValue string `json:"hashValue"`
 	} `json:"verifiedUsing"`
@@ -97,6 +101,9 @@ func decodeSPDX3(name string, data []byte, limits input.Limits) (*Document, erro
 	var roots []string
 	for i := range top.Graph {
 		e := &top.Graph[i]
+		if strings.HasPrefix(e.kind(), "security_") {
+			doc.VulnerabilityEntries++ // vulnerabilities and VEX assessments: the security profile
+		}
 		switch e.kind() {
 		case "CreationInfo":
 			if doc.Created.IsZero() && e.Created != "" {
@@ -143,6 +150,8 @@ func decodeSPDX3(name string, data []byte, limits input.Limits) (*Document, erro
 					purls = append(purls, x.Identifier)
 				case "cpe23", "cpe22":
 					c.CPEs = appendUnique(c.CPEs, x.Identifier)
+				case "swid":
+					c.SWID = cmpOr(c.SWID, x.Identifier)
 				}
 			}
 			if len(purls) > 0 {
@@ -169,8 +178,10 @@ func decodeSPDX3(name string, data []byte, limits input.Limits) (*Document, erro
 			for _, o := range e.OriginatedBy {
 				if a := elem(o); a != nil {
 					c.Author = joinNonEmpty(", ", c.Author, a.Name)
+					c.AuthorContact = cmpOr(c.AuthorContact, spdx3Agent(a).contact())
 				}
 			}
+			c.Properties = setPurposeProperties(c.Properties, e.PrimaryPurpose, e.AdditionalPurpose)
 			refs[c.Ref] = len(doc.Components)
 			doc.Components = append(doc.Components, c)
 		}
@@ -234,6 +245,29 @@ func decodeSPDX3(name string, data []byte, limits input.Limits) (*Document, erro
 					c.Licenses = append(c.Licenses, License{Expression: expr, Kind: kind})
 				}
 			}
+		case "hasDistributionArtifact":
+			// TR-03183-2 8.2: the file the component is distributed as gives its filename,
+			// deployable hash and the three properties.
+			if !isComp {
+				continue
+			}
+			c := &doc.Components[fromComp]
+			for _, to := range e.To {
+				f := elem(to)
+				if f == nil || f.kind() != "software_File" {
+					continue
+				}
+				if f.Name != "" {
+					c.Files = appendUnique(c.Files, f.Name)
+				}
+				for _, h := range f.VerifiedUsing {
+					alg, ok := ParseHashAlgorithm(h.Algorithm)
+					if v := strings.ToLower(h.HashValue); ok && ValidHashValue(alg, v) {
+						c.Hashes = appendHash(c.Hashes, Hash{Algorithm: alg, Value: v})
+					}
+				}
+				c.Properties = setPurposeProperties(c.Properties, f.PrimaryPurpose, f.AdditionalPurpose)
+			}
 		case "contains":
 			if !isComp {
 				continue
@@ -270,11 +304,36 @@ func spdx3Agent(a *spdx3Element) Creator {
 		cr.Kind = CreatorPerson
 	}
 	for _, x := range a.ExternalIdentifier {
-		if x.Type == "email" {
+		switch x.Type {
+		case "email":
 			cr.Email = x.Identifier
+		case "urlScheme":
+			cr.URL = x.Identifier
 		}
 	}
 	return cr
+}
+
+// setPurposeProperties sets the executable, archive and structured properties from an SPDX 3
+// artifact's additional purposes, as TR-03183-2 8.2 maps them: "executable", "archive" and
+// "container" (structured) each present or absent. An artifact that lists no additional purpose
+// states none of the three.
+func setPurposeProperties(props []Property, primary string, additional []string) []Property {
+	if len(additional) == 0 {
+		return props
+	}
+	purposes := append([]string{primary}, additional...)
+	for _, p := range []struct{ name, purpose string }{
+		{PropBSIExecutable, "executable"}, {PropBSIArchive, "archive"}, {PropBSIStructured, "container"},
+	} {
+		v := propValues[p.name][1]
+		if slices.Contains(purposes, p.purpose) {
+			v = propValues[p.name][0]
+		}
+		props = slices.DeleteFunc(props, func(x Property) bool { return x.Name == p.name })
+		props = append(props, Property{Name: p.name, Value: v})
+	}
+	return props
 }
 
 // spdx3License names the licence an element id stands for: a LicenseExpression's text, or the

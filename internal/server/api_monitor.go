@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/notify"
@@ -46,6 +48,11 @@ func (s *Server) dbState(r *http.Request) (*dbState, error) {
 				return nil, err
 			}
 			st.Status.Path = "" // a server path is nobody's business
+			for i := range st.Status.Feeds {
+				if o := &st.Status.Feeds[i].Origin; *o != "" && !strings.Contains(*o, "://") {
+					*o = filepath.Base(*o) // the file, not where it sits on the server
+				}
+			}
 		}
 	}
 	jobs, err := s.cfg.Store.Jobs(r.Context(), "db-update", 20)

@@ -1,11 +1,12 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -18,32 +19,52 @@ import (
 
 // CaseView is a reporting case with its clocks and drafts, for the API and the pages.
 type CaseView struct {
-	ID            int64       `json:"id"`
-	Type          string      `json:"type"`
-	Title         string      `json:"title"`
-	Product       string      `json:"product,omitempty"`
-	ProductID     int64       `json:"productId,omitempty"`
-	Vulnerability string      `json:"vulnerability,omitempty"`
-	Evidence      string      `json:"evidence"`
-	AwareAt       time.Time   `json:"awareAt"`
-	FixAvailable  time.Time   `json:"fixAvailable,omitzero"`
-	Closed        time.Time   `json:"closed,omitzero"`
-	FineExemption bool        `json:"fineExemptionEarlyWarning"` // Art. 64(10)
-	Stages        []StageView `json:"stages"`
+	ID            int64     `json:"id"`
+	Type          string    `json:"type"`
+	Title         string    `json:"title"`
+	Product       string    `json:"product,omitempty"`
+	ProductID     int64     `json:"productId,omitempty"`
+	Vulnerability string    `json:"vulnerability,omitempty"`
+	Evidence      string    `json:"evidence"`
+	AwareAt       time.Time `json:"awareAt"`
+	FixAvailable  time.Time `json:"fixAvailable,omitzero"`
+	Closed        time.Time `json:"closed,omitzero"`
+	ClosedReason  string    `json:"closedReason,omitempty"`
+	FineExemption bool      `json:"fineExemptionEarlyWarning"` // Art. 64(10)(a)
+	// Steward: an open-source software steward is not fined at all (Art. 64(10)(b)); Fines says
+	// what Art. 64(10) spares the organisation, "" when nothing.
+	Steward bool   `json:"openSourceSteward"`
+	Fines   string `json:"fines,omitempty"`
+	// Calendar says whose calendar the deadlines are counted in (the Member State of main
+	// establishment), or that they are counted in UTC without public holidays.
+	Calendar string `json:"calendar"`
+	// BeforeApplication is set when awareness precedes the application of Art. 14 (11 September
+	// 2026, Art. 71(2)): the case has no deadlines.
+	BeforeApplication string      `json:"beforeApplication,omitempty"`
+	IntermediateAsked time.Time   `json:"intermediateRequested,omitzero"` // Art. 14(6)
+	Stages            []StageView `json:"stages"`
+	location          *time.Location
 }
 
+// Zone names the time zone the case's deadlines are shown in, for the forms.
+func (v *CaseView) Zone() string { return v.location.String() }
+
 type StageView struct {
-	Stage        string     `json:"stage"`
-	Basis        string     `json:"basis"`
-	Deadline     time.Time  `json:"deadline,omitzero"`
-	Conservative time.Time  `json:"conservativeDeadline,omitzero"`
-	Pending      string     `json:"pending,omitempty"`
-	Overdue      bool       `json:"overdue"`
-	Submitted    time.Time  `json:"submitted,omitzero"`
-	Receipt      string     `json:"receipt,omitempty"`
-	SubmittedBy  string     `json:"submittedBy,omitempty"`
-	Draft        cra.Report `json:"draft"`
-	Left         string     `json:"-"` // time left, for the page
+	Stage        string    `json:"stage"`
+	Basis        string    `json:"basis"`
+	Deadline     time.Time `json:"deadline,omitzero"`
+	Conservative time.Time `json:"conservativeDeadline,omitzero"`
+	Pending      string    `json:"pending,omitempty"`
+	Overdue      bool      `json:"overdue"`
+	Submitted    time.Time `json:"submitted,omitzero"`
+	Receipt      string    `json:"receipt,omitempty"`
+	SubmittedBy  string    `json:"submittedBy,omitempty"`
+	// Recipient is the CSIRT the stage was submitted to (Art. 14(7)); Late that it was submitted
+	// after its deadline.
+	Recipient string     `json:"recipient,omitempty"`
+	Late      bool       `json:"late,omitempty"`
+	Draft     cra.Report `json:"draft"`
+	Left      string     `json:"-"` // time left, for the page
 }
 
 // caseView gathers a case's records into its clocks and report drafts.
@@ -54,15 +75,17 @@ func (s *Server) caseView(ctx context.Context, c *store.Case) (*CaseView, error)
 // BuildCase gathers a case's records into its clocks and report drafts, as of now.
 func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) (*CaseView, error) {
 	v := &CaseView{ID: c.ID, Type: c.Type, Title: c.Title, Product: c.ProductName, ProductID: c.Product, Vulnerability: c.Vulnerability,
-		Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable, Closed: c.Closed, FineExemption: cra.FineExemption(c.OrgSize)}
-	facts := cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable}
-	if n, ok := c.Stages[cra.Notification]; ok {
-		facts.NotificationSubmitted = n.SubmittedAt
-	}
-	ds, err := cra.Deadlines(facts, cra.Calendar{})
+		Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable, Closed: c.Closed, ClosedReason: c.ClosedReason,
+		FineExemption: cra.FineExemption(c.OrgSize), Steward: c.Steward, Fines: cra.Fines(c.OrgSize, c.Steward), IntermediateAsked: c.IntermediateRequested}
+	clock, err := c.Clock()
 	if err != nil {
 		return nil, err
 	}
+	v.Calendar, v.location = clock.Calendar, clock.Location
+	if clock.BeforeApplication {
+		v.BeforeApplication = cra.BeforeApplication
+	}
+	ds := clock.Deadlines
 	org, err := st.OrganizationByID(ctx, c.Organization)
 	if err != nil {
 		return nil, err
@@ -103,12 +126,17 @@ func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) 
 		}
 	}
 	for _, d := range ds {
-		sv := StageView{Stage: d.Stage, Basis: d.Basis, Deadline: d.Legal, Conservative: d.Conservative, Pending: d.Pending, Draft: cra.Draft(d.Stage, subj, d)}
+		sv := StageView{Stage: d.Stage, Basis: d.Basis, Deadline: d.Legal.In(v.location), Conservative: d.Conservative.In(v.location), Pending: d.Pending,
+			Draft: cra.Draft(d.Stage, subj, d)}
 		if sub, ok := c.Stages[d.Stage]; ok {
-			sv.Submitted, sv.Receipt, sv.SubmittedBy = sub.SubmittedAt, sub.Receipt, sub.SubmittedBy
-		} else if d.Pending == "" {
-			sv.Overdue = now.After(d.Legal)
+			sv.Submitted, sv.Receipt, sv.SubmittedBy = sub.SubmittedAt.In(v.location), sub.Receipt, sub.SubmittedBy
+			sv.Recipient = cmp.Or(sub.Recipient, cra.NoRecipient)
+			sv.Late = d.Pending == "" && !cra.OnTime(sub.SubmittedAt, d.Legal)
+		} else if d.Pending == "" && c.Closed.IsZero() {
+			sv.Overdue = !cra.OnTime(now, d.Legal)
 			sv.Left = left(d.Legal.Sub(now))
+		} else if d.Pending == "" {
+			sv.Overdue = !cra.OnTime(c.Closed, d.Legal) // missed before the case was closed
 		}
 		v.Stages = append(v.Stages, sv)
 	}
@@ -158,6 +186,16 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p principal) (*
 		return nil, false
 	}
 	return c, true
+}
+
+// writableCase loads a case the caller may change (403 when it may only read it).
+func (s *Server) writableCase(w http.ResponseWriter, r *http.Request, p principal) (*store.Case, bool) {
+	c, ok := s.apiCase(w, r, p)
+	if ok && !p.canWrite(c.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not change cases")
+		return nil, false
+	}
+	return c, ok
 }
 
 func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p principal) {
@@ -237,12 +275,8 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p principal) {
-	c, ok := s.apiCase(w, r, p)
+	c, ok := s.writableCase(w, r, p)
 	if !ok {
-		return
-	}
-	if !p.canWrite(c.Organization) {
-		writeError(w, http.StatusForbidden, "this token may not change cases")
 		return
 	}
 	var in struct {
@@ -255,8 +289,7 @@ func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p prin
 		writeError(w, http.StatusBadRequest, "at is required (RFC 3339)")
 		return
 	}
-	if err := s.cfg.Store.SetFixAvailable(r.Context(), c.ID, in.At); err != nil {
-		s.fail(w, r, err)
+	if !s.apiDone(w, r, s.cfg.Store.SetFixAvailable(r.Context(), c.ID, in.At)) {
 		return
 	}
 	s.getCase(w, r, p)
@@ -265,22 +298,19 @@ func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p prin
 // submitStage records a stage as submitted: the report as sent (the draft when none is given)
 // and the receipt of the authority's platform.
 func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal) {
-	c, ok := s.apiCase(w, r, p)
+	c, ok := s.writableCase(w, r, p)
 	if !ok {
-		return
-	}
-	if !p.canWrite(c.Organization) {
-		writeError(w, http.StatusForbidden, "this token may not submit reports")
 		return
 	}
 	var in struct {
 		Receipt string          `json:"receipt"`
 		Report  json.RawMessage `json:"report"`
+		CSIRT   string          `json:"csirt"` // the recipient (Art. 14(7)); default: the Member State's coordinator
 	}
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.token.Name); err != nil {
+	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.token.Name, in.CSIRT); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(w, http.StatusConflict, err.Error())
 			return
@@ -291,7 +321,7 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal
 	s.getCase(w, r, p)
 }
 
-func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by string) error {
+func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by, csirt string) error {
 	if len(report) == 0 {
 		v, err := s.caseView(ctx, c)
 		if err != nil {
@@ -303,7 +333,7 @@ func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report
 			}
 		}
 	}
-	return s.cfg.Store.SubmitStage(ctx, c.ID, stage, report, receipt, by)
+	return s.cfg.Store.SubmitStageTo(ctx, c.ID, stage, report, receipt, by, csirt)
 }
 
 // casesPage lists the organization's reporting cases, open ones first.
@@ -364,48 +394,28 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 }
 
 func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	c, ok := s.webCase(w, r, u)
-	if !ok {
-		return
-	}
-	back := "/cases/" + strconv.FormatInt(c.ID, 10)
-	if !userPrincipal(u).canWrite(c.Organization) {
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
-	at, err := time.Parse("2006-01-02T15:04", r.PostFormValue("at"))
-	if err != nil {
-		http.Redirect(w, r, back+"?error="+url.QueryEscape("give the date and time (UTC) the measure became available"), http.StatusSeeOther)
-		return
-	}
-	if err := s.cfg.Store.SetFixAvailable(r.Context(), c.ID, at); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+	s.webCaseAction(w, r, u, func(c *store.Case) error {
+		v, err := s.caseView(r.Context(), c)
+		if err != nil {
+			return err
+		}
+		at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("at"), v.location)
+		if err != nil {
+			return fmt.Errorf("%w: give the date and time the measure became available", store.ErrInvalid)
+		}
+		return s.cfg.Store.SetFixAvailable(r.Context(), c.ID, at)
+	})
 }
 
 func (s *Server) caseSubmitForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	c, ok := s.webCase(w, r, u)
-	if !ok {
-		return
-	}
-	back := "/cases/" + strconv.FormatInt(c.ID, 10)
-	if !userPrincipal(u).canWrite(c.Organization) {
-		http.Error(w, "forbidden", http.StatusForbidden)
-		return
-	}
-	var report []byte
-	if text := strings.TrimSpace(r.PostFormValue("report")); text != "" {
-		if !json.Valid([]byte(text)) {
-			http.Redirect(w, r, back+"?error="+url.QueryEscape("the report is not valid JSON"), http.StatusSeeOther)
-			return
+	s.webCaseAction(w, r, u, func(c *store.Case) error {
+		var report []byte
+		if text := strings.TrimSpace(r.PostFormValue("report")); text != "" {
+			if !json.Valid([]byte(text)) {
+				return fmt.Errorf("%w: the report is not valid JSON", store.ErrInvalid)
+			}
+			report = []byte(text)
 		}
-		report = []byte(text)
-	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email); err != nil {
-		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-		return
-	}
-	http.Redirect(w, r, back, http.StatusSeeOther)
+		return s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email, r.PostFormValue("csirt"))
+	})
 }

@@ -80,6 +80,10 @@ type verdictJSON struct {
 	Attested    bool           `json:"attested"`
 	Evidence    []catalog.Link `json:"evidence"`
 	Related     []string       `json:"related,omitempty"`
+	// Unverified: the reference could not be checked against the standard's published text.
+	Unverified bool `json:"unverified,omitempty"`
+	// Document names the document an attestation of the requirement must carry.
+	Document string `json:"document,omitempty"`
 }
 
 type evaluationJSON struct {
@@ -102,9 +106,9 @@ func (s *Server) evaluationView(e *conformity.Evaluation) evaluationJSON {
 	}
 	for _, v := range e.Verdicts {
 		vj := verdictJSON{Requirement: v.Requirement, Standard: v.Standard, Reference: v.Reference, Status: v.Status, Mandatory: v.Mandatory,
-			Result: v.Result, Reason: v.Reason, Attested: v.Attested, Evidence: v.Evidence}
+			Result: v.Result, Reason: v.Reason, Attested: v.Attested, Evidence: v.Evidence, Unverified: v.Unverified}
 		if req := s.conf.Catalog.Requirement(v.Requirement); req != nil {
-			vj.Title, vj.Related = req.Title, req.Related
+			vj.Title, vj.Related, vj.Document = req.Title, req.Related, req.Document
 		}
 		if vj.Evidence == nil {
 			vj.Evidence = []catalog.Link{}
@@ -160,7 +164,9 @@ type attestationJSON struct {
 	Document    string `json:"document"`
 	SHA256      string `json:"sha256"`
 	SignedBy    string `json:"signedBy"`
-	Role        string `json:"role"`
+	// Role is the catalog role the attestation was signed in: that of the submitting token,
+	// whatever a request says.
+	Role string `json:"role,omitempty"`
 	// Content is the document itself (base64 in JSON), kept with the attestation; its SHA-256
 	// must equal sha256 when both are given.
 	Content   []byte    `json:"content,omitempty"`
@@ -181,29 +187,14 @@ func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p princ
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	req := s.conf.Catalog.Requirement(in.Requirement)
-	if req == nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("no requirement %q in the catalogs", in.Requirement))
+	// in.Role is ignored: an attestation is signed in the role of the token that submits it.
+	a, err := s.conf.Attest(r.Context(), rel, p.token.Role, conformity.AttestationRequest{Requirement: in.Requirement, Document: in.Document,
+		SHA256: in.SHA256, Content: in.Content, SignedBy: in.SignedBy})
+	if errors.Is(err, conformity.ErrAttestation) {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if in.SignedBy == "" || in.Document == "" {
-		writeError(w, http.StatusBadRequest, "an attestation needs signedBy (a person's name) and document (the supporting document's name)")
-		return
-	}
-	if in.Role == "" {
-		in.Role = p.token.Role
-	}
-	if in.Content != nil {
-		sum := sha256.Sum256(in.Content)
-		digest := hex.EncodeToString(sum[:])
-		if in.SHA256 != "" && !strings.EqualFold(in.SHA256, digest) {
-			writeError(w, http.StatusBadRequest, fmt.Sprintf("the document's SHA-256 is %s, not the %s given", digest, in.SHA256))
-			return
-		}
-		in.SHA256 = digest
-	}
-	a := &store.Attestation{Release: rel.ID, Requirement: in.Requirement, DocumentName: in.Document, SHA256: in.SHA256, SignedBy: in.SignedBy, Role: in.Role, Content: in.Content}
-	if err := s.cfg.Store.AddAttestation(r.Context(), a); err != nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}

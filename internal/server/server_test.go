@@ -329,7 +329,8 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	c := cases.Items[0]
 	aware := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // the test clock: monitoring learned of it then
 	if c.Vulnerability != "CVE-2026-2002" || !c.AwareAt.Equal(aware) || !strings.Contains(c.Evidence, "CISA KEV") ||
-		!c.Stages[0].Deadline.Equal(aware.Add(24*time.Hour)) || !c.Stages[1].Deadline.Equal(aware.Add(72*time.Hour)) || c.Stages[2].Pending == "" {
+		// Reg. 1182/71 Art. 3(1), 3(2)(a): the hour of awareness, 12:00-13:00, is not counted.
+		!c.Stages[0].Deadline.Equal(aware.Add(25*time.Hour)) || !c.Stages[1].Deadline.Equal(aware.Add(73*time.Hour)) || c.Stages[2].Pending == "" {
 		t.Errorf("case %+v", c)
 	}
 	if d := c.Stages[1].Draft; d.Product != "HomeRouter" || len(d.Releases) != 1 || d.Manufacturer != "ACME" || len(d.Missing) == 0 {
@@ -353,8 +354,8 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	if code := e.do("POST", path+"/stages/early-warning", "acme-admin", "application/json", []byte(`{"receipt":"again"}`), nil); code != 409 {
 		t.Errorf("second early warning: %d", code)
 	}
-	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-23T09:00:00Z"}`), &after); code != 200 ||
-		!after.Stages[2].Deadline.Equal(time.Date(2026, 12, 7, 23, 59, 59, 0, time.UTC)) {
+	if code := e.do("POST", path+"/fix-available", "acme-admin", "application/json", []byte(`{"at":"2026-11-22T09:00:00Z"}`), &after); code != 200 ||
+		!after.Stages[2].Deadline.Equal(time.Date(2026, 12, 8, 0, 0, 0, 0, time.UTC)) { // Mon 7 Dec, 24:00
 		t.Errorf("fix available %d: final report due %v", code, after.Stages[2].Deadline)
 	}
 }
@@ -441,24 +442,41 @@ func TestReleaseVEXExportImport(t *testing.T) {
 	}
 }
 
-// CRA Art. 13(8): a support period under five years needs reasons.
+// CRA Art. 13(8): at least five years counted from the day of placing on the market, or, for a
+// product expected to be in use for less, the expected use time with what it rests on.
 func TestSupportPeriod(t *testing.T) {
 	e := newEnv(t)
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
 	path := "/api/v1/products/" + itoa(prod.ID) + "/releases"
-	var apiErr apiError
-	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11"}), &apiErr); code != 400 ||
-		!strings.Contains(apiErr.Error, "59 months") || !strings.Contains(apiErr.Error, "Art. 13(8)") {
-		t.Errorf("short period without reasons: %d %+v", code, apiErr)
+	refused := func(name string, body map[string]any, want string) {
+		t.Helper()
+		var apiErr apiError
+		if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(body), &apiErr); code != 400 || !strings.Contains(apiErr.Error, want) || !strings.Contains(apiErr.Error, "Art. 13(8)") {
+			t.Errorf("%s: %d %q, want 400 with %q", name, code, apiErr.Error, want)
+		}
 	}
+	refused("short period without reasons", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11"}, "4 years 10 months 20 days: under five years")
+	refused("short period with words only", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11",
+		"supportJustification": "Sold for a trade fair season; expected use two years."}, "expected to be in use")
+	refused("ten days short of five years", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}, "4 years 11 months 21 days")
+	refused("an end before placing", map[string]any{"version": "1", "placedOnMarket": "2026-06-10", "supportEnd": "2026-01",
+		"supportExpectedUseMonths": 2, "supportBasis": "intended-purpose", "supportJustification": "event"}, "before the product is placed on the market")
 	var rel releaseJSON
-	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11",
-		"supportJustification": "Sold for a trade fair season; expected use two years."}), &rel); code != 201 || rel.SupportMonths != 59 || rel.SupportJustification == "" {
-		t.Errorf("short period with reasons: %d %+v", code, rel)
+	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2028-01",
+		"supportExpectedUseMonths": 24, "supportBasis": "intended-purpose", "supportJustification": "Sold for a trade fair season; used two years."}), &rel); code != 201 ||
+		!rel.Support.OK || rel.SupportExpectedUseMonths != 24 || rel.SupportBasis != "intended-purpose" || !strings.Contains(rel.Support.Rule, "third subparagraph") {
+		t.Errorf("short period with its structured reason: %d %+v", code, rel)
 	}
-	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}), &rel); code != 201 || rel.SupportMonths != 60 {
+	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]any{"version": "2", "placedOnMarket": "2026-01-10", "supportEnd": "2031-01"}), &rel); code != 201 ||
+		rel.SupportMonths != 60 || rel.Support.Length != "5 years 21 days" || len(rel.Support.Warnings) != 0 {
 		t.Errorf("five years: %d %+v", code, rel)
+	}
+	var router productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Box", "category": "router"}), &router)
+	if code := e.do("POST", "/api/v1/products/"+itoa(router.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2031-01"}), &rel); code != 201 || len(rel.Support.Warnings) != 1 || !strings.Contains(rel.Support.Warnings[0], "recital (60)") {
+		t.Errorf("a router at the five-year minimum: %d %+v", code, rel.Support)
 	}
 }
 
@@ -560,7 +578,7 @@ func TestManualExploitedCase(t *testing.T) {
 	}
 	var c CaseView
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(rel.ID), &c); code != 201 || c.Type != "exploited" ||
-		c.Evidence != "manufacturer: honeypot logs 2026-11-21" || !c.Stages[0].Deadline.Equal(time.Date(2026, 11, 22, 18, 0, 0, 0, time.UTC)) {
+		c.Evidence != "manufacturer: honeypot logs 2026-11-21" || !c.Stages[0].Deadline.Equal(time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC)) {
 		t.Errorf("manual case %d %+v", code, c)
 	}
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(draft.ID), nil); code != 400 {

@@ -46,8 +46,10 @@ type pages map[string]*template.Template
 var funcs = template.FuncMap{
 	"list":  func(v ...string) []string { return v },
 	"upper": strings.ToUpper,
-	"join":  strings.Join,
-	"inc":   func(i int) int { return i + 1 },
+	// categories is the controlled list of product categories, for the forms that set one.
+	"categories": productCategories,
+	"join":       strings.Join,
+	"inc":        func(i int) int { return i + 1 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
 			if p.ID == id {
@@ -73,7 +75,7 @@ var funcs = template.FuncMap{
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "cases", "case", "advisory", "advisories", "label", "conformity"} {
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "organization", "cases", "case", "advisory", "advisories", "label", "conformity"} {
 		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
@@ -115,6 +117,7 @@ type pageData struct {
 	Case       *CaseView
 	Label      *labelPageView
 	Conformity *conformityView
+	Org        *organizationView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
 }
@@ -138,6 +141,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /products", s.web(s.productCreate, true))
 	s.mux.HandleFunc("GET /products/{id}", s.web(s.productPage, true))
 	s.mux.HandleFunc("POST /products/{id}/releases", s.web(s.releaseCreate, true))
+	s.mux.HandleFunc("POST /products/{id}/category", s.web(s.productCategoryForm, true))
 	s.mux.HandleFunc("GET /releases/{id}", s.web(s.releasePage, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.releaseUpload, true))
 	s.mux.HandleFunc("GET /releases/{id}/findings/{finding}", s.web(s.findingPage, true))
@@ -151,6 +155,11 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("GET /cases/{id}", s.web(s.casePage, true))
 	s.mux.HandleFunc("POST /cases/{id}/fix-available", s.web(s.caseFixForm, true))
 	s.mux.HandleFunc("POST /cases/{id}/stages/{stage}", s.web(s.caseSubmitForm, true))
+	s.mux.HandleFunc("POST /cases/{id}/close", s.web(s.caseCloseForm(true), true))
+	s.mux.HandleFunc("POST /cases/{id}/reopen", s.web(s.caseCloseForm(false), true))
+	s.mux.HandleFunc("POST /cases/{id}/intermediate-request", s.web(s.caseIntermediateForm, true))
+	s.mux.HandleFunc("GET /settings/organization", s.web(s.organizationPage, true))
+	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
@@ -290,7 +299,12 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, strings.TrimSpace(r.PostFormValue("name")), r.PostFormValue("category"), cmpOrDefault(r.PostFormValue("craClass"), "default"))
+	category := strings.TrimSpace(r.PostFormValue("category"))
+	if err := checkNewCategory(category); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, strings.TrimSpace(r.PostFormValue("name")), category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -331,7 +345,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	rows := releaseRows(rs)
+	rows := releaseRows(rs, p.Category)
 	updates, err := s.securityUpdates(r.Context(), p)
 	if err != nil {
 		s.fail(w, r, err)
@@ -342,7 +356,8 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 			rows[i].KeepAvailableUntil = u.Until.Format(time.DateOnly)
 		}
 	}
-	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization)})
+	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization),
+		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error")})
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -356,15 +371,16 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
-		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification")}
-	err := s.checkSupportPeriod(in.PlacedOnMarket, in.SupportEnd, in.SupportJustification)
+		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
+	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
+	err := s.checkSupportPeriod(in, p.Category)
 	var rel *store.Release
 	if err == nil {
 		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
 	}
 	if err != nil {
 		rs, _ := s.cfg.Store.Releases(r.Context(), p.ID)
-		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs), CanWrite: true, Error: err.Error()})
+		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true, Error: err.Error()})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
@@ -733,10 +749,10 @@ func storeComponents(doc *sbom.Document) []store.Component {
 // userPrincipal gives a logged-in user the rights of an API token of the same role.
 func userPrincipal(u *store.User) principal { return principal{token: u.Token()} }
 
-func releaseRows(rs []store.Release) []releaseJSON {
+func releaseRows(rs []store.Release, category string) []releaseJSON {
 	out := make([]releaseJSON, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, toRelease(r))
+		out = append(out, toRelease(r, category))
 	}
 	return out
 }

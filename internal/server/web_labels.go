@@ -2,8 +2,7 @@ package server
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"io"
@@ -11,10 +10,12 @@ import (
 	"net/url"
 	"path"
 	"strings"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/dossier"
+	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -23,14 +24,17 @@ const maxAttestationDocument = 16 << 20
 
 // labelPageView is what the public label page shows: what a buyer who scans the QR code sees.
 type labelPageView struct {
-	Label        *store.Label
+	Label *store.Label
+	// Statement is the label's current signed statement, verified: the status, its reason and
+	// since when are shown from it, so the page says what the signature covers.
+	Statement    label.Statement
 	Manufacturer string
 	Product      *store.Product
 	Release      *store.Release
 	Exploited    []string // open, actively exploited vulnerabilities
 	Critical     int      // open critical and high findings
 	Advisories   []*advisoryView
-	History      []store.LabelEvent
+	History      []labelHistoryRow
 	PageURL      string
 	Standards    []catalog.Standard
 	Issuer       string
@@ -44,6 +48,14 @@ func (s *Server) labelWebRoutes() {
 	s.mux.HandleFunc("GET /releases/{id}/dossier/{doc}", s.web(s.dossierDownload, true))
 }
 
+// labelHistoryRow is one status of a label's history, as its signed statement gives it.
+type labelHistoryRow struct {
+	Seq    uint64
+	Status label.Status
+	Reason string
+	At     time.Time
+}
+
 // labelPage is public: no login, and it shows only what the label statement and the public
 // advisories show anyway.
 func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -54,7 +66,16 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	s.noteBase(r)
 	ctx := r.Context()
 	v := &labelPageView{Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
-	var err error
+	key, err := s.conf.Key(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	if v.Statement, err = label.Verify(l.Statement, pub); err != nil {
+		s.fail(w, r, fmt.Errorf("label %s: the stored statement does not verify: %w", l.ID, err))
+		return
+	}
 	if v.Release, err = s.cfg.Store.Release(ctx, l.Release); err == nil {
 		v.Product, err = s.cfg.Store.Product(ctx, v.Release.Product)
 	}
@@ -99,9 +120,18 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 			v.Advisories = append(v.Advisories, &advisoryView{Advisory: advs[i]})
 		}
 	}
-	if v.History, err = s.cfg.Store.LabelEvents(ctx, l.ID); err != nil {
+	events, err := s.cfg.Store.LabelEvents(ctx, l.ID)
+	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	for _, e := range events {
+		st, err := label.Verify(e.Statement, pub)
+		if err != nil {
+			s.fail(w, r, fmt.Errorf("label %s statement %d does not verify: %w", l.ID, e.Seq, err))
+			return
+		}
+		v.History = append(v.History, labelHistoryRow{Seq: st.Sequence, Status: st.Status, Reason: st.Reason, At: st.StatusSince})
 	}
 	for _, id := range l.Catalogs {
 		for _, st := range s.conf.Catalog.Standards {
@@ -114,12 +144,13 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 }
 
 // pageStandards are the catalogs a page evaluates against: those of ?standard=, else the ones
-// a label of the product's category declares against.
-func pageStandards(r *http.Request, prod *store.Product) []string {
+// a label of the product's category declares against (every catalog when the product has no
+// category of the list, so that nothing is hidden).
+func (s *Server) pageStandards(r *http.Request, prod *store.Product) []string {
 	if st := standardsParam(r); len(st) > 0 {
 		return st
 	}
-	return conformity.DefaultStandards(prod.Category)
+	return s.conf.DefaultStandards(prod.Category)
 }
 
 // conformityView is the release's conformity page.
@@ -140,7 +171,7 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 		s.render(w, http.StatusServiceUnavailable, "conformity", d)
 		return
 	}
-	standards := pageStandards(r, d.Product)
+	standards := s.pageStandards(r, d.Product)
 	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standards)
 	if err != nil {
 		d.Error = err.Error()
@@ -165,6 +196,7 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	d.Title = d.Product.Name + " " + d.Release.Version + " · conformity"
 	d.Conformity = cv
 	d.Notice = r.URL.Query().Get("notice")
+	d.Error = r.URL.Query().Get("error")
 	s.render(w, http.StatusOK, "conformity", d)
 }
 
@@ -178,27 +210,36 @@ func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.Use
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, maxAttestationDocument+1<<20)
-	req := r.FormValue("requirement")
-	a := &store.Attestation{Release: d.Release.ID, Requirement: req, SignedBy: u.Email, Role: u.Role}
-	if f, hdr, err := r.FormFile("content"); err == nil {
-		a.Content, err = io.ReadAll(io.LimitReader(f, maxAttestationDocument+1))
+	back := func(msg string) {
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape(msg)), http.StatusSeeOther)
+	}
+	in := conformity.AttestationRequest{Requirement: r.FormValue("requirement"), SignedBy: u.Email}
+	f, hdr, err := r.FormFile("content")
+	switch {
+	case errors.Is(err, http.ErrMissingFile):
+		// Attest refuses it where the catalog asks for the document, and names it.
+	case err != nil:
+		back("the attestation could not be read: " + err.Error())
+		return
+	default:
+		in.Content, err = io.ReadAll(io.LimitReader(f, maxAttestationDocument+1))
 		f.Close()
-		if err != nil || len(a.Content) > maxAttestationDocument {
-			http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, url.QueryEscape("the document is larger than 16 MiB")), http.StatusSeeOther)
+		if err != nil || len(in.Content) > maxAttestationDocument {
+			back("the document is larger than 16 MiB")
 			return
 		}
-		sum := sha256.Sum256(a.Content)
-		a.DocumentName, a.SHA256 = path.Base(hdr.Filename), hex.EncodeToString(sum[:])
+		in.Document = path.Base(hdr.Filename)
 	}
-	if s.conf.Catalog.Requirement(req) == nil || a.Content == nil {
-		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, url.QueryEscape("an attestation needs a known requirement and the document that supports it")), http.StatusSeeOther)
+	_, err = s.conf.Attest(r.Context(), d.Release, u.Role, in)
+	if errors.Is(err, conformity.ErrAttestation) {
+		back(err.Error())
 		return
 	}
-	if err := s.cfg.Store.AddAttestation(r.Context(), a); err != nil {
+	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity#%s", d.Release.ID, req), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s#%s", d.Release.ID, url.QueryEscape("attested "+in.Requirement), url.PathEscape(in.Requirement)), http.StatusSeeOther)
 }
 
 func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -215,7 +256,7 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 	l, err := s.conf.Issue(r.Context(), d.Product, d.Release, standards, store.Actor(r.Context()))
 	var ie *conformity.ImplausibleError
 	if errors.As(err, &ie) {
-		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s", d.Release.ID, "no label: "+strings.Join(ie.Reasons, "; ")), http.StatusSeeOther)
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape("no label: "+strings.Join(ie.Reasons, "; "))), http.StatusSeeOther)
 		return
 	}
 	if err != nil {
@@ -251,7 +292,7 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 		http.Error(w, "no such document: ask for declaration.html, declaration.pdf, technical.html or technical.pdf", http.StatusNotFound)
 		return
 	}
-	e, err := s.conf.Evaluate(r.Context(), prod, rel, pageStandards(r, prod))
+	e, err := s.conf.Evaluate(r.Context(), prod, rel, s.pageStandards(r, prod))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -283,7 +324,7 @@ func (s *Server) dossierOf(r *http.Request, e *conformity.Evaluation) dossier.Do
 	d := dossier.Dossier{
 		Product: dossier.Product{Name: e.Product.Name, Category: e.Product.Category, CRAClass: e.Product.CRAClass},
 		Release: dossier.Release{Version: e.Release.Version, PlacedOnMarket: e.Release.PlacedOnMarket, SupportEnd: e.Release.SupportEnd,
-			SupportJustification: e.Release.SupportJustification},
+			SupportJustification: e.Release.SupportJustification, SupportExpectedUseMonths: e.Release.SupportExpectedUseMonths, SupportBasis: e.Release.SupportBasis},
 		Route: e.Route, Verdicts: e.Verdicts, GeneratedAt: now,
 		Vulnerabilities: dossier.VulnerabilitiesFrom(e.Evidence.Findings, e.Evidence.Advisories),
 		Cases:           dossier.CasesFrom(e.Evidence.Cases, now),

@@ -203,7 +203,7 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	b := e.browser(t)
 	b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
 	code, page, _ := b.get("/cases")
-	if pt := text(t, page); code != 200 || !strings.Contains(pt, "Request smuggling in example.com/web CVE-2026-2002 exploited HomeRouter X1 2026-11-22 12:00 UTC early-warning 2026-11-23 12:00 UTC") {
+	if pt := text(t, page); code != 200 || !strings.Contains(pt, "Request smuggling in example.com/web CVE-2026-2002 exploited HomeRouter X1 2026-11-22 12:00 UTC early-warning 2026-11-23 13:00 UTC") {
 		t.Fatalf("cases page: %s", pt)
 	}
 	cs, _ := e.st.Cases(t.Context(), acme.ID)
@@ -230,11 +230,11 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	if loc := submit("final-report", "SRP-3", ""); !strings.Contains(loc, "corrective") {
 		t.Errorf("final report before a fix: %s", loc)
 	}
-	b.post(path+"/fix-available", url.Values{"at": {"2026-11-23T09:00"}})
+	b.post(path+"/fix-available", url.Values{"at": {"2026-11-22T09:00"}})
 	submit("final-report", "SRP-3", "")
 	_, page, _ = b.get(path)
 	pt := text(t, page)
-	for _, want := range []string{"receipt SRP-1 by psirt@acme.example", "receipt SRP-2", "receipt SRP-3", "2026-12-07 23:59:59 UTC"} {
+	for _, want := range []string{"receipt SRP-1 by psirt@acme.example", "receipt SRP-2", "receipt SRP-3", "2026-12-08 00:00:00 UTC"} {
 		if !strings.Contains(pt, want) {
 			t.Errorf("case page lacks %q: %s", want, pt)
 		}

@@ -80,8 +80,8 @@ func (s *DB) Authenticate(ctx context.Context, secret string) (*Token, error) {
 // OrganizationByName returns an organization, or ErrNotFound.
 func (s *DB) OrganizationByName(ctx context.Context, name string) (*Organization, error) {
 	o := &Organization{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, created_at FROM organization WHERE name = ?`), name).
-		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.CreatedAt)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at FROM organization WHERE name = ?`), name).
+		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("organization %q: %w", name, mapError(err))
 	}
@@ -92,8 +92,8 @@ func (s *DB) OrganizationByName(ctx context.Context, name string) (*Organization
 // OrganizationByID returns an organization, or ErrNotFound.
 func (s *DB) OrganizationByID(ctx context.Context, id int64) (*Organization, error) {
 	o := &Organization{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, created_at FROM organization WHERE id = ?`), id).
-		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.CreatedAt)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at FROM organization WHERE id = ?`), id).
+		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("organization %d: %w", id, mapError(err))
 	}
@@ -104,8 +104,8 @@ func (s *DB) OrganizationByID(ctx context.Context, id int64) (*Organization, err
 // FirstOrganization returns the oldest manufacturer (not authority) organization.
 func (s *DB) FirstOrganization(ctx context.Context) (*Organization, error) {
 	o := &Organization{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, created_at FROM organization WHERE authority = ? ORDER BY id LIMIT 1`), false).
-		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.CreatedAt)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at FROM organization WHERE authority = ? ORDER BY id LIMIT 1`), false).
+		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("first organization: %w", mapError(err))
 	}

@@ -8,17 +8,24 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
 // Case is a CRA Art. 14 reporting case.
 type Case struct {
-	ID            int64
-	Organization  int64
-	OrgSize       string // size class: Art. 64(10) spares micro and small enterprises some fines
-	Product       int64  // 0 for an incident not tied to a product
+	ID           int64
+	Organization int64
+	OrgSize      string // size class: Art. 64(10) spares micro and small enterprises some fines
+	// The organization's Member State of main establishment, holiday region and steward flag
+	// (see Organization): the case's clocks run in that State's calendar.
+	MemberState   string
+	HolidayRegion string
+	Steward       bool
+	Product       int64 // 0 for an incident not tied to a product
 	ProductName   string
 	Type          string // exploited, incident
 	Vulnerability string // exploited: the finding's vulnerability id
@@ -27,8 +34,27 @@ type Case struct {
 	AwareAt       time.Time
 	FixAvailable  time.Time // zero until a corrective or mitigating measure is available
 	Closed        time.Time
-	CreatedAt     time.Time
-	Stages        map[string]Submission
+	// ClosedReason says why a case was closed other than by its final report ("" then).
+	ClosedReason string
+	// IntermediateRequested is when the CSIRT asked for an intermediate report (Art. 14(6)),
+	// IntermediateDue the date it set (zero: none), IntermediateRequestedBy who recorded it.
+	IntermediateRequested   time.Time
+	IntermediateDue         time.Time
+	IntermediateRequestedBy string
+	CreatedAt               time.Time
+	Stages                  map[string]Submission
+}
+
+// Clock computes the case's deadlines in its organization's calendar: the one computation the
+// server, the monitor, the labels and the CLI share.
+func (c *Case) Clock() (cra.Clock, error) {
+	r := cra.Record{Facts: cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable},
+		IntermediateRequested: c.IntermediateRequested, IntermediateDue: c.IntermediateDue,
+		Establishment: cra.Establishment{MemberState: c.MemberState, Region: c.HolidayRegion}}
+	if n, ok := c.Stages[cra.Notification]; ok {
+		r.NotificationSubmitted = n.SubmittedAt
+	}
+	return cra.CaseClock(r)
 }
 
 // Submission is a stage of a report as submitted.
@@ -37,10 +63,9 @@ type Submission struct {
 	Receipt     string
 	SubmittedBy string
 	SubmittedAt time.Time
+	// Recipient is the CSIRT the stage went to (Art. 14(7)), "" when not recorded.
+	Recipient string
 }
-
-// Case stages, in order (as internal/cra names them).
-var caseStages = []string{"early-warning", "notification", "final-report"}
 
 // openExploitedCase opens, in tx, the case for an exploited vulnerability of the release's
 // product unless one exists or the release is not on the market. It reports whether it opened one.
@@ -94,8 +119,9 @@ func (s *DB) OpenIncident(ctx context.Context, org, product int64, title string,
 	return c, nil
 }
 
-const caseColumns = `c.id, c.organization, o.size_class, COALESCE(c.product, 0), COALESCE(p.name, ''), c.type, c.vulnerability, c.title, c.evidence,
-	c.aware_at, c.fix_available_at, c.closed_at, c.created_at`
+const caseColumns = `c.id, c.organization, o.size_class, o.member_state, o.holiday_region, o.steward, COALESCE(c.product, 0), COALESCE(p.name, ''),
+	c.type, c.vulnerability, c.title, c.evidence, c.aware_at, c.fix_available_at, c.closed_at, c.closed_reason,
+	c.intermediate_requested_at, c.intermediate_due, c.intermediate_requested_by, c.created_at`
 
 func (s *DB) scanCases(ctx context.Context, q string, args ...any) ([]Case, error) {
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT `+caseColumns+` FROM cra_case c JOIN organization o ON o.id = c.organization
@@ -106,9 +132,10 @@ func (s *DB) scanCases(ctx context.Context, q string, args ...any) ([]Case, erro
 	var out []Case
 	for rows.Next() {
 		var c Case
-		var fix, closed sql.NullTime
-		if err := rows.Scan(&c.ID, &c.Organization, &c.OrgSize, &c.Product, &c.ProductName, &c.Type, &c.Vulnerability, &c.Title, &c.Evidence,
-			&c.AwareAt, &fix, &closed, &c.CreatedAt); err != nil {
+		var fix, closed, ireq, idue sql.NullTime
+		if err := rows.Scan(&c.ID, &c.Organization, &c.OrgSize, &c.MemberState, &c.HolidayRegion, &c.Steward, &c.Product, &c.ProductName,
+			&c.Type, &c.Vulnerability, &c.Title, &c.Evidence, &c.AwareAt, &fix, &closed, &c.ClosedReason,
+			&ireq, &idue, &c.IntermediateRequestedBy, &c.CreatedAt); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -119,6 +146,12 @@ func (s *DB) scanCases(ctx context.Context, q string, args ...any) ([]Case, erro
 		if closed.Valid {
 			c.Closed = closed.Time.UTC()
 		}
+		if ireq.Valid {
+			c.IntermediateRequested = ireq.Time.UTC()
+		}
+		if idue.Valid {
+			c.IntermediateDue = idue.Time.UTC()
+		}
 		c.Stages = map[string]Submission{}
 		out = append(out, c)
 	}
@@ -127,7 +160,7 @@ func (s *DB) scanCases(ctx context.Context, q string, args ...any) ([]Case, erro
 		return nil, err
 	}
 	for i := range out {
-		srows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT stage, report, receipt, submitted_by, submitted_at FROM cra_case_stage WHERE case_id = ?`), out[i].ID)
+		srows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT stage, report, receipt, submitted_by, submitted_at, recipient FROM cra_case_stage WHERE case_id = ?`), out[i].ID)
 		if err != nil {
 			return nil, err
 		}
@@ -135,7 +168,7 @@ func (s *DB) scanCases(ctx context.Context, q string, args ...any) ([]Case, erro
 			var st string
 			var sub Submission
 			var report string
-			if err := srows.Scan(&st, &report, &sub.Receipt, &sub.SubmittedBy, &sub.SubmittedAt); err != nil {
+			if err := srows.Scan(&st, &report, &sub.Receipt, &sub.SubmittedBy, &sub.SubmittedAt, &sub.Recipient); err != nil {
 				srows.Close()
 				return nil, err
 			}
@@ -164,9 +197,18 @@ func (s *DB) CaseByID(ctx context.Context, id int64) (*Case, error) {
 	return &cs[0], nil
 }
 
+// ErrInvalid marks a request the records refuse (a time in the future, a missing reason): the
+// caller's to correct, not a fault of the store.
+var ErrInvalid = errors.New("invalid")
+
 // SetFixAvailable records when a corrective or mitigating measure became available: the final
-// report's clock of an exploited-vulnerability case runs from it.
+// report's clock of an exploited-vulnerability case runs from it. A time after now is refused: a
+// measure is recorded once it is available.
 func (s *DB) SetFixAvailable(ctx context.Context, id int64, at time.Time) error {
+	if now := s.now(); at.After(now) {
+		return fmt.Errorf("%w: the measure is recorded as available at %s, after now (%s): record it once it is available",
+			ErrInvalid, at.UTC().Format(time.RFC3339), now.UTC().Format(time.RFC3339))
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var org int64
 		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization FROM cra_case WHERE id = ?`), id).Scan(&org); err != nil {
@@ -182,15 +224,103 @@ func (s *DB) SetFixAvailable(ctx context.Context, id int64, at time.Time) error 
 	})
 }
 
-// SubmitStage records that a stage was submitted, with the report as sent and the receipt the
-// authority gave. Stages are submitted in order, each once; the final report closes the case.
+// RequestIntermediate records that the CSIRT asked for an intermediate report (Art. 14(6)) at
+// requested, due at due (zero when it set no date).
+func (s *DB) RequestIntermediate(ctx context.Context, id int64, requested, due time.Time, by string) error {
+	if requested.IsZero() || by == "" {
+		return fmt.Errorf("%w: an intermediate report request needs when the CSIRT made it and who records it", ErrInvalid)
+	}
+	if now := s.now(); requested.After(now) {
+		return fmt.Errorf("%w: the request is dated %s, after now: record it once it is made", ErrInvalid, requested.UTC().Format(time.RFC3339))
+	}
+	if !due.IsZero() && due.Before(requested) {
+		return fmt.Errorf("%w: the intermediate report is due (%s) before it was requested (%s)", ErrInvalid, due.UTC().Format(time.RFC3339), requested.UTC().Format(time.RFC3339))
+	}
+	c, err := s.CaseByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !c.IntermediateRequested.IsZero() {
+		return fmt.Errorf("%w: the intermediate report of case %d was requested on %s", ErrConflict, id, c.IntermediateRequested.Format(time.RFC3339))
+	}
+	var dueArg any
+	if !due.IsZero() {
+		dueArg = due.UTC()
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE cra_case SET intermediate_requested_at = ?, intermediate_due = ?, intermediate_requested_by = ? WHERE id = ?`),
+			requested.UTC(), dueArg, by, id); err != nil {
+			return err
+		}
+		if err := s.appendLedger(ctx, tx, c.Organization, ledger.IntermediateRequested, fmt.Sprintf("case/%d", id),
+			map[string]any{"requested": requested.UTC(), "due": dueArg, "recordedBy": by}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c.Organization, "case.intermediate-requested", fmt.Sprintf("case/%d", id), "requested "+requested.UTC().Format(time.RFC3339))
+	})
+}
+
+// CloseCase closes a case without a final report, for the reason given (the vulnerability was
+// triaged not affecting the product, the advisory was withdrawn, ...). The closing is written to
+// the ledger in the same transaction.
+func (s *DB) CloseCase(ctx context.Context, id int64, reason, by string) error {
+	return s.setClosed(ctx, id, true, reason, by)
+}
+
+// ReopenCase reopens a closed case, for the reason given; its clocks run again.
+func (s *DB) ReopenCase(ctx context.Context, id int64, reason, by string) error {
+	return s.setClosed(ctx, id, false, reason, by)
+}
+
+func (s *DB) setClosed(ctx context.Context, id int64, closing bool, reason, by string) error {
+	reason = strings.TrimSpace(reason)
+	verb := map[bool]string{true: "close", false: "reopen"}[closing]
+	if reason == "" || by == "" {
+		return fmt.Errorf("%w: to %s a case, give the reason and who decides", ErrInvalid, verb)
+	}
+	c, err := s.CaseByID(ctx, id)
+	if err != nil {
+		return err
+	}
+	if closing != c.Closed.IsZero() {
+		return fmt.Errorf("%w: case %d is already %sd", ErrConflict, id, map[bool]string{true: "close", false: "reopene"}[closing])
+	}
+	now := s.now()
+	kind, action := ledger.CaseReopened, "case.reopen"
+	var closedAt any
+	closedReason := ""
+	if closing {
+		kind, action, closedAt, closedReason = ledger.CaseClosed, "case.close", now, reason
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE cra_case SET closed_at = ?, closed_reason = ? WHERE id = ?`), closedAt, closedReason, id); err != nil {
+			return err
+		}
+		if err := s.appendLedger(ctx, tx, c.Organization, kind, fmt.Sprintf("case/%d", id), map[string]any{"reason": reason, "by": by, "at": now.UTC()}); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, c.Organization, action, fmt.Sprintf("case/%d", id), reason)
+	})
+}
+
+// SubmitStage records that a stage was submitted to the CSIRT coordinator of the organization's
+// Member State of main establishment (see SubmitStageTo).
 func (s *DB) SubmitStage(ctx context.Context, id int64, stage string, report []byte, receipt, by string) error {
-	i := slices.Index(caseStages, stage)
+	return s.SubmitStageTo(ctx, id, stage, report, receipt, by, "")
+}
+
+// SubmitStageTo records that a stage was submitted, with the report as sent, the receipt the
+// authority gave and the CSIRT that received it (Art. 14(7); when recipient is "", the CSIRT
+// coordinator of the organization's Member State of main establishment, if one is set). Stages
+// are submitted in order, each once; the intermediate report only when requested; the final
+// report closes the case.
+func (s *DB) SubmitStageTo(ctx context.Context, id int64, stage string, report []byte, receipt, by, recipient string) error {
+	i := slices.Index(cra.ReportingStages, stage)
 	if i < 0 {
-		return fmt.Errorf("stage %q: choose one of %v", stage, caseStages)
+		return fmt.Errorf("%w: stage %q: choose one of %v", ErrInvalid, stage, cra.ReportingStages)
 	}
 	if receipt == "" || by == "" {
-		return fmt.Errorf("a submission needs the receipt id and who submitted it")
+		return fmt.Errorf("%w: a submission needs the receipt id and who submitted it", ErrInvalid)
 	}
 	c, err := s.CaseByID(ctx, id)
 	if err != nil {
@@ -199,27 +329,36 @@ func (s *DB) SubmitStage(ctx context.Context, id int64, stage string, report []b
 	if _, done := c.Stages[stage]; done {
 		return fmt.Errorf("%w: %s of case %d was submitted on %s", ErrConflict, stage, id, c.Stages[stage].SubmittedAt.Format(time.RFC3339))
 	}
-	for _, before := range caseStages[:i] {
-		if _, ok := c.Stages[before]; !ok {
-			return fmt.Errorf("submit the %s first", before)
+	if !c.Closed.IsZero() {
+		return fmt.Errorf("%w: case %d is closed: reopen it first", ErrConflict, id)
+	}
+	for _, before := range cra.ReportingStages[:i] {
+		if _, ok := c.Stages[before]; !ok && before != cra.IntermediateReport {
+			return fmt.Errorf("%w: submit the %s first", ErrInvalid, before)
 		}
 	}
-	if stage == "final-report" && c.Type == "exploited" && c.FixAvailable.IsZero() {
-		return fmt.Errorf("the final report follows a corrective or mitigating measure: record when it became available first")
+	if stage == cra.IntermediateReport && c.IntermediateRequested.IsZero() {
+		return fmt.Errorf("%w: an intermediate report is submitted on request of the CSIRT (Art. 14(6)): record the request first", ErrInvalid)
+	}
+	if stage == cra.FinalReport && c.Type == cra.Exploited && c.FixAvailable.IsZero() {
+		return fmt.Errorf("%w: the final report follows a corrective or mitigating measure: record when it became available first", ErrInvalid)
+	}
+	if recipient = strings.TrimSpace(recipient); recipient == "" {
+		recipient = cra.CSIRTCoordinator(c.MemberState)
 	}
 	now := s.now()
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO cra_case_stage (case_id, stage, report, receipt, submitted_by, submitted_at) VALUES (?, ?, ?, ?, ?, ?)`),
-			id, stage, string(report), receipt, by, now); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO cra_case_stage (case_id, stage, report, receipt, submitted_by, submitted_at, recipient) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			id, stage, string(report), receipt, by, now, recipient); err != nil {
 			return err
 		}
-		if stage == "final-report" {
+		if stage == cra.FinalReport {
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE cra_case SET closed_at = ? WHERE id = ?`), now, id); err != nil {
 				return err
 			}
 		}
 		if err := s.appendLedger(ctx, tx, c.Organization, ledger.CaseStageSubmitted, fmt.Sprintf("case/%d", id),
-			map[string]any{"stage": stage, "receipt": receipt, "submittedBy": by, "report": json.RawMessage(report)}); err != nil {
+			map[string]any{"stage": stage, "receipt": receipt, "submittedBy": by, "recipient": recipient, "report": json.RawMessage(report)}); err != nil {
 			return err
 		}
 		return s.audit(ctx, tx, c.Organization, "case.submit", fmt.Sprintf("case/%d", id), stage+", receipt "+receipt)

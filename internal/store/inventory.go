@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -18,6 +19,13 @@ type Organization struct {
 	Name      string
 	SizeClass string // micro, small, medium, large (CRA Art. 64(10) spares micro and small enterprises some fines)
 	Authority bool
+	// MemberState is the Member State of main establishment (ISO 3166-1 alpha-2, "" when not
+	// set) and HolidayRegion the region whose public holidays apply there, if any: legal periods
+	// run in its calendar and its CSIRT coordinator receives reports (CRA Art. 14(7)).
+	MemberState   string
+	HolidayRegion string
+	// Steward marks an open-source software steward (CRA Art. 3(14)): not fined (Art. 64(10)(b)).
+	Steward   bool
 	CreatedAt time.Time
 }
 
@@ -26,8 +34,11 @@ type Product struct {
 	ID           int64
 	Organization int64
 	Name         string
-	Category     string // label category, such as "router"
-	CRAClass     string // default, important-i, important-ii, critical (CRA Annex III/IV)
+	Category     string // from the controlled list of categories, such as "router"; "" when it needs one
+	// CategoryUnmapped is free text stored as the category before categories were a controlled
+	// list, which maps to none of it; the product needs a category.
+	CategoryUnmapped string
+	CRAClass         string // default, important-i, important-ii, critical (CRA Annex III/IV)
 	// Facts are what the manufacturer declared about the product's design, by name
 	// ("uses-passwords", "update-mechanism", ...); they settle conditional requirements.
 	Facts     map[string]bool
@@ -43,7 +54,12 @@ type Release struct {
 	SupportEnd     string // YYYY-MM: the support period ends with this month (CRA Art. 13(8))
 	// SupportJustification gives the reasons for a support period under five years (Art. 13(8)).
 	SupportJustification string
-	CreatedAt            time.Time
+	// SupportExpectedUseMonths and SupportBasis are the structured reason for a period under five
+	// years (Art. 13(8) third subparagraph): the time the product is expected to be in use, and
+	// what that expectation rests on (a name of cra.SupportBases); 0 and "" when none is given.
+	SupportExpectedUseMonths int
+	SupportBasis             string
+	CreatedAt                time.Time
 }
 
 // Component is one component of an uploaded SBOM.
@@ -95,6 +111,27 @@ func (s *DB) CreateOrganization(ctx context.Context, name, sizeClass string, aut
 	return o, nil
 }
 
+// SetEstablishment records an organization's Member State of main establishment, its holiday
+// region and whether it is an open-source software steward. The caller validates the State
+// against the calendars it knows (cra.CheckEstablishment).
+func (s *DB) SetEstablishment(ctx context.Context, org int64, memberState, region string, steward bool) error {
+	memberState, region = strings.ToUpper(strings.TrimSpace(memberState)), strings.TrimSpace(region)
+	if memberState == "" && region != "" {
+		return fmt.Errorf("a holiday region needs the Member State it belongs to")
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE organization SET member_state = ?, holiday_region = ?, steward = ? WHERE id = ?`), memberState, region, steward, org)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("organization %d: %w", org, ErrNotFound)
+		}
+		return s.audit(ctx, tx, org, "organization.establishment", fmt.Sprintf("organization/%d", org),
+			fmt.Sprintf("member state %q, holiday region %q, open-source steward %v", memberState, region, steward))
+	})
+}
+
 // CreateProduct adds a product to an organization.
 func (s *DB) CreateProduct(ctx context.Context, org int64, name, category, craClass string) (*Product, error) {
 	p := &Product{Organization: org, Name: name, Category: category, CRAClass: craClass, CreatedAt: s.now()}
@@ -126,14 +163,16 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 		return nil, fmt.Errorf("placed-on-market date %q: want YYYY-MM-DD", placedOnMarket)
 	}
 	r := &Release{Product: in.Product, Version: version, PlacedOnMarket: placedOnMarket, SupportEnd: supportEnd,
-		SupportJustification: strings.TrimSpace(in.SupportJustification), CreatedAt: s.now()}
+		SupportJustification: strings.TrimSpace(in.SupportJustification), SupportExpectedUseMonths: in.SupportExpectedUseMonths,
+		SupportBasis: strings.TrimSpace(in.SupportBasis), CreatedAt: s.now()}
 	var pom any
 	if placedOnMarket != "" {
 		pom = placedOnMarket
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, support_justification, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.CreatedAt).Scan(&r.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.SupportExpectedUseMonths, r.SupportBasis, r.CreatedAt).Scan(&r.ID); err != nil {
 			return err
 		}
 		org, err := s.releaseOrg(ctx, tx, r.ID)
@@ -141,7 +180,8 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 			return err
 		}
 		if err := s.appendLedger(ctx, tx, org, ledger.SupportDeclared, fmt.Sprintf("release/%d", r.ID),
-			map[string]any{"version": version, "placedOnMarket": placedOnMarket, "supportEnd": supportEnd, "justification": r.SupportJustification}); err != nil {
+			map[string]any{"version": version, "placedOnMarket": placedOnMarket, "supportEnd": supportEnd, "justification": r.SupportJustification,
+				"expectedUseMonths": r.SupportExpectedUseMonths, "basis": r.SupportBasis}); err != nil {
 			return err
 		}
 		return s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd))
@@ -156,8 +196,8 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 	r := &Release{}
 	var pom sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, created_at FROM release WHERE id = ?`), id).
-		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.CreatedAt)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at FROM release WHERE id = ?`), id).
+		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt)
 	if err != nil {
 		return nil, fmt.Errorf("release %d: %w", id, mapError(err))
 	}
@@ -290,7 +330,7 @@ func likePrefix(s string) string {
 
 // Products lists the products of an organization by name.
 func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at, facts FROM product WHERE organization = ? ORDER BY name, id`), org)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, organization, name, category, category_unmapped, cra_class, created_at, facts FROM product WHERE organization = ? ORDER BY name, id`), org)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -299,7 +339,7 @@ func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
 	for rows.Next() {
 		var p Product
 		var facts sql.NullString
-		if err := rows.Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt, &facts); err != nil {
+		if err := rows.Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CategoryUnmapped, &p.CRAClass, &p.CreatedAt, &facts); err != nil {
 			return nil, err
 		}
 		p.CreatedAt = p.CreatedAt.UTC()
@@ -315,8 +355,8 @@ func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
 func (s *DB) Product(ctx context.Context, id int64) (*Product, error) {
 	p := &Product{}
 	var facts sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, cra_class, created_at, facts FROM product WHERE id = ?`), id).
-		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CRAClass, &p.CreatedAt, &facts)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, category_unmapped, cra_class, created_at, facts FROM product WHERE id = ?`), id).
+		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CategoryUnmapped, &p.CRAClass, &p.CreatedAt, &facts)
 	if err != nil {
 		return nil, fmt.Errorf("product %d: %w", id, mapError(err))
 	}
@@ -357,9 +397,41 @@ func (s *DB) SetProductFacts(ctx context.Context, id int64, facts map[string]boo
 	})
 }
 
+// SetProductCategory changes a product's category (the caller checks it against the controlled
+// list), in the audit trail and the ledger: the category decides which catalogs apply, so who
+// changed it from what to what, and when, is evidence. Setting the category it has changes
+// nothing and records nothing.
+func (s *DB) SetProductCategory(ctx context.Context, id int64, category string) error {
+	if category == "" {
+		return fmt.Errorf("product %d: the category is empty", id)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var org int64
+		var old, unmapped string
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization, category, category_unmapped FROM product WHERE id = ?`), id).Scan(&org, &old, &unmapped); err != nil {
+			return fmt.Errorf("product %d: %w", id, mapError(err))
+		}
+		if old == category && unmapped == "" {
+			return nil
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product SET category = ?, category_unmapped = '' WHERE id = ?`), category, id); err != nil {
+			return mapError(err)
+		}
+		from := old
+		if from == "" {
+			from = "none (was " + strconv.Quote(unmapped) + ")"
+		}
+		subject := fmt.Sprintf("product/%d", id)
+		if err := s.audit(ctx, tx, org, "product.category", subject, from+" -> "+category); err != nil {
+			return err
+		}
+		return s.appendLedger(ctx, tx, org, ledger.CategoryDeclared, subject, map[string]string{"category": category, "previous": old, "previousUnmapped": unmapped})
+	})
+}
+
 // Releases lists the releases of a product, newest first.
 func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -368,7 +440,7 @@ func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
 	for rows.Next() {
 		var r Release
 		var pom sql.NullString
-		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.CreatedAt); err != nil {
+		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt); err != nil {
 			return nil, err
 		}
 		r.PlacedOnMarket, r.CreatedAt = pom.String, r.CreatedAt.UTC()
@@ -407,7 +479,7 @@ type EndingSupport struct {
 // ReleasesEndingSupport lists the releases, across organizations, whose support ends in or
 // before the month until (YYYY-MM) and not before the month from.
 func (s *DB) ReleasesEndingSupport(ctx context.Context, from, until string) ([]EndingSupport, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT p.organization, p.name, r.id, r.product, r.version, COALESCE(r.placed_on_market, ''), r.support_end, r.support_justification, r.created_at
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT p.organization, p.name, r.id, r.product, r.version, COALESCE(r.placed_on_market, ''), r.support_end, r.support_justification, r.support_expected_use_months, r.support_basis, r.created_at
 		FROM release r JOIN product p ON p.id = r.product WHERE r.support_end >= ? AND r.support_end <= ? ORDER BY r.support_end, r.id`), from, until)
 	if err != nil {
 		return nil, mapError(err)
@@ -416,7 +488,7 @@ func (s *DB) ReleasesEndingSupport(ctx context.Context, from, until string) ([]E
 	var out []EndingSupport
 	for rows.Next() {
 		var e EndingSupport
-		if err := rows.Scan(&e.Organization, &e.Product, &e.ID, &e.Release.Product, &e.Version, &e.PlacedOnMarket, &e.SupportEnd, &e.SupportJustification, &e.CreatedAt); err != nil {
+		if err := rows.Scan(&e.Organization, &e.Product, &e.ID, &e.Release.Product, &e.Version, &e.PlacedOnMarket, &e.SupportEnd, &e.SupportJustification, &e.SupportExpectedUseMonths, &e.SupportBasis, &e.CreatedAt); err != nil {
 			return nil, err
 		}
 		out = append(out, e)

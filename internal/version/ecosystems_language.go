@@ -4,7 +4,7 @@ package version
 // ecosystem name.
 func languageComparators() map[string]Comparator {
 	m := map[string]Comparator{
-		"Go":        semVerRules{name: "Go", requireV: true},
+		"Go":        semVerRules{name: "Go", goV: true},
 		"npm":       semVerRules{name: "npm", allowV: true},
 		"crates.io": semVerRules{name: "crates.io"},
 		"Hex":       semVerRules{name: "Hex"},

@@ -7,10 +7,14 @@ import (
 )
 
 // semVerRules parses Semantic Versioning 2.0.0 versions, with the per-ecosystem variations OSV
-// ecosystems need: Go requires a leading "v", npm tolerates a leading "v", Pub orders build metadata.
+// ecosystems need: Go takes a version with or without its leading "v", npm tolerates a leading "v"
+// and spaces, Pub orders build metadata.
 type semVerRules struct {
-	name       string
-	requireV   bool // Go: module versions always start with "v"
+	name string
+	// goV: Go module versions start with "v" ("v1.2.3"), while OSV's Go ecosystem writes the same
+	// version without it ("1.2.3", in ranges and in the versions list): both spellings are one
+	// version. Nothing else is tolerated (no spaces, no "=").
+	goV        bool
 	allowV     bool // npm and others: a leading "v" (or "=") is tolerated
 	buildOrder bool // Pub: 1.0.0+1 sorts after 1.0.0
 }
@@ -39,15 +43,12 @@ func (c semVerRules) Parse(s string) (Version, error) {
 
 func (c semVerRules) parse(s string) (*semVerV, error) {
 	t := s
-	if !c.requireV {
+	if !c.goV {
 		t = strings.TrimSpace(t)
 	}
 	switch {
-	case c.requireV:
-		if !strings.HasPrefix(t, "v") {
-			return nil, errors.New(`must start with "v"`)
-		}
-		t = t[1:]
+	case c.goV:
+		t = strings.TrimPrefix(t, "v")
 	case c.allowV:
 		t = strings.TrimPrefix(t, "v")
 	}

@@ -152,7 +152,7 @@ func TestLangOrderings(t *testing.T) {
 
 func TestLangInvalid(t *testing.T) {
 	for eco, bad := range map[string][]string{
-		"Go":        {"1.2.3", "v1.2", "v1.02.3", "v1.2.3-", "v1.2.3-01", "vx"},
+		"Go":        {"v1.2", "1.2", "v1.02.3", "v1.2.3-", "v1.2.3-01", "vx"},
 		"npm":       {"1.2", "1.2.3.4", "01.2.3", "1.2.3-beta..1", "latest"},
 		"PyPI":      {"", "1.0-foo", "french toast", "1.0+", "1..0"},
 		"Maven":     {"", "1.0 beta"},

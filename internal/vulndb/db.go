@@ -95,6 +95,32 @@ CREATE TABLE IF NOT EXISTS pending_change (
 CREATE TABLE IF NOT EXISTS pending_all (
 	id INTEGER PRIMARY KEY CHECK (id = 1)
 );
+-- What the latest import of each source could not take whole: records skipped (kept = 0) and
+-- records kept with fields that could not be read (kept = 1), so that neither is lost from view
+-- once the import's log has scrolled past.
+CREATE TABLE IF NOT EXISTS import_problem (
+	source TEXT NOT NULL,
+	record TEXT NOT NULL,
+	error  TEXT NOT NULL,
+	kept   INTEGER NOT NULL,
+	PRIMARY KEY (source, record)
+) WITHOUT ROWID;
+-- Where each feed was last loaded from and the date its data states (KEV's dateReleased, EPSS's
+-- score date); the OSV date is the newest record's modification time.
+CREATE TABLE IF NOT EXISTS feed_origin (
+	feed   TEXT PRIMARY KEY,
+	origin TEXT NOT NULL,
+	dated  TEXT NOT NULL,
+	taken  TEXT NOT NULL
+);
+-- Advisories per ecosystem, counted once per state of the database (see Holdings): snapshot is
+-- the newest snapshot when they were counted.
+CREATE TABLE IF NOT EXISTS ecosystem_count (
+	snapshot   INTEGER NOT NULL,
+	ecosystem  TEXT NOT NULL,
+	advisories INTEGER NOT NULL,
+	PRIMARY KEY (snapshot, ecosystem)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS snapshot (
 	id      INTEGER PRIMARY KEY,
 	source  TEXT NOT NULL,
@@ -375,7 +401,8 @@ type Snapshot struct {
 	Digest  string    `json:"digest"`  // sha256 of the input as read
 }
 
-// Status summarizes the index: the latest snapshot per source and row counts.
+// Status summarizes the index: the latest snapshot per source, row counts, each feed with its
+// date and count (or missing), and what the latest imports could not take whole.
 type Status struct {
 	Path       string     `json:"path"`
 	Advisories int        `json:"advisories"`
@@ -384,15 +411,55 @@ type Status struct {
 	KEV        int        `json:"kev"`
 	EUVD       int        `json:"euvd"`
 	EPSS       int        `json:"epss"`
+	Feeds      []Feed     `json:"feeds"`
 	Snapshots  []Snapshot `json:"snapshots"`
+	// Skipped counts the records the latest imports left out, Kept those imported without fields
+	// that could not be read; Problems lists them (the first MaxListedProblems).
+	Skipped  int       `json:"skippedRecords"`
+	Kept     int       `json:"keptWithUnusableFields"`
+	Problems []Problem `json:"problems"`
+}
+
+// MaxListedProblems bounds the problems Status lists; the counts are always complete.
+const MaxListedProblems = 500
+
+// Feed names of Status.Feeds, in the order listed.
+const (
+	FeedOSV  = "OSV"
+	FeedKEV  = "CISA KEV"
+	FeedEPSS = "FIRST EPSS"
+	FeedEUVD = "ENISA EUVD"
+)
+
+// Feed is one feed of the index: what it holds and where and when it came from. A feed never
+// loaded is Missing: what depends on it (exploited vulnerabilities from KEV and EUVD, EPSS
+// scores, any finding at all from OSV) is then not known, which is not the same as absent.
+type Feed struct {
+	Name    string    `json:"name"`
+	Missing bool      `json:"missing"`
+	Records int       `json:"records"`
+	Dated   string    `json:"dated,omitempty"`  // the date the data states
+	Origin  string    `json:"origin,omitempty"` // the file, folder or URL last loaded
+	Updated time.Time `json:"updated,omitzero"` // when it was last loaded
+}
+
+// feedOf maps a snapshot kind to its feed.
+var feedOf = map[string]string{"osv": FeedOSV, kindIncremental: FeedOSV, "kev": FeedKEV, "epss": FeedEPSS, "euvd": FeedEUVD}
+
+// noteFeed records where a feed was loaded from and the date its data states.
+func noteFeed(ctx context.Context, tx *sql.Tx, feed, origin, dated string, taken time.Time) error {
+	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO feed_origin (feed, origin, dated, taken) VALUES (?, ?, ?, ?)`,
+		feed, origin, dated, taken.UTC().Format(time.RFC3339))
+	return err
 }
 
 // Status reports what the index holds.
 func (db *DB) Status(ctx context.Context) (*Status, error) {
-	st := &Status{Path: db.path}
+	st := &Status{Path: db.path, Problems: []Problem{}}
+	var newest *string
 	for _, q := range []struct {
 		sql string
-		dst *int
+		dst any
 	}{
 		{`SELECT count(*) FROM advisory WHERE withdrawn = 0`, &st.Advisories},
 		{`SELECT count(*) FROM advisory WHERE withdrawn = 1`, &st.Withdrawn},
@@ -400,6 +467,9 @@ func (db *DB) Status(ctx context.Context) (*Status, error) {
 		{`SELECT count(*) FROM kev`, &st.KEV},
 		{`SELECT count(*) FROM euvd`, &st.EUVD},
 		{`SELECT count(*) FROM epss`, &st.EPSS},
+		{`SELECT count(*) FROM import_problem WHERE kept = 0`, &st.Skipped},
+		{`SELECT count(*) FROM import_problem WHERE kept = 1`, &st.Kept},
+		{`SELECT max(modified) FROM advisory`, &newest},
 	} {
 		if err := db.sql.QueryRowContext(ctx, q.sql).Scan(q.dst); err != nil {
 			return nil, err
@@ -420,5 +490,69 @@ func (db *DB) Status(ctx context.Context) (*Status, error) {
 		s.Taken, _ = time.Parse(time.RFC3339, taken)
 		st.Snapshots = append(st.Snapshots, s)
 	}
-	return st, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := db.feedStatus(ctx, st, newest); err != nil {
+		return nil, err
+	}
+	prow, err := db.sql.QueryContext(ctx, `SELECT source, record, error, kept FROM import_problem ORDER BY kept, source, record LIMIT ?`, MaxListedProblems)
+	if err != nil {
+		return nil, err
+	}
+	defer prow.Close()
+	for prow.Next() {
+		var p Problem
+		if err := prow.Scan(&p.Source, &p.Record, &p.Err, &p.Kept); err != nil {
+			return nil, err
+		}
+		st.Problems = append(st.Problems, p)
+	}
+	return st, prow.Err()
+}
+
+// feedStatus fills st.Feeds from the counts, the snapshots and the recorded origins.
+func (db *DB) feedStatus(ctx context.Context, st *Status, newestOSV *string) error {
+	feeds := []Feed{{Name: FeedOSV, Records: st.Advisories + st.Withdrawn}, {Name: FeedKEV, Records: st.KEV},
+		{Name: FeedEPSS, Records: st.EPSS}, {Name: FeedEUVD, Records: st.EUVD}}
+	byName := map[string]*Feed{}
+	for i := range feeds {
+		byName[feeds[i].Name] = &feeds[i]
+	}
+	loaded := map[string]bool{}
+	for _, s := range st.Snapshots {
+		f := byName[feedOf[s.Kind]]
+		if f == nil {
+			continue
+		}
+		loaded[f.Name] = true
+		if s.Taken.After(f.Updated) {
+			f.Updated = s.Taken
+		}
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT feed, origin, dated FROM feed_origin`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var name, origin, dated string
+		if err := rows.Scan(&name, &origin, &dated); err != nil {
+			return err
+		}
+		if f := byName[name]; f != nil {
+			f.Origin, f.Dated = origin, dated
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if newestOSV != nil {
+		byName[FeedOSV].Dated = *newestOSV
+	}
+	for i := range feeds {
+		feeds[i].Missing = !loaded[feeds[i].Name] && feeds[i].Records == 0
+	}
+	st.Feeds = feeds
+	return nil
 }

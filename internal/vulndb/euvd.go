@@ -132,7 +132,10 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 		res.Snapshot.Records++
 	}
 	res.Snapshot.Skipped = len(res.Problems)
-	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+	if err := insertSnapshot(ctx, tx, &res); err != nil {
+		return Result{}, err
+	}
+	if err := noteFeed(ctx, tx, FeedEUVD, name, "", now); err != nil {
 		return Result{}, err
 	}
 	changes := newChangeSet()

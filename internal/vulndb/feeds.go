@@ -64,15 +64,20 @@ func (db *DB) Update(ctx context.Context, src Sources, now time.Time, log *slog.
 		if err != nil {
 			return results, err
 		}
+		n := 0
+		for _, r := range rs {
+			n += r.Snapshot.Records
+		}
+		log.Info("loaded feed", "feed", FeedOSV, "from", src.OSV, "records", n)
 	}
 	feeds := []struct {
-		src string
-		imp func(string, io.Reader) (Result, error)
+		name, src string
+		imp       func(string, io.Reader) (Result, error)
 	}{
-		{src.KEV, func(n string, r io.Reader) (Result, error) { return db.ImportKEV(ctx, n, r, now) }},
-		{src.EPSS, func(n string, r io.Reader) (Result, error) { return db.ImportEPSS(ctx, n, r, now) }},
-		{src.EUVD, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, true, now) }},
-		{src.EUVDSearch, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, false, now) }},
+		{FeedKEV, src.KEV, func(n string, r io.Reader) (Result, error) { return db.ImportKEV(ctx, n, r, now) }},
+		{FeedEPSS, src.EPSS, func(n string, r io.Reader) (Result, error) { return db.ImportEPSS(ctx, n, r, now) }},
+		{FeedEUVD, src.EUVD, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, true, now) }},
+		{FeedEUVD, src.EUVDSearch, func(n string, r io.Reader) (Result, error) { return db.ImportEUVD(ctx, n, r, false, now) }},
 	}
 	for _, f := range feeds {
 		if f.src == "" {
@@ -82,7 +87,15 @@ func (db *DB) Update(ctx context.Context, src Sources, now time.Time, log *slog.
 		if err != nil {
 			return results, err
 		}
+		log.Info("loaded feed", "feed", f.name, "from", f.src, "records", r.Snapshot.Records, "skipped", r.Snapshot.Skipped)
 		results = append(results, r)
+	}
+	db.warnMissing(ctx, log)
+	if len(results) > 0 {
+		// Count the advisories per ecosystem now, so that no scan pays for it.
+		if _, err := db.Holdings(ctx); err != nil {
+			return results, err
+		}
 	}
 	return results, nil
 }
@@ -104,7 +117,7 @@ func (db *DB) fetchOSV(ctx context.Context, source string, ecosystems []string, 
 		if err := download(ctx, source, p, ua); err != nil {
 			return nil, err
 		}
-		return db.ImportOSVPath(ctx, p, now, log)
+		return db.importOSVFrom(ctx, p, source, now, log)
 	}
 	for _, eco := range ecosystems {
 		eco = strings.TrimSpace(eco)
@@ -121,7 +134,16 @@ func (db *DB) fetchOSV(ctx context.Context, source string, ecosystems []string, 
 			return nil, err
 		}
 	}
-	return db.ImportOSVPath(ctx, tmp, now, log)
+	return db.importOSVFrom(ctx, tmp, source, now, log)
+}
+
+// importOSVFrom imports the local copy p of the OSV records at origin.
+func (db *DB) importOSVFrom(ctx context.Context, p, origin string, now time.Time, log *slog.Logger) ([]Result, error) {
+	rs, err := db.importOSVPath(ctx, p, now, log)
+	if err == nil {
+		err = db.noteOSV(ctx, origin, now)
+	}
+	return rs, err
 }
 
 // updateOSV applies the records changed since the last update of each ecosystem, as listed by
@@ -217,7 +239,7 @@ func (db *DB) updateOSV(ctx context.Context, source string, ecosystems []string,
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out, db.noteOSV(ctx, source, now)
 }
 
 // importFeed opens a local file or downloads a URL and hands it to imp.

@@ -3,6 +3,7 @@ package vulndb
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"compress/gzip"
 	"context"
 	"crypto/sha256"
@@ -33,10 +34,37 @@ const (
 	maxFeedBytes    = 512 << 20 // KEV JSON, EPSS CSV (uncompressed)
 )
 
-// Problem is a record an import reported and skipped.
+// Problem is a record an import could not take whole: skipped, or (Kept) imported without the
+// fields it names.
 type Problem struct {
-	Record string `json:"record"`
+	Source string `json:"source,omitempty"`
+	Record string `json:"record"` // the record's id when it could be read, else its file and position
 	Err    string `json:"error"`
+	Kept   bool   `json:"kept,omitempty"`
+}
+
+// recordName names a record in problems: its id when the bytes yield one, else the file name
+// without ".json" (osv.dev names each file after its record).
+func recordName(name string, data []byte) string {
+	var v struct {
+		ID string `json:"id"`
+	}
+	if json.Unmarshal(data, &v) == nil && v.ID != "" {
+		return v.ID
+	}
+	if _, entry, ok := strings.Cut(name, "!"); ok {
+		name = entry
+	}
+	return strings.TrimSuffix(path.Base(filepath.ToSlash(name)), ".json")
+}
+
+// keptProblem describes the unusable fields of a record that was kept.
+func keptProblem(r *Record) Problem {
+	parts := make([]string, len(r.Unusable))
+	for i, u := range r.Unusable {
+		parts[i] = u.Pointer + ": " + u.Err
+	}
+	return Problem{Record: r.ID, Err: "kept without unreadable fields: " + strings.Join(parts, "; "), Kept: true}
 }
 
 // Result is what one import did.
@@ -58,9 +86,29 @@ type recordSource func(yield func(name string, data []byte) error) error
 // ecosystem archive (or the directory) is one source: its records replace that source's records
 // in one transaction, so records withdrawn or deleted upstream disappear too.
 func (db *DB) ImportOSVPath(ctx context.Context, p string, now time.Time, log *slog.Logger) ([]Result, error) {
+	return db.importOSVFrom(ctx, p, p, now, log)
+}
+
+// noteOSV records where the OSV records were last loaded from.
+func (db *DB) noteOSV(ctx context.Context, origin string, now time.Time) error {
+	tx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := noteFeed(ctx, tx, FeedOSV, origin, "", now); err != nil {
+		return err
+	}
+	return tx.Commit()
+}
+
+func (db *DB) importOSVPath(ctx context.Context, p string, now time.Time, log *slog.Logger) ([]Result, error) {
 	info, err := os.Stat(p)
 	if err != nil {
 		return nil, fmt.Errorf("OSV source: %w", err)
+	}
+	if fi, err := os.Stat(filepath.Join(p, "osv")); err == nil && fi.IsDir() && info.IsDir() {
+		p = filepath.Join(p, "osv") // a mirror folder: its OSV records are in osv/ (see Mirror)
 	}
 	if !info.IsDir() {
 		if strings.HasSuffix(p, ".zip") {
@@ -271,14 +319,17 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 			return err
 		}
 		if data == nil || len(data) > maxRecordBytes {
-			res.Problems = append(res.Problems, Problem{Record: name, Err: "record larger than 16 MiB"})
+			res.Problems = append(res.Problems, Problem{Record: recordName(name, nil), Err: name + ": record larger than 16 MiB"})
 			return nil
 		}
 		h.Write(data)
 		r, err := ParseRecord(name, data)
 		if err != nil {
-			res.Problems = append(res.Problems, Problem{Record: name, Err: err.Error()})
+			res.Problems = append(res.Problems, Problem{Record: recordName(name, data), Err: err.Error()})
 			return nil
+		}
+		if len(r.Unusable) > 0 {
+			res.Problems = append(res.Problems, keptProblem(r))
 		}
 		withdrawn := 0
 		if r.Withdrawn != nil && !r.Withdrawn.After(now) {
@@ -334,11 +385,11 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 			}
 		}
 	}
-	res.Snapshot.Skipped = len(res.Problems)
+	res.Snapshot.Skipped = countSkipped(res.Problems)
 	if res.Snapshot.Digest == "" {
 		res.Snapshot.Digest = hex.EncodeToString(h.Sum(nil))
 	}
-	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+	if err := insertSnapshot(ctx, tx, &res); err != nil {
 		return Result{}, err
 	}
 	if err := changes.persist(ctx, tx); err != nil {
@@ -349,15 +400,50 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 	return res, tx.Commit()
 }
 
-func insertSnapshot(ctx context.Context, tx *sql.Tx, s Snapshot) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO snapshot (source, kind, taken, records, skipped, digest) VALUES (?, ?, ?, ?, ?, ?)`,
-		s.Source, s.Kind, s.Taken.UTC().Format(time.RFC3339), s.Records, s.Skipped, s.Digest)
-	return err
+// insertSnapshot records an import and its problems. An import that replaced its source replaces
+// the source's problems too; an incremental one adds to them (and has cleared those of the
+// records it imported).
+func insertSnapshot(ctx context.Context, tx *sql.Tx, res *Result) error {
+	s := res.Snapshot
+	if _, err := tx.ExecContext(ctx, `INSERT INTO snapshot (source, kind, taken, records, skipped, digest) VALUES (?, ?, ?, ?, ?, ?)`,
+		s.Source, s.Kind, s.Taken.UTC().Format(time.RFC3339), s.Records, s.Skipped, s.Digest); err != nil {
+		return err
+	}
+	if s.Kind != kindIncremental {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM import_problem WHERE source = ?`, s.Source); err != nil {
+			return err
+		}
+	}
+	for i := range res.Problems {
+		p := &res.Problems[i]
+		p.Source = s.Source
+		kept := 0
+		if p.Kept {
+			kept = 1
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO import_problem (source, record, error, kept) VALUES (?, ?, ?, ?)`,
+			s.Source, p.Record, p.Err, kept); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// countSkipped counts the problems that cost a record.
+func countSkipped(ps []Problem) int {
+	n := 0
+	for _, p := range ps {
+		if !p.Kept {
+			n++
+		}
+	}
+	return n
 }
 
 // kevCatalog is the CISA KEV JSON feed.
 type kevCatalog struct {
 	CatalogVersion  string `json:"catalogVersion"`
+	DateReleased    string `json:"dateReleased"`
 	Vulnerabilities []struct {
 		CVE        string `json:"cveID"`
 		Name       string `json:"vulnerabilityName"`
@@ -416,7 +502,10 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 		res.Snapshot.Records++
 	}
 	res.Snapshot.Skipped = len(res.Problems)
-	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+	if err := insertSnapshot(ctx, tx, &res); err != nil {
+		return Result{}, err
+	}
+	if err := noteFeed(ctx, tx, FeedKEV, name, cmp.Or(cat.DateReleased, cat.CatalogVersion), now); err != nil {
 		return Result{}, err
 	}
 	after, err := kevSet(ctx, tx)
@@ -538,7 +627,10 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 		res.Snapshot.Records++
 	}
 	res.Snapshot.Skipped = len(res.Problems)
-	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+	if err := insertSnapshot(ctx, tx, &res); err != nil {
+		return Result{}, err
+	}
+	if err := noteFeed(ctx, tx, FeedEPSS, name, scoredOn, now); err != nil {
 		return Result{}, err
 	}
 	db.invalidate()

@@ -15,6 +15,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 )
 
+// kindIncremental is the snapshot kind of an incremental OSV update.
+const kindIncremental = "osv-incremental"
+
 // Changed is one line of an osv.dev modified_id.csv: a record and when it last changed.
 type Changed struct {
 	ID       string
@@ -22,7 +25,8 @@ type Changed struct {
 }
 
 // ParseModifiedIDs reads an osv.dev modified_id.csv ("<RFC 3339 time>,<ID>" per line, newest
-// first) and returns the records modified after since, in file order.
+// first) and returns the records modified after since, in file order, and those whose time
+// cannot be read (with a zero Modified).
 func ParseModifiedIDs(name string, r io.Reader, since time.Time) ([]Changed, error) {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(nil, 1<<20)
@@ -33,9 +37,15 @@ func ParseModifiedIDs(name string, r io.Reader, since time.Time) ([]Changed, err
 			continue
 		}
 		ts, id, ok := strings.Cut(line, ",")
-		t, err := time.Parse(time.RFC3339Nano, ts)
-		if !ok || err != nil || id == "" || strings.ContainsAny(id, "/\\") {
+		if !ok || id == "" || strings.ContainsAny(id, "/\\") {
 			return nil, &input.Error{File: name, Line: n, Column: 1, Rule: "modified_id.csv", Err: fmt.Errorf("want <time>,<id>, got %q", line)}
+		}
+		t, err := time.Parse(time.RFC3339Nano, ts)
+		if err != nil {
+			// A time that cannot be read ("1-01-01T00:00:00Z") says nothing about the record:
+			// fetch it rather than lose it or the whole update. Its Modified stays zero.
+			out = append(out, Changed{ID: id})
+			continue
 		}
 		if !t.After(since) {
 			break // newest first: everything below is older
@@ -76,6 +86,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		"insAff":   `INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`,
 		"insAlias": `INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`,
 		"keysOf":   advisoryKeysQuery,
+		"clear":    `DELETE FROM import_problem WHERE source = ? AND record = ?`,
 	}
 	st := map[string]*sql.Stmt{}
 	for k, q := range stmts {
@@ -89,7 +100,7 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		_, err := st[k].ExecContext(ctx, args...)
 		return err
 	}
-	res := Result{Snapshot: Snapshot{Source: source, Kind: "osv-incremental", Taken: now.UTC()}}
+	res := Result{Snapshot: Snapshot{Source: source, Kind: kindIncremental, Taken: now.UTC()}}
 	changes := newChangeSet()
 	h := sha256.New()
 	for _, c := range changed {
@@ -106,6 +117,12 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		if err != nil {
 			res.Problems = append(res.Problems, Problem{Record: c.ID, Err: err.Error()})
 			continue
+		}
+		if err := exec("clear", source, r.ID); err != nil {
+			return Result{}, err
+		}
+		if len(r.Unusable) > 0 {
+			res.Problems = append(res.Problems, keptProblem(r))
 		}
 		compact, err := json.Marshal(r)
 		if err != nil {
@@ -147,9 +164,9 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 		}
 		res.Snapshot.Records++
 	}
-	res.Snapshot.Skipped = len(res.Problems)
+	res.Snapshot.Skipped = countSkipped(res.Problems)
 	res.Snapshot.Digest = hex.EncodeToString(h.Sum(nil))
-	if err := insertSnapshot(ctx, tx, res.Snapshot); err != nil {
+	if err := insertSnapshot(ctx, tx, &res); err != nil {
 		return Result{}, err
 	}
 	if err := changes.persist(ctx, tx); err != nil {

@@ -34,6 +34,10 @@ type Record struct {
 		URL  string `json:"url"`
 	} `json:"references,omitempty"`
 	DatabaseSpecific map[string]any `json:"database_specific,omitempty"`
+
+	// Unusable lists the fields that could not be read and were left out (Siegel's own key, not
+	// OSV's): the record is kept, and whoever reads it learns what it lacks.
+	Unusable []UnusableField `json:"siegel_unusable,omitempty"`
 }
 
 // Severity is a severity score of a given type: CVSS_V2, CVSS_V3, CVSS_V4 (a vector) or Ubuntu.
@@ -67,7 +71,16 @@ func ParseRecord(name string, data []byte) (*Record, error) {
 	}
 	var r Record
 	if err := json.Unmarshal(data, &r); err != nil {
-		return nil, input.JSONError(name, data, err)
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, input.JSONError(name, data, err)
+		}
+		// A value of the wrong type somewhere (such as a "modified" time of "1-01-01T00:00:00Z",
+		// which is not RFC 3339): read the record field by field, so that only a field matching
+		// needs can cost the record.
+		if err := r.decodeLenient(name, data); err != nil {
+			return nil, err
+		}
 	}
 	if err := r.check(); err != nil {
 		return nil, &input.Error{File: name, Pointer: err.pointer, Rule: "OSV schema", Err: err.err}
@@ -153,13 +166,32 @@ func PackageKey(ecosystem, name string) Key {
 // ecosystem-specific data (Go's import lists make up much of a Go record).
 func (r *Record) forMatching() *Record {
 	m := &Record{ID: r.ID, Modified: r.Modified, Published: r.Published, Withdrawn: r.Withdrawn,
-		Aliases: r.Aliases, Summary: r.Summary, Severity: r.Severity}
+		Aliases: r.Aliases, Summary: r.Summary, Severity: r.Severity, Unusable: r.Unusable}
 	if sev, ok := r.DatabaseSpecific["severity"]; ok {
 		m.DatabaseSpecific = map[string]any{"severity": sev}
 	}
 	m.Affected = make([]Affected, len(r.Affected))
 	for i, a := range r.Affected {
-		m.Affected[i] = Affected{Package: a.Package, Severity: a.Severity, Ranges: a.Ranges, Versions: a.Versions}
+		m.Affected[i] = Affected{Package: a.Package, Severity: a.Severity, Ranges: a.Ranges, Versions: a.Versions,
+			EcosystemSpecific: keepKeys(a.EcosystemSpecific, ratingKeys), DatabaseSpecific: keepKeys(a.DatabaseSpecific, ratingKeys)}
 	}
 	return m
+}
+
+// ratingKeys are the keys of an affected entry's ecosystem- and database-specific data that
+// rate its severity: Debian's urgency, Ubuntu's priority, RustSec's CVSS vector, a severity.
+var ratingKeys = []string{"urgency", "ubuntu_priority", "cvss", "severity"}
+
+// keepKeys returns the entries of m under keys with a non-null value, or nil for none.
+func keepKeys(m map[string]any, keys []string) map[string]any {
+	var out map[string]any
+	for _, k := range keys {
+		if v, ok := m[k]; ok && v != nil {
+			if out == nil {
+				out = map[string]any{}
+			}
+			out[k] = v
+		}
+	}
+	return out
 }

@@ -246,16 +246,7 @@ func TestEUVD(t *testing.T) {
 }
 
 func TestIncrementalUpdate(t *testing.T) {
-	dir := t.TempDir()
-	writeZipLayout(t, dir, "PyPI", "GHSA-aaaa-1111-xxxx.json", "PYSEC-2026-77.json")
-	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if _, err := db.ImportOSVPath(t.Context(), dir, now, nil); err != nil {
-		t.Fatal(err)
-	}
+	db := importedPyPI(t)
 	since, err := db.Latest(t.Context(), "osv:PyPI")
 	if err != nil || !since.Equal(time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)) {
 		t.Fatalf("latest %v %v", since, err)
@@ -297,12 +288,32 @@ func TestIncrementalUpdate(t *testing.T) {
 			t.Errorf("%s after the update (-want +got):\n%s", name, diff)
 		}
 	}
-	if _, err := vulndb.ParseModifiedIDs("m.csv", strings.NewReader("yesterday,X\n"), since); err == nil || !strings.Contains(err.Error(), "m.csv:1:1") {
+	if _, err := vulndb.ParseModifiedIDs("m.csv", strings.NewReader("2026-07-01T00:00:00Z\n"), since); err == nil || !strings.Contains(err.Error(), "m.csv:1:1") {
 		t.Errorf("got %v", err)
+	}
+	// A time that cannot be read still names a record to fetch.
+	if got, err := vulndb.ParseModifiedIDs("m.csv", strings.NewReader("yesterday,X\n"), since); err != nil || len(got) != 1 || got[0].ID != "X" || !got[0].Modified.IsZero() {
+		t.Errorf("got %v, %v", got, err)
 	}
 	if _, err := vulndb.ParseModifiedIDs("m.csv", strings.NewReader("2026-07-01T00:00:00Z,../../etc/passwd\n"), since); err == nil {
 		t.Error("an id with a path accepted")
 	}
+}
+
+// importedPyPI returns a database that imported two PyPI records from an osv.dev layout.
+func importedPyPI(t *testing.T) *vulndb.DB {
+	t.Helper()
+	dir := t.TempDir()
+	writeZipLayout(t, dir, "PyPI", "GHSA-aaaa-1111-xxxx.json", "PYSEC-2026-77.json")
+	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.ImportOSVPath(t.Context(), dir, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	return db
 }
 
 func ids2(rs []*vulndb.Record) []string { return ids(rs) }

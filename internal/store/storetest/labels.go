@@ -14,6 +14,29 @@ func testLabels(t *testing.T, s *store.DB) {
 	p := must(s.CreateProduct(ctx, org.ID, "HomeRouter 3000", "router", "important-i"))
 	r := must(s.CreateRelease(ctx, p.ID, "1.0.0", "2026-01-15", "2031-12"))
 
+	// A category change is kept in the audit trail and the ledger; the same category again records nothing.
+	must(0, s.SetProductCategory(ctx, p.ID, "smart-plug"))
+	must(0, s.SetProductCategory(ctx, p.ID, "smart-plug"))
+	if got := must(s.Product(ctx, p.ID)); got.Category != "smart-plug" || got.CategoryUnmapped != "" {
+		t.Fatalf("category %+v", got)
+	}
+	changes := 0
+	for _, e := range must(s.AuditEvents(ctx, org.ID, 100)) {
+		if e.Action == "product.category" {
+			changes++
+			if e.Detail != "router -> smart-plug" {
+				t.Errorf("audit detail %q", e.Detail)
+			}
+		}
+	}
+	if b := must(s.LedgerBundle(ctx, org.ID, fmt.Sprintf("product/%d", p.ID), false)); changes != 1 || len(b.Entries) != 1 || b.Entries[0].Statement.Type != "product-category-declared" {
+		t.Fatalf("%d audit entries, ledger %+v", changes, b.Entries)
+	}
+	if err := s.SetProductCategory(ctx, p.ID, ""); err == nil {
+		t.Error("empty category accepted")
+	}
+	must(0, s.SetProductCategory(ctx, p.ID, "router"))
+
 	fa := &store.FirmwareAnalysis{Release: r.ID, ImageName: "router.bin", SHA256: "ab", Size: 3, Report: []byte(`{"weaknesses":[]}`)}
 	must(0, s.AddFirmwareAnalysis(ctx, fa))
 	got := must(s.LatestFirmwareAnalysis(ctx, r.ID))

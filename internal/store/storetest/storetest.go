@@ -29,6 +29,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Channels":          testChannels,
 		"Audit":             testAudit,
 		"Cases":             testCases,
+		"CaseDetails":       testCaseDetails,
+		"Establishment":     testEstablishment,
 		"ProductChannel":    testProductChannel,
 		"Ledger":            testLedger,
 		"Labels":            testLabels,
