@@ -149,6 +149,11 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 	}
 	csaftest.New(t).Valid(t, files)
 
+	var got releaseJSON
+	if e.do("GET", "/api/v1/releases/"+itoa(fixed.ID), "acme-admin", "", nil, &got); got.KeepAvailableUntil != "2036-10-05" {
+		t.Errorf("API: the fixing release's keep-available date %q", got.KeepAvailableUntil)
+	}
+
 	// After: the published advisory discloses the fix.
 	if v := e.partII4(fixed.ID); v.Result != "pass" {
 		t.Errorf("Part II (4) after the advisory: %s %q", v.Result, v.Reason)

@@ -279,9 +279,18 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p principa
 		s.fail(w, r, err)
 		return
 	}
+	updates, err := s.securityUpdates(r.Context(), prod)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	out := make([]releaseJSON, 0, len(rs))
 	for _, x := range rs {
-		out = append(out, toRelease(x, prod.Category))
+		rj := toRelease(x, prod.Category)
+		if u, ok := updates[x.ID]; ok {
+			rj.KeepAvailableUntil = u.Until.Format(time.DateOnly)
+		}
+		out = append(out, rj)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -353,9 +362,20 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p principal) (*
 }
 
 func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p principal) {
-	if rel, prod, ok := s.release(w, r, p); ok {
-		writeJSON(w, http.StatusOK, toRelease(*rel, prod.Category))
+	rel, prod, ok := s.release(w, r, p)
+	if !ok {
+		return
 	}
+	updates, err := s.securityUpdates(r.Context(), prod)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rj := toRelease(*rel, prod.Category)
+	if u, ok := updates[rel.ID]; ok {
+		rj.KeepAvailableUntil = u.Until.Format(time.DateOnly)
+	}
+	writeJSON(w, http.StatusOK, rj)
 }
 
 // uploadSBOM takes an SBOM in any format Siegel reads, validates it completely, and only then
