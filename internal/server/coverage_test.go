@@ -82,3 +82,41 @@ func TestReleaseAgainstEmptyDatabase(t *testing.T) {
 		t.Errorf("portfolio: %s", pageText)
 	}
 }
+
+// TestFindingsSayWhereTheSeverityCameFrom: the API's findings name the source of each severity,
+// count the unrated ones, and state the coverage of a release matched against the fixtures.
+func TestFindingsSayWhereTheSeverityCameFrom(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+	r := "/api/v1/releases/" + itoa(rel.ID)
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+		t.Fatalf("upload %d", code)
+	}
+	e.drain()
+	var fs struct {
+		Items []struct {
+			ID, Severity, SeveritySource, SeverityFrom string
+		}
+		Coverage *struct{ Components, Checked, NotChecked, Advisories int }
+		Summary  map[string]int
+	}
+	if code := e.do("GET", r+"/findings", "acme-admin", "", nil, &fs); code != 200 {
+		t.Fatalf("findings %d", code)
+	}
+	got := map[string]string{}
+	for _, f := range fs.Items {
+		got[f.ID] = f.Severity + " " + f.SeveritySource + " " + f.SeverityFrom
+	}
+	if got["CVE-2026-1001"] != "CRITICAL CVSS_V3 GHSA-aaaa-1111-xxxx" || got["CVE-2026-2002"] != "UNKNOWN  " {
+		t.Errorf("severities %q", got)
+	}
+	if fs.Summary["unrated"] != 1 || fs.Summary["critical"] != 1 || fs.Summary["total"] != 2 {
+		t.Errorf("summary %v", fs.Summary)
+	}
+	if c := fs.Coverage; c == nil || c.Checked == 0 || c.Advisories == 0 || c.Checked+c.NotChecked != c.Components {
+		t.Errorf("coverage %+v", c)
+	}
+}
