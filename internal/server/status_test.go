@@ -34,7 +34,7 @@ func TestStatusPageFeeds(t *testing.T) {
 	}{
 		{"OSV only", vdir,
 			[]string{"OSV 8 2026-", "CISA KEV missing", "FIRST EPSS missing", "ENISA EUVD missing", "2 records skipped", "BROKEN-1", "not-json"},
-			nil},
+			[]string{"internal/vulndb"}}, // no path of the server's files
 		{"every feed", "", // the fixture database of newEnv: OSV, KEV, EPSS and EUVD
 			[]string{"CISA KEV 2 2026-", "kev.json", "FIRST EPSS"},
 			[]string{"missing"}},
@@ -67,5 +67,16 @@ func TestStatusPageFeeds(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestHidePath(t *testing.T) {
+	for in, want := range map[string]string{
+		"osv:dir:/srv/mirror/osv": "osv:dir:osv", "../mirror/kev/kev.json": "kev.json", "/srv/m/x.json:2:1": "x.json:2:1",
+		"osv:PyPI": "osv:PyPI", "kev": "kev",
+	} {
+		if got := hidePath(in); got != want {
+			t.Errorf("hidePath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }
