@@ -54,9 +54,6 @@ func (s *Server) dbState(r *http.Request) (*dbState, error) {
 					*o = hidePath(*o)
 				}
 			}
-			for i := range st.Status.Snapshots {
-				st.Status.Snapshots[i].Source = hidePath(st.Status.Snapshots[i].Source)
-			}
 			for i := range st.Status.Problems {
 				p := &st.Status.Problems[i]
 				p.Source = hidePath(p.Source)
