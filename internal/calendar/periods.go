@@ -166,12 +166,18 @@ func earliest(legal time.Time, readings ...time.Time) time.Time {
 
 // FormatEnd writes the end of a period for people, in the calendar's local time: an end at
 // local midnight is written as 24:00 of the day before, as the Regulation speaks of it
-// ("Mon 5 Oct 2026 24:00 CEST"); any other end as its local time ("Sat 12 Sep 2026 09:00 CEST").
+// ("Mon 5 Oct 2026 24:00 CEST"); any other end as its local time ("Sat 12 Sep 2026 09:00 CEST"),
+// with seconds when it has any (an earliest reading counted from the instant of an event:
+// "Sat 12 Sep 2026 08:30:15 CEST"). Fractions of a second are dropped, which writes an end no
+// later than it is. The zone's abbreviation tells the two 02:30 of an autumn clock change apart.
 func (c *Calendar) FormatEnd(end time.Time) string {
 	lt := end.In(c.loc)
-	if lt.Hour() == 0 && lt.Minute() == 0 && lt.Second() == 0 && lt.Nanosecond() == 0 {
+	switch {
+	case lt.Hour() == 0 && lt.Minute() == 0 && lt.Second() == 0 && lt.Nanosecond() == 0:
 		before := lt.Add(-time.Nanosecond) // the day that ends here, with the offset it ends in
 		return before.Format("Mon 2 Jan 2006") + " 24:00 " + before.Format("MST")
+	case lt.Second() != 0:
+		return lt.Format("Mon 2 Jan 2006 15:04:05 MST")
 	}
 	return lt.Format("Mon 2 Jan 2006 15:04 MST")
 }

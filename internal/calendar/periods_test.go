@@ -120,6 +120,10 @@ func TestFormatEnd(t *testing.T) {
 		{"2026-10-05T22:00:00Z", "Mon 5 Oct 2026 24:00 CEST"},
 		{"2026-10-25T23:00:00Z", "Sun 25 Oct 2026 24:00 CET"},
 		{"2026-09-12T07:00:00Z", "Sat 12 Sep 2026 09:00 CEST"},
+		{"2026-09-12T06:30:15.9Z", "Sat 12 Sep 2026 08:30:15 CEST"},
+		{"2026-10-25T00:30:00Z", "Sun 25 Oct 2026 02:30 CEST"},
+		{"2026-10-25T01:30:00Z", "Sun 25 Oct 2026 02:30 CET"},
+		{"2026-03-29T01:00:00Z", "Sun 29 Mar 2026 03:00 CEST"},
 	} {
 		if got := de.FormatEnd(at(t, tc.at)); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.at, got, tc.want)

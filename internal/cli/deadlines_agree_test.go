@@ -31,17 +31,21 @@ import (
 // manufacturer established in Germany, 25 Dec is a public holiday, 26 and 27 Dec a weekend, so
 // the period ends with Mon 28 Dec (Reg. 1182/71 Art. 3(4)), 24:00 CET: on 26 Dec nothing is
 // overdue. Without a Member State the period is counted in UTC without holidays and expired
-// with 25 Dec, and every place says that it counts so.
+// with 25 Dec, and every place says that it counts so. Once the period has run out (on 29 Dec
+// for Germany too), the case page, the monitor's alert and the label's signed reason write its
+// end in the same words, as the law reads it: "Mon 28 Dec 2026 24:00 CET", and the API and the
+// CLI give the same instant in RFC 3339.
 func TestDeadlinesAgreeEverywhere(t *testing.T) {
 	for _, tc := range []struct {
 		memberState string
 		due         string // the final report's legal deadline, RFC 3339 in the calendar's zone
-		page        string // the same on the case page
+		page        string // the same on the case page (Reg. 1182/71 Art. 3(2)(b): 24:00 of the last day)
+		tag         string // the calendar's code, after the end in text that stands alone
 		calendar    string // what the pages say the deadlines are counted in
 		overdue     bool   // on 26 Dec 2026, noon in Germany
 	}{
-		{"DE", "2026-12-29T00:00:00+01:00", "2026-12-29 00:00:00 CET", "public holidays of Germany", false},
-		{"", "2026-12-26T00:00:00Z", "2026-12-26 00:00:00 UTC", "counted in UTC, no public holidays: set the Member State of main establishment", true},
+		{"DE", "2026-12-29T00:00:00+01:00", "Mon 28 Dec 2026 24:00 CET", " (DE)", "public holidays of Germany", false},
+		{"", "2026-12-26T00:00:00Z", "Fri 25 Dec 2026 24:00 UTC", " (UTC, no Member State)", "counted in UTC, no public holidays: set the Member State of main establishment", true},
 	} {
 		t.Run(cmpOr(tc.memberState, "no Member State"), func(t *testing.T) {
 			ctx := t.Context()
@@ -119,11 +123,14 @@ func TestDeadlinesAgreeEverywhere(t *testing.T) {
 			// The web page.
 			jar, _ := cookiejar.New(nil)
 			browser := &http.Client{Jar: jar}
-			if resp, err := browser.PostForm(srv.URL+"/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); err != nil {
-				t.Fatal(err)
-			} else {
-				resp.Body.Close()
+			login := func() {
+				if resp, err := browser.PostForm(srv.URL+"/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); err != nil {
+					t.Fatal(err)
+				} else {
+					resp.Body.Close()
+				}
 			}
+			login()
 			resp, err = browser.Get(srv.URL + "/cases/" + id)
 			if err != nil {
 				t.Fatal(err)
@@ -131,8 +138,15 @@ func TestDeadlinesAgreeEverywhere(t *testing.T) {
 			page, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			row := regexp.MustCompile(`(?s)<tr><td>final-report.*?</tr>`).Find(page)
-			if !bytes.Contains(row, []byte(tc.page)) || bytes.Contains(row, []byte("overdue")) == !tc.overdue || !bytes.Contains(page, []byte(tc.calendar)) {
+			if !bytes.Contains(row, []byte(tc.page)) || !bytes.Contains(row, []byte(`datetime="`+strings.ReplaceAll(tc.due, "+", "&#43;")+`"`)) ||
+				bytes.Contains(row, []byte("overdue")) == !tc.overdue || !bytes.Contains(page, []byte(tc.calendar)) {
 				t.Errorf("case page: final-report row %s; want %s (overdue %v), calendar %q", row, tc.page, tc.overdue, tc.calendar)
+			}
+			// The calendar is named once for the case, not again in each stage's row (the drafts
+			// below the table keep it: it is part of the report).
+			head, _, _ := bytes.Cut(page, []byte("</table>"))
+			if n := bytes.Count(head, []byte(api.Calendar)); n != 1 {
+				t.Errorf("case page names the calendar %d times above the drafts, want once: %q", n, api.Calendar)
 			}
 
 			// siegel case list and siegel case deadlines.
@@ -158,38 +172,64 @@ func TestDeadlinesAgreeEverywhere(t *testing.T) {
 				Events: []string{store.EventCaseDue, store.EventCaseOverdue}})
 			mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Now: now})
 			defer mon.Close()
-			if _, err := st.Enqueue(ctx, monitor.KindClocks, struct{}{}, monitor.KindClocks, time.Time{}); err != nil {
-				t.Fatal(err)
-			}
-			for range 20 {
-				if ran, err := mon.RunOnce(ctx); err != nil {
+			overdueAlerts := func() []string {
+				if _, err := st.Enqueue(ctx, monitor.KindClocks, struct{}{}, monitor.KindClocks, time.Time{}); err != nil {
 					t.Fatal(err)
-				} else if !ran {
-					break
 				}
-			}
-			ns, _ := st.Notifications(ctx, org.ID, 10)
-			var overdue []string
-			for _, n := range ns {
-				var e notify.Event
-				json.Unmarshal(n.Payload, &e)
-				if e.Kind == store.EventCaseOverdue {
-					overdue = append(overdue, e.Summary)
+				for range 20 {
+					if ran, err := mon.RunOnce(ctx); err != nil {
+						t.Fatal(err)
+					} else if !ran {
+						break
+					}
 				}
+				ns, _ := st.Notifications(ctx, org.ID, 10)
+				var overdue []string
+				for _, n := range ns {
+					var e notify.Event
+					json.Unmarshal(n.Payload, &e)
+					if e.Kind == store.EventCaseOverdue {
+						overdue = append(overdue, e.Summary)
+					}
+				}
+				return overdue
 			}
-			if want := fmt.Sprintf("the final-report is overdue since %s", tc.due); (len(overdue) == 1 && strings.Contains(overdue[0], want)) != tc.overdue || (!tc.overdue && len(overdue) > 0) {
+			want := fmt.Sprintf("the final-report is overdue since %s%s, %s. Art. 14(2)(c)", tc.page, tc.tag, tc.due)
+			if overdue := overdueAlerts(); (len(overdue) == 1 && strings.Contains(overdue[0], want)) != tc.overdue || (!tc.overdue && len(overdue) > 0) {
 				t.Errorf("overdue alerts %q; want overdue %v (%s)", overdue, tc.overdue, want)
 			}
 
 			// The label's status.
 			svc := &conformity.Service{Store: st, Now: now, Grace: 14 * 24 * time.Hour}
-			_, _, deadlines, err := svc.Evidence(ctx, prod, rel, svc.Grace)
+			labelReason := func() (label.Status, string) {
+				_, _, deadlines, err := svc.Evidence(ctx, prod, rel, svc.Grace)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return label.Decide(label.Valid, label.Checks{Plausible: true, Deadlines: deadlines, SupportEnd: rel.SupportEnd}, now(), svc.Grace)
+			}
+			wantReason := fmt.Sprintf("reporting deadline missed: case %s final-report (CRA Art. 14(2)(c)) was due %s%s", id, tc.page, tc.tag)
+			if status, reason := labelReason(); (status == label.Suspended && reason == wantReason) != tc.overdue {
+				t.Errorf("label %s (%s); want suspended for a missed deadline: %v (%s)", status, reason, tc.overdue, wantReason)
+			}
+
+			// Once the period has run out everywhere, every place writes its end in the same words.
+			clock = time.Date(2026, 12, 29, 11, 0, 0, 0, time.UTC) // Tue 29 Dec, noon in Germany
+			if overdue := overdueAlerts(); len(overdue) != 1 || !strings.Contains(overdue[0], want) {
+				t.Errorf("overdue alerts on 29 Dec %q; want one with %q", overdue, want)
+			}
+			if status, reason := labelReason(); status != label.Suspended || reason != wantReason {
+				t.Errorf("label on 29 Dec %s %q; want suspended, %q", status, reason, wantReason)
+			}
+			login()
+			resp, err = browser.Get(srv.URL + "/cases/" + id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			status, reason := label.Decide(label.Valid, label.Checks{Plausible: true, Deadlines: deadlines, SupportEnd: rel.SupportEnd}, now(), svc.Grace)
-			if (status == label.Suspended && strings.Contains(reason, "reporting deadline missed")) != tc.overdue {
-				t.Errorf("label %s (%s); want suspended for a missed deadline: %v", status, reason, tc.overdue)
+			page, _ = io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if row := regexp.MustCompile(`(?s)<tr><td>final-report.*?</tr>`).Find(page); !bytes.Contains(row, []byte(tc.page)) || !bytes.Contains(row, []byte("overdue")) {
+				t.Errorf("case page on 29 Dec: final-report row %s; want %s, overdue", row, tc.page)
 			}
 		})
 	}

@@ -136,7 +136,8 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 			cc.Stages = append(cc.Stages, catalog.CaseStage{Stage: d.Stage, Deadline: d.Legal, Submitted: sub.SubmittedAt,
 				Met: !sub.SubmittedAt.IsZero() && cra.OnTime(sub.SubmittedAt, d.Legal)})
 			if sub.SubmittedAt.IsZero() && c.Closed.IsZero() {
-				deadlines = append(deadlines, label.Deadline{Case: fmt.Sprint(c.ID), Stage: d.Stage, Due: d.Legal})
+				deadlines = append(deadlines, label.Deadline{Case: fmt.Sprint(c.ID), Stage: d.Stage, Due: d.Legal,
+					Article: d.Article(), DueText: clock.FormatEndTagged(d.Legal)})
 			}
 		}
 		ev.Cases = append(ev.Cases, cc)

@@ -2,7 +2,10 @@ package cra
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/calendar"
 )
 
 // IntermediateReport is the optional stage a CSIRT may ask for (Art. 14(6)): an intermediate
@@ -53,6 +56,34 @@ type Clock struct {
 	Location *time.Location
 	// BeforeApplication is set, with no deadlines, when awareness precedes Art. 14's application.
 	BeforeApplication bool
+	cal               *calendar.Calendar
+}
+
+// FormatEnd writes a deadline as people read it in the calendar it was counted in: local time,
+// and a period that expires with a day as that day's 24:00 (Reg. 1182/71 Art. 3(2)), e.g.
+// "Mon 28 Dec 2026 24:00 CET". Pages that name the calendar once for all stages use it.
+func (c Clock) FormatEnd(t time.Time) string { return c.calendar().FormatEnd(t) }
+
+// FormatEndTagged is FormatEnd followed by the code of the calendar, for text that stands
+// alone (alerts, a label's reason): "Mon 28 Dec 2026 24:00 CET (DE)", or "(UTC, no Member
+// State)" when none is set.
+func (c Clock) FormatEndTagged(t time.Time) string {
+	cal := c.calendar()
+	code := cal.State()
+	if rs := cal.Regions(); len(rs) > 0 {
+		code = strings.Join(rs, "+")
+	}
+	if code == "" {
+		code = "UTC, no Member State"
+	}
+	return cal.FormatEnd(t) + " (" + code + ")"
+}
+
+func (c Clock) calendar() *calendar.Calendar {
+	if c.cal == nil {
+		return calendar.UTC()
+	}
+	return c.cal
 }
 
 // CaseClock computes a case's deadlines in the calendar of the organisation's Member State of
@@ -63,7 +94,7 @@ func CaseClock(r Record) (Clock, error) {
 		return Clock{}, err
 	}
 	loc := cal.Location()
-	c := Clock{Calendar: desc, Location: loc}
+	c := Clock{Calendar: desc, Location: loc, cal: cal}
 	if r.Aware.IsZero() {
 		return c, fmt.Errorf("the moment of awareness is required: every Art. 14 deadline runs from it")
 	}
@@ -88,6 +119,7 @@ func CaseClock(r Record) (Clock, error) {
 func intermediate(r Record) Deadline {
 	d := Deadline{Stage: IntermediateReport,
 		Basis: "Art. 14(6): on request of the CSIRT designated as coordinator, requested " + r.IntermediateRequested.UTC().Format(time.RFC3339)}
+	d.Provision = d.Basis
 	if r.IntermediateDue.IsZero() {
 		d.Pending = "the CSIRT set no date: submit it as the request asks"
 	} else {

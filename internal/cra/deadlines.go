@@ -28,6 +28,7 @@ package cra
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/calendar"
@@ -70,8 +71,18 @@ type Deadline struct {
 	Conservative time.Time
 	Pending      string
 	Basis        string // the provision, the period and the calendar it was counted in
+	// Provision is Basis without the calendar: the article and the period ("Art. 14(2)(c): no
+	// later than 14 days after ..."), for pages that name the calendar once for all stages.
+	Provision string
 	// Counting says how Legal was reached (Reg. 1182/71 articles, extensions).
 	Counting string
+}
+
+// Article is the article of the CRA the stage is due under ("Art. 14(2)(c)"), read from the
+// start of its provision.
+func (d Deadline) Article() string {
+	article, _, _ := strings.Cut(d.Provision, ":")
+	return article
 }
 
 // Deadlines computes the deadline of every stage of a report in the calendar cal (the Member
@@ -85,10 +96,10 @@ func Deadlines(f Facts, cal *calendar.Calendar) ([]Deadline, error) {
 	}
 	counted := "; counted under Reg. 1182/71 Art. 3 in " + cal.Describe()
 	stage := func(name string, p calendar.Period, basis string) Deadline {
-		return Deadline{Stage: name, Legal: p.Legal, Conservative: p.Earliest, Basis: basis + counted, Counting: p.Note}
+		return Deadline{Stage: name, Legal: p.Legal, Conservative: p.Earliest, Basis: basis + counted, Provision: basis, Counting: p.Note}
 	}
 	pending := func(name, why, basis string) Deadline {
-		return Deadline{Stage: name, Pending: why, Basis: basis + counted}
+		return Deadline{Stage: name, Pending: why, Basis: basis + counted, Provision: basis}
 	}
 	switch f.Type {
 	case Exploited:

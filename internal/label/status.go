@@ -39,6 +39,12 @@ type Deadline struct {
 	Case  string // case id
 	Stage string // early-warning, notification, final-report
 	Due   time.Time
+	// Article is the provision the stage is due under ("Art. 14(2)(c)"), "" when not known.
+	Article string
+	// DueText is Due as the calendar it was counted in writes it, with the calendar's code
+	// ("Mon 28 Dec 2026 24:00 CET (DE)"), so that the reason reads as the case shows it; ""
+	// writes Due in UTC, RFC 3339.
+	DueText string
 }
 
 // Revocation is an authority's withdrawal of a label.
@@ -59,8 +65,9 @@ type Revocation struct {
 //   - otherwise valid, which reinstates a suspended label automatically.
 //
 // Any status other than revoked, including "" for a label not yet issued, is decided from the
-// evidence alone. Reasons depend only on the arguments (causes sorted, times in UTC) and, for
-// a given set of causes, not on now: a reason changes only when the causes do.
+// evidence alone. Reasons depend only on the arguments (causes sorted; times in UTC, except a
+// deadline's DueText, which its calendar wrote) and, for a given set of causes, not on now: a
+// reason changes only when the causes do.
 func Decide(current Status, checks Checks, now time.Time, grace time.Duration) (next Status, reason string) {
 	now = now.UTC()
 	if r := checks.Revocation; r != nil {
@@ -118,8 +125,12 @@ func suspensionCauses(c Checks, now time.Time, grace time.Duration) []string {
 		if !now.After(d.Due) {
 			continue
 		}
+		stage := d.Stage
+		if d.Article != "" {
+			stage += " (CRA " + d.Article + ")"
+		}
 		causes = append(causes, fmt.Sprintf("reporting deadline missed: case %s %s was due %s",
-			d.Case, d.Stage, d.Due.UTC().Format(time.RFC3339)))
+			d.Case, stage, cmp.Or(d.DueText, d.Due.UTC().Format(time.RFC3339))))
 	}
 	switch end, ok := supportEnd(c.SupportEnd); {
 	case c.SupportEnd == "":

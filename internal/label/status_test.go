@@ -45,6 +45,10 @@ func TestDecide(t *testing.T) {
 		{"missed deadline", Valid, with(func(c *Checks) {
 			c.Deadlines = []Deadline{{Case: "7", Stage: "early-warning", Due: now.Add(-time.Hour)}}
 		}), Suspended, "reporting deadline missed: case 7 early-warning was due 2026-11-27T11:00:00Z"},
+		{"missed deadline, as its calendar writes it", Valid, with(func(c *Checks) {
+			c.Deadlines = []Deadline{{Case: "7", Stage: "final-report", Due: time.Date(2026, 11, 26, 23, 0, 0, 0, time.UTC),
+				Article: "Art. 14(2)(c)", DueText: "Thu 26 Nov 2026 24:00 CET (DE)"}}
+		}), Suspended, "reporting deadline missed: case 7 final-report (CRA Art. 14(2)(c)) was due Thu 26 Nov 2026 24:00 CET (DE)"},
 		{"deadline not yet passed", Valid, with(func(c *Checks) {
 			c.Deadlines = []Deadline{{Case: "7", Stage: "notification", Due: now}}
 		}), Valid, ""},

@@ -707,6 +707,15 @@ func evidence(f *match.Finding) string {
 	return strings.Join(out, "; ")
 }
 
+// basis is the provision a stage is due under and the calendar its deadline was counted in,
+// with what to do when no Member State is set.
+func basis(d cra.Deadline, clock cra.Clock) string {
+	if clock.Calendar == cra.NoMemberState {
+		return d.Basis + "; " + cra.NoMemberState
+	}
+	return d.Basis
+}
+
 // clocks tells each organization of reporting stages due within DueWithin and of those overdue,
 // once each (the event ids say which stage and which warning).
 func (m *Monitor) clocks(ctx context.Context) error {
@@ -735,7 +744,8 @@ func (m *Monitor) clocks(ctx context.Context) error {
 			}
 			e := notify.Event{ID: fmt.Sprintf("case-%d-%s-%s", c.ID, d.Stage, kind), Kind: kind, Organization: c.Organization, Product: c.ProductName,
 				Vulnerability: c.Vulnerability, Time: now,
-				Summary: fmt.Sprintf("CRA Art. 14 case %d (%s): the %s %s %s (%s; %s).", c.ID, c.Title, d.Stage, word, d.Legal.In(clock.Location).Format(time.RFC3339), d.Basis, clock.Calendar)}
+				Summary: fmt.Sprintf("CRA Art. 14 case %d (%s): the %s %s %s, %s. %s.", c.ID, c.Title, d.Stage, word,
+					clock.FormatEndTagged(d.Legal), d.Legal.In(clock.Location).Format(time.RFC3339), basis(d, clock))}
 			if m.cfg.BaseURL != "" {
 				e.URL = fmt.Sprintf("%s/cases/%d", m.cfg.BaseURL, c.ID)
 			}

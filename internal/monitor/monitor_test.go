@@ -267,8 +267,8 @@ func TestCaseClocks(t *testing.T) {
 		summaries = append(summaries, e.Summary)
 	}
 	joined := strings.Join(summaries, "\n")
-	if !strings.Contains(joined, fmt.Sprintf("case %d (Update server breached): the early-warning is due 2026-11-22T17:00:00Z", soon.ID)) ||
-		!strings.Contains(joined, fmt.Sprintf("case %d (Signing key leaked): the early-warning is overdue since 2026-11-22T07:00:00Z", late.ID)) ||
+	if !strings.Contains(joined, fmt.Sprintf("case %d (Update server breached): the early-warning is due Sun 22 Nov 2026 17:00 UTC (UTC, no Member State), 2026-11-22T17:00:00Z. Art. 14(4)(a)", soon.ID)) ||
+		!strings.Contains(joined, fmt.Sprintf("case %d (Signing key leaked): the early-warning is overdue since Sun 22 Nov 2026 07:00 UTC (UTC, no Member State), 2026-11-22T07:00:00Z. Art. 14(4)(a)", late.ID)) ||
 		!strings.Contains(joined, "The support period of Cam 1.0 ends with 2027-03") {
 		t.Errorf("summaries:\n%s", joined)
 	}

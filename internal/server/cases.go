@@ -65,6 +65,12 @@ type StageView struct {
 	Late      bool       `json:"late,omitempty"`
 	Draft     cra.Report `json:"draft"`
 	Left      string     `json:"-"` // time left, for the page
+	// Provision is Basis without the calendar, which the page names once for the case; Due and
+	// Earliest are Deadline and Conservative as the calendar writes them (24:00 for the end of a
+	// day, Reg. 1182/71 Art. 3(2)), the same text the alerts and the label's reason give.
+	Provision string `json:"-"`
+	Due       string `json:"-"`
+	Earliest  string `json:"-"`
 }
 
 // caseView gathers a case's records into its clocks and report drafts.
@@ -127,7 +133,10 @@ func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) 
 	}
 	for _, d := range ds {
 		sv := StageView{Stage: d.Stage, Basis: d.Basis, Deadline: d.Legal.In(v.location), Conservative: d.Conservative.In(v.location), Pending: d.Pending,
-			Draft: cra.Draft(d.Stage, subj, d)}
+			Draft: cra.Draft(d.Stage, subj, d), Provision: d.Provision}
+		if d.Pending == "" {
+			sv.Due, sv.Earliest = clock.FormatEnd(d.Legal), clock.FormatEnd(d.Conservative)
+		}
 		if sub, ok := c.Stages[d.Stage]; ok {
 			sv.Submitted, sv.Receipt, sv.SubmittedBy = sub.SubmittedAt.In(v.location), sub.Receipt, sub.SubmittedBy
 			sv.Recipient = cmp.Or(sub.Recipient, cra.NoRecipient)

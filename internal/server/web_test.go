@@ -204,7 +204,7 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	b := e.browser(t)
 	b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
 	code, page, _ := b.get("/cases")
-	if pt := text(t, page); code != 200 || !strings.Contains(pt, "Request smuggling in example.com/web CVE-2026-2002 exploited HomeRouter X1 2026-11-22 12:00 UTC early-warning 2026-11-23 13:00 UTC") {
+	if pt := text(t, page); code != 200 || !strings.Contains(pt, "Request smuggling in example.com/web CVE-2026-2002 exploited HomeRouter X1 2026-11-22 12:00 UTC early-warning Mon 23 Nov 2026 13:00 UTC") {
 		t.Fatalf("cases page: %s", pt)
 	}
 	cs, _ := e.st.Cases(t.Context(), acme.ID)
@@ -235,7 +235,7 @@ func TestWebCaseToFinalReport(t *testing.T) {
 	submit("final-report", "SRP-3", "")
 	_, page, _ = b.get(path)
 	pt := text(t, page)
-	for _, want := range []string{"receipt SRP-1 by psirt@acme.example", "receipt SRP-2", "receipt SRP-3", "2026-12-08 00:00:00 UTC"} {
+	for _, want := range []string{"receipt SRP-1 by psirt@acme.example", "receipt SRP-2", "receipt SRP-3", "Mon 7 Dec 2026 24:00 UTC"} {
 		if !strings.Contains(pt, want) {
 			t.Errorf("case page lacks %q: %s", want, pt)
 		}
