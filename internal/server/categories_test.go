@@ -438,3 +438,65 @@ func TestSuspensionReasonOnPage(t *testing.T) {
 		t.Error("page does not say Suspended")
 	}
 }
+
+// A label suspended for a missed reporting deadline gives, on its public page and in its signed
+// statement, the deadline as the manufacturer's Member State counts and writes it. A corrective
+// measure available on Sun 22 Nov 2026 starts a 14-day final-report period (CRA Art. 14(2)(c))
+// whose last day, Sun 6 Dec, moves to Mon 7 Dec (Reg. 1182/71 Art. 3(4)), ending at 24:00 in
+// Germany (23:00 UTC).
+func TestMissedDeadlineReasonOnPage(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	ctx := t.Context()
+	acme, _ := e.st.OrganizationByName(ctx, "ACME")
+	if err := e.st.SetEstablishment(ctx, acme.ID, "DE", "", false); err != nil {
+		t.Fatal(err)
+	}
+	_, rel := e.newRelease("Cam", "camera")
+	e.attestAll(rel, "etsi-en-303-645")
+	var l labelJSON
+	if code := e.do("POST", "/api/v1/releases/"+itoa(rel)+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
+		t.Fatalf("issue %d", code)
+	}
+	c, err := e.st.OpenExploitedCase(ctx, rel, "CVE-2026-9999", "Command injection", "honeypot", time.Date(2026, 11, 22, 8, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, stage := range []string{"early-warning", "notification"} {
+		if err := e.st.SubmitStage(ctx, c.ID, stage, []byte(`{}`), "SRP-"+stage, "psirt"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := e.st.SetFixAvailable(ctx, c.ID, time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	now = time.Date(2026, 12, 8, 12, 0, 0, 0, time.UTC)
+	if _, err := e.st.Enqueue(ctx, "label-check", struct{}{}, "label-check", time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	_, keyPEM := e.raw("GET", "/labels/key.pem", "", "", nil)
+	pub, err := label.ParsePublicKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, env := e.raw("GET", "/label/"+l.ID+"/statement", "", "", nil)
+	st, err := label.Verify(env, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "reporting deadline missed: case " + itoa(c.ID) + " final-report (CRA Art. 14(2)(c)) was due Mon 7 Dec 2026 24:00 CET (DE)"
+	if st.Status != label.Suspended || !strings.Contains(st.Reason, want) {
+		t.Fatalf("statement %s %q; want suspended, %q", st.Status, st.Reason, want)
+	}
+	_, page := e.raw("GET", "/label/"+l.ID, "", "", nil)
+	var shown []string
+	for _, n := range elements(t, string(page), func(n *html.Node) bool { return attr(n, "class") == "label-reason" }) {
+		if n.FirstChild != nil {
+			shown = append(shown, n.FirstChild.Data)
+		}
+	}
+	if len(shown) != 1 || shown[0] != st.Reason {
+		t.Errorf("page shows %q; the signed statement says %q", shown, st.Reason)
+	}
+}
