@@ -389,6 +389,30 @@ func TestWebAdminAttestsInBrowser(t *testing.T) {
 	}
 }
 
+// labelReason returns a label's current signed statement, verified with the server's key, and
+// the reasons its public page shows.
+func (e *env) labelReason(id string) (label.Statement, []string) {
+	e.t.Helper()
+	_, keyPEM := e.raw("GET", "/labels/key.pem", "", "", nil)
+	pub, err := label.ParsePublicKey(keyPEM)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_, env := e.raw("GET", "/label/"+id+"/statement", "", "", nil)
+	st, err := label.Verify(env, pub)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	_, page := e.raw("GET", "/label/"+id, "", "", nil)
+	var shown []string
+	for _, n := range elements(e.t, string(page), func(n *html.Node) bool { return attr(n, "class") == "label-reason" }) {
+		if n.FirstChild != nil {
+			shown = append(shown, n.FirstChild.Data)
+		}
+	}
+	return st, shown
+}
+
 // The reason of a suspension is the same on the label's public page as in its signed statement.
 func TestSuspensionReasonOnPage(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -406,25 +430,9 @@ func TestSuspensionReasonOnPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain()
-	_, keyPEM := e.raw("GET", "/labels/key.pem", "", "", nil)
-	pub, err := label.ParsePublicKey(keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, env := e.raw("GET", "/label/"+l.ID+"/statement", "", "", nil)
-	st, err := label.Verify(env, pub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, shown := e.labelReason(l.ID)
 	if st.Status != label.Suspended || !strings.Contains(st.Reason, "support ended 2031-12") {
 		t.Fatalf("statement %s %q", st.Status, st.Reason)
-	}
-	_, page := e.raw("GET", "/label/"+l.ID, "", "", nil)
-	var shown []string
-	for _, n := range elements(t, string(page), func(n *html.Node) bool { return attr(n, "class") == "label-reason" }) {
-		if n.FirstChild != nil {
-			shown = append(shown, n.FirstChild.Data)
-		}
 	}
 	if len(shown) != 1 || shown[0] != st.Reason {
 		t.Errorf("page shows %q; the signed statement says %q", shown, st.Reason)
@@ -434,7 +442,7 @@ func TestSuspensionReasonOnPage(t *testing.T) {
 	if got.Reason != st.Reason || got.History[len(got.History)-1].Reason != st.Reason {
 		t.Errorf("API reason %q, history %+v; statement %q", got.Reason, got.History, st.Reason)
 	}
-	if !bytes.Contains(page, []byte("Suspended")) {
+	if _, page := e.raw("GET", "/label/"+l.ID, "", "", nil); !bytes.Contains(page, []byte("Suspended")) {
 		t.Error("page does not say Suspended")
 	}
 }
@@ -475,26 +483,10 @@ func TestMissedDeadlineReasonOnPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain()
-	_, keyPEM := e.raw("GET", "/labels/key.pem", "", "", nil)
-	pub, err := label.ParsePublicKey(keyPEM)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, env := e.raw("GET", "/label/"+l.ID+"/statement", "", "", nil)
-	st, err := label.Verify(env, pub)
-	if err != nil {
-		t.Fatal(err)
-	}
+	st, shown := e.labelReason(l.ID)
 	want := "reporting deadline missed: case " + itoa(c.ID) + " final-report (CRA Art. 14(2)(c)) was due Mon 7 Dec 2026 24:00 CET (DE)"
 	if st.Status != label.Suspended || !strings.Contains(st.Reason, want) {
 		t.Fatalf("statement %s %q; want suspended, %q", st.Status, st.Reason, want)
-	}
-	_, page := e.raw("GET", "/label/"+l.ID, "", "", nil)
-	var shown []string
-	for _, n := range elements(t, string(page), func(n *html.Node) bool { return attr(n, "class") == "label-reason" }) {
-		if n.FirstChild != nil {
-			shown = append(shown, n.FirstChild.Data)
-		}
 	}
 	if len(shown) != 1 || shown[0] != st.Reason {
 		t.Errorf("page shows %q; the signed statement says %q", shown, st.Reason)
