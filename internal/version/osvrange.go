@@ -45,10 +45,22 @@ type Affected struct {
 // remembering are those of the last few names, and a long scan must not keep every version
 // string it ever parsed.
 type ParseCache struct {
-	m map[parseKey]parsed
+	m     map[parseKey]parsed
+	lists map[listKey][]Version
 }
 
 const parseCacheSize = 1024
+
+// listKey identifies an affected entry's versions list by its backing array: records are read
+// only, so the same array and length hold the same versions.
+type listKey struct {
+	first     *string
+	n         int
+	ecosystem string
+}
+
+// listCacheSize bounds the versions lists a ParseCache keeps parsed.
+const listCacheSize = 1024
 
 type parseKey struct {
 	ecosystem, version string
@@ -60,7 +72,36 @@ type parsed struct {
 }
 
 // NewParseCache returns an empty cache.
-func NewParseCache() *ParseCache { return &ParseCache{m: map[parseKey]parsed{}} }
+func NewParseCache() *ParseCache {
+	return &ParseCache{m: map[parseKey]parsed{}, lists: map[listKey][]Version{}}
+}
+
+// parseList returns the versions of vs that parse with c, in order. Through a cache, a list is
+// parsed once however many versions of a package are tested against it: an entry of a PyPI record
+// often lists hundreds of versions, and looking each up again for every version tested was most
+// of the time of a scan of a package in many versions.
+func (pc *ParseCache) parseList(c Comparator, vs []string) []Version {
+	var key listKey
+	if pc != nil && len(vs) > 0 {
+		key = listKey{&vs[0], len(vs), c.Ecosystem()}
+		if l, ok := pc.lists[key]; ok {
+			return l
+		}
+	}
+	l := make([]Version, 0, len(vs))
+	for _, s := range vs {
+		if v, err := pc.Parse(c, s); err == nil {
+			l = append(l, v)
+		}
+	}
+	if pc != nil && len(vs) > 0 {
+		if len(pc.lists) >= listCacheSize {
+			clear(pc.lists)
+		}
+		pc.lists[key] = l
+	}
+	return l
+}
 
 // Parse parses s with c, through the cache when there is one (pc may be nil).
 func (pc *ParseCache) Parse(c Comparator, s string) (Version, error) {
@@ -108,8 +149,8 @@ func (a *Affected) Affects(t Target) (bool, error) {
 		}
 	}
 	if v != nil {
-		for _, s := range a.Versions {
-			if lv, err := a.Cache.Parse(c, s); err == nil && lv.Compare(v) == 0 {
+		for _, lv := range a.Cache.parseList(c, a.Versions) {
+			if lv.Compare(v) == 0 {
 				return true, errors.Join(errs...)
 			}
 		}

@@ -67,3 +67,27 @@ func TestAffects(t *testing.T) {
 		t.Error("unknown ecosystem accepted")
 	}
 }
+
+// TestAffectsVersionsListCached checks that a versions list parsed once through a cache still
+// decides every version tested against it as without the cache: equal versions spelled
+// differently match, others do not, and an entry that does not parse is skipped.
+func TestAffectsVersionsListCached(t *testing.T) {
+	cache := NewParseCache()
+	a := Affected{Ecosystem: "PyPI", Versions: []string{"1.0", "not a version!", "1.1.post1", "2.0rc1"}, Cache: cache}
+	other := Affected{Ecosystem: "PyPI", Versions: a.Versions[:1], Cache: cache} // the same array, shorter
+	tests := []struct {
+		aff     *Affected
+		version string
+		want    bool
+	}{
+		{&a, "1.0.0", true}, {&a, "1.1", false}, {&a, "1.1.post1", true}, {&a, "2.0.0rc1", true}, {&a, "2.0", false},
+		{&other, "1.1.post1", false}, {&other, "1.0.0", true}, {&a, "1.0.0", true}, {&a, "1.1.0.post1", true},
+	}
+	for _, tt := range tests {
+		for range 2 { // the first call fills the cache, the second reads it
+			if got, _ := tt.aff.Affects(Target{Version: tt.version}); got != tt.want {
+				t.Errorf("%v affects %s = %v, want %v", tt.aff.Versions, tt.version, got, tt.want)
+			}
+		}
+	}
+}
