@@ -24,6 +24,10 @@ type worker struct {
 	hitFixed []string
 	decoded  map[string]*vulndb.Record // the records it decoded last, by id (see records)
 	recs     []*vulndb.Record
+	groups   struct { // the last grouping of hits (see grouping)
+		recs                []*vulndb.Record
+		root, next, members []int
+	}
 }
 
 func newWorker() *worker {
@@ -138,6 +142,66 @@ func sameRelease(advisory, pkg string) bool {
 // taken in order. A package has few hits, so the grouping sorts (id, hit) pairs instead of
 // building maps.
 func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
+	root, next, members := w.grouping(hits)
+	var ids, fixed, recIDs []string
+	for r := range hits {
+		if root[r] != r {
+			continue // not the first hit of its group
+		}
+		f := w.newFinding()
+		f.Package = p
+		ids, fixed, recIDs = ids[:0], fixed[:0], recIDs[:0]
+		var v *vulnerability
+		if members[r] == 1 {
+			// One record: its findings in every version of the package share what it says.
+			v = w.vulnerabilityOf(hits[r].rec)
+		} else {
+			v = &vulnerability{Assessment: Assessment{Severity: "UNKNOWN"}}
+		}
+		for i := r; i >= 0; i = next[i] {
+			h := hits[i]
+			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
+			f.Notes = append(f.Notes, h.notes...)
+			if members[r] > 1 {
+				recIDs = append(recIDs, h.rec.ID)
+				ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
+				if v.Summary == "" {
+					v.Summary = h.rec.Summary
+				}
+				severityOf(h.rec, &v.Assessment)
+			}
+		}
+		if members[r] > 1 {
+			slices.Sort(recIDs)
+			v.Records = w.keep(recIDs)
+			v.ID, v.Aliases = w.splitIDs(ids)
+		}
+		f.Identity, f.Assessment = &v.Identity, &v.Assessment
+		f.Fixed = w.upgrades(p, fixed)
+		out = append(out, f)
+	}
+	return out
+}
+
+// grouping returns, for each hit, the first hit of its group (its root) and the group's hit
+// after it (-1 after the last), and by root the size of the group. The grouping depends only on
+// the hits' records, so it is kept for the next package: the versions of a package held in many
+// versions are mostly affected by the same records, and the sort is then done once for all of
+// them. The slices are reused by the next call that groups other records.
+func (w *worker) grouping(hits []hit) (root, next, members []int) {
+	g := &w.groups
+	if len(g.recs) == len(hits) && len(hits) > 0 {
+		same := true
+		for i, h := range hits {
+			if g.recs[i] != h.rec {
+				same = false
+				break
+			}
+		}
+		if same {
+			return g.root, g.next, g.members
+		}
+	}
 	type idHit struct {
 		id string
 		i  int
@@ -179,7 +243,7 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 	}
 	// The members of each group, in order: next[i] is the group's hit after i, -1 after the last.
 	next, last := make([]int, len(hits)), make([]int, len(hits))
-	members := make([]int, len(hits)) // by root
+	members = make([]int, len(hits)) // by root
 	for i := range hits {
 		next[i] = -1
 		if r := find(i); members[r] > 0 {
@@ -189,44 +253,15 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 			last[r], members[r] = i, 1
 		}
 	}
-	var ids, fixed, recIDs []string
-	for r := range hits {
-		if find(r) != r {
-			continue // not the first hit of its group
-		}
-		f := w.newFinding()
-		f.Package = p
-		ids, fixed, recIDs = ids[:0], fixed[:0], recIDs[:0]
-		var v *vulnerability
-		if members[r] == 1 {
-			// One record: its findings in every version of the package share what it says.
-			v = w.vulnerabilityOf(hits[r].rec)
-		} else {
-			v = &vulnerability{Assessment: Assessment{Severity: "UNKNOWN"}}
-		}
-		for i := r; i >= 0; i = next[i] {
-			h := hits[i]
-			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
-			f.Notes = append(f.Notes, h.notes...)
-			if members[r] > 1 {
-				recIDs = append(recIDs, h.rec.ID)
-				ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
-				if v.Summary == "" {
-					v.Summary = h.rec.Summary
-				}
-				severityOf(h.rec, &v.Assessment)
-			}
-		}
-		if members[r] > 1 {
-			slices.Sort(recIDs)
-			v.Records = w.keep(recIDs)
-			v.ID, v.Aliases = w.splitIDs(ids)
-		}
-		f.Identity, f.Assessment = &v.Identity, &v.Assessment
-		f.Fixed = w.upgrades(p, fixed)
-		out = append(out, f)
+	for i := range group {
+		group[i] = find(i)
 	}
-	return out
+	g.recs = g.recs[:0]
+	for _, h := range hits {
+		g.recs = append(g.recs, h.rec)
+	}
+	g.root, g.next, g.members = group, next, members
+	return group, next, members
 }
 
 // workerVulnsSize bounds the records whose vulnerability a worker keeps.
