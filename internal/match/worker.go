@@ -27,6 +27,7 @@ type worker struct {
 	groups   struct { // the last grouping of hits (see grouping)
 		recs                []*vulndb.Record
 		root, next, members []int
+		vulns               []*vulnerability // by root: what a group of several records says, once made
 	}
 }
 
@@ -150,19 +151,20 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 		}
 		f := w.newFinding()
 		f.Package = p
-		ids, fixed, recIDs = ids[:0], fixed[:0], recIDs[:0]
+		fixed = fixed[:0]
 		var v *vulnerability
-		if members[r] == 1 {
+		switch {
+		case members[r] == 1:
 			// One record: its findings in every version of the package share what it says.
 			v = w.vulnerabilityOf(hits[r].rec)
-		} else {
+		case w.groups.vulns[r] != nil:
+			// The same records as the last package's group: so is what they say.
+			v = w.groups.vulns[r]
+		default:
 			v = &vulnerability{Assessment: Assessment{Severity: "UNKNOWN"}}
-		}
-		for i := r; i >= 0; i = next[i] {
-			h := hits[i]
-			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
-			f.Notes = append(f.Notes, h.notes...)
-			if members[r] > 1 {
+			ids, recIDs = ids[:0], recIDs[:0]
+			for i := r; i >= 0; i = next[i] {
+				h := hits[i]
 				recIDs = append(recIDs, h.rec.ID)
 				ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
 				if v.Summary == "" {
@@ -170,11 +172,15 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 				}
 				severityOf(h.rec, &v.Assessment)
 			}
-		}
-		if members[r] > 1 {
 			slices.Sort(recIDs)
 			v.Records = w.keep(recIDs)
 			v.ID, v.Aliases = w.splitIDs(ids)
+			w.groups.vulns[r] = v
+		}
+		for i := r; i >= 0; i = next[i] {
+			h := hits[i]
+			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
+			f.Notes = append(f.Notes, h.notes...)
 		}
 		f.Identity, f.Assessment = &v.Identity, &v.Assessment
 		f.Fixed = w.upgrades(p, fixed)
@@ -187,7 +193,8 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 // after it (-1 after the last), and by root the size of the group. The grouping depends only on
 // the hits' records, so it is kept for the next package: the versions of a package held in many
 // versions are mostly affected by the same records, and the sort is then done once for all of
-// them. The slices are reused by the next call that groups other records.
+// them, as is what the records of a group say of its vulnerability (w.groups.vulns), then shared
+// by their findings. The slices are reused by the next call that groups other records.
 func (w *worker) grouping(hits []hit) (root, next, members []int) {
 	g := &w.groups
 	if len(g.recs) == len(hits) && len(hits) > 0 {
@@ -261,6 +268,7 @@ func (w *worker) grouping(hits []hit) (root, next, members []int) {
 		g.recs = append(g.recs, h.rec)
 	}
 	g.root, g.next, g.members = group, next, members
+	g.vulns = make([]*vulnerability, len(hits))
 	return group, next, members
 }
 
