@@ -45,8 +45,9 @@ type Affected struct {
 // remembering are those of the last few names, and a long scan must not keep every version
 // string it ever parsed.
 type ParseCache struct {
-	m     map[parseKey]parsed
-	lists map[listKey][]Version
+	m      map[parseKey]parsed
+	lists  map[listKey][]Version
+	ranges map[rangeKey]preparedRange
 }
 
 const parseCacheSize = 1024
@@ -59,7 +60,7 @@ type listKey struct {
 	ecosystem string
 }
 
-// listCacheSize bounds the versions lists a ParseCache keeps parsed.
+// listCacheSize bounds the versions lists, and the ranges, a ParseCache keeps parsed.
 const listCacheSize = 1024
 
 type parseKey struct {
@@ -73,7 +74,7 @@ type parsed struct {
 
 // NewParseCache returns an empty cache.
 func NewParseCache() *ParseCache {
-	return &ParseCache{m: map[parseKey]parsed{}, lists: map[listKey][]Version{}}
+	return &ParseCache{m: map[parseKey]parsed{}, lists: map[listKey][]Version{}, ranges: map[rangeKey]preparedRange{}}
 }
 
 // parseList returns the versions of vs that parse with c, in order. Through a cache, a list is
@@ -200,28 +201,44 @@ func evalSemVer(version string, events []Event, cache *ParseCache) (bool, error)
 	return evalOrdered(c, v, events, cache, true)
 }
 
-// Event kinds in the order they are applied when several share one version: an introduced and a
-// fixed at the same version make an empty range.
-const (
-	evIntroduced = iota
-	evLastAffected
-	evFixed
-	evLimit
-)
-
-type parsedEvent struct {
-	kind int
-	zero bool // introduced "0": before every version
-	v    Version
+// sortedEvents returns a range's events parsed and in the order evalOrdered walks them; through a
+// cache, once per range however many versions are tested against it.
+func (pc *ParseCache) sortedEvents(c Comparator, events []Event, trimV bool) ([]parsedEvent, error) {
+	var key rangeKey
+	if pc != nil && len(events) > 0 {
+		key = rangeKey{&events[0], len(events), c.Ecosystem(), trimV}
+		if r, ok := pc.ranges[key]; ok {
+			return r.evs, r.err
+		}
+	}
+	evs, err := sortEvents(c, events, pc, trimV)
+	if pc != nil && len(events) > 0 {
+		if len(pc.ranges) >= listCacheSize {
+			clear(pc.ranges)
+		}
+		pc.ranges[key] = preparedRange{evs, err}
+	}
+	return evs, err
 }
 
-// evalOrdered applies the OSV evaluation algorithm: sort the events by version, then walk them;
-// the version is affected if the last event at or below it is an introduction (last_affected is
-// inclusive, fixed exclusive). A limit caps the range: versions at or above it are not affected.
-// With trimV, a leading "v" is taken off each event's version first.
-func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, trimV bool) (bool, error) {
-	var buf [8]parsedEvent // most ranges have a few events: no allocation for them
-	evs := buf[:0]
+// rangeKey identifies a range's events by their backing array, as listKey does a versions list.
+type rangeKey struct {
+	first     *Event
+	n         int
+	ecosystem string
+	trimV     bool
+}
+
+// preparedRange is what sortedEvents returns for a range.
+type preparedRange struct {
+	evs []parsedEvent
+	err error
+}
+
+// sortEvents parses events with c (a leading "v" taken off each version with trimV) and sorts
+// them by version, introductions of "0" first and, at one version, in the order of their kinds.
+func sortEvents(c Comparator, events []Event, cache *ParseCache, trimV bool) ([]parsedEvent, error) {
+	evs := make([]parsedEvent, 0, len(events))
 	for _, e := range events {
 		kind, s := evIntroduced, e.Introduced
 		switch {
@@ -243,11 +260,11 @@ func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, tri
 			continue
 		}
 		if s == "" {
-			return false, errors.New("event with no version")
+			return nil, errors.New("event with no version")
 		}
 		pv, err := cache.Parse(c, s)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		evs = append(evs, parsedEvent{kind: kind, v: pv})
 	}
@@ -265,6 +282,33 @@ func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, tri
 		}
 		return cmp.Compare(a.kind, b.kind)
 	})
+	return evs, nil
+}
+
+// Event kinds in the order they are applied when several share one version: an introduced and a
+// fixed at the same version make an empty range.
+const (
+	evIntroduced = iota
+	evLastAffected
+	evFixed
+	evLimit
+)
+
+type parsedEvent struct {
+	kind int
+	zero bool // introduced "0": before every version
+	v    Version
+}
+
+// evalOrdered applies the OSV evaluation algorithm: sort the events by version, then walk them;
+// the version is affected if the last event at or below it is an introduction (last_affected is
+// inclusive, fixed exclusive). A limit caps the range: versions at or above it are not affected.
+// With trimV, a leading "v" is taken off each event's version first.
+func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, trimV bool) (bool, error) {
+	evs, err := cache.sortedEvents(c, events, trimV)
+	if err != nil {
+		return false, err
+	}
 	affected := false
 	for _, e := range evs {
 		if e.zero {

@@ -91,3 +91,24 @@ func TestAffectsVersionsListCached(t *testing.T) {
 		}
 	}
 }
+
+// TestAffectsRangeCached checks that a range parsed and sorted once through a cache decides
+// every version tested against it as a fresh evaluation does, errors included.
+func TestAffectsRangeCached(t *testing.T) {
+	ranges := []Range{
+		{Type: RangeEcosystem, Events: []Event{{Fixed: "2.15.0"}, {Introduced: "2.13.0"}, {Fixed: "2.12.2"}, {Introduced: "2.0-beta9"}}},
+		{Type: RangeSemVer, Events: []Event{{Introduced: "0"}, {Fixed: "v1.4.0"}}},
+		{Type: RangeEcosystem, Events: []Event{{Introduced: "not a version!"}}},
+	}
+	cached := Affected{Ecosystem: "Maven", Ranges: ranges, Cache: NewParseCache()}
+	for _, v := range []string{"2.14.1", "2.12.3", "2.0", "1.3.9", "1.4.0", "2.16", "2.0-beta9", "2.13.0", "2.12.2"} {
+		fresh := Affected{Ecosystem: "Maven", Ranges: ranges}
+		want, wantErr := fresh.Affects(Target{Version: v})
+		for range 2 {
+			got, err := cached.Affects(Target{Version: v})
+			if got != want || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+				t.Errorf("%s: cached %v, %v; fresh %v, %v", v, got, err, want, wantErr)
+			}
+		}
+	}
+}
