@@ -19,7 +19,10 @@ type worker struct {
 	vulns    map[string]*vulnerability // by record id: keeping the record itself alive would cost more
 	findings []Finding                 // the rest of the current slab (see keep)
 	strs     []string
-	fixes    []fix // scratch for upgrades
+	fixes    []fix    // scratch for upgrades
+	ids      []string // scratch for mergeHits
+	fixed    []string
+	recIDs   []string
 	hits     []hit // scratch for matchPackage
 	hitFixed []string
 	decoded  map[string]*vulndb.Record // the records it decoded last, by id (see records)
@@ -144,7 +147,8 @@ func sameRelease(advisory, pkg string) bool {
 // building maps.
 func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 	root, next, members := w.grouping(hits)
-	var ids, fixed, recIDs []string
+	ids, fixed, recIDs := w.ids, w.fixed, w.recIDs // scratch: what findings keep is copied (see keep)
+	defer func() { w.ids, w.fixed, w.recIDs = ids, fixed, recIDs }()
 	for r := range hits {
 		if root[r] != r {
 			continue // not the first hit of its group
