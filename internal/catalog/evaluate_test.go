@@ -83,12 +83,21 @@ func TestEvaluators(t *testing.T) {
 			e.Findings = append(e.Findings, Finding{Vulnerability: "CVE-2025-2"}, Finding{Vulnerability: "CVE-2025-3", FixedInRelease: true})
 		}, Fail, "1 open finding without a VEX status: CVE-2025-2"},
 
-		{"support five years", "support-period", nil, nil, Pass, "supported to 2031-12 (67 months)"},
-		{"support short", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2028-05" }, Fail, "24 months"},
-		{"support short justified", "support-period", nil, func(e *Evidence) {
+		{"support five years", "support-period", nil, nil, Pass, "2026-06-01 to 2031-12-31 (placed on the market), 5 years 6 months 30 days: at least five years"},
+		{"support short", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2028-05" }, Fail, "1 year 11 months 30 days: under five years"},
+		{"support short with words only", "support-period", nil, func(e *Evidence) {
 			e.Release.SupportEnd = "2028-05"
 			e.Release.SupportJustification = "single-season event device"
+		}, Fail, "needs the time the product is expected to be in use"},
+		{"support short justified", "support-period", nil, func(e *Evidence) {
+			e.Release.SupportEnd = "2028-05"
+			e.Release.SupportJustification, e.Release.SupportExpectedUseMonths, e.Release.SupportBasis = "single-season event device", 23, "intended-purpose"
 		}, Pass, "single-season"},
+		{"router at the five-year minimum", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2031-06" }, Pass, "warning: products of category \"router\""},
+		{"support ends in its placing month, a month early", "support-period", nil, func(e *Evidence) { e.Release.SupportEnd = "2031-05" }, Fail, "4 years 11 months 30 days"},
+		{"support ends before placing", "support-period", nil, func(e *Evidence) {
+			e.Release.SupportEnd, e.Release.SupportJustification = "2026-01", "end of life"
+		}, Fail, "before the product is placed on the market"},
 		{"support ended", "support-period", nil, func(e *Evidence) {
 			e.Release.PlacedOnMarket, e.Release.SupportEnd, e.Release.SupportJustification = "2019-01-01", "2026-10", "x"
 		}, Fail, "ended with 2026-10"},

@@ -167,21 +167,22 @@ func supportPeriod(_ *Requirement, ev *Evidence, now time.Time) outcome {
 	if rel.SupportEnd == "" {
 		return outcome{result: Fail, reason: "no support end recorded for release " + rel.Version, links: link}
 	}
-	months, err := cra.SupportMonths(rel.PlacedOnMarket, now, rel.SupportEnd)
+	v, err := cra.CheckSupport(cra.SupportPeriod{PlacedOnMarket: rel.PlacedOnMarket, Since: now, End: rel.SupportEnd,
+		ExpectedUseMonths: rel.SupportExpectedUseMonths, Basis: rel.SupportBasis, Justification: rel.SupportJustification, Category: ev.Product.Category})
 	if err != nil {
 		return outcome{result: Fail, reason: err.Error(), links: link}
 	}
-	end, _ := time.Parse("2006-01", rel.SupportEnd) // SupportMonths accepted it
-	if !now.Before(end.AddDate(0, 1, 0)) {
+	if !now.Before(v.Last.AddDate(0, 0, 1)) && !v.Last.Before(v.Start) {
 		return outcome{result: Fail, reason: fmt.Sprintf("the support period ended with %s", rel.SupportEnd), links: link}
 	}
-	if months < cra.MinSupportMonths {
-		if strings.TrimSpace(rel.SupportJustification) == "" {
-			return outcome{result: Fail, reason: fmt.Sprintf("support period of %d months (to %s) is under five years and no reason is recorded", months, rel.SupportEnd), links: link}
-		}
-		return outcome{result: Pass, reason: fmt.Sprintf("support period of %d months (to %s), under five years for the reason recorded: %s", months, rel.SupportEnd, rel.SupportJustification), links: link}
+	reason := v.Reason + " [" + v.Rule + "]"
+	for _, w := range v.Warnings {
+		reason += "; warning: " + w
 	}
-	return outcome{result: Pass, reason: fmt.Sprintf("supported to %s (%d months)", rel.SupportEnd, months), links: link}
+	if !v.OK {
+		return outcome{result: Fail, reason: reason, links: link}
+	}
+	return outcome{result: Pass, reason: reason, links: link}
 }
 
 // supportPeriodDefined checks that the release has a defined support period: an end recorded,

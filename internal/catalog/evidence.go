@@ -35,8 +35,12 @@ type Release struct {
 	PlacedOnMarket string // YYYY-MM-DD, "" when not yet placed on the market
 	SupportEnd     string // YYYY-MM: support ends with this month
 	// SupportJustification gives the reasons for a support period under five years (CRA
-	// Art. 13(8): a product expected to be in use for less time).
-	SupportJustification string
+	// Art. 13(8): a product expected to be in use for less time), in words;
+	// SupportExpectedUseMonths and SupportBasis give them structured: the expected use time and
+	// what it rests on (a name of cra.SupportBases).
+	SupportJustification     string
+	SupportExpectedUseMonths int
+	SupportBasis             string
 }
 
 // SBOMEvidence is the release's SBOM and, when it ran, its BSI TR-03183-2 completeness check.

@@ -23,19 +23,23 @@ release of a product, signed with the provider's OpenPGP key and served by 'sieg
 }
 
 func advisoryPublishCommand() *Command {
-	var data, database, org, product, base string
+	var data, database, org, product, base, cvss string
 	return &Command{
 		Name:    "publish",
 		Args:    "VULNERABILITY",
 		Summary: "publish (or revise) the advisory of a vulnerability in a product",
 		Help: `Writes the advisory from the current findings and VEX statements of every release of the
-product: affected releases with what users should do, fixed ones, and those not affected with
-the reason. Publishing again adds a revision. Prints the tracking id and the document's URL.`,
+product: affected releases with what users should do, fixed ones (a later release that ships
+the package at a version outside the affected ranges fixed it: affected releases are told to
+update to it), and those not affected with the reason. The severity comes from the database's
+CVSS v3 vector; without one, give yours with --cvss (CRA Annex I Part II (4) asks for it).
+Publishing again adds a revision. Prints the tracking id and the document's URL.`,
 		Example: "siegel advisory publish --org ACME --product 'HomeRouter X1' --base-url https://siegel.acme.example CVE-2026-2002",
 		Flags: func(fs *flag.FlagSet) {
 			caseStoreFlags(fs, &data, &database, &org)
 			fs.StringVar(&product, "product", "", "product name (required)")
 			fs.StringVar(&base, "base-url", "", "the provider's public https address (required)")
+			fs.StringVar(&cvss, "cvss", "", "your CVSS v3.1 vector of the vulnerability, when the database has none or you assess it otherwise")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 || product == "" || base == "" {
@@ -47,7 +51,7 @@ the reason. Publishing again adds a revision. Prints the tracking id and the doc
 			}
 			defer st.Close()
 			srv := server.New(server.Config{Store: st, Log: env.Log, Now: env.Now, ProviderOrg: org})
-			a, err := srv.PublishAdvisory(ctx, base, org, product, args[0])
+			a, err := srv.PublishAdvisory(ctx, base, org, product, args[0], cvss)
 			if err != nil {
 				return err
 			}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -143,7 +144,12 @@ func TestAdvisoryPublishList(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	code, out := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "HomeRouter X1", "--base-url", "https://siegel.acme.example", "CVE-2026-2002")
+	// The finding has no CVSS v3 vector: the publisher states the severity (CRA Annex I Part II (4)).
+	if code, out := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "HomeRouter X1", "--base-url", "https://siegel.acme.example", "CVE-2026-2002"); code != 1 || !strings.Contains(out, "--cvss") {
+		t.Errorf("publish without a severity: %d %s", code, out)
+	}
+	code, out := run("advisory", "publish", "--data", data, "--org", "ACME", "--product", "HomeRouter X1", "--base-url", "https://siegel.acme.example",
+		"--cvss", "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", "CVE-2026-2002")
 	year := time.Now().UTC().Year()
 	if code != 0 || !strings.Contains(out, fmt.Sprintf("ACME-SA-%d-0001 version 1\thttps://siegel.acme.example/.well-known/csaf/white/%d/acme-sa-%d-0001.json", year, year, year)) {
 		t.Fatalf("publish: %d %s", code, out)
@@ -183,7 +189,36 @@ func TestLedgerExportVerify(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "case-stage-submitted\tcase/"+id+"\tcli:lead@acme.example") || !strings.Contains(out, `"receipt":"SRP-1"`) {
 		t.Errorf("verify: %d %s", code, out)
 	}
+	if !strings.Contains(out, "complete for subject case/"+id+": 1 of 1 statements up to checkpoint ") {
+		t.Errorf("verify does not say the bundle is complete: %s", out)
+	}
+	if code, out := run("ledger", "verify", "--subject", "case/"+id, bundle); code != 0 {
+		t.Errorf("verify --subject: %d %s", code, out)
+	}
 	raw, _ := os.ReadFile(bundle)
+	// The same statements in a bundle of the format from before subject proofs: valid, but
+	// inclusion only, and --subject refuses it.
+	v1, err := ledgertest.AsV1(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	legacy := filepath.Join(t.TempDir(), "v1.bundle.json")
+	os.WriteFile(legacy, v1, 0o644)
+	if code, out := run("ledger", "verify", legacy); code != 0 || !strings.Contains(out, "inclusion only") || strings.Contains(out, "complete for") {
+		t.Errorf("verify a v1 bundle: %d %s", code, out)
+	}
+	if code, out := run("ledger", "verify", "--subject", "case/"+id, legacy); code != 1 || !strings.Contains(out, "does not prove that it holds every statement about case/"+id) {
+		t.Errorf("verify --subject of a v1 bundle: %d %s", code, out)
+	}
+	// The statement left out: refused.
+	var m map[string]json.RawMessage
+	json.Unmarshal(raw, &m)
+	m["entries"] = json.RawMessage(`[]`)
+	empty, _ := json.Marshal(m)
+	os.WriteFile(legacy, empty, 0o644)
+	if code, out := run("ledger", "verify", legacy); code != 1 || !strings.Contains(out, "invalid: subject proof 0 (case/"+id+"): the bundle holds 0 statements about it, the subject proof counts 1") {
+		t.Errorf("verify a bundle with the statement left out: %d %s", code, out)
+	}
 	os.WriteFile(bundle, bytes.Replace(raw, []byte("cli:lead@acme.example"), []byte("cli:someone@acme.example"), 1), 0o644)
 	if code, out := run("ledger", "verify", bundle); code != 1 || !strings.Contains(out, "invalid") {
 		t.Errorf("a tampered bundle: %d %s", code, out)

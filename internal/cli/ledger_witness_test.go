@@ -89,7 +89,7 @@ func TestLedgerWitness(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range []string{"DELETE FROM ledger_content", "DELETE FROM ledger_entry", "DELETE FROM ledger_hash", "DELETE FROM ledger_cosignature"} {
+	for _, q := range []string{"DELETE FROM ledger_content", "DELETE FROM ledger_entry", "DELETE FROM ledger_hash", "DELETE FROM ledger_cosignature", "DELETE FROM ledger_subject_node", "DELETE FROM ledger_subject_map"} {
 		if _, err := raw.Exec(q); err != nil {
 			t.Fatal(err)
 		}

@@ -25,6 +25,21 @@ func (e *establishment) flags(fs *flag.FlagSet) {
 
 func (e *establishment) given() bool { return e.memberState != "" || e.region != "" || e.steward != "" }
 
+// check refuses a Member State or region without a calendar before anything is created.
+func (e *establishment) check() error {
+	if e.memberState == "" || e.memberState == "none" {
+		return nil
+	}
+	region := e.region
+	if region == "none" {
+		region = ""
+	}
+	if err := cra.CheckEstablishment(cra.Establishment{MemberState: strings.ToUpper(e.memberState), Region: region}); err != nil {
+		return usagef("%v", err)
+	}
+	return nil
+}
+
 // apply records the flags given on the organization, keeping what they leave out.
 func (e *establishment) apply(ctx context.Context, st *store.DB, o *store.Organization) (*store.Organization, error) {
 	if !e.given() {

@@ -49,6 +49,9 @@ SIEGEL_CREATOR_EMAIL, SIEGEL_CREATOR_URL and SIEGEL_CREATOR_NAME environment var
 flags are not given), and is the product's creator too. --artifact names the product's deployable
 file: its name, SHA-512 hash and the executable, archive and structured properties (5.2.2) are
 read from it; --license and --purl give the product's distribution licence and package URL.
+A component's distribution licence is what its manufacturer passes it on under: Siegel writes the
+licences components declare (npm's lockfile "license") as declared, and as the distribution
+licence too only with --licenses-as-declared, which says that you pass them on under those terms.
 Go modules found in the module cache (--go-mod-cache) whose zip matches go.sum are described by
 that zip: file name, SHA-512 hash, properties, their requirements with completeness, and their
 module path as the creator's URL. Components keep whatever else their lockfile states (npm's
@@ -70,6 +73,7 @@ siegel sbom convert app.cdx.json --to spdx-json`,
 			fs.StringVar(&tr.license, "license", "", "SPDX licence expression under which the product is distributed")
 			fs.StringVar(&tr.artifact, "artifact", "", "the product's deployable file: its name, SHA-512 hash and properties go into the SBOM")
 			fs.StringVar(&tr.purl, "purl", "", "package URL of the product")
+			fs.BoolVar(&tr.licensesAsDeclared, "licenses-as-declared", false, "state each component's declared licence as the licence you distribute it under (TR-03183-2 5.2.2)")
 			fs.StringVar(&tr.goModCache, "go-mod-cache", "", "Go module cache read for module zips (default: $GOMODCACHE, else $GOPATH/pkg/mod)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/extract"
@@ -23,6 +24,9 @@ type trOptions struct {
 	artifact                              string // the product's deployable file
 	purl                                  string // 5.2.4: the product's package URL
 	goModCache                            string // where Go module zips are (GOMODCACHE)
+	// licensesAsDeclared: the manufacturer passes components on under the licences their
+	// authors declared, so each declared licence is also the distribution licence (5.2.2).
+	licensesAsDeclared bool
 }
 
 // resolve fills what flags left empty from SIEGEL_* environment variables and checks the values.
@@ -86,6 +90,19 @@ func (o *trOptions) apply(env *Env, doc *sbom.Document) error {
 			res := extract.GoModuleCache{Dir: o.goModCache}.Enrich(doc)
 			for _, s := range res.Skipped {
 				env.Log.Info("Go module not described from the module cache", "module", s)
+			}
+		}
+	}
+	if o.licensesAsDeclared {
+		for i := range doc.Components {
+			c := &doc.Components[i]
+			if slices.ContainsFunc(c.Licenses, func(l sbom.License) bool { return l.Kind == sbom.LicenseConcluded }) {
+				continue
+			}
+			for _, l := range c.Licenses {
+				if l.Kind == sbom.LicenseDeclared {
+					c.Licenses = append(c.Licenses, sbom.License{Expression: l.Expression, Kind: sbom.LicenseConcluded})
+				}
 			}
 		}
 	}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/server"
@@ -54,6 +55,7 @@ func serveCommand() *Command {
 	var labelGrace time.Duration
 	var witnesses stringList
 	var interval, lease time.Duration
+	maxAge := ageFlag(match.DefaultMaxAge)
 	var matchBatch int
 	var smtpTLS bool
 	return &Command{
@@ -107,7 +109,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&epssFeed, "epss", "", "FIRST EPSS scores (CSV, may be gzipped): URL or local file (default: as --kev)")
 			fs.StringVar(&euvdFeed, "euvd", "", "ENISA EUVD exploited vulnerabilities (an API response): URL or local file (default: as --kev)")
 			fs.DurationVar(&interval, "update-interval", 6*time.Hour, "time between vulnerability database updates (0: only on demand)")
-			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications and the CSAF provider (default: http://ADDR)")
+			fs.Var(&maxAge, "max-db-age", "pages warn when a feed of the vulnerability database is older than this (days such as 7d, or a duration)")
+			fs.StringVar(&baseURL, "base-url", "", "public URL of this server (https://...), for links in notifications; the CSAF provider, advisories and CSAF VEX need it (their canonical URLs), links default to http://ADDR")
 			fs.StringVar(&smtpAddr, "smtp", "", "SMTP server HOST:PORT for e-mail notifications")
 			fs.StringVar(&smtpFrom, "smtp-from", "siegel@localhost", "sender address of e-mail notifications")
 			fs.StringVar(&smtpUser, "smtp-user", "", "SMTP user name (the password is read from $SIEGEL_SMTP_PASSWORD)")
@@ -154,7 +157,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 					csafOrg = o.Name
 				}
 			}
-			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease, MatchBatch: matchBatch}
+			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease, MatchBatch: matchBatch,
+				MaxDBAge: time.Duration(maxAge)}
 			if smtpAddr != "" {
 				mcfg.Mailer = &notify.Mailer{Addr: smtpAddr, From: smtpFrom, Username: smtpUser, Password: env.Getenv("SIEGEL_SMTP_PASSWORD"), StartTLS: smtpTLS}
 			}
@@ -165,7 +169,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
 				return err
 			}
-			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, BaseURL: publicURL, ProviderOrg: csafOrg,
+			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
 				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses})
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
@@ -292,6 +296,9 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			if len(args) != 0 || org == "" {
 				return usagef("token create needs --org NAME (and no arguments)")
 			}
+			if err := est.check(); err != nil {
+				return err
+			}
 			st, err := openStore(ctx, env, dataDir(env, data), database)
 			if err != nil {
 				return err
@@ -378,6 +385,9 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
 	n, err := st.Users(ctx)
 	if err != nil || n > 0 {
+		return "", err
+	}
+	if err := est.check(); err != nil {
 		return "", err
 	}
 	org, err := st.OrganizationByName(ctx, orgName)

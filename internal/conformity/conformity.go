@@ -95,7 +95,8 @@ type Evaluation struct {
 func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.Release, grace time.Duration) (catalog.Evidence, []label.Exploited, []label.Deadline, error) {
 	ev := catalog.Evidence{
 		Product: catalog.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass, Facts: prod.Facts},
-		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification},
+		Release: catalog.Release{Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, SupportJustification: rel.SupportJustification,
+			SupportExpectedUseMonths: rel.SupportExpectedUseMonths, SupportBasis: rel.SupportBasis},
 	}
 	if b, err := s.Store.LatestSBOM(ctx, rel.ID); err == nil {
 		ev.SBOM = &catalog.SBOMEvidence{Ref: "sha256:" + b.SHA256, Format: b.Format, TRChecked: b.TRMissing != nil, Missing: b.TRMissing}
@@ -129,6 +130,9 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 				continue
 			}
 			sub := c.Stages[d.Stage]
+			if sub.SubmittedAt.IsZero() && !c.Closed.IsZero() && cra.OnTime(c.Closed, d.Legal) {
+				continue // closed (not affected, withdrawn, ...) while the stage was still running: no longer owed
+			}
 			cc.Stages = append(cc.Stages, catalog.CaseStage{Stage: d.Stage, Deadline: d.Legal, Submitted: sub.SubmittedAt,
 				Met: !sub.SubmittedAt.IsZero() && cra.OnTime(sub.SubmittedAt, d.Legal)})
 			if sub.SubmittedAt.IsZero() && c.Closed.IsZero() {

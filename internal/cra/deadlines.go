@@ -120,23 +120,3 @@ func Deadlines(f Facts, cal *calendar.Calendar) ([]Deadline, error) {
 func FineExemption(sizeClass string) bool {
 	return sizeClass == "micro" || sizeClass == "small"
 }
-
-// MinSupportMonths is the shortest support period Art. 13(8) allows without reasons: five years,
-// unless the product is expected to be in use for less time.
-const MinSupportMonths = 60
-
-// SupportMonths counts the months of a support period from the month a release was placed on
-// the market (or, before that, of since) to its last month, supportEnd (YYYY-MM), both included.
-func SupportMonths(placedOnMarket string, since time.Time, supportEnd string) (int, error) {
-	end, err := time.Parse("2006-01", supportEnd)
-	if err != nil {
-		return 0, fmt.Errorf("support end %q: want YYYY-MM", supportEnd)
-	}
-	start := since.UTC()
-	if placedOnMarket != "" {
-		if start, err = time.Parse(time.DateOnly, placedOnMarket); err != nil {
-			return 0, fmt.Errorf("placed on market %q: want YYYY-MM-DD", placedOnMarket)
-		}
-	}
-	return (end.Year()-start.Year())*12 + int(end.Month()-start.Month()) + 1, nil
-}

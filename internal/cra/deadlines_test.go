@@ -155,24 +155,3 @@ func TestDeadlinesErrors(t *testing.T) {
 		t.Error("Art. 64(10) covers micro and small enterprises only")
 	}
 }
-
-func TestSupportMonths(t *testing.T) {
-	since := time.Date(2026, 11, 22, 0, 0, 0, 0, time.UTC)
-	for _, tc := range []struct {
-		pom, end string
-		want     int
-	}{
-		{"2026-01-05", "2030-12", 60}, // January 2026 to December 2030: five years
-		{"2026-01-05", "2030-11", 59},
-		{"", "2031-10", 60}, // not on the market yet: counted from now
-		{"2027-02-28", "2027-02", 1},
-	} {
-		got, err := SupportMonths(tc.pom, since, tc.end)
-		if err != nil || got != tc.want {
-			t.Errorf("%s to %s: %d %v, want %d", tc.pom, tc.end, got, err, tc.want)
-		}
-	}
-	if _, err := SupportMonths("", since, "2031"); err == nil {
-		t.Error("bad support end accepted")
-	}
-}

@@ -136,7 +136,9 @@ func CheckSupport(p SupportPeriod) (SupportVerdict, error) {
 			v.Reason = fmt.Sprintf("support period %s is shorter than the expected use of %d months the manufacturer recorded", span, p.ExpectedUseMonths)
 			return v, nil
 		}
-		if longUse(p.Category) && !v.Last.After(addMonths(v.Start, 60)) {
+		// The shortest period a YYYY-MM end can give: ending with the month five years end in.
+		minimum := time.Date(v.FiveYearsEnd.Year(), v.FiveYearsEnd.Month()+1, 1, 0, 0, 0, 0, time.UTC)
+		if longUse(p.Category) && v.Last.Before(minimum) {
 			v.Warnings = append(v.Warnings, fmt.Sprintf("products of category %q are often in use for longer than five years (CRA recital (60)): the support period should reflect that longer use (Art. 13(8) second subparagraph), not stop at the five-year minimum", p.Category))
 		}
 		return v, nil

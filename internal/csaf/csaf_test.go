@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 var now = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -16,14 +18,16 @@ func sampleInput() Input {
 		TrackingID:    "ACME-SA-2026-0001",
 		Title:         "HomeRouter X1: request smuggling in the web interface (CVE-2026-2002)",
 		Product:       "HomeRouter X1",
-		Vulnerability: "CVE-2026-2002", Aliases: []string{"GHSA-wdrn-2222-yyyy", "EUVD-2026-20002"},
+		Vulnerability: "CVE-2026-2002", Aliases: []string{"GHSA-wdrn-2222-yyyy", "EUVD-2026-20002", "CVE-2026-2003"},
 		Summary:    "A request smuggling flaw in the embedded web server lets an attacker bypass authentication.",
 		CVSSVector: "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H", CVSSScore: 9.8,
 		Exploited: "listed in CISA KEV since 2026-09-15",
 		Releases: []Release{
-			{Version: "4.2.0", PURL: "pkg:generic/acme/homerouter-x1@4.2.0", Status: "known_affected", Action: "Update the firmware to 4.2.1."},
-			{Version: "4.2.1", PURL: "pkg:generic/acme/homerouter-x1@4.2.1", Status: "fixed"},
 			{Version: "3.9.0", PURL: "pkg:generic/acme/homerouter-x1@3.9.0", Status: "known_not_affected", Reason: "component_not_present"},
+			{Version: "4.1.0", PURL: "pkg:generic/acme/homerouter-x1@4.1.0", Status: "under_investigation"},
+			{Version: "4.2.0", PURL: "pkg:generic/acme/homerouter-x1@4.2.0", Status: "known_affected"},
+			{Version: "4.2.1", PURL: "pkg:generic/acme/homerouter-x1@4.2.1", Status: "fixed", Issued: now.Add(-24 * time.Hour),
+				KeepAvailableUntil: time.Date(2036, 11, 21, 0, 0, 0, 0, time.UTC)},
 		},
 		Revisions: []Revision{{Date: now.Add(-48 * time.Hour), Summary: "Initial version."}, {Date: now, Summary: "Fix released."}},
 	}
@@ -66,6 +70,56 @@ func TestBuildAdvisory(t *testing.T) {
 	bad.Releases[0].Status = "maybe"
 	if _, err := Build(bad); err == nil || !strings.Contains(err.Error(), "schema") {
 		t.Errorf("an unknown product status: %v", err)
+	}
+}
+
+// A release the vulnerability affects is told to update to the first later release that fixed
+// it, with that release's date (CSAF 3.2.3.12 vendor_fix); "no fix" is said only when there is
+// none; the fixing release's CRA Art. 13(9) keep-available date is in the notes.
+func TestBuildNamesTheFix(t *testing.T) {
+	type rem struct {
+		Category, Details, Date string
+		ProductIDs              []string `json:"product_ids"`
+	}
+	remediations := func(in Input) ([]rem, string) {
+		t.Helper()
+		data, err := Build(in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var doc struct {
+			Vulnerabilities []struct{ Remediations []rem }
+		}
+		json.Unmarshal(data, &doc)
+		return doc.Vulnerabilities[0].Remediations, string(data)
+	}
+	got, data := remediations(sampleInput())
+	want := []rem{
+		{"vendor_fix", "Update to HomeRouter X1 4.2.1 (released 2026-11-21) or later: it fixes the vulnerability.", "2026-11-21T12:00:00Z", []string{"CSAFPID-0002"}},
+		{"vendor_fix", "Update to HomeRouter X1 4.2.1 (released 2026-11-21) or later: it fixes the vulnerability.", "2026-11-21T12:00:00Z", []string{"CSAFPID-0003"}},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("remediations (-want +got):\n%s", diff)
+	}
+	if strings.Contains(data, "No fix") || !strings.Contains(data, "HomeRouter X1 4.2.1 (released 2026-11-21) is a security update: it remains available to users until at least 2036-11-21 (CRA Art. 13(9)") {
+		t.Errorf("advisory %s", data)
+	}
+	if !strings.Contains(data, `"url": "https://siegel.acme.example/.well-known/csaf/white/2026/acme-sa-2026-0001.json"`) {
+		t.Errorf("no canonical URL: %s", data)
+	}
+
+	in := sampleInput()
+	in.Releases = in.Releases[:3] // no fix yet
+	got, _ = remediations(in)
+	if len(got) != 2 || got[0].Category != "none_available" || !strings.Contains(got[0].Details, "under investigation") ||
+		got[1].Category != "none_available" || got[1].Details != "No fix is available yet." {
+		t.Errorf("without a fix: %+v", got)
+	}
+
+	in = sampleInput()
+	in.BaseURL = ""
+	if _, err := Build(in); err == nil || !strings.Contains(err.Error(), "--base-url") {
+		t.Errorf("an advisory without its public base URL: %v", err)
 	}
 }
 

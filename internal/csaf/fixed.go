@@ -48,6 +48,24 @@ func FixedVersions(doc []byte, id string) ([]string, error) {
 	return out, nil
 }
 
+// CVSSVector is the CVSS v3 vector an advisory Siegel wrote scores its vulnerability with, ""
+// when it has none.
+func CVSSVector(doc []byte) string {
+	var d struct {
+		Vulnerabilities []struct {
+			Scores []struct {
+				CVSS struct {
+					VectorString string `json:"vectorString"`
+				} `json:"cvss_v3"`
+			} `json:"scores"`
+		} `json:"vulnerabilities"`
+	}
+	if json.Unmarshal(doc, &d) != nil || len(d.Vulnerabilities) == 0 || len(d.Vulnerabilities[0].Scores) == 0 {
+		return ""
+	}
+	return d.Vulnerabilities[0].Scores[0].CVSS.VectorString
+}
+
 type branch struct {
 	Category string   `json:"category"`
 	Name     string   `json:"name"`

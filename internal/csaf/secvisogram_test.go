@@ -1,38 +1,18 @@
 package csaf
 
 import (
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/csaf/csaftest"
 	"github.com/siegel-oss/siegel/internal/vex"
 )
 
-// acceptedInfo names the informative tests (CSAF 6.3) whose findings Siegel's documents may
-// have: 6.3.3 (missing CVE: a vulnerability known only by a GHSA or other id has none) and 6.3.4
-// (missing CWE: the vulnerability database Siegel matches against records no CWE). Every other
-// informative finding fails the test. 6.3.6 and 6.3.7 resolve URLs over the network and 6.3.8
-// runs hunspell; validate.mjs runs them only with --network and where hunspell is installed.
-const acceptedInfo = "--accept-info=informativeTest_6_3_3,informativeTest_6_3_4"
-
 // TestIndependentValidator checks Siegel's CSAF output — an advisory and a csaf_vex document —
-// with BSI's csaf-validator-lib, run by node from tools/csaf-validate: the strict schema, the
-// mandatory tests (section 6.1), the recommended tests (6.2: any warning fails) and the
-// informative tests (6.3: any finding but those acceptedInfo names fails). Without node or the
-// installed library the test skips, unless SIEGEL_TEST_CSAF_VALIDATOR_REQUIRED is set (CI
-// installs both and sets it).
+// with BSI's csaf-validator-lib (csaftest): the strict schema and the mandatory, recommended
+// and informative tests.
 func TestIndependentValidator(t *testing.T) {
-	dir, _ := filepath.Abs("../../tools/csaf-validate")
-	node, err := exec.LookPath("node")
-	if _, serr := os.Stat(filepath.Join(dir, "node_modules", "@secvisogram", "csaf-validator-lib")); err != nil || serr != nil {
-		if os.Getenv("SIEGEL_TEST_CSAF_VALIDATOR_REQUIRED") != "" {
-			t.Fatalf("need node and 'npm ci --prefix tools/csaf-validate' (node: %v, library: %v)", err, serr)
-		}
-		t.Skip("no node or csaf-validator-lib")
-	}
-	tmp := t.TempDir()
+	val := csaftest.New(t)
 	advisory, err := Build(sampleInput())
 	if err != nil {
 		t.Fatal(err)
@@ -51,28 +31,23 @@ func TestIndependentValidator(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	files := []string{filepath.Join(tmp, "advisory.json"), filepath.Join(tmp, "vex.json")}
-	os.WriteFile(files[0], advisory, 0o644)
-	os.WriteFile(files[1], csafVEX, 0o644)
-	validate := func(files ...string) ([]byte, error) {
-		return exec.Command(node, append([]string{filepath.Join(dir, "validate.mjs"), "--fail-on-info", acceptedInfo}, files...)...).CombinedOutput()
-	}
-	out, err := validate(files...)
-	if err != nil || strings.Count(string(out), ": valid") != 2 || strings.Contains(string(out), "warning ") {
-		t.Fatalf("csaf-validator-lib: %v\n%s", err, out)
+	valid, out := val.Check(t, map[string][]byte{"advisory.json": advisory, "vex.json": csafVEX})
+	if !valid["advisory.json"] || !valid["vex.json"] || strings.Contains(out, "warning ") {
+		t.Fatalf("csaf-validator-lib:\n%s", out)
 	}
 	t.Logf("csaf-validator-lib:\n%s", out)
 	// The validator is not a rubber stamp: a document with a product id it never defines fails a
 	// mandatory test, one without its canonical URL a recommended one (6.2.11), and one that
 	// scores a fixed product another (6.2.19).
-	for name, broken := range map[string]string{
-		"undefined product id": strings.Replace(string(advisory), `"CSAFPID-0001"`, `"CSAFPID-9999"`, 1),
-		"no canonical URL":     strings.Replace(string(advisory), `"category": "self"`, `"category": "external"`, 1),
-		"fixed product scored": strings.Replace(string(advisory), `"products": [`, `"products": ["CSAFPID-0002", `, 1),
-	} {
-		os.WriteFile(files[0], []byte(broken), 0o644)
-		if out, err := validate(files[0]); err == nil {
-			t.Errorf("%s: the advisory passed:\n%s", name, out)
+	broken := map[string][]byte{
+		"undefined-product-id.json": []byte(strings.Replace(string(advisory), `"CSAFPID-0001"`, `"CSAFPID-9999"`, 1)),
+		"no-canonical-url.json":     []byte(strings.Replace(string(advisory), `"category": "self"`, `"category": "external"`, 1)),
+		"fixed-product-scored.json": []byte(strings.Replace(string(advisory), `"products": [`, `"products": ["CSAFPID-0004", `, 1)),
+	}
+	valid, out = val.Check(t, broken)
+	for name := range broken {
+		if valid[name] {
+			t.Errorf("%s passed:\n%s", name, out)
 		}
 	}
 }

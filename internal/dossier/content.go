@@ -5,9 +5,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/cra"
 )
 
 // document is what both renderers draw: the HTML template and the PDF writer walk the same
@@ -364,16 +364,25 @@ func technical(d Dossier) document {
 			{"Placed on the market", r.PlacedOnMarket, "the date the version was first made available"},
 			{"Support ends", r.SupportEnd, "the last month of the support period (YYYY-MM)"},
 		}}
-	months, ok := supportMonths(r.PlacedOnMarket, r.SupportEnd)
+	// Only a release placed on the market has a support period to count (from the placing day).
+	v, err := cra.CheckSupport(cra.SupportPeriod{PlacedOnMarket: r.PlacedOnMarket, End: r.SupportEnd, ExpectedUseMonths: r.SupportExpectedUseMonths,
+		Basis: r.SupportBasis, Justification: r.SupportJustification, Category: d.Product.Category})
+	ok := err == nil && r.PlacedOnMarket != ""
 	if ok {
-		s4.Fields = append(s4.Fields, field{"Support period", periodText(months), ""})
+		s4.Fields = append(s4.Fields, field{"Support period", v.Length() + " (" + v.Rule + ")", ""})
+	}
+	if r.SupportExpectedUseMonths > 0 {
+		s4.Fields = append(s4.Fields, field{"Expected time of use", strconv.Itoa(r.SupportExpectedUseMonths) + " months, resting on " + cra.SupportBases[r.SupportBasis], ""})
 	}
 	if r.SupportJustification != "" {
 		s4.Fields = append(s4.Fields, field{"Justification", r.SupportJustification, ""})
 	}
+	if ok {
+		s4.Todo = append(s4.Todo, v.Warnings...)
+	}
 	switch {
-	case ok && months < 60 && r.SupportJustification == "":
-		s4.Todo = append(s4.Todo, "The support period is shorter than five years: explain why the product is expected to be in use for less time.")
+	case ok && !v.OK:
+		s4.Todo = append(s4.Todo, "The support period does not meet CRA Art. 13(8): "+v.Reason+".")
 	default:
 		s4.Todo = append(s4.Todo, "State the information used to set the support period: how long users can be expected to use the product, comparable products, and the support periods of the components it relies on.")
 	}
@@ -416,16 +425,6 @@ func technical(d Dossier) document {
 
 	doc.Sections = []section{head, s1, s2, s3, s4, s5, s6, s7, s8}
 	return doc
-}
-
-func periodText(months int) string {
-	unit := func(n int, one string) string {
-		if n == 1 {
-			return "1 " + one
-		}
-		return strconv.Itoa(n) + " " + one + "s"
-	}
-	return unit(months, "month") + " (" + unit(months/12, "year") + " " + unit(months%12, "month") + ")"
 }
 
 func caseLine(c Case) string {
@@ -506,24 +505,6 @@ func source(v catalog.Verdict) string {
 		return join(" ", v.Standard, v.Reference, UnverifiedMark)
 	}
 	return join(" ", v.Standard, v.Reference)
-}
-
-// supportMonths counts the months from the month of placing on the market to the last month of
-// support, both included.
-func supportMonths(placed, end string) (int, bool) {
-	p, err := time.Parse("2006-01-02", placed)
-	if err != nil {
-		return 0, false
-	}
-	e, err := time.Parse("2006-01", end)
-	if err != nil {
-		return 0, false
-	}
-	n := (e.Year()-p.Year())*12 + int(e.Month()) - int(p.Month()) + 1
-	if n < 0 {
-		return 0, false
-	}
-	return n, true
 }
 
 func join(sep string, parts ...string) string {

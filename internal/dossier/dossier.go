@@ -98,10 +98,14 @@ type Release struct {
 	// SupportJustification gives the reasons for a support period under five years, "" when
 	// there are none recorded.
 	SupportJustification string
-	SBOMRef              string // where the SBOM is kept (store id or URI)
-	SBOMDigest           string // e.g. "sha256:..."
-	SBOMFormat           string // e.g. "CycloneDX 1.6"
-	ImageDigest          string // digest of the released image or artefact
+	// SupportExpectedUseMonths and SupportBasis are the structured reason for a period under
+	// five years (CRA Art. 13(8) third subparagraph); 0 and "" when none is recorded.
+	SupportExpectedUseMonths int
+	SupportBasis             string
+	SBOMRef                  string // where the SBOM is kept (store id or URI)
+	SBOMDigest               string // e.g. "sha256:..."
+	SBOMFormat               string // e.g. "CycloneDX 1.6"
+	ImageDigest              string // digest of the released image or artefact
 }
 
 // Vulnerabilities summarises the release's known vulnerabilities at generation time.

@@ -127,26 +127,6 @@ func TestVulnerabilitiesFrom(t *testing.T) {
 	}
 }
 
-func TestSupportMonths(t *testing.T) {
-	tests := []struct {
-		placed, end string
-		want        int
-		ok          bool
-	}{
-		{"2026-02-15", "2031-01", 60, true},
-		{"2026-02-15", "2026-02", 1, true},
-		{"2026-02-15", "2025-12", 0, false},
-		{"2026-02", "2031-01", 0, false},
-		{"2026-02-15", "2031", 0, false},
-	}
-	for _, tt := range tests {
-		got, ok := supportMonths(tt.placed, tt.end)
-		if got != tt.want || ok != tt.ok {
-			t.Errorf("supportMonths(%q, %q) = %d, %v; want %d, %v", tt.placed, tt.end, got, ok, tt.want, tt.ok)
-		}
-	}
-}
-
 func TestNotices(t *testing.T) {
 	tests := []struct {
 		name string

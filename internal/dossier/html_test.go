@@ -137,7 +137,7 @@ func TestTechnicalDocumentationHTML(t *testing.T) {
 		"vii-2-a": {Placeholder, "architecture"},
 		"vii-2-b": {"store:sbom/42", "CycloneDX 1.6", "SIEGEL-SA-2026-004", "CASE-17", "missed: notification", "Open vulnerabilities 3", "actively exploited 1", "Fixed in this release 7"},
 		"vii-3":   {"cra-annex-i-1-2-k: the product has no radio interface"},
-		"vii-4":   {"2031-02", "61 months (5 years 1 month)"},
+		"vii-4":   {"2031-02", "5 years 13 days (Art. 13(8) third subparagraph: at least five years)"},
 		"vii-5":   {"ETSI EN 303 645 V2.1.1", "module H"},
 		"vii-8":   {"sha256:5f1b2c"},
 	}

@@ -21,6 +21,9 @@ type builder struct {
 	edges     map[string][]string
 	root      []string
 	hasRoot   bool
+	// complete says the file lists every dependency of each package and of the project, as a
+	// lockfile that records the whole resolved graph does (package-lock.json v2 and v3).
+	complete bool
 }
 
 func newBuilder(extractor string, f File) *builder {
@@ -83,8 +86,12 @@ func (b *builder) markDev(ref string) {
 
 func (b *builder) result() Result {
 	res := Result{Components: b.comps}
+	var completeness sbom.Completeness
+	if b.complete {
+		completeness = sbom.CompletenessComplete
+	}
 	if b.hasRoot {
-		root := sbom.Dependency{Ref: RootRef}
+		root := sbom.Dependency{Ref: RootRef, Completeness: completeness}
 		for _, r := range b.root {
 			if b.has(r) {
 				root.DependsOn = append(root.DependsOn, r)
@@ -99,8 +106,8 @@ func (b *builder) result() Result {
 				on = append(on, to)
 			}
 		}
-		if len(on) > 0 {
-			res.Dependencies = append(res.Dependencies, sbom.Dependency{Ref: c.Ref, DependsOn: on})
+		if len(on) > 0 || b.complete {
+			res.Dependencies = append(res.Dependencies, sbom.Dependency{Ref: c.Ref, DependsOn: on, Completeness: completeness})
 		}
 	}
 	return res

@@ -38,11 +38,16 @@ func (inv *Inventory) Document(subject Subject, created time.Time, creators []sb
 
 	index := map[string]int{subjectRef: 0} // global ref -> position in doc.Components
 	edges := map[string][]string{}         // global ref -> depends-on global refs
+	// A component's list of dependencies is complete when every file that names it (for the
+	// subject: every file) says its list there is complete.
+	listed, complete := map[string]int{}, map[string]int{}
 	for _, fr := range inv.Files {
+		listed[subjectRef]++
 		local := map[string]string{} // this file's ref -> global ref
 		for _, c := range fr.Result.Components {
 			key := componentKey(c)
 			local[c.Ref] = key
+			listed[key]++
 			if i, ok := index[key]; ok {
 				mergeComponent(&doc.Components[i], c)
 				continue
@@ -60,6 +65,9 @@ func (inv *Inventory) Document(subject Subject, created time.Time, creators []sb
 					continue // an extractor bug; never produce a dangling edge
 				}
 			}
+			if d.Completeness == sbom.CompletenessComplete {
+				complete[from]++
+			}
 			for _, to := range d.DependsOn {
 				if g, ok := local[to]; ok && g != from {
 					edges[from] = append(edges[from], g)
@@ -71,11 +79,20 @@ func (inv *Inventory) Document(subject Subject, created time.Time, creators []sb
 	for r := range edges {
 		refs = append(refs, r)
 	}
+	for r, n := range complete {
+		if _, ok := edges[r]; !ok && n == listed[r] {
+			refs = append(refs, r)
+		}
+	}
 	slices.Sort(refs)
 	for _, r := range refs {
 		deps := edges[r]
 		slices.Sort(deps)
-		doc.Dependencies = append(doc.Dependencies, sbom.Dependency{Ref: r, DependsOn: slices.Compact(deps)})
+		d := sbom.Dependency{Ref: r, DependsOn: slices.Compact(deps)}
+		if complete[r] > 0 && complete[r] == listed[r] {
+			d.Completeness = sbom.CompletenessComplete
+		}
+		doc.Dependencies = append(doc.Dependencies, d)
 	}
 	// Keep components in a stable order: subject first, then by ref.
 	slices.SortStableFunc(doc.Components[1:], func(a, b sbom.Component) int { return cmp.Compare(a.Ref, b.Ref) })

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/sha512"
 	"debug/buildinfo"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +17,7 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+	"golang.org/x/mod/semver"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/purl"
@@ -92,6 +95,11 @@ func (e goModExtractor) Extract(ctx context.Context, fsys fs.FS, f File, limits 
 		if !req.Indirect {
 			root.DependsOn = append(root.DependsOn, c.Ref)
 		}
+	}
+	if mf.Go != nil && semver.Compare("v"+mf.Go.Version, "v1.17") >= 0 {
+		// From Go 1.17 on, go.mod must list every module that provides a package the main
+		// module imports, without "// indirect": the direct list is complete.
+		root.Completeness = sbom.CompletenessComplete
 	}
 	res.Dependencies = append(res.Dependencies, root)
 	return res, nil
@@ -188,7 +196,22 @@ func (e goBinaryExtractor) Extract(ctx context.Context, fsys fs.FS, f File, limi
 	if err != nil {
 		return Result{}, nil // not a Go binary, or one built without module support
 	}
-	return goBuildInfoResult(f.Path, e.Name(), info), nil
+	res := goBuildInfoResult(f.Path, e.Name(), info)
+	if len(res.Components) > 0 && strings.HasPrefix(res.Components[0].Ref, "main:") {
+		// The binary is the main module's deployable file: its SHA-512 hash and properties
+		// (BSI TR-03183-2 5.2.2) describe the main component.
+		h := sha512.New()
+		if _, err := io.Copy(h, io.NewSectionReader(ra, 0, f.Size)); err != nil {
+			return Result{}, &input.Error{File: f.Path, Rule: "read", Err: err}
+		}
+		main := &res.Components[0]
+		main.Hashes = append(main.Hashes, sbom.Hash{Algorithm: sbom.SHA512, Value: hex.EncodeToString(h.Sum(nil))})
+		main.Properties = append(main.Properties,
+			sbom.Property{Name: sbom.PropBSIExecutable, Value: sbom.ValExecutable},
+			sbom.Property{Name: sbom.PropBSIArchive, Value: sbom.ValNoArchive},
+			sbom.Property{Name: sbom.PropBSIStructured, Value: sbom.ValUnstructured})
+	}
+	return res, nil
 }
 
 func goBuildInfoResult(location, extractor string, info *debug.BuildInfo) Result {

@@ -1,6 +1,8 @@
 package extract
 
 import (
+	"crypto/sha512"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -113,6 +115,13 @@ func TestGoBinary(t *testing.T) {
 	}
 	if m := byName["github.com/siegel-oss/siegel"]; m.Type != "application" || len(m.Files) != 1 || m.Files[0] != "siegel" {
 		t.Errorf("main module %+v", m)
+	}
+	// The binary is the main module's deployable file (TR-03183-2 5.2.2).
+	bin, _ := os.ReadFile(filepath.Join(dir, "siegel"))
+	sum := sha512.Sum512(bin)
+	if m := byName["github.com/siegel-oss/siegel"]; len(m.Hashes) != 1 || m.Hashes[0].Value != hex.EncodeToString(sum[:]) ||
+		prop(m, sbom.PropBSIExecutable) != "executable" || prop(m, sbom.PropBSIArchive) != "no archive" || prop(m, sbom.PropBSIStructured) != "unstructured" {
+		t.Errorf("main module's file not described: %+v", m)
 	}
 	dep := byName["github.com/CycloneDX/cyclonedx-go"]
 	if dep.Version != "v0.12.0" || dep.PURL != "pkg:golang/github.com/cyclonedx/cyclonedx-go@v0.12.0" || !strings.HasPrefix(prop(dep, PropGoSum), "h1:") {

@@ -20,6 +20,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/sbom"
 )
 
+// PropLicenseFiles names the files a declared licence was read from.
+const PropLicenseFiles = "siegel:license-files"
+
 // maxGoModBytes bounds a go.mod read from the module cache.
 const maxGoModBytes = 1 << 20
 
@@ -93,6 +96,15 @@ func (mc GoModuleCache) Enrich(doc *sbom.Document) GoModuleResult {
 		c.Properties = setProperty(c.Properties, sbom.PropBSIArchive, sbom.ValArchive)
 		c.Properties = setProperty(c.Properties, sbom.PropBSIStructured, sbom.ValStructured)
 		c.AuthorContact = cmp.Or(c.AuthorContact, "https://"+c.Name)
+		if expr, files := moduleZipLicense(zipPath, c.Name+"@"+c.Version+"/"); expr != "" {
+			// The licence the module's authors declare in its licence files (TR-03183-2 5.2.4,
+			// original licences); whether the product passes it on under it is the maker's to say.
+			l := sbom.License{Expression: expr, Kind: sbom.LicenseDeclared}
+			if !slices.Contains(c.Licenses, l) {
+				c.Licenses = append(c.Licenses, l)
+			}
+			c.Properties = setProperty(c.Properties, PropLicenseFiles, strings.Join(files, " "))
+		}
 		res.Enriched++
 
 		reqs, err := readGoModRequires(base + ".mod")

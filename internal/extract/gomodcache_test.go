@@ -29,7 +29,7 @@ func writeCachedModule(t *testing.T, cache, path, version, gomod string) ([]byte
 		t.Fatal(err)
 	}
 	zw := zip.NewWriter(f)
-	for name, body := range map[string]string{"go.mod": gomod, "lib.go": "package lib\n"} {
+	for name, body := range map[string]string{"go.mod": gomod, "lib.go": "package lib\n", "LICENSE": mitText} {
 		w, _ := zw.Create(path + "@" + version + "/" + name)
 		w.Write([]byte(body))
 	}
@@ -80,6 +80,9 @@ func TestGoModuleCacheEnrich(t *testing.T) {
 	if diff := cmp.Diff([]string{"v1.2.0.zip"}, lib.Files); diff != "" {
 		t.Errorf("files (-want +got):\n%s", diff)
 	}
+	if diff := cmp.Diff([]sbom.License{{Expression: "MIT", Kind: sbom.LicenseDeclared}}, lib.Licenses); diff != "" {
+		t.Errorf("licences (-want +got):\n%s", diff)
+	}
 	if lib.AuthorContact != "https://example.com/lib" {
 		t.Errorf("creator %q", lib.AuthorContact)
 	}
@@ -94,7 +97,7 @@ func TestGoModuleCacheEnrich(t *testing.T) {
 	for _, g := range r.Components {
 		switch g.Name {
 		case "example.com/lib":
-			// Only the licence is not in a module zip's metadata.
+			// The distribution licence is the manufacturer's to state (--licenses-as-declared).
 			if diff := cmp.Diff([]string{sbom.FieldLicence}, g.Missing); diff != "" {
 				t.Errorf("lib still lacks (-want +got):\n%s", diff)
 			}

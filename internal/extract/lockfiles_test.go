@@ -45,7 +45,11 @@ func render(r Result) string {
 		if from == RootRef {
 			from = "(root)"
 		}
-		fmt.Fprintf(&b, "depends %s -> %s\n", from, strings.Join(d.DependsOn, " "))
+		fmt.Fprintf(&b, "depends %s -> %s", from, strings.Join(d.DependsOn, " "))
+		if d.Completeness != "" {
+			fmt.Fprintf(&b, " (%s)", d.Completeness)
+		}
+		b.WriteByte('\n')
 	}
 	return b.String()
 }

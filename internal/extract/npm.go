@@ -4,12 +4,14 @@ import (
 	"context"
 	"encoding/json"
 	"io/fs"
+	"net/url"
 	"path"
 	"slices"
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/purl"
+	"github.com/siegel-oss/siegel/internal/sbom"
 )
 
 // lockNPM reads npm's package-lock.json and npm-shrinkwrap.json, lockfile versions 1 to 3.
@@ -67,6 +69,7 @@ func (e lockNPM) Extract(ctx context.Context, fsys fs.FS, f File, limits input.L
 	if err := json.Unmarshal(data, &lock); err != nil {
 		return Result{}, input.JSONError(f.Path, data, err)
 	}
+	complete := lock.Packages != nil // versions 2 and 3 record every package's resolved dependencies
 	if lock.Packages == nil && lock.Dependencies != nil {
 		// Version 1: rebuild the path-keyed tree from the nested form; the root's declared
 		// dependencies come from package.json beside the lockfile.
@@ -77,6 +80,7 @@ func (e lockNPM) Extract(ctx context.Context, fsys fs.FS, f File, limits input.L
 		return Result{}, &input.Error{File: f.Path, Rule: "schema", Err: errNoPackages}
 	}
 	b := newBuilder(e.Name(), f)
+	b.complete = complete
 	refs := map[string]string{} // node_modules path -> ref
 	paths := make([]string, 0, len(lock.Packages))
 	for p := range lock.Packages {
@@ -101,6 +105,7 @@ func (e lockNPM) Extract(ctx context.Context, fsys fs.FS, f File, limits input.L
 		for _, h := range sriHashes(pkg.Integrity) {
 			c.Hashes = appendHashUnique(c.Hashes, h)
 		}
+		describeNPMTarball(c, name, pkg)
 		if pkg.Dev {
 			b.markDev(ref)
 		}
@@ -187,4 +192,39 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// describeNPMTarball adds what the lockfile says of the package's tarball, the file the registry
+// distributes and the integrity hash is taken of: its name (from the resolved URL, else as the
+// registry names tarballs, <name>-<version>.tgz without the scope), the properties BSI
+// TR-03183-2 5.2.2 asks for (a gzipped tar of named files: a structured archive, not itself
+// executable), and the licence the package declares.
+func describeNPMTarball(c *sbom.Component, name string, pkg npmPackage) {
+	if len(c.Hashes) > 0 {
+		file := name[strings.LastIndex(name, "/")+1:] + "-" + pkg.Version + ".tgz"
+		if u, err := url.Parse(pkg.Resolved); err == nil && strings.HasSuffix(u.Path, ".tgz") {
+			file = path.Base(u.Path)
+		}
+		if !slices.Contains(c.Files, file) {
+			c.Files = append(c.Files, file)
+		}
+		c.Properties = setProperty(c.Properties, sbom.PropBSIExecutable, sbom.ValNonExecutable)
+		c.Properties = setProperty(c.Properties, sbom.PropBSIArchive, sbom.ValArchive)
+		c.Properties = setProperty(c.Properties, sbom.PropBSIStructured, sbom.ValStructured)
+	}
+	var lic string
+	if json.Unmarshal(pkg.License, &lic) != nil {
+		var obj struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal(pkg.License, &obj) == nil {
+			lic = obj.Type
+		}
+	}
+	if lic = strings.TrimSpace(lic); lic != "" && lic != "UNLICENSED" && !strings.HasPrefix(lic, "SEE LICENSE") {
+		l := sbom.License{Expression: lic, Kind: sbom.LicenseDeclared}
+		if !slices.Contains(c.Licenses, l) {
+			c.Licenses = append(c.Licenses, l)
+		}
+	}
 }

@@ -104,7 +104,7 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 		data[i] = d
 	}
 	var out []Fix
-	seen := map[[2]string]bool{} // release id, vulnerability
+	seen := map[int64]map[string]bool{} // release -> ids of the vulnerabilities it fixed
 	for i, e := range data {
 		for _, f := range e.findings {
 			k, ok := e.keyOf[f.PURL]
@@ -112,28 +112,33 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 				continue
 			}
 			als := aliases(f)
-			for _, r := range data[i+1:] {
-				id := [2]string{strconv.FormatInt(r.rel.ID, 10), f.Vulnerability}
-				if seen[id] || r.pending || len(r.byKey[k]) == 0 || hasAny(r.ids, f.Vulnerability, als) {
+			for j := i + 1; j < len(data); j++ {
+				r := data[j]
+				if hasAny(seen[r.rel.ID], f.Vulnerability, als) || r.pending || len(r.byKey[k]) == 0 || hasAny(r.ids, f.Vulnerability, als) {
 					continue
 				}
 				if r.versions[k][e.version[f.PURL]] {
 					continue // the same version without the finding: not a fix to speak of
 				}
-				seen[id] = true
-				out = append(out, Fix{Vulnerability: f.Vulnerability, Aliases: als, Release: r.rel, Affected: lastAffected(data[:i+1], r, f), Component: r.byKey[k][0], Was: f.PURL})
+				if seen[r.rel.ID] == nil {
+					seen[r.rel.ID] = map[string]bool{}
+				}
+				for _, id := range append([]string{f.Vulnerability}, als...) {
+					seen[r.rel.ID][id] = true
+				}
+				out = append(out, Fix{Vulnerability: f.Vulnerability, Aliases: als, Release: r.rel, Affected: lastAffected(data[:j], f.Vulnerability, als),
+					Component: r.byKey[k][0], Was: f.PURL})
 			}
 		}
 	}
 	return out, nil
 }
 
-// lastAffected is the latest release before r that has the finding's vulnerability.
-func lastAffected(before []*releaseData, r *releaseData, f store.Finding) store.Release {
-	als := aliases(f)
-	last := before[len(before)-1].rel
+// lastAffected is the latest of the releases that has the vulnerability.
+func lastAffected(before []*releaseData, id string, aliases []string) store.Release {
+	var last store.Release
 	for _, d := range before {
-		if d.rel.ID != r.rel.ID && hasAny(d.ids, f.Vulnerability, als) {
+		if hasAny(d.ids, id, aliases) {
 			last = d.rel
 		}
 	}

@@ -13,7 +13,6 @@ package ledger
 import (
 	"crypto/rand"
 	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -58,6 +57,11 @@ type Statement struct {
 	Actor      string    `json:"actor"`
 	Time       time.Time `json:"time"`
 	Commitment string    `json:"commitment"` // hex SHA-256 of salt || content
+	// Seq is the statement's place among the statements about Subject, from 1, and Prev the
+	// hex record hash (tlog.RecordHash of the leaf) of the one before it: the statements about a
+	// subject form a hash chain. Statements written before chaining have neither.
+	Seq  int64  `json:"seq,omitempty"`
+	Prev string `json:"prev,omitempty"`
 }
 
 // Leaf is the statement's bytes as hashed into the tree.
@@ -83,16 +87,26 @@ func Commitment(salt, content []byte) string {
 }
 
 // Checkpoint is a signed statement of the log's size and root hash (C2SP tlog-checkpoint body:
-// origin line, size line, base64 root hash line).
+// origin line, size line, base64 root hash line) and, as an extension line, of the root of the
+// subject map after those entries ("siegel-subjects " and its base64). Checkpoints of logs, or
+// of sizes, from before the subject map have no such line.
 type Checkpoint struct {
-	Origin string
-	Size   int64
-	Root   tlog.Hash
+	Origin      string
+	Size        int64
+	Root        tlog.Hash
+	Subjects    tlog.Hash // the subject map's root, when HasSubjects
+	HasSubjects bool
 }
+
+const subjectsLine = "siegel-subjects "
 
 // Text is the checkpoint body.
 func (c Checkpoint) Text() string {
-	return fmt.Sprintf("%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
+	t := fmt.Sprintf("%s\n%d\n%s\n", c.Origin, c.Size, base64.StdEncoding.EncodeToString(c.Root[:]))
+	if c.HasSubjects {
+		t += subjectsLine + base64.StdEncoding.EncodeToString(c.Subjects[:]) + "\n"
+	}
+	return t
 }
 
 // SignCheckpoint signs a checkpoint with a note signer key (see NewKey).
@@ -132,6 +146,18 @@ func OpenCheckpoint(signed, vkey string) (Checkpoint, error) {
 	}
 	c := Checkpoint{Origin: lines[0], Size: size}
 	copy(c.Root[:], root)
+	for _, ext := range lines[3:] {
+		b64, ok := strings.CutPrefix(ext, subjectsLine)
+		if !ok {
+			continue // another extension: the signature covers it, its meaning is not ours
+		}
+		h, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil || len(h) != tlog.HashSize || c.HasSubjects {
+			return Checkpoint{}, fmt.Errorf("checkpoint subject map line %q", ext)
+		}
+		copy(c.Subjects[:], h)
+		c.HasSubjects = true
+	}
 	return c, nil
 }
 
@@ -139,57 +165,6 @@ func OpenCheckpoint(signed, vkey string) (Checkpoint, error) {
 // and the public verifier key, in the signed-note key formats.
 func NewKey(origin string) (skey, vkey string, err error) {
 	return note.GenerateKey(rand.Reader, origin)
-}
-
-// Entry is a statement in a bundle, with its inclusion proof and, when revealed, its content.
-type Entry struct {
-	Index     int64       `json:"index"`
-	Statement Statement   `json:"statement"`
-	Proof     []tlog.Hash `json:"proof"`
-	Salt      []byte      `json:"salt,omitempty"`
-	Content   []byte      `json:"content,omitempty"`
-}
-
-// Bundle is what 'siegel ledger export' writes: everything needed to verify the entries offline.
-type Bundle struct {
-	Format      string  `json:"format"` // siegel-ledger-bundle/v1
-	VerifierKey string  `json:"verifierKey"`
-	Checkpoint  string  `json:"checkpoint"` // signed note
-	Entries     []Entry `json:"entries"`
-	// Timestamp is an RFC 3161 time-stamp token (DER) of the checkpoint note from a
-	// time-stamping authority, when the exporter asked for one (see VerifyTimestamp).
-	Timestamp []byte `json:"timestamp,omitempty"`
-}
-
-// BundleFormat names the bundle format.
-const BundleFormat = "siegel-ledger-bundle/v1"
-
-// Verify checks a bundle: the checkpoint's signature, each entry's inclusion in the tree the
-// checkpoint commits to, and each revealed content against its commitment. The error names the
-// entry and what failed.
-func Verify(b *Bundle) (Checkpoint, error) {
-	if b.Format != BundleFormat {
-		return Checkpoint{}, fmt.Errorf("bundle format %q: want %s", b.Format, BundleFormat)
-	}
-	cp, err := OpenCheckpoint(b.Checkpoint, b.VerifierKey)
-	if err != nil {
-		return Checkpoint{}, err
-	}
-	for i, e := range b.Entries {
-		if e.Index < 0 || e.Index >= cp.Size {
-			return cp, fmt.Errorf("entry %d: index %d outside the checkpoint's %d entries", i, e.Index, cp.Size)
-		}
-		if err := tlog.CheckRecord(tlog.RecordProof(e.Proof), cp.Size, cp.Root, e.Index, tlog.RecordHash(e.Statement.Leaf())); err != nil {
-			return cp, fmt.Errorf("entry %d (log index %d, %s %s): not in the log the checkpoint signs: %w", i, e.Index, e.Statement.Type, e.Statement.Subject, err)
-		}
-		if e.Content != nil || e.Salt != nil {
-			got := Commitment(e.Salt, e.Content)
-			if subtle.ConstantTimeCompare([]byte(got), []byte(e.Statement.Commitment)) != 1 {
-				return cp, fmt.Errorf("entry %d (log index %d): the revealed content does not match the statement's commitment", i, e.Index)
-			}
-		}
-	}
-	return cp, nil
 }
 
 // CheckConsistency checks that the tree of checkpoint newer extends the tree of older, with a

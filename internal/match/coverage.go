@@ -2,6 +2,7 @@ package match
 
 import (
 	"cmp"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -120,7 +121,6 @@ func (cs *counters) add(eco string, p *Package) {
 // cover states what was checked of pkgs (looked up under keys' ecosystems; badVersion lists the
 // indexes of those whose version does not parse) and unknown against the holdings h.
 func cover(h *vulndb.Holdings, pkgs []Package, unknown []Package, cs *counters, badVersion []int, opts Options) (*Coverage, []Unchecked) {
-	maxAge := cmp.Or(opts.MaxAge, DefaultMaxAge)
 	c := &Coverage{Components: len(pkgs) + len(unknown), UnknownEcosystem: len(unknown)}
 	var unchecked []Unchecked
 	for _, p := range unknown {
@@ -131,20 +131,9 @@ func cover(h *vulndb.Holdings, pkgs []Package, unknown []Package, cs *counters, 
 	}
 	slices.SortFunc(cs.list, func(a, b *counter) int { return strings.Compare(a.eco, b.eco) })
 	for _, k := range cs.list {
-		e := EcosystemCoverage{Ecosystem: k.eco, Advisories: h.Advisories[k.eco], Components: k.total}
-		if s, ok := h.Import("osv:" + k.eco); ok {
-			e.Imported = &s.Taken
-		}
-		if e.Advisories == 0 {
-			e.NoData = k.total
-		} else {
-			e.NoVersion, e.BadVersion = k.noVersion, k.badVer
-			e.Checked = k.total - k.noVersion - k.badVer
-		}
-		c.Checked += e.Checked
-		c.Ecosystems = append(c.Ecosystems, e)
+		c.Ecosystems = append(c.Ecosystems, EcosystemCoverage{Ecosystem: k.eco, Components: k.total, NoVersion: k.noVersion, BadVersion: k.badVer})
 	}
-	c.NotChecked = c.Components - c.Checked
+	c.Refresh(h, opts)
 	if c.NotChecked > len(unknown) {
 		// The components themselves, only when there are any: a full scan allocates nothing here.
 		noData := map[string]bool{}
@@ -159,20 +148,45 @@ func cover(h *vulndb.Holdings, pkgs []Package, unknown []Package, cs *counters, 
 		}
 		for i, p := range pkgs {
 			reason := ""
-			switch base := vulndb.PackageKey(p.Ecosystem, "").Ecosystem; {
-			case noData[base]:
-				reason = ReasonNoData
+			switch {
 			case p.Version == "" && p.Commit == "":
 				reason = ReasonNoVersion
 			case bad[i]:
 				reason = ReasonBadVersion
+			case noData[vulndb.PackageKey(p.Ecosystem, "").Ecosystem]:
+				reason = ReasonNoData
 			default:
 				continue
 			}
 			unchecked = append(unchecked, Unchecked{Ref: p.Ref, PURL: p.PURL, Ecosystem: p.Ecosystem, Reason: reason})
 		}
 	}
+	return c, unchecked
+}
 
+// Refresh states the coverage against the holdings h: the advisories of each ecosystem, the
+// components checked and those not for lack of data, the feeds and the warnings. The counts of
+// components (in all, without a version, with a version that does not parse) are kept: a
+// server refreshes the coverage of a release when the database changes, without matching
+// every component again.
+func (c *Coverage) Refresh(h *vulndb.Holdings, opts Options) {
+	maxAge := cmp.Or(opts.MaxAge, DefaultMaxAge)
+	c.Checked, c.Advisories, c.Feeds = 0, 0, nil
+	for i := range c.Ecosystems {
+		e := &c.Ecosystems[i]
+		e.Advisories, e.Imported = h.Advisories[e.Ecosystem], nil
+		if s, ok := h.Import("osv:" + e.Ecosystem); ok {
+			e.Imported = &s.Taken
+		}
+		// A component without a version, or with one that does not parse, is not checked for
+		// that reason; the others are checked when the database holds data for the ecosystem.
+		e.Checked, e.NoData = e.Components-e.NoVersion-e.BadVersion, 0
+		if e.Advisories == 0 {
+			e.Checked, e.NoData = 0, e.Checked
+		}
+		c.Checked += e.Checked
+	}
+	c.NotChecked = c.Components - c.Checked
 	for _, n := range h.Advisories {
 		c.Advisories += n
 	}
@@ -194,11 +208,10 @@ func cover(h *vulndb.Holdings, pkgs []Package, unknown []Package, cs *counters, 
 		c.Feeds = append(c.Feeds, f)
 	}
 	c.Warnings = coverageWarnings(c, maxAge)
-	return c, unchecked
 }
 
 // feedNames are the feeds' names in warnings.
-var feedNames = map[string]string{"osv": "OSV advisories", "kev": "CISA KEV catalogue", "epss": "FIRST EPSS scores", "euvd": "ENISA EUVD entries"}
+var feedNames = map[string]string{"osv": "OSV advisories were", "kev": "CISA KEV catalogue was", "epss": "FIRST EPSS scores were", "euvd": "ENISA EUVD entries were"}
 
 func coverageWarnings(c *Coverage, maxAge time.Duration) []string {
 	var out []string
@@ -210,7 +223,7 @@ func coverageWarnings(c *Coverage, maxAge time.Duration) []string {
 		case f.Imported == nil && f.Feed == "kev":
 			out = append(out, "no CISA KEV catalogue imported: no finding can be known as exploited (CRA Art. 14); run 'siegel db update --kev FILE|URL'")
 		case f.Stale:
-			out = append(out, fmt.Sprintf("the %s were imported %s, more than %s ago: run 'siegel db update'",
+			out = append(out, fmt.Sprintf("the %s imported %s, more than %s ago: run 'siegel db update'",
 				feedNames[f.Feed], f.Imported.UTC().Format(time.DateOnly), formatAge(maxAge)))
 		}
 	}
@@ -292,4 +305,24 @@ func Unmatched(pkgs, unknown []Package, opts Options) *Result {
 	res.Coverage, res.NotChecked = cover(&vulndb.Holdings{}, pkgs, unknown, cs, nil, opts)
 	res.Coverage.Warnings = append([]string{"no vulnerability database: no component was checked; run 'siegel db update'"}, res.Coverage.Warnings[1:]...)
 	return res
+}
+
+// DatabaseWarnings are the warnings about the database alone (empty, stale, no KEV), for a
+// banner that is shown whatever is scanned.
+func DatabaseWarnings(h *vulndb.Holdings, opts Options) []string {
+	c := &Coverage{}
+	c.Refresh(h, opts)
+	return c.Warnings
+}
+
+// Restate decodes a coverage kept as JSON and, when h is not nil, restates it against h.
+func Restate(data []byte, h *vulndb.Holdings, opts Options) (*Coverage, error) {
+	var c Coverage
+	if err := json.Unmarshal(data, &c); err != nil {
+		return nil, fmt.Errorf("kept coverage: %w", err)
+	}
+	if h != nil {
+		c.Refresh(h, opts)
+	}
+	return &c, nil
 }

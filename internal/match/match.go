@@ -7,6 +7,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"iter"
 	"runtime"
 	"slices"
 	"strings"
@@ -393,7 +394,12 @@ func rateFromOthers(ctx context.Context, src Source, fs []*Finding) error {
 		}
 		seen[f.Assessment] = true
 		open = append(open, todo{f, f.Records})
-		ids = append(append(ids, f.ID), f.Aliases...)
+		// The finding's own records were read already: only its other ids are asked for.
+		for id := range f.ids() {
+			if !slices.Contains(f.Records, id) {
+				ids = append(ids, id)
+			}
+		}
 	}
 	if len(open) == 0 {
 		return nil
@@ -405,7 +411,7 @@ func rateFromOthers(ctx context.Context, src Source, fs []*Finding) error {
 	// The records to read: those related to a finding that are not its own.
 	var others []string
 	for _, t := range open {
-		for _, id := range append([]string{t.f.ID}, t.f.Aliases...) {
+		for id := range t.f.ids() {
 			for _, r := range related[id] {
 				if !slices.Contains(t.self, r) {
 					others = append(others, r)
@@ -420,7 +426,7 @@ func rateFromOthers(ctx context.Context, src Source, fs []*Finding) error {
 	// What each other record says, by every id it goes by.
 	byID := map[string][]*Assessment{}
 	for _, rr := range raw {
-		r, err := vulndb.DecodeRecord(rr)
+		r, err := vulndb.DecodeRating(rr)
 		if err != nil {
 			return err
 		}
@@ -436,7 +442,7 @@ func rateFromOthers(ctx context.Context, src Source, fs []*Finding) error {
 	}
 	for _, t := range open {
 		a := t.f.Assessment
-		for _, id := range append([]string{t.f.ID}, t.f.Aliases...) {
+		for id := range t.f.ids() {
 			for _, other := range byID[id] {
 				if !slices.Contains(t.self, other.From) {
 					a.adopt(other)
@@ -452,6 +458,20 @@ func rateFromOthers(ctx context.Context, src Source, fs []*Finding) error {
 		}
 	}
 	return nil
+}
+
+// ids yields the vulnerability's id and its aliases.
+func (id *Identity) ids() iter.Seq[string] {
+	return func(yield func(string) bool) {
+		if !yield(id.ID) {
+			return
+		}
+		for _, a := range id.Aliases {
+			if !yield(a) {
+				return
+			}
+		}
+	}
 }
 
 // primaryID picks the id a finding is reported under: a CVE when there is one (what KEV, EPSS,

@@ -111,6 +111,13 @@ func (a *Assessment) adopt(b *Assessment) {
 	a.merge(b.class, b.Score, b.Vector, b.Severity, aliasPrefix+b.Source, b.From)
 }
 
+// CVSSBaseScore is the base score of a CVSS v3.0, v3.1 or v4.0 vector; false when the vector
+// does not parse or is of another version.
+func CVSSBaseScore(vector string) (float64, bool) {
+	score, class, ok := cvssScore(vector)
+	return score, ok && class == classCVSS
+}
+
 // cvssScore computes the base score of a CVSS vector: v4.0 and v3.x with their prefix, v2 as
 // OSV writes it (no prefix, or "(AV:N/...)").
 func cvssScore(vector string) (float64, severityClass, bool) {

@@ -71,6 +71,9 @@ type Config struct {
 	// LabelCheck re-decides the status of every security label (set with SetLabelCheck); it
 	// runs after matching and with every reporting-clock check.
 	LabelCheck func(ctx context.Context) (changed int, err error)
+	// MaxDBAge is how old a feed may be before a release's coverage calls it stale (default
+	// match.DefaultMaxAge).
+	MaxDBAge time.Duration
 }
 
 // Monitor runs jobs.
@@ -512,6 +515,11 @@ type matchedBatch struct {
 // does not name) against the vulnerability database.
 func (m *Monitor) matchBatch(ctx context.Context, db *vulndb.DB, releases []int64, part map[int64][]store.Component) (*matchedBatch, error) {
 	b := &matchedBatch{releases: releases, outcomes: make([]store.Outcome, 0, len(releases)), byKey: map[string]*match.Finding{}}
+	h, err := db.Holdings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	opts := match.Options{Now: m.cfg.Now(), MaxAge: m.cfg.MaxDBAge}
 	for _, release := range releases {
 		comps, scoped := part[release]
 		var scope map[string]bool
@@ -523,15 +531,32 @@ func (m *Monitor) matchBatch(ctx context.Context, db *vulndb.DB, releases []int6
 		} else {
 			scope = map[string]bool{}
 		}
-		pkgs := Packages(comps)
+		pkgs, unknown := packagesOf(comps)
 		for _, p := range pkgs {
 			if scope != nil {
 				scope[p.PURL] = true
 			}
 		}
-		fs, err := match.Match(ctx, db, pkgs)
-		if err != nil {
-			return nil, err
+		var fs []*match.Finding
+		var coverage []byte
+		if scoped {
+			// Only some components were matched again: the coverage kept from the last full
+			// matching is restated against the database as it is now.
+			if fs, err = match.Match(ctx, db, pkgs); err != nil {
+				return nil, err
+			}
+			if coverage, err = m.refreshCoverage(ctx, release, h, opts); err != nil {
+				return nil, err
+			}
+		} else {
+			res, err := match.Scan(ctx, db, pkgs, unknown, opts)
+			if err != nil {
+				return nil, err
+			}
+			fs = res.Findings
+			if coverage, err = json.Marshal(res.Coverage); err != nil {
+				return nil, err
+			}
 		}
 		out := make([]store.Finding, 0, len(fs))
 		for _, f := range fs {
@@ -543,7 +568,7 @@ func (m *Monitor) matchBatch(ctx context.Context, db *vulndb.DB, releases []int6
 				Title: f.Summary, Evidence: evidence(f)})
 			b.byKey[fmt.Sprint(release, " ", f.ID, " ", f.Package.PURL)] = f
 		}
-		b.outcomes = append(b.outcomes, store.Outcome{Release: release, Scope: scope, Findings: out})
+		b.outcomes = append(b.outcomes, store.Outcome{Release: release, Scope: scope, Findings: out, Coverage: coverage})
 	}
 	return b, nil
 }
@@ -584,17 +609,50 @@ func (m *Monitor) applyBatch(ctx context.Context, b *matchedBatch) error {
 
 // Packages turns stored components into what matching looks up, skipping those it cannot.
 func Packages(comps []store.Component) []match.Package {
-	out := make([]match.Package, 0, len(comps))
+	pkgs, _ := packagesOf(comps)
+	return pkgs
+}
+
+// packagesOf turns stored components into what matching looks up, and those it cannot (no
+// known ecosystem) into the packages a coverage counts as not checked.
+func packagesOf(comps []store.Component) (pkgs, unknown []match.Package) {
+	pkgs = make([]match.Package, 0, len(comps))
 	seen := map[string]bool{}
 	for _, c := range comps {
-		if c.Ecosystem == "" || c.Lookup == "" || seen[c.PURL] {
+		key := c.PURL
+		if key == "" {
+			key = "ref:" + c.Ref
+		}
+		if seen[key] {
 			continue
 		}
-		seen[c.PURL] = true
-		out = append(out, match.Package{Ref: c.Ref, Name: c.Name, Version: c.MatchVersion, PURL: c.PURL,
-			Ecosystem: c.Ecosystem, Lookup: c.Lookup, Commit: c.Commit, Direct: c.Direct})
+		seen[key] = true
+		p := match.Package{Ref: c.Ref, Name: c.Name, Version: c.MatchVersion, PURL: c.PURL,
+			Ecosystem: c.Ecosystem, Lookup: c.Lookup, Commit: c.Commit, Direct: c.Direct}
+		if c.Ecosystem == "" || c.Lookup == "" {
+			unknown = append(unknown, p)
+			continue
+		}
+		pkgs = append(pkgs, p)
 	}
-	return out
+	return pkgs, unknown
+}
+
+// refreshCoverage restates the coverage kept for a release against the holdings h, or returns
+// nil when none is kept (the release's next full matching states it).
+func (m *Monitor) refreshCoverage(ctx context.Context, release int64, h *vulndb.Holdings, opts match.Options) ([]byte, error) {
+	kept, err := m.cfg.Store.ReleaseCoverage(ctx, release)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := match.Restate(kept.Data, h, opts)
+	if err != nil {
+		return nil, fmt.Errorf("release %d: %w", release, err)
+	}
+	return json.Marshal(c)
 }
 
 // deliver sends one notification; failures are retried with back-off until MaxAttempts.

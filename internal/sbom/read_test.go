@@ -352,7 +352,7 @@ func FuzzSPDXTagValue(f *testing.F) {
 }
 
 func FuzzSPDX3(f *testing.F) {
-	fuzzSeeds(f, "testdata/spdx3")
+	fuzzSeeds(f, "testdata/spdx3", "testdata/tr03183")
 	f.Fuzz(func(t *testing.T, data []byte) {
 		if input.CheckJSONDepth("fuzz", data, 64) != nil {
 			return

@@ -50,7 +50,31 @@ func (s *Server) signer(ctx context.Context) (*csaf.Signer, error) {
 
 // errNoBaseURL refuses what needs the server's public address when none is configured: the
 // address a request came in on (its Host header) is the client's to choose.
-var errNoBaseURL = errors.New("CSAF documents name their canonical URL at the server's public https address: start the server with --base-url https://... (the address users reach it at)")
+var errNoBaseURL = errors.New("CSAF documents name their canonical URL at the server's public https address: set it with --base-url https://... (the address users reach the server at)")
+
+// needsScore asks the publisher for its severity assessment when the vulnerability database has
+// no CVSS v3 vector: CRA Annex I Part II (4) wants the severity of a fixed vulnerability
+// disclosed, and CSAF 6.2.3 a score for every affected product (CSAF 2.0 has no CVSS v4).
+type needsScore struct{ vulnerability string }
+
+func (e *needsScore) Error() string {
+	return "the vulnerability database has no CVSS v3 vector for " + e.vulnerability + ", and an advisory states the severity for the affected releases (CRA Annex I Part II (4), CSAF 6.2.3): give your assessment as a CVSS:3.1 vector (API field cvss, the form's CVSS field, siegel advisory publish --cvss)"
+}
+
+// assessedScore checks a CVSS v3 vector the publisher gave and returns its base score.
+func assessedScore(vector string) (float64, error) {
+	if !strings.HasPrefix(vector, "CVSS:3.0/") && !strings.HasPrefix(vector, "CVSS:3.1/") {
+		return 0, fmt.Errorf("%w: CVSS vector %q: CSAF 2.0 takes CVSS v3.0 or v3.1 (CVSS:3.1/AV:N/...)", errBadInput, vector)
+	}
+	score, ok := match.CVSSBaseScore(vector)
+	if !ok {
+		return 0, fmt.Errorf("%w: CVSS vector %q does not parse", errBadInput, vector)
+	}
+	return score, nil
+}
+
+// errBadInput marks what the publisher asked for wrongly.
+var errBadInput = errors.New("bad input")
 
 // publicBase is the configured public address, which CSAF's canonical and provider URLs use.
 func (s *Server) publicBase() (string, error) {
@@ -95,7 +119,8 @@ func trackingPrefix(org string) string {
 
 // publishAdvisory writes (or revises) the CSAF advisory of a vulnerability in a product from the
 // findings and triage of all its releases, signs it and stores it.
-func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Organization, prod *store.Product, vuln string) (*store.Advisory, error) {
+// cvss, when given, is the publisher's CVSS v3 vector, which takes the place of the database's.
+func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Organization, prod *store.Product, vuln, cvss string) (*store.Advisory, error) {
 	rels, err := s.cfg.Store.Releases(ctx, prod.ID)
 	if err != nil {
 		return nil, err
@@ -169,13 +194,28 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	if len(in.Releases) == 0 {
 		return nil, fmt.Errorf("%w: no release of %s has %s", store.ErrNotFound, prod.Name, vuln)
 	}
-	now := s.cfg.Now().UTC().Truncate(time.Second)
 	adv, err := s.cfg.Store.AdvisoryFor(ctx, prod.ID, in.Vulnerability)
+	if err != nil && !errors.Is(err, store.ErrNotFound) {
+		return nil, err
+	}
+	if cvss == "" && adv != nil && !strings.HasPrefix(in.CVSSVector, "CVSS:3.") {
+		cvss = csaf.CVSSVector(adv.Document) // the assessment the last version gave
+	}
+	if cvss != "" {
+		if in.CVSSScore, err = assessedScore(cvss); err != nil {
+			return nil, err
+		}
+		in.CVSSVector = cvss
+	}
+	if !strings.HasPrefix(in.CVSSVector, "CVSS:3.") && slices.ContainsFunc(in.Releases, func(r csaf.Release) bool { return r.Status == "known_affected" }) {
+		return nil, &needsScore{in.Vulnerability}
+	}
+	now := s.cfg.Now().UTC().Truncate(time.Second)
 	switch {
-	case err == nil:
+	case adv != nil:
 		adv.Revisions = append(adv.Revisions, store.AdvisoryRevision{Date: now, Summary: "Updated the status of the releases."})
 		adv.Current = now
-	case errors.Is(err, store.ErrNotFound):
+	default:
 		n, err := s.cfg.Store.NextTrackingNumber(ctx, org.ID, now.Year())
 		if err != nil {
 			return nil, err
@@ -183,8 +223,6 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 		adv = &store.Advisory{Organization: org.ID, Product: prod.ID, Vulnerability: in.Vulnerability,
 			TrackingID: fmt.Sprintf("%s-SA-%d-%04d", trackingPrefix(org.Name), now.Year(), n),
 			Revisions:  []store.AdvisoryRevision{{Date: now, Summary: "Initial version."}}, Initial: now, Current: now}
-	default:
-		return nil, err
 	}
 	in.TrackingID = adv.TrackingID
 	in.Title = fmt.Sprintf("%s: %s", prod.Name, cmpOrDefault(in.Summary, in.Vulnerability))
@@ -264,6 +302,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p princi
 	}
 	var in struct {
 		Vulnerability string `json:"vulnerability"`
+		CVSS          string `json:"cvss"` // the publisher's CVSS v3 vector, when the database has none or it differs
 	}
 	if !decodeJSON(w, r, &in) {
 		return
@@ -273,14 +312,18 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p princi
 		s.fail(w, r, err)
 		return
 	}
-	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, prod, in.Vulnerability)
+	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, prod, in.Vulnerability, strings.TrimSpace(in.CVSS))
 	if err != nil {
+		var ns *needsScore
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			writeError(w, http.StatusNotFound, err.Error())
 			return
 		case errors.Is(err, errNoBaseURL):
 			writeError(w, http.StatusServiceUnavailable, err.Error())
+			return
+		case errors.As(err, &ns), errors.Is(err, errBadInput):
+			writeError(w, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
 		s.fail(w, r, err)
@@ -447,6 +490,7 @@ type advisoryView struct {
 	store.Advisory
 	Summary   string
 	Exploited string
+	Updates   []string // the fixing releases' CRA Art. 13(9) availability
 	CVE       string
 	IDs       []string
 	Score     float64
@@ -507,7 +551,11 @@ func viewAdvisory(base string, a store.Advisory) (*advisoryView, error) {
 		case "summary":
 			v.Summary = n.Text
 		case "general":
-			v.Exploited = n.Text
+			if n.Title == "Exploitation" {
+				v.Exploited = n.Text
+			} else if strings.HasPrefix(n.Title, "Availability of the security update") {
+				v.Updates = append(v.Updates, n.Text)
+			}
 		}
 	}
 	names := map[string]string{}
@@ -597,7 +645,7 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 		s.fail(w, r, err)
 		return
 	}
-	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"))
+	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))
 	if err != nil {
 		d.Error = err.Error()
 		if s.fillRelease(r.Context(), w, r, d) {
@@ -609,8 +657,9 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 }
 
 // PublishAdvisory publishes (or revises) the advisory of a vulnerability in an organization's
-// product, for the command line; base is the provider's public address.
-func (s *Server) PublishAdvisory(ctx context.Context, base, orgName, productName, vuln string) (*store.Advisory, error) {
+// product, for the command line; base is the provider's public address, cvss the publisher's
+// CVSS v3 vector ("" for the vulnerability database's).
+func (s *Server) PublishAdvisory(ctx context.Context, base, orgName, productName, vuln, cvss string) (*store.Advisory, error) {
 	org, err := s.cfg.Store.OrganizationByName(ctx, orgName)
 	if err != nil {
 		return nil, err
@@ -621,7 +670,7 @@ func (s *Server) PublishAdvisory(ctx context.Context, base, orgName, productName
 	}
 	for i := range ps {
 		if ps[i].Name == productName {
-			return s.publishAdvisory(ctx, strings.TrimSuffix(base, "/"), org, &ps[i], vuln)
+			return s.publishAdvisory(ctx, strings.TrimSuffix(base, "/"), org, &ps[i], vuln, cvss)
 		}
 	}
 	return nil, fmt.Errorf("product %q of %s: %w", productName, orgName, store.ErrNotFound)

@@ -48,9 +48,17 @@ func (s *Server) dbState(r *http.Request) (*dbState, error) {
 				return nil, err
 			}
 			st.Status.Path = "" // a server path is nobody's business
+			// Where the server's files sit is nobody's business: names keep only their last part.
 			for i := range st.Status.Feeds {
-				if o := &st.Status.Feeds[i].Origin; *o != "" && !strings.Contains(*o, "://") {
-					*o = filepath.Base(*o) // the file, not where it sits on the server
+				if o := &st.Status.Feeds[i].Origin; !strings.Contains(*o, "://") {
+					*o = hidePath(*o)
+				}
+			}
+			for i := range st.Status.Problems {
+				p := &st.Status.Problems[i]
+				p.Source = hidePath(p.Source)
+				if file, rest, ok := strings.Cut(p.Err, ": "); ok {
+					p.Err = hidePath(file) + ": " + rest
 				}
 			}
 		}
@@ -64,6 +72,18 @@ func (s *Server) dbState(r *http.Request) (*dbState, error) {
 			LastError: j.LastError, RunAfter: j.RunAfter, CreatedAt: j.CreatedAt, Finished: j.FinishedAt})
 	}
 	return st, nil
+}
+
+// hidePath keeps what precedes a path in s ("osv:dir:") and the path's last element.
+func hidePath(s string) string {
+	i := strings.IndexAny(s, `/\`)
+	if i < 0 {
+		return s
+	}
+	if j := strings.LastIndexByte(s[:i], ':'); j >= 0 {
+		return s[:j+1] + filepath.Base(s[j+1:])
+	}
+	return filepath.Base(s)
 }
 
 func (s *Server) dbStatus(w http.ResponseWriter, r *http.Request, p principal) {

@@ -59,7 +59,7 @@ func headless(t *testing.T, bin string, timeout time.Duration) context.Context {
 // release, upload an SBOM, see the exploited finding first, open why it matched.
 func TestBrowserFlow(t *testing.T) {
 	bin := chromium(t)
-	e := newEnv(t)
+	e := newEnv(t, func(c *Config) { c.BaseURL = "https://siegel.acme.example" }) // advisories name their canonical URL there
 	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
 	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
 		t.Fatal(err)
@@ -172,6 +172,7 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.Click(`a[href^="/products/"]`), chromedp.WaitVisible(`a[href^="/releases/"]`),
 		chromedp.Click(`a[href^="/releases/"]`), chromedp.WaitVisible(`a[href*="/findings/CVE-2026-2002"]`),
 		chromedp.Click(`a[href*="/findings/CVE-2026-2002"]`), chromedp.WaitVisible(`#triage`),
+		chromedp.SendKeys(`form[action$="/advisory"] input[name=cvss]`, assessed),
 		chromedp.Click(`form[action$="/advisory"] button`), chromedp.WaitVisible(`a[href$=".asc"]`)); err != nil {
 		t.Fatalf("publishing the advisory: %v", err)
 	}

@@ -135,6 +135,8 @@ func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) 
 		} else if d.Pending == "" && c.Closed.IsZero() {
 			sv.Overdue = !cra.OnTime(now, d.Legal)
 			sv.Left = left(d.Legal.Sub(now))
+		} else if d.Pending == "" {
+			sv.Overdue = !cra.OnTime(c.Closed, d.Legal) // missed before the case was closed
 		}
 		v.Stages = append(v.Stages, sv)
 	}

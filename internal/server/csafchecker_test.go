@@ -50,7 +50,7 @@ func TestCSAFCheckerAcceptsProvider(t *testing.T) {
 	e.drain()
 	e.srv = tls
 	var adv advisoryJSON
-	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv); code != 201 {
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 {
 		t.Fatalf("publish %d", code)
 	}
 	report := filepath.Join(t.TempDir(), "report.json")

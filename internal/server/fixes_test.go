@@ -7,7 +7,12 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/csaf/csaftest"
 )
+
+// assessed is the publisher's CVSS assessment of CVE-2026-2002, whose OSV record has none.
+const assessed = "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"
 
 // fixedCDX is uploadCDX one version of example.com/web later: v1.9.3 is outside the range
 // GO-2026-4001 (CVE-2026-2002) affects (introduced 0, fixed 1.9.3).
@@ -63,9 +68,18 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 		t.Errorf("Part II (4) of the affected release: %s %q", v.Result, v.Reason)
 	}
 
+	// The database has no CVSS v3 vector for it: the publisher states the severity (Part II (4)).
+	code, body := e.raw("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "give your assessment as a CVSS:3.1 vector") {
+		t.Errorf("publish without a severity: %d %s", code, body)
+	}
+	code, body = e.raw("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": "CVSS:4.0/AV:N/AC:L/AT:N/PR:N/UI:N/VC:H/VI:H/VA:H/SC:N/SI:N/SA:N"}))
+	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "CSAF 2.0 takes CVSS v3.0 or v3.1") {
+		t.Errorf("publish with a CVSS v4 vector: %d %s", code, body)
+	}
 	var adv advisoryJSON
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json",
-		jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv); code != 201 {
+		jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 {
 		t.Fatalf("publish %d", code)
 	}
 	resp, err := http.Get(e.srv.URL + "/.well-known/csaf/white/2026/acme-sa-2026-0001.json")
@@ -116,6 +130,30 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 		t.Errorf("no keep-available note: %+v", doc.Document.Notes)
 	}
 
+	// What the server wrote passes BSI's validator: the advisory, and the CSAF VEX of both releases,
+	// where the affected one scores the vulnerability with the advisory's assessment (6.2.3).
+	if code := e.do("PUT", "/api/v1/releases/"+itoa(old.ID)+"/findings/CVE-2026-2002/vex", "acme-admin", "application/json",
+		jsonBody(map[string]string{"purl": "pkg:golang/example.com/web@v1.9.2", "status": "affected", "action": "Update to 4.3.0."}), nil); code != 200 {
+		t.Fatalf("triage %d", code)
+	}
+	files := map[string][]byte{"advisory.json": data}
+	for _, rel := range []releaseJSON{old, fixed} {
+		code, vexDoc := e.raw("GET", "/api/v1/releases/"+itoa(rel.ID)+"/vex?format=csaf", "acme-admin", "", nil)
+		if code != 200 {
+			t.Fatalf("CSAF VEX of %s: %d %s", rel.Version, code, vexDoc)
+		}
+		files["vex-"+rel.Version+".json"] = vexDoc
+	}
+	if !strings.Contains(string(files["vex-4.2.0.json"]), assessed) {
+		t.Errorf("the CSAF VEX of the affected release has no score: %s", files["vex-4.2.0.json"])
+	}
+	csaftest.New(t).Valid(t, files)
+
+	var got releaseJSON
+	if e.do("GET", "/api/v1/releases/"+itoa(fixed.ID), "acme-admin", "", nil, &got); got.KeepAvailableUntil != "2036-10-05" {
+		t.Errorf("API: the fixing release's keep-available date %q", got.KeepAvailableUntil)
+	}
+
 	// After: the published advisory discloses the fix.
 	if v := e.partII4(fixed.ID); v.Result != "pass" {
 		t.Errorf("Part II (4) after the advisory: %s %q", v.Result, v.Reason)
@@ -131,6 +169,11 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 	}
 	if _, page, _ = b.get("/releases/" + itoa(old.ID)); strings.Contains(text(t, page), "Security update") {
 		t.Errorf("the affected release shown as a security update")
+	}
+	_, page, _ = b.get("/advisories/" + itoa(adv.ID))
+	if pt := text(t, page); !strings.Contains(pt, "Update to HomeRouter 4.3.0 (released 2026-10-05) or later") ||
+		!strings.Contains(pt, "remains available to users until at least 2036-10-05") || !strings.Contains(pt, "actively exploited") {
+		t.Errorf("advisory page: %s", pt)
 	}
 }
 

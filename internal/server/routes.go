@@ -131,10 +131,15 @@ type releaseJSON struct {
 	Version        string `json:"version"`
 	PlacedOnMarket string `json:"placedOnMarket,omitempty"`
 	SupportEnd     string `json:"supportEnd"`
-	// SupportMonths is the support period's length (CRA Art. 13(8): at least 60 months, or reasons).
-	SupportMonths        int       `json:"supportMonths"`
-	SupportJustification string    `json:"supportJustification,omitempty"`
-	CreatedAt            time.Time `json:"createdAt"`
+	// SupportMonths is the support period's length in whole months from placing on the market.
+	SupportMonths            int    `json:"supportMonths"`
+	SupportJustification     string `json:"supportJustification,omitempty"`
+	SupportExpectedUseMonths int    `json:"supportExpectedUseMonths,omitempty"`
+	SupportBasis             string `json:"supportBasis,omitempty"`
+	// Support is the CRA Art. 13(8) verdict on the period: whether it holds, which rule applied,
+	// why, and warnings (recital (60): products often used for longer).
+	Support   supportJSON `json:"support"`
+	CreatedAt time.Time   `json:"createdAt"`
 	// KeepAvailableUntil (YYYY-MM-DD) is set for a security update: CRA Art. 13(9) keeps it
 	// available for ten years or the rest of the support period, whichever is longer.
 	KeepAvailableUntil string `json:"keepAvailableUntil,omitempty"`
@@ -145,20 +150,44 @@ func toProduct(p store.Product) productJSON {
 		NeedsCategory: p.Category == "", UnmappedCategory: p.CategoryUnmapped}
 }
 
-func toRelease(r store.Release) releaseJSON {
-	months, _ := cra.SupportMonths(r.PlacedOnMarket, r.CreatedAt, r.SupportEnd)
-	return releaseJSON{ID: r.ID, Product: r.Product, Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd,
-		SupportMonths: months, SupportJustification: r.SupportJustification, CreatedAt: r.CreatedAt}
+// supportJSON is the verdict on a support period (CRA Art. 13(8)).
+type supportJSON struct {
+	OK       bool     `json:"ok"`
+	Length   string   `json:"length"`
+	Rule     string   `json:"rule"`
+	Reason   string   `json:"reason"`
+	Warnings []string `json:"warnings,omitempty"`
 }
 
-// checkSupportPeriod applies CRA Art. 13(8): a support period under five years needs reasons.
-func (s *Server) checkSupportPeriod(placedOnMarket, supportEnd, justification string) error {
-	months, err := cra.SupportMonths(placedOnMarket, s.cfg.Now(), supportEnd)
+// toRelease renders a release with the verdict on its support period, counted from the day it
+// was placed on the market (or, before that, from when it was recorded).
+func toRelease(r store.Release, category string) releaseJSON {
+	v, err := supportVerdict(r, r.CreatedAt, category)
+	out := releaseJSON{ID: r.ID, Product: r.Product, Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd,
+		SupportMonths: v.TotalMonths, SupportJustification: r.SupportJustification, SupportExpectedUseMonths: r.SupportExpectedUseMonths,
+		SupportBasis: r.SupportBasis, CreatedAt: r.CreatedAt,
+		Support: supportJSON{OK: v.OK, Length: v.Length(), Rule: v.Rule, Reason: v.Reason, Warnings: v.Warnings}}
+	if err != nil {
+		out.Support.Reason = err.Error()
+	}
+	return out
+}
+
+func supportVerdict(r store.Release, since time.Time, category string) (cra.SupportVerdict, error) {
+	return cra.CheckSupport(cra.SupportPeriod{PlacedOnMarket: r.PlacedOnMarket, Since: since, End: r.SupportEnd,
+		ExpectedUseMonths: r.SupportExpectedUseMonths, Basis: r.SupportBasis, Justification: r.SupportJustification, Category: category})
+}
+
+// checkSupportPeriod applies CRA Art. 13(8) to a release about to be recorded: at least five
+// years from placing on the market, or the expected use time with what it rests on; never an end
+// before placing.
+func (s *Server) checkSupportPeriod(r store.Release, category string) error {
+	v, err := supportVerdict(r, s.cfg.Now(), category)
 	if err != nil {
 		return err
 	}
-	if months < cra.MinSupportMonths && strings.TrimSpace(justification) == "" {
-		return fmt.Errorf("the support period is %d months; CRA Art. 13(8) asks for at least %d unless the product is expected to be in use for less time: give that reason as the support justification", months, cra.MinSupportMonths)
+	if !v.OK {
+		return fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule)
 	}
 	return nil
 }
@@ -250,9 +279,18 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p principa
 		s.fail(w, r, err)
 		return
 	}
+	updates, err := s.securityUpdates(r.Context(), prod)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	out := make([]releaseJSON, 0, len(rs))
 	for _, x := range rs {
-		out = append(out, toRelease(x))
+		rj := toRelease(x, prod.Category)
+		if u, ok := updates[x.ID]; ok {
+			rj.KeepAvailableUntil = u.Until.Format(time.DateOnly)
+		}
+		out = append(out, rj)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -271,6 +309,9 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 		PlacedOnMarket       string `json:"placedOnMarket"`
 		SupportEnd           string `json:"supportEnd"`
 		SupportJustification string `json:"supportJustification"`
+		// The structured reason for a period under five years (Art. 13(8) third subparagraph).
+		SupportExpectedUseMonths int    `json:"supportExpectedUseMonths"`
+		SupportBasis             string `json:"supportBasis"`
 	}
 	if !decodeJSON(w, r, &in) {
 		return
@@ -279,12 +320,13 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 		writeError(w, http.StatusBadRequest, "version is required")
 		return
 	}
-	if err := s.checkSupportPeriod(in.PlacedOnMarket, in.SupportEnd, in.SupportJustification); err != nil {
+	want := store.Release{Product: prod.ID, Version: in.Version, PlacedOnMarket: in.PlacedOnMarket, SupportEnd: in.SupportEnd,
+		SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths, SupportBasis: in.SupportBasis}
+	if err := s.checkSupportPeriod(want, prod.Category); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rel, err := s.cfg.Store.AddRelease(r.Context(), store.Release{Product: prod.ID, Version: in.Version, PlacedOnMarket: in.PlacedOnMarket,
-		SupportEnd: in.SupportEnd, SupportJustification: in.SupportJustification})
+	rel, err := s.cfg.Store.AddRelease(r.Context(), want)
 	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -293,7 +335,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toRelease(*rel))
+	writeJSON(w, http.StatusCreated, toRelease(*rel, prod.Category))
 }
 
 // release loads a release the caller may read, with its product.
@@ -320,9 +362,20 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p principal) (*
 }
 
 func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p principal) {
-	if rel, _, ok := s.release(w, r, p); ok {
-		writeJSON(w, http.StatusOK, toRelease(*rel))
+	rel, prod, ok := s.release(w, r, p)
+	if !ok {
+		return
 	}
+	updates, err := s.securityUpdates(r.Context(), prod)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	rj := toRelease(*rel, prod.Category)
+	if u, ok := updates[rel.ID]; ok {
+		rj.KeepAvailableUntil = u.Until.Format(time.DateOnly)
+	}
+	writeJSON(w, http.StatusOK, rj)
 }
 
 // uploadSBOM takes an SBOM in any format Siegel reads, validates it completely, and only then
@@ -403,7 +456,26 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p princ
 		s.fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset, "matching": pending})
+	h, err := s.holdings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	cov, err := s.releaseCoverage(r.Context(), rel.ID, h)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), rel.Product)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	sum := sums[rel.ID]
+	// coverage is null while the release was never matched: its findings then say nothing.
+	writeJSON(w, http.StatusOK, map[string]any{"items": items, "total": total, "limit": f.Limit, "offset": f.Offset, "matching": pending,
+		"coverage": cov, "summary": map[string]int{"exploited": sum.Exploited, "critical": sum.Critical, "high": sum.High,
+			"medium": sum.Medium, "low": sum.Low, "unrated": sum.Unrated, "total": sum.Total}})
 }
 
 // putVEX records a triage decision about one finding.

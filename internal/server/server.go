@@ -27,6 +27,9 @@ type Config struct {
 	VulnDB string
 	Log    *slog.Logger
 	Now    func() time.Time
+	// MaxDBAge is how old a feed of the vulnerability database may be before pages call it
+	// stale (default match.DefaultMaxAge).
+	MaxDBAge time.Duration
 	// MaxUpload bounds an SBOM upload, in bytes.
 	MaxUpload int64
 	// Monitor runs the background jobs (matching, updates, notifications); nil in tests that

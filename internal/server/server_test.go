@@ -442,24 +442,41 @@ func TestReleaseVEXExportImport(t *testing.T) {
 	}
 }
 
-// CRA Art. 13(8): a support period under five years needs reasons.
+// CRA Art. 13(8): at least five years counted from the day of placing on the market, or, for a
+// product expected to be in use for less, the expected use time with what it rests on.
 func TestSupportPeriod(t *testing.T) {
 	e := newEnv(t)
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
 	path := "/api/v1/products/" + itoa(prod.ID) + "/releases"
-	var apiErr apiError
-	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11"}), &apiErr); code != 400 ||
-		!strings.Contains(apiErr.Error, "59 months") || !strings.Contains(apiErr.Error, "Art. 13(8)") {
-		t.Errorf("short period without reasons: %d %+v", code, apiErr)
+	refused := func(name string, body map[string]any, want string) {
+		t.Helper()
+		var apiErr apiError
+		if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(body), &apiErr); code != 400 || !strings.Contains(apiErr.Error, want) || !strings.Contains(apiErr.Error, "Art. 13(8)") {
+			t.Errorf("%s: %d %q, want 400 with %q", name, code, apiErr.Error, want)
+		}
 	}
+	refused("short period without reasons", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11"}, "4 years 10 months 20 days: under five years")
+	refused("short period with words only", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11",
+		"supportJustification": "Sold for a trade fair season; expected use two years."}, "expected to be in use")
+	refused("ten days short of five years", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}, "4 years 11 months 21 days")
+	refused("an end before placing", map[string]any{"version": "1", "placedOnMarket": "2026-06-10", "supportEnd": "2026-01",
+		"supportExpectedUseMonths": 2, "supportBasis": "intended-purpose", "supportJustification": "event"}, "before the product is placed on the market")
 	var rel releaseJSON
-	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-11",
-		"supportJustification": "Sold for a trade fair season; expected use two years."}), &rel); code != 201 || rel.SupportMonths != 59 || rel.SupportJustification == "" {
-		t.Errorf("short period with reasons: %d %+v", code, rel)
+	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2028-01",
+		"supportExpectedUseMonths": 24, "supportBasis": "intended-purpose", "supportJustification": "Sold for a trade fair season; used two years."}), &rel); code != 201 ||
+		!rel.Support.OK || rel.SupportExpectedUseMonths != 24 || rel.SupportBasis != "intended-purpose" || !strings.Contains(rel.Support.Rule, "third subparagraph") {
+		t.Errorf("short period with its structured reason: %d %+v", code, rel)
 	}
-	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}), &rel); code != 201 || rel.SupportMonths != 60 {
+	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]any{"version": "2", "placedOnMarket": "2026-01-10", "supportEnd": "2031-01"}), &rel); code != 201 ||
+		rel.SupportMonths != 60 || rel.Support.Length != "5 years 21 days" || len(rel.Support.Warnings) != 0 {
 		t.Errorf("five years: %d %+v", code, rel)
+	}
+	var router productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Box", "category": "router"}), &router)
+	if code := e.do("POST", "/api/v1/products/"+itoa(router.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2031-01"}), &rel); code != 201 || len(rel.Support.Warnings) != 1 || !strings.Contains(rel.Support.Warnings[0], "recital (60)") {
+		t.Errorf("a router at the five-year minimum: %d %+v", code, rel.Support)
 	}
 }
 
@@ -483,7 +500,7 @@ func TestAdvisoryAndProvider(t *testing.T) {
 	}
 	e.drain()
 	var adv advisoryJSON
-	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv); code != 201 ||
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 ||
 		adv.TrackingID != "ACME-SA-2026-0001" || adv.Version != 1 {
 		t.Fatalf("publish %d %+v", code, adv)
 	}
@@ -533,7 +550,8 @@ func TestAdvisoryAndProvider(t *testing.T) {
 		t.Errorf("security.txt %s", st)
 	}
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}), &adv)
-	if adv.Version != 2 || !strings.Contains(get(docPath), `"version": "2"`) {
+	// The revision keeps the severity the first version was given.
+	if revised := get(docPath); adv.Version != 2 || !strings.Contains(revised, `"version": "2"`) || !strings.Contains(revised, assessed) {
 		t.Errorf("revision %+v", adv)
 	}
 	// The fixing release is a security update to keep available for ten years (Art. 13(9)).

@@ -33,7 +33,9 @@ func TestStatusPageFeeds(t *testing.T) {
 		not   []string
 	}{
 		{"OSV only", vdir,
-			[]string{"OSV 8 2026-", "CISA KEV missing", "FIRST EPSS missing", "ENISA EUVD missing", "2 records skipped", "BROKEN-1", "not-json"},
+			// The skipped records are named without the path of the server's files.
+			[]string{"OSV 8 2026-", "CISA KEV missing", "FIRST EPSS missing", "ENISA EUVD missing", "2 records skipped",
+				"osv:dir:osv BROKEN-1 skipped : broken-record.json: at /affected/0/ranges/0/type", "not-json"},
 			nil},
 		{"every feed", "", // the fixture database of newEnv: OSV, KEV, EPSS and EUVD
 			[]string{"CISA KEV 2 2026-", "kev.json", "FIRST EPSS"},
@@ -67,5 +69,16 @@ func TestStatusPageFeeds(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestHidePath(t *testing.T) {
+	for in, want := range map[string]string{
+		"osv:dir:/srv/mirror/osv": "osv:dir:osv", "../mirror/kev/kev.json": "kev.json", "/srv/m/x.json:2:1": "x.json:2:1",
+		"osv:PyPI": "osv:PyPI", "kev": "kev",
+	} {
+		if got := hidePath(in); got != want {
+			t.Errorf("hidePath(%q) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/purl"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vex"
@@ -28,11 +29,27 @@ func (s *Server) releaseVEX(ctx context.Context, org string, prod *store.Product
 	if err != nil {
 		return nil, err
 	}
+	// Where the database has no CVSS v3 vector, the severity the manufacturer gave in its advisory.
+	as, err := s.cfg.Store.Advisories(ctx, prod.Organization)
+	if err != nil {
+		return nil, err
+	}
+	assessed := map[string]string{}
+	for _, a := range as {
+		if a.Product == prod.ID {
+			assessed[a.Vulnerability] = csaf.CVSSVector(a.Document)
+		}
+	}
 	d := &vex.Document{Author: org, Timestamp: s.cfg.Now().UTC()}
 	product := productPURL(org, prod, rel)
 	for _, f := range fs {
 		st := vex.Statement{Vulnerability: f.ID, Aliases: f.Aliases, Product: product, Components: []string{f.Package.PURL},
 			Status: vex.UnderInvestigation, Timestamp: f.FirstSeen, CVSS: f.Vector, Score: f.Score}
+		if v := assessed[f.ID]; !strings.HasPrefix(st.CVSS, "CVSS:3.") && v != "" {
+			if score, ok := match.CVSSBaseScore(v); ok {
+				st.CVSS, st.Score = v, score
+			}
+		}
 		if f.VEX != nil {
 			st.Status, st.Justification, st.Impact, st.Action, st.Timestamp = vex.Status(f.VEX.Status), f.VEX.Justification, f.VEX.Impact, f.VEX.Action, f.VEX.Time
 		}

@@ -120,12 +120,18 @@ type pageData struct {
 	Org        *organizationView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
+	// Coverage is what the last matching of the release checked; nil when it was never matched.
+	Coverage *match.Coverage
+	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
+	// database is never silent.
+	DBWarnings []string
 }
 
 type productRow struct {
 	store.Product
 	Releases int
 	Summary  store.Summary
+	Coverage productCoverage
 }
 
 // webRoutes registers the browser pages. They take form posts and answer with redirects, are
@@ -198,6 +204,11 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 }
 
 func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageData) {
+	if d.User != nil && d.DBWarnings == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		d.DBWarnings = s.dbWarnings(ctx)
+		cancel()
+	}
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
@@ -283,9 +294,19 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 		s.fail(w, r, err)
 		return
 	}
+	h, err := s.holdings(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	covs, err := s.productCoverages(r.Context(), u.Organization, h)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization)}
 	for _, p := range ps {
-		d.Products = append(d.Products, productRow{Product: p, Releases: counts[p.ID], Summary: sums[p.ID]})
+		d.Products = append(d.Products, productRow{Product: p, Releases: counts[p.ID], Summary: sums[p.ID], Coverage: covs[p.ID]})
 	}
 	slices.SortStableFunc(d.Products, func(a, b productRow) int {
 		return cmp.Or(cmp.Compare(b.Summary.Exploited, a.Summary.Exploited), cmp.Compare(b.Summary.Critical, a.Summary.Critical),
@@ -345,7 +366,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	rows := releaseRows(rs)
+	rows := releaseRows(rs, p.Category)
 	updates, err := s.securityUpdates(r.Context(), p)
 	if err != nil {
 		s.fail(w, r, err)
@@ -371,15 +392,16 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
-		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification")}
-	err := s.checkSupportPeriod(in.PlacedOnMarket, in.SupportEnd, in.SupportJustification)
+		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
+	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
+	err := s.checkSupportPeriod(in, p.Category)
 	var rel *store.Release
 	if err == nil {
 		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
 	}
 	if err != nil {
 		rs, _ := s.cfg.Store.Releases(r.Context(), p.ID)
-		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs), CanWrite: true, Error: err.Error()})
+		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true, Error: err.Error()})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
@@ -445,6 +467,15 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
+	}
+	h, err := s.holdings(ctx)
+	if err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	if d.Coverage, err = s.releaseCoverage(ctx, rel.ID, h); err != nil {
+		s.fail(w, r, err)
+		return false
 	}
 	return true
 }
@@ -748,10 +779,10 @@ func storeComponents(doc *sbom.Document) []store.Component {
 // userPrincipal gives a logged-in user the rights of an API token of the same role.
 func userPrincipal(u *store.User) principal { return principal{token: u.Token()} }
 
-func releaseRows(rs []store.Release) []releaseJSON {
+func releaseRows(rs []store.Release, category string) []releaseJSON {
 	out := make([]releaseJSON, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, toRelease(r))
+		out = append(out, toRelease(r, category))
 	}
 	return out
 }

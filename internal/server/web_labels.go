@@ -33,6 +33,7 @@ type labelPageView struct {
 	Release      *store.Release
 	Exploited    []string // open, actively exploited vulnerabilities
 	Critical     int      // open critical and high findings
+	Unrated      int      // open findings no source gives a severity: never counted as harmless
 	Advisories   []*advisoryView
 	History      []labelHistoryRow
 	PageURL      string
@@ -106,8 +107,12 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 			seen[f.Vulnerability] = true
 			v.Exploited = append(v.Exploited, f.Vulnerability)
 		}
-		if f.Severity == "CRITICAL" || f.Severity == "HIGH" {
+		switch f.Severity {
+		case "CRITICAL", "HIGH":
 			v.Critical++
+		case "MEDIUM", "LOW", "NONE":
+		default:
+			v.Unrated++
 		}
 	}
 	advs, err := s.cfg.Store.Advisories(ctx, l.Organization)
@@ -324,7 +329,7 @@ func (s *Server) dossierOf(r *http.Request, e *conformity.Evaluation) dossier.Do
 	d := dossier.Dossier{
 		Product: dossier.Product{Name: e.Product.Name, Category: e.Product.Category, CRAClass: e.Product.CRAClass},
 		Release: dossier.Release{Version: e.Release.Version, PlacedOnMarket: e.Release.PlacedOnMarket, SupportEnd: e.Release.SupportEnd,
-			SupportJustification: e.Release.SupportJustification},
+			SupportJustification: e.Release.SupportJustification, SupportExpectedUseMonths: e.Release.SupportExpectedUseMonths, SupportBasis: e.Release.SupportBasis},
 		Route: e.Route, Verdicts: e.Verdicts, GeneratedAt: now,
 		Vulnerabilities: dossier.VulnerabilitiesFrom(e.Evidence.Findings, e.Evidence.Advisories),
 		Cases:           dossier.CasesFrom(e.Evidence.Cases, now),

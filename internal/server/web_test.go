@@ -160,8 +160,9 @@ func TestWebFlow(t *testing.T) {
 		t.Errorf("status page: %s", text(t, page))
 	}
 	code, page, _ = b.get("/")
-	// The critical finding was triaged not_affected: only the exploited one is still in force.
-	if code != 200 || !strings.Contains(text(t, page), "HomeRouter X1 router important-i 1 1 exploited New product") {
+	// The critical finding was triaged not_affected: only the exploited one is still in force,
+	// and, rated by no source, it is counted as unrated (it used to be dropped from the counts).
+	if code != 200 || !strings.Contains(text(t, page), "HomeRouter X1 router important-i 1 1 exploited 1 unrated 2 of 2 components New product") {
 		t.Errorf("portfolio %d: %s", code, text(t, page))
 	}
 	// A cross-site form post is refused (CSRF).
@@ -247,7 +248,7 @@ func TestWebCaseToFinalReport(t *testing.T) {
 		t.Errorf("stored early warning %s", got.Stages["early-warning"].Report)
 	}
 	// Users are informed: an advisory published from the finding has a public page.
-	code, _, h := b.post("/releases/"+itoa(rel.ID)+"/findings/CVE-2026-2002/advisory", nil)
+	code, _, h := b.post("/releases/"+itoa(rel.ID)+"/findings/CVE-2026-2002/advisory", url.Values{"cvss": {assessed}})
 	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/advisories/") {
 		t.Fatalf("publish advisory %d %s", code, h.Get("Location"))
 	}

@@ -96,6 +96,9 @@ type Outcome struct {
 	Release  int64
 	Scope    map[string]bool // the purls matched; nil: the whole release
 	Findings []Finding
+	// Coverage is what the matching checked against what (match.Coverage as JSON), kept as the
+	// release's coverage; nil leaves the one kept before.
+	Coverage []byte
 }
 
 // ApplyFindingsBatch applies the outcomes of several releases in one transaction, as
@@ -112,6 +115,12 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 		}
 		defer st.close()
 		for _, o := range outcomes {
+			if o.Coverage != nil {
+				if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_coverage (release, coverage, updated_at) VALUES (?, ?, ?)
+					ON CONFLICT (release) DO UPDATE SET coverage = excluded.coverage, updated_at = excluded.updated_at`), o.Release, string(o.Coverage), now); err != nil {
+					return fmt.Errorf("release %d: coverage: %w", o.Release, mapError(err))
+				}
+			}
 			changes, err := s.applyFindings(ctx, tx, st, o, now)
 			if err != nil {
 				return fmt.Errorf("release %d: %w", o.Release, err)
@@ -399,36 +408,38 @@ func (s *DB) Findings(ctx context.Context, release int64, f FindingFilter) ([]Fi
 	return out, total, rows.Err()
 }
 
-// Summary counts the findings in force of a product (over its releases) or a release.
+// Summary counts the findings in force of a product (over its releases) or a release. Unrated
+// counts those no source gives a severity: Total is never less than the buckets' sum.
 type Summary struct {
-	ID                                            int64
-	Exploited, Critical, High, Medium, Low, Total int
+	ID                                                     int64
+	Exploited, Critical, High, Medium, Low, Unrated, Total int
 }
 
 // summarize recomputes the counts of a release's findings in force: not resolved, and not
 // triaged as not affected or fixed.
 func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
-	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_summary (release, exploited, critical, high, medium, low, total)
+	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_summary (release, exploited, critical, high, medium, low, unrated, total)
 		SELECT ?, COALESCE(sum(CASE WHEN exploited THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity = 'CRITICAL' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'HIGH' THEN 1 ELSE 0 END), 0),
-			COALESCE(sum(CASE WHEN severity = 'MEDIUM' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'LOW' THEN 1 ELSE 0 END), 0), count(*)
+			COALESCE(sum(CASE WHEN severity = 'MEDIUM' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'LOW' THEN 1 ELSE 0 END), 0),
+			COALESCE(sum(CASE WHEN severity IN ('CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE') THEN 0 ELSE 1 END), 0), count(*)
 		FROM finding f WHERE release = ? AND resolved_at IS NULL AND COALESCE((SELECT v.status FROM vex_statement v
 			WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1), '') NOT IN ('not_affected', 'fixed')
 		ON CONFLICT (release) DO UPDATE SET exploited = excluded.exploited, critical = excluded.critical, high = excluded.high,
-			medium = excluded.medium, low = excluded.low, total = excluded.total`), release, release)
+			medium = excluded.medium, low = excluded.low, unrated = excluded.unrated, total = excluded.total`), release, release)
 	return err
 }
 
 // ProductSummaries counts the findings in force of each product of an organization.
 func (s *DB) ProductSummaries(ctx context.Context, org int64) (map[int64]Summary, error) {
-	return s.summaries(ctx, `SELECT r.product, sum(m.exploited), sum(m.critical), sum(m.high), sum(m.medium), sum(m.low), sum(m.total)
+	return s.summaries(ctx, `SELECT r.product, sum(m.exploited), sum(m.critical), sum(m.high), sum(m.medium), sum(m.low), sum(m.unrated), sum(m.total)
 		FROM release_summary m JOIN release r ON r.id = m.release JOIN product p ON p.id = r.product
 		WHERE p.organization = ? GROUP BY r.product`, org)
 }
 
 // ReleaseSummaries counts the findings in force of each release of a product.
 func (s *DB) ReleaseSummaries(ctx context.Context, product int64) (map[int64]Summary, error) {
-	return s.summaries(ctx, `SELECT m.release, m.exploited, m.critical, m.high, m.medium, m.low, m.total
+	return s.summaries(ctx, `SELECT m.release, m.exploited, m.critical, m.high, m.medium, m.low, m.unrated, m.total
 		FROM release_summary m JOIN release r ON r.id = m.release WHERE r.product = ?`, product)
 }
 
@@ -441,10 +452,53 @@ func (s *DB) summaries(ctx context.Context, q string, arg int64) (map[int64]Summ
 	out := map[int64]Summary{}
 	for rows.Next() {
 		var m Summary
-		if err := rows.Scan(&m.ID, &m.Exploited, &m.Critical, &m.High, &m.Medium, &m.Low, &m.Total); err != nil {
+		if err := rows.Scan(&m.ID, &m.Exploited, &m.Critical, &m.High, &m.Medium, &m.Low, &m.Unrated, &m.Total); err != nil {
 			return nil, err
 		}
 		out[m.ID] = m
+	}
+	return out, rows.Err()
+}
+
+// Coverage is what the last matching of a release checked (match.Coverage as JSON).
+type Coverage struct {
+	Release   int64
+	Product   int64
+	Data      []byte
+	UpdatedAt time.Time
+}
+
+// ReleaseCoverage returns the coverage kept for a release; ErrNotFound when it was never matched.
+func (s *DB) ReleaseCoverage(ctx context.Context, release int64) (Coverage, error) {
+	c := Coverage{Release: release}
+	var data string
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT r.product, c.coverage, c.updated_at FROM release_coverage c
+		JOIN release r ON r.id = c.release WHERE c.release = ?`), release).Scan(&c.Product, &data, &c.UpdatedAt)
+	if err != nil {
+		return Coverage{}, mapError(err)
+	}
+	c.Data, c.UpdatedAt = []byte(data), c.UpdatedAt.UTC()
+	return c, nil
+}
+
+// OrganizationCoverages returns the coverage kept for each matched release of an organization's
+// products, by release.
+func (s *DB) OrganizationCoverages(ctx context.Context, org int64) ([]Coverage, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.release, r.product, c.coverage, c.updated_at FROM release_coverage c
+		JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product WHERE p.organization = ? ORDER BY c.release`), org)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []Coverage
+	for rows.Next() {
+		var c Coverage
+		var data string
+		if err := rows.Scan(&c.Release, &c.Product, &data, &c.UpdatedAt); err != nil {
+			return nil, err
+		}
+		c.Data, c.UpdatedAt = []byte(data), c.UpdatedAt.UTC()
+		out = append(out, c)
 	}
 	return out, rows.Err()
 }

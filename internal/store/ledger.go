@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"golang.org/x/mod/sumdb/tlog"
@@ -104,7 +106,10 @@ func (s *DB) appendLedger(ctx context.Context, tx *sql.Tx, org int64, typ, subje
 		return err
 	}
 	defer w.close()
-	return w.append(ctx, org, typ, subject, content)
+	if err := w.append(ctx, org, typ, subject, content); err != nil {
+		return err
+	}
+	return w.finish(ctx)
 }
 
 // ledgerAppender appends to the log within one transaction, with its statements prepared once.
@@ -114,6 +119,9 @@ type ledgerAppender struct {
 	n                  int64 // the next index
 	hash, entry, store *sql.Stmt
 	read               hashReader
+	subjects           *subjectNodes // the subject map, covering the first n entries
+	fromSize           int64         // the map as the transaction found it
+	fromRoot, root     tlog.Hash     // ... and its root then and now
 }
 
 func (s *DB) ledgerWriter(ctx context.Context, tx *sql.Tx) (*ledgerAppender, error) {
@@ -133,7 +141,7 @@ func (s *DB) ledgerWriter(ctx context.Context, tx *sql.Tx) (*ledgerAppender, err
 		q   string
 	}{
 		{&w.hash, `INSERT INTO ledger_hash (id, hash) VALUES (?, ?)`},
-		{&w.entry, `INSERT INTO ledger_entry (idx, organization, subject, leaf) VALUES (?, ?, ?, ?)`},
+		{&w.entry, `INSERT INTO ledger_entry (idx, organization, subject, leaf, subject_root) VALUES (?, ?, ?, ?, ?)`},
 		{&w.store, `INSERT INTO ledger_content (idx, salt, content) VALUES (?, ?, ?)`},
 	} {
 		st, err := tx.PrepareContext(ctx, s.rebind(p.q))
@@ -142,6 +150,25 @@ func (s *DB) ledgerWriter(ctx context.Context, tx *sql.Tx) (*ledgerAppender, err
 			return nil, err
 		}
 		*p.dst = st
+	}
+	var err error
+	if w.subjects, err = s.subjectNodes(ctx, tx); err != nil {
+		w.close()
+		return nil, err
+	}
+	covered, root, err := subjectMapState(ctx, tx)
+	w.fromSize, w.fromRoot, w.root = covered, root, root
+	s.subjectTop.settle(covered, root, true)
+	w.subjects.top, w.subjects.size, w.subjects.root = &s.subjectTop, covered, root
+	if err == nil && covered > w.n {
+		err = fmt.Errorf("the subject map covers %d entries of a log of %d: %w", covered, w.n, ledger.ErrMapCorrupt)
+	}
+	if err == nil && covered < w.n {
+		err = s.catchUpSubjects(ctx, tx, w.subjects, covered, w.n, &w.root)
+	}
+	if err != nil {
+		w.close()
+		return nil, fmt.Errorf("ledger: %w", err)
 	}
 	return w, nil
 }
@@ -152,6 +179,23 @@ func (w *ledgerAppender) close() {
 			st.Close()
 		}
 	}
+	if w.subjects != nil {
+		w.subjects.close()
+	}
+}
+
+// finish writes the subject map as it stands after the appended entries.
+func (w *ledgerAppender) finish(ctx context.Context) error {
+	// Recorded before the flush empties the set of nodes written; it counts only once the map is
+	// seen in this state, that is once the transaction committed.
+	w.s.subjectTop.written(w.subjects, w.fromSize, w.fromRoot, w.n, w.root)
+	if err := w.subjects.flush(ctx, w.s, w.tx); err != nil {
+		return err
+	}
+	if _, err := w.tx.ExecContext(ctx, w.s.rebind(`INSERT INTO ledger_subject_map (id, size, root) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET size = excluded.size, root = excluded.root`), w.n, w.root[:]); err != nil {
+		return err
+	}
+	return nil
 }
 
 func (w *ledgerAppender) append(ctx context.Context, org int64, typ, subject string, content any) error {
@@ -160,8 +204,20 @@ func (w *ledgerAppender) append(ctx context.Context, org int64, typ, subject str
 		return err
 	}
 	salt, commitment := ledger.Commit(body)
-	st := ledger.Statement{Type: typ, Subject: subject, Actor: actorOf(ctx), Time: w.s.now(), Commitment: commitment}
+	key := ledger.SubjectKey(subject)
+	prior, _, _, err := ledger.LookupSubject(w.subjects, key)
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
+	st := ledger.Statement{Type: typ, Subject: subject, Actor: actorOf(ctx), Time: w.s.now(), Commitment: commitment, Seq: prior.Count + 1}
+	if prior.Count > 0 {
+		st.Prev = hex.EncodeToString(prior.LastHash[:])
+	}
 	leaf := st.Leaf()
+	root, err := ledger.SetSubject(w.subjects, key, ledger.SubjectState{Count: st.Seq, Last: w.n, LastHash: tlog.RecordHash(leaf)})
+	if err != nil {
+		return fmt.Errorf("ledger: %w", err)
+	}
 	hashes, err := tlog.StoredHashes(w.n, leaf, w.read)
 	if err != nil {
 		return fmt.Errorf("ledger: %w", err)
@@ -176,7 +232,8 @@ func (w *ledgerAppender) append(ctx context.Context, org int64, typ, subject str
 	if org != 0 {
 		orgArg = org
 	}
-	if _, err := w.entry.ExecContext(ctx, w.n, orgArg, subject, string(leaf)); err != nil {
+	w.root = root
+	if _, err := w.entry.ExecContext(ctx, w.n, orgArg, subject, string(leaf), root[:]); err != nil {
 		return fmt.Errorf("ledger: %w", err)
 	}
 	if _, err := w.store.ExecContext(ctx, w.n, salt, body); err != nil {
@@ -220,22 +277,39 @@ func (s *DB) checkpoint(ctx context.Context, tx *sql.Tx, origin string) (ledger.
 	if err := tx.QueryRowContext(ctx, `SELECT COALESCE(max(idx) + 1, 0) FROM ledger_entry`).Scan(&n); err != nil {
 		return ledger.Checkpoint{}, err
 	}
+	return s.checkpointAt(ctx, tx, origin, n)
+}
+
+// checkpointAt is the checkpoint of the log's first n entries: its tree's root and, from when
+// the log has one, its subject map's root.
+func (s *DB) checkpointAt(ctx context.Context, tx *sql.Tx, origin string, n int64) (ledger.Checkpoint, error) {
 	root, err := tlog.TreeHash(n, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
 	if err != nil {
 		return ledger.Checkpoint{}, fmt.Errorf("ledger root: %w", err)
 	}
-	return ledger.Checkpoint{Origin: origin, Size: n, Root: root}, nil
+	cp := ledger.Checkpoint{Origin: origin, Size: n, Root: root}
+	if cp.Subjects, cp.HasSubjects, err = subjectRootAt(ctx, tx, s, n); err != nil {
+		return ledger.Checkpoint{}, fmt.Errorf("ledger subject map root: %w", err)
+	}
+	return cp, nil
 }
 
 // LedgerBundle exports the statements about subject (exactly, or every subject under it when it
 // ends with "/"), of one organization (0: any), with inclusion proofs in the tree of a fresh
-// signed checkpoint and, when reveal is set, the contents and salts.
+// signed checkpoint and, when reveal is set, the contents and salts. For each subject whose
+// statements are all in the bundle (none belongs to another organization) and the checkpoint
+// has a subject map, it adds the subject proof that makes the bundle complete for it.
 func (s *DB) LedgerBundle(ctx context.Context, org int64, subject string, reveal bool) (*ledger.Bundle, error) {
 	origin, skey, vkey, err := s.ledgerKey(ctx)
 	if err != nil {
 		return nil, err
 	}
-	tx, err := s.sql.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if s.dialect == Postgres {
+		// The subject map's nodes change in place: read them in the snapshot of the checkpoint.
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := s.sql.BeginTx(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -262,7 +336,7 @@ func (s *DB) LedgerBundle(ctx context.Context, org int64, subject string, reveal
 	if err != nil {
 		return nil, mapError(err)
 	}
-	var entries []ledger.Entry
+	entries := []ledger.Entry{}
 	for rows.Next() {
 		var e ledger.Entry
 		var leaf string
@@ -291,10 +365,51 @@ func (s *DB) LedgerBundle(ctx context.Context, org int64, subject string, reveal
 		}
 		entries[i].Proof = p
 	}
-	if entries == nil {
-		entries = []ledger.Entry{}
+	proofs, err := s.subjectProofs(ctx, tx, cp, entries)
+	if err != nil {
+		return nil, err
 	}
-	return &ledger.Bundle{Format: ledger.BundleFormat, VerifierKey: vkey, Checkpoint: signed, Entries: entries}, nil
+	return &ledger.Bundle{Format: ledger.BundleFormat, Subject: subject, VerifierKey: vkey, Checkpoint: signed, Entries: entries, Subjects: proofs}, nil
+}
+
+// subjectProofs proves, for each subject of entries whose statements at checkpoint cp are all
+// among entries, its count and latest statement in the checkpoint's subject map.
+func (s *DB) subjectProofs(ctx context.Context, tx *sql.Tx, cp ledger.Checkpoint, entries []ledger.Entry) ([]ledger.SubjectProof, error) {
+	proofs := []ledger.SubjectProof{}
+	if !cp.HasSubjects || len(entries) == 0 {
+		return proofs, nil
+	}
+	covered, root, err := subjectMapState(ctx, tx)
+	if err != nil || covered != cp.Size || root != cp.Subjects {
+		return nil, fmt.Errorf("ledger: the subject map covers %d entries, the checkpoint %d: %w", covered, cp.Size, errors.Join(err, ledger.ErrMapCorrupt))
+	}
+	nodes, err := s.subjectNodes(ctx, tx)
+	if err != nil {
+		return nil, err
+	}
+	defer nodes.close()
+	s.subjectTop.settle(covered, root, false)
+	nodes.top, nodes.size, nodes.root = &s.subjectTop, covered, root
+	count := map[string]int64{}
+	last := map[string]int64{}
+	for _, e := range entries {
+		count[e.Statement.Subject]++
+		last[e.Statement.Subject] = e.Index
+	}
+	for _, subject := range slices.Sorted(maps.Keys(count)) {
+		st, proof, found, err := ledger.LookupSubject(nodes, ledger.SubjectKey(subject))
+		if err != nil {
+			return nil, fmt.Errorf("ledger subject map: %w", err)
+		}
+		if !found || st.Count != count[subject] || st.Last != last[subject] {
+			continue // statements of another organization: this bundle proves inclusion only
+		}
+		if proof == nil {
+			proof = []tlog.Hash{}
+		}
+		proofs = append(proofs, ledger.SubjectProof{Subject: subject, Count: st.Count, Last: st.Last, Proof: proof})
+	}
+	return proofs, nil
 }
 
 // LedgerConsistency proves that the log's current tree extends the tree of its first size entries.
@@ -345,7 +460,7 @@ func (s *DB) LedgerAppend(ctx context.Context, items []LedgerItem) error {
 				return err
 			}
 		}
-		return nil
+		return w.finish(ctx)
 	})
 }
 
@@ -379,11 +494,9 @@ func (s *DB) LedgerCheckpointAt(ctx context.Context, size int64) (string, ledger
 		if size < 0 || size > cur.Size {
 			return "", ledger.Checkpoint{}, "", fmt.Errorf("%w: the log has %d entries, not %d", ErrNotFound, cur.Size, size)
 		}
-		root, err := tlog.TreeHash(size, hashReader{ctx: ctx, s: s, q: tx, readOnly: true})
-		if err != nil {
+		if cp, err = s.checkpointAt(ctx, tx, origin, size); err != nil {
 			return "", ledger.Checkpoint{}, "", err
 		}
-		cp = ledger.Checkpoint{Origin: origin, Size: size, Root: root}
 	}
 	signed, err := ledger.SignCheckpoint(cp, skey)
 	return signed, cp, vkey, err

@@ -55,6 +55,7 @@ type DB struct {
 	// every proof and root needs a few of them.
 	upperHashes sync.Map // int64 stored hash index -> tlog.Hash
 	upperCount  atomic.Int64
+	subjectTop  subjectTop // the ledger's subject map near its root, for appends
 }
 
 // OpenSQLite opens (creating if needed) the store in dir/siegel.sqlite: WAL mode, a busy timeout

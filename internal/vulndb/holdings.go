@@ -3,10 +3,14 @@ package vulndb
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"time"
+
+	gojson "github.com/goccy/go-json"
 )
 
 // Holdings is what the database holds, for saying what a scan checked against what: the
@@ -160,25 +164,20 @@ func (db *DB) Related(ctx context.Context, ids []string) (map[string][]string, e
 	}
 	out := map[string][]string{}
 	err = db.inBatches(ctx, ids, func(in string, args []any) error {
-		err := db.query(ctx, `SELECT id FROM advisory WHERE id IN `+in, args, func(rows *sql.Rows) error {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			out[id] = append(out[id], id)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		return db.query(ctx, `SELECT alias, advisory FROM alias WHERE alias IN `+in, args, func(rows *sql.Rows) error {
-			var alias, rec string
-			if err := rows.Scan(&alias, &rec); err != nil {
-				return err
-			}
-			out[alias] = append(out[alias], rec)
-			return nil
-		})
+		return db.query(ctx, `SELECT id, id FROM advisory WHERE id IN `+in+` UNION ALL SELECT alias, advisory FROM alias WHERE alias IN `+in,
+			append(args, args...), func(rows *sql.Rows) error {
+				var id, rec sql.RawBytes
+				if err := rows.Scan(&id, &rec); err != nil {
+					return err
+				}
+				// The key is the id asked for, not a copy of the row's.
+				i := sort.Search(len(ids), func(i int) bool { return ids[i] >= string(id) })
+				if i == len(ids) || ids[i] != string(id) {
+					return fmt.Errorf("the database returned %s, which was not asked for", id)
+				}
+				out[ids[i]] = append(out[ids[i]], string(rec))
+				return nil
+			})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("read related records: %w", err)
@@ -249,4 +248,37 @@ func (db *DB) inBatches(ctx context.Context, ids []string, run func(in string, a
 		ids = ids[n:]
 	}
 	return nil
+}
+
+// ratingRecord is the part of a stored record that rates its severity.
+type ratingRecord struct {
+	ID               string         `json:"id"`
+	Aliases          []string       `json:"aliases"`
+	Summary          string         `json:"summary"`
+	Severity         []Severity     `json:"severity"`
+	DatabaseSpecific map[string]any `json:"database_specific"`
+	Affected         []struct {
+		Package           Package        `json:"package"`
+		Severity          []Severity     `json:"severity"`
+		EcosystemSpecific map[string]any `json:"ecosystem_specific"`
+		DatabaseSpecific  map[string]any `json:"database_specific"`
+	} `json:"affected"`
+}
+
+// DecodeRating decodes what a record RecordsByID returned says of severity — its ids, summary,
+// severities and the rating fields of its affected entries — without its ranges and versions,
+// which make up most of a record and which rating does not read.
+func DecodeRating(rr RawRecord) (*Record, error) {
+	var rr2 ratingRecord
+	if err := gojson.Unmarshal(rr.Data, &rr2); err != nil {
+		if err := json.Unmarshal(rr.Data, &rr2); err != nil {
+			return nil, fmt.Errorf("stored record %s is corrupt: %w", rr.ID, err)
+		}
+	}
+	r := &Record{ID: rr2.ID, Aliases: rr2.Aliases, Summary: rr2.Summary, Severity: rr2.Severity, DatabaseSpecific: rr2.DatabaseSpecific,
+		Affected: make([]Affected, len(rr2.Affected))}
+	for i, a := range rr2.Affected {
+		r.Affected[i] = Affected{Package: a.Package, Severity: a.Severity, EcosystemSpecific: a.EcosystemSpecific, DatabaseSpecific: a.DatabaseSpecific}
+	}
+	return r, nil
 }

@@ -204,15 +204,28 @@ func TestFeedErrors(t *testing.T) {
 }
 
 func FuzzParseRecord(f *testing.F) {
-	entries, _ := os.ReadDir("testdata/osv")
-	for _, e := range entries {
-		data, _ := os.ReadFile(filepath.Join("testdata/osv", e.Name()))
-		f.Add(data)
+	for _, dir := range []string{"testdata/osv", "testdata/osv-unreadable"} {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
+			f.Add(data)
+		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		r, err := vulndb.ParseRecord("fuzz.json", data)
 		if err == nil && r.ID == "" {
 			t.Fatal("accepted a record without id")
+		}
+		if err != nil {
+			return
+		}
+		// A record is kept without a field only when matching does not need it.
+		for _, u := range r.Unusable {
+			last := u.Pointer[strings.LastIndex(u.Pointer, "/")+1:]
+			if u.Pointer == "/id" || u.Pointer == "/affected" || (strings.HasPrefix(u.Pointer, "/affected/") &&
+				(last == "package" || last == "ranges" || last == "versions")) {
+				t.Fatalf("kept the record without %s, which matching needs", u.Pointer)
+			}
 		}
 	})
 }

@@ -34,6 +34,17 @@ func testEstablishment(t *testing.T, s *store.DB) {
 	if c.MemberState != "DE" || c.HolidayRegion != "BY" || !c.Steward {
 		t.Errorf("case does not carry the establishment: %+v", c)
 	}
+
+	// The structured reason for a support period under five years (CRA Art. 13(8)) is kept.
+	prod := must(s.CreateProduct(ctx, org.ID, "Badge", "event-badge", "default"))
+	rel := must(s.AddRelease(ctx, store.Release{Product: prod.ID, Version: "1", PlacedOnMarket: "2026-10-01", SupportEnd: "2028-10",
+		SupportJustification: "a badge for two trade-fair seasons", SupportExpectedUseMonths: 24, SupportBasis: "intended-purpose"}))
+	if got := must(s.Release(ctx, rel.ID)); got.SupportExpectedUseMonths != 24 || got.SupportBasis != "intended-purpose" || got.SupportJustification == "" {
+		t.Errorf("support reason read back: %+v", got)
+	}
+	if rs := must(s.Releases(ctx, prod.ID)); len(rs) != 1 || rs[0].SupportExpectedUseMonths != 24 || rs[0].SupportBasis != "intended-purpose" {
+		t.Errorf("releases: %+v", rs)
+	}
 }
 
 // Art. 14 details: the intermediate report on request (14(6)), the recipient of each stage

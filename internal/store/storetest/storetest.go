@@ -33,7 +33,10 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Establishment":     testEstablishment,
 		"ProductChannel":    testProductChannel,
 		"Ledger":            testLedger,
+		"LedgerComplete":    testLedgerComplete,
+		"LedgerLegacy":      testLedgerLegacy,
 		"Labels":            testLabels,
+		"Coverage":          testCoverage,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

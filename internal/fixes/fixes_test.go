@@ -1,0 +1,98 @@
+package fixes
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// The releases of one product, oldest first, each with its components and the findings matching
+// gave it; pending leaves the release's matching queued.
+type release struct {
+	version  string
+	web      string   // version of example.com/web (Go) in the release, "" when absent
+	findings []string // ids of its findings in force in example.com/web
+	aliases  []string // of every finding
+	pending  bool
+}
+
+func TestFind(t *testing.T) {
+	st, err := store.OpenSQLite(t.Context(), t.TempDir(), func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	org, _ := st.CreateOrganization(t.Context(), "ACME", "medium", false)
+	prod, _ := st.CreateProduct(t.Context(), org.ID, "HomeRouter", "router", "default")
+	rels := []release{
+		{version: "4.2.0", web: "v1.9.2", findings: []string{"CVE-2026-2002"}, aliases: []string{"GO-2026-4001"}},
+		{version: "4.2.1", web: "v1.9.2"},                // the same version without the finding: nothing to conclude
+		{version: "4.3.0", web: "v1.9.3"},                // fixed
+		{version: "4.3.1", web: "v1.9.4", pending: true}, // matching not finished
+		{version: "4.4.0", web: "v1.9.5", findings: []string{"GO-2026-4001"}, aliases: []string{"CVE-2026-2002"}}, // has it, by another id
+		{version: "4.5.0"},                // the package is gone: not a fixed version of it
+		{version: "4.6.0", web: "v1.9.6"}, // fixed again
+	}
+	ids := map[string]int64{}
+	for _, r := range rels {
+		rel, err := st.CreateRelease(t.Context(), prod.ID, r.version, "", "2031-12")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids[r.version] = rel.ID
+		comps := []store.Component{{Ref: "lib", Name: "example-lib", Version: "2.3.0", PURL: "pkg:pypi/example-lib@2.3.0", Ecosystem: "PyPI", Lookup: "example-lib"}}
+		if r.web != "" {
+			comps = append(comps, store.Component{Ref: "web", Name: "example.com/web", Version: r.web, PURL: "pkg:golang/example.com/web@" + r.web, Ecosystem: "Go", Lookup: "example.com/web"})
+		}
+		if _, err := st.AddSBOM(t.Context(), rel.ID, "CycloneDX", r.version, comps, nil); err != nil {
+			t.Fatal(err)
+		}
+		var fs []store.Finding
+		for _, id := range r.findings {
+			data, _ := json.Marshal(match.Finding{Identity: &match.Identity{ID: id, Aliases: r.aliases}})
+			fs = append(fs, store.Finding{Vulnerability: id, PURL: "pkg:golang/example.com/web@" + r.web, Severity: "CRITICAL", Data: data})
+		}
+		if _, err := st.ApplyFindings(t.Context(), rel.ID, nil, fs, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Finish the matching jobs the uploads queued, but that of the pending release.
+	for {
+		j, err := st.ClaimJob(t.Context(), "test", time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if j == nil {
+			break
+		}
+		var p struct{ Release int64 }
+		json.Unmarshal(j.Payload, &p)
+		if p.Release != ids["4.3.1"] {
+			st.FinishJob(t.Context(), j.ID, "test")
+		}
+	}
+
+	fixes, err := Find(t.Context(), st, prod.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type fix struct{ Vulnerability, Release, Affected, Component string }
+	var got []fix
+	for _, f := range fixes {
+		got = append(got, fix{f.Vulnerability, f.Release.Version, f.Affected.Version, f.Component})
+		if !f.Has("GO-2026-4001") {
+			t.Errorf("%s: aliases %v", f.Vulnerability, f.Aliases)
+		}
+	}
+	want := []fix{
+		{"CVE-2026-2002", "4.3.0", "4.2.0", "pkg:golang/example.com/web@v1.9.3"},
+		{"CVE-2026-2002", "4.6.0", "4.4.0", "pkg:golang/example.com/web@v1.9.6"}, // once, though 4.4.0's finding has another id
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("fixes (-want +got):\n%s", diff)
+	}
+}

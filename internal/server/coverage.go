@@ -1,0 +1,93 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+// holdings reads what the vulnerability database holds, or nil when there is none (or no
+// directory is configured).
+func (s *Server) holdings(ctx context.Context) (*vulndb.Holdings, error) {
+	if s.cfg.VulnDB == "" {
+		return nil, nil
+	}
+	db, err := vulndb.Open(ctx, s.cfg.VulnDB, false)
+	if errors.Is(err, vulndb.ErrNoDatabase) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer db.Close()
+	return db.Holdings(ctx)
+}
+
+// coverageOptions are the options a coverage is stated with: the server's clock and the age a
+// feed may reach before it is stale.
+func (s *Server) coverageOptions() match.Options {
+	return match.Options{Now: s.cfg.Now(), MaxAge: s.cfg.MaxDBAge}
+}
+
+// dbWarnings are the warnings about the vulnerability database every page shows as a banner: an
+// empty or stale database is never silent.
+func (s *Server) dbWarnings(ctx context.Context) []string {
+	h, err := s.holdings(ctx)
+	if err != nil {
+		return []string{fmt.Sprintf("the vulnerability database cannot be read (%v): findings may be missing", err)}
+	}
+	if h == nil {
+		return []string{"there is no vulnerability database yet: no component has been checked; an administrator runs an update (Vulnerability database page)"}
+	}
+	return match.DatabaseWarnings(h, s.coverageOptions())
+}
+
+// releaseCoverage returns what the last matching of a release checked, restated against the
+// database as it is now (its advisory counts and the age of its feeds); nil when the release
+// was never matched.
+func (s *Server) releaseCoverage(ctx context.Context, release int64, h *vulndb.Holdings) (*match.Coverage, error) {
+	kept, err := s.cfg.Store.ReleaseCoverage(ctx, release)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	c, err := match.Restate(kept.Data, h, s.coverageOptions())
+	if err != nil {
+		return nil, fmt.Errorf("release %d: %w", release, err)
+	}
+	return c, nil
+}
+
+// productCoverage sums the coverage of a product's releases for the portfolio.
+type productCoverage struct {
+	Components, Checked, NotChecked int
+	Matched                         int // releases with a coverage
+}
+
+// productCoverages sums the kept coverage of each product's releases.
+func (s *Server) productCoverages(ctx context.Context, org int64, h *vulndb.Holdings) (map[int64]productCoverage, error) {
+	kept, err := s.cfg.Store.OrganizationCoverages(ctx, org)
+	if err != nil {
+		return nil, err
+	}
+	out := map[int64]productCoverage{}
+	for _, k := range kept {
+		c, err := match.Restate(k.Data, h, s.coverageOptions())
+		if err != nil {
+			return nil, fmt.Errorf("release %d: %w", k.Release, err)
+		}
+		p := out[k.Product]
+		p.Components += c.Components
+		p.Checked += c.Checked
+		p.NotChecked += c.NotChecked
+		p.Matched++
+		out[k.Product] = p
+	}
+	return out, nil
+}

@@ -1,0 +1,122 @@
+package server
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+// emptyVulnDB replaces the server's vulnerability database with one that holds nothing, as
+// after the README's first run before any update.
+func emptyVulnDB(t *testing.T) func(*Config) {
+	return func(c *Config) {
+		if err := os.Remove(filepath.Join(c.VulnDB, "vulndb.sqlite")); err != nil {
+			t.Fatal(err)
+		}
+		db, err := vulndb.Open(t.Context(), c.VulnDB, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db.Close()
+	}
+}
+
+// TestReleaseAgainstEmptyDatabase is the regression test of a release matched against an empty
+// database, which the release page called free of known vulnerabilities: the API's findings say
+// that nothing was checked, the page says so beside a banner, and the portfolio does too.
+func TestReleaseAgainstEmptyDatabase(t *testing.T) {
+	e := newEnv(t, emptyVulnDB(t))
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+	r := "/api/v1/releases/" + itoa(rel.ID)
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+		t.Fatalf("upload %d", code)
+	}
+	e.drain()
+	var fs struct {
+		Total    int
+		Coverage *struct {
+			Components, Checked, NotChecked, Advisories int
+			Warnings                                    []string
+		}
+		Summary map[string]int
+	}
+	if code := e.do("GET", r+"/findings", "acme-admin", "", nil, &fs); code != 200 {
+		t.Fatalf("findings %d", code)
+	}
+	if fs.Total != 0 || fs.Coverage == nil || fs.Coverage.Components == 0 || fs.Coverage.Checked != 0 ||
+		fs.Coverage.NotChecked != fs.Coverage.Components || fs.Coverage.Advisories != 0 ||
+		!strings.Contains(strings.Join(fs.Coverage.Warnings, "\n"), "holds no advisories") {
+		t.Errorf("findings of a release matched against nothing: %+v %+v", fs, fs.Coverage)
+	}
+
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	if code, _, _ := b.post("/login", map[string][]string{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != 303 {
+		t.Fatalf("login %d", code)
+	}
+	_, page, _ := b.get("/releases/" + itoa(rel.ID))
+	pageText := text(t, page)
+	if strings.Contains(pageText, "No known vulnerabilities") {
+		t.Errorf("release page calls an unchecked release clean: %s", pageText)
+	}
+	for _, want := range []string{
+		"Vulnerability database: the vulnerability database holds no advisories: nothing was checked",
+		"components were not checked: no finding can be known for them",
+		"Database: OSV missing · KEV missing · EPSS missing · EUVD missing",
+	} {
+		if !strings.Contains(pageText, want) {
+			t.Errorf("release page lacks %q: %s", want, pageText)
+		}
+	}
+	_, page, _ = b.get("/")
+	if pageText := text(t, page); !strings.Contains(pageText, "1 no findings 0 of 2 components 2 not checked") {
+		t.Errorf("portfolio: %s", pageText)
+	}
+}
+
+// TestFindingsSayWhereTheSeverityCameFrom: the API's findings name the source of each severity,
+// count the unrated ones, and state the coverage of a release matched against the fixtures.
+func TestFindingsSayWhereTheSeverityCameFrom(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+	r := "/api/v1/releases/" + itoa(rel.ID)
+	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+		t.Fatalf("upload %d", code)
+	}
+	e.drain()
+	var fs struct {
+		Items []struct {
+			ID, Severity, SeveritySource, SeverityFrom string
+		}
+		Coverage *struct{ Components, Checked, NotChecked, Advisories int }
+		Summary  map[string]int
+	}
+	if code := e.do("GET", r+"/findings", "acme-admin", "", nil, &fs); code != 200 {
+		t.Fatalf("findings %d", code)
+	}
+	got := map[string]string{}
+	for _, f := range fs.Items {
+		got[f.ID] = f.Severity + " " + f.SeveritySource + " " + f.SeverityFrom
+	}
+	if got["CVE-2026-1001"] != "CRITICAL CVSS_V3 GHSA-aaaa-1111-xxxx" || got["CVE-2026-2002"] != "UNKNOWN  " {
+		t.Errorf("severities %q", got)
+	}
+	if fs.Summary["unrated"] != 1 || fs.Summary["critical"] != 1 || fs.Summary["total"] != 2 {
+		t.Errorf("summary %v", fs.Summary)
+	}
+	if c := fs.Coverage; c == nil || c.Checked == 0 || c.Advisories == 0 || c.Checked+c.NotChecked != c.Components {
+		t.Errorf("coverage %+v", c)
+	}
+}
