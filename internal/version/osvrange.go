@@ -61,7 +61,7 @@ type listKey struct {
 }
 
 // listCacheSize bounds the versions lists, and the ranges, a ParseCache keeps parsed.
-const listCacheSize = 1024
+const listCacheSize = 256
 
 type parseKey struct {
 	ecosystem, version string
