@@ -40,14 +40,15 @@ compare() {
 	runs="${RUNS:-5}"
 	echo "== $shape: scans (table output, $runs runs each, alternating)"
 	for i in $(seq "$runs"); do
-		/usr/bin/time -f "%e %M" -o "$tmp/t" "$tmp/siegel" scan --db "$tmp/db" "$tmp/bom.cdx.json" > "$tmp/siegel.txt" || true
+		/usr/bin/time -f "%e %M %U %S" -o "$tmp/t" "$tmp/siegel" scan --db "$tmp/db" "$tmp/bom.cdx.json" > "$tmp/siegel.txt" || true
 		tail -1 "$tmp/t" >> "$tmp/siegel.times"
-		OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" /usr/bin/time -f "%e %M" -o "$tmp/t" \
+		OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" /usr/bin/time -f "%e %M %U %S" -o "$tmp/t" \
 			"$tmp/bin/osv-scanner" scan source --offline -L "$tmp/bom.cdx.json" --format table > "$tmp/osv-scanner.txt" 2>/dev/null || true
 		tail -1 "$tmp/t" >> "$tmp/osv-scanner.times"
 	done
 	echo "table: siegel $(wc -c < "$tmp/siegel.txt") bytes, osv-scanner $(wc -c < "$tmp/osv-scanner.txt") bytes"
-	# Wall time: the best and the median run. Peak RSS: the median and the highest.
+	# Wall time: the best and the median run. Peak RSS: the median and the highest. CPU time (user
+	# and system): the median, which depends less than wall time on what else the machine runs.
 	stats() {
 		local col="$1" f="$2"
 		awk -v c="$col" '{print $c}' "$f" | sort -n | awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1], m, v[NR]}'
@@ -55,15 +56,17 @@ compare() {
 	for tool in siegel osv-scanner; do
 		read -r tbest tmed _ < <(stats 1 "$tmp/$tool.times")
 		read -r _ kmed kmax < <(stats 2 "$tmp/$tool.times")
-		awk -v t="$tool" -v b="$tbest" -v m="$tmed" -v km="$kmed" -v kx="$kmax" \
-			'BEGIN {printf "%s: wall best %s s, median %s s; peak RSS median %.1f MB, highest %.1f MB\n", t, b, m, km / 1024, kx / 1024}'
-		echo "$tbest $tmed $kmed $kmax" > "$tmp/$tool.stats"
+		awk '{print $3 + $4}' "$tmp/$tool.times" > "$tmp/$tool.cpu"
+		read -r _ cmed _ < <(stats 1 "$tmp/$tool.cpu")
+		awk -v t="$tool" -v b="$tbest" -v m="$tmed" -v km="$kmed" -v kx="$kmax" -v c="$cmed" \
+			'BEGIN {printf "%s: wall best %s s, median %s s; CPU median %s s; peak RSS median %.1f MB, highest %.1f MB\n", t, b, m, c, km / 1024, kx / 1024}'
+		echo "$tbest $tmed $kmed $kmax $cmed" > "$tmp/$tool.stats"
 	done
-	read -r sb sm skm skx < "$tmp/siegel.stats"
-	read -r ob om okm okx < "$tmp/osv-scanner.stats"
-	awk -v sb="$sb" -v sm="$sm" -v skm="$skm" -v skx="$skx" -v ob="$ob" -v om="$om" -v okm="$okm" -v okx="$okx" 'BEGIN {
-		printf "siegel is %.1fx faster (best runs), %.1fx (medians); its peak RSS is %.1f%% of osv-scanner'"'"'s (medians), %.1f%% (highest)\n",
-			ob / sb, om / sm, 100 * skm / okm, 100 * skx / okx
+	read -r sb sm skm skx sc < "$tmp/siegel.stats"
+	read -r ob om okm okx oc < "$tmp/osv-scanner.stats"
+	awk -v sb="$sb" -v sm="$sm" -v skm="$skm" -v skx="$skx" -v sc="$sc" -v ob="$ob" -v om="$om" -v okm="$okm" -v okx="$okx" -v oc="$oc" 'BEGIN {
+		printf "siegel is %.1fx faster (best runs), %.1fx (medians), %.1fx in CPU time (medians); its peak RSS is %.1f%% of osv-scanner'"'"'s (medians), %.1f%% (highest)\n",
+			ob / sb, om / sm, oc / sc, 100 * skm / okm, 100 * skx / okx
 	}'
 
 	echo "== $shape: findings"
