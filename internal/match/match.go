@@ -510,45 +510,35 @@ func SeverityAtLeast(f *Finding, level string) bool {
 // sortFindings orders findings as a PSIRT triages them: exploited first, then by severity score,
 // EPSS, id and package.
 func sortFindings(fs []*Finding) {
-	// What orders the findings is read once into keys: the comparisons of a sort of hundreds of
-	// thousands of findings would otherwise chase four pointers each, far apart in memory.
-	type key struct {
-		f     *Finding
-		rank  int // exploited, then severity
-		score float64
-		epss  float64
-	}
-	keys := make([]key, len(fs))
-	for i, f := range fs {
-		k := key{f: f, rank: severityRank(f.Severity), score: f.Score}
-		if f.IsExploited() {
-			k.rank += 8 // above every severity
-		}
+	epss := func(f *Finding) float64 {
 		if f.EPSS != nil {
-			k.epss = f.EPSS.Score
+			return f.EPSS.Score
 		}
-		keys[i] = k
+		return 0
 	}
 	// The order is total but for findings of one id in packages of one ref, and the input's order
 	// does not depend on scheduling, so an unstable sort gives the same output every time.
-	slices.SortFunc(keys, func(a, b key) int {
-		if r := cmp.Compare(b.rank, a.rank); r != 0 {
+	slices.SortFunc(fs, func(a, b *Finding) int {
+		if ae, be := a.IsExploited(), b.IsExploited(); ae != be {
+			if ae {
+				return -1
+			}
+			return 1
+		}
+		if r := cmp.Compare(severityRank(b.Severity), severityRank(a.Severity)); r != 0 {
 			return r
 		}
-		if r := cmp.Compare(b.score, a.score); r != 0 {
+		if r := cmp.Compare(b.Score, a.Score); r != 0 {
 			return r
 		}
-		if r := cmp.Compare(b.epss, a.epss); r != 0 {
+		if r := cmp.Compare(epss(b), epss(a)); r != 0 {
 			return r
 		}
-		if r := strings.Compare(a.f.ID, b.f.ID); r != 0 {
+		if r := strings.Compare(a.ID, b.ID); r != 0 {
 			return r
 		}
-		return strings.Compare(a.f.Package.Ref, b.f.Package.Ref)
+		return strings.Compare(a.Package.Ref, b.Package.Ref)
 	})
-	for i, k := range keys {
-		fs[i] = k.f
-	}
 }
 
 // String renders a finding in one line, for logs.
