@@ -7,7 +7,7 @@
 // the records supply are packages no record names, as in a real product most components are.
 //
 // With -shape heavy, every component is a package version that records affect, the most
-// affected first (about 22 vulnerabilities per component on the osv.dev data): the shape of a
+// affected first (about ten vulnerabilities per component on the osv.dev data): the shape of a
 // large distribution image, or of a monorepo lockfile holding many versions of a package.
 //
 //	go run ./bench/osvsbom -osv ../shared/data/osv -n 20000 -shape heavy > heavy.cdx.json
