@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # Side-by-side run of siegel and google/osv-scanner v2.4.0 in offline mode on the same OSV data
-# (../shared/data/osv, the osv.dev all.zip layout) and the same 18,000-component CycloneDX SBOM
-# (built from that data by bench/osvsbom): wall time and peak memory of a table-output scan, the
-# time of siegel's full import, and the difference of the (package, version, record) findings
-# with the cause of each difference (bench/osvcompare). Both tools are built without cgo, as their
-# release binaries are: statically linked, no C library mapped.
+# (../shared/data/osv, the osv.dev all.zip layout) and the same CycloneDX SBOMs built from that
+# data by bench/osvsbom, in two shapes: light (COMPONENTS, 18,000 by default: a few versions of
+# every package the records name, then packages none names) and heavy (HEAVY, 20,000 by default:
+# the most affected package versions, every component vulnerable, about ten findings each). For
+# each: wall time and peak memory of a table-output scan, and the difference of the (package,
+# version, record) findings with the cause of each difference (bench/osvcompare); once: the time
+# of siegel's full import. Both tools are built without cgo, as their release binaries are:
+# statically linked, no C library mapped.
 #
-# Usage: [RUNS=5] bench/compare-osv-scanner.sh [OSV-DIR] [COMPONENTS]
+# Usage: [RUNS=5] [HEAVY=20000] bench/compare-osv-scanner.sh [OSV-DIR] [COMPONENTS]
 # Needs network once, to build osv-scanner with the Go module proxy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 osv="$(cd "${1:-../shared/data/osv}" && pwd)"
 n="${2:-18000}"
+heavy="${HEAVY:-20000}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -23,44 +27,54 @@ mkdir -p "$tmp/osvcache"
 ln -s "$osv" "$tmp/osvcache/osv-scanner" # osv-scanner's offline layout: <dir>/osv-scanner/<Ecosystem>/all.zip
 ln -s "$osv" "$tmp/osvcache/osv-scalibr"
 
-echo "== SBOM: $n components from $osv"
-go run ./bench/osvsbom -osv "$osv" -n "$n" > "$tmp/bom.cdx.json"
-
 echo "== siegel: full import"
 /usr/bin/time -f "siegel db update: %e s wall, %M KB peak" \
 	"$tmp/siegel" db update --db "$tmp/db" --source "$osv" > /dev/null
 sync # the freshly written database is on disk before anything is timed
 
-runs="${RUNS:-5}"
-echo "== scans (table output, $runs runs each, alternating)"
-for i in $(seq "$runs"); do
-	/usr/bin/time -f "%e %M" -o "$tmp/t" "$tmp/siegel" scan --db "$tmp/db" "$tmp/bom.cdx.json" > "$tmp/siegel.txt" || true
-	tail -1 "$tmp/t" >> "$tmp/siegel.times"
-	OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" /usr/bin/time -f "%e %M" -o "$tmp/t" \
-		"$tmp/bin/osv-scanner" scan source --offline -L "$tmp/bom.cdx.json" --format table > "$tmp/osv-scanner.txt" 2>/dev/null || true
-	tail -1 "$tmp/t" >> "$tmp/osv-scanner.times"
-done
-# Wall time: the best and the median run. Peak RSS: the median and the highest.
-stats() {
-	local col="$1" f="$2"
-	awk -v c="$col" '{print $c}' "$f" | sort -n | awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1], m, v[NR]}'
-}
-for tool in siegel osv-scanner; do
-	read -r tbest tmed _ < <(stats 1 "$tmp/$tool.times")
-	read -r _ kmed kmax < <(stats 2 "$tmp/$tool.times")
-	awk -v t="$tool" -v b="$tbest" -v m="$tmed" -v km="$kmed" -v kx="$kmax" \
-		'BEGIN {printf "%s: wall best %s s, median %s s; peak RSS median %.1f MB, highest %.1f MB\n", t, b, m, km / 1024, kx / 1024}'
-	echo "$tbest $tmed $kmed $kmax" > "$tmp/$tool.stats"
-done
-read -r sb sm skm skx < "$tmp/siegel.stats"
-read -r ob om okm okx < "$tmp/osv-scanner.stats"
-awk -v sb="$sb" -v sm="$sm" -v skm="$skm" -v skx="$skx" -v ob="$ob" -v om="$om" -v okm="$okm" -v okx="$okx" 'BEGIN {
-	printf "siegel is %.1fx faster (best runs), %.1fx (medians); its peak RSS is %.1f%% of osv-scanner'"'"'s (medians), %.1f%% (highest)\n",
-		ob / sb, om / sm, 100 * skm / okm, 100 * skx / okx
-}'
+compare() {
+	local shape="$1" count="$2"
+	echo "== $shape SBOM: $count components from $osv"
+	go run ./bench/osvsbom -osv "$osv" -n "$count" -shape "$shape" > "$tmp/bom.cdx.json"
+	rm -f "$tmp/siegel.times" "$tmp/osv-scanner.times"
+	runs="${RUNS:-5}"
+	echo "== $shape: scans (table output, $runs runs each, alternating)"
+	for i in $(seq "$runs"); do
+		/usr/bin/time -f "%e %M %U %S" -o "$tmp/t" "$tmp/siegel" scan --db "$tmp/db" "$tmp/bom.cdx.json" > "$tmp/siegel.txt" || true
+		tail -1 "$tmp/t" >> "$tmp/siegel.times"
+		OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" /usr/bin/time -f "%e %M %U %S" -o "$tmp/t" \
+			"$tmp/bin/osv-scanner" scan source --offline -L "$tmp/bom.cdx.json" --format table > "$tmp/osv-scanner.txt" 2>/dev/null || true
+		tail -1 "$tmp/t" >> "$tmp/osv-scanner.times"
+	done
+	echo "table: siegel $(wc -c < "$tmp/siegel.txt") bytes, osv-scanner $(wc -c < "$tmp/osv-scanner.txt") bytes"
+	# Wall time: the best and the median run. Peak RSS: the median and the highest. CPU time (user
+	# and system): the median, which depends less than wall time on what else the machine runs.
+	stats() {
+		local col="$1" f="$2"
+		awk -v c="$col" '{print $c}' "$f" | sort -n | awk '{v[NR] = $1} END {m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print v[1], m, v[NR]}'
+	}
+	for tool in siegel osv-scanner; do
+		read -r tbest tmed _ < <(stats 1 "$tmp/$tool.times")
+		read -r _ kmed kmax < <(stats 2 "$tmp/$tool.times")
+		awk '{print $3 + $4}' "$tmp/$tool.times" > "$tmp/$tool.cpu"
+		read -r _ cmed _ < <(stats 1 "$tmp/$tool.cpu")
+		awk -v t="$tool" -v b="$tbest" -v m="$tmed" -v km="$kmed" -v kx="$kmax" -v c="$cmed" \
+			'BEGIN {printf "%s: wall best %s s, median %s s; CPU median %s s; peak RSS median %.1f MB, highest %.1f MB\n", t, b, m, c, km / 1024, kx / 1024}'
+		echo "$tbest $tmed $kmed $kmax $cmed" > "$tmp/$tool.stats"
+	done
+	read -r sb sm skm skx sc < "$tmp/siegel.stats"
+	read -r ob om okm okx oc < "$tmp/osv-scanner.stats"
+	awk -v sb="$sb" -v sm="$sm" -v skm="$skm" -v skx="$skx" -v sc="$sc" -v ob="$ob" -v om="$om" -v okm="$okm" -v okx="$okx" -v oc="$oc" 'BEGIN {
+		printf "siegel is %.1fx faster (best runs), %.1fx (medians), %.1fx in CPU time (medians); its peak RSS is %.1f%% of osv-scanner'"'"'s (medians), %.1f%% (highest)\n",
+			ob / sb, om / sm, oc / sc, 100 * skm / okm, 100 * skx / okx
+	}'
 
-echo "== findings"
-"$tmp/siegel" scan --db "$tmp/db" --format json "$tmp/bom.cdx.json" > "$tmp/siegel.json" || true
-OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" "$tmp/bin/osv-scanner" scan source --offline \
-	-L "$tmp/bom.cdx.json" --format json > "$tmp/osv-scanner.json" 2>/dev/null || true
-go run ./bench/osvcompare "$tmp/siegel.json" "$tmp/osv-scanner.json" "$osv" | grep -v '^  '
+	echo "== $shape: findings"
+	"$tmp/siegel" scan --db "$tmp/db" --format json "$tmp/bom.cdx.json" > "$tmp/siegel.json" || true
+	OSV_SCANNER_LOCAL_DB_CACHE_DIRECTORY="$tmp/osvcache" "$tmp/bin/osv-scanner" scan source --offline \
+		-L "$tmp/bom.cdx.json" --format json > "$tmp/osv-scanner.json" 2>/dev/null || true
+	go run ./bench/osvcompare "$tmp/siegel.json" "$tmp/osv-scanner.json" "$osv" | grep -v '^  '
+}
+
+compare light "$n"
+compare heavy "$heavy"

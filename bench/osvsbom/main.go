@@ -5,6 +5,12 @@
 //
 // Several versions of each package are used (from the records' events); components beyond what
 // the records supply are packages no record names, as in a real product most components are.
+//
+// With -shape heavy, every component is a package version that records affect, the most
+// affected first (about ten vulnerabilities per component on the osv.dev data): the shape of a
+// large distribution image, or of a monorepo lockfile holding many versions of a package.
+//
+//	go run ./bench/osvsbom -osv ../shared/data/osv -n 20000 -shape heavy > heavy.cdx.json
 package main
 
 import (
@@ -22,6 +28,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/purl"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/version"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
@@ -31,16 +38,22 @@ var purlTypes = map[string]string{"Go": "golang", "PyPI": "pypi", "crates.io": "
 func main() {
 	dir := flag.String("osv", "../shared/data/osv", "OSV directory in the osv.dev layout")
 	n := flag.Int("n", 18000, "number of components")
-	perPackage := flag.Int("versions", 4, "versions per package at most")
+	perPackage := flag.Int("versions", 4, "versions per package at most (light shape)")
+	shape := flag.String("shape", "light", "light: a few versions of every named package, then unaffected packages; heavy: the most affected package versions")
 	flag.Parse()
-	if err := run(*dir, *n, *perPackage); err != nil {
+	if *shape != "light" && *shape != "heavy" {
+		fmt.Fprintln(os.Stderr, "osvsbom: -shape must be light or heavy")
+		os.Exit(2)
+	}
+	if err := run(*dir, *n, *perPackage, *shape == "heavy"); err != nil {
 		fmt.Fprintln(os.Stderr, "osvsbom:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string, n, perPackage int) error {
-	versions := map[[2]string]map[string]bool{} // (ecosystem, name) -> versions
+func run(dir string, n, perPackage int, heavy bool) error {
+	versions := map[[2]string]map[string]bool{}   // (ecosystem, name) -> versions
+	entries := map[[2]string][]version.Affected{} // (ecosystem, name) -> the entries naming it (heavy shape)
 	for eco := range purlTypes {
 		zr, err := zip.OpenReader(filepath.Join(dir, eco, "all.zip"))
 		if err != nil {
@@ -83,6 +96,9 @@ func run(dir string, n, perPackage int) error {
 				for _, v := range a.Versions {
 					versions[k][v] = true
 				}
+				if heavy {
+					entries[k] = append(entries[k], version.Affected{Ecosystem: eco, Ranges: a.Ranges, Versions: a.Versions})
+				}
 			}
 		}
 		zr.Close()
@@ -110,7 +126,15 @@ func run(dir string, n, perPackage int) error {
 		}
 		doc.Components = append(doc.Components, sbom.Component{Ref: p, Type: "library", Name: name, Version: v, PURL: p})
 	}
+	if heavy {
+		for _, c := range mostAffected(keys, versions, entries, n) {
+			add(c.key[0], c.key[1], c.version)
+		}
+	}
 	for _, k := range keys {
+		if heavy {
+			break
+		}
 		vs := slices.Sorted(func(yield func(string) bool) {
 			for v := range versions[k] {
 				if !yield(v) {
@@ -128,9 +152,53 @@ func run(dir string, n, perPackage int) error {
 	for i := 0; len(doc.Components) <= n; i++ {
 		add("PyPI", "benchmark-unaffected-"+strconv.Itoa(i), "1.0."+strconv.Itoa(i%50))
 	}
+	if heavy && len(doc.Components) <= n {
+		return fmt.Errorf("the records affect only %d package versions, fewer than %d", len(doc.Components)-1, n)
+	}
 	w := bufio.NewWriter(os.Stdout)
 	if err := sbom.Write(w, doc, sbom.CycloneDXJSON); err != nil {
 		return err
 	}
 	return w.Flush()
+}
+
+// candidate is a package version and how many affected entries contain it.
+type candidate struct {
+	key      [2]string
+	version  string
+	affected int
+}
+
+// mostAffected returns the n package versions that the most entries affect, most affected
+// first, ties in package and version order. Entries are counted rather than vulnerabilities
+// (an advisory and its aliases in other databases count apart): what a scan merges is its own
+// business, the SBOM only has to be heavy.
+func mostAffected(keys [][2]string, versions map[[2]string]map[string]bool, entries map[[2]string][]version.Affected, n int) []candidate {
+	cache := version.NewParseCache()
+	var cs []candidate
+	for _, k := range keys {
+		for v := range versions[k] {
+			c := candidate{key: k, version: v}
+			for i := range entries[k] {
+				a := entries[k][i]
+				a.Cache = cache
+				if ok, _ := a.Affects(version.Target{Version: v}); ok {
+					c.affected++
+				}
+			}
+			if c.affected > 0 {
+				cs = append(cs, c)
+			}
+		}
+	}
+	slices.SortFunc(cs, func(a, b candidate) int {
+		if a.affected != b.affected {
+			return b.affected - a.affected
+		}
+		if r := strings.Compare(a.key[0]+"/"+a.key[1], b.key[0]+"/"+b.key[1]); r != 0 {
+			return r
+		}
+		return strings.Compare(a.version, b.version)
+	})
+	return cs[:min(n, len(cs))]
 }

@@ -295,12 +295,28 @@ func appendCell(dst []byte, f *match.Finding, col int) []byte {
 	return dst
 }
 
+// tableCap bounds each column's width. A column is as wide as its widest cell up to its cap: a
+// cell beyond it is written whole (nothing of a finding is cut) and the cells after it move
+// right as far as needed, then take their places again. One long package name or version then
+// widens its own row, not the 450,000 others of a heavy scan's table.
+var tableCap = [len(tableHeader)]int{
+	14, // "KEV 2024-01-01"
+	12, // "CRITICAL 9.8"
+	19, // a GHSA id; CVE, GO, PYSEC and RUSTSEC ids are shorter
+	32, // most package names; a Go module path may be longer
+	16, // most versions; a pseudo-version or a distribution's is longer
+	16,
+	5, // "0.975"
+	0,
+}
+
 func printFindings(out io.Writer, res *match.Result) error {
 	w := bufio.NewWriterSize(out, 64<<10)
 	defer w.Flush()
-	// Columns are as wide as their widest cell plus two spaces. The widths are measured in a
-	// first pass so that rows are written as they are formatted, not held for a tabwriter; cells
-	// are formatted into one buffer, so a table of any length allocates nothing per row.
+	// Columns are as wide as their widest cell, up to their cap, plus two spaces. The widths are
+	// measured in a first pass so that rows are written as they are formatted, not held for a
+	// tabwriter; cells are formatted into one buffer, so a table of any length allocates nothing
+	// per row.
 	var width [len(tableHeader)]int
 	for i, h := range tableHeader {
 		width[i] = utf8.RuneCountInString(h)
@@ -308,32 +324,48 @@ func printFindings(out io.Writer, res *match.Result) error {
 	var line []byte
 	for _, f := range res.Findings {
 		for i := range width {
+			if width[i] >= tableCap[i] {
+				continue // the cap is reached: no cell can widen the column further
+			}
 			line = appendCell(line[:0], f, i)
-			width[i] = max(width[i], utf8.RuneCount(line))
+			width[i] = min(max(width[i], utf8.RuneCount(line)), tableCap[i])
 		}
 	}
-	pad := func(start, col int) {
-		if col < len(width)-1 {
-			for n := utf8.RuneCount(line[start:]); n < width[col]+2; n++ {
-				line = append(line, ' ')
-			}
+	// stop[i] is where column i ends, counted in runes from the start of the line, the two
+	// spaces that separate it from the next included.
+	var stop [len(width)]int
+	for i := range width {
+		stop[i] = width[i] + 2
+		if i > 0 {
+			stop[i] += stop[i-1]
+		}
+	}
+	runes := 0 // the runes of line so far
+	cell := func(start, col int) {
+		runes += utf8.RuneCount(line[start:])
+		if col == len(width)-1 {
+			return
+		}
+		for n := max(stop[col]-runes, 2); n > 0; n-- {
+			line = append(line, ' ')
+			runes++
 		}
 	}
 	line = line[:0]
 	for i, h := range tableHeader {
 		start := len(line)
 		line = append(line, h...)
-		pad(start, i)
+		cell(start, i)
 	}
 	if _, err := w.Write(append(line, '\n')); err != nil {
 		return err
 	}
 	for _, f := range res.Findings {
-		line = line[:0]
+		line, runes = line[:0], 0
 		for i := range width {
 			start := len(line)
 			line = appendCell(line, f, i)
-			pad(start, i)
+			cell(start, i)
 		}
 		if _, err := w.Write(append(line, '\n')); err != nil {
 			return err

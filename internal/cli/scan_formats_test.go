@@ -265,3 +265,42 @@ func TestSARIFStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestTableWidthsCapped checks that one long package name widens only its own row: the other
+// rows keep their width and their columns, and the long name is written whole.
+func TestTableWidthsCapped(t *testing.T) {
+	long := "github.com/example/" + strings.Repeat("very-long-module-path/", 5) + "pkg"
+	vuln := &match.Identity{ID: "GHSA-aaaa-bbbb-cccc", Records: []string{"GHSA-aaaa-bbbb-cccc"}}
+	high := &match.Assessment{Severity: "HIGH", Score: 7.5}
+	res := &match.Result{Scanned: 2, Findings: []*match.Finding{
+		{Identity: vuln, Assessment: high, Package: &match.Package{Name: "yaml", Version: "2.0.0"}, Fixed: []string{"2.0.1"}},
+		{Identity: vuln, Assessment: high, Package: &match.Package{Name: long, Version: "v1.0.0"}, Fixed: []string{"v1.0.1"}},
+		{Identity: vuln, Assessment: high, Package: &match.Package{Name: "toml", Version: "0.1.0"}},
+	}}
+	var out bytes.Buffer
+	if err := printFindings(&out, res); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(out.String(), "\n")
+	header, short, longRow, short2 := lines[0], lines[1], lines[2], lines[3]
+	if !strings.Contains(longRow, " "+long+"  v1.0.0") {
+		t.Errorf("the long name is not written whole, followed by its version:\n%s", longRow)
+	}
+	// Every row's VERSION cell starts where the header's does, but for the long one.
+	col := strings.Index(header, "VERSION")
+	for _, row := range []string{short, short2} {
+		if got := strings.Index(row, "2.0.0"); row == short && got != col {
+			t.Errorf("VERSION at %d in %q, want %d (the header's)", got, row, col)
+		}
+		if got := strings.Index(row, "0.1.0"); row == short2 && got != col {
+			t.Errorf("VERSION at %d in %q, want %d (the header's)", got, row, col)
+		}
+		if len(row) >= len(long) {
+			t.Errorf("a short row is padded to the long name: %d bytes\n%s", len(row), row)
+		}
+	}
+	// The cells after the long one follow it at two spaces.
+	if !strings.Contains(longRow, "  v1.0.0  v1.0.1") {
+		t.Errorf("the cells after the long name do not follow it at two spaces:\n%s", longRow)
+	}
+}

@@ -19,11 +19,19 @@ type worker struct {
 	vulns    map[string]*vulnerability // by record id: keeping the record itself alive would cost more
 	findings []Finding                 // the rest of the current slab (see keep)
 	strs     []string
-	fixes    []fix // scratch for upgrades
+	fixes    []fix    // scratch for upgrades
+	ids      []string // scratch for mergeHits
+	fixed    []string
+	recIDs   []string
 	hits     []hit // scratch for matchPackage
 	hitFixed []string
 	decoded  map[string]*vulndb.Record // the records it decoded last, by id (see records)
 	recs     []*vulndb.Record
+	groups   struct { // the last grouping of hits (see grouping)
+		recs                []*vulndb.Record
+		root, next, members []int
+		vulns               []*vulnerability // by root: what a group of several records says, once made
+	}
 }
 
 func newWorker() *worker {
@@ -138,6 +146,73 @@ func sameRelease(advisory, pkg string) bool {
 // taken in order. A package has few hits, so the grouping sorts (id, hit) pairs instead of
 // building maps.
 func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
+	root, next, members := w.grouping(hits)
+	ids, fixed, recIDs := w.ids, w.fixed, w.recIDs // scratch: what findings keep is copied (see keep)
+	defer func() { w.ids, w.fixed, w.recIDs = ids, fixed, recIDs }()
+	for r := range hits {
+		if root[r] != r {
+			continue // not the first hit of its group
+		}
+		f := w.newFinding()
+		f.Package = p
+		fixed = fixed[:0]
+		var v *vulnerability
+		switch {
+		case members[r] == 1:
+			// One record: its findings in every version of the package share what it says.
+			v = w.vulnerabilityOf(hits[r].rec)
+		case w.groups.vulns[r] != nil:
+			// The same records as the last package's group: so is what they say.
+			v = w.groups.vulns[r]
+		default:
+			v = &vulnerability{Assessment: Assessment{Severity: "UNKNOWN"}}
+			ids, recIDs = ids[:0], recIDs[:0]
+			for i := r; i >= 0; i = next[i] {
+				h := hits[i]
+				recIDs = append(recIDs, h.rec.ID)
+				ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
+				if v.Summary == "" {
+					v.Summary = h.rec.Summary
+				}
+				severityOf(h.rec, &v.Assessment)
+			}
+			slices.Sort(recIDs)
+			v.Records = w.keep(recIDs)
+			v.ID, v.Aliases = w.splitIDs(ids)
+			w.groups.vulns[r] = v
+		}
+		for i := r; i >= 0; i = next[i] {
+			h := hits[i]
+			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
+			f.Notes = append(f.Notes, h.notes...)
+		}
+		f.Identity, f.Assessment = &v.Identity, &v.Assessment
+		f.Fixed = w.upgrades(p, fixed)
+		out = append(out, f)
+	}
+	return out
+}
+
+// grouping returns, for each hit, the first hit of its group (its root) and the group's hit
+// after it (-1 after the last), and by root the size of the group. The grouping depends only on
+// the hits' records, so it is kept for the next package: the versions of a package held in many
+// versions are mostly affected by the same records, and the sort is then done once for all of
+// them, as is what the records of a group say of its vulnerability (w.groups.vulns), then shared
+// by their findings. The slices are reused by the next call that groups other records.
+func (w *worker) grouping(hits []hit) (root, next, members []int) {
+	g := &w.groups
+	if len(g.recs) == len(hits) && len(hits) > 0 {
+		same := true
+		for i, h := range hits {
+			if g.recs[i] != h.rec {
+				same = false
+				break
+			}
+		}
+		if same {
+			return g.root, g.next, g.members
+		}
+	}
 	type idHit struct {
 		id string
 		i  int
@@ -179,7 +254,7 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 	}
 	// The members of each group, in order: next[i] is the group's hit after i, -1 after the last.
 	next, last := make([]int, len(hits)), make([]int, len(hits))
-	members := make([]int, len(hits)) // by root
+	members = make([]int, len(hits)) // by root
 	for i := range hits {
 		next[i] = -1
 		if r := find(i); members[r] > 0 {
@@ -189,44 +264,16 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 			last[r], members[r] = i, 1
 		}
 	}
-	var ids, fixed, recIDs []string
-	for r := range hits {
-		if find(r) != r {
-			continue // not the first hit of its group
-		}
-		f := w.newFinding()
-		f.Package = p
-		ids, fixed, recIDs = ids[:0], fixed[:0], recIDs[:0]
-		var v *vulnerability
-		if members[r] == 1 {
-			// One record: its findings in every version of the package share what it says.
-			v = w.vulnerabilityOf(hits[r].rec)
-		} else {
-			v = &vulnerability{Assessment: Assessment{Severity: "UNKNOWN"}}
-		}
-		for i := r; i >= 0; i = next[i] {
-			h := hits[i]
-			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
-			f.Notes = append(f.Notes, h.notes...)
-			if members[r] > 1 {
-				recIDs = append(recIDs, h.rec.ID)
-				ids = append(append(ids, h.rec.ID), h.rec.Aliases...)
-				if v.Summary == "" {
-					v.Summary = h.rec.Summary
-				}
-				severityOf(h.rec, &v.Assessment)
-			}
-		}
-		if members[r] > 1 {
-			slices.Sort(recIDs)
-			v.Records = w.keep(recIDs)
-			v.ID, v.Aliases = w.splitIDs(ids)
-		}
-		f.Identity, f.Assessment = &v.Identity, &v.Assessment
-		f.Fixed = w.upgrades(p, fixed)
-		out = append(out, f)
+	for i := range group {
+		group[i] = find(i)
 	}
-	return out
+	g.recs = g.recs[:0]
+	for _, h := range hits {
+		g.recs = append(g.recs, h.rec)
+	}
+	g.root, g.next, g.members = group, next, members
+	g.vulns = make([]*vulnerability, len(hits))
+	return group, next, members
 }
 
 // workerVulnsSize bounds the records whose vulnerability a worker keeps.

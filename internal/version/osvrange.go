@@ -45,10 +45,23 @@ type Affected struct {
 // remembering are those of the last few names, and a long scan must not keep every version
 // string it ever parsed.
 type ParseCache struct {
-	m map[parseKey]parsed
+	m      map[parseKey]parsed
+	lists  map[listKey][]Version
+	ranges map[rangeKey]preparedRange
 }
 
 const parseCacheSize = 1024
+
+// listKey identifies an affected entry's versions list by its backing array: records are read
+// only, so the same array and length hold the same versions.
+type listKey struct {
+	first     *string
+	n         int
+	ecosystem string
+}
+
+// listCacheSize bounds the versions lists, and the ranges, a ParseCache keeps parsed.
+const listCacheSize = 256
 
 type parseKey struct {
 	ecosystem, version string
@@ -60,7 +73,36 @@ type parsed struct {
 }
 
 // NewParseCache returns an empty cache.
-func NewParseCache() *ParseCache { return &ParseCache{m: map[parseKey]parsed{}} }
+func NewParseCache() *ParseCache {
+	return &ParseCache{m: map[parseKey]parsed{}, lists: map[listKey][]Version{}, ranges: map[rangeKey]preparedRange{}}
+}
+
+// parseList returns the versions of vs that parse with c, in order. Through a cache, a list is
+// parsed once however many versions of a package are tested against it: an entry of a PyPI record
+// often lists hundreds of versions, and looking each up again for every version tested was most
+// of the time of a scan of a package in many versions.
+func (pc *ParseCache) parseList(c Comparator, vs []string) []Version {
+	var key listKey
+	if pc != nil && len(vs) > 0 {
+		key = listKey{&vs[0], len(vs), c.Ecosystem()}
+		if l, ok := pc.lists[key]; ok {
+			return l
+		}
+	}
+	l := make([]Version, 0, len(vs))
+	for _, s := range vs {
+		if v, err := pc.Parse(c, s); err == nil {
+			l = append(l, v)
+		}
+	}
+	if pc != nil && len(vs) > 0 {
+		if len(pc.lists) >= listCacheSize {
+			clear(pc.lists)
+		}
+		pc.lists[key] = l
+	}
+	return l
+}
 
 // Parse parses s with c, through the cache when there is one (pc may be nil).
 func (pc *ParseCache) Parse(c Comparator, s string) (Version, error) {
@@ -108,8 +150,8 @@ func (a *Affected) Affects(t Target) (bool, error) {
 		}
 	}
 	if v != nil {
-		for _, s := range a.Versions {
-			if lv, err := a.Cache.Parse(c, s); err == nil && lv.Compare(v) == 0 {
+		for _, lv := range a.Cache.parseList(c, a.Versions) {
+			if lv.Compare(v) == 0 {
 				return true, errors.Join(errs...)
 			}
 		}
@@ -159,28 +201,44 @@ func evalSemVer(version string, events []Event, cache *ParseCache) (bool, error)
 	return evalOrdered(c, v, events, cache, true)
 }
 
-// Event kinds in the order they are applied when several share one version: an introduced and a
-// fixed at the same version make an empty range.
-const (
-	evIntroduced = iota
-	evLastAffected
-	evFixed
-	evLimit
-)
-
-type parsedEvent struct {
-	kind int
-	zero bool // introduced "0": before every version
-	v    Version
+// sortedEvents returns a range's events parsed and in the order evalOrdered walks them; through a
+// cache, once per range however many versions are tested against it.
+func (pc *ParseCache) sortedEvents(c Comparator, events []Event, trimV bool) ([]parsedEvent, error) {
+	var key rangeKey
+	if pc != nil && len(events) > 0 {
+		key = rangeKey{&events[0], len(events), c.Ecosystem(), trimV}
+		if r, ok := pc.ranges[key]; ok {
+			return r.evs, r.err
+		}
+	}
+	evs, err := sortEvents(c, events, pc, trimV)
+	if pc != nil && len(events) > 0 {
+		if len(pc.ranges) >= listCacheSize {
+			clear(pc.ranges)
+		}
+		pc.ranges[key] = preparedRange{evs, err}
+	}
+	return evs, err
 }
 
-// evalOrdered applies the OSV evaluation algorithm: sort the events by version, then walk them;
-// the version is affected if the last event at or below it is an introduction (last_affected is
-// inclusive, fixed exclusive). A limit caps the range: versions at or above it are not affected.
-// With trimV, a leading "v" is taken off each event's version first.
-func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, trimV bool) (bool, error) {
-	var buf [8]parsedEvent // most ranges have a few events: no allocation for them
-	evs := buf[:0]
+// rangeKey identifies a range's events by their backing array, as listKey does a versions list.
+type rangeKey struct {
+	first     *Event
+	n         int
+	ecosystem string
+	trimV     bool
+}
+
+// preparedRange is what sortedEvents returns for a range.
+type preparedRange struct {
+	evs []parsedEvent
+	err error
+}
+
+// sortEvents parses events with c (a leading "v" taken off each version with trimV) and sorts
+// them by version, introductions of "0" first and, at one version, in the order of their kinds.
+func sortEvents(c Comparator, events []Event, cache *ParseCache, trimV bool) ([]parsedEvent, error) {
+	evs := make([]parsedEvent, 0, len(events))
 	for _, e := range events {
 		kind, s := evIntroduced, e.Introduced
 		switch {
@@ -202,11 +260,11 @@ func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, tri
 			continue
 		}
 		if s == "" {
-			return false, errors.New("event with no version")
+			return nil, errors.New("event with no version")
 		}
 		pv, err := cache.Parse(c, s)
 		if err != nil {
-			return false, err
+			return nil, err
 		}
 		evs = append(evs, parsedEvent{kind: kind, v: pv})
 	}
@@ -224,6 +282,33 @@ func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, tri
 		}
 		return cmp.Compare(a.kind, b.kind)
 	})
+	return evs, nil
+}
+
+// Event kinds in the order they are applied when several share one version: an introduced and a
+// fixed at the same version make an empty range.
+const (
+	evIntroduced = iota
+	evLastAffected
+	evFixed
+	evLimit
+)
+
+type parsedEvent struct {
+	kind int
+	zero bool // introduced "0": before every version
+	v    Version
+}
+
+// evalOrdered applies the OSV evaluation algorithm: sort the events by version, then walk them;
+// the version is affected if the last event at or below it is an introduction (last_affected is
+// inclusive, fixed exclusive). A limit caps the range: versions at or above it are not affected.
+// With trimV, a leading "v" is taken off each event's version first.
+func evalOrdered(c Comparator, v Version, events []Event, cache *ParseCache, trimV bool) (bool, error) {
+	evs, err := cache.sortedEvents(c, events, trimV)
+	if err != nil {
+		return false, err
+	}
 	affected := false
 	for _, e := range evs {
 		if e.zero {

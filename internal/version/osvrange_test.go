@@ -67,3 +67,48 @@ func TestAffects(t *testing.T) {
 		t.Error("unknown ecosystem accepted")
 	}
 }
+
+// TestAffectsVersionsListCached checks that a versions list parsed once through a cache still
+// decides every version tested against it as without the cache: equal versions spelled
+// differently match, others do not, and an entry that does not parse is skipped.
+func TestAffectsVersionsListCached(t *testing.T) {
+	cache := NewParseCache()
+	a := Affected{Ecosystem: "PyPI", Versions: []string{"1.0", "not a version!", "1.1.post1", "2.0rc1"}, Cache: cache}
+	other := Affected{Ecosystem: "PyPI", Versions: a.Versions[:1], Cache: cache} // the same array, shorter
+	tests := []struct {
+		aff     *Affected
+		version string
+		want    bool
+	}{
+		{&a, "1.0.0", true}, {&a, "1.1", false}, {&a, "1.1.post1", true}, {&a, "2.0.0rc1", true}, {&a, "2.0", false},
+		{&other, "1.1.post1", false}, {&other, "1.0.0", true}, {&a, "1.0.0", true}, {&a, "1.1.0.post1", true},
+	}
+	for _, tt := range tests {
+		for range 2 { // the first call fills the cache, the second reads it
+			if got, _ := tt.aff.Affects(Target{Version: tt.version}); got != tt.want {
+				t.Errorf("%v affects %s = %v, want %v", tt.aff.Versions, tt.version, got, tt.want)
+			}
+		}
+	}
+}
+
+// TestAffectsRangeCached checks that a range parsed and sorted once through a cache decides
+// every version tested against it as a fresh evaluation does, errors included.
+func TestAffectsRangeCached(t *testing.T) {
+	ranges := []Range{
+		{Type: RangeEcosystem, Events: []Event{{Fixed: "2.15.0"}, {Introduced: "2.13.0"}, {Fixed: "2.12.2"}, {Introduced: "2.0-beta9"}}},
+		{Type: RangeSemVer, Events: []Event{{Introduced: "0"}, {Fixed: "v1.4.0"}}},
+		{Type: RangeEcosystem, Events: []Event{{Introduced: "not a version!"}}},
+	}
+	cached := Affected{Ecosystem: "Maven", Ranges: ranges, Cache: NewParseCache()}
+	for _, v := range []string{"2.14.1", "2.12.3", "2.0", "1.3.9", "1.4.0", "2.16", "2.0-beta9", "2.13.0", "2.12.2"} {
+		fresh := Affected{Ecosystem: "Maven", Ranges: ranges}
+		want, wantErr := fresh.Affects(Target{Version: v})
+		for range 2 {
+			got, err := cached.Affects(Target{Version: v})
+			if got != want || (err == nil) != (wantErr == nil) || (err != nil && err.Error() != wantErr.Error()) {
+				t.Errorf("%s: cached %v, %v; fresh %v, %v", v, got, err, want, wantErr)
+			}
+		}
+	}
+}
