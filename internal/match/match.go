@@ -133,7 +133,7 @@ func Scan(ctx context.Context, src Source, pkgs, unknown []Package, opts Options
 	if err != nil {
 		return nil, err
 	}
-	fs, cs, bad, err := match(ctx, src, pkgs)
+	fs, cs, bad, err := match(ctx, src, pkgs, opts.Collect)
 	if err != nil {
 		return nil, err
 	}
@@ -191,14 +191,15 @@ func (inv *Inventory) Done(doc *sbom.Document) (pkgs, unknown []Package) {
 // not by the database. Lookups run ahead of matching on their own goroutine; two workers match.
 // Findings point into pkgs.
 func Match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, error) {
-	fs, _, _, err := match(ctx, src, pkgs)
+	fs, _, _, err := match(ctx, src, pkgs, false)
 	return fs, err
 }
 
 // match is Match, which also counts the packages of each ecosystem and those without a version,
 // and returns the indexes of the packages whose version does not parse (among those the
-// database names: for the others the version is never read).
-func match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, *counters, []int, error) {
+// database names: for the others the version is never read). With collect, garbage is
+// collected between matching and enrichment (see Options.Collect).
+func match(ctx context.Context, src Source, pkgs []Package, collect bool) ([]*Finding, *counters, []int, error) {
 	keys := make([]vulndb.Key, len(pkgs))
 	order := make([]int, len(pkgs))
 	cs := &counters{}
@@ -305,6 +306,10 @@ func match(ctx context.Context, src Source, pkgs []Package) ([]*Finding, *counte
 	out := make([]*Finding, 0, total)
 	for _, fs := range found {
 		out = append(out, fs...)
+	}
+	found = nil
+	if collect {
+		runtime.GC()
 	}
 	if err := enrich(ctx, src, out); err != nil {
 		return nil, nil, nil, err
