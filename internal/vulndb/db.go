@@ -181,9 +181,9 @@ func (db *DB) Close() error {
 // handle last looked, its read snapshot and caches are dropped (and refilled on the next lookup).
 // It reports whether anything changed.
 func (db *DB) Refresh(ctx context.Context) (bool, error) {
-	var newest int64
-	if err := db.sql.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM snapshot`).Scan(&newest); err != nil {
-		return false, fmt.Errorf("read vulnerability database: %w", err)
+	newest, err := db.newestSnapshot(ctx)
+	if err != nil {
+		return false, err
 	}
 	db.mu.Lock()
 	changed := newest != db.seen
@@ -453,6 +453,40 @@ func noteFeed(ctx context.Context, tx *sql.Tx, feed, origin, dated string, taken
 	return err
 }
 
+// newestSnapshot is the id of the latest import of any source (0 for an empty database): it
+// changes whenever an update commits.
+func (db *DB) newestSnapshot(ctx context.Context) (int64, error) {
+	var newest int64
+	if err := db.sql.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM snapshot`).Scan(&newest); err != nil {
+		return 0, fmt.Errorf("read vulnerability database: %w", err)
+	}
+	return newest, nil
+}
+
+// latestSnapshots is the latest import of each source, ordered by source.
+func (db *DB) latestSnapshots(ctx context.Context) ([]Snapshot, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT source, kind, taken, records, skipped, digest FROM snapshot s
+		WHERE id = (SELECT max(id) FROM snapshot t WHERE t.source = s.source) ORDER BY source`)
+	if err != nil {
+		return nil, fmt.Errorf("read vulnerability database: %w", err)
+	}
+	defer rows.Close()
+	var out []Snapshot
+	for rows.Next() {
+		var s Snapshot
+		var taken string
+		if err := rows.Scan(&s.Source, &s.Kind, &taken, &s.Records, &s.Skipped, &s.Digest); err != nil {
+			return nil, fmt.Errorf("read vulnerability database: %w", err)
+		}
+		s.Taken, _ = time.Parse(time.RFC3339, taken)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read vulnerability database: %w", err)
+	}
+	return out, nil
+}
+
 // Status reports what the index holds.
 func (db *DB) Status(ctx context.Context) (*Status, error) {
 	st := &Status{Path: db.path, Problems: []Problem{}}
@@ -475,22 +509,8 @@ func (db *DB) Status(ctx context.Context) (*Status, error) {
 			return nil, err
 		}
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT source, kind, taken, records, skipped, digest FROM snapshot s
-		WHERE id = (SELECT max(id) FROM snapshot t WHERE t.source = s.source) ORDER BY source`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s Snapshot
-		var taken string
-		if err := rows.Scan(&s.Source, &s.Kind, &taken, &s.Records, &s.Skipped, &s.Digest); err != nil {
-			return nil, err
-		}
-		s.Taken, _ = time.Parse(time.RFC3339, taken)
-		st.Snapshots = append(st.Snapshots, s)
-	}
-	if err := rows.Err(); err != nil {
+	var err error
+	if st.Snapshots, err = db.latestSnapshots(ctx); err != nil {
 		return nil, err
 	}
 	if err := db.feedStatus(ctx, st, newest); err != nil {

@@ -8,7 +8,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-	"time"
 
 	gojson "github.com/goccy/go-json"
 )
@@ -57,27 +56,13 @@ func (h *Holdings) Import(source string) (Snapshot, bool) {
 // newest snapshot; later readers read a handful of rows.
 func (db *DB) Holdings(ctx context.Context) (*Holdings, error) {
 	h := &Holdings{Advisories: map[string]int{}}
-	rows, err := db.sql.QueryContext(ctx, `SELECT source, kind, taken, records, skipped, digest FROM snapshot s
-		WHERE id = (SELECT max(id) FROM snapshot t WHERE t.source = s.source) ORDER BY source`)
+	var err error
+	if h.Imports, err = db.latestSnapshots(ctx); err != nil {
+		return nil, err
+	}
+	newest, err := db.newestSnapshot(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("read vulnerability database: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var s Snapshot
-		var taken string
-		if err := rows.Scan(&s.Source, &s.Kind, &taken, &s.Records, &s.Skipped, &s.Digest); err != nil {
-			return nil, fmt.Errorf("read vulnerability database: %w", err)
-		}
-		s.Taken, _ = time.Parse(time.RFC3339, taken)
-		h.Imports = append(h.Imports, s)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read vulnerability database: %w", err)
-	}
-	var newest int64
-	if err := db.sql.QueryRowContext(ctx, `SELECT coalesce(max(id), 0) FROM snapshot`).Scan(&newest); err != nil {
-		return nil, fmt.Errorf("read vulnerability database: %w", err)
+		return nil, err
 	}
 	counted := false
 	crows, err := db.sql.QueryContext(ctx, `SELECT ecosystem, advisories FROM ecosystem_count WHERE snapshot = ?`, newest)
