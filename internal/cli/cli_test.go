@@ -93,3 +93,13 @@ func TestExitCodes(t *testing.T) {
 }
 
 func newFlagSetForTest() *flag.FlagSet { return flag.NewFlagSet("test", flag.ContinueOnError) }
+
+func TestAuthorityFine(t *testing.T) {
+	code, out, _ := invokeCLI(t, "", "authority", "fine", "--provision", "Annex I", "--provision", "Art. 20", "--turnover", "1000000000")
+	if code != ExitOK || !strings.Contains(out, "maximum\tEUR 25,000,000") || !strings.Contains(out, "Art. 20\tup to EUR 20,000,000") {
+		t.Errorf("exit %d:\n%s", code, out)
+	}
+	if code, _, _ := invokeCLI(t, "", "authority", "fine", "--provision", "Article 13"); code != ExitUsage {
+		t.Errorf("a provision that does not parse: exit %d, want %d", code, ExitUsage)
+	}
+}
