@@ -337,7 +337,11 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal)
 	s.noteBase(r)
 	l, err := s.conf.Issue(r.Context(), prod, rel, in.Standards, store.Actor(r.Context()))
 	var ie *conformity.ImplausibleError
+	var re *store.RevokedError
 	switch {
+	case errors.As(err, &re):
+		writeError(w, http.StatusConflict, re.Error())
+		return
 	case errors.As(err, &ie):
 		writeJSON(w, http.StatusConflict, map[string]any{"error": err.Error(), "code": http.StatusConflict, "unmet": ie.Reasons})
 		return

@@ -229,6 +229,14 @@ func TestLabelLifecycle(t *testing.T) {
 	if now.Status != "revoked" {
 		t.Fatalf("label check lifted a revocation: %+v", now)
 	}
+	// Nor can the manufacturer undo it by declaring the release again.
+	var refused struct {
+		Error string `json:"error"`
+	}
+	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{"standards":["etsi-en-303-645","bsi-tr-03148"]}`), &refused); code != 409 ||
+		!strings.Contains(refused.Error, "revoked by the issuer") || !strings.Contains(refused.Error, "MS-2026-17") {
+		t.Fatalf("a new label after revocation: %d %+v", code, refused)
+	}
 	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/reinstate", "bsi", "application/json", []byte(`{"reason":"appeal granted"}`), &now); code != 200 || now.Status != "valid" {
 		t.Fatalf("reinstate %d %+v", code, now)
 	}

@@ -264,6 +264,11 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape("no label: "+strings.Join(ie.Reasons, "; "))), http.StatusSeeOther)
 		return
 	}
+	var re *store.RevokedError
+	if errors.As(err, &re) {
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape("no label: "+re.Error())), http.StatusSeeOther)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -151,6 +152,18 @@ type LabelEvent struct {
 	Statement []byte
 }
 
+// RevokedError refuses a new label for a release whose label the issuer revoked.
+type RevokedError struct {
+	Label  string
+	Reason string
+	Since  time.Time
+}
+
+func (e *RevokedError) Error() string {
+	return fmt.Sprintf("label %s of this release was revoked by the issuer on %s (%s): a new label cannot replace it; only the issuer can lift the revocation",
+		e.Label, e.Since.UTC().Format(time.RFC3339), e.Reason)
+}
+
 // Signer makes the signed statement of a label in the state given; it runs inside the
 // transaction that stores the state, so the statement and the state never disagree.
 type Signer func(l *Label) ([]byte, error)
@@ -161,6 +174,17 @@ func (s *DB) IssueLabel(ctx context.Context, l *Label, actor string, sign Signer
 	now := s.now()
 	l.Status, l.Seq, l.IssuedAt, l.Since = LabelValid, 1, now, now
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// A label the issuer revoked stays the release's answer: a new declaration must not
+		// replace it. Only the issuer lifts a revocation (SetLabelStatus with reinstate).
+		var rev RevokedError
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT id, reason, since FROM label WHERE release = ? AND status = ? ORDER BY since DESC LIMIT 1`),
+			l.Release, LabelRevoked).Scan(&rev.Label, &rev.Reason, &rev.Since)
+		switch {
+		case err == nil:
+			return &rev
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
 		st, err := sign(l)
 		if err != nil {
 			return err
