@@ -36,20 +36,27 @@ const (
 	Suspended Status = "suspended"
 	// Revoked: an authority withdrew the label; only an authority's reinstatement lifts it.
 	Revoked Status = "revoked"
+	// Expired: the label's term ended, or it lapsed because a standard it was issued against
+	// changed and the release was not declared against the new version in time. Final: a new
+	// declaration gives a new label.
+	Expired Status = "expired"
 )
 
-func (s Status) known() bool { return s == Valid || s == Suspended || s == Revoked }
+func (s Status) known() bool { return s == Valid || s == Suspended || s == Revoked || s == Expired }
 
 // Statement is one signed statement about a label. Its JSON form, in this field order, is the
 // payload of the envelope; Sign writes times in UTC to the second.
 type Statement struct {
-	Schema       string    `json:"schema"`
-	LabelID      string    `json:"labelId"`
-	Sequence     uint64    `json:"sequence"` // 1 for the first statement, +1 for each status change
-	Status       Status    `json:"status"`
-	Reason       string    `json:"reason,omitempty"` // required unless the status is valid
-	IssuedAt     time.Time `json:"issuedAt"`         // when the label was first issued
-	StatusSince  time.Time `json:"statusSince"`      // when the current status began
+	Schema      string    `json:"schema"`
+	LabelID     string    `json:"labelId"`
+	Sequence    uint64    `json:"sequence"` // 1 for the first statement, +1 for each status change
+	Status      Status    `json:"status"`
+	Reason      string    `json:"reason,omitempty"` // required unless the status is valid
+	IssuedAt    time.Time `json:"issuedAt"`         // when the label was first issued
+	StatusSince time.Time `json:"statusSince"`      // when the current status began
+	// ValidUntil is the end of the label's term (the instant it expires); zero in statements
+	// signed before labels had a term.
+	ValidUntil   time.Time `json:"validUntil,omitzero"`
 	Issuer       Party     `json:"issuer"`
 	Manufacturer Party     `json:"manufacturer"`
 	Product      Product   `json:"product"`
@@ -140,7 +147,7 @@ func (st *Statement) Validate() error {
 	case st.Sequence == 0:
 		return bad("/sequence", "must be 1 or more")
 	case !st.Status.known():
-		return bad("/status", "want valid, suspended or revoked, got %q", clip(string(st.Status)))
+		return bad("/status", "want valid, suspended, revoked or expired, got %q", clip(string(st.Status)))
 	case st.Status != Valid && st.Reason == "":
 		return bad("/reason", "required when the status is %s", st.Status)
 	case len(st.Reason) > maxLong:
@@ -156,6 +163,8 @@ func (st *Statement) Validate() error {
 		return bad("/statusSince", "required")
 	case st.StatusSince.Before(st.IssuedAt):
 		return bad("/statusSince", "before issuedAt")
+	case !st.ValidUntil.IsZero() && !st.ValidUntil.After(st.IssuedAt):
+		return bad("/validUntil", "not after issuedAt")
 	}
 	for _, f := range []struct {
 		field, v string
@@ -273,6 +282,9 @@ func clip(s string) string {
 func (st Statement) normalize() Statement {
 	st.IssuedAt = st.IssuedAt.UTC().Truncate(time.Second)
 	st.StatusSince = st.StatusSince.UTC().Truncate(time.Second)
+	if !st.ValidUntil.IsZero() {
+		st.ValidUntil = st.ValidUntil.UTC().Truncate(time.Second)
+	}
 	// Empty lists are written as [] rather than null.
 	if st.Verdicts.Failed == nil {
 		st.Verdicts.Failed = []string{}

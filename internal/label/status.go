@@ -24,8 +24,23 @@ type Checks struct {
 	// SupportEnd is the release's declared support end, YYYY-MM: support runs to the end of
 	// that month.
 	SupportEnd string
-	// Revocation is set while an authority's revocation stands.
+	// Revocation is set while an authority's revocation stands, or is announced (Effective in
+	// the future: the manufacturer may comment until then).
 	Revocation *Revocation
+	// ValidUntil is the end of the label's term; zero for a label issued without one.
+	ValidUntil time.Time
+	// Standards are the catalogs the label was issued against, with the version the issuer
+	// applies now.
+	Standards []StandardVersion
+}
+
+// StandardVersion is one catalog of a label: the version the label was issued against, the
+// version the issuer applies now, and since when it applies that one.
+type StandardVersion struct {
+	ID       string
+	Labelled string
+	Current  string
+	Since    time.Time
 }
 
 // Exploited is an open vulnerability known to be exploited.
@@ -51,6 +66,44 @@ type Deadline struct {
 type Revocation struct {
 	By  string // the authority
 	Why string
+	// Effective is when the revocation takes effect: the end of the manufacturer's comment
+	// period, or the decision itself when security required immediate action. Zero means at once.
+	Effective time.Time
+}
+
+// The label's lifecycle, as for the BSI IT-Sicherheitskennzeichen: a term of two years, renewal
+// from three months to six weeks before it ends, and a lapse six weeks after a standard the label
+// was issued against changes unless the release is declared against the new version.
+const (
+	TermMonths         = 24
+	RenewalOpensMonths = 3
+	RenewalCloses      = 6 * 7 * 24 * time.Hour
+	LapseAfter         = 6 * 7 * 24 * time.Hour
+	DefaultCommentDays = 28
+)
+
+// TermEnd is the end of a term of months starting at issued.
+func TermEnd(issued time.Time, months int) time.Time { return issued.AddDate(0, months, 0) }
+
+// RenewalWindow is when a label whose term ends at validUntil can be renewed.
+func RenewalWindow(validUntil time.Time) (opens, closes time.Time) {
+	return validUntil.AddDate(0, -RenewalOpensMonths, 0), validUntil.Add(-RenewalCloses)
+}
+
+// CheckRenewal says why a label cannot be renewed at now, or nil when it can.
+func CheckRenewal(current Status, validUntil, now time.Time) error {
+	if current == Revoked || current == Expired {
+		return fmt.Errorf("the label is %s: declare the release again for a new label", current)
+	}
+	if validUntil.IsZero() {
+		return errors.New("the label has no term: declare the release again for a label with one")
+	}
+	opens, closes := RenewalWindow(validUntil)
+	if now.Before(opens) || now.After(closes) {
+		return fmt.Errorf("renewal is open from %s to %s (three months to six weeks before the term ends %s)",
+			opens.UTC().Format(time.DateOnly), closes.UTC().Format(time.DateOnly), validUntil.UTC().Format(time.DateOnly))
+	}
+	return nil
 }
 
 // Decide returns a label's next status and the reason for it, from the current status, the
@@ -70,19 +123,57 @@ type Revocation struct {
 // reason changes only when the causes do.
 func Decide(current Status, checks Checks, now time.Time, grace time.Duration) (next Status, reason string) {
 	now = now.UTC()
-	if r := checks.Revocation; r != nil {
+	r := checks.Revocation
+	if r != nil && !now.Before(r.Effective) {
 		return Revoked, revocationReason(r)
 	}
 	if current == Revoked {
 		return Revoked, "revoked; only a reinstatement by an authority lifts it"
 	}
+	if current == Expired {
+		return Expired, "expired; a new declaration gives a new label"
+	}
+	if why := expiry(checks, now); why != "" {
+		return Expired, why
+	}
+	var notice string
+	if r != nil {
+		notice = fmt.Sprintf("revocation announced by %s: %s; it takes effect %s unless withdrawn", cmp.Or(r.By, "an authority"), r.Why, r.Effective.UTC().Format(time.RFC3339))
+	}
 	if causes := suspensionCauses(checks, now, grace); len(causes) > 0 {
+		if notice != "" {
+			causes = append([]string{notice}, causes...)
+		}
 		return Suspended, strings.Join(causes, "; ")
 	}
-	if current == Suspended {
+	switch {
+	case notice != "":
+		return Valid, notice
+	case current == Suspended:
 		return Valid, "the evidence holds again"
 	}
 	return Valid, ""
+}
+
+// expiry says why a label has expired at now: its term ended, or a standard it was issued against
+// changed more than LapseAfter ago. "" when neither.
+func expiry(c Checks, now time.Time) string {
+	if !c.ValidUntil.IsZero() && !now.Before(c.ValidUntil) {
+		return "the term ended " + c.ValidUntil.UTC().Format(time.RFC3339)
+	}
+	stds := slices.Clone(c.Standards)
+	slices.SortFunc(stds, func(a, b StandardVersion) int { return cmp.Compare(a.ID, b.ID) })
+	var lapsed []string
+	for _, s := range stds {
+		if s.Labelled == s.Current || s.Since.IsZero() || now.Before(s.Since.Add(LapseAfter)) {
+			continue
+		}
+		lapsed = append(lapsed, fmt.Sprintf("%s changed from %s to %s on %s", s.ID, s.Labelled, s.Current, s.Since.UTC().Format(time.DateOnly)))
+	}
+	if len(lapsed) == 0 {
+		return ""
+	}
+	return "lapsed: " + strings.Join(lapsed, "; ") + ", and the release was not declared against the new version within six weeks"
 }
 
 func revocationReason(r *Revocation) string {
