@@ -37,6 +37,8 @@ type Service struct {
 	// the releases that carry it are suspended.
 	Grace time.Duration
 	Now   func() time.Time
+	// TermMonths is a new label's term; 0 means label.TermMonths (two years).
+	TermMonths int
 
 	keyOnce sync.Once
 	key     ed25519.PrivateKey
@@ -305,7 +307,7 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 		return nil, err
 	}
 	l := &store.Label{ID: id, Organization: prod.Organization, Release: rel.ID, Catalogs: standards,
-		Reason: "every mandatory requirement passes or is attested"}
+		Reason: "every mandatory requirement passes or is attested", TermMonths: cmp.Or(s.TermMonths, label.TermMonths)}
 	err = s.Store.IssueLabel(ctx, l, store.Actor(ctx), func(l *store.Label) ([]byte, error) {
 		return label.Sign(s.statement(l, org, prod, rel, e.Verdicts), key)
 	})
@@ -365,7 +367,7 @@ func (s *Service) PageURL(id string) string {
 func (s *Service) statement(l *store.Label, org *store.Organization, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) label.Statement {
 	st := label.Statement{
 		Schema: label.SchemaV1, LabelID: l.ID, Sequence: uint64(l.Seq), Status: label.Status(l.Status), Reason: l.Reason,
-		IssuedAt: l.IssuedAt, StatusSince: l.Since, Issuer: label.Party{Name: cmp.Or(s.Issuer, "Siegel")},
+		IssuedAt: l.IssuedAt, StatusSince: l.Since, ValidUntil: l.ValidUntil, Issuer: label.Party{Name: cmp.Or(s.Issuer, "Siegel")},
 		Manufacturer: label.Party{Name: org.Name},
 		Product:      label.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass},
 		Release:      label.Release{Version: rel.Version, SupportEnd: rel.SupportEnd},
@@ -406,7 +408,10 @@ func (s *Service) Refresh(ctx context.Context, l *store.Label) (bool, error) {
 		return false, err
 	}
 	next, reason := label.Decide(label.Status(l.Status), checks, s.now(), s.Grace)
-	if string(next) == l.Status && (reason == l.Reason || next == label.Valid && l.Status == store.LabelValid) {
+	// A valid label stays as signed when only the wording of its validity changes ("" or "the
+	// evidence holds again"); an announced revocation is news and gets a statement.
+	quiet := next == label.Valid && l.Status == store.LabelValid && checks.Revocation == nil && !strings.HasPrefix(l.Reason, "revocation announced")
+	if string(next) == l.Status && (reason == l.Reason || quiet) {
 		return false, nil
 	}
 	return s.setStatus(ctx, l.ID, string(next), reason, "siegel:label-check", false, prod, rel, e.Verdicts)
@@ -434,7 +439,7 @@ func (s *Service) RefreshAll(ctx context.Context) (changed int, err error) {
 	}
 	var errs []error
 	for i := range ls {
-		if ls[i].Status == store.LabelRevoked {
+		if ls[i].Status == store.LabelRevoked || ls[i].Status == store.LabelExpired {
 			continue
 		}
 		ok, err := s.Refresh(ctx, &ls[i])
@@ -449,10 +454,27 @@ func (s *Service) RefreshAll(ctx context.Context) (changed int, err error) {
 	return changed, errors.Join(errs...)
 }
 
-// Revoke withdraws a label on an authority's decision.
-func (s *Service) Revoke(ctx context.Context, l *store.Label, by, why string) error {
+// Revoke withdraws a label on an authority's decision. With a comment period (commentDays > 0)
+// the revocation is announced: the label's statement says so at once, and the label is revoked
+// when the period ends unless the authority withdraws it; with 0, as security may require, it is
+// revoked at once.
+func (s *Service) Revoke(ctx context.Context, l *store.Label, by, why string, commentDays int) error {
 	if strings.TrimSpace(why) == "" {
 		return fmt.Errorf("a revocation needs a reason")
+	}
+	if commentDays < 0 {
+		return fmt.Errorf("comment period of %d days: give 0 for immediate action or a positive number of days", commentDays)
+	}
+	if commentDays > 0 {
+		if err := s.Store.AnnounceRevocation(ctx, l.ID, by, why, s.now().AddDate(0, 0, commentDays)); err != nil {
+			return err
+		}
+		l, err := s.Store.LabelByID(ctx, l.ID)
+		if err != nil {
+			return err
+		}
+		_, err = s.Refresh(ctx, l)
+		return err
 	}
 	// The statement's verdicts are the release's as they stand, without the grace.
 	rel, prod, e, _, err := s.labelState(ctx, l, 0)
@@ -497,10 +519,66 @@ func (s *Service) labelState(ctx context.Context, l *store.Label, grace time.Dur
 	if err != nil {
 		return nil, nil, nil, label.Checks{}, err
 	}
-	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd}
+	checks := label.Checks{Plausible: e.Plausible, Unmet: e.Unmet, Exploited: exploited, Deadlines: deadlines, SupportEnd: rel.SupportEnd,
+		ValidUntil: l.ValidUntil}
+	if r := l.Revocation; r != nil {
+		checks.Revocation = &label.Revocation{By: r.By, Why: r.Reason, Effective: r.Effective}
+	}
+	if checks.Standards, err = s.standardVersions(ctx, l); err != nil {
+		return nil, nil, nil, label.Checks{}, err
+	}
 	// A category changed since issue can bring in catalogs the label was not declared against.
 	if why := s.categoryGap(prod, l.Catalogs); why != "" {
 		checks.Plausible, checks.Unmet = false, append(slices.Clone(checks.Unmet), why)
 	}
 	return rel, prod, e, checks, nil
+}
+
+// standardVersions pairs each catalog of a label with the version it was issued against (read
+// from its signed statement) and the version the issuer applies now, with since when.
+func (s *Service) standardVersions(ctx context.Context, l *store.Label) ([]label.StandardVersion, error) {
+	key, err := s.Key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	st, err := label.Verify(l.Statement, key.Public().(ed25519.PublicKey))
+	if err != nil {
+		return nil, fmt.Errorf("label %s: the stored statement does not verify: %w", l.ID, err)
+	}
+	var out []label.StandardVersion
+	for _, c := range st.Catalogs {
+		for _, std := range s.Catalog.Standards {
+			if std.ID != c.ID || std.Version == c.Version {
+				continue
+			}
+			since, err := s.Store.CatalogVersionSince(ctx, std.ID, std.Version)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, label.StandardVersion{ID: c.ID, Labelled: c.Version, Current: std.Version, Since: since})
+		}
+	}
+	return out, nil
+}
+
+// Renew extends a label's term, within its renewal window, by a new term from its current end.
+func (s *Service) Renew(ctx context.Context, l *store.Label) (*store.Label, error) {
+	rel, prod, e, _, err := s.labelState(ctx, l, s.Grace)
+	if err != nil {
+		return nil, err
+	}
+	key, err := s.Key(ctx)
+	if err != nil {
+		return nil, err
+	}
+	org, err := s.Store.OrganizationByID(ctx, prod.Organization)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	return s.Store.RenewLabel(ctx, l.ID, store.Actor(ctx), cmp.Or(s.TermMonths, label.TermMonths),
+		func(cur *store.Label) error { return label.CheckRenewal(label.Status(cur.Status), cur.ValidUntil, now) },
+		func(cur *store.Label) ([]byte, error) {
+			return label.Sign(s.statement(cur, org, prod, rel, e.Verdicts), key)
+		})
 }

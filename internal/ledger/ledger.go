@@ -46,7 +46,13 @@ const (
 	LabelSuspended        = "label-suspended"
 	LabelReinstated       = "label-reinstated"
 	LabelRevoked          = "label-revoked"
-	CategoryDeclared      = "product-category-declared"
+	// LabelRevocationAnnounced: an authority announced a revocation that takes effect after the
+	// manufacturer's comment period; LabelRevocationWithdrawn: it withdrew it before then.
+	LabelRevocationAnnounced = "label-revocation-announced"
+	LabelRevocationWithdrawn = "label-revocation-withdrawn"
+	LabelRenewed             = "label-renewed"
+	LabelExpired             = "label-expired"
+	CategoryDeclared         = "product-category-declared"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

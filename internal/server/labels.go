@@ -272,17 +272,24 @@ func (s *Server) uploadFirmware(w http.ResponseWriter, r *http.Request, p princi
 
 // labelJSON is a label as the API shows it.
 type labelJSON struct {
-	ID        string          `json:"id"`
-	Release   int64           `json:"release"`
-	Standards []string        `json:"standards"`
-	Status    string          `json:"status"`
-	Reason    string          `json:"reason"`
-	Sequence  int             `json:"sequence"`
-	IssuedAt  time.Time       `json:"issuedAt"`
-	Since     time.Time       `json:"since"`
-	PageURL   string          `json:"pageUrl"`
-	Statement json.RawMessage `json:"statement"`
-	History   []labelEvent    `json:"history,omitempty"`
+	ID        string    `json:"id"`
+	Release   int64     `json:"release"`
+	Standards []string  `json:"standards"`
+	Status    string    `json:"status"`
+	Reason    string    `json:"reason"`
+	Sequence  int       `json:"sequence"`
+	IssuedAt  time.Time `json:"issuedAt"`
+	Since     time.Time `json:"since"`
+	// ValidUntil is the end of the label's term, RenewalOpens/RenewalCloses its renewal window;
+	// absent for labels issued before labels had a term.
+	ValidUntil    *time.Time `json:"validUntil,omitempty"`
+	RenewalOpens  *time.Time `json:"renewalOpens,omitempty"`
+	RenewalCloses *time.Time `json:"renewalCloses,omitempty"`
+	// Revocation is an authority's announced revocation and when it takes effect.
+	Revocation *labelRevocationJSON `json:"revocation,omitempty"`
+	PageURL    string               `json:"pageUrl"`
+	Statement  json.RawMessage      `json:"statement"`
+	History    []labelEvent         `json:"history,omitempty"`
 }
 
 type labelEvent struct {
@@ -296,6 +303,7 @@ type labelEvent struct {
 func (s *Server) labelView(ctx context.Context, l *store.Label, history bool) (labelJSON, error) {
 	out := labelJSON{ID: l.ID, Release: l.Release, Standards: l.Catalogs, Status: l.Status, Reason: l.Reason, Sequence: l.Seq,
 		IssuedAt: l.IssuedAt, Since: l.Since, PageURL: s.conf.PageURL(l.ID), Statement: json.RawMessage(bytes.TrimSpace(l.Statement))}
+	out.setLifecycle(l)
 	if history {
 		evs, err := s.cfg.Store.LabelEvents(ctx, l.ID)
 		if err != nil {
@@ -418,6 +426,10 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		}
 		var in struct {
 			Reason string `json:"reason"`
+			// Immediate: security requires the revocation to take effect at once; otherwise the
+			// manufacturer may comment for CommentDays (default label.DefaultCommentDays).
+			Immediate   bool `json:"immediate"`
+			CommentDays *int `json:"commentDays"`
 		}
 		if !decodeJSON(w, r, &in) {
 			return
@@ -426,13 +438,26 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 			writeError(w, http.StatusBadRequest, "give the reason for the decision (reason)")
 			return
 		}
+		days := label.DefaultCommentDays
+		switch {
+		case in.Immediate && in.CommentDays != nil && *in.CommentDays != 0:
+			writeError(w, http.StatusBadRequest, "an immediate revocation has no comment period: give immediate or commentDays, not both")
+			return
+		case in.Immediate:
+			days = 0
+		case in.CommentDays != nil && *in.CommentDays <= 0:
+			writeError(w, http.StatusBadRequest, "commentDays must be 1 or more; for immediate action give immediate: true and say why security requires it")
+			return
+		case in.CommentDays != nil:
+			days = *in.CommentDays
+		}
 		org, err := s.cfg.Store.OrganizationByID(r.Context(), p.token.Organization)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
 		if revoke {
-			err = s.conf.Revoke(r.Context(), l, org.Name, in.Reason)
+			err = s.conf.Revoke(r.Context(), l, org.Name, in.Reason, days)
 		} else {
 			err = s.conf.Reinstate(r.Context(), l, org.Name, in.Reason)
 		}

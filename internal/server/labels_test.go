@@ -13,6 +13,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -220,7 +221,24 @@ func TestLabelLifecycle(t *testing.T) {
 	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/revoke", "acme-admin", "application/json", []byte(`{"reason":"x"}`), nil); code != 403 {
 		t.Errorf("manufacturer revoking: %d", code)
 	}
-	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/revoke", "bsi", "application/json", []byte(`{"reason":"market surveillance finding MS-2026-17"}`), &now); code != 200 || now.Status != "revoked" {
+	// By default the manufacturer has a comment period: the statement says so at once.
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/revoke", "bsi", "application/json", []byte(`{"reason":"market surveillance finding MS-2026-16"}`), &now); code != 200 ||
+		now.Status != "valid" || now.Revocation == nil || !now.Revocation.Effective.Equal(time.Date(2026, 12, 20, 12, 0, 0, 0, time.UTC)) ||
+		!strings.Contains(now.Reason, "revocation announced by BSI: market surveillance finding MS-2026-16") {
+		t.Fatalf("announced revocation %d %+v", code, now)
+	}
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/withdraw-revocation", "acme-admin", "application/json", []byte(`{"reason":"x"}`), nil); code != 403 {
+		t.Errorf("manufacturer withdrawing a revocation: %d", code)
+	}
+	now = labelJSON{} // fields absent from the answer must not linger from the last one
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/withdraw-revocation", "bsi", "application/json", []byte(`{"reason":"comments convinced us"}`), &now); code != 200 ||
+		now.Status != "valid" || now.Revocation != nil || now.Reason != "" {
+		t.Fatalf("withdrawn revocation %d %+v", code, now)
+	}
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/revoke", "bsi", "application/json", []byte(`{"reason":"x","immediate":true,"commentDays":5}`), nil); code != 400 {
+		t.Errorf("immediate with a comment period: %d", code)
+	}
+	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/revoke", "bsi", "application/json", []byte(`{"reason":"market surveillance finding MS-2026-17","immediate":true}`), &now); code != 200 || now.Status != "revoked" {
 		t.Fatalf("revoke %d %+v", code, now)
 	}
 	e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check", now.Since)
@@ -244,7 +262,7 @@ func TestLabelLifecycle(t *testing.T) {
 	for _, h := range now.History {
 		hist = append(hist, h.Status)
 	}
-	if fmt.Sprint(hist) != "[valid suspended valid revoked valid]" {
+	if fmt.Sprint(hist) != "[valid suspended valid valid valid revoked valid]" {
 		t.Errorf("history %v", hist)
 	}
 
@@ -498,5 +516,79 @@ func TestLabelGrace(t *testing.T) {
 	got := check()
 	if got.Status != "suspended" || !strings.Contains(got.Reason, "CVE-2026-2002") || !strings.Contains(got.Reason, "14 days") {
 		t.Fatalf("after 15 days: %s %s", got.Status, got.Reason)
+	}
+}
+
+// A label's term is two years from issue; it can be renewed from three months to six weeks
+// before its end, and a label not renewed expires, for good: a new declaration gives a new label.
+func TestLabelTermAndRenewal(t *testing.T) {
+	var clock atomic.Pointer[time.Time]
+	set := func(v time.Time) { clock.Store(&v) }
+	set(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return *clock.Load() } })
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+	var rel releaseJSON
+	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
+		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2035-12"}), &rel)
+	base := "/api/v1/releases/" + itoa(rel.ID)
+	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 201 {
+		t.Fatalf("firmware %d", code)
+	}
+	e.drain()
+	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
+	var l labelJSON
+	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
+		t.Fatalf("issue %d", code)
+	}
+	end := time.Date(2028, 11, 22, 12, 0, 0, 0, time.UTC)
+	if l.ValidUntil == nil || !l.ValidUntil.Equal(end) || !l.RenewalOpens.Equal(time.Date(2028, 8, 22, 12, 0, 0, 0, time.UTC)) {
+		t.Fatalf("term %+v", l)
+	}
+	_, keyPEM := e.raw("GET", "/labels/key.pem", "", "", nil)
+	pub, err := label.ParsePublicKey(keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, err := label.Verify(l.Statement, pub); err != nil || !st.ValidUntil.Equal(end) {
+		t.Fatalf("statement term %v %v", st.ValidUntil, err)
+	}
+
+	var refused struct {
+		Error string `json:"error"`
+	}
+	if code := e.do("POST", "/api/v1/labels/"+l.ID+"/renew", "acme-admin", "application/json", nil, &refused); code != 409 || !strings.Contains(refused.Error, "2028-08-22") {
+		t.Errorf("renewal two years early: %d %+v", code, refused)
+	}
+	if code := e.do("POST", "/api/v1/labels/"+l.ID+"/renew", "acme-ro", "application/json", nil, nil); code != 403 {
+		t.Errorf("read-only renewal: %d", code)
+	}
+	set(time.Date(2028, 9, 1, 0, 0, 0, 0, time.UTC))
+	var renewed labelJSON
+	if code := e.do("POST", "/api/v1/labels/"+l.ID+"/renew", "acme-admin", "application/json", nil, &renewed); code != 200 ||
+		!renewed.ValidUntil.Equal(time.Date(2030, 11, 22, 12, 0, 0, 0, time.UTC)) || renewed.Sequence != l.Sequence+1 {
+		t.Fatalf("renewal %d %+v", code, renewed)
+	}
+	if st, err := label.Verify(renewed.Statement, pub); err != nil || !st.ValidUntil.Equal(*renewed.ValidUntil) {
+		t.Fatalf("renewed statement %v %v", st.ValidUntil, err)
+	}
+
+	// Not renewed again: at the end of the term the label check lets it expire.
+	set(time.Date(2030, 11, 22, 12, 0, 0, 0, time.UTC))
+	if _, err := e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check-term", time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)); err != nil {
+		t.Fatal(err)
+	}
+	e.drain()
+	var now labelJSON
+	e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &now)
+	if now.Status != "expired" || !strings.Contains(now.Reason, "term ended 2030-11-22T12:00:00Z") {
+		t.Fatalf("after the term: %+v", now)
+	}
+	if code := e.do("POST", "/api/v1/labels/"+l.ID+"/renew", "acme-admin", "application/json", nil, &refused); code != 409 || !strings.Contains(refused.Error, "expired") {
+		t.Errorf("renewing an expired label: %d %+v", code, refused)
+	}
+	_, page := e.raw("GET", "/label/"+l.ID, "", "", nil)
+	if !bytes.Contains(page, []byte("xpired")) {
+		t.Errorf("public page of an expired label does not say so:\n%s", page)
 	}
 }

@@ -80,6 +80,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/labels/{id}", s.api(s.getLabel)},
 		{"POST", "/api/v1/labels/{id}/revoke", s.api(s.labelDecision(true))},
 		{"POST", "/api/v1/labels/{id}/reinstate", s.api(s.labelDecision(false))},
+		{"POST", "/api/v1/labels/{id}/renew", s.api(s.renewLabel)},
+		{"POST", "/api/v1/labels/{id}/withdraw-revocation", s.api(s.withdrawRevocation)},
 	}
 }
 

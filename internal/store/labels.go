@@ -126,6 +126,7 @@ const (
 	LabelValid     = "valid"
 	LabelSuspended = "suspended"
 	LabelRevoked   = "revoked"
+	LabelExpired   = "expired"
 )
 
 // Label is a security label issued for a release.
@@ -140,6 +141,19 @@ type Label struct {
 	IssuedAt     time.Time
 	Since        time.Time // when the current status began
 	Statement    []byte    // the current signed statement
+	// ValidUntil is the end of the term; zero for labels issued before labels had one. Set by
+	// IssueLabel from TermMonths.
+	ValidUntil time.Time
+	TermMonths int
+	// Revocation is an authority's announced or effective revocation, nil when none stands.
+	Revocation *LabelRevocation
+}
+
+// LabelRevocation is an authority's revocation of a label: it takes effect at Effective, the end
+// of the manufacturer's comment period, or at once when security required it.
+type LabelRevocation struct {
+	By, Reason string
+	Effective  time.Time
 }
 
 // LabelEvent is one entry of a label's history.
@@ -173,6 +187,9 @@ type Signer func(l *Label) ([]byte, error)
 func (s *DB) IssueLabel(ctx context.Context, l *Label, actor string, sign Signer) error {
 	now := s.now()
 	l.Status, l.Seq, l.IssuedAt, l.Since = LabelValid, 1, now, now
+	if l.TermMonths > 0 {
+		l.ValidUntil = now.AddDate(0, l.TermMonths, 0)
+	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		// A label the issuer revoked stays the release's answer: a new declaration must not
 		// replace it. Only the issuer lifts a revocation (SetLabelStatus with reinstate).
@@ -190,9 +207,9 @@ func (s *DB) IssueLabel(ctx context.Context, l *Label, actor string, sign Signer
 			return err
 		}
 		l.Statement = st
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO label (id, organization, release, catalogs, status, reason, seq, issued_at, since, statement)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), l.ID, l.Organization, l.Release, strings.Join(l.Catalogs, ","), l.Status, l.Reason, l.Seq,
-			l.IssuedAt, l.Since, string(st)); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO label (id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`), l.ID, l.Organization, l.Release, strings.Join(l.Catalogs, ","), l.Status, l.Reason, l.Seq,
+			l.IssuedAt, l.Since, string(st), nullTime(l.ValidUntil)); err != nil {
 			return mapError(err)
 		}
 		return s.labelEvent(ctx, tx, l, actor, ledger.LabelIssued)
@@ -217,7 +234,7 @@ func (s *DB) labelEvent(ctx context.Context, tx *sql.Tx, l *Label, actor, typ st
 func (s *DB) SetLabelStatus(ctx context.Context, id, status, reason, actor string, reinstate bool, sign Signer) (bool, error) {
 	changed := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement FROM label WHERE id = ?`
+		q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at FROM label WHERE id = ?`
 		if s.dialect == Postgres {
 			q += ` FOR UPDATE`
 		}
@@ -228,10 +245,10 @@ func (s *DB) SetLabelStatus(ctx context.Context, id, status, reason, actor strin
 		if l.Status == status && l.Reason == reason {
 			return nil
 		}
-		if l.Status == LabelRevoked && !reinstate {
+		if (l.Status == LabelRevoked && !reinstate) || l.Status == LabelExpired {
 			return nil
 		}
-		typ := map[string]string{LabelValid: ledger.LabelReinstated, LabelSuspended: ledger.LabelSuspended, LabelRevoked: ledger.LabelRevoked}[status]
+		typ := map[string]string{LabelValid: ledger.LabelReinstated, LabelSuspended: ledger.LabelSuspended, LabelRevoked: ledger.LabelRevoked, LabelExpired: ledger.LabelExpired}[status]
 		if typ == "" {
 			return fmt.Errorf("label status %q: want valid, suspended or revoked", status)
 		}
@@ -242,6 +259,12 @@ func (s *DB) SetLabelStatus(ctx context.Context, id, status, reason, actor strin
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE label SET status = ?, reason = ?, seq = ?, since = ?, statement = ? WHERE id = ?`),
 			l.Status, l.Reason, l.Seq, l.Since, string(l.Statement), l.ID); err != nil {
 			return mapError(err)
+		}
+		if reinstate {
+			// A reinstatement ends the revocation, announced or in effect.
+			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE label SET revoke_by = NULL, revoke_reason = NULL, revoke_at = NULL WHERE id = ?`), l.ID); err != nil {
+				return mapError(err)
+			}
 		}
 		changed = true
 		return s.labelEvent(ctx, tx, l, actor, typ)
@@ -254,22 +277,31 @@ type rowScanner interface{ Scan(...any) error }
 func scanLabel(r rowScanner) (*Label, error) {
 	l := &Label{}
 	var catalogs, st string
-	if err := r.Scan(&l.ID, &l.Organization, &l.Release, &catalogs, &l.Status, &l.Reason, &l.Seq, &l.IssuedAt, &l.Since, &st); err != nil {
+	var until, revokeAt sql.NullTime
+	var revokeBy, revokeReason sql.NullString
+	if err := r.Scan(&l.ID, &l.Organization, &l.Release, &catalogs, &l.Status, &l.Reason, &l.Seq, &l.IssuedAt, &l.Since, &st,
+		&until, &revokeBy, &revokeReason, &revokeAt); err != nil {
 		return nil, mapError(err)
 	}
 	l.Catalogs, l.Statement = strings.Split(catalogs, ","), []byte(st)
+	if until.Valid {
+		l.ValidUntil = until.Time.UTC()
+	}
+	if revokeAt.Valid {
+		l.Revocation = &LabelRevocation{By: revokeBy.String, Reason: revokeReason.String, Effective: revokeAt.Time.UTC()}
+	}
 	return l, nil
 }
 
 // LabelByID returns a label, or ErrNotFound.
 func (s *DB) LabelByID(ctx context.Context, id string) (*Label, error) {
-	return scanLabel(s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement
+	return scanLabel(s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at
 		FROM label WHERE id = ?`), id))
 }
 
 // Labels returns the labels of an organization (every label when org is 0), newest first.
 func (s *DB) Labels(ctx context.Context, org int64) ([]Label, error) {
-	q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement FROM label`
+	q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at FROM label`
 	var args []any
 	if org != 0 {
 		q += ` WHERE organization = ?`
@@ -309,4 +341,115 @@ func (s *DB) LabelEvents(ctx context.Context, id string) ([]LabelEvent, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// nullTime is t for a nullable column, NULL when t is zero.
+func nullTime(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t.UTC()
+}
+
+// AnnounceRevocation records an authority's revocation of a label that takes effect at effective
+// (the end of the manufacturer's comment period; now or earlier for immediate action), with an
+// audit entry and a ledger statement in the same transaction. The status itself changes through
+// SetLabelStatus once the revocation is effective. A second announcement replaces the first.
+func (s *DB) AnnounceRevocation(ctx context.Context, id, by, reason string, effective time.Time) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var org int64
+		var status string
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization, status FROM label WHERE id = ?`), id).Scan(&org, &status); err != nil {
+			return mapError(err)
+		}
+		if status == LabelRevoked {
+			return fmt.Errorf("%w: label %s is already revoked", ErrConflict, id)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE label SET revoke_by = ?, revoke_reason = ?, revoke_at = ? WHERE id = ?`),
+			by, reason, effective.UTC(), id); err != nil {
+			return mapError(err)
+		}
+		if err := s.audit(ctx, tx, org, "label.revocation-announced", "label/"+id, reason); err != nil {
+			return err
+		}
+		return s.appendLedger(ctx, tx, org, ledger.LabelRevocationAnnounced, "label/"+id,
+			map[string]any{"by": by, "reason": reason, "effective": effective.UTC()})
+	})
+}
+
+// WithdrawRevocation lifts an announced revocation that has not taken effect (the comment
+// period convinced the authority), with a reason, in the audit trail and the ledger.
+func (s *DB) WithdrawRevocation(ctx context.Context, id, by, reason string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var org int64
+		var status string
+		var at sql.NullTime
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization, status, revoke_at FROM label WHERE id = ?`), id).Scan(&org, &status, &at); err != nil {
+			return mapError(err)
+		}
+		if !at.Valid || status == LabelRevoked {
+			return fmt.Errorf("%w: label %s has no announced revocation to withdraw (a revocation in effect is lifted by reinstatement)", ErrConflict, id)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE label SET revoke_by = NULL, revoke_reason = NULL, revoke_at = NULL WHERE id = ?`), id); err != nil {
+			return mapError(err)
+		}
+		if err := s.audit(ctx, tx, org, "label.revocation-withdrawn", "label/"+id, reason); err != nil {
+			return err
+		}
+		return s.appendLedger(ctx, tx, org, ledger.LabelRevocationWithdrawn, "label/"+id, map[string]any{"by": by, "reason": reason})
+	})
+}
+
+// RenewLabel extends a label's term by months from its current end, signing a new statement in the
+// same transaction (sign sees the new ValidUntil), with an audit entry and a ledger statement.
+// check runs on the locked row and refuses a renewal outside its window.
+func (s *DB) RenewLabel(ctx context.Context, id, actor string, months int, check func(l *Label) error, sign Signer) (*Label, error) {
+	var out *Label
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at FROM label WHERE id = ?`
+		if s.dialect == Postgres {
+			q += ` FOR UPDATE`
+		}
+		l, err := scanLabel(tx.QueryRowContext(ctx, s.rebind(q), id))
+		if err != nil {
+			return err
+		}
+		if err := check(l); err != nil {
+			return err
+		}
+		l.ValidUntil = l.ValidUntil.AddDate(0, months, 0)
+		l.Seq++
+		if l.Statement, err = sign(l); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE label SET seq = ?, valid_until = ?, statement = ? WHERE id = ?`),
+			l.Seq, l.ValidUntil, string(l.Statement), l.ID); err != nil {
+			return mapError(err)
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO label_event (label, seq, status, reason, actor, at, statement) VALUES (?, ?, ?, ?, ?, ?, ?)`),
+			l.ID, l.Seq, l.Status, "renewed until "+l.ValidUntil.Format(time.RFC3339), actor, s.now(), string(l.Statement)); err != nil {
+			return mapError(err)
+		}
+		if err := s.audit(ctx, tx, l.Organization, "label.renewed", "label/"+l.ID, l.ValidUntil.Format(time.RFC3339)); err != nil {
+			return err
+		}
+		out = l
+		return s.appendLedger(ctx, tx, l.Organization, ledger.LabelRenewed, "label/"+l.ID,
+			map[string]any{"validUntil": l.ValidUntil, "seq": l.Seq, "release": l.Release, "actor": actor})
+	})
+	return out, err
+}
+
+// CatalogVersionSince records that the issuer applies a catalog's version from now on, unless it
+// already does, and returns since when it applies it.
+func (s *DB) CatalogVersionSince(ctx context.Context, catalog, version string) (time.Time, error) {
+	var since time.Time
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		ins := `INSERT INTO catalog_version (catalog, version, since) VALUES (?, ?, ?) ON CONFLICT (catalog, version) DO NOTHING`
+		if _, err := tx.ExecContext(ctx, s.rebind(ins), catalog, version, s.now()); err != nil {
+			return mapError(err)
+		}
+		return tx.QueryRowContext(ctx, s.rebind(`SELECT since FROM catalog_version WHERE catalog = ? AND version = ?`), catalog, version).Scan(&since)
+	})
+	return since.UTC(), err
 }
