@@ -31,7 +31,7 @@ number. The label's public page, which its QR code opens, shows the latest state
 }
 
 func labelVerifyCommand() *Command {
-	var key string
+	var key, register, at string
 	var asJSON bool
 	return &Command{
 		Name:    "verify",
@@ -46,11 +46,18 @@ Prints a summary of the statement (with --json: the statement itself) and exits 
 signature holds, whatever the status of the label: a suspended or revoked label is stated
 validly too, and the status is printed. Exits 1 naming the failed check otherwise: not an
 envelope, wrong payload type, signed by another key, a signature that does not verify (the
-statement was altered), or a payload that is not a valid statement (the field is named).`,
-		Example: "siegel label verify --key issuer.pub SGL-2026-000042.statement.json\nsiegel label verify --key MCowBQYDK2VwAyEA... --json statement.json",
+statement was altered), or a payload that is not a valid statement (the field is named).
+
+--at TIME (RFC 3339) also checks that the label's term covered that instant, and --register FILE
+that the statement is the label's current one according to the issuer's signed register (served at
+/labels/register.json, verified with the same key): a statement superseded by a later one (a
+suspension, a revocation) or a term that did not cover --at exits 1, saying which.`,
+		Example: "siegel label verify --key issuer.pub SGL-2026-000042.statement.json\nsiegel label verify --key MCowBQYDK2VwAyEA... --json statement.json\nsiegel label verify --key issuer.pub --register register.json --at 2027-06-01T00:00:00Z SGL-2026-000042.statement.json",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&key, "key", "", "the issuer's public key: a file (PEM or base64) or base64 (required)")
 			fs.BoolVar(&asJSON, "json", false, "print the verified statement as JSON")
+			fs.StringVar(&register, "register", "", "the issuer's signed label register: check the statement is the current one")
+			fs.StringVar(&at, "at", "", "an instant (RFC 3339): check the label's term covered it")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 || key == "" {
@@ -74,12 +81,52 @@ statement was altered), or a payload that is not a valid statement (the field is
 			if err != nil {
 				return fmt.Errorf("%s: invalid: %w", name, err)
 			}
+			var atTime time.Time
+			if at != "" {
+				if atTime, err = time.Parse(time.RFC3339, at); err != nil {
+					return usagef("--at %q: give an RFC 3339 time such as 2027-06-01T00:00:00Z", at)
+				}
+			}
 			if asJSON {
 				enc := json.NewEncoder(env.Stdout)
 				enc.SetIndent("", "  ")
-				return enc.Encode(st)
+				if err := enc.Encode(st); err != nil {
+					return err
+				}
+			} else {
+				printLabelSummary(env.Stdout, st, label.KeyID(pub))
 			}
-			printLabelSummary(env.Stdout, st, label.KeyID(pub))
+			var problems []string
+			if at != "" {
+				ok, why := st.InTerm(atTime)
+				fmt.Fprintf(env.Stderr, "term at %s: %s\n", atTime.UTC().Format(time.RFC3339), why)
+				if !ok {
+					problems = append(problems, "the term did not cover "+at+": "+why)
+				}
+			}
+			if register != "" {
+				f, err := os.Open(register)
+				if err != nil {
+					return fmt.Errorf("--register: %w", err)
+				}
+				rdata, err := input.ReadAll(register, f, input.Limits{MaxBytes: label.MaxRegisterBytes})
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("--register %s: %w", register, err)
+				}
+				reg, err := label.VerifyRegister(rdata, pub)
+				if err != nil {
+					return fmt.Errorf("--register %s: invalid: %w", register, err)
+				}
+				standing := reg.Check(st, data)
+				fmt.Fprintf(env.Stderr, "register: %s\n", standing.Why)
+				if !standing.Current {
+					problems = append(problems, standing.Why)
+				}
+			}
+			if len(problems) > 0 {
+				return fmt.Errorf("%s: signed, but %s", name, strings.Join(problems, "; "))
+			}
 			return nil
 		},
 	}
@@ -128,6 +175,9 @@ func printLabelSummary(w io.Writer, st label.Statement, keyID string) {
 	fmt.Fprintf(w, "product   %s (%s, CRA class %s) by %s\n", st.Product.Name, st.Product.Category, st.Product.CRAClass, st.Manufacturer.Name)
 	fmt.Fprintf(w, "release   %s, security support until %s\n", st.Release.Version, st.Release.SupportEnd)
 	fmt.Fprintf(w, "issued    %s by %s\n", stamp(st.IssuedAt), st.Issuer.Name)
+	if !st.ValidUntil.IsZero() {
+		fmt.Fprintf(w, "term      until %s\n", stamp(st.ValidUntil))
+	}
 	cats := make([]string, len(st.Catalogs))
 	for i, c := range st.Catalogs {
 		cats[i] = c.ID + " " + c.Version

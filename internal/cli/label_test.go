@@ -169,3 +169,52 @@ func TestLabelHelp(t *testing.T) {
 		}
 	}
 }
+
+// --register says whether a statement is the current one; --at whether the term covered a time.
+func TestLabelVerifyRegisterAndTerm(t *testing.T) {
+	dir := t.TempDir()
+	key := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{9}, 32))
+	pubPEM, _ := label.MarshalPublicKey(key.Public().(ed25519.PublicKey))
+	old := labelStatement()
+	old.Sequence, old.Status, old.Reason, old.StatusSince = 1, label.Valid, "", old.IssuedAt
+	old.ValidUntil = old.IssuedAt.AddDate(2, 0, 0)
+	cur := labelStatement()
+	cur.ValidUntil = old.ValidUntil
+	oldEnv, err := label.Sign(old, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	curEnv, err := label.Sign(cur, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	reg, err := label.SignRegister(label.Register{Issuer: cur.Issuer, GeneratedAt: cur.StatusSince, Labels: []label.RegisterEntry{label.EntryOf(cur, curEnv)}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"old.json": oldEnv, "cur.json": curEnv, "register.json": reg, "issuer.pub": pubPEM}
+	for n, d := range files {
+		if err := os.WriteFile(filepath.Join(dir, n), d, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := func(n string) string { return filepath.Join(dir, n) }
+	if code, out, errOut := invokeLabel(t, "", "verify", "--key", p("issuer.pub"), "--register", p("register.json"), "--at", "2027-06-01T00:00:00Z", p("cur.json")); code != ExitOK ||
+		!strings.Contains(errOut, "register: current statement (#2)") || !strings.Contains(out, "term      until 2028-03-02T09:30:00Z") {
+		t.Errorf("current statement: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, errOut := invokeLabel(t, "", "verify", "--key", p("issuer.pub"), "--register", p("register.json"), p("old.json")); code != ExitError ||
+		!strings.Contains(errOut, "superseded: this is statement #1") || !strings.Contains(errOut, "support ended 2026-10") {
+		t.Errorf("superseded statement: exit %d\n%s", code, errOut)
+	}
+	if code, _, errOut := invokeLabel(t, "", "verify", "--key", p("issuer.pub"), "--at", "2028-03-02T09:30:00Z", p("cur.json")); code != ExitError ||
+		!strings.Contains(errOut, "the term ended 2028-03-02T09:30:00Z") {
+		t.Errorf("after the term: exit %d\n%s", code, errOut)
+	}
+	// A register is not accepted in place of a statement, nor with another key.
+	other, _ := label.MarshalPublicKey(ed25519.NewKeyFromSeed(bytes.Repeat([]byte{10}, 32)).Public().(ed25519.PublicKey))
+	os.WriteFile(p("other.pub"), other, 0o644)
+	if code, _, _ := invokeLabel(t, "", "verify", "--key", p("other.pub"), p("register.json")); code != ExitError {
+		t.Errorf("a register as a statement: exit %d", code)
+	}
+}

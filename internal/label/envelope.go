@@ -24,7 +24,7 @@ const maxSignatures = 16
 
 // Errors that Verify's *Error wraps; branch on them with errors.Is.
 var (
-	ErrTooLarge     = errors.New("envelope larger than 1 MiB")
+	ErrTooLarge     = errors.New("envelope too large")
 	ErrBadEnvelope  = errors.New("not a valid DSSE envelope")
 	ErrPayloadType  = errors.New("wrong payload type")
 	ErrUnknownKey   = errors.New("no signature by the given key")
@@ -102,10 +102,15 @@ func Sign(st Statement, key ed25519.PrivateKey) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("label statement: %w", err)
 	}
-	sig := ed25519.Sign(key, PAE(PayloadType, payload))
+	return signEnvelope(PayloadType, payload, key)
+}
+
+// signEnvelope wraps payload in a DSSE envelope signed with key.
+func signEnvelope(payloadType string, payload []byte, key ed25519.PrivateKey) ([]byte, error) {
+	sig := ed25519.Sign(key, PAE(payloadType, payload))
 	env := envelope{
 		Payload:     base64.StdEncoding.EncodeToString(payload),
-		PayloadType: PayloadType,
+		PayloadType: payloadType,
 		Signatures: []signature{{
 			KeyID: KeyID(key.Public().(ed25519.PublicKey)),
 			Sig:   base64.StdEncoding.EncodeToString(sig),
@@ -123,33 +128,43 @@ func Sign(st Statement, key ed25519.PrivateKey) ([]byte, error) {
 // error is an *Error wrapping ErrTooLarge, ErrBadEnvelope, ErrPayloadType, ErrUnknownKey,
 // ErrBadSignature, ErrNotStatement or ErrBadKey.
 func Verify(data []byte, pub ed25519.PublicKey) (Statement, error) {
-	if len(data) > MaxEnvelopeBytes {
-		return Statement{}, &Error{Kind: ErrTooLarge, Offset: -1, Detail: fmt.Sprintf("%d bytes", len(data))}
+	payload, err := openEnvelope(data, PayloadType, pub, MaxEnvelopeBytes)
+	if err != nil {
+		return Statement{}, err
+	}
+	return parseStatement(payload)
+}
+
+// openEnvelope checks that data is a DSSE envelope of payloadType signed by pub and returns its
+// payload.
+func openEnvelope(data []byte, payloadType string, pub ed25519.PublicKey, max int) ([]byte, error) {
+	if len(data) > max {
+		return nil, &Error{Kind: ErrTooLarge, Offset: -1, Detail: fmt.Sprintf("%d bytes, at most %d are read", len(data), max)}
 	}
 	if len(pub) != ed25519.PublicKeySize {
-		return Statement{}, &Error{Kind: ErrBadKey, Offset: -1, Detail: fmt.Sprintf("public key of %d bytes, want %d", len(pub), ed25519.PublicKeySize)}
+		return nil, &Error{Kind: ErrBadKey, Offset: -1, Detail: fmt.Sprintf("public key of %d bytes, want %d", len(pub), ed25519.PublicKeySize)}
 	}
 	var env envelope
 	if err := decodeStrict(data, &env); err != nil {
-		return Statement{}, jsonError(ErrBadEnvelope, "envelope", err)
+		return nil, jsonError(ErrBadEnvelope, "envelope", err)
 	}
 	badEnv := func(field, format string, args ...any) error {
 		return &Error{Kind: ErrBadEnvelope, In: "envelope", Field: field, Offset: -1, Detail: fmt.Sprintf(format, args...)}
 	}
 	switch {
 	case env.PayloadType == "":
-		return Statement{}, badEnv("/payloadType", "required")
-	case env.PayloadType != PayloadType:
-		return Statement{}, &Error{Kind: ErrPayloadType, In: "envelope", Field: "/payloadType", Offset: -1,
-			Detail: fmt.Sprintf("want %q, got %q", PayloadType, clip(env.PayloadType))}
+		return nil, badEnv("/payloadType", "required")
+	case env.PayloadType != payloadType:
+		return nil, &Error{Kind: ErrPayloadType, In: "envelope", Field: "/payloadType", Offset: -1,
+			Detail: fmt.Sprintf("want %q, got %q", payloadType, clip(env.PayloadType))}
 	case len(env.Signatures) == 0:
-		return Statement{}, badEnv("/signatures", "no signatures")
+		return nil, badEnv("/signatures", "no signatures")
 	case len(env.Signatures) > maxSignatures:
-		return Statement{}, badEnv("/signatures", "%d signatures, at most %d are read", len(env.Signatures), maxSignatures)
+		return nil, badEnv("/signatures", "%d signatures, at most %d are read", len(env.Signatures), maxSignatures)
 	}
 	payload, err := decodeBase64(env.Payload)
 	if err != nil {
-		return Statement{}, badEnv("/payload", "not base64: %v", err)
+		return nil, badEnv("/payload", "not base64: %v", err)
 	}
 	want := KeyID(pub)
 	msg := PAE(env.PayloadType, payload)
@@ -162,21 +177,21 @@ func Verify(data []byte, pub ed25519.PublicKey) (Statement, error) {
 		}
 		sig, err := decodeBase64(s.Sig)
 		if err != nil {
-			return Statement{}, badEnv(fmt.Sprintf("/signatures/%d/sig", i), "not base64: %v", err)
+			return nil, badEnv(fmt.Sprintf("/signatures/%d/sig", i), "not base64: %v", err)
 		}
 		if len(sig) != ed25519.SignatureSize {
-			return Statement{}, badEnv(fmt.Sprintf("/signatures/%d/sig", i), "%d bytes, an Ed25519 signature has %d", len(sig), ed25519.SignatureSize)
+			return nil, badEnv(fmt.Sprintf("/signatures/%d/sig", i), "%d bytes, an Ed25519 signature has %d", len(sig), ed25519.SignatureSize)
 		}
 		tried++
 		if ed25519.Verify(pub, msg, sig) {
-			return parseStatement(payload)
+			return payload, nil
 		}
 	}
 	if tried == 0 {
-		return Statement{}, &Error{Kind: ErrUnknownKey, In: "envelope", Field: "/signatures", Offset: -1,
+		return nil, &Error{Kind: ErrUnknownKey, In: "envelope", Field: "/signatures", Offset: -1,
 			Detail: fmt.Sprintf("want keyid %s, the envelope is signed by %s", want, strings.Join(others, ", "))}
 	}
-	return Statement{}, &Error{Kind: ErrBadSignature, In: "envelope", Field: "/signatures", Offset: -1,
+	return nil, &Error{Kind: ErrBadSignature, In: "envelope", Field: "/signatures", Offset: -1,
 		Detail: fmt.Sprintf("%d signature(s) tried with key %s: the envelope was altered or signed by another key", tried, want)}
 }
 

@@ -54,7 +54,9 @@ func TestDecideLifecycle(t *testing.T) {
 		{"standard changed six weeks ago", Valid, with(func(c *Checks) {
 			c.Standards = []StandardVersion{{ID: "etsi-en-303-645", Labelled: "V2.1.1", Current: "V3.1.1", Since: now.Add(-LapseAfter)}}
 		}), Expired, "lapsed: etsi-en-303-645 changed from V2.1.1 to V3.1.1 on 2027-01-18"},
-		{"revocation announced", Valid, with(func(c *Checks) { c.Revocation = &Revocation{By: "BSI", Why: "telnet open", Effective: now.Add(time.Hour)} }), Valid, "revocation announced by BSI: telnet open; it takes effect 2027-03-01T13:00:00Z"},
+		{"revocation announced", Valid, with(func(c *Checks) {
+			c.Revocation = &Revocation{By: "BSI", Why: "telnet open", Effective: now.Add(time.Hour)}
+		}), Valid, "revocation announced by BSI: telnet open; it takes effect 2027-03-01T13:00:00Z"},
 		{"announced and suspended", Valid, with(func(c *Checks) {
 			c.Revocation = &Revocation{By: "BSI", Why: "telnet open", Effective: now.Add(time.Hour)}
 			c.SupportEnd = "2026-12"

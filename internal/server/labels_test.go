@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
@@ -573,6 +574,22 @@ func TestLabelTermAndRenewal(t *testing.T) {
 		t.Fatalf("renewed statement %v %v", st.ValidUntil, err)
 	}
 
+	// The public register lists the renewed statement as the current one, and the first as superseded.
+	_, regData := e.raw("GET", "/labels/register.json", "", "", nil)
+	reg, err := label.VerifyRegister(regData, pub)
+	if err != nil {
+		t.Fatalf("register: %v", err)
+	}
+	if s := reg.Check(mustVerify(t, renewed.Statement, pub), renewed.Statement); !s.Current {
+		t.Errorf("renewed statement not current: %s", s.Why)
+	}
+	if s := reg.Check(mustVerify(t, l.Statement, pub), l.Statement); s.Current || !strings.Contains(s.Why, "superseded") {
+		t.Errorf("first statement: %s", s.Why)
+	}
+	if code, page := e.raw("GET", "/labels/register", "", "", nil); code != 200 || !bytes.Contains(page, []byte(l.ID)) || !bytes.Contains(page, []byte("2030-11-22")) {
+		t.Errorf("register page %d:\n%s", code, page)
+	}
+
 	// Not renewed again: at the end of the term the label check lets it expire.
 	set(time.Date(2030, 11, 22, 12, 0, 0, 0, time.UTC))
 	if _, err := e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check-term", time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)); err != nil {
@@ -591,4 +608,13 @@ func TestLabelTermAndRenewal(t *testing.T) {
 	if !bytes.Contains(page, []byte("xpired")) {
 		t.Errorf("public page of an expired label does not say so:\n%s", page)
 	}
+}
+
+func mustVerify(t *testing.T, env []byte, pub ed25519.PublicKey) label.Statement {
+	t.Helper()
+	st, err := label.Verify(env, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
 }

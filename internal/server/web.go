@@ -25,6 +25,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -75,7 +76,7 @@ var funcs = template.FuncMap{
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "organization", "cases", "case", "advisory", "advisories", "label", "conformity"} {
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "organization", "cases", "case", "advisory", "advisories", "label", "conformity", "register"} {
 		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
@@ -116,6 +117,7 @@ type pageData struct {
 	Cases      []*CaseView
 	Case       *CaseView
 	Label      *labelPageView
+	Register   *label.Register
 	Conformity *conformityView
 	Org        *organizationView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).

@@ -43,6 +43,8 @@ type labelPageView struct {
 
 func (s *Server) labelWebRoutes() {
 	s.mux.HandleFunc("GET /label/{id}", s.web(s.labelPage, false))
+	s.mux.HandleFunc("GET /labels/register", s.web(s.labelRegisterPage, false))
+	s.mux.HandleFunc("GET /labels/register.json", s.labelRegisterJSON)
 	s.mux.HandleFunc("GET /releases/{id}/conformity", s.web(s.conformityPage, true))
 	s.mux.HandleFunc("POST /releases/{id}/attestations", s.web(s.attestForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/labels", s.web(s.labelForm, true))
