@@ -21,6 +21,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -458,6 +459,11 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		}
 		if revoke {
 			err = s.conf.Revoke(r.Context(), l, org.Name, in.Reason, days)
+			if err == nil && days > 0 {
+				// The label check runs when the comment period ends, so that the revocation
+				// takes effect then, not at the next scheduled check.
+				_, err = s.cfg.Store.Enqueue(r.Context(), monitor.KindLabels, struct{}{}, monitor.KindLabels+"/"+l.ID, s.cfg.Now().AddDate(0, 0, days))
+			}
 		} else {
 			err = s.conf.Reinstate(r.Context(), l, org.Name, in.Reason)
 		}
