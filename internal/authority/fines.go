@@ -13,6 +13,19 @@ import (
 // Euro is an amount in euro cents.
 type Euro int64
 
+// MarshalJSON writes the amount as a number of euros with the cents as decimals.
+func (e Euro) MarshalJSON() ([]byte, error) {
+	v := int64(e)
+	sign := ""
+	if v < 0 {
+		sign, v = "-", -v
+	}
+	if v%100 == 0 {
+		return []byte(fmt.Sprintf("%s%d", sign, v/100)), nil
+	}
+	return []byte(fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)), nil
+}
+
 // EUR is n whole euros.
 func EUR(n int64) Euro { return Euro(n * 100) }
 
@@ -156,53 +169,56 @@ func TierOf(p Provision) (Tier, bool, error) {
 
 // Offender is who the estimate is for.
 type Offender struct {
-	Name string
+	Name string `json:"name,omitempty"`
 	// Undertaking: the percentage ceilings apply only to undertakings (Art. 64(2) to (4)).
-	Undertaking bool
+	Undertaking bool `json:"undertaking"`
 	// Turnover is the total worldwide annual turnover for the preceding financial year; nil when
 	// not known, in which case only the fixed amounts can be stated.
-	Turnover *Euro
+	Turnover *Euro `json:"turnover,omitempty"`
 	// SizeClass (micro, small, medium, large) and Manufacturer decide Art. 64(10)(a).
-	SizeClass    string
-	Manufacturer bool
+	SizeClass    string `json:"sizeClass,omitempty"`
+	Manufacturer bool   `json:"manufacturer"`
 	// Steward: an open-source software steward (Art. 24) is not fined (Art. 64(10)(b)).
-	Steward bool
+	Steward bool `json:"steward"`
 }
 
 // Factors are the circumstances Art. 64(5) has the authority take into account: recorded with the
 // estimate, weighed by the authority, never turned into an amount here.
 type Factors struct {
 	// (a) the nature, gravity and duration of the infringement and its consequences
-	Nature, Gravity, Duration, Consequences string
+	Nature       string `json:"nature,omitempty"`
+	Gravity      string `json:"gravity,omitempty"`
+	Duration     string `json:"duration,omitempty"`
+	Consequences string `json:"consequences,omitempty"`
 	// (b) fines already imposed on the same operator for a similar infringement, by this or other
 	// market surveillance authorities
-	EarlierFines []string
+	EarlierFines []string `json:"earlierFines,omitempty"`
 	// (c) the operator's size (micro, small and medium-sized enterprises and start-ups among them)
 	// and market share
-	MarketShare string
+	MarketShare string `json:"marketShare,omitempty"`
 }
 
 // Line is the ceiling for one infringed provision.
 type Line struct {
-	Provision Provision
-	Tier      string // "Art. 64(2)", "" when no paragraph of Art. 64 sets a ceiling
-	Fixed     Euro
-	Share     Euro // the turnover share; 0 when it does not apply or turnover is not known
-	Maximum   Euro // the higher of the two; 0 when exempt or no ceiling
-	Exempt    string
-	Reasons   []string
+	Provision Provision `json:"provision"`
+	Tier      string    `json:"tier,omitempty"` // "Art. 64(2)", "" when no paragraph of Art. 64 sets a ceiling
+	Fixed     Euro      `json:"fixed"`
+	Share     Euro      `json:"share"`   // the turnover share; 0 when it does not apply or turnover is not known
+	Maximum   Euro      `json:"maximum"` // the higher of the two; 0 when exempt or no ceiling
+	Exempt    string    `json:"exempt,omitempty"`
+	Reasons   []string  `json:"reasons"`
 }
 
 // Estimate is the ceiling an authority may not exceed, with its reasons.
 type Estimate struct {
-	Offender Offender
-	Lines    []Line
+	Offender Offender `json:"offender"`
+	Lines    []Line   `json:"lines"`
 	// Maximum is the highest ceiling among the lines. Art. 64 sets a ceiling per infringement;
 	// whether the ceilings of several infringements add up is left to the Member State's rules
 	// (Art. 64(1)), so they are not added here.
-	Maximum Euro
-	Factors Factors
-	Notes   []string
+	Maximum Euro     `json:"maximum"`
+	Factors Factors  `json:"factors"`
+	Notes   []string `json:"notes"`
 }
 
 // EstimateFine computes the Art. 64 ceiling for each infringed provision.

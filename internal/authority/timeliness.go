@@ -28,21 +28,23 @@ type Manufacturer struct {
 
 // Stage is one Art. 14 stage of a case, judged.
 type Stage struct {
-	Stage    string
-	Article  string    // "Art. 14(2)(a)"
-	Deadline time.Time // the end of the period in the Member State's calendar; zero when not running
+	Stage    string    `json:"stage"`
+	Article  string    `json:"article,omitempty"` // "Art. 14(2)(a)"
+	Deadline time.Time `json:"deadline,omitzero"` // the end of the period in the Member State's calendar; zero when not running
 	// Earliest is the earliest reading of the period: met by a submission at or before it under
 	// every reading.
-	Earliest  time.Time
-	Submitted time.Time // zero when not submitted
-	Outcome   string
+	Earliest  time.Time `json:"earliest,omitzero"`
+	Submitted time.Time `json:"submitted,omitzero"` // zero when not submitted
+	Outcome   string    `json:"outcome"`
 	// Late is how far past the deadline the submission came (Missed) or now is (Overdue), in
 	// whole minutes rounded up: a deadline missed by a second is missed by one minute, never zero.
-	Late time.Duration
+	Late time.Duration `json:"-"`
+	// LateMinutes is Late in minutes, for JSON.
+	LateMinutes int64 `json:"lateMinutes,omitempty"`
 	// Fine says whether a miss can be fined: the Art. 64(2) ceiling, or the exemption of
 	// Art. 64(10) that applies. Empty when the stage was met or is not yet due.
-	Fine   string
-	Exempt bool
+	Fine   string `json:"fine,omitempty"`
+	Exempt bool   `json:"exempt,omitempty"`
 }
 
 // Timeliness judges each stage of a case at the instant now. submitted maps a stage (cra.EarlyWarning,
@@ -80,6 +82,7 @@ func Timeliness(m Manufacturer, r cra.Record, submitted map[string]time.Time, no
 		}
 		if s.Outcome == Missed || s.Outcome == Overdue {
 			s.Fine, s.Exempt = fineFor(m, Provision(s.Article))
+			s.LateMinutes = int64(s.Late / time.Minute)
 		}
 		out = append(out, s)
 	}
@@ -111,10 +114,10 @@ func fineFor(m Manufacturer, p Provision) (string, bool) {
 
 // Summary counts a manufacturer's stages by outcome, and the misses that can be fined.
 type Summary struct {
-	Manufacturer string
-	Counts       map[string]int
-	Fineable     int
-	Exempt       int
+	Manufacturer string         `json:"-"`
+	Counts       map[string]int `json:"counts"`
+	Fineable     int            `json:"fineable"` // missed or overdue stages a fine may follow
+	Exempt       int            `json:"exempt"`   // missed or overdue stages Art. 64(10) exempts
 }
 
 // Summarize counts the outcomes of the stages of all of a manufacturer's cases.

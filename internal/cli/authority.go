@@ -1,14 +1,17 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/store"
 )
 
 func authorityCommand() *Command {
@@ -16,7 +19,7 @@ func authorityCommand() *Command {
 		Name:    "authority",
 		Summary: "what a market surveillance authority decides by rule: fine ceilings, size classes",
 		Example: "siegel authority fine --provision 'Annex I' --turnover 1000000000",
-		Sub:     []*Command{authorityFineCommand(), authoritySizeCommand()},
+		Sub:     []*Command{authorityTimelinessCommand(), authorityFineCommand(), authoritySizeCommand()},
 	}
 }
 
@@ -143,6 +146,81 @@ A status changes only when the ceilings are crossed in two consecutive periods (
 			fmt.Fprintln(env.Stdout, s.Class)
 			for _, r := range s.Reasons {
 				fmt.Fprintf(env.Stdout, "  %s\n", r)
+			}
+			return nil
+		},
+	}
+}
+
+func authorityTimelinessCommand() *Command {
+	var data, database, format string
+	return &Command{
+		Name:    "timeliness",
+		Summary: "every manufacturer's CRA Art. 14 stages, met or missed, and whether a miss can be fined",
+		Help: `Prints, for every manufacturer in the store, each reporting case's stages: the deadline in the
+calendar of its Member State of main establishment, when the stage was submitted, and whether it
+was met, missed (and by how many minutes, rounded up), is overdue, open or not yet running; for a
+miss, the Art. 64(2) ceiling or the Art. 64(10) exemption that applies (micro and small
+manufacturers for the 24-hour early warning, open-source software stewards for everything).
+A case whose clocks cannot be computed is listed as not judged, with the reason.`,
+		Example: "siegel authority timeliness --data /var/lib/siegel\nsiegel authority timeliness --database postgres://siegel@db/siegel --format json",
+		Flags: func(fs *flag.FlagSet) {
+			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
+			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			fs.StringVar(&format, "format", "text", "text or json")
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 0 {
+				return usagef("timeliness takes no arguments")
+			}
+			if format != "text" && format != "json" {
+				return usagef("--format %q: choose text or json", format)
+			}
+			st, err := openStore(ctx, env, dataDir(env, data), database)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			orgs, err := st.ManufacturerOrganizations(ctx)
+			if err != nil {
+				return err
+			}
+			cases, err := st.AllCases(ctx)
+			if err != nil {
+				return err
+			}
+			now := env.Now()
+			report := authority.Report(store.TimelinessInputs(orgs, cases), now)
+			if format == "json" {
+				enc := json.NewEncoder(env.Stdout)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"asOf": now.UTC(), "manufacturers": report})
+			}
+			w := env.Stdout
+			if len(report) == 0 {
+				fmt.Fprintln(env.Stderr, "no manufacturer in the store: nothing to judge")
+			}
+			for _, m := range report {
+				fmt.Fprintf(w, "%s\t%s\t%d fineable, %d exempt, %d not judged\n", m.Name, cmp.Or(m.SizeClass, "size class not stated"), m.Summary.Fineable, m.Summary.Exempt, m.NotJudged)
+				for _, c := range m.Cases {
+					if c.Error != "" {
+						fmt.Fprintf(w, "  case %d\tnot judged: %s\n", c.ID, c.Error)
+						continue
+					}
+					for _, s := range c.Stages {
+						line := fmt.Sprintf("  case %d\t%s\t%s", c.ID, s.Stage, s.Outcome)
+						if !s.Deadline.IsZero() {
+							line += "\tdue " + s.Deadline.Format(time.RFC3339)
+						}
+						if s.LateMinutes > 0 {
+							line += fmt.Sprintf("\tlate %d min", s.LateMinutes)
+						}
+						if s.Fine != "" {
+							line += "\t" + s.Fine
+						}
+						fmt.Fprintln(w, line)
+					}
+				}
 			}
 			return nil
 		},

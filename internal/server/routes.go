@@ -81,6 +81,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/labels/{id}/revoke", s.api(s.labelDecision(true))},
 		{"POST", "/api/v1/labels/{id}/reinstate", s.api(s.labelDecision(false))},
 		{"POST", "/api/v1/labels/{id}/renew", s.api(s.renewLabel)},
+		{"GET", "/api/v1/authority/timeliness", s.api(s.authorityTimeliness)},
+		{"POST", "/api/v1/authority/fine-estimate", s.api(s.fineEstimate)},
 		{"POST", "/api/v1/labels/{id}/withdraw-revocation", s.api(s.withdrawRevocation)},
 	}
 }

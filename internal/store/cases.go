@@ -48,13 +48,7 @@ type Case struct {
 // Clock computes the case's deadlines in its organization's calendar: the one computation the
 // server, the monitor, the labels and the CLI share.
 func (c *Case) Clock() (cra.Clock, error) {
-	r := cra.Record{Facts: cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable},
-		IntermediateRequested: c.IntermediateRequested, IntermediateDue: c.IntermediateDue,
-		Establishment: cra.Establishment{MemberState: c.MemberState, Region: c.HolidayRegion}}
-	if n, ok := c.Stages[cra.Notification]; ok {
-		r.NotificationSubmitted = n.SubmittedAt
-	}
-	return cra.CaseClock(r)
+	return cra.CaseClock(c.Record())
 }
 
 // Submission is a stage of a report as submitted.

@@ -1,0 +1,92 @@
+package server
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/cra"
+)
+
+// Three manufacturers of different size classes, each late or not with its early warning: the
+// authority sees who reported late and who is exempt from a fine (CRA Art. 64(10)(a)).
+func TestAuthorityTimeliness(t *testing.T) {
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) // the store's clock: submissions happen then
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	ctx := t.Context()
+	// Aware at 11:00 CET: the 24 hours end at 12:00 CET (11:00 UTC) on the 22nd, an hour before
+	// the submission.
+	aware := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	for _, m := range []struct{ name, size string }{{"Tiny", "micro"}, {"Mega", "large"}} {
+		o, err := e.st.CreateOrganization(ctx, m.name, m.size, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.SetEstablishment(ctx, o.ID, "DE", "", false); err != nil {
+			t.Fatal(err)
+		}
+		c, err := e.st.OpenIncident(ctx, o.ID, 0, "intrusion at "+m.name, aware)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.st.SubmitStage(ctx, c.ID, cra.EarlyWarning, []byte(`{}`), "SRP-"+m.name, "psirt@"+m.name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	globex, err := e.st.OrganizationByName(ctx, "Globex")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.OpenIncident(ctx, globex.ID, 0, "phishing", now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+
+	if code := e.do("GET", "/api/v1/authority/timeliness", "acme-admin", "", nil, nil); code != 403 {
+		t.Errorf("a manufacturer reading the authority's view: %d", code)
+	}
+	var got struct {
+		Manufacturers []authority.ManufacturerReport `json:"manufacturers"`
+	}
+	if code := e.do("GET", "/api/v1/authority/timeliness", "bsi", "", nil, &got); code != 200 {
+		t.Fatalf("timeliness %d", code)
+	}
+	by := map[string]authority.ManufacturerReport{}
+	for _, m := range got.Manufacturers {
+		by[m.Name] = m
+	}
+	if _, ok := by["BSI"]; ok {
+		t.Error("the authority is listed as a manufacturer")
+	}
+	ew := func(name string) authority.Stage {
+		m := by[name]
+		if len(m.Cases) != 1 || len(m.Cases[0].Stages) == 0 {
+			t.Fatalf("%s: %+v", name, m)
+		}
+		return m.Cases[0].Stages[0]
+	}
+	if s := ew("Tiny"); s.Outcome != authority.Missed || s.LateMinutes != 60 || !s.Exempt || !strings.Contains(s.Fine, "64(10)(a)") {
+		t.Errorf("micro manufacturer, late early warning: %+v", s)
+	}
+	if s := ew("Mega"); s.Outcome != authority.Missed || s.LateMinutes != 60 || s.Exempt || !strings.Contains(s.Fine, "Art. 64(2)") {
+		t.Errorf("large manufacturer, late early warning: %+v", s)
+	}
+	if s := ew("Globex"); s.Outcome != authority.Open {
+		t.Errorf("medium manufacturer, warning not yet due: %+v", s)
+	}
+	if by["Mega"].Summary.Fineable != 1 || by["Tiny"].Summary.Exempt != 1 || by["Tiny"].Summary.Fineable != 0 {
+		t.Errorf("summaries: Mega %+v, Tiny %+v", by["Mega"].Summary, by["Tiny"].Summary)
+	}
+
+	var est authority.Estimate
+	if code := e.do("POST", "/api/v1/authority/fine-estimate", "bsi", "application/json",
+		[]byte(`{"provisions":["Art. 14(4)(a)"],"sizeClass":"micro","turnover":1500000}`), &est); code != 200 || est.Maximum != 0 || est.Lines[0].Exempt == "" {
+		t.Errorf("fine estimate, micro firm's late warning: %d %+v", code, est)
+	}
+	if code := e.do("POST", "/api/v1/authority/fine-estimate", "bsi", "application/json", []byte(`{"provisions":["Article 14"]}`), nil); code != 400 {
+		t.Errorf("a provision that does not parse: %d", code)
+	}
+	if code := e.do("POST", "/api/v1/authority/fine-estimate", "acme-admin", "application/json", []byte(`{"provisions":["Annex I"]}`), nil); code != 403 {
+		t.Errorf("a manufacturer estimating fines: %d", code)
+	}
+}

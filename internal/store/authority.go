@@ -1,0 +1,76 @@
+package store
+
+import (
+	"context"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/cra"
+)
+
+// AllCases returns every manufacturer's reporting cases, by organization, for an authority's
+// view of reporting timeliness.
+func (s *DB) AllCases(ctx context.Context) ([]Case, error) {
+	return s.scanCases(ctx, `WHERE o.authority = ? ORDER BY c.organization, c.id`, false)
+}
+
+// ManufacturerOrganizations returns the organizations that are not authorities, by id.
+func (s *DB) ManufacturerOrganizations(ctx context.Context) ([]Organization, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at
+		FROM organization WHERE authority = ? ORDER BY id`), false)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []Organization
+	for rows.Next() {
+		var o Organization
+		if err := rows.Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt); err != nil {
+			return nil, err
+		}
+		o.CreatedAt = o.CreatedAt.UTC()
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// Record is what the case's clocks run from, as cra counts them.
+func (c *Case) Record() cra.Record {
+	r := cra.Record{Facts: cra.Facts{Type: c.Type, Aware: c.AwareAt, FixAvailable: c.FixAvailable},
+		IntermediateRequested: c.IntermediateRequested, IntermediateDue: c.IntermediateDue,
+		Establishment: cra.Establishment{MemberState: c.MemberState, Region: c.HolidayRegion}}
+	if n, ok := c.Stages[cra.Notification]; ok {
+		r.NotificationSubmitted = n.SubmittedAt
+	}
+	return r
+}
+
+// Submitted maps each submitted stage to when it was submitted.
+func (c *Case) Submitted() map[string]time.Time {
+	out := make(map[string]time.Time, len(c.Stages))
+	for stage, sub := range c.Stages {
+		out[stage] = sub.SubmittedAt
+	}
+	return out
+}
+
+// TimelinessInputs pairs each manufacturer with its cases, as the authority's view reads them.
+func TimelinessInputs(orgs []Organization, cases []Case) []authority.ManufacturerInput {
+	idx := map[int64]int{}
+	out := make([]authority.ManufacturerInput, 0, len(orgs))
+	for _, o := range orgs {
+		idx[o.ID] = len(out)
+		out = append(out, authority.ManufacturerInput{Manufacturer: authority.Manufacturer{Name: o.Name, SizeClass: o.SizeClass, Steward: o.Steward,
+			Establishment: cra.Establishment{MemberState: o.MemberState, Region: o.HolidayRegion}}})
+	}
+	for i := range cases {
+		c := &cases[i]
+		j, ok := idx[c.Organization]
+		if !ok {
+			continue
+		}
+		out[j].Cases = append(out[j].Cases, authority.CaseInput{ID: c.ID, Title: c.Title, Type: c.Type, Product: c.ProductName,
+			Vulnerability: c.Vulnerability, Record: c.Record(), Submitted: c.Submitted()})
+	}
+	return out
+}
