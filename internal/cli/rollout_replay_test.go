@@ -41,11 +41,10 @@ func TestRolloutReplay(t *testing.T) {
 			t.Fatal(err)
 		}
 		for i := 0; r.State().Status == rollout.Running && i < r.Released(); i++ {
-			w, _ := p.WaveOf(i)
 			at := t0.Add(time.Duration(i) * time.Minute)
-			o := rollout.Outcome{Device: fmt.Sprint(i), Wave: w, Success: i%3 != 2, Reason: rollout.ReasonHealthy, At: at}
+			o := rollout.Outcome{Device: fmt.Sprint(i), Position: i, Success: i%3 != 2, Reason: rollout.ReasonHealthy, At: at}
 			if !o.Success {
-				o = rollout.Silent(o.Device, w, at)
+				o = rollout.Silent(o.Device, i, at)
 			}
 			more, err := r.Observe(at, o)
 			if err != nil {

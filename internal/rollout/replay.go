@@ -172,20 +172,23 @@ func checkPlan(p Plan) string {
 	if err := p.Gate.Validate(); err != nil {
 		return err.Error()
 	}
-	if len(p.Waves) == 0 {
-		return "the plan has no wave"
+	if len(p.Waves) == 0 || p.Fleet < 1 || p.Fleet > MaxFleet {
+		return fmt.Sprintf("the plan has %d waves over %d devices: want at least one wave and 1 to %d devices", len(p.Waves), p.Fleet, MaxFleet)
 	}
 	sizes := make([]int, len(p.Waves))
 	total := 0
 	for i, w := range p.Waves {
 		sizes[i] = w.Size
 		total += w.Size
-		if w.Size < 1 {
+		if w.Size < 1 || w.Size > p.Fleet {
 			return fmt.Sprintf("wave %d has %d devices", i+1, w.Size)
 		}
 	}
 	strata := 0
 	for _, s := range p.Strata {
+		if s.Devices < 1 || s.Devices > p.Fleet {
+			return fmt.Sprintf("stratum %s/%s has %d devices", s.HardwareClass, s.Region, s.Devices)
+		}
 		strata += s.Devices
 	}
 	if total != p.Fleet || strata != p.Fleet {
