@@ -39,8 +39,8 @@ type State struct {
 	Test    SPRT      `json:"test"`
 	Next    int       `json:"next"`
 	Pending []Outcome `json:"pending,omitempty"`
-	Seq    int    `json:"seq"`    // records emitted
-	Digest string `json:"digest"` // running digest of the outcomes counted
+	Seq     int       `json:"seq"`    // records emitted
+	Digest  string    `json:"digest"` // running digest of the outcomes counted
 }
 
 // Rollout is a rollout's decision core. Its methods return the records to append to the
