@@ -203,3 +203,32 @@ func TestRunPreflight(t *testing.T) {
 		t.Errorf("failed pre-flight: %v %s %d %+v", err, r.State().Status, r.Released(), recs)
 	}
 }
+
+func TestNewRollback(t *testing.T) {
+	parent := testPlan(t, 100000, WaveSpec{Count: 100})
+	rb, err := NewRollback(parent, "r1-rollback", "1.9", testFleet(100), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rb.Kind != KindRollback || rb.Parent != "r1" || rb.Version != "1.9" || len(rb.Waves) != 2 || rb.Waves[0].Size != RollbackCanary || rb.Waves[1].Size != 80 {
+		t.Errorf("rollback plan %+v", rb)
+	}
+	// A rollback that fails halts without deciding another rollback: a person takes over.
+	r, _, _ := Start(rb, t0, "siegel", nil)
+	var last Record
+	for pos := 0; r.State().Status == Running; pos++ {
+		recs, err := r.Observe(t0, Silent("d", pos, t0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(recs) > 0 {
+			last = recs[len(recs)-1]
+		}
+	}
+	if last.Halt == nil || last.Halt.Rollback {
+		t.Errorf("failing rollback ended with %+v, want a halt without rollback", last)
+	}
+	if _, err := NewRollback(parent, "x", "1.9", nil, 3); !errors.Is(err, ErrPlan) {
+		t.Errorf("rollback of no device: %v", err)
+	}
+}
