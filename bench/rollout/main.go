@@ -164,8 +164,9 @@ func run(c config, probs []float64) error {
 		case p == 1 && silent == 1:
 			target(s.maxExposed <= 200, "a silently bricking update reaches at most 200 devices: at most %d", s.maxExposed)
 		}
-		fmt.Fprintf(&why, "%-11s   Siegel's halts by cause: sequential test %d, failure cap %d, wave failure limit %d (of %d runs)\n",
-			rw.label, causes[rollout.CauseSPRT], causes[rollout.CauseFailureCap], causes[rollout.CauseWaveLimit], c.runs)
+		exact, _ := g.Characteristic(p)
+		fmt.Fprintf(&why, "%-11s   Siegel's halts by cause: sequential test %d, failure cap %d, wave failure limit %d (of %d runs); the test with its cap rejects with probability %.3f %% exactly\n",
+			rw.label, causes[rollout.CauseSPRT], causes[rollout.CauseFailureCap], causes[rollout.CauseWaveLimit], c.runs, 100*exact)
 	}
 	fmt.Printf("\n%s\n%s", why.String(), targets.String())
 	var ru syscall.Rusage
