@@ -36,6 +36,7 @@ siegel help sbom convert`,
 		ledgerCommand(),
 		labelCommand(),
 		authorityCommand(),
+		rolloutCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}
