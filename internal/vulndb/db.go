@@ -203,6 +203,19 @@ func (db *DB) Refresh(ctx context.Context) (bool, error) {
 	return changed, nil
 }
 
+// Idle says that no scan reads the handle for now. On PostgreSQL it ends the read transaction,
+// which would otherwise hold back the removal of old row versions in the whole database while a
+// server waits for work; the next lookup starts another. SQLite's costs nothing to keep, and
+// keeping it keeps its prepared statements.
+func (db *DB) Idle() {
+	if !db.pg {
+		return
+	}
+	db.mu.Lock()
+	db.endRead()
+	db.mu.Unlock()
+}
+
 // Path is the index file (for PostgreSQL, the database's URL without its password).
 func (db *DB) Path() string { return db.path }
 
