@@ -46,14 +46,7 @@ func TestMatchWaitsForDatabase(t *testing.T) {
 		t.Fatalf("the match job without a database: %+v", jobs)
 	}
 
-	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
-	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
-		t.Fatal(err)
-	}
-	b := e.browser(t)
-	if code, _, _ := b.post("/login", map[string][]string{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != 303 {
-		t.Fatalf("login %d", code)
-	}
+	b := psirtBrowser(t, e)
 	_, page, _ := b.get("/releases/" + itoa(rel.ID))
 	if !strings.Contains(text(t, page), "Matching waits for a vulnerability database") {
 		t.Errorf("the release page does not say that matching waits: %s", text(t, page))
@@ -71,6 +64,19 @@ func TestMatchWaitsForDatabase(t *testing.T) {
 	if fs.Total == 0 {
 		t.Error("no findings once the database is there")
 	}
+}
+
+// psirtBrowser returns a browser signed in as a new PSIRT user of ACME.
+func psirtBrowser(t *testing.T, e *env) *browser {
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	if code, _, _ := b.post("/login", map[string][]string{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != 303 {
+		t.Fatalf("login %d", code)
+	}
+	return b
 }
 
 // cluster is several servers, each with its own store handle and monitor, on one PostgreSQL
