@@ -411,8 +411,22 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 }
 
 // firstRun creates, in a store without users, the first organization and an administrator with
-// a random password, and returns the line telling how to log in (shown once).
+// a random password, and returns the line telling how to log in (shown once). Servers starting
+// together on one empty store may race: one of them sets up, the others find it done (they
+// return no line).
 func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
+	var login string
+	err := st.WithSetupLock(ctx, func() error {
+		var err error
+		login, err = setUp(ctx, st, orgName, est)
+		return err
+	})
+	return login, err
+}
+
+// setUp is firstRun under the set-up lock. Where there is none (SQLite), a server that lost the
+// race finds the organization or the administrator already there (ErrConflict).
+func setUp(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
 	n, err := st.Users(ctx)
 	if err != nil || n > 0 {
 		return "", err
@@ -423,6 +437,9 @@ func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishm
 	org, err := st.OrganizationByName(ctx, orgName)
 	if errors.Is(err, store.ErrNotFound) {
 		org, err = st.CreateOrganization(ctx, orgName, "medium", false)
+		if errors.Is(err, store.ErrConflict) {
+			org, err = st.OrganizationByName(ctx, orgName)
+		}
 	}
 	if err != nil {
 		return "", err
@@ -435,7 +452,9 @@ func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishm
 		return "", err
 	}
 	password := base64.RawURLEncoding.EncodeToString(raw)
-	if _, err := st.CreateUser(ctx, org.ID, "admin@localhost", password, "admin"); err != nil {
+	if _, err := st.CreateUser(ctx, org.ID, "admin@localhost", password, "admin"); errors.Is(err, store.ErrConflict) {
+		return "", nil // another server set up meanwhile
+	} else if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("first run: log in as admin@localhost with password %s (shown once; change it)", password), nil
