@@ -158,6 +158,11 @@ func Open(ctx context.Context, loc string, create bool) (*DB, error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	return openSQLite(ctx, path, create)
+}
+
+// openSQLite opens (and with create, creates) the SQLite index file at path.
+func openSQLite(ctx context.Context, path string, create bool) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	if !create {

@@ -431,6 +431,9 @@ var (
 	advisoryCols = []string{"id text", "source text", "modified text", "withdrawn bigint", "record bytea", "match bytea"}
 	affectedCols = []string{"ecosystem text", "name text", "advisory text"}
 	aliasCols    = []string{"alias text", "advisory text"}
+	kevCols      = []string{"cve text", "date_added text", "due_date text", "ransomware text", "name text"}
+	epssCols     = []string{"cve text", "score double precision", "percentile double precision", "scored_on text"}
+	problemCols  = []string{"source text", "record text", "error text", "kept bigint"}
 )
 
 // otherIDs returns the ids of the advisories that sources other than source hold.
@@ -465,7 +468,7 @@ func (db *DB) insertSnapshot(ctx context.Context, tx *sql.Tx, res *Result) error
 			return err
 		}
 	}
-	ins, err := db.newSink(ctx, tx, "import_problem", []string{"source text", "record text", "error text", "kept bigint"}, 2, onConflictReplace)
+	ins, err := db.newSink(ctx, tx, "import_problem", problemCols, 2, onConflictReplace)
 	if err != nil {
 		return err
 	}
@@ -538,7 +541,7 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM kev`); err != nil {
 		return Result{}, err
 	}
-	ins, err := db.newSink(ctx, tx, "kev", []string{"cve text", "date_added text", "due_date text", "ransomware text", "name text"}, 1, onConflictReplace)
+	ins, err := db.newSink(ctx, tx, "kev", kevCols, 1, onConflictReplace)
 	if err != nil {
 		return Result{}, err
 	}
@@ -656,7 +659,7 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 	if _, err := tx.ExecContext(ctx, `DELETE FROM epss`); err != nil {
 		return Result{}, err
 	}
-	ins, err := db.newSink(ctx, tx, "epss", []string{"cve text", "score double precision", "percentile double precision", "scored_on text"}, 1, onConflictReplace)
+	ins, err := db.newSink(ctx, tx, "epss", epssCols, 1, onConflictReplace)
 	if err != nil {
 		return Result{}, err
 	}

@@ -278,7 +278,7 @@ func (db *DB) newSink(ctx context.Context, tx *sql.Tx, table string, cols []stri
 		names[i], types[i], _ = strings.Cut(c, " ")
 	}
 	conflict := " ON CONFLICT DO NOTHING"
-	if mode == onConflictReplace {
+	if mode == onConflictReplace && key < len(cols) {
 		set := make([]string, 0, len(cols))
 		for _, n := range names[key:] {
 			set = append(set, n+" = excluded."+n)
@@ -340,7 +340,14 @@ func (s *sink) flush() error {
 		case colText:
 			v := make([]string, len(s.rows))
 			for i, r := range s.rows {
-				v[i] = r[c].(string)
+				switch x := r[c].(type) {
+				case string:
+					v[i] = x
+				case []byte: // as a copy from SQLite may read it
+					v[i] = string(x)
+				default:
+					return fmt.Errorf("column %d: %T is not text", c, r[c])
+				}
 			}
 			args[c] = v
 		case colInt:
@@ -359,13 +366,27 @@ func (s *sink) flush() error {
 		case colFloat:
 			v := make([]float64, len(s.rows))
 			for i, r := range s.rows {
-				v[i] = r[c].(float64)
+				switch x := r[c].(type) {
+				case float64:
+					v[i] = x
+				case int64: // SQLite keeps a whole REAL as an integer
+					v[i] = float64(x)
+				default:
+					return fmt.Errorf("column %d: %T is not a number", c, r[c])
+				}
 			}
 			args[c] = v
 		case colBytes:
 			v := make([][]byte, len(s.rows))
 			for i, r := range s.rows {
-				v[i] = r[c].([]byte)
+				switch x := r[c].(type) {
+				case []byte:
+					v[i] = x
+				case string:
+					v[i] = []byte(x)
+				default:
+					return fmt.Errorf("column %d: %T is not bytes", c, r[c])
+				}
 			}
 			args[c] = v
 		}
