@@ -246,6 +246,9 @@ const (
 	colFloat  = "double precision"
 	colBytes  = "bytea"
 	sinkBatch = 2000
+	// sinkBytes bounds the data a batch holds: advisory records run to tens of kilobytes each,
+	// and the driver copies a batch once more while encoding it.
+	sinkBytes = 4 << 20
 )
 
 // Conflict handling of a sink.
@@ -268,6 +271,7 @@ type sink struct {
 	mode  int
 	rows  [][]any
 	at    map[string]int // key -> index in rows
+	size  int            // bytes of text and binary data in rows
 }
 
 // newSink prepares the insertion into table of rows of the columns cols ("name type", the type
@@ -323,7 +327,15 @@ func (s *sink) add(row ...any) error {
 	}
 	s.at[k] = len(s.rows)
 	s.rows = append(s.rows, row)
-	if len(s.rows) >= sinkBatch {
+	for _, v := range row {
+		switch x := v.(type) {
+		case string:
+			s.size += len(x)
+		case []byte:
+			s.size += len(x)
+		}
+	}
+	if len(s.rows) >= sinkBatch || s.size >= sinkBytes {
 		return s.flush()
 	}
 	return nil
@@ -391,7 +403,7 @@ func (s *sink) flush() error {
 			args[c] = v
 		}
 	}
-	s.rows, s.at = s.rows[:0], map[string]int{}
+	s.rows, s.at, s.size = s.rows[:0], map[string]int{}, 0
 	_, err := s.st.ExecContext(s.ctx, args...)
 	return err
 }
