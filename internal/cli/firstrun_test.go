@@ -27,7 +27,7 @@ func TestFirstRunRace(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data, database := t.TempDir(), tc.database(t)
-			args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--org", "ACME", "--update-interval", "0"}
+			args := []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--org", "ACME", "--update-interval", "0", "--db-source", "../vulndb/testdata/osv"}
 			if database != "" {
 				args = append(args, "--database", database)
 			}
