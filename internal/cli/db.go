@@ -28,7 +28,8 @@ func dbCommand() *Command {
 		Name:    "db",
 		Summary: "update and inspect the local vulnerability database (OSV, CISA KEV, EPSS)",
 		Help: `The vulnerability database is an SQLite index in the data directory (--db, SIEGEL_DB, or the user's
-cache directory). Scans read it while an update runs; every update is one transaction.`,
+cache directory). Scans read it while an update runs; every update is one transaction. --db may
+also be a postgres:// URL: the index that servers on that database share (schema vulndb).`,
 		Example: "siegel db update\nsiegel db update --source ./mirror/osv --kev ./mirror/kev.json --epss ./mirror/epss.csv.gz\nsiegel db status",
 		Sub:     []*Command{dbUpdateCommand(), dbStatusCommand(), dbExportCommand(), dbImportCommand()},
 	}

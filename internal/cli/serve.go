@@ -65,7 +65,8 @@ func serveCommand() *Command {
 /readyz and /metrics. The store is SQLite in the data directory (--data, SIEGEL_DATA) unless
 --database names a PostgreSQL server; several servers can share one PostgreSQL.
 
-Monitoring: the vulnerability database in <data>/vulndb is updated every --update-interval from
+Monitoring: the vulnerability database in <data>/vulndb (with --database, in the schema vulndb of
+that PostgreSQL database, one copy that every server reads) is updated every --update-interval from
 the live feeds (OSV, CISA KEV, FIRST EPSS, ENISA EUVD), or from --db-source for machines without
 network: a mirror folder holding the feeds side by side (osv/ in the osv.dev layout,
 kev/known_exploited_vulnerabilities.json, epss/epss_scores-current.csv.gz, euvd/euvd-exploited.json;
@@ -139,7 +140,13 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err != nil {
 				return err
 			}
+			// With PostgreSQL every server reads the one vulnerability database in the store's
+			// database (schema vulndb), which one update job imports; with SQLite it is a file
+			// beside the store.
 			vdir := filepath.Join(dir, "vulndb")
+			if st.Dialect() == store.Postgres {
+				vdir = database
+			}
 			sources, err := serveSources(ctx, env, vdir, dbSource, vulndb.Sources{KEV: kevFeed, EPSS: epssFeed, EUVD: euvdFeed})
 			if err != nil {
 				return err
@@ -233,7 +240,9 @@ func serveSources(ctx context.Context, env *Env, vdir, source string, named vuln
 			s.EUVD = named.EUVD
 		}
 	case strings.HasSuffix(source, ".sqlite"):
-		if _, err := os.Stat(filepath.Join(vdir, "vulndb.sqlite")); err != nil {
+		if empty, err := vulndbEmpty(ctx, vdir); err != nil {
+			return vulndb.Sources{}, err
+		} else if empty {
 			if _, err := vulndb.Import(ctx, vdir, source); err != nil {
 				return vulndb.Sources{}, fmt.Errorf("import vulnerability database bundle: %w", err)
 			}
@@ -266,12 +275,33 @@ func fileExists(p string) bool {
 }
 
 // firstUpdate queues an update at once when the vulnerability database is empty: the first run
-// fills it in the background (progress on the status page).
+// fills it in the background (progress on the status page). Servers starting together on one
+// PostgreSQL queue one update between them (the job's dedup key).
 func firstUpdate(ctx context.Context, mon *monitor.Monitor, vdir string, sources vulndb.Sources) error {
-	if fileExists(filepath.Join(vdir, "vulndb.sqlite")) || sources.OSV == "" {
+	if sources.OSV == "" {
 		return nil
 	}
+	if empty, err := vulndbEmpty(ctx, vdir); err != nil || !empty {
+		return err
+	}
 	return mon.RequestUpdate(ctx)
+}
+
+// vulndbEmpty reports whether the vulnerability database at loc is missing or holds no import.
+func vulndbEmpty(ctx context.Context, loc string) (bool, error) {
+	db, err := vulndb.Open(ctx, loc, false)
+	if errors.Is(err, vulndb.ErrNoDatabase) {
+		return true, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer db.Close()
+	st, err := db.Status(ctx)
+	if err != nil {
+		return false, err
+	}
+	return len(st.Snapshots) == 0, nil
 }
 
 func tokenCommand() *Command {
@@ -381,8 +411,22 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 }
 
 // firstRun creates, in a store without users, the first organization and an administrator with
-// a random password, and returns the line telling how to log in (shown once).
+// a random password, and returns the line telling how to log in (shown once). Servers starting
+// together on one empty store may race: one of them sets up, the others find it done (they
+// return no line).
 func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
+	var login string
+	err := st.WithSetupLock(ctx, func() error {
+		var err error
+		login, err = setUp(ctx, st, orgName, est)
+		return err
+	})
+	return login, err
+}
+
+// setUp is firstRun under the set-up lock. Where there is none (SQLite), a server that lost the
+// race finds the organization or the administrator already there (ErrConflict).
+func setUp(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
 	n, err := st.Users(ctx)
 	if err != nil || n > 0 {
 		return "", err
@@ -393,6 +437,9 @@ func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishm
 	org, err := st.OrganizationByName(ctx, orgName)
 	if errors.Is(err, store.ErrNotFound) {
 		org, err = st.CreateOrganization(ctx, orgName, "medium", false)
+		if errors.Is(err, store.ErrConflict) {
+			org, err = st.OrganizationByName(ctx, orgName)
+		}
 	}
 	if err != nil {
 		return "", err
@@ -405,7 +452,9 @@ func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishm
 		return "", err
 	}
 	password := base64.RawURLEncoding.EncodeToString(raw)
-	if _, err := st.CreateUser(ctx, org.ID, "admin@localhost", password, "admin"); err != nil {
+	if _, err := st.CreateUser(ctx, org.ID, "admin@localhost", password, "admin"); errors.Is(err, store.ErrConflict) {
+		return "", nil // another server set up meanwhile
+	} else if err != nil {
 		return "", err
 	}
 	return fmt.Sprintf("first run: log in as admin@localhost with password %s (shown once; change it)", password), nil

@@ -50,8 +50,10 @@ const updateKey = "db-update"
 
 // Config is what a monitor needs.
 type Config struct {
-	Store  *store.DB
-	VulnDB string // directory of the vulnerability database
+	Store *store.DB
+	// VulnDB is where the vulnerability database lives: a directory (SQLite), or the store's
+	// postgres:// URL, where every server reads and updates the same one.
+	VulnDB string
 	// Sources are what an update reads (the live feeds, or local files for air-gapped installs).
 	Sources vulndb.Sources
 	// Interval between scheduled updates; zero: updates only on demand.
@@ -271,6 +273,7 @@ func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
 	}
 	start := time.Now()
 	err = m.run(ctx, j, report)
+	m.idle()
 	stop()
 	wg.Wait()
 	if ctx.Err() != nil {
@@ -303,6 +306,25 @@ func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
 	return true, err
 }
 
+// DBRetry is how long a matching job that found no usable vulnerability database waits before it
+// looks again; an update that fills the database brings the waiting jobs forward.
+const DBRetry = time.Minute
+
+// waitForDB puts back a matching job that cannot read the vulnerability database: a job marked
+// done without findings would say that nothing was found, which nobody checked.
+func (m *Monitor) waitForDB(err error) error {
+	return &retryError{err: fmt.Errorf("matching waits for a vulnerability database: %w", err), at: m.cfg.Now().Add(DBRetry)}
+}
+
+// idle tells the read handle that no job reads it now (see vulndb.DB.Idle).
+func (m *Monitor) idle() {
+	m.readMu.Lock()
+	defer m.readMu.Unlock()
+	if m.reader != nil {
+		m.reader.Idle()
+	}
+}
+
 // retryError asks for the job to run again at a given time.
 type retryError struct {
 	err error
@@ -321,11 +343,8 @@ func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) 
 			return fmt.Errorf("payload: %w", err)
 		}
 		db, err := m.vulnDB(ctx)
-		if errors.Is(err, vulndb.ErrNoDatabase) {
-			return nil // nothing to match against yet; the first update matches every release
-		}
 		if err != nil {
-			return err
+			return m.waitForDB(err)
 		}
 		return m.matchRelease(ctx, db, p.Release, nil)
 	case KindRematch:
@@ -405,7 +424,12 @@ func (m *Monitor) queueRematch(ctx context.Context, all bool, keys map[vulndb.Ke
 			return err
 		}
 		for _, id := range ids {
-			if _, err := m.cfg.Store.Enqueue(ctx, KindMatch, map[string]int64{"release": id}, "match-release/"+strconv.FormatInt(id, 10), time.Time{}); err != nil {
+			key := "match-release/" + strconv.FormatInt(id, 10)
+			added, err := m.cfg.Store.Enqueue(ctx, KindMatch, map[string]int64{"release": id}, key, time.Time{})
+			if err == nil && !added {
+				_, err = m.cfg.Store.RunNow(ctx, key) // one waiting for a database runs now
+			}
+			if err != nil {
 				return err
 			}
 		}
@@ -445,7 +469,7 @@ func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(
 	}
 	db, err := m.vulnDB(ctx)
 	if err != nil {
-		return err
+		return m.waitForDB(err)
 	}
 	// A pipeline of two: the next batch is matched (vulnerability database reads and CPU) while
 	// the store writes the findings of the one before.

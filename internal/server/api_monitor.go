@@ -35,7 +35,7 @@ type jobJSON struct {
 func (s *Server) dbState(r *http.Request) (*dbState, error) {
 	st := &dbState{Updates: []jobJSON{}}
 	if s.cfg.VulnDB != "" {
-		db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
+		db, done, err := s.openVulnDB(r.Context())
 		switch {
 		case errors.Is(err, vulndb.ErrNoDatabase):
 			st.Empty = true
@@ -43,7 +43,7 @@ func (s *Server) dbState(r *http.Request) (*dbState, error) {
 			return nil, err
 		default:
 			st.Status, err = db.Status(r.Context())
-			db.Close()
+			done()
 			if err != nil {
 				return nil, err
 			}

@@ -16,14 +16,14 @@ func (s *Server) holdings(ctx context.Context) (*vulndb.Holdings, error) {
 	if s.cfg.VulnDB == "" {
 		return nil, nil
 	}
-	db, err := vulndb.Open(ctx, s.cfg.VulnDB, false)
+	db, done, err := s.openVulnDB(ctx)
 	if errors.Is(err, vulndb.ErrNoDatabase) {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	defer db.Close()
+	defer done()
 	return db.Holdings(ctx)
 }
 

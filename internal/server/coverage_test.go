@@ -55,14 +55,7 @@ func TestReleaseAgainstEmptyDatabase(t *testing.T) {
 		t.Errorf("findings of a release matched against nothing: %+v %+v", fs, fs.Coverage)
 	}
 
-	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
-	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
-		t.Fatal(err)
-	}
-	b := e.browser(t)
-	if code, _, _ := b.post("/login", map[string][]string{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != 303 {
-		t.Fatalf("login %d", code)
-	}
+	b := psirtBrowser(t, e)
 	_, page, _ := b.get("/releases/" + itoa(rel.ID))
 	pageText := text(t, page)
 	if strings.Contains(pageText, "No known vulnerabilities") {

@@ -63,6 +63,7 @@ type Server struct {
 	conf    *conformity.Service // nil when the catalogs do not load
 	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
 	seenBase atomic.Value
+	vulnDB   sharedVulnDB
 }
 
 // New returns a server; Handler serves it.

@@ -100,6 +100,7 @@ type pageData struct {
 	Filter     store.FindingFilter
 	Query      string
 	Matching   bool
+	MatchWaits bool // matching is queued but there is no vulnerability database to match against
 	Summaries  map[int64]store.Summary
 	History    []store.VEX
 	Explain    string
@@ -479,6 +480,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		s.fail(w, r, err)
 		return false
 	}
+	d.MatchWaits = d.Matching && h == nil && s.cfg.VulnDB != ""
 	return true
 }
 

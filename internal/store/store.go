@@ -136,33 +136,51 @@ func (s *DB) migrate(ctx context.Context) error {
 		return fmt.Errorf("migrate: %w", err)
 	}
 	for _, name := range names {
-		var n int
-		if err := conn.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM schema_migration WHERE name = ?`), name).Scan(&n); err != nil {
-			return fmt.Errorf("migrate: %w", err)
-		}
-		if n > 0 {
-			continue
-		}
-		body, err := fs.ReadFile(migrations, dir+"/"+name)
-		if err != nil {
+		if err := s.migrateOne(ctx, conn, dir, name); err != nil {
 			return err
 		}
-		tx, err := conn.BeginTx(ctx, nil)
-		if err != nil {
-			return err
+	}
+	return nil
+}
+
+// migrateOne applies one migration unless it was applied, checking and applying in one
+// transaction. On SQLite that transaction takes the write lock at once (BEGIN IMMEDIATE): two
+// servers starting together on one file would otherwise both find a migration missing and apply
+// it twice.
+func (s *DB) migrateOne(ctx context.Context, conn *sql.Conn, dir, name string) error {
+	body, err := fs.ReadFile(migrations, dir+"/"+name)
+	if err != nil {
+		return err
+	}
+	exec := func(q string, args ...any) error {
+		_, err := conn.ExecContext(ctx, q, args...)
+		return err
+	}
+	if err := exec(map[Dialect]string{SQLite: "BEGIN IMMEDIATE", Postgres: "BEGIN"}[s.dialect]); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			conn.ExecContext(context.Background(), "ROLLBACK")
 		}
-		if _, err := tx.ExecContext(ctx, string(body)); err != nil {
-			tx.Rollback()
+	}()
+	var n int
+	if err := conn.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM schema_migration WHERE name = ?`), name).Scan(&n); err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	if n == 0 {
+		if err := exec(string(body)); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO schema_migration (name) VALUES (?)`), name); err != nil {
-			tx.Rollback()
-			return fmt.Errorf("migration %s: %w", name, err)
-		}
-		if err := tx.Commit(); err != nil {
+		if err := exec(s.rebind(`INSERT INTO schema_migration (name) VALUES (?)`), name); err != nil {
 			return fmt.Errorf("migration %s: %w", name, err)
 		}
 	}
+	if err := exec("COMMIT"); err != nil {
+		return fmt.Errorf("migration %s: %w", name, err)
+	}
+	committed = true
 	return nil
 }
 

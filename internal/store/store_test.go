@@ -1,15 +1,11 @@
 package store_test
 
 import (
-	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/store/pgtest"
 	"github.com/siegel-oss/siegel/internal/store/storetest"
 )
 
@@ -26,41 +22,11 @@ func TestSQLite(t *testing.T) {
 	})
 }
 
-// postgresAdmin is the server the PostgreSQL tests create their databases on. CI (.ci/run)
-// starts one and sets SIEGEL_TEST_POSTGRES_REQUIRED, so that a missing server fails the run
-// there instead of skipping.
-func postgresAdmin() string {
-	if dsn := os.Getenv("SIEGEL_TEST_POSTGRES"); dsn != "" {
-		return dsn
-	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-}
-
 func TestPostgres(t *testing.T) {
-	admin, err := sql.Open("pgx", postgresAdmin())
-	if err == nil {
-		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
-		err = admin.PingContext(ctx)
-		cancel()
-	}
-	if err != nil {
-		if os.Getenv("SIEGEL_TEST_POSTGRES_REQUIRED") != "" {
-			t.Fatalf("PostgreSQL at %s: %v", postgresAdmin(), err)
-		}
-		t.Skipf("no PostgreSQL at %s (%v); set SIEGEL_TEST_POSTGRES", postgresAdmin(), err)
-	}
-	defer admin.Close()
+	pgtest.Database(t) // skips the whole test, before any subtest, when there is no server
 	storetest.Run(t, func(t *testing.T) *store.DB {
 		// One database per test, dropped afterwards.
-		b := make([]byte, 6)
-		rand.Read(b)
-		name := "siegel_test_" + hex.EncodeToString(b)
-		if _, err := admin.ExecContext(t.Context(), "CREATE DATABASE "+name); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { admin.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)") })
-		u := postgresDSN(postgresAdmin(), name)
-		s, err := store.OpenPostgres(t.Context(), u, clock)
+		s, err := store.OpenPostgres(t.Context(), pgtest.Database(t), clock)
 		if err != nil {
 			t.Fatal(err)
 		}

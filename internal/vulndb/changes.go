@@ -29,26 +29,26 @@ func (c *changeSet) add(k Key) {
 	}
 }
 
-// persist records the set as pending re-matching, in the import's transaction.
-func (c *changeSet) persist(ctx context.Context, tx *sql.Tx) error {
+// persistChanges records the set as pending re-matching, in the import's transaction.
+func (db *DB) persistChanges(ctx context.Context, tx *sql.Tx, c *changeSet) error {
 	if c.all {
-		_, err := tx.ExecContext(ctx, `INSERT OR IGNORE INTO pending_all (id) VALUES (1)`)
+		_, err := tx.ExecContext(ctx, `INSERT INTO pending_all (id) VALUES (1) ON CONFLICT DO NOTHING`)
 		return err
 	}
 	if len(c.keys) == 0 {
 		return nil
 	}
-	st, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO pending_change (ecosystem, name) VALUES (?, ?)`)
+	ins, err := db.newSink(ctx, tx, "pending_change", []string{"ecosystem text", "name text"}, 2, onConflictIgnore)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	for k := range c.keys {
-		if _, err := st.ExecContext(ctx, k.Ecosystem, k.Name); err != nil {
+		if err := ins.add(k.Ecosystem, k.Name); err != nil {
+			ins.close()
 			return err
 		}
 	}
-	return nil
+	return ins.close()
 }
 
 // PendingChanges returns what imports changed that has not been matched again: the packages, or
@@ -76,7 +76,7 @@ func (db *DB) PendingChanges(ctx context.Context) (keys []Key, all bool, err err
 // ClearPendingChanges forgets the pending changes once their re-matching is queued elsewhere.
 // Only the keys given are cleared: an import that committed meanwhile keeps its own.
 func (db *DB) ClearPendingChanges(ctx context.Context, keys []Key, all bool) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (db *DB) ClearPendingChanges(ctx context.Context, keys []Key, all bool) err
 			return err
 		}
 	}
-	st, err := tx.PrepareContext(ctx, `DELETE FROM pending_change WHERE ecosystem = ? AND name = ?`)
+	st, err := tx.PrepareContext(ctx, db.rebind(`DELETE FROM pending_change WHERE ecosystem = ? AND name = ?`))
 	if err != nil {
 		return err
 	}
@@ -119,13 +119,13 @@ func (c *changeSet) addAdvisory(ctx context.Context, stmt *sql.Stmt, id string) 
 	return c.addRows(stmt.QueryContext(ctx, id))
 }
 
-// addCVEs adds the packages of every advisory that is, or is an alias of, one of the CVEs.
-func (c *changeSet) addCVEs(ctx context.Context, tx *sql.Tx, cves []string) error {
+// addCVEs adds to c the packages of every advisory that is, or is an alias of, one of the CVEs.
+func (db *DB) addCVEs(ctx context.Context, tx *sql.Tx, c *changeSet, cves []string) error {
 	if c.all || len(cves) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, `SELECT ecosystem, name FROM affected WHERE advisory = ?1
-		UNION SELECT a.ecosystem, a.name FROM alias l JOIN affected a ON a.advisory = l.advisory WHERE l.alias = ?1`)
+	stmt, err := tx.PrepareContext(ctx, db.rebind(`SELECT ecosystem, name FROM affected WHERE advisory = ?1
+		UNION SELECT a.ecosystem, a.name FROM alias l JOIN affected a ON a.advisory = l.advisory WHERE l.alias = ?1`))
 	if err != nil {
 		return err
 	}

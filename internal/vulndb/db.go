@@ -17,11 +17,13 @@ import (
 	_ "modernc.org/sqlite" // pure-Go SQLite driver "sqlite"
 )
 
-// DB is the local vulnerability index: one SQLite file in WAL mode, so scans read while an update
-// writes, and every update is one transaction (a reader sees the old data or the new, never half).
+// DB is the vulnerability index: one SQLite file in WAL mode (the default), so scans read while
+// an update writes, or a schema of a PostgreSQL database that several servers share (see
+// postgres.go). Every update is one transaction: a reader sees the old data or the new, never half.
 type DB struct {
 	sql  *sql.DB
 	path string
+	pg   bool // PostgreSQL rather than SQLite
 
 	mu    sync.Mutex
 	read  *sql.Tx              // the read transaction lookups use: one snapshot for a whole scan
@@ -33,7 +35,7 @@ type DB struct {
 // ErrNoDatabase is returned by Open in read-only mode when no index exists yet.
 var ErrNoDatabase = errors.New("no vulnerability database; run 'siegel db update' first")
 
-const schema = `
+const schemaSQLite = `
 CREATE TABLE IF NOT EXISTS advisory (
 	id        TEXT PRIMARY KEY,
 	source    TEXT NOT NULL,
@@ -140,8 +142,14 @@ func DefaultDir() string {
 	return ".siegel"
 }
 
-// Open opens (and with create, creates) the index in dir.
-func Open(ctx context.Context, dir string, create bool) (*DB, error) {
+// Open opens (and with create, creates) the index at loc: a directory, which holds the SQLite
+// file, or a postgres:// URL, whose database holds the index in the schema vulndb. Without
+// create, a missing index is ErrNoDatabase.
+func Open(ctx context.Context, loc string, create bool) (*DB, error) {
+	if IsPostgres(loc) {
+		return openPostgres(ctx, loc, create)
+	}
+	dir := loc
 	path := filepath.Join(dir, "vulndb.sqlite")
 	if !create {
 		if _, err := os.Stat(path); err != nil {
@@ -150,6 +158,11 @@ func Open(ctx context.Context, dir string, create bool) (*DB, error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("create data directory: %w", err)
 	}
+	return openSQLite(ctx, path, create)
+}
+
+// openSQLite opens (and with create, creates) the SQLite index file at path.
+func openSQLite(ctx context.Context, path string, create bool) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() +
 		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	if !create {
@@ -162,7 +175,7 @@ func Open(ctx context.Context, dir string, create bool) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open vulnerability database: %w", err)
 	}
-	if _, err := db.ExecContext(ctx, schema); err != nil {
+	if _, err := db.ExecContext(ctx, schemaSQLite); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open vulnerability database %s: %w", path, err)
 	}
@@ -195,7 +208,20 @@ func (db *DB) Refresh(ctx context.Context) (bool, error) {
 	return changed, nil
 }
 
-// Path is the index file.
+// Idle says that no scan reads the handle for now. On PostgreSQL it ends the read transaction,
+// which would otherwise hold back the removal of old row versions in the whole database while a
+// server waits for work; the next lookup starts another. SQLite's costs nothing to keep, and
+// keeping it keeps its prepared statements.
+func (db *DB) Idle() {
+	if !db.pg {
+		return
+	}
+	db.mu.Lock()
+	db.endRead()
+	db.mu.Unlock()
+}
+
+// Path is the index file (for PostgreSQL, the database's URL without its password).
 func (db *DB) Path() string { return db.path }
 
 // readCacheKiB is SQLite's page cache per connection of a handle opened for reading.
@@ -296,7 +322,11 @@ func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]RawRecord) er
 			args = append(args, k.Ecosystem, k.Name)
 		}
 	}
-	st, err := db.stmt(lookupSQL(len(args) / 2))
+	query := lookupSQL(len(args) / 2)
+	if db.pg {
+		query, args = pgLookupSQL, pgLookupArgs(args)
+	}
+	st, err := db.stmt(query)
 	if err != nil {
 		return err
 	}
@@ -341,7 +371,13 @@ func (db *DB) lookupBatch(ctx context.Context, keys []Key, out [][]RawRecord) er
 // snapshot even while an update commits, and SQLite does not take its shared-memory locks again
 // for each statement. Called with db.mu held.
 func (db *DB) beginRead() error {
-	tx, err := db.sql.BeginTx(context.Background(), &sql.TxOptions{ReadOnly: true})
+	opts := &sql.TxOptions{ReadOnly: true}
+	if db.pg {
+		// PostgreSQL's default (read committed) takes a snapshot per statement: a scan must
+		// not see half of its lookups before an update and half after it.
+		opts.Isolation = sql.LevelRepeatableRead
+	}
+	tx, err := db.sql.BeginTx(context.Background(), opts)
 	if err != nil {
 		return fmt.Errorf("read vulnerability database: %w", err)
 	}
@@ -355,7 +391,7 @@ func (db *DB) stmt(query string) (*sql.Stmt, error) {
 	if st := db.stmts[query]; st != nil {
 		return st, nil
 	}
-	st, err := db.read.PrepareContext(context.Background(), query)
+	st, err := db.read.PrepareContext(context.Background(), db.rebind(query))
 	if err != nil {
 		return nil, fmt.Errorf("read vulnerability database: %w", err)
 	}
@@ -447,8 +483,9 @@ type Feed struct {
 var feedOf = map[string]string{"osv": FeedOSV, kindIncremental: FeedOSV, "kev": FeedKEV, "epss": FeedEPSS, "euvd": FeedEUVD}
 
 // noteFeed records where a feed was loaded from and the date its data states.
-func noteFeed(ctx context.Context, tx *sql.Tx, feed, origin, dated string, taken time.Time) error {
-	_, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO feed_origin (feed, origin, dated, taken) VALUES (?, ?, ?, ?)`,
+func (db *DB) noteFeed(ctx context.Context, tx *sql.Tx, feed, origin, dated string, taken time.Time) error {
+	_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO feed_origin (feed, origin, dated, taken) VALUES (?, ?, ?, ?)
+		ON CONFLICT (feed) DO UPDATE SET origin = excluded.origin, dated = excluded.dated, taken = excluded.taken`),
 		feed, origin, dated, taken.UTC().Format(time.RFC3339))
 	return err
 }
@@ -497,7 +534,7 @@ func (db *DB) Status(ctx context.Context) (*Status, error) {
 	}{
 		{`SELECT count(*) FROM advisory WHERE withdrawn = 0`, &st.Advisories},
 		{`SELECT count(*) FROM advisory WHERE withdrawn = 1`, &st.Withdrawn},
-		{`SELECT count(*) FROM (SELECT DISTINCT ecosystem, name FROM affected)`, &st.Packages},
+		{`SELECT count(*) FROM (SELECT DISTINCT ecosystem, name FROM affected) AS p`, &st.Packages},
 		{`SELECT count(*) FROM kev`, &st.KEV},
 		{`SELECT count(*) FROM euvd`, &st.EUVD},
 		{`SELECT count(*) FROM epss`, &st.EPSS},
@@ -516,7 +553,7 @@ func (db *DB) Status(ctx context.Context) (*Status, error) {
 	if err := db.feedStatus(ctx, st, newest); err != nil {
 		return nil, err
 	}
-	prow, err := db.sql.QueryContext(ctx, `SELECT source, record, error, kept FROM import_problem ORDER BY kept, source, record LIMIT ?`, MaxListedProblems)
+	prow, err := db.sql.QueryContext(ctx, db.rebind(`SELECT source, record, error, kept FROM import_problem ORDER BY kept, source, record LIMIT ?`), MaxListedProblems)
 	if err != nil {
 		return nil, err
 	}

@@ -94,7 +94,7 @@ func (db *DB) selectFor(ctx context.Context, ids []string, table, query, column,
 		return nil
 	}
 	var rows int
-	count, err := db.stmt(`SELECT count(*) FROM (SELECT 1 FROM ` + table + ` LIMIT ?)`)
+	count, err := db.stmt(`SELECT count(*) FROM (SELECT 1 FROM ` + table + ` LIMIT ?) AS t`)
 	if err != nil {
 		return err
 	}

@@ -76,24 +76,25 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 		source = "euvd:exploited"
 	}
 	res := Result{Snapshot: Snapshot{Source: source, Kind: "euvd", Taken: now.UTC(), Digest: hex.EncodeToString(sum[:])}}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
 	defer tx.Rollback()
-	ins, err := tx.PrepareContext(ctx, `INSERT INTO euvd (id, aliases, exploited, exploited_since, base_score, vector, updated)
+	ins, err := tx.PrepareContext(ctx, db.rebind(`INSERT INTO euvd (id, aliases, exploited, exploited_since, base_score, vector, updated)
 		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET aliases = excluded.aliases, exploited = max(euvd.exploited, excluded.exploited),
+		ON CONFLICT(id) DO UPDATE SET aliases = excluded.aliases,
+			exploited = CASE WHEN euvd.exploited > excluded.exploited THEN euvd.exploited ELSE excluded.exploited END,
 			exploited_since = CASE WHEN excluded.exploited_since != '' THEN excluded.exploited_since ELSE euvd.exploited_since END,
-			base_score = excluded.base_score, vector = excluded.vector, updated = excluded.updated`)
+			base_score = excluded.base_score, vector = excluded.vector, updated = excluded.updated`))
 	if err != nil {
 		return Result{}, err
 	}
-	insAlias, err := tx.PrepareContext(ctx, `INSERT OR IGNORE INTO euvd_alias (alias, euvd) VALUES (?, ?)`)
+	insAlias, err := tx.PrepareContext(ctx, db.rebind(`INSERT INTO euvd_alias (alias, euvd) VALUES (?, ?) ON CONFLICT DO NOTHING`))
 	if err != nil {
 		return Result{}, err
 	}
-	wasExploited, err := tx.PrepareContext(ctx, `SELECT exploited FROM euvd WHERE id = ?`)
+	wasExploited, err := tx.PrepareContext(ctx, db.rebind(`SELECT exploited FROM euvd WHERE id = ?`))
 	if err != nil {
 		return Result{}, err
 	}
@@ -132,17 +133,17 @@ func (db *DB) ImportEUVD(ctx context.Context, name string, r io.Reader, exploite
 		res.Snapshot.Records++
 	}
 	res.Snapshot.Skipped = len(res.Problems)
-	if err := insertSnapshot(ctx, tx, &res); err != nil {
+	if err := db.insertSnapshot(ctx, tx, &res); err != nil {
 		return Result{}, err
 	}
-	if err := noteFeed(ctx, tx, FeedEUVD, name, "", now); err != nil {
+	if err := db.noteFeed(ctx, tx, FeedEUVD, name, "", now); err != nil {
 		return Result{}, err
 	}
 	changes := newChangeSet()
-	if err := changes.addCVEs(ctx, tx, newlyExploited); err != nil {
+	if err := db.addCVEs(ctx, tx, changes, newlyExploited); err != nil {
 		return Result{}, err
 	}
-	if err := changes.persist(ctx, tx); err != nil {
+	if err := db.persistChanges(ctx, tx, changes); err != nil {
 		return Result{}, err
 	}
 	changes.fill(&res)

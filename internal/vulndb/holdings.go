@@ -65,7 +65,7 @@ func (db *DB) Holdings(ctx context.Context) (*Holdings, error) {
 		return nil, err
 	}
 	counted := false
-	crows, err := db.sql.QueryContext(ctx, `SELECT ecosystem, advisories FROM ecosystem_count WHERE snapshot = ?`, newest)
+	crows, err := db.sql.QueryContext(ctx, db.rebind(`SELECT ecosystem, advisories FROM ecosystem_count WHERE snapshot = ?`), newest)
 	if err != nil {
 		return nil, fmt.Errorf("read vulnerability database: %w", err)
 	}
@@ -122,7 +122,7 @@ func (db *DB) countEcosystems(ctx context.Context, newest int64, into map[string
 		return nil
 	}
 	insert := func(eco string, n int) error {
-		_, err := tx.ExecContext(ctx, `INSERT INTO ecosystem_count (snapshot, ecosystem, advisories) VALUES (?, ?, ?)`, newest, eco, n)
+		_, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO ecosystem_count (snapshot, ecosystem, advisories) VALUES (?, ?, ?)`), newest, eco, n)
 		return err
 	}
 	if err := insert("", 0); err != nil {

@@ -91,12 +91,12 @@ func (db *DB) ImportOSVPath(ctx context.Context, p string, now time.Time, log *s
 
 // noteOSV records where the OSV records were last loaded from.
 func (db *DB) noteOSV(ctx context.Context, origin string, now time.Time) error {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return err
 	}
 	defer tx.Rollback()
-	if err := noteFeed(ctx, tx, FeedOSV, origin, "", now); err != nil {
+	if err := db.noteFeed(ctx, tx, FeedOSV, origin, "", now); err != nil {
 		return err
 	}
 	return tx.Commit()
@@ -252,7 +252,7 @@ func dirSource(dir string) recordSource {
 // whose modification time and withdrawal are unchanged are left as they are; the packages of new,
 // changed and removed records are reported in the result's Changed list.
 func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src recordSource, digest string) (Result, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -262,7 +262,7 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 		withdrawn int
 	}
 	old := map[string]state{}
-	rows, err := tx.QueryContext(ctx, `SELECT id, modified, withdrawn FROM advisory WHERE source = ?`, source)
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id, modified, withdrawn FROM advisory WHERE source = ?`), source)
 	if err != nil {
 		return Result{}, fmt.Errorf("import %s: %w", source, err)
 	}
@@ -281,26 +281,47 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 	}
 	changes := newChangeSet()
 	changes.all = len(old) == 0 // a first import: everything is new
+	// elsewhere holds the ids other sources hold, when they are known: an id neither this source
+	// nor another holds has nothing to remove. PostgreSQL reads them at once, saving four round
+	// trips per new record; SQLite, where those statements cost microseconds, looks each up.
+	var elsewhere map[string]bool
+	if db.pg {
+		if elsewhere, err = db.otherIDs(ctx, tx, source); err != nil {
+			return Result{}, fmt.Errorf("import %s: %w", source, err)
+		}
+	}
 	prep := func(q string) *sql.Stmt {
 		if err != nil {
 			return nil
 		}
 		var st *sql.Stmt
-		st, err = tx.PrepareContext(ctx, q)
+		st, err = tx.PrepareContext(ctx, db.rebind(q))
 		return st
 	}
 	keysOf := prep(advisoryKeysQuery)
 	delAff := prep(`DELETE FROM affected WHERE advisory = ?`)
 	delAlias := prep(`DELETE FROM alias WHERE advisory = ?`)
 	delAdv := prep(`DELETE FROM advisory WHERE id = ?`)
-	insAdv := prep(`INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)`)
-	insAff := prep(`INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`)
-	insAlias := prep(`INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`)
+	if err != nil {
+		return Result{}, err
+	}
+	insAdv, err := db.newSink(ctx, tx, "advisory", advisoryCols, 1, onConflictReplace)
+	if err != nil {
+		return Result{}, err
+	}
+	insAff, err := db.newSink(ctx, tx, "affected", affectedCols, 3, onConflictIgnore)
+	if err != nil {
+		return Result{}, err
+	}
+	insAlias, err := db.newSink(ctx, tx, "alias", aliasCols, 2, onConflictIgnore)
 	if err != nil {
 		return Result{}, err
 	}
 	// remove drops one advisory and its index rows, noting its packages as changed.
 	remove := func(id string) error {
+		if _, held := old[id]; elsewhere != nil && !held && !elsewhere[id] {
+			return nil
+		}
 		if err := changes.addAdvisory(ctx, keysOf, id); err != nil {
 			return err
 		}
@@ -355,7 +376,7 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 		if err != nil {
 			return err
 		}
-		if _, err := insAdv.ExecContext(ctx, r.ID, source, modified, withdrawn, compact, forMatch); err != nil {
+		if err := insAdv.add(r.ID, source, modified, withdrawn, compact, forMatch); err != nil {
 			return err
 		}
 		for _, a := range r.Affected {
@@ -364,17 +385,22 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 			}
 			k := PackageKey(a.Package.Ecosystem, a.Package.Name)
 			changes.add(k)
-			if _, err := insAff.ExecContext(ctx, k.Ecosystem, k.Name, r.ID); err != nil {
+			if err := insAff.add(k.Ecosystem, k.Name, r.ID); err != nil {
 				return err
 			}
 		}
 		for _, al := range r.Aliases {
-			if _, err := insAlias.ExecContext(ctx, al, r.ID); err != nil {
+			if err := insAlias.add(al, r.ID); err != nil {
 				return err
 			}
 		}
 		return nil
 	})
+	for _, s := range []*sink{insAdv, insAff, insAlias} {
+		if cerr := s.close(); err == nil {
+			err = cerr
+		}
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("import %s: %w", source, err)
 	}
@@ -389,10 +415,10 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 	if res.Snapshot.Digest == "" {
 		res.Snapshot.Digest = hex.EncodeToString(h.Sum(nil))
 	}
-	if err := insertSnapshot(ctx, tx, &res); err != nil {
+	if err := db.insertSnapshot(ctx, tx, &res); err != nil {
 		return Result{}, err
 	}
-	if err := changes.persist(ctx, tx); err != nil {
+	if err := db.persistChanges(ctx, tx, changes); err != nil {
 		return Result{}, err
 	}
 	changes.fill(&res)
@@ -400,19 +426,51 @@ func (db *DB) importOSV(ctx context.Context, source string, now time.Time, src r
 	return res, tx.Commit()
 }
 
+// Columns of the tables imports write in bulk, as newSink takes them.
+var (
+	advisoryCols = []string{"id text", "source text", "modified text", "withdrawn bigint", "record bytea", "match bytea"}
+	affectedCols = []string{"ecosystem text", "name text", "advisory text"}
+	aliasCols    = []string{"alias text", "advisory text"}
+	kevCols      = []string{"cve text", "date_added text", "due_date text", "ransomware text", "name text"}
+	epssCols     = []string{"cve text", "score double precision", "percentile double precision", "scored_on text"}
+	problemCols  = []string{"source text", "record text", "error text", "kept bigint"}
+)
+
+// otherIDs returns the ids of the advisories that sources other than source hold.
+func (db *DB) otherIDs(ctx context.Context, tx *sql.Tx, source string) (map[string]bool, error) {
+	rows, err := tx.QueryContext(ctx, db.rebind(`SELECT id FROM advisory WHERE source <> ?`), source)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	ids := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids[id] = true
+	}
+	return ids, rows.Err()
+}
+
 // insertSnapshot records an import and its problems. An import that replaced its source replaces
 // the source's problems too; an incremental one adds to them (and has cleared those of the
 // records it imported).
-func insertSnapshot(ctx context.Context, tx *sql.Tx, res *Result) error {
+func (db *DB) insertSnapshot(ctx context.Context, tx *sql.Tx, res *Result) error {
 	s := res.Snapshot
-	if _, err := tx.ExecContext(ctx, `INSERT INTO snapshot (source, kind, taken, records, skipped, digest) VALUES (?, ?, ?, ?, ?, ?)`,
+	if _, err := tx.ExecContext(ctx, db.rebind(`INSERT INTO snapshot (source, kind, taken, records, skipped, digest) VALUES (?, ?, ?, ?, ?, ?)`),
 		s.Source, s.Kind, s.Taken.UTC().Format(time.RFC3339), s.Records, s.Skipped, s.Digest); err != nil {
 		return err
 	}
 	if s.Kind != kindIncremental {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM import_problem WHERE source = ?`, s.Source); err != nil {
+		if _, err := tx.ExecContext(ctx, db.rebind(`DELETE FROM import_problem WHERE source = ?`), s.Source); err != nil {
 			return err
 		}
+	}
+	ins, err := db.newSink(ctx, tx, "import_problem", problemCols, 2, onConflictReplace)
+	if err != nil {
+		return err
 	}
 	for i := range res.Problems {
 		p := &res.Problems[i]
@@ -421,12 +479,12 @@ func insertSnapshot(ctx context.Context, tx *sql.Tx, res *Result) error {
 		if p.Kept {
 			kept = 1
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT OR REPLACE INTO import_problem (source, record, error, kept) VALUES (?, ?, ?, ?)`,
-			s.Source, p.Record, p.Err, kept); err != nil {
+		if err := ins.add(s.Source, p.Record, p.Err, kept); err != nil {
+			ins.close()
 			return err
 		}
 	}
-	return nil
+	return ins.close()
 }
 
 // countSkipped counts the problems that cost a record.
@@ -471,7 +529,7 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 	}
 	sum := sha256.Sum256(data)
 	res := Result{Snapshot: Snapshot{Source: "kev", Kind: "kev", Taken: now.UTC(), Digest: hex.EncodeToString(sum[:])}}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -483,10 +541,11 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 	if _, err := tx.ExecContext(ctx, `DELETE FROM kev`); err != nil {
 		return Result{}, err
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO kev (cve, date_added, due_date, ransomware, name) VALUES (?, ?, ?, ?, ?)`)
+	ins, err := db.newSink(ctx, tx, "kev", kevCols, 1, onConflictReplace)
 	if err != nil {
 		return Result{}, err
 	}
+	defer ins.close()
 	for i, v := range cat.Vulnerabilities {
 		if !strings.HasPrefix(v.CVE, "CVE-") {
 			res.Problems = append(res.Problems, Problem{Record: fmt.Sprintf("%s#/vulnerabilities/%d", name, i), Err: fmt.Sprintf("cveID %q is not a CVE id", v.CVE)})
@@ -496,16 +555,19 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 			res.Problems = append(res.Problems, Problem{Record: v.CVE, Err: fmt.Sprintf("dateAdded %q is not a date", v.DateAdded)})
 			continue
 		}
-		if _, err := ins.ExecContext(ctx, v.CVE, v.DateAdded, v.DueDate, v.Ransomware, v.Name); err != nil {
+		if err := ins.add(v.CVE, v.DateAdded, v.DueDate, v.Ransomware, v.Name); err != nil {
 			return Result{}, err
 		}
 		res.Snapshot.Records++
 	}
-	res.Snapshot.Skipped = len(res.Problems)
-	if err := insertSnapshot(ctx, tx, &res); err != nil {
+	if err := ins.flush(); err != nil {
 		return Result{}, err
 	}
-	if err := noteFeed(ctx, tx, FeedKEV, name, cmp.Or(cat.DateReleased, cat.CatalogVersion), now); err != nil {
+	res.Snapshot.Skipped = len(res.Problems)
+	if err := db.insertSnapshot(ctx, tx, &res); err != nil {
+		return Result{}, err
+	}
+	if err := db.noteFeed(ctx, tx, FeedKEV, name, cmp.Or(cat.DateReleased, cat.CatalogVersion), now); err != nil {
 		return Result{}, err
 	}
 	after, err := kevSet(ctx, tx)
@@ -525,10 +587,10 @@ func (db *DB) ImportKEV(ctx context.Context, name string, r io.Reader, now time.
 		}
 	}
 	changes := newChangeSet()
-	if err := changes.addCVEs(ctx, tx, flipped); err != nil {
+	if err := db.addCVEs(ctx, tx, changes, flipped); err != nil {
 		return Result{}, err
 	}
-	if err := changes.persist(ctx, tx); err != nil {
+	if err := db.persistChanges(ctx, tx, changes); err != nil {
 		return Result{}, err
 	}
 	changes.fill(&res)
@@ -589,7 +651,7 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 		return Result{}, &input.Error{File: name, Line: 1, Rule: "EPSS format", Err: fmt.Errorf("want header cve,epss,percentile")}
 	}
 	res := Result{Snapshot: Snapshot{Source: "epss", Kind: "epss", Taken: now.UTC(), Digest: hex.EncodeToString(sum[:])}}
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -597,10 +659,11 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 	if _, err := tx.ExecContext(ctx, `DELETE FROM epss`); err != nil {
 		return Result{}, err
 	}
-	ins, err := tx.PrepareContext(ctx, `INSERT OR REPLACE INTO epss (cve, score, percentile, scored_on) VALUES (?, ?, ?, ?)`)
+	ins, err := db.newSink(ctx, tx, "epss", epssCols, 1, onConflictReplace)
 	if err != nil {
 		return Result{}, err
 	}
+	defer ins.close()
 	for {
 		rec, err := cr.Read()
 		if err == io.EOF {
@@ -621,16 +684,19 @@ func (db *DB) ImportEPSS(ctx context.Context, name string, r io.Reader, now time
 			res.Problems = append(res.Problems, Problem{Record: fmt.Sprintf("%s:%d", name, line), Err: "want CVE id and two numbers between 0 and 1"})
 			continue
 		}
-		if _, err := ins.ExecContext(ctx, rec[0], score, pct, scoredOn); err != nil {
+		if err := ins.add(rec[0], score, pct, scoredOn); err != nil {
 			return Result{}, err
 		}
 		res.Snapshot.Records++
 	}
-	res.Snapshot.Skipped = len(res.Problems)
-	if err := insertSnapshot(ctx, tx, &res); err != nil {
+	if err := ins.flush(); err != nil {
 		return Result{}, err
 	}
-	if err := noteFeed(ctx, tx, FeedEPSS, name, scoredOn, now); err != nil {
+	res.Snapshot.Skipped = len(res.Problems)
+	if err := db.insertSnapshot(ctx, tx, &res); err != nil {
+		return Result{}, err
+	}
+	if err := db.noteFeed(ctx, tx, FeedEPSS, name, scoredOn, now); err != nil {
 		return Result{}, err
 	}
 	db.invalidate()

@@ -62,7 +62,7 @@ func ParseModifiedIDs(name string, r io.Reader, since time.Time) ([]Changed, err
 // an incremental update asks for what changed after it.
 func (db *DB) Latest(ctx context.Context, source string) (time.Time, error) {
 	var s *string
-	if err := db.sql.QueryRowContext(ctx, `SELECT max(modified) FROM advisory WHERE source = ?`, source).Scan(&s); err != nil {
+	if err := db.sql.QueryRowContext(ctx, db.rebind(`SELECT max(modified) FROM advisory WHERE source = ?`), source).Scan(&s); err != nil {
 		return time.Time{}, err
 	}
 	if s == nil {
@@ -74,7 +74,7 @@ func (db *DB) Latest(ctx context.Context, source string) (time.Time, error) {
 // UpdateOSV applies changed records to a source without replacing it: each record fetched is
 // inserted or replaced (with its package index and aliases) in one transaction.
 func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, fetch func(id string) ([]byte, error), now time.Time) (Result, error) {
-	tx, err := db.sql.BeginTx(ctx, nil)
+	tx, err := db.begin(ctx)
 	if err != nil {
 		return Result{}, err
 	}
@@ -82,15 +82,17 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 	stmts := map[string]string{
 		"delAff":   `DELETE FROM affected WHERE advisory = ?`,
 		"delAlias": `DELETE FROM alias WHERE advisory = ?`,
-		"insAdv":   `INSERT OR REPLACE INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)`,
-		"insAff":   `INSERT OR IGNORE INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?)`,
-		"insAlias": `INSERT OR IGNORE INTO alias (alias, advisory) VALUES (?, ?)`,
+		"insAdv": `INSERT INTO advisory (id, source, modified, withdrawn, record, match) VALUES (?, ?, ?, ?, ?, ?)
+			ON CONFLICT (id) DO UPDATE SET source = excluded.source, modified = excluded.modified, withdrawn = excluded.withdrawn,
+				record = excluded.record, match = excluded.match`,
+		"insAff":   `INSERT INTO affected (ecosystem, name, advisory) VALUES (?, ?, ?) ON CONFLICT DO NOTHING`,
+		"insAlias": `INSERT INTO alias (alias, advisory) VALUES (?, ?) ON CONFLICT DO NOTHING`,
 		"keysOf":   advisoryKeysQuery,
 		"clear":    `DELETE FROM import_problem WHERE source = ? AND record = ?`,
 	}
 	st := map[string]*sql.Stmt{}
 	for k, q := range stmts {
-		p, err := tx.PrepareContext(ctx, q)
+		p, err := tx.PrepareContext(ctx, db.rebind(q))
 		if err != nil {
 			return Result{}, err
 		}
@@ -166,10 +168,10 @@ func (db *DB) UpdateOSV(ctx context.Context, source string, changed []Changed, f
 	}
 	res.Snapshot.Skipped = countSkipped(res.Problems)
 	res.Snapshot.Digest = hex.EncodeToString(h.Sum(nil))
-	if err := insertSnapshot(ctx, tx, &res); err != nil {
+	if err := db.insertSnapshot(ctx, tx, &res); err != nil {
 		return Result{}, err
 	}
-	if err := changes.persist(ctx, tx); err != nil {
+	if err := db.persistChanges(ctx, tx, changes); err != nil {
 		return Result{}, err
 	}
 	changes.fill(&res)

@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/siegel-oss/siegel/internal/vulndb"
+	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
 
 // TestMirror resolves the feeds of testdata/mirror, laid out as a mirror holds them side by side
@@ -48,45 +49,47 @@ func TestMirror(t *testing.T) {
 // with where it came from, and the status shows each feed with its date and count; the feeds the
 // mirror lacks are missing, with a warning.
 func TestUpdateFromMirrorReportsFeeds(t *testing.T) {
-	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	src, _, err := vulndb.Mirror("testdata/mirror", vulndb.Sources{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	if _, err := db.Update(t.Context(), src, now, log); err != nil {
-		t.Fatal(err)
-	}
-	for _, want := range []string{
-		`msg="loaded feed" feed=OSV from=testdata/mirror/osv records=2`,
-		`msg="loaded feed" feed="CISA KEV" from=testdata/mirror/kev/known_exploited_vulnerabilities.json records=2`,
-		`level=WARN msg="feed missing from the vulnerability database" feed="FIRST EPSS"`,
-		`level=WARN msg="feed missing from the vulnerability database" feed="ENISA EUVD"`,
-	} {
-		if !strings.Contains(logs.String(), want) {
-			t.Errorf("log lacks %s:\n%s", want, logs.String())
+	vulndbtest.EachBackend(t, func(t *testing.T, b vulndbtest.Backend) {
+		db, err := vulndb.Open(t.Context(), b.Loc(t), true)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	st, err := db.Status(t.Context())
-	if err != nil {
-		t.Fatal(err)
-	}
-	want := []vulndb.Feed{
-		{Name: vulndb.FeedOSV, Records: 2, Dated: "2026-03-02T00:00:00Z", Origin: "testdata/mirror/osv", Updated: now},
-		{Name: vulndb.FeedKEV, Records: 2, Dated: "2026-11-01T12:00:00.000Z", Origin: "testdata/mirror/kev/known_exploited_vulnerabilities.json", Updated: now},
-		{Name: vulndb.FeedEPSS, Missing: true},
-		{Name: vulndb.FeedEUVD, Missing: true},
-	}
-	if diff := cmp.Diff(want, st.Feeds); diff != "" {
-		t.Errorf("feeds (-want +got):\n%s", diff)
-	}
-	// The KEV entry reached the record it names: the finding will be marked exploited.
-	if _, ok := feeds(t, db, "CVE-2026-2002").KEV["CVE-2026-2002"]; !ok {
-		t.Error("CVE-2026-2002 is not known as exploited after the update from the mirror")
-	}
+		defer db.Close()
+		src, _, err := vulndb.Mirror("testdata/mirror", vulndb.Sources{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var logs bytes.Buffer
+		log := slog.New(slog.NewTextHandler(&logs, nil))
+		if _, err := db.Update(t.Context(), src, now, log); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{
+			`msg="loaded feed" feed=OSV from=testdata/mirror/osv records=2`,
+			`msg="loaded feed" feed="CISA KEV" from=testdata/mirror/kev/known_exploited_vulnerabilities.json records=2`,
+			`level=WARN msg="feed missing from the vulnerability database" feed="FIRST EPSS"`,
+			`level=WARN msg="feed missing from the vulnerability database" feed="ENISA EUVD"`,
+		} {
+			if !strings.Contains(logs.String(), want) {
+				t.Errorf("log lacks %s:\n%s", want, logs.String())
+			}
+		}
+		st, err := db.Status(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []vulndb.Feed{
+			{Name: vulndb.FeedOSV, Records: 2, Dated: "2026-03-02T00:00:00Z", Origin: "testdata/mirror/osv", Updated: now},
+			{Name: vulndb.FeedKEV, Records: 2, Dated: "2026-11-01T12:00:00.000Z", Origin: "testdata/mirror/kev/known_exploited_vulnerabilities.json", Updated: now},
+			{Name: vulndb.FeedEPSS, Missing: true},
+			{Name: vulndb.FeedEUVD, Missing: true},
+		}
+		if diff := cmp.Diff(want, st.Feeds); diff != "" {
+			t.Errorf("feeds (-want +got):\n%s", diff)
+		}
+		// The KEV entry reached the record it names: the finding will be marked exploited.
+		if _, ok := feeds(t, db, "CVE-2026-2002").KEV["CVE-2026-2002"]; !ok {
+			t.Error("CVE-2026-2002 is not known as exploited after the update from the mirror")
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/store/pgtest"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
@@ -21,10 +22,37 @@ func Dir() string {
 	return filepath.Join(filepath.Dir(file), "..", "testdata")
 }
 
+// Backend is a kind of database the index lives in.
+type Backend struct {
+	Name string
+	// Loc returns the location of a new, empty index (what vulndb.Open takes).
+	Loc func(t testing.TB) string
+}
+
+// Backends are SQLite in a temporary directory and PostgreSQL in a database of its own (see
+// pgtest: the PostgreSQL case skips when no server runs, unless CI requires one).
+var Backends = []Backend{
+	{Name: "sqlite", Loc: func(t testing.TB) string { return t.TempDir() }},
+	{Name: "postgres", Loc: func(t testing.TB) string { return pgtest.Database(t) }},
+}
+
+// EachBackend runs test once for each backend, as a subtest named after it.
+func EachBackend(t *testing.T, test func(t *testing.T, b Backend)) {
+	for _, b := range Backends {
+		t.Run(b.Name, func(t *testing.T) { test(t, b) })
+	}
+}
+
 // Open returns a database in a temporary directory holding the OSV, KEV and EPSS fixtures.
 func Open(t testing.TB) *vulndb.DB {
 	t.Helper()
-	db, err := vulndb.Open(t.Context(), t.TempDir(), true)
+	return OpenAt(t, t.TempDir())
+}
+
+// OpenAt is Open for the index at loc (a directory or a postgres:// URL).
+func OpenAt(t testing.TB, loc string) *vulndb.DB {
+	t.Helper()
+	db, err := vulndb.Open(t.Context(), loc, true)
 	if err != nil {
 		t.Fatal(err)
 	}
