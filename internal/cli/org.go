@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -14,19 +15,25 @@ import (
 // establishment is the flags that set an organization's Member State of main establishment, its
 // holiday region and the steward flag. Empty means "leave as it is"; --member-state none clears.
 type establishment struct {
-	memberState, region, steward string
+	memberState, region, steward, sizeClass string
 }
 
 func (e *establishment) flags(fs *flag.FlagSet) {
 	fs.StringVar(&e.memberState, "member-state", "", "Member State of main establishment, ISO 3166-1 alpha-2 (one of "+strings.Join(calendar.States(), " ")+"; none clears): deadlines run in its calendar (CRA Art. 14(7))")
 	fs.StringVar(&e.region, "holiday-region", "", "region whose public holidays apply too, such as DE-BY (none clears)")
 	fs.StringVar(&e.steward, "steward", "", "yes if the organization is an open-source software steward (CRA Art. 64(10)(b)), no if not")
+	fs.StringVar(&e.sizeClass, "size-class", "", "micro, small, medium or large (Recommendation 2003/361/EC; 'siegel authority size' computes it): CRA Art. 64(10)(a) depends on it")
 }
 
-func (e *establishment) given() bool { return e.memberState != "" || e.region != "" || e.steward != "" }
+func (e *establishment) given() bool {
+	return e.memberState != "" || e.region != "" || e.steward != "" || e.sizeClass != ""
+}
 
 // check refuses a Member State or region without a calendar before anything is created.
 func (e *establishment) check() error {
+	if err := authority.CheckSizeClass(e.sizeClass); err != nil {
+		return usagef("--size-class: %v", err)
+	}
 	if e.memberState == "" || e.memberState == "none" {
 		return nil
 	}
@@ -72,6 +79,11 @@ func (e *establishment) apply(ctx context.Context, st *store.DB, o *store.Organi
 	}
 	if err := st.SetEstablishment(ctx, o.ID, ms, region, steward); err != nil {
 		return nil, err
+	}
+	if e.sizeClass != "" {
+		if err := st.SetSizeClass(ctx, o.ID, e.sizeClass); err != nil {
+			return nil, usagef("--size-class: %v", err)
+		}
 	}
 	return st.OrganizationByID(ctx, o.ID)
 }
@@ -120,7 +132,10 @@ that shows them says so. Prints the organization's settings.`,
 				return usagef("org set takes no arguments")
 			}
 			if !est.given() {
-				return usagef("give --member-state, --holiday-region or --steward")
+				return usagef("give --member-state, --holiday-region, --steward or --size-class")
+			}
+			if err := est.check(); err != nil {
+				return err
 			}
 			st, o, err := caseStore(ctx, env, data, database, org)
 			if err != nil {

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/authority"
@@ -73,4 +75,22 @@ func TimelinessInputs(orgs []Organization, cases []Case) []authority.Manufacture
 			Vulnerability: c.Vulnerability, Record: c.Record(), Submitted: c.Submitted()})
 	}
 	return out
+}
+
+// SetSizeClass records an organization's size class (micro, small, medium, large under
+// Recommendation 2003/361/EC; "" when not stated): CRA Art. 64(10)(a) depends on it.
+func (s *DB) SetSizeClass(ctx context.Context, org int64, class string) error {
+	if err := authority.CheckSizeClass(class); err != nil {
+		return err
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE organization SET size_class = ? WHERE id = ?`), class, org)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("organization %d: %w", org, ErrNotFound)
+		}
+		return s.audit(ctx, tx, org, "organization.size-class", fmt.Sprintf("organization/%d", org), "size class "+class)
+	})
 }
