@@ -33,12 +33,12 @@ const (
 
 // Event is one recorded step of a procedure. Only the fields its action needs are set.
 type Event struct {
-	At     time.Time
-	Action string
+	At     time.Time `json:"at"`
+	Action string    `json:"action"`
 	// Due is the period the authority prescribes for corrective action (Art. 54(2), 58(1)).
-	Due    time.Time
-	Reason string
-	By     string
+	Due    time.Time `json:"due,omitzero"`
+	Reason string    `json:"reason,omitempty"`
+	By     string    `json:"by,omitempty"`
 }
 
 // Actions.
@@ -64,11 +64,11 @@ type Procedure struct {
 
 // Clock is one running or elapsed period of a procedure.
 type Clock struct {
-	Name    string
-	Basis   string
-	Ends    time.Time
-	Elapsed bool // now is past Ends
-	Met     string
+	Name    string    `json:"name"`
+	Basis   string    `json:"basis"`
+	Ends    time.Time `json:"ends"`
+	Elapsed bool      `json:"elapsed"` // now is past Ends
+	Met     string    `json:"met,omitempty"`
 }
 
 // Status is a procedure's state and clocks at an instant.

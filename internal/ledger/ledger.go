@@ -52,7 +52,9 @@ const (
 	LabelRevocationWithdrawn = "label-revocation-withdrawn"
 	LabelRenewed             = "label-renewed"
 	LabelExpired             = "label-expired"
-	CategoryDeclared         = "product-category-declared"
+	// ProcedureEvent: a step of a market surveillance procedure (CRA Chapter V).
+	ProcedureEvent   = "procedure-event"
+	CategoryDeclared = "product-category-declared"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

@@ -1,10 +1,14 @@
 package server
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -76,4 +80,158 @@ func (s *Server) fineEstimate(w http.ResponseWriter, r *http.Request, p principa
 		return
 	}
 	writeJSON(w, http.StatusOK, est)
+}
+
+// procedureJSON is a procedure with its state and clocks as they stand now.
+type procedureJSON struct {
+	ID           int64             `json:"id"`
+	Kind         string            `json:"kind"`
+	Product      int64             `json:"product"`
+	ProductName  string            `json:"productName"`
+	Manufacturer int64             `json:"manufacturer"`
+	Title        string            `json:"title"`
+	State        string            `json:"state"`
+	Next         string            `json:"next"`
+	Calendar     string            `json:"calendar"`
+	Clocks       []authority.Clock `json:"clocks"`
+	Events       []authority.Event `json:"events"`
+}
+
+func (s *Server) procedureView(r *http.Request, p *store.Procedure) (procedureJSON, error) {
+	org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Authority)
+	if err != nil {
+		return procedureJSON{}, err
+	}
+	cal, err := cra.Establishment{MemberState: org.MemberState, Region: org.HolidayRegion}.Calendar()
+	if err != nil {
+		return procedureJSON{}, err
+	}
+	st, err := p.Domain().StatusAt(cal, s.cfg.Now())
+	if err != nil {
+		return procedureJSON{}, err
+	}
+	clocks := st.Clocks
+	if clocks == nil {
+		clocks = []authority.Clock{}
+	}
+	return procedureJSON{ID: p.ID, Kind: p.Kind, Product: p.Product, ProductName: p.ProductName, Manufacturer: p.Organization, Title: p.Title,
+		State: st.State, Next: st.Next, Calendar: cal.Describe(), Clocks: clocks, Events: p.Events}, nil
+}
+
+// authorityProcedure loads a procedure of the calling authority.
+func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p principal) (*store.Procedure, bool) {
+	if !authorityOnly(w, p) {
+		return nil, false
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, "procedure id is not a number")
+		return nil, false
+	}
+	pr, err := s.cfg.Store.ProcedureByID(r.Context(), id)
+	if err != nil || pr.Authority != p.token.Organization {
+		writeError(w, http.StatusNotFound, "no such procedure of this authority")
+		return nil, false
+	}
+	return pr, true
+}
+
+func (s *Server) writeProcedure(w http.ResponseWriter, r *http.Request, status int, pr *store.Procedure) {
+	v, err := s.procedureView(r, pr)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, status, v)
+}
+
+// openProcedure opens a Chapter V procedure about a product: Art. 54 (significant cybersecurity
+// risk) or Art. 58 (formal non-compliance).
+func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p principal) {
+	if !authorityOnly(w, p) {
+		return
+	}
+	var in struct {
+		Kind    string `json:"kind"`
+		Product int64  `json:"product"`
+		Title   string `json:"title"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	pr, err := s.cfg.Store.OpenProcedure(r.Context(), p.token.Organization, in.Product, in.Kind, strings.TrimSpace(in.Title), store.Actor(r.Context()))
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+		return
+	case errors.Is(err, store.ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	s.writeProcedure(w, r, http.StatusCreated, pr)
+}
+
+func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request, p principal) {
+	if !authorityOnly(w, p) {
+		return
+	}
+	prs, err := s.cfg.Store.Procedures(r.Context(), p.token.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	items := []procedureJSON{}
+	for i := range prs {
+		v, err := s.procedureView(r, &prs[i])
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		items = append(items, v)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) getProcedure(w http.ResponseWriter, r *http.Request, p principal) {
+	if pr, ok := s.authorityProcedure(w, r, p); ok {
+		s.writeProcedure(w, r, http.StatusOK, pr)
+	}
+}
+
+// addProcedureEvent records the next step of a procedure; a step the procedure does not allow
+// where it stands is refused with the reason (409).
+func (s *Server) addProcedureEvent(w http.ResponseWriter, r *http.Request, p principal) {
+	pr, ok := s.authorityProcedure(w, r, p)
+	if !ok {
+		return
+	}
+	var in struct {
+		Action string    `json:"action"`
+		At     time.Time `json:"at"`
+		Due    time.Time `json:"due"`
+		Reason string    `json:"reason"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	switch now := s.cfg.Now(); {
+	case in.At.IsZero():
+		in.At = now
+	case in.At.After(now):
+		writeError(w, http.StatusBadRequest, "at: an event cannot be recorded before it happens")
+		return
+	}
+	pr, err := s.cfg.Store.AddProcedureEvent(r.Context(), pr.ID, authority.Event{At: in.At, Action: in.Action, Due: in.Due, Reason: strings.TrimSpace(in.Reason), By: store.Actor(r.Context())})
+	if errors.Is(err, store.ErrConflict) {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.writeProcedure(w, r, http.StatusOK, pr)
 }

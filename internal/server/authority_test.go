@@ -2,6 +2,7 @@ package server
 
 import (
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -88,5 +89,66 @@ func TestAuthorityTimeliness(t *testing.T) {
 	}
 	if code := e.do("POST", "/api/v1/authority/fine-estimate", "acme-admin", "application/json", []byte(`{"provisions":["Annex I"]}`), nil); code != 403 {
 		t.Errorf("a manufacturer estimating fines: %d", code)
+	}
+}
+
+// An authority opens an Art. 54 procedure about a product, sets a period for corrective action,
+// takes provisional measures, and the three-month objection window runs in its calendar; a step
+// out of order is refused, and another authority or a manufacturer sees nothing of it.
+func TestAuthorityProcedure(t *testing.T) {
+	var clock atomic.Pointer[time.Time]
+	set := func(v time.Time) { clock.Store(&v) }
+	set(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
+	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return *clock.Load() } })
+	bsi, err := e.st.OrganizationByName(t.Context(), "BSI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.st.SetEstablishment(t.Context(), bsi.ID, "DE", "", false); err != nil {
+		t.Fatal(err)
+	}
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+
+	if code := e.do("POST", "/api/v1/authority/procedures", "acme-admin", "application/json", jsonBody(map[string]any{"kind": "art54", "product": prod.ID, "title": "x"}), nil); code != 403 {
+		t.Errorf("a manufacturer opening a procedure: %d", code)
+	}
+	if code := e.do("POST", "/api/v1/authority/procedures", "bsi", "application/json", jsonBody(map[string]any{"kind": "art99", "product": prod.ID, "title": "x"}), nil); code != 400 {
+		t.Errorf("an unknown kind: %d", code)
+	}
+	var pr procedureJSON
+	if code := e.do("POST", "/api/v1/authority/procedures", "bsi", "application/json",
+		jsonBody(map[string]any{"kind": "art54", "product": prod.ID, "title": "telnet open with default credentials"}), &pr); code != 201 || pr.State != "evaluating" {
+		t.Fatalf("open %d %+v", code, pr)
+	}
+	path := "/api/v1/authority/procedures/" + itoa(pr.ID)
+	if code := e.do("POST", path+"/events", "bsi", "application/json", jsonBody(map[string]any{"action": "provisional-measures", "reason": "sale prohibited"}), nil); code != 409 {
+		t.Errorf("measures before a finding: %d", code)
+	}
+	due := time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)
+	if code := e.do("POST", path+"/events", "bsi", "application/json", jsonBody(map[string]any{"action": "non-compliant", "due": due, "reason": "Annex I Part I(2)(d)"}), &pr); code != 200 ||
+		pr.State != "corrective-action" || len(pr.Clocks) != 1 || !pr.Clocks[0].Ends.Equal(due) {
+		t.Fatalf("finding %d %+v", code, pr)
+	}
+	set(time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC))
+	if code := e.do("POST", path+"/events", "bsi", "application/json", jsonBody(map[string]any{"action": "provisional-measures", "reason": "sale prohibited"}), &pr); code != 200 ||
+		pr.State != "provisional-measures" || len(pr.Clocks) != 2 || !pr.Clocks[1].Ends.Equal(time.Date(2027, 3, 2, 0, 0, 0, 0, time.FixedZone("CET", 3600))) {
+		t.Fatalf("measures %d %+v", code, pr)
+	}
+	set(time.Date(2027, 3, 2, 0, 0, 1, 0, time.UTC))
+	if code := e.do("GET", path, "bsi", "", nil, &pr); code != 200 || pr.State != "deemed-justified" {
+		t.Errorf("after the objection window: %d %+v", code, pr)
+	}
+	if code := e.do("GET", path, "globex-admin", "", nil, nil); code != 403 {
+		t.Errorf("a manufacturer reading a procedure: %d", code)
+	}
+	var list struct{ Items []procedureJSON }
+	if code := e.do("GET", "/api/v1/authority/procedures", "bsi", "", nil, &list); code != 200 || len(list.Items) != 1 || len(list.Items[0].Events) != 3 {
+		t.Errorf("list %d %+v", code, list)
+	}
+	// Every step is in the authority's ledger.
+	b, err := e.st.LedgerBundle(t.Context(), bsi.ID, "procedure/"+itoa(pr.ID), false)
+	if err != nil || len(b.Entries) != 3 {
+		t.Fatalf("ledger statements about the procedure: %v", err)
 	}
 }

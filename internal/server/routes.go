@@ -83,6 +83,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/labels/{id}/renew", s.api(s.renewLabel)},
 		{"GET", "/api/v1/authority/timeliness", s.api(s.authorityTimeliness)},
 		{"POST", "/api/v1/authority/fine-estimate", s.api(s.fineEstimate)},
+		{"GET", "/api/v1/authority/procedures", s.api(s.listProcedures)},
+		{"POST", "/api/v1/authority/procedures", s.api(s.openProcedure)},
+		{"GET", "/api/v1/authority/procedures/{id}", s.api(s.getProcedure)},
+		{"POST", "/api/v1/authority/procedures/{id}/events", s.api(s.addProcedureEvent)},
 		{"POST", "/api/v1/labels/{id}/withdraw-revocation", s.api(s.withdrawRevocation)},
 	}
 }
