@@ -1,0 +1,211 @@
+package health
+
+import (
+	"strings"
+
+	"github.com/siegel-oss/siegel/internal/purl"
+	"golang.org/x/mod/semver"
+)
+
+// index finds products and packages for components.
+type index struct {
+	byPURL map[string]*Product // "type/namespace/name" of an identifier
+	byCPE  map[string]*Product // "part:vendor:product"
+	pkgs   map[string]*Package // "type/namespace/name"
+}
+
+// Index builds the lookup tables Check uses. Data read by Load is indexed already.
+func (d *Data) Index() {
+	ix := &index{byPURL: map[string]*Product{}, byCPE: map[string]*Product{}, pkgs: map[string]*Package{}}
+	for i := range d.Products {
+		p := &d.Products[i]
+		for _, s := range p.PURLs {
+			if k, ok := purlKey(s); ok {
+				if _, dup := ix.byPURL[k]; !dup {
+					ix.byPURL[k] = p
+				}
+			}
+		}
+		for _, s := range p.CPEs {
+			if k, _, ok := cpeKey(s); ok {
+				if _, dup := ix.byCPE[k]; !dup {
+					ix.byCPE[k] = p
+				}
+			}
+		}
+	}
+	for _, p := range d.Packages {
+		if k, ok := purlKey(p.PURL); ok {
+			ix.pkgs[k] = p
+		}
+	}
+	d.idx = ix
+}
+
+// PackageKey is the version-less key of a package URL under which Data.Packages are stored:
+// "pkg:type/namespace/name" normalized as the purl specification asks, without version,
+// qualifiers and subpath.
+func PackageKey(s string) (string, bool) {
+	k, ok := purlKey(s)
+	if !ok {
+		return "", false
+	}
+	return "pkg:" + k, true
+}
+
+// purlKey is "type/namespace/name" of a package URL, normalized per type.
+func purlKey(s string) (string, bool) {
+	if !strings.HasPrefix(s, "pkg:") {
+		return "", false
+	}
+	p, err := purl.Parse(s)
+	if err != nil {
+		return "", false
+	}
+	typ := strings.ToLower(p.Type)
+	ns, name := p.Namespace, p.Name
+	switch typ {
+	case "pypi":
+		name = purl.NormalizePyPI(name)
+	case "npm", "deb", "rpm", "apk", "alpm", "github", "generic", "docker", "oci", "cargo", "gem", "nuget", "composer", "brew":
+		ns, name = strings.ToLower(ns), strings.ToLower(name)
+	case "golang":
+		ns = strings.ToLower(ns) // the module path's host part; the rest is case-sensitive
+	}
+	if ns == "" {
+		return typ + "/" + name, true
+	}
+	return typ + "/" + ns + "/" + name, true
+}
+
+// cpeKey is "part:vendor:product" of a CPE 2.3 formatted string or a CPE 2.2 URI, and its version.
+func cpeKey(s string) (key, version string, ok bool) {
+	var f []string
+	switch {
+	case strings.HasPrefix(s, "cpe:2.3:"):
+		f = strings.Split(s[len("cpe:2.3:"):], ":")
+	case strings.HasPrefix(s, "cpe:/"):
+		f = strings.Split(s[len("cpe:/"):], ":")
+	default:
+		return "", "", false
+	}
+	if len(f) < 3 || f[0] == "" || f[1] == "" || f[2] == "" {
+		return "", "", false
+	}
+	if len(f) > 3 && f[3] != "*" && f[3] != "-" {
+		version = f[3]
+	}
+	return strings.ToLower(f[0] + ":" + f[1] + ":" + f[2]), version, true
+}
+
+// matchCycle finds the product and release cycle of a component: by package URL first, then by
+// each CPE. It returns nil when no product covers the component, and the product with a nil cycle
+// when the product covers it but no cycle matches its version.
+func (ix *index) matchCycle(c Component) (*Product, *Cycle) {
+	if k, ok := purlKey(c.PURL); ok {
+		if p := ix.byPURL[k]; p != nil {
+			return p, p.cycleFor(c.Version)
+		}
+	}
+	for _, s := range c.CPEs {
+		k, v, ok := cpeKey(s)
+		if !ok {
+			continue
+		}
+		if p := ix.byCPE[k]; p != nil {
+			if c.Version != "" {
+				v = c.Version
+			}
+			return p, p.cycleFor(v)
+		}
+	}
+	return nil, nil
+}
+
+func (ix *index) pkg(c Component) *Package {
+	if len(ix.pkgs) == 0 {
+		return nil
+	}
+	k, ok := purlKey(c.PURL)
+	if !ok {
+		return nil
+	}
+	return ix.pkgs[k]
+}
+
+// cycleFor returns the release cycle a version belongs to: the longest cycle name that equals the
+// version or is a prefix of it ending at a separator ("1.2" covers "1.2", "1.2.7", "1.2-rc1" but
+// not "1.20"). Epochs ("1:"), a leading "v" and distribution revisions after the upstream version
+// are ignored. nil when no cycle matches.
+func (p *Product) cycleFor(version string) *Cycle {
+	v := normalizeVersion(version)
+	if v == "" {
+		return nil
+	}
+	var best *Cycle
+	for i := range p.Cycles {
+		cy := &p.Cycles[i]
+		name := strings.ToLower(strings.TrimPrefix(cy.Name, "v"))
+		if !cycleCovers(name, v) {
+			continue
+		}
+		if best == nil || len(name) > len(strings.TrimPrefix(best.Name, "v")) {
+			best = cy
+		}
+	}
+	return best
+}
+
+func cycleCovers(cycle, v string) bool {
+	if cycle == "" || !strings.HasPrefix(v, cycle) {
+		return false
+	}
+	if len(v) == len(cycle) {
+		return true
+	}
+	next := v[len(cycle)]
+	last := cycle[len(cycle)-1]
+	// A digit may not continue a number ("1.2" does not cover "1.20"); a letter may not continue a
+	// word ("jessie" does not cover "jessiex").
+	if isDigit(last) && isDigit(next) || isLetter(last) && isLetter(next) {
+		return false
+	}
+	return true
+}
+
+func isDigit(b byte) bool  { return b >= '0' && b <= '9' }
+func isLetter(b byte) bool { return b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z' }
+
+// normalizeVersion lower-cases a version and drops an epoch and a leading "v".
+func normalizeVersion(v string) string {
+	v = strings.ToLower(strings.TrimSpace(v))
+	if i := strings.IndexByte(v, ':'); i > 0 && allDigits(v[:i]) {
+		v = v[i+1:]
+	}
+	if len(v) > 1 && v[0] == 'v' && isDigit(v[1]) {
+		v = v[1:]
+	}
+	return v
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !isDigit(s[i]) {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// retracted reports the Go retraction covering version, if any.
+func retracted(rs []Retraction, version string) (Retraction, bool) {
+	if len(rs) == 0 || !semver.IsValid(version) {
+		return Retraction{}, false
+	}
+	for _, r := range rs {
+		if semver.Compare(version, r.Low) >= 0 && semver.Compare(version, r.High) <= 0 {
+			return r, true
+		}
+	}
+	return Retraction{}, false
+}
