@@ -15,19 +15,23 @@ func (d *Data) Check(c Component, opt Options) Result {
 	}
 	r := Result{Component: c}
 	r.Memory, r.MemoryReason = ClassifyMemory(c)
+	key, version, _ := parsePURL(c.PURL)
+	if c.Version != "" {
+		version = c.Version
+	}
 	covered := false
 	var unknown []Verdict
-	if p, cy := d.idx.matchCycle(c); cy != nil {
+	if p, cy := d.idx.matchCycle(c, key, version); cy != nil {
 		covered = true
 		r.Verdicts = append(r.Verdicts, cycleVerdicts(p, cy, opt)...)
 	} else if p != nil {
 		// The product is known but no release cycle covers the version: say so, with the product.
 		unknown = append(unknown, Verdict{Kind: Unknown, Source: SourceEndOfLife, DataDate: p.DataDate,
-			Product: p.Name, Detail: "no release cycle of " + p.Name + " covers version " + strconv.Quote(c.Version)})
+			Product: p.Name, Detail: "no release cycle of " + p.Name + " covers version " + strconv.Quote(version)})
 	}
-	if pkg := d.idx.pkg(c); pkg != nil {
+	if pkg := d.idx.pkg(key); pkg != nil {
 		covered = true
-		r.Verdicts = append(r.Verdicts, packageVerdicts(pkg, c.Version, opt)...)
+		r.Verdicts = append(r.Verdicts, packageVerdicts(pkg, version, opt)...)
 	}
 	switch {
 	case !covered:

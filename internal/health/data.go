@@ -85,3 +85,26 @@ type Retraction struct {
 	High      string `json:"high"`
 	Rationale string `json:"rationale,omitempty"`
 }
+
+// AddPackages adds (or replaces) the registry status of packages, keyed by their version-less
+// purl, and records each source's newest data date.
+func (d *Data) AddPackages(ps []*Package) {
+	if d.Packages == nil {
+		d.Packages = map[string]*Package{}
+	}
+	if d.Sources == nil {
+		d.Sources = map[string]time.Time{}
+	}
+	for _, p := range ps {
+		k, ok := PackageKey(p.PURL)
+		if !ok {
+			continue
+		}
+		p.PURL = k
+		d.Packages[k] = p
+		if p.DataDate.After(d.Sources[p.Source]) {
+			d.Sources[p.Source] = p.DataDate
+		}
+	}
+	d.idx = nil
+}

@@ -55,12 +55,18 @@ func PackageKey(s string) (string, bool) {
 
 // purlKey is "type/namespace/name" of a package URL, normalized per type.
 func purlKey(s string) (string, bool) {
+	k, _, ok := parsePURL(s)
+	return k, ok
+}
+
+// parsePURL returns the "type/namespace/name" key of a package URL, normalized per type, and its version.
+func parsePURL(s string) (key, version string, ok bool) {
 	if !strings.HasPrefix(s, "pkg:") {
-		return "", false
+		return "", "", false
 	}
 	p, err := purl.Parse(s)
 	if err != nil {
-		return "", false
+		return "", "", false
 	}
 	typ := strings.ToLower(p.Type)
 	ns, name := p.Namespace, p.Name
@@ -73,9 +79,9 @@ func purlKey(s string) (string, bool) {
 		ns = strings.ToLower(ns) // the module path's host part; the rest is case-sensitive
 	}
 	if ns == "" {
-		return typ + "/" + name, true
+		return typ + "/" + name, p.Version, true
 	}
-	return typ + "/" + ns + "/" + name, true
+	return typ + "/" + ns + "/" + name, p.Version, true
 }
 
 // cpeKey is "part:vendor:product" of a CPE 2.3 formatted string or a CPE 2.2 URI, and its version.
@@ -101,10 +107,10 @@ func cpeKey(s string) (key, version string, ok bool) {
 // matchCycle finds the product and release cycle of a component: by package URL first, then by
 // each CPE. It returns nil when no product covers the component, and the product with a nil cycle
 // when the product covers it but no cycle matches its version.
-func (ix *index) matchCycle(c Component) (*Product, *Cycle) {
-	if k, ok := purlKey(c.PURL); ok {
-		if p := ix.byPURL[k]; p != nil {
-			return p, p.cycleFor(c.Version)
+func (ix *index) matchCycle(c Component, key, version string) (*Product, *Cycle) {
+	if key != "" {
+		if p := ix.byPURL[key]; p != nil {
+			return p, p.cycleFor(version)
 		}
 	}
 	for _, s := range c.CPEs {
@@ -122,15 +128,11 @@ func (ix *index) matchCycle(c Component) (*Product, *Cycle) {
 	return nil, nil
 }
 
-func (ix *index) pkg(c Component) *Package {
-	if len(ix.pkgs) == 0 {
+func (ix *index) pkg(key string) *Package {
+	if key == "" {
 		return nil
 	}
-	k, ok := purlKey(c.PURL)
-	if !ok {
-		return nil
-	}
-	return ix.pkgs[k]
+	return ix.pkgs[key]
 }
 
 // cycleFor returns the release cycle a version belongs to: the longest cycle name that equals the
