@@ -26,7 +26,8 @@ var nativeBuilders = map[string]string{
 // marker (PropNative) from what the document shows: a Go main module built with CGO_ENABLED=1,
 // an npm package that depends directly on node-gyp, prebuild-install or another addon builder,
 // a Python distribution shipping compiled extension modules (.so, .pyd files) or a platform
-// wheel. Code size comes from the property "siegel:size" when present.
+// wheel. Code size comes from the property "siegel:size" when present. The document's subject,
+// the product itself, is left out.
 func FromSBOM(doc *sbom.Document) []Component {
 	deps := map[string][]string{}
 	for _, d := range doc.Dependencies {
@@ -42,8 +43,11 @@ func FromSBOM(doc *sbom.Document) []Component {
 			names[c.Ref] = n
 		}
 	}
-	out := make([]Component, len(doc.Components))
-	for i, c := range doc.Components {
+	out := make([]Component, 0, len(doc.Components))
+	for _, c := range doc.Components {
+		if doc.Subject != "" && c.Ref == doc.Subject {
+			continue
+		}
 		hc := Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, CPEs: c.CPEs, Type: c.Type}
 		if len(c.Properties) > 0 {
 			hc.Properties = make(map[string]string, len(c.Properties))
@@ -60,7 +64,7 @@ func FromSBOM(doc *sbom.Document) []Component {
 			}
 			hc.Properties[PropNative] = marker
 		}
-		out[i] = hc
+		out = append(out, hc)
 	}
 	return out
 }

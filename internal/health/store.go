@@ -59,6 +59,10 @@ func (d *Data) Save(dir string) error {
 		tmp.Close()
 		return fmt.Errorf("write health data: %w", err)
 	}
+	if err := tmp.Chmod(0o644); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write health data: %w", err)
+	}
 	if err := tmp.Sync(); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write health data: %w", err)
