@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -23,7 +24,13 @@ func (d *Data) Check(c Component, opt Options) Result {
 	var unknown []Verdict
 	if p, cy := d.idx.matchCycle(c, key, version); cy != nil {
 		covered = true
-		r.Verdicts = append(r.Verdicts, cycleVerdicts(p, cy, opt)...)
+		vs := cycleVerdicts(p, cy, opt)
+		if typ, _, _ := strings.Cut(key, "/"); distroPackageTypes[typ] {
+			for i := range vs {
+				vs[i].Detail = distroNote
+			}
+		}
+		r.Verdicts = append(r.Verdicts, vs...)
 	} else if p != nil {
 		// The product is known but no release cycle covers the version: say so, with the product.
 		unknown = append(unknown, Verdict{Kind: Unknown, Source: SourceEndOfLife, DataDate: p.DataDate,
@@ -154,3 +161,9 @@ func packageVerdicts(p *Package, version string, opt Options) []Verdict {
 	add(Supported, "")
 	return out
 }
+
+// distroPackageTypes are the purl types of distribution packages: their maintainers often
+// support a release cycle longer than its upstream project, which the verdict says.
+var distroPackageTypes = map[string]bool{"deb": true, "rpm": true, "apk": true, "alpm": true, "opkg": true}
+
+const distroNote = "upstream support of the release cycle; the distribution may support its package longer"

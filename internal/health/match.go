@@ -10,15 +10,21 @@ import (
 // index finds products and packages for components.
 type index struct {
 	byPURL map[string]*Product // "type/namespace/name" of an identifier
+	byName map[string]*Product // repology project names, and slugs for generic components
 	byCPE  map[string]*Product // "part:vendor:product"
 	pkgs   map[string]*Package // "type/namespace/name"
 }
 
 // Index builds the lookup tables Check uses. Data read by Load is indexed already.
 func (d *Data) Index() {
-	ix := &index{byPURL: map[string]*Product{}, byCPE: map[string]*Product{}, pkgs: map[string]*Package{}}
+	ix := &index{byPURL: map[string]*Product{}, byCPE: map[string]*Product{}, byName: map[string]*Product{}, pkgs: map[string]*Package{}}
 	for i := range d.Products {
 		p := &d.Products[i]
+		for _, n := range p.Repology {
+			if _, dup := ix.byName[strings.ToLower(n)]; !dup {
+				ix.byName[strings.ToLower(n)] = p
+			}
+		}
 		for _, s := range p.PURLs {
 			if k, ok := purlKey(s); ok {
 				if _, dup := ix.byPURL[k]; !dup {
@@ -32,6 +38,12 @@ func (d *Data) Index() {
 					ix.byCPE[k] = p
 				}
 			}
+		}
+	}
+	for i := range d.Products {
+		p := &d.Products[i]
+		if _, dup := ix.byName["slug:"+p.Name]; !dup {
+			ix.byName["slug:"+p.Name] = p
 		}
 	}
 	for _, p := range d.Packages {
@@ -125,6 +137,9 @@ func (ix *index) matchCycle(c Component, key, version string) (*Product, *Cycle)
 			return p, p.cycleFor(v)
 		}
 	}
+	if p := ix.byProjectName(c, key); p != nil {
+		return p, p.cycleFor(version)
+	}
 	return nil, nil
 }
 
@@ -210,4 +225,87 @@ func retracted(rs []Retraction, version string) (Retraction, bool) {
 		}
 	}
 	return Retraction{}, false
+}
+
+// distroTypes are the purl types of distribution packages, whose names (and source package
+// names) are matched against repology project names.
+var distroTypes = map[string]bool{"deb": true, "rpm": true, "apk": true, "alpm": true, "generic": true, "opkg": true, "": true}
+
+// repologyPrefix is the prefix repology gives the projects of a language ecosystem
+// ("python:django", "js:express", "go:github-gorilla-mux").
+var repologyPrefix = map[string][]string{"pypi": {"python:"}, "npm": {"js:", "node:"}, "gem": {"ruby:"},
+	"composer": {"php:"}, "golang": {"go:"}, "hackage": {"haskell:"}}
+
+// byProjectName matches a component that no identifier names by repology project name: a
+// distribution package (or a component without purl, such as one found in firmware) by its own
+// name, its source package's name and those names without a version suffix ("python3.11",
+// "postgresql-15" are python, postgresql), a generic component also by the product's slug, and a
+// language package by repology's ecosystem-prefixed name.
+func (ix *index) byProjectName(c Component, key string) *Product {
+	typ, rest, _ := strings.Cut(key, "/")
+	name := rest
+	if i := strings.LastIndexByte(rest, '/'); i >= 0 {
+		name = rest[i+1:]
+	}
+	if key == "" {
+		name = strings.ToLower(c.Name)
+	}
+	if prefixes, ok := repologyPrefix[typ]; ok {
+		n := name
+		if typ == "golang" && strings.HasPrefix(rest, "github.com/") {
+			n = "github-" + strings.ReplaceAll(strings.TrimPrefix(rest, "github.com/"), "/", "-")
+		}
+		for _, pre := range prefixes {
+			if p := ix.byName[pre+n]; p != nil {
+				return p
+			}
+		}
+		return nil
+	}
+	if !distroTypes[typ] || name == "" {
+		return nil
+	}
+	names := []string{name, strings.ToLower(c.Properties[propSourcePackage])}
+	for _, n := range names[:2] {
+		if s := trimVersionSuffix(n); s != n {
+			names = append(names, s)
+		}
+	}
+	for _, n := range names {
+		if n == "" {
+			continue
+		}
+		if p := ix.byName[n]; p != nil {
+			return p
+		}
+		if typ == "generic" || typ == "" {
+			if p := ix.byName["slug:"+n]; p != nil {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+// propSourcePackage is the extractors' property naming a distribution package's source package.
+const propSourcePackage = "siegel:source-package"
+
+// trimVersionSuffix drops a trailing version from a package name: "python3.11" -> "python",
+// "postgresql-15" -> "postgresql", "gcc-12" -> "gcc". A name that is all version is kept.
+func trimVersionSuffix(n string) string {
+	i := len(n)
+	for i > 0 && (isDigit(n[i-1]) || n[i-1] == '.') {
+		i--
+	}
+	if i == len(n) {
+		return n
+	}
+	j := i
+	if j > 0 && (n[j-1] == '-' || n[j-1] == '_') {
+		j--
+	}
+	if j == 0 {
+		return n
+	}
+	return n[:j]
 }
