@@ -15,8 +15,9 @@ func (d *Data) Check(c Component, opt Options) Result {
 		d.Index()
 	}
 	r := Result{Component: c}
-	r.Memory, r.MemoryReason = ClassifyMemory(c)
 	key, version, _ := parsePURL(c.PURL)
+	typ, rest, _ := strings.Cut(key, "/")
+	r.Memory, r.MemoryReason = classifyMemory(c, typ, strings.ToLower(rest[strings.LastIndexByte(rest, '/')+1:]))
 	if c.Version != "" {
 		version = c.Version
 	}
@@ -31,6 +32,12 @@ func (d *Data) Check(c Component, opt Options) Result {
 			}
 		}
 		r.Verdicts = append(r.Verdicts, vs...)
+	} else if oldest, ok := predatesAll(p, version); ok && oldest.EOL.EndedBy(opt.Now) {
+		// Older than every listed cycle, all of which the data drops once long ended.
+		covered = true
+		r.Verdicts = append(r.Verdicts, Verdict{Kind: EndOfLife, Source: SourceEndOfLife, DataDate: p.DataDate,
+			Product: p.Name, EndOfLife: oldest.EOL.Date, EndOfLifeUndated: oldest.EOL.Date.IsZero(),
+			Detail: "version " + strconv.Quote(version) + " predates the oldest release cycle listed (" + oldest.Name + "), whose support ended"})
 	} else if p != nil {
 		// The product is known but no release cycle covers the version: say so, with the product.
 		unknown = append(unknown, Verdict{Kind: Unknown, Source: SourceEndOfLife, DataDate: p.DataDate,
@@ -167,3 +174,10 @@ func packageVerdicts(p *Package, version string, opt Options) []Verdict {
 var distroPackageTypes = map[string]bool{"deb": true, "rpm": true, "apk": true, "alpm": true, "opkg": true}
 
 const distroNote = "upstream support of the release cycle; the distribution may support its package longer"
+
+func predatesAll(p *Product, version string) (*Cycle, bool) {
+	if p == nil {
+		return nil, false
+	}
+	return p.predates(version)
+}

@@ -98,6 +98,8 @@ func TestCheck(t *testing.T) {
 			[]brief{{Kind: Supported, Source: eol, Cycle: "3.10", EOL: "2030-03-01"}}},
 		{"version outside every cycle", Component{PURL: "pkg:npm/widgetdb@9.0.0"}, Options{Now: now},
 			[]brief{{Kind: Unknown, Source: eol, Detail: `no release cycle of widgetdb covers version "9.0.0"`}}},
+		{"older than every listed cycle", Component{PURL: "pkg:npm/widgetdb@1.5.0"}, Options{Now: now},
+			[]brief{{Kind: EndOfLife, Source: eol, EOL: "2020-01-01", Detail: `version "1.5.0" predates the oldest release cycle listed (2.7), whose support ended`}}},
 		{"not covered", Component{PURL: "pkg:npm/left-pad@1.3.0"}, Options{Now: now},
 			[]brief{{Kind: Unknown}}},
 		{"no purl", Component{Name: "thing"}, Options{Now: now}, []brief{{Kind: Unknown}}},

@@ -173,3 +173,11 @@ func FuzzParseProduct(f *testing.F) {
 		}
 	})
 }
+
+func TestPrometheusVersion(t *testing.T) {
+	for in, want := range map[string]string{"0.305.2": "3.5.2", "0.311.3": "3.11.3", "0.37.0": "2.37.0", "2.53.0": "2.53.0", "0.x.1": "0.x.1"} {
+		if got := prometheusVersion(in); got != want {
+			t.Errorf("%s: %s, want %s", in, got, want)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package health
 
 import (
+	"cmp"
+	"strconv"
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/purl"
+	"golang.org/x/mod/module"
 	"golang.org/x/mod/semver"
 )
 
@@ -143,6 +146,17 @@ func (ix *index) matchCycle(c Component, key, version string) (*Product, *Cycle)
 	return nil, nil
 }
 
+// aliases name the product of well-known distribution packages whose names no identifier of
+// the data gives: Debian's base-files carries the Debian release as its version, and the Linux
+// kernel's source package is "linux" in Debian, Ubuntu and Alpine.
+var aliases = map[string]string{
+	"deb/debian/base-files":     "debian",
+	"source:linux":              "linux-kernel",
+	"source:linux-signed-amd64": "linux-kernel",
+	"source:linux-signed-arm64": "linux-kernel",
+	"apk/alpine/linux-lts":      "linux-kernel",
+}
+
 func (ix *index) pkg(key string) *Package {
 	if key == "" {
 		return nil
@@ -156,6 +170,9 @@ func (ix *index) pkg(key string) *Package {
 // are ignored. nil when no cycle matches.
 func (p *Product) cycleFor(version string) *Cycle {
 	v := normalizeVersion(version)
+	if p.Name == "prometheus" {
+		v = prometheusVersion(v)
+	}
 	if v == "" {
 		return nil
 	}
@@ -227,6 +244,19 @@ func retracted(rs []Retraction, version string) (Retraction, bool) {
 	return Retraction{}, false
 }
 
+// languageAliases name products published in a language registry under their own name that no
+// identifier of the data gives. A registry package that merely shares a product's name (the
+// Rust crate "openssl" binds the library; PyPI's "redis" is a client) is deliberately absent.
+var languageAliases = map[string]string{
+	"pypi/ansible":      "ansible",
+	"pypi/ansible-core": "ansible-core",
+	"pypi/dbt-core":     "dbt-core",
+	"pypi/salt":         "salt",
+	"pypi/plone":        "plone",
+	"pypi/duckdb":       "duckdb",
+	"npm/duckdb":        "duckdb",
+}
+
 // distroTypes are the purl types of distribution packages, whose names (and source package
 // names) are matched against repology project names.
 var distroTypes = map[string]bool{"deb": true, "rpm": true, "apk": true, "alpm": true, "generic": true, "opkg": true, "": true}
@@ -250,6 +280,9 @@ func (ix *index) byProjectName(c Component, key string) *Product {
 	if key == "" {
 		name = strings.ToLower(c.Name)
 	}
+	if slug := languageAliases[key]; slug != "" {
+		return ix.bySlug(slug)
+	}
 	if prefixes, ok := repologyPrefix[typ]; ok {
 		n := name
 		if typ == "golang" && strings.HasPrefix(rest, "github.com/") {
@@ -265,7 +298,20 @@ func (ix *index) byProjectName(c Component, key string) *Product {
 	if !distroTypes[typ] || name == "" {
 		return nil
 	}
-	names := []string{name, strings.ToLower(c.Properties[propSourcePackage])}
+	src := strings.ToLower(c.Properties[propSourcePackage])
+	if p := ix.bySlug(aliases[key]); p != nil {
+		return p
+	}
+	if p := ix.bySlug(aliases["source:"+cmp.Or(src, name)]); p != nil {
+		return p
+	}
+	if src != "" && src != name {
+		// An identifier may name the source package ("pkg:deb/debian/libonig" for libonig5).
+		if p := ix.byPURL[strings.TrimSuffix(key, name)+src]; p != nil {
+			return p
+		}
+	}
+	names := []string{name, src}
 	for _, n := range names[:2] {
 		if s := trimVersionSuffix(n); s != n {
 			names = append(names, s)
@@ -285,6 +331,13 @@ func (ix *index) byProjectName(c Component, key string) *Product {
 		}
 	}
 	return nil
+}
+
+func (ix *index) bySlug(slug string) *Product {
+	if slug == "" {
+		return nil
+	}
+	return ix.byName["slug:"+slug]
 }
 
 // propSourcePackage is the extractors' property naming a distribution package's source package.
@@ -308,4 +361,76 @@ func trimVersionSuffix(n string) string {
 		return n
 	}
 	return n[:j]
+}
+
+// prometheusVersion turns the Go module version of Prometheus into its release version: the
+// project tags its module v0.MINOR.PATCH for 2.MINOR.PATCH and v0.3MM.PATCH for 3.MM.PATCH.
+func prometheusVersion(v string) string {
+	f := strings.SplitN(v, ".", 3)
+	if len(f) < 3 || f[0] != "0" || !allDigits(f[1]) {
+		return v
+	}
+	minor, _ := strconv.Atoi(f[1])
+	if minor >= 300 {
+		return "3." + strconv.Itoa(minor-300) + "." + f[2]
+	}
+	return "2." + f[1] + "." + f[2]
+}
+
+// predates reports whether version is older than every release cycle of the product, and
+// returns the oldest cycle. endoflife.date leaves out cycles that ended long ago, so such a
+// version's support ended no later than the oldest listed cycle's did.
+func (p *Product) predates(version string) (*Cycle, bool) {
+	if module.IsPseudoVersion(version) {
+		return nil, false // names a commit, not a release: its age is not its cycle's
+	}
+	v := numericFields(normalizeVersion(version))
+	if len(v) == 0 {
+		return nil, false
+	}
+	var oldest *Cycle
+	var oldestF []int
+	for i := range p.Cycles {
+		f := numericFields(strings.ToLower(strings.TrimPrefix(p.Cycles[i].Name, "v")))
+		if len(f) == 0 {
+			return nil, false // a product with named cycles cannot be ordered
+		}
+		if oldest == nil || compareFields(f, oldestF) < 0 {
+			oldest, oldestF = &p.Cycles[i], f
+		}
+	}
+	if oldest == nil || compareFields(v[:min(len(v), len(oldestF))], oldestF) >= 0 {
+		return nil, false
+	}
+	return oldest, true
+}
+
+// numericFields are the leading dot-separated numbers of a version: "1.2.3-rc1" is [1 2 3].
+func numericFields(v string) []int {
+	var out []int
+	for _, f := range strings.Split(v, ".") {
+		n := 0
+		i := 0
+		for i < len(f) && isDigit(f[i]) && i < 9 {
+			n = n*10 + int(f[i]-'0')
+			i++
+		}
+		if i == 0 {
+			break
+		}
+		out = append(out, n)
+		if i < len(f) {
+			break
+		}
+	}
+	return out
+}
+
+func compareFields(a, b []int) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		if a[i] != b[i] {
+			return cmp.Compare(a[i], b[i])
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }

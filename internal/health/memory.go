@@ -57,13 +57,17 @@ var nativeTypes = map[string]string{
 //  5. anything else, distribution packages included (their language is not in the purl), is
 //     unknown.
 func ClassifyMemory(c Component) (MemorySafety, string) {
+	typ, name := purlTypeName(c.PURL)
+	return classifyMemory(c, typ, name)
+}
+
+func classifyMemory(c Component, typ, name string) (MemorySafety, string) {
 	if v := c.Properties[PropNative]; v != "" && v != "false" {
 		return NotMemorySafe, "native code: " + v
 	}
 	if c.Properties[PropExtractor] == FirmwareSignatureExtractor {
 		return NotMemorySafe, "firmware component found by signature: C/C++"
 	}
-	typ, name := purlTypeName(c.PURL)
 	if typ == "cargo" && strings.HasSuffix(name, "-sys") {
 		return NotMemorySafe, "Rust -sys crate: binds a native library"
 	}
