@@ -120,6 +120,8 @@ type pageData struct {
 	Org        *organizationView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
+	// Health is the component health of the release page.
+	Health *releaseHealth
 	// Coverage is what the last matching of the release checked; nil when it was never matched.
 	Coverage *match.Coverage
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
@@ -467,6 +469,10 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
+	}
+	if d.Health, err = s.healthOf(ctx, rel, d.Components); err != nil {
+		s.fail(w, r, err)
+		return false
 	}
 	h, err := s.holdings(ctx)
 	if err != nil {
