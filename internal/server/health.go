@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/health"
+	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -21,17 +22,30 @@ type releaseHealth struct {
 	health.Report
 }
 
-// healthOf assesses the stored components of a release. Stored components keep name, version
-// and purl: memory safety then follows the purl type alone (native-code markers of the uploaded
-// document are not stored).
+// healthOf assesses the stored components of a release, with the facts kept of each at upload
+// (CPEs, source package, native-code markers, firmware code size).
 func (s *Server) healthOf(ctx context.Context, rel *store.Release, comps []store.Component) (*releaseHealth, error) {
 	data, err := s.health.Get()
 	if err != nil {
 		return nil, err
 	}
+	facts, err := s.cfg.Store.ReleaseComponentFacts(ctx, rel.ID)
+	if err != nil {
+		return nil, err
+	}
 	hs := make([]health.Component, 0, len(comps))
 	for _, c := range comps {
-		hs = append(hs, health.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL})
+		hc := health.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL}
+		if f, ok := facts[c.Ref]; ok {
+			hc.CPEs, hc.Size = f.CPEs, f.Size
+			hc.Properties = map[string]string{}
+			for k, v := range map[string]string{"siegel:source-package": f.SourcePackage, health.PropNative: f.Native, health.PropExtractor: f.Extractor} {
+				if v != "" {
+					hc.Properties[k] = v
+				}
+			}
+		}
+		hs = append(hs, hc)
 	}
 	opt := health.Options{Now: s.cfg.Now().UTC(), SupportEnd: supportEndDate(rel.SupportEnd)}
 	rep := data.Assess(hs, opt)
@@ -128,3 +142,19 @@ func (s *Server) productHealth(ctx context.Context, prod *store.Product) ([]prod
 
 // Count is the number of occurrences whose worst verdict is kind k (for templates).
 func (h *releaseHealth) Count(k string) int { return h.Counts[health.Kind(k)] }
+
+// saveHealthFacts keeps what component health needs of an uploaded document beyond the stored
+// components. A failure leaves the SBOM stored and is logged: health then reads the purl alone.
+func (s *Server) saveHealthFacts(ctx context.Context, sbomID int64, doc *sbom.Document) {
+	var facts []store.ComponentFacts
+	for _, c := range health.FromSBOM(doc) {
+		f := store.ComponentFacts{Ref: c.Ref, CPEs: c.CPEs, SourcePackage: c.Properties["siegel:source-package"],
+			Native: c.Properties[health.PropNative], Extractor: c.Properties[health.PropExtractor], Size: c.Size}
+		if len(f.CPEs) > 0 || f.SourcePackage != "" || f.Native != "" || f.Extractor != "" || f.Size > 0 {
+			facts = append(facts, f)
+		}
+	}
+	if err := s.cfg.Store.AddComponentFacts(ctx, sbomID, facts); err != nil {
+		s.cfg.Log.Warn("component facts for health not stored", "sbom", sbomID, "err", err)
+	}
+}

@@ -18,7 +18,12 @@ const healthCDX = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
   {"bom-ref":"b","type":"library","name":"widgetdb","version":"3.10.2","purl":"pkg:npm/widgetdb@3.10.2"},
   {"bom-ref":"c","type":"library","name":"request","version":"2.88.2","purl":"pkg:npm/request@2.88.2"},
   {"bom-ref":"d","type":"library","name":"left-pad","version":"1.3.0","purl":"pkg:npm/left-pad@1.3.0"},
-  {"bom-ref":"e","type":"library","name":"openssl-sys","version":"0.9.106","purl":"pkg:cargo/openssl-sys@0.9.106"}]}`
+  {"bom-ref":"e","type":"library","name":"openssl-sys","version":"0.9.106","purl":"pkg:cargo/openssl-sys@0.9.106"},
+  {"bom-ref":"f","type":"library","name":"bcrypt","version":"5.1.1","purl":"pkg:npm/bcrypt@5.1.1"},
+  {"bom-ref":"g","type":"library","name":"node-gyp-build","version":"4.8.0","purl":"pkg:npm/node-gyp-build@4.8.0"},
+  {"bom-ref":"h","type":"library","name":"busybox","version":"1.36.1","purl":"pkg:generic/busybox@1.36.1",
+   "properties":[{"name":"siegel:extractor","value":"firmware/signature"},{"name":"siegel:size","value":"1000"}]}],
+ "dependencies":[{"ref":"f","dependsOn":["g"]}]}`
 
 // healthEnv is a server whose vulnerability-database directory holds the health fixtures of
 // internal/health, at a fixed time.
@@ -58,13 +63,13 @@ func TestReleaseHealthAPI(t *testing.T) {
 	}
 	// WidgetDB 2.7 ended in 2020; WidgetDB 3.10 ends 2030-03-01, before the release's 2031-12-31;
 	// request is deprecated; left-pad and openssl-sys are covered by no data here.
-	want := map[health.Kind]int{health.EndOfLife: 1, health.Mismatch: 1, health.Deprecated: 1, health.Unknown: 2}
+	want := map[health.Kind]int{health.EndOfLife: 1, health.Mismatch: 1, health.Deprecated: 1, health.Unknown: 5}
 	for k, n := range want {
 		if h.Counts[k] != n {
 			t.Errorf("%s: %d, want %d (counts %v)", k, h.Counts[k], n, h.Counts)
 		}
 	}
-	if len(h.Problems) != 3 || len(h.Unknown) != 2 {
+	if len(h.Problems) != 3 || len(h.Unknown) != 5 {
 		t.Errorf("%d problems, %d unknown", len(h.Problems), len(h.Unknown))
 	}
 	var mismatch *health.Verdict
@@ -78,8 +83,9 @@ func TestReleaseHealthAPI(t *testing.T) {
 	if mismatch == nil || mismatch.EndOfLife.Format(time.DateOnly) != "2030-03-01" || mismatch.ReleaseSupportEnd.Format(time.DateOnly) != "2031-12-31" {
 		t.Errorf("mismatch verdict %+v", mismatch)
 	}
-	// openssl-sys binds a C library; the npm packages are JavaScript.
-	if h.Memory.Safe != 4 || h.Memory.NotSafe != 1 {
+	// openssl-sys binds a C library, bcrypt builds a native addon (it depends on node-gyp-build),
+	// busybox was found in firmware (C, 1000 bytes); the other npm packages are JavaScript.
+	if want := (health.MemoryShare{Safe: 5, NotSafe: 3, NotSafeBytes: 1000}); h.Memory != want {
 		t.Errorf("memory share %+v", h.Memory)
 	}
 	// Another organization sees nothing.
@@ -90,7 +96,7 @@ func TestReleaseHealthAPI(t *testing.T) {
 		Items []productHealthRow `json:"items"`
 	}
 	if code := e.do("GET", "/api/v1/products/"+itoa(prod.ID)+"/health", "acme-ro", "", nil, &ph); code != 200 || len(ph.Items) != 1 ||
-		ph.Items[0].Counts[health.EndOfLife] != 1 || ph.Items[0].Components != 5 {
+		ph.Items[0].Counts[health.EndOfLife] != 1 || ph.Items[0].Components != 8 {
 		t.Errorf("product health %d %+v", code, ph.Items)
 	}
 
@@ -106,7 +112,7 @@ func TestReleaseHealthAPI(t *testing.T) {
 	code, page, _ := b.get("/releases/" + itoa(rel.ID))
 	txt := text(t, page)
 	for _, s := range []string{"Component health", "1 end of life", "1 supported for less than the release (until 2031-12)",
-		"end of life 2030-03-01 · release supported until 2031-12-31", "Memory safety: 4 memory-safe, 1 not", "endoflife.date of 2025-09-01"} {
+		"end of life 2030-03-01 · release supported until 2031-12-31", "Memory safety: 5 memory-safe, 3 not", "0 bytes memory-safe, 1000 not", "endoflife.date of 2025-09-01"} {
 		if !strings.Contains(txt, s) {
 			t.Errorf("release page (%d) lacks %q:\n%s", code, s, txt)
 		}

@@ -409,6 +409,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 		s.fail(w, r, err)
 		return
 	}
+	s.saveHealthFacts(r.Context(), b.ID, doc)
 	s.wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }

@@ -575,7 +575,10 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 		var format string
 		if doc, format, err = s.decodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
-			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
+			var b *store.SBOM
+			if b, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
+				s.saveHealthFacts(r.Context(), b.ID, doc)
+			}
 			s.wake()
 		}
 	}
