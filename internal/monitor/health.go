@@ -57,8 +57,16 @@ func (m *Monitor) healthNotices(ctx context.Context) error {
 			}
 			products[rel.Product] = prod
 		}
+		facts, err := m.cfg.Store.ReleaseComponentFacts(ctx, id)
+		if err != nil {
+			return err
+		}
 		for _, c := range comps {
-			r := data.Check(health.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL}, health.Options{Now: now})
+			hc := health.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL}
+			if f, ok := facts[c.Ref]; ok {
+				hc = health.WithFacts(hc, f.CPEs, f.SourcePackage, f.Native, f.Extractor, f.Size)
+			}
+			r := data.Check(hc, health.Options{Now: now})
 			for _, v := range r.Verdicts {
 				if v.Kind != health.EndOfLife {
 					continue

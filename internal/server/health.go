@@ -37,13 +37,7 @@ func (s *Server) healthOf(ctx context.Context, rel *store.Release, comps []store
 	for _, c := range comps {
 		hc := health.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL}
 		if f, ok := facts[c.Ref]; ok {
-			hc.CPEs, hc.Size = f.CPEs, f.Size
-			hc.Properties = map[string]string{}
-			for k, v := range map[string]string{"siegel:source-package": f.SourcePackage, health.PropNative: f.Native, health.PropExtractor: f.Extractor} {
-				if v != "" {
-					hc.Properties[k] = v
-				}
-			}
+			hc = health.WithFacts(hc, f.CPEs, f.SourcePackage, f.Native, f.Extractor, f.Size)
 		}
 		hs = append(hs, hc)
 	}
