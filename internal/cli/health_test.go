@@ -115,3 +115,25 @@ func TestSplitFailOn(t *testing.T) {
 		t.Errorf("vuln %q kinds %v", vuln, kinds)
 	}
 }
+
+func TestDBUpdateHealthUsage(t *testing.T) {
+	dir := t.TempDir()
+	// A registry URL needs the packages to ask about.
+	if code, _, errOut := invokeCLI(t, "", "db", "update", "--db", dir, "--npm", "https://registry.npmjs.org"); code != 2 || !strings.Contains(errOut, "--health-for") {
+		t.Errorf("registry URL without --health-for: exit %d, %s", code, errOut)
+	}
+	if code, _, _ := invokeCLI(t, "", "db", "update", "--db", dir, "--registries", "somewhere"); code != 2 {
+		t.Errorf("--registries somewhere: exit %d, want 2", code)
+	}
+	// A broken product file fails the import, names file and line, and stores nothing.
+	eol := filepath.Join(t.TempDir(), "products")
+	os.MkdirAll(eol, 0o755)
+	os.WriteFile(filepath.Join(eol, "bad.md"), []byte("---\nreleases:\n  - releaseCycle: \"1\"\n    eol: someday\n---\n"), 0o644)
+	code, _, errOut := invokeCLI(t, "", "db", "update", "--db", dir, "--eol", eol)
+	if code != 1 || !strings.Contains(errOut, "bad.md:4:") {
+		t.Errorf("broken product file: exit %d, %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, health.FileName)); err == nil {
+		t.Error("a failed import stored health data")
+	}
+}
