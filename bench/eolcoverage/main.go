@@ -14,6 +14,7 @@ package main
 
 import (
 	"cmp"
+	"context"
 	"flag"
 	"fmt"
 	"os"
@@ -39,7 +40,7 @@ func main() {
 }
 
 func run(eolDir, ignore, alias string, files []string) error {
-	ps, date, err := health.ImportEndOfLife(nil, eolDir, time.Now().UTC(), nil)
+	ps, date, err := health.ImportEndOfLife(context.Background(), eolDir, time.Now().UTC(), nil)
 	if err != nil {
 		return err
 	}
