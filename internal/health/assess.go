@@ -26,7 +26,8 @@ func (d *Data) Check(c Component, opt Options) Result {
 	if p, cy := d.idx.matchCycle(c, key, version); cy != nil {
 		covered = true
 		vs := cycleVerdicts(p, cy, opt)
-		if typ, _, _ := strings.Cut(key, "/"); distroPackageTypes[typ] {
+		if typ, rest, _ := strings.Cut(key, "/"); distroPackageTypes[typ] && !strings.HasPrefix(rest, p.Name+"/") {
+			// (Not for the distribution's own release package, such as Debian's base-files.)
 			for i := range vs {
 				vs[i].Detail = distroNote
 			}

@@ -84,6 +84,8 @@ func TestCheck(t *testing.T) {
 			[]brief{{Kind: Supported, Source: eol, Cycle: "3.10", EOL: "2030-03-01", Detail: distroNote}}},
 		{"by repology name without version suffix", Component{PURL: "pkg:rpm/fedora/widgetdb3.1@3.1.2-1.fc40"}, Options{Now: now},
 			[]brief{{Kind: Supported, Source: eol, Cycle: "3.1", EOL: "2026-06-30", Detail: distroNote}}},
+		{"the distribution itself", Component{PURL: "pkg:deb/plainos/base-files@22.04.1", CPEs: []string{"cpe:/o:plainos:plainos"}}, Options{Now: now},
+			[]brief{{Kind: Supported, Source: eol, Cycle: "22.04", EOL: "2027-04-01"}}},
 		{"generic component by slug", Component{PURL: "pkg:generic/plainos@22.04.1"}, Options{Now: now},
 			[]brief{{Kind: Supported, Source: eol, Cycle: "22.04", EOL: "2027-04-01"}}},
 		{"language package not by distro name", Component{PURL: "pkg:cargo/widgetdb@3.10.1"}, Options{Now: now},

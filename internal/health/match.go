@@ -134,8 +134,8 @@ func (ix *index) matchCycle(c Component, key, version string) (*Product, *Cycle)
 			continue
 		}
 		if p := ix.byCPE[k]; p != nil {
-			if c.Version != "" {
-				v = c.Version
+			if version != "" {
+				v = version // the component's (or its purl's) version over the CPE's
 			}
 			return p, p.cycleFor(v)
 		}
