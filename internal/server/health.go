@@ -152,3 +152,6 @@ func (s *Server) saveHealthFacts(ctx context.Context, sbomID int64, doc *sbom.Do
 		s.cfg.Log.Warn("component facts for health not stored", "sbom", sbomID, "err", err)
 	}
 }
+
+// Count is the number of the release's occurrences whose worst verdict is kind k (for templates).
+func (r productHealthRow) Count(k string) int { return r.Counts[health.Kind(k)] }

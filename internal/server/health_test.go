@@ -109,6 +109,10 @@ func TestReleaseHealthAPI(t *testing.T) {
 	if code, _, _ := b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
 		t.Fatalf("login %d", code)
 	}
+	if code, page, _ := b.get("/products/" + itoa(prod.ID)); code != 200 || !strings.Contains(text(t, page), "Component health Release Components End of life") ||
+		!strings.Contains(text(t, page), "5.0 8 1 1 1 0 0 5 5 of 8 (3 not, 0 unknown)") {
+		t.Errorf("product page (%d):\n%s", code, text(t, page))
+	}
 	code, page, _ := b.get("/releases/" + itoa(rel.ID))
 	txt := text(t, page)
 	for _, s := range []string{"Component health", "1 end of life", "1 supported for less than the release (until 2031-12)",

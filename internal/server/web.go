@@ -122,6 +122,8 @@ type pageData struct {
 	SecurityUpdate *securityUpdate
 	// Health is the component health of the release page.
 	Health *releaseHealth
+	// ProductHealth is the component health of each release on the product page.
+	ProductHealth []productHealthRow
 	// Coverage is what the last matching of the release checked; nil when it was never matched.
 	Coverage *match.Coverage
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
@@ -379,8 +381,13 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 			rows[i].KeepAvailableUntil = u.Until.Format(time.DateOnly)
 		}
 	}
+	ph, _, err := s.productHealth(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization),
-		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error")})
+		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error"), ProductHealth: ph})
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
