@@ -123,6 +123,10 @@ type pageData struct {
 	Org        *organizationView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
+	// Health is the component health of the release page.
+	Health *releaseHealth
+	// ProductHealth is the component health of each release on the product page.
+	ProductHealth []productHealthRow
 	// Coverage is what the last matching of the release checked; nil when it was never matched.
 	Coverage *match.Coverage
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
@@ -380,8 +384,13 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 			rows[i].KeepAvailableUntil = u.Until.Format(time.DateOnly)
 		}
 	}
+	ph, _, err := s.productHealth(r.Context(), p)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization),
-		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error")})
+		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error"), ProductHealth: ph})
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -470,6 +479,10 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
+	}
+	if d.Health, err = s.healthOf(ctx, rel, d.Components); err != nil {
+		s.fail(w, r, err)
+		return false
 	}
 	h, err := s.holdings(ctx)
 	if err != nil {
@@ -573,7 +586,10 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 		var format string
 		if doc, format, err = s.decodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
-			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
+			var b *store.SBOM
+			if b, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
+				s.saveHealthFacts(r.Context(), b.ID, doc)
+			}
 			s.wake()
 		}
 	}
