@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"math/rand/v2"
 	"net/url"
 	"os"
@@ -59,6 +60,9 @@ type Config struct {
 	// BaseURL of the web UI, for links in notifications ("" leaves them out).
 	BaseURL string
 	Mailer  *notify.Mailer // nil: e-mail channels cannot be delivered
+	// Webhooks is the client webhooks are delivered with (notify.AddressPolicy.Client); nil
+	// reaches public addresses only.
+	Webhooks *http.Client
 	Log     *slog.Logger
 	Now     func() time.Time
 	// Lease is how long a job stays with this server without a heartbeat (default 30 s); a
@@ -670,7 +674,7 @@ func (m *Monitor) deliver(ctx context.Context, id int64, attempt int) error {
 	}
 	switch n.Channel.Kind {
 	case "webhook":
-		err = notify.Webhook{URL: n.Channel.Target, Secret: []byte(n.Channel.Secret)}.Deliver(ctx, e)
+		err = notify.Webhook{URL: n.Channel.Target, Secret: []byte(n.Channel.Secret), Client: m.cfg.Webhooks}.Deliver(ctx, e)
 	case "email":
 		if m.cfg.Mailer == nil {
 			err = errors.New("no SMTP server configured: start the server with --smtp HOST:PORT")

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/netip"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -97,7 +98,8 @@ func TestMonitor(t *testing.T) {
 	writeAdvisory(t, osv, "PYSEC-2", "2026-01-01T00:00:00Z", "beta", "2.0", "CVE-2026-0002")
 	kev := filepath.Join(t.TempDir(), "kev.json")
 	os.WriteFile(kev, []byte(`{"vulnerabilities":[]}`), 0o644)
-	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv, KEV: kev}, BaseURL: "https://siegel.example"})
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv, KEV: kev}, BaseURL: "https://siegel.example",
+		Webhooks: notify.AddressPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(10 * time.Second)})
 	if err := mon.RequestUpdate(ctx); err != nil {
 		t.Fatal(err)
 	}

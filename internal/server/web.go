@@ -149,7 +149,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /products/{id}/releases", s.web(s.releaseCreate, true))
 	s.mux.HandleFunc("POST /products/{id}/category", s.web(s.productCategoryForm, true))
 	s.mux.HandleFunc("GET /releases/{id}", s.web(s.releasePage, true))
-	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.releaseUpload, true))
+	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.webUpload(s.releaseUpload), true))
 	s.mux.HandleFunc("GET /releases/{id}/findings/{finding}", s.web(s.findingPage, true))
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/vex", s.web(s.triage, true))
 	s.mux.HandleFunc("GET /releases/{id}/vex", s.web(s.vexDownload, true))
@@ -325,7 +325,12 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, strings.TrimSpace(r.PostFormValue("name")), category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	if err := checkName("name", name); err != nil {
+		http.Error(w, "The product's "+err.Error()+".", http.StatusBadRequest)
+		return
+	}
+	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, name, category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -394,7 +399,10 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
 		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
 	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
-	err := s.checkSupportPeriod(in, p.Category)
+	err := checkName("version", in.Version)
+	if err == nil {
+		err = s.checkSupportPeriod(in, p.Category)
+	}
 	var rel *store.Release
 	if err == nil {
 		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
@@ -693,7 +701,10 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 		}
 	}
 	if d.Channels, err = s.cfg.Store.Channels(r.Context(), u.Organization); err == nil {
-		if d.Notes, err = s.cfg.Store.Notifications(r.Context(), u.Organization, 50); err == nil && (u.Role == "admin" || u.Role == "auditor") {
+		if d.Notes, err = s.cfg.Store.Notifications(r.Context(), u.Organization, 50); err == nil {
+			redactDeliveries(d.Notes, u.Role)
+		}
+		if err == nil && (u.Role == "admin" || u.Role == "auditor") {
 			d.Audit, err = s.cfg.Store.AuditEvents(r.Context(), u.Organization, 50)
 		}
 	}
@@ -711,8 +722,11 @@ func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.Use
 	}
 	r.ParseForm()
 	product, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	_, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
-		Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"], Product: product})
+	err := s.checkChannelTarget(r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("target")))
+	if err == nil {
+		_, err = s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
+			Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"], Product: product})
+	}
 	if err != nil {
 		http.Redirect(w, r, "/settings/notifications?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
 		return
