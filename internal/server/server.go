@@ -74,7 +74,6 @@ type Server struct {
 	ready   atomic.Bool
 	metrics *metrics
 	pages   pages
-	limiter *loginLimiter
 	signers signerCache
 	uploads chan struct{} // one token per upload in progress
 	conf    *conformity.Service // nil when the catalogs do not load
@@ -94,7 +93,7 @@ func New(cfg Config) *Server {
 		cfg.MaxUpload = 256 << 20
 	}
 	limitDefaults(&cfg)
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(), limiter: &loginLimiter{seen: map[string][]time.Time{}, limit: 10}}
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.uploads = make(chan struct{}, cfg.MaxUploads)
 	s.newConformity()
 	s.routes()

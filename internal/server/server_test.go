@@ -145,7 +145,11 @@ func TestPublicEndpoints(t *testing.T) {
 		t.Errorf("openapi %d", code)
 	}
 	e.do("GET", "/api/v1/products", "acme-admin", "", nil, nil)
+	if code, _ := e.raw("GET", "/metrics", "", "", nil); code != http.StatusUnauthorized {
+		t.Errorf("metrics without a token: %d, want 401", code)
+	}
 	req, _ := http.NewRequest("GET", e.srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["acme-ro"])
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -13,13 +13,11 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
@@ -224,35 +222,15 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *store.User
 	s.render(w, http.StatusOK, "login", &pageData{Title: "Sign in"})
 }
 
-// loginLimiter allows a few attempts per client address per minute, in this process: a server
-// behind a load balancer limits per instance, which still bounds guessing.
-type loginLimiter struct {
-	mu    sync.Mutex
-	seen  map[string][]time.Time
-	limit int
-}
-
-func (l *loginLimiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.seen[key][:0]
-	for _, t := range l.seen[key] {
-		if now.Sub(t) < time.Minute {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= l.limit {
-		l.seen[key] = recent
-		return false
-	}
-	l.seen[key] = append(recent, now)
-	return true
-}
-
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !s.limiter.allow(host, s.cfg.Now()) {
-		s.render(w, http.StatusTooManyRequests, "login", &pageData{Title: "Sign in", Error: "Too many attempts; wait a minute."})
+	wait, err := s.loginAllowed(r.Context(), r, r.PostFormValue("email"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		s.render(w, http.StatusTooManyRequests, "login", &pageData{Title: "Sign in", Error: tooManyAttempts(wait)})
 		return
 	}
 	secret, _, err := s.cfg.Store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), sessionTTL)
@@ -260,12 +238,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 		s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "Wrong e-mail or password."})
 		return
 	}
+	if err == nil {
+		err = s.loginSucceeded(r.Context(), r.PostFormValue("email"))
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: int(sessionTTL.Seconds())})
+		Secure: s.secureCookies(r), MaxAge: int(sessionTTL.Seconds())})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
