@@ -14,7 +14,7 @@ import (
 type serveLimits struct {
 	readHeader, read, write, idle, upload time.Duration
 	maxUploads                            int
-	maxUploadMB                           int64
+	maxUploadMB, maxUnpackMB              int64
 	trusted, webhookAllow                 stringList
 	publicMetrics                         bool
 	trustedNets, allowNets                []netip.Prefix
@@ -28,6 +28,7 @@ func (l *serveLimits) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&l.upload, "upload-timeout", server.DefaultUploadTimeout, "time an authenticated upload (SBOM, firmware) has to be sent and analysed")
 	fs.IntVar(&l.maxUploads, "max-uploads", server.DefaultMaxUploads, "uploads handled at once; more are answered 503 with Retry-After")
 	fs.Int64Var(&l.maxUploadMB, "max-upload", 256, "largest SBOM or source archive upload, in MiB (firmware images: at least 512)")
+	fs.Int64Var(&l.maxUnpackMB, "max-unpack", server.DefaultMaxUnpack>>20, "what one upload (source archive, firmware image) may unpack to in memory, in MiB; also at most 100 times its own size")
 	fs.Var(&l.trusted, "trusted-proxy", "address or CIDR range of a reverse proxy whose X-Forwarded-For and Forwarded headers name the client (repeatable)")
 	fs.Var(&l.webhookAllow, "webhook-allow", "address or CIDR range of internal webhook receivers to allow; by default webhooks reach public addresses only (repeatable)")
 	fs.BoolVar(&l.publicMetrics, "metrics-public", false, "serve /metrics without an API token")
@@ -42,8 +43,8 @@ func (l *serveLimits) apply(mc *monitor.Config) error {
 	if l.allowNets, err = notify.ParsePrefixes(l.webhookAllow); err != nil {
 		return usagef("--webhook-allow: %v", err)
 	}
-	if l.maxUploads < 1 || l.maxUploadMB < 1 {
-		return usagef("--max-uploads and --max-upload must be at least 1")
+	if l.maxUploads < 1 || l.maxUploadMB < 1 || l.maxUnpackMB < 1 {
+		return usagef("--max-uploads, --max-upload and --max-unpack must be at least 1")
 	}
 	mc.Webhooks = notify.AddressPolicy{Allow: l.allowNets}.Client(10 * time.Second)
 	return nil
@@ -52,7 +53,7 @@ func (l *serveLimits) apply(mc *monitor.Config) error {
 // server returns sc with the limits set (after apply).
 func (l *serveLimits) server(sc server.Config) server.Config {
 	sc.ReadHeaderTimeout, sc.ReadTimeout, sc.WriteTimeout, sc.IdleTimeout, sc.UploadTimeout = l.readHeader, l.read, l.write, l.idle, l.upload
-	sc.MaxUploads, sc.MaxUpload = l.maxUploads, l.maxUploadMB<<20
+	sc.MaxUploads, sc.MaxUpload, sc.MaxUnpack = l.maxUploads, l.maxUploadMB<<20, l.maxUnpackMB<<20
 	sc.TrustedProxies, sc.WebhookAllow, sc.PublicMetrics = l.trustedNets, l.allowNets, l.publicMetrics
 	return sc
 }

@@ -6,8 +6,14 @@ import (
 	"fmt"
 )
 
+// MaxJSONString bounds one string in a JSON document CheckJSONStructure accepts, in bytes as
+// written. No field of an SBOM needs more (licence texts are kilobytes); a longer one would only
+// be copied into memory again by the decoder.
+const MaxJSONString = 8 << 20
+
 // CheckJSONStructure scans data (JSON text) once and returns a positioned *Error for the first
-// object that repeats a key, or for nesting deeper than maxDepth. RFC 8259 leaves the meaning of
+// object that repeats a key, for nesting deeper than maxDepth, or for a string longer than
+// MaxJSONString. RFC 8259 leaves the meaning of
 // repeated names open, and readers disagree (encoding/json keeps the last, others the first or
 // merge arrays), so an SBOM with a repeated key means different things to different tools: it is
 // refused rather than read one way. Keys are compared after unescaping ("a" and "\u0061" are the
@@ -46,6 +52,9 @@ func CheckJSONStructure(file string, data []byte, maxDepth int) error {
 			}
 			if i >= len(data) {
 				return nil // an unterminated string: the decoder reports it
+			}
+			if i-start-1 > MaxJSONString {
+				return At(file, data, int64(start), "string length", fmt.Errorf("a string of %d bytes; the limit is %d", i-start-1, MaxJSONString))
 			}
 			if len(stack) == 0 {
 				continue

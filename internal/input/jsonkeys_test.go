@@ -29,6 +29,8 @@ func TestCheckJSONStructure(t *testing.T) {
 		{"siblings reuse frames", `[{"a":1},{"a":1},{"b":{"a":1}}]`, ""},
 		{"escaped quote in key", `{"a\"b":1,"a\"b":2}`, `duplicate key`},
 		{"deep", strings.Repeat("[", 10) + strings.Repeat("]", 10), "depth limit"},
+		{"long string", `{"name":"` + strings.Repeat("a", MaxJSONString+1) + `"}`, "1:9: string length: a string of 8388609 bytes; the limit is 8388608"},
+		{"longest string", `{"name":"` + strings.Repeat("a", MaxJSONString) + `"}`, ""},
 	} {
 		err := CheckJSONStructure("sbom.json", []byte(tc.doc), 8)
 		switch {

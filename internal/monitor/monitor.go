@@ -13,8 +13,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -60,9 +60,6 @@ type Config struct {
 	// BaseURL of the web UI, for links in notifications ("" leaves them out).
 	BaseURL string
 	Mailer  *notify.Mailer // nil: e-mail channels cannot be delivered
-	// Webhooks is the client webhooks are delivered with (notify.AddressPolicy.Client); nil
-	// reaches public addresses only.
-	Webhooks *http.Client
 	Log     *slog.Logger
 	Now     func() time.Time
 	// Lease is how long a job stays with this server without a heartbeat (default 30 s); a
@@ -78,6 +75,9 @@ type Config struct {
 	// MaxDBAge is how old a feed may be before a release's coverage calls it stale (default
 	// match.DefaultMaxAge).
 	MaxDBAge time.Duration
+	// Webhooks is the client webhooks are delivered with (notify.AddressPolicy.Client); nil
+	// reaches public addresses only.
+	Webhooks *http.Client
 }
 
 // Monitor runs jobs.

@@ -238,7 +238,7 @@ func (s *Server) uploadFirmware(w http.ResponseWriter, r *http.Request, p princi
 	name := cmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
 	defer cancel()
-	rep, err := firmware.Analyze(ctx, name, data, firmware.Options{Budget: unpack.NewBudget(ctx, 8*int64(len(data))+(1<<30), 0, 0), Log: s.cfg.Log})
+	rep, err := firmware.Analyze(ctx, name, data, firmware.Options{Budget: unpack.NewBudget(ctx, s.unpackBudget(int64(len(data))), 0, 0), Log: s.cfg.Log})
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return

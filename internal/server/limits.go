@@ -22,6 +22,7 @@ const (
 	DefaultIdleTimeout       = 2 * time.Minute
 	DefaultUploadTimeout     = 15 * time.Minute
 	DefaultMaxUploads        = 2
+	DefaultMaxUnpack         = 256 << 20
 )
 
 // HTTPServer returns the http.Server that serves the handler with the configured time limits: a
@@ -60,6 +61,21 @@ func limitDefaults(cfg *Config) {
 	if cfg.MaxUploads <= 0 {
 		cfg.MaxUploads = DefaultMaxUploads
 	}
+	if cfg.MaxUnpack <= 0 {
+		cfg.MaxUnpack = DefaultMaxUnpack
+	}
+}
+
+// archiveLimits bound a source archive upload: at most MaxUnpack unpacked, and at most
+// input.DefaultMaxRatio times the archive's size (bombs are refused while they are read).
+func (s *Server) archiveLimits() input.ArchiveLimits {
+	return input.ArchiveLimits{MaxBytes: s.cfg.MaxUnpack, MaxFiles: 100_000, MaxRatio: input.DefaultMaxRatio, RatioFloor: input.DefaultRatioFloor}
+}
+
+// unpackBudget is the content a firmware image of n bytes may unpack to, across all its layers:
+// the same bounds as a source archive's.
+func (s *Server) unpackBudget(n int64) int64 {
+	return min(s.cfg.MaxUnpack, max(input.DefaultRatioFloor, input.DefaultMaxRatio*n))
 }
 
 // Unwrap lets http.ResponseController reach the connection under the metrics' writer (deadlines).
@@ -126,7 +142,26 @@ func isAPI(r *http.Request) bool {
 // read fails: 413 for a body over the limit, 400 for one that ended before its announced length
 // or could not be read.
 func readBody(w http.ResponseWriter, r *http.Request, name string, max int64) ([]byte, int, error) {
-	data, err := input.ReadAll(name, http.MaxBytesReader(w, r.Body, max+1), input.Limits{MaxBytes: max})
+	if r.ContentLength > max {
+		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("%s: %d bytes, larger than the limit of %d bytes; split it or ask the administrator to raise --max-upload", name, r.ContentLength, max)
+	}
+	var data []byte
+	var err error
+	if r.ContentLength > 0 {
+		// The announced length, read into one buffer of that size: a growing buffer would hold
+		// up to twice the body while it copies. net/http ends the body at that length.
+		data = make([]byte, r.ContentLength)
+		var n int
+		n, err = io.ReadFull(r.Body, data)
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		if err != nil {
+			data = data[:n]
+		}
+	} else {
+		data, err = input.ReadAll(name, http.MaxBytesReader(w, r.Body, max+1), input.Limits{MaxBytes: max})
+	}
 	if err == nil {
 		return data, 0, nil
 	}
@@ -137,7 +172,7 @@ func readBody(w http.ResponseWriter, r *http.Request, name string, max int64) ([
 	if errors.Is(err, io.ErrUnexpectedEOF) {
 		return nil, http.StatusBadRequest, fmt.Errorf("%s: the body ended before the %d bytes its Content-Length announced; send it again", name, r.ContentLength)
 	}
-	return nil, http.StatusBadRequest, fmt.Errorf("%s: the body could not be read (%v); send it again", name, errors.Unwrap(err))
+	return nil, http.StatusBadRequest, fmt.Errorf("%s: the body could not be read (%v); send it again", name, err)
 }
 
 // maxNameLen bounds product names and release versions, in bytes.

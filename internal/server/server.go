@@ -57,6 +57,9 @@ type Config struct {
 	UploadTimeout time.Duration
 	// MaxUploads bounds the uploads handled at once; more are answered 503.
 	MaxUploads int
+	// MaxUnpack bounds what one upload (a source archive, a firmware image) unpacks to in
+	// memory; with MaxUpload it is the memory budget of one upload request.
+	MaxUnpack int64
 	// TrustedProxies are the addresses whose X-Forwarded-For and Forwarded headers name the
 	// client (login throttling); other peers are the client themselves.
 	TrustedProxies []netip.Prefix
@@ -75,7 +78,7 @@ type Server struct {
 	metrics *metrics
 	pages   pages
 	signers signerCache
-	uploads chan struct{} // one token per upload in progress
+	uploads chan struct{}       // one token per upload in progress
 	conf    *conformity.Service // nil when the catalogs do not load
 	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
 	seenBase atomic.Value

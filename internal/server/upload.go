@@ -23,7 +23,7 @@ func (s *Server) decodeUpload(ctx context.Context, name string, data []byte, pro
 		}
 		return doc, string(doc.Format), nil
 	}
-	fsys, err := input.OpenArchive(name, data, input.ArchiveLimits{MaxBytes: 4 * s.cfg.MaxUpload, MaxFiles: 100_000})
+	fsys, err := input.OpenArchive(name, data, s.archiveLimits())
 	if err != nil {
 		return nil, "", err
 	}
