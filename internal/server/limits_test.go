@@ -1,7 +1,11 @@
 package server
 
 import (
+	"archive/tar"
+	"archive/zip"
 	"bufio"
+	"bytes"
+	"compress/gzip"
 	"fmt"
 	"io"
 	"net"
@@ -242,5 +246,39 @@ func TestWebhookChannelAddresses(t *testing.T) {
 		if got := strings.Contains(ns.Items[0].LastError, "hunter2"); got != wantReply {
 			t.Errorf("%s sees %q", who, ns.Items[0].LastError)
 		}
+	}
+}
+
+// TestHostileUploads: a zip bomb and a tar.gz bomb are refused while they unpack, with the
+// ratio named; an SBOM with two components arrays is refused with the position of the second.
+func TestHostileUploads(t *testing.T) {
+	e := newEnv(t)
+	relID := e.newProductRelease("Router", "1.0")
+	var zbuf bytes.Buffer
+	zw := zip.NewWriter(&zbuf)
+	f, _ := zw.Create("src/zeros.txt")
+	f.Write(make([]byte, 64<<20))
+	zw.Close()
+	var tbuf bytes.Buffer
+	gz := gzip.NewWriter(&tbuf)
+	tw := tar.NewWriter(gz)
+	tw.WriteHeader(&tar.Header{Name: "zeros.bin", Mode: 0o644, Size: 64 << 20, Typeflag: tar.TypeReg})
+	tw.Write(make([]byte, 64<<20))
+	tw.Close()
+	gz.Close()
+	for name, body := range map[string][]byte{"zip": zbuf.Bytes(), "tar.gz": tbuf.Bytes()} {
+		var out apiError
+		if code := e.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/octet-stream", body, &out); code != http.StatusUnprocessableEntity || !strings.Contains(out.Error, "times its own size") {
+			t.Errorf("%s bomb (%d bytes): %d %q", name, len(body), code, out.Error)
+		}
+	}
+	// The same tar.gz as a firmware image meets the same budget.
+	var out apiError
+	if code := e.do("POST", "/api/v1/releases/"+itoa(relID)+"/firmware", "acme-admin", "application/octet-stream", tbuf.Bytes(), &out); code != http.StatusUnprocessableEntity || !strings.Contains(out.Error, "limit") {
+		t.Errorf("firmware bomb: %d %q", code, out.Error)
+	}
+	dup := strings.Replace(uploadCDX, `"dependencies"`, `"components":[],`+"\n"+`"dependencies"`, 1)
+	if code := e.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(dup), &out); code != http.StatusUnprocessableEntity || !strings.Contains(out.Error, `duplicate key: key "components"`) {
+		t.Errorf("duplicate components: %d %q", code, out.Error)
 	}
 }
