@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -119,4 +120,23 @@ func TestParsePrefixes(t *testing.T) {
 	if _, err := ParsePrefixes([]string{"10.0.0.0/33"}); err == nil {
 		t.Error("10.0.0.0/33 accepted")
 	}
+}
+
+// FuzzCheckURL: any URL is either refused or names no refused address literally, without panic.
+func FuzzCheckURL(f *testing.F) {
+	for _, s := range []string{"http://127.0.0.1/", "http://[::ffff:127.0.0.1]/", "https://example.com/x", "http://[fe80::1%25eth0]/", "http://0x7f.1/"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		err := AddressPolicy{}.CheckURL(raw)
+		if err != nil {
+			return
+		}
+		u, _ := url.Parse(raw)
+		if ip, perr := netip.ParseAddr(u.Hostname()); perr == nil {
+			if (AddressPolicy{}).Check(ip) != nil {
+				t.Fatalf("%q accepted with the refused address %s", raw, ip)
+			}
+		}
+	})
 }

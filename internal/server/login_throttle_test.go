@@ -136,3 +136,20 @@ func TestClientAddr(t *testing.T) {
 		t.Errorf("clientKey = %s", got)
 	}
 }
+
+// FuzzClientAddr: any forwarding headers from a trusted proxy give a valid address, without panic.
+func FuzzClientAddr(f *testing.F) {
+	f.Add("198.51.100.7, 10.0.0.3", `for="[2001:db8::1]:4711";proto=https`)
+	f.Add("", "for=unknown, for=_hidden")
+	f.Add("[::1]:80,", `for="`)
+	s := &Server{cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	f.Fuzz(func(t *testing.T, xff, fwd string) {
+		r := httptest.NewRequest("POST", "/login", nil)
+		r.RemoteAddr = "10.0.0.2:5000"
+		r.Header.Set("X-Forwarded-For", xff)
+		r.Header.Set("Forwarded", fwd)
+		if a := s.clientAddr(r); !a.IsValid() {
+			t.Fatalf("invalid address for %q %q", xff, fwd)
+		}
+	})
+}
