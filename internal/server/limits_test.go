@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -280,5 +281,26 @@ func TestHostileUploads(t *testing.T) {
 	dup := strings.Replace(uploadCDX, `"dependencies"`, `"components":[],`+"\n"+`"dependencies"`, 1)
 	if code := e.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(dup), &out); code != http.StatusUnprocessableEntity || !strings.Contains(out.Error, `duplicate key: key "components"`) {
 		t.Errorf("duplicate components: %d %q", code, out.Error)
+	}
+}
+
+// TestWebNamesRefuseControlCharacters: the web form refuses what the API refuses, with the reason.
+func TestWebNamesRefuseControlCharacters(t *testing.T) {
+	e := newEnv(t)
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}})
+	code, page, _ := b.post("/products", url.Values{"name": {"Router\r\nBcc: x@example.com"}})
+	if code != http.StatusBadRequest || !strings.Contains(page, "control character") {
+		t.Errorf("web product name with a line break: %d %q", code, page)
+	}
+	relID := e.newProductRelease("Router", "1.0")
+	rel, _ := e.st.Release(t.Context(), relID)
+	code, page, _ = b.post("/products/"+itoa(rel.Product)+"/releases", url.Values{"version": {"1.1\x1b[31m"}, "supportEnd": {"2031-12"}})
+	if code != http.StatusBadRequest || !strings.Contains(text(t, page), "control character") {
+		t.Errorf("web release version with an escape: %d", code)
 	}
 }
