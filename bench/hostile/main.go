@@ -1,6 +1,6 @@
 // Command hostile measures the peak memory of a real `siegel serve` under hostile uploads: a zip
-// bomb, a tar.gz that unpacks far beyond its size (with a tar.gz inside), a large SBOM, an SBOM
-// with a 100 MiB component name, and the tar.gz as a firmware image. Each input goes to a freshly
+// bomb, a tar.gz that unpacks far beyond its size (with a tar.gz inside), a large SBOM, one twice
+// as large (over the default memory budget), an SBOM with a 100 MiB component name, and the tar.gz as a firmware image. Each input goes to a freshly
 // started server, whose peak resident set (VmHWM in /proc/PID/status) is read after the answer.
 // It fails when a peak exceeds 256 MiB plus the server's upload limit.
 //
@@ -31,6 +31,7 @@ var (
 	siegel    = flag.String("siegel", "siegel", "the siegel binary to start")
 	maxUpload = flag.Int64("max-upload", 256, "--max-upload given to the server, in MiB")
 	only      = flag.String("only", "", "run only the input with this name")
+	comps     = flag.Int("components", 60000, "components of the large SBOM")
 )
 
 func main() {
@@ -41,7 +42,8 @@ func main() {
 	}{
 		{"zip bomb", "sboms", "application/zip", zipBomb},
 		{"nested tar.gz", "sboms", "application/gzip", nestedTarGz},
-		{"large SBOM", "sboms", "application/json", largeSBOM},
+		{"large SBOM", "sboms", "application/json", func() []byte { return largeSBOM(*comps) }},
+		{"SBOM over budget", "sboms", "application/json", func() []byte { return largeSBOM(2 * *comps) }},
 		{"100 MiB name", "sboms", "application/json", hugeName},
 		{"tar.gz as firmware", "firmware", "application/octet-stream", nestedTarGz},
 	}
@@ -180,12 +182,11 @@ func tarGz(zeros map[string]int64, files map[string][]byte) []byte {
 	return buf.Bytes()
 }
 
-// largeSBOM is a CycloneDX document of about 30 MB: 60,000 components with purls, hashes,
+// largeSBOM is a CycloneDX document of n components (60,000: about 25 MiB) with purls, hashes,
 // licences and a dependency graph.
-func largeSBOM() []byte {
+func largeSBOM(n int) []byte {
 	var b bytes.Buffer
 	b.WriteString(`{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,"metadata":{"component":{"bom-ref":"root","type":"firmware","name":"Router","version":"1.0"}},"components":[`)
-	const n = 60000
 	for i := range n {
 		if i > 0 {
 			b.WriteByte(',')

@@ -28,7 +28,7 @@ func (l *serveLimits) flags(fs *flag.FlagSet) {
 	fs.DurationVar(&l.upload, "upload-timeout", server.DefaultUploadTimeout, "time an authenticated upload (SBOM, firmware) has to be sent and analysed")
 	fs.IntVar(&l.maxUploads, "max-uploads", server.DefaultMaxUploads, "uploads handled at once; more are answered 503 with Retry-After")
 	fs.Int64Var(&l.maxUploadMB, "max-upload", 256, "largest SBOM or source archive upload, in MiB (firmware images: at least 512)")
-	fs.Int64Var(&l.maxUnpackMB, "max-unpack", server.DefaultMaxUnpack>>20, "what one upload (source archive, firmware image) may unpack to in memory, in MiB; also at most 100 times its own size")
+	fs.Int64Var(&l.maxUnpackMB, "max-unpack", server.DefaultMaxUnpack>>20, "what one upload may take in memory beyond its body, in MiB: a source archive or firmware image unpacks to at most this (and 100 times its size), an SBOM document may be a sixth of it")
 	fs.Var(&l.trusted, "trusted-proxy", "address or CIDR range of a reverse proxy whose X-Forwarded-For and Forwarded headers name the client (repeatable)")
 	fs.Var(&l.webhookAllow, "webhook-allow", "address or CIDR range of internal webhook receivers to allow; by default webhooks reach public addresses only (repeatable)")
 	fs.BoolVar(&l.publicMetrics, "metrics-public", false, "serve /metrics without an API token")

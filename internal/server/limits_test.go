@@ -304,3 +304,19 @@ func TestWebNamesRefuseControlCharacters(t *testing.T) {
 		t.Errorf("web release version with an escape: %d", code)
 	}
 }
+
+// TestSBOMMemoryBudget: an SBOM whose decoding would exceed the upload memory budget is refused
+// before it is decoded; the same document under a larger budget is read.
+func TestSBOMMemoryBudget(t *testing.T) {
+	small := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * sbomExpansion / 2 })
+	relID := small.newProductRelease("Router", "1.0")
+	var out apiError
+	if code := small.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), &out); code != http.StatusUnprocessableEntity || !strings.Contains(out.Error, "--max-unpack") {
+		t.Errorf("SBOM over the budget: %d %q", code, out.Error)
+	}
+	e := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * sbomExpansion })
+	relID = e.newProductRelease("Router", "1.0")
+	if code := e.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != http.StatusCreated {
+		t.Errorf("SBOM within the budget: %d", code)
+	}
+}

@@ -17,6 +17,9 @@ import (
 func (s *Server) decodeUpload(ctx context.Context, name string, data []byte, prod *store.Product, rel *store.Release) (*sbom.Document, string, error) {
 	limits := input.Limits{MaxBytes: s.cfg.MaxUpload}
 	if !input.IsArchive(data) {
+		if err := s.checkSBOMBudget(name, len(data)); err != nil {
+			return nil, "", err
+		}
 		doc, err := sbom.Decode(name, data, limits)
 		if err != nil {
 			return nil, "", err
