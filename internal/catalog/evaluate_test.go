@@ -25,7 +25,7 @@ func cleanRouter() Evidence {
 			{Vulnerability: "CVE-2024-0002", Component: "pkg:generic/openssl@3.0", Severity: "critical", FixedInRelease: true},
 		},
 		Advisories: []Advisory{{ID: "SIEGEL-2026-0001", Vulnerabilities: []string{"CVE-2024-0002"}, FixedReleases: []string{"2.0.0"}}},
-		Firmware:   &FirmwareEvidence{Ref: "sha256:image"},
+		Firmware:   &FirmwareEvidence{Ref: "sha256:image", Files: 412},
 	}
 }
 
@@ -118,6 +118,11 @@ func TestEvaluators(t *testing.T) {
 			e.Firmware.Weaknesses = []Weakness{{Rule: "weak-credentials", ID: "default-password", Severity: "critical", Path: "etc/shadow"}}
 		}, Fail, "etc/shadow (default-password)"},
 		{"no firmware", "firmware-no-default-passwords", nil, func(e *Evidence) { e.Firmware = nil }, NeedsAttestation, "no firmware analysis"},
+		{"firmware unpacked nothing", "firmware-no-default-passwords", nil, func(e *Evidence) { e.Firmware.Files = 0 }, NeedsAttestation, "unpacked no files"},
+		{"firmware unpacked nothing but found a key", "firmware-no-shared-private-keys", nil, func(e *Evidence) {
+			e.Firmware.Files = 0
+			e.Firmware.Weaknesses = []Weakness{{Rule: "private-key", ID: "rsa", Severity: "high", Path: "image"}}
+		}, Fail, "found"},
 		{"telnet", "firmware-no-telnet", nil, func(e *Evidence) {
 			e.Firmware.Weaknesses = []Weakness{{Rule: "telnet", ID: "telnetd-started", Severity: "high", Path: "etc/init.d/rcS"}}
 		}, Fail, "etc/init.d/rcS"},

@@ -335,6 +335,10 @@ func firmwareRule(rule, floor, what string) func(*Requirement, *Evidence, time.T
 		if ev.Firmware == nil {
 			return outcome{result: NeedsAttestation, reason: "no firmware analysis recorded, so " + what + " cannot be ruled out by a check"}
 		}
+		if ev.Firmware.Files == 0 && len(ev.Firmware.Weaknesses) == 0 {
+			return outcome{result: NeedsAttestation, reason: "the firmware analysis unpacked no files from the image, so " + what + " cannot be ruled out by a check; analyse an image the unpackers read",
+				links: []Link{{Kind: "firmware", Ref: ev.Firmware.Ref}}}
+		}
 		var hits, minor []string
 		var links []Link
 		for _, w := range ev.Firmware.Weaknesses {

@@ -112,6 +112,9 @@ type CaseStage struct {
 type FirmwareEvidence struct {
 	Ref        string // image digest
 	Weaknesses []Weakness
+	// Files is how many files the analysis unpacked. With none, the absence of weaknesses
+	// says nothing: the checks had nothing to look at.
+	Files int
 }
 
 // Weakness is one weakness found in the image (internal/firmware's rule names: weak-credentials,

@@ -58,6 +58,7 @@ func serveCommand() *Command {
 	maxAge := ageFlag(match.DefaultMaxAge)
 	var matchBatch int
 	var smtpTLS bool
+	var limits serveLimits
 	return &Command{
 		Name:    "serve",
 		Summary: "run the Siegel server: web UI, JSON API, continuous monitoring",
@@ -122,6 +123,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.Var(&witnesses, "witness", "verifier key of a witness whose ledger checkpoint cosignatures are accepted and served (repeatable)")
 			fs.IntVar(&matchBatch, "match-batch", 100, "releases re-matched per transaction after an update")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
+			limits.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
@@ -172,13 +174,16 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if sources.OSV == "" {
 				mcfg.Interval = 0 // a bundle: nothing to update from
 			}
+			if err := limits.apply(&mcfg); err != nil {
+				return err
+			}
 			mon := monitor.New(mcfg)
 			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
 				return err
 			}
-			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
-				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses})
-			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
+			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
+				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses}))
+			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
 			if login != "" {

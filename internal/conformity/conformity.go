@@ -208,11 +208,12 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 	if fa, err := s.Store.LatestFirmwareAnalysis(ctx, rel.ID); err == nil {
 		var rep struct {
 			Weaknesses []catalog.Weakness `json:"weaknesses"`
+			Files      int                `json:"files"`
 		}
 		if err := json.Unmarshal(fa.Report, &rep); err != nil {
 			return ev, nil, nil, fmt.Errorf("firmware analysis %d: %w", fa.ID, err)
 		}
-		ev.Firmware = &catalog.FirmwareEvidence{Ref: "sha256:" + fa.SHA256, Weaknesses: rep.Weaknesses}
+		ev.Firmware = &catalog.FirmwareEvidence{Ref: "sha256:" + fa.SHA256, Weaknesses: rep.Weaknesses, Files: rep.Files}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return ev, nil, nil, err
 	}

@@ -73,6 +73,9 @@ func Analyze(ctx context.Context, name string, data []byte, opts Options) (*Repo
 	if b == nil {
 		b = unpack.DefaultBudget(ctx)
 	}
+	if len(data) == 0 {
+		return nil, fmt.Errorf("%s: the image is empty (0 bytes); give the firmware file itself", name)
+	}
 	sum := sha256.Sum256(data)
 	rep := &Report{Image: name, Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
 	start := time.Now()

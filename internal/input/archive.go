@@ -19,6 +19,29 @@ import (
 type ArchiveLimits struct {
 	MaxBytes int64 // all files together, uncompressed
 	MaxFiles int
+	// MaxRatio bounds what the archive unpacks to as a multiple of its own size (0: no bound),
+	// with RatioFloor as the least any archive may unpack to. Source archives compress text about
+	// five to ten times; decompression bombs a thousand times and more.
+	MaxRatio   int64
+	RatioFloor int64
+}
+
+// DefaultMaxRatio and DefaultRatioFloor are the ratio limits the server applies to uploads.
+const (
+	DefaultMaxRatio   = 100
+	DefaultRatioFloor = 16 << 20
+)
+
+// budget is the number of unpacked bytes an archive of size n may produce, and whether the
+// ratio (rather than MaxBytes) sets it.
+func (l ArchiveLimits) budget(n int64) (int64, bool) {
+	if l.MaxRatio <= 0 || n > (1<<62)/l.MaxRatio {
+		return l.MaxBytes, false
+	}
+	if r := max(l.MaxRatio*n, l.RatioFloor); r < l.MaxBytes {
+		return r, true
+	}
+	return l.MaxBytes, false
 }
 
 // IsArchive reports whether data starts like a zip, tar or gzip-compressed tar archive.
@@ -38,6 +61,13 @@ func OpenArchive(name string, data []byte, lim ArchiveLimits) (fs.FS, error) {
 	if lim.MaxFiles <= 0 {
 		lim.MaxFiles = 100_000
 	}
+	budget, byRatio := lim.budget(int64(len(data)))
+	tooMuch := func() error {
+		if byRatio {
+			return &Error{File: name, Rule: "archive limits", Err: fmt.Errorf("unpacks to more than %d bytes, %d times its own size: a decompression bomb, or an archive to split", budget, lim.MaxRatio)}
+		}
+		return &Error{File: name, Rule: "archive limits", Err: fmt.Errorf("more than %d bytes unpacked", budget)}
+	}
 	m := &memFS{files: map[string]*memFile{}}
 	add := func(entry string, size int64, mode fs.FileMode, mod time.Time, open func() (io.Reader, error)) error {
 		clean := path.Clean(strings.TrimPrefix(entry, "./"))
@@ -47,8 +77,8 @@ func OpenArchive(name string, data []byte, lim ArchiveLimits) (fs.FS, error) {
 		if len(m.files) >= lim.MaxFiles {
 			return &Error{File: name, Rule: "archive limits", Err: fmt.Errorf("more than %d files", lim.MaxFiles)}
 		}
-		if m.total+size > lim.MaxBytes || size < 0 {
-			return &Error{File: name, Rule: "archive limits", Err: fmt.Errorf("more than %d bytes unpacked", lim.MaxBytes)}
+		if size < 0 || m.total+size > budget {
+			return tooMuch()
 		}
 		r, err := open()
 		if err != nil {

@@ -115,3 +115,29 @@ func FuzzOpenArchive(f *testing.F) {
 		})
 	})
 }
+
+// TestArchiveRatioLimit: a small archive that unpacks to far more than its size is refused
+// while it is read, with the ratio named; an ordinary archive under the floor is read.
+func TestArchiveRatioLimit(t *testing.T) {
+	zeros := strings.Repeat("\x00", 8<<20)
+	lim := ArchiveLimits{MaxBytes: 1 << 30, MaxRatio: 100, RatioFloor: 1 << 20}
+	for name, data := range map[string][]byte{
+		"bomb.tar.gz": tarOf(t, true, map[string]string{"a": zeros}),
+		"bomb.zip":    zipOf(t, map[string]string{"a": zeros, "b": zeros}),
+	} {
+		if len(data) > 100<<10 {
+			t.Fatalf("%s: %d bytes, not a bomb", name, len(data))
+		}
+		_, err := OpenArchive(name, data, lim)
+		if err == nil || !strings.Contains(err.Error(), "100 times its own size") || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: err = %v, want the ratio limit", name, err)
+		}
+	}
+	if _, err := OpenArchive("small.tar.gz", tarOf(t, true, map[string]string{"go.mod": "module x\n", "z": zeros[:512<<10]}), lim); err != nil {
+		t.Errorf("an archive under the floor: %v", err)
+	}
+	// Without a ratio only MaxBytes counts.
+	if _, err := OpenArchive("bomb.tar.gz", tarOf(t, true, map[string]string{"a": zeros}), ArchiveLimits{MaxBytes: 1 << 30}); err != nil {
+		t.Errorf("no ratio: %v", err)
+	}
+}

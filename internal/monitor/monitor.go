@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"net/url"
 	"os"
 	"strconv"
@@ -77,6 +78,9 @@ type Config struct {
 	// MaxDBAge is how old a feed may be before a release's coverage calls it stale (default
 	// match.DefaultMaxAge).
 	MaxDBAge time.Duration
+	// Webhooks is the client webhooks are delivered with (notify.AddressPolicy.Client); nil
+	// reaches public addresses only.
+	Webhooks *http.Client
 }
 
 // Monitor runs jobs.
@@ -699,7 +703,7 @@ func (m *Monitor) deliver(ctx context.Context, id int64, attempt int) error {
 	}
 	switch n.Channel.Kind {
 	case "webhook":
-		err = notify.Webhook{URL: n.Channel.Target, Secret: []byte(n.Channel.Secret)}.Deliver(ctx, e)
+		err = notify.Webhook{URL: n.Channel.Target, Secret: []byte(n.Channel.Secret), Client: m.cfg.Webhooks}.Deliver(ctx, e)
 	case "email":
 		if m.cfg.Mailer == nil {
 			err = errors.New("no SMTP server configured: start the server with --smtp HOST:PORT")

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"slices"
@@ -21,6 +22,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
+
+// loopbackWebhooks reaches the test receivers on 127.0.0.1, as --webhook-allow 127.0.0.0/8 does.
+var loopbackWebhooks = notify.AddressPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(10 * time.Second)
 
 func writeAdvisory(t *testing.T, dir, id, modified, name, fixed, cve string) {
 	t.Helper()
@@ -97,7 +101,7 @@ func TestMonitor(t *testing.T) {
 	writeAdvisory(t, osv, "PYSEC-2", "2026-01-01T00:00:00Z", "beta", "2.0", "CVE-2026-0002")
 	kev := filepath.Join(t.TempDir(), "kev.json")
 	os.WriteFile(kev, []byte(`{"vulnerabilities":[]}`), 0o644)
-	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv, KEV: kev}, BaseURL: "https://siegel.example"})
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv, KEV: kev}, BaseURL: "https://siegel.example", Webhooks: loopbackWebhooks})
 	if err := mon.RequestUpdate(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +209,7 @@ func TestDeliveryRetries(t *testing.T) {
 	defer srv.Close()
 	org, _ := st.CreateOrganization(ctx, "ACME", "small", false)
 	ch, _ := st.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "webhook", Target: srv.URL, Secret: "0123456789abcdef"})
-	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir()})
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Webhooks: loopbackWebhooks})
 	if err := st.QueueTestNotification(ctx, org.ID, ch.ID, store.Event{ID: "evt_1", Payload: []byte(`{"id":"evt_1","kind":"test"}`)}); err != nil {
 		t.Fatal(err)
 	}
@@ -247,7 +251,7 @@ func TestCaseClocks(t *testing.T) {
 	prod, _ := st.CreateProduct(ctx, org.ID, "Cam", "camera", "default")
 	st.CreateRelease(ctx, prod.ID, "1.0", "2021-06-01", "2027-03") // support ends within six months
 	st.CreateRelease(ctx, prod.ID, "2.0", "2026-06-01", "2031-06")
-	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Now: func() time.Time { return now }})
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Now: func() time.Time { return now }, Webhooks: loopbackWebhooks})
 	if _, err := st.Enqueue(ctx, monitor.KindClocks, struct{}{}, monitor.KindClocks, time.Time{}); err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func TestWebhookDeliver(t *testing.T) {
 
 	e := testEvent()
 	before := time.Now().Unix()
-	if err := (Webhook{URL: srv.URL + "/hook?token=x", Secret: secret}).Deliver(context.Background(), e); err != nil {
+	if err := (Webhook{URL: srv.URL + "/hook?token=x", Secret: secret, Client: loopbackClient}).Deliver(context.Background(), e); err != nil {
 		t.Fatalf("Deliver: %v", err)
 	}
 	after := time.Now().Unix()
@@ -201,7 +201,7 @@ func TestWebhookNetworkErrors(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	url := srv.URL
 	srv.Close()
-	err := Webhook{URL: url + "/hook?token=hush", Secret: []byte("k")}.Deliver(context.Background(), testEvent())
+	err := Webhook{URL: url + "/hook?token=hush", Secret: []byte("k"), Client: loopbackClient}.Deliver(context.Background(), testEvent())
 	if err == nil || Permanent(err) {
 		t.Fatalf("closed server: err = %v, want a temporary error", err)
 	}
@@ -222,7 +222,7 @@ func TestWebhookNetworkErrors(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	err = Webhook{URL: slow.URL, Secret: []byte("k")}.Deliver(ctx, testEvent())
+	err = Webhook{URL: slow.URL, Secret: []byte("k"), Client: loopbackClient}.Deliver(ctx, testEvent())
 	if !errors.Is(err, context.DeadlineExceeded) || Permanent(err) {
 		t.Errorf("expired context: err = %v, want a temporary context.DeadlineExceeded", err)
 	}

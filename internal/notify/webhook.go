@@ -27,8 +27,8 @@ const (
 // defaultTimeout bounds a whole webhook request when Webhook.Client is nil.
 const defaultTimeout = 10 * time.Second
 
-// defaultClient is used when Webhook.Client is nil.
-var defaultClient = &http.Client{Timeout: defaultTimeout, CheckRedirect: noRedirect}
+// defaultClient is used when Webhook.Client is nil: it reaches public addresses only.
+var defaultClient = AddressPolicy{}.Client(defaultTimeout)
 
 // noRedirect makes an http.Client return 3xx responses instead of following
 // them: a redirected POST would lose its body (or be replayed to a host the
@@ -44,7 +44,7 @@ func noRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastRe
 type Webhook struct {
 	URL    string       // http or https URL the events are POSTed to
 	Secret []byte       // HMAC-SHA256 key
-	Client *http.Client // nil: a client with a 10 s timeout
+	Client *http.Client // nil: a client with a 10 s timeout that reaches public addresses only (AddressPolicy)
 }
 
 // client returns the HTTP client to use: Client, or the default one, in
@@ -111,6 +111,9 @@ func (w Webhook) Deliver(ctx context.Context, e Event) error {
 		if errors.As(err, &ue) {
 			err = ue.Err // url.Error repeats the URL, which may hold a token
 		}
+		if errors.Is(err, ErrAddressRefused) {
+			return permanent(fmt.Errorf("notify: webhook to %s for event %s: %w", u.Host, e.ID, err))
+		}
 		return fmt.Errorf("notify: webhook to %s for event %s: %w", u.Host, e.ID, err)
 	}
 	defer resp.Body.Close()
@@ -143,7 +146,7 @@ func quoteSnippet(b []byte) string {
 		}
 		return r
 	}, s)
-	return ": " + strconv.Quote(truncate(s, 200))
+	return replyMarker + strconv.Quote(truncate(s, 200))
 }
 
 // signatureHeader returns the Siegel-Signature header value for body sent

@@ -67,21 +67,30 @@ func decode(name string, data []byte, limits input.Limits, each func(Component) 
 	}
 	switch format {
 	case CycloneDXJSON, SPDXJSON, SPDX3JSONLD:
-		if err := input.CheckJSONDepth(name, data, limits.MaxDepth); err != nil {
+		if err := input.CheckJSONStructure(name, data, limits.MaxDepth); err != nil {
 			return nil, err
 		}
 	}
+	var doc *Document
 	switch format {
 	case CycloneDXJSON, CycloneDXXML:
-		return decodeCycloneDX(name, data, format, limits, each)
+		doc, err = decodeCycloneDX(name, data, format, limits, limitEach(name, each))
 	case SPDXJSON:
-		return decodeSPDXJSON(name, data, limits)
+		doc, err = decodeSPDXJSON(name, data, limits)
 	case SPDXTagValue:
-		return decodeSPDXTagValue(name, data, limits)
+		doc, err = decodeSPDXTagValue(name, data, limits)
 	case SPDX3JSONLD:
-		return decodeSPDX3(name, data, limits)
+		doc, err = decodeSPDX3(name, data, limits)
+	default:
+		return nil, &input.Error{File: name, Rule: "format", Err: fmt.Errorf("format %s cannot be read", format)}
 	}
-	return nil, &input.Error{File: name, Rule: "format", Err: fmt.Errorf("format %s cannot be read", format)}
+	if err == nil {
+		err = checkLimits(name, doc)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return doc, nil
 }
 
 // Write encodes doc in format f. CycloneDX is written as spec version 1.6, SPDX as 2.3.

@@ -157,6 +157,10 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
+	if err := s.checkChannelTarget(in.Kind, in.Target); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
 	c, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: p.token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events, Product: in.Product})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -226,6 +230,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p pri
 		s.fail(w, r, err)
 		return
 	}
+	redactDeliveries(ns, p.token.Role)
 	out := make([]notificationJSON, 0, len(ns))
 	for _, n := range ns {
 		out = append(out, notificationJSON{ID: n.ID, Channel: n.Channel.ID, Kind: n.Kind, State: n.State, Attempts: n.Attempts,

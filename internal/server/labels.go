@@ -19,7 +19,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
-	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/sbom"
@@ -228,15 +227,19 @@ func (s *Server) uploadFirmware(w http.ResponseWriter, r *http.Request, p princi
 		return
 	}
 	max := max(s.cfg.MaxUpload, 512<<20)
-	data, err := input.ReadAll("firmware", http.MaxBytesReader(w, r.Body, max+1), input.Limits{MaxBytes: max})
+	data, status, err := readBody(w, r, "firmware", max)
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+		writeError(w, status, err.Error())
+		return
+	}
+	if len(data) == 0 {
+		writeError(w, http.StatusBadRequest, "the firmware image is empty; send the image file as the request body")
 		return
 	}
 	name := cmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
 	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
 	defer cancel()
-	rep, err := firmware.Analyze(ctx, name, data, firmware.Options{Budget: unpack.NewBudget(ctx, 8*int64(len(data))+(1<<30), 0, 0), Log: s.cfg.Log})
+	rep, err := firmware.Analyze(ctx, name, data, firmware.Options{Budget: unpack.NewBudget(ctx, s.unpackBudget(int64(len(data))), 0, 0), Log: s.cfg.Log})
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return

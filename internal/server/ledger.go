@@ -2,6 +2,8 @@ package server
 
 import (
 	"encoding/base64"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // ledgerBundle serves the evidence bundle of a subject of the caller's organization, with the
@@ -86,7 +89,15 @@ func (s *Server) ledgerTreeProof(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "from=N&to=M (numbers of entries) are required", http.StatusBadRequest)
 		return
 	}
+	if msg := consistencyRequest(from, to); msg != "" {
+		http.Error(w, msg, http.StatusBadRequest)
+		return
+	}
 	proof, err := s.cfg.Store.LedgerTreeProof(r.Context(), from, to)
+	if errors.Is(err, store.ErrNotFound) {
+		http.Error(w, fmt.Sprintf("the log has fewer than %d entries; ask for a size it has reached (see /ledger/checkpoint)", to), http.StatusNotFound)
+		return
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

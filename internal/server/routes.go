@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
-	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -29,7 +28,7 @@ func (s *Server) routeTable() []route {
 	return []route{
 		{"GET", "/healthz", s.healthz},
 		{"GET", "/readyz", s.readyz},
-		{"GET", "/metrics", s.metrics.serve},
+		{"GET", "/metrics", s.metricsEndpoint},
 		{"GET", "/api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(openapiJSON)
@@ -40,7 +39,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/products/{id}/releases", s.api(s.listReleases)},
 		{"POST", "/api/v1/products/{id}/releases", s.api(s.createRelease)},
 		{"GET", "/api/v1/releases/{id}", s.api(s.getRelease)},
-		{"POST", "/api/v1/releases/{id}/sboms", s.api(s.uploadSBOM)},
+		{"POST", "/api/v1/releases/{id}/sboms", s.api(s.upload(s.uploadSBOM))},
 		{"GET", "/api/v1/releases/{id}/components", s.api(s.releaseComponents)},
 		{"GET", "/api/v1/releases/{id}/health", s.api(s.getReleaseHealth)},
 		{"GET", "/api/v1/products/{id}/health", s.api(s.getProductHealth)},
@@ -70,7 +69,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/cases/{id}/intermediate-request", s.api(s.caseIntermediate)},
 		{"GET", "/api/v1/organization", s.api(s.getOrganization)},
 		{"PUT", "/api/v1/organization", s.api(s.putOrganization)},
-		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.uploadFirmware)},
+		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.upload(s.uploadFirmware))},
 		{"PUT", "/api/v1/products/{id}/facts", s.api(s.putFacts)},
 		{"PUT", "/api/v1/products/{id}/category", s.api(s.putCategory)},
 		{"GET", "/api/v1/categories", s.api(s.listCategories)},
@@ -228,8 +227,8 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if in.Name == "" {
-		writeError(w, http.StatusBadRequest, "name is required")
+	if err := checkName("name", in.Name); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	in.Category = strings.TrimSpace(in.Category)
@@ -326,8 +325,8 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if in.Version == "" {
-		writeError(w, http.StatusBadRequest, "version is required")
+	if err := checkName("version", in.Version); err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	want := store.Release{Product: prod.ID, Version: in.Version, PlacedOnMarket: in.PlacedOnMarket, SupportEnd: in.SupportEnd,
@@ -399,10 +398,9 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 		writeError(w, http.StatusForbidden, "this token may not upload SBOMs")
 		return
 	}
-	limits := input.Limits{MaxBytes: s.cfg.MaxUpload}
-	data, err := input.ReadAll("upload", http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1), limits)
+	data, status, err := readBody(w, r, "upload", s.cfg.MaxUpload)
 	if err != nil {
-		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
+		writeError(w, status, err.Error())
 		return
 	}
 	doc, format, err := s.decodeUpload(r.Context(), "upload", data, prod, rel)

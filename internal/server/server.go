@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -50,6 +51,24 @@ type Config struct {
 	// Witnesses are the verifier keys of the witnesses whose checkpoint cosignatures the server
 	// accepts (POST /ledger/cosignature) and serves with its checkpoints.
 	Witnesses []string
+
+	// Connection limits (limits.go); zero means the default.
+	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
+	// UploadTimeout replaces the read and write limits of an authenticated upload.
+	UploadTimeout time.Duration
+	// MaxUploads bounds the uploads handled at once; more are answered 503.
+	MaxUploads int
+	// MaxUnpack bounds what one upload (a source archive, a firmware image) unpacks to in
+	// memory; with MaxUpload it is the memory budget of one upload request.
+	MaxUnpack int64
+	// TrustedProxies are the addresses whose X-Forwarded-For and Forwarded headers name the
+	// client (login throttling); other peers are the client themselves.
+	TrustedProxies []netip.Prefix
+	// PublicMetrics serves /metrics without a token.
+	PublicMetrics bool
+	// WebhookAllow are the internal address ranges webhook channels may name (by default only
+	// public addresses; the monitor delivers with the same allowance).
+	WebhookAllow []netip.Prefix
 }
 
 // Server serves the API.
@@ -59,8 +78,8 @@ type Server struct {
 	ready   atomic.Bool
 	metrics *metrics
 	pages   pages
-	limiter *loginLimiter
 	signers signerCache
+	uploads chan struct{}       // one token per upload in progress
 	conf    *conformity.Service // nil when the catalogs do not load
 	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
 	seenBase atomic.Value
@@ -79,7 +98,9 @@ func New(cfg Config) *Server {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 256 << 20
 	}
-	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(), limiter: &loginLimiter{seen: map[string][]time.Time{}, limit: 10}}
+	limitDefaults(&cfg)
+	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.uploads = make(chan struct{}, cfg.MaxUploads)
 	s.health = &health.Cache{Dir: cfg.VulnDB}
 	s.newConformity()
 	s.routes()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"slices"
@@ -20,6 +21,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vex"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
@@ -61,8 +63,10 @@ func newEnv(t *testing.T, options ...func(*Config)) *env {
 	if err := db.Export(t.Context(), filepath.Join(vdir, "vulndb.sqlite")); err != nil {
 		t.Fatal(err)
 	}
-	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Poll: 50 * time.Millisecond})
-	cfg := Config{Store: st, VulnDB: vdir, Monitor: mon, ProviderOrg: "ACME"}
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Poll: 50 * time.Millisecond,
+		Webhooks: notify.AddressPolicy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}.Client(10 * time.Second)})
+	// The test receivers listen on 127.0.0.1, which webhooks may reach only when allowed.
+	cfg := Config{Store: st, VulnDB: vdir, Monitor: mon, ProviderOrg: "ACME", WebhookAllow: []netip.Prefix{netip.MustParsePrefix("127.0.0.0/8")}}
 	for _, o := range options {
 		o(&cfg)
 	}
@@ -141,7 +145,11 @@ func TestPublicEndpoints(t *testing.T) {
 		t.Errorf("openapi %d", code)
 	}
 	e.do("GET", "/api/v1/products", "acme-admin", "", nil, nil)
+	if code, _ := e.raw("GET", "/metrics", "", "", nil); code != http.StatusUnauthorized {
+		t.Errorf("metrics without a token: %d, want 401", code)
+	}
 	req, _ := http.NewRequest("GET", e.srv.URL+"/metrics", nil)
+	req.Header.Set("Authorization", "Bearer "+e.tokens["acme-ro"])
 	resp, err := e.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

@@ -17,13 +17,16 @@ import (
 func (s *Server) decodeUpload(ctx context.Context, name string, data []byte, prod *store.Product, rel *store.Release) (*sbom.Document, string, error) {
 	limits := input.Limits{MaxBytes: s.cfg.MaxUpload}
 	if !input.IsArchive(data) {
+		if err := s.checkSBOMBudget(name, len(data)); err != nil {
+			return nil, "", err
+		}
 		doc, err := sbom.Decode(name, data, limits)
 		if err != nil {
 			return nil, "", err
 		}
 		return doc, string(doc.Format), nil
 	}
-	fsys, err := input.OpenArchive(name, data, input.ArchiveLimits{MaxBytes: 4 * s.cfg.MaxUpload, MaxFiles: 100_000})
+	fsys, err := input.OpenArchive(name, data, s.archiveLimits())
 	if err != nil {
 		return nil, "", err
 	}

@@ -13,13 +13,11 @@ import (
 	"html/template"
 	"io"
 	"io/fs"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
@@ -156,7 +154,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /products/{id}/releases", s.web(s.releaseCreate, true))
 	s.mux.HandleFunc("POST /products/{id}/category", s.web(s.productCategoryForm, true))
 	s.mux.HandleFunc("GET /releases/{id}", s.web(s.releasePage, true))
-	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.releaseUpload, true))
+	s.mux.HandleFunc("POST /releases/{id}/sboms", s.web(s.webUpload(s.releaseUpload), true))
 	s.mux.HandleFunc("GET /releases/{id}/findings/{finding}", s.web(s.findingPage, true))
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/vex", s.web(s.triage, true))
 	s.mux.HandleFunc("GET /releases/{id}/vex", s.web(s.vexDownload, true))
@@ -231,35 +229,15 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *store.User
 	s.render(w, http.StatusOK, "login", &pageData{Title: "Sign in"})
 }
 
-// loginLimiter allows a few attempts per client address per minute, in this process: a server
-// behind a load balancer limits per instance, which still bounds guessing.
-type loginLimiter struct {
-	mu    sync.Mutex
-	seen  map[string][]time.Time
-	limit int
-}
-
-func (l *loginLimiter) allow(key string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	recent := l.seen[key][:0]
-	for _, t := range l.seen[key] {
-		if now.Sub(t) < time.Minute {
-			recent = append(recent, t)
-		}
-	}
-	if len(recent) >= l.limit {
-		l.seen[key] = recent
-		return false
-	}
-	l.seen[key] = append(recent, now)
-	return true
-}
-
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
-	host, _, _ := net.SplitHostPort(r.RemoteAddr)
-	if !s.limiter.allow(host, s.cfg.Now()) {
-		s.render(w, http.StatusTooManyRequests, "login", &pageData{Title: "Sign in", Error: "Too many attempts; wait a minute."})
+	wait, err := s.loginAllowed(r.Context(), r, r.PostFormValue("email"))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		s.render(w, http.StatusTooManyRequests, "login", &pageData{Title: "Sign in", Error: tooManyAttempts(wait)})
 		return
 	}
 	secret, _, err := s.cfg.Store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), sessionTTL)
@@ -267,12 +245,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 		s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "Wrong e-mail or password."})
 		return
 	}
+	if err == nil {
+		err = s.loginSucceeded(r.Context(), r.PostFormValue("email"))
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
-		Secure: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https", MaxAge: int(sessionTTL.Seconds())})
+		Secure: s.secureCookies(r), MaxAge: int(sessionTTL.Seconds())})
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }
 
@@ -332,7 +313,12 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, strings.TrimSpace(r.PostFormValue("name")), category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
+	name := strings.TrimSpace(r.PostFormValue("name"))
+	if err := checkName("name", name); err != nil {
+		http.Error(w, "The product's "+err.Error()+".", http.StatusBadRequest)
+		return
+	}
+	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, name, category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -406,7 +392,10 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
 		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
 	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
-	err := s.checkSupportPeriod(in, p.Category)
+	err := checkName("version", in.Version)
+	if err == nil {
+		err = s.checkSupportPeriod(in, p.Category)
+	}
 	var rel *store.Release
 	if err == nil {
 		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
@@ -713,7 +702,10 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 		}
 	}
 	if d.Channels, err = s.cfg.Store.Channels(r.Context(), u.Organization); err == nil {
-		if d.Notes, err = s.cfg.Store.Notifications(r.Context(), u.Organization, 50); err == nil && (u.Role == "admin" || u.Role == "auditor") {
+		if d.Notes, err = s.cfg.Store.Notifications(r.Context(), u.Organization, 50); err == nil {
+			redactDeliveries(d.Notes, u.Role)
+		}
+		if err == nil && (u.Role == "admin" || u.Role == "auditor") {
 			d.Audit, err = s.cfg.Store.AuditEvents(r.Context(), u.Organization, 50)
 		}
 	}
@@ -731,8 +723,11 @@ func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.Use
 	}
 	r.ParseForm()
 	product, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	_, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
-		Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"], Product: product})
+	err := s.checkChannelTarget(r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("target")))
+	if err == nil {
+		_, err = s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
+			Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"], Product: product})
+	}
 	if err != nil {
 		http.Redirect(w, r, "/settings/notifications?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
 		return

@@ -1,0 +1,59 @@
+package cli
+
+import (
+	"flag"
+	"net/netip"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server"
+)
+
+// serveLimits are serve's flags for connection limits, uploads, proxies, webhooks and metrics.
+type serveLimits struct {
+	readHeader, read, write, idle, upload time.Duration
+	maxUploads                            int
+	maxUploadMB, maxUnpackMB              int64
+	trusted, webhookAllow                 stringList
+	publicMetrics                         bool
+	trustedNets, allowNets                []netip.Prefix
+}
+
+func (l *serveLimits) flags(fs *flag.FlagSet) {
+	fs.DurationVar(&l.readHeader, "read-header-timeout", server.DefaultReadHeaderTimeout, "time a client has to send a request's headers")
+	fs.DurationVar(&l.read, "read-timeout", server.DefaultReadTimeout, "time a client has to send a whole request (uploads: --upload-timeout)")
+	fs.DurationVar(&l.write, "write-timeout", server.DefaultWriteTimeout, "time to answer a request (uploads: --upload-timeout)")
+	fs.DurationVar(&l.idle, "idle-timeout", server.DefaultIdleTimeout, "how long an idle keep-alive connection stays open")
+	fs.DurationVar(&l.upload, "upload-timeout", server.DefaultUploadTimeout, "time an authenticated upload (SBOM, firmware) has to be sent and analysed")
+	fs.IntVar(&l.maxUploads, "max-uploads", server.DefaultMaxUploads, "uploads handled at once; more are answered 503 with Retry-After")
+	fs.Int64Var(&l.maxUploadMB, "max-upload", 256, "largest SBOM or source archive upload, in MiB (firmware images: at least 512)")
+	fs.Int64Var(&l.maxUnpackMB, "max-unpack", server.DefaultMaxUnpack>>20, "what one upload may take in memory beyond its body, in MiB: a source archive or firmware image unpacks to at most this (and 100 times its size), an SBOM document may be a sixth of it")
+	fs.Var(&l.trusted, "trusted-proxy", "address or CIDR range of a reverse proxy whose X-Forwarded-For and Forwarded headers name the client (repeatable)")
+	fs.Var(&l.webhookAllow, "webhook-allow", "address or CIDR range of internal webhook receivers to allow; by default webhooks reach public addresses only (repeatable)")
+	fs.BoolVar(&l.publicMetrics, "metrics-public", false, "serve /metrics without an API token")
+}
+
+// apply validates the flags and gives the monitor the webhook client they allow.
+func (l *serveLimits) apply(mc *monitor.Config) error {
+	var err error
+	if l.trustedNets, err = notify.ParsePrefixes(l.trusted); err != nil {
+		return usagef("--trusted-proxy: %v", err)
+	}
+	if l.allowNets, err = notify.ParsePrefixes(l.webhookAllow); err != nil {
+		return usagef("--webhook-allow: %v", err)
+	}
+	if l.maxUploads < 1 || l.maxUploadMB < 1 || l.maxUnpackMB < 1 {
+		return usagef("--max-uploads, --max-upload and --max-unpack must be at least 1")
+	}
+	mc.Webhooks = notify.AddressPolicy{Allow: l.allowNets}.Client(10 * time.Second)
+	return nil
+}
+
+// server returns sc with the limits set (after apply).
+func (l *serveLimits) server(sc server.Config) server.Config {
+	sc.ReadHeaderTimeout, sc.ReadTimeout, sc.WriteTimeout, sc.IdleTimeout, sc.UploadTimeout = l.readHeader, l.read, l.write, l.idle, l.upload
+	sc.MaxUploads, sc.MaxUpload, sc.MaxUnpack = l.maxUploads, l.maxUploadMB<<20, l.maxUnpackMB<<20
+	sc.TrustedProxies, sc.WebhookAllow, sc.PublicMetrics = l.trustedNets, l.allowNets, l.publicMetrics
+	return sc
+}
