@@ -324,7 +324,7 @@ func byAdvisory(ctx context.Context, st Occurrences, adv Advisories, q Query) (*
 					hit.Selected = true
 					break
 				}
-				if err != nil {
+				if err != nil && !slices.Contains(problems, err.Error()) {
 					problems = append(problems, err.Error())
 				}
 			}
