@@ -49,6 +49,9 @@ type Config struct {
 	// Witnesses are the verifier keys of the witnesses whose checkpoint cosignatures the server
 	// accepts (POST /ledger/cosignature) and serves with its checkpoints.
 	Witnesses []string
+	// InventoryK is the least number of manufacturers a component must be used by to appear in
+	// the inventory of critical components (0: portfolio.DefaultK).
+	InventoryK int
 }
 
 // Server serves the API.
