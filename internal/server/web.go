@@ -50,6 +50,7 @@ var funcs = template.FuncMap{
 	"categories": productCategories,
 	"join":       strings.Join,
 	"inc":        func(i int) int { return i + 1 },
+	"mul100":     func(f float64) float64 { return f * 100 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
 			if p.ID == id {
@@ -122,6 +123,9 @@ type pageData struct {
 	SecurityUpdate *securityUpdate
 	// Coverage is what the last matching of the release checked; nil when it was never matched.
 	Coverage *match.Coverage
+	// WhereUsed and Inventory are the portfolio's search results and critical components.
+	WhereUsed *whereUsedView
+	Inventory *inventoryView
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
 	// database is never silent.
 	DBWarnings []string
@@ -167,6 +171,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("GET /settings/organization", s.web(s.organizationPage, true))
 	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
+	s.portfolioWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
 	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))
@@ -394,7 +399,10 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
 		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
 	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
-	err := s.checkSupportPeriod(in, p.Category)
+	var err error
+	if in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket")); err == nil {
+		err = s.checkSupportPeriod(in, p.Category)
+	}
 	var rel *store.Release
 	if err == nil {
 		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
