@@ -37,6 +37,7 @@ cache directory). Scans read it while an update runs; every update is one transa
 func dbUpdateCommand() *Command {
 	var dir, source, kev, epss, euvd, euvdAll, ecosystems string
 	var incremental bool
+	var hu healthUpdateFlags
 	return &Command{
 		Name:    "update",
 		Summary: "import OSV records, the KEV catalogue and EPSS scores from the network or local files",
@@ -58,7 +59,14 @@ record that cannot be matched (no id, unreadable affected entries) is skipped. N
 import; both are logged and listed by 'siegel db status'. Every import records a snapshot:
 source, time, record count, SHA-256 of the input. Where each feed was loaded from is logged, and a
 feed the database does not hold is a warning: what it tells (exploited vulnerabilities, for KEV
-and EUVD) is then not known.`,
+and EUVD) is then not known.
+
+Component-health data (read by 'siegel scan --health' and the server) is stored beside the index
+as health.json, replaced atomically: --eol reads endoflife.date product files (a folder, a .tar.gz
+of its repository, a URL, or "live"); --go-proxy, --npm, --crates and --pypi read package status
+(deprecated, retracted or yanked, last release) from a registry URL or a local folder in the
+registry's layout; a folder is read whole, a URL is asked about the packages of the --health-for
+SBOMs. --registries live names the four public registries.`,
 		Example: "siegel db update\nsiegel db update --source ../mirror/osv --kev ../mirror/known_exploited_vulnerabilities.json",
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&dir, "db", "", "data directory (default: $SIEGEL_DB or the user cache directory)")
@@ -69,10 +77,15 @@ and EUVD) is then not known.`,
 			fs.StringVar(&euvdAll, "euvd-search", "", "other ENISA EUVD API responses (ids and aliases, not marked exploited): URL or local file")
 			fs.BoolVar(&incremental, "incremental", false, "fetch only OSV records changed since the last update (<Ecosystem>/modified_id.csv)")
 			fs.StringVar(&ecosystems, "ecosystems", strings.Join(vulndb.DefaultEcosystems, ","), "ecosystems fetched from an OSV base URL")
+			hu.add(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
 				return usagef("update takes no arguments; run 'siegel db update --help'")
+			}
+			if source == "" && kev == "" && epss == "" && euvd == "" && euvdAll == "" && hu.any() {
+				// Only component-health data was named.
+				return hu.run(ctx, env, dbDir(env, dir))
 			}
 			if source == "" && kev == "" && epss == "" && euvd == "" && euvdAll == "" {
 				l := vulndb.LiveSources()
@@ -108,6 +121,9 @@ and EUVD) is then not known.`,
 				}
 				fmt.Fprintf(env.Stdout, "%-20s %7d records, %d skipped, %d kept with unreadable fields, sha256 %s\n", r.Snapshot.Source,
 					r.Snapshot.Records, r.Snapshot.Skipped, len(r.Problems)-r.Snapshot.Skipped, short(r.Snapshot.Digest))
+			}
+			if hu.any() {
+				return hu.run(ctx, env, dbDir(env, dir))
 			}
 			return nil
 		},

@@ -17,6 +17,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 
 	"github.com/siegel-oss/siegel/internal/extract"
+	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/vex"
@@ -29,6 +30,7 @@ func scanCommand() *Command {
 	var vexFiles stringList
 	var maxFileSize int64
 	maxAge := ageFlag(match.DefaultMaxAge)
+	var hf healthScanFlags
 	return &Command{
 		Name:    "scan",
 		Args:    "TARGET",
@@ -61,7 +63,13 @@ a finding is exploited (exploited), at or above a severity (critical, high, medi
 content) to the findings, by vulnerability id or alias and component purl (a purl without version
 covers every version). Statements about another product than the SBOM's subject (by purl) are
 left out; when the subject has no purl, as for a directory, statements about any product apply.
-Findings stated not_affected or fixed are shown with their status and never count for --fail-on.`,
+Findings stated not_affected or fixed are shown with their status and never count for --fail-on.
+
+--health adds each component's health from the data 'siegel db update --eol ...' imported: end
+of life, support ending before --support-end (the release's), deprecated, retracted or yanked,
+unmaintained (no release for --unmaintained-after months), or unknown, each with its source and
+data date, and its memory-safety class. --fail-on also takes eol, deprecated, unmaintained,
+mismatch and retracted, comma-separated with at most one vulnerability level.`,
 		Example: `siegel scan app.cdx.json
 siegel scan --fail-on exploited --format json ./rootfs > findings.json
 siegel scan --explain CVE-2024-3094 ./rootfs
@@ -74,14 +82,21 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			fs.StringVar(&explain, "explain", "", "show why the findings of this vulnerability id (or alias) matched")
 			fs.Var(&vexFiles, "vex", "apply the statements of a VEX document (OpenVEX, CycloneDX or CSAF); repeatable")
 			fs.Var(&maxAge, "max-db-age", "warn when a feed of the database is older than this (days such as 7d, or a duration)")
+			hf.add(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {
 				return usagef("scan takes one TARGET; run 'siegel scan --help'")
 			}
-			if !slices.Contains(failOnLevels, failOn) {
-				return usagef("--fail-on must be one of %s", strings.Join(failOnLevels, ", "))
+			failOn, failOnHealth, err := splitFailOn(failOn)
+			if err != nil {
+				return err
 			}
+			supportEnd, err := parseSupportEnd(hf.supportEnd)
+			if err != nil {
+				return err
+			}
+			hf.on = hf.on || len(failOnHealth) > 0 || !supportEnd.IsZero()
 			if !slices.Contains(scanFormats, format) {
 				return usagef("--format must be one of %s, not %q", strings.Join(scanFormats, ", "), format)
 			}
@@ -93,7 +108,7 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			}
 			// Table and JSON output need only the packages: an SBOM is then streamed into them
 			// and its components are never held in memory.
-			in, err := scanTarget(ctx, env, args[0], maxFileSize, format != "table" && format != "json")
+			in, err := scanTarget(ctx, env, args[0], maxFileSize, hf.on || format != "table" && format != "json")
 			if err != nil {
 				return err
 			}
@@ -123,12 +138,28 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 				return nil
 			}
 			warnCoverage(env.Stderr, res.Coverage)
+			var hrep *health.Report
+			if hf.on {
+				if hrep, err = scanHealth(env, dbDir(env, dir), doc, hf, supportEnd); err != nil {
+					return err
+				}
+			}
 			var werr error
+			switch {
+			case format == "json" && hrep != nil:
+				werr = writeResultJSONHealth(env.Stdout, res, hrep)
+			case format == "sarif" && hrep != nil:
+				werr = writeSARIFHealth(env.Stdout, args[0], doc, res, hrep)
+			}
 			switch format {
 			case "json":
-				werr = writeResultJSON(env.Stdout, res)
+				if hrep == nil {
+					werr = writeResultJSON(env.Stdout, res)
+				}
 			case "sarif":
-				werr = writeSARIF(env.Stdout, args[0], doc, res)
+				if hrep == nil {
+					werr = writeSARIF(env.Stdout, args[0], doc, res)
+				}
 			case "cyclonedx":
 				werr = writeVDR(env.Stdout, doc, findings, res.Coverage)
 			case "openvex":
@@ -141,9 +172,19 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 				werr = writeOpenVEX(env.Stdout, doc, findings, taken)
 			default:
 				werr = printFindings(env.Stdout, res)
+				if werr == nil && hrep != nil {
+					werr = printHealth(env.Stdout, hrep)
+				}
 			}
 			if werr != nil {
 				return werr
+			}
+			if n := healthViolations(hrep, failOnHealth); n > 0 {
+				msg := fmt.Sprintf("%d component(s) with a health verdict named by --fail-on", n)
+				if v := policyViolations(res, failOn); v > 0 {
+					msg += fmt.Sprintf(", and %d at --fail-on %s", v, failOn)
+				}
+				return fmt.Errorf("%w: %s", ErrPolicy, msg)
 			}
 			if n := policyViolations(res, failOn); n > 0 {
 				what := "finding(s)"
