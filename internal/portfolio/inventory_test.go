@@ -205,3 +205,14 @@ func TestInventoryCycloneDX(t *testing.T) {
 		t.Errorf("CSV:\n%s", csvBuf.String())
 	}
 }
+
+// Facts from the health package: memory safety by type, unknown health without data.
+func TestHealthFacts(t *testing.T) {
+	f := HealthFacts(nil, time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC))
+	if got := f("pkg:cargo/serde"); got.MemorySafety != MemorySafe || got.Unhealthy || got.Health != Unknown {
+		t.Errorf("serde: %+v", got)
+	}
+	if got := f("pkg:generic/openssl"); got.MemorySafety == MemorySafe {
+		t.Errorf("openssl judged memory-safe: %+v", got)
+	}
+}

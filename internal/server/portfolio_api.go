@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/portfolio"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -113,10 +114,21 @@ func (s *Server) inventory(r *http.Request) (*portfolio.Inventory, error) {
 	return portfolio.BuildInventory(r.Context(), s.cfg.Store, portfolio.Options{K: k, Facts: s.componentFacts(r.Context())})
 }
 
-// componentFacts judges components' health and memory safety for the inventory; nil while
-// there is nothing to judge them by (every component then shows as unknown).
+// componentFacts judges components' health and memory safety for the inventory with the health
+// data imported next to the vulnerability database; without any, health is unknown and memory
+// safety still judged by type and name.
 func (s *Server) componentFacts(ctx context.Context) portfolio.FactsFunc {
-	return nil
+	var d *health.Data
+	if s.cfg.VulnDB != "" {
+		loaded, err := health.Load(s.cfg.VulnDB)
+		switch {
+		case err == nil:
+			d = loaded
+		case !errors.Is(err, health.ErrNoData):
+			s.cfg.Log.WarnContext(ctx, "inventory: health data not read; health shows as unknown", "err", err)
+		}
+	}
+	return portfolio.HealthFacts(d, s.cfg.Now())
 }
 
 // apiInventory: GET /api/v1/inventory?format=json|csv|cyclonedx&all=true.

@@ -128,7 +128,7 @@ func TestInventoryAPI(t *testing.T) {
 		t.Fatalf("inventory: %d %+v", code, inv)
 	}
 	for _, c := range inv.Components {
-		if c.PURL == "pkg:pypi/example-lib" && (c.Manufacturers != 6 || c.Devices != 21000 || c.Direct != 6) {
+		if c.PURL == "pkg:pypi/example-lib" && (c.Manufacturers != 6 || c.Devices != 21000 || c.Direct != 6 || c.MemorySafety != portfolio.MemorySafe || c.Health != "unknown") {
 			t.Errorf("example-lib: %+v", c)
 		}
 	}
