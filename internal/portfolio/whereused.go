@@ -314,6 +314,9 @@ func byAdvisory(ctx context.Context, st Occurrences, adv Advisories, q Query) (*
 		for _, g := range groups {
 			hit := VersionHit{Version: g.MatchVersion, Ecosystem: g.Ecosystem, Occurrences: g.Count}
 			var problems []string
+			if g.MatchVersion == "" && g.Commit == "" {
+				problems = append(problems, "the component has no version: no range can place it")
+			}
 			for _, a := range e.affected {
 				if !sameRelease(a.Ecosystem, g.Ecosystem) {
 					continue

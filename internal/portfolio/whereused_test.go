@@ -2,6 +2,7 @@ package portfolio
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -32,7 +33,7 @@ func storeWith(t *testing.T) (*store.DB, []int64) {
 	}
 	t.Cleanup(func() { st.Close() })
 	var orgs []int64
-	versions := [][]string{{"2.4.0", "2.4.1"}, {"3.1.0", "not-a-version", "3.1.2"}}
+	versions := [][]string{{"2.4.0", "2.4.1"}, {"3.1.0", "not-a-version", "3.1.2", ""}}
 	for i, name := range []string{"ACME", "Globex"} {
 		o := must[*store.Organization](t)(st.CreateOrganization(ctx, name, "small", false))
 		orgs = append(orgs, o.ID)
@@ -40,6 +41,9 @@ func storeWith(t *testing.T) (*store.DB, []int64) {
 		for j, v := range versions[i] {
 			r := must[*store.Release](t)(st.CreateRelease(ctx, p.ID, "fw-"+v, "", "2031-01"))
 			c := sbom.Component{Ref: "lib", Name: "Example_Lib", Version: v, PURL: "pkg:pypi/example-lib@" + v}
+			if v == "" {
+				c.PURL = "pkg:pypi/example-lib"
+			}
 			sc := store.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: j == 0}
 			if pk, ok := match.PackageOf(c); ok {
 				sc.Ecosystem, sc.Lookup, sc.MatchVersion = pk.Ecosystem, pk.Lookup, pk.Version
@@ -75,8 +79,11 @@ func TestWhereUsedAdvisory(t *testing.T) {
 	if it := got["3.1.0"]; it.Organization != "Globex" || it.FindingStatus != FindingNotMatched || it.VEX != "" {
 		t.Errorf("3.1.0: %+v", it)
 	}
-	if len(res.NotEvaluated) != 1 || res.NotEvaluated[0].Version != "not-a-version" || res.NotEvaluated[0].Reason == "" {
-		t.Errorf("the version that does not parse is not reported: %+v", res.NotEvaluated)
+	// Neither the version that does not parse nor the occurrence without a version is dropped
+	// silently.
+	if len(res.NotEvaluated) != 2 || res.NotEvaluated[0].Version != "" || !strings.Contains(res.NotEvaluated[0].Reason, "no version") ||
+		res.NotEvaluated[1].Version != "not-a-version" || res.NotEvaluated[1].Reason == "" {
+		t.Errorf("versions not evaluated: %+v", res.NotEvaluated)
 	}
 	// One organization sees its own releases only.
 	res, err = WhereUsed(t.Context(), st, db, Query{Advisory: "GHSA-aaaa-1111-xxxx", Org: orgs[1]})
@@ -100,10 +107,10 @@ func TestWhereUsedComponent(t *testing.T) {
 	st, orgs := storeWith(t)
 	ctx := t.Context()
 	res := must[*Result](t)(WhereUsed(ctx, st, nil, Query{PURL: "pkg:pypi/Example_Lib"}))
-	if res.Component != "pkg:pypi/example-lib" || res.Total != 5 || len(res.Items) != 5 || len(res.Versions) != 5 {
+	if res.Component != "pkg:pypi/example-lib" || res.Total != 6 || len(res.Items) != 6 || len(res.Versions) != 6 {
 		t.Fatalf("any version: %+v", res)
 	}
-	if it := res.Items[0]; it.Version != "2.4.0" || len(it.Findings) != 1 || it.Findings[0].VEX != "affected" || it.Findings[0].Severity != "CRITICAL" {
+	if it := res.Items[1]; it.Version != "2.4.0" || len(it.Findings) != 1 || it.Findings[0].VEX != "affected" || it.Findings[0].Severity != "CRITICAL" {
 		t.Errorf("2.4.0's findings: %+v", it)
 	}
 	res = must[*Result](t)(WhereUsed(ctx, st, nil, Query{PURL: "pkg:pypi/example-lib@3.1.2"}))
@@ -114,15 +121,15 @@ func TestWhereUsedComponent(t *testing.T) {
 	if res.Total != 2 || res.Items[0].Version != "2.4.1" || res.Items[1].Version != "3.1.0" {
 		t.Errorf("range: %+v", res)
 	}
-	if len(res.NotEvaluated) != 1 || res.NotEvaluated[0].Version != "not-a-version" {
-		t.Errorf("the version outside every comparison is not reported: %+v", res.NotEvaluated)
+	if len(res.NotEvaluated) != 2 || res.NotEvaluated[1].Version != "not-a-version" {
+		t.Errorf("the versions outside every comparison are not reported: %+v", res.NotEvaluated)
 	}
 	res = must[*Result](t)(WhereUsed(ctx, st, nil, Query{PURL: "pkg:pypi/example-lib", Org: orgs[0]}))
 	if res.Total != 2 {
 		t.Errorf("ACME's: %+v", res)
 	}
-	res = must[*Result](t)(WhereUsed(ctx, st, nil, Query{PURL: "pkg:pypi/example-lib", Limit: 2, Offset: 4}))
-	if res.Total != 5 || len(res.Items) != 1 {
+	res = must[*Result](t)(WhereUsed(ctx, st, nil, Query{PURL: "pkg:pypi/example-lib", Limit: 2, Offset: 5}))
+	if res.Total != 6 || len(res.Items) != 1 {
 		t.Errorf("last page: %+v", res)
 	}
 	for _, q := range []Query{{}, {PURL: "pkg:pypi/x", Advisory: "CVE-1"}, {PURL: "pkg:pypi/x@1", Range: ">1"}, {PURL: "nonsense"},
