@@ -232,6 +232,10 @@ func goBuildInfoResult(location, extractor string, info *debug.BuildInfo) Result
 			if s.Key == "vcs.revision" {
 				main.Properties = append(main.Properties, sbom.Property{Name: PropVCSRevision, Value: s.Value})
 			}
+			if s.Key == "CGO_ENABLED" && s.Value == "1" {
+				// Built with cgo: the binary links C code (memory safety, internal/health).
+				main.Properties = append(main.Properties, sbom.Property{Name: "siegel:native", Value: "cgo"})
+			}
 		}
 		mainRef = main.Ref
 		res.Components = append(res.Components, main)

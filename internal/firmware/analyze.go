@@ -12,6 +12,7 @@ import (
 	"path"
 	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -186,12 +187,21 @@ func inventory(ctx context.Context, name string, t *unpack.Tree, opts Options) (
 	inv.Files = append(inv.Files, kernelModules(entries)...)
 
 	hits := scanSignatures(files, opts.Workers)
+	sizes := make(map[string]int, len(files))
+	for _, f := range files {
+		sizes[f.Path] = len(f.Data)
+	}
 	for _, h := range hits {
 		props := []sbom.Property{
 			{Name: extract.PropLocation, Value: h.Path},
 			{Name: extract.PropExtractor, Value: "firmware/signature"},
 			{Name: "siegel:evidence", Value: fmt.Sprintf("%s@%d: %s", h.Path, h.Offset, h.Match)},
 			{Name: "siegel:confidence", Value: h.Confidence},
+		}
+		if n := sizes[h.Path]; n > 0 {
+			// The size of the file the component was found in: the memory-safety share by code
+			// size (internal/health) counts it.
+			props = append(props, sbom.Property{Name: "siegel:size", Value: strconv.Itoa(n)})
 		}
 		c := sbom.Component{Ref: h.PURL, Type: "library", Name: h.Component, Version: h.Version, PURL: h.PURL,
 			Files: []string{path.Base(h.Path)}, Properties: props}

@@ -100,3 +100,19 @@ func nativeMarker(c sbom.Component, deps []string, npmNames map[string]string) s
 	}
 	return ""
 }
+
+// WithFacts adds what a store kept of an uploaded component (see FromSBOM) back to c: its CPEs,
+// distribution source package, native-code marker, extractor and code size.
+func WithFacts(c Component, cpes []string, sourcePackage, native, extractor string, size int64) Component {
+	c.CPEs, c.Size = cpes, size
+	for k, v := range map[string]string{propSourcePackage: sourcePackage, PropNative: native, PropExtractor: extractor} {
+		if v == "" {
+			continue
+		}
+		if c.Properties == nil {
+			c.Properties = map[string]string{}
+		}
+		c.Properties[k] = v
+	}
+	return c
+}

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sync"
+	"time"
 )
 
 // FileName is the health data file in the vulnerability-database directory.
@@ -74,4 +76,42 @@ func (d *Data) Save(dir string) error {
 		return fmt.Errorf("write health data: %w", err)
 	}
 	return nil
+}
+
+// Cache holds the health data of a directory and reloads it when the file changes, so that a
+// server sees an update made by 'siegel db update' without a restart.
+type Cache struct {
+	Dir string
+
+	mu      sync.Mutex
+	data    *Data
+	modTime time.Time
+	size    int64
+}
+
+// Get returns the current health data: an empty Data (every verdict Unknown) when none was
+// imported, so callers always have something to show and count.
+func (c *Cache) Get() (*Data, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.Dir == "" {
+		return &Data{}, nil
+	}
+	fi, err := os.Stat(filepath.Join(c.Dir, FileName))
+	if errors.Is(err, os.ErrNotExist) {
+		c.data = nil
+		return &Data{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("health data: %w", err)
+	}
+	if c.data != nil && fi.ModTime().Equal(c.modTime) && fi.Size() == c.size {
+		return c.data, nil
+	}
+	d, err := Load(c.Dir)
+	if err != nil {
+		return nil, err
+	}
+	c.data, c.modTime, c.size = d, fi.ModTime(), fi.Size()
+	return d, nil
 }

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -87,6 +88,10 @@ type Monitor struct {
 
 	readMu sync.Mutex
 	reader *vulndb.DB // kept open across jobs: its package index is read once per update
+
+	healthMu  sync.Mutex
+	health    *health.Cache // component-health data beside the vulnerability database
+	healthDay string        // the UTC day end-of-life notices were last queued
 }
 
 // SetLabelCheck installs the function that re-decides label statuses (the server owns labels).
@@ -768,6 +773,10 @@ func (m *Monitor) clocks(ctx context.Context) error {
 		if err := m.cfg.Store.QueueOrgEvent(ctx, r.Organization, r.Release.Product, store.EventSupportEnding, store.Event{ID: e.ID, Payload: payload}); err != nil {
 			return err
 		}
+	}
+	if err := m.healthNotices(ctx); err != nil {
+		// The reporting clocks above matter more; the notices are tried again next time.
+		m.cfg.Log.Warn("end-of-life notices not queued", "err", err)
 	}
 	m.Wake()
 	return nil

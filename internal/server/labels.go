@@ -261,6 +261,9 @@ func (s *Server) uploadFirmware(w http.ResponseWriter, r *http.Request, p princi
 		s.fail(w, r, err)
 		return
 	}
+	if err == nil {
+		s.saveHealthFacts(r.Context(), b.ID, rep.SBOM)
+	}
 	s.wake()
 	out := firmwareJSON{ID: fa.ID, Image: name, SHA256: rep.SHA256, Size: rep.Size, Layers: rep.Layers, Problems: rep.Problems,
 		Components: rep.Components, Weaknesses: rep.Weaknesses}

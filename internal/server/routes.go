@@ -42,6 +42,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/releases/{id}", s.api(s.getRelease)},
 		{"POST", "/api/v1/releases/{id}/sboms", s.api(s.uploadSBOM)},
 		{"GET", "/api/v1/releases/{id}/components", s.api(s.releaseComponents)},
+		{"GET", "/api/v1/releases/{id}/health", s.api(s.getReleaseHealth)},
+		{"GET", "/api/v1/products/{id}/health", s.api(s.getProductHealth)},
 		{"GET", "/api/v1/releases/{id}/findings", s.api(s.releaseFindings)},
 		{"PUT", "/api/v1/releases/{id}/findings/{vuln}/vex", s.api(s.putVEX)},
 		{"GET", "/api/v1/releases/{id}/vex", s.api(s.getVEX)},
@@ -414,6 +416,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 		s.fail(w, r, err)
 		return
 	}
+	s.saveHealthFacts(r.Context(), b.ID, doc)
 	s.wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/conformity"
+	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -66,6 +67,7 @@ type Server struct {
 	conf    *conformity.Service // nil when the catalogs do not load
 	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
 	seenBase atomic.Value
+	health   *health.Cache // component-health data beside the vulnerability database
 }
 
 // New returns a server; Handler serves it.
@@ -80,6 +82,7 @@ func New(cfg Config) *Server {
 		cfg.MaxUpload = 256 << 20
 	}
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics(), limiter: &loginLimiter{seen: map[string][]time.Time{}, limit: 10}}
+	s.health = &health.Cache{Dir: cfg.VulnDB}
 	s.newConformity()
 	s.routes()
 	s.webRoutes()

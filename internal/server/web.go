@@ -121,6 +121,8 @@ type pageData struct {
 	Org        *organizationView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
+	// Health is the component health of the release page.
+	Health *releaseHealth
 	// Coverage is what the last matching of the release checked; nil when it was never matched.
 	Coverage *match.Coverage
 	// WhereUsed and Inventory are the portfolio's search results and critical components.
@@ -476,6 +478,10 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
 	}
+	if d.Health, err = s.healthOf(ctx, rel, d.Components); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
 	h, err := s.holdings(ctx)
 	if err != nil {
 		s.fail(w, r, err)
@@ -577,7 +583,10 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 		var format string
 		if doc, format, err = s.decodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
-			_, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
+			var b *store.SBOM
+			if b, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
+				s.saveHealthFacts(r.Context(), b.ID, doc)
+			}
 			s.wake()
 		}
 	}

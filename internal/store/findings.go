@@ -47,10 +47,11 @@ const (
 	EventCaseOverdue       = "case.overdue" // a reporting stage missed its deadline
 	EventAdvisoryPublished = "advisory.published"
 	EventSupportEnding     = "support.ending" // a release's support period ends within six months
+	EventComponentEOL      = "component.eol"  // a component of a release reached its end of life
 )
 
 // EventKinds are the event kinds a notification channel can subscribe to.
-var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished, EventSupportEnding)
+var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished, EventSupportEnding, EventComponentEOL)
 
 // FindingChange is what a matching run changed about one finding.
 type FindingChange struct {

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Labels":            testLabels,
 		"Coverage":          testCoverage,
 		"Portfolio":         testPortfolio,
+		"ComponentFacts":    testComponentFacts,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
