@@ -37,6 +37,7 @@ siegel help sbom convert`,
 		labelCommand(),
 		authorityCommand(),
 		rolloutCommand(),
+		whereUsedCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

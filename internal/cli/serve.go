@@ -21,6 +21,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/portfolio"
 	"github.com/siegel-oss/siegel/internal/server"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -54,6 +55,7 @@ func serveCommand() *Command {
 	var est establishment
 	var labelGrace time.Duration
 	var witnesses stringList
+	var inventoryK int
 	var interval, lease time.Duration
 	maxAge := ageFlag(match.DefaultMaxAge)
 	var matchBatch int
@@ -121,11 +123,15 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&labelIssuer, "label-issuer", "Siegel", "name of the label issuer in signed label statements")
 			fs.DurationVar(&labelGrace, "label-grace", 14*24*time.Hour, "how long an actively exploited vulnerability may stay unfixed before its labels are suspended")
 			fs.Var(&witnesses, "witness", "verifier key of a witness whose ledger checkpoint cosignatures are accepted and served (repeatable)")
+			fs.IntVar(&inventoryK, "inventory-k", portfolio.DefaultK, "least number of manufacturers a component must be used by to appear in the inventory of critical components (at least 2)")
 			fs.IntVar(&matchBatch, "match-batch", 100, "releases re-matched per transaction after an update")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 			limits.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
+			if inventoryK < 2 {
+				return usagef("--inventory-k must be at least 2: below that one manufacturer's components would be published")
+			}
 			if len(args) != 0 {
 				return usagef("serve takes no arguments")
 			}
@@ -182,7 +188,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return err
 			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
-				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses}))
+				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())

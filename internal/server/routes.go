@@ -89,6 +89,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/authority/procedures/{id}", s.api(s.getProcedure)},
 		{"POST", "/api/v1/authority/procedures/{id}/events", s.api(s.addProcedureEvent)},
 		{"POST", "/api/v1/labels/{id}/withdraw-revocation", s.api(s.withdrawRevocation)},
+		{"GET", "/api/v1/where-used", s.api(s.apiWhereUsed)},
+		{"GET", "/api/v1/inventory", s.api(s.apiInventory)},
+		{"PUT", "/api/v1/releases/{id}/devices", s.api(s.apiReleaseDevices)},
 	}
 }
 
@@ -152,6 +155,8 @@ type releaseJSON struct {
 	// KeepAvailableUntil (YYYY-MM-DD) is set for a security update: CRA Art. 13(9) keeps it
 	// available for ten years or the rest of the support period, whichever is longer.
 	KeepAvailableUntil string `json:"keepAvailableUntil,omitempty"`
+	// DevicesOnMarket is the declared number of devices on the market; null while unknown.
+	DevicesOnMarket *int64 `json:"devicesOnMarket"`
 }
 
 func toProduct(p store.Product) productJSON {
@@ -174,7 +179,7 @@ func toRelease(r store.Release, category string) releaseJSON {
 	v, err := supportVerdict(r, r.CreatedAt, category)
 	out := releaseJSON{ID: r.ID, Product: r.Product, Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd,
 		SupportMonths: v.TotalMonths, SupportJustification: r.SupportJustification, SupportExpectedUseMonths: r.SupportExpectedUseMonths,
-		SupportBasis: r.SupportBasis, CreatedAt: r.CreatedAt,
+		SupportBasis: r.SupportBasis, CreatedAt: r.CreatedAt, DevicesOnMarket: r.DevicesOnMarket,
 		Support: supportJSON{OK: v.OK, Length: v.Length(), Rule: v.Rule, Reason: v.Reason, Warnings: v.Warnings}}
 	if err != nil {
 		out.Support.Reason = err.Error()
@@ -321,6 +326,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 		// The structured reason for a period under five years (Art. 13(8) third subparagraph).
 		SupportExpectedUseMonths int    `json:"supportExpectedUseMonths"`
 		SupportBasis             string `json:"supportBasis"`
+		DevicesOnMarket          *int64 `json:"devicesOnMarket"` // null or absent: unknown
 	}
 	if !decodeJSON(w, r, &in) {
 		return
@@ -330,7 +336,8 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 		return
 	}
 	want := store.Release{Product: prod.ID, Version: in.Version, PlacedOnMarket: in.PlacedOnMarket, SupportEnd: in.SupportEnd,
-		SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths, SupportBasis: in.SupportBasis}
+		SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths, SupportBasis: in.SupportBasis,
+		DevicesOnMarket: in.DevicesOnMarket}
 	if err := s.checkSupportPeriod(want, prod.Category); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

@@ -69,6 +69,9 @@ type Config struct {
 	// WebhookAllow are the internal address ranges webhook channels may name (by default only
 	// public addresses; the monitor delivers with the same allowance).
 	WebhookAllow []netip.Prefix
+	// InventoryK is the least number of manufacturers a component must be used by to appear in
+	// the inventory of critical components (0: portfolio.DefaultK).
+	InventoryK int
 }
 
 // Server serves the API.

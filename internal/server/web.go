@@ -49,6 +49,7 @@ var funcs = template.FuncMap{
 	"categories": productCategories,
 	"join":       strings.Join,
 	"inc":        func(i int) int { return i + 1 },
+	"mul100":     func(f float64) float64 { return f * 100 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
 			if p.ID == id {
@@ -127,6 +128,9 @@ type pageData struct {
 	ProductHealth []productHealthRow
 	// Coverage is what the last matching of the release checked; nil when it was never matched.
 	Coverage *match.Coverage
+	// WhereUsed and Inventory are the portfolio's search results and critical components.
+	WhereUsed *whereUsedView
+	Inventory *inventoryView
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
 	// database is never silent.
 	DBWarnings []string
@@ -172,6 +176,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("GET /settings/organization", s.web(s.organizationPage, true))
 	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
+	s.portfolioWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
 	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))
@@ -393,6 +398,9 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
 	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
 	err := checkName("version", in.Version)
+	if err == nil {
+		in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket"))
+	}
 	if err == nil {
 		err = s.checkSupportPeriod(in, p.Category)
 	}

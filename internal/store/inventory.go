@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/purl"
 )
 
 // Organization is a manufacturer or an authority.
@@ -59,7 +60,10 @@ type Release struct {
 	// what that expectation rests on (a name of cra.SupportBases); 0 and "" when none is given.
 	SupportExpectedUseMonths int
 	SupportBasis             string
-	CreatedAt                time.Time
+	// DevicesOnMarket is how many devices of the release are on the market, as the manufacturer
+	// declares it; nil while not declared (unknown, not zero).
+	DevicesOnMarket *int64
+	CreatedAt       time.Time
 }
 
 // Component is one component of an uploaded SBOM.
@@ -164,15 +168,18 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 	}
 	r := &Release{Product: in.Product, Version: version, PlacedOnMarket: placedOnMarket, SupportEnd: supportEnd,
 		SupportJustification: strings.TrimSpace(in.SupportJustification), SupportExpectedUseMonths: in.SupportExpectedUseMonths,
-		SupportBasis: strings.TrimSpace(in.SupportBasis), CreatedAt: s.now()}
+		SupportBasis: strings.TrimSpace(in.SupportBasis), DevicesOnMarket: in.DevicesOnMarket, CreatedAt: s.now()}
+	if r.DevicesOnMarket != nil && *r.DevicesOnMarket < 0 {
+		return nil, fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *r.DevicesOnMarket)
+	}
 	var pom any
 	if placedOnMarket != "" {
 		pom = placedOnMarket
 	}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.SupportExpectedUseMonths, r.SupportBasis, r.CreatedAt).Scan(&r.ID); err != nil {
+		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO release (product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at, devices_on_market)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+			r.Product, r.Version, pom, r.SupportEnd, r.SupportJustification, r.SupportExpectedUseMonths, r.SupportBasis, r.CreatedAt, r.DevicesOnMarket).Scan(&r.ID); err != nil {
 			return err
 		}
 		org, err := s.releaseOrg(ctx, tx, r.ID)
@@ -196,8 +203,8 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 	r := &Release{}
 	var pom sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at FROM release WHERE id = ?`), id).
-		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt)
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at, devices_on_market FROM release WHERE id = ?`), id).
+		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt, &r.DevicesOnMarket)
 	if err != nil {
 		return nil, fmt.Errorf("release %d: %w", id, mapError(err))
 	}
@@ -223,7 +230,7 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 		}
 		// Many rows per statement: one round trip (and one statement execution) per batch.
 		var err error
-		const cols, batch = 11, 200
+		const cols, batch = 12, 200
 		var stmt *sql.Stmt
 		defer func() {
 			if stmt != nil {
@@ -235,10 +242,10 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 			part := comps[i:min(i+batch, len(comps))]
 			args = args[:0]
 			for _, c := range part {
-				args = append(args, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit)
+				args = append(args, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit, purl.Base(c.PURL))
 			}
-			q := s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit) VALUES ` +
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
+			q := s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit, base_purl) VALUES ` +
+				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
 			if len(part) == batch {
 				if stmt == nil {
 					if stmt, err = tx.PrepareContext(ctx, q); err != nil {
@@ -431,7 +438,7 @@ func (s *DB) SetProductCategory(ctx context.Context, id int64, category string) 
 
 // Releases lists the releases of a product, newest first.
 func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at, devices_on_market FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -440,7 +447,7 @@ func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
 	for rows.Next() {
 		var r Release
 		var pom sql.NullString
-		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt); err != nil {
+		if err := rows.Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt, &r.DevicesOnMarket); err != nil {
 			return nil, err
 		}
 		r.PlacedOnMarket, r.CreatedAt = pom.String, r.CreatedAt.UTC()

@@ -98,6 +98,10 @@ func open(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*DB
 		db.Close()
 		return nil, err
 	}
+	if err := s.backfillBasePURL(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	return s, nil
 }
 

@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"LedgerLegacy":      testLedgerLegacy,
 		"Labels":            testLabels,
 		"Coverage":          testCoverage,
+		"Portfolio":         testPortfolio,
 		"ComponentFacts":    testComponentFacts,
 		"LoginThrottle":     testLoginThrottle,
 	} {

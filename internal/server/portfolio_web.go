@@ -1,0 +1,139 @@
+package server
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/siegel-oss/siegel/internal/portfolio"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// whereUsedView is the where-used results page.
+type whereUsedView struct {
+	PURL, Range, Advisory string
+	Result                *portfolio.Result
+	// Prev and Next are the query strings of the neighbouring pages ("" when there is none).
+	Prev, Next string
+	AllOrgs    bool // the user sees every manufacturer's releases
+}
+
+// inventoryView is the inventory page.
+type inventoryView struct {
+	Inventory *portfolio.Inventory
+	K         int
+}
+
+// portfolioWebRoutes registers the where-used and inventory pages and parses their templates.
+func (s *Server) portfolioWebRoutes() {
+	for _, name := range []string{"whereused", "inventory"} {
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
+	}
+	s.mux.HandleFunc("GET /where-used", s.web(s.whereUsedPage, true))
+	s.mux.HandleFunc("GET /inventory", s.web(s.inventoryPage, true))
+	s.mux.HandleFunc("GET /inventory/export", s.web(s.inventoryExport, true))
+	s.mux.HandleFunc("POST /releases/{id}/devices", s.web(s.releaseDevicesForm, true))
+}
+
+func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	p := userPrincipal(u)
+	q, err := whereUsedQuery(r, p)
+	v := &whereUsedView{PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0}
+	d := &pageData{Title: "Where used", User: u, WhereUsed: v}
+	if err == nil && (q.PURL != "" || q.Advisory != "") {
+		if v.Result, err = s.whereUsed(r.Context(), q); err != nil && !errors.Is(err, portfolio.ErrQuery) {
+			s.fail(w, r, err)
+			return
+		}
+	}
+	if err != nil { // the question cannot be answered as asked: say what to change
+		d.Error = err.Error()
+		s.render(w, http.StatusBadRequest, "whereused", d)
+		return
+	}
+	if res := v.Result; res != nil {
+		page := func(offset int) string {
+			vals := url.Values{}
+			for k, x := range map[string]string{"purl": q.PURL, "range": q.Range, "advisory": q.Advisory} {
+				if x != "" {
+					vals.Set(k, x)
+				}
+			}
+			vals.Set("offset", strconv.Itoa(offset))
+			vals.Set("limit", strconv.Itoa(res.Limit))
+			return vals.Encode()
+		}
+		if res.Offset > 0 {
+			v.Prev = page(max(res.Offset-res.Limit, 0))
+		}
+		if res.Offset+len(res.Items) < res.Total {
+			v.Next = page(res.Offset + len(res.Items))
+		}
+	}
+	s.render(w, http.StatusOK, "whereused", d)
+}
+
+// webMayReadInventory answers 403 to a user outside the inventory's access rule.
+func (s *Server) webMayReadInventory(w http.ResponseWriter, r *http.Request, u *store.User) bool {
+	ok, err := s.mayReadInventory(r.Context(), u.Token())
+	if err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	if !ok {
+		http.Error(w, "The inventory of critical components spans every manufacturer: it is for authority users and the auditors of an authority.", http.StatusForbidden)
+		return false
+	}
+	return true
+}
+
+func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !s.webMayReadInventory(w, r, u) {
+		return
+	}
+	inv, err := s.inventory(r)
+	if errors.Is(err, portfolio.ErrQuery) {
+		s.render(w, http.StatusBadRequest, "inventory", &pageData{Title: "Critical components", User: u, Error: err.Error(), Inventory: &inventoryView{}})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "inventory", &pageData{Title: "Critical components", User: u, Inventory: &inventoryView{Inventory: inv, K: inv.K}})
+}
+
+func (s *Server) inventoryExport(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !s.webMayReadInventory(w, r, u) {
+		return
+	}
+	s.writeInventory(w, r, func(msg string) { http.Error(w, msg, http.StatusBadRequest) })
+}
+
+func (s *Server) releaseDevicesForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	rel, err := s.cfg.Store.Release(r.Context(), id)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	p, ok := s.webProduct(w, r, u, rel.Product)
+	if !ok {
+		return
+	}
+	if !userPrincipal(u).canWrite(p.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	n, err := parseDevices(r.PostFormValue("devicesOnMarket"))
+	if err == nil {
+		err = s.cfg.Store.SetReleaseDevices(r.Context(), rel.ID, n)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
+}

@@ -1,0 +1,407 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/siegel-oss/siegel/internal/purl"
+)
+
+// The portfolio's reads: where a component is used across releases, and the occurrences the
+// inventory of critical components aggregates. Where-used reads go through the component_base
+// index (base purl, version, release) and the component_lookup_match index (lookup name,
+// ecosystem, version compared, commit): the version counts come from the index alone, and a page
+// of occurrences seeks only the rows it shows.
+
+// backfillBasePURL fills component.base_purl for rows stored before the column existed, in
+// batches of one transaction each, so a large store is converted once at start-up.
+func (s *DB) backfillBasePURL(ctx context.Context) error {
+	for {
+		var done bool
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			rows, err := tx.QueryContext(ctx, s.rebind(`SELECT id, purl FROM component WHERE base_purl = '' AND purl <> '' LIMIT 5000`))
+			if err != nil {
+				return err
+			}
+			type row struct {
+				id   int64
+				base string
+			}
+			var todo []row
+			for rows.Next() {
+				var r row
+				var p string
+				if err := rows.Scan(&r.id, &p); err != nil {
+					rows.Close()
+					return err
+				}
+				r.base = purl.Base(p)
+				todo = append(todo, r)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			done = len(todo) < 5000
+			for _, r := range todo {
+				if r.base == "" {
+					r.base = "-" // a purl of blanks: never looked at again
+				}
+				if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE component SET base_purl = ? WHERE id = ?`), r.base, r.id); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("fill the base purls of stored components: %w", err)
+		}
+		if done {
+			return nil
+		}
+	}
+}
+
+// SetReleaseDevices records how many devices of a release are on the market (nil: unknown), in
+// the audit trail.
+func (s *DB) SetReleaseDevices(ctx context.Context, release int64, devices *int64) error {
+	if devices != nil && *devices < 0 {
+		return fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *devices)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, s.rebind(`UPDATE release SET devices_on_market = ? WHERE id = ?`), devices, release)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return fmt.Errorf("release %d: %w", release, ErrNotFound)
+		}
+		detail := "unknown"
+		if devices != nil {
+			detail = strconv.FormatInt(*devices, 10)
+		}
+		return s.auditRelease(ctx, tx, release, "release.devices", fmt.Sprintf("release/%d", release), "devices on the market: "+detail)
+	})
+}
+
+// VersionCount is how many occurrences a version of a component has.
+type VersionCount struct {
+	Version string
+	Count   int
+}
+
+// orgJoin restricts a component query to one organization's releases (org > 0).
+func orgJoin(org int64) (join, where string, args []any) {
+	if org <= 0 {
+		return "", "", nil
+	}
+	return " JOIN release r0 ON r0.id = c.release JOIN product p0 ON p0.id = r0.product", " AND p0.organization = ?", []any{org}
+}
+
+// ComponentVersions counts the occurrences of each version of the component with base purl base
+// (purl.Base), in the releases of organization org (all when org is 0).
+func (s *DB) ComponentVersions(ctx context.Context, base string, org int64) ([]VersionCount, error) {
+	join, where, args := orgJoin(org)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.version, count(*) FROM component c`+join+` WHERE c.base_purl = ?`+where+` GROUP BY c.version ORDER BY c.version`),
+		append([]any{base}, args...)...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []VersionCount
+	for rows.Next() {
+		var v VersionCount
+		if err := rows.Scan(&v.Version, &v.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// MatchGroup is a set of occurrences that an advisory's affected entry treats alike: one
+// ecosystem (with release), version compared and commit.
+type MatchGroup struct {
+	Ecosystem    string
+	MatchVersion string
+	Commit       string
+	Count        int
+}
+
+// LookupGroups groups the occurrences of the package an advisory names (its OSV ecosystem
+// without release and its lookup name, as vulndb.PackageKey normalizes it) by ecosystem, version
+// compared and commit, in the releases of organization org (all when org is 0).
+func (s *DB) LookupGroups(ctx context.Context, ecosystem, lookup string, org int64) ([]MatchGroup, error) {
+	join, where, args := orgJoin(org)
+	// The ecosystem itself or any release of it ("Debian" and "Debian:12"): ':' + 1 is ';'.
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.ecosystem, c.match_version, c.vcs_commit, count(*) FROM component c`+join+`
+		WHERE c.lookup = ? AND (c.ecosystem = ? OR (c.ecosystem > ? AND c.ecosystem < ?))`+where+`
+		GROUP BY c.ecosystem, c.match_version, c.vcs_commit ORDER BY c.ecosystem, c.match_version, c.vcs_commit`),
+		append([]any{lookup, ecosystem, ecosystem + ":", ecosystem + ";"}, args...)...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []MatchGroup
+	for rows.Next() {
+		var g MatchGroup
+		if err := rows.Scan(&g.Ecosystem, &g.MatchVersion, &g.Commit, &g.Count); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	return out, rows.Err()
+}
+
+// OccurrenceQuery selects component occurrences: either by base purl and (when Versions is not
+// nil) versions, or by lookup name and the match groups an advisory affects.
+type OccurrenceQuery struct {
+	Base     string
+	Versions []string // nil: every version
+	Lookup   string
+	Groups   []MatchGroup // with Lookup: the groups to list (Count ignored)
+	Org      int64        // only this organization's releases; 0: all
+	Limit    int
+	Offset   int
+}
+
+// Occurrence is one component of one release: where a component is used.
+type Occurrence struct {
+	OrgID        int64
+	Organization string
+	ProductID    int64
+	Product      string
+	ReleaseID    int64
+	Release      string
+	Name         string
+	Version      string
+	PURL         string
+	Direct       bool
+}
+
+// Occurrences lists a page of the occurrences q selects, ordered by component version and
+// release (the index's order, so a page costs what it shows).
+func (s *DB) Occurrences(ctx context.Context, q OccurrenceQuery) ([]Occurrence, error) {
+	var where []string
+	var args []any
+	order := "c.version, c.release, c.id"
+	switch {
+	case q.Base != "":
+		where, args = append(where, "c.base_purl = ?"), append(args, q.Base)
+		if q.Versions != nil {
+			if len(q.Versions) == 0 {
+				return nil, nil
+			}
+			where = append(where, "c.version IN ("+placeholders(len(q.Versions))+")")
+			for _, v := range q.Versions {
+				args = append(args, v)
+			}
+		}
+	case q.Lookup != "":
+		if len(q.Groups) == 0 {
+			return nil, nil
+		}
+		var ors []string
+		for _, g := range q.Groups {
+			ors = append(ors, "(c.ecosystem = ? AND c.match_version = ? AND c.vcs_commit = ?)")
+			args = append(args, g.Ecosystem, g.MatchVersion, g.Commit)
+		}
+		where = append([]string{"c.lookup = ?", "(" + strings.Join(ors, " OR ") + ")"}, where...)
+		args = append([]any{q.Lookup}, args...)
+		order = "c.release, c.id"
+	default:
+		return nil, fmt.Errorf("occurrences: give a base purl or a lookup name")
+	}
+	if q.Org > 0 {
+		where, args = append(where, "p.organization = ?"), append(args, q.Org)
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 100
+	}
+	args = append(args, limit, max(q.Offset, 0))
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT o.id, o.name, p.id, p.name, r.id, r.version, c.name, c.version, c.purl, c.direct
+		FROM component c JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product JOIN organization o ON o.id = p.organization
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?`), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	out := []Occurrence{}
+	for rows.Next() {
+		var o Occurrence
+		if err := rows.Scan(&o.OrgID, &o.Organization, &o.ProductID, &o.Product, &o.ReleaseID, &o.Release, &o.Name, &o.Version, &o.PURL, &o.Direct); err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(n int) string {
+	return strings.TrimSuffix(strings.Repeat("?,", n), ",")
+}
+
+// ReleasePURL identifies one component occurrence by release and purl, as findings and VEX
+// statements do.
+type ReleasePURL struct {
+	Release int64
+	PURL    string
+}
+
+// OccurrenceFinding is a finding of an occurrence with the VEX status in force ("" when none).
+type OccurrenceFinding struct {
+	Vulnerability string
+	Severity      string
+	Exploited     bool
+	Resolved      bool
+	VEX           string
+}
+
+// OccurrenceFindings returns, per occurrence of keys, its findings with their VEX status: only
+// those in force, or, when vulns is given, those of these vulnerability ids (an advisory and its
+// aliases) whether in force or resolved.
+func (s *DB) OccurrenceFindings(ctx context.Context, keys []ReleasePURL, vulns []string) (map[ReleasePURL][]OccurrenceFinding, error) {
+	out := map[ReleasePURL][]OccurrenceFinding{}
+	if len(keys) == 0 {
+		return out, nil
+	}
+	want := make(map[ReleasePURL]bool, len(keys))
+	rels, purls := map[int64]bool{}, map[string]bool{}
+	var args []any
+	var relArgs, purlArgs []any
+	for _, k := range keys {
+		want[k] = true
+		if !rels[k.Release] {
+			rels[k.Release] = true
+			relArgs = append(relArgs, k.Release)
+		}
+		if !purls[k.PURL] {
+			purls[k.PURL] = true
+			purlArgs = append(purlArgs, k.PURL)
+		}
+	}
+	args = append(append(args, relArgs...), purlArgs...)
+	filter := " AND f.resolved_at IS NULL"
+	if len(vulns) > 0 {
+		filter = " AND f.vulnerability IN (" + placeholders(len(vulns)) + ")"
+		for _, v := range vulns {
+			args = append(args, v)
+		}
+	}
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT f.release, f.purl, f.vulnerability, f.severity, f.exploited, f.resolved_at IS NOT NULL,
+		COALESCE((SELECT v.status FROM vex_statement v WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1), '')
+		FROM finding f WHERE f.release IN (`+placeholders(len(relArgs))+`) AND f.purl IN (`+placeholders(len(purlArgs))+`)`+filter+`
+		ORDER BY f.release, f.purl, f.vulnerability`), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k ReleasePURL
+		var f OccurrenceFinding
+		if err := rows.Scan(&k.Release, &k.PURL, &f.Vulnerability, &f.Severity, &f.Exploited, &f.Resolved, &f.VEX); err != nil {
+			return nil, err
+		}
+		if want[k] {
+			out[k] = append(out[k], f)
+		}
+	}
+	return out, rows.Err()
+}
+
+// OccurrenceVEX returns the VEX status in force per occurrence of keys for any of the
+// vulnerability ids vulns (an advisory and its aliases): a statement may exist without a finding
+// (the advisory was triaged before matching, or matching no longer finds it).
+func (s *DB) OccurrenceVEX(ctx context.Context, keys []ReleasePURL, vulns []string) (map[ReleasePURL]string, error) {
+	out := map[ReleasePURL]string{}
+	if len(keys) == 0 || len(vulns) == 0 {
+		return out, nil
+	}
+	want := map[ReleasePURL]bool{}
+	rels := map[int64]bool{}
+	var args []any
+	for _, k := range keys {
+		want[k] = true
+		if !rels[k.Release] {
+			rels[k.Release] = true
+			args = append(args, k.Release)
+		}
+	}
+	nrel := len(args)
+	for _, v := range vulns {
+		args = append(args, v)
+	}
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT release, purl, status FROM vex_statement
+		WHERE release IN (`+placeholders(nrel)+`) AND vulnerability IN (`+placeholders(len(vulns))+`) ORDER BY id`), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k ReleasePURL
+		var status string
+		if err := rows.Scan(&k.Release, &k.PURL, &status); err != nil {
+			return nil, err
+		}
+		if want[k] {
+			out[k] = status // ordered by id: the newest is in force
+		}
+	}
+	return out, rows.Err()
+}
+
+// InventoryRelease is what the inventory of critical components needs of a release: its product,
+// organization and declared devices on the market (nil: unknown).
+type InventoryRelease struct {
+	ID           int64
+	Product      int64
+	Organization int64
+	Devices      *int64
+}
+
+// InventoryReleases lists every release of every manufacturer (organizations that are not
+// authorities).
+func (s *DB) InventoryReleases(ctx context.Context) ([]InventoryRelease, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT r.id, r.product, p.organization, r.devices_on_market FROM release r
+		JOIN product p ON p.id = r.product JOIN organization o ON o.id = p.organization WHERE o.authority = ? ORDER BY r.id`), false)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	var out []InventoryRelease
+	for rows.Next() {
+		var r InventoryRelease
+		if err := rows.Scan(&r.ID, &r.Product, &r.Organization, &r.Devices); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// EachOccurrence calls fn for every component occurrence of every release: the release, the
+// base purl (valid only during the call) and whether the SBOM's graph makes it a direct
+// dependency. Rows without a purl are left out: they name no package anyone could look up.
+func (s *DB) EachOccurrence(ctx context.Context, fn func(release int64, base []byte, direct bool) error) error {
+	rows, err := s.sql.QueryContext(ctx, `SELECT release, base_purl, direct FROM component WHERE base_purl <> '' AND base_purl <> '-'`)
+	if err != nil {
+		return mapError(err)
+	}
+	defer rows.Close()
+	var rel int64
+	var base sql.RawBytes
+	var direct bool
+	for rows.Next() {
+		if err := rows.Scan(&rel, &base, &direct); err != nil {
+			return err
+		}
+		if err := fn(rel, base, direct); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
