@@ -26,6 +26,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"VEX":               testVEX,
 		"Findings":          testFindings,
 		"Jobs":              testJobs,
+		"JobGenerations":    testJobGenerations,
+		"Queue":             testQueue,
 		"Channels":          testChannels,
 		"Audit":             testAudit,
 		"Cases":             testCases,
