@@ -28,6 +28,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Jobs":              testJobs,
 		"JobGenerations":    testJobGenerations,
 		"Queue":             testQueue,
+		"Portfolio":         testPortfolio,
 		"Channels":          testChannels,
 		"Audit":             testAudit,
 		"Cases":             testCases,
