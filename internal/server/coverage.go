@@ -70,12 +70,8 @@ type productCoverage struct {
 	Matched                         int // releases with a coverage
 }
 
-// productCoverages sums the kept coverage of each product's releases.
-func (s *Server) productCoverages(ctx context.Context, org int64, h *vulndb.Holdings) (map[int64]productCoverage, error) {
-	kept, err := s.cfg.Store.OrganizationCoverages(ctx, org)
-	if err != nil {
-		return nil, err
-	}
+// restateCoverages sums the kept coverages of releases, restated against h, by product.
+func (s *Server) restateCoverages(kept []store.Coverage, h *vulndb.Holdings) (map[int64]productCoverage, error) {
 	out := map[int64]productCoverage{}
 	for _, k := range kept {
 		c, err := match.Restate(k.Data, h, s.coverageOptions())
