@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 // Page sizes of product lists: the web portfolio's and the API's default, and the largest.
@@ -86,12 +87,14 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 		s.fail(w, r, err)
 		return
 	}
-	covs, err := s.rowCoverages(r.Context(), rows)
+	h, herr := s.holdings(r.Context())
+	covs, err := s.rowCoverages(r.Context(), rows, h)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows))}
+	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)),
+		DBWarnings: s.warningsOf(h, herr)}
 	for _, p := range rows {
 		d.Products = append(d.Products, productRow{Product: p.Product, Releases: p.Releases, Summary: p.Summary, Coverage: covs[p.ID]})
 	}
@@ -99,12 +102,8 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 }
 
 // rowCoverages sums the coverage of each listed product's releases, restated against the
-// vulnerability database as it is now.
-func (s *Server) rowCoverages(ctx context.Context, rows []store.PortfolioRow) (map[int64]productCoverage, error) {
-	h, err := s.holdings(ctx)
-	if err != nil {
-		return nil, err
-	}
+// vulnerability database's holdings h.
+func (s *Server) rowCoverages(ctx context.Context, rows []store.PortfolioRow, h *vulndb.Holdings) (map[int64]productCoverage, error) {
 	ids := make([]int64, len(rows))
 	for i, p := range rows {
 		ids[i] = p.ID
