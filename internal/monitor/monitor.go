@@ -363,7 +363,7 @@ func (m *Monitor) runOne(ctx context.Context, kinds []string) (bool, error) {
 			_, err = m.cfg.Store.Enqueue(ctx, KindClocks, struct{}{}, KindClocks, m.cfg.Now().Add(ClockInterval))
 		}
 		if err == nil && m.labelCheck() != nil && (j.Kind == KindMatch || j.Kind == KindMatchBulk || j.Kind == KindRematch || j.Kind == KindClocks) {
-			_, err = m.cfg.Store.Enqueue(ctx, KindLabels, struct{}{}, KindLabels, time.Time{})
+			_, err = m.cfg.Store.EnqueueChange(ctx, KindLabels, struct{}{}, KindLabels)
 		}
 	case errors.As(err, &retry):
 		log.Warn("job failed; will retry", "err", retry.err, "at", retry.at)
@@ -483,7 +483,7 @@ func (m *Monitor) queueRematch(ctx context.Context, all bool, keys map[vulndb.Ke
 			return err
 		}
 		for _, id := range ids {
-			if _, err := m.cfg.Store.Enqueue(ctx, KindMatchBulk, map[string]int64{"release": id}, "match-release/"+strconv.FormatInt(id, 10), time.Time{}); err != nil {
+			if _, err := m.cfg.Store.EnqueueChange(ctx, KindMatchBulk, map[string]int64{"release": id}, "match-release/"+strconv.FormatInt(id, 10)); err != nil {
 				return err
 			}
 		}

@@ -36,16 +36,27 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 // Enqueue adds a job to run at runAfter (now when zero). With a dedup key, a job is not added
 // while another unfinished job has that key; Enqueue then reports false.
 func (s *DB) Enqueue(ctx context.Context, kind string, payload any, dedup string, runAfter time.Time) (bool, error) {
+	return s.enqueueTx(ctx, kind, payload, dedup, runAfter, false)
+}
+
+// EnqueueChange queues work because its input changed: as Enqueue, and when the unfinished job
+// with the dedup key is running — it may have read its input before the change — it runs once
+// more when it finishes.
+func (s *DB) EnqueueChange(ctx context.Context, kind string, payload any, dedup string) (bool, error) {
+	return s.enqueueTx(ctx, kind, payload, dedup, time.Time{}, true)
+}
+
+func (s *DB) enqueueTx(ctx context.Context, kind string, payload any, dedup string, runAfter time.Time, change bool) (bool, error) {
 	var added bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		added, err = s.enqueue(ctx, tx, kind, payload, dedup, runAfter)
+		added, err = s.enqueue(ctx, tx, kind, payload, dedup, runAfter, change)
 		return err
 	})
 	return added, err
 }
 
-func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, dedup string, runAfter time.Time) (bool, error) {
+func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, dedup string, runAfter time.Time, change bool) (bool, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return false, err
@@ -66,7 +77,7 @@ func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, 
 	if n, _ := res.RowsAffected(); n == 1 {
 		return true, nil
 	}
-	if dedup != "" {
+	if change && dedup != "" {
 		// The job with the key may be running and have read its input already: it runs once
 		// more when it finishes (FinishJob).
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE job SET generation = generation + 1 WHERE dedup = ? AND state = 'running'`), dedup); err != nil {

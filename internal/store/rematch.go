@@ -9,12 +9,13 @@ import (
 	"time"
 )
 
-// enqueueMatch queues the matching of a release after an upload. A full matching of the release
+// enqueueMatch queues the matching of a release after an upload; one running already, which may
+// have read the components before the upload, runs again when it finishes. A full matching of the release
 // already waiting in the bulk lane (after a first import) moves to the uploads lane, so that the
 // upload's findings do not wait behind the re-matching of every other release.
 func (s *DB) enqueueMatch(ctx context.Context, tx *sql.Tx, release int64) error {
 	key := fmt.Sprintf("match-release/%d", release)
-	added, err := s.enqueue(ctx, tx, "match-release", map[string]int64{"release": release}, key, time.Time{})
+	added, err := s.enqueue(ctx, tx, "match-release", map[string]int64{"release": release}, key, time.Time{}, true)
 	if err != nil || added {
 		return err
 	}

@@ -15,9 +15,9 @@ import (
 func testJobGenerations(t *testing.T, s *store.DB) {
 	ctx := t.Context()
 	const key = "match-release/7"
-	must(s.Enqueue(ctx, "match-release", map[string]int{"release": 7}, key, time.Time{}))
+	must(s.EnqueueChange(ctx, "match-release", map[string]int{"release": 7}, key))
 	j := must(s.ClaimJob(ctx, "a", time.Minute))
-	if added := must(s.Enqueue(ctx, "match-release", map[string]int{"release": 7}, key, time.Time{})); added {
+	if added := must(s.EnqueueChange(ctx, "match-release", map[string]int{"release": 7}, key)); added {
 		t.Error("a second job with the running job's key was added")
 	}
 	must(0, s.FinishJob(ctx, j.ID, "a"))
@@ -36,9 +36,18 @@ func testJobGenerations(t *testing.T, s *store.DB) {
 		t.Errorf("ran a third time: %+v", extra)
 	}
 
+	// A plain Enqueue (a schedule, a request) while the job runs adds no second run.
+	must(s.Enqueue(ctx, "db-update", nil, "db-update", time.Time{}))
+	j = must(s.ClaimJob(ctx, "a", time.Minute))
+	must(s.Enqueue(ctx, "db-update", nil, "db-update", time.Time{}))
+	must(0, s.FinishJob(ctx, j.ID, "a"))
+	if extra := must(s.ClaimJob(ctx, "a", time.Minute)); extra != nil {
+		t.Errorf("a plain enqueue during the run ran the job again: %+v", extra)
+	}
+
 	// Enqueued twice before it runs: one run reads both changes.
-	must(s.Enqueue(ctx, "match-release", nil, key, time.Time{}))
-	must(s.Enqueue(ctx, "match-release", nil, key, time.Time{}))
+	must(s.EnqueueChange(ctx, "match-release", nil, key))
+	must(s.EnqueueChange(ctx, "match-release", nil, key))
 	j = must(s.ClaimJob(ctx, "a", time.Minute))
 	must(0, s.FinishJob(ctx, j.ID, "a"))
 	if extra := must(s.ClaimJob(ctx, "a", time.Minute)); extra != nil {
@@ -46,9 +55,9 @@ func testJobGenerations(t *testing.T, s *store.DB) {
 	}
 
 	// A job that fails after new input arrived is given the new input instead of up.
-	must(s.Enqueue(ctx, "match-release", nil, key, time.Time{}))
+	must(s.EnqueueChange(ctx, "match-release", nil, key))
 	j = must(s.ClaimJob(ctx, "a", time.Minute))
-	must(s.Enqueue(ctx, "match-release", nil, key, time.Time{}))
+	must(s.EnqueueChange(ctx, "match-release", nil, key))
 	must(0, s.FailJob(ctx, j.ID, "a", errors.New("database gone")))
 	if j = must(s.ClaimJob(ctx, "a", time.Minute)); j == nil || j.Kind != "match-release" {
 		t.Fatalf("failed job with new input not queued again: %+v", j)
@@ -60,9 +69,9 @@ func testJobGenerations(t *testing.T, s *store.DB) {
 
 	// A server that died holding the job: the job is taken over at its lease's end, and new input
 	// enqueued meanwhile is read by the take-over, which then finishes it.
-	must(s.Enqueue(ctx, "match-release", nil, key, time.Time{}))
+	must(s.EnqueueChange(ctx, "match-release", nil, key))
 	must(s.ClaimJob(ctx, "dead", -time.Second))
-	must(s.Enqueue(ctx, "match-release", nil, key, time.Time{}))
+	must(s.EnqueueChange(ctx, "match-release", nil, key))
 	j = must(s.ClaimJob(ctx, "c", time.Minute))
 	if j == nil {
 		t.Fatal("expired lease not taken over")
