@@ -227,7 +227,7 @@ func main() {
 		c0 := cpuTime()
 		ds := concurrent(pg.path)
 		fmt.Printf("%s, %d clients at once: %s; CPU of this process %v a request\n", pg.name, *clients, stats(ds),
-			((cpuTime()-c0)/time.Duration(len(ds))).Round(100*time.Microsecond))
+			((cpuTime() - c0) / time.Duration(len(ds))).Round(100*time.Microsecond))
 	}
 
 	// An update touching `changed` advisories: the fix moves below the shipped versions for half
