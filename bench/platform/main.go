@@ -1,9 +1,14 @@
 // Command platform seeds a Siegel store with a large portfolio and measures the platform on it:
-// web page latencies, re-evaluation after an OSV update, and concurrent SBOM uploads. It runs the
-// real store, vulnerability database, monitor and HTTP server in one process.
+// seeding and first matching, web page latencies (one client, and several at once), the
+// re-evaluation after an OSV update, the time from an upload to its findings while such a
+// re-evaluation runs, and concurrent SBOM uploads. It runs the real store, vulnerability database,
+// monitors (with their lanes) and HTTP servers in one process; with -servers N, N servers — each
+// its own store connection pool, monitor and HTTP listener — share one PostgreSQL, as several
+// 'siegel serve' behind a load balancer do (they share one vulnerability database directory).
 //
-//	go run ./bench/platform                                      # SQLite in a temporary directory
+//	go run ./bench/platform                                      # SQLite in a temporary directory, full scale
 //	go run ./bench/platform -database postgres://localhost/bench # PostgreSQL (the database is emptied)
+//	go run ./bench/platform -database ... -servers 3             # three servers on one PostgreSQL
 //	go run ./bench/platform -products 200                        # a smaller run
 package main
 
@@ -26,6 +31,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -49,34 +55,51 @@ var (
 	requests   = flag.Int("requests", 100, "requests per page measured")
 	uploads    = flag.Int("uploads", 50, "concurrent SBOM uploads")
 	uploadSize = flag.Int("upload-components", 1000, "components per concurrent upload")
+	servers    = flag.Int("servers", 1, "servers sharing the store (more than one needs -database)")
+	clients    = flag.Int("clients", 8, "concurrent clients of the page measurements")
+	probes     = flag.Int("probes", 20, "uploads timed from request to findings while a re-matching runs")
 	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
 	updProfile = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
 )
 
+// node is one server of the benchmark: a store connection pool, a monitor and an HTTP listener.
+type node struct {
+	st   *store.DB
+	mon  *monitor.Monitor
+	base string
+}
+
 func main() {
 	flag.Parse()
 	ctx := context.Background()
+	if *servers > 1 && *database == "" {
+		log.Fatal("-servers above 1 needs -database (several servers share PostgreSQL, not SQLite)")
+	}
 	tmp, err := os.MkdirTemp("", "siegel-bench-")
 	check(err)
 	defer os.RemoveAll(tmp)
-	st := openStore(ctx, tmp)
-	defer st.Close()
-	fmt.Printf("store: %s; %d products x %d releases x %d components (pool %d packages, %d advisories)\n",
-		st.Dialect(), *products, *releases, *components, *pool, *advisories)
+	osv, vdir := filepath.Join(tmp, "osv"), filepath.Join(tmp, "vulndb")
+	nodes := make([]*node, *servers)
+	for i := range nodes {
+		st := openStore(ctx, tmp, i == 0)
+		defer st.Close()
+		nodes[i] = &node{st: st, mon: monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv}, Log: slog.New(slog.DiscardHandler)})}
+	}
+	st, mon := nodes[0].st, nodes[0].mon
+	fmt.Printf("store: %s, %d server(s); %d products x %d releases x %d components (pool %d packages, %d advisories)\n",
+		st.Dialect(), *servers, *products, *releases, *components, *pool, *advisories)
 
 	// The vulnerability database.
-	osv, vdir := filepath.Join(tmp, "osv"), filepath.Join(tmp, "vulndb")
 	check(os.MkdirAll(osv, 0o755))
 	for i := range *advisories {
 		writeAdvisory(osv, i, "2026-01-01T00:00:00Z", "1.0.5")
 	}
-	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv}, Log: slog.New(slog.DiscardHandler)})
 	t0 := time.Now()
 	check(mon.RequestUpdate(ctx))
 	drain(ctx, mon)
 	fmt.Printf("import of %d advisories: %v\n", *advisories, since(t0))
 
-	// Seed.
+	// Seed: each server stores the SBOMs of its share of the products, all at once.
 	org, err := st.CreateOrganization(ctx, "ACME", "large", false)
 	check(err)
 	_, err = st.CreateUser(ctx, org.ID, "bench@acme.example", "a long benchmark password", "psirt")
@@ -85,45 +108,67 @@ func main() {
 	check(err)
 	token, _, err := st.CreateToken(ctx, org.ID, "admin", "bench")
 	check(err)
-	rnd := rand.New(rand.NewPCG(1, 2))
-	var releaseIDs []int64
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		check(err)
 		check(pprof.StartCPUProfile(f))
 	}
 	t0 = time.Now()
-	for p := range *products {
-		prod, err := st.CreateProduct(ctx, org.ID, fmt.Sprintf("product-%05d", p), "router", "default")
-		check(err)
-		for r := range *releases {
-			rel, err := st.CreateRelease(ctx, prod.ID, fmt.Sprintf("%d.0", r+1), "2026-01-15", "2031-12")
-			check(err)
-			_, err = st.AddSBOM(ctx, rel.ID, "cyclonedx-json", fmt.Sprintf("%064x", rel.ID), seedComponents(rnd, *components), nil)
-			check(err)
-			releaseIDs = append(releaseIDs, rel.ID)
-		}
+	var releaseIDs []int64
+	var seedMu sync.Mutex
+	var seedWG sync.WaitGroup
+	for n, nd := range nodes {
+		seedWG.Go(func() {
+			rnd := rand.New(rand.NewPCG(1, uint64(n)))
+			for p := n; p < *products; p += len(nodes) {
+				prod, err := nd.st.CreateProduct(ctx, org.ID, fmt.Sprintf("product-%05d", p), "router", "default")
+				check(err)
+				for r := range *releases {
+					rel, err := nd.st.CreateRelease(ctx, prod.ID, fmt.Sprintf("%d.0", r+1), "2026-01-15", "2031-12")
+					check(err)
+					_, err = nd.st.AddSBOM(ctx, rel.ID, "cyclonedx-json", fmt.Sprintf("%064x", rel.ID), seedComponents(rnd, *components), nil)
+					check(err)
+					seedMu.Lock()
+					releaseIDs = append(releaseIDs, rel.ID)
+					seedMu.Unlock()
+				}
+			}
+		})
 	}
+	seedWG.Wait()
 	seeded := since(t0)
+
+	// The servers: monitors running in their lanes, and HTTP.
+	runCtx, stopAll := context.WithCancel(ctx)
+	var running sync.WaitGroup
+	defer func() { stopAll(); running.Wait() }()
+	for _, nd := range nodes {
+		running.Go(func() { nd.mon.Run(runCtx) })
+		srv := server.New(server.Config{Store: nd.st, VulnDB: vdir, Monitor: nd.mon})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		check(err)
+		hs := &http.Server{Handler: srv.Handler()}
+		go hs.Serve(ln)
+		defer hs.Close()
+		nd.base = "http://" + ln.Addr().String()
+	}
 	t0 = time.Now()
-	drain(ctx, mon)
+	idle(ctx, st)
 	pprof.StopCPUProfile()
-	fmt.Printf("seeding: %d releases, %d components in %v; first matching of all releases: %v\n",
+	fmt.Printf("seeding: %d releases, %d components in %v; every release matched %v later\n",
 		len(releaseIDs), len(releaseIDs)**components, seeded, since(t0))
 
-	// The server.
-	srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon})
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	check(err)
-	hs := &http.Server{Handler: srv.Handler()}
-	go hs.Serve(ln)
-	defer hs.Close()
-	base := "http://" + ln.Addr().String()
-	page := func(path string) time.Duration {
-		req, _ := http.NewRequest("GET", base+path, nil)
-		req.AddCookie(&http.Cookie{Name: "siegel_session", Value: session})
+	rnd := rand.New(rand.NewPCG(1, 2))
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	get := func(nd *node, path string, auth bool) time.Duration {
+		req, _ := http.NewRequest("GET", nd.base+path, nil)
+		if auth {
+			req.Header.Set("Authorization", "Bearer "+token)
+		} else {
+			req.AddCookie(&http.Cookie{Name: "siegel_session", Value: session})
+		}
 		t := time.Now()
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		check(err)
 		io.Copy(io.Discard, resp.Body)
 		resp.Body.Close()
@@ -132,54 +177,124 @@ func main() {
 		}
 		return time.Since(t)
 	}
+	portfolioPath := func(r *rand.Rand) string {
+		return fmt.Sprintf("/?page=%d", 1+r.IntN(max(1, *products/50)))
+	}
+	releasePath := func(r *rand.Rand) string {
+		return fmt.Sprintf("/releases/%d", releaseIDs[r.IntN(len(releaseIDs))])
+	}
+	findingsPath := func(r *rand.Rand) string {
+		return fmt.Sprintf("/api/v1/releases/%d/findings", releaseIDs[r.IntN(len(releaseIDs))])
+	}
 	var portfolio, release, api []time.Duration
 	for range *requests {
-		portfolio = append(portfolio, page("/"))
+		portfolio = append(portfolio, get(nodes[0], portfolioPath(rnd), false))
 	}
 	for range *requests {
-		release = append(release, page(fmt.Sprintf("/releases/%d", releaseIDs[rnd.IntN(len(releaseIDs))])))
+		release = append(release, get(nodes[0], releasePath(rnd), false))
 	}
 	for range *requests {
-		req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/releases/%d/findings", base, releaseIDs[rnd.IntN(len(releaseIDs))]), nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		t := time.Now()
-		resp, err := http.DefaultClient.Do(req)
-		check(err)
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		api = append(api, time.Since(t))
+		api = append(api, get(nodes[0], findingsPath(rnd), true))
 	}
-	fmt.Printf("portfolio page (%d products): %s\n", *products, stats(portfolio))
-	fmt.Printf("release page (%d components): %s\n", *components, stats(release))
-	fmt.Printf("API findings of a release: %s\n", stats(api))
+	fmt.Printf("portfolio page (%d products, 50 a page), one client: %s\n", *products, stats(portfolio))
+	fmt.Printf("release page (%d components), one client: %s\n", *components, stats(release))
+	fmt.Printf("API findings of a release, one client: %s\n", stats(api))
+	// The same with several clients at once, spread over the servers.
+	concurrent := func(path func(*rand.Rand) string) []time.Duration {
+		var mu sync.Mutex
+		var out []time.Duration
+		var wg sync.WaitGroup
+		for c := range *clients {
+			wg.Go(func() {
+				r := rand.New(rand.NewPCG(uint64(c), 3))
+				for k := range max(1, *requests / *clients) {
+					d := get(nodes[(c+k)%len(nodes)], path(r), false)
+					mu.Lock()
+					out = append(out, d)
+					mu.Unlock()
+				}
+			})
+		}
+		wg.Wait()
+		return out
+	}
+	// CPU time of this process (servers and clients; not PostgreSQL's) per request tells what a
+	// machine of its own would answer, where wall times on a shared one mostly measure the others.
+	for _, pg := range []struct {
+		name string
+		path func(*rand.Rand) string
+	}{{"portfolio page", portfolioPath}, {"release page", releasePath}} {
+		c0 := cpuTime()
+		ds := concurrent(pg.path)
+		fmt.Printf("%s, %d clients at once: %s; CPU of this process %v a request\n", pg.name, *clients, stats(ds),
+			((cpuTime() - c0) / time.Duration(len(ds))).Round(100*time.Microsecond))
+	}
 
 	// An update touching `changed` advisories: the fix moves below the shipped versions for half
 	// of them (findings resolve) and above for the others (findings stay, records differ).
-	for i := range *changed {
-		fixed := "1.0.5"
-		if i%2 == 0 {
-			fixed = "1.0.0"
+	update := func(round int) {
+		for i := range *changed {
+			fixed := "1.0.5"
+			if (i+round)%2 == 0 {
+				fixed = "1.0.0"
+			}
+			writeAdvisory(osv, i, fmt.Sprintf("2026-11-%02dT00:00:00Z", round+1), fixed)
 		}
-		writeAdvisory(osv, i, "2026-11-01T00:00:00Z", fixed)
+		check(mon.RequestUpdate(ctx))
 	}
-	t0 = time.Now()
 	if *updProfile != "" {
 		f, err := os.Create(*updProfile)
 		check(err)
 		check(pprof.StartCPUProfile(f))
 	}
-	check(mon.RequestUpdate(ctx))
-	drain(ctx, mon)
+	t0 = time.Now()
+	update(1)
+	idle(ctx, st)
 	pprof.StopCPUProfile()
-	jobs, err := st.Jobs(ctx, monitor.KindRematch, 1)
+	jobs, err := st.Jobs(ctx, monitor.KindRematch, 100000)
 	check(err)
-	var p struct{ Keys []vulndb.Key }
-	json.Unmarshal(jobs[0].Payload, &p)
-	fmt.Printf("OSV update changing %d advisories (%d packages), import and re-evaluation: %v\n", *changed, len(p.Keys), since(t0))
+	keys := map[vulndb.Key]bool{}
+	for _, j := range jobs {
+		var p struct{ Keys []vulndb.Key }
+		json.Unmarshal(j.Payload, &p)
+		for _, k := range p.Keys {
+			keys[k] = true
+		}
+	}
+	fmt.Printf("OSV update changing %d advisories (%d packages): import and re-evaluation of every affected release in %v, as %d re-matching jobs\n",
+		*changed, len(keys), since(t0), len(jobs))
 
-	// Concurrent uploads.
+	// Upload to findings while the next such re-evaluation runs: a client uploads one SBOM at a
+	// time to a fresh release and waits until the findings are there.
 	prod, err := st.CreateProduct(ctx, org.ID, "upload-target", "router", "default")
 	check(err)
+	update(2)
+	for !busy(ctx, st) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	var probe []time.Duration
+	during := 0
+	for i := range *probes {
+		rel, err := st.CreateRelease(ctx, prod.ID, fmt.Sprintf("probe-%d", i), "", "2031-12")
+		check(err)
+		nd := nodes[i%len(nodes)]
+		body := cyclonedx(rnd, 200)
+		t := time.Now()
+		post(client, nd.base, token, rel.ID, body)
+		for matching(client, nd.base, token, rel.ID) {
+			time.Sleep(20 * time.Millisecond)
+		}
+		probe = append(probe, time.Since(t))
+		if busy(ctx, st) {
+			during++
+		}
+	}
+	rematchEnd := time.Now()
+	idle(ctx, st)
+	fmt.Printf("upload (200 components) to findings while a re-evaluation of %d advisories runs: %s; the re-evaluation still ran at %d of %d; it ended %v after the last\n",
+		*changed, stats(probe), during, len(probe), since(rematchEnd))
+
+	// Concurrent uploads.
 	bodies := make([][]byte, *uploads)
 	ids := make([]int64, *uploads)
 	for i := range *uploads {
@@ -194,15 +309,7 @@ func main() {
 	t0 = time.Now()
 	for i := range *uploads {
 		wg.Go(func() {
-			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/releases/%d/sboms", base, ids[i]), bytes.NewReader(bodies[i]))
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Content-Type", "application/json")
-			resp, err := http.DefaultClient.Do(req)
-			if err == nil {
-				io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-			}
-			if err != nil || resp.StatusCode != http.StatusCreated {
+			if !post(client, nodes[i%len(nodes)].base, token, ids[i], bodies[i]) {
 				mu.Lock()
 				failed++
 				mu.Unlock()
@@ -211,22 +318,80 @@ func main() {
 	}
 	wg.Wait()
 	uploaded := since(t0)
-	drain(ctx, mon)
+	idle(ctx, st)
 	fmt.Printf("%d concurrent uploads of %d components: %d failed, all stored in %v, matched %v later\n",
 		*uploads, *uploadSize, failed, uploaded, since(t0)-uploaded)
 }
 
-func openStore(ctx context.Context, tmp string) *store.DB {
+// post uploads an SBOM to a release; it reports whether the server stored it.
+func post(client *http.Client, base, token string, release int64, body []byte) bool {
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/releases/%d/sboms", base, release), bytes.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusCreated
+}
+
+// matching asks a server whether a release is still being matched.
+func matching(client *http.Client, base, token string, release int64) bool {
+	req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/releases/%d/findings?limit=1", base, release), nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := client.Do(req)
+	check(err)
+	defer resp.Body.Close()
+	var out struct{ Matching bool }
+	check(json.NewDecoder(resp.Body).Decode(&out))
+	return out.Matching
+}
+
+// busy reports whether a database update or re-matching is queued or running.
+func busy(ctx context.Context, st *store.DB) bool {
+	qs, err := st.QueueStats(ctx)
+	check(err)
+	for _, q := range qs {
+		if (q.Kind == monitor.KindUpdate || q.Kind == monitor.KindRematch || q.Kind == monitor.KindMatchBulk) && q.Due+q.Running > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// idle waits until no job is due or running (scheduled ones, such as the next reporting-clock
+// check, aside).
+func idle(ctx context.Context, st *store.DB) {
+	for {
+		qs, err := st.QueueStats(ctx)
+		check(err)
+		n := 0
+		for _, q := range qs {
+			n += q.Due + q.Running
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// openStore opens the benchmark's store; the first opening of a PostgreSQL store empties it.
+func openStore(ctx context.Context, tmp string, first bool) *store.DB {
 	if *database == "" {
 		st, err := store.OpenSQLite(ctx, tmp, time.Now)
 		check(err)
 		return st
 	}
-	db, err := sql.Open("pgx", *database)
-	check(err)
-	_, err = db.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
-	check(err)
-	db.Close()
+	if first {
+		db, err := sql.Open("pgx", *database)
+		check(err)
+		_, err = db.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+		check(err)
+		db.Close()
+	}
 	st, err := store.OpenPostgres(ctx, *database, time.Now)
 	check(err)
 	return st
@@ -298,6 +463,13 @@ func stats(ds []time.Duration) string {
 		return ds[min(len(ds)-1, int(p*float64(len(ds))))].Round(100 * time.Microsecond)
 	}
 	return fmt.Sprintf("p50 %v, p95 %v, max %v (%d requests)", q(0.5), q(0.95), ds[len(ds)-1].Round(100*time.Microsecond), len(ds))
+}
+
+// cpuTime is the user and system CPU time this process has used.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }

@@ -59,6 +59,7 @@ func serveCommand() *Command {
 	var interval, lease time.Duration
 	maxAge := ageFlag(match.DefaultMaxAge)
 	var matchBatch int
+	var workers int
 	var smtpTLS bool
 	var limits serveLimits
 	return &Command{
@@ -125,6 +126,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.Var(&witnesses, "witness", "verifier key of a witness whose ledger checkpoint cosignatures are accepted and served (repeatable)")
 			fs.IntVar(&inventoryK, "inventory-k", portfolio.DefaultK, "least number of manufacturers a component must be used by to appear in the inventory of critical components (at least 2)")
 			fs.IntVar(&matchBatch, "match-batch", 100, "releases re-matched per transaction after an update")
+			fs.IntVar(&workers, "workers", 1, "bulk jobs (database updates, re-matching) this server runs at once; uploads and notifications have lanes of their own")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 			limits.flags(fs)
 		},
@@ -172,7 +174,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 					csafOrg = o.Name
 				}
 			}
-			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease, MatchBatch: matchBatch,
+			mcfg := monitor.Config{Store: st, VulnDB: vdir, Sources: sources, Interval: interval, BaseURL: strings.TrimSuffix(baseURL, "/"), Log: env.Log, Now: env.Now, Lease: lease, MatchBatch: matchBatch, Workers: workers,
 				MaxDBAge: time.Duration(maxAge)}
 			if smtpAddr != "" {
 				mcfg.Mailer = &notify.Mailer{Addr: smtpAddr, From: smtpFrom, Username: smtpUser, Password: env.Getenv("SIEGEL_SMTP_PASSWORD"), StartTLS: smtpTLS}

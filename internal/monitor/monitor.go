@@ -6,6 +6,7 @@
 package monitor
 
 import (
+	"cmp"
 	"context"
 	crand "crypto/rand"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,12 +34,16 @@ import (
 
 // Job kinds.
 const (
-	KindUpdate  = "db-update"
-	KindMatch   = "match-release" // queued by the store with every SBOM upload
-	KindRematch = "rematch"
-	KindDeliver = "deliver"
-	KindClocks  = "case-clocks" // reminders of reporting deadlines, every ClockInterval
-	KindLabels  = "label-check" // re-decides every label's status after findings or clocks change
+	KindUpdate = "db-update"
+	KindMatch  = "match-release" // queued by the store with every SBOM upload
+	// KindMatchBulk is a release matched again in full because the whole database changed (a
+	// first import): the same work as KindMatch under the same dedup key, but in the bulk lane
+	// until an upload to the release brings it into the uploads lane.
+	KindMatchBulk = "match-release-bulk"
+	KindRematch   = "rematch" // the components a database update touched, in a bounded set of releases
+	KindDeliver   = "deliver"
+	KindClocks    = "case-clocks" // reminders of reporting deadlines, every ClockInterval
+	KindLabels    = "label-check" // re-decides every label's status after findings or clocks change
 )
 
 // ClockInterval is how often reporting deadlines are looked at; DueWithin is how early before a
@@ -72,6 +78,13 @@ type Config struct {
 	Poll time.Duration
 	// MatchBatch is how many releases re-matching records per transaction (default 100).
 	MatchBatch int
+	// RematchChunk is how many releases one re-matching job covers (default 100): an update that
+	// touches many releases becomes several jobs, which several servers share.
+	RematchChunk int
+	// Workers is how many jobs of the bulk lane (database updates, re-matching) this server runs
+	// at once (default 1). Uploads and notifications have lanes of their own, so they never wait
+	// behind bulk work.
+	Workers int
 	// LabelCheck re-decides the status of every security label (set with SetLabelCheck); it
 	// runs after matching and with every reporting-clock check.
 	LabelCheck func(ctx context.Context) (changed int, err error)
@@ -87,7 +100,6 @@ type Config struct {
 type Monitor struct {
 	cfg   Config
 	owner string
-	wake  chan struct{}
 	mu    sync.Mutex // serializes writes to the vulnerability database within this process
 
 	hookMu sync.Mutex // guards cfg.LabelCheck
@@ -98,6 +110,9 @@ type Monitor struct {
 	healthMu  sync.Mutex
 	health    *health.Cache // component-health data beside the vulnerability database
 	healthDay string        // the UTC day end-of-life notices were last queued
+	wakeMu    sync.Mutex
+	wakers    []chan struct{}     // one per running worker
+	inputRead func(release int64) // called once a match has read a release's components (tests)
 }
 
 // SetLabelCheck installs the function that re-decides label statuses (the server owns labels).
@@ -160,17 +175,27 @@ func New(cfg Config) *Monitor {
 	if cfg.MatchBatch <= 0 {
 		cfg.MatchBatch = 100
 	}
+	if cfg.RematchChunk <= 0 {
+		cfg.RematchChunk = 100
+	}
+	if cfg.Workers <= 0 {
+		cfg.Workers = 1
+	}
 	host, _ := os.Hostname()
 	var b [4]byte
 	crand.Read(b[:])
-	return &Monitor{cfg: cfg, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:])), wake: make(chan struct{}, 1)}
+	return &Monitor{cfg: cfg, owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))}
 }
 
 // Wake makes an idle monitor look for jobs now (after something was queued).
 func (m *Monitor) Wake() {
-	select {
-	case m.wake <- struct{}{}:
-	default:
+	m.wakeMu.Lock()
+	defer m.wakeMu.Unlock()
+	for _, w := range m.wakers {
+		select {
+		case w <- struct{}{}:
+		default:
+		}
 	}
 }
 
@@ -184,8 +209,9 @@ func (m *Monitor) RequestUpdate(ctx context.Context) error {
 	return err
 }
 
-// Run runs jobs until ctx ends. With an interval, it makes sure an update is scheduled: when the
-// database is empty or older than the interval, at once.
+// Run runs jobs until ctx ends, in lanes (see Lanes): one worker for uploads, one for
+// notifications, and Config.Workers for the bulk lane. With an interval, it makes sure an update
+// is scheduled: when the database is empty or older than the interval, at once.
 func (m *Monitor) Run(ctx context.Context) error {
 	defer m.Close()
 	if err := m.schedule(ctx); err != nil {
@@ -194,21 +220,55 @@ func (m *Monitor) Run(ctx context.Context) error {
 	if _, err := m.cfg.Store.Enqueue(ctx, KindClocks, struct{}{}, KindClocks, time.Time{}); err != nil {
 		return err
 	}
+	var wg sync.WaitGroup
+	for _, l := range Lanes {
+		n := 1
+		if l.Kinds == nil {
+			n = m.cfg.Workers
+		}
+		for range n {
+			wake := make(chan struct{}, 1)
+			m.wakeMu.Lock()
+			m.wakers = append(m.wakers, wake)
+			m.wakeMu.Unlock()
+			wg.Go(func() { m.work(ctx, l, wake) })
+		}
+	}
+	wg.Wait()
+	return nil
+}
+
+// Lane is a share of the job queue that workers of its own take jobs from.
+type Lane struct {
+	Name  string
+	Kinds []string // nil: any kind
+}
+
+// Lanes: an upload's matching and the notifications it raises never wait behind a database
+// update or the re-matching of many releases; bulk workers, when idle, take any due job.
+var Lanes = []Lane{
+	{Name: "uploads", Kinds: []string{KindMatch}},
+	{Name: "notifications", Kinds: []string{KindDeliver, KindClocks, KindLabels}},
+	{Name: "bulk"},
+}
+
+// work runs the jobs of a lane until ctx ends.
+func (m *Monitor) work(ctx context.Context, l Lane, wake <-chan struct{}) {
 	for {
-		ran, err := m.RunOnce(ctx)
+		ran, err := m.runOne(ctx, l.Kinds)
 		if ctx.Err() != nil {
-			return nil
+			return
 		}
 		if err != nil {
-			m.cfg.Log.Error("job loop", "err", err)
+			m.cfg.Log.Error("job loop", "lane", l.Name, "err", err)
 		}
 		if ran {
 			continue
 		}
 		select {
 		case <-ctx.Done():
-			return nil
-		case <-m.wake:
+			return
+		case <-wake:
 		case <-time.After(m.cfg.Poll):
 		}
 	}
@@ -247,14 +307,22 @@ func (m *Monitor) lastUpdate(ctx context.Context) time.Time {
 	return last
 }
 
-// RunOnce claims and runs one due job; it reports whether there was one.
+// RunOnce claims and runs one due job of any kind; it reports whether there was one.
 func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
-	j, err := m.cfg.Store.ClaimJob(ctx, m.owner, m.cfg.Lease)
+	return m.runOne(ctx, nil)
+}
+
+// runOne claims and runs one due job of the kinds (any when nil).
+func (m *Monitor) runOne(ctx context.Context, kinds []string) (bool, error) {
+	j, err := m.cfg.Store.ClaimJob(ctx, m.owner, m.cfg.Lease, kinds...)
 	if err != nil || j == nil {
 		return false, err
 	}
 	log := m.cfg.Log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
-	// Keep the lease while the job runs.
+	// Keep the lease while the job runs; a lease lost (this server stalled past it, and another
+	// took the job over) stops the job here, so that it never runs twice at once.
+	jobCtx, lost := context.WithCancelCause(ctx)
+	defer lost(nil)
 	hb, stop := context.WithCancel(ctx)
 	progress := make(chan string, 1)
 	var wg sync.WaitGroup
@@ -268,9 +336,11 @@ func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
 				return
 			case p := <-progress:
 				last = p
-				m.cfg.Store.Heartbeat(hb, j.ID, m.owner, m.cfg.Lease, last)
 			case <-t.C:
-				m.cfg.Store.Heartbeat(hb, j.ID, m.owner, m.cfg.Lease, last)
+			}
+			if err := m.cfg.Store.Heartbeat(hb, j.ID, m.owner, m.cfg.Lease, last); errors.Is(err, store.ErrLeaseLost) {
+				lost(err)
+				return
 			}
 		}
 	})
@@ -281,12 +351,16 @@ func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
 		}
 	}
 	start := time.Now()
-	err = m.run(ctx, j, report)
+	err = m.run(jobCtx, j, report)
 	m.idle()
 	stop()
 	wg.Wait()
 	if ctx.Err() != nil {
 		return true, nil // shutting down: the lease runs out and the job runs again
+	}
+	if cause := context.Cause(jobCtx); errors.Is(cause, store.ErrLeaseLost) {
+		log.Warn("job taken over by another server: stopped", "err", err)
+		return true, nil
 	}
 	var retry *retryError
 	switch {
@@ -299,8 +373,8 @@ func (m *Monitor) RunOnce(ctx context.Context) (bool, error) {
 		if err == nil && j.Kind == KindClocks {
 			_, err = m.cfg.Store.Enqueue(ctx, KindClocks, struct{}{}, KindClocks, m.cfg.Now().Add(ClockInterval))
 		}
-		if err == nil && m.labelCheck() != nil && (j.Kind == KindMatch || j.Kind == KindRematch || j.Kind == KindClocks) {
-			_, err = m.cfg.Store.Enqueue(ctx, KindLabels, struct{}{}, KindLabels, time.Time{})
+		if err == nil && m.labelCheck() != nil && (j.Kind == KindMatch || j.Kind == KindMatchBulk || j.Kind == KindRematch || j.Kind == KindClocks) {
+			_, err = m.cfg.Store.EnqueueChange(ctx, KindLabels, struct{}{}, KindLabels)
 		}
 	case errors.As(err, &retry):
 		log.Warn("job failed; will retry", "err", retry.err, "at", retry.at)
@@ -346,7 +420,7 @@ func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) 
 	switch j.Kind {
 	case KindUpdate:
 		return m.update(ctx, progress)
-	case KindMatch:
+	case KindMatch, KindMatchBulk:
 		var p struct{ Release int64 }
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
 			return fmt.Errorf("payload: %w", err)
@@ -357,11 +431,14 @@ func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) 
 		}
 		return m.matchRelease(ctx, db, p.Release, nil)
 	case KindRematch:
-		var p struct{ Keys []vulndb.Key }
+		var p struct {
+			Keys     []vulndb.Key
+			Releases []int64 // none: every release with a component under the keys
+		}
 		if err := json.Unmarshal(j.Payload, &p); err != nil {
 			return fmt.Errorf("payload: %w", err)
 		}
-		return m.rematch(ctx, p.Keys, progress)
+		return m.rematch(ctx, p.Keys, p.Releases, progress)
 	case KindClocks:
 		return m.clocks(ctx)
 	case KindLabels:
@@ -434,7 +511,7 @@ func (m *Monitor) queueRematch(ctx context.Context, all bool, keys map[vulndb.Ke
 		}
 		for _, id := range ids {
 			key := "match-release/" + strconv.FormatInt(id, 10)
-			added, err := m.cfg.Store.Enqueue(ctx, KindMatch, map[string]int64{"release": id}, key, time.Time{})
+			added, err := m.cfg.Store.EnqueueChange(ctx, KindMatchBulk, map[string]int64{"release": id}, key)
 			if err == nil && !added {
 				_, err = m.cfg.Store.RunNow(ctx, key) // one waiting for a database runs now
 			}
@@ -451,17 +528,36 @@ func (m *Monitor) queueRematch(ctx context.Context, all bool, keys map[vulndb.Ke
 	for k := range keys {
 		list = append(list, k)
 	}
-	_, err := m.cfg.Store.Enqueue(ctx, KindRematch, map[string]any{"keys": list}, "", time.Time{})
-	return err
+	slices.SortFunc(list, func(a, b vulndb.Key) int {
+		return cmp.Or(strings.Compare(a.Ecosystem, b.Ecosystem), strings.Compare(a.Name, b.Name))
+	})
+	releases, err := m.cfg.Store.ReleasesByLookup(ctx, lookupPairs(list))
+	if err != nil {
+		return err
+	}
+	// Jobs of a bounded size, which several servers share; a release created after this look
+	// is matched in full by its upload's job, against the database as it is then.
+	for i := 0; i < len(releases); i += m.cfg.RematchChunk {
+		chunk := releases[i:min(i+m.cfg.RematchChunk, len(releases))]
+		if _, err := m.cfg.Store.Enqueue(ctx, KindRematch, map[string]any{"keys": list, "releases": chunk}, "", time.Time{}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
-// rematch matches again the components looked up under the keys, release by release.
-func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, progress func(string)) error {
+func lookupPairs(keys []vulndb.Key) [][2]string {
 	pairs := make([][2]string, len(keys))
 	for i, k := range keys {
 		pairs[i] = [2]string{k.Ecosystem, k.Name}
 	}
-	comps, err := m.cfg.Store.ComponentsByLookup(ctx, pairs)
+	return pairs
+}
+
+// rematch matches again the components looked up under the keys, release by release: in the
+// releases given, or in all that have such components.
+func (m *Monitor) rematch(ctx context.Context, keys []vulndb.Key, releases []int64, progress func(string)) error {
+	comps, err := m.cfg.Store.ComponentsByLookup(ctx, lookupPairs(keys), releases...)
 	if err != nil {
 		return err
 	}
@@ -560,6 +656,9 @@ func (m *Monitor) matchBatch(ctx context.Context, db *vulndb.DB, releases []int6
 			var err error
 			if comps, err = m.cfg.Store.ReleaseComponents(ctx, release); err != nil {
 				return nil, err
+			}
+			if m.inputRead != nil {
+				m.inputRead(release)
 			}
 		} else {
 			scope = map[string]bool{}

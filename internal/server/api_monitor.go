@@ -18,6 +18,7 @@ type dbState struct {
 	Status  *vulndb.Status `json:"status,omitempty"`
 	Empty   bool           `json:"empty"`
 	Updates []jobJSON      `json:"updates"`
+	Queue   *queueState    `json:"queue,omitempty"`
 }
 
 type jobJSON struct {
@@ -65,6 +66,9 @@ func (s *Server) dbState(r *http.Request) (*dbState, error) {
 	}
 	jobs, err := s.cfg.Store.Jobs(r.Context(), "db-update", 20)
 	if err != nil {
+		return nil, err
+	}
+	if st.Queue, err = s.queueState(r.Context()); err != nil {
 		return nil, err
 	}
 	for _, j := range jobs {

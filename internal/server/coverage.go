@@ -37,13 +37,22 @@ func (s *Server) coverageOptions() match.Options {
 // empty or stale database is never silent.
 func (s *Server) dbWarnings(ctx context.Context) []string {
 	h, err := s.holdings(ctx)
+	return s.warningsOf(h, err)
+}
+
+// warningsOf are the banner's warnings about holdings h, read with the error err; never nil, so
+// that a page that read the holdings already is not made to read them again.
+func (s *Server) warningsOf(h *vulndb.Holdings, err error) []string {
 	if err != nil {
 		return []string{fmt.Sprintf("the vulnerability database cannot be read (%v): findings may be missing", err)}
 	}
 	if h == nil {
 		return []string{"there is no vulnerability database yet: no component has been checked; an administrator runs an update (Vulnerability database page)"}
 	}
-	return match.DatabaseWarnings(h, s.coverageOptions())
+	if w := match.DatabaseWarnings(h, s.coverageOptions()); w != nil {
+		return w
+	}
+	return []string{}
 }
 
 // releaseCoverage returns what the last matching of a release checked, restated against the
@@ -70,12 +79,8 @@ type productCoverage struct {
 	Matched                         int // releases with a coverage
 }
 
-// productCoverages sums the kept coverage of each product's releases.
-func (s *Server) productCoverages(ctx context.Context, org int64, h *vulndb.Holdings) (map[int64]productCoverage, error) {
-	kept, err := s.cfg.Store.OrganizationCoverages(ctx, org)
-	if err != nil {
-		return nil, err
-	}
+// restateCoverages sums the kept coverages of releases, restated against h, by product.
+func (s *Server) restateCoverages(kept []store.Coverage, h *vulndb.Holdings) (map[int64]productCoverage, error) {
 	out := map[int64]productCoverage{}
 	for _, k := range kept {
 		c, err := match.Restate(k.Data, h, s.coverageOptions())

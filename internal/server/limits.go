@@ -203,10 +203,10 @@ func checkName(field, v string) error {
 // timings tell an outsider what the installation is used for.
 func (s *Server) metricsEndpoint(w http.ResponseWriter, r *http.Request) {
 	if s.cfg.PublicMetrics {
-		s.metrics.serve(w, r)
+		s.serveMetrics(w, r)
 		return
 	}
-	s.api(func(w http.ResponseWriter, r *http.Request, _ principal) { s.metrics.serve(w, r) })(w, r)
+	s.api(func(w http.ResponseWriter, r *http.Request, _ principal) { s.serveMetrics(w, r) })(w, r)
 }
 
 // consistencyRequest says what is wrong with a request for a consistency proof between the trees

@@ -50,6 +50,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/releases/{id}/vex", s.api(s.postVEX)},
 		{"GET", "/api/v1/db/status", s.api(s.dbStatus)},
 		{"POST", "/api/v1/db/update", s.api(s.dbUpdate)},
+		{"GET", "/api/v1/queue", s.api(s.getQueue)},
 		{"GET", "/api/v1/channels", s.api(s.listChannels)},
 		{"POST", "/api/v1/channels", s.api(s.createChannel)},
 		{"DELETE", "/api/v1/channels/{id}", s.api(s.deleteChannel)},
@@ -204,19 +205,6 @@ func (s *Server) checkSupportPeriod(r store.Release, category string) error {
 		return fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule)
 	}
 	return nil
-}
-
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p principal) {
-	ps, err := s.cfg.Store.Products(r.Context(), p.token.Organization)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	out := make([]productJSON, 0, len(ps))
-	for _, x := range ps {
-		out = append(out, toProduct(x))
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p principal) {

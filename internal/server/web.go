@@ -2,7 +2,6 @@ package server
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"crypto/sha256"
 	"embed"
@@ -89,6 +88,7 @@ type pageData struct {
 	CanWrite bool
 	// Page-specific values.
 	Products   []productRow
+	Pager      *pager // the page of a long list shown, and links to the others
 	Product    *store.Product
 	Releases   []releaseJSON
 	Release    *store.Release
@@ -268,44 +268,6 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
-}
-
-// portfolioPage lists the organization's products, those with exploited and critical findings first.
-func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	ps, err := s.cfg.Store.Products(r.Context(), u.Organization)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sums, err := s.cfg.Store.ProductSummaries(r.Context(), u.Organization)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	counts, err := s.cfg.Store.ReleaseCounts(r.Context(), u.Organization)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	h, err := s.holdings(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	covs, err := s.productCoverages(r.Context(), u.Organization, h)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization)}
-	for _, p := range ps {
-		d.Products = append(d.Products, productRow{Product: p, Releases: counts[p.ID], Summary: sums[p.ID], Coverage: covs[p.ID]})
-	}
-	slices.SortStableFunc(d.Products, func(a, b productRow) int {
-		return cmp.Or(cmp.Compare(b.Summary.Exploited, a.Summary.Exploited), cmp.Compare(b.Summary.Critical, a.Summary.Critical),
-			cmp.Compare(b.Summary.High, a.Summary.High))
-	})
-	s.render(w, http.StatusOK, "portfolio", d)
 }
 
 func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.User) {

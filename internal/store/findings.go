@@ -485,8 +485,13 @@ func (s *DB) ReleaseCoverage(ctx context.Context, release int64) (Coverage, erro
 // OrganizationCoverages returns the coverage kept for each matched release of an organization's
 // products, by release.
 func (s *DB) OrganizationCoverages(ctx context.Context, org int64) ([]Coverage, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.release, r.product, c.coverage, c.updated_at FROM release_coverage c
-		JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product WHERE p.organization = ? ORDER BY c.release`), org)
+	return s.coverages(ctx, `SELECT c.release, r.product, c.coverage, c.updated_at FROM release_coverage c
+		JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product WHERE p.organization = ? ORDER BY c.release`, org)
+}
+
+// coverages reads the kept coverages a query selects (release, product, coverage, updated_at).
+func (s *DB) coverages(ctx context.Context, q string, args ...any) ([]Coverage, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -510,15 +515,20 @@ type ComponentRef struct {
 	Component
 }
 
-// ComponentsByLookup returns the components, across all releases, looked up under one of the
-// (base ecosystem, lookup name) keys: those an update of the vulnerability database touched.
-func (s *DB) ComponentsByLookup(ctx context.Context, keys [][2]string) ([]ComponentRef, error) {
+// ComponentsByLookup returns the components looked up under one of the (base ecosystem, lookup
+// name) keys — those an update of the vulnerability database touched — in the releases given, or
+// across all releases when none is.
+func (s *DB) ComponentsByLookup(ctx context.Context, keys [][2]string, releases ...int64) ([]ComponentRef, error) {
 	var out []ComponentRef
+	in := ""
+	if len(releases) > 0 {
+		in = " AND release IN (?" + strings.Repeat(", ?", len(releases)-1) + ")"
+	}
 	for len(keys) > 0 {
 		n := min(len(keys), 200)
 		batch := keys[:n]
 		keys = keys[n:]
-		names := make([]any, 0, n)
+		names := make([]any, 0, n+len(releases))
 		ph := make([]string, 0, n)
 		want := map[[2]string]bool{}
 		for _, k := range batch {
@@ -526,8 +536,11 @@ func (s *DB) ComponentsByLookup(ctx context.Context, keys [][2]string) ([]Compon
 			ph = append(ph, "?")
 			want[k] = true
 		}
+		for _, r := range releases {
+			names = append(names, r)
+		}
 		rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit
-			FROM component WHERE lookup IN (`+strings.Join(ph, ",")+`)`), names...)
+			FROM component WHERE lookup IN (`+strings.Join(ph, ",")+`)`+in), names...)
 		if err != nil {
 			return nil, mapError(err)
 		}

@@ -261,7 +261,7 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 			}
 		}
 		// Matching runs in the background; queued in this transaction, it cannot be lost.
-		if _, err := s.enqueue(ctx, tx, "match-release", map[string]int64{"release": release}, fmt.Sprintf("match-release/%d", release), time.Time{}); err != nil {
+		if err := s.enqueueMatch(ctx, tx, release); err != nil {
 			return err
 		}
 		org, err := s.releaseOrg(ctx, tx, release)

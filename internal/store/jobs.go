@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -35,16 +36,27 @@ func ms(t time.Time) int64 { return t.UnixMilli() }
 // Enqueue adds a job to run at runAfter (now when zero). With a dedup key, a job is not added
 // while another unfinished job has that key; Enqueue then reports false.
 func (s *DB) Enqueue(ctx context.Context, kind string, payload any, dedup string, runAfter time.Time) (bool, error) {
+	return s.enqueueTx(ctx, kind, payload, dedup, runAfter, false)
+}
+
+// EnqueueChange queues work because its input changed: as Enqueue, and when the unfinished job
+// with the dedup key is running — it may have read its input before the change — it runs once
+// more when it finishes.
+func (s *DB) EnqueueChange(ctx context.Context, kind string, payload any, dedup string) (bool, error) {
+	return s.enqueueTx(ctx, kind, payload, dedup, time.Time{}, true)
+}
+
+func (s *DB) enqueueTx(ctx context.Context, kind string, payload any, dedup string, runAfter time.Time, change bool) (bool, error) {
 	var added bool
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		var err error
-		added, err = s.enqueue(ctx, tx, kind, payload, dedup, runAfter)
+		added, err = s.enqueue(ctx, tx, kind, payload, dedup, runAfter, change)
 		return err
 	})
 	return added, err
 }
 
-func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, dedup string, runAfter time.Time) (bool, error) {
+func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, dedup string, runAfter time.Time, change bool) (bool, error) {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return false, err
@@ -62,26 +74,45 @@ func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, 
 	if err != nil {
 		return false, fmt.Errorf("enqueue %s: %w", kind, err)
 	}
-	n, _ := res.RowsAffected()
-	return n == 1, nil
+	if n, _ := res.RowsAffected(); n == 1 {
+		return true, nil
+	}
+	if change && dedup != "" {
+		// The job with the key may be running and have read its input already: it runs once
+		// more when it finishes (FinishJob).
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE job SET generation = generation + 1 WHERE dedup = ? AND state = 'running'`), dedup); err != nil {
+			return false, fmt.Errorf("enqueue %s: %w", kind, err)
+		}
+	}
+	return false, nil
 }
 
 // ClaimJob takes the next job that is due — queued, or running under a lease that expired — for
-// owner, for the length of lease. It returns nil when no job is due. Two servers never hold the
-// same job: the claim re-checks the job's state in the UPDATE that takes it.
-func (s *DB) ClaimJob(ctx context.Context, owner string, lease time.Duration) (*Job, error) {
+// owner, for the length of lease; with kinds, only a job of one of those kinds (a lane). It
+// returns nil when no job is due. Two servers never hold the same job: the claim re-checks the
+// job's state in the UPDATE that takes it.
+func (s *DB) ClaimJob(ctx context.Context, owner string, lease time.Duration, kinds ...string) (*Job, error) {
+	lane, laneArgs := "", make([]any, 0, len(kinds))
+	if len(kinds) > 0 {
+		lane = " AND kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + ")"
+		for _, k := range kinds {
+			laneArgs = append(laneArgs, k)
+		}
+	}
 	for range 5 {
 		now := ms(s.now())
-		due := `((state = 'queued' AND run_after <= ?) OR (state = 'running' AND lease_until < ?))`
+		due := `((state = 'queued' AND run_after <= ?) OR (state = 'running' AND lease_until < ?))` + lane
+		dueArgs := append([]any{now, now}, laneArgs...)
 		j := &Job{}
 		var payload string
-		err := s.sql.QueryRowContext(ctx, s.rebind(`UPDATE job SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_until = ?
+		args := append(append([]any{owner, now + lease.Milliseconds()}, dueArgs...), dueArgs...)
+		err := s.sql.QueryRowContext(ctx, s.rebind(`UPDATE job SET state = 'running', attempts = attempts + 1, lease_owner = ?, lease_until = ?, claimed_generation = generation
 			WHERE id = (SELECT id FROM job WHERE `+due+` ORDER BY run_after, id LIMIT 1) AND `+due+`
-			RETURNING id, kind, payload, attempts`), owner, now+lease.Milliseconds(), now, now, now, now).Scan(&j.ID, &j.Kind, &payload, &j.Attempts)
+			RETURNING id, kind, payload, attempts`), args...).Scan(&j.ID, &j.Kind, &payload, &j.Attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			// Either nothing is due, or another server took the job first: look once more.
 			var n int
-			if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM job WHERE `+due), now, now).Scan(&n); err != nil {
+			if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM job WHERE `+due), dueArgs...).Scan(&n); err != nil {
 				return nil, err
 			}
 			if n == 0 {
@@ -118,11 +149,26 @@ func (s *DB) Heartbeat(ctx context.Context, id int64, owner string, lease time.D
 		ms(s.now().Add(lease)), progress, id, owner)
 }
 
-// FinishJob marks a job done.
+// FinishJob marks a job done — or, when it was enqueued again under its dedup key while it ran
+// (its input changed after it may have read it), queues it to run once more at once.
 func (s *DB) FinishJob(ctx context.Context, id int64, owner string) error {
-	return s.updateJob(ctx, `UPDATE job SET state = 'done', dedup = NULL, finished_at = ?, last_error = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`,
-		ms(s.now()), id, owner)
+	now := ms(s.now())
+	return s.updateJob(ctx, `UPDATE job SET `+again+`, attempts = CASE WHEN `+stale+` THEN 0 ELSE attempts END,
+		last_error = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`, now, now, now, id, owner)
 }
+
+// stale says, in a job UPDATE, that the job was enqueued again since it was claimed; again sets
+// the columns of a job that ends: queued once more (due at the first argument) when stale,
+// else done (finished at the second) with its dedup key released, and its lease ended (at the
+// third) either way.
+const (
+	stale = `generation <> claimed_generation`
+	again = `state = CASE WHEN ` + stale + ` THEN 'queued' ELSE 'done' END,
+		run_after = CASE WHEN ` + stale + ` THEN CAST(? AS BIGINT) ELSE run_after END,
+		finished_at = CASE WHEN ` + stale + ` THEN 0 ELSE CAST(? AS BIGINT) END,
+		lease_until = ?,
+		dedup = CASE WHEN ` + stale + ` THEN dedup ELSE NULL END`
+)
 
 // RetryJob puts a failed attempt back in the queue, to run at at.
 func (s *DB) RetryJob(ctx context.Context, id int64, owner string, cause error, at time.Time) error {
@@ -130,10 +176,11 @@ func (s *DB) RetryJob(ctx context.Context, id int64, owner string, cause error, 
 		ms(at), cause.Error(), id, owner)
 }
 
-// FailJob gives a job up.
+// FailJob gives a job up — unless it was enqueued again while it ran: new input gets a new run.
 func (s *DB) FailJob(ctx context.Context, id int64, owner string, cause error) error {
-	return s.updateJob(ctx, `UPDATE job SET state = 'failed', dedup = NULL, finished_at = ?, last_error = ? WHERE id = ? AND lease_owner = ? AND state = 'running'`,
-		ms(s.now()), cause.Error(), id, owner)
+	now := ms(s.now())
+	return s.updateJob(ctx, `UPDATE job SET `+strings.Replace(again, "'done'", "'failed'", 1)+`, attempts = CASE WHEN `+stale+` THEN 0 ELSE attempts END,
+		last_error = ? WHERE id = ? AND lease_owner = ? AND state = 'running'`, now, now, now, cause.Error(), id, owner)
 }
 
 // Jobs lists the newest jobs, optionally of one kind.

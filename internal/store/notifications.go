@@ -153,7 +153,7 @@ func (s *DB) queueNotification(ctx context.Context, tx *sql.Tx, channel int64, k
 	if err != nil {
 		return err
 	}
-	_, err = s.enqueue(ctx, tx, "deliver", map[string]int64{"notification": id}, fmt.Sprintf("deliver/%d", id), time.Time{})
+	_, err = s.enqueue(ctx, tx, "deliver", map[string]int64{"notification": id}, fmt.Sprintf("deliver/%d", id), time.Time{}, false)
 	return err
 }
 

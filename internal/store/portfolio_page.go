@@ -1,0 +1,113 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// Portfolio sort orders.
+const (
+	SortRisk = "risk" // most exploited findings in force first, then critical, then high
+	SortName = "name"
+)
+
+// PortfolioQuery asks for one page of an organization's products.
+type PortfolioQuery struct {
+	Sort   string // SortRisk or SortName ("" is SortName)
+	Limit  int    // products per page (1 to MaxPageSize)
+	Offset int
+}
+
+// MaxPageSize is the most products one page holds.
+const MaxPageSize = 500
+
+// PortfolioRow is a product with the number of its releases and the findings in force across them.
+type PortfolioRow struct {
+	Product
+	Releases int
+	Summary  Summary
+}
+
+// Portfolio returns one page of an organization's products, sorted and cut in the database so
+// that the cost of a page does not grow with the portfolio, and the number of products in all.
+// Ties are broken by name and id: every product appears on exactly one page.
+func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]PortfolioRow, int, error) {
+	if q.Limit < 1 || q.Limit > MaxPageSize || q.Offset < 0 {
+		return nil, 0, fmt.Errorf("portfolio page: limit %d, offset %d: %w", q.Limit, q.Offset, ErrInvalid)
+	}
+	var total int
+	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM product WHERE organization = ?`), org).Scan(&total); err != nil {
+		return nil, 0, mapError(err)
+	}
+	cols := `p.id, p.organization, p.name, p.category, p.category_unmapped, p.cra_class, p.created_at, p.facts`
+	sums := `SELECT r.product, count(*) AS releases, COALESCE(sum(m.exploited), 0) AS exploited, COALESCE(sum(m.critical), 0) AS critical,
+			COALESCE(sum(m.high), 0) AS high, COALESCE(sum(m.medium), 0) AS medium, COALESCE(sum(m.low), 0) AS low,
+			COALESCE(sum(m.unrated), 0) AS unrated, COALESCE(sum(m.total), 0) AS total
+		FROM release r LEFT JOIN release_summary m ON m.release = r.id`
+	out := zeroIfNone("x", "releases", "exploited", "critical", "high", "medium", "low", "unrated", "total")
+	var query string
+	switch q.Sort {
+	case SortRisk:
+		// The order needs every product's counts.
+		query = `SELECT ` + cols + `, ` + out + ` FROM product p LEFT JOIN (` + sums + ` JOIN product o ON o.id = r.product WHERE o.organization = ? GROUP BY r.product) x
+			ON x.product = p.id WHERE p.organization = ?
+			ORDER BY COALESCE(x.exploited, 0) DESC, COALESCE(x.critical, 0) DESC, COALESCE(x.high, 0) DESC, p.name, p.id LIMIT ? OFFSET ?`
+	case SortName, "":
+		// The page first; counts only for its products.
+		query = `WITH pg AS (SELECT id FROM product WHERE organization = ? ORDER BY name, id LIMIT ? OFFSET ?)
+			SELECT ` + cols + `, ` + out + ` FROM pg JOIN product p ON p.id = pg.id
+			LEFT JOIN (` + sums + ` WHERE r.product IN (SELECT id FROM pg) GROUP BY r.product) x ON x.product = p.id
+			ORDER BY p.name, p.id`
+	default:
+		return nil, 0, fmt.Errorf("portfolio sort %q (want %s or %s): %w", q.Sort, SortRisk, SortName, ErrInvalid)
+	}
+	args := []any{org, q.Limit, q.Offset}
+	if q.Sort == SortRisk {
+		args = []any{org, org, q.Limit, q.Offset}
+	}
+	rows, err := s.sql.QueryContext(ctx, s.rebind(query), args...)
+	if err != nil {
+		return nil, 0, mapError(err)
+	}
+	defer rows.Close()
+	page := []PortfolioRow{}
+	for rows.Next() {
+		var r PortfolioRow
+		var facts sql.NullString
+		m := &r.Summary
+		if err := rows.Scan(&r.ID, &r.Organization, &r.Name, &r.Category, &r.CategoryUnmapped, &r.CRAClass, &r.CreatedAt, &facts,
+			&r.Releases, &m.Exploited, &m.Critical, &m.High, &m.Medium, &m.Low, &m.Unrated, &m.Total); err != nil {
+			return nil, 0, err
+		}
+		r.CreatedAt, m.ID = r.CreatedAt.UTC(), r.ID
+		if err := r.readFacts(facts); err != nil {
+			return nil, 0, err
+		}
+		page = append(page, r)
+	}
+	return page, total, rows.Err()
+}
+
+// zeroIfNone lists the columns of the table alias t, each zero where t has no row.
+func zeroIfNone(t string, cols ...string) string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = "COALESCE(" + t + "." + c + ", 0)"
+	}
+	return strings.Join(out, ", ")
+}
+
+// ProductCoverages returns the coverage kept for the releases of the products.
+func (s *DB) ProductCoverages(ctx context.Context, products []int64) ([]Coverage, error) {
+	if len(products) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(products))
+	for i, p := range products {
+		args[i] = p
+	}
+	return s.coverages(ctx, `SELECT c.release, r.product, c.coverage, c.updated_at FROM release_coverage c
+		JOIN release r ON r.id = c.release WHERE r.product IN (?`+strings.Repeat(", ?", len(products)-1)+`) ORDER BY c.release`, args...)
+}
