@@ -1,0 +1,36 @@
+package rollout
+
+import "time"
+
+// ExposureBound returns the most devices a completely bad update (every device fails, silently
+// or not) can reach under plan before the gates halt it.
+//
+// The derivation. Under a bad update no device succeeds, so the sequential test never accepts
+// and only two release rules can apply (see Rollout's advance): the canary wave is released at
+// the start, and, while the test has not decided, more devices are released only once every
+// released device has its outcome. A silent device's outcome is its deadline, so each release
+// waits for every deadline of the devices released before it; devices released together are
+// all assigned before any of their deadlines passes. The test rejects at its r-th failure, with
+// r = GateParams.FailuresToReject (2 for the defaults: 2·ln 10 ≥ ln 95), or earlier when a wave
+// reaches its failure limit. So the bound is the number of devices released before the r-th
+// outcome: the canary alone when it holds at least r devices (or its failure limit), and
+// otherwise the canary plus each extension, until r failures are counted. The order in which
+// outcomes arrive does not matter, since a release needs them all.
+//
+// The function computes the bound by running the rollout's own rules on a plan where every
+// device fails, so the bound and the rules cannot drift apart.
+func ExposureBound(plan Plan) int {
+	r := newRollout(plan)
+	r.quiet = true
+	r.release(time.Time{}, 0, plan.Waves[0].Size, WhyCanary)
+	for r.st.Status == Running {
+		w := r.st.Wave
+		if r.st.Successes[w]+r.st.Failures[w] == r.st.Released[w] {
+			break // nothing outstanding and nothing released: cannot happen under these rules
+		}
+		if _, err := r.Observe(time.Time{}, Outcome{Wave: w, Reason: ReasonSilent}); err != nil {
+			break
+		}
+	}
+	return r.Released()
+}
