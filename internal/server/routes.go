@@ -26,7 +26,7 @@ type route struct {
 }
 
 func (s *Server) routeTable() []route {
-	return []route{
+	return append(s.rolloutRoutes(), []route{
 		{"GET", "/healthz", s.healthz},
 		{"GET", "/readyz", s.readyz},
 		{"GET", "/metrics", s.metrics.serve},
@@ -80,7 +80,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/labels/{id}", s.api(s.getLabel)},
 		{"POST", "/api/v1/labels/{id}/revoke", s.api(s.labelDecision(true))},
 		{"POST", "/api/v1/labels/{id}/reinstate", s.api(s.labelDecision(false))},
-	}
+	}...)
 }
 
 // routes registers every endpoint of the table.

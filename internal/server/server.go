@@ -49,6 +49,8 @@ type Config struct {
 	// Witnesses are the verifier keys of the witnesses whose checkpoint cosignatures the server
 	// accepts (POST /ledger/cosignature) and serves with its checkpoints.
 	Witnesses []string
+	// Rollout configures staged rollouts and the device API.
+	Rollout RolloutConfig
 }
 
 // Server serves the API.
@@ -63,6 +65,7 @@ type Server struct {
 	conf    *conformity.Service // nil when the catalogs do not load
 	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
 	seenBase atomic.Value
+	fleet    fleet // devices and rollouts (device.go)
 }
 
 // New returns a server; Handler serves it.

@@ -42,6 +42,7 @@ type RolloutDevice struct {
 	Reason          string
 	Outcome         string // "" while open
 	Success         bool
+	Observed        int // the order in which the gate counted the outcome (0: not yet)
 }
 
 // NewRollout is a rollout to create: its row and every device of its plan, in release order
@@ -70,6 +71,7 @@ type Judged struct {
 	Device  int64
 	Outcome string
 	Success bool
+	Seq     int // the order in which the gate counted it
 }
 
 // RolloutChange is what a decision writes, in one transaction.
@@ -160,12 +162,12 @@ type RolloutTx struct {
 	id int64
 }
 
-const rolloutDeviceColumns = `rd.device, d.hardware_class, d.region, rd.position, rd.target, rd.version, rd.previous, COALESCE(rd.wave, -1), rd.assigned_at, rd.deadline, rd.event, rd.reported_version, rd.reason, COALESCE(rd.outcome, ''), COALESCE(rd.success, FALSE)`
+const rolloutDeviceColumns = `rd.device, d.hardware_class, d.region, rd.position, rd.target, rd.version, rd.previous, COALESCE(rd.wave, -1), rd.assigned_at, rd.deadline, rd.event, rd.reported_version, rd.reason, COALESCE(rd.outcome, ''), COALESCE(rd.success, FALSE), COALESCE(rd.observed, 0)`
 
 func scanRolloutDevice(sc interface{ Scan(...any) error }) (*RolloutDevice, error) {
 	d := &RolloutDevice{}
 	var assigned, deadline sql.NullTime
-	if err := sc.Scan(&d.Device, &d.HardwareClass, &d.Region, &d.Position, &d.Target, &d.Version, &d.Previous, &d.Wave, &assigned, &deadline, &d.Event, &d.ReportedVersion, &d.Reason, &d.Outcome, &d.Success); err != nil {
+	if err := sc.Scan(&d.Device, &d.HardwareClass, &d.Region, &d.Position, &d.Target, &d.Version, &d.Previous, &d.Wave, &assigned, &deadline, &d.Event, &d.ReportedVersion, &d.Reason, &d.Outcome, &d.Success, &d.Observed); err != nil {
 		return nil, mapError(err)
 	}
 	if assigned.Valid {
@@ -269,7 +271,7 @@ func (s *DB) applyRolloutChange(ctx context.Context, tx *sql.Tx, org, id, produc
 		}
 	}
 	for _, j := range ch.Judged {
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE rollout_device SET outcome = ?, success = ?, updated_at = ? WHERE rollout = ? AND device = ? AND outcome IS NULL`), j.Outcome, j.Success, now, id, j.Device); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE rollout_device SET outcome = ?, success = ?, observed = ?, updated_at = ? WHERE rollout = ? AND device = ? AND outcome IS NULL`), j.Outcome, j.Success, j.Seq, now, id, j.Device); err != nil {
 			return err
 		}
 	}

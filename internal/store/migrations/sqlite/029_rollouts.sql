@@ -66,6 +66,7 @@ CREATE TABLE rollout_device (
 	reason           TEXT NOT NULL DEFAULT '',
 	outcome          TEXT, -- NULL while open; the outcome's reason once judged
 	success          BOOLEAN,
+	observed         INTEGER, -- the order in which outcomes were counted by the gate
 	updated_at       TIMESTAMP,
 	PRIMARY KEY (rollout, device),
 	UNIQUE (rollout, position)
