@@ -357,12 +357,13 @@ func (a *Agent) apply(ctx context.Context, as *Assignment) error {
 	if err := up.Refresh(); err != nil {
 		return classify(err, false)
 	}
+	if _, listed := up.GetTopLevelTargets()[as.Target]; !listed {
+		// Only top-level targets are published; a target they do not list is not the
+		// repository's, whatever the mirror or the assignment says.
+		return &RefusedError{Reason: ReasonUnknownTarget, Err: fmt.Errorf("target %s is not listed in the signed targets metadata", as.Target)}
+	}
 	tf, err := up.GetTargetInfo(as.Target)
 	if err != nil {
-		var ve *metadata.ErrValue
-		if errors.As(err, &ve) {
-			return &RefusedError{Reason: ReasonUnknownTarget, Err: err}
-		}
 		return classify(err, false)
 	}
 	rel, err := repo.ReleaseOf(tf)
