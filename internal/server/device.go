@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
-	"path"
 	"strconv"
 	"strings"
 	"sync"
@@ -206,13 +205,13 @@ func (s *Server) tufMetadata(w http.ResponseWriter, r *http.Request) {
 	w.Write(body)
 }
 
-// tufTarget serves an artifact by its consistent-snapshot name (DIR/HASH.NAME).
+// tufTarget serves an artifact by its consistent-snapshot name (CLASS/VERSION/HASH.NAME).
 func (s *Server) tufTarget(w http.ResponseWriter, r *http.Request) {
 	product, ok := pathID(w, r, "product")
 	if !ok {
 		return
 	}
-	base := path.Base(r.PathValue("path"))
+	base := r.PathValue("file")
 	sum, _, ok := strings.Cut(base, ".")
 	if b, err := hex.DecodeString(sum); !ok || err != nil || len(b) != 32 {
 		writeError(w, http.StatusNotFound, "not found")

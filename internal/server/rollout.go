@@ -30,7 +30,7 @@ func (s *Server) rolloutRoutes() []route {
 		{"POST", "/api/v1/device/reports", s.deviceAPI(s.deviceReport)},
 		{"POST", "/api/v1/device/heartbeat", s.deviceAPI(s.deviceHeartbeat)},
 		{"GET", "/tuf/{product}/metadata/{name}", s.tufMetadata},
-		{"GET", "/tuf/{product}/targets/{path...}", s.tufTarget},
+		{"GET", "/tuf/{product}/targets/{class}/{version}/{file}", s.tufTarget},
 	}
 }
 

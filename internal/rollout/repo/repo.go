@@ -342,7 +342,7 @@ func (r *Repo) Rollback(hardwareClass, prev, halted string, targetsKey, online e
 	rel := old
 	rel.Counter = r.Counter(hardwareClass) + 1
 	rel.RollbackOf = halted
-	p := path.Join(hardwareClass, prev, fmt.Sprintf("rollback-%d", rel.Counter), path.Base(p0))
+	p := TargetPath(hardwareClass, prev, fmt.Sprintf("rollback-%d.%s", rel.Counter, path.Base(p0)))
 	files, err := r.addTarget(p, tf.Hashes["sha256"], tf.Length, rel, targetsKey, online, now)
 	return p, rel, files, err
 }
