@@ -1,11 +1,9 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -14,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
@@ -174,29 +171,9 @@ otherwise.`,
 			if len(args) != 1 {
 				return usagef("verify takes one BUNDLE")
 			}
-			f, err := os.Open(args[0])
+			b, r, err := verifiedBundle(args[0], key)
 			if err != nil {
 				return err
-			}
-			data, err := input.ReadAll(args[0], f, input.Limits{MaxBytes: ledger.MaxBundleBytes})
-			f.Close()
-			if err != nil {
-				return err
-			}
-			b, err := ledger.DecodeBundle(bytes.NewReader(data))
-			if err != nil {
-				var syn *json.SyntaxError
-				if errors.As(err, &syn) {
-					return fmt.Errorf("%s: invalid: %w", args[0], input.JSONError(args[0], data, err))
-				}
-				return fmt.Errorf("%s: invalid: %w", args[0], err)
-			}
-			if key != "" && key != b.VerifierKey {
-				return errors.New(args[0] + ": invalid: signed with another key than --key")
-			}
-			r, err := ledger.Check(b)
-			if err != nil {
-				return fmt.Errorf("%s: invalid: %w", args[0], err)
 			}
 			cp := r.Checkpoint
 			stamped := ""

@@ -35,6 +35,7 @@ siegel help sbom convert`,
 		advisoryCommand(),
 		ledgerCommand(),
 		labelCommand(),
+		rolloutCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

@@ -23,12 +23,8 @@ func ExposureBound(plan Plan) int {
 	r := newRollout(plan)
 	r.quiet = true
 	r.release(time.Time{}, 0, plan.Waves[0].Size, WhyCanary)
-	for r.st.Status == Running {
-		w := r.st.Wave
-		if r.st.Successes[w]+r.st.Failures[w] == r.st.Released[w] {
-			break // nothing outstanding and nothing released: cannot happen under these rules
-		}
-		if _, err := r.Observe(time.Time{}, Outcome{Wave: w, Reason: ReasonSilent}); err != nil {
+	for pos := 0; r.st.Status == Running && pos < r.Released(); pos++ {
+		if _, err := r.Observe(time.Time{}, Outcome{Position: pos, Reason: ReasonSilent}); err != nil {
 			break
 		}
 	}

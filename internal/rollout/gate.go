@@ -54,6 +54,9 @@ func DefaultGate() GateParams {
 	return GateParams{P0: 0.005, P1: 0.05, Alpha: 0.01, Beta: 0.05, MaxFailures: 10, WaveAlpha: 0.001}
 }
 
+// MaxFailureCap bounds GateParams.MaxFailures.
+const MaxFailureCap = 10000
+
 // ErrGate is wrapped by the errors of GateParams.Validate.
 var ErrGate = errors.New("invalid gate parameters")
 
@@ -67,8 +70,11 @@ func (g GateParams) Validate() error {
 		return fmt.Errorf("%w: want 0 < alpha, beta < 0.5, have alpha = %g, beta = %g", ErrGate, g.Alpha, g.Beta)
 	case !(g.WaveAlpha >= 0 && g.WaveAlpha < 0.5):
 		return fmt.Errorf("%w: want 0 <= waveAlpha < 0.5, have %g", ErrGate, g.WaveAlpha)
-	case g.MaxFailures < 1:
-		return fmt.Errorf("%w: maxFailures must be at least 1, have %d", ErrGate, g.MaxFailures)
+	case g.MaxFailures < 1 || g.MaxFailures > MaxFailureCap:
+		return fmt.Errorf("%w: maxFailures must be between 1 and %d, have %d", ErrGate, MaxFailureCap, g.MaxFailures)
+	}
+	if s, f := g.Steps(); !(s < -1e-9 && f > 1e-9) {
+		return fmt.Errorf("%w: p0 = %g and p1 = %g are too close to tell apart", ErrGate, g.P0, g.P1)
 	}
 	return nil
 }

@@ -34,19 +34,21 @@ const (
 )
 
 // Outcome is the final result of one device's assignment: exactly one per released device.
+// Position is the device's place in the plan's release order (see Plan.Order and Release).
 type Outcome struct {
-	Device  string    `json:"device"`
-	Wave    int       `json:"wave"`
-	Success bool      `json:"success"`
-	Reason  string    `json:"reason"`
-	At      time.Time `json:"at"`
+	Device   string    `json:"device"`
+	Position int       `json:"position"`
+	Success  bool      `json:"success"`
+	Reason   string    `json:"reason"`
+	At       time.Time `json:"at"`
 }
 
-// Judge turns a device's report on an assignment to version into its outcome; final is false
+// Judge turns the report of the device at position on its assignment to version into its
+// outcome; final is false
 // for reports that decide nothing yet (downloaded, installed). Success means booted on version
 // and healthy: booted on another version is a fall-back, a failure.
-func Judge(r Report, wave int, version string) (o Outcome, final bool) {
-	o = Outcome{Device: r.Device, Wave: wave, At: r.At}
+func Judge(r Report, position int, version string) (o Outcome, final bool) {
+	o = Outcome{Device: r.Device, Position: position, At: r.At}
 	switch r.Event {
 	case EventBooted:
 		switch {
@@ -66,6 +68,6 @@ func Judge(r Report, wave int, version string) (o Outcome, final bool) {
 }
 
 // Silent is the outcome of a device that had not succeeded by its deadline: silence is failure.
-func Silent(device string, wave int, deadline time.Time) Outcome {
-	return Outcome{Device: device, Wave: wave, Reason: ReasonSilent, At: deadline}
+func Silent(device string, position int, deadline time.Time) Outcome {
+	return Outcome{Device: device, Position: position, Reason: ReasonSilent, At: deadline}
 }

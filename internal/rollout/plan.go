@@ -144,6 +144,9 @@ const (
 	KindRollback = "rollback"
 )
 
+// MaxFleet bounds the devices of one plan.
+const MaxFleet = 100_000_000
+
 // ErrPlan is wrapped by the errors of NewPlan for a request that cannot be planned.
 var ErrPlan = errors.New("invalid rollout plan")
 
@@ -177,6 +180,9 @@ func NewPlan(req PlanRequest, fleet []Device) (Plan, error) {
 	}
 	if len(fleet) == 0 {
 		return Plan{}, fmt.Errorf("%w: the fleet has no device", ErrPlan)
+	}
+	if len(fleet) > MaxFleet {
+		return Plan{}, fmt.Errorf("%w: %d devices: at most %d are planned at once", ErrPlan, len(fleet), MaxFleet)
 	}
 	if len(req.Waves) == 0 {
 		return Plan{}, fmt.Errorf("%w: at least one wave (the canary) is needed", ErrPlan)

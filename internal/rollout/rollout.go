@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -32,10 +33,14 @@ type State struct {
 	Released  []int `json:"released"`
 	Successes []int `json:"successes"`
 	Failures  []int `json:"failures"`
-	// Test is the sequential test over every outcome, in the order observed.
-	Test   SPRT   `json:"test"`
-	Seq    int    `json:"seq"`    // records emitted
-	Digest string `json:"digest"` // running digest of the outcomes counted
+	// Test is the sequential test over the outcomes in release order (see Observe). Next is the
+	// release-order position of the next outcome it takes; Pending holds outcomes that arrived
+	// before an earlier device's, sorted by position.
+	Test    SPRT      `json:"test"`
+	Next    int       `json:"next"`
+	Pending []Outcome `json:"pending,omitempty"`
+	Seq     int       `json:"seq"`    // records emitted
+	Digest  string    `json:"digest"` // running digest of the outcomes counted
 }
 
 // Rollout is a rollout's decision core. Its methods return the records to append to the
@@ -99,6 +104,7 @@ func (r *Rollout) State() State {
 	st.Released = append([]int(nil), st.Released...)
 	st.Successes = append([]int(nil), st.Successes...)
 	st.Failures = append([]int(nil), st.Failures...)
+	st.Pending = append([]Outcome(nil), st.Pending...)
 	return st
 }
 
@@ -113,32 +119,86 @@ func (r *Rollout) Released() int {
 }
 
 // Observe counts one device's outcome (see Judge and Silent) and returns the records of the
-// decisions it leads to: the gate's evaluation, a halt, the next release, completion. Each
-// released device must be observed exactly once; the caller ensures it. Outcomes that arrive
-// after a halt are counted but decide nothing.
+// decisions it leads to: the gate's evaluations, a halt, the next release, completion. Each
+// released device must be observed exactly once; the caller ensures it (the rollout refuses a
+// position it has already taken while the sequential test runs). Outcomes that arrive after a
+// halt are counted but decide nothing.
+//
+// The sequential test takes outcomes in release order, not in order of arrival: a silent
+// device's outcome arrives only at its deadline, long after its neighbours' successes, and a
+// test fed in arrival order would see the successes first and accept too easily. The release
+// order is random and fixed before any outcome, so outcomes taken in it are independent draws,
+// as Wald's test assumes. An outcome that arrives before an earlier device's waits in Pending.
 func (r *Rollout) Observe(now time.Time, o Outcome) ([]Record, error) {
-	if err := r.count(o.Wave, 1); err != nil {
+	if o.Position < 0 || o.Position >= r.Released() {
+		return nil, fmt.Errorf("%w: rollout %s has released %d devices: no position %d", ErrState, r.plan.Rollout, r.Released(), o.Position)
+	}
+	w, _ := r.plan.WaveOf(o.Position)
+	if err := r.count(w, 1); err != nil {
 		return nil, err
 	}
-	r.digest(fmt.Sprintf("%s\t%d\t%t\t%s\t%s", o.Device, o.Wave, o.Success, o.Reason, o.At.UTC().Format(time.RFC3339Nano)))
-	if o.Success {
-		r.st.Successes[o.Wave]++
-	} else {
-		r.st.Failures[o.Wave]++
+	if r.st.Test.Decision == Continue && r.st.Status != Halted {
+		i, found := slices.BinarySearchFunc(r.st.Pending, o.Position, func(p Outcome, pos int) int { return p.Position - pos })
+		if found || o.Position < r.st.Next {
+			return nil, fmt.Errorf("%w: rollout %s already has the outcome of position %d", ErrState, r.plan.Rollout, o.Position)
+		}
+		r.st.Pending = slices.Insert(r.st.Pending, i, o)
+		return r.consume(now), nil
 	}
+	r.tally(w, o)
 	if r.st.Status == Halted || r.st.Status == Completed {
 		return nil, nil
 	}
+	return r.judgeWave(now, w), nil
+}
+
+// consume feeds the test the pending outcomes that continue the release order.
+func (r *Rollout) consume(now time.Time) []Record {
 	var recs []Record
-	if r.st.Test.Decision == Continue {
+	if len(r.st.Pending) == 0 || r.st.Pending[0].Position != r.st.Next {
+		return nil // waiting for an earlier device
+	}
+	for len(r.st.Pending) > 0 && r.st.Pending[0].Position == r.st.Next && r.st.Test.Decision == Continue {
+		o := r.st.Pending[0]
+		r.st.Pending = r.st.Pending[1:]
+		r.st.Next++
+		w, _ := r.plan.WaveOf(o.Position)
+		r.tally(w, o)
 		ev := r.st.Test.Add(o.Success)
-		oc := o
-		recs = append(recs, r.record(now, "", Record{Kind: RecordGate, Gate: r.gate(TestSPRT, o.Wave, &oc, ev)}))
-		if ev.Decision == Reject {
-			return append(recs, r.rejected(now, ev)), nil
+		recs = append(recs, r.record(now, "", Record{Kind: RecordGate, Gate: r.gate(TestSPRT, w, &o, ev)}))
+		switch {
+		case ev.Decision == Reject:
+			return append(recs, r.rejected(now, ev))
+		case r.st.Failures[w] >= r.plan.Waves[w].FailureLimit:
+			return append(recs, r.judgeWave(now, w)...)
 		}
 	}
-	return append(recs, r.judgeWave(now, o.Wave)...), nil
+	if len(r.st.Pending) == 0 {
+		r.st.Pending = nil
+	}
+	if r.st.Test.Decision != Continue {
+		r.flush()
+	}
+	return append(recs, r.judgeWave(now, r.st.Wave)...)
+}
+
+// flush counts the pending outcomes, in release order, once the test no longer needs them.
+func (r *Rollout) flush() {
+	for _, o := range r.st.Pending {
+		w, _ := r.plan.WaveOf(o.Position)
+		r.tally(w, o)
+	}
+	r.st.Pending = nil
+}
+
+// tally counts an outcome in its wave and in the digest.
+func (r *Rollout) tally(w int, o Outcome) {
+	r.digest(fmt.Sprintf("%s\t%d\t%t\t%s\t%s", o.Device, o.Position, o.Success, o.Reason, o.At.UTC().Format(time.RFC3339Nano)))
+	if o.Success {
+		r.st.Successes[w]++
+	} else {
+		r.st.Failures[w]++
+	}
 }
 
 // ObserveCounts counts outcomes in bulk, without device identities, once the sequential test
@@ -168,9 +228,15 @@ func (r *Rollout) count(wave, n int) error {
 	if wave < 0 || wave >= len(r.plan.Waves) {
 		return fmt.Errorf("%w: rollout %s has no wave %d", ErrState, r.plan.Rollout, wave)
 	}
-	if r.st.Successes[wave]+r.st.Failures[wave]+n > r.st.Released[wave] {
+	have := r.st.Successes[wave] + r.st.Failures[wave]
+	for _, o := range r.st.Pending {
+		if w, _ := r.plan.WaveOf(o.Position); w == wave {
+			have++
+		}
+	}
+	if have+n > r.st.Released[wave] {
 		return fmt.Errorf("%w: wave %d of rollout %s has %d devices released and %d outcomes: %d more do not fit",
-			ErrState, wave, r.plan.Rollout, r.st.Released[wave], r.st.Successes[wave]+r.st.Failures[wave], n)
+			ErrState, wave, r.plan.Rollout, r.st.Released[wave], have, n)
 	}
 	return nil
 }
@@ -259,6 +325,7 @@ func (r *Rollout) rejected(now time.Time, ev Evaluation) Record {
 }
 
 func (r *Rollout) halt(now time.Time, actor, cause, reason string) Record {
+	r.flush()
 	r.st.Status, r.st.Reason = Halted, reason
 	return r.record(now, actor, Record{Kind: RecordHalted, Halt: &Halt{
 		Cause: cause, Reason: reason, Rollback: r.plan.Kind != KindRollback && r.Released() > 0, Released: r.Released(),
@@ -338,6 +405,6 @@ func (r *Rollout) digest(line string) {
 
 // Digest returns the running digest of the outcomes counted so far: starting from the empty
 // string, each outcome replaces it by the hex SHA-256 of the digest, a newline and the outcome's
-// line ("device TAB wave TAB success TAB reason TAB time", RFC 3339 UTC; for bulk counts
+// line ("device TAB position TAB success TAB reason TAB time", RFC 3339 UTC; for bulk counts
 // "counts TAB wave TAB successes TAB failures").
 func (r *Rollout) Digest() string { return r.st.Digest }

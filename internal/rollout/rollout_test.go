@@ -38,8 +38,7 @@ func drive(t *testing.T, r *Rollout, recs []Record, fail func(i int) bool) []Rec
 	next := 0
 	for r.st.Status == Running && next < r.Released() {
 		now = now.Add(time.Minute)
-		w, _ := r.plan.WaveOf(next)
-		o := Outcome{Device: fmt.Sprintf("pos-%d", next), Wave: w, Success: !fail(next), At: now}
+		o := Outcome{Device: fmt.Sprintf("pos-%d", next), Position: next, Success: !fail(next), At: now}
 		o.Reason = ReasonHealthy
 		if !o.Success {
 			o.Reason = ReasonSilent
@@ -115,7 +114,7 @@ func TestSilentUpdateHaltsAtSecondFailure(t *testing.T) {
 		t.Errorf("test %+v: want the decision at the second failure", got)
 	}
 	// Outcomes after the halt are counted but release nothing.
-	more, err := r.Observe(t0, Outcome{Device: "x", Wave: 0, Success: true, Reason: ReasonHealthy})
+	more, err := r.Observe(t0, Outcome{Device: "x", Position: 99, Success: true, Reason: ReasonHealthy})
 	if err != nil || len(more) != 0 || r.Released() != 100 {
 		t.Errorf("after the halt: records %v, err %v, released %d", more, err, r.Released())
 	}
@@ -166,7 +165,7 @@ func TestPauseResumeAbort(t *testing.T) {
 	}
 	// While paused the canary completes and the test accepts, but nothing is released.
 	for i := range 100 {
-		if _, err := r.Observe(t0, Outcome{Device: fmt.Sprint(i), Success: true, Reason: ReasonHealthy}); err != nil {
+		if _, err := r.Observe(t0, Outcome{Device: fmt.Sprint(i), Position: i, Success: true, Reason: ReasonHealthy}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -190,7 +189,7 @@ func TestRestoreFromJSON(t *testing.T) {
 	p := testPlan(t, 10000, WaveSpec{Count: 100})
 	r, _, _ := Start(p, t0, "alice", nil)
 	for i := range 30 {
-		r.Observe(t0, Outcome{Device: fmt.Sprint(i), Success: i != 5, Reason: ReasonHealthy})
+		r.Observe(t0, Outcome{Device: fmt.Sprint(i), Position: i, Success: i != 5, Reason: ReasonHealthy})
 	}
 	pj, _ := json.Marshal(p)
 	sj, _ := json.Marshal(r.State())
@@ -206,8 +205,11 @@ func TestRestoreFromJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, _ := r.Observe(t0, Outcome{Device: "31", Success: false, Reason: ReasonSilent})
-	b, _ := r2.Observe(t0, Outcome{Device: "31", Success: false, Reason: ReasonSilent})
+	a, _ := r.Observe(t0, Outcome{Device: "30", Position: 30, Reason: ReasonSilent})
+	b, _ := r2.Observe(t0, Outcome{Device: "30", Position: 30, Reason: ReasonSilent})
+	if len(a) == 0 {
+		t.Fatal("no record")
+	}
 	if d := cmp.Diff(a, b); d != "" {
 		t.Errorf("restored rollout decides differently:\n%s", d)
 	}
@@ -216,16 +218,58 @@ func TestRestoreFromJSON(t *testing.T) {
 func TestObserveRefusesTooManyOutcomes(t *testing.T) {
 	p := testPlan(t, 10000, WaveSpec{Count: 2})
 	r, _, _ := Start(p, t0, "alice", nil)
-	r.Observe(t0, Outcome{Device: "a", Success: true})
-	r.Observe(t0, Outcome{Device: "b", Success: true})
+	r.Observe(t0, Outcome{Device: "a", Position: 0, Success: true})
+	r.Observe(t0, Outcome{Device: "b", Position: 1, Success: true})
 	// 2 successes: the test extends by 63 devices of wave 1.
 	if r.Released() != 65 {
 		t.Fatalf("released %d, want 65", r.Released())
 	}
-	if _, err := r.Observe(t0, Outcome{Device: "c", Wave: 0, Success: true}); !errors.Is(err, ErrState) {
-		t.Errorf("a third outcome in a wave of 2: %v", err)
+	if _, err := r.Observe(t0, Outcome{Device: "a", Position: 0, Success: true}); !errors.Is(err, ErrState) {
+		t.Errorf("a second outcome for position 0: %v", err)
 	}
-	if _, err := r.Observe(t0, Outcome{Device: "c", Wave: 5, Success: true}); !errors.Is(err, ErrState) {
-		t.Errorf("an outcome in a wave that does not exist: %v", err)
+	if _, err := r.Observe(t0, Outcome{Device: "c", Position: 65, Success: true}); !errors.Is(err, ErrState) {
+		t.Errorf("an outcome for a device not released: %v", err)
+	}
+	if _, err := r.Observe(t0, Outcome{Device: "c", Position: 9, Success: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Observe(t0, Outcome{Device: "c", Position: 9, Success: true}); !errors.Is(err, ErrState) {
+		t.Errorf("a second outcome for a pending position: %v", err)
+	}
+}
+
+// Silent devices' outcomes arrive last, at their deadlines; the test takes outcomes in release
+// order, so the early successes of their neighbours do not make it accept.
+func TestTestTakesReleaseOrderNotArrival(t *testing.T) {
+	p := testPlan(t, 100000, WaveSpec{Count: 100})
+	r, _, _ := Start(p, t0, "alice", nil)
+	var recs []Record
+	observe := func(pos int, ok bool) {
+		o := Outcome{Device: fmt.Sprint(pos), Position: pos, Success: ok, Reason: ReasonHealthy, At: t0}
+		if !ok {
+			o = Silent(o.Device, pos, t0.Add(time.Hour))
+		}
+		more, err := r.Observe(t0, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		recs = append(recs, more...)
+	}
+	for pos := range 100 {
+		if pos != 1 && pos != 2 {
+			observe(pos, true)
+		}
+	}
+	if r.st.Test.Decision != Continue || len(r.st.Pending) != 97 {
+		t.Fatalf("before the silent devices' deadlines: test %+v with %d pending, want undecided with 97 waiting", r.st.Test, len(r.st.Pending))
+	}
+	observe(1, false)
+	observe(2, false)
+	// Release order: success, failure, failure: LLR = 2·2.30259 − 0.046281 = 4.55890 ≥ 4.55388.
+	if r.st.Status != Halted || r.st.Test.Decision != Reject || r.st.Test.Successes != 1 {
+		t.Fatalf("status %s, test %+v: want a rejection at 1 success and 2 failures", r.st.Status, r.st.Test)
+	}
+	if r.st.Successes[0] != 98 || r.st.Failures[0] != 2 || len(r.st.Pending) != 0 {
+		t.Errorf("after the halt: %d successes, %d failures, %d pending: the waiting outcomes must be counted", r.st.Successes[0], r.st.Failures[0], len(r.st.Pending))
 	}
 }

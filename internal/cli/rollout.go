@@ -1,0 +1,12 @@
+package cli
+
+func rolloutCommand() *Command {
+	return &Command{
+		Name:    "rollout",
+		Summary: "staged update rollouts: waves, statistical gates, halts and rollbacks",
+		Help: `A rollout releases an update wave by wave; a sequential test on the devices' outcomes (silence
+counts as failure) decides whether the next wave may start, halts a bad update and rolls it back.
+Every decision is written to the ledger, and 'siegel rollout replay' recomputes them.`,
+		Sub: []*Command{rolloutReplayCommand()},
+	}
+}
