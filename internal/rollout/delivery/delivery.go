@@ -365,7 +365,7 @@ func (s *Service) Report(ctx context.Context, dev *store.Device, rep Report) err
 			refusal = append(refusal, store.LedgerItem{Type: "rollout-device-failed", Subject: "rollout/" + strconv.FormatInt(r.ID, 10),
 				Content: map[string]any{"rollout": r.ID, "device": dev.ID, "hardwareClass": dev.HardwareClass, "reason": rep.Reason, "detail": rep.Detail, "at": now}})
 		}
-		o, final := rollout.Judge(rollout.Report{Device: strconv.FormatInt(dev.ID, 10), Event: rep.Event, At: now, Version: rep.Version, Healthy: rep.Healthy, Reason: rep.Reason}, rd.Wave, rd.Version)
+		o, final := rollout.Judge(rollout.Report{Device: strconv.FormatInt(dev.ID, 10), Event: rep.Event, At: now, Version: rep.Version, Healthy: rep.Healthy, Reason: rep.Reason}, rd.Position, rd.Version)
 		if !final {
 			return &store.RolloutChange{Ledger: refusal}, nil
 		}
@@ -518,7 +518,7 @@ func (s *Service) Tick(ctx context.Context) error {
 			}
 			os := make([]rollout.Outcome, len(late))
 			for i, d := range late {
-				os[i] = rollout.Silent(strconv.FormatInt(d.Device, 10), d.Wave, d.Deadline)
+				os[i] = rollout.Silent(strconv.FormatInt(d.Device, 10), d.Position, d.Deadline)
 			}
 			return s.observe(ctx, r, tx, now, os)
 		})

@@ -2,7 +2,6 @@ package delivery
 
 import (
 	"context"
-	"slices"
 
 	"github.com/siegel-oss/siegel/internal/rollout"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -68,7 +67,6 @@ func (s *Service) Status(ctx context.Context, org, id int64) (*Status, error) {
 	for w, wv := range plan.Waves {
 		st.Waves = append(st.Waves, WaveCounts{Wave: w, Size: wv.Size})
 	}
-	var judged []store.RolloutDevice
 	for _, d := range rows {
 		if d.Wave < 0 || d.Wave >= len(st.Waves) {
 			continue
@@ -90,19 +88,20 @@ func (s *Service) Status(ctx context.Context, org, id int64) (*Status, error) {
 		default:
 			c.Failed++
 		}
-		if d.Observed > 0 {
-			judged = append(judged, d)
-		}
 	}
-	slices.SortFunc(judged, func(a, b store.RolloutDevice) int { return a.Observed - b.Observed })
+	// The sequential test takes outcomes in release order (rows come in it): its path runs up
+	// to the first released device without an outcome.
 	succ, fail := 0, 0
-	for i, d := range judged {
+	for _, d := range rows {
+		if d.Outcome == "" {
+			break
+		}
 		if d.Success {
 			succ++
 		} else {
 			fail++
 		}
-		st.Path = append(st.Path, PathPoint{N: i + 1, LLR: plan.Gate.LLR(succ, fail), Success: d.Success})
+		st.Path = append(st.Path, PathPoint{N: succ + fail, LLR: plan.Gate.LLR(succ, fail), Success: d.Success})
 	}
 	return st, nil
 }
