@@ -7,6 +7,6 @@ func rolloutCommand() *Command {
 		Help: `A rollout releases an update wave by wave; a sequential test on the devices' outcomes (silence
 counts as failure) decides whether the next wave may start, halts a bad update and rolls it back.
 Every decision is written to the ledger, and 'siegel rollout replay' recomputes them.`,
-		Sub: []*Command{rolloutReplayCommand()},
+		Sub: append(rolloutDeliveryCommands(), rolloutReplayCommand()),
 	}
 }

@@ -36,6 +36,7 @@ siegel help sbom convert`,
 		ledgerCommand(),
 		labelCommand(),
 		rolloutCommand(),
+		agentCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

@@ -58,6 +58,8 @@ func serveCommand() *Command {
 	maxAge := ageFlag(match.DefaultMaxAge)
 	var matchBatch int
 	var smtpTLS bool
+	var rolloutKey string
+	var rolloutTick time.Duration
 	return &Command{
 		Name:    "serve",
 		Summary: "run the Siegel server: web UI, JSON API, continuous monitoring",
@@ -121,6 +123,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.Var(&witnesses, "witness", "verifier key of a witness whose ledger checkpoint cosignatures are accepted and served (repeatable)")
 			fs.IntVar(&matchBatch, "match-batch", 100, "releases re-matched per transaction after an update")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
+			fs.StringVar(&rolloutKey, "rollout-targets-key", "", "targets key file of the update repositories, for publishing and automatic rollbacks (default: $SIEGEL_ROLLOUT_TARGETS_KEY_FILE)")
+			fs.DurationVar(&rolloutTick, "rollout-tick", 10*time.Second, "how often rollouts judge passed device deadlines")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {
@@ -169,8 +173,12 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
 				return err
 			}
+			rcfg, err := rolloutConfig(env, rolloutKey, rolloutTick)
+			if err != nil {
+				return err
+			}
 			srv := server.New(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
-				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses})
+				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, Rollout: rcfg})
 			hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second}
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
@@ -181,6 +189,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			monDone := make(chan struct{})
 			go func() {
 				defer close(monDone)
+				go srv.RunRollouts(monCtx)
 				if err := mon.Run(monCtx); err != nil {
 					env.Log.Error("monitor stopped", "err", err)
 				}
