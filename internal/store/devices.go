@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 )
@@ -185,6 +187,30 @@ type NewDevice struct {
 
 const deviceTokenPrefix = "sgd_"
 
+// openReaders opens the pool of query-only connections to the SQLite database at path (WAL
+// lets them read while the writer writes).
+func (s *DB) openReaders(path string) error {
+	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() +
+		"?_pragma=busy_timeout(10000)&_pragma=query_only(1)&_pragma=mmap_size(1073741824)&_time_format=sqlite"
+	db, err := sql.Open("sqlite", dsn)
+	if err != nil {
+		s.Close()
+		return err
+	}
+	db.SetMaxOpenConns(4)
+	db.SetMaxIdleConns(4)
+	s.readers = db
+	return nil
+}
+
+// reader is where hot read paths query: the read pool on SQLite, the one pool on PostgreSQL.
+func (s *DB) reader() *sql.DB {
+	if s.readers != nil {
+		return s.readers
+	}
+	return s.sql
+}
+
 // AddDevices enrolls devices into a product's fleet and returns, in order, each one's token
 // (only its hash is kept).
 func (s *DB) AddDevices(ctx context.Context, org, product int64, ds []NewDevice) ([]Device, []string, error) {
@@ -245,7 +271,7 @@ func (s *DB) DeviceByToken(ctx context.Context, token string) (*Device, error) {
 	if !strings.HasPrefix(token, deviceTokenPrefix) || len(token) > 128 {
 		return nil, ErrUnauthorizedDevice
 	}
-	d, err := scanDevice(s.sql.QueryRowContext(ctx, s.rebind(`SELECT `+deviceColumns+` FROM device d JOIN product p ON p.id = d.product WHERE d.token_hash = ?`), tokenHash(token)))
+	d, err := scanDevice(s.reader().QueryRowContext(ctx, s.rebind(`SELECT `+deviceColumns+` FROM device d JOIN product p ON p.id = d.product WHERE d.token_hash = ?`), tokenHash(token)))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrUnauthorizedDevice
 	}
@@ -305,7 +331,7 @@ type Assignment struct {
 // newest, when a rollback follows an update), or ErrNotFound.
 func (s *DB) DeviceAssignment(ctx context.Context, device int64) (*Assignment, error) {
 	a := &Assignment{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT rd.rollout, r.product, rd.target, rd.version, rd.deadline, rd.event FROM rollout_device rd JOIN rollout r ON r.id = rd.rollout
+	err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT rd.rollout, r.product, rd.target, rd.version, rd.deadline, rd.event FROM rollout_device rd JOIN rollout r ON r.id = rd.rollout
 		WHERE rd.device = ? AND rd.assigned_at IS NOT NULL AND rd.outcome IS NULL AND r.status IN ('running', 'paused')
 		ORDER BY rd.assigned_at DESC LIMIT 1`), device).Scan(&a.Rollout, &a.Product, &a.Target, &a.Version, &a.Deadline, &a.Event)
 	if err != nil {
