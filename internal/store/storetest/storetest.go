@@ -37,6 +37,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"LedgerLegacy":      testLedgerLegacy,
 		"Labels":            testLabels,
 		"Coverage":          testCoverage,
+		"Rollouts":          testRollouts,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
