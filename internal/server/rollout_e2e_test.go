@@ -11,11 +11,15 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/net/html"
 
 	"github.com/siegel-oss/siegel/internal/agent"
 	"github.com/siegel-oss/siegel/internal/rollout"
@@ -345,6 +349,7 @@ func TestRolloutEndToEnd(t *testing.T) {
 	if rb == nil {
 		t.Fatal("no rollback rollout")
 	}
+	e.checkRolloutPage(bad.ID, rb.ID)
 	// The crashed devices come back on their old slot (a watchdog reset) and take the rollback.
 	recovered = true
 	clear(silent)
@@ -385,4 +390,53 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// checkRolloutPage reads a halted rollout's page as a signed-in user: its halt reason, exposure
+// bound, wave table and the SVG of the sequential test's path, and the list naming its rollback.
+func (e *fleetEnv) checkRolloutPage(halted, rollback int64) {
+	t := e.t
+	if _, err := e.st.CreateUser(t.Context(), e.org, "ops@acme.example", "correct horse battery", "admin"); err != nil {
+		t.Fatal(err)
+	}
+	b := (&env{t: t, srv: e.http, st: e.st}).browser(t)
+	if code, _, _ := b.post("/login", url.Values{"email": {"ops@acme.example"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+		t.Fatalf("login: %d", code)
+	}
+	st := e.status(halted)
+	code, page, _ := b.get(fmt.Sprintf("/rollouts/%d", halted))
+	txt := text(t, page)
+	if code != http.StatusOK || !strings.Contains(txt, "Status: halted") || !strings.Contains(txt, st.Reason) ||
+		!strings.Contains(txt, fmt.Sprintf("Exposure bound: %d devices", st.Plan.ExposureBound)) {
+		t.Errorf("rollout page %d: %s", code, txt)
+	}
+	doc, err := html.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var points string
+	var lines int
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			for _, a := range n.Attr {
+				if n.Data == "polyline" && a.Key == "points" {
+					points = a.Val
+				}
+			}
+			if n.Data == "line" {
+				lines++
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(doc)
+	if got := len(strings.Fields(points)); got != len(st.Path)+1 || lines < 2 {
+		t.Errorf("SVG path has %d points for %d outcomes, %d boundary lines", got, len(st.Path), lines)
+	}
+	if _, page, _ := b.get("/rollouts"); !strings.Contains(text(t, page), fmt.Sprintf("rollback of %d", halted)) {
+		t.Errorf("rollouts page lacks the rollback %d: %s", rollback, text(t, page))
+	}
 }

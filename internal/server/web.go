@@ -118,6 +118,7 @@ type pageData struct {
 	Label      *labelPageView
 	Conformity *conformityView
 	Org        *organizationView
+	Rollout    *rolloutPageView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
 	// Coverage is what the last matching of the release checked; nil when it was never matched.
@@ -167,6 +168,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("GET /settings/organization", s.web(s.organizationPage, true))
 	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
+	s.rolloutWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
 	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))
