@@ -50,7 +50,7 @@ const (
 )
 
 // EventKinds are the event kinds a notification channel can subscribe to.
-var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished, EventSupportEnding)
+var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished, EventSupportEnding, EventRolloutHalted, EventRolloutRollback)
 
 // FindingChange is what a matching run changed about one finding.
 type FindingChange struct {

@@ -87,6 +87,12 @@ type RolloutChange struct {
 	Notify         []RolloutEvent
 }
 
+// Rollout event kinds.
+const (
+	EventRolloutHalted   = "rollout.halted"   // a gate, a pre-flight check or a person halted a rollout
+	EventRolloutRollback = "rollout.rollback" // a halted rollout's devices are sent back to the previous image
+)
+
 // RolloutEvent is a notification to queue to the organization's channels.
 type RolloutEvent struct {
 	Kind  string // "rollout.halted", "rollout.rollback"

@@ -20,6 +20,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/rollout"
 	"github.com/siegel-oss/siegel/internal/rollout/repo"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -301,7 +302,7 @@ func (s *Service) change(ro *rollout.Rollout, recs []rollout.Record, judged []st
 		case rec.Release != nil:
 			ch.Releases = append(ch.Releases, store.Released{Wave: rec.Release.Wave, From: rec.Release.From, To: rec.Release.To, At: rec.At, Deadline: plan.Deadlines.Deadline})
 		case rec.Halt != nil:
-			ch.Notify = append(ch.Notify, store.RolloutEvent{Kind: "rollout.halted", Event: event("rollout.halted", rec, fmt.Sprintf("Rollout %s of version %s halted: %s", rec.Rollout, plan.Version, rec.Halt.Reason))})
+			ch.Notify = append(ch.Notify, store.RolloutEvent{Kind: store.EventRolloutHalted, Event: event(store.EventRolloutHalted, rec, plan.Version, fmt.Sprintf("Rollout %s of version %s halted: %s", rec.Rollout, plan.Version, rec.Halt.Reason))})
 			if rec.Halt.Rollback && rollback != nil {
 				rb, err := rollback(rec)
 				if err != nil {
@@ -318,9 +319,12 @@ func (s *Service) change(ro *rollout.Rollout, recs []rollout.Record, judged []st
 	return ch, nil
 }
 
-func event(kind string, rec rollout.Record, summary string) store.Event {
-	payload, _ := json.Marshal(map[string]any{"kind": kind, "rollout": rec.Rollout, "summary": summary, "time": rec.At, "record": rec})
-	return store.Event{ID: fmt.Sprintf("%s/%s/%d", kind, rec.Rollout, rec.Seq), Payload: payload}
+// event is a notification about a rollout's record, in the form the notification channels
+// deliver.
+func event(kind string, rec rollout.Record, version, summary string) store.Event {
+	e := notify.Event{ID: fmt.Sprintf("%s-%s-%d", kind, rec.Rollout, rec.Seq), Kind: kind, Release: version, Summary: summary, Time: rec.At}
+	payload, _ := json.Marshal(e)
+	return store.Event{ID: e.ID, Payload: payload}
 }
 
 // Report is a device's report on its assignment.
@@ -495,7 +499,7 @@ func (s *Service) rollback(ctx context.Context, r *store.Rollout, ro *rollout.Ro
 		Then: nr,
 		Ledger: []store.LedgerItem{{Type: "rollout-rollback-signed", Subject: subject,
 			Content: map[string]any{"rollout": r.ID, "halted": r.Version, "targets": signed, "devices": len(exposed)}}},
-		Notify: []store.RolloutEvent{{Kind: "rollout.rollback", Event: event("rollout.rollback", rbRec,
+		Notify: []store.RolloutEvent{{Kind: store.EventRolloutRollback, Event: event(store.EventRolloutRollback, rbRec, prev,
 			fmt.Sprintf("Rollout %d halted: %d devices that received version %s are sent back to %s by new signed targets metadata", r.ID, len(exposed), r.Version, prev))}},
 	}, nil
 }

@@ -40,6 +40,8 @@ func testRollouts(t *testing.T, s *store.DB) {
 	if _, err := s.DeviceByToken(ctx, "sgd_unknown"); !errors.Is(err, store.ErrUnauthorizedDevice) {
 		t.Errorf("unknown token: %v", err)
 	}
+	must(s.AddChannel(ctx, store.Channel{Organization: org.ID, Kind: "webhook", Target: "https://hooks.acme.example/siegel", Secret: "0123456789abcdef0123",
+		Events: []string{store.EventRolloutHalted, store.EventRolloutRollback}}))
 	g := rollout.DefaultGate()
 	g.P0, g.P1, g.Alpha, g.Beta = 0.05, 0.5, 0.05, 0.1
 	dl := rollout.Deadlines{Default: rollout.Timing{Install: rollout.Duration(time.Minute), Reboot: rollout.Duration(time.Minute), Heartbeat: rollout.Duration(time.Minute), Heartbeats: 1}}
@@ -109,6 +111,13 @@ func testRollouts(t *testing.T, s *store.DB) {
 		if kinds[k] == 0 {
 			t.Errorf("ledger lacks %s: %v", k, kinds)
 		}
+	}
+	notes := map[string]int{}
+	for _, n := range must(s.Notifications(ctx, org.ID, 10)) {
+		notes[n.Kind]++
+	}
+	if notes[store.EventRolloutHalted] != 1 || notes[store.EventRolloutRollback] != 1 {
+		t.Errorf("notifications: %v", notes)
 	}
 	if err := s.TouchDevices(ctx, map[int64]time.Time{devs[4].ID: now}); err != nil {
 		t.Fatal(err)
