@@ -38,6 +38,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/rollout"
@@ -126,7 +127,15 @@ func run(c config, probs []float64) error {
 			rows = append(rows, row{fmt.Sprintf("%g%%", p*100), p, c.silent})
 		}
 	}
-	var why strings.Builder
+	var why, targets strings.Builder
+	failed := false
+	target := func(ok bool, format string, args ...any) {
+		verdict := "met"
+		if !ok {
+			verdict, failed = "MISSED", true
+		}
+		fmt.Fprintf(&targets, "target "+format+": %s\n", append(args, verdict)...)
+	}
 	for i, rw := range rows {
 		p, silent := rw.p, rw.silent
 		rng := rand.New(rand.NewPCG(c.seed, uint64(i)))
@@ -147,10 +156,27 @@ func run(c config, probs []float64) error {
 		fmt.Printf("%-11s | %6.2f%% %10.1f %8d %10.2f | %6.2f%% %14.1f | %6.2f%% %14.1f\n",
 			rw.label, s.haltPct(), s.meanExposed(), s.maxExposed, s.meanHours(),
 			h.haltPct(), h.meanExposed(), m.haltPct(), m.meanExposed())
-		fmt.Fprintf(&why, "%-11s   Siegel's halts by cause: sequential test %d, failure cap %d, wave failure limit %d (of %d runs)\n",
-			rw.label, causes[rollout.CauseSPRT], causes[rollout.CauseFailureCap], causes[rollout.CauseWaveLimit], c.runs)
+		switch {
+		case p == g.P0:
+			target(s.haltPct() <= 100*g.Alpha+0.5, "false halts at p0 = %g %% at most alpha + 0.5 points (%.2f %%): %.2f %%", 100*p, 100*g.Alpha+0.5, s.haltPct())
+		case p == g.P1:
+			target(100-s.haltPct() <= 100*g.Beta+1, "missed halts at p1 = %g %% at most beta + 1 point (%.2f %%): %.2f %%", 100*p, 100*g.Beta+1, 100-s.haltPct())
+		case p == 1 && silent == 1:
+			target(s.maxExposed <= 200, "a silently bricking update reaches at most 200 devices: at most %d", s.maxExposed)
+		}
+		exact, _ := g.Characteristic(p)
+		fmt.Fprintf(&why, "%-11s   Siegel's halts by cause: sequential test %d, failure cap %d, wave failure limit %d (of %d runs); the test with its cap rejects with probability %.3f %% exactly\n",
+			rw.label, causes[rollout.CauseSPRT], causes[rollout.CauseFailureCap], causes[rollout.CauseWaveLimit], c.runs, 100*exact)
 	}
-	fmt.Printf("\n%s\n%d simulated rollouts of each system in %.1f s CPU-bound wall time (one goroutine)\n", why.String(), c.runs*len(rows), time.Since(start).Seconds())
+	fmt.Printf("\n%s\n%s", why.String(), targets.String())
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	cpu := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	fmt.Printf("%d simulated rollouts of each system in %.1f s wall, %.1f s CPU (one goroutine; the plan over the fleet included)\n",
+		c.runs*len(rows), time.Since(start).Seconds(), cpu.Seconds())
+	if failed {
+		return fmt.Errorf("a target was missed")
+	}
 	return nil
 }
 

@@ -13,9 +13,12 @@ import "time"
 // all assigned before any of their deadlines passes. The test rejects at its r-th failure, with
 // r = GateParams.FailuresToReject (2 for the defaults: 2·ln 10 ≥ ln 95), or earlier when a wave
 // reaches its failure limit. So the bound is the number of devices released before the r-th
-// outcome: the canary alone when it holds at least r devices (or its failure limit), and
-// otherwise the canary plus each extension, until r failures are counted. The order in which
-// outcomes arrive does not matter, since a release needs them all.
+// outcome, that is before the r-th deadline passes: the canary alone when it holds at least r
+// devices (or its failure limit), and otherwise the canary plus each extension, until r failures
+// are counted. An extension is as large as the test needs to accept, so a canary below r costs
+// more than one of r: with the defaults a canary of 1 gives 1 + 115 (after one failure the test
+// needs 115 successes), a canary of 2 gives 2. The order in which outcomes arrive does not
+// matter, since a release needs them all.
 //
 // The function computes the bound by running the rollout's own rules on a plan where every
 // device fails, so the bound and the rules cannot drift apart.

@@ -190,3 +190,45 @@ func (t *SPRT) Add(success bool) Evaluation {
 	}
 	return e
 }
+
+// Characteristic returns, exactly, the probability that the test (with its failure cap) rejects
+// when every device fails independently with probability p, and the expected number of
+// outcomes it takes to decide. It follows the probability of every undecided count pair
+// outcome by outcome; the cap and the accept boundary keep that set finite.
+func (g GateParams) Characteristic(p float64) (reject, outcomes float64) {
+	// undecided[f] is the probability of being undecided with f failures after n outcomes.
+	undecided := []float64{1}
+	for n := 0; len(undecided) > 0; n++ {
+		next := make([]float64, len(undecided)+1)
+		live := false
+		for f, m := range undecided {
+			if m == 0 {
+				continue
+			}
+			for _, step := range [2]struct {
+				f    int
+				prob float64
+			}{{f, 1 - p}, {f + 1, p}} {
+				pm := m * step.prob
+				if pm == 0 {
+					continue
+				}
+				switch g.Evaluate(n+1-step.f, step.f).Decision {
+				case Reject:
+					reject += pm
+					outcomes += pm * float64(n+1)
+				case Accept:
+					outcomes += pm * float64(n+1)
+				default:
+					next[step.f] += pm
+					live = true
+				}
+			}
+		}
+		if !live {
+			break
+		}
+		undecided = next
+	}
+	return reject, outcomes
+}

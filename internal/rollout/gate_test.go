@@ -79,3 +79,26 @@ func TestFailureCap(t *testing.T) {
 		t.Errorf("Evaluate(200, 3) with cap 3 = %+v, want a capped rejection", ev)
 	}
 }
+
+// The defaults' exact operating characteristic keeps Wald's promises: at p0 the test rejects
+// with probability at most α/(1−β) (Wald's bound; in practice below α), at p1 it accepts with
+// probability at most β/(1−α), and a completely bad update is rejected at the second outcome.
+func TestCharacteristicKeepsWaldsBounds(t *testing.T) {
+	g := DefaultGate()
+	r0, n0 := g.Characteristic(g.P0)
+	r1, n1 := g.Characteristic(g.P1)
+	t.Logf("p0: reject %.5f after %.1f outcomes on average; p1: accept %.5f after %.1f", r0, n0, 1-r1, n1)
+	if r0 > g.Alpha/(1-g.Beta) || r0 <= 0 {
+		t.Errorf("false rejection at p0: %.5f, above α/(1−β) = %.5f", r0, g.Alpha/(1-g.Beta))
+	}
+	if 1-r1 > g.Beta/(1-g.Alpha) || 1-r1 <= 0 {
+		t.Errorf("false acceptance at p1: %.5f, above β/(1−α) = %.5f", 1-r1, g.Beta/(1-g.Alpha))
+	}
+	// At p = 0 the test accepts after exactly 65 outcomes; at p = 1 it rejects after 2.
+	if r, n := g.Characteristic(0); r != 0 || n != 65 {
+		t.Errorf("p = 0: reject %g after %g outcomes, want 0 after 65", r, n)
+	}
+	if r, n := g.Characteristic(1); r != 1 || n != 2 {
+		t.Errorf("p = 1: reject %g after %g outcomes, want 1 after 2", r, n)
+	}
+}

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
 // scenario runs two rollouts through the real rules and returns their records as JSON would
@@ -206,6 +208,28 @@ func FuzzReplay(f *testing.F) {
 		res := Replay(recs)
 		if len(res.Checks) != len(recs) {
 			t.Fatalf("%d checks for %d records", len(res.Checks), len(recs))
+		}
+	})
+}
+
+// FuzzRecordsFromBundle: any content of a rollout statement decodes or fails with an error
+// naming the entry, never a panic.
+func FuzzRecordsFromBundle(f *testing.F) {
+	f.Add([]byte(`{"kind":"rollout-paused","rollout":"a","seq":2,"at":"2026-01-01T00:00:00Z","control":{"reason":"x"}}`), "rollout-paused", "rollout/a")
+	f.Add([]byte(`{"kind":"rollout-paused","extra":1}`), "rollout-paused", "rollout/a")
+	f.Fuzz(func(t *testing.T, content []byte, typ, subject string) {
+		b := &ledger.Bundle{Entries: []ledger.Entry{{Index: 4, Statement: ledger.Statement{Type: typ, Subject: subject}, Content: content}}}
+		recs, err := RecordsFromBundle(b)
+		if err != nil {
+			if !strings.Contains(err.Error(), "entry 0 (log index 4") {
+				t.Fatalf("error without the entry: %v", err)
+			}
+			return
+		}
+		for _, r := range recs {
+			if r.Kind != typ || SubjectPrefix+r.Rollout != subject {
+				t.Fatalf("record %+v accepted from a %s statement about %s", r, typ, subject)
+			}
 		}
 	})
 }
