@@ -394,6 +394,27 @@ func (s *DB) OverdueRollouts(ctx context.Context, now time.Time) ([]int64, error
 	return ids, rows.Err()
 }
 
+// UnrolledBack returns the halted update rollouts that have no rollback yet (one whose rollback
+// could not be signed when it halted, for want of the targets key).
+func (s *DB) UnrolledBack(ctx context.Context) ([]int64, error) {
+	rows, err := s.sql.QueryContext(ctx, `SELECT r.id FROM rollout r WHERE r.kind = 'update' AND r.status = 'halted'
+		AND NOT EXISTS (SELECT 1 FROM rollout c WHERE c.parent = r.id)
+		AND EXISTS (SELECT 1 FROM rollout_device rd WHERE rd.rollout = r.id AND rd.assigned_at IS NOT NULL AND rd.event <> '') ORDER BY r.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // RepositoryProducts lists the products that have an update repository.
 func (s *DB) RepositoryProducts(ctx context.Context) ([]int64, error) {
 	rows, err := s.sql.QueryContext(ctx, `SELECT product FROM tuf_repository ORDER BY product`)

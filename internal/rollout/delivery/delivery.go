@@ -530,6 +530,9 @@ func (s *Service) Tick(ctx context.Context) error {
 			errs = append(errs, fmt.Errorf("rollout %d: %w", id, err))
 		}
 	}
+	if err := s.pendingRollbacks(ctx, now); err != nil {
+		errs = append(errs, err)
+	}
 	products, err := s.Store.RepositoryProducts(ctx)
 	if err != nil {
 		return errors.Join(append(errs, err)...)
@@ -548,6 +551,35 @@ func (s *Service) Tick(ctx context.Context) error {
 		})
 		if err != nil {
 			errs = append(errs, fmt.Errorf("repository of product %d: %w", p, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// pendingRollbacks signs the rollbacks of halted rollouts that could not be signed when they
+// halted (aborted from a command line without the targets key, say), once this service holds
+// the key.
+func (s *Service) pendingRollbacks(ctx context.Context, now time.Time) error {
+	if s.TargetsKey == nil {
+		return nil
+	}
+	ids, err := s.Store.UnrolledBack(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, id := range ids {
+		err := s.Store.ChangeRollout(ctx, id, func(r *store.Rollout, tx *store.RolloutTx) (*store.RolloutChange, error) {
+			ro, err := restore(r)
+			if err != nil {
+				return nil, err
+			}
+			st := ro.State()
+			halt := rollout.Record{Kind: rollout.RecordHalted, Rollout: strconv.FormatInt(r.ID, 10), Seq: st.Seq, At: now}
+			return s.rollback(ctx, r, ro, tx, halt, now)
+		})
+		if err != nil {
+			errs = append(errs, fmt.Errorf("rollback of rollout %d: %w", id, err))
 		}
 	}
 	return errors.Join(errs...)

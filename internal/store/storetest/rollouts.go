@@ -112,11 +112,39 @@ func testRollouts(t *testing.T, s *store.DB) {
 			t.Errorf("ledger lacks %s: %v", k, kinds)
 		}
 	}
+	// Aborted where the targets key is not at hand: the rollback waits, and is signed by the
+	// next tick of a service that holds the key.
+	must(svc.Publish(ctx, org.ID, prod.ID, repo.Artifact{Name: "fw.bin", Version: "3.0.0", HardwareClass: "hw"}, []byte("image 3.0.0")))
+	ro3, _ := must2(svc.Plan(ctx, org.ID, prod.ID, delivery.PlanInput{Version: "3.0.0", Waves: []rollout.WaveSpec{{Count: 2}}, Gate: &g, Deadlines: &dl, ExposureLimit: 6, Seed: 9}, "test"))
+	keyless := &delivery.Service{Store: s, Now: svc.Now}
+	for _, r := range must(s.RolloutDevices(ctx, ro3.ID)) {
+		if !r.AssignedAt.IsZero() {
+			d := byID[r.Device]
+			if err := keyless.Report(ctx, &d, delivery.Report{Rollout: ro3.ID, Event: "downloaded"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := keyless.Control(ctx, org.ID, ro3.ID, "abort", "field reports of reboots", "test"); err != nil {
+		t.Fatal(err)
+	}
+	if ids := must(s.UnrolledBack(ctx)); len(ids) != 1 || ids[0] != ro3.ID {
+		t.Fatalf("unrolled-back rollouts: %v", ids)
+	}
+	if err := svc.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if ids := must(s.UnrolledBack(ctx)); len(ids) != 0 {
+		t.Errorf("still not rolled back: %v", ids)
+	}
+	if rs := must(s.Rollouts(ctx, org.ID, prod.ID)); rs[0].Kind != rollout.KindRollback || rs[0].Parent != ro3.ID {
+		t.Errorf("no rollback of the aborted rollout: %+v", rs[0])
+	}
 	notes := map[string]int{}
 	for _, n := range must(s.Notifications(ctx, org.ID, 10)) {
 		notes[n.Kind]++
 	}
-	if notes[store.EventRolloutHalted] != 1 || notes[store.EventRolloutRollback] != 1 {
+	if notes[store.EventRolloutHalted] != 2 || notes[store.EventRolloutRollback] != 2 {
 		t.Errorf("notifications: %v", notes)
 	}
 	if err := s.TouchDevices(ctx, map[int64]time.Time{devs[4].ID: now}); err != nil {
