@@ -378,59 +378,20 @@ func (s *DB) RolloutDevices(ctx context.Context, id int64) ([]RolloutDevice, err
 // OverdueRollouts returns the rollouts with a released device past its deadline and without an
 // outcome.
 func (s *DB) OverdueRollouts(ctx context.Context, now time.Time) ([]int64, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT DISTINCT rollout FROM rollout_device WHERE outcome IS NULL AND deadline < ?`), now.UTC())
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(s.sql.QueryContext(ctx, s.rebind(`SELECT DISTINCT rollout FROM rollout_device WHERE outcome IS NULL AND deadline < ?`), now.UTC()))
 }
 
 // UnrolledBack returns the halted update rollouts that have no rollback yet (one whose rollback
 // could not be signed when it halted, for want of the targets key).
 func (s *DB) UnrolledBack(ctx context.Context) ([]int64, error) {
-	rows, err := s.sql.QueryContext(ctx, `SELECT r.id FROM rollout r WHERE r.kind = 'update' AND r.status = 'halted'
+	return scanIDs(s.sql.QueryContext(ctx, `SELECT r.id FROM rollout r WHERE r.kind = 'update' AND r.status = 'halted'
 		AND NOT EXISTS (SELECT 1 FROM rollout c WHERE c.parent = r.id)
-		AND EXISTS (SELECT 1 FROM rollout_device rd WHERE rd.rollout = r.id AND rd.assigned_at IS NOT NULL AND rd.event <> '') ORDER BY r.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+		AND EXISTS (SELECT 1 FROM rollout_device rd WHERE rd.rollout = r.id AND rd.assigned_at IS NOT NULL AND rd.event <> '') ORDER BY r.id`))
 }
 
 // RepositoryProducts lists the products that have an update repository.
 func (s *DB) RepositoryProducts(ctx context.Context) ([]int64, error) {
-	rows, err := s.sql.QueryContext(ctx, `SELECT product FROM tuf_repository ORDER BY product`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanIDs(s.sql.QueryContext(ctx, `SELECT product FROM tuf_repository ORDER BY product`))
 }
 
 // RefreshRepository applies fn's change to a repository when fn returns one (the timestamp
@@ -451,4 +412,21 @@ func (s *DB) RefreshRepository(ctx context.Context, product int64, fn func(RepoF
 		}
 		return s.applyRepoChange(ctx, tx, org, product, *ch)
 	})
+}
+
+// scanIDs reads a column of ids.
+func scanIDs(rows *sql.Rows, err error) ([]int64, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
