@@ -38,6 +38,7 @@ siegel help sbom convert`,
 		authorityCommand(),
 		rolloutCommand(),
 		whereUsedCommand(),
+		agentCommand(),
 		versionCommand(),
 		helpCommand(root),
 	}

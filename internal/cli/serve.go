@@ -62,6 +62,8 @@ func serveCommand() *Command {
 	var workers int
 	var smtpTLS bool
 	var limits serveLimits
+	var rolloutKey string
+	var rolloutTick time.Duration
 	return &Command{
 		Name:    "serve",
 		Summary: "run the Siegel server: web UI, JSON API, continuous monitoring",
@@ -129,6 +131,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.IntVar(&workers, "workers", 1, "bulk jobs (database updates, re-matching) this server runs at once; uploads and notifications have lanes of their own")
 			fs.DurationVar(&lease, "job-lease", 30*time.Second, "how long a background job stays with a server that stopped answering before another takes it over")
 			limits.flags(fs)
+			fs.StringVar(&rolloutKey, "rollout-targets-key", "", "targets key file of the update repositories, for publishing and automatic rollbacks (default: $SIEGEL_ROLLOUT_TARGETS_KEY_FILE)")
+			fs.DurationVar(&rolloutTick, "rollout-tick", 10*time.Second, "how often rollouts judge passed device deadlines")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if inventoryK < 2 {
@@ -189,8 +193,12 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err := firstUpdate(ctx, mon, vdir, sources); err != nil {
 				return err
 			}
+			rcfg, err := rolloutConfig(env, rolloutKey, rolloutTick)
+			if err != nil {
+				return err
+			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
-				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK}))
+				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
@@ -201,6 +209,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			monDone := make(chan struct{})
 			go func() {
 				defer close(monDone)
+				go srv.RunRollouts(monCtx)
 				if err := mon.Run(monCtx); err != nil {
 					env.Log.Error("monitor stopped", "err", err)
 				}

@@ -25,7 +25,7 @@ type route struct {
 }
 
 func (s *Server) routeTable() []route {
-	return []route{
+	return append(s.rolloutRoutes(), []route{
 		{"GET", "/healthz", s.healthz},
 		{"GET", "/readyz", s.readyz},
 		{"GET", "/metrics", s.metricsEndpoint},
@@ -93,7 +93,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/where-used", s.api(s.apiWhereUsed)},
 		{"GET", "/api/v1/inventory", s.api(s.apiInventory)},
 		{"PUT", "/api/v1/releases/{id}/devices", s.api(s.apiReleaseDevices)},
-	}
+	}...)
 }
 
 // routes registers every endpoint of the table.

@@ -72,6 +72,8 @@ type Config struct {
 	// InventoryK is the least number of manufacturers a component must be used by to appear in
 	// the inventory of critical components (0: portfolio.DefaultK).
 	InventoryK int
+	// Rollout configures staged rollouts and the device API.
+	Rollout RolloutConfig
 }
 
 // Server serves the API.
@@ -88,6 +90,7 @@ type Server struct {
 	seenBase atomic.Value
 	vulnDB   sharedVulnDB
 	health   *health.Cache // component-health data beside the vulnerability database
+	fleet    fleet         // devices and rollouts (device.go)
 }
 
 // New returns a server; Handler serves it.

@@ -120,6 +120,7 @@ type pageData struct {
 	Register   *label.Register
 	Conformity *conformityView
 	Org        *organizationView
+	Rollout    *rolloutPageView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
 	// Health is the component health of the release page.
@@ -177,6 +178,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
 	s.portfolioWebRoutes()
+	s.rolloutWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
 	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))

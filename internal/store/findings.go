@@ -51,7 +51,7 @@ const (
 )
 
 // EventKinds are the event kinds a notification channel can subscribe to.
-var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished, EventSupportEnding, EventComponentEOL)
+var EventKinds = append(strings.Split(changeKindsNotifiable, ","), EventCaseDue, EventCaseOverdue, EventAdvisoryPublished, EventSupportEnding, EventComponentEOL, EventRolloutHalted, EventRolloutRollback)
 
 // FindingChange is what a matching run changed about one finding.
 type FindingChange struct {

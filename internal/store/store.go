@@ -56,6 +56,9 @@ type DB struct {
 	upperHashes sync.Map // int64 stored hash index -> tlog.Hash
 	upperCount  atomic.Int64
 	subjectTop  subjectTop // the ledger's subject map near its root, for appends
+	// readers, on SQLite, is a pool of query-only connections for hot read paths (device
+	// polls) that need not wait for the one writer connection; nil on PostgreSQL.
+	readers *sql.DB
 }
 
 // OpenSQLite opens (creating if needed) the store in dir/siegel.sqlite: WAL mode, a busy timeout
@@ -73,7 +76,11 @@ func OpenSQLite(ctx context.Context, dir string, now func() time.Time) (*DB, err
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
-	return open(ctx, db, SQLite, now)
+	st, err := open(ctx, db, SQLite, now)
+	if err != nil {
+		return nil, err
+	}
+	return st, st.openReaders(path)
 }
 
 // OpenPostgres opens the store in the PostgreSQL database at dsn (postgres://...).
@@ -106,7 +113,12 @@ func open(ctx context.Context, db *sql.DB, d Dialect, now func() time.Time) (*DB
 }
 
 // Close closes the store.
-func (s *DB) Close() error { return s.sql.Close() }
+func (s *DB) Close() error {
+	if s.readers != nil {
+		s.readers.Close()
+	}
+	return s.sql.Close()
+}
 
 // Dialect reports the database flavour.
 func (s *DB) Dialect() Dialect { return s.dialect }

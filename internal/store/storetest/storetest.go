@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Portfolio":         testPortfolio,
 		"ComponentFacts":    testComponentFacts,
 		"LoginThrottle":     testLoginThrottle,
+		"Rollouts":          testRollouts,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

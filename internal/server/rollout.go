@@ -1,0 +1,277 @@
+package server
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/rollout"
+	"github.com/siegel-oss/siegel/internal/rollout/delivery"
+	"github.com/siegel-oss/siegel/internal/rollout/repo"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// rolloutRoutes are the endpoints of devices, update repositories and rollouts.
+func (s *Server) rolloutRoutes() []route {
+	return []route{
+		{"GET", "/api/v1/products/{id}/devices", s.api(s.listDevices)},
+		{"POST", "/api/v1/products/{id}/devices", s.api(s.enrollDevices)},
+		{"POST", "/api/v1/products/{id}/updates", s.api(s.publishUpdate)},
+		{"GET", "/api/v1/products/{id}/rollouts", s.api(s.listRollouts)},
+		{"POST", "/api/v1/products/{id}/rollouts", s.api(s.createRollout)},
+		{"GET", "/api/v1/rollouts/{id}", s.api(s.getRollout)},
+		{"POST", "/api/v1/rollouts/{id}/pause", s.api(s.controlRollout("pause"))},
+		{"POST", "/api/v1/rollouts/{id}/resume", s.api(s.controlRollout("resume"))},
+		{"POST", "/api/v1/rollouts/{id}/abort", s.api(s.controlRollout("abort"))},
+		{"GET", "/api/v1/device/assignment", s.deviceAPI(s.deviceAssignment)},
+		{"POST", "/api/v1/device/reports", s.deviceAPI(s.deviceReport)},
+		{"POST", "/api/v1/device/heartbeat", s.deviceAPI(s.deviceHeartbeat)},
+		{"GET", "/tuf/{product}/metadata/{name}", s.tufMetadata},
+		{"GET", "/tuf/{product}/targets/{class}/{version}/{file}", s.tufTarget},
+	}
+}
+
+// writableProduct resolves {id} to a product the caller may change.
+func (s *Server) writableProduct(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, bool) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return nil, false
+	}
+	prod, err := s.cfg.Store.Product(r.Context(), id)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not change the product's updates")
+		return nil, false
+	}
+	return prod, true
+}
+
+func (s *Server) readableProduct(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, bool) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return nil, false
+	}
+	prod, err := s.cfg.Store.Product(r.Context(), id)
+	if err == nil && !p.canRead(prod.Organization) {
+		err = store.ErrNotFound
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	return prod, true
+}
+
+type deviceJSON struct {
+	ID            int64     `json:"id"`
+	Name          string    `json:"name"`
+	HardwareClass string    `json:"hardwareClass"`
+	Region        string    `json:"region"`
+	Version       string    `json:"version"`
+	LastSeen      time.Time `json:"lastSeen,omitzero"`
+	Token         string    `json:"token,omitempty"`
+}
+
+func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.readableProduct(w, r, p)
+	if !ok {
+		return
+	}
+	ds, err := s.cfg.Store.Devices(r.Context(), prod.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]deviceJSON, len(ds))
+	for i, d := range ds {
+		out[i] = deviceJSON{ID: d.ID, Name: d.Name, HardwareClass: d.HardwareClass, Region: d.Region, Version: d.Version, LastSeen: d.LastSeen}
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// enrollDevices enrolls devices; each one's token is in the answer, once.
+func (s *Server) enrollDevices(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.writableProduct(w, r, p)
+	if !ok {
+		return
+	}
+	var in struct {
+		Devices []deviceJSON `json:"devices"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if len(in.Devices) == 0 || len(in.Devices) > 10_000 {
+		writeError(w, http.StatusBadRequest, "enroll 1 to 10,000 devices at a time")
+		return
+	}
+	nds := make([]store.NewDevice, len(in.Devices))
+	for i, d := range in.Devices {
+		nds[i] = store.NewDevice{Name: d.Name, HardwareClass: d.HardwareClass, Region: d.Region, Version: d.Version}
+	}
+	ds, toks, err := s.cfg.Store.AddDevices(r.Context(), prod.Organization, prod.ID, nds)
+	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]deviceJSON, len(ds))
+	for i, d := range ds {
+		out[i] = deviceJSON{ID: d.ID, Name: d.Name, HardwareClass: d.HardwareClass, Region: d.Region, Version: d.Version, Token: toks[i]}
+	}
+	writeJSON(w, http.StatusCreated, out)
+}
+
+type publishJSON struct {
+	Name          string `json:"name"`
+	Version       string `json:"version"`
+	HardwareClass string `json:"hardwareClass"`
+	ContentType   string `json:"contentType,omitempty"`
+	Content       string `json:"content,omitempty"` // base64
+	Reference     string `json:"reference,omitempty"`
+	Length        int64  `json:"length,omitempty"`
+}
+
+func (s *Server) publishUpdate(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.writableProduct(w, r, p)
+	if !ok {
+		return
+	}
+	var in publishJSON
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	var content []byte
+	if in.Reference == "" {
+		var err error
+		if content, err = base64.StdEncoding.DecodeString(in.Content); err != nil || len(content) == 0 {
+			writeError(w, http.StatusBadRequest, "give the artifact as base64 content, or a reference with its digest and length")
+			return
+		}
+	}
+	pub, err := s.delivery().Publish(r.Context(), prod.Organization, prod.ID, repo.Artifact{Name: in.Name, Version: in.Version, HardwareClass: in.HardwareClass,
+		ContentType: in.ContentType, Reference: in.Reference, Length: in.Length}, content)
+	if err != nil {
+		s.rolloutFail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, pub)
+}
+
+type rolloutJSON struct {
+	ID            int64     `json:"id"`
+	Product       int64     `json:"product"`
+	Kind          string    `json:"kind"`
+	Parent        int64     `json:"parent,omitempty"`
+	Version       string    `json:"version"`
+	Status        string    `json:"status"`
+	Reason        string    `json:"reason,omitempty"`
+	ExposureBound int       `json:"exposureBound"`
+	ExposureLimit int       `json:"exposureLimit"`
+	CreatedAt     time.Time `json:"createdAt"`
+}
+
+func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.readableProduct(w, r, p)
+	if !ok {
+		return
+	}
+	rs, err := s.cfg.Store.Rollouts(r.Context(), prod.Organization, prod.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]rolloutJSON, 0, len(rs))
+	for _, ro := range rs {
+		out = append(out, rolloutSummary(&ro))
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+func rolloutSummary(ro *store.Rollout) rolloutJSON {
+	var plan struct {
+		ExposureBound int `json:"exposureBound"`
+		ExposureLimit int `json:"exposureLimit"`
+	}
+	_ = json.Unmarshal(ro.Plan, &plan) // written by the store from a valid plan
+	return rolloutJSON{ID: ro.ID, Product: ro.Product, Kind: ro.Kind, Parent: ro.Parent, Version: ro.Version, Status: ro.Status, Reason: ro.Reason,
+		ExposureBound: plan.ExposureBound, ExposureLimit: plan.ExposureLimit, CreatedAt: ro.CreatedAt}
+}
+
+func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.writableProduct(w, r, p)
+	if !ok {
+		return
+	}
+	var in delivery.PlanInput
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	ro, plan, err := s.delivery().Plan(r.Context(), prod.Organization, prod.ID, in, fmt.Sprintf("token:%d:%s", p.token.ID, p.token.Name))
+	var ee *rollout.ExposureError
+	if errors.As(err, &ee) {
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "code": http.StatusUnprocessableEntity, "plan": plan})
+		return
+	}
+	if err != nil {
+		s.rolloutFail(w, r, err)
+		return
+	}
+	st, err := s.delivery().Status(r.Context(), prod.Organization, ro.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, st)
+}
+
+func (s *Server) getRollout(w http.ResponseWriter, r *http.Request, p principal) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	st, err := s.delivery().Status(r.Context(), p.token.Organization, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}
+
+func (s *Server) controlRollout(action string) func(http.ResponseWriter, *http.Request, principal) {
+	return func(w http.ResponseWriter, r *http.Request, p principal) {
+		id, ok := pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		if !p.canWrite(p.token.Organization) {
+			writeError(w, http.StatusForbidden, "this token may not control rollouts")
+			return
+		}
+		var in struct {
+			Reason string `json:"reason"`
+		}
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		if err := s.delivery().Control(r.Context(), p.token.Organization, id, action, in.Reason, fmt.Sprintf("token:%d:%s", p.token.ID, p.token.Name)); err != nil {
+			s.rolloutFail(w, r, err)
+			return
+		}
+		st, err := s.delivery().Status(r.Context(), p.token.Organization, id)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, st)
+	}
+}

@@ -1,0 +1,136 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/siegel-oss/siegel/internal/rollout/delivery"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// rolloutPageView is what the rollout pages show.
+type rolloutPageView struct {
+	List    []rolloutJSON
+	Status  *delivery.Status
+	SVG     template.HTML // the sequential test's path against its two boundaries
+	LastLLR float64
+	Running bool
+}
+
+func (s *Server) rolloutWebRoutes() {
+	for _, name := range []string{"rollouts", "rollout"} {
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
+	}
+	s.mux.HandleFunc("GET /rollouts", s.web(s.rolloutsPage, true))
+	s.mux.HandleFunc("GET /rollouts/{id}", s.web(s.rolloutPage, true))
+	s.mux.HandleFunc("POST /rollouts/{id}/{action}", s.web(s.rolloutControlForm, true))
+}
+
+func (s *Server) rolloutsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	rs, err := s.cfg.Store.Rollouts(r.Context(), u.Organization, 0)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &rolloutPageView{}
+	for i := range rs {
+		v.List = append(v.List, rolloutSummary(&rs[i]))
+	}
+	s.render(w, http.StatusOK, "rollouts", &pageData{Title: "Rollouts", User: u, Rollout: v})
+}
+
+func (s *Server) rolloutPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		http.NotFound(w, r)
+		return
+	}
+	st, err := s.delivery().Status(r.Context(), u.Organization, id)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v := &rolloutPageView{Status: st, SVG: sprtSVG(st), Running: st.Status == "running" || st.Status == "paused"}
+	if len(st.Path) > 0 {
+		v.LastLLR = st.Path[len(st.Path)-1].LLR
+	}
+	d := &pageData{Title: fmt.Sprintf("Rollout %d", id), User: u, Rollout: v, CanWrite: userPrincipal(u).canWrite(u.Organization), Notice: r.URL.Query().Get("notice")}
+	if v.Running {
+		d.Refresh = 10
+	}
+	s.render(w, http.StatusOK, "rollout", d)
+}
+
+func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	action := r.PathValue("action")
+	if err != nil || (action != "pause" && action != "resume" && action != "abort") {
+		http.NotFound(w, r)
+		return
+	}
+	if !userPrincipal(u).canWrite(u.Organization) {
+		http.Error(w, "your role may not control rollouts", http.StatusForbidden)
+		return
+	}
+	err = s.delivery().Control(r.Context(), u.Organization, id, action, strings.TrimSpace(r.PostFormValue("reason")), "user:"+u.Email)
+	if errors.Is(err, delivery.ErrInput) {
+		st, serr := s.delivery().Status(r.Context(), u.Organization, id)
+		if serr != nil {
+			s.fail(w, r, serr)
+			return
+		}
+		s.render(w, http.StatusBadRequest, "rollout", &pageData{Title: fmt.Sprintf("Rollout %d", id), User: u, CanWrite: true, Error: err.Error(),
+			Rollout: &rolloutPageView{Status: st, SVG: sprtSVG(st), Running: st.Status == "running" || st.Status == "paused"}})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.Redirect(w, r, fmt.Sprintf("/rollouts/%d?notice=%s", id, action+"d"), http.StatusSeeOther)
+}
+
+// sprtSVG draws the sequential test's log-likelihood ratio after each outcome, in release
+// order, between its accept (lower) and reject (upper) boundaries.
+func sprtSVG(st *delivery.Status) template.HTML {
+	const w, h, pad = 640.0, 240.0, 36.0
+	lo, hi := st.Lower, st.Upper
+	for _, p := range st.Path {
+		lo, hi = math.Min(lo, p.LLR), math.Max(hi, p.LLR)
+	}
+	span := hi - lo
+	lo, hi = lo-0.1*span, hi+0.1*span
+	n := max(len(st.Path), 10)
+	x := func(i int) float64 { return pad + (w-2*pad)*float64(i)/float64(n) }
+	y := func(v float64) float64 { return pad + (h-2*pad)*(hi-v)/(hi-lo) }
+	var b strings.Builder
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 %.0f %.0f" width="%.0f" height="%.0f" role="img" aria-label="sequential test: log-likelihood ratio after each outcome against the accept and reject boundaries">`, w, h, w, h)
+	fmt.Fprintf(&b, `<rect x="0" y="0" width="%.0f" height="%.0f" fill="#fff" stroke="#ccc"/>`, w, h)
+	line := func(v float64, color, label string) {
+		fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-dasharray="6 4"/>`, pad, y(v), w-pad, y(v), color)
+		fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" fill="%s">%s %.2f</text>`, pad+4, y(v)-4, color, label, v)
+	}
+	line(st.Upper, "#b00020", "reject (halt)")
+	line(st.Lower, "#1b7f3b", "accept")
+	fmt.Fprintf(&b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#999"/>`, pad, y(0), w-pad, y(0))
+	pts := []string{fmt.Sprintf("%.1f,%.1f", x(0), y(0))}
+	for i, p := range st.Path {
+		pts = append(pts, fmt.Sprintf("%.1f,%.1f", x(i+1), y(p.LLR)))
+	}
+	fmt.Fprintf(&b, `<polyline points="%s" fill="none" stroke="#1a4d8f" stroke-width="2"/>`, strings.Join(pts, " "))
+	for i, p := range st.Path {
+		color := "#1b7f3b"
+		if !p.Success {
+			color = "#b00020"
+		}
+		fmt.Fprintf(&b, `<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>outcome %d: %s, LLR %.3f</title></circle>`, x(i+1), y(p.LLR), color, p.N, map[bool]string{true: "success", false: "failure"}[p.Success], p.LLR)
+	}
+	fmt.Fprintf(&b, `<text x="%.1f" y="%.1f" font-size="11" fill="#555">outcomes in release order: %d</text>`, pad, h-10, len(st.Path))
+	b.WriteString(`</svg>`)
+	return template.HTML(b.String()) // built here from numbers and fixed words only
+}
