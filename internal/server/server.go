@@ -88,7 +88,7 @@ func New(cfg Config) *Server {
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Handler returns the HTTP handler with its middleware.
-func (s *Server) Handler() http.Handler { return s.metrics.wrap(s.mux) }
+func (s *Server) Handler() http.Handler { return s.logAccess(s.metrics.wrap(s.mux)) }
 
 // apiError is the body of every error the API returns.
 type apiError struct {
@@ -121,8 +121,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.Canceled):
 		writeError(w, 499, "request cancelled")
 	default:
-		s.cfg.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.internalError(w, r, err)
 	}
 }
 
@@ -165,7 +164,9 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, principal)) http
 			s.fail(w, r, err)
 			return
 		}
-		r = r.WithContext(store.WithActor(r.Context(), fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)))
+		actor := fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)
+		notePrincipal(r, actor)
+		r = r.WithContext(store.WithActor(r.Context(), actor))
 		h(w, r, principal{token: tok})
 	}
 }

@@ -197,6 +197,7 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 			return
 		}
 		if u != nil {
+			notePrincipal(r, "user:"+u.Email)
 			r = r.WithContext(store.WithActor(r.Context(), "user:"+u.Email))
 		}
 		h(w, r, u)
@@ -212,7 +213,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageD
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		http.Error(w, internalErrorText(requestIDOf(w)), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
