@@ -38,9 +38,8 @@ type Service struct {
 	Grace time.Duration
 	Now   func() time.Time
 
-	keyOnce sync.Once
-	key     ed25519.PrivateKey
-	keyErr  error
+	keyMu sync.Mutex
+	key   ed25519.PrivateKey // nil until loaded: a failed load is tried again on the next call
 }
 
 // DefaultStandards are the catalogs a label declares against when the manufacturer names none:
@@ -61,20 +60,28 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Key returns the issuer's signing key, made and stored the first time.
+// Key returns the issuer's signing key, made and stored the first time. Only a key that loaded
+// is kept: a failure (a cancelled request, a busy database) is not remembered, the next call
+// tries again.
 func (s *Service) Key(ctx context.Context) (ed25519.PrivateKey, error) {
-	s.keyOnce.Do(func() {
-		pemKey, err := s.Store.LabelKey(ctx, func() (string, error) {
-			priv, _, err := label.NewKey(rand.Reader)
-			return string(priv), err
-		})
-		if err != nil {
-			s.keyErr = err
-			return
-		}
-		s.key, s.keyErr = label.ParsePrivateKey([]byte(pemKey))
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.key != nil {
+		return s.key, nil
+	}
+	pemKey, err := s.Store.LabelKey(ctx, func() (string, error) {
+		priv, _, err := label.NewKey(rand.Reader)
+		return string(priv), err
 	})
-	return s.key, s.keyErr
+	if err != nil {
+		return nil, err
+	}
+	key, err := label.ParsePrivateKey([]byte(pemKey))
+	if err != nil {
+		return nil, err
+	}
+	s.key = key
+	return key, nil
 }
 
 // Evaluation is the outcome of evaluating a release against catalogs.
