@@ -299,6 +299,9 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 	if !e.Plausible {
 		return nil, &ImplausibleError{Reasons: e.Unmet}
 	}
+	if s.PageURL("x") == "" {
+		return nil, ErrNoBaseURL
+	}
 	key, err := s.Key(ctx)
 	if err != nil {
 		return nil, err
@@ -314,7 +317,7 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 	l := &store.Label{ID: id, Organization: prod.Organization, Release: rel.ID, Catalogs: standards,
 		Reason: "every mandatory requirement passes or is attested"}
 	err = s.Store.IssueLabel(ctx, l, store.Actor(ctx), func(l *store.Label) ([]byte, error) {
-		return label.Sign(s.statement(l, org, prod, rel, e.Verdicts), key)
+		return label.Sign(s.statement(l, s.PageURL(l.ID), org, prod, rel, e.Verdicts), key)
 	})
 	return l, err
 }
@@ -360,23 +363,31 @@ func newLabelID() (string, error) {
 	return out.String(), nil
 }
 
-// PageURL is the public page of a label.
+// ErrNoBaseURL refuses to issue a label when no public address is configured: a signed label
+// statement and its QR code name the label's public page, whose address only the operator knows
+// (a request's Host header is whatever its sender wrote).
+var ErrNoBaseURL = errors.New("a label names its public page: start the server with --base-url https://... (the address people reach it at) to issue labels")
+
+// PageURL is the public page of a label at the configured address, "" when none is configured.
 func (s *Service) PageURL(id string) string {
-	base := "http://localhost"
-	if s.BaseURL != nil {
-		base = cmp.Or(s.BaseURL(), base)
+	if s.BaseURL == nil {
+		return ""
 	}
-	return strings.TrimRight(base, "/") + "/label/" + id
+	base := strings.TrimRight(s.BaseURL(), "/")
+	if base == "" {
+		return ""
+	}
+	return base + "/label/" + id
 }
 
-func (s *Service) statement(l *store.Label, org *store.Organization, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) label.Statement {
+func (s *Service) statement(l *store.Label, page string, org *store.Organization, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) label.Statement {
 	st := label.Statement{
 		Schema: label.SchemaV1, LabelID: l.ID, Sequence: uint64(l.Seq), Status: label.Status(l.Status), Reason: l.Reason,
 		IssuedAt: l.IssuedAt, StatusSince: l.Since, Issuer: label.Party{Name: cmp.Or(s.Issuer, "Siegel")},
 		Manufacturer: label.Party{Name: org.Name},
 		Product:      label.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass},
 		Release:      label.Release{Version: rel.Version, SupportEnd: rel.SupportEnd},
-		PageURL:      s.PageURL(l.ID),
+		PageURL:      page,
 		Verdicts:     label.Verdicts{Failed: []string{}, Attested: []string{}},
 	}
 	for _, id := range l.Catalogs {
@@ -429,7 +440,17 @@ func (s *Service) setStatus(ctx context.Context, id, status, reason, actor strin
 		return false, err
 	}
 	return s.Store.SetLabelStatus(ctx, id, status, reason, actor, reinstate, func(l *store.Label) ([]byte, error) {
-		return label.Sign(s.statement(l, org, prod, rel, verdicts), key)
+		// A status change keeps the page the label was issued with when no address is
+		// configured now: a suspension or revocation is never held back for want of one.
+		page := s.PageURL(l.ID)
+		if page == "" {
+			prev, err := label.Verify(l.Statement, key.Public().(ed25519.PublicKey))
+			if err != nil || prev.PageURL == "" {
+				return nil, ErrNoBaseURL
+			}
+			page = prev.PageURL
+		}
+		return label.Sign(s.statement(l, page, org, prod, rel, verdicts), key)
 	})
 }
 

@@ -61,8 +61,6 @@ type Server struct {
 	limiter *loginLimiter
 	signers signerCache
 	conf    *conformity.Service // nil when the catalogs do not load
-	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
-	seenBase atomic.Value
 }
 
 // New returns a server; Handler serves it.
