@@ -321,12 +321,12 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	category := strings.TrimSpace(r.PostFormValue("category"))
-	if err := checkNewCategory(category); err != nil {
+	np := newProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")}
+	if err := np.check(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, strings.TrimSpace(r.PostFormValue("name")), category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
+	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, np.Name, np.Category, np.CRAClass)
 	if err != nil {
 		s.fail(w, r, err)
 		return
