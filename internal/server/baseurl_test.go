@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -48,5 +49,34 @@ func TestNoLabelWithoutBaseURL(t *testing.T) {
 	e.do("GET", "/api/v1/labels", "acme-admin", "", nil, &labels)
 	if len(labels.Items) != 0 {
 		t.Errorf("labels issued: %+v", labels.Items)
+	}
+}
+
+// TestCSAFLinksExplained: without an https --base-url the CSAF links answer 503, and the pages
+// that carry them say why; with one, they do not.
+func TestCSAFLinksExplained(t *testing.T) {
+	for _, tc := range []struct {
+		opts []func(*Config)
+		want bool
+	}{{nil, true}, {[]func(*Config){withBaseURL}, false}} {
+		e := newEnv(t, tc.opts...)
+		acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+		if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
+			t.Fatal(err)
+		}
+		b := e.browser(t)
+		if code, _, _ := b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+			t.Fatalf("login %d", code)
+		}
+		code, page, _ := b.get("/advisories")
+		if got := strings.Contains(page, "answer 503 for now") && strings.Contains(page, "--base-url"); code != 200 || got != tc.want {
+			t.Errorf("base URL configured %v: advisories page %d explains the 503: %v", !tc.want, code, got)
+		}
+		if !tc.want {
+			continue
+		}
+		if code, _, _ := b.get("/.well-known/csaf/provider-metadata.json"); code != http.StatusServiceUnavailable {
+			t.Errorf("provider metadata without a base URL: %d", code)
+		}
 	}
 }

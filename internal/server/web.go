@@ -87,6 +87,8 @@ type pageData struct {
 	User     *store.User
 	Error    string
 	CanWrite bool
+	// NoCSAF says why the CSAF links answer 503: the server has no public https address.
+	NoCSAF string
 	// Page-specific values.
 	Products   []productRow
 	Product    *store.Product
@@ -209,6 +211,9 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageD
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		d.DBWarnings = s.dbWarnings(ctx)
 		cancel()
+	}
+	if _, err := s.publicBase(); err != nil && d.User != nil {
+		d.NoCSAF = err.Error()
 	}
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
