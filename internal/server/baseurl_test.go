@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"net/url"
 	"strings"
 	"testing"
 )
@@ -60,14 +59,7 @@ func TestCSAFLinksExplained(t *testing.T) {
 		want bool
 	}{{nil, true}, {[]func(*Config){withBaseURL}, false}} {
 		e := newEnv(t, tc.opts...)
-		acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
-		if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
-			t.Fatal(err)
-		}
-		b := e.browser(t)
-		if code, _, _ := b.post("/login", url.Values{"email": {"psirt@acme.example"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
-			t.Fatalf("login %d", code)
-		}
+		b := e.loggedIn(t, "psirt@acme.example", "psirt")
 		code, page, _ := b.get("/advisories")
 		if got := strings.Contains(page, "answer 503 for now") && strings.Contains(page, "--base-url"); code != 200 || got != tc.want {
 			t.Errorf("base URL configured %v: advisories page %d explains the 503: %v", !tc.want, code, got)

@@ -11,14 +11,7 @@ import (
 // the same words (a bad CRA class was a 500 on the form).
 func TestNewProductSameAnswers(t *testing.T) {
 	e := newEnv(t)
-	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
-	if _, err := e.st.CreateUser(t.Context(), acme.ID, "admin@acme.example", "correct horse battery", "admin"); err != nil {
-		t.Fatal(err)
-	}
-	b := e.browser(t)
-	if code, _, _ := b.post("/login", url.Values{"email": {"admin@acme.example"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
-		t.Fatalf("login %d", code)
-	}
+	b := e.loggedIn(t, "admin@acme.example", "admin")
 	for _, tc := range []struct {
 		name, category, class, want string
 	}{
@@ -35,4 +28,18 @@ func TestNewProductSameAnswers(t *testing.T) {
 			t.Errorf("form %q/%q: %d %q", tc.name, tc.class, code, page)
 		}
 	}
+}
+
+// loggedIn creates a user of ACME with role and returns a browser logged in as them.
+func (e *env) loggedIn(t *testing.T, email, role string) *browser {
+	t.Helper()
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, email, "correct horse battery", role); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	if code, _, _ := b.post("/login", url.Values{"email": {email}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+		t.Fatalf("login %d", code)
+	}
+	return b
 }
