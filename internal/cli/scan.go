@@ -300,8 +300,8 @@ func appendCell(dst []byte, f *match.Finding, col int) []byte {
 	switch col {
 	case 0:
 		switch {
-		case f.Exploited != nil:
-			dst = append(append(dst, "KEV "...), f.Exploited.DateAdded...)
+		case f.KEV() != nil:
+			dst = append(append(dst, "KEV "...), f.KEV().DateAdded...)
 		case f.IsExploited():
 			dst = append(dst, "EUVD"...)
 		}
@@ -323,8 +323,8 @@ func appendCell(dst []byte, f *match.Finding, col int) []byte {
 			dst = append(dst, '-')
 		}
 	case 6:
-		if f.EPSS != nil {
-			dst = strconv.AppendFloat(dst, f.EPSS.Score, 'f', 3, 64)
+		if epss := f.EPSSScore(); epss != nil {
+			dst = strconv.AppendFloat(dst, epss.Score, 'f', 3, 64)
 		}
 	case 7:
 		if f.VEX != nil {

@@ -130,20 +130,20 @@ func writeVDR(w io.Writer, doc *sbom.Document, fs []*match.Finding, cov *match.C
 		if len(recs) > 0 {
 			v.Recommendation = strings.Join(slices.Compact(recs), "; ")
 		}
-		if f.Exploited != nil {
+		if kev := f.KEV(); kev != nil {
 			v.Properties = append(v.Properties,
-				sbom.Property{Name: "siegel:kev:date-added", Value: f.Exploited.DateAdded},
-				sbom.Property{Name: "siegel:kev:due-date", Value: f.Exploited.DueDate},
-				sbom.Property{Name: "siegel:kev:ransomware", Value: f.Exploited.Ransomware})
+				sbom.Property{Name: "siegel:kev:date-added", Value: kev.DateAdded},
+				sbom.Property{Name: "siegel:kev:due-date", Value: kev.DueDate},
+				sbom.Property{Name: "siegel:kev:ransomware", Value: kev.Ransomware})
 		}
-		for _, e := range f.EUVD {
+		for _, e := range f.EUVDEntries() {
 			v.Aliases = append(v.Aliases, e.ID)
 			if e.Exploited {
 				v.Properties = append(v.Properties, sbom.Property{Name: "siegel:euvd:exploited", Value: e.ID})
 			}
 		}
-		if f.EPSS != nil {
-			v.Properties = append(v.Properties, sbom.Property{Name: "siegel:epss", Value: strconv.FormatFloat(f.EPSS.Score, 'f', 5, 64)})
+		if epss := f.EPSSScore(); epss != nil {
+			v.Properties = append(v.Properties, sbom.Property{Name: "siegel:epss", Value: strconv.FormatFloat(epss.Score, 'f', 5, 64)})
 		}
 		if f.Source != "" {
 			v.Properties = append(v.Properties, sbom.Property{Name: "siegel:severity:source", Value: f.Source + " (" + f.From + ")"})
@@ -321,8 +321,8 @@ func addSARIFFindings(run *sarifRun, target string, doc *sbom.Document, fs []*ma
 			if len(x.Fixed) > 0 {
 				msg += "; fixed in " + x.Fixed[0]
 			}
-			if x.Exploited != nil {
-				msg += "; known to be exploited (CISA KEV, added " + x.Exploited.DateAdded + ")"
+			if kev := x.KEV(); kev != nil {
+				msg += "; known to be exploited (CISA KEV, added " + kev.DateAdded + ")"
 			}
 			props := map[string]any{"purl": x.Package.PURL, "severity": x.Severity}
 			if x.Source != "" {

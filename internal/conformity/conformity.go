@@ -40,9 +40,8 @@ type Service struct {
 	// TermMonths is a new label's term; 0 means label.TermMonths (two years).
 	TermMonths int
 
-	keyOnce sync.Once
-	key     ed25519.PrivateKey
-	keyErr  error
+	keyMu sync.Mutex
+	key   ed25519.PrivateKey // nil until loaded: a failed load is tried again on the next call
 }
 
 // DefaultStandards are the catalogs a label declares against when the manufacturer names none:
@@ -63,20 +62,28 @@ func (s *Service) now() time.Time {
 	return time.Now().UTC()
 }
 
-// Key returns the issuer's signing key, made and stored the first time.
+// Key returns the issuer's signing key, made and stored the first time. Only a key that loaded
+// is kept: a failure (a cancelled request, a busy database) is not remembered, the next call
+// tries again.
 func (s *Service) Key(ctx context.Context) (ed25519.PrivateKey, error) {
-	s.keyOnce.Do(func() {
-		pemKey, err := s.Store.LabelKey(ctx, func() (string, error) {
-			priv, _, err := label.NewKey(rand.Reader)
-			return string(priv), err
-		})
-		if err != nil {
-			s.keyErr = err
-			return
-		}
-		s.key, s.keyErr = label.ParsePrivateKey([]byte(pemKey))
+	s.keyMu.Lock()
+	defer s.keyMu.Unlock()
+	if s.key != nil {
+		return s.key, nil
+	}
+	pemKey, err := s.Store.LabelKey(ctx, func() (string, error) {
+		priv, _, err := label.NewKey(rand.Reader)
+		return string(priv), err
 	})
-	return s.key, s.keyErr
+	if err != nil {
+		return nil, err
+	}
+	key, err := label.ParsePrivateKey([]byte(pemKey))
+	if err != nil {
+		return nil, err
+	}
+	s.key = key
+	return key, nil
 }
 
 // Evaluation is the outcome of evaluating a release against catalogs.
@@ -295,6 +302,9 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 	if !e.Plausible {
 		return nil, &ImplausibleError{Reasons: e.Unmet}
 	}
+	if s.PageURL("x") == "" {
+		return nil, ErrNoBaseURL
+	}
 	key, err := s.Key(ctx)
 	if err != nil {
 		return nil, err
@@ -310,7 +320,7 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 	l := &store.Label{ID: id, Organization: prod.Organization, Release: rel.ID, Catalogs: standards,
 		Reason: "every mandatory requirement passes or is attested", TermMonths: cmp.Or(s.TermMonths, label.TermMonths)}
 	err = s.Store.IssueLabel(ctx, l, store.Actor(ctx), func(l *store.Label) ([]byte, error) {
-		return label.Sign(s.statement(l, org, prod, rel, e.Verdicts), key)
+		return label.Sign(s.statement(l, s.PageURL(l.ID), org, prod, rel, e.Verdicts), key)
 	})
 	return l, err
 }
@@ -356,23 +366,31 @@ func newLabelID() (string, error) {
 	return out.String(), nil
 }
 
-// PageURL is the public page of a label.
+// ErrNoBaseURL refuses to issue a label when no public address is configured: a signed label
+// statement and its QR code name the label's public page, whose address only the operator knows
+// (a request's Host header is whatever its sender wrote).
+var ErrNoBaseURL = errors.New("a label names its public page: start the server with --base-url https://... (the address people reach it at) to issue labels")
+
+// PageURL is the public page of a label at the configured address, "" when none is configured.
 func (s *Service) PageURL(id string) string {
-	base := "http://localhost"
-	if s.BaseURL != nil {
-		base = cmp.Or(s.BaseURL(), base)
+	if s.BaseURL == nil {
+		return ""
 	}
-	return strings.TrimRight(base, "/") + "/label/" + id
+	base := strings.TrimRight(s.BaseURL(), "/")
+	if base == "" {
+		return ""
+	}
+	return base + "/label/" + id
 }
 
-func (s *Service) statement(l *store.Label, org *store.Organization, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) label.Statement {
+func (s *Service) statement(l *store.Label, page string, org *store.Organization, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) label.Statement {
 	st := label.Statement{
 		Schema: label.SchemaV1, LabelID: l.ID, Sequence: uint64(l.Seq), Status: label.Status(l.Status), Reason: l.Reason,
 		IssuedAt: l.IssuedAt, StatusSince: l.Since, ValidUntil: l.ValidUntil, Issuer: label.Party{Name: cmp.Or(s.Issuer, "Siegel")},
 		Manufacturer: label.Party{Name: org.Name},
 		Product:      label.Product{Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass},
 		Release:      label.Release{Version: rel.Version, SupportEnd: rel.SupportEnd},
-		PageURL:      s.PageURL(l.ID),
+		PageURL:      page,
 		Verdicts:     label.Verdicts{Failed: []string{}, Attested: []string{}},
 	}
 	for _, id := range l.Catalogs {
@@ -428,8 +446,26 @@ func (s *Service) setStatus(ctx context.Context, id, status, reason, actor strin
 		return false, err
 	}
 	return s.Store.SetLabelStatus(ctx, id, status, reason, actor, reinstate, func(l *store.Label) ([]byte, error) {
-		return label.Sign(s.statement(l, org, prod, rel, verdicts), key)
+		page, err := s.pageOf(l, key)
+		if err != nil {
+			return nil, err
+		}
+		return label.Sign(s.statement(l, page, org, prod, rel, verdicts), key)
 	})
+}
+
+// pageOf is the public page a new statement of the label names: the configured address, or,
+// when none is configured now, the page the label's last statement named, so that a suspension,
+// revocation or renewal is never held back for want of one.
+func (s *Service) pageOf(l *store.Label, key ed25519.PrivateKey) (string, error) {
+	if page := s.PageURL(l.ID); page != "" {
+		return page, nil
+	}
+	prev, err := label.Verify(l.Statement, key.Public().(ed25519.PublicKey))
+	if err != nil || prev.PageURL == "" {
+		return "", ErrNoBaseURL
+	}
+	return prev.PageURL, nil
 }
 
 // RefreshAll re-decides every label that is not revoked.
@@ -580,6 +616,10 @@ func (s *Service) Renew(ctx context.Context, l *store.Label) (*store.Label, erro
 	return s.Store.RenewLabel(ctx, l.ID, store.Actor(ctx), cmp.Or(s.TermMonths, label.TermMonths),
 		func(cur *store.Label) error { return label.CheckRenewal(label.Status(cur.Status), cur.ValidUntil, now) },
 		func(cur *store.Label) ([]byte, error) {
-			return label.Sign(s.statement(cur, org, prod, rel, e.Verdicts), key)
+			page, err := s.pageOf(cur, key)
+			if err != nil {
+				return nil, err
+			}
+			return label.Sign(s.statement(cur, page, org, prod, rel, e.Verdicts), key)
 		})
 }

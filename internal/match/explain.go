@@ -20,10 +20,10 @@ func Explain(ctx context.Context, w io.Writer, src Source, f *Finding) error {
 	if len(f.Aliases) > 0 {
 		fmt.Fprintf(w, "  aliases: %s\n", strings.Join(f.Aliases, ", "))
 	}
-	if f.Exploited != nil {
-		fmt.Fprintf(w, "  CISA KEV: added %s, due %s, ransomware use %s\n", f.Exploited.DateAdded, f.Exploited.DueDate, f.Exploited.Ransomware)
+	if kev := f.KEV(); kev != nil {
+		fmt.Fprintf(w, "  CISA KEV: added %s, due %s, ransomware use %s\n", kev.DateAdded, kev.DueDate, kev.Ransomware)
 	}
-	for _, e := range f.EUVD {
+	for _, e := range f.EUVDEntries() {
 		fmt.Fprintf(w, "  ENISA EUVD: %s, exploited %v %s\n", e.ID, e.Exploited, e.ExploitedSince)
 	}
 	key := vulndb.PackageKey(p.Ecosystem, p.Lookup)

@@ -47,12 +47,43 @@ type Finding struct {
 	*Identity
 	Package *Package `json:"package"` // shared by the package's findings
 	*Assessment
-	Fixed     []string             `json:"fixedVersions,omitempty"`
+	Fixed []string `json:"fixedVersions,omitempty"`
+	*Enrichment
+	VEX *VEXState `json:"vex,omitempty"` // the manufacturer's statement, when one applies
+}
+
+// Enrichment is what the feeds say of a finding's vulnerability, and the ranges matching could
+// not evaluate: few findings have any, so a finding holds it behind one pointer, nil for none,
+// and the findings of one vulnerability without notes share one. Shared: read only.
+type Enrichment struct {
 	Exploited *vulndb.Exploitation `json:"exploited,omitempty"` // CISA KEV
 	EUVD      []vulndb.EUVD        `json:"euvd,omitempty"`      // ENISA EUVD entries
 	EPSS      *vulndb.EPSS         `json:"epss,omitempty"`
 	Notes     []string             `json:"notes,omitempty"` // ranges that could not be evaluated
-	VEX       *VEXState            `json:"vex,omitempty"`   // the manufacturer's statement, when one applies
+}
+
+// KEV is the vulnerability's CISA KEV entry, nil when it is not listed.
+func (e *Enrichment) KEV() *vulndb.Exploitation {
+	if e == nil {
+		return nil
+	}
+	return e.Exploited
+}
+
+// EUVDEntries are the vulnerability's ENISA EUVD entries, in id order.
+func (e *Enrichment) EUVDEntries() []vulndb.EUVD {
+	if e == nil {
+		return nil
+	}
+	return e.EUVD
+}
+
+// EPSSScore is the highest EPSS score among the vulnerability's CVEs, nil when none has one.
+func (e *Enrichment) EPSSScore() *vulndb.EPSS {
+	if e == nil {
+		return nil
+	}
+	return e.EPSS
 }
 
 // Identity names a finding's vulnerability: the id it is reported under (a CVE when there is
@@ -101,10 +132,10 @@ func (f *Finding) Settled() bool {
 // IsExploited reports whether the vulnerability is known to be exploited: listed in CISA KEV or
 // among ENISA EUVD's exploited vulnerabilities — the trigger of a CRA Art. 14 report.
 func (f *Finding) IsExploited() bool {
-	if f.Exploited != nil {
+	if f.KEV() != nil {
 		return true
 	}
-	for _, e := range f.EUVD {
+	for _, e := range f.EUVDEntries() {
 		if e.Exploited {
 			return true
 		}
@@ -322,17 +353,17 @@ func match(ctx context.Context, src Source, pkgs []Package, collect bool) ([]*Fi
 // and the highest EPSS score among its CVEs, and its EUVD entries, in id order. The feeds are
 // read once for all findings.
 func enrich(ctx context.Context, src Source, fs []*Finding) error {
-	// Findings that share an Identity have the same ids: the feeds are consulted once for each.
+	// Findings that share an Identity have the same ids: the feeds are consulted once for each,
+	// and what they say is shared by the findings that have no notes of their own.
 	type feedInfo struct {
-		exploited *vulndb.Exploitation
-		euvd      []vulndb.EUVD
-		epss      *vulndb.EPSS
+		done bool
+		e    *Enrichment // nil when the feeds say nothing
 	}
 	byIdentity := map[*Identity]*feedInfo{}
 	var ids []string
 	for _, f := range fs {
 		if _, ok := byIdentity[f.Identity]; !ok {
-			byIdentity[f.Identity] = nil
+			byIdentity[f.Identity] = &feedInfo{}
 			ids = append(append(ids, f.ID), f.Aliases...)
 		}
 	}
@@ -343,20 +374,20 @@ func enrich(ctx context.Context, src Source, fs []*Finding) error {
 	var all []string
 	for _, f := range fs {
 		info := byIdentity[f.Identity]
-		if info == nil {
-			info = &feedInfo{}
-			byIdentity[f.Identity] = info
+		if !info.done {
+			info.done = true
+			var e Enrichment
 			all = append(append(all[:0], f.ID), f.Aliases...)
 			slices.Sort(all)
 			var seen map[string]bool
 			for _, id := range all {
-				for _, e := range feeds.EUVD[id] {
+				for _, x := range feeds.EUVD[id] {
 					if seen == nil {
 						seen = map[string]bool{}
 					}
-					if !seen[e.ID] {
-						seen[e.ID] = true
-						info.euvd = append(info.euvd, e)
+					if !seen[x.ID] {
+						seen[x.ID] = true
+						e.EUVD = append(e.EUVD, x)
 					}
 				}
 			}
@@ -364,17 +395,23 @@ func enrich(ctx context.Context, src Source, fs []*Finding) error {
 				if !strings.HasPrefix(id, "CVE-") {
 					continue
 				}
-				if e, ok := feeds.KEV[id]; ok && info.exploited == nil {
-					info.exploited = &e
+				if x, ok := feeds.KEV[id]; ok && e.Exploited == nil {
+					e.Exploited = &x
 				}
-				if s, ok := feeds.EPSS[id]; ok && (info.epss == nil || s.Score > info.epss.Score) {
-					info.epss = &s
+				if x, ok := feeds.EPSS[id]; ok && (e.EPSS == nil || x.Score > e.EPSS.Score) {
+					e.EPSS = &x
 				}
 			}
+			if e.Exploited != nil || e.EUVD != nil || e.EPSS != nil {
+				e.EUVD = slices.Clip(e.EUVD) // shared: an append copies it
+				info.e = &e
+			}
 		}
-		f.Exploited, f.EPSS = info.exploited, info.epss
-		if info.euvd != nil {
-			f.EUVD = slices.Clip(info.euvd) // shared: an append copies it
+		switch {
+		case f.Enrichment == nil:
+			f.Enrichment = info.e
+		case info.e != nil: // the finding's own, holding its notes
+			f.Exploited, f.EUVD, f.EPSS = info.e.Exploited, info.e.EUVD, info.e.EPSS
 		}
 	}
 	return rateFromOthers(ctx, src, fs)
@@ -454,7 +491,7 @@ func rateFromOthers(ctx context.Context, src Source, fs []*Finding) error {
 				}
 			}
 		}
-		for _, e := range t.f.EUVD {
+		for _, e := range t.f.EUVDEntries() {
 			if score, class, ok := cvssScore(e.Vector); ok {
 				a.merge(class, score, e.Vector, ratingOf(class, score), SourceEUVD, e.ID)
 			} else if e.BaseScore > 0 {
@@ -516,8 +553,8 @@ func SeverityAtLeast(f *Finding, level string) bool {
 // EPSS, id and package.
 func sortFindings(fs []*Finding) {
 	epss := func(f *Finding) float64 {
-		if f.EPSS != nil {
-			return f.EPSS.Score
+		if e := f.EPSSScore(); e != nil {
+			return e.Score
 		}
 		return 0
 	}

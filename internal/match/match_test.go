@@ -21,10 +21,10 @@ func comp(purl, version string, props ...sbom.Property) sbom.Component {
 func line(f *Finding) string {
 	s := f.ID + " " + f.Package.Ecosystem + "/" + f.Package.Lookup + "@" + f.Package.Version + " " + f.Severity +
 		" fixed=" + strings.Join(f.Fixed, ",") + " records=" + strings.Join(f.Records, ",")
-	if f.Exploited != nil {
-		s += " KEV=" + f.Exploited.DateAdded
+	if kev := f.KEV(); kev != nil {
+		s += " KEV=" + kev.DateAdded
 	}
-	if f.EPSS != nil {
+	if f.EPSSScore() != nil {
 		s += " EPSS"
 	}
 	return s
@@ -80,16 +80,16 @@ func TestMatch(t *testing.T) {
 			dm = f
 		}
 	}
-	if !dm.IsExploited() || dm.Exploited != nil || len(dm.EUVD) != 1 || dm.EUVD[0].ID != "EUVD-2026-10001" {
+	if !dm.IsExploited() || dm.KEV() != nil || len(dm.EUVDEntries()) != 1 || dm.EUVDEntries()[0].ID != "EUVD-2026-10001" {
 		t.Errorf("EUVD exploitation not attached: %+v", dm)
 	}
 	if len(unknown) != 1 || unknown[0].Ref != "no-purl" {
 		t.Errorf("unmatched %v", unknown)
 	}
-	if f := findings[3]; f.Score != 9.8 || !strings.HasPrefix(f.Vector, "CVSS:3.1/") || f.EPSS.Score != 0.421 {
-		t.Errorf("severity/EPSS of %s: %v %q %+v", f.ID, f.Score, f.Vector, f.EPSS)
+	if f := findings[3]; f.Score != 9.8 || !strings.HasPrefix(f.Vector, "CVSS:3.1/") || f.EPSSScore().Score != 0.421 {
+		t.Errorf("severity/EPSS of %s: %v %q %+v", f.ID, f.Score, f.Vector, f.EPSSScore())
 	}
-	if e := findings[3].EUVD; len(e) != 1 || e[0].ID != "EUVD-2026-10002" || e[0].Exploited || findings[3].IsExploited() {
+	if e := findings[3].EUVDEntries(); len(e) != 1 || e[0].ID != "EUVD-2026-10002" || e[0].Exploited || findings[3].IsExploited() {
 		t.Errorf("EUVD entry of %s: %+v", findings[3].ID, e)
 	}
 	if diff := cmp.Diff([]string{"GHSA-aaaa-1111-xxxx", "PYSEC-2026-77"}, findings[3].Aliases); diff != "" {
@@ -180,5 +180,33 @@ func TestCompactPackages(t *testing.T) {
 	}
 	if &got[0] == &pkgs[0] {
 		t.Error("compact returned the same slice")
+	}
+}
+
+// TestEnrichNotesKeptApart: the findings of one vulnerability share what the feeds say, except
+// one with notes of its own, which gets its own copy: another finding never shows its notes.
+func TestEnrichNotesKeptApart(t *testing.T) {
+	db := vulndbtest.Open(t)
+	v := &vulnerability{Identity: Identity{ID: "CVE-2026-2002", Records: []string{"GO-2026-4001"}}, Assessment: Assessment{Severity: "UNKNOWN"}}
+	p1, p2, p3 := &Package{Ref: "a"}, &Package{Ref: "b"}, &Package{Ref: "c"}
+	plain := &Finding{Identity: &v.Identity, Assessment: &v.Assessment, Package: p1}
+	noted := &Finding{Identity: &v.Identity, Assessment: &v.Assessment, Package: p2, Enrichment: &Enrichment{Notes: []string{"range 2 does not parse"}}}
+	other := &Finding{Identity: &Identity{ID: "GHSA-none-0000-0000"}, Assessment: &Assessment{Severity: "UNKNOWN"}, Package: p3}
+	if err := enrich(t.Context(), db, []*Finding{plain, noted, other}); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []*Finding{plain, noted} {
+		if kev := f.KEV(); kev == nil || kev.DateAdded != "2026-09-15" || f.EPSSScore() == nil {
+			t.Errorf("%s: feeds not attached: %+v", f.Package.Ref, f.Enrichment)
+		}
+	}
+	if plain.Enrichment == noted.Enrichment || len(plain.Notes) != 0 {
+		t.Errorf("the notes of one finding show on another: %+v", plain.Enrichment)
+	}
+	if diff := cmp.Diff([]string{"range 2 does not parse"}, noted.Notes); diff != "" {
+		t.Errorf("notes (-want +got):\n%s", diff)
+	}
+	if other.Enrichment != nil || other.KEV() != nil || other.EUVDEntries() != nil || other.EPSSScore() != nil {
+		t.Errorf("a finding the feeds say nothing of has %+v", other.Enrichment)
 	}
 }

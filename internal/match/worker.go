@@ -184,7 +184,12 @@ func (w *worker) mergeHits(p *Package, hits []hit, out []*Finding) []*Finding {
 		for i := r; i >= 0; i = next[i] {
 			h := hits[i]
 			fixed = append(fixed, w.hitFixed[h.from:h.to]...)
-			f.Notes = append(f.Notes, h.notes...)
+			if len(h.notes) > 0 {
+				if f.Enrichment == nil {
+					f.Enrichment = &Enrichment{}
+				}
+				f.Notes = append(f.Notes, h.notes...)
+			}
 		}
 		f.Identity, f.Assessment = &v.Identity, &v.Assessment
 		f.Fixed = w.upgrades(p, fixed)

@@ -828,10 +828,10 @@ func (m *Monitor) deliver(ctx context.Context, id int64, attempt int) error {
 // evidence names the sources that say a finding's vulnerability is exploited.
 func evidence(f *match.Finding) string {
 	var out []string
-	if f.Exploited != nil {
-		out = append(out, fmt.Sprintf("CISA KEV (%s, added %s)", f.Exploited.CVE, f.Exploited.DateAdded))
+	if kev := f.KEV(); kev != nil {
+		out = append(out, fmt.Sprintf("CISA KEV (%s, added %s)", kev.CVE, kev.DateAdded))
 	}
-	for _, e := range f.EUVD {
+	for _, e := range f.EUVDEntries() {
 		if e.Exploited {
 			out = append(out, "ENISA EUVD ("+e.ID+")")
 		}

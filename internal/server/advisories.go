@@ -148,8 +148,8 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 					in.Vulnerability, in.Aliases, in.Summary, in.CVSSVector, in.CVSSScore = f.ID, f.Aliases, f.Summary, f.Vector, f.Score
 					if f.IsExploited() && in.Exploited == "" {
 						in.Exploited = "it is listed as exploited"
-						if f.Exploited != nil {
-							in.Exploited = "listed in CISA KEV since " + f.Exploited.DateAdded
+						if kev := f.KEV(); kev != nil {
+							in.Exploited = "listed in CISA KEV since " + kev.DateAdded
 						}
 					}
 					break

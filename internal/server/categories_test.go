@@ -20,7 +20,7 @@ import (
 )
 
 func routerEnv(t *testing.T) *env {
-	return newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
+	return newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
 }
 
 // newRelease creates a product of the category and a release of it, returning the release id.
@@ -416,7 +416,7 @@ func (e *env) labelReason(id string) (label.Statement, []string) {
 // The reason of a suspension is the same on the label's public page as in its signed statement.
 func TestSuspensionReasonOnPage(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return now } })
 	_, rel := e.newRelease("Cam", "camera")
 	base := "/api/v1/releases/" + itoa(rel)
 	e.attestAll(rel, "etsi-en-303-645")
@@ -454,7 +454,7 @@ func TestSuspensionReasonOnPage(t *testing.T) {
 // Germany (23:00 UTC).
 func TestMissedDeadlineReasonOnPage(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return now } })
+	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return now } })
 	ctx := t.Context()
 	acme, _ := e.st.OrganizationByName(ctx, "ACME")
 	if err := e.st.SetEstablishment(ctx, acme.ID, "DE", "", false); err != nil {

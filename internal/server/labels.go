@@ -38,24 +38,9 @@ func (s *Server) newConformity() {
 		return
 	}
 	s.conf = &conformity.Service{Store: s.cfg.Store, Catalog: cat, Issuer: cmpOrDefault(s.cfg.LabelIssuer, "Siegel"),
-		Grace: s.cfg.LabelGrace, Now: s.cfg.Now, BaseURL: func() string {
-			if s.cfg.BaseURL != "" {
-				return s.cfg.BaseURL
-			}
-			if v, ok := s.seenBase.Load().(string); ok {
-				return v
-			}
-			return ""
-		}}
+		Grace: s.cfg.LabelGrace, Now: s.cfg.Now, BaseURL: func() string { return s.cfg.BaseURL }}
 	if s.cfg.Monitor != nil {
 		s.cfg.Monitor.SetLabelCheck(s.conf.RefreshAll)
-	}
-}
-
-// noteBase remembers the address requests come in on, for label page URLs when no --base-url is set.
-func (s *Server) noteBase(r *http.Request) {
-	if s.cfg.BaseURL == "" {
-		s.seenBase.Store(s.baseURL(r))
 	}
 }
 
@@ -349,7 +334,6 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal)
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	s.noteBase(r)
 	l, err := s.conf.Issue(r.Context(), prod, rel, in.Standards, store.Actor(r.Context()))
 	var ie *conformity.ImplausibleError
 	var re *store.RevokedError
@@ -362,6 +346,9 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal)
 		return
 	case err != nil && strings.HasPrefix(err.Error(), "no catalog"):
 		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	case errors.Is(err, conformity.ErrNoBaseURL):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	case err != nil:
 		s.fail(w, r, err)
@@ -521,8 +508,11 @@ func (s *Server) labelQR(png bool) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		s.noteBase(r)
 		url := s.conf.PageURL(l.ID)
+		if url == "" {
+			http.Error(w, "no QR code: the server has no public address to point it at; its operator sets one with --base-url https://...", http.StatusServiceUnavailable)
+			return
+		}
 		var data []byte
 		var err error
 		if png {

@@ -77,7 +77,7 @@ func (e *env) attestAllBut(rel int64, standards string, skip ...string) evaluati
 func TestLabelLifecycle(t *testing.T) {
 	// The server's clock is the store's: the reporting deadlines of the case the exploited
 	// finding opens are still ahead.
-	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
+	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
 	var rel releaseJSON
@@ -150,7 +150,7 @@ func TestLabelLifecycle(t *testing.T) {
 	}
 	_, env := e.raw("GET", "/label/"+issued.ID+"/statement", "", "", nil)
 	st, err := label.Verify(env, pub)
-	if err != nil || st.Status != label.Valid || st.Sequence != 1 || st.PageURL != e.srv.URL+"/label/"+issued.ID {
+	if err != nil || st.Status != label.Valid || st.Sequence != 1 || st.PageURL != testBaseURL+"/label/"+issued.ID {
 		t.Fatalf("statement %+v %v", st, err)
 	}
 	_, png := e.raw("GET", "/label/"+issued.ID+"/qr.png", "", "", nil)
@@ -299,7 +299,7 @@ func decodeQR(t *testing.T, png []byte) string {
 // the QR code does: no login, the status, the support end and the QR code itself.
 func TestBrowserLabelPage(t *testing.T) {
 	bin := chromium(t)
-	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
+	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
 	var rel releaseJSON
@@ -353,7 +353,7 @@ func TestBrowserLabelPage(t *testing.T) {
 // TestWebConformity: the conformity page of a release shows the route, the verdicts and the
 // dossier; a requirement is attested with a document upload, and the label is declared by form.
 func TestWebConformity(t *testing.T) {
-	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
+	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
 	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
 	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
 		t.Fatal(err)
@@ -414,7 +414,7 @@ func TestWebConformity(t *testing.T) {
 // TestProductFacts: declared design facts settle conditional requirements, are checked against
 // the catalogs' facts, and are recorded in the ledger.
 func TestProductFacts(t *testing.T) {
-	e := newEnv(t)
+	e := newEnv(t, withBaseURL)
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
 	var rel releaseJSON
@@ -466,7 +466,7 @@ func TestProductFacts(t *testing.T) {
 // unfixed longer than the grace the issuer allows (--label-grace), and the reason says so.
 func TestLabelGrace(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	e := newEnv(t, func(c *Config) {
+	e := newEnv(t, withBaseURL, func(c *Config) {
 		c.Now = func() time.Time { return now }
 		c.LabelGrace = 14 * 24 * time.Hour
 	})

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
@@ -220,25 +219,12 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := checkName("name", in.Name); err != nil {
+	np := newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass}
+	if err := np.check(); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	in.Category = strings.TrimSpace(in.Category)
-	if err := checkNewCategory(in.Category); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	if in.CRAClass == "" {
-		in.CRAClass = "default"
-	}
-	switch in.CRAClass {
-	case "default", "important-i", "important-ii", "critical":
-	default:
-		writeError(w, http.StatusBadRequest, "craClass must be default, important-i, important-ii or critical")
-		return
-	}
-	prod, err := s.cfg.Store.CreateProduct(r.Context(), p.token.Organization, in.Name, in.Category, in.CRAClass)
+	prod, err := s.cfg.Store.CreateProduct(r.Context(), p.token.Organization, np.Name, np.Category, np.CRAClass)
 	if err != nil {
 		s.fail(w, r, err)
 		return

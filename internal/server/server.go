@@ -86,11 +86,9 @@ type Server struct {
 	signers signerCache
 	uploads chan struct{}       // one token per upload in progress
 	conf    *conformity.Service // nil when the catalogs do not load
-	// seenBase is the address requests came in on (label URLs when BaseURL is not set).
-	seenBase atomic.Value
-	vulnDB   sharedVulnDB
-	health   *health.Cache // component-health data beside the vulnerability database
-	fleet    fleet         // devices and rollouts (device.go)
+	vulnDB  sharedVulnDB
+	health  *health.Cache // component-health data beside the vulnerability database
+	fleet   fleet         // devices and rollouts (device.go)
 }
 
 // New returns a server; Handler serves it.
@@ -119,7 +117,7 @@ func New(cfg Config) *Server {
 func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Handler returns the HTTP handler with its middleware.
-func (s *Server) Handler() http.Handler { return s.metrics.wrap(s.mux) }
+func (s *Server) Handler() http.Handler { return s.logAccess(s.metrics.wrap(s.mux)) }
 
 // apiError is the body of every error the API returns.
 type apiError struct {
@@ -152,8 +150,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.Canceled):
 		writeError(w, 499, "request cancelled")
 	default:
-		s.cfg.Log.Error("request failed", "method", r.Method, "path", r.URL.Path, "err", err)
-		writeError(w, http.StatusInternalServerError, "internal error")
+		s.internalError(w, r, err)
 	}
 }
 
@@ -196,7 +193,9 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, principal)) http
 			s.fail(w, r, err)
 			return
 		}
-		r = r.WithContext(store.WithActor(r.Context(), fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)))
+		actor := fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)
+		notePrincipal(r, actor)
+		r = r.WithContext(store.WithActor(r.Context(), actor))
 		h(w, r, principal{token: tok})
 	}
 }

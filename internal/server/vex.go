@@ -94,8 +94,12 @@ func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p principal)
 		return
 	}
 	data, err := s.encodeVEX(d, vex.CSAF, org.Name, rel)
-	if err != nil {
+	if errors.Is(err, errNoBaseURL) {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
+		return
+	}
+	if err != nil {
+		s.internalError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

@@ -86,6 +86,8 @@ type pageData struct {
 	User     *store.User
 	Error    string
 	CanWrite bool
+	// NoCSAF says why the CSAF links answer 503: the server has no public https address.
+	NoCSAF string
 	// Page-specific values.
 	Products   []productRow
 	Pager      *pager // the page of a long list shown, and links to the others
@@ -209,6 +211,7 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 			return
 		}
 		if u != nil {
+			notePrincipal(r, "user:"+u.Email)
 			r = r.WithContext(store.WithActor(r.Context(), "user:"+u.Email))
 		}
 		h(w, r, u)
@@ -221,10 +224,13 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageD
 		d.DBWarnings = s.dbWarnings(ctx)
 		cancel()
 	}
+	if _, err := s.publicBase(); err != nil && d.User != nil {
+		d.NoCSAF = err.Error()
+	}
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
-		http.Error(w, "internal error", http.StatusInternalServerError)
+		http.Error(w, internalErrorText(requestIDOf(w)), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -277,17 +283,12 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	category := strings.TrimSpace(r.PostFormValue("category"))
-	if err := checkNewCategory(category); err != nil {
+	np := newProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")}
+	if err := np.check(); err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	name := strings.TrimSpace(r.PostFormValue("name"))
-	if err := checkName("name", name); err != nil {
-		http.Error(w, "The product's "+err.Error()+".", http.StatusBadRequest)
-		return
-	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, name, category, cmpOrDefault(r.PostFormValue("craClass"), "default"))
+	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, np.Name, np.Category, np.CRAClass)
 	if err != nil {
 		s.fail(w, r, err)
 		return

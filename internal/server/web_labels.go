@@ -66,7 +66,6 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	if !ok {
 		return
 	}
-	s.noteBase(r)
 	ctx := r.Context()
 	v := &labelPageView{Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
 	key, err := s.conf.Key(ctx)
@@ -166,6 +165,8 @@ type conformityView struct {
 	Standards  []string
 	Labels     []store.Label
 	Firmware   *store.FirmwareAnalysis
+	// NoBaseURL says why no label can be issued while the server has no public address.
+	NoBaseURL string
 }
 
 func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -187,6 +188,9 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	}
 	ev := s.evaluationView(e)
 	cv := &conformityView{Evaluation: &ev, Standards: standards}
+	if s.conf.PageURL("x") == "" {
+		cv.NoBaseURL = conformity.ErrNoBaseURL.Error()
+	}
 	all, err := s.cfg.Store.Labels(r.Context(), d.Product.Organization)
 	if err != nil {
 		s.fail(w, r, err)
@@ -258,7 +262,6 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 		http.Error(w, "you may not declare releases for a label", http.StatusForbidden)
 		return
 	}
-	s.noteBase(r)
 	standards := strings.Split(r.FormValue("standards"), ",")
 	l, err := s.conf.Issue(r.Context(), d.Product, d.Release, standards, store.Actor(r.Context()))
 	var ie *conformity.ImplausibleError
@@ -269,6 +272,10 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 	var re *store.RevokedError
 	if errors.As(err, &re) {
 		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape("no label: "+re.Error())), http.StatusSeeOther)
+		return
+	}
+	if errors.Is(err, conformity.ErrNoBaseURL) {
+		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape("no label: "+err.Error())), http.StatusSeeOther)
 		return
 	}
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -215,28 +216,37 @@ func (s *simpleType) numericFacets(v string) error {
 	return nil
 }
 
-// Lexical spaces of the primitive types (XSD Part 2, section 3.2).
-var (
-	reDecimal  = regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`)
-	reInteger  = regexp.MustCompile(`^[+-]?[0-9]+$`)
-	reFloat    = regexp.MustCompile(`^([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|INF|-INF|NaN)$`)
-	reDateTime = regexp.MustCompile(`^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
-	reDate     = regexp.MustCompile(`^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?$`)
-	reTime     = regexp.MustCompile(`^([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`)
-	reDuration = regexp.MustCompile(`^-?P(([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?)$`)
-	reGYear    = regexp.MustCompile(`^-?[0-9]{4,}(Z|[+-][0-9]{2}:[0-9]{2})?$`)
-	reHex      = regexp.MustCompile(`^([0-9a-fA-F]{2})*$`)
-	reLanguage = regexp.MustCompile(`^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$`)
-	reNCName   = regexp.MustCompile(`^[\pL_][\pL\pN._\-\p{Mn}\p{Mc}\x{B7}]*$`)
-	reName     = regexp.MustCompile(`^[\pL_:][\pL\pN._:\-\p{Mn}\p{Mc}\x{B7}]*$`)
-	reNMTOKEN  = regexp.MustCompile(`^[\pL\pN._:\-\p{Mn}\p{Mc}\x{B7}]+$`)
-	reQName    = regexp.MustCompile(`^([\pL_][\pL\pN._\-]*:)?[\pL_][\pL\pN._\-]*$`)
-)
+// lexicalPatterns are the lexical spaces of the primitive types (XSD Part 2, section 3.2).
+type lexicalPatterns struct {
+	decimal, integer, float, dateTime, date, time, duration, gYear, hex, language, ncName, name, nmtoken, qName *regexp.Regexp
+}
+
+// patterns compiles the lexical spaces when a value is first checked, not when the program
+// starts: most runs validate no XML, and the compiled patterns take half a megabyte.
+var patterns = sync.OnceValue(func() *lexicalPatterns {
+	return &lexicalPatterns{
+		decimal:  regexp.MustCompile(`^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)$`),
+		integer:  regexp.MustCompile(`^[+-]?[0-9]+$`),
+		float:    regexp.MustCompile(`^([+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?|INF|-INF|NaN)$`),
+		dateTime: regexp.MustCompile(`^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`),
+		date:     regexp.MustCompile(`^(-?[0-9]{4,})-([0-9]{2})-([0-9]{2})(Z|[+-][0-9]{2}:[0-9]{2})?$`),
+		time:     regexp.MustCompile(`^([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?(Z|[+-][0-9]{2}:[0-9]{2})?$`),
+		duration: regexp.MustCompile(`^-?P(([0-9]+Y)?([0-9]+M)?([0-9]+D)?(T([0-9]+H)?([0-9]+M)?([0-9]+(\.[0-9]+)?S)?)?)$`),
+		gYear:    regexp.MustCompile(`^-?[0-9]{4,}(Z|[+-][0-9]{2}:[0-9]{2})?$`),
+		hex:      regexp.MustCompile(`^([0-9a-fA-F]{2})*$`),
+		language: regexp.MustCompile(`^[a-zA-Z]{1,8}(-[a-zA-Z0-9]{1,8})*$`),
+		ncName:   regexp.MustCompile(`^[\pL_][\pL\pN._\-\p{Mn}\p{Mc}\x{B7}]*$`),
+		name:     regexp.MustCompile(`^[\pL_:][\pL\pN._:\-\p{Mn}\p{Mc}\x{B7}]*$`),
+		nmtoken:  regexp.MustCompile(`^[\pL\pN._:\-\p{Mn}\p{Mc}\x{B7}]+$`),
+		qName:    regexp.MustCompile(`^([\pL_][\pL\pN._\-]*:)?[\pL_][\pL\pN._\-]*$`),
+	}
+})
 
 var errLexical = errors.New("not in the lexical space")
 
 // lexical checks v (already whitespace-normalized) against the lexical space of prim.
 func lexical(prim, v string) error {
+	re := patterns()
 	bad := func(what string) error { return fmt.Errorf("%q is not a valid %s", clip(v), what) }
 	switch prim {
 	case "string", "normalizedString", "token", "anySimpleType", "anyURI":
@@ -248,42 +258,42 @@ func lexical(prim, v string) error {
 			return bad("boolean (true, false, 1 or 0)")
 		}
 	case "decimal":
-		if !reDecimal.MatchString(v) {
+		if !re.decimal.MatchString(v) {
 			return bad("decimal")
 		}
 	case "integer":
-		if !reInteger.MatchString(v) {
+		if !re.integer.MatchString(v) {
 			return bad("integer")
 		}
 	case "float", "double":
-		if !reFloat.MatchString(v) {
+		if !re.float.MatchString(v) {
 			return bad(prim)
 		}
 	case "dateTime":
-		m := reDateTime.FindStringSubmatch(v)
+		m := re.dateTime.FindStringSubmatch(v)
 		if m == nil || !validDate(m[1], m[2], m[3]) || !validTime(m[4], m[5], m[6], m[8]) {
 			return bad("dateTime (such as 2024-05-01T12:00:00Z)")
 		}
 	case "date":
-		m := reDate.FindStringSubmatch(v)
+		m := re.date.FindStringSubmatch(v)
 		if m == nil || !validDate(m[1], m[2], m[3]) || !validZone(m[4]) {
 			return bad("date (such as 2024-05-01)")
 		}
 	case "time":
-		m := reTime.FindStringSubmatch(v)
+		m := re.time.FindStringSubmatch(v)
 		if m == nil || !validTime(m[1], m[2], m[3], m[5]) {
 			return bad("time")
 		}
 	case "duration":
-		if !reDuration.MatchString(v) || strings.HasSuffix(v, "P") || strings.HasSuffix(v, "T") {
+		if !re.duration.MatchString(v) || strings.HasSuffix(v, "P") || strings.HasSuffix(v, "T") {
 			return bad("duration")
 		}
 	case "gYear":
-		if !reGYear.MatchString(v) {
+		if !re.gYear.MatchString(v) {
 			return bad("gYear")
 		}
 	case "hexBinary":
-		if !reHex.MatchString(v) {
+		if !re.hex.MatchString(v) {
 			return bad("hexBinary")
 		}
 	case "base64Binary":
@@ -291,23 +301,23 @@ func lexical(prim, v string) error {
 			return bad("base64Binary")
 		}
 	case "language":
-		if !reLanguage.MatchString(v) {
+		if !re.language.MatchString(v) {
 			return bad("language tag")
 		}
 	case "NCName", "ID", "IDREF", "ENTITY":
-		if !reNCName.MatchString(v) {
+		if !re.ncName.MatchString(v) {
 			return bad(prim)
 		}
 	case "Name":
-		if !reName.MatchString(v) {
+		if !re.name.MatchString(v) {
 			return bad("Name")
 		}
 	case "NMTOKEN":
-		if !reNMTOKEN.MatchString(v) {
+		if !re.nmtoken.MatchString(v) {
 			return bad("NMTOKEN")
 		}
 	case "QName", "NOTATION":
-		if !reQName.MatchString(v) {
+		if !re.qName.MatchString(v) {
 			return bad("QName")
 		}
 	default:
