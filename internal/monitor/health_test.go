@@ -45,7 +45,7 @@ func TestEndOfLifeNotices(t *testing.T) {
 	if _, err := st.AddSBOM(ctx, rel.ID, "cyclonedx-json", "aa", comps, nil); err != nil {
 		t.Fatal(err)
 	}
-	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Now: func() time.Time { return now }})
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Now: func() time.Time { return now }, Webhooks: loopbackWebhooks})
 	if _, err := st.Enqueue(ctx, monitor.KindClocks, struct{}{}, monitor.KindClocks, time.Time{}); err != nil {
 		t.Fatal(err)
 	}

@@ -416,7 +416,8 @@ func (e *env) labelReason(id string) (label.Statement, []string) {
 // The reason of a suspension is the same on the label's public page as in its signed statement.
 func TestSuspensionReasonOnPage(t *testing.T) {
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
-	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return now } })
+	// A ten-year term, so that the label is still in its term when its support ends.
+	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return now }; c.LabelTermMonths = 120 })
 	_, rel := e.newRelease("Cam", "camera")
 	base := "/api/v1/releases/" + itoa(rel)
 	e.attestAll(rel, "etsi-en-303-645")

@@ -38,7 +38,7 @@ func (s *Server) newConformity() {
 		return
 	}
 	s.conf = &conformity.Service{Store: s.cfg.Store, Catalog: cat, Issuer: cmpOrDefault(s.cfg.LabelIssuer, "Siegel"),
-		Grace: s.cfg.LabelGrace, Now: s.cfg.Now, BaseURL: func() string { return s.cfg.BaseURL }}
+		Grace: s.cfg.LabelGrace, Now: s.cfg.Now, BaseURL: func() string { return s.cfg.BaseURL }, TermMonths: s.cfg.LabelTermMonths}
 	if s.cfg.Monitor != nil {
 		s.cfg.Monitor.SetLabelCheck(s.conf.RefreshAll)
 	}

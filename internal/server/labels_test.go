@@ -526,7 +526,7 @@ func TestLabelTermAndRenewal(t *testing.T) {
 	var clock atomic.Pointer[time.Time]
 	set := func(v time.Time) { clock.Store(&v) }
 	set(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
-	e := newEnv(t, func(c *Config) { c.Now = func() time.Time { return *clock.Load() } })
+	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return *clock.Load() } })
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
 	var rel releaseJSON

@@ -110,7 +110,13 @@ func TestUploadCap(t *testing.T) {
 		resp.Body.Close()
 		done <- resp.StatusCode
 	}()
-	io.WriteString(pw, uploadCDX[:10]) // returns once the handler reads: the slot is taken
+	io.WriteString(pw, uploadCDX[:10])
+	// The client sends the first bytes before the handler runs: wait until it holds the slot.
+	for deadline := time.Now().Add(30 * time.Second); len(e.server.uploads) == 0; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the first upload never took its slot")
+		}
+	}
 	req2, _ := http.NewRequest("POST", e.srv.URL+"/api/v1/releases/"+itoa(relID)+"/sboms", strings.NewReader(uploadCDX))
 	req2.Header.Set("Authorization", "Bearer "+e.tokens["acme-admin"])
 	req2.Header.Set("Content-Type", "application/json")

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -108,12 +107,7 @@ func TestQueueVisible(t *testing.T) {
 	if q.Due != 2 || q.OldestDueSeconds != 120 || !slices.Equal(q.Kinds, want) {
 		t.Errorf("queue %+v, want %+v", q, want)
 	}
-	resp, err := e.srv.Client().Get(e.srv.URL + "/metrics")
-	if err != nil {
-		t.Fatal(err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
+	_, body := e.raw("GET", "/metrics", "acme-admin", "", nil)
 	for _, line := range []string{`siegel_jobs_due{kind="rematch",lane="bulk"} 1`, `siegel_jobs_oldest_due_seconds{kind="rematch",lane="bulk"} 120`,
 		`siegel_jobs_due{kind="match-release",lane="uploads"} 1`} {
 		if !strings.Contains(string(body), line+"\n") {

@@ -48,6 +48,8 @@ type Config struct {
 	// LabelGrace is how long a known-exploited vulnerability may stay unfixed before the labels
 	// of the releases that carry it are suspended.
 	LabelGrace time.Duration
+	// LabelTermMonths is a new label's term in months (0: two years, label.TermMonths).
+	LabelTermMonths int
 	// Witnesses are the verifier keys of the witnesses whose checkpoint cosignatures the server
 	// accepts (POST /ledger/cosignature) and serves with its checkpoints.
 	Witnesses []string

@@ -34,6 +34,7 @@ type env struct {
 	st     *store.DB
 	mon    *monitor.Monitor
 	tokens map[string]string // name -> secret
+	server *Server
 }
 
 // drain runs the queued background jobs (matching, deliveries) to the end.
@@ -71,7 +72,7 @@ func newEnv(t *testing.T, options ...func(*Config)) *env {
 		o(&cfg)
 	}
 	s := New(cfg)
-	e := &env{t: t, srv: httptest.NewServer(s.Handler()), st: st, mon: mon, tokens: map[string]string{}}
+	e := &env{t: t, srv: httptest.NewServer(s.Handler()), st: st, mon: mon, tokens: map[string]string{}, server: s}
 	t.Cleanup(e.srv.Close)
 	for _, tc := range []struct{ name, org, role string }{
 		{"acme-admin", "ACME", "admin"}, {"acme-ro", "ACME", "read-only"}, {"globex-admin", "Globex", "admin"}, {"bsi", "BSI", "authority"},
