@@ -385,7 +385,7 @@ func TestFirstRunMemberState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if _, err := firstRun(ctx, st, "ACME", &establishment{memberState: "XX"}); err == nil {
+	if _, err := firstRun(ctx, st, "ACME", &establishment{memberState: "XX"}, t.TempDir()); err == nil {
 		t.Error("first run with an unknown Member State")
 	}
 	if _, err := st.OrganizationByName(ctx, "ACME"); err == nil {
@@ -396,14 +396,14 @@ func TestFirstRunMemberState(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st2.Close()
-	if login, err := firstRun(ctx, st2, "ACME", &establishment{memberState: "nl", steward: "yes"}); err != nil || login == "" {
+	if login, err := firstRun(ctx, st2, "ACME", &establishment{memberState: "nl", steward: "yes"}, t.TempDir()); err != nil || login == "" {
 		t.Fatalf("first run: %q %v", login, err)
 	}
 	o, _ := st2.OrganizationByName(ctx, "ACME")
 	if o.MemberState != "NL" || !o.Steward {
 		t.Errorf("organisation of the first run: %+v", o)
 	}
-	if login, err := firstRun(ctx, st2, "ACME", &establishment{memberState: "BE"}); err != nil || login != "" {
+	if login, err := firstRun(ctx, st2, "ACME", &establishment{memberState: "BE"}, t.TempDir()); err != nil || login != "" {
 		t.Errorf("second run: %q %v", login, err)
 	}
 	if o, _ := st2.OrganizationByName(ctx, "ACME"); o.MemberState != "NL" {

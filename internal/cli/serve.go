@@ -150,7 +150,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return err
 			}
 			defer st.Close()
-			login, err := firstRun(ctx, st, firstOrg, &est)
+			login, err := firstRun(ctx, st, firstOrg, &est, dir)
 			if err != nil {
 				return err
 			}
@@ -198,7 +198,8 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return err
 			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
-				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg}))
+				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg,
+				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile)}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
@@ -436,19 +437,49 @@ $SIEGEL_TOKEN. The server validates the SBOM completely before storing it.`,
 // a random password, and returns the line telling how to log in (shown once). Servers starting
 // together on one empty store may race: one of them sets up, the others find it done (they
 // return no line).
-func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
+func firstRun(ctx context.Context, st *store.DB, orgName string, est *establishment, dataDir string) (string, error) {
 	var login string
 	err := st.WithSetupLock(ctx, func() error {
 		var err error
-		login, err = setUp(ctx, st, orgName, est)
+		login, err = setUp(ctx, st, orgName, est, dataDir)
 		return err
 	})
 	return login, err
 }
 
+// InitialPasswordFile is where the first run keeps the administrator's password (mode 0600, in
+// the data directory) until the first login, so that a first start that fails after creating
+// the administrator does not lose it. The server removes it after the first successful login.
+const InitialPasswordFile = "initial-admin-password"
+
+// writeInitialPassword keeps the first administrator's credentials in the data directory.
+func writeInitialPassword(dataDir, email, password string) (string, error) {
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return "", err
+	}
+	path := filepath.Join(dataDir, InitialPasswordFile)
+	tmp, err := os.CreateTemp(dataDir, InitialPasswordFile+".*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if _, err := fmt.Fprintf(tmp, "# The first administrator of this Siegel server. Removed after the first login.\n%s\n%s\n", email, password); err != nil {
+		tmp.Close()
+		return "", err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", err
+	}
+	return path, os.Rename(tmp.Name(), path)
+}
+
 // setUp is firstRun under the set-up lock. Where there is none (SQLite), a server that lost the
 // race finds the organization or the administrator already there (ErrConflict).
-func setUp(ctx context.Context, st *store.DB, orgName string, est *establishment) (string, error) {
+func setUp(ctx context.Context, st *store.DB, orgName string, est *establishment, dataDir string) (string, error) {
 	n, err := st.Users(ctx)
 	if err != nil || n > 0 {
 		return "", err
@@ -479,7 +510,11 @@ func setUp(ctx context.Context, st *store.DB, orgName string, est *establishment
 	} else if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("first run: log in as admin@localhost with password %s (shown once; change it)", password), nil
+	path, err := writeInitialPassword(dataDir, "admin@localhost", password)
+	if err != nil {
+		return "", fmt.Errorf("first run: the administrator admin@localhost was created, but its password could not be kept in the data directory (%v); set one with 'siegel user passwd --data %s --email admin@localhost'", err, dataDir)
+	}
+	return fmt.Sprintf("first run: log in as admin@localhost with password %s (kept in %s until the first login)", password, path), nil
 }
 
 func backupCommand() *Command {

@@ -50,6 +50,9 @@ type Config struct {
 	LabelGrace time.Duration
 	// LabelTermMonths is a new label's term in months (0: two years, label.TermMonths).
 	LabelTermMonths int
+	// InitialPasswordFile is the file the first run keeps the administrator's password in; the
+	// first successful login removes it ("" when there is none).
+	InitialPasswordFile string
 	// Witnesses are the verifier keys of the witnesses whose checkpoint cosignatures the server
 	// accepts (POST /ledger/cosignature) and serves with its checkpoints.
 	Witnesses []string

@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/url"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -260,6 +261,14 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	}
 	if err == nil {
 		err = s.loginSucceeded(r.Context(), r.PostFormValue("email"))
+	}
+	if err == nil && s.cfg.InitialPasswordFile != "" {
+		// Someone could log in: the first run's password need not be kept any longer.
+		if rerr := os.Remove(s.cfg.InitialPasswordFile); rerr == nil {
+			s.cfg.Log.Info("first login: removed the initial administrator password", "file", s.cfg.InitialPasswordFile)
+		} else if !errors.Is(rerr, fs.ErrNotExist) {
+			s.cfg.Log.Warn("first login: the initial administrator password could not be removed; delete it", "file", s.cfg.InitialPasswordFile, "err", rerr)
+		}
 	}
 	if err != nil {
 		s.fail(w, r, err)

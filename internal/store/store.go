@@ -61,8 +61,9 @@ type DB struct {
 	readers *sql.DB
 }
 
-// OpenSQLite opens (creating if needed) the store in dir/siegel.sqlite: WAL mode, a busy timeout
-// and foreign keys on, and one writer connection (SQLite serializes writers anyway; one
+// OpenSQLite opens (creating if needed) the store in dir/siegel.sqlite: a busy timeout (set
+// first, so that switching a new file to WAL waits for another process doing the same instead
+// of failing), WAL mode and foreign keys on, and one writer connection (SQLite serializes writers anyway; one
 // connection makes that explicit and avoids busy errors between our own connections).
 func OpenSQLite(ctx context.Context, dir string, now func() time.Time) (*DB, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -70,7 +71,7 @@ func OpenSQLite(ctx context.Context, dir string, now func() time.Time) (*DB, err
 	}
 	path := filepath.Join(dir, "siegel.sqlite")
 	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-262144)&_pragma=mmap_size(1073741824)&_time_format=sqlite"
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=cache_size(-262144)&_pragma=mmap_size(1073741824)&_time_format=sqlite"
 	db, err := sql.Open("sqlite", dsn)
 	if err != nil {
 		return nil, err

@@ -154,3 +154,29 @@ func (s *DB) Logout(ctx context.Context, secret string) error {
 		return err
 	})
 }
+
+// SetPassword replaces a user's password and ends the user's sessions, with an audit entry, in
+// one transaction: the reset from the machine when nobody can log in.
+func (s *DB) SetPassword(ctx context.Context, email, password string) error {
+	if len(password) < 12 {
+		return fmt.Errorf("password too short: use at least 12 characters")
+	}
+	h, err := hashPassword(password)
+	if err != nil {
+		return err
+	}
+	email = strings.ToLower(strings.TrimSpace(email))
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var id, org int64
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT id, organization FROM app_user WHERE email = ?`), email).Scan(&id, &org); err != nil {
+			return fmt.Errorf("user %q: %w", email, mapError(err))
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE app_user SET password_hash = ? WHERE id = ?`), h, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM session WHERE app_user = ?`), id); err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, org, "user.password-reset", "user/"+email, "password reset from the machine; sessions ended")
+	})
+}

@@ -164,7 +164,7 @@ func Open(ctx context.Context, loc string, create bool) (*DB, error) {
 // openSQLite opens (and with create, creates) the SQLite index file at path.
 func openSQLite(ctx context.Context, path string, create bool) (*DB, error) {
 	dsn := "file:" + (&url.URL{Path: filepath.ToSlash(path)}).EscapedPath() +
-		"?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+		"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
 	if !create {
 		// Matching reads each package's rows once, in key order: beyond the B-trees' upper pages
 		// SQLite's own page cache (2 MB per connection by default) only duplicates the operating

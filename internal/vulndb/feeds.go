@@ -280,7 +280,7 @@ func download(ctx context.Context, url, dst, ua string) error {
 	req.Header.Set("User-Agent", ua)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return fmt.Errorf("download %s: %w (without network, use local files or a bundle: see 'siegel db update --help')", url, err)
+		return fmt.Errorf("download %s: %w (without network, load local files or a bundle: 'siegel serve --db-source DIR' or 'siegel db update --source DIR', and --kev, --epss, --euvd for the other feeds, or a mirror folder holding osv/, kev/, epss/ and euvd/)", url, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
