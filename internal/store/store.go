@@ -77,6 +77,19 @@ func OpenSQLite(ctx context.Context, dir string, now func() time.Time) (*DB, err
 		return nil, err
 	}
 	db.SetMaxOpenConns(1)
+	// Switching a new file to WAL takes a lock that SQLite does not wait for even with a busy
+	// timeout: a process that opens the store while another does the same gets SQLITE_BUSY at
+	// once. Connecting again shortly after succeeds.
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		err := db.PingContext(ctx)
+		if err == nil || !strings.Contains(err.Error(), "SQLITE_BUSY") || time.Now().After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 	st, err := open(ctx, db, SQLite, now)
 	if err != nil {
 		return nil, err
