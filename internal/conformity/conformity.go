@@ -318,7 +318,7 @@ func (s *Service) Issue(ctx context.Context, prod *store.Product, rel *store.Rel
 		return nil, err
 	}
 	l := &store.Label{ID: id, Organization: prod.Organization, Release: rel.ID, Catalogs: standards,
-		Reason: "every mandatory requirement passes or is attested", TermMonths: cmp.Or(s.TermMonths, label.TermMonths)}
+		Reason: "every mandatory requirement passes or is attested", TermMonths: s.termMonths()}
 	err = s.Store.IssueLabel(ctx, l, store.Actor(ctx), func(l *store.Label) ([]byte, error) {
 		return label.Sign(s.statement(l, s.PageURL(l.ID), org, prod, rel, e.Verdicts), key)
 	})
@@ -437,22 +437,35 @@ func (s *Service) Refresh(ctx context.Context, l *store.Label) (bool, error) {
 }
 
 func (s *Service) setStatus(ctx context.Context, id, status, reason, actor string, reinstate bool, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) (bool, error) {
-	key, err := s.Key(ctx)
+	sign, err := s.resigner(ctx, prod, rel, verdicts)
 	if err != nil {
 		return false, err
+	}
+	return s.Store.SetLabelStatus(ctx, id, status, reason, actor, reinstate, sign)
+}
+
+// resigner signs a new statement of an issued label (a status change, a renewal) about the
+// release with its verdicts, naming the page pageOf gives.
+func (s *Service) resigner(ctx context.Context, prod *store.Product, rel *store.Release, verdicts []catalog.Verdict) (store.Signer, error) {
+	key, err := s.Key(ctx)
+	if err != nil {
+		return nil, err
 	}
 	org, err := s.Store.OrganizationByID(ctx, prod.Organization)
 	if err != nil {
-		return false, err
+		return nil, err
 	}
-	return s.Store.SetLabelStatus(ctx, id, status, reason, actor, reinstate, func(l *store.Label) ([]byte, error) {
+	return func(l *store.Label) ([]byte, error) {
 		page, err := s.pageOf(l, key)
 		if err != nil {
 			return nil, err
 		}
 		return label.Sign(s.statement(l, page, org, prod, rel, verdicts), key)
-	})
+	}, nil
 }
+
+// termMonths is a new label's term, or a renewal's.
+func (s *Service) termMonths() int { return cmp.Or(s.TermMonths, label.TermMonths) }
 
 // pageOf is the public page a new statement of the label names: the configured address, or,
 // when none is configured now, the page the label's last statement named, so that a suspension,
@@ -604,22 +617,11 @@ func (s *Service) Renew(ctx context.Context, l *store.Label) (*store.Label, erro
 	if err != nil {
 		return nil, err
 	}
-	key, err := s.Key(ctx)
-	if err != nil {
-		return nil, err
-	}
-	org, err := s.Store.OrganizationByID(ctx, prod.Organization)
+	sign, err := s.resigner(ctx, prod, rel, e.Verdicts)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
-	return s.Store.RenewLabel(ctx, l.ID, store.Actor(ctx), cmp.Or(s.TermMonths, label.TermMonths),
-		func(cur *store.Label) error { return label.CheckRenewal(label.Status(cur.Status), cur.ValidUntil, now) },
-		func(cur *store.Label) ([]byte, error) {
-			page, err := s.pageOf(cur, key)
-			if err != nil {
-				return nil, err
-			}
-			return label.Sign(s.statement(cur, page, org, prod, rel, e.Verdicts), key)
-		})
+	return s.Store.RenewLabel(ctx, l.ID, store.Actor(ctx), s.termMonths(),
+		func(cur *store.Label) error { return label.CheckRenewal(label.Status(cur.Status), cur.ValidUntil, now) }, sign)
 }

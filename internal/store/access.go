@@ -77,37 +77,42 @@ func (s *DB) Authenticate(ctx context.Context, secret string) (*Token, error) {
 	return t, nil
 }
 
-// OrganizationByName returns an organization, or ErrNotFound.
-func (s *DB) OrganizationByName(ctx context.Context, name string) (*Organization, error) {
+// orgSelect reads the columns scanOrganization takes.
+const orgSelect = `SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at FROM organization `
+
+// scanOrganization reads a row of orgSelect.
+func scanOrganization(r rowScanner) (*Organization, error) {
 	o := &Organization{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at FROM organization WHERE name = ?`), name).
-		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt)
-	if err != nil {
-		return nil, fmt.Errorf("organization %q: %w", name, mapError(err))
+	if err := r.Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt); err != nil {
+		return nil, mapError(err)
 	}
 	o.CreatedAt = o.CreatedAt.UTC()
+	return o, nil
+}
+
+// OrganizationByName returns an organization, or ErrNotFound.
+func (s *DB) OrganizationByName(ctx context.Context, name string) (*Organization, error) {
+	o, err := scanOrganization(s.sql.QueryRowContext(ctx, s.rebind(orgSelect+`WHERE name = ?`), name))
+	if err != nil {
+		return nil, fmt.Errorf("organization %q: %w", name, err)
+	}
 	return o, nil
 }
 
 // OrganizationByID returns an organization, or ErrNotFound.
 func (s *DB) OrganizationByID(ctx context.Context, id int64) (*Organization, error) {
-	o := &Organization{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at FROM organization WHERE id = ?`), id).
-		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt)
+	o, err := scanOrganization(s.sql.QueryRowContext(ctx, s.rebind(orgSelect+`WHERE id = ?`), id))
 	if err != nil {
-		return nil, fmt.Errorf("organization %d: %w", id, mapError(err))
+		return nil, fmt.Errorf("organization %d: %w", id, err)
 	}
-	o.CreatedAt = o.CreatedAt.UTC()
 	return o, nil
 }
 
 // FirstOrganization returns the oldest manufacturer (not authority) organization.
 func (s *DB) FirstOrganization(ctx context.Context) (*Organization, error) {
-	o := &Organization{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at FROM organization WHERE authority = ? ORDER BY id LIMIT 1`), false).
-		Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt)
+	o, err := scanOrganization(s.sql.QueryRowContext(ctx, s.rebind(orgSelect+`WHERE authority = ? ORDER BY id LIMIT 1`), false))
 	if err != nil {
-		return nil, fmt.Errorf("first organization: %w", mapError(err))
+		return nil, fmt.Errorf("first organization: %w", err)
 	}
 	return o, nil
 }

@@ -18,20 +18,18 @@ func (s *DB) AllCases(ctx context.Context) ([]Case, error) {
 
 // ManufacturerOrganizations returns the organizations that are not authorities, by id.
 func (s *DB) ManufacturerOrganizations(ctx context.Context) ([]Organization, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, name, size_class, authority, member_state, holiday_region, steward, created_at
-		FROM organization WHERE authority = ? ORDER BY id`), false)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(orgSelect+`WHERE authority = ? ORDER BY id`), false)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	defer rows.Close()
 	var out []Organization
 	for rows.Next() {
-		var o Organization
-		if err := rows.Scan(&o.ID, &o.Name, &o.SizeClass, &o.Authority, &o.MemberState, &o.HolidayRegion, &o.Steward, &o.CreatedAt); err != nil {
+		o, err := scanOrganization(rows)
+		if err != nil {
 			return nil, err
 		}
-		o.CreatedAt = o.CreatedAt.UTC()
-		out = append(out, o)
+		out = append(out, *o)
 	}
 	return out, rows.Err()
 }
