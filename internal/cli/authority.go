@@ -165,8 +165,7 @@ manufacturers for the 24-hour early warning, open-source software stewards for e
 A case whose clocks cannot be computed is listed as not judged, with the reason.`,
 		Example: "siegel authority timeliness --data /var/lib/siegel\nsiegel authority timeliness --database postgres://siegel@db/siegel --format json",
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
-			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			storeFlags(fs, &data, &database)
 			fs.StringVar(&format, "format", "text", "text or json")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {

@@ -200,9 +200,15 @@ func caseStore(ctx context.Context, env *Env, data, database, org string) (*stor
 }
 
 func caseStoreFlags(fs *flag.FlagSet, data, database, org *string) {
+	storeFlags(fs, data, database)
+	fs.StringVar(org, "org", "", "organization name (required)")
+}
+
+// storeFlags are the flags that name the store a command reads directly: the data directory's
+// SQLite store, or a PostgreSQL database.
+func storeFlags(fs *flag.FlagSet, data, database *string) {
 	fs.StringVar(data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
 	fs.StringVar(database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
-	fs.StringVar(org, "org", "", "organization name (required)")
 }
 
 func caseListCommand() *Command {

@@ -36,8 +36,7 @@ func ledgerCheckpointCommand() *Command {
 		Summary: "print the latest signed checkpoint and the key that verifies it",
 		Example: "siegel ledger checkpoint --data /var/lib/siegel",
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
-			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			storeFlags(fs, &data, &database)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 0 {

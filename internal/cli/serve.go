@@ -107,8 +107,7 @@ siegel serve --addr 127.0.0.1:8080 --data /var/lib/siegel --db-source /mnt/mirro
 siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.internal:587 --smtp-from siegel@acme.example`,
 		Flags: func(fs *flag.FlagSet) {
 			fs.StringVar(&addr, "addr", "", "listen address (default: $SIEGEL_ADDR or 127.0.0.1:8080)")
-			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
-			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			storeFlags(fs, &data, &database)
 			fs.StringVar(&firstOrg, "org", "My Organization", "name of the organization created on the first run")
 			est.flags(fs) // applied to the organization created on the first run
 			fs.StringVar(&dbSource, "db-source", "", "update the vulnerability database from this local mirror folder, OSV folder, all.zip or bundle (default: the live feeds)")
@@ -337,8 +336,7 @@ func tokenCommand() *Command {
 Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every organization's data.`,
 		Example: "siegel token create --data /var/lib/siegel --org 'ACME Networks GmbH' --role psirt",
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
-			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			storeFlags(fs, &data, &database)
 			fs.StringVar(&org, "org", "", "organization name (required)")
 			fs.StringVar(&role, "role", "psirt", "role: "+strings.Join(store.Roles, ", "))
 			fs.StringVar(&name, "name", "", "what the token is for, such as \"ci\"")
@@ -542,8 +540,7 @@ func backupCommand() *Command {
 For PostgreSQL, use pg_dump. Restore with 'siegel backup restore FILE'.`,
 		Example: "siegel backup --data /var/lib/siegel siegel-2026-11-22.sqlite",
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
-			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			storeFlags(fs, &data, &database)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if len(args) != 1 {

@@ -36,8 +36,7 @@ Without --password-stdin a random password is made and printed once; with it, th
 standard input is the password (at least 12 characters).`,
 		Example: "siegel user passwd --data /var/lib/siegel --email admin@localhost\nprintf '%s\\n' \"$NEW\" | siegel user passwd --data /var/lib/siegel --email ada@acme.example --password-stdin",
 		Flags: func(fs *flag.FlagSet) {
-			fs.StringVar(&data, "data", "", "data directory (default: $SIEGEL_DATA or ./siegel-data)")
-			fs.StringVar(&database, "database", "", "PostgreSQL URL; the embedded SQLite store when empty")
+			storeFlags(fs, &data, &database)
 			fs.StringVar(&email, "email", "", "the user's e-mail address (required)")
 			fs.BoolVar(&fromStdin, "password-stdin", false, "read the new password from the first line of standard input")
 		},
