@@ -2,22 +2,15 @@ package portfolio
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	mrand "math/rand/v2"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/jackc/pgx/v5"
 
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -80,11 +73,7 @@ func (s shape) components(rng *mrand.Rand, emit func(pkg, ver int, direct bool))
 	}
 }
 
-// seedRows streams the rows of every table in insertion order.
-type seeder interface {
-	rows(table string, cols []string, n int, row func(i int) []any) error
-}
-
+// seed streams the rows of every table in insertion order.
 func seed(b *testing.B, sd seeder, s shape) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	rng := mrand.New(mrand.NewPCG(1, 2))
@@ -137,218 +126,11 @@ func seed(b *testing.B, sd seeder, s shape) {
 	}))
 }
 
-// sqliteSeeder inserts through its own connection in one transaction, many rows per statement.
-type sqliteSeeder struct{ tx *sql.Tx }
-
-func (s sqliteSeeder) rows(table string, cols []string, n int, row func(int) []any) error {
-	per := max(1, 30000/len(cols))
-	one := "(" + strings.TrimSuffix(strings.Repeat("?,", len(cols)), ",") + ")"
-	args := make([]any, 0, per*len(cols))
-	for i := 0; i < n; i += per {
-		m := min(per, n-i)
-		args = args[:0]
-		for j := range m {
-			args = append(args, row(i+j)...)
-		}
-		q := "INSERT INTO " + table + " (" + strings.Join(cols, ",") + ") VALUES " + strings.TrimSuffix(strings.Repeat(one+",", m), ",")
-		if _, err := s.tx.Exec(q, args...); err != nil {
-			return fmt.Errorf("seed %s: %w", table, err)
-		}
-	}
-	return nil
-}
-
-// pgSeeder copies rows with COPY FROM (pgx CopyFrom).
-type pgSeeder struct {
-	ctx context.Context
-	tx  pgx.Tx
-}
-
-func (s pgSeeder) rows(table string, cols []string, n int, row func(int) []any) error {
-	i := 0
-	_, err := s.tx.CopyFrom(s.ctx, pgx.Identifier{table}, cols, pgx.CopyFromFunc(func() ([]any, error) {
-		if i == n {
-			return nil, nil
-		}
-		i++
-		return row(i - 1), nil
-	}))
-	if err != nil {
-		return fmt.Errorf("seed %s: %w", table, err)
-	}
-	if slices.Contains(cols, "id") {
-		_, err = s.tx.Exec(s.ctx, fmt.Sprintf("SELECT setval(pg_get_serial_sequence('%s', 'id'), (SELECT max(id) FROM %s))", table, table))
-	}
-	return err
-}
-
-// benchDSN is the PostgreSQL database the benchmark seeded.
-var benchDSN string
-
-// backendPIDs lists the server processes of the benchmark database's sessions.
-func backendPIDs(b *testing.B, _ *store.DB) []int {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, benchDSN)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rows.Close()
-	var pids []int
-	for rows.Next() {
-		var pid int
-		if err := rows.Scan(&pid); err != nil {
-			b.Fatal(err)
-		}
-		pids = append(pids, pid)
-	}
-	b.Logf("PostgreSQL backends measured: %v", pids)
-	return pids
-}
-
 var benchClock = func() time.Time { return time.Date(2026, 12, 1, 0, 0, 0, 0, time.UTC) }
-
-// openSeeded returns a store of the dialect seeded with shape s.
-func openSeeded(b *testing.B, dialect string, s shape) *store.DB {
-	if os.Getenv("SIEGEL_BENCH_PORTFOLIO") == "" {
-		b.Skip("set SIEGEL_BENCH_PORTFOLIO=1 to seed millions of occurrences and run this benchmark")
-	}
-	ctx := context.Background()
-	start := time.Now()
-	var st *store.DB
-	switch dialect {
-	case "sqlite":
-		dir := b.TempDir()
-		var err error
-		if st, err = store.OpenSQLite(ctx, dir, benchClock); err != nil {
-			b.Fatal(err)
-		}
-		raw, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "siegel.sqlite")+"?_pragma=busy_timeout(10000)&_pragma=cache_size(-524288)&_pragma=synchronous(OFF)&_time_format=sqlite")
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer raw.Close()
-		raw.SetMaxOpenConns(1)
-		tx, err := raw.Begin()
-		if err != nil {
-			b.Fatal(err)
-		}
-		// The component table's indexes are dropped for the load and built again after it, with
-		// the store's own definitions: one sort per index instead of millions of random inserts.
-		defs := queryStrings(b, func(q string) (*sql.Rows, error) { return tx.Query(q) },
-			`SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'component' AND sql IS NOT NULL`)
-		for name := range defs {
-			if _, err := tx.Exec("DROP INDEX " + name); err != nil {
-				b.Fatal(err)
-			}
-		}
-		seed(b, sqliteSeeder{tx}, s)
-		for _, def := range defs {
-			if _, err := tx.Exec(def); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := tx.Commit(); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := raw.Exec("ANALYZE"); err != nil {
-			b.Fatal(err)
-		}
-	case "postgres":
-		admin := os.Getenv("SIEGEL_TEST_POSTGRES")
-		if admin == "" {
-			admin = "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
-		}
-		conn, err := pgx.Connect(ctx, admin)
-		if err != nil {
-			b.Skipf("no PostgreSQL at %s: %v", admin, err)
-		}
-		rb := make([]byte, 6)
-		rand.Read(rb)
-		name := "siegel_bench_" + hex.EncodeToString(rb)
-		if _, err := conn.Exec(ctx, "CREATE DATABASE "+name); err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(func() {
-			conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			conn.Close(context.Background())
-		})
-		u, _ := url.Parse(admin)
-		u.Path = "/" + name
-		benchDSN = u.String()
-		if st, err = store.OpenPostgres(ctx, u.String(), benchClock); err != nil {
-			b.Fatal(err)
-		}
-		pc, err := pgx.Connect(ctx, u.String())
-		if err != nil {
-			b.Fatal(err)
-		}
-		defer pc.Close(ctx)
-		tx, err := pc.Begin(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		defs := map[string]string{}
-		rows, err := tx.Query(ctx, `SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'component' AND indexdef NOT LIKE 'CREATE UNIQUE%'`)
-		if err != nil {
-			b.Fatal(err)
-		}
-		for rows.Next() {
-			var name, def string
-			if err := rows.Scan(&name, &def); err != nil {
-				b.Fatal(err)
-			}
-			defs[name] = def
-		}
-		rows.Close()
-		for name := range defs {
-			if _, err := tx.Exec(ctx, "DROP INDEX "+name); err != nil {
-				b.Fatal(err)
-			}
-		}
-		seed(b, pgSeeder{ctx, tx}, s)
-		for _, def := range defs {
-			if _, err := tx.Exec(ctx, def); err != nil {
-				b.Fatal(err)
-			}
-		}
-		if err := tx.Commit(ctx); err != nil {
-			b.Fatal(err)
-		}
-		if _, err := pc.Exec(ctx, "VACUUM ANALYZE"); err != nil {
-			b.Fatal(err)
-		}
-	}
-	b.Cleanup(func() { st.Close() })
-	b.Logf("%s: seeded %d releases, %d occurrences in %v", dialect, s.releases(), s.releases()*s.perRelease, time.Since(start).Round(time.Second))
-	return st
-}
-
-// queryStrings reads (name, text) rows into a map.
-func queryStrings(b *testing.B, query func(string) (*sql.Rows, error), q string) map[string]string {
-	rows, err := query(q)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rows.Close()
-	out := map[string]string{}
-	for rows.Next() {
-		var k, v string
-		if err := rows.Scan(&k, &v); err != nil {
-			b.Fatal(err)
-		}
-		out[k] = v
-	}
-	return out
-}
 
 // benchAdvisories writes OSV records for the ubiquitous and some popular packages (affected
 // from 1.0.0 below 1.1.5) and imports them with the real importer.
-func benchAdvisories(b *testing.B) *vulndb.DB {
+func benchAdvisories(b testing.TB) *vulndb.DB {
 	dir := b.TempDir()
 	for i := range ubiquitous + 10 {
 		rec := map[string]any{"schema_version": "1.6.0", "id": fmt.Sprintf("GHSA-bench-%04d-0000", i), "modified": "2026-11-01T00:00:00Z",

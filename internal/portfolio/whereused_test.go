@@ -9,6 +9,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/store/storetest"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
 
@@ -25,13 +26,8 @@ func must[T any](t *testing.T) func(T, error) T {
 // storeWith returns a SQLite store with two manufacturers whose releases contain example-lib
 // (named by GHSA-aaaa-1111-xxxx, alias CVE-2026-1001, of the vulndb fixtures: affected below
 // 2.4.1 and from 3.0.0 below 3.1.2) in several versions, one of which does not parse.
-func storeWith(t *testing.T) (*store.DB, []int64) {
+func storeWith(t *testing.T, st *store.DB) []int64 {
 	ctx := t.Context()
-	st, err := store.OpenSQLite(ctx, t.TempDir(), func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
 	var orgs []int64
 	versions := [][]string{{"2.4.0", "2.4.1"}, {"3.1.0", "not-a-version", "3.1.2", ""}}
 	for i, name := range []string{"ACME", "Globex"} {
@@ -55,11 +51,17 @@ func storeWith(t *testing.T) (*store.DB, []int64) {
 			}
 		}
 	}
-	return st, orgs
+	return orgs
 }
 
+var testClock = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+
 func TestWhereUsedAdvisory(t *testing.T) {
-	st, orgs := storeWith(t)
+	storetest.EachDialect(t, testClock, testWhereUsedAdvisory)
+}
+
+func testWhereUsedAdvisory(t *testing.T, st *store.DB) {
+	orgs := storeWith(t, st)
 	db := vulndbtest.Open(t)
 	res, err := WhereUsed(t.Context(), st, db, Query{Advisory: "CVE-2026-1001"})
 	if err != nil {
@@ -104,7 +106,11 @@ func TestWhereUsedAdvisory(t *testing.T) {
 }
 
 func TestWhereUsedComponent(t *testing.T) {
-	st, orgs := storeWith(t)
+	storetest.EachDialect(t, testClock, testWhereUsedComponent)
+}
+
+func testWhereUsedComponent(t *testing.T, st *store.DB) {
+	orgs := storeWith(t, st)
 	ctx := t.Context()
 	res := must[*Result](t)(WhereUsed(ctx, st, nil, Query{PURL: "pkg:pypi/Example_Lib"}))
 	if res.Component != "pkg:pypi/example-lib" || res.Total != 6 || len(res.Items) != 6 || len(res.Versions) != 6 {

@@ -93,19 +93,22 @@ type VersionCount struct {
 	Count   int
 }
 
-// orgJoin restricts a component query to one organization's releases (org > 0).
-func orgJoin(org int64) (join, where string, args []any) {
+// orgFilter restricts a component query to one organization's releases (org > 0). The
+// organization's releases are a set the query reads once: a component used everywhere is then
+// found by seeking each of these releases in the (release, base purl) index, or its occurrences
+// are checked against the set, instead of joining every occurrence to its release and product.
+func orgFilter(org int64) (where string, args []any) {
 	if org <= 0 {
-		return "", "", nil
+		return "", nil
 	}
-	return " JOIN release r0 ON r0.id = c.release JOIN product p0 ON p0.id = r0.product", " AND p0.organization = ?", []any{org}
+	return " AND c.release IN (SELECT r0.id FROM release r0 JOIN product p0 ON p0.id = r0.product WHERE p0.organization = ?)", []any{org}
 }
 
 // ComponentVersions counts the occurrences of each version of the component with base purl base
 // (purl.Base), in the releases of organization org (all when org is 0).
 func (s *DB) ComponentVersions(ctx context.Context, base string, org int64) ([]VersionCount, error) {
-	join, where, args := orgJoin(org)
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.version, count(*) FROM component c`+join+` WHERE c.base_purl = ?`+where+` GROUP BY c.version ORDER BY c.version`),
+	where, args := orgFilter(org)
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.version, count(*) FROM component c WHERE c.base_purl = ?`+where+` GROUP BY c.version ORDER BY c.version`),
 		append([]any{base}, args...)...)
 	if err != nil {
 		return nil, mapError(err)
@@ -135,9 +138,9 @@ type MatchGroup struct {
 // without release and its lookup name, as vulndb.PackageKey normalizes it) by ecosystem, version
 // compared and commit, in the releases of organization org (all when org is 0).
 func (s *DB) LookupGroups(ctx context.Context, ecosystem, lookup string, org int64) ([]MatchGroup, error) {
-	join, where, args := orgJoin(org)
+	where, args := orgFilter(org)
 	// The ecosystem itself or any release of it ("Debian" and "Debian:12"): ':' + 1 is ';'.
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.ecosystem, c.match_version, c.vcs_commit, count(*) FROM component c`+join+`
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.ecosystem, c.match_version, c.vcs_commit, count(*) FROM component c
 		WHERE c.lookup = ? AND (c.ecosystem = ? OR (c.ecosystem > ? AND c.ecosystem < ?))`+where+`
 		GROUP BY c.ecosystem, c.match_version, c.vcs_commit ORDER BY c.ecosystem, c.match_version, c.vcs_commit`),
 		append([]any{lookup, ecosystem, ecosystem + ":", ecosystem + ";"}, args...)...)
@@ -215,8 +218,8 @@ func (s *DB) Occurrences(ctx context.Context, q OccurrenceQuery) ([]Occurrence, 
 	default:
 		return nil, fmt.Errorf("occurrences: give a base purl or a lookup name")
 	}
-	if q.Org > 0 {
-		where, args = append(where, "p.organization = ?"), append(args, q.Org)
+	if w, a := orgFilter(q.Org); w != "" {
+		where, args = append(where, strings.TrimPrefix(w, " AND ")), append(args, a...)
 	}
 	limit := q.Limit
 	if limit <= 0 {
