@@ -12,9 +12,11 @@ import (
 
 // The portfolio's reads: where a component is used across releases, and the occurrences the
 // inventory of critical components aggregates. Where-used reads go through the component_base
-// index (base purl, version, release) and the component_lookup_match index (lookup name,
-// ecosystem, version compared, commit): the version counts come from the index alone, and a page
-// of occurrences seeks only the rows it shows.
+// index (base purl, version, release), the component_lookup_release index (lookup name,
+// ecosystem, version compared, commit, release) and, for one organization, the
+// component_release_base index (release, base purl, version, direct): the version counts come
+// from an index alone, and a page of occurrences is chosen from index entries and reads only the
+// rows it shows.
 
 // backfillBasePURL fills component.base_purl for rows stored before the column existed, in
 // batches of one transaction each, so a large store is converted once at start-up.
@@ -226,9 +228,13 @@ func (s *DB) Occurrences(ctx context.Context, q OccurrenceQuery) ([]Occurrence, 
 		limit = 100
 	}
 	args = append(args, limit, max(q.Offset, 0))
+	// The page's rows are chosen from the index alone (it holds the columns selected on and
+	// ordered by, and the row id), and only they are read and joined: the matches of a component
+	// in every release are sorted as index entries, not as joined rows.
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT o.id, o.name, p.id, p.name, r.id, r.version, c.name, c.version, c.purl, c.direct
-		FROM component c JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product JOIN organization o ON o.id = p.organization
-		WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?`), args...)
+		FROM (SELECT c.id FROM component c WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?) page
+		JOIN component c ON c.id = page.id JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product JOIN organization o ON o.id = p.organization
+		ORDER BY `+order), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
