@@ -157,16 +157,8 @@ func (b *Builder) Add(release int64, base []byte, direct bool) {
 
 // Build ranks the components used by at least opts.K manufacturers.
 func (b *Builder) Build(opts Options) *Inventory {
-	k := opts.K
-	if k <= 0 {
-		k = DefaultK
-	}
-	k = max(k, 2)
-	coverage := opts.Coverage
-	if coverage <= 0 || coverage > 1 {
-		coverage = 0.8
-	}
-	inv := &Inventory{K: k, Coverage: coverage, Components: []Component{}}
+	k, coverage := opts.options()
+	var cs []Component
 	orgSeen := map[int64]int{}
 	prodSeen := map[int64]int{}
 	for ci, occ := range b.occs {
@@ -203,9 +195,32 @@ func (b *Builder) Build(opts Options) *Inventory {
 				c.GraphUnknown++
 			}
 		}
-		if c.Manufacturers < k {
-			continue // not published, and in no total
+		if c.Manufacturers >= k {
+			cs = append(cs, c)
 		}
+	}
+	return publish(cs, k, coverage, opts)
+}
+
+// options returns the k and coverage opts ask for, defaults filled in.
+func (opts Options) options() (k int, coverage float64) {
+	k = opts.K
+	if k <= 0 {
+		k = DefaultK
+	}
+	k = max(k, 2)
+	coverage = opts.Coverage
+	if coverage <= 0 || coverage > 1 {
+		coverage = 0.8
+	}
+	return k, coverage
+}
+
+// publish ranks the components used by at least k manufacturers (cs holds no others): only they
+// are in the inventory and in its totals.
+func publish(cs []Component, k int, coverage float64, opts Options) *Inventory {
+	inv := &Inventory{K: k, Coverage: coverage, Components: []Component{}}
+	for _, c := range cs {
 		f := Facts{}
 		if opts.Facts != nil {
 			f = opts.Facts(c.PURL)
@@ -264,8 +279,37 @@ type InventorySource interface {
 	EachOccurrence(ctx context.Context, fn func(release int64, base []byte, direct bool) error) error
 }
 
-// BuildInventory reads every occurrence of every manufacturer's release and ranks them.
+// InventoryCounter is a store that aggregates the inventory's figures itself.
+type InventoryCounter interface {
+	InventoryCounts(ctx context.Context, k int, fn func(store.InventoryCount) error) error
+}
+
+// BuildInventory ranks the components of every manufacturer's releases. From a store that
+// aggregates (InventoryCounter) it reads one row per published component; otherwise it reads
+// every occurrence and counts here. Both give the same inventory.
 func BuildInventory(ctx context.Context, src InventorySource, opts Options) (*Inventory, error) {
+	if ic, ok := src.(InventoryCounter); ok {
+		return CountInventory(ctx, ic, opts)
+	}
+	return StreamInventory(ctx, src, opts)
+}
+
+// CountInventory ranks the components from the figures the store aggregates.
+func CountInventory(ctx context.Context, src InventoryCounter, opts Options) (*Inventory, error) {
+	k, coverage := opts.options()
+	var cs []Component
+	if err := src.InventoryCounts(ctx, k, func(c store.InventoryCount) error {
+		cs = append(cs, Component{PURL: c.Base, Manufacturers: c.Manufacturers, Products: c.Products, Releases: c.Releases, Devices: c.Devices,
+			ReleasesUnknownDevices: c.UnknownDevices, Direct: c.Direct, Transitive: c.Transitive, GraphUnknown: c.GraphUnknown})
+		return nil
+	}); err != nil {
+		return nil, fmt.Errorf("inventory: %w", err)
+	}
+	return publish(cs, k, coverage, opts), nil
+}
+
+// StreamInventory reads every occurrence of every manufacturer's release and ranks them.
+func StreamInventory(ctx context.Context, src InventorySource, opts Options) (*Inventory, error) {
 	rels, err := src.InventoryReleases(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)
