@@ -193,6 +193,7 @@ func (s *DB) Occurrences(ctx context.Context, q OccurrenceQuery) ([]Occurrence, 
 	var where []string
 	var args []any
 	order := "c.version, c.release, c.id"
+	matched := false
 	switch {
 	case q.Base != "":
 		where, args = append(where, "c.base_purl = ?"), append(args, q.Base)
@@ -209,14 +210,20 @@ func (s *DB) Occurrences(ctx context.Context, q OccurrenceQuery) ([]Occurrence, 
 		if len(q.Groups) == 0 {
 			return nil, nil
 		}
-		var ors []string
+		// The groups as a list of row values: a planner checks each index entry of the lookup
+		// name against it, where an OR of the groups has PostgreSQL read a table row per match.
+		var vals []string
 		for _, g := range q.Groups {
-			ors = append(ors, "(c.ecosystem = ? AND c.match_version = ? AND c.vcs_commit = ?)")
+			vals = append(vals, "(?, ?, ?)")
 			args = append(args, g.Ecosystem, g.MatchVersion, g.Commit)
 		}
-		where = append([]string{"c.lookup = ?", "(" + strings.Join(ors, " OR ") + ")"}, where...)
+		where = append([]string{"c.lookup = ?", "(c.ecosystem, c.match_version, c.vcs_commit) IN (VALUES " + strings.Join(vals, ", ") + ")"}, where...)
 		args = append([]any{q.Lookup}, args...)
 		order = "c.release, c.id"
+		// Matched first, then ordered: the lookup index yields each group in release order but
+		// not the groups together, and a planner that walks the release index instead to skip
+		// the sort reads the occurrences of every component (PostgreSQL does, seconds long).
+		matched = true
 	default:
 		return nil, fmt.Errorf("occurrences: give a base purl or a lookup name")
 	}
@@ -231,8 +238,14 @@ func (s *DB) Occurrences(ctx context.Context, q OccurrenceQuery) ([]Occurrence, 
 	// The page's rows are chosen from the index alone (it holds the columns selected on and
 	// ordered by, and the row id), and only they are read and joined: the matches of a component
 	// in every release are sorted as index entries, not as joined rows.
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT o.id, o.name, p.id, p.name, r.id, r.version, c.name, c.version, c.purl, c.direct
-		FROM (SELECT c.id FROM component c WHERE `+strings.Join(where, " AND ")+` ORDER BY `+order+` LIMIT ? OFFSET ?) page
+	page := `SELECT c.id FROM component c WHERE ` + strings.Join(where, " AND ") + ` ORDER BY ` + order + ` LIMIT ? OFFSET ?`
+	with := ""
+	if matched {
+		with = `WITH m AS MATERIALIZED (SELECT c.id, c.release FROM component c WHERE ` + strings.Join(where, " AND ") + `) `
+		page = `SELECT m.id FROM m ORDER BY m.release, m.id LIMIT ? OFFSET ?`
+	}
+	rows, err := s.sql.QueryContext(ctx, s.rebind(with+`SELECT o.id, o.name, p.id, p.name, r.id, r.version, c.name, c.version, c.purl, c.direct
+		FROM (`+page+`) page
 		JOIN component c ON c.id = page.id JOIN release r ON r.id = c.release JOIN product p ON p.id = r.product JOIN organization o ON o.id = p.organization
 		ORDER BY `+order), args...)
 	if err != nil {
