@@ -261,38 +261,26 @@ func BenchmarkWhereUsedSQLite(b *testing.B)   { benchWhereUsed(b, "sqlite") }
 func BenchmarkWhereUsedPostgres(b *testing.B) { benchWhereUsed(b, "postgres") }
 
 // benchInventory ranks 10,000 SBOMs of 100 components each (1,000,000 occurrences) from 200
-// manufacturers, both ways: the database aggregating (count, what BuildInventory does with the
-// store) and every occurrence read and counted here (stream). CPU time is the process's and,
-// on PostgreSQL, the server backends'.
+// manufacturers. CPU time is the process's and, on PostgreSQL, the server backends'.
 func benchInventory(b *testing.B, dialect string) {
 	st := openSeeded(b, dialect, shape{orgs: 200, productsPerOrg: 5, releasesPerProduct: 10, perRelease: 100})
 	ctx := context.Background()
-	for _, way := range []struct {
-		name  string
-		build func() (*Inventory, error)
-	}{
-		{"count", func() (*Inventory, error) { return CountInventory(ctx, st, Options{}) }},
-		{"stream", func() (*Inventory, error) { return StreamInventory(ctx, st, Options{}) }},
-	} {
-		b.Run(way.name, func(b *testing.B) {
-			if _, err := way.build(); err != nil { // warm the caches and open the connections
-				b.Fatal(err)
-			}
-			server := serverCPU(b, dialect, st)
-			var inv *Inventory
-			c0, s0 := cpuTime(), server()
-			for b.Loop() {
-				var err error
-				if inv, err = way.build(); err != nil {
-					b.Fatal(err)
-				}
-			}
-			b.ReportMetric(float64(cpuTime()-c0)/1e9/float64(b.N), "cpu-s/op")
-			b.ReportMetric(float64(server()-s0)/1e9/float64(b.N), "server-cpu-s/op")
-			b.ReportMetric(float64(len(inv.Components)), "published")
-			b.ReportMetric(float64(inv.Critical), "critical")
-		})
+	if _, err := BuildInventory(ctx, st, Options{}); err != nil { // warm the caches and open the connections
+		b.Fatal(err)
 	}
+	server := serverCPU(b, dialect, st)
+	var inv *Inventory
+	c0, s0 := cpuTime(), server()
+	for b.Loop() {
+		var err error
+		if inv, err = BuildInventory(ctx, st, Options{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(cpuTime()-c0)/1e9/float64(b.N), "cpu-s/op")
+	b.ReportMetric(float64(server()-s0)/1e9/float64(b.N), "server-cpu-s/op")
+	b.ReportMetric(float64(len(inv.Components)), "published")
+	b.ReportMetric(float64(inv.Critical), "critical")
 }
 
 func BenchmarkInventorySQLite(b *testing.B)   { benchInventory(b, "sqlite") }

@@ -279,37 +279,13 @@ type InventorySource interface {
 	EachOccurrence(ctx context.Context, fn func(release int64, base []byte, direct bool) error) error
 }
 
-// InventoryCounter is a store that aggregates the inventory's figures itself.
-type InventoryCounter interface {
-	InventoryCounts(ctx context.Context, k int, fn func(store.InventoryCount) error) error
-}
-
-// BuildInventory ranks the components of every manufacturer's releases. From a store that
-// aggregates (InventoryCounter) it reads one row per published component; otherwise it reads
-// every occurrence and counts here. Both give the same inventory.
+// BuildInventory ranks the components of every manufacturer's releases. It reads every
+// occurrence (release, base purl, direct) and counts here: aggregating in the database instead
+// (grouping a million occurrences by component and release, then by component with distinct
+// counts of manufacturers and products) took three to four times the CPU time over 1,000,000
+// occurrences: 5.6 s against 1.6 s on SQLite, 11.5 s against 2.8 s (client and server) on
+// PostgreSQL.
 func BuildInventory(ctx context.Context, src InventorySource, opts Options) (*Inventory, error) {
-	if ic, ok := src.(InventoryCounter); ok {
-		return CountInventory(ctx, ic, opts)
-	}
-	return StreamInventory(ctx, src, opts)
-}
-
-// CountInventory ranks the components from the figures the store aggregates.
-func CountInventory(ctx context.Context, src InventoryCounter, opts Options) (*Inventory, error) {
-	k, coverage := opts.options()
-	var cs []Component
-	if err := src.InventoryCounts(ctx, k, func(c store.InventoryCount) error {
-		cs = append(cs, Component{PURL: c.Base, Manufacturers: c.Manufacturers, Products: c.Products, Releases: c.Releases, Devices: c.Devices,
-			ReleasesUnknownDevices: c.UnknownDevices, Direct: c.Direct, Transitive: c.Transitive, GraphUnknown: c.GraphUnknown})
-		return nil
-	}); err != nil {
-		return nil, fmt.Errorf("inventory: %w", err)
-	}
-	return publish(cs, k, coverage, opts), nil
-}
-
-// StreamInventory reads every occurrence of every manufacturer's release and ranks them.
-func StreamInventory(ctx context.Context, src InventorySource, opts Options) (*Inventory, error) {
 	rels, err := src.InventoryReleases(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("inventory: %w", err)

@@ -407,7 +407,9 @@ func (s *DB) InventoryReleases(ctx context.Context) ([]InventoryRelease, error) 
 
 // EachOccurrence calls fn for every component occurrence of every release: the release, the
 // base purl (valid only during the call) and whether the SBOM's graph makes it a direct
-// dependency. Rows without a purl are left out: they name no package anyone could look up.
+// dependency. Rows without a purl are left out: they name no package anyone could look up. The
+// columns read are all in the component_release_base index, which SQLite reads instead of the
+// wide table.
 func (s *DB) EachOccurrence(ctx context.Context, fn func(release int64, base []byte, direct bool) error) error {
 	rows, err := s.sql.QueryContext(ctx, `SELECT release, base_purl, direct FROM component WHERE base_purl <> '' AND base_purl <> '-'`)
 	if err != nil {
@@ -422,57 +424,6 @@ func (s *DB) EachOccurrence(ctx context.Context, fn func(release int64, base []b
 			return err
 		}
 		if err := fn(rel, base, direct); err != nil {
-			return err
-		}
-	}
-	return rows.Err()
-}
-
-// InventoryCount is one component's figures across the releases of every manufacturer, as the
-// inventory of critical components publishes them.
-type InventoryCount struct {
-	Base          string
-	Manufacturers int
-	Products      int
-	Releases      int
-	// Devices sums the declared devices of the releases; UnknownDevices counts the releases
-	// without a declared count.
-	Devices        int64
-	UnknownDevices int
-	// Direct counts the releases where some occurrence is a direct dependency; Transitive those
-	// where none is but the release's SBOM has a dependency graph (some component is direct);
-	// GraphUnknown the rest.
-	Direct, Transitive, GraphUnknown int
-}
-
-// InventoryCounts calls fn, in no particular order, for every component (rows with a base purl) that
-// the releases of at least k manufacturers (organizations that are not authorities) contain,
-// with its figures. The database aggregates: one row per component leaves it, not one per
-// occurrence.
-func (s *DB) InventoryCounts(ctx context.Context, k int, fn func(InventoryCount) error) error {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`WITH rel AS (
-			SELECT r.id, r.product, p.organization, r.devices_on_market AS devices,
-				CASE WHEN EXISTS (SELECT 1 FROM component d WHERE d.release = r.id AND d.direct = ? AND d.base_purl <> '' AND d.base_purl <> '-') THEN 1 ELSE 0 END AS graph
-			FROM release r JOIN product p ON p.id = r.product JOIN organization o ON o.id = p.organization WHERE o.authority = ?),
-		occ AS (
-			SELECT c.base_purl, c.release, max(CASE WHEN c.direct = ? THEN 1 ELSE 0 END) AS direct
-			FROM component c WHERE c.base_purl <> '' AND c.base_purl <> '-' GROUP BY c.base_purl, c.release)
-		SELECT occ.base_purl, count(DISTINCT rel.organization), count(DISTINCT rel.product), count(*),
-			CAST(COALESCE(sum(rel.devices), 0) AS BIGINT), CAST(sum(CASE WHEN rel.devices IS NULL THEN 1 ELSE 0 END) AS BIGINT),
-			CAST(sum(occ.direct) AS BIGINT), CAST(sum(CASE WHEN occ.direct = 0 AND rel.graph = 1 THEN 1 ELSE 0 END) AS BIGINT),
-			CAST(sum(CASE WHEN occ.direct = 0 AND rel.graph = 0 THEN 1 ELSE 0 END) AS BIGINT)
-		FROM occ JOIN rel ON rel.id = occ.release
-		GROUP BY occ.base_purl HAVING count(DISTINCT rel.organization) >= ?`), true, false, true, k)
-	if err != nil {
-		return mapError(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var c InventoryCount
-		if err := rows.Scan(&c.Base, &c.Manufacturers, &c.Products, &c.Releases, &c.Devices, &c.UnknownDevices, &c.Direct, &c.Transitive, &c.GraphUnknown); err != nil {
-			return err
-		}
-		if err := fn(c); err != nil {
 			return err
 		}
 	}
