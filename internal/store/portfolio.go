@@ -411,7 +411,11 @@ func (s *DB) InventoryReleases(ctx context.Context) ([]InventoryRelease, error) 
 // columns read are all in the component_release_base index, which SQLite reads instead of the
 // wide table.
 func (s *DB) EachOccurrence(ctx context.Context, fn func(release int64, base []byte, direct bool) error) error {
-	rows, err := s.sql.QueryContext(ctx, `SELECT release, base_purl, direct FROM component WHERE base_purl <> '' AND base_purl <> '-'`)
+	const q = `SELECT release, base_purl, direct FROM component WHERE base_purl <> '' AND base_purl <> '-'`
+	if s.dialect == Postgres {
+		return s.eachOccurrencePostgres(ctx, q, fn)
+	}
+	rows, err := s.sql.QueryContext(ctx, q)
 	if err != nil {
 		return mapError(err)
 	}
