@@ -22,7 +22,8 @@ import (
 //	SIEGEL_BENCH_PORTFOLIO=1 go test ./internal/portfolio/ -run '^$' -bench 'WhereUsed|Inventory' -benchtime 3x
 //
 // PostgreSQL variants use the server of SIEGEL_TEST_POSTGRES (default the local one) and skip
-// without one.
+// without one. A seeded store is kept for the next run (bench_seed_test.go), so only the first
+// run with a given shape, seed and schema pays for seeding.
 
 // shape is a synthetic portfolio: manufacturers with products with releases, each release one
 // SBOM of perRelease components drawn from ten ubiquitous packages (in every release), 300
