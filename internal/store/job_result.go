@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -51,4 +52,21 @@ func (s *DB) JobByID(ctx context.Context, id int64) (*JobDetail, error) {
 	}
 	j.Running = j.State == "running" && leaseUntil >= ms(s.now())
 	return &j, nil
+}
+
+// EnqueueJob adds a job (without a dedup key) to run now and returns its id, which its caller
+// follows with JobByID.
+func (s *DB) EnqueueJob(ctx context.Context, kind string, payload any) (int64, error) {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return 0, err
+	}
+	now := ms(s.now())
+	var id int64
+	err = s.sql.QueryRowContext(ctx, s.rebind(`INSERT INTO job (kind, payload, state, run_after, created_at) VALUES (?, ?, 'queued', ?, ?) RETURNING id`),
+		kind, string(body), now, now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %s: %w", kind, mapError(err))
+	}
+	return id, nil
 }
