@@ -123,3 +123,74 @@ func TestHeartbeatFailureStopsJob(t *testing.T) {
 		t.Errorf("job %+v (%v): want it left running, for its lease to run out and the job to run again", d, err)
 	}
 }
+
+// TestFirmwareLane: firmware analyses run only in their lane, FirmwareWorkers at once; an idle
+// bulk worker takes a later job of another kind and leaves a due analysis waiting.
+func TestFirmwareLane(t *testing.T) {
+	st, err := store.OpenSQLite(t.Context(), t.TempDir(), func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Poll: 20 * time.Millisecond, Workers: 1, FirmwareWorkers: 1})
+	var mu sync.Mutex
+	active, most := 0, 0
+	first, release := make(chan struct{}), make(chan struct{})
+	hold := make(chan struct{}, 1)
+	hold <- struct{}{} // taken by the first analysis, which holds its worker until released
+	done := make(chan int64, 2)
+	mon.Handle(monitor.KindFirmware, func(ctx context.Context, j *store.Job, owner string, progress func(string)) error {
+		mu.Lock()
+		active++
+		most = max(most, active)
+		mu.Unlock()
+		select {
+		case <-hold:
+			close(first)
+			<-release
+		default:
+		}
+		mu.Lock()
+		active--
+		mu.Unlock()
+		done <- j.ID
+		return nil
+	})
+	other := make(chan struct{})
+	mon.Handle("test-other", func(ctx context.Context, j *store.Job, owner string, progress func(string)) error {
+		close(other)
+		return nil
+	})
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	go mon.Run(ctx)
+	enqueue := func(kind string) int64 {
+		id, err := st.EnqueueJob(t.Context(), kind, map[string]int{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	enqueue(monitor.KindFirmware)
+	<-first
+	second := enqueue(monitor.KindFirmware)
+	enqueue("test-other") // queued after the second analysis, with the same due time
+	select {              // the bulk worker takes it, passing over the older analysis
+	case <-other:
+	case <-time.After(30 * time.Second): // a guard against hanging, not a measurement
+		t.Fatal("the bulk worker never ran the other job: it is busy with an analysis")
+	}
+	if d, err := st.JobByID(t.Context(), second); err != nil || d.State != "queued" {
+		t.Errorf("second analysis while the first runs: %+v %v, want it queued", d, err)
+	}
+	close(release)
+	<-done
+	if id := <-done; id != second {
+		t.Errorf("finished job %d, want %d", id, second)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != 1 {
+		t.Errorf("%d analyses ran at once, want 1", most)
+	}
+}
