@@ -19,16 +19,17 @@ import (
 // TestServeFirmwareJob: 'siegel serve' answers a firmware upload with 202 and a job, keeps the
 // image in <data>/firmware only until its monitor has analysed it, and shows the job done with
 // the analysis's URL; the server answers other requests meanwhile.
-func TestServeFirmwareJob(t *testing.T) {
-	data := t.TempDir()
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+// startServe runs 'siegel serve' on a free port with the test feeds and the extra arguments, until
+// ctx ends; it returns the server's URL, the line printed after it (the first run's login), the
+// exit code once it stops, and what it logged.
+func startServe(t *testing.T, ctx context.Context, args ...string) (url, next string, done <-chan int, stderr *bytes.Buffer) {
+	t.Helper()
 	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
+	exit := make(chan int, 1)
+	stderr = &bytes.Buffer{}
+	args = append([]string{"serve", "--addr", "127.0.0.1:0", "--org", "ACME", "--db-source", "../vulndb/testdata/osv"}, args...)
 	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--org", "ACME", "--db-source", "../vulndb/testdata/osv",
-			"--firmware-workers", "1", "--firmware-memory", "64"}, strings.NewReader(""), pw, &stderr, func(string) string { return "" })
+		exit <- Run(ctx, args, strings.NewReader(""), pw, stderr, func(string) string { return "" })
 		pw.Close()
 	}()
 	lines := bufio.NewReader(pr)
@@ -36,8 +37,16 @@ func TestServeFirmwareJob(t *testing.T) {
 	if err != nil {
 		t.Fatalf("server did not start: %v\n%s", err, stderr.String())
 	}
+	next, _ = lines.ReadString('\n')
 	go io.Copy(io.Discard, lines)
-	url := strings.TrimSpace(strings.TrimPrefix(line, "siegel serving on "))
+	return strings.TrimSpace(strings.TrimPrefix(line, "siegel serving on ")), next, exit, stderr
+}
+
+func TestServeFirmwareJob(t *testing.T) {
+	data := t.TempDir()
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	url, _, done, stderr := startServe(t, ctx, "--data", data, "--firmware-workers", "1", "--firmware-memory", "64")
 	var out bytes.Buffer
 	if code := Run(t.Context(), []string{"token", "create", "--data", data, "--org", "ACME", "--role", "admin"}, nil, &out, io.Discard, func(string) string { return "" }); code != 0 {
 		t.Fatal("token create")
