@@ -84,6 +84,14 @@ func TestFirmwareJob(t *testing.T) {
 		t.Errorf("release's analyses: %+v", list)
 	}
 
+	// Other jobs are not shown: a delivery's error may hold a receiver's answer.
+	other, err := e.st.EnqueueJob(t.Context(), "deliver", map[string]int{"notification": 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := e.do("GET", "/api/v1/jobs/"+itoa(other), "acme-admin", "", nil, nil); code != 404 {
+		t.Errorf("a delivery job: %d, want 404", code)
+	}
 	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", nil, nil); code != 400 {
 		t.Errorf("empty image: %d", code)
 	}

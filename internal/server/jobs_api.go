@@ -33,8 +33,10 @@ type jobStatusJSON struct {
 	Analysis string `json:"analysis,omitempty"`
 }
 
-// jobStatus loads a job the reader may follow: a firmware analysis of an organization it may read,
-// or a job of the installation (database updates, matching), whose payload it is not shown.
+// jobStatus loads a job the reader may follow: a firmware analysis of an organization it may read.
+// Other jobs are not shown (ErrNotFound): their errors may hold what only their organization's
+// administrators may see (a webhook receiver's answer); database updates are on
+// /api/v1/db/status.
 func (s *Server) jobStatus(r *http.Request, id int64, canRead func(org int64) bool) (*jobStatusJSON, *firmwareJob, error) {
 	j, err := s.cfg.Store.JobByID(r.Context(), id)
 	if err != nil {
@@ -46,7 +48,7 @@ func (s *Server) jobStatus(r *http.Request, id int64, canRead func(org int64) bo
 		out.Progress = j.Progress
 	}
 	if j.Kind != monitor.KindFirmware {
-		return out, nil, nil
+		return nil, nil, store.ErrNotFound
 	}
 	var p firmwareJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil || !canRead(p.Organization) {

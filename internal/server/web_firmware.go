@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,7 +106,7 @@ type jobPageView struct {
 	Analysis int64 // the firmware analysis a finished job stored
 }
 
-// jobPage shows a job's state and progress; it reloads itself while the job is queued or
+// jobPage shows a firmware analysis job's state and progress; it reloads itself while the job is queued or
 // running, and links to what the job produced once it is done.
 func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	var js *jobStatusJSON
@@ -120,21 +119,17 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	}
 	v := &jobPageView{Status: js}
 	var err error
-	title := fmt.Sprintf("Job %d", js.ID)
-	if p != nil {
-		if v.Release, err = s.cfg.Store.Release(r.Context(), p.Release); err == nil {
-			v.Product, err = s.cfg.Store.Product(r.Context(), v.Release.Product)
-		}
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		title = "Firmware analysis of " + p.Image
+	if v.Release, err = s.cfg.Store.Release(r.Context(), p.Release); err == nil {
+		v.Product, err = s.cfg.Store.Product(r.Context(), v.Release.Product)
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	if strings.HasPrefix(js.Analysis, "/api/v1/firmware/") {
 		v.Analysis, _ = strconv.ParseInt(strings.TrimPrefix(js.Analysis, "/api/v1/firmware/"), 10, 64)
 	}
-	d := &pageData{Title: title, User: u, Job: v}
+	d := &pageData{Title: "Firmware analysis of " + p.Image, User: u, Job: v}
 	if js.State == "queued" || js.State == "running" {
 		d.Refresh = 2
 	}
