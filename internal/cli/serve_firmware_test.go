@@ -22,7 +22,7 @@ import (
 // startServe runs 'siegel serve' on a free port with the test feeds and the extra arguments, until
 // ctx ends; it returns the server's URL, the line printed after it (the first run's login), the
 // exit code once it stops, and what it logged.
-func startServe(t *testing.T, ctx context.Context, args ...string) (url, next string, done <-chan int, stderr *bytes.Buffer) {
+func startServe(t testing.TB, ctx context.Context, args ...string) (url, next string, done <-chan int, stderr *bytes.Buffer) {
 	t.Helper()
 	pr, pw := io.Pipe()
 	exit := make(chan int, 1)
