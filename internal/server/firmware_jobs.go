@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -309,10 +310,15 @@ func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p firmwareJob
 	case errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil:
 		return nil, fmt.Errorf("the analysis of %s took longer than %s and was stopped", p.Image, firmwareJobTimeout)
 	case errors.Is(err, unpack.ErrLimit):
-		return nil, fmt.Errorf("%s exceeds the memory budget of a firmware analysis (%d MiB: the image and at most %d MiB unpacked); ask the administrator to raise --firmware-memory and --max-unpack: %w", p.Image, budget>>20, unpackMax>>20, err)
+		// The unpacker's advice names the flags of 'siegel firmware scan'; the server's are named here.
+		why := cliAdvice.ReplaceAllString(err.Error(), "")
+		return nil, fmt.Errorf("%s exceeds the memory budget of a firmware analysis (%d MiB: the image and at most %d MiB unpacked); ask the administrator to raise --firmware-memory and --max-unpack: %s", p.Image, budget>>20, unpackMax>>20, why)
 	}
 	return nil, err
 }
+
+// cliAdvice is the unpacker's advice on the command line's flags, left out of a job's error.
+var cliAdvice = regexp.MustCompile(` \(raise --max-[a-z]+ to go further\)`)
 
 // storeFirmware keeps an analysis and makes its inventory the release's newest SBOM.
 func (s *Server) storeFirmware(ctx context.Context, p firmwareJob, rep *firmware.Report) (firmwareResult, error) {

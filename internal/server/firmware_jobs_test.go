@@ -149,7 +149,7 @@ func TestFirmwareMemoryBudget(t *testing.T) {
 			e.drain()
 			var job jobStatusJSON
 			e.do("GET", "/api/v1/jobs/"+itoa(queued.Job), "acme-admin", "", nil, &job)
-			if job.State != "failed" || !strings.Contains(job.Error, tc.want) {
+			if job.State != "failed" || !strings.Contains(job.Error, tc.want) || strings.Contains(job.Error, "--max-bytes") {
 				t.Errorf("job: state %s error %q, want it failed with %q", job.State, job.Error, tc.want)
 			}
 			if files, _ := filepath.Glob(filepath.Join(dir, "*")); len(files) != 0 {
