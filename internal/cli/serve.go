@@ -97,6 +97,11 @@ is a statement signed by --label-issuer. A label is suspended by itself when an 
 vulnerability stays unfixed longer than --label-grace, a reporting deadline is missed, support ends
 or a requirement no longer holds, and is valid again when the evidence holds; an authority revokes.
 
+Firmware: an image uploaded for a release (API or release page, at most 512 MiB) is written to
+<data>/firmware while it arrives and analysed by a background job, --firmware-workers at once, each
+within --firmware-memory; GET /api/v1/jobs/{id} and the job's page show its progress. Servers that
+share a PostgreSQL store must share that directory.
+
 API calls need "Authorization: Bearer TOKEN"; create tokens with 'siegel token create'.
 On the first run (no users yet) the server creates the organization named by --org and an
 administrator, and prints the one-time login.
@@ -198,7 +203,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
 				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg,
-				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile)}))
+				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), FirmwareDir: filepath.Join(dir, "firmware")}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())

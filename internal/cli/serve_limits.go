@@ -18,6 +18,8 @@ type serveLimits struct {
 	trusted, webhookAllow                 stringList
 	publicMetrics                         bool
 	trustedNets, allowNets                []netip.Prefix
+	firmwareMemoryMB                      int64
+	firmwareWorkers                       int
 }
 
 func (l *serveLimits) flags(fs *flag.FlagSet) {
@@ -32,6 +34,8 @@ func (l *serveLimits) flags(fs *flag.FlagSet) {
 	fs.Var(&l.trusted, "trusted-proxy", "address or CIDR range of a reverse proxy whose X-Forwarded-For and Forwarded headers name the client (repeatable)")
 	fs.Var(&l.webhookAllow, "webhook-allow", "address or CIDR range of internal webhook receivers to allow; by default webhooks reach public addresses only (repeatable)")
 	fs.BoolVar(&l.publicMetrics, "metrics-public", false, "serve /metrics without an API token")
+	fs.Int64Var(&l.firmwareMemoryMB, "firmware-memory", server.DefaultFirmwareMemory>>20, "memory one firmware analysis may take, in MiB: the image and what it unpacks to (at most --max-unpack); an image that needs more fails its job with this named")
+	fs.IntVar(&l.firmwareWorkers, "firmware-workers", 1, "firmware analyses this server runs at once (each within --firmware-memory); more wait in the queue")
 }
 
 // apply validates the flags and gives the monitor the webhook client they allow.
@@ -46,6 +50,10 @@ func (l *serveLimits) apply(mc *monitor.Config) error {
 	if l.maxUploads < 1 || l.maxUploadMB < 1 || l.maxUnpackMB < 1 {
 		return usagef("--max-uploads, --max-upload and --max-unpack must be at least 1")
 	}
+	if l.firmwareMemoryMB < 1 || l.firmwareWorkers < 1 {
+		return usagef("--firmware-memory and --firmware-workers must be at least 1")
+	}
+	mc.FirmwareWorkers = l.firmwareWorkers
 	mc.Webhooks = notify.AddressPolicy{Allow: l.allowNets}.Client(10 * time.Second)
 	return nil
 }
@@ -55,5 +63,6 @@ func (l *serveLimits) server(sc server.Config) server.Config {
 	sc.ReadHeaderTimeout, sc.ReadTimeout, sc.WriteTimeout, sc.IdleTimeout, sc.UploadTimeout = l.readHeader, l.read, l.write, l.idle, l.upload
 	sc.MaxUploads, sc.MaxUpload, sc.MaxUnpack = l.maxUploads, l.maxUploadMB<<20, l.maxUnpackMB<<20
 	sc.TrustedProxies, sc.WebhookAllow, sc.PublicMetrics = l.trustedNets, l.allowNets, l.publicMetrics
+	sc.FirmwareMemory = l.firmwareMemoryMB << 20
 	return sc
 }

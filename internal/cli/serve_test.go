@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -23,25 +22,10 @@ func TestServeTokenPush(t *testing.T) {
 		return func(k string) string { return extra[k] }
 	}
 	ctx, cancel := context.WithCancel(t.Context())
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		done <- Run(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--data", data, "--org", "ACME", "--db-source", "../vulndb/testdata/osv"},
-			strings.NewReader(""), pw, &stderr, env(nil))
-		pw.Close()
-	}()
-	lines := bufio.NewReader(pr)
-	line, err := lines.ReadString('\n')
-	if err != nil {
-		t.Fatalf("server did not start: %v\n%s", err, stderr.String())
-	}
-	first, _ := lines.ReadString('\n')
+	url, first, done, stderr := startServe(t, ctx, "--data", data)
 	if !strings.HasPrefix(first, "first run: log in as admin@localhost with password ") {
 		t.Errorf("first-run line %q", first)
 	}
-	go io.Copy(io.Discard, lines)
-	url := strings.TrimSpace(strings.TrimPrefix(line, "siegel serving on "))
 
 	resp, err := http.Get(url + "/healthz")
 	if err != nil || resp.StatusCode != 200 {

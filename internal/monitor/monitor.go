@@ -94,6 +94,9 @@ type Config struct {
 	// Webhooks is the client webhooks are delivered with (notify.AddressPolicy.Client); nil
 	// reaches public addresses only.
 	Webhooks *http.Client
+	// FirmwareWorkers is how many firmware analyses this server runs at once (default 1): each
+	// holds its image and what it unpacks to in memory (see Handle).
+	FirmwareWorkers int
 }
 
 // Monitor runs jobs.
@@ -102,7 +105,8 @@ type Monitor struct {
 	owner string
 	mu    sync.Mutex // serializes writes to the vulnerability database within this process
 
-	hookMu sync.Mutex // guards cfg.LabelCheck
+	hookMu   sync.Mutex // guards cfg.LabelCheck and handlers
+	handlers map[string]Handler
 
 	readMu sync.Mutex
 	reader *vulndb.DB // kept open across jobs: its package index is read once per update
@@ -181,6 +185,9 @@ func New(cfg Config) *Monitor {
 	if cfg.Workers <= 0 {
 		cfg.Workers = 1
 	}
+	if cfg.FirmwareWorkers <= 0 {
+		cfg.FirmwareWorkers = 1
+	}
 	host, _ := os.Hostname()
 	var b [4]byte
 	crand.Read(b[:])
@@ -223,8 +230,11 @@ func (m *Monitor) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
 	for _, l := range Lanes {
 		n := 1
-		if l.Kinds == nil {
+		switch {
+		case l.Kinds == nil:
 			n = m.cfg.Workers
+		case l.Name == "firmware":
+			n = m.cfg.FirmwareWorkers
 		}
 		for range n {
 			wake := make(chan struct{}, 1)
@@ -240,8 +250,9 @@ func (m *Monitor) Run(ctx context.Context) error {
 
 // Lane is a share of the job queue that workers of its own take jobs from.
 type Lane struct {
-	Name  string
-	Kinds []string // nil: any kind
+	Name   string
+	Kinds  []string // nil: any kind
+	Except []string // with Kinds nil: kinds this lane leaves to their own lanes
 }
 
 // Lanes: an upload's matching and the notifications it raises never wait behind a database
@@ -249,13 +260,16 @@ type Lane struct {
 var Lanes = []Lane{
 	{Name: "uploads", Kinds: []string{KindMatch}},
 	{Name: "notifications", Kinds: []string{KindDeliver, KindClocks, KindLabels}},
-	{Name: "bulk"},
+	// Firmware analyses run only in their lane, FirmwareWorkers at once: each needs up to its
+	// memory budget, so idle bulk workers must not take more of them.
+	{Name: "firmware", Kinds: []string{KindFirmware}},
+	{Name: "bulk", Except: []string{KindFirmware}},
 }
 
 // work runs the jobs of a lane until ctx ends.
 func (m *Monitor) work(ctx context.Context, l Lane, wake <-chan struct{}) {
 	for {
-		ran, err := m.runOne(ctx, l.Kinds)
+		ran, err := m.runLane(ctx, l)
 		if ctx.Err() != nil {
 			return
 		}
@@ -318,6 +332,12 @@ func (m *Monitor) runOne(ctx context.Context, kinds []string) (bool, error) {
 	if err != nil || j == nil {
 		return false, err
 	}
+	return m.runJob(ctx, j)
+}
+
+// runJob runs a claimed job under its lease and records how it ended.
+func (m *Monitor) runJob(ctx context.Context, j *store.Job) (bool, error) {
+	var err error
 	log := m.cfg.Log.With("job", j.ID, "kind", j.Kind, "attempt", j.Attempts)
 	// Keep the lease while the job runs; a lease lost (this server stalled past it, and another
 	// took the job over) stops the job here, so that it never runs twice at once.
@@ -326,24 +346,7 @@ func (m *Monitor) runOne(ctx context.Context, kinds []string) (bool, error) {
 	hb, stop := context.WithCancel(ctx)
 	progress := make(chan string, 1)
 	var wg sync.WaitGroup
-	wg.Go(func() {
-		t := time.NewTicker(m.cfg.Lease / 4)
-		defer t.Stop()
-		last := ""
-		for {
-			select {
-			case <-hb.Done():
-				return
-			case p := <-progress:
-				last = p
-			case <-t.C:
-			}
-			if err := m.cfg.Store.Heartbeat(hb, j.ID, m.owner, m.cfg.Lease, last); errors.Is(err, store.ErrLeaseLost) {
-				lost(err)
-				return
-			}
-		}
-	})
+	wg.Go(func() { m.heartbeat(hb, j.ID, progress, lost) })
 	report := func(p string) {
 		select {
 		case progress <- p:
@@ -360,6 +363,10 @@ func (m *Monitor) runOne(ctx context.Context, kinds []string) (bool, error) {
 	}
 	if cause := context.Cause(jobCtx); errors.Is(cause, store.ErrLeaseLost) {
 		log.Warn("job taken over by another server: stopped", "err", err)
+		return true, nil
+	} else if errors.Is(cause, ErrHeartbeat) {
+		// The lease cannot be kept: the job stopped, and runs again once the lease runs out.
+		log.Error("job stopped: its lease could not be renewed", "err", cause)
 		return true, nil
 	}
 	var retry *retryError
@@ -457,6 +464,9 @@ func (m *Monitor) run(ctx context.Context, j *store.Job, progress func(string)) 
 			return fmt.Errorf("payload: %w", err)
 		}
 		return m.deliver(ctx, p.Notification, j.Attempts)
+	}
+	if h := m.handler(j.Kind); h != nil {
+		return h(ctx, j, m.owner, progress)
 	}
 	return fmt.Errorf("unknown job kind %q", j.Kind)
 }

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -207,7 +206,10 @@ func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, p principal
 }
 
 func (s *Server) queueTest(r *http.Request, org int64, orgName string, channel int64) error {
-	e := notify.Event{ID: store.NewEventID(), Kind: "test", Organization: org, Product: orgName, Summary: "Test notification from Siegel", Time: s.cfg.Now().UTC()}
+	e, err := s.testEvent(r.Context(), org, orgName, channel)
+	if err != nil {
+		return err
+	}
 	payload, _ := json.Marshal(e)
 	if err := s.cfg.Store.QueueTestNotification(r.Context(), org, channel, store.Event{ID: e.ID, Payload: payload}); err != nil {
 		return err

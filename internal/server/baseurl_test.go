@@ -23,9 +23,7 @@ func TestNoLabelWithoutBaseURL(t *testing.T) {
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
-	if code := e.do("POST", base+"/firmware?name=router.bin", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 201 {
-		t.Fatalf("firmware upload %d", code)
-	}
+	e.firmware(base, "router.bin", "acme-admin", routerRoot(t, "correct horse battery staple 7"))
 	e.drain()
 	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
 	var ev evaluationJSON

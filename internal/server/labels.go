@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/ed25519"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,7 +19,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/monitor"
-	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -198,68 +195,6 @@ type firmwareJSON struct {
 	Components []firmware.Component `json:"components"`
 	Weaknesses []firmware.Weakness  `json:"weaknesses"`
 	SBOM       int64                `json:"sbom"` // the SBOM made from the inventory, now the release's
-}
-
-// uploadFirmware analyses a firmware image of the release: the analysis is stored (evidence for
-// the conformity verdicts) and its inventory becomes the release's newest SBOM, which is matched.
-func (s *Server) uploadFirmware(w http.ResponseWriter, r *http.Request, p principal) {
-	rel, prod, ok := s.release(w, r, p)
-	if !ok {
-		return
-	}
-	if !p.canWrite(prod.Organization) {
-		writeError(w, http.StatusForbidden, "this token may not upload firmware")
-		return
-	}
-	max := max(s.cfg.MaxUpload, 512<<20)
-	data, status, err := readBody(w, r, "firmware", max)
-	if err != nil {
-		writeError(w, status, err.Error())
-		return
-	}
-	if len(data) == 0 {
-		writeError(w, http.StatusBadRequest, "the firmware image is empty; send the image file as the request body")
-		return
-	}
-	name := cmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
-	ctx, cancel := context.WithTimeout(r.Context(), 10*time.Minute)
-	defer cancel()
-	rep, err := firmware.Analyze(ctx, name, data, firmware.Options{Budget: unpack.NewBudget(ctx, s.unpackBudget(int64(len(data))), 0, 0), Log: s.cfg.Log})
-	if err != nil {
-		writeError(w, http.StatusUnprocessableEntity, err.Error())
-		return
-	}
-	stored, err := json.Marshal(rep)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	fa := &store.FirmwareAnalysis{Release: rel.ID, ImageName: name, SHA256: rep.SHA256, Size: rep.Size, Report: stored}
-	if err := s.cfg.Store.AddFirmwareAnalysis(r.Context(), fa); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	var buf bytes.Buffer
-	if err := sbom.Write(&buf, rep.SBOM, sbom.CycloneDXJSON); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	sum := sha256.Sum256(buf.Bytes())
-	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, "firmware:"+string(sbom.CycloneDXJSON), hex.EncodeToString(sum[:]), storeComponents(rep.SBOM), trMissing(rep.SBOM))
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		s.fail(w, r, err)
-		return
-	}
-	if err == nil {
-		s.saveHealthFacts(r.Context(), b.ID, rep.SBOM)
-	}
-	s.wake()
-	out := firmwareJSON{ID: fa.ID, Image: name, SHA256: rep.SHA256, Size: rep.Size, Layers: rep.Layers, Problems: rep.Problems,
-		Components: rep.Components, Weaknesses: rep.Weaknesses}
-	if b != nil {
-		out.SBOM = b.ID
-	}
-	writeJSON(w, http.StatusCreated, out)
 }
 
 // labelJSON is a label as the API shows it.

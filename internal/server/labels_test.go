@@ -85,10 +85,7 @@ func TestLabelLifecycle(t *testing.T) {
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
 
-	var fw firmwareJSON
-	if code := e.do("POST", base+"/firmware?name=router.bin", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), &fw); code != 201 {
-		t.Fatalf("firmware upload %d", code)
-	}
+	fw := e.firmware(base, "router.bin", "acme-admin", routerRoot(t, "correct horse battery staple 7"))
 	if len(fw.Layers) != 1 || fw.Layers[0].Format != "cpio" || len(fw.Weaknesses) != 0 {
 		t.Fatalf("firmware analysis: layers %+v weaknesses %+v", fw.Layers, fw.Weaknesses)
 	}
@@ -268,9 +265,7 @@ func TestLabelLifecycle(t *testing.T) {
 	}
 
 	// A new firmware image with a Mirai default password fails EN 303 645 5.1-1: suspended again.
-	if code := e.do("POST", base+"/firmware?name=router-4.2.1.bin", "acme-admin", "application/octet-stream", routerRoot(t, "xc3511"), &fw); code != 201 {
-		t.Fatalf("firmware upload %d", code)
-	}
+	e.firmware(base, "router-4.2.1.bin", "acme-admin", routerRoot(t, "xc3511"))
 	e.drain()
 	e.do("GET", "/api/v1/labels/"+issued.ID, "acme-admin", "", nil, &now)
 	if now.Status != "suspended" || !strings.Contains(now.Reason, "5.1-1") {
@@ -306,7 +301,7 @@ func TestBrowserLabelPage(t *testing.T) {
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
-	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 201 {
+	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 202 {
 		t.Fatalf("firmware %d", code)
 	}
 	e.drain()
@@ -533,7 +528,7 @@ func TestLabelTermAndRenewal(t *testing.T) {
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2035-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
-	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 201 {
+	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 202 {
 		t.Fatalf("firmware %d", code)
 	}
 	e.drain()

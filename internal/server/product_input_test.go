@@ -33,8 +33,14 @@ func TestNewProductSameAnswers(t *testing.T) {
 // loggedIn creates a user of ACME with role and returns a browser logged in as them.
 func (e *env) loggedIn(t *testing.T, email, role string) *browser {
 	t.Helper()
-	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
-	if _, err := e.st.CreateUser(t.Context(), acme.ID, email, "correct horse battery", role); err != nil {
+	return e.loggedInAt(t, "ACME", email, role)
+}
+
+// loggedInAt creates a user of the organization with role and returns a browser logged in as them.
+func (e *env) loggedInAt(t *testing.T, orgName, email, role string) *browser {
+	t.Helper()
+	org, _ := e.st.OrganizationByName(t.Context(), orgName)
+	if _, err := e.st.CreateUser(t.Context(), org.ID, email, "correct horse battery", role); err != nil {
 		t.Fatal(err)
 	}
 	b := e.browser(t)

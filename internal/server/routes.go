@@ -69,7 +69,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/cases/{id}/intermediate-request", s.api(s.caseIntermediate)},
 		{"GET", "/api/v1/organization", s.api(s.getOrganization)},
 		{"PUT", "/api/v1/organization", s.api(s.putOrganization)},
-		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.upload(s.uploadFirmware))},
+		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.upload(s.postFirmware))},
 		{"PUT", "/api/v1/products/{id}/facts", s.api(s.putFacts)},
 		{"PUT", "/api/v1/products/{id}/category", s.api(s.putCategory)},
 		{"GET", "/api/v1/categories", s.api(s.listCategories)},
@@ -92,6 +92,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/where-used", s.api(s.apiWhereUsed)},
 		{"GET", "/api/v1/inventory", s.api(s.apiInventory)},
 		{"PUT", "/api/v1/releases/{id}/devices", s.api(s.apiReleaseDevices)},
+		{"GET", "/api/v1/jobs/{id}", s.api(s.getJob)},
+		{"GET", "/api/v1/firmware/{id}", s.api(s.getFirmware)},
+		{"GET", "/api/v1/releases/{id}/firmware", s.api(s.listFirmware)},
 	}...)
 }
 

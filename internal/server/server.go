@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -79,6 +80,12 @@ type Config struct {
 	InventoryK int
 	// Rollout configures staged rollouts and the device API.
 	Rollout RolloutConfig
+	// FirmwareDir is where uploaded firmware images wait for their analysis ("" a directory of
+	// the system's temporary directory); servers sharing a store must share it.
+	FirmwareDir string
+	// FirmwareMemory is the memory one firmware analysis may take: the image and what it
+	// unpacks to (0: DefaultFirmwareMemory).
+	FirmwareMemory int64
 }
 
 // Server serves the API.
@@ -94,6 +101,10 @@ type Server struct {
 	vulnDB  sharedVulnDB
 	health  *health.Cache // component-health data beside the vulnerability database
 	fleet   fleet         // devices and rollouts (device.go)
+
+	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
+	fwDir     string
+	fwDirErr  error
 }
 
 // New returns a server; Handler serves it.
@@ -112,6 +123,9 @@ func New(cfg Config) *Server {
 	s.uploads = make(chan struct{}, cfg.MaxUploads)
 	s.health = &health.Cache{Dir: cfg.VulnDB}
 	s.newConformity()
+	if cfg.Monitor != nil {
+		cfg.Monitor.Handle(monitor.KindFirmware, s.runFirmwareJob)
+	}
 	s.routes()
 	s.webRoutes()
 	s.ready.Store(true)

@@ -75,7 +75,7 @@ var funcs = template.FuncMap{
 
 func parsePages() pages {
 	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "organization", "cases", "case", "advisory", "advisories", "label", "conformity", "register"} {
+	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "organization", "cases", "case", "advisory", "advisories", "label", "conformity", "register", "firmware", "job"} {
 		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
 	}
 	return p
@@ -138,6 +138,11 @@ type pageData struct {
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
 	// database is never silent.
 	DBWarnings []string
+	// ReleaseFirmware is the release page's firmware section; Firmware an analysis's page; Job
+	// a background job's page.
+	ReleaseFirmware *releaseFirmwareView
+	Firmware        *firmwarePageView
+	Job             *jobPageView
 }
 
 type productRow struct {
@@ -188,6 +193,9 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /settings/notifications", s.web(s.channelAdd, true))
 	s.mux.HandleFunc("POST /settings/notifications/{id}/remove", s.web(s.channelRemove, true))
 	s.mux.HandleFunc("POST /settings/notifications/{id}/test", s.web(s.channelTest, true))
+	s.mux.HandleFunc("POST /releases/{id}/firmware", s.web(s.webUpload(s.firmwareUploadForm), true))
+	s.mux.HandleFunc("GET /jobs/{id}", s.web(s.jobPage, true))
+	s.mux.HandleFunc("GET /firmware/{id}", s.web(s.firmwarePage, true))
 }
 
 type webHandler func(w http.ResponseWriter, r *http.Request, u *store.User)
@@ -529,6 +537,7 @@ func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int
 
 func (s *Server) releasePage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if d, ok := s.releaseView(r.Context(), w, r, u); ok {
+		s.fillReleaseFirmware(r, d)
 		s.render(w, http.StatusOK, "release", d)
 	}
 }

@@ -167,6 +167,10 @@ type conformityView struct {
 	Firmware   *store.FirmwareAnalysis
 	// NoBaseURL says why no label can be issued while the server has no public address.
 	NoBaseURL string
+	// LabelPlausible and LabelUnmet are the verdict on the label's standards (Standards); the
+	// table shows every catalog's verdicts, as the API does (labelVerdicts).
+	LabelPlausible bool
+	LabelUnmet     []string
 }
 
 func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -180,7 +184,7 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 		return
 	}
 	standards := s.pageStandards(r, d.Product)
-	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standards)
+	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standardsParam(r))
 	if err != nil {
 		d.Error = err.Error()
 		s.render(w, http.StatusBadRequest, "conformity", d)
@@ -188,6 +192,7 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	}
 	ev := s.evaluationView(e)
 	cv := &conformityView{Evaluation: &ev, Standards: standards}
+	cv.LabelPlausible, cv.LabelUnmet = catalog.Plausible(labelVerdicts(e.Verdicts, standards))
 	if s.conf.PageURL("x") == "" {
 		cv.NoBaseURL = conformity.ErrNoBaseURL.Error()
 	}

@@ -92,9 +92,19 @@ func (s *DB) enqueue(ctx context.Context, tx *sql.Tx, kind string, payload any, 
 // returns nil when no job is due. Two servers never hold the same job: the claim re-checks the
 // job's state in the UPDATE that takes it.
 func (s *DB) ClaimJob(ctx context.Context, owner string, lease time.Duration, kinds ...string) (*Job, error) {
+	return s.claimJob(ctx, owner, lease, "IN", kinds)
+}
+
+// ClaimJobExcept is ClaimJob for a job of any kind but those given (a lane that leaves some
+// kinds to workers of their own, which bound how many of them run at once).
+func (s *DB) ClaimJobExcept(ctx context.Context, owner string, lease time.Duration, kinds ...string) (*Job, error) {
+	return s.claimJob(ctx, owner, lease, "NOT IN", kinds)
+}
+
+func (s *DB) claimJob(ctx context.Context, owner string, lease time.Duration, in string, kinds []string) (*Job, error) {
 	lane, laneArgs := "", make([]any, 0, len(kinds))
 	if len(kinds) > 0 {
-		lane = " AND kind IN (?" + strings.Repeat(", ?", len(kinds)-1) + ")"
+		lane = " AND kind " + in + " (?" + strings.Repeat(", ?", len(kinds)-1) + ")"
 		for _, k := range kinds {
 			laneArgs = append(laneArgs, k)
 		}
@@ -154,7 +164,7 @@ func (s *DB) Heartbeat(ctx context.Context, id int64, owner string, lease time.D
 func (s *DB) FinishJob(ctx context.Context, id int64, owner string) error {
 	now := ms(s.now())
 	return s.updateJob(ctx, `UPDATE job SET `+again+`, attempts = CASE WHEN `+stale+` THEN 0 ELSE attempts END,
-		last_error = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`, now, now, now, id, owner)
+		last_error = '', progress = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`, now, now, now, id, owner)
 }
 
 // stale says, in a job UPDATE, that the job was enqueued again since it was claimed; again sets
@@ -172,7 +182,7 @@ const (
 
 // RetryJob puts a failed attempt back in the queue, to run at at.
 func (s *DB) RetryJob(ctx context.Context, id int64, owner string, cause error, at time.Time) error {
-	return s.updateJob(ctx, `UPDATE job SET state = 'queued', run_after = ?, last_error = ?, lease_owner = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`,
+	return s.updateJob(ctx, `UPDATE job SET state = 'queued', run_after = ?, last_error = ?, lease_owner = '', progress = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`,
 		ms(at), cause.Error(), id, owner)
 }
 
@@ -180,7 +190,7 @@ func (s *DB) RetryJob(ctx context.Context, id int64, owner string, cause error, 
 func (s *DB) FailJob(ctx context.Context, id int64, owner string, cause error) error {
 	now := ms(s.now())
 	return s.updateJob(ctx, `UPDATE job SET `+strings.Replace(again, "'done'", "'failed'", 1)+`, attempts = CASE WHEN `+stale+` THEN 0 ELSE attempts END,
-		last_error = ? WHERE id = ? AND lease_owner = ? AND state = 'running'`, now, now, now, cause.Error(), id, owner)
+		last_error = ?, progress = '' WHERE id = ? AND lease_owner = ? AND state = 'running'`, now, now, now, cause.Error(), id, owner)
 }
 
 // Jobs lists the newest jobs, optionally of one kind.
