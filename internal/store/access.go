@@ -65,14 +65,21 @@ func (s *DB) Authenticate(ctx context.Context, secret string) (*Token, error) {
 		return nil, ErrUnauthorized
 	}
 	t := &Token{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT t.id, t.organization, o.name, t.role, t.name FROM api_token t
-		JOIN organization o ON o.id = t.organization WHERE t.hash = ?`), tokenHash(secret)).
-		Scan(&t.ID, &t.Organization, &t.OrgName, &t.Role, &t.Name)
-	if errors.Is(err, sql.ErrNoRows) {
+	// A token stops working when revoked, when its expiry passes and when its user is disabled.
+	var expires, revoked, disabled, used sql.NullTime
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT t.id, t.organization, o.name, t.role, t.name, t.expires_at, t.revoked_at, u.disabled_at, t.last_used_at
+		FROM api_token t JOIN organization o ON o.id = t.organization LEFT JOIN app_user u ON u.id = t.app_user WHERE t.hash = ?`), tokenHash(secret)).
+		Scan(&t.ID, &t.Organization, &t.OrgName, &t.Role, &t.Name, &expires, &revoked, &disabled, &used)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (revoked.Valid || disabled.Valid || expires.Valid && !expires.Time.After(s.now())) {
 		return nil, ErrUnauthorized
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !used.Valid || s.now().Sub(used.Time) >= tokenUseGranularity {
+		if err := s.noteTokenUse(ctx, t.ID); err != nil {
+			return nil, fmt.Errorf("token %d: note its use: %w", t.ID, err)
+		}
 	}
 	return t, nil
 }

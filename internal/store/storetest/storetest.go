@@ -44,6 +44,8 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"ComponentFacts":    testComponentFacts,
 		"LoginThrottle":     testLoginThrottle,
 		"Rollouts":          testRollouts,
+		"Accounts":          testAccounts,
+		"SSOUsers":          testSSOUsers,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
