@@ -22,7 +22,9 @@ type TokenInfo struct {
 }
 
 // Expired reports whether the token's expiry has passed at now.
-func (t TokenInfo) Expired(now time.Time) bool { return !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(now) }
+func (t TokenInfo) Expired(now time.Time) bool {
+	return !t.ExpiresAt.IsZero() && !t.ExpiresAt.After(now)
+}
 
 // NewToken is what IssueToken makes.
 type NewToken struct {
