@@ -373,7 +373,7 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			return err
 		},
 	}
-	return &Command{Name: "token", Summary: "manage API tokens", Example: create.Example, Sub: []*Command{create}}
+	return &Command{Name: "token", Summary: "manage API tokens", Example: create.Example, Sub: []*Command{create, tokenListCommand(), tokenRevokeCommand()}}
 }
 
 func pushCommand() *Command {

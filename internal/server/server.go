@@ -79,6 +79,8 @@ type Config struct {
 	InventoryK int
 	// Rollout configures staged rollouts and the device API.
 	Rollout RolloutConfig
+	// OIDC configures single sign-on through an OpenID Connect provider (nil: none).
+	OIDC *OIDCConfig
 }
 
 // Server serves the API.
@@ -94,6 +96,10 @@ type Server struct {
 	vulnDB  sharedVulnDB
 	health  *health.Cache // component-health data beside the vulnerability database
 	fleet   fleet         // devices and rollouts (device.go)
+	// providerID is the CSAF provider organization once found by its name: it stays the
+	// provider when an administrator renames it.
+	providerID atomic.Int64
+	sso        ssoClient // single sign-on (sso.go)
 }
 
 // New returns a server; Handler serves it.

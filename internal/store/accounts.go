@@ -87,11 +87,11 @@ func (s *DB) ListUsers(ctx context.Context, org int64) ([]UserInfo, error) {
 // earlier invitation was never accepted replaces that invitation.
 func (s *DB) InviteUser(ctx context.Context, org int64, email, role string, ttl time.Duration) (string, *User, error) {
 	if !slices.Contains(InviteRoles, role) {
-		return "", nil, fmt.Errorf("role %q: choose one of %s", role, strings.Join(InviteRoles, ", "))
+		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", ErrInvalid, role, strings.Join(InviteRoles, ", "))
 	}
 	email = strings.ToLower(strings.TrimSpace(email))
 	if at := strings.IndexByte(email, '@'); at < 1 || at == len(email)-1 || len(email) > 254 || strings.ContainsAny(email, " \t\r\n<>\"") {
-		return "", nil, fmt.Errorf("e-mail %q: give an address such as ada@acme.example", email)
+		return "", nil, fmt.Errorf("%w: e-mail %q: give an address such as ada@acme.example", ErrInvalid, email)
 	}
 	secret, err := randomSecret()
 	if err != nil {
@@ -190,10 +190,10 @@ func (s *DB) AcceptInvitation(ctx context.Context, secret, password string) (*Us
 
 func checkNewPassword(password string) error {
 	if len(password) < 12 {
-		return fmt.Errorf("password too short: use at least 12 characters")
+		return fmt.Errorf("%w: password too short: use at least 12 characters", ErrInvalid)
 	}
 	if len(password) > 1024 {
-		return fmt.Errorf("password too long: use at most 1024 characters")
+		return fmt.Errorf("%w: password too long: use at most 1024 characters", ErrInvalid)
 	}
 	return nil
 }
@@ -266,7 +266,7 @@ func (s *DB) ChangePassword(ctx context.Context, id int64, current, password, ke
 		return fmt.Errorf("user %d: %w", id, mapError(err))
 	}
 	if !checkPassword(hash, current) {
-		return fmt.Errorf("the current password is wrong")
+		return fmt.Errorf("%w: the current password is wrong", ErrInvalid)
 	}
 	h, err := hashPassword(password)
 	if err != nil {
@@ -305,7 +305,7 @@ func (s *DB) StartSession(ctx context.Context, id int64, ttl time.Duration) (str
 func (s *DB) RenameOrganization(ctx context.Context, org int64, name string) error {
 	name = strings.TrimSpace(name)
 	if name == "" || len(name) > 200 || strings.ContainsAny(name, "\r\n\t") {
-		return fmt.Errorf("organization name %q: give one line of 1 to 200 characters", name)
+		return fmt.Errorf("%w: organization name %q: give one line of 1 to 200 characters", ErrInvalid, name)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var old string
@@ -328,7 +328,7 @@ func (s *DB) RenameOrganization(ctx context.Context, org int64, name string) err
 func (s *DB) SSOUser(ctx context.Context, org int64, identity, email, role string) (*User, error) {
 	email = strings.ToLower(strings.TrimSpace(email))
 	if !slices.Contains(InviteRoles, role) {
-		return nil, fmt.Errorf("single sign-on role %q: choose one of %s", role, strings.Join(InviteRoles, ", "))
+		return nil, fmt.Errorf("%w: single sign-on role %q: choose one of %s", ErrInvalid, role, strings.Join(InviteRoles, ", "))
 	}
 	u := &User{}
 	err := s.inTx(ctx, func(tx *sql.Tx) error {

@@ -38,14 +38,14 @@ type NewToken struct {
 // trail; it returns the secret, shown once.
 func (s *DB) IssueToken(ctx context.Context, n NewToken) (string, *TokenInfo, error) {
 	if !slices.Contains(Roles, n.Role) {
-		return "", nil, fmt.Errorf("role %q: choose one of %s", n.Role, strings.Join(Roles, ", "))
+		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", ErrInvalid, n.Role, strings.Join(Roles, ", "))
 	}
 	n.Name = strings.TrimSpace(n.Name)
 	if n.Name == "" || len(n.Name) > 100 {
-		return "", nil, fmt.Errorf("token name: give what the token is for, 1 to 100 characters (such as \"ci\")")
+		return "", nil, fmt.Errorf("%w: token name: give what the token is for, 1 to 100 characters (such as \"ci\")", ErrInvalid)
 	}
 	if !n.Expires.IsZero() && !n.Expires.After(s.now()) {
-		return "", nil, fmt.Errorf("token expiry %s: choose a time in the future", n.Expires.Format(time.RFC3339))
+		return "", nil, fmt.Errorf("%w: token expiry %s: choose a time in the future", ErrInvalid, n.Expires.Format(time.RFC3339))
 	}
 	raw, err := randomSecret()
 	if err != nil {

@@ -41,7 +41,7 @@ func (s *DB) BeginTOTP(ctx context.Context, id int64, secret string) error {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("a second factor is already enrolled: remove it first")
+			return fmt.Errorf("%w: a second factor is already enrolled: remove it first", ErrInvalid)
 		}
 		return nil
 	})
@@ -66,7 +66,7 @@ func (s *DB) ConfirmTOTP(ctx context.Context, id int64, code string, check TOTPC
 			return mapError(err)
 		}
 		if secret == "" || enabled {
-			return fmt.Errorf("no enrolment in progress: start again")
+			return fmt.Errorf("%w: no enrolment in progress: start again", ErrInvalid)
 		}
 		step, ok := check(secret, code)
 		if !ok {
@@ -100,7 +100,7 @@ func (s *DB) RemoveTOTP(ctx context.Context, id int64, password string) error {
 			return mapError(err)
 		}
 		if !checkPassword(hash, password) {
-			return fmt.Errorf("the password is wrong")
+			return fmt.Errorf("%w: the password is wrong", ErrInvalid)
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE app_user SET totp_enabled = ?, totp_secret = '', totp_last_step = 0 WHERE id = ?`), false, id); err != nil {
 			return err

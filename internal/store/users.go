@@ -26,7 +26,7 @@ type User struct {
 
 // Token returns the user as a principal with the same rights as an API token of its role.
 func (u *User) Token() *Token {
-	return &Token{Organization: u.Organization, OrgName: u.OrgName, Role: u.Role, Name: u.Email}
+	return &Token{Organization: u.Organization, OrgName: u.OrgName, Role: u.Role, Name: u.Email, User: u.ID}
 }
 
 // ErrBadLogin is returned for an unknown e-mail or a wrong password (indistinguishably).
