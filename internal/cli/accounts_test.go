@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -73,5 +74,30 @@ func TestUserAndTokenCommands(t *testing.T) {
 	}
 	if _, _, err := st.Login(t.Context(), "pia@acme.example", "pias battery staple", 1); err == nil {
 		t.Error("a disabled user logged in")
+	}
+}
+
+// TestServeSSOFlags: single sign-on is configured completely or the server does not start, and
+// says what is missing.
+func TestServeSSOFlags(t *testing.T) {
+	secretFile := t.TempDir() + "/secret"
+	if err := os.WriteFile(secretFile, []byte("s3cret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--oidc-issuer", "https://idp.example"}, "both --oidc-issuer and --oidc-client-id"},
+		{[]string{"--oidc-issuer", "https://idp.example", "--oidc-client-id", "siegel"}, "needs --base-url"},
+		{[]string{"--oidc-issuer", "https://idp.example", "--oidc-client-id", "siegel", "--base-url", "https://siegel.example"}, "needs the client secret"},
+		{[]string{"--oidc-issuer", "https://idp.example", "--oidc-client-id", "siegel", "--base-url", "https://siegel.example", "--oidc-client-secret-file", secretFile}, "admits nobody"},
+		{[]string{"--oidc-issuer", "https://idp.example", "--oidc-client-id", "siegel", "--base-url", "https://siegel.example", "--oidc-client-secret-file", secretFile, "--oidc-group-role", "admins=root"}, "GROUP=ROLE"},
+	} {
+		var out, errOut bytes.Buffer
+		args := append([]string{"serve", "--data", t.TempDir()}, tc.args...)
+		if code := Run(t.Context(), args, strings.NewReader(""), &out, &errOut, func(string) string { return "" }); code != 2 || !strings.Contains(errOut.String(), tc.want) {
+			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tc.args, code, errOut.String(), tc.want)
+		}
 	}
 }

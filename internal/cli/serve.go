@@ -64,6 +64,7 @@ func serveCommand() *Command {
 	var limits serveLimits
 	var rolloutKey string
 	var rolloutTick time.Duration
+	var sso ssoFlags
 	return &Command{
 		Name:    "serve",
 		Summary: "run the Siegel server: web UI, JSON API, continuous monitoring",
@@ -132,6 +133,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			limits.flags(fs)
 			fs.StringVar(&rolloutKey, "rollout-targets-key", "", "targets key file of the update repositories, for publishing and automatic rollbacks (default: $SIEGEL_ROLLOUT_TARGETS_KEY_FILE)")
 			fs.DurationVar(&rolloutTick, "rollout-tick", 10*time.Second, "how often rollouts judge passed device deadlines")
+			sso.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if inventoryK < 2 {
@@ -142,6 +144,10 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			}
 			if addr == "" {
 				addr = cmpOr(env.Getenv("SIEGEL_ADDR"), "127.0.0.1:8080")
+			}
+			oidcConfig, err := sso.config(env, baseURL)
+			if err != nil {
+				return err
 			}
 			dir := dataDir(env, data)
 			st, err := openStore(ctx, env, dir, database)
@@ -198,7 +204,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
 				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg,
-				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile)}))
+				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), OIDC: oidcConfig}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
