@@ -423,6 +423,11 @@ func TestOrganizationRename(t *testing.T) {
 	if code := e.do("PUT", "/api/v1/organization/name", "acme-admin", "application/json", jsonBody(map[string]string{"name": "ACME Networks GmbH"}), &v); code != http.StatusOK || v.Name != "ACME Networks GmbH" {
 		t.Fatalf("rename: %d %+v", code, v)
 	}
+	_, rel := e.newRelease("HomeRouter", "router")
+	if code, doc := e.raw("GET", "/api/v1/releases/"+itoa(rel)+"/dossier/declaration.html", "acme-admin", "", nil); code != http.StatusOK ||
+		!strings.Contains(string(doc), "ACME Networks GmbH") {
+		t.Errorf("declaration of conformity after the rename: %d, new name in it: %v", code, strings.Contains(string(doc), "ACME Networks GmbH"))
+	}
 	code, meta := e.raw("GET", "/.well-known/csaf/provider-metadata.json", "", "", nil)
 	if code != http.StatusOK || !strings.Contains(string(meta), `"ACME Networks GmbH"`) {
 		t.Errorf("provider metadata after the rename: %d %s", code, meta)
