@@ -357,6 +357,7 @@ func TestTOTPLogin(t *testing.T) {
 	if code, _, _ := d.post("/login/second-factor", url.Values{"code": {recovery[0]}}); code != http.StatusSeeOther {
 		t.Errorf("recovery code: %d", code)
 	}
+	clock.Add(time.Minute) // a new minute for the client's limit (10 a minute from one address)
 	f := e.browser(t)
 	f.signIn("admin@acme.example", "correct horse battery")
 	if code, _, _ := f.post("/login/second-factor", url.Values{"code": {recovery[0]}}); code != http.StatusUnauthorized {
@@ -364,12 +365,34 @@ func TestTOTPLogin(t *testing.T) {
 	}
 	// Five wrong codes end the attempt: the right one is refused after that.
 	for range 4 {
-		f.post("/login/second-factor", url.Values{"code": {"123456"}})
+		if code, _, _ := f.post("/login/second-factor", url.Values{"code": {"123456"}}); code != http.StatusUnauthorized {
+			t.Fatalf("a wrong code: %d", code)
+		}
 	}
 	clock.Add(totpPeriod * time.Second)
 	later, _ := totp.GenerateCodeCustom(secret, clock.Now(), totpOpts)
 	if code, page, _ := f.post("/login/second-factor", url.Values{"code": {later}}); code != http.StatusUnauthorized || !strings.Contains(page, "sign in again") {
 		t.Errorf("a code after five wrong ones: %d %s", code, text(t, page))
+	}
+	// Codes count against the account with the passwords: a fresh login does not bring fresh
+	// guesses beyond the account's limit, and once throttled even the right code waits.
+	clock.Add(time.Minute) // the account's limit counts over 15 minutes; the client's starts again
+	g := e.browser(t)
+	g.signIn("admin@acme.example", "correct horse battery")
+	throttled := false
+	// Seven attempts on the account so far (f's password, recovery code and four codes, g's
+	// password): the account's limit of ten is reached within five codes, before the client's.
+	for range 5 {
+		if code, _, _ := g.post("/login/second-factor", url.Values{"code": {"123456"}}); code == http.StatusTooManyRequests {
+			throttled = true
+			break
+		}
+	}
+	if !throttled {
+		t.Fatal("wrong codes over fresh logins were never throttled")
+	}
+	if code, _, _ := g.post("/login/second-factor", url.Values{"code": {later}}); code != http.StatusTooManyRequests {
+		t.Errorf("the right code while throttled: %d", code)
 	}
 }
 

@@ -270,22 +270,52 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
+	// Every code counts against the account like a password: restarting the login for fresh
+	// attempts runs into the same limit.
+	u, err := s.cfg.Store.ChallengeUser(r.Context(), c.Value)
+	if errors.Is(err, store.ErrUnauthorized) {
+		s.challengeEnded(w)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	wait, err := s.loginAllowed(r.Context(), r, u.Email)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		s.render(w, http.StatusTooManyRequests, "secondfactor", &pageData{Title: "Second factor", Error: tooManyAttempts(wait)})
+		return
+	}
 	session, _, err := s.cfg.Store.CompleteChallenge(r.Context(), c.Value, r.PostFormValue("code"), totpChecker(s.cfg.Now), sessionTTL)
 	switch {
 	case errors.Is(err, store.ErrBadCode):
 		s.render(w, http.StatusUnauthorized, "secondfactor", &pageData{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
 		return
 	case errors.Is(err, store.ErrUnauthorized):
-		http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
-		s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "The sign-in expired or had too many wrong codes: sign in again.", Accounts: s.loginView()})
+		s.challengeEnded(w)
 		return
 	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.loginSucceeded(r.Context(), u.Email); err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
 	s.setSessionCookie(w, r, session)
 	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// challengeEnded sends a login whose challenge expired or used up its attempts back to the password.
+func (s *Server) challengeEnded(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
+	s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "The sign-in expired or had too many wrong codes: sign in again.", Accounts: s.loginView()})
 }
 
 // setSessionCookie hands the browser its session.

@@ -129,6 +129,24 @@ func recoveryCode() (string, error) {
 	return b.String(), nil
 }
 
+// ChallengeUser returns the user a login challenge in force is for (ErrUnauthorized for one that
+// is unknown, expired or used up), so that attempts can be counted against the account first.
+func (s *DB) ChallengeUser(ctx context.Context, challenge string) (*User, error) {
+	u := &User{}
+	var expires time.Time
+	var attempts int
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT c.expires_at, c.attempts, u.id, u.organization, o.name, u.email, u.role
+		FROM login_challenge c JOIN app_user u ON u.id = c.app_user JOIN organization o ON o.id = u.organization
+		WHERE c.hash = ? AND u.disabled_at IS NULL`), tokenHash(challenge)).Scan(&expires, &attempts, &u.ID, &u.Organization, &u.OrgName, &u.Email, &u.Role)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (!expires.After(s.now()) || attempts >= challengeAttempts) {
+		return nil, ErrUnauthorized
+	}
+	if err != nil {
+		return nil, fmt.Errorf("login challenge: %w", err)
+	}
+	return u, nil
+}
+
 // openChallenge records a login that passed the password and returns its secret.
 func (s *DB) openChallenge(ctx context.Context, id int64) (string, error) {
 	secret, err := randomSecret()
