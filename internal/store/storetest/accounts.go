@@ -149,3 +149,64 @@ func testSSOUsers(t *testing.T, s *store.DB) {
 		t.Errorf("a disabled user signed in through single sign-on: %v", err)
 	}
 }
+
+// testTOTP enrols a second factor and completes logins with it: each time step once, a recovery
+// code once, and a challenge dropped after five wrong codes.
+func testTOTP(t *testing.T, s *store.DB) {
+	ctx := t.Context()
+	org := must(s.CreateOrganization(ctx, "ACME", "small", false))
+	u := must(s.CreateUser(ctx, org.ID, "admin@acme.example", "correct horse battery", "admin"))
+	// A checker that accepts "1000xx" as time step xx of the secret "S".
+	check := func(secret, code string) (int64, bool) {
+		if secret != "S" || len(code) != 6 || !strings.HasPrefix(code, "1000") {
+			return 0, false
+		}
+		return int64(code[4]-'0')*10 + int64(code[5]-'0'), true
+	}
+	must(0, s.BeginTOTP(ctx, u.ID, "S"))
+	if _, _, err := s.Login(ctx, "admin@acme.example", "correct horse battery", time.Hour); err != nil {
+		t.Errorf("a second factor not yet confirmed was required: %v", err)
+	}
+	if _, err := s.ConfirmTOTP(ctx, u.ID, "999999", check); !errors.Is(err, store.ErrBadCode) {
+		t.Errorf("confirmation with a wrong code: %v", err)
+	}
+	codes := must(s.ConfirmTOTP(ctx, u.ID, "100010", check))
+	if len(codes) != 10 {
+		t.Fatalf("recovery codes %v", codes)
+	}
+	if err := s.BeginTOTP(ctx, u.ID, "T"); err == nil {
+		t.Error("a second enrolment replaced a confirmed one")
+	}
+	challenge, _, err := s.Login(ctx, "admin@acme.example", "correct horse battery", time.Hour)
+	if !errors.Is(err, store.ErrSecondFactor) {
+		t.Fatalf("login with a second factor: %v", err)
+	}
+	if got := must(s.ChallengeUser(ctx, challenge)); got.ID != u.ID {
+		t.Errorf("challenge user %+v", got)
+	}
+	if _, _, err := s.CompleteChallenge(ctx, challenge, "100010", check, time.Hour); !errors.Is(err, store.ErrBadCode) {
+		t.Errorf("the enrolment's time step again: %v", err)
+	}
+	session, _ := must2(s.CompleteChallenge(ctx, challenge, "100011", check, time.Hour))
+	must(s.SessionUser(ctx, session))
+	if _, _, err := s.CompleteChallenge(ctx, challenge, "100012", check, time.Hour); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("a used challenge: %v", err)
+	}
+	challenge, _, _ = s.Login(ctx, "admin@acme.example", "correct horse battery", time.Hour)
+	must2(s.CompleteChallenge(ctx, challenge, " "+strings.ToUpper(codes[3])+" ", check, time.Hour))
+	challenge, _, _ = s.Login(ctx, "admin@acme.example", "correct horse battery", time.Hour)
+	if _, _, err := s.CompleteChallenge(ctx, challenge, codes[3], check, time.Hour); !errors.Is(err, store.ErrBadCode) {
+		t.Errorf("a recovery code twice: %v", err)
+	}
+	for range 4 {
+		s.CompleteChallenge(ctx, challenge, "000000", check, time.Hour)
+	}
+	if _, _, err := s.CompleteChallenge(ctx, challenge, "100020", check, time.Hour); !errors.Is(err, store.ErrUnauthorized) {
+		t.Errorf("a challenge after five wrong codes: %v", err)
+	}
+	if err := s.RemoveTOTP(ctx, u.ID, "wrong password!!"); err == nil {
+		t.Error("the second factor was removed without the password")
+	}
+	must(0, s.RemoveTOTP(ctx, u.ID, "correct horse battery"))
+	must2(s.Login(ctx, "admin@acme.example", "correct horse battery", time.Hour))
+}

@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Rollouts":          testRollouts,
 		"Accounts":          testAccounts,
 		"SSOUsers":          testSSOUsers,
+		"TOTP":              testTOTP,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
