@@ -50,6 +50,8 @@ func TestUserAndTokenCommands(t *testing.T) {
 	}
 	st.Close()
 
+	run(2, "token", "create", "--data", data, "--org", "ACME", "--expires-in-days", "-1")
+	run(0, "token", "create", "--data", data, "--org", "ACME", "--role", "read-only", "--name", "nightly", "--expires-in-days", "30")
 	run(0, "user", "disable", "--data", data, "--email", "pia@acme.example")
 	tokens := run(0, "token", "list", "--data", data, "--org", "ACME")
 	if strings.Contains(tokens, "sgl_") || !strings.Contains(tokens, "pia@acme.example") || !regexp.MustCompile(`(?m)^1\s+ci\s+admin\s+-\s+`).MatchString(tokens) {
@@ -58,6 +60,9 @@ func TestUserAndTokenCommands(t *testing.T) {
 	run(0, "token", "revoke", "--data", data, "1")
 	run(2, "token", "revoke", "--data", data, "one")
 	run(1, "token", "revoke", "--data", data, "99")
+	if !regexp.MustCompile(`(?m)^\d+\s+nightly\s+read-only\s+-\s+\S+\s+-\s+\d{4}-\d\d-\d\d \d\d:\d\d\s+active$`).MatchString(tokens) {
+		t.Errorf("the token with an expiry:\n%s", tokens)
+	}
 	if !strings.Contains(run(0, "token", "list", "--data", data), "revoked") {
 		t.Error("the revoked token is not listed as revoked")
 	}

@@ -334,6 +334,7 @@ func vulndbEmpty(ctx context.Context, loc string) (bool, error) {
 
 func tokenCommand() *Command {
 	var data, database, org, role, name, size string
+	var expiresDays int
 	var est establishment
 	create := &Command{
 		Name:    "create",
@@ -347,6 +348,7 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			fs.StringVar(&role, "role", "psirt", "role: "+strings.Join(store.Roles, ", "))
 			fs.StringVar(&name, "name", "", "what the token is for, such as \"ci\"")
 			fs.StringVar(&size, "size", "medium", "size class of a new organization: micro, small, medium, large")
+			fs.IntVar(&expiresDays, "expires-in-days", 0, "the token stops working this many days from now (0: never)")
 			est.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -371,9 +373,9 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			if o, err = est.apply(store.WithActor(ctx, "cli"), st, o); err != nil {
 				return err
 			}
-			secret, _, err := st.CreateToken(ctx, o.ID, role, name)
+			secret, err := createToken(store.WithActor(ctx, "cli"), env, st, o.ID, role, name, expiresDays)
 			if err != nil {
-				return usagef("%v", err)
+				return err
 			}
 			_, err = fmt.Fprintln(env.Stdout, secret)
 			return err
