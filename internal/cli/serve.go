@@ -64,6 +64,7 @@ func serveCommand() *Command {
 	var limits serveLimits
 	var rolloutKey string
 	var rolloutTick time.Duration
+	var sso ssoFlags
 	return &Command{
 		Name:    "serve",
 		Summary: "run the Siegel server: web UI, JSON API, continuous monitoring",
@@ -137,6 +138,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			limits.flags(fs)
 			fs.StringVar(&rolloutKey, "rollout-targets-key", "", "targets key file of the update repositories, for publishing and automatic rollbacks (default: $SIEGEL_ROLLOUT_TARGETS_KEY_FILE)")
 			fs.DurationVar(&rolloutTick, "rollout-tick", 10*time.Second, "how often rollouts judge passed device deadlines")
+			sso.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if inventoryK < 2 {
@@ -147,6 +149,10 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			}
 			if addr == "" {
 				addr = cmpOr(env.Getenv("SIEGEL_ADDR"), "127.0.0.1:8080")
+			}
+			oidcConfig, err := sso.config(env, baseURL)
+			if err != nil {
+				return err
 			}
 			dir := dataDir(env, data)
 			st, err := openStore(ctx, env, dir, database)
@@ -203,7 +209,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
 				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg,
-				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), FirmwareDir: filepath.Join(dir, "firmware")}))
+				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), FirmwareDir: filepath.Join(dir, "firmware"), OIDC: oidcConfig}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
@@ -333,6 +339,7 @@ func vulndbEmpty(ctx context.Context, loc string) (bool, error) {
 
 func tokenCommand() *Command {
 	var data, database, org, role, name, size string
+	var expiresDays int
 	var est establishment
 	create := &Command{
 		Name:    "create",
@@ -346,6 +353,7 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			fs.StringVar(&role, "role", "psirt", "role: "+strings.Join(store.Roles, ", "))
 			fs.StringVar(&name, "name", "", "what the token is for, such as \"ci\"")
 			fs.StringVar(&size, "size", "medium", "size class of a new organization: micro, small, medium, large")
+			fs.IntVar(&expiresDays, "expires-in-days", 0, "the token stops working this many days from now (0: never)")
 			est.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -370,15 +378,15 @@ Roles: ` + strings.Join(store.Roles, ", ") + `. An authority token reads every o
 			if o, err = est.apply(store.WithActor(ctx, "cli"), st, o); err != nil {
 				return err
 			}
-			secret, _, err := st.CreateToken(ctx, o.ID, role, name)
+			secret, err := createToken(store.WithActor(ctx, "cli"), env, st, o.ID, role, name, expiresDays)
 			if err != nil {
-				return usagef("%v", err)
+				return err
 			}
 			_, err = fmt.Fprintln(env.Stdout, secret)
 			return err
 		},
 	}
-	return &Command{Name: "token", Summary: "manage API tokens", Example: create.Example, Sub: []*Command{create}}
+	return &Command{Name: "token", Summary: "manage API tokens", Example: create.Example, Sub: []*Command{create, tokenListCommand(), tokenRevokeCommand()}}
 }
 
 func pushCommand() *Command {

@@ -17,7 +17,7 @@ func userCommand() *Command {
 		Name:    "user",
 		Summary: "manage the server's users from the machine it runs on",
 		Example: "siegel user passwd --data /var/lib/siegel --email admin@localhost",
-		Sub:     []*Command{userPasswdCommand()},
+		Sub:     []*Command{userPasswdCommand(), userListCommand(), userInviteCommand(), userDisableCommand(true), userDisableCommand(false)},
 	}
 }
 

@@ -351,7 +351,7 @@ func (s *Server) providerOrg(r *http.Request) (*store.Organization, []store.Advi
 	if s.cfg.ProviderOrg == "" {
 		return nil, nil, store.ErrNotFound
 	}
-	org, err := s.cfg.Store.OrganizationByName(r.Context(), s.cfg.ProviderOrg)
+	org, err := s.providerOrganization(r.Context())
 	if err != nil {
 		return nil, nil, err
 	}

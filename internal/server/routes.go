@@ -95,6 +95,16 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/jobs/{id}", s.api(s.getJob)},
 		{"GET", "/api/v1/firmware/{id}", s.api(s.getFirmware)},
 		{"GET", "/api/v1/releases/{id}/firmware", s.api(s.listFirmware)},
+		{"GET", "/api/v1/users", s.api(s.listUsers)},
+		{"POST", "/api/v1/users", s.api(s.inviteUser)},
+		{"POST", "/api/v1/users/{id}/disable", s.api(s.setUserDisabled(true))},
+		{"POST", "/api/v1/users/{id}/enable", s.api(s.setUserDisabled(false))},
+		{"POST", "/api/v1/invitations/accept", s.acceptInvitation},
+		{"PUT", "/api/v1/me/password", s.api(s.changeOwnPassword)},
+		{"GET", "/api/v1/tokens", s.api(s.listTokens)},
+		{"POST", "/api/v1/tokens", s.api(s.createToken)},
+		{"POST", "/api/v1/tokens/{id}/revoke", s.api(s.revokeToken)},
+		{"PUT", "/api/v1/organization/name", s.api(s.putOrganizationName)},
 	}...)
 }
 

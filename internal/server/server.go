@@ -86,6 +86,8 @@ type Config struct {
 	// FirmwareMemory is the memory one firmware analysis may take: the image and what it
 	// unpacks to (0: DefaultFirmwareMemory).
 	FirmwareMemory int64
+	// OIDC configures single sign-on through an OpenID Connect provider (nil: none).
+	OIDC *OIDCConfig
 }
 
 // Server serves the API.
@@ -105,6 +107,10 @@ type Server struct {
 	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
 	fwDir     string
 	fwDirErr  error
+	// providerID is the CSAF provider organization once found by its name: it stays the
+	// provider when an administrator renames it.
+	providerID atomic.Int64
+	sso        ssoClient // single sign-on (sso.go)
 }
 
 // New returns a server; Handler serves it.

@@ -143,6 +143,8 @@ type pageData struct {
 	ReleaseFirmware *releaseFirmwareView
 	Firmware        *firmwarePageView
 	Job             *jobPageView
+	// Accounts is what the user, token and account pages show (web_accounts.go).
+	Accounts *accountsView
 }
 
 type productRow struct {
@@ -187,6 +189,7 @@ func (s *Server) webRoutes() {
 	s.labelWebRoutes()
 	s.portfolioWebRoutes()
 	s.rolloutWebRoutes()
+	s.accountWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
 	s.mux.HandleFunc("GET /settings/notifications", s.web(s.notificationsPage, true))
@@ -248,7 +251,11 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageD
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	s.render(w, http.StatusOK, "login", &pageData{Title: "Sign in"})
+	d := &pageData{Title: "Sign in", Accounts: s.loginView()}
+	if r.URL.Query().Get("welcome") != "" {
+		d.Notice = "Your password is set: sign in with it."
+	}
+	s.render(w, http.StatusOK, "login", d)
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
@@ -264,7 +271,15 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	}
 	secret, _, err := s.cfg.Store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), sessionTTL)
 	if errors.Is(err, store.ErrBadLogin) {
-		s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "Wrong e-mail or password."})
+		s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "Wrong e-mail or password.", Accounts: s.loginView()})
+		return
+	}
+	if errors.Is(err, store.ErrDisabled) {
+		s.render(w, http.StatusForbidden, "login", &pageData{Title: "Sign in", Error: "This account is disabled: ask an administrator of your organisation.", Accounts: s.loginView()})
+		return
+	}
+	if errors.Is(err, store.ErrSecondFactor) {
+		s.startSecondFactor(w, r, secret)
 		return
 	}
 	if err == nil {

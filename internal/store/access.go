@@ -26,6 +26,9 @@ type Token struct {
 	OrgName      string
 	Role         string
 	Name         string
+	// User is the user the token belongs to (0: none): a web session's own user, or the owner
+	// of an API token created by a user.
+	User int64
 }
 
 // ErrUnauthorized is returned for an unknown or malformed token.
@@ -65,14 +68,21 @@ func (s *DB) Authenticate(ctx context.Context, secret string) (*Token, error) {
 		return nil, ErrUnauthorized
 	}
 	t := &Token{}
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT t.id, t.organization, o.name, t.role, t.name FROM api_token t
-		JOIN organization o ON o.id = t.organization WHERE t.hash = ?`), tokenHash(secret)).
-		Scan(&t.ID, &t.Organization, &t.OrgName, &t.Role, &t.Name)
-	if errors.Is(err, sql.ErrNoRows) {
+	// A token stops working when revoked, when its expiry passes and when its user is disabled.
+	var expires, revoked, disabled, used sql.NullTime
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT t.id, t.organization, o.name, t.role, t.name, COALESCE(t.app_user, 0), t.expires_at, t.revoked_at, u.disabled_at, t.last_used_at
+		FROM api_token t JOIN organization o ON o.id = t.organization LEFT JOIN app_user u ON u.id = t.app_user WHERE t.hash = ?`), tokenHash(secret)).
+		Scan(&t.ID, &t.Organization, &t.OrgName, &t.Role, &t.Name, &t.User, &expires, &revoked, &disabled, &used)
+	if errors.Is(err, sql.ErrNoRows) || err == nil && (revoked.Valid || disabled.Valid || expires.Valid && !expires.Time.After(s.now())) {
 		return nil, ErrUnauthorized
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !used.Valid || s.now().Sub(used.Time) >= tokenUseGranularity {
+		if err := s.noteTokenUse(ctx, t.ID); err != nil {
+			return nil, fmt.Errorf("token %d: note its use: %w", t.ID, err)
+		}
 	}
 	return t, nil
 }

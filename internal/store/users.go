@@ -26,7 +26,7 @@ type User struct {
 
 // Token returns the user as a principal with the same rights as an API token of its role.
 func (u *User) Token() *Token {
-	return &Token{Organization: u.Organization, OrgName: u.OrgName, Role: u.Role, Name: u.Email}
+	return &Token{Organization: u.Organization, OrgName: u.OrgName, Role: u.Role, Name: u.Email, User: u.ID}
 }
 
 // ErrBadLogin is returned for an unknown e-mail or a wrong password (indistinguishably).
@@ -103,9 +103,11 @@ func (s *DB) Users(ctx context.Context) (int, error) {
 func (s *DB) Login(ctx context.Context, email, password string, ttl time.Duration) (string, *User, error) {
 	u := &User{}
 	var hash string
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT u.id, u.organization, o.name, u.email, u.role, u.password_hash FROM app_user u
+	var disabled sql.NullTime
+	var totp bool
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT u.id, u.organization, o.name, u.email, u.role, u.password_hash, u.disabled_at, u.totp_enabled FROM app_user u
 		JOIN organization o ON o.id = u.organization WHERE u.email = ?`), strings.ToLower(strings.TrimSpace(email))).
-		Scan(&u.ID, &u.Organization, &u.OrgName, &u.Email, &u.Role, &hash)
+		Scan(&u.ID, &u.Organization, &u.OrgName, &u.Email, &u.Role, &hash, &disabled, &totp)
 	if errors.Is(err, sql.ErrNoRows) {
 		checkPassword("$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0c2FsdA$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g", password) // same work as a real check
 		return "", nil, ErrBadLogin
@@ -115,6 +117,16 @@ func (s *DB) Login(ctx context.Context, email, password string, ttl time.Duratio
 	}
 	if !checkPassword(hash, password) {
 		return "", nil, ErrBadLogin
+	}
+	if disabled.Valid {
+		return "", nil, ErrDisabled
+	}
+	if totp {
+		challenge, err := s.openChallenge(ctx, u.ID)
+		if err != nil {
+			return "", nil, err
+		}
+		return challenge, u, ErrSecondFactor
 	}
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
@@ -136,7 +148,7 @@ func (s *DB) SessionUser(ctx context.Context, secret string) (*User, error) {
 	u := &User{}
 	var expires time.Time
 	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT u.id, u.organization, o.name, u.email, u.role, s.expires_at FROM session s
-		JOIN app_user u ON u.id = s.app_user JOIN organization o ON o.id = u.organization WHERE s.hash = ?`), tokenHash(secret)).
+		JOIN app_user u ON u.id = s.app_user JOIN organization o ON o.id = u.organization WHERE s.hash = ? AND u.disabled_at IS NULL`), tokenHash(secret)).
 		Scan(&u.ID, &u.Organization, &u.OrgName, &u.Email, &u.Role, &expires)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !expires.After(s.now()) {
 		return nil, ErrUnauthorized

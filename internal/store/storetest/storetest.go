@@ -45,6 +45,9 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"LoginThrottle":     testLoginThrottle,
 		"Rollouts":          testRollouts,
 		"JobResults":        testJobResults,
+		"Accounts":          testAccounts,
+		"SSOUsers":          testSSOUsers,
+		"TOTP":              testTOTP,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

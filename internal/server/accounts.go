@@ -1,0 +1,343 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// invitationTTL is how long an invitation link works.
+const invitationTTL = 7 * 24 * time.Hour
+
+// maxTokenDays bounds a token's lifetime as a number of days.
+const maxTokenDays = 3650
+
+// userJSON is a user as the API lists it.
+type userJSON struct {
+	ID         int64      `json:"id"`
+	Email      string     `json:"email"`
+	Role       string     `json:"role"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	DisabledAt *time.Time `json:"disabledAt,omitempty"`
+	// Invited: the invitation was not accepted yet (no password set).
+	Invited bool `json:"invited"`
+	TOTP    bool `json:"totp"`
+	SSO     bool `json:"sso"`
+}
+
+func toUserJSON(u store.UserInfo) userJSON {
+	out := userJSON{ID: u.ID, Email: u.Email, Role: u.Role, CreatedAt: u.CreatedAt, Invited: u.Invited, TOTP: u.TOTP, SSO: u.SSO}
+	if !u.DisabledAt.IsZero() {
+		out.DisabledAt = &u.DisabledAt
+	}
+	return out
+}
+
+// tokenJSON is an API token as listed: never its secret.
+type tokenJSON struct {
+	ID         int64      `json:"id"`
+	Name       string     `json:"name"`
+	Role       string     `json:"role"`
+	Owner      string     `json:"owner,omitempty"`
+	CreatedAt  time.Time  `json:"createdAt"`
+	ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
+	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
+	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
+	// State is "active", "expired" or "revoked".
+	State string `json:"state"`
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func toTokenJSON(t store.TokenInfo, now time.Time) tokenJSON {
+	out := tokenJSON{ID: t.ID, Name: t.Name, Role: t.Role, Owner: t.Owner, CreatedAt: t.CreatedAt, ExpiresAt: timePtr(t.ExpiresAt),
+		LastUsedAt: timePtr(t.LastUsedAt), RevokedAt: timePtr(t.RevokedAt), State: "active"}
+	switch {
+	case !t.RevokedAt.IsZero():
+		out.State = "revoked"
+	case t.Expired(now):
+		out.State = "expired"
+	}
+	return out
+}
+
+// requireAdmin answers 403 unless the caller is an administrator.
+func requireAdmin(w http.ResponseWriter, p principal, what string) bool {
+	if p.token.Role != "admin" {
+		writeError(w, http.StatusForbidden, "only an administrator may "+what)
+		return false
+	}
+	return true
+}
+
+// accountError answers an account operation's error: the caller's mistakes as 400 or 409 with
+// what to do, everything else through fail.
+func (s *Server) accountError(w http.ResponseWriter, r *http.Request, err error) {
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		writeError(w, http.StatusNotFound, "not found")
+	case errors.Is(err, store.ErrConflict):
+		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrInvitation), errors.Is(err, store.ErrBadCode), errors.Is(err, store.ErrInvalid):
+		writeError(w, http.StatusBadRequest, err.Error())
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "list users") {
+		return
+	}
+	us, err := s.cfg.Store.ListUsers(r.Context(), p.token.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]userJSON, 0, len(us))
+	for _, u := range us {
+		out = append(out, toUserJSON(u))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// inviteUser records a user and answers the one-time invitation link (shown once) for the
+// administrator to pass on.
+func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "invite users") {
+		return
+	}
+	var in struct {
+		Email string `json:"email"`
+		Role  string `json:"role"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	secret, u, err := s.cfg.Store.InviteUser(r.Context(), p.token.Organization, in.Email, in.Role, invitationTTL)
+	if err != nil {
+		s.accountError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "email": u.Email, "role": u.Role,
+		"invitationURL": s.baseURL(r) + "/invite/" + secret, "expiresAt": s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)})
+}
+
+// acceptInvitation sets the invitee's password. The invitation link's secret is the credential,
+// sent as the bearer token: without it, or with one that is unknown, used or expired, 401.
+func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
+	secret, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	if !ok || strings.TrimSpace(secret) == "" {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="siegel"`)
+		writeError(w, http.StatusUnauthorized, "send the invitation link's token as the bearer token")
+		return
+	}
+	secret = strings.TrimSpace(secret)
+	if _, err := s.cfg.Store.Invitation(r.Context(), secret); errors.Is(err, store.ErrInvitation) {
+		w.Header().Set("WWW-Authenticate", `Bearer realm="siegel", error="invalid_token"`)
+		writeError(w, http.StatusUnauthorized, err.Error())
+		return
+	} else if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	var in struct {
+		Password string `json:"password"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	u, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, in.Password)
+	if err != nil {
+		s.accountError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "email": u.Email, "role": u.Role})
+}
+
+// setUserDisabled disables or enables a user of the caller's organization.
+func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.Request, principal) {
+	return func(w http.ResponseWriter, r *http.Request, p principal) {
+		if !requireAdmin(w, p, "disable or enable users") {
+			return
+		}
+		id, ok := pathID(w, r, "id")
+		if !ok {
+			return
+		}
+		if err := s.cfg.Store.SetUserDisabled(r.Context(), p.token.Organization, id, disabled); err != nil {
+			s.accountError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
+// changeOwnPassword changes the password of the user the caller's token belongs to.
+func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p principal) {
+	if p.token.User == 0 {
+		writeError(w, http.StatusForbidden, "this token belongs to no user: create one while signed in to change your password through the API")
+		return
+	}
+	var in struct {
+		Current  string `json:"currentPassword"`
+		Password string `json:"newPassword"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if err := s.cfg.Store.ChangePassword(r.Context(), p.token.User, in.Current, in.Password, ""); err != nil {
+		s.accountError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "list API tokens") {
+		return
+	}
+	ts, err := s.cfg.Store.ListTokens(r.Context(), p.token.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]tokenJSON, 0, len(ts))
+	for _, t := range ts {
+		out = append(out, toTokenJSON(t, s.cfg.Now()))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// tokenExpiry reads an expiry given as a date (YYYY-MM-DD, the token works until that day
+// ends in UTC) or as a number of days from now; both empty means none.
+func tokenExpiry(now time.Time, date, days string) (time.Time, error) {
+	date, days = strings.TrimSpace(date), strings.TrimSpace(days)
+	switch {
+	case date != "" && days != "":
+		return time.Time{}, fmt.Errorf("give the expiry as a date or as a number of days, not both")
+	case date != "":
+		d, err := time.Parse(time.DateOnly, date)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("expiry %q: give a date as YYYY-MM-DD", date)
+		}
+		return d.AddDate(0, 0, 1), nil
+	case days != "":
+		n, err := strconv.Atoi(days)
+		if err != nil || n < 1 || n > maxTokenDays {
+			return time.Time{}, fmt.Errorf("expiry in days %q: give a whole number from 1 to %d", days, maxTokenDays)
+		}
+		return now.UTC().Add(time.Duration(n) * 24 * time.Hour).Truncate(time.Second), nil
+	}
+	return time.Time{}, nil
+}
+
+// issueToken makes a token for the caller's organization, owned by the caller's user when it
+// has one; roles are those of invited users (an administrator cannot mint authority tokens).
+func (s *Server) issueToken(r *http.Request, p principal, name, role string, expires time.Time) (string, *store.TokenInfo, error) {
+	if !slices.Contains(store.InviteRoles, role) {
+		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.InviteRoles, ", "))
+	}
+	return s.cfg.Store.IssueToken(r.Context(), store.NewToken{Organization: p.token.Organization, Role: role, Name: name, Expires: expires, User: p.token.User})
+}
+
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "create API tokens") {
+		return
+	}
+	var in struct {
+		Name          string `json:"name"`
+		Role          string `json:"role"`
+		ExpiresOn     string `json:"expiresOn"`
+		ExpiresInDays int    `json:"expiresInDays"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	days := ""
+	if in.ExpiresInDays != 0 {
+		days = strconv.Itoa(in.ExpiresInDays)
+	}
+	expires, err := tokenExpiry(s.cfg.Now(), in.ExpiresOn, days)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	secret, t, err := s.issueToken(r, p, in.Name, in.Role, expires)
+	if err != nil {
+		s.accountError(w, r, err)
+		return
+	}
+	out := toTokenJSON(*t, s.cfg.Now())
+	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "info": out})
+}
+
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "revoke API tokens") {
+		return
+	}
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.RevokeToken(r.Context(), p.token.Organization, id); err != nil {
+		s.accountError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// putOrganizationName renames the caller's organization (admin only).
+func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "rename the organization") {
+		return
+	}
+	var in struct {
+		Name string `json:"name"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if err := s.renameOrganization(r, p.token.Organization, in.Name); err != nil {
+		s.accountError(w, r, err)
+		return
+	}
+	s.getOrganization(w, r, p)
+}
+
+// renameOrganization renames an organization and keeps the CSAF provider directory serving it
+// when it was the provider organization (found by its old name first).
+func (s *Server) renameOrganization(r *http.Request, org int64, name string) error {
+	if s.cfg.ProviderOrg != "" {
+		if _, err := s.providerOrganization(r.Context()); err != nil && !errors.Is(err, store.ErrNotFound) {
+			return err
+		}
+	}
+	return s.cfg.Store.RenameOrganization(r.Context(), org, name)
+}
+
+// providerOrganization is the organization the CSAF provider directory publishes: found by the
+// configured name once, then by its id, so that a rename does not take the directory down.
+func (s *Server) providerOrganization(ctx context.Context) (*store.Organization, error) {
+	if id := s.providerID.Load(); id != 0 {
+		return s.cfg.Store.OrganizationByID(ctx, id)
+	}
+	o, err := s.cfg.Store.OrganizationByName(ctx, s.cfg.ProviderOrg)
+	if err != nil {
+		return nil, err
+	}
+	s.providerID.Store(o.ID)
+	return o, nil
+}

@@ -1,0 +1,51 @@
+package server
+
+import (
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// FuzzTokenExpiry: any form input gives an expiry in the future within the limit, no expiry,
+// or an error; never a panic.
+func FuzzTokenExpiry(f *testing.F) {
+	for _, seed := range [][2]string{{"", ""}, {"2026-12-01", ""}, {"", "30"}, {"2026-02-30", ""}, {"", "-1"}, {"", "99999999999999999999"}, {"x", "1"}} {
+		f.Add(seed[0], seed[1])
+	}
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, date, days string) {
+		exp, err := tokenExpiry(now, date, days)
+		if err != nil {
+			if !exp.IsZero() {
+				t.Errorf("an error with an expiry %v", exp)
+			}
+			return
+		}
+		if strings.TrimSpace(days) != "" && (!exp.After(now) || exp.After(now.AddDate(0, 0, maxTokenDays+1))) {
+			t.Errorf("days %q gave %v", days, exp)
+		}
+	})
+}
+
+// FuzzSSORole: whatever an ID token says (e-mail address, groups of any JSON shape), the role
+// is one of the configured ones or the sign-on is refused; never a panic.
+func FuzzSSORole(f *testing.F) {
+	f.Add("pia@acme.example", "siegel-psirt", true)
+	f.Add("no-at-sign", "", false)
+	f.Add("@", "admins", true)
+	f.Add("x@ACME.EXAMPLE", "staff", false)
+	cfg := &OIDCConfig{AllowedDomains: []string{"acme.example"}, GroupRoles: map[string]string{"siegel-psirt": "psirt", "admins": "admin"}}
+	f.Fuzz(func(t *testing.T, email, group string, asList bool) {
+		claims := map[string]any{"groups": group}
+		if asList {
+			claims["groups"] = []any{group, 7, nil}
+		}
+		role, err := ssoRole(cfg, email, claims)
+		if err == nil && !slices.Contains(store.InviteRoles, role) {
+			t.Errorf("role %q for %q in %q", role, email, group)
+		}
+	})
+}

@@ -1,0 +1,398 @@
+package server
+
+import (
+	"errors"
+	"html/template"
+	"net/http"
+	"strconv"
+
+	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// loginCookie holds the secret of a login that waits for its second factor.
+const loginCookie = "siegel_login"
+
+// accountsView is what the account pages show.
+type accountsView struct {
+	Users  []store.UserInfo
+	Tokens []tokenJSON
+	Roles  []string
+	// InvitationURL and NewToken are shown once, right after they were made.
+	InvitationURL, InvitedEmail string
+	NewToken                    string
+	// Invitee is the user an invitation link is for; Link its secret (the form posts to it).
+	Invitee *store.User
+	Link    string
+	// Own account: second factor state; TOTPURI while an enrolment waits for its code.
+	TOTP          bool
+	TOTPURI       string
+	TOTPSecret    string
+	RecoveryCodes []string
+	SSO           bool // single sign-on is configured: the login page offers it
+}
+
+// accountWebRoutes registers the account pages and parses their templates.
+func (s *Server) accountWebRoutes() {
+	for _, name := range []string{"users", "account", "tokens", "invite", "secondfactor"} {
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
+	}
+	s.mux.HandleFunc("GET /settings/users", s.web(s.usersPage, true))
+	s.mux.HandleFunc("POST /settings/users", s.web(s.userInviteForm, true))
+	s.mux.HandleFunc("POST /settings/users/{id}/disable", s.web(s.userDisableForm(true), true))
+	s.mux.HandleFunc("POST /settings/users/{id}/enable", s.web(s.userDisableForm(false), true))
+	s.mux.HandleFunc("GET /invite/{secret}", s.web(s.invitePage, false))
+	s.mux.HandleFunc("POST /invite/{secret}", s.web(s.inviteAccept, false))
+	s.mux.HandleFunc("GET /settings/account", s.web(s.accountPage, true))
+	s.mux.HandleFunc("POST /settings/account/password", s.web(s.passwordForm, true))
+	s.mux.HandleFunc("POST /settings/account/totp", s.web(s.totpBegin, true))
+	s.mux.HandleFunc("GET /settings/account/totp.svg", s.web(s.totpQR, true))
+	s.mux.HandleFunc("POST /settings/account/totp/confirm", s.web(s.totpConfirm, true))
+	s.mux.HandleFunc("POST /settings/account/totp/remove", s.web(s.totpRemove, true))
+	s.mux.HandleFunc("GET /login/second-factor", s.web(s.secondFactorPage, false))
+	s.mux.HandleFunc("POST /login/second-factor", s.web(s.secondFactorForm, false))
+	s.mux.HandleFunc("GET /settings/tokens", s.web(s.tokensPage, true))
+	s.mux.HandleFunc("POST /settings/tokens", s.web(s.tokenCreateForm, true))
+	s.mux.HandleFunc("POST /settings/tokens/{id}/revoke", s.web(s.tokenRevokeForm, true))
+	s.mux.HandleFunc("POST /settings/organization/name", s.web(s.organizationNameForm, true))
+	s.ssoWebRoutes()
+}
+
+// webAdmin answers 403 to a user who is not an administrator.
+func webAdmin(w http.ResponseWriter, u *store.User) bool {
+	if u.Role != "admin" {
+		http.Error(w, "only an administrator may manage users and API tokens", http.StatusForbidden)
+		return false
+	}
+	return true
+}
+
+// webAccountError shows an account operation's error on the page it came from: the caller's
+// mistakes with what to do (status 400 or 409), anything else as a failure.
+func (s *Server) webAccountError(w http.ResponseWriter, r *http.Request, err error, show func(status int, msg string)) {
+	switch {
+	case errors.Is(err, store.ErrConflict):
+		show(http.StatusConflict, err.Error())
+	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrInvitation), errors.Is(err, store.ErrBadCode):
+		show(http.StatusBadRequest, err.Error())
+	case errors.Is(err, store.ErrNotFound):
+		http.NotFound(w, r)
+	default:
+		s.fail(w, r, err)
+	}
+}
+
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
+	us, err := s.cfg.Store.ListUsers(r.Context(), u.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.Users, v.Roles = us, store.InviteRoles
+	s.render(w, status, "users", &pageData{Title: "Users", User: u, Accounts: v, CanWrite: true, Error: msg})
+}
+
+func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if webAdmin(w, u) {
+		s.renderUsers(w, r, u, http.StatusOK, &accountsView{}, "")
+	}
+}
+
+// userInviteForm invites a user and shows the one-time link on the page, for the administrator
+// to pass on (it is not stored and cannot be shown again).
+func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !webAdmin(w, u) {
+		return
+	}
+	secret, invited, err := s.cfg.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), invitationTTL)
+	if err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+		return
+	}
+	s.renderUsers(w, r, u, http.StatusCreated, &accountsView{InvitationURL: s.baseURL(r) + "/invite/" + secret, InvitedEmail: invited.Email}, "")
+}
+
+func (s *Server) userDisableForm(disabled bool) webHandler {
+	return func(w http.ResponseWriter, r *http.Request, u *store.User) {
+		if !webAdmin(w, u) {
+			return
+		}
+		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err := s.cfg.Store.SetUserDisabled(r.Context(), u.Organization, id, disabled); err != nil {
+			s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+			return
+		}
+		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
+	}
+}
+
+func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.User) {
+	invitee, err := s.cfg.Store.Invitation(r.Context(), r.PathValue("secret"))
+	if errors.Is(err, store.ErrInvitation) {
+		s.render(w, http.StatusNotFound, "invite", &pageData{Title: "Invitation", Error: err.Error(), Accounts: &accountsView{}})
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.render(w, http.StatusOK, "invite", &pageData{Title: "Invitation", Accounts: &accountsView{Invitee: invitee, Link: r.PathValue("secret")}})
+}
+
+// inviteAccept sets the invitee's password and sends them to sign in with it.
+func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.User) {
+	secret := r.PathValue("secret")
+	if r.PostFormValue("password") != r.PostFormValue("confirm") {
+		invitee, err := s.cfg.Store.Invitation(r.Context(), secret)
+		if err != nil {
+			s.webAccountError(w, r, err, func(status int, msg string) {
+				s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{}})
+			})
+			return
+		}
+		s.render(w, http.StatusBadRequest, "invite", &pageData{Title: "Invitation", Error: "The two passwords differ: type the same password twice.",
+			Accounts: &accountsView{Invitee: invitee, Link: secret}})
+		return
+	}
+	if _, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, r.PostFormValue("password")); err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) {
+			invitee, _ := s.cfg.Store.Invitation(r.Context(), secret)
+			s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{Invitee: invitee, Link: secret}})
+		})
+		return
+	}
+	http.Redirect(w, r, "/login?welcome=1", http.StatusSeeOther)
+}
+
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg, notice string) {
+	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	v.TOTP = enabled
+	if secret != "" && !enabled {
+		v.TOTPURI, v.TOTPSecret = totpURI(u.Email, secret), secret
+	}
+	s.render(w, status, "account", &pageData{Title: "Your account", User: u, Accounts: v, Error: msg, Notice: notice})
+}
+
+func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "")
+}
+
+func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	show := func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") }
+	if r.PostFormValue("password") != r.PostFormValue("confirm") {
+		show(http.StatusBadRequest, "The two new passwords differ: type the same password twice.")
+		return
+	}
+	keep := ""
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		keep = c.Value
+	}
+	if err := s.cfg.Store.ChangePassword(r.Context(), u.ID, r.PostFormValue("current"), r.PostFormValue("password"), keep); err != nil {
+		s.webAccountError(w, r, err, show)
+		return
+	}
+	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Password changed; your other sessions were ended.")
+}
+
+// totpBegin starts an enrolment: a new secret, shown as a QR code and as text until confirmed.
+func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request, u *store.User) {
+	secret, err := newTOTPSecret(u.Email)
+	if err == nil {
+		err = s.cfg.Store.BeginTOTP(r.Context(), u.ID, secret)
+	}
+	if err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		return
+	}
+	http.Redirect(w, r, "/settings/account#totp", http.StatusSeeOther)
+}
+
+// totpQR serves the QR code of the enrolment in progress.
+func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
+	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if secret == "" || enabled {
+		http.NotFound(w, r)
+		return
+	}
+	svg, err := label.QRSVG(totpURI(u.Email, secret))
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "image/svg+xml")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(svg)
+}
+
+func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	codes, err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, r.PostFormValue("code"), totpChecker(s.cfg.Now))
+	if err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		return
+	}
+	s.renderAccount(w, r, u, http.StatusOK, &accountsView{RecoveryCodes: codes}, "", "Second factor on: signing in now asks for a code.")
+}
+
+func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if err := s.cfg.Store.RemoveTOTP(r.Context(), u.ID, r.PostFormValue("password")); err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		return
+	}
+	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Second factor removed.")
+}
+
+// startSecondFactor keeps the login challenge in a short-lived cookie and asks for the code.
+func (s *Server) startSecondFactor(w http.ResponseWriter, r *http.Request, challenge string) {
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: challenge, Path: "/login", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.secureCookies(r), MaxAge: 300})
+	http.Redirect(w, r, "/login/second-factor", http.StatusSeeOther)
+}
+
+func (s *Server) secondFactorPage(w http.ResponseWriter, r *http.Request, _ *store.User) {
+	if _, err := r.Cookie(loginCookie); err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	s.render(w, http.StatusOK, "secondfactor", &pageData{Title: "Second factor"})
+}
+
+func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *store.User) {
+	c, err := r.Cookie(loginCookie)
+	if err != nil {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	// Every code counts against the account like a password: restarting the login for fresh
+	// attempts runs into the same limit.
+	u, err := s.cfg.Store.ChallengeUser(r.Context(), c.Value)
+	if errors.Is(err, store.ErrUnauthorized) {
+		s.challengeEnded(w)
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	wait, err := s.loginAllowed(r.Context(), r, u.Email)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if wait > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
+		s.render(w, http.StatusTooManyRequests, "secondfactor", &pageData{Title: "Second factor", Error: tooManyAttempts(wait)})
+		return
+	}
+	session, _, err := s.cfg.Store.CompleteChallenge(r.Context(), c.Value, r.PostFormValue("code"), totpChecker(s.cfg.Now), sessionTTL)
+	switch {
+	case errors.Is(err, store.ErrBadCode):
+		s.render(w, http.StatusUnauthorized, "secondfactor", &pageData{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
+		return
+	case errors.Is(err, store.ErrUnauthorized):
+		s.challengeEnded(w)
+		return
+	case err != nil:
+		s.fail(w, r, err)
+		return
+	}
+	if err := s.loginSucceeded(r.Context(), u.Email); err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
+	s.setSessionCookie(w, r, session)
+	http.Redirect(w, r, "/", http.StatusSeeOther)
+}
+
+// challengeEnded sends a login whose challenge expired or used up its attempts back to the password.
+func (s *Server) challengeEnded(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
+	s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "The sign-in expired or had too many wrong codes: sign in again.", Accounts: s.loginView()})
+}
+
+// setSessionCookie hands the browser its session.
+func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret string) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
+		Secure: s.secureCookies(r), MaxAge: int(sessionTTL.Seconds())})
+}
+
+// loginView is what the sign-in page needs beyond the form: whether single sign-on is offered.
+func (s *Server) loginView() *accountsView { return &accountsView{SSO: s.cfg.OIDC != nil} }
+
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
+	ts, err := s.cfg.Store.ListTokens(r.Context(), u.Organization)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for _, t := range ts {
+		v.Tokens = append(v.Tokens, toTokenJSON(t, s.cfg.Now()))
+	}
+	v.Roles = store.InviteRoles
+	s.render(w, status, "tokens", &pageData{Title: "API tokens", User: u, Accounts: v, CanWrite: true, Error: msg})
+}
+
+func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if webAdmin(w, u) {
+		s.renderTokens(w, r, u, http.StatusOK, &accountsView{}, "")
+	}
+}
+
+// tokenCreateForm makes a token owned by the signed-in administrator and shows its secret once.
+func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !webAdmin(w, u) {
+		return
+	}
+	show := func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) }
+	expires, err := tokenExpiry(s.cfg.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
+	if err != nil {
+		show(http.StatusBadRequest, err.Error())
+		return
+	}
+	secret, _, err := s.issueToken(r, userPrincipal(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
+	if err != nil {
+		s.webAccountError(w, r, err, show)
+		return
+	}
+	s.renderTokens(w, r, u, http.StatusCreated, &accountsView{NewToken: secret}, "")
+}
+
+func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !webAdmin(w, u) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.cfg.Store.RevokeToken(r.Context(), u.Organization, id); err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) })
+		return
+	}
+	http.Redirect(w, r, "/settings/tokens", http.StatusSeeOther)
+}
+
+// organizationNameForm renames the organization (admin) and shows the settings page again.
+func (s *Server) organizationNameForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if u.Role != "admin" {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if err := s.renameOrganization(r, u.Organization, r.PostFormValue("name")); err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) {
+			v, verr := s.organizationView(r, u.Organization)
+			if verr != nil {
+				s.fail(w, r, verr)
+				return
+			}
+			s.render(w, status, "organization", &pageData{Title: "Organisation", User: u, Org: v, CanWrite: true, Error: msg})
+		})
+		return
+	}
+	http.Redirect(w, r, "/settings/organization", http.StatusSeeOther)
+}
