@@ -92,6 +92,15 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/where-used", s.api(s.apiWhereUsed)},
 		{"GET", "/api/v1/inventory", s.api(s.apiInventory)},
 		{"PUT", "/api/v1/releases/{id}/devices", s.api(s.apiReleaseDevices)},
+		{"PUT", "/api/v1/products/{id}", s.api(s.putProduct)},
+		{"PUT", "/api/v1/releases/{id}", s.api(s.putRelease)},
+		{"GET", "/api/v1/releases/{id}/sboms", s.api(s.listSBOMs)},
+		{"PUT", "/api/v1/releases/{id}/sboms/{sbom}", s.api(s.upload(s.putSBOM))},
+		{"POST", "/api/v1/releases/{id}/sboms/{sbom}/remove", s.api(s.removeSBOM)},
+		{"GET", "/api/v1/releases/{id}/findings/{vuln}/comments", s.api(s.findingComments)},
+		{"POST", "/api/v1/releases/{id}/findings/{vuln}/comments", s.api(s.findingComments)},
+		{"GET", "/api/v1/search", s.api(s.apiSearch)},
+		{"GET", "/api/v1/vulnerabilities/{id}", s.api(s.apiVulnerability)},
 	}...)
 }
 

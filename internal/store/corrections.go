@@ -29,10 +29,11 @@ func checkReason(reason string) (string, error) {
 	return reason, nil
 }
 
-// ProductEdit is what a correction of a product may change: its name and CRA class (the
-// category has SetProductCategory, which also records it).
+// ProductEdit is what a correction of a product may change: its name, category (from the
+// controlled list, which the caller checks) and CRA class.
 type ProductEdit struct {
 	Name     string
+	Category string
 	CRAClass string
 }
 
@@ -67,7 +68,7 @@ func show(v any) string {
 	return fmt.Sprint(v)
 }
 
-// EditProduct corrects a product's name and CRA class, with the reason, in one transaction with
+// EditProduct corrects a product's name, category ("" keeps it) and CRA class, with the reason, in one transaction with
 // its audit entry and ledger statement (both with the old and the new values). A correction that
 // changes nothing records nothing and returns the product as it is.
 func (s *DB) EditProduct(ctx context.Context, id int64, in ProductEdit, reason string) (*Product, error) {
@@ -77,13 +78,19 @@ func (s *DB) EditProduct(ctx context.Context, id int64, in ProductEdit, reason s
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var org int64
-		var name, class string
-		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization, name, cra_class FROM product WHERE id = ?`), id).Scan(&org, &name, &class); err != nil {
+		var name, category, class string
+		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization, name, category, cra_class FROM product WHERE id = ?`), id).Scan(&org, &name, &category, &class); err != nil {
 			return fmt.Errorf("product %d: %w", id, mapError(err))
 		}
 		var cs []fieldChange
 		if in.Name != name {
 			cs = append(cs, fieldChange{"name", name, in.Name})
+		}
+		if in.Category == "" {
+			in.Category = category
+		}
+		if in.Category != category {
+			cs = append(cs, fieldChange{"category", category, in.Category})
 		}
 		if in.CRAClass != class {
 			cs = append(cs, fieldChange{"craClass", class, in.CRAClass})
@@ -91,7 +98,8 @@ func (s *DB) EditProduct(ctx context.Context, id int64, in ProductEdit, reason s
 		if len(cs) == 0 {
 			return nil
 		}
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product SET name = ?, cra_class = ? WHERE id = ?`), in.Name, in.CRAClass, id); err != nil {
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product SET name = ?, category = ?, cra_class = ?,
+			category_unmapped = CASE WHEN category = ? THEN category_unmapped ELSE '' END WHERE id = ?`), in.Name, in.Category, in.CRAClass, in.Category, id); err != nil {
 			return mapError(err)
 		}
 		subject := fmt.Sprintf("product/%d", id)
