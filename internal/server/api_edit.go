@@ -36,6 +36,15 @@ func (s *Server) releaseToChange(w http.ResponseWriter, r *http.Request, p princ
 	return rel, prod, ok
 }
 
+// decodeReason reads the body {reason} of a removal.
+func decodeReason(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	ok := decodeJSON(w, r, &in)
+	return in.Reason, ok
+}
+
 // putProduct corrects a product: PUT /api/v1/products/{id} {name, category, craClass, reason}.
 func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p principal) {
 	prod, ok := s.product(w, r, p)
@@ -117,13 +126,11 @@ func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p principal)
 	if !ok {
 		return
 	}
-	var in struct {
-		Reason string `json:"reason"`
-	}
-	if !decodeJSON(w, r, &in) {
+	reason, ok := decodeReason(w, r)
+	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RemoveSBOM(r.Context(), rel.ID, id, in.Reason); err != nil {
+	if err := s.cfg.Store.RemoveSBOM(r.Context(), rel.ID, id, reason); err != nil {
 		s.answerEdit(w, r, err)
 		return
 	}
@@ -325,4 +332,28 @@ func (s *Server) apiVulnerability(w http.ResponseWriter, r *http.Request, p prin
 		out.References = append(out.References, referenceJSON{Type: ref.Type, URL: ref.URL})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// removeRelease removes a release entered by mistake: POST /api/v1/releases/{id}/remove {reason}.
+// A release that carries evidence (label, attestation, firmware analysis, triage, comment) is
+// refused with 409: correct it instead.
+func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, _, ok := s.releaseToChange(w, r, p, "remove releases")
+	if !ok {
+		return
+	}
+	reason, ok := decodeReason(w, r)
+	if !ok {
+		return
+	}
+	err := s.cfg.Store.RemoveRelease(r.Context(), rel.ID, reason)
+	if errors.Is(err, store.ErrHasEvidence) {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	if err != nil {
+		s.answerEdit(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"removed": rel.ID, "product": rel.Product})
 }

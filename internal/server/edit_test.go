@@ -221,3 +221,33 @@ func TestTriageAPI(t *testing.T) {
 		t.Errorf("empty search: %d", code)
 	}
 }
+
+// TestRemoveReleaseAPI: a release entered by mistake is removed with a reason; a triaged one is
+// refused with 409.
+func TestRemoveReleaseAPI(t *testing.T) {
+	e := newEnv(t)
+	var prod productJSON
+	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
+	wrong := e.addRelease(prod.ID, "4.2.O", uploadCDX)
+	kept := e.addRelease(prod.ID, "4.2.0", uploadCDX)
+	e.do("PUT", "/api/v1/releases/"+itoa(kept.ID)+"/findings/CVE-2026-1001/vex", "acme-admin", "application/json", jsonBody(map[string]string{"purl": "pkg:pypi/example-lib@2.3.0", "status": "affected"}), nil)
+	if code := e.do("POST", "/api/v1/releases/"+itoa(kept.ID)+"/remove", "acme-admin", "application/json", jsonBody(map[string]string{"reason": "x"}), nil); code != 409 {
+		t.Errorf("removing a triaged release: %d, want 409", code)
+	}
+	if code := e.do("POST", "/api/v1/releases/"+itoa(wrong.ID)+"/remove", "acme-ro", "application/json", jsonBody(map[string]string{"reason": "x"}), nil); code != 403 {
+		t.Errorf("read-only token removes: %d", code)
+	}
+	if code := e.do("POST", "/api/v1/releases/"+itoa(wrong.ID)+"/remove", "acme-admin", "application/json", jsonBody(map[string]string{"reason": "version mistyped"}), nil); code != 200 {
+		t.Errorf("remove: %d", code)
+	}
+	if code := e.do("GET", "/api/v1/releases/"+itoa(wrong.ID), "acme-admin", "", nil, nil); code != 404 {
+		t.Errorf("removed release still served: %d", code)
+	}
+	var sums struct {
+		Items []releaseJSON `json:"items"`
+	}
+	e.do("GET", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "", nil, &sums)
+	if len(sums.Items) != 1 || sums.Items[0].ID != kept.ID {
+		t.Errorf("releases after the removal: %+v", sums.Items)
+	}
+}

@@ -101,6 +101,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/releases/{id}/findings/{vuln}/comments", s.api(s.findingComments)},
 		{"GET", "/api/v1/search", s.api(s.apiSearch)},
 		{"GET", "/api/v1/vulnerabilities/{id}", s.api(s.apiVulnerability)},
+		{"POST", "/api/v1/releases/{id}/remove", s.api(s.removeRelease)},
 	}...)
 }
 

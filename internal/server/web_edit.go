@@ -1,6 +1,7 @@
 package server
 
 import (
+	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -42,6 +43,7 @@ func (s *Server) editWebRoutes() {
 	s.mux.HandleFunc("GET /releases/{id}/edit", s.web(s.releaseEditPage, true))
 	s.mux.HandleFunc("POST /releases/{id}/edit", s.web(s.releaseEditForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/remove", s.web(s.sbomRemoveForm, true))
+	s.mux.HandleFunc("POST /releases/{id}/remove", s.web(s.releaseRemoveForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/replace", s.web(s.webUpload(s.sbomReplaceForm), true))
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/comments", s.web(s.commentForm, true))
 	s.mux.HandleFunc("GET /search", s.web(s.searchPage, true))
@@ -194,4 +196,23 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10)+"/edit?notice="+url.QueryEscape("SBOM "+strconv.FormatInt(id, 10)+" replaced; the release is matched again."), http.StatusSeeOther)
+}
+
+// releaseRemoveForm removes a release entered by mistake and goes to its product's page; a
+// release that carries evidence is refused on the correction page.
+func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.releaseEdit(w, r, u)
+	if !ok || !writable(w, d) {
+		return
+	}
+	if err := s.cfg.Store.RemoveRelease(r.Context(), d.Release.ID, r.PostFormValue("reason")); err != nil {
+		if !isInputError(err) && !errors.Is(err, store.ErrHasEvidence) {
+			s.fail(w, r, err)
+			return
+		}
+		d.Error = "Release not removed: " + err.Error()
+		s.render(w, http.StatusBadRequest, "release_edit", d)
+		return
+	}
+	http.Redirect(w, r, "/products/"+strconv.FormatInt(d.Product.ID, 10)+"?notice="+url.QueryEscape("Release "+d.Release.Version+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
 }

@@ -174,4 +174,15 @@ func TestWebCorrections(t *testing.T) {
 	if _, page, _ := b.get("/search?q=CVE-2026-1001"); !strings.Contains(text(t, page), "1 finding of CVE-2026-1001") {
 		t.Errorf("search page: %s", text(t, page))
 	}
+	// The release itself, entered by mistake, is removed.
+	if code, _, _ := b.post("/releases/"+itoa(rel.ID)+"/remove", url.Values{}); code != http.StatusBadRequest {
+		t.Errorf("release removal without a reason: %d", code)
+	}
+	code, _, h := b.post("/releases/"+itoa(rel.ID)+"/remove", url.Values{"reason": {"entered under the wrong product"}})
+	if code != http.StatusSeeOther || !strings.HasPrefix(h.Get("Location"), "/products/"+itoa(prod.ID)) {
+		t.Errorf("release removal: %d %s", code, h.Get("Location"))
+	}
+	if code, _, _ := b.get("/releases/" + itoa(rel.ID)); code != http.StatusNotFound {
+		t.Errorf("removed release page: %d", code)
+	}
 }

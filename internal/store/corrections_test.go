@@ -338,3 +338,48 @@ func TestFindingOrder(t *testing.T) {
 func must2(fs []store.Finding, n int, err error) ([]store.Finding, int) {
 	return must(fs, err), n
 }
+
+// TestRemoveRelease: a release entered by mistake is removed with its SBOMs and findings, kept
+// in the ledger and the audit trail; one that carries evidence (a triage decision) is refused.
+func TestRemoveRelease(t *testing.T) {
+	storetest.EachDialect(t, clock, func(t *testing.T, st *store.DB) {
+		defer guard(t)
+		ctx := t.Context()
+		org := must(st.CreateOrganization(ctx, "ACME", "small", false))
+		prod := must(st.CreateProduct(ctx, org.ID, "R", "router", "default"))
+		wrong := must(st.CreateRelease(ctx, prod.ID, "4.2.O", "", "2031-01"))
+		kept := must(st.CreateRelease(ctx, prod.ID, "4.2.1", "", "2031-01"))
+		b := must(st.AddSBOM(ctx, wrong.ID, "cyclonedx", "aa", []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}}, nil))
+		f := store.Finding{Vulnerability: "CVE-2026-1", PURL: "pkg:generic/zlib@1.2.13", Severity: "HIGH", Score: 7, Data: []byte(`{}`)}
+		must(st.ApplyFindings(ctx, wrong.ID, nil, []store.Finding{f}, nil))
+		must(st.ApplyFindings(ctx, kept.ID, nil, []store.Finding{f}, nil))
+		must(st.SetVEX(ctx, store.VEX{Release: kept.ID, Vulnerability: f.Vulnerability, PURL: f.PURL, Status: "affected", Author: "a"}))
+		if err := st.RemoveRelease(ctx, wrong.ID, ""); !errors.Is(err, store.ErrNoReason) {
+			t.Errorf("removal without a reason: %v", err)
+		}
+		if err := st.RemoveRelease(ctx, kept.ID, "x"); !errors.Is(err, store.ErrHasEvidence) {
+			t.Errorf("removal of a triaged release: %v", err)
+		}
+		if err := st.RemoveRelease(ctx, wrong.ID, "version mistyped: 4.2.O for 4.2.0"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.Release(ctx, wrong.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Errorf("removed release still read: %v", err)
+		}
+		if rs := must(st.Releases(ctx, prod.ID)); len(rs) != 1 || rs[0].ID != kept.ID {
+			t.Errorf("releases after the removal: %+v", rs)
+		}
+		if pending := must(st.Pending(ctx, "match-release/"+itoa(wrong.ID))); pending {
+			t.Error("the removed release's matching is still queued")
+		}
+		types, contents := ledgerTypes(t, st, org.ID, "release/"+itoa(wrong.ID))
+		last := contents[len(contents)-1]
+		if types[len(types)-1] != ledger.ReleaseWithdrawn || !strings.Contains(last, `"sha256":"aa"`) || !strings.Contains(last, "CVE-2026-1 pkg:generic/zlib@1.2.13") ||
+			!strings.Contains(last, "4.2.O for 4.2.0") || !strings.Contains(last, `"sbom":`+itoa(b.ID)) {
+			t.Errorf("ledger: %v %s", types, last)
+		}
+		if a := must(st.AuditEvents(ctx, org.ID, 1)); a[0].Action != "release.remove" || !strings.Contains(a[0].Detail, "1 SBOMs, 1 findings in force — reason: version mistyped") {
+			t.Errorf("audit: %+v", a)
+		}
+	})
+}
