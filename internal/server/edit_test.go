@@ -153,6 +153,14 @@ func TestTriageAPI(t *testing.T) {
 	if f := find(r2.ID, "CVE-2026-1001"); f.VEX == nil || f.VEX.Status != "not_affected" || f.VEX.InheritedFrom != r1.ID || f.VEX.Author != "token:acme-admin" {
 		t.Errorf("release 4.3.0 does not inherit the decision: %+v", f.VEX)
 	}
+	b := e.loggedIn(t, "psirt@acme.example", "psirt")
+	_, html, _ := b.get("/releases/" + itoa(r2.ID) + "/findings/CVE-2026-1001?purl=" + url.QueryEscape(lib))
+	if pt := text(t, html); !strings.Contains(pt, "Status not_affected — vulnerable_code_not_in_execute_path by token:acme-admin") || !strings.Contains(pt, "Inherited from release 4.2.0") {
+		t.Errorf("finding page of 4.3.0 does not show the inherited decision: %s", pt)
+	}
+	if _, html, _ = b.get("/releases/" + itoa(r2.ID)); !strings.Contains(text(t, html), "not_affected inherited") {
+		t.Errorf("release page of 4.3.0 does not mark the decision inherited: %s", text(t, html))
+	}
 	vex2 := "/api/v1/releases/" + itoa(r2.ID) + "/findings/CVE-2026-1001/vex"
 	if code := e.do("PUT", vex2, "acme-admin", "application/json", jsonBody(map[string]string{"purl": lib, "status": "affected", "action": "update to 4.3.1", "expiresAt": "2027-01-31"}), nil); code != 200 {
 		t.Fatalf("override: %d", code)
