@@ -198,6 +198,10 @@ func TestTriageCarriesOver(t *testing.T) {
 		if sums[r1.ID].Total != 0 || sums[r2.ID].Total != 0 || sums[r3.ID].Total != 1 {
 			t.Errorf("counts with the inherited decision: %+v", sums)
 		}
+		occ := must(st.OccurrenceFindings(ctx, []store.ReleasePURL{{Release: r2.ID, PURL: same.PURL}}, nil))
+		if fs := occ[store.ReleasePURL{Release: r2.ID, PURL: same.PURL}]; len(fs) != 1 || fs[0].VEX != "not_affected" {
+			t.Errorf("where-used does not see the inherited decision: %+v", occ)
+		}
 		// Release 2 overrides with its own decision.
 		must(st.SetVEX(ctx, store.VEX{Release: r2.ID, Vulnerability: key.Vulnerability, PURL: key.PURL, Status: "affected", Action: "update to 2.1", Author: "psirt@acme.example"}))
 		if v := must(st.EffectiveVEX(ctx, r2.ID))[key]; v.Inherited || v.Status != "affected" {

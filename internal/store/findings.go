@@ -430,7 +430,7 @@ func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
 			COALESCE(sum(CASE WHEN severity IN ('CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE') THEN 0 ELSE 1 END), 0), count(*)
 		FROM finding f WHERE release = ? AND resolved_at IS NULL AND `+vexInForce+` NOT IN ('not_affected', 'fixed')
 		ON CONFLICT (release) DO UPDATE SET exploited = excluded.exploited, critical = excluded.critical, high = excluded.high,
-			medium = excluded.medium, low = excluded.low, unrated = excluded.unrated, total = excluded.total`), release, release, now, now, release, release)
+			medium = excluded.medium, low = excluded.low, unrated = excluded.unrated, total = excluded.total`), release, release, now, now)
 	return err
 }
 

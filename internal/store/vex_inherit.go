@@ -6,14 +6,14 @@ import (
 	"fmt"
 )
 
-// vexInForce is the status in force of finding f as SQL (its arguments: now, now, f's release,
-// f's release): the newest statement about it in its own release, unless expired; without one,
-// the newest statement of the latest earlier release of the product, unless expired; else ”.
+// vexInForce is the status in force of finding f as SQL (its arguments: now, now): the newest
+// statement about it in its own release, unless expired; without one, the newest statement of
+// the latest earlier release of the product, unless expired; else the empty string.
 const vexInForce = `COALESCE(
 	(SELECT CASE WHEN v.expires_at IS NULL OR v.expires_at > ? THEN v.status ELSE '' END FROM vex_statement v
 		WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1),
 	(SELECT CASE WHEN v.expires_at IS NULL OR v.expires_at > ? THEN v.status ELSE '' END FROM vex_statement v
-		WHERE v.release IN (SELECT e.id FROM release e WHERE e.product = (SELECT product FROM release WHERE id = ?) AND e.id < ?)
+		WHERE v.release IN (SELECT e.id FROM release e WHERE e.product = (SELECT product FROM release WHERE id = f.release) AND e.id < f.release)
 		AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.release DESC, v.id DESC LIMIT 1),
 	'')`
 
