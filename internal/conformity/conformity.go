@@ -152,7 +152,7 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 		ev.Cases = append(ev.Cases, cc)
 	}
 
-	vex, err := s.Store.CurrentVEX(ctx, rel.ID)
+	vex, err := s.Store.EffectiveVEX(ctx, rel.ID)
 	if err != nil {
 		return ev, nil, nil, err
 	}

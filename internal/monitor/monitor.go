@@ -911,6 +911,12 @@ func (m *Monitor) clocks(ctx context.Context) error {
 			return err
 		}
 	}
+	// Suppressions whose expiry passed count as open again in the portfolio's counts.
+	if n, err := m.cfg.Store.CountExpiredSuppressions(ctx); err != nil {
+		m.cfg.Log.Warn("expired suppressions not counted", "err", err)
+	} else if n > 0 {
+		m.cfg.Log.Info("suppressions expired", "decisions", n)
+	}
 	if err := m.healthNotices(ctx); err != nil {
 		// The reporting clocks above matter more; the notices are tried again next time.
 		m.cfg.Log.Warn("end-of-life notices not queued", "err", err)

@@ -168,7 +168,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 			}
 			r.Status = "fixed"
 		} else {
-			vex, err := s.cfg.Store.CurrentVEX(ctx, rel.ID)
+			vex, err := s.cfg.Store.EffectiveVEX(ctx, rel.ID)
 			if err != nil {
 				return nil, err
 			}

@@ -123,7 +123,7 @@ func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) 
 				subj.FixedVersions = append(subj.FixedVersions, fx)
 			}
 		}
-		vex, err := st.CurrentVEX(ctx, x.Release)
+		vex, err := st.EffectiveVEX(ctx, x.Release)
 		if err != nil {
 			return nil, err
 		}

@@ -28,10 +28,19 @@ type vexJSON struct {
 	Action        string    `json:"action,omitempty"`
 	Author        string    `json:"author"`
 	Time          time.Time `json:"time"`
+	// ExpiresAt ends a suppression: after it the finding is open again.
+	ExpiresAt *time.Time `json:"expiresAt,omitempty"`
+	// InheritedFrom is set on a decision carried over from an earlier release of the product
+	// with the same package version: the release (id) it was made for.
+	InheritedFrom int64 `json:"inheritedFrom,omitempty"`
 }
 
 func toVEX(v store.VEX) *vexJSON {
-	return &vexJSON{Status: v.Status, Justification: v.Justification, Impact: v.Impact, Action: v.Action, Author: v.Author, Time: v.CreatedAt}
+	out := &vexJSON{Status: v.Status, Justification: v.Justification, Impact: v.Impact, Action: v.Action, Author: v.Author, Time: v.CreatedAt, ExpiresAt: v.ExpiresAt}
+	if v.Inherited {
+		out.InheritedFrom = v.Release
+	}
+	return out
 }
 
 // Open reports whether the finding still needs work: not triaged as not affected or fixed.
@@ -56,7 +65,7 @@ func (s *Server) loadFindings(ctx context.Context, release int64, f store.Findin
 	if err != nil {
 		return nil, 0, err
 	}
-	vex, err := s.cfg.Store.CurrentVEX(ctx, release)
+	vex, err := s.cfg.Store.EffectiveVEX(ctx, release)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -72,7 +81,7 @@ func (s *Server) loadFindings(ctx context.Context, release int64, f store.Findin
 }
 
 // findingFilter reads the filter query parameters shared by the API and the release page:
-// severity (minimum), exploited, q, resolved, limit, offset.
+// severity (minimum), exploited, q, resolved, sort, reverse, limit, offset.
 func findingFilter(r *http.Request, defLimit int) (store.FindingFilter, error) {
 	q := r.URL.Query()
 	f := store.FindingFilter{MinSeverity: strings.ToUpper(q.Get("severity")), Search: q.Get("q"), Limit: defLimit}
@@ -82,6 +91,10 @@ func findingFilter(r *http.Request, defLimit int) (store.FindingFilter, error) {
 		return f, errors.New("severity must be critical, high, medium or low")
 	}
 	f.ExploitedOnly = q.Get("exploited") == "true"
+	f.Sort, f.Reverse = q.Get("sort"), q.Get("reverse") == "true"
+	if err := store.CheckFindingSort(f.Sort); err != nil {
+		return f, err
+	}
 	f.Resolved = q.Get("resolved") == "true"
 	for _, p := range []struct {
 		name string
@@ -109,6 +122,9 @@ type vexInput struct {
 	Justification string `json:"justification"`
 	Impact        string `json:"impact"`
 	Action        string `json:"action"`
+	// ExpiresAt makes the decision a suppression that ends then (YYYY-MM-DD: at the end of that
+	// day, UTC; or an RFC 3339 time).
+	ExpiresAt string `json:"expiresAt"`
 }
 
 // setVEX records a triage decision about a finding of the release.
@@ -116,6 +132,10 @@ func (s *Server) setVEX(ctx context.Context, release int64, vuln string, in vexI
 	if _, err := s.cfg.Store.FindingByKey(ctx, release, vuln, in.PURL); err != nil {
 		return nil, err
 	}
+	exp, err := parseExpiry(in.ExpiresAt)
+	if err != nil {
+		return nil, err
+	}
 	return s.cfg.Store.SetVEX(ctx, store.VEX{Release: release, Vulnerability: vuln, PURL: in.PURL, Status: in.Status,
-		Justification: in.Justification, Impact: strings.TrimSpace(in.Impact), Action: strings.TrimSpace(in.Action), Author: author})
+		Justification: in.Justification, Impact: strings.TrimSpace(in.Impact), Action: strings.TrimSpace(in.Action), Author: author, ExpiresAt: exp})
 }

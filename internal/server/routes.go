@@ -105,6 +105,16 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/tokens", s.api(s.createToken)},
 		{"POST", "/api/v1/tokens/{id}/revoke", s.api(s.revokeToken)},
 		{"PUT", "/api/v1/organization/name", s.api(s.putOrganizationName)},
+		{"PUT", "/api/v1/products/{id}", s.api(s.putProduct)},
+		{"PUT", "/api/v1/releases/{id}", s.api(s.putRelease)},
+		{"GET", "/api/v1/releases/{id}/sboms", s.api(s.listSBOMs)},
+		{"PUT", "/api/v1/releases/{id}/sboms/{sbom}", s.api(s.upload(s.putSBOM))},
+		{"POST", "/api/v1/releases/{id}/sboms/{sbom}/remove", s.api(s.removeSBOM)},
+		{"GET", "/api/v1/releases/{id}/findings/{vuln}/comments", s.api(s.findingComments)},
+		{"POST", "/api/v1/releases/{id}/findings/{vuln}/comments", s.api(s.findingComments)},
+		{"GET", "/api/v1/search", s.api(s.apiSearch)},
+		{"GET", "/api/v1/vulnerabilities/{id}", s.api(s.apiVulnerability)},
+		{"POST", "/api/v1/releases/{id}/remove", s.api(s.removeRelease)},
 	}...)
 }
 

@@ -27,7 +27,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
-	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 //go:embed web/templates/*.html web/static/*
@@ -145,6 +144,15 @@ type pageData struct {
 	Job             *jobPageView
 	// Accounts is what the user, token and account pages show (web_accounts.go).
 	Accounts *accountsView
+	// Edit is the page that corrects a product or a release.
+	Edit *editView
+	// Triage is what the finding page shows beyond the finding: the advisory's details, the
+	// comments, and the triage form's values.
+	Triage *triageView
+	// FindingPages sorts and pages the release page's findings.
+	FindingPages *findingPager
+	// Search is the portfolio search page.
+	Search *searchView
 }
 
 type productRow struct {
@@ -188,6 +196,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
 	s.portfolioWebRoutes()
+	s.editWebRoutes()
 	s.rolloutWebRoutes()
 	s.accountWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
@@ -447,15 +456,16 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		s.fail(w, r, err)
 		return false
 	}
-	f, err := findingFilter(r, 500)
+	f, err := findingFilter(r, 50)
 	if err != nil {
-		f = store.FindingFilter{Limit: 500}
+		f = store.FindingFilter{Limit: 50}
 	}
 	d.Filter, d.Query, d.Notice = f, r.URL.RawQuery, r.URL.Query().Get("vexmsg")
 	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
 		s.fail(w, r, err)
 		return false
 	}
+	d.FindingPages = findingPagerOf(r, rel.ID, f, len(d.Findings), d.Total)
 	if d.Matching, err = s.cfg.Store.Pending(ctx, "match-release/"+strconv.FormatInt(rel.ID, 10)); err != nil {
 		s.fail(w, r, err)
 		return false
@@ -606,39 +616,7 @@ func (s *Server) findingPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	if !ok {
 		return
 	}
-	vuln, purl := r.PathValue("finding"), r.URL.Query().Get("purl")
-	x, err := s.cfg.Store.FindingByKey(r.Context(), d.Release.ID, vuln, purl)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	vex, err := s.cfg.Store.CurrentVEX(r.Context(), d.Release.ID)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	f, err := viewOf(*x, vex)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	d.Finding, d.Title = &f, f.ID
-	d.VEXStatus, d.VEXJust = store.VEXStatuses, store.VEXJustifications
-	if d.History, err = s.cfg.Store.VEXHistory(r.Context(), d.Release.ID, vuln, purl); err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	if db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false); err == nil {
-		var buf bytes.Buffer
-		err = match.Explain(r.Context(), &buf, db, &f.Finding)
-		db.Close()
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		d.Explain = buf.String()
-	}
-	s.render(w, http.StatusOK, "finding", d)
+	s.renderFinding(w, r, d, r.PathValue("finding"), r.URL.Query().Get("purl"), nil, http.StatusOK)
 }
 
 // triage records the VEX status the form sets.
@@ -653,7 +631,7 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	}
 	vuln := r.PathValue("finding")
 	in := vexInput{PURL: r.PostFormValue("purl"), Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"),
-		Impact: r.PostFormValue("impact"), Action: r.PostFormValue("action")}
+		Impact: r.PostFormValue("impact"), Action: r.PostFormValue("action"), ExpiresAt: r.PostFormValue("expiresAt")}
 	if in.Status != "not_affected" {
 		in.Justification = ""
 	}
@@ -663,7 +641,9 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 			http.NotFound(w, r)
 			return
 		}
-		http.Redirect(w, r, back+"&error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
+		// Refused: the page shows why, with what was entered, so nothing is lost.
+		d.Error = "Decision not recorded: " + err.Error()
+		s.renderFinding(w, r, d, vuln, in.PURL, &in, http.StatusBadRequest)
 		return
 	}
 	http.Redirect(w, r, back, http.StatusSeeOther)

@@ -93,7 +93,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		s.fail(w, r, err)
 		return
 	}
-	vex, err := s.cfg.Store.CurrentVEX(ctx, l.Release)
+	vex, err := s.cfg.Store.EffectiveVEX(ctx, l.Release)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -132,9 +132,9 @@ func TestWebFlow(t *testing.T) {
 	// Triage: not_affected without a justification is refused with the reason; with one it is
 	// recorded, shown, kept in the history and in the audit trail.
 	vexPath := releasePath + "/findings/CVE-2026-1001/vex"
-	code, _, h = b.post(vexPath, url.Values{"purl": {"pkg:pypi/example-lib@2.3.0"}, "status": {"not_affected"}})
-	if code != http.StatusSeeOther || !strings.Contains(h.Get("Location"), "error=") {
-		t.Errorf("not_affected without justification: %d %s", code, h.Get("Location"))
+	code, page, _ = b.post(vexPath, url.Values{"purl": {"pkg:pypi/example-lib@2.3.0"}, "status": {"not_affected"}})
+	if code != http.StatusBadRequest || !strings.Contains(text(t, page), "Decision not recorded: not_affected needs a justification") || !strings.Contains(page, "<option selected>not_affected</option>") {
+		t.Errorf("not_affected without justification: %d %s", code, text(t, page))
 	}
 	b.post(vexPath, url.Values{"purl": {"pkg:pypi/example-lib@2.3.0"}, "status": {"under_investigation"}})
 	code, _, _ = b.post(vexPath, url.Values{"purl": {"pkg:pypi/example-lib@2.3.0"}, "status": {"not_affected"}, "justification": {"vulnerable_code_not_in_execute_path"}})

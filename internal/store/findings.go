@@ -350,6 +350,9 @@ type FindingFilter struct {
 	ExploitedOnly bool
 	Search        string // substring of the vulnerability id or purl
 	Limit, Offset int
+	// Sort is the order (one of FindingSorts; "" is SortFindingRisk) and Reverse turns it round.
+	Sort    string
+	Reverse bool
 }
 
 var severityRank = map[string]int{"CRITICAL": 4, "HIGH": 3, "MEDIUM": 2, "LOW": 1}
@@ -391,7 +394,7 @@ func (s *DB) Findings(ctx context.Context, release int64, f FindingFilter) ([]Fi
 		f.Limit = 1000
 	}
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
-		FROM finding WHERE `+cond+` ORDER BY exploited DESC, score DESC, vulnerability, purl LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
+		FROM finding WHERE `+cond+` ORDER BY `+findingOrder(f)+` LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, mapError(err)
 	}
@@ -419,15 +422,15 @@ type Summary struct {
 // summarize recomputes the counts of a release's findings in force: not resolved, and not
 // triaged as not affected or fixed.
 func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
+	now := s.now()
 	_, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_summary (release, exploited, critical, high, medium, low, unrated, total)
 		SELECT ?, COALESCE(sum(CASE WHEN exploited THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity = 'CRITICAL' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'HIGH' THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity = 'MEDIUM' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN severity = 'LOW' THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN severity IN ('CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE') THEN 0 ELSE 1 END), 0), count(*)
-		FROM finding f WHERE release = ? AND resolved_at IS NULL AND COALESCE((SELECT v.status FROM vex_statement v
-			WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1), '') NOT IN ('not_affected', 'fixed')
+		FROM finding f WHERE release = ? AND resolved_at IS NULL AND `+vexInForce+` NOT IN ('not_affected', 'fixed')
 		ON CONFLICT (release) DO UPDATE SET exploited = excluded.exploited, critical = excluded.critical, high = excluded.high,
-			medium = excluded.medium, low = excluded.low, unrated = excluded.unrated, total = excluded.total`), release, release)
+			medium = excluded.medium, low = excluded.low, unrated = excluded.unrated, total = excluded.total`), release, release, now, now)
 	return err
 }
 

@@ -218,62 +218,8 @@ func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 // concurrent uploads of one file store it once.
 func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, comps []Component, trMissing []string) (*SBOM, error) {
 	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now(), TRMissing: trMissing}
-	var missing sql.NullString
-	if trMissing != nil {
-		j, _ := json.Marshal(trMissing)
-		missing = sql.NullString{String: string(j), Valid: true}
-	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sbom (release, format, sha256, components, uploaded_at, tr03183_missing) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-			b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt, missing).Scan(&b.ID); err != nil {
-			return err
-		}
-		// Many rows per statement: one round trip (and one statement execution) per batch.
-		var err error
-		const cols, batch = 12, 200
-		var stmt *sql.Stmt
-		defer func() {
-			if stmt != nil {
-				stmt.Close()
-			}
-		}()
-		args := make([]any, 0, cols*batch)
-		for i := 0; i < len(comps); i += batch {
-			part := comps[i:min(i+batch, len(comps))]
-			args = args[:0]
-			for _, c := range part {
-				args = append(args, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit, purl.Base(c.PURL))
-			}
-			q := s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit, base_purl) VALUES ` +
-				strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
-			if len(part) == batch {
-				if stmt == nil {
-					if stmt, err = tx.PrepareContext(ctx, q); err != nil {
-						return err
-					}
-				}
-				_, err = stmt.ExecContext(ctx, args...)
-			} else {
-				_, err = tx.ExecContext(ctx, q, args...)
-			}
-			if err != nil {
-				return err
-			}
-		}
-		// Matching runs in the background; queued in this transaction, it cannot be lost.
-		if err := s.enqueueMatch(ctx, tx, release); err != nil {
-			return err
-		}
-		org, err := s.releaseOrg(ctx, tx, release)
-		if err != nil {
-			return err
-		}
-		if err := s.appendLedger(ctx, tx, org, ledger.SBOMPublished, fmt.Sprintf("release/%d", release),
-			map[string]any{"sbom": b.ID, "format": format, "sha256": sha256, "components": len(comps)}); err != nil {
-			return err
-		}
-		return s.auditRelease(ctx, tx, release, "sbom.upload", fmt.Sprintf("sbom/%d", b.ID), fmt.Sprintf("%s, %d components, sha256 %s", format, len(comps), sha256))
-	})
+	missing := trMissingColumn(trMissing)
+	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.insertSBOM(ctx, tx, b, comps, missing) })
 	if err != nil {
 		return nil, fmt.Errorf("store SBOM of release %d: %w", release, err)
 	}
@@ -561,4 +507,59 @@ func (s *DB) LatestSBOM(ctx context.Context, release int64) (*SBOM, error) {
 		}
 	}
 	return b, nil
+}
+
+// insertSBOM stores an SBOM and its components in tx, queues the release's matching and records
+// the upload in the ledger and the audit trail.
+func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, b *SBOM, comps []Component, missing sql.NullString) error {
+	release, format, sha256 := b.Release, b.Format, b.SHA256
+	if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sbom (release, format, sha256, components, uploaded_at, tr03183_missing) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
+		b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt, missing).Scan(&b.ID); err != nil {
+		return err
+	}
+	// Many rows per statement: one round trip (and one statement execution) per batch.
+	var err error
+	const cols, batch = 12, 200
+	var stmt *sql.Stmt
+	defer func() {
+		if stmt != nil {
+			stmt.Close()
+		}
+	}()
+	args := make([]any, 0, cols*batch)
+	for i := 0; i < len(comps); i += batch {
+		part := comps[i:min(i+batch, len(comps))]
+		args = args[:0]
+		for _, c := range part {
+			args = append(args, b.ID, release, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit, purl.Base(c.PURL))
+		}
+		q := s.rebind(`INSERT INTO component (sbom, release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit, base_purl) VALUES ` +
+			strings.TrimSuffix(strings.Repeat("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?),", len(part)), ","))
+		if len(part) == batch {
+			if stmt == nil {
+				if stmt, err = tx.PrepareContext(ctx, q); err != nil {
+					return err
+				}
+			}
+			_, err = stmt.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, q, args...)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	// Matching runs in the background; queued in this transaction, it cannot be lost.
+	if err := s.enqueueMatch(ctx, tx, release); err != nil {
+		return err
+	}
+	org, err := s.releaseOrg(ctx, tx, release)
+	if err != nil {
+		return err
+	}
+	if err := s.appendLedger(ctx, tx, org, ledger.SBOMPublished, fmt.Sprintf("release/%d", release),
+		map[string]any{"sbom": b.ID, "format": format, "sha256": sha256, "components": len(comps)}); err != nil {
+		return err
+	}
+	return s.auditRelease(ctx, tx, release, "sbom.upload", fmt.Sprintf("sbom/%d", b.ID), fmt.Sprintf("%s, %d components, sha256 %s", format, len(comps), sha256))
 }

@@ -314,10 +314,12 @@ func (s *DB) OccurrenceFindings(ctx context.Context, keys []ReleasePURL, vulns [
 			args = append(args, v)
 		}
 	}
+	// The status in force: own or inherited from an earlier release, unless expired.
+	now := s.now()
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT f.release, f.purl, f.vulnerability, f.severity, f.exploited, f.resolved_at IS NOT NULL,
-		COALESCE((SELECT v.status FROM vex_statement v WHERE v.release = f.release AND v.vulnerability = f.vulnerability AND v.purl = f.purl ORDER BY v.id DESC LIMIT 1), '')
+		`+vexInForce+`
 		FROM finding f WHERE f.release IN (`+placeholders(len(relArgs))+`) AND f.purl IN (`+placeholders(len(purlArgs))+`)`+filter+`
-		ORDER BY f.release, f.purl, f.vulnerability`), args...)
+		ORDER BY f.release, f.purl, f.vulnerability`), append([]any{now, now}, args...)...)
 	if err != nil {
 		return nil, mapError(err)
 	}

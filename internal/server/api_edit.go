@@ -1,0 +1,359 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
+)
+
+// The API's corrections (products, releases, SBOMs), comments on findings and the portfolio
+// search. Each correction takes a reason, which the audit trail and the ledger keep.
+
+// answerEdit writes the outcome of a correction: 400 with the message for the caller's
+// mistakes, the usual mapping otherwise.
+func (s *Server) answerEdit(w http.ResponseWriter, r *http.Request, err error) {
+	if isInputError(err) {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	s.fail(w, r, err)
+}
+
+// releaseToChange loads the release of the path for a caller who may change it: 404 when it may
+// not read it, 403 (saying what it may not do) when it may not change it.
+func (s *Server) releaseToChange(w http.ResponseWriter, r *http.Request, p principal, what string) (*store.Release, *store.Product, bool) {
+	rel, prod, ok := s.release(w, r, p)
+	if ok && !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not "+what)
+		return nil, nil, false
+	}
+	return rel, prod, ok
+}
+
+// decodeReason reads the body {reason} of a removal.
+func decodeReason(w http.ResponseWriter, r *http.Request) (string, bool) {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	ok := decodeJSON(w, r, &in)
+	return in.Reason, ok
+}
+
+// putProduct corrects a product: PUT /api/v1/products/{id} {name, category, craClass, reason}.
+func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.product(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not change products")
+		return
+	}
+	in := productEditInput{Name: prod.Name, CRAClass: prod.CRAClass}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	got, err := s.editProduct(r.Context(), prod, in)
+	if err != nil {
+		s.answerEdit(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toProduct(*got))
+}
+
+// putRelease corrects a release: PUT /api/v1/releases/{id} with the fields to change and a reason.
+func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.releaseToChange(w, r, p, "change releases")
+	if !ok {
+		return
+	}
+	in := releaseEditOf(rel)
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	got, err := s.editRelease(r.Context(), prod, rel, in)
+	if err != nil {
+		s.answerEdit(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, toRelease(*got, prod.Category))
+}
+
+type sbomJSON struct {
+	ID         int64     `json:"id"`
+	Release    int64     `json:"release"`
+	Format     string    `json:"format"`
+	SHA256     string    `json:"sha256"`
+	Components int       `json:"components"`
+	UploadedAt time.Time `json:"uploadedAt"`
+}
+
+func toSBOM(b store.SBOM) sbomJSON {
+	return sbomJSON{ID: b.ID, Release: b.Release, Format: b.Format, SHA256: b.SHA256, Components: b.Components, UploadedAt: b.UploadedAt}
+}
+
+// listSBOMs lists the SBOMs of a release.
+func (s *Server) listSBOMs(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, _, ok := s.release(w, r, p)
+	if !ok {
+		return
+	}
+	bs, err := s.cfg.Store.SBOMs(r.Context(), rel.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]sbomJSON, 0, len(bs))
+	for _, b := range bs {
+		out = append(out, toSBOM(b))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// removeSBOM removes an SBOM of a release: POST /api/v1/releases/{id}/sboms/{sbom}/remove {reason}.
+func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, _, ok := s.releaseToChange(w, r, p, "remove SBOMs")
+	if !ok {
+		return
+	}
+	id, ok := pathID(w, r, "sbom")
+	if !ok {
+		return
+	}
+	reason, ok := decodeReason(w, r)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.RemoveSBOM(r.Context(), rel.ID, id, reason); err != nil {
+		s.answerEdit(w, r, err)
+		return
+	}
+	s.wake()
+	writeJSON(w, http.StatusOK, map[string]any{"removed": id, "release": rel.ID})
+}
+
+// putSBOM replaces an SBOM of a release: PUT /api/v1/releases/{id}/sboms/{sbom}?reason=... with
+// the new SBOM as the body, checked as an upload is.
+func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.releaseToChange(w, r, p, "replace SBOMs")
+	if !ok {
+		return
+	}
+	id, ok := pathID(w, r, "sbom")
+	if !ok {
+		return
+	}
+	data, status, err := readBody(w, r, "upload", s.cfg.MaxUpload)
+	if err != nil {
+		writeError(w, status, err.Error())
+		return
+	}
+	b, err := s.replaceSBOM(r.Context(), prod, rel, id, "upload", data, r.URL.Query().Get("reason"))
+	if isInputError(err) {
+		writeError(w, http.StatusUnprocessableEntity, err.Error())
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "replaced": id, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
+}
+
+type commentJSON struct {
+	ID     int64     `json:"id"`
+	Author string    `json:"author"`
+	Body   string    `json:"body"`
+	Time   time.Time `json:"time"`
+}
+
+// findingComments lists (GET) or adds (POST {purl, body}) comments on a finding of a release;
+// GET takes the package as ?purl=.
+func (s *Server) findingComments(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, prod, ok := s.release(w, r, p)
+	if !ok {
+		return
+	}
+	vuln, purl := r.PathValue("vuln"), r.URL.Query().Get("purl")
+	if r.Method == http.MethodPost {
+		if !p.canWrite(prod.Organization) {
+			writeError(w, http.StatusForbidden, "this token may not comment on findings")
+			return
+		}
+		var in struct {
+			PURL string `json:"purl"`
+			Body string `json:"body"`
+		}
+		if !decodeJSON(w, r, &in) {
+			return
+		}
+		purl = in.PURL
+		if _, err := s.cfg.Store.FindingByKey(r.Context(), rel.ID, vuln, purl); err != nil {
+			writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
+			return
+		}
+		c, err := s.cfg.Store.AddComment(r.Context(), store.Comment{Release: rel.ID, Vulnerability: vuln, PURL: purl, Author: "token:" + p.token.Name, Body: in.Body})
+		if err != nil {
+			writeError(w, http.StatusBadRequest, err.Error())
+			return
+		}
+		writeJSON(w, http.StatusCreated, commentJSON{ID: c.ID, Author: c.Author, Body: c.Body, Time: c.CreatedAt})
+		return
+	}
+	if _, err := s.cfg.Store.FindingByKey(r.Context(), rel.ID, vuln, purl); err != nil {
+		writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
+		return
+	}
+	cs, err := s.cfg.Store.Comments(r.Context(), rel.ID, vuln, purl)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	out := make([]commentJSON, 0, len(cs))
+	for _, c := range cs {
+		out = append(out, commentJSON{ID: c.ID, Author: c.Author, Body: c.Body, Time: c.CreatedAt})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+type searchHitJSON struct {
+	Product       string `json:"product"`
+	ProductID     int64  `json:"productId"`
+	Release       string `json:"release"`
+	ReleaseID     int64  `json:"releaseId"`
+	Name          string `json:"name,omitempty"`
+	Version       string `json:"version,omitempty"`
+	PURL          string `json:"purl"`
+	Vulnerability string `json:"vulnerability,omitempty"`
+	Severity      string `json:"severity,omitempty"`
+	Resolved      bool   `json:"resolved,omitempty"`
+}
+
+func toHits(hs []store.SearchHit) []searchHitJSON {
+	out := make([]searchHitJSON, 0, len(hs))
+	for _, h := range hs {
+		out = append(out, searchHitJSON{Product: h.Product, ProductID: h.ProductID, Release: h.Release, ReleaseID: h.ReleaseID, Name: h.Name,
+			Version: h.Version, PURL: h.PURL, Vulnerability: h.Vulnerability, Severity: h.Severity, Resolved: h.Resolved})
+	}
+	return out
+}
+
+// searchQuery reads ?q=, ?limit= and ?offset= of a portfolio search.
+func searchQuery(r *http.Request) (q string, limit, offset int, err error) {
+	v := r.URL.Query()
+	q, limit = v.Get("q"), 50
+	for _, x := range []struct {
+		name string
+		dst  *int
+		max  int
+	}{{"limit", &limit, store.MaxPageSize}, {"offset", &offset, 1 << 30}} {
+		if s := v.Get(x.name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 || n > x.max {
+				return "", 0, 0, errors.New(x.name + " must be a number from 0 to " + strconv.Itoa(x.max))
+			}
+			*x.dst = n
+		}
+	}
+	if q = strings.TrimSpace(q); len(q) > store.MaxSearch {
+		return "", 0, 0, fmt.Errorf("q is %d bytes long: give at most %d", len(q), store.MaxSearch)
+	}
+	return q, max(limit, 1), offset, nil
+}
+
+// apiSearch searches the caller's portfolio by component (name or purl) and by vulnerability id
+// (CVE, GHSA, OSV; aliases included): GET /api/v1/search?q=.
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, p principal) {
+	q, limit, offset, err := searchQuery(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	org := p.token.Organization
+	if p.token.Role == "authority" {
+		org = 0
+	}
+	if q == "" {
+		writeError(w, http.StatusBadRequest, "give q: a component name or purl, or a vulnerability id (CVE, GHSA, OSV)")
+		return
+	}
+	comps, finds, nc, nf, err := s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"query": q, "limit": limit, "offset": offset,
+		"components": map[string]any{"total": nc, "items": toHits(comps)}, "findings": map[string]any{"total": nf, "items": toHits(finds)}})
+}
+
+type advisoryDetailsJSON struct {
+	ID         string            `json:"id"`
+	Aliases    []string          `json:"aliases,omitempty"`
+	Summary    string            `json:"summary,omitempty"`
+	Details    string            `json:"details,omitempty"`
+	CWEs       []string          `json:"cwes,omitempty"`
+	Severity   []vulndb.Severity `json:"severity,omitempty"`
+	Source     string            `json:"source"`
+	References []referenceJSON   `json:"references,omitempty"`
+}
+
+type referenceJSON struct {
+	Type string `json:"type"`
+	URL  string `json:"url"`
+}
+
+// apiVulnerability gives an advisory record's details from the vulnerability database —
+// summary, details, references, CWE ids, severities and their source: GET /api/v1/vulnerabilities/{id}.
+func (s *Server) apiVulnerability(w http.ResponseWriter, r *http.Request, p principal) {
+	db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
+	if err != nil {
+		writeError(w, http.StatusServiceUnavailable, "the vulnerability database is not available on this server: run an update first")
+		return
+	}
+	defer db.Close()
+	ds, err := db.AdvisoryDetails(r.Context(), []string{r.PathValue("id")})
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	if len(ds) == 0 {
+		writeError(w, http.StatusNotFound, "no advisory record with this id in the vulnerability database (give the record's own id, as a finding's records name it)")
+		return
+	}
+	d := ds[0]
+	out := advisoryDetailsJSON{ID: d.ID, Aliases: d.Aliases, Summary: d.Summary, Details: d.Details, CWEs: d.CWEs, Severity: d.Severity, Source: d.Source}
+	for _, ref := range d.References {
+		out.References = append(out.References, referenceJSON{Type: ref.Type, URL: ref.URL})
+	}
+	writeJSON(w, http.StatusOK, out)
+}
+
+// removeRelease removes a release entered by mistake: POST /api/v1/releases/{id}/remove {reason}.
+// A release that carries evidence (label, attestation, firmware analysis, triage, comment) is
+// refused with 409: correct it instead.
+func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p principal) {
+	rel, _, ok := s.releaseToChange(w, r, p, "remove releases")
+	if !ok {
+		return
+	}
+	reason, ok := decodeReason(w, r)
+	if !ok {
+		return
+	}
+	err := s.cfg.Store.RemoveRelease(r.Context(), rel.ID, reason)
+	if errors.Is(err, store.ErrHasEvidence) {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	if err != nil {
+		s.answerEdit(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"removed": rel.ID, "product": rel.Product})
+}

@@ -1,0 +1,148 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// Corrections of what was entered, shared by the API (api_edit.go) and the pages
+// (web_edit.go): both check the same way and answer with the same words.
+
+// errInput is a correction the caller must change: the API answers 400, the page shows it on
+// the form with what was entered.
+type errInput struct{ error }
+
+func inputError(err error) error {
+	if err == nil {
+		return nil
+	}
+	return errInput{err}
+}
+
+// isInputError reports whether err is the caller's to fix (not a fault of the server).
+func isInputError(err error) bool {
+	var ie errInput
+	return errors.As(err, &ie) || errors.Is(err, store.ErrNoReason)
+}
+
+// productEditInput is a correction of a product.
+type productEditInput struct {
+	Name     string `json:"name"`
+	Category string `json:"category"` // "" keeps it
+	CRAClass string `json:"craClass"`
+	Reason   string `json:"reason"`
+}
+
+// editProduct checks and records a correction of a product.
+func (s *Server) editProduct(ctx context.Context, prod *store.Product, in productEditInput) (*store.Product, error) {
+	np := newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass}
+	if err := np.check(); err != nil {
+		return nil, inputError(err)
+	}
+	p, err := s.cfg.Store.EditProduct(ctx, prod.ID, store.ProductEdit{Name: np.Name, Category: np.Category, CRAClass: np.CRAClass}, in.Reason)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, inputError(fmt.Errorf("the organization has another product named %q: choose another name", np.Name))
+	}
+	return p, err
+}
+
+// releaseEditInput is a correction of a release; absent fields of the API's JSON keep their
+// values (the caller fills them from the release first).
+type releaseEditInput struct {
+	Version                  string `json:"version"`
+	PlacedOnMarket           string `json:"placedOnMarket"`
+	SupportEnd               string `json:"supportEnd"`
+	SupportJustification     string `json:"supportJustification"`
+	SupportExpectedUseMonths int    `json:"supportExpectedUseMonths"`
+	SupportBasis             string `json:"supportBasis"`
+	DevicesOnMarket          *int64 `json:"devicesOnMarket"`
+	Reason                   string `json:"reason"`
+}
+
+func releaseEditOf(r *store.Release) releaseEditInput {
+	return releaseEditInput{Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd, SupportJustification: r.SupportJustification,
+		SupportExpectedUseMonths: r.SupportExpectedUseMonths, SupportBasis: r.SupportBasis, DevicesOnMarket: r.DevicesOnMarket}
+}
+
+// editRelease checks a correction of a release as a new release is checked — the support
+// period against CRA Art. 13(8), counted from placing on the market or, before that, from when
+// the release was recorded — and records it.
+func (s *Server) editRelease(ctx context.Context, prod *store.Product, rel *store.Release, in releaseEditInput) (*store.Release, error) {
+	in.Version = strings.TrimSpace(in.Version)
+	if err := checkName("version", in.Version); err != nil {
+		return nil, inputError(err)
+	}
+	want := store.Release{ID: rel.ID, Product: rel.Product, Version: in.Version, PlacedOnMarket: strings.TrimSpace(in.PlacedOnMarket),
+		SupportEnd: strings.TrimSpace(in.SupportEnd), SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths,
+		SupportBasis: in.SupportBasis, DevicesOnMarket: in.DevicesOnMarket, CreatedAt: rel.CreatedAt}
+	v, err := supportVerdict(want, rel.CreatedAt, prod.Category)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	if !v.OK {
+		return nil, inputError(fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule))
+	}
+	if in.DevicesOnMarket != nil && *in.DevicesOnMarket < 0 {
+		return nil, inputError(fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *in.DevicesOnMarket))
+	}
+	got, err := s.cfg.Store.EditRelease(ctx, want, in.Reason)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, inputError(fmt.Errorf("the product has a release %q already: choose another version", in.Version))
+	}
+	return got, err
+}
+
+// replaceSBOM decodes and checks an SBOM as an upload is checked, and puts it in the place of
+// SBOM old of the release.
+func (s *Server) replaceSBOM(ctx context.Context, prod *store.Product, rel *store.Release, old int64, name string, data []byte, reason string) (*store.SBOM, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, store.ErrNoReason
+	}
+	doc, format, err := s.decodeUpload(ctx, name, data, prod, rel)
+	if err != nil {
+		return nil, inputError(err)
+	}
+	sum := sha256.Sum256(data)
+	b, err := s.cfg.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
+	if errors.Is(err, store.ErrConflict) {
+		return nil, inputError(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.saveHealthFacts(ctx, b.ID, doc)
+	s.wake()
+	return b, nil
+}
+
+// parseExpiry reads the end of a suppression: a date (the suppression ends at the end of that
+// day, UTC) or an RFC 3339 time; "" is none.
+func parseExpiry(v string) (*time.Time, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return nil, nil
+	}
+	if t, err := time.Parse(time.DateOnly, v); err == nil {
+		t = t.Add(24*time.Hour - time.Second)
+		return &t, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return nil, fmt.Errorf("expiry %q: give a date (YYYY-MM-DD) or a time (RFC 3339)", v)
+	}
+	return &t, nil
+}
+
+// isReadError reports whether err is an upload that could not be read (too large, say).
+func isReadError(err error) bool {
+	var ie *input.Error
+	return errors.As(err, &ie)
+}

@@ -1,0 +1,218 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// editView is the page that corrects a product or a release: the values entered (those stored,
+// or those just submitted when they were refused) and the release's SBOMs.
+type editView struct {
+	Product productEditInput
+	Release releaseEditInput
+	SBOMs   []store.SBOM
+}
+
+// editWebRoutes registers the correction pages, the comments on findings and the portfolio
+// search, and parses their templates.
+func (s *Server) editWebRoutes() {
+	for name, files := range map[string][]string{
+		"product_edit": {"edit_product.html"},
+		"release_edit": {"edit_release.html"},
+		"search":       {"search.html"},
+		"finding":      {"finding.html", "finding_more.html"},
+		"release":      {"release.html", "finding_more.html"},
+	} {
+		paths := []string{"web/templates/layout.html"}
+		for _, f := range files {
+			paths = append(paths, "web/templates/"+f)
+		}
+		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, paths...))
+	}
+	s.mux.HandleFunc("GET /products/{id}/edit", s.web(s.productEditPage, true))
+	s.mux.HandleFunc("POST /products/{id}/edit", s.web(s.productEditForm, true))
+	s.mux.HandleFunc("GET /releases/{id}/edit", s.web(s.releaseEditPage, true))
+	s.mux.HandleFunc("POST /releases/{id}/edit", s.web(s.releaseEditForm, true))
+	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/remove", s.web(s.sbomRemoveForm, true))
+	s.mux.HandleFunc("POST /releases/{id}/remove", s.web(s.releaseRemoveForm, true))
+	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/replace", s.web(s.webUpload(s.sbomReplaceForm), true))
+	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/comments", s.web(s.commentForm, true))
+	s.mux.HandleFunc("GET /search", s.web(s.searchPage, true))
+}
+
+// webProductFromPath loads the product of the path the user may read (404 otherwise).
+func (s *Server) webProductFromPath(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Product, bool) {
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	return s.webProduct(w, r, u, id)
+}
+
+func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	p, ok := s.webProductFromPath(w, r, u)
+	if !ok {
+		return
+	}
+	s.render(w, http.StatusOK, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: userPrincipal(u).canWrite(p.Organization),
+		Edit: &editView{Product: productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}}})
+}
+
+func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	p, ok := s.webProductFromPath(w, r, u)
+	if !ok {
+		return
+	}
+	if !userPrincipal(u).canWrite(p.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	in := productEditInput{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass"), Reason: r.PostFormValue("reason")}
+	if _, err := s.editProduct(r.Context(), p, in); err != nil {
+		if !isInputError(err) {
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, http.StatusBadRequest, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: err.Error(), Edit: &editView{Product: in}})
+		return
+	}
+	http.Redirect(w, r, "/products/"+strconv.FormatInt(p.ID, 10)+"?notice="+url.QueryEscape("Product corrected; the change and its reason are in the audit trail and the ledger."), http.StatusSeeOther)
+}
+
+// releaseEdit loads the release of the path and the page that corrects it.
+func (s *Server) releaseEdit(w http.ResponseWriter, r *http.Request, u *store.User) (*pageData, bool) {
+	d, ok := s.webRelease(w, r, u)
+	if !ok {
+		return nil, false
+	}
+	bs, err := s.cfg.Store.SBOMs(r.Context(), d.Release.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return nil, false
+	}
+	d.Title = "Correct " + d.Title
+	d.Edit = &editView{Release: releaseEditOf(d.Release), SBOMs: bs}
+	d.Notice = r.URL.Query().Get("notice")
+	return d, true
+}
+
+// writable answers 403 when the user may not change what page d is about.
+func writable(w http.ResponseWriter, d *pageData) bool {
+	if !d.CanWrite {
+		http.Error(w, "forbidden", http.StatusForbidden)
+	}
+	return d.CanWrite
+}
+
+func (s *Server) releaseEditPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if d, ok := s.releaseEdit(w, r, u); ok {
+		s.render(w, http.StatusOK, "release_edit", d)
+	}
+}
+
+func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.releaseEdit(w, r, u)
+	if !ok || !writable(w, d) {
+		return
+	}
+	in := releaseEditInput{Version: r.PostFormValue("version"), PlacedOnMarket: r.PostFormValue("placedOnMarket"), SupportEnd: r.PostFormValue("supportEnd"),
+		SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis"), Reason: r.PostFormValue("reason")}
+	var err error
+	if v := strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")); v != "" {
+		if in.SupportExpectedUseMonths, err = strconv.Atoi(v); err != nil {
+			err = inputError(fmt.Errorf("expected time of use %q: give a number of months", v))
+		}
+	}
+	if err == nil {
+		if in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket")); err != nil {
+			err = inputError(err)
+		}
+	}
+	if err == nil {
+		_, err = s.editRelease(r.Context(), d.Product, d.Release, in)
+	}
+	if err != nil {
+		if !isInputError(err) {
+			s.fail(w, r, err)
+			return
+		}
+		d.Error, d.Edit.Release = err.Error(), in
+		s.render(w, http.StatusBadRequest, "release_edit", d)
+		return
+	}
+	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10)+"?vexmsg="+url.QueryEscape("Release corrected; the change and its reason are in the audit trail and the ledger."), http.StatusSeeOther)
+}
+
+func (s *Server) sbomRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.releaseEdit(w, r, u)
+	if !ok || !writable(w, d) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
+	if err := s.cfg.Store.RemoveSBOM(r.Context(), d.Release.ID, id, r.PostFormValue("reason")); err != nil {
+		if !isInputError(err) {
+			s.fail(w, r, err)
+			return
+		}
+		d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not removed: " + err.Error()
+		s.render(w, http.StatusBadRequest, "release_edit", d)
+		return
+	}
+	s.wake()
+	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10)+"/edit?notice="+url.QueryEscape("SBOM "+strconv.FormatInt(id, 10)+" removed; the release is matched again."), http.StatusSeeOther)
+}
+
+func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.releaseEdit(w, r, u)
+	if !ok || !writable(w, d) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
+	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
+	f, hdr, err := r.FormFile("sbom")
+	if err != nil {
+		d.Error = "Choose the SBOM file that replaces SBOM " + strconv.FormatInt(id, 10) + "."
+		s.render(w, http.StatusBadRequest, "release_edit", d)
+		return
+	}
+	defer f.Close()
+	data, err := input.ReadAll(hdr.Filename, io.Reader(f), input.Limits{MaxBytes: s.cfg.MaxUpload})
+	if err == nil {
+		_, err = s.replaceSBOM(r.Context(), d.Product, d.Release, id, hdr.Filename, data, r.PostFormValue("reason"))
+	}
+	if err != nil {
+		if !isInputError(err) && !isReadError(err) {
+			s.fail(w, r, err)
+			return
+		}
+		d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not replaced: " + err.Error()
+		s.render(w, http.StatusUnprocessableEntity, "release_edit", d)
+		return
+	}
+	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10)+"/edit?notice="+url.QueryEscape("SBOM "+strconv.FormatInt(id, 10)+" replaced; the release is matched again."), http.StatusSeeOther)
+}
+
+// releaseRemoveForm removes a release entered by mistake and goes to its product's page; a
+// release that carries evidence is refused on the correction page.
+func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	d, ok := s.releaseEdit(w, r, u)
+	if !ok || !writable(w, d) {
+		return
+	}
+	if err := s.cfg.Store.RemoveRelease(r.Context(), d.Release.ID, r.PostFormValue("reason")); err != nil {
+		if !isInputError(err) && !errors.Is(err, store.ErrHasEvidence) {
+			s.fail(w, r, err)
+			return
+		}
+		d.Error = "Release not removed: " + err.Error()
+		s.render(w, http.StatusBadRequest, "release_edit", d)
+		return
+	}
+	http.Redirect(w, r, "/products/"+strconv.FormatInt(d.Product.ID, 10)+"?notice="+url.QueryEscape("Release "+d.Release.Version+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
+}
