@@ -92,6 +92,17 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/where-used", s.api(s.apiWhereUsed)},
 		{"GET", "/api/v1/inventory", s.api(s.apiInventory)},
 		{"PUT", "/api/v1/releases/{id}/devices", s.api(s.apiReleaseDevices)},
+		{"GET", "/api/v1/authorities", s.api(s.listAuthorities)},
+		{"POST", "/api/v1/products/{id}/registrations", s.api(s.registerProduct)},
+		{"GET", "/api/v1/registrations", s.api(s.listRegistrations)},
+		{"PUT", "/api/v1/releases/{id}/market-record", s.api(s.putMarketRecord)},
+		{"GET", "/api/v1/authority/products", s.api(s.authorityProducts)},
+		{"GET", "/api/v1/authority/products/{id}", s.api(s.authorityProduct)},
+		{"GET", "/api/v1/authority/sweep", s.api(s.authoritySweep)},
+		{"GET", "/api/v1/authority/witness/state", s.api(s.witnessState)},
+		{"POST", "/api/v1/authority/witness", s.api(s.witnessPush)},
+		{"POST", "/api/v1/authority/witness/local", s.api(s.witnessLocal)},
+		{"GET", "/api/v1/authority/witness/logs", s.api(s.witnessedLogs)},
 	}...)
 }
 

@@ -18,7 +18,16 @@ func (s *DB) AllCases(ctx context.Context) ([]Case, error) {
 
 // ManufacturerOrganizations returns the organizations that are not authorities, by id.
 func (s *DB) ManufacturerOrganizations(ctx context.Context) ([]Organization, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(orgSelect+`WHERE authority = ? ORDER BY id`), false)
+	return s.organizationsOfKind(ctx, false)
+}
+
+// AuthorityOrganizations returns the organizations that are authorities, by id.
+func (s *DB) AuthorityOrganizations(ctx context.Context) ([]Organization, error) {
+	return s.organizationsOfKind(ctx, true)
+}
+
+func (s *DB) organizationsOfKind(ctx context.Context, authority bool) ([]Organization, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(orgSelect+`WHERE authority = ? ORDER BY id`), authority)
 	if err != nil {
 		return nil, mapError(err)
 	}
