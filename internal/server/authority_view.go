@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -155,39 +156,9 @@ func toMarketRecord(m store.MarketRecord) marketRecordJSON {
 		DisclosureContact: m.DisclosureContact, UpdatedAt: m.UpdatedAt}
 }
 
-// checkJSON is one item of the Art. 58(1) checklist; ok is true only for a known fact that passes.
-type checkJSON struct {
-	Item    string `json:"item"`
-	Basis   string `json:"basis"`
-	Known   bool   `json:"known"`
-	OK      bool   `json:"ok"`
-	Finding string `json:"finding,omitempty"`
-}
-
-// checklistOf fills the Art. 58(1) checklist of a release from the stored facts: its market
-// record, its SBOMs, its support period and the product's conformity route.
-func (s *Server) checklistOf(ctx context.Context, prod *store.Product, rel *store.Release) ([]checkJSON, error) {
-	m, err := s.cfg.Store.MarketRecordOf(ctx, rel.ID)
-	if err != nil {
-		return nil, err
-	}
-	sb, err := s.cfg.Store.LatestSBOM(ctx, rel.ID)
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return nil, err
-	}
-	f := authority.ReleaseFacts{CEMarking: m.CEMarking, DeclarationDrawnUp: m.Declaration, NotifiedBodyNumber: m.NotifiedBody,
-		TechnicalDocs: m.TechnicalDocs, SBOM: sb != nil, SupportEnd: rel.SupportEnd, DisclosureContact: m.DisclosureContact}
-	switch prod.CRAClass {
-	case catalog.ClassImportantII, catalog.ClassCritical:
-		f.NotifiedBodyRequired = true // Art. 32(3), 32(4)
-	case catalog.ClassImportantI:
-		f.NotifiedBodyUndetermined = true // Art. 32(2)
-	}
-	out := []checkJSON{}
-	for _, c := range authority.Checklist(f) {
-		out = append(out, checkJSON{Item: c.Item, Basis: c.Basis, Known: c.Known, OK: c.OK && c.Known, Finding: c.Finding})
-	}
-	return out, nil
+// checklistOf fills the Art. 58(1) checklist of a release from the stored facts.
+func (s *Server) checklistOf(ctx context.Context, prod *store.Product, rel *store.Release) ([]icsms.Check, error) {
+	return icsms.Checklist(ctx, s.cfg.Store, prod, rel)
 }
 
 type viewLabelJSON struct {
@@ -207,7 +178,7 @@ type viewReleaseJSON struct {
 	Labels          []viewLabelJSON          `json:"labels"`
 	Components      store.ComponentAggregate `json:"components"`
 	MarketRecord    marketRecordJSON         `json:"marketRecord"`
-	Checklist       []checkJSON              `json:"checklist"`
+	Checklist       []icsms.Check            `json:"checklist"`
 }
 
 type viewCaseJSON struct {
@@ -333,17 +304,13 @@ func (s *Server) productView(ctx context.Context, prod *store.Product, reg store
 		}
 		v.Releases = append(v.Releases, vr)
 	}
-	cases, err := s.cfg.Store.Cases(ctx, prod.Organization)
+	cases, err := s.cfg.Store.ProductCases(ctx, prod.ID)
 	if err != nil {
 		return v, err
 	}
-	man := authority.Manufacturer{Name: org.Name, SizeClass: org.SizeClass, Steward: org.Steward,
-		Establishment: cra.Establishment{MemberState: org.MemberState, Region: org.HolidayRegion}}
+	man := org.AsManufacturer()
 	for i := range cases {
 		c := &cases[i]
-		if c.Product != prod.ID {
-			continue
-		}
 		vc := viewCaseJSON{ID: c.ID, Type: c.Type, Title: c.Title, Vulnerability: c.Vulnerability, Evidence: c.Evidence, AwareAt: c.AwareAt,
 			FixAvailable: c.FixAvailable, Closed: c.Closed, ClosedReason: c.ClosedReason, CreatedAt: c.CreatedAt, Submitted: c.Submitted(),
 			IntermediateRequested: c.IntermediateRequested, IntermediateDue: c.IntermediateDue, Stages: []authority.Stage{}}

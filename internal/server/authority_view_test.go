@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/cra"
 )
 
@@ -170,7 +171,7 @@ func TestAuthorityChecklist(t *testing.T) {
 	e := newEnv(t)
 	bsi := e.orgID("BSI")
 	n := 0
-	check := func(class string, record map[string]any) map[string]checkJSON {
+	check := func(class string, record map[string]any) map[string]icsms.Check {
 		t.Helper()
 		n++
 		prod, rel := e.productWithRelease("acme-admin", "P"+itoa(int64(n)), "router", class, 5)
@@ -186,7 +187,7 @@ func TestAuthorityChecklist(t *testing.T) {
 		if code := e.do("GET", "/api/v1/authority/products/"+itoa(prod), "bsi", "", nil, &v); code != 200 {
 			t.Fatalf("view %d", code)
 		}
-		out := map[string]checkJSON{}
+		out := map[string]icsms.Check{}
 		for _, c := range v.Releases[0].Checklist {
 			out[c.Item] = c
 		}

@@ -103,6 +103,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/authority/witness", s.api(s.witnessPush)},
 		{"POST", "/api/v1/authority/witness/local", s.api(s.witnessLocal)},
 		{"GET", "/api/v1/authority/witness/logs", s.api(s.witnessedLogs)},
+		{"GET", "/api/v1/authority/procedures/{id}/export", s.api(s.exportProcedure)},
 	}...)
 }
 

@@ -69,8 +69,7 @@ func TimelinessInputs(orgs []Organization, cases []Case) []authority.Manufacture
 	out := make([]authority.ManufacturerInput, 0, len(orgs))
 	for _, o := range orgs {
 		idx[o.ID] = len(out)
-		out = append(out, authority.ManufacturerInput{Manufacturer: authority.Manufacturer{Name: o.Name, SizeClass: o.SizeClass, Steward: o.Steward,
-			Establishment: cra.Establishment{MemberState: o.MemberState, Region: o.HolidayRegion}}})
+		out = append(out, authority.ManufacturerInput{Manufacturer: o.AsManufacturer()})
 	}
 	for i := range cases {
 		c := &cases[i]

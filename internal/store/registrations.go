@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/purl"
 )
@@ -262,4 +264,16 @@ func (s *DB) ExploitedComponents(ctx context.Context, release int64) ([]string, 
 		}
 	}
 	return out, rows.Err()
+}
+
+// ProductCases returns the reporting cases of a product, oldest first.
+func (s *DB) ProductCases(ctx context.Context, product int64) ([]Case, error) {
+	return s.scanCases(ctx, `WHERE c.product = ? ORDER BY c.id`, product)
+}
+
+// AsManufacturer is the organization as the timeliness rules read it: its size class, steward
+// status and Member State of main establishment (CRA Art. 14, 64(10)).
+func (o *Organization) AsManufacturer() authority.Manufacturer {
+	return authority.Manufacturer{Name: o.Name, SizeClass: o.SizeClass, Steward: o.Steward,
+		Establishment: cra.Establishment{MemberState: o.MemberState, Region: o.HolidayRegion}}
 }
