@@ -454,3 +454,14 @@ func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p princi
 	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "basis": "CRA Art. 60: exploited vulnerabilities × fan-in × devices on the market",
 		"ranks": ranks})
 }
+
+// registeredWith reports whether the caller may see the product as far as registration goes:
+// always for a manufacturer (canRead decides), and for an authority only when the product is
+// registered with it.
+func (s *Server) registeredWith(r *http.Request, p principal, product int64) bool {
+	if p.token.Role != "authority" {
+		return true
+	}
+	ok, err := s.cfg.Store.Registered(r.Context(), p.token.Organization, product)
+	return err == nil && ok
+}

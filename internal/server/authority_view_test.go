@@ -83,7 +83,7 @@ func TestAuthorityScopedView(t *testing.T) {
 	}{
 		{"acme-ro", bsi, 403},                  // a read-only token registers nothing
 		{"globex-admin", bsi, 404},             // another manufacturer's product
-		{"bsi", bsi, 403},                      // the authority cannot pull a product in
+		{"bsi", bsi, 404},                      // the authority cannot pull in a product it does not see
 		{"acme-admin", e.orgID("Globex"), 400}, // not an authority
 		{"acme-admin", 99999, 404},
 		{"acme-admin", bsi, 201},

@@ -256,7 +256,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p principal) (*
 		s.fail(w, r, err)
 		return nil, false
 	}
-	if !p.canRead(prod.Organization) {
+	if !p.canRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, false
 	}
@@ -356,7 +356,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p principal) (*
 		s.fail(w, r, err)
 		return nil, nil, false
 	}
-	if !p.canRead(prod.Organization) {
+	if !p.canRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, nil, false
 	}
@@ -416,6 +416,10 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
+		return
+	}
+	if p.token.Role == "authority" {
+		writeError(w, http.StatusForbidden, "an authority sees component aggregates (GET /api/v1/authority/products/{id}), never the named components outside a case")
 		return
 	}
 	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)

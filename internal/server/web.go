@@ -315,7 +315,7 @@ func cmpOrDefault(v, d string) string {
 // webProduct loads a product the user may read (404 otherwise, as for a missing one).
 func (s *Server) webProduct(w http.ResponseWriter, r *http.Request, u *store.User, id int64) (*store.Product, bool) {
 	p, err := s.cfg.Store.Product(r.Context(), id)
-	if err != nil || !userPrincipal(u).canRead(p.Organization) {
+	if err != nil || !userPrincipal(u).canRead(p.Organization) || !s.registeredWith(r, userPrincipal(u), p.ID) {
 		http.NotFound(w, r)
 		return nil, false
 	}
