@@ -135,6 +135,8 @@ type pageData struct {
 	// WhereUsed and Inventory are the portfolio's search results and critical components.
 	WhereUsed *whereUsedView
 	Inventory *inventoryView
+	// Authority is the market surveillance dashboard (web_authority.go).
+	Authority *authorityDashboard
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
 	// database is never silent.
 	DBWarnings []string
@@ -181,6 +183,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /settings/organization", s.web(s.organizationUpdate, true))
 	s.labelWebRoutes()
 	s.portfolioWebRoutes()
+	s.authorityWebRoutes()
 	s.rolloutWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
 	s.mux.HandleFunc("POST /status/update", s.web(s.statusUpdate, true))
