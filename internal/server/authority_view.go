@@ -465,3 +465,20 @@ func (s *Server) registeredWith(r *http.Request, p principal, product int64) boo
 	ok, err := s.cfg.Store.Registered(r.Context(), p.token.Organization, product)
 	return err == nil && ok
 }
+
+// registeredScope keeps, of the manufacturers and their cases, what the authority may see: the
+// manufacturers that registered a product with it, their cases about those products, and their
+// incidents tied to no product (Art. 14(3) concerns the manufacturer, not a product).
+func (s *Server) registeredScope(r *http.Request, p principal, orgs []store.Organization, cases []store.Case) ([]store.Organization, []store.Case, error) {
+	regs, err := s.cfg.Store.Registrations(r.Context(), p.token.Organization, 0)
+	if err != nil {
+		return nil, nil, err
+	}
+	mans, prods := map[int64]bool{}, map[int64]bool{}
+	for _, reg := range regs {
+		mans[reg.Organization], prods[reg.Product] = true, true
+	}
+	orgs = slices.DeleteFunc(orgs, func(o store.Organization) bool { return !mans[o.ID] })
+	cases = slices.DeleteFunc(cases, func(c store.Case) bool { return !mans[c.Organization] || (c.Product != 0 && !prods[c.Product]) })
+	return orgs, cases, nil
+}

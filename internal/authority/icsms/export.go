@@ -138,7 +138,7 @@ type Measure struct {
 }
 
 // Build exports procedure id of the authority authorityOrg at now; a procedure of another
-// authority is not found.
+// authority, or about a product not registered with it, is not found.
 func Build(ctx context.Context, st *store.DB, authorityOrg, id int64, now time.Time) (*Export, error) {
 	pr, err := st.ProcedureByID(ctx, id)
 	if err != nil {
@@ -146,6 +146,13 @@ func Build(ctx context.Context, st *store.DB, authorityOrg, id int64, now time.T
 	}
 	if pr.Authority != authorityOrg {
 		return nil, fmt.Errorf("procedure %d: %w", id, store.ErrNotFound)
+	}
+	// The export reveals the manufacturer's ledger statements about the product: only to an
+	// authority the product is registered with.
+	if ok, err := st.Registered(ctx, authorityOrg, pr.Product); err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, fmt.Errorf("procedure %d: product %d is not registered with this authority: %w", id, pr.Product, store.ErrNotFound)
 	}
 	authOrg, err := st.OrganizationByID(ctx, authorityOrg)
 	if err != nil {
