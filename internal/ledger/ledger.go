@@ -60,6 +60,10 @@ const (
 	// checklist reads (CE marking, declaration, notified body, documentation, contact).
 	ProductRegistered    = "product-registered"
 	MarketRecordDeclared = "market-record-declared"
+	// LogWitnessed: a witness of this server cosigned a checkpoint of a log it witnesses;
+	// LogWitnessRefused: it refused one, with the reason (the evidence of a rewritten history).
+	LogWitnessed      = "log-witnessed"
+	LogWitnessRefused = "log-witness-refused"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

@@ -52,32 +52,41 @@ func TestAuthorityWitnessesLocalLedger(t *testing.T) {
 	if code := e.do("POST", "/api/v1/authority/witness/local", "bsi", "", nil, &out); code != 200 || out.Size == 0 {
 		t.Fatalf("first round: %d %+v", code, out)
 	}
-	first := out.Size
 	appendStatements(t, e.st, e.orgID("ACME"), "release/1", 5)
-	if code := e.do("POST", "/api/v1/authority/witness/local", "bsi", "", nil, &out); code != 200 || out.Size != first+5 {
-		t.Fatalf("second round: %d %+v", code, out)
+	_, before, _, err := e.st.LedgerCheckpoint(t.Context())
+	if err != nil {
+		t.Fatal(err)
 	}
-	code, body := e.raw("GET", "/ledger/checkpoint", "", "", nil)
+	if code := e.do("POST", "/api/v1/authority/witness/local", "bsi", "", nil, &out); code != 200 || out.Size != before.Size {
+		t.Fatalf("second round: %d %+v, want size %d", code, out, before.Size)
+	}
+	// Each cosignature is a statement of the server's own ledger.
+	wb, err := e.st.LedgerBundle(t.Context(), 0, "witnessed-log/"+before.Origin, false)
+	if err != nil || len(wb.Entries) != 2 || wb.Entries[1].Statement.Type != ledger.LogWitnessed {
+		t.Errorf("witness statements: %+v %v", wb, err)
+	}
+	code, body := e.raw("GET", "/ledger/checkpoint?cosigned=1", "", "", nil) // the latest checkpoint a witness cosigned
 	w, _ := ledger.ParseWitness(vkey)
 	if code != 200 {
 		t.Fatalf("checkpoint %d", code)
 	}
-	_, cp, lkey, err := e.st.LedgerCheckpoint(t.Context())
+	_, _, lkey, err := e.st.LedgerCheckpoint(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ledger.OpenCheckpoint(string(body), lkey); err != nil {
+	cp, err := ledger.OpenCheckpoint(string(body), lkey)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ledger.VerifyCosignatures(string(body), cp, []ledger.Witness{w}); err != nil {
-		t.Errorf("the served checkpoint carries no valid cosignature of the authority: %v", err)
+	if _, err := ledger.VerifyCosignatures(string(body), cp, []ledger.Witness{w}); err != nil || cp.Size != before.Size {
+		t.Errorf("the served checkpoint of %d entries carries no valid cosignature of the authority: %v", cp.Size, err)
 	}
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]int64{"authority": e.orgID("BSI")}), nil); code != 201 {
 		t.Fatal(code)
 	}
 	var v viewProductJSON
 	e.do("GET", "/api/v1/authority/products/"+itoa(prod), "bsi", "", nil, &v)
-	if v.Ledger.Witnessed == nil || v.Ledger.Witnessed.Size != first+5 || v.Ledger.Witnessed.Witness != "bsi.example" {
+	if v.Ledger.Witnessed == nil || v.Ledger.Witnessed.Size != before.Size || v.Ledger.Witnessed.Witness != "bsi.example" {
 		t.Errorf("witness state in the view: %+v", v.Ledger.Witnessed)
 	}
 	// Without a witness key the server says how to get one.
@@ -194,6 +203,20 @@ func TestLedgerPushToAuthorityServer(t *testing.T) {
 	}
 	if l := logs.Items[0]; l.Size != 7 || !strings.Contains(l.Refusal, "not consistent") || l.Organization != auth.orgID("ACME") {
 		t.Errorf("the authority's evidence: %+v", l)
+	}
+	// ... kept in the authority's own ledger as well.
+	rb, err := auth.st.LedgerBundle(ctx, 0, "witnessed-log/"+res.Origin, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusals int
+	for _, en := range rb.Entries {
+		if en.Statement.Type == ledger.LogWitnessRefused && strings.Contains(string(en.Content), "does not extend") {
+			refusals++
+		}
+	}
+	if refusals != 1 {
+		t.Errorf("refusals in the authority's ledger: %d of %d statements", refusals, len(rb.Entries))
 	}
 	// A new log in place of the witnessed one is refused too.
 	other := t.TempDir()

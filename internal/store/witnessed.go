@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/ledger"
 )
 
 // WitnessedLog is what a witness keeps of a log it witnesses: the log's key, pinned at the first
@@ -81,7 +83,8 @@ func (s *DB) WitnessedLogs(ctx context.Context, witness string) ([]WitnessedLog,
 }
 
 // AdvanceWitnessedLog records that the witness cosigned the checkpoint note of size entries of
-// the log, after checking it extends the one it held (the caller's check). It refuses, with
+// the log, after checking it extends the one it held (the caller's check), with a statement in
+// this server's ledger. It refuses, with
 // ErrConflict, to move the state backwards or to change the log's pinned key or organization:
 // the check and the write race otherwise.
 func (s *DB) AdvanceWitnessedLog(ctx context.Context, w WitnessedLog) error {
@@ -90,28 +93,32 @@ func (s *DB) AdvanceWitnessedLog(ctx context.Context, w WitnessedLog) error {
 		var org, size int64
 		var key string
 		err := tx.QueryRowContext(ctx, s.rebind(`SELECT organization, log_key, size FROM witnessed_log WHERE witness = ? AND origin = ?`), w.Witness, w.Origin).Scan(&org, &key, &size)
-		if errors.Is(err, sql.ErrNoRows) {
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.ExecContext(ctx, s.rebind(`INSERT INTO witnessed_log (witness, origin, organization, log_key, size, note, cosigned_at, refusal) VALUES (?, ?, ?, ?, ?, ?, ?, '')`),
 				w.Witness, w.Origin, w.Organization, w.LogKey, w.Size, w.Note, w.CosignedAt)
-			return mapError(err)
+		case err != nil:
+		case org != w.Organization || key != w.LogKey || w.Size < size:
+			return ErrConflict
+		default:
+			_, err = tx.ExecContext(ctx, s.rebind(`UPDATE witnessed_log SET size = ?, note = ?, cosigned_at = ? WHERE witness = ? AND origin = ?`),
+				w.Size, w.Note, w.CosignedAt, w.Witness, w.Origin)
 		}
 		if err != nil {
 			return mapError(err)
 		}
-		if org != w.Organization || key != w.LogKey || w.Size < size {
-			return ErrConflict
-		}
-		_, err = tx.ExecContext(ctx, s.rebind(`UPDATE witnessed_log SET size = ?, note = ?, cosigned_at = ? WHERE witness = ? AND origin = ?`),
-			w.Size, w.Note, w.CosignedAt, w.Witness, w.Origin)
-		return mapError(err)
+		return s.appendLedger(ctx, tx, 0, ledger.LogWitnessed, "witnessed-log/"+w.Origin, map[string]any{"witness": w.Witness, "organization": w.Organization,
+			"logKey": w.LogKey, "size": w.Size, "checkpoint": w.Note})
 	})
 }
 
 // RefuseWitnessedLog keeps the reason the witness refused a checkpoint of a log it holds a state
-// of (the state itself, the evidence, is unchanged).
+// of (the state itself, the evidence, is unchanged), in this server's ledger too.
 func (s *DB) RefuseWitnessedLog(ctx context.Context, witness, origin, reason string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, s.rebind(`UPDATE witnessed_log SET refusal = ?, refused_at = ? WHERE witness = ? AND origin = ?`), reason, s.now(), witness, origin)
-		return mapError(err)
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE witnessed_log SET refusal = ?, refused_at = ? WHERE witness = ? AND origin = ?`), reason, s.now(), witness, origin); err != nil {
+			return mapError(err)
+		}
+		return s.appendLedger(ctx, tx, 0, ledger.LogWitnessRefused, "witnessed-log/"+origin, map[string]any{"witness": witness, "reason": reason})
 	})
 }
