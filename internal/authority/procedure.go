@@ -259,11 +259,15 @@ type ReleaseFacts struct {
 	CEMarking            *bool
 	DeclarationDrawnUp   *bool
 	NotifiedBodyRequired bool
-	NotifiedBodyNumber   string
-	TechnicalDocs        *bool
-	SBOM                 bool
-	SupportEnd           string
-	DisclosureContact    string
+	// NotifiedBodyUndetermined: whether the route needs a notified body depends on a fact not
+	// recorded (an important product of class I that applied harmonised standards in full may
+	// self-assess, Art. 32(2)); without a number the item is then unknown, not passed.
+	NotifiedBodyUndetermined bool
+	NotifiedBodyNumber       string
+	TechnicalDocs            *bool
+	SBOM                     bool
+	SupportEnd               string
+	DisclosureContact        string
 }
 
 // Checklist fills the Art. 58(1) checklist from a release's facts. An unknown fact gives an item
@@ -288,7 +292,9 @@ func Checklist(f ReleaseFacts) []Check {
 	nb := Check{Item: "notified body identification number", Basis: "Art. 58(1)(e), Art. 30", Known: true, OK: true}
 	if f.NotifiedBodyRequired && f.NotifiedBodyNumber == "" {
 		nb.OK, nb.Finding = false, "the conformity route needs a notified body, and its number is not recorded"
-	} else if !f.NotifiedBodyRequired {
+	} else if f.NotifiedBodyUndetermined && f.NotifiedBodyNumber == "" {
+		nb.OK, nb.Known, nb.Finding = false, false, "no number recorded, and whether the route needs a notified body is not recorded (Art. 32(2)): ask the manufacturer"
+	} else if !f.NotifiedBodyRequired && f.NotifiedBodyNumber == "" {
 		nb.Finding = "not required for this conformity route"
 	}
 	out = append(out, nb)

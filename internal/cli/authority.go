@@ -19,7 +19,7 @@ func authorityCommand() *Command {
 		Name:    "authority",
 		Summary: "what a market surveillance authority decides by rule: fine ceilings, size classes",
 		Example: "siegel authority fine --provision 'Annex I' --turnover 1000000000",
-		Sub:     []*Command{authorityTimelinessCommand(), authorityFineCommand(), authoritySizeCommand()},
+		Sub:     []*Command{authorityTimelinessCommand(), authorityFineCommand(), authoritySizeCommand(), authorityExportCommand()},
 	}
 }
 

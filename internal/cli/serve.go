@@ -65,6 +65,7 @@ func serveCommand() *Command {
 	var rolloutKey string
 	var rolloutTick time.Duration
 	var sso ssoFlags
+	var authorityFlags authorityServeFlags
 	return &Command{
 		Name:    "serve",
 		Summary: "run the Siegel server: web UI, JSON API, continuous monitoring",
@@ -139,6 +140,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			fs.StringVar(&rolloutKey, "rollout-targets-key", "", "targets key file of the update repositories, for publishing and automatic rollbacks (default: $SIEGEL_ROLLOUT_TARGETS_KEY_FILE)")
 			fs.DurationVar(&rolloutTick, "rollout-tick", 10*time.Second, "how often rollouts judge passed device deadlines")
 			sso.flags(fs)
+			authorityFlags.flags(fs)
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
 			if inventoryK < 2 {
@@ -207,9 +209,14 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			if err != nil {
 				return err
 			}
+			witnessKey, authorityPush, err := authorityFlags.config(env)
+			if err != nil {
+				return err
+			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
 				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg,
-				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), FirmwareDir: filepath.Join(dir, "firmware"), OIDC: oidcConfig}))
+				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), FirmwareDir: filepath.Join(dir, "firmware"), OIDC: oidcConfig,
+				WitnessKey: witnessKey, AuthorityPush: authorityPush}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)
 			fmt.Fprintf(env.Stdout, "siegel serving on http://%s\n", ln.Addr())
@@ -221,6 +228,9 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			go func() {
 				defer close(monDone)
 				go srv.RunRollouts(monCtx)
+				if authorityPush.URL != "" {
+					go srv.RunAuthorityPush(monCtx)
+				}
 				if err := mon.Run(monCtx); err != nil {
 					env.Log.Error("monitor stopped", "err", err)
 				}

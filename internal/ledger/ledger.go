@@ -55,6 +55,15 @@ const (
 	// ProcedureEvent: a step of a market surveillance procedure (CRA Chapter V).
 	ProcedureEvent   = "procedure-event"
 	CategoryDeclared = "product-category-declared"
+	// ProductRegistered: a manufacturer registered a product with a market surveillance
+	// authority; MarketRecordDeclared: it declared the facts of a release the Art. 58(1)
+	// checklist reads (CE marking, declaration, notified body, documentation, contact).
+	ProductRegistered    = "product-registered"
+	MarketRecordDeclared = "market-record-declared"
+	// LogWitnessed: a witness of this server cosigned a checkpoint of a log it witnesses;
+	// LogWitnessRefused: it refused one, with the reason (the evidence of a rewritten history).
+	LogWitnessed      = "log-witnessed"
+	LogWitnessRefused = "log-witness-refused"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

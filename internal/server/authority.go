@@ -21,7 +21,8 @@ func authorityOnly(w http.ResponseWriter, p principal) bool {
 	return true
 }
 
-// authorityTimeliness is the authority's view of reporting: every manufacturer's Art. 14 stages,
+// authorityTimeliness is the authority's view of reporting: every manufacturer's Art. 14 stages
+// (of the manufacturers that registered a product with it: see registeredScope),
 // met or missed to the minute in the calendar of its Member State of main establishment, and
 // whether a miss can be fined (Art. 64(10)).
 func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p principal) {
@@ -34,6 +35,11 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p p
 		return
 	}
 	cases, err := s.cfg.Store.AllCases(r.Context())
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	orgs, cases, err = s.registeredScope(r, p, orgs, cases)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -157,6 +163,10 @@ func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p princip
 		Title   string `json:"title"`
 	}
 	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if !s.registeredWith(r, p, in.Product) {
+		writeError(w, http.StatusNotFound, "no product of that id is registered with this authority")
 		return
 	}
 	pr, err := s.cfg.Store.OpenProcedure(r.Context(), p.token.Organization, in.Product, in.Kind, strings.TrimSpace(in.Title), store.Actor(r.Context()))

@@ -19,6 +19,21 @@ func TestAuthorityTimeliness(t *testing.T) {
 	// Aware at 11:00 CET: the 24 hours end at 12:00 CET (11:00 UTC) on the 22nd, an hour before
 	// the submission.
 	aware := time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC)
+	// The authority sees the manufacturers that registered a product with it.
+	bsi, err := e.st.OrganizationByName(ctx, "BSI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	register := func(org int64) {
+		t.Helper()
+		p, err := e.st.CreateProduct(ctx, org, "Router", "router", "default")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.RegisterProduct(ctx, org, p.ID, bsi.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
 	for _, m := range []struct{ name, size string }{{"Tiny", "micro"}, {"Mega", "large"}} {
 		o, err := e.st.CreateOrganization(ctx, m.name, m.size, false)
 		if err != nil {
@@ -27,6 +42,7 @@ func TestAuthorityTimeliness(t *testing.T) {
 		if err := e.st.SetEstablishment(ctx, o.ID, "DE", "", false); err != nil {
 			t.Fatal(err)
 		}
+		register(o.ID)
 		c, err := e.st.OpenIncident(ctx, o.ID, 0, "intrusion at "+m.name, aware)
 		if err != nil {
 			t.Fatal(err)
@@ -40,6 +56,15 @@ func TestAuthorityTimeliness(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, err := e.st.OpenIncident(ctx, globex.ID, 0, "phishing", now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	register(globex.ID)
+	// A manufacturer that registered nothing with BSI stays out of its view.
+	hidden, err := e.st.CreateOrganization(ctx, "Hidden", "large", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.st.OpenIncident(ctx, hidden.ID, 0, "unseen", aware); err != nil {
 		t.Fatal(err)
 	}
 
@@ -58,6 +83,9 @@ func TestAuthorityTimeliness(t *testing.T) {
 	}
 	if _, ok := by["BSI"]; ok {
 		t.Error("the authority is listed as a manufacturer")
+	}
+	if _, ok := by["Hidden"]; ok {
+		t.Error("a manufacturer that registered nothing with the authority is listed")
 	}
 	ew := func(name string) authority.Stage {
 		m := by[name]
@@ -109,6 +137,13 @@ func TestAuthorityProcedure(t *testing.T) {
 	}
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
+	// A procedure is about a product registered with the authority.
+	if code := e.do("POST", "/api/v1/authority/procedures", "bsi", "application/json", jsonBody(map[string]any{"kind": "art54", "product": prod.ID, "title": "x"}), nil); code != 404 {
+		t.Errorf("a procedure about an unregistered product: %d", code)
+	}
+	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]int64{"authority": bsi.ID}), nil); code != 201 {
+		t.Fatalf("register: %d", code)
+	}
 
 	if code := e.do("POST", "/api/v1/authority/procedures", "acme-admin", "application/json", jsonBody(map[string]any{"kind": "art54", "product": prod.ID, "title": "x"}), nil); code != 403 {
 		t.Errorf("a manufacturer opening a procedure: %d", code)

@@ -95,7 +95,7 @@ func TestReleaseDevicesAPI(t *testing.T) {
 	if e.do("GET", "/api/v1/releases/"+itoa(rels["ACME"]), "acme-admin", "", nil, &rel); rel.DevicesOnMarket != nil {
 		t.Errorf("unknown read back as %d", *rel.DevicesOnMarket)
 	}
-	for who, want := range map[string]int{"acme-ro": 403, "globex-admin": 404, "bsi": 403} {
+	for who, want := range map[string]int{"acme-ro": 403, "globex-admin": 404, "bsi": 404} { // an authority sees only registered products
 		if code := e.do("PUT", path, who, "application/json", []byte(`{"devicesOnMarket":1}`), nil); code != want {
 			t.Errorf("%s: %d, want %d", who, code, want)
 		}

@@ -115,6 +115,18 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/search", s.api(s.apiSearch)},
 		{"GET", "/api/v1/vulnerabilities/{id}", s.api(s.apiVulnerability)},
 		{"POST", "/api/v1/releases/{id}/remove", s.api(s.removeRelease)},
+		{"GET", "/api/v1/authorities", s.api(s.listAuthorities)},
+		{"POST", "/api/v1/products/{id}/registrations", s.api(s.registerProduct)},
+		{"GET", "/api/v1/registrations", s.api(s.listRegistrations)},
+		{"PUT", "/api/v1/releases/{id}/market-record", s.api(s.putMarketRecord)},
+		{"GET", "/api/v1/authority/products", s.api(s.authorityProducts)},
+		{"GET", "/api/v1/authority/products/{id}", s.api(s.authorityProduct)},
+		{"GET", "/api/v1/authority/sweep", s.api(s.authoritySweep)},
+		{"GET", "/api/v1/authority/witness/state", s.api(s.witnessState)},
+		{"POST", "/api/v1/authority/witness", s.api(s.witnessPush)},
+		{"POST", "/api/v1/authority/witness/local", s.api(s.witnessLocal)},
+		{"GET", "/api/v1/authority/witness/logs", s.api(s.witnessedLogs)},
+		{"GET", "/api/v1/authority/procedures/{id}/export", s.api(s.exportProcedure)},
 	}...)
 }
 
@@ -267,7 +279,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p principal) (*
 		s.fail(w, r, err)
 		return nil, false
 	}
-	if !p.canRead(prod.Organization) {
+	if !p.canRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, false
 	}
@@ -367,7 +379,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p principal) (*
 		s.fail(w, r, err)
 		return nil, nil, false
 	}
-	if !p.canRead(prod.Organization) {
+	if !p.canRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, nil, false
 	}
@@ -427,6 +439,10 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
+		return
+	}
+	if p.token.Role == "authority" {
+		writeError(w, http.StatusForbidden, "an authority sees component aggregates (GET /api/v1/authority/products/{id}), never the named components outside a case")
 		return
 	}
 	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)

@@ -57,6 +57,13 @@ type Config struct {
 	// Witnesses are the verifier keys of the witnesses whose checkpoint cosignatures the server
 	// accepts (POST /ledger/cosignature) and serves with its checkpoints.
 	Witnesses []string
+	// WitnessKey is the private witness key (from 'siegel ledger witness-key') with which the
+	// authorities of this server cosign the manufacturers' ledger checkpoints they witness
+	// (authority_witness.go); "" when this server witnesses no log.
+	WitnessKey string
+	// AuthorityPush is the market surveillance authority whose server witnesses this server's
+	// ledger: its checkpoints are pushed there and the cosignatures kept (authority_push.go).
+	AuthorityPush AuthorityPush
 
 	// Connection limits (limits.go); zero means the default.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration

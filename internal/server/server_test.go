@@ -181,7 +181,8 @@ func TestUnauthenticated(t *testing.T) {
 }
 
 // TestAuthorization walks every endpoint as each kind of caller: one organization never sees or
-// changes another's data, read-only tokens never write, an authority reads.
+// changes another's data, read-only tokens never write, an authority reads what was registered
+// with it, and never the named components.
 func TestAuthorization(t *testing.T) {
 	e := newEnv(t)
 	var prod productJSON
@@ -197,6 +198,15 @@ func TestAuthorization(t *testing.T) {
 		t.Fatalf("upload: %d %v", code, up)
 	}
 	p, r := "/api/v1/products/"+itoa(prod.ID), "/api/v1/releases/"+itoa(rel.ID)
+	// Before the manufacturer registers the product with it, an authority does not see it.
+	for _, path := range []string{p, p + "/releases", r, r + "/findings"} {
+		if code := e.do("GET", path, "bsi", "", nil, nil); code != 404 {
+			t.Errorf("GET %s as bsi before registration: %d, want 404", path, code)
+		}
+	}
+	if code := e.do("POST", p+"/registrations", "acme-admin", "application/json", jsonBody(map[string]int64{"authority": e.orgID("BSI")}), nil); code != 201 {
+		t.Fatalf("register: %d", code)
+	}
 	cases := []struct {
 		method, path, body string
 		want               map[string]int // caller -> status
@@ -205,7 +215,7 @@ func TestAuthorization(t *testing.T) {
 		{"GET", p + "/releases", "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
 		{"POST", p + "/releases", `{"version":"4.3.0","supportEnd":"2032-01"}`, map[string]int{"acme-ro": 403, "globex-admin": 404, "bsi": 403, "acme-admin": 201}},
 		{"GET", r, "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
-		{"GET", r + "/components", "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
+		{"GET", r + "/components", "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 403}},
 		{"GET", r + "/findings", "", map[string]int{"acme-admin": 200, "acme-ro": 200, "globex-admin": 404, "bsi": 200}},
 		{"POST", r + "/sboms", uploadCDX, map[string]int{"acme-ro": 403, "globex-admin": 404, "bsi": 403}},
 		{"POST", "/api/v1/products", `{"name":"Cam"}`, map[string]int{"acme-ro": 403, "bsi": 403, "globex-admin": 201}},

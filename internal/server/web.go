@@ -134,6 +134,8 @@ type pageData struct {
 	// WhereUsed and Inventory are the portfolio's search results and critical components.
 	WhereUsed *whereUsedView
 	Inventory *inventoryView
+	// Authority is the market surveillance dashboard (web_authority.go).
+	Authority *authorityDashboard
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
 	// database is never silent.
 	DBWarnings []string
@@ -197,6 +199,7 @@ func (s *Server) webRoutes() {
 	s.labelWebRoutes()
 	s.portfolioWebRoutes()
 	s.editWebRoutes()
+	s.authorityWebRoutes()
 	s.rolloutWebRoutes()
 	s.accountWebRoutes()
 	s.mux.HandleFunc("GET /status", s.web(s.statusPage, true))
@@ -347,7 +350,7 @@ func cmpOrDefault(v, d string) string {
 // webProduct loads a product the user may read (404 otherwise, as for a missing one).
 func (s *Server) webProduct(w http.ResponseWriter, r *http.Request, u *store.User, id int64) (*store.Product, bool) {
 	p, err := s.cfg.Store.Product(r.Context(), id)
-	if err != nil || !userPrincipal(u).canRead(p.Organization) {
+	if err != nil || !userPrincipal(u).canRead(p.Organization) || !s.registeredWith(r, userPrincipal(u), p.ID) {
 		http.NotFound(w, r)
 		return nil, false
 	}

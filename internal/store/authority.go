@@ -18,7 +18,16 @@ func (s *DB) AllCases(ctx context.Context) ([]Case, error) {
 
 // ManufacturerOrganizations returns the organizations that are not authorities, by id.
 func (s *DB) ManufacturerOrganizations(ctx context.Context) ([]Organization, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(orgSelect+`WHERE authority = ? ORDER BY id`), false)
+	return s.organizationsOfKind(ctx, false)
+}
+
+// AuthorityOrganizations returns the organizations that are authorities, by id.
+func (s *DB) AuthorityOrganizations(ctx context.Context) ([]Organization, error) {
+	return s.organizationsOfKind(ctx, true)
+}
+
+func (s *DB) organizationsOfKind(ctx context.Context, authority bool) ([]Organization, error) {
+	rows, err := s.sql.QueryContext(ctx, s.rebind(orgSelect+`WHERE authority = ? ORDER BY id`), authority)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -60,8 +69,7 @@ func TimelinessInputs(orgs []Organization, cases []Case) []authority.Manufacture
 	out := make([]authority.ManufacturerInput, 0, len(orgs))
 	for _, o := range orgs {
 		idx[o.ID] = len(out)
-		out = append(out, authority.ManufacturerInput{Manufacturer: authority.Manufacturer{Name: o.Name, SizeClass: o.SizeClass, Steward: o.Steward,
-			Establishment: cra.Establishment{MemberState: o.MemberState, Region: o.HolidayRegion}}})
+		out = append(out, authority.ManufacturerInput{Manufacturer: o.AsManufacturer()})
 	}
 	for i := range cases {
 		c := &cases[i]

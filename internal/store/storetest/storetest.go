@@ -48,6 +48,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Accounts":          testAccounts,
 		"SSOUsers":          testSSOUsers,
 		"TOTP":              testTOTP,
+		"Registrations":     testRegistrations,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

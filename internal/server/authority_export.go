@@ -1,0 +1,30 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/siegel-oss/siegel/internal/authority/icsms"
+	"github.com/siegel-oss/siegel/internal/store"
+)
+
+// exportProcedure exports a procedure of the calling authority with the ICSMS fields (product,
+// economic operator, checks, risk assessment, measures) and the ledger bundles that prove them.
+func (s *Server) exportProcedure(w http.ResponseWriter, r *http.Request, p principal) {
+	pr, ok := s.authorityProcedure(w, r, p)
+	if !ok {
+		return
+	}
+	x, err := icsms.Build(r.Context(), s.cfg.Store, p.token.Organization, pr.ID, s.cfg.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		writeError(w, http.StatusNotFound, "no such procedure of this authority")
+		return
+	}
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="procedure-%d-icsms.json"`, pr.ID))
+	writeJSON(w, http.StatusOK, x)
+}
