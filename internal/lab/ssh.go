@@ -213,7 +213,7 @@ func (e *engine) sshProbe(ctx context.Context, addr string) *SSHService {
 		}
 	}
 	out.AuthMethods = methods
-	out.PasswordAuth = strings.Contains(methods, "password") || strings.Contains(methods, "keyboard-interactive")
+	out.PasswordAuth = !strings.HasPrefix(methods, "publickey only") && (strings.Contains(methods, "password") || strings.Contains(methods, "keyboard-interactive") || strings.HasPrefix(methods, "none"))
 	return out
 }
 

@@ -124,7 +124,7 @@ func (e *engine) tlsProbe(ctx context.Context, addr string, now time.Time) *TLSS
 func (e *engine) describeCert(c *x509.Certificate, now time.Time) *Certificate {
 	cert := &Certificate{Subject: c.Subject.String(), Issuer: c.Issuer.String(), NotBefore: c.NotBefore, NotAfter: c.NotAfter,
 		Expired: now.After(c.NotAfter) || now.Before(c.NotBefore)}
-	cert.SelfSigned = c.Subject.String() == c.Issuer.String() && c.CheckSignatureFrom(c) == nil
+	cert.SelfSigned = bytesEqual(c.RawSubject, c.RawIssuer) && c.CheckSignature(c.SignatureAlgorithm, c.RawTBSCertificate, c.Signature) == nil
 	switch k := c.PublicKey.(type) {
 	case *rsa.PublicKey:
 		cert.KeyType, cert.KeyBits = "RSA", k.N.BitLen()
@@ -153,3 +153,5 @@ func spkiSHA256(pub any) string {
 	s := sha256.Sum256(der)
 	return hex.EncodeToString(s[:])
 }
+
+func bytesEqual(a, b []byte) bool { return string(a) == string(b) }

@@ -12,23 +12,14 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
-	"cmp"
 	"flag"
 	"fmt"
 	"go/format"
-	"io"
 	"os"
-	"slices"
-	"strconv"
-	"strings"
-)
 
-type entry struct {
-	port int
-	freq float64
-}
+	"github.com/siegel-oss/siegel/internal/lab"
+)
 
 func main() {
 	in := flag.String("in", "/usr/share/nmap/nmap-services", "nmap-services data file")
@@ -41,7 +32,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer f.Close()
-	ports, err := topTCP(f, *n)
+	ports, err := lab.TopPortsFromServices(f, *n)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "genports: %s: %v\n", *in, err)
 		os.Exit(1)
@@ -55,55 +46,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "genports:", err)
 		os.Exit(1)
 	}
-}
-
-// topTCP reads nmap-services lines ("name<TAB>port/proto<TAB>frequency ...") and returns the n
-// TCP ports of highest frequency; equal frequencies go by port number.
-func topTCP(r io.Reader, n int) ([]int, error) {
-	var es []entry
-	sc := bufio.NewScanner(r)
-	line := 0
-	for sc.Scan() {
-		line++
-		t := sc.Text()
-		if t == "" || strings.HasPrefix(t, "#") {
-			continue
-		}
-		fs := strings.Fields(t)
-		if len(fs) < 3 {
-			return nil, fmt.Errorf("line %d: want name, port/protocol and frequency", line)
-		}
-		pp, proto, ok := strings.Cut(fs[1], "/")
-		if !ok || proto != "tcp" {
-			continue
-		}
-		port, err := strconv.Atoi(pp)
-		if err != nil || port < 1 || port > 65535 {
-			return nil, fmt.Errorf("line %d: bad port %q", line, fs[1])
-		}
-		freq, err := strconv.ParseFloat(fs[2], 64)
-		if err != nil {
-			return nil, fmt.Errorf("line %d: bad frequency %q", line, fs[2])
-		}
-		es = append(es, entry{port, freq})
-	}
-	if err := sc.Err(); err != nil {
-		return nil, err
-	}
-	slices.SortStableFunc(es, func(a, b entry) int {
-		if c := cmp.Compare(b.freq, a.freq); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.port, b.port)
-	})
-	if len(es) < n {
-		return nil, fmt.Errorf("only %d TCP ports, want %d", len(es), n)
-	}
-	out := make([]int, 0, n)
-	for _, e := range es[:n] {
-		out = append(out, e.port)
-	}
-	return out, nil
 }
 
 func render(ports []int, src string) ([]byte, error) {
