@@ -57,7 +57,7 @@ type Config struct {
 
 // Defaults of a run.
 const (
-	DefaultRate        = 500
+	DefaultRate        = 1000
 	DefaultTimeout     = 5 * time.Minute
 	DefaultConnect     = 1500 * time.Millisecond
 	DefaultConcurrency = 128
@@ -172,12 +172,10 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	// The LAN side: services first, then what runs on them.
 	target := addrs[0]
 	var wg sync.WaitGroup
-	var wanSides []WANSide
-	wg.Go(func() {
-		for _, a := range wan {
-			wanSides = append(wanSides, e.wanSide(ctx, a, ports))
-		}
-	})
+	wanSides := make([]WANSide, len(wan))
+	for i, a := range wan {
+		wg.Go(func() { wanSides[i] = e.wanSide(ctx, a, ports) })
+	}
 	r.Services = e.discover(ctx, target, ports)
 	e.deepen(ctx, target, r)
 	wg.Wait()

@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"io"
 	"net/netip"
 	"regexp"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/net/dns/dnsmessage"
 )
 
 // Service is one service that answered.
@@ -29,6 +32,9 @@ type Service struct {
 	// Firmware compares the product and version with the firmware inventory of the release.
 	Firmware string `json:"firmware,omitempty"`
 }
+
+// identifyWait bounds each attempt to make a silent service talk (TLS, HTTP, DNS).
+const identifyWait = 2500 * time.Millisecond
 
 // bannerWait is how long a new connection waits for a service that speaks first.
 const bannerWait = 1200 * time.Millisecond
@@ -125,6 +131,12 @@ func (e *engine) identify(ctx context.Context, a netip.Addr, port int) Service {
 		s.Banner = strings.TrimSpace(Printable(banner))
 		return s
 	}
+	// A silent service: DNS first where DNS lives, then TLS, HTTP and DNS, each briefly.
+	if port == 53 {
+		if e.identifyDNS(ctx, addr, &s) {
+			return s
+		}
+	}
 	if ts := e.tlsHello(ctx, addr); ts != nil {
 		s.Name = "tls"
 		if srv, ok := e.httpServer(ctx, addr, true); ok {
@@ -138,13 +150,73 @@ func (e *engine) identify(ctx context.Context, a netip.Addr, port int) Service {
 		s.Name = "http"
 		s.Banner = srv
 		s.Product, s.Version = splitProduct(srv)
+		return s
+	}
+	if port != 53 {
+		e.identifyDNS(ctx, addr, &s)
 	}
 	return s
 }
 
-// splitProduct takes "OpenSSH_9.2p1", "lighttpd/1.4.69", "dropbear_2022.83" apart.
+func (e *engine) identifyDNS(ctx context.Context, addr string, s *Service) bool {
+	r := e.dnsTCP(ctx, addr)
+	if r == nil {
+		return false
+	}
+	s.Name = "dns"
+	if len(r.Answers) > 0 {
+		s.Banner = r.Answers[0]
+		s.Product, s.Version = splitProduct(r.Answers[0])
+	}
+	return true
+}
+
+// dnsTCP asks version.bind over TCP (RFC 7766): a DNS server answers even when it does not
+// tell its version.
+func (e *engine) dnsTCP(ctx context.Context, addr string) *DNSReply {
+	q, id, err := dnsQuery("version.bind.", dnsmessage.TypeTXT, dnsmessage.ClassCHAOS, false)
+	if err != nil {
+		return nil
+	}
+	c, err := e.p.connect(ctx, "dns-tcp", addr, e.cfg.ConnectTimeout)
+	if err != nil {
+		return nil
+	}
+	defer c.Close()
+	start, t0 := e.p.now(), time.Now()
+	_ = c.SetDeadline(time.Now().Add(identifyWait))
+	msg := append([]byte{byte(len(q) >> 8), byte(len(q))}, q...)
+	var r *DNSReply
+	outcome := "no answer"
+	if _, err := c.Write(msg); err == nil {
+		var hdr [2]byte
+		if _, err := io.ReadFull(c, hdr[:]); err == nil {
+			body := make([]byte, int(hdr[0])<<8|int(hdr[1]))
+			if _, err := io.ReadFull(c, body); err == nil {
+				if r, err = ParseDNSReply(body, id); err == nil {
+					outcome = "reply rcode " + r.RCode
+				}
+			}
+		}
+	}
+	e.p.session("dns-tcp", addr, start, time.Since(t0), "version.bind CH TXT", "", outcome)
+	return r
+}
+
+// platformTokens are words of a Server header that name the platform, not the server.
+var platformTokens = map[string]bool{"debian": true, "ubuntu": true, "linux": true, "upnp": true, "unix": true, "openwrt": true}
+
+// splitProduct takes "OpenSSH_9.2p1", "lighttpd/1.4.69", "dropbear_2022.83" apart; in a
+// header like "Debian/12 UPnP/1.1 MiniUPnPd/2.3.1" it takes the server, not the platform.
 func splitProduct(s string) (string, string) {
 	s = strings.TrimSpace(s)
+	if f := strings.Fields(s); len(f) > 1 {
+		for i := len(f) - 1; i >= 0; i-- {
+			if m := prodVer.FindStringSubmatch(f[i]); m != nil && !platformTokens[strings.ToLower(m[1])] {
+				return m[1], m[2]
+			}
+		}
+	}
 	if m := prodVer.FindStringSubmatch(s); m != nil {
 		return m[1], m[2]
 	}
@@ -156,6 +228,8 @@ func splitProduct(s string) (string, string) {
 
 // tlsHello tries one handshake with any version Go offers; nil when the port does not speak TLS.
 func (e *engine) tlsHello(ctx context.Context, addr string) *tls.ConnectionState {
+	ctx, cancel := context.WithTimeout(ctx, identifyWait)
+	defer cancel()
 	st, _, err := e.handshake(ctx, addr, "tls-detect", tls.VersionTLS10, tls.VersionTLS13, nil)
 	if err != nil {
 		return nil
@@ -166,6 +240,8 @@ func (e *engine) tlsHello(ctx context.Context, addr string) *tls.ConnectionState
 // httpServer sends "GET /" and returns the Server header (or "" when there is none) and
 // whether the answer was HTTP at all.
 func (e *engine) httpServer(ctx context.Context, addr string, overTLS bool) (string, bool) {
+	ctx, cancel := context.WithTimeout(ctx, identifyWait)
+	defer cancel()
 	resp, err := e.httpGet(ctx, addr, overTLS, "/", nil)
 	if err != nil {
 		return "", false

@@ -96,6 +96,10 @@ var (
 	passPrompt  = regexp.MustCompile(`(?i)password\s*:\s*$`)
 	loginFailed = regexp.MustCompile(`(?i)(incorrect|failed|invalid|denied|bad password|wrong)`)
 	shellPrompt = regexp.MustCompile(`[#$>%]\s*$`)
+	// ansiCSI matches terminal control sequences a shell sends after its prompt (busybox ash
+	// asks for the cursor position, ESC [ 6 n).
+	ansiCSI   = regexp.MustCompile(`\x1b\[[0-9;?]*[A-Za-z]`)
+	shellText = regexp.MustCompile(`(?i)built-in shell|enter 'help'|last login`)
 )
 
 // telnetConn is a telnet client session: it answers negotiation and collects data.
@@ -120,7 +124,7 @@ func (tc *telnetConn) until(wait time.Duration, res ...*regexp.Regexp) ([]byte, 
 		}
 		got = append(got, data...)
 		tc.seen = append(tc.seen, data...)
-		tail := bytes.TrimRight(got, "\x00")
+		tail := bytes.TrimRight(ansiCSI.ReplaceAll(got, nil), "\x00")
 		for i, re := range res {
 			if re.Match(tail) {
 				return got, i
@@ -186,7 +190,7 @@ func (e *engine) telnetLogin(ctx context.Context, addr string, cred Credential) 
 	switch {
 	case w == 0 || w == 1:
 		outcome = loginRejected
-	case w == 2 && !bytes.Contains(bytes.ToLower(got), []byte("password")):
+	case w == 2 && !bytes.Contains(bytes.ToLower(got), []byte("password")), shellText.Match(got):
 		outcome = loginAccepted
 	case len(got) == 0:
 		outcome = loginRefused

@@ -146,8 +146,15 @@ const openResolverName = "siegel-lab-recursion-test.example.com."
 // probeDNS asks version.bind (CHAOS TXT) and a name the server can only answer by recursion.
 func (e *engine) probeDNS(ctx context.Context, a netip.Addr) *Service {
 	addr := hostPort(a, e.udpPort("dns"))
-	ver := e.dnsAsk(ctx, addr, "dns-version.bind", "version.bind.", dnsmessage.TypeTXT, dnsmessage.ClassCHAOS, false)
-	rec := e.dnsAsk(ctx, addr, "dns-recursion", openResolverName, dnsmessage.TypeA, dnsmessage.ClassINET, true)
+	var ver, rec *DNSReply
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		ver = e.dnsAsk(ctx, addr, "dns-version.bind", "version.bind.", dnsmessage.TypeTXT, dnsmessage.ClassCHAOS, false)
+	})
+	wg.Go(func() {
+		rec = e.dnsAsk(ctx, addr, "dns-recursion", openResolverName, dnsmessage.TypeA, dnsmessage.ClassINET, true)
+	})
+	wg.Wait()
 	if ver == nil && rec == nil {
 		return nil
 	}
@@ -178,19 +185,31 @@ func dnsRecursionDetail(r *DNSReply) string {
 // probeSNMP sends GetRequest sysDescr.0 with the communities public and private (SNMPv2c).
 func (e *engine) probeSNMP(ctx context.Context, a netip.Addr) *Service {
 	addr := hostPort(a, e.udpPort("snmp"))
+	communities := []string{"public", "private"}
+	resps := make([]*SNMPResponse, len(communities))
+	var wg sync.WaitGroup
+	for i, community := range communities {
+		wg.Go(func() {
+			id := int32(randUint32() & 0x7fffffff)
+			replies, err := e.p.exchangeUDP(ctx, "snmp-get-"+community, addr, snmpGetRequest(community, id, sysDescrOID), udpWait, 1)
+			if err != nil || len(replies) == 0 {
+				return
+			}
+			resp, err := ParseSNMPResponse(replies[0])
+			if err != nil {
+				e.skip("SNMP at %s: the reply could not be read: %v", addr, err)
+				return
+			}
+			if resp.RequestID == id {
+				resps[i] = resp
+			}
+		})
+	}
+	wg.Wait()
 	var s *Service
-	for _, community := range []string{"public", "private"} {
-		id := int32(randUint32() & 0x7fffffff)
-		replies, err := e.p.exchangeUDP(ctx, "snmp-get-"+community, addr, snmpGetRequest(community, id, sysDescrOID), udpWait, 1)
-		if err != nil || len(replies) == 0 {
-			continue
-		}
-		resp, err := ParseSNMPResponse(replies[0])
-		if err != nil {
-			e.skip("SNMP at %s: the reply could not be read: %v", addr, err)
-			continue
-		}
-		if resp.RequestID != id {
+	for i, community := range communities {
+		resp := resps[i]
+		if resp == nil {
 			continue
 		}
 		if s == nil {
