@@ -96,8 +96,8 @@ func TestRunMiraiEraDevice(t *testing.T) {
 		Components: map[string]string{"dnsmasq": "2.89-1", "dropbear": "2022.83-1"}}
 	cfg := Config{
 		Target: host, Scope: loopback(t), Rate: 5000, TCPPorts: []int{tls10, tls13, sshPW, telnet, basic, formPort, closed},
-		UDPPorts: map[string]int{"dns": dns, "snmp": snmp, "ntp": ntp, "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t)},
-		Credentials: []Credential{{"admin", "1234", "vendor"}, {"root", "xc3511", "mirai"}, {"admin", "admin", "mirai"}, {"root", "vizxv", "mirai"}},
+		UDPPorts:           map[string]int{"dns": dns, "snmp": snmp, "ntp": ntp, "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t)},
+		Credentials:        []Credential{{"admin", "1234", "vendor"}, {"root", "xc3511", "mirai"}, {"admin", "admin", "mirai"}, {"root", "vizxv", "mirai"}},
 		BruteForceAttempts: 6, LockoutWatch: 5 * time.Second, Firmware: fw, Log: testLog(t),
 	}
 	r, err := Run(t.Context(), cfg)

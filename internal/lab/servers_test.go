@@ -40,8 +40,7 @@ func listenTCP(t *testing.T, host string) net.Listener {
 	return l
 }
 
-
-func tcpPort(l net.Listener) int  { return l.Addr().(*net.TCPAddr).Port }
+func tcpPort(l net.Listener) int   { return l.Addr().(*net.TCPAddr).Port }
 func udpPort(c net.PacketConn) int { return c.LocalAddr().(*net.UDPAddr).Port }
 
 // selfSigned makes a self-signed certificate with the key given.
@@ -176,7 +175,9 @@ func sshServer(t *testing.T, host string, hostKey ssh.Signer, user, pass string,
 			return nil, fmt.Errorf("wrong password")
 		}
 	} else {
-		cfg.PublicKeyCallback = func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) { return nil, fmt.Errorf("no key known") }
+		cfg.PublicKeyCallback = func(ssh.ConnMetadata, ssh.PublicKey) (*ssh.Permissions, error) {
+			return nil, fmt.Errorf("no key known")
+		}
 	}
 	cfg.AddHostKey(hostKey)
 	l := listenTCP(t, host)
