@@ -54,6 +54,9 @@ func labCheck(r *Requirement, ev *Evidence, _ time.Time) outcome {
 		}
 	}
 	links := []Link{link}
+	if len(failed) == 0 && len(passed) == 0 {
+		links = nil // the run saw nothing of this: it is no evidence for it
+	}
 	switch {
 	case len(failed) > 0:
 		return outcome{result: Fail, reason: "lab run " + shortRef(ev.Lab.Ref) + " failed " + strings.Join(failed, "; "), links: links}
