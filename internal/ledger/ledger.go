@@ -55,6 +55,8 @@ const (
 	// ProcedureEvent: a step of a market surveillance procedure (CRA Chapter V).
 	ProcedureEvent   = "procedure-event"
 	CategoryDeclared = "product-category-declared"
+	// LabRunRecorded: a lab run against a device running the release was stored as evidence.
+	LabRunRecorded = "lab-run-recorded"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the
