@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
@@ -102,5 +104,20 @@ func TestLabRunEvidence(t *testing.T) {
 	// What the run did not test stays open: no WAN address was given.
 	if v := verdict("bsi-tr-03148/dns"); v.Result != "needs-attestation" {
 		t.Errorf("dns without a WAN side: %s %s", v.Result, v.Reason)
+	}
+
+	// The release's conformity page names the run the verdicts rest on.
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	if _, err := e.st.CreateUser(t.Context(), acme.ID, "lab@acme.example", "correct horse battery", "psirt"); err != nil {
+		t.Fatal(err)
+	}
+	b := e.browser(t)
+	if code, _, _ := b.post("/login", url.Values{"email": {"lab@acme.example"}, "password": {"correct horse battery"}}); code != http.StatusSeeOther {
+		t.Fatalf("login %d", code)
+	}
+	code, page, _ := b.get("/releases/" + itoa(rel.ID) + "/conformity")
+	txt := text(t, page)
+	if code != 200 || !strings.Contains(txt, "Lab evidence: run against 127.0.0.1") || !strings.Contains(txt, got.TranscriptSHA256) || !strings.Contains(txt, "lab runs recorded for this release: 1") {
+		t.Errorf("conformity page %d:\n%s", code, txt)
 	}
 }
