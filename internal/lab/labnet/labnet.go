@@ -31,9 +31,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +202,11 @@ func Launch(ctx context.Context, profile Profile, opts Options) (*Lab, error) {
 	if err == nil {
 		err = l.startAll(ctx, ds, opts.StartTimeout)
 	}
+	if err == nil && l.Truth.SSH != nil {
+		// The version string is compiled into sshd (with the Debian revision): read it from
+		// the server rather than rebuild it from package metadata.
+		l.Truth.SSH.Banner, err = sshBanner(ctx, net.JoinHostPort(l.LAN.String(), strconv.Itoa(l.Truth.SSH.Port)))
+	}
 	if err != nil {
 		cerr := l.Close()
 		return nil, errors.Join(err, cerr)
@@ -250,12 +257,7 @@ func (l *Lab) removeDir() {
 // SIEGEL_TEST_LAB_REQUIRED is set (as CI does): then it fails.
 func Start(t testing.TB, profile Profile) *Lab {
 	t.Helper()
-	if err := Available(profile); err != nil {
-		if os.Getenv("SIEGEL_TEST_LAB_REQUIRED") != "" {
-			t.Fatalf("lab %s: %v", profile, err)
-		}
-		t.Skipf("lab %s unavailable: %v", profile, err)
-	}
+	skipUnlessAvailable(t, profile)
 	l, err := Launch(t.Context(), profile, Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("start lab %s: %v", profile, err)
@@ -266,4 +268,16 @@ func Start(t testing.TB, profile Profile) *Lab {
 		}
 	})
 	return l
+}
+
+// skipUnlessAvailable skips the test when a lab of the profile cannot run here, or fails it when
+// SIEGEL_TEST_LAB_REQUIRED is set.
+func skipUnlessAvailable(t testing.TB, profile Profile) {
+	t.Helper()
+	if err := Available(profile); err != nil {
+		if os.Getenv("SIEGEL_TEST_LAB_REQUIRED") != "" {
+			t.Fatalf("lab %s: %v", profile, err)
+		}
+		t.Skipf("lab %s unavailable: %v", profile, err)
+	}
 }

@@ -77,6 +77,7 @@ func requireTool(t *testing.T, name string) {
 func checkNmap(t *testing.T, l *Lab) {
 	for _, side := range Sides {
 		t.Run(string(side), func(t *testing.T) {
+			t.Parallel()
 			addr := l.Address(side)
 			want := l.Truth.Open[side]
 			// Full TCP range. On a side whose firewall drops everything, nmap would wait out
@@ -84,7 +85,7 @@ func checkNmap(t *testing.T, l *Lab) {
 			// retries, since a lost probe can only add to "filtered", which is the expectation.
 			tcpArgs := []string{"-sS", "-p-", "-T4"}
 			if l.Truth.WANDefaultDeny && side != LAN {
-				tcpArgs = append(tcpArgs, "--min-rate", "5000", "--max-retries", "1")
+				tcpArgs = append(tcpArgs, "--min-rate", "20000", "--max-retries", "0")
 			}
 			tcp := nmapScan(t, addr, tcpArgs...)
 			var gotTCP []int
