@@ -16,6 +16,8 @@ func TestHardened(t *testing.T) {
 	l := Start(t, Hardened)
 	checkReferenceTools(t, l)
 	t.Run("ssh", func(t *testing.T) { checkSSH(t, l) })
+	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
+	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
 }
 
 // checkSSH logs in with the OpenSSH client: the key works, a password is not even asked for,
