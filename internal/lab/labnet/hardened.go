@@ -102,6 +102,12 @@ func (l *Lab) configureHardened(ctx context.Context) ([]daemon, error) {
 			{Service: "http-basic", Port: 443, Path: "/login", TLS: true, User: "admin", Password: "admin", Works: false, Default: true},
 		},
 		TLS: []TLSService{id.truth(443, []string{"TLS1_3"}, []string{"TLS1", "TLS1_1", "TLS1_2"}, false)},
+		Admin: []AdminPage{
+			{Port: 80, Path: "/", Status: 301},
+			{Port: 443, Path: "/", TLS: true, AuthRequired: true, Status: 401},
+			{Port: 443, Path: "/login", TLS: true, AuthRequired: true, Status: 401,
+				Cookie: &Cookie{Name: "session", Secure: true, HTTPOnly: true, SameSite: "Strict"}},
+		},
 		SSH: &SSHService{Port: 22, PasswordAuth: false, HostKey: ssh.FingerprintSHA256(hostKey), HostKeyType: hostKey.Type()},
 		BruteForce: []BruteForce{{
 			Service: "http-basic", Port: 443, Path: "/login", Limited: true,

@@ -1,9 +1,6 @@
 package labnet
 
 import (
-	"crypto/tls"
-	"net"
-	"net/http"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -16,6 +13,8 @@ func TestHardened(t *testing.T) {
 	l := Start(t, Hardened)
 	checkReferenceTools(t, l)
 	t.Run("ssh", func(t *testing.T) { checkSSH(t, l) })
+	// The pages behind the login limit are checked by TestHardenedLogin, in a lab of their own.
+	t.Run("admin", func(t *testing.T) { checkAdmin(t, l, func(p AdminPage) bool { return !limited(l, p) }) })
 	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
 	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
 }
@@ -71,9 +70,9 @@ func checkSSH(t *testing.T, l *Lab) {
 }
 
 // TestHardenedLogin walks through the login's attempt budget in a lab of its own (every
-// request to the administration pages spends it): the right password works and sets a session
-// cookie with its flags, a wrong one is refused, and after the budget the limit answers even
-// the right password.
+// request to the administration pages spends it): the pages refuse a request without
+// credentials, the right password works and sets the session cookie with the truth's flags, a
+// wrong one is refused, and once the budget is spent the limit answers even the right password.
 func TestHardenedLogin(t *testing.T) {
 	l := Start(t, Hardened)
 	var good, bad Credential
@@ -93,45 +92,40 @@ func TestHardenedLogin(t *testing.T) {
 	if good.User == "" || bad.User == "" || !bf.Limited {
 		t.Fatalf("truth lacks the login: %+v %+v %+v", good, bad, bf)
 	}
-	client := &http.Client{Transport: &http.Transport{
-		// The certificate is self-signed; TestHardened checks it against the truth.
-		TLSClientConfig: &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS13},
-	}}
-	url := "https://" + net.JoinHostPort(l.LAN.String(), strconv.Itoa(good.Port)) + good.Path
-	try := func(c Credential) *http.Response {
-		req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
-		if err != nil {
-			t.Fatal(err)
+	var statuses, want []int
+	for _, p := range l.Truth.Admin {
+		if limited(l, p) {
+			resp := adminGet(t, l, p, nil)
+			statuses, want = append(statuses, resp.StatusCode), append(want, p.Status)
 		}
-		req.SetBasicAuth(c.User, c.Password)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
+	}
+	var login AdminPage
+	for _, p := range l.Truth.Admin {
+		if p.Port == good.Port && p.Path == good.Path {
+			login = p
 		}
-		resp.Body.Close()
-		return resp
 	}
-	var statuses []int
-	resp := try(good)
-	statuses = append(statuses, resp.StatusCode)
-	cookie := resp.Header.Get("Set-Cookie")
-	for len(statuses) < bf.Attempts+1 {
-		statuses = append(statuses, try(bad).StatusCode)
-	}
-	statuses = append(statuses, try(good).StatusCode)
-	want := []int{200}
+	resp := adminGet(t, l, login, &good)
+	statuses, want = append(statuses, resp.StatusCode), append(want, 200)
+	checkCookie(t, resp, login.Cookie)
 	for len(want) < bf.Attempts {
-		want = append(want, 401)
+		statuses, want = append(statuses, adminGet(t, l, login, &bad).StatusCode), append(want, 401)
 	}
-	want = append(want, bf.Status, bf.Status)
+	statuses, want = append(statuses, adminGet(t, l, login, &bad).StatusCode), append(want, bf.Status)
+	statuses, want = append(statuses, adminGet(t, l, login, &good).StatusCode), append(want, bf.Status)
 	if !equalInts(statuses, want) {
-		t.Errorf("statuses of %d attempts: %v, want %v (the right password, wrong ones, then the limit)", len(want), statuses, want)
+		t.Errorf("statuses of %d requests: %v, want %v (without credentials, the right password, wrong ones, then the limit)", len(want), statuses, want)
 	}
-	for _, flag := range []string{"Secure", "HttpOnly", "SameSite=Strict"} {
-		if !strings.Contains(cookie, flag) {
-			t.Errorf("session cookie %q lacks %s", cookie, flag)
+}
+
+// limited reports whether the page sits behind the login limit.
+func limited(l *Lab, p AdminPage) bool {
+	for _, b := range l.Truth.BruteForce {
+		if b.Limited && b.Port == p.Port {
+			return true
 		}
 	}
+	return false
 }
 
 func equalInts(a, b []int) bool {

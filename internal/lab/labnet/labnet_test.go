@@ -28,6 +28,7 @@ func TestMirai(t *testing.T) {
 	t.Run("firmware", func(t *testing.T) { checkFirmwareKey(t, l) })
 	t.Run("http-credentials", func(t *testing.T) { checkHTTPCredentials(t, l) })
 	t.Run("telnet-credentials", func(t *testing.T) { checkTelnet(t, l) })
+	t.Run("admin", func(t *testing.T) { checkAdmin(t, l, func(AdminPage) bool { return true }) })
 	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
 	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
 }

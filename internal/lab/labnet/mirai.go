@@ -139,6 +139,10 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 			{Service: "http-basic", Port: 443, Path: "/", TLS: true, User: miraiWebUser, Password: miraiWebPass, Works: true, Default: true},
 		},
 		TLS: []TLSService{tlsTruth},
+		Admin: []AdminPage{
+			{Port: 80, Path: "/", AuthRequired: true, Status: 401},
+			{Port: 443, Path: "/", TLS: true, AuthRequired: true, Status: 401},
+		},
 		BruteForce: []BruteForce{
 			{Service: "telnet", Port: 23, Limited: false},
 			{Service: "http-basic", Port: 80, Path: "/", Limited: false},
