@@ -29,6 +29,7 @@ func TestMirai(t *testing.T) {
 	t.Run("http-credentials", func(t *testing.T) { checkHTTPCredentials(t, l) })
 	t.Run("telnet-credentials", func(t *testing.T) { checkTelnet(t, l) })
 	t.Run("admin", func(t *testing.T) { checkAdmin(t, l, func(AdminPage) bool { return true }) })
+	t.Run("no-brute-force-limit", func(t *testing.T) { checkNoLimit(t, l) })
 	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
 	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
 }
@@ -189,50 +190,100 @@ func checkHTTPCredentials(t *testing.T, l *Lab) {
 	}
 }
 
-// checkTelnet logs in to the telnet service with each of the truth's credentials. The exchange
-// is plain bytes: busybox telnetd opens with option negotiation the client may leave unanswered.
+// checkTelnet logs in to the telnet service with each of the truth's credentials.
 func checkTelnet(t *testing.T, l *Lab) {
 	for _, c := range l.Truth.Credentials {
 		if c.Service != "telnet" {
 			continue
 		}
-		conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.LAN.String(), strconv.Itoa(c.Port)), 5*time.Second)
-		if err != nil {
-			t.Fatal(err)
+		if dialogue, ok := telnetLogin(t, l, c); !ok {
+			t.Errorf("telnet %s/%s (works=%v): unexpected dialogue %q", c.User, c.Password, c.Works, dialogue)
 		}
-		conn.SetDeadline(time.Now().Add(20 * time.Second))
-		var seen []byte
-		expect := func(s string) bool {
-			buf := make([]byte, 512)
-			for !bytes.Contains(seen, []byte(s)) {
-				n, err := conn.Read(buf)
-				if err != nil {
-					return false
-				}
-				seen = append(seen, buf[:n]...)
+	}
+}
+
+// telnetLogin tries one credential in a new connection and reports whether the device did what
+// the credential's Works says: a shell that runs a command, or "Login incorrect". The exchange
+// is plain bytes: busybox telnetd opens with option negotiation the client may leave unanswered.
+func telnetLogin(t *testing.T, l *Lab, c Credential) ([]byte, bool) {
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort(l.LAN.String(), strconv.Itoa(c.Port)), 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(20 * time.Second))
+	var seen []byte
+	expect := func(s string) bool {
+		buf := make([]byte, 512)
+		for !bytes.Contains(seen, []byte(s)) {
+			n, err := conn.Read(buf)
+			if err != nil {
+				return false
 			}
-			return true
+			seen = append(seen, buf[:n]...)
 		}
-		ok := expect("login: ")
-		if ok {
-			conn.Write([]byte(c.User + "\r\n"))
-			ok = expect("Password: ")
+		return true
+	}
+	if !expect("login: ") {
+		return seen, false
+	}
+	conn.Write([]byte(c.User + "\r\n"))
+	if !expect("Password: ") {
+		return seen, false
+	}
+	conn.Write([]byte(c.Password + "\r\n"))
+	if !c.Works {
+		return seen, expect("Login incorrect")
+	}
+	if !expect("# ") {
+		return seen, false
+	}
+	conn.Write([]byte("echo lab-$((6*7))\r\n"))
+	return seen, expect("lab-42")
+}
+
+// checkNoLimit proves the truth's "no brute-force limit": after a run of wrong passwords in
+// quick succession the right one still works, on every login the truth calls unlimited.
+func checkNoLimit(t *testing.T, l *Lab) {
+	const wrong = 12
+	for _, b := range l.Truth.BruteForce {
+		if b.Limited {
+			continue
 		}
-		if ok {
-			conn.Write([]byte(c.Password + "\r\n"))
-			if c.Works {
-				ok = expect("# ")
-				if ok {
-					conn.Write([]byte("echo lab-$((6*7))\r\n"))
-					ok = expect("lab-42")
-				}
-			} else {
-				ok = expect("Login incorrect")
+		var good *Credential
+		for i, c := range l.Truth.Credentials {
+			if c.Service == b.Service && c.Port == b.Port && c.Works {
+				good = &l.Truth.Credentials[i]
 			}
 		}
-		conn.Close()
-		if !ok {
-			t.Errorf("telnet %s/%s (works=%v): unexpected dialogue %q", c.User, c.Password, c.Works, seen)
+		if good == nil {
+			t.Fatalf("no working credential for %s/%d", b.Service, b.Port)
+		}
+		bad := *good
+		bad.Password, bad.Works = good.Password+"-wrong", false
+		for range wrong {
+			switch b.Service {
+			case "telnet":
+				if d, ok := telnetLogin(t, l, bad); !ok {
+					t.Fatalf("telnet with a wrong password: %q", d)
+				}
+			case "http-basic":
+				page := AdminPage{Port: b.Port, Path: b.Path, TLS: good.TLS}
+				if got := adminGet(t, l, page, &bad).StatusCode; got != 401 {
+					t.Fatalf("%d%s with a wrong password: status %d", b.Port, b.Path, got)
+				}
+			}
+		}
+		switch b.Service {
+		case "telnet":
+			if d, ok := telnetLogin(t, l, *good); !ok {
+				t.Errorf("telnet after %d wrong passwords: the right one fails: %q", wrong, d)
+			}
+		case "http-basic":
+			page := AdminPage{Port: b.Port, Path: b.Path, TLS: good.TLS}
+			if got := adminGet(t, l, page, good).StatusCode; got != 200 {
+				t.Errorf("%d%s after %d wrong passwords: the right one gets status %d", b.Port, b.Path, wrong, got)
+			}
 		}
 	}
 }
