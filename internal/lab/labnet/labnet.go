@@ -17,7 +17,9 @@
 // addresses over the WAN segment, with a source address on that segment: the DUT sees a WAN probe
 // arrive on wan0 from a WAN host, exactly as from the internet, and its firewall and daemon
 // bindings apply as they would. No traffic leaves the lab: its ranges are benchmarking ranges
-// that nothing else on the machine uses, and the namespaces have no other links.
+// that nothing else on the machine uses, and the namespaces have no other links. Probe a lab's
+// addresses only while it runs: once it is closed, nothing on the machine owns those ranges and
+// packets to them follow the default route.
 //
 // Everything runs as root: creating namespaces needs CAP_SYS_ADMIN and CAP_NET_ADMIN. Daemons
 // run in the foreground with configuration, keys, pid files and logs in the lab's own directory;

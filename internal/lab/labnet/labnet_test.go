@@ -30,6 +30,7 @@ func TestMirai(t *testing.T) {
 	t.Run("telnet-credentials", func(t *testing.T) { checkTelnet(t, l) })
 	t.Run("admin", func(t *testing.T) { checkAdmin(t, l, func(AdminPage) bool { return true }) })
 	t.Run("no-brute-force-limit", func(t *testing.T) { checkNoLimit(t, l) })
+	t.Run("snmp", func(t *testing.T) { checkSNMP(t, l) })
 	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
 	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
 }
