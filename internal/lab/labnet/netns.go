@@ -155,9 +155,20 @@ func sweep(ctx context.Context) {
 	}
 }
 
+// processAlive reports whether the process exists and is not a zombie (a dead process whose
+// parent, often init after its own parent died, has not collected it yet).
 func processAlive(pid int) bool {
 	err := syscall.Kill(pid, 0)
-	return err == nil || errors.Is(err, syscall.EPERM)
+	if err != nil && !errors.Is(err, syscall.EPERM) {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return false
+	}
+	// The state follows the command name in parentheses, which may itself hold ") ".
+	i := bytes.LastIndexByte(stat, ')')
+	return i < 0 || i+2 >= len(stat) || (stat[i+2] != 'Z' && stat[i+2] != 'X')
 }
 
 // killNamespace sends SIGKILL to every process still inside the namespace.
