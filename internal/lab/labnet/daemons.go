@@ -222,5 +222,5 @@ func dnsmasqVersion() string {
 
 // dnsService is the device's DNS over one transport.
 func dnsService(proto string, sides []Side, version string) Service {
-	return Service{Name: "domain", Proto: proto, Port: 53, Sides: sides, Product: "dnsmasq", Version: version, Package: "dnsmasq-base"}
+	return Service{Name: "domain", Proto: proto, Port: 53, Sides: sides, Product: "dnsmasq", Version: version, VersionShown: true, Package: "dnsmasq-base"}
 }

@@ -82,10 +82,9 @@ func (l *Lab) configureHardened(ctx context.Context) ([]daemon, error) {
 
 	nginxVersion := programVersion(`nginx/(\S+)`, "nginx", "-v")
 	dnsmasqVersion := dnsmasqVersion()
-	sshVersion := programVersion(`(OpenSSH_\S+)`, "/usr/sbin/sshd", "-V")
 	lan := []Side{LAN}
 	svcs := []Service{
-		{Name: "ssh", Proto: "tcp", Port: 22, Sides: lan, Product: "OpenSSH", Version: sshVersion, Package: "openssh-server"},
+		{Name: "ssh", Proto: "tcp", Port: 22, Sides: lan, Product: "OpenSSH", VersionShown: true, Package: "openssh-server"},
 		dnsService("tcp", lan, dnsmasqVersion),
 		dnsService("udp", lan, dnsmasqVersion),
 		{Name: "http", Proto: "tcp", Port: 80, Sides: lan, Product: "nginx", Version: nginxVersion, Package: "nginx"},

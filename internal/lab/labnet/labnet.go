@@ -37,6 +37,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,6 +209,13 @@ func Launch(ctx context.Context, profile Profile, opts Options) (*Lab, error) {
 		// The version string is compiled into sshd (with the Debian revision): read it from
 		// the server rather than rebuild it from package metadata.
 		l.Truth.SSH.Banner, err = sshBanner(ctx, net.JoinHostPort(l.LAN.String(), strconv.Itoa(l.Truth.SSH.Port)))
+		if m := regexp.MustCompile(`OpenSSH_(\S+)`).FindStringSubmatch(l.Truth.SSH.Banner); m != nil {
+			for i := range l.Truth.Services {
+				if l.Truth.Services[i].Name == "ssh" {
+					l.Truth.Services[i].Version = m[1]
+				}
+			}
+		}
 	}
 	if err != nil {
 		cerr := l.Close()

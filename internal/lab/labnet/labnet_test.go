@@ -48,6 +48,11 @@ func checkReferenceTools(t *testing.T, l *Lab) {
 		requireTool(t, "testssl")
 		checkTestssl(t, l)
 	})
+	t.Run("versions", func(t *testing.T) {
+		t.Parallel()
+		requireTool(t, "nmap")
+		checkVersions(t, l)
+	})
 	t.Run("certificate", func(t *testing.T) { checkServedKey(t, l) })
 }
 

@@ -121,9 +121,9 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 		dnsService("udp", all, dnsmasqVersion),
 		{Name: "http", Proto: "tcp", Port: 80, Sides: all, Product: "BusyBox httpd", Version: busyboxVersion, Package: "busybox-static"},
 		{Name: "snmp", Proto: "udp", Port: 161, Sides: all, Product: "net-snmp", Version: snmpVersion, Package: "snmpd"},
-		{Name: "https", Proto: "tcp", Port: 443, Sides: all, Product: "nginx", Version: nginxVersion, Package: "nginx"},
-		{Name: "ssdp", Proto: "udp", Port: 1900, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
-		{Name: "upnp", Proto: "tcp", Port: 5000, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
+		{Name: "https", Proto: "tcp", Port: 443, Sides: all, Product: "nginx", Version: nginxVersion, VersionShown: true, Package: "nginx"},
+		{VersionShown: true, Name: "ssdp", Proto: "udp", Port: 1900, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
+		{VersionShown: true, Name: "upnp", Proto: "tcp", Port: 5000, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
 		{Name: "nat-pmp", Proto: "udp", Port: 5351, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
 	}
 	tlsTruth := id.truth(443, []string{"TLS1", "TLS1_1", "TLS1_2"}, []string{"TLS1_3"}, true)

@@ -72,7 +72,10 @@ type Service struct {
 	Sides   []Side `json:"sides"`   // where it answers
 	Product string `json:"product"` // the program: "BusyBox telnetd", "nginx", "dnsmasq", ...
 	Version string `json:"version"` // its version as the program reports it
-	Package string `json:"package"` // the Debian package it comes from
+	// VersionShown is whether the service tells its version on the wire (a banner, a Server
+	// header, version.bind); a hidden version is still the one above.
+	VersionShown bool   `json:"version_shown"`
+	Package      string `json:"package"` // the Debian package it comes from
 }
 
 // Credential is a login attempt and whether it works.
