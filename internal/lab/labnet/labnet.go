@@ -21,6 +21,10 @@
 // addresses only while it runs: once it is closed, nothing on the machine owns those ranges and
 // packets to them follow the default route.
 //
+// The device's kernel answers every probe of a closed UDP port with ICMP "port unreachable"
+// (no rate limit, set in its namespace only), so a UDP scan tells closed from filtered reliably
+// and the ground truth can be compared port by port.
+//
 // Everything runs as root: creating namespaces needs CAP_SYS_ADMIN and CAP_NET_ADMIN. Daemons
 // run in the foreground with configuration, keys, pid files and logs in the lab's own directory;
 // no host configuration or host service is touched. Close (or the test's cleanup) stops the
