@@ -375,6 +375,19 @@ func TestSweepRemovesOrphans(t *testing.T) {
 	}
 	done := make(chan struct{})
 	go func() { sleeper.Wait(); close(done) }()
+	// Sweep only once the process has entered the namespace, as a daemon of a real lab has.
+	in := false
+	for deadline := time.Now().Add(10 * time.Second); !in && time.Now().Before(deadline); {
+		out, _ := exec.Command("ip", "netns", "pids", ns).Output()
+		in = slices.Contains(strings.Fields(string(out)), strconv.Itoa(sleeper.Process.Pid))
+		if !in {
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	if !in {
+		sleeper.Process.Kill()
+		t.Fatal("the process never entered the namespace")
+	}
 
 	topo, err := setUp(t.Context())
 	if err != nil {
