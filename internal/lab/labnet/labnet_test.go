@@ -341,13 +341,8 @@ func checkGone(t *testing.T, topo *topology, dir string, pids []int) {
 			t.Errorf("lab directory %s still exists", dir)
 		}
 	}
-	used, err := usedIndexes()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if used[topo.index] {
-		t.Errorf("address block %d still assigned", topo.index)
-	}
+	// The tester's addresses went with the links. (Whether the address block is free is not
+	// asked: another process's lab may already have taken it.)
 }
 
 // TestSweepRemovesOrphans leaves a lab behind as a killed process would (namespaces named after
