@@ -176,3 +176,51 @@ func waitReady(ctx context.Context, procs []*process, timeout time.Duration) err
 		}
 	}
 }
+
+// writeFiles writes files (relative names) under dir, creating directories; the names in
+// executable get mode 0755, the rest 0644.
+func writeFiles(dir string, files map[string]string, executable ...string) error {
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fmt.Errorf("labnet: %w", err)
+		}
+		mode := os.FileMode(0o644)
+		if slices.Contains(executable, name) {
+			mode = 0o755
+		}
+		if err := os.WriteFile(p, []byte(body), mode); err != nil {
+			return fmt.Errorf("labnet: write %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// The daemons both profiles share. Their configuration files are written by the profile.
+
+// upstreamDaemon is the resolver of the WAN segment (upstream.conf).
+func upstreamDaemon(l *Lab) daemon {
+	return daemon{name: "upstream-dns", ns: l.WANNamespace, argv: []string{"dnsmasq", "-k", "-C", filepath.Join(l.Dir, "upstream.conf")},
+		listens: []socket{{"udp", 53}, {"tcp", 53}}}
+}
+
+// dnsmasqDaemon is the device's DNS forwarder (dnsmasq.conf).
+func dnsmasqDaemon(l *Lab) daemon {
+	return daemon{name: "dnsmasq", ns: l.DUTNamespace, argv: []string{"dnsmasq", "-k", "-C", filepath.Join(l.Dir, "dnsmasq.conf")},
+		listens: []socket{{"udp", 53}, {"tcp", 53}}}
+}
+
+// nginxDaemon is the device's web server (nginx.conf), listening on the TCP ports.
+func nginxDaemon(l *Lab, env []string, ports ...int) daemon {
+	return daemon{name: "nginx", ns: l.DUTNamespace, env: env, listens: sockets("tcp", ports...),
+		argv: []string{"nginx", "-p", l.Dir, "-c", filepath.Join(l.Dir, "nginx.conf"), "-e", filepath.Join(l.Dir, "nginx-error.log")}}
+}
+
+func dnsmasqVersion() string {
+	return programVersion(`Dnsmasq version (\S+)`, "dnsmasq", "--version")
+}
+
+// dnsService is the device's DNS over one transport.
+func dnsService(proto string, sides []Side, version string) Service {
+	return Service{Name: "domain", Proto: proto, Port: 53, Sides: sides, Product: "dnsmasq", Version: version, VersionShown: true, Package: "dnsmasq-base"}
+}

@@ -17,7 +17,13 @@
 // addresses over the WAN segment, with a source address on that segment: the DUT sees a WAN probe
 // arrive on wan0 from a WAN host, exactly as from the internet, and its firewall and daemon
 // bindings apply as they would. No traffic leaves the lab: its ranges are benchmarking ranges
-// that nothing else on the machine uses, and the namespaces have no other links.
+// that nothing else on the machine uses, and the namespaces have no other links. Probe a lab's
+// addresses only while it runs: once it is closed, nothing on the machine owns those ranges and
+// packets to them follow the default route.
+//
+// The device's kernel answers every probe of a closed UDP port with ICMP "port unreachable"
+// (no rate limit, set in its namespace only), so a UDP scan tells closed from filtered reliably
+// and the ground truth can be compared port by port.
 //
 // Everything runs as root: creating namespaces needs CAP_SYS_ADMIN and CAP_NET_ADMIN. Daemons
 // run in the foreground with configuration, keys, pid files and logs in the lab's own directory;
@@ -31,9 +37,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -200,6 +209,18 @@ func Launch(ctx context.Context, profile Profile, opts Options) (*Lab, error) {
 	if err == nil {
 		err = l.startAll(ctx, ds, opts.StartTimeout)
 	}
+	if err == nil && l.Truth.SSH != nil {
+		// The version string is compiled into sshd (with the Debian revision): read it from
+		// the server rather than rebuild it from package metadata.
+		l.Truth.SSH.Banner, err = sshBanner(ctx, net.JoinHostPort(l.LAN.String(), strconv.Itoa(l.Truth.SSH.Port)))
+		if m := regexp.MustCompile(`OpenSSH_(\S+)`).FindStringSubmatch(l.Truth.SSH.Banner); m != nil {
+			for i := range l.Truth.Services {
+				if l.Truth.Services[i].Name == "ssh" {
+					l.Truth.Services[i].Version = m[1]
+				}
+			}
+		}
+	}
 	if err != nil {
 		cerr := l.Close()
 		return nil, errors.Join(err, cerr)
@@ -250,12 +271,7 @@ func (l *Lab) removeDir() {
 // SIEGEL_TEST_LAB_REQUIRED is set (as CI does): then it fails.
 func Start(t testing.TB, profile Profile) *Lab {
 	t.Helper()
-	if err := Available(profile); err != nil {
-		if os.Getenv("SIEGEL_TEST_LAB_REQUIRED") != "" {
-			t.Fatalf("lab %s: %v", profile, err)
-		}
-		t.Skipf("lab %s unavailable: %v", profile, err)
-	}
+	skipUnlessAvailable(t, profile)
 	l, err := Launch(t.Context(), profile, Options{Dir: t.TempDir()})
 	if err != nil {
 		t.Fatalf("start lab %s: %v", profile, err)
@@ -266,4 +282,16 @@ func Start(t testing.TB, profile Profile) *Lab {
 		}
 	})
 	return l
+}
+
+// skipUnlessAvailable skips the test when a lab of the profile cannot run here, or fails it when
+// SIEGEL_TEST_LAB_REQUIRED is set.
+func skipUnlessAvailable(t testing.TB, profile Profile) {
+	t.Helper()
+	if err := Available(profile); err != nil {
+		if os.Getenv("SIEGEL_TEST_LAB_REQUIRED") != "" {
+			t.Fatalf("lab %s: %v", profile, err)
+		}
+		t.Skipf("lab %s unavailable: %v", profile, err)
+	}
 }

@@ -91,7 +91,7 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 		"nginx.htpasswd":   miraiWebUser + ":{PLAIN}" + miraiWebPass + "\n",
 		"nginx.conf":       miraiNginx(dir, id),
 		"snmpd.conf":       "rocommunity public default\nrocommunity6 public default\nsysName mirai-router\nsysLocation lab\nsysContact admin@mirai-router.lan\n",
-		"dnsmasq.conf":     miraiDnsmasq(dir, l),
+		"dnsmasq.conf":     deviceDnsmasq(dir, l, "lan0", "wan0"),
 		"upstream.conf":    upstreamDnsmasq(dir, l),
 		"miniupnpd.conf":   miraiUPnP(dir),
 		"openssl-lab.cnf":  "# empty: the daemons get OpenSSL's built-in defaults, not the host's policy\n",
@@ -101,18 +101,8 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 		"dnsmasq.leases":   "",
 		"nginx-access.log": "",
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return nil, fmt.Errorf("labnet: %w", err)
-		}
-		mode := os.FileMode(0o644)
-		if name == "login.sh" {
-			mode = 0o755
-		}
-		if err := os.WriteFile(p, []byte(body), mode); err != nil {
-			return nil, fmt.Errorf("labnet: write %s: %w", name, err)
-		}
+	if err := writeFiles(dir, files, "login.sh"); err != nil {
+		return nil, err
 	}
 	fw, err := writeMiraiFirmware(dir, id)
 	if err != nil {
@@ -121,19 +111,19 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 
 	busyboxVersion := programVersion(`BusyBox v(\S+)`, "busybox")
 	nginxVersion := programVersion(`nginx/(\S+)`, "nginx", "-v")
-	dnsmasqVersion := programVersion(`Dnsmasq version (\S+)`, "dnsmasq", "--version")
+	dnsmasqVersion := dnsmasqVersion()
 	snmpVersion := programVersion(`NET-SNMP version:\s*(\S+)`, "snmpd", "-v")
 	upnpVersion := programVersion(`miniupnpd (\S+)`, "miniupnpd", "--version")
 	all := []Side{LAN, WAN, WAN6}
 	svcs := []Service{
 		{Name: "telnet", Proto: "tcp", Port: 23, Sides: all, Product: "BusyBox telnetd", Version: busyboxVersion, Package: "busybox-static"},
-		{Name: "domain", Proto: "tcp", Port: 53, Sides: all, Product: "dnsmasq", Version: dnsmasqVersion, Package: "dnsmasq-base"},
-		{Name: "domain", Proto: "udp", Port: 53, Sides: all, Product: "dnsmasq", Version: dnsmasqVersion, Package: "dnsmasq-base"},
+		dnsService("tcp", all, dnsmasqVersion),
+		dnsService("udp", all, dnsmasqVersion),
 		{Name: "http", Proto: "tcp", Port: 80, Sides: all, Product: "BusyBox httpd", Version: busyboxVersion, Package: "busybox-static"},
 		{Name: "snmp", Proto: "udp", Port: 161, Sides: all, Product: "net-snmp", Version: snmpVersion, Package: "snmpd"},
-		{Name: "https", Proto: "tcp", Port: 443, Sides: all, Product: "nginx", Version: nginxVersion, Package: "nginx"},
-		{Name: "ssdp", Proto: "udp", Port: 1900, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
-		{Name: "upnp", Proto: "tcp", Port: 5000, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
+		{Name: "https", Proto: "tcp", Port: 443, Sides: all, Product: "nginx", Version: nginxVersion, VersionShown: true, Package: "nginx"},
+		{VersionShown: true, Name: "ssdp", Proto: "udp", Port: 1900, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
+		{VersionShown: true, Name: "upnp", Proto: "tcp", Port: 5000, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
 		{Name: "nat-pmp", Proto: "udp", Port: 5351, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
 	}
 	tlsTruth := id.truth(443, []string{"TLS1", "TLS1_1", "TLS1_2"}, []string{"TLS1_3"}, true)
@@ -149,6 +139,10 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 			{Service: "http-basic", Port: 443, Path: "/", TLS: true, User: miraiWebUser, Password: miraiWebPass, Works: true, Default: true},
 		},
 		TLS: []TLSService{tlsTruth},
+		Admin: []AdminPage{
+			{Port: 80, Path: "/", AuthRequired: true, Status: 401},
+			{Port: 443, Path: "/", TLS: true, AuthRequired: true, Status: 401},
+		},
 		BruteForce: []BruteForce{
 			{Service: "telnet", Port: 23, Limited: false},
 			{Service: "http-basic", Port: 80, Path: "/", Limited: false},
@@ -164,13 +158,13 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 	udp := func(ports ...int) []socket { return sockets("udp", ports...) }
 	opensslEnv := []string{"OPENSSL_CONF=" + filepath.Join(dir, "openssl-lab.cnf")}
 	return []daemon{
-		{name: "upstream-dns", ns: l.WANNamespace, argv: []string{"dnsmasq", "-k", "-C", filepath.Join(dir, "upstream.conf")}, listens: append(udp(53), tcp(53)...)},
+		upstreamDaemon(l),
 		{name: "telnetd", ns: ns, argv: []string{"busybox", "telnetd", "-F", "-p", "23", "-f", filepath.Join(dir, "issue"), "-l", filepath.Join(dir, "login.sh")}, listens: tcp(23)},
 		{name: "httpd", ns: ns, argv: []string{"busybox", "httpd", "-f", "-p", "80", "-h", www, "-c", filepath.Join(dir, "httpd.conf")}, listens: tcp(80)},
-		{name: "nginx", ns: ns, argv: []string{"nginx", "-p", dir, "-c", filepath.Join(dir, "nginx.conf"), "-e", filepath.Join(dir, "nginx-error.log")}, env: opensslEnv, listens: tcp(443)},
+		nginxDaemon(l, opensslEnv, 443),
 		{name: "snmpd", ns: ns, argv: []string{"snmpd", "-f", "-Lo", "-C", "-I", "-smux", "-c", filepath.Join(dir, "snmpd.conf"), "-p", filepath.Join(dir, "snmpd.pid"), "udp:161,udp6:161"},
 			env: []string{"SNMP_PERSISTENT_DIR=" + filepath.Join(dir, "snmp"), "MIBS="}, listens: udp(161)},
-		{name: "dnsmasq", ns: ns, argv: []string{"dnsmasq", "-k", "-C", filepath.Join(dir, "dnsmasq.conf")}, listens: append(udp(53), tcp(53)...)},
+		dnsmasqDaemon(l),
 		{name: "miniupnpd", ns: ns, argv: []string{"miniupnpd", "-d", "-f", filepath.Join(dir, "miniupnpd.conf"), "-P", filepath.Join(dir, "miniupnpd.pid")}, listens: append(udp(1900, 5351), tcp(5000)...)},
 	}, nil
 }
@@ -215,19 +209,17 @@ http {
 `, dir, id.certFile, id.keyFile)
 }
 
-func miraiDnsmasq(dir string, l *Lab) string {
-	return fmt.Sprintf(`# Forwards every query, from LAN and WAN alike, to the upstream resolver: an open resolver.
-interface=lan0
-interface=wan0
-no-resolv
-no-hosts
-server=%s
-address=/router.lan/%s
-pid-file=%s/dnsmasq.pid
-user=nobody
-group=nogroup
-log-facility=-
-`, l.Upstream, l.LAN, dir)
+// deviceDnsmasq is the device's DNS forwarder, answering on the named interfaces: on the
+// Mirai-era router on lan0 and wan0 (an open resolver), on the hardened one on lan0 alone.
+func deviceDnsmasq(dir string, l *Lab, ifaces ...string) string {
+	var b strings.Builder
+	b.WriteString("# DNS forwarder of the device, to the upstream resolver on the WAN segment.\n")
+	for _, i := range ifaces {
+		b.WriteString("interface=" + i + "\n")
+	}
+	fmt.Fprintf(&b, "bind-interfaces\nno-resolv\nno-hosts\nserver=%s\naddress=/router.lan/%s\n", l.Upstream, l.LAN)
+	fmt.Fprintf(&b, "pid-file=%s/dnsmasq.pid\nuser=nobody\ngroup=nogroup\nlog-facility=-\n", dir)
+	return b.String()
 }
 
 // upstreamDnsmasq is the "internet" resolver on the WAN segment: it answers for example.com,

@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,6 +25,11 @@ type nmapRun struct {
 			State struct {
 				State string `xml:"state,attr"`
 			} `xml:"state"`
+			Service struct {
+				Name    string `xml:"name,attr"`
+				Product string `xml:"product,attr"`
+				Version string `xml:"version,attr"`
+			} `xml:"service"`
 		} `xml:"ports>port"`
 	} `xml:"host"`
 }
@@ -31,6 +37,20 @@ type nmapRun struct {
 // nmapScan runs nmap with args against target and returns each reported port's state, keyed
 // "tcp/23" or "udp/161". Ports nmap does not list (the "Not shown" ones) are absent.
 func nmapScan(t *testing.T, target netip.Addr, args ...string) map[string]string {
+	t.Helper()
+	states := map[string]string{}
+	for _, p := range nmapRunPorts(t, target, args...) {
+		states[p.key] = p.state
+	}
+	return states
+}
+
+type nmapPort struct {
+	key, state       string
+	product, version string
+}
+
+func nmapRunPorts(t *testing.T, target netip.Addr, args ...string) []nmapPort {
 	t.Helper()
 	full := []string{"-n", "-Pn", "-oX", "-", "--reason"}
 	if target.Is6() {
@@ -51,11 +71,42 @@ func nmapScan(t *testing.T, target netip.Addr, args ...string) map[string]string
 	if len(r.Hosts) != 1 {
 		t.Fatalf("nmap %s: %d hosts in the report, want 1", target, len(r.Hosts))
 	}
-	states := map[string]string{}
+	var ports []nmapPort
 	for _, p := range r.Hosts[0].Ports {
-		states[p.Proto+"/"+strconv.Itoa(p.ID)] = p.State.State
+		ports = append(ports, nmapPort{key: p.Proto + "/" + strconv.Itoa(p.ID), state: p.State.State, product: p.Service.Product, version: p.Service.Version})
 	}
-	return states
+	return ports
+}
+
+// checkVersions runs nmap's version detection on the LAN's TCP services: where the truth says
+// a service shows its version, nmap must find it; where it hides it, nmap must not.
+func checkVersions(t *testing.T, l *Lab) {
+	var list []string
+	for _, s := range l.Truth.Services {
+		if s.Proto == "tcp" && slices.Contains(s.Sides, LAN) {
+			list = append(list, strconv.Itoa(s.Port))
+		}
+	}
+	ports := nmapRunPorts(t, l.LAN, "-sV", "--version-light", "-p", strings.Join(list, ","))
+	for _, s := range l.Truth.Services {
+		if s.Proto != "tcp" || !slices.Contains(s.Sides, LAN) {
+			continue
+		}
+		if s.Version == "" {
+			t.Errorf("tcp/%d: the truth has no version for %s", s.Port, s.Product)
+			continue
+		}
+		i := slices.IndexFunc(ports, func(p nmapPort) bool { return p.key == "tcp/"+strconv.Itoa(s.Port) })
+		if i < 0 {
+			t.Errorf("tcp/%d: not in nmap's report", s.Port)
+			continue
+		}
+		p := ports[i]
+		found := strings.Contains(p.version, s.Version)
+		if s.VersionShown != found {
+			t.Errorf("tcp/%d (%s %s, shown=%v): nmap finds product %q version %q", s.Port, s.Product, s.Version, s.VersionShown, p.product, p.version)
+		}
+	}
 }
 
 // udpSet is what the lab engine probes over UDP (DNS, DHCP, TFTP, NTP, SNMP, SSDP, NAT-PMP,
@@ -77,6 +128,7 @@ func requireTool(t *testing.T, name string) {
 func checkNmap(t *testing.T, l *Lab) {
 	for _, side := range Sides {
 		t.Run(string(side), func(t *testing.T) {
+			t.Parallel()
 			addr := l.Address(side)
 			want := l.Truth.Open[side]
 			// Full TCP range. On a side whose firewall drops everything, nmap would wait out
@@ -84,7 +136,7 @@ func checkNmap(t *testing.T, l *Lab) {
 			// retries, since a lost probe can only add to "filtered", which is the expectation.
 			tcpArgs := []string{"-sS", "-p-", "-T4"}
 			if l.Truth.WANDefaultDeny && side != LAN {
-				tcpArgs = append(tcpArgs, "--min-rate", "5000", "--max-retries", "1")
+				tcpArgs = append(tcpArgs, "--min-rate", "20000", "--max-retries", "0")
 			}
 			tcp := nmapScan(t, addr, tcpArgs...)
 			var gotTCP []int

@@ -39,6 +39,8 @@ type Truth struct {
 	TLS []TLSService `json:"tls"`
 	// SSH describes the SSH server, nil when there is none.
 	SSH *SSHService `json:"ssh,omitempty"`
+	// Admin lists the administration pages and what they answer without credentials.
+	Admin []AdminPage `json:"admin"`
 	// BruteForce says, per login, whether repeated attempts are limited.
 	BruteForce []BruteForce `json:"brute_force"`
 	// OpenResolver is the query the device answers recursively from the WAN side, nil when DNS
@@ -70,7 +72,10 @@ type Service struct {
 	Sides   []Side `json:"sides"`   // where it answers
 	Product string `json:"product"` // the program: "BusyBox telnetd", "nginx", "dnsmasq", ...
 	Version string `json:"version"` // its version as the program reports it
-	Package string `json:"package"` // the Debian package it comes from
+	// VersionShown is whether the service tells its version on the wire (a banner, a Server
+	// header, version.bind); a hidden version is still the one above.
+	VersionShown bool   `json:"version_shown"`
+	Package      string `json:"package"` // the Debian package it comes from
 }
 
 // Credential is a login attempt and whether it works.
@@ -117,6 +122,28 @@ type SSHService struct {
 	// HostKey is the host key's fingerprint as OpenSSH prints it ("SHA256:...").
 	HostKey     string `json:"host_key"`
 	HostKeyType string `json:"host_key_type"` // ssh-ed25519
+}
+
+// AdminPage is a page of the web administration.
+type AdminPage struct {
+	Port int    `json:"port"`
+	Path string `json:"path"`
+	TLS  bool   `json:"tls,omitempty"`
+	// AuthRequired is whether the page needs a login (HTTP basic authentication here).
+	AuthRequired bool `json:"auth_required"`
+	// Status is the HTTP status of a request without credentials (401, or 301 for a redirect
+	// to HTTPS).
+	Status int `json:"status"`
+	// Cookie is the session cookie a successful login sets, nil when none is set.
+	Cookie *Cookie `json:"cookie,omitempty"`
+}
+
+// Cookie is a cookie and its attributes.
+type Cookie struct {
+	Name     string `json:"name"`
+	Secure   bool   `json:"secure"`
+	HTTPOnly bool   `json:"http_only"`
+	SameSite string `json:"same_site"` // Strict, Lax, None or empty
 }
 
 // BruteForce describes whether repeated login attempts are limited.
