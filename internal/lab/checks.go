@@ -84,10 +84,13 @@ func evaluate(r *Result) []Check {
 	lan := r.Services
 
 	// Credentials.
-	var accepted []string
+	var accepted, unchecked []string
 	tried := 0
 	for _, l := range r.Logins {
 		tried += l.Tried
+		if l.Refused > 0 && len(l.Accepted) == 0 {
+			unchecked = append(unchecked, fmt.Sprintf("%s %s refused %d of %d attempts (a login limit), so those credentials were not checked", l.Service, l.Address, l.Refused, l.Tried))
+		}
 		for _, c := range l.Accepted {
 			accepted = append(accepted, fmt.Sprintf("%s %s: %s/%s (%s)", l.Service, l.Address, c.User, showPassword(c.Password), c.Source))
 		}
@@ -99,6 +102,8 @@ func evaluate(r *Result) []Check {
 		add("default-credentials", Pass, "no service offered a password login (telnet, SSH with passwords, HTTP basic or form)")
 	case tried == 0:
 		add("default-credentials", NotTested, "login services found, but no credential was tried")
+	case len(unchecked) > 0:
+		add("default-credentials", NotTested, strings.Join(unchecked, "; "))
 	default:
 		add("default-credentials", Pass, fmt.Sprintf("%d logins with default credentials on %d services, none accepted", tried, len(r.Logins)))
 	}
@@ -234,6 +239,8 @@ func evaluate(r *Result) []Check {
 			disc = append(disc, "HTTP Server header: "+s.Banner)
 		}
 	}
+	slices.Sort(disc)
+	disc = slices.Compact(disc)
 	if len(disc) > 0 {
 		add("disclosure", Fail, strings.Join(disc, "; "))
 	} else {

@@ -275,7 +275,7 @@ func nmapTopPorts(t *testing.T, a netip.Addr) ([]int, bool) {
 		}
 		return nil, false
 	}
-	args := []string{"-n", "-Pn", "-sT", "--top-ports", "1000", "-T4", "-oX", "-"}
+	args := []string{"-n", "-Pn", "-sT", "--top-ports", "1000", "-T4", "--min-rate", "2000", "--max-retries", "1", "-oX", "-"}
 	if a.Is6() {
 		args = append(args, "-6")
 	}

@@ -158,7 +158,6 @@ var weakSSH = map[string]string{
 	"hmac-md5":                            "mac",
 	"hmac-md5-96":                         "mac",
 	"hmac-sha1-96":                        "mac",
-	"umac-64@openssh.com":                 "mac",
 	"hmac-md5-etm@openssh.com":            "mac",
 	"rijndael-cbc@lysator.liu.se":         "cipher",
 	"diffie-hellman-group14-sha1@ssh.com": "kex",
