@@ -50,7 +50,7 @@ What runs:
   services     TCP connect scan of the 1,000 most common ports (nmap's frequency order;
                --ports all or a list), identification by banner, TLS handshake and HTTP request
                (SSH and telnet banners, HTTP Server header); UDP: DNS (version.bind, and whether
-               it recurses), SNMP (sysDescr with public and private), NTP, SSDP, mDNS, TFTP.
+               it recurses), SNMP (sysDescr with public and private), NTP, SSDP, mDNS, TFTP, NAT-PMP.
   credentials  telnet, SSH passwords, HTTP basic and form logins with the default list (the
                Mirai botnet's pairs and vendor defaults; those the firmware analysis verified
                come first), at most --max-logins per service; then --brute-force wrong logins in
@@ -76,7 +76,7 @@ siegel lab run --allow 10.0.0.1 --target 10.0.0.1 --fail-on default-credentials,
 			fs.StringVar(&target, "target", "", "the device's LAN address or name")
 			fs.Var(&wan, "wan-target", "the device's WAN address, IPv4 or IPv6 (repeatable)")
 			fs.StringVar(&ports, "ports", "top", "TCP ports: top (the 1,000 most common), all, or a list such as 22,80,8000-8100")
-			fs.Var(&udpPorts, "udp-port", "UDP port of a service, as NAME=PORT (dns, ntp, snmp, ssdp, mdns, tftp; repeatable)")
+			fs.Var(&udpPorts, "udp-port", "UDP port of a service, as NAME=PORT (dns, ntp, snmp, ssdp, mdns, tftp, natpmp; repeatable)")
 			fs.Float64Var(&rate, "rate", lab.DefaultRate, "most probes per second")
 			fs.DurationVar(&timeout, "timeout", lab.DefaultTimeout, "longest time the run may take")
 			fs.DurationVar(&connect, "connect-timeout", lab.DefaultConnect, "longest wait for one connection or UDP answer")

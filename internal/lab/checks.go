@@ -61,7 +61,7 @@ var checkTitles = map[string]string{
 	"wan-services":           "Nothing answers on the WAN side",
 	"wan-admin":              "No administration (web, telnet, SSH) from the WAN side",
 	"open-resolver":          "DNS does not recurse for the WAN side",
-	"upnp-wan":               "UPnP does not answer on the WAN side",
+	"upnp-wan":               "UPnP and NAT-PMP do not answer on the WAN side",
 	"ipv6-inbound":           "IPv6: inbound connections denied by default",
 }
 
@@ -335,7 +335,7 @@ func evaluate(r *Result) []Check {
 		verdict("wan-services", any, "answering on the WAN side: ", "nothing answered on the WAN side")
 		verdict("wan-admin", admin, "administration reachable from the WAN side: ", "no web, telnet or SSH service on the WAN side")
 		verdict("open-resolver", resolver, "recursive DNS for the WAN side at ", "DNS did not recurse for a query from the WAN side")
-		verdict("upnp-wan", upnp, "UPnP (SSDP) answers on the WAN side at ", "no SSDP answer on the WAN side")
+		verdict("upnp-wan", upnp, "UPnP (SSDP) or NAT-PMP answers on the WAN side at ", "no SSDP or NAT-PMP answer on the WAN side")
 		if has6 {
 			verdict("ipv6-inbound", v6, "inbound IPv6 connections accepted: ", "no inbound IPv6 connection accepted on the WAN address")
 		} else {

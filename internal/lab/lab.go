@@ -35,7 +35,7 @@ type Config struct {
 	ConnectTimeout time.Duration
 	Concurrency    int   // parallel TCP connects of the port scan
 	TCPPorts       []int // nil: the 1,000 most common TCP ports
-	// UDPPorts overrides the port of a UDP service by name (dns, ntp, snmp, ssdp, mdns, tftp).
+	// UDPPorts overrides the port of a UDP service by name (dns, ntp, snmp, ssdp, mdns, tftp, natpmp).
 	UDPPorts map[string]int
 	// Credentials are tried on every login service, in order (vendor defaults first, then
 	// the Mirai list); MaxLogins bounds the attempts per service.

@@ -96,7 +96,7 @@ func TestRunMiraiEraDevice(t *testing.T) {
 		Components: map[string]string{"dnsmasq": "2.89-1", "dropbear": "2022.83-1"}}
 	cfg := Config{
 		Target: host, Scope: loopback(t), Rate: 5000, TCPPorts: []int{tls10, tls13, sshPW, telnet, basic, formPort, closed},
-		UDPPorts:           map[string]int{"dns": dns, "snmp": snmp, "ntp": ntp, "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t)},
+		UDPPorts:           map[string]int{"dns": dns, "snmp": snmp, "ntp": ntp, "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t), "natpmp": closedUDP(t)},
 		Credentials:        []Credential{{"admin", "1234", "vendor"}, {"root", "xc3511", "mirai"}, {"admin", "admin", "mirai"}, {"root", "vizxv", "mirai"}},
 		BruteForceAttempts: 6, LockoutWatch: 5 * time.Second, Firmware: fw, Log: testLog(t),
 	}
@@ -274,7 +274,7 @@ func TestRunHardenedDevice(t *testing.T) {
 	ec := ecKey(t)
 	tls13 := tlsServer(t, host, tls.VersionTLS13, tls.VersionTLS13, selfSigned(t, ec, &ec.PublicKey), http.NotFoundHandler())
 	cfg := Config{Target: host, Scope: loopback(t), Rate: 5000, TCPPorts: []int{sshKeys, tls13},
-		UDPPorts:    map[string]int{"dns": closedUDP(t), "snmp": closedUDP(t), "ntp": closedUDP(t), "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t)},
+		UDPPorts:    map[string]int{"dns": closedUDP(t), "snmp": closedUDP(t), "ntp": closedUDP(t), "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t), "natpmp": closedUDP(t)},
 		Credentials: []Credential{{"root", "root", "mirai"}}, BruteForceAttempts: 4, Firmware: &FirmwareFacts{Keys: map[string]string{}}, Log: testLog(t)}
 	r, err := Run(t.Context(), cfg)
 	if err != nil {
@@ -316,8 +316,15 @@ func TestRunWANSide(t *testing.T) {
 	v6port := tcpPort(l6)
 	dns := dnsServer(t, wan4, "dnsmasq-2.89", dnsmessage.RCodeServerFailure)
 	snmp := snmpServer(t, wan4, "private", "router")
+	pmp := listenUDP(t, wan4)
+	serveUDP(pmp, func(b []byte) []byte { // a NAT-PMP gateway (RFC 6886) telling its external address
+		if len(b) != 2 || b[0] != 0 || b[1] != 0 {
+			return nil
+		}
+		return []byte{0, 128, 0, 0, 0, 0, 0, 9, 192, 0, 2, 7}
+	})
 	cfg := Config{Target: "127.0.0.1", WANTargets: []string{wan4, wan6}, Scope: loopback(t), Rate: 5000, TCPPorts: []int{admin, v6port},
-		UDPPorts: map[string]int{"dns": dns, "snmp": snmp, "ntp": closedUDP(t), "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t)}, Log: testLog(t)}
+		UDPPorts: map[string]int{"dns": dns, "snmp": snmp, "ntp": closedUDP(t), "ssdp": closedUDP(t), "mdns": closedUDP(t), "tftp": closedUDP(t), "natpmp": udpPort(pmp)}, Log: testLog(t)}
 	r, err := Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -325,13 +332,13 @@ func TestRunWANSide(t *testing.T) {
 	if len(r.WAN) != 2 || !r.WAN[0].OpenResolver || !r.WAN[0].SNMPCommunity || !r.WAN[1].IPv6 {
 		t.Fatalf("wan: %+v", r.WAN)
 	}
-	for _, id := range []string{"wan-services", "wan-admin", "open-resolver", "ipv6-inbound"} {
+	for _, id := range []string{"wan-services", "wan-admin", "open-resolver", "ipv6-inbound", "upnp-wan"} {
 		if c := checkOf(t, r, id); c.Result != Fail {
 			t.Errorf("%s: %s %s", id, c.Result, c.Detail)
 		}
 	}
-	if c := checkOf(t, r, "upnp-wan"); c.Result != Pass {
-		t.Errorf("upnp-wan: %s", c.Result)
+	if !slices.ContainsFunc(r.WAN[0].Services, func(s Service) bool { return s.Name == "nat-pmp" && s.Detail == "external address 192.0.2.7" }) {
+		t.Errorf("NAT-PMP not seen: %+v", r.WAN[0].Services)
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 )
 
 // Default ports of the UDP services probed.
-var defaultUDP = map[string]int{"dns": 53, "ntp": 123, "snmp": 161, "ssdp": 1900, "mdns": 5353, "tftp": 69}
+var defaultUDP = map[string]int{"dns": 53, "ntp": 123, "snmp": 161, "ssdp": 1900, "mdns": 5353, "tftp": 69, "natpmp": 5351}
 
 func (e *engine) udpPort(name string) int {
 	if p, ok := e.cfg.UDPPorts[name]; ok {
@@ -44,6 +44,7 @@ func (e *engine) probeUDP(ctx context.Context, a netip.Addr) []Service {
 	wg.Go(func() { add(e.probeSSDP(ctx, a)) })
 	wg.Go(func() { add(e.probeMDNS(ctx, a)) })
 	wg.Go(func() { add(e.probeTFTP(ctx, a)) })
+	wg.Go(func() { add(e.probeNATPMP(ctx, a)) })
 	wg.Wait()
 	e.skip("DHCP: not probed; a DHCP server answers on the client port 68 of the link, which a probe from a lab host cannot receive without taking over the link's DHCP client")
 	sortServices(out)
@@ -310,6 +311,24 @@ func (e *engine) probeTFTP(ctx context.Context, a netip.Addr) *Service {
 		s.Detail = "answered a read request with error: " + Printable(bytes.TrimRight(replies[0][4:], "\x00"))
 	default:
 		return nil
+	}
+	return s
+}
+
+// probeNATPMP asks for the external address (RFC 6886 §3.2): a NAT-PMP server answers with
+// opcode 128 and lets whoever reaches it open port mappings.
+func (e *engine) probeNATPMP(ctx context.Context, a netip.Addr) *Service {
+	addr := hostPort(a, e.udpPort("natpmp"))
+	replies, err := e.p.exchangeUDP(ctx, "natpmp-address", addr, []byte{0, 0}, udpWait, 1)
+	if err != nil || len(replies) == 0 || len(replies[0]) < 12 || replies[0][0] != 0 || replies[0][1] != 128 {
+		return nil
+	}
+	r := replies[0]
+	s := &Service{Address: a.String(), Port: e.udpPort("natpmp"), Proto: "udp", Name: "nat-pmp"}
+	if code := binary.BigEndian.Uint16(r[2:]); code == 0 {
+		s.Detail = "external address " + netip.AddrFrom4([4]byte(r[8:12])).String()
+	} else {
+		s.Detail = fmt.Sprintf("answered with result code %d", code)
 	}
 	return s
 }

@@ -32,7 +32,7 @@ func (e *engine) wanSide(ctx context.Context, a netip.Addr, ports []int) WANSide
 			w.OpenResolver = len(s.Detail) > 0 && s.Detail[:min(len(s.Detail), 18)] == "recursion offered:"
 		case "snmp":
 			w.SNMPCommunity = s.Banner != "" || s.Detail != ""
-		case "ssdp":
+		case "ssdp", "nat-pmp":
 			w.UPnP = true
 		}
 	}
