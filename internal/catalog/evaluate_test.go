@@ -13,6 +13,12 @@ import (
 var fixedNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 
 // cleanRouter is a router release with every automated check passing.
+// labRun is a lab run with one check.
+func labRun(id, result string) *LabEvidence {
+	return &LabEvidence{Ref: "sha256:transcript", Target: "192.0.2.1", At: fixedNow.Add(-time.Hour),
+		Checks: []LabCheck{{ID: id, Result: result, Detail: "observed"}}}
+}
+
 func cleanRouter() Evidence {
 	return Evidence{
 		Product: Product{Name: "HomeRouter X1", Category: CategoryRouter, CRAClass: ClassImportantI,
@@ -114,6 +120,14 @@ func TestEvaluators(t *testing.T) {
 		{"nothing fixed", "advisory-per-fixed-vulnerability", nil, func(e *Evidence) { e.Findings = nil }, Pass, "no fixed vulnerability"},
 
 		{"firmware clean", "firmware-no-default-passwords", nil, nil, Pass, "found no default"},
+		{"lab: no run", "lab-check", map[string]string{"lab-checks": "telnet"}, nil, NeedsAttestation, "no lab run recorded"},
+		{"lab: passed", "lab-check", map[string]string{"lab-checks": "telnet"}, func(e *Evidence) { e.Lab = labRun("telnet", "pass") }, Pass, "passed telnet: observed"},
+		{"lab: one of two failed", "lab-check", map[string]string{"lab-checks": "tls,telnet"}, func(e *Evidence) {
+			e.Lab = labRun("telnet", "pass")
+			e.Lab.Checks = append(e.Lab.Checks, LabCheck{ID: "tls", Result: "fail", Detail: "offers TLS 1.0"})
+		}, Fail, "tls: offers TLS 1.0"},
+		{"lab: check not in the run", "lab-check", map[string]string{"lab-checks": "telnet,ssh-crypto"}, func(e *Evidence) { e.Lab = labRun("telnet", "pass") }, NeedsAttestation, "ssh-crypto: not in the lab run"},
+		{"lab: not tested", "lab-check", map[string]string{"lab-checks": "tls"}, func(e *Evidence) { e.Lab = labRun("tls", "not-tested") }, NeedsAttestation, "tls: not tested"},
 		{"firmware default password", "firmware-no-default-passwords", nil, func(e *Evidence) {
 			e.Firmware.Weaknesses = []Weakness{{Rule: "weak-credentials", ID: "default-password", Severity: "critical", Path: "etc/shadow"}}
 		}, Fail, "etc/shadow (default-password)"},
@@ -247,7 +261,15 @@ func TestEvaluateDecisions(t *testing.T) {
 			a.At = fixedNow.Add(time.Hour)
 			e.Attestations = []Attestation{a}
 		}, NeedsAttestation, false, ""},
-		{"partial passing needs attestation", "etsi-en-303-645/5.1-1", nil, NeedsAttestation, false, "only part"},
+		{"partial passing needs attestation", "etsi-en-303-645/5.1-1", func(e *Evidence) { e.Lab = labRun("default-credentials", "pass") }, NeedsAttestation, false, "only part"},
+		{"partial without a lab run", "etsi-en-303-645/5.1-1", nil, NeedsAttestation, false, "no lab run recorded"},
+		{"lab default login fails whatever is attested", "etsi-en-303-645/5.1-1", func(e *Evidence) {
+			e.Lab = labRun("default-credentials", "fail")
+			e.Attestations = []Attestation{at("etsi-en-303-645/5.1-1", "auditor")}
+		}, Fail, false, "lab run sha256:transcript failed default-credentials"},
+		{"brute force decided by the lab", "etsi-en-303-645/5.1-5", func(e *Evidence) { e.Lab = labRun("brute-force", "pass") }, Pass, false, "lab run"},
+		{"brute force failed in the lab", "bsi-tr-03148/brute-force", func(e *Evidence) { e.Lab = labRun("brute-force", "fail") }, Fail, false, "brute-force: observed"},
+		{"open resolver not tested", "bsi-tr-03148/dns", func(e *Evidence) { e.Lab = labRun("open-resolver", "not-tested") }, NeedsAttestation, false, "did not settle open-resolver"},
 		{"partial passing and attested", "etsi-en-303-645/5.1-1", func(e *Evidence) { e.Attestations = []Attestation{at("etsi-en-303-645/5.1-1", "auditor")} }, Pass, true, "found no default"},
 		{"firmware-only without firmware", "etsi-en-303-645/5.1-1", func(e *Evidence) { e.Firmware = nil }, NeedsAttestation, false, "no firmware analysis"},
 		{"automatic passes on its own", "cra/annex-i/part-ii/1", nil, Pass, false, "SBOM recorded"},

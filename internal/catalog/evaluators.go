@@ -27,6 +27,7 @@ var evaluators = map[string]evaluator{
 	"firmware-no-shared-private-keys":  {fn: firmwareRule("private-key", "low", "private keys built into the image, hence shared by every device that runs it")},
 	"firmware-hardening":               {fn: firmwareRule("hardening", "high", "binaries without exploit mitigations")},
 	"firmware-permissions":             {fn: firmwareRule("permissions", "medium", "unsafe file permissions")},
+	"lab-check":                        {params: []string{"lab-checks"}, fn: labCheck},
 }
 
 // maxListed bounds how many ids a reason names; the links carry all of them.

@@ -16,6 +16,8 @@ type Evidence struct {
 	Cases        []Case
 	Firmware     *FirmwareEvidence
 	Attestations []Attestation
+	// Lab is the lab run against a device running the release (nil: none recorded).
+	Lab *LabEvidence
 }
 
 // Product is the product the release belongs to.
@@ -146,7 +148,7 @@ const (
 
 // Link points to a piece of evidence behind a verdict.
 type Link struct {
-	Kind string // sbom, scan, finding, advisory, case, firmware, weakness, release, attestation, fact
+	Kind string // sbom, scan, finding, advisory, case, firmware, weakness, release, attestation, fact, lab
 	Ref  string
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/fixes"
+	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -221,6 +222,16 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 			return ev, nil, nil, fmt.Errorf("firmware analysis %d: %w", fa.ID, err)
 		}
 		ev.Firmware = &catalog.FirmwareEvidence{Ref: "sha256:" + fa.SHA256, Weaknesses: rep.Weaknesses, Files: rep.Files}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return ev, nil, nil, err
+	}
+
+	if lr, err := s.Store.LatestLabRun(ctx, rel.ID); err == nil {
+		var res lab.Result
+		if err := json.Unmarshal(lr.Result, &res); err != nil {
+			return ev, nil, nil, fmt.Errorf("lab run %d: %w", lr.ID, err)
+		}
+		ev.Lab = res.Evidence()
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return ev, nil, nil, err
 	}

@@ -64,6 +64,8 @@ const (
 	// LogWitnessRefused: it refused one, with the reason (the evidence of a rewritten history).
 	LogWitnessed      = "log-witnessed"
 	LogWitnessRefused = "log-witness-refused"
+	// LabRunRecorded: a lab run against a device running the release was stored as evidence.
+	LabRunRecorded = "lab-run-recorded"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

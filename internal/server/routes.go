@@ -70,6 +70,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/organization", s.api(s.getOrganization)},
 		{"PUT", "/api/v1/organization", s.api(s.putOrganization)},
 		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.upload(s.postFirmware))},
+		{"POST", "/api/v1/releases/{id}/lab-runs", s.api(s.postLabRun)},
+		{"GET", "/api/v1/releases/{id}/lab-runs", s.api(s.listLabRuns)},
 		{"PUT", "/api/v1/products/{id}/facts", s.api(s.putFacts)},
 		{"PUT", "/api/v1/products/{id}/category", s.api(s.putCategory)},
 		{"GET", "/api/v1/categories", s.api(s.listCategories)},

@@ -165,6 +165,8 @@ type conformityView struct {
 	Standards  []string
 	Labels     []store.Label
 	Firmware   *store.FirmwareAnalysis
+	LabRun     *store.LabRun // the newest lab run, the one the verdicts read
+	LabRuns    int
 	// NoBaseURL says why no label can be issued while the server has no public address.
 	NoBaseURL string
 	// LabelPlausible and LabelUnmet are the verdict on the label's standards (Standards); the
@@ -208,6 +210,9 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	}
 	if fa, err := s.cfg.Store.LatestFirmwareAnalysis(r.Context(), d.Release.ID); err == nil {
 		cv.Firmware = fa
+	}
+	if runs, err := s.cfg.Store.LabRuns(r.Context(), d.Release.ID); err == nil && len(runs) > 0 {
+		cv.LabRun, cv.LabRuns = &runs[0], len(runs)
 	}
 	d.Title = d.Product.Name + " " + d.Release.Version + " · conformity"
 	d.Conformity = cv

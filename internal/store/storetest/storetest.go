@@ -49,6 +49,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"SSOUsers":          testSSOUsers,
 		"TOTP":              testTOTP,
 		"Registrations":     testRegistrations,
+		"LabRuns":           testLabRuns,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
