@@ -115,6 +115,7 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 			return err
 		}
 		defer st.close()
+		var summarized []int64
 		for _, o := range outcomes {
 			if o.Coverage != nil {
 				if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_coverage (release, coverage, updated_at) VALUES (?, ?, ?)
@@ -133,8 +134,9 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 			if err := s.afterChanges(ctx, tx, o.Release, changes, now, channels, event); err != nil {
 				return fmt.Errorf("release %d: %w", o.Release, err)
 			}
+			summarized = append(summarized, o.Release)
 		}
-		return nil
+		return s.summarizeProducts(ctx, tx, summarized)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record findings: %w", err)
@@ -431,11 +433,10 @@ func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
 	return err
 }
 
-// ProductSummaries counts the findings in force of each product of an organization.
+// ProductSummaries counts the findings in force of each product of an organization, as kept
+// with the findings (product_summary).
 func (s *DB) ProductSummaries(ctx context.Context, org int64) (map[int64]Summary, error) {
-	return s.summaries(ctx, `SELECT r.product, sum(m.exploited), sum(m.critical), sum(m.high), sum(m.medium), sum(m.low), sum(m.unrated), sum(m.total)
-		FROM release_summary m JOIN release r ON r.id = m.release JOIN product p ON p.id = r.product
-		WHERE p.organization = ? GROUP BY r.product`, org)
+	return s.summaries(ctx, `SELECT product, exploited, critical, high, medium, low, unrated, total FROM product_summary WHERE organization = ?`, org)
 }
 
 // ReleaseSummaries counts the findings in force of each release of a product.

@@ -144,6 +144,9 @@ func (s *DB) CreateProduct(ctx context.Context, org int64, name, category, craCl
 			p.Organization, p.Name, p.Category, p.CRAClass, p.CreatedAt).Scan(&p.ID); err != nil {
 			return err
 		}
+		if err := s.insertProductSummary(ctx, tx, p); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, org, "product.create", fmt.Sprintf("product/%d", p.ID), fmt.Sprintf("%s (%s, CRA class %s)", name, category, craClass))
 	})
 	if err != nil {
@@ -191,7 +194,10 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 				"expectedUseMonths": r.SupportExpectedUseMonths, "basis": r.SupportBasis}); err != nil {
 			return err
 		}
-		return s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd))
+		if err := s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd)); err != nil {
+			return err
+		}
+		return s.summarizeProducts(ctx, tx, []int64{r.ID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create release %q: %w", version, err)

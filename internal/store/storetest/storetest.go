@@ -44,6 +44,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"ComponentFacts":    testComponentFacts,
 		"LoginThrottle":     testLoginThrottle,
 		"Rollouts":          testRollouts,
+		"ProductSummary":    testProductSummary,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
