@@ -51,23 +51,24 @@ import (
 )
 
 var (
-	database   = flag.String("database", "", "PostgreSQL URL (its tables are dropped first); SQLite in a temporary directory when empty")
-	products   = flag.Int("products", 200, "products to seed (-full: 2000)")
-	full       = flag.Bool("full", false, "full scale: 2,000 products (the other sizes' defaults are full scale already)")
-	serverList = flag.String("servers", "1", "servers sharing the store, or a comma-separated list of counts to run one after the other (more than one needs -database)")
-	logLevel   = flag.String("log", "warn", "level of the servers' and monitors' log on stderr (debug, info, warn, error)")
-	releases   = flag.Int("releases", 5, "releases per product")
-	components = flag.Int("components", 500, "components per release")
-	pool       = flag.Int("pool", 20000, "distinct PyPI package names the components are drawn from")
-	advisories = flag.Int("advisories", 5000, "OSV advisories, each on one package of the pool")
-	changed    = flag.Int("changed", 1000, "advisories the update changes")
-	requests   = flag.Int("requests", 100, "requests per page measured")
-	uploads    = flag.Int("uploads", 50, "concurrent SBOM uploads")
-	uploadSize = flag.Int("upload-components", 1000, "components per concurrent upload")
-	clients    = flag.Int("clients", 8, "concurrent clients of the page measurements")
-	probes     = flag.Int("probes", 20, "uploads timed from request to findings while a re-matching runs")
-	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
-	updProfile = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
+	database    = flag.String("database", "", "PostgreSQL URL (its tables are dropped first); SQLite in a temporary directory when empty")
+	products    = flag.Int("products", 200, "products to seed (-full: 2000)")
+	full        = flag.Bool("full", false, "full scale: 2,000 products (the other sizes' defaults are full scale already)")
+	serverList  = flag.String("servers", "1", "servers sharing the store, or a comma-separated list of counts to run one after the other (more than one needs -database)")
+	logLevel    = flag.String("log", "warn", "level of the servers' and monitors' log on stderr (debug, info, warn, error)")
+	releases    = flag.Int("releases", 5, "releases per product")
+	components  = flag.Int("components", 500, "components per release")
+	pool        = flag.Int("pool", 20000, "distinct PyPI package names the components are drawn from")
+	advisories  = flag.Int("advisories", 5000, "OSV advisories, each on one package of the pool")
+	changed     = flag.Int("changed", 1000, "advisories the update changes")
+	requests    = flag.Int("requests", 100, "requests per page measured")
+	uploads     = flag.Int("uploads", 50, "concurrent SBOM uploads")
+	uploadSize  = flag.Int("upload-components", 1000, "components per concurrent upload")
+	clients     = flag.Int("clients", 8, "concurrent clients of the page measurements")
+	probes      = flag.Int("probes", 20, "uploads timed from request to findings while a re-matching runs")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
+	updProfile  = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
+	pageProfile = flag.String("page-profile", "", "write a CPU profile of the pages under concurrent clients to this file")
 )
 
 // node is one server of the benchmark: a store connection pool, a monitor and an HTTP listener.
@@ -306,8 +307,14 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 		name string
 		path func(*rand.Rand) string
 	}{{"portfolio page", portfolioPath}, {"release page", releasePath}} {
+		if *pageProfile != "" {
+			f, err := os.Create(*pageProfile + "." + strings.ReplaceAll(pg.name, " ", "-"))
+			check(err)
+			check(pprof.StartCPUProfile(f))
+		}
 		c0 := cpuTime()
 		ds := concurrent(pg.path)
+		pprof.StopCPUProfile()
 		perReq := (cpuTime() - c0) / time.Duration(len(ds))
 		fmt.Printf("%s, %d clients at once: %s; CPU of this process %v a request\n", pg.name, *clients, stats(ds), perReq.Round(100*time.Microsecond))
 		if pg.name == "portfolio page" {

@@ -386,13 +386,13 @@ func (s *DB) Findings(ctx context.Context, release int64, f FindingFilter) ([]Fi
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
-	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM finding WHERE `+cond), args...).Scan(&total); err != nil {
+	if err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM finding WHERE `+cond), args...).Scan(&total); err != nil {
 		return nil, 0, mapError(err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
 		FROM finding WHERE `+cond+` ORDER BY exploited DESC, score DESC, vulnerability, purl LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, mapError(err)
@@ -446,7 +446,7 @@ func (s *DB) ReleaseSummaries(ctx context.Context, product int64) (map[int64]Sum
 }
 
 func (s *DB) summaries(ctx context.Context, q string, arg int64) (map[int64]Summary, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(q), arg)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(q), arg)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -474,7 +474,7 @@ type Coverage struct {
 func (s *DB) ReleaseCoverage(ctx context.Context, release int64) (Coverage, error) {
 	c := Coverage{Release: release}
 	var data string
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT r.product, c.coverage, c.updated_at FROM release_coverage c
+	err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT r.product, c.coverage, c.updated_at FROM release_coverage c
 		JOIN release r ON r.id = c.release WHERE c.release = ?`), release).Scan(&c.Product, &data, &c.UpdatedAt)
 	if err != nil {
 		return Coverage{}, mapError(err)
@@ -492,7 +492,7 @@ func (s *DB) OrganizationCoverages(ctx context.Context, org int64) ([]Coverage, 
 
 // coverages reads the kept coverages a query selects (release, product, coverage, updated_at).
 func (s *DB) coverages(ctx context.Context, q string, args ...any) ([]Coverage, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

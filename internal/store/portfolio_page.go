@@ -38,7 +38,7 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 		return nil, 0, fmt.Errorf("portfolio page: limit %d, offset %d: %w", q.Limit, q.Offset, ErrInvalid)
 	}
 	var total int
-	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM product WHERE organization = ?`), org).Scan(&total); err != nil {
+	if err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM product WHERE organization = ?`), org).Scan(&total); err != nil {
 		return nil, 0, mapError(err)
 	}
 	// Both orders read product_summary, kept with the findings: the risk order walks its index
@@ -58,7 +58,7 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 		return nil, 0, fmt.Errorf("portfolio sort %q (want %s or %s): %w", q.Sort, SortRisk, SortName, ErrInvalid)
 	}
 	args := []any{org, q.Limit, q.Offset}
-	rows, err := s.sql.QueryContext(ctx, s.rebind(query), args...)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return nil, 0, mapError(err)
 	}

@@ -79,7 +79,7 @@ type VEXKey struct{ Vulnerability, PURL string }
 
 // CurrentVEX returns the statements in force for a release: the newest per vulnerability and package.
 func (s *DB) CurrentVEX(ctx context.Context, release int64) (map[VEXKey]VEX, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT release, vulnerability, purl, status, justification, impact, action, author, created_at
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT release, vulnerability, purl, status, justification, impact, action, author, created_at
 		FROM vex_statement WHERE release = ? ORDER BY id`), release)
 	if err != nil {
 		return nil, mapError(err)
