@@ -4,7 +4,8 @@
 // re-evaluation runs, and concurrent SBOM uploads. It runs the real store, vulnerability database,
 // monitors (with their lanes) and HTTP servers in one process; with -servers N, N servers — each
 // its own store connection pool, monitor and HTTP listener — share one PostgreSQL, as several
-// 'siegel serve' behind a load balancer do. -servers takes a list (1,2,3): the whole run is
+// 'siegel serve' behind a load balancer do, with the vulnerability database in PostgreSQL as
+// well. -servers takes a list (1,2,3): the whole run is
 // repeated from an empty database for each count, and a table compares them at the end. Seeding
 // goes through the store's SBOM path (AddSBOM, what an upload stores after parsing), not HTTP.
 // Next to each wall time stands the CPU time this process (servers, monitors and clients; not
@@ -157,6 +158,9 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 	check(err)
 	defer os.RemoveAll(tmp)
 	osv, vdir := filepath.Join(tmp, "osv"), filepath.Join(tmp, "vulndb")
+	if *database != "" {
+		vdir = *database // as 'siegel serve --database postgres://...': the vulnerability database in PostgreSQL too
+	}
 	nodes := make([]*node, n)
 	for i := range nodes {
 		st := openStore(ctx, tmp, i == 0)
@@ -488,7 +492,7 @@ func openStore(ctx context.Context, tmp string, first bool) *store.DB {
 	if first {
 		db, err := sql.Open("pgx", *database)
 		check(err)
-		_, err = db.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+		_, err = db.ExecContext(ctx, `DROP SCHEMA IF EXISTS vulndb CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
 		check(err)
 		db.Close()
 	}
