@@ -4,12 +4,18 @@
 // re-evaluation runs, and concurrent SBOM uploads. It runs the real store, vulnerability database,
 // monitors (with their lanes) and HTTP servers in one process; with -servers N, N servers — each
 // its own store connection pool, monitor and HTTP listener — share one PostgreSQL, as several
-// 'siegel serve' behind a load balancer do (they share one vulnerability database directory).
+// 'siegel serve' behind a load balancer do, with the vulnerability database in PostgreSQL as
+// well. -servers takes a list (1,2,3): the whole run is
+// repeated from an empty database for each count, and a table compares them at the end. Seeding
+// goes through the store's SBOM path (AddSBOM, what an upload stores after parsing), not HTTP.
+// Next to each wall time stands the CPU time this process (servers, monitors and clients; not
+// PostgreSQL) used meanwhile: on a shared machine the wall times mostly measure the others.
 //
-//	go run ./bench/platform                                      # SQLite in a temporary directory, full scale
+//	go run ./bench/platform                                      # SQLite in a temporary directory, reduced scale (200 products)
+//	go run ./bench/platform -full                                # 2,000 products x 5 releases x 500 components
 //	go run ./bench/platform -database postgres://localhost/bench # PostgreSQL (the database is emptied)
-//	go run ./bench/platform -database ... -servers 3             # three servers on one PostgreSQL
-//	go run ./bench/platform -products 200                        # a smaller run
+//	go run ./bench/platform -database ... -servers 1,2,3         # one, two and three servers on one PostgreSQL
+//	go run ./bench/platform -products 2000 -components 50        # a full-size portfolio of small releases
 package main
 
 import (
@@ -29,6 +35,7 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -45,21 +52,24 @@ import (
 )
 
 var (
-	database   = flag.String("database", "", "PostgreSQL URL (its tables are dropped first); SQLite in a temporary directory when empty")
-	products   = flag.Int("products", 2000, "products to seed")
-	releases   = flag.Int("releases", 5, "releases per product")
-	components = flag.Int("components", 500, "components per release")
-	pool       = flag.Int("pool", 20000, "distinct PyPI package names the components are drawn from")
-	advisories = flag.Int("advisories", 5000, "OSV advisories, each on one package of the pool")
-	changed    = flag.Int("changed", 1000, "advisories the update changes")
-	requests   = flag.Int("requests", 100, "requests per page measured")
-	uploads    = flag.Int("uploads", 50, "concurrent SBOM uploads")
-	uploadSize = flag.Int("upload-components", 1000, "components per concurrent upload")
-	servers    = flag.Int("servers", 1, "servers sharing the store (more than one needs -database)")
-	clients    = flag.Int("clients", 8, "concurrent clients of the page measurements")
-	probes     = flag.Int("probes", 20, "uploads timed from request to findings while a re-matching runs")
-	cpuProfile = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
-	updProfile = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
+	database    = flag.String("database", "", "PostgreSQL URL (its tables are dropped first); SQLite in a temporary directory when empty")
+	products    = flag.Int("products", 200, "products to seed (-full: 2000)")
+	full        = flag.Bool("full", false, "full scale: 2,000 products (the other sizes' defaults are full scale already)")
+	serverList  = flag.String("servers", "1", "servers sharing the store, or a comma-separated list of counts to run one after the other (more than one needs -database)")
+	logLevel    = flag.String("log", "warn", "level of the servers' and monitors' log on stderr (debug, info, warn, error)")
+	releases    = flag.Int("releases", 5, "releases per product")
+	components  = flag.Int("components", 500, "components per release")
+	pool        = flag.Int("pool", 20000, "distinct PyPI package names the components are drawn from")
+	advisories  = flag.Int("advisories", 5000, "OSV advisories, each on one package of the pool")
+	changed     = flag.Int("changed", 1000, "advisories the update changes")
+	requests    = flag.Int("requests", 100, "requests per page measured")
+	uploads     = flag.Int("uploads", 50, "concurrent SBOM uploads")
+	uploadSize  = flag.Int("upload-components", 1000, "components per concurrent upload")
+	clients     = flag.Int("clients", 8, "concurrent clients of the page measurements")
+	probes      = flag.Int("probes", 20, "uploads timed from request to findings while a re-matching runs")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
+	updProfile  = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
+	pageProfile = flag.String("page-profile", "", "write a CPU profile of the pages under concurrent clients to this file")
 )
 
 // node is one server of the benchmark: a store connection pool, a monitor and an HTTP listener.
@@ -71,23 +81,96 @@ type node struct {
 
 func main() {
 	flag.Parse()
-	ctx := context.Background()
-	if *servers > 1 && *database == "" {
-		log.Fatal("-servers above 1 needs -database (several servers share PostgreSQL, not SQLite)")
+	if *full {
+		*products = 2000
 	}
+	var counts []int
+	for f := range strings.SplitSeq(*serverList, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			log.Fatalf("-servers %q: want counts from 1, separated by commas", *serverList)
+		}
+		if n > 1 && *database == "" {
+			log.Fatal("-servers above 1 needs -database (several servers share PostgreSQL, not SQLite)")
+		}
+		counts = append(counts, n)
+	}
+	var level slog.Level
+	check(level.UnmarshalText([]byte(*logLevel)))
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	var results []result
+	for _, n := range counts {
+		results = append(results, run(context.Background(), n, logger))
+		fmt.Println()
+	}
+	printTable(results)
+}
+
+// timed is a wall time and the CPU time this process used meanwhile.
+type timed struct{ wall, cpu time.Duration }
+
+func (t timed) String() string {
+	return fmt.Sprintf("%v (CPU %v)", t.wall.Round(time.Millisecond), t.cpu.Round(time.Millisecond))
+}
+
+// measure starts a timed phase; the function it returns ends it.
+func measure() func() timed {
+	w, c := time.Now(), cpuTime()
+	return func() timed { return timed{time.Since(w), cpuTime() - c} }
+}
+
+// result is what one run measured.
+type result struct {
+	servers                  int
+	dialect                  store.Dialect
+	seed, firstMatch, update timed
+	portfolio, release       []time.Duration // under -clients concurrent clients
+	portfolioCPU, releaseCPU time.Duration   // a request, on average
+	upload                   []time.Duration // upload to findings while a re-match runs
+	uploadDuring             int             // probes the re-match still ran at
+}
+
+func printTable(rs []result) {
+	fmt.Printf("%d products x %d releases x %d components; %d advisories, update of %d; %d clients; CPU = this process (servers, monitors, clients), not PostgreSQL\n",
+		*products, *releases, *components, *advisories, *changed, *clients)
+	fmt.Printf("%-10s %-8s %-26s %-26s %-22s %-22s %-26s %-20s\n", "store", "servers", "seeding", "every release matched",
+		"portfolio p95 (CPU/req)", "release p95 (CPU/req)", "update re-matched", "upload p95 (during)")
+	for _, r := range rs {
+		fmt.Printf("%-10s %-8d %-26s %-26s %-22s %-22s %-26s %-20s\n", r.dialect, r.servers, r.seed, r.firstMatch,
+			fmt.Sprintf("%v (%v)", p95(r.portfolio), r.portfolioCPU.Round(100*time.Microsecond)),
+			fmt.Sprintf("%v (%v)", p95(r.release), r.releaseCPU.Round(100*time.Microsecond)),
+			r.update, fmt.Sprintf("%v (%d/%d)", p95(r.upload), r.uploadDuring, len(r.upload)))
+	}
+}
+
+func p95(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	slices.Sort(ds)
+	return ds[min(len(ds)-1, int(0.95*float64(len(ds))))].Round(time.Millisecond)
+}
+
+// run seeds an empty store and measures it with n servers.
+func run(ctx context.Context, n int, logger *slog.Logger) result {
+	res := result{servers: n}
 	tmp, err := os.MkdirTemp("", "siegel-bench-")
 	check(err)
 	defer os.RemoveAll(tmp)
 	osv, vdir := filepath.Join(tmp, "osv"), filepath.Join(tmp, "vulndb")
-	nodes := make([]*node, *servers)
+	if *database != "" {
+		vdir = *database // as 'siegel serve --database postgres://...': the vulnerability database in PostgreSQL too
+	}
+	nodes := make([]*node, n)
 	for i := range nodes {
 		st := openStore(ctx, tmp, i == 0)
 		defer st.Close()
-		nodes[i] = &node{st: st, mon: monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv}, Log: slog.New(slog.DiscardHandler)})}
+		nodes[i] = &node{st: st, mon: monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv}, Log: logger.With("server", i)})}
 	}
 	st, mon := nodes[0].st, nodes[0].mon
+	res.dialect = st.Dialect()
 	fmt.Printf("store: %s, %d server(s); %d products x %d releases x %d components (pool %d packages, %d advisories)\n",
-		st.Dialect(), *servers, *products, *releases, *components, *pool, *advisories)
+		st.Dialect(), n, *products, *releases, *components, *pool, *advisories)
 
 	// The vulnerability database.
 	check(os.MkdirAll(osv, 0o755))
@@ -114,6 +197,7 @@ func main() {
 		check(pprof.StartCPUProfile(f))
 	}
 	t0 = time.Now()
+	endSeed := measure()
 	var releaseIDs []int64
 	var seedMu sync.Mutex
 	var seedWG sync.WaitGroup
@@ -137,14 +221,15 @@ func main() {
 	}
 	seedWG.Wait()
 	seeded := since(t0)
+	res.seed = endSeed()
 
 	// The servers: monitors running in their lanes, and HTTP.
 	runCtx, stopAll := context.WithCancel(ctx)
 	var running sync.WaitGroup
 	defer func() { stopAll(); running.Wait() }()
-	for _, nd := range nodes {
+	for i, nd := range nodes {
 		running.Go(func() { nd.mon.Run(runCtx) })
-		srv := server.New(server.Config{Store: nd.st, VulnDB: vdir, Monitor: nd.mon})
+		srv := server.New(server.Config{Store: nd.st, VulnDB: vdir, Monitor: nd.mon, Log: logger.With("server", i)})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		check(err)
 		hs := &http.Server{Handler: srv.Handler()}
@@ -153,7 +238,9 @@ func main() {
 		nd.base = "http://" + ln.Addr().String()
 	}
 	t0 = time.Now()
+	endMatch := measure()
 	idle(ctx, st)
+	res.firstMatch = endMatch()
 	pprof.StopCPUProfile()
 	fmt.Printf("seeding: %d releases, %d components in %v; every release matched %v later\n",
 		len(releaseIDs), len(releaseIDs)**components, seeded, since(t0))
@@ -224,10 +311,21 @@ func main() {
 		name string
 		path func(*rand.Rand) string
 	}{{"portfolio page", portfolioPath}, {"release page", releasePath}} {
+		if *pageProfile != "" {
+			f, err := os.Create(*pageProfile + "." + strings.ReplaceAll(pg.name, " ", "-"))
+			check(err)
+			check(pprof.StartCPUProfile(f))
+		}
 		c0 := cpuTime()
 		ds := concurrent(pg.path)
-		fmt.Printf("%s, %d clients at once: %s; CPU of this process %v a request\n", pg.name, *clients, stats(ds),
-			((cpuTime() - c0) / time.Duration(len(ds))).Round(100*time.Microsecond))
+		pprof.StopCPUProfile()
+		perReq := (cpuTime() - c0) / time.Duration(len(ds))
+		fmt.Printf("%s, %d clients at once: %s; CPU of this process %v a request\n", pg.name, *clients, stats(ds), perReq.Round(100*time.Microsecond))
+		if pg.name == "portfolio page" {
+			res.portfolio, res.portfolioCPU = ds, perReq
+		} else {
+			res.release, res.releaseCPU = ds, perReq
+		}
 	}
 
 	// An update touching `changed` advisories: the fix moves below the shipped versions for half
@@ -248,8 +346,10 @@ func main() {
 		check(pprof.StartCPUProfile(f))
 	}
 	t0 = time.Now()
+	endUpdate := measure()
 	update(1)
 	idle(ctx, st)
+	res.update = endUpdate()
 	pprof.StopCPUProfile()
 	jobs, err := st.Jobs(ctx, monitor.KindRematch, 100000)
 	check(err)
@@ -280,7 +380,9 @@ func main() {
 		nd := nodes[i%len(nodes)]
 		body := cyclonedx(rnd, 200)
 		t := time.Now()
-		post(client, nd.base, token, rel.ID, body)
+		if code := post(client, nd.base, token, rel.ID, body); code != http.StatusCreated {
+			log.Fatalf("probe upload to release %d: %d, want 201 (a probe timed without its upload would measure nothing)", rel.ID, code)
+		}
 		for matching(client, nd.base, token, rel.ID) {
 			time.Sleep(20 * time.Millisecond)
 		}
@@ -289,6 +391,7 @@ func main() {
 			during++
 		}
 	}
+	res.upload, res.uploadDuring = slices.Clone(probe), during
 	rematchEnd := time.Now()
 	idle(ctx, st)
 	fmt.Printf("upload (200 components) to findings while a re-evaluation of %d advisories runs: %s; the re-evaluation still ran at %d of %d; it ended %v after the last\n",
@@ -305,13 +408,13 @@ func main() {
 	}
 	var wg sync.WaitGroup
 	var mu sync.Mutex
-	failed := 0
+	failed := map[int]int{} // status (0: no answer) -> uploads not stored
 	t0 = time.Now()
 	for i := range *uploads {
 		wg.Go(func() {
-			if !post(client, nodes[i%len(nodes)].base, token, ids[i], bodies[i]) {
+			if code := post(client, nodes[i%len(nodes)].base, token, ids[i], bodies[i]); code != http.StatusCreated {
 				mu.Lock()
-				failed++
+				failed[code]++
 				mu.Unlock()
 			}
 		})
@@ -319,22 +422,26 @@ func main() {
 	wg.Wait()
 	uploaded := since(t0)
 	idle(ctx, st)
-	fmt.Printf("%d concurrent uploads of %d components: %d failed, all stored in %v, matched %v later\n",
+	// 503 is a server's cap on uploads handled at once (serve --max-uploads), not an error.
+	fmt.Printf("%d concurrent uploads of %d components: not stored, by status: %v; the others stored in %v, matched %v later\n",
 		*uploads, *uploadSize, failed, uploaded, since(t0)-uploaded)
+	stopAll()
+	running.Wait()
+	return res
 }
 
-// post uploads an SBOM to a release; it reports whether the server stored it.
-func post(client *http.Client, base, token string, release int64, body []byte) bool {
+// post uploads an SBOM to a release; it returns the answer's status (0 for none).
+func post(client *http.Client, base, token string, release int64, body []byte) int {
 	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/releases/%d/sboms", base, release), bytes.NewReader(body))
 	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := client.Do(req)
 	if err != nil {
-		return false
+		return 0
 	}
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusCreated
+	return resp.StatusCode
 }
 
 // matching asks a server whether a release is still being matched.
@@ -388,7 +495,7 @@ func openStore(ctx context.Context, tmp string, first bool) *store.DB {
 	if first {
 		db, err := sql.Open("pgx", *database)
 		check(err)
-		_, err = db.ExecContext(ctx, `DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
+		_, err = db.ExecContext(ctx, `DROP SCHEMA IF EXISTS vulndb CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
 		check(err)
 		db.Close()
 	}

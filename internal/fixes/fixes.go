@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strconv"
 
-	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -64,11 +63,25 @@ type releaseData struct {
 //
 // Releases are ordered as the store lists them (by when they were recorded).
 func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
+	return find(ctx, st, product, 0)
+}
+
+// FindUntil lists the fixes among the releases of a product up to the release until, the last
+// one read. The fixes of that release are those Find lists for it: what a release fixed depends
+// only on the releases recorded before it, so the later ones need not be read.
+func FindUntil(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
+	return find(ctx, st, product, until)
+}
+
+func find(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
 	rels, err := st.Releases(ctx, product)
 	if err != nil {
 		return nil, err
 	}
 	slices.Reverse(rels) // oldest first
+	if i := slices.IndexFunc(rels, func(r store.Release) bool { return r.ID == until }); i >= 0 {
+		rels = rels[:i+1]
+	}
 	data := make([]*releaseData, len(rels))
 	for i, rel := range rels {
 		d := &releaseData{rel: rel, ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
@@ -157,9 +170,13 @@ func hasAny(ids map[string]bool, id string, aliases []string) bool {
 	return false
 }
 
+// aliases reads the other ids of a finding's vulnerability from its stored match.Finding, and
+// nothing else of it: the release page reads every finding of a product's releases.
 func aliases(f store.Finding) []string {
-	var mf match.Finding
-	if json.Unmarshal(f.Data, &mf) != nil || mf.Identity == nil {
+	var mf struct {
+		Aliases []string `json:"aliases"` // match.Finding's Identity.Aliases
+	}
+	if json.Unmarshal(f.Data, &mf) != nil {
 		return nil
 	}
 	return mf.Aliases

@@ -95,4 +95,25 @@ func TestFind(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fixes (-want +got):\n%s", diff)
 	}
+	// Up to each release, the fixes of that release are those Find lists for it.
+	for _, r := range rels {
+		until, err := FindUntil(t.Context(), st, prod.ID, ids[r.version])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got, want []fix
+		for _, f := range fixes {
+			if f.Release.Version == r.version {
+				want = append(want, fix{f.Vulnerability, f.Release.Version, f.Affected.Version, f.Component})
+			}
+		}
+		for _, f := range until {
+			if f.Release.Version == r.version {
+				got = append(got, fix{f.Vulnerability, f.Release.Version, f.Affected.Version, f.Component})
+			}
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("fixes of %s up to it (-Find +FindUntil):\n%s", r.version, diff)
+		}
+	}
 }

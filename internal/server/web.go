@@ -479,7 +479,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
-	updates, err := s.securityUpdates(ctx, d.Product)
+	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return false
@@ -515,7 +515,13 @@ type securityUpdate struct {
 // names as fixed. CRA Art. 13(9) keeps each available for ten years after it was issued, or for
 // the rest of its support period if that is longer.
 func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int64]securityUpdate, error) {
-	fixed, err := fixes.Find(ctx, s.cfg.Store, p.ID)
+	return s.securityUpdatesUntil(ctx, p, 0)
+}
+
+// securityUpdatesUntil is securityUpdates for the releases up to the release until (all when
+// none is): the release page needs its own release's only.
+func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64) (map[int64]securityUpdate, error) {
+	fixed, err := fixes.FindUntil(ctx, s.cfg.Store, p.ID, until)
 	if err != nil {
 		return nil, err
 	}

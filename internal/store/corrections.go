@@ -102,6 +102,10 @@ func (s *DB) EditProduct(ctx context.Context, id int64, in ProductEdit, reason s
 			category_unmapped = CASE WHEN category = ? THEN category_unmapped ELSE '' END WHERE id = ?`), in.Name, in.Category, in.CRAClass, in.Category, id); err != nil {
 			return mapError(err)
 		}
+		// The portfolio sorts by the name kept with the product's counts.
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product_summary SET name = ? WHERE product = ?`), in.Name, id); err != nil {
+			return mapError(err)
+		}
 		subject := fmt.Sprintf("product/%d", id)
 		if err := s.audit(ctx, tx, org, "product.edit", subject, changesText(cs)+" — reason: "+reason); err != nil {
 			return err

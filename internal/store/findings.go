@@ -115,6 +115,7 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 			return err
 		}
 		defer st.close()
+		var summarized []int64
 		for _, o := range outcomes {
 			if o.Coverage != nil {
 				if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_coverage (release, coverage, updated_at) VALUES (?, ?, ?)
@@ -133,8 +134,9 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 			if err := s.afterChanges(ctx, tx, o.Release, changes, now, channels, event); err != nil {
 				return fmt.Errorf("release %d: %w", o.Release, err)
 			}
+			summarized = append(summarized, o.Release)
 		}
-		return nil
+		return s.summarizeProducts(ctx, tx, summarized)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record findings: %w", err)
@@ -387,13 +389,13 @@ func (s *DB) Findings(ctx context.Context, release int64, f FindingFilter) ([]Fi
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
-	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM finding WHERE `+cond), args...).Scan(&total); err != nil {
+	if err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM finding WHERE `+cond), args...).Scan(&total); err != nil {
 		return nil, 0, mapError(err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
 		FROM finding WHERE `+cond+` ORDER BY `+findingOrder(f)+` LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, mapError(err)
@@ -434,11 +436,10 @@ func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
 	return err
 }
 
-// ProductSummaries counts the findings in force of each product of an organization.
+// ProductSummaries counts the findings in force of each product of an organization, as kept
+// with the findings (product_summary).
 func (s *DB) ProductSummaries(ctx context.Context, org int64) (map[int64]Summary, error) {
-	return s.summaries(ctx, `SELECT r.product, sum(m.exploited), sum(m.critical), sum(m.high), sum(m.medium), sum(m.low), sum(m.unrated), sum(m.total)
-		FROM release_summary m JOIN release r ON r.id = m.release JOIN product p ON p.id = r.product
-		WHERE p.organization = ? GROUP BY r.product`, org)
+	return s.summaries(ctx, `SELECT product, exploited, critical, high, medium, low, unrated, total FROM product_summary WHERE organization = ?`, org)
 }
 
 // ReleaseSummaries counts the findings in force of each release of a product.
@@ -448,7 +449,11 @@ func (s *DB) ReleaseSummaries(ctx context.Context, product int64) (map[int64]Sum
 }
 
 func (s *DB) summaries(ctx context.Context, q string, arg int64) (map[int64]Summary, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(q), arg)
+	return s.summariesArgs(ctx, q, arg)
+}
+
+func (s *DB) summariesArgs(ctx context.Context, q string, args ...any) (map[int64]Summary, error) {
+	rows, err := s.reader().QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
@@ -476,7 +481,7 @@ type Coverage struct {
 func (s *DB) ReleaseCoverage(ctx context.Context, release int64) (Coverage, error) {
 	c := Coverage{Release: release}
 	var data string
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT r.product, c.coverage, c.updated_at FROM release_coverage c
+	err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT r.product, c.coverage, c.updated_at FROM release_coverage c
 		JOIN release r ON r.id = c.release WHERE c.release = ?`), release).Scan(&c.Product, &data, &c.UpdatedAt)
 	if err != nil {
 		return Coverage{}, mapError(err)
@@ -494,7 +499,7 @@ func (s *DB) OrganizationCoverages(ctx context.Context, org int64) ([]Coverage, 
 
 // coverages reads the kept coverages a query selects (release, product, coverage, updated_at).
 func (s *DB) coverages(ctx context.Context, q string, args ...any) ([]Coverage, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(q), args...)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}

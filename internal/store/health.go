@@ -41,7 +41,7 @@ func (s *DB) AddComponentFacts(ctx context.Context, sbom int64, facts []Componen
 
 // ReleaseComponentFacts returns the facts of a release's components by component ref.
 func (s *DB) ReleaseComponentFacts(ctx context.Context, release int64) (map[string]ComponentFacts, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT f.ref, f.cpes, f.source_package, f.native, f.extractor, f.size
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT f.ref, f.cpes, f.source_package, f.native, f.extractor, f.size
 		FROM component_health_fact f JOIN sbom b ON b.id = f.sbom WHERE b.release = ? ORDER BY f.sbom, f.ref`), release)
 	if err != nil {
 		return nil, mapError(err)

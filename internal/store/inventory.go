@@ -144,6 +144,9 @@ func (s *DB) CreateProduct(ctx context.Context, org int64, name, category, craCl
 			p.Organization, p.Name, p.Category, p.CRAClass, p.CreatedAt).Scan(&p.ID); err != nil {
 			return err
 		}
+		if err := s.insertProductSummary(ctx, tx, p); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, org, "product.create", fmt.Sprintf("product/%d", p.ID), fmt.Sprintf("%s (%s, CRA class %s)", name, category, craClass))
 	})
 	if err != nil {
@@ -191,7 +194,10 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 				"expectedUseMonths": r.SupportExpectedUseMonths, "basis": r.SupportBasis}); err != nil {
 			return err
 		}
-		return s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd))
+		if err := s.auditRelease(ctx, tx, r.ID, "release.create", fmt.Sprintf("release/%d", r.ID), fmt.Sprintf("version %s, placed on market %s, support until %s", version, placedOnMarket, supportEnd)); err != nil {
+			return err
+		}
+		return s.summarizeProducts(ctx, tx, []int64{r.ID})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create release %q: %w", version, err)
@@ -203,7 +209,7 @@ func (s *DB) AddRelease(ctx context.Context, in Release) (*Release, error) {
 func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 	r := &Release{}
 	var pom sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at, devices_on_market FROM release WHERE id = ?`), id).
+	err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at, devices_on_market FROM release WHERE id = ?`), id).
 		Scan(&r.ID, &r.Product, &r.Version, &pom, &r.SupportEnd, &r.SupportJustification, &r.SupportExpectedUseMonths, &r.SupportBasis, &r.CreatedAt, &r.DevicesOnMarket)
 	if err != nil {
 		return nil, fmt.Errorf("release %d: %w", id, mapError(err))
@@ -228,7 +234,7 @@ func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, 
 
 // ReleaseComponents lists the components of all SBOMs of a release, ordered by purl and name.
 func (s *DB) ReleaseComponents(ctx context.Context, release int64) ([]Component, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit
 		FROM component WHERE release = ? ORDER BY purl, name, version, ref`), release)
 	if err != nil {
 		return nil, mapError(err)
@@ -308,7 +314,7 @@ func (s *DB) Products(ctx context.Context, org int64) ([]Product, error) {
 func (s *DB) Product(ctx context.Context, id int64) (*Product, error) {
 	p := &Product{}
 	var facts sql.NullString
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, category_unmapped, cra_class, created_at, facts FROM product WHERE id = ?`), id).
+	err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT id, organization, name, category, category_unmapped, cra_class, created_at, facts FROM product WHERE id = ?`), id).
 		Scan(&p.ID, &p.Organization, &p.Name, &p.Category, &p.CategoryUnmapped, &p.CRAClass, &p.CreatedAt, &facts)
 	if err != nil {
 		return nil, fmt.Errorf("product %d: %w", id, mapError(err))
@@ -384,7 +390,7 @@ func (s *DB) SetProductCategory(ctx context.Context, id int64, category string) 
 
 // Releases lists the releases of a product, newest first.
 func (s *DB) Releases(ctx context.Context, product int64) ([]Release, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at, devices_on_market FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, product, version, placed_on_market, support_end, support_justification, support_expected_use_months, support_basis, created_at, devices_on_market FROM release WHERE product = ? ORDER BY created_at DESC, id DESC`), product)
 	if err != nil {
 		return nil, mapError(err)
 	}

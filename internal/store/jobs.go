@@ -232,6 +232,6 @@ func (s *DB) RunNow(ctx context.Context, dedup string) (bool, error) {
 // Pending reports whether an unfinished job has the dedup key.
 func (s *DB) Pending(ctx context.Context, dedup string) (bool, error) {
 	var n int
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM job WHERE dedup = ? AND state IN ('queued', 'running')`), dedup).Scan(&n)
+	err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM job WHERE dedup = ? AND state IN ('queued', 'running')`), dedup).Scan(&n)
 	return n > 0, mapError(err)
 }

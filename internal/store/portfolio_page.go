@@ -38,36 +38,27 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 		return nil, 0, fmt.Errorf("portfolio page: limit %d, offset %d: %w", q.Limit, q.Offset, ErrInvalid)
 	}
 	var total int
-	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM product WHERE organization = ?`), org).Scan(&total); err != nil {
+	if err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM product WHERE organization = ?`), org).Scan(&total); err != nil {
 		return nil, 0, mapError(err)
 	}
-	cols := `p.id, p.organization, p.name, p.category, p.category_unmapped, p.cra_class, p.created_at, p.facts`
-	sums := `SELECT r.product, count(*) AS releases, COALESCE(sum(m.exploited), 0) AS exploited, COALESCE(sum(m.critical), 0) AS critical,
-			COALESCE(sum(m.high), 0) AS high, COALESCE(sum(m.medium), 0) AS medium, COALESCE(sum(m.low), 0) AS low,
-			COALESCE(sum(m.unrated), 0) AS unrated, COALESCE(sum(m.total), 0) AS total
-		FROM release r LEFT JOIN release_summary m ON m.release = r.id`
-	out := zeroIfNone("x", "releases", "exploited", "critical", "high", "medium", "low", "unrated", "total")
+	// Both orders read product_summary, kept with the findings: the risk order walks its index
+	// (organization, exploited, critical, high, name, product), the name order the product's
+	// (organization, name); either way a page costs its own rows, not the portfolio's.
+	cols := `p.id, p.organization, p.name, p.category, p.category_unmapped, p.cra_class, p.created_at, p.facts,
+		m.releases, m.exploited, m.critical, m.high, m.medium, m.low, m.unrated, m.total`
 	var query string
 	switch q.Sort {
 	case SortRisk:
-		// The order needs every product's counts.
-		query = `SELECT ` + cols + `, ` + out + ` FROM product p LEFT JOIN (` + sums + ` JOIN product o ON o.id = r.product WHERE o.organization = ? GROUP BY r.product) x
-			ON x.product = p.id WHERE p.organization = ?
-			ORDER BY COALESCE(x.exploited, 0) DESC, COALESCE(x.critical, 0) DESC, COALESCE(x.high, 0) DESC, p.name, p.id LIMIT ? OFFSET ?`
+		query = `SELECT ` + cols + ` FROM product_summary m JOIN product p ON p.id = m.product WHERE m.organization = ?
+			ORDER BY m.exploited DESC, m.critical DESC, m.high DESC, m.name, m.product LIMIT ? OFFSET ?`
 	case SortName, "":
-		// The page first; counts only for its products.
-		query = `WITH pg AS (SELECT id FROM product WHERE organization = ? ORDER BY name, id LIMIT ? OFFSET ?)
-			SELECT ` + cols + `, ` + out + ` FROM pg JOIN product p ON p.id = pg.id
-			LEFT JOIN (` + sums + ` WHERE r.product IN (SELECT id FROM pg) GROUP BY r.product) x ON x.product = p.id
-			ORDER BY p.name, p.id`
+		query = `SELECT ` + cols + ` FROM product p JOIN product_summary m ON m.product = p.id WHERE p.organization = ?
+			ORDER BY p.name, p.id LIMIT ? OFFSET ?`
 	default:
 		return nil, 0, fmt.Errorf("portfolio sort %q (want %s or %s): %w", q.Sort, SortRisk, SortName, ErrInvalid)
 	}
 	args := []any{org, q.Limit, q.Offset}
-	if q.Sort == SortRisk {
-		args = []any{org, org, q.Limit, q.Offset}
-	}
-	rows, err := s.sql.QueryContext(ctx, s.rebind(query), args...)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(query), args...)
 	if err != nil {
 		return nil, 0, mapError(err)
 	}
@@ -88,15 +79,6 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 		page = append(page, r)
 	}
 	return page, total, rows.Err()
-}
-
-// zeroIfNone lists the columns of the table alias t, each zero where t has no row.
-func zeroIfNone(t string, cols ...string) string {
-	out := make([]string, len(cols))
-	for i, c := range cols {
-		out[i] = "COALESCE(" + t + "." + c + ", 0)"
-	}
-	return strings.Join(out, ", ")
 }
 
 // ProductCoverages returns the coverage kept for the releases of the products.

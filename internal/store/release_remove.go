@@ -100,8 +100,13 @@ func (s *DB) RemoveRelease(ctx context.Context, id int64, reason string) error {
 			"placedOnMarket": rel.PlacedOnMarket, "supportEnd": rel.SupportEnd, "sboms": sboms, "findings": findings, "reason": reason}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, org, "release.remove", subject, fmt.Sprintf("version %s of product/%d, %d SBOMs, %d findings in force — reason: %s",
-			rel.Version, rel.Product, len(sboms), len(findings), reason))
+		if err := s.audit(ctx, tx, org, "release.remove", subject, fmt.Sprintf("version %s of product/%d, %d SBOMs, %d findings in force — reason: %s",
+			rel.Version, rel.Product, len(sboms), len(findings), reason)); err != nil {
+			return err
+		}
+		// The release no longer leads to its product, whose kept counts are taken again by its id.
+		// (A release with triage decisions is not removed, so no later release inherited any.)
+		return s.recountProducts(ctx, tx, []int64{rel.Product})
 	})
 	if err != nil {
 		return fmt.Errorf("remove release %d: %w", id, err)

@@ -57,7 +57,8 @@ type DB struct {
 	upperCount  atomic.Int64
 	subjectTop  subjectTop // the ledger's subject map near its root, for appends
 	// readers, on SQLite, is a pool of query-only connections for hot read paths (device
-	// polls) that need not wait for the one writer connection; nil on PostgreSQL.
+	// polls, and the reads of the portfolio, product and release pages and of sessions) that
+	// need not wait for the one writer connection; nil on PostgreSQL.
 	readers *sql.DB
 }
 

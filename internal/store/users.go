@@ -147,7 +147,7 @@ func (s *DB) Login(ctx context.Context, email, password string, ttl time.Duratio
 func (s *DB) SessionUser(ctx context.Context, secret string) (*User, error) {
 	u := &User{}
 	var expires time.Time
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT u.id, u.organization, o.name, u.email, u.role, s.expires_at FROM session s
+	err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT u.id, u.organization, o.name, u.email, u.role, s.expires_at FROM session s
 		JOIN app_user u ON u.id = s.app_user JOIN organization o ON o.id = u.organization WHERE s.hash = ? AND u.disabled_at IS NULL`), tokenHash(secret)).
 		Scan(&u.ID, &u.Organization, &u.OrgName, &u.Email, &u.Role, &expires)
 	if errors.Is(err, sql.ErrNoRows) || err == nil && !expires.After(s.now()) {

@@ -76,8 +76,11 @@ func (s *DB) SetVEX(ctx context.Context, v VEX) (*VEX, error) {
 		if err := s.appendLedger(ctx, tx, org, ledger.VEXDecision, fmt.Sprintf("release/%d", v.Release), v); err != nil {
 			return err
 		}
-		return s.auditRelease(ctx, tx, v.Release, "vex.set", fmt.Sprintf("release/%d/finding/%s", v.Release, v.Vulnerability),
-			fmt.Sprintf("%s: %s %s%s%s", v.PURL, v.Status, v.Justification, cmpPrefix(" — ", v.Impact+v.Action), expiryText(v.ExpiresAt)))
+		if err := s.auditRelease(ctx, tx, v.Release, "vex.set", fmt.Sprintf("release/%d/finding/%s", v.Release, v.Vulnerability),
+			fmt.Sprintf("%s: %s %s%s%s", v.PURL, v.Status, v.Justification, cmpPrefix(" — ", v.Impact+v.Action), expiryText(v.ExpiresAt))); err != nil {
+			return err
+		}
+		return s.summarizeProducts(ctx, tx, []int64{v.Release})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record VEX statement: %w", err)

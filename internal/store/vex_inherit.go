@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // vexInForce is the status in force of finding f as SQL (its arguments: now, now): the newest
@@ -110,6 +112,9 @@ func (s *DB) CountExpiredSuppressions(ctx context.Context) (int, error) {
 			if err := s.summarizeFrom(ctx, tx, rel); err != nil {
 				return err
 			}
+		}
+		if err := s.summarizeProducts(ctx, tx, slices.Sorted(maps.Keys(releases))); err != nil {
+			return err
 		}
 		for _, id := range ids {
 			if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE vex_statement SET expiry_counted = ? WHERE id = ?`), true, id); err != nil {

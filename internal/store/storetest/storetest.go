@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"TOTP":              testTOTP,
 		"Registrations":     testRegistrations,
 		"LabRuns":           testLabRuns,
+		"ProductSummary":    testProductSummary,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {
