@@ -21,8 +21,8 @@ import (
 
 // Occurrences is what where-used reads from the store.
 type Occurrences interface {
-	ComponentVersions(ctx context.Context, base string, org int64) ([]store.VersionCount, error)
-	LookupGroups(ctx context.Context, ecosystem, lookup string, org int64) ([]store.MatchGroup, error)
+	ComponentVersions(ctx context.Context, base string, scope store.Scope) ([]store.VersionCount, error)
+	LookupGroups(ctx context.Context, ecosystem, lookup string, scope store.Scope) ([]store.MatchGroup, error)
 	Occurrences(ctx context.Context, q store.OccurrenceQuery) ([]store.Occurrence, error)
 	OccurrenceFindings(ctx context.Context, keys []store.ReleasePURL, vulns []string) (map[store.ReleasePURL][]store.OccurrenceFinding, error)
 	OccurrenceVEX(ctx context.Context, keys []store.ReleasePURL, vulns []string) (map[store.ReleasePURL]string, error)
@@ -41,9 +41,14 @@ type Query struct {
 	Range    string
 	Advisory string
 	Org      int64 // only this organization's releases; 0: every organization's
-	Limit    int   // per page; default 100, at most 1000
-	Offset   int
+	// Authority, when set, keeps only the releases of products registered with that market
+	// surveillance authority (an authority's view, CRA Chapter V).
+	Authority int64
+	Limit     int // per page; default 100, at most 1000
+	Offset    int
 }
+
+func (q Query) scope() store.Scope { return store.Scope{Org: q.Org, Authority: q.Authority} }
 
 // ErrQuery marks a question that cannot be answered as asked; its message says what to change.
 var ErrQuery = errors.New("where-used")
@@ -170,7 +175,7 @@ func byComponent(ctx context.Context, st Occurrences, q Query) (*Result, error) 
 	if rng != nil {
 		res.Range = rng.String()
 	}
-	vcs, err := st.ComponentVersions(ctx, base, q.Org)
+	vcs, err := st.ComponentVersions(ctx, base, q.scope())
 	if err != nil {
 		return nil, err
 	}
@@ -208,7 +213,7 @@ func byComponent(ctx context.Context, st Occurrences, q Query) (*Result, error) 
 	if res.Total == 0 || q.Offset >= res.Total {
 		return res, nil
 	}
-	oq := store.OccurrenceQuery{Base: base, Org: q.Org, Limit: q.Limit, Offset: q.Offset}
+	oq := store.OccurrenceQuery{Base: base, Scope: q.scope(), Limit: q.Limit, Offset: q.Offset}
 	if exact != "" || rng != nil {
 		oq.Versions = selected
 	}
@@ -306,7 +311,7 @@ func byAdvisory(ctx context.Context, st Occurrences, adv Advisories, q Query) (*
 	cache := version.NewParseCache()
 	var pkgs []affectedPackage
 	for _, e := range entries {
-		groups, err := st.LookupGroups(ctx, e.key.Ecosystem, e.key.Name, q.Org)
+		groups, err := st.LookupGroups(ctx, e.key.Ecosystem, e.key.Name, q.scope())
 		if err != nil {
 			return nil, err
 		}
@@ -354,7 +359,7 @@ func byAdvisory(ctx context.Context, st Occurrences, adv Advisories, q Query) (*
 			skip -= ap.count
 			continue
 		}
-		part, err := st.Occurrences(ctx, store.OccurrenceQuery{Lookup: ap.key.Name, Groups: ap.groups, Org: q.Org, Limit: want, Offset: skip})
+		part, err := st.Occurrences(ctx, store.OccurrenceQuery{Lookup: ap.key.Name, Groups: ap.groups, Scope: q.scope(), Limit: want, Offset: skip})
 		if err != nil {
 			return nil, err
 		}

@@ -15,13 +15,13 @@ import (
 )
 
 // whereUsedQuery reads a where-used question from a query string (purl, range, advisory, limit,
-// offset). A caller sees its own organization's releases; an authority sees every
-// manufacturer's.
+// offset). A caller sees its own organization's releases; an authority sees those of the
+// products manufacturers registered with it, of every manufacturer.
 func whereUsedQuery(r *http.Request, p principal) (portfolio.Query, error) {
 	v := r.URL.Query()
 	q := portfolio.Query{PURL: v.Get("purl"), Range: v.Get("range"), Advisory: v.Get("advisory"), Org: p.token.Organization}
 	if p.token.Role == "authority" {
-		q.Org = 0
+		q.Org, q.Authority = 0, p.token.Organization
 	}
 	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
 		if s := v.Get(name); s != "" {

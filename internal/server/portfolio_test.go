@@ -52,13 +52,50 @@ func portfolioEnv(t *testing.T) (*env, map[string]int64) {
 	return e, rels
 }
 
+// registerWith registers the products of the named manufacturers' releases with the authority
+// BSI, as the manufacturers would (CRA Chapter V): an authority's where-used reads those only.
+func registerWith(t *testing.T, e *env, rels map[string]int64, orgs ...string) {
+	t.Helper()
+	ctx := t.Context()
+	bsi, err := e.st.OrganizationByName(ctx, "BSI")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range orgs {
+		rel, err := e.st.Release(ctx, rels[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := e.st.OrganizationByName(ctx, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.st.RegisterProduct(ctx, o.ID, rel.Product, bsi.ID, "test"); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 func TestWhereUsedAPI(t *testing.T) {
 	e, rels := portfolioEnv(t)
 	var res portfolio.Result
-	// A manufacturer sees its own releases only; an authority every manufacturer's.
+	// A manufacturer sees its own releases only; an authority those of the products registered
+	// with it, of any manufacturer, and nothing of a product that was not.
 	if code := e.do("GET", "/api/v1/where-used?purl="+url.QueryEscape("pkg:pypi/example-lib"), "acme-admin", "", nil, &res); code != 200 || res.Total != 1 || res.Items[0].ReleaseID != rels["ACME"] {
 		t.Errorf("ACME's where-used: %d %+v", code, res)
 	}
+	if code := e.do("GET", "/api/v1/where-used?purl="+url.QueryEscape("pkg:pypi/example-lib@2.3.0"), "bsi", "", nil, &res); code != 200 || res.Total != 0 {
+		t.Errorf("the authority's where-used before any registration: %d %+v", code, res)
+	}
+	registerWith(t, e, rels, "Globex", "Maker 3")
+	if code := e.do("GET", "/api/v1/where-used?purl="+url.QueryEscape("pkg:pypi/example-lib@2.3.0"), "bsi", "", nil, &res); code != 200 || res.Total != 2 ||
+		len(res.Items) != 2 || res.Items[0].ReleaseID != rels["Globex"] || res.Items[1].ReleaseID != rels["Maker 3"] {
+		t.Errorf("the authority's where-used after two registrations: %d %+v", code, res)
+	}
+	if code := e.do("GET", "/api/v1/where-used?advisory=CVE-2026-1001", "bsi", "", nil, &res); code != 200 || res.Total != 2 {
+		t.Errorf("the authority's advisory where-used: %d %+v", code, res)
+	}
+	registerWith(t, e, rels, "ACME", "Maker 4", "Maker 5", "Maker 6")
 	if code := e.do("GET", "/api/v1/where-used?purl="+url.QueryEscape("pkg:pypi/example-lib@2.3.0"), "bsi", "", nil, &res); code != 200 || res.Total != 6 {
 		t.Errorf("the authority's where-used: %d %+v", code, res)
 	}
@@ -209,7 +246,9 @@ func TestPortfolioPages(t *testing.T) {
 	if code != 200 || !strings.HasPrefix(h.Get("Content-Type"), "text/csv") || strings.Contains(csv, "acme-secret") || !strings.Contains(csv, "pkg:pypi/example-lib,6,6,6,") {
 		t.Errorf("CSV export %d:\n%s", code, csv)
 	}
-	if code, page, _ := a.get("/where-used?advisory=CVE-2026-1001"); code != 200 || !strings.Contains(text(t, page), "6 releases contain") {
+	registerWith(t, e, rels, "ACME", "Globex", "Maker 3")
+	if code, page, _ := a.get("/where-used?advisory=CVE-2026-1001"); code != 200 || !strings.Contains(text(t, page), "3 releases contain") ||
+		!strings.Contains(text(t, page), "registered with your authority") {
 		t.Errorf("the authority's advisory search %d:\n%s", code, text(t, page))
 	}
 }

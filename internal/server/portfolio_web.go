@@ -18,6 +18,7 @@ type whereUsedView struct {
 	// Prev and Next are the query strings of the neighbouring pages ("" when there is none).
 	Prev, Next string
 	AllOrgs    bool // the user sees every manufacturer's releases
+	Registered bool // ... of the products registered with the user's authority
 }
 
 // inventoryView is the inventory page.
@@ -40,7 +41,7 @@ func (s *Server) portfolioWebRoutes() {
 func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	p := userPrincipal(u)
 	q, err := whereUsedQuery(r, p)
-	v := &whereUsedView{PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0}
+	v := &whereUsedView{PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
 	d := &pageData{Title: "Where used", User: u, WhereUsed: v}
 	if err == nil && (q.PURL != "" || q.Advisory != "") {
 		if v.Result, err = s.whereUsed(r.Context(), q); err != nil && !errors.Is(err, portfolio.ErrQuery) {

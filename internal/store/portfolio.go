@@ -95,21 +95,34 @@ type VersionCount struct {
 	Count   int
 }
 
-// orgFilter restricts a component query to one organization's releases (org > 0). The
-// organization's releases are a set the query reads once: a component used everywhere is then
-// found by seeking each of these releases in the (release, base purl) index, or its occurrences
-// are checked against the set, instead of joining every occurrence to its release and product.
-func orgFilter(org int64) (where string, args []any) {
-	if org <= 0 {
-		return "", nil
+// Scope is whose releases a component query reads: one organization's (Org), those of the
+// products registered with a market surveillance authority (Authority: CRA Chapter V gives an
+// authority the products it oversees, not every manufacturer's composition), both, or, with
+// neither, every release.
+type Scope struct {
+	Org       int64
+	Authority int64
+}
+
+// filter restricts a component query to the scope's releases. They are a set the query reads
+// once: a component used everywhere is then found by seeking each of these releases in the
+// (release, base purl) index, or its occurrences are checked against the set, instead of
+// joining every occurrence to its release and product.
+func (sc Scope) filter() (where string, args []any) {
+	if sc.Org > 0 {
+		where, args = " AND c.release IN (SELECT r0.id FROM release r0 JOIN product p0 ON p0.id = r0.product WHERE p0.organization = ?)", []any{sc.Org}
 	}
-	return " AND c.release IN (SELECT r0.id FROM release r0 JOIN product p0 ON p0.id = r0.product WHERE p0.organization = ?)", []any{org}
+	if sc.Authority > 0 {
+		where += " AND c.release IN (SELECT r1.id FROM release r1 JOIN product_registration g1 ON g1.product = r1.product WHERE g1.authority = ?)"
+		args = append(args, sc.Authority)
+	}
+	return where, args
 }
 
 // ComponentVersions counts the occurrences of each version of the component with base purl base
-// (purl.Base), in the releases of organization org (all when org is 0).
-func (s *DB) ComponentVersions(ctx context.Context, base string, org int64) ([]VersionCount, error) {
-	where, args := orgFilter(org)
+// (purl.Base), in the releases of scope.
+func (s *DB) ComponentVersions(ctx context.Context, base string, scope Scope) ([]VersionCount, error) {
+	where, args := scope.filter()
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.version, count(*) FROM component c WHERE c.base_purl = ?`+where+` GROUP BY c.version ORDER BY c.version`),
 		append([]any{base}, args...)...)
 	if err != nil {
@@ -138,9 +151,9 @@ type MatchGroup struct {
 
 // LookupGroups groups the occurrences of the package an advisory names (its OSV ecosystem
 // without release and its lookup name, as vulndb.PackageKey normalizes it) by ecosystem, version
-// compared and commit, in the releases of organization org (all when org is 0).
-func (s *DB) LookupGroups(ctx context.Context, ecosystem, lookup string, org int64) ([]MatchGroup, error) {
-	where, args := orgFilter(org)
+// compared and commit, in the releases of scope.
+func (s *DB) LookupGroups(ctx context.Context, ecosystem, lookup string, scope Scope) ([]MatchGroup, error) {
+	where, args := scope.filter()
 	// The ecosystem itself or any release of it ("Debian" and "Debian:12"): ':' + 1 is ';'.
 	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT c.ecosystem, c.match_version, c.vcs_commit, count(*) FROM component c
 		WHERE c.lookup = ? AND (c.ecosystem = ? OR (c.ecosystem > ? AND c.ecosystem < ?))`+where+`
@@ -168,7 +181,7 @@ type OccurrenceQuery struct {
 	Versions []string // nil: every version
 	Lookup   string
 	Groups   []MatchGroup // with Lookup: the groups to list (Count ignored)
-	Org      int64        // only this organization's releases; 0: all
+	Scope    Scope        // whose releases; the zero Scope: all
 	Limit    int
 	Offset   int
 }
@@ -227,7 +240,7 @@ func (s *DB) Occurrences(ctx context.Context, q OccurrenceQuery) ([]Occurrence, 
 	default:
 		return nil, fmt.Errorf("occurrences: give a base purl or a lookup name")
 	}
-	if w, a := orgFilter(q.Org); w != "" {
+	if w, a := q.Scope.filter(); w != "" {
 		where, args = append(where, strings.TrimPrefix(w, " AND ")), append(args, a...)
 	}
 	limit := q.Limit

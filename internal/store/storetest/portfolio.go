@@ -55,13 +55,13 @@ func testPortfolio(t *testing.T, s *store.DB) {
 
 	// Base purls are normalized: Django is stored as pkg:pypi/django.
 	want := []store.VersionCount{{Version: "3.10.1", Count: 1}, {Version: "4.17.20", Count: 1}, {Version: "4.17.21", Count: 1}}
-	if diff := cmp.Diff(want, must(s.ComponentVersions(ctx, "pkg:npm/lodash", 0))); diff != "" {
+	if diff := cmp.Diff(want, must(s.ComponentVersions(ctx, "pkg:npm/lodash", store.Scope{}))); diff != "" {
 		t.Errorf("versions (-want +got):\n%s", diff)
 	}
-	if diff := cmp.Diff(want[2:], must(s.ComponentVersions(ctx, "pkg:npm/lodash", orgs[1]))); diff != "" {
+	if diff := cmp.Diff(want[2:], must(s.ComponentVersions(ctx, "pkg:npm/lodash", store.Scope{Org: orgs[1]}))); diff != "" {
 		t.Errorf("versions of one organization (-want +got):\n%s", diff)
 	}
-	if got := must(s.ComponentVersions(ctx, "pkg:pypi/django", 0)); len(got) != 1 || got[0].Count != 3 {
+	if got := must(s.ComponentVersions(ctx, "pkg:pypi/django", store.Scope{})); len(got) != 1 || got[0].Count != 3 {
 		t.Errorf("django: %+v", got)
 	}
 	occ := must(s.Occurrences(ctx, store.OccurrenceQuery{Base: "pkg:npm/lodash", Versions: []string{"4.17.20", "4.17.21"}}))
@@ -72,13 +72,13 @@ func testPortfolio(t *testing.T, s *store.DB) {
 	if len(page) != 1 || page[0].Version != "4.17.20" {
 		t.Errorf("second page: %+v", page)
 	}
-	if got := must(s.Occurrences(ctx, store.OccurrenceQuery{Base: "pkg:npm/lodash", Org: orgs[2]})); len(got) != 1 || got[0].Organization != "Initech" {
+	if got := must(s.Occurrences(ctx, store.OccurrenceQuery{Base: "pkg:npm/lodash", Scope: store.Scope{Org: orgs[2]}})); len(got) != 1 || got[0].Organization != "Initech" {
 		t.Errorf("one organization's: %+v", got)
 	}
 	if got := must(s.Occurrences(ctx, store.OccurrenceQuery{Base: "pkg:npm/lodash", Versions: []string{}})); len(got) != 0 {
 		t.Errorf("no version selected, yet: %+v", got)
 	}
-	groups := must(s.LookupGroups(ctx, "npm", "lodash", 0))
+	groups := must(s.LookupGroups(ctx, "npm", "lodash", store.Scope{}))
 	if len(groups) != 3 || groups[0].MatchVersion != "3.10.1" || groups[0].Count != 1 {
 		t.Errorf("groups: %+v", groups)
 	}
@@ -112,11 +112,11 @@ func testPortfolio(t *testing.T, s *store.DB) {
 		BackfillBasePURL(ctx context.Context) error
 	}); ok {
 		must(0, old.ForgetBasePURLs(ctx))
-		if got := must(s.ComponentVersions(ctx, "pkg:npm/lodash", 0)); len(got) != 0 {
+		if got := must(s.ComponentVersions(ctx, "pkg:npm/lodash", store.Scope{})); len(got) != 0 {
 			t.Fatalf("base purls not forgotten: %+v", got)
 		}
 		must(0, old.BackfillBasePURL(ctx))
-		if diff := cmp.Diff(want, must(s.ComponentVersions(ctx, "pkg:npm/lodash", 0))); diff != "" {
+		if diff := cmp.Diff(want, must(s.ComponentVersions(ctx, "pkg:npm/lodash", store.Scope{}))); diff != "" {
 			t.Errorf("versions after the backfill (-want +got):\n%s", diff)
 		}
 	}
