@@ -40,7 +40,7 @@ func TestBrowserTeamSetUp(t *testing.T) {
 			chromedp.Submit(`input[name=password]`), chromedp.WaitVisible(`header form[action="/logout"]`),
 		)
 	}
-	logOut := chromedp.Steps(chromedp.Click(`header form[action="/logout"] button`), chromedp.WaitVisible(`input[name=email]`))
+	logOut := chromedp.Steps(chromedp.Click(`header form[action="/logout"] button`), chromedp.WaitVisible(`form[action="/login"] input[name=email]`))
 	text := func(sel string) string {
 		t.Helper()
 		v, err := chromedp.Run(ctx, chromedp.Text(sel))
