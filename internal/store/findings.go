@@ -115,6 +115,13 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 			return err
 		}
 		defer st.close()
+		rels := make([]int64, len(outcomes))
+		for i, o := range outcomes {
+			rels[i] = o.Release
+		}
+		if err := s.lockProducts(ctx, tx, rels); err != nil {
+			return err
+		}
 		var summarized []int64
 		for _, o := range outcomes {
 			if o.Coverage != nil {

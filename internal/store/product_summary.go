@@ -16,16 +16,10 @@ func (s *DB) insertProductSummary(ctx context.Context, tx *sql.Tx, p *Product) e
 	return err
 }
 
-// summarizeProducts recounts the products of the releases from their releases' kept counts, in
-// the transaction that changed those. It runs last in that transaction and takes the products in
-// id order: each product's row is locked first (an update that changes nothing), so that the
-// recount — a new statement, which on PostgreSQL reads what other transactions committed
-// meanwhile — sees every release another transaction changed before taking the same lock. Two
-// transactions changing releases of one product thus never lose each other's counts, and two
-// batches touching the same products in another order wait instead of deadlocking.
-func (s *DB) summarizeProducts(ctx context.Context, tx *sql.Tx, releases []int64) error {
+// productsOf returns the products of releases, in id order, once each.
+func (s *DB) productsOf(ctx context.Context, tx *sql.Tx, releases []int64) ([]int64, error) {
 	if len(releases) == 0 {
-		return nil
+		return nil, nil
 	}
 	var products []int64
 	for batch := range slices.Chunk(releases, 500) {
@@ -35,20 +29,55 @@ func (s *DB) summarizeProducts(ctx context.Context, tx *sql.Tx, releases []int64
 		}
 		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT DISTINCT product FROM release WHERE id IN (?`+strings.Repeat(", ?", len(batch)-1)+`)`), args...)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		for rows.Next() {
 			var p int64
 			if err := rows.Scan(&p); err != nil {
 				rows.Close()
-				return err
+				return nil, err
 			}
 			products = append(products, p)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	slices.Sort(products)
+	return slices.Compact(products), nil
+}
+
+// lockProducts takes the kept-count rows of the products of releases, in id order, before a
+// transaction counts any of their releases' findings. On PostgreSQL a count is a statement that
+// reads what was committed when it starts: two transactions that count the same release (a
+// matching of it, and a decision of an earlier release of its product, which the later ones
+// inherit) would otherwise each write a count the other's changes are missing. Holding the
+// product's row first makes the second wait and count after the first committed.
+func (s *DB) lockProducts(ctx context.Context, tx *sql.Tx, releases []int64) error {
+	products, err := s.productsOf(ctx, tx, releases)
+	if err != nil {
+		return err
+	}
+	for _, p := range products {
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product_summary SET releases = releases WHERE product = ?`), p); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// summarizeProducts recounts the products of the releases from their releases' kept counts, in
+// the transaction that changed those. It runs last in that transaction and takes the products in
+// id order: each product's row is locked first (an update that changes nothing), so that the
+// recount — a new statement, which on PostgreSQL reads what other transactions committed
+// meanwhile — sees every release another transaction changed before taking the same lock. Two
+// transactions changing releases of one product thus never lose each other's counts, and two
+// batches touching the same products in another order wait instead of deadlocking.
+func (s *DB) summarizeProducts(ctx context.Context, tx *sql.Tx, releases []int64) error {
+	products, err := s.productsOf(ctx, tx, releases)
+	if err != nil {
+		return err
 	}
 	return s.recountProducts(ctx, tx, products)
 }

@@ -65,7 +65,11 @@ func (s *DB) SetVEX(ctx context.Context, v VEX) (*VEX, error) {
 		if err != nil {
 			return err
 		}
-		// The decision carries to the later releases of the product: their counts change too.
+		// The decision carries to the later releases of the product: their counts change too,
+		// counted once the product's row is held (see lockProducts).
+		if err := s.lockProducts(ctx, tx, []int64{v.Release}); err != nil {
+			return err
+		}
 		if err := s.summarizeFrom(ctx, tx, v.Release); err != nil {
 			return err
 		}

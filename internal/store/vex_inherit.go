@@ -108,6 +108,9 @@ func (s *DB) CountExpiredSuppressions(ctx context.Context) (int, error) {
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		if err := s.lockProducts(ctx, tx, slices.Sorted(maps.Keys(releases))); err != nil {
+			return err
+		}
 		for rel := range releases {
 			if err := s.summarizeFrom(ctx, tx, rel); err != nil {
 				return err
