@@ -34,15 +34,11 @@ func (s *Server) rolloutRoutes() []route {
 	}
 }
 
-// writableProduct resolves {id} to a product the caller may change.
+// writableProduct resolves {id} to a product the caller may change: one it cannot read answers
+// 404 as s.product does, one it may only read 403.
 func (s *Server) writableProduct(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, bool) {
-	id, ok := pathID(w, r, "id")
+	prod, ok := s.product(w, r, p)
 	if !ok {
-		return nil, false
-	}
-	prod, err := s.cfg.Store.Product(r.Context(), id)
-	if err != nil {
-		s.fail(w, r, err)
 		return nil, false
 	}
 	if !p.canWrite(prod.Organization) {
