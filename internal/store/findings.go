@@ -455,11 +455,7 @@ func (s *DB) ReleaseSummaries(ctx context.Context, product int64) (map[int64]Sum
 		FROM release_summary m JOIN release r ON r.id = m.release WHERE r.product = ?`, product)
 }
 
-func (s *DB) summaries(ctx context.Context, q string, arg int64) (map[int64]Summary, error) {
-	return s.summariesArgs(ctx, q, arg)
-}
-
-func (s *DB) summariesArgs(ctx context.Context, q string, args ...any) (map[int64]Summary, error) {
+func (s *DB) summaries(ctx context.Context, q string, args ...any) (map[int64]Summary, error) {
 	rows, err := s.reader().QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, mapError(err)

@@ -59,6 +59,12 @@ func (s *DB) lockProducts(ctx context.Context, tx *sql.Tx, releases []int64) err
 	if err != nil {
 		return err
 	}
+	return s.lockProductRows(ctx, tx, products)
+}
+
+// lockProductRows locks the kept-count rows of products, which are in id order (an update that
+// changes nothing).
+func (s *DB) lockProductRows(ctx context.Context, tx *sql.Tx, products []int64) error {
 	for _, p := range products {
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product_summary SET releases = releases WHERE product = ?`), p); err != nil {
 			return err
@@ -89,10 +95,10 @@ func (s *DB) recountProducts(ctx context.Context, tx *sql.Tx, products []int64) 
 	products = slices.Clone(products)
 	slices.Sort(products)
 	products = slices.Compact(products)
+	if err := s.lockProductRows(ctx, tx, products); err != nil {
+		return err
+	}
 	for _, p := range products {
-		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product_summary SET releases = releases WHERE product = ?`), p); err != nil {
-			return err
-		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE product_summary SET (`+summaryColumns+`) =
 			(SELECT count(*), COALESCE(sum(m.exploited), 0), COALESCE(sum(m.critical), 0), COALESCE(sum(m.high), 0), COALESCE(sum(m.medium), 0),
 				COALESCE(sum(m.low), 0), COALESCE(sum(m.unrated), 0), COALESCE(sum(m.total), 0)
@@ -108,7 +114,7 @@ func (s *DB) recountProducts(ctx context.Context, tx *sql.Tx, products []int64) 
 // must equal, for checking them.
 func (s *DB) FreshProductSummaries(ctx context.Context, org int64) (map[int64]Summary, error) {
 	now := s.now()
-	return s.summariesArgs(ctx, `SELECT p.id, COALESCE(sum(CASE WHEN f.exploited THEN 1 ELSE 0 END), 0),
+	return s.summaries(ctx, `SELECT p.id, COALESCE(sum(CASE WHEN f.exploited THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN f.severity = 'CRITICAL' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN f.severity = 'HIGH' THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN f.severity = 'MEDIUM' THEN 1 ELSE 0 END), 0), COALESCE(sum(CASE WHEN f.severity = 'LOW' THEN 1 ELSE 0 END), 0),
 			COALESCE(sum(CASE WHEN f.id IS NULL OR f.severity IN ('CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'NONE') THEN 0 ELSE 1 END), 0), count(f.id)
