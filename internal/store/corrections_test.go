@@ -62,9 +62,9 @@ func TestCorrections(t *testing.T) {
 			t.Fatalf("edit without a reason: %v", err)
 		}
 		must(st.CreateProduct(ctx, org.ID, "Hub", "router", "default"))
-		keptCounts(t, st, org.ID, "before the rename")
+		storetest.KeptCounts(t, st, org.ID, "before the rename")
 		p := must(st.EditProduct(ctx, prod.ID, store.ProductEdit{Name: "HomeRouter", CRAClass: "important-i"}, "typo in the name; class per Annex III 2.1"))
-		keptCounts(t, st, org.ID, "after the rename") // the portfolio shows and sorts by the new name
+		storetest.KeptCounts(t, st, org.ID, "after the rename") // the portfolio shows and sorts by the new name
 		if p.Name != "HomeRouter" || p.CRAClass != "important-i" || p.Category != "router" {
 			t.Errorf("product after edit: %+v", p)
 		}
@@ -197,7 +197,7 @@ func TestTriageCarriesOver(t *testing.T) {
 		if own := must(st.CurrentVEX(ctx, r2.ID)); len(own) != 0 {
 			t.Errorf("release 2 has statements of its own: %+v", own)
 		}
-		keptCounts(t, st, org.ID, "inherited decision")
+		storetest.KeptCounts(t, st, org.ID, "inherited decision")
 		sums := must(st.ReleaseSummaries(ctx, prod.ID))
 		if sums[r1.ID].Total != 0 || sums[r2.ID].Total != 0 || sums[r3.ID].Total != 1 {
 			t.Errorf("counts with the inherited decision: %+v", sums)
@@ -211,7 +211,7 @@ func TestTriageCarriesOver(t *testing.T) {
 		if v := must(st.EffectiveVEX(ctx, r2.ID))[key]; v.Inherited || v.Status != "affected" {
 			t.Errorf("override: %+v", v)
 		}
-		keptCounts(t, st, org.ID, "override")
+		storetest.KeptCounts(t, st, org.ID, "override")
 		if sums := must(st.ReleaseSummaries(ctx, prod.ID)); sums[r2.ID].Total != 1 {
 			t.Errorf("counts after the override: %+v", sums)
 		}
@@ -230,7 +230,7 @@ func TestTriageCarriesOver(t *testing.T) {
 		if n := must(st.CountExpiredSuppressions(ctx)); n != 0 {
 			t.Errorf("%d expired before their time", n)
 		}
-		keptCounts(t, st, org.ID, "suppression in force")
+		storetest.KeptCounts(t, st, org.ID, "suppression in force")
 		if s := must(st.ReleaseSummaries(ctx, other.ID)); s[o1.ID].Total != 0 {
 			t.Errorf("suppressed finding counted: %+v", s)
 		}
@@ -247,7 +247,7 @@ func TestTriageCarriesOver(t *testing.T) {
 		if n := must(st.CountExpiredSuppressions(ctx)); n != 0 {
 			t.Errorf("an expiry counted twice: %d", n)
 		}
-		keptCounts(t, st, org.ID, "suppression expired")
+		storetest.KeptCounts(t, st, org.ID, "suppression expired")
 		if s := must(st.ReleaseSummaries(ctx, other.ID)); s[o1.ID].Total != 1 {
 			t.Errorf("finding not counted again after its suppression expired: %+v", s)
 		}
@@ -374,7 +374,7 @@ func TestRemoveRelease(t *testing.T) {
 		if err := st.RemoveRelease(ctx, wrong.ID, "version mistyped: 4.2.O for 4.2.0"); err != nil {
 			t.Fatal(err)
 		}
-		keptCounts(t, st, org.ID, "release removed")
+		storetest.KeptCounts(t, st, org.ID, "release removed")
 		if _, err := st.Release(ctx, wrong.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Errorf("removed release still read: %v", err)
 		}
@@ -394,35 +394,4 @@ func TestRemoveRelease(t *testing.T) {
 			t.Errorf("audit: %+v", a)
 		}
 	})
-}
-
-// keptCounts checks that the per-product counts the portfolio sorts and pages on equal a fresh
-// count over the findings and the decisions in force (own, inherited, unexpired), and that the
-// portfolio's name order and release counts follow the products as they are now.
-func keptCounts(t *testing.T, st *store.DB, org int64, step string) {
-	t.Helper()
-	ctx := t.Context()
-	kept := must(st.ProductSummaries(ctx, org))
-	fresh := must(st.FreshProductSummaries(ctx, org))
-	for id, f := range fresh {
-		if kept[id] != f {
-			t.Errorf("%s: product %d: kept counts %+v, fresh %+v", step, id, kept[id], f)
-		}
-	}
-	rows, _, err := st.Portfolio(ctx, org, store.PortfolioQuery{Sort: store.SortName, Limit: store.MaxPageSize})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, row := range rows {
-		p := must(st.Product(ctx, row.ID))
-		if row.Name != p.Name {
-			t.Errorf("%s: portfolio row %d names %q, the product is %q", step, row.ID, row.Name, p.Name)
-		}
-		if i > 0 && rows[i-1].Name > row.Name {
-			t.Errorf("%s: portfolio not in name order: %q before %q", step, rows[i-1].Name, row.Name)
-		}
-		if n := len(must(st.Releases(ctx, row.ID))); row.Releases != n {
-			t.Errorf("%s: portfolio row %d: %d releases, want %d", step, row.ID, row.Releases, n)
-		}
-	}
 }

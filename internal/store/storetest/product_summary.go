@@ -24,20 +24,7 @@ func testProductSummary(t *testing.T, s *store.DB) {
 	check := func(step string) {
 		t.Helper()
 		for _, o := range []int64{org.ID, other.ID} {
-			kept := must(s.ProductSummaries(ctx, o))
-			fresh := must(s.FreshProductSummaries(ctx, o))
-			if diff := cmp.Diff(fresh, kept); diff != "" {
-				t.Fatalf("%s: organization %d: kept counts differ from a fresh count (-fresh +kept):\n%s", step, o, diff)
-			}
-			page, _ := must2(s.Portfolio(ctx, o, store.PortfolioQuery{Sort: store.SortRisk, Limit: store.MaxPageSize}))
-			for _, row := range page {
-				if diff := cmp.Diff(fresh[row.ID], row.Summary); diff != "" {
-					t.Errorf("%s: portfolio row of product %d (-fresh +row):\n%s", step, row.ID, diff)
-				}
-				if n := len(must(s.Releases(ctx, row.ID))); row.Releases != n {
-					t.Errorf("%s: portfolio row of product %d: %d releases, want %d", step, row.ID, row.Releases, n)
-				}
-			}
+			KeptCounts(t, s, o, step)
 		}
 	}
 	router := must(s.CreateProduct(ctx, org.ID, "router", "router", "default"))
@@ -119,4 +106,36 @@ func testProductSummary(t *testing.T, s *store.DB) {
 		t.Fatal(err)
 	}
 	check("concurrent matchings")
+}
+
+// KeptCounts checks that the counts kept per product of an organization (which the portfolio
+// sorts and pages on) equal a fresh count over the findings and the decisions in force (own,
+// inherited, unexpired), and that the portfolio's rows, in risk and in name order, carry those
+// counts, the products' current names and their numbers of releases.
+func KeptCounts(t testing.TB, s *store.DB, org int64, step string) {
+	t.Helper()
+	ctx := t.Context()
+	kept := must(s.ProductSummaries(ctx, org))
+	fresh := must(s.FreshProductSummaries(ctx, org))
+	if diff := cmp.Diff(fresh, kept); diff != "" {
+		t.Fatalf("%s: organization %d: kept counts differ from a fresh count (-fresh +kept):\n%s", step, org, diff)
+	}
+	page, _ := must2(s.Portfolio(ctx, org, store.PortfolioQuery{Sort: store.SortRisk, Limit: store.MaxPageSize}))
+	for _, row := range page {
+		if diff := cmp.Diff(fresh[row.ID], row.Summary); diff != "" {
+			t.Errorf("%s: portfolio row of product %d (-fresh +row):\n%s", step, row.ID, diff)
+		}
+		if n := len(must(s.Releases(ctx, row.ID))); row.Releases != n {
+			t.Errorf("%s: portfolio row of product %d: %d releases, want %d", step, row.ID, row.Releases, n)
+		}
+	}
+	byName, _ := must2(s.Portfolio(ctx, org, store.PortfolioQuery{Sort: store.SortName, Limit: store.MaxPageSize}))
+	for i, row := range byName {
+		if p := must(s.Product(ctx, row.ID)); row.Name != p.Name {
+			t.Errorf("%s: portfolio row %d names %q, the product is %q", step, row.ID, row.Name, p.Name)
+		}
+		if i > 0 && byName[i-1].Name > row.Name {
+			t.Errorf("%s: portfolio not in name order: %q before %q", step, byName[i-1].Name, row.Name)
+		}
+	}
 }
