@@ -2,15 +2,13 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
-	"net"
-	"net/http"
+	"github.com/siegel-oss/siegel/internal/lab"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/siegel-oss/siegel/internal/lab"
+	"github.com/siegel-oss/siegel/internal/lab/labtest"
 )
 
 func TestLabRunUsage(t *testing.T) {
@@ -39,30 +37,11 @@ func TestLabRunUsage(t *testing.T) {
 // TestLabRunFailOn runs the command against a real web interface that takes admin/admin over
 // HTTP basic authentication, and expects the policy exit and a JSON result with its digest.
 func TestLabRunFailOn(t *testing.T) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); ok && u == "admin" && p == "admin" {
-			fmt.Fprint(w, "settings")
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="x"`)
-		w.WriteHeader(http.StatusUnauthorized)
-	})}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	closed := func() string {
-		c, _ := net.ListenPacket("udp", "127.0.0.1:0")
-		defer c.Close()
-		return strconv.Itoa(c.LocalAddr().(*net.UDPAddr).Port)
-	}
+	port := strconv.Itoa(labtest.HTTPServer(t, "127.0.0.1", labtest.BasicAdmin("admin", "admin")))
 	args := []string{"lab", "run", "--allow", "127.0.0.0/8", "--target", "127.0.0.1", "--ports", port, "--brute-force", "3", "--rate", "2000",
 		"--format", "json", "--fail-on", "default-credentials"}
-	for _, s := range []string{"dns", "ntp", "snmp", "ssdp", "mdns", "tftp"} {
-		args = append(args, "--udp-port", s+"="+closed())
+	for s, port := range labtest.ClosedUDPPorts(t, "dns", "ntp", "snmp", "ssdp", "mdns", "tftp") {
+		args = append(args, "--udp-port", s+"="+strconv.Itoa(port))
 	}
 	code, stdout, stderr := invokeCLI(t, "", args...)
 	if code != 3 || !strings.Contains(stderr, "failed checks default-credentials") {

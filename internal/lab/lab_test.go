@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/ssh"
 	"golang.org/x/net/dns/dnsmessage"
+
+	"github.com/siegel-oss/siegel/internal/lab/labtest"
 )
 
 func loopback(t *testing.T) Scope {
@@ -74,7 +76,7 @@ func serviceAt(r *Result, proto string, port int) *Service {
 func TestRunMiraiEraDevice(t *testing.T) {
 	host := "127.0.0.1"
 	weakKey := rsaKey(t, 1024)
-	tls10 := tlsServer(t, host, tls.VersionTLS10, tls.VersionTLS10, selfSigned(t, weakKey, &weakKey.PublicKey), basicAdmin("admin", "admin"))
+	tls10 := tlsServer(t, host, tls.VersionTLS10, tls.VersionTLS10, selfSigned(t, weakKey, &weakKey.PublicKey), labtest.BasicAdmin("admin", "admin"))
 	ec := ecKey(t)
 	tls13 := tlsServer(t, host, tls.VersionTLS13, tls.VersionTLS13, selfSigned(t, ec, &ec.PublicKey), http.NotFoundHandler())
 	hostKey, err := ssh.NewSignerFromKey(ecKey(t))
@@ -83,10 +85,10 @@ func TestRunMiraiEraDevice(t *testing.T) {
 	}
 	sshPW := sshServer(t, host, hostKey, "root", "vizxv", []string{"curve25519-sha256", "diffie-hellman-group14-sha1"})
 	telnet := telnetServer(t, host, "root", "xc3511")
-	basic := httpServer(t, host, basicAdmin("admin", "admin"))
+	basic := labtest.HTTPServer(t, host, labtest.BasicAdmin("admin", "admin"))
 	form := &formAdmin{user: "admin", pass: "S3cure-unique-7", maxFail: 3, lockFor: 2 * time.Second, openStatus: true,
 		cookie: http.Cookie{Name: "sid", Path: "/"}}
-	formPort := httpServer(t, host, form)
+	formPort := labtest.HTTPServer(t, host, form)
 	dns := dnsServer(t, host, "dnsmasq-2.89", dnsmessage.RCodeServerFailure)
 	snmp := snmpServer(t, host, "public", "Linux router 6.1.0 mips")
 	ntp := ntpServer(t, host)
@@ -298,7 +300,7 @@ func TestRunHardenedDevice(t *testing.T) {
 // TestRunWANSide: what answers on the WAN addresses (IPv4 and IPv6) is found and fails.
 func TestRunWANSide(t *testing.T) {
 	wan4, wan6 := "127.0.0.2", "::1"
-	admin := httpServer(t, wan4, basicAdmin("admin", "admin"))
+	admin := labtest.HTTPServer(t, wan4, labtest.BasicAdmin("admin", "admin"))
 	l6, err := net.Listen("tcp", "[::1]:0")
 	if err != nil {
 		t.Skip("no IPv6 loopback:", err)

@@ -73,29 +73,6 @@ func tlsServer(t *testing.T, host string, minV, maxV uint16, cert tls.Certificat
 	return tcpPort(l)
 }
 
-func httpServer(t *testing.T, host string, h http.Handler) int {
-	t.Helper()
-	l := listenTCP(t, host)
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 5 * time.Second}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
-	return tcpPort(l)
-}
-
-// basicAdmin is a web interface behind HTTP basic authentication, without any lockout.
-func basicAdmin(user, pass string) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Server", "mini_httpd/1.30 26Oct2018")
-		u, p, ok := r.BasicAuth()
-		if !ok || u != user || p != pass {
-			w.Header().Set("WWW-Authenticate", `Basic realm="router"`)
-			http.Error(w, "401 Unauthorized", http.StatusUnauthorized)
-			return
-		}
-		fmt.Fprint(w, `<html><form method="post" action="/apply"><input name="ssid"><input name="channel"></form></html>`)
-	})
-}
-
 // formAdmin is a web interface with a login form and a session cookie; after maxFail wrong
 // passwords in a row it refuses logins (429) for lockFor. maxFail 0 means no lockout. The
 // status page /status is left open when openStatus is set.

@@ -2,43 +2,24 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
-	"net"
+	"github.com/siegel-oss/siegel/internal/catalog"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/lab"
+	"github.com/siegel-oss/siegel/internal/lab/labtest"
 )
 
 // labRunAgainstWebAdmin runs the lab engine against a real web interface on loopback that takes
 // admin/admin over HTTP basic authentication and never limits failures.
 func labRunAgainstWebAdmin(t *testing.T) []byte {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if u, p, ok := r.BasicAuth(); ok && u == "admin" && p == "admin" {
-			fmt.Fprint(w, "settings")
-			return
-		}
-		w.Header().Set("WWW-Authenticate", `Basic realm="router"`)
-		w.WriteHeader(http.StatusUnauthorized)
-	})}
-	go srv.Serve(l)
-	t.Cleanup(func() { srv.Close() })
+	port := labtest.HTTPServer(t, "127.0.0.1", labtest.BasicAdmin("admin", "admin"))
 	scope, _ := lab.ParseScope([]string{"127.0.0.0/8"})
-	udp := map[string]int{}
-	for _, name := range []string{"dns", "ntp", "snmp", "ssdp", "mdns", "tftp"} {
-		c, _ := net.ListenPacket("udp", "127.0.0.1:0")
-		udp[name] = c.LocalAddr().(*net.UDPAddr).Port
-		c.Close()
-	}
-	res, err := lab.Run(t.Context(), lab.Config{Target: "127.0.0.1", Scope: scope, Rate: 2000, TCPPorts: []int{l.Addr().(*net.TCPAddr).Port}, UDPPorts: udp,
+	udp := labtest.ClosedUDPPorts(t, "dns", "ntp", "snmp", "ssdp", "mdns", "tftp")
+	res, err := lab.Run(t.Context(), lab.Config{Target: "127.0.0.1", Scope: scope, Rate: 2000, TCPPorts: []int{port}, UDPPorts: udp,
 		Credentials: []lab.Credential{{User: "admin", Password: "admin", Source: "mirai"}}, BruteForceAttempts: 4})
 	if err != nil {
 		t.Fatal(err)
