@@ -87,9 +87,9 @@ func TestBrowserFlow(t *testing.T) {
 		chromedp.SendKeys(`input[name=supportEnd]`, "2031-12"),
 		chromedp.SetValue(`input[name=placedOnMarket]`, "2026-03-01"),
 		chromedp.Submit(`input[name=version]`),
-		chromedp.WaitVisible(`input[type=file]`),
-		chromedp.SetUploadFiles(`input[type=file]`, []string{sbomFile}),
-		chromedp.Submit(`input[type=file]`),
+		chromedp.WaitVisible(`input[name=sbom]`),
+		chromedp.SetUploadFiles(`input[name=sbom]`, []string{sbomFile}),
+		chromedp.Submit(`input[name=sbom]`),
 		chromedp.WaitVisible(`.tag.exploited`),
 		chromedp.WaitNotPresent(`.progress`), // matching done: the page no longer refreshes itself
 	)
