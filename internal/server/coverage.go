@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -71,6 +72,36 @@ func (s *Server) releaseCoverage(ctx context.Context, release int64, h *vulndb.H
 		return nil, fmt.Errorf("release %d: %w", release, err)
 	}
 	return c, nil
+}
+
+// readHook lets a test act between the reads of a page (a matching that commits between them).
+func (s *Server) readHook(step string) {
+	if s.onRead != nil {
+		s.onRead(step)
+	}
+}
+
+// releaseState reads what decides whether a release's findings list is the whole answer:
+// whether matching is pending or running, the database's holdings, and the coverage of the last
+// matching. It must be read before the findings. Matching writes a release's findings and its
+// coverage in one transaction and is pending until then, and each read sees at least what an
+// earlier one saw; a list read after these is therefore at least as new as the coverage that
+// qualifies it. Read the other way round, a matching that commits between the reads shows its
+// coverage beside the empty list from before it: "no known vulnerabilities" for a release whose
+// findings had just been written.
+func (s *Server) releaseState(ctx context.Context, release int64) (pending bool, h *vulndb.Holdings, cov *match.Coverage, err error) {
+	if pending, err = s.cfg.Store.Pending(ctx, "match-release/"+strconv.FormatInt(release, 10)); err != nil {
+		return false, nil, nil, err
+	}
+	s.readHook("pending")
+	if h, err = s.holdings(ctx); err != nil {
+		return false, nil, nil, err
+	}
+	if cov, err = s.releaseCoverage(ctx, release, h); err != nil {
+		return false, nil, nil, err
+	}
+	s.readHook("coverage")
+	return pending, h, cov, nil
 }
 
 // productCoverage sums the coverage of a product's releases for the portfolio.

@@ -113,3 +113,63 @@ func TestFindingsSayWhereTheSeverityCameFrom(t *testing.T) {
 		t.Errorf("coverage %+v", c)
 	}
 }
+
+// TestMatchingBetweenReads commits a release's matching between each two reads of its findings
+// page and of the API's findings: neither may then call the release free of known
+// vulnerabilities, whichever read the matching falls behind. (Read in the order list, pending,
+// coverage, the list came from before the matching and the rest from after it.)
+func TestMatchingBetweenReads(t *testing.T) {
+	for _, step := range []string{"pending", "coverage", "findings"} {
+		t.Run(step, func(t *testing.T) {
+			for _, web := range []bool{false, true} {
+				e := newEnv(t)
+				var prod productJSON
+				e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
+				var rel releaseJSON
+				e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+				r := "/api/v1/releases/" + itoa(rel.ID)
+				if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+					t.Fatalf("upload %d", code)
+				}
+				var b *browser
+				if web {
+					b = psirtBrowser(t, e)
+				}
+				matched := false
+				e.server.onRead = func(s string) {
+					if s == step && !matched {
+						matched = true
+						e.drain()
+					}
+				}
+				if web {
+					_, page, _ := b.get("/releases/" + itoa(rel.ID))
+					if pageText := text(t, page); strings.Contains(pageText, "No known vulnerabilities") || strings.Contains(pageText, "No findings among") {
+						t.Errorf("matching after the %s read: the release page shows no findings: %s", step, pageText)
+					}
+				} else {
+					var fs struct {
+						Total    int
+						Matching bool
+						Coverage *struct{ Checked int }
+					}
+					if code := e.do("GET", r+"/findings", "acme-admin", "", nil, &fs); code != 200 {
+						t.Fatalf("findings %d", code)
+					}
+					if fs.Total == 0 && !fs.Matching && fs.Coverage != nil {
+						t.Errorf("matching after the %s read: the API says %d components were checked and nothing found, matching done", step, fs.Coverage.Checked)
+					}
+				}
+				if !matched {
+					t.Fatalf("no read named %q", step)
+				}
+				e.server.onRead = nil
+				var after struct{ Total int }
+				e.do("GET", r+"/findings", "acme-admin", "", nil, &after)
+				if after.Total == 0 {
+					t.Fatal("the fixture SBOM has no findings: the test proves nothing")
+				}
+			}
+		})
+	}
+}

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
@@ -477,26 +476,17 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p princ
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	pending, _, cov, err := s.releaseState(r.Context(), rel.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	items, total, err := s.loadFindings(r.Context(), rel.ID, f)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	pending, err := s.cfg.Store.Pending(r.Context(), "match-release/"+strconv.FormatInt(rel.ID, 10))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	h, err := s.holdings(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	cov, err := s.releaseCoverage(r.Context(), rel.ID, h)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	s.readHook("findings")
 	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), rel.Product)
 	if err != nil {
 		s.fail(w, r, err)

@@ -117,7 +117,8 @@ type Server struct {
 	// providerID is the CSAF provider organization once found by its name: it stays the
 	// provider when an administrator renames it.
 	providerID atomic.Int64
-	sso        ssoClient // single sign-on (sso.go)
+	sso        ssoClient         // single sign-on (sso.go)
+	onRead     func(step string) // tests only: called between the reads of a release's findings
 }
 
 // New returns a server; Handler serves it.

@@ -27,6 +27,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 //go:embed web/templates/*.html web/static/*
@@ -464,18 +465,21 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		f = store.FindingFilter{Limit: 50}
 	}
 	d.Filter, d.Query, d.Notice = f, r.URL.RawQuery, r.URL.Query().Get("vexmsg")
-	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
-		s.fail(w, r, err)
-		return false
-	}
-	d.FindingPages = findingPagerOf(r, rel.ID, f, len(d.Findings), d.Total)
-	if d.Matching, err = s.cfg.Store.Pending(ctx, "match-release/"+strconv.FormatInt(rel.ID, 10)); err != nil {
+	// What says whether the list is complete is read before the list (see releaseState).
+	var h *vulndb.Holdings
+	if d.Matching, h, d.Coverage, err = s.releaseState(ctx, rel.ID); err != nil {
 		s.fail(w, r, err)
 		return false
 	}
 	if d.Matching {
 		d.Refresh = 2
 	}
+	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
+		s.fail(w, r, err)
+		return false
+	}
+	s.readHook("findings")
+	d.FindingPages = findingPagerOf(r, rel.ID, f, len(d.Findings), d.Total)
 	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
@@ -488,15 +492,6 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		d.SecurityUpdate = &u
 	}
 	if d.Health, err = s.healthOf(ctx, rel, d.Components); err != nil {
-		s.fail(w, r, err)
-		return false
-	}
-	h, err := s.holdings(ctx)
-	if err != nil {
-		s.fail(w, r, err)
-		return false
-	}
-	if d.Coverage, err = s.releaseCoverage(ctx, rel.ID, h); err != nil {
 		s.fail(w, r, err)
 		return false
 	}

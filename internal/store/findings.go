@@ -396,13 +396,13 @@ func (s *DB) Findings(ctx context.Context, release int64, f FindingFilter) ([]Fi
 	}
 	cond := strings.Join(where, " AND ")
 	var total int
-	if err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM finding WHERE `+cond), args...).Scan(&total); err != nil {
+	if err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM finding WHERE `+cond), args...).Scan(&total); err != nil {
 		return nil, 0, mapError(err)
 	}
 	if f.Limit <= 0 {
 		f.Limit = 1000
 	}
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at, resolved_at IS NOT NULL
 		FROM finding WHERE `+cond+` ORDER BY `+findingOrder(f)+` LIMIT ? OFFSET ?`), append(args, f.Limit, f.Offset)...)
 	if err != nil {
 		return nil, 0, mapError(err)
