@@ -25,7 +25,7 @@ func cleanRouter() Evidence {
 			Facts: map[string]bool{"uses-passwords": true, "constrained-device": false, "update-mechanism": true}},
 		Release: Release{Version: "2.0.0", PlacedOnMarket: "2026-06-01", SupportEnd: "2031-12"},
 		SBOM:    &SBOMEvidence{Ref: "sha256:sbom", Format: "CycloneDX 1.6", TRChecked: true},
-		Scan:    &ScanEvidence{Ref: "scan-1", At: fixedNow.Add(-time.Hour)},
+		Scan:    &ScanEvidence{Ref: "scan-1", At: fixedNow.Add(-time.Hour), Matched: true, Components: 40, Checked: 40, Advisories: 250000, KEV: true},
 		Findings: []Finding{
 			{Vulnerability: "CVE-2024-0001", Component: "pkg:generic/busybox@1.36", Severity: "high", VEX: VEXNotAffected},
 			{Vulnerability: "CVE-2024-0002", Component: "pkg:generic/openssl@3.0", Severity: "critical", FixedInRelease: true},
@@ -78,6 +78,26 @@ func TestEvaluators(t *testing.T) {
 			e.Findings = append(e.Findings, Finding{Vulnerability: "CVE-2023-9999", Exploited: true, VEX: VEXNotAffected})
 		}, Pass, ""},
 		{"no scan", "no-known-exploited-unfixed", nil, func(e *Evidence) { e.Scan = nil }, NeedsAttestation, "no vulnerability scan"},
+		// A matching that found nothing shows an absence only for what it checked.
+		{"not matched yet", "no-known-exploited-unfixed", nil, func(e *Evidence) { e.Scan.Matched = false }, NeedsAttestation, "has not been matched"},
+		{"empty database", "no-known-exploited-unfixed", nil, func(e *Evidence) { e.Scan.Advisories, e.Scan.Checked = 0, 0 }, NeedsAttestation, "held no advisories"},
+		{"components unchecked", "no-known-exploited-unfixed", nil, func(e *Evidence) { e.Scan.Checked = 37 }, NeedsAttestation, "3 of 40 components were not checked"},
+		{"no KEV", "no-known-exploited-unfixed", nil, func(e *Evidence) { e.Scan.KEV = false }, NeedsAttestation, "no CISA KEV catalogue"},
+		{"unchecked but exploited", "no-known-exploited-unfixed", nil, func(e *Evidence) {
+			e.Scan.Checked = 37
+			e.Findings = append(e.Findings, Finding{Vulnerability: "CVE-2023-9999", Exploited: true})
+		}, Fail, "1 actively exploited vulnerability unfixed: CVE-2023-9999"},
+		{"critical: components unchecked", "no-critical-unfixed", nil, func(e *Evidence) { e.Scan.Checked = 39 }, NeedsAttestation, "1 of 40 components were not checked"},
+		{"critical: no KEV needed", "no-critical-unfixed", nil, func(e *Evidence) { e.Scan.KEV = false }, Pass, "no critical"},
+		{"vex: not matched", "vex-coverage", nil, func(e *Evidence) { e.Scan.Matched = false }, NeedsAttestation, "has not been matched"},
+		{"fixed: empty database", "advisory-per-fixed-vulnerability", nil, func(e *Evidence) {
+			e.Findings = nil
+			e.Scan.Advisories, e.Scan.Checked = 0, 0
+		}, NeedsAttestation, "held no advisories"},
+		{"clocks: no KEV, no case", "reporting-clocks-kept", map[string]string{"type": "exploited"}, func(e *Evidence) {
+			e.Cases = nil
+			e.Scan.KEV = false
+		}, NeedsAttestation, "no CISA KEV catalogue"},
 
 		{"no critical", "no-critical-unfixed", nil, nil, Pass, "no critical"},
 		{"critical open", "no-critical-unfixed", nil, func(e *Evidence) {

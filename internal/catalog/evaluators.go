@@ -123,6 +123,9 @@ func noExploitedUnfixed(_ *Requirement, ev *Evidence, _ time.Time) outcome {
 		ids = dedup(ids)
 		return outcome{result: Fail, reason: fmt.Sprintf("%s unfixed: %s", plural(len(ids), "actively exploited vulnerability", "actively exploited vulnerabilities"), list(ids)), links: links}
 	}
+	if g := ev.Scan.gap(true); g != "" {
+		return outcome{result: NeedsAttestation, reason: "no open actively exploited vulnerability is known, but " + g, links: []Link{scanLink(ev)}}
+	}
 	return outcome{result: Pass, reason: "no actively exploited vulnerability is open", links: []Link{scanLink(ev)}}
 }
 
@@ -135,6 +138,9 @@ func noCriticalUnfixed(_ *Requirement, ev *Evidence, _ time.Time) outcome {
 		ids = dedup(ids)
 		return outcome{result: Fail, reason: fmt.Sprintf("%s unfixed (policy: none at release): %s", plural(len(ids), "critical vulnerability", "critical vulnerabilities"), list(ids)), links: links}
 	}
+	if g := ev.Scan.gap(false); g != "" {
+		return outcome{result: NeedsAttestation, reason: "no open critical vulnerability is known, but " + g, links: []Link{scanLink(ev)}}
+	}
 	return outcome{result: Pass, reason: "no critical vulnerability is open", links: []Link{scanLink(ev)}}
 }
 
@@ -146,6 +152,9 @@ func vexCoverage(_ *Requirement, ev *Evidence, _ time.Time) outcome {
 	if len(ids) > 0 {
 		ids = dedup(ids)
 		return outcome{result: Fail, reason: fmt.Sprintf("%s without a VEX status: %s", plural(len(ids), "open finding", "open findings"), list(ids)), links: links}
+	}
+	if g := ev.Scan.gap(false); g != "" {
+		return outcome{result: NeedsAttestation, reason: "every known open finding has a VEX status, but " + g, links: []Link{scanLink(ev)}}
 	}
 	n := 0
 	for _, f := range ev.Findings {
@@ -254,6 +263,9 @@ func advisoryPerFixed(_ *Requirement, ev *Evidence, _ time.Time) outcome {
 		return outcome{result: Fail, reason: fmt.Sprintf("%s fixed without a published advisory that discloses the fix in %s: %s", plural(len(missing), "vulnerability", "vulnerabilities"), ev.Release.Version, list(missing)), links: links}
 	}
 	if fixed == 0 {
+		if g := ev.Scan.gap(false); g != "" {
+			return outcome{result: NeedsAttestation, reason: "no fixed vulnerability is known, but " + g, links: []Link{scanLink(ev)}}
+		}
 		return outcome{result: Pass, reason: "no fixed vulnerability to disclose", links: []Link{scanLink(ev)}}
 	}
 	return outcome{result: Pass, reason: fmt.Sprintf("every fixed vulnerability (%d) has a published advisory", fixed), links: links}
@@ -319,6 +331,9 @@ func reportingClocks(r *Requirement, ev *Evidence, now time.Time) outcome {
 		what = stage
 	}
 	switch {
+	case cases == 0 && (typ == "" || typ == cra.Exploited) && stage == "" && ev.Scan.gap(true) != "":
+		// No case may only mean that no exploited vulnerability could be seen.
+		return outcome{result: NeedsAttestation, reason: "no reporting case recorded and no actively exploited finding known, but " + ev.Scan.gap(true), links: links}
 	case cases == 0:
 		return outcome{result: Pass, reason: "no " + cmpOr(typ, "reporting") + " case recorded, so no " + what + " was due", links: links}
 	case len(running) > 0:

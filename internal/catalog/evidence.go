@@ -1,6 +1,9 @@
 package catalog
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Evidence is what is known about one release, filled by the caller from its store. A nil
 // pointer means "not recorded", which is different from "recorded and empty": no firmware
@@ -59,10 +62,39 @@ type SBOMEvidence struct {
 	Checked []string
 }
 
-// ScanEvidence records a vulnerability matching run.
+// ScanEvidence records a vulnerability matching run and what it checked: a matching that found
+// nothing shows an absence only for what it looked at.
 type ScanEvidence struct {
 	Ref string
 	At  time.Time
+	// Matched is false while the release's SBOM has not been matched against the vulnerability
+	// database: its findings then say nothing.
+	Matched bool
+	// Components counts the SBOM's components, Checked those looked up in a database that held
+	// advisories for their ecosystem; Advisories the advisories the database held.
+	Components, Checked, Advisories int
+	// KEV is whether the CISA KEV catalogue was loaded: without it no finding can be known as
+	// actively exploited.
+	KEV bool
+}
+
+// gap says why the scan cannot show that something is absent, or "" when it can: it never ran,
+// the database was empty, components were left unchecked, or (exploited set) there was no
+// exploitation feed.
+func (s *ScanEvidence) gap(exploited bool) string {
+	switch {
+	case s == nil:
+		return "no vulnerability scan recorded"
+	case !s.Matched:
+		return "the SBOM has not been matched against the vulnerability database yet"
+	case s.Advisories == 0:
+		return "the vulnerability database held no advisories when the release was matched: nothing was checked"
+	case s.Checked < s.Components:
+		return fmt.Sprintf("%d of %d components were not checked against the vulnerability database (no advisories for their ecosystem, no version or no known package type): a vulnerability in them cannot be excluded", s.Components-s.Checked, s.Components)
+	case exploited && !s.KEV:
+		return "no CISA KEV catalogue was loaded when the release was matched: no finding can be known as actively exploited"
+	}
+	return ""
 }
 
 // VEX statuses of a finding (OpenVEX spelling, as internal/vex uses).

@@ -99,6 +99,31 @@ type Evaluation struct {
 	Evidence  catalog.Evidence
 }
 
+// scanEvidence is what the last matching of a release checked, from the coverage kept with its
+// findings. A release whose latest SBOM (uploaded at sbomAt) was not matched since is not matched.
+func (s *Service) scanEvidence(ctx context.Context, release int64, sbomAt time.Time) (*catalog.ScanEvidence, error) {
+	sc := &catalog.ScanEvidence{Ref: fmt.Sprintf("release/%d/findings", release), At: sbomAt}
+	kept, err := s.Store.ReleaseCoverage(ctx, release)
+	if errors.Is(err, store.ErrNotFound) {
+		return sc, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var c match.Coverage
+	if err := json.Unmarshal(kept.Data, &c); err != nil {
+		return nil, fmt.Errorf("coverage of release %d: %w", release, err)
+	}
+	sc.At, sc.Matched = kept.UpdatedAt, !kept.UpdatedAt.Before(sbomAt)
+	sc.Components, sc.Checked, sc.Advisories = c.Components, c.Checked, c.Advisories
+	for _, f := range c.Feeds {
+		if f.Feed == "kev" && f.Imported != nil && f.Records > 0 {
+			sc.KEV = true
+		}
+	}
+	return sc, nil
+}
+
 // Evidence gathers what the store knows about a release. Exploited findings that became known
 // as exploited less than grace ago are left unexploited in the result when withinGrace is set
 // (the label rules treat them separately); exploited lists every open exploited vulnerability.
@@ -110,7 +135,11 @@ func (s *Service) Evidence(ctx context.Context, prod *store.Product, rel *store.
 	}
 	if b, err := s.Store.LatestSBOM(ctx, rel.ID); err == nil {
 		ev.SBOM = &catalog.SBOMEvidence{Ref: "sha256:" + b.SHA256, Format: b.Format, TRChecked: b.TRMissing != nil, Missing: b.TRMissing}
-		ev.Scan = &catalog.ScanEvidence{Ref: fmt.Sprintf("release/%d/findings", rel.ID), At: b.UploadedAt}
+		// What the matching checked is read before the findings: matching writes both at once,
+		// so the findings read later are at least as new as the coverage that qualifies them.
+		if ev.Scan, err = s.scanEvidence(ctx, rel.ID, b.UploadedAt); err != nil {
+			return ev, nil, nil, err
+		}
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return ev, nil, nil, err
 	}

@@ -173,3 +173,56 @@ func TestMatchingBetweenReads(t *testing.T) {
 		})
 	}
 }
+
+// TestConformityNeedsACompleteMatching: the CRA's "no known exploitable vulnerabilities"
+// requirement (Annex I Part I (2)(a)) passed for a release whose SBOM was never matched, or was
+// matched against a database that held nothing; a label then rested on a check that did not
+// happen. It passes only once a matching with advisories and the KEV catalogue checked every
+// component.
+func TestConformityNeedsACompleteMatching(t *testing.T) {
+	verdict := func(e *env, rel int64) (string, string) {
+		t.Helper()
+		var ev struct {
+			Verdicts []struct{ Requirement, Result, Reason string }
+		}
+		if code := e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity", "acme-admin", "", nil, &ev); code != 200 {
+			t.Fatalf("conformity %d", code)
+		}
+		for _, v := range ev.Verdicts {
+			if v.Requirement == "cra/annex-i/part-i/2/a" {
+				return v.Result, v.Reason
+			}
+		}
+		t.Fatal("no verdict for Annex I Part I (2)(a)")
+		return "", ""
+	}
+	setUp := func(e *env) int64 {
+		var prod productJSON
+		e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
+		var rel releaseJSON
+		e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+		if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
+			t.Fatalf("upload %d", code)
+		}
+		return rel.ID
+	}
+
+	e := newEnv(t, emptyVulnDB(t))
+	rel := setUp(e)
+	if res, reason := verdict(e, rel); res == "pass" || !strings.Contains(reason, "has not been matched") {
+		t.Errorf("before matching: %s %q", res, reason)
+	}
+	e.drain()
+	if res, reason := verdict(e, rel); res == "pass" || !strings.Contains(reason, "held no advisories") {
+		t.Errorf("matched against an empty database: %s %q", res, reason)
+	}
+
+	e = newEnv(t)
+	rel = setUp(e)
+	e.drain()
+	res, reason := verdict(e, rel)
+	t.Logf("matched against the fixtures: %s %q", res, reason)
+	if strings.Contains(reason, "has not been matched") || strings.Contains(reason, "held no advisories") {
+		t.Errorf("a complete matching still counts as missing: %s %q", res, reason)
+	}
+}
