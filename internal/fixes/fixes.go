@@ -17,7 +17,8 @@ import (
 // Store is what finding fixes reads.
 type Store interface {
 	Releases(ctx context.Context, product int64) ([]store.Release, error)
-	Findings(ctx context.Context, release int64, f store.FindingFilter) ([]store.Finding, int, error)
+	FindingsInForce(ctx context.Context, releases []int64) (map[int64][]store.Finding, error)
+	ComponentsByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]store.Component, error)
 	ReleaseComponents(ctx context.Context, release int64) ([]store.Component, error)
 	Pending(ctx context.Context, dedup string) (bool, error)
 }
@@ -36,9 +37,6 @@ type Fix struct {
 func (f Fix) Has(id string) bool {
 	return f.Vulnerability == id || slices.Contains(f.Aliases, id)
 }
-
-// maxFindings bounds the findings read per release.
-const maxFindings = 1_000_000
 
 type lookupKey struct{ ecosystem, name string }
 
@@ -63,59 +61,120 @@ type releaseData struct {
 //
 // Releases are ordered as the store lists them (by when they were recorded).
 func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
-	return find(ctx, st, product, 0)
-}
-
-// FindUntil lists the fixes among the releases of a product up to the release until, the last
-// one read. The fixes of that release are those Find lists for it: what a release fixed depends
-// only on the releases recorded before it, so the later ones need not be read.
-func FindUntil(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
-	return find(ctx, st, product, until)
-}
-
-func find(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
 	rels, err := st.Releases(ctx, product)
 	if err != nil {
 		return nil, err
 	}
 	slices.Reverse(rels) // oldest first
-	if i := slices.IndexFunc(rels, func(r store.Release) bool { return r.ID == until }); i >= 0 {
-		rels = rels[:i+1]
+	data, err := readFindings(ctx, st, rels)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range data {
+		if err := d.readRelease(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	return fixesOf(data, -1), nil
+}
+
+// Of lists the fixes of one release of a product: those Find lists for it. What a release fixed
+// depends only on the releases recorded before it, and of those only on their findings and the
+// components these name, so the later releases and the earlier ones' other components are not read.
+func Of(ctx context.Context, st Store, product, release int64) ([]Fix, error) {
+	rels, err := st.Releases(ctx, product)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(rels) // oldest first
+	i := slices.IndexFunc(rels, func(r store.Release) bool { return r.ID == release })
+	if i < 0 {
+		return nil, nil
+	}
+	rels = rels[:i+1]
+	data, err := readFindings(ctx, st, rels)
+	if err != nil {
+		return nil, err
+	}
+	purls := map[int64][]string{} // of the earlier releases' findings
+	for _, d := range data[:i] {
+		for _, f := range d.findings {
+			purls[d.rel.ID] = append(purls[d.rel.ID], f.PURL)
+		}
+	}
+	named, err := st.ComponentsByPURL(ctx, purls)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range data[:i] {
+		d.addComponents(named[d.rel.ID])
+	}
+	if err := data[i].readRelease(ctx, st); err != nil {
+		return nil, err
+	}
+	return fixesOf(data, i), nil
+}
+
+// readFindings reads the findings in force of releases, in one query.
+func readFindings(ctx context.Context, st Store, rels []store.Release) ([]*releaseData, error) {
+	ids := make([]int64, len(rels))
+	for i, r := range rels {
+		ids[i] = r.ID
+	}
+	findings, err := st.FindingsInForce(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	data := make([]*releaseData, len(rels))
 	for i, rel := range rels {
-		d := &releaseData{rel: rel, ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
-		if d.pending, err = st.Pending(ctx, "match-release/"+strconv.FormatInt(rel.ID, 10)); err != nil {
-			return nil, err
-		}
-		if d.findings, _, err = st.Findings(ctx, rel.ID, store.FindingFilter{Limit: maxFindings}); err != nil {
-			return nil, err
-		}
+		d := &releaseData{rel: rel, findings: findings[rel.ID], ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
 		for _, f := range d.findings {
 			d.ids[f.Vulnerability] = true
 			for _, a := range aliases(f) {
 				d.ids[a] = true
 			}
 		}
-		comps, err := st.ReleaseComponents(ctx, rel.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range comps {
-			if c.Ecosystem == "" || c.Lookup == "" || c.PURL == "" {
-				continue // not looked up in the vulnerability database: nothing to conclude
-			}
-			k := lookupKey{c.Ecosystem, c.Lookup}
-			d.byKey[k] = append(d.byKey[k], c.PURL)
-			d.keyOf[c.PURL] = k
-			d.version[c.PURL] = c.Version
-			if d.versions[k] == nil {
-				d.versions[k] = map[string]bool{}
-			}
-			d.versions[k][c.Version] = true
-		}
 		data[i] = d
 	}
+	return data, nil
+}
+
+// readRelease reads what a release must have to fix a vulnerability: all its components, and
+// whether its matching is finished.
+func (d *releaseData) readRelease(ctx context.Context, st Store) error {
+	var err error
+	if d.pending, err = st.Pending(ctx, "match-release/"+strconv.FormatInt(d.rel.ID, 10)); err != nil {
+		return err
+	}
+	comps, err := st.ReleaseComponents(ctx, d.rel.ID)
+	if err != nil {
+		return err
+	}
+	d.addComponents(comps)
+	return nil
+}
+
+// addComponents indexes a release's components by their lookup key.
+func (d *releaseData) addComponents(comps []store.Component) {
+	for _, c := range comps {
+		if c.Ecosystem == "" || c.Lookup == "" || c.PURL == "" {
+			continue // not looked up in the vulnerability database: nothing to conclude
+		}
+		k := lookupKey{c.Ecosystem, c.Lookup}
+		d.byKey[k] = append(d.byKey[k], c.PURL)
+		d.keyOf[c.PURL] = k
+		d.version[c.PURL] = c.Version
+		if d.versions[k] == nil {
+			d.versions[k] = map[string]bool{}
+		}
+		d.versions[k][c.Version] = true
+	}
+}
+
+// fixesOf finds the fixes among releases (oldest first) read in full, or with only >= 0 those
+// of the release at that index, where the earlier releases need only their findings and the
+// components these name.
+func fixesOf(data []*releaseData, only int) []Fix {
 	var out []Fix
 	seen := map[int64]map[string]bool{} // release -> ids of the vulnerabilities it fixed
 	for i, e := range data {
@@ -126,6 +185,9 @@ func find(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
 			}
 			als := aliases(f)
 			for j := i + 1; j < len(data); j++ {
+				if only >= 0 && j != only {
+					continue
+				}
 				r := data[j]
 				if hasAny(seen[r.rel.ID], f.Vulnerability, als) || r.pending || len(r.byKey[k]) == 0 || hasAny(r.ids, f.Vulnerability, als) {
 					continue
@@ -144,7 +206,7 @@ func find(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // lastAffected is the latest of the releases that has the vulnerability.

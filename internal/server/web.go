@@ -496,6 +496,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		s.fail(w, r, err)
 		return false
 	}
+	d.DBWarnings = s.warningsOf(h, nil) // read once for the banner too
 	if d.Coverage, err = s.releaseCoverage(ctx, rel.ID, h); err != nil {
 		s.fail(w, r, err)
 		return false
@@ -518,10 +519,14 @@ func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int
 	return s.securityUpdatesUntil(ctx, p, 0)
 }
 
-// securityUpdatesUntil is securityUpdates for the releases up to the release until (all when
-// none is): the release page needs its own release's only.
+// securityUpdatesUntil is securityUpdates for the release until alone (all releases when it is
+// 0): the release page needs its own release's only.
 func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64) (map[int64]securityUpdate, error) {
-	fixed, err := fixes.FindUntil(ctx, s.cfg.Store, p.ID, until)
+	find := func() ([]fixes.Fix, error) { return fixes.Find(ctx, s.cfg.Store, p.ID) }
+	if until != 0 {
+		find = func() ([]fixes.Fix, error) { return fixes.Of(ctx, s.cfg.Store, p.ID, until) }
+	}
+	fixed, err := find()
 	if err != nil {
 		return nil, err
 	}

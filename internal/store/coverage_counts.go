@@ -73,11 +73,7 @@ func (s *DB) ProductCoverageTotals(ctx context.Context, products []int64) (map[i
 	if len(products) == 0 {
 		return out, nil
 	}
-	args := make([]any, len(products))
-	for i, p := range products {
-		args[i] = p
-	}
-	in := `(?` + strings.Repeat(", ?", len(products)-1) + `)`
+	in, args := idsIn(products)
 	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT r.product, count(*), sum(c.components), sum(c.checked) FROM release_coverage c
 		JOIN release r ON r.id = c.release WHERE r.product IN `+in+` GROUP BY r.product`), args...)
 	if err != nil {

@@ -104,6 +104,12 @@ func OpenPostgres(ctx context.Context, dsn string, now func() time.Time) (*DB, e
 	if err != nil {
 		return nil, err
 	}
+	// Up to 16 idle connections stay open for a minute. The pool's default of two makes every
+	// request beyond the second of several at once open a connection — a new server process,
+	// its authentication and empty catalog caches — and close it afterwards: with eight clients
+	// on the release page, about one connection per page.
+	db.SetMaxIdleConns(16)
+	db.SetConnMaxIdleTime(time.Minute)
 	return open(ctx, db, Postgres, now)
 }
 
