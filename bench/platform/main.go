@@ -1,19 +1,26 @@
-// Command platform seeds a Siegel store with a large portfolio and measures the platform on it:
-// seeding and first matching, web page latencies (one client, and several at once), the
-// re-evaluation after an OSV update, the time from an upload to its findings while such a
-// re-evaluation runs, and concurrent SBOM uploads. It runs the real store, vulnerability database,
-// monitors (with their lanes) and HTTP servers in one process; with -servers N, N servers — each
-// its own store connection pool, monitor and HTTP listener — share one PostgreSQL, as several
-// 'siegel serve' behind a load balancer do, with the vulnerability database in PostgreSQL as
-// well. -servers takes a list (1,2,3): the whole run is
-// repeated from an empty database for each count, and a table compares them at the end. Seeding
-// goes through the store's SBOM path (AddSBOM, what an upload stores after parsing), not HTTP.
+// Command platform measures the platform on a large portfolio: seeding and first matching, web
+// page latencies (one client, and several at once), the re-evaluation after an OSV update, the
+// time from an upload to its findings while such a re-evaluation runs, and concurrent SBOM
+// uploads. It runs the real store, vulnerability database, monitors (with their lanes) and HTTP
+// servers in one process; with -servers N, N servers — each its own store connection pool,
+// monitor and HTTP listener — share one PostgreSQL, as several 'siegel serve' behind a load
+// balancer do, with the vulnerability database in PostgreSQL as well. -servers takes a list
+// (1,2,3): the whole run is repeated from the seeded store for each count, and a table compares
+// them at the end.
+//
+// Seeding loads the portfolio's rows in bulk (internal/store/bulkload: multi-row inserts or
+// COPY, the component indexes built after the load) as AddSBOM would store them, without their
+// ledger entries and audit records, and keeps the loaded store for the next runs of the same
+// shape and schema (a SQLite directory under SIEGEL_BENCH_CACHE, default the temporary
+// directory's siegel-bench; a PostgreSQL database siegel_bench_<key>). Each run copies it (a
+// file copy; CREATE DATABASE ... TEMPLATE) and enqueues one matching job per release, as the
+// uploads would; "seeding" is that copy and enqueueing, and the first load is printed apart.
 // Next to each wall time stands the CPU time this process (servers, monitors and clients; not
 // PostgreSQL) used meanwhile: on a shared machine the wall times mostly measure the others.
 //
 //	go run ./bench/platform                                      # SQLite in a temporary directory, reduced scale (200 products)
 //	go run ./bench/platform -full                                # 2,000 products x 5 releases x 500 components
-//	go run ./bench/platform -database postgres://localhost/bench # PostgreSQL (the database is emptied)
+//	go run ./bench/platform -database postgres://localhost/bench # PostgreSQL (the database bench is made anew)
 //	go run ./bench/platform -database ... -servers 1,2,3         # one, two and three servers on one PostgreSQL
 //	go run ./bench/platform -products 2000 -components 50        # a full-size portfolio of small releases
 package main
@@ -21,7 +28,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"database/sql"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -31,6 +37,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"runtime/pprof"
@@ -41,18 +48,20 @@ import (
 	"syscall"
 	"time"
 
-	_ "github.com/jackc/pgx/v5/stdlib"
+	"github.com/jackc/pgx/v5"
 
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/purl"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/server"
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/store/bulkload"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 var (
-	database    = flag.String("database", "", "PostgreSQL URL (its tables are dropped first); SQLite in a temporary directory when empty")
+	database    = flag.String("database", "", "PostgreSQL URL of a database made anew from the kept seeded one for each run (dropped first); SQLite in a temporary directory when empty")
 	products    = flag.Int("products", 200, "products to seed (-full: 2000)")
 	full        = flag.Bool("full", false, "full scale: 2,000 products (the other sizes' defaults are full scale already)")
 	serverList  = flag.String("servers", "1", "servers sharing the store, or a comma-separated list of counts to run one after the other (more than one needs -database)")
@@ -67,7 +76,7 @@ var (
 	uploadSize  = flag.Int("upload-components", 1000, "components per concurrent upload")
 	clients     = flag.Int("clients", 8, "concurrent clients of the page measurements")
 	probes      = flag.Int("probes", 20, "uploads timed from request to findings while a re-matching runs")
-	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of seeding and the first matching to this file")
+	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the first matching to this file")
 	updProfile  = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
 	pageProfile = flag.String("page-profile", "", "write a CPU profile of the pages under concurrent clients to this file")
 )
@@ -161,9 +170,13 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 	if *database != "" {
 		vdir = *database // as 'siegel serve --database postgres://...': the vulnerability database in PostgreSQL too
 	}
+	// The portfolio: loaded in bulk once and kept (bulkload), copied for this run.
+	endPrepare := measure()
+	releaseIDs := prepareStore(ctx, tmp)
+	prepared := endPrepare()
 	nodes := make([]*node, n)
 	for i := range nodes {
-		st := openStore(ctx, tmp, i == 0)
+		st := openStore(ctx, tmp)
 		defer st.Close()
 		nodes[i] = &node{st: st, mon: monitor.New(monitor.Config{Store: st, VulnDB: vdir, Sources: vulndb.Sources{OSV: osv}, Log: logger.With("server", i)})}
 	}
@@ -177,51 +190,38 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 	for i := range *advisories {
 		writeAdvisory(osv, i, "2026-01-01T00:00:00Z", "1.0.5")
 	}
-	t0 := time.Now()
+	t1 := time.Now()
 	check(mon.RequestUpdate(ctx))
 	drain(ctx, mon)
-	fmt.Printf("import of %d advisories: %v\n", *advisories, since(t0))
+	fmt.Printf("import of %d advisories: %v\n", *advisories, since(t1))
 
-	// Seed: each server stores the SBOMs of its share of the products, all at once.
-	org, err := st.CreateOrganization(ctx, "ACME", "large", false)
-	check(err)
-	_, err = st.CreateUser(ctx, org.ID, "bench@acme.example", "a long benchmark password", "psirt")
+	// A matching job per release, as each upload queues one, enqueued by the servers at once.
+	endEnqueue := measure()
+	var enqueueWG sync.WaitGroup
+	for k, nd := range nodes {
+		enqueueWG.Go(func() {
+			for i := k; i < len(releaseIDs); i += len(nodes) {
+				id := releaseIDs[i]
+				_, err := nd.st.Enqueue(ctx, monitor.KindMatch, map[string]int64{"release": id}, fmt.Sprintf("match-release/%d", id), time.Time{})
+				check(err)
+			}
+		})
+	}
+	enqueueWG.Wait()
+	enqueued := endEnqueue()
+	res.seed = timed{prepared.wall + enqueued.wall, prepared.cpu + enqueued.cpu}
+	fmt.Printf("store copied from the kept load in %v, %d matching jobs enqueued in %v\n", prepared, len(releaseIDs), enqueued)
+	_, err = st.CreateUser(ctx, seedOrg, "bench@acme.example", "a long benchmark password", "psirt")
 	check(err)
 	session, _, err := st.Login(ctx, "bench@acme.example", "a long benchmark password", time.Hour)
 	check(err)
-	token, _, err := st.CreateToken(ctx, org.ID, "admin", "bench")
+	token, _, err := st.CreateToken(ctx, seedOrg, "admin", "bench")
 	check(err)
 	if *cpuProfile != "" {
 		f, err := os.Create(*cpuProfile)
 		check(err)
 		check(pprof.StartCPUProfile(f))
 	}
-	t0 = time.Now()
-	endSeed := measure()
-	var releaseIDs []int64
-	var seedMu sync.Mutex
-	var seedWG sync.WaitGroup
-	for n, nd := range nodes {
-		seedWG.Go(func() {
-			rnd := rand.New(rand.NewPCG(1, uint64(n)))
-			for p := n; p < *products; p += len(nodes) {
-				prod, err := nd.st.CreateProduct(ctx, org.ID, fmt.Sprintf("product-%05d", p), "router", "default")
-				check(err)
-				for r := range *releases {
-					rel, err := nd.st.CreateRelease(ctx, prod.ID, fmt.Sprintf("%d.0", r+1), "2026-01-15", "2031-12")
-					check(err)
-					_, err = nd.st.AddSBOM(ctx, rel.ID, "cyclonedx-json", fmt.Sprintf("%064x", rel.ID), seedComponents(rnd, *components), nil)
-					check(err)
-					seedMu.Lock()
-					releaseIDs = append(releaseIDs, rel.ID)
-					seedMu.Unlock()
-				}
-			}
-		})
-	}
-	seedWG.Wait()
-	seeded := since(t0)
-	res.seed = endSeed()
 
 	// The servers: monitors running in their lanes, and HTTP.
 	runCtx, stopAll := context.WithCancel(ctx)
@@ -237,13 +237,13 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 		defer hs.Close()
 		nd.base = "http://" + ln.Addr().String()
 	}
-	t0 = time.Now()
 	endMatch := measure()
 	idle(ctx, st)
 	res.firstMatch = endMatch()
 	pprof.StopCPUProfile()
+	analyzeIfNoAutovacuum(ctx)
 	fmt.Printf("seeding: %d releases, %d components in %v; every release matched %v later\n",
-		len(releaseIDs), len(releaseIDs)**components, seeded, since(t0))
+		len(releaseIDs), len(releaseIDs)**components, res.seed, res.firstMatch)
 
 	rnd := rand.New(rand.NewPCG(1, 2))
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -345,7 +345,7 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 		check(err)
 		check(pprof.StartCPUProfile(f))
 	}
-	t0 = time.Now()
+	t0 := time.Now()
 	endUpdate := measure()
 	update(1)
 	idle(ctx, st)
@@ -366,7 +366,7 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 
 	// Upload to findings while the next such re-evaluation runs: a client uploads one SBOM at a
 	// time to a fresh release and waits until the findings are there.
-	prod, err := st.CreateProduct(ctx, org.ID, "upload-target", "router", "default")
+	prod, err := st.CreateProduct(ctx, seedOrg, "upload-target", "router", "default")
 	check(err)
 	update(2)
 	for !busy(ctx, st) {
@@ -485,19 +485,147 @@ func idle(ctx context.Context, st *store.DB) {
 	}
 }
 
-// openStore opens the benchmark's store; the first opening of a PostgreSQL store empties it.
-func openStore(ctx context.Context, tmp string, first bool) *store.DB {
+// seedOrg is the organization of the loaded portfolio.
+const seedOrg = 1
+
+// seedVersion changes whenever fill loads different rows.
+const seedVersion = "1"
+
+// prepareStore puts a copy of the kept loaded portfolio where openStore opens the run's store,
+// loading and keeping it first when there is none of this shape and schema. It returns the ids
+// of the loaded releases.
+func prepareStore(ctx context.Context, tmp string) []int64 {
+	dialect := store.SQLite
+	if *database != "" {
+		dialect = store.Postgres
+	}
+	key, err := bulkload.Key(dialect, fmt.Sprintf("platform %s products %d releases %d components %d pool %d", seedVersion, *products, *releases, *components, *pool))
+	check(err)
+	var rep *bulkload.Report
+	if dialect == store.SQLite {
+		var dir string
+		dir, rep, err = bulkload.KeptSQLite(ctx, key, time.Now, fill)
+		check(err)
+		check(copyFile(filepath.Join(dir, "siegel.sqlite"), filepath.Join(tmp, "siegel.sqlite")))
+	} else {
+		// The run's database is made anew from the kept one (CREATE DATABASE ... TEMPLATE, a
+		// copy of its files), through the server's postgres database.
+		u, err := url.Parse(*database)
+		check(err)
+		target := strings.TrimPrefix(u.Path, "/")
+		u.Path = "/postgres"
+		var kept string
+		kept, rep, err = bulkload.KeptPostgres(ctx, u.String(), key, time.Now, fill)
+		check(err)
+		ku, err := url.Parse(kept)
+		check(err)
+		conn, err := pgx.Connect(ctx, u.String())
+		check(err)
+		defer conn.Close(ctx)
+		for _, q := range []string{"DROP DATABASE IF EXISTS " + pgx.Identifier{target}.Sanitize() + " WITH (FORCE)",
+			"CREATE DATABASE " + pgx.Identifier{target}.Sanitize() + " TEMPLATE " + pgx.Identifier{strings.TrimPrefix(ku.Path, "/")}.Sanitize()} {
+			_, err := conn.Exec(ctx, q)
+			check(err)
+		}
+	}
+	if rep != nil {
+		fmt.Printf("portfolio loaded in bulk and kept for the next runs: %v\n", rep)
+	}
+	ids := make([]int64, *products**releases)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	return ids
+}
+
+// fill loads the portfolio: one organization, its products with their kept counts, releases,
+// and one SBOM of -components components per release, as AddSBOM stores them (their ledger
+// entries and audit records aside).
+func fill(l bulkload.Loader) error {
+	now := time.Now().UTC().Truncate(time.Microsecond)
+	if err := l.Rows("organization", []string{"id", "name", "size_class", "authority", "created_at"}, 1, func(int) []any {
+		return []any{seedOrg, "ACME", "large", false, now}
+	}); err != nil {
+		return err
+	}
+	if err := l.Rows("product", []string{"id", "organization", "name", "category", "cra_class", "created_at"}, *products, func(i int) []any {
+		return []any{i + 1, seedOrg, fmt.Sprintf("product-%05d", i), "router", "default", now}
+	}); err != nil {
+		return err
+	}
+	if err := l.Rows("product_summary", []string{"product", "organization", "name", "releases"}, *products, func(i int) []any {
+		return []any{i + 1, seedOrg, fmt.Sprintf("product-%05d", i), *releases}
+	}); err != nil {
+		return err
+	}
+	n := *products * *releases
+	if err := l.Rows("release", []string{"id", "product", "version", "placed_on_market", "support_end", "created_at"}, n, func(i int) []any {
+		return []any{i + 1, i / *releases + 1, fmt.Sprintf("%d.0", i%*releases+1), "2026-01-15", "2031-12", now}
+	}); err != nil {
+		return err
+	}
+	if err := l.Rows("sbom", []string{"id", "release", "format", "sha256", "components", "uploaded_at"}, n, func(i int) []any {
+		return []any{i + 1, i + 1, "cyclonedx-json", fmt.Sprintf("%064x", i+1), *components, now}
+	}); err != nil {
+		return err
+	}
+	rnd := rand.New(rand.NewPCG(1, 1))
+	var cur []store.Component
+	rel := -1
+	return l.Rows("component", []string{"sbom", "release", "ref", "name", "version", "purl", "direct", "ecosystem", "lookup", "match_version", "vcs_commit", "base_purl"},
+		n**components, func(i int) []any {
+			if r := i / *components; r != rel {
+				rel, cur = r, seedComponents(rnd, *components)
+			}
+			c := cur[i%*components]
+			return []any{rel + 1, rel + 1, c.Ref, c.Name, c.Version, c.PURL, c.Direct, c.Ecosystem, c.Lookup, c.MatchVersion, c.Commit, purl.Base(c.PURL)}
+		})
+}
+
+func copyFile(from, to string) error {
+	in, err := os.Open(from)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// analyzeIfNoAutovacuum gathers PostgreSQL's statistics after the first matching wrote its
+// findings, when the server runs no autovacuum (which on a default server would, and without
+// which its plans are made blind).
+func analyzeIfNoAutovacuum(ctx context.Context) {
+	if *database == "" {
+		return
+	}
+	conn, err := pgx.Connect(ctx, *database)
+	check(err)
+	defer conn.Close(ctx)
+	var on string
+	check(conn.QueryRow(ctx, "SHOW autovacuum").Scan(&on))
+	if on == "on" {
+		return
+	}
+	t := time.Now()
+	_, err = conn.Exec(ctx, "ANALYZE")
+	check(err)
+	fmt.Printf("PostgreSQL runs no autovacuum: analyzed after the first matching (%v), as autovacuum would have\n", since(t))
+}
+
+// openStore opens the run's store, which prepareStore put in place.
+func openStore(ctx context.Context, tmp string) *store.DB {
 	if *database == "" {
 		st, err := store.OpenSQLite(ctx, tmp, time.Now)
 		check(err)
 		return st
-	}
-	if first {
-		db, err := sql.Open("pgx", *database)
-		check(err)
-		_, err = db.ExecContext(ctx, `DROP SCHEMA IF EXISTS vulndb CASCADE; DROP SCHEMA public CASCADE; CREATE SCHEMA public`)
-		check(err)
-		db.Close()
 	}
 	st, err := store.OpenPostgres(ctx, *database, time.Now)
 	check(err)

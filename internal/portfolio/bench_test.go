@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/store/bulkload"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
@@ -75,7 +76,7 @@ func (s shape) components(rng *mrand.Rand, emit func(pkg, ver int, direct bool))
 }
 
 // seed streams the rows of every table in insertion order.
-func seed(b *testing.B, sd seeder, s shape) {
+func seed(b *testing.B, sd bulkload.Loader, s shape) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	must := func(err error) {
@@ -83,21 +84,21 @@ func seed(b *testing.B, sd seeder, s shape) {
 			b.Fatal(err)
 		}
 	}
-	must(sd.rows("organization", []string{"id", "name", "size_class", "authority", "created_at"}, s.orgs, func(i int) []any {
+	must(sd.Rows("organization", []string{"id", "name", "size_class", "authority", "created_at"}, s.orgs, func(i int) []any {
 		return []any{i + 1, fmt.Sprintf("Maker %d", i), "medium", false, now}
 	}))
 	nProducts := s.orgs * s.productsPerOrg
-	must(sd.rows("product", []string{"id", "organization", "name", "category", "cra_class", "created_at"}, nProducts, func(i int) []any {
+	must(sd.Rows("product", []string{"id", "organization", "name", "category", "cra_class", "created_at"}, nProducts, func(i int) []any {
 		return []any{i + 1, i/s.productsPerOrg + 1, fmt.Sprintf("Product %d", i), "router", "default", now}
 	}))
-	must(sd.rows("release", []string{"id", "product", "version", "support_end", "created_at", "devices_on_market"}, s.releases(), func(i int) []any {
+	must(sd.Rows("release", []string{"id", "product", "version", "support_end", "created_at", "devices_on_market"}, s.releases(), func(i int) []any {
 		var devices any
 		if i%10 != 0 {
 			devices = int64(rng.IntN(100000))
 		}
 		return []any{i + 1, i/s.releasesPerProduct + 1, fmt.Sprintf("%d.0", i%s.releasesPerProduct), "2031-12", now, devices}
 	}))
-	must(sd.rows("sbom", []string{"id", "release", "format", "sha256", "components", "uploaded_at"}, s.releases(), func(i int) []any {
+	must(sd.Rows("sbom", []string{"id", "release", "format", "sha256", "components", "uploaded_at"}, s.releases(), func(i int) []any {
 		return []any{i + 1, i + 1, "cyclonedx-json", fmt.Sprintf("%064x", i), s.perRelease, now}
 	}))
 	// Components, release by release.
@@ -107,7 +108,7 @@ func seed(b *testing.B, sd seeder, s shape) {
 	}
 	var cur []comp
 	rel := -1
-	must(sd.rows("component", []string{"sbom", "release", "ref", "name", "version", "purl", "direct", "ecosystem", "lookup", "match_version", "vcs_commit", "base_purl"},
+	must(sd.Rows("component", []string{"sbom", "release", "ref", "name", "version", "purl", "direct", "ecosystem", "lookup", "match_version", "vcs_commit", "base_purl"},
 		s.releases()*s.perRelease, func(i int) []any {
 			r, k := i/s.perRelease, i%s.perRelease
 			if r != rel {
@@ -119,10 +120,10 @@ func seed(b *testing.B, sd seeder, s shape) {
 			return []any{r + 1, r + 1, fmt.Sprintf("c%d", k), name, ver, "pkg:npm/" + name + "@" + ver, c.direct, "npm", name, ver, "", "pkg:npm/" + name}
 		}))
 	// A finding of core0 in every release, and a VEX statement in every tenth.
-	must(sd.rows("finding", []string{"release", "vulnerability", "purl", "severity", "score", "exploited", "data", "first_seen", "updated_at"}, s.releases(), func(i int) []any {
+	must(sd.Rows("finding", []string{"release", "vulnerability", "purl", "severity", "score", "exploited", "data", "first_seen", "updated_at"}, s.releases(), func(i int) []any {
 		return []any{i + 1, "GHSA-core-0000-0000", "pkg:npm/core0@" + pkgVersion(0), "HIGH", 7.5, false, "{}", now, now}
 	}))
-	must(sd.rows("vex_statement", []string{"release", "vulnerability", "purl", "status", "justification", "impact", "action", "author", "created_at"}, s.releases()/10, func(i int) []any {
+	must(sd.Rows("vex_statement", []string{"release", "vulnerability", "purl", "status", "justification", "impact", "action", "author", "created_at"}, s.releases()/10, func(i int) []any {
 		return []any{i*10 + 1, "GHSA-core-0000-0000", "pkg:npm/core0@" + pkgVersion(0), "not_affected", "component_not_present", "", "", "bench", now}
 	}))
 }
