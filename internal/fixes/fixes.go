@@ -8,6 +8,7 @@ package fixes
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -18,7 +19,7 @@ import (
 type Store interface {
 	Releases(ctx context.Context, product int64) ([]store.Release, error)
 	FindingsInForce(ctx context.Context, releases []int64) (map[int64][]store.Finding, error)
-	ComponentsByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]store.Component, error)
+	PackagesByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]store.Package, error)
 	ReleaseComponents(ctx context.Context, release int64) ([]store.Component, error)
 	Pending(ctx context.Context, dedup string) (bool, error)
 }
@@ -43,6 +44,7 @@ type lookupKey struct{ ecosystem, name string }
 type releaseData struct {
 	rel      store.Release
 	findings []store.Finding
+	aliases  [][]string             // of each finding, read once from its stored data
 	ids      map[string]bool        // ids and aliases of the findings in force
 	byKey    map[lookupKey][]string // matchable components: lookup key -> purls
 	keyOf    map[string]lookupKey   // purl -> lookup key
@@ -81,7 +83,9 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 // Of lists the fixes of one release of a product: those Find lists for it. What a release fixed
 // depends only on the releases recorded before it, and of those only on their findings and the
 // components these name, so the later releases and the earlier ones' other components are not read.
-func Of(ctx context.Context, st Store, product, release int64) ([]Fix, error) {
+//
+// comps are the release's components as ReleaseComponents lists them, which its page has read.
+func Of(ctx context.Context, st Store, product, release int64, comps []store.Component) ([]Fix, error) {
 	rels, err := st.Releases(ctx, product)
 	if err != nil {
 		return nil, err
@@ -89,7 +93,7 @@ func Of(ctx context.Context, st Store, product, release int64) ([]Fix, error) {
 	slices.Reverse(rels) // oldest first
 	i := slices.IndexFunc(rels, func(r store.Release) bool { return r.ID == release })
 	if i < 0 {
-		return nil, nil
+		return nil, fmt.Errorf("release %d of product %d: %w", release, product, store.ErrNotFound)
 	}
 	rels = rels[:i+1]
 	data, err := readFindings(ctx, st, rels)
@@ -102,16 +106,19 @@ func Of(ctx context.Context, st Store, product, release int64) ([]Fix, error) {
 			purls[d.rel.ID] = append(purls[d.rel.ID], f.PURL)
 		}
 	}
-	named, err := st.ComponentsByPURL(ctx, purls)
+	named, err := st.PackagesByPURL(ctx, purls)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range data[:i] {
-		d.addComponents(named[d.rel.ID])
+		for _, p := range named[d.rel.ID] {
+			d.add(p)
+		}
 	}
-	if err := data[i].readRelease(ctx, st); err != nil {
+	if data[i].pending, err = pending(ctx, st, release); err != nil {
 		return nil, err
 	}
+	data[i].addComponents(comps)
 	return fixesOf(data, i), nil
 }
 
@@ -128,9 +135,11 @@ func readFindings(ctx context.Context, st Store, rels []store.Release) ([]*relea
 	data := make([]*releaseData, len(rels))
 	for i, rel := range rels {
 		d := &releaseData{rel: rel, findings: findings[rel.ID], ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
-		for _, f := range d.findings {
+		d.aliases = make([][]string, len(d.findings))
+		for k, f := range d.findings {
+			d.aliases[k] = aliases(f)
 			d.ids[f.Vulnerability] = true
-			for _, a := range aliases(f) {
+			for _, a := range d.aliases[k] {
 				d.ids[a] = true
 			}
 		}
@@ -143,7 +152,7 @@ func readFindings(ctx context.Context, st Store, rels []store.Release) ([]*relea
 // whether its matching is finished.
 func (d *releaseData) readRelease(ctx context.Context, st Store) error {
 	var err error
-	if d.pending, err = st.Pending(ctx, "match-release/"+strconv.FormatInt(d.rel.ID, 10)); err != nil {
+	if d.pending, err = pending(ctx, st, d.rel.ID); err != nil {
 		return err
 	}
 	comps, err := st.ReleaseComponents(ctx, d.rel.ID)
@@ -154,21 +163,31 @@ func (d *releaseData) readRelease(ctx context.Context, st Store) error {
 	return nil
 }
 
-// addComponents indexes a release's components by their lookup key.
+// addComponents indexes all of a release's components by their lookup key.
 func (d *releaseData) addComponents(comps []store.Component) {
 	for _, c := range comps {
-		if c.Ecosystem == "" || c.Lookup == "" || c.PURL == "" {
-			continue // not looked up in the vulnerability database: nothing to conclude
-		}
-		k := lookupKey{c.Ecosystem, c.Lookup}
-		d.byKey[k] = append(d.byKey[k], c.PURL)
-		d.keyOf[c.PURL] = k
-		d.version[c.PURL] = c.Version
-		if d.versions[k] == nil {
-			d.versions[k] = map[string]bool{}
-		}
-		d.versions[k][c.Version] = true
+		d.add(store.Package{PURL: c.PURL, Version: c.Version, Ecosystem: c.Ecosystem, Lookup: c.Lookup})
 	}
+}
+
+// pending reports whether matching of a release's components has not finished.
+func pending(ctx context.Context, st Store, release int64) (bool, error) {
+	return st.Pending(ctx, "match-release/"+strconv.FormatInt(release, 10))
+}
+
+// add indexes a package of the release by its lookup key.
+func (d *releaseData) add(p store.Package) {
+	if p.Ecosystem == "" || p.Lookup == "" || p.PURL == "" {
+		return // not looked up in the vulnerability database: nothing to conclude
+	}
+	k := lookupKey{p.Ecosystem, p.Lookup}
+	d.byKey[k] = append(d.byKey[k], p.PURL)
+	d.keyOf[p.PURL] = k
+	d.version[p.PURL] = p.Version
+	if d.versions[k] == nil {
+		d.versions[k] = map[string]bool{}
+	}
+	d.versions[k][p.Version] = true
 }
 
 // fixesOf finds the fixes among releases (oldest first) read in full, or with only >= 0 those
@@ -178,12 +197,12 @@ func fixesOf(data []*releaseData, only int) []Fix {
 	var out []Fix
 	seen := map[int64]map[string]bool{} // release -> ids of the vulnerabilities it fixed
 	for i, e := range data {
-		for _, f := range e.findings {
+		for n, f := range e.findings {
 			k, ok := e.keyOf[f.PURL]
 			if !ok {
 				continue
 			}
-			als := aliases(f)
+			als := e.aliases[n]
 			for j := i + 1; j < len(data); j++ {
 				if only >= 0 && j != only {
 					continue

@@ -119,7 +119,11 @@ func testFind(t *testing.T, st *store.DB) {
 				want = append(want, f)
 			}
 		}
-		got, err := Of(t.Context(), st, prod.ID, ids[r.version])
+		comps, err := st.ReleaseComponents(t.Context(), ids[r.version])
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := Of(t.Context(), st, prod.ID, ids[r.version], comps)
 		if err != nil {
 			t.Fatal(err)
 		}

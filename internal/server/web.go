@@ -48,6 +48,7 @@ var funcs = template.FuncMap{
 	"categories": productCategories,
 	"join":       strings.Join,
 	"inc":        func(i int) int { return i + 1 },
+	"components": componentRows,
 	"mul100":     func(f float64) float64 { return f * 100 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
@@ -479,7 +480,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
-	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID)
+	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID, d.Components)
 	if err != nil {
 		s.fail(w, r, err)
 		return false
@@ -516,15 +517,15 @@ type securityUpdate struct {
 // names as fixed. CRA Art. 13(9) keeps each available for ten years after it was issued, or for
 // the rest of its support period if that is longer.
 func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int64]securityUpdate, error) {
-	return s.securityUpdatesUntil(ctx, p, 0)
+	return s.securityUpdatesUntil(ctx, p, 0, nil)
 }
 
-// securityUpdatesUntil is securityUpdates for the release until alone (all releases when it is
-// 0): the release page needs its own release's only.
-func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64) (map[int64]securityUpdate, error) {
+// securityUpdatesUntil is securityUpdates for the release until alone, whose components are
+// comps (all releases when it is 0): the release page needs its own release's only.
+func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64, comps []store.Component) (map[int64]securityUpdate, error) {
 	find := func() ([]fixes.Fix, error) { return fixes.Find(ctx, s.cfg.Store, p.ID) }
 	if until != 0 {
-		find = func() ([]fixes.Fix, error) { return fixes.Of(ctx, s.cfg.Store, p.ID, until) }
+		find = func() ([]fixes.Fix, error) { return fixes.Of(ctx, s.cfg.Store, p.ID, until, comps) }
 	}
 	fixed, err := find()
 	if err != nil {

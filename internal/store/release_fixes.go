@@ -41,12 +41,19 @@ func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][
 	return out, rows.Err()
 }
 
-// ComponentsByPURL returns, by release, the components of several releases that have one of
-// the purls given for their release, in the order ReleaseComponents lists them. The releases'
-// rows are read by the release index and the purls picked here: on PostgreSQL that costs less
-// than probing the purl index once per purl, the plan it chooses for either condition in SQL.
-func (s *DB) ComponentsByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]Component, error) {
-	out := map[int64][]Component{}
+// Package is how a component of a release is looked up: its purl and version, and its lookup
+// key in the vulnerability database (base ecosystem and name; empty when it is not looked up).
+type Package struct {
+	PURL, Version, Ecosystem, Lookup string
+}
+
+// PackagesByPURL returns, by release, the packages of several releases' components that have one
+// of the purls given for their release, in the order ReleaseComponents lists the components. The
+// releases' rows are read by the release index and the purls picked here: on PostgreSQL that
+// costs less than probing the purl index once per purl, the plan it chooses for either
+// condition in SQL.
+func (s *DB) PackagesByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]Package, error) {
+	out := map[int64][]Package{}
 	want := map[int64]map[string]bool{}
 	var releases []int64
 	for r, ps := range purls {
@@ -63,7 +70,7 @@ func (s *DB) ComponentsByPURL(ctx context.Context, purls map[int64][]string) (ma
 		return out, nil
 	}
 	in, args := idsIn(releases)
-	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT release, ref, name, version, purl, direct, ecosystem, lookup, match_version, vcs_commit
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT release, purl, version, ecosystem, lookup
 		FROM component WHERE release IN `+in+` ORDER BY release, purl, name, version, ref`), args...)
 	if err != nil {
 		return nil, mapError(err)
@@ -71,12 +78,12 @@ func (s *DB) ComponentsByPURL(ctx context.Context, purls map[int64][]string) (ma
 	defer rows.Close()
 	for rows.Next() {
 		var release int64
-		var c Component
-		if err := rows.Scan(&release, &c.Ref, &c.Name, &c.Version, &c.PURL, &c.Direct, &c.Ecosystem, &c.Lookup, &c.MatchVersion, &c.Commit); err != nil {
+		var p Package
+		if err := rows.Scan(&release, &p.PURL, &p.Version, &p.Ecosystem, &p.Lookup); err != nil {
 			return nil, err
 		}
-		if want[release][c.PURL] {
-			out[release] = append(out[release], c)
+		if want[release][p.PURL] {
+			out[release] = append(out[release], p)
 		}
 	}
 	return out, rows.Err()
