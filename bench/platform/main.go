@@ -6,7 +6,8 @@
 // monitor and HTTP listener — share one PostgreSQL, as several 'siegel serve' behind a load
 // balancer do, with the vulnerability database in PostgreSQL as well. -servers takes a list
 // (1,2,3): the whole run is repeated from the seeded store for each count, and a table compares
-// them at the end.
+// them at the end. With -siegel, each server is a 'siegel serve' process of that binary instead,
+// whose CPU time is counted with this process's.
 //
 // Seeding loads the portfolio's rows in bulk (internal/store/bulkload: multi-row inserts or
 // COPY, the component indexes built after the load) as AddSBOM would store them, without their
@@ -24,6 +25,7 @@
 //	go run ./bench/platform -database postgres://localhost/bench # PostgreSQL (the database bench is made anew)
 //	go run ./bench/platform -database ... -servers 1,2,3         # one, two and three servers on one PostgreSQL
 //	go run ./bench/platform -products 2000 -components 50        # a full-size portfolio of small releases
+//	go build -o /tmp/siegel ./cmd/siegel && go run ./bench/platform -database ... -servers 1,2,3 -siegel /tmp/siegel # separate processes
 package main
 
 import (
@@ -40,6 +42,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
@@ -79,6 +82,7 @@ var (
 	probes      = flag.Int("probes", 20, "uploads timed from request to findings while a re-matching runs")
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the first matching to this file")
 	updProfile  = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
+	siegel      = flag.String("siegel", "", "run each server as a 'siegel serve' process of this binary (go build ./cmd/siegel) instead of in this process; their CPU time counts as this process's")
 	pageProfile = flag.String("page-profile", "", "write a CPU profile of the pages under concurrent clients to this file")
 )
 
@@ -276,6 +280,10 @@ func run(ctx context.Context, n int, logger *slog.Logger) result {
 	var running sync.WaitGroup
 	defer func() { stopAll(); running.Wait() }()
 	for i, nd := range nodes {
+		if *siegel != "" {
+			nd.base = startServe(runCtx, &running, tmp, osv, i)
+			continue
+		}
 		running.Go(func() { nd.mon.Run(runCtx) })
 		srv := server.New(server.Config{Store: nd.st, VulnDB: vdir, Monitor: nd.mon, Log: logger.With("server", i)})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -757,11 +765,83 @@ func stats(ds []time.Duration) string {
 	return fmt.Sprintf("p50 %v, p95 %v, max %v (%d requests)", q(0.5), q(0.95), ds[len(ds)-1].Round(100*time.Microsecond), len(ds))
 }
 
-// cpuTime is the user and system CPU time this process has used.
+// cpuTime is the user and system CPU time this process and its running 'siegel serve'
+// processes (-siegel) have used.
 func cpuTime() time.Duration {
 	var ru syscall.Rusage
 	check(syscall.Getrusage(syscall.RUSAGE_SELF, &ru))
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	t := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	serveMu.Lock()
+	defer serveMu.Unlock()
+	for _, pid := range servePIDs {
+		t += procCPU(pid)
+	}
+	return t
+}
+
+// procCPU is the user and system CPU time of a process of this machine so far (0 once it ended).
+func procCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// The fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / 100 // clock ticks (USER_HZ, 100 on Linux)
+}
+
+var (
+	serveMu   sync.Mutex
+	servePIDs []int // the running 'siegel serve' processes
+)
+
+// startServe starts server i as a 'siegel serve' process on the run's store and waits until it
+// is ready; it returns its base URL. It runs until ctx ends, then is stopped (SIGTERM) and waited for.
+func startServe(ctx context.Context, running *sync.WaitGroup, tmp, osv string, i int) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	check(err)
+	addr := ln.Addr().String()
+	ln.Close()
+	data := tmp // SQLite: the run's store is there
+	if *database != "" {
+		data = filepath.Join(tmp, fmt.Sprintf("server%d", i))
+	}
+	args := []string{"serve", "--addr", addr, "--data", data, "--db-source", osv, "--update-interval", "0"}
+	if *database != "" {
+		args = append(args, "--database", *database)
+	}
+	cmd := exec.Command(*siegel, args...)
+	cmd.Env = append(os.Environ(), "SIEGEL_LOG_LEVEL="+*logLevel)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	check(cmd.Start())
+	serveMu.Lock()
+	servePIDs = append(servePIDs, cmd.Process.Pid)
+	serveMu.Unlock()
+	running.Go(func() {
+		<-ctx.Done()
+		cmd.Process.Signal(syscall.SIGTERM)
+		cmd.Wait()
+		serveMu.Lock()
+		servePIDs = slices.DeleteFunc(servePIDs, func(p int) bool { return p == cmd.Process.Pid })
+		serveMu.Unlock()
+	})
+	base := "http://" + addr
+	for start := time.Now(); ; time.Sleep(50 * time.Millisecond) {
+		if resp, err := http.Get(base + "/readyz"); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return base
+			}
+		}
+		if time.Since(start) > time.Minute {
+			log.Fatalf("siegel serve %d not ready at %s after a minute", i, base)
+		}
+	}
 }
 
 func since(t time.Time) time.Duration { return time.Since(t).Round(time.Millisecond) }
