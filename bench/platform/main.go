@@ -145,29 +145,11 @@ func pgCPU() time.Duration {
 	if *database == "" {
 		return 0
 	}
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, *database)
+	pids, err := bulkload.SessionPIDs(context.Background(), *database)
 	if err != nil {
 		return 0 // the database is being made anew
 	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
-	check(err)
-	defer rows.Close()
-	var sum time.Duration
-	for rows.Next() {
-		var pid int
-		check(rows.Scan(&pid))
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
-		if err != nil {
-			continue
-		}
-		var ns int64
-		fmt.Sscan(string(data), &ns)
-		sum += time.Duration(ns)
-	}
-	check(rows.Err())
-	return sum
+	return bulkload.ProcessesCPU(pids)
 }
 
 // result is what one run measured.

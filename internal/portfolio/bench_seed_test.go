@@ -25,31 +25,6 @@ const seedVersion = "2"
 // benchDSN is the PostgreSQL database the benchmark uses.
 var benchDSN string
 
-// backendPIDs lists the server processes of the benchmark database's sessions.
-func backendPIDs(b *testing.B, _ *store.DB) []int {
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, benchDSN)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()`)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer rows.Close()
-	var pids []int
-	for rows.Next() {
-		var pid int
-		if err := rows.Scan(&pid); err != nil {
-			b.Fatal(err)
-		}
-		pids = append(pids, pid)
-	}
-	b.Logf("PostgreSQL backends measured: %v", pids)
-	return pids
-}
-
 // openSeeded returns a store of the dialect seeded with shape s, seeding it unless a seeded one
 // of the same key is kept from an earlier run.
 func openSeeded(b *testing.B, dialect string, s shape) *store.DB {

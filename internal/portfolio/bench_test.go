@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/store/bulkload"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -196,7 +195,7 @@ func benchWhereUsed(b *testing.B, dialect string) {
 	}
 	var worst []slow
 	items := 0
-	server := serverCPU(b, dialect, st)
+	server := serverCPU(b, dialect)
 	b.ResetTimer()
 	for b.Loop() {
 		for _, q := range qs {
@@ -230,26 +229,18 @@ func benchWhereUsed(b *testing.B, dialect string) {
 // serverCPU returns a function giving the CPU time the PostgreSQL backends serving the store's
 // database have used so far (from /proc/PID/schedstat: the server runs on this machine); for
 // SQLite, which runs in the process, zero.
-func serverCPU(b *testing.B, dialect string, st *store.DB) func() time.Duration {
+func serverCPU(b *testing.B, dialect string) func() time.Duration {
 	if dialect != "postgres" {
 		return func() time.Duration { return 0 }
 	}
 	// The pool's connections are open after the warm-up; their backends are the pids of the
 	// database's sessions.
-	pids := backendPIDs(b, st)
-	return func() time.Duration {
-		var sum time.Duration
-		for _, pid := range pids {
-			data, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
-			if err != nil {
-				continue
-			}
-			var ns int64
-			fmt.Sscan(string(data), &ns)
-			sum += time.Duration(ns)
-		}
-		return sum
+	pids, err := bulkload.SessionPIDs(context.Background(), benchDSN)
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Logf("PostgreSQL backends measured: %v", pids)
+	return func() time.Duration { return bulkload.ProcessesCPU(pids) }
 }
 
 // cpuTime is the process's user and system CPU time so far.
@@ -270,7 +261,7 @@ func benchInventory(b *testing.B, dialect string) {
 	if _, err := BuildInventory(ctx, st, Options{}); err != nil { // warm the caches and open the connections
 		b.Fatal(err)
 	}
-	server := serverCPU(b, dialect, st)
+	server := serverCPU(b, dialect)
 	var inv *Inventory
 	c0, s0 := cpuTime(), server()
 	for b.Loop() {

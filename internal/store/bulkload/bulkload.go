@@ -6,7 +6,9 @@
 // entries, audit records) the store does not have.
 //
 // A loaded store can be kept between runs: Key names it by dialect, shape and schema, so a
-// changed migration or generator is loaded anew.
+// changed migration or generator is loaded anew. SessionPIDs and ProcessesCPU read the CPU time
+// of a PostgreSQL database's server processes, which a benchmark on the same machine reports
+// beside its own.
 package bulkload
 
 import (
