@@ -8,6 +8,7 @@ package fixes
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strconv"
 
@@ -17,7 +18,8 @@ import (
 // Store is what finding fixes reads.
 type Store interface {
 	Releases(ctx context.Context, product int64) ([]store.Release, error)
-	Findings(ctx context.Context, release int64, f store.FindingFilter) ([]store.Finding, int, error)
+	FindingsInForce(ctx context.Context, releases []int64) (map[int64][]store.Finding, error)
+	PackagesByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]store.Package, error)
 	ReleaseComponents(ctx context.Context, release int64) ([]store.Component, error)
 	Pending(ctx context.Context, dedup string) (bool, error)
 }
@@ -37,14 +39,12 @@ func (f Fix) Has(id string) bool {
 	return f.Vulnerability == id || slices.Contains(f.Aliases, id)
 }
 
-// maxFindings bounds the findings read per release.
-const maxFindings = 1_000_000
-
 type lookupKey struct{ ecosystem, name string }
 
 type releaseData struct {
 	rel      store.Release
 	findings []store.Finding
+	aliases  [][]string             // of each finding, read once from its stored data
 	ids      map[string]bool        // ids and aliases of the findings in force
 	byKey    map[lookupKey][]string // matchable components: lookup key -> purls
 	keyOf    map[string]lookupKey   // purl -> lookup key
@@ -63,69 +63,150 @@ type releaseData struct {
 //
 // Releases are ordered as the store lists them (by when they were recorded).
 func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
-	return find(ctx, st, product, 0)
-}
-
-// FindUntil lists the fixes among the releases of a product up to the release until, the last
-// one read. The fixes of that release are those Find lists for it: what a release fixed depends
-// only on the releases recorded before it, so the later ones need not be read.
-func FindUntil(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
-	return find(ctx, st, product, until)
-}
-
-func find(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
 	rels, err := st.Releases(ctx, product)
 	if err != nil {
 		return nil, err
 	}
 	slices.Reverse(rels) // oldest first
-	if i := slices.IndexFunc(rels, func(r store.Release) bool { return r.ID == until }); i >= 0 {
-		rels = rels[:i+1]
+	data, err := readFindings(ctx, st, rels)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range data {
+		if err := d.readRelease(ctx, st); err != nil {
+			return nil, err
+		}
+	}
+	return fixesOf(data, -1), nil
+}
+
+// Of lists the fixes of one release of a product: those Find lists for it. What a release fixed
+// depends only on the releases recorded before it, and of those only on their findings and the
+// components these name, so the later releases and the earlier ones' other components are not read.
+//
+// comps are the release's components as ReleaseComponents lists them, which its page has read.
+func Of(ctx context.Context, st Store, product, release int64, comps []store.Component) ([]Fix, error) {
+	rels, err := st.Releases(ctx, product)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(rels) // oldest first
+	i := slices.IndexFunc(rels, func(r store.Release) bool { return r.ID == release })
+	if i < 0 {
+		return nil, fmt.Errorf("release %d of product %d: %w", release, product, store.ErrNotFound)
+	}
+	rels = rels[:i+1]
+	data, err := readFindings(ctx, st, rels)
+	if err != nil {
+		return nil, err
+	}
+	purls := map[int64][]string{} // of the earlier releases' findings
+	for _, d := range data[:i] {
+		for _, f := range d.findings {
+			purls[d.rel.ID] = append(purls[d.rel.ID], f.PURL)
+		}
+	}
+	named, err := st.PackagesByPURL(ctx, purls)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range data[:i] {
+		for _, p := range named[d.rel.ID] {
+			d.add(p)
+		}
+	}
+	if data[i].pending, err = pending(ctx, st, release); err != nil {
+		return nil, err
+	}
+	data[i].addComponents(comps)
+	return fixesOf(data, i), nil
+}
+
+// readFindings reads the findings in force of releases, in one query.
+func readFindings(ctx context.Context, st Store, rels []store.Release) ([]*releaseData, error) {
+	ids := make([]int64, len(rels))
+	for i, r := range rels {
+		ids[i] = r.ID
+	}
+	findings, err := st.FindingsInForce(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	data := make([]*releaseData, len(rels))
 	for i, rel := range rels {
-		d := &releaseData{rel: rel, ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
-		if d.pending, err = st.Pending(ctx, "match-release/"+strconv.FormatInt(rel.ID, 10)); err != nil {
-			return nil, err
-		}
-		if d.findings, _, err = st.Findings(ctx, rel.ID, store.FindingFilter{Limit: maxFindings}); err != nil {
-			return nil, err
-		}
-		for _, f := range d.findings {
+		d := &releaseData{rel: rel, findings: findings[rel.ID], ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
+		d.aliases = make([][]string, len(d.findings))
+		for k, f := range d.findings {
+			d.aliases[k] = aliases(f)
 			d.ids[f.Vulnerability] = true
-			for _, a := range aliases(f) {
+			for _, a := range d.aliases[k] {
 				d.ids[a] = true
 			}
 		}
-		comps, err := st.ReleaseComponents(ctx, rel.ID)
-		if err != nil {
-			return nil, err
-		}
-		for _, c := range comps {
-			if c.Ecosystem == "" || c.Lookup == "" || c.PURL == "" {
-				continue // not looked up in the vulnerability database: nothing to conclude
-			}
-			k := lookupKey{c.Ecosystem, c.Lookup}
-			d.byKey[k] = append(d.byKey[k], c.PURL)
-			d.keyOf[c.PURL] = k
-			d.version[c.PURL] = c.Version
-			if d.versions[k] == nil {
-				d.versions[k] = map[string]bool{}
-			}
-			d.versions[k][c.Version] = true
-		}
 		data[i] = d
 	}
+	return data, nil
+}
+
+// readRelease reads what a release must have to fix a vulnerability: all its components, and
+// whether its matching is finished.
+func (d *releaseData) readRelease(ctx context.Context, st Store) error {
+	var err error
+	if d.pending, err = pending(ctx, st, d.rel.ID); err != nil {
+		return err
+	}
+	comps, err := st.ReleaseComponents(ctx, d.rel.ID)
+	if err != nil {
+		return err
+	}
+	d.addComponents(comps)
+	return nil
+}
+
+// addComponents indexes all of a release's components by their lookup key.
+func (d *releaseData) addComponents(comps []store.Component) {
+	for _, c := range comps {
+		d.add(store.Package{PURL: c.PURL, Version: c.Version, Ecosystem: c.Ecosystem, Lookup: c.Lookup})
+	}
+}
+
+// pending reports whether matching of a release's components has not finished.
+func pending(ctx context.Context, st Store, release int64) (bool, error) {
+	return st.Pending(ctx, "match-release/"+strconv.FormatInt(release, 10))
+}
+
+// add indexes a package of the release by its lookup key.
+func (d *releaseData) add(p store.Package) {
+	if p.Ecosystem == "" || p.Lookup == "" || p.PURL == "" {
+		return // not looked up in the vulnerability database: nothing to conclude
+	}
+	k := lookupKey{p.Ecosystem, p.Lookup}
+	d.byKey[k] = append(d.byKey[k], p.PURL)
+	d.keyOf[p.PURL] = k
+	d.version[p.PURL] = p.Version
+	if d.versions[k] == nil {
+		d.versions[k] = map[string]bool{}
+	}
+	d.versions[k][p.Version] = true
+}
+
+// fixesOf finds the fixes among releases (oldest first) read in full, or with only >= 0 those
+// of the release at that index, where the earlier releases need only their findings and the
+// components these name.
+func fixesOf(data []*releaseData, only int) []Fix {
 	var out []Fix
 	seen := map[int64]map[string]bool{} // release -> ids of the vulnerabilities it fixed
 	for i, e := range data {
-		for _, f := range e.findings {
+		for n, f := range e.findings {
 			k, ok := e.keyOf[f.PURL]
 			if !ok {
 				continue
 			}
-			als := aliases(f)
+			als := e.aliases[n]
 			for j := i + 1; j < len(data); j++ {
+				if only >= 0 && j != only {
+					continue
+				}
 				r := data[j]
 				if hasAny(seen[r.rel.ID], f.Vulnerability, als) || r.pending || len(r.byKey[k]) == 0 || hasAny(r.ids, f.Vulnerability, als) {
 					continue
@@ -144,7 +225,7 @@ func find(ctx context.Context, st Store, product, until int64) ([]Fix, error) {
 			}
 		}
 	}
-	return out, nil
+	return out
 }
 
 // lastAffected is the latest of the releases that has the vulnerability.

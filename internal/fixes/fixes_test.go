@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/store/pgtest"
 )
 
 // The releases of one product, oldest first, each with its components and the findings matching
@@ -21,11 +22,26 @@ type release struct {
 }
 
 func TestFind(t *testing.T) {
-	st, err := store.OpenSQLite(t.Context(), t.TempDir(), func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) })
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	clock := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+	t.Run("sqlite", func(t *testing.T) {
+		st, err := store.OpenSQLite(t.Context(), t.TempDir(), clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		testFind(t, st)
+	})
+	t.Run("postgres", func(t *testing.T) {
+		st, err := store.OpenPostgres(t.Context(), pgtest.Database(t), clock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer st.Close()
+		testFind(t, st)
+	})
+}
+
+func testFind(t *testing.T, st *store.DB) {
 	org, _ := st.CreateOrganization(t.Context(), "ACME", "medium", false)
 	prod, _ := st.CreateProduct(t.Context(), org.ID, "HomeRouter", "router", "default")
 	rels := []release{
@@ -95,25 +111,24 @@ func TestFind(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("fixes (-want +got):\n%s", diff)
 	}
-	// Up to each release, the fixes of that release are those Find lists for it.
+	// The fixes of each release alone are those Find lists for it.
 	for _, r := range rels {
-		until, err := FindUntil(t.Context(), st, prod.ID, ids[r.version])
+		var want []Fix
+		for _, f := range fixes {
+			if f.Release.Version == r.version {
+				want = append(want, f)
+			}
+		}
+		comps, err := st.ReleaseComponents(t.Context(), ids[r.version])
 		if err != nil {
 			t.Fatal(err)
 		}
-		var got, want []fix
-		for _, f := range fixes {
-			if f.Release.Version == r.version {
-				want = append(want, fix{f.Vulnerability, f.Release.Version, f.Affected.Version, f.Component})
-			}
-		}
-		for _, f := range until {
-			if f.Release.Version == r.version {
-				got = append(got, fix{f.Vulnerability, f.Release.Version, f.Affected.Version, f.Component})
-			}
+		got, err := Of(t.Context(), st, prod.ID, ids[r.version], comps)
+		if err != nil {
+			t.Fatal(err)
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
-			t.Errorf("fixes of %s up to it (-Find +FindUntil):\n%s", r.version, diff)
+			t.Errorf("fixes of %s (-Find +Of):\n%s", r.version, diff)
 		}
 	}
 }

@@ -186,10 +186,9 @@ func (c *Coverage) Refresh(h *vulndb.Holdings, opts Options) {
 		}
 		// A component without a version, or with one that does not parse, is not checked for
 		// that reason; the others are checked when the database holds data for the ecosystem.
-		e.Checked, e.NoData = e.Components-e.NoVersion-e.BadVersion, 0
-		if e.Advisories == 0 {
-			e.Checked, e.NoData = 0, e.Checked
-		}
+		checkable := e.Components - e.NoVersion - e.BadVersion
+		e.Checked = checkedIn(h, e.Ecosystem, checkable)
+		e.NoData = checkable - e.Checked
 		c.Checked += e.Checked
 	}
 	c.NotChecked = c.Components - c.Checked
@@ -214,6 +213,30 @@ func (c *Coverage) Refresh(h *vulndb.Holdings, opts Options) {
 		c.Feeds = append(c.Feeds, f)
 	}
 	c.Warnings = coverageWarnings(c, maxAge)
+}
+
+// checkedIn is how many of an ecosystem's components with a version to compare (checkable) a
+// database with holdings h checks: all of them when it holds advisories of the ecosystem, none
+// otherwise.
+func checkedIn(h *vulndb.Holdings, ecosystem string, checkable int) int {
+	if h.Advisories[ecosystem] == 0 {
+		return 0
+	}
+	return checkable
+}
+
+// RestateCounts restates counts summed over kept coverage records — the components, those
+// checked as stated, and by base ecosystem those with a version to compare — against holdings h,
+// as Refresh restates one record: it returns the components checked and not checked. Without
+// holdings the counts stand as stated.
+func RestateCounts(h *vulndb.Holdings, components, checked int, checkable map[string]int) (int, int) {
+	if h != nil {
+		checked = 0
+		for eco, n := range checkable {
+			checked += checkedIn(h, eco, n)
+		}
+	}
+	return checked, components - checked
 }
 
 // feedNames are the feeds' names in warnings.

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/store/bulkload"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
@@ -75,7 +75,7 @@ func (s shape) components(rng *mrand.Rand, emit func(pkg, ver int, direct bool))
 }
 
 // seed streams the rows of every table in insertion order.
-func seed(b *testing.B, sd seeder, s shape) {
+func seed(b *testing.B, sd bulkload.Loader, s shape) {
 	now := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	rng := mrand.New(mrand.NewPCG(1, 2))
 	must := func(err error) {
@@ -83,21 +83,21 @@ func seed(b *testing.B, sd seeder, s shape) {
 			b.Fatal(err)
 		}
 	}
-	must(sd.rows("organization", []string{"id", "name", "size_class", "authority", "created_at"}, s.orgs, func(i int) []any {
+	must(sd.Rows("organization", []string{"id", "name", "size_class", "authority", "created_at"}, s.orgs, func(i int) []any {
 		return []any{i + 1, fmt.Sprintf("Maker %d", i), "medium", false, now}
 	}))
 	nProducts := s.orgs * s.productsPerOrg
-	must(sd.rows("product", []string{"id", "organization", "name", "category", "cra_class", "created_at"}, nProducts, func(i int) []any {
+	must(sd.Rows("product", []string{"id", "organization", "name", "category", "cra_class", "created_at"}, nProducts, func(i int) []any {
 		return []any{i + 1, i/s.productsPerOrg + 1, fmt.Sprintf("Product %d", i), "router", "default", now}
 	}))
-	must(sd.rows("release", []string{"id", "product", "version", "support_end", "created_at", "devices_on_market"}, s.releases(), func(i int) []any {
+	must(sd.Rows("release", []string{"id", "product", "version", "support_end", "created_at", "devices_on_market"}, s.releases(), func(i int) []any {
 		var devices any
 		if i%10 != 0 {
 			devices = int64(rng.IntN(100000))
 		}
 		return []any{i + 1, i/s.releasesPerProduct + 1, fmt.Sprintf("%d.0", i%s.releasesPerProduct), "2031-12", now, devices}
 	}))
-	must(sd.rows("sbom", []string{"id", "release", "format", "sha256", "components", "uploaded_at"}, s.releases(), func(i int) []any {
+	must(sd.Rows("sbom", []string{"id", "release", "format", "sha256", "components", "uploaded_at"}, s.releases(), func(i int) []any {
 		return []any{i + 1, i + 1, "cyclonedx-json", fmt.Sprintf("%064x", i), s.perRelease, now}
 	}))
 	// Components, release by release.
@@ -107,7 +107,7 @@ func seed(b *testing.B, sd seeder, s shape) {
 	}
 	var cur []comp
 	rel := -1
-	must(sd.rows("component", []string{"sbom", "release", "ref", "name", "version", "purl", "direct", "ecosystem", "lookup", "match_version", "vcs_commit", "base_purl"},
+	must(sd.Rows("component", []string{"sbom", "release", "ref", "name", "version", "purl", "direct", "ecosystem", "lookup", "match_version", "vcs_commit", "base_purl"},
 		s.releases()*s.perRelease, func(i int) []any {
 			r, k := i/s.perRelease, i%s.perRelease
 			if r != rel {
@@ -119,10 +119,10 @@ func seed(b *testing.B, sd seeder, s shape) {
 			return []any{r + 1, r + 1, fmt.Sprintf("c%d", k), name, ver, "pkg:npm/" + name + "@" + ver, c.direct, "npm", name, ver, "", "pkg:npm/" + name}
 		}))
 	// A finding of core0 in every release, and a VEX statement in every tenth.
-	must(sd.rows("finding", []string{"release", "vulnerability", "purl", "severity", "score", "exploited", "data", "first_seen", "updated_at"}, s.releases(), func(i int) []any {
+	must(sd.Rows("finding", []string{"release", "vulnerability", "purl", "severity", "score", "exploited", "data", "first_seen", "updated_at"}, s.releases(), func(i int) []any {
 		return []any{i + 1, "GHSA-core-0000-0000", "pkg:npm/core0@" + pkgVersion(0), "HIGH", 7.5, false, "{}", now, now}
 	}))
-	must(sd.rows("vex_statement", []string{"release", "vulnerability", "purl", "status", "justification", "impact", "action", "author", "created_at"}, s.releases()/10, func(i int) []any {
+	must(sd.Rows("vex_statement", []string{"release", "vulnerability", "purl", "status", "justification", "impact", "action", "author", "created_at"}, s.releases()/10, func(i int) []any {
 		return []any{i*10 + 1, "GHSA-core-0000-0000", "pkg:npm/core0@" + pkgVersion(0), "not_affected", "component_not_present", "", "", "bench", now}
 	}))
 }
@@ -195,7 +195,7 @@ func benchWhereUsed(b *testing.B, dialect string) {
 	}
 	var worst []slow
 	items := 0
-	server := serverCPU(b, dialect, st)
+	server := serverCPU(b, dialect)
 	b.ResetTimer()
 	for b.Loop() {
 		for _, q := range qs {
@@ -229,26 +229,18 @@ func benchWhereUsed(b *testing.B, dialect string) {
 // serverCPU returns a function giving the CPU time the PostgreSQL backends serving the store's
 // database have used so far (from /proc/PID/schedstat: the server runs on this machine); for
 // SQLite, which runs in the process, zero.
-func serverCPU(b *testing.B, dialect string, st *store.DB) func() time.Duration {
+func serverCPU(b *testing.B, dialect string) func() time.Duration {
 	if dialect != "postgres" {
 		return func() time.Duration { return 0 }
 	}
 	// The pool's connections are open after the warm-up; their backends are the pids of the
 	// database's sessions.
-	pids := backendPIDs(b, st)
-	return func() time.Duration {
-		var sum time.Duration
-		for _, pid := range pids {
-			data, err := os.ReadFile(fmt.Sprintf("/proc/%d/schedstat", pid))
-			if err != nil {
-				continue
-			}
-			var ns int64
-			fmt.Sscan(string(data), &ns)
-			sum += time.Duration(ns)
-		}
-		return sum
+	pids, err := bulkload.SessionPIDs(context.Background(), benchDSN)
+	if err != nil {
+		b.Fatal(err)
 	}
+	b.Logf("PostgreSQL backends measured: %v", pids)
+	return func() time.Duration { return bulkload.ProcessesCPU(pids) }
 }
 
 // cpuTime is the process's user and system CPU time so far.
@@ -269,7 +261,7 @@ func benchInventory(b *testing.B, dialect string) {
 	if _, err := BuildInventory(ctx, st, Options{}); err != nil { // warm the caches and open the connections
 		b.Fatal(err)
 	}
-	server := serverCPU(b, dialect, st)
+	server := serverCPU(b, dialect)
 	var inv *Inventory
 	c0, s0 := cpuTime(), server()
 	for b.Loop() {

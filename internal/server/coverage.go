@@ -110,20 +110,13 @@ type productCoverage struct {
 	Matched                         int // releases with a coverage
 }
 
-// restateCoverages sums the kept coverages of releases, restated against h, by product.
-func (s *Server) restateCoverages(kept []store.Coverage, h *vulndb.Holdings) (map[int64]productCoverage, error) {
-	out := map[int64]productCoverage{}
-	for _, k := range kept {
-		c, err := match.Restate(k.Data, h, s.coverageOptions())
-		if err != nil {
-			return nil, fmt.Errorf("release %d: %w", k.Release, err)
-		}
-		p := out[k.Product]
-		p.Components += c.Components
-		p.Checked += c.Checked
-		p.NotChecked += c.NotChecked
-		p.Matched++
-		out[k.Product] = p
+// restateTotals restates each product's kept coverage totals against the vulnerability
+// database's holdings h (as stated when there are none).
+func restateTotals(totals map[int64]store.CoverageTotals, h *vulndb.Holdings) map[int64]productCoverage {
+	out := make(map[int64]productCoverage, len(totals))
+	for p, t := range totals {
+		checked, notChecked := match.RestateCounts(h, t.Components, t.Checked, t.Checkable)
+		out[p] = productCoverage{Components: t.Components, Checked: checked, NotChecked: notChecked, Matched: t.Releases}
 	}
-	return out, nil
+	return out
 }

@@ -108,11 +108,11 @@ func (s *Server) rowCoverages(ctx context.Context, rows []store.PortfolioRow, h 
 	for i, p := range rows {
 		ids[i] = p.ID
 	}
-	kept, err := s.cfg.Store.ProductCoverages(ctx, ids)
+	totals, err := s.cfg.Store.ProductCoverageTotals(ctx, ids)
 	if err != nil {
 		return nil, err
 	}
-	return s.restateCoverages(kept, h)
+	return restateTotals(totals, h), nil
 }
 
 // listProducts answers one page of the organization's products (?page=, ?limit=, ?sort=name|risk).

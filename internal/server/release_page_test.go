@@ -27,3 +27,28 @@ func TestReleasePageFindingWithoutFeeds(t *testing.T) {
 		t.Fatalf("release page: %d, finding listed: %v", code, strings.Contains(page, "CVE-2026-7001"))
 	}
 }
+
+// TestReleasePageComponentsEscaped: the component table, written apart from the template engine,
+// shows names, versions and purls as text: markup in them is never markup on the page.
+func TestReleasePageComponentsEscaped(t *testing.T) {
+	e := newEnv(t)
+	rel := e.newProductRelease("HomeRouter", "1.0")
+	hostile := store.Component{Ref: "x", Name: `<script>alert("x")</script>`, Version: `1.0'&"`, PURL: `pkg:npm/%3Cb%3E@1.0+<i>`, Direct: true}
+	if _, err := e.st.AddSBOM(t.Context(), rel, "cyclonedx-json", "aa", []store.Component{hostile}, nil); err != nil {
+		t.Fatal(err)
+	}
+	b := e.loggedIn(t, "psirt@acme.example", "psirt")
+	code, page, _ := b.get("/releases/" + itoa(rel))
+	if code != http.StatusOK {
+		t.Fatalf("release page: %d", code)
+	}
+	for _, raw := range []string{"<script>alert", "<i>", `1.0'&"`} {
+		if strings.Contains(page, raw) {
+			t.Errorf("the page holds %q unescaped", raw)
+		}
+	}
+	want := `<tr><td>&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;</td><td>1.0&#39;&amp;&#34;</td><td class="muted">pkg:npm/%3Cb%3E@1.0+&lt;i&gt;</td><td>yes</td></tr>`
+	if !strings.Contains(page, want) {
+		t.Errorf("component row missing; want %s", want)
+	}
+}

@@ -49,6 +49,7 @@ var funcs = template.FuncMap{
 	"categories": productCategories,
 	"join":       strings.Join,
 	"inc":        func(i int) int { return i + 1 },
+	"components": componentRows,
 	"mul100":     func(f float64) float64 { return f * 100 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
@@ -471,6 +472,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		s.fail(w, r, err)
 		return false
 	}
+	d.DBWarnings = s.warningsOf(h, nil) // read once for the banner too
 	if d.Matching {
 		d.Refresh = 2
 	}
@@ -483,7 +485,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
-	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID)
+	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID, d.Components)
 	if err != nil {
 		s.fail(w, r, err)
 		return false
@@ -510,13 +512,17 @@ type securityUpdate struct {
 // names as fixed. CRA Art. 13(9) keeps each available for ten years after it was issued, or for
 // the rest of its support period if that is longer.
 func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int64]securityUpdate, error) {
-	return s.securityUpdatesUntil(ctx, p, 0)
+	return s.securityUpdatesUntil(ctx, p, 0, nil)
 }
 
-// securityUpdatesUntil is securityUpdates for the releases up to the release until (all when
-// none is): the release page needs its own release's only.
-func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64) (map[int64]securityUpdate, error) {
-	fixed, err := fixes.FindUntil(ctx, s.cfg.Store, p.ID, until)
+// securityUpdatesUntil is securityUpdates for the release until alone, whose components are
+// comps (all releases when it is 0): the release page needs its own release's only.
+func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64, comps []store.Component) (map[int64]securityUpdate, error) {
+	find := func() ([]fixes.Fix, error) { return fixes.Find(ctx, s.cfg.Store, p.ID) }
+	if until != 0 {
+		find = func() ([]fixes.Fix, error) { return fixes.Of(ctx, s.cfg.Store, p.ID, until, comps) }
+	}
+	fixed, err := find()
 	if err != nil {
 		return nil, err
 	}

@@ -125,9 +125,8 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 		var summarized []int64
 		for _, o := range outcomes {
 			if o.Coverage != nil {
-				if _, err := tx.ExecContext(ctx, s.rebind(`INSERT INTO release_coverage (release, coverage, updated_at) VALUES (?, ?, ?)
-					ON CONFLICT (release) DO UPDATE SET coverage = excluded.coverage, updated_at = excluded.updated_at`), o.Release, string(o.Coverage), now); err != nil {
-					return fmt.Errorf("release %d: coverage: %w", o.Release, mapError(err))
+				if err := s.keepCoverage(ctx, tx, o.Release, o.Coverage, now); err != nil {
+					return fmt.Errorf("release %d: coverage: %w", o.Release, err)
 				}
 			}
 			changes, err := s.applyFindings(ctx, tx, st, o, now)

@@ -86,7 +86,7 @@ func (s *DB) RemoveRelease(ctx context.Context, id int64, reason string) error {
 			`DELETE FROM component_health_fact WHERE sbom IN (SELECT id FROM sbom WHERE release = ?)`,
 			`DELETE FROM component WHERE release = ?`, `DELETE FROM sbom WHERE release = ?`,
 			`DELETE FROM finding WHERE release = ?`, `DELETE FROM release_summary WHERE release = ?`,
-			`DELETE FROM release_coverage WHERE release = ?`, `DELETE FROM release WHERE id = ?`,
+			`DELETE FROM release_coverage_ecosystem WHERE release = ?`, `DELETE FROM release_coverage WHERE release = ?`, `DELETE FROM release WHERE id = ?`,
 		} {
 			if _, err := tx.ExecContext(ctx, s.rebind(q), id); err != nil {
 				return mapError(err)

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -138,6 +139,8 @@ func openPostgres(ctx context.Context, dsn string, create bool) (*DB, error) {
 	// Unqualified names are the index's tables.
 	cfg.RuntimeParams["search_path"] = pgSchema
 	sdb := stdlib.OpenDB(*cfg)
+	sdb.SetMaxIdleConns(8) // every page reads the holdings: without idle connections kept, several clients make a connection each
+	sdb.SetConnMaxIdleTime(time.Minute)
 	db := &DB{sql: sdb, path: redactURL(dsn) + " (schema " + pgSchema + ")", pg: true}
 	fail := func(err error) (*DB, error) {
 		sdb.Close()

@@ -80,8 +80,8 @@ func testPortfolioPaging(t *testing.T, s *store.DB) {
 			t.Errorf("query %+v: %v, want ErrInvalid", q, err)
 		}
 	}
-	cs := must(s.ProductCoverages(ctx, []int64{ids["alpha"], ids["delta"]}))
-	if len(cs) != 2 || cs[0].Product != ids["alpha"] || cs[1].Product != ids["alpha"] {
-		t.Errorf("coverages of alpha and delta: %+v, want alpha's two releases", cs)
+	cs := must(s.ProductCoverageTotals(ctx, []int64{ids["alpha"], ids["delta"]}))
+	if len(cs) != 1 || cs[ids["alpha"]].Releases != 2 || cs[ids["alpha"]].Checked != 2 {
+		t.Errorf("coverage totals of alpha and delta: %+v, want alpha's two releases", cs)
 	}
 }

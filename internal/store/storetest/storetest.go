@@ -51,6 +51,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"Registrations":     testRegistrations,
 		"LabRuns":           testLabRuns,
 		"ProductSummary":    testProductSummary,
+		"CoverageTotals":    testCoverageTotals,
 	} {
 		t.Run(name, func(t *testing.T) {
 			defer func() {

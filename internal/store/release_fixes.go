@@ -1,0 +1,90 @@
+package store
+
+import (
+	"context"
+	"strings"
+)
+
+// idsIn is "(?, ?, ...)" with its arguments, for a non-empty list of ids.
+func idsIn(ids []int64) (string, []any) {
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	return `(?` + strings.Repeat(", ?", len(ids)-1) + `)`, args
+}
+
+// FindingsInForce returns the findings not resolved of several releases, by release, each
+// release's in the order Findings lists them by default: one query where a page needs the
+// findings of a product's earlier releases.
+func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][]Finding, error) {
+	out := map[int64][]Finding{}
+	if len(releases) == 0 {
+		return out, nil
+	}
+	in, args := idsIn(releases)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at
+		FROM finding WHERE release IN `+in+` AND resolved_at IS NULL ORDER BY release, `+findingOrder(FindingFilter{})), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x Finding
+		var data string
+		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &x.Severity, &x.Score, &x.Exploited, &data, &x.FirstSeen, &x.UpdatedAt); err != nil {
+			return nil, err
+		}
+		x.Data, x.FirstSeen, x.UpdatedAt = []byte(data), x.FirstSeen.UTC(), x.UpdatedAt.UTC()
+		out[x.Release] = append(out[x.Release], x)
+	}
+	return out, rows.Err()
+}
+
+// Package is how a component of a release is looked up: its purl and version, and its lookup
+// key in the vulnerability database (base ecosystem and name; empty when it is not looked up).
+type Package struct {
+	PURL, Version, Ecosystem, Lookup string
+}
+
+// PackagesByPURL returns, by release, the packages of several releases' components that have one
+// of the purls given for their release, in the order ReleaseComponents lists the components. The
+// releases' rows are read by the release index and the purls picked here: on PostgreSQL that
+// costs less than probing the purl index once per purl, the plan it chooses for either
+// condition in SQL.
+func (s *DB) PackagesByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]Package, error) {
+	out := map[int64][]Package{}
+	want := map[int64]map[string]bool{}
+	var releases []int64
+	for r, ps := range purls {
+		if len(ps) == 0 {
+			continue
+		}
+		releases = append(releases, r)
+		want[r] = map[string]bool{}
+		for _, p := range ps {
+			want[r][p] = true
+		}
+	}
+	if len(releases) == 0 {
+		return out, nil
+	}
+	in, args := idsIn(releases)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT release, purl, version, ecosystem, lookup
+		FROM component WHERE release IN `+in+` ORDER BY release, purl, name, version, ref`), args...)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var release int64
+		var p Package
+		if err := rows.Scan(&release, &p.PURL, &p.Version, &p.Ecosystem, &p.Lookup); err != nil {
+			return nil, err
+		}
+		if want[release][p.PURL] {
+			out[release] = append(out[release], p)
+		}
+	}
+	return out, rows.Err()
+}
