@@ -119,9 +119,12 @@ func TestFindingsSayWhereTheSeverityCameFrom(t *testing.T) {
 // vulnerabilities, whichever read the matching falls behind. (Read in the order list, pending,
 // coverage, the list came from before the matching and the rest from after it.)
 func TestMatchingBetweenReads(t *testing.T) {
-	for _, step := range []string{"pending", "coverage", "findings"} {
+	for _, step := range []string{"pending", "coverage", "findings", "portfolio", "product"} {
 		t.Run(step, func(t *testing.T) {
 			for _, web := range []bool{false, true} {
+				if (step == "portfolio" || step == "product") && !web {
+					continue
+				}
 				e := newEnv(t)
 				var prod productJSON
 				e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
@@ -142,12 +145,27 @@ func TestMatchingBetweenReads(t *testing.T) {
 						e.drain()
 					}
 				}
-				if web {
+				switch {
+				case step == "portfolio" || step == "product":
+					path := "/"
+					hook := e.server.onRead
+					e.server.onRead = nil
+					if step == "product" {
+						path = "/products/" + itoa(prod.ID)
+						if _, page, _ := b.get(path); !strings.Contains(text(t, page), "not matched") || strings.Contains(text(t, page), "no findings") {
+							t.Errorf("the product page of a release not matched yet: %s", text(t, page))
+						}
+					}
+					e.server.onRead = hook
+					if _, page, _ := b.get(path); strings.Contains(text(t, page), "no findings") {
+						t.Errorf("matching after the %s read: %s shows no findings: %s", step, path, text(t, page))
+					}
+				case web:
 					_, page, _ := b.get("/releases/" + itoa(rel.ID))
 					if pageText := text(t, page); strings.Contains(pageText, "No known vulnerabilities") || strings.Contains(pageText, "No findings among") {
 						t.Errorf("matching after the %s read: the release page shows no findings: %s", step, pageText)
 					}
-				} else {
+				default:
 					var fs struct {
 						Total    int
 						Matching bool

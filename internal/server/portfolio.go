@@ -87,11 +87,29 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 		s.fail(w, r, err)
 		return
 	}
+	ids := make([]int64, len(rows))
+	for i, p := range rows {
+		ids[i] = p.ID
+	}
 	h, herr := s.holdings(r.Context())
-	covs, err := s.rowCoverages(r.Context(), rows, h)
+	s.readHook("portfolio")
+	covs, err := s.rowCoverages(r.Context(), ids, h)
 	if err != nil {
 		s.fail(w, r, err)
 		return
+	}
+	// The counts are read again after the coverage that qualifies them (see releaseState): read
+	// only before it, a matching committing in between showed "no findings" beside components
+	// it had just checked. The page's order stays the one the first read chose.
+	sums, err := s.cfg.Store.ProductSummariesOf(r.Context(), ids)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for i := range rows {
+		if m, ok := sums[rows[i].ID]; ok {
+			rows[i].Summary = m
+		}
 	}
 	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)),
 		DBWarnings: s.warningsOf(h, herr)}
@@ -103,11 +121,7 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 
 // rowCoverages sums the coverage of each listed product's releases, restated against the
 // vulnerability database's holdings h.
-func (s *Server) rowCoverages(ctx context.Context, rows []store.PortfolioRow, h *vulndb.Holdings) (map[int64]productCoverage, error) {
-	ids := make([]int64, len(rows))
-	for i, p := range rows {
-		ids[i] = p.ID
-	}
+func (s *Server) rowCoverages(ctx context.Context, ids []int64, h *vulndb.Holdings) (map[int64]productCoverage, error) {
 	totals, err := s.cfg.Store.ProductCoverageTotals(ctx, ids)
 	if err != nil {
 		return nil, err

@@ -105,26 +105,29 @@ type pageData struct {
 	Matching   bool
 	MatchWaits bool // matching is queued but there is no vulnerability database to match against
 	Summaries  map[int64]store.Summary
-	History    []store.VEX
-	Explain    string
-	DB         *dbState
-	Channels   []store.Channel
-	Notes      []store.Notification
-	Audit      []store.AuditEvent
-	EventKinds []string
-	VEXStatus  []string
-	VEXJust    []string
-	Refresh    int    // seconds; the page reloads itself while work runs (no JavaScript)
-	Notice     string // the outcome of the last action
-	Advisory   *advisoryView
-	Advisories []*advisoryView
-	Cases      []*CaseView
-	Case       *CaseView
-	Label      *labelPageView
-	Register   *label.Register
-	Conformity *conformityView
-	Org        *organizationView
-	Rollout    *rolloutPageView
+	// ReleaseCoverage is what the last matching of each release checked (product page); a
+	// release without an entry was never matched.
+	ReleaseCoverage map[int64]productCoverage
+	History         []store.VEX
+	Explain         string
+	DB              *dbState
+	Channels        []store.Channel
+	Notes           []store.Notification
+	Audit           []store.AuditEvent
+	EventKinds      []string
+	VEXStatus       []string
+	VEXJust         []string
+	Refresh         int    // seconds; the page reloads itself while work runs (no JavaScript)
+	Notice          string // the outcome of the last action
+	Advisory        *advisoryView
+	Advisories      []*advisoryView
+	Cases           []*CaseView
+	Case            *CaseView
+	Label           *labelPageView
+	Register        *label.Register
+	Conformity      *conformityView
+	Org             *organizationView
+	Rollout         *rolloutPageView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
 	// Health is the component health of the release page.
@@ -370,6 +373,14 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
+	// Coverage before counts, as on the release page (releaseState).
+	h, herr := s.holdings(r.Context())
+	totals, err := s.cfg.Store.ReleaseCoverageTotals(r.Context(), p.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	s.readHook("product")
 	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), p.ID)
 	if err != nil {
 		s.fail(w, r, err)
@@ -391,7 +402,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, CanWrite: userPrincipal(u).canWrite(p.Organization),
+	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), DBWarnings: s.warningsOf(h, herr), CanWrite: userPrincipal(u).canWrite(p.Organization),
 		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error"), ProductHealth: ph})
 }
 

@@ -69,42 +69,54 @@ func (s *DB) keepCoverage(ctx context.Context, tx *sql.Tx, release int64, data [
 // ProductCoverageTotals sums the kept coverage counts of the products' releases, by product; a
 // product none of whose releases was matched has no entry.
 func (s *DB) ProductCoverageTotals(ctx context.Context, products []int64) (map[int64]CoverageTotals, error) {
-	out := map[int64]CoverageTotals{}
 	if len(products) == 0 {
-		return out, nil
+		return map[int64]CoverageTotals{}, nil
 	}
 	in, args := idsIn(products)
-	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT r.product, count(*), sum(c.components), sum(c.checked) FROM release_coverage c
-		JOIN release r ON r.id = c.release WHERE r.product IN `+in+` GROUP BY r.product`), args...)
+	return s.coverageTotals(ctx, "r.product", "r.product IN "+in, args)
+}
+
+// ReleaseCoverageTotals is the kept coverage counts of each matched release of a product, by
+// release (Releases is 1 in each).
+func (s *DB) ReleaseCoverageTotals(ctx context.Context, product int64) (map[int64]CoverageTotals, error) {
+	return s.coverageTotals(ctx, "r.id", "r.product = ?", []any{product})
+}
+
+// coverageTotals sums kept coverage counts of the releases where selects, grouped by key (an
+// expression over the release r).
+func (s *DB) coverageTotals(ctx context.Context, key, where string, args []any) (map[int64]CoverageTotals, error) {
+	out := map[int64]CoverageTotals{}
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT `+key+`, count(*), sum(c.components), sum(c.checked) FROM release_coverage c
+		JOIN release r ON r.id = c.release WHERE `+where+` GROUP BY `+key), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var p int64
+		var k int64
 		t := CoverageTotals{Checkable: map[string]int{}}
-		if err := rows.Scan(&p, &t.Releases, &t.Components, &t.Checked); err != nil {
+		if err := rows.Scan(&k, &t.Releases, &t.Components, &t.Checked); err != nil {
 			return nil, err
 		}
-		out[p] = t
+		out[k] = t
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	erows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT r.product, e.ecosystem, sum(e.checkable) FROM release_coverage_ecosystem e
-		JOIN release r ON r.id = e.release WHERE r.product IN `+in+` GROUP BY r.product, e.ecosystem`), args...)
+	erows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT `+key+`, e.ecosystem, sum(e.checkable) FROM release_coverage_ecosystem e
+		JOIN release r ON r.id = e.release WHERE `+where+` GROUP BY `+key+`, e.ecosystem`), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	defer erows.Close()
 	for erows.Next() {
-		var p int64
+		var k int64
 		var eco string
 		var n int
-		if err := erows.Scan(&p, &eco, &n); err != nil {
+		if err := erows.Scan(&k, &eco, &n); err != nil {
 			return nil, err
 		}
-		if t, ok := out[p]; ok {
+		if t, ok := out[k]; ok {
 			t.Checkable[eco] = n
 		}
 	}
