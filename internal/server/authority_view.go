@@ -11,7 +11,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/catalog"
-	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -156,11 +155,6 @@ func toMarketRecord(m store.MarketRecord) marketRecordJSON {
 		DisclosureContact: m.DisclosureContact, UpdatedAt: m.UpdatedAt}
 }
 
-// checklistOf fills the Art. 58(1) checklist of a release from the stored facts.
-func (s *Server) checklistOf(ctx context.Context, prod *store.Product, rel *store.Release) ([]icsms.Check, error) {
-	return icsms.Checklist(ctx, s.cfg.Store, prod, rel)
-}
-
 type viewLabelJSON struct {
 	ID         string    `json:"id"`
 	Status     string    `json:"status"`
@@ -262,74 +256,14 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p pri
 	return prod, regs[i], true
 }
 
-// productView assembles the scoped view of one registered product at now.
+// productView assembles the scoped view of one registered product at now, from the record the
+// store holds of it (authority_records.go).
 func (s *Server) productView(ctx context.Context, prod *store.Product, reg store.Registration) (viewProductJSON, error) {
-	now := s.cfg.Now()
-	org, err := s.cfg.Store.OrganizationByID(ctx, prod.Organization)
+	f, err := s.recordOf(ctx, prod, reg.AuthorityName, reg.RegisteredAt)
 	if err != nil {
 		return viewProductJSON{}, err
 	}
-	v := viewProductJSON{ID: prod.ID, Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass, ConformityRoute: catalog.ConformityRoute(prod.CRAClass),
-		RegisteredAt: reg.RegisteredAt, Releases: []viewReleaseJSON{}, Cases: []viewCaseJSON{},
-		Manufacturer: viewManufacturerJSON{ID: org.ID, Name: org.Name, SizeClass: org.SizeClass, Steward: org.Steward, MemberState: org.MemberState,
-			Exemption: cra.Fines(org.SizeClass, org.Steward)}}
-	rels, err := s.cfg.Store.Releases(ctx, prod.ID)
-	if err != nil {
-		return v, err
-	}
-	labels, err := s.cfg.Store.Labels(ctx, prod.Organization)
-	if err != nil {
-		return v, err
-	}
-	for i := range rels {
-		rel := &rels[i]
-		rj := toRelease(*rel, prod.Category)
-		vr := viewReleaseJSON{ID: rel.ID, Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, Support: rj.Support,
-			DevicesOnMarket: rel.DevicesOnMarket, Labels: []viewLabelJSON{}}
-		for _, l := range labels {
-			if l.Release == rel.ID {
-				vr.Labels = append(vr.Labels, viewLabelJSON{ID: l.ID, Status: l.Status, Reason: l.Reason, ValidUntil: l.ValidUntil})
-			}
-		}
-		if vr.Components, err = s.cfg.Store.ReleaseComponentAggregate(ctx, rel.ID); err != nil {
-			return v, err
-		}
-		m, err := s.cfg.Store.MarketRecordOf(ctx, rel.ID)
-		if err != nil {
-			return v, err
-		}
-		vr.MarketRecord = toMarketRecord(m)
-		if vr.Checklist, err = s.checklistOf(ctx, prod, rel); err != nil {
-			return v, err
-		}
-		v.Releases = append(v.Releases, vr)
-	}
-	cases, err := s.cfg.Store.ProductCases(ctx, prod.ID)
-	if err != nil {
-		return v, err
-	}
-	man := org.AsManufacturer()
-	for i := range cases {
-		c := &cases[i]
-		vc := viewCaseJSON{ID: c.ID, Type: c.Type, Title: c.Title, Vulnerability: c.Vulnerability, Evidence: c.Evidence, AwareAt: c.AwareAt,
-			FixAvailable: c.FixAvailable, Closed: c.Closed, ClosedReason: c.ClosedReason, CreatedAt: c.CreatedAt, Submitted: c.Submitted(),
-			IntermediateRequested: c.IntermediateRequested, IntermediateDue: c.IntermediateDue, Stages: []authority.Stage{}}
-		for stage, sub := range c.Stages {
-			if sub.Recipient != "" {
-				if vc.Recipients == nil {
-					vc.Recipients = map[string]string{}
-				}
-				vc.Recipients[stage] = sub.Recipient
-			}
-		}
-		stages, clock, err := authority.Timeliness(man, c.Record(), c.Submitted(), now)
-		if err != nil {
-			vc.Error = err.Error()
-		} else {
-			vc.Stages, vc.Calendar = stages, clock.Calendar
-		}
-		v.Cases = append(v.Cases, vc)
-	}
+	v := f.view(prod.Organization, f.Manufacturer.Name, s.cfg.Now())
 	_, cp, _, err := s.cfg.Store.LedgerCheckpoint(ctx)
 	if err != nil {
 		return v, err
