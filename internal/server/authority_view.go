@@ -23,6 +23,8 @@ import (
 type registrationJSON struct {
 	Authority     int64     `json:"authority"`
 	AuthorityName string    `json:"authorityName"`
+	// AuthorityURL is the server of an authority on another server (Authority is then 0).
+	AuthorityURL string `json:"authorityUrl,omitempty"`
 	Product       int64     `json:"product"`
 	ProductName   string    `json:"productName"`
 	Manufacturer  int64     `json:"manufacturer"`
@@ -46,8 +48,14 @@ func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p princ
 	}
 	var in struct {
 		Authority int64 `json:"authority"`
+		// RemoteAuthority names an authority on the server this server pushes to.
+		RemoteAuthority string `json:"remoteAuthority"`
 	}
 	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if in.RemoteAuthority != "" && in.Authority == 0 {
+		s.registerRemote(w, r, prod, in.RemoteAuthority)
 		return
 	}
 	if in.Authority <= 0 {
@@ -105,6 +113,16 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p pri
 	out := []registrationJSON{}
 	for _, x := range regs {
 		out = append(out, toRegistration(x))
+	}
+	if p.token.Role != "authority" {
+		remote, err := s.cfg.Store.RemoteRegistrations(r.Context(), p.token.Organization)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, x := range remote {
+			out = append(out, toRemoteRegistration(x))
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -226,6 +244,8 @@ type viewProductJSON struct {
 	Releases        []viewReleaseJSON    `json:"releases"`
 	Cases           []viewCaseJSON       `json:"cases"`
 	Ledger          viewLedgerJSON       `json:"ledger"`
+	// Source is set for a product whose manufacturer pushed its record from another server.
+	Source *viewSourceJSON `json:"source,omitempty"`
 }
 
 // registeredProduct loads a product registered with the calling authority; any other product is
@@ -277,29 +297,16 @@ func (s *Server) productView(ctx context.Context, prod *store.Product, reg store
 	return v, nil
 }
 
-// authorityProducts lists the scoped view of every product registered with the calling authority.
+// authorityProducts lists the scoped view of every product registered with the calling authority,
+// on this server or pushed from another.
 func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
-	regs, err := s.cfg.Store.Registrations(r.Context(), p.token.Organization, 0)
+	out, err := s.authorityViews(r.Context(), p.token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	out := []viewProductJSON{}
-	for _, reg := range regs {
-		prod, err := s.cfg.Store.Product(r.Context(), reg.Product)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v, err := s.productView(r.Context(), prod, reg)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "items": out})
 }
@@ -352,7 +359,9 @@ func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authori
 				return nil, err
 			}
 			for _, c := range ex {
-				if !seen[c] {
+				// Pseudonyms, as records pushed from other servers carry them: fan-in counts
+				// across both.
+				if c = componentPseudonym(c); !seen[c] {
 					seen[c] = true
 					sp.Exploited = append(sp.Exploited, c)
 				}
@@ -360,7 +369,11 @@ func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authori
 		}
 		out = append(out, sp)
 	}
-	return out, nil
+	remote, err := s.remoteSweepInputs(ctx, authorityOrg)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, remote...), nil
 }
 
 // authoritySweep ranks the product categories of the registered products for a coordinated

@@ -64,23 +64,13 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	ctx := r.Context()
 	d := &authorityDashboard{AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
-	regs, err := s.cfg.Store.Registrations(ctx, tok.Organization, 0)
+	views, err := s.authorityViews(ctx, tok.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d.Products = len(regs)
-	for _, reg := range regs {
-		prod, err := s.cfg.Store.Product(ctx, reg.Product)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v, err := s.productView(ctx, prod, reg)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	d.Products = len(views)
+	for _, v := range views {
 		for _, rel := range v.Releases {
 			for _, l := range rel.Labels {
 				d.Labels = append(d.Labels, dashboardLabel{Product: v.Name, Version: rel.Version, viewLabelJSON: l})
