@@ -360,7 +360,7 @@ func (s *Server) recordBundle(w http.ResponseWriter, r *http.Request, p principa
 
 // viewSourceJSON says where a remote product's view comes from.
 type viewSourceJSON struct {
-	Record int64 `json:"record"` // GET /api/v1/authority/records/{record} answers its bundle
+	Record int64  `json:"record"` // GET /api/v1/authority/records/{record} answers its bundle
 	Origin string `json:"origin"`
 	// Statement is the log index of the record's statement, CheckpointSize the witnessed
 	// checkpoint that proves it.

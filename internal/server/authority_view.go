@@ -21,14 +21,14 @@ import (
 // components never leave the manufacturer through this view.
 
 type registrationJSON struct {
-	Authority     int64     `json:"authority"`
-	AuthorityName string    `json:"authorityName"`
+	Authority     int64  `json:"authority"`
+	AuthorityName string `json:"authorityName"`
 	// AuthorityURL is the server of an authority on another server (Authority is then 0).
-	AuthorityURL string `json:"authorityUrl,omitempty"`
-	Product       int64     `json:"product"`
-	ProductName   string    `json:"productName"`
-	Manufacturer  int64     `json:"manufacturer"`
-	RegisteredAt  time.Time `json:"registeredAt"`
+	AuthorityURL string    `json:"authorityUrl,omitempty"`
+	Product      int64     `json:"product"`
+	ProductName  string    `json:"productName"`
+	Manufacturer int64     `json:"manufacturer"`
+	RegisteredAt time.Time `json:"registeredAt"`
 }
 
 func toRegistration(r store.Registration) registrationJSON {
