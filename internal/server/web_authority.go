@@ -54,6 +54,7 @@ type dashboardCase struct {
 func (s *Server) authorityWebRoutes() {
 	s.pages["authority"] = template.Must(template.New("authority").Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/authority.html"))
 	s.mux.HandleFunc("GET /authority", s.web(s.authorityPage, true))
+	s.labelDecisionWebRoutes()
 }
 
 func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.User) {
