@@ -142,7 +142,8 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 		bundles := make([]*ledger.Bundle, len(regs))
 		grew := false
 		for i, reg := range regs {
-			b, err := s.cfg.Store.LedgerBundle(ctx, reg.Organization, fmt.Sprintf("product/%d", reg.Product), true)
+			// Every statement about the product, whoever wrote it: the bundle must be complete.
+			b, err := s.cfg.Store.LedgerBundle(ctx, 0, fmt.Sprintf("product/%d", reg.Product), true)
 			if err != nil {
 				return nil, err
 			}
