@@ -36,6 +36,22 @@ type RecordPushResult struct {
 // revealedToAuthority are the statement types whose content crosses to the authority.
 var revealedToAuthority = []string{ledger.AuthorityRecordDeclared, ledger.ProductRegistered}
 
+// revealTo reports whether the content of a statement about a registered product crosses to
+// the authority of that name: the records, and the registrations with it (not those with other
+// authorities).
+func revealTo(authorityName string, e *ledger.Entry) bool {
+	switch e.Statement.Type {
+	case ledger.AuthorityRecordDeclared:
+		return true
+	case ledger.ProductRegistered:
+		var reg struct {
+			Authority string `json:"authority"`
+		}
+		return json.Unmarshal(e.Content, &reg) == nil && reg.Authority == authorityName
+	}
+	return false
+}
+
 // registerRemote registers a product with the authority of the given name on the server this
 // server pushes its ledger to (--authority-url).
 func (s *Server) registerRemote(w http.ResponseWriter, r *http.Request, prod *store.Product, name string) {
@@ -148,7 +164,7 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 				return nil, err
 			}
 			for j := range b.Entries {
-				if !slices.Contains(revealedToAuthority, b.Entries[j].Statement.Type) {
+				if !revealTo(reg.AuthorityName, &b.Entries[j]) {
 					b.Entries[j].Salt, b.Entries[j].Content = nil, nil
 				}
 			}
