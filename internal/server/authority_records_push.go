@@ -181,10 +181,13 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 		if grew {
 			return nil, errors.New("authority push: the ledger grew between each witness round and the records made after it; push again")
 		}
+		// One product's refusal does not hold back the others' records.
+		var errs []error
 		for i, reg := range regs {
 			id, err := authorityID(reg.AuthorityName)
 			if err != nil {
-				return out, err
+				errs = append(errs, fmt.Errorf("record of product %d: %w", reg.Product, err))
+				continue
 			}
 			body, err := json.Marshal(map[string]any{"authority": id, "bundle": bundles[i]})
 			if err != nil {
@@ -192,11 +195,12 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 			}
 			var res recordReceipt
 			if err := pushCall(ctx, client, "POST", base+"/api/v1/authority/records", cfg.Token, body, &res); err != nil {
-				return out, fmt.Errorf("record of product %d: %w", reg.Product, err)
+				errs = append(errs, fmt.Errorf("record of product %d: %w", reg.Product, err))
+				continue
 			}
 			out = append(out, RecordPushResult{Product: reg.Product, Record: res.Record, Statement: res.Statement, Size: res.CheckpointSize})
 		}
-		return out, nil
+		return out, errors.Join(errs...)
 	}
 }
 

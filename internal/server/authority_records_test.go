@@ -93,6 +93,11 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 	if code := auth.do("POST", "/api/v1/products/"+itoa(local)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]int64{"authority": bsi}), nil); code != 201 {
 		t.Fatalf("local registration: %d", code)
 	}
+	var noPush apiError
+	if code := auth.do("POST", "/api/v1/products/"+itoa(local)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]string{"remoteAuthority": "BSI"}), &noPush); code != 400 ||
+		!strings.Contains(noPush.Error, "--authority-url") {
+		t.Errorf("a remote registration on a server that pushes nowhere: %d %+v", code, noPush)
+	}
 	remote, _ := marketedPlug(man)
 	// Nothing registered remotely yet: nothing to push.
 	if res, err := man.server.PushRecords(ctx); err != nil || len(res) != 0 {
@@ -357,5 +362,14 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 	}
 	if code, msg := push("globex-admin", bsi, b); code != 409 || !strings.Contains(msg, "did not cosign") {
 		t.Errorf("a record not covered by a witnessed checkpoint: %d %q", code, msg)
+	}
+	// A registration naming no authority of that server fails alone: the others' records go.
+	cam, _ := man.productWithRelease("acme-admin", "Cam", "camera", "default", 10)
+	if code := man.do("POST", "/api/v1/products/"+itoa(cam)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]string{"remoteAuthority": "NoSuch"}), nil); code != 201 {
+		t.Fatalf("registration: %d", code)
+	}
+	got, err := man.server.PushRecords(ctx)
+	if err == nil || !strings.Contains(err.Error(), `no authority named "NoSuch"`) || len(got) != 1 || got[0].Product != remote {
+		t.Errorf("push with an unknown authority: %+v %v", got, err)
 	}
 }
