@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -79,33 +80,33 @@ func toRemoteRegistration(r store.RemoteRegistration) registrationJSON {
 
 // declareRecord writes the product's record as a statement of the ledger unless the latest one
 // states the same facts, and returns the record.
-func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration) error {
+func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration) (recordFacts, error) {
 	prod, err := s.cfg.Store.Product(ctx, reg.Product)
 	if err != nil {
-		return err
+		return recordFacts{}, err
 	}
 	f, err := s.recordOf(ctx, prod, reg.AuthorityName, reg.RegisteredAt)
 	if err != nil {
-		return err
+		return f, err
 	}
 	body, err := json.Marshal(f)
 	if err != nil {
-		return err
+		return f, err
 	}
 	subject := fmt.Sprintf("product/%d", prod.ID)
 	b, err := s.cfg.Store.LedgerBundle(ctx, prod.Organization, subject, true)
 	if err != nil {
-		return err
+		return f, err
 	}
 	for i := len(b.Entries) - 1; i >= 0; i-- {
 		if e := b.Entries[i]; e.Statement.Type == ledger.AuthorityRecordDeclared {
 			if bytes.Equal(e.Content, body) {
-				return nil
+				return f, nil
 			}
 			break
 		}
 	}
-	return s.cfg.Store.LedgerAppend(ctx, []store.LedgerItem{{Organization: prod.Organization, Type: ledger.AuthorityRecordDeclared, Subject: subject, Content: f}})
+	return f, s.cfg.Store.LedgerAppend(ctx, []store.LedgerItem{{Organization: prod.Organization, Type: ledger.AuthorityRecordDeclared, Subject: subject, Content: f}})
 }
 
 // PushRecords pushes the record of every product registered with an authority on the server of
@@ -123,8 +124,9 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 	if len(regs) == 0 {
 		return nil, nil
 	}
-	for _, reg := range regs {
-		if err := s.declareRecord(ctx, reg); err != nil {
+	facts := make([]recordFacts, len(regs))
+	for i, reg := range regs {
+		if facts[i], err = s.declareRecord(ctx, reg); err != nil {
 			return nil, fmt.Errorf("record of product %d: %w", reg.Product, err)
 		}
 	}
@@ -156,6 +158,7 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 			return nil, err
 		}
 		bundles := make([]*ledger.Bundle, len(regs))
+		cases := make([][]*ledger.Bundle, len(regs))
 		grew := false
 		for i, reg := range regs {
 			// Every statement about the product, whoever wrote it: the bundle must be complete.
@@ -174,6 +177,18 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 			}
 			grew = grew || cp.Size != witnessed.Size
 			bundles[i] = b
+			// The statements of its cases, as commitments: they show when each report was
+			// logged, and may name components, so their content stays.
+			for _, c := range facts[i].Cases {
+				cb, err := s.cfg.Store.LedgerBundle(ctx, 0, fmt.Sprintf("case/%d", c.ID), false)
+				if err != nil {
+					return nil, err
+				}
+				if ccp, err := ledger.OpenCheckpoint(cb.Checkpoint, cb.VerifierKey); err != nil || ccp.Size != witnessed.Size {
+					grew = true
+				}
+				cases[i] = append(cases[i], cb)
+			}
 		}
 		if grew && attempt < 2 {
 			continue
@@ -189,7 +204,7 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 				errs = append(errs, fmt.Errorf("record of product %d: %w", reg.Product, err))
 				continue
 			}
-			body, err := json.Marshal(map[string]any{"authority": id, "bundle": bundles[i]})
+			body, err := json.Marshal(map[string]any{"authority": id, "bundle": bundles[i], "cases": cases[i]})
 			if err != nil {
 				return out, err
 			}
@@ -228,7 +243,7 @@ func refuseRecord(status int, format string, args ...any) error {
 
 // verifyRecord checks a record org pushed for the authority with its bundle, and returns what to
 // keep: see the comment at the top of this file for what is checked.
-func (s *Server) verifyRecord(ctx context.Context, org int64, auth *store.Organization, raw []byte) (store.AuthorityRecord, recordFacts, error) {
+func (s *Server) verifyRecord(ctx context.Context, org int64, auth *store.Organization, raw []byte, rawCases []json.RawMessage) (store.AuthorityRecord, recordFacts, error) {
 	var f recordFacts
 	name, err := s.witnessName()
 	if err != nil {
@@ -305,8 +320,84 @@ func (s *Server) verifyRecord(ctx context.Context, org int64, auth *store.Organi
 		return store.AuthorityRecord{}, f, refuseRecord(http.StatusUnprocessableEntity,
 			"log index %d: the record is of product %d registered with %q, not of %s registered with %s", decl.Index, f.Product.ID, f.RegisteredWith, b.Subject, auth.Name)
 	}
+	if err := checkRecordCases(f, cp, state.LogKey, rawCases); err != nil {
+		return store.AuthorityRecord{}, f, err
+	}
+	if rawCases == nil {
+		rawCases = []json.RawMessage{}
+	}
+	cases, err := json.Marshal(rawCases)
+	if err != nil {
+		return store.AuthorityRecord{}, f, err
+	}
 	return store.AuthorityRecord{Authority: auth.ID, Organization: org, Origin: cp.Origin, Product: product, Facts: decl.Content,
-		StatementIndex: decl.Index, CheckpointSize: cp.Size, Bundle: raw}, f, nil
+		StatementIndex: decl.Index, CheckpointSize: cp.Size, Bundle: raw, CaseBundles: cases}, f, nil
+}
+
+// submissionSlack is how far the time a record states for a submitted report may lie from the
+// time the ledger logged its submission: both are taken in the one transaction that records it.
+const submissionSlack = time.Second
+
+// checkRecordCases checks the bundles of a record's cases: one per case of the record, each
+// signed with the pinned key, proven against the record's checkpoint cp, complete for its case
+// and revealing nothing; and each report the record states as submitted has its statement of
+// submission in the ledger, logged at the time stated (within submissionSlack), no more and no
+// fewer. A record cannot backdate a report the ledger logged later.
+func checkRecordCases(f recordFacts, cp ledger.Checkpoint, logKey string, raw []json.RawMessage) error {
+	if len(raw) != len(f.Cases) {
+		return refuseRecord(http.StatusUnprocessableEntity, "the record states %d cases, and %d case bundles came with it: one for each case", len(f.Cases), len(raw))
+	}
+	byID := map[int64]*recordCase{}
+	for i := range f.Cases {
+		byID[f.Cases[i].ID] = &f.Cases[i]
+	}
+	for i, data := range raw {
+		b, err := ledger.DecodeBundle(bytes.NewReader(data))
+		if err != nil {
+			return refuseRecord(http.StatusBadRequest, "cases[%d]: %v", i, err)
+		}
+		if b.VerifierKey != logKey {
+			return refuseRecord(http.StatusUnprocessableEntity, "cases[%d] is signed with the key %s, not with the pinned log key", i, b.VerifierKey)
+		}
+		rep, err := ledger.Check(b)
+		if err != nil {
+			return refuseRecord(http.StatusUnprocessableEntity, "cases[%d] does not verify: %v", i, err)
+		}
+		if rep.Checkpoint != cp {
+			return refuseRecord(http.StatusUnprocessableEntity, "cases[%d] is proven against a checkpoint of %d entries, the record against one of %d", i, rep.Checkpoint.Size, cp.Size)
+		}
+		id, err := strconv.ParseInt(strings.TrimPrefix(b.Subject, "case/"), 10, 64)
+		c := byID[id]
+		if !strings.HasPrefix(b.Subject, "case/") || err != nil || c == nil {
+			return refuseRecord(http.StatusUnprocessableEntity, "cases[%d] is about %q, not about a case of the record (each once)", i, b.Subject)
+		}
+		delete(byID, id)
+		if !rep.Complete(b.Subject) {
+			return refuseRecord(http.StatusUnprocessableEntity, "cases[%d] does not prove it holds every statement about %s", i, b.Subject)
+		}
+		var logged []time.Time
+		for j, e := range b.Entries {
+			if e.Content != nil {
+				return refuseRecord(http.StatusUnprocessableEntity, "cases[%d] entry %d reveals its content: the statements of a case cross as commitments", i, j)
+			}
+			if e.Statement.Type == ledger.CaseStageSubmitted {
+				logged = append(logged, e.Statement.Time)
+			}
+		}
+		if len(logged) != len(c.Submitted) {
+			return refuseRecord(http.StatusUnprocessableEntity, "case %d: the record states %d reports submitted, the ledger logged %d", id, len(c.Submitted), len(logged))
+		}
+		for _, stage := range slices.Sorted(maps.Keys(c.Submitted)) {
+			at := c.Submitted[stage]
+			j := slices.IndexFunc(logged, func(t time.Time) bool { return !t.IsZero() && t.Sub(at).Abs() <= submissionSlack })
+			if j < 0 {
+				return refuseRecord(http.StatusUnprocessableEntity, "case %d: the record states the %s submitted at %s; the ledger logged no submission then",
+					id, stage, at.UTC().Format(time.RFC3339))
+			}
+			logged[j] = time.Time{}
+		}
+	}
+	return nil
 }
 
 // recordsPush takes a manufacturer's record of a product registered with an authority on this
@@ -317,8 +408,9 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p principal
 		return
 	}
 	var in struct {
-		Authority int64           `json:"authority"`
-		Bundle    json.RawMessage `json:"bundle"`
+		Authority int64             `json:"authority"`
+		Bundle    json.RawMessage   `json:"bundle"`
+		Cases     []json.RawMessage `json:"cases"`
 	}
 	if !decodeJSON(w, r, &in) {
 		return
@@ -333,7 +425,7 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p principal
 		writeError(w, http.StatusNotFound, "authority: no authority of that id on this server (GET /api/v1/authorities lists them)")
 		return
 	}
-	rec, _, err := s.verifyRecord(r.Context(), p.token.Organization, &auths[i], in.Bundle)
+	rec, _, err := s.verifyRecord(r.Context(), p.token.Organization, &auths[i], in.Bundle, in.Cases)
 	var ref *recordRefusal
 	switch {
 	case errors.As(err, &ref):

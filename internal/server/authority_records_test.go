@@ -291,11 +291,32 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 		t.Fatal("no record statement")
 		return nil
 	}
-	push := func(who string, authority int64, b *ledger.Bundle) (int, string) {
+	// casesOf are the bundles of the product's cases at the log's latest checkpoint.
+	casesOf := func() []*ledger.Bundle {
+		t.Helper()
+		cs, err := man.st.ProductCases(ctx, remote)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []*ledger.Bundle
+		for _, c := range cs {
+			b, err := man.st.LedgerBundle(ctx, 0, "case/"+itoa(c.ID), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, b)
+		}
+		return out
+	}
+	pushWith := func(who string, authority int64, b *ledger.Bundle, cases []*ledger.Bundle) (int, string) {
 		t.Helper()
 		var e apiError
-		code := auth.do("POST", "/api/v1/authority/records", who, "application/json", jsonBody(map[string]any{"authority": authority, "bundle": b}), &e)
+		code := auth.do("POST", "/api/v1/authority/records", who, "application/json", jsonBody(map[string]any{"authority": authority, "bundle": b, "cases": cases}), &e)
 		return code, e.Error
+	}
+	push := func(who string, authority int64, b *ledger.Bundle) (int, string) {
+		t.Helper()
+		return pushWith(who, authority, b, casesOf())
 	}
 	if code, msg := push("globex-admin", bsi, fresh()); code != 201 {
 		t.Fatalf("an unspoilt bundle: %d %s", code, msg)
@@ -352,6 +373,30 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 				t.Errorf("%d %q, want %d with %q", code, msg, tc.code, tc.want)
 			}
 		})
+	}
+	// The cases' statements: one bundle for each case, complete, and every report the record
+	// states as submitted logged by the ledger at that time.
+	if code, msg := pushWith("globex-admin", bsi, fresh(), casesOf()[1:]); code != 422 || !strings.Contains(msg, "states 2 cases, and 1 case bundles") {
+		t.Errorf("a case left out: %d %q", code, msg)
+	}
+	spoilt := casesOf()
+	spoilt[0].Entries = spoilt[0].Entries[1:]
+	if code, msg := pushWith("globex-admin", bsi, fresh(), spoilt); code != 422 || !strings.Contains(msg, "does not verify") {
+		t.Errorf("a case's statement left out: %d %q", code, msg)
+	}
+	// A manufacturer that backdates a report in a record it signs: the ledger logged the report
+	// two hours later.
+	latest := lastRecord(fresh())
+	backdated, err := decodeRecordFacts(latest.Content)
+	if err != nil {
+		t.Fatal(err)
+	}
+	backdated.Cases[incident].Submitted[cra.EarlyWarning] = backdated.Cases[incident].Submitted[cra.EarlyWarning].Add(-2 * time.Hour)
+	if err := man.st.LedgerAppend(ctx, []store.LedgerItem{{Organization: man.orgID("ACME"), Type: ledger.AuthorityRecordDeclared, Subject: subject, Content: backdated}}); err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := push("globex-admin", bsi, fresh()); code != 422 || !strings.Contains(msg, "the ledger logged no submission then") {
+		t.Errorf("a backdated report: %d %q", code, msg)
 	}
 	// A record made after the log grew, against a checkpoint the authority has not cosigned.
 	fresh()

@@ -98,7 +98,8 @@ type AuthorityRecord struct {
 	// CheckpointSize the size of the witnessed checkpoint the bundle proves it against.
 	StatementIndex int64
 	CheckpointSize int64
-	Bundle         []byte // the verified ledger bundle, JSON
+	Bundle         []byte // the verified ledger bundle of the product's statements, JSON
+	CaseBundles    []byte // a JSON list of the verified bundles of its cases' statements
 	ReceivedAt     time.Time
 }
 
@@ -113,16 +114,16 @@ func (s *DB) PutAuthorityRecord(ctx context.Context, a AuthorityRecord) (*Author
 			a.Authority, a.Origin, a.Product).Scan(&id, &idx)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO authority_record (authority, organization, origin, product, facts, statement_index, checkpoint_size, bundle, received_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-				a.Authority, a.Organization, a.Origin, a.Product, string(a.Facts), a.StatementIndex, a.CheckpointSize, string(a.Bundle), a.ReceivedAt).Scan(&a.ID)
+			err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO authority_record (authority, organization, origin, product, facts, statement_index, checkpoint_size, bundle, case_bundles, received_at)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
+				a.Authority, a.Organization, a.Origin, a.Product, string(a.Facts), a.StatementIndex, a.CheckpointSize, string(a.Bundle), string(a.CaseBundles), a.ReceivedAt).Scan(&a.ID)
 		case err != nil:
 		case a.StatementIndex < idx:
 			return fmt.Errorf("%w: the record kept of product %d of %s is stated at log index %d, later than the %d pushed", ErrConflict, a.Product, a.Origin, idx, a.StatementIndex)
 		default:
 			a.ID = id
-			_, err = tx.ExecContext(ctx, s.rebind(`UPDATE authority_record SET organization = ?, facts = ?, statement_index = ?, checkpoint_size = ?, bundle = ?, received_at = ? WHERE id = ?`),
-				a.Organization, string(a.Facts), a.StatementIndex, a.CheckpointSize, string(a.Bundle), a.ReceivedAt, id)
+			_, err = tx.ExecContext(ctx, s.rebind(`UPDATE authority_record SET organization = ?, facts = ?, statement_index = ?, checkpoint_size = ?, bundle = ?, case_bundles = ?, received_at = ? WHERE id = ?`),
+				a.Organization, string(a.Facts), a.StatementIndex, a.CheckpointSize, string(a.Bundle), string(a.CaseBundles), a.ReceivedAt, id)
 		}
 		if err != nil {
 			return mapError(err)
@@ -155,7 +156,7 @@ func (s *DB) AuthorityRecordByID(ctx context.Context, id int64) (*AuthorityRecor
 }
 
 func (s *DB) authorityRecords(ctx context.Context, where string, args ...any) ([]AuthorityRecord, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, authority, organization, origin, product, facts, statement_index, checkpoint_size, bundle, received_at
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT id, authority, organization, origin, product, facts, statement_index, checkpoint_size, bundle, case_bundles, received_at
 		FROM authority_record `+where), args...)
 	if err != nil {
 		return nil, mapError(err)
@@ -164,11 +165,11 @@ func (s *DB) authorityRecords(ctx context.Context, where string, args ...any) ([
 	var out []AuthorityRecord
 	for rows.Next() {
 		var a AuthorityRecord
-		var facts, bundle string
-		if err := rows.Scan(&a.ID, &a.Authority, &a.Organization, &a.Origin, &a.Product, &facts, &a.StatementIndex, &a.CheckpointSize, &bundle, &a.ReceivedAt); err != nil {
+		var facts, bundle, cases string
+		if err := rows.Scan(&a.ID, &a.Authority, &a.Organization, &a.Origin, &a.Product, &facts, &a.StatementIndex, &a.CheckpointSize, &bundle, &cases, &a.ReceivedAt); err != nil {
 			return nil, err
 		}
-		a.Facts, a.Bundle, a.ReceivedAt = []byte(facts), []byte(bundle), a.ReceivedAt.UTC()
+		a.Facts, a.Bundle, a.CaseBundles, a.ReceivedAt = []byte(facts), []byte(bundle), []byte(cases), a.ReceivedAt.UTC()
 		out = append(out, a)
 	}
 	return out, rows.Err()

@@ -9,7 +9,8 @@ CREATE TABLE remote_registration (
 	PRIMARY KEY (product, authority_url, authority_name)
 );
 -- On the authority's server: the latest record of each product a manufacturer on another
--- server registered with it, as verified (its ledger bundle is kept to be checked again).
+-- server registered with it, as verified (its ledger bundles, of the product and of each of its
+-- cases, are kept to be checked again).
 CREATE TABLE authority_record (
 	id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
 	authority       BIGINT NOT NULL REFERENCES organization(id),
@@ -20,6 +21,7 @@ CREATE TABLE authority_record (
 	statement_index BIGINT NOT NULL,
 	checkpoint_size BIGINT NOT NULL,
 	bundle          TEXT NOT NULL,
+	case_bundles    TEXT NOT NULL,
 	received_at     TIMESTAMPTZ NOT NULL,
 	UNIQUE (authority, origin, product)
 );
