@@ -131,7 +131,11 @@ func (s *Server) recordOf(ctx context.Context, prod *store.Product, registeredWi
 			CreatedAt: rel.CreatedAt.UTC(), DevicesOnMarket: rel.DevicesOnMarket, Labels: []viewLabelJSON{}, Exploited: []string{}}
 		for _, l := range labels {
 			if l.Release == rel.ID {
-				rr.Labels = append(rr.Labels, viewLabelJSON{ID: l.ID, Status: l.Status, Reason: l.Reason, ValidUntil: l.ValidUntil.UTC()})
+				vl := viewLabelJSON{ID: l.ID, Status: l.Status, Reason: l.Reason, ValidUntil: l.ValidUntil.UTC()}
+				if s.conf != nil {
+					vl.PageURL = s.conf.PageURL(l.ID)
+				}
+				rr.Labels = append(rr.Labels, vl)
 			}
 		}
 		if rr.Components, err = s.cfg.Store.ReleaseComponentAggregate(ctx, rel.ID); err != nil {

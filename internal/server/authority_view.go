@@ -178,6 +178,8 @@ type viewLabelJSON struct {
 	Status     string    `json:"status"`
 	Reason     string    `json:"reason,omitempty"`
 	ValidUntil time.Time `json:"validUntil,omitzero"`
+	// PageURL is the label's public page on its manufacturer's server.
+	PageURL string `json:"pageUrl,omitempty"`
 }
 
 type viewReleaseJSON struct {

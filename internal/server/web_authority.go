@@ -41,6 +41,8 @@ type lateStage struct {
 type dashboardLabel struct {
 	Product, Version string
 	viewLabelJSON
+	// Remote: the label is kept on its manufacturer's server, which its issuer decides on.
+	Remote bool
 }
 
 type dashboardCase struct {
@@ -74,7 +76,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	for _, v := range views {
 		for _, rel := range v.Releases {
 			for _, l := range rel.Labels {
-				d.Labels = append(d.Labels, dashboardLabel{Product: v.Name, Version: rel.Version, viewLabelJSON: l})
+				d.Labels = append(d.Labels, dashboardLabel{Product: v.Name, Version: rel.Version, viewLabelJSON: l, Remote: v.Source != nil})
 			}
 		}
 		for _, c := range v.Cases {
