@@ -21,10 +21,10 @@ type authorityServeFlags struct {
 
 func (a *authorityServeFlags) flags(fs *flag.FlagSet) {
 	fs.StringVar(&a.witnessKey, "witness-key", "", "witness private key file (siegel ledger witness-key) with which this server's authorities cosign the manufacturers' ledgers they witness (default: $SIEGEL_WITNESS_KEY_FILE)")
-	fs.StringVar(&a.url, "authority-url", "", "URL of the market surveillance authority's Siegel server that witnesses this server's ledger: checkpoints are pushed there")
+	fs.StringVar(&a.url, "authority-url", "", "URL of the market surveillance authority's Siegel server that witnesses this server's ledger: checkpoints are pushed there, and the records of the products registered with it ({\"remoteAuthority\": NAME})")
 	fs.StringVar(&a.tokenFile, "authority-token-file", "", "file holding this organization's API token on the authority's server (default: $SIEGEL_AUTHORITY_TOKEN)")
 	fs.StringVar(&a.witness, "authority-witness", "", "the authority's witness verifier key: its cosignatures are checked with it before they are kept")
-	fs.DurationVar(&a.interval, "authority-push-interval", 10*time.Minute, "time between pushes of the ledger to the authority")
+	fs.DurationVar(&a.interval, "authority-push-interval", 10*time.Minute, "time between pushes of the ledger and the records to the authority")
 }
 
 // config reads the keys and the token and checks they fit together, before the server starts.

@@ -66,6 +66,11 @@ const (
 	LogWitnessRefused = "log-witness-refused"
 	// LabRunRecorded: a lab run against a device running the release was stored as evidence.
 	LabRunRecorded = "lab-run-recorded"
+	// AuthorityRecordDeclared: the facts of a registered product's scoped view, as its
+	// manufacturer declares them to an authority on another server; AuthorityRecordReceived: an
+	// authority verified and kept such a record.
+	AuthorityRecordDeclared = "authority-record-declared"
+	AuthorityRecordReceived = "authority-record-received"
 )
 
 // Statement is one entry of the log. Its canonical JSON (this field order, UTC times to the

@@ -40,6 +40,9 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p p
 		return
 	}
 	orgs, cases, err = s.registeredScope(r, p, orgs, cases)
+	if err == nil {
+		orgs, cases, err = s.remoteTimeliness(r.Context(), p.token.Organization, orgs, cases)
+	}
 	if err != nil {
 		s.fail(w, r, err)
 		return

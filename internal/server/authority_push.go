@@ -116,7 +116,7 @@ func pushCall(ctx context.Context, client *http.Client, method, u, token string,
 	if err != nil {
 		return fmt.Errorf("authority push: %w", err)
 	}
-	if resp.StatusCode != http.StatusOK {
+	if resp.StatusCode/100 != 2 {
 		var e apiError
 		msg := strings.TrimSpace(string(data))
 		if json.Unmarshal(data, &e) == nil && e.Error != "" {
@@ -147,6 +147,11 @@ func (s *Server) RunAuthorityPush(ctx context.Context) {
 			s.cfg.Log.Error("ledger push to the authority", "err", err)
 		} else {
 			s.cfg.Log.Info("ledger cosigned by the authority", "origin", res.Origin, "size", res.Size)
+			if recs, err := s.PushRecords(ctx); err != nil {
+				s.cfg.Log.Error("records push to the authority", "err", err)
+			} else if len(recs) > 0 {
+				s.cfg.Log.Info("records kept by the authority", "products", len(recs), "size", recs[0].Size)
+			}
 		}
 		select {
 		case <-ctx.Done():

@@ -11,7 +11,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/catalog"
-	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -22,12 +21,14 @@ import (
 // components never leave the manufacturer through this view.
 
 type registrationJSON struct {
-	Authority     int64     `json:"authority"`
-	AuthorityName string    `json:"authorityName"`
-	Product       int64     `json:"product"`
-	ProductName   string    `json:"productName"`
-	Manufacturer  int64     `json:"manufacturer"`
-	RegisteredAt  time.Time `json:"registeredAt"`
+	Authority     int64  `json:"authority"`
+	AuthorityName string `json:"authorityName"`
+	// AuthorityURL is the server of an authority on another server (Authority is then 0).
+	AuthorityURL string    `json:"authorityUrl,omitempty"`
+	Product      int64     `json:"product"`
+	ProductName  string    `json:"productName"`
+	Manufacturer int64     `json:"manufacturer"`
+	RegisteredAt time.Time `json:"registeredAt"`
 }
 
 func toRegistration(r store.Registration) registrationJSON {
@@ -47,8 +48,14 @@ func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p princ
 	}
 	var in struct {
 		Authority int64 `json:"authority"`
+		// RemoteAuthority names an authority on the server this server pushes to.
+		RemoteAuthority string `json:"remoteAuthority"`
 	}
 	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if in.RemoteAuthority != "" && in.Authority == 0 {
+		s.registerRemote(w, r, prod, in.RemoteAuthority)
 		return
 	}
 	if in.Authority <= 0 {
@@ -107,6 +114,16 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p pri
 	for _, x := range regs {
 		out = append(out, toRegistration(x))
 	}
+	if p.token.Role != "authority" {
+		remote, err := s.cfg.Store.RemoteRegistrations(r.Context(), p.token.Organization)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for _, x := range remote {
+			out = append(out, toRemoteRegistration(x))
+		}
+	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
@@ -156,16 +173,13 @@ func toMarketRecord(m store.MarketRecord) marketRecordJSON {
 		DisclosureContact: m.DisclosureContact, UpdatedAt: m.UpdatedAt}
 }
 
-// checklistOf fills the Art. 58(1) checklist of a release from the stored facts.
-func (s *Server) checklistOf(ctx context.Context, prod *store.Product, rel *store.Release) ([]icsms.Check, error) {
-	return icsms.Checklist(ctx, s.cfg.Store, prod, rel)
-}
-
 type viewLabelJSON struct {
 	ID         string    `json:"id"`
 	Status     string    `json:"status"`
 	Reason     string    `json:"reason,omitempty"`
 	ValidUntil time.Time `json:"validUntil,omitzero"`
+	// PageURL is the label's public page on its manufacturer's server.
+	PageURL string `json:"pageUrl,omitempty"`
 }
 
 type viewReleaseJSON struct {
@@ -232,6 +246,8 @@ type viewProductJSON struct {
 	Releases        []viewReleaseJSON    `json:"releases"`
 	Cases           []viewCaseJSON       `json:"cases"`
 	Ledger          viewLedgerJSON       `json:"ledger"`
+	// Source is set for a product whose manufacturer pushed its record from another server.
+	Source *viewSourceJSON `json:"source,omitempty"`
 }
 
 // registeredProduct loads a product registered with the calling authority; any other product is
@@ -262,74 +278,14 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p pri
 	return prod, regs[i], true
 }
 
-// productView assembles the scoped view of one registered product at now.
+// productView assembles the scoped view of one registered product at now, from the record the
+// store holds of it (authority_records.go).
 func (s *Server) productView(ctx context.Context, prod *store.Product, reg store.Registration) (viewProductJSON, error) {
-	now := s.cfg.Now()
-	org, err := s.cfg.Store.OrganizationByID(ctx, prod.Organization)
+	f, err := s.recordOf(ctx, prod, reg.AuthorityName, reg.RegisteredAt)
 	if err != nil {
 		return viewProductJSON{}, err
 	}
-	v := viewProductJSON{ID: prod.ID, Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass, ConformityRoute: catalog.ConformityRoute(prod.CRAClass),
-		RegisteredAt: reg.RegisteredAt, Releases: []viewReleaseJSON{}, Cases: []viewCaseJSON{},
-		Manufacturer: viewManufacturerJSON{ID: org.ID, Name: org.Name, SizeClass: org.SizeClass, Steward: org.Steward, MemberState: org.MemberState,
-			Exemption: cra.Fines(org.SizeClass, org.Steward)}}
-	rels, err := s.cfg.Store.Releases(ctx, prod.ID)
-	if err != nil {
-		return v, err
-	}
-	labels, err := s.cfg.Store.Labels(ctx, prod.Organization)
-	if err != nil {
-		return v, err
-	}
-	for i := range rels {
-		rel := &rels[i]
-		rj := toRelease(*rel, prod.Category)
-		vr := viewReleaseJSON{ID: rel.ID, Version: rel.Version, PlacedOnMarket: rel.PlacedOnMarket, SupportEnd: rel.SupportEnd, Support: rj.Support,
-			DevicesOnMarket: rel.DevicesOnMarket, Labels: []viewLabelJSON{}}
-		for _, l := range labels {
-			if l.Release == rel.ID {
-				vr.Labels = append(vr.Labels, viewLabelJSON{ID: l.ID, Status: l.Status, Reason: l.Reason, ValidUntil: l.ValidUntil})
-			}
-		}
-		if vr.Components, err = s.cfg.Store.ReleaseComponentAggregate(ctx, rel.ID); err != nil {
-			return v, err
-		}
-		m, err := s.cfg.Store.MarketRecordOf(ctx, rel.ID)
-		if err != nil {
-			return v, err
-		}
-		vr.MarketRecord = toMarketRecord(m)
-		if vr.Checklist, err = s.checklistOf(ctx, prod, rel); err != nil {
-			return v, err
-		}
-		v.Releases = append(v.Releases, vr)
-	}
-	cases, err := s.cfg.Store.ProductCases(ctx, prod.ID)
-	if err != nil {
-		return v, err
-	}
-	man := org.AsManufacturer()
-	for i := range cases {
-		c := &cases[i]
-		vc := viewCaseJSON{ID: c.ID, Type: c.Type, Title: c.Title, Vulnerability: c.Vulnerability, Evidence: c.Evidence, AwareAt: c.AwareAt,
-			FixAvailable: c.FixAvailable, Closed: c.Closed, ClosedReason: c.ClosedReason, CreatedAt: c.CreatedAt, Submitted: c.Submitted(),
-			IntermediateRequested: c.IntermediateRequested, IntermediateDue: c.IntermediateDue, Stages: []authority.Stage{}}
-		for stage, sub := range c.Stages {
-			if sub.Recipient != "" {
-				if vc.Recipients == nil {
-					vc.Recipients = map[string]string{}
-				}
-				vc.Recipients[stage] = sub.Recipient
-			}
-		}
-		stages, clock, err := authority.Timeliness(man, c.Record(), c.Submitted(), now)
-		if err != nil {
-			vc.Error = err.Error()
-		} else {
-			vc.Stages, vc.Calendar = stages, clock.Calendar
-		}
-		v.Cases = append(v.Cases, vc)
-	}
+	v := f.view(prod.Organization, f.Manufacturer.Name, s.cfg.Now())
 	_, cp, _, err := s.cfg.Store.LedgerCheckpoint(ctx)
 	if err != nil {
 		return v, err
@@ -343,29 +299,16 @@ func (s *Server) productView(ctx context.Context, prod *store.Product, reg store
 	return v, nil
 }
 
-// authorityProducts lists the scoped view of every product registered with the calling authority.
+// authorityProducts lists the scoped view of every product registered with the calling authority,
+// on this server or pushed from another.
 func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
-	regs, err := s.cfg.Store.Registrations(r.Context(), p.token.Organization, 0)
+	out, err := s.authorityViews(r.Context(), p.token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
-	}
-	out := []viewProductJSON{}
-	for _, reg := range regs {
-		prod, err := s.cfg.Store.Product(r.Context(), reg.Product)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v, err := s.productView(r.Context(), prod, reg)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		out = append(out, v)
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "items": out})
 }
@@ -418,7 +361,9 @@ func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authori
 				return nil, err
 			}
 			for _, c := range ex {
-				if !seen[c] {
+				// Pseudonyms, as records pushed from other servers carry them: fan-in counts
+				// across both.
+				if c = componentPseudonym(c); !seen[c] {
 					seen[c] = true
 					sp.Exploited = append(sp.Exploited, c)
 				}
@@ -426,7 +371,11 @@ func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authori
 		}
 		out = append(out, sp)
 	}
-	return out, nil
+	remote, err := s.remoteSweepInputs(ctx, authorityOrg)
+	if err != nil {
+		return nil, err
+	}
+	return append(out, remote...), nil
 }
 
 // authoritySweep ranks the product categories of the registered products for a coordinated

@@ -386,12 +386,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 			return
 		}
 		if revoke {
-			err = s.conf.Revoke(r.Context(), l, org.Name, in.Reason, days)
-			if err == nil && days > 0 {
-				// The label check runs when the comment period ends, so that the revocation
-				// takes effect then, not at the next scheduled check.
-				_, err = s.cfg.Store.Enqueue(r.Context(), monitor.KindLabels, struct{}{}, monitor.KindLabels+"/"+l.ID, s.cfg.Now().AddDate(0, 0, days))
-			}
+			err = s.revokeLabel(r.Context(), l, org.Name, in.Reason, days)
 		} else {
 			err = s.conf.Reinstate(r.Context(), l, org.Name, in.Reason)
 		}
@@ -406,6 +401,18 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		}
 		s.writeLabel(w, r, http.StatusOK, l)
 	}
+}
+
+// revokeLabel revokes a label for the issuer, after a comment period of days (0: at once, when
+// security requires it); the API and the web form share it.
+func (s *Server) revokeLabel(ctx context.Context, l *store.Label, issuer, reason string, days int) error {
+	if err := s.conf.Revoke(ctx, l, issuer, reason, days); err != nil || days == 0 {
+		return err
+	}
+	// The label check runs when the comment period ends, so that the revocation takes effect
+	// then, not at the next scheduled check.
+	_, err := s.cfg.Store.Enqueue(ctx, monitor.KindLabels, struct{}{}, monitor.KindLabels+"/"+l.ID, s.cfg.Now().AddDate(0, 0, days))
+	return err
 }
 
 // Public label endpoints: what a QR code opens, and what lets anyone check a statement offline.

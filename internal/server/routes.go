@@ -127,6 +127,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/authority/witness", s.api(s.witnessPush)},
 		{"POST", "/api/v1/authority/witness/local", s.api(s.witnessLocal)},
 		{"GET", "/api/v1/authority/witness/logs", s.api(s.witnessedLogs)},
+		{"POST", "/api/v1/authority/records", s.api(s.recordsPush)},
+		{"GET", "/api/v1/authority/records/{id}", s.api(s.recordBundle)},
 		{"GET", "/api/v1/authority/procedures/{id}/export", s.api(s.exportProcedure)},
 	}...)
 }

@@ -62,7 +62,8 @@ type Config struct {
 	// (authority_witness.go); "" when this server witnesses no log.
 	WitnessKey string
 	// AuthorityPush is the market surveillance authority whose server witnesses this server's
-	// ledger: its checkpoints are pushed there and the cosignatures kept (authority_push.go).
+	// ledger: its checkpoints are pushed there and the cosignatures kept (authority_push.go), and the
+	// records of the products registered with it (authority_records_push.go).
 	AuthorityPush AuthorityPush
 
 	// Connection limits (limits.go); zero means the default.

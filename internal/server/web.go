@@ -141,6 +141,8 @@ type pageData struct {
 	Inventory *inventoryView
 	// Authority is the market surveillance dashboard (web_authority.go).
 	Authority *authorityDashboard
+	// LabelDecision is the page on which an issuer revokes a label (web_label_decision.go).
+	LabelDecision *labelDecisionView
 	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
 	// database is never silent.
 	DBWarnings []string

@@ -41,6 +41,8 @@ type lateStage struct {
 type dashboardLabel struct {
 	Product, Version string
 	viewLabelJSON
+	// Remote: the label is kept on its manufacturer's server, which its issuer decides on.
+	Remote bool
 }
 
 type dashboardCase struct {
@@ -54,6 +56,7 @@ type dashboardCase struct {
 func (s *Server) authorityWebRoutes() {
 	s.pages["authority"] = template.Must(template.New("authority").Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/authority.html"))
 	s.mux.HandleFunc("GET /authority", s.web(s.authorityPage, true))
+	s.labelDecisionWebRoutes()
 }
 
 func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -64,26 +67,16 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	ctx := r.Context()
 	d := &authorityDashboard{AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
-	regs, err := s.cfg.Store.Registrations(ctx, tok.Organization, 0)
+	views, err := s.authorityViews(ctx, tok.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	d.Products = len(regs)
-	for _, reg := range regs {
-		prod, err := s.cfg.Store.Product(ctx, reg.Product)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
-		v, err := s.productView(ctx, prod, reg)
-		if err != nil {
-			s.fail(w, r, err)
-			return
-		}
+	d.Products = len(views)
+	for _, v := range views {
 		for _, rel := range v.Releases {
 			for _, l := range rel.Labels {
-				d.Labels = append(d.Labels, dashboardLabel{Product: v.Name, Version: rel.Version, viewLabelJSON: l})
+				d.Labels = append(d.Labels, dashboardLabel{Product: v.Name, Version: rel.Version, viewLabelJSON: l, Remote: v.Source != nil})
 			}
 		}
 		for _, c := range v.Cases {

@@ -35,7 +35,14 @@ func Checklist(ctx context.Context, st *store.DB, prod *store.Product, rel *stor
 	}
 	f := authority.ReleaseFacts{CEMarking: m.CEMarking, DeclarationDrawnUp: m.Declaration, NotifiedBodyNumber: m.NotifiedBody,
 		TechnicalDocs: m.TechnicalDocs, SBOM: sb != nil, SupportEnd: rel.SupportEnd, DisclosureContact: m.DisclosureContact}
-	switch prod.CRAClass {
+	return FromFacts(prod.CRAClass, rel.ID, rel.Version, f), nil
+}
+
+// FromFacts fills the Art. 58(1) checklist of a release of a product of CRA class craClass from
+// the release's facts, wherever they were read (this server's store, or a manufacturer's record
+// pushed from another server). Whether a notified body is required follows from the class.
+func FromFacts(craClass string, release int64, version string, f authority.ReleaseFacts) []Check {
+	switch craClass {
 	case catalog.ClassImportantII, catalog.ClassCritical:
 		f.NotifiedBodyRequired = true // Art. 32(3), 32(4)
 	case catalog.ClassImportantI:
@@ -43,7 +50,7 @@ func Checklist(ctx context.Context, st *store.DB, prod *store.Product, rel *stor
 	}
 	out := []Check{}
 	for _, c := range authority.Checklist(f) {
-		out = append(out, Check{Release: rel.ID, Version: rel.Version, Item: c.Item, Basis: c.Basis, Known: c.Known, OK: c.OK && c.Known, Finding: c.Finding})
+		out = append(out, Check{Release: release, Version: version, Item: c.Item, Basis: c.Basis, Known: c.Known, OK: c.OK && c.Known, Finding: c.Finding})
 	}
-	return out, nil
+	return out
 }
