@@ -43,6 +43,7 @@ var CheckRequirements = map[string][]string{
 	"open-resolver":          {"bsi-tr-03148/dns"},
 	"upnp-wan":               {"bsi-tr-03148/wan-services"},
 	"ipv6-inbound":           {"bsi-tr-03148/firewall"},
+	"dhcp-wan":               {"bsi-tr-03148/dhcp"},
 }
 
 var checkTitles = map[string]string{
@@ -63,6 +64,7 @@ var checkTitles = map[string]string{
 	"open-resolver":          "DNS does not recurse for the WAN side",
 	"upnp-wan":               "UPnP and NAT-PMP do not answer on the WAN side",
 	"ipv6-inbound":           "IPv6: inbound connections denied by default",
+	"dhcp-wan":               "No DHCP server answers on the WAN side",
 }
 
 // CheckIDs returns every check id, sorted.
@@ -300,14 +302,20 @@ func evaluate(r *Result) []Check {
 
 	// The WAN side.
 	if len(r.WAN) == 0 {
-		for _, id := range []string{"wan-services", "wan-admin", "open-resolver", "upnp-wan", "ipv6-inbound"} {
+		for _, id := range []string{"wan-services", "wan-admin", "open-resolver", "upnp-wan", "ipv6-inbound", "dhcp-wan"} {
 			add(id, NotTested, "no WAN address given (--wan-target)")
 		}
 	} else {
-		var any, admin, resolver, upnp, v6 []string
+		var any, admin, resolver, upnp, v6, dhcp, dhcpAsked []string
 		has6 := false
 		for _, w := range r.WAN {
 			has6 = has6 || w.IPv6
+			if w.DHCPProbed {
+				dhcpAsked = append(dhcpAsked, w.Address)
+			}
+			if w.DHCP {
+				dhcp = append(dhcp, w.Address)
+			}
 			for _, s := range w.Services {
 				desc := fmt.Sprintf("%s %s/%d", s.Name, w.Address, s.Port)
 				any = append(any, desc)
@@ -336,6 +344,11 @@ func evaluate(r *Result) []Check {
 		verdict("wan-admin", admin, "administration reachable from the WAN side: ", "no web, telnet or SSH service on the WAN side")
 		verdict("open-resolver", resolver, "recursive DNS for the WAN side at ", "DNS did not recurse for a query from the WAN side")
 		verdict("upnp-wan", upnp, "UPnP (SSDP) or NAT-PMP answers on the WAN side at ", "no SSDP or NAT-PMP answer on the WAN side")
+		if len(dhcp) > 0 || len(dhcpAsked) > 0 {
+			verdict("dhcp-wan", dhcp, "a DHCP server answered a DHCPINFORM on the WAN side at ", "no DHCP server answered a DHCPINFORM at "+strings.Join(dhcpAsked, ", ")+" from the WAN side")
+		} else {
+			add("dhcp-wan", NotTested, "DHCP was not asked on an IPv4 WAN address (see what was not tested)")
+		}
 		if has6 {
 			verdict("ipv6-inbound", v6, "inbound IPv6 connections accepted: ", "no inbound IPv6 connection accepted on the WAN address")
 		} else {

@@ -35,7 +35,8 @@ type Config struct {
 	ConnectTimeout time.Duration
 	Concurrency    int   // parallel TCP connects of the port scan
 	TCPPorts       []int // nil: the 1,000 most common TCP ports
-	// UDPPorts overrides the port of a UDP service by name (dns, ntp, snmp, ssdp, mdns, tftp, natpmp).
+	// UDPPorts overrides the port of a UDP service by name (dns, ntp, snmp, ssdp, mdns, tftp, natpmp, dhcp; dhcp-client is the
+	// local port DHCP answers come to).
 	UDPPorts map[string]int
 	// Credentials are tried on every login service, in order (vendor defaults first, then
 	// the Mirai list); MaxLogins bounds the attempts per service.
@@ -209,8 +210,9 @@ type engine struct {
 	cfg Config
 	p   *prober
 
-	mu   sync.Mutex
-	gaps []string
+	mu         sync.Mutex
+	gaps       []string
+	dhcpProbed map[netip.Addr]bool
 }
 
 // skip records something the run could not test, and why.

@@ -188,6 +188,43 @@ func runAgainstLab(t *testing.T, profile labnet.Profile) {
 		check("shared-key", slices.ContainsFunc(truth.TLS, func(s labnet.TLSService) bool { return s.InFirmware }))
 	})
 
+	t.Run("DHCP agrees with the truth and nmap", func(t *testing.T) {
+		// labnet's own test checks the truth against nmap's dhcp-discover script.
+		got := map[labnet.Side]*lab.DHCPReply{}
+		for _, s := range res.Services {
+			if s.Name == "dhcp" {
+				got[labnet.LAN] = s.DHCP
+			}
+		}
+		for _, w := range res.WAN {
+			for _, s := range w.Services {
+				if s.Name == "dhcp" && !w.IPv6 {
+					got[labnet.WAN] = s.DHCP
+				}
+			}
+			if !w.IPv6 && !w.DHCPProbed {
+				t.Errorf("WAN %s: DHCP not probed", w.Address)
+			}
+		}
+		for _, side := range []labnet.Side{labnet.LAN, labnet.WAN} {
+			want, r := truth.DHCP[side], got[side]
+			switch {
+			case want == nil && r != nil:
+				t.Errorf("%s: DHCP answered (%s), truth says nothing answers", side, r)
+			case want == nil:
+			case r == nil:
+				t.Errorf("%s: no DHCP answer, truth says %+v", side, want)
+			case r.MessageType != "DHCPACK" || r.ServerID != want.ServerID || r.SubnetMask != want.SubnetMask ||
+				!slices.Equal(r.Routers, []string{want.Router}) || !slices.Equal(r.DNS, []string{want.DNS}) || r.Domain != want.Domain:
+				t.Errorf("%s: DHCP answer %+v, truth %+v", side, r, want)
+			}
+		}
+		check := checkOf(res, "dhcp-wan")
+		if (check.Result == lab.Fail) != (truth.DHCP[labnet.WAN] != nil) || check.Result == lab.NotTested {
+			t.Errorf("dhcp-wan: %s (%s), truth DHCP on WAN %v", check.Result, check.Detail, truth.DHCP[labnet.WAN] != nil)
+		}
+	})
+
 	t.Run("tool evidence share", func(t *testing.T) {
 		c, err := catalog.Load()
 		if err != nil {
