@@ -50,6 +50,8 @@ type Config struct {
 	Firmware *FirmwareFacts
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Progress, when set, is told the stage the run is in (for a job's progress).
+	Progress func(stage string)
 	// Dial and ListenPacket replace the network functions (nil: the host's); a lab harness
 	// uses them to probe from inside a network namespace.
 	Dial         func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -104,6 +106,9 @@ type Result struct {
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = func(string) {}
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
@@ -177,8 +182,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for i, a := range wan {
 		wg.Go(func() { wanSides[i] = e.wanSide(ctx, a, ports) })
 	}
+	cfg.Progress(fmt.Sprintf("scanning %d TCP ports and the UDP services of %s (and %d WAN addresses)", len(ports), target, len(wan)))
 	r.Services = e.discover(ctx, target, ports)
+	cfg.Progress(fmt.Sprintf("%d services on %s: trying logins, measuring brute-force protection, TLS, SSH and the web interface", len(r.Services), target))
 	e.deepen(ctx, target, r)
+	cfg.Progress("waiting for the WAN side")
 	wg.Wait()
 	r.WAN = wanSides
 	r.NotTested = append(r.NotTested, e.notTested()...)

@@ -263,7 +263,8 @@ var Lanes = []Lane{
 	// Firmware analyses run only in their lane, FirmwareWorkers at once: each needs up to its
 	// memory budget, so idle bulk workers must not take more of them.
 	{Name: "firmware", Kinds: []string{KindFirmware}},
-	{Name: "bulk", Except: []string{KindFirmware}},
+	{Name: "lab", Kinds: []string{KindLab}},
+	{Name: "bulk", Except: []string{KindFirmware, KindLab}},
 }
 
 // work runs the jobs of a lane until ctx ends.
