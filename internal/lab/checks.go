@@ -44,6 +44,7 @@ var CheckRequirements = map[string][]string{
 	"upnp-wan":               {"bsi-tr-03148/wan-services"},
 	"ipv6-inbound":           {"bsi-tr-03148/firewall"},
 	"dhcp-wan":               {"bsi-tr-03148/dhcp"},
+	"input-validation":       {"etsi-en-303-645/5.13-1", "bsi-tr-03148/web-interface"},
 }
 
 var checkTitles = map[string]string{
@@ -65,6 +66,7 @@ var checkTitles = map[string]string{
 	"upnp-wan":               "UPnP and NAT-PMP do not answer on the WAN side",
 	"ipv6-inbound":           "IPv6: inbound connections denied by default",
 	"dhcp-wan":               "No DHCP server answers on the WAN side",
+	"input-validation":       "The web interface withstands crafted input (path traversal, markup, overlong and malformed requests)",
 }
 
 // CheckIDs returns every check id, sorted.
@@ -298,6 +300,32 @@ func evaluate(r *Result) []Check {
 		default:
 			add("cookie-flags", Pass, fmt.Sprintf("%d cookies, each Secure, HttpOnly and SameSite", cookies))
 		}
+	}
+
+	// Crafted input to the web interfaces.
+	var inputBad, inputOK, inputMute []string
+	sent := 0
+	for _, in := range r.Input {
+		switch {
+		case len(in.Findings) > 0:
+			inputBad = append(inputBad, in.Address+": "+strings.Join(in.Findings, "; "))
+		case in.Answered == 0:
+			inputMute = append(inputMute, fmt.Sprintf("%s answered none of %d crafted requests (refused as too many, or dropped)", in.Address, in.Sent))
+		default:
+			inputOK = append(inputOK, in.Address)
+			sent += in.Sent
+		}
+	}
+	switch {
+	case len(inputBad) > 0:
+		add("input-validation", Fail, strings.Join(inputBad, " | "))
+	case len(r.Input) == 0:
+		add("input-validation", NotTested, "no web interface answered")
+	case len(inputMute) > 0:
+		add("input-validation", NotTested, strings.Join(inputMute, "; "))
+	default:
+		add("input-validation", Pass, fmt.Sprintf("%d crafted requests to %s (path traversal plain and encoded, markup in path and parameters, format strings, overlong path and header, control characters): no file outside the web root served, no markup echoed unescaped, still answering afterwards; input through other interfaces and authenticated forms is not covered",
+			sent, strings.Join(inputOK, ", ")))
 	}
 
 	// The WAN side.

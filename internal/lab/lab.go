@@ -93,6 +93,7 @@ type Result struct {
 	TLS              []TLSService   `json:"tls"`
 	SSH              []SSHService   `json:"ssh"`
 	Admin            []AdminResult  `json:"admin"`
+	Input            []InputResult  `json:"input"`
 	WAN              []WANSide      `json:"wan,omitempty"`
 	Checks           []Check        `json:"checks"`
 	NotTested        []string       `json:"notTested"`
@@ -157,7 +158,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		p.listenU = cfg.ListenPacket
 	}
 	r := &Result{Schema: Schema, Target: cfg.Target, Started: cfg.Now(), Firmware: cfg.Firmware,
-		Logins: []LoginResult{}, BruteForce: []BruteForce{}, TLS: []TLSService{}, SSH: []SSHService{}, Admin: []AdminResult{}}
+		Logins: []LoginResult{}, BruteForce: []BruteForce{}, TLS: []TLSService{}, SSH: []SSHService{}, Admin: []AdminResult{}, Input: []InputResult{}}
 	for _, a := range cfg.Scope {
 		r.Allowed = append(r.Allowed, a.String())
 	}
