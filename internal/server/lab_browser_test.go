@@ -25,19 +25,9 @@ func TestBrowserLabJob(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, relID := e.newRelease("HomeRouter", "router")
-	ctx := headless(t, bin, 2*time.Minute)
-	monCtx, stopMon := context.WithCancel(t.Context())
-	defer stopMon()
-	go e.mon.Run(monCtx)
+	ctx := signedInWithJobs(t, bin, e, "lab@acme.example")
 	release := fmt.Sprintf("%s/releases/%d", e.srv.URL, relID)
 	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1000, 800),
-		chromedp.Navigate(e.srv.URL+"/login"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, "lab@acme.example"),
-		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
-		chromedp.Submit(`input[name=password]`),
-		chromedp.WaitVisible(`header`),
 		chromedp.Navigate(release),
 		chromedp.WaitVisible(`#lab input[name=target]`),
 		chromedp.SendKeys(`#lab input[name=target]`, "192.0.2.1"),
@@ -82,4 +72,28 @@ func TestBrowserLabJob(t *testing.T) {
 	if !strings.Contains(section, "127.0.0.1") || strings.Contains(section, "running") || strings.Contains(section, "queued") {
 		t.Errorf("release page's lab section:\n%s", section)
 	}
+}
+
+// signedInWithJobs opens headless Chromium in a 1000 px wide window, signed in to e as email
+// (password "correct horse battery"), with e's monitor running the jobs the pages queue until
+// the test ends.
+func signedInWithJobs(t *testing.T, bin string, e *env, email string) context.Context {
+	t.Helper()
+	ctx := headless(t, bin, 2*time.Minute)
+	monCtx, stopMon := context.WithCancel(t.Context())
+	t.Cleanup(stopMon)
+	go e.mon.Run(monCtx)
+	err := chromedp.Do(ctx,
+		chromedp.EmulateViewport(1000, 800),
+		chromedp.Navigate(e.srv.URL+"/login"),
+		chromedp.WaitVisible(`input[name=email]`),
+		chromedp.SendKeys(`input[name=email]`, email),
+		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+		chromedp.Submit(`input[name=password]`),
+		chromedp.WaitVisible(`header`),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx
 }
