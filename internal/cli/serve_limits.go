@@ -3,6 +3,7 @@ package cli
 import (
 	"flag"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/lab"
@@ -57,7 +58,7 @@ func (l *serveLimits) apply(mc *monitor.Config) error {
 		return usagef("--firmware-memory and --firmware-workers must be at least 1")
 	}
 	if _, err := lab.ParseScope(l.labAllow); err != nil {
-		return usagef("%v", err)
+		return usagef("--lab-allow %s", strings.TrimPrefix(err.Error(), "--allow "))
 	}
 	mc.FirmwareWorkers = l.firmwareWorkers
 	mc.Webhooks = notify.AddressPolicy{Allow: l.allowNets}.Client(10 * time.Second)
