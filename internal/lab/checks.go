@@ -45,6 +45,7 @@ var CheckRequirements = map[string][]string{
 	"ipv6-inbound":           {"bsi-tr-03148/firewall"},
 	"dhcp-wan":               {"bsi-tr-03148/dhcp"},
 	"input-validation":       {"etsi-en-303-645/5.13-1", "bsi-tr-03148/web-interface"},
+	"password-change":        {"etsi-en-303-645/5.1-4", "bsi-tr-03148/password-policy"},
 }
 
 var checkTitles = map[string]string{
@@ -67,6 +68,7 @@ var checkTitles = map[string]string{
 	"ipv6-inbound":           "IPv6: inbound connections denied by default",
 	"dhcp-wan":               "No DHCP server answers on the WAN side",
 	"input-validation":       "The web interface withstands crafted input (path traversal, markup, overlong and malformed requests)",
+	"password-change":        "The configuration interface offers a way to change the password",
 }
 
 // CheckIDs returns every check id, sorted.
@@ -300,6 +302,26 @@ func evaluate(r *Result) []Check {
 		default:
 			add("cookie-flags", Pass, fmt.Sprintf("%d cookies, each Secure, HttpOnly and SameSite", cookies))
 		}
+	}
+
+	// A way to change the password, seen only behind a working login; its absence on the pages
+	// visited proves nothing (the form may be elsewhere), so this check never fails.
+	var change, loggedIn []string
+	for _, a := range r.Admin {
+		if a.PasswordChange != "" {
+			change = append(change, a.PasswordChange)
+		}
+		if a.LoggedIn {
+			loggedIn = append(loggedIn, a.Address)
+		}
+	}
+	switch {
+	case len(change) > 0:
+		add("password-change", Pass, "logged in with a working credential, the configuration interface offers a password form: "+strings.Join(change, "; ")+"; password strength rules are not tested")
+	case len(loggedIn) > 0:
+		add("password-change", NotTested, "logged in at "+strings.Join(loggedIn, ", ")+", but no form with a password field on the pages visited")
+	default:
+		add("password-change", NotTested, "no credential worked on a web interface, so the pages behind its login were not seen")
 	}
 
 	// Crafted input to the web interfaces.

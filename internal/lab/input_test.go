@@ -56,3 +56,39 @@ func TestInputValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestPasswordChange: a password form is seen only behind a working login, and its absence
+// never fails the check.
+func TestPasswordChange(t *testing.T) {
+	withForm := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if u, p, ok := r.BasicAuth(); !ok || u != "admin" || p != "admin" {
+			w.Header().Set("WWW-Authenticate", `Basic realm="router"`)
+			http.Error(w, "401 Unauthorized", http.StatusUnauthorized)
+			return
+		}
+		fmt.Fprint(w, `<html><form method="post" action="/cgi-bin/passwd"><input name="user" value="admin"><input type="password" name="newpass"><button>Save</button></form></html>`)
+	})
+	for _, tc := range []struct {
+		name   string
+		h      http.Handler
+		want   string
+		detail string
+	}{
+		{"form behind the login", withForm, Pass, `the password field "newpass"`},
+		{"no form behind the login", labtest.BasicAdmin("admin", "admin"), NotTested, "no form with a password field"},
+		{"no working credential", labtest.BasicAdmin("admin", "unguessable-per-device"), NotTested, "no credential worked"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			port := labtest.HTTPServer(t, "127.0.0.1", tc.h)
+			udp := labtest.ClosedUDPPorts(t, "dns", "ntp", "snmp", "ssdp", "mdns", "tftp", "natpmp", "dhcp", "dhcp-client")
+			r, err := Run(t.Context(), Config{Target: "127.0.0.1", Scope: loopback(t), Rate: 5000, TCPPorts: []int{port}, UDPPorts: udp,
+				Credentials: []Credential{{User: "admin", Password: "admin", Source: "mirai"}}, Log: testLog(t)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c := checkOf(t, r, "password-change"); c.Result != tc.want || !strings.Contains(c.Detail, tc.detail) {
+				t.Errorf("password-change %s (%s), want %s with %q", c.Result, c.Detail, tc.want, tc.detail)
+			}
+		})
+	}
+}

@@ -186,6 +186,9 @@ func runAgainstLab(t *testing.T, profile labnet.Profile) {
 		check("wan-services", len(truth.Open[labnet.WAN].TCP)+len(truth.Open[labnet.WAN].UDP) > 0)
 		check("snmp-default-community", truth.SNMPCommunity == "public" || truth.SNMPCommunity == "private")
 		check("shared-key", slices.ContainsFunc(truth.TLS, func(s labnet.TLSService) bool { return s.InFirmware }))
+		if c := checkOf(res, "password-change"); (c.Result == lab.Pass) != (truth.PasswordForm != "") || c.Result == lab.Fail {
+			t.Errorf("password-change: %s (%s), truth password form at %q", c.Result, c.Detail, truth.PasswordForm)
+		}
 		// Both web servers (busybox httpd, nginx) normalise paths and echo nothing of a request.
 		check("input-validation", false)
 		if c := checkOf(res, "input-validation"); c.Result == lab.NotTested {

@@ -152,6 +152,7 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 		OpenResolver:  &Resolver{Name: "www.example.com", Answer: upstreamAnswer(l), VersionBind: "dnsmasq-" + dnsmasqVersion},
 		SNMPCommunity: "public",
 		UPnPOnWAN:     true,
+		PasswordForm:  "/",
 		DHCP:          map[Side]*DHCP{LAN: dhcpTruth(l, LAN), WAN: dhcpTruth(l, WAN)},
 		Firmware:      fw,
 	}

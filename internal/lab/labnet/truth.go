@@ -54,6 +54,9 @@ type Truth struct {
 	// WANDefaultDeny is whether inbound connections from the WAN side (IPv4 and IPv6) are
 	// dropped by a firewall, whatever the daemons listen on.
 	WANDefaultDeny bool `json:"wan_default_deny"`
+	// PasswordForm is the address path of the configuration page that, behind the login, holds
+	// a form setting the administrator password ("" when there is none).
+	PasswordForm string `json:"password_form,omitempty"`
 	// DHCP maps each side where a DHCP server answers to what it tells a client; DHCP is IPv4,
 	// so WAN6 never has one.
 	DHCP map[Side]*DHCP `json:"dhcp,omitempty"`
