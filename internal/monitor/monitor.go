@@ -235,6 +235,8 @@ func (m *Monitor) Run(ctx context.Context) error {
 			n = m.cfg.Workers
 		case l.Name == "firmware":
 			n = m.cfg.FirmwareWorkers
+		case l.Name == "lab" && m.handler(KindLab) == nil:
+			n = 0 // only a server in the lab network (it installs the handler) takes lab runs
 		}
 		for range n {
 			wake := make(chan struct{}, 1)

@@ -141,7 +141,9 @@ func New(cfg Config) *Server {
 	s.newConformity()
 	if cfg.Monitor != nil {
 		cfg.Monitor.Handle(monitor.KindFirmware, s.runFirmwareJob)
-		cfg.Monitor.Handle(monitor.KindLab, s.runLabJob)
+		if len(cfg.LabAllow) > 0 {
+			cfg.Monitor.Handle(monitor.KindLab, s.runLabJob)
+		}
 	}
 	s.routes()
 	s.webRoutes()
