@@ -192,7 +192,7 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	cfg := lab.Config{Target: p.Target, WANTargets: p.WANTargets, Scope: scope, TCPPorts: p.TCPPorts, UDPPorts: p.UDPPorts,
 		BruteForceAttempts: lab.DefaultBruteForce, Log: s.cfg.Log}
 	if facts, err := s.releaseFirmwareFacts(ctx, p.Release); err != nil {
-		return s.labInternal(j, err)
+		return s.jobInternal(j, err)
 	} else if facts != nil {
 		cfg.Firmware = facts
 		cfg.Credentials = append(cfg.Credentials, facts.Credentials...)
@@ -236,14 +236,9 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	progress("storing the lab run")
 	lr, err := s.storeLabRun(ctx, p.Release, res)
 	if err != nil {
-		return s.labInternal(j, err)
+		return s.jobInternal(j, err)
 	}
 	return s.cfg.Store.SetJobResult(ctx, j.ID, owner, labJobResult{LabRun: lr.ID, Failed: lr.Failed, TranscriptSHA256: lr.TranscriptSHA256})
-}
-
-func (s *Server) labInternal(j *store.Job, err error) error {
-	s.cfg.Log.Error("lab run failed", "job", j.ID, "err", err)
-	return fmt.Errorf("internal error (job %d); the server's log has the details under this job", j.ID)
 }
 
 // releaseFirmwareFacts reads what the newest firmware analysis of the release found, nil
