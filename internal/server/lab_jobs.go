@@ -184,6 +184,9 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("payload: %w", err)
 	}
+	if j.Attempts > maxFirmwareAttempts {
+		return fmt.Errorf("the lab run against %s stopped %d times before it finished (the server was restarted, or lost the job); start it again", p.Target, j.Attempts-1)
+	}
 	scope, err := s.labScope()
 	if err != nil {
 		return err
