@@ -326,7 +326,6 @@ func evaluate(r *Result) []Check {
 
 	// Crafted input to the web interfaces.
 	var inputBad, inputOK, inputMute []string
-	sent := 0
 	for _, in := range r.Input {
 		switch {
 		case len(in.Findings) > 0:
@@ -334,8 +333,7 @@ func evaluate(r *Result) []Check {
 		case in.Answered == 0:
 			inputMute = append(inputMute, fmt.Sprintf("%s answered none of %d crafted requests (refused as too many, or dropped)", in.Address, in.Sent))
 		default:
-			inputOK = append(inputOK, in.Address)
-			sent += in.Sent
+			inputOK = append(inputOK, fmt.Sprintf("%s answered %d of %d", in.Address, in.Answered, in.Sent))
 		}
 	}
 	switch {
@@ -346,8 +344,8 @@ func evaluate(r *Result) []Check {
 	case len(inputMute) > 0:
 		add("input-validation", NotTested, strings.Join(inputMute, "; "))
 	default:
-		add("input-validation", Pass, fmt.Sprintf("%d crafted requests to %s (path traversal plain and encoded, markup in path and parameters, format strings, overlong path and header, control characters): no file outside the web root served, no markup echoed unescaped, still answering afterwards; input through other interfaces and authenticated forms is not covered",
-			sent, strings.Join(inputOK, ", ")))
+		add("input-validation", Pass, "crafted requests (path traversal plain and encoded, markup in path and parameters, format strings, overlong path and header, control characters): "+
+			strings.Join(inputOK, ", ")+"; no file outside the web root served, no markup echoed unescaped, still answering afterwards; input through other interfaces and authenticated forms is not covered")
 	}
 
 	// The WAN side.
