@@ -76,7 +76,7 @@ siegel lab run --allow 10.0.0.1 --target 10.0.0.1 --fail-on default-credentials,
 			fs.StringVar(&target, "target", "", "the device's LAN address or name")
 			fs.Var(&wan, "wan-target", "the device's WAN address, IPv4 or IPv6 (repeatable)")
 			fs.StringVar(&ports, "ports", "top", "TCP ports: top (the 1,000 most common), all, or a list such as 22,80,8000-8100")
-			fs.Var(&udpPorts, "udp-port", "UDP port of a service, as NAME=PORT (dns, ntp, snmp, ssdp, mdns, tftp, natpmp; repeatable)")
+			fs.Var(&udpPorts, "udp-port", "UDP port of a service, as NAME=PORT (dns, ntp, snmp, ssdp, mdns, tftp, natpmp, dhcp, and dhcp-client for the local port answers come to; repeatable)")
 			fs.Float64Var(&rate, "rate", lab.DefaultRate, "most probes per second")
 			fs.DurationVar(&timeout, "timeout", lab.DefaultTimeout, "longest time the run may take")
 			fs.DurationVar(&connect, "connect-timeout", lab.DefaultConnect, "longest wait for one connection or UDP answer")

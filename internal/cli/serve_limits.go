@@ -3,8 +3,10 @@ package cli
 import (
 	"flag"
 	"net/netip"
+	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/server"
@@ -20,6 +22,7 @@ type serveLimits struct {
 	trustedNets, allowNets                []netip.Prefix
 	firmwareMemoryMB                      int64
 	firmwareWorkers                       int
+	labAllow                              stringList
 }
 
 func (l *serveLimits) flags(fs *flag.FlagSet) {
@@ -36,6 +39,7 @@ func (l *serveLimits) flags(fs *flag.FlagSet) {
 	fs.BoolVar(&l.publicMetrics, "metrics-public", false, "serve /metrics without an API token")
 	fs.Int64Var(&l.firmwareMemoryMB, "firmware-memory", server.DefaultFirmwareMemory>>20, "memory one firmware analysis may take, in MiB: the image and what it unpacks to (at most --max-unpack); an image that needs more fails its job with this named")
 	fs.IntVar(&l.firmwareWorkers, "firmware-workers", 1, "firmware analyses this server runs at once (each within --firmware-memory); more wait in the queue")
+	fs.Var(&l.labAllow, "lab-allow", "CIDR range of the lab network this server may run lab tests in (repeatable; no default: without it the server runs none)")
 }
 
 // apply validates the flags and gives the monitor the webhook client they allow.
@@ -53,6 +57,9 @@ func (l *serveLimits) apply(mc *monitor.Config) error {
 	if l.firmwareMemoryMB < 1 || l.firmwareWorkers < 1 {
 		return usagef("--firmware-memory and --firmware-workers must be at least 1")
 	}
+	if _, err := lab.ParseScope(l.labAllow); err != nil {
+		return usagef("--lab-allow %s", strings.TrimPrefix(err.Error(), "--allow "))
+	}
 	mc.FirmwareWorkers = l.firmwareWorkers
 	mc.Webhooks = notify.AddressPolicy{Allow: l.allowNets}.Client(10 * time.Second)
 	return nil
@@ -64,5 +71,6 @@ func (l *serveLimits) server(sc server.Config) server.Config {
 	sc.MaxUploads, sc.MaxUpload, sc.MaxUnpack = l.maxUploads, l.maxUploadMB<<20, l.maxUnpackMB<<20
 	sc.TrustedProxies, sc.WebhookAllow, sc.PublicMetrics = l.trustedNets, l.allowNets, l.publicMetrics
 	sc.FirmwareMemory = l.firmwareMemoryMB << 20
+	sc.LabAllow = l.labAllow
 	return sc
 }

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"bytes"
+	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -15,6 +17,11 @@ type AdminResult struct {
 	Login   string       `json:"login"` // basic, form, none (no login seen)
 	Pages   []AdminPage  `json:"pages"`
 	Cookies []CookieInfo `json:"cookies"`
+	// PasswordChange is where, logged in with a working credential, a form sets a password
+	// ("" when none was seen, or no credential worked).
+	PasswordChange string `json:"passwordChange,omitempty"`
+	// LoggedIn: the pages were fetched again with a working credential.
+	LoggedIn bool `json:"loggedIn,omitempty"`
 }
 
 // AdminPage is one path of the web interface.
@@ -171,9 +178,18 @@ func (e *engine) withLogin(ctx context.Context, res *AdminResult, t *loginTarget
 	default:
 		return
 	}
+	res.LoggedIn = true
 	for i, p := range res.Pages {
-		if r, err := e.httpGetWith(ctx, t.addr, t.overTLS, p.Path, cred, cookies); err == nil {
-			res.Pages[i].WithLogin = r.status
+		r, err := e.httpGetWith(ctx, t.addr, t.overTLS, p.Path, cred, cookies)
+		if err != nil {
+			continue
+		}
+		res.Pages[i].WithLogin = r.status
+		// A form with a password field behind the login sets a password, unless it is the
+		// login form itself shown again (a session that did not take).
+		if f := findLoginForm(r.body); f != nil && r.status == http.StatusOK && res.PasswordChange == "" &&
+			p.Access != "open" && (t.form == nil || f.Action != t.form.Action) {
+			res.PasswordChange = fmt.Sprintf("%s%s (a form to %s with the password field %q)", t.addr, p.Path, cmp.Or(f.Action, p.Path), f.PassField)
 		}
 	}
 }

@@ -43,6 +43,9 @@ var CheckRequirements = map[string][]string{
 	"open-resolver":          {"bsi-tr-03148/dns"},
 	"upnp-wan":               {"bsi-tr-03148/wan-services"},
 	"ipv6-inbound":           {"bsi-tr-03148/firewall"},
+	"dhcp-wan":               {"bsi-tr-03148/dhcp"},
+	"input-validation":       {"etsi-en-303-645/5.13-1", "bsi-tr-03148/web-interface"},
+	"password-change":        {"etsi-en-303-645/5.1-4", "bsi-tr-03148/password-policy"},
 }
 
 var checkTitles = map[string]string{
@@ -63,6 +66,9 @@ var checkTitles = map[string]string{
 	"open-resolver":          "DNS does not recurse for the WAN side",
 	"upnp-wan":               "UPnP and NAT-PMP do not answer on the WAN side",
 	"ipv6-inbound":           "IPv6: inbound connections denied by default",
+	"dhcp-wan":               "No DHCP server answers on the WAN side",
+	"input-validation":       "The web interface withstands crafted input (path traversal, markup, overlong and malformed requests)",
+	"password-change":        "The configuration interface offers a way to change the password",
 }
 
 // CheckIDs returns every check id, sorted.
@@ -298,16 +304,66 @@ func evaluate(r *Result) []Check {
 		}
 	}
 
+	// A way to change the password, seen only behind a working login; its absence on the pages
+	// visited proves nothing (the form may be elsewhere), so this check never fails.
+	var change, loggedIn []string
+	for _, a := range r.Admin {
+		if a.PasswordChange != "" {
+			change = append(change, a.PasswordChange)
+		}
+		if a.LoggedIn {
+			loggedIn = append(loggedIn, a.Address)
+		}
+	}
+	switch {
+	case len(change) > 0:
+		add("password-change", Pass, "logged in with a working credential, the configuration interface offers a password form: "+strings.Join(change, "; ")+"; password strength rules are not tested")
+	case len(loggedIn) > 0:
+		add("password-change", NotTested, "logged in at "+strings.Join(loggedIn, ", ")+", but no form with a password field on the pages visited")
+	default:
+		add("password-change", NotTested, "no credential worked on a web interface, so the pages behind its login were not seen")
+	}
+
+	// Crafted input to the web interfaces.
+	var inputBad, inputOK, inputMute []string
+	for _, in := range r.Input {
+		switch {
+		case len(in.Findings) > 0:
+			inputBad = append(inputBad, in.Address+": "+strings.Join(in.Findings, "; "))
+		case in.Answered == 0:
+			inputMute = append(inputMute, fmt.Sprintf("%s answered none of %d crafted requests (refused as too many, or dropped)", in.Address, in.Sent))
+		default:
+			inputOK = append(inputOK, fmt.Sprintf("%s answered %d of %d", in.Address, in.Answered, in.Sent))
+		}
+	}
+	switch {
+	case len(inputBad) > 0:
+		add("input-validation", Fail, strings.Join(inputBad, " | "))
+	case len(r.Input) == 0:
+		add("input-validation", NotTested, "no web interface answered")
+	case len(inputMute) > 0:
+		add("input-validation", NotTested, strings.Join(inputMute, "; "))
+	default:
+		add("input-validation", Pass, "crafted requests (path traversal plain and encoded, markup in path and parameters, format strings, overlong path and header, control characters): "+
+			strings.Join(inputOK, ", ")+"; no file outside the web root served, no markup echoed unescaped, still answering afterwards; input through other interfaces and authenticated forms is not covered")
+	}
+
 	// The WAN side.
 	if len(r.WAN) == 0 {
-		for _, id := range []string{"wan-services", "wan-admin", "open-resolver", "upnp-wan", "ipv6-inbound"} {
+		for _, id := range []string{"wan-services", "wan-admin", "open-resolver", "upnp-wan", "ipv6-inbound", "dhcp-wan"} {
 			add(id, NotTested, "no WAN address given (--wan-target)")
 		}
 	} else {
-		var any, admin, resolver, upnp, v6 []string
+		var any, admin, resolver, upnp, v6, dhcp, dhcpAsked []string
 		has6 := false
 		for _, w := range r.WAN {
 			has6 = has6 || w.IPv6
+			if w.DHCPProbed {
+				dhcpAsked = append(dhcpAsked, w.Address)
+			}
+			if w.DHCP {
+				dhcp = append(dhcp, w.Address)
+			}
 			for _, s := range w.Services {
 				desc := fmt.Sprintf("%s %s/%d", s.Name, w.Address, s.Port)
 				any = append(any, desc)
@@ -336,6 +392,11 @@ func evaluate(r *Result) []Check {
 		verdict("wan-admin", admin, "administration reachable from the WAN side: ", "no web, telnet or SSH service on the WAN side")
 		verdict("open-resolver", resolver, "recursive DNS for the WAN side at ", "DNS did not recurse for a query from the WAN side")
 		verdict("upnp-wan", upnp, "UPnP (SSDP) or NAT-PMP answers on the WAN side at ", "no SSDP or NAT-PMP answer on the WAN side")
+		if len(dhcp) > 0 || len(dhcpAsked) > 0 {
+			verdict("dhcp-wan", dhcp, "a DHCP server answered a DHCPINFORM on the WAN side at ", "no DHCP server answered a DHCPINFORM at "+strings.Join(dhcpAsked, ", ")+" from the WAN side")
+		} else {
+			add("dhcp-wan", NotTested, "DHCP was not asked on an IPv4 WAN address (see what was not tested)")
+		}
 		if has6 {
 			verdict("ipv6-inbound", v6, "inbound IPv6 connections accepted: ", "no inbound IPv6 connection accepted on the WAN address")
 		} else {

@@ -50,10 +50,14 @@ func (e *engine) deepen(ctx context.Context, a netip.Addr, r *Result) {
 		if s.Name == "http" || s.Name == "https" {
 			wg.Go(func() {
 				ar, ts := e.webInterface(ctx, addr, s.Name == "https")
+				// Before the logins and the brute-force measurement, which may lock the
+				// interface.
+				in := e.probeInput(ctx, addr, s.Name == "https")
 				mu.Lock()
 				defer mu.Unlock()
 				admins[addr] = ar
 				targets = append(targets, ts...)
+				r.Input = append(r.Input, in)
 			})
 		}
 	}
@@ -107,6 +111,7 @@ func (e *engine) deepen(ctx context.Context, a netip.Addr, r *Result) {
 	slices.SortFunc(r.Logins, func(x, y LoginResult) int { return cmpStr(x.Service+x.Address, y.Service+y.Address) })
 	slices.SortFunc(r.BruteForce, func(x, y BruteForce) int { return cmpStr(x.Service+x.Address, y.Service+y.Address) })
 	slices.SortFunc(r.TLS, func(x, y TLSService) int { return cmpStr(x.Address, y.Address) })
+	slices.SortFunc(r.Input, func(x, y InputResult) int { return cmpStr(x.Address, y.Address) })
 	slices.SortFunc(r.SSH, func(x, y SSHService) int { return cmpStr(x.Address, y.Address) })
 	if len(r.TLS) > 0 {
 		e.skip(TLSNotTested)

@@ -35,7 +35,8 @@ type Config struct {
 	ConnectTimeout time.Duration
 	Concurrency    int   // parallel TCP connects of the port scan
 	TCPPorts       []int // nil: the 1,000 most common TCP ports
-	// UDPPorts overrides the port of a UDP service by name (dns, ntp, snmp, ssdp, mdns, tftp, natpmp).
+	// UDPPorts overrides the port of a UDP service by name (dns, ntp, snmp, ssdp, mdns, tftp, natpmp, dhcp; dhcp-client is the
+	// local port DHCP answers come to).
 	UDPPorts map[string]int
 	// Credentials are tried on every login service, in order (vendor defaults first, then
 	// the Mirai list); MaxLogins bounds the attempts per service.
@@ -49,6 +50,8 @@ type Config struct {
 	Firmware *FirmwareFacts
 	Log      *slog.Logger
 	Now      func() time.Time
+	// Progress, when set, is told the stage the run is in (for a job's progress).
+	Progress func(stage string)
 	// Dial and ListenPacket replace the network functions (nil: the host's); a lab harness
 	// uses them to probe from inside a network namespace.
 	Dial         func(ctx context.Context, network, addr string) (net.Conn, error)
@@ -90,6 +93,7 @@ type Result struct {
 	TLS              []TLSService   `json:"tls"`
 	SSH              []SSHService   `json:"ssh"`
 	Admin            []AdminResult  `json:"admin"`
+	Input            []InputResult  `json:"input"`
 	WAN              []WANSide      `json:"wan,omitempty"`
 	Checks           []Check        `json:"checks"`
 	NotTested        []string       `json:"notTested"`
@@ -103,6 +107,9 @@ type Result struct {
 func Run(ctx context.Context, cfg Config) (*Result, error) {
 	if cfg.Log == nil {
 		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Progress == nil {
+		cfg.Progress = func(string) {}
 	}
 	if cfg.Now == nil {
 		cfg.Now = func() time.Time { return time.Now().UTC() }
@@ -151,7 +158,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 		p.listenU = cfg.ListenPacket
 	}
 	r := &Result{Schema: Schema, Target: cfg.Target, Started: cfg.Now(), Firmware: cfg.Firmware,
-		Logins: []LoginResult{}, BruteForce: []BruteForce{}, TLS: []TLSService{}, SSH: []SSHService{}, Admin: []AdminResult{}}
+		Logins: []LoginResult{}, BruteForce: []BruteForce{}, TLS: []TLSService{}, SSH: []SSHService{}, Admin: []AdminResult{}, Input: []InputResult{}}
 	for _, a := range cfg.Scope {
 		r.Allowed = append(r.Allowed, a.String())
 	}
@@ -176,8 +183,11 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	for i, a := range wan {
 		wg.Go(func() { wanSides[i] = e.wanSide(ctx, a, ports) })
 	}
+	cfg.Progress(fmt.Sprintf("scanning %d TCP ports and the UDP services of %s (and %d WAN addresses)", len(ports), target, len(wan)))
 	r.Services = e.discover(ctx, target, ports)
+	cfg.Progress(fmt.Sprintf("%d services on %s: trying logins, measuring brute-force protection, TLS, SSH and the web interface", len(r.Services), target))
 	e.deepen(ctx, target, r)
+	cfg.Progress("waiting for the WAN side")
 	wg.Wait()
 	r.WAN = wanSides
 	r.NotTested = append(r.NotTested, e.notTested()...)
@@ -209,8 +219,9 @@ type engine struct {
 	cfg Config
 	p   *prober
 
-	mu   sync.Mutex
-	gaps []string
+	mu         sync.Mutex
+	gaps       []string
+	dhcpProbed map[netip.Addr]bool
 }
 
 // skip records something the run could not test, and why.

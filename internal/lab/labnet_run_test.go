@@ -186,6 +186,51 @@ func runAgainstLab(t *testing.T, profile labnet.Profile) {
 		check("wan-services", len(truth.Open[labnet.WAN].TCP)+len(truth.Open[labnet.WAN].UDP) > 0)
 		check("snmp-default-community", truth.SNMPCommunity == "public" || truth.SNMPCommunity == "private")
 		check("shared-key", slices.ContainsFunc(truth.TLS, func(s labnet.TLSService) bool { return s.InFirmware }))
+		if c := checkOf(res, "password-change"); (c.Result == lab.Pass) != (truth.PasswordForm != "") || c.Result == lab.Fail {
+			t.Errorf("password-change: %s (%s), truth password form at %q", c.Result, c.Detail, truth.PasswordForm)
+		}
+		// Both web servers (busybox httpd, nginx) normalise paths and echo nothing of a request.
+		check("input-validation", false)
+		if c := checkOf(res, "input-validation"); c.Result == lab.NotTested {
+			t.Errorf("input-validation not tested: %s", c.Detail)
+		}
+	})
+
+	t.Run("DHCP agrees with the truth and nmap", func(t *testing.T) {
+		// labnet's own test checks the truth against nmap's dhcp-discover script.
+		got := map[labnet.Side]*lab.DHCPReply{}
+		for _, s := range res.Services {
+			if s.Name == "dhcp" {
+				got[labnet.LAN] = s.DHCP
+			}
+		}
+		for _, w := range res.WAN {
+			for _, s := range w.Services {
+				if s.Name == "dhcp" && !w.IPv6 {
+					got[labnet.WAN] = s.DHCP
+				}
+			}
+			if !w.IPv6 && !w.DHCPProbed {
+				t.Errorf("WAN %s: DHCP not probed", w.Address)
+			}
+		}
+		for _, side := range []labnet.Side{labnet.LAN, labnet.WAN} {
+			want, r := truth.DHCP[side], got[side]
+			switch {
+			case want == nil && r != nil:
+				t.Errorf("%s: DHCP answered (%s), truth says nothing answers", side, r)
+			case want == nil:
+			case r == nil:
+				t.Errorf("%s: no DHCP answer, truth says %+v", side, want)
+			case r.MessageType != "DHCPACK" || r.ServerID != want.ServerID || r.SubnetMask != want.SubnetMask ||
+				!slices.Equal(r.Routers, []string{want.Router}) || !slices.Equal(r.DNS, []string{want.DNS}) || r.Domain != want.Domain:
+				t.Errorf("%s: DHCP answer %+v, truth %+v", side, r, want)
+			}
+		}
+		check := checkOf(res, "dhcp-wan")
+		if (check.Result == lab.Fail) != (truth.DHCP[labnet.WAN] != nil) || check.Result == lab.NotTested {
+			t.Errorf("dhcp-wan: %s (%s), truth DHCP on WAN %v", check.Result, check.Detail, truth.DHCP[labnet.WAN] != nil)
+		}
 	})
 
 	t.Run("tool evidence share", func(t *testing.T) {
@@ -205,6 +250,9 @@ func runAgainstLab(t *testing.T, profile labnet.Profile) {
 		before := toolShare(c, ev)
 		ev.Lab = res.Evidence()
 		after := toolShare(c, ev)
+		for _, c := range res.Checks {
+			t.Logf("%s: %s", c.ID, c.Result)
+		}
 		for _, std := range []string{"bsi-tr-03148", "etsi-en-303-645"} {
 			t.Logf("%s %s: mandatory requirements with tool evidence: firmware only %s, firmware and lab %s", profile, std, before[std], after[std])
 		}

@@ -252,6 +252,11 @@ func (p *prober) connect(ctx context.Context, probe, addr string, timeout time.D
 // max of them, from any address in scope: a multicast or broadcast answer comes from the
 // device's own address).
 func (p *prober) exchangeUDP(ctx context.Context, probe, addr string, payload []byte, wait time.Duration, max int) ([][]byte, error) {
+	return p.exchangeUDPFrom(ctx, probe, "", addr, payload, wait, max)
+}
+
+// exchangeUDPFrom is exchangeUDP from the local address local ("": any address, a free port).
+func (p *prober) exchangeUDPFrom(ctx context.Context, probe, local, addr string, payload []byte, wait time.Duration, max int) ([][]byte, error) {
 	if err := p.check(addr); err != nil {
 		return nil, err
 	}
@@ -262,7 +267,10 @@ func (p *prober) exchangeUDP(ctx context.Context, probe, addr string, payload []
 	if h, _, _ := net.SplitHostPort(addr); strings.Contains(h, ":") {
 		network = "udp6"
 	}
-	pc, err := p.listenU(ctx, network, ":0")
+	if local == "" {
+		local = ":0"
+	}
+	pc, err := p.listenU(ctx, network, local)
 	if err != nil {
 		return nil, fmt.Errorf("udp probe %s: %w", addr, err)
 	}

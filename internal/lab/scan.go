@@ -31,6 +31,8 @@ type Service struct {
 	Detail string `json:"detail,omitempty"`
 	// Firmware compares the product and version with the firmware inventory of the release.
 	Firmware string `json:"firmware,omitempty"`
+	// DHCP is what a DHCP server answered to a DHCPINFORM.
+	DHCP *DHCPReply `json:"dhcp,omitempty"`
 }
 
 // identifyWait bounds each attempt to make a silent service talk (TLS, HTTP, DNS).

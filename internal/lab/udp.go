@@ -15,7 +15,7 @@ import (
 )
 
 // Default ports of the UDP services probed.
-var defaultUDP = map[string]int{"dns": 53, "ntp": 123, "snmp": 161, "ssdp": 1900, "mdns": 5353, "tftp": 69, "natpmp": 5351}
+var defaultUDP = map[string]int{"dhcp": 67, "dhcp-client": 68, "dns": 53, "ntp": 123, "snmp": 161, "ssdp": 1900, "mdns": 5353, "tftp": 69, "natpmp": 5351}
 
 func (e *engine) udpPort(name string) int {
 	if p, ok := e.cfg.UDPPorts[name]; ok {
@@ -45,8 +45,8 @@ func (e *engine) probeUDP(ctx context.Context, a netip.Addr) []Service {
 	wg.Go(func() { add(e.probeMDNS(ctx, a)) })
 	wg.Go(func() { add(e.probeTFTP(ctx, a)) })
 	wg.Go(func() { add(e.probeNATPMP(ctx, a)) })
+	wg.Go(func() { add(e.probeDHCP(ctx, a)) })
 	wg.Wait()
-	e.skip("DHCP: not probed; a DHCP server answers on the client port 68 of the link, which a probe from a lab host cannot receive without taking over the link's DHCP client")
 	sortServices(out)
 	return out
 }

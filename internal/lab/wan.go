@@ -15,6 +15,11 @@ type WANSide struct {
 	// SNMPCommunity: SNMP answered a default community from the WAN side.
 	SNMPCommunity bool `json:"snmpDefaultCommunity"`
 	UPnP          bool `json:"upnp"`
+	// DHCP: a DHCP server answered from the WAN side.
+	DHCP bool `json:"dhcp"`
+	// DHCPProbed: the DHCPINFORM was sent and its answer awaited (DHCP is IPv4 only, and needs
+	// the client port on the lab host).
+	DHCPProbed bool `json:"dhcpProbed"`
 }
 
 // wanSide scans a WAN address like the LAN side, without logins: that something answers at all
@@ -34,7 +39,10 @@ func (e *engine) wanSide(ctx context.Context, a netip.Addr, ports []int) WANSide
 			w.SNMPCommunity = s.Banner != "" || s.Detail != ""
 		case "ssdp", "nat-pmp":
 			w.UPnP = true
+		case "dhcp":
+			w.DHCP = true
 		}
 	}
+	w.DHCPProbed = e.dhcpAsked(a)
 	return w
 }

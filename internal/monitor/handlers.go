@@ -13,6 +13,11 @@ import (
 // analyses, installs its handler (Handle); it runs in the firmware lane only.
 const KindFirmware = "firmware-analysis"
 
+// KindLab is a lab run the server makes itself against a device on its lab network; the server
+// installs its handler, and it runs in the lab lane only, one at a time (a run keeps its own
+// rate limit, and two runs would share the device).
+const KindLab = "lab-run"
+
 // Handler runs a job of a kind the monitor does not run itself. ctx ends when the job's lease is
 // lost or cannot be renewed (context.Cause says which); owner is the holder of the lease, for
 // store calls that need it (SetJobResult); progress reports how far the job is.

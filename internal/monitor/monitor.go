@@ -235,6 +235,8 @@ func (m *Monitor) Run(ctx context.Context) error {
 			n = m.cfg.Workers
 		case l.Name == "firmware":
 			n = m.cfg.FirmwareWorkers
+		case l.Name == "lab" && m.handler(KindLab) == nil:
+			n = 0 // only a server in the lab network (it installs the handler) takes lab runs
 		}
 		for range n {
 			wake := make(chan struct{}, 1)
@@ -263,7 +265,8 @@ var Lanes = []Lane{
 	// Firmware analyses run only in their lane, FirmwareWorkers at once: each needs up to its
 	// memory budget, so idle bulk workers must not take more of them.
 	{Name: "firmware", Kinds: []string{KindFirmware}},
-	{Name: "bulk", Except: []string{KindFirmware}},
+	{Name: "lab", Kinds: []string{KindLab}},
+	{Name: "bulk", Except: []string{KindFirmware, KindLab}},
 }
 
 // work runs the jobs of a lane until ctx ends.

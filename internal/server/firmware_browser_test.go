@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 )
@@ -59,19 +58,9 @@ func TestBrowserFirmware(t *testing.T) {
 	image := filepath.Join(t.TempDir(), "router-mirai.bin")
 	os.WriteFile(image, routerRoot(t, "xc3511"), 0o644)
 
-	ctx := headless(t, bin, 2*time.Minute)
-	monCtx, stopMon := context.WithCancel(t.Context())
-	defer stopMon()
-	go e.mon.Run(monCtx)
+	ctx := signedInWithJobs(t, bin, e, "psirt@acme.example")
 	release := fmt.Sprintf("%s/releases/%d", e.srv.URL, relID)
 	err := chromedp.Do(ctx,
-		chromedp.EmulateViewport(1000, 800),
-		chromedp.Navigate(e.srv.URL+"/login"),
-		chromedp.WaitVisible(`input[name=email]`),
-		chromedp.SendKeys(`input[name=email]`, "psirt@acme.example"),
-		chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
-		chromedp.Submit(`input[name=password]`),
-		chromedp.WaitVisible(`header`),
 		chromedp.Navigate(release),
 		chromedp.WaitVisible(`input[name=image]`),
 	)

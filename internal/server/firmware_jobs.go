@@ -249,7 +249,7 @@ func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string,
 
 // jobInternal logs a failure on the server's side and returns what the job's caller is told.
 func (s *Server) jobInternal(j *store.Job, err error) error {
-	s.cfg.Log.Error("firmware analysis failed", "job", j.ID, "err", err)
+	s.cfg.Log.Error("job failed", "job", j.ID, "kind", j.Kind, "err", err)
 	return fmt.Errorf("internal error (job %d); the server's log has the details under this job", j.ID)
 }
 

@@ -31,9 +31,13 @@ type jobStatusJSON struct {
 	Result json.RawMessage `json:"result,omitempty"`
 	// Analysis is the URL of a finished firmware analysis.
 	Analysis string `json:"analysis,omitempty"`
+	// Target is a lab run's device; LabRun the lab run a finished one stored.
+	Target string `json:"target,omitempty"`
+	LabRun int64  `json:"labRun,omitempty"`
 }
 
-// jobStatus loads a job the reader may follow: a firmware analysis of an organization it may read.
+// jobStatus loads a job the reader may follow: a firmware analysis or a lab run of an
+// organization it may read (the firmware job's payload is returned, nil for a lab run).
 // Other jobs are not shown (ErrNotFound): their errors may hold what only their organization's
 // administrators may see (a webhook receiver's answer); database updates are on
 // /api/v1/db/status.
@@ -46,6 +50,10 @@ func (s *Server) jobStatus(r *http.Request, id int64, canRead func(org int64) bo
 		CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
 	if j.State == "running" {
 		out.Progress = j.Progress
+	}
+	if j.Kind == monitor.KindLab {
+		out, err := labJobStatus(out, j, canRead)
+		return out, nil, err
 	}
 	if j.Kind != monitor.KindFirmware {
 		return nil, nil, store.ErrNotFound

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -68,13 +69,8 @@ func (s *Server) postLabRun(w http.ResponseWriter, r *http.Request, p principal)
 			return
 		}
 	}
-	stored, err := json.Marshal(&res)
+	lr, err := s.storeLabRun(r.Context(), rel.ID, &res)
 	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	lr := &store.LabRun{Release: rel.ID, Target: res.Target, TranscriptSHA256: res.TranscriptSHA256, Failed: len(res.Failed()), Result: stored, StartedAt: res.Started}
-	if err := s.cfg.Store.AddLabRun(r.Context(), lr); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -98,4 +94,17 @@ func (s *Server) listLabRuns(w http.ResponseWriter, r *http.Request, p principal
 		out = append(out, labRunJSON{ID: l.ID, Target: l.Target, TranscriptSHA256: l.TranscriptSHA256, Failed: l.Failed, StartedAt: l.StartedAt, CreatedAt: l.CreatedAt})
 	}
 	writeJSON(w, http.StatusOK, out)
+}
+
+// storeLabRun keeps a lab run as the release's newest (audit trail and ledger included).
+func (s *Server) storeLabRun(ctx context.Context, release int64, res *lab.Result) (*store.LabRun, error) {
+	stored, err := json.Marshal(res)
+	if err != nil {
+		return nil, err
+	}
+	lr := &store.LabRun{Release: release, Target: res.Target, TranscriptSHA256: res.TranscriptSHA256, Failed: len(res.Failed()), Result: stored, StartedAt: res.Started}
+	if err := s.cfg.Store.AddLabRun(ctx, lr); err != nil {
+		return nil, err
+	}
+	return lr, nil
 }

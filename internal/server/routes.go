@@ -71,6 +71,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/releases/{id}/firmware", s.api(s.upload(s.postFirmware))},
 		{"POST", "/api/v1/releases/{id}/lab-runs", s.api(s.postLabRun)},
 		{"GET", "/api/v1/releases/{id}/lab-runs", s.api(s.listLabRuns)},
+		{"POST", "/api/v1/releases/{id}/lab-runs/jobs", s.api(s.postLabJob)},
 		{"PUT", "/api/v1/products/{id}/facts", s.api(s.putFacts)},
 		{"PUT", "/api/v1/products/{id}/category", s.api(s.putCategory)},
 		{"GET", "/api/v1/categories", s.api(s.listCategories)},

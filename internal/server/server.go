@@ -94,6 +94,9 @@ type Config struct {
 	// FirmwareMemory is the memory one firmware analysis may take: the image and what it
 	// unpacks to (0: DefaultFirmwareMemory).
 	FirmwareMemory int64
+	// LabAllow are the lab network's ranges (CIDR) the server may run lab tests in (lab_jobs.go);
+	// none: it runs none.
+	LabAllow []string
 	// OIDC configures single sign-on through an OpenID Connect provider (nil: none).
 	OIDC *OIDCConfig
 }
@@ -140,6 +143,9 @@ func New(cfg Config) *Server {
 	s.newConformity()
 	if cfg.Monitor != nil {
 		cfg.Monitor.Handle(monitor.KindFirmware, s.runFirmwareJob)
+		if len(cfg.LabAllow) > 0 {
+			cfg.Monitor.Handle(monitor.KindLab, s.runLabJob)
+		}
 	}
 	s.routes()
 	s.webRoutes()

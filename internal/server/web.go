@@ -149,6 +149,7 @@ type pageData struct {
 	// ReleaseFirmware is the release page's firmware section; Firmware an analysis's page; Job
 	// a background job's page.
 	ReleaseFirmware *releaseFirmwareView
+	ReleaseLab      *releaseLabView // the release page's lab section (lab_web.go)
 	Firmware        *firmwarePageView
 	Job             *jobPageView
 	// Accounts is what the user, token and account pages show (web_accounts.go).
@@ -217,6 +218,7 @@ func (s *Server) webRoutes() {
 	s.mux.HandleFunc("POST /settings/notifications/{id}/test", s.web(s.channelTest, true))
 	s.mux.HandleFunc("POST /releases/{id}/firmware", s.web(s.webUpload(s.firmwareUploadForm), true))
 	s.mux.HandleFunc("GET /jobs/{id}", s.web(s.jobPage, true))
+	s.labWebRoutes()
 	s.mux.HandleFunc("GET /firmware/{id}", s.web(s.firmwarePage, true))
 }
 
@@ -586,6 +588,7 @@ func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, unt
 func (s *Server) releasePage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if d, ok := s.releaseView(r.Context(), w, r, u); ok {
 		s.fillReleaseFirmware(r, d)
+		s.fillReleaseLab(r, d)
 		s.render(w, http.StatusOK, "release", d)
 	}
 }

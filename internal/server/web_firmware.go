@@ -119,7 +119,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	}
 	v := &jobPageView{Status: js}
 	var err error
-	if v.Release, err = s.cfg.Store.Release(r.Context(), p.Release); err == nil {
+	if v.Release, err = s.cfg.Store.Release(r.Context(), js.Release); err == nil {
 		v.Product, err = s.cfg.Store.Product(r.Context(), v.Release.Product)
 	}
 	if err != nil {
@@ -129,7 +129,11 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	if strings.HasPrefix(js.Analysis, "/api/v1/firmware/") {
 		v.Analysis, _ = strconv.ParseInt(strings.TrimPrefix(js.Analysis, "/api/v1/firmware/"), 10, 64)
 	}
-	d := &pageData{Title: "Firmware analysis of " + p.Image, User: u, Job: v}
+	title := "Lab run against " + js.Target
+	if p != nil {
+		title = "Firmware analysis of " + p.Image
+	}
+	d := &pageData{Title: title, User: u, Job: v}
 	if js.State == "queued" || js.State == "running" {
 		d.Refresh = 2
 	}

@@ -207,7 +207,7 @@ func upstreamDaemon(l *Lab) daemon {
 // dnsmasqDaemon is the device's DNS forwarder (dnsmasq.conf).
 func dnsmasqDaemon(l *Lab) daemon {
 	return daemon{name: "dnsmasq", ns: l.DUTNamespace, argv: []string{"dnsmasq", "-k", "-C", filepath.Join(l.Dir, "dnsmasq.conf")},
-		listens: []socket{{"udp", 53}, {"tcp", 53}}}
+		listens: []socket{{"udp", 53}, {"tcp", 53}, {"udp", 67}}}
 }
 
 // nginxDaemon is the device's web server (nginx.conf), listening on the TCP ports.
@@ -223,4 +223,16 @@ func dnsmasqVersion() string {
 // dnsService is the device's DNS over one transport.
 func dnsService(proto string, sides []Side, version string) Service {
 	return Service{Name: "domain", Proto: proto, Port: 53, Sides: sides, Product: "dnsmasq", Version: version, VersionShown: true, Package: "dnsmasq-base"}
+}
+
+// dhcpService is the device's DHCP server (dnsmasq, IPv4 only).
+func dhcpService(sides []Side, version string) Service {
+	return Service{Name: "dhcps", Proto: "udp", Port: 67, Sides: sides, Product: "dnsmasq", Version: version, Package: "dnsmasq-base"}
+}
+
+// dhcpTruth is what the device's DHCP server tells a client on a side (deviceDnsmasq): the
+// device is server, router and DNS server of the segment.
+func dhcpTruth(l *Lab, side Side) *DHCP {
+	own := l.Address(side)
+	return &DHCP{ServerID: own.String(), SubnetMask: "255.255.255.0", Router: own.String(), DNS: own.String(), Domain: "lan"}
 }

@@ -75,6 +75,10 @@ func (l *Lab) configureHardened(ctx context.Context) ([]daemon, error) {
 	if err := writeFiles(dir, files); err != nil {
 		return nil, err
 	}
+	fw, err := writeHardenedFirmware(dir, files["sshd_config"], files["nginx.conf"], files["dnsmasq.conf"], files["ruleset.nft"])
+	if err != nil {
+		return nil, err
+	}
 	// The firewall is in place before any daemon listens.
 	if err := run(ctx, "ip", "netns", "exec", ns, "nft", "-f", filepath.Join(dir, "ruleset.nft")); err != nil {
 		return nil, fmt.Errorf("labnet: firewall: %w", err)
@@ -87,6 +91,7 @@ func (l *Lab) configureHardened(ctx context.Context) ([]daemon, error) {
 		{Name: "ssh", Proto: "tcp", Port: 22, Sides: lan, Product: "OpenSSH", VersionShown: true, Package: "openssh-server"},
 		dnsService("tcp", lan, dnsmasqVersion),
 		dnsService("udp", lan, dnsmasqVersion),
+		dhcpService(lan, dnsmasqVersion),
 		{Name: "http", Proto: "tcp", Port: 80, Sides: lan, Product: "nginx", Version: nginxVersion, Package: "nginx"},
 		{Name: "https", Proto: "tcp", Port: 443, Sides: lan, Product: "nginx", Version: nginxVersion, Package: "nginx"},
 	}
@@ -107,7 +112,9 @@ func (l *Lab) configureHardened(ctx context.Context) ([]daemon, error) {
 			{Port: 443, Path: "/login", TLS: true, AuthRequired: true, Status: 401,
 				Cookie: &Cookie{Name: "session", Secure: true, HTTPOnly: true, SameSite: "Strict"}},
 		},
-		SSH: &SSHService{Port: 22, PasswordAuth: false, HostKey: ssh.FingerprintSHA256(hostKey), HostKeyType: hostKey.Type()},
+		DHCP:     map[Side]*DHCP{LAN: dhcpTruth(l, LAN)},
+		Firmware: fw,
+		SSH:      &SSHService{Port: 22, PasswordAuth: false, HostKey: ssh.FingerprintSHA256(hostKey), HostKeyType: hostKey.Type()},
 		BruteForce: []BruteForce{{
 			Service: "http-basic", Port: 443, Path: "/login", Limited: true,
 			Attempts: hardenedLoginAttempts, Status: hardenedLoginStatus, Recovery: hardenedLoginRecovery,

@@ -17,6 +17,7 @@ func TestHardened(t *testing.T) {
 	t.Run("admin", func(t *testing.T) { checkAdmin(t, l, func(p AdminPage) bool { return !limited(l, p) }) })
 	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
 	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
+	t.Run("dhcp", func(t *testing.T) { checkDHCP(t, l) })
 }
 
 // checkSSH logs in with the OpenSSH client: the key works, a password is not even asked for,

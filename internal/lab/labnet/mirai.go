@@ -120,6 +120,7 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 		dnsService("tcp", all, dnsmasqVersion),
 		dnsService("udp", all, dnsmasqVersion),
 		{Name: "http", Proto: "tcp", Port: 80, Sides: all, Product: "BusyBox httpd", Version: busyboxVersion, Package: "busybox-static"},
+		dhcpService([]Side{LAN, WAN}, dnsmasqVersion),
 		{Name: "snmp", Proto: "udp", Port: 161, Sides: all, Product: "net-snmp", Version: snmpVersion, Package: "snmpd"},
 		{Name: "https", Proto: "tcp", Port: 443, Sides: all, Product: "nginx", Version: nginxVersion, VersionShown: true, Package: "nginx"},
 		{VersionShown: true, Name: "ssdp", Proto: "udp", Port: 1900, Sides: all, Product: "miniupnpd", Version: upnpVersion, Package: "miniupnpd-nftables"},
@@ -151,6 +152,8 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 		OpenResolver:  &Resolver{Name: "www.example.com", Answer: upstreamAnswer(l), VersionBind: "dnsmasq-" + dnsmasqVersion},
 		SNMPCommunity: "public",
 		UPnPOnWAN:     true,
+		PasswordForm:  "/",
+		DHCP:          map[Side]*DHCP{LAN: dhcpTruth(l, LAN), WAN: dhcpTruth(l, WAN)},
 		Firmware:      fw,
 	}
 
@@ -209,14 +212,25 @@ http {
 `, dir, id.certFile, id.keyFile)
 }
 
-// deviceDnsmasq is the device's DNS forwarder, answering on the named interfaces: on the
-// Mirai-era router on lan0 and wan0 (an open resolver), on the hardened one on lan0 alone.
+// deviceDnsmasq is the device's DNS forwarder and DHCP server, answering on the named
+// interfaces: on the Mirai-era router on lan0 and wan0 (an open resolver, and a DHCP server on
+// the provider's segment), on the hardened one on lan0 alone.
 func deviceDnsmasq(dir string, l *Lab, ifaces ...string) string {
 	var b strings.Builder
-	b.WriteString("# DNS forwarder of the device, to the upstream resolver on the WAN segment.\n")
+	b.WriteString("# DNS forwarder of the device, to the upstream resolver on the WAN segment, and DHCP.\n")
 	for _, i := range ifaces {
 		b.WriteString("interface=" + i + "\n")
+		own := l.LAN
+		if i == "wan0" {
+			own = l.WAN
+		}
+		p := own.As4()
+		p[3] = 100
+		from := netip.AddrFrom4(p)
+		p[3] = 199
+		fmt.Fprintf(&b, "dhcp-range=%s,%s,255.255.255.0,1h\n", from, netip.AddrFrom4(p))
 	}
+	fmt.Fprintf(&b, "dhcp-leasefile=%s/dnsmasq.leases\ndomain=lan\n", dir)
 	fmt.Fprintf(&b, "bind-interfaces\nno-resolv\nno-hosts\nserver=%s\naddress=/router.lan/%s\n", l.Upstream, l.LAN)
 	fmt.Fprintf(&b, "pid-file=%s/dnsmasq.pid\nuser=nobody\ngroup=nogroup\nlog-facility=-\n", dir)
 	return b.String()

@@ -30,6 +30,10 @@ type nmapRun struct {
 				Product string `xml:"product,attr"`
 				Version string `xml:"version,attr"`
 			} `xml:"service"`
+			Scripts []struct {
+				ID     string `xml:"id,attr"`
+				Output string `xml:"output,attr"`
+			} `xml:"script"`
 		} `xml:"ports>port"`
 	} `xml:"host"`
 }
@@ -48,6 +52,21 @@ func nmapScan(t *testing.T, target netip.Addr, args ...string) map[string]string
 type nmapPort struct {
 	key, state       string
 	product, version string
+	scripts          []nmapScript
+}
+
+// nmapScript is the output of an NSE script on a port.
+type nmapScript struct{ id, output string }
+
+// nmapRunScripts runs nmap with args (a --script among them) against target and returns the
+// scripts' outputs on every port.
+func nmapRunScripts(t *testing.T, target netip.Addr, args ...string) []nmapScript {
+	t.Helper()
+	var out []nmapScript
+	for _, p := range nmapRunPorts(t, target, args...) {
+		out = append(out, p.scripts...)
+	}
+	return out
 }
 
 func nmapRunPorts(t *testing.T, target netip.Addr, args ...string) []nmapPort {
@@ -73,7 +92,11 @@ func nmapRunPorts(t *testing.T, target netip.Addr, args ...string) []nmapPort {
 	}
 	var ports []nmapPort
 	for _, p := range r.Hosts[0].Ports {
-		ports = append(ports, nmapPort{key: p.Proto + "/" + strconv.Itoa(p.ID), state: p.State.State, product: p.Service.Product, version: p.Service.Version})
+		np := nmapPort{key: p.Proto + "/" + strconv.Itoa(p.ID), state: p.State.State, product: p.Service.Product, version: p.Service.Version}
+		for _, sc := range p.Scripts {
+			np.scripts = append(np.scripts, nmapScript{sc.ID, sc.Output})
+		}
+		ports = append(ports, np)
 	}
 	return ports
 }

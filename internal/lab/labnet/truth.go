@@ -54,8 +54,23 @@ type Truth struct {
 	// WANDefaultDeny is whether inbound connections from the WAN side (IPv4 and IPv6) are
 	// dropped by a firewall, whatever the daemons listen on.
 	WANDefaultDeny bool `json:"wan_default_deny"`
+	// PasswordForm is the address path of the configuration page that, behind the login, holds
+	// a form setting the administrator password ("" when there is none).
+	PasswordForm string `json:"password_form,omitempty"`
+	// DHCP maps each side where a DHCP server answers to what it tells a client; DHCP is IPv4,
+	// so WAN6 never has one.
+	DHCP map[Side]*DHCP `json:"dhcp,omitempty"`
 	// Firmware is the image of the device's firmware, nil for a profile without one.
 	Firmware *Firmware `json:"firmware,omitempty"`
+}
+
+// DHCP is the configuration a DHCP server hands out on a side.
+type DHCP struct {
+	ServerID   string `json:"server_id"`
+	SubnetMask string `json:"subnet_mask"`
+	Router     string `json:"router"`
+	DNS        string `json:"dns"`
+	Domain     string `json:"domain"`
 }
 
 // Ports are open port numbers, ascending.
@@ -176,7 +191,8 @@ type Firmware struct {
 	Image string `json:"image"`
 	// Root is the same file system unpacked in a directory.
 	Root string `json:"root"`
-	// KeyPath is where the TLS private key sits in the file system.
+	// KeyPath is where the TLS private key sits in the file system, empty when the image
+	// holds none.
 	KeyPath string `json:"key_path"`
 }
 
