@@ -185,6 +185,28 @@ func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 	}
 }
 
+// putUserRole gives a user of the caller's organization another role (admin only).
+func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "change a user's role") {
+		return
+	}
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	var in struct {
+		Role string `json:"role"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if err := s.cfg.Store.SetUserRole(r.Context(), p.token.Organization, id, in.Role); err != nil {
+		s.accountError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // changeOwnPassword changes the password of the user the caller's token belongs to.
 func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p principal) {
 	if p.token.User == 0 {
@@ -206,10 +228,10 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p pri
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal) {
-	if !requireAdmin(w, p, "list API tokens") {
+	if !requireTokenOwner(w, p) {
 		return
 	}
-	ts, err := s.cfg.Store.ListTokens(r.Context(), p.token.Organization)
+	ts, err := s.visibleTokens(r.Context(), p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -219,6 +241,38 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal)
 		out = append(out, toTokenJSON(t, s.cfg.Now()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// requireTokenOwner answers 403 unless the caller may manage API tokens: an administrator, or a
+// user (through a session or a token of theirs), who manages their own.
+func requireTokenOwner(w http.ResponseWriter, p principal) bool {
+	if p.token.Role != "admin" && p.token.User == 0 {
+		writeError(w, http.StatusForbidden, "this token belongs to no user: only an administrator's token or a user's own may manage API tokens")
+		return false
+	}
+	return true
+}
+
+// visibleTokens lists the API tokens the caller manages: all of the organization's for an
+// administrator, the caller's own user's for anyone else.
+func (s *Server) visibleTokens(ctx context.Context, p principal) ([]store.TokenInfo, error) {
+	ts, err := s.cfg.Store.ListTokens(ctx, p.token.Organization)
+	if err != nil || p.token.Role == "admin" {
+		return ts, err
+	}
+	return slices.DeleteFunc(ts, func(t store.TokenInfo) bool { return t.OwnerID != p.token.User || p.token.User == 0 }), nil
+}
+
+// revokeVisibleToken revokes a token the caller manages; another's is not found.
+func (s *Server) revokeVisibleToken(ctx context.Context, p principal, id int64) error {
+	ts, err := s.visibleTokens(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ts, func(t store.TokenInfo) bool { return t.ID == id }) {
+		return fmt.Errorf("token %d: %w", id, store.ErrNotFound)
+	}
+	return s.cfg.Store.RevokeToken(ctx, p.token.Organization, id)
 }
 
 // tokenExpiry reads an expiry given as a date (YYYY-MM-DD, the token works until that day
@@ -245,16 +299,17 @@ func tokenExpiry(now time.Time, date, days string) (time.Time, error) {
 }
 
 // issueToken makes a token for the caller's organization, owned by the caller's user when it
-// has one; roles are those of invited users (an administrator cannot mint authority tokens).
+// has one; roles are those of invited users (an administrator cannot mint authority tokens), and
+// anyone else gives only their own role or read-only (store.MayGrant).
 func (s *Server) issueToken(r *http.Request, p principal, name, role string, expires time.Time) (string, *store.TokenInfo, error) {
-	if !slices.Contains(store.InviteRoles, role) {
-		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.InviteRoles, ", "))
+	if !store.MayGrant(p.token.Role, role) {
+		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.GrantableRoles(p.token.Role), ", "))
 	}
 	return s.cfg.Store.IssueToken(r.Context(), store.NewToken{Organization: p.token.Organization, Role: role, Name: name, Expires: expires, User: p.token.User})
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal) {
-	if !requireAdmin(w, p, "create API tokens") {
+	if !requireTokenOwner(w, p) {
 		return
 	}
 	var in struct {
@@ -285,14 +340,14 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p principal) {
-	if !requireAdmin(w, p, "revoke API tokens") {
+	if !requireTokenOwner(w, p) {
 		return
 	}
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RevokeToken(r.Context(), p.token.Organization, id); err != nil {
+	if err := s.revokeVisibleToken(r.Context(), p, id); err != nil {
 		s.accountError(w, r, err)
 		return
 	}

@@ -357,3 +357,31 @@ func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p princip
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"removed": rel.ID, "product": rel.Product})
 }
+
+// removeProduct removes a product entered by mistake, with its releases: POST
+// /api/v1/products/{id}/remove {reason}. A product with evidence, or one a notification channel
+// follows, is refused with 409.
+func (s *Server) removeProduct(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.product(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not remove products")
+		return
+	}
+	reason, ok := decodeReason(w, r)
+	if !ok {
+		return
+	}
+	err := s.cfg.Store.RemoveProduct(r.Context(), prod.ID, reason)
+	if errors.Is(err, store.ErrHasEvidence) || errors.Is(err, store.ErrConflict) {
+		writeError(w, http.StatusConflict, err.Error())
+		return
+	}
+	if err != nil {
+		s.answerEdit(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"removed": prod.ID})
+}

@@ -94,7 +94,7 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)),
-		DBWarnings: s.warningsOf(h, herr)}
+		DBWarnings: s.warningsOf(h, herr), Notice: r.URL.Query().Get("notice")}
 	for _, p := range rows {
 		d.Products = append(d.Products, productRow{Product: p.Product, Releases: p.Releases, Summary: p.Summary, Coverage: covs[p.ID]})
 	}

@@ -41,6 +41,7 @@ func (s *Server) accountWebRoutes() {
 	s.mux.HandleFunc("POST /settings/users", s.web(s.userInviteForm, true))
 	s.mux.HandleFunc("POST /settings/users/{id}/disable", s.web(s.userDisableForm(true), true))
 	s.mux.HandleFunc("POST /settings/users/{id}/enable", s.web(s.userDisableForm(false), true))
+	s.mux.HandleFunc("POST /settings/users/{id}/role", s.web(s.userRoleForm, true))
 	s.mux.HandleFunc("GET /invite/{secret}", s.web(s.invitePage, false))
 	s.mux.HandleFunc("POST /invite/{secret}", s.web(s.inviteAccept, false))
 	s.mux.HandleFunc("GET /settings/account", s.web(s.accountPage, true))
@@ -124,6 +125,20 @@ func (s *Server) userDisableForm(disabled bool) webHandler {
 		}
 		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 	}
+}
+
+// userRoleForm gives a user another role and shows the list again; the last active
+// administrator keeps the role, and the page says why.
+func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !webAdmin(w, u) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.cfg.Store.SetUserRole(r.Context(), u.Organization, id, r.PostFormValue("role")); err != nil {
+		s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, "Role not changed: "+msg) })
+		return
+	}
+	http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 }
 
 func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.User) {
@@ -328,7 +343,7 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret
 func (s *Server) loginView() *accountsView { return &accountsView{SSO: s.cfg.OIDC != nil} }
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
-	ts, err := s.cfg.Store.ListTokens(r.Context(), u.Organization)
+	ts, err := s.visibleTokens(r.Context(), userPrincipal(u))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -336,21 +351,18 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.U
 	for _, t := range ts {
 		v.Tokens = append(v.Tokens, toTokenJSON(t, s.cfg.Now()))
 	}
-	v.Roles = store.InviteRoles
+	v.Roles = store.GrantableRoles(u.Role)
 	s.render(w, status, "tokens", &pageData{Title: "API tokens", User: u, Accounts: v, CanWrite: true, Error: msg})
 }
 
+// tokensPage lists the API tokens the user manages: an administrator all of the organization's,
+// anyone else their own.
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if webAdmin(w, u) {
-		s.renderTokens(w, r, u, http.StatusOK, &accountsView{}, "")
-	}
+	s.renderTokens(w, r, u, http.StatusOK, &accountsView{}, "")
 }
 
-// tokenCreateForm makes a token owned by the signed-in administrator and shows its secret once.
+// tokenCreateForm makes a token owned by the signed-in user and shows its secret once.
 func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !webAdmin(w, u) {
-		return
-	}
 	show := func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) }
 	expires, err := tokenExpiry(s.cfg.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
 	if err != nil {
@@ -366,11 +378,8 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 }
 
 func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !webAdmin(w, u) {
-		return
-	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.cfg.Store.RevokeToken(r.Context(), u.Organization, id); err != nil {
+	if err := s.revokeVisibleToken(r.Context(), userPrincipal(u), id); err != nil {
 		s.webAccountError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) })
 		return
 	}

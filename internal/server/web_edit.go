@@ -44,6 +44,7 @@ func (s *Server) editWebRoutes() {
 	s.mux.HandleFunc("POST /releases/{id}/edit", s.web(s.releaseEditForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/remove", s.web(s.sbomRemoveForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/remove", s.web(s.releaseRemoveForm, true))
+	s.mux.HandleFunc("POST /products/{id}/remove", s.web(s.productRemoveForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/replace", s.web(s.webUpload(s.sbomReplaceForm), true))
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/comments", s.web(s.commentForm, true))
 	s.mux.HandleFunc("GET /search", s.web(s.searchPage, true))
@@ -215,4 +216,31 @@ func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 		return
 	}
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(d.Product.ID, 10)+"?notice="+url.QueryEscape("Release "+d.Release.Version+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
+}
+
+// productRemoveForm removes a product entered by mistake and goes to the portfolio; a product
+// with evidence, or one a channel follows, is refused on the correction page (409).
+func (s *Server) productRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	p, ok := s.webProductFromPath(w, r, u)
+	if !ok {
+		return
+	}
+	if !userPrincipal(u).canWrite(p.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return
+	}
+	if err := s.cfg.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {
+		status := http.StatusConflict
+		switch {
+		case isInputError(err):
+			status = http.StatusBadRequest
+		case !errors.Is(err, store.ErrHasEvidence) && !errors.Is(err, store.ErrConflict):
+			s.fail(w, r, err)
+			return
+		}
+		s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: "Product not removed: " + err.Error(),
+			Edit: &editView{Product: productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}}})
+		return
+	}
+	http.Redirect(w, r, "/?notice="+url.QueryEscape("Product "+p.Name+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
 }

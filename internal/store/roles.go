@@ -40,7 +40,7 @@ func (s *DB) SetUserRole(ctx context.Context, org, id int64, role string) error 
 	if !slices.Contains(InviteRoles, role) {
 		return fmt.Errorf("%w: role %q: choose one of %s", ErrInvalid, role, strings.Join(InviteRoles, ", "))
 	}
-	err := s.inTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		var email, old string
 		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT email, role FROM app_user WHERE id = ? AND organization = ?`), id, org).Scan(&email, &old); err != nil {
 			return fmt.Errorf("user %d: %w", id, mapError(err))
@@ -94,8 +94,4 @@ func (s *DB) SetUserRole(ctx context.Context, org, id int64, role string) error 
 		}
 		return s.appendLedger(ctx, tx, org, ledger.UserRoleChanged, subject, map[string]any{"old": old, "new": role, "revokedTokens": len(revoke)})
 	})
-	if err != nil {
-		return fmt.Errorf("change the role of user %d: %w", id, err)
-	}
-	return nil
 }
