@@ -52,7 +52,7 @@ func TestUserRoleChange(t *testing.T) {
 	if _, page, _ := pia.get("/settings/account"); !strings.Contains(text(t, page), "pia@acme.example (psirt)") {
 		t.Errorf("pia's session after the change: %s", text(t, page))
 	}
-	if code, page, _ := admin.get("/settings/users"); code != http.StatusOK || !strings.Contains(page, `<option selected>psirt</option>`) {
+	if code, page, _ := admin.get("/settings/users"); code != http.StatusOK || !strings.Contains(page, `<td data-role="psirt">psirt</td>`) {
 		t.Errorf("users page after the change: %d", code)
 	}
 	if code := e.do("PUT", "/api/v1/users/"+itoa(piaUser.ID)+"/role", "acme-admin", "application/json", jsonBody(map[string]string{"role": "authority"}), nil); code != http.StatusBadRequest {

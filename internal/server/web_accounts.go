@@ -135,7 +135,9 @@ func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.U
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.cfg.Store.SetUserRole(r.Context(), u.Organization, id, r.PostFormValue("role")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, "Role not changed: "+msg) })
+		s.webAccountError(w, r, err, func(status int, msg string) {
+			s.renderUsers(w, r, u, status, &accountsView{}, "Role not changed: "+msg)
+		})
 		return
 	}
 	http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
