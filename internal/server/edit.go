@@ -51,7 +51,29 @@ func (s *Server) editProduct(ctx context.Context, prod *store.Product, in produc
 	if errors.Is(err, store.ErrConflict) {
 		return nil, inputError(fmt.Errorf("the organization has another product named %q: choose another name", np.Name))
 	}
+	if err == nil {
+		if rs, rerr := s.cfg.Store.Releases(ctx, p.ID); rerr == nil {
+			for _, r := range rs {
+				s.restateLabels(ctx, p.Organization, r.ID)
+			}
+		} else {
+			s.cfg.Log.Warn("labels of a corrected product not restated; the label check does it later", "product", p.ID, "err", rerr)
+		}
+	}
 	return p, err
+}
+
+// restateLabels brings the labels of a corrected release in line at once: a label stating a
+// corrected fact is signed again (conformity.Corrections). A failure leaves the correction in
+// place: the public label page says its statement is out of date, and the scheduled label
+// check signs it later.
+func (s *Server) restateLabels(ctx context.Context, org, release int64) {
+	if s.conf == nil {
+		return
+	}
+	if err := s.conf.RefreshRelease(ctx, org, release); err != nil {
+		s.cfg.Log.Warn("labels of a corrected release not restated; the label check does it later", "release", release, "err", err)
+	}
 }
 
 // releaseEditInput is a correction of a release; absent fields of the API's JSON keep their
@@ -96,6 +118,9 @@ func (s *Server) editRelease(ctx context.Context, prod *store.Product, rel *stor
 	got, err := s.cfg.Store.EditRelease(ctx, want, in.Reason)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, inputError(fmt.Errorf("the product has a release %q already: choose another version", in.Version))
+	}
+	if err == nil {
+		s.restateLabels(ctx, prod.Organization, got.ID)
 	}
 	return got, err
 }
