@@ -113,7 +113,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) 
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-// inviteUser records a user and answers the one-time invitation link (shown once) for the
+// inviteUser records a user and e-mails the one-time invitation link when an SMTP server is
+// configured; otherwise, or when sending failed, it answers the link (shown once) for the
 // administrator to pass on.
 func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal) {
 	if !requireAdmin(w, p, "invite users") {
@@ -131,8 +132,17 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal)
 		s.accountError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "email": u.Email, "role": u.Role,
-		"invitationURL": s.baseURL(r) + "/invite/" + secret, "expiresAt": s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)})
+	expires := s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)
+	link := s.baseURL(r) + "/invite/" + secret
+	sent := s.mailInvitation(r.Context(), p.token.OrgName, u, "An administrator", link, expires)
+	out := map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "expiresAt": expires, "emailed": sent.Emailed}
+	if !sent.Emailed {
+		out["invitationURL"] = link
+	}
+	if sent.Why != "" {
+		out["mail"] = sent.Why
+	}
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // acceptInvitation sets the invitee's password. The invitation link's secret is the credential,

@@ -20,6 +20,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -38,6 +39,9 @@ type Config struct {
 	// Monitor runs the background jobs (matching, updates, notifications); nil in tests that
 	// run jobs themselves.
 	Monitor *monitor.Monitor
+	// Mailer sends invitation links by e-mail (the --smtp flags); nil shows them to the
+	// administrator only.
+	Mailer *notify.Mailer
 	// BaseURL is the server's public address (https://...), for CSAF and links; "" derives it
 	// from each request.
 	BaseURL string

@@ -1,12 +1,18 @@
 package server
 
 import (
+	"bytes"
+	"io"
+	"mime/quotedprintable"
 	"net/http"
+	"net/mail"
 	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/notify/smtptest"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -190,5 +196,70 @@ func TestRemoveProductAPI(t *testing.T) {
 	}
 	if code := e.do("GET", "/api/v1/products/"+itoa(wrong.ID), "acme-admin", "", nil, nil); code != http.StatusNotFound {
 		t.Errorf("removed product: %d", code)
+	}
+}
+
+// TestInvitationEmailed: with an SMTP server, the invitation link goes to the invitee by e-mail
+// and is not shown to the administrator; the link in the mail works. When the SMTP server
+// refuses the recipient, the page shows the link once and says it was not sent.
+func TestInvitationEmailed(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	mailer := smtptest.Start(t, nil)
+	e := newAccountsEnv(t, clock, func(c *Config) {
+		c.Mailer = &notify.Mailer{Addr: mailer.Addr(), From: "Siegel <siegel@acme.example>"}
+	})
+	admin := e.browser(t)
+	admin.signIn("admin@acme.example", "correct horse battery")
+	code, page, _ := admin.post("/settings/users", url.Values{"email": {"pia@acme.example"}, "role": {"psirt"}})
+	if code != http.StatusCreated || invitationRE.MatchString(page) || !strings.Contains(text(t, page), "The invitation link was e-mailed to pia@acme.example") {
+		t.Fatalf("invite: %d %s", code, text(t, page))
+	}
+	_, msgs := mailer.Stats()
+	if len(msgs) != 1 || msgs[0].Rcpts[0] != "pia@acme.example" {
+		t.Fatalf("mail: %+v", msgs)
+	}
+	m, err := mail.ReadMessage(bytes.NewReader(msgs[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(quotedprintable.NewReader(m.Body))
+	link := invitationRE.FindStringSubmatch(string(body))
+	if link == nil || !strings.Contains(string(body), e.srv.URL+"/invite/"+link[1]) || !strings.Contains(string(body), "admin@acme.example invited you to ACME in Siegel, as psirt") {
+		t.Fatalf("mail body: %s", body)
+	}
+	pia := e.browser(t)
+	if code, _, _ := pia.post("/invite/"+link[1], url.Values{"password": {"pias battery staple"}, "confirm": {"pias battery staple"}}); code != http.StatusSeeOther {
+		t.Fatalf("accept the mailed link: %d", code)
+	}
+	if code, _ := pia.signIn("pia@acme.example", "pias battery staple"); code != http.StatusSeeOther {
+		t.Errorf("sign in after the mailed invitation: %d", code)
+	}
+	// Through the API the link is not answered either.
+	var inv map[string]any
+	if code := e.do("POST", "/api/v1/users", "acme-admin", "application/json", jsonBody(map[string]string{"email": "olga@acme.example", "role": "auditor"}), &inv); code != http.StatusCreated ||
+		inv["emailed"] != true || inv["invitationURL"] != nil {
+		t.Errorf("API invitation: %d %v", code, inv)
+	}
+}
+
+// TestInvitationMailRefused: when the SMTP server refuses the invitation, the administrator gets
+// the link, once, with the reason it was not sent.
+func TestInvitationMailRefused(t *testing.T) {
+	clock := &testClock{t: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
+	mailer := smtptest.Start(t, func(s *smtptest.Server) { s.RcptReply = "550 5.1.1 no such user" })
+	e := newAccountsEnv(t, clock, func(c *Config) {
+		c.Mailer = &notify.Mailer{Addr: mailer.Addr(), From: "Siegel <siegel@acme.example>"}
+	})
+	admin := e.browser(t)
+	admin.signIn("admin@acme.example", "correct horse battery")
+	code, page, _ := admin.post("/settings/users", url.Values{"email": {"pia@acme.example"}, "role": {"psirt"}})
+	if code != http.StatusCreated || !invitationRE.MatchString(page) ||
+		!strings.Contains(text(t, page), "Not e-mailed: the SMTP server refused it or could not be reached (see the server log). Send this link to pia@acme.example yourself") {
+		t.Fatalf("invite: %d %s", code, text(t, page))
+	}
+	var inv map[string]any
+	if code := e.do("POST", "/api/v1/users", "acme-admin", "application/json", jsonBody(map[string]string{"email": "olga@acme.example", "role": "auditor"}), &inv); code != http.StatusCreated ||
+		inv["emailed"] != false || inv["invitationURL"] == nil || !strings.Contains(inv["mail"].(string), "refused") {
+		t.Errorf("API invitation: %d %v", code, inv)
 	}
 }

@@ -20,6 +20,8 @@ type accountsView struct {
 	Roles  []string
 	// InvitationURL and NewToken are shown once, right after they were made.
 	InvitationURL, InvitedEmail string
+	// InvitationNote says whether the link was e-mailed, or why not.
+	InvitationNote string
 	NewToken                    string
 	// Invitee is the user an invitation link is for; Link its secret (the form posts to it).
 	Invitee *store.User
@@ -99,8 +101,9 @@ func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 }
 
-// userInviteForm invites a user and shows the one-time link on the page, for the administrator
-// to pass on (it is not stored and cannot be shown again).
+// userInviteForm invites a user and e-mails the one-time link when an SMTP server is
+// configured; otherwise, or when sending failed, it shows the link on the page for the
+// administrator to pass on (it is not stored and cannot be shown again).
 func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if !webAdmin(w, u) {
 		return
@@ -110,7 +113,13 @@ func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store
 		s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
 		return
 	}
-	s.renderUsers(w, r, u, http.StatusCreated, &accountsView{InvitationURL: s.baseURL(r) + "/invite/" + secret, InvitedEmail: invited.Email}, "")
+	link := s.baseURL(r) + "/invite/" + secret
+	sent := s.mailInvitation(r.Context(), u.OrgName, invited, u.Email, link, s.cfg.Now().Add(invitationTTL))
+	v := &accountsView{InvitedEmail: invited.Email, InvitationNote: sent.text(invited.Email)}
+	if !sent.Emailed {
+		v.InvitationURL = link
+	}
+	s.renderUsers(w, r, u, http.StatusCreated, v, "")
 }
 
 func (s *Server) userDisableForm(disabled bool) webHandler {
