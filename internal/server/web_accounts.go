@@ -22,7 +22,7 @@ type accountsView struct {
 	InvitationURL, InvitedEmail string
 	// InvitationNote says whether the link was e-mailed, or why not.
 	InvitationNote string
-	NewToken                    string
+	NewToken       string
 	// Invitee is the user an invitation link is for; Link its secret (the form posts to it).
 	Invitee *store.User
 	Link    string
