@@ -82,21 +82,6 @@ func requireAdmin(w http.ResponseWriter, p principal, what string) bool {
 	return true
 }
 
-// accountError answers an account operation's error: the caller's mistakes as 400 or 409 with
-// what to do, everything else through fail.
-func (s *Server) accountError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not found")
-	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrInvitation), errors.Is(err, store.ErrBadCode), errors.Is(err, store.ErrInvalid):
-		writeError(w, http.StatusBadRequest, err.Error())
-	default:
-		s.fail(w, r, err)
-	}
-}
-
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) {
 	if !requireAdmin(w, p, "list users") {
 		return
@@ -129,7 +114,7 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	secret, u, err := s.cfg.Store.InviteUser(r.Context(), p.token.Organization, in.Email, in.Role, invitationTTL)
 	if err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	expires := s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)
@@ -171,7 +156,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, in.Password)
 	if err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "email": u.Email, "role": u.Role})
@@ -188,7 +173,7 @@ func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 			return
 		}
 		if err := s.cfg.Store.SetUserDisabled(r.Context(), p.token.Organization, id, disabled); err != nil {
-			s.accountError(w, r, err)
+			s.answer(w, r, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
@@ -211,7 +196,7 @@ func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p principal
 		return
 	}
 	if err := s.cfg.Store.SetUserRole(r.Context(), p.token.Organization, id, in.Role); err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -231,7 +216,7 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p pri
 		return
 	}
 	if err := s.cfg.Store.ChangePassword(r.Context(), p.token.User, in.Current, in.Password, ""); err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -342,7 +327,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal
 	}
 	secret, t, err := s.issueToken(r, p, in.Name, in.Role, expires)
 	if err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	out := toTokenJSON(*t, s.cfg.Now())
@@ -358,7 +343,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p principal
 		return
 	}
 	if err := s.revokeVisibleToken(r.Context(), p, id); err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -376,7 +361,7 @@ func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p p
 		return
 	}
 	if err := s.renameOrganization(r, p.token.Organization, in.Name); err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	s.getOrganization(w, r, p)

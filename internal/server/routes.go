@@ -258,14 +258,9 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	np := newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass}
-	if err := np.check(); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	prod, err := s.cfg.Store.CreateProduct(r.Context(), p.token.Organization, np.Name, np.Category, np.CRAClass)
+	prod, err := s.addProduct(r.Context(), p.token.Organization, newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass})
 	if err != nil {
-		s.fail(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toProduct(*prod))

@@ -327,14 +327,9 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	np := newProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")}
-	if err := np.check(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, np.Name, np.Category, np.CRAClass)
+	p, err := s.addProduct(r.Context(), u.Organization, newProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")})
 	if err != nil {
-		s.fail(w, r, err)
+		s.showError(w, r, err, func(status int, msg string) { s.renderPortfolio(w, r, u, status, "Product not created: "+msg) })
 		return
 	}
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)

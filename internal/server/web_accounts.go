@@ -70,21 +70,6 @@ func webAdmin(w http.ResponseWriter, u *store.User) bool {
 	return true
 }
 
-// webAccountError shows an account operation's error on the page it came from: the caller's
-// mistakes with what to do (status 400 or 409), anything else as a failure.
-func (s *Server) webAccountError(w http.ResponseWriter, r *http.Request, err error, show func(status int, msg string)) {
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		show(http.StatusConflict, err.Error())
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrInvitation), errors.Is(err, store.ErrBadCode):
-		show(http.StatusBadRequest, err.Error())
-	case errors.Is(err, store.ErrNotFound):
-		http.NotFound(w, r)
-	default:
-		s.fail(w, r, err)
-	}
-}
-
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
 	us, err := s.cfg.Store.ListUsers(r.Context(), u.Organization)
 	if err != nil {
@@ -110,7 +95,7 @@ func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store
 	}
 	secret, invited, err := s.cfg.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), invitationTTL)
 	if err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+		s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
 		return
 	}
 	link := s.baseURL(r) + "/invite/" + secret
@@ -129,7 +114,7 @@ func (s *Server) userDisableForm(disabled bool) webHandler {
 		}
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err := s.cfg.Store.SetUserDisabled(r.Context(), u.Organization, id, disabled); err != nil {
-			s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+			s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
 			return
 		}
 		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
@@ -144,7 +129,7 @@ func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.U
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.cfg.Store.SetUserRole(r.Context(), u.Organization, id, r.PostFormValue("role")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) {
+		s.showError(w, r, err, func(status int, msg string) {
 			s.renderUsers(w, r, u, status, &accountsView{}, "Role not changed: "+msg)
 		})
 		return
@@ -171,7 +156,7 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 	if r.PostFormValue("password") != r.PostFormValue("confirm") {
 		invitee, err := s.cfg.Store.Invitation(r.Context(), secret)
 		if err != nil {
-			s.webAccountError(w, r, err, func(status int, msg string) {
+			s.showError(w, r, err, func(status int, msg string) {
 				s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{}})
 			})
 			return
@@ -181,7 +166,7 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 		return
 	}
 	if _, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, r.PostFormValue("password")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) {
+		s.showError(w, r, err, func(status int, msg string) {
 			invitee, _ := s.cfg.Store.Invitation(r.Context(), secret)
 			s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{Invitee: invitee, Link: secret}})
 		})
@@ -218,7 +203,7 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.U
 		keep = c.Value
 	}
 	if err := s.cfg.Store.ChangePassword(r.Context(), u.ID, r.PostFormValue("current"), r.PostFormValue("password"), keep); err != nil {
-		s.webAccountError(w, r, err, show)
+		s.showError(w, r, err, show)
 		return
 	}
 	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Password changed; your other sessions were ended.")
@@ -231,7 +216,7 @@ func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request, u *store.User
 		err = s.cfg.Store.BeginTOTP(r.Context(), u.ID, secret)
 	}
 	if err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
 		return
 	}
 	http.Redirect(w, r, "/settings/account#totp", http.StatusSeeOther)
@@ -261,7 +246,7 @@ func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
 func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	codes, err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, r.PostFormValue("code"), totpChecker(s.cfg.Now))
 	if err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
 		return
 	}
 	s.renderAccount(w, r, u, http.StatusOK, &accountsView{RecoveryCodes: codes}, "", "Second factor on: signing in now asks for a code.")
@@ -269,7 +254,7 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, u *store.Us
 
 func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if err := s.cfg.Store.RemoveTOTP(r.Context(), u.ID, r.PostFormValue("password")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
 		return
 	}
 	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Second factor removed.")
@@ -382,7 +367,7 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	secret, _, err := s.issueToken(r, userPrincipal(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
 	if err != nil {
-		s.webAccountError(w, r, err, show)
+		s.showError(w, r, err, show)
 		return
 	}
 	s.renderTokens(w, r, u, http.StatusCreated, &accountsView{NewToken: secret}, "")
@@ -391,7 +376,7 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.revokeVisibleToken(r.Context(), userPrincipal(u), id); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) })
+		s.showError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) })
 		return
 	}
 	http.Redirect(w, r, "/settings/tokens", http.StatusSeeOther)
@@ -404,7 +389,7 @@ func (s *Server) organizationNameForm(w http.ResponseWriter, r *http.Request, u 
 		return
 	}
 	if err := s.renameOrganization(r, u.Organization, r.PostFormValue("name")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) {
+		s.showError(w, r, err, func(status int, msg string) {
 			v, verr := s.organizationView(r, u.Organization)
 			if verr != nil {
 				s.fail(w, r, verr)

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -76,11 +75,9 @@ func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	in := productEditInput{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass"), Reason: r.PostFormValue("reason")}
 	if _, err := s.editProduct(r.Context(), p, in); err != nil {
-		if !isInputError(err) {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, http.StatusBadRequest, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: err.Error(), Edit: &editView{Product: in}})
+		s.showError(w, r, err, func(status int, msg string) {
+			s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: msg, Edit: &editView{Product: in}})
+		})
 		return
 	}
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(p.ID, 10)+"?notice="+url.QueryEscape("Product corrected; the change and its reason are in the audit trail and the ledger."), http.StatusSeeOther)
@@ -127,24 +124,22 @@ func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	var err error
 	if v := strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")); v != "" {
 		if in.SupportExpectedUseMonths, err = strconv.Atoi(v); err != nil {
-			err = inputError(fmt.Errorf("expected time of use %q: give a number of months", v))
+			err = invalid(fmt.Errorf("expected time of use %q: give a number of months", v))
 		}
 	}
 	if err == nil {
 		if in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket")); err != nil {
-			err = inputError(err)
+			err = invalid(err)
 		}
 	}
 	if err == nil {
 		_, err = s.editRelease(r.Context(), d.Product, d.Release, in)
 	}
 	if err != nil {
-		if !isInputError(err) {
-			s.fail(w, r, err)
-			return
-		}
-		d.Error, d.Edit.Release = err.Error(), in
-		s.render(w, http.StatusBadRequest, "release_edit", d)
+		s.showError(w, r, err, func(status int, msg string) {
+			d.Error, d.Edit.Release = msg, in
+			s.render(w, status, "release_edit", d)
+		})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10)+"?vexmsg="+url.QueryEscape("Release corrected; the change and its reason are in the audit trail and the ledger."), http.StatusSeeOther)
@@ -157,12 +152,10 @@ func (s *Server) sbomRemoveForm(w http.ResponseWriter, r *http.Request, u *store
 	}
 	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
 	if err := s.cfg.Store.RemoveSBOM(r.Context(), d.Release.ID, id, r.PostFormValue("reason")); err != nil {
-		if !isInputError(err) {
-			s.fail(w, r, err)
-			return
-		}
-		d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not removed: " + err.Error()
-		s.render(w, http.StatusBadRequest, "release_edit", d)
+		s.showError(w, r, err, func(status int, msg string) {
+			d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not removed: " + msg
+			s.render(w, status, "release_edit", d)
+		})
 		return
 	}
 	s.wake()
@@ -207,12 +200,10 @@ func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 		return
 	}
 	if err := s.cfg.Store.RemoveRelease(r.Context(), d.Release.ID, r.PostFormValue("reason")); err != nil {
-		if !isInputError(err) && !errors.Is(err, store.ErrHasEvidence) {
-			s.fail(w, r, err)
-			return
-		}
-		d.Error = "Release not removed: " + err.Error()
-		s.render(w, http.StatusBadRequest, "release_edit", d)
+		s.showError(w, r, err, func(status int, msg string) {
+			d.Error = "Release not removed: " + msg
+			s.render(w, status, "release_edit", d)
+		})
 		return
 	}
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(d.Product.ID, 10)+"?notice="+url.QueryEscape("Release "+d.Release.Version+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
@@ -230,16 +221,10 @@ func (s *Server) productRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 		return
 	}
 	if err := s.cfg.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {
-		status := http.StatusConflict
-		switch {
-		case isInputError(err):
-			status = http.StatusBadRequest
-		case !errors.Is(err, store.ErrHasEvidence) && !errors.Is(err, store.ErrConflict):
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: "Product not removed: " + err.Error(),
-			Edit: &editView{Product: productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}}})
+		s.showError(w, r, err, func(status int, msg string) {
+			s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: "Product not removed: " + msg,
+				Edit: &editView{Product: productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}}})
+		})
 		return
 	}
 	http.Redirect(w, r, "/?notice="+url.QueryEscape("Product "+p.Name+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
