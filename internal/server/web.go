@@ -242,15 +242,9 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 	}
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageData) {
-	if d.User != nil && d.DBWarnings == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		d.DBWarnings = s.dbWarnings(ctx)
-		cancel()
-	}
-	if _, err := s.publicBase(); err != nil && d.User != nil {
-		d.NoCSAF = err.Error()
-	}
+// render executes a page's template with its view model (view.go) and answers with status.
+func (s *Server) render(w http.ResponseWriter, status int, page string, d view) {
+	s.frameOf(d)
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
