@@ -257,11 +257,11 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d view) 
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d := &pageData{Title: "Sign in", Accounts: s.loginView()}
+	notice := ""
 	if r.URL.Query().Get("welcome") != "" {
-		d.Notice = "Your password is set: sign in with it."
+		notice = "Your password is set: sign in with it."
 	}
-	s.render(w, http.StatusOK, "login", d)
+	s.render(w, http.StatusOK, "login", s.signInView("", notice))
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
@@ -272,16 +272,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		s.render(w, http.StatusTooManyRequests, "login", &pageData{Title: "Sign in", Error: tooManyAttempts(wait)})
+		s.render(w, http.StatusTooManyRequests, "login", s.signInView(tooManyAttempts(wait), ""))
 		return
 	}
 	secret, _, err := s.cfg.Store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), sessionTTL)
 	if errors.Is(err, store.ErrBadLogin) {
-		s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "Wrong e-mail or password.", Accounts: s.loginView()})
+		s.render(w, http.StatusUnauthorized, "login", s.signInView("Wrong e-mail or password.", ""))
 		return
 	}
 	if errors.Is(err, store.ErrDisabled) {
-		s.render(w, http.StatusForbidden, "login", &pageData{Title: "Sign in", Error: "This account is disabled: ask an administrator of your organisation.", Accounts: s.loginView()})
+		s.render(w, http.StatusForbidden, "login", s.signInView("This account is disabled: ask an administrator of your organisation.", ""))
 		return
 	}
 	if errors.Is(err, store.ErrSecondFactor) {

@@ -31,7 +31,6 @@ type accountsView struct {
 	TOTPURI       string
 	TOTPSecret    string
 	RecoveryCodes []string
-	SSO           bool // single sign-on is configured: the login page offers it
 }
 
 // accountWebRoutes registers the account pages and parses their templates.
@@ -272,7 +271,7 @@ func (s *Server) secondFactorPage(w http.ResponseWriter, r *http.Request, _ *sto
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.render(w, http.StatusOK, "secondfactor", &pageData{Title: "Second factor"})
+	s.render(w, http.StatusOK, "secondfactor", &layout{Title: "Second factor"})
 }
 
 func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *store.User) {
@@ -299,13 +298,13 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		s.render(w, http.StatusTooManyRequests, "secondfactor", &pageData{Title: "Second factor", Error: tooManyAttempts(wait)})
+		s.render(w, http.StatusTooManyRequests, "secondfactor", &layout{Title: "Second factor", Error: tooManyAttempts(wait)})
 		return
 	}
 	session, _, err := s.cfg.Store.CompleteChallenge(r.Context(), c.Value, r.PostFormValue("code"), totpChecker(s.cfg.Now), sessionTTL)
 	switch {
 	case errors.Is(err, store.ErrBadCode):
-		s.render(w, http.StatusUnauthorized, "secondfactor", &pageData{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
+		s.render(w, http.StatusUnauthorized, "secondfactor", &layout{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
 		return
 	case errors.Is(err, store.ErrUnauthorized):
 		s.challengeEnded(w)
@@ -326,7 +325,7 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 // challengeEnded sends a login whose challenge expired or used up its attempts back to the password.
 func (s *Server) challengeEnded(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
-	s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "The sign-in expired or had too many wrong codes: sign in again.", Accounts: s.loginView()})
+	s.render(w, http.StatusUnauthorized, "login", s.signInView("The sign-in expired or had too many wrong codes: sign in again.", ""))
 }
 
 // setSessionCookie hands the browser its session.
@@ -335,8 +334,17 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret
 		Secure: s.secureCookies(r), MaxAge: int(sessionTTL.Seconds())})
 }
 
-// loginView is what the sign-in page needs beyond the form: whether single sign-on is offered.
-func (s *Server) loginView() *accountsView { return &accountsView{SSO: s.cfg.OIDC != nil} }
+// signInView is the sign-in page (login.html): the refusal or notice it shows, and whether it
+// offers single sign-on.
+type signInView struct {
+	layout
+	Notice string
+	SSO    bool
+}
+
+func (s *Server) signInView(msg, notice string) *signInView {
+	return &signInView{layout: layout{Title: "Sign in", Error: msg}, Notice: notice, SSO: s.cfg.OIDC != nil}
+}
 
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
 	ts, err := s.visibleTokens(r.Context(), userPrincipal(u))
