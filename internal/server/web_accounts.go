@@ -23,9 +23,6 @@ type accountsView struct {
 	// InvitationNote says whether the link was e-mailed, or why not.
 	InvitationNote string
 	NewToken       string
-	// Invitee is the user an invitation link is for; Link its secret (the form posts to it).
-	Invitee *store.User
-	Link    string
 	// Own account: second factor state; TOTPURI while an enrolment waits for its code.
 	TOTP          bool
 	TOTPURI       string
@@ -136,17 +133,25 @@ func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.U
 	http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 }
 
+// inviteView is the page an invitation link opens (invite.html): whom it invites, and the
+// link's secret the form posts to; no invitee when the link is unknown, used or expired.
+type inviteView struct {
+	layout
+	Invitee *store.User
+	Link    string
+}
+
 func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	invitee, err := s.cfg.Store.Invitation(r.Context(), r.PathValue("secret"))
 	if errors.Is(err, store.ErrInvitation) {
-		s.render(w, http.StatusNotFound, "invite", &pageData{Title: "Invitation", Error: err.Error(), Accounts: &accountsView{}})
+		s.render(w, http.StatusNotFound, "invite", &inviteView{layout: layout{Title: "Invitation", Error: err.Error()}})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "invite", &pageData{Title: "Invitation", Accounts: &accountsView{Invitee: invitee, Link: r.PathValue("secret")}})
+	s.render(w, http.StatusOK, "invite", &inviteView{layout: layout{Title: "Invitation"}, Invitee: invitee, Link: r.PathValue("secret")})
 }
 
 // inviteAccept sets the invitee's password and sends them to sign in with it.
@@ -156,18 +161,18 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 		invitee, err := s.cfg.Store.Invitation(r.Context(), secret)
 		if err != nil {
 			s.showError(w, r, err, func(status int, msg string) {
-				s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{}})
+				s.render(w, status, "invite", &inviteView{layout: layout{Title: "Invitation", Error: msg}})
 			})
 			return
 		}
-		s.render(w, http.StatusBadRequest, "invite", &pageData{Title: "Invitation", Error: "The two passwords differ: type the same password twice.",
-			Accounts: &accountsView{Invitee: invitee, Link: secret}})
+		s.render(w, http.StatusBadRequest, "invite", &inviteView{layout: layout{Title: "Invitation", Error: "The two passwords differ: type the same password twice."},
+			Invitee: invitee, Link: secret})
 		return
 	}
 	if _, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, r.PostFormValue("password")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
 			invitee, _ := s.cfg.Store.Invitation(r.Context(), secret)
-			s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{Invitee: invitee, Link: secret}})
+			s.render(w, status, "invite", &inviteView{layout: layout{Title: "Invitation", Error: msg}, Invitee: invitee, Link: secret})
 		})
 		return
 	}
