@@ -23,11 +23,6 @@ type accountsView struct {
 	// InvitationNote says whether the link was e-mailed, or why not.
 	InvitationNote string
 	NewToken       string
-	// Own account: second factor state; TOTPURI while an enrolment waits for its code.
-	TOTP          bool
-	TOTPURI       string
-	TOTPSecret    string
-	RecoveryCodes []string
 }
 
 // accountWebRoutes registers the account pages and parses their templates.
@@ -179,25 +174,38 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 	http.Redirect(w, r, "/login?welcome=1", http.StatusSeeOther)
 }
 
-func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg, notice string) {
+// accountView is the user's own account page (account.html): the second factor's state, an
+// enrolment waiting for its code (TOTPURI), and recovery codes shown once.
+type accountView struct {
+	layout
+	Notice        string
+	TOTP          bool
+	TOTPURI       string
+	TOTPSecret    string
+	RecoveryCodes []string
+}
+
+// renderAccount shows the account page with status, a refusal msg or a notice, and the
+// recovery codes just made (nil but then).
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.User, status int, codes []string, msg, notice string) {
 	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.TOTP = enabled
+	v := &accountView{layout: layout{Title: "Your account", User: u, Error: msg}, Notice: notice, TOTP: enabled, RecoveryCodes: codes}
 	if secret != "" && !enabled {
 		v.TOTPURI, v.TOTPSecret = totpURI(u.Email, secret), secret
 	}
-	s.render(w, status, "account", &pageData{Title: "Your account", User: u, Accounts: v, Error: msg, Notice: notice})
+	s.render(w, status, "account", v)
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "")
+	s.renderAccount(w, r, u, http.StatusOK, nil, "", "")
 }
 
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	show := func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") }
+	show := func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") }
 	if r.PostFormValue("password") != r.PostFormValue("confirm") {
 		show(http.StatusBadRequest, "The two new passwords differ: type the same password twice.")
 		return
@@ -210,7 +218,7 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.U
 		s.showError(w, r, err, show)
 		return
 	}
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Password changed; your other sessions were ended.")
+	s.renderAccount(w, r, u, http.StatusOK, nil, "", "Password changed; your other sessions were ended.")
 }
 
 // totpBegin starts an enrolment: a new secret, shown as a QR code and as text until confirmed.
@@ -220,7 +228,7 @@ func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request, u *store.User
 		err = s.cfg.Store.BeginTOTP(r.Context(), u.ID, secret)
 	}
 	if err != nil {
-		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
 	}
 	http.Redirect(w, r, "/settings/account#totp", http.StatusSeeOther)
@@ -250,18 +258,18 @@ func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
 func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	codes, err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, r.PostFormValue("code"), totpChecker(s.cfg.Now))
 	if err != nil {
-		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
 	}
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{RecoveryCodes: codes}, "", "Second factor on: signing in now asks for a code.")
+	s.renderAccount(w, r, u, http.StatusOK, codes, "", "Second factor on: signing in now asks for a code.")
 }
 
 func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if err := s.cfg.Store.RemoveTOTP(r.Context(), u.ID, r.PostFormValue("password")); err != nil {
-		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
 	}
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Second factor removed.")
+	s.renderAccount(w, r, u, http.StatusOK, nil, "", "Second factor removed.")
 }
 
 // startSecondFactor keeps the login challenge in a short-lived cookie and asks for the code.
