@@ -15,14 +15,10 @@ const loginCookie = "siegel_login"
 
 // accountsView is what the account pages show.
 type accountsView struct {
-	Users  []store.UserInfo
 	Tokens []tokenJSON
 	Roles  []string
-	// InvitationURL and NewToken are shown once, right after they were made.
-	InvitationURL, InvitedEmail string
-	// InvitationNote says whether the link was e-mailed, or why not.
-	InvitationNote string
-	NewToken       string
+	// NewToken is shown once, right after it was made.
+	NewToken string
 }
 
 // accountWebRoutes registers the account pages and parses their templates.
@@ -61,19 +57,34 @@ func webAdmin(w http.ResponseWriter, u *store.User) bool {
 	return true
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
+// usersView is the user administration (users.html): the organisation's users, the roles a
+// user can be given, and an invitation just made, with its link when it was not e-mailed.
+type usersView struct {
+	layout
+	Users                                       []store.UserInfo
+	Roles                                       []string
+	InvitationURL, InvitedEmail, InvitationNote string
+}
+
+// renderUsers shows the users page with status and a refusal msg; v holds an invitation just
+// made (nil when there is none).
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *usersView, msg string) {
 	us, err := s.cfg.Store.ListUsers(r.Context(), u.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if v == nil {
+		v = &usersView{}
+	}
+	v.layout = layout{Title: "Users", User: u, Error: msg}
 	v.Users, v.Roles = us, store.InviteRoles
-	s.render(w, status, "users", &pageData{Title: "Users", User: u, Accounts: v, CanWrite: true, Error: msg})
+	s.render(w, status, "users", v)
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if webAdmin(w, u) {
-		s.renderUsers(w, r, u, http.StatusOK, &accountsView{}, "")
+		s.renderUsers(w, r, u, http.StatusOK, nil, "")
 	}
 }
 
@@ -86,12 +97,12 @@ func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store
 	}
 	secret, invited, err := s.cfg.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), invitationTTL)
 	if err != nil {
-		s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+		s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, nil, msg) })
 		return
 	}
 	link := s.baseURL(r) + "/invite/" + secret
 	sent := s.mailInvitation(r.Context(), u.OrgName, invited, u.Email, link, s.cfg.Now().Add(invitationTTL))
-	v := &accountsView{InvitedEmail: invited.Email, InvitationNote: sent.text(invited.Email)}
+	v := &usersView{InvitedEmail: invited.Email, InvitationNote: sent.text(invited.Email)}
 	if !sent.Emailed {
 		v.InvitationURL = link
 	}
@@ -105,7 +116,7 @@ func (s *Server) userDisableForm(disabled bool) webHandler {
 		}
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err := s.cfg.Store.SetUserDisabled(r.Context(), u.Organization, id, disabled); err != nil {
-			s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+			s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, nil, msg) })
 			return
 		}
 		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
@@ -121,7 +132,7 @@ func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.U
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.cfg.Store.SetUserRole(r.Context(), u.Organization, id, r.PostFormValue("role")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
-			s.renderUsers(w, r, u, status, &accountsView{}, "Role not changed: "+msg)
+			s.renderUsers(w, r, u, status, nil, "Role not changed: "+msg)
 		})
 		return
 	}
