@@ -144,8 +144,6 @@ type pageData struct {
 	ReleaseFirmware *releaseFirmwareView
 	Firmware        *firmwarePageView
 	Job             *jobPageView
-	// Accounts is what the user, token and account pages show (web_accounts.go).
-	Accounts *accountsView
 	// Edit is the page that corrects a product or a release.
 	Edit *editView
 	// Triage is what the finding page shows beyond the finding: the advisory's details, the

@@ -13,14 +13,6 @@ import (
 // loginCookie holds the secret of a login that waits for its second factor.
 const loginCookie = "siegel_login"
 
-// accountsView is what the account pages show.
-type accountsView struct {
-	Tokens []tokenJSON
-	Roles  []string
-	// NewToken is shown once, right after it was made.
-	NewToken string
-}
-
 // accountWebRoutes registers the account pages and parses their templates.
 func (s *Server) accountWebRoutes() {
 	for _, name := range []string{"users", "account", "tokens", "invite", "secondfactor"} {
@@ -370,28 +362,38 @@ func (s *Server) signInView(msg, notice string) *signInView {
 	return &signInView{layout: layout{Title: "Sign in", Error: msg}, Notice: notice, SSO: s.cfg.OIDC != nil}
 }
 
-func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
+// tokensView is the API tokens page (tokens.html): the tokens the user manages, the roles the
+// user may give one, and the secret of a token just made, shown once.
+type tokensView struct {
+	layout
+	Tokens   []tokenJSON
+	Roles    []string
+	NewToken string
+}
+
+// renderTokens shows the tokens page with status, a refusal msg, and a secret just made ("").
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, secret, msg string) {
 	ts, err := s.visibleTokens(r.Context(), userPrincipal(u))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	v := &tokensView{layout: layout{Title: "API tokens", User: u, Error: msg}, Roles: store.GrantableRoles(u.Role), NewToken: secret}
 	for _, t := range ts {
 		v.Tokens = append(v.Tokens, toTokenJSON(t, s.cfg.Now()))
 	}
-	v.Roles = store.GrantableRoles(u.Role)
-	s.render(w, status, "tokens", &pageData{Title: "API tokens", User: u, Accounts: v, CanWrite: true, Error: msg})
+	s.render(w, status, "tokens", v)
 }
 
 // tokensPage lists the API tokens the user manages: an administrator all of the organization's,
 // anyone else their own.
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	s.renderTokens(w, r, u, http.StatusOK, &accountsView{}, "")
+	s.renderTokens(w, r, u, http.StatusOK, "", "")
 }
 
 // tokenCreateForm makes a token owned by the signed-in user and shows its secret once.
 func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	show := func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) }
+	show := func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) }
 	expires, err := tokenExpiry(s.cfg.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
 	if err != nil {
 		show(http.StatusBadRequest, err.Error())
@@ -402,13 +404,13 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 		s.showError(w, r, err, show)
 		return
 	}
-	s.renderTokens(w, r, u, http.StatusCreated, &accountsView{NewToken: secret}, "")
+	s.renderTokens(w, r, u, http.StatusCreated, secret, "")
 }
 
 func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err := s.revokeVisibleToken(r.Context(), userPrincipal(u), id); err != nil {
-		s.showError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) })
+		s.showError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) })
 		return
 	}
 	http.Redirect(w, r, "/settings/tokens", http.StatusSeeOther)
