@@ -645,6 +645,14 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
+// statusView is the vulnerability database's page (status.html): its state and updates, and
+// whether the user may start one (an administrator).
+type statusView struct {
+	layout
+	DB       *dbState
+	CanWrite bool
+}
+
 // statusPage shows the vulnerability database and its updates.
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	st, err := s.dbState(r)
@@ -652,7 +660,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		s.fail(w, r, err)
 		return
 	}
-	d := &pageData{Title: "Vulnerability database", User: u, DB: st, CanWrite: u.Role == "admin"}
+	d := &statusView{layout: layout{Title: "Vulnerability database", User: u}, DB: st, CanWrite: u.Role == "admin"}
 	for _, j := range st.Updates {
 		if j.State == "running" || (j.State == "queued" && !j.RunAfter.After(s.cfg.Now())) {
 			d.Refresh = 3
