@@ -681,10 +681,22 @@ func (s *Server) statusUpdate(w http.ResponseWriter, r *http.Request, u *store.U
 	http.Redirect(w, r, "/status", http.StatusSeeOther)
 }
 
+// notificationsView is the notification settings (notifications.html): the channels, recent
+// deliveries, the audit trail for those who may read it, and what a new channel may follow.
+type notificationsView struct {
+	layout
+	CanWrite   bool
+	EventKinds []string
+	Products   []productRow
+	Channels   []store.Channel
+	Notes      []store.Notification
+	Audit      []store.AuditEvent
+}
+
 // notificationsPage lists the organization's channels and recent deliveries.
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d := &pageData{Title: "Notifications", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds,
-		Error: r.URL.Query().Get("error")}
+	d := &notificationsView{layout: layout{Title: "Notifications", User: u, Error: r.URL.Query().Get("error")},
+		CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds}
 	var err error
 	if ps, perr := s.cfg.Store.Products(r.Context(), u.Organization); perr == nil {
 		for _, p := range ps {
