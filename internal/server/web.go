@@ -105,11 +105,6 @@ type pageData struct {
 	Summaries  map[int64]store.Summary
 	History    []store.VEX
 	Explain    string
-	DB         *dbState
-	Channels   []store.Channel
-	Notes      []store.Notification
-	Audit      []store.AuditEvent
-	EventKinds []string
 	VEXStatus  []string
 	VEXJust    []string
 	Refresh    int    // seconds; the page reloads itself while work runs (no JavaScript)
