@@ -116,7 +116,6 @@ type pageData struct {
 	Label      *labelPageView
 	Register   *label.Register
 	Conformity *conformityView
-	Org        *organizationView
 	Rollout    *rolloutPageView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate

@@ -423,14 +423,7 @@ func (s *Server) organizationNameForm(w http.ResponseWriter, r *http.Request, u 
 		return
 	}
 	if err := s.renameOrganization(r, u.Organization, r.PostFormValue("name")); err != nil {
-		s.showError(w, r, err, func(status int, msg string) {
-			v, verr := s.organizationView(r, u.Organization)
-			if verr != nil {
-				s.fail(w, r, verr)
-				return
-			}
-			s.render(w, status, "organization", &pageData{Title: "Organisation", User: u, Org: v, CanWrite: true, Error: msg})
-		})
+		s.showError(w, r, err, func(status int, msg string) { s.renderOrganization(w, r, u, status, msg) })
 		return
 	}
 	http.Redirect(w, r, "/settings/organization", http.StatusSeeOther)
