@@ -145,8 +145,6 @@ type pageData struct {
 	Triage *triageView
 	// FindingPages sorts and pages the release page's findings.
 	FindingPages *findingPager
-	// Search is the portfolio search page.
-	Search *searchView
 }
 
 type productRow struct {
