@@ -7,18 +7,16 @@ import (
 	"github.com/siegel-oss/siegel/internal/label"
 )
 
-// TestLabelRestatedAfterCorrection: a label states its release's support end. When the support
-// end is corrected, a correction through the API or the page has the label's statement signed
-// again at once (the next in its sequence, same status, the corrected support end, the
-// correction in the history and the audit trail); a correction the label check has not caught
-// up with yet is shown on the public page as such, never as the label's word.
-func TestLabelRestatedAfterCorrection(t *testing.T) {
-	e := newEnv(t, withBaseURL)
+// labelledRelease creates the product HomeRouter (a router, CRA class important I) and its
+// release 4.2.0 supported until supportEnd, analyses its firmware, attests every requirement
+// left and issues its label.
+func (e *env) labelledRelease(t *testing.T, supportEnd string) (productJSON, releaseJSON, labelJSON) {
+	t.Helper()
 	var prod productJSON
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
 	var rel releaseJSON
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
-		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
+		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": supportEnd}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
 	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 202 {
 		t.Fatalf("firmware %d", code)
@@ -29,6 +27,18 @@ func TestLabelRestatedAfterCorrection(t *testing.T) {
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
 		t.Fatalf("issue %d", code)
 	}
+	return prod, rel, l
+}
+
+// TestLabelRestatedAfterCorrection: a label states its release's support end. When the support
+// end is corrected, a correction through the API or the page has the label's statement signed
+// again at once (the next in its sequence, same status, the corrected support end, the
+// correction in the history and the audit trail); a correction the label check has not caught
+// up with yet is shown on the public page as such, never as the label's word.
+func TestLabelRestatedAfterCorrection(t *testing.T) {
+	e := newEnv(t, withBaseURL)
+	prod, rel, l := e.labelledRelease(t, "2031-12")
+	base := "/api/v1/releases/" + itoa(rel.ID)
 	_, keyPEM := e.raw("GET", "/labels/key.pem", "", "", nil)
 	pub, err := label.ParsePublicKey(keyPEM)
 	if err != nil {

@@ -55,6 +55,17 @@ func (s *Server) webProductFromPath(w http.ResponseWriter, r *http.Request, u *s
 	return s.webProduct(w, r, u, id)
 }
 
+// webProductToChange loads the product of the path for a user who may change it: 404 when the
+// user may not read it, 403 when they may only read it.
+func (s *Server) webProductToChange(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Product, bool) {
+	p, ok := s.webProductFromPath(w, r, u)
+	if ok && !userPrincipal(u).canWrite(p.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return nil, false
+	}
+	return p, ok
+}
+
 func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	p, ok := s.webProductFromPath(w, r, u)
 	if !ok {
@@ -65,12 +76,8 @@ func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *stor
 }
 
 func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	p, ok := s.webProductFromPath(w, r, u)
+	p, ok := s.webProductToChange(w, r, u)
 	if !ok {
-		return
-	}
-	if !userPrincipal(u).canWrite(p.Organization) {
-		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
 	in := productEditInput{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass"), Reason: r.PostFormValue("reason")}
@@ -212,12 +219,8 @@ func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 // productRemoveForm removes a product entered by mistake and goes to the portfolio; a product
 // with evidence, or one a channel follows, is refused on the correction page (409).
 func (s *Server) productRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	p, ok := s.webProductFromPath(w, r, u)
+	p, ok := s.webProductToChange(w, r, u)
 	if !ok {
-		return
-	}
-	if !userPrincipal(u).canWrite(p.Organization) {
-		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
 	if err := s.cfg.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {

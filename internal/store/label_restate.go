@@ -16,11 +16,7 @@ import (
 func (s *DB) RestateLabel(ctx context.Context, id, note, actor string, sign Signer) (bool, error) {
 	restated := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at FROM label WHERE id = ?`
-		if s.dialect == Postgres {
-			q += ` FOR UPDATE`
-		}
-		l, err := scanLabel(tx.QueryRowContext(ctx, s.rebind(q), id))
+		l, err := s.lockLabel(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -29,7 +29,7 @@ func (s *DB) RemoveProduct(ctx context.Context, id int64, reason string) error {
 		return err
 	}
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
-		for _, c := range []struct{ what, q string }{
+		if err := s.refuseEvidence(ctx, tx, id, "product", []evidence{
 			{"a reporting case", `SELECT count(*) FROM cra_case WHERE product = ?`},
 			{"an advisory", `SELECT count(*) FROM advisory WHERE product = ?`},
 			{"a registration with an authority", `SELECT count(*) FROM product_registration WHERE product = ?`},
@@ -37,14 +37,8 @@ func (s *DB) RemoveProduct(ctx context.Context, id int64, reason string) error {
 			{"a rollout", `SELECT count(*) FROM rollout WHERE product = ?`},
 			{"a device", `SELECT count(*) FROM device WHERE product = ?`},
 			{"a market surveillance procedure", `SELECT count(*) FROM procedure WHERE product = ?`},
-		} {
-			var n int
-			if err := tx.QueryRowContext(ctx, s.rebind(c.q), id).Scan(&n); err != nil {
-				return err
-			}
-			if n > 0 {
-				return fmt.Errorf("%w: the product has %s; correct the product instead of removing it", ErrHasEvidence, c.what)
-			}
+		}); err != nil {
+			return err
 		}
 		var channels int
 		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM notification_channel WHERE product = ?`), id).Scan(&channels); err != nil {

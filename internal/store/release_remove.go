@@ -46,7 +46,7 @@ func (s *DB) RemoveRelease(ctx context.Context, id int64, reason string) error {
 // which the caller recounts.
 func (s *DB) removeRelease(ctx context.Context, tx *sql.Tx, rel *Release, reason string) error {
 	id := rel.ID
-	for _, c := range []struct{ what, q string }{
+	if err := s.refuseEvidence(ctx, tx, id, "release", []evidence{
 		{"a label", `SELECT count(*) FROM label WHERE release = ?`},
 		{"an attestation", `SELECT count(*) FROM attestation WHERE release = ?`},
 		{"a firmware analysis", `SELECT count(*) FROM firmware_analysis WHERE release = ?`},
@@ -54,14 +54,8 @@ func (s *DB) removeRelease(ctx context.Context, tx *sql.Tx, rel *Release, reason
 		{"a comment on a finding", `SELECT count(*) FROM finding_comment WHERE release = ?`},
 		{"a lab run", `SELECT count(*) FROM lab_run WHERE release = ?`},
 		{"a market record for the authority", `SELECT count(*) FROM release_market_record WHERE release = ?`},
-	} {
-		var n int
-		if err := tx.QueryRowContext(ctx, s.rebind(c.q), id).Scan(&n); err != nil {
-			return err
-		}
-		if n > 0 {
-			return fmt.Errorf("%w: it has %s; correct the release instead of removing it", ErrHasEvidence, c.what)
-		}
+	}); err != nil {
+		return err
 	}
 	org, err := s.releaseOrg(ctx, tx, id)
 	if err != nil {
@@ -122,6 +116,25 @@ func (s *DB) removeRelease(ctx context.Context, tx *sql.Tx, rel *Release, reason
 	if err := s.audit(ctx, tx, org, "release.remove", subject, fmt.Sprintf("version %s of product/%d, %d SBOMs, %d findings in force — reason: %s",
 		rel.Version, rel.Product, len(sboms), len(findings), reason)); err != nil {
 		return err
+	}
+	return nil
+}
+
+// evidence is a kind of evidence a removal looks for: what it is, and the query that counts it
+// for the id removed.
+type evidence struct{ what, count string }
+
+// refuseEvidence answers ErrHasEvidence, naming the first kind found, when the release or
+// product (kind) id has any of the evidence kinds.
+func (s *DB) refuseEvidence(ctx context.Context, tx *sql.Tx, id int64, kind string, kinds []evidence) error {
+	for _, e := range kinds {
+		var n int
+		if err := tx.QueryRowContext(ctx, s.rebind(e.count), id).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return fmt.Errorf("%w: the %s has %s; correct the %s instead of removing it", ErrHasEvidence, kind, e.what, kind)
+		}
 	}
 	return nil
 }
