@@ -23,7 +23,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/input"
-	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -114,7 +113,6 @@ type pageData struct {
 	Cases      []*CaseView
 	Case       *CaseView
 	Label      *labelPageView
-	Register   *label.Register
 	Conformity *conformityView
 	Rollout    *rolloutPageView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
