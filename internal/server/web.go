@@ -114,7 +114,6 @@ type pageData struct {
 	Case       *CaseView
 	Label      *labelPageView
 	Conformity *conformityView
-	Rollout    *rolloutPageView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
 	// Health is the component health of the release page.
