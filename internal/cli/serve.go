@@ -215,7 +215,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 			}
 			srv := server.New(limits.server(server.Config{Store: st, VulnDB: vdir, Monitor: mon, Log: env.Log, Now: env.Now, MaxDBAge: time.Duration(maxAge), BaseURL: publicURL, ProviderOrg: csafOrg,
 				LabelIssuer: labelIssuer, LabelGrace: labelGrace, Witnesses: witnesses, InventoryK: inventoryK, Rollout: rcfg,
-				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), FirmwareDir: filepath.Join(dir, "firmware"), OIDC: oidcConfig,
+				InitialPasswordFile: filepath.Join(dir, InitialPasswordFile), FirmwareDir: filepath.Join(dir, "firmware"), OIDC: oidcConfig, Mailer: mcfg.Mailer,
 				WitnessKey: witnessKey, AuthorityPush: authorityPush}))
 			hs := srv.HTTPServer()
 			env.Log.Info("serving", "url", "http://"+ln.Addr().String(), "store", st.Dialect(), "data", dir)

@@ -459,8 +459,8 @@ func (s *Service) statement(l *store.Label, page string, org *store.Organization
 	return st
 }
 
-// Refresh re-decides a label's status from the evidence as it is now; it reports whether the
-// status changed (a new statement was signed).
+// Refresh re-decides a label's status from the evidence as it is now; it reports whether a new
+// statement was signed: the status changed, or facts the statement states were corrected.
 func (s *Service) Refresh(ctx context.Context, l *store.Label) (bool, error) {
 	rel, prod, e, checks, err := s.labelState(ctx, l, s.Grace)
 	if err != nil {
@@ -471,7 +471,9 @@ func (s *Service) Refresh(ctx context.Context, l *store.Label) (bool, error) {
 	// evidence holds again"); an announced revocation is news and gets a statement.
 	quiet := next == label.Valid && l.Status == store.LabelValid && checks.Revocation == nil && !strings.HasPrefix(l.Reason, "revocation announced")
 	if string(next) == l.Status && (reason == l.Reason || quiet) {
-		return false, nil
+		// The status stands; the statement is signed again only when facts it states were
+		// corrected (restate.go).
+		return s.restateIfCorrected(ctx, l, prod, rel, e.Verdicts)
 	}
 	return s.setStatus(ctx, l.ID, string(next), reason, "siegel:label-check", false, prod, rel, e.Verdicts)
 }

@@ -65,23 +65,30 @@ func (m Mailer) Deliver(ctx context.Context, to string, e Event) error {
 	if err := e.validate(); err != nil {
 		return err
 	}
-	from, err := parseAddress("From", m.From)
+	from, rcpt, host, err := m.envelope(to)
 	if err != nil {
 		return err
-	}
-	rcpt, err := parseAddress("To", to)
-	if err != nil {
-		return err
-	}
-	host, _, err := net.SplitHostPort(m.Addr)
-	if err != nil || host == "" {
-		return permanent(fmt.Errorf("notify: invalid SMTP server address %q: want host:port", m.Addr))
 	}
 	msg, err := composeMessage(from, rcpt, e, time.Now())
 	if err != nil {
 		return err
 	}
 	return m.send(ctx, host, from.Address, rcpt.Address, msg)
+}
+
+// envelope checks the sender, the recipient to and the server's address before connecting.
+func (m Mailer) envelope(to string) (from, rcpt *mail.Address, host string, err error) {
+	if from, err = parseAddress("From", m.From); err != nil {
+		return nil, nil, "", err
+	}
+	if rcpt, err = parseAddress("To", to); err != nil {
+		return nil, nil, "", err
+	}
+	host, _, err = net.SplitHostPort(m.Addr)
+	if err != nil || host == "" {
+		return nil, nil, "", permanent(fmt.Errorf("notify: invalid SMTP server address %q: want host:port", m.Addr))
+	}
+	return from, rcpt, host, nil
 }
 
 // parseAddress parses a single address for the header field, rejecting
@@ -211,28 +218,65 @@ func composeMessage(from, to *mail.Address, e Event, now time.Time) ([]byte, err
 	if err != nil {
 		return nil, err
 	}
+	return compose(from, to, e.ID, e.Kind, subject, bodyOf(e), now)
+}
+
+// compose renders a plain-text message with the Message-ID derived from id, naming the event
+// kind in a header when there is one.
+func compose(from, to *mail.Address, id, kind, subject, body string, now time.Time) ([]byte, error) {
 	var b bytes.Buffer
 	header := func(k, v string) { b.WriteString(k + ": " + v + "\r\n") }
 	header("From", from.String())
 	header("To", to.String())
 	header("Subject", mime.QEncoding.Encode("utf-8", subject))
 	header("Date", now.Format(time.RFC1123Z))
-	header("Message-ID", messageID(e.ID, from.Address))
+	header("Message-ID", messageID(id, from.Address))
 	header("MIME-Version", "1.0")
 	header("Content-Type", "text/plain; charset=utf-8")
 	header("Content-Transfer-Encoding", "quoted-printable")
 	header("Auto-Submitted", "auto-generated") // RFC 3834: no auto-replies, please
-	header("X-Siegel-Event", mime.QEncoding.Encode("utf-8", e.Kind))
+	if kind != "" {
+		header("X-Siegel-Event", mime.QEncoding.Encode("utf-8", kind))
+	}
 	b.WriteString("\r\n")
 
 	qp := quotedprintable.NewWriter(&b)
-	if _, err := qp.Write([]byte(bodyOf(e))); err != nil {
-		return nil, fmt.Errorf("notify: encoding message for event %s: %w", e.ID, err)
+	if _, err := qp.Write([]byte(body)); err != nil {
+		return nil, fmt.Errorf("notify: encoding message %s: %w", id, err)
 	}
 	if err := qp.Close(); err != nil {
-		return nil, fmt.Errorf("notify: encoding message for event %s: %w", e.ID, err)
+		return nil, fmt.Errorf("notify: encoding message %s: %w", id, err)
 	}
 	return b.Bytes(), nil
+}
+
+// Message is an e-mail about something other than an event, such as an invitation to an
+// account.
+type Message struct {
+	ID      string // stable across attempts: the Message-ID is derived from it
+	Subject string // one line
+	Body    string // plain text, "\n" line endings
+}
+
+// Send sends one plain-text message to the recipient to over one SMTP session, with the checks
+// and encoding of [Mailer.Deliver]: a control character in the subject or an address, or an
+// empty ID or subject, is refused before connecting with an error for which [Permanent] is true.
+func (m Mailer) Send(ctx context.Context, to string, msg Message) error {
+	if msg.ID == "" || hasControl(msg.ID) {
+		return permanent(fmt.Errorf("notify: message ID %q: give one without control characters", msg.ID))
+	}
+	if strings.TrimSpace(msg.Subject) == "" || hasControl(msg.Subject) {
+		return permanent(fmt.Errorf("notify: message %s: the subject is empty or contains a line break or control character", msg.ID))
+	}
+	from, rcpt, host, err := m.envelope(to)
+	if err != nil {
+		return err
+	}
+	data, err := compose(from, rcpt, msg.ID, "", truncate(strings.ToValidUTF8(msg.Subject, "\uFFFD"), 200), multiLine(msg.Body)+"\n", time.Now())
+	if err != nil {
+		return err
+	}
+	return m.send(ctx, host, from.Address, rcpt.Address, data)
 }
 
 // subjectOf returns the subject line for e. Fields that go into it must not

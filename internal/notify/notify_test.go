@@ -11,7 +11,6 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -31,9 +30,10 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/notify/smtptest"
 )
 
 // testEvent returns a fully populated event.
@@ -445,231 +445,6 @@ func TestPermanent(t *testing.T) {
 
 // --- SMTP ------------------------------------------------------------------
 
-// smtpServer is a minimal RFC 5321 server recording what it receives.
-type smtpServer struct {
-	ln        net.Listener
-	tlsConfig *tls.Config // non-nil: offer STARTTLS
-	rcptReply string      // non-empty: answer RCPT TO with this line
-	silent    bool        // accept connections but never greet
-
-	done chan struct{}
-	wg   sync.WaitGroup
-
-	mu       sync.Mutex
-	conns    map[net.Conn]struct{}
-	accepted int
-	messages []smtpMessage
-}
-
-// smtpMessage is one message accepted by smtpServer.
-type smtpMessage struct {
-	helo     string
-	tls      bool
-	auth     string // decoded AUTH PLAIN response
-	from     string
-	rcpts    []string
-	rawLines []string // DATA lines as sent, before dot-unstuffing
-	data     []byte   // the message, CRLF line endings
-}
-
-func startSMTP(t *testing.T, configure func(*smtpServer)) *smtpServer {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := &smtpServer{ln: ln, done: make(chan struct{}), conns: map[net.Conn]struct{}{}}
-	if configure != nil {
-		configure(s)
-	}
-	s.wg.Add(1)
-	go s.serve()
-	t.Cleanup(func() {
-		close(s.done)
-		ln.Close()
-		s.mu.Lock()
-		for c := range s.conns {
-			c.Close()
-		}
-		s.mu.Unlock()
-		s.wg.Wait()
-	})
-	return s
-}
-
-func (s *smtpServer) addr() string { return s.ln.Addr().String() }
-
-func (s *smtpServer) serve() {
-	defer s.wg.Done()
-	for {
-		c, err := s.ln.Accept()
-		if err != nil {
-			return
-		}
-		s.mu.Lock()
-		s.accepted++
-		s.conns[c] = struct{}{}
-		s.mu.Unlock()
-		s.wg.Add(1)
-		go func() {
-			defer s.wg.Done()
-			defer func() {
-				s.mu.Lock()
-				delete(s.conns, c)
-				s.mu.Unlock()
-				c.Close()
-			}()
-			s.session(c)
-		}()
-	}
-}
-
-func (s *smtpServer) stats() (accepted int, messages []smtpMessage) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.accepted, append([]smtpMessage(nil), s.messages...)
-}
-
-func (s *smtpServer) session(conn net.Conn) {
-	if s.silent {
-		<-s.done
-		return
-	}
-	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	tp := textproto.NewConn(conn)
-	var m smtpMessage
-	reply := func(lines ...string) {
-		for _, l := range lines {
-			if tp.PrintfLine("%s", l) != nil {
-				return
-			}
-		}
-	}
-	reply("220 test.invalid ESMTP siegel-test")
-	for {
-		line, err := tp.ReadLine()
-		if err != nil {
-			return
-		}
-		verb, arg, _ := strings.Cut(line, " ")
-		switch strings.ToUpper(verb) {
-		case "EHLO":
-			m.helo = arg
-			lines := []string{"250-test.invalid greets " + arg}
-			if s.tlsConfig != nil && !m.tls {
-				lines = append(lines, "250-STARTTLS")
-			}
-			reply(append(lines, "250-AUTH PLAIN", "250 HELP")...)
-		case "HELO":
-			m.helo = arg
-			reply("250 test.invalid")
-		case "STARTTLS":
-			if s.tlsConfig == nil || m.tls {
-				reply("502 5.5.1 not now")
-				continue
-			}
-			reply("220 2.0.0 go ahead")
-			tc := tls.Server(conn, s.tlsConfig)
-			if tc.Handshake() != nil {
-				return
-			}
-			tp = textproto.NewConn(tc)
-			m = smtpMessage{tls: true} // RFC 3207: forget everything
-		case "AUTH":
-			mech, resp, _ := strings.Cut(arg, " ")
-			if !strings.EqualFold(mech, "PLAIN") {
-				reply("504 5.5.4 mechanism not supported")
-				continue
-			}
-			if resp == "" {
-				reply("334 ")
-				if resp, err = tp.ReadLine(); err != nil {
-					return
-				}
-			}
-			dec, err := base64.StdEncoding.DecodeString(resp)
-			if err != nil {
-				reply("501 5.5.2 bad base64")
-				continue
-			}
-			m.auth = string(dec)
-			reply("235 2.7.0 authenticated")
-		case "MAIL":
-			addr, ok := envelopeAddr(arg, "FROM:")
-			if !ok || m.helo == "" {
-				reply("501 5.5.4 bad MAIL")
-				continue
-			}
-			m.from, m.rcpts = addr, nil
-			reply("250 2.1.0 ok")
-		case "RCPT":
-			if s.rcptReply != "" {
-				reply(s.rcptReply)
-				continue
-			}
-			addr, ok := envelopeAddr(arg, "TO:")
-			if !ok || m.from == "" {
-				reply("503 5.5.1 bad sequence")
-				continue
-			}
-			m.rcpts = append(m.rcpts, addr)
-			reply("250 2.1.5 ok")
-		case "DATA":
-			if m.from == "" || len(m.rcpts) == 0 {
-				reply("503 5.5.1 bad sequence")
-				continue
-			}
-			reply("354 end with <CRLF>.<CRLF>")
-			var data bytes.Buffer
-			m.rawLines = nil
-			for {
-				l, err := tp.ReadLine()
-				if err != nil {
-					return
-				}
-				if l == "." {
-					break
-				}
-				m.rawLines = append(m.rawLines, l)
-				l = strings.TrimPrefix(l, ".") // dot-unstuffing, RFC 5321 4.5.2
-				data.WriteString(l + "\r\n")
-			}
-			m.data = data.Bytes()
-			s.mu.Lock()
-			s.messages = append(s.messages, m)
-			s.mu.Unlock()
-			m.from, m.rcpts = "", nil
-			reply("250 2.0.0 queued")
-		case "RSET":
-			m.from, m.rcpts = "", nil
-			reply("250 2.0.0 ok")
-		case "NOOP":
-			reply("250 2.0.0 ok")
-		case "QUIT":
-			reply("221 2.0.0 bye")
-			return
-		default:
-			reply("502 5.5.2 unknown command")
-		}
-	}
-}
-
-// envelopeAddr extracts the address from "FROM:<a@b> PARAMS".
-func envelopeAddr(arg, prefix string) (string, bool) {
-	if len(arg) < len(prefix) || !strings.EqualFold(arg[:len(prefix)], prefix) {
-		return "", false
-	}
-	rest := strings.TrimSpace(arg[len(prefix):])
-	if !strings.HasPrefix(rest, "<") {
-		return "", false
-	}
-	end := strings.IndexByte(rest, '>')
-	if end < 0 {
-		return "", false
-	}
-	return rest[1:end], true
-}
-
 // bodyField returns the value of "Label: value" in the body, or "".
 func bodyField(body, label string) string {
 	for l := range strings.SplitSeq(body, "\n") {
@@ -681,12 +456,12 @@ func bodyField(body, label string) string {
 }
 
 func TestMailerDeliver(t *testing.T) {
-	srv := startSMTP(t, nil)
+	srv := smtptest.Start(t, nil)
 	long := strings.Repeat("0123456789abcdefghij", 15) // 300 characters, no spaces
 	nonASCII := "Überlauf in der Zeichenkettenverarbeitung — 日本語のテキスト"
 	e := testEvent()
 	e.Summary = "First line.\r\n" + long + "\n" + nonASCII + "\n.hidden line starting with a dot\n.\nLast line."
-	mailer := Mailer{Addr: srv.addr(), From: "Siegel Alerts <alerts@siegel.example>", Username: "user", Password: "pw"}
+	mailer := Mailer{Addr: srv.Addr(), From: "Siegel Alerts <alerts@siegel.example>", Username: "user", Password: "pw"}
 
 	before := time.Now().Add(-time.Second).Truncate(time.Second)
 	if err := mailer.Deliver(context.Background(), "PSIRT <psirt@example.com>", e); err != nil {
@@ -694,24 +469,24 @@ func TestMailerDeliver(t *testing.T) {
 	}
 	after := time.Now().Add(time.Second)
 
-	_, msgs := srv.stats()
+	_, msgs := srv.Stats()
 	if len(msgs) != 1 {
 		t.Fatalf("server received %d messages, want 1", len(msgs))
 	}
 	got := msgs[0]
-	if got.from != "alerts@siegel.example" || !reflect.DeepEqual(got.rcpts, []string{"psirt@example.com"}) {
-		t.Errorf("envelope MAIL FROM %q RCPT TO %q", got.from, got.rcpts)
+	if got.From != "alerts@siegel.example" || !reflect.DeepEqual(got.Rcpts, []string{"psirt@example.com"}) {
+		t.Errorf("envelope MAIL FROM %q RCPT TO %q", got.From, got.Rcpts)
 	}
-	if got.auth != "\x00user\x00pw" {
-		t.Errorf("AUTH PLAIN response %q", got.auth)
+	if got.Auth != "\x00user\x00pw" {
+		t.Errorf("AUTH PLAIN response %q", got.Auth)
 	}
-	if got.helo != "[127.0.0.1]" {
-		t.Errorf("EHLO %q, want [127.0.0.1]", got.helo)
+	if got.Helo != "[127.0.0.1]" {
+		t.Errorf("EHLO %q, want [127.0.0.1]", got.Helo)
 	}
 
 	// Wire format: 7-bit, short lines, dot-stuffing in action.
 	stuffed := false
-	for _, l := range got.rawLines {
+	for _, l := range got.RawLines {
 		if len(l) > 78 {
 			t.Errorf("line of %d characters on the wire: %q", len(l), l)
 		}
@@ -720,15 +495,15 @@ func TestMailerDeliver(t *testing.T) {
 	if !stuffed {
 		t.Error("no dot-stuffed line on the wire, although the body has lines starting with '.'")
 	}
-	for i, c := range got.data {
+	for i, c := range got.Data {
 		if c >= 0x80 {
 			t.Fatalf("8-bit byte %#x at offset %d of the message", c, i)
 		}
 	}
 
-	msg, err := mail.ReadMessage(bytes.NewReader(got.data))
+	msg, err := mail.ReadMessage(bytes.NewReader(got.Data))
 	if err != nil {
-		t.Fatalf("parsing message: %v\n%s", err, got.data)
+		t.Fatalf("parsing message: %v\n%s", err, got.Data)
 	}
 	h := msg.Header
 	if from, err := mail.ParseAddress(h.Get("From")); err != nil || from.Name != "Siegel Alerts" || from.Address != "alerts@siegel.example" {
@@ -850,8 +625,8 @@ func TestMessageID(t *testing.T) {
 }
 
 func TestMailerHeaderInjection(t *testing.T) {
-	srv := startSMTP(t, nil)
-	ok := Mailer{Addr: srv.addr(), From: "alerts@siegel.example"}
+	srv := smtptest.Start(t, nil)
+	ok := Mailer{Addr: srv.Addr(), From: "alerts@siegel.example"}
 	for name, tc := range map[string]struct {
 		from, to string
 		mutate   func(*Event)
@@ -888,7 +663,7 @@ func TestMailerHeaderInjection(t *testing.T) {
 			t.Errorf("%s: err = %v, want a permanent error", name, err)
 		}
 	}
-	if accepted, _ := srv.stats(); accepted != 0 {
+	if accepted, _ := srv.Stats(); accepted != 0 {
 		t.Errorf("rejected messages still opened %d SMTP connections", accepted)
 	}
 
@@ -900,8 +675,8 @@ func TestMailerHeaderInjection(t *testing.T) {
 	if err := ok.Deliver(context.Background(), "psirt@example.com", e); err != nil {
 		t.Fatalf("Deliver with line breaks in body fields: %v", err)
 	}
-	_, msgs := srv.stats()
-	msg, err := mail.ReadMessage(bytes.NewReader(msgs[len(msgs)-1].data))
+	_, msgs := srv.Stats()
+	msg, err := mail.ReadMessage(bytes.NewReader(msgs[len(msgs)-1].Data))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -933,8 +708,8 @@ func TestMailerReplies(t *testing.T) {
 		{"451 4.3.0 try again later", false},
 		{"452 4.2.2 mailbox full", false},
 	} {
-		srv := startSMTP(t, func(s *smtpServer) { s.rcptReply = tc.reply })
-		err := Mailer{Addr: srv.addr(), From: "a@siegel.example"}.Deliver(context.Background(), "b@example.com", testEvent())
+		srv := smtptest.Start(t, func(s *smtptest.Server) { s.RcptReply = tc.reply })
+		err := Mailer{Addr: srv.Addr(), From: "a@siegel.example"}.Deliver(context.Background(), "b@example.com", testEvent())
 		if err == nil || Permanent(err) != tc.permanent {
 			t.Errorf("RCPT answered %q: err = %v, Permanent = %v, want %v", tc.reply, err, Permanent(err), tc.permanent)
 		}
@@ -993,46 +768,46 @@ func testCertificate(t *testing.T) (tls.Certificate, *x509.CertPool) {
 
 func TestMailerSTARTTLS(t *testing.T) {
 	cert, pool := testCertificate(t)
-	srv := startSMTP(t, func(s *smtpServer) { s.tlsConfig = &tls.Config{Certificates: []tls.Certificate{cert}} })
+	srv := smtptest.Start(t, func(s *smtptest.Server) { s.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}} })
 
 	// Opportunistic (StartTLS false) and required both upgrade when offered.
 	for _, required := range []bool{false, true} {
-		m := Mailer{Addr: srv.addr(), From: "a@siegel.example", Username: "u", Password: "p",
+		m := Mailer{Addr: srv.Addr(), From: "a@siegel.example", Username: "u", Password: "p",
 			StartTLS: required, TLSConfig: &tls.Config{RootCAs: pool}}
 		if err := m.Deliver(context.Background(), "b@example.com", testEvent()); err != nil {
 			t.Fatalf("StartTLS %v: %v", required, err)
 		}
 	}
-	_, msgs := srv.stats()
+	_, msgs := srv.Stats()
 	for i, m := range msgs {
-		if !m.tls || m.auth != "\x00u\x00p" || m.helo == "" {
-			t.Errorf("message %d: tls %v, auth %q, helo %q after STARTTLS", i, m.tls, m.auth, m.helo)
+		if !m.TLS || m.Auth != "\x00u\x00p" || m.Helo == "" {
+			t.Errorf("message %d: tls %v, auth %q, helo %q after STARTTLS", i, m.TLS, m.Auth, m.Helo)
 		}
 	}
 
 	// An untrusted certificate fails the delivery.
-	err := Mailer{Addr: srv.addr(), From: "a@siegel.example"}.Deliver(context.Background(), "b@example.com", testEvent())
+	err := Mailer{Addr: srv.Addr(), From: "a@siegel.example"}.Deliver(context.Background(), "b@example.com", testEvent())
 	if err == nil {
 		t.Error("delivery succeeded with an untrusted certificate")
 	}
-	if _, msgs := srv.stats(); len(msgs) != 2 {
+	if _, msgs := srv.Stats(); len(msgs) != 2 {
 		t.Errorf("server has %d messages, want 2", len(msgs))
 	}
 
 	// Required but not offered: permanent, and nothing is sent.
-	plain := startSMTP(t, nil)
-	err = Mailer{Addr: plain.addr(), From: "a@siegel.example", StartTLS: true}.Deliver(context.Background(), "b@example.com", testEvent())
+	plain := smtptest.Start(t, nil)
+	err = Mailer{Addr: plain.Addr(), From: "a@siegel.example", StartTLS: true}.Deliver(context.Background(), "b@example.com", testEvent())
 	if err == nil || !Permanent(err) {
 		t.Errorf("STARTTLS required but not offered: err = %v, want a permanent error", err)
 	}
-	if _, msgs := plain.stats(); len(msgs) != 0 {
+	if _, msgs := plain.Stats(); len(msgs) != 0 {
 		t.Errorf("message sent in clear text although STARTTLS was required")
 	}
 }
 
 func TestMailerContext(t *testing.T) {
-	srv := startSMTP(t, func(s *smtpServer) { s.silent = true })
-	m := Mailer{Addr: srv.addr(), From: "a@siegel.example"}
+	srv := smtptest.Start(t, func(s *smtptest.Server) { s.Silent = true })
+	m := Mailer{Addr: srv.Addr(), From: "a@siegel.example"}
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Millisecond)
 	defer cancel()
@@ -1054,5 +829,38 @@ func TestMailerContext(t *testing.T) {
 	}
 	if d := time.Since(start); d > 2*time.Second {
 		t.Errorf("cancel: Deliver returned after %s", d)
+	}
+}
+
+// TestMailerSend: a message that is not about an event goes out with its subject and body, a
+// Message-ID derived from its ID and no event header; a subject with a line break is refused
+// before connecting.
+func TestMailerSend(t *testing.T) {
+	srv := smtptest.Start(t, nil)
+	m := Mailer{Addr: srv.Addr(), From: "Siegel <siegel@acme.example>"}
+	msg := Message{ID: "invitation.7", Subject: "Your account at ACME — Siegel", Body: "Open this link:\nhttps://siegel.example/invite/abc\n"}
+	if err := m.Send(context.Background(), "pia@acme.example", msg); err != nil {
+		t.Fatal(err)
+	}
+	_, msgs := srv.Stats()
+	if len(msgs) != 1 || msgs[0].From != "siegel@acme.example" || !reflect.DeepEqual(msgs[0].Rcpts, []string{"pia@acme.example"}) {
+		t.Fatalf("messages %+v", msgs)
+	}
+	got, err := mail.ReadMessage(bytes.NewReader(msgs[0].Data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, _ := new(mime.WordDecoder).DecodeHeader(got.Header.Get("Subject"))
+	body, _ := io.ReadAll(quotedprintable.NewReader(got.Body))
+	if subject != msg.Subject || strings.ReplaceAll(string(body), "\r\n", "\n") != "Open this link:\nhttps://siegel.example/invite/abc\n" ||
+		got.Header.Get("Message-ID") != "<siegel.invitation.7@acme.example>" || got.Header.Get("X-Siegel-Event") != "" {
+		t.Errorf("subject %q, body %q, headers %v", subject, body, got.Header)
+	}
+	err = m.Send(context.Background(), "pia@acme.example", Message{ID: "x", Subject: "hi\r\nBcc: eve@example.com", Body: "b"})
+	if !Permanent(err) {
+		t.Errorf("a subject with a line break: %v", err)
+	}
+	if accepted, _ := srv.Stats(); accepted != 1 {
+		t.Errorf("connected %d times, want once", accepted)
 	}
 }

@@ -82,21 +82,6 @@ func requireAdmin(w http.ResponseWriter, p principal, what string) bool {
 	return true
 }
 
-// accountError answers an account operation's error: the caller's mistakes as 400 or 409 with
-// what to do, everything else through fail.
-func (s *Server) accountError(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not found")
-	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrInvitation), errors.Is(err, store.ErrBadCode), errors.Is(err, store.ErrInvalid):
-		writeError(w, http.StatusBadRequest, err.Error())
-	default:
-		s.fail(w, r, err)
-	}
-}
-
 func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) {
 	if !requireAdmin(w, p, "list users") {
 		return
@@ -113,7 +98,8 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) 
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-// inviteUser records a user and answers the one-time invitation link (shown once) for the
+// inviteUser records a user and e-mails the one-time invitation link when an SMTP server is
+// configured; otherwise, or when sending failed, it answers the link (shown once) for the
 // administrator to pass on.
 func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal) {
 	if !requireAdmin(w, p, "invite users") {
@@ -128,11 +114,20 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	secret, u, err := s.cfg.Store.InviteUser(r.Context(), p.token.Organization, in.Email, in.Role, invitationTTL)
 	if err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, map[string]any{"id": u.ID, "email": u.Email, "role": u.Role,
-		"invitationURL": s.baseURL(r) + "/invite/" + secret, "expiresAt": s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)})
+	expires := s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)
+	link := s.baseURL(r) + "/invite/" + secret
+	sent := s.mailInvitation(r.Context(), p.token.OrgName, u, "An administrator", link, expires)
+	out := map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "expiresAt": expires, "emailed": sent.Emailed}
+	if !sent.Emailed {
+		out["invitationURL"] = link
+	}
+	if sent.Why != "" {
+		out["mail"] = sent.Why
+	}
+	writeJSON(w, http.StatusCreated, out)
 }
 
 // acceptInvitation sets the invitee's password. The invitation link's secret is the credential,
@@ -161,7 +156,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	}
 	u, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, in.Password)
 	if err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"id": u.ID, "email": u.Email, "role": u.Role})
@@ -178,11 +173,33 @@ func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 			return
 		}
 		if err := s.cfg.Store.SetUserDisabled(r.Context(), p.token.Organization, id, disabled); err != nil {
-			s.accountError(w, r, err)
+			s.answer(w, r, err)
 			return
 		}
 		w.WriteHeader(http.StatusNoContent)
 	}
+}
+
+// putUserRole gives a user of the caller's organization another role (admin only).
+func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p principal) {
+	if !requireAdmin(w, p, "change a user's role") {
+		return
+	}
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	var in struct {
+		Role string `json:"role"`
+	}
+	if !decodeJSON(w, r, &in) {
+		return
+	}
+	if err := s.cfg.Store.SetUserRole(r.Context(), p.token.Organization, id, in.Role); err != nil {
+		s.answer(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
 }
 
 // changeOwnPassword changes the password of the user the caller's token belongs to.
@@ -199,17 +216,17 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p pri
 		return
 	}
 	if err := s.cfg.Store.ChangePassword(r.Context(), p.token.User, in.Current, in.Password, ""); err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal) {
-	if !requireAdmin(w, p, "list API tokens") {
+	if !requireTokenOwner(w, p) {
 		return
 	}
-	ts, err := s.cfg.Store.ListTokens(r.Context(), p.token.Organization)
+	ts, err := s.visibleTokens(r.Context(), p)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -219,6 +236,38 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal)
 		out = append(out, toTokenJSON(t, s.cfg.Now()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// requireTokenOwner answers 403 unless the caller may manage API tokens: an administrator, or a
+// user (through a session or a token of theirs), who manages their own.
+func requireTokenOwner(w http.ResponseWriter, p principal) bool {
+	if p.token.Role != "admin" && p.token.User == 0 {
+		writeError(w, http.StatusForbidden, "this token belongs to no user: only an administrator's token or a user's own may manage API tokens")
+		return false
+	}
+	return true
+}
+
+// visibleTokens lists the API tokens the caller manages: all of the organization's for an
+// administrator, the caller's own user's for anyone else.
+func (s *Server) visibleTokens(ctx context.Context, p principal) ([]store.TokenInfo, error) {
+	ts, err := s.cfg.Store.ListTokens(ctx, p.token.Organization)
+	if err != nil || p.token.Role == "admin" {
+		return ts, err
+	}
+	return slices.DeleteFunc(ts, func(t store.TokenInfo) bool { return t.OwnerID != p.token.User || p.token.User == 0 }), nil
+}
+
+// revokeVisibleToken revokes a token the caller manages; another's is not found.
+func (s *Server) revokeVisibleToken(ctx context.Context, p principal, id int64) error {
+	ts, err := s.visibleTokens(ctx, p)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ts, func(t store.TokenInfo) bool { return t.ID == id }) {
+		return fmt.Errorf("token %d: %w", id, store.ErrNotFound)
+	}
+	return s.cfg.Store.RevokeToken(ctx, p.token.Organization, id)
 }
 
 // tokenExpiry reads an expiry given as a date (YYYY-MM-DD, the token works until that day
@@ -245,16 +294,17 @@ func tokenExpiry(now time.Time, date, days string) (time.Time, error) {
 }
 
 // issueToken makes a token for the caller's organization, owned by the caller's user when it
-// has one; roles are those of invited users (an administrator cannot mint authority tokens).
+// has one; roles are those of invited users (an administrator cannot mint authority tokens), and
+// anyone else gives only their own role or read-only (store.MayGrant).
 func (s *Server) issueToken(r *http.Request, p principal, name, role string, expires time.Time) (string, *store.TokenInfo, error) {
-	if !slices.Contains(store.InviteRoles, role) {
-		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.InviteRoles, ", "))
+	if !store.MayGrant(p.token.Role, role) {
+		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.GrantableRoles(p.token.Role), ", "))
 	}
 	return s.cfg.Store.IssueToken(r.Context(), store.NewToken{Organization: p.token.Organization, Role: role, Name: name, Expires: expires, User: p.token.User})
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal) {
-	if !requireAdmin(w, p, "create API tokens") {
+	if !requireTokenOwner(w, p) {
 		return
 	}
 	var in struct {
@@ -277,7 +327,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal
 	}
 	secret, t, err := s.issueToken(r, p, in.Name, in.Role, expires)
 	if err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	out := toTokenJSON(*t, s.cfg.Now())
@@ -285,15 +335,15 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal
 }
 
 func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p principal) {
-	if !requireAdmin(w, p, "revoke API tokens") {
+	if !requireTokenOwner(w, p) {
 		return
 	}
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RevokeToken(r.Context(), p.token.Organization, id); err != nil {
-		s.accountError(w, r, err)
+	if err := s.revokeVisibleToken(r.Context(), p, id); err != nil {
+		s.answer(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -311,7 +361,7 @@ func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p p
 		return
 	}
 	if err := s.renameOrganization(r, p.token.Organization, in.Name); err != nil {
-		s.accountError(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	s.getOrganization(w, r, p)

@@ -159,3 +159,98 @@ func TestBrowserTeamSetUp(t *testing.T) {
 		t.Errorf("auditor's navigation: %s", nav)
 	}
 }
+
+// TestBrowserRoleChange: in headless Chromium, an administrator makes an auditor a PSIRT
+// engineer from the users page, who then sees the triage form the auditor did not; the
+// administrator's own demotion, as the last administrator, is refused on the page with why.
+func TestBrowserRoleChange(t *testing.T) {
+	bin := chromium(t)
+	e := newEnv(t)
+	acme, _ := e.st.OrganizationByName(t.Context(), "ACME")
+	for _, u := range []struct{ email, role string }{{"admin@acme.example", "admin"}, {"olga@acme.example", "auditor"}} {
+		if _, err := e.st.CreateUser(t.Context(), acme.ID, u.email, "correct horse battery", u.role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	olga, _ := e.st.UserByEmail(t.Context(), "olga@acme.example")
+	admin, _ := e.st.UserByEmail(t.Context(), "admin@acme.example")
+	rel := e.releaseWithSBOM(&productJSON{Name: "HomeRouter X1"}, map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}, uploadCDX)
+	e.drain()
+	findingURL := e.srv.URL + "/releases/" + itoa(rel.ID) + "/findings/CVE-2026-1001?purl=" + "pkg%3Apypi%2Fexample-lib%402.3.0"
+
+	ctx := headless(t, bin, 2*time.Minute)
+	text := func(sel string) string {
+		t.Helper()
+		v, err := chromedp.Run(ctx, chromedp.Text(sel))
+		if err != nil {
+			t.Fatalf("text of %s: %v", sel, err)
+		}
+		return strings.Join(strings.Fields(v), " ")
+	}
+	signIn := func(email string) chromedp.Action[chromedp.Void] {
+		return chromedp.Steps(
+			chromedp.Navigate(e.srv.URL+"/login"), chromedp.WaitVisible(`input[name=email]`),
+			chromedp.SendKeys(`input[name=email]`, email), chromedp.SendKeys(`input[name=password]`, "correct horse battery"),
+			chromedp.Submit(`input[name=password]`), chromedp.WaitVisible(`header form[action="/logout"]`))
+	}
+	logOut := chromedp.Steps(chromedp.Click(`header form[action="/logout"] button`), chromedp.WaitVisible(`form[action="/login"] input[name=email]`))
+	triageForms := func() int {
+		t.Helper()
+		n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('form[action$="/vex"]').length`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+
+	// Olga, an auditor, reads the finding without a form.
+	if err := chromedp.Do(ctx, signIn("olga@acme.example"), chromedp.Navigate(findingURL), chromedp.WaitVisible(`main h1`)); err != nil {
+		t.Fatalf("auditor: %v", err)
+	}
+	if n := triageForms(); n != 0 {
+		t.Fatalf("the auditor has %d triage forms", n)
+	}
+	if err := chromedp.Do(ctx, logOut); err != nil {
+		t.Fatal(err)
+	}
+
+	// The administrator makes her a PSIRT engineer.
+	olgaForm := `form[action="/settings/users/` + itoa(olga.ID) + `/role"]`
+	err := chromedp.Do(ctx, signIn("admin@acme.example"),
+		chromedp.Click(`header a[href="/settings/users"]`), chromedp.WaitVisible(olgaForm),
+		chromedp.SetValue(olgaForm+` select[name=role]`, "psirt"), chromedp.Click(olgaForm+` button`),
+		chromedp.WaitVisible(`#user-`+itoa(olga.ID)+` td[data-role=psirt]`))
+	if err != nil {
+		t.Fatalf("role change: %v", err)
+	}
+	if row := text(`#user-` + itoa(olga.ID)); !strings.HasPrefix(row, "olga@acme.example psirt active") {
+		t.Errorf("olga's row on the users page: %q", row)
+	}
+	// The administrator's own demotion is refused: no administrator would be left.
+	adminForm := `form[action="/settings/users/` + itoa(admin.ID) + `/role"]`
+	err = chromedp.Do(ctx, chromedp.SetValue(adminForm+` select[name=role]`, "read-only"), chromedp.Click(adminForm+` button`),
+		chromedp.WaitVisible(`main > p.error[role=alert]:not(.banner)`))
+	if err != nil {
+		t.Fatalf("demoting the last administrator: %v", err)
+	}
+	if msg := text(`main > p.error[role=alert]:not(.banner)`); !strings.Contains(msg, "Role not changed: the organization would have no active administrator left") {
+		t.Errorf("refusal: %q", msg)
+	}
+	if nav := text(`header`); !strings.Contains(nav, "admin@acme.example (admin)") {
+		t.Errorf("the administrator lost the role: %s", nav)
+	}
+	if err := chromedp.Do(ctx, logOut); err != nil {
+		t.Fatal(err)
+	}
+
+	// Olga now triages.
+	if err := chromedp.Do(ctx, signIn("olga@acme.example"), chromedp.Navigate(findingURL), chromedp.WaitVisible(`#triage`)); err != nil {
+		t.Fatalf("olga as psirt: %v", err)
+	}
+	if n := triageForms(); n == 0 {
+		t.Error("olga, now a PSIRT engineer, has no triage form")
+	}
+	if nav := text(`header`); !strings.Contains(nav, "olga@acme.example (psirt)") {
+		t.Errorf("olga's navigation: %s", nav)
+	}
+}

@@ -15,16 +15,6 @@ import (
 // The API's corrections (products, releases, SBOMs), comments on findings and the portfolio
 // search. Each correction takes a reason, which the audit trail and the ledger keep.
 
-// answerEdit writes the outcome of a correction: 400 with the message for the caller's
-// mistakes, the usual mapping otherwise.
-func (s *Server) answerEdit(w http.ResponseWriter, r *http.Request, err error) {
-	if isInputError(err) {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	s.fail(w, r, err)
-}
-
 // releaseToChange loads the release of the path for a caller who may change it: 404 when it may
 // not read it, 403 (saying what it may not do) when it may not change it.
 func (s *Server) releaseToChange(w http.ResponseWriter, r *http.Request, p principal, what string) (*store.Release, *store.Product, bool) {
@@ -61,7 +51,7 @@ func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	got, err := s.editProduct(r.Context(), prod, in)
 	if err != nil {
-		s.answerEdit(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toProduct(*got))
@@ -79,7 +69,7 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	got, err := s.editRelease(r.Context(), prod, rel, in)
 	if err != nil {
-		s.answerEdit(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toRelease(*got, prod.Category))
@@ -131,7 +121,7 @@ func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p principal)
 		return
 	}
 	if err := s.cfg.Store.RemoveSBOM(r.Context(), rel.ID, id, reason); err != nil {
-		s.answerEdit(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	s.wake()
@@ -347,13 +337,33 @@ func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p princip
 		return
 	}
 	err := s.cfg.Store.RemoveRelease(r.Context(), rel.ID, reason)
-	if errors.Is(err, store.ErrHasEvidence) {
-		writeError(w, http.StatusConflict, err.Error())
-		return
-	}
 	if err != nil {
-		s.answerEdit(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"removed": rel.ID, "product": rel.Product})
+}
+
+// removeProduct removes a product entered by mistake, with its releases: POST
+// /api/v1/products/{id}/remove {reason}. A product with evidence, or one a notification channel
+// follows, is refused with 409.
+func (s *Server) removeProduct(w http.ResponseWriter, r *http.Request, p principal) {
+	prod, ok := s.product(w, r, p)
+	if !ok {
+		return
+	}
+	if !p.canWrite(prod.Organization) {
+		writeError(w, http.StatusForbidden, "this token may not remove products")
+		return
+	}
+	reason, ok := decodeReason(w, r)
+	if !ok {
+		return
+	}
+	err := s.cfg.Store.RemoveProduct(r.Context(), prod.ID, reason)
+	if err != nil {
+		s.answer(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"removed": prod.ID})
 }

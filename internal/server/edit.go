@@ -14,24 +14,7 @@ import (
 )
 
 // Corrections of what was entered, shared by the API (api_edit.go) and the pages
-// (web_edit.go): both check the same way and answer with the same words.
-
-// errInput is a correction the caller must change: the API answers 400, the page shows it on
-// the form with what was entered.
-type errInput struct{ error }
-
-func inputError(err error) error {
-	if err == nil {
-		return nil
-	}
-	return errInput{err}
-}
-
-// isInputError reports whether err is the caller's to fix (not a fault of the server).
-func isInputError(err error) bool {
-	var ie errInput
-	return errors.As(err, &ie) || errors.Is(err, store.ErrNoReason)
-}
+// (web_edit.go): both check the same way and answer with the same words (validation.go).
 
 // productEditInput is a correction of a product.
 type productEditInput struct {
@@ -45,13 +28,35 @@ type productEditInput struct {
 func (s *Server) editProduct(ctx context.Context, prod *store.Product, in productEditInput) (*store.Product, error) {
 	np := newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass}
 	if err := np.check(); err != nil {
-		return nil, inputError(err)
+		return nil, invalid(err)
 	}
 	p, err := s.cfg.Store.EditProduct(ctx, prod.ID, store.ProductEdit{Name: np.Name, Category: np.Category, CRAClass: np.CRAClass}, in.Reason)
 	if errors.Is(err, store.ErrConflict) {
-		return nil, inputError(fmt.Errorf("the organization has another product named %q: choose another name", np.Name))
+		return nil, invalid(fmt.Errorf("the organization has another product named %q: choose another name", np.Name))
+	}
+	if err == nil {
+		if rs, rerr := s.cfg.Store.Releases(ctx, p.ID); rerr == nil {
+			for _, r := range rs {
+				s.restateLabels(ctx, p.Organization, r.ID)
+			}
+		} else {
+			s.cfg.Log.Warn("labels of a corrected product not restated; the label check does it later", "product", p.ID, "err", rerr)
+		}
 	}
 	return p, err
+}
+
+// restateLabels brings the labels of a corrected release in line at once: a label stating a
+// corrected fact is signed again (conformity.Corrections). A failure leaves the correction in
+// place: the public label page says its statement is out of date, and the scheduled label
+// check signs it later.
+func (s *Server) restateLabels(ctx context.Context, org, release int64) {
+	if s.conf == nil {
+		return
+	}
+	if err := s.conf.RefreshRelease(ctx, org, release); err != nil {
+		s.cfg.Log.Warn("labels of a corrected release not restated; the label check does it later", "release", release, "err", err)
+	}
 }
 
 // releaseEditInput is a correction of a release; absent fields of the API's JSON keep their
@@ -78,24 +83,27 @@ func releaseEditOf(r *store.Release) releaseEditInput {
 func (s *Server) editRelease(ctx context.Context, prod *store.Product, rel *store.Release, in releaseEditInput) (*store.Release, error) {
 	in.Version = strings.TrimSpace(in.Version)
 	if err := checkName("version", in.Version); err != nil {
-		return nil, inputError(err)
+		return nil, invalid(err)
 	}
 	want := store.Release{ID: rel.ID, Product: rel.Product, Version: in.Version, PlacedOnMarket: strings.TrimSpace(in.PlacedOnMarket),
 		SupportEnd: strings.TrimSpace(in.SupportEnd), SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths,
 		SupportBasis: in.SupportBasis, DevicesOnMarket: in.DevicesOnMarket, CreatedAt: rel.CreatedAt}
 	v, err := supportVerdict(want, rel.CreatedAt, prod.Category)
 	if err != nil {
-		return nil, inputError(err)
+		return nil, invalid(err)
 	}
 	if !v.OK {
-		return nil, inputError(fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule))
+		return nil, invalid(fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule))
 	}
 	if in.DevicesOnMarket != nil && *in.DevicesOnMarket < 0 {
-		return nil, inputError(fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *in.DevicesOnMarket))
+		return nil, invalid(fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *in.DevicesOnMarket))
 	}
 	got, err := s.cfg.Store.EditRelease(ctx, want, in.Reason)
 	if errors.Is(err, store.ErrConflict) {
-		return nil, inputError(fmt.Errorf("the product has a release %q already: choose another version", in.Version))
+		return nil, invalid(fmt.Errorf("the product has a release %q already: choose another version", in.Version))
+	}
+	if err == nil {
+		s.restateLabels(ctx, prod.Organization, got.ID)
 	}
 	return got, err
 }
@@ -108,12 +116,12 @@ func (s *Server) replaceSBOM(ctx context.Context, prod *store.Product, rel *stor
 	}
 	doc, format, err := s.decodeUpload(ctx, name, data, prod, rel)
 	if err != nil {
-		return nil, inputError(err)
+		return nil, invalid(err)
 	}
 	sum := sha256.Sum256(data)
 	b, err := s.cfg.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
 	if errors.Is(err, store.ErrConflict) {
-		return nil, inputError(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
+		return nil, invalid(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
 	}
 	if err != nil {
 		return nil, err

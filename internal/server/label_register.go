@@ -67,5 +67,11 @@ func (s *Server) labelRegisterPage(w http.ResponseWriter, r *http.Request, u *st
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "register", &pageData{Title: "Label register", User: u, Register: &reg})
+	s.render(w, http.StatusOK, "register", &registerView{layout: layout{Title: "Label register", User: u}, Register: &reg})
+}
+
+// registerView is the public label register (register.html).
+type registerView struct {
+	layout
+	Register *label.Register
 }

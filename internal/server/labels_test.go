@@ -295,21 +295,7 @@ func decodeQR(t *testing.T, png []byte) string {
 func TestBrowserLabelPage(t *testing.T) {
 	bin := chromium(t)
 	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
-	var prod productJSON
-	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
-	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
-		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
-	base := "/api/v1/releases/" + itoa(rel.ID)
-	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 202 {
-		t.Fatalf("firmware %d", code)
-	}
-	e.drain()
-	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
-	var l labelJSON
-	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
-		t.Fatalf("issue %d", code)
-	}
+	_, _, l := e.labelledRelease(t, "2031-12")
 
 	ctx := headless(t, bin, time.Minute)
 	err := chromedp.Do(ctx,
@@ -522,21 +508,7 @@ func TestLabelTermAndRenewal(t *testing.T) {
 	set := func(v time.Time) { clock.Store(&v) }
 	set(time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC))
 	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return *clock.Load() } })
-	var prod productJSON
-	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
-	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
-		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2035-12"}), &rel)
-	base := "/api/v1/releases/" + itoa(rel.ID)
-	if code := e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil); code != 202 {
-		t.Fatalf("firmware %d", code)
-	}
-	e.drain()
-	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
-	var l labelJSON
-	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
-		t.Fatalf("issue %d", code)
-	}
+	_, _, l := e.labelledRelease(t, "2035-12")
 	end := time.Date(2028, 11, 22, 12, 0, 0, 0, time.UTC)
 	if l.ValidUntil == nil || !l.ValidUntil.Equal(end) || !l.RenewalOpens.Equal(time.Date(2028, 8, 22, 12, 0, 0, 0, time.UTC)) {
 		t.Fatalf("term %+v", l)

@@ -87,13 +87,25 @@ func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p princ
 	s.getOrganization(w, r, p)
 }
 
+// organizationPageView is the organisation's settings page (organization.html).
+type organizationPageView struct {
+	layout
+	Org      *organizationView
+	CanWrite bool // an administrator: the forms are shown
+}
+
 func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	s.renderOrganization(w, r, u, http.StatusOK, r.URL.Query().Get("error"))
+}
+
+// renderOrganization shows the organisation's settings with status and a refusal msg.
+func (s *Server) renderOrganization(w http.ResponseWriter, r *http.Request, u *store.User, status int, msg string) {
 	v, err := s.organizationView(r, u.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "organization", &pageData{Title: "Organisation", User: u, Org: v, CanWrite: u.Role == "admin", Error: r.URL.Query().Get("error")})
+	s.render(w, status, "organization", &organizationPageView{layout: layout{Title: "Organisation", User: u, Error: msg}, Org: v, CanWrite: u.Role == "admin"})
 }
 
 func (s *Server) organizationUpdate(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -102,12 +114,7 @@ func (s *Server) organizationUpdate(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	if err := s.setEstablishment(r, u.Organization, r.PostFormValue("memberState"), r.PostFormValue("holidayRegion"), r.PostFormValue("steward") == "on"); err != nil {
-		v, verr := s.organizationView(r, u.Organization)
-		if verr != nil {
-			s.fail(w, r, verr)
-			return
-		}
-		s.render(w, http.StatusBadRequest, "organization", &pageData{Title: "Organisation", User: u, Org: v, CanWrite: true, Error: err.Error()})
+		s.renderOrganization(w, r, u, http.StatusBadRequest, err.Error())
 		return
 	}
 	http.Redirect(w, r, "/settings/organization", http.StatusSeeOther)

@@ -77,6 +77,12 @@ func newPager(path string, q store.PortfolioQuery, page, total, shown int) *page
 // portfolioPage lists one page of the organization's products, by default those with exploited
 // and critical findings first.
 func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.User) {
+	s.renderPortfolio(w, r, u, http.StatusOK, "")
+}
+
+// renderPortfolio shows the portfolio page with status, and msg as its error ("" for none):
+// the new-product form's refusal is shown on the page it came from.
+func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *store.User, status int, msg string) {
 	q, page, err := pageQuery(r, webPageSize, store.SortRisk)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
@@ -112,11 +118,11 @@ func (s *Server) portfolioPage(w http.ResponseWriter, r *http.Request, u *store.
 		}
 	}
 	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)),
-		DBWarnings: s.warningsOf(h, herr)}
+		DBWarnings: s.warningsOf(h, herr), Notice: r.URL.Query().Get("notice"), Error: msg}
 	for _, p := range rows {
 		d.Products = append(d.Products, productRow{Product: p.Product, Releases: p.Releases, Summary: p.Summary, Coverage: covs[p.ID]})
 	}
-	s.render(w, http.StatusOK, "portfolio", d)
+	s.render(w, status, "portfolio", d)
 }
 
 // rowCoverages sums the coverage of each listed product's releases, restated against the

@@ -1,8 +1,12 @@
 package server
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"strings"
+
+	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // newProduct is what creating a product takes, checked the same way for the API and the web
@@ -28,4 +32,17 @@ func (p *newProduct) check() error {
 		return nil
 	}
 	return errors.New("craClass must be default, important-i, important-ii or critical")
+}
+
+// addProduct checks and creates a product of org: the API and the portfolio's form answer its
+// errors alike (validation.go).
+func (s *Server) addProduct(ctx context.Context, org int64, np newProduct) (*store.Product, error) {
+	if err := np.check(); err != nil {
+		return nil, invalid(err)
+	}
+	p, err := s.cfg.Store.CreateProduct(ctx, org, np.Name, np.Category, np.CRAClass)
+	if errors.Is(err, store.ErrConflict) {
+		return nil, conflicting(fmt.Errorf("the organization has a product named %q already: choose another name, or correct that product", np.Name))
+	}
+	return p, err
 }

@@ -14,9 +14,14 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// rolloutRoutes are the endpoints of devices, update repositories and rollouts.
+// rolloutRoutes are the endpoints of devices, update repositories and rollouts: those
+// operators call here, those devices call from package device.
 func (s *Server) rolloutRoutes() []route {
-	return []route{
+	var out []route
+	for _, d := range s.devices().Routes() {
+		out = append(out, route{d.Method, d.Path, d.Handler})
+	}
+	return append(out, []route{
 		{"GET", "/api/v1/products/{id}/devices", s.api(s.listDevices)},
 		{"POST", "/api/v1/products/{id}/devices", s.api(s.enrollDevices)},
 		{"POST", "/api/v1/products/{id}/updates", s.api(s.publishUpdate)},
@@ -26,12 +31,7 @@ func (s *Server) rolloutRoutes() []route {
 		{"POST", "/api/v1/rollouts/{id}/pause", s.api(s.controlRollout("pause"))},
 		{"POST", "/api/v1/rollouts/{id}/resume", s.api(s.controlRollout("resume"))},
 		{"POST", "/api/v1/rollouts/{id}/abort", s.api(s.controlRollout("abort"))},
-		{"GET", "/api/v1/device/assignment", s.deviceAPI(s.deviceAssignment)},
-		{"POST", "/api/v1/device/reports", s.deviceAPI(s.deviceReport)},
-		{"POST", "/api/v1/device/heartbeat", s.deviceAPI(s.deviceHeartbeat)},
-		{"GET", "/tuf/{product}/metadata/{name}", s.tufMetadata},
-		{"GET", "/tuf/{product}/targets/{class}/{version}/{file}", s.tufTarget},
-	}
+	}...)
 }
 
 // writableProduct resolves {id} to a product the caller may change: one it cannot read answers

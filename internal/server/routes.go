@@ -101,6 +101,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/api/v1/users", s.api(s.inviteUser)},
 		{"POST", "/api/v1/users/{id}/disable", s.api(s.setUserDisabled(true))},
 		{"POST", "/api/v1/users/{id}/enable", s.api(s.setUserDisabled(false))},
+		{"PUT", "/api/v1/users/{id}/role", s.api(s.putUserRole)},
 		{"POST", "/api/v1/invitations/accept", s.acceptInvitation},
 		{"PUT", "/api/v1/me/password", s.api(s.changeOwnPassword)},
 		{"GET", "/api/v1/tokens", s.api(s.listTokens)},
@@ -117,6 +118,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/api/v1/search", s.api(s.apiSearch)},
 		{"GET", "/api/v1/vulnerabilities/{id}", s.api(s.apiVulnerability)},
 		{"POST", "/api/v1/releases/{id}/remove", s.api(s.removeRelease)},
+		{"POST", "/api/v1/products/{id}/remove", s.api(s.removeProduct)},
 		{"GET", "/api/v1/authorities", s.api(s.listAuthorities)},
 		{"POST", "/api/v1/products/{id}/registrations", s.api(s.registerProduct)},
 		{"GET", "/api/v1/registrations", s.api(s.listRegistrations)},
@@ -258,14 +260,9 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	np := newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass}
-	if err := np.check(); err != nil {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	}
-	prod, err := s.cfg.Store.CreateProduct(r.Context(), p.token.Organization, np.Name, np.Category, np.CRAClass)
+	prod, err := s.addProduct(r.Context(), p.token.Organization, newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass})
 	if err != nil {
-		s.fail(w, r, err)
+		s.answer(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toProduct(*prod))

@@ -5,13 +5,11 @@ package server
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
 	"net/netip"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -20,6 +18,8 @@ import (
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/httpjson"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -38,6 +38,9 @@ type Config struct {
 	// Monitor runs the background jobs (matching, updates, notifications); nil in tests that
 	// run jobs themselves.
 	Monitor *monitor.Monitor
+	// Mailer sends invitation links by e-mail (the --smtp flags); nil shows them to the
+	// administrator only.
+	Mailer *notify.Mailer
 	// BaseURL is the server's public address (https://...), for CSAF and links; "" derives it
 	// from each request.
 	BaseURL string
@@ -125,6 +128,17 @@ type Server struct {
 	onRead     func(step string) // tests only: called between the reads of a release's findings
 }
 
+// The JSON conventions of every endpoint (httpjson), under the names the handlers of this
+// package use.
+type apiError = httpjson.ErrorBody
+
+var (
+	writeJSON  = httpjson.Write
+	writeError = httpjson.Error
+	decodeJSON = httpjson.Decode
+	pathID     = httpjson.PathID
+)
+
 // New returns a server; Handler serves it.
 func New(cfg Config) *Server {
 	if cfg.Now == nil {
@@ -158,26 +172,6 @@ func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Handler returns the HTTP handler with its middleware.
 func (s *Server) Handler() http.Handler { return s.logAccess(s.metrics.wrap(s.mux)) }
-
-// apiError is the body of every error the API returns.
-type apiError struct {
-	Error string `json:"error"`
-	Code  int    `json:"code"`
-}
-
-// writeJSON writes v with status.
-func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.WriteHeader(status)
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	enc.Encode(v)
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, apiError{Error: msg, Code: status})
-}
 
 // fail maps an error to a status without leaking internals: store sentinels to 404 and 409,
 // everything else to 500 (logged).
@@ -240,34 +234,9 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, principal)) http
 	}
 }
 
-// decodeJSON reads a JSON request body into v, refusing other media types and unknown fields.
-func decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
-		writeError(w, http.StatusUnsupportedMediaType, "send application/json")
-		return false
-	}
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid JSON body: %v", err))
-		return false
-	}
-	return true
-}
-
 // wake tells the monitor that work was queued.
 func (s *Server) wake() {
 	if s.cfg.Monitor != nil {
 		s.cfg.Monitor.Wake()
 	}
-}
-
-// pathID parses a numeric path value.
-func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
-	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
-	if err != nil || id <= 0 {
-		writeError(w, http.StatusNotFound, "not found")
-		return 0, false
-	}
-	return id, true
 }

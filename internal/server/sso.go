@@ -147,7 +147,7 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request, _ *store.Us
 }
 
 func (s *Server) ssoFailed(w http.ResponseWriter, status int, msg string) {
-	s.render(w, status, "login", &pageData{Title: "Sign in", Error: msg, Accounts: s.loginView()})
+	s.render(w, status, "login", s.signInView(msg, ""))
 }
 
 // ssoUser checks the provider's answer and returns the user it signs in.

@@ -23,7 +23,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/input"
-	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -110,11 +109,6 @@ type pageData struct {
 	ReleaseCoverage map[int64]productCoverage
 	History         []store.VEX
 	Explain         string
-	DB              *dbState
-	Channels        []store.Channel
-	Notes           []store.Notification
-	Audit           []store.AuditEvent
-	EventKinds      []string
 	VEXStatus       []string
 	VEXJust         []string
 	Refresh         int    // seconds; the page reloads itself while work runs (no JavaScript)
@@ -124,10 +118,7 @@ type pageData struct {
 	Cases           []*CaseView
 	Case            *CaseView
 	Label           *labelPageView
-	Register        *label.Register
 	Conformity      *conformityView
-	Org             *organizationView
-	Rollout         *rolloutPageView
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
 	SecurityUpdate *securityUpdate
 	// Health is the component health of the release page.
@@ -152,8 +143,6 @@ type pageData struct {
 	ReleaseLab      *releaseLabView // the release page's lab section (lab_web.go)
 	Firmware        *firmwarePageView
 	Job             *jobPageView
-	// Accounts is what the user, token and account pages show (web_accounts.go).
-	Accounts *accountsView
 	// Edit is the page that corrects a product or a release.
 	Edit *editView
 	// Triage is what the finding page shows beyond the finding: the advisory's details, the
@@ -161,8 +150,6 @@ type pageData struct {
 	Triage *triageView
 	// FindingPages sorts and pages the release page's findings.
 	FindingPages *findingPager
-	// Search is the portfolio search page.
-	Search *searchView
 }
 
 type productRow struct {
@@ -251,15 +238,9 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 	}
 }
 
-func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageData) {
-	if d.User != nil && d.DBWarnings == nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		d.DBWarnings = s.dbWarnings(ctx)
-		cancel()
-	}
-	if _, err := s.publicBase(); err != nil && d.User != nil {
-		d.NoCSAF = err.Error()
-	}
+// render executes a page's template with its view model (view.go) and answers with status.
+func (s *Server) render(w http.ResponseWriter, status int, page string, d view) {
+	s.frameOf(d)
 	var buf bytes.Buffer
 	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
@@ -272,11 +253,11 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d *pageD
 }
 
 func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d := &pageData{Title: "Sign in", Accounts: s.loginView()}
+	notice := ""
 	if r.URL.Query().Get("welcome") != "" {
-		d.Notice = "Your password is set: sign in with it."
+		notice = "Your password is set: sign in with it."
 	}
-	s.render(w, http.StatusOK, "login", d)
+	s.render(w, http.StatusOK, "login", s.signInView("", notice))
 }
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
@@ -287,16 +268,16 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		s.render(w, http.StatusTooManyRequests, "login", &pageData{Title: "Sign in", Error: tooManyAttempts(wait)})
+		s.render(w, http.StatusTooManyRequests, "login", s.signInView(tooManyAttempts(wait), ""))
 		return
 	}
 	secret, _, err := s.cfg.Store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), sessionTTL)
 	if errors.Is(err, store.ErrBadLogin) {
-		s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "Wrong e-mail or password.", Accounts: s.loginView()})
+		s.render(w, http.StatusUnauthorized, "login", s.signInView("Wrong e-mail or password.", ""))
 		return
 	}
 	if errors.Is(err, store.ErrDisabled) {
-		s.render(w, http.StatusForbidden, "login", &pageData{Title: "Sign in", Error: "This account is disabled: ask an administrator of your organisation.", Accounts: s.loginView()})
+		s.render(w, http.StatusForbidden, "login", s.signInView("This account is disabled: ask an administrator of your organisation.", ""))
 		return
 	}
 	if errors.Is(err, store.ErrSecondFactor) {
@@ -336,14 +317,9 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	np := newProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")}
-	if err := np.check(); err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	p, err := s.cfg.Store.CreateProduct(r.Context(), u.Organization, np.Name, np.Category, np.CRAClass)
+	p, err := s.addProduct(r.Context(), u.Organization, newProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")})
 	if err != nil {
-		s.fail(w, r, err)
+		s.showError(w, r, err, func(status int, msg string) { s.renderPortfolio(w, r, u, status, "Product not created: "+msg) })
 		return
 	}
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
@@ -675,6 +651,14 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	http.Redirect(w, r, back, http.StatusSeeOther)
 }
 
+// statusView is the vulnerability database's page (status.html): its state and updates, and
+// whether the user may start one (an administrator).
+type statusView struct {
+	layout
+	DB       *dbState
+	CanWrite bool
+}
+
 // statusPage shows the vulnerability database and its updates.
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	st, err := s.dbState(r)
@@ -682,7 +666,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		s.fail(w, r, err)
 		return
 	}
-	d := &pageData{Title: "Vulnerability database", User: u, DB: st, CanWrite: u.Role == "admin"}
+	d := &statusView{layout: layout{Title: "Vulnerability database", User: u}, DB: st, CanWrite: u.Role == "admin"}
 	for _, j := range st.Updates {
 		if j.State == "running" || (j.State == "queued" && !j.RunAfter.After(s.cfg.Now())) {
 			d.Refresh = 3
@@ -703,10 +687,22 @@ func (s *Server) statusUpdate(w http.ResponseWriter, r *http.Request, u *store.U
 	http.Redirect(w, r, "/status", http.StatusSeeOther)
 }
 
+// notificationsView is the notification settings (notifications.html): the channels, recent
+// deliveries, the audit trail for those who may read it, and what a new channel may follow.
+type notificationsView struct {
+	layout
+	CanWrite   bool
+	EventKinds []string
+	Products   []productRow
+	Channels   []store.Channel
+	Notes      []store.Notification
+	Audit      []store.AuditEvent
+}
+
 // notificationsPage lists the organization's channels and recent deliveries.
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d := &pageData{Title: "Notifications", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds,
-		Error: r.URL.Query().Get("error")}
+	d := &notificationsView{layout: layout{Title: "Notifications", User: u, Error: r.URL.Query().Get("error")},
+		CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds}
 	var err error
 	if ps, perr := s.cfg.Store.Products(r.Context(), u.Organization); perr == nil {
 		for _, p := range ps {

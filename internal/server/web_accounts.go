@@ -13,25 +13,6 @@ import (
 // loginCookie holds the secret of a login that waits for its second factor.
 const loginCookie = "siegel_login"
 
-// accountsView is what the account pages show.
-type accountsView struct {
-	Users  []store.UserInfo
-	Tokens []tokenJSON
-	Roles  []string
-	// InvitationURL and NewToken are shown once, right after they were made.
-	InvitationURL, InvitedEmail string
-	NewToken                    string
-	// Invitee is the user an invitation link is for; Link its secret (the form posts to it).
-	Invitee *store.User
-	Link    string
-	// Own account: second factor state; TOTPURI while an enrolment waits for its code.
-	TOTP          bool
-	TOTPURI       string
-	TOTPSecret    string
-	RecoveryCodes []string
-	SSO           bool // single sign-on is configured: the login page offers it
-}
-
 // accountWebRoutes registers the account pages and parses their templates.
 func (s *Server) accountWebRoutes() {
 	for _, name := range []string{"users", "account", "tokens", "invite", "secondfactor"} {
@@ -41,6 +22,7 @@ func (s *Server) accountWebRoutes() {
 	s.mux.HandleFunc("POST /settings/users", s.web(s.userInviteForm, true))
 	s.mux.HandleFunc("POST /settings/users/{id}/disable", s.web(s.userDisableForm(true), true))
 	s.mux.HandleFunc("POST /settings/users/{id}/enable", s.web(s.userDisableForm(false), true))
+	s.mux.HandleFunc("POST /settings/users/{id}/role", s.web(s.userRoleForm, true))
 	s.mux.HandleFunc("GET /invite/{secret}", s.web(s.invitePage, false))
 	s.mux.HandleFunc("POST /invite/{secret}", s.web(s.inviteAccept, false))
 	s.mux.HandleFunc("GET /settings/account", s.web(s.accountPage, true))
@@ -67,49 +49,56 @@ func webAdmin(w http.ResponseWriter, u *store.User) bool {
 	return true
 }
 
-// webAccountError shows an account operation's error on the page it came from: the caller's
-// mistakes with what to do (status 400 or 409), anything else as a failure.
-func (s *Server) webAccountError(w http.ResponseWriter, r *http.Request, err error, show func(status int, msg string)) {
-	switch {
-	case errors.Is(err, store.ErrConflict):
-		show(http.StatusConflict, err.Error())
-	case errors.Is(err, store.ErrInvalid), errors.Is(err, store.ErrLastAdmin), errors.Is(err, store.ErrInvitation), errors.Is(err, store.ErrBadCode):
-		show(http.StatusBadRequest, err.Error())
-	case errors.Is(err, store.ErrNotFound):
-		http.NotFound(w, r)
-	default:
-		s.fail(w, r, err)
-	}
+// usersView is the user administration (users.html): the organisation's users, the roles a
+// user can be given, and an invitation just made, with its link when it was not e-mailed.
+type usersView struct {
+	layout
+	Users                                       []store.UserInfo
+	Roles                                       []string
+	InvitationURL, InvitedEmail, InvitationNote string
 }
 
-func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
+// renderUsers shows the users page with status and a refusal msg; v holds an invitation just
+// made (nil when there is none).
+func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *usersView, msg string) {
 	us, err := s.cfg.Store.ListUsers(r.Context(), u.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	if v == nil {
+		v = &usersView{}
+	}
+	v.layout = layout{Title: "Users", User: u, Error: msg}
 	v.Users, v.Roles = us, store.InviteRoles
-	s.render(w, status, "users", &pageData{Title: "Users", User: u, Accounts: v, CanWrite: true, Error: msg})
+	s.render(w, status, "users", v)
 }
 
 func (s *Server) usersPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if webAdmin(w, u) {
-		s.renderUsers(w, r, u, http.StatusOK, &accountsView{}, "")
+		s.renderUsers(w, r, u, http.StatusOK, nil, "")
 	}
 }
 
-// userInviteForm invites a user and shows the one-time link on the page, for the administrator
-// to pass on (it is not stored and cannot be shown again).
+// userInviteForm invites a user and e-mails the one-time link when an SMTP server is
+// configured; otherwise, or when sending failed, it shows the link on the page for the
+// administrator to pass on (it is not stored and cannot be shown again).
 func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if !webAdmin(w, u) {
 		return
 	}
 	secret, invited, err := s.cfg.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), invitationTTL)
 	if err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+		s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, nil, msg) })
 		return
 	}
-	s.renderUsers(w, r, u, http.StatusCreated, &accountsView{InvitationURL: s.baseURL(r) + "/invite/" + secret, InvitedEmail: invited.Email}, "")
+	link := s.baseURL(r) + "/invite/" + secret
+	sent := s.mailInvitation(r.Context(), u.OrgName, invited, u.Email, link, s.cfg.Now().Add(invitationTTL))
+	v := &usersView{InvitedEmail: invited.Email, InvitationNote: sent.text(invited.Email)}
+	if !sent.Emailed {
+		v.InvitationURL = link
+	}
+	s.renderUsers(w, r, u, http.StatusCreated, v, "")
 }
 
 func (s *Server) userDisableForm(disabled bool) webHandler {
@@ -119,24 +108,48 @@ func (s *Server) userDisableForm(disabled bool) webHandler {
 		}
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 		if err := s.cfg.Store.SetUserDisabled(r.Context(), u.Organization, id, disabled); err != nil {
-			s.webAccountError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, &accountsView{}, msg) })
+			s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, nil, msg) })
 			return
 		}
 		http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
 	}
 }
 
+// userRoleForm gives a user another role and shows the list again; the last active
+// administrator keeps the role, and the page says why.
+func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	if !webAdmin(w, u) {
+		return
+	}
+	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err := s.cfg.Store.SetUserRole(r.Context(), u.Organization, id, r.PostFormValue("role")); err != nil {
+		s.showError(w, r, err, func(status int, msg string) {
+			s.renderUsers(w, r, u, status, nil, "Role not changed: "+msg)
+		})
+		return
+	}
+	http.Redirect(w, r, "/settings/users", http.StatusSeeOther)
+}
+
+// inviteView is the page an invitation link opens (invite.html): whom it invites, and the
+// link's secret the form posts to; no invitee when the link is unknown, used or expired.
+type inviteView struct {
+	layout
+	Invitee *store.User
+	Link    string
+}
+
 func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	invitee, err := s.cfg.Store.Invitation(r.Context(), r.PathValue("secret"))
 	if errors.Is(err, store.ErrInvitation) {
-		s.render(w, http.StatusNotFound, "invite", &pageData{Title: "Invitation", Error: err.Error(), Accounts: &accountsView{}})
+		s.render(w, http.StatusNotFound, "invite", &inviteView{layout: layout{Title: "Invitation", Error: err.Error()}})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "invite", &pageData{Title: "Invitation", Accounts: &accountsView{Invitee: invitee, Link: r.PathValue("secret")}})
+	s.render(w, http.StatusOK, "invite", &inviteView{layout: layout{Title: "Invitation"}, Invitee: invitee, Link: r.PathValue("secret")})
 }
 
 // inviteAccept sets the invitee's password and sends them to sign in with it.
@@ -145,44 +158,57 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 	if r.PostFormValue("password") != r.PostFormValue("confirm") {
 		invitee, err := s.cfg.Store.Invitation(r.Context(), secret)
 		if err != nil {
-			s.webAccountError(w, r, err, func(status int, msg string) {
-				s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{}})
+			s.showError(w, r, err, func(status int, msg string) {
+				s.render(w, status, "invite", &inviteView{layout: layout{Title: "Invitation", Error: msg}})
 			})
 			return
 		}
-		s.render(w, http.StatusBadRequest, "invite", &pageData{Title: "Invitation", Error: "The two passwords differ: type the same password twice.",
-			Accounts: &accountsView{Invitee: invitee, Link: secret}})
+		s.render(w, http.StatusBadRequest, "invite", &inviteView{layout: layout{Title: "Invitation", Error: "The two passwords differ: type the same password twice."},
+			Invitee: invitee, Link: secret})
 		return
 	}
 	if _, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, r.PostFormValue("password")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) {
+		s.showError(w, r, err, func(status int, msg string) {
 			invitee, _ := s.cfg.Store.Invitation(r.Context(), secret)
-			s.render(w, status, "invite", &pageData{Title: "Invitation", Error: msg, Accounts: &accountsView{Invitee: invitee, Link: secret}})
+			s.render(w, status, "invite", &inviteView{layout: layout{Title: "Invitation", Error: msg}, Invitee: invitee, Link: secret})
 		})
 		return
 	}
 	http.Redirect(w, r, "/login?welcome=1", http.StatusSeeOther)
 }
 
-func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg, notice string) {
+// accountView is the user's own account page (account.html): the second factor's state, an
+// enrolment waiting for its code (TOTPURI), and recovery codes shown once.
+type accountView struct {
+	layout
+	Notice        string
+	TOTP          bool
+	TOTPURI       string
+	TOTPSecret    string
+	RecoveryCodes []string
+}
+
+// renderAccount shows the account page with status, a refusal msg or a notice, and the
+// recovery codes just made (nil but then).
+func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.User, status int, codes []string, msg, notice string) {
 	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v.TOTP = enabled
+	v := &accountView{layout: layout{Title: "Your account", User: u, Error: msg}, Notice: notice, TOTP: enabled, RecoveryCodes: codes}
 	if secret != "" && !enabled {
 		v.TOTPURI, v.TOTPSecret = totpURI(u.Email, secret), secret
 	}
-	s.render(w, status, "account", &pageData{Title: "Your account", User: u, Accounts: v, Error: msg, Notice: notice})
+	s.render(w, status, "account", v)
 }
 
 func (s *Server) accountPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "")
+	s.renderAccount(w, r, u, http.StatusOK, nil, "", "")
 }
 
 func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	show := func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") }
+	show := func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") }
 	if r.PostFormValue("password") != r.PostFormValue("confirm") {
 		show(http.StatusBadRequest, "The two new passwords differ: type the same password twice.")
 		return
@@ -192,10 +218,10 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.U
 		keep = c.Value
 	}
 	if err := s.cfg.Store.ChangePassword(r.Context(), u.ID, r.PostFormValue("current"), r.PostFormValue("password"), keep); err != nil {
-		s.webAccountError(w, r, err, show)
+		s.showError(w, r, err, show)
 		return
 	}
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Password changed; your other sessions were ended.")
+	s.renderAccount(w, r, u, http.StatusOK, nil, "", "Password changed; your other sessions were ended.")
 }
 
 // totpBegin starts an enrolment: a new secret, shown as a QR code and as text until confirmed.
@@ -205,7 +231,7 @@ func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request, u *store.User
 		err = s.cfg.Store.BeginTOTP(r.Context(), u.ID, secret)
 	}
 	if err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
 	}
 	http.Redirect(w, r, "/settings/account#totp", http.StatusSeeOther)
@@ -235,18 +261,18 @@ func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
 func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	codes, err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, r.PostFormValue("code"), totpChecker(s.cfg.Now))
 	if err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
 	}
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{RecoveryCodes: codes}, "", "Second factor on: signing in now asks for a code.")
+	s.renderAccount(w, r, u, http.StatusOK, codes, "", "Second factor on: signing in now asks for a code.")
 }
 
 func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if err := s.cfg.Store.RemoveTOTP(r.Context(), u.ID, r.PostFormValue("password")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, &accountsView{}, msg, "") })
+		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
 	}
-	s.renderAccount(w, r, u, http.StatusOK, &accountsView{}, "", "Second factor removed.")
+	s.renderAccount(w, r, u, http.StatusOK, nil, "", "Second factor removed.")
 }
 
 // startSecondFactor keeps the login challenge in a short-lived cookie and asks for the code.
@@ -261,7 +287,7 @@ func (s *Server) secondFactorPage(w http.ResponseWriter, r *http.Request, _ *sto
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.render(w, http.StatusOK, "secondfactor", &pageData{Title: "Second factor"})
+	s.render(w, http.StatusOK, "secondfactor", &layout{Title: "Second factor"})
 }
 
 func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *store.User) {
@@ -288,13 +314,13 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		s.render(w, http.StatusTooManyRequests, "secondfactor", &pageData{Title: "Second factor", Error: tooManyAttempts(wait)})
+		s.render(w, http.StatusTooManyRequests, "secondfactor", &layout{Title: "Second factor", Error: tooManyAttempts(wait)})
 		return
 	}
 	session, _, err := s.cfg.Store.CompleteChallenge(r.Context(), c.Value, r.PostFormValue("code"), totpChecker(s.cfg.Now), sessionTTL)
 	switch {
 	case errors.Is(err, store.ErrBadCode):
-		s.render(w, http.StatusUnauthorized, "secondfactor", &pageData{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
+		s.render(w, http.StatusUnauthorized, "secondfactor", &layout{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
 		return
 	case errors.Is(err, store.ErrUnauthorized):
 		s.challengeEnded(w)
@@ -315,7 +341,7 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 // challengeEnded sends a login whose challenge expired or used up its attempts back to the password.
 func (s *Server) challengeEnded(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
-	s.render(w, http.StatusUnauthorized, "login", &pageData{Title: "Sign in", Error: "The sign-in expired or had too many wrong codes: sign in again.", Accounts: s.loginView()})
+	s.render(w, http.StatusUnauthorized, "login", s.signInView("The sign-in expired or had too many wrong codes: sign in again.", ""))
 }
 
 // setSessionCookie hands the browser its session.
@@ -324,34 +350,50 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret
 		Secure: s.secureCookies(r), MaxAge: int(sessionTTL.Seconds())})
 }
 
-// loginView is what the sign-in page needs beyond the form: whether single sign-on is offered.
-func (s *Server) loginView() *accountsView { return &accountsView{SSO: s.cfg.OIDC != nil} }
+// signInView is the sign-in page (login.html): the refusal or notice it shows, and whether it
+// offers single sign-on.
+type signInView struct {
+	layout
+	Notice string
+	SSO    bool
+}
 
-func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *accountsView, msg string) {
-	ts, err := s.cfg.Store.ListTokens(r.Context(), u.Organization)
+func (s *Server) signInView(msg, notice string) *signInView {
+	return &signInView{layout: layout{Title: "Sign in", Error: msg}, Notice: notice, SSO: s.cfg.OIDC != nil}
+}
+
+// tokensView is the API tokens page (tokens.html): the tokens the user manages, the roles the
+// user may give one, and the secret of a token just made, shown once.
+type tokensView struct {
+	layout
+	Tokens   []tokenJSON
+	Roles    []string
+	NewToken string
+}
+
+// renderTokens shows the tokens page with status, a refusal msg, and a secret just made ("").
+func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, secret, msg string) {
+	ts, err := s.visibleTokens(r.Context(), userPrincipal(u))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
+	v := &tokensView{layout: layout{Title: "API tokens", User: u, Error: msg}, Roles: store.GrantableRoles(u.Role), NewToken: secret}
 	for _, t := range ts {
 		v.Tokens = append(v.Tokens, toTokenJSON(t, s.cfg.Now()))
 	}
-	v.Roles = store.InviteRoles
-	s.render(w, status, "tokens", &pageData{Title: "API tokens", User: u, Accounts: v, CanWrite: true, Error: msg})
+	s.render(w, status, "tokens", v)
 }
 
+// tokensPage lists the API tokens the user manages: an administrator all of the organization's,
+// anyone else their own.
 func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if webAdmin(w, u) {
-		s.renderTokens(w, r, u, http.StatusOK, &accountsView{}, "")
-	}
+	s.renderTokens(w, r, u, http.StatusOK, "", "")
 }
 
-// tokenCreateForm makes a token owned by the signed-in administrator and shows its secret once.
+// tokenCreateForm makes a token owned by the signed-in user and shows its secret once.
 func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !webAdmin(w, u) {
-		return
-	}
-	show := func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) }
+	show := func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) }
 	expires, err := tokenExpiry(s.cfg.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
 	if err != nil {
 		show(http.StatusBadRequest, err.Error())
@@ -359,19 +401,16 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	secret, _, err := s.issueToken(r, userPrincipal(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
 	if err != nil {
-		s.webAccountError(w, r, err, show)
+		s.showError(w, r, err, show)
 		return
 	}
-	s.renderTokens(w, r, u, http.StatusCreated, &accountsView{NewToken: secret}, "")
+	s.renderTokens(w, r, u, http.StatusCreated, secret, "")
 }
 
 func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !webAdmin(w, u) {
-		return
-	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.cfg.Store.RevokeToken(r.Context(), u.Organization, id); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, &accountsView{}, msg) })
+	if err := s.revokeVisibleToken(r.Context(), userPrincipal(u), id); err != nil {
+		s.showError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) })
 		return
 	}
 	http.Redirect(w, r, "/settings/tokens", http.StatusSeeOther)
@@ -384,14 +423,7 @@ func (s *Server) organizationNameForm(w http.ResponseWriter, r *http.Request, u 
 		return
 	}
 	if err := s.renameOrganization(r, u.Organization, r.PostFormValue("name")); err != nil {
-		s.webAccountError(w, r, err, func(status int, msg string) {
-			v, verr := s.organizationView(r, u.Organization)
-			if verr != nil {
-				s.fail(w, r, verr)
-				return
-			}
-			s.render(w, status, "organization", &pageData{Title: "Organisation", User: u, Org: v, CanWrite: true, Error: msg})
-		})
+		s.showError(w, r, err, func(status int, msg string) { s.renderOrganization(w, r, u, status, msg) })
 		return
 	}
 	http.Redirect(w, r, "/settings/organization", http.StatusSeeOther)

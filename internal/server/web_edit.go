@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"html/template"
 	"io"
@@ -44,6 +43,7 @@ func (s *Server) editWebRoutes() {
 	s.mux.HandleFunc("POST /releases/{id}/edit", s.web(s.releaseEditForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/remove", s.web(s.sbomRemoveForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/remove", s.web(s.releaseRemoveForm, true))
+	s.mux.HandleFunc("POST /products/{id}/remove", s.web(s.productRemoveForm, true))
 	s.mux.HandleFunc("POST /releases/{id}/sboms/{sbom}/replace", s.web(s.webUpload(s.sbomReplaceForm), true))
 	s.mux.HandleFunc("POST /releases/{id}/findings/{finding}/comments", s.web(s.commentForm, true))
 	s.mux.HandleFunc("GET /search", s.web(s.searchPage, true))
@@ -53,6 +53,17 @@ func (s *Server) editWebRoutes() {
 func (s *Server) webProductFromPath(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Product, bool) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	return s.webProduct(w, r, u, id)
+}
+
+// webProductToChange loads the product of the path for a user who may change it: 404 when the
+// user may not read it, 403 when they may only read it.
+func (s *Server) webProductToChange(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Product, bool) {
+	p, ok := s.webProductFromPath(w, r, u)
+	if ok && !userPrincipal(u).canWrite(p.Organization) {
+		http.Error(w, "forbidden", http.StatusForbidden)
+		return nil, false
+	}
+	return p, ok
 }
 
 func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -65,21 +76,15 @@ func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *stor
 }
 
 func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	p, ok := s.webProductFromPath(w, r, u)
+	p, ok := s.webProductToChange(w, r, u)
 	if !ok {
-		return
-	}
-	if !userPrincipal(u).canWrite(p.Organization) {
-		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
 	in := productEditInput{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass"), Reason: r.PostFormValue("reason")}
 	if _, err := s.editProduct(r.Context(), p, in); err != nil {
-		if !isInputError(err) {
-			s.fail(w, r, err)
-			return
-		}
-		s.render(w, http.StatusBadRequest, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: err.Error(), Edit: &editView{Product: in}})
+		s.showError(w, r, err, func(status int, msg string) {
+			s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: msg, Edit: &editView{Product: in}})
+		})
 		return
 	}
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(p.ID, 10)+"?notice="+url.QueryEscape("Product corrected; the change and its reason are in the audit trail and the ledger."), http.StatusSeeOther)
@@ -126,24 +131,22 @@ func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	var err error
 	if v := strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")); v != "" {
 		if in.SupportExpectedUseMonths, err = strconv.Atoi(v); err != nil {
-			err = inputError(fmt.Errorf("expected time of use %q: give a number of months", v))
+			err = invalid(fmt.Errorf("expected time of use %q: give a number of months", v))
 		}
 	}
 	if err == nil {
 		if in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket")); err != nil {
-			err = inputError(err)
+			err = invalid(err)
 		}
 	}
 	if err == nil {
 		_, err = s.editRelease(r.Context(), d.Product, d.Release, in)
 	}
 	if err != nil {
-		if !isInputError(err) {
-			s.fail(w, r, err)
-			return
-		}
-		d.Error, d.Edit.Release = err.Error(), in
-		s.render(w, http.StatusBadRequest, "release_edit", d)
+		s.showError(w, r, err, func(status int, msg string) {
+			d.Error, d.Edit.Release = msg, in
+			s.render(w, status, "release_edit", d)
+		})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10)+"?vexmsg="+url.QueryEscape("Release corrected; the change and its reason are in the audit trail and the ledger."), http.StatusSeeOther)
@@ -156,12 +159,10 @@ func (s *Server) sbomRemoveForm(w http.ResponseWriter, r *http.Request, u *store
 	}
 	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
 	if err := s.cfg.Store.RemoveSBOM(r.Context(), d.Release.ID, id, r.PostFormValue("reason")); err != nil {
-		if !isInputError(err) {
-			s.fail(w, r, err)
-			return
-		}
-		d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not removed: " + err.Error()
-		s.render(w, http.StatusBadRequest, "release_edit", d)
+		s.showError(w, r, err, func(status int, msg string) {
+			d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not removed: " + msg
+			s.render(w, status, "release_edit", d)
+		})
 		return
 	}
 	s.wake()
@@ -206,13 +207,28 @@ func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 		return
 	}
 	if err := s.cfg.Store.RemoveRelease(r.Context(), d.Release.ID, r.PostFormValue("reason")); err != nil {
-		if !isInputError(err) && !errors.Is(err, store.ErrHasEvidence) {
-			s.fail(w, r, err)
-			return
-		}
-		d.Error = "Release not removed: " + err.Error()
-		s.render(w, http.StatusBadRequest, "release_edit", d)
+		s.showError(w, r, err, func(status int, msg string) {
+			d.Error = "Release not removed: " + msg
+			s.render(w, status, "release_edit", d)
+		})
 		return
 	}
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(d.Product.ID, 10)+"?notice="+url.QueryEscape("Release "+d.Release.Version+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
+}
+
+// productRemoveForm removes a product entered by mistake and goes to the portfolio; a product
+// with evidence, or one a channel follows, is refused on the correction page (409).
+func (s *Server) productRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
+	p, ok := s.webProductToChange(w, r, u)
+	if !ok {
+		return
+	}
+	if err := s.cfg.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {
+		s.showError(w, r, err, func(status int, msg string) {
+			s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: "Product not removed: " + msg,
+				Edit: &editView{Product: productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}}})
+		})
+		return
+	}
+	http.Redirect(w, r, "/?notice="+url.QueryEscape("Product "+p.Name+" removed; what it held is kept in the ledger."), http.StatusSeeOther)
 }

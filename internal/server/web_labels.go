@@ -39,6 +39,10 @@ type labelPageView struct {
 	PageURL      string
 	Standards    []catalog.Standard
 	Issuer       string
+	// Corrected lists the facts the current statement states otherwise than the manufacturer's
+	// record now says (a correction whose new statement is not signed yet): the page says so
+	// rather than show the old facts as the label's.
+	Corrected []string
 }
 
 func (s *Server) labelWebRoutes() {
@@ -87,6 +91,9 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	if org, err := s.cfg.Store.OrganizationByID(ctx, l.Organization); err == nil {
 		v.Manufacturer = org.Name
+	}
+	if l.Status != store.LabelRevoked && l.Status != store.LabelExpired {
+		v.Corrected = conformity.Corrections(v.Statement, v.Product, v.Release)
 	}
 	fs, _, err := s.cfg.Store.Findings(ctx, l.Release, store.FindingFilter{Limit: 100_000})
 	if err != nil {
@@ -137,7 +144,9 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 			s.fail(w, r, fmt.Errorf("label %s statement %d does not verify: %w", l.ID, e.Seq, err))
 			return
 		}
-		v.History = append(v.History, labelHistoryRow{Seq: st.Sequence, Status: st.Status, Reason: st.Reason, At: st.StatusSince})
+		// The event's reason says what happened: a status change's reason, a renewal, or a
+		// restatement after a correction (whose statement keeps the status and its reason).
+		v.History = append(v.History, labelHistoryRow{Seq: st.Sequence, Status: st.Status, Reason: e.Reason, At: e.At})
 	}
 	for _, id := range l.Catalogs {
 		for _, st := range s.conf.Catalog.Standards {

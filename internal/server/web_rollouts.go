@@ -13,13 +13,32 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// rolloutPageView is what the rollout pages show.
-type rolloutPageView struct {
-	List    []rolloutJSON
-	Status  *delivery.Status
-	SVG     template.HTML // the sequential test's path against its two boundaries
-	LastLLR float64
-	Running bool
+// rolloutsView is the list of rollouts (rollouts.html).
+type rolloutsView struct {
+	layout
+	List []rolloutJSON
+}
+
+// rolloutView is one rollout's page (rollout.html): its status, the sequential test's path
+// against its two boundaries, and whether the user may pause, resume or abort it.
+type rolloutView struct {
+	layout
+	Status   *delivery.Status
+	SVG      template.HTML
+	LastLLR  float64
+	Running  bool
+	CanWrite bool
+	Notice   string
+}
+
+// rolloutViewOf is the page of the rollout with status st.
+func rolloutViewOf(u *store.User, st *delivery.Status) *rolloutView {
+	v := &rolloutView{layout: layout{Title: fmt.Sprintf("Rollout %d", st.ID), User: u}, Status: st, SVG: sprtSVG(st),
+		Running: st.Status == "running" || st.Status == "paused", CanWrite: userPrincipal(u).canWrite(u.Organization)}
+	if len(st.Path) > 0 {
+		v.LastLLR = st.Path[len(st.Path)-1].LLR
+	}
+	return v
 }
 
 func (s *Server) rolloutWebRoutes() {
@@ -37,11 +56,11 @@ func (s *Server) rolloutsPage(w http.ResponseWriter, r *http.Request, u *store.U
 		s.fail(w, r, err)
 		return
 	}
-	v := &rolloutPageView{}
+	v := &rolloutsView{layout: layout{Title: "Rollouts", User: u}}
 	for i := range rs {
 		v.List = append(v.List, rolloutSummary(&rs[i]))
 	}
-	s.render(w, http.StatusOK, "rollouts", &pageData{Title: "Rollouts", User: u, Rollout: v})
+	s.render(w, http.StatusOK, "rollouts", v)
 }
 
 func (s *Server) rolloutPage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -55,15 +74,12 @@ func (s *Server) rolloutPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	v := &rolloutPageView{Status: st, SVG: sprtSVG(st), Running: st.Status == "running" || st.Status == "paused"}
-	if len(st.Path) > 0 {
-		v.LastLLR = st.Path[len(st.Path)-1].LLR
-	}
-	d := &pageData{Title: fmt.Sprintf("Rollout %d", id), User: u, Rollout: v, CanWrite: userPrincipal(u).canWrite(u.Organization), Notice: r.URL.Query().Get("notice")}
+	v := rolloutViewOf(u, st)
+	v.Notice = r.URL.Query().Get("notice")
 	if v.Running {
-		d.Refresh = 10
+		v.Refresh = 10
 	}
-	s.render(w, http.StatusOK, "rollout", d)
+	s.render(w, http.StatusOK, "rollout", v)
 }
 
 func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -84,8 +100,9 @@ func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *s
 			s.fail(w, r, serr)
 			return
 		}
-		s.render(w, http.StatusBadRequest, "rollout", &pageData{Title: fmt.Sprintf("Rollout %d", id), User: u, CanWrite: true, Error: err.Error(),
-			Rollout: &rolloutPageView{Status: st, SVG: sprtSVG(st), Running: st.Status == "running" || st.Status == "paused"}})
+		v := rolloutViewOf(u, st)
+		v.Error = err.Error()
+		s.render(w, http.StatusBadRequest, "rollout", v)
 		return
 	}
 	if err != nil {

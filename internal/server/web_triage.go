@@ -183,8 +183,10 @@ func findingPagerOf(r *http.Request, rel int64, f store.FindingFilter, shown, to
 	return p
 }
 
-// searchView is the portfolio search page.
+// searchView is the portfolio search page (search.html): the query, one page of hits of each
+// kind with their totals, and links to the pages before and after.
 type searchView struct {
+	layout
 	Query                string
 	Components, Findings []store.SearchHit
 	NComponents, NFinds  int
@@ -193,16 +195,15 @@ type searchView struct {
 
 // searchPage searches the portfolio by component (name, purl) and vulnerability id or alias.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d := &pageData{Title: "Search", User: u, Search: &searchView{}}
+	d := &searchView{layout: layout{Title: "Search", User: u}}
 	q, limit, offset, err := searchQuery(r)
-	d.Search.Query = q
+	d.Query = q
 	if err == nil && q != "" {
 		org := u.Token().Organization
 		if u.Token().Role == "authority" {
 			org = 0
 		}
-		v := d.Search
-		v.Components, v.Findings, v.NComponents, v.NFinds, err = s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
+		d.Components, d.Findings, d.NComponents, d.NFinds, err = s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -212,10 +213,10 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *store.Use
 				return "/search?" + url.Values{"q": {q}, "offset": {strconv.Itoa(off)}, "limit": {strconv.Itoa(limit)}}.Encode()
 			}
 			if offset > 0 {
-				v.Prev = page(max(offset-limit, 0))
+				d.Prev = page(max(offset-limit, 0))
 			}
-			if offset+limit < max(v.NComponents, v.NFinds) {
-				v.Next = page(offset + limit)
+			if offset+limit < max(d.NComponents, d.NFinds) {
+				d.Next = page(offset + limit)
 			}
 		}
 	}

@@ -234,11 +234,7 @@ func (s *DB) labelEvent(ctx context.Context, tx *sql.Tx, l *Label, actor, typ st
 func (s *DB) SetLabelStatus(ctx context.Context, id, status, reason, actor string, reinstate bool, sign Signer) (bool, error) {
 	changed := false
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at FROM label WHERE id = ?`
-		if s.dialect == Postgres {
-			q += ` FOR UPDATE`
-		}
-		l, err := scanLabel(tx.QueryRowContext(ctx, s.rebind(q), id))
+		l, err := s.lockLabel(ctx, tx, id)
 		if err != nil {
 			return err
 		}
@@ -270,6 +266,16 @@ func (s *DB) SetLabelStatus(ctx context.Context, id, status, reason, actor strin
 		return s.labelEvent(ctx, tx, l, actor, typ)
 	})
 	return changed, err
+}
+
+// lockLabel reads a label in tx, locked against concurrent changes until tx ends (PostgreSQL;
+// SQLite has one writer).
+func (s *DB) lockLabel(ctx context.Context, tx *sql.Tx, id string) (*Label, error) {
+	q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at FROM label WHERE id = ?`
+	if s.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	return scanLabel(tx.QueryRowContext(ctx, s.rebind(q), id))
 }
 
 type rowScanner interface{ Scan(...any) error }
@@ -406,11 +412,7 @@ func (s *DB) WithdrawRevocation(ctx context.Context, id, by, reason string) erro
 func (s *DB) RenewLabel(ctx context.Context, id, actor string, months int, check func(l *Label) error, sign Signer) (*Label, error) {
 	var out *Label
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT id, organization, release, catalogs, status, reason, seq, issued_at, since, statement, valid_until, revoke_by, revoke_reason, revoke_at FROM label WHERE id = ?`
-		if s.dialect == Postgres {
-			q += ` FOR UPDATE`
-		}
-		l, err := scanLabel(tx.QueryRowContext(ctx, s.rebind(q), id))
+		l, err := s.lockLabel(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -15,6 +15,7 @@ type TokenInfo struct {
 	Name       string
 	Role       string
 	Owner      string // the e-mail of the user who created it; "" for one made on the machine
+	OwnerID    int64  // that user's id; 0 for one made on the machine
 	CreatedAt  time.Time
 	ExpiresAt  time.Time // zero: never
 	LastUsedAt time.Time // zero: never used
@@ -80,7 +81,7 @@ func (s *DB) IssueToken(ctx context.Context, n NewToken) (string, *TokenInfo, er
 
 // ListTokens lists an organization's API tokens, newest first, revoked ones included.
 func (s *DB) ListTokens(ctx context.Context, org int64) ([]TokenInfo, error) {
-	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT t.id, t.name, t.role, COALESCE(u.email, ''), t.created_at, t.expires_at, t.last_used_at, t.revoked_at
+	rows, err := s.sql.QueryContext(ctx, s.rebind(`SELECT t.id, t.name, t.role, COALESCE(u.email, ''), COALESCE(t.app_user, 0), t.created_at, t.expires_at, t.last_used_at, t.revoked_at
 		FROM api_token t LEFT JOIN app_user u ON u.id = t.app_user WHERE t.organization = ? ORDER BY t.id DESC`), org)
 	if err != nil {
 		return nil, fmt.Errorf("list tokens: %w", err)
@@ -90,7 +91,7 @@ func (s *DB) ListTokens(ctx context.Context, org int64) ([]TokenInfo, error) {
 	for rows.Next() {
 		var t TokenInfo
 		var expires, used, revoked sql.NullTime
-		if err := rows.Scan(&t.ID, &t.Name, &t.Role, &t.Owner, &t.CreatedAt, &expires, &used, &revoked); err != nil {
+		if err := rows.Scan(&t.ID, &t.Name, &t.Role, &t.Owner, &t.OwnerID, &t.CreatedAt, &expires, &used, &revoked); err != nil {
 			return nil, fmt.Errorf("list tokens: %w", err)
 		}
 		t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = t.CreatedAt.UTC(), fromNullTime(expires), fromNullTime(used), fromNullTime(revoked)
