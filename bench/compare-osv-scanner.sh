@@ -3,10 +3,11 @@
 # (../shared/data/osv, the osv.dev all.zip layout) and the same CycloneDX SBOMs built from that
 # data by bench/osvsbom, in two shapes: light (COMPONENTS, 18,000 by default: a few versions of
 # every package the records name, then packages none names) and heavy (HEAVY, 20,000 by default:
-# the most affected package versions, every component vulnerable, about ten findings each). For
-# each: wall time and peak memory of a table-output scan, and the difference of the (package,
-# version, record) findings with the cause of each difference (bench/osvcompare); once: the time
-# of siegel's full import. Both tools are built without cgo, as their release binaries are:
+# the most affected package versions, every component vulnerable, about ten findings each). First
+# the peak memory of each tool's start-up alone (printing its version), which every peak includes.
+# For each shape: wall time and peak memory of a table-output scan, and the difference of the
+# (package, version, record) findings with the cause of each difference (bench/osvcompare); once:
+# the time of siegel's full import. Both tools are built without cgo, as their release binaries are:
 # statically linked, no C library mapped.
 #
 # Usage: [RUNS=5] [HEAVY=20000] bench/compare-osv-scanner.sh [OSV-DIR] [COMPONENTS]
@@ -26,6 +27,18 @@ GOBIN="$tmp/bin" go install -trimpath github.com/google/osv-scanner/v2/cmd/osv-s
 mkdir -p "$tmp/osvcache"
 ln -s "$osv" "$tmp/osvcache/osv-scanner" # osv-scanner's offline layout: <dir>/osv-scanner/<Ecosystem>/all.zip
 ln -s "$osv" "$tmp/osvcache/osv-scalibr"
+
+# What each tool holds before it reads anything: the pages of its binary that its start-up maps
+# (the initialisers of every package linked in) and its initial heap. Part of every peak below.
+echo "== start-up: peak RSS of printing the version (median of ${RUNS:-5})"
+for tool in siegel osv-scanner; do
+	bin="$tmp/siegel" arg=version
+	[ "$tool" = siegel ] || bin="$tmp/bin/osv-scanner" arg=--version
+	for i in $(seq "${RUNS:-5}"); do
+		/usr/bin/time -f "%M" -o "$tmp/t" "$bin" "$arg" > /dev/null 2>&1 || true
+		tail -1 "$tmp/t"
+	done | sort -n | awk -v t="$tool" -v b="$(wc -c < "$bin")" '{v[NR] = $1} END {printf "%s: %.1f MB (binary %.1f MB)\n", t, v[int((NR + 1) / 2)] / 1024, b / 1e6}'
+done
 
 echo "== siegel: full import"
 /usr/bin/time -f "siegel db update: %e s wall, %M KB peak" \
