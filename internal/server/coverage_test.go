@@ -126,14 +126,9 @@ func TestMatchingBetweenReads(t *testing.T) {
 					continue
 				}
 				e := newEnv(t)
-				var prod productJSON
-				e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-				var rel releaseJSON
-				e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
+				prod := productJSON{Name: "HomeRouter"}
+				rel := e.releaseWithSBOM(&prod, map[string]string{"version": "1", "supportEnd": "2031-12"}, uploadCDX)
 				r := "/api/v1/releases/" + itoa(rel.ID)
-				if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
-					t.Fatalf("upload %d", code)
-				}
 				var b *browser
 				if web {
 					b = psirtBrowser(t, e)
@@ -215,14 +210,7 @@ func TestConformityNeedsACompleteMatching(t *testing.T) {
 		return "", ""
 	}
 	setUp := func(e *env) int64 {
-		var prod productJSON
-		e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
-		var rel releaseJSON
-		e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
-		if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
-			t.Fatalf("upload %d", code)
-		}
-		return rel.ID
+		return e.releaseWithSBOM(&productJSON{Name: "HomeRouter"}, map[string]string{"version": "1", "supportEnd": "2031-12"}, uploadCDX).ID
 	}
 
 	e := newEnv(t, emptyVulnDB(t))
