@@ -128,6 +128,9 @@ func (t timed) String() string {
 	if *database == "" {
 		return fmt.Sprintf("%v (CPU %v)", t.wall.Round(time.Millisecond), t.cpu.Round(time.Millisecond))
 	}
+	if t.pg < 0 { // a session that had run longer than the phase ended during it
+		return fmt.Sprintf("%v (CPU %v + PG not measured)", t.wall.Round(time.Millisecond), t.cpu.Round(time.Millisecond))
+	}
 	return fmt.Sprintf("%v (CPU %v + PG %v)", t.wall.Round(time.Millisecond), t.cpu.Round(time.Millisecond), t.pg.Round(time.Millisecond))
 }
 

@@ -66,59 +66,75 @@ func (s *DB) keepCoverage(ctx context.Context, tx *sql.Tx, release int64, data [
 	return mapError(err)
 }
 
-// ProductCoverageTotals sums the kept coverage counts of the products' releases, by product; a
-// product none of whose releases was matched has no entry.
+// recountCoverage takes the kept coverage sums of products again from their releases' kept
+// counts, in the transaction that changed those, after their kept-count rows were locked (see
+// lockProducts).
+func (s *DB) recountCoverage(ctx context.Context, tx *sql.Tx, products []int64) error {
+	for _, p := range products {
+		for _, q := range []struct {
+			sql  string
+			args []any
+		}{
+			{`UPDATE product_summary SET (coverage_releases, coverage_components, coverage_checked) =
+				(SELECT count(*), COALESCE(sum(c.components), 0), COALESCE(sum(c.checked), 0) FROM release_coverage c
+				JOIN release r ON r.id = c.release WHERE r.product = ?) WHERE product = ?`, []any{p, p}},
+			{`DELETE FROM product_coverage_ecosystem WHERE product = ?`, []any{p}},
+			{`INSERT INTO product_coverage_ecosystem (product, ecosystem, checkable) SELECT r.product, e.ecosystem, sum(e.checkable)
+				FROM release_coverage_ecosystem e JOIN release r ON r.id = e.release WHERE r.product = ? GROUP BY r.product, e.ecosystem`, []any{p}},
+		} {
+			if _, err := tx.ExecContext(ctx, s.rebind(q.sql), q.args...); err != nil {
+				return mapError(err)
+			}
+		}
+	}
+	return nil
+}
+
+// ProductCoverageTotals returns the kept coverage sums of products, by product; a product none
+// of whose releases was matched has no entry.
 func (s *DB) ProductCoverageTotals(ctx context.Context, products []int64) (map[int64]CoverageTotals, error) {
 	if len(products) == 0 {
 		return map[int64]CoverageTotals{}, nil
 	}
 	in, args := idsIn(products)
-	return s.coverageTotals(ctx, "r.product", "r.product IN "+in, args)
+	return s.coverageTotals(ctx, `SELECT m.product, m.coverage_releases, m.coverage_components, m.coverage_checked, e.ecosystem, e.checkable
+		FROM product_summary m LEFT JOIN product_coverage_ecosystem e ON e.product = m.product
+		WHERE m.product IN `+in+` AND m.coverage_releases > 0`, args...)
 }
 
 // ReleaseCoverageTotals is the kept coverage counts of each matched release of a product, by
 // release (Releases is 1 in each).
 func (s *DB) ReleaseCoverageTotals(ctx context.Context, product int64) (map[int64]CoverageTotals, error) {
-	return s.coverageTotals(ctx, "r.id", "r.product = ?", []any{product})
+	return s.coverageTotals(ctx, `SELECT c.release, 1, c.components, c.checked, e.ecosystem, e.checkable FROM release_coverage c
+		JOIN release r ON r.id = c.release LEFT JOIN release_coverage_ecosystem e ON e.release = c.release WHERE r.product = ?`, product)
 }
 
-// coverageTotals sums kept coverage counts of the releases where selects, grouped by key (an
-// expression over the release r).
-func (s *DB) coverageTotals(ctx context.Context, key, where string, args []any) (map[int64]CoverageTotals, error) {
+// coverageTotals reads totals a query selects as (key, releases, components, checked,
+// ecosystem, checkable), a row per ecosystem of a key (one with a null ecosystem when it has none).
+func (s *DB) coverageTotals(ctx context.Context, q string, args ...any) (map[int64]CoverageTotals, error) {
 	out := map[int64]CoverageTotals{}
-	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT `+key+`, count(*), sum(c.components), sum(c.checked) FROM release_coverage c
-		JOIN release r ON r.id = c.release WHERE `+where+` GROUP BY `+key), args...)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(q), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var k int64
-		t := CoverageTotals{Checkable: map[string]int{}}
-		if err := rows.Scan(&k, &t.Releases, &t.Components, &t.Checked); err != nil {
+		var t CoverageTotals
+		var eco sql.NullString
+		var n sql.NullInt64
+		if err := rows.Scan(&k, &t.Releases, &t.Components, &t.Checked, &eco, &n); err != nil {
 			return nil, err
+		}
+		if prev, ok := out[k]; ok {
+			t.Checkable = prev.Checkable
+		} else {
+			t.Checkable = map[string]int{}
+		}
+		if eco.Valid {
+			t.Checkable[eco.String] = int(n.Int64)
 		}
 		out[k] = t
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	erows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT `+key+`, e.ecosystem, sum(e.checkable) FROM release_coverage_ecosystem e
-		JOIN release r ON r.id = e.release WHERE `+where+` GROUP BY `+key+`, e.ecosystem`), args...)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	defer erows.Close()
-	for erows.Next() {
-		var k int64
-		var eco string
-		var n int
-		if err := erows.Scan(&k, &eco, &n); err != nil {
-			return nil, err
-		}
-		if t, ok := out[k]; ok {
-			t.Checkable[eco] = n
-		}
-	}
-	return out, erows.Err()
+	return out, rows.Err()
 }

@@ -84,6 +84,7 @@ func fillBeforeCoverageCounts(t *testing.T, db *sql.DB, dialect string) {
 	}
 	exec(`INSERT INTO organization (name, size_class, authority, created_at) VALUES ('ACME', 'small', FALSE, '2026-01-01 00:00:00')`)
 	exec(`INSERT INTO product (organization, name, category, cra_class, created_at) VALUES (1, 'R', 'router', 'default', '2026-01-01 00:00:00'), (1, 'C', 'router', 'default', '2026-01-01 00:00:00')`)
+	exec(`INSERT INTO product_summary (product, organization, name, releases) SELECT id, organization, name, 0 FROM product`)
 	records := []match.Coverage{
 		{Components: 20, Checked: 14, NotChecked: 6, UnknownEcosystem: 2, Ecosystems: []match.EcosystemCoverage{
 			{Ecosystem: "npm", Components: 12, Checked: 9, NoVersion: 1, BadVersion: 2}, {Ecosystem: "PyPI", Components: 6, Checked: 5, NoVersion: 1}}},

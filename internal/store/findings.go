@@ -122,12 +122,13 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 		if err := s.lockProducts(ctx, tx, rels); err != nil {
 			return err
 		}
-		var summarized []int64
+		var summarized, covered []int64
 		for _, o := range outcomes {
 			if o.Coverage != nil {
 				if err := s.keepCoverage(ctx, tx, o.Release, o.Coverage, now); err != nil {
 					return fmt.Errorf("release %d: coverage: %w", o.Release, err)
 				}
+				covered = append(covered, o.Release)
 			}
 			changes, err := s.applyFindings(ctx, tx, st, o, now)
 			if err != nil {
@@ -142,7 +143,14 @@ func (s *DB) ApplyFindingsBatch(ctx context.Context, outcomes []Outcome, event f
 			}
 			summarized = append(summarized, o.Release)
 		}
-		return s.summarizeProducts(ctx, tx, summarized)
+		if err := s.summarizeProducts(ctx, tx, summarized); err != nil {
+			return err
+		}
+		products, err := s.productsOf(ctx, tx, covered)
+		if err != nil {
+			return err
+		}
+		return s.recountCoverage(ctx, tx, products)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("record findings: %w", err)

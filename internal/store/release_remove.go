@@ -34,7 +34,10 @@ func (s *DB) RemoveRelease(ctx context.Context, id int64, reason string) error {
 		}
 		// The release no longer leads to its product, whose kept counts are taken again by its id.
 		// (A release with triage decisions is not removed, so no later release inherited any.)
-		return s.recountProducts(ctx, tx, []int64{rel.Product})
+		if err := s.recountProducts(ctx, tx, []int64{rel.Product}); err != nil {
+			return err
+		}
+		return s.recountCoverage(ctx, tx, []int64{rel.Product})
 	})
 	if err != nil {
 		return fmt.Errorf("remove release %d: %w", id, err)
