@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strconv"
 	"strings"
+	"syscall"
+	"time"
 )
 
 // DHCP (RFC 2131, options RFC 2132). The probe is a DHCPINFORM (RFC 2131 §3.4): a client that
@@ -215,7 +217,7 @@ func (e *engine) probeDHCP(ctx context.Context, a netip.Addr) *Service {
 	binary.BigEndian.PutUint32(mac[2:], randUint32())
 	msg := dhcpInformMessage(xid, local, mac)
 	clientPort := e.udpPort("dhcp-client")
-	replies, err := e.p.exchangeUDPFrom(ctx, "dhcp-inform", hostPort(local, clientPort), server, msg, udpWait, 4)
+	replies, err := e.informDHCP(ctx, hostPort(local, clientPort), server, msg)
 	if err != nil {
 		e.skip("DHCP at %s: not probed: %v (the DHCP client port %d needs root or CAP_NET_BIND_SERVICE and must be free)", server, err, clientPort)
 		return nil
@@ -240,6 +242,38 @@ func (e *engine) probeDHCP(ctx context.Context, a netip.Addr) *Service {
 		return &Service{Address: a.String(), Port: e.udpPort("dhcp"), Proto: "udp", Name: "dhcp", Detail: "answered, but the reply could not be read: " + bad.Error()}
 	}
 	return nil
+}
+
+// DHCP retransmission (RFC 2131 §4.1: a client that hears nothing sends again) and the wait for
+// the client port when another program on the lab host holds it for a moment (a DHCP client
+// renewing, another scanner's DHCP probe).
+const (
+	dhcpSends    = 3
+	dhcpPortWait = 5 * time.Second
+)
+
+// informDHCP sends the DHCPINFORM from local to server and collects the answers, sending it
+// again (same transaction) while nothing answers and the port is not closed.
+func (e *engine) informDHCP(ctx context.Context, local, server string, msg []byte) ([][]byte, error) {
+	portDeadline := time.Now().Add(dhcpPortWait)
+	for sent := 0; ; {
+		replies, closed, err := e.p.exchangeUDPClosed(ctx, "dhcp-inform", local, server, msg, udpWait, 4)
+		switch {
+		case errors.Is(err, syscall.EADDRINUSE) && time.Now().Before(portDeadline):
+			select {
+			case <-ctx.Done():
+				return nil, err
+			case <-time.After(200 * time.Millisecond):
+			}
+			continue
+		case err != nil:
+			return nil, err
+		}
+		sent++
+		if len(replies) > 0 || closed || sent == dhcpSends || ctx.Err() != nil {
+			return replies, nil
+		}
+	}
 }
 
 // localAddr is the lab host's address on the path to addr (a UDP "connection" sends nothing).

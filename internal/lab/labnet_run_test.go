@@ -211,7 +211,7 @@ func runAgainstLab(t *testing.T, profile labnet.Profile) {
 				}
 			}
 			if !w.IPv6 && !w.DHCPProbed {
-				t.Errorf("WAN %s: DHCP not probed", w.Address)
+				t.Errorf("WAN %s: DHCP not probed; not tested: %q", w.Address, res.NotTested)
 			}
 		}
 		for _, side := range []labnet.Side{labnet.LAN, labnet.WAN} {
@@ -221,7 +221,7 @@ func runAgainstLab(t *testing.T, profile labnet.Profile) {
 				t.Errorf("%s: DHCP answered (%s), truth says nothing answers", side, r)
 			case want == nil:
 			case r == nil:
-				t.Errorf("%s: no DHCP answer, truth says %+v", side, want)
+				t.Errorf("%s: no DHCP answer, truth says %+v; DHCP probes: %v", side, want, dhcpEvents(res))
 			case r.MessageType != "DHCPACK" || r.ServerID != want.ServerID || r.SubnetMask != want.SubnetMask ||
 				!slices.Equal(r.Routers, []string{want.Router}) || !slices.Equal(r.DNS, []string{want.DNS}) || r.Domain != want.Domain:
 				t.Errorf("%s: DHCP answer %+v, truth %+v", side, r, want)
@@ -352,4 +352,15 @@ func nmapTopPorts(t *testing.T, a netip.Addr) ([]int, bool) {
 	}
 	slices.Sort(open)
 	return open, true
+}
+
+// dhcpEvents are the DHCP probes of a run's transcript, for a failure's message.
+func dhcpEvents(res *lab.Result) []string {
+	var out []string
+	for _, e := range res.Transcript {
+		if e.Probe == "dhcp-inform" {
+			out = append(out, fmt.Sprintf("%s %s after %v ms", e.Address, e.Outcome, e.Millis))
+		}
+	}
+	return out
 }

@@ -257,11 +257,18 @@ func (p *prober) exchangeUDP(ctx context.Context, probe, addr string, payload []
 
 // exchangeUDPFrom is exchangeUDP from the local address local ("": any address, a free port).
 func (p *prober) exchangeUDPFrom(ctx context.Context, probe, local, addr string, payload []byte, wait time.Duration, max int) ([][]byte, error) {
+	replies, _, err := p.exchangeUDPClosed(ctx, probe, local, addr, payload, wait, max)
+	return replies, err
+}
+
+// exchangeUDPClosed is exchangeUDPFrom that also reports whether the port answered "closed"
+// (ICMP port unreachable), so a caller that retransmits knows not to.
+func (p *prober) exchangeUDPClosed(ctx context.Context, probe, local, addr string, payload []byte, wait time.Duration, max int) ([][]byte, bool, error) {
 	if err := p.check(addr); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	if err := p.wait(ctx); err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	network := "udp4"
 	if h, _, _ := net.SplitHostPort(addr); strings.Contains(h, ":") {
@@ -272,12 +279,12 @@ func (p *prober) exchangeUDPFrom(ctx context.Context, probe, local, addr string,
 	}
 	pc, err := p.listenU(ctx, network, local)
 	if err != nil {
-		return nil, fmt.Errorf("udp probe %s: %w", addr, err)
+		return nil, false, fmt.Errorf("udp probe %s: %w", addr, err)
 	}
 	defer pc.Close()
 	ua, err := net.ResolveUDPAddr(network, addr)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	start := p.now()
 	t0 := time.Now()
@@ -285,7 +292,7 @@ func (p *prober) exchangeUDPFrom(ctx context.Context, probe, local, addr string,
 	if _, err := pc.WriteTo(payload, ua); err != nil {
 		e.Outcome, e.Millis = "error: "+err.Error(), ms(time.Since(t0))
 		p.record(e)
-		return nil, fmt.Errorf("udp probe %s: %w", addr, err)
+		return nil, false, fmt.Errorf("udp probe %s: %w", addr, err)
 	}
 	deadline := time.Now().Add(wait)
 	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
@@ -321,7 +328,7 @@ func (p *prober) exchangeUDPFrom(ctx context.Context, probe, local, addr string,
 		e.Outcome = "no reply"
 	}
 	p.record(e)
-	return replies, nil
+	return replies, e.Outcome == "closed", nil
 }
 
 // session records a probe that ran over an open connection (a login, a handshake).
