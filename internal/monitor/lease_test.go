@@ -11,24 +11,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// clock is a store clock tests move forward.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // blockingJob installs a firmware handler that reports when it started and then runs until its
 // context ends, and queues one job for it.
 func blockingJob(t *testing.T, st *store.DB, mon *monitor.Monitor) (started chan int64, stopped chan error) {
@@ -49,12 +31,24 @@ func blockingJob(t *testing.T, st *store.DB, mon *monitor.Monitor) (started chan
 // TestLostLeaseStopsJob: a job whose lease another server took over (this server stalled past
 // it) is stopped through its context, and left to the new holder: neither finished nor failed.
 func TestLostLeaseStopsJob(t *testing.T) {
-	c := &clock{now: time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)}
-	st, err := store.OpenSQLite(t.Context(), t.TempDir(), c.Now)
+	// Each server reads its own clock. This server's stands still, so its lease, renewed by
+	// every heartbeat, never reaches past 12:00:00.2; the other server's reads an hour later, so
+	// to it the lease has run out whenever it looks. (On one shared clock moved forward, a
+	// heartbeat between the move and the other's claim would renew the lease, and the claim
+	// would find nothing due.)
+	at := func(t time.Time) func() time.Time { return func() time.Time { return t } }
+	noon := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	dir := t.TempDir()
+	st, err := store.OpenSQLite(t.Context(), dir, at(noon))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer st.Close()
+	other, err := store.OpenSQLite(t.Context(), dir, at(noon.Add(time.Hour)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
 	mon := monitor.New(monitor.Config{Store: st, VulnDB: t.TempDir(), Lease: 200 * time.Millisecond})
 	defer mon.Close()
 	started, stopped := blockingJob(t, st, mon)
@@ -68,9 +62,7 @@ func TestLostLeaseStopsJob(t *testing.T) {
 		done <- outcome{ran, err}
 	}()
 	id := <-started
-	// The lease runs out on the store's clock, and another server takes the job.
-	c.add(time.Hour)
-	j, err := st.ClaimJob(t.Context(), "other-server", time.Hour, monitor.KindFirmware)
+	j, err := other.ClaimJob(t.Context(), "other-server", time.Hour, monitor.KindFirmware)
 	if err != nil || j == nil || j.ID != id {
 		t.Fatalf("take-over claim: %+v, %v", j, err)
 	}
