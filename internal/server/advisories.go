@@ -608,7 +608,19 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "advisory", &pageData{Title: a.TrackingID, User: u, Advisory: v})
+	s.render(w, http.StatusOK, "advisory", &advisoryPageView{layout: layout{Title: a.TrackingID, User: u}, Advisory: v})
+}
+
+// advisoryPageView is an advisory's public page (advisory.html).
+type advisoryPageView struct {
+	layout
+	Advisory *advisoryView
+}
+
+// advisoriesView is the organization's list of advisories (advisories.html).
+type advisoriesView struct {
+	layout
+	Advisories []*advisoryView
 }
 
 // advisoriesPage lists the organization's advisories.
@@ -618,7 +630,7 @@ func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store
 		s.fail(w, r, err)
 		return
 	}
-	d := &pageData{Title: "Advisories", User: u}
+	d := &advisoriesView{layout: layout{Title: "Advisories", User: u}}
 	for _, a := range as {
 		v, err := viewAdvisory(s.linkBase(), a)
 		if err != nil {

@@ -98,8 +98,9 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 	}
 }
 
-// jobPageView is a background job's page.
+// jobPageView is a background job's page (job.html).
 type jobPageView struct {
+	layout
 	Status   *jobStatusJSON
 	Release  *store.Release
 	Product  *store.Product
@@ -133,15 +134,24 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	if p != nil {
 		title = "Firmware analysis of " + p.Image
 	}
-	d := &pageData{Title: title, User: u, Job: v}
+	v.layout = layout{Title: title, User: u}
 	if js.State == "queued" || js.State == "running" {
-		d.Refresh = 2
+		v.Refresh = 2
 	}
-	s.render(w, http.StatusOK, "job", d)
+	s.render(w, http.StatusOK, "job", v)
 }
 
-// firmwarePageView is the page of one firmware analysis.
+// firmwarePageView is the page of one firmware analysis (firmware.html): the analysis and the
+// release it belongs to.
 type firmwarePageView struct {
+	layout
+	Product  *store.Product
+	Release  *store.Release
+	Firmware *firmwareAnalysisView
+}
+
+// firmwareAnalysisView is an analysis as its page shows it.
+type firmwareAnalysisView struct {
 	*firmwareReport
 	// Rules are the weaknesses grouped by rule, in the order of the report.
 	Rules []weaknessGroup
@@ -175,7 +185,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 	}) {
 		return
 	}
-	v := &firmwarePageView{firmwareReport: fa}
+	v := &firmwareAnalysisView{firmwareReport: fa}
 	index := map[string]int{}
 	for _, wk := range fa.Report.Weaknesses {
 		i, ok := index[wk.Rule]
@@ -186,9 +196,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 		}
 		v.Rules[i].Weaknesses = append(v.Rules[i].Weaknesses, wk)
 	}
-	d := &pageData{Title: "Firmware " + fa.ImageName, User: u, Product: prod, Release: rel, Firmware: v,
-		CanWrite: userPrincipal(u).canWrite(prod.Organization)}
-	s.render(w, http.StatusOK, "firmware", d)
+	s.render(w, http.StatusOK, "firmware", &firmwarePageView{layout: layout{Title: "Firmware " + fa.ImageName, User: u}, Product: prod, Release: rel, Firmware: v})
 }
 
 // FirmwareLink is where a verdict's evidence from the firmware analysis is shown: the

@@ -24,6 +24,7 @@ const maxAttestationDocument = 16 << 20
 
 // labelPageView is what the public label page shows: what a buyer who scans the QR code sees.
 type labelPageView struct {
+	layout
 	Label *store.Label
 	// Statement is the label's current signed statement, verified: the status, its reason and
 	// since when are shown from it, so the page says what the signature covers.
@@ -71,7 +72,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		return
 	}
 	ctx := r.Context()
-	v := &labelPageView{Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
+	v := &labelPageView{layout: layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
 	key, err := s.conf.Key(ctx)
 	if err != nil {
 		s.fail(w, r, err)
@@ -155,7 +156,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 			}
 		}
 	}
-	s.render(w, http.StatusOK, "label", &pageData{Title: "Security label " + l.ID, User: u, Label: v})
+	s.render(w, http.StatusOK, "label", v)
 }
 
 // pageStandards are the catalogs a page evaluates against: those of ?standard=, else the ones
