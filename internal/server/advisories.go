@@ -648,8 +648,7 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok {
 		return
 	}
-	if !d.CanWrite {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	if !d.writable(w) {
 		return
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), d.Product.Organization)
@@ -659,9 +658,9 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))
 	if err != nil {
-		d.Error = err.Error()
-		if s.fillRelease(r.Context(), w, r, d) {
-			s.render(w, http.StatusUnprocessableEntity, "release", d)
+		if v, ok := s.releasePageOf(r.Context(), w, r, d); ok {
+			v.Error = err.Error()
+			s.render(w, http.StatusUnprocessableEntity, "release", v)
 		}
 		return
 	}

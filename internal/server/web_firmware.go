@@ -20,7 +20,7 @@ type releaseFirmwareView struct {
 
 // fillReleaseFirmware adds the firmware section to the release page; a failure leaves it out
 // and is logged (the rest of the page still helps).
-func (s *Server) fillReleaseFirmware(r *http.Request, d *pageData) {
+func (s *Server) fillReleaseFirmware(r *http.Request, d *releasePageView) {
 	items, jobs, err := s.releaseFirmware(r, d.Release.ID)
 	if err != nil {
 		s.cfg.Log.Warn("release page: firmware analyses", "release", d.Release.ID, "err", err)
@@ -47,13 +47,14 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	fail := func(status int, msg string) {
-		if !s.fillRelease(r.Context(), w, r, d) {
+		v, ok := s.releasePageOf(r.Context(), w, r, d)
+		if !ok {
 			return
 		}
-		s.fillReleaseFirmware(r, d)
-		d.Refresh = 0
-		d.Error = msg
-		s.render(w, status, "release", d)
+		s.fillReleaseFirmware(r, v)
+		v.Refresh = 0
+		v.Error = msg
+		s.render(w, status, "release", v)
 	}
 	if full, err := s.firmwareQueueFull(r.Context()); err != nil {
 		s.fail(w, r, err)

@@ -192,14 +192,14 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	}
 	if s.conf == nil {
 		d.Error = "conformity evaluation is unavailable: the requirement catalogs did not load"
-		s.render(w, http.StatusServiceUnavailable, "conformity", d)
+		s.render(w, http.StatusServiceUnavailable, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
 	standards := s.pageStandards(r, d.Product)
 	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standardsParam(r))
 	if err != nil {
 		d.Error = err.Error()
-		s.render(w, http.StatusBadRequest, "conformity", d)
+		s.render(w, http.StatusBadRequest, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
 	ev := s.evaluationView(e)
@@ -225,10 +225,15 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 		cv.LabRun, cv.LabRuns = &runs[0], len(runs)
 	}
 	d.Title = d.Product.Name + " " + d.Release.Version + " · conformity"
-	d.Conformity = cv
-	d.Notice = r.URL.Query().Get("notice")
 	d.Error = r.URL.Query().Get("error")
-	s.render(w, http.StatusOK, "conformity", d)
+	s.render(w, http.StatusOK, "conformity", &conformityPageView{releaseHead: *d, Conformity: cv, Notice: r.URL.Query().Get("notice")})
+}
+
+// conformityPageView is a release's conformity page (conformity.html).
+type conformityPageView struct {
+	releaseHead
+	Notice     string // the outcome of the last action
+	Conformity *conformityView
 }
 
 func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.User) {
