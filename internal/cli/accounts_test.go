@@ -2,8 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -104,5 +106,78 @@ func TestServeSSOFlags(t *testing.T) {
 		if code := Run(t.Context(), args, strings.NewReader(""), &out, &errOut, func(string) string { return "" }); code != 2 || !strings.Contains(errOut.String(), tc.want) {
 			t.Errorf("%v: exit %d, stderr %q, want 2 and %q", tc.args, code, errOut.String(), tc.want)
 		}
+	}
+}
+
+// TestUserRoleCommand: 'siegel user role EMAIL ROLE' changes a role on the store the server would
+// use, refuses to demote the last active administrator with the API's message, and refuses an
+// unknown role or user.
+func TestUserRoleCommand(t *testing.T) {
+	data := t.TempDir()
+	noEnv := func(string) string { return "" }
+	run := func(want int, args ...string) (string, string) {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := Run(t.Context(), args, strings.NewReader(""), &out, &errOut, noEnv); code != want {
+			t.Fatalf("siegel %s: exit %d, want %d\n%s%s", strings.Join(args, " "), code, want, out.String(), errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+	run(0, "token", "create", "--data", data, "--org", "ACME", "--role", "admin", "--name", "ci")
+	st, err := store.OpenSQLite(t.Context(), data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	org, err := st.FirstOrganization(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for email, role := range map[string]string{"ada@acme.example": "admin", "pia@acme.example": "psirt"} {
+		if _, err := st.CreateUser(t.Context(), org.ID, email, "a battery staple", role); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st.Close()
+
+	if _, stderr := run(1, "user", "role", "--data", data, "ada@acme.example", "psirt"); !strings.Contains(stderr, store.ErrLastAdmin.Error()) {
+		t.Errorf("demoting the last active administrator: stderr %q, want %q", stderr, store.ErrLastAdmin.Error())
+	}
+	if out, _ := run(0, "user", "role", "--data", data, "Pia@acme.example", "admin"); out != "pia@acme.example is admin\n" {
+		t.Errorf("promotion printed %q", out)
+	}
+	run(0, "user", "role", "ada@acme.example", "--data", data, "auditor")
+	run(1, "user", "role", "--data", data, "ada@acme.example", "root")
+	run(1, "user", "role", "--data", data, "nobody@acme.example", "psirt")
+	run(2, "user", "role", "--data", data, "ada@acme.example")
+
+	st, err = store.OpenSQLite(t.Context(), data, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	roles := map[string]string{}
+	for _, e := range []string{"ada@acme.example", "pia@acme.example"} {
+		u, err := st.UserByEmail(t.Context(), e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		roles[e] = u.Role
+	}
+	if want := map[string]string{"ada@acme.example": "auditor", "pia@acme.example": "admin"}; !maps.Equal(roles, want) {
+		t.Errorf("roles %v, want %v", roles, want)
+	}
+	audit, err := st.AuditEvents(t.Context(), org.ID, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var changes []string
+	for _, e := range audit {
+		if e.Action == "user.role" {
+			changes = append(changes, e.Actor+" "+e.Subject+" "+e.Detail)
+		}
+	}
+	slices.Sort(changes)
+	if want := []string{"cli user/ada@acme.example role admin → auditor", "cli user/pia@acme.example role psirt → admin"}; !slices.Equal(changes, want) {
+		t.Errorf("audit trail %q, want %q", changes, want)
 	}
 }

@@ -17,7 +17,7 @@ func userCommand() *Command {
 		Name:    "user",
 		Summary: "manage the server's users from the machine it runs on",
 		Example: "siegel user passwd --data /var/lib/siegel --email admin@localhost",
-		Sub:     []*Command{userPasswdCommand(), userListCommand(), userInviteCommand(), userDisableCommand(true), userDisableCommand(false)},
+		Sub:     []*Command{userPasswdCommand(), userListCommand(), userInviteCommand(), userRoleCommand(), userDisableCommand(true), userDisableCommand(false)},
 	}
 }
 
@@ -71,6 +71,45 @@ standard input is the password (at least 12 characters).`,
 			} else {
 				_, err = fmt.Fprintf(env.Stdout, "password of %s set (sessions ended)\n", strings.ToLower(email))
 			}
+			return err
+		},
+	}
+}
+
+func userRoleCommand() *Command {
+	var data, database string
+	return &Command{
+		Name:    "role",
+		Summary: "give a user another role, from the machine the server runs on",
+		Help: `Gives the user with the e-mail address EMAIL the role ROLE (` + strings.Join(store.InviteRoles, ", ") + `)
+in the store (the data directory's SQLite store, or --database), as an administrator does in
+the web UI or with PUT /api/v1/users/{id}/role: the change is in the audit trail and the ledger,
+the user's sessions take the new role at their next request, and the user's API tokens with
+rights the new role lacks are revoked. The last active administrator of an organisation keeps
+the role: make another user admin first.`,
+		Args:    "EMAIL ROLE",
+		Example: "siegel user role --data /var/lib/siegel pia@acme.example admin",
+		Flags: func(fs *flag.FlagSet) {
+			storeFlags(fs, &data, &database)
+		},
+		Run: func(ctx context.Context, env *Env, args []string) error {
+			if len(args) != 2 || args[0] == "" {
+				return usagef("role takes EMAIL and ROLE")
+			}
+			email, role := args[0], args[1]
+			st, err := openStore(ctx, env, dataDir(env, data), database)
+			if err != nil {
+				return err
+			}
+			defer st.Close()
+			u, err := st.UserByEmail(ctx, email)
+			if err != nil {
+				return err
+			}
+			if err := st.SetUserRole(store.WithActor(ctx, "cli"), u.Organization, u.ID, role); err != nil {
+				return err
+			}
+			_, err = fmt.Fprintf(env.Stdout, "%s is %s\n", u.Email, role)
 			return err
 		},
 	}

@@ -46,6 +46,10 @@ var CheckRequirements = map[string][]string{
 	"dhcp-wan":               {"bsi-tr-03148/dhcp"},
 	"input-validation":       {"etsi-en-303-645/5.13-1", "bsi-tr-03148/web-interface"},
 	"password-change":        {"etsi-en-303-645/5.1-4", "bsi-tr-03148/password-policy"},
+	"update-check":           {"etsi-en-303-645/5.3-5", "bsi-tr-03148/update-function"},
+	"update-auto":            {"etsi-en-303-645/5.3-3", "etsi-en-303-645/5.3-4", "bsi-tr-03148/update-function", "cra/annex-i/part-i/2/c"},
+	"update-channel":         {"etsi-en-303-645/5.3-2", "etsi-en-303-645/5.3-7"},
+	"update-authenticity":    {"etsi-en-303-645/5.3-2", "etsi-en-303-645/5.3-7", "etsi-en-303-645/5.3-9", "etsi-en-303-645/5.3-10", "bsi-tr-03148/update-integrity", "cra/annex-i/part-i/2/f"},
 }
 
 var checkTitles = map[string]string{
@@ -69,6 +73,10 @@ var checkTitles = map[string]string{
 	"dhcp-wan":               "No DHCP server answers on the WAN side",
 	"input-validation":       "The web interface withstands crafted input (path traversal, markup, overlong and malformed requests)",
 	"password-change":        "The configuration interface offers a way to change the password",
+	"update-check":           "The device checks for updates on its own",
+	"update-auto":            "The device applies an update without a user step",
+	"update-channel":         "Updates come over TLS 1.2 or later from a server the device authenticates",
+	"update-authenticity":    "The device refuses an altered update and installs the genuine one",
 }
 
 // CheckIDs returns every check id, sorted.
@@ -402,6 +410,9 @@ func evaluate(r *Result) []Check {
 		} else {
 			add("ipv6-inbound", NotTested, "no IPv6 WAN address given")
 		}
+	}
+	for _, c := range updateChecks(r.Update) {
+		add(c.ID, c.Result, c.Detail)
 	}
 	return out
 }

@@ -48,8 +48,10 @@ type Config struct {
 	LockoutWatch       time.Duration
 	// Firmware is what the firmware analysis of the same release found (optional).
 	Firmware *FirmwareFacts
-	Log      *slog.Logger
-	Now      func() time.Time
+	// Update makes the lab the device's update server for the run (optional; see update.go).
+	Update *UpdateServer
+	Log    *slog.Logger
+	Now    func() time.Time
 	// Progress, when set, is told the stage the run is in (for a job's progress).
 	Progress func(stage string)
 	// Dial and ListenPacket replace the network functions (nil: the host's); a lab harness
@@ -100,6 +102,7 @@ type Result struct {
 	Transcript       []Event        `json:"transcript"`
 	TranscriptSHA256 string         `json:"transcriptSha256"`
 	Firmware         *FirmwareFacts `json:"firmware,omitempty"`
+	Update           *UpdateResult  `json:"update,omitempty"`
 }
 
 // Run runs the tests of cfg and returns what they saw. Errors are refusals (scope, no
@@ -174,7 +177,19 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	r.PortsScanned = len(ports)
 	e := &engine{cfg: cfg, p: p}
+	startedAt := time.Now()
 	cfg.Log.Info("lab run started", "target", cfg.Target, "addresses", r.Addresses, "wan", r.WANTargets, "tcp_ports", len(ports), "rate", cfg.Rate)
+
+	// The update server listens from the start: the device checks on its own schedule.
+	var upd *updateServer
+	if cfg.Update != nil {
+		if upd, err = startUpdateServer(*cfg.Update, cfg.Scope, p); err != nil {
+			r.Update = &UpdateResult{Listen: cfg.Update.Listen, TLS: cfg.Update.TLS, Error: err.Error()}
+			cfg.Log.Warn("update server not started", "err", err)
+		} else {
+			cfg.Log.Info("update server listening", "listen", cfg.Update.Listen, "tls", cfg.Update.TLS)
+		}
+	}
 
 	// The LAN side: services first, then what runs on them.
 	target := addrs[0]
@@ -190,6 +205,16 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	cfg.Progress("waiting for the WAN side")
 	wg.Wait()
 	r.WAN = wanSides
+	if upd != nil {
+		watch := cfg.Update.Watch
+		if watch <= 0 {
+			watch = DefaultUpdateWatch
+		}
+		cfg.Progress("waiting for the device's update checks")
+		upd.wait(ctx, startedAt.Add(watch))
+		u := upd.stop()
+		r.Update = &u
+	}
 	r.NotTested = append(r.NotTested, e.notTested()...)
 	if err := context.Cause(ctx); err != nil && ctx.Err() != context.Canceled {
 		r.NotTested = append(r.NotTested, "the run stopped early: "+err.Error()+"; what did not run is not tested")

@@ -608,7 +608,19 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "advisory", &pageData{Title: a.TrackingID, User: u, Advisory: v})
+	s.render(w, http.StatusOK, "advisory", &advisoryPageView{layout: layout{Title: a.TrackingID, User: u}, Advisory: v})
+}
+
+// advisoryPageView is an advisory's public page (advisory.html).
+type advisoryPageView struct {
+	layout
+	Advisory *advisoryView
+}
+
+// advisoriesView is the organization's list of advisories (advisories.html).
+type advisoriesView struct {
+	layout
+	Advisories []*advisoryView
 }
 
 // advisoriesPage lists the organization's advisories.
@@ -618,7 +630,7 @@ func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store
 		s.fail(w, r, err)
 		return
 	}
-	d := &pageData{Title: "Advisories", User: u}
+	d := &advisoriesView{layout: layout{Title: "Advisories", User: u}}
 	for _, a := range as {
 		v, err := viewAdvisory(s.linkBase(), a)
 		if err != nil {
@@ -636,8 +648,7 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok {
 		return
 	}
-	if !d.CanWrite {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	if !d.writable(w) {
 		return
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), d.Product.Organization)
@@ -647,9 +658,9 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))
 	if err != nil {
-		d.Error = err.Error()
-		if s.fillRelease(r.Context(), w, r, d) {
-			s.render(w, http.StatusUnprocessableEntity, "release", d)
+		if v, ok := s.releasePageOf(r.Context(), w, r, d); ok {
+			v.Error = err.Error()
+			s.render(w, http.StatusUnprocessableEntity, "release", v)
 		}
 		return
 	}

@@ -352,7 +352,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User
 		s.fail(w, r, err)
 		return
 	}
-	d := &pageData{Title: "Reporting cases", User: u}
+	d := &casesView{layout: layout{Title: "Reporting cases", User: u}}
 	for i := range cs {
 		v, err := s.caseView(r.Context(), &cs[i])
 		if err != nil {
@@ -398,8 +398,22 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "case", &pageData{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Case: v,
-		CanWrite: userPrincipal(u).canWrite(c.Organization), Error: r.URL.Query().Get("error")})
+	s.render(w, http.StatusOK, "case", &casePageView{layout: layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},
+		Case: v, CanWrite: userPrincipal(u).canWrite(c.Organization)})
+}
+
+// casesView is the list of the organization's reporting cases (cases.html), open ones first.
+type casesView struct {
+	layout
+	Cases []*CaseView
+}
+
+// casePageView is one reporting case (case.html): its stages and drafts, and the forms that
+// record its events for those who may.
+type casePageView struct {
+	layout
+	Case     *CaseView
+	CanWrite bool
 }
 
 func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.User) {

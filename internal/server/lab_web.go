@@ -27,7 +27,7 @@ func (s *Server) labWebRoutes() {
 
 // fillReleaseLab adds the lab section to the release page; a failure leaves it out and is
 // logged.
-func (s *Server) fillReleaseLab(r *http.Request, d *pageData) {
+func (s *Server) fillReleaseLab(r *http.Request, d *releasePageView) {
 	runs, err := s.cfg.Store.LabRuns(r.Context(), d.Release.ID)
 	if err != nil {
 		s.cfg.Log.Warn("release page: lab runs", "release", d.Release.ID, "err", err)
@@ -101,15 +101,16 @@ func (s *Server) labRunForm(w http.ResponseWriter, r *http.Request, u *store.Use
 		s.fail(w, r, err)
 		return
 	}
-	if !s.fillRelease(r.Context(), w, r, d) {
+	v, ok := s.releasePageOf(r.Context(), w, r, d)
+	if !ok {
 		return
 	}
-	s.fillReleaseFirmware(r, d)
-	s.fillReleaseLab(r, d)
-	if d.ReleaseLab != nil {
-		d.ReleaseLab.Target, d.ReleaseLab.WAN, d.ReleaseLab.Ports = q.Target, r.PostFormValue("wan"), ports
+	s.fillReleaseFirmware(r, v)
+	s.fillReleaseLab(r, v)
+	if v.ReleaseLab != nil {
+		v.ReleaseLab.Target, v.ReleaseLab.WAN, v.ReleaseLab.Ports = q.Target, r.PostFormValue("wan"), ports
 	}
-	d.Refresh = 0
-	d.Error = "The lab run was not started: " + err.Error()
-	s.render(w, status, "release", d)
+	v.Refresh = 0
+	v.Error = "The lab run was not started: " + err.Error()
+	s.render(w, status, "release", v)
 }

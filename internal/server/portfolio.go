@@ -117,12 +117,22 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 			rows[i].Summary = m
 		}
 	}
-	d := &pageData{Title: "Portfolio", User: u, CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)),
-		DBWarnings: s.warningsOf(h, herr), Notice: r.URL.Query().Get("notice"), Error: msg}
+	d := &portfolioView{layout: layout{Title: "Portfolio", User: u, DBWarnings: s.warningsOf(h, herr), Error: msg},
+		CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)), Notice: r.URL.Query().Get("notice")}
 	for _, p := range rows {
 		d.Products = append(d.Products, productRow{Product: p.Product, Releases: p.Releases, Summary: p.Summary, Coverage: covs[p.ID]})
 	}
 	s.render(w, status, "portfolio", d)
+}
+
+// portfolioView is the portfolio page (portfolio.html): one page of the organization's products
+// with their counts and coverage, and the form that adds one for those who may.
+type portfolioView struct {
+	layout
+	Notice   string // the outcome of the last action
+	CanWrite bool
+	Pager    *pager // the page of the list shown, and links to the others
+	Products []productRow
 }
 
 // rowCoverages sums the coverage of each listed product's releases, restated against the

@@ -11,8 +11,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// whereUsedView is the where-used results page.
+// whereUsedView is the where-used page (whereused.html): the question asked and its answer.
 type whereUsedView struct {
+	layout
 	PURL, Range, Advisory string
 	Result                *portfolio.Result
 	// Prev and Next are the query strings of the neighbouring pages ("" when there is none).
@@ -21,8 +22,9 @@ type whereUsedView struct {
 	Registered bool // ... of the products registered with the user's authority
 }
 
-// inventoryView is the inventory page.
+// inventoryView is the inventory page (inventory.html).
 type inventoryView struct {
+	layout
 	Inventory *portfolio.Inventory
 	K         int
 }
@@ -41,8 +43,7 @@ func (s *Server) portfolioWebRoutes() {
 func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	p := userPrincipal(u)
 	q, err := whereUsedQuery(r, p)
-	v := &whereUsedView{PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
-	d := &pageData{Title: "Where used", User: u, WhereUsed: v}
+	v := &whereUsedView{layout: layout{Title: "Where used", User: u}, PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
 	if err == nil && (q.PURL != "" || q.Advisory != "") {
 		if v.Result, err = s.whereUsed(r.Context(), q); err != nil && !errors.Is(err, portfolio.ErrQuery) {
 			s.fail(w, r, err)
@@ -50,8 +51,8 @@ func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.
 		}
 	}
 	if err != nil { // the question cannot be answered as asked: say what to change
-		d.Error = err.Error()
-		s.render(w, http.StatusBadRequest, "whereused", d)
+		v.Error = err.Error()
+		s.render(w, http.StatusBadRequest, "whereused", v)
 		return
 	}
 	if res := v.Result; res != nil {
@@ -73,7 +74,7 @@ func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.
 			v.Next = page(res.Offset + len(res.Items))
 		}
 	}
-	s.render(w, http.StatusOK, "whereused", d)
+	s.render(w, http.StatusOK, "whereused", v)
 }
 
 // webMayReadInventory answers 403 to a user outside the inventory's access rule.
@@ -96,14 +97,14 @@ func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	inv, err := s.inventory(r)
 	if errors.Is(err, portfolio.ErrQuery) {
-		s.render(w, http.StatusBadRequest, "inventory", &pageData{Title: "Critical components", User: u, Error: err.Error(), Inventory: &inventoryView{}})
+		s.render(w, http.StatusBadRequest, "inventory", &inventoryView{layout: layout{Title: "Critical components", User: u, Error: err.Error()}})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "inventory", &pageData{Title: "Critical components", User: u, Inventory: &inventoryView{Inventory: inv, K: inv.K}})
+	s.render(w, http.StatusOK, "inventory", &inventoryView{layout: layout{Title: "Critical components", User: u}, Inventory: inv, K: inv.K})
 }
 
 func (s *Server) inventoryExport(w http.ResponseWriter, r *http.Request, u *store.User) {

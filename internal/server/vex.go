@@ -262,16 +262,15 @@ func (s *Server) vexUpload(w http.ResponseWriter, r *http.Request, u *store.User
 	if !ok {
 		return
 	}
-	if !d.CanWrite {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	if !d.writable(w) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 65<<20)
 	f, hdr, err := r.FormFile("vex")
 	if err != nil {
-		d.Error = "Choose a VEX document (OpenVEX, CycloneDX or CSAF)."
-		if s.fillRelease(r.Context(), w, r, d) {
-			s.render(w, http.StatusBadRequest, "release", d)
+		if v, ok := s.releasePageOf(r.Context(), w, r, d); ok {
+			v.Error = "Choose a VEX document (OpenVEX, CycloneDX or CSAF)."
+			s.render(w, http.StatusBadRequest, "release", v)
 		}
 		return
 	}
@@ -282,9 +281,9 @@ func (s *Server) vexUpload(w http.ResponseWriter, r *http.Request, u *store.User
 		res, err = s.importVEX(r.Context(), hdr.Filename, data, u.OrgName, d.Product, d.Release, u.Email)
 	}
 	if err != nil {
-		d.Error = err.Error()
-		if s.fillRelease(r.Context(), w, r, d) {
-			s.render(w, http.StatusUnprocessableEntity, "release", d)
+		if v, ok := s.releasePageOf(r.Context(), w, r, d); ok {
+			v.Error = err.Error()
+			s.render(w, http.StatusUnprocessableEntity, "release", v)
 		}
 		return
 	}

@@ -43,16 +43,6 @@ func (l *layout) setFrame(warnings func() []string, noCSAF string) {
 	l.NoCSAF = noCSAF
 }
 
-// pageData, the view model pages shared before each had its own, is a view too.
-func (d *pageData) signedIn() bool { return d.User != nil }
-
-func (d *pageData) setFrame(warnings func() []string, noCSAF string) {
-	if d.DBWarnings == nil {
-		d.DBWarnings = warnings()
-	}
-	d.NoCSAF = noCSAF
-}
-
 // frameOf fills the frame of a signed-in user's page.
 func (s *Server) frameOf(v view) {
 	if !v.signedIn() {

@@ -81,77 +81,6 @@ func parsePages() pages {
 	return p
 }
 
-// pageData is what every page gets.
-type pageData struct {
-	Title    string
-	User     *store.User
-	Error    string
-	CanWrite bool
-	// NoCSAF says why the CSAF links answer 503: the server has no public https address.
-	NoCSAF string
-	// Page-specific values.
-	Products   []productRow
-	Pager      *pager // the page of a long list shown, and links to the others
-	Product    *store.Product
-	Releases   []releaseJSON
-	Release    *store.Release
-	Components []store.Component
-	Findings   []findingView
-	Finding    *findingView
-	Total      int
-	Filter     store.FindingFilter
-	Query      string
-	Matching   bool
-	MatchWaits bool // matching is queued but there is no vulnerability database to match against
-	Summaries  map[int64]store.Summary
-	// ReleaseCoverage is what the last matching of each release checked (product page); a
-	// release without an entry was never matched.
-	ReleaseCoverage map[int64]productCoverage
-	History         []store.VEX
-	Explain         string
-	VEXStatus       []string
-	VEXJust         []string
-	Refresh         int    // seconds; the page reloads itself while work runs (no JavaScript)
-	Notice          string // the outcome of the last action
-	Advisory        *advisoryView
-	Advisories      []*advisoryView
-	Cases           []*CaseView
-	Case            *CaseView
-	Label           *labelPageView
-	Conformity      *conformityView
-	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
-	SecurityUpdate *securityUpdate
-	// Health is the component health of the release page.
-	Health *releaseHealth
-	// ProductHealth is the component health of each release on the product page.
-	ProductHealth []productHealthRow
-	// Coverage is what the last matching of the release checked; nil when it was never matched.
-	Coverage *match.Coverage
-	// WhereUsed and Inventory are the portfolio's search results and critical components.
-	WhereUsed *whereUsedView
-	Inventory *inventoryView
-	// Authority is the market surveillance dashboard (web_authority.go).
-	Authority *authorityDashboard
-	// LabelDecision is the page on which an issuer revokes a label (web_label_decision.go).
-	LabelDecision *labelDecisionView
-	// DBWarnings are shown on every page of a signed-in user: an empty or stale vulnerability
-	// database is never silent.
-	DBWarnings []string
-	// ReleaseFirmware is the release page's firmware section; Firmware an analysis's page; Job
-	// a background job's page.
-	ReleaseFirmware *releaseFirmwareView
-	ReleaseLab      *releaseLabView // the release page's lab section (lab_web.go)
-	Firmware        *firmwarePageView
-	Job             *jobPageView
-	// Edit is the page that corrects a product or a release.
-	Edit *editView
-	// Triage is what the finding page shows beyond the finding: the advisory's details, the
-	// comments, and the triage form's values.
-	Triage *triageView
-	// FindingPages sorts and pages the release page's findings.
-	FindingPages *findingPager
-}
-
 type productRow struct {
 	store.Product
 	Releases int
@@ -382,8 +311,24 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), DBWarnings: s.warningsOf(h, herr), CanWrite: userPrincipal(u).canWrite(p.Organization),
-		Notice: r.URL.Query().Get("notice"), Error: r.URL.Query().Get("error"), ProductHealth: ph})
+	s.render(w, http.StatusOK, "product", &productPageView{layout: layout{Title: p.Name, User: u, DBWarnings: s.warningsOf(h, herr), Error: r.URL.Query().Get("error")},
+		Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), CanWrite: userPrincipal(u).canWrite(p.Organization),
+		Notice: r.URL.Query().Get("notice"), ProductHealth: ph})
+}
+
+// productPageView is a product's page (product.html): its releases with their counts, coverage
+// and component health, and the forms that change it for those who may.
+type productPageView struct {
+	layout
+	Notice   string // the outcome of the last action
+	CanWrite bool
+	Product  *store.Product
+	Releases []releaseJSON
+	// Summaries are the releases' counts; ReleaseCoverage what the last matching of each release
+	// checked (a release without an entry was never matched).
+	Summaries       map[int64]store.Summary
+	ReleaseCoverage map[int64]productCoverage
+	ProductHealth   []productHealthRow
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -412,7 +357,7 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	if err != nil {
 		rs, _ := s.cfg.Store.Releases(r.Context(), p.ID)
-		s.render(w, http.StatusBadRequest, "product", &pageData{Title: p.Name, User: u, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true, Error: err.Error()})
+		s.render(w, http.StatusBadRequest, "product", &productPageView{layout: layout{Title: p.Name, User: u, Error: err.Error()}, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
@@ -420,7 +365,7 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 
 // webRelease loads a release the user may read, with its product (404 otherwise): what a page or
 // form about one release needs before anything else.
-func (s *Server) webRelease(w http.ResponseWriter, r *http.Request, u *store.User) (*pageData, bool) {
+func (s *Server) webRelease(w http.ResponseWriter, r *http.Request, u *store.User) (*releaseHead, bool) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	rel, err := s.cfg.Store.Release(r.Context(), id)
 	if err != nil {
@@ -431,13 +376,67 @@ func (s *Server) webRelease(w http.ResponseWriter, r *http.Request, u *store.Use
 	if !ok {
 		return nil, false
 	}
-	return &pageData{Title: p.Name + " " + rel.Version, User: u, Product: p, Release: rel, CanWrite: userPrincipal(u).canWrite(p.Organization)}, true
+	return &releaseHead{layout: layout{Title: p.Name + " " + rel.Version, User: u}, Product: p, Release: rel, CanWrite: userPrincipal(u).canWrite(p.Organization)}, true
+}
+
+// releaseHead is what every page about one release starts from (the release page, a finding's,
+// the conformity page, the correction page): the frame, the release, its product, and whether
+// the user may change them.
+type releaseHead struct {
+	layout
+	Product  *store.Product
+	Release  *store.Release
+	CanWrite bool
+}
+
+// writable answers 403 when the user may not change the release.
+func (h *releaseHead) writable(w http.ResponseWriter) bool {
+	if !h.CanWrite {
+		http.Error(w, "forbidden", http.StatusForbidden)
+	}
+	return h.CanWrite
+}
+
+// releasePageView is the release page (release.html).
+type releasePageView struct {
+	releaseHead
+	Notice     string // the outcome of the last action
+	Components []store.Component
+	// Findings are one page of the findings the filter selects, of Total; FindingPages sorts
+	// and pages them, Query is the request's query string.
+	Findings     []findingView
+	Total        int
+	Filter       store.FindingFilter
+	Query        string
+	FindingPages *findingPager
+	Matching     bool
+	MatchWaits   bool // matching is queued but there is no vulnerability database to match against
+	// Coverage is what the last matching of the release checked; nil when it was never matched.
+	Coverage  *match.Coverage
+	Summaries map[int64]store.Summary
+	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
+	SecurityUpdate *securityUpdate
+	Health         *releaseHealth
+	// ReleaseFirmware and ReleaseLab are the firmware and lab sections (web_firmware.go,
+	// lab_web.go).
+	ReleaseFirmware *releaseFirmwareView
+	ReleaseLab      *releaseLabView
 }
 
 // releaseView loads a release the user may read and everything its page shows.
-func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http.Request, u *store.User) (*pageData, bool) {
-	d, ok := s.webRelease(w, r, u)
-	if !ok || !s.fillRelease(ctx, w, r, d) {
+func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http.Request, u *store.User) (*releasePageView, bool) {
+	h, ok := s.webRelease(w, r, u)
+	if !ok {
+		return nil, false
+	}
+	return s.releasePageOf(ctx, w, r, h)
+}
+
+// releasePageOf is the release page of the release h is about, filled (false: the answer was
+// sent).
+func (s *Server) releasePageOf(ctx context.Context, w http.ResponseWriter, r *http.Request, h *releaseHead) (*releasePageView, bool) {
+	d := &releasePageView{releaseHead: *h}
+	if !s.fillRelease(ctx, w, r, d) {
 		return nil, false
 	}
 	return d, true
@@ -445,7 +444,7 @@ func (s *Server) releaseView(ctx context.Context, w http.ResponseWriter, r *http
 
 // fillRelease adds what the release page shows: components, findings (filtered by the query),
 // whether matching runs, and the product's counts.
-func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http.Request, d *pageData) bool {
+func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http.Request, d *releasePageView) bool {
 	rel := d.Release
 	var err error
 	if d.Components, err = s.cfg.Store.ReleaseComponents(ctx, rel.ID); err != nil {
@@ -574,8 +573,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 	if !ok {
 		return
 	}
-	if !d.CanWrite {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	if !d.writable(w) {
 		return
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
@@ -627,8 +625,7 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if !ok {
 		return
 	}
-	if !d.CanWrite {
-		http.Error(w, "forbidden", http.StatusForbidden)
+	if !d.writable(w) {
 		return
 	}
 	vuln := r.PathValue("finding")

@@ -16,6 +16,7 @@ import (
 // registered products that were missed or are overdue, the open procedures with their clocks,
 // the Art. 60 ranking, the labels of the registered products, and a fine estimate on a case.
 type authorityDashboard struct {
+	layout
 	AsOf       time.Time
 	Products   int
 	Late       []lateStage
@@ -62,11 +63,11 @@ func (s *Server) authorityWebRoutes() {
 func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	tok := u.Token()
 	if tok.Role != "authority" {
-		s.render(w, http.StatusForbidden, "authority", &pageData{Title: "Market surveillance", User: u, Error: "This page is for market surveillance authorities."})
+		s.render(w, http.StatusForbidden, "authority", &authorityDashboard{layout: layout{Title: "Market surveillance", User: u, Error: "This page is for market surveillance authorities."}})
 		return
 	}
 	ctx := r.Context()
-	d := &authorityDashboard{AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
+	d := &authorityDashboard{layout: layout{Title: "Market surveillance", User: u}, AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
 	views, err := s.authorityViews(ctx, tok.Organization)
 	if err != nil {
 		s.fail(w, r, err)
@@ -127,7 +128,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	if d.FineError != "" {
 		status = http.StatusBadRequest
 	}
-	s.render(w, status, "authority", &pageData{Title: "Market surveillance", User: u, Authority: d})
+	s.render(w, status, "authority", d)
 }
 
 // dashboardFine estimates the Art. 64 ceiling for the missed or overdue stages of a case of a

@@ -71,8 +71,21 @@ func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok {
 		return
 	}
-	s.render(w, http.StatusOK, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: userPrincipal(u).canWrite(p.Organization),
-		Edit: &editView{Product: productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}}})
+	s.render(w, http.StatusOK, "product_edit", productEditView(u, p, userPrincipal(u).canWrite(p.Organization), "", productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
+}
+
+// productEditPageView is the page that corrects or removes a product (edit_product.html).
+type productEditPageView struct {
+	layout
+	CanWrite bool
+	Product  *store.Product
+	Edit     *editView
+}
+
+// productEditView is the correction page of product p with the values in (those stored, or those
+// just refused) and the refusal msg.
+func productEditView(u *store.User, p *store.Product, canWrite bool, msg string, in productEditInput) *productEditPageView {
+	return &productEditPageView{layout: layout{Title: "Correct " + p.Name, User: u, Error: msg}, CanWrite: canWrite, Product: p, Edit: &editView{Product: in}}
 }
 
 func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -83,7 +96,7 @@ func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	in := productEditInput{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass"), Reason: r.PostFormValue("reason")}
 	if _, err := s.editProduct(r.Context(), p, in); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
-			s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: msg, Edit: &editView{Product: in}})
+			s.render(w, status, "product_edit", productEditView(u, p, true, msg, in))
 		})
 		return
 	}
@@ -91,28 +104,27 @@ func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *stor
 }
 
 // releaseEdit loads the release of the path and the page that corrects it.
-func (s *Server) releaseEdit(w http.ResponseWriter, r *http.Request, u *store.User) (*pageData, bool) {
-	d, ok := s.webRelease(w, r, u)
+func (s *Server) releaseEdit(w http.ResponseWriter, r *http.Request, u *store.User) (*releaseEditView, bool) {
+	h, ok := s.webRelease(w, r, u)
 	if !ok {
 		return nil, false
 	}
-	bs, err := s.cfg.Store.SBOMs(r.Context(), d.Release.ID)
+	bs, err := s.cfg.Store.SBOMs(r.Context(), h.Release.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return nil, false
 	}
+	d := &releaseEditView{releaseHead: *h, Edit: &editView{Release: releaseEditOf(h.Release), SBOMs: bs}, Notice: r.URL.Query().Get("notice")}
 	d.Title = "Correct " + d.Title
-	d.Edit = &editView{Release: releaseEditOf(d.Release), SBOMs: bs}
-	d.Notice = r.URL.Query().Get("notice")
 	return d, true
 }
 
-// writable answers 403 when the user may not change what page d is about.
-func writable(w http.ResponseWriter, d *pageData) bool {
-	if !d.CanWrite {
-		http.Error(w, "forbidden", http.StatusForbidden)
-	}
-	return d.CanWrite
+// releaseEditView is the page that corrects a release, replaces or removes its SBOMs, or
+// removes it (edit_release.html).
+type releaseEditView struct {
+	releaseHead
+	Notice string // the outcome of the last action
+	Edit   *editView
 }
 
 func (s *Server) releaseEditPage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -123,7 +135,7 @@ func (s *Server) releaseEditPage(w http.ResponseWriter, r *http.Request, u *stor
 
 func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.releaseEdit(w, r, u)
-	if !ok || !writable(w, d) {
+	if !ok || !d.writable(w) {
 		return
 	}
 	in := releaseEditInput{Version: r.PostFormValue("version"), PlacedOnMarket: r.PostFormValue("placedOnMarket"), SupportEnd: r.PostFormValue("supportEnd"),
@@ -154,7 +166,7 @@ func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *stor
 
 func (s *Server) sbomRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.releaseEdit(w, r, u)
-	if !ok || !writable(w, d) {
+	if !ok || !d.writable(w) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
@@ -171,7 +183,7 @@ func (s *Server) sbomRemoveForm(w http.ResponseWriter, r *http.Request, u *store
 
 func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.releaseEdit(w, r, u)
-	if !ok || !writable(w, d) {
+	if !ok || !d.writable(w) {
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
@@ -203,7 +215,7 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 // release that carries evidence is refused on the correction page.
 func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.releaseEdit(w, r, u)
-	if !ok || !writable(w, d) {
+	if !ok || !d.writable(w) {
 		return
 	}
 	if err := s.cfg.Store.RemoveRelease(r.Context(), d.Release.ID, r.PostFormValue("reason")); err != nil {
@@ -225,8 +237,7 @@ func (s *Server) productRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 	}
 	if err := s.cfg.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
-			s.render(w, status, "product_edit", &pageData{Title: "Correct " + p.Name, User: u, Product: p, CanWrite: true, Error: "Product not removed: " + msg,
-				Edit: &editView{Product: productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}}})
+			s.render(w, status, "product_edit", productEditView(u, p, true, "Product not removed: "+msg, productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
 		})
 		return
 	}

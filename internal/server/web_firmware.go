@@ -20,7 +20,7 @@ type releaseFirmwareView struct {
 
 // fillReleaseFirmware adds the firmware section to the release page; a failure leaves it out
 // and is logged (the rest of the page still helps).
-func (s *Server) fillReleaseFirmware(r *http.Request, d *pageData) {
+func (s *Server) fillReleaseFirmware(r *http.Request, d *releasePageView) {
 	items, jobs, err := s.releaseFirmware(r, d.Release.ID)
 	if err != nil {
 		s.cfg.Log.Warn("release page: firmware analyses", "release", d.Release.ID, "err", err)
@@ -47,13 +47,14 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	fail := func(status int, msg string) {
-		if !s.fillRelease(r.Context(), w, r, d) {
+		v, ok := s.releasePageOf(r.Context(), w, r, d)
+		if !ok {
 			return
 		}
-		s.fillReleaseFirmware(r, d)
-		d.Refresh = 0
-		d.Error = msg
-		s.render(w, status, "release", d)
+		s.fillReleaseFirmware(r, v)
+		v.Refresh = 0
+		v.Error = msg
+		s.render(w, status, "release", v)
 	}
 	if full, err := s.firmwareQueueFull(r.Context()); err != nil {
 		s.fail(w, r, err)
@@ -98,8 +99,9 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 	}
 }
 
-// jobPageView is a background job's page.
+// jobPageView is a background job's page (job.html).
 type jobPageView struct {
+	layout
 	Status   *jobStatusJSON
 	Release  *store.Release
 	Product  *store.Product
@@ -133,15 +135,24 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	if p != nil {
 		title = "Firmware analysis of " + p.Image
 	}
-	d := &pageData{Title: title, User: u, Job: v}
+	v.layout = layout{Title: title, User: u}
 	if js.State == "queued" || js.State == "running" {
-		d.Refresh = 2
+		v.Refresh = 2
 	}
-	s.render(w, http.StatusOK, "job", d)
+	s.render(w, http.StatusOK, "job", v)
 }
 
-// firmwarePageView is the page of one firmware analysis.
+// firmwarePageView is the page of one firmware analysis (firmware.html): the analysis and the
+// release it belongs to.
 type firmwarePageView struct {
+	layout
+	Product  *store.Product
+	Release  *store.Release
+	Firmware *firmwareAnalysisView
+}
+
+// firmwareAnalysisView is an analysis as its page shows it.
+type firmwareAnalysisView struct {
 	*firmwareReport
 	// Rules are the weaknesses grouped by rule, in the order of the report.
 	Rules []weaknessGroup
@@ -175,7 +186,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 	}) {
 		return
 	}
-	v := &firmwarePageView{firmwareReport: fa}
+	v := &firmwareAnalysisView{firmwareReport: fa}
 	index := map[string]int{}
 	for _, wk := range fa.Report.Weaknesses {
 		i, ok := index[wk.Rule]
@@ -186,9 +197,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 		}
 		v.Rules[i].Weaknesses = append(v.Rules[i].Weaknesses, wk)
 	}
-	d := &pageData{Title: "Firmware " + fa.ImageName, User: u, Product: prod, Release: rel, Firmware: v,
-		CanWrite: userPrincipal(u).canWrite(prod.Organization)}
-	s.render(w, http.StatusOK, "firmware", d)
+	s.render(w, http.StatusOK, "firmware", &firmwarePageView{layout: layout{Title: "Firmware " + fa.ImageName, User: u}, Product: prod, Release: rel, Firmware: v})
 }
 
 // FirmwareLink is where a verdict's evidence from the firmware analysis is shown: the

@@ -15,6 +15,7 @@ import (
 // and the form, with the comment period the manufacturer gets unless security requires
 // immediate action.
 type labelDecisionView struct {
+	layout
 	Label        *store.Label
 	Product      string
 	Version      string
@@ -31,7 +32,7 @@ func (s *Server) labelDecisionWebRoutes() {
 
 // decisionLabel loads the label for an authority user, or answers the page with why not.
 func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.User) (*labelDecisionView, bool) {
-	d := &pageData{Title: "Label decision", User: u}
+	d := &labelDecisionView{layout: layout{Title: "Label decision", User: u}}
 	if u.Token().Role != "authority" {
 		d.Error = "Only a label issuer (an authority) revokes labels."
 		s.render(w, http.StatusForbidden, "label_decision", d)
@@ -52,7 +53,7 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 		s.fail(w, r, err)
 		return nil, false
 	}
-	v := &labelDecisionView{Label: l, CommentDays: label.DefaultCommentDays}
+	v := &labelDecisionView{layout: layout{Title: "Label " + l.ID, User: u}, Label: l, CommentDays: label.DefaultCommentDays}
 	if rel, err := s.cfg.Store.Release(r.Context(), l.Release); err == nil {
 		v.Version = rel.Version
 		if prod, err := s.cfg.Store.Product(r.Context(), rel.Product); err == nil {
@@ -67,7 +68,7 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 
 func (s *Server) labelDecisionPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	if v, ok := s.decisionLabel(w, r, u); ok {
-		s.render(w, http.StatusOK, "label_decision", &pageData{Title: "Label " + v.Label.ID, User: u, LabelDecision: v})
+		s.render(w, http.StatusOK, "label_decision", v)
 	}
 }
 
@@ -83,7 +84,8 @@ func (s *Server) labelRevokeForm(w http.ResponseWriter, r *http.Request, u *stor
 	immediate := r.PostFormValue("immediate") != ""
 	days, err := strconv.Atoi(strings.TrimSpace(r.PostFormValue("days")))
 	refuse := func(msg string) {
-		s.render(w, http.StatusBadRequest, "label_decision", &pageData{Title: "Label " + v.Label.ID, User: u, LabelDecision: v, Error: msg})
+		v.Error = msg
+		s.render(w, http.StatusBadRequest, "label_decision", v)
 	}
 	switch {
 	case v.Reason == "":

@@ -24,6 +24,7 @@ const maxAttestationDocument = 16 << 20
 
 // labelPageView is what the public label page shows: what a buyer who scans the QR code sees.
 type labelPageView struct {
+	layout
 	Label *store.Label
 	// Statement is the label's current signed statement, verified: the status, its reason and
 	// since when are shown from it, so the page says what the signature covers.
@@ -71,7 +72,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		return
 	}
 	ctx := r.Context()
-	v := &labelPageView{Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
+	v := &labelPageView{layout: layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
 	key, err := s.conf.Key(ctx)
 	if err != nil {
 		s.fail(w, r, err)
@@ -155,7 +156,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 			}
 		}
 	}
-	s.render(w, http.StatusOK, "label", &pageData{Title: "Security label " + l.ID, User: u, Label: v})
+	s.render(w, http.StatusOK, "label", v)
 }
 
 // pageStandards are the catalogs a page evaluates against: those of ?standard=, else the ones
@@ -191,14 +192,14 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	}
 	if s.conf == nil {
 		d.Error = "conformity evaluation is unavailable: the requirement catalogs did not load"
-		s.render(w, http.StatusServiceUnavailable, "conformity", d)
+		s.render(w, http.StatusServiceUnavailable, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
 	standards := s.pageStandards(r, d.Product)
 	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standardsParam(r))
 	if err != nil {
 		d.Error = err.Error()
-		s.render(w, http.StatusBadRequest, "conformity", d)
+		s.render(w, http.StatusBadRequest, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
 	ev := s.evaluationView(e)
@@ -224,10 +225,15 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 		cv.LabRun, cv.LabRuns = &runs[0], len(runs)
 	}
 	d.Title = d.Product.Name + " " + d.Release.Version + " · conformity"
-	d.Conformity = cv
-	d.Notice = r.URL.Query().Get("notice")
 	d.Error = r.URL.Query().Get("error")
-	s.render(w, http.StatusOK, "conformity", d)
+	s.render(w, http.StatusOK, "conformity", &conformityPageView{releaseHead: *d, Conformity: cv, Notice: r.URL.Query().Get("notice")})
+}
+
+// conformityPageView is a release's conformity page (conformity.html).
+type conformityPageView struct {
+	releaseHead
+	Notice     string // the outcome of the last action
+	Conformity *conformityView
 }
 
 func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -27,11 +27,25 @@ type triageView struct {
 	Now        time.Time
 }
 
+// findingPageView is a finding's page (finding.html).
+type findingPageView struct {
+	releaseHead
+	Finding *findingView
+	// History is the finding's triage decisions, oldest first; Explain says why it matched.
+	History []store.VEX
+	Explain string
+	// VEXStatus and VEXJust are the triage form's choices.
+	VEXStatus []string
+	VEXJust   []string
+	Triage    *triageView
+}
+
 // renderFinding shows one finding: the advisory's details, why it matched, its triage (own or
 // inherited) and history, the comments, and the triage form with form's values (nil: those of
 // the decision in force).
-func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, d *pageData, vuln, purl string, form *vexInput, status int) {
+func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releaseHead, vuln, purl string, form *vexInput, status int) {
 	ctx := r.Context()
+	d := &findingPageView{releaseHead: *h}
 	x, err := s.cfg.Store.FindingByKey(ctx, d.Release.ID, vuln, purl)
 	if err != nil {
 		http.NotFound(w, r)
@@ -114,7 +128,7 @@ func findingURL(release int64, vuln, purl string) string {
 // commentForm adds a comment to a finding; an empty one is refused on the page, the text kept.
 func (s *Server) commentForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.webRelease(w, r, u)
-	if !ok || !writable(w, d) {
+	if !ok || !d.writable(w) {
 		return
 	}
 	vuln, purl := r.PathValue("finding"), r.PostFormValue("purl")

@@ -123,6 +123,12 @@ func (l *Lab) configureHardened(ctx context.Context) ([]daemon, error) {
 		WANDefaultDeny: true,
 	}
 
+	updater, upd, err := l.configureUpdate("hr1", true)
+	if err != nil {
+		return nil, err
+	}
+	l.Truth.Update = upd
+
 	tcp := func(ports ...int) []socket { return sockets("tcp", ports...) }
 	// sshd insists on its privilege separation directory /run/sshd. Rather than create it on
 	// the host, sshd gets a private /run: "ip netns exec" already gives it a mount namespace of
@@ -133,6 +139,7 @@ func (l *Lab) configureHardened(ctx context.Context) ([]daemon, error) {
 		{name: "sshd", ns: ns, argv: []string{"sh", "-c", sshd}, listens: tcp(22)},
 		nginxDaemon(l, nil, 80, 443),
 		dnsmasqDaemon(l),
+		updater,
 	}, nil
 }
 

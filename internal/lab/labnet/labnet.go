@@ -130,8 +130,8 @@ var tools = []string{"ip", "ss", "sysctl"}
 
 // profileDaemons are the programs each profile runs.
 var profileDaemons = map[Profile][]string{
-	Mirai:    {"busybox", "setpriv", "nginx", "snmpd", "dnsmasq", "miniupnpd"},
-	Hardened: {"/usr/sbin/sshd", "nginx", "dnsmasq", "nft"},
+	Mirai:    {"busybox", "setpriv", "nginx", "snmpd", "dnsmasq", "miniupnpd", "sh", "sed", "curl"},
+	Hardened: {"/usr/sbin/sshd", "nginx", "dnsmasq", "nft", "sh", "sed", "curl", "openssl"},
 }
 
 // Available reports why a lab of the profile cannot start here (not root, a program missing), or

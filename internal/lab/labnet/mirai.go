@@ -157,6 +157,12 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 		Firmware:      fw,
 	}
 
+	updater, upd, err := l.configureUpdate("mr1", false)
+	if err != nil {
+		return nil, err
+	}
+	l.Truth.Update = upd
+
 	tcp := func(ports ...int) []socket { return sockets("tcp", ports...) }
 	udp := func(ports ...int) []socket { return sockets("udp", ports...) }
 	opensslEnv := []string{"OPENSSL_CONF=" + filepath.Join(dir, "openssl-lab.cnf")}
@@ -169,6 +175,7 @@ func (l *Lab) configureMirai(ctx context.Context) ([]daemon, error) {
 			env: []string{"SNMP_PERSISTENT_DIR=" + filepath.Join(dir, "snmp"), "MIBS="}, listens: udp(161)},
 		dnsmasqDaemon(l),
 		{name: "miniupnpd", ns: ns, argv: []string{"miniupnpd", "-d", "-f", filepath.Join(dir, "miniupnpd.conf"), "-P", filepath.Join(dir, "miniupnpd.pid")}, listens: append(udp(1900, 5351), tcp(5000)...)},
+		updater,
 	}, nil
 }
 

@@ -62,6 +62,8 @@ type Truth struct {
 	DHCP map[Side]*DHCP `json:"dhcp,omitempty"`
 	// Firmware is the image of the device's firmware, nil for a profile without one.
 	Firmware *Firmware `json:"firmware,omitempty"`
+	// Update is the device's update client and the update it expects (update.go).
+	Update *Update `json:"update,omitempty"`
 }
 
 // DHCP is the configuration a DHCP server hands out on a side.
