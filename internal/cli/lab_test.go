@@ -23,6 +23,12 @@ func TestLabRunUsage(t *testing.T) {
 		{"everything allowed", []string{"lab", "run", "--allow", "0.0.0.0/0", "--target", "127.0.0.1"}, 2, "covers every address"},
 		{"target outside", []string{"lab", "run", "--allow", "10.0.0.0/8", "--target", "127.0.0.1"}, 1, "outside the allowed ranges"},
 		{"bad ports", []string{"lab", "run", "--allow", "127.0.0.1", "--target", "127.0.0.1", "--ports", "80-70"}, 2, "--ports"},
+		{"update flags without listen", []string{"lab", "run", "--allow", "127.0.0.1", "--target", "127.0.0.1", "--update-files", "."}, 2, "need --update-listen"},
+		{"update versions", []string{"lab", "run", "--allow", "127.0.0.1", "--target", "127.0.0.1", "--update-listen", "127.0.0.1:0", "--update-versions", "1.0"}, 2, "CURRENT,NEXT"},
+		{"update image missing", []string{"lab", "run", "--allow", "127.0.0.1", "--target", "127.0.0.1", "--update-listen", "127.0.0.1:0", "--update-versions", "1,2",
+			"--update-files", "testdata/golden", "--update-image", "/no/such.bin"}, 2, "is not a file of --update-files"},
+		{"update cert without TLS", []string{"lab", "run", "--allow", "127.0.0.1", "--target", "127.0.0.1", "--update-listen", "127.0.0.1:0", "--update-versions", "1,2",
+			"--update-files", "testdata/golden", "--update-image", "x", "--update-cert", "c.pem", "--update-key", "k.pem"}, 2, "needs --update-tls"},
 		{"bad fail-on", []string{"lab", "run", "--allow", "127.0.0.1", "--target", "127.0.0.1", "--fail-on", "tls13"}, 2, "not a check"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
