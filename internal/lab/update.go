@@ -351,10 +351,10 @@ func (s *updateServer) handshake(c net.Conn, remote string) net.Conn {
 			s.res.TrustedOK = true
 		}
 	case untrusted && offered != 0 && ctx.Err() == nil:
-		// The device saw the certificate and gave up: an alert (OpenSSL's, under TLS 1.3
-		// handshake keys, reaches Go's server as a record it cannot open), or a close. That it
-		// was the certificate shows when the same client completes the handshake with the
-		// trusted identity (TrustedOK).
+		// The device saw the certificate and broke off: an alert, or a close (curl with
+		// OpenSSL under TLS 1.3 reaches Go's server as "bad record MAC"). The error alone does
+		// not say it was the certificate; the same client completing the handshake with the
+		// trusted identity afterwards does (TrustedOK).
 		e.Replied, e.Outcome = s.p.now(), "refused by the device: "+err.Error()
 		if s.res.Untrusted == "" {
 			s.res.Untrusted, s.res.UntrustedAlert = "refused", err.Error()
@@ -545,7 +545,7 @@ func updateChecks(u *UpdateResult) []Check {
 
 	switch {
 	case u.Checks > 0:
-		add("update-check", Pass, fmt.Sprintf("the device asked for updates %d times on its own between %s and %s, reporting version %s; how often it checks outside the lab needs its schedule",
+		add("update-check", Pass, fmt.Sprintf("the device asked for updates %d times between %s and %s without the lab prompting it (nobody should press its update button during the run), reporting version %s; how often it checks outside the lab needs its schedule",
 			u.Checks, u.First.Format("15:04:05.000Z"), u.Last.Format("15:04:05.000Z"), strings.Join(u.Versions, " then ")))
 	case u.Requests > 0:
 		add("update-check", NotTested, fmt.Sprintf("%d requests on its own, none carrying the device's version, so the lab cannot tell a check from another download", u.Requests))
