@@ -192,3 +192,19 @@ func TestContainsToken(t *testing.T) {
 		}
 	}
 }
+
+// FuzzContainsToken: the device's query string and User-Agent are untrusted; reading a version
+// from them never panics, and a version found is in the text.
+func FuzzContainsToken(f *testing.F) {
+	f.Add("current=1.0.3", "1.0.3")
+	f.Add("curl/7.88.1", "7.88")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, s, v string) {
+		if v == "" {
+			return
+		}
+		if containsToken(s, v) && !strings.Contains(s, v) {
+			t.Errorf("containsToken(%q, %q) found what is not there", s, v)
+		}
+	})
+}
