@@ -2,10 +2,12 @@ package cli
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"slices"
 	"strconv"
@@ -30,6 +32,9 @@ func labCommand() *Command {
 func labRunCommand() *Command {
 	var allow, wan, udpPorts stringList
 	var target, ports, format, failOn, fwFile, credFile string
+	var updListen, updFiles, updImage, updVersions, updCert, updKey string
+	var updTLS bool
+	var updWatch time.Duration
 	var rate float64
 	var timeout, connect, lockWatch time.Duration
 	var concurrency, maxLogins, bruteForce int
@@ -61,6 +66,16 @@ What runs:
   exposure     with --wan-target (IPv4 and/or IPv6): what answers on the WAN side, open
                resolver, SNMP default community, UPnP; IPv6 inbound default deny.
   admin        configuration pages without and with a login; cookie flags.
+  updates      with --update-listen: the lab is the device's update server (point the device's
+               update URL, or the vendor's update name, at this host). It serves the vendor's
+               genuine update files (--update-files, a copy of the vendor's server; --update-image
+               the image's URL path) and watches: does the device check on its own, over TLS
+               1.2+ from a server it authenticates (the first TLS connection gets a certificate
+               it cannot trust; --update-cert/--update-key is the identity it does trust), and
+               does it refuse an image altered by one byte, then install the genuine one? What
+               it installed is read from the version (--update-versions CURRENT,NEXT) its next
+               check reports in the query string or User-Agent. Only the device's addresses
+               get an answer; the run waits for the device at most --update-watch.
 
 --firmware takes the JSON of 'siegel firmware scan --format json' of the same release: its
 embedded keys, inventory and verified default passwords. --fail-on takes check ids (see the
@@ -88,6 +103,14 @@ siegel lab run --allow 10.0.0.1 --target 10.0.0.1 --fail-on default-credentials,
 			fs.DurationVar(&lockWatch, "lockout-watch", lab.DefaultLockWatch, "how long a lock is watched for its release")
 			fs.StringVar(&fwFile, "firmware", "", "firmware analysis of the same release (siegel firmware scan --format json)")
 			fs.StringVar(&format, "format", "text", "output: "+strings.Join(labFormats, ", "))
+			fs.StringVar(&updListen, "update-listen", "", "act as the device's update server at this host:port of the lab host")
+			fs.BoolVar(&updTLS, "update-tls", false, "serve the updates over HTTPS")
+			fs.StringVar(&updFiles, "update-files", "", "directory mirroring the vendor's update server (the genuine files, served by path)")
+			fs.StringVar(&updImage, "update-image", "", "URL path of the update image among --update-files (the file the lab alters)")
+			fs.StringVar(&updVersions, "update-versions", "", "the device's version and the update's, as CURRENT,NEXT")
+			fs.StringVar(&updCert, "update-cert", "", "PEM certificate of the update server identity the device trusts (with --update-key)")
+			fs.StringVar(&updKey, "update-key", "", "PEM private key of --update-cert")
+			fs.DurationVar(&updWatch, "update-watch", lab.DefaultUpdateWatch, "longest wait for the device's update checks, from the start of the run")
 			fs.StringVar(&failOn, "fail-on", "", "exit 3 when one of these checks fails (comma-separated check ids, or any)")
 		},
 		Run: func(ctx context.Context, env *Env, args []string) error {
@@ -144,6 +167,13 @@ siegel lab run --allow 10.0.0.1 --target 10.0.0.1 --fail-on default-credentials,
 				}
 				cfg.Credentials = append(cfg.Credentials, cfg.Firmware.Credentials...)
 			}
+			if updListen != "" {
+				if cfg.Update, err = labUpdateServer(updListen, updTLS, updFiles, updImage, updVersions, updCert, updKey, updWatch); err != nil {
+					return err
+				}
+			} else if updFiles != "" || updImage != "" || updVersions != "" || updCert != "" || updTLS {
+				return usagef("the --update-* flags need --update-listen (the address the device's update requests come to)")
+			}
 			if credFile != "" {
 				extra, err := readCredentialFile(credFile)
 				if err != nil {
@@ -186,6 +216,45 @@ siegel lab run --allow 10.0.0.1 --target 10.0.0.1 --fail-on default-credentials,
 			return nil
 		},
 	}
+}
+
+// labUpdateServer reads the --update-* flags.
+func labUpdateServer(listen string, useTLS bool, dir, image, versions, certFile, keyFile string, watch time.Duration) (*lab.UpdateServer, error) {
+	if _, _, err := net.SplitHostPort(listen); err != nil {
+		return nil, usagef("--update-listen %q: want host:port", listen)
+	}
+	cur, next, ok := strings.Cut(versions, ",")
+	if !ok || cur == "" || next == "" || cur == next {
+		return nil, usagef("--update-versions %q: want the device's version and the update's, as CURRENT,NEXT", versions)
+	}
+	if dir == "" || image == "" {
+		return nil, usagef("--update-files and --update-image are required with --update-listen")
+	}
+	if (certFile == "") != (keyFile == "") {
+		return nil, usagef("--update-cert and --update-key go together")
+	}
+	if certFile != "" && !useTLS {
+		return nil, usagef("--update-cert needs --update-tls")
+	}
+	files, err := lab.LoadUpdateFiles(dir)
+	if err != nil {
+		return nil, fmt.Errorf("lab run: --update-files: %w", err)
+	}
+	if !strings.HasPrefix(image, "/") {
+		image = "/" + image
+	}
+	if _, ok := files[image]; !ok {
+		return nil, usagef("--update-image %q is not a file of --update-files %s", image, dir)
+	}
+	u := &lab.UpdateServer{Listen: listen, TLS: useTLS, Files: files, Image: image, Current: cur, Next: next, Watch: watch}
+	if certFile != "" {
+		c, err := tls.LoadX509KeyPair(certFile, keyFile)
+		if err != nil {
+			return nil, fmt.Errorf("lab run: --update-cert: %w", err)
+		}
+		u.Certificate = &c
+	}
+	return u, nil
 }
 
 // parsePorts reads "top", "all" or a list of ports and ranges.

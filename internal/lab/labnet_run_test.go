@@ -99,7 +99,7 @@ func runAgainstLab(t *testing.T, profile labnet.Profile) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("%s: default run (top 1,000 TCP on LAN and both WAN addresses, UDP set, credentials, brute force, TLS, SSH) took %.1f s, %d probes",
+	t.Logf("%s: default run (top 1,000 TCP on LAN and both WAN addresses, UDP set, credentials, brute force, TLS, SSH, the lab as update server) took %.1f s, %d probes",
 		profile, res.Seconds, len(res.Transcript))
 	truth := l.Truth
 	top := lab.TopTCPPorts(1000)

@@ -112,6 +112,25 @@ func WriteText(w io.Writer, r *Result) error {
 			ew.printf("  %d/%s %s %s %s\n", s.Port, s.Proto, s.Name, oneLine(s.Banner, 50), s.Detail)
 		}
 	}
+	if u := r.Update; u != nil {
+		scheme := "http"
+		if u.TLS {
+			scheme = "https"
+		}
+		ew.printf("\nUpdate server %s://%s: ", scheme, u.Listen)
+		if u.Error != "" {
+			ew.printf("did not run: %s\n", u.Error)
+		} else {
+			ew.printf("%d requests, %d checks reporting a version (%s)\n", u.Requests, u.Checks, orNone(u.Versions))
+			if u.TLS {
+				ew.printf("  untrusted certificate: %s %s; trusted handshake completed: %v; device offered %s\n", orNone([]string{u.Untrusted}), u.UntrustedAlert, u.TrustedOK, orNone(u.TLSVersions))
+			}
+			ew.printf("  altered image (SHA-256 %s): %s\n  genuine image (SHA-256 %s): %s\n", u.TamperedSHA256, u.Tampered, u.GenuineSHA256, u.Genuine)
+			if u.Refused > 0 {
+				ew.printf("  %d connections from outside the --allow ranges closed unanswered\n", u.Refused)
+			}
+		}
+	}
 	if len(r.NotTested) > 0 {
 		ew.printf("\nNot tested\n")
 		for _, n := range r.NotTested {

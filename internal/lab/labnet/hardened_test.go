@@ -18,6 +18,7 @@ func TestHardened(t *testing.T) {
 	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
 	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
 	t.Run("dhcp", func(t *testing.T) { checkDHCP(t, l) })
+	t.Run("update", func(t *testing.T) { checkUpdate(t, l) })
 }
 
 // checkSSH logs in with the OpenSSH client: the key works, a password is not even asked for,

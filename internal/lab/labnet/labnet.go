@@ -13,6 +13,9 @@
 //	                   wan namespace siegel-lab-PID-TAG-wan: br0 198.19.N.254, 2001:2:0:N::fe
 //	                   (the "internet" segment; it runs the upstream resolver the DUT forwards to)
 //
+// The device's update client (update.go) fetches from the root namespace's WAN address, where
+// the lab engine, acting as the vendor's update server, answers while it runs.
+//
 // A process in the root namespace reaches the DUT's LAN address over the LAN veth and its WAN
 // addresses over the WAN segment, with a source address on that segment: the DUT sees a WAN probe
 // arrive on wan0 from a WAN host, exactly as from the internet, and its firewall and daemon

@@ -34,6 +34,7 @@ func TestMirai(t *testing.T) {
 	t.Run("dns", func(t *testing.T) { checkDNS(t, l) })
 	t.Run("upnp", func(t *testing.T) { checkUPnP(t, l) })
 	t.Run("dhcp", func(t *testing.T) { checkDHCP(t, l) })
+	t.Run("update", func(t *testing.T) { checkUpdate(t, l) })
 }
 
 // checkReferenceTools compares the truth with nmap (open ports on every side), testssl.sh
