@@ -19,6 +19,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -608,18 +609,18 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "advisory", &advisoryPageView{layout: layout{Title: a.TrackingID, User: u}, Advisory: v})
+	s.render(w, http.StatusOK, "advisory", &advisoryPageView{Layout: web.Layout{Title: a.TrackingID, User: u}, Advisory: v})
 }
 
 // advisoryPageView is an advisory's public page (advisory.html).
 type advisoryPageView struct {
-	layout
+	web.Layout
 	Advisory *advisoryView
 }
 
 // advisoriesView is the organization's list of advisories (advisories.html).
 type advisoriesView struct {
-	layout
+	web.Layout
 	Advisories []*advisoryView
 }
 
@@ -630,7 +631,7 @@ func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store
 		s.fail(w, r, err)
 		return
 	}
-	d := &advisoriesView{layout: layout{Title: "Advisories", User: u}}
+	d := &advisoriesView{Layout: web.Layout{Title: "Advisories", User: u}}
 	for _, a := range as {
 		v, err := viewAdvisory(s.linkBase(), a)
 		if err != nil {

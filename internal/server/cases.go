@@ -14,6 +14,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -352,7 +353,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User
 		s.fail(w, r, err)
 		return
 	}
-	d := &casesView{layout: layout{Title: "Reporting cases", User: u}}
+	d := &casesView{Layout: web.Layout{Title: "Reporting cases", User: u}}
 	for i := range cs {
 		v, err := s.caseView(r.Context(), &cs[i])
 		if err != nil {
@@ -398,20 +399,20 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "case", &casePageView{layout: layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},
+	s.render(w, http.StatusOK, "case", &casePageView{Layout: web.Layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},
 		Case: v, CanWrite: userPrincipal(u).canWrite(c.Organization)})
 }
 
 // casesView is the list of the organization's reporting cases (cases.html), open ones first.
 type casesView struct {
-	layout
+	web.Layout
 	Cases []*CaseView
 }
 
 // casePageView is one reporting case (case.html): its stages and drafts, and the forms that
 // record its events for those who may.
 type casePageView struct {
-	layout
+	web.Layout
 	Case     *CaseView
 	CanWrite bool
 }

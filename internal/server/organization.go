@@ -6,6 +6,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -89,7 +90,7 @@ func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p princ
 
 // organizationPageView is the organisation's settings page (organization.html).
 type organizationPageView struct {
-	layout
+	web.Layout
 	Org      *organizationView
 	CanWrite bool // an administrator: the forms are shown
 }
@@ -105,7 +106,7 @@ func (s *Server) renderOrganization(w http.ResponseWriter, r *http.Request, u *s
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, status, "organization", &organizationPageView{layout: layout{Title: "Organisation", User: u, Error: msg}, Org: v, CanWrite: u.Role == "admin"})
+	s.render(w, status, "organization", &organizationPageView{Layout: web.Layout{Title: "Organisation", User: u, Error: msg}, Org: v, CanWrite: u.Role == "admin"})
 }
 
 func (s *Server) organizationUpdate(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -20,6 +20,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/server/httpjson"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -110,7 +111,7 @@ type Server struct {
 	mux     *http.ServeMux
 	ready   atomic.Bool
 	metrics *metrics
-	pages   pages
+	pages   *web.Pages
 	signers signerCache
 	uploads chan struct{}       // one token per upload in progress
 	conf    *conformity.Service // nil when the catalogs do not load

@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -24,19 +24,6 @@ type editView struct {
 // editWebRoutes registers the correction pages, the comments on findings and the portfolio
 // search, and parses their templates.
 func (s *Server) editWebRoutes() {
-	for name, files := range map[string][]string{
-		"product_edit": {"edit_product.html"},
-		"release_edit": {"edit_release.html"},
-		"search":       {"search.html"},
-		"finding":      {"finding.html", "finding_more.html"},
-		"release":      {"release.html", "finding_more.html"},
-	} {
-		paths := []string{"web/templates/layout.html"}
-		for _, f := range files {
-			paths = append(paths, "web/templates/"+f)
-		}
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, paths...))
-	}
 	s.mux.HandleFunc("GET /products/{id}/edit", s.web(s.productEditPage, true))
 	s.mux.HandleFunc("POST /products/{id}/edit", s.web(s.productEditForm, true))
 	s.mux.HandleFunc("GET /releases/{id}/edit", s.web(s.releaseEditPage, true))
@@ -76,7 +63,7 @@ func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *stor
 
 // productEditPageView is the page that corrects or removes a product (edit_product.html).
 type productEditPageView struct {
-	layout
+	web.Layout
 	CanWrite bool
 	Product  *store.Product
 	Edit     *editView
@@ -85,7 +72,7 @@ type productEditPageView struct {
 // productEditView is the correction page of product p with the values in (those stored, or those
 // just refused) and the refusal msg.
 func productEditView(u *store.User, p *store.Product, canWrite bool, msg string, in productEditInput) *productEditPageView {
-	return &productEditPageView{layout: layout{Title: "Correct " + p.Name, User: u, Error: msg}, CanWrite: canWrite, Product: p, Edit: &editView{Product: in}}
+	return &productEditPageView{Layout: web.Layout{Title: "Correct " + p.Name, User: u, Error: msg}, CanWrite: canWrite, Product: p, Edit: &editView{Product: in}}
 }
 
 func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/firmware"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -101,7 +102,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 
 // jobPageView is a background job's page (job.html).
 type jobPageView struct {
-	layout
+	web.Layout
 	Status   *jobStatusJSON
 	Release  *store.Release
 	Product  *store.Product
@@ -135,7 +136,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	if p != nil {
 		title = "Firmware analysis of " + p.Image
 	}
-	v.layout = layout{Title: title, User: u}
+	v.Layout = web.Layout{Title: title, User: u}
 	if js.State == "queued" || js.State == "running" {
 		v.Refresh = 2
 	}
@@ -145,7 +146,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 // firmwarePageView is the page of one firmware analysis (firmware.html): the analysis and the
 // release it belongs to.
 type firmwarePageView struct {
-	layout
+	web.Layout
 	Product  *store.Product
 	Release  *store.Release
 	Firmware *firmwareAnalysisView
@@ -197,7 +198,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 		}
 		v.Rules[i].Weaknesses = append(v.Rules[i].Weaknesses, wk)
 	}
-	s.render(w, http.StatusOK, "firmware", &firmwarePageView{layout: layout{Title: "Firmware " + fa.ImageName, User: u}, Product: prod, Release: rel, Firmware: v})
+	s.render(w, http.StatusOK, "firmware", &firmwarePageView{Layout: web.Layout{Title: "Firmware " + fa.ImageName, User: u}, Product: prod, Release: rel, Firmware: v})
 }
 
 // FirmwareLink is where a verdict's evidence from the firmware analysis is shown: the
