@@ -19,6 +19,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -292,12 +293,12 @@ func toAdvisory(base string, a store.Advisory) advisoryJSON {
 }
 
 // createAdvisory publishes (or revises) the advisory of a vulnerability in a product.
-func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not publish advisories")
 		return
 	}
@@ -333,8 +334,8 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p princi
 	writeJSON(w, http.StatusCreated, toAdvisory(s.linkBase(), *a))
 }
 
-func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p principal) {
-	as, err := s.cfg.Store.Advisories(r.Context(), p.token.Organization)
+func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	as, err := s.cfg.Store.Advisories(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -6,6 +6,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -57,8 +58,8 @@ func (s *Server) setEstablishment(r *http.Request, org int64, memberState, regio
 	return s.cfg.Store.SetEstablishment(r.Context(), org, memberState, region, steward)
 }
 
-func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p principal) {
-	v, err := s.organizationView(r, p.token.Organization)
+func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	v, err := s.organizationView(r, p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -68,8 +69,8 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p princ
 
 // putOrganization sets the Member State of main establishment, the holiday region and the
 // steward flag (admin only).
-func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role != "admin" {
+func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role != "admin" {
 		writeError(w, http.StatusForbidden, "only an admin token may change the organization")
 		return
 	}
@@ -81,7 +82,7 @@ func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p princ
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.setEstablishment(r, p.token.Organization, in.MemberState, in.HolidayRegion, in.Steward); err != nil {
+	if err := s.setEstablishment(r, p.Token.Organization, in.MemberState, in.HolidayRegion, in.Steward); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}

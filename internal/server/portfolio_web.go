@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/siegel-oss/siegel/internal/portfolio"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -38,7 +39,7 @@ func (s *Server) portfolioWebRoutes() {
 }
 
 func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	p := userPrincipal(u)
+	p := caller.OfUser(u)
 	q, err := whereUsedQuery(r, p)
 	v := &whereUsedView{Layout: web.Layout{Title: "Where used", User: u}, PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
 	if err == nil && (q.PURL != "" || q.Advisory != "") {
@@ -122,7 +123,7 @@ func (s *Server) releaseDevicesForm(w http.ResponseWriter, r *http.Request, u *s
 	if !ok {
 		return
 	}
-	if !userPrincipal(u).canWrite(p.Organization) {
+	if !caller.OfUser(u).CanWrite(p.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}

@@ -23,6 +23,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -221,7 +222,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *store.User) {
 }
 
 func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -243,7 +244,7 @@ func cmpOrDefault(v, d string) string {
 // webProduct loads a product the user may read (404 otherwise, as for a missing one).
 func (s *Server) webProduct(w http.ResponseWriter, r *http.Request, u *store.User, id int64) (*store.Product, bool) {
 	p, err := s.cfg.Store.Product(r.Context(), id)
-	if err != nil || !userPrincipal(u).canRead(p.Organization) || !s.registeredWith(r, userPrincipal(u), p.ID) {
+	if err != nil || !caller.OfUser(u).CanRead(p.Organization) || !s.registeredWith(r, caller.OfUser(u), p.ID) {
 		http.NotFound(w, r)
 		return nil, false
 	}
@@ -291,7 +292,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		return
 	}
 	s.render(w, http.StatusOK, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, DBWarnings: s.warningsOf(h, herr), Error: r.URL.Query().Get("error")},
-		Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), CanWrite: userPrincipal(u).canWrite(p.Organization),
+		Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), CanWrite: caller.OfUser(u).CanWrite(p.Organization),
 		Notice: r.URL.Query().Get("notice"), ProductHealth: ph})
 }
 
@@ -316,7 +317,7 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	if !ok {
 		return
 	}
-	if !userPrincipal(u).canWrite(p.Organization) {
+	if !caller.OfUser(u).CanWrite(p.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -355,7 +356,7 @@ func (s *Server) webRelease(w http.ResponseWriter, r *http.Request, u *store.Use
 	if !ok {
 		return nil, false
 	}
-	return &releaseHead{Layout: web.Layout{Title: p.Name + " " + rel.Version, User: u}, Product: p, Release: rel, CanWrite: userPrincipal(u).canWrite(p.Organization)}, true
+	return &releaseHead{Layout: web.Layout{Title: p.Name + " " + rel.Version, User: u}, Product: p, Release: rel, CanWrite: caller.OfUser(u).CanWrite(p.Organization)}, true
 }
 
 // releaseHead is what every page about one release starts from (the release page, a finding's,
@@ -678,7 +679,7 @@ type notificationsView struct {
 // notificationsPage lists the organization's channels and recent deliveries.
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d := &notificationsView{Layout: web.Layout{Title: "Notifications", User: u, Error: r.URL.Query().Get("error")},
-		CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds}
+		CanWrite: caller.OfUser(u).CanWrite(u.Organization), EventKinds: store.EventKinds}
 	var err error
 	if ps, perr := s.cfg.Store.Products(r.Context(), u.Organization); perr == nil {
 		for _, p := range ps {
@@ -701,7 +702,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 }
 
 func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -721,7 +722,7 @@ func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.Use
 
 func (s *Server) channelRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -734,7 +735,7 @@ func (s *Server) channelRemove(w http.ResponseWriter, r *http.Request, u *store.
 
 func (s *Server) channelTest(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -774,9 +775,6 @@ func storeComponents(doc *sbom.Document) []store.Component {
 	}
 	return out
 }
-
-// userPrincipal gives a logged-in user the rights of an API token of the same role.
-func userPrincipal(u *store.User) principal { return principal{token: u.Token()} }
 
 func releaseRows(rs []store.Release, category string) []releaseJSON {
 	out := make([]releaseJSON, 0, len(rs))

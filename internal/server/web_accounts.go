@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -370,7 +371,7 @@ type tokensView struct {
 
 // renderTokens shows the tokens page with status, a refusal msg, and a secret just made ("").
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, secret, msg string) {
-	ts, err := s.visibleTokens(r.Context(), userPrincipal(u))
+	ts, err := s.visibleTokens(r.Context(), caller.OfUser(u))
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -396,7 +397,7 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 		show(http.StatusBadRequest, err.Error())
 		return
 	}
-	secret, _, err := s.issueToken(r, userPrincipal(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
+	secret, _, err := s.issueToken(r, caller.OfUser(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
 	if err != nil {
 		s.showError(w, r, err, show)
 		return
@@ -406,7 +407,7 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 
 func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.revokeVisibleToken(r.Context(), userPrincipal(u), id); err != nil {
+	if err := s.revokeVisibleToken(r.Context(), caller.OfUser(u), id); err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) })
 		return
 	}

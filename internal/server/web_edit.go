@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -46,7 +47,7 @@ func (s *Server) webProductFromPath(w http.ResponseWriter, r *http.Request, u *s
 // user may not read it, 403 when they may only read it.
 func (s *Server) webProductToChange(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Product, bool) {
 	p, ok := s.webProductFromPath(w, r, u)
-	if ok && !userPrincipal(u).canWrite(p.Organization) {
+	if ok && !caller.OfUser(u).CanWrite(p.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return nil, false
 	}
@@ -58,7 +59,7 @@ func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok {
 		return
 	}
-	s.render(w, http.StatusOK, "product_edit", productEditView(u, p, userPrincipal(u).canWrite(p.Organization), "", productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
+	s.render(w, http.StatusOK, "product_edit", productEditView(u, p, caller.OfUser(u).CanWrite(p.Organization), "", productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
 }
 
 // productEditPageView is the page that corrects or removes a product (edit_product.html).
@@ -130,12 +131,12 @@ func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	var err error
 	if v := strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")); v != "" {
 		if in.SupportExpectedUseMonths, err = strconv.Atoi(v); err != nil {
-			err = invalid(fmt.Errorf("expected time of use %q: give a number of months", v))
+			err = caller.Invalid(fmt.Errorf("expected time of use %q: give a number of months", v))
 		}
 	}
 	if err == nil {
 		if in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket")); err != nil {
-			err = invalid(err)
+			err = caller.Invalid(err)
 		}
 	}
 	if err == nil {
@@ -187,7 +188,7 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 		_, err = s.replaceSBOM(r.Context(), d.Product, d.Release, id, hdr.Filename, data, r.PostFormValue("reason"))
 	}
 	if err != nil {
-		if !isInputError(err) && !isReadError(err) {
+		if !caller.IsMistake(err) && !isReadError(err) {
 			s.fail(w, r, err)
 			return
 		}

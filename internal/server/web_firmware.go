@@ -8,6 +8,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/firmware"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -115,7 +116,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	var js *jobStatusJSON
 	var p *firmwareJob
 	if !s.loadByID(w, r, func(id int64) (err error) {
-		js, p, err = s.jobStatus(r, id, userPrincipal(u).canRead)
+		js, p, err = s.jobStatus(r, id, caller.OfUser(u).CanRead)
 		return err
 	}) {
 		return
@@ -182,7 +183,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 	var rel *store.Release
 	var prod *store.Product
 	if !s.loadByID(w, r, func(id int64) (err error) {
-		fa, rel, prod, err = s.firmwareAnalysis(r, id, userPrincipal(u).canRead)
+		fa, rel, prod, err = s.firmwareAnalysis(r, id, caller.OfUser(u).CanRead)
 		return err
 	}) {
 		return

@@ -16,6 +16,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/dossier"
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -322,7 +323,7 @@ func (s *Server) dossierDownload(w http.ResponseWriter, r *http.Request, u *stor
 }
 
 // apiDossier is dossierDownload for API tokens.
-func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok || s.conformityOff(w) {
 		return

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -35,7 +36,7 @@ type rolloutView struct {
 // rolloutViewOf is the page of the rollout with status st.
 func rolloutViewOf(u *store.User, st *delivery.Status) *rolloutView {
 	v := &rolloutView{Layout: web.Layout{Title: fmt.Sprintf("Rollout %d", st.ID), User: u}, Status: st, SVG: sprtSVG(st),
-		Running: st.Status == "running" || st.Status == "paused", CanWrite: userPrincipal(u).canWrite(u.Organization)}
+		Running: st.Status == "running" || st.Status == "paused", CanWrite: caller.OfUser(u).CanWrite(u.Organization)}
 	if len(st.Path) > 0 {
 		v.LastLLR = st.Path[len(st.Path)-1].LLR
 	}
@@ -87,7 +88,7 @@ func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *s
 		http.NotFound(w, r)
 		return
 	}
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "your role may not control rollouts", http.StatusForbidden)
 		return
 	}
