@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -74,19 +75,19 @@ func toTokenJSON(t store.TokenInfo, now time.Time) tokenJSON {
 }
 
 // requireAdmin answers 403 unless the caller is an administrator.
-func requireAdmin(w http.ResponseWriter, p principal, what string) bool {
-	if p.token.Role != "admin" {
+func requireAdmin(w http.ResponseWriter, p caller.Principal, what string) bool {
+	if p.Token.Role != "admin" {
 		writeError(w, http.StatusForbidden, "only an administrator may "+what)
 		return false
 	}
 	return true
 }
 
-func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !requireAdmin(w, p, "list users") {
 		return
 	}
-	us, err := s.cfg.Store.ListUsers(r.Context(), p.token.Organization)
+	us, err := s.cfg.Store.ListUsers(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -101,7 +102,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p principal) 
 // inviteUser records a user and e-mails the one-time invitation link when an SMTP server is
 // configured; otherwise, or when sending failed, it answers the link (shown once) for the
 // administrator to pass on.
-func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !requireAdmin(w, p, "invite users") {
 		return
 	}
@@ -112,14 +113,14 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p principal)
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	secret, u, err := s.cfg.Store.InviteUser(r.Context(), p.token.Organization, in.Email, in.Role, invitationTTL)
+	secret, u, err := s.cfg.Store.InviteUser(r.Context(), p.Token.Organization, in.Email, in.Role, invitationTTL)
 	if err != nil {
 		s.answer(w, r, err)
 		return
 	}
 	expires := s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)
 	link := s.baseURL(r) + "/invite/" + secret
-	sent := s.mailInvitation(r.Context(), p.token.OrgName, u, "An administrator", link, expires)
+	sent := s.mailInvitation(r.Context(), p.Token.OrgName, u, "An administrator", link, expires)
 	out := map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "expiresAt": expires, "emailed": sent.Emailed}
 	if !sent.Emailed {
 		out["invitationURL"] = link
@@ -163,8 +164,8 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 }
 
 // setUserDisabled disables or enables a user of the caller's organization.
-func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.Request, principal) {
-	return func(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.Request, caller.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 		if !requireAdmin(w, p, "disable or enable users") {
 			return
 		}
@@ -172,7 +173,7 @@ func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 		if !ok {
 			return
 		}
-		if err := s.cfg.Store.SetUserDisabled(r.Context(), p.token.Organization, id, disabled); err != nil {
+		if err := s.cfg.Store.SetUserDisabled(r.Context(), p.Token.Organization, id, disabled); err != nil {
 			s.answer(w, r, err)
 			return
 		}
@@ -181,7 +182,7 @@ func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 }
 
 // putUserRole gives a user of the caller's organization another role (admin only).
-func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !requireAdmin(w, p, "change a user's role") {
 		return
 	}
@@ -195,7 +196,7 @@ func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p principal
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.cfg.Store.SetUserRole(r.Context(), p.token.Organization, id, in.Role); err != nil {
+	if err := s.cfg.Store.SetUserRole(r.Context(), p.Token.Organization, id, in.Role); err != nil {
 		s.answer(w, r, err)
 		return
 	}
@@ -203,8 +204,8 @@ func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p principal
 }
 
 // changeOwnPassword changes the password of the user the caller's token belongs to.
-func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.User == 0 {
+func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.User == 0 {
 		writeError(w, http.StatusForbidden, "this token belongs to no user: create one while signed in to change your password through the API")
 		return
 	}
@@ -215,14 +216,14 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p pri
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.cfg.Store.ChangePassword(r.Context(), p.token.User, in.Current, in.Password, ""); err != nil {
+	if err := s.cfg.Store.ChangePassword(r.Context(), p.Token.User, in.Current, in.Password, ""); err != nil {
 		s.answer(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
-func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !requireTokenOwner(w, p) {
 		return
 	}
@@ -240,8 +241,8 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p principal)
 
 // requireTokenOwner answers 403 unless the caller may manage API tokens: an administrator, or a
 // user (through a session or a token of theirs), who manages their own.
-func requireTokenOwner(w http.ResponseWriter, p principal) bool {
-	if p.token.Role != "admin" && p.token.User == 0 {
+func requireTokenOwner(w http.ResponseWriter, p caller.Principal) bool {
+	if p.Token.Role != "admin" && p.Token.User == 0 {
 		writeError(w, http.StatusForbidden, "this token belongs to no user: only an administrator's token or a user's own may manage API tokens")
 		return false
 	}
@@ -250,16 +251,16 @@ func requireTokenOwner(w http.ResponseWriter, p principal) bool {
 
 // visibleTokens lists the API tokens the caller manages: all of the organization's for an
 // administrator, the caller's own user's for anyone else.
-func (s *Server) visibleTokens(ctx context.Context, p principal) ([]store.TokenInfo, error) {
-	ts, err := s.cfg.Store.ListTokens(ctx, p.token.Organization)
-	if err != nil || p.token.Role == "admin" {
+func (s *Server) visibleTokens(ctx context.Context, p caller.Principal) ([]store.TokenInfo, error) {
+	ts, err := s.cfg.Store.ListTokens(ctx, p.Token.Organization)
+	if err != nil || p.Token.Role == "admin" {
 		return ts, err
 	}
-	return slices.DeleteFunc(ts, func(t store.TokenInfo) bool { return t.OwnerID != p.token.User || p.token.User == 0 }), nil
+	return slices.DeleteFunc(ts, func(t store.TokenInfo) bool { return t.OwnerID != p.Token.User || p.Token.User == 0 }), nil
 }
 
 // revokeVisibleToken revokes a token the caller manages; another's is not found.
-func (s *Server) revokeVisibleToken(ctx context.Context, p principal, id int64) error {
+func (s *Server) revokeVisibleToken(ctx context.Context, p caller.Principal, id int64) error {
 	ts, err := s.visibleTokens(ctx, p)
 	if err != nil {
 		return err
@@ -267,7 +268,7 @@ func (s *Server) revokeVisibleToken(ctx context.Context, p principal, id int64) 
 	if !slices.ContainsFunc(ts, func(t store.TokenInfo) bool { return t.ID == id }) {
 		return fmt.Errorf("token %d: %w", id, store.ErrNotFound)
 	}
-	return s.cfg.Store.RevokeToken(ctx, p.token.Organization, id)
+	return s.cfg.Store.RevokeToken(ctx, p.Token.Organization, id)
 }
 
 // tokenExpiry reads an expiry given as a date (YYYY-MM-DD, the token works until that day
@@ -296,14 +297,14 @@ func tokenExpiry(now time.Time, date, days string) (time.Time, error) {
 // issueToken makes a token for the caller's organization, owned by the caller's user when it
 // has one; roles are those of invited users (an administrator cannot mint authority tokens), and
 // anyone else gives only their own role or read-only (store.MayGrant).
-func (s *Server) issueToken(r *http.Request, p principal, name, role string, expires time.Time) (string, *store.TokenInfo, error) {
-	if !store.MayGrant(p.token.Role, role) {
-		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.GrantableRoles(p.token.Role), ", "))
+func (s *Server) issueToken(r *http.Request, p caller.Principal, name, role string, expires time.Time) (string, *store.TokenInfo, error) {
+	if !store.MayGrant(p.Token.Role, role) {
+		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.GrantableRoles(p.Token.Role), ", "))
 	}
-	return s.cfg.Store.IssueToken(r.Context(), store.NewToken{Organization: p.token.Organization, Role: role, Name: name, Expires: expires, User: p.token.User})
+	return s.cfg.Store.IssueToken(r.Context(), store.NewToken{Organization: p.Token.Organization, Role: role, Name: name, Expires: expires, User: p.Token.User})
 }
 
-func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !requireTokenOwner(w, p) {
 		return
 	}
@@ -334,7 +335,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p principal
 	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "info": out})
 }
 
-func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !requireTokenOwner(w, p) {
 		return
 	}
@@ -350,7 +351,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p principal
 }
 
 // putOrganizationName renames the caller's organization (admin only).
-func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !requireAdmin(w, p, "rename the organization") {
 		return
 	}
@@ -360,7 +361,7 @@ func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p p
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.renameOrganization(r, p.token.Organization, in.Name); err != nil {
+	if err := s.renameOrganization(r, p.Token.Organization, in.Name); err != nil {
 		s.answer(w, r, err)
 		return
 	}

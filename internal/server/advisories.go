@@ -19,6 +19,8 @@ import (
 	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -291,12 +293,12 @@ func toAdvisory(base string, a store.Advisory) advisoryJSON {
 }
 
 // createAdvisory publishes (or revises) the advisory of a vulnerability in a product.
-func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not publish advisories")
 		return
 	}
@@ -332,8 +334,8 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p princi
 	writeJSON(w, http.StatusCreated, toAdvisory(s.linkBase(), *a))
 }
 
-func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p principal) {
-	as, err := s.cfg.Store.Advisories(r.Context(), p.token.Organization)
+func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	as, err := s.cfg.Store.Advisories(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -608,18 +610,18 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "advisory", &advisoryPageView{layout: layout{Title: a.TrackingID, User: u}, Advisory: v})
+	s.render(w, http.StatusOK, "advisory", &advisoryPageView{Layout: web.Layout{Title: a.TrackingID, User: u}, Advisory: v})
 }
 
 // advisoryPageView is an advisory's public page (advisory.html).
 type advisoryPageView struct {
-	layout
+	web.Layout
 	Advisory *advisoryView
 }
 
 // advisoriesView is the organization's list of advisories (advisories.html).
 type advisoriesView struct {
-	layout
+	web.Layout
 	Advisories []*advisoryView
 }
 
@@ -630,7 +632,7 @@ func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store
 		s.fail(w, r, err)
 		return
 	}
-	d := &advisoriesView{layout: layout{Title: "Advisories", User: u}}
+	d := &advisoriesView{Layout: web.Layout{Title: "Advisories", User: u}}
 	for _, a := range as {
 		v, err := viewAdvisory(s.linkBase(), a)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -17,9 +18,9 @@ import (
 
 // releaseToChange loads the release of the path for a caller who may change it: 404 when it may
 // not read it, 403 (saying what it may not do) when it may not change it.
-func (s *Server) releaseToChange(w http.ResponseWriter, r *http.Request, p principal, what string) (*store.Release, *store.Product, bool) {
+func (s *Server) releaseToChange(w http.ResponseWriter, r *http.Request, p caller.Principal, what string) (*store.Release, *store.Product, bool) {
 	rel, prod, ok := s.release(w, r, p)
-	if ok && !p.canWrite(prod.Organization) {
+	if ok && !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not "+what)
 		return nil, nil, false
 	}
@@ -36,12 +37,12 @@ func decodeReason(w http.ResponseWriter, r *http.Request) (string, bool) {
 }
 
 // putProduct corrects a product: PUT /api/v1/products/{id} {name, category, craClass, reason}.
-func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not change products")
 		return
 	}
@@ -58,7 +59,7 @@ func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 // putRelease corrects a release: PUT /api/v1/releases/{id} with the fields to change and a reason.
-func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.releaseToChange(w, r, p, "change releases")
 	if !ok {
 		return
@@ -89,7 +90,7 @@ func toSBOM(b store.SBOM) sbomJSON {
 }
 
 // listSBOMs lists the SBOMs of a release.
-func (s *Server) listSBOMs(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listSBOMs(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
 		return
@@ -107,7 +108,7 @@ func (s *Server) listSBOMs(w http.ResponseWriter, r *http.Request, p principal) 
 }
 
 // removeSBOM removes an SBOM of a release: POST /api/v1/releases/{id}/sboms/{sbom}/remove {reason}.
-func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.releaseToChange(w, r, p, "remove SBOMs")
 	if !ok {
 		return
@@ -130,7 +131,7 @@ func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p principal)
 
 // putSBOM replaces an SBOM of a release: PUT /api/v1/releases/{id}/sboms/{sbom}?reason=... with
 // the new SBOM as the body, checked as an upload is.
-func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.releaseToChange(w, r, p, "replace SBOMs")
 	if !ok {
 		return
@@ -145,7 +146,7 @@ func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p principal) {
 		return
 	}
 	b, err := s.replaceSBOM(r.Context(), prod, rel, id, "upload", data, r.URL.Query().Get("reason"))
-	if isInputError(err) {
+	if caller.IsMistake(err) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
@@ -165,14 +166,14 @@ type commentJSON struct {
 
 // findingComments lists (GET) or adds (POST {purl, body}) comments on a finding of a release;
 // GET takes the package as ?purl=.
-func (s *Server) findingComments(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) findingComments(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
 	vuln, purl := r.PathValue("vuln"), r.URL.Query().Get("purl")
 	if r.Method == http.MethodPost {
-		if !p.canWrite(prod.Organization) {
+		if !p.CanWrite(prod.Organization) {
 			writeError(w, http.StatusForbidden, "this token may not comment on findings")
 			return
 		}
@@ -188,7 +189,7 @@ func (s *Server) findingComments(w http.ResponseWriter, r *http.Request, p princ
 			writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
 			return
 		}
-		c, err := s.cfg.Store.AddComment(r.Context(), store.Comment{Release: rel.ID, Vulnerability: vuln, PURL: purl, Author: "token:" + p.token.Name, Body: in.Body})
+		c, err := s.cfg.Store.AddComment(r.Context(), store.Comment{Release: rel.ID, Vulnerability: vuln, PURL: purl, Author: "token:" + p.Token.Name, Body: in.Body})
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -259,14 +260,14 @@ func searchQuery(r *http.Request) (q string, limit, offset int, err error) {
 
 // apiSearch searches the caller's portfolio by component (name or purl) and by vulnerability id
 // (CVE, GHSA, OSV; aliases included): GET /api/v1/search?q=.
-func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	q, limit, offset, err := searchQuery(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	org := p.token.Organization
-	if p.token.Role == "authority" {
+	org := p.Token.Organization
+	if p.Token.Role == "authority" {
 		org = 0
 	}
 	if q == "" {
@@ -300,7 +301,7 @@ type referenceJSON struct {
 
 // apiVulnerability gives an advisory record's details from the vulnerability database —
 // summary, details, references, CWE ids, severities and their source: GET /api/v1/vulnerabilities/{id}.
-func (s *Server) apiVulnerability(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) apiVulnerability(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the vulnerability database is not available on this server: run an update first")
@@ -327,7 +328,7 @@ func (s *Server) apiVulnerability(w http.ResponseWriter, r *http.Request, p prin
 // removeRelease removes a release entered by mistake: POST /api/v1/releases/{id}/remove {reason}.
 // A release that carries evidence (label, attestation, firmware analysis, triage, comment) is
 // refused with 409: correct it instead.
-func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.releaseToChange(w, r, p, "remove releases")
 	if !ok {
 		return
@@ -347,12 +348,12 @@ func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p princip
 // removeProduct removes a product entered by mistake, with its releases: POST
 // /api/v1/products/{id}/remove {reason}. A product with evidence, or one a notification channel
 // follows, is refused with 409.
-func (s *Server) removeProduct(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) removeProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not remove products")
 		return
 	}

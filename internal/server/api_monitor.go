@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -89,7 +90,7 @@ func hidePath(s string) string {
 	return filepath.Base(s)
 }
 
-func (s *Server) dbStatus(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) dbStatus(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	st, err := s.dbState(r)
 	if err != nil {
 		s.fail(w, r, err)
@@ -99,8 +100,8 @@ func (s *Server) dbStatus(w http.ResponseWriter, r *http.Request, p principal) {
 }
 
 // dbUpdate queues an update of the vulnerability database now.
-func (s *Server) dbUpdate(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role != "admin" {
+func (s *Server) dbUpdate(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role != "admin" {
 		writeError(w, http.StatusForbidden, "only an admin token may start an update")
 		return
 	}
@@ -132,8 +133,8 @@ func toChannel(c store.Channel) channelJSON {
 	return channelJSON{ID: c.ID, Kind: c.Kind, Target: c.Target, Events: ev, Product: c.Product, CreatedAt: c.CreatedAt}
 }
 
-func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p principal) {
-	cs, err := s.cfg.Store.Channels(r.Context(), p.token.Organization)
+func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	cs, err := s.cfg.Store.Channels(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -145,8 +146,8 @@ func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p principa
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role != "admin" && p.token.Role != "psirt" {
+func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role != "admin" && p.Token.Role != "psirt" {
 		writeError(w, http.StatusForbidden, "this token may not change notification channels")
 		return
 	}
@@ -164,7 +165,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p princip
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	c, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: p.token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events, Product: in.Product})
+	c, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: p.Token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events, Product: in.Product})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -172,8 +173,8 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p princip
 	writeJSON(w, http.StatusCreated, toChannel(*c))
 }
 
-func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role != "admin" && p.token.Role != "psirt" {
+func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role != "admin" && p.Token.Role != "psirt" {
 		writeError(w, http.StatusForbidden, "this token may not change notification channels")
 		return
 	}
@@ -181,7 +182,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p princip
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RemoveChannel(r.Context(), p.token.Organization, id); err != nil {
+	if err := s.cfg.Store.RemoveChannel(r.Context(), p.Token.Organization, id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -189,8 +190,8 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p princip
 }
 
 // testChannel queues a test event to a channel.
-func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role != "admin" && p.token.Role != "psirt" {
+func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role != "admin" && p.Token.Role != "psirt" {
 		writeError(w, http.StatusForbidden, "this token may not test notification channels")
 		return
 	}
@@ -198,7 +199,7 @@ func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, p principal
 	if !ok {
 		return
 	}
-	if err := s.queueTest(r, p.token.Organization, p.token.OrgName, id); err != nil {
+	if err := s.queueTest(r, p.Token.Organization, p.Token.OrgName, id); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -230,13 +231,13 @@ type notificationJSON struct {
 	Event       json.RawMessage `json:"event"`
 }
 
-func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p principal) {
-	ns, err := s.cfg.Store.Notifications(r.Context(), p.token.Organization, 200)
+func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	ns, err := s.cfg.Store.Notifications(r.Context(), p.Token.Organization, 200)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	redactDeliveries(ns, p.token.Role)
+	redactDeliveries(ns, p.Token.Role)
 	out := make([]notificationJSON, 0, len(ns))
 	for _, n := range ns {
 		out = append(out, notificationJSON{ID: n.ID, Channel: n.Channel.ID, Kind: n.Kind, State: n.State, Attempts: n.Attempts,
@@ -245,12 +246,12 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p pri
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role != "admin" && p.token.Role != "auditor" {
+func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role != "admin" && p.Token.Role != "auditor" {
 		writeError(w, http.StatusForbidden, "only admin and auditor tokens read the audit trail")
 		return
 	}
-	ev, err := s.cfg.Store.AuditEvents(r.Context(), p.token.Organization, 500)
+	ev, err := s.cfg.Store.AuditEvents(r.Context(), p.Token.Organization, 500)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -9,12 +9,13 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // authorityOnly answers 403 unless the caller is an authority.
-func authorityOnly(w http.ResponseWriter, p principal) bool {
-	if p.token.Role != "authority" {
+func authorityOnly(w http.ResponseWriter, p caller.Principal) bool {
+	if p.Token.Role != "authority" {
 		writeError(w, http.StatusForbidden, "only an authority may see this")
 		return false
 	}
@@ -25,7 +26,7 @@ func authorityOnly(w http.ResponseWriter, p principal) bool {
 // (of the manufacturers that registered a product with it: see registeredScope),
 // met or missed to the minute in the calendar of its Member State of main establishment, and
 // whether a miss can be fined (Art. 64(10)).
-func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
@@ -41,7 +42,7 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p p
 	}
 	orgs, cases, err = s.registeredScope(r, p, orgs, cases)
 	if err == nil {
-		orgs, cases, err = s.remoteTimeliness(r.Context(), p.token.Organization, orgs, cases)
+		orgs, cases, err = s.remoteTimeliness(r.Context(), p.Token.Organization, orgs, cases)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -53,7 +54,7 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p p
 
 // fineEstimate computes the ceiling of an administrative fine under Art. 64: a maximum with its
 // reasons, never a fine.
-func (s *Server) fineEstimate(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) fineEstimate(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
@@ -128,7 +129,7 @@ func (s *Server) procedureView(r *http.Request, p *store.Procedure) (procedureJS
 }
 
 // authorityProcedure loads a procedure of the calling authority.
-func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p principal) (*store.Procedure, bool) {
+func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Procedure, bool) {
 	if !authorityOnly(w, p) {
 		return nil, false
 	}
@@ -138,7 +139,7 @@ func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p pr
 		return nil, false
 	}
 	pr, err := s.cfg.Store.ProcedureByID(r.Context(), id)
-	if err != nil || pr.Authority != p.token.Organization {
+	if err != nil || pr.Authority != p.Token.Organization {
 		writeError(w, http.StatusNotFound, "no such procedure of this authority")
 		return nil, false
 	}
@@ -156,7 +157,7 @@ func (s *Server) writeProcedure(w http.ResponseWriter, r *http.Request, status i
 
 // openProcedure opens a Chapter V procedure about a product: Art. 54 (significant cybersecurity
 // risk) or Art. 58 (formal non-compliance).
-func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
@@ -172,7 +173,7 @@ func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p princip
 		writeError(w, http.StatusNotFound, "no product of that id is registered with this authority")
 		return
 	}
-	pr, err := s.cfg.Store.OpenProcedure(r.Context(), p.token.Organization, in.Product, in.Kind, strings.TrimSpace(in.Title), store.Actor(r.Context()))
+	pr, err := s.cfg.Store.OpenProcedure(r.Context(), p.Token.Organization, in.Product, in.Kind, strings.TrimSpace(in.Title), store.Actor(r.Context()))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
@@ -187,11 +188,11 @@ func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p princip
 	s.writeProcedure(w, r, http.StatusCreated, pr)
 }
 
-func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
-	prs, err := s.cfg.Store.Procedures(r.Context(), p.token.Organization)
+	prs, err := s.cfg.Store.Procedures(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -208,7 +209,7 @@ func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request, p princi
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
-func (s *Server) getProcedure(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getProcedure(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if pr, ok := s.authorityProcedure(w, r, p); ok {
 		s.writeProcedure(w, r, http.StatusOK, pr)
 	}
@@ -216,7 +217,7 @@ func (s *Server) getProcedure(w http.ResponseWriter, r *http.Request, p principa
 
 // addProcedureEvent records the next step of a procedure; a step the procedure does not allow
 // where it stands is refused with the reason (409).
-func (s *Server) addProcedureEvent(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) addProcedureEvent(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	pr, ok := s.authorityProcedure(w, r, p)
 	if !ok {
 		return

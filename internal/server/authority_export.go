@@ -6,17 +6,18 @@ import (
 	"net/http"
 
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // exportProcedure exports a procedure of the calling authority with the ICSMS fields (product,
 // economic operator, checks, risk assessment, measures) and the ledger bundles that prove them.
-func (s *Server) exportProcedure(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) exportProcedure(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	pr, ok := s.authorityProcedure(w, r, p)
 	if !ok {
 		return
 	}
-	x, err := icsms.Build(r.Context(), s.cfg.Store, p.token.Organization, pr.ID, s.cfg.Now())
+	x, err := icsms.Build(r.Context(), s.cfg.Store, p.Token.Organization, pr.ID, s.cfg.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such procedure of this authority")
 		return

@@ -15,6 +15,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -402,8 +403,8 @@ func checkRecordCases(f recordFacts, cp ledger.Checkpoint, logKey string, raw []
 
 // recordsPush takes a manufacturer's record of a product registered with an authority on this
 // server, and keeps it once verified (201), or answers why not.
-func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role == "authority" || !p.canWrite(p.token.Organization) {
+func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role == "authority" || !p.CanWrite(p.Token.Organization) {
 		writeError(w, http.StatusForbidden, "a manufacturer's admin or PSIRT token pushes its records")
 		return
 	}
@@ -425,7 +426,7 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p principal
 		writeError(w, http.StatusNotFound, "authority: no authority of that id on this server (GET /api/v1/authorities lists them)")
 		return
 	}
-	rec, _, err := s.verifyRecord(r.Context(), p.token.Organization, &auths[i], in.Bundle, in.Cases)
+	rec, _, err := s.verifyRecord(r.Context(), p.Token.Organization, &auths[i], in.Bundle, in.Cases)
 	var ref *recordRefusal
 	switch {
 	case errors.As(err, &ref):
@@ -450,7 +451,7 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p principal
 
 // recordBundle answers the ledger bundle behind one of the calling authority's records, to be
 // verified again offline ('siegel ledger verify').
-func (s *Server) recordBundle(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) recordBundle(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
@@ -459,7 +460,7 @@ func (s *Server) recordBundle(w http.ResponseWriter, r *http.Request, p principa
 		return
 	}
 	rec, err := s.cfg.Store.AuthorityRecordByID(r.Context(), id)
-	if errors.Is(err, store.ErrNotFound) || (err == nil && rec.Authority != p.token.Organization) {
+	if errors.Is(err, store.ErrNotFound) || (err == nil && rec.Authority != p.Token.Organization) {
 		writeError(w, http.StatusNotFound, "no record of that id for this authority")
 		return
 	}

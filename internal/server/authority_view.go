@@ -11,6 +11,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -37,12 +38,12 @@ func toRegistration(r store.Registration) registrationJSON {
 }
 
 // registerProduct registers one of the caller's products with an authority organization.
-func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
 	}
-	if p.token.Role == "authority" || !p.canWrite(prod.Organization) {
+	if p.Token.Role == "authority" || !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "only the manufacturer's admin or PSIRT registers its product with an authority")
 		return
 	}
@@ -78,7 +79,7 @@ func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p princ
 }
 
 // listAuthorities names the authority organizations a product can be registered with.
-func (s *Server) listAuthorities(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listAuthorities(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	orgs, err := s.cfg.Store.AuthorityOrganizations(r.Context())
 	if err != nil {
 		s.fail(w, r, err)
@@ -98,13 +99,13 @@ func (s *Server) listAuthorities(w http.ResponseWriter, r *http.Request, p princ
 
 // listRegistrations lists a manufacturer's registrations, or those made with the calling
 // authority.
-func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	var regs []store.Registration
 	var err error
-	if p.token.Role == "authority" {
-		regs, err = s.cfg.Store.Registrations(r.Context(), p.token.Organization, 0)
+	if p.Token.Role == "authority" {
+		regs, err = s.cfg.Store.Registrations(r.Context(), p.Token.Organization, 0)
 	} else {
-		regs, err = s.cfg.Store.Registrations(r.Context(), 0, p.token.Organization)
+		regs, err = s.cfg.Store.Registrations(r.Context(), 0, p.Token.Organization)
 	}
 	if err != nil {
 		s.fail(w, r, err)
@@ -114,8 +115,8 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p pri
 	for _, x := range regs {
 		out = append(out, toRegistration(x))
 	}
-	if p.token.Role != "authority" {
-		remote, err := s.cfg.Store.RemoteRegistrations(r.Context(), p.token.Organization)
+	if p.Token.Role != "authority" {
+		remote, err := s.cfg.Store.RemoteRegistrations(r.Context(), p.Token.Organization)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -138,12 +139,12 @@ type marketRecordJSON struct {
 
 // putMarketRecord records what the manufacturer declares of a release on the market: the facts
 // the Art. 58(1) checklist reads. A fact left out (null) stays unknown.
-func (s *Server) putMarketRecord(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putMarketRecord(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if p.token.Role == "authority" || !p.canWrite(prod.Organization) {
+	if p.Token.Role == "authority" || !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "only the manufacturer's admin or PSIRT declares a release's market record")
 		return
 	}
@@ -252,7 +253,7 @@ type viewProductJSON struct {
 
 // registeredProduct loads a product registered with the calling authority; any other product is
 // indistinguishable from a missing one (404).
-func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, store.Registration, bool) {
+func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Product, store.Registration, bool) {
 	if !authorityOnly(w, p) {
 		return nil, store.Registration{}, false
 	}
@@ -260,7 +261,7 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p pri
 	if !ok {
 		return nil, store.Registration{}, false
 	}
-	regs, err := s.cfg.Store.Registrations(r.Context(), p.token.Organization, 0)
+	regs, err := s.cfg.Store.Registrations(r.Context(), p.Token.Organization, 0)
 	if err != nil {
 		s.fail(w, r, err)
 		return nil, store.Registration{}, false
@@ -301,11 +302,11 @@ func (s *Server) productView(ctx context.Context, prod *store.Product, reg store
 
 // authorityProducts lists the scoped view of every product registered with the calling authority,
 // on this server or pushed from another.
-func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
-	out, err := s.authorityViews(r.Context(), p.token.Organization)
+	out, err := s.authorityViews(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -313,7 +314,7 @@ func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p pri
 	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "items": out})
 }
 
-func (s *Server) authorityProduct(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) authorityProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, reg, ok := s.registeredProduct(w, r, p)
 	if !ok {
 		return
@@ -381,11 +382,11 @@ func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authori
 // authoritySweep ranks the product categories of the registered products for a coordinated
 // control action (Art. 60): actively exploited vulnerabilities × fan-in of the affected
 // components × devices on the market.
-func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
-	in, err := s.sweepInputs(r.Context(), p.token.Organization)
+	in, err := s.sweepInputs(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -407,19 +408,19 @@ func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p princi
 // registeredWith reports whether the caller may see the product as far as registration goes:
 // always for a manufacturer (canRead decides), and for an authority only when the product is
 // registered with it.
-func (s *Server) registeredWith(r *http.Request, p principal, product int64) bool {
-	if p.token.Role != "authority" {
+func (s *Server) registeredWith(r *http.Request, p caller.Principal, product int64) bool {
+	if p.Token.Role != "authority" {
 		return true
 	}
-	ok, err := s.cfg.Store.Registered(r.Context(), p.token.Organization, product)
+	ok, err := s.cfg.Store.Registered(r.Context(), p.Token.Organization, product)
 	return err == nil && ok
 }
 
 // registeredScope keeps, of the manufacturers and their cases, what the authority may see: the
 // manufacturers that registered a product with it, their cases about those products, and their
 // incidents tied to no product (Art. 14(3) concerns the manufacturer, not a product).
-func (s *Server) registeredScope(r *http.Request, p principal, orgs []store.Organization, cases []store.Case) ([]store.Organization, []store.Case, error) {
-	regs, err := s.cfg.Store.Registrations(r.Context(), p.token.Organization, 0)
+func (s *Server) registeredScope(r *http.Request, p caller.Principal, orgs []store.Organization, cases []store.Case) ([]store.Organization, []store.Case, error) {
+	regs, err := s.cfg.Store.Registrations(r.Context(), p.Token.Organization, 0)
 	if err != nil {
 		return nil, nil, err
 	}

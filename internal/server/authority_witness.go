@@ -11,6 +11,7 @@ import (
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -167,8 +168,8 @@ func (s *Server) writeWitnessError(w http.ResponseWriter, r *http.Request, err e
 
 // witnessState tells a manufacturer the size of its log the witness last cosigned, from which
 // its next push proves consistency.
-func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role == "authority" || !p.canWrite(p.token.Organization) {
+func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role == "authority" || !p.CanWrite(p.Token.Organization) {
 		writeError(w, http.StatusForbidden, "a manufacturer's admin or PSIRT token pushes its ledger")
 		return
 	}
@@ -191,7 +192,7 @@ func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p principa
 		s.fail(w, r, err)
 		return
 	}
-	if st.Organization != p.token.Organization {
+	if st.Organization != p.Token.Organization {
 		writeError(w, http.StatusNotFound, "no such log of this organization")
 		return
 	}
@@ -200,8 +201,8 @@ func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p principa
 
 // witnessPush takes a manufacturer's signed checkpoint with the consistency proof from the size
 // last cosigned, and answers the cosignature line, or 409 with the reason it is refused.
-func (s *Server) witnessPush(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role == "authority" || !p.canWrite(p.token.Organization) {
+func (s *Server) witnessPush(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role == "authority" || !p.CanWrite(p.Token.Organization) {
 		writeError(w, http.StatusForbidden, "a manufacturer's admin or PSIRT token pushes its ledger")
 		return
 	}
@@ -227,7 +228,7 @@ func (s *Server) witnessPush(w http.ResponseWriter, r *http.Request, p principal
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	line, cp, err := s.witnessCheckpoint(r.Context(), p.token.Organization, in.Checkpoint, in.LogKey, in.From, proof)
+	line, cp, err := s.witnessCheckpoint(r.Context(), p.Token.Organization, in.Checkpoint, in.LogKey, in.From, proof)
 	if err != nil {
 		s.writeWitnessError(w, r, err)
 		return
@@ -251,7 +252,7 @@ func decodeProof(in []string) ([]tlog.Hash, error) {
 // witnessLocal is one round of witnessing this server's own log, which the manufacturers of this
 // server share: the authority's witness checks its latest checkpoint against the last it
 // cosigned and cosigns it; the cosignature is served with the checkpoint (/ledger/checkpoint).
-func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
@@ -280,7 +281,7 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p principa
 		s.fail(w, r, err)
 		return
 	}
-	line, _, err := s.witnessCheckpoint(ctx, p.token.Organization, signed, vkey, from, proof)
+	line, _, err := s.witnessCheckpoint(ctx, p.Token.Organization, signed, vkey, from, proof)
 	if err != nil {
 		s.writeWitnessError(w, r, err)
 		return
@@ -293,7 +294,7 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p principa
 }
 
 // witnessedLogs lists the state of every log this server's witness holds, for an authority.
-func (s *Server) witnessedLogs(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) witnessedLogs(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}

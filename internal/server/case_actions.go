@@ -9,12 +9,13 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // caseDecision answers an API request to close (close=true) or reopen a case, with the reason.
-func (s *Server) caseDecision(close bool) func(http.ResponseWriter, *http.Request, principal) {
-	return func(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) caseDecision(close bool) func(http.ResponseWriter, *http.Request, caller.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 		c, ok := s.writableCase(w, r, p)
 		if !ok {
 			return
@@ -25,7 +26,7 @@ func (s *Server) caseDecision(close bool) func(http.ResponseWriter, *http.Reques
 		if !decodeJSON(w, r, &in) {
 			return
 		}
-		if !s.apiDone(w, r, s.setCaseClosed(r, c.ID, close, in.Reason, "token:"+p.token.Name)) {
+		if !s.apiDone(w, r, s.setCaseClosed(r, c.ID, close, in.Reason, "token:"+p.Token.Name)) {
 			return
 		}
 		s.getCase(w, r, p)
@@ -56,7 +57,7 @@ func (s *Server) apiDone(w http.ResponseWriter, r *http.Request, err error) bool
 }
 
 // caseIntermediate records a CSIRT's request for an intermediate report (Art. 14(6)).
-func (s *Server) caseIntermediate(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) caseIntermediate(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	c, ok := s.writableCase(w, r, p)
 	if !ok {
 		return
@@ -68,7 +69,7 @@ func (s *Server) caseIntermediate(w http.ResponseWriter, r *http.Request, p prin
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if !s.apiDone(w, r, s.cfg.Store.RequestIntermediate(r.Context(), c.ID, in.RequestedAt, in.Due, "token:"+p.token.Name)) {
+	if !s.apiDone(w, r, s.cfg.Store.RequestIntermediate(r.Context(), c.ID, in.RequestedAt, in.Due, "token:"+p.Token.Name)) {
 		return
 	}
 	s.getCase(w, r, p)
@@ -82,7 +83,7 @@ func (s *Server) webCaseAction(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	back := "/cases/" + strconv.FormatInt(c.ID, 10)
-	if !userPrincipal(u).canWrite(c.Organization) {
+	if !caller.OfUser(u).CanWrite(c.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}

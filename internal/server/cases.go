@@ -14,6 +14,8 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -165,8 +167,8 @@ func left(d time.Duration) string {
 	return d.String() + suffix
 }
 
-func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p principal) {
-	cs, err := s.cfg.Store.Cases(r.Context(), p.token.Organization)
+func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	cs, err := s.cfg.Store.Cases(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -184,13 +186,13 @@ func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p principal) 
 }
 
 // apiCase loads a case the caller may read.
-func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p principal) (*store.Case, bool) {
+func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Case, bool) {
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return nil, false
 	}
 	c, err := s.cfg.Store.CaseByID(r.Context(), id)
-	if err != nil || !p.canRead(c.Organization) {
+	if err != nil || !p.CanRead(c.Organization) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, false
 	}
@@ -198,16 +200,16 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p principal) (*
 }
 
 // writableCase loads a case the caller may change (403 when it may only read it).
-func (s *Server) writableCase(w http.ResponseWriter, r *http.Request, p principal) (*store.Case, bool) {
+func (s *Server) writableCase(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Case, bool) {
 	c, ok := s.apiCase(w, r, p)
-	if ok && !p.canWrite(c.Organization) {
+	if ok && !p.CanWrite(c.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not change cases")
 		return nil, false
 	}
 	return c, ok
 }
 
-func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if c, ok := s.apiCase(w, r, p); ok {
 		s.writeCase(w, r, c, http.StatusOK)
 	}
@@ -223,8 +225,8 @@ func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, c *store.Case
 	writeJSON(w, status, v)
 }
 
-func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal) {
-	if !p.canWrite(p.token.Organization) {
+func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if !p.CanWrite(p.Token.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not open cases")
 		return
 	}
@@ -247,7 +249,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 		if err == nil {
 			prod, err = s.cfg.Store.Product(r.Context(), rel.Product)
 		}
-		if err != nil || prod.Organization != p.token.Organization {
+		if err != nil || prod.Organization != p.Token.Organization {
 			writeError(w, http.StatusBadRequest, "no such release")
 			return
 		}
@@ -265,12 +267,12 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 	}
 	if in.Product != 0 {
 		prod, err := s.cfg.Store.Product(r.Context(), in.Product)
-		if err != nil || prod.Organization != p.token.Organization {
+		if err != nil || prod.Organization != p.Token.Organization {
 			writeError(w, http.StatusBadRequest, "no such product")
 			return
 		}
 	}
-	c, err := s.cfg.Store.OpenIncident(r.Context(), p.token.Organization, in.Product, in.Title, in.AwareAt)
+	c, err := s.cfg.Store.OpenIncident(r.Context(), p.Token.Organization, in.Product, in.Title, in.AwareAt)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -283,7 +285,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p principal)
 	s.writeCase(w, r, c, http.StatusCreated)
 }
 
-func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	c, ok := s.writableCase(w, r, p)
 	if !ok {
 		return
@@ -306,7 +308,7 @@ func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p prin
 
 // submitStage records a stage as submitted: the report as sent (the draft when none is given)
 // and the receipt of the authority's platform.
-func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	c, ok := s.writableCase(w, r, p)
 	if !ok {
 		return
@@ -319,7 +321,7 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p principal
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.token.Name, in.CSIRT); err != nil {
+	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.Token.Name, in.CSIRT); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(w, http.StatusConflict, err.Error())
 			return
@@ -352,7 +354,7 @@ func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User
 		s.fail(w, r, err)
 		return
 	}
-	d := &casesView{layout: layout{Title: "Reporting cases", User: u}}
+	d := &casesView{Layout: web.Layout{Title: "Reporting cases", User: u}}
 	for i := range cs {
 		v, err := s.caseView(r.Context(), &cs[i])
 		if err != nil {
@@ -381,7 +383,7 @@ func compareBool(a, b bool) int {
 func (s *Server) webCase(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Case, bool) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	c, err := s.cfg.Store.CaseByID(r.Context(), id)
-	if err != nil || !userPrincipal(u).canRead(c.Organization) {
+	if err != nil || !caller.OfUser(u).CanRead(c.Organization) {
 		http.NotFound(w, r)
 		return nil, false
 	}
@@ -398,20 +400,20 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "case", &casePageView{layout: layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},
-		Case: v, CanWrite: userPrincipal(u).canWrite(c.Organization)})
+	s.render(w, http.StatusOK, "case", &casePageView{Layout: web.Layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},
+		Case: v, CanWrite: caller.OfUser(u).CanWrite(c.Organization)})
 }
 
 // casesView is the list of the organization's reporting cases (cases.html), open ones first.
 type casesView struct {
-	layout
+	web.Layout
 	Cases []*CaseView
 }
 
 // casePageView is one reporting case (case.html): its stages and drafts, and the forms that
 // record its events for those who may.
 type casePageView struct {
-	layout
+	web.Layout
 	Case     *CaseView
 	CanWrite bool
 }

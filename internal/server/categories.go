@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -53,7 +54,7 @@ type categoryJSON struct {
 }
 
 // listCategories answers with the controlled list of product categories.
-func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	items := []categoryJSON{}
 	for _, c := range productCategories() {
 		items = append(items, categoryJSON{ID: c.ID, Title: c.Title, Catalogs: c.Catalogs, Annex: c.Annex})
@@ -63,12 +64,12 @@ func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, p princi
 
 // putCategory changes a product's category to one of the list; the change is in the audit
 // trail and the ledger.
-func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not change products")
 		return
 	}
@@ -102,7 +103,7 @@ func (s *Server) productCategoryForm(w http.ResponseWriter, r *http.Request, u *
 	if !ok {
 		return
 	}
-	if !userPrincipal(u).canWrite(p.Organization) {
+	if !caller.OfUser(u).CanWrite(p.Organization) {
 		http.Error(w, "you may not change this product", http.StatusForbidden)
 		return
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -28,11 +29,11 @@ type productEditInput struct {
 func (s *Server) editProduct(ctx context.Context, prod *store.Product, in productEditInput) (*store.Product, error) {
 	np := newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass}
 	if err := np.check(); err != nil {
-		return nil, invalid(err)
+		return nil, caller.Invalid(err)
 	}
 	p, err := s.cfg.Store.EditProduct(ctx, prod.ID, store.ProductEdit{Name: np.Name, Category: np.Category, CRAClass: np.CRAClass}, in.Reason)
 	if errors.Is(err, store.ErrConflict) {
-		return nil, invalid(fmt.Errorf("the organization has another product named %q: choose another name", np.Name))
+		return nil, caller.Invalid(fmt.Errorf("the organization has another product named %q: choose another name", np.Name))
 	}
 	if err == nil {
 		if rs, rerr := s.cfg.Store.Releases(ctx, p.ID); rerr == nil {
@@ -83,24 +84,24 @@ func releaseEditOf(r *store.Release) releaseEditInput {
 func (s *Server) editRelease(ctx context.Context, prod *store.Product, rel *store.Release, in releaseEditInput) (*store.Release, error) {
 	in.Version = strings.TrimSpace(in.Version)
 	if err := checkName("version", in.Version); err != nil {
-		return nil, invalid(err)
+		return nil, caller.Invalid(err)
 	}
 	want := store.Release{ID: rel.ID, Product: rel.Product, Version: in.Version, PlacedOnMarket: strings.TrimSpace(in.PlacedOnMarket),
 		SupportEnd: strings.TrimSpace(in.SupportEnd), SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths,
 		SupportBasis: in.SupportBasis, DevicesOnMarket: in.DevicesOnMarket, CreatedAt: rel.CreatedAt}
 	v, err := supportVerdict(want, rel.CreatedAt, prod.Category)
 	if err != nil {
-		return nil, invalid(err)
+		return nil, caller.Invalid(err)
 	}
 	if !v.OK {
-		return nil, invalid(fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule))
+		return nil, caller.Invalid(fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule))
 	}
 	if in.DevicesOnMarket != nil && *in.DevicesOnMarket < 0 {
-		return nil, invalid(fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *in.DevicesOnMarket))
+		return nil, caller.Invalid(fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *in.DevicesOnMarket))
 	}
 	got, err := s.cfg.Store.EditRelease(ctx, want, in.Reason)
 	if errors.Is(err, store.ErrConflict) {
-		return nil, invalid(fmt.Errorf("the product has a release %q already: choose another version", in.Version))
+		return nil, caller.Invalid(fmt.Errorf("the product has a release %q already: choose another version", in.Version))
 	}
 	if err == nil {
 		s.restateLabels(ctx, prod.Organization, got.ID)
@@ -116,12 +117,12 @@ func (s *Server) replaceSBOM(ctx context.Context, prod *store.Product, rel *stor
 	}
 	doc, format, err := s.decodeUpload(ctx, name, data, prod, rel)
 	if err != nil {
-		return nil, invalid(err)
+		return nil, caller.Invalid(err)
 	}
 	sum := sha256.Sum256(data)
 	b, err := s.cfg.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
 	if errors.Is(err, store.ErrConflict) {
-		return nil, invalid(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
+		return nil, caller.Invalid(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
 	}
 	if err != nil {
 		return nil, err

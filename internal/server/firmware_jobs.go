@@ -22,6 +22,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -168,12 +169,12 @@ var errEmptyImage = errors.New("the firmware image is empty; send the image file
 
 // postFirmware takes a firmware image of the release as the request body and queues its
 // analysis: 202 with the job, whose progress and result GET /api/v1/jobs/{id} answers.
-func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not upload firmware")
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -66,7 +67,7 @@ func supportEndDate(month string) time.Time {
 }
 
 // getReleaseHealth serves GET /api/v1/releases/{id}/health.
-func (s *Server) getReleaseHealth(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getReleaseHealth(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
 		return
@@ -96,7 +97,7 @@ type productHealthRow struct {
 
 // getProductHealth serves GET /api/v1/products/{id}/health: per release, the counts per worst
 // verdict and the memory-safety share.
-func (s *Server) getProductHealth(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getProductHealth(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return

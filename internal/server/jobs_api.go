@@ -9,6 +9,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -71,12 +72,12 @@ func (s *Server) jobStatus(r *http.Request, id int64, canRead func(org int64) bo
 }
 
 // getJob answers a background job's state, progress and result.
-func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return
 	}
-	out, _, err := s.jobStatus(r, id, p.canRead)
+	out, _, err := s.jobStatus(r, id, p.CanRead)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -115,12 +116,12 @@ func (s *Server) firmwareAnalysis(r *http.Request, id int64, canRead func(org in
 }
 
 // getFirmware answers a stored firmware analysis: layers, problems, components, weaknesses.
-func (s *Server) getFirmware(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getFirmware(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return
 	}
-	fa, _, _, err := s.firmwareAnalysis(r, id, p.canRead)
+	fa, _, _, err := s.firmwareAnalysis(r, id, p.CanRead)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -136,7 +137,7 @@ func (s *Server) getFirmware(w http.ResponseWriter, r *http.Request, p principal
 
 // listFirmware lists the firmware analyses of a release, newest first, and the analyses queued
 // or running for it.
-func (s *Server) listFirmware(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listFirmware(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
 		return

@@ -15,6 +15,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -135,12 +136,12 @@ var errLabBusy = fmt.Errorf("%d lab runs already wait for the lab; try again whe
 
 // postLabJob starts a lab run of the release against a device on the server's lab network: 202
 // with the job, whose progress and result GET /api/v1/jobs/{id} answers.
-func (s *Server) postLabJob(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) postLabJob(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not start lab runs")
 		return
 	}

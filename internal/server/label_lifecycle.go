@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -29,12 +30,12 @@ func (v *labelJSON) setLifecycle(l *store.Label) {
 }
 
 // renewLabel extends a label's term within its renewal window: the manufacturer's act.
-func (s *Server) renewLabel(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) renewLabel(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	l, ok := s.apiLabel(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(l.Organization) {
+	if !p.CanWrite(l.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not renew the organization's labels")
 		return
 	}
@@ -51,12 +52,12 @@ func (s *Server) renewLabel(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 // withdrawRevocation lifts an announced revocation before it takes effect: the authority's act.
-func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	l, ok := s.apiLabel(w, r, p)
 	if !ok {
 		return
 	}
-	if p.token.Role != "authority" {
+	if p.Token.Role != "authority" {
 		writeError(w, http.StatusForbidden, "only an authority may withdraw a revocation")
 		return
 	}
@@ -70,7 +71,7 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p pr
 		writeError(w, http.StatusBadRequest, "give the reason for withdrawing the revocation (reason)")
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), p.token.Organization)
+	org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return

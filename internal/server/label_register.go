@@ -8,6 +8,7 @@ import (
 	"net/http"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -67,11 +68,11 @@ func (s *Server) labelRegisterPage(w http.ResponseWriter, r *http.Request, u *st
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "register", &registerView{layout: layout{Title: "Label register", User: u}, Register: &reg})
+	s.render(w, http.StatusOK, "register", &registerView{Layout: web.Layout{Title: "Label register", User: u}, Register: &reg})
 }
 
 // registerView is the public label register (register.html).
 type registerView struct {
-	layout
+	web.Layout
 	Register *label.Register
 }

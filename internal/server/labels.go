@@ -19,6 +19,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -123,7 +124,7 @@ func standardsParam(r *http.Request) []string {
 }
 
 // getConformity evaluates a release against the catalogs named by ?standard= (all when none).
-func (s *Server) getConformity(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getConformity(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok || s.conformityOff(w) {
 		return
@@ -156,12 +157,12 @@ type attestationJSON struct {
 }
 
 // postAttestation records that a named person signs off a requirement, with the document.
-func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok || s.conformityOff(w) {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not attest requirements")
 		return
 	}
@@ -170,7 +171,7 @@ func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p princ
 		return
 	}
 	// in.Role is ignored: an attestation is signed in the role of the token that submits it.
-	a, err := s.conf.Attest(r.Context(), rel, p.token.Role, conformity.AttestationRequest{Requirement: in.Requirement, Document: in.Document,
+	a, err := s.conf.Attest(r.Context(), rel, p.Token.Role, conformity.AttestationRequest{Requirement: in.Requirement, Document: in.Document,
 		SHA256: in.SHA256, Content: in.Content, SignedBy: in.SignedBy})
 	if errors.Is(err, conformity.ErrAttestation) {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -254,12 +255,12 @@ func (s *Server) writeLabel(w http.ResponseWriter, r *http.Request, status int, 
 }
 
 // issueLabel declares a release against catalogs and issues a label when the verdicts hold.
-func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok || s.conformityOff(w) {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not declare releases for a label")
 		return
 	}
@@ -293,7 +294,7 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 // apiLabel loads a label the caller may read.
-func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request, p principal) (*store.Label, bool) {
+func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Label, bool) {
 	if s.conformityOff(w) {
 		return nil, false
 	}
@@ -302,14 +303,14 @@ func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request, p principal) (
 		s.fail(w, r, err)
 		return nil, false
 	}
-	if !p.canRead(l.Organization) {
+	if !p.CanRead(l.Organization) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, false
 	}
 	return l, true
 }
 
-func (s *Server) getLabel(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getLabel(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	l, ok := s.apiLabel(w, r, p)
 	if !ok {
 		return
@@ -317,12 +318,12 @@ func (s *Server) getLabel(w http.ResponseWriter, r *http.Request, p principal) {
 	s.writeLabel(w, r, http.StatusOK, l)
 }
 
-func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if s.conformityOff(w) {
 		return
 	}
-	org := p.token.Organization
-	if p.token.Role == "authority" {
+	org := p.Token.Organization
+	if p.Token.Role == "authority" {
 		org = 0
 	}
 	ls, err := s.cfg.Store.Labels(r.Context(), org)
@@ -343,13 +344,13 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 // labelDecision revokes or reinstates a label: an authority's decision.
-func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Request, principal) {
-	return func(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Request, caller.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 		l, ok := s.apiLabel(w, r, p)
 		if !ok {
 			return
 		}
-		if p.token.Role != "authority" {
+		if p.Token.Role != "authority" {
 			writeError(w, http.StatusForbidden, "only an authority may revoke or reinstate a label")
 			return
 		}
@@ -380,7 +381,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		case in.CommentDays != nil:
 			days = *in.CommentDays
 		}
-		org, err := s.cfg.Store.OrganizationByID(r.Context(), p.token.Organization)
+		org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
 		if err != nil {
 			s.fail(w, r, err)
 			return
@@ -494,12 +495,12 @@ func (s *Server) labelPublicKey(w http.ResponseWriter, r *http.Request) {
 
 // putFacts records what the manufacturer declares about a product's design: the facts that
 // settle the catalogs' conditional requirements (uses-passwords, update-mechanism, ...).
-func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok || s.conformityOff(w) {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not declare product facts")
 		return
 	}

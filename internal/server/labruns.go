@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/lab"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -31,12 +32,12 @@ type labRunJSON struct {
 // postLabRun stores the JSON result of 'siegel lab run --format json' as evidence of the
 // release: the newest run is what the conformity evaluation reads. The transcript digest is
 // recomputed, so a result whose transcript was altered is refused.
-func (s *Server) postLabRun(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) postLabRun(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not record lab runs")
 		return
 	}
@@ -79,7 +80,7 @@ func (s *Server) postLabRun(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 // listLabRuns lists a release's lab runs, newest first.
-func (s *Server) listLabRuns(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listLabRuns(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
 		return

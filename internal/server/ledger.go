@@ -11,19 +11,20 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // ledgerBundle serves the evidence bundle of a subject of the caller's organization, with the
 // contents revealed to admin, PSIRT and auditor tokens.
-func (s *Server) ledgerBundle(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) ledgerBundle(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	subject := r.URL.Query().Get("subject")
 	if subject == "" || !strings.Contains(subject, "/") {
 		writeError(w, http.StatusBadRequest, "subject=KIND/ID is required, such as release/12 or case/3")
 		return
 	}
-	reveal := p.token.Role == "admin" || p.token.Role == "psirt" || p.token.Role == "auditor"
-	b, err := s.cfg.Store.LedgerBundle(r.Context(), p.token.Organization, subject, reveal)
+	reveal := p.Token.Role == "admin" || p.Token.Role == "psirt" || p.Token.Role == "auditor"
+	b, err := s.cfg.Store.LedgerBundle(r.Context(), p.Token.Organization, subject, reveal)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -107,8 +108,8 @@ func (s *Server) acquireUpload(w http.ResponseWriter, r *http.Request) (release 
 }
 
 // upload wraps an API upload handler with acquireUpload.
-func (s *Server) upload(h func(http.ResponseWriter, *http.Request, principal)) func(http.ResponseWriter, *http.Request, principal) {
-	return func(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) upload(h func(http.ResponseWriter, *http.Request, caller.Principal)) func(http.ResponseWriter, *http.Request, caller.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 		release, ok := s.acquireUpload(w, r)
 		if !ok {
 			return
@@ -206,7 +207,7 @@ func (s *Server) metricsEndpoint(w http.ResponseWriter, r *http.Request) {
 		s.serveMetrics(w, r)
 		return
 	}
-	s.api(func(w http.ResponseWriter, r *http.Request, _ principal) { s.serveMetrics(w, r) })(w, r)
+	s.api(func(w http.ResponseWriter, r *http.Request, _ caller.Principal) { s.serveMetrics(w, r) })(w, r)
 }
 
 // consistencyRequest says what is wrong with a request for a consistency proof between the trees

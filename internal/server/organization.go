@@ -6,6 +6,8 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -56,8 +58,8 @@ func (s *Server) setEstablishment(r *http.Request, org int64, memberState, regio
 	return s.cfg.Store.SetEstablishment(r.Context(), org, memberState, region, steward)
 }
 
-func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p principal) {
-	v, err := s.organizationView(r, p.token.Organization)
+func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	v, err := s.organizationView(r, p.Token.Organization)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -67,8 +69,8 @@ func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p princ
 
 // putOrganization sets the Member State of main establishment, the holiday region and the
 // steward flag (admin only).
-func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p principal) {
-	if p.token.Role != "admin" {
+func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if p.Token.Role != "admin" {
 		writeError(w, http.StatusForbidden, "only an admin token may change the organization")
 		return
 	}
@@ -80,7 +82,7 @@ func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p princ
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.setEstablishment(r, p.token.Organization, in.MemberState, in.HolidayRegion, in.Steward); err != nil {
+	if err := s.setEstablishment(r, p.Token.Organization, in.MemberState, in.HolidayRegion, in.Steward); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -89,7 +91,7 @@ func (s *Server) putOrganization(w http.ResponseWriter, r *http.Request, p princ
 
 // organizationPageView is the organisation's settings page (organization.html).
 type organizationPageView struct {
-	layout
+	web.Layout
 	Org      *organizationView
 	CanWrite bool // an administrator: the forms are shown
 }
@@ -105,7 +107,7 @@ func (s *Server) renderOrganization(w http.ResponseWriter, r *http.Request, u *s
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, status, "organization", &organizationPageView{layout: layout{Title: "Organisation", User: u, Error: msg}, Org: v, CanWrite: u.Role == "admin"})
+	s.render(w, status, "organization", &organizationPageView{Layout: web.Layout{Title: "Organisation", User: u, Error: msg}, Org: v, CanWrite: u.Role == "admin"})
 }
 
 func (s *Server) organizationUpdate(w http.ResponseWriter, r *http.Request, u *store.User) {

@@ -7,6 +7,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -117,8 +119,8 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 			rows[i].Summary = m
 		}
 	}
-	d := &portfolioView{layout: layout{Title: "Portfolio", User: u, DBWarnings: s.warningsOf(h, herr), Error: msg},
-		CanWrite: userPrincipal(u).canWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)), Notice: r.URL.Query().Get("notice")}
+	d := &portfolioView{Layout: web.Layout{Title: "Portfolio", User: u, DBWarnings: s.warningsOf(h, herr), Error: msg},
+		CanWrite: caller.OfUser(u).CanWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)), Notice: r.URL.Query().Get("notice")}
 	for _, p := range rows {
 		d.Products = append(d.Products, productRow{Product: p.Product, Releases: p.Releases, Summary: p.Summary, Coverage: covs[p.ID]})
 	}
@@ -128,7 +130,7 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 // portfolioView is the portfolio page (portfolio.html): one page of the organization's products
 // with their counts and coverage, and the form that adds one for those who may.
 type portfolioView struct {
-	layout
+	web.Layout
 	Notice   string // the outcome of the last action
 	CanWrite bool
 	Pager    *pager // the page of the list shown, and links to the others
@@ -146,13 +148,13 @@ func (s *Server) rowCoverages(ctx context.Context, ids []int64, h *vulndb.Holdin
 }
 
 // listProducts answers one page of the organization's products (?page=, ?limit=, ?sort=name|risk).
-func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	q, page, err := pageQuery(r, apiPageSize, store.SortName)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rows, total, err := s.cfg.Store.Portfolio(r.Context(), p.token.Organization, q)
+	rows, total, err := s.cfg.Store.Portfolio(r.Context(), p.Token.Organization, q)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -10,6 +10,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/portfolio"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -17,11 +18,11 @@ import (
 // whereUsedQuery reads a where-used question from a query string (purl, range, advisory, limit,
 // offset). A caller sees its own organization's releases; an authority sees those of the
 // products manufacturers registered with it, of every manufacturer.
-func whereUsedQuery(r *http.Request, p principal) (portfolio.Query, error) {
+func whereUsedQuery(r *http.Request, p caller.Principal) (portfolio.Query, error) {
 	v := r.URL.Query()
-	q := portfolio.Query{PURL: v.Get("purl"), Range: v.Get("range"), Advisory: v.Get("advisory"), Org: p.token.Organization}
-	if p.token.Role == "authority" {
-		q.Org, q.Authority = 0, p.token.Organization
+	q := portfolio.Query{PURL: v.Get("purl"), Range: v.Get("range"), Advisory: v.Get("advisory"), Org: p.Token.Organization}
+	if p.Token.Role == "authority" {
+		q.Org, q.Authority = 0, p.Token.Organization
 	}
 	for name, dst := range map[string]*int{"limit": &q.Limit, "offset": &q.Offset} {
 		if s := v.Get(name); s != "" {
@@ -53,7 +54,7 @@ func (s *Server) whereUsed(ctx context.Context, q portfolio.Query) (*portfolio.R
 }
 
 // apiWhereUsed: GET /api/v1/where-used.
-func (s *Server) apiWhereUsed(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) apiWhereUsed(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	q, err := whereUsedQuery(r, p)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -132,8 +133,8 @@ func (s *Server) componentFacts(ctx context.Context) portfolio.FactsFunc {
 }
 
 // apiInventory: GET /api/v1/inventory?format=json|csv|cyclonedx&all=true.
-func (s *Server) apiInventory(w http.ResponseWriter, r *http.Request, p principal) {
-	ok, err := s.mayReadInventory(r.Context(), p.token)
+func (s *Server) apiInventory(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	ok, err := s.mayReadInventory(r.Context(), p.Token)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -182,12 +183,12 @@ func (s *Server) writeInventory(w http.ResponseWriter, r *http.Request, bad func
 }
 
 // apiReleaseDevices: PUT /api/v1/releases/{id}/devices {"devicesOnMarket": n or null}.
-func (s *Server) apiReleaseDevices(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) apiReleaseDevices(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not change releases")
 		return
 	}

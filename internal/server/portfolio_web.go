@@ -2,18 +2,19 @@ package server
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
 
 	"github.com/siegel-oss/siegel/internal/portfolio"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // whereUsedView is the where-used page (whereused.html): the question asked and its answer.
 type whereUsedView struct {
-	layout
+	web.Layout
 	PURL, Range, Advisory string
 	Result                *portfolio.Result
 	// Prev and Next are the query strings of the neighbouring pages ("" when there is none).
@@ -24,16 +25,13 @@ type whereUsedView struct {
 
 // inventoryView is the inventory page (inventory.html).
 type inventoryView struct {
-	layout
+	web.Layout
 	Inventory *portfolio.Inventory
 	K         int
 }
 
 // portfolioWebRoutes registers the where-used and inventory pages and parses their templates.
 func (s *Server) portfolioWebRoutes() {
-	for _, name := range []string{"whereused", "inventory"} {
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
-	}
 	s.mux.HandleFunc("GET /where-used", s.web(s.whereUsedPage, true))
 	s.mux.HandleFunc("GET /inventory", s.web(s.inventoryPage, true))
 	s.mux.HandleFunc("GET /inventory/export", s.web(s.inventoryExport, true))
@@ -41,9 +39,9 @@ func (s *Server) portfolioWebRoutes() {
 }
 
 func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	p := userPrincipal(u)
+	p := caller.OfUser(u)
 	q, err := whereUsedQuery(r, p)
-	v := &whereUsedView{layout: layout{Title: "Where used", User: u}, PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
+	v := &whereUsedView{Layout: web.Layout{Title: "Where used", User: u}, PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
 	if err == nil && (q.PURL != "" || q.Advisory != "") {
 		if v.Result, err = s.whereUsed(r.Context(), q); err != nil && !errors.Is(err, portfolio.ErrQuery) {
 			s.fail(w, r, err)
@@ -97,14 +95,14 @@ func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	inv, err := s.inventory(r)
 	if errors.Is(err, portfolio.ErrQuery) {
-		s.render(w, http.StatusBadRequest, "inventory", &inventoryView{layout: layout{Title: "Critical components", User: u, Error: err.Error()}})
+		s.render(w, http.StatusBadRequest, "inventory", &inventoryView{Layout: web.Layout{Title: "Critical components", User: u, Error: err.Error()}})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "inventory", &inventoryView{layout: layout{Title: "Critical components", User: u}, Inventory: inv, K: inv.K})
+	s.render(w, http.StatusOK, "inventory", &inventoryView{Layout: web.Layout{Title: "Critical components", User: u}, Inventory: inv, K: inv.K})
 }
 
 func (s *Server) inventoryExport(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -125,7 +123,7 @@ func (s *Server) releaseDevicesForm(w http.ResponseWriter, r *http.Request, u *s
 	if !ok {
 		return
 	}
-	if !userPrincipal(u).canWrite(p.Organization) {
+	if !caller.OfUser(u).CanWrite(p.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}

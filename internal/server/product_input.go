@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -38,11 +39,11 @@ func (p *newProduct) check() error {
 // errors alike (validation.go).
 func (s *Server) addProduct(ctx context.Context, org int64, np newProduct) (*store.Product, error) {
 	if err := np.check(); err != nil {
-		return nil, invalid(err)
+		return nil, caller.Invalid(err)
 	}
 	p, err := s.cfg.Store.CreateProduct(ctx, org, np.Name, np.Category, np.CRAClass)
 	if errors.Is(err, store.ErrConflict) {
-		return nil, conflicting(fmt.Errorf("the organization has a product named %q already: choose another name, or correct that product", np.Name))
+		return nil, caller.Conflicting(fmt.Errorf("the organization has a product named %q already: choose another name, or correct that product", np.Name))
 	}
 	return p, err
 }

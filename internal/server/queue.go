@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 )
 
 // queueKind is the state of the job queue for one kind of job.
@@ -54,7 +55,7 @@ func (s *Server) queueState(ctx context.Context) (*queueState, error) {
 }
 
 // getQueue answers the depth and age of the job queue.
-func (s *Server) getQueue(w http.ResponseWriter, r *http.Request, _ principal) {
+func (s *Server) getQueue(w http.ResponseWriter, r *http.Request, _ caller.Principal) {
 	q, err := s.queueState(r.Context())
 	if err != nil {
 		s.fail(w, r, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/rollout"
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
 	"github.com/siegel-oss/siegel/internal/rollout/repo"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -36,25 +37,25 @@ func (s *Server) rolloutRoutes() []route {
 
 // writableProduct resolves {id} to a product the caller may change: one it cannot read answers
 // 404 as s.product does, one it may only read 403.
-func (s *Server) writableProduct(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, bool) {
+func (s *Server) writableProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Product, bool) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return nil, false
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not change the product's updates")
 		return nil, false
 	}
 	return prod, true
 }
 
-func (s *Server) readableProduct(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, bool) {
+func (s *Server) readableProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Product, bool) {
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return nil, false
 	}
 	prod, err := s.cfg.Store.Product(r.Context(), id)
-	if err == nil && !p.canRead(prod.Organization) {
+	if err == nil && !p.CanRead(prod.Organization) {
 		err = store.ErrNotFound
 	}
 	if err != nil {
@@ -74,7 +75,7 @@ type deviceJSON struct {
 	Token         string    `json:"token,omitempty"`
 }
 
-func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.readableProduct(w, r, p)
 	if !ok {
 		return
@@ -92,7 +93,7 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p principal
 }
 
 // enrollDevices enrolls devices; each one's token is in the answer, once.
-func (s *Server) enrollDevices(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) enrollDevices(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.writableProduct(w, r, p)
 	if !ok {
 		return
@@ -137,7 +138,7 @@ type publishJSON struct {
 	Length        int64  `json:"length,omitempty"`
 }
 
-func (s *Server) publishUpdate(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) publishUpdate(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.writableProduct(w, r, p)
 	if !ok {
 		return
@@ -176,7 +177,7 @@ type rolloutJSON struct {
 	CreatedAt     time.Time `json:"createdAt"`
 }
 
-func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.readableProduct(w, r, p)
 	if !ok {
 		return
@@ -203,7 +204,7 @@ func rolloutSummary(ro *store.Rollout) rolloutJSON {
 		ExposureBound: plan.ExposureBound, ExposureLimit: plan.ExposureLimit, CreatedAt: ro.CreatedAt}
 }
 
-func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.writableProduct(w, r, p)
 	if !ok {
 		return
@@ -212,7 +213,7 @@ func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	ro, plan, err := s.delivery().Plan(r.Context(), prod.Organization, prod.ID, in, fmt.Sprintf("token:%d:%s", p.token.ID, p.token.Name))
+	ro, plan, err := s.delivery().Plan(r.Context(), prod.Organization, prod.ID, in, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name))
 	var ee *rollout.ExposureError
 	if errors.As(err, &ee) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "code": http.StatusUnprocessableEntity, "plan": plan})
@@ -230,12 +231,12 @@ func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p princip
 	writeJSON(w, http.StatusCreated, st)
 }
 
-func (s *Server) getRollout(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getRollout(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return
 	}
-	st, err := s.delivery().Status(r.Context(), p.token.Organization, id)
+	st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -243,13 +244,13 @@ func (s *Server) getRollout(w http.ResponseWriter, r *http.Request, p principal)
 	writeJSON(w, http.StatusOK, st)
 }
 
-func (s *Server) controlRollout(action string) func(http.ResponseWriter, *http.Request, principal) {
-	return func(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) controlRollout(action string) func(http.ResponseWriter, *http.Request, caller.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 		id, ok := pathID(w, r, "id")
 		if !ok {
 			return
 		}
-		if !p.canWrite(p.token.Organization) {
+		if !p.CanWrite(p.Token.Organization) {
 			writeError(w, http.StatusForbidden, "this token may not control rollouts")
 			return
 		}
@@ -259,11 +260,11 @@ func (s *Server) controlRollout(action string) func(http.ResponseWriter, *http.R
 		if !decodeJSON(w, r, &in) {
 			return
 		}
-		if err := s.delivery().Control(r.Context(), p.token.Organization, id, action, in.Reason, fmt.Sprintf("token:%d:%s", p.token.ID, p.token.Name)); err != nil {
+		if err := s.delivery().Control(r.Context(), p.Token.Organization, id, action, in.Reason, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name)); err != nil {
 			s.rolloutFail(w, r, err)
 			return
 		}
-		st, err := s.delivery().Status(r.Context(), p.token.Organization, id)
+		st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
 		if err != nil {
 			s.fail(w, r, err)
 			return

@@ -2,7 +2,6 @@ package server
 
 import (
 	"crypto/sha256"
-	_ "embed"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -10,13 +9,13 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/api"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-//go:embed openapi.json
-var openapiJSON []byte
-
-// route is one endpoint; openapi_test.go checks the table against openapi.json both ways.
+// route is one endpoint; openapi_test.go checks the table against the OpenAPI document
+// (api/openapi.json) both ways.
 type route struct {
 	method, path string
 	handler      http.HandlerFunc
@@ -27,10 +26,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/healthz", s.healthz},
 		{"GET", "/readyz", s.readyz},
 		{"GET", "/metrics", s.metricsEndpoint},
-		{"GET", "/api/v1/openapi.json", func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Content-Type", "application/json")
-			w.Write(openapiJSON)
-		}},
+		{"GET", "/api/v1/openapi.json", api.ServeOpenAPI},
 		{"GET", "/api/v1/products", s.api(s.listProducts)},
 		{"POST", "/api/v1/products", s.api(s.createProduct)},
 		{"GET", "/api/v1/products/{id}", s.api(s.getProduct)},
@@ -247,8 +243,8 @@ func (s *Server) checkSupportPeriod(r store.Release, category string) error {
 	return nil
 }
 
-func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p principal) {
-	if !p.canWrite(p.token.Organization) {
+func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
+	if !p.CanWrite(p.Token.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not create products")
 		return
 	}
@@ -260,7 +256,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p princip
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	prod, err := s.addProduct(r.Context(), p.token.Organization, newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass})
+	prod, err := s.addProduct(r.Context(), p.Token.Organization, newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass})
 	if err != nil {
 		s.answer(w, r, err)
 		return
@@ -270,7 +266,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p princip
 
 // product loads a product the caller may read; otherwise it answers 404 (another organization's
 // product is indistinguishable from a missing one).
-func (s *Server) product(w http.ResponseWriter, r *http.Request, p principal) (*store.Product, bool) {
+func (s *Server) product(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Product, bool) {
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return nil, false
@@ -280,20 +276,20 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p principal) (*
 		s.fail(w, r, err)
 		return nil, false
 	}
-	if !p.canRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
+	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, false
 	}
 	return prod, true
 }
 
-func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if prod, ok := s.product(w, r, p); ok {
 		writeJSON(w, http.StatusOK, toProduct(*prod))
 	}
 }
 
-func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
@@ -319,12 +315,12 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p principa
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not create releases")
 		return
 	}
@@ -365,7 +361,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p princip
 }
 
 // release loads a release the caller may read, with its product.
-func (s *Server) release(w http.ResponseWriter, r *http.Request, p principal) (*store.Release, *store.Product, bool) {
+func (s *Server) release(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Release, *store.Product, bool) {
 	id, ok := pathID(w, r, "id")
 	if !ok {
 		return nil, nil, false
@@ -380,14 +376,14 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p principal) (*
 		s.fail(w, r, err)
 		return nil, nil, false
 	}
-	if !p.canRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
+	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, nil, false
 	}
 	return rel, prod, true
 }
 
-func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
@@ -406,12 +402,12 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p principal)
 
 // uploadSBOM takes an SBOM in any format Siegel reads, validates it completely, and only then
 // stores it with its components in one transaction.
-func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not upload SBOMs")
 		return
 	}
@@ -437,12 +433,12 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p principal)
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }
 
-func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if p.token.Role == "authority" {
+	if p.Token.Role == "authority" {
 		writeError(w, http.StatusForbidden, "an authority sees component aggregates (GET /api/v1/authority/products/{id}), never the named components outside a case")
 		return
 	}
@@ -466,7 +462,7 @@ func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p pri
 
 // releaseFindings lists the findings in force of a release (the monitor keeps them current),
 // filtered and paginated, with their VEX status.
-func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, _, ok := s.release(w, r, p)
 	if !ok {
 		return
@@ -500,12 +496,12 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p princ
 }
 
 // putVEX records a triage decision about one finding.
-func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not triage findings")
 		return
 	}
@@ -513,7 +509,7 @@ func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p principal) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	v, err := s.setVEX(r.Context(), rel.ID, r.PathValue("vuln"), in, "token:"+p.token.Name)
+	v, err := s.setVEX(r.Context(), rel.ID, r.PathValue("vuln"), in, "token:"+p.Token.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
 		return

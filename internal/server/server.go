@@ -19,7 +19,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/httpjson"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -110,7 +112,7 @@ type Server struct {
 	mux     *http.ServeMux
 	ready   atomic.Bool
 	metrics *metrics
-	pages   pages
+	pages   *web.Pages
 	signers signerCache
 	uploads chan struct{}       // one token per upload in progress
 	conf    *conformity.Service // nil when the catalogs do not load
@@ -188,27 +190,11 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// principal is the authenticated caller of an API request.
-type principal struct {
-	token *store.Token
-}
-
-// canRead reports whether the caller may read the organization's data: its own, or any for an
-// authority.
-func (p principal) canRead(org int64) bool {
-	return p.token.Organization == org || p.token.Role == "authority"
-}
-
-// canWrite reports whether the caller may change the organization's data.
-func (p principal) canWrite(org int64) bool {
-	return p.token.Organization == org && (p.token.Role == "admin" || p.token.Role == "psirt")
-}
-
 type ctxKey struct{}
 
 // api wraps an API handler: it requires "Authorization: Bearer TOKEN" (401 without), and JSON for
 // request bodies other than SBOM uploads.
-func (s *Server) api(h func(http.ResponseWriter, *http.Request, principal)) http.HandlerFunc {
+func (s *Server) api(h func(http.ResponseWriter, *http.Request, caller.Principal)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		auth := r.Header.Get("Authorization")
 		secret, ok := strings.CutPrefix(auth, "Bearer ")
@@ -230,7 +216,7 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, principal)) http
 		actor := fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)
 		notePrincipal(r, actor)
 		r = r.WithContext(store.WithActor(r.Context(), actor))
-		h(w, r, principal{token: tok})
+		h(w, r, caller.Principal{Token: tok})
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/purl"
+	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vex"
 )
@@ -74,7 +75,7 @@ func (s *Server) encodeVEX(d *vex.Document, format string, org string, rel *stor
 }
 
 // getCSAFVEX serves a release's CSAF VEX document at its canonical URL.
-func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
@@ -107,7 +108,7 @@ func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p principal)
 }
 
 // getVEX exports a release's statements: ?format=openvex (default), cyclonedx or csaf.
-func (s *Server) getVEX(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) getVEX(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
@@ -202,12 +203,12 @@ func (s *Server) importVEX(ctx context.Context, name string, data []byte, org st
 	return out, nil
 }
 
-func (s *Server) postVEX(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) postVEX(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok {
 		return
 	}
-	if !p.canWrite(prod.Organization) {
+	if !p.CanWrite(prod.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not triage findings")
 		return
 	}
@@ -221,7 +222,7 @@ func (s *Server) postVEX(w http.ResponseWriter, r *http.Request, p principal) {
 		s.fail(w, r, err)
 		return
 	}
-	res, err := s.importVEX(r.Context(), "upload", data, org.Name, prod, rel, "token:"+p.token.Name)
+	res, err := s.importVEX(r.Context(), "upload", data, org.Name, prod, rel, "token:"+p.Token.Name)
 	var ie *input.Error
 	if errors.As(err, &ie) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())

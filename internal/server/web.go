@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"embed"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"html/template"
@@ -25,31 +23,22 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
-
-//go:embed web/templates/*.html web/static/*
-var webFS embed.FS
 
 const (
 	sessionCookie = "siegel_session"
 	sessionTTL    = 12 * time.Hour
 )
 
-// pages holds the parsed templates, one set per page (layout + content), parsed at start-up so a
-// broken template fails the server's start, not a request.
-type pages map[string]*template.Template
-
-var funcs = template.FuncMap{
-	"list":  func(v ...string) []string { return v },
-	"upper": strings.ToUpper,
+// pageFuncs are the template functions on the server's own types (package web has those on
+// plain values).
+var pageFuncs = template.FuncMap{
 	// categories is the controlled list of product categories, for the forms that set one.
 	"categories": productCategories,
-	"join":       strings.Join,
-	"inc":        func(i int) int { return i + 1 },
-	"components": componentRows,
-	"mul100":     func(f float64) float64 { return f * 100 },
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
 			if p.ID == id {
@@ -57,10 +46,6 @@ var funcs = template.FuncMap{
 			}
 		}
 		return "#" + strconv.FormatInt(id, 10)
-	},
-	"json": func(v any) string {
-		b, _ := json.MarshalIndent(v, "", "  ")
-		return string(b)
 	},
 	// done reports whether an earlier stage than i is still open (so i is not the next one).
 	"done": func(stages []StageView, i int) bool {
@@ -73,14 +58,6 @@ var funcs = template.FuncMap{
 	},
 }
 
-func parsePages() pages {
-	p := pages{}
-	for _, name := range []string{"login", "portfolio", "product", "release", "finding", "status", "notifications", "organization", "cases", "case", "advisory", "advisories", "label", "conformity", "register", "firmware", "job"} {
-		p[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
-	}
-	return p
-}
-
 type productRow struct {
 	store.Product
 	Releases int
@@ -91,9 +68,12 @@ type productRow struct {
 // webRoutes registers the browser pages. They take form posts and answer with redirects, are
 // protected against cross-origin requests (CSRF) and carry a strict Content-Security-Policy.
 func (s *Server) webRoutes() {
-	s.pages = parsePages()
-	static, _ := fs.Sub(webFS, "web/static")
-	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	pages, err := web.Parse(pageFuncs)
+	if err != nil {
+		panic(err) // the templates are embedded: one that does not parse is a defect of the build
+	}
+	s.pages = pages
+	s.mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(web.Static())))
 	s.mux.HandleFunc("GET /login", s.web(s.loginPage, false))
 	s.mux.HandleFunc("POST /login", s.web(s.login, false))
 	s.mux.HandleFunc("POST /logout", s.web(s.logout, true))
@@ -168,10 +148,10 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 }
 
 // render executes a page's template with its view model (view.go) and answers with status.
-func (s *Server) render(w http.ResponseWriter, status int, page string, d view) {
+func (s *Server) render(w http.ResponseWriter, status int, page string, d web.View) {
 	s.frameOf(d)
 	var buf bytes.Buffer
-	if err := s.pages[page].ExecuteTemplate(&buf, "layout", d); err != nil {
+	if err := s.pages.Execute(&buf, page, d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
 		http.Error(w, internalErrorText(requestIDOf(w)), http.StatusInternalServerError)
 		return
@@ -242,7 +222,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *store.User) {
 }
 
 func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -264,7 +244,7 @@ func cmpOrDefault(v, d string) string {
 // webProduct loads a product the user may read (404 otherwise, as for a missing one).
 func (s *Server) webProduct(w http.ResponseWriter, r *http.Request, u *store.User, id int64) (*store.Product, bool) {
 	p, err := s.cfg.Store.Product(r.Context(), id)
-	if err != nil || !userPrincipal(u).canRead(p.Organization) || !s.registeredWith(r, userPrincipal(u), p.ID) {
+	if err != nil || !caller.OfUser(u).CanRead(p.Organization) || !s.registeredWith(r, caller.OfUser(u), p.ID) {
 		http.NotFound(w, r)
 		return nil, false
 	}
@@ -311,15 +291,15 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "product", &productPageView{layout: layout{Title: p.Name, User: u, DBWarnings: s.warningsOf(h, herr), Error: r.URL.Query().Get("error")},
-		Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), CanWrite: userPrincipal(u).canWrite(p.Organization),
+	s.render(w, http.StatusOK, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, DBWarnings: s.warningsOf(h, herr), Error: r.URL.Query().Get("error")},
+		Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), CanWrite: caller.OfUser(u).CanWrite(p.Organization),
 		Notice: r.URL.Query().Get("notice"), ProductHealth: ph})
 }
 
 // productPageView is a product's page (product.html): its releases with their counts, coverage
 // and component health, and the forms that change it for those who may.
 type productPageView struct {
-	layout
+	web.Layout
 	Notice   string // the outcome of the last action
 	CanWrite bool
 	Product  *store.Product
@@ -337,7 +317,7 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	if !ok {
 		return
 	}
-	if !userPrincipal(u).canWrite(p.Organization) {
+	if !caller.OfUser(u).CanWrite(p.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -357,7 +337,7 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	if err != nil {
 		rs, _ := s.cfg.Store.Releases(r.Context(), p.ID)
-		s.render(w, http.StatusBadRequest, "product", &productPageView{layout: layout{Title: p.Name, User: u, Error: err.Error()}, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true})
+		s.render(w, http.StatusBadRequest, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, Error: err.Error()}, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true})
 		return
 	}
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(rel.ID, 10), http.StatusSeeOther)
@@ -376,14 +356,14 @@ func (s *Server) webRelease(w http.ResponseWriter, r *http.Request, u *store.Use
 	if !ok {
 		return nil, false
 	}
-	return &releaseHead{layout: layout{Title: p.Name + " " + rel.Version, User: u}, Product: p, Release: rel, CanWrite: userPrincipal(u).canWrite(p.Organization)}, true
+	return &releaseHead{Layout: web.Layout{Title: p.Name + " " + rel.Version, User: u}, Product: p, Release: rel, CanWrite: caller.OfUser(u).CanWrite(p.Organization)}, true
 }
 
 // releaseHead is what every page about one release starts from (the release page, a finding's,
 // the conformity page, the correction page): the frame, the release, its product, and whether
 // the user may change them.
 type releaseHead struct {
-	layout
+	web.Layout
 	Product  *store.Product
 	Release  *store.Release
 	CanWrite bool
@@ -651,7 +631,7 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 // statusView is the vulnerability database's page (status.html): its state and updates, and
 // whether the user may start one (an administrator).
 type statusView struct {
-	layout
+	web.Layout
 	DB       *dbState
 	CanWrite bool
 }
@@ -663,7 +643,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		s.fail(w, r, err)
 		return
 	}
-	d := &statusView{layout: layout{Title: "Vulnerability database", User: u}, DB: st, CanWrite: u.Role == "admin"}
+	d := &statusView{Layout: web.Layout{Title: "Vulnerability database", User: u}, DB: st, CanWrite: u.Role == "admin"}
 	for _, j := range st.Updates {
 		if j.State == "running" || (j.State == "queued" && !j.RunAfter.After(s.cfg.Now())) {
 			d.Refresh = 3
@@ -687,7 +667,7 @@ func (s *Server) statusUpdate(w http.ResponseWriter, r *http.Request, u *store.U
 // notificationsView is the notification settings (notifications.html): the channels, recent
 // deliveries, the audit trail for those who may read it, and what a new channel may follow.
 type notificationsView struct {
-	layout
+	web.Layout
 	CanWrite   bool
 	EventKinds []string
 	Products   []productRow
@@ -698,8 +678,8 @@ type notificationsView struct {
 
 // notificationsPage lists the organization's channels and recent deliveries.
 func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d := &notificationsView{layout: layout{Title: "Notifications", User: u, Error: r.URL.Query().Get("error")},
-		CanWrite: userPrincipal(u).canWrite(u.Organization), EventKinds: store.EventKinds}
+	d := &notificationsView{Layout: web.Layout{Title: "Notifications", User: u, Error: r.URL.Query().Get("error")},
+		CanWrite: caller.OfUser(u).CanWrite(u.Organization), EventKinds: store.EventKinds}
 	var err error
 	if ps, perr := s.cfg.Store.Products(r.Context(), u.Organization); perr == nil {
 		for _, p := range ps {
@@ -722,7 +702,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 }
 
 func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -742,7 +722,7 @@ func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.Use
 
 func (s *Server) channelRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -755,7 +735,7 @@ func (s *Server) channelRemove(w http.ResponseWriter, r *http.Request, u *store.
 
 func (s *Server) channelTest(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
@@ -795,9 +775,6 @@ func storeComponents(doc *sbom.Document) []store.Component {
 	}
 	return out
 }
-
-// userPrincipal gives a logged-in user the rights of an API token of the same role.
-func userPrincipal(u *store.User) principal { return principal{token: u.Token()} }
 
 func releaseRows(rs []store.Release, category string) []releaseJSON {
 	out := make([]releaseJSON, 0, len(rs))

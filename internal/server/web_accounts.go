@@ -2,11 +2,12 @@ package server
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -15,9 +16,6 @@ const loginCookie = "siegel_login"
 
 // accountWebRoutes registers the account pages and parses their templates.
 func (s *Server) accountWebRoutes() {
-	for _, name := range []string{"users", "account", "tokens", "invite", "secondfactor"} {
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
-	}
 	s.mux.HandleFunc("GET /settings/users", s.web(s.usersPage, true))
 	s.mux.HandleFunc("POST /settings/users", s.web(s.userInviteForm, true))
 	s.mux.HandleFunc("POST /settings/users/{id}/disable", s.web(s.userDisableForm(true), true))
@@ -52,7 +50,7 @@ func webAdmin(w http.ResponseWriter, u *store.User) bool {
 // usersView is the user administration (users.html): the organisation's users, the roles a
 // user can be given, and an invitation just made, with its link when it was not e-mailed.
 type usersView struct {
-	layout
+	web.Layout
 	Users                                       []store.UserInfo
 	Roles                                       []string
 	InvitationURL, InvitedEmail, InvitationNote string
@@ -69,7 +67,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.Us
 	if v == nil {
 		v = &usersView{}
 	}
-	v.layout = layout{Title: "Users", User: u, Error: msg}
+	v.Layout = web.Layout{Title: "Users", User: u, Error: msg}
 	v.Users, v.Roles = us, store.InviteRoles
 	s.render(w, status, "users", v)
 }
@@ -134,7 +132,7 @@ func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.U
 // inviteView is the page an invitation link opens (invite.html): whom it invites, and the
 // link's secret the form posts to; no invitee when the link is unknown, used or expired.
 type inviteView struct {
-	layout
+	web.Layout
 	Invitee *store.User
 	Link    string
 }
@@ -142,14 +140,14 @@ type inviteView struct {
 func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	invitee, err := s.cfg.Store.Invitation(r.Context(), r.PathValue("secret"))
 	if errors.Is(err, store.ErrInvitation) {
-		s.render(w, http.StatusNotFound, "invite", &inviteView{layout: layout{Title: "Invitation", Error: err.Error()}})
+		s.render(w, http.StatusNotFound, "invite", &inviteView{Layout: web.Layout{Title: "Invitation", Error: err.Error()}})
 		return
 	}
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "invite", &inviteView{layout: layout{Title: "Invitation"}, Invitee: invitee, Link: r.PathValue("secret")})
+	s.render(w, http.StatusOK, "invite", &inviteView{Layout: web.Layout{Title: "Invitation"}, Invitee: invitee, Link: r.PathValue("secret")})
 }
 
 // inviteAccept sets the invitee's password and sends them to sign in with it.
@@ -159,18 +157,18 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 		invitee, err := s.cfg.Store.Invitation(r.Context(), secret)
 		if err != nil {
 			s.showError(w, r, err, func(status int, msg string) {
-				s.render(w, status, "invite", &inviteView{layout: layout{Title: "Invitation", Error: msg}})
+				s.render(w, status, "invite", &inviteView{Layout: web.Layout{Title: "Invitation", Error: msg}})
 			})
 			return
 		}
-		s.render(w, http.StatusBadRequest, "invite", &inviteView{layout: layout{Title: "Invitation", Error: "The two passwords differ: type the same password twice."},
+		s.render(w, http.StatusBadRequest, "invite", &inviteView{Layout: web.Layout{Title: "Invitation", Error: "The two passwords differ: type the same password twice."},
 			Invitee: invitee, Link: secret})
 		return
 	}
 	if _, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, r.PostFormValue("password")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
 			invitee, _ := s.cfg.Store.Invitation(r.Context(), secret)
-			s.render(w, status, "invite", &inviteView{layout: layout{Title: "Invitation", Error: msg}, Invitee: invitee, Link: secret})
+			s.render(w, status, "invite", &inviteView{Layout: web.Layout{Title: "Invitation", Error: msg}, Invitee: invitee, Link: secret})
 		})
 		return
 	}
@@ -180,7 +178,7 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 // accountView is the user's own account page (account.html): the second factor's state, an
 // enrolment waiting for its code (TOTPURI), and recovery codes shown once.
 type accountView struct {
-	layout
+	web.Layout
 	Notice        string
 	TOTP          bool
 	TOTPURI       string
@@ -196,7 +194,7 @@ func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.
 		s.fail(w, r, err)
 		return
 	}
-	v := &accountView{layout: layout{Title: "Your account", User: u, Error: msg}, Notice: notice, TOTP: enabled, RecoveryCodes: codes}
+	v := &accountView{Layout: web.Layout{Title: "Your account", User: u, Error: msg}, Notice: notice, TOTP: enabled, RecoveryCodes: codes}
 	if secret != "" && !enabled {
 		v.TOTPURI, v.TOTPSecret = totpURI(u.Email, secret), secret
 	}
@@ -287,7 +285,7 @@ func (s *Server) secondFactorPage(w http.ResponseWriter, r *http.Request, _ *sto
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	s.render(w, http.StatusOK, "secondfactor", &layout{Title: "Second factor"})
+	s.render(w, http.StatusOK, "secondfactor", &web.Layout{Title: "Second factor"})
 }
 
 func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *store.User) {
@@ -314,13 +312,13 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 	}
 	if wait > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(wait.Seconds())))
-		s.render(w, http.StatusTooManyRequests, "secondfactor", &layout{Title: "Second factor", Error: tooManyAttempts(wait)})
+		s.render(w, http.StatusTooManyRequests, "secondfactor", &web.Layout{Title: "Second factor", Error: tooManyAttempts(wait)})
 		return
 	}
 	session, _, err := s.cfg.Store.CompleteChallenge(r.Context(), c.Value, r.PostFormValue("code"), totpChecker(s.cfg.Now), sessionTTL)
 	switch {
 	case errors.Is(err, store.ErrBadCode):
-		s.render(w, http.StatusUnauthorized, "secondfactor", &layout{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
+		s.render(w, http.StatusUnauthorized, "secondfactor", &web.Layout{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
 		return
 	case errors.Is(err, store.ErrUnauthorized):
 		s.challengeEnded(w)
@@ -353,19 +351,19 @@ func (s *Server) setSessionCookie(w http.ResponseWriter, r *http.Request, secret
 // signInView is the sign-in page (login.html): the refusal or notice it shows, and whether it
 // offers single sign-on.
 type signInView struct {
-	layout
+	web.Layout
 	Notice string
 	SSO    bool
 }
 
 func (s *Server) signInView(msg, notice string) *signInView {
-	return &signInView{layout: layout{Title: "Sign in", Error: msg}, Notice: notice, SSO: s.cfg.OIDC != nil}
+	return &signInView{Layout: web.Layout{Title: "Sign in", Error: msg}, Notice: notice, SSO: s.cfg.OIDC != nil}
 }
 
 // tokensView is the API tokens page (tokens.html): the tokens the user manages, the roles the
 // user may give one, and the secret of a token just made, shown once.
 type tokensView struct {
-	layout
+	web.Layout
 	Tokens   []tokenJSON
 	Roles    []string
 	NewToken string
@@ -373,12 +371,12 @@ type tokensView struct {
 
 // renderTokens shows the tokens page with status, a refusal msg, and a secret just made ("").
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, secret, msg string) {
-	ts, err := s.visibleTokens(r.Context(), userPrincipal(u))
+	ts, err := s.visibleTokens(r.Context(), caller.OfUser(u))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	v := &tokensView{layout: layout{Title: "API tokens", User: u, Error: msg}, Roles: store.GrantableRoles(u.Role), NewToken: secret}
+	v := &tokensView{Layout: web.Layout{Title: "API tokens", User: u, Error: msg}, Roles: store.GrantableRoles(u.Role), NewToken: secret}
 	for _, t := range ts {
 		v.Tokens = append(v.Tokens, toTokenJSON(t, s.cfg.Now()))
 	}
@@ -399,7 +397,7 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 		show(http.StatusBadRequest, err.Error())
 		return
 	}
-	secret, _, err := s.issueToken(r, userPrincipal(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
+	secret, _, err := s.issueToken(r, caller.OfUser(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
 	if err != nil {
 		s.showError(w, r, err, show)
 		return
@@ -409,7 +407,7 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 
 func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.revokeVisibleToken(r.Context(), userPrincipal(u), id); err != nil {
+	if err := s.revokeVisibleToken(r.Context(), caller.OfUser(u), id); err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) })
 		return
 	}

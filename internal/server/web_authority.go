@@ -1,7 +1,6 @@
 package server
 
 import (
-	"html/template"
 	"net/http"
 	"slices"
 	"strconv"
@@ -9,6 +8,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -16,7 +16,7 @@ import (
 // registered products that were missed or are overdue, the open procedures with their clocks,
 // the Art. 60 ranking, the labels of the registered products, and a fine estimate on a case.
 type authorityDashboard struct {
-	layout
+	web.Layout
 	AsOf       time.Time
 	Products   int
 	Late       []lateStage
@@ -55,7 +55,6 @@ type dashboardCase struct {
 }
 
 func (s *Server) authorityWebRoutes() {
-	s.pages["authority"] = template.Must(template.New("authority").Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/authority.html"))
 	s.mux.HandleFunc("GET /authority", s.web(s.authorityPage, true))
 	s.labelDecisionWebRoutes()
 }
@@ -63,11 +62,11 @@ func (s *Server) authorityWebRoutes() {
 func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	tok := u.Token()
 	if tok.Role != "authority" {
-		s.render(w, http.StatusForbidden, "authority", &authorityDashboard{layout: layout{Title: "Market surveillance", User: u, Error: "This page is for market surveillance authorities."}})
+		s.render(w, http.StatusForbidden, "authority", &authorityDashboard{Layout: web.Layout{Title: "Market surveillance", User: u, Error: "This page is for market surveillance authorities."}})
 		return
 	}
 	ctx := r.Context()
-	d := &authorityDashboard{layout: layout{Title: "Market surveillance", User: u}, AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
+	d := &authorityDashboard{Layout: web.Layout{Title: "Market surveillance", User: u}, AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
 	views, err := s.authorityViews(ctx, tok.Organization)
 	if err != nil {
 		s.fail(w, r, err)

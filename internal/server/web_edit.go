@@ -2,7 +2,6 @@ package server
 
 import (
 	"fmt"
-	"html/template"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -24,19 +25,6 @@ type editView struct {
 // editWebRoutes registers the correction pages, the comments on findings and the portfolio
 // search, and parses their templates.
 func (s *Server) editWebRoutes() {
-	for name, files := range map[string][]string{
-		"product_edit": {"edit_product.html"},
-		"release_edit": {"edit_release.html"},
-		"search":       {"search.html"},
-		"finding":      {"finding.html", "finding_more.html"},
-		"release":      {"release.html", "finding_more.html"},
-	} {
-		paths := []string{"web/templates/layout.html"}
-		for _, f := range files {
-			paths = append(paths, "web/templates/"+f)
-		}
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, paths...))
-	}
 	s.mux.HandleFunc("GET /products/{id}/edit", s.web(s.productEditPage, true))
 	s.mux.HandleFunc("POST /products/{id}/edit", s.web(s.productEditForm, true))
 	s.mux.HandleFunc("GET /releases/{id}/edit", s.web(s.releaseEditPage, true))
@@ -59,7 +47,7 @@ func (s *Server) webProductFromPath(w http.ResponseWriter, r *http.Request, u *s
 // user may not read it, 403 when they may only read it.
 func (s *Server) webProductToChange(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Product, bool) {
 	p, ok := s.webProductFromPath(w, r, u)
-	if ok && !userPrincipal(u).canWrite(p.Organization) {
+	if ok && !caller.OfUser(u).CanWrite(p.Organization) {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return nil, false
 	}
@@ -71,12 +59,12 @@ func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok {
 		return
 	}
-	s.render(w, http.StatusOK, "product_edit", productEditView(u, p, userPrincipal(u).canWrite(p.Organization), "", productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
+	s.render(w, http.StatusOK, "product_edit", productEditView(u, p, caller.OfUser(u).CanWrite(p.Organization), "", productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
 }
 
 // productEditPageView is the page that corrects or removes a product (edit_product.html).
 type productEditPageView struct {
-	layout
+	web.Layout
 	CanWrite bool
 	Product  *store.Product
 	Edit     *editView
@@ -85,7 +73,7 @@ type productEditPageView struct {
 // productEditView is the correction page of product p with the values in (those stored, or those
 // just refused) and the refusal msg.
 func productEditView(u *store.User, p *store.Product, canWrite bool, msg string, in productEditInput) *productEditPageView {
-	return &productEditPageView{layout: layout{Title: "Correct " + p.Name, User: u, Error: msg}, CanWrite: canWrite, Product: p, Edit: &editView{Product: in}}
+	return &productEditPageView{Layout: web.Layout{Title: "Correct " + p.Name, User: u, Error: msg}, CanWrite: canWrite, Product: p, Edit: &editView{Product: in}}
 }
 
 func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -143,12 +131,12 @@ func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	var err error
 	if v := strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")); v != "" {
 		if in.SupportExpectedUseMonths, err = strconv.Atoi(v); err != nil {
-			err = invalid(fmt.Errorf("expected time of use %q: give a number of months", v))
+			err = caller.Invalid(fmt.Errorf("expected time of use %q: give a number of months", v))
 		}
 	}
 	if err == nil {
 		if in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket")); err != nil {
-			err = invalid(err)
+			err = caller.Invalid(err)
 		}
 	}
 	if err == nil {
@@ -200,7 +188,7 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 		_, err = s.replaceSBOM(r.Context(), d.Product, d.Release, id, hdr.Filename, data, r.PostFormValue("reason"))
 	}
 	if err != nil {
-		if !isInputError(err) && !isReadError(err) {
+		if !caller.IsMistake(err) && !isReadError(err) {
 			s.fail(w, r, err)
 			return
 		}

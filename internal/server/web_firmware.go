@@ -8,6 +8,8 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/firmware"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -101,7 +103,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 
 // jobPageView is a background job's page (job.html).
 type jobPageView struct {
-	layout
+	web.Layout
 	Status   *jobStatusJSON
 	Release  *store.Release
 	Product  *store.Product
@@ -114,7 +116,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	var js *jobStatusJSON
 	var p *firmwareJob
 	if !s.loadByID(w, r, func(id int64) (err error) {
-		js, p, err = s.jobStatus(r, id, userPrincipal(u).canRead)
+		js, p, err = s.jobStatus(r, id, caller.OfUser(u).CanRead)
 		return err
 	}) {
 		return
@@ -135,7 +137,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	if p != nil {
 		title = "Firmware analysis of " + p.Image
 	}
-	v.layout = layout{Title: title, User: u}
+	v.Layout = web.Layout{Title: title, User: u}
 	if js.State == "queued" || js.State == "running" {
 		v.Refresh = 2
 	}
@@ -145,7 +147,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 // firmwarePageView is the page of one firmware analysis (firmware.html): the analysis and the
 // release it belongs to.
 type firmwarePageView struct {
-	layout
+	web.Layout
 	Product  *store.Product
 	Release  *store.Release
 	Firmware *firmwareAnalysisView
@@ -181,7 +183,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 	var rel *store.Release
 	var prod *store.Product
 	if !s.loadByID(w, r, func(id int64) (err error) {
-		fa, rel, prod, err = s.firmwareAnalysis(r, id, userPrincipal(u).canRead)
+		fa, rel, prod, err = s.firmwareAnalysis(r, id, caller.OfUser(u).CanRead)
 		return err
 	}) {
 		return
@@ -197,7 +199,7 @@ func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.U
 		}
 		v.Rules[i].Weaknesses = append(v.Rules[i].Weaknesses, wk)
 	}
-	s.render(w, http.StatusOK, "firmware", &firmwarePageView{layout: layout{Title: "Firmware " + fa.ImageName, User: u}, Product: prod, Release: rel, Firmware: v})
+	s.render(w, http.StatusOK, "firmware", &firmwarePageView{Layout: web.Layout{Title: "Firmware " + fa.ImageName, User: u}, Product: prod, Release: rel, Firmware: v})
 }
 
 // FirmwareLink is where a verdict's evidence from the firmware analysis is shown: the

@@ -2,12 +2,12 @@ package server
 
 import (
 	"errors"
-	"html/template"
 	"net/http"
 	"strconv"
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -15,7 +15,7 @@ import (
 // and the form, with the comment period the manufacturer gets unless security requires
 // immediate action.
 type labelDecisionView struct {
-	layout
+	web.Layout
 	Label        *store.Label
 	Product      string
 	Version      string
@@ -25,14 +25,13 @@ type labelDecisionView struct {
 }
 
 func (s *Server) labelDecisionWebRoutes() {
-	s.pages["label_decision"] = template.Must(template.New("label_decision").Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/label_decision.html"))
 	s.mux.HandleFunc("GET /authority/labels/{id}", s.web(s.labelDecisionPage, true))
 	s.mux.HandleFunc("POST /authority/labels/{id}/revoke", s.web(s.labelRevokeForm, true))
 }
 
 // decisionLabel loads the label for an authority user, or answers the page with why not.
 func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.User) (*labelDecisionView, bool) {
-	d := &labelDecisionView{layout: layout{Title: "Label decision", User: u}}
+	d := &labelDecisionView{Layout: web.Layout{Title: "Label decision", User: u}}
 	if u.Token().Role != "authority" {
 		d.Error = "Only a label issuer (an authority) revokes labels."
 		s.render(w, http.StatusForbidden, "label_decision", d)
@@ -53,7 +52,7 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 		s.fail(w, r, err)
 		return nil, false
 	}
-	v := &labelDecisionView{layout: layout{Title: "Label " + l.ID, User: u}, Label: l, CommentDays: label.DefaultCommentDays}
+	v := &labelDecisionView{Layout: web.Layout{Title: "Label " + l.ID, User: u}, Label: l, CommentDays: label.DefaultCommentDays}
 	if rel, err := s.cfg.Store.Release(r.Context(), l.Release); err == nil {
 		v.Version = rel.Version
 		if prod, err := s.cfg.Store.Product(r.Context(), rel.Product); err == nil {

@@ -16,6 +16,8 @@ import (
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/dossier"
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -24,7 +26,7 @@ const maxAttestationDocument = 16 << 20
 
 // labelPageView is what the public label page shows: what a buyer who scans the QR code sees.
 type labelPageView struct {
-	layout
+	web.Layout
 	Label *store.Label
 	// Statement is the label's current signed statement, verified: the status, its reason and
 	// since when are shown from it, so the page says what the signature covers.
@@ -72,7 +74,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		return
 	}
 	ctx := r.Context()
-	v := &labelPageView{layout: layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
+	v := &labelPageView{Layout: web.Layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
 	key, err := s.conf.Key(ctx)
 	if err != nil {
 		s.fail(w, r, err)
@@ -321,7 +323,7 @@ func (s *Server) dossierDownload(w http.ResponseWriter, r *http.Request, u *stor
 }
 
 // apiDossier is dossierDownload for API tokens.
-func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p principal) {
+func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
 	if !ok || s.conformityOff(w) {
 		return

@@ -10,19 +10,21 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
+	"github.com/siegel-oss/siegel/internal/server/caller"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // rolloutsView is the list of rollouts (rollouts.html).
 type rolloutsView struct {
-	layout
+	web.Layout
 	List []rolloutJSON
 }
 
 // rolloutView is one rollout's page (rollout.html): its status, the sequential test's path
 // against its two boundaries, and whether the user may pause, resume or abort it.
 type rolloutView struct {
-	layout
+	web.Layout
 	Status   *delivery.Status
 	SVG      template.HTML
 	LastLLR  float64
@@ -33,8 +35,8 @@ type rolloutView struct {
 
 // rolloutViewOf is the page of the rollout with status st.
 func rolloutViewOf(u *store.User, st *delivery.Status) *rolloutView {
-	v := &rolloutView{layout: layout{Title: fmt.Sprintf("Rollout %d", st.ID), User: u}, Status: st, SVG: sprtSVG(st),
-		Running: st.Status == "running" || st.Status == "paused", CanWrite: userPrincipal(u).canWrite(u.Organization)}
+	v := &rolloutView{Layout: web.Layout{Title: fmt.Sprintf("Rollout %d", st.ID), User: u}, Status: st, SVG: sprtSVG(st),
+		Running: st.Status == "running" || st.Status == "paused", CanWrite: caller.OfUser(u).CanWrite(u.Organization)}
 	if len(st.Path) > 0 {
 		v.LastLLR = st.Path[len(st.Path)-1].LLR
 	}
@@ -42,9 +44,6 @@ func rolloutViewOf(u *store.User, st *delivery.Status) *rolloutView {
 }
 
 func (s *Server) rolloutWebRoutes() {
-	for _, name := range []string{"rollouts", "rollout"} {
-		s.pages[name] = template.Must(template.New(name).Funcs(funcs).ParseFS(webFS, "web/templates/layout.html", "web/templates/"+name+".html"))
-	}
 	s.mux.HandleFunc("GET /rollouts", s.web(s.rolloutsPage, true))
 	s.mux.HandleFunc("GET /rollouts/{id}", s.web(s.rolloutPage, true))
 	s.mux.HandleFunc("POST /rollouts/{id}/{action}", s.web(s.rolloutControlForm, true))
@@ -56,7 +55,7 @@ func (s *Server) rolloutsPage(w http.ResponseWriter, r *http.Request, u *store.U
 		s.fail(w, r, err)
 		return
 	}
-	v := &rolloutsView{layout: layout{Title: "Rollouts", User: u}}
+	v := &rolloutsView{Layout: web.Layout{Title: "Rollouts", User: u}}
 	for i := range rs {
 		v.List = append(v.List, rolloutSummary(&rs[i]))
 	}
@@ -89,7 +88,7 @@ func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *s
 		http.NotFound(w, r)
 		return
 	}
-	if !userPrincipal(u).canWrite(u.Organization) {
+	if !caller.OfUser(u).CanWrite(u.Organization) {
 		http.Error(w, "your role may not control rollouts", http.StatusForbidden)
 		return
 	}

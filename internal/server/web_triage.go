@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
@@ -200,7 +201,7 @@ func findingPagerOf(r *http.Request, rel int64, f store.FindingFilter, shown, to
 // searchView is the portfolio search page (search.html): the query, one page of hits of each
 // kind with their totals, and links to the pages before and after.
 type searchView struct {
-	layout
+	web.Layout
 	Query                string
 	Components, Findings []store.SearchHit
 	NComponents, NFinds  int
@@ -209,7 +210,7 @@ type searchView struct {
 
 // searchPage searches the portfolio by component (name, purl) and vulnerability id or alias.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d := &searchView{layout: layout{Title: "Search", User: u}}
+	d := &searchView{Layout: web.Layout{Title: "Search", User: u}}
 	q, limit, offset, err := searchQuery(r)
 	d.Query = q
 	if err == nil && q != "" {
