@@ -11,12 +11,14 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"net"
 	"net/netip"
 	"os"
 	"os/exec"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -95,7 +97,9 @@ func analyse(t *testing.T, l *labnet.Lab) (*firmware.Report, *lab.FirmwareFacts)
 func runAgainstLab(t *testing.T, profile labnet.Profile) {
 	l := labnet.Start(t, profile)
 	rep, facts := analyse(t, l)
-	res, err := lab.Run(t.Context(), defaultConfig(t, l, facts))
+	cfg := defaultConfig(t, l, facts)
+	cfg.ListenPacket = listenSharingDHCPPort
+	res, err := lab.Run(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -426,4 +430,40 @@ func dhcpEvents(res *lab.Result) []string {
 		}
 	}
 	return out
+}
+
+// listenSharingDHCPPort is the host's ListenPacket, except that a socket on the DHCP client port
+// holds labnet's lock of that port until it is closed: labnet's own tests probe the device's DHCP
+// server from the same port with nmap, and go test may run both packages at once.
+func listenSharingDHCPPort(ctx context.Context, network, addr string) (net.PacketConn, error) {
+	var lc net.ListenConfig
+	if _, port, _ := net.SplitHostPort(addr); port != "68" {
+		return lc.ListenPacket(ctx, network, addr)
+	}
+	// A bound for the other probes to end at all; each takes seconds.
+	lctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	release, err := labnet.LockDHCPClientPort(lctx)
+	if err != nil {
+		return nil, err
+	}
+	pc, err := lc.ListenPacket(ctx, network, addr)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	return &portLockedConn{PacketConn: pc, release: release}, nil
+}
+
+// portLockedConn releases its port's lock when it is closed.
+type portLockedConn struct {
+	net.PacketConn
+	once    sync.Once
+	release func()
+}
+
+func (c *portLockedConn) Close() error {
+	err := c.PacketConn.Close()
+	c.once.Do(c.release)
+	return err
 }

@@ -51,8 +51,10 @@ func TestBrowserTeamSetUp(t *testing.T) {
 	}
 	invite := func(email, role string) string {
 		t.Helper()
+		// From the users page showing the last invitation, #invite is there before the click's
+		// page is: the page the click loads has no invitation link.
 		err := chromedp.Do(ctx,
-			chromedp.Click(`header a[href="/settings/users"]`), chromedp.WaitVisible(`#invite`),
+			chromedp.Click(`header a[href="/settings/users"]`), chromedp.WaitNotPresent(`#invitation-url`), chromedp.WaitVisible(`#invite`),
 			chromedp.SendKeys(`#invite input[name=email]`, email), chromedp.SetValue(`#invite select[name=role]`, role),
 			chromedp.Submit(`#invite input[name=email]`), chromedp.WaitVisible(`#invitation-url`))
 		if err != nil {

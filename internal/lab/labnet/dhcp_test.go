@@ -1,9 +1,11 @@
 package labnet
 
 import (
+	"context"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // checkDHCP asks the device's DHCP server from every IPv4 side with nmap's dhcp-discover script
@@ -42,6 +44,15 @@ var nmapScriptLine = regexp.MustCompile(`(?m)^\s*([A-Za-z][A-Za-z ]+):\s*(.+?)\s
 func nmapDHCP(t *testing.T, l *Lab, side Side) map[string]string {
 	t.Helper()
 	out := map[string]string{}
+	// The probe needs the DHCP client port to itself (see LockDHCPClientPort); the bound is for
+	// other tests' probes to end at all, each of which takes seconds.
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Minute)
+	defer cancel()
+	release, err := LockDHCPClientPort(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer release()
 	for _, p := range nmapRunScripts(t, l.Address(side), "-sU", "-p", "67", "--script", "dhcp-discover") {
 		if p.id != "dhcp-discover" {
 			continue

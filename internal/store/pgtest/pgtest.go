@@ -30,7 +30,9 @@ func Database(t testing.TB) string {
 	t.Helper()
 	admin, err := sql.Open("pgx", Admin())
 	if err == nil {
-		ctx, cancel := context.WithTimeout(t.Context(), 3*time.Second)
+		// Whether a server answers at all: a missing one refuses at once, and a loaded machine
+		// (connections took up to 1.6 s at load average 17) must not read as a missing server.
+		ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 		err = admin.PingContext(ctx)
 		cancel()
 	}
