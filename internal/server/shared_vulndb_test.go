@@ -174,12 +174,16 @@ func (c *cluster) updated() int {
 // without the time each was first seen (which differs between releases).
 func (c *cluster) findings(i int, release int64) []map[string]any {
 	c.t.Helper()
-	var fs struct {
+	type page struct {
 		Items    []map[string]any
 		Matching bool
 		Coverage *struct{ Checked int }
 	}
+	var fs page
 	c.waitFor("matching", func() bool {
+		// A fresh value each time: decoding into the last answer would keep its keys in
+		// the findings' maps and its coverage when the new answer has none.
+		fs = page{}
 		c.do(i, "GET", "/api/v1/releases/"+itoa(release)+"/findings", nil, &fs)
 		return !fs.Matching && fs.Coverage != nil
 	})
