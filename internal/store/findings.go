@@ -456,16 +456,6 @@ func (s *DB) ProductSummaries(ctx context.Context, org int64) (map[int64]Summary
 	return s.summaries(ctx, `SELECT product, exploited, critical, high, medium, low, unrated, total FROM product_summary WHERE organization = ?`, org)
 }
 
-// ProductSummariesOf counts the findings in force of each of the products, as kept with the
-// findings.
-func (s *DB) ProductSummariesOf(ctx context.Context, products []int64) (map[int64]Summary, error) {
-	if len(products) == 0 {
-		return map[int64]Summary{}, nil
-	}
-	in, args := idsIn(products)
-	return s.summaries(ctx, `SELECT product, exploited, critical, high, medium, low, unrated, total FROM product_summary WHERE product IN `+in, args...)
-}
-
 // ReleaseSummaries counts the findings in force of each release of a product.
 func (s *DB) ReleaseSummaries(ctx context.Context, product int64) (map[int64]Summary, error) {
 	return s.summaries(ctx, `SELECT m.release, m.exploited, m.critical, m.high, m.medium, m.low, m.unrated, m.total
