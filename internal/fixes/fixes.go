@@ -7,7 +7,6 @@ package fixes
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -44,7 +43,7 @@ type lookupKey struct{ ecosystem, name string }
 type releaseData struct {
 	rel      store.Release
 	findings []store.Finding
-	aliases  [][]string             // of each finding, read once from its stored data
+	aliases  [][]string             // of each finding
 	ids      map[string]bool        // ids and aliases of the findings in force
 	byKey    map[lookupKey][]string // matchable components: lookup key -> purls
 	keyOf    map[string]lookupKey   // purl -> lookup key
@@ -137,7 +136,7 @@ func readFindings(ctx context.Context, st Store, rels []store.Release) ([]*relea
 		d := &releaseData{rel: rel, findings: findings[rel.ID], ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
 		d.aliases = make([][]string, len(d.findings))
 		for k, f := range d.findings {
-			d.aliases[k] = aliases(f)
+			d.aliases[k] = f.Aliases
 			d.ids[f.Vulnerability] = true
 			for _, a := range d.aliases[k] {
 				d.ids[a] = true
@@ -249,16 +248,4 @@ func hasAny(ids map[string]bool, id string, aliases []string) bool {
 		}
 	}
 	return false
-}
-
-// aliases reads the other ids of a finding's vulnerability from its stored match.Finding, and
-// nothing else of it: the release page reads every finding of a product's releases.
-func aliases(f store.Finding) []string {
-	var mf struct {
-		Aliases []string `json:"aliases"` // match.Finding's Identity.Aliases
-	}
-	if json.Unmarshal(f.Data, &mf) != nil {
-		return nil
-	}
-	return mf.Aliases
 }
