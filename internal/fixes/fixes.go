@@ -7,7 +7,6 @@ package fixes
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -41,16 +40,31 @@ func (f Fix) Has(id string) bool {
 
 type lookupKey struct{ ecosystem, name string }
 
+// keyed is what a release has under one lookup key: the purl of its first component and the
+// versions of all (one, mostly: kept without a slice then).
+type keyed struct {
+	purl, version string
+	more          []string // the other versions
+}
+
+func (k keyed) has(version string) bool {
+	return k.version == version || slices.Contains(k.more, version)
+}
+
+// purlOf is the lookup key and version of a component with a purl.
+type purlOf struct {
+	key     lookupKey
+	version string
+}
+
 type releaseData struct {
 	rel      store.Release
 	findings []store.Finding
-	aliases  [][]string             // of each finding, read once from its stored data
-	ids      map[string]bool        // ids and aliases of the findings in force
-	byKey    map[lookupKey][]string // matchable components: lookup key -> purls
-	keyOf    map[string]lookupKey   // purl -> lookup key
-	version  map[string]string      // purl -> component version
-	versions map[lookupKey]map[string]bool
-	pending  bool // matching of its components has not finished: its findings are not known yet
+	aliases  [][]string          // of each finding
+	ids      map[string]bool     // ids and aliases of the findings in force
+	byKey    map[lookupKey]keyed // matchable components by lookup key
+	byPURL   map[string]purlOf   // matchable components by purl
+	pending  bool                // matching of its components has not finished: its findings are not known yet
 }
 
 // Find lists the fixes among the releases of a product, oldest release first. A release R fixed
@@ -134,10 +148,10 @@ func readFindings(ctx context.Context, st Store, rels []store.Release) ([]*relea
 	}
 	data := make([]*releaseData, len(rels))
 	for i, rel := range rels {
-		d := &releaseData{rel: rel, findings: findings[rel.ID], ids: map[string]bool{}, byKey: map[lookupKey][]string{}, keyOf: map[string]lookupKey{}, version: map[string]string{}, versions: map[lookupKey]map[string]bool{}}
+		d := &releaseData{rel: rel, findings: findings[rel.ID], ids: map[string]bool{}, byKey: map[lookupKey]keyed{}, byPURL: map[string]purlOf{}}
 		d.aliases = make([][]string, len(d.findings))
 		for k, f := range d.findings {
-			d.aliases[k] = aliases(f)
+			d.aliases[k] = f.Aliases
 			d.ids[f.Vulnerability] = true
 			for _, a := range d.aliases[k] {
 				d.ids[a] = true
@@ -165,6 +179,9 @@ func (d *releaseData) readRelease(ctx context.Context, st Store) error {
 
 // addComponents indexes all of a release's components by their lookup key.
 func (d *releaseData) addComponents(comps []store.Component) {
+	if len(d.byPURL) == 0 { // sized for them
+		d.byKey, d.byPURL = make(map[lookupKey]keyed, len(comps)), make(map[string]purlOf, len(comps))
+	}
 	for _, c := range comps {
 		d.add(store.Package{PURL: c.PURL, Version: c.Version, Ecosystem: c.Ecosystem, Lookup: c.Lookup})
 	}
@@ -181,13 +198,14 @@ func (d *releaseData) add(p store.Package) {
 		return // not looked up in the vulnerability database: nothing to conclude
 	}
 	k := lookupKey{p.Ecosystem, p.Lookup}
-	d.byKey[k] = append(d.byKey[k], p.PURL)
-	d.keyOf[p.PURL] = k
-	d.version[p.PURL] = p.Version
-	if d.versions[k] == nil {
-		d.versions[k] = map[string]bool{}
+	d.byPURL[p.PURL] = purlOf{k, p.Version}
+	switch e, ok := d.byKey[k]; {
+	case !ok:
+		d.byKey[k] = keyed{purl: p.PURL, version: p.Version}
+	case !e.has(p.Version):
+		e.more = append(e.more, p.Version)
+		d.byKey[k] = e
 	}
-	d.versions[k][p.Version] = true
 }
 
 // fixesOf finds the fixes among releases (oldest first) read in full, or with only >= 0 those
@@ -198,7 +216,7 @@ func fixesOf(data []*releaseData, only int) []Fix {
 	seen := map[int64]map[string]bool{} // release -> ids of the vulnerabilities it fixed
 	for i, e := range data {
 		for n, f := range e.findings {
-			k, ok := e.keyOf[f.PURL]
+			was, ok := e.byPURL[f.PURL]
 			if !ok {
 				continue
 			}
@@ -208,10 +226,14 @@ func fixesOf(data []*releaseData, only int) []Fix {
 					continue
 				}
 				r := data[j]
-				if hasAny(seen[r.rel.ID], f.Vulnerability, als) || r.pending || len(r.byKey[k]) == 0 || hasAny(r.ids, f.Vulnerability, als) {
+				if hasAny(seen[r.rel.ID], f.Vulnerability, als) || r.pending || hasAny(r.ids, f.Vulnerability, als) {
 					continue
 				}
-				if r.versions[k][e.version[f.PURL]] {
+				later, ok := r.byKey[was.key]
+				if !ok {
+					continue // the package is not in the release
+				}
+				if later.has(was.version) {
 					continue // the same version without the finding: not a fix to speak of
 				}
 				if seen[r.rel.ID] == nil {
@@ -221,7 +243,7 @@ func fixesOf(data []*releaseData, only int) []Fix {
 					seen[r.rel.ID][id] = true
 				}
 				out = append(out, Fix{Vulnerability: f.Vulnerability, Aliases: als, Release: r.rel, Affected: lastAffected(data[:j], f.Vulnerability, als),
-					Component: r.byKey[k][0], Was: f.PURL})
+					Component: later.purl, Was: f.PURL})
 			}
 		}
 	}
@@ -249,16 +271,4 @@ func hasAny(ids map[string]bool, id string, aliases []string) bool {
 		}
 	}
 	return false
-}
-
-// aliases reads the other ids of a finding's vulnerability from its stored match.Finding, and
-// nothing else of it: the release page reads every finding of a product's releases.
-func aliases(f store.Finding) []string {
-	var mf struct {
-		Aliases []string `json:"aliases"` // match.Finding's Identity.Aliases
-	}
-	if json.Unmarshal(f.Data, &mf) != nil {
-		return nil
-	}
-	return mf.Aliases
 }

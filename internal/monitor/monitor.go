@@ -710,7 +710,7 @@ func (m *Monitor) matchBatch(ctx context.Context, db *vulndb.DB, releases []int6
 				return nil, err
 			}
 			out = append(out, store.Finding{Vulnerability: f.ID, PURL: f.Package.PURL, Severity: f.Severity, Score: f.Score, Exploited: f.IsExploited(), Data: data,
-				Title: f.Summary, Evidence: evidence(f)})
+				Aliases: f.Aliases, Title: f.Summary, Evidence: evidence(f)})
 			b.byKey[fmt.Sprint(release, " ", f.ID, " ", f.Package.PURL)] = f
 		}
 		b.outcomes = append(b.outcomes, store.Outcome{Release: release, Scope: scope, Findings: out, Coverage: coverage})

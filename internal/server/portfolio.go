@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -10,7 +9,6 @@ import (
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
-	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
 // Page sizes of product lists: the web portfolio's and the API's default, and the largest.
@@ -90,35 +88,22 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	// The holdings the coverage is restated against are read before it, as on the release page
+	// (releaseState); the counts come with the coverage, from one snapshot (store.Portfolio).
+	h, herr := s.holdings(r.Context())
 	rows, total, err := s.cfg.Store.Portfolio(r.Context(), u.Organization, q)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	ids := make([]int64, len(rows))
-	for i, p := range rows {
-		ids[i] = p.ID
-	}
-	h, herr := s.holdings(r.Context())
 	s.readHook("portfolio")
-	covs, err := s.rowCoverages(r.Context(), ids, h)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	// The counts are read again after the coverage that qualifies them (see releaseState): read
-	// only before it, a matching committing in between showed "no findings" beside components
-	// it had just checked. The page's order stays the one the first read chose.
-	sums, err := s.cfg.Store.ProductSummariesOf(r.Context(), ids)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for i := range rows {
-		if m, ok := sums[rows[i].ID]; ok {
-			rows[i].Summary = m
+	totals := map[int64]store.CoverageTotals{}
+	for _, p := range rows {
+		if p.Coverage != nil {
+			totals[p.ID] = *p.Coverage
 		}
 	}
+	covs := restateTotals(totals, h)
 	d := &portfolioView{Layout: web.Layout{Title: "Portfolio", User: u, DBWarnings: s.warningsOf(h, herr), Error: msg},
 		CanWrite: caller.OfUser(u).CanWrite(u.Organization), Pager: newPager("/", q, page, total, len(rows)), Notice: r.URL.Query().Get("notice")}
 	for _, p := range rows {
@@ -135,16 +120,6 @@ type portfolioView struct {
 	CanWrite bool
 	Pager    *pager // the page of the list shown, and links to the others
 	Products []productRow
-}
-
-// rowCoverages sums the coverage of each listed product's releases, restated against the
-// vulnerability database's holdings h.
-func (s *Server) rowCoverages(ctx context.Context, ids []int64, h *vulndb.Holdings) (map[int64]productCoverage, error) {
-	totals, err := s.cfg.Store.ProductCoverageTotals(ctx, ids)
-	if err != nil {
-		return nil, err
-	}
-	return restateTotals(totals, h), nil
 }
 
 // listProducts answers one page of the organization's products (?page=, ?limit=, ?sort=name|risk).

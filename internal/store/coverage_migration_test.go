@@ -59,29 +59,7 @@ func checkCoverageCounts(t *testing.T, st *store.DB) {
 // in two products (ids from 1 in a new database) and closes db.
 func fillBeforeCoverageCounts(t *testing.T, db *sql.DB, dialect string) {
 	defer db.Close()
-	files, err := filepath.Glob("migrations/" + dialect + "/*.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	slices.Sort(files)
-	exec := func(q string) {
-		t.Helper()
-		if _, err := db.Exec(q); err != nil {
-			t.Fatalf("%.80s: %v", q, err)
-		}
-	}
-	exec(`CREATE TABLE schema_migration (name TEXT PRIMARY KEY)`)
-	for _, f := range files {
-		if filepath.Base(f) >= "044" {
-			break
-		}
-		body, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		exec(string(body))
-		exec(fmt.Sprintf(`INSERT INTO schema_migration (name) VALUES ('%s')`, filepath.Base(f)))
-	}
+	exec := migrateBefore(t, db, dialect, "044")
 	exec(`INSERT INTO organization (name, size_class, authority, created_at) VALUES ('ACME', 'small', FALSE, '2026-01-01 00:00:00')`)
 	exec(`INSERT INTO product (organization, name, category, cra_class, created_at) VALUES (1, 'R', 'router', 'default', '2026-01-01 00:00:00'), (1, 'C', 'router', 'default', '2026-01-01 00:00:00')`)
 	exec(`INSERT INTO product_summary (product, organization, name, releases) SELECT id, organization, name, 0 FROM product`)
@@ -99,4 +77,33 @@ func fillBeforeCoverageCounts(t *testing.T, db *sql.DB, dialect string) {
 		exec(fmt.Sprintf(`INSERT INTO release (product, version, support_end, created_at) VALUES (%d, 'v%d', '2031-12', '2026-01-01 00:00:00')`, i%2+1, i))
 		exec(fmt.Sprintf(`INSERT INTO release_coverage (release, coverage, updated_at) VALUES (%d, '%s', '2026-01-01 00:00:00')`, i+1, data))
 	}
+}
+
+// migrateBefore applies the migrations of dialect to db up to the one whose name starts with
+// before, and returns a function that executes a statement on db.
+func migrateBefore(t *testing.T, db *sql.DB, dialect, before string) func(q string) {
+	files, err := filepath.Glob("migrations/" + dialect + "/*.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files)
+	exec := func(q string) {
+		t.Helper()
+		if _, err := db.Exec(q); err != nil {
+			t.Fatalf("%.80s: %v", q, err)
+		}
+	}
+	exec(`CREATE TABLE schema_migration (name TEXT PRIMARY KEY)`)
+	for _, f := range files {
+		if filepath.Base(f) >= before {
+			break
+		}
+		body, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		exec(string(body))
+		exec(fmt.Sprintf(`INSERT INTO schema_migration (name) VALUES ('%s')`, filepath.Base(f)))
+	}
+	return exec
 }

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,9 +24,12 @@ type Finding struct {
 	Score         float64
 	Exploited     bool
 	Data          []byte // the full finding, as JSON
-	FirstSeen     time.Time
-	UpdatedAt     time.Time
-	Resolved      bool // no longer matches
+	// Aliases are the other ids of the vulnerability (match.Finding's aliases), kept in a column
+	// of their own; when nil, ApplyFindings takes them from Data.
+	Aliases   []string
+	FirstSeen time.Time
+	UpdatedAt time.Time
+	Resolved  bool // no longer matches
 	// Passed to ApplyFindings, not stored as columns: the summary and the source that says the
 	// vulnerability is exploited, for the reporting case an exploited finding opens.
 	Title, Evidence string
@@ -212,7 +216,7 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, st *findingStmts, o 
 		prev, ok := old[k]
 		if !ok {
 			f.FirstSeen = now
-			if err := st.insert.QueryRowContext(ctx, o.Release, f.Vulnerability, f.PURL, f.Severity, f.Score, f.Exploited, string(f.Data), now, now).Scan(&f.ID); err != nil {
+			if err := st.insert.QueryRowContext(ctx, o.Release, f.Vulnerability, f.PURL, f.Severity, f.Score, f.Exploited, string(f.Data), aliasesColumn(f), now, now).Scan(&f.ID); err != nil {
 				return nil, err
 			}
 			changes = append(changes, FindingChange{Kind: newKind(f), Finding: f})
@@ -222,7 +226,7 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, st *findingStmts, o 
 		if !prev.Resolved && prev.Severity == f.Severity && prev.Score == f.Score && prev.Exploited == f.Exploited && string(prev.Data) == string(f.Data) {
 			continue // unchanged
 		}
-		if _, err := st.update.ExecContext(ctx, f.Severity, f.Score, f.Exploited, string(f.Data), now, f.ID); err != nil {
+		if _, err := st.update.ExecContext(ctx, f.Severity, f.Score, f.Exploited, string(f.Data), aliasesColumn(f), now, f.ID); err != nil {
 			return nil, err
 		}
 		switch {
@@ -258,6 +262,25 @@ func (s *DB) applyFindings(ctx context.Context, tx *sql.Tx, st *findingStmts, o 
 	return changes, nil
 }
 
+// aliasesColumn is the aliases column of a finding: its Aliases, or those of its record in Data
+// (match.Finding's "aliases"), as a JSON array.
+func aliasesColumn(f Finding) string {
+	as := f.Aliases
+	if as == nil {
+		var rec struct {
+			Aliases []string `json:"aliases"`
+		}
+		if json.Unmarshal(f.Data, &rec) == nil {
+			as = rec.Aliases
+		}
+	}
+	if len(as) == 0 {
+		return "[]"
+	}
+	b, _ := json.Marshal(as) // a list of strings always encodes
+	return string(b)
+}
+
 // findingStmts are the statements applyFindings runs, prepared once per transaction.
 type findingStmts struct {
 	load, insert, update *sql.Stmt
@@ -270,8 +293,8 @@ func (s *DB) prepareFindingStmts(ctx context.Context, tx *sql.Tx) (*findingStmts
 		q   string
 	}{
 		{&st.load, `SELECT id, vulnerability, purl, severity, score, exploited, resolved_at IS NOT NULL, first_seen, data FROM finding WHERE release = ?`},
-		{&st.insert, `INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
-		{&st.update, `UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`},
+		{&st.insert, `INSERT INTO finding (release, vulnerability, purl, severity, score, exploited, data, aliases, first_seen, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`},
+		{&st.update, `UPDATE finding SET severity = ?, score = ?, exploited = ?, data = ?, aliases = ?, updated_at = ?, resolved_at = NULL WHERE id = ?`},
 	} {
 		stmt, err := tx.PrepareContext(ctx, s.rebind(p.q))
 		if err != nil {
@@ -454,16 +477,6 @@ func (s *DB) summarize(ctx context.Context, tx *sql.Tx, release int64) error {
 // with the findings (product_summary).
 func (s *DB) ProductSummaries(ctx context.Context, org int64) (map[int64]Summary, error) {
 	return s.summaries(ctx, `SELECT product, exploited, critical, high, medium, low, unrated, total FROM product_summary WHERE organization = ?`, org)
-}
-
-// ProductSummariesOf counts the findings in force of each of the products, as kept with the
-// findings.
-func (s *DB) ProductSummariesOf(ctx context.Context, products []int64) (map[int64]Summary, error) {
-	if len(products) == 0 {
-		return map[int64]Summary{}, nil
-	}
-	in, args := idsIn(products)
-	return s.summaries(ctx, `SELECT product, exploited, critical, high, medium, low, unrated, total FROM product_summary WHERE product IN `+in, args...)
 }
 
 // ReleaseSummaries counts the findings in force of each release of a product.

@@ -23,16 +23,22 @@ type PortfolioQuery struct {
 // MaxPageSize is the most products one page holds.
 const MaxPageSize = 500
 
-// PortfolioRow is a product with the number of its releases and the findings in force across them.
+// PortfolioRow is a product with the number of its releases, the findings in force across them
+// and the kept sums of their coverage (nil when none was matched yet).
 type PortfolioRow struct {
 	Product
 	Releases int
 	Summary  Summary
+	Coverage *CoverageTotals
 }
 
 // Portfolio returns one page of an organization's products, sorted and cut in the database so
 // that the cost of a page does not grow with the portfolio, and the number of products in all.
 // Ties are broken by name and id: every product appears on exactly one page.
+//
+// Each row's counts and coverage sums are read by one statement, from one snapshot: a matching
+// writes both in one transaction, so a page never shows the findings from before it beside the
+// coverage it stated ("nothing found" in components it had just checked).
 func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]PortfolioRow, int, error) {
 	if q.Limit < 1 || q.Limit > MaxPageSize || q.Offset < 0 {
 		return nil, 0, fmt.Errorf("portfolio page: limit %d, offset %d: %w", q.Limit, q.Offset, ErrInvalid)
@@ -43,42 +49,65 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 	}
 	// Both orders read product_summary, kept with the findings: the risk order walks its index
 	// (organization, exploited, critical, high, name, product), the name order the product's
-	// (organization, name); either way a page costs its own rows, not the portfolio's.
+	// (organization, name); either way a page costs its own rows, not the portfolio's. The
+	// page's rows are then joined with their ecosystems' checkable counts, a row per ecosystem.
 	cols := `p.id, p.organization, p.name, p.category, p.category_unmapped, p.cra_class, p.created_at, p.facts,
-		m.releases, m.exploited, m.critical, m.high, m.medium, m.low, m.unrated, m.total`
-	var query string
+		m.releases, m.exploited, m.critical, m.high, m.medium, m.low, m.unrated, m.total,
+		m.coverage_releases, m.coverage_components, m.coverage_checked, m.name AS sort_name`
+	var page, order string
 	switch q.Sort {
 	case SortRisk:
-		query = `SELECT ` + cols + ` FROM product_summary m JOIN product p ON p.id = m.product WHERE m.organization = ?
+		page = `SELECT ` + cols + ` FROM product_summary m JOIN product p ON p.id = m.product WHERE m.organization = ?
 			ORDER BY m.exploited DESC, m.critical DESC, m.high DESC, m.name, m.product LIMIT ? OFFSET ?`
+		order = `pg.exploited DESC, pg.critical DESC, pg.high DESC, pg.sort_name, pg.id`
 	case SortName, "":
-		query = `SELECT ` + cols + ` FROM product p JOIN product_summary m ON m.product = p.id WHERE p.organization = ?
+		page = `SELECT ` + cols + ` FROM product p JOIN product_summary m ON m.product = p.id WHERE p.organization = ?
 			ORDER BY p.name, p.id LIMIT ? OFFSET ?`
+		order = `pg.name, pg.id`
 	default:
 		return nil, 0, fmt.Errorf("portfolio sort %q (want %s or %s): %w", q.Sort, SortRisk, SortName, ErrInvalid)
 	}
-	args := []any{org, q.Limit, q.Offset}
-	rows, err := s.reader().QueryContext(ctx, s.rebind(query), args...)
+	query := `WITH pg AS (` + page + `)
+		SELECT pg.*, e.ecosystem, e.checkable FROM pg LEFT JOIN product_coverage_ecosystem e ON e.product = pg.id AND pg.coverage_releases > 0
+		ORDER BY ` + order + `, e.ecosystem`
+	rows, err := s.reader().QueryContext(ctx, s.rebind(query), org, q.Limit, q.Offset)
 	if err != nil {
 		return nil, 0, mapError(err)
 	}
 	defer rows.Close()
-	page := []PortfolioRow{}
+	out := []PortfolioRow{}
 	for rows.Next() {
 		var r PortfolioRow
-		var facts sql.NullString
+		var facts, eco sql.NullString
+		var checkable sql.NullInt64
+		var t CoverageTotals
+		var sortName string
 		m := &r.Summary
 		if err := rows.Scan(&r.ID, &r.Organization, &r.Name, &r.Category, &r.CategoryUnmapped, &r.CRAClass, &r.CreatedAt, &facts,
-			&r.Releases, &m.Exploited, &m.Critical, &m.High, &m.Medium, &m.Low, &m.Unrated, &m.Total); err != nil {
+			&r.Releases, &m.Exploited, &m.Critical, &m.High, &m.Medium, &m.Low, &m.Unrated, &m.Total,
+			&t.Releases, &t.Components, &t.Checked, &sortName, &eco, &checkable); err != nil {
 			return nil, 0, err
+		}
+		if n := len(out); n > 0 && out[n-1].ID == r.ID { // another ecosystem of the same product
+			if eco.Valid {
+				out[n-1].Coverage.Checkable[eco.String] = int(checkable.Int64)
+			}
+			continue
 		}
 		r.CreatedAt, m.ID = r.CreatedAt.UTC(), r.ID
 		if err := r.readFacts(facts); err != nil {
 			return nil, 0, err
 		}
-		page = append(page, r)
+		if t.Releases > 0 {
+			t.Checkable = map[string]int{}
+			if eco.Valid {
+				t.Checkable[eco.String] = int(checkable.Int64)
+			}
+			r.Coverage = &t
+		}
+		out = append(out, r)
 	}
-	return page, total, rows.Err()
+	return out, total, rows.Err()
 }
 
 // ProductCoverages returns the coverage kept for the releases of the products.

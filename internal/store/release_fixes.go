@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
 	"strings"
 )
 
@@ -16,14 +19,15 @@ func idsIn(ids []int64) (string, []any) {
 
 // FindingsInForce returns the findings not resolved of several releases, by release, each
 // release's in the order Findings lists them by default: one query where a page needs the
-// findings of a product's earlier releases.
+// findings of a product's earlier releases. Each has its Aliases and not its Data: what tells
+// the vulnerabilities a later release fixed, without decoding every finding's record.
 func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][]Finding, error) {
 	out := map[int64][]Finding{}
 	if len(releases) == 0 {
 		return out, nil
 	}
 	in, args := idsIn(releases)
-	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, data, first_seen, updated_at
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, aliases, first_seen, updated_at
 		FROM finding WHERE release IN `+in+` AND resolved_at IS NULL ORDER BY release, `+findingOrder(FindingFilter{})), args...)
 	if err != nil {
 		return nil, mapError(err)
@@ -31,11 +35,16 @@ func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][
 	defer rows.Close()
 	for rows.Next() {
 		var x Finding
-		var data string
-		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &x.Severity, &x.Score, &x.Exploited, &data, &x.FirstSeen, &x.UpdatedAt); err != nil {
+		var aliases sql.RawBytes
+		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &x.Severity, &x.Score, &x.Exploited, &aliases, &x.FirstSeen, &x.UpdatedAt); err != nil {
 			return nil, err
 		}
-		x.Data, x.FirstSeen, x.UpdatedAt = []byte(data), x.FirstSeen.UTC(), x.UpdatedAt.UTC()
+		if len(aliases) > 2 { // not "[]"
+			if err := json.Unmarshal(aliases, &x.Aliases); err != nil {
+				return nil, fmt.Errorf("finding %d: aliases: %w", x.ID, err)
+			}
+		}
+		x.FirstSeen, x.UpdatedAt = x.FirstSeen.UTC(), x.UpdatedAt.UTC()
 		out[x.Release] = append(out[x.Release], x)
 	}
 	return out, rows.Err()
@@ -76,14 +85,16 @@ func (s *DB) PackagesByPURL(ctx context.Context, purls map[int64][]string) (map[
 		return nil, mapError(err)
 	}
 	defer rows.Close()
+	// Most rows are not wanted: they are scanned without copying their values, and only the
+	// wanted ones are copied out.
+	var release int64
+	var purl, version, ecosystem, lookup sql.RawBytes
 	for rows.Next() {
-		var release int64
-		var p Package
-		if err := rows.Scan(&release, &p.PURL, &p.Version, &p.Ecosystem, &p.Lookup); err != nil {
+		if err := rows.Scan(&release, &purl, &version, &ecosystem, &lookup); err != nil {
 			return nil, err
 		}
-		if want[release][p.PURL] {
-			out[release] = append(out[release], p)
+		if want[release][string(purl)] {
+			out[release] = append(out[release], Package{PURL: string(purl), Version: string(version), Ecosystem: string(ecosystem), Lookup: string(lookup)})
 		}
 	}
 	return out, rows.Err()

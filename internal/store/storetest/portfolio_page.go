@@ -6,6 +6,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -36,7 +38,8 @@ func testPortfolioPaging(t *testing.T, s *store.DB) {
 		ids[p.name] = prod.ID
 		for i, fs := range p.releases {
 			rel := must(s.CreateRelease(ctx, prod.ID, fmt.Sprint(i), "2026-01-05", "2031-01"))
-			must(s.ApplyFindingsBatch(ctx, []store.Outcome{{Release: rel.ID, Findings: fs, Coverage: []byte(`{"checked":1}`)}}, nil))
+			cov := `{"components":3,"checked":1,"ecosystems":[{"ecosystem":"npm","components":2},{"ecosystem":"PyPI","components":1}]}`
+			must(s.ApplyFindingsBatch(ctx, []store.Outcome{{Release: rel.ID, Findings: fs, Coverage: []byte(cov)}}, nil))
 		}
 	}
 	for _, tc := range []struct {
@@ -66,8 +69,20 @@ func testPortfolioPaging(t *testing.T, s *store.DB) {
 				if r.Name == "charlie" && (r.Releases != 1 || r.Summary.Exploited != 1 || r.Summary.High != 1) {
 					t.Errorf("%s: charlie %+v", tc.sort, r)
 				}
-				if r.Name == "delta" && (r.Releases != 0 || r.Summary.Total != 0) {
+				if r.Name == "delta" && (r.Releases != 0 || r.Summary.Total != 0 || r.Coverage != nil) {
 					t.Errorf("%s: delta %+v", tc.sort, r)
+				}
+				// The coverage sums come with the counts, a product's ecosystems merged into its
+				// one row, as ProductCoverageTotals reads them.
+				var want *store.CoverageTotals
+				if c, ok := must(s.ProductCoverageTotals(ctx, []int64{r.ID}))[r.ID]; ok {
+					want = &c
+				}
+				if diff := cmp.Diff(want, r.Coverage); diff != "" {
+					t.Errorf("%s: coverage of %s (-kept +page):\n%s", tc.sort, r.Name, diff)
+				}
+				if r.Name == "alpha" && (r.Coverage == nil || r.Coverage.Checkable["npm"] != 4 || r.Coverage.Checkable["PyPI"] != 2) {
+					t.Errorf("%s: alpha's coverage %+v, want 4 npm and 2 PyPI components checkable", tc.sort, r.Coverage)
 				}
 			}
 		}
