@@ -102,9 +102,11 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			}
 			if os.Getenv("GOGC") == "" {
 				// A scan's heap is mostly short-lived decoding garbage around a slowly growing
-				// set of findings: collecting at half the default heap growth lowers its peak
-				// memory by about a tenth, for about a tenth more time. GOGC still overrides.
-				debug.SetGCPercent(50)
+				// set of findings, and its peak is that set plus the garbage let grow before a
+				// collection. Collecting at a fifth of the default heap growth lowers the peak
+				// memory of an 18,000-component scan from 55 to 51 MB (a binary's pages are
+				// most of the rest), for about a sixth more CPU time. GOGC still overrides.
+				debug.SetGCPercent(20)
 			}
 			// Table and JSON output need only the packages: an SBOM is then streamed into them
 			// and its components are never held in memory.
