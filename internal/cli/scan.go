@@ -100,10 +100,11 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			if !slices.Contains(scanFormats, format) {
 				return usagef("--format must be one of %s, not %q", strings.Join(scanFormats, ", "), format)
 			}
-			if os.Getenv("GOGC") == "" {
-				// A scan's heap is mostly short-lived decoding garbage around a slowly growing
-				// set of findings: collecting at half the default heap growth lowers its peak
-				// memory by about a tenth, for about a tenth more time. GOGC still overrides.
+			gogc := os.Getenv("GOGC") == "" // set in the environment, GOGC overrides what follows
+			if gogc {
+				// Reading the target leaves mostly short-lived decoding garbage around the
+				// inventory: collecting at half the default heap growth keeps this phase's peak
+				// under the matching's below, with few collections.
 				debug.SetGCPercent(50)
 			}
 			// Table and JSON output need only the packages: an SBOM is then streamed into them
@@ -111,6 +112,14 @@ siegel scan --vex router.openvex.json --fail-on high router.cdx.json`,
 			in, err := scanTarget(ctx, env, args[0], maxFileSize, hf.on || format != "table" && format != "json")
 			if err != nil {
 				return err
+			}
+			if gogc {
+				// Matching and output hold the inventory and a growing set of findings, and
+				// the peak of a scan is that set plus the garbage let grow before a
+				// collection. Collecting at a fifth of the default heap growth lowers the peak
+				// memory of an 18,000-component scan by about 4 MB (a tenth: the binary's
+				// pages are most of the rest), for about a sixth more CPU time.
+				debug.SetGCPercent(20)
 			}
 			doc, pkgs, unknown, product := in.doc, in.pkgs, in.unknown, in.product
 			res, db, err := scanDatabase(ctx, env, dir, pkgs, unknown, time.Duration(maxAge), false)

@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -273,8 +274,60 @@ func match(ctx context.Context, src Source, pkgs []Package, collect bool) ([]*Fi
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	groups := make(chan group, 4)
-	go func() {
+	found := make([][]*Finding, ngroups)
+	maxWorkers := min(runtime.GOMAXPROCS(0), 2)
+	bad := make([][]int, maxWorkers)
+	work := func(k int) {
+		w := newWorker() // not safe for concurrent use: one per goroutine
+		for gr := range groups {
+			recs, err := w.records(gr.raw)
+			if err != nil {
+				cancel(err) // the reader stops
+				return
+			}
+			var fs []*Finding
+			for _, n := range order[starts[gr.g]:starts[gr.g+1]] {
+				if !w.parses(&pkgs[n]) {
+					bad[k] = append(bad[k], n)
+				}
+				fs = w.matchPackage(&pkgs[n], groupKeys[gr.g], recs, fs)
+			}
+			found[gr.g] = fs
+		}
+	}
+	// One worker matches while it keeps up with the reader; a second starts once the reader,
+	// after its first behindAfter batches, has waited for the workers more than twice as long
+	// as it took to look the groups up. Each worker holds the records of the group it matches
+	// and its caches: an inventory whose lookups take about as long as its matching (most of
+	// its packages named by no record) is matched with half that memory and no later, one
+	// whose matching is the longer part on two cores. The reader is counted in wg, so that a
+	// worker is never added to it once it could have reached zero.
+	var wg sync.WaitGroup
+	wg.Go(func() { work(0) })
+	wg.Go(func() {
 		defer close(groups)
+		workers, batches := 1, 0
+		var lookingUp, waiting time.Duration
+		send := func(gr group) bool {
+			select {
+			case groups <- gr:
+				return true
+			default:
+			}
+			if workers < maxWorkers && batches > behindAfter && waiting > 2*lookingUp {
+				k := workers
+				workers++
+				wg.Go(func() { work(k) })
+			}
+			start := time.Now()
+			defer func() { waiting += time.Since(start) }()
+			select {
+			case groups <- gr:
+				return true
+			case <-ctx.Done():
+				return false
+			}
+		}
 		batchKeys := make([]vulndb.Key, 0, vulndb.LookupBatchSize)
 		for first := 0; first < ngroups; first += vulndb.LookupBatchSize {
 			last := min(first+vulndb.LookupBatchSize, ngroups)
@@ -282,48 +335,21 @@ func match(ctx context.Context, src Source, pkgs []Package, collect bool) ([]*Fi
 			for g := first; g < last; g++ {
 				batchKeys = append(batchKeys, groupKeys[g])
 			}
+			start := time.Now()
 			recs, err := src.LookupBatchRaw(ctx, batchKeys)
 			if err != nil {
 				cancel(err)
 				return
 			}
+			lookingUp += time.Since(start)
+			batches++
 			for n, rs := range recs {
-				if len(rs) == 0 {
-					continue
-				}
-				select {
-				case groups <- group{g: first + n, raw: rs}:
-				case <-ctx.Done():
+				if len(rs) > 0 && !send(group{g: first + n, raw: rs}) {
 					return
 				}
 			}
 		}
-	}()
-
-	found := make([][]*Finding, ngroups)
-	var wg sync.WaitGroup
-	nworkers := min(runtime.GOMAXPROCS(0), 2)
-	bad := make([][]int, nworkers)
-	for k := range nworkers {
-		wg.Go(func() {
-			w := newWorker() // not safe for concurrent use: one per goroutine
-			for gr := range groups {
-				recs, err := w.records(gr.raw)
-				if err != nil {
-					cancel(err) // the reader stops; the other worker drains what it sent
-					return
-				}
-				var fs []*Finding
-				for _, n := range order[starts[gr.g]:starts[gr.g+1]] {
-					if !w.parses(&pkgs[n]) {
-						bad[k] = append(bad[k], n)
-					}
-					fs = w.matchPackage(&pkgs[n], groupKeys[gr.g], recs, fs)
-				}
-				found[gr.g] = fs
-			}
-		})
-	}
+	})
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
 		return nil, nil, nil, err
@@ -348,6 +374,10 @@ func match(ctx context.Context, src Source, pkgs []Package, collect bool) ([]*Fi
 	sortFindings(out)
 	return out, cs, badVersion, nil
 }
+
+// behindAfter is how many batches of lookups the reader makes before it judges whether the
+// workers keep up: the first ones are read before any matching has begun.
+const behindAfter = 4
 
 // enrich attaches to every finding what the feeds say about any of its ids: the first KEV entry
 // and the highest EPSS score among its CVEs, and its EUVD entries, in id order. The feeds are
