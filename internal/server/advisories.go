@@ -258,7 +258,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	if err := s.cfg.Store.QueueOrgEvent(ctx, org.ID, prod.ID, store.EventAdvisoryPublished, store.Event{ID: e.ID, Payload: payload}); err != nil {
 		return nil, err
 	}
-	s.wake()
+	s.Wake()
 	return adv, nil
 }
 
@@ -311,7 +311,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, prod, in.Vulnerability, strings.TrimSpace(in.CVSS))
@@ -328,7 +328,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 			writeError(w, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toAdvisory(s.linkBase(), *a))
@@ -337,7 +337,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	as, err := s.cfg.Store.Advisories(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]advisoryJSON, 0, len(as))
@@ -607,7 +607,7 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 	}
 	v, err := viewAdvisory(s.linkBase(), *a)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "advisory", &advisoryPageView{Layout: web.Layout{Title: a.TrackingID, User: u}, Advisory: v})
@@ -629,14 +629,14 @@ type advisoriesView struct {
 func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	as, err := s.cfg.Store.Advisories(r.Context(), u.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d := &advisoriesView{Layout: web.Layout{Title: "Advisories", User: u}}
 	for _, a := range as {
 		v, err := viewAdvisory(s.linkBase(), a)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		d.Advisories = append(d.Advisories, v)
@@ -655,7 +655,7 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), d.Product.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))

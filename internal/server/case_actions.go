@@ -51,7 +51,7 @@ func (s *Server) apiDone(w http.ResponseWriter, r *http.Request, err error) bool
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, err.Error())
 	default:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 	}
 	return false
 }
@@ -89,7 +89,7 @@ func (s *Server) webCaseAction(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	if err := do(c); err != nil {
 		if !errors.Is(err, store.ErrInvalid) && !errors.Is(err, store.ErrConflict) {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)

@@ -170,14 +170,14 @@ func left(d time.Duration) string {
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	cs, err := s.cfg.Store.Cases(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]*CaseView, 0, len(cs))
 	for i := range cs {
 		v, err := s.caseView(r.Context(), &cs[i])
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		out = append(out, v)
@@ -219,7 +219,7 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p caller.Princi
 func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, c *store.Case, status int) {
 	v, err := s.caseView(r.Context(), c)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, status, v)
@@ -279,7 +279,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	c, err = s.cfg.Store.CaseByID(r.Context(), c.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeCase(w, r, c, http.StatusCreated)
@@ -351,14 +351,14 @@ func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	cs, err := s.cfg.Store.Cases(r.Context(), u.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d := &casesView{Layout: web.Layout{Title: "Reporting cases", User: u}}
 	for i := range cs {
 		v, err := s.caseView(r.Context(), &cs[i])
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		d.Cases = append(d.Cases, v)
@@ -397,7 +397,7 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 	}
 	v, err := s.caseView(r.Context(), c)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "case", &casePageView{Layout: web.Layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},

@@ -85,12 +85,12 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	if err := s.cfg.Store.SetProductCategory(r.Context(), prod.ID, in.Category); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	got, err := s.cfg.Store.Product(r.Context(), prod.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toProduct(*got))
@@ -114,7 +114,7 @@ func (s *Server) productCategoryForm(w http.ResponseWriter, r *http.Request, u *
 		return
 	}
 	if err := s.cfg.Store.SetProductCategory(r.Context(), p.ID, cat); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, back+"?notice="+url.QueryEscape("category set to "+cat), http.StatusSeeOther)

@@ -128,7 +128,7 @@ func (s *Server) replaceSBOM(ctx context.Context, prod *store.Product, rel *stor
 		return nil, err
 	}
 	s.saveHealthFacts(ctx, b.ID, doc)
-	s.wake()
+	s.Wake()
 	return b, nil
 }
 

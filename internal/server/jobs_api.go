@@ -79,7 +79,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p caller.Princip
 	}
 	out, _, err := s.jobStatus(r, id, p.CanRead)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -123,7 +123,7 @@ func (s *Server) getFirmware(w http.ResponseWriter, r *http.Request, p caller.Pr
 	}
 	fa, _, _, err := s.firmwareAnalysis(r, id, p.CanRead)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rep := fa.Report
@@ -144,7 +144,7 @@ func (s *Server) listFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	items, jobs, err := s.releaseFirmware(r, rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	type item struct {

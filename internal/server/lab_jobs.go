@@ -128,7 +128,7 @@ func (s *Server) queueLab(ctx context.Context, rel *store.Release, prod *store.P
 	if err != nil {
 		return 0, err
 	}
-	s.wake()
+	s.Wake()
 	return id, nil
 }
 
@@ -160,7 +160,7 @@ func (s *Server) postLabJob(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	} else if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id, err := s.queueLab(r.Context(), rel, prod, q)
@@ -169,7 +169,7 @@ func (s *Server) postLabJob(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	} else if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	status := "/api/v1/jobs/" + strconv.FormatInt(id, 10)

@@ -98,7 +98,7 @@ func (s *Server) labRunForm(w http.ResponseWriter, r *http.Request, u *store.Use
 	case errors.Is(err, errLabBusy):
 		status = http.StatusServiceUnavailable
 	case !errors.As(err, &bad):
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v, ok := s.releasePageOf(r.Context(), w, r, d)

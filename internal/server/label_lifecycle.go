@@ -45,7 +45,7 @@ func (s *Server) renewLabel(w http.ResponseWriter, r *http.Request, p caller.Pri
 			writeError(w, http.StatusConflict, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeLabel(w, r, http.StatusOK, l)
@@ -73,7 +73,7 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.WithdrawRevocation(r.Context(), l.ID, org.Name, in.Reason); err != nil {
@@ -81,7 +81,7 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 			writeError(w, http.StatusConflict, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if l, err = s.cfg.Store.LabelByID(r.Context(), l.ID); err == nil {
@@ -91,7 +91,7 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeLabel(w, r, http.StatusOK, l)

@@ -44,12 +44,12 @@ func (s *Server) labelRegisterJSON(w http.ResponseWriter, r *http.Request) {
 	}
 	reg, key, err := s.labelRegister(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	data, err := label.SignRegister(reg, key)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.dsse.envelope.v1+json")
@@ -65,7 +65,7 @@ func (s *Server) labelRegisterPage(w http.ResponseWriter, r *http.Request, u *st
 	}
 	reg, _, err := s.labelRegister(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "register", &registerView{Layout: web.Layout{Title: "Label register", User: u}, Register: &reg})

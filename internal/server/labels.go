@@ -135,7 +135,7 @@ func (s *Server) getConformity(w http.ResponseWriter, r *http.Request, p caller.
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, s.evaluationView(e))
@@ -178,7 +178,7 @@ func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p calle
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, attestationJSON{ID: a.ID, Requirement: a.Requirement, Document: a.DocumentName, SHA256: a.SHA256,
@@ -248,7 +248,7 @@ func (s *Server) labelView(ctx context.Context, l *store.Label, history bool) (l
 func (s *Server) writeLabel(w http.ResponseWriter, r *http.Request, status int, l *store.Label) {
 	v, err := s.labelView(r.Context(), l, true)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, status, v)
@@ -287,7 +287,7 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeLabel(w, r, http.StatusCreated, l)
@@ -300,7 +300,7 @@ func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request, p caller.Princ
 	}
 	l, err := s.cfg.Store.LabelByID(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	if !p.CanRead(l.Organization) {
@@ -328,14 +328,14 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	ls, err := s.cfg.Store.Labels(r.Context(), org)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	items := []labelJSON{}
 	for i := range ls {
 		v, err := s.labelView(r.Context(), &ls[i], false)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		items = append(items, v)
@@ -383,7 +383,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		}
 		org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if revoke {
@@ -397,7 +397,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		}
 		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		s.writeLabel(w, r, http.StatusOK, l)
@@ -429,7 +429,7 @@ func (s *Server) publicLabel(w http.ResponseWriter, r *http.Request) (*store.Lab
 			http.Error(w, "no such label: check the id on the product's label, or the issuer may have withdrawn it", http.StatusNotFound)
 			return nil, false
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	return l, true
@@ -466,7 +466,7 @@ func (s *Server) labelQR(png bool) http.HandlerFunc {
 			w.Header().Set("Content-Type", "image/svg+xml")
 		}
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -481,12 +481,12 @@ func (s *Server) labelPublicKey(w http.ResponseWriter, r *http.Request) {
 	}
 	key, err := s.conf.Key(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	pem, err := label.MarshalPublicKey(key.Public().(ed25519.PublicKey))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-pem-file")
@@ -518,7 +518,7 @@ func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p caller.Princ
 		}
 	}
 	if err := s.cfg.Store.SetProductFacts(r.Context(), prod.ID, in.Facts); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	prod.Facts = in.Facts

@@ -92,7 +92,7 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	rows, total, err := s.cfg.Store.Portfolio(r.Context(), u.Organization, q)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	ids := make([]int64, len(rows))
@@ -103,7 +103,7 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 	s.readHook("portfolio")
 	covs, err := s.rowCoverages(r.Context(), ids, h)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	// The counts are read again after the coverage that qualifies them (see releaseState): read
@@ -111,7 +111,7 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 	// it had just checked. The page's order stays the one the first read chose.
 	sums, err := s.cfg.Store.ProductSummariesOf(r.Context(), ids)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for i := range rows {
@@ -156,7 +156,7 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	rows, total, err := s.cfg.Store.Portfolio(r.Context(), p.Token.Organization, q)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]productJSON, 0, len(rows))

@@ -273,7 +273,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p caller.Princi
 	}
 	prod, err := s.cfg.Store.Product(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
@@ -296,12 +296,12 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	rs, err := s.cfg.Store.Releases(r.Context(), prod.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	updates, err := s.securityUpdates(r.Context(), prod)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]releaseJSON, 0, len(rs))
@@ -354,7 +354,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p caller.
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toRelease(*rel, prod.Category))
@@ -368,12 +368,12 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p caller.Princi
 	}
 	rel, err := s.cfg.Store.Release(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, nil, false
 	}
 	prod, err := s.cfg.Store.Product(r.Context(), rel.Product)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, nil, false
 	}
 	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
@@ -390,7 +390,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	updates, err := s.securityUpdates(r.Context(), prod)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rj := toRelease(*rel, prod.Category)
@@ -425,11 +425,11 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 	sum := sha256.Sum256(data)
 	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, trMissing(doc))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.saveHealthFacts(r.Context(), b.ID, doc)
-	s.wake()
+	s.Wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }
 
@@ -444,7 +444,7 @@ func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p cal
 	}
 	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	type comp struct {
@@ -474,18 +474,18 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p calle
 	}
 	pending, _, cov, err := s.releaseState(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	items, total, err := s.loadFindings(r.Context(), rel.ID, f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.readHook("findings")
 	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), rel.Product)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	sum := sums[rel.ID]

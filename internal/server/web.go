@@ -23,6 +23,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -140,7 +141,7 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 			return
 		}
 		if u != nil {
-			notePrincipal(r, "user:"+u.Email)
+			app.NotePrincipal(r, "user:"+u.Email)
 			r = r.WithContext(store.WithActor(r.Context(), "user:"+u.Email))
 		}
 		h(w, r, u)
@@ -153,7 +154,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d web.Vi
 	var buf bytes.Buffer
 	if err := s.pages.Execute(&buf, page, d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
-		http.Error(w, internalErrorText(requestIDOf(w)), http.StatusInternalServerError)
+		http.Error(w, app.InternalErrorText(app.RequestIDOf(w)), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -172,7 +173,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *store.User
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	wait, err := s.loginAllowed(r.Context(), r, r.PostFormValue("email"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if wait > 0 {
@@ -205,7 +206,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
@@ -259,26 +260,26 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	rs, err := s.cfg.Store.Releases(r.Context(), p.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	// Coverage before counts, as on the release page (releaseState).
 	h, herr := s.holdings(r.Context())
 	totals, err := s.cfg.Store.ReleaseCoverageTotals(r.Context(), p.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.readHook("product")
 	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), p.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rows := releaseRows(rs, p.Category)
 	updates, err := s.securityUpdates(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for i := range rows {
@@ -288,7 +289,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	ph, _, err := s.productHealth(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, DBWarnings: s.warningsOf(h, herr), Error: r.URL.Query().Get("error")},
@@ -428,7 +429,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	rel := d.Release
 	var err error
 	if d.Components, err = s.cfg.Store.ReleaseComponents(ctx, rel.ID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	f, err := findingFilter(r, 50)
@@ -439,7 +440,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	// What says whether the list is complete is read before the list (see releaseState).
 	var h *vulndb.Holdings
 	if d.Matching, h, d.Coverage, err = s.releaseState(ctx, rel.ID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	d.DBWarnings = s.warningsOf(h, nil) // read once for the banner too
@@ -447,7 +448,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		d.Refresh = 2
 	}
 	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	s.readHook("findings")
@@ -457,14 +458,14 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID, d.Components)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
 	}
 	if d.Health, err = s.healthOf(ctx, rel, d.Components); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	d.MatchWaits = d.Matching && h == nil && s.cfg.VulnDB != ""
@@ -575,7 +576,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 			if b, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
 				s.saveHealthFacts(r.Context(), b.ID, doc)
 			}
-			s.wake()
+			s.Wake()
 		}
 	}
 	if err != nil {
@@ -640,7 +641,7 @@ type statusView struct {
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	st, err := s.dbState(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d := &statusView{Layout: web.Layout{Title: "Vulnerability database", User: u}, DB: st, CanWrite: u.Role == "admin"}
@@ -658,7 +659,7 @@ func (s *Server) statusUpdate(w http.ResponseWriter, r *http.Request, u *store.U
 		return
 	}
 	if err := s.cfg.Monitor.RequestUpdate(r.Context()); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/status", http.StatusSeeOther)
@@ -695,7 +696,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "notifications", d)

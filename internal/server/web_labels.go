@@ -77,19 +77,19 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	v := &labelPageView{Layout: web.Layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
 	key, err := s.conf.Key(ctx)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	pub := key.Public().(ed25519.PublicKey)
 	if v.Statement, err = label.Verify(l.Statement, pub); err != nil {
-		s.fail(w, r, fmt.Errorf("label %s: the stored statement does not verify: %w", l.ID, err))
+		s.Fail(w, r, fmt.Errorf("label %s: the stored statement does not verify: %w", l.ID, err))
 		return
 	}
 	if v.Release, err = s.cfg.Store.Release(ctx, l.Release); err == nil {
 		v.Product, err = s.cfg.Store.Product(ctx, v.Release.Product)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if org, err := s.cfg.Store.OrganizationByID(ctx, l.Organization); err == nil {
@@ -100,12 +100,12 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	fs, _, err := s.cfg.Store.Findings(ctx, l.Release, store.FindingFilter{Limit: 100_000})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	vex, err := s.cfg.Store.EffectiveVEX(ctx, l.Release)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	seen := map[string]bool{}
@@ -128,7 +128,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	advs, err := s.cfg.Store.Advisories(ctx, l.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for i := range advs {
@@ -138,13 +138,13 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	events, err := s.cfg.Store.LabelEvents(ctx, l.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, e := range events {
 		st, err := label.Verify(e.Statement, pub)
 		if err != nil {
-			s.fail(w, r, fmt.Errorf("label %s statement %d does not verify: %w", l.ID, e.Seq, err))
+			s.Fail(w, r, fmt.Errorf("label %s statement %d does not verify: %w", l.ID, e.Seq, err))
 			return
 		}
 		// The event's reason says what happened: a status change's reason, a renewal, or a
@@ -212,7 +212,7 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	}
 	all, err := s.cfg.Store.Labels(r.Context(), d.Product.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, l := range all {
@@ -274,7 +274,7 @@ func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.Use
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s#%s", d.Release.ID, url.QueryEscape("attested "+in.Requirement), url.PathEscape(in.Requirement)), http.StatusSeeOther)
@@ -306,7 +306,7 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/label/"+l.ID, http.StatusSeeOther)
@@ -340,7 +340,7 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 	}
 	e, err := s.conf.Evaluate(r.Context(), prod, rel, s.pageStandards(r, prod))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	doc := s.dossierOf(r, e)
@@ -355,7 +355,7 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%s.%s"`, safeName(prod.Name), safeName(rel.Version), name, ext))

@@ -54,12 +54,12 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 	}
 	vex, err := s.cfg.Store.EffectiveVEX(ctx, d.Release.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	f, err := viewOf(*x, vex)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d.Finding, d.Title = &f, f.ID
@@ -76,16 +76,16 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 	}
 	if f.VEX != nil && f.VEX.InheritedFrom != 0 {
 		if tv.Origin, err = s.cfg.Store.Release(ctx, f.VEX.InheritedFrom); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if d.History, err = s.cfg.Store.VEXHistory(ctx, d.Release.ID, vuln, purl); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if tv.Comments, err = s.cfg.Store.Comments(ctx, d.Release.ID, vuln, purl); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	db, err := vulndb.Open(ctx, s.cfg.VulnDB, false)
@@ -95,12 +95,12 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 		defer db.Close()
 		var buf bytes.Buffer
 		if err := match.Explain(ctx, &buf, db, &f.Finding); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		d.Explain = buf.String()
 		if tv.Advisories, err = db.AdvisoryDetails(ctx, f.Records); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if len(tv.Advisories) == 0 {
@@ -220,7 +220,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		}
 		d.Components, d.Findings, d.NComponents, d.NFinds, err = s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		{
