@@ -4,6 +4,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // addRelease creates a release of prod through the API with an SBOM, and matches it.
@@ -24,8 +26,8 @@ func (e *env) addRelease(prod int64, version, sbom string) releaseJSON {
 }
 
 type findingsPage struct {
-	Items []findingView `json:"items"`
-	Total int           `json:"total"`
+	Items []app.FindingView `json:"items"`
+	Total int               `json:"total"`
 }
 
 // TestCorrectionsAPI: products and releases are corrected with a reason (none: 400), the support
@@ -139,7 +141,7 @@ func TestTriageAPI(t *testing.T) {
 	if code := e.do("PUT", vex, "acme-admin", "application/json", jsonBody(map[string]string{"purl": lib, "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}), nil); code != 200 {
 		t.Fatalf("triage: %d", code)
 	}
-	find := func(rel int64, q string) findingView {
+	find := func(rel int64, q string) app.FindingView {
 		var fs findingsPage
 		e.do("GET", "/api/v1/releases/"+itoa(rel)+"/findings?q="+url.QueryEscape(q), "acme-admin", "", nil, &fs)
 		for _, f := range fs.Items {
@@ -148,7 +150,7 @@ func TestTriageAPI(t *testing.T) {
 			}
 		}
 		t.Fatalf("no CVE-2026-1001 in release %d: %+v", rel, fs.Items)
-		return findingView{}
+		return app.FindingView{}
 	}
 	if f := find(r2.ID, "CVE-2026-1001"); f.VEX == nil || f.VEX.Status != "not_affected" || f.VEX.InheritedFrom != r1.ID || f.VEX.Author != "token:acme-admin" {
 		t.Errorf("release 4.3.0 does not inherit the decision: %+v", f.VEX)

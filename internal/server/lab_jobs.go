@@ -15,6 +15,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -260,7 +261,7 @@ func (s *Server) releaseFirmwareFacts(ctx context.Context, release int64) (*lab.
 }
 
 // labJobStatus fills a lab run job's status for a reader of its organization.
-func labJobStatus(out *jobStatusJSON, j *store.JobDetail, canRead func(org int64) bool) (*jobStatusJSON, error) {
+func labJobStatus(out *app.JobStatus, j *store.JobDetail, canRead func(org int64) bool) (*app.JobStatus, error) {
 	var p labJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil || !canRead(p.Organization) {
 		return nil, store.ErrNotFound

@@ -6,6 +6,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/lab/labtest"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // labDevice starts a device on loopback (a web interface that takes admin/admin over HTTP basic
@@ -64,7 +65,7 @@ func TestLabJob(t *testing.T) {
 	if code := e.do("POST", base+"/lab-runs/jobs", "acme-admin", "application/json", jsonBody(req), &queued); code != 202 || queued.State != "queued" {
 		t.Fatalf("start: %d %+v", code, queued)
 	}
-	var job jobStatusJSON
+	var job app.JobStatus
 	if e.do("GET", queued.Status, "acme-admin", "", nil, &job); job.Kind != "lab-run" || job.State != "queued" || job.Target != "127.0.0.1" || job.Release != relID {
 		t.Fatalf("queued job: %+v", job)
 	}

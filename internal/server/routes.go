@@ -10,6 +10,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/server/api"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -467,7 +468,7 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p calle
 	if !ok {
 		return
 	}
-	f, err := findingFilter(r, 100)
+	f, err := app.FindingFilter(r, 100)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -518,5 +519,5 @@ func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p caller.Princip
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, toVEX(*v))
+	writeJSON(w, http.StatusOK, app.ViewVEX(*v))
 }

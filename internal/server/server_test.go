@@ -22,6 +22,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vex"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
@@ -444,7 +445,7 @@ func TestReleaseVEXExportImport(t *testing.T) {
 	var fs struct {
 		Items []struct {
 			ID  string
-			VEX *vexJSON
+			VEX *app.VEXView
 		}
 	}
 	e.do("GET", r+"/findings", "acme-admin", "", nil, &fs)

@@ -385,7 +385,7 @@ type releasePageView struct {
 	Components []store.Component
 	// Findings are one page of the findings the filter selects, of Total; FindingPages sorts
 	// and pages them, Query is the request's query string.
-	Findings     []findingView
+	Findings     []app.FindingView
 	Total        int
 	Filter       store.FindingFilter
 	Query        string
@@ -432,7 +432,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		s.Fail(w, r, err)
 		return false
 	}
-	f, err := findingFilter(r, 50)
+	f, err := app.FindingFilter(r, 50)
 	if err != nil {
 		f = store.FindingFilter{Limit: 50}
 	}

@@ -18,7 +18,7 @@ import (
 // analyses queued, running or failed.
 type releaseFirmwareView struct {
 	Analyses []store.FirmwareAnalysis
-	Jobs     []jobStatusJSON
+	Jobs     []app.JobStatus
 }
 
 // fillReleaseFirmware adds the firmware section to the release page; a failure leaves it out
@@ -105,7 +105,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 // jobPageView is a background job's page (job.html).
 type jobPageView struct {
 	web.Layout
-	Status   *jobStatusJSON
+	Status   *app.JobStatus
 	Release  *store.Release
 	Product  *store.Product
 	Analysis int64 // the firmware analysis a finished job stored
@@ -114,7 +114,7 @@ type jobPageView struct {
 // jobPage shows a firmware analysis job's state and progress; it reloads itself while the job is queued or
 // running, and links to what the job produced once it is done.
 func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	var js *jobStatusJSON
+	var js *app.JobStatus
 	var p *firmwareJob
 	if !s.loadByID(w, r, func(id int64) (err error) {
 		js, p, err = s.jobStatus(r, id, caller.OfUser(u).CanRead)

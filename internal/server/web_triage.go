@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -31,7 +32,7 @@ type triageView struct {
 // findingPageView is a finding's page (finding.html).
 type findingPageView struct {
 	releaseHead
-	Finding *findingView
+	Finding *app.FindingView
 	// History is the finding's triage decisions, oldest first; Explain says why it matched.
 	History []store.VEX
 	Explain string
@@ -57,7 +58,7 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 		s.Fail(w, r, err)
 		return
 	}
-	f, err := viewOf(*x, vex)
+	f, err := app.ViewFinding(*x, vex)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
