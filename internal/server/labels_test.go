@@ -25,6 +25,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/crypt"
 	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 func routerRoot(t *testing.T, rootPassword string) []byte {
@@ -467,7 +468,7 @@ func TestLabelGrace(t *testing.T) {
 	// The exploited finding arrives; the manufacturer reports on time.
 	e.do("POST", base+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
 	e.drain()
-	var cases struct{ Items []CaseView }
+	var cases struct{ Items []app.CaseView }
 	e.do("GET", "/api/v1/cases", "acme-admin", "", nil, &cases)
 	if len(cases.Items) != 1 {
 		t.Fatalf("cases %+v", cases.Items)

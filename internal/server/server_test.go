@@ -341,7 +341,7 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 		t.Fatalf("upload %d", code)
 	}
 	e.drain()
-	var cases struct{ Items []CaseView }
+	var cases struct{ Items []app.CaseView }
 	e.do("GET", "/api/v1/cases", "acme-admin", "", nil, &cases)
 	if len(cases.Items) != 1 {
 		t.Fatalf("cases %+v", cases.Items)
@@ -366,7 +366,7 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	if code := e.do("POST", path+"/stages/notification", "acme-admin", "application/json", []byte(`{"receipt":"X"}`), nil); code != 400 {
 		t.Errorf("notification before the early warning: %d", code)
 	}
-	var after CaseView
+	var after app.CaseView
 	if code := e.do("POST", path+"/stages/early-warning", "acme-admin", "application/json", []byte(`{"receipt":"CSIRT-2026-0042"}`), &after); code != 200 ||
 		after.Stages[0].Receipt != "CSIRT-2026-0042" || after.Stages[0].Submitted.IsZero() {
 		t.Errorf("submit early warning %d %+v", code, after.Stages[0])
@@ -596,7 +596,7 @@ func TestManualExploitedCase(t *testing.T) {
 	body := func(release int64) []byte {
 		return jsonBody(map[string]any{"type": "exploited", "release": release, "vulnerability": "CVE-2026-7777", "evidence": "honeypot logs 2026-11-21", "awareAt": "2026-11-21T18:00:00Z"})
 	}
-	var c CaseView
+	var c app.CaseView
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(rel.ID), &c); code != 201 || c.Type != "exploited" ||
 		c.Evidence != "manufacturer: honeypot logs 2026-11-21" || !c.Stages[0].Deadline.Equal(time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC)) {
 		t.Errorf("manual case %d %+v", code, c)

@@ -49,7 +49,7 @@ var pageFuncs = template.FuncMap{
 		return "#" + strconv.FormatInt(id, 10)
 	},
 	// done reports whether an earlier stage than i is still open (so i is not the next one).
-	"done": func(stages []StageView, i int) bool {
+	"done": func(stages []app.StageView, i int) bool {
 		for _, s := range stages[:i] {
 			if s.Submitted.IsZero() {
 				return true
