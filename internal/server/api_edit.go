@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -55,7 +56,7 @@ func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p caller.Pri
 		s.answer(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toProduct(*got))
+	writeJSON(w, http.StatusOK, app.ViewProduct(*got))
 }
 
 // putRelease corrects a release: PUT /api/v1/releases/{id} with the fields to change and a reason.
@@ -73,7 +74,7 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, p caller.Pri
 		s.answer(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toRelease(*got, prod.Category))
+	writeJSON(w, http.StatusOK, app.ViewRelease(*got, prod.Category))
 }
 
 type sbomJSON struct {

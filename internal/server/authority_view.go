@@ -11,6 +11,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -188,7 +189,7 @@ type viewReleaseJSON struct {
 	Version         string                   `json:"version"`
 	PlacedOnMarket  string                   `json:"placedOnMarket,omitempty"`
 	SupportEnd      string                   `json:"supportEnd"`
-	Support         supportJSON              `json:"support"`
+	Support         app.SupportView          `json:"support"`
 	DevicesOnMarket *int64                   `json:"devicesOnMarket"`
 	Labels          []viewLabelJSON          `json:"labels"`
 	Components      store.ComponentAggregate `json:"components"`

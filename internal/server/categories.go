@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -93,7 +94,7 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Pr
 		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toProduct(*got))
+	writeJSON(w, http.StatusOK, app.ViewProduct(*got))
 }
 
 // productCategoryForm changes a product's category from its page.

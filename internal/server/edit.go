@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -89,7 +90,7 @@ func (s *Server) editRelease(ctx context.Context, prod *store.Product, rel *stor
 	want := store.Release{ID: rel.ID, Product: rel.Product, Version: in.Version, PlacedOnMarket: strings.TrimSpace(in.PlacedOnMarket),
 		SupportEnd: strings.TrimSpace(in.SupportEnd), SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths,
 		SupportBasis: in.SupportBasis, DevicesOnMarket: in.DevicesOnMarket, CreatedAt: rel.CreatedAt}
-	v, err := supportVerdict(want, rel.CreatedAt, prod.Category)
+	v, err := app.SupportVerdict(want, rel.CreatedAt, prod.Category)
 	if err != nil {
 		return nil, caller.Invalid(err)
 	}

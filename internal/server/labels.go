@@ -19,6 +19,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -522,5 +523,5 @@ func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p caller.Princ
 		return
 	}
 	prod.Facts = in.Facts
-	writeJSON(w, http.StatusOK, toProduct(*prod))
+	writeJSON(w, http.StatusOK, app.ViewProduct(*prod))
 }

@@ -79,9 +79,9 @@ func TestLabelLifecycle(t *testing.T) {
 	// The server's clock is the store's: the reporting deadlines of the case the exploited
 	// finding opens are still ahead.
 	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
@@ -340,9 +340,9 @@ func TestWebConformity(t *testing.T) {
 	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
 		t.Fatal(err)
 	}
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil)
@@ -397,9 +397,9 @@ func TestWebConformity(t *testing.T) {
 // the catalogs' facts, and are recorded in the ledger.
 func TestProductFacts(t *testing.T) {
 	e := newEnv(t, withBaseURL)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	settledByFact := func(fact string) int {
@@ -429,7 +429,7 @@ func TestProductFacts(t *testing.T) {
 	if code := e.do("PUT", path, "globex-admin", "application/json", []byte(`{"facts":{"uses-passwords":true}}`), nil); code != 404 {
 		t.Errorf("another manufacturer's declaration: %d", code)
 	}
-	var got productJSON
+	var got app.ProductView
 	if code := e.do("PUT", path, "acme-admin", "application/json", []byte(`{"facts":{"constrained-device":false,"uses-passwords":true}}`), &got); code != 200 || !got.Facts["uses-passwords"] {
 		t.Fatalf("declare: %d %+v", code, got)
 	}
@@ -452,9 +452,9 @@ func TestLabelGrace(t *testing.T) {
 		c.Now = func() time.Time { return now }
 		c.LabelGrace = 14 * 24 * time.Hour
 	})
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,9 +34,9 @@ func labRunAgainstWebAdmin(t *testing.T) []byte {
 
 func TestLabRunEvidence(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	e.do("PUT", "/api/v1/products/"+itoa(prod.ID)+"/facts", "acme-admin", "application/json", jsonBody(map[string]bool{"constrained-device": false}), nil)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/portfolio"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -207,7 +208,7 @@ func (s *Server) apiReleaseDevices(w http.ResponseWriter, r *http.Request, p cal
 		return
 	}
 	rel.DevicesOnMarket = in.DevicesOnMarket
-	writeJSON(w, http.StatusOK, toRelease(*rel, prod.Category))
+	writeJSON(w, http.StatusOK, app.ViewRelease(*rel, prod.Category))
 }
 
 // parseDevices reads a device count from a form field: empty is unknown.

@@ -186,11 +186,11 @@ func TestUnauthenticated(t *testing.T) {
 // with it, and never the named components.
 func TestAuthorization(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	if code := e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod); code != 201 {
 		t.Fatalf("create product: %d", code)
 	}
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "4.2.0", "supportEnd": "2031-12", "placedOnMarket": "2026-09-01"}), &rel); code != 201 {
 		t.Fatalf("create release: %d", code)
 	}
@@ -233,7 +233,7 @@ func TestAuthorization(t *testing.T) {
 		}
 	}
 	// Lists only ever show the caller's own organization.
-	var list struct{ Items []productJSON }
+	var list struct{ Items []app.ProductView }
 	e.do("GET", "/api/v1/products", "globex-admin", "", nil, &list)
 	for _, x := range list.Items {
 		if x.ID == prod.ID {
@@ -244,9 +244,9 @@ func TestAuthorization(t *testing.T) {
 
 func TestUploadAndFindings(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	// A broken SBOM is refused with the reader's positioned message and nothing is stored.
@@ -297,9 +297,9 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // refused and stores nothing.
 func TestUploadSourceArchive(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Gateway"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	archive := func(name, body string) []byte {
@@ -332,9 +332,9 @@ func TestUploadSourceArchive(t *testing.T) {
 // stages are submitted in order; another organization sees nothing of it.
 func TestExploitedFindingOpensCase(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
@@ -385,9 +385,9 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 func TestReleaseVEXExportImport(t *testing.T) {
 	const base = "https://siegel.acme.example"
 	e := newEnv(t, func(c *Config) { c.BaseURL = base })
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
@@ -466,7 +466,7 @@ func TestReleaseVEXExportImport(t *testing.T) {
 // product expected to be in use for less, the expected use time with what it rests on.
 func TestSupportPeriod(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
 	path := "/api/v1/products/" + itoa(prod.ID) + "/releases"
 	refused := func(name string, body map[string]any, want string) {
@@ -482,7 +482,7 @@ func TestSupportPeriod(t *testing.T) {
 	refused("ten days short of five years", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}, "4 years 11 months 21 days")
 	refused("an end before placing", map[string]any{"version": "1", "placedOnMarket": "2026-06-10", "supportEnd": "2026-01",
 		"supportExpectedUseMonths": 2, "supportBasis": "intended-purpose", "supportJustification": "event"}, "before the product is placed on the market")
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2028-01",
 		"supportExpectedUseMonths": 24, "supportBasis": "intended-purpose", "supportJustification": "Sold for a trade fair season; used two years."}), &rel); code != 201 ||
 		!rel.Support.OK || rel.SupportExpectedUseMonths != 24 || rel.SupportBasis != "intended-purpose" || !strings.Contains(rel.Support.Rule, "third subparagraph") {
@@ -492,7 +492,7 @@ func TestSupportPeriod(t *testing.T) {
 		rel.SupportMonths != 60 || rel.Support.Length != "5 years 21 days" || len(rel.Support.Warnings) != 0 {
 		t.Errorf("five years: %d %+v", code, rel)
 	}
-	var router productJSON
+	var router app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Box", "category": "router"}), &router)
 	if code := e.do("POST", "/api/v1/products/"+itoa(router.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2031-01"}), &rel); code != 201 || len(rel.Support.Warnings) != 1 || !strings.Contains(rel.Support.Warnings[0], "recital (60)") {
@@ -506,10 +506,10 @@ func TestSupportPeriod(t *testing.T) {
 func TestAdvisoryAndProvider(t *testing.T) {
 	const base = "https://siegel.acme.example" // the provider's public address (TLS ends at a proxy)
 	e := newEnv(t, func(c *Config) { c.BaseURL = base })
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
 	for _, v := range []string{"4.2.0", "4.3.0"} {
-		var rel releaseJSON
+		var rel app.ReleaseView
 		e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": v, "supportEnd": "2031-12"}), &rel)
 		e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
 		if v == "4.3.0" {
@@ -588,9 +588,9 @@ func TestAdvisoryAndProvider(t *testing.T) {
 // The manufacturer's own evidence opens an exploited-vulnerability case by hand.
 func TestManualExploitedCase(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
-	var rel, draft releaseJSON
+	var rel, draft app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-02-01", "supportEnd": "2031-12"}), &rel)
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "supportEnd": "2031-12"}), &draft)
 	body := func(release int64) []byte {
@@ -612,9 +612,9 @@ func TestManualExploitedCase(t *testing.T) {
 // The ledger's checkpoint is public; bundles are per organization and verify offline.
 func TestLedgerHTTP(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "R"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
 	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
 	resp, err := http.Get(e.srv.URL + "/ledger/checkpoint")

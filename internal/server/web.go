@@ -304,7 +304,7 @@ type productPageView struct {
 	Notice   string // the outcome of the last action
 	CanWrite bool
 	Product  *store.Product
-	Releases []releaseJSON
+	Releases []app.ReleaseView
 	// Summaries are the releases' counts; ReleaseCoverage what the last matching of each release
 	// checked (a release without an entry was never matched).
 	Summaries       map[int64]store.Summary
@@ -777,10 +777,10 @@ func storeComponents(doc *sbom.Document) []store.Component {
 	return out
 }
 
-func releaseRows(rs []store.Release, category string) []releaseJSON {
-	out := make([]releaseJSON, 0, len(rs))
+func releaseRows(rs []store.Release, category string) []app.ReleaseView {
+	out := make([]app.ReleaseView, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, toRelease(r, category))
+		out = append(out, app.ViewRelease(r, category))
 	}
 	return out
 }
