@@ -517,7 +517,7 @@ func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, unt
 		if a.Product != p.ID {
 			continue
 		}
-		if v, err := viewAdvisory("", a); err == nil {
+		if v, err := app.ViewAdvisory("", a); err == nil {
 			for _, pr := range v.Products {
 				if r, ok := byVersion[strings.TrimPrefix(pr.Name, p.Name+" ")]; ok && pr.Status == "fixed" {
 					fixesOf[r.ID] = append(fixesOf[r.ID], a.Vulnerability)

@@ -16,6 +16,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/dossier"
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -37,7 +38,7 @@ type labelPageView struct {
 	Exploited    []string // open, actively exploited vulnerabilities
 	Critical     int      // open critical and high findings
 	Unrated      int      // open findings no source gives a severity: never counted as harmless
-	Advisories   []*advisoryView
+	Advisories   []*app.AdvisoryView
 	History      []labelHistoryRow
 	PageURL      string
 	Standards    []catalog.Standard
@@ -133,7 +134,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	for i := range advs {
 		if advs[i].Product == v.Product.ID {
-			v.Advisories = append(v.Advisories, &advisoryView{Advisory: advs[i]})
+			v.Advisories = append(v.Advisories, &app.AdvisoryView{Advisory: advs[i]})
 		}
 	}
 	events, err := s.cfg.Store.LabelEvents(ctx, l.ID)
