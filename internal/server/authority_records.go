@@ -133,8 +133,8 @@ func (s *Server) recordOf(ctx context.Context, prod *store.Product, registeredWi
 		for _, l := range labels {
 			if l.Release == rel.ID {
 				vl := viewLabelJSON{ID: l.ID, Status: l.Status, Reason: l.Reason, ValidUntil: l.ValidUntil.UTC()}
-				if s.conf != nil {
-					vl.PageURL = s.conf.PageURL(l.ID)
+				if s.Conformity != nil {
+					vl.PageURL = s.Conformity.PageURL(l.ID)
 				}
 				rr.Labels = append(rr.Labels, vl)
 			}

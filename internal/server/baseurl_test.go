@@ -28,7 +28,7 @@ func TestNoLabelWithoutBaseURL(t *testing.T) {
 	e.firmware(base, "router.bin", "acme-admin", routerRoot(t, "correct horse battery staple 7"))
 	e.drain()
 	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	e.do("GET", base+"/conformity?standard=etsi-en-303-645,bsi-tr-03148", "acme-admin", "", nil, &ev)
 	if !ev.Plausible {
 		t.Fatalf("not plausible after attestations: %v", ev.Unmet)

@@ -216,7 +216,7 @@ func TestWebAdminAttests(t *testing.T) {
 	if strings.Contains(page, "tag unverified") {
 		t.Error("an ETSI provision marked unverified")
 	}
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard=bsi-tr-03148", "acme-admin", "", nil, &ev)
 	for _, v := range ev.Verdicts {
 		if !v.Unverified {

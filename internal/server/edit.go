@@ -53,10 +53,10 @@ func (s *Server) editProduct(ctx context.Context, prod *store.Product, in produc
 // place: the public label page says its statement is out of date, and the scheduled label
 // check signs it later.
 func (s *Server) restateLabels(ctx context.Context, org, release int64) {
-	if s.conf == nil {
+	if s.Conformity == nil {
 		return
 	}
-	if err := s.conf.RefreshRelease(ctx, org, release); err != nil {
+	if err := s.Conformity.RefreshRelease(ctx, org, release); err != nil {
 		s.cfg.Log.Warn("labels of a corrected release not restated; the label check does it later", "release", release, "err", err)
 	}
 }

@@ -34,9 +34,9 @@ func (e *env) releaseWithSBOM(prod *app.ProductView, release map[string]string, 
 
 // partII4 evaluates a release against the CRA catalog and returns the verdict of Annex I
 // Part II (4): fixed vulnerabilities are disclosed.
-func (e *env) partII4(rel int64) verdictJSON {
+func (e *env) partII4(rel int64) app.VerdictView {
 	e.t.Helper()
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	if code := e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard=cra", "acme-admin", "", nil, &ev); code != 200 {
 		e.t.Fatalf("conformity %d", code)
 	}
@@ -46,7 +46,7 @@ func (e *env) partII4(rel int64) verdictJSON {
 		}
 	}
 	e.t.Fatalf("no verdict on Annex I Part II (4) in %+v", ev.Verdicts)
-	return verdictJSON{}
+	return app.VerdictView{}
 }
 
 // A release that ships the fixed version of a vulnerable package has no finding of its own, yet

@@ -39,7 +39,7 @@ func (s *Server) renewLabel(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusForbidden, "this token may not renew the organization's labels")
 		return
 	}
-	l, err := s.conf.Renew(r.Context(), l)
+	l, err := s.Conformity.Renew(r.Context(), l)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "renewal is open") || strings.HasPrefix(err.Error(), "the label ") {
 			writeError(w, http.StatusConflict, err.Error())
@@ -85,7 +85,7 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 		return
 	}
 	if l, err = s.cfg.Store.LabelByID(r.Context(), l.ID); err == nil {
-		_, err = s.conf.Refresh(r.Context(), l)
+		_, err = s.Conformity.Refresh(r.Context(), l)
 	}
 	if err == nil {
 		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)

@@ -70,7 +70,7 @@ func TestLabelRestatedAfterCorrection(t *testing.T) {
 		t.Errorf("page of a label with a corrected support end:\n%s", page)
 	}
 	// The label check signs the new statement.
-	if _, err := e.server.conf.RefreshAll(t.Context()); err != nil {
+	if _, err := e.server.Conformity.RefreshAll(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	now, st, page := current()

@@ -49,15 +49,15 @@ func routerRoot(t *testing.T, rootPassword string) []byte {
 // attestAll signs off every mandatory requirement that needs an attestation, as a manufacturer
 // does with its policies and documents (uploaded with each attestation), and returns the
 // evaluation before. The attestations are signed in the role of the admin token that posts them.
-func (e *env) attestAll(rel int64, standards string) evaluationJSON {
+func (e *env) attestAll(rel int64, standards string) app.EvaluationView {
 	e.t.Helper()
 	return e.attestAllBut(rel, standards)
 }
 
 // attestAllBut is attestAll leaving out the requirements named.
-func (e *env) attestAllBut(rel int64, standards string, skip ...string) evaluationJSON {
+func (e *env) attestAllBut(rel int64, standards string, skip ...string) app.EvaluationView {
 	e.t.Helper()
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	if code := e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard="+standards, "acme-admin", "", nil, &ev); code != 200 {
 		e.t.Fatalf("conformity %d", code)
 	}
@@ -119,7 +119,7 @@ func TestLabelLifecycle(t *testing.T) {
 	if before.Plausible {
 		t.Fatal("plausible before attestations")
 	}
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	e.do("GET", base+"/conformity?standard=etsi-en-303-645,bsi-tr-03148", "acme-admin", "", nil, &ev)
 	if !ev.Plausible {
 		t.Fatalf("not plausible after attestations: %v", ev.Unmet)
@@ -403,7 +403,7 @@ func TestProductFacts(t *testing.T) {
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	settledByFact := func(fact string) int {
-		var ev evaluationJSON
+		var ev app.EvaluationView
 		e.do("GET", "/api/v1/releases/"+itoa(rel.ID)+"/conformity?standard=etsi-en-303-645", "acme-admin", "", nil, &ev)
 		n := 0
 		for _, v := range ev.Verdicts {

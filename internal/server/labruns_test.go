@@ -43,8 +43,8 @@ func TestLabRunEvidence(t *testing.T) {
 	base := "/api/v1/releases/" + itoa(rel.ID)
 	run := labRunAgainstWebAdmin(t)
 
-	verdict := func(id string) verdictJSON {
-		var ev evaluationJSON
+	verdict := func(id string) app.VerdictView {
+		var ev app.EvaluationView
 		e.do("GET", base+"/conformity", "acme-admin", "", nil, &ev)
 		for _, v := range ev.Verdicts {
 			if v.Requirement == id {
@@ -52,7 +52,7 @@ func TestLabRunEvidence(t *testing.T) {
 			}
 		}
 		t.Fatalf("no verdict %s", id)
-		return verdictJSON{}
+		return app.VerdictView{}
 	}
 	if v := verdict("etsi-en-303-645/5.1-5"); v.Result != "needs-attestation" {
 		t.Fatalf("before the lab run: %s %s", v.Result, v.Reason)

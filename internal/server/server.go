@@ -14,7 +14,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
@@ -115,10 +114,9 @@ type Server struct {
 	metrics   *metrics
 	pages     *web.Pages
 	signers   signerCache
-	uploads   chan struct{}       // one token per upload in progress
-	conf      *conformity.Service // nil when the catalogs do not load
-	health    *health.Cache       // component-health data beside the vulnerability database
-	fleet     fleet               // devices and rollouts (device.go)
+	uploads   chan struct{} // one token per upload in progress
+	health    *health.Cache // component-health data beside the vulnerability database
+	fleet     fleet         // devices and rollouts (device.go)
 
 	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
 	fwDir     string

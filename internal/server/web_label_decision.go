@@ -37,7 +37,7 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 		s.render(w, http.StatusForbidden, "label_decision", d)
 		return nil, false
 	}
-	if s.conf == nil {
+	if s.Conformity == nil {
 		d.Error = "Labels are unavailable: the requirement catalogs did not load (see the server log)."
 		s.render(w, http.StatusServiceUnavailable, "label_decision", d)
 		return nil, false

@@ -75,8 +75,8 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		return
 	}
 	ctx := r.Context()
-	v := &labelPageView{Layout: web.Layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
-	key, err := s.conf.Key(ctx)
+	v := &labelPageView{Layout: web.Layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.Conformity.PageURL(l.ID), Issuer: s.Conformity.Issuer}
+	key, err := s.Conformity.Key(ctx)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -153,7 +153,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		v.History = append(v.History, labelHistoryRow{Seq: st.Sequence, Status: st.Status, Reason: e.Reason, At: e.At})
 	}
 	for _, id := range l.Catalogs {
-		for _, st := range s.conf.Catalog.Standards {
+		for _, st := range s.Conformity.Catalog.Standards {
 			if st.ID == id {
 				v.Standards = append(v.Standards, st)
 			}
@@ -169,12 +169,12 @@ func (s *Server) pageStandards(r *http.Request, prod *store.Product) []string {
 	if st := standardsParam(r); len(st) > 0 {
 		return st
 	}
-	return s.conf.DefaultStandards(prod.Category)
+	return s.Conformity.DefaultStandards(prod.Category)
 }
 
 // conformityView is the release's conformity page.
 type conformityView struct {
-	Evaluation *evaluationJSON
+	Evaluation *app.EvaluationView
 	Standards  []string
 	Labels     []store.Label
 	Firmware   *store.FirmwareAnalysis
@@ -193,22 +193,22 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	if !ok {
 		return
 	}
-	if s.conf == nil {
+	if s.Conformity == nil {
 		d.Error = "conformity evaluation is unavailable: the requirement catalogs did not load"
 		s.render(w, http.StatusServiceUnavailable, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
 	standards := s.pageStandards(r, d.Product)
-	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standardsParam(r))
+	e, err := s.Conformity.Evaluate(r.Context(), d.Product, d.Release, standardsParam(r))
 	if err != nil {
 		d.Error = err.Error()
 		s.render(w, http.StatusBadRequest, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
-	ev := s.evaluationView(e)
+	ev := s.ViewEvaluation(e)
 	cv := &conformityView{Evaluation: &ev, Standards: standards}
 	cv.LabelPlausible, cv.LabelUnmet = catalog.Plausible(labelVerdicts(e.Verdicts, standards))
-	if s.conf.PageURL("x") == "" {
+	if s.Conformity.PageURL("x") == "" {
 		cv.NoBaseURL = conformity.ErrNoBaseURL.Error()
 	}
 	all, err := s.cfg.Store.Labels(r.Context(), d.Product.Organization)
@@ -244,7 +244,7 @@ func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.Use
 	if !ok {
 		return
 	}
-	if !d.CanWrite || s.conf == nil {
+	if !d.CanWrite || s.Conformity == nil {
 		http.Error(w, "you may not attest requirements", http.StatusForbidden)
 		return
 	}
@@ -269,7 +269,7 @@ func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.Use
 		}
 		in.Document = path.Base(hdr.Filename)
 	}
-	_, err = s.conf.Attest(r.Context(), d.Release, u.Role, in)
+	_, err = s.Conformity.Attest(r.Context(), d.Release, u.Role, in)
 	if errors.Is(err, conformity.ErrAttestation) {
 		back(err.Error())
 		return
@@ -286,12 +286,12 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 	if !ok {
 		return
 	}
-	if !d.CanWrite || s.conf == nil {
+	if !d.CanWrite || s.Conformity == nil {
 		http.Error(w, "you may not declare releases for a label", http.StatusForbidden)
 		return
 	}
 	standards := strings.Split(r.FormValue("standards"), ",")
-	l, err := s.conf.Issue(r.Context(), d.Product, d.Release, standards, store.Actor(r.Context()))
+	l, err := s.Conformity.Issue(r.Context(), d.Product, d.Release, standards, store.Actor(r.Context()))
 	var ie *conformity.ImplausibleError
 	if errors.As(err, &ie) {
 		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape("no label: "+strings.Join(ie.Reasons, "; "))), http.StatusSeeOther)
@@ -317,7 +317,7 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 // or PDF: /releases/{id}/dossier/declaration.pdf, .../technical.html.
 func (s *Server) dossierDownload(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.webRelease(w, r, u)
-	if !ok || s.conf == nil {
+	if !ok || s.Conformity == nil {
 		return
 	}
 	s.writeDossier(w, r, d.Product, d.Release)
@@ -326,7 +326,7 @@ func (s *Server) dossierDownload(w http.ResponseWriter, r *http.Request, u *stor
 // apiDossier is dossierDownload for API tokens.
 func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
-	if !ok || s.conformityOff(w) {
+	if !ok || s.ConformityOff(w) {
 		return
 	}
 	s.writeDossier(w, r, prod, rel)
@@ -339,7 +339,7 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 		http.Error(w, "no such document: ask for declaration.html, declaration.pdf, technical.html or technical.pdf", http.StatusNotFound)
 		return
 	}
-	e, err := s.conf.Evaluate(r.Context(), prod, rel, s.pageStandards(r, prod))
+	e, err := s.Conformity.Evaluate(r.Context(), prod, rel, s.pageStandards(r, prod))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -386,7 +386,7 @@ func (s *Server) dossierOf(r *http.Request, e *conformity.Evaluation) dossier.Do
 		d.Release.ImageDigest = fw.Ref
 	}
 	for _, id := range e.Standards {
-		for _, st := range s.conf.Catalog.Standards {
+		for _, st := range s.Conformity.Catalog.Standards {
 			if st.ID == id {
 				d.Standards = append(d.Standards, strings.TrimSpace(st.Title+" "+st.Version))
 			}

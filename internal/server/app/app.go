@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/server/httpjson"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -29,6 +30,9 @@ type Deps struct {
 	Now    func() time.Time
 	// Monitor runs the background jobs; nil in tests that run jobs themselves.
 	Monitor *monitor.Monitor
+	// Conformity evaluates releases and keeps labels; nil when the requirement catalogs do not
+	// load (ConformityOff).
+	Conformity *conformity.Service
 
 	vulnMu sync.Mutex
 	vulnDB *vulndb.DB // the PostgreSQL vulnerability database once opened (OpenVulnDB)
