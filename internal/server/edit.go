@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/server/app"
@@ -131,24 +130,6 @@ func (s *Server) replaceSBOM(ctx context.Context, prod *store.Product, rel *stor
 	s.saveHealthFacts(ctx, b.ID, doc)
 	s.Wake()
 	return b, nil
-}
-
-// parseExpiry reads the end of a suppression: a date (the suppression ends at the end of that
-// day, UTC) or an RFC 3339 time; "" is none.
-func parseExpiry(v string) (*time.Time, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, nil
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		t = t.Add(24*time.Hour - time.Second)
-		return &t, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return nil, fmt.Errorf("expiry %q: give a date (YYYY-MM-DD) or a time (RFC 3339)", v)
-	}
-	return &t, nil
 }
 
 // isReadError reports whether err is an upload that could not be read (too large, say).

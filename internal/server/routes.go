@@ -435,11 +435,11 @@ func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p caller.Princip
 		writeError(w, http.StatusForbidden, "this token may not triage findings")
 		return
 	}
-	var in vexInput
+	var in app.VEXInput
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	v, err := s.setVEX(r.Context(), rel.ID, r.PathValue("vuln"), in, "token:"+p.Token.Name)
+	v, err := s.SetVEX(r.Context(), rel.ID, r.PathValue("vuln"), in, "token:"+p.Token.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
 		return

@@ -610,13 +610,13 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 		return
 	}
 	vuln := r.PathValue("finding")
-	in := vexInput{PURL: r.PostFormValue("purl"), Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"),
+	in := app.VEXInput{PURL: r.PostFormValue("purl"), Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"),
 		Impact: r.PostFormValue("impact"), Action: r.PostFormValue("action"), ExpiresAt: r.PostFormValue("expiresAt")}
 	if in.Status != "not_affected" {
 		in.Justification = ""
 	}
 	back := "/releases/" + strconv.FormatInt(d.Release.ID, 10) + "/findings/" + url.PathEscape(vuln) + "?purl=" + url.QueryEscape(in.PURL)
-	if _, err := s.setVEX(r.Context(), d.Release.ID, vuln, in, u.Email); err != nil {
+	if _, err := s.SetVEX(r.Context(), d.Release.ID, vuln, in, u.Email); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			http.NotFound(w, r)
 			return

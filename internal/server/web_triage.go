@@ -18,7 +18,7 @@ import (
 type triageView struct {
 	// Form holds the triage form's values: the decision in force, or what was just entered
 	// when it was refused (so nothing typed is lost).
-	Form vexInput
+	Form app.VEXInput
 	// Origin is the release an inherited decision was made for.
 	Origin *store.Release
 	// Advisories are the details of the finding's advisory records; NoDetails says why there
@@ -45,7 +45,7 @@ type findingPageView struct {
 // renderFinding shows one finding: the advisory's details, why it matched, its triage (own or
 // inherited) and history, the comments, and the triage form with form's values (nil: those of
 // the decision in force).
-func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releaseHead, vuln, purl string, form *vexInput, status int) {
+func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releaseHead, vuln, purl string, form *app.VEXInput, status int) {
 	ctx := r.Context()
 	d := &findingPageView{releaseHead: *h}
 	x, err := s.cfg.Store.FindingByKey(ctx, d.Release.ID, vuln, purl)
@@ -71,9 +71,9 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 	case form != nil:
 		tv.Form = *form
 	case f.VEX != nil:
-		tv.Form = vexInput{PURL: purl, Status: f.VEX.Status, Justification: f.VEX.Justification, Impact: f.VEX.Impact, Action: f.VEX.Action}
+		tv.Form = app.VEXInput{PURL: purl, Status: f.VEX.Status, Justification: f.VEX.Justification, Impact: f.VEX.Impact, Action: f.VEX.Action}
 	default:
-		tv.Form = vexInput{PURL: purl, Status: "under_investigation"}
+		tv.Form = app.VEXInput{PURL: purl, Status: "under_investigation"}
 	}
 	if f.VEX != nil && f.VEX.InheritedFrom != 0 {
 		if tv.Origin, err = s.cfg.Store.Release(ctx, f.VEX.InheritedFrom); err != nil {
