@@ -14,7 +14,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/calendar"
 	"github.com/siegel-oss/siegel/internal/cra"
-	"github.com/siegel-oss/siegel/internal/server"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -236,7 +236,7 @@ deadlines are counted in ('siegel org set --member-state' sets it).`,
 				return err
 			}
 			for i := range cs {
-				v, err := server.BuildCase(ctx, st, &cs[i], env.Now())
+				v, err := app.BuildCase(ctx, st, &cs[i], env.Now())
 				if err != nil {
 					return err
 				}
@@ -283,7 +283,7 @@ func caseShowCommand() *Command {
 				return err
 			}
 			defer st.Close()
-			v, err := server.BuildCase(ctx, st, c, env.Now())
+			v, err := app.BuildCase(ctx, st, c, env.Now())
 			if err != nil {
 				return err
 			}
@@ -362,7 +362,7 @@ needs --fix-available (or an earlier record of it) and closes the case.`,
 					return fmt.Errorf("%s: not valid JSON", report)
 				}
 			} else {
-				v, err := server.BuildCase(ctx, st, c, env.Now())
+				v, err := app.BuildCase(ctx, st, c, env.Now())
 				if err != nil {
 					return err
 				}

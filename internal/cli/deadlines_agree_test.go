@@ -21,6 +21,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/server"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -266,7 +267,7 @@ func TestLastSecondOnTime(t *testing.T) {
 	}
 	clock = time.Date(2027, 1, 4, 12, 0, 0, 0, time.UTC)
 	got, _ := st.CaseByID(ctx, c.ID)
-	v, err := server.BuildCase(ctx, st, got, now())
+	v, err := app.BuildCase(ctx, st, got, now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -352,7 +353,7 @@ func TestClosedCaseOwesNothing(t *testing.T) {
 	}
 	clock = time.Date(2027, 1, 10, 12, 0, 0, 0, time.UTC)
 	got, _ := st.CaseByID(ctx, c.ID)
-	v, err := server.BuildCase(ctx, st, got, now())
+	v, err := app.BuildCase(ctx, st, got, now())
 	if err != nil {
 		t.Fatal(err)
 	}

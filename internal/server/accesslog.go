@@ -1,45 +1,15 @@
 package server
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
-
-// accessKey is the context key of a request's access record.
-type accessKey struct{}
-
-// access is what the access log says of one request, filled in as it is served: the handlers
-// that authenticate the caller name the principal.
-type access struct {
-	id        string // the request id, also sent as X-Request-Id and quoted in error answers
-	principal string // "token:ID:NAME", "user:EMAIL", or "" for an anonymous request
-}
-
-// accessOf returns the request's access record, or nil outside the access log's middleware.
-func accessOf(ctx context.Context) *access {
-	a, _ := ctx.Value(accessKey{}).(*access)
-	return a
-}
-
-// notePrincipal records who made the request, for its line in the access log.
-func notePrincipal(r *http.Request, who string) {
-	if a := accessOf(r.Context()); a != nil {
-		a.principal = who
-	}
-}
-
-// requestID is the id of the request, "" outside the access log's middleware.
-func requestID(ctx context.Context) string {
-	if a := accessOf(ctx); a != nil {
-		return a.id
-	}
-	return ""
-}
 
 // accessWriter remembers the status a handler answered with.
 type accessWriter struct {
@@ -71,10 +41,10 @@ func (w *accessWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) logAccess(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now() // a duration, not a date: the monotonic clock, not the injected one
-		a := &access{id: newRequestID()}
-		w.Header().Set("X-Request-Id", a.id)
+		a := &app.Access{ID: newRequestID()}
+		w.Header().Set("X-Request-Id", a.ID)
 		aw := &accessWriter{ResponseWriter: w}
-		r = r.WithContext(context.WithValue(r.Context(), accessKey{}, a))
+		r = r.WithContext(app.WithAccess(r.Context(), a))
 		next.ServeHTTP(aw, r)
 		status := aw.status
 		if status == 0 {
@@ -89,8 +59,8 @@ func (s *Server) logAccess(next http.Handler) http.Handler {
 		}
 		s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("route", route), slog.Int("status", status),
-			slog.Duration("duration", time.Since(start)), slog.String("principal", a.principal),
-			slog.String("request_id", a.id))
+			slog.Duration("duration", time.Since(start)), slog.String("principal", a.Principal),
+			slog.String("request_id", a.ID))
 	})
 }
 
@@ -100,23 +70,3 @@ func newRequestID() string {
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
-
-// internalError logs err with the request's id and answers 500 with a message that quotes the
-// id but says nothing of the error itself: paths, SQL and library messages stay in the log.
-func (s *Server) internalError(w http.ResponseWriter, r *http.Request, err error) {
-	id := requestID(r.Context())
-	s.cfg.Log.Error("request failed", "method", r.Method, "route", r.Pattern, "request_id", id, "err", err)
-	writeError(w, http.StatusInternalServerError, internalErrorText(id))
-}
-
-// internalErrorText is what a client is told of a failure on the server's side.
-func internalErrorText(id string) string {
-	if id == "" {
-		return "internal error; the server's log has the details"
-	}
-	return "internal error (request " + id + "); the server's log has the details under this id"
-}
-
-// requestIDOf is the request id the access log sent in w's headers, for code that has the
-// writer but not the request.
-func requestIDOf(w http.ResponseWriter) string { return w.Header().Get("X-Request-Id") }

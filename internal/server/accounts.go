@@ -89,7 +89,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p caller.Prin
 	}
 	us, err := s.cfg.Store.ListUsers(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]userJSON, 0, len(us))
@@ -146,7 +146,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
 	} else if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var in struct {
@@ -229,7 +229,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	ts, err := s.visibleTokens(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]tokenJSON, 0, len(ts))

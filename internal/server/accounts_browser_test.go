@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // TestBrowserTeamSetUp sets a team of three up from the web UI alone, in headless Chromium: the
@@ -20,7 +22,7 @@ func TestBrowserTeamSetUp(t *testing.T) {
 	if _, err := e.st.CreateUser(t.Context(), acme.ID, "admin@acme.example", "correct horse battery", "admin"); err != nil {
 		t.Fatal(err)
 	}
-	rel := e.releaseWithSBOM(&productJSON{Name: "HomeRouter X1"}, map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}, uploadCDX)
+	rel := e.releaseWithSBOM(&app.ProductView{Name: "HomeRouter X1"}, map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}, uploadCDX)
 	e.drain()
 	releasePath := e.srv.URL + "/releases/" + itoa(rel.ID)
 
@@ -176,7 +178,7 @@ func TestBrowserRoleChange(t *testing.T) {
 	}
 	olga, _ := e.st.UserByEmail(t.Context(), "olga@acme.example")
 	admin, _ := e.st.UserByEmail(t.Context(), "admin@acme.example")
-	rel := e.releaseWithSBOM(&productJSON{Name: "HomeRouter X1"}, map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}, uploadCDX)
+	rel := e.releaseWithSBOM(&app.ProductView{Name: "HomeRouter X1"}, map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}, uploadCDX)
 	e.drain()
 	findingURL := e.srv.URL + "/releases/" + itoa(rel.ID) + "/findings/CVE-2026-1001?purl=" + "pkg%3Apypi%2Fexample-lib%402.3.0"
 

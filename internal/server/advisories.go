@@ -19,6 +19,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -258,7 +259,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	if err := s.cfg.Store.QueueOrgEvent(ctx, org.ID, prod.ID, store.EventAdvisoryPublished, store.Event{ID: e.ID, Payload: payload}); err != nil {
 		return nil, err
 	}
-	s.wake()
+	s.Wake()
 	return adv, nil
 }
 
@@ -311,7 +312,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, prod, in.Vulnerability, strings.TrimSpace(in.CVSS))
@@ -328,7 +329,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 			writeError(w, http.StatusUnprocessableEntity, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, toAdvisory(s.linkBase(), *a))
@@ -337,7 +338,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	as, err := s.cfg.Store.Advisories(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]advisoryJSON, 0, len(as))
@@ -487,116 +488,6 @@ func (s *Server) securityTXT(w http.ResponseWriter, r *http.Request) {
 	fmt.Fprintf(w, "Contact: %s/\nExpires: %s\nCSAF: %s%s/provider-metadata.json\n", base, s.cfg.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), base, csaf.WellKnown)
 }
 
-// advisoryView is a published advisory as its human-readable page shows it.
-type advisoryView struct {
-	store.Advisory
-	Summary   string
-	Exploited string
-	Updates   []string // the fixing releases' CRA Art. 13(9) availability
-	CVE       string
-	IDs       []string
-	Score     float64
-	Severity  string
-	Products  []advisoryProduct
-	JSONURL   string
-}
-
-type advisoryProduct struct {
-	Name, Status, Detail string
-}
-
-var statusWords = map[string]string{"known_affected": "affected", "fixed": "fixed", "known_not_affected": "not affected", "under_investigation": "under investigation"}
-
-func viewAdvisory(base string, a store.Advisory) (*advisoryView, error) {
-	var doc struct {
-		Document struct {
-			Notes []struct{ Category, Title, Text string } `json:"notes"`
-		} `json:"document"`
-		ProductTree struct {
-			Branches []struct {
-				Branches []struct {
-					Branches []struct {
-						Product struct {
-							Name      string `json:"name"`
-							ProductID string `json:"product_id"`
-						} `json:"product"`
-					} `json:"branches"`
-				} `json:"branches"`
-			} `json:"branches"`
-		} `json:"product_tree"`
-		Vulnerabilities []struct {
-			CVE           string                  `json:"cve"`
-			IDs           []struct{ Text string } `json:"ids"`
-			ProductStatus map[string][]string     `json:"product_status"`
-			Remediations  []struct {
-				Details    string
-				ProductIDs []string `json:"product_ids"`
-			} `json:"remediations"`
-			Flags []struct {
-				Label      string
-				ProductIDs []string `json:"product_ids"`
-			} `json:"flags"`
-			Scores []struct {
-				CVSS struct {
-					BaseScore    float64 `json:"baseScore"`
-					BaseSeverity string  `json:"baseSeverity"`
-				} `json:"cvss_v3"`
-			} `json:"scores"`
-		} `json:"vulnerabilities"`
-	}
-	if err := json.Unmarshal(a.Document, &doc); err != nil {
-		return nil, err
-	}
-	v := &advisoryView{Advisory: a, JSONURL: base + csaf.Distribution + "/" + csaf.Entry{TrackingID: a.TrackingID, Initial: a.Initial}.Path()}
-	for _, n := range doc.Document.Notes {
-		switch n.Category {
-		case "summary":
-			v.Summary = n.Text
-		case "general":
-			if n.Title == "Exploitation" {
-				v.Exploited = n.Text
-			} else if strings.HasPrefix(n.Title, "Availability of the security update") {
-				v.Updates = append(v.Updates, n.Text)
-			}
-		}
-	}
-	names := map[string]string{}
-	for _, vendor := range doc.ProductTree.Branches {
-		for _, prod := range vendor.Branches {
-			for _, ver := range prod.Branches {
-				names[ver.Product.ProductID] = ver.Product.Name
-			}
-		}
-	}
-	if len(doc.Vulnerabilities) > 0 {
-		vu := doc.Vulnerabilities[0]
-		v.CVE = vu.CVE
-		for _, id := range vu.IDs {
-			v.IDs = append(v.IDs, id.Text)
-		}
-		if len(vu.Scores) > 0 {
-			v.Score, v.Severity = vu.Scores[0].CVSS.BaseScore, vu.Scores[0].CVSS.BaseSeverity
-		}
-		for _, st := range []string{"known_affected", "fixed", "known_not_affected", "under_investigation"} {
-			for _, pid := range vu.ProductStatus[st] {
-				p := advisoryProduct{Name: names[pid], Status: statusWords[st]}
-				for _, r := range vu.Remediations {
-					if slices.Contains(r.ProductIDs, pid) {
-						p.Detail = r.Details
-					}
-				}
-				for _, f := range vu.Flags {
-					if slices.Contains(f.ProductIDs, pid) {
-						p.Detail = strings.ReplaceAll(f.Label, "_", " ")
-					}
-				}
-				v.Products = append(v.Products, p)
-			}
-		}
-	}
-	return v, nil
-}
-
 // advisoryPage is an advisory's public, human-readable page (TLP:WHITE: anyone may read it).
 func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
@@ -605,9 +496,9 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 		http.NotFound(w, r)
 		return
 	}
-	v, err := viewAdvisory(s.linkBase(), *a)
+	v, err := app.ViewAdvisory(s.linkBase(), *a)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "advisory", &advisoryPageView{Layout: web.Layout{Title: a.TrackingID, User: u}, Advisory: v})
@@ -616,27 +507,27 @@ func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.U
 // advisoryPageView is an advisory's public page (advisory.html).
 type advisoryPageView struct {
 	web.Layout
-	Advisory *advisoryView
+	Advisory *app.AdvisoryView
 }
 
 // advisoriesView is the organization's list of advisories (advisories.html).
 type advisoriesView struct {
 	web.Layout
-	Advisories []*advisoryView
+	Advisories []*app.AdvisoryView
 }
 
 // advisoriesPage lists the organization's advisories.
 func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	as, err := s.cfg.Store.Advisories(r.Context(), u.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d := &advisoriesView{Layout: web.Layout{Title: "Advisories", User: u}}
 	for _, a := range as {
-		v, err := viewAdvisory(s.linkBase(), a)
+		v, err := app.ViewAdvisory(s.linkBase(), a)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		d.Advisories = append(d.Advisories, v)
@@ -655,7 +546,7 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), d.Product.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))

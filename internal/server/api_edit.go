@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -55,7 +56,7 @@ func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p caller.Pri
 		s.answer(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toProduct(*got))
+	writeJSON(w, http.StatusOK, app.ViewProduct(*got))
 }
 
 // putRelease corrects a release: PUT /api/v1/releases/{id} with the fields to change and a reason.
@@ -73,7 +74,7 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, p caller.Pri
 		s.answer(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toRelease(*got, prod.Category))
+	writeJSON(w, http.StatusOK, app.ViewRelease(*got, prod.Category))
 }
 
 type sbomJSON struct {
@@ -97,7 +98,7 @@ func (s *Server) listSBOMs(w http.ResponseWriter, r *http.Request, p caller.Prin
 	}
 	bs, err := s.cfg.Store.SBOMs(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]sbomJSON, 0, len(bs))
@@ -125,7 +126,7 @@ func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 		s.answer(w, r, err)
 		return
 	}
-	s.wake()
+	s.Wake()
 	writeJSON(w, http.StatusOK, map[string]any{"removed": id, "release": rel.ID})
 }
 
@@ -151,7 +152,7 @@ func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p caller.Princi
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "replaced": id, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
@@ -203,7 +204,7 @@ func (s *Server) findingComments(w http.ResponseWriter, r *http.Request, p calle
 	}
 	cs, err := s.cfg.Store.Comments(r.Context(), rel.ID, vuln, purl)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]commentJSON, 0, len(cs))
@@ -276,7 +277,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, p caller.Prin
 	}
 	comps, finds, nc, nf, err := s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"query": q, "limit": limit, "offset": offset,
@@ -310,7 +311,7 @@ func (s *Server) apiVulnerability(w http.ResponseWriter, r *http.Request, p call
 	defer db.Close()
 	ds, err := db.AdvisoryDetails(r.Context(), []string{r.PathValue("id")})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if len(ds) == 0 {

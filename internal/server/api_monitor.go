@@ -36,7 +36,7 @@ type jobJSON struct {
 func (s *Server) dbState(r *http.Request) (*dbState, error) {
 	st := &dbState{Updates: []jobJSON{}}
 	if s.cfg.VulnDB != "" {
-		db, done, err := s.openVulnDB(r.Context())
+		db, done, err := s.OpenVulnDB(r.Context())
 		switch {
 		case errors.Is(err, vulndb.ErrNoDatabase):
 			st.Empty = true
@@ -93,7 +93,7 @@ func hidePath(s string) string {
 func (s *Server) dbStatus(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	st, err := s.dbState(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -110,7 +110,7 @@ func (s *Server) dbUpdate(w http.ResponseWriter, r *http.Request, p caller.Princ
 		return
 	}
 	if err := s.cfg.Monitor.RequestUpdate(r.Context()); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
@@ -136,7 +136,7 @@ func toChannel(c store.Channel) channelJSON {
 func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	cs, err := s.cfg.Store.Channels(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]channelJSON, 0, len(cs))
@@ -183,7 +183,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p caller.
 		return
 	}
 	if err := s.cfg.Store.RemoveChannel(r.Context(), p.Token.Organization, id); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -200,7 +200,7 @@ func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	if err := s.queueTest(r, p.Token.Organization, p.Token.OrgName, id); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
@@ -215,7 +215,7 @@ func (s *Server) queueTest(r *http.Request, org int64, orgName string, channel i
 	if err := s.cfg.Store.QueueTestNotification(r.Context(), org, channel, store.Event{ID: e.ID, Payload: payload}); err != nil {
 		return err
 	}
-	s.wake()
+	s.Wake()
 	return nil
 }
 
@@ -234,7 +234,7 @@ type notificationJSON struct {
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	ns, err := s.cfg.Store.Notifications(r.Context(), p.Token.Organization, 200)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	redactDeliveries(ns, p.Token.Role)
@@ -253,7 +253,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p caller.Prin
 	}
 	ev, err := s.cfg.Store.AuditEvents(r.Context(), p.Token.Organization, 500)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	type entry struct {

@@ -32,12 +32,12 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p c
 	}
 	orgs, err := s.cfg.Store.ManufacturerOrganizations(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	cases, err := s.cfg.Store.AllCases(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	orgs, cases, err = s.registeredScope(r, p, orgs, cases)
@@ -45,7 +45,7 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p c
 		orgs, cases, err = s.remoteTimeliness(r.Context(), p.Token.Organization, orgs, cases)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	now := s.cfg.Now()
@@ -149,7 +149,7 @@ func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p ca
 func (s *Server) writeProcedure(w http.ResponseWriter, r *http.Request, status int, pr *store.Procedure) {
 	v, err := s.procedureView(r, pr)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, status, v)
@@ -182,7 +182,7 @@ func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p caller.
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeProcedure(w, r, http.StatusCreated, pr)
@@ -194,14 +194,14 @@ func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request, p caller
 	}
 	prs, err := s.cfg.Store.Procedures(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	items := []procedureJSON{}
 	for i := range prs {
 		v, err := s.procedureView(r, &prs[i])
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		items = append(items, v)
@@ -244,7 +244,7 @@ func (s *Server) addProcedureEvent(w http.ResponseWriter, r *http.Request, p cal
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeProcedure(w, r, http.StatusOK, pr)

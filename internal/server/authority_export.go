@@ -23,7 +23,7 @@ func (s *Server) exportProcedure(w http.ResponseWriter, r *http.Request, p calle
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="procedure-%d-icsms.json"`, pr.ID))

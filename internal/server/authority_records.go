@@ -16,6 +16,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -132,8 +133,8 @@ func (s *Server) recordOf(ctx context.Context, prod *store.Product, registeredWi
 		for _, l := range labels {
 			if l.Release == rel.ID {
 				vl := viewLabelJSON{ID: l.ID, Status: l.Status, Reason: l.Reason, ValidUntil: l.ValidUntil.UTC()}
-				if s.conf != nil {
-					vl.PageURL = s.conf.PageURL(l.ID)
+				if s.Conformity != nil {
+					vl.PageURL = s.Conformity.PageURL(l.ID)
 				}
 				rr.Labels = append(rr.Labels, vl)
 			}
@@ -223,7 +224,7 @@ func (f *recordFacts) view(manufacturerID int64, manufacturerName string, now ti
 			SupportJustification: rr.SupportJustification, SupportExpectedUseMonths: rr.SupportExpectedUseMonths, SupportBasis: rr.SupportBasis,
 			DevicesOnMarket: rr.DevicesOnMarket, CreatedAt: rr.CreatedAt}
 		vr := viewReleaseJSON{ID: rr.ID, Version: rr.Version, PlacedOnMarket: rr.PlacedOnMarket, SupportEnd: rr.SupportEnd,
-			Support: toRelease(rel, f.Product.Category).Support, DevicesOnMarket: rr.DevicesOnMarket, Labels: rr.Labels, Components: rr.Components,
+			Support: app.ViewRelease(rel, f.Product.Category).Support, DevicesOnMarket: rr.DevicesOnMarket, Labels: rr.Labels, Components: rr.Components,
 			MarketRecord: rr.MarketRecord}
 		if vr.Labels == nil {
 			vr.Labels = []viewLabelJSON{}

@@ -68,7 +68,7 @@ func (s *Server) registerRemote(w http.ResponseWriter, r *http.Request, prod *st
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, "the product is already registered with this authority")
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 	default:
 		writeJSON(w, http.StatusCreated, toRemoteRegistration(*reg))
 	}
@@ -418,7 +418,7 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p caller.Pr
 	}
 	auths, err := s.cfg.Store.AuthorityOrganizations(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	i := slices.IndexFunc(auths, func(o store.Organization) bool { return o.ID == in.Authority })
@@ -442,7 +442,7 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, recordReceipt{Record: kept.ID, Product: kept.Product, Origin: kept.Origin, Statement: kept.StatementIndex,
@@ -465,7 +465,7 @@ func (s *Server) recordBundle(w http.ResponseWriter, r *http.Request, p caller.P
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")

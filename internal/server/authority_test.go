@@ -8,6 +8,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // Three manufacturers of different size classes, each late or not with its early warning: the
@@ -135,7 +136,7 @@ func TestAuthorityProcedure(t *testing.T) {
 	if err := e.st.SetEstablishment(t.Context(), bsi.ID, "DE", "", false); err != nil {
 		t.Fatal(err)
 	}
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
 	// A procedure is about a product registered with the authority.
 	if code := e.do("POST", "/api/v1/authority/procedures", "bsi", "application/json", jsonBody(map[string]any{"kind": "art54", "product": prod.ID, "title": "x"}), nil); code != 404 {

@@ -11,6 +11,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -72,7 +73,7 @@ func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p calle
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, "no such authority")
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 	default:
 		writeJSON(w, http.StatusCreated, toRegistration(*reg))
 	}
@@ -82,7 +83,7 @@ func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p calle
 func (s *Server) listAuthorities(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	orgs, err := s.cfg.Store.AuthorityOrganizations(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	type item struct {
@@ -108,7 +109,7 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p cal
 		regs, err = s.cfg.Store.Registrations(r.Context(), 0, p.Token.Organization)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := []registrationJSON{}
@@ -118,7 +119,7 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p cal
 	if p.Token.Role != "authority" {
 		remote, err := s.cfg.Store.RemoteRegistrations(r.Context(), p.Token.Organization)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		for _, x := range remote {
@@ -158,12 +159,12 @@ func (s *Server) putMarketRecord(w http.ResponseWriter, r *http.Request, p calle
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	} else if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	got, err := s.cfg.Store.MarketRecordOf(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, toMarketRecord(got))
@@ -188,7 +189,7 @@ type viewReleaseJSON struct {
 	Version         string                   `json:"version"`
 	PlacedOnMarket  string                   `json:"placedOnMarket,omitempty"`
 	SupportEnd      string                   `json:"supportEnd"`
-	Support         supportJSON              `json:"support"`
+	Support         app.SupportView          `json:"support"`
 	DevicesOnMarket *int64                   `json:"devicesOnMarket"`
 	Labels          []viewLabelJSON          `json:"labels"`
 	Components      store.ComponentAggregate `json:"components"`
@@ -263,7 +264,7 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p cal
 	}
 	regs, err := s.cfg.Store.Registrations(r.Context(), p.Token.Organization, 0)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, store.Registration{}, false
 	}
 	i := slices.IndexFunc(regs, func(x store.Registration) bool { return x.Product == id })
@@ -273,7 +274,7 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p cal
 	}
 	prod, err := s.cfg.Store.Product(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, store.Registration{}, false
 	}
 	return prod, regs[i], true
@@ -308,7 +309,7 @@ func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p cal
 	}
 	out, err := s.authorityViews(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "items": out})
@@ -321,7 +322,7 @@ func (s *Server) authorityProduct(w http.ResponseWriter, r *http.Request, p call
 	}
 	v, err := s.productView(r.Context(), prod, reg)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -388,7 +389,7 @@ func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p caller
 	}
 	in, err := s.sweepInputs(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if len(in) == 0 {

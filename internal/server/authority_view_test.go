@@ -7,6 +7,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/cra"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // addAuthority makes a second market surveillance authority with a token named who.
@@ -37,11 +38,11 @@ func (e *env) orgID(name string) int64 {
 // declared number of devices on the market.
 func (e *env) productWithRelease(who, name, category, class string, devices int64) (int64, int64) {
 	e.t.Helper()
-	var prod productJSON
+	var prod app.ProductView
 	if code := e.do("POST", "/api/v1/products", who, "application/json", jsonBody(map[string]string{"name": name, "category": category, "craClass": class}), &prod); code != 201 {
 		e.t.Fatalf("create product %s: %d", name, code)
 	}
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", who, "application/json",
 		jsonBody(map[string]any{"version": "1.0.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12", "devicesOnMarket": devices}), &rel); code != 201 {
 		e.t.Fatalf("create release: %d", code)

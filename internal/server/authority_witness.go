@@ -162,7 +162,7 @@ func (s *Server) writeWitnessError(w http.ResponseWriter, r *http.Request, err e
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, err.Error())
 	default:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 	}
 }
 
@@ -189,7 +189,7 @@ func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p caller.P
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if st.Organization != p.Token.Organization {
@@ -264,7 +264,7 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	signed, cp, vkey, err := s.cfg.Store.LedgerCheckpoint(ctx)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var from int64
@@ -273,12 +273,12 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p caller.P
 		from = st.Size
 		if from > 0 && from <= cp.Size {
 			if proof, err = s.cfg.Store.LedgerTreeProof(ctx, from, cp.Size); err != nil {
-				s.fail(w, r, err)
+				s.Fail(w, r, err)
 				return
 			}
 		}
 	} else if !errors.Is(err, store.ErrNotFound) {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	line, _, err := s.witnessCheckpoint(ctx, p.Token.Organization, signed, vkey, from, proof)
@@ -287,7 +287,7 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p caller.P
 		return
 	}
 	if err := s.cfg.Store.AddCosignature(ctx, cp.Size, name, line); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"witness": name, "origin": cp.Origin, "size": cp.Size, "cosignature": line})
@@ -305,7 +305,7 @@ func (s *Server) witnessedLogs(w http.ResponseWriter, r *http.Request, p caller.
 	}
 	logs, err := s.cfg.Store.WitnessedLogs(r.Context(), name)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	type item struct {

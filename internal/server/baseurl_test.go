@@ -4,6 +4,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // testBaseURL is the public address of the servers of tests that issue labels.
@@ -17,16 +19,16 @@ func withBaseURL(c *Config) { c.BaseURL = testBaseURL }
 // codes name); the refusal says what to set.
 func TestNoLabelWithoutBaseURL(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
 	e.firmware(base, "router.bin", "acme-admin", routerRoot(t, "correct horse battery staple 7"))
 	e.drain()
 	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	e.do("GET", base+"/conformity?standard=etsi-en-303-645,bsi-tr-03148", "acme-admin", "", nil, &ev)
 	if !ev.Plausible {
 		t.Fatalf("not plausible after attestations: %v", ev.Unmet)

@@ -51,7 +51,7 @@ func (s *Server) apiDone(w http.ResponseWriter, r *http.Request, err error) bool
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, err.Error())
 	default:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 	}
 	return false
 }
@@ -89,7 +89,7 @@ func (s *Server) webCaseAction(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	if err := do(c); err != nil {
 		if !errors.Is(err, store.ErrInvalid) && !errors.Is(err, store.ErrConflict) {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
@@ -117,17 +117,17 @@ func (s *Server) caseCloseForm(close bool) func(http.ResponseWriter, *http.Reque
 // case's deadlines are counted in.
 func (s *Server) caseIntermediateForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	s.webCaseAction(w, r, u, func(c *store.Case) error {
-		v, err := s.caseView(r.Context(), c)
+		v, err := s.ViewCase(r.Context(), c)
 		if err != nil {
 			return err
 		}
-		requested, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("requestedAt"), v.location)
+		requested, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("requestedAt"), v.Location())
 		if err != nil {
 			return fmt.Errorf("%w: give the date and time the CSIRT made the request", store.ErrInvalid)
 		}
 		var due time.Time
 		if d := r.PostFormValue("due"); d != "" {
-			if due, err = time.ParseInLocation("2006-01-02T15:04", d, v.location); err != nil {
+			if due, err = time.ParseInLocation("2006-01-02T15:04", d, v.Location()); err != nil {
 				return fmt.Errorf("%w: give the date and time the intermediate report is due, or leave it empty", store.ErrInvalid)
 			}
 		}

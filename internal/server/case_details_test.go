@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // The organisation's Member State, the steward flag, and the Art. 14 details through the API:
@@ -30,7 +32,7 @@ func TestCaseDetailsAPI(t *testing.T) {
 		t.Fatalf("set establishment %d %+v", code, org)
 	}
 
-	var c CaseView
+	var c app.CaseView
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", jsonBody(map[string]any{"type": "incident", "title": "Update server breached", "awareAt": "2026-11-21T08:00:00Z"}), &c); code != 201 {
 		t.Fatalf("open incident %d", code)
 	}
@@ -69,17 +71,17 @@ func TestCaseDetailsAPI(t *testing.T) {
 	if code := e.do("POST", path+"/close", "acme-admin", "application/json", []byte(`{"reason":"again"}`), nil); code != 409 {
 		t.Errorf("closing a closed case: %d", code)
 	}
-	var reopened CaseView
+	var reopened app.CaseView
 	if code := e.do("POST", path+"/reopen", "acme-admin", "application/json", []byte(`{"reason":"forensics found access"}`), &reopened); code != 200 || !reopened.Closed.IsZero() {
 		t.Errorf("reopen %d %v", code, reopened.Closed)
 	}
 
-	var old CaseView
+	var old app.CaseView
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", jsonBody(map[string]any{"type": "incident", "title": "Old breach", "awareAt": "2026-09-10T21:00:00Z"}), &old); code != 201 ||
 		old.BeforeApplication == "" || len(old.Stages) != 0 {
 		t.Errorf("awareness on 10 Sep 2026, 23:00 in Germany: %d %q %d stages", code, old.BeforeApplication, len(old.Stages))
 	}
-	var first CaseView
+	var first app.CaseView
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", jsonBody(map[string]any{"type": "incident", "title": "First day", "awareAt": "2026-09-10T22:30:00Z"}), &first); code != 201 ||
 		first.BeforeApplication != "" || len(first.Stages) != 3 {
 		t.Errorf("awareness on 11 Sep 2026, 00:30 in Germany: %d %q %d stages", code, first.BeforeApplication, len(first.Stages))

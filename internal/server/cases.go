@@ -1,7 +1,6 @@
 package server
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,171 +12,23 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
-	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// CaseView is a reporting case with its clocks and drafts, for the API and the pages.
-type CaseView struct {
-	ID            int64     `json:"id"`
-	Type          string    `json:"type"`
-	Title         string    `json:"title"`
-	Product       string    `json:"product,omitempty"`
-	ProductID     int64     `json:"productId,omitempty"`
-	Vulnerability string    `json:"vulnerability,omitempty"`
-	Evidence      string    `json:"evidence"`
-	AwareAt       time.Time `json:"awareAt"`
-	FixAvailable  time.Time `json:"fixAvailable,omitzero"`
-	Closed        time.Time `json:"closed,omitzero"`
-	ClosedReason  string    `json:"closedReason,omitempty"`
-	FineExemption bool      `json:"fineExemptionEarlyWarning"` // Art. 64(10)(a)
-	// Steward: an open-source software steward is not fined at all (Art. 64(10)(b)); Fines says
-	// what Art. 64(10) spares the organisation, "" when nothing.
-	Steward bool   `json:"openSourceSteward"`
-	Fines   string `json:"fines,omitempty"`
-	// Calendar says whose calendar the deadlines are counted in (the Member State of main
-	// establishment), or that they are counted in UTC without public holidays.
-	Calendar string `json:"calendar"`
-	// BeforeApplication is set when awareness precedes the application of Art. 14 (11 September
-	// 2026, Art. 71(2)): the case has no deadlines.
-	BeforeApplication string      `json:"beforeApplication,omitempty"`
-	IntermediateAsked time.Time   `json:"intermediateRequested,omitzero"` // Art. 14(6)
-	Stages            []StageView `json:"stages"`
-	location          *time.Location
-}
-
-// Zone names the time zone the case's deadlines are shown in, for the forms.
-func (v *CaseView) Zone() string { return v.location.String() }
-
-type StageView struct {
-	Stage        string    `json:"stage"`
-	Basis        string    `json:"basis"`
-	Deadline     time.Time `json:"deadline,omitzero"`
-	Conservative time.Time `json:"conservativeDeadline,omitzero"`
-	Pending      string    `json:"pending,omitempty"`
-	Overdue      bool      `json:"overdue"`
-	Submitted    time.Time `json:"submitted,omitzero"`
-	Receipt      string    `json:"receipt,omitempty"`
-	SubmittedBy  string    `json:"submittedBy,omitempty"`
-	// Recipient is the CSIRT the stage was submitted to (Art. 14(7)); Late that it was submitted
-	// after its deadline.
-	Recipient string     `json:"recipient,omitempty"`
-	Late      bool       `json:"late,omitempty"`
-	Draft     cra.Report `json:"draft"`
-	Left      string     `json:"-"` // time left, for the page
-	// Provision is Basis without the calendar, which the page names once for the case; Due and
-	// Earliest are Deadline and Conservative as the calendar writes them (24:00 for the end of a
-	// day, Reg. 1182/71 Art. 3(2)), the same text the alerts and the label's reason give.
-	Provision string `json:"-"`
-	Due       string `json:"-"`
-	Earliest  string `json:"-"`
-}
-
-// caseView gathers a case's records into its clocks and report drafts.
-func (s *Server) caseView(ctx context.Context, c *store.Case) (*CaseView, error) {
-	return BuildCase(ctx, s.cfg.Store, c, s.cfg.Now())
-}
-
-// BuildCase gathers a case's records into its clocks and report drafts, as of now.
-func BuildCase(ctx context.Context, st *store.DB, c *store.Case, now time.Time) (*CaseView, error) {
-	v := &CaseView{ID: c.ID, Type: c.Type, Title: c.Title, Product: c.ProductName, ProductID: c.Product, Vulnerability: c.Vulnerability,
-		Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable, Closed: c.Closed, ClosedReason: c.ClosedReason,
-		FineExemption: cra.FineExemption(c.OrgSize), Steward: c.Steward, Fines: cra.Fines(c.OrgSize, c.Steward), IntermediateAsked: c.IntermediateRequested}
-	clock, err := c.Clock()
-	if err != nil {
-		return nil, err
-	}
-	v.Calendar, v.location = clock.Calendar, clock.Location
-	if clock.BeforeApplication {
-		v.BeforeApplication = cra.BeforeApplication
-	}
-	ds := clock.Deadlines
-	org, err := st.OrganizationByID(ctx, c.Organization)
-	if err != nil {
-		return nil, err
-	}
-	subj := cra.Subject{Case: c.ID, Type: c.Type, Manufacturer: org.Name, Product: c.ProductName, Vulnerability: c.Vulnerability,
-		Summary: c.Title, Evidence: c.Evidence, AwareAt: c.AwareAt, FixAvailable: c.FixAvailable}
-	fs, err := st.CaseReleases(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	for _, x := range fs {
-		var f match.Finding
-		if err := json.Unmarshal(x.Data, &f); err != nil {
-			return nil, err
-		}
-		rel, err := st.Release(ctx, x.Release)
-		if err != nil {
-			return nil, err
-		}
-		if !slices.Contains(subj.Releases, rel.Version) {
-			subj.Releases = append(subj.Releases, rel.Version)
-		}
-		if !slices.Contains(subj.Packages, x.PURL) {
-			subj.Packages = append(subj.Packages, x.PURL)
-		}
-		subj.Aliases, subj.Severity, subj.Score = f.Aliases, f.Severity, max(subj.Score, f.Score)
-		for _, fx := range f.Fixed {
-			if !slices.Contains(subj.FixedVersions, fx) {
-				subj.FixedVersions = append(subj.FixedVersions, fx)
-			}
-		}
-		vex, err := st.EffectiveVEX(ctx, x.Release)
-		if err != nil {
-			return nil, err
-		}
-		if st, ok := vex[store.VEXKey{Vulnerability: x.Vulnerability, PURL: x.PURL}]; ok && st.Action != "" && !slices.Contains(subj.UserActions, st.Action) {
-			subj.UserActions = append(subj.UserActions, st.Action)
-		}
-	}
-	for _, d := range ds {
-		sv := StageView{Stage: d.Stage, Basis: d.Basis, Deadline: d.Legal.In(v.location), Conservative: d.Conservative.In(v.location), Pending: d.Pending,
-			Draft: cra.Draft(d.Stage, subj, d), Provision: d.Provision}
-		if d.Pending == "" {
-			sv.Due, sv.Earliest = clock.FormatEnd(d.Legal), clock.FormatEnd(d.Conservative)
-		}
-		if sub, ok := c.Stages[d.Stage]; ok {
-			sv.Submitted, sv.Receipt, sv.SubmittedBy = sub.SubmittedAt.In(v.location), sub.Receipt, sub.SubmittedBy
-			sv.Recipient = cmp.Or(sub.Recipient, cra.NoRecipient)
-			sv.Late = d.Pending == "" && !cra.OnTime(sub.SubmittedAt, d.Legal)
-		} else if d.Pending == "" && c.Closed.IsZero() {
-			sv.Overdue = !cra.OnTime(now, d.Legal)
-			sv.Left = left(d.Legal.Sub(now))
-		} else if d.Pending == "" {
-			sv.Overdue = !cra.OnTime(c.Closed, d.Legal) // missed before the case was closed
-		}
-		v.Stages = append(v.Stages, sv)
-	}
-	return v, nil
-}
-
-// left renders a remaining time, or how long ago it ran out.
-func left(d time.Duration) string {
-	suffix := " left"
-	if d < 0 {
-		d, suffix = -d, " overdue"
-	}
-	d = d.Round(time.Minute)
-	if d >= 48*time.Hour {
-		return strconv.Itoa(int(d.Hours()/24)) + " days" + suffix
-	}
-	return d.String() + suffix
-}
-
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	cs, err := s.cfg.Store.Cases(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	out := make([]*CaseView, 0, len(cs))
+	out := make([]*app.CaseView, 0, len(cs))
 	for i := range cs {
-		v, err := s.caseView(r.Context(), &cs[i])
+		v, err := s.ViewCase(r.Context(), &cs[i])
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		out = append(out, v)
@@ -217,9 +68,9 @@ func (s *Server) getCase(w http.ResponseWriter, r *http.Request, p caller.Princi
 
 // writeCase answers with a case's clocks and drafts.
 func (s *Server) writeCase(w http.ResponseWriter, r *http.Request, c *store.Case, status int) {
-	v, err := s.caseView(r.Context(), c)
+	v, err := s.ViewCase(r.Context(), c)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, status, v)
@@ -279,7 +130,7 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	c, err = s.cfg.Store.CaseByID(r.Context(), c.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeCase(w, r, c, http.StatusCreated)
@@ -334,7 +185,7 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p caller.Pr
 
 func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by, csirt string) error {
 	if len(report) == 0 {
-		v, err := s.caseView(ctx, c)
+		v, err := s.ViewCase(ctx, c)
 		if err != nil {
 			return err
 		}
@@ -351,19 +202,19 @@ func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	cs, err := s.cfg.Store.Cases(r.Context(), u.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d := &casesView{Layout: web.Layout{Title: "Reporting cases", User: u}}
 	for i := range cs {
-		v, err := s.caseView(r.Context(), &cs[i])
+		v, err := s.ViewCase(r.Context(), &cs[i])
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		d.Cases = append(d.Cases, v)
 	}
-	slices.SortStableFunc(d.Cases, func(a, b *CaseView) int {
+	slices.SortStableFunc(d.Cases, func(a, b *app.CaseView) int {
 		return compareBool(a.Closed.IsZero(), b.Closed.IsZero())
 	})
 	s.render(w, http.StatusOK, "cases", d)
@@ -395,9 +246,9 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 	if !ok {
 		return
 	}
-	v, err := s.caseView(r.Context(), c)
+	v, err := s.ViewCase(r.Context(), c)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "case", &casePageView{Layout: web.Layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},
@@ -407,24 +258,24 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User)
 // casesView is the list of the organization's reporting cases (cases.html), open ones first.
 type casesView struct {
 	web.Layout
-	Cases []*CaseView
+	Cases []*app.CaseView
 }
 
 // casePageView is one reporting case (case.html): its stages and drafts, and the forms that
 // record its events for those who may.
 type casePageView struct {
 	web.Layout
-	Case     *CaseView
+	Case     *app.CaseView
 	CanWrite bool
 }
 
 func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	s.webCaseAction(w, r, u, func(c *store.Case) error {
-		v, err := s.caseView(r.Context(), c)
+		v, err := s.ViewCase(r.Context(), c)
 		if err != nil {
 			return err
 		}
-		at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("at"), v.location)
+		at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("at"), v.Location())
 		if err != nil {
 			return fmt.Errorf("%w: give the date and time the measure became available", store.ErrInvalid)
 		}

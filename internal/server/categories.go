@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -85,15 +86,15 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	if err := s.cfg.Store.SetProductCategory(r.Context(), prod.ID, in.Category); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	got, err := s.cfg.Store.Product(r.Context(), prod.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toProduct(*got))
+	writeJSON(w, http.StatusOK, app.ViewProduct(*got))
 }
 
 // productCategoryForm changes a product's category from its page.
@@ -114,7 +115,7 @@ func (s *Server) productCategoryForm(w http.ResponseWriter, r *http.Request, u *
 		return
 	}
 	if err := s.cfg.Store.SetProductCategory(r.Context(), p.ID, cat); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, back+"?notice="+url.QueryEscape("category set to "+cat), http.StatusSeeOther)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -24,13 +25,13 @@ func routerEnv(t *testing.T) *env {
 }
 
 // newRelease creates a product of the category and a release of it, returning the release id.
-func (e *env) newRelease(name, category string) (productJSON, int64) {
+func (e *env) newRelease(name, category string) (app.ProductView, int64) {
 	e.t.Helper()
-	var prod productJSON
+	var prod app.ProductView
 	if code := e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": name, "category": category}), &prod); code != 201 {
 		e.t.Fatalf("create product %s (%s): %d", name, category, code)
 	}
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "1.0.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel); code != 201 {
 		e.t.Fatalf("create release: %d", code)
@@ -215,7 +216,7 @@ func TestWebAdminAttests(t *testing.T) {
 	if strings.Contains(page, "tag unverified") {
 		t.Error("an ETSI provision marked unverified")
 	}
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard=bsi-tr-03148", "acme-admin", "", nil, &ev)
 	for _, v := range ev.Verdicts {
 		if !v.Unverified {
@@ -301,7 +302,7 @@ func TestProductCategoryChange(t *testing.T) {
 	if code := e.do("PUT", path, "globex-admin", "application/json", []byte(`{"category":"camera"}`), nil); code != 404 {
 		t.Errorf("another manufacturer: %d", code)
 	}
-	var got productJSON
+	var got app.ProductView
 	if code := e.do("PUT", path, "acme-admin", "application/json", []byte(`{"category":"camera"}`), &got); code != 200 || got.Category != "camera" || got.NeedsCategory {
 		t.Fatalf("set: %d %+v", code, got)
 	}

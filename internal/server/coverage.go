@@ -17,7 +17,7 @@ func (s *Server) holdings(ctx context.Context) (*vulndb.Holdings, error) {
 	if s.cfg.VulnDB == "" {
 		return nil, nil
 	}
-	db, done, err := s.openVulnDB(ctx)
+	db, done, err := s.OpenVulnDB(ctx)
 	if errors.Is(err, vulndb.ErrNoDatabase) {
 		return nil, nil
 	}

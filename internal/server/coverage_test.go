@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
@@ -29,9 +30,9 @@ func emptyVulnDB(t *testing.T) func(*Config) {
 // that nothing was checked, the page says so beside a banner, and the portfolio does too.
 func TestReleaseAgainstEmptyDatabase(t *testing.T) {
 	e := newEnv(t, emptyVulnDB(t))
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
@@ -80,9 +81,9 @@ func TestReleaseAgainstEmptyDatabase(t *testing.T) {
 // count the unrated ones, and state the coverage of a release matched against the fixtures.
 func TestFindingsSayWhereTheSeverityCameFrom(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
@@ -126,7 +127,7 @@ func TestMatchingBetweenReads(t *testing.T) {
 					continue
 				}
 				e := newEnv(t)
-				prod := productJSON{Name: "HomeRouter"}
+				prod := app.ProductView{Name: "HomeRouter"}
 				rel := e.releaseWithSBOM(&prod, map[string]string{"version": "1", "supportEnd": "2031-12"}, uploadCDX)
 				r := "/api/v1/releases/" + itoa(rel.ID)
 				var b *browser
@@ -210,7 +211,7 @@ func TestConformityNeedsACompleteMatching(t *testing.T) {
 		return "", ""
 	}
 	setUp := func(e *env) int64 {
-		return e.releaseWithSBOM(&productJSON{Name: "HomeRouter"}, map[string]string{"version": "1", "supportEnd": "2031-12"}, uploadCDX).ID
+		return e.releaseWithSBOM(&app.ProductView{Name: "HomeRouter"}, map[string]string{"version": "1", "supportEnd": "2031-12"}, uploadCDX).ID
 	}
 
 	e := newEnv(t, emptyVulnDB(t))

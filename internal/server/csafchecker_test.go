@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // csafChecker finds gocsaf's csaf_checker (v3.7.0). Without it the test skips, unless
@@ -45,7 +47,7 @@ func TestCSAFCheckerAcceptsProvider(t *testing.T) {
 	tls.Listener = ln
 	tls.StartTLS()
 	defer tls.Close()
-	prod := productJSON{Name: "HomeRouter"}
+	prod := app.ProductView{Name: "HomeRouter"}
 	e.releaseWithSBOM(&prod, map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}, uploadCDX)
 	e.drain()
 	e.srv = tls

@@ -7,9 +7,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -52,10 +52,10 @@ func (s *Server) editProduct(ctx context.Context, prod *store.Product, in produc
 // place: the public label page says its statement is out of date, and the scheduled label
 // check signs it later.
 func (s *Server) restateLabels(ctx context.Context, org, release int64) {
-	if s.conf == nil {
+	if s.Conformity == nil {
 		return
 	}
-	if err := s.conf.RefreshRelease(ctx, org, release); err != nil {
+	if err := s.Conformity.RefreshRelease(ctx, org, release); err != nil {
 		s.cfg.Log.Warn("labels of a corrected release not restated; the label check does it later", "release", release, "err", err)
 	}
 }
@@ -89,7 +89,7 @@ func (s *Server) editRelease(ctx context.Context, prod *store.Product, rel *stor
 	want := store.Release{ID: rel.ID, Product: rel.Product, Version: in.Version, PlacedOnMarket: strings.TrimSpace(in.PlacedOnMarket),
 		SupportEnd: strings.TrimSpace(in.SupportEnd), SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths,
 		SupportBasis: in.SupportBasis, DevicesOnMarket: in.DevicesOnMarket, CreatedAt: rel.CreatedAt}
-	v, err := supportVerdict(want, rel.CreatedAt, prod.Category)
+	v, err := app.SupportVerdict(want, rel.CreatedAt, prod.Category)
 	if err != nil {
 		return nil, caller.Invalid(err)
 	}
@@ -128,26 +128,8 @@ func (s *Server) replaceSBOM(ctx context.Context, prod *store.Product, rel *stor
 		return nil, err
 	}
 	s.saveHealthFacts(ctx, b.ID, doc)
-	s.wake()
+	s.Wake()
 	return b, nil
-}
-
-// parseExpiry reads the end of a suppression: a date (the suppression ends at the end of that
-// day, UTC) or an RFC 3339 time; "" is none.
-func parseExpiry(v string) (*time.Time, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, nil
-	}
-	if t, err := time.Parse(time.DateOnly, v); err == nil {
-		t = t.Add(24*time.Hour - time.Second)
-		return &t, nil
-	}
-	t, err := time.Parse(time.RFC3339, v)
-	if err != nil {
-		return nil, fmt.Errorf("expiry %q: give a date (YYYY-MM-DD) or a time (RFC 3339)", v)
-	}
-	return &t, nil
 }
 
 // isReadError reports whether err is an upload that could not be read (too large, say).

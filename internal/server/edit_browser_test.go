@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // browserLogin creates a PSIRT user of ACME and signs them in in Chromium.
@@ -106,7 +108,7 @@ func mustOrg(t *testing.T, e *env, name string) int64 {
 func TestBrowserTriageError(t *testing.T) {
 	bin := chromium(t)
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
 	rel := e.addRelease(prod.ID, "4.2.0", uploadCDX)
 	ctx := headless(t, bin, 2*time.Minute)

@@ -4,12 +4,14 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // addRelease creates a release of prod through the API with an SBOM, and matches it.
-func (e *env) addRelease(prod int64, version, sbom string) releaseJSON {
+func (e *env) addRelease(prod int64, version, sbom string) app.ReleaseView {
 	e.t.Helper()
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": version, "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel); code != 201 {
 		e.t.Fatalf("create release %s: %d", version, code)
@@ -24,8 +26,8 @@ func (e *env) addRelease(prod int64, version, sbom string) releaseJSON {
 }
 
 type findingsPage struct {
-	Items []findingView `json:"items"`
-	Total int           `json:"total"`
+	Items []app.FindingView `json:"items"`
+	Total int               `json:"total"`
 }
 
 // TestCorrectionsAPI: products and releases are corrected with a reason (none: 400), the support
@@ -33,7 +35,7 @@ type findingsPage struct {
 // once the release is matched again.
 func TestCorrectionsAPI(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRoutr", "category": "router"}), &prod)
 	if code := e.do("PUT", "/api/v1/products/"+itoa(prod.ID), "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), nil); code != 400 {
 		t.Errorf("correction without a reason: %d, want 400", code)
@@ -47,7 +49,7 @@ func TestCorrectionsAPI(t *testing.T) {
 	if code := e.do("PUT", "/api/v1/products/"+itoa(prod.ID), "acme-admin", "application/json", jsonBody(map[string]string{"craClass": "very-critical", "reason": "x"}), nil); code != 400 {
 		t.Errorf("bad CRA class: %d", code)
 	}
-	var got productJSON
+	var got app.ProductView
 	if code := e.do("PUT", "/api/v1/products/"+itoa(prod.ID), "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "craClass": "important-i", "reason": "typo in the name"}), &got); code != 200 ||
 		got.Name != "HomeRouter" || got.CRAClass != "important-i" || got.Category != "router" {
 		t.Errorf("correct product: %d %+v", code, got)
@@ -63,7 +65,7 @@ func TestCorrectionsAPI(t *testing.T) {
 	if code, body := e.raw("PUT", "/api/v1/releases/"+itoa(rel.ID), "acme-admin", "application/json", jsonBody(map[string]string{"supportEnd": "2028-01", "reason": "shorter"})); code != 400 || !strings.Contains(string(body), "13(8)") {
 		t.Errorf("short support period: %d %s", code, body)
 	}
-	var rj releaseJSON
+	var rj app.ReleaseView
 	if code := e.do("PUT", "/api/v1/releases/"+itoa(rel.ID), "acme-admin", "application/json", jsonBody(map[string]string{"supportEnd": "2034-06", "reason": "support end mistyped"}), &rj); code != 200 ||
 		rj.SupportEnd != "2034-06" || rj.Version != "4.2.0" || rj.PlacedOnMarket != "2026-03-01" || !rj.Support.OK || !strings.HasPrefix(rj.Support.Length, "8 years") {
 		t.Errorf("correct release: %d %+v", code, rj)
@@ -124,7 +126,7 @@ func TestCorrectionsAPI(t *testing.T) {
 // finds a vulnerability by an alias.
 func TestTriageAPI(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
 	r1 := e.addRelease(prod.ID, "4.2.0", uploadCDX)
 	r2 := e.addRelease(prod.ID, "4.3.0", uploadCDX)
@@ -139,7 +141,7 @@ func TestTriageAPI(t *testing.T) {
 	if code := e.do("PUT", vex, "acme-admin", "application/json", jsonBody(map[string]string{"purl": lib, "status": "not_affected", "justification": "vulnerable_code_not_in_execute_path"}), nil); code != 200 {
 		t.Fatalf("triage: %d", code)
 	}
-	find := func(rel int64, q string) findingView {
+	find := func(rel int64, q string) app.FindingView {
 		var fs findingsPage
 		e.do("GET", "/api/v1/releases/"+itoa(rel)+"/findings?q="+url.QueryEscape(q), "acme-admin", "", nil, &fs)
 		for _, f := range fs.Items {
@@ -148,7 +150,7 @@ func TestTriageAPI(t *testing.T) {
 			}
 		}
 		t.Fatalf("no CVE-2026-1001 in release %d: %+v", rel, fs.Items)
-		return findingView{}
+		return app.FindingView{}
 	}
 	if f := find(r2.ID, "CVE-2026-1001"); f.VEX == nil || f.VEX.Status != "not_affected" || f.VEX.InheritedFrom != r1.ID || f.VEX.Author != "token:acme-admin" {
 		t.Errorf("release 4.3.0 does not inherit the decision: %+v", f.VEX)
@@ -234,7 +236,7 @@ func TestTriageAPI(t *testing.T) {
 // refused with 409.
 func TestRemoveReleaseAPI(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
 	wrong := e.addRelease(prod.ID, "4.2.O", uploadCDX)
 	kept := e.addRelease(prod.ID, "4.2.0", uploadCDX)
@@ -252,7 +254,7 @@ func TestRemoveReleaseAPI(t *testing.T) {
 		t.Errorf("removed release still served: %d", code)
 	}
 	var sums struct {
-		Items []releaseJSON `json:"items"`
+		Items []app.ReleaseView `json:"items"`
 	}
 	e.do("GET", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "", nil, &sums)
 	if len(sums.Items) != 1 || sums.Items[0].ID != kept.ID {

@@ -161,7 +161,7 @@ func (s *Server) queueFirmware(ctx context.Context, rel *store.Release, prod *st
 		os.Remove(filepath.Join(s.fwDir, file))
 		return 0, p, err
 	}
-	s.wake()
+	s.Wake()
 	return id, p, nil
 }
 
@@ -183,7 +183,7 @@ func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 		return
 	}
 	if full, err := s.firmwareQueueFull(r.Context()); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	} else if full {
 		w.Header().Set("Retry-After", "60")
@@ -204,7 +204,7 @@ func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("the firmware image ended before the %d bytes its Content-Length announced; send it again", r.ContentLength))
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	status := "/api/v1/jobs/" + strconv.FormatInt(id, 10)
@@ -244,7 +244,7 @@ func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string,
 		return err
 	}
 	os.Remove(path)
-	s.wake()
+	s.Wake()
 	return nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // firmware uploads an image of the release at base (/api/v1/releases/N) as who, runs the
@@ -25,7 +26,7 @@ func (e *env) firmware(base, name, who string, image []byte) firmwareJSON {
 		e.t.Fatalf("upload answer %+v", queued)
 	}
 	e.drain()
-	var job jobStatusJSON
+	var job app.JobStatus
 	if code := e.do("GET", queued.Status, who, "", nil, &job); code != 200 || job.State != "done" || job.Analysis == "" {
 		e.t.Fatalf("job %d: %+v", code, job)
 	}
@@ -49,7 +50,7 @@ func TestFirmwareJob(t *testing.T) {
 	if code := e.do("POST", base+"/firmware?name=router.bin", "acme-admin", "application/octet-stream", routerRoot(t, "xc3511"), &queued); code != 202 {
 		t.Fatalf("upload: %d", code)
 	}
-	var job jobStatusJSON
+	var job app.JobStatus
 	e.do("GET", "/api/v1/jobs/"+itoa(queued.Job), "acme-admin", "", nil, &job)
 	if job.State != "queued" || job.Image != "router.bin" || job.Release != relID || len(job.SHA256) != 64 {
 		t.Fatalf("queued job: %+v", job)
@@ -101,14 +102,14 @@ func TestFirmwareJob(t *testing.T) {
 }
 
 // firmwareJob uploads an image, runs the queued analysis and returns its job as it ended.
-func (e *env) firmwareJob(base, who string, image []byte) jobStatusJSON {
+func (e *env) firmwareJob(base, who string, image []byte) app.JobStatus {
 	e.t.Helper()
 	var queued struct{ Job int64 }
 	if code := e.do("POST", base+"/firmware", who, "application/octet-stream", image, &queued); code != 202 {
 		e.t.Fatalf("firmware upload %d", code)
 	}
 	e.drain()
-	var job jobStatusJSON
+	var job app.JobStatus
 	e.do("GET", "/api/v1/jobs/"+itoa(queued.Job), who, "", nil, &job)
 	return job
 }
@@ -147,7 +148,7 @@ func TestFirmwareMemoryBudget(t *testing.T) {
 				t.Fatalf("upload: %d", code)
 			}
 			e.drain()
-			var job jobStatusJSON
+			var job app.JobStatus
 			e.do("GET", "/api/v1/jobs/"+itoa(queued.Job), "acme-admin", "", nil, &job)
 			if job.State != "failed" || !strings.Contains(job.Error, tc.want) || strings.Contains(job.Error, "--max-bytes") {
 				t.Errorf("job: state %s error %q, want it failed with %q", job.State, job.Error, tc.want)

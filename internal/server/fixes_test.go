@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/siegel-oss/siegel/internal/csaf/csaftest"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // assessed is the publisher's CVSS assessment of CVE-2026-2002, whose OSV record has none.
@@ -20,12 +21,12 @@ var fixedCDX = strings.ReplaceAll(uploadCDX, "v1.9.2", "v1.9.3")
 
 // releaseWithSBOM creates a product (name given) or uses prod, adds a release to it and uploads
 // an SBOM of it.
-func (e *env) releaseWithSBOM(prod *productJSON, release map[string]string, sbom string) releaseJSON {
+func (e *env) releaseWithSBOM(prod *app.ProductView, release map[string]string, sbom string) app.ReleaseView {
 	e.t.Helper()
 	if prod.ID == 0 {
 		e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": prod.Name}), prod)
 	}
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(release), &rel)
 	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(sbom), nil)
 	return rel
@@ -33,9 +34,9 @@ func (e *env) releaseWithSBOM(prod *productJSON, release map[string]string, sbom
 
 // partII4 evaluates a release against the CRA catalog and returns the verdict of Annex I
 // Part II (4): fixed vulnerabilities are disclosed.
-func (e *env) partII4(rel int64) verdictJSON {
+func (e *env) partII4(rel int64) app.VerdictView {
 	e.t.Helper()
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	if code := e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard=cra", "acme-admin", "", nil, &ev); code != 200 {
 		e.t.Fatalf("conformity %d", code)
 	}
@@ -45,7 +46,7 @@ func (e *env) partII4(rel int64) verdictJSON {
 		}
 	}
 	e.t.Fatalf("no verdict on Annex I Part II (4) in %+v", ev.Verdicts)
-	return verdictJSON{}
+	return app.VerdictView{}
 }
 
 // A release that ships the fixed version of a vulnerable package has no finding of its own, yet
@@ -55,7 +56,7 @@ func (e *env) partII4(rel int64) verdictJSON {
 func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 	const base = "https://siegel.acme.example"
 	e := newEnv(t, func(c *Config) { c.BaseURL = base })
-	prod := productJSON{Name: "HomeRouter"}
+	prod := app.ProductView{Name: "HomeRouter"}
 	old := e.releaseWithSBOM(&prod, map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-02", "supportEnd": "2031-12"}, uploadCDX)
 	fixed := e.releaseWithSBOM(&prod, map[string]string{"version": "4.3.0", "placedOnMarket": "2026-10-05", "supportEnd": "2031-12"}, fixedCDX)
 	e.drain()
@@ -137,7 +138,7 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 		t.Fatalf("triage %d", code)
 	}
 	files := map[string][]byte{"advisory.json": data}
-	for _, rel := range []releaseJSON{old, fixed} {
+	for _, rel := range []app.ReleaseView{old, fixed} {
 		code, vexDoc := e.raw("GET", "/api/v1/releases/"+itoa(rel.ID)+"/vex?format=csaf", "acme-admin", "", nil)
 		if code != 200 {
 			t.Fatalf("CSAF VEX of %s: %d %s", rel.Version, code, vexDoc)
@@ -149,7 +150,7 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 	}
 	csaftest.New(t).Valid(t, files)
 
-	var got releaseJSON
+	var got app.ReleaseView
 	if e.do("GET", "/api/v1/releases/"+itoa(fixed.ID), "acme-admin", "", nil, &got); got.KeepAvailableUntil != "2036-10-05" {
 		t.Errorf("API: the fixing release's keep-available date %q", got.KeepAvailableUntil)
 	}
@@ -181,7 +182,7 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 // provider: a canonical URL taken from the request's Host header would be the client's choice.
 func TestAdvisoryNeedsBaseURL(t *testing.T) {
 	e := newEnv(t)
-	prod := productJSON{Name: "HomeRouter"}
+	prod := app.ProductView{Name: "HomeRouter"}
 	rel := e.releaseWithSBOM(&prod, map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}, uploadCDX)
 	e.drain()
 	code, body := e.raw("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002"}))

@@ -35,7 +35,7 @@ type fleet struct {
 func (s *Server) delivery() *delivery.Service {
 	s.fleet.once.Do(func() {
 		s.fleet.svc = &delivery.Service{Store: s.cfg.Store, TargetsKey: s.cfg.Rollout.TargetsKey, Expiry: s.cfg.Rollout.Expiry, Now: s.cfg.Now, Log: s.cfg.Log}
-		s.fleet.devices = device.New(device.Config{Store: s.cfg.Store, Delivery: s.fleet.svc, Now: s.cfg.Now, Fail: s.fail})
+		s.fleet.devices = device.New(device.Config{Store: s.cfg.Store, Delivery: s.fleet.svc, Now: s.cfg.Now, Fail: s.Fail})
 	})
 	return s.fleet.svc
 }
@@ -48,7 +48,7 @@ func (s *Server) devices() *device.API {
 
 // rolloutFail answers an error of the rollout service.
 func (s *Server) rolloutFail(w http.ResponseWriter, r *http.Request, err error) {
-	device.RolloutError(w, r, err, s.fail)
+	device.RolloutError(w, r, err, s.Fail)
 }
 
 // FlushHeartbeats writes the devices' heartbeats gathered since the last flush.

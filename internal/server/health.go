@@ -74,12 +74,12 @@ func (s *Server) getReleaseHealth(w http.ResponseWriter, r *http.Request, p call
 	}
 	comps, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	h, err := s.healthOf(r.Context(), rel, comps)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, h)
@@ -104,7 +104,7 @@ func (s *Server) getProductHealth(w http.ResponseWriter, r *http.Request, p call
 	}
 	rows, sources, err := s.productHealth(r.Context(), prod)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"product": prod.ID, "items": rows, "sources": sources})

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/health"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 const healthCDX = `{"bomFormat":"CycloneDX","specVersion":"1.6","version":1,
@@ -49,9 +50,9 @@ func healthEnv(t *testing.T) *env {
 
 func TestReleaseHealthAPI(t *testing.T) {
 	e := healthEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "5.0", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(healthCDX), nil); code != 201 {

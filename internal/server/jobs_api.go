@@ -9,45 +9,22 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
-
-// jobStatusJSON is one background job as its caller follows it.
-type jobStatusJSON struct {
-	ID         int64     `json:"id"`
-	Kind       string    `json:"kind"`
-	State      string    `json:"state"` // queued, running, done, failed
-	Attempts   int       `json:"attempts"`
-	Progress   string    `json:"progress,omitempty"` // while it runs
-	Error      string    `json:"error,omitempty"`    // why it failed (or why its last attempt did)
-	CreatedAt  time.Time `json:"createdAt"`
-	FinishedAt time.Time `json:"finishedAt,omitzero"`
-	// Release, Image, Size and SHA256 describe a firmware analysis's image.
-	Release int64  `json:"release,omitempty"`
-	Image   string `json:"image,omitempty"`
-	Size    int64  `json:"size,omitempty"`
-	SHA256  string `json:"sha256,omitempty"`
-	// Result is what a finished job produced (a firmware analysis: firmwareResult).
-	Result json.RawMessage `json:"result,omitempty"`
-	// Analysis is the URL of a finished firmware analysis.
-	Analysis string `json:"analysis,omitempty"`
-	// Target is a lab run's device; LabRun the lab run a finished one stored.
-	Target string `json:"target,omitempty"`
-	LabRun int64  `json:"labRun,omitempty"`
-}
 
 // jobStatus loads a job the reader may follow: a firmware analysis or a lab run of an
 // organization it may read (the firmware job's payload is returned, nil for a lab run).
 // Other jobs are not shown (ErrNotFound): their errors may hold what only their organization's
 // administrators may see (a webhook receiver's answer); database updates are on
 // /api/v1/db/status.
-func (s *Server) jobStatus(r *http.Request, id int64, canRead func(org int64) bool) (*jobStatusJSON, *firmwareJob, error) {
+func (s *Server) jobStatus(r *http.Request, id int64, canRead func(org int64) bool) (*app.JobStatus, *firmwareJob, error) {
 	j, err := s.cfg.Store.JobByID(r.Context(), id)
 	if err != nil {
 		return nil, nil, err
 	}
-	out := &jobStatusJSON{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Error: j.LastError,
+	out := &app.JobStatus{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Error: j.LastError,
 		CreatedAt: j.CreatedAt, FinishedAt: j.FinishedAt}
 	if j.State == "running" {
 		out.Progress = j.Progress
@@ -79,7 +56,7 @@ func (s *Server) getJob(w http.ResponseWriter, r *http.Request, p caller.Princip
 	}
 	out, _, err := s.jobStatus(r, id, p.CanRead)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, out)
@@ -123,7 +100,7 @@ func (s *Server) getFirmware(w http.ResponseWriter, r *http.Request, p caller.Pr
 	}
 	fa, _, _, err := s.firmwareAnalysis(r, id, p.CanRead)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rep := fa.Report
@@ -144,7 +121,7 @@ func (s *Server) listFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	items, jobs, err := s.releaseFirmware(r, rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	type item struct {
@@ -163,7 +140,7 @@ func (s *Server) listFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 
 // releaseFirmware lists a release's stored analyses and its firmware jobs not yet done (or
 // failed: their error is worth seeing), newest first.
-func (s *Server) releaseFirmware(r *http.Request, release int64) ([]store.FirmwareAnalysis, []jobStatusJSON, error) {
+func (s *Server) releaseFirmware(r *http.Request, release int64) ([]store.FirmwareAnalysis, []app.JobStatus, error) {
 	items, err := s.cfg.Store.FirmwareAnalyses(r.Context(), release)
 	if err != nil {
 		return nil, nil, err
@@ -172,13 +149,13 @@ func (s *Server) releaseFirmware(r *http.Request, release int64) ([]store.Firmwa
 	if err != nil {
 		return nil, nil, err
 	}
-	jobs := []jobStatusJSON{}
+	jobs := []app.JobStatus{}
 	for _, j := range all {
 		var p firmwareJob
 		if json.Unmarshal(j.Payload, &p) != nil || p.Release != release || j.State == "done" {
 			continue
 		}
-		js := jobStatusJSON{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Error: j.LastError, CreatedAt: j.CreatedAt,
+		js := app.JobStatus{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Error: j.LastError, CreatedAt: j.CreatedAt,
 			FinishedAt: j.FinishedAt, Release: p.Release, Image: p.Image, Size: p.Size, SHA256: p.SHA256}
 		if j.State == "running" {
 			js.Progress = j.Progress

@@ -15,6 +15,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -128,7 +129,7 @@ func (s *Server) queueLab(ctx context.Context, rel *store.Release, prod *store.P
 	if err != nil {
 		return 0, err
 	}
-	s.wake()
+	s.Wake()
 	return id, nil
 }
 
@@ -160,7 +161,7 @@ func (s *Server) postLabJob(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	} else if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	id, err := s.queueLab(r.Context(), rel, prod, q)
@@ -169,7 +170,7 @@ func (s *Server) postLabJob(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	} else if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	status := "/api/v1/jobs/" + strconv.FormatInt(id, 10)
@@ -260,7 +261,7 @@ func (s *Server) releaseFirmwareFacts(ctx context.Context, release int64) (*lab.
 }
 
 // labJobStatus fills a lab run job's status for a reader of its organization.
-func labJobStatus(out *jobStatusJSON, j *store.JobDetail, canRead func(org int64) bool) (*jobStatusJSON, error) {
+func labJobStatus(out *app.JobStatus, j *store.JobDetail, canRead func(org int64) bool) (*app.JobStatus, error) {
 	var p labJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil || !canRead(p.Organization) {
 		return nil, store.ErrNotFound

@@ -6,6 +6,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/lab/labtest"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // labDevice starts a device on loopback (a web interface that takes admin/admin over HTTP basic
@@ -64,7 +65,7 @@ func TestLabJob(t *testing.T) {
 	if code := e.do("POST", base+"/lab-runs/jobs", "acme-admin", "application/json", jsonBody(req), &queued); code != 202 || queued.State != "queued" {
 		t.Fatalf("start: %d %+v", code, queued)
 	}
-	var job jobStatusJSON
+	var job app.JobStatus
 	if e.do("GET", queued.Status, "acme-admin", "", nil, &job); job.Kind != "lab-run" || job.State != "queued" || job.Target != "127.0.0.1" || job.Release != relID {
 		t.Fatalf("queued job: %+v", job)
 	}
@@ -81,10 +82,10 @@ func TestLabJob(t *testing.T) {
 	}
 
 	// The run is evidence like an uploaded one: the default password and the missing limit fail.
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	e.do("GET", base+"/conformity", "acme-admin", "", nil, &ev)
 	for _, id := range []string{"etsi-en-303-645/5.1-1", "etsi-en-303-645/5.1-5", "bsi-tr-03148/brute-force"} {
-		i := slices.IndexFunc(ev.Verdicts, func(v verdictJSON) bool { return v.Requirement == id })
+		i := slices.IndexFunc(ev.Verdicts, func(v app.VerdictView) bool { return v.Requirement == id })
 		if i < 0 || ev.Verdicts[i].Result != "fail" || !slices.ContainsFunc(ev.Verdicts[i].Evidence, func(l catalog.Link) bool { return l.Kind == "lab" }) {
 			t.Errorf("%s after the server's lab run: %+v", id, ev.Verdicts[i])
 		}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -16,7 +17,7 @@ import (
 type releaseLabView struct {
 	Allow []string // the server's lab ranges; empty: it runs no lab tests
 	Runs  []store.LabRun
-	Jobs  []jobStatusJSON
+	Jobs  []app.JobStatus
 	// Target, WAN and Ports are the form's values after a refused request.
 	Target, WAN, Ports string
 }
@@ -44,7 +45,7 @@ func (s *Server) fillReleaseLab(r *http.Request, d *releasePageView) {
 		if json.Unmarshal(j.Payload, &p) != nil || p.Release != d.Release.ID || j.State == "done" {
 			continue
 		}
-		js := jobStatusJSON{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Error: j.LastError, CreatedAt: j.CreatedAt,
+		js := app.JobStatus{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Error: j.LastError, CreatedAt: j.CreatedAt,
 			FinishedAt: j.FinishedAt, Release: p.Release, Target: p.Target}
 		if j.State == "running" {
 			js.Progress = j.Progress
@@ -98,7 +99,7 @@ func (s *Server) labRunForm(w http.ResponseWriter, r *http.Request, u *store.Use
 	case errors.Is(err, errLabBusy):
 		status = http.StatusServiceUnavailable
 	case !errors.As(err, &bad):
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v, ok := s.releasePageOf(r.Context(), w, r, d)

@@ -39,13 +39,13 @@ func (s *Server) renewLabel(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusForbidden, "this token may not renew the organization's labels")
 		return
 	}
-	l, err := s.conf.Renew(r.Context(), l)
+	l, err := s.Conformity.Renew(r.Context(), l)
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "renewal is open") || strings.HasPrefix(err.Error(), "the label ") {
 			writeError(w, http.StatusConflict, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeLabel(w, r, http.StatusOK, l)
@@ -73,7 +73,7 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.cfg.Store.WithdrawRevocation(r.Context(), l.ID, org.Name, in.Reason); err != nil {
@@ -81,17 +81,17 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 			writeError(w, http.StatusConflict, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if l, err = s.cfg.Store.LabelByID(r.Context(), l.ID); err == nil {
-		_, err = s.conf.Refresh(r.Context(), l)
+		_, err = s.Conformity.Refresh(r.Context(), l)
 	}
 	if err == nil {
 		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeLabel(w, r, http.StatusOK, l)

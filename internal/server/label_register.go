@@ -15,7 +15,7 @@ import (
 // labelRegister builds the public register of every label the server issued, from the labels'
 // current signed statements (so the register says what the signatures cover).
 func (s *Server) labelRegister(ctx context.Context) (label.Register, ed25519.PrivateKey, error) {
-	key, err := s.conf.Key(ctx)
+	key, err := s.Conformity.Key(ctx)
 	if err != nil {
 		return label.Register{}, nil, err
 	}
@@ -24,7 +24,7 @@ func (s *Server) labelRegister(ctx context.Context) (label.Register, ed25519.Pri
 	if err != nil {
 		return label.Register{}, nil, err
 	}
-	reg := label.Register{Issuer: label.Party{Name: cmp.Or(s.conf.Issuer, "Siegel")}, GeneratedAt: s.cfg.Now()}
+	reg := label.Register{Issuer: label.Party{Name: cmp.Or(s.Conformity.Issuer, "Siegel")}, GeneratedAt: s.cfg.Now()}
 	for i := range ls {
 		st, err := label.Verify(ls[i].Statement, pub)
 		if err != nil {
@@ -38,18 +38,18 @@ func (s *Server) labelRegister(ctx context.Context) (label.Register, ed25519.Pri
 // labelRegisterJSON serves the register signed by the issuer's label key: with it and the key,
 // `siegel label verify --register` tells whether a statement is the current one.
 func (s *Server) labelRegisterJSON(w http.ResponseWriter, r *http.Request) {
-	if s.conf == nil {
+	if s.Conformity == nil {
 		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	reg, key, err := s.labelRegister(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	data, err := label.SignRegister(reg, key)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/vnd.dsse.envelope.v1+json")
@@ -59,13 +59,13 @@ func (s *Server) labelRegisterJSON(w http.ResponseWriter, r *http.Request) {
 
 // labelRegisterPage is the register as a public web page.
 func (s *Server) labelRegisterPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if s.conf == nil {
+	if s.Conformity == nil {
 		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
 		return
 	}
 	reg, _, err := s.labelRegister(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "register", &registerView{Layout: web.Layout{Title: "Label register", User: u}, Register: &reg})

@@ -5,16 +5,17 @@ import (
 	"testing"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // labelledRelease creates the product HomeRouter (a router, CRA class important I) and its
 // release 4.2.0 supported until supportEnd, analyses its firmware, attests every requirement
 // left and issues its label.
-func (e *env) labelledRelease(t *testing.T, supportEnd string) (productJSON, releaseJSON, labelJSON) {
+func (e *env) labelledRelease(t *testing.T, supportEnd string) (app.ProductView, app.ReleaseView, labelJSON) {
 	t.Helper()
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": supportEnd}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
@@ -69,7 +70,7 @@ func TestLabelRestatedAfterCorrection(t *testing.T) {
 		t.Errorf("page of a label with a corrected support end:\n%s", page)
 	}
 	// The label check signs the new statement.
-	if _, err := e.server.conf.RefreshAll(t.Context()); err != nil {
+	if _, err := e.server.Conformity.RefreshAll(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 	now, st, page := current()

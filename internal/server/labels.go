@@ -19,6 +19,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -35,80 +36,11 @@ func (s *Server) newConformity() {
 		s.cfg.Log.Error("requirement catalogs do not load; conformity and labels are off", "err", err)
 		return
 	}
-	s.conf = &conformity.Service{Store: s.cfg.Store, Catalog: cat, Issuer: cmpOrDefault(s.cfg.LabelIssuer, "Siegel"),
+	s.Conformity = &conformity.Service{Store: s.cfg.Store, Catalog: cat, Issuer: cmpOrDefault(s.cfg.LabelIssuer, "Siegel"),
 		Grace: s.cfg.LabelGrace, Now: s.cfg.Now, BaseURL: func() string { return s.cfg.BaseURL }, TermMonths: s.cfg.LabelTermMonths}
 	if s.cfg.Monitor != nil {
-		s.cfg.Monitor.SetLabelCheck(s.conf.RefreshAll)
+		s.cfg.Monitor.SetLabelCheck(s.Conformity.RefreshAll)
 	}
-}
-
-func (s *Server) conformityOff(w http.ResponseWriter) bool {
-	if s.conf == nil {
-		writeError(w, http.StatusServiceUnavailable, "conformity evaluation is unavailable: the requirement catalogs did not load (see the server log)")
-		return true
-	}
-	return false
-}
-
-// Wire forms.
-type verdictJSON struct {
-	Requirement string         `json:"requirement"`
-	Standard    string         `json:"standard"`
-	Reference   string         `json:"reference"`
-	Title       string         `json:"title"`
-	Status      string         `json:"status"`
-	Mandatory   bool           `json:"mandatory"`
-	Result      string         `json:"result"`
-	Reason      string         `json:"reason"`
-	Attested    bool           `json:"attested"`
-	Evidence    []catalog.Link `json:"evidence"`
-	Related     []string       `json:"related,omitempty"`
-	// Unverified: the reference could not be checked against the standard's published text.
-	Unverified bool `json:"unverified,omitempty"`
-	// Document names the document an attestation of the requirement must carry.
-	Document string `json:"document,omitempty"`
-}
-
-type evaluationJSON struct {
-	Release   int64         `json:"release"`
-	Standards []string      `json:"standards"`
-	Route     catalog.Route `json:"route"`
-	Plausible bool          `json:"plausible"`
-	Unmet     []string      `json:"unmet"`
-	Counts    label.Counts  `json:"counts"`
-	Verdicts  []verdictJSON `json:"verdicts"`
-}
-
-func (s *Server) evaluationView(e *conformity.Evaluation) evaluationJSON {
-	out := evaluationJSON{Release: e.Release.ID, Standards: e.Standards, Route: e.Route, Plausible: e.Plausible, Unmet: e.Unmet, Verdicts: []verdictJSON{}}
-	if out.Unmet == nil {
-		out.Unmet = []string{}
-	}
-	if out.Standards == nil {
-		out.Standards = []string{}
-	}
-	for _, v := range e.Verdicts {
-		vj := verdictJSON{Requirement: v.Requirement, Standard: v.Standard, Reference: v.Reference, Status: v.Status, Mandatory: v.Mandatory,
-			Result: v.Result, Reason: v.Reason, Attested: v.Attested, Evidence: v.Evidence, Unverified: v.Unverified}
-		if req := s.conf.Catalog.Requirement(v.Requirement); req != nil {
-			vj.Title, vj.Related, vj.Document = req.Title, req.Related, req.Document
-		}
-		if vj.Evidence == nil {
-			vj.Evidence = []catalog.Link{}
-		}
-		switch v.Result {
-		case catalog.Pass:
-			out.Counts.Pass++
-		case catalog.Fail:
-			out.Counts.Fail++
-		case catalog.NeedsAttestation:
-			out.Counts.NeedsAttestation++
-		case catalog.NotApplicable:
-			out.Counts.NotApplicable++
-		}
-		out.Verdicts = append(out.Verdicts, vj)
-	}
-	return out
 }
 
 func standardsParam(r *http.Request) []string {
@@ -126,19 +58,19 @@ func standardsParam(r *http.Request) []string {
 // getConformity evaluates a release against the catalogs named by ?standard= (all when none).
 func (s *Server) getConformity(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
-	if !ok || s.conformityOff(w) {
+	if !ok || s.ConformityOff(w) {
 		return
 	}
-	e, err := s.conf.Evaluate(r.Context(), prod, rel, standardsParam(r))
+	e, err := s.Conformity.Evaluate(r.Context(), prod, rel, standardsParam(r))
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "no catalog") {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, s.evaluationView(e))
+	writeJSON(w, http.StatusOK, s.ViewEvaluation(e))
 }
 
 type attestationJSON struct {
@@ -159,7 +91,7 @@ type attestationJSON struct {
 // postAttestation records that a named person signs off a requirement, with the document.
 func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
-	if !ok || s.conformityOff(w) {
+	if !ok || s.ConformityOff(w) {
 		return
 	}
 	if !p.CanWrite(prod.Organization) {
@@ -171,14 +103,14 @@ func (s *Server) postAttestation(w http.ResponseWriter, r *http.Request, p calle
 		return
 	}
 	// in.Role is ignored: an attestation is signed in the role of the token that submits it.
-	a, err := s.conf.Attest(r.Context(), rel, p.Token.Role, conformity.AttestationRequest{Requirement: in.Requirement, Document: in.Document,
+	a, err := s.Conformity.Attest(r.Context(), rel, p.Token.Role, conformity.AttestationRequest{Requirement: in.Requirement, Document: in.Document,
 		SHA256: in.SHA256, Content: in.Content, SignedBy: in.SignedBy})
 	if errors.Is(err, conformity.ErrAttestation) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, attestationJSON{ID: a.ID, Requirement: a.Requirement, Document: a.DocumentName, SHA256: a.SHA256,
@@ -230,7 +162,7 @@ type labelEvent struct {
 
 func (s *Server) labelView(ctx context.Context, l *store.Label, history bool) (labelJSON, error) {
 	out := labelJSON{ID: l.ID, Release: l.Release, Standards: l.Catalogs, Status: l.Status, Reason: l.Reason, Sequence: l.Seq,
-		IssuedAt: l.IssuedAt, Since: l.Since, PageURL: s.conf.PageURL(l.ID), Statement: json.RawMessage(bytes.TrimSpace(l.Statement))}
+		IssuedAt: l.IssuedAt, Since: l.Since, PageURL: s.Conformity.PageURL(l.ID), Statement: json.RawMessage(bytes.TrimSpace(l.Statement))}
 	out.setLifecycle(l)
 	if history {
 		evs, err := s.cfg.Store.LabelEvents(ctx, l.ID)
@@ -248,7 +180,7 @@ func (s *Server) labelView(ctx context.Context, l *store.Label, history bool) (l
 func (s *Server) writeLabel(w http.ResponseWriter, r *http.Request, status int, l *store.Label) {
 	v, err := s.labelView(r.Context(), l, true)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, status, v)
@@ -257,7 +189,7 @@ func (s *Server) writeLabel(w http.ResponseWriter, r *http.Request, status int, 
 // issueLabel declares a release against catalogs and issues a label when the verdicts hold.
 func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
-	if !ok || s.conformityOff(w) {
+	if !ok || s.ConformityOff(w) {
 		return
 	}
 	if !p.CanWrite(prod.Organization) {
@@ -270,7 +202,7 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	l, err := s.conf.Issue(r.Context(), prod, rel, in.Standards, store.Actor(r.Context()))
+	l, err := s.Conformity.Issue(r.Context(), prod, rel, in.Standards, store.Actor(r.Context()))
 	var ie *conformity.ImplausibleError
 	var re *store.RevokedError
 	switch {
@@ -287,7 +219,7 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.writeLabel(w, r, http.StatusCreated, l)
@@ -295,12 +227,12 @@ func (s *Server) issueLabel(w http.ResponseWriter, r *http.Request, p caller.Pri
 
 // apiLabel loads a label the caller may read.
 func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Label, bool) {
-	if s.conformityOff(w) {
+	if s.ConformityOff(w) {
 		return nil, false
 	}
 	l, err := s.cfg.Store.LabelByID(r.Context(), r.PathValue("id"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	if !p.CanRead(l.Organization) {
@@ -319,7 +251,7 @@ func (s *Server) getLabel(w http.ResponseWriter, r *http.Request, p caller.Princ
 }
 
 func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	if s.conformityOff(w) {
+	if s.ConformityOff(w) {
 		return
 	}
 	org := p.Token.Organization
@@ -328,14 +260,14 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	ls, err := s.cfg.Store.Labels(r.Context(), org)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	items := []labelJSON{}
 	for i := range ls {
 		v, err := s.labelView(r.Context(), &ls[i], false)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		items = append(items, v)
@@ -383,13 +315,13 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		}
 		org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if revoke {
 			err = s.revokeLabel(r.Context(), l, org.Name, in.Reason, days)
 		} else {
-			err = s.conf.Reinstate(r.Context(), l, org.Name, in.Reason)
+			err = s.Conformity.Reinstate(r.Context(), l, org.Name, in.Reason)
 		}
 		if err != nil {
 			writeError(w, http.StatusConflict, err.Error())
@@ -397,7 +329,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		}
 		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		s.writeLabel(w, r, http.StatusOK, l)
@@ -407,7 +339,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 // revokeLabel revokes a label for the issuer, after a comment period of days (0: at once, when
 // security requires it); the API and the web form share it.
 func (s *Server) revokeLabel(ctx context.Context, l *store.Label, issuer, reason string, days int) error {
-	if err := s.conf.Revoke(ctx, l, issuer, reason, days); err != nil || days == 0 {
+	if err := s.Conformity.Revoke(ctx, l, issuer, reason, days); err != nil || days == 0 {
 		return err
 	}
 	// The label check runs when the comment period ends, so that the revocation takes effect
@@ -419,7 +351,7 @@ func (s *Server) revokeLabel(ctx context.Context, l *store.Label, issuer, reason
 // Public label endpoints: what a QR code opens, and what lets anyone check a statement offline.
 
 func (s *Server) publicLabel(w http.ResponseWriter, r *http.Request) (*store.Label, bool) {
-	if s.conf == nil {
+	if s.Conformity == nil {
 		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
 		return nil, false
 	}
@@ -429,7 +361,7 @@ func (s *Server) publicLabel(w http.ResponseWriter, r *http.Request) (*store.Lab
 			http.Error(w, "no such label: check the id on the product's label, or the issuer may have withdrawn it", http.StatusNotFound)
 			return nil, false
 		}
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	return l, true
@@ -451,7 +383,7 @@ func (s *Server) labelQR(png bool) http.HandlerFunc {
 		if !ok {
 			return
 		}
-		url := s.conf.PageURL(l.ID)
+		url := s.Conformity.PageURL(l.ID)
 		if url == "" {
 			http.Error(w, "no QR code: the server has no public address to point it at; its operator sets one with --base-url https://...", http.StatusServiceUnavailable)
 			return
@@ -466,7 +398,7 @@ func (s *Server) labelQR(png bool) http.HandlerFunc {
 			w.Header().Set("Content-Type", "image/svg+xml")
 		}
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		w.Header().Set("Cache-Control", "public, max-age=86400")
@@ -475,18 +407,18 @@ func (s *Server) labelQR(png bool) http.HandlerFunc {
 }
 
 func (s *Server) labelPublicKey(w http.ResponseWriter, r *http.Request) {
-	if s.conf == nil {
+	if s.Conformity == nil {
 		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
 		return
 	}
-	key, err := s.conf.Key(r.Context())
+	key, err := s.Conformity.Key(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	pem, err := label.MarshalPublicKey(key.Public().(ed25519.PublicKey))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/x-pem-file")
@@ -497,7 +429,7 @@ func (s *Server) labelPublicKey(w http.ResponseWriter, r *http.Request) {
 // settle the catalogs' conditional requirements (uses-passwords, update-mechanism, ...).
 func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.product(w, r, p)
-	if !ok || s.conformityOff(w) {
+	if !ok || s.ConformityOff(w) {
 		return
 	}
 	if !p.CanWrite(prod.Organization) {
@@ -510,7 +442,7 @@ func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p caller.Princ
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	known := s.conf.Catalog.Facts()
+	known := s.Conformity.Catalog.Facts()
 	for name := range in.Facts {
 		if !slices.Contains(known, name) {
 			writeError(w, http.StatusBadRequest, fmt.Sprintf("unknown fact %q; the catalogs' facts are %s", name, strings.Join(known, ", ")))
@@ -518,9 +450,9 @@ func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p caller.Princ
 		}
 	}
 	if err := s.cfg.Store.SetProductFacts(r.Context(), prod.ID, in.Facts); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	prod.Facts = in.Facts
-	writeJSON(w, http.StatusOK, toProduct(*prod))
+	writeJSON(w, http.StatusOK, app.ViewProduct(*prod))
 }

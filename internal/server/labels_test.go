@@ -25,6 +25,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/firmware/crypt"
 	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 func routerRoot(t *testing.T, rootPassword string) []byte {
@@ -48,15 +49,15 @@ func routerRoot(t *testing.T, rootPassword string) []byte {
 // attestAll signs off every mandatory requirement that needs an attestation, as a manufacturer
 // does with its policies and documents (uploaded with each attestation), and returns the
 // evaluation before. The attestations are signed in the role of the admin token that posts them.
-func (e *env) attestAll(rel int64, standards string) evaluationJSON {
+func (e *env) attestAll(rel int64, standards string) app.EvaluationView {
 	e.t.Helper()
 	return e.attestAllBut(rel, standards)
 }
 
 // attestAllBut is attestAll leaving out the requirements named.
-func (e *env) attestAllBut(rel int64, standards string, skip ...string) evaluationJSON {
+func (e *env) attestAllBut(rel int64, standards string, skip ...string) app.EvaluationView {
 	e.t.Helper()
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	if code := e.do("GET", "/api/v1/releases/"+itoa(rel)+"/conformity?standard="+standards, "acme-admin", "", nil, &ev); code != 200 {
 		e.t.Fatalf("conformity %d", code)
 	}
@@ -78,9 +79,9 @@ func TestLabelLifecycle(t *testing.T) {
 	// The server's clock is the store's: the reporting deadlines of the case the exploited
 	// finding opens are still ahead.
 	e := newEnv(t, withBaseURL, func(c *Config) { c.Now = func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) } })
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
@@ -118,7 +119,7 @@ func TestLabelLifecycle(t *testing.T) {
 	if before.Plausible {
 		t.Fatal("plausible before attestations")
 	}
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	e.do("GET", base+"/conformity?standard=etsi-en-303-645,bsi-tr-03148", "acme-admin", "", nil, &ev)
 	if !ev.Plausible {
 		t.Fatalf("not plausible after attestations: %v", ev.Unmet)
@@ -339,9 +340,9 @@ func TestWebConformity(t *testing.T) {
 	if _, err := e.st.CreateUser(t.Context(), acme.ID, "psirt@acme.example", "correct horse battery", "psirt"); err != nil {
 		t.Fatal(err)
 	}
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil)
@@ -396,13 +397,13 @@ func TestWebConformity(t *testing.T) {
 // the catalogs' facts, and are recorded in the ledger.
 func TestProductFacts(t *testing.T) {
 	e := newEnv(t, withBaseURL)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	settledByFact := func(fact string) int {
-		var ev evaluationJSON
+		var ev app.EvaluationView
 		e.do("GET", "/api/v1/releases/"+itoa(rel.ID)+"/conformity?standard=etsi-en-303-645", "acme-admin", "", nil, &ev)
 		n := 0
 		for _, v := range ev.Verdicts {
@@ -428,7 +429,7 @@ func TestProductFacts(t *testing.T) {
 	if code := e.do("PUT", path, "globex-admin", "application/json", []byte(`{"facts":{"uses-passwords":true}}`), nil); code != 404 {
 		t.Errorf("another manufacturer's declaration: %d", code)
 	}
-	var got productJSON
+	var got app.ProductView
 	if code := e.do("PUT", path, "acme-admin", "application/json", []byte(`{"facts":{"constrained-device":false,"uses-passwords":true}}`), &got); code != 200 || !got.Facts["uses-passwords"] {
 		t.Fatalf("declare: %d %+v", code, got)
 	}
@@ -451,9 +452,9 @@ func TestLabelGrace(t *testing.T) {
 		c.Now = func() time.Time { return now }
 		c.LabelGrace = 14 * 24 * time.Hour
 	})
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	base := "/api/v1/releases/" + itoa(rel.ID)
@@ -467,7 +468,7 @@ func TestLabelGrace(t *testing.T) {
 	// The exploited finding arrives; the manufacturer reports on time.
 	e.do("POST", base+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
 	e.drain()
-	var cases struct{ Items []CaseView }
+	var cases struct{ Items []app.CaseView }
 	e.do("GET", "/api/v1/cases", "acme-admin", "", nil, &cases)
 	if len(cases.Items) != 1 {
 		t.Fatalf("cases %+v", cases.Items)

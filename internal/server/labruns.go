@@ -72,7 +72,7 @@ func (s *Server) postLabRun(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	lr, err := s.storeLabRun(r.Context(), rel.ID, &res)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, labRunJSON{ID: lr.ID, Target: lr.Target, TranscriptSHA256: lr.TranscriptSHA256, Failed: lr.Failed,
@@ -87,7 +87,7 @@ func (s *Server) listLabRuns(w http.ResponseWriter, r *http.Request, p caller.Pr
 	}
 	runs, err := s.cfg.Store.LabRuns(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := []labRunJSON{}

@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/json"
 	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"net/http"
 	"net/url"
 	"slices"
@@ -33,17 +34,17 @@ func labRunAgainstWebAdmin(t *testing.T) []byte {
 
 func TestLabRunEvidence(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "4.2.0", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	e.do("PUT", "/api/v1/products/"+itoa(prod.ID)+"/facts", "acme-admin", "application/json", jsonBody(map[string]bool{"constrained-device": false}), nil)
 	base := "/api/v1/releases/" + itoa(rel.ID)
 	run := labRunAgainstWebAdmin(t)
 
-	verdict := func(id string) verdictJSON {
-		var ev evaluationJSON
+	verdict := func(id string) app.VerdictView {
+		var ev app.EvaluationView
 		e.do("GET", base+"/conformity", "acme-admin", "", nil, &ev)
 		for _, v := range ev.Verdicts {
 			if v.Requirement == id {
@@ -51,7 +52,7 @@ func TestLabRunEvidence(t *testing.T) {
 			}
 		}
 		t.Fatalf("no verdict %s", id)
-		return verdictJSON{}
+		return app.VerdictView{}
 	}
 	if v := verdict("etsi-en-303-645/5.1-5"); v.Result != "needs-attestation" {
 		t.Fatalf("before the lab run: %s %s", v.Result, v.Reason)

@@ -26,7 +26,7 @@ func (s *Server) ledgerBundle(w http.ResponseWriter, r *http.Request, p caller.P
 	reveal := p.Token.Role == "admin" || p.Token.Role == "psirt" || p.Token.Role == "auditor"
 	b, err := s.cfg.Store.LedgerBundle(r.Context(), p.Token.Organization, subject, reveal)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, b)
@@ -50,7 +50,7 @@ func (s *Server) ledgerCheckpoint(w http.ResponseWriter, r *http.Request) {
 	if q.Get("cosigned") != "" {
 		_, latest, err := s.cfg.Store.Cosignatures(ctx, 0)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if latest == 0 {
@@ -68,12 +68,12 @@ func (s *Server) ledgerCheckpoint(w http.ResponseWriter, r *http.Request) {
 		signed, cp, vkey, err = s.cfg.Store.LedgerCheckpointAt(ctx, size)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	lines, _, err := s.cfg.Store.Cosignatures(ctx, cp.Size)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -100,7 +100,7 @@ func (s *Server) ledgerTreeProof(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	var b strings.Builder
@@ -124,7 +124,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 	for _, k := range s.cfg.Witnesses {
 		wt, err := ledger.ParseWitness(k)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		witnesses = append(witnesses, wt)
@@ -142,7 +142,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 	}
 	_, cp, _, err := s.cfg.Store.LedgerCheckpointAt(r.Context(), size)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if text+"\n" != cp.Text() {
@@ -151,7 +151,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 	}
 	stored, _, err := s.cfg.Store.Cosignatures(r.Context(), size)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	kept := 0
@@ -166,7 +166,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 		for _, line := range ledger.CosignatureLines(string(body), cp.Origin) {
 			if strings.HasPrefix(line, "— "+wt.Name+" ") && !slices.Contains(stored, line) {
 				if err := s.cfg.Store.AddCosignature(r.Context(), size, wt.Name, line); err != nil {
-					s.fail(w, r, err)
+					s.Fail(w, r, err)
 					return
 				}
 				kept++

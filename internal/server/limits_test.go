@@ -16,16 +16,18 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // newProductRelease creates a product and a release as acme-admin and returns the release's id.
 func (e *env) newProductRelease(name, version string) int64 {
 	e.t.Helper()
-	var prod productJSON
+	var prod app.ProductView
 	if code := e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": name}), &prod); code != 201 {
 		e.t.Fatalf("create product: %d", code)
 	}
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": version, "supportEnd": "2031-12"}), &rel); code != 201 {
 		e.t.Fatalf("create release: %d", code)
 	}
@@ -195,7 +197,7 @@ func TestNamesRefuseControlCharacters(t *testing.T) {
 	relID := e.newProductRelease("Router ünïcode", "1.0")
 	_ = relID
 	var prods struct {
-		Items []productJSON `json:"items"`
+		Items []app.ProductView `json:"items"`
 	}
 	e.do("GET", "/api/v1/products", "acme-admin", "", nil, &prods)
 	var out apiError

@@ -61,7 +61,7 @@ func (s *Server) setEstablishment(r *http.Request, org int64, memberState, regio
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	v, err := s.organizationView(r, p.Token.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
@@ -104,7 +104,7 @@ func (s *Server) organizationPage(w http.ResponseWriter, r *http.Request, u *sto
 func (s *Server) renderOrganization(w http.ResponseWriter, r *http.Request, u *store.User, status int, msg string) {
 	v, err := s.organizationView(r, u.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, status, "organization", &organizationPageView{Layout: web.Layout{Title: "Organisation", User: u, Error: msg}, Org: v, CanWrite: u.Role == "admin"})

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -93,7 +94,7 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 	h, herr := s.holdings(r.Context())
 	rows, total, err := s.cfg.Store.Portfolio(r.Context(), u.Organization, q)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.readHook("portfolio")
@@ -131,12 +132,12 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	rows, total, err := s.cfg.Store.Portfolio(r.Context(), p.Token.Organization, q)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	out := make([]productJSON, 0, len(rows))
+	out := make([]app.ProductView, 0, len(rows))
 	for _, x := range rows {
-		out = append(out, toProduct(x.Product))
+		out = append(out, app.ViewProduct(x.Product))
 	}
 	pg := newPager("/api/v1/products", q, page, total, len(rows))
 	resp := map[string]any{"items": out, "total": total, "page": page, "pages": pg.Pages, "limit": q.Limit, "sort": q.Sort}

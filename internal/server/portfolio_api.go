@@ -10,6 +10,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/portfolio"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -66,7 +67,7 @@ func (s *Server) apiWhereUsed(w http.ResponseWriter, r *http.Request, p caller.P
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)
@@ -136,7 +137,7 @@ func (s *Server) componentFacts(ctx context.Context) portfolio.FactsFunc {
 func (s *Server) apiInventory(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	ok, err := s.mayReadInventory(r.Context(), p.Token)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if !ok {
@@ -162,7 +163,7 @@ func (s *Server) writeInventory(w http.ResponseWriter, r *http.Request, bad func
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	switch format {
@@ -200,14 +201,14 @@ func (s *Server) apiReleaseDevices(w http.ResponseWriter, r *http.Request, p cal
 	}
 	if err := s.cfg.Store.SetReleaseDevices(r.Context(), rel.ID, in.DevicesOnMarket); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	rel.DevicesOnMarket = in.DevicesOnMarket
-	writeJSON(w, http.StatusOK, toRelease(*rel, prod.Category))
+	writeJSON(w, http.StatusOK, app.ViewRelease(*rel, prod.Category))
 }
 
 // parseDevices reads a device count from a form field: empty is unknown.

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // The portfolio is paged: the web page links page to page and every product is on one page; the
@@ -62,7 +64,7 @@ func TestPortfolioPaging(t *testing.T) {
 	}
 
 	var list struct {
-		Items              []productJSON
+		Items              []app.ProductView
 		Total, Page, Pages int
 		Next               string
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/siegel-oss/siegel/internal/portfolio"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // portfolioEnv: six manufacturers (ACME, Globex and Maker 3-6), each with one router release
@@ -29,11 +30,11 @@ func portfolioEnv(t *testing.T) (*env, map[string]int64) {
 			}
 			e.tokens[who] = secret
 		}
-		var prod productJSON
+		var prod app.ProductView
 		if code := e.do("POST", "/api/v1/products", who, "application/json", jsonBody(map[string]string{"name": "Router " + org, "category": "router"}), &prod); code != 201 {
 			t.Fatalf("product of %s: %d", org, code)
 		}
-		var rel releaseJSON
+		var rel app.ReleaseView
 		if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", who, "application/json",
 			jsonBody(map[string]any{"version": "1.0", "supportEnd": "2031-12", "devicesOnMarket": (i + 1) * 1000}), &rel); code != 201 || rel.DevicesOnMarket == nil || *rel.DevicesOnMarket != int64((i+1)*1000) {
 			t.Fatalf("release of %s: %d %+v", org, code, rel)
@@ -122,7 +123,7 @@ func TestWhereUsedAPI(t *testing.T) {
 func TestReleaseDevicesAPI(t *testing.T) {
 	e, rels := portfolioEnv(t)
 	path := "/api/v1/releases/" + itoa(rels["ACME"]) + "/devices"
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("PUT", path, "acme-admin", "application/json", []byte(`{"devicesOnMarket":500}`), &rel); code != 200 || *rel.DevicesOnMarket != 500 {
 		t.Errorf("set devices: %d %+v", code, rel)
 	}

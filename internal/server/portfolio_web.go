@@ -44,7 +44,7 @@ func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.
 	v := &whereUsedView{Layout: web.Layout{Title: "Where used", User: u}, PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
 	if err == nil && (q.PURL != "" || q.Advisory != "") {
 		if v.Result, err = s.whereUsed(r.Context(), q); err != nil && !errors.Is(err, portfolio.ErrQuery) {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
@@ -79,7 +79,7 @@ func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.
 func (s *Server) webMayReadInventory(w http.ResponseWriter, r *http.Request, u *store.User) bool {
 	ok, err := s.mayReadInventory(r.Context(), u.Token())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	if !ok {
@@ -99,7 +99,7 @@ func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "inventory", &inventoryView{Layout: web.Layout{Title: "Critical components", User: u}, Inventory: inv, K: inv.K})

@@ -58,7 +58,7 @@ func (s *Server) queueState(ctx context.Context) (*queueState, error) {
 func (s *Server) getQueue(w http.ResponseWriter, r *http.Request, _ caller.Principal) {
 	q, err := s.queueState(r.Context())
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, q)

@@ -59,7 +59,7 @@ func (s *Server) readableProduct(w http.ResponseWriter, r *http.Request, p calle
 		err = store.ErrNotFound
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	return prod, true
@@ -82,7 +82,7 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p caller.Pr
 	}
 	ds, err := s.cfg.Store.Devices(r.Context(), prod.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]deviceJSON, len(ds))
@@ -118,7 +118,7 @@ func (s *Server) enrollDevices(w http.ResponseWriter, r *http.Request, p caller.
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]deviceJSON, len(ds))
@@ -184,7 +184,7 @@ func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	rs, err := s.cfg.Store.Rollouts(r.Context(), prod.Organization, prod.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	out := make([]rolloutJSON, 0, len(rs))
@@ -225,7 +225,7 @@ func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.
 	}
 	st, err := s.delivery().Status(r.Context(), prod.Organization, ro.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, st)
@@ -238,7 +238,7 @@ func (s *Server) getRollout(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
@@ -266,7 +266,7 @@ func (s *Server) controlRollout(action string) func(http.ResponseWriter, *http.R
 		}
 		st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		writeJSON(w, http.StatusOK, st)

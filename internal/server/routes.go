@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/server/api"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -159,81 +159,11 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) { s.healthz(w, r) }
 
-// Wire forms of the resources.
-type productJSON struct {
-	ID       int64  `json:"id"`
-	Name     string `json:"name"`
-	Category string `json:"category"`
-	CRAClass string `json:"craClass"`
-	// NeedsCategory: the product has no category of the controlled list (PUT .../category);
-	// UnmappedCategory is the free text it had before, when there was one.
-	NeedsCategory    bool   `json:"needsCategory,omitempty"`
-	UnmappedCategory string `json:"unmappedCategory,omitempty"`
-	// Facts are what the manufacturer declared about the design (PUT .../facts).
-	Facts     map[string]bool `json:"facts,omitempty"`
-	CreatedAt time.Time       `json:"createdAt"`
-}
-
-type releaseJSON struct {
-	ID             int64  `json:"id"`
-	Product        int64  `json:"product"`
-	Version        string `json:"version"`
-	PlacedOnMarket string `json:"placedOnMarket,omitempty"`
-	SupportEnd     string `json:"supportEnd"`
-	// SupportMonths is the support period's length in whole months from placing on the market.
-	SupportMonths            int    `json:"supportMonths"`
-	SupportJustification     string `json:"supportJustification,omitempty"`
-	SupportExpectedUseMonths int    `json:"supportExpectedUseMonths,omitempty"`
-	SupportBasis             string `json:"supportBasis,omitempty"`
-	// Support is the CRA Art. 13(8) verdict on the period: whether it holds, which rule applied,
-	// why, and warnings (recital (60): products often used for longer).
-	Support   supportJSON `json:"support"`
-	CreatedAt time.Time   `json:"createdAt"`
-	// KeepAvailableUntil (YYYY-MM-DD) is set for a security update: CRA Art. 13(9) keeps it
-	// available for ten years or the rest of the support period, whichever is longer.
-	KeepAvailableUntil string `json:"keepAvailableUntil,omitempty"`
-	// DevicesOnMarket is the declared number of devices on the market; null while unknown.
-	DevicesOnMarket *int64 `json:"devicesOnMarket"`
-}
-
-func toProduct(p store.Product) productJSON {
-	return productJSON{ID: p.ID, Name: p.Name, Category: p.Category, CRAClass: p.CRAClass, Facts: p.Facts, CreatedAt: p.CreatedAt,
-		NeedsCategory: p.Category == "", UnmappedCategory: p.CategoryUnmapped}
-}
-
-// supportJSON is the verdict on a support period (CRA Art. 13(8)).
-type supportJSON struct {
-	OK       bool     `json:"ok"`
-	Length   string   `json:"length"`
-	Rule     string   `json:"rule"`
-	Reason   string   `json:"reason"`
-	Warnings []string `json:"warnings,omitempty"`
-}
-
-// toRelease renders a release with the verdict on its support period, counted from the day it
-// was placed on the market (or, before that, from when it was recorded).
-func toRelease(r store.Release, category string) releaseJSON {
-	v, err := supportVerdict(r, r.CreatedAt, category)
-	out := releaseJSON{ID: r.ID, Product: r.Product, Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd,
-		SupportMonths: v.TotalMonths, SupportJustification: r.SupportJustification, SupportExpectedUseMonths: r.SupportExpectedUseMonths,
-		SupportBasis: r.SupportBasis, CreatedAt: r.CreatedAt, DevicesOnMarket: r.DevicesOnMarket,
-		Support: supportJSON{OK: v.OK, Length: v.Length(), Rule: v.Rule, Reason: v.Reason, Warnings: v.Warnings}}
-	if err != nil {
-		out.Support.Reason = err.Error()
-	}
-	return out
-}
-
-func supportVerdict(r store.Release, since time.Time, category string) (cra.SupportVerdict, error) {
-	return cra.CheckSupport(cra.SupportPeriod{PlacedOnMarket: r.PlacedOnMarket, Since: since, End: r.SupportEnd,
-		ExpectedUseMonths: r.SupportExpectedUseMonths, Basis: r.SupportBasis, Justification: r.SupportJustification, Category: category})
-}
-
 // checkSupportPeriod applies CRA Art. 13(8) to a release about to be recorded: at least five
 // years from placing on the market, or the expected use time with what it rests on; never an end
 // before placing.
 func (s *Server) checkSupportPeriod(r store.Release, category string) error {
-	v, err := supportVerdict(r, s.cfg.Now(), category)
+	v, err := app.SupportVerdict(r, s.cfg.Now(), category)
 	if err != nil {
 		return err
 	}
@@ -261,7 +191,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p caller.
 		s.answer(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toProduct(*prod))
+	writeJSON(w, http.StatusCreated, app.ViewProduct(*prod))
 }
 
 // product loads a product the caller may read; otherwise it answers 404 (another organization's
@@ -273,7 +203,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p caller.Princi
 	}
 	prod, err := s.cfg.Store.Product(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
@@ -285,7 +215,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p caller.Princi
 
 func (s *Server) getProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if prod, ok := s.product(w, r, p); ok {
-		writeJSON(w, http.StatusOK, toProduct(*prod))
+		writeJSON(w, http.StatusOK, app.ViewProduct(*prod))
 	}
 }
 
@@ -296,17 +226,17 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	rs, err := s.cfg.Store.Releases(r.Context(), prod.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	updates, err := s.securityUpdates(r.Context(), prod)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	out := make([]releaseJSON, 0, len(rs))
+	out := make([]app.ReleaseView, 0, len(rs))
 	for _, x := range rs {
-		rj := toRelease(x, prod.Category)
+		rj := app.ViewRelease(x, prod.Category)
 		if u, ok := updates[x.ID]; ok {
 			rj.KeepAvailableUntil = u.Until.Format(time.DateOnly)
 		}
@@ -354,10 +284,10 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p caller.
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, toRelease(*rel, prod.Category))
+	writeJSON(w, http.StatusCreated, app.ViewRelease(*rel, prod.Category))
 }
 
 // release loads a release the caller may read, with its product.
@@ -368,12 +298,12 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p caller.Princi
 	}
 	rel, err := s.cfg.Store.Release(r.Context(), id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, nil, false
 	}
 	prod, err := s.cfg.Store.Product(r.Context(), rel.Product)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, nil, false
 	}
 	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
@@ -390,10 +320,10 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	updates, err := s.securityUpdates(r.Context(), prod)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	rj := toRelease(*rel, prod.Category)
+	rj := app.ViewRelease(*rel, prod.Category)
 	if u, ok := updates[rel.ID]; ok {
 		rj.KeepAvailableUntil = u.Until.Format(time.DateOnly)
 	}
@@ -425,11 +355,11 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 	sum := sha256.Sum256(data)
 	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, trMissing(doc))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.saveHealthFacts(r.Context(), b.ID, doc)
-	s.wake()
+	s.Wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }
 
@@ -444,7 +374,7 @@ func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p cal
 	}
 	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	type comp struct {
@@ -467,25 +397,25 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p calle
 	if !ok {
 		return
 	}
-	f, err := findingFilter(r, 100)
+	f, err := app.FindingFilter(r, 100)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	pending, _, cov, err := s.releaseState(r.Context(), rel.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	items, total, err := s.loadFindings(r.Context(), rel.ID, f)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.readHook("findings")
 	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), rel.Product)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	sum := sums[rel.ID]
@@ -505,11 +435,11 @@ func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p caller.Princip
 		writeError(w, http.StatusForbidden, "this token may not triage findings")
 		return
 	}
-	var in vexInput
+	var in app.VEXInput
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	v, err := s.setVEX(r.Context(), rel.ID, r.PathValue("vuln"), in, "token:"+p.Token.Name)
+	v, err := s.SetVEX(r.Context(), rel.ID, r.PathValue("vuln"), in, "token:"+p.Token.Name)
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
 		return
@@ -518,5 +448,5 @@ func (s *Server) putVEX(w http.ResponseWriter, r *http.Request, p caller.Princip
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, toVEX(*v))
+	writeJSON(w, http.StatusOK, app.ViewVEX(*v))
 }

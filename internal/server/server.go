@@ -4,7 +4,6 @@
 package server
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -15,10 +14,10 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/httpjson"
 	"github.com/siegel-oss/siegel/internal/server/web"
@@ -108,17 +107,16 @@ type Config struct {
 
 // Server serves the API.
 type Server struct {
-	cfg     Config
-	mux     *http.ServeMux
-	ready   atomic.Bool
-	metrics *metrics
-	pages   *web.Pages
-	signers signerCache
-	uploads chan struct{}       // one token per upload in progress
-	conf    *conformity.Service // nil when the catalogs do not load
-	vulnDB  sharedVulnDB
-	health  *health.Cache // component-health data beside the vulnerability database
-	fleet   fleet         // devices and rollouts (device.go)
+	*app.Deps // what the API and the pages share
+	cfg       Config
+	mux       *http.ServeMux
+	ready     atomic.Bool
+	metrics   *metrics
+	pages     *web.Pages
+	signers   signerCache
+	uploads   chan struct{} // one token per upload in progress
+	health    *health.Cache // component-health data beside the vulnerability database
+	fleet     fleet         // devices and rollouts (device.go)
 
 	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
 	fwDir     string
@@ -154,6 +152,7 @@ func New(cfg Config) *Server {
 	}
 	limitDefaults(&cfg)
 	s := &Server{cfg: cfg, mux: http.NewServeMux(), metrics: newMetrics()}
+	s.Deps = &app.Deps{Store: cfg.Store, VulnDB: cfg.VulnDB, Log: cfg.Log, Now: cfg.Now, Monitor: cfg.Monitor}
 	s.uploads = make(chan struct{}, cfg.MaxUploads)
 	s.health = &health.Cache{Dir: cfg.VulnDB}
 	s.newConformity()
@@ -175,23 +174,6 @@ func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 // Handler returns the HTTP handler with its middleware.
 func (s *Server) Handler() http.Handler { return s.logAccess(s.metrics.wrap(s.mux)) }
 
-// fail maps an error to a status without leaking internals: store sentinels to 404 and 409,
-// everything else to 500 (logged).
-func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		writeError(w, http.StatusNotFound, "not found")
-	case errors.Is(err, store.ErrConflict):
-		writeError(w, http.StatusConflict, "already exists")
-	case errors.Is(err, context.Canceled):
-		writeError(w, 499, "request cancelled")
-	default:
-		s.internalError(w, r, err)
-	}
-}
-
-type ctxKey struct{}
-
 // api wraps an API handler: it requires "Authorization: Bearer TOKEN" (401 without), and JSON for
 // request bodies other than SBOM uploads.
 func (s *Server) api(h func(http.ResponseWriter, *http.Request, caller.Principal)) http.HandlerFunc {
@@ -210,19 +192,12 @@ func (s *Server) api(h func(http.ResponseWriter, *http.Request, caller.Principal
 			return
 		}
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		actor := fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)
-		notePrincipal(r, actor)
+		app.NotePrincipal(r, actor)
 		r = r.WithContext(store.WithActor(r.Context(), actor))
 		h(w, r, caller.Principal{Token: tok})
-	}
-}
-
-// wake tells the monitor that work was queued.
-func (s *Server) wake() {
-	if s.cfg.Monitor != nil {
-		s.cfg.Monitor.Wake()
 	}
 }

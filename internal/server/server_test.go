@@ -22,6 +22,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/notify"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vex"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
@@ -185,11 +186,11 @@ func TestUnauthenticated(t *testing.T) {
 // with it, and never the named components.
 func TestAuthorization(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	if code := e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod); code != 201 {
 		t.Fatalf("create product: %d", code)
 	}
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "4.2.0", "supportEnd": "2031-12", "placedOnMarket": "2026-09-01"}), &rel); code != 201 {
 		t.Fatalf("create release: %d", code)
 	}
@@ -232,7 +233,7 @@ func TestAuthorization(t *testing.T) {
 		}
 	}
 	// Lists only ever show the caller's own organization.
-	var list struct{ Items []productJSON }
+	var list struct{ Items []app.ProductView }
 	e.do("GET", "/api/v1/products", "globex-admin", "", nil, &list)
 	for _, x := range list.Items {
 		if x.ID == prod.ID {
@@ -243,9 +244,9 @@ func TestAuthorization(t *testing.T) {
 
 func TestUploadAndFindings(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	// A broken SBOM is refused with the reader's positioned message and nothing is stored.
@@ -296,9 +297,9 @@ func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 // refused and stores nothing.
 func TestUploadSourceArchive(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Gateway"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	archive := func(name, body string) []byte {
@@ -331,16 +332,16 @@ func TestUploadSourceArchive(t *testing.T) {
 // stages are submitted in order; another organization sees nothing of it.
 func TestExploitedFindingOpensCase(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-03-01", "supportEnd": "2031-12"}), &rel)
 	if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
 		t.Fatalf("upload %d", code)
 	}
 	e.drain()
-	var cases struct{ Items []CaseView }
+	var cases struct{ Items []app.CaseView }
 	e.do("GET", "/api/v1/cases", "acme-admin", "", nil, &cases)
 	if len(cases.Items) != 1 {
 		t.Fatalf("cases %+v", cases.Items)
@@ -365,7 +366,7 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 	if code := e.do("POST", path+"/stages/notification", "acme-admin", "application/json", []byte(`{"receipt":"X"}`), nil); code != 400 {
 		t.Errorf("notification before the early warning: %d", code)
 	}
-	var after CaseView
+	var after app.CaseView
 	if code := e.do("POST", path+"/stages/early-warning", "acme-admin", "application/json", []byte(`{"receipt":"CSIRT-2026-0042"}`), &after); code != 200 ||
 		after.Stages[0].Receipt != "CSIRT-2026-0042" || after.Stages[0].Submitted.IsZero() {
 		t.Errorf("submit early warning %d %+v", code, after.Stages[0])
@@ -384,9 +385,9 @@ func TestExploitedFindingOpensCase(t *testing.T) {
 func TestReleaseVEXExportImport(t *testing.T) {
 	const base = "https://siegel.acme.example"
 	e := newEnv(t, func(c *Config) { c.BaseURL = base })
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}), &rel)
 	r := "/api/v1/releases/" + itoa(rel.ID)
 	e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
@@ -444,7 +445,7 @@ func TestReleaseVEXExportImport(t *testing.T) {
 	var fs struct {
 		Items []struct {
 			ID  string
-			VEX *vexJSON
+			VEX *app.VEXView
 		}
 	}
 	e.do("GET", r+"/findings", "acme-admin", "", nil, &fs)
@@ -465,7 +466,7 @@ func TestReleaseVEXExportImport(t *testing.T) {
 // product expected to be in use for less, the expected use time with what it rests on.
 func TestSupportPeriod(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
 	path := "/api/v1/products/" + itoa(prod.ID) + "/releases"
 	refused := func(name string, body map[string]any, want string) {
@@ -481,7 +482,7 @@ func TestSupportPeriod(t *testing.T) {
 	refused("ten days short of five years", map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2030-12"}, "4 years 11 months 21 days")
 	refused("an end before placing", map[string]any{"version": "1", "placedOnMarket": "2026-06-10", "supportEnd": "2026-01",
 		"supportExpectedUseMonths": 2, "supportBasis": "intended-purpose", "supportJustification": "event"}, "before the product is placed on the market")
-	var rel releaseJSON
+	var rel app.ReleaseView
 	if code := e.do("POST", path, "acme-admin", "application/json", jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2028-01",
 		"supportExpectedUseMonths": 24, "supportBasis": "intended-purpose", "supportJustification": "Sold for a trade fair season; used two years."}), &rel); code != 201 ||
 		!rel.Support.OK || rel.SupportExpectedUseMonths != 24 || rel.SupportBasis != "intended-purpose" || !strings.Contains(rel.Support.Rule, "third subparagraph") {
@@ -491,7 +492,7 @@ func TestSupportPeriod(t *testing.T) {
 		rel.SupportMonths != 60 || rel.Support.Length != "5 years 21 days" || len(rel.Support.Warnings) != 0 {
 		t.Errorf("five years: %d %+v", code, rel)
 	}
-	var router productJSON
+	var router app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Box", "category": "router"}), &router)
 	if code := e.do("POST", "/api/v1/products/"+itoa(router.ID)+"/releases", "acme-admin", "application/json",
 		jsonBody(map[string]any{"version": "1", "placedOnMarket": "2026-01-10", "supportEnd": "2031-01"}), &rel); code != 201 || len(rel.Support.Warnings) != 1 || !strings.Contains(rel.Support.Warnings[0], "recital (60)") {
@@ -505,10 +506,10 @@ func TestSupportPeriod(t *testing.T) {
 func TestAdvisoryAndProvider(t *testing.T) {
 	const base = "https://siegel.acme.example" // the provider's public address (TLS ends at a proxy)
 	e := newEnv(t, func(c *Config) { c.BaseURL = base })
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
 	for _, v := range []string{"4.2.0", "4.3.0"} {
-		var rel releaseJSON
+		var rel app.ReleaseView
 		e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": v, "supportEnd": "2031-12"}), &rel)
 		e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
 		if v == "4.3.0" {
@@ -587,15 +588,15 @@ func TestAdvisoryAndProvider(t *testing.T) {
 // The manufacturer's own evidence opens an exploited-vulnerability case by hand.
 func TestManualExploitedCase(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Cam"}), &prod)
-	var rel, draft releaseJSON
+	var rel, draft app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "placedOnMarket": "2026-02-01", "supportEnd": "2031-12"}), &rel)
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "2", "supportEnd": "2031-12"}), &draft)
 	body := func(release int64) []byte {
 		return jsonBody(map[string]any{"type": "exploited", "release": release, "vulnerability": "CVE-2026-7777", "evidence": "honeypot logs 2026-11-21", "awareAt": "2026-11-21T18:00:00Z"})
 	}
-	var c CaseView
+	var c app.CaseView
 	if code := e.do("POST", "/api/v1/cases", "acme-admin", "application/json", body(rel.ID), &c); code != 201 || c.Type != "exploited" ||
 		c.Evidence != "manufacturer: honeypot logs 2026-11-21" || !c.Stages[0].Deadline.Equal(time.Date(2026, 11, 22, 19, 0, 0, 0, time.UTC)) {
 		t.Errorf("manual case %d %+v", code, c)
@@ -611,9 +612,9 @@ func TestManualExploitedCase(t *testing.T) {
 // The ledger's checkpoint is public; bundles are per organization and verify offline.
 func TestLedgerHTTP(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "R"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
 	e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil)
 	resp, err := http.Get(e.srv.URL + "/ledger/checkpoint")

@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/store/pgtest"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -30,9 +31,9 @@ func TestMatchWaitsForDatabase(t *testing.T) {
 	vdir := t.TempDir() // no database in it yet
 	e := newEnv(t, func(c *Config) { c.VulnDB = vdir })
 	e.mon = monitor.New(monitor.Config{Store: e.st, VulnDB: vdir})
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
-	var rel releaseJSON
+	var rel app.ReleaseView
 	e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", "acme-admin", "application/json", jsonBody(map[string]string{"version": "1", "supportEnd": "2031-12"}), &rel)
 	if code := e.do("POST", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != 201 {
 		t.Fatalf("upload %d", code)
@@ -199,11 +200,11 @@ func (c *cluster) findings(i int, release int64) []map[string]any {
 // findings on every server.
 func TestServersShareVulnDB(t *testing.T) {
 	c := newCluster(t, 3)
-	var prod productJSON
+	var prod app.ProductView
 	c.do(0, "POST", "/api/v1/products", jsonBody(map[string]string{"name": "HomeRouter"}), &prod)
 	releases := make([]int64, 3)
 	for i := range releases {
-		var rel releaseJSON
+		var rel app.ReleaseView
 		c.do(i, "POST", "/api/v1/products/"+itoa(prod.ID)+"/releases", jsonBody(map[string]string{"version": itoa(int64(i + 1)), "supportEnd": "2031-12"}), &rel)
 		releases[i] = rel.ID
 	}

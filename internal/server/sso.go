@@ -134,12 +134,12 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request, _ *store.Us
 		s.ssoFailed(w, http.StatusForbidden, "Single sign-on failed: the identity provider's answer was refused. Sign in again; if it keeps failing, your administrator finds the reason in the server's log.")
 		return
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	session, err := s.cfg.Store.StartSession(r.Context(), u.ID, sessionTTL)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.setSessionCookie(w, r, session)

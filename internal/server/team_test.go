@@ -13,6 +13,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/notify"
 	"github.com/siegel-oss/siegel/internal/notify/smtptest"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -161,7 +162,7 @@ func TestOwnTokens(t *testing.T) {
 // a reporting case) is refused with 409, on the page too.
 func TestRemoveProductAPI(t *testing.T) {
 	e := newEnv(t)
-	var wrong, kept productJSON
+	var wrong, kept app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRoutr", "category": "router"}), &wrong)
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Camera", "category": "router"}), &kept)
 	e.addRelease(wrong.ID, "1.0", "")

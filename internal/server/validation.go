@@ -15,7 +15,7 @@ func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error) {
 		writeError(w, status, msg)
 		return
 	}
-	s.fail(w, r, err)
+	s.Fail(w, r, err)
 }
 
 // showError is a page's answer to an error: show renders the form again with the sender's
@@ -29,5 +29,5 @@ func (s *Server) showError(w http.ResponseWriter, r *http.Request, err error, sh
 		http.NotFound(w, r)
 		return
 	}
-	s.fail(w, r, err)
+	s.Fail(w, r, err)
 }

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 var formErrorRE = regexp.MustCompile(`<p class="error" role="alert">([^<]*)</p>`)
@@ -17,7 +19,7 @@ func TestValidationSameAnswer(t *testing.T) {
 	e := newEnv(t)
 	b, _ := e.teamMember(t, "boss@acme.example", "admin")
 	boss, _ := e.st.UserByEmail(t.Context(), "boss@acme.example")
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
 	rel := e.addRelease(prod.ID, "4.2.0", uploadCDX)
 	e.do("PUT", "/api/v1/releases/"+itoa(rel.ID)+"/findings/CVE-2026-1001/vex", "acme-admin", "application/json", jsonBody(map[string]string{"purl": "pkg:pypi/example-lib@2.3.0", "status": "affected"}), nil)

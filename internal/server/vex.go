@@ -82,7 +82,7 @@ func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if r.PathValue("file") != csaf.FileName(fmt.Sprintf("%s-VEX-%d", trackingPrefix(org.Name), rel.ID)) {
@@ -91,7 +91,7 @@ func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	d, err := s.releaseVEX(r.Context(), org.Name, prod, rel)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	data, err := s.encodeVEX(d, vex.CSAF, org.Name, rel)
@@ -100,7 +100,7 @@ func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p caller.Pri
 		return
 	}
 	if err != nil {
-		s.internalError(w, r, err)
+		s.InternalError(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "application/json")
@@ -120,12 +120,12 @@ func (s *Server) getVEX(w http.ResponseWriter, r *http.Request, p caller.Princip
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d, err := s.releaseVEX(r.Context(), org.Name, prod, rel)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	data, err := s.encodeVEX(d, format, org.Name, rel)
@@ -219,7 +219,7 @@ func (s *Server) postVEX(w http.ResponseWriter, r *http.Request, p caller.Princi
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	res, err := s.importVEX(r.Context(), "upload", data, org.Name, prod, rel, "token:"+p.Token.Name)
@@ -244,7 +244,7 @@ func (s *Server) vexDownload(w http.ResponseWriter, r *http.Request, u *store.Us
 	format := cmpOrDefault(r.URL.Query().Get("format"), vex.OpenVEX)
 	doc, err := s.releaseVEX(r.Context(), u.OrgName, d.Product, d.Release)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	data, err := s.encodeVEX(doc, format, u.OrgName, d.Release)

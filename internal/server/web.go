@@ -23,6 +23,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -48,7 +49,7 @@ var pageFuncs = template.FuncMap{
 		return "#" + strconv.FormatInt(id, 10)
 	},
 	// done reports whether an earlier stage than i is still open (so i is not the next one).
-	"done": func(stages []StageView, i int) bool {
+	"done": func(stages []app.StageView, i int) bool {
 		for _, s := range stages[:i] {
 			if s.Submitted.IsZero() {
 				return true
@@ -140,7 +141,7 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 			return
 		}
 		if u != nil {
-			notePrincipal(r, "user:"+u.Email)
+			app.NotePrincipal(r, "user:"+u.Email)
 			r = r.WithContext(store.WithActor(r.Context(), "user:"+u.Email))
 		}
 		h(w, r, u)
@@ -153,7 +154,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d web.Vi
 	var buf bytes.Buffer
 	if err := s.pages.Execute(&buf, page, d); err != nil {
 		s.cfg.Log.Error("render", "page", page, "err", err)
-		http.Error(w, internalErrorText(requestIDOf(w)), http.StatusInternalServerError)
+		http.Error(w, app.InternalErrorText(app.RequestIDOf(w)), http.StatusInternalServerError)
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -172,7 +173,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request, u *store.User
 func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	wait, err := s.loginAllowed(r.Context(), r, r.PostFormValue("email"))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if wait > 0 {
@@ -205,7 +206,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode,
@@ -259,26 +260,26 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	rs, err := s.cfg.Store.Releases(r.Context(), p.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	// Coverage before counts, as on the release page (releaseState).
 	h, herr := s.holdings(r.Context())
 	totals, err := s.cfg.Store.ReleaseCoverageTotals(r.Context(), p.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.readHook("product")
 	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), p.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	rows := releaseRows(rs, p.Category)
 	updates, err := s.securityUpdates(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for i := range rows {
@@ -288,7 +289,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	ph, _, err := s.productHealth(r.Context(), p)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, DBWarnings: s.warningsOf(h, herr), Error: r.URL.Query().Get("error")},
@@ -303,7 +304,7 @@ type productPageView struct {
 	Notice   string // the outcome of the last action
 	CanWrite bool
 	Product  *store.Product
-	Releases []releaseJSON
+	Releases []app.ReleaseView
 	// Summaries are the releases' counts; ReleaseCoverage what the last matching of each release
 	// checked (a release without an entry was never matched).
 	Summaries       map[int64]store.Summary
@@ -384,7 +385,7 @@ type releasePageView struct {
 	Components []store.Component
 	// Findings are one page of the findings the filter selects, of Total; FindingPages sorts
 	// and pages them, Query is the request's query string.
-	Findings     []findingView
+	Findings     []app.FindingView
 	Total        int
 	Filter       store.FindingFilter
 	Query        string
@@ -428,10 +429,10 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	rel := d.Release
 	var err error
 	if d.Components, err = s.cfg.Store.ReleaseComponents(ctx, rel.ID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
-	f, err := findingFilter(r, 50)
+	f, err := app.FindingFilter(r, 50)
 	if err != nil {
 		f = store.FindingFilter{Limit: 50}
 	}
@@ -439,7 +440,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	// What says whether the list is complete is read before the list (see releaseState).
 	var h *vulndb.Holdings
 	if d.Matching, h, d.Coverage, err = s.releaseState(ctx, rel.ID); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	d.DBWarnings = s.warningsOf(h, nil) // read once for the banner too
@@ -447,7 +448,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		d.Refresh = 2
 	}
 	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	s.readHook("findings")
@@ -457,14 +458,14 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID, d.Components)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
 	}
 	if d.Health, err = s.healthOf(ctx, rel, d.Components); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	d.MatchWaits = d.Matching && h == nil && s.cfg.VulnDB != ""
@@ -516,7 +517,7 @@ func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, unt
 		if a.Product != p.ID {
 			continue
 		}
-		if v, err := viewAdvisory("", a); err == nil {
+		if v, err := app.ViewAdvisory("", a); err == nil {
 			for _, pr := range v.Products {
 				if r, ok := byVersion[strings.TrimPrefix(pr.Name, p.Name+" ")]; ok && pr.Status == "fixed" {
 					fixesOf[r.ID] = append(fixesOf[r.ID], a.Vulnerability)
@@ -575,7 +576,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 			if b, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
 				s.saveHealthFacts(r.Context(), b.ID, doc)
 			}
-			s.wake()
+			s.Wake()
 		}
 	}
 	if err != nil {
@@ -609,13 +610,13 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 		return
 	}
 	vuln := r.PathValue("finding")
-	in := vexInput{PURL: r.PostFormValue("purl"), Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"),
+	in := app.VEXInput{PURL: r.PostFormValue("purl"), Status: r.PostFormValue("status"), Justification: r.PostFormValue("justification"),
 		Impact: r.PostFormValue("impact"), Action: r.PostFormValue("action"), ExpiresAt: r.PostFormValue("expiresAt")}
 	if in.Status != "not_affected" {
 		in.Justification = ""
 	}
 	back := "/releases/" + strconv.FormatInt(d.Release.ID, 10) + "/findings/" + url.PathEscape(vuln) + "?purl=" + url.QueryEscape(in.PURL)
-	if _, err := s.setVEX(r.Context(), d.Release.ID, vuln, in, u.Email); err != nil {
+	if _, err := s.SetVEX(r.Context(), d.Release.ID, vuln, in, u.Email); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			http.NotFound(w, r)
 			return
@@ -640,7 +641,7 @@ type statusView struct {
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	st, err := s.dbState(r)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d := &statusView{Layout: web.Layout{Title: "Vulnerability database", User: u}, DB: st, CanWrite: u.Role == "admin"}
@@ -658,7 +659,7 @@ func (s *Server) statusUpdate(w http.ResponseWriter, r *http.Request, u *store.U
 		return
 	}
 	if err := s.cfg.Monitor.RequestUpdate(r.Context()); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/status", http.StatusSeeOther)
@@ -695,7 +696,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 		}
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "notifications", d)
@@ -776,10 +777,10 @@ func storeComponents(doc *sbom.Document) []store.Component {
 	return out
 }
 
-func releaseRows(rs []store.Release, category string) []releaseJSON {
-	out := make([]releaseJSON, 0, len(rs))
+func releaseRows(rs []store.Release, category string) []app.ReleaseView {
+	out := make([]app.ReleaseView, 0, len(rs))
 	for _, r := range rs {
-		out = append(out, toRelease(r, category))
+		out = append(out, app.ViewRelease(r, category))
 	}
 	return out
 }

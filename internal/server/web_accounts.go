@@ -61,7 +61,7 @@ type usersView struct {
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *usersView, msg string) {
 	us, err := s.cfg.Store.ListUsers(r.Context(), u.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if v == nil {
@@ -144,7 +144,7 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.Use
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	s.render(w, http.StatusOK, "invite", &inviteView{Layout: web.Layout{Title: "Invitation"}, Invitee: invitee, Link: r.PathValue("secret")})
@@ -191,7 +191,7 @@ type accountView struct {
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.User, status int, codes []string, msg, notice string) {
 	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v := &accountView{Layout: web.Layout{Title: "Your account", User: u, Error: msg}, Notice: notice, TOTP: enabled, RecoveryCodes: codes}
@@ -239,7 +239,7 @@ func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request, u *store.User
 func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
 	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if secret == "" || enabled {
@@ -248,7 +248,7 @@ func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
 	}
 	svg, err := label.QRSVG(totpURI(u.Email, secret))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Type", "image/svg+xml")
@@ -302,12 +302,12 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	wait, err := s.loginAllowed(r.Context(), r, u.Email)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if wait > 0 {
@@ -324,11 +324,11 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 		s.challengeEnded(w)
 		return
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.loginSucceeded(r.Context(), u.Email); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: loginCookie, Value: "", Path: "/login", MaxAge: -1, HttpOnly: true})
@@ -373,7 +373,7 @@ type tokensView struct {
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, secret, msg string) {
 	ts, err := s.visibleTokens(r.Context(), caller.OfUser(u))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v := &tokensView{Layout: web.Layout{Title: "API tokens", User: u, Error: msg}, Roles: store.GrantableRoles(u.Role), NewToken: secret}

@@ -69,7 +69,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	d := &authorityDashboard{Layout: web.Layout{Title: "Market surveillance", User: u}, AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
 	views, err := s.authorityViews(ctx, tok.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d.Products = len(views)
@@ -99,13 +99,13 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	})
 	prs, err := s.cfg.Store.Procedures(ctx, tok.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for i := range prs {
 		v, err := s.procedureView(r, &prs[i])
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if v.State != authority.Closed {
@@ -113,7 +113,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 		}
 	}
 	if in, err := s.sweepInputs(ctx, tok.Organization); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	} else if len(in) > 0 {
 		if d.Sweep, err = authority.RankSweep(in); err != nil {

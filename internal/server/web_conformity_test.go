@@ -3,6 +3,8 @@ package server
 import (
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // TestWebConformityMatchesAPI: the conformity page shows the verdicts the API answers for the
@@ -11,7 +13,7 @@ import (
 func TestWebConformityMatchesAPI(t *testing.T) {
 	e := newEnv(t)
 	_, relID := e.newRelease("HomeRouter", "router")
-	var ev evaluationJSON
+	var ev app.EvaluationView
 	if code := e.do("GET", "/api/v1/releases/"+itoa(relID)+"/conformity", "acme-admin", "", nil, &ev); code != 200 {
 		t.Fatalf("API %d", code)
 	}

@@ -99,7 +99,7 @@ func (s *Server) releaseEdit(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	bs, err := s.cfg.Store.SBOMs(r.Context(), h.Release.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	d := &releaseEditView{releaseHead: *h, Edit: &editView{Release: releaseEditOf(h.Release), SBOMs: bs}, Notice: r.URL.Query().Get("notice")}
@@ -165,7 +165,7 @@ func (s *Server) sbomRemoveForm(w http.ResponseWriter, r *http.Request, u *store
 		})
 		return
 	}
-	s.wake()
+	s.Wake()
 	http.Redirect(w, r, "/releases/"+strconv.FormatInt(d.Release.ID, 10)+"/edit?notice="+url.QueryEscape("SBOM "+strconv.FormatInt(id, 10)+" removed; the release is matched again."), http.StatusSeeOther)
 }
 
@@ -189,7 +189,7 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	if err != nil {
 		if !caller.IsMistake(err) && !isReadError(err) {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not replaced: " + err.Error()

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
@@ -19,7 +20,7 @@ import (
 // database by the column chosen, with links to the other pages that keep the order.
 func TestReleasePagePaged(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "Gateway", "category": "router"}), &prod)
 	rel := e.addRelease(prod.ID, "1.0", "")
 	var fs []store.Finding
@@ -105,7 +106,7 @@ func TestFindingPageDetails(t *testing.T) {
 	}
 	db.Close()
 	e := newEnv(t, func(c *Config) { c.VulnDB = vdir })
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router"}), &prod)
 	rel := e.addRelease(prod.ID, "4.2.0", uploadCDX)
 	b := e.loggedIn(t, "psirt@acme.example", "psirt")
@@ -138,7 +139,7 @@ func TestFindingPageDetails(t *testing.T) {
 // TestWebCorrections: the product and release correction pages, SBOM removal and the search page.
 func TestWebCorrections(t *testing.T) {
 	e := newEnv(t)
-	var prod productJSON
+	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRoutr", "category": "router"}), &prod)
 	rel := e.addRelease(prod.ID, "4.2.0", uploadCDX)
 	ro := e.loggedIn(t, "auditor@acme.example", "read-only")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/firmware"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -17,7 +18,7 @@ import (
 // analyses queued, running or failed.
 type releaseFirmwareView struct {
 	Analyses []store.FirmwareAnalysis
-	Jobs     []jobStatusJSON
+	Jobs     []app.JobStatus
 }
 
 // fillReleaseFirmware adds the firmware section to the release page; a failure leaves it out
@@ -59,7 +60,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 		s.render(w, status, "release", v)
 	}
 	if full, err := s.firmwareQueueFull(r.Context()); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	} else if full {
 		w.Header().Set("Retry-After", "60")
@@ -93,7 +94,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 			fail(http.StatusBadRequest, "The firmware image is empty; choose the image file itself.")
 		case err != nil:
 			s.cfg.Log.Error("firmware upload", "release", d.Release.ID, "err", err)
-			fail(http.StatusInternalServerError, internalErrorText(requestIDOf(w)))
+			fail(http.StatusInternalServerError, app.InternalErrorText(app.RequestIDOf(w)))
 		default:
 			http.Redirect(w, r, "/jobs/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		}
@@ -104,7 +105,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 // jobPageView is a background job's page (job.html).
 type jobPageView struct {
 	web.Layout
-	Status   *jobStatusJSON
+	Status   *app.JobStatus
 	Release  *store.Release
 	Product  *store.Product
 	Analysis int64 // the firmware analysis a finished job stored
@@ -113,7 +114,7 @@ type jobPageView struct {
 // jobPage shows a firmware analysis job's state and progress; it reloads itself while the job is queued or
 // running, and links to what the job produced once it is done.
 func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	var js *jobStatusJSON
+	var js *app.JobStatus
 	var p *firmwareJob
 	if !s.loadByID(w, r, func(id int64) (err error) {
 		js, p, err = s.jobStatus(r, id, caller.OfUser(u).CanRead)
@@ -127,7 +128,7 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 		v.Product, err = s.cfg.Store.Product(r.Context(), v.Release.Product)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if strings.HasPrefix(js.Analysis, "/api/v1/firmware/") {
@@ -238,7 +239,7 @@ func (s *Server) loadByID(w http.ResponseWriter, r *http.Request, load func(id i
 		http.NotFound(w, r)
 		return false
 	case err != nil:
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return false
 	}
 	return true

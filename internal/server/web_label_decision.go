@@ -37,7 +37,7 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 		s.render(w, http.StatusForbidden, "label_decision", d)
 		return nil, false
 	}
-	if s.conf == nil {
+	if s.Conformity == nil {
 		d.Error = "Labels are unavailable: the requirement catalogs did not load (see the server log)."
 		s.render(w, http.StatusServiceUnavailable, "label_decision", d)
 		return nil, false
@@ -49,7 +49,7 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 		return nil, false
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return nil, false
 	}
 	v := &labelDecisionView{Layout: web.Layout{Title: "Label " + l.ID, User: u}, Label: l, CommentDays: label.DefaultCommentDays}
@@ -98,7 +98,7 @@ func (s *Server) labelRevokeForm(w http.ResponseWriter, r *http.Request, u *stor
 	}
 	org, err := s.cfg.Store.OrganizationByID(r.Context(), u.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if err := s.revokeLabel(r.Context(), v.Label, org.Name, v.Reason, days); err != nil {

@@ -92,7 +92,7 @@ func TestBrowserLabelRevocation(t *testing.T) {
 	}
 	env, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	key, err := e.server.conf.Key(ctx)
+	key, err := e.server.Conformity.Key(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/dossier"
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -37,7 +38,7 @@ type labelPageView struct {
 	Exploited    []string // open, actively exploited vulnerabilities
 	Critical     int      // open critical and high findings
 	Unrated      int      // open findings no source gives a severity: never counted as harmless
-	Advisories   []*advisoryView
+	Advisories   []*app.AdvisoryView
 	History      []labelHistoryRow
 	PageURL      string
 	Standards    []catalog.Standard
@@ -74,22 +75,22 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		return
 	}
 	ctx := r.Context()
-	v := &labelPageView{Layout: web.Layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.conf.PageURL(l.ID), Issuer: s.conf.Issuer}
-	key, err := s.conf.Key(ctx)
+	v := &labelPageView{Layout: web.Layout{Title: "Security label " + l.ID, User: u}, Label: l, PageURL: s.Conformity.PageURL(l.ID), Issuer: s.Conformity.Issuer}
+	key, err := s.Conformity.Key(ctx)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	pub := key.Public().(ed25519.PublicKey)
 	if v.Statement, err = label.Verify(l.Statement, pub); err != nil {
-		s.fail(w, r, fmt.Errorf("label %s: the stored statement does not verify: %w", l.ID, err))
+		s.Fail(w, r, fmt.Errorf("label %s: the stored statement does not verify: %w", l.ID, err))
 		return
 	}
 	if v.Release, err = s.cfg.Store.Release(ctx, l.Release); err == nil {
 		v.Product, err = s.cfg.Store.Product(ctx, v.Release.Product)
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if org, err := s.cfg.Store.OrganizationByID(ctx, l.Organization); err == nil {
@@ -100,12 +101,12 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	fs, _, err := s.cfg.Store.Findings(ctx, l.Release, store.FindingFilter{Limit: 100_000})
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	vex, err := s.cfg.Store.EffectiveVEX(ctx, l.Release)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	seen := map[string]bool{}
@@ -128,23 +129,23 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 	}
 	advs, err := s.cfg.Store.Advisories(ctx, l.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for i := range advs {
 		if advs[i].Product == v.Product.ID {
-			v.Advisories = append(v.Advisories, &advisoryView{Advisory: advs[i]})
+			v.Advisories = append(v.Advisories, &app.AdvisoryView{Advisory: advs[i]})
 		}
 	}
 	events, err := s.cfg.Store.LabelEvents(ctx, l.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, e := range events {
 		st, err := label.Verify(e.Statement, pub)
 		if err != nil {
-			s.fail(w, r, fmt.Errorf("label %s statement %d does not verify: %w", l.ID, e.Seq, err))
+			s.Fail(w, r, fmt.Errorf("label %s statement %d does not verify: %w", l.ID, e.Seq, err))
 			return
 		}
 		// The event's reason says what happened: a status change's reason, a renewal, or a
@@ -152,7 +153,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		v.History = append(v.History, labelHistoryRow{Seq: st.Sequence, Status: st.Status, Reason: e.Reason, At: e.At})
 	}
 	for _, id := range l.Catalogs {
-		for _, st := range s.conf.Catalog.Standards {
+		for _, st := range s.Conformity.Catalog.Standards {
 			if st.ID == id {
 				v.Standards = append(v.Standards, st)
 			}
@@ -168,12 +169,12 @@ func (s *Server) pageStandards(r *http.Request, prod *store.Product) []string {
 	if st := standardsParam(r); len(st) > 0 {
 		return st
 	}
-	return s.conf.DefaultStandards(prod.Category)
+	return s.Conformity.DefaultStandards(prod.Category)
 }
 
 // conformityView is the release's conformity page.
 type conformityView struct {
-	Evaluation *evaluationJSON
+	Evaluation *app.EvaluationView
 	Standards  []string
 	Labels     []store.Label
 	Firmware   *store.FirmwareAnalysis
@@ -192,27 +193,27 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	if !ok {
 		return
 	}
-	if s.conf == nil {
+	if s.Conformity == nil {
 		d.Error = "conformity evaluation is unavailable: the requirement catalogs did not load"
 		s.render(w, http.StatusServiceUnavailable, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
 	standards := s.pageStandards(r, d.Product)
-	e, err := s.conf.Evaluate(r.Context(), d.Product, d.Release, standardsParam(r))
+	e, err := s.Conformity.Evaluate(r.Context(), d.Product, d.Release, standardsParam(r))
 	if err != nil {
 		d.Error = err.Error()
 		s.render(w, http.StatusBadRequest, "conformity", &conformityPageView{releaseHead: *d})
 		return
 	}
-	ev := s.evaluationView(e)
+	ev := s.ViewEvaluation(e)
 	cv := &conformityView{Evaluation: &ev, Standards: standards}
 	cv.LabelPlausible, cv.LabelUnmet = catalog.Plausible(labelVerdicts(e.Verdicts, standards))
-	if s.conf.PageURL("x") == "" {
+	if s.Conformity.PageURL("x") == "" {
 		cv.NoBaseURL = conformity.ErrNoBaseURL.Error()
 	}
 	all, err := s.cfg.Store.Labels(r.Context(), d.Product.Organization)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	for _, l := range all {
@@ -243,7 +244,7 @@ func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.Use
 	if !ok {
 		return
 	}
-	if !d.CanWrite || s.conf == nil {
+	if !d.CanWrite || s.Conformity == nil {
 		http.Error(w, "you may not attest requirements", http.StatusForbidden)
 		return
 	}
@@ -268,13 +269,13 @@ func (s *Server) attestForm(w http.ResponseWriter, r *http.Request, u *store.Use
 		}
 		in.Document = path.Base(hdr.Filename)
 	}
-	_, err = s.conf.Attest(r.Context(), d.Release, u.Role, in)
+	_, err = s.Conformity.Attest(r.Context(), d.Release, u.Role, in)
 	if errors.Is(err, conformity.ErrAttestation) {
 		back(err.Error())
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?notice=%s#%s", d.Release.ID, url.QueryEscape("attested "+in.Requirement), url.PathEscape(in.Requirement)), http.StatusSeeOther)
@@ -285,12 +286,12 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 	if !ok {
 		return
 	}
-	if !d.CanWrite || s.conf == nil {
+	if !d.CanWrite || s.Conformity == nil {
 		http.Error(w, "you may not declare releases for a label", http.StatusForbidden)
 		return
 	}
 	standards := strings.Split(r.FormValue("standards"), ",")
-	l, err := s.conf.Issue(r.Context(), d.Product, d.Release, standards, store.Actor(r.Context()))
+	l, err := s.Conformity.Issue(r.Context(), d.Product, d.Release, standards, store.Actor(r.Context()))
 	var ie *conformity.ImplausibleError
 	if errors.As(err, &ie) {
 		http.Redirect(w, r, fmt.Sprintf("/releases/%d/conformity?error=%s", d.Release.ID, url.QueryEscape("no label: "+strings.Join(ie.Reasons, "; "))), http.StatusSeeOther)
@@ -306,7 +307,7 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, "/label/"+l.ID, http.StatusSeeOther)
@@ -316,7 +317,7 @@ func (s *Server) labelForm(w http.ResponseWriter, r *http.Request, u *store.User
 // or PDF: /releases/{id}/dossier/declaration.pdf, .../technical.html.
 func (s *Server) dossierDownload(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d, ok := s.webRelease(w, r, u)
-	if !ok || s.conf == nil {
+	if !ok || s.Conformity == nil {
 		return
 	}
 	s.writeDossier(w, r, d.Product, d.Release)
@@ -325,7 +326,7 @@ func (s *Server) dossierDownload(w http.ResponseWriter, r *http.Request, u *stor
 // apiDossier is dossierDownload for API tokens.
 func (s *Server) apiDossier(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	rel, prod, ok := s.release(w, r, p)
-	if !ok || s.conformityOff(w) {
+	if !ok || s.ConformityOff(w) {
 		return
 	}
 	s.writeDossier(w, r, prod, rel)
@@ -338,9 +339,9 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 		http.Error(w, "no such document: ask for declaration.html, declaration.pdf, technical.html or technical.pdf", http.StatusNotFound)
 		return
 	}
-	e, err := s.conf.Evaluate(r.Context(), prod, rel, s.pageStandards(r, prod))
+	e, err := s.Conformity.Evaluate(r.Context(), prod, rel, s.pageStandards(r, prod))
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	doc := s.dossierOf(r, e)
@@ -355,7 +356,7 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; img-src 'self'; frame-ancestors 'none'; base-uri 'none'")
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`inline; filename="%s-%s-%s.%s"`, safeName(prod.Name), safeName(rel.Version), name, ext))
@@ -385,7 +386,7 @@ func (s *Server) dossierOf(r *http.Request, e *conformity.Evaluation) dossier.Do
 		d.Release.ImageDigest = fw.Ref
 	}
 	for _, id := range e.Standards {
-		for _, st := range s.conf.Catalog.Standards {
+		for _, st := range s.Conformity.Catalog.Standards {
 			if st.ID == id {
 				d.Standards = append(d.Standards, strings.TrimSpace(st.Title+" "+st.Version))
 			}

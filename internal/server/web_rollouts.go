@@ -52,7 +52,7 @@ func (s *Server) rolloutWebRoutes() {
 func (s *Server) rolloutsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	rs, err := s.cfg.Store.Rollouts(r.Context(), u.Organization, 0)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v := &rolloutsView{Layout: web.Layout{Title: "Rollouts", User: u}}
@@ -70,7 +70,7 @@ func (s *Server) rolloutPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	}
 	st, err := s.delivery().Status(r.Context(), u.Organization, id)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	v := rolloutViewOf(u, st)
@@ -96,7 +96,7 @@ func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *s
 	if errors.Is(err, delivery.ErrInput) {
 		st, serr := s.delivery().Status(r.Context(), u.Organization, id)
 		if serr != nil {
-			s.fail(w, r, serr)
+			s.Fail(w, r, serr)
 			return
 		}
 		v := rolloutViewOf(u, st)
@@ -105,7 +105,7 @@ func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *s
 		return
 	}
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	http.Redirect(w, r, fmt.Sprintf("/rollouts/%d?notice=%s", id, action+"d"), http.StatusSeeOther)

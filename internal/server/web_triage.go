@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/match"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -17,7 +18,7 @@ import (
 type triageView struct {
 	// Form holds the triage form's values: the decision in force, or what was just entered
 	// when it was refused (so nothing typed is lost).
-	Form vexInput
+	Form app.VEXInput
 	// Origin is the release an inherited decision was made for.
 	Origin *store.Release
 	// Advisories are the details of the finding's advisory records; NoDetails says why there
@@ -31,7 +32,7 @@ type triageView struct {
 // findingPageView is a finding's page (finding.html).
 type findingPageView struct {
 	releaseHead
-	Finding *findingView
+	Finding *app.FindingView
 	// History is the finding's triage decisions, oldest first; Explain says why it matched.
 	History []store.VEX
 	Explain string
@@ -44,7 +45,7 @@ type findingPageView struct {
 // renderFinding shows one finding: the advisory's details, why it matched, its triage (own or
 // inherited) and history, the comments, and the triage form with form's values (nil: those of
 // the decision in force).
-func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releaseHead, vuln, purl string, form *vexInput, status int) {
+func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releaseHead, vuln, purl string, form *app.VEXInput, status int) {
 	ctx := r.Context()
 	d := &findingPageView{releaseHead: *h}
 	x, err := s.cfg.Store.FindingByKey(ctx, d.Release.ID, vuln, purl)
@@ -54,12 +55,12 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 	}
 	vex, err := s.cfg.Store.EffectiveVEX(ctx, d.Release.ID)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
-	f, err := viewOf(*x, vex)
+	f, err := app.ViewFinding(*x, vex)
 	if err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	d.Finding, d.Title = &f, f.ID
@@ -70,22 +71,22 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 	case form != nil:
 		tv.Form = *form
 	case f.VEX != nil:
-		tv.Form = vexInput{PURL: purl, Status: f.VEX.Status, Justification: f.VEX.Justification, Impact: f.VEX.Impact, Action: f.VEX.Action}
+		tv.Form = app.VEXInput{PURL: purl, Status: f.VEX.Status, Justification: f.VEX.Justification, Impact: f.VEX.Impact, Action: f.VEX.Action}
 	default:
-		tv.Form = vexInput{PURL: purl, Status: "under_investigation"}
+		tv.Form = app.VEXInput{PURL: purl, Status: "under_investigation"}
 	}
 	if f.VEX != nil && f.VEX.InheritedFrom != 0 {
 		if tv.Origin, err = s.cfg.Store.Release(ctx, f.VEX.InheritedFrom); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 	}
 	if d.History, err = s.cfg.Store.VEXHistory(ctx, d.Release.ID, vuln, purl); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	if tv.Comments, err = s.cfg.Store.Comments(ctx, d.Release.ID, vuln, purl); err != nil {
-		s.fail(w, r, err)
+		s.Fail(w, r, err)
 		return
 	}
 	db, err := vulndb.Open(ctx, s.cfg.VulnDB, false)
@@ -95,12 +96,12 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 		defer db.Close()
 		var buf bytes.Buffer
 		if err := match.Explain(ctx, &buf, db, &f.Finding); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		d.Explain = buf.String()
 		if tv.Advisories, err = db.AdvisoryDetails(ctx, f.Records); err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		if len(tv.Advisories) == 0 {
@@ -220,7 +221,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		}
 		d.Components, d.Findings, d.NComponents, d.NFinds, err = s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
 		if err != nil {
-			s.fail(w, r, err)
+			s.Fail(w, r, err)
 			return
 		}
 		{

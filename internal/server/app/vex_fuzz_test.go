@@ -1,4 +1,4 @@
-package server
+package app
 
 import (
 	"strings"
@@ -13,7 +13,7 @@ func FuzzParseExpiry(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := parseExpiry(s)
+		got, err := ParseExpiry(s)
 		if err != nil {
 			if got != nil {
 				t.Errorf("%q: a time and an error", s)
