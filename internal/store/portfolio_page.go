@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"strings"
 )
 
 // Portfolio sort orders.
@@ -108,17 +107,4 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 		out = append(out, r)
 	}
 	return out, total, rows.Err()
-}
-
-// ProductCoverages returns the coverage kept for the releases of the products.
-func (s *DB) ProductCoverages(ctx context.Context, products []int64) ([]Coverage, error) {
-	if len(products) == 0 {
-		return nil, nil
-	}
-	args := make([]any, len(products))
-	for i, p := range products {
-		args[i] = p
-	}
-	return s.coverages(ctx, `SELECT c.release, r.product, c.coverage, c.updated_at FROM release_coverage c
-		JOIN release r ON r.id = c.release WHERE r.product IN (?`+strings.Repeat(", ?", len(products)-1)+`) ORDER BY c.release`, args...)
 }
