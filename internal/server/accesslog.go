@@ -57,7 +57,7 @@ func (s *Server) logAccess(next http.Handler) http.Handler {
 		if route == "" {
 			route = "(none)"
 		}
-		s.cfg.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
+		s.Log.LogAttrs(r.Context(), slog.LevelInfo, "request",
 			slog.String("method", r.Method), slog.String("route", route), slog.Int("status", status),
 			slog.Duration("duration", time.Since(start)), slog.String("principal", a.Principal),
 			slog.String("request_id", a.ID))

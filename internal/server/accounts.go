@@ -87,7 +87,7 @@ func (s *Server) listUsers(w http.ResponseWriter, r *http.Request, p caller.Prin
 	if !requireAdmin(w, p, "list users") {
 		return
 	}
-	us, err := s.cfg.Store.ListUsers(r.Context(), p.Token.Organization)
+	us, err := s.Store.ListUsers(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -113,12 +113,12 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	secret, u, err := s.cfg.Store.InviteUser(r.Context(), p.Token.Organization, in.Email, in.Role, invitationTTL)
+	secret, u, err := s.Store.InviteUser(r.Context(), p.Token.Organization, in.Email, in.Role, invitationTTL)
 	if err != nil {
 		s.answer(w, r, err)
 		return
 	}
-	expires := s.cfg.Now().UTC().Add(invitationTTL).Truncate(time.Second)
+	expires := s.Now().UTC().Add(invitationTTL).Truncate(time.Second)
 	link := s.baseURL(r) + "/invite/" + secret
 	sent := s.mailInvitation(r.Context(), p.Token.OrgName, u, "An administrator", link, expires)
 	out := map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "expiresAt": expires, "emailed": sent.Emailed}
@@ -141,7 +141,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	secret = strings.TrimSpace(secret)
-	if _, err := s.cfg.Store.Invitation(r.Context(), secret); errors.Is(err, store.ErrInvitation) {
+	if _, err := s.Store.Invitation(r.Context(), secret); errors.Is(err, store.ErrInvitation) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="siegel", error="invalid_token"`)
 		writeError(w, http.StatusUnauthorized, err.Error())
 		return
@@ -155,7 +155,7 @@ func (s *Server) acceptInvitation(w http.ResponseWriter, r *http.Request) {
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	u, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, in.Password)
+	u, err := s.Store.AcceptInvitation(r.Context(), secret, in.Password)
 	if err != nil {
 		s.answer(w, r, err)
 		return
@@ -173,7 +173,7 @@ func (s *Server) setUserDisabled(disabled bool) func(http.ResponseWriter, *http.
 		if !ok {
 			return
 		}
-		if err := s.cfg.Store.SetUserDisabled(r.Context(), p.Token.Organization, id, disabled); err != nil {
+		if err := s.Store.SetUserDisabled(r.Context(), p.Token.Organization, id, disabled); err != nil {
 			s.answer(w, r, err)
 			return
 		}
@@ -196,7 +196,7 @@ func (s *Server) putUserRole(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.cfg.Store.SetUserRole(r.Context(), p.Token.Organization, id, in.Role); err != nil {
+	if err := s.Store.SetUserRole(r.Context(), p.Token.Organization, id, in.Role); err != nil {
 		s.answer(w, r, err)
 		return
 	}
@@ -216,7 +216,7 @@ func (s *Server) changeOwnPassword(w http.ResponseWriter, r *http.Request, p cal
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.cfg.Store.ChangePassword(r.Context(), p.Token.User, in.Current, in.Password, ""); err != nil {
+	if err := s.Store.ChangePassword(r.Context(), p.Token.User, in.Current, in.Password, ""); err != nil {
 		s.answer(w, r, err)
 		return
 	}
@@ -234,7 +234,7 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	out := make([]tokenJSON, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, toTokenJSON(t, s.cfg.Now()))
+		out = append(out, toTokenJSON(t, s.Now()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -252,7 +252,7 @@ func requireTokenOwner(w http.ResponseWriter, p caller.Principal) bool {
 // visibleTokens lists the API tokens the caller manages: all of the organization's for an
 // administrator, the caller's own user's for anyone else.
 func (s *Server) visibleTokens(ctx context.Context, p caller.Principal) ([]store.TokenInfo, error) {
-	ts, err := s.cfg.Store.ListTokens(ctx, p.Token.Organization)
+	ts, err := s.Store.ListTokens(ctx, p.Token.Organization)
 	if err != nil || p.Token.Role == "admin" {
 		return ts, err
 	}
@@ -268,7 +268,7 @@ func (s *Server) revokeVisibleToken(ctx context.Context, p caller.Principal, id 
 	if !slices.ContainsFunc(ts, func(t store.TokenInfo) bool { return t.ID == id }) {
 		return fmt.Errorf("token %d: %w", id, store.ErrNotFound)
 	}
-	return s.cfg.Store.RevokeToken(ctx, p.Token.Organization, id)
+	return s.Store.RevokeToken(ctx, p.Token.Organization, id)
 }
 
 // tokenExpiry reads an expiry given as a date (YYYY-MM-DD, the token works until that day
@@ -301,7 +301,7 @@ func (s *Server) issueToken(r *http.Request, p caller.Principal, name, role stri
 	if !store.MayGrant(p.Token.Role, role) {
 		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.GrantableRoles(p.Token.Role), ", "))
 	}
-	return s.cfg.Store.IssueToken(r.Context(), store.NewToken{Organization: p.Token.Organization, Role: role, Name: name, Expires: expires, User: p.Token.User})
+	return s.Store.IssueToken(r.Context(), store.NewToken{Organization: p.Token.Organization, Role: role, Name: name, Expires: expires, User: p.Token.User})
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p caller.Principal) {
@@ -321,7 +321,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if in.ExpiresInDays != 0 {
 		days = strconv.Itoa(in.ExpiresInDays)
 	}
-	expires, err := tokenExpiry(s.cfg.Now(), in.ExpiresOn, days)
+	expires, err := tokenExpiry(s.Now(), in.ExpiresOn, days)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -331,7 +331,7 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p caller.Pr
 		s.answer(w, r, err)
 		return
 	}
-	out := toTokenJSON(*t, s.cfg.Now())
+	out := toTokenJSON(*t, s.Now())
 	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "info": out})
 }
 
@@ -371,21 +371,21 @@ func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p c
 // renameOrganization renames an organization and keeps the CSAF provider directory serving it
 // when it was the provider organization (found by its old name first).
 func (s *Server) renameOrganization(r *http.Request, org int64, name string) error {
-	if s.cfg.ProviderOrg != "" {
+	if s.ProviderOrg != "" {
 		if _, err := s.providerOrganization(r.Context()); err != nil && !errors.Is(err, store.ErrNotFound) {
 			return err
 		}
 	}
-	return s.cfg.Store.RenameOrganization(r.Context(), org, name)
+	return s.Store.RenameOrganization(r.Context(), org, name)
 }
 
 // providerOrganization is the organization the CSAF provider directory publishes: found by the
 // configured name once, then by its id, so that a rename does not take the directory down.
 func (s *Server) providerOrganization(ctx context.Context) (*store.Organization, error) {
 	if id := s.providerID.Load(); id != 0 {
-		return s.cfg.Store.OrganizationByID(ctx, id)
+		return s.Store.OrganizationByID(ctx, id)
 	}
-	o, err := s.cfg.Store.OrganizationByName(ctx, s.cfg.ProviderOrg)
+	o, err := s.Store.OrganizationByName(ctx, s.ProviderOrg)
 	if err != nil {
 		return nil, err
 	}

@@ -37,8 +37,8 @@ func (s *Server) signer(ctx context.Context) (*csaf.Signer, error) {
 	if s.signers.signer != nil {
 		return s.signers.signer, nil
 	}
-	key, err := s.cfg.Store.ProviderKey(ctx, func() (string, error) {
-		return csaf.NewKey(cmpOrDefault(s.cfg.ProviderOrg, "Siegel"), "", s.cfg.Now())
+	key, err := s.Store.ProviderKey(ctx, func() (string, error) {
+		return csaf.NewKey(cmpOrDefault(s.ProviderOrg, "Siegel"), "", s.Now())
 	})
 	if err != nil {
 		return nil, err
@@ -81,7 +81,7 @@ var errBadInput = errors.New("bad input")
 
 // publicBase is the configured public address, which CSAF's canonical and provider URLs use.
 func (s *Server) publicBase() (string, error) {
-	base := strings.TrimSuffix(s.cfg.BaseURL, "/")
+	base := strings.TrimSuffix(s.BaseURL, "/")
 	if !strings.HasPrefix(base, "https://") {
 		return "", errNoBaseURL
 	}
@@ -91,13 +91,13 @@ func (s *Server) publicBase() (string, error) {
 // linkBase prefixes links to the server's pages: its public address, or nothing (links relative
 // to the page) when none is configured.
 func (s *Server) linkBase() string {
-	return strings.TrimSuffix(s.cfg.BaseURL, "/")
+	return strings.TrimSuffix(s.BaseURL, "/")
 }
 
 // baseURL is the public address links use: the configured one, else the request's.
 func (s *Server) baseURL(r *http.Request) string {
-	if s.cfg.BaseURL != "" {
-		return strings.TrimSuffix(s.cfg.BaseURL, "/")
+	if s.BaseURL != "" {
+		return strings.TrimSuffix(s.BaseURL, "/")
 	}
 	scheme := "https"
 	if r.TLS == nil && r.Header.Get("X-Forwarded-Proto") != "https" {
@@ -124,14 +124,14 @@ func trackingPrefix(org string) string {
 // findings and triage of all its releases, signs it and stores it.
 // cvss, when given, is the publisher's CVSS v3 vector, which takes the place of the database's.
 func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Organization, prod *store.Product, vuln, cvss string) (*store.Advisory, error) {
-	rels, err := s.cfg.Store.Releases(ctx, prod.ID)
+	rels, err := s.Store.Releases(ctx, prod.ID)
 	if err != nil {
 		return nil, err
 	}
 	if !strings.HasPrefix(base, "https://") {
 		return nil, errNoBaseURL
 	}
-	fixed, err := fixes.Find(ctx, s.cfg.Store, prod.ID)
+	fixed, err := fixes.Find(ctx, s.Store, prod.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +140,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	for _, rel := range rels {
 		var x *store.Finding
 		for _, resolved := range []bool{false, true} {
-			fs, _, err := s.cfg.Store.Findings(ctx, rel.ID, store.FindingFilter{Resolved: resolved, Search: vuln, Limit: 1000})
+			fs, _, err := s.Store.Findings(ctx, rel.ID, store.FindingFilter{Resolved: resolved, Search: vuln, Limit: 1000})
 			if err != nil {
 				return nil, err
 			}
@@ -171,7 +171,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 			}
 			r.Status = "fixed"
 		} else {
-			vex, err := s.cfg.Store.EffectiveVEX(ctx, rel.ID)
+			vex, err := s.Store.EffectiveVEX(ctx, rel.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -197,7 +197,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	if len(in.Releases) == 0 {
 		return nil, fmt.Errorf("%w: no release of %s has %s", store.ErrNotFound, prod.Name, vuln)
 	}
-	adv, err := s.cfg.Store.AdvisoryFor(ctx, prod.ID, in.Vulnerability)
+	adv, err := s.Store.AdvisoryFor(ctx, prod.ID, in.Vulnerability)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {
 		return nil, err
 	}
@@ -213,13 +213,13 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 	if !strings.HasPrefix(in.CVSSVector, "CVSS:3.") && slices.ContainsFunc(in.Releases, func(r csaf.Release) bool { return r.Status == "known_affected" }) {
 		return nil, &needsScore{in.Vulnerability}
 	}
-	now := s.cfg.Now().UTC().Truncate(time.Second)
+	now := s.Now().UTC().Truncate(time.Second)
 	switch {
 	case adv != nil:
 		adv.Revisions = append(adv.Revisions, store.AdvisoryRevision{Date: now, Summary: "Updated the status of the releases."})
 		adv.Current = now
 	default:
-		n, err := s.cfg.Store.NextTrackingNumber(ctx, org.ID, now.Year())
+		n, err := s.Store.NextTrackingNumber(ctx, org.ID, now.Year())
 		if err != nil {
 			return nil, err
 		}
@@ -248,7 +248,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 		return nil, err
 	}
 	adv.Title, adv.Document, adv.Signature = in.Title, doc, sig
-	if err := s.cfg.Store.SaveAdvisory(ctx, adv); err != nil {
+	if err := s.Store.SaveAdvisory(ctx, adv); err != nil {
 		return nil, err
 	}
 	// Users are informed: the organization's channels subscribed to publications hear of it.
@@ -256,7 +256,7 @@ func (s *Server) publishAdvisory(ctx context.Context, base string, org *store.Or
 		Product: prod.Name, Vulnerability: adv.Vulnerability, Time: now, Summary: fmt.Sprintf("%s version %d: %s", adv.TrackingID, len(adv.Revisions), adv.Title),
 		URL: fmt.Sprintf("%s/advisories/%d", base, adv.ID)}
 	payload, _ := json.Marshal(e)
-	if err := s.cfg.Store.QueueOrgEvent(ctx, org.ID, prod.ID, store.EventAdvisoryPublished, store.Event{ID: e.ID, Payload: payload}); err != nil {
+	if err := s.Store.QueueOrgEvent(ctx, org.ID, prod.ID, store.EventAdvisoryPublished, store.Event{ID: e.ID, Payload: payload}); err != nil {
 		return nil, err
 	}
 	s.Wake()
@@ -310,12 +310,12 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
+	org, err := s.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, prod, in.Vulnerability, strings.TrimSpace(in.CVSS))
+	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.BaseURL, "/"), org, prod, in.Vulnerability, strings.TrimSpace(in.CVSS))
 	if err != nil {
 		var ns *needsScore
 		switch {
@@ -336,7 +336,7 @@ func (s *Server) createAdvisory(w http.ResponseWriter, r *http.Request, p caller
 }
 
 func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	as, err := s.cfg.Store.Advisories(r.Context(), p.Token.Organization)
+	as, err := s.Store.Advisories(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -351,14 +351,14 @@ func (s *Server) listAdvisories(w http.ResponseWriter, r *http.Request, p caller
 // The CSAF trusted provider: public, read-only, the advisories of the provider organization.
 
 func (s *Server) providerOrg(r *http.Request) (*store.Organization, []store.Advisory, error) {
-	if s.cfg.ProviderOrg == "" {
+	if s.ProviderOrg == "" {
 		return nil, nil, store.ErrNotFound
 	}
 	org, err := s.providerOrganization(r.Context())
 	if err != nil {
 		return nil, nil, err
 	}
-	as, err := s.cfg.Store.Advisories(r.Context(), org.ID)
+	as, err := s.Store.Advisories(r.Context(), org.ID)
 	return org, as, err
 }
 
@@ -387,7 +387,7 @@ func (s *Server) providerFile(w http.ResponseWriter, r *http.Request) {
 	path := strings.TrimPrefix(r.URL.Path, csaf.WellKnown+"/")
 	serve := func(ctype string, data []byte, err error) {
 		if err != nil {
-			s.cfg.Log.Error("CSAF provider", "path", r.URL.Path, "err", err)
+			s.Log.Error("CSAF provider", "path", r.URL.Path, "err", err)
 			http.Error(w, "internal error", http.StatusInternalServerError)
 			return
 		}
@@ -416,7 +416,7 @@ func (s *Server) providerFile(w http.ResponseWriter, r *http.Request) {
 		key, err := sg.PublicKey()
 		serve("application/pgp-keys", []byte(key), err)
 	case path == "white/"+csaf.FeedFile:
-		data, err := csaf.Feed(base, pub, entries(as), s.cfg.Now())
+		data, err := csaf.Feed(base, pub, entries(as), s.Now())
 		serve("application/json", data, err)
 	case path == "white/index.txt":
 		serve("text/plain; charset=utf-8", []byte(csaf.IndexTXT(entries(as))), nil)
@@ -475,7 +475,7 @@ func (s *Server) providerFile(w http.ResponseWriter, r *http.Request) {
 
 // securityTXT points to the provider metadata (CSAF requirement 8, RFC 9116).
 func (s *Server) securityTXT(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.ProviderOrg == "" {
+	if s.ProviderOrg == "" {
 		http.NotFound(w, r)
 		return
 	}
@@ -485,13 +485,13 @@ func (s *Server) securityTXT(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	fmt.Fprintf(w, "Contact: %s/\nExpires: %s\nCSAF: %s%s/provider-metadata.json\n", base, s.cfg.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), base, csaf.WellKnown)
+	fmt.Fprintf(w, "Contact: %s/\nExpires: %s\nCSAF: %s%s/provider-metadata.json\n", base, s.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), base, csaf.WellKnown)
 }
 
 // advisoryPage is an advisory's public, human-readable page (TLP:WHITE: anyone may read it).
 func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	a, err := s.cfg.Store.AdvisoryByID(r.Context(), id)
+	a, err := s.Store.AdvisoryByID(r.Context(), id)
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -518,7 +518,7 @@ type advisoriesView struct {
 
 // advisoriesPage lists the organization's advisories.
 func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	as, err := s.cfg.Store.Advisories(r.Context(), u.Organization)
+	as, err := s.Store.Advisories(r.Context(), u.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -544,12 +544,12 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 	if !d.writable(w) {
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), d.Product.Organization)
+	org, err := s.Store.OrganizationByID(r.Context(), d.Product.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.cfg.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))
+	a, err := s.publishAdvisory(r.Context(), strings.TrimSuffix(s.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))
 	if err != nil {
 		if v, ok := s.releasePageOf(r.Context(), w, r, d); ok {
 			v.Error = err.Error()
@@ -564,11 +564,11 @@ func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *stor
 // product, for the command line; base is the provider's public address, cvss the publisher's
 // CVSS v3 vector ("" for the vulnerability database's).
 func (s *Server) PublishAdvisory(ctx context.Context, base, orgName, productName, vuln, cvss string) (*store.Advisory, error) {
-	org, err := s.cfg.Store.OrganizationByName(ctx, orgName)
+	org, err := s.Store.OrganizationByName(ctx, orgName)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := s.cfg.Store.Products(ctx, org.ID)
+	ps, err := s.Store.Products(ctx, org.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -96,7 +96,7 @@ func (s *Server) listSBOMs(w http.ResponseWriter, r *http.Request, p caller.Prin
 	if !ok {
 		return
 	}
-	bs, err := s.cfg.Store.SBOMs(r.Context(), rel.ID)
+	bs, err := s.Store.SBOMs(r.Context(), rel.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -122,7 +122,7 @@ func (s *Server) removeSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RemoveSBOM(r.Context(), rel.ID, id, reason); err != nil {
+	if err := s.Store.RemoveSBOM(r.Context(), rel.ID, id, reason); err != nil {
 		s.answer(w, r, err)
 		return
 	}
@@ -141,7 +141,7 @@ func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p caller.Princi
 	if !ok {
 		return
 	}
-	data, status, err := readBody(w, r, "upload", s.cfg.MaxUpload)
+	data, status, err := readBody(w, r, "upload", s.MaxUpload)
 	if err != nil {
 		writeError(w, status, err.Error())
 		return
@@ -186,11 +186,11 @@ func (s *Server) findingComments(w http.ResponseWriter, r *http.Request, p calle
 			return
 		}
 		purl = in.PURL
-		if _, err := s.cfg.Store.FindingByKey(r.Context(), rel.ID, vuln, purl); err != nil {
+		if _, err := s.Store.FindingByKey(r.Context(), rel.ID, vuln, purl); err != nil {
 			writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
 			return
 		}
-		c, err := s.cfg.Store.AddComment(r.Context(), store.Comment{Release: rel.ID, Vulnerability: vuln, PURL: purl, Author: "token:" + p.Token.Name, Body: in.Body})
+		c, err := s.Store.AddComment(r.Context(), store.Comment{Release: rel.ID, Vulnerability: vuln, PURL: purl, Author: "token:" + p.Token.Name, Body: in.Body})
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -198,11 +198,11 @@ func (s *Server) findingComments(w http.ResponseWriter, r *http.Request, p calle
 		writeJSON(w, http.StatusCreated, commentJSON{ID: c.ID, Author: c.Author, Body: c.Body, Time: c.CreatedAt})
 		return
 	}
-	if _, err := s.cfg.Store.FindingByKey(r.Context(), rel.ID, vuln, purl); err != nil {
+	if _, err := s.Store.FindingByKey(r.Context(), rel.ID, vuln, purl); err != nil {
 		writeError(w, http.StatusNotFound, "no such finding in this release (give the package's purl)")
 		return
 	}
-	cs, err := s.cfg.Store.Comments(r.Context(), rel.ID, vuln, purl)
+	cs, err := s.Store.Comments(r.Context(), rel.ID, vuln, purl)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -275,7 +275,7 @@ func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, p caller.Prin
 		writeError(w, http.StatusBadRequest, "give q: a component name or purl, or a vulnerability id (CVE, GHSA, OSV)")
 		return
 	}
-	comps, finds, nc, nf, err := s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
+	comps, finds, nc, nf, err := s.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -303,7 +303,7 @@ type referenceJSON struct {
 // apiVulnerability gives an advisory record's details from the vulnerability database —
 // summary, details, references, CWE ids, severities and their source: GET /api/v1/vulnerabilities/{id}.
 func (s *Server) apiVulnerability(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	db, err := vulndb.Open(r.Context(), s.cfg.VulnDB, false)
+	db, err := vulndb.Open(r.Context(), s.VulnDB, false)
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, "the vulnerability database is not available on this server: run an update first")
 		return
@@ -338,7 +338,7 @@ func (s *Server) removeRelease(w http.ResponseWriter, r *http.Request, p caller.
 	if !ok {
 		return
 	}
-	err := s.cfg.Store.RemoveRelease(r.Context(), rel.ID, reason)
+	err := s.Store.RemoveRelease(r.Context(), rel.ID, reason)
 	if err != nil {
 		s.answer(w, r, err)
 		return
@@ -362,7 +362,7 @@ func (s *Server) removeProduct(w http.ResponseWriter, r *http.Request, p caller.
 	if !ok {
 		return
 	}
-	err := s.cfg.Store.RemoveProduct(r.Context(), prod.ID, reason)
+	err := s.Store.RemoveProduct(r.Context(), prod.ID, reason)
 	if err != nil {
 		s.answer(w, r, err)
 		return

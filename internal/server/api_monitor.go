@@ -35,7 +35,7 @@ type jobJSON struct {
 
 func (s *Server) dbState(r *http.Request) (*dbState, error) {
 	st := &dbState{Updates: []jobJSON{}}
-	if s.cfg.VulnDB != "" {
+	if s.VulnDB != "" {
 		db, done, err := s.OpenVulnDB(r.Context())
 		switch {
 		case errors.Is(err, vulndb.ErrNoDatabase):
@@ -64,7 +64,7 @@ func (s *Server) dbState(r *http.Request) (*dbState, error) {
 			}
 		}
 	}
-	jobs, err := s.cfg.Store.Jobs(r.Context(), "db-update", 20)
+	jobs, err := s.Store.Jobs(r.Context(), "db-update", 20)
 	if err != nil {
 		return nil, err
 	}
@@ -105,11 +105,11 @@ func (s *Server) dbUpdate(w http.ResponseWriter, r *http.Request, p caller.Princ
 		writeError(w, http.StatusForbidden, "only an admin token may start an update")
 		return
 	}
-	if s.cfg.Monitor == nil {
+	if s.Monitor == nil {
 		writeError(w, http.StatusServiceUnavailable, "this server runs no monitor")
 		return
 	}
-	if err := s.cfg.Monitor.RequestUpdate(r.Context()); err != nil {
+	if err := s.Monitor.RequestUpdate(r.Context()); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -134,7 +134,7 @@ func toChannel(c store.Channel) channelJSON {
 }
 
 func (s *Server) listChannels(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	cs, err := s.cfg.Store.Channels(r.Context(), p.Token.Organization)
+	cs, err := s.Store.Channels(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -165,7 +165,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p caller.
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	c, err := s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: p.Token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events, Product: in.Product})
+	c, err := s.Store.AddChannel(r.Context(), store.Channel{Organization: p.Token.Organization, Kind: in.Kind, Target: in.Target, Secret: in.Secret, Events: in.Events, Product: in.Product})
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -182,7 +182,7 @@ func (s *Server) deleteChannel(w http.ResponseWriter, r *http.Request, p caller.
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RemoveChannel(r.Context(), p.Token.Organization, id); err != nil {
+	if err := s.Store.RemoveChannel(r.Context(), p.Token.Organization, id); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -212,7 +212,7 @@ func (s *Server) queueTest(r *http.Request, org int64, orgName string, channel i
 		return err
 	}
 	payload, _ := json.Marshal(e)
-	if err := s.cfg.Store.QueueTestNotification(r.Context(), org, channel, store.Event{ID: e.ID, Payload: payload}); err != nil {
+	if err := s.Store.QueueTestNotification(r.Context(), org, channel, store.Event{ID: e.ID, Payload: payload}); err != nil {
 		return err
 	}
 	s.Wake()
@@ -232,7 +232,7 @@ type notificationJSON struct {
 }
 
 func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	ns, err := s.cfg.Store.Notifications(r.Context(), p.Token.Organization, 200)
+	ns, err := s.Store.Notifications(r.Context(), p.Token.Organization, 200)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -251,7 +251,7 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p caller.Prin
 		writeError(w, http.StatusForbidden, "only admin and auditor tokens read the audit trail")
 		return
 	}
-	ev, err := s.cfg.Store.AuditEvents(r.Context(), p.Token.Organization, 500)
+	ev, err := s.Store.AuditEvents(r.Context(), p.Token.Organization, 500)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

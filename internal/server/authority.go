@@ -30,12 +30,12 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p c
 	if !authorityOnly(w, p) {
 		return
 	}
-	orgs, err := s.cfg.Store.ManufacturerOrganizations(r.Context())
+	orgs, err := s.Store.ManufacturerOrganizations(r.Context())
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	cases, err := s.cfg.Store.AllCases(r.Context())
+	cases, err := s.Store.AllCases(r.Context())
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -48,7 +48,7 @@ func (s *Server) authorityTimeliness(w http.ResponseWriter, r *http.Request, p c
 		s.Fail(w, r, err)
 		return
 	}
-	now := s.cfg.Now()
+	now := s.Now()
 	writeJSON(w, http.StatusOK, map[string]any{"asOf": now.UTC(), "manufacturers": authority.Report(store.TimelinessInputs(orgs, cases), now)})
 }
 
@@ -108,7 +108,7 @@ type procedureJSON struct {
 }
 
 func (s *Server) procedureView(r *http.Request, p *store.Procedure) (procedureJSON, error) {
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Authority)
+	org, err := s.Store.OrganizationByID(r.Context(), p.Authority)
 	if err != nil {
 		return procedureJSON{}, err
 	}
@@ -116,7 +116,7 @@ func (s *Server) procedureView(r *http.Request, p *store.Procedure) (procedureJS
 	if err != nil {
 		return procedureJSON{}, err
 	}
-	st, err := p.Domain().StatusAt(cal, s.cfg.Now())
+	st, err := p.Domain().StatusAt(cal, s.Now())
 	if err != nil {
 		return procedureJSON{}, err
 	}
@@ -138,7 +138,7 @@ func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p ca
 		writeError(w, http.StatusBadRequest, "procedure id is not a number")
 		return nil, false
 	}
-	pr, err := s.cfg.Store.ProcedureByID(r.Context(), id)
+	pr, err := s.Store.ProcedureByID(r.Context(), id)
 	if err != nil || pr.Authority != p.Token.Organization {
 		writeError(w, http.StatusNotFound, "no such procedure of this authority")
 		return nil, false
@@ -173,7 +173,7 @@ func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p caller.
 		writeError(w, http.StatusNotFound, "no product of that id is registered with this authority")
 		return
 	}
-	pr, err := s.cfg.Store.OpenProcedure(r.Context(), p.Token.Organization, in.Product, in.Kind, strings.TrimSpace(in.Title), store.Actor(r.Context()))
+	pr, err := s.Store.OpenProcedure(r.Context(), p.Token.Organization, in.Product, in.Kind, strings.TrimSpace(in.Title), store.Actor(r.Context()))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
@@ -192,7 +192,7 @@ func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request, p caller
 	if !authorityOnly(w, p) {
 		return
 	}
-	prs, err := s.cfg.Store.Procedures(r.Context(), p.Token.Organization)
+	prs, err := s.Store.Procedures(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -231,14 +231,14 @@ func (s *Server) addProcedureEvent(w http.ResponseWriter, r *http.Request, p cal
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	switch now := s.cfg.Now(); {
+	switch now := s.Now(); {
 	case in.At.IsZero():
 		in.At = now
 	case in.At.After(now):
 		writeError(w, http.StatusBadRequest, "at: an event cannot be recorded before it happens")
 		return
 	}
-	pr, err := s.cfg.Store.AddProcedureEvent(r.Context(), pr.ID, authority.Event{At: in.At, Action: in.Action, Due: in.Due, Reason: strings.TrimSpace(in.Reason), By: store.Actor(r.Context())})
+	pr, err := s.Store.AddProcedureEvent(r.Context(), pr.ID, authority.Event{At: in.At, Action: in.Action, Due: in.Due, Reason: strings.TrimSpace(in.Reason), By: store.Actor(r.Context())})
 	if errors.Is(err, store.ErrConflict) {
 		writeError(w, http.StatusConflict, err.Error())
 		return

@@ -17,7 +17,7 @@ func (s *Server) exportProcedure(w http.ResponseWriter, r *http.Request, p calle
 	if !ok {
 		return
 	}
-	x, err := icsms.Build(r.Context(), s.cfg.Store, p.Token.Organization, pr.ID, s.cfg.Now())
+	x, err := icsms.Build(r.Context(), s.Store, p.Token.Organization, pr.ID, s.Now())
 	if errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusNotFound, "no such procedure of this authority")
 		return

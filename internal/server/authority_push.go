@@ -14,21 +14,11 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
-// AuthorityPush names the market surveillance authority's server that witnesses this server's
-// ledger: its base URL, a manufacturer token this server's organization holds there, and the
-// authority's witness verifier key, with which every cosignature it returns is checked before
-// it is kept.
-type AuthorityPush struct {
-	URL     string
-	Token   string
-	Witness string
-	// Interval between pushes of the serve loop (RunAuthorityPush); 0: ten minutes.
-	Interval time.Duration
-	// Client sends the pushes; nil: a client with a 30 s timeout.
-	Client *http.Client
-}
+// AuthorityPush is app.AuthorityPush: the configuration lives with the dependencies the handlers share.
+type AuthorityPush = app.AuthorityPush
 
 // PushResult is what one push achieved.
 type PushResult struct {
@@ -46,7 +36,7 @@ var ErrPushRefused = errors.New("the authority refused to cosign")
 // size the authority last cosigned, to the authority's server, checks the cosignature it returns
 // against the configured witness key and keeps it (served from then on with the checkpoint).
 func (s *Server) PushLedger(ctx context.Context) (PushResult, error) {
-	cfg := s.cfg.AuthorityPush
+	cfg := s.AuthorityPush
 	if cfg.URL == "" || cfg.Token == "" || cfg.Witness == "" {
 		return PushResult{}, errors.New("authority push: the authority's URL, a token and its witness key are all required")
 	}
@@ -59,7 +49,7 @@ func (s *Server) PushLedger(ctx context.Context) (PushResult, error) {
 		client = &http.Client{Timeout: 30 * time.Second}
 	}
 	base := strings.TrimRight(cfg.URL, "/")
-	signed, cp, vkey, err := s.cfg.Store.LedgerCheckpoint(ctx)
+	signed, cp, vkey, err := s.Store.LedgerCheckpoint(ctx)
 	if err != nil {
 		return PushResult{}, err
 	}
@@ -73,7 +63,7 @@ func (s *Server) PushLedger(ctx context.Context) (PushResult, error) {
 	res.From = state.Size
 	proof := []string{}
 	if state.Size > 0 && state.Size < cp.Size {
-		hs, err := s.cfg.Store.LedgerTreeProof(ctx, state.Size, cp.Size)
+		hs, err := s.Store.LedgerTreeProof(ctx, state.Size, cp.Size)
 		if err != nil {
 			return res, err
 		}
@@ -91,7 +81,7 @@ func (s *Server) PushLedger(ctx context.Context) (PushResult, error) {
 	if _, err := ledger.VerifyCosignatures(signed+out.Cosignature, cp, []ledger.Witness{witness}); err != nil {
 		return res, fmt.Errorf("authority push: the cosignature returned does not verify with the configured witness key: %w", err)
 	}
-	if err := s.cfg.Store.AddCosignature(ctx, cp.Size, witness.Name, out.Cosignature); err != nil {
+	if err := s.Store.AddCosignature(ctx, cp.Size, witness.Name, out.Cosignature); err != nil {
 		return res, err
 	}
 	res.Cosignature = out.Cosignature
@@ -136,7 +126,7 @@ func pushCall(ctx context.Context, client *http.Client, method, u, token string,
 // RunAuthorityPush pushes the ledger to the authority now and then at every interval until ctx
 // ends; each failure is logged and retried at the next tick.
 func (s *Server) RunAuthorityPush(ctx context.Context) {
-	every := s.cfg.AuthorityPush.Interval
+	every := s.AuthorityPush.Interval
 	if every <= 0 {
 		every = 10 * time.Minute
 	}
@@ -144,13 +134,13 @@ func (s *Server) RunAuthorityPush(ctx context.Context) {
 	defer t.Stop()
 	for {
 		if res, err := s.PushLedger(ctx); err != nil {
-			s.cfg.Log.Error("ledger push to the authority", "err", err)
+			s.Log.Error("ledger push to the authority", "err", err)
 		} else {
-			s.cfg.Log.Info("ledger cosigned by the authority", "origin", res.Origin, "size", res.Size)
+			s.Log.Info("ledger cosigned by the authority", "origin", res.Origin, "size", res.Size)
 			if recs, err := s.PushRecords(ctx); err != nil {
-				s.cfg.Log.Error("records push to the authority", "err", err)
+				s.Log.Error("records push to the authority", "err", err)
 			} else if len(recs) > 0 {
-				s.cfg.Log.Info("records kept by the authority", "products", len(recs), "size", recs[0].Size)
+				s.Log.Info("records kept by the authority", "products", len(recs), "size", recs[0].Size)
 			}
 		}
 		select {

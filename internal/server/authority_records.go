@@ -110,18 +110,18 @@ func componentPseudonym(purl string) string {
 
 // recordOf gathers a product's record from the store: the facts as its manufacturer holds them.
 func (s *Server) recordOf(ctx context.Context, prod *store.Product, registeredWith string, registeredAt time.Time) (recordFacts, error) {
-	org, err := s.cfg.Store.OrganizationByID(ctx, prod.Organization)
+	org, err := s.Store.OrganizationByID(ctx, prod.Organization)
 	if err != nil {
 		return recordFacts{}, err
 	}
 	f := recordFacts{Format: recordFormat, Product: recordProduct{ID: prod.ID, Name: prod.Name, Category: prod.Category, CRAClass: prod.CRAClass},
 		Manufacturer:   recordManufacturer{Name: org.Name, SizeClass: org.SizeClass, Steward: org.Steward, MemberState: org.MemberState, HolidayRegion: org.HolidayRegion},
 		RegisteredWith: registeredWith, RegisteredAt: registeredAt.UTC(), Releases: []recordRelease{}, Cases: []recordCase{}}
-	rels, err := s.cfg.Store.Releases(ctx, prod.ID)
+	rels, err := s.Store.Releases(ctx, prod.ID)
 	if err != nil {
 		return f, err
 	}
-	labels, err := s.cfg.Store.Labels(ctx, prod.Organization)
+	labels, err := s.Store.Labels(ctx, prod.Organization)
 	if err != nil {
 		return f, err
 	}
@@ -139,22 +139,22 @@ func (s *Server) recordOf(ctx context.Context, prod *store.Product, registeredWi
 				rr.Labels = append(rr.Labels, vl)
 			}
 		}
-		if rr.Components, err = s.cfg.Store.ReleaseComponentAggregate(ctx, rel.ID); err != nil {
+		if rr.Components, err = s.Store.ReleaseComponentAggregate(ctx, rel.ID); err != nil {
 			return f, err
 		}
-		switch sb, err := s.cfg.Store.LatestSBOM(ctx, rel.ID); {
+		switch sb, err := s.Store.LatestSBOM(ctx, rel.ID); {
 		case err == nil:
 			rr.SBOM = sb != nil
 		case !errors.Is(err, store.ErrNotFound):
 			return f, err
 		}
-		m, err := s.cfg.Store.MarketRecordOf(ctx, rel.ID)
+		m, err := s.Store.MarketRecordOf(ctx, rel.ID)
 		if err != nil {
 			return f, err
 		}
 		rr.MarketRecord = toMarketRecord(m)
 		rr.MarketRecord.UpdatedAt = rr.MarketRecord.UpdatedAt.UTC()
-		ex, err := s.cfg.Store.ExploitedComponents(ctx, rel.ID)
+		ex, err := s.Store.ExploitedComponents(ctx, rel.ID)
 		if err != nil {
 			return f, err
 		}
@@ -163,7 +163,7 @@ func (s *Server) recordOf(ctx context.Context, prod *store.Product, registeredWi
 		}
 		f.Releases = append(f.Releases, rr)
 	}
-	cases, err := s.cfg.Store.ProductCases(ctx, prod.ID)
+	cases, err := s.Store.ProductCases(ctx, prod.ID)
 	if err != nil {
 		return f, err
 	}

@@ -57,11 +57,11 @@ func revealTo(authorityName string, e *ledger.Entry) bool {
 // registerRemote registers a product with the authority of the given name on the server this
 // server pushes its ledger to (--authority-url).
 func (s *Server) registerRemote(w http.ResponseWriter, r *http.Request, prod *store.Product, name string) {
-	if s.cfg.AuthorityPush.URL == "" {
+	if s.AuthorityPush.URL == "" {
 		writeError(w, http.StatusBadRequest, "remoteAuthority: this server pushes to no authority's server; start it with --authority-url, --authority-token-file and --authority-witness")
 		return
 	}
-	reg, err := s.cfg.Store.RegisterRemote(r.Context(), prod.Organization, prod.ID, s.cfg.AuthorityPush.URL, name, store.Actor(r.Context()))
+	reg, err := s.Store.RegisterRemote(r.Context(), prod.Organization, prod.ID, s.AuthorityPush.URL, name, store.Actor(r.Context()))
 	switch {
 	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -82,7 +82,7 @@ func toRemoteRegistration(r store.RemoteRegistration) registrationJSON {
 // declareRecord writes the product's record as a statement of the ledger unless the latest one
 // states the same facts, and returns the record.
 func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration) (recordFacts, error) {
-	prod, err := s.cfg.Store.Product(ctx, reg.Product)
+	prod, err := s.Store.Product(ctx, reg.Product)
 	if err != nil {
 		return recordFacts{}, err
 	}
@@ -95,7 +95,7 @@ func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration
 		return f, err
 	}
 	subject := fmt.Sprintf("product/%d", prod.ID)
-	b, err := s.cfg.Store.LedgerBundle(ctx, prod.Organization, subject, true)
+	b, err := s.Store.LedgerBundle(ctx, prod.Organization, subject, true)
 	if err != nil {
 		return f, err
 	}
@@ -107,7 +107,7 @@ func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration
 			break
 		}
 	}
-	return f, s.cfg.Store.LedgerAppend(ctx, []store.LedgerItem{{Organization: prod.Organization, Type: ledger.AuthorityRecordDeclared, Subject: subject, Content: f}})
+	return f, s.Store.LedgerAppend(ctx, []store.LedgerItem{{Organization: prod.Organization, Type: ledger.AuthorityRecordDeclared, Subject: subject, Content: f}})
 }
 
 // PushRecords pushes the record of every product registered with an authority on the server of
@@ -115,8 +115,8 @@ func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration
 // the ledger, then sends each product's bundle against the checkpoint just cosigned. A bundle
 // made after the log grew again is made anew after another witness round (three at most).
 func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
-	cfg := s.cfg.AuthorityPush
-	all, err := s.cfg.Store.RemoteRegistrations(ctx, 0)
+	cfg := s.AuthorityPush
+	all, err := s.Store.RemoteRegistrations(ctx, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -163,7 +163,7 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 		grew := false
 		for i, reg := range regs {
 			// Every statement about the product, whoever wrote it: the bundle must be complete.
-			b, err := s.cfg.Store.LedgerBundle(ctx, 0, fmt.Sprintf("product/%d", reg.Product), true)
+			b, err := s.Store.LedgerBundle(ctx, 0, fmt.Sprintf("product/%d", reg.Product), true)
 			if err != nil {
 				return nil, err
 			}
@@ -181,7 +181,7 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 			// The statements of its cases, as commitments: they show when each report was
 			// logged, and may name components, so their content stays.
 			for _, c := range facts[i].Cases {
-				cb, err := s.cfg.Store.LedgerBundle(ctx, 0, fmt.Sprintf("case/%d", c.ID), false)
+				cb, err := s.Store.LedgerBundle(ctx, 0, fmt.Sprintf("case/%d", c.ID), false)
 				if err != nil {
 					return nil, err
 				}
@@ -254,7 +254,7 @@ func (s *Server) verifyRecord(ctx context.Context, org int64, auth *store.Organi
 	if err != nil {
 		return store.AuthorityRecord{}, f, refuseRecord(http.StatusBadRequest, "bundle: %v", err)
 	}
-	state, err := s.cfg.Store.WitnessedLogOfOrganization(ctx, name, org)
+	state, err := s.Store.WitnessedLogOfOrganization(ctx, name, org)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.AuthorityRecord{}, f, refuseRecord(http.StatusConflict,
 			"no checkpoint of this organization's log is witnessed here: push the checkpoint first (POST /api/v1/authority/witness)")
@@ -416,7 +416,7 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	auths, err := s.cfg.Store.AuthorityOrganizations(r.Context())
+	auths, err := s.Store.AuthorityOrganizations(r.Context())
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -436,7 +436,7 @@ func (s *Server) recordsPush(w http.ResponseWriter, r *http.Request, p caller.Pr
 		s.writeWitnessError(w, r, err)
 		return
 	}
-	kept, err := s.cfg.Store.PutAuthorityRecord(r.Context(), rec)
+	kept, err := s.Store.PutAuthorityRecord(r.Context(), rec)
 	if errors.Is(err, store.ErrConflict) {
 		writeError(w, http.StatusConflict, err.Error())
 		return
@@ -459,7 +459,7 @@ func (s *Server) recordBundle(w http.ResponseWriter, r *http.Request, p caller.P
 	if !ok {
 		return
 	}
-	rec, err := s.cfg.Store.AuthorityRecordByID(r.Context(), id)
+	rec, err := s.Store.AuthorityRecordByID(r.Context(), id)
 	if errors.Is(err, store.ErrNotFound) || (err == nil && rec.Authority != p.Token.Organization) {
 		writeError(w, http.StatusNotFound, "no record of that id for this authority")
 		return
@@ -487,7 +487,7 @@ type viewSourceJSON struct {
 
 // remoteRecords reads the records kept for an authority with their facts.
 func (s *Server) remoteRecords(ctx context.Context, authorityOrg int64) ([]store.AuthorityRecord, []recordFacts, error) {
-	recs, err := s.cfg.Store.AuthorityRecords(ctx, authorityOrg)
+	recs, err := s.Store.AuthorityRecords(ctx, authorityOrg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -504,13 +504,13 @@ func (s *Server) remoteRecords(ctx context.Context, authorityOrg int64) ([]store
 // authorityViews is the scoped view of every product registered with the authority: those of
 // this server's manufacturers, then those whose manufacturers pushed records from theirs.
 func (s *Server) authorityViews(ctx context.Context, authorityOrg int64) ([]viewProductJSON, error) {
-	regs, err := s.cfg.Store.Registrations(ctx, authorityOrg, 0)
+	regs, err := s.Store.Registrations(ctx, authorityOrg, 0)
 	if err != nil {
 		return nil, err
 	}
 	out := []viewProductJSON{}
 	for _, reg := range regs {
-		prod, err := s.cfg.Store.Product(ctx, reg.Product)
+		prod, err := s.Store.Product(ctx, reg.Product)
 		if err != nil {
 			return nil, err
 		}
@@ -524,9 +524,9 @@ func (s *Server) authorityViews(ctx context.Context, authorityOrg int64) ([]view
 	if err != nil {
 		return nil, err
 	}
-	now := s.cfg.Now()
+	now := s.Now()
 	for i, rec := range recs {
-		org, err := s.cfg.Store.OrganizationByID(ctx, rec.Organization)
+		org, err := s.Store.OrganizationByID(ctx, rec.Organization)
 		if err != nil {
 			return nil, err
 		}
@@ -559,7 +559,7 @@ func (s *Server) remoteTimeliness(ctx context.Context, authorityOrg int64, orgs 
 	for i, rec := range recs {
 		f := &facts[i]
 		if !slices.ContainsFunc(orgs, func(o store.Organization) bool { return o.ID == rec.Organization }) {
-			acct, err := s.cfg.Store.OrganizationByID(ctx, rec.Organization)
+			acct, err := s.Store.OrganizationByID(ctx, rec.Organization)
 			if err != nil {
 				return nil, nil, err
 			}

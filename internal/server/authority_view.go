@@ -64,7 +64,7 @@ func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p calle
 		writeError(w, http.StatusBadRequest, "authority: the id of the authority organization (GET /api/v1/authorities lists them)")
 		return
 	}
-	reg, err := s.cfg.Store.RegisterProduct(r.Context(), prod.Organization, prod.ID, in.Authority, store.Actor(r.Context()))
+	reg, err := s.Store.RegisterProduct(r.Context(), prod.Organization, prod.ID, in.Authority, store.Actor(r.Context()))
 	switch {
 	case errors.Is(err, store.ErrInvalid):
 		writeError(w, http.StatusBadRequest, err.Error())
@@ -81,7 +81,7 @@ func (s *Server) registerProduct(w http.ResponseWriter, r *http.Request, p calle
 
 // listAuthorities names the authority organizations a product can be registered with.
 func (s *Server) listAuthorities(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	orgs, err := s.cfg.Store.AuthorityOrganizations(r.Context())
+	orgs, err := s.Store.AuthorityOrganizations(r.Context())
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -104,9 +104,9 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p cal
 	var regs []store.Registration
 	var err error
 	if p.Token.Role == "authority" {
-		regs, err = s.cfg.Store.Registrations(r.Context(), p.Token.Organization, 0)
+		regs, err = s.Store.Registrations(r.Context(), p.Token.Organization, 0)
 	} else {
-		regs, err = s.cfg.Store.Registrations(r.Context(), 0, p.Token.Organization)
+		regs, err = s.Store.Registrations(r.Context(), 0, p.Token.Organization)
 	}
 	if err != nil {
 		s.Fail(w, r, err)
@@ -117,7 +117,7 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p cal
 		out = append(out, toRegistration(x))
 	}
 	if p.Token.Role != "authority" {
-		remote, err := s.cfg.Store.RemoteRegistrations(r.Context(), p.Token.Organization)
+		remote, err := s.Store.RemoteRegistrations(r.Context(), p.Token.Organization)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -155,14 +155,14 @@ func (s *Server) putMarketRecord(w http.ResponseWriter, r *http.Request, p calle
 	}
 	m := store.MarketRecord{Release: rel.ID, CEMarking: in.CEMarking, Declaration: in.Declaration, NotifiedBody: in.NotifiedBody,
 		TechnicalDocs: in.TechnicalDocs, DisclosureContact: in.DisclosureContact}
-	if err := s.cfg.Store.SetMarketRecord(r.Context(), m); errors.Is(err, store.ErrInvalid) {
+	if err := s.Store.SetMarketRecord(r.Context(), m); errors.Is(err, store.ErrInvalid) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	} else if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	got, err := s.cfg.Store.MarketRecordOf(r.Context(), rel.ID)
+	got, err := s.Store.MarketRecordOf(r.Context(), rel.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -262,7 +262,7 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p cal
 	if !ok {
 		return nil, store.Registration{}, false
 	}
-	regs, err := s.cfg.Store.Registrations(r.Context(), p.Token.Organization, 0)
+	regs, err := s.Store.Registrations(r.Context(), p.Token.Organization, 0)
 	if err != nil {
 		s.Fail(w, r, err)
 		return nil, store.Registration{}, false
@@ -272,7 +272,7 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p cal
 		writeError(w, http.StatusNotFound, "no product of that id is registered with this authority")
 		return nil, store.Registration{}, false
 	}
-	prod, err := s.cfg.Store.Product(r.Context(), id)
+	prod, err := s.Store.Product(r.Context(), id)
 	if err != nil {
 		s.Fail(w, r, err)
 		return nil, store.Registration{}, false
@@ -287,8 +287,8 @@ func (s *Server) productView(ctx context.Context, prod *store.Product, reg store
 	if err != nil {
 		return viewProductJSON{}, err
 	}
-	v := f.view(prod.Organization, f.Manufacturer.Name, s.cfg.Now())
-	_, cp, _, err := s.cfg.Store.LedgerCheckpoint(ctx)
+	v := f.view(prod.Organization, f.Manufacturer.Name, s.Now())
+	_, cp, _, err := s.Store.LedgerCheckpoint(ctx)
 	if err != nil {
 		return v, err
 	}
@@ -312,7 +312,7 @@ func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p cal
 		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "items": out})
+	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.Now().UTC(), "items": out})
 }
 
 func (s *Server) authorityProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
@@ -332,13 +332,13 @@ func (s *Server) authorityProduct(w http.ResponseWriter, r *http.Request, p call
 // devices on the market (the sum over its releases; unknown when no release declared any) and
 // the components with an actively exploited vulnerability.
 func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authority.SweepProduct, error) {
-	regs, err := s.cfg.Store.Registrations(ctx, authorityOrg, 0)
+	regs, err := s.Store.Registrations(ctx, authorityOrg, 0)
 	if err != nil {
 		return nil, err
 	}
 	var out []authority.SweepProduct
 	for _, reg := range regs {
-		prod, err := s.cfg.Store.Product(ctx, reg.Product)
+		prod, err := s.Store.Product(ctx, reg.Product)
 		if err != nil {
 			return nil, err
 		}
@@ -346,7 +346,7 @@ func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authori
 		if sp.Category == "" {
 			sp.Category = "(no category)"
 		}
-		rels, err := s.cfg.Store.Releases(ctx, prod.ID)
+		rels, err := s.Store.Releases(ctx, prod.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -358,7 +358,7 @@ func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authori
 				}
 				*sp.Devices += *rel.DevicesOnMarket
 			}
-			ex, err := s.cfg.Store.ExploitedComponents(ctx, rel.ID)
+			ex, err := s.Store.ExploitedComponents(ctx, rel.ID)
 			if err != nil {
 				return nil, err
 			}
@@ -393,7 +393,7 @@ func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p caller
 		return
 	}
 	if len(in) == 0 {
-		writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "ranks": []authority.SweepRank{},
+		writeJSON(w, http.StatusOK, map[string]any{"asOf": s.Now().UTC(), "ranks": []authority.SweepRank{},
 			"note": "no product is registered with this authority: nothing to rank"})
 		return
 	}
@@ -402,7 +402,7 @@ func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p caller
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.cfg.Now().UTC(), "basis": "CRA Art. 60: exploited vulnerabilities × fan-in × devices on the market",
+	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.Now().UTC(), "basis": "CRA Art. 60: exploited vulnerabilities × fan-in × devices on the market",
 		"ranks": ranks})
 }
 
@@ -413,7 +413,7 @@ func (s *Server) registeredWith(r *http.Request, p caller.Principal, product int
 	if p.Token.Role != "authority" {
 		return true
 	}
-	ok, err := s.cfg.Store.Registered(r.Context(), p.Token.Organization, product)
+	ok, err := s.Store.Registered(r.Context(), p.Token.Organization, product)
 	return err == nil && ok
 }
 
@@ -421,7 +421,7 @@ func (s *Server) registeredWith(r *http.Request, p caller.Principal, product int
 // manufacturers that registered a product with it, their cases about those products, and their
 // incidents tied to no product (Art. 14(3) concerns the manufacturer, not a product).
 func (s *Server) registeredScope(r *http.Request, p caller.Principal, orgs []store.Organization, cases []store.Case) ([]store.Organization, []store.Case, error) {
-	regs, err := s.cfg.Store.Registrations(r.Context(), p.Token.Organization, 0)
+	regs, err := s.Store.Registrations(r.Context(), p.Token.Organization, 0)
 	if err != nil {
 		return nil, nil, err
 	}

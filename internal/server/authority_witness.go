@@ -47,10 +47,10 @@ type witnessRefusal struct{ reason string }
 func (e *witnessRefusal) Error() string { return "not cosigned: " + e.reason }
 
 func (s *Server) witnessName() (string, error) {
-	if s.cfg.WitnessKey == "" {
+	if s.WitnessKey == "" {
 		return "", errNoWitnessKey
 	}
-	w, err := ledger.WitnessOf(s.cfg.WitnessKey)
+	w, err := ledger.WitnessOf(s.WitnessKey)
 	if err != nil {
 		return "", fmt.Errorf("witness key: %w", err)
 	}
@@ -65,13 +65,13 @@ func (s *Server) witnessStateOf(ctx context.Context, manufacturer int64) (*witne
 	if err != nil {
 		return nil, nil
 	}
-	w, err := s.cfg.Store.WitnessedLogOfOrganization(ctx, name, manufacturer)
+	w, err := s.Store.WitnessedLogOfOrganization(ctx, name, manufacturer)
 	if errors.Is(err, store.ErrNotFound) {
-		_, cp, _, cerr := s.cfg.Store.LedgerCheckpoint(ctx)
+		_, cp, _, cerr := s.Store.LedgerCheckpoint(ctx)
 		if cerr != nil {
 			return nil, cerr
 		}
-		w, err = s.cfg.Store.WitnessedLogByOrigin(ctx, name, cp.Origin)
+		w, err = s.Store.WitnessedLogByOrigin(ctx, name, cp.Origin)
 	}
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
@@ -97,15 +97,15 @@ func (s *Server) witnessCheckpoint(ctx context.Context, org int64, signed, logKe
 	}
 	refuse := func(format string, args ...any) (string, ledger.Checkpoint, error) {
 		reason := fmt.Sprintf(format, args...)
-		if err := s.cfg.Store.RefuseWitnessedLog(ctx, name, cp.Origin, reason); err != nil {
+		if err := s.Store.RefuseWitnessedLog(ctx, name, cp.Origin, reason); err != nil {
 			return "", cp, err
 		}
 		return "", cp, &witnessRefusal{reason: reason}
 	}
-	state, err := s.cfg.Store.WitnessedLogByOrigin(ctx, name, cp.Origin)
+	state, err := s.Store.WitnessedLogByOrigin(ctx, name, cp.Origin)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
-		other, oerr := s.cfg.Store.WitnessedLogOfOrganization(ctx, name, org)
+		other, oerr := s.Store.WitnessedLogOfOrganization(ctx, name, org)
 		if oerr == nil {
 			return refuse("the organization's log %s is witnessed up to %d entries (cosigned %s); a new log %s would hide the history shown before",
 				other.Origin, other.Size, other.CosignedAt.Format(time.RFC3339), cp.Origin)
@@ -138,11 +138,11 @@ func (s *Server) witnessCheckpoint(ctx context.Context, org int64, signed, logKe
 				cp.Size, prev.Size, state.CosignedAt.Format(time.RFC3339), err)
 		}
 	}
-	line, err := ledger.Cosign(cp, s.cfg.WitnessKey, s.cfg.Now())
+	line, err := ledger.Cosign(cp, s.WitnessKey, s.Now())
 	if err != nil {
 		return "", cp, err
 	}
-	err = s.cfg.Store.AdvanceWitnessedLog(ctx, store.WitnessedLog{Witness: name, Origin: cp.Origin, Organization: org, LogKey: logKey, Size: cp.Size, Note: signed})
+	err = s.Store.AdvanceWitnessedLog(ctx, store.WitnessedLog{Witness: name, Origin: cp.Origin, Organization: org, LogKey: logKey, Size: cp.Size, Note: signed})
 	if errors.Is(err, store.ErrConflict) {
 		return "", cp, fmt.Errorf("%w: the witnessed state of %s moved meanwhile; push again", store.ErrConflict, cp.Origin)
 	}
@@ -183,7 +183,7 @@ func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p caller.P
 		writeError(w, http.StatusBadRequest, "origin: the log's origin line is required")
 		return
 	}
-	st, err := s.cfg.Store.WitnessedLogByOrigin(r.Context(), name, origin)
+	st, err := s.Store.WitnessedLogByOrigin(r.Context(), name, origin)
 	if errors.Is(err, store.ErrNotFound) {
 		writeJSON(w, http.StatusOK, witnessStateJSON{Witness: name, Origin: origin})
 		return
@@ -262,17 +262,17 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p caller.P
 		s.writeWitnessError(w, r, err)
 		return
 	}
-	signed, cp, vkey, err := s.cfg.Store.LedgerCheckpoint(ctx)
+	signed, cp, vkey, err := s.Store.LedgerCheckpoint(ctx)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	var from int64
 	var proof []tlog.Hash
-	if st, err := s.cfg.Store.WitnessedLogByOrigin(ctx, name, cp.Origin); err == nil {
+	if st, err := s.Store.WitnessedLogByOrigin(ctx, name, cp.Origin); err == nil {
 		from = st.Size
 		if from > 0 && from <= cp.Size {
-			if proof, err = s.cfg.Store.LedgerTreeProof(ctx, from, cp.Size); err != nil {
+			if proof, err = s.Store.LedgerTreeProof(ctx, from, cp.Size); err != nil {
 				s.Fail(w, r, err)
 				return
 			}
@@ -286,7 +286,7 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p caller.P
 		s.writeWitnessError(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.AddCosignature(ctx, cp.Size, name, line); err != nil {
+	if err := s.Store.AddCosignature(ctx, cp.Size, name, line); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -303,7 +303,7 @@ func (s *Server) witnessedLogs(w http.ResponseWriter, r *http.Request, p caller.
 		s.writeWitnessError(w, r, err)
 		return
 	}
-	logs, err := s.cfg.Store.WitnessedLogs(r.Context(), name)
+	logs, err := s.Store.WitnessedLogs(r.Context(), name)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

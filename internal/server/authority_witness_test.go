@@ -228,7 +228,7 @@ func TestLedgerPushToAuthorityServer(t *testing.T) {
 	// A wrong witness key on the manufacturer's side: the cosignature is not kept.
 	_, wrongKey := witnessKeys(t, "bsi.example")
 	_, srv4 := manufacturer(dir)
-	srv4.cfg.AuthorityPush.Witness = wrongKey
+	srv4.AuthorityPush.Witness = wrongKey
 	if _, err := srv4.PushLedger(ctx); err == nil || !strings.Contains(err.Error(), "does not verify") {
 		t.Errorf("a cosignature under another key: %v", err)
 	}

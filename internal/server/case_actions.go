@@ -35,9 +35,9 @@ func (s *Server) caseDecision(close bool) func(http.ResponseWriter, *http.Reques
 
 func (s *Server) setCaseClosed(r *http.Request, id int64, close bool, reason, by string) error {
 	if close {
-		return s.cfg.Store.CloseCase(r.Context(), id, reason, by)
+		return s.Store.CloseCase(r.Context(), id, reason, by)
 	}
-	return s.cfg.Store.ReopenCase(r.Context(), id, reason, by)
+	return s.Store.ReopenCase(r.Context(), id, reason, by)
 }
 
 // apiDone answers a failed change: a request the records refuse is the caller's to correct
@@ -69,7 +69,7 @@ func (s *Server) caseIntermediate(w http.ResponseWriter, r *http.Request, p call
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if !s.apiDone(w, r, s.cfg.Store.RequestIntermediate(r.Context(), c.ID, in.RequestedAt, in.Due, "token:"+p.Token.Name)) {
+	if !s.apiDone(w, r, s.Store.RequestIntermediate(r.Context(), c.ID, in.RequestedAt, in.Due, "token:"+p.Token.Name)) {
 		return
 	}
 	s.getCase(w, r, p)
@@ -131,6 +131,6 @@ func (s *Server) caseIntermediateForm(w http.ResponseWriter, r *http.Request, u 
 				return fmt.Errorf("%w: give the date and time the intermediate report is due, or leave it empty", store.ErrInvalid)
 			}
 		}
-		return s.cfg.Store.RequestIntermediate(r.Context(), c.ID, requested, due, u.Email)
+		return s.Store.RequestIntermediate(r.Context(), c.ID, requested, due, u.Email)
 	})
 }

@@ -19,7 +19,7 @@ import (
 )
 
 func (s *Server) listCases(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	cs, err := s.cfg.Store.Cases(r.Context(), p.Token.Organization)
+	cs, err := s.Store.Cases(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -42,7 +42,7 @@ func (s *Server) apiCase(w http.ResponseWriter, r *http.Request, p caller.Princi
 	if !ok {
 		return nil, false
 	}
-	c, err := s.cfg.Store.CaseByID(r.Context(), id)
+	c, err := s.Store.CaseByID(r.Context(), id)
 	if err != nil || !p.CanRead(c.Organization) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, false
@@ -95,16 +95,16 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	if in.Type == cra.Exploited {
 		// The manufacturer's own evidence of exploitation (KEV and EUVD open cases by themselves).
-		rel, err := s.cfg.Store.Release(r.Context(), in.Release)
+		rel, err := s.Store.Release(r.Context(), in.Release)
 		var prod *store.Product
 		if err == nil {
-			prod, err = s.cfg.Store.Product(r.Context(), rel.Product)
+			prod, err = s.Store.Product(r.Context(), rel.Product)
 		}
 		if err != nil || prod.Organization != p.Token.Organization {
 			writeError(w, http.StatusBadRequest, "no such release")
 			return
 		}
-		c, err := s.cfg.Store.OpenExploitedCase(r.Context(), rel.ID, in.Vulnerability, in.Title, in.Evidence, in.AwareAt)
+		c, err := s.Store.OpenExploitedCase(r.Context(), rel.ID, in.Vulnerability, in.Title, in.Evidence, in.AwareAt)
 		if err != nil {
 			writeError(w, http.StatusBadRequest, err.Error())
 			return
@@ -117,18 +117,18 @@ func (s *Server) createCase(w http.ResponseWriter, r *http.Request, p caller.Pri
 		return
 	}
 	if in.Product != 0 {
-		prod, err := s.cfg.Store.Product(r.Context(), in.Product)
+		prod, err := s.Store.Product(r.Context(), in.Product)
 		if err != nil || prod.Organization != p.Token.Organization {
 			writeError(w, http.StatusBadRequest, "no such product")
 			return
 		}
 	}
-	c, err := s.cfg.Store.OpenIncident(r.Context(), p.Token.Organization, in.Product, in.Title, in.AwareAt)
+	c, err := s.Store.OpenIncident(r.Context(), p.Token.Organization, in.Product, in.Title, in.AwareAt)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	c, err = s.cfg.Store.CaseByID(r.Context(), c.ID)
+	c, err = s.Store.CaseByID(r.Context(), c.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -151,7 +151,7 @@ func (s *Server) caseFixAvailable(w http.ResponseWriter, r *http.Request, p call
 		writeError(w, http.StatusBadRequest, "at is required (RFC 3339)")
 		return
 	}
-	if !s.apiDone(w, r, s.cfg.Store.SetFixAvailable(r.Context(), c.ID, in.At)) {
+	if !s.apiDone(w, r, s.Store.SetFixAvailable(r.Context(), c.ID, in.At)) {
 		return
 	}
 	s.getCase(w, r, p)
@@ -195,12 +195,12 @@ func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report
 			}
 		}
 	}
-	return s.cfg.Store.SubmitStageTo(ctx, c.ID, stage, report, receipt, by, csirt)
+	return s.Store.SubmitStageTo(ctx, c.ID, stage, report, receipt, by, csirt)
 }
 
 // casesPage lists the organization's reporting cases, open ones first.
 func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	cs, err := s.cfg.Store.Cases(r.Context(), u.Organization)
+	cs, err := s.Store.Cases(r.Context(), u.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -233,7 +233,7 @@ func compareBool(a, b bool) int {
 // webCase loads a case the user may read.
 func (s *Server) webCase(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Case, bool) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	c, err := s.cfg.Store.CaseByID(r.Context(), id)
+	c, err := s.Store.CaseByID(r.Context(), id)
 	if err != nil || !caller.OfUser(u).CanRead(c.Organization) {
 		http.NotFound(w, r)
 		return nil, false
@@ -279,7 +279,7 @@ func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.Us
 		if err != nil {
 			return fmt.Errorf("%w: give the date and time the measure became available", store.ErrInvalid)
 		}
-		return s.cfg.Store.SetFixAvailable(r.Context(), c.ID, at)
+		return s.Store.SetFixAvailable(r.Context(), c.ID, at)
 	})
 }
 

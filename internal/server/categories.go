@@ -85,11 +85,11 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Pr
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if err := s.cfg.Store.SetProductCategory(r.Context(), prod.ID, in.Category); err != nil {
+	if err := s.Store.SetProductCategory(r.Context(), prod.ID, in.Category); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	got, err := s.cfg.Store.Product(r.Context(), prod.ID)
+	got, err := s.Store.Product(r.Context(), prod.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -114,7 +114,7 @@ func (s *Server) productCategoryForm(w http.ResponseWriter, r *http.Request, u *
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
 		return
 	}
-	if err := s.cfg.Store.SetProductCategory(r.Context(), p.ID, cat); err != nil {
+	if err := s.Store.SetProductCategory(r.Context(), p.ID, cat); err != nil {
 		s.Fail(w, r, err)
 		return
 	}

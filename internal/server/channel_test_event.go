@@ -12,8 +12,8 @@ import (
 // product — the one the channel follows, else the organization's first — never the organization
 // (receivers route on the product field). Without any product the field says there is none.
 func (s *Server) testEvent(ctx context.Context, org int64, orgName string, channel int64) (notify.Event, error) {
-	e := notify.Event{ID: store.NewEventID(), Kind: "test", Organization: org, Time: s.cfg.Now().UTC()}
-	chs, err := s.cfg.Store.Channels(ctx, org)
+	e := notify.Event{ID: store.NewEventID(), Kind: "test", Organization: org, Time: s.Now().UTC()}
+	chs, err := s.Store.Channels(ctx, org)
 	if err != nil {
 		return e, err
 	}
@@ -27,13 +27,13 @@ func (s *Server) testEvent(ctx context.Context, org int64, orgName string, chann
 	case follows < 0:
 		return e, store.ErrNotFound
 	case follows > 0:
-		p, err := s.cfg.Store.Product(ctx, follows)
+		p, err := s.Store.Product(ctx, follows)
 		if err != nil {
 			return e, err
 		}
 		e.Product = p.Name
 	default:
-		ps, err := s.cfg.Store.Products(ctx, org)
+		ps, err := s.Store.Products(ctx, org)
 		if err != nil {
 			return e, err
 		}

@@ -14,7 +14,7 @@ import (
 // holdings reads what the vulnerability database holds, or nil when there is none (or no
 // directory is configured).
 func (s *Server) holdings(ctx context.Context) (*vulndb.Holdings, error) {
-	if s.cfg.VulnDB == "" {
+	if s.VulnDB == "" {
 		return nil, nil
 	}
 	db, done, err := s.OpenVulnDB(ctx)
@@ -31,7 +31,7 @@ func (s *Server) holdings(ctx context.Context) (*vulndb.Holdings, error) {
 // coverageOptions are the options a coverage is stated with: the server's clock and the age a
 // feed may reach before it is stale.
 func (s *Server) coverageOptions() match.Options {
-	return match.Options{Now: s.cfg.Now(), MaxAge: s.cfg.MaxDBAge}
+	return match.Options{Now: s.Now(), MaxAge: s.MaxDBAge}
 }
 
 // dbWarnings are the warnings about the vulnerability database every page shows as a banner: an
@@ -60,7 +60,7 @@ func (s *Server) warningsOf(h *vulndb.Holdings, err error) []string {
 // database as it is now (its advisory counts and the age of its feeds); nil when the release
 // was never matched.
 func (s *Server) releaseCoverage(ctx context.Context, release int64, h *vulndb.Holdings) (*match.Coverage, error) {
-	kept, err := s.cfg.Store.ReleaseCoverage(ctx, release)
+	kept, err := s.Store.ReleaseCoverage(ctx, release)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil
 	}
@@ -90,7 +90,7 @@ func (s *Server) readHook(step string) {
 // coverage beside the empty list from before it: "no known vulnerabilities" for a release whose
 // findings had just been written.
 func (s *Server) releaseState(ctx context.Context, release int64) (pending bool, h *vulndb.Holdings, cov *match.Coverage, err error) {
-	if pending, err = s.cfg.Store.Pending(ctx, "match-release/"+strconv.FormatInt(release, 10)); err != nil {
+	if pending, err = s.Store.Pending(ctx, "match-release/"+strconv.FormatInt(release, 10)); err != nil {
 		return false, nil, nil, err
 	}
 	s.readHook("pending")

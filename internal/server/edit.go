@@ -31,17 +31,17 @@ func (s *Server) editProduct(ctx context.Context, prod *store.Product, in produc
 	if err := np.check(); err != nil {
 		return nil, caller.Invalid(err)
 	}
-	p, err := s.cfg.Store.EditProduct(ctx, prod.ID, store.ProductEdit{Name: np.Name, Category: np.Category, CRAClass: np.CRAClass}, in.Reason)
+	p, err := s.Store.EditProduct(ctx, prod.ID, store.ProductEdit{Name: np.Name, Category: np.Category, CRAClass: np.CRAClass}, in.Reason)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, caller.Invalid(fmt.Errorf("the organization has another product named %q: choose another name", np.Name))
 	}
 	if err == nil {
-		if rs, rerr := s.cfg.Store.Releases(ctx, p.ID); rerr == nil {
+		if rs, rerr := s.Store.Releases(ctx, p.ID); rerr == nil {
 			for _, r := range rs {
 				s.restateLabels(ctx, p.Organization, r.ID)
 			}
 		} else {
-			s.cfg.Log.Warn("labels of a corrected product not restated; the label check does it later", "product", p.ID, "err", rerr)
+			s.Log.Warn("labels of a corrected product not restated; the label check does it later", "product", p.ID, "err", rerr)
 		}
 	}
 	return p, err
@@ -56,7 +56,7 @@ func (s *Server) restateLabels(ctx context.Context, org, release int64) {
 		return
 	}
 	if err := s.Conformity.RefreshRelease(ctx, org, release); err != nil {
-		s.cfg.Log.Warn("labels of a corrected release not restated; the label check does it later", "release", release, "err", err)
+		s.Log.Warn("labels of a corrected release not restated; the label check does it later", "release", release, "err", err)
 	}
 }
 
@@ -99,7 +99,7 @@ func (s *Server) editRelease(ctx context.Context, prod *store.Product, rel *stor
 	if in.DevicesOnMarket != nil && *in.DevicesOnMarket < 0 {
 		return nil, caller.Invalid(fmt.Errorf("devices on the market %d: give a count of zero or more, or none when unknown", *in.DevicesOnMarket))
 	}
-	got, err := s.cfg.Store.EditRelease(ctx, want, in.Reason)
+	got, err := s.Store.EditRelease(ctx, want, in.Reason)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, caller.Invalid(fmt.Errorf("the product has a release %q already: choose another version", in.Version))
 	}
@@ -120,7 +120,7 @@ func (s *Server) replaceSBOM(ctx context.Context, prod *store.Product, rel *stor
 		return nil, caller.Invalid(err)
 	}
 	sum := sha256.Sum256(data)
-	b, err := s.cfg.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
+	b, err := s.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc))
 	if errors.Is(err, store.ErrConflict) {
 		return nil, caller.Invalid(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
 	}

@@ -9,11 +9,11 @@ import (
 
 // loadFindings reads a release's findings with their VEX status.
 func (s *Server) loadFindings(ctx context.Context, release int64, f store.FindingFilter) ([]app.FindingView, int, error) {
-	xs, total, err := s.cfg.Store.Findings(ctx, release, f)
+	xs, total, err := s.Store.Findings(ctx, release, f)
 	if err != nil {
 		return nil, 0, err
 	}
-	vex, err := s.cfg.Store.EffectiveVEX(ctx, release)
+	vex, err := s.Store.EffectiveVEX(ctx, release)
 	if err != nil {
 		return nil, 0, err
 	}

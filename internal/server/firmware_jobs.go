@@ -70,7 +70,7 @@ type firmwareResult struct {
 // directory of the system's temporary directory made on first use.
 func (s *Server) firmwareDir() (string, error) {
 	s.fwDirOnce.Do(func() {
-		dir := s.cfg.FirmwareDir
+		dir := s.FirmwareDir
 		if dir == "" {
 			dir = filepath.Join(os.TempDir(), "siegel-firmware")
 		}
@@ -82,14 +82,14 @@ func (s *Server) firmwareDir() (string, error) {
 
 // firmwareMemory is the memory budget of one analysis.
 func (s *Server) firmwareMemory() int64 {
-	if s.cfg.FirmwareMemory > 0 {
-		return s.cfg.FirmwareMemory
+	if s.FirmwareMemory > 0 {
+		return s.FirmwareMemory
 	}
 	return DefaultFirmwareMemory
 }
 
 // maxImage is the largest firmware image an upload may send.
-func (s *Server) maxImage() int64 { return max(s.cfg.MaxUpload, MaxFirmwareImage) }
+func (s *Server) maxImage() int64 { return max(s.MaxUpload, MaxFirmwareImage) }
 
 // errImageTooLarge is a firmware upload over maxImage.
 var errImageTooLarge = errors.New("the firmware image is larger than the limit")
@@ -130,7 +130,7 @@ func (s *Server) spoolFirmware(body io.Reader) (name string, size int64, sum str
 
 // firmwareQueueFull says whether maxFirmwareQueued images already wait for their analysis.
 func (s *Server) firmwareQueueFull(ctx context.Context) (bool, error) {
-	stats, err := s.cfg.Store.QueueStats(ctx)
+	stats, err := s.Store.QueueStats(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -156,7 +156,7 @@ func (s *Server) queueFirmware(ctx context.Context, rel *store.Release, prod *st
 		return 0, firmwareJob{}, errEmptyImage
 	}
 	p := firmwareJob{Release: rel.ID, Organization: prod.Organization, File: file, Image: image, Size: size, SHA256: sum, Actor: store.Actor(ctx)}
-	id, err := s.cfg.Store.EnqueueJob(ctx, monitor.KindFirmware, p)
+	id, err := s.Store.EnqueueJob(ctx, monitor.KindFirmware, p)
 	if err != nil {
 		os.Remove(filepath.Join(s.fwDir, file))
 		return 0, p, err
@@ -240,7 +240,7 @@ func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string,
 	if err != nil {
 		return s.jobInternal(j, err)
 	}
-	if err := s.cfg.Store.SetJobResult(ctx, j.ID, owner, res); err != nil {
+	if err := s.Store.SetJobResult(ctx, j.ID, owner, res); err != nil {
 		return err
 	}
 	os.Remove(path)
@@ -250,7 +250,7 @@ func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string,
 
 // jobInternal logs a failure on the server's side and returns what the job's caller is told.
 func (s *Server) jobInternal(j *store.Job, err error) error {
-	s.cfg.Log.Error("job failed", "job", j.ID, "kind", j.Kind, "err", err)
+	s.Log.Error("job failed", "job", j.ID, "kind", j.Kind, "err", err)
 	return fmt.Errorf("internal error (job %d); the server's log has the details under this job", j.ID)
 }
 
@@ -302,7 +302,7 @@ func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p firmwareJob
 			}
 		}
 	})
-	rep, err := firmware.Analyze(ctx, p.Image, data, firmware.Options{Budget: b, Log: s.cfg.Log})
+	rep, err := firmware.Analyze(ctx, p.Image, data, firmware.Options{Budget: b, Log: s.Log})
 	close(done)
 	wg.Wait()
 	switch {
@@ -328,7 +328,7 @@ func (s *Server) storeFirmware(ctx context.Context, p firmwareJob, rep *firmware
 		return firmwareResult{}, err
 	}
 	fa := &store.FirmwareAnalysis{Release: p.Release, ImageName: p.Image, SHA256: rep.SHA256, Size: rep.Size, Report: stored}
-	if err := s.cfg.Store.AddFirmwareAnalysis(ctx, fa); err != nil {
+	if err := s.Store.AddFirmwareAnalysis(ctx, fa); err != nil {
 		return firmwareResult{}, err
 	}
 	res := firmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses)}
@@ -337,7 +337,7 @@ func (s *Server) storeFirmware(ctx context.Context, p firmwareJob, rep *firmware
 		return res, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	b, err := s.cfg.Store.AddSBOM(ctx, p.Release, "firmware:"+string(sbom.CycloneDXJSON), hex.EncodeToString(sum[:]), storeComponents(rep.SBOM), trMissing(rep.SBOM))
+	b, err := s.Store.AddSBOM(ctx, p.Release, "firmware:"+string(sbom.CycloneDXJSON), hex.EncodeToString(sum[:]), storeComponents(rep.SBOM), trMissing(rep.SBOM))
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return res, err
 	}

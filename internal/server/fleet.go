@@ -2,28 +2,18 @@ package server
 
 import (
 	"context"
-	"crypto/ed25519"
 	"errors"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
-	"github.com/siegel-oss/siegel/internal/rollout/repo"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/device"
 )
 
-// RolloutConfig configures staged rollouts.
-type RolloutConfig struct {
-	// TargetsKey signs targets metadata (publications and automatic rollbacks); nil disables
-	// both (plans still run; a halt records its rollback as pending).
-	TargetsKey ed25519.PrivateKey
-	// Tick is how often passed deadlines are judged and heartbeats written (default 10 s; a
-	// gate rejected by a deadline halts within a tick).
-	Tick time.Duration
-	// Expiry of the repository's metadata (default repo.DefaultExpiry).
-	Expiry repo.Expiry
-}
+// RolloutConfig is app.RolloutConfig: the configuration lives with the dependencies the handlers share.
+type RolloutConfig = app.RolloutConfig
 
 // fleet is the server's rollout service and its device side (package device), made once.
 type fleet struct {
@@ -34,8 +24,8 @@ type fleet struct {
 
 func (s *Server) delivery() *delivery.Service {
 	s.fleet.once.Do(func() {
-		s.fleet.svc = &delivery.Service{Store: s.cfg.Store, TargetsKey: s.cfg.Rollout.TargetsKey, Expiry: s.cfg.Rollout.Expiry, Now: s.cfg.Now, Log: s.cfg.Log}
-		s.fleet.devices = device.New(device.Config{Store: s.cfg.Store, Delivery: s.fleet.svc, Now: s.cfg.Now, Fail: s.Fail})
+		s.fleet.svc = &delivery.Service{Store: s.Store, TargetsKey: s.Rollout.TargetsKey, Expiry: s.Rollout.Expiry, Now: s.Now, Log: s.Log}
+		s.fleet.devices = device.New(device.Config{Store: s.Store, Delivery: s.fleet.svc, Now: s.Now, Fail: s.Fail})
 	})
 	return s.fleet.svc
 }
@@ -59,7 +49,7 @@ func (s *Server) FlushHeartbeats(ctx context.Context) error {
 // RunRollouts judges passed deadlines, re-signs expiring repository metadata and writes
 // heartbeats every tick until ctx ends.
 func (s *Server) RunRollouts(ctx context.Context) error {
-	tick := s.cfg.Rollout.Tick
+	tick := s.Rollout.Tick
 	if tick <= 0 {
 		tick = 10 * time.Second
 	}
@@ -72,7 +62,7 @@ func (s *Server) RunRollouts(ctx context.Context) error {
 		case <-t.C:
 		}
 		if err := s.RolloutTick(ctx); err != nil && ctx.Err() == nil {
-			s.cfg.Log.Error("rollout tick", "err", err)
+			s.Log.Error("rollout tick", "err", err)
 		}
 	}
 }

@@ -30,7 +30,7 @@ func (s *Server) healthOf(ctx context.Context, rel *store.Release, comps []store
 	if err != nil {
 		return nil, err
 	}
-	facts, err := s.cfg.Store.ReleaseComponentFacts(ctx, rel.ID)
+	facts, err := s.Store.ReleaseComponentFacts(ctx, rel.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (s *Server) healthOf(ctx context.Context, rel *store.Release, comps []store
 		}
 		hs = append(hs, hc)
 	}
-	opt := health.Options{Now: s.cfg.Now().UTC(), SupportEnd: supportEndDate(rel.SupportEnd)}
+	opt := health.Options{Now: s.Now().UTC(), SupportEnd: supportEndDate(rel.SupportEnd)}
 	rep := data.Assess(hs, opt)
 	out := &releaseHealth{Release: rel.ID, Version: rel.Version, SupportEnd: rel.SupportEnd, Report: rep,
 		Problems: []health.Result{}, Unknown: []health.Result{}}
@@ -72,7 +72,7 @@ func (s *Server) getReleaseHealth(w http.ResponseWriter, r *http.Request, p call
 	if !ok {
 		return
 	}
-	comps, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
+	comps, err := s.Store.ReleaseComponents(r.Context(), rel.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -111,14 +111,14 @@ func (s *Server) getProductHealth(w http.ResponseWriter, r *http.Request, p call
 }
 
 func (s *Server) productHealth(ctx context.Context, prod *store.Product) ([]productHealthRow, []health.SourceInfo, error) {
-	rels, err := s.cfg.Store.Releases(ctx, prod.ID)
+	rels, err := s.Store.Releases(ctx, prod.ID)
 	if err != nil {
 		return nil, nil, err
 	}
 	rows := []productHealthRow{}
 	sources := []health.SourceInfo{}
 	for i := range rels {
-		comps, err := s.cfg.Store.ReleaseComponents(ctx, rels[i].ID)
+		comps, err := s.Store.ReleaseComponents(ctx, rels[i].ID)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -149,8 +149,8 @@ func (s *Server) saveHealthFacts(ctx context.Context, sbomID int64, doc *sbom.Do
 			facts = append(facts, f)
 		}
 	}
-	if err := s.cfg.Store.AddComponentFacts(ctx, sbomID, facts); err != nil {
-		s.cfg.Log.Warn("component facts for health not stored", "sbom", sbomID, "err", err)
+	if err := s.Store.AddComponentFacts(ctx, sbomID, facts); err != nil {
+		s.Log.Warn("component facts for health not stored", "sbom", sbomID, "err", err)
 	}
 }
 

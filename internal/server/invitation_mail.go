@@ -28,23 +28,23 @@ type invitationSent struct {
 // named). The secret is not stored anywhere, so the mail is sent now, not queued: when sending
 // fails, the link is shown to the administrator once, with the reason.
 func (s *Server) mailInvitation(ctx context.Context, org string, invitee *store.User, inviter, link string, expires time.Time) invitationSent {
-	if s.cfg.Mailer == nil {
+	if s.Mailer == nil {
 		return invitationSent{}
 	}
-	if s.cfg.BaseURL == "" {
+	if s.BaseURL == "" {
 		return invitationSent{Why: "not e-mailed: the server has no public address; start it with --base-url so that links sent by e-mail name it"}
 	}
 	ctx, cancel := context.WithTimeout(ctx, invitationMailTimeout)
 	defer cancel()
 	msg := notify.Message{
-		ID:      "invitation." + strconv.FormatInt(invitee.ID, 10) + "." + strconv.FormatInt(s.cfg.Now().Unix(), 10),
+		ID:      "invitation." + strconv.FormatInt(invitee.ID, 10) + "." + strconv.FormatInt(s.Now().Unix(), 10),
 		Subject: "Your account at " + org + " in Siegel",
 		Body: fmt.Sprintf("%s invited you to %s in Siegel, as %s.\n\nSet your password through this link. It works once, until %s:\n\n%s\n\n"+
 			"If you did not expect this invitation, ignore this e-mail: without the link nobody can set the password, and the invitation lapses.\n",
 			inviter, org, invitee.Role, expires.UTC().Format("2006-01-02 15:04 UTC"), link),
 	}
-	if err := s.cfg.Mailer.Send(ctx, invitee.Email, msg); err != nil {
-		s.cfg.Log.Warn("invitation not e-mailed; the link was shown to the administrator", "user", invitee.Email, "err", err)
+	if err := s.Mailer.Send(ctx, invitee.Email, msg); err != nil {
+		s.Log.Warn("invitation not e-mailed; the link was shown to the administrator", "user", invitee.Email, "err", err)
 		why := "the SMTP server refused it or could not be reached"
 		if errors.Is(err, context.DeadlineExceeded) {
 			why = "the SMTP server did not answer in time"

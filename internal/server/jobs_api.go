@@ -20,7 +20,7 @@ import (
 // administrators may see (a webhook receiver's answer); database updates are on
 // /api/v1/db/status.
 func (s *Server) jobStatus(r *http.Request, id int64, canRead func(org int64) bool) (*app.JobStatus, *firmwareJob, error) {
-	j, err := s.cfg.Store.JobByID(r.Context(), id)
+	j, err := s.Store.JobByID(r.Context(), id)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -70,15 +70,15 @@ type firmwareReport struct {
 
 // firmwareAnalysis loads a stored analysis and its release's product, for a reader.
 func (s *Server) firmwareAnalysis(r *http.Request, id int64, canRead func(org int64) bool) (*firmwareReport, *store.Release, *store.Product, error) {
-	fa, err := s.cfg.Store.FirmwareAnalysisByID(r.Context(), id)
+	fa, err := s.Store.FirmwareAnalysisByID(r.Context(), id)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	rel, err := s.cfg.Store.Release(r.Context(), fa.Release)
+	rel, err := s.Store.Release(r.Context(), fa.Release)
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	prod, err := s.cfg.Store.Product(r.Context(), rel.Product)
+	prod, err := s.Store.Product(r.Context(), rel.Product)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -141,11 +141,11 @@ func (s *Server) listFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 // releaseFirmware lists a release's stored analyses and its firmware jobs not yet done (or
 // failed: their error is worth seeing), newest first.
 func (s *Server) releaseFirmware(r *http.Request, release int64) ([]store.FirmwareAnalysis, []app.JobStatus, error) {
-	items, err := s.cfg.Store.FirmwareAnalyses(r.Context(), release)
+	items, err := s.Store.FirmwareAnalyses(r.Context(), release)
 	if err != nil {
 		return nil, nil, err
 	}
-	all, err := s.cfg.Store.Jobs(r.Context(), monitor.KindFirmware, 200)
+	all, err := s.Store.Jobs(r.Context(), monitor.KindFirmware, 200)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -59,10 +59,10 @@ var errNoLab = errors.New("this server runs no lab tests: it has no lab network 
 
 // labScope is the server's lab ranges, or errNoLab.
 func (s *Server) labScope() (lab.Scope, error) {
-	if len(s.cfg.LabAllow) == 0 {
+	if len(s.LabAllow) == 0 {
 		return nil, errNoLab
 	}
-	return lab.ParseScope(s.cfg.LabAllow)
+	return lab.ParseScope(s.LabAllow)
 }
 
 // labRequestError is a lab run request refused for what it asks (a target outside the lab's
@@ -114,7 +114,7 @@ func checkLabTargets(ctx context.Context, scope lab.Scope, q *labRequest) error 
 
 // queueLab queues the run of a checked request, returning the job's id.
 func (s *Server) queueLab(ctx context.Context, rel *store.Release, prod *store.Product, q labRequest) (int64, error) {
-	stats, err := s.cfg.Store.QueueStats(ctx)
+	stats, err := s.Store.QueueStats(ctx)
 	if err != nil {
 		return 0, err
 	}
@@ -125,7 +125,7 @@ func (s *Server) queueLab(ctx context.Context, rel *store.Release, prod *store.P
 	}
 	p := labJob{Release: rel.ID, Organization: prod.Organization, Target: q.Target, WANTargets: q.WANTargets,
 		TCPPorts: q.TCPPorts, UDPPorts: q.UDPPorts, Actor: store.Actor(ctx)}
-	id, err := s.cfg.Store.EnqueueJob(ctx, monitor.KindLab, p)
+	id, err := s.Store.EnqueueJob(ctx, monitor.KindLab, p)
 	if err != nil {
 		return 0, err
 	}
@@ -195,7 +195,7 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	}
 	ctx = store.WithActor(ctx, p.Actor)
 	cfg := lab.Config{Target: p.Target, WANTargets: p.WANTargets, Scope: scope, TCPPorts: p.TCPPorts, UDPPorts: p.UDPPorts,
-		BruteForceAttempts: lab.DefaultBruteForce, Log: s.cfg.Log}
+		BruteForceAttempts: lab.DefaultBruteForce, Log: s.Log}
 	if facts, err := s.releaseFirmwareFacts(ctx, p.Release); err != nil {
 		return s.jobInternal(j, err)
 	} else if facts != nil {
@@ -243,17 +243,17 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	if err != nil {
 		return s.jobInternal(j, err)
 	}
-	return s.cfg.Store.SetJobResult(ctx, j.ID, owner, labJobResult{LabRun: lr.ID, Failed: lr.Failed, TranscriptSHA256: lr.TranscriptSHA256})
+	return s.Store.SetJobResult(ctx, j.ID, owner, labJobResult{LabRun: lr.ID, Failed: lr.Failed, TranscriptSHA256: lr.TranscriptSHA256})
 }
 
 // releaseFirmwareFacts reads what the newest firmware analysis of the release found, nil
 // without one.
 func (s *Server) releaseFirmwareFacts(ctx context.Context, release int64) (*lab.FirmwareFacts, error) {
-	list, err := s.cfg.Store.FirmwareAnalyses(ctx, release)
+	list, err := s.Store.FirmwareAnalyses(ctx, release)
 	if err != nil || len(list) == 0 {
 		return nil, err
 	}
-	fa, err := s.cfg.Store.FirmwareAnalysisByID(ctx, list[0].ID)
+	fa, err := s.Store.FirmwareAnalysisByID(ctx, list[0].ID)
 	if err != nil {
 		return nil, err
 	}

@@ -29,17 +29,17 @@ func (s *Server) labWebRoutes() {
 // fillReleaseLab adds the lab section to the release page; a failure leaves it out and is
 // logged.
 func (s *Server) fillReleaseLab(r *http.Request, d *releasePageView) {
-	runs, err := s.cfg.Store.LabRuns(r.Context(), d.Release.ID)
+	runs, err := s.Store.LabRuns(r.Context(), d.Release.ID)
 	if err != nil {
-		s.cfg.Log.Warn("release page: lab runs", "release", d.Release.ID, "err", err)
+		s.Log.Warn("release page: lab runs", "release", d.Release.ID, "err", err)
 		return
 	}
-	all, err := s.cfg.Store.Jobs(r.Context(), monitor.KindLab, 200)
+	all, err := s.Store.Jobs(r.Context(), monitor.KindLab, 200)
 	if err != nil {
-		s.cfg.Log.Warn("release page: lab jobs", "release", d.Release.ID, "err", err)
+		s.Log.Warn("release page: lab jobs", "release", d.Release.ID, "err", err)
 		return
 	}
-	v := &releaseLabView{Allow: s.cfg.LabAllow, Runs: runs[:min(len(runs), 5)]}
+	v := &releaseLabView{Allow: s.LabAllow, Runs: runs[:min(len(runs), 5)]}
 	for _, j := range all {
 		var p labJob
 		if json.Unmarshal(j.Payload, &p) != nil || p.Release != d.Release.ID || j.State == "done" {

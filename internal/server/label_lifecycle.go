@@ -71,12 +71,12 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 		writeError(w, http.StatusBadRequest, "give the reason for withdrawing the revocation (reason)")
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
+	org, err := s.Store.OrganizationByID(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	if err := s.cfg.Store.WithdrawRevocation(r.Context(), l.ID, org.Name, in.Reason); err != nil {
+	if err := s.Store.WithdrawRevocation(r.Context(), l.ID, org.Name, in.Reason); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(w, http.StatusConflict, err.Error())
 			return
@@ -84,11 +84,11 @@ func (s *Server) withdrawRevocation(w http.ResponseWriter, r *http.Request, p ca
 		s.Fail(w, r, err)
 		return
 	}
-	if l, err = s.cfg.Store.LabelByID(r.Context(), l.ID); err == nil {
+	if l, err = s.Store.LabelByID(r.Context(), l.ID); err == nil {
 		_, err = s.Conformity.Refresh(r.Context(), l)
 	}
 	if err == nil {
-		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)
+		l, err = s.Store.LabelByID(r.Context(), l.ID)
 	}
 	if err != nil {
 		s.Fail(w, r, err)

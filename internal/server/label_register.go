@@ -20,11 +20,11 @@ func (s *Server) labelRegister(ctx context.Context) (label.Register, ed25519.Pri
 		return label.Register{}, nil, err
 	}
 	pub := key.Public().(ed25519.PublicKey)
-	ls, err := s.cfg.Store.Labels(ctx, 0)
+	ls, err := s.Store.Labels(ctx, 0)
 	if err != nil {
 		return label.Register{}, nil, err
 	}
-	reg := label.Register{Issuer: label.Party{Name: cmp.Or(s.Conformity.Issuer, "Siegel")}, GeneratedAt: s.cfg.Now()}
+	reg := label.Register{Issuer: label.Party{Name: cmp.Or(s.Conformity.Issuer, "Siegel")}, GeneratedAt: s.Now()}
 	for i := range ls {
 		st, err := label.Verify(ls[i].Statement, pub)
 		if err != nil {

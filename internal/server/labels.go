@@ -33,13 +33,13 @@ var loadCatalog = sync.OnceValues(catalog.Load)
 func (s *Server) newConformity() {
 	cat, err := loadCatalog()
 	if err != nil {
-		s.cfg.Log.Error("requirement catalogs do not load; conformity and labels are off", "err", err)
+		s.Log.Error("requirement catalogs do not load; conformity and labels are off", "err", err)
 		return
 	}
-	s.Conformity = &conformity.Service{Store: s.cfg.Store, Catalog: cat, Issuer: cmpOrDefault(s.cfg.LabelIssuer, "Siegel"),
-		Grace: s.cfg.LabelGrace, Now: s.cfg.Now, BaseURL: func() string { return s.cfg.BaseURL }, TermMonths: s.cfg.LabelTermMonths}
-	if s.cfg.Monitor != nil {
-		s.cfg.Monitor.SetLabelCheck(s.Conformity.RefreshAll)
+	s.Conformity = &conformity.Service{Store: s.Store, Catalog: cat, Issuer: cmpOrDefault(s.LabelIssuer, "Siegel"),
+		Grace: s.LabelGrace, Now: s.Now, BaseURL: func() string { return s.BaseURL }, TermMonths: s.LabelTermMonths}
+	if s.Monitor != nil {
+		s.Monitor.SetLabelCheck(s.Conformity.RefreshAll)
 	}
 }
 
@@ -165,7 +165,7 @@ func (s *Server) labelView(ctx context.Context, l *store.Label, history bool) (l
 		IssuedAt: l.IssuedAt, Since: l.Since, PageURL: s.Conformity.PageURL(l.ID), Statement: json.RawMessage(bytes.TrimSpace(l.Statement))}
 	out.setLifecycle(l)
 	if history {
-		evs, err := s.cfg.Store.LabelEvents(ctx, l.ID)
+		evs, err := s.Store.LabelEvents(ctx, l.ID)
 		if err != nil {
 			return out, err
 		}
@@ -230,7 +230,7 @@ func (s *Server) apiLabel(w http.ResponseWriter, r *http.Request, p caller.Princ
 	if s.ConformityOff(w) {
 		return nil, false
 	}
-	l, err := s.cfg.Store.LabelByID(r.Context(), r.PathValue("id"))
+	l, err := s.Store.LabelByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		s.Fail(w, r, err)
 		return nil, false
@@ -258,7 +258,7 @@ func (s *Server) listLabels(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if p.Token.Role == "authority" {
 		org = 0
 	}
-	ls, err := s.cfg.Store.Labels(r.Context(), org)
+	ls, err := s.Store.Labels(r.Context(), org)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -313,7 +313,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 		case in.CommentDays != nil:
 			days = *in.CommentDays
 		}
-		org, err := s.cfg.Store.OrganizationByID(r.Context(), p.Token.Organization)
+		org, err := s.Store.OrganizationByID(r.Context(), p.Token.Organization)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -327,7 +327,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 			writeError(w, http.StatusConflict, err.Error())
 			return
 		}
-		l, err = s.cfg.Store.LabelByID(r.Context(), l.ID)
+		l, err = s.Store.LabelByID(r.Context(), l.ID)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -344,7 +344,7 @@ func (s *Server) revokeLabel(ctx context.Context, l *store.Label, issuer, reason
 	}
 	// The label check runs when the comment period ends, so that the revocation takes effect
 	// then, not at the next scheduled check.
-	_, err := s.cfg.Store.Enqueue(ctx, monitor.KindLabels, struct{}{}, monitor.KindLabels+"/"+l.ID, s.cfg.Now().AddDate(0, 0, days))
+	_, err := s.Store.Enqueue(ctx, monitor.KindLabels, struct{}{}, monitor.KindLabels+"/"+l.ID, s.Now().AddDate(0, 0, days))
 	return err
 }
 
@@ -355,7 +355,7 @@ func (s *Server) publicLabel(w http.ResponseWriter, r *http.Request) (*store.Lab
 		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
 		return nil, false
 	}
-	l, err := s.cfg.Store.LabelByID(r.Context(), r.PathValue("id"))
+	l, err := s.Store.LabelByID(r.Context(), r.PathValue("id"))
 	if err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			http.Error(w, "no such label: check the id on the product's label, or the issuer may have withdrawn it", http.StatusNotFound)
@@ -449,7 +449,7 @@ func (s *Server) putFacts(w http.ResponseWriter, r *http.Request, p caller.Princ
 			return
 		}
 	}
-	if err := s.cfg.Store.SetProductFacts(r.Context(), prod.ID, in.Facts); err != nil {
+	if err := s.Store.SetProductFacts(r.Context(), prod.ID, in.Facts); err != nil {
 		s.Fail(w, r, err)
 		return
 	}

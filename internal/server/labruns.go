@@ -85,7 +85,7 @@ func (s *Server) listLabRuns(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !ok {
 		return
 	}
-	runs, err := s.cfg.Store.LabRuns(r.Context(), rel.ID)
+	runs, err := s.Store.LabRuns(r.Context(), rel.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -104,7 +104,7 @@ func (s *Server) storeLabRun(ctx context.Context, release int64, res *lab.Result
 		return nil, err
 	}
 	lr := &store.LabRun{Release: release, Target: res.Target, TranscriptSHA256: res.TranscriptSHA256, Failed: len(res.Failed()), Result: stored, StartedAt: res.Started}
-	if err := s.cfg.Store.AddLabRun(ctx, lr); err != nil {
+	if err := s.Store.AddLabRun(ctx, lr); err != nil {
 		return nil, err
 	}
 	return lr, nil

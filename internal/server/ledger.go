@@ -24,7 +24,7 @@ func (s *Server) ledgerBundle(w http.ResponseWriter, r *http.Request, p caller.P
 		return
 	}
 	reveal := p.Token.Role == "admin" || p.Token.Role == "psirt" || p.Token.Role == "auditor"
-	b, err := s.cfg.Store.LedgerBundle(r.Context(), p.Token.Organization, subject, reveal)
+	b, err := s.Store.LedgerBundle(r.Context(), p.Token.Organization, subject, reveal)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -48,7 +48,7 @@ func (s *Server) ledgerCheckpoint(w http.ResponseWriter, r *http.Request) {
 		size = n
 	}
 	if q.Get("cosigned") != "" {
-		_, latest, err := s.cfg.Store.Cosignatures(ctx, 0)
+		_, latest, err := s.Store.Cosignatures(ctx, 0)
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -63,15 +63,15 @@ func (s *Server) ledgerCheckpoint(w http.ResponseWriter, r *http.Request) {
 	var cp ledger.Checkpoint
 	var err error
 	if size < 0 {
-		signed, cp, vkey, err = s.cfg.Store.LedgerCheckpoint(ctx)
+		signed, cp, vkey, err = s.Store.LedgerCheckpoint(ctx)
 	} else {
-		signed, cp, vkey, err = s.cfg.Store.LedgerCheckpointAt(ctx, size)
+		signed, cp, vkey, err = s.Store.LedgerCheckpointAt(ctx, size)
 	}
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	lines, _, err := s.cfg.Store.Cosignatures(ctx, cp.Size)
+	lines, _, err := s.Store.Cosignatures(ctx, cp.Size)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -94,7 +94,7 @@ func (s *Server) ledgerTreeProof(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, msg, http.StatusBadRequest)
 		return
 	}
-	proof, err := s.cfg.Store.LedgerTreeProof(r.Context(), from, to)
+	proof, err := s.Store.LedgerTreeProof(r.Context(), from, to)
 	if errors.Is(err, store.ErrNotFound) {
 		http.Error(w, fmt.Sprintf("the log has fewer than %d entries; ask for a size it has reached (see /ledger/checkpoint)", to), http.StatusNotFound)
 		return
@@ -121,7 +121,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var witnesses []ledger.Witness
-	for _, k := range s.cfg.Witnesses {
+	for _, k := range s.Witnesses {
 		wt, err := ledger.ParseWitness(k)
 		if err != nil {
 			s.Fail(w, r, err)
@@ -140,7 +140,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "not a checkpoint note: origin, size and root lines, a blank line, then signatures", http.StatusBadRequest)
 		return
 	}
-	_, cp, _, err := s.cfg.Store.LedgerCheckpointAt(r.Context(), size)
+	_, cp, _, err := s.Store.LedgerCheckpointAt(r.Context(), size)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -149,7 +149,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "this is not the log's checkpoint of that size: the witness saw another history", http.StatusConflict)
 		return
 	}
-	stored, _, err := s.cfg.Store.Cosignatures(r.Context(), size)
+	stored, _, err := s.Store.Cosignatures(r.Context(), size)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -165,7 +165,7 @@ func (s *Server) ledgerCosign(w http.ResponseWriter, r *http.Request) {
 		}
 		for _, line := range ledger.CosignatureLines(string(body), cp.Origin) {
 			if strings.HasPrefix(line, "— "+wt.Name+" ") && !slices.Contains(stored, line) {
-				if err := s.cfg.Store.AddCosignature(r.Context(), size, wt.Name, line); err != nil {
+				if err := s.Store.AddCosignature(r.Context(), size, wt.Name, line); err != nil {
 					s.Fail(w, r, err)
 					return
 				}

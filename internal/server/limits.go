@@ -34,10 +34,10 @@ const (
 func (s *Server) HTTPServer() *http.Server {
 	return &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: s.cfg.ReadHeaderTimeout,
-		ReadTimeout:       s.cfg.ReadTimeout,
-		WriteTimeout:      s.cfg.WriteTimeout,
-		IdleTimeout:       s.cfg.IdleTimeout,
+		ReadHeaderTimeout: s.ReadHeaderTimeout,
+		ReadTimeout:       s.ReadTimeout,
+		WriteTimeout:      s.WriteTimeout,
+		IdleTimeout:       s.IdleTimeout,
 		MaxHeaderBytes:    64 << 10,
 	}
 }
@@ -70,13 +70,13 @@ func limitDefaults(cfg *Config) {
 // archiveLimits bound a source archive upload: at most MaxUnpack unpacked, and at most
 // input.DefaultMaxRatio times the archive's size (bombs are refused while they are read).
 func (s *Server) archiveLimits() input.ArchiveLimits {
-	return input.ArchiveLimits{MaxBytes: s.cfg.MaxUnpack, MaxFiles: 100_000, MaxRatio: input.DefaultMaxRatio, RatioFloor: input.DefaultRatioFloor}
+	return input.ArchiveLimits{MaxBytes: s.MaxUnpack, MaxFiles: 100_000, MaxRatio: input.DefaultMaxRatio, RatioFloor: input.DefaultRatioFloor}
 }
 
 // unpackBudget is the content a firmware image of n bytes may unpack to, across all its layers:
 // the same bounds as a source archive's.
 func (s *Server) unpackBudget(n int64) int64 {
-	return min(s.cfg.MaxUnpack, max(input.DefaultRatioFloor, input.DefaultMaxRatio*n))
+	return min(s.MaxUnpack, max(input.DefaultRatioFloor, input.DefaultMaxRatio*n))
 }
 
 // Unwrap lets http.ResponseController reach the connection under the metrics' writer (deadlines).
@@ -100,7 +100,7 @@ func (s *Server) acquireUpload(w http.ResponseWriter, r *http.Request) (release 
 		return nil, false
 	}
 	rc := http.NewResponseController(w)
-	deadline := time.Now().Add(s.cfg.UploadTimeout)
+	deadline := time.Now().Add(s.UploadTimeout)
 	// Errors mean the writer cannot set deadlines (a test recorder): the server's limits stay.
 	_ = rc.SetReadDeadline(deadline)
 	_ = rc.SetWriteDeadline(deadline)
@@ -203,7 +203,7 @@ func checkName(field, v string) error {
 // its own), or to anyone when the server was started with PublicMetrics. Route names, counts and
 // timings tell an outsider what the installation is used for.
 func (s *Server) metricsEndpoint(w http.ResponseWriter, r *http.Request) {
-	if s.cfg.PublicMetrics {
+	if s.PublicMetrics {
 		s.serveMetrics(w, r)
 		return
 	}
@@ -231,8 +231,8 @@ const sbomExpansion = 6
 // checkSBOMBudget refuses an SBOM document whose decoding would take more memory than one upload
 // may unpack to (MaxUnpack), before it is decoded.
 func (s *Server) checkSBOMBudget(name string, n int) error {
-	if limit := s.cfg.MaxUnpack / sbomExpansion; int64(n) > limit {
-		return fmt.Errorf("%s: an SBOM of %d bytes takes about %d bytes of memory to read, more than an upload may use (%d bytes); split it, or ask the administrator to raise --max-unpack", name, n, int64(n)*sbomExpansion, s.cfg.MaxUnpack)
+	if limit := s.MaxUnpack / sbomExpansion; int64(n) > limit {
+		return fmt.Errorf("%s: an SBOM of %d bytes takes about %d bytes of memory to read, more than an upload may use (%d bytes); split it, or ask the administrator to raise --max-unpack", name, n, int64(n)*sbomExpansion, s.MaxUnpack)
 	}
 	return nil
 }

@@ -27,12 +27,12 @@ func (s *Server) loginAllowed(ctx context.Context, r *http.Request, email string
 	account, client := accountThrottle, clientThrottle
 	account.Key = "account:" + strings.ToLower(strings.TrimSpace(email))
 	client.Key = "client:" + clientKey(s.clientAddr(r))
-	return s.cfg.Store.CountLoginAttempt(ctx, s.cfg.Now(), account, client)
+	return s.Store.CountLoginAttempt(ctx, s.Now(), account, client)
 }
 
 // loginSucceeded forgets the account's failed attempts.
 func (s *Server) loginSucceeded(ctx context.Context, email string) error {
-	return s.cfg.Store.ResetLoginAttempts(ctx, "account:"+strings.ToLower(strings.TrimSpace(email)))
+	return s.Store.ResetLoginAttempts(ctx, "account:"+strings.ToLower(strings.TrimSpace(email)))
 }
 
 // tooManyAttempts is the message for a throttled login.
@@ -78,7 +78,7 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 }
 
 func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.cfg.TrustedProxies {
+	for _, p := range s.TrustedProxies {
 		if p.Contains(a) {
 			return true
 		}
@@ -125,7 +125,7 @@ func parseHop(s string) (netip.Addr, bool) {
 // public URL is https, else when this request came over TLS, directly or (as a trusted proxy
 // says) to the proxy.
 func (s *Server) secureCookies(r *http.Request) bool {
-	if strings.HasPrefix(strings.ToLower(s.cfg.BaseURL), "https://") || r.TLS != nil {
+	if strings.HasPrefix(strings.ToLower(s.BaseURL), "https://") || r.TLS != nil {
 		return true
 	}
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)

@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // TestLoginThrottle: attempts are counted in the store, so two servers on one database count
@@ -111,7 +113,7 @@ func TestSessionCookieSecure(t *testing.T) {
 }
 
 func TestClientAddr(t *testing.T) {
-	s := &Server{cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	s := &Server{Deps: &app.Deps{Config: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}}
 	for _, tc := range []struct{ peer, xff, fwd, want string }{
 		{"192.0.2.1:5000", "198.51.100.7", "", "192.0.2.1"},                          // untrusted peer: header ignored
 		{"10.0.0.2:5000", "198.51.100.7", "", "198.51.100.7"},                        // trusted proxy
@@ -142,7 +144,7 @@ func FuzzClientAddr(f *testing.F) {
 	f.Add("198.51.100.7, 10.0.0.3", `for="[2001:db8::1]:4711";proto=https`)
 	f.Add("", "for=unknown, for=_hidden")
 	f.Add("[::1]:80,", `for="`)
-	s := &Server{cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}
+	s := &Server{Deps: &app.Deps{Config: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}}
 	f.Fuzz(func(t *testing.T, xff, fwd string) {
 		r := httptest.NewRequest("POST", "/login", nil)
 		r.RemoteAddr = "10.0.0.2:5000"

@@ -29,7 +29,7 @@ type organizationView struct {
 }
 
 func (s *Server) organizationView(r *http.Request, id int64) (*organizationView, error) {
-	o, err := s.cfg.Store.OrganizationByID(r.Context(), id)
+	o, err := s.Store.OrganizationByID(r.Context(), id)
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +55,7 @@ func (s *Server) setEstablishment(r *http.Request, org int64, memberState, regio
 	if err := cra.CheckEstablishment(cra.Establishment{MemberState: memberState, Region: region}); err != nil {
 		return err
 	}
-	return s.cfg.Store.SetEstablishment(r.Context(), org, memberState, region, steward)
+	return s.Store.SetEstablishment(r.Context(), org, memberState, region, steward)
 }
 
 func (s *Server) getOrganization(w http.ResponseWriter, r *http.Request, p caller.Principal) {

@@ -92,7 +92,7 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 	// The holdings the coverage is restated against are read before it, as on the release page
 	// (releaseState); the counts come with the coverage, from one snapshot (store.Portfolio).
 	h, herr := s.holdings(r.Context())
-	rows, total, err := s.cfg.Store.Portfolio(r.Context(), u.Organization, q)
+	rows, total, err := s.Store.Portfolio(r.Context(), u.Organization, q)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -130,7 +130,7 @@ func (s *Server) listProducts(w http.ResponseWriter, r *http.Request, p caller.P
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rows, total, err := s.cfg.Store.Portfolio(r.Context(), p.Token.Organization, q)
+	rows, total, err := s.Store.Portfolio(r.Context(), p.Token.Organization, q)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

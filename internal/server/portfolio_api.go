@@ -41,8 +41,8 @@ func whereUsedQuery(r *http.Request, p caller.Principal) (portfolio.Query, error
 // advisory.
 func (s *Server) whereUsed(ctx context.Context, q portfolio.Query) (*portfolio.Result, error) {
 	var adv portfolio.Advisories
-	if strings.TrimSpace(q.Advisory) != "" && s.cfg.VulnDB != "" {
-		db, err := vulndb.Open(ctx, s.cfg.VulnDB, false)
+	if strings.TrimSpace(q.Advisory) != "" && s.VulnDB != "" {
+		db, err := vulndb.Open(ctx, s.VulnDB, false)
 		if err != nil && !errors.Is(err, vulndb.ErrNoDatabase) {
 			return nil, err
 		}
@@ -51,7 +51,7 @@ func (s *Server) whereUsed(ctx context.Context, q portfolio.Query) (*portfolio.R
 			adv = db
 		}
 	}
-	return portfolio.WhereUsed(ctx, s.cfg.Store, adv, q)
+	return portfolio.WhereUsed(ctx, s.Store, adv, q)
 }
 
 // apiWhereUsed: GET /api/v1/where-used.
@@ -81,7 +81,7 @@ func (s *Server) mayReadInventory(ctx context.Context, t *store.Token) (bool, er
 	case "authority":
 		return true, nil
 	case "auditor":
-		o, err := s.cfg.Store.OrganizationByID(ctx, t.Organization)
+		o, err := s.Store.OrganizationByID(ctx, t.Organization)
 		if err != nil {
 			return false, err
 		}
@@ -93,7 +93,7 @@ func (s *Server) mayReadInventory(ctx context.Context, t *store.Token) (bool, er
 // inventoryK is the least number of manufacturers per published component: the server's
 // setting, which a request may raise but never lower.
 func (s *Server) inventoryK(r *http.Request) (int, error) {
-	k := max(s.cfg.InventoryK, 0)
+	k := max(s.InventoryK, 0)
 	if k == 0 {
 		k = portfolio.DefaultK
 	}
@@ -113,7 +113,7 @@ func (s *Server) inventory(r *http.Request) (*portfolio.Inventory, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", portfolio.ErrQuery, err)
 	}
-	return portfolio.BuildInventory(r.Context(), s.cfg.Store, portfolio.Options{K: k, Facts: s.componentFacts(r.Context())})
+	return portfolio.BuildInventory(r.Context(), s.Store, portfolio.Options{K: k, Facts: s.componentFacts(r.Context())})
 }
 
 // componentFacts judges components' health and memory safety for the inventory with the health
@@ -121,16 +121,16 @@ func (s *Server) inventory(r *http.Request) (*portfolio.Inventory, error) {
 // safety still judged by type and name.
 func (s *Server) componentFacts(ctx context.Context) portfolio.FactsFunc {
 	var d *health.Data
-	if s.cfg.VulnDB != "" {
-		loaded, err := health.Load(s.cfg.VulnDB)
+	if s.VulnDB != "" {
+		loaded, err := health.Load(s.VulnDB)
 		switch {
 		case err == nil:
 			d = loaded
 		case !errors.Is(err, health.ErrNoData):
-			s.cfg.Log.WarnContext(ctx, "inventory: health data not read; health shows as unknown", "err", err)
+			s.Log.WarnContext(ctx, "inventory: health data not read; health shows as unknown", "err", err)
 		}
 	}
-	return portfolio.HealthFacts(d, s.cfg.Now())
+	return portfolio.HealthFacts(d, s.Now())
 }
 
 // apiInventory: GET /api/v1/inventory?format=json|csv|cyclonedx&all=true.
@@ -174,12 +174,12 @@ func (s *Server) writeInventory(w http.ResponseWriter, r *http.Request, bad func
 	case "cyclonedx":
 		w.Header().Set("Content-Type", "application/vnd.cyclonedx+json")
 		w.Header().Set("Content-Disposition", `attachment; filename="critical-components.cdx.json"`)
-		err = portfolio.WriteCycloneDX(w, inv, r.URL.Query().Get("all") == "true", s.cfg.Now())
+		err = portfolio.WriteCycloneDX(w, inv, r.URL.Query().Get("all") == "true", s.Now())
 	default:
 		writeJSON(w, http.StatusOK, inv)
 	}
 	if err != nil {
-		s.cfg.Log.Error("write inventory", "format", format, "err", err)
+		s.Log.Error("write inventory", "format", format, "err", err)
 	}
 }
 
@@ -199,7 +199,7 @@ func (s *Server) apiReleaseDevices(w http.ResponseWriter, r *http.Request, p cal
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.cfg.Store.SetReleaseDevices(r.Context(), rel.ID, in.DevicesOnMarket); err != nil {
+	if err := s.Store.SetReleaseDevices(r.Context(), rel.ID, in.DevicesOnMarket); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
 			s.Fail(w, r, err)
 			return

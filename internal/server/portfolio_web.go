@@ -114,7 +114,7 @@ func (s *Server) inventoryExport(w http.ResponseWriter, r *http.Request, u *stor
 
 func (s *Server) releaseDevicesForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	rel, err := s.cfg.Store.Release(r.Context(), id)
+	rel, err := s.Store.Release(r.Context(), id)
 	if err != nil {
 		http.NotFound(w, r)
 		return
@@ -129,7 +129,7 @@ func (s *Server) releaseDevicesForm(w http.ResponseWriter, r *http.Request, u *s
 	}
 	n, err := parseDevices(r.PostFormValue("devicesOnMarket"))
 	if err == nil {
-		err = s.cfg.Store.SetReleaseDevices(r.Context(), rel.ID, n)
+		err = s.Store.SetReleaseDevices(r.Context(), rel.ID, n)
 	}
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)

@@ -41,7 +41,7 @@ func (s *Server) addProduct(ctx context.Context, org int64, np newProduct) (*sto
 	if err := np.check(); err != nil {
 		return nil, caller.Invalid(err)
 	}
-	p, err := s.cfg.Store.CreateProduct(ctx, org, np.Name, np.Category, np.CRAClass)
+	p, err := s.Store.CreateProduct(ctx, org, np.Name, np.Category, np.CRAClass)
 	if errors.Is(err, store.ErrConflict) {
 		return nil, caller.Conflicting(fmt.Errorf("the organization has a product named %q already: choose another name, or correct that product", np.Name))
 	}

@@ -39,7 +39,7 @@ func laneOf(kind string) string {
 }
 
 func (s *Server) queueState(ctx context.Context) (*queueState, error) {
-	stats, err := s.cfg.Store.QueueStats(ctx)
+	stats, err := s.Store.QueueStats(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -69,7 +69,7 @@ func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {
 	q, err := s.queueState(r.Context())
 	s.metrics.serve(w, r)
 	if err != nil {
-		s.cfg.Log.Error("metrics: job queue", "err", err)
+		s.Log.Error("metrics: job queue", "err", err)
 		return
 	}
 	for _, g := range []struct {

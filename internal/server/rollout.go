@@ -54,7 +54,7 @@ func (s *Server) readableProduct(w http.ResponseWriter, r *http.Request, p calle
 	if !ok {
 		return nil, false
 	}
-	prod, err := s.cfg.Store.Product(r.Context(), id)
+	prod, err := s.Store.Product(r.Context(), id)
 	if err == nil && !p.CanRead(prod.Organization) {
 		err = store.ErrNotFound
 	}
@@ -80,7 +80,7 @@ func (s *Server) listDevices(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !ok {
 		return
 	}
-	ds, err := s.cfg.Store.Devices(r.Context(), prod.ID)
+	ds, err := s.Store.Devices(r.Context(), prod.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -112,7 +112,7 @@ func (s *Server) enrollDevices(w http.ResponseWriter, r *http.Request, p caller.
 	for i, d := range in.Devices {
 		nds[i] = store.NewDevice{Name: d.Name, HardwareClass: d.HardwareClass, Region: d.Region, Version: d.Version}
 	}
-	ds, toks, err := s.cfg.Store.AddDevices(r.Context(), prod.Organization, prod.ID, nds)
+	ds, toks, err := s.Store.AddDevices(r.Context(), prod.Organization, prod.ID, nds)
 	if err != nil && !errors.Is(err, store.ErrNotFound) && !errors.Is(err, store.ErrConflict) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -182,7 +182,7 @@ func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p caller.P
 	if !ok {
 		return
 	}
-	rs, err := s.cfg.Store.Rollouts(r.Context(), prod.Organization, prod.ID)
+	rs, err := s.Store.Rollouts(r.Context(), prod.Organization, prod.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -150,7 +150,7 @@ func (s *Server) routes() {
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
-	if !s.ready.Load() || s.cfg.Store.Ping(r.Context()) != nil {
+	if !s.ready.Load() || s.Store.Ping(r.Context()) != nil {
 		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable"})
 		return
 	}
@@ -163,7 +163,7 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) { s.healthz(w, r
 // years from placing on the market, or the expected use time with what it rests on; never an end
 // before placing.
 func (s *Server) checkSupportPeriod(r store.Release, category string) error {
-	v, err := app.SupportVerdict(r, s.cfg.Now(), category)
+	v, err := app.SupportVerdict(r, s.Now(), category)
 	if err != nil {
 		return err
 	}
@@ -201,7 +201,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p caller.Princi
 	if !ok {
 		return nil, false
 	}
-	prod, err := s.cfg.Store.Product(r.Context(), id)
+	prod, err := s.Store.Product(r.Context(), id)
 	if err != nil {
 		s.Fail(w, r, err)
 		return nil, false
@@ -224,7 +224,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p caller.P
 	if !ok {
 		return
 	}
-	rs, err := s.cfg.Store.Releases(r.Context(), prod.ID)
+	rs, err := s.Store.Releases(r.Context(), prod.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -278,7 +278,7 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p caller.
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	rel, err := s.cfg.Store.AddRelease(r.Context(), want)
+	rel, err := s.Store.AddRelease(r.Context(), want)
 	if err != nil && !errors.Is(err, store.ErrConflict) && !errors.Is(err, store.ErrNotFound) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
@@ -296,12 +296,12 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p caller.Princi
 	if !ok {
 		return nil, nil, false
 	}
-	rel, err := s.cfg.Store.Release(r.Context(), id)
+	rel, err := s.Store.Release(r.Context(), id)
 	if err != nil {
 		s.Fail(w, r, err)
 		return nil, nil, false
 	}
-	prod, err := s.cfg.Store.Product(r.Context(), rel.Product)
+	prod, err := s.Store.Product(r.Context(), rel.Product)
 	if err != nil {
 		s.Fail(w, r, err)
 		return nil, nil, false
@@ -341,7 +341,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusForbidden, "this token may not upload SBOMs")
 		return
 	}
-	data, status, err := readBody(w, r, "upload", s.cfg.MaxUpload)
+	data, status, err := readBody(w, r, "upload", s.MaxUpload)
 	if err != nil {
 		writeError(w, status, err.Error())
 		return
@@ -353,7 +353,7 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 	}
 	comps := storeComponents(doc)
 	sum := sha256.Sum256(data)
-	b, err := s.cfg.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, trMissing(doc))
+	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, trMissing(doc))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -372,7 +372,7 @@ func (s *Server) releaseComponents(w http.ResponseWriter, r *http.Request, p cal
 		writeError(w, http.StatusForbidden, "an authority sees component aggregates (GET /api/v1/authority/products/{id}), never the named components outside a case")
 		return
 	}
-	cs, err := s.cfg.Store.ReleaseComponents(r.Context(), rel.ID)
+	cs, err := s.Store.ReleaseComponents(r.Context(), rel.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -413,7 +413,7 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p calle
 		return
 	}
 	s.readHook("findings")
-	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), rel.Product)
+	sums, err := s.Store.ReleaseSummaries(r.Context(), rel.Product)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -14,26 +14,12 @@ import (
 	"github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// OIDCConfig configures single sign-on through an OpenID Connect provider (authorization code
-// flow with PKCE; the ID token's signature, issuer, audience, expiry and nonce are verified).
-type OIDCConfig struct {
-	Issuer, ClientID, ClientSecret string
-	// AllowedDomains admit people whose verified e-mail address is in one of them, with
-	// DefaultRole ("auditor" when empty).
-	AllowedDomains []string
-	DefaultRole    string
-	// GroupRoles gives the members of a group (from the GroupsClaim claim, "groups" when empty)
-	// a role; a person in several gets the strongest.
-	GroupsClaim string
-	GroupRoles  map[string]string
-	// Organization names the organization new users join ("" for the first one).
-	Organization string
-	// HTTPClient talks to the provider (nil: a client with a 10-second timeout).
-	HTTPClient *http.Client
-}
+// OIDCConfig is app.OIDCConfig: the configuration lives with the dependencies the handlers share.
+type OIDCConfig = app.OIDCConfig
 
 // ssoCookie carries state, nonce and PKCE verifier of a sign-on in progress from the redirect
 // to the provider to the callback: they bind the callback to this browser.
@@ -68,8 +54,8 @@ func (s *Server) ssoSetup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVer
 	if c.oauth != nil {
 		return c.oauth, c.verifier, c.client, nil
 	}
-	cfg := s.cfg.OIDC
-	base := strings.TrimSuffix(s.cfg.BaseURL, "/")
+	cfg := s.OIDC
+	base := strings.TrimSuffix(s.BaseURL, "/")
 	if base == "" {
 		return nil, nil, nil, fmt.Errorf("single sign-on needs the server's public address: start it with --base-url")
 	}
@@ -84,7 +70,7 @@ func (s *Server) ssoSetup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVer
 		return nil, nil, nil, fmt.Errorf("discover the OpenID provider %s: %w", cfg.Issuer, err)
 	}
 	c.client = client
-	c.verifier = provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: s.cfg.Now})
+	c.verifier = provider.Verifier(&oidc.Config{ClientID: cfg.ClientID, Now: s.Now})
 	c.oauth = &oauth2.Config{ClientID: cfg.ClientID, ClientSecret: cfg.ClientSecret, Endpoint: provider.Endpoint(),
 		RedirectURL: base + "/login/oidc/callback", Scopes: []string{oidc.ScopeOpenID, "email", "profile"}}
 	return c.oauth, c.verifier, c.client, nil
@@ -92,13 +78,13 @@ func (s *Server) ssoSetup(ctx context.Context) (*oauth2.Config, *oidc.IDTokenVer
 
 // ssoStart sends the browser to the provider with a fresh state, nonce and PKCE challenge.
 func (s *Server) ssoStart(w http.ResponseWriter, r *http.Request, _ *store.User) {
-	if s.cfg.OIDC == nil {
+	if s.OIDC == nil {
 		http.NotFound(w, r)
 		return
 	}
 	conf, _, _, err := s.ssoSetup(r.Context())
 	if err != nil {
-		s.cfg.Log.Error("single sign-on", "err", err)
+		s.Log.Error("single sign-on", "err", err)
 		s.ssoFailed(w, http.StatusServiceUnavailable, "The identity provider cannot be reached now; try again later or sign in with your password.")
 		return
 	}
@@ -119,7 +105,7 @@ type ssoClaims struct {
 // ssoCallback completes the sign-on: the state must be the one this browser was sent with, the
 // code is exchanged with the PKCE verifier, and the ID token must verify and carry the nonce.
 func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request, _ *store.User) {
-	if s.cfg.OIDC == nil {
+	if s.OIDC == nil {
 		http.NotFound(w, r)
 		return
 	}
@@ -130,14 +116,14 @@ func (s *Server) ssoCallback(w http.ResponseWriter, r *http.Request, _ *store.Us
 		s.ssoFailed(w, http.StatusForbidden, "This account is disabled: ask an administrator of your organisation.")
 		return
 	case errors.Is(err, errSSO), errors.Is(err, store.ErrConflict):
-		s.cfg.Log.Warn("single sign-on refused", "err", err)
+		s.Log.Warn("single sign-on refused", "err", err)
 		s.ssoFailed(w, http.StatusForbidden, "Single sign-on failed: the identity provider's answer was refused. Sign in again; if it keeps failing, your administrator finds the reason in the server's log.")
 		return
 	case err != nil:
 		s.Fail(w, r, err)
 		return
 	}
-	session, err := s.cfg.Store.StartSession(r.Context(), u.ID, sessionTTL)
+	session, err := s.Store.StartSession(r.Context(), u.ID, sessionTTL)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -193,7 +179,7 @@ func (s *Server) ssoUser(r *http.Request) (*store.User, error) {
 	if claims.Email == "" || claims.Verified != nil && !*claims.Verified {
 		return nil, fmt.Errorf("%w: the ID token has no verified e-mail address", errSSO)
 	}
-	role, err := ssoRole(s.cfg.OIDC, claims.Email, all)
+	role, err := ssoRole(s.OIDC, claims.Email, all)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +187,7 @@ func (s *Server) ssoUser(r *http.Request) (*store.User, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.cfg.Store.SSOUser(r.Context(), org, idt.Issuer+"|"+idt.Subject, claims.Email, role)
+	return s.Store.SSOUser(r.Context(), org, idt.Issuer+"|"+idt.Subject, claims.Email, role)
 }
 
 // ssoRole decides the role of a person the provider vouches for: the strongest role of the
@@ -241,14 +227,14 @@ func ssoRole(cfg *OIDCConfig, email string, claims map[string]any) (string, erro
 
 // ssoOrganization is the organization people signing on join.
 func (s *Server) ssoOrganization(ctx context.Context) (int64, error) {
-	if name := s.cfg.OIDC.Organization; name != "" {
-		o, err := s.cfg.Store.OrganizationByName(ctx, name)
+	if name := s.OIDC.Organization; name != "" {
+		o, err := s.Store.OrganizationByName(ctx, name)
 		if err != nil {
 			return 0, err
 		}
 		return o.ID, nil
 	}
-	o, err := s.cfg.Store.FirstOrganization(ctx)
+	o, err := s.Store.FirstOrganization(ctx)
 	if err != nil {
 		return 0, err
 	}

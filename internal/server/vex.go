@@ -31,7 +31,7 @@ func (s *Server) releaseVEX(ctx context.Context, org string, prod *store.Product
 		return nil, err
 	}
 	// Where the database has no CVSS v3 vector, the severity the manufacturer gave in its advisory.
-	as, err := s.cfg.Store.Advisories(ctx, prod.Organization)
+	as, err := s.Store.Advisories(ctx, prod.Organization)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +41,7 @@ func (s *Server) releaseVEX(ctx context.Context, org string, prod *store.Product
 			assessed[a.Vulnerability] = csaf.CVSSVector(a.Document)
 		}
 	}
-	d := &vex.Document{Author: org, Timestamp: s.cfg.Now().UTC()}
+	d := &vex.Document{Author: org, Timestamp: s.Now().UTC()}
 	product := productPURL(org, prod, rel)
 	for _, f := range fs {
 		st := vex.Statement{Vulnerability: f.ID, Aliases: f.Aliases, Product: product, Components: []string{f.Package.PURL},
@@ -80,7 +80,7 @@ func (s *Server) getCSAFVEX(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !ok {
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
+	org, err := s.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -118,7 +118,7 @@ func (s *Server) getVEX(w http.ResponseWriter, r *http.Request, p caller.Princip
 		writeError(w, http.StatusBadRequest, "format must be one of "+strings.Join(vex.Formats, ", "))
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
+	org, err := s.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -189,7 +189,7 @@ func (s *Server) importVEX(ctx context.Context, name string, data []byte, org st
 		if d.Author != "" {
 			author = by + " (from " + d.Author + ")"
 		}
-		if _, err := s.cfg.Store.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: f.ID, PURL: f.Package.PURL, Status: string(st.Status),
+		if _, err := s.Store.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: f.ID, PURL: f.Package.PURL, Status: string(st.Status),
 			Justification: st.Justification, Impact: st.Impact, Action: st.Action, Author: author}); err != nil {
 			return nil, fmt.Errorf("%s (%s in %s): %w", name, f.ID, f.Package.PURL, err)
 		}
@@ -217,7 +217,7 @@ func (s *Server) postVEX(w http.ResponseWriter, r *http.Request, p caller.Princi
 		writeError(w, http.StatusRequestEntityTooLarge, err.Error())
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), prod.Organization)
+	org, err := s.Store.OrganizationByID(r.Context(), prod.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -134,7 +134,7 @@ func (s *Server) web(h webHandler, auth bool) http.HandlerFunc {
 		}
 		var u *store.User
 		if c, err := r.Cookie(sessionCookie); err == nil {
-			u, _ = s.cfg.Store.SessionUser(r.Context(), c.Value)
+			u, _ = s.Store.SessionUser(r.Context(), c.Value)
 		}
 		if auth && u == nil {
 			http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -153,7 +153,7 @@ func (s *Server) render(w http.ResponseWriter, status int, page string, d web.Vi
 	s.frameOf(d)
 	var buf bytes.Buffer
 	if err := s.pages.Execute(&buf, page, d); err != nil {
-		s.cfg.Log.Error("render", "page", page, "err", err)
+		s.Log.Error("render", "page", page, "err", err)
 		http.Error(w, app.InternalErrorText(app.RequestIDOf(w)), http.StatusInternalServerError)
 		return
 	}
@@ -181,7 +181,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 		s.render(w, http.StatusTooManyRequests, "login", s.signInView(tooManyAttempts(wait), ""))
 		return
 	}
-	secret, _, err := s.cfg.Store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), sessionTTL)
+	secret, _, err := s.Store.Login(r.Context(), r.PostFormValue("email"), r.PostFormValue("password"), sessionTTL)
 	if errors.Is(err, store.ErrBadLogin) {
 		s.render(w, http.StatusUnauthorized, "login", s.signInView("Wrong e-mail or password.", ""))
 		return
@@ -197,12 +197,12 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	if err == nil {
 		err = s.loginSucceeded(r.Context(), r.PostFormValue("email"))
 	}
-	if err == nil && s.cfg.InitialPasswordFile != "" {
+	if err == nil && s.InitialPasswordFile != "" {
 		// Someone could log in: the first run's password need not be kept any longer.
-		if rerr := os.Remove(s.cfg.InitialPasswordFile); rerr == nil {
-			s.cfg.Log.Info("first login: removed the initial administrator password", "file", s.cfg.InitialPasswordFile)
+		if rerr := os.Remove(s.InitialPasswordFile); rerr == nil {
+			s.Log.Info("first login: removed the initial administrator password", "file", s.InitialPasswordFile)
 		} else if !errors.Is(rerr, fs.ErrNotExist) {
-			s.cfg.Log.Warn("first login: the initial administrator password could not be removed; delete it", "file", s.cfg.InitialPasswordFile, "err", rerr)
+			s.Log.Warn("first login: the initial administrator password could not be removed; delete it", "file", s.InitialPasswordFile, "err", rerr)
 		}
 	}
 	if err != nil {
@@ -216,7 +216,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ *store.User) {
 
 func (s *Server) logout(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	if c, err := r.Cookie(sessionCookie); err == nil {
-		s.cfg.Store.Logout(r.Context(), c.Value)
+		s.Store.Logout(r.Context(), c.Value)
 	}
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
@@ -244,7 +244,7 @@ func cmpOrDefault(v, d string) string {
 
 // webProduct loads a product the user may read (404 otherwise, as for a missing one).
 func (s *Server) webProduct(w http.ResponseWriter, r *http.Request, u *store.User, id int64) (*store.Product, bool) {
-	p, err := s.cfg.Store.Product(r.Context(), id)
+	p, err := s.Store.Product(r.Context(), id)
 	if err != nil || !caller.OfUser(u).CanRead(p.Organization) || !s.registeredWith(r, caller.OfUser(u), p.ID) {
 		http.NotFound(w, r)
 		return nil, false
@@ -258,20 +258,20 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 	if !ok {
 		return
 	}
-	rs, err := s.cfg.Store.Releases(r.Context(), p.ID)
+	rs, err := s.Store.Releases(r.Context(), p.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	// Coverage before counts, as on the release page (releaseState).
 	h, herr := s.holdings(r.Context())
-	totals, err := s.cfg.Store.ReleaseCoverageTotals(r.Context(), p.ID)
+	totals, err := s.Store.ReleaseCoverageTotals(r.Context(), p.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	s.readHook("product")
-	sums, err := s.cfg.Store.ReleaseSummaries(r.Context(), p.ID)
+	sums, err := s.Store.ReleaseSummaries(r.Context(), p.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -334,10 +334,10 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	var rel *store.Release
 	if err == nil {
-		rel, err = s.cfg.Store.AddRelease(r.Context(), in)
+		rel, err = s.Store.AddRelease(r.Context(), in)
 	}
 	if err != nil {
-		rs, _ := s.cfg.Store.Releases(r.Context(), p.ID)
+		rs, _ := s.Store.Releases(r.Context(), p.ID)
 		s.render(w, http.StatusBadRequest, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, Error: err.Error()}, Product: p, Releases: releaseRows(rs, p.Category), CanWrite: true})
 		return
 	}
@@ -348,7 +348,7 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 // form about one release needs before anything else.
 func (s *Server) webRelease(w http.ResponseWriter, r *http.Request, u *store.User) (*releaseHead, bool) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	rel, err := s.cfg.Store.Release(r.Context(), id)
+	rel, err := s.Store.Release(r.Context(), id)
 	if err != nil {
 		http.NotFound(w, r)
 		return nil, false
@@ -428,7 +428,7 @@ func (s *Server) releasePageOf(ctx context.Context, w http.ResponseWriter, r *ht
 func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http.Request, d *releasePageView) bool {
 	rel := d.Release
 	var err error
-	if d.Components, err = s.cfg.Store.ReleaseComponents(ctx, rel.ID); err != nil {
+	if d.Components, err = s.Store.ReleaseComponents(ctx, rel.ID); err != nil {
 		s.Fail(w, r, err)
 		return false
 	}
@@ -453,7 +453,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	}
 	s.readHook("findings")
 	d.FindingPages = findingPagerOf(r, rel.ID, f, len(d.Findings), d.Total)
-	if sums, err := s.cfg.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
+	if sums, err := s.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
 	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID, d.Components)
@@ -468,7 +468,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		s.Fail(w, r, err)
 		return false
 	}
-	d.MatchWaits = d.Matching && h == nil && s.cfg.VulnDB != ""
+	d.MatchWaits = d.Matching && h == nil && s.VulnDB != ""
 	return true
 }
 
@@ -489,15 +489,15 @@ func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int
 // securityUpdatesUntil is securityUpdates for the release until alone, whose components are
 // comps (all releases when it is 0): the release page needs its own release's only.
 func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64, comps []store.Component) (map[int64]securityUpdate, error) {
-	find := func() ([]fixes.Fix, error) { return fixes.Find(ctx, s.cfg.Store, p.ID) }
+	find := func() ([]fixes.Fix, error) { return fixes.Find(ctx, s.Store, p.ID) }
 	if until != 0 {
-		find = func() ([]fixes.Fix, error) { return fixes.Of(ctx, s.cfg.Store, p.ID, until, comps) }
+		find = func() ([]fixes.Fix, error) { return fixes.Of(ctx, s.Store, p.ID, until, comps) }
 	}
 	fixed, err := find()
 	if err != nil {
 		return nil, err
 	}
-	rels, err := s.cfg.Store.Releases(ctx, p.ID)
+	rels, err := s.Store.Releases(ctx, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -509,7 +509,7 @@ func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, unt
 	for _, f := range fixed {
 		fixesOf[f.Release.ID] = append(fixesOf[f.Release.ID], f.Vulnerability)
 	}
-	as, err := s.cfg.Store.Advisories(ctx, p.Organization)
+	as, err := s.Store.Advisories(ctx, p.Organization)
 	if err != nil {
 		return nil, err
 	}
@@ -557,7 +557,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 	if !d.writable(w) {
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload+1<<20)
 	f, hdr, err := r.FormFile("sbom")
 	if err != nil {
 		d.Error = "Choose an SBOM file to upload."
@@ -565,7 +565,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	defer f.Close()
-	limits := input.Limits{MaxBytes: s.cfg.MaxUpload}
+	limits := input.Limits{MaxBytes: s.MaxUpload}
 	data, err := input.ReadAll(hdr.Filename, io.Reader(f), limits)
 	if err == nil {
 		var doc *sbom.Document
@@ -573,7 +573,7 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 		if doc, format, err = s.decodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
 			var b *store.SBOM
-			if b, err = s.cfg.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
+			if b, err = s.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
 				s.saveHealthFacts(r.Context(), b.ID, doc)
 			}
 			s.Wake()
@@ -646,7 +646,7 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.Use
 	}
 	d := &statusView{Layout: web.Layout{Title: "Vulnerability database", User: u}, DB: st, CanWrite: u.Role == "admin"}
 	for _, j := range st.Updates {
-		if j.State == "running" || (j.State == "queued" && !j.RunAfter.After(s.cfg.Now())) {
+		if j.State == "running" || (j.State == "queued" && !j.RunAfter.After(s.Now())) {
 			d.Refresh = 3
 		}
 	}
@@ -654,11 +654,11 @@ func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.Use
 }
 
 func (s *Server) statusUpdate(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if u.Role != "admin" || s.cfg.Monitor == nil {
+	if u.Role != "admin" || s.Monitor == nil {
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if err := s.cfg.Monitor.RequestUpdate(r.Context()); err != nil {
+	if err := s.Monitor.RequestUpdate(r.Context()); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
@@ -682,17 +682,17 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 	d := &notificationsView{Layout: web.Layout{Title: "Notifications", User: u, Error: r.URL.Query().Get("error")},
 		CanWrite: caller.OfUser(u).CanWrite(u.Organization), EventKinds: store.EventKinds}
 	var err error
-	if ps, perr := s.cfg.Store.Products(r.Context(), u.Organization); perr == nil {
+	if ps, perr := s.Store.Products(r.Context(), u.Organization); perr == nil {
 		for _, p := range ps {
 			d.Products = append(d.Products, productRow{Product: p})
 		}
 	}
-	if d.Channels, err = s.cfg.Store.Channels(r.Context(), u.Organization); err == nil {
-		if d.Notes, err = s.cfg.Store.Notifications(r.Context(), u.Organization, 50); err == nil {
+	if d.Channels, err = s.Store.Channels(r.Context(), u.Organization); err == nil {
+		if d.Notes, err = s.Store.Notifications(r.Context(), u.Organization, 50); err == nil {
 			redactDeliveries(d.Notes, u.Role)
 		}
 		if err == nil && (u.Role == "admin" || u.Role == "auditor") {
-			d.Audit, err = s.cfg.Store.AuditEvents(r.Context(), u.Organization, 50)
+			d.Audit, err = s.Store.AuditEvents(r.Context(), u.Organization, 50)
 		}
 	}
 	if err != nil {
@@ -711,7 +711,7 @@ func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.Use
 	product, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
 	err := s.checkChannelTarget(r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("target")))
 	if err == nil {
-		_, err = s.cfg.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
+		_, err = s.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
 			Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"], Product: product})
 	}
 	if err != nil {
@@ -727,7 +727,7 @@ func (s *Server) channelRemove(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if err := s.cfg.Store.RemoveChannel(r.Context(), u.Organization, id); err != nil {
+	if err := s.Store.RemoveChannel(r.Context(), u.Organization, id); err != nil {
 		http.NotFound(w, r)
 		return
 	}

@@ -59,7 +59,7 @@ type usersView struct {
 // renderUsers shows the users page with status and a refusal msg; v holds an invitation just
 // made (nil when there is none).
 func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u *store.User, status int, v *usersView, msg string) {
-	us, err := s.cfg.Store.ListUsers(r.Context(), u.Organization)
+	us, err := s.Store.ListUsers(r.Context(), u.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -85,13 +85,13 @@ func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store
 	if !webAdmin(w, u) {
 		return
 	}
-	secret, invited, err := s.cfg.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), invitationTTL)
+	secret, invited, err := s.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), invitationTTL)
 	if err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, nil, msg) })
 		return
 	}
 	link := s.baseURL(r) + "/invite/" + secret
-	sent := s.mailInvitation(r.Context(), u.OrgName, invited, u.Email, link, s.cfg.Now().Add(invitationTTL))
+	sent := s.mailInvitation(r.Context(), u.OrgName, invited, u.Email, link, s.Now().Add(invitationTTL))
 	v := &usersView{InvitedEmail: invited.Email, InvitationNote: sent.text(invited.Email)}
 	if !sent.Emailed {
 		v.InvitationURL = link
@@ -105,7 +105,7 @@ func (s *Server) userDisableForm(disabled bool) webHandler {
 			return
 		}
 		id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-		if err := s.cfg.Store.SetUserDisabled(r.Context(), u.Organization, id, disabled); err != nil {
+		if err := s.Store.SetUserDisabled(r.Context(), u.Organization, id, disabled); err != nil {
 			s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, nil, msg) })
 			return
 		}
@@ -120,7 +120,7 @@ func (s *Server) userRoleForm(w http.ResponseWriter, r *http.Request, u *store.U
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.cfg.Store.SetUserRole(r.Context(), u.Organization, id, r.PostFormValue("role")); err != nil {
+	if err := s.Store.SetUserRole(r.Context(), u.Organization, id, r.PostFormValue("role")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
 			s.renderUsers(w, r, u, status, nil, "Role not changed: "+msg)
 		})
@@ -138,7 +138,7 @@ type inviteView struct {
 }
 
 func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.User) {
-	invitee, err := s.cfg.Store.Invitation(r.Context(), r.PathValue("secret"))
+	invitee, err := s.Store.Invitation(r.Context(), r.PathValue("secret"))
 	if errors.Is(err, store.ErrInvitation) {
 		s.render(w, http.StatusNotFound, "invite", &inviteView{Layout: web.Layout{Title: "Invitation", Error: err.Error()}})
 		return
@@ -154,7 +154,7 @@ func (s *Server) invitePage(w http.ResponseWriter, r *http.Request, _ *store.Use
 func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.User) {
 	secret := r.PathValue("secret")
 	if r.PostFormValue("password") != r.PostFormValue("confirm") {
-		invitee, err := s.cfg.Store.Invitation(r.Context(), secret)
+		invitee, err := s.Store.Invitation(r.Context(), secret)
 		if err != nil {
 			s.showError(w, r, err, func(status int, msg string) {
 				s.render(w, status, "invite", &inviteView{Layout: web.Layout{Title: "Invitation", Error: msg}})
@@ -165,9 +165,9 @@ func (s *Server) inviteAccept(w http.ResponseWriter, r *http.Request, _ *store.U
 			Invitee: invitee, Link: secret})
 		return
 	}
-	if _, err := s.cfg.Store.AcceptInvitation(r.Context(), secret, r.PostFormValue("password")); err != nil {
+	if _, err := s.Store.AcceptInvitation(r.Context(), secret, r.PostFormValue("password")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
-			invitee, _ := s.cfg.Store.Invitation(r.Context(), secret)
+			invitee, _ := s.Store.Invitation(r.Context(), secret)
 			s.render(w, status, "invite", &inviteView{Layout: web.Layout{Title: "Invitation", Error: msg}, Invitee: invitee, Link: secret})
 		})
 		return
@@ -189,7 +189,7 @@ type accountView struct {
 // renderAccount shows the account page with status, a refusal msg or a notice, and the
 // recovery codes just made (nil but then).
 func (s *Server) renderAccount(w http.ResponseWriter, r *http.Request, u *store.User, status int, codes []string, msg, notice string) {
-	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
+	secret, enabled, err := s.Store.TOTP(r.Context(), u.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -215,7 +215,7 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.U
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		keep = c.Value
 	}
-	if err := s.cfg.Store.ChangePassword(r.Context(), u.ID, r.PostFormValue("current"), r.PostFormValue("password"), keep); err != nil {
+	if err := s.Store.ChangePassword(r.Context(), u.ID, r.PostFormValue("current"), r.PostFormValue("password"), keep); err != nil {
 		s.showError(w, r, err, show)
 		return
 	}
@@ -226,7 +226,7 @@ func (s *Server) passwordForm(w http.ResponseWriter, r *http.Request, u *store.U
 func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request, u *store.User) {
 	secret, err := newTOTPSecret(u.Email)
 	if err == nil {
-		err = s.cfg.Store.BeginTOTP(r.Context(), u.ID, secret)
+		err = s.Store.BeginTOTP(r.Context(), u.ID, secret)
 	}
 	if err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
@@ -237,7 +237,7 @@ func (s *Server) totpBegin(w http.ResponseWriter, r *http.Request, u *store.User
 
 // totpQR serves the QR code of the enrolment in progress.
 func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
-	secret, enabled, err := s.cfg.Store.TOTP(r.Context(), u.ID)
+	secret, enabled, err := s.Store.TOTP(r.Context(), u.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -257,7 +257,7 @@ func (s *Server) totpQR(w http.ResponseWriter, r *http.Request, u *store.User) {
 }
 
 func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	codes, err := s.cfg.Store.ConfirmTOTP(r.Context(), u.ID, r.PostFormValue("code"), totpChecker(s.cfg.Now))
+	codes, err := s.Store.ConfirmTOTP(r.Context(), u.ID, r.PostFormValue("code"), totpChecker(s.Now))
 	if err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
@@ -266,7 +266,7 @@ func (s *Server) totpConfirm(w http.ResponseWriter, r *http.Request, u *store.Us
 }
 
 func (s *Server) totpRemove(w http.ResponseWriter, r *http.Request, u *store.User) {
-	if err := s.cfg.Store.RemoveTOTP(r.Context(), u.ID, r.PostFormValue("password")); err != nil {
+	if err := s.Store.RemoveTOTP(r.Context(), u.ID, r.PostFormValue("password")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderAccount(w, r, u, status, nil, msg, "") })
 		return
 	}
@@ -296,7 +296,7 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 	}
 	// Every code counts against the account like a password: restarting the login for fresh
 	// attempts runs into the same limit.
-	u, err := s.cfg.Store.ChallengeUser(r.Context(), c.Value)
+	u, err := s.Store.ChallengeUser(r.Context(), c.Value)
 	if errors.Is(err, store.ErrUnauthorized) {
 		s.challengeEnded(w)
 		return
@@ -315,7 +315,7 @@ func (s *Server) secondFactorForm(w http.ResponseWriter, r *http.Request, _ *sto
 		s.render(w, http.StatusTooManyRequests, "secondfactor", &web.Layout{Title: "Second factor", Error: tooManyAttempts(wait)})
 		return
 	}
-	session, _, err := s.cfg.Store.CompleteChallenge(r.Context(), c.Value, r.PostFormValue("code"), totpChecker(s.cfg.Now), sessionTTL)
+	session, _, err := s.Store.CompleteChallenge(r.Context(), c.Value, r.PostFormValue("code"), totpChecker(s.Now), sessionTTL)
 	switch {
 	case errors.Is(err, store.ErrBadCode):
 		s.render(w, http.StatusUnauthorized, "secondfactor", &web.Layout{Title: "Second factor", Error: "Wrong or already used code: try the next one."})
@@ -357,7 +357,7 @@ type signInView struct {
 }
 
 func (s *Server) signInView(msg, notice string) *signInView {
-	return &signInView{Layout: web.Layout{Title: "Sign in", Error: msg}, Notice: notice, SSO: s.cfg.OIDC != nil}
+	return &signInView{Layout: web.Layout{Title: "Sign in", Error: msg}, Notice: notice, SSO: s.OIDC != nil}
 }
 
 // tokensView is the API tokens page (tokens.html): the tokens the user manages, the roles the
@@ -378,7 +378,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.U
 	}
 	v := &tokensView{Layout: web.Layout{Title: "API tokens", User: u, Error: msg}, Roles: store.GrantableRoles(u.Role), NewToken: secret}
 	for _, t := range ts {
-		v.Tokens = append(v.Tokens, toTokenJSON(t, s.cfg.Now()))
+		v.Tokens = append(v.Tokens, toTokenJSON(t, s.Now()))
 	}
 	s.render(w, status, "tokens", v)
 }
@@ -392,7 +392,7 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *store.Use
 // tokenCreateForm makes a token owned by the signed-in user and shows its secret once.
 func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	show := func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) }
-	expires, err := tokenExpiry(s.cfg.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
+	expires, err := tokenExpiry(s.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
 	if err != nil {
 		show(http.StatusBadRequest, err.Error())
 		return

@@ -66,7 +66,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	ctx := r.Context()
-	d := &authorityDashboard{Layout: web.Layout{Title: "Market surveillance", User: u}, AsOf: s.cfg.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
+	d := &authorityDashboard{Layout: web.Layout{Title: "Market surveillance", User: u}, AsOf: s.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
 	views, err := s.authorityViews(ctx, tok.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
@@ -97,7 +97,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	slices.SortFunc(d.Late, func(a, b lateStage) int {
 		return strings.Compare(a.Manufacturer+a.Deadline.String(), b.Manufacturer+b.Deadline.String())
 	})
-	prs, err := s.cfg.Store.Procedures(ctx, tok.Organization)
+	prs, err := s.Store.Procedures(ctx, tok.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -97,7 +97,7 @@ func (s *Server) releaseEdit(w http.ResponseWriter, r *http.Request, u *store.Us
 	if !ok {
 		return nil, false
 	}
-	bs, err := s.cfg.Store.SBOMs(r.Context(), h.Release.ID)
+	bs, err := s.Store.SBOMs(r.Context(), h.Release.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return nil, false
@@ -158,7 +158,7 @@ func (s *Server) sbomRemoveForm(w http.ResponseWriter, r *http.Request, u *store
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
-	if err := s.cfg.Store.RemoveSBOM(r.Context(), d.Release.ID, id, r.PostFormValue("reason")); err != nil {
+	if err := s.Store.RemoveSBOM(r.Context(), d.Release.ID, id, r.PostFormValue("reason")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
 			d.Error = "SBOM " + strconv.FormatInt(id, 10) + " not removed: " + msg
 			s.render(w, status, "release_edit", d)
@@ -175,7 +175,7 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 		return
 	}
 	id, _ := strconv.ParseInt(r.PathValue("sbom"), 10, 64)
-	r.Body = http.MaxBytesReader(w, r.Body, s.cfg.MaxUpload+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxUpload+1<<20)
 	f, hdr, err := r.FormFile("sbom")
 	if err != nil {
 		d.Error = "Choose the SBOM file that replaces SBOM " + strconv.FormatInt(id, 10) + "."
@@ -183,7 +183,7 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 		return
 	}
 	defer f.Close()
-	data, err := input.ReadAll(hdr.Filename, io.Reader(f), input.Limits{MaxBytes: s.cfg.MaxUpload})
+	data, err := input.ReadAll(hdr.Filename, io.Reader(f), input.Limits{MaxBytes: s.MaxUpload})
 	if err == nil {
 		_, err = s.replaceSBOM(r.Context(), d.Product, d.Release, id, hdr.Filename, data, r.PostFormValue("reason"))
 	}
@@ -206,7 +206,7 @@ func (s *Server) releaseRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 	if !ok || !d.writable(w) {
 		return
 	}
-	if err := s.cfg.Store.RemoveRelease(r.Context(), d.Release.ID, r.PostFormValue("reason")); err != nil {
+	if err := s.Store.RemoveRelease(r.Context(), d.Release.ID, r.PostFormValue("reason")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
 			d.Error = "Release not removed: " + msg
 			s.render(w, status, "release_edit", d)
@@ -223,7 +223,7 @@ func (s *Server) productRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 	if !ok {
 		return
 	}
-	if err := s.cfg.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {
+	if err := s.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
 			s.render(w, status, "product_edit", productEditView(u, p, true, "Product not removed: "+msg, productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
 		})

@@ -26,7 +26,7 @@ type releaseFirmwareView struct {
 func (s *Server) fillReleaseFirmware(r *http.Request, d *releasePageView) {
 	items, jobs, err := s.releaseFirmware(r, d.Release.ID)
 	if err != nil {
-		s.cfg.Log.Warn("release page: firmware analyses", "release", d.Release.ID, "err", err)
+		s.Log.Warn("release page: firmware analyses", "release", d.Release.ID, "err", err)
 		return
 	}
 	d.ReleaseFirmware = &releaseFirmwareView{Analyses: items, Jobs: jobs}
@@ -93,7 +93,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 		case errors.Is(err, errEmptyImage):
 			fail(http.StatusBadRequest, "The firmware image is empty; choose the image file itself.")
 		case err != nil:
-			s.cfg.Log.Error("firmware upload", "release", d.Release.ID, "err", err)
+			s.Log.Error("firmware upload", "release", d.Release.ID, "err", err)
 			fail(http.StatusInternalServerError, app.InternalErrorText(app.RequestIDOf(w)))
 		default:
 			http.Redirect(w, r, "/jobs/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
@@ -124,8 +124,8 @@ func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) 
 	}
 	v := &jobPageView{Status: js}
 	var err error
-	if v.Release, err = s.cfg.Store.Release(r.Context(), js.Release); err == nil {
-		v.Product, err = s.cfg.Store.Product(r.Context(), v.Release.Product)
+	if v.Release, err = s.Store.Release(r.Context(), js.Release); err == nil {
+		v.Product, err = s.Store.Product(r.Context(), v.Release.Product)
 	}
 	if err != nil {
 		s.Fail(w, r, err)

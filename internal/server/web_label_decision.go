@@ -42,7 +42,7 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 		s.render(w, http.StatusServiceUnavailable, "label_decision", d)
 		return nil, false
 	}
-	l, err := s.cfg.Store.LabelByID(r.Context(), r.PathValue("id"))
+	l, err := s.Store.LabelByID(r.Context(), r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		d.Error = "There is no label " + r.PathValue("id") + "."
 		s.render(w, http.StatusNotFound, "label_decision", d)
@@ -53,13 +53,13 @@ func (s *Server) decisionLabel(w http.ResponseWriter, r *http.Request, u *store.
 		return nil, false
 	}
 	v := &labelDecisionView{Layout: web.Layout{Title: "Label " + l.ID, User: u}, Label: l, CommentDays: label.DefaultCommentDays}
-	if rel, err := s.cfg.Store.Release(r.Context(), l.Release); err == nil {
+	if rel, err := s.Store.Release(r.Context(), l.Release); err == nil {
 		v.Version = rel.Version
-		if prod, err := s.cfg.Store.Product(r.Context(), rel.Product); err == nil {
+		if prod, err := s.Store.Product(r.Context(), rel.Product); err == nil {
 			v.Product = prod.Name
 		}
 	}
-	if org, err := s.cfg.Store.OrganizationByID(r.Context(), l.Organization); err == nil {
+	if org, err := s.Store.OrganizationByID(r.Context(), l.Organization); err == nil {
 		v.Manufacturer = org.Name
 	}
 	return v, true
@@ -96,7 +96,7 @@ func (s *Server) labelRevokeForm(w http.ResponseWriter, r *http.Request, u *stor
 		refuse("The comment period is a number of days, 1 or more; for immediate action tick the box and say in the reason why security requires it.")
 		return
 	}
-	org, err := s.cfg.Store.OrganizationByID(r.Context(), u.Organization)
+	org, err := s.Store.OrganizationByID(r.Context(), u.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -86,25 +86,25 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 		s.Fail(w, r, fmt.Errorf("label %s: the stored statement does not verify: %w", l.ID, err))
 		return
 	}
-	if v.Release, err = s.cfg.Store.Release(ctx, l.Release); err == nil {
-		v.Product, err = s.cfg.Store.Product(ctx, v.Release.Product)
+	if v.Release, err = s.Store.Release(ctx, l.Release); err == nil {
+		v.Product, err = s.Store.Product(ctx, v.Release.Product)
 	}
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	if org, err := s.cfg.Store.OrganizationByID(ctx, l.Organization); err == nil {
+	if org, err := s.Store.OrganizationByID(ctx, l.Organization); err == nil {
 		v.Manufacturer = org.Name
 	}
 	if l.Status != store.LabelRevoked && l.Status != store.LabelExpired {
 		v.Corrected = conformity.Corrections(v.Statement, v.Product, v.Release)
 	}
-	fs, _, err := s.cfg.Store.Findings(ctx, l.Release, store.FindingFilter{Limit: 100_000})
+	fs, _, err := s.Store.Findings(ctx, l.Release, store.FindingFilter{Limit: 100_000})
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	vex, err := s.cfg.Store.EffectiveVEX(ctx, l.Release)
+	vex, err := s.Store.EffectiveVEX(ctx, l.Release)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -127,7 +127,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 			v.Unrated++
 		}
 	}
-	advs, err := s.cfg.Store.Advisories(ctx, l.Organization)
+	advs, err := s.Store.Advisories(ctx, l.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -137,7 +137,7 @@ func (s *Server) labelPage(w http.ResponseWriter, r *http.Request, u *store.User
 			v.Advisories = append(v.Advisories, &app.AdvisoryView{Advisory: advs[i]})
 		}
 	}
-	events, err := s.cfg.Store.LabelEvents(ctx, l.ID)
+	events, err := s.Store.LabelEvents(ctx, l.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -211,7 +211,7 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 	if s.Conformity.PageURL("x") == "" {
 		cv.NoBaseURL = conformity.ErrNoBaseURL.Error()
 	}
-	all, err := s.cfg.Store.Labels(r.Context(), d.Product.Organization)
+	all, err := s.Store.Labels(r.Context(), d.Product.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -221,10 +221,10 @@ func (s *Server) conformityPage(w http.ResponseWriter, r *http.Request, u *store
 			cv.Labels = append(cv.Labels, l)
 		}
 	}
-	if fa, err := s.cfg.Store.LatestFirmwareAnalysis(r.Context(), d.Release.ID); err == nil {
+	if fa, err := s.Store.LatestFirmwareAnalysis(r.Context(), d.Release.ID); err == nil {
 		cv.Firmware = fa
 	}
-	if runs, err := s.cfg.Store.LabRuns(r.Context(), d.Release.ID); err == nil && len(runs) > 0 {
+	if runs, err := s.Store.LabRuns(r.Context(), d.Release.ID); err == nil && len(runs) > 0 {
 		cv.LabRun, cv.LabRuns = &runs[0], len(runs)
 	}
 	d.Title = d.Product.Name + " " + d.Release.Version + " · conformity"
@@ -366,8 +366,8 @@ func (s *Server) writeDossier(w http.ResponseWriter, r *http.Request, prod *stor
 // dossierOf fills a dossier from an evaluation; what the store does not know stays a placeholder
 // for the manufacturer to complete.
 func (s *Server) dossierOf(r *http.Request, e *conformity.Evaluation) dossier.Dossier {
-	now := s.cfg.Now().UTC()
-	org, _ := s.cfg.Store.OrganizationByID(r.Context(), e.Product.Organization)
+	now := s.Now().UTC()
+	org, _ := s.Store.OrganizationByID(r.Context(), e.Product.Organization)
 	d := dossier.Dossier{
 		Product: dossier.Product{Name: e.Product.Name, Category: e.Product.Category, CRAClass: e.Product.CRAClass},
 		Release: dossier.Release{Version: e.Release.Version, PlacedOnMarket: e.Release.PlacedOnMarket, SupportEnd: e.Release.SupportEnd,

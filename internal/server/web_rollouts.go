@@ -50,7 +50,7 @@ func (s *Server) rolloutWebRoutes() {
 }
 
 func (s *Server) rolloutsPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	rs, err := s.cfg.Store.Rollouts(r.Context(), u.Organization, 0)
+	rs, err := s.Store.Rollouts(r.Context(), u.Organization, 0)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

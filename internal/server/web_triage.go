@@ -48,12 +48,12 @@ type findingPageView struct {
 func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releaseHead, vuln, purl string, form *app.VEXInput, status int) {
 	ctx := r.Context()
 	d := &findingPageView{releaseHead: *h}
-	x, err := s.cfg.Store.FindingByKey(ctx, d.Release.ID, vuln, purl)
+	x, err := s.Store.FindingByKey(ctx, d.Release.ID, vuln, purl)
 	if err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	vex, err := s.cfg.Store.EffectiveVEX(ctx, d.Release.ID)
+	vex, err := s.Store.EffectiveVEX(ctx, d.Release.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -65,7 +65,7 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 	}
 	d.Finding, d.Title = &f, f.ID
 	d.VEXStatus, d.VEXJust = store.VEXStatuses, store.VEXJustifications
-	tv := &triageView{Now: s.cfg.Now().UTC()}
+	tv := &triageView{Now: s.Now().UTC()}
 	d.Triage = tv
 	switch {
 	case form != nil:
@@ -76,20 +76,20 @@ func (s *Server) renderFinding(w http.ResponseWriter, r *http.Request, h *releas
 		tv.Form = app.VEXInput{PURL: purl, Status: "under_investigation"}
 	}
 	if f.VEX != nil && f.VEX.InheritedFrom != 0 {
-		if tv.Origin, err = s.cfg.Store.Release(ctx, f.VEX.InheritedFrom); err != nil {
+		if tv.Origin, err = s.Store.Release(ctx, f.VEX.InheritedFrom); err != nil {
 			s.Fail(w, r, err)
 			return
 		}
 	}
-	if d.History, err = s.cfg.Store.VEXHistory(ctx, d.Release.ID, vuln, purl); err != nil {
+	if d.History, err = s.Store.VEXHistory(ctx, d.Release.ID, vuln, purl); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	if tv.Comments, err = s.cfg.Store.Comments(ctx, d.Release.ID, vuln, purl); err != nil {
+	if tv.Comments, err = s.Store.Comments(ctx, d.Release.ID, vuln, purl); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	db, err := vulndb.Open(ctx, s.cfg.VulnDB, false)
+	db, err := vulndb.Open(ctx, s.VulnDB, false)
 	if err != nil {
 		tv.NoDetails = "The vulnerability database is not available on this server, so the advisory's details cannot be shown."
 	} else {
@@ -134,11 +134,11 @@ func (s *Server) commentForm(w http.ResponseWriter, r *http.Request, u *store.Us
 		return
 	}
 	vuln, purl := r.PathValue("finding"), r.PostFormValue("purl")
-	if _, err := s.cfg.Store.FindingByKey(r.Context(), d.Release.ID, vuln, purl); err != nil {
+	if _, err := s.Store.FindingByKey(r.Context(), d.Release.ID, vuln, purl); err != nil {
 		http.NotFound(w, r)
 		return
 	}
-	if _, err := s.cfg.Store.AddComment(r.Context(), store.Comment{Release: d.Release.ID, Vulnerability: vuln, PURL: purl, Author: u.Email, Body: r.PostFormValue("body")}); err != nil {
+	if _, err := s.Store.AddComment(r.Context(), store.Comment{Release: d.Release.ID, Vulnerability: vuln, PURL: purl, Author: u.Email, Body: r.PostFormValue("body")}); err != nil {
 		d.Error = "Comment not saved: " + err.Error()
 		s.renderFinding(w, r, d, vuln, purl, nil, http.StatusBadRequest)
 		return
@@ -219,7 +219,7 @@ func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *store.Use
 		if u.Token().Role == "authority" {
 			org = 0
 		}
-		d.Components, d.Findings, d.NComponents, d.NFinds, err = s.cfg.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
+		d.Components, d.Findings, d.NComponents, d.NFinds, err = s.Store.SearchPortfolio(r.Context(), org, q, limit, offset)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

@@ -11,7 +11,7 @@ func (s *Server) checkChannelTarget(kind, target string) error {
 	if kind != "webhook" {
 		return nil
 	}
-	return notify.AddressPolicy{Allow: s.cfg.WebhookAllow}.CheckURL(target)
+	return notify.AddressPolicy{Allow: s.WebhookAllow}.CheckURL(target)
 }
 
 // redactDeliveries leaves in the delivery errors of ns what role may see: what a receiver

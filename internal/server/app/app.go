@@ -7,13 +7,10 @@ package app
 import (
 	"context"
 	"errors"
-	"log/slog"
 	"net/http"
 	"sync"
-	"time"
 
 	"github.com/siegel-oss/siegel/internal/conformity"
-	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/server/httpjson"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -22,14 +19,8 @@ import (
 // Deps are the dependencies the handlers of the API and the pages share. The server fills them
 // once at start-up; they do not change while it serves.
 type Deps struct {
-	Store *store.DB
-	// VulnDB is the directory (or PostgreSQL source) of the vulnerability database scans read
-	// ("" disables findings).
-	VulnDB string
-	Log    *slog.Logger
-	Now    func() time.Time
-	// Monitor runs the background jobs; nil in tests that run jobs themselves.
-	Monitor *monitor.Monitor
+	// Config is the server's configuration; the store, log and clock are among it.
+	Config
 	// Conformity evaluates releases and keeps labels; nil when the requirement catalogs do not
 	// load (ConformityOff).
 	Conformity *conformity.Service

@@ -18,7 +18,7 @@ import (
 // request id and none of the error's text, which only the log gets.
 func TestFail(t *testing.T) {
 	var log strings.Builder
-	d := &Deps{Log: slog.New(slog.NewTextHandler(&log, nil))}
+	d := &Deps{Config: Config{Log: slog.New(slog.NewTextHandler(&log, nil))}}
 	for _, c := range []struct {
 		err    error
 		status int
