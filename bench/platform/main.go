@@ -83,6 +83,7 @@ var (
 	cpuProfile  = flag.String("cpuprofile", "", "write a CPU profile of the first matching to this file")
 	updProfile  = flag.String("update-profile", "", "write a CPU profile of the re-evaluation after the update to this file")
 	siegel      = flag.String("siegel", "", "run each server as a 'siegel serve' process of this binary (go build ./cmd/siegel) instead of in this process; their CPU time counts as this process's")
+	loadOnly    = flag.Bool("load-only", false, "load the portfolio in bulk and keep it for later runs, then stop (no servers, nothing measured)")
 	pageProfile = flag.String("page-profile", "", "write a CPU profile of the pages under concurrent clients to this file")
 )
 
@@ -112,6 +113,15 @@ func main() {
 	var level slog.Level
 	check(level.UnmarshalText([]byte(*logLevel)))
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if *loadOnly {
+		tmp, err := os.MkdirTemp("", "siegel-bench-")
+		check(err)
+		defer os.RemoveAll(tmp)
+		start := time.Now()
+		prepareStore(context.Background(), tmp)
+		fmt.Printf("kept load ready in %v\n", since(start))
+		return
+	}
 	var results []result
 	for _, n := range counts {
 		results = append(results, run(context.Background(), n, logger))

@@ -1,6 +1,11 @@
 package store
 
-import "context"
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+)
 
 // FirmwareAnalysisByID returns one stored analysis, or ErrNotFound.
 func (s *DB) FirmwareAnalysisByID(ctx context.Context, id int64) (*FirmwareAnalysis, error) {
@@ -32,4 +37,67 @@ func (s *DB) FirmwareAnalyses(ctx context.Context, release int64) ([]FirmwareAna
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// FirmwareSBOM is the inventory a firmware analysis stores as an SBOM of its release.
+type FirmwareSBOM struct {
+	Format, SHA256 string
+	Components     []Component
+	TRMissing      []string
+}
+
+// AddJobFirmwareAnalysis stores the analysis a job made and the SBOM of its inventory (nil:
+// none) in one transaction, and returns the SBOM's id (0 when none was stored). The SBOM is not
+// stored again when the release already has one with the same SHA-256 (that one's id is
+// returned).
+//
+// A job stores its result once: run again because its server stopped between storing and
+// finishing it, it finds what it stored before (by a.Job) and gets that analysis and SBOM back,
+// with stored true, instead of a second copy with a second ledger statement.
+func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b *FirmwareSBOM) (sbomID int64, stored bool, err error) {
+	if a.Job == 0 {
+		return 0, false, fmt.Errorf("firmware analysis of release %d without its job: %w", a.Release, ErrInvalid)
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var sb sql.NullInt64
+		err := tx.QueryRowContext(ctx, s.rebind(`SELECT id, analysed_at, sbom FROM firmware_analysis WHERE job = ?`), a.Job).Scan(&a.ID, &a.AnalysedAt, &sb)
+		if err == nil {
+			a.AnalysedAt, sbomID, stored = a.AnalysedAt.UTC(), sb.Int64, true
+			return nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if b != nil {
+			switch err := tx.QueryRowContext(ctx, s.rebind(`SELECT id FROM sbom WHERE release = ? AND sha256 = ?`), a.Release, b.SHA256).Scan(&sbomID); {
+			case errors.Is(err, sql.ErrNoRows):
+				doc := &SBOM{Release: a.Release, Format: b.Format, SHA256: b.SHA256, Components: len(b.Components), UploadedAt: s.now(), TRMissing: b.TRMissing}
+				if err := s.insertSBOM(ctx, tx, doc, b.Components, trMissingColumn(b.TRMissing)); err != nil {
+					return fmt.Errorf("SBOM of the inventory: %w", err)
+				}
+				sbomID = doc.ID
+			case err != nil:
+				return err
+			}
+		}
+		return s.insertFirmwareAnalysis(ctx, tx, a, sbomID)
+	})
+	if err != nil {
+		return 0, false, fmt.Errorf("store firmware analysis of release %d: %w", a.Release, mapError(err))
+	}
+	return sbomID, stored, nil
+}
+
+// FirmwareAnalysisOfJob returns the analysis a job stored, or ErrNotFound.
+func (s *DB) FirmwareAnalysisOfJob(ctx context.Context, job int64) (*FirmwareAnalysis, error) {
+	a := &FirmwareAnalysis{}
+	var report string
+	var sb sql.NullInt64
+	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, release, image_name, sha256, size, report, analysed_at, job, sbom FROM firmware_analysis
+		WHERE job = ?`), job).Scan(&a.ID, &a.Release, &a.ImageName, &a.SHA256, &a.Size, &report, &a.AnalysedAt, &a.Job, &sb)
+	if err != nil {
+		return nil, mapError(err)
+	}
+	a.Report, a.SBOM, a.AnalysedAt = []byte(report), sb.Int64, a.AnalysedAt.UTC()
+	return a, nil
 }

@@ -20,26 +20,31 @@ type FirmwareAnalysis struct {
 	Size       int64
 	Report     []byte // JSON, as internal/firmware reports it
 	AnalysedAt time.Time
+	Job        int64 // the job that made it (0: a request)
+	SBOM       int64 // the SBOM of its inventory stored with it (0: none, or stored apart)
 }
 
 // AddFirmwareAnalysis stores an analysis and records it in the ledger.
 func (s *DB) AddFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis) error {
-	a.AnalysedAt = s.now()
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO firmware_analysis (release, image_name, sha256, size, report, analysed_at)
-			VALUES (?, ?, ?, ?, ?, ?) RETURNING id`), a.Release, a.ImageName, a.SHA256, a.Size, string(a.Report), a.AnalysedAt).Scan(&a.ID); err != nil {
-			return mapError(err)
-		}
-		org, err := s.releaseOrg(ctx, tx, a.Release)
-		if err != nil {
-			return err
-		}
-		if err := s.auditRelease(ctx, tx, a.Release, "firmware.analysed", fmt.Sprintf("firmware/%d", a.ID), a.ImageName); err != nil {
-			return err
-		}
-		return s.appendLedger(ctx, tx, org, ledger.FirmwareAnalysed, fmt.Sprintf("release/%d", a.Release),
-			map[string]any{"image": a.ImageName, "sha256": a.SHA256, "size": a.Size})
-	})
+	return s.inTx(ctx, func(tx *sql.Tx) error { return s.insertFirmwareAnalysis(ctx, tx, a, 0) })
+}
+
+func (s *DB) insertFirmwareAnalysis(ctx context.Context, tx *sql.Tx, a *FirmwareAnalysis, sbom int64) error {
+	a.AnalysedAt, a.SBOM = s.now(), sbom
+	job, sb := sql.NullInt64{Int64: a.Job, Valid: a.Job != 0}, sql.NullInt64{Int64: sbom, Valid: sbom != 0}
+	if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO firmware_analysis (release, image_name, sha256, size, report, analysed_at, job, sbom)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`), a.Release, a.ImageName, a.SHA256, a.Size, string(a.Report), a.AnalysedAt, job, sb).Scan(&a.ID); err != nil {
+		return mapError(err)
+	}
+	org, err := s.releaseOrg(ctx, tx, a.Release)
+	if err != nil {
+		return err
+	}
+	if err := s.auditRelease(ctx, tx, a.Release, "firmware.analysed", fmt.Sprintf("firmware/%d", a.ID), a.ImageName); err != nil {
+		return err
+	}
+	return s.appendLedger(ctx, tx, org, ledger.FirmwareAnalysed, fmt.Sprintf("release/%d", a.Release),
+		map[string]any{"image": a.ImageName, "sha256": a.SHA256, "size": a.Size})
 }
 
 // LatestFirmwareAnalysis returns the newest analysis of a release, or ErrNotFound.

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) *store.DB) {
 		"TOTP":              testTOTP,
 		"Registrations":     testRegistrations,
 		"LabRuns":           testLabRuns,
+		"JobResultsOnce":    testJobResultsOnce,
 		"ProductSummary":    testProductSummary,
 		"CoverageTotals":    testCoverageTotals,
 	} {
