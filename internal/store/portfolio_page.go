@@ -46,28 +46,31 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 	if err := s.reader().QueryRowContext(ctx, s.rebind(`SELECT count(*) FROM product WHERE organization = ?`), org).Scan(&total); err != nil {
 		return nil, 0, mapError(err)
 	}
-	// Both orders read product_summary, kept with the findings: the risk order walks its index
-	// (organization, exploited, critical, high, name, product), the name order the product's
-	// (organization, name); either way a page costs its own rows, not the portfolio's. The
-	// page's rows are then joined with their ecosystems' checkable counts, a row per ecosystem.
-	cols := `p.id, p.organization, p.name, p.category, p.category_unmapped, p.cra_class, p.created_at, p.facts,
-		m.releases, m.exploited, m.critical, m.high, m.medium, m.low, m.unrated, m.total,
-		m.coverage_releases, m.coverage_components, m.coverage_checked, m.name AS sort_name`
+	// The page is cut first, from the ids alone: the risk order walks product_summary's index
+	// (organization, exploited, critical, high, name, product), which holds every column that
+	// cut needs, the name order the product's (organization, name); either way a page costs its
+	// own rows and an index walk to its offset, not the portfolio's rows. Only the page's rows are
+	// then joined with their products, counts and ecosystems' checkable counts (a row per
+	// ecosystem). Joining the counts before the cut made PostgreSQL sort every product of the
+	// organization for a late page (33 ms at 2,000 products where the cut by ids takes 8 ms).
 	var page, order string
 	switch q.Sort {
 	case SortRisk:
-		page = `SELECT ` + cols + ` FROM product_summary m JOIN product p ON p.id = m.product WHERE m.organization = ?
+		page = `SELECT m.product AS id FROM product_summary m WHERE m.organization = ?
 			ORDER BY m.exploited DESC, m.critical DESC, m.high DESC, m.name, m.product LIMIT ? OFFSET ?`
-		order = `pg.exploited DESC, pg.critical DESC, pg.high DESC, pg.sort_name, pg.id`
+		order = `m.exploited DESC, m.critical DESC, m.high DESC, m.name, m.product`
 	case SortName, "":
-		page = `SELECT ` + cols + ` FROM product p JOIN product_summary m ON m.product = p.id WHERE p.organization = ?
-			ORDER BY p.name, p.id LIMIT ? OFFSET ?`
-		order = `pg.name, pg.id`
+		page = `SELECT p.id FROM product p WHERE p.organization = ? ORDER BY p.name, p.id LIMIT ? OFFSET ?`
+		order = `p.name, p.id`
 	default:
 		return nil, 0, fmt.Errorf("portfolio sort %q (want %s or %s): %w", q.Sort, SortRisk, SortName, ErrInvalid)
 	}
 	query := `WITH pg AS (` + page + `)
-		SELECT pg.*, e.ecosystem, e.checkable FROM pg LEFT JOIN product_coverage_ecosystem e ON e.product = pg.id AND pg.coverage_releases > 0
+		SELECT p.id, p.organization, p.name, p.category, p.category_unmapped, p.cra_class, p.created_at, p.facts,
+			m.releases, m.exploited, m.critical, m.high, m.medium, m.low, m.unrated, m.total,
+			m.coverage_releases, m.coverage_components, m.coverage_checked, e.ecosystem, e.checkable
+		FROM pg JOIN product p ON p.id = pg.id JOIN product_summary m ON m.product = pg.id
+		LEFT JOIN product_coverage_ecosystem e ON e.product = pg.id AND m.coverage_releases > 0
 		ORDER BY ` + order + `, e.ecosystem`
 	rows, err := s.reader().QueryContext(ctx, s.rebind(query), org, q.Limit, q.Offset)
 	if err != nil {
@@ -80,11 +83,10 @@ func (s *DB) Portfolio(ctx context.Context, org int64, q PortfolioQuery) ([]Port
 		var facts, eco sql.NullString
 		var checkable sql.NullInt64
 		var t CoverageTotals
-		var sortName string
 		m := &r.Summary
 		if err := rows.Scan(&r.ID, &r.Organization, &r.Name, &r.Category, &r.CategoryUnmapped, &r.CRAClass, &r.CreatedAt, &facts,
 			&r.Releases, &m.Exploited, &m.Critical, &m.High, &m.Medium, &m.Low, &m.Unrated, &m.Total,
-			&t.Releases, &t.Components, &t.Checked, &sortName, &eco, &checkable); err != nil {
+			&t.Releases, &t.Components, &t.Checked, &eco, &checkable); err != nil {
 			return nil, 0, err
 		}
 		if n := len(out); n > 0 && out[n-1].ID == r.ID { // another ecosystem of the same product
