@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -56,6 +57,20 @@ type Package struct {
 	PURL, Version, Ecosystem, Lookup string
 }
 
+// maxPURLFilter is the most purls PackagesByPURL names to the database.
+const maxPURLFilter = 1000
+
+// wantedPURLs lists the distinct purls of several releases, sorted (one statement text for the
+// same set).
+func wantedPURLs(purls map[int64][]string) []string {
+	var all []string
+	for _, ps := range purls {
+		all = append(all, ps...)
+	}
+	slices.Sort(all)
+	return slices.Compact(all)
+}
+
 // PackagesByPURL returns, by release, the packages of several releases' components that have one
 // of the purls given for their release, in the order ReleaseComponents lists the components. The
 // releases' rows are read by the release index and the purls picked here: on PostgreSQL that
@@ -79,8 +94,19 @@ func (s *DB) PackagesByPURL(ctx context.Context, purls map[int64][]string) (map[
 		return out, nil
 	}
 	in, args := idsIn(releases)
+	// The purls are also named to the database, as an expression it cannot answer from the purl
+	// index, so that only the wanted rows leave it (at 2,000 products x 5 releases x 500
+	// components, four earlier releases: 2.6 ms instead of 4.5 ms on PostgreSQL). Past
+	// maxPURLFilter, the rows are picked here alone.
+	filter := ""
+	if all := wantedPURLs(purls); len(all) <= maxPURLFilter {
+		filter = ` AND purl || '' IN (?` + strings.Repeat(", ?", len(all)-1) + `)`
+		for _, p := range all {
+			args = append(args, p)
+		}
+	}
 	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT release, purl, version, ecosystem, lookup
-		FROM component WHERE release IN `+in+` ORDER BY release, purl, name, version, ref`), args...)
+		FROM component WHERE release IN `+in+filter+` ORDER BY release, purl, name, version, ref`), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
