@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -17,14 +19,14 @@ func FuzzTokenExpiry(f *testing.F) {
 	}
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, date, days string) {
-		exp, err := tokenExpiry(now, date, days)
+		exp, err := app.TokenExpiry(now, date, days)
 		if err != nil {
 			if !exp.IsZero() {
 				t.Errorf("an error with an expiry %v", exp)
 			}
 			return
 		}
-		if strings.TrimSpace(days) != "" && (!exp.After(now) || exp.After(now.AddDate(0, 0, maxTokenDays+1))) {
+		if strings.TrimSpace(days) != "" && (!exp.After(now) || exp.After(now.AddDate(0, 0, app.MaxTokenDays+1))) {
 			t.Errorf("days %q gave %v", days, exp)
 		}
 	})

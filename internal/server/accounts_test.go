@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/pquerna/otp/totp"
 
 	"github.com/siegel-oss/siegel/internal/store"
@@ -111,7 +113,7 @@ func TestInviteAcceptDisable(t *testing.T) {
 	// An expired link: a week and a second later.
 	_, page, _ = admin.post("/settings/users", url.Values{"email": {"late@acme.example"}, "role": {"auditor"}})
 	late := invitationRE.FindStringSubmatch(page)[1]
-	clock.Add(invitationTTL + time.Second)
+	clock.Add(app.InvitationTTL + time.Second)
 	if code, _, _ := e.browser(t).get("/invite/" + late); code != http.StatusNotFound {
 		t.Errorf("an expired invitation opened: %d", code)
 	}
@@ -237,7 +239,7 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	e.tokens["ci"] = m[1]
 	var created struct {
 		Token string
-		Info  tokenJSON
+		Info  app.TokenJSON
 	}
 	if code := e.do("POST", "/api/v1/tokens", "acme-admin", "application/json", jsonBody(map[string]any{"name": "nightly", "role": "read-only", "expiresOn": "2026-12-01"}), &created); code != http.StatusCreated {
 		t.Fatalf("create token through the API: %d", code)
@@ -255,12 +257,12 @@ func TestTokensListRevokeExpire(t *testing.T) {
 	if code := e.do("GET", "/api/v1/products", "ci", "", nil, nil); code != http.StatusOK {
 		t.Fatalf("new token: %d", code)
 	}
-	var list struct{ Items []tokenJSON }
+	var list struct{ Items []app.TokenJSON }
 	if code, data := e.raw("GET", "/api/v1/tokens", "acme-admin", "", nil); code != http.StatusOK || strings.Contains(string(data), "sgl_") {
 		t.Fatalf("token list: %d, secrets in it: %v", code, strings.Contains(string(data), "sgl_"))
 	}
 	e.do("GET", "/api/v1/tokens", "acme-admin", "", nil, &list)
-	byName := map[string]tokenJSON{}
+	byName := map[string]app.TokenJSON{}
 	for _, x := range list.Items {
 		byName[x.Name] = x
 	}
@@ -442,7 +444,7 @@ func TestOrganizationRename(t *testing.T) {
 	if code := e.do("PUT", "/api/v1/organization/name", "acme-admin", "application/json", jsonBody(map[string]string{"name": " "}), nil); code != http.StatusBadRequest {
 		t.Errorf("an empty name: %d", code)
 	}
-	var v organizationView
+	var v app.OrganizationView
 	if code := e.do("PUT", "/api/v1/organization/name", "acme-admin", "application/json", jsonBody(map[string]string{"name": "ACME Networks GmbH"}), &v); code != http.StatusOK || v.Name != "ACME Networks GmbH" {
 		t.Fatalf("rename: %d %+v", code, v)
 	}

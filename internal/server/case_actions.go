@@ -26,18 +26,11 @@ func (s *Server) caseDecision(close bool) func(http.ResponseWriter, *http.Reques
 		if !decodeJSON(w, r, &in) {
 			return
 		}
-		if !s.apiDone(w, r, s.setCaseClosed(r, c.ID, close, in.Reason, "token:"+p.Token.Name)) {
+		if !s.apiDone(w, r, s.SetCaseClosed(r, c.ID, close, in.Reason, "token:"+p.Token.Name)) {
 			return
 		}
 		s.getCase(w, r, p)
 	}
-}
-
-func (s *Server) setCaseClosed(r *http.Request, id int64, close bool, reason, by string) error {
-	if close {
-		return s.Store.CloseCase(r.Context(), id, reason, by)
-	}
-	return s.Store.ReopenCase(r.Context(), id, reason, by)
 }
 
 // apiDone answers a failed change: a request the records refuse is the caller's to correct
@@ -108,7 +101,7 @@ func (s *Server) caseCloseForm(close bool) func(http.ResponseWriter, *http.Reque
 					reason = "" // a kind without the facts behind it is no reason
 				}
 			}
-			return s.setCaseClosed(r, c.ID, close, reason, u.Email)
+			return s.SetCaseClosed(r, c.ID, close, reason, u.Email)
 		})
 	}
 }

@@ -1,8 +1,6 @@
 package server
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -16,35 +14,11 @@ import (
 
 // productCategories is the controlled list of product categories the templates offer.
 func productCategories() []catalog.Category {
-	c, err := loadCatalog()
+	c, err := app.LoadCatalog()
 	if err != nil {
 		return nil
 	}
 	return c.Categories()
-}
-
-// errCategory wraps a refused product category; its text names the valid ones.
-var errCategory = errors.New("product category refused")
-
-// checkNewCategory accepts a category of the controlled list, or none: a product created
-// without one needs one before it can carry a label (needsCategory).
-func checkNewCategory(id string) error {
-	if strings.TrimSpace(id) == "" {
-		return nil
-	}
-	return checkCategory(id)
-}
-
-// checkCategory accepts only a category of the controlled list.
-func checkCategory(id string) error {
-	c, err := loadCatalog()
-	if err != nil {
-		return fmt.Errorf("the requirement catalogs did not load, so no category can be checked: %w", err)
-	}
-	if err := c.CheckCategory(strings.TrimSpace(id)); err != nil {
-		return fmt.Errorf("%w: %w", errCategory, err)
-	}
-	return nil
 }
 
 type categoryJSON struct {
@@ -81,7 +55,7 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	in.Category = strings.TrimSpace(in.Category)
-	if err := checkCategory(in.Category); err != nil {
+	if err := app.CheckCategory(in.Category); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -110,7 +84,7 @@ func (s *Server) productCategoryForm(w http.ResponseWriter, r *http.Request, u *
 	}
 	back := "/products/" + strconv.FormatInt(p.ID, 10)
 	cat := strings.TrimSpace(r.PostFormValue("category"))
-	if err := checkCategory(cat); err != nil {
+	if err := app.CheckCategory(cat); err != nil {
 		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
 		return
 	}

@@ -18,6 +18,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/monitor"
@@ -46,25 +48,6 @@ const (
 	// firmwareJobTimeout bounds one analysis.
 	firmwareJobTimeout = 30 * time.Minute
 )
-
-// firmwareJob is the payload of a firmware analysis job.
-type firmwareJob struct {
-	Release      int64  `json:"release"`
-	Organization int64  `json:"organization"`
-	File         string `json:"file"`  // the image's file name in the firmware directory
-	Image        string `json:"image"` // the name the uploader gave it
-	Size         int64  `json:"size"`
-	SHA256       string `json:"sha256"`
-	Actor        string `json:"actor"` // who uploaded it, for the audit trail
-}
-
-// firmwareResult is what a finished analysis job produced.
-type firmwareResult struct {
-	Analysis   int64 `json:"analysis"`       // GET /api/v1/firmware/{analysis}
-	SBOM       int64 `json:"sbom,omitempty"` // the SBOM made from the inventory, now the release's
-	Components int   `json:"components"`
-	Weaknesses int   `json:"weaknesses"`
-}
 
 // firmwareDir is where uploaded images wait for their analysis: Config.FirmwareDir, or a
 // directory of the system's temporary directory made on first use.
@@ -146,16 +129,16 @@ func (s *Server) firmwareQueueFull(ctx context.Context) (bool, error) {
 var errFirmwareBusy = fmt.Errorf("%d firmware images already wait for their analysis; try again when some are done", maxFirmwareQueued)
 
 // queueFirmware spools an image of rel and queues its analysis, returning the job's id.
-func (s *Server) queueFirmware(ctx context.Context, rel *store.Release, prod *store.Product, image string, body io.Reader) (int64, firmwareJob, error) {
+func (s *Server) queueFirmware(ctx context.Context, rel *store.Release, prod *store.Product, image string, body io.Reader) (int64, app.FirmwareJob, error) {
 	file, size, sum, err := s.spoolFirmware(body)
 	if err != nil {
-		return 0, firmwareJob{}, err
+		return 0, app.FirmwareJob{}, err
 	}
 	if size == 0 {
 		os.Remove(filepath.Join(s.fwDir, file))
-		return 0, firmwareJob{}, errEmptyImage
+		return 0, app.FirmwareJob{}, errEmptyImage
 	}
-	p := firmwareJob{Release: rel.ID, Organization: prod.Organization, File: file, Image: image, Size: size, SHA256: sum, Actor: store.Actor(ctx)}
+	p := app.FirmwareJob{Release: rel.ID, Organization: prod.Organization, File: file, Image: image, Size: size, SHA256: sum, Actor: store.Actor(ctx)}
 	id, err := s.Store.EnqueueJob(ctx, monitor.KindFirmware, p)
 	if err != nil {
 		os.Remove(filepath.Join(s.fwDir, file))
@@ -190,7 +173,7 @@ func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 		writeError(w, http.StatusServiceUnavailable, errFirmwareBusy.Error())
 		return
 	}
-	name := cmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
+	name := app.CmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
 	id, job, err := s.queueFirmware(r.Context(), rel, prod, name, r.Body)
 	switch {
 	case errors.Is(err, errImageTooLarge):
@@ -217,7 +200,7 @@ func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 // image (a limit, a broken format) fail the job with what to do; a job stopped from outside
 // (shutdown, a lost lease) keeps its image, to run again.
 func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string, progress func(string)) error {
-	var p firmwareJob
+	var p app.FirmwareJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("payload: %w", err)
 	}
@@ -257,7 +240,7 @@ func (s *Server) jobInternal(j *store.Job, err error) error {
 // analyseSpooled reads the image and analyses it within the memory budget: the image itself
 // and at most the rest of the budget unpacked (and no more than MaxUnpack, nor the archive
 // ratio). It reports how much is unpacked while it runs.
-func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p firmwareJob, path string, progress func(string)) (*firmware.Report, error) {
+func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p app.FirmwareJob, path string, progress func(string)) (*firmware.Report, error) {
 	if j.Attempts > maxFirmwareAttempts {
 		return nil, fmt.Errorf("the analysis of %s stopped %d times before it finished (the server was restarted, or ran out of memory); lower --firmware-workers or raise the server's memory, and upload the image again", p.Image, j.Attempts-1)
 	}
@@ -322,16 +305,16 @@ func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p firmwareJob
 var cliAdvice = regexp.MustCompile(` \(raise --max-[a-z]+ to go further\)`)
 
 // storeFirmware keeps an analysis and makes its inventory the release's newest SBOM.
-func (s *Server) storeFirmware(ctx context.Context, p firmwareJob, rep *firmware.Report) (firmwareResult, error) {
+func (s *Server) storeFirmware(ctx context.Context, p app.FirmwareJob, rep *firmware.Report) (app.FirmwareResult, error) {
 	stored, err := json.Marshal(rep)
 	if err != nil {
-		return firmwareResult{}, err
+		return app.FirmwareResult{}, err
 	}
 	fa := &store.FirmwareAnalysis{Release: p.Release, ImageName: p.Image, SHA256: rep.SHA256, Size: rep.Size, Report: stored}
 	if err := s.Store.AddFirmwareAnalysis(ctx, fa); err != nil {
-		return firmwareResult{}, err
+		return app.FirmwareResult{}, err
 	}
-	res := firmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses)}
+	res := app.FirmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses)}
 	var buf bytes.Buffer
 	if err := sbom.Write(&buf, rep.SBOM, sbom.CycloneDXJSON); err != nil {
 		return res, err

@@ -41,7 +41,7 @@ func (s *Server) fillReleaseLab(r *http.Request, d *releasePageView) {
 	}
 	v := &releaseLabView{Allow: s.LabAllow, Runs: runs[:min(len(runs), 5)]}
 	for _, j := range all {
-		var p labJob
+		var p app.LabJob
 		if json.Unmarshal(j.Payload, &p) != nil || p.Release != d.Release.ID || j.State == "done" {
 			continue
 		}
@@ -69,34 +69,34 @@ func (s *Server) labRunForm(w http.ResponseWriter, r *http.Request, u *store.Use
 		http.Error(w, "you may not start lab runs for this release", http.StatusForbidden)
 		return
 	}
-	q := labRequest{Target: r.PostFormValue("target"), WANTargets: strings.Fields(strings.ReplaceAll(r.PostFormValue("wan"), ",", " "))}
+	q := app.LabRequest{Target: r.PostFormValue("target"), WANTargets: strings.Fields(strings.ReplaceAll(r.PostFormValue("wan"), ",", " "))}
 	ports := strings.TrimSpace(r.PostFormValue("ports"))
 	var err error
 	for _, f := range strings.Fields(strings.ReplaceAll(ports, ",", " ")) {
 		p, perr := strconv.Atoi(f)
 		if perr != nil {
-			err = labRequestError{errors.New("TCP ports: " + f + " is not a port number; list numbers separated by commas, or leave the field empty for the 1,000 most common")}
+			err = app.LabRequestError{Err: errors.New("TCP ports: " + f + " is not a port number; list numbers separated by commas, or leave the field empty for the 1,000 most common")}
 			break
 		}
 		q.TCPPorts = append(q.TCPPorts, p)
 	}
 	if err == nil {
-		err = s.checkLabRequest(r.Context(), &q)
+		err = s.CheckLabRequest(r.Context(), &q)
 	}
 	var id int64
 	if err == nil {
-		id, err = s.queueLab(r.Context(), d.Release, d.Product, q)
+		id, err = s.QueueLab(r.Context(), d.Release, d.Product, q)
 	}
 	if err == nil {
 		http.Redirect(w, r, "/jobs/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 		return
 	}
-	var bad labRequestError
+	var bad app.LabRequestError
 	status := http.StatusBadRequest
 	switch {
-	case errors.Is(err, errNoLab):
+	case errors.Is(err, app.ErrNoLab):
 		status = http.StatusConflict
-	case errors.Is(err, errLabBusy):
+	case errors.Is(err, app.ErrLabBusy):
 		status = http.StatusServiceUnavailable
 	case !errors.As(err, &bad):
 		s.Fail(w, r, err)

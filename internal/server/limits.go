@@ -5,10 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/server/caller"
@@ -174,29 +171,6 @@ func readBody(w http.ResponseWriter, r *http.Request, name string, max int64) ([
 		return nil, http.StatusBadRequest, fmt.Errorf("%s: the body ended before the %d bytes its Content-Length announced; send it again", name, r.ContentLength)
 	}
 	return nil, http.StatusBadRequest, fmt.Errorf("%s: the body could not be read (%v); send it again", name, err)
-}
-
-// maxNameLen bounds product names and release versions, in bytes.
-const maxNameLen = 256
-
-// checkName refuses a product name or release version that is empty, too long, not UTF-8 or
-// holds control characters (line breaks included): such names break e-mail subjects, CSAF
-// documents and the lines of signed statements that carry them.
-func checkName(field, v string) error {
-	switch {
-	case v == "":
-		return fmt.Errorf("%s is required", field)
-	case len(v) > maxNameLen:
-		return fmt.Errorf("%s is %d bytes long; the limit is %d", field, len(v), maxNameLen)
-	case !utf8.ValidString(v):
-		return fmt.Errorf("%s is not valid UTF-8", field)
-	}
-	for i, c := range v {
-		if unicode.IsControl(c) || c == '\u2028' || c == '\u2029' {
-			return fmt.Errorf("%s holds the control character %s at byte %d; use printable characters only", field, strconv.QuoteRune(c), i)
-		}
-	}
-	return nil
 }
 
 // metricsEndpoint serves /metrics to callers with an API token (any role: a scraper gets one of

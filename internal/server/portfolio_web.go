@@ -6,6 +6,8 @@ import (
 	"net/url"
 	"strconv"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/portfolio"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
@@ -40,10 +42,10 @@ func (s *Server) portfolioWebRoutes() {
 
 func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	p := caller.OfUser(u)
-	q, err := whereUsedQuery(r, p)
+	q, err := app.WhereUsedQuery(r, p)
 	v := &whereUsedView{Layout: web.Layout{Title: "Where used", User: u}, PURL: q.PURL, Range: q.Range, Advisory: q.Advisory, AllOrgs: q.Org == 0, Registered: q.Authority != 0}
 	if err == nil && (q.PURL != "" || q.Advisory != "") {
-		if v.Result, err = s.whereUsed(r.Context(), q); err != nil && !errors.Is(err, portfolio.ErrQuery) {
+		if v.Result, err = s.WhereUsed(r.Context(), q); err != nil && !errors.Is(err, portfolio.ErrQuery) {
 			s.Fail(w, r, err)
 			return
 		}
@@ -77,7 +79,7 @@ func (s *Server) whereUsedPage(w http.ResponseWriter, r *http.Request, u *store.
 
 // webMayReadInventory answers 403 to a user outside the inventory's access rule.
 func (s *Server) webMayReadInventory(w http.ResponseWriter, r *http.Request, u *store.User) bool {
-	ok, err := s.mayReadInventory(r.Context(), u.Token())
+	ok, err := s.MayReadInventory(r.Context(), u.Token())
 	if err != nil {
 		s.Fail(w, r, err)
 		return false
@@ -93,7 +95,7 @@ func (s *Server) inventoryPage(w http.ResponseWriter, r *http.Request, u *store.
 	if !s.webMayReadInventory(w, r, u) {
 		return
 	}
-	inv, err := s.inventory(r)
+	inv, err := s.Inventory(r)
 	if errors.Is(err, portfolio.ErrQuery) {
 		s.render(w, http.StatusBadRequest, "inventory", &inventoryView{Layout: web.Layout{Title: "Critical components", User: u, Error: err.Error()}})
 		return
@@ -109,7 +111,7 @@ func (s *Server) inventoryExport(w http.ResponseWriter, r *http.Request, u *stor
 	if !s.webMayReadInventory(w, r, u) {
 		return
 	}
-	s.writeInventory(w, r, func(msg string) { http.Error(w, msg, http.StatusBadRequest) })
+	s.WriteInventory(w, r, func(msg string) { http.Error(w, msg, http.StatusBadRequest) })
 }
 
 func (s *Server) releaseDevicesForm(w http.ResponseWriter, r *http.Request, u *store.User) {

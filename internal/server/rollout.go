@@ -2,11 +2,12 @@ package server
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 
 	"github.com/siegel-oss/siegel/internal/rollout"
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
@@ -164,19 +165,6 @@ func (s *Server) publishUpdate(w http.ResponseWriter, r *http.Request, p caller.
 	writeJSON(w, http.StatusCreated, pub)
 }
 
-type rolloutJSON struct {
-	ID            int64     `json:"id"`
-	Product       int64     `json:"product"`
-	Kind          string    `json:"kind"`
-	Parent        int64     `json:"parent,omitempty"`
-	Version       string    `json:"version"`
-	Status        string    `json:"status"`
-	Reason        string    `json:"reason,omitempty"`
-	ExposureBound int       `json:"exposureBound"`
-	ExposureLimit int       `json:"exposureLimit"`
-	CreatedAt     time.Time `json:"createdAt"`
-}
-
 func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	prod, ok := s.readableProduct(w, r, p)
 	if !ok {
@@ -187,21 +175,11 @@ func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p caller.P
 		s.Fail(w, r, err)
 		return
 	}
-	out := make([]rolloutJSON, 0, len(rs))
+	out := make([]app.RolloutJSON, 0, len(rs))
 	for _, ro := range rs {
-		out = append(out, rolloutSummary(&ro))
+		out = append(out, app.RolloutSummary(&ro))
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func rolloutSummary(ro *store.Rollout) rolloutJSON {
-	var plan struct {
-		ExposureBound int `json:"exposureBound"`
-		ExposureLimit int `json:"exposureLimit"`
-	}
-	_ = json.Unmarshal(ro.Plan, &plan) // written by the store from a valid plan
-	return rolloutJSON{ID: ro.ID, Product: ro.Product, Kind: ro.Kind, Parent: ro.Parent, Version: ro.Version, Status: ro.Status, Reason: ro.Reason,
-		ExposureBound: plan.ExposureBound, ExposureLimit: plan.ExposureLimit, CreatedAt: ro.CreatedAt}
 }
 
 func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.Principal) {

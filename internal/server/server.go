@@ -32,19 +32,13 @@ type Server struct {
 	ready     atomic.Bool
 	metrics   *metrics
 	pages     *web.Pages
-	signers   signerCache
 	uploads   chan struct{} // one token per upload in progress
-	health    *health.Cache // component-health data beside the vulnerability database
 	fleet     fleet         // devices and rollouts (device.go)
 
 	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
 	fwDir     string
 	fwDirErr  error
-	// providerID is the CSAF provider organization once found by its name: it stays the
-	// provider when an administrator renames it.
-	providerID atomic.Int64
-	sso        ssoClient         // single sign-on (sso.go)
-	onRead     func(step string) // tests only: called between the reads of a release's findings
+	sso       ssoClient // single sign-on (sso.go)
 }
 
 // The JSON conventions of every endpoint (httpjson), under the names the handlers of this
@@ -72,7 +66,7 @@ func New(cfg Config) *Server {
 	limitDefaults(&cfg)
 	s := &Server{Deps: &app.Deps{Config: cfg}, mux: http.NewServeMux(), metrics: newMetrics()}
 	s.uploads = make(chan struct{}, cfg.MaxUploads)
-	s.health = &health.Cache{Dir: cfg.VulnDB}
+	s.Health = &health.Cache{Dir: cfg.VulnDB}
 	s.newConformity()
 	if cfg.Monitor != nil {
 		cfg.Monitor.Handle(monitor.KindFirmware, s.runFirmwareJob)

@@ -193,7 +193,7 @@ func (s *Server) ssoUser(r *http.Request) (*store.User, error) {
 // ssoRole decides the role of a person the provider vouches for: the strongest role of the
 // groups they are in, else the default role when their e-mail domain is allowed; else none.
 func ssoRole(cfg *OIDCConfig, email string, claims map[string]any) (string, error) {
-	claim := cmpOrDefault(cfg.GroupsClaim, "groups")
+	claim := app.CmpOrDefault(cfg.GroupsClaim, "groups")
 	var groups []string
 	switch v := claims[claim].(type) {
 	case []any:
@@ -219,7 +219,7 @@ func ssoRole(cfg *OIDCConfig, email string, claims map[string]any) (string, erro
 	domain := strings.ToLower(email[strings.LastIndexByte(email, '@')+1:])
 	for _, d := range cfg.AllowedDomains {
 		if strings.EqualFold(strings.TrimPrefix(d, "@"), domain) {
-			return cmpOrDefault(cfg.DefaultRole, "auditor"), nil
+			return app.CmpOrDefault(cfg.DefaultRole, "auditor"), nil
 		}
 	}
 	return "", fmt.Errorf("%w: %s is in no allowed domain and no group with a role", errSSO, email)

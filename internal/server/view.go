@@ -17,7 +17,7 @@ func (s *Server) frameOf(v web.View) {
 		return
 	}
 	noCSAF := ""
-	if _, err := s.publicBase(); err != nil {
+	if _, err := s.PublicBase(); err != nil {
 		noCSAF = err.Error()
 	}
 	v.SetFrame(func() []string {

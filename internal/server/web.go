@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"html/template"
 	"io"
 	"io/fs"
@@ -18,8 +17,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/cra"
-	"github.com/siegel-oss/siegel/internal/fixes"
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
@@ -227,7 +224,7 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	p, err := s.addProduct(r.Context(), u.Organization, newProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")})
+	p, err := s.AddProduct(r.Context(), u.Organization, app.NewProduct{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass")})
 	if err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderPortfolio(w, r, u, status, "Product not created: "+msg) })
 		return
@@ -235,17 +232,10 @@ func (s *Server) productCreate(w http.ResponseWriter, r *http.Request, u *store.
 	http.Redirect(w, r, "/products/"+strconv.FormatInt(p.ID, 10), http.StatusSeeOther)
 }
 
-func cmpOrDefault(v, d string) string {
-	if v == "" {
-		return d
-	}
-	return v
-}
-
 // webProduct loads a product the user may read (404 otherwise, as for a missing one).
 func (s *Server) webProduct(w http.ResponseWriter, r *http.Request, u *store.User, id int64) (*store.Product, bool) {
 	p, err := s.Store.Product(r.Context(), id)
-	if err != nil || !caller.OfUser(u).CanRead(p.Organization) || !s.registeredWith(r, caller.OfUser(u), p.ID) {
+	if err != nil || !caller.OfUser(u).CanRead(p.Organization) || !s.RegisteredWith(r, caller.OfUser(u), p.ID) {
 		http.NotFound(w, r)
 		return nil, false
 	}
@@ -264,20 +254,20 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		return
 	}
 	// Coverage before counts, as on the release page (releaseState).
-	h, herr := s.holdings(r.Context())
+	h, herr := s.Holdings(r.Context())
 	totals, err := s.Store.ReleaseCoverageTotals(r.Context(), p.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.readHook("product")
+	s.ReadHook("product")
 	sums, err := s.Store.ReleaseSummaries(r.Context(), p.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	rows := releaseRows(rs, p.Category)
-	updates, err := s.securityUpdates(r.Context(), p)
+	updates, err := s.SecurityUpdates(r.Context(), p)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -287,7 +277,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 			rows[i].KeepAvailableUntil = u.Until.Format(time.DateOnly)
 		}
 	}
-	ph, _, err := s.productHealth(r.Context(), p)
+	ph, _, err := s.ProductHealth(r.Context(), p)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -309,7 +299,7 @@ type productPageView struct {
 	// checked (a release without an entry was never matched).
 	Summaries       map[int64]store.Summary
 	ReleaseCoverage map[int64]productCoverage
-	ProductHealth   []productHealthRow
+	ProductHealth   []app.ProductHealthRow
 }
 
 func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -325,12 +315,12 @@ func (s *Server) releaseCreate(w http.ResponseWriter, r *http.Request, u *store.
 	in := store.Release{Product: p.ID, Version: strings.TrimSpace(r.PostFormValue("version")), PlacedOnMarket: r.PostFormValue("placedOnMarket"),
 		SupportEnd: r.PostFormValue("supportEnd"), SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis")}
 	in.SupportExpectedUseMonths, _ = strconv.Atoi(strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")))
-	err := checkName("version", in.Version)
+	err := app.CheckName("version", in.Version)
 	if err == nil {
 		in.DevicesOnMarket, err = parseDevices(r.PostFormValue("devicesOnMarket"))
 	}
 	if err == nil {
-		err = s.checkSupportPeriod(in, p.Category)
+		err = s.CheckSupportPeriod(in, p.Category)
 	}
 	var rel *store.Release
 	if err == nil {
@@ -396,8 +386,8 @@ type releasePageView struct {
 	Coverage  *match.Coverage
 	Summaries map[int64]store.Summary
 	// SecurityUpdate is set on a release that fixed vulnerabilities (CRA Art. 13(9)).
-	SecurityUpdate *securityUpdate
-	Health         *releaseHealth
+	SecurityUpdate *app.SecurityUpdate
+	Health         *app.ReleaseHealth
 	// ReleaseFirmware and ReleaseLab are the firmware and lab sections (web_firmware.go,
 	// lab_web.go).
 	ReleaseFirmware *releaseFirmwareView
@@ -439,7 +429,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	d.Filter, d.Query, d.Notice = f, r.URL.RawQuery, r.URL.Query().Get("vexmsg")
 	// What says whether the list is complete is read before the list (see releaseState).
 	var h *vulndb.Holdings
-	if d.Matching, h, d.Coverage, err = s.releaseState(ctx, rel.ID); err != nil {
+	if d.Matching, h, d.Coverage, err = s.ReleaseState(ctx, rel.ID); err != nil {
 		s.Fail(w, r, err)
 		return false
 	}
@@ -447,16 +437,16 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	if d.Matching {
 		d.Refresh = 2
 	}
-	if d.Findings, d.Total, err = s.loadFindings(ctx, rel.ID, f); err != nil {
+	if d.Findings, d.Total, err = s.LoadFindings(ctx, rel.ID, f); err != nil {
 		s.Fail(w, r, err)
 		return false
 	}
-	s.readHook("findings")
+	s.ReadHook("findings")
 	d.FindingPages = findingPagerOf(r, rel.ID, f, len(d.Findings), d.Total)
 	if sums, err := s.Store.ReleaseSummaries(ctx, d.Product.ID); err == nil {
 		d.Summaries = sums
 	}
-	updates, err := s.securityUpdatesUntil(ctx, d.Product, rel.ID, d.Components)
+	updates, err := s.SecurityUpdatesUntil(ctx, d.Product, rel.ID, d.Components)
 	if err != nil {
 		s.Fail(w, r, err)
 		return false
@@ -464,81 +454,12 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 	if u, ok := updates[rel.ID]; ok {
 		d.SecurityUpdate = &u
 	}
-	if d.Health, err = s.healthOf(ctx, rel, d.Components); err != nil {
+	if d.Health, err = s.HealthOf(ctx, rel, d.Components); err != nil {
 		s.Fail(w, r, err)
 		return false
 	}
 	d.MatchWaits = d.Matching && h == nil && s.VulnDB != ""
 	return true
-}
-
-// securityUpdate is a release that fixed vulnerabilities an earlier release had.
-type securityUpdate struct {
-	Fixes []string  // the vulnerabilities it fixed
-	Until time.Time // CRA Art. 13(9): the last day it must remain available
-}
-
-// securityUpdates finds the product's releases that are security updates: those that ship a
-// fixed version of a package an earlier release had vulnerable, and those a published advisory
-// names as fixed. CRA Art. 13(9) keeps each available for ten years after it was issued, or for
-// the rest of its support period if that is longer.
-func (s *Server) securityUpdates(ctx context.Context, p *store.Product) (map[int64]securityUpdate, error) {
-	return s.securityUpdatesUntil(ctx, p, 0, nil)
-}
-
-// securityUpdatesUntil is securityUpdates for the release until alone, whose components are
-// comps (all releases when it is 0): the release page needs its own release's only.
-func (s *Server) securityUpdatesUntil(ctx context.Context, p *store.Product, until int64, comps []store.Component) (map[int64]securityUpdate, error) {
-	find := func() ([]fixes.Fix, error) { return fixes.Find(ctx, s.Store, p.ID) }
-	if until != 0 {
-		find = func() ([]fixes.Fix, error) { return fixes.Of(ctx, s.Store, p.ID, until, comps) }
-	}
-	fixed, err := find()
-	if err != nil {
-		return nil, err
-	}
-	rels, err := s.Store.Releases(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	byVersion := map[string]store.Release{}
-	for _, r := range rels {
-		byVersion[r.Version] = r
-	}
-	fixesOf := map[int64][]string{}
-	for _, f := range fixed {
-		fixesOf[f.Release.ID] = append(fixesOf[f.Release.ID], f.Vulnerability)
-	}
-	as, err := s.Store.Advisories(ctx, p.Organization)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range as {
-		if a.Product != p.ID {
-			continue
-		}
-		if v, err := app.ViewAdvisory("", a); err == nil {
-			for _, pr := range v.Products {
-				if r, ok := byVersion[strings.TrimPrefix(pr.Name, p.Name+" ")]; ok && pr.Status == "fixed" {
-					fixesOf[r.ID] = append(fixesOf[r.ID], a.Vulnerability)
-				}
-			}
-		}
-	}
-	out := map[int64]securityUpdate{}
-	for _, r := range rels {
-		ids := fixesOf[r.ID]
-		if len(ids) == 0 {
-			continue
-		}
-		until, err := cra.KeepAvailableUntil(releaseIssued(r), r.SupportEnd)
-		if err != nil {
-			return nil, fmt.Errorf("release %s: %w", r.Version, err)
-		}
-		slices.Sort(ids)
-		out[r.ID] = securityUpdate{Fixes: slices.Compact(ids), Until: until}
-	}
-	return out, nil
 }
 
 func (s *Server) releasePage(w http.ResponseWriter, r *http.Request, u *store.User) {
@@ -633,13 +554,13 @@ func (s *Server) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 // whether the user may start one (an administrator).
 type statusView struct {
 	web.Layout
-	DB       *dbState
+	DB       *app.DbState
 	CanWrite bool
 }
 
 // statusPage shows the vulnerability database and its updates.
 func (s *Server) statusPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	st, err := s.dbState(r)
+	st, err := s.DbState(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -689,7 +610,7 @@ func (s *Server) notificationsPage(w http.ResponseWriter, r *http.Request, u *st
 	}
 	if d.Channels, err = s.Store.Channels(r.Context(), u.Organization); err == nil {
 		if d.Notes, err = s.Store.Notifications(r.Context(), u.Organization, 50); err == nil {
-			redactDeliveries(d.Notes, u.Role)
+			app.RedactDeliveries(d.Notes, u.Role)
 		}
 		if err == nil && (u.Role == "admin" || u.Role == "auditor") {
 			d.Audit, err = s.Store.AuditEvents(r.Context(), u.Organization, 50)
@@ -709,7 +630,7 @@ func (s *Server) channelAdd(w http.ResponseWriter, r *http.Request, u *store.Use
 	}
 	r.ParseForm()
 	product, _ := strconv.ParseInt(r.PostFormValue("product"), 10, 64)
-	err := s.checkChannelTarget(r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("target")))
+	err := s.CheckChannelTarget(r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("target")))
 	if err == nil {
 		_, err = s.Store.AddChannel(r.Context(), store.Channel{Organization: u.Organization, Kind: r.PostFormValue("kind"),
 			Target: strings.TrimSpace(r.PostFormValue("target")), Secret: r.PostFormValue("secret"), Events: r.PostForm["events"], Product: product})
@@ -740,7 +661,7 @@ func (s *Server) channelTest(w http.ResponseWriter, r *http.Request, u *store.Us
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if err := s.queueTest(r, u.Organization, u.OrgName, id); err != nil {
+	if err := s.QueueTest(r, u.Organization, u.OrgName, id); err != nil {
 		http.NotFound(w, r)
 		return
 	}

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
@@ -85,14 +87,14 @@ func (s *Server) userInviteForm(w http.ResponseWriter, r *http.Request, u *store
 	if !webAdmin(w, u) {
 		return
 	}
-	secret, invited, err := s.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), invitationTTL)
+	secret, invited, err := s.Store.InviteUser(r.Context(), u.Organization, r.PostFormValue("email"), r.PostFormValue("role"), app.InvitationTTL)
 	if err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderUsers(w, r, u, status, nil, msg) })
 		return
 	}
-	link := s.baseURL(r) + "/invite/" + secret
-	sent := s.mailInvitation(r.Context(), u.OrgName, invited, u.Email, link, s.Now().Add(invitationTTL))
-	v := &usersView{InvitedEmail: invited.Email, InvitationNote: sent.text(invited.Email)}
+	link := s.RequestBaseURL(r) + "/invite/" + secret
+	sent := s.MailInvitation(r.Context(), u.OrgName, invited, u.Email, link, s.Now().Add(app.InvitationTTL))
+	v := &usersView{InvitedEmail: invited.Email, InvitationNote: sent.Text(invited.Email)}
 	if !sent.Emailed {
 		v.InvitationURL = link
 	}
@@ -364,21 +366,21 @@ func (s *Server) signInView(msg, notice string) *signInView {
 // user may give one, and the secret of a token just made, shown once.
 type tokensView struct {
 	web.Layout
-	Tokens   []tokenJSON
+	Tokens   []app.TokenJSON
 	Roles    []string
 	NewToken string
 }
 
 // renderTokens shows the tokens page with status, a refusal msg, and a secret just made ("").
 func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u *store.User, status int, secret, msg string) {
-	ts, err := s.visibleTokens(r.Context(), caller.OfUser(u))
+	ts, err := s.VisibleTokens(r.Context(), caller.OfUser(u))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	v := &tokensView{Layout: web.Layout{Title: "API tokens", User: u, Error: msg}, Roles: store.GrantableRoles(u.Role), NewToken: secret}
 	for _, t := range ts {
-		v.Tokens = append(v.Tokens, toTokenJSON(t, s.Now()))
+		v.Tokens = append(v.Tokens, app.ToTokenJSON(t, s.Now()))
 	}
 	s.render(w, status, "tokens", v)
 }
@@ -392,12 +394,12 @@ func (s *Server) tokensPage(w http.ResponseWriter, r *http.Request, u *store.Use
 // tokenCreateForm makes a token owned by the signed-in user and shows its secret once.
 func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	show := func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) }
-	expires, err := tokenExpiry(s.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
+	expires, err := app.TokenExpiry(s.Now(), r.PostFormValue("expiresOn"), r.PostFormValue("expiresInDays"))
 	if err != nil {
 		show(http.StatusBadRequest, err.Error())
 		return
 	}
-	secret, _, err := s.issueToken(r, caller.OfUser(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
+	secret, _, err := s.IssueToken(r, caller.OfUser(u), r.PostFormValue("name"), r.PostFormValue("role"), expires)
 	if err != nil {
 		s.showError(w, r, err, show)
 		return
@@ -407,7 +409,7 @@ func (s *Server) tokenCreateForm(w http.ResponseWriter, r *http.Request, u *stor
 
 func (s *Server) tokenRevokeForm(w http.ResponseWriter, r *http.Request, u *store.User) {
 	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err := s.revokeVisibleToken(r.Context(), caller.OfUser(u), id); err != nil {
+	if err := s.RevokeVisibleToken(r.Context(), caller.OfUser(u), id); err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderTokens(w, r, u, status, "", msg) })
 		return
 	}
@@ -420,7 +422,7 @@ func (s *Server) organizationNameForm(w http.ResponseWriter, r *http.Request, u 
 		http.Error(w, "forbidden", http.StatusForbidden)
 		return
 	}
-	if err := s.renameOrganization(r, u.Organization, r.PostFormValue("name")); err != nil {
+	if err := s.RenameOrganization(r, u.Organization, r.PostFormValue("name")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) { s.renderOrganization(w, r, u, status, msg) })
 		return
 	}

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/authority"
 	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -20,7 +22,7 @@ type authorityDashboard struct {
 	AsOf       time.Time
 	Products   int
 	Late       []lateStage
-	Procedures []procedureJSON
+	Procedures []app.ProcedureJSON
 	Sweep      []authority.SweepRank
 	Labels     []dashboardLabel
 	// Cases are the registered products' reporting cases a fine can be estimated on.
@@ -41,7 +43,7 @@ type lateStage struct {
 
 type dashboardLabel struct {
 	Product, Version string
-	viewLabelJSON
+	app.ViewLabelJSON
 	// Remote: the label is kept on its manufacturer's server, which its issuer decides on.
 	Remote bool
 }
@@ -49,7 +51,7 @@ type dashboardLabel struct {
 type dashboardCase struct {
 	ID              int64
 	Product, Title  string
-	Manufacturer    viewManufacturerJSON
+	Manufacturer    app.ViewManufacturerJSON
 	Provisions      []authority.Provision
 	MissedOrOverdue int
 }
@@ -67,7 +69,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	}
 	ctx := r.Context()
 	d := &authorityDashboard{Layout: web.Layout{Title: "Market surveillance", User: u}, AsOf: s.Now().UTC(), Turnover: r.URL.Query().Get("turnover")}
-	views, err := s.authorityViews(ctx, tok.Organization)
+	views, err := s.AuthorityViews(ctx, tok.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -76,7 +78,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 	for _, v := range views {
 		for _, rel := range v.Releases {
 			for _, l := range rel.Labels {
-				d.Labels = append(d.Labels, dashboardLabel{Product: v.Name, Version: rel.Version, viewLabelJSON: l, Remote: v.Source != nil})
+				d.Labels = append(d.Labels, dashboardLabel{Product: v.Name, Version: rel.Version, ViewLabelJSON: l, Remote: v.Source != nil})
 			}
 		}
 		for _, c := range v.Cases {
@@ -103,7 +105,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 		return
 	}
 	for i := range prs {
-		v, err := s.procedureView(r, &prs[i])
+		v, err := s.ProcedureView(r, &prs[i])
 		if err != nil {
 			s.Fail(w, r, err)
 			return
@@ -112,7 +114,7 @@ func (s *Server) authorityPage(w http.ResponseWriter, r *http.Request, u *store.
 			d.Procedures = append(d.Procedures, v)
 		}
 	}
-	if in, err := s.sweepInputs(ctx, tok.Organization); err != nil {
+	if in, err := s.SweepInputs(ctx, tok.Organization); err != nil {
 		s.Fail(w, r, err)
 		return
 	} else if len(in) > 0 {

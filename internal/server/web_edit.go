@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
@@ -17,8 +19,8 @@ import (
 // editView is the page that corrects a product or a release: the values entered (those stored,
 // or those just submitted when they were refused) and the release's SBOMs.
 type editView struct {
-	Product productEditInput
-	Release releaseEditInput
+	Product app.ProductEditInput
+	Release app.ReleaseEditInput
 	SBOMs   []store.SBOM
 }
 
@@ -59,7 +61,7 @@ func (s *Server) productEditPage(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok {
 		return
 	}
-	s.render(w, http.StatusOK, "product_edit", productEditView(u, p, caller.OfUser(u).CanWrite(p.Organization), "", productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
+	s.render(w, http.StatusOK, "product_edit", productEditView(u, p, caller.OfUser(u).CanWrite(p.Organization), "", app.ProductEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
 }
 
 // productEditPageView is the page that corrects or removes a product (edit_product.html).
@@ -72,7 +74,7 @@ type productEditPageView struct {
 
 // productEditView is the correction page of product p with the values in (those stored, or those
 // just refused) and the refusal msg.
-func productEditView(u *store.User, p *store.Product, canWrite bool, msg string, in productEditInput) *productEditPageView {
+func productEditView(u *store.User, p *store.Product, canWrite bool, msg string, in app.ProductEditInput) *productEditPageView {
 	return &productEditPageView{Layout: web.Layout{Title: "Correct " + p.Name, User: u, Error: msg}, CanWrite: canWrite, Product: p, Edit: &editView{Product: in}}
 }
 
@@ -81,8 +83,8 @@ func (s *Server) productEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok {
 		return
 	}
-	in := productEditInput{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass"), Reason: r.PostFormValue("reason")}
-	if _, err := s.editProduct(r.Context(), p, in); err != nil {
+	in := app.ProductEditInput{Name: r.PostFormValue("name"), Category: r.PostFormValue("category"), CRAClass: r.PostFormValue("craClass"), Reason: r.PostFormValue("reason")}
+	if _, err := s.EditProduct(r.Context(), p, in); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
 			s.render(w, status, "product_edit", productEditView(u, p, true, msg, in))
 		})
@@ -102,7 +104,7 @@ func (s *Server) releaseEdit(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.Fail(w, r, err)
 		return nil, false
 	}
-	d := &releaseEditView{releaseHead: *h, Edit: &editView{Release: releaseEditOf(h.Release), SBOMs: bs}, Notice: r.URL.Query().Get("notice")}
+	d := &releaseEditView{releaseHead: *h, Edit: &editView{Release: app.ReleaseEditOf(h.Release), SBOMs: bs}, Notice: r.URL.Query().Get("notice")}
 	d.Title = "Correct " + d.Title
 	return d, true
 }
@@ -126,7 +128,7 @@ func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *stor
 	if !ok || !d.writable(w) {
 		return
 	}
-	in := releaseEditInput{Version: r.PostFormValue("version"), PlacedOnMarket: r.PostFormValue("placedOnMarket"), SupportEnd: r.PostFormValue("supportEnd"),
+	in := app.ReleaseEditInput{Version: r.PostFormValue("version"), PlacedOnMarket: r.PostFormValue("placedOnMarket"), SupportEnd: r.PostFormValue("supportEnd"),
 		SupportJustification: r.PostFormValue("supportJustification"), SupportBasis: r.PostFormValue("supportBasis"), Reason: r.PostFormValue("reason")}
 	var err error
 	if v := strings.TrimSpace(r.PostFormValue("supportExpectedUseMonths")); v != "" {
@@ -140,7 +142,7 @@ func (s *Server) releaseEditForm(w http.ResponseWriter, r *http.Request, u *stor
 		}
 	}
 	if err == nil {
-		_, err = s.editRelease(r.Context(), d.Product, d.Release, in)
+		_, err = s.EditRelease(r.Context(), d.Product, d.Release, in)
 	}
 	if err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
@@ -225,7 +227,7 @@ func (s *Server) productRemoveForm(w http.ResponseWriter, r *http.Request, u *st
 	}
 	if err := s.Store.RemoveProduct(r.Context(), p.ID, r.PostFormValue("reason")); err != nil {
 		s.showError(w, r, err, func(status int, msg string) {
-			s.render(w, status, "product_edit", productEditView(u, p, true, "Product not removed: "+msg, productEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
+			s.render(w, status, "product_edit", productEditView(u, p, true, "Product not removed: "+msg, app.ProductEditInput{Name: p.Name, Category: p.Category, CRAClass: p.CRAClass}))
 		})
 		return
 	}

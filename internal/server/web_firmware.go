@@ -24,7 +24,7 @@ type releaseFirmwareView struct {
 // fillReleaseFirmware adds the firmware section to the release page; a failure leaves it out
 // and is logged (the rest of the page still helps).
 func (s *Server) fillReleaseFirmware(r *http.Request, d *releasePageView) {
-	items, jobs, err := s.releaseFirmware(r, d.Release.ID)
+	items, jobs, err := s.ReleaseFirmware(r, d.Release.ID)
 	if err != nil {
 		s.Log.Warn("release page: firmware analyses", "release", d.Release.ID, "err", err)
 		return
@@ -83,7 +83,7 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 			part.Close()
 			continue
 		}
-		name := cmpOrDefault(part.FileName(), "firmware.bin")
+		name := app.CmpOrDefault(part.FileName(), "firmware.bin")
 		id, _, err := s.queueFirmware(r.Context(), d.Release, d.Product, name, part)
 		part.Close()
 		var mbe *http.MaxBytesError
@@ -115,9 +115,9 @@ type jobPageView struct {
 // running, and links to what the job produced once it is done.
 func (s *Server) jobPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	var js *app.JobStatus
-	var p *firmwareJob
+	var p *app.FirmwareJob
 	if !s.loadByID(w, r, func(id int64) (err error) {
-		js, p, err = s.jobStatus(r, id, caller.OfUser(u).CanRead)
+		js, p, err = s.JobStatus(r, id, caller.OfUser(u).CanRead)
 		return err
 	}) {
 		return
@@ -156,7 +156,7 @@ type firmwarePageView struct {
 
 // firmwareAnalysisView is an analysis as its page shows it.
 type firmwareAnalysisView struct {
-	*firmwareReport
+	*app.FirmwareReport
 	// Rules are the weaknesses grouped by rule, in the order of the report.
 	Rules []weaknessGroup
 }
@@ -180,23 +180,23 @@ var ruleTitles = map[string]string{
 // firmwarePage shows one analysis: the image, what it was unpacked to, its weaknesses by rule
 // (with the requirement clauses each breaks) and its components.
 func (s *Server) firmwarePage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	var fa *firmwareReport
+	var fa *app.FirmwareReport
 	var rel *store.Release
 	var prod *store.Product
 	if !s.loadByID(w, r, func(id int64) (err error) {
-		fa, rel, prod, err = s.firmwareAnalysis(r, id, caller.OfUser(u).CanRead)
+		fa, rel, prod, err = s.FirmwareAnalysis(r, id, caller.OfUser(u).CanRead)
 		return err
 	}) {
 		return
 	}
-	v := &firmwareAnalysisView{firmwareReport: fa}
+	v := &firmwareAnalysisView{FirmwareReport: fa}
 	index := map[string]int{}
 	for _, wk := range fa.Report.Weaknesses {
 		i, ok := index[wk.Rule]
 		if !ok {
 			i = len(v.Rules)
 			index[wk.Rule] = i
-			v.Rules = append(v.Rules, weaknessGroup{Rule: wk.Rule, Title: cmpOrDefault(ruleTitles[wk.Rule], wk.Rule)})
+			v.Rules = append(v.Rules, weaknessGroup{Rule: wk.Rule, Title: app.CmpOrDefault(ruleTitles[wk.Rule], wk.Rule)})
 		}
 		v.Rules[i].Weaknesses = append(v.Rules[i].Weaknesses, wk)
 	}

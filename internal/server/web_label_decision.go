@@ -101,7 +101,7 @@ func (s *Server) labelRevokeForm(w http.ResponseWriter, r *http.Request, u *stor
 		s.Fail(w, r, err)
 		return
 	}
-	if err := s.revokeLabel(r.Context(), v.Label, org.Name, v.Reason, days); err != nil {
+	if err := s.RevokeLabel(r.Context(), v.Label, org.Name, v.Reason, days); err != nil {
 		refuse(err.Error())
 		return
 	}

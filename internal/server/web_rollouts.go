@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/web"
@@ -18,7 +20,7 @@ import (
 // rolloutsView is the list of rollouts (rollouts.html).
 type rolloutsView struct {
 	web.Layout
-	List []rolloutJSON
+	List []app.RolloutJSON
 }
 
 // rolloutView is one rollout's page (rollout.html): its status, the sequential test's path
@@ -57,7 +59,7 @@ func (s *Server) rolloutsPage(w http.ResponseWriter, r *http.Request, u *store.U
 	}
 	v := &rolloutsView{Layout: web.Layout{Title: "Rollouts", User: u}}
 	for i := range rs {
-		v.List = append(v.List, rolloutSummary(&rs[i]))
+		v.List = append(v.List, app.RolloutSummary(&rs[i]))
 	}
 	s.render(w, http.StatusOK, "rollouts", v)
 }

@@ -212,7 +212,7 @@ type searchView struct {
 // searchPage searches the portfolio by component (name, purl) and vulnerability id or alias.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request, u *store.User) {
 	d := &searchView{Layout: web.Layout{Title: "Search", User: u}}
-	q, limit, offset, err := searchQuery(r)
+	q, limit, offset, err := app.SearchQuery(r)
 	d.Query = q
 	if err == nil && q != "" {
 		org := u.Token().Organization
