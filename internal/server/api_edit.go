@@ -142,7 +142,7 @@ func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p caller.Princi
 		writeError(w, status, err.Error())
 		return
 	}
-	b, err := s.replaceSBOM(r.Context(), prod, rel, id, "upload", data, r.URL.Query().Get("reason"))
+	b, err := s.ReplaceSBOM(r.Context(), prod, rel, id, "upload", data, r.URL.Query().Get("reason"))
 	if caller.IsMistake(err) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return

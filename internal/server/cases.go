@@ -1,7 +1,6 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -172,7 +171,7 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.Token.Name, in.CSIRT); err != nil {
+	if err := s.Submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.Token.Name, in.CSIRT); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(w, http.StatusConflict, err.Error())
 			return
@@ -181,21 +180,6 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	s.getCase(w, r, p)
-}
-
-func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by, csirt string) error {
-	if len(report) == 0 {
-		v, err := s.ViewCase(ctx, c)
-		if err != nil {
-			return err
-		}
-		for _, st := range v.Stages {
-			if st.Stage == stage {
-				report, _ = json.Marshal(st.Draft)
-			}
-		}
-	}
-	return s.Store.SubmitStageTo(ctx, c.ID, stage, report, receipt, by, csirt)
 }
 
 // casesPage lists the organization's reporting cases, open ones first.
@@ -292,6 +276,6 @@ func (s *Server) caseSubmitForm(w http.ResponseWriter, r *http.Request, u *store
 			}
 			report = []byte(text)
 		}
-		return s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email, r.PostFormValue("csirt"))
+		return s.Submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email, r.PostFormValue("csirt"))
 	})
 }

@@ -6,20 +6,10 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
-
-// productCategories is the controlled list of product categories the templates offer.
-func productCategories() []catalog.Category {
-	c, err := app.LoadCatalog()
-	if err != nil {
-		return nil
-	}
-	return c.Categories()
-}
 
 type categoryJSON struct {
 	ID       string   `json:"id"`
@@ -31,7 +21,7 @@ type categoryJSON struct {
 // listCategories answers with the controlled list of product categories.
 func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	items := []categoryJSON{}
-	for _, c := range productCategories() {
+	for _, c := range app.ProductCategories() {
 		items = append(items, categoryJSON{ID: c.ID, Title: c.Title, Catalogs: c.Catalogs, Annex: c.Annex})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})

@@ -1,13 +1,9 @@
 package server
 
 import (
-	"context"
 	"net/http"
 
-	"github.com/siegel-oss/siegel/internal/health"
-	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // getReleaseHealth serves GET /api/v1/releases/{id}/health.
@@ -42,20 +38,4 @@ func (s *Server) getProductHealth(w http.ResponseWriter, r *http.Request, p call
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"product": prod.ID, "items": rows, "sources": sources})
-}
-
-// saveHealthFacts keeps what component health needs of an uploaded document beyond the stored
-// components. A failure leaves the SBOM stored and is logged: health then reads the purl alone.
-func (s *Server) saveHealthFacts(ctx context.Context, sbomID int64, doc *sbom.Document) {
-	var facts []store.ComponentFacts
-	for _, c := range health.FromSBOM(doc) {
-		f := store.ComponentFacts{Ref: c.Ref, CPEs: c.CPEs, SourcePackage: c.Properties["siegel:source-package"],
-			Native: c.Properties[health.PropNative], Extractor: c.Properties[health.PropExtractor], Size: c.Size}
-		if len(f.CPEs) > 0 || f.SourcePackage != "" || f.Native != "" || f.Extractor != "" || f.Size > 0 {
-			facts = append(facts, f)
-		}
-	}
-	if err := s.Store.AddComponentFacts(ctx, sbomID, facts); err != nil {
-		s.Log.Warn("component facts for health not stored", "sbom", sbomID, "err", err)
-	}
 }

@@ -64,12 +64,6 @@ func limitDefaults(cfg *Config) {
 	}
 }
 
-// archiveLimits bound a source archive upload: at most MaxUnpack unpacked, and at most
-// input.DefaultMaxRatio times the archive's size (bombs are refused while they are read).
-func (s *Server) archiveLimits() input.ArchiveLimits {
-	return input.ArchiveLimits{MaxBytes: s.MaxUnpack, MaxFiles: 100_000, MaxRatio: input.DefaultMaxRatio, RatioFloor: input.DefaultRatioFloor}
-}
-
 // unpackBudget is the content a firmware image of n bytes may unpack to, across all its layers:
 // the same bounds as a source archive's.
 func (s *Server) unpackBudget(n int64) int64 {
@@ -195,18 +189,4 @@ func consistencyRequest(from, to int64) string {
 		return fmt.Sprintf("from (%d) must not exceed to (%d): a proof shows that the larger tree extends the smaller", from, to)
 	}
 	return ""
-}
-
-// sbomExpansion is how many times its size an SBOM document takes in memory while it is decoded
-// and stored (measured with bench/hostile: 25 and 49 MiB CycloneDX documents peaked at 5.4 times
-// their size above the idle server; rounded up).
-const sbomExpansion = 6
-
-// checkSBOMBudget refuses an SBOM document whose decoding would take more memory than one upload
-// may unpack to (MaxUnpack), before it is decoded.
-func (s *Server) checkSBOMBudget(name string, n int) error {
-	if limit := s.MaxUnpack / sbomExpansion; int64(n) > limit {
-		return fmt.Errorf("%s: an SBOM of %d bytes takes about %d bytes of memory to read, more than an upload may use (%d bytes); split it, or ask the administrator to raise --max-unpack", name, n, int64(n)*sbomExpansion, s.MaxUnpack)
-	}
-	return nil
 }

@@ -60,7 +60,7 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 		return netip.IPv6Unspecified()
 	}
 	addr := peer.Addr().Unmap()
-	if !s.trusted(addr) {
+	if !s.Trusted(addr) {
 		return addr
 	}
 	hops := forwardedFor(r.Header)
@@ -70,20 +70,11 @@ func (s *Server) clientAddr(r *http.Request) netip.Addr {
 			return addr // a hop that cannot be read: count the last proxy that can
 		}
 		addr = a
-		if !s.trusted(a) {
+		if !s.Trusted(a) {
 			break
 		}
 	}
 	return addr
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
 }
 
 // forwardedFor lists the client addresses proxies recorded, oldest first: the "for" parameters
@@ -129,5 +120,5 @@ func (s *Server) secureCookies(r *http.Request) bool {
 		return true
 	}
 	peer, err := netip.ParseAddrPort(r.RemoteAddr)
-	return err == nil && s.trusted(peer.Addr().Unmap()) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
+	return err == nil && s.Trusted(peer.Addr().Unmap()) && strings.EqualFold(r.Header.Get("X-Forwarded-Proto"), "https")
 }

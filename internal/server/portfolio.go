@@ -42,7 +42,7 @@ func (s *Server) renderPortfolio(w http.ResponseWriter, r *http.Request, u *stor
 		}
 	}
 	covs := restateTotals(totals, h)
-	d := &portfolioView{Layout: web.Layout{Title: "Portfolio", User: u, DBWarnings: s.warningsOf(h, herr), Error: msg},
+	d := &portfolioView{Layout: web.Layout{Title: "Portfolio", User: u, DBWarnings: s.WarningsOf(h, herr), Error: msg},
 		CanWrite: caller.OfUser(u).CanWrite(u.Organization), Pager: app.NewPager("/", q, page, total, len(rows)), Notice: r.URL.Query().Get("notice")}
 	for _, p := range rows {
 		d.Products = append(d.Products, productRow{Product: p.Product, Releases: p.Releases, Summary: p.Summary, Coverage: covs[p.ID]})

@@ -20,7 +20,7 @@ import (
 // operators call here, those devices call from package device.
 func (s *Server) rolloutRoutes() []route {
 	var out []route
-	for _, d := range s.devices().Routes() {
+	for _, d := range s.Devices().Routes() {
 		out = append(out, route{d.Method, d.Path, d.Handler})
 	}
 	return append(out, []route{
@@ -156,7 +156,7 @@ func (s *Server) publishUpdate(w http.ResponseWriter, r *http.Request, p caller.
 			return
 		}
 	}
-	pub, err := s.delivery().Publish(r.Context(), prod.Organization, prod.ID, repo.Artifact{Name: in.Name, Version: in.Version, HardwareClass: in.HardwareClass,
+	pub, err := s.Delivery().Publish(r.Context(), prod.Organization, prod.ID, repo.Artifact{Name: in.Name, Version: in.Version, HardwareClass: in.HardwareClass,
 		ContentType: in.ContentType, Reference: in.Reference, Length: in.Length}, content)
 	if err != nil {
 		s.rolloutFail(w, r, err)
@@ -191,7 +191,7 @@ func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	ro, plan, err := s.delivery().Plan(r.Context(), prod.Organization, prod.ID, in, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name))
+	ro, plan, err := s.Delivery().Plan(r.Context(), prod.Organization, prod.ID, in, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name))
 	var ee *rollout.ExposureError
 	if errors.As(err, &ee) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "code": http.StatusUnprocessableEntity, "plan": plan})
@@ -201,7 +201,7 @@ func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.
 		s.rolloutFail(w, r, err)
 		return
 	}
-	st, err := s.delivery().Status(r.Context(), prod.Organization, ro.ID)
+	st, err := s.Delivery().Status(r.Context(), prod.Organization, ro.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -214,7 +214,7 @@ func (s *Server) getRollout(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !ok {
 		return
 	}
-	st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
+	st, err := s.Delivery().Status(r.Context(), p.Token.Organization, id)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -238,11 +238,11 @@ func (s *Server) controlRollout(action string) func(http.ResponseWriter, *http.R
 		if !decodeJSON(w, r, &in) {
 			return
 		}
-		if err := s.delivery().Control(r.Context(), p.Token.Organization, id, action, in.Reason, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name)); err != nil {
+		if err := s.Delivery().Control(r.Context(), p.Token.Organization, id, action, in.Reason, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name)); err != nil {
 			s.rolloutFail(w, r, err)
 			return
 		}
-		st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
+		st, err := s.Delivery().Status(r.Context(), p.Token.Organization, id)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

@@ -331,19 +331,19 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, status, err.Error())
 		return
 	}
-	doc, format, err := s.decodeUpload(r.Context(), "upload", data, prod, rel)
+	doc, format, err := s.DecodeUpload(r.Context(), "upload", data, prod, rel)
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	comps := storeComponents(doc)
+	comps := app.StoreComponents(doc)
 	sum := sha256.Sum256(data)
-	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, trMissing(doc))
+	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, app.TrMissing(doc))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.saveHealthFacts(r.Context(), b.ID, doc)
+	s.SaveHealthFacts(r.Context(), b.ID, doc)
 	s.Wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -33,12 +32,8 @@ type Server struct {
 	metrics   *metrics
 	pages     *web.Pages
 	uploads   chan struct{} // one token per upload in progress
-	fleet     fleet         // devices and rollouts (device.go)
 
-	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
-	fwDir     string
-	fwDirErr  error
-	sso       ssoClient // single sign-on (sso.go)
+	sso ssoClient // single sign-on (sso.go)
 }
 
 // The JSON conventions of every endpoint (httpjson), under the names the handlers of this

@@ -23,6 +23,6 @@ func (s *Server) frameOf(v web.View) {
 	v.SetFrame(func() []string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return s.dbWarnings(ctx)
+		return s.DbWarnings(ctx)
 	}, noCSAF)
 }

@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,7 +35,7 @@ const (
 // plain values).
 var pageFuncs = template.FuncMap{
 	// categories is the controlled list of product categories, for the forms that set one.
-	"categories": productCategories,
+	"categories": app.ProductCategories,
 	"productName": func(ps []productRow, id int64) string {
 		for _, p := range ps {
 			if p.ID == id {
@@ -282,7 +281,7 @@ func (s *Server) productPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		s.Fail(w, r, err)
 		return
 	}
-	s.render(w, http.StatusOK, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, DBWarnings: s.warningsOf(h, herr), Error: r.URL.Query().Get("error")},
+	s.render(w, http.StatusOK, "product", &productPageView{Layout: web.Layout{Title: p.Name, User: u, DBWarnings: s.WarningsOf(h, herr), Error: r.URL.Query().Get("error")},
 		Product: p, Releases: rows, Summaries: sums, ReleaseCoverage: restateTotals(totals, h), CanWrite: caller.OfUser(u).CanWrite(p.Organization),
 		Notice: r.URL.Query().Get("notice"), ProductHealth: ph})
 }
@@ -433,7 +432,7 @@ func (s *Server) fillRelease(ctx context.Context, w http.ResponseWriter, r *http
 		s.Fail(w, r, err)
 		return false
 	}
-	d.DBWarnings = s.warningsOf(h, nil) // read once for the banner too
+	d.DBWarnings = s.WarningsOf(h, nil) // read once for the banner too
 	if d.Matching {
 		d.Refresh = 2
 	}
@@ -491,11 +490,11 @@ func (s *Server) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.
 	if err == nil {
 		var doc *sbom.Document
 		var format string
-		if doc, format, err = s.decodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
+		if doc, format, err = s.DecodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
 			var b *store.SBOM
-			if b, err = s.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), storeComponents(doc), trMissing(doc)); err == nil {
-				s.saveHealthFacts(r.Context(), b.ID, doc)
+			if b, err = s.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), app.StoreComponents(doc), app.TrMissing(doc)); err == nil {
+				s.SaveHealthFacts(r.Context(), b.ID, doc)
 			}
 			s.Wake()
 		}
@@ -666,36 +665,6 @@ func (s *Server) channelTest(w http.ResponseWriter, r *http.Request, u *store.Us
 		return
 	}
 	http.Redirect(w, r, "/settings/notifications", http.StatusSeeOther)
-}
-
-// storeComponents turns a document's components (but its subject) into stored components.
-// trMissing names the BSI TR-03183-2 fields an SBOM lacks, in the document or in any component.
-func trMissing(doc *sbom.Document) []string {
-	r := sbom.CheckTR03183(doc)
-	missing := append([]string{}, r.Document...)
-	for f := range r.MissingCount {
-		if !slices.Contains(missing, f) {
-			missing = append(missing, f)
-		}
-	}
-	slices.Sort(missing)
-	return missing
-}
-
-func storeComponents(doc *sbom.Document) []store.Component {
-	direct := doc.Direct()
-	out := make([]store.Component, 0, len(doc.Components))
-	for _, c := range doc.Components {
-		if c.Ref == doc.Subject {
-			continue
-		}
-		sc := store.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL, Direct: direct[c.Ref]}
-		if p, ok := match.PackageOf(c); ok {
-			sc.Ecosystem, sc.Lookup, sc.MatchVersion, sc.Commit = p.Ecosystem, p.Lookup, p.Version, p.Commit
-		}
-		out = append(out, sc)
-	}
-	return out
 }
 
 func releaseRows(rs []store.Release, category string) []app.ReleaseView {

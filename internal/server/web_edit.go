@@ -187,10 +187,10 @@ func (s *Server) sbomReplaceForm(w http.ResponseWriter, r *http.Request, u *stor
 	defer f.Close()
 	data, err := input.ReadAll(hdr.Filename, io.Reader(f), input.Limits{MaxBytes: s.MaxUpload})
 	if err == nil {
-		_, err = s.replaceSBOM(r.Context(), d.Product, d.Release, id, hdr.Filename, data, r.PostFormValue("reason"))
+		_, err = s.ReplaceSBOM(r.Context(), d.Product, d.Release, id, hdr.Filename, data, r.PostFormValue("reason"))
 	}
 	if err != nil {
-		if !caller.IsMistake(err) && !isReadError(err) {
+		if !caller.IsMistake(err) && !app.IsReadError(err) {
 			s.Fail(w, r, err)
 			return
 		}

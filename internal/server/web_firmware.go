@@ -59,15 +59,15 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 		v.Error = msg
 		s.render(w, status, "release", v)
 	}
-	if full, err := s.firmwareQueueFull(r.Context()); err != nil {
+	if full, err := s.FirmwareQueueFull(r.Context()); err != nil {
 		s.Fail(w, r, err)
 		return
 	} else if full {
 		w.Header().Set("Retry-After", "60")
-		fail(http.StatusServiceUnavailable, errFirmwareBusy.Error())
+		fail(http.StatusServiceUnavailable, app.ErrFirmwareBusy.Error())
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, s.maxImage()+1<<20)
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxImage()+1<<20)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		fail(http.StatusBadRequest, "Choose a firmware image to upload.")
@@ -84,13 +84,13 @@ func (s *Server) firmwareUploadForm(w http.ResponseWriter, r *http.Request, u *s
 			continue
 		}
 		name := app.CmpOrDefault(part.FileName(), "firmware.bin")
-		id, _, err := s.queueFirmware(r.Context(), d.Release, d.Product, name, part)
+		id, _, err := s.QueueFirmware(r.Context(), d.Release, d.Product, name, part)
 		part.Close()
 		var mbe *http.MaxBytesError
 		switch {
-		case errors.Is(err, errImageTooLarge) || errors.As(err, &mbe):
-			fail(http.StatusRequestEntityTooLarge, s.imageTooLarge()+".")
-		case errors.Is(err, errEmptyImage):
+		case errors.Is(err, app.ErrImageTooLarge) || errors.As(err, &mbe):
+			fail(http.StatusRequestEntityTooLarge, s.ImageTooLarge()+".")
+		case errors.Is(err, app.ErrEmptyImage):
 			fail(http.StatusBadRequest, "The firmware image is empty; choose the image file itself.")
 		case err != nil:
 			s.Log.Error("firmware upload", "release", d.Release.ID, "err", err)

@@ -70,7 +70,7 @@ func (s *Server) rolloutPage(w http.ResponseWriter, r *http.Request, u *store.Us
 		http.NotFound(w, r)
 		return
 	}
-	st, err := s.delivery().Status(r.Context(), u.Organization, id)
+	st, err := s.Delivery().Status(r.Context(), u.Organization, id)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -94,9 +94,9 @@ func (s *Server) rolloutControlForm(w http.ResponseWriter, r *http.Request, u *s
 		http.Error(w, "your role may not control rollouts", http.StatusForbidden)
 		return
 	}
-	err = s.delivery().Control(r.Context(), u.Organization, id, action, strings.TrimSpace(r.PostFormValue("reason")), "user:"+u.Email)
+	err = s.Delivery().Control(r.Context(), u.Organization, id, action, strings.TrimSpace(r.PostFormValue("reason")), "user:"+u.Email)
 	if errors.Is(err, delivery.ErrInput) {
-		st, serr := s.delivery().Status(r.Context(), u.Organization, id)
+		st, serr := s.Delivery().Status(r.Context(), u.Organization, id)
 		if serr != nil {
 			s.Fail(w, r, serr)
 			return

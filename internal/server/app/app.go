@@ -40,6 +40,12 @@ type Deps struct {
 	// provider when an administrator renames it.
 	providerID atomic.Int64
 
+	fleet fleet // devices and rollouts (fleet.go)
+
+	fwDirOnce sync.Once // firmware directory (firmware.go)
+	fwDir     string
+	fwDirErr  error
+
 	vulnMu sync.Mutex
 	vulnDB *vulndb.DB // the PostgreSQL vulnerability database once opened (OpenVulnDB)
 }

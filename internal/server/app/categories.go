@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/siegel-oss/siegel/internal/catalog"
 )
 
 // errCategory wraps a refused product category; its text names the valid ones.
@@ -28,4 +30,13 @@ func CheckCategory(id string) error {
 		return fmt.Errorf("%w: %w", errCategory, err)
 	}
 	return nil
+}
+
+// ProductCategories is the controlled list of product categories the templates offer.
+func ProductCategories() []catalog.Category {
+	c, err := LoadCatalog()
+	if err != nil {
+		return nil
+	}
+	return c.Categories()
 }

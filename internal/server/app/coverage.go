@@ -81,3 +81,25 @@ func (s *Deps) ReleaseState(ctx context.Context, release int64) (pending bool, h
 	s.ReadHook("coverage")
 	return pending, h, cov, nil
 }
+
+// DbWarnings are the warnings about the vulnerability database every page shows as a banner: an
+// empty or stale database is never silent.
+func (s *Deps) DbWarnings(ctx context.Context) []string {
+	h, err := s.Holdings(ctx)
+	return s.WarningsOf(h, err)
+}
+
+// WarningsOf are the banner's warnings about holdings h, read with the error err; never nil, so
+// that a page that read the holdings already is not made to read them again.
+func (s *Deps) WarningsOf(h *vulndb.Holdings, err error) []string {
+	if err != nil {
+		return []string{fmt.Sprintf("the vulnerability database cannot be read (%v): findings may be missing", err)}
+	}
+	if h == nil {
+		return []string{"there is no vulnerability database yet: no component has been checked; an administrator runs an update (Vulnerability database page)"}
+	}
+	if w := match.DatabaseWarnings(h, s.CoverageOptions()); w != nil {
+		return w
+	}
+	return []string{}
+}

@@ -2,9 +2,13 @@ package app
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/siegel-oss/siegel/internal/input"
 
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -100,4 +104,33 @@ func (s *Deps) EditRelease(ctx context.Context, prod *store.Product, rel *store.
 		s.restateLabels(ctx, prod.Organization, got.ID)
 	}
 	return got, err
+}
+
+// ReplaceSBOM decodes and checks an SBOM as an upload is checked, and puts it in the place of
+// SBOM old of the release.
+func (s *Deps) ReplaceSBOM(ctx context.Context, prod *store.Product, rel *store.Release, old int64, name string, data []byte, reason string) (*store.SBOM, error) {
+	if strings.TrimSpace(reason) == "" {
+		return nil, store.ErrNoReason
+	}
+	doc, format, err := s.DecodeUpload(ctx, name, data, prod, rel)
+	if err != nil {
+		return nil, caller.Invalid(err)
+	}
+	sum := sha256.Sum256(data)
+	b, err := s.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), StoreComponents(doc), TrMissing(doc))
+	if errors.Is(err, store.ErrConflict) {
+		return nil, caller.Invalid(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.SaveHealthFacts(ctx, b.ID, doc)
+	s.Wake()
+	return b, nil
+}
+
+// IsReadError reports whether err is an upload that could not be read (too large, say).
+func IsReadError(err error) bool {
+	var ie *input.Error
+	return errors.As(err, &ie)
 }
