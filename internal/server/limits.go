@@ -73,35 +73,10 @@ func (s *Server) unpackBudget(n int64) int64 {
 // Unwrap lets http.ResponseController reach the connection under the metrics' writer (deadlines).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// acquireUpload takes one of the upload slots, or answers 503 with Retry-After and returns false
-// when all are taken: uploads hold their body and what it unpacks to in memory, so their number
-// bounds the server's memory. On true the caller must call release. It also gives the request
-// the upload time limits.
-func (s *Server) acquireUpload(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
-	select {
-	case s.uploads <- struct{}{}:
-	default:
-		w.Header().Set("Retry-After", "30")
-		msg := fmt.Sprintf("the server is busy with %d other uploads; try again in 30 seconds", cap(s.uploads))
-		if isAPI(r) {
-			writeError(w, http.StatusServiceUnavailable, msg)
-		} else {
-			http.Error(w, msg, http.StatusServiceUnavailable)
-		}
-		return nil, false
-	}
-	rc := http.NewResponseController(w)
-	deadline := time.Now().Add(s.UploadTimeout)
-	// Errors mean the writer cannot set deadlines (a test recorder): the server's limits stay.
-	_ = rc.SetReadDeadline(deadline)
-	_ = rc.SetWriteDeadline(deadline)
-	return func() { <-s.uploads }, true
-}
-
 // upload wraps an API upload handler with acquireUpload.
 func (s *Server) upload(h func(http.ResponseWriter, *http.Request, caller.Principal)) func(http.ResponseWriter, *http.Request, caller.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-		release, ok := s.acquireUpload(w, r)
+		release, ok := s.AcquireUpload(w, r)
 		if !ok {
 			return
 		}
@@ -117,17 +92,13 @@ func (s *Server) webUpload(h webHandler) webHandler {
 			h(w, r, u)
 			return
 		}
-		release, ok := s.acquireUpload(w, r)
+		release, ok := s.AcquireUpload(w, r)
 		if !ok {
 			return
 		}
 		defer release()
 		h(w, r, u)
 	}
-}
-
-func isAPI(r *http.Request) bool {
-	return len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"
 }
 
 // readBody reads an upload of at most max bytes. It returns the status to answer with when the

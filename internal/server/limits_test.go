@@ -114,7 +114,7 @@ func TestUploadCap(t *testing.T) {
 	}()
 	io.WriteString(pw, uploadCDX[:10])
 	// The client sends the first bytes before the handler runs: wait until it holds the slot.
-	for deadline := time.Now().Add(30 * time.Second); len(e.server.uploads) == 0; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); len(e.server.Uploads) == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the first upload never took its slot")
 		}

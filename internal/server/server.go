@@ -31,7 +31,6 @@ type Server struct {
 	ready     atomic.Bool
 	metrics   *metrics
 	pages     *web.Pages
-	uploads   chan struct{} // one token per upload in progress
 
 	sso ssoClient // single sign-on (sso.go)
 }
@@ -60,7 +59,7 @@ func New(cfg Config) *Server {
 	}
 	limitDefaults(&cfg)
 	s := &Server{Deps: &app.Deps{Config: cfg}, mux: http.NewServeMux(), metrics: newMetrics()}
-	s.uploads = make(chan struct{}, cfg.MaxUploads)
+	s.Uploads = make(chan struct{}, cfg.MaxUploads)
 	s.Health = &health.Cache{Dir: cfg.VulnDB}
 	s.newConformity()
 	if cfg.Monitor != nil {

@@ -32,6 +32,8 @@ type Deps struct {
 
 	// Health is the component-health data beside the vulnerability database.
 	Health *health.Cache
+	// Uploads holds one token per upload in progress (AcquireUpload).
+	Uploads chan struct{}
 	// OnRead, in tests only, is called between the reads of a release's findings.
 	OnRead func(step string)
 

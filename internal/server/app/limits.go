@@ -2,6 +2,8 @@ package app
 
 import (
 	"fmt"
+	"net/http"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/input"
 )
@@ -24,4 +26,33 @@ func (s *Deps) checkSBOMBudget(name string, n int) error {
 		return fmt.Errorf("%s: an SBOM of %d bytes takes about %d bytes of memory to read, more than an upload may use (%d bytes); split it, or ask the administrator to raise --max-unpack", name, n, int64(n)*SbomExpansion, s.MaxUnpack)
 	}
 	return nil
+}
+
+// AcquireUpload takes one of the upload slots, or answers 503 with Retry-After and returns false
+// when all are taken: uploads hold their body and what it unpacks to in memory, so their number
+// bounds the server's memory. On true the caller must call release. It also gives the request
+// the upload time limits.
+func (s *Deps) AcquireUpload(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
+	select {
+	case s.Uploads <- struct{}{}:
+	default:
+		w.Header().Set("Retry-After", "30")
+		msg := fmt.Sprintf("the server is busy with %d other uploads; try again in 30 seconds", cap(s.Uploads))
+		if isAPI(r) {
+			writeError(w, http.StatusServiceUnavailable, msg)
+		} else {
+			http.Error(w, msg, http.StatusServiceUnavailable)
+		}
+		return nil, false
+	}
+	rc := http.NewResponseController(w)
+	deadline := time.Now().Add(s.UploadTimeout)
+	// Errors mean the writer cannot set deadlines (a test recorder): the server's limits stay.
+	_ = rc.SetReadDeadline(deadline)
+	_ = rc.SetWriteDeadline(deadline)
+	return func() { <-s.Uploads }, true
+}
+
+func isAPI(r *http.Request) bool {
+	return len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"
 }
