@@ -7,14 +7,12 @@ import (
 	"html"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -233,78 +231,6 @@ func (s *Server) securityTXT(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	fmt.Fprintf(w, "Contact: %s/\nExpires: %s\nCSAF: %s%s/provider-metadata.json\n", base, s.Now().AddDate(1, 0, 0).UTC().Format(time.RFC3339), base, csaf.WellKnown)
-}
-
-// advisoryPage is an advisory's public, human-readable page (TLP:WHITE: anyone may read it).
-func (s *Server) advisoryPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	a, err := s.Store.AdvisoryByID(r.Context(), id)
-	if err != nil {
-		http.NotFound(w, r)
-		return
-	}
-	v, err := app.ViewAdvisory(s.LinkBase(), *a)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.render(w, http.StatusOK, "advisory", &advisoryPageView{Layout: web.Layout{Title: a.TrackingID, User: u}, Advisory: v})
-}
-
-// advisoryPageView is an advisory's public page (advisory.html).
-type advisoryPageView struct {
-	web.Layout
-	Advisory *app.AdvisoryView
-}
-
-// advisoriesView is the organization's list of advisories (advisories.html).
-type advisoriesView struct {
-	web.Layout
-	Advisories []*app.AdvisoryView
-}
-
-// advisoriesPage lists the organization's advisories.
-func (s *Server) advisoriesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	as, err := s.Store.Advisories(r.Context(), u.Organization)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	d := &advisoriesView{Layout: web.Layout{Title: "Advisories", User: u}}
-	for _, a := range as {
-		v, err := app.ViewAdvisory(s.LinkBase(), a)
-		if err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		d.Advisories = append(d.Advisories, v)
-	}
-	s.render(w, http.StatusOK, "advisories", d)
-}
-
-// advisoryPublish publishes the advisory of a finding's vulnerability for its product.
-func (s *Server) advisoryPublish(w http.ResponseWriter, r *http.Request, u *store.User) {
-	d, ok := s.webRelease(w, r, u)
-	if !ok {
-		return
-	}
-	if !d.writable(w) {
-		return
-	}
-	org, err := s.Store.OrganizationByID(r.Context(), d.Product.Organization)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	a, err := s.PublishAdvisoryFor(r.Context(), strings.TrimSuffix(s.BaseURL, "/"), org, d.Product, r.PathValue("finding"), strings.TrimSpace(r.PostFormValue("cvss")))
-	if err != nil {
-		if v, ok := s.releasePageOf(r.Context(), w, r, d); ok {
-			v.Error = err.Error()
-			s.render(w, http.StatusUnprocessableEntity, "release", v)
-		}
-		return
-	}
-	http.Redirect(w, r, "/advisories/"+strconv.FormatInt(a.ID, 10), http.StatusSeeOther)
 }
 
 // PublishAdvisory publishes (or revises) the advisory of a vulnerability in an organization's

@@ -319,25 +319,8 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 
 // Public label endpoints: what a QR code opens, and what lets anyone check a statement offline.
 
-func (s *Server) publicLabel(w http.ResponseWriter, r *http.Request) (*store.Label, bool) {
-	if s.Conformity == nil {
-		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
-		return nil, false
-	}
-	l, err := s.Store.LabelByID(r.Context(), r.PathValue("id"))
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			http.Error(w, "no such label: check the id on the product's label, or the issuer may have withdrawn it", http.StatusNotFound)
-			return nil, false
-		}
-		s.Fail(w, r, err)
-		return nil, false
-	}
-	return l, true
-}
-
 func (s *Server) labelStatement(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.publicLabel(w, r)
+	l, ok := s.PublicLabel(w, r)
 	if !ok {
 		return
 	}
@@ -348,7 +331,7 @@ func (s *Server) labelStatement(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) labelQR(png bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		l, ok := s.publicLabel(w, r)
+		l, ok := s.PublicLabel(w, r)
 		if !ok {
 			return
 		}

@@ -9,7 +9,6 @@ import (
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // Defaults of the connection limits (Config fields left zero).
@@ -82,22 +81,6 @@ func (s *Server) upload(h func(http.ResponseWriter, *http.Request, caller.Princi
 		}
 		defer release()
 		h(w, r, p)
-	}
-}
-
-// webUpload wraps a page's upload handler with acquireUpload, for logged-in users only.
-func (s *Server) webUpload(h webHandler) webHandler {
-	return func(w http.ResponseWriter, r *http.Request, u *store.User) {
-		if u == nil {
-			h(w, r, u)
-			return
-		}
-		release, ok := s.AcquireUpload(w, r)
-		if !ok {
-			return
-		}
-		defer release()
-		h(w, r, u)
 	}
 }
 

@@ -2,10 +2,7 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 
 	"github.com/siegel-oss/siegel/internal/portfolio"
 	"github.com/siegel-oss/siegel/internal/server/app"
@@ -72,17 +69,4 @@ func (s *Server) apiReleaseDevices(w http.ResponseWriter, r *http.Request, p cal
 	}
 	rel.DevicesOnMarket = in.DevicesOnMarket
 	writeJSON(w, http.StatusOK, app.ViewRelease(*rel, prod.Category))
-}
-
-// parseDevices reads a device count from a form field: empty is unknown.
-func parseDevices(v string) (*int64, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return nil, nil
-	}
-	n, err := strconv.ParseInt(v, 10, 64)
-	if err != nil || n < 0 {
-		return nil, fmt.Errorf("devices on the market %q: give a whole number of zero or more, or leave it empty when unknown", v)
-	}
-	return &n, nil
 }

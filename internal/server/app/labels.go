@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"strings"
 	"sync"
@@ -37,4 +38,21 @@ func (s *Deps) RevokeLabel(ctx context.Context, l *store.Label, issuer, reason s
 	// then, not at the next scheduled check.
 	_, err := s.Store.Enqueue(ctx, monitor.KindLabels, struct{}{}, monitor.KindLabels+"/"+l.ID, s.Now().AddDate(0, 0, days))
 	return err
+}
+
+func (s *Deps) PublicLabel(w http.ResponseWriter, r *http.Request) (*store.Label, bool) {
+	if s.Conformity == nil {
+		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
+		return nil, false
+	}
+	l, err := s.Store.LabelByID(r.Context(), r.PathValue("id"))
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			http.Error(w, "no such label: check the id on the product's label, or the issuer may have withdrawn it", http.StatusNotFound)
+			return nil, false
+		}
+		s.Fail(w, r, err)
+		return nil, false
+	}
+	return l, true
 }
