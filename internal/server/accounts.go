@@ -1,24 +1,17 @@
 package server
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
-
-// invitationTTL is how long an invitation link works.
-const invitationTTL = 7 * 24 * time.Hour
-
-// maxTokenDays bounds a token's lifetime as a number of days.
-const maxTokenDays = 3650
 
 // userJSON is a user as the API lists it.
 type userJSON struct {
@@ -37,39 +30,6 @@ func toUserJSON(u store.UserInfo) userJSON {
 	out := userJSON{ID: u.ID, Email: u.Email, Role: u.Role, CreatedAt: u.CreatedAt, Invited: u.Invited, TOTP: u.TOTP, SSO: u.SSO}
 	if !u.DisabledAt.IsZero() {
 		out.DisabledAt = &u.DisabledAt
-	}
-	return out
-}
-
-// tokenJSON is an API token as listed: never its secret.
-type tokenJSON struct {
-	ID         int64      `json:"id"`
-	Name       string     `json:"name"`
-	Role       string     `json:"role"`
-	Owner      string     `json:"owner,omitempty"`
-	CreatedAt  time.Time  `json:"createdAt"`
-	ExpiresAt  *time.Time `json:"expiresAt,omitempty"`
-	LastUsedAt *time.Time `json:"lastUsedAt,omitempty"`
-	RevokedAt  *time.Time `json:"revokedAt,omitempty"`
-	// State is "active", "expired" or "revoked".
-	State string `json:"state"`
-}
-
-func timePtr(t time.Time) *time.Time {
-	if t.IsZero() {
-		return nil
-	}
-	return &t
-}
-
-func toTokenJSON(t store.TokenInfo, now time.Time) tokenJSON {
-	out := tokenJSON{ID: t.ID, Name: t.Name, Role: t.Role, Owner: t.Owner, CreatedAt: t.CreatedAt, ExpiresAt: timePtr(t.ExpiresAt),
-		LastUsedAt: timePtr(t.LastUsedAt), RevokedAt: timePtr(t.RevokedAt), State: "active"}
-	switch {
-	case !t.RevokedAt.IsZero():
-		out.State = "revoked"
-	case t.Expired(now):
-		out.State = "expired"
 	}
 	return out
 }
@@ -113,14 +73,14 @@ func (s *Server) inviteUser(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	secret, u, err := s.Store.InviteUser(r.Context(), p.Token.Organization, in.Email, in.Role, invitationTTL)
+	secret, u, err := s.Store.InviteUser(r.Context(), p.Token.Organization, in.Email, in.Role, app.InvitationTTL)
 	if err != nil {
 		s.answer(w, r, err)
 		return
 	}
-	expires := s.Now().UTC().Add(invitationTTL).Truncate(time.Second)
-	link := s.baseURL(r) + "/invite/" + secret
-	sent := s.mailInvitation(r.Context(), p.Token.OrgName, u, "An administrator", link, expires)
+	expires := s.Now().UTC().Add(app.InvitationTTL).Truncate(time.Second)
+	link := s.RequestBaseURL(r) + "/invite/" + secret
+	sent := s.MailInvitation(r.Context(), p.Token.OrgName, u, "An administrator", link, expires)
 	out := map[string]any{"id": u.ID, "email": u.Email, "role": u.Role, "expiresAt": expires, "emailed": sent.Emailed}
 	if !sent.Emailed {
 		out["invitationURL"] = link
@@ -227,14 +187,14 @@ func (s *Server) listTokens(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !requireTokenOwner(w, p) {
 		return
 	}
-	ts, err := s.visibleTokens(r.Context(), p)
+	ts, err := s.VisibleTokens(r.Context(), p)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	out := make([]tokenJSON, 0, len(ts))
+	out := make([]app.TokenJSON, 0, len(ts))
 	for _, t := range ts {
-		out = append(out, toTokenJSON(t, s.Now()))
+		out = append(out, app.ToTokenJSON(t, s.Now()))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
@@ -247,61 +207,6 @@ func requireTokenOwner(w http.ResponseWriter, p caller.Principal) bool {
 		return false
 	}
 	return true
-}
-
-// visibleTokens lists the API tokens the caller manages: all of the organization's for an
-// administrator, the caller's own user's for anyone else.
-func (s *Server) visibleTokens(ctx context.Context, p caller.Principal) ([]store.TokenInfo, error) {
-	ts, err := s.Store.ListTokens(ctx, p.Token.Organization)
-	if err != nil || p.Token.Role == "admin" {
-		return ts, err
-	}
-	return slices.DeleteFunc(ts, func(t store.TokenInfo) bool { return t.OwnerID != p.Token.User || p.Token.User == 0 }), nil
-}
-
-// revokeVisibleToken revokes a token the caller manages; another's is not found.
-func (s *Server) revokeVisibleToken(ctx context.Context, p caller.Principal, id int64) error {
-	ts, err := s.visibleTokens(ctx, p)
-	if err != nil {
-		return err
-	}
-	if !slices.ContainsFunc(ts, func(t store.TokenInfo) bool { return t.ID == id }) {
-		return fmt.Errorf("token %d: %w", id, store.ErrNotFound)
-	}
-	return s.Store.RevokeToken(ctx, p.Token.Organization, id)
-}
-
-// tokenExpiry reads an expiry given as a date (YYYY-MM-DD, the token works until that day
-// ends in UTC) or as a number of days from now; both empty means none.
-func tokenExpiry(now time.Time, date, days string) (time.Time, error) {
-	date, days = strings.TrimSpace(date), strings.TrimSpace(days)
-	switch {
-	case date != "" && days != "":
-		return time.Time{}, fmt.Errorf("give the expiry as a date or as a number of days, not both")
-	case date != "":
-		d, err := time.Parse(time.DateOnly, date)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("expiry %q: give a date as YYYY-MM-DD", date)
-		}
-		return d.AddDate(0, 0, 1), nil
-	case days != "":
-		n, err := strconv.Atoi(days)
-		if err != nil || n < 1 || n > maxTokenDays {
-			return time.Time{}, fmt.Errorf("expiry in days %q: give a whole number from 1 to %d", days, maxTokenDays)
-		}
-		return now.UTC().Add(time.Duration(n) * 24 * time.Hour).Truncate(time.Second), nil
-	}
-	return time.Time{}, nil
-}
-
-// issueToken makes a token for the caller's organization, owned by the caller's user when it
-// has one; roles are those of invited users (an administrator cannot mint authority tokens), and
-// anyone else gives only their own role or read-only (store.MayGrant).
-func (s *Server) issueToken(r *http.Request, p caller.Principal, name, role string, expires time.Time) (string, *store.TokenInfo, error) {
-	if !store.MayGrant(p.Token.Role, role) {
-		return "", nil, fmt.Errorf("%w: role %q: choose one of %s", store.ErrInvalid, role, strings.Join(store.GrantableRoles(p.Token.Role), ", "))
-	}
-	return s.Store.IssueToken(r.Context(), store.NewToken{Organization: p.Token.Organization, Role: role, Name: name, Expires: expires, User: p.Token.User})
 }
 
 func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p caller.Principal) {
@@ -321,17 +226,17 @@ func (s *Server) createToken(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if in.ExpiresInDays != 0 {
 		days = strconv.Itoa(in.ExpiresInDays)
 	}
-	expires, err := tokenExpiry(s.Now(), in.ExpiresOn, days)
+	expires, err := app.TokenExpiry(s.Now(), in.ExpiresOn, days)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	secret, t, err := s.issueToken(r, p, in.Name, in.Role, expires)
+	secret, t, err := s.IssueToken(r, p, in.Name, in.Role, expires)
 	if err != nil {
 		s.answer(w, r, err)
 		return
 	}
-	out := toTokenJSON(*t, s.Now())
+	out := app.ToTokenJSON(*t, s.Now())
 	writeJSON(w, http.StatusCreated, map[string]any{"token": secret, "info": out})
 }
 
@@ -343,7 +248,7 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !ok {
 		return
 	}
-	if err := s.revokeVisibleToken(r.Context(), p, id); err != nil {
+	if err := s.RevokeVisibleToken(r.Context(), p, id); err != nil {
 		s.answer(w, r, err)
 		return
 	}
@@ -361,34 +266,9 @@ func (s *Server) putOrganizationName(w http.ResponseWriter, r *http.Request, p c
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.renameOrganization(r, p.Token.Organization, in.Name); err != nil {
+	if err := s.RenameOrganization(r, p.Token.Organization, in.Name); err != nil {
 		s.answer(w, r, err)
 		return
 	}
 	s.getOrganization(w, r, p)
-}
-
-// renameOrganization renames an organization and keeps the CSAF provider directory serving it
-// when it was the provider organization (found by its old name first).
-func (s *Server) renameOrganization(r *http.Request, org int64, name string) error {
-	if s.ProviderOrg != "" {
-		if _, err := s.providerOrganization(r.Context()); err != nil && !errors.Is(err, store.ErrNotFound) {
-			return err
-		}
-	}
-	return s.Store.RenameOrganization(r.Context(), org, name)
-}
-
-// providerOrganization is the organization the CSAF provider directory publishes: found by the
-// configured name once, then by its id, so that a rename does not take the directory down.
-func (s *Server) providerOrganization(ctx context.Context) (*store.Organization, error) {
-	if id := s.providerID.Load(); id != 0 {
-		return s.Store.OrganizationByID(ctx, id)
-	}
-	o, err := s.Store.OrganizationByName(ctx, s.ProviderOrg)
-	if err != nil {
-		return nil, err
-	}
-	s.providerID.Store(o.ID)
-	return o, nil
 }

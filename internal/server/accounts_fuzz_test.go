@@ -1,12 +1,11 @@
 package server
 
 import (
-	"slices"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // FuzzTokenExpiry: any form input gives an expiry in the future within the limit, no expiry,
@@ -17,35 +16,15 @@ func FuzzTokenExpiry(f *testing.F) {
 	}
 	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
 	f.Fuzz(func(t *testing.T, date, days string) {
-		exp, err := tokenExpiry(now, date, days)
+		exp, err := app.TokenExpiry(now, date, days)
 		if err != nil {
 			if !exp.IsZero() {
 				t.Errorf("an error with an expiry %v", exp)
 			}
 			return
 		}
-		if strings.TrimSpace(days) != "" && (!exp.After(now) || exp.After(now.AddDate(0, 0, maxTokenDays+1))) {
+		if strings.TrimSpace(days) != "" && (!exp.After(now) || exp.After(now.AddDate(0, 0, app.MaxTokenDays+1))) {
 			t.Errorf("days %q gave %v", days, exp)
-		}
-	})
-}
-
-// FuzzSSORole: whatever an ID token says (e-mail address, groups of any JSON shape), the role
-// is one of the configured ones or the sign-on is refused; never a panic.
-func FuzzSSORole(f *testing.F) {
-	f.Add("pia@acme.example", "siegel-psirt", true)
-	f.Add("no-at-sign", "", false)
-	f.Add("@", "admins", true)
-	f.Add("x@ACME.EXAMPLE", "staff", false)
-	cfg := &OIDCConfig{AllowedDomains: []string{"acme.example"}, GroupRoles: map[string]string{"siegel-psirt": "psirt", "admins": "admin"}}
-	f.Fuzz(func(t *testing.T, email, group string, asList bool) {
-		claims := map[string]any{"groups": group}
-		if asList {
-			claims["groups"] = []any{group, 7, nil}
-		}
-		role, err := ssoRole(cfg, email, claims)
-		if err == nil && !slices.Contains(store.InviteRoles, role) {
-			t.Errorf("role %q for %q in %q", role, email, group)
 		}
 	})
 }

@@ -1,11 +1,7 @@
 package server
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/server/app"
@@ -47,11 +43,11 @@ func (s *Server) putProduct(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, http.StatusForbidden, "this token may not change products")
 		return
 	}
-	in := productEditInput{Name: prod.Name, CRAClass: prod.CRAClass}
+	in := app.ProductEditInput{Name: prod.Name, CRAClass: prod.CRAClass}
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	got, err := s.editProduct(r.Context(), prod, in)
+	got, err := s.EditProduct(r.Context(), prod, in)
 	if err != nil {
 		s.answer(w, r, err)
 		return
@@ -65,11 +61,11 @@ func (s *Server) putRelease(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !ok {
 		return
 	}
-	in := releaseEditOf(rel)
+	in := app.ReleaseEditOf(rel)
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	got, err := s.editRelease(r.Context(), prod, rel, in)
+	got, err := s.EditRelease(r.Context(), prod, rel, in)
 	if err != nil {
 		s.answer(w, r, err)
 		return
@@ -146,7 +142,7 @@ func (s *Server) putSBOM(w http.ResponseWriter, r *http.Request, p caller.Princi
 		writeError(w, status, err.Error())
 		return
 	}
-	b, err := s.replaceSBOM(r.Context(), prod, rel, id, "upload", data, r.URL.Query().Get("reason"))
+	b, err := s.ReplaceSBOM(r.Context(), prod, rel, id, "upload", data, r.URL.Query().Get("reason"))
 	if caller.IsMistake(err) {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
@@ -236,33 +232,10 @@ func toHits(hs []store.SearchHit) []searchHitJSON {
 	return out
 }
 
-// searchQuery reads ?q=, ?limit= and ?offset= of a portfolio search.
-func searchQuery(r *http.Request) (q string, limit, offset int, err error) {
-	v := r.URL.Query()
-	q, limit = v.Get("q"), 50
-	for _, x := range []struct {
-		name string
-		dst  *int
-		max  int
-	}{{"limit", &limit, store.MaxPageSize}, {"offset", &offset, 1 << 30}} {
-		if s := v.Get(x.name); s != "" {
-			n, err := strconv.Atoi(s)
-			if err != nil || n < 0 || n > x.max {
-				return "", 0, 0, errors.New(x.name + " must be a number from 0 to " + strconv.Itoa(x.max))
-			}
-			*x.dst = n
-		}
-	}
-	if q = strings.TrimSpace(q); len(q) > store.MaxSearch {
-		return "", 0, 0, fmt.Errorf("q is %d bytes long: give at most %d", len(q), store.MaxSearch)
-	}
-	return q, max(limit, 1), offset, nil
-}
-
 // apiSearch searches the caller's portfolio by component (name or purl) and by vulnerability id
 // (CVE, GHSA, OSV; aliases included): GET /api/v1/search?q=.
 func (s *Server) apiSearch(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	q, limit, offset, err := searchQuery(r)
+	q, limit, offset, err := app.SearchQuery(r)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

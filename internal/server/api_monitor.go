@@ -2,96 +2,17 @@ package server
 
 import (
 	"encoding/json"
-	"errors"
 	"net/http"
-	"path/filepath"
-	"strings"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
-	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
-// dbState is the vulnerability database and its update jobs, for the API and the status page.
-type dbState struct {
-	Status  *vulndb.Status `json:"status,omitempty"`
-	Empty   bool           `json:"empty"`
-	Updates []jobJSON      `json:"updates"`
-	Queue   *queueState    `json:"queue,omitempty"`
-}
-
-type jobJSON struct {
-	ID        int64     `json:"id"`
-	Kind      string    `json:"kind"`
-	State     string    `json:"state"`
-	Attempts  int       `json:"attempts"`
-	Progress  string    `json:"progress,omitempty"`
-	LastError string    `json:"lastError,omitempty"`
-	RunAfter  time.Time `json:"runAfter"`
-	CreatedAt time.Time `json:"createdAt"`
-	Finished  time.Time `json:"finishedAt,omitzero"`
-}
-
-func (s *Server) dbState(r *http.Request) (*dbState, error) {
-	st := &dbState{Updates: []jobJSON{}}
-	if s.VulnDB != "" {
-		db, done, err := s.OpenVulnDB(r.Context())
-		switch {
-		case errors.Is(err, vulndb.ErrNoDatabase):
-			st.Empty = true
-		case err != nil:
-			return nil, err
-		default:
-			st.Status, err = db.Status(r.Context())
-			done()
-			if err != nil {
-				return nil, err
-			}
-			st.Status.Path = "" // a server path is nobody's business
-			// Where the server's files sit is nobody's business: names keep only their last part.
-			for i := range st.Status.Feeds {
-				if o := &st.Status.Feeds[i].Origin; !strings.Contains(*o, "://") {
-					*o = hidePath(*o)
-				}
-			}
-			for i := range st.Status.Problems {
-				p := &st.Status.Problems[i]
-				p.Source = hidePath(p.Source)
-				if file, rest, ok := strings.Cut(p.Err, ": "); ok {
-					p.Err = hidePath(file) + ": " + rest
-				}
-			}
-		}
-	}
-	jobs, err := s.Store.Jobs(r.Context(), "db-update", 20)
-	if err != nil {
-		return nil, err
-	}
-	if st.Queue, err = s.queueState(r.Context()); err != nil {
-		return nil, err
-	}
-	for _, j := range jobs {
-		st.Updates = append(st.Updates, jobJSON{ID: j.ID, Kind: j.Kind, State: j.State, Attempts: j.Attempts, Progress: j.Progress,
-			LastError: j.LastError, RunAfter: j.RunAfter, CreatedAt: j.CreatedAt, Finished: j.FinishedAt})
-	}
-	return st, nil
-}
-
-// hidePath keeps what precedes a path in s ("osv:dir:") and the path's last element.
-func hidePath(s string) string {
-	i := strings.IndexAny(s, `/\`)
-	if i < 0 {
-		return s
-	}
-	if j := strings.LastIndexByte(s[:i], ':'); j >= 0 {
-		return s[:j+1] + filepath.Base(s[j+1:])
-	}
-	return filepath.Base(s)
-}
-
 func (s *Server) dbStatus(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	st, err := s.dbState(r)
+	st, err := s.DbState(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -161,7 +82,7 @@ func (s *Server) createChannel(w http.ResponseWriter, r *http.Request, p caller.
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.checkChannelTarget(in.Kind, in.Target); err != nil {
+	if err := s.CheckChannelTarget(in.Kind, in.Target); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -199,24 +120,11 @@ func (s *Server) testChannel(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !ok {
 		return
 	}
-	if err := s.queueTest(r, p.Token.Organization, p.Token.OrgName, id); err != nil {
+	if err := s.QueueTest(r, p.Token.Organization, p.Token.OrgName, id); err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
-}
-
-func (s *Server) queueTest(r *http.Request, org int64, orgName string, channel int64) error {
-	e, err := s.testEvent(r.Context(), org, orgName, channel)
-	if err != nil {
-		return err
-	}
-	payload, _ := json.Marshal(e)
-	if err := s.Store.QueueTestNotification(r.Context(), org, channel, store.Event{ID: e.ID, Payload: payload}); err != nil {
-		return err
-	}
-	s.Wake()
-	return nil
 }
 
 type notificationJSON struct {
@@ -237,7 +145,7 @@ func (s *Server) listNotifications(w http.ResponseWriter, r *http.Request, p cal
 		s.Fail(w, r, err)
 		return
 	}
-	redactDeliveries(ns, p.Token.Role)
+	app.RedactDeliveries(ns, p.Token.Role)
 	out := make([]notificationJSON, 0, len(ns))
 	for _, n := range ns {
 		out = append(out, notificationJSON{ID: n.ID, Channel: n.Channel.ID, Kind: n.Kind, State: n.State, Attempts: n.Attempts,

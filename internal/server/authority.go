@@ -7,8 +7,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/authority"
-	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -92,42 +93,6 @@ func (s *Server) fineEstimate(w http.ResponseWriter, r *http.Request, p caller.P
 	writeJSON(w, http.StatusOK, est)
 }
 
-// procedureJSON is a procedure with its state and clocks as they stand now.
-type procedureJSON struct {
-	ID           int64             `json:"id"`
-	Kind         string            `json:"kind"`
-	Product      int64             `json:"product"`
-	ProductName  string            `json:"productName"`
-	Manufacturer int64             `json:"manufacturer"`
-	Title        string            `json:"title"`
-	State        string            `json:"state"`
-	Next         string            `json:"next"`
-	Calendar     string            `json:"calendar"`
-	Clocks       []authority.Clock `json:"clocks"`
-	Events       []authority.Event `json:"events"`
-}
-
-func (s *Server) procedureView(r *http.Request, p *store.Procedure) (procedureJSON, error) {
-	org, err := s.Store.OrganizationByID(r.Context(), p.Authority)
-	if err != nil {
-		return procedureJSON{}, err
-	}
-	cal, err := cra.Establishment{MemberState: org.MemberState, Region: org.HolidayRegion}.Calendar()
-	if err != nil {
-		return procedureJSON{}, err
-	}
-	st, err := p.Domain().StatusAt(cal, s.Now())
-	if err != nil {
-		return procedureJSON{}, err
-	}
-	clocks := st.Clocks
-	if clocks == nil {
-		clocks = []authority.Clock{}
-	}
-	return procedureJSON{ID: p.ID, Kind: p.Kind, Product: p.Product, ProductName: p.ProductName, Manufacturer: p.Organization, Title: p.Title,
-		State: st.State, Next: st.Next, Calendar: cal.Describe(), Clocks: clocks, Events: p.Events}, nil
-}
-
 // authorityProcedure loads a procedure of the calling authority.
 func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p caller.Principal) (*store.Procedure, bool) {
 	if !authorityOnly(w, p) {
@@ -147,7 +112,7 @@ func (s *Server) authorityProcedure(w http.ResponseWriter, r *http.Request, p ca
 }
 
 func (s *Server) writeProcedure(w http.ResponseWriter, r *http.Request, status int, pr *store.Procedure) {
-	v, err := s.procedureView(r, pr)
+	v, err := s.ProcedureView(r, pr)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -169,7 +134,7 @@ func (s *Server) openProcedure(w http.ResponseWriter, r *http.Request, p caller.
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if !s.registeredWith(r, p, in.Product) {
+	if !s.RegisteredWith(r, p, in.Product) {
 		writeError(w, http.StatusNotFound, "no product of that id is registered with this authority")
 		return
 	}
@@ -197,9 +162,9 @@ func (s *Server) listProcedures(w http.ResponseWriter, r *http.Request, p caller
 		s.Fail(w, r, err)
 		return
 	}
-	items := []procedureJSON{}
+	items := []app.ProcedureJSON{}
 	for i := range prs {
-		v, err := s.procedureView(r, &prs[i])
+		v, err := s.ProcedureView(r, &prs[i])
 		if err != nil {
 			s.Fail(w, r, err)
 			return

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/ledger"
@@ -36,7 +38,7 @@ func TestAuthorityExportProcedure(t *testing.T) {
 	if err := e.st.SubmitStage(ctx, c.ID, cra.EarlyWarning, []byte(`{}`), "SRP-1", "psirt@acme"); err != nil {
 		t.Fatal(err)
 	}
-	var pr procedureJSON
+	var pr app.ProcedureJSON
 	if code := e.do("POST", "/api/v1/authority/procedures", "bsi", "application/json", jsonBody(map[string]any{"kind": "art58", "product": prod, "title": "no EU declaration"}), &pr); code != 201 {
 		t.Fatalf("open %d", code)
 	}

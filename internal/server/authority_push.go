@@ -54,7 +54,7 @@ func (s *Server) PushLedger(ctx context.Context) (PushResult, error) {
 		return PushResult{}, err
 	}
 	res := PushResult{Origin: cp.Origin, Size: cp.Size}
-	var state witnessStateJSON
+	var state app.WitnessStateJSON
 	if err := pushCall(ctx, client, "GET", base+"/api/v1/authority/witness/state?origin="+url.QueryEscape(cp.Origin), cfg.Token, nil, &state); err != nil {
 		return res, err
 	}

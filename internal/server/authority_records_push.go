@@ -13,7 +13,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/authority"
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -81,12 +82,12 @@ func toRemoteRegistration(r store.RemoteRegistration) registrationJSON {
 
 // declareRecord writes the product's record as a statement of the ledger unless the latest one
 // states the same facts, and returns the record.
-func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration) (recordFacts, error) {
+func (s *Server) declareRecord(ctx context.Context, reg store.RemoteRegistration) (app.RecordFacts, error) {
 	prod, err := s.Store.Product(ctx, reg.Product)
 	if err != nil {
-		return recordFacts{}, err
+		return app.RecordFacts{}, err
 	}
-	f, err := s.recordOf(ctx, prod, reg.AuthorityName, reg.RegisteredAt)
+	f, err := s.RecordOf(ctx, prod, reg.AuthorityName, reg.RegisteredAt)
 	if err != nil {
 		return f, err
 	}
@@ -125,7 +126,7 @@ func (s *Server) PushRecords(ctx context.Context) ([]RecordPushResult, error) {
 	if len(regs) == 0 {
 		return nil, nil
 	}
-	facts := make([]recordFacts, len(regs))
+	facts := make([]app.RecordFacts, len(regs))
 	for i, reg := range regs {
 		if facts[i], err = s.declareRecord(ctx, reg); err != nil {
 			return nil, fmt.Errorf("record of product %d: %w", reg.Product, err)
@@ -244,9 +245,9 @@ func refuseRecord(status int, format string, args ...any) error {
 
 // verifyRecord checks a record org pushed for the authority with its bundle, and returns what to
 // keep: see the comment at the top of this file for what is checked.
-func (s *Server) verifyRecord(ctx context.Context, org int64, auth *store.Organization, raw []byte, rawCases []json.RawMessage) (store.AuthorityRecord, recordFacts, error) {
-	var f recordFacts
-	name, err := s.witnessName()
+func (s *Server) verifyRecord(ctx context.Context, org int64, auth *store.Organization, raw []byte, rawCases []json.RawMessage) (store.AuthorityRecord, app.RecordFacts, error) {
+	var f app.RecordFacts
+	name, err := s.WitnessName()
 	if err != nil {
 		return store.AuthorityRecord{}, f, err
 	}
@@ -314,7 +315,7 @@ func (s *Server) verifyRecord(ctx context.Context, org int64, auth *store.Organi
 	if !registered {
 		return store.AuthorityRecord{}, f, refuseRecord(http.StatusUnprocessableEntity, "no statement of the bundle registers %s with %s", b.Subject, auth.Name)
 	}
-	if f, err = decodeRecordFacts(decl.Content); err != nil {
+	if f, err = app.DecodeRecordFacts(decl.Content); err != nil {
 		return store.AuthorityRecord{}, f, refuseRecord(http.StatusUnprocessableEntity, "log index %d: %v", decl.Index, err)
 	}
 	if f.Product.ID != product || f.RegisteredWith != auth.Name {
@@ -344,11 +345,11 @@ const submissionSlack = time.Second
 // and revealing nothing; and each report the record states as submitted has its statement of
 // submission in the ledger, logged at the time stated (within submissionSlack), no more and no
 // fewer. A record cannot backdate a report the ledger logged later.
-func checkRecordCases(f recordFacts, cp ledger.Checkpoint, logKey string, raw []json.RawMessage) error {
+func checkRecordCases(f app.RecordFacts, cp ledger.Checkpoint, logKey string, raw []json.RawMessage) error {
 	if len(raw) != len(f.Cases) {
 		return refuseRecord(http.StatusUnprocessableEntity, "the record states %d cases, and %d case bundles came with it: one for each case", len(f.Cases), len(raw))
 	}
-	byID := map[int64]*recordCase{}
+	byID := map[int64]*app.RecordCase{}
 	for i := range f.Cases {
 		byID[f.Cases[i].ID] = &f.Cases[i]
 	}
@@ -472,87 +473,11 @@ func (s *Server) recordBundle(w http.ResponseWriter, r *http.Request, p caller.P
 	w.Write(rec.Bundle)
 }
 
-// viewSourceJSON says where a remote product's view comes from.
-type viewSourceJSON struct {
-	Record int64  `json:"record"` // GET /api/v1/authority/records/{record} answers its bundle
-	Origin string `json:"origin"`
-	// Statement is the log index of the record's statement, CheckpointSize the witnessed
-	// checkpoint that proves it.
-	Statement      int64     `json:"statement"`
-	CheckpointSize int64     `json:"checkpointSize"`
-	ReceivedAt     time.Time `json:"receivedAt"`
-	// DeclaredName is the manufacturer's name as its record states it.
-	DeclaredName string `json:"declaredName"`
-}
-
-// remoteRecords reads the records kept for an authority with their facts.
-func (s *Server) remoteRecords(ctx context.Context, authorityOrg int64) ([]store.AuthorityRecord, []recordFacts, error) {
-	recs, err := s.Store.AuthorityRecords(ctx, authorityOrg)
-	if err != nil {
-		return nil, nil, err
-	}
-	facts := make([]recordFacts, len(recs))
-	for i := range recs {
-		// Verified when kept; decoded again because the store is not the boundary of trust.
-		if facts[i], err = decodeRecordFacts(recs[i].Facts); err != nil {
-			return nil, nil, fmt.Errorf("authority record %d: %w", recs[i].ID, err)
-		}
-	}
-	return recs, facts, nil
-}
-
-// authorityViews is the scoped view of every product registered with the authority: those of
-// this server's manufacturers, then those whose manufacturers pushed records from theirs.
-func (s *Server) authorityViews(ctx context.Context, authorityOrg int64) ([]viewProductJSON, error) {
-	regs, err := s.Store.Registrations(ctx, authorityOrg, 0)
-	if err != nil {
-		return nil, err
-	}
-	out := []viewProductJSON{}
-	for _, reg := range regs {
-		prod, err := s.Store.Product(ctx, reg.Product)
-		if err != nil {
-			return nil, err
-		}
-		v, err := s.productView(ctx, prod, reg)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	recs, facts, err := s.remoteRecords(ctx, authorityOrg)
-	if err != nil {
-		return nil, err
-	}
-	now := s.Now()
-	for i, rec := range recs {
-		org, err := s.Store.OrganizationByID(ctx, rec.Organization)
-		if err != nil {
-			return nil, err
-		}
-		v := facts[i].view(rec.Organization, org.Name, now)
-		v.Source = &viewSourceJSON{Record: rec.ID, Origin: rec.Origin, Statement: rec.StatementIndex, CheckpointSize: rec.CheckpointSize,
-			ReceivedAt: rec.ReceivedAt, DeclaredName: facts[i].Manufacturer.Name}
-		b, err := ledger.DecodeBundle(bytes.NewReader(rec.Bundle))
-		if err != nil {
-			return nil, fmt.Errorf("authority record %d: %w", rec.ID, err)
-		}
-		if cp, err := ledger.OpenCheckpoint(b.Checkpoint, b.VerifierKey); err == nil {
-			v.Ledger = viewLedgerJSON{Origin: cp.Origin, Size: cp.Size, Root: fmt.Sprintf("%x", cp.Root[:])}
-		}
-		if v.Ledger.Witnessed, err = s.witnessStateOf(ctx, rec.Organization); err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
-}
-
 // remoteTimeliness adds, to the manufacturers and cases of this server in the authority's scope,
 // the manufacturers and cases of the records pushed from other servers, each manufacturer in
 // the calendar and size class its record states.
 func (s *Server) remoteTimeliness(ctx context.Context, authorityOrg int64, orgs []store.Organization, cases []store.Case) ([]store.Organization, []store.Case, error) {
-	recs, facts, err := s.remoteRecords(ctx, authorityOrg)
+	recs, facts, err := s.RemoteRecords(ctx, authorityOrg)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -568,21 +493,8 @@ func (s *Server) remoteTimeliness(ctx context.Context, authorityOrg int64, orgs 
 				MemberState: m.MemberState, HolidayRegion: m.HolidayRegion})
 		}
 		for _, c := range f.Cases {
-			cases = append(cases, f.storeCase(c, rec.Organization))
+			cases = append(cases, f.StoreCase(c, rec.Organization))
 		}
 	}
 	return orgs, cases, nil
-}
-
-// remoteSweepInputs are the sweep's inputs of the records pushed from other servers.
-func (s *Server) remoteSweepInputs(ctx context.Context, authorityOrg int64) ([]authority.SweepProduct, error) {
-	_, facts, err := s.remoteRecords(ctx, authorityOrg)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]authority.SweepProduct, 0, len(facts))
-	for i := range facts {
-		out = append(out, facts[i].sweepProduct())
-	}
-	return out, nil
 }

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/siegel-oss/siegel/internal/cra"
@@ -52,17 +54,17 @@ func marketedPlug(e *env) (prod, rel int64) {
 }
 
 // clone copies a view deeply, through JSON.
-func clone(v viewProductJSON) viewProductJSON {
+func clone(v app.ViewProductJSON) app.ViewProductJSON {
 	data, _ := json.Marshal(v)
-	var out viewProductJSON
+	var out app.ViewProductJSON
 	json.Unmarshal(data, &out)
 	return out
 }
 
 // sameView blanks what differs between two servers by nature: ids given by each store, the
 // manufacturer's account, the log and the record's source.
-func sameView(v viewProductJSON) viewProductJSON {
-	v.ID, v.Manufacturer.ID, v.Manufacturer.Name, v.Ledger, v.Source = 0, 0, "", viewLedgerJSON{}, nil
+func sameView(v app.ViewProductJSON) app.ViewProductJSON {
+	v.ID, v.Manufacturer.ID, v.Manufacturer.Name, v.Ledger, v.Source = 0, 0, "", app.ViewLedgerJSON{}, nil
 	for i := range v.Releases {
 		r := &v.Releases[i]
 		r.ID = 0
@@ -149,7 +151,7 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 	}
 	// What the comparison can only show if it is there: the incident and the case the exploited
 	// component opened, the label (suspended since), the aggregate and the checklist.
-	incident := slices.IndexFunc(rv.Cases, func(c viewCaseJSON) bool { return c.Type == "incident" })
+	incident := slices.IndexFunc(rv.Cases, func(c app.ViewCaseJSON) bool { return c.Type == "incident" })
 	if len(rv.Releases) != 1 || len(rv.Releases[0].Labels) != 1 || rv.Releases[0].Components.Exploited != 1 || len(rv.Releases[0].Checklist) != 6 ||
 		len(rv.Cases) != 2 || incident < 0 || rv.Cases[incident].Recipients[cra.EarlyWarning] != "CSIRT DE" || len(rv.Cases[incident].Stages) == 0 {
 		t.Fatalf("remote view: %+v", rv)
@@ -185,7 +187,7 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 	}
 	for _, e := range b.Entries {
 		if e.Statement.Type == ledger.AuthorityRecordDeclared {
-			f, err := decodeRecordFacts(e.Content)
+			f, err := app.DecodeRecordFacts(e.Content)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -401,7 +403,7 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 	// A manufacturer that backdates a report in a record it signs: the ledger logged the report
 	// two hours later.
 	latest := lastRecord(fresh())
-	backdated, err := decodeRecordFacts(latest.Content)
+	backdated, err := app.DecodeRecordFacts(latest.Content)
 	if err != nil {
 		t.Fatal(err)
 	}

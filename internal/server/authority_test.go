@@ -152,7 +152,7 @@ func TestAuthorityProcedure(t *testing.T) {
 	if code := e.do("POST", "/api/v1/authority/procedures", "bsi", "application/json", jsonBody(map[string]any{"kind": "art99", "product": prod.ID, "title": "x"}), nil); code != 400 {
 		t.Errorf("an unknown kind: %d", code)
 	}
-	var pr procedureJSON
+	var pr app.ProcedureJSON
 	if code := e.do("POST", "/api/v1/authority/procedures", "bsi", "application/json",
 		jsonBody(map[string]any{"kind": "art54", "product": prod.ID, "title": "telnet open with default credentials"}), &pr); code != 201 || pr.State != "evaluating" {
 		t.Fatalf("open %d %+v", code, pr)
@@ -178,7 +178,7 @@ func TestAuthorityProcedure(t *testing.T) {
 	if code := e.do("GET", path, "globex-admin", "", nil, nil); code != 403 {
 		t.Errorf("a manufacturer reading a procedure: %d", code)
 	}
-	var list struct{ Items []procedureJSON }
+	var list struct{ Items []app.ProcedureJSON }
 	if code := e.do("GET", "/api/v1/authority/procedures", "bsi", "", nil, &list); code != 200 || len(list.Items) != 1 || len(list.Items[0].Events) != 3 {
 		t.Errorf("list %d %+v", code, list)
 	}

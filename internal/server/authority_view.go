@@ -1,16 +1,12 @@
 package server
 
 import (
-	"context"
 	"errors"
-	"fmt"
 	"net/http"
 	"slices"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/authority"
-	"github.com/siegel-oss/siegel/internal/authority/icsms"
-	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -129,15 +125,6 @@ func (s *Server) listRegistrations(w http.ResponseWriter, r *http.Request, p cal
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
-type marketRecordJSON struct {
-	CEMarking         *bool     `json:"ceMarking"`
-	Declaration       *bool     `json:"declaration"`
-	NotifiedBody      string    `json:"notifiedBody,omitempty"`
-	TechnicalDocs     *bool     `json:"technicalDocs"`
-	DisclosureContact string    `json:"disclosureContact,omitempty"`
-	UpdatedAt         time.Time `json:"updatedAt,omitzero"`
-}
-
 // putMarketRecord records what the manufacturer declares of a release on the market: the facts
 // the Art. 58(1) checklist reads. A fact left out (null) stays unknown.
 func (s *Server) putMarketRecord(w http.ResponseWriter, r *http.Request, p caller.Principal) {
@@ -149,7 +136,7 @@ func (s *Server) putMarketRecord(w http.ResponseWriter, r *http.Request, p calle
 		writeError(w, http.StatusForbidden, "only the manufacturer's admin or PSIRT declares a release's market record")
 		return
 	}
-	var in marketRecordJSON
+	var in app.MarketRecordJSON
 	if !decodeJSON(w, r, &in) {
 		return
 	}
@@ -167,89 +154,7 @@ func (s *Server) putMarketRecord(w http.ResponseWriter, r *http.Request, p calle
 		s.Fail(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, toMarketRecord(got))
-}
-
-func toMarketRecord(m store.MarketRecord) marketRecordJSON {
-	return marketRecordJSON{CEMarking: m.CEMarking, Declaration: m.Declaration, NotifiedBody: m.NotifiedBody, TechnicalDocs: m.TechnicalDocs,
-		DisclosureContact: m.DisclosureContact, UpdatedAt: m.UpdatedAt}
-}
-
-type viewLabelJSON struct {
-	ID         string    `json:"id"`
-	Status     string    `json:"status"`
-	Reason     string    `json:"reason,omitempty"`
-	ValidUntil time.Time `json:"validUntil,omitzero"`
-	// PageURL is the label's public page on its manufacturer's server.
-	PageURL string `json:"pageUrl,omitempty"`
-}
-
-type viewReleaseJSON struct {
-	ID              int64                    `json:"id"`
-	Version         string                   `json:"version"`
-	PlacedOnMarket  string                   `json:"placedOnMarket,omitempty"`
-	SupportEnd      string                   `json:"supportEnd"`
-	Support         app.SupportView          `json:"support"`
-	DevicesOnMarket *int64                   `json:"devicesOnMarket"`
-	Labels          []viewLabelJSON          `json:"labels"`
-	Components      store.ComponentAggregate `json:"components"`
-	MarketRecord    marketRecordJSON         `json:"marketRecord"`
-	Checklist       []icsms.Check            `json:"checklist"`
-}
-
-type viewCaseJSON struct {
-	ID                    int64                `json:"id"`
-	Type                  string               `json:"type"`
-	Title                 string               `json:"title"`
-	Vulnerability         string               `json:"vulnerability,omitempty"`
-	Evidence              string               `json:"evidence,omitempty"`
-	AwareAt               time.Time            `json:"awareAt"`
-	FixAvailable          time.Time            `json:"fixAvailable,omitzero"`
-	Closed                time.Time            `json:"closed,omitzero"`
-	ClosedReason          string               `json:"closedReason,omitempty"`
-	CreatedAt             time.Time            `json:"createdAt"`
-	Submitted             map[string]time.Time `json:"submitted"`
-	Recipients            map[string]string    `json:"recipients,omitempty"`
-	IntermediateRequested time.Time            `json:"intermediateRequested,omitzero"`
-	IntermediateDue       time.Time            `json:"intermediateDue,omitzero"`
-	Calendar              string               `json:"calendar,omitempty"`
-	Stages                []authority.Stage    `json:"stages"`
-	Error                 string               `json:"error,omitempty"`
-}
-
-type viewManufacturerJSON struct {
-	ID          int64  `json:"id"`
-	Name        string `json:"name"`
-	SizeClass   string `json:"sizeClass,omitempty"`
-	Steward     bool   `json:"steward"`
-	MemberState string `json:"memberState,omitempty"`
-	Exemption   string `json:"exemption,omitempty"`
-}
-
-type viewLedgerJSON struct {
-	// Checkpoint is the latest checkpoint of the log the manufacturer's statements are in, when
-	// it is this server's log.
-	Origin string `json:"origin,omitempty"`
-	Size   int64  `json:"size"`
-	Root   string `json:"root,omitempty"`
-	// Witnessed is this authority's witness state of the manufacturer's log: the last size it
-	// cosigned and its last refusal; absent when it never witnessed it.
-	Witnessed *witnessStateJSON `json:"witnessed,omitempty"`
-}
-
-type viewProductJSON struct {
-	ID              int64                `json:"id"`
-	Name            string               `json:"name"`
-	Category        string               `json:"category"`
-	CRAClass        string               `json:"craClass"`
-	ConformityRoute catalog.Route        `json:"conformityRoute"`
-	Manufacturer    viewManufacturerJSON `json:"manufacturer"`
-	RegisteredAt    time.Time            `json:"registeredAt"`
-	Releases        []viewReleaseJSON    `json:"releases"`
-	Cases           []viewCaseJSON       `json:"cases"`
-	Ledger          viewLedgerJSON       `json:"ledger"`
-	// Source is set for a product whose manufacturer pushed its record from another server.
-	Source *viewSourceJSON `json:"source,omitempty"`
+	writeJSON(w, http.StatusOK, app.ToMarketRecord(got))
 }
 
 // registeredProduct loads a product registered with the calling authority; any other product is
@@ -280,34 +185,13 @@ func (s *Server) registeredProduct(w http.ResponseWriter, r *http.Request, p cal
 	return prod, regs[i], true
 }
 
-// productView assembles the scoped view of one registered product at now, from the record the
-// store holds of it (authority_records.go).
-func (s *Server) productView(ctx context.Context, prod *store.Product, reg store.Registration) (viewProductJSON, error) {
-	f, err := s.recordOf(ctx, prod, reg.AuthorityName, reg.RegisteredAt)
-	if err != nil {
-		return viewProductJSON{}, err
-	}
-	v := f.view(prod.Organization, f.Manufacturer.Name, s.Now())
-	_, cp, _, err := s.Store.LedgerCheckpoint(ctx)
-	if err != nil {
-		return v, err
-	}
-	v.Ledger = viewLedgerJSON{Origin: cp.Origin, Size: cp.Size, Root: fmt.Sprintf("%x", cp.Root[:])}
-	if ws, err := s.witnessStateOf(ctx, prod.Organization); err != nil {
-		return v, err
-	} else {
-		v.Ledger.Witnessed = ws
-	}
-	return v, nil
-}
-
 // authorityProducts lists the scoped view of every product registered with the calling authority,
 // on this server or pushed from another.
 func (s *Server) authorityProducts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !authorityOnly(w, p) {
 		return
 	}
-	out, err := s.authorityViews(r.Context(), p.Token.Organization)
+	out, err := s.AuthorityViews(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -320,64 +204,12 @@ func (s *Server) authorityProduct(w http.ResponseWriter, r *http.Request, p call
 	if !ok {
 		return
 	}
-	v, err := s.productView(r.Context(), prod, reg)
+	v, err := s.ProductView(r.Context(), prod, reg)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, v)
-}
-
-// sweepInputs reads, for every product registered with the authority, its category, declared
-// devices on the market (the sum over its releases; unknown when no release declared any) and
-// the components with an actively exploited vulnerability.
-func (s *Server) sweepInputs(ctx context.Context, authorityOrg int64) ([]authority.SweepProduct, error) {
-	regs, err := s.Store.Registrations(ctx, authorityOrg, 0)
-	if err != nil {
-		return nil, err
-	}
-	var out []authority.SweepProduct
-	for _, reg := range regs {
-		prod, err := s.Store.Product(ctx, reg.Product)
-		if err != nil {
-			return nil, err
-		}
-		sp := authority.SweepProduct{Product: prod.Name, Category: prod.Category}
-		if sp.Category == "" {
-			sp.Category = "(no category)"
-		}
-		rels, err := s.Store.Releases(ctx, prod.ID)
-		if err != nil {
-			return nil, err
-		}
-		seen := map[string]bool{}
-		for _, rel := range rels {
-			if rel.DevicesOnMarket != nil {
-				if sp.Devices == nil {
-					sp.Devices = new(int64)
-				}
-				*sp.Devices += *rel.DevicesOnMarket
-			}
-			ex, err := s.Store.ExploitedComponents(ctx, rel.ID)
-			if err != nil {
-				return nil, err
-			}
-			for _, c := range ex {
-				// Pseudonyms, as records pushed from other servers carry them: fan-in counts
-				// across both.
-				if c = componentPseudonym(c); !seen[c] {
-					seen[c] = true
-					sp.Exploited = append(sp.Exploited, c)
-				}
-			}
-		}
-		out = append(out, sp)
-	}
-	remote, err := s.remoteSweepInputs(ctx, authorityOrg)
-	if err != nil {
-		return nil, err
-	}
-	return append(out, remote...), nil
 }
 
 // authoritySweep ranks the product categories of the registered products for a coordinated
@@ -387,7 +219,7 @@ func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p caller
 	if !authorityOnly(w, p) {
 		return
 	}
-	in, err := s.sweepInputs(r.Context(), p.Token.Organization)
+	in, err := s.SweepInputs(r.Context(), p.Token.Organization)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -404,17 +236,6 @@ func (s *Server) authoritySweep(w http.ResponseWriter, r *http.Request, p caller
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"asOf": s.Now().UTC(), "basis": "CRA Art. 60: exploited vulnerabilities × fan-in × devices on the market",
 		"ranks": ranks})
-}
-
-// registeredWith reports whether the caller may see the product as far as registration goes:
-// always for a manufacturer (canRead decides), and for an authority only when the product is
-// registered with it.
-func (s *Server) registeredWith(r *http.Request, p caller.Principal, product int64) bool {
-	if p.Token.Role != "authority" {
-		return true
-	}
-	ok, err := s.Store.Registered(r.Context(), p.Token.Organization, product)
-	return err == nil && ok
 }
 
 // registeredScope keeps, of the manufacturers and their cases, what the authority may see: the

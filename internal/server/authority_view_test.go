@@ -54,7 +54,7 @@ func (e *env) productWithRelease(who, name, category, class string, devices int6
 }
 
 type viewList struct {
-	Items []viewProductJSON `json:"items"`
+	Items []app.ViewProductJSON `json:"items"`
 }
 
 // An authority sees a product only once its manufacturer registered it there, and then its
@@ -118,7 +118,7 @@ func TestAuthorityScopedView(t *testing.T) {
 			t.Errorf("the authority's view names a component (%s) outside a case", name)
 		}
 	}
-	var v viewProductJSON
+	var v app.ViewProductJSON
 	e.do("GET", p, "bsi", "", nil, &v)
 	if v.CRAClass != "important-ii" || !v.ConformityRoute.Known || v.Manufacturer.Name != "ACME" || v.Manufacturer.SizeClass != "medium" {
 		t.Errorf("product: %+v", v)
@@ -184,7 +184,7 @@ func TestAuthorityChecklist(t *testing.T) {
 		if code := e.do("POST", "/api/v1/products/"+itoa(prod)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]int64{"authority": bsi}), nil); code != 201 {
 			t.Fatalf("register: %d", code)
 		}
-		var v viewProductJSON
+		var v app.ViewProductJSON
 		if code := e.do("GET", "/api/v1/authority/products/"+itoa(prod), "bsi", "", nil, &v); code != 200 {
 			t.Fatalf("view %d", code)
 		}

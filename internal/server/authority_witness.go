@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"golang.org/x/mod/sumdb/tlog"
 
 	"github.com/siegel-oss/siegel/internal/ledger"
@@ -23,71 +25,17 @@ import (
 // Manufacturers on this server share its log (POST /api/v1/authority/witness/local); one on its
 // own server pushes its checkpoints here (POST /api/v1/authority/witness, authority_push.go).
 
-// witnessStateJSON is a witness's state of one log.
-type witnessStateJSON struct {
-	Witness    string    `json:"witness"`
-	Origin     string    `json:"origin"`
-	LogKey     string    `json:"logKey"`
-	Size       int64     `json:"size"`
-	CosignedAt time.Time `json:"cosignedAt,omitzero"`
-	Refusal    string    `json:"refusal,omitempty"`
-	RefusedAt  time.Time `json:"refusedAt,omitzero"`
-}
-
-func toWitnessState(w *store.WitnessedLog) *witnessStateJSON {
-	return &witnessStateJSON{Witness: w.Witness, Origin: w.Origin, LogKey: w.LogKey, Size: w.Size, CosignedAt: w.CosignedAt, Refusal: w.Refusal, RefusedAt: w.RefusedAt}
-}
-
-// errNoWitnessKey: the server was started without --witness-key.
-var errNoWitnessKey = errors.New("this server has no witness key: start it with --witness-key FILE (from 'siegel ledger witness-key')")
-
 // witnessRefusal is a checkpoint the witness would not cosign, with the reason.
 type witnessRefusal struct{ reason string }
 
 func (e *witnessRefusal) Error() string { return "not cosigned: " + e.reason }
-
-func (s *Server) witnessName() (string, error) {
-	if s.WitnessKey == "" {
-		return "", errNoWitnessKey
-	}
-	w, err := ledger.WitnessOf(s.WitnessKey)
-	if err != nil {
-		return "", fmt.Errorf("witness key: %w", err)
-	}
-	return w.Name, nil
-}
-
-// witnessStateOf is the state of the log the manufacturer's statements are in, as this server's
-// witness holds it: a log the manufacturer pushed, else this server's own log. nil when never
-// witnessed or when the server has no witness key.
-func (s *Server) witnessStateOf(ctx context.Context, manufacturer int64) (*witnessStateJSON, error) {
-	name, err := s.witnessName()
-	if err != nil {
-		return nil, nil
-	}
-	w, err := s.Store.WitnessedLogOfOrganization(ctx, name, manufacturer)
-	if errors.Is(err, store.ErrNotFound) {
-		_, cp, _, cerr := s.Store.LedgerCheckpoint(ctx)
-		if cerr != nil {
-			return nil, cerr
-		}
-		w, err = s.Store.WitnessedLogByOrigin(ctx, name, cp.Origin)
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	return toWitnessState(w), nil
-}
 
 // witnessCheckpoint checks a signed checkpoint of org's log against the state the witness keeps
 // and cosigns it: the first checkpoint of a log pins its key; each later one must extend the
 // last cosigned (the proof runs from that size). A refusal is kept with the state and returned
 // as *witnessRefusal.
 func (s *Server) witnessCheckpoint(ctx context.Context, org int64, signed, logKey string, from int64, proof []tlog.Hash) (string, ledger.Checkpoint, error) {
-	name, err := s.witnessName()
+	name, err := s.WitnessName()
 	if err != nil {
 		return "", ledger.Checkpoint{}, err
 	}
@@ -157,7 +105,7 @@ func (s *Server) writeWitnessError(w http.ResponseWriter, r *http.Request, err e
 	switch {
 	case errors.As(err, &ref):
 		writeError(w, http.StatusConflict, ref.Error())
-	case errors.Is(err, errNoWitnessKey):
+	case errors.Is(err, app.ErrNoWitnessKey):
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 	case errors.Is(err, store.ErrConflict):
 		writeError(w, http.StatusConflict, err.Error())
@@ -173,7 +121,7 @@ func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p caller.P
 		writeError(w, http.StatusForbidden, "a manufacturer's admin or PSIRT token pushes its ledger")
 		return
 	}
-	name, err := s.witnessName()
+	name, err := s.WitnessName()
 	if err != nil {
 		s.writeWitnessError(w, r, err)
 		return
@@ -185,7 +133,7 @@ func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p caller.P
 	}
 	st, err := s.Store.WitnessedLogByOrigin(r.Context(), name, origin)
 	if errors.Is(err, store.ErrNotFound) {
-		writeJSON(w, http.StatusOK, witnessStateJSON{Witness: name, Origin: origin})
+		writeJSON(w, http.StatusOK, app.WitnessStateJSON{Witness: name, Origin: origin})
 		return
 	}
 	if err != nil {
@@ -196,7 +144,7 @@ func (s *Server) witnessState(w http.ResponseWriter, r *http.Request, p caller.P
 		writeError(w, http.StatusNotFound, "no such log of this organization")
 		return
 	}
-	writeJSON(w, http.StatusOK, toWitnessState(st))
+	writeJSON(w, http.StatusOK, app.ToWitnessState(st))
 }
 
 // witnessPush takes a manufacturer's signed checkpoint with the consistency proof from the size
@@ -233,7 +181,7 @@ func (s *Server) witnessPush(w http.ResponseWriter, r *http.Request, p caller.Pr
 		s.writeWitnessError(w, r, err)
 		return
 	}
-	name, _ := s.witnessName()
+	name, _ := s.WitnessName()
 	writeJSON(w, http.StatusOK, map[string]any{"witness": name, "origin": cp.Origin, "size": cp.Size, "cosignature": line})
 }
 
@@ -257,7 +205,7 @@ func (s *Server) witnessLocal(w http.ResponseWriter, r *http.Request, p caller.P
 		return
 	}
 	ctx := r.Context()
-	name, err := s.witnessName()
+	name, err := s.WitnessName()
 	if err != nil {
 		s.writeWitnessError(w, r, err)
 		return
@@ -298,7 +246,7 @@ func (s *Server) witnessedLogs(w http.ResponseWriter, r *http.Request, p caller.
 	if !authorityOnly(w, p) {
 		return
 	}
-	name, err := s.witnessName()
+	name, err := s.WitnessName()
 	if err != nil {
 		s.writeWitnessError(w, r, err)
 		return
@@ -310,11 +258,11 @@ func (s *Server) witnessedLogs(w http.ResponseWriter, r *http.Request, p caller.
 	}
 	type item struct {
 		Organization int64 `json:"organization"`
-		*witnessStateJSON
+		*app.WitnessStateJSON
 	}
 	out := []item{}
 	for i := range logs {
-		out = append(out, item{logs[i].Organization, toWitnessState(&logs[i])})
+		out = append(out, item{logs[i].Organization, app.ToWitnessState(&logs[i])})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"witness": name, "items": out})
 }

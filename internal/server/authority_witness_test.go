@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/ledger"
 	"github.com/siegel-oss/siegel/internal/store"
 )
@@ -84,7 +86,7 @@ func TestAuthorityWitnessesLocalLedger(t *testing.T) {
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]int64{"authority": e.orgID("BSI")}), nil); code != 201 {
 		t.Fatal(code)
 	}
-	var v viewProductJSON
+	var v app.ViewProductJSON
 	e.do("GET", "/api/v1/authority/products/"+itoa(prod), "bsi", "", nil, &v)
 	if v.Ledger.Witnessed == nil || v.Ledger.Witnessed.Size != before.Size || v.Ledger.Witnessed.Witness != "bsi.example" {
 		t.Errorf("witness state in the view: %+v", v.Ledger.Witnessed)

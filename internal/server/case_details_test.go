@@ -17,7 +17,7 @@ import (
 // (Art. 71(2)). The test clock says 2026-11-22T12:00Z.
 func TestCaseDetailsAPI(t *testing.T) {
 	e := newEnv(t)
-	var org organizationView
+	var org app.OrganizationView
 	if code := e.do("GET", "/api/v1/organization", "acme-admin", "", nil, &org); code != 200 || org.MemberState != "" || org.Calendar != "counted in UTC, no public holidays: set the Member State of main establishment" {
 		t.Fatalf("organization %d %+v", code, org)
 	}

@@ -1,20 +1,14 @@
 package server
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"net/http"
-	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/server/web"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -172,7 +166,7 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p caller.Pr
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := s.submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.Token.Name, in.CSIRT); err != nil {
+	if err := s.Submit(r.Context(), c, r.PathValue("stage"), in.Report, in.Receipt, "token:"+p.Token.Name, in.CSIRT); err != nil {
 		if errors.Is(err, store.ErrConflict) {
 			writeError(w, http.StatusConflict, err.Error())
 			return
@@ -181,117 +175,4 @@ func (s *Server) submitStage(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	s.getCase(w, r, p)
-}
-
-func (s *Server) submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by, csirt string) error {
-	if len(report) == 0 {
-		v, err := s.ViewCase(ctx, c)
-		if err != nil {
-			return err
-		}
-		for _, st := range v.Stages {
-			if st.Stage == stage {
-				report, _ = json.Marshal(st.Draft)
-			}
-		}
-	}
-	return s.Store.SubmitStageTo(ctx, c.ID, stage, report, receipt, by, csirt)
-}
-
-// casesPage lists the organization's reporting cases, open ones first.
-func (s *Server) casesPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	cs, err := s.Store.Cases(r.Context(), u.Organization)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	d := &casesView{Layout: web.Layout{Title: "Reporting cases", User: u}}
-	for i := range cs {
-		v, err := s.ViewCase(r.Context(), &cs[i])
-		if err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		d.Cases = append(d.Cases, v)
-	}
-	slices.SortStableFunc(d.Cases, func(a, b *app.CaseView) int {
-		return compareBool(a.Closed.IsZero(), b.Closed.IsZero())
-	})
-	s.render(w, http.StatusOK, "cases", d)
-}
-
-func compareBool(a, b bool) int {
-	switch {
-	case a == b:
-		return 0
-	case a:
-		return -1
-	}
-	return 1
-}
-
-// webCase loads a case the user may read.
-func (s *Server) webCase(w http.ResponseWriter, r *http.Request, u *store.User) (*store.Case, bool) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	c, err := s.Store.CaseByID(r.Context(), id)
-	if err != nil || !caller.OfUser(u).CanRead(c.Organization) {
-		http.NotFound(w, r)
-		return nil, false
-	}
-	return c, true
-}
-
-func (s *Server) casePage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	c, ok := s.webCase(w, r, u)
-	if !ok {
-		return
-	}
-	v, err := s.ViewCase(r.Context(), c)
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	s.render(w, http.StatusOK, "case", &casePageView{Layout: web.Layout{Title: "Case " + strconv.FormatInt(c.ID, 10), User: u, Error: r.URL.Query().Get("error")},
-		Case: v, CanWrite: caller.OfUser(u).CanWrite(c.Organization)})
-}
-
-// casesView is the list of the organization's reporting cases (cases.html), open ones first.
-type casesView struct {
-	web.Layout
-	Cases []*app.CaseView
-}
-
-// casePageView is one reporting case (case.html): its stages and drafts, and the forms that
-// record its events for those who may.
-type casePageView struct {
-	web.Layout
-	Case     *app.CaseView
-	CanWrite bool
-}
-
-func (s *Server) caseFixForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	s.webCaseAction(w, r, u, func(c *store.Case) error {
-		v, err := s.ViewCase(r.Context(), c)
-		if err != nil {
-			return err
-		}
-		at, err := time.ParseInLocation("2006-01-02T15:04", r.PostFormValue("at"), v.Location())
-		if err != nil {
-			return fmt.Errorf("%w: give the date and time the measure became available", store.ErrInvalid)
-		}
-		return s.Store.SetFixAvailable(r.Context(), c.ID, at)
-	})
-}
-
-func (s *Server) caseSubmitForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	s.webCaseAction(w, r, u, func(c *store.Case) error {
-		var report []byte
-		if text := strings.TrimSpace(r.PostFormValue("report")); text != "" {
-			if !json.Valid([]byte(text)) {
-				return fmt.Errorf("%w: the report is not valid JSON", store.ErrInvalid)
-			}
-			report = []byte(text)
-		}
-		return s.submit(r.Context(), c, r.PathValue("stage"), report, strings.TrimSpace(r.PostFormValue("receipt")), u.Email, r.PostFormValue("csirt"))
-	})
 }

@@ -1,51 +1,12 @@
 package server
 
 import (
-	"errors"
-	"fmt"
 	"net/http"
-	"net/url"
-	"strconv"
 	"strings"
 
-	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/store"
 )
-
-// productCategories is the controlled list of product categories the templates offer.
-func productCategories() []catalog.Category {
-	c, err := loadCatalog()
-	if err != nil {
-		return nil
-	}
-	return c.Categories()
-}
-
-// errCategory wraps a refused product category; its text names the valid ones.
-var errCategory = errors.New("product category refused")
-
-// checkNewCategory accepts a category of the controlled list, or none: a product created
-// without one needs one before it can carry a label (needsCategory).
-func checkNewCategory(id string) error {
-	if strings.TrimSpace(id) == "" {
-		return nil
-	}
-	return checkCategory(id)
-}
-
-// checkCategory accepts only a category of the controlled list.
-func checkCategory(id string) error {
-	c, err := loadCatalog()
-	if err != nil {
-		return fmt.Errorf("the requirement catalogs did not load, so no category can be checked: %w", err)
-	}
-	if err := c.CheckCategory(strings.TrimSpace(id)); err != nil {
-		return fmt.Errorf("%w: %w", errCategory, err)
-	}
-	return nil
-}
 
 type categoryJSON struct {
 	ID       string   `json:"id"`
@@ -57,7 +18,7 @@ type categoryJSON struct {
 // listCategories answers with the controlled list of product categories.
 func (s *Server) listCategories(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	items := []categoryJSON{}
-	for _, c := range productCategories() {
+	for _, c := range app.ProductCategories() {
 		items = append(items, categoryJSON{ID: c.ID, Title: c.Title, Catalogs: c.Catalogs, Annex: c.Annex})
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
@@ -81,7 +42,7 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	in.Category = strings.TrimSpace(in.Category)
-	if err := checkCategory(in.Category); err != nil {
+	if err := app.CheckCategory(in.Category); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -95,28 +56,4 @@ func (s *Server) putCategory(w http.ResponseWriter, r *http.Request, p caller.Pr
 		return
 	}
 	writeJSON(w, http.StatusOK, app.ViewProduct(*got))
-}
-
-// productCategoryForm changes a product's category from its page.
-func (s *Server) productCategoryForm(w http.ResponseWriter, r *http.Request, u *store.User) {
-	id, _ := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	p, ok := s.webProduct(w, r, u, id)
-	if !ok {
-		return
-	}
-	if !caller.OfUser(u).CanWrite(p.Organization) {
-		http.Error(w, "you may not change this product", http.StatusForbidden)
-		return
-	}
-	back := "/products/" + strconv.FormatInt(p.ID, 10)
-	cat := strings.TrimSpace(r.PostFormValue("category"))
-	if err := checkCategory(cat); err != nil {
-		http.Redirect(w, r, back+"?error="+url.QueryEscape(err.Error()), http.StatusSeeOther)
-		return
-	}
-	if err := s.Store.SetProductCategory(r.Context(), p.ID, cat); err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	http.Redirect(w, r, back+"?notice="+url.QueryEscape("category set to "+cat), http.StatusSeeOther)
 }

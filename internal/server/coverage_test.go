@@ -135,7 +135,7 @@ func TestMatchingBetweenReads(t *testing.T) {
 					b = psirtBrowser(t, e)
 				}
 				matched := false
-				e.server.onRead = func(s string) {
+				e.server.OnRead = func(s string) {
 					if s == step && !matched {
 						matched = true
 						e.drain()
@@ -144,15 +144,15 @@ func TestMatchingBetweenReads(t *testing.T) {
 				switch {
 				case step == "portfolio" || step == "product":
 					path := "/"
-					hook := e.server.onRead
-					e.server.onRead = nil
+					hook := e.server.OnRead
+					e.server.OnRead = nil
 					if step == "product" {
 						path = "/products/" + itoa(prod.ID)
 						if _, page, _ := b.get(path); !strings.Contains(text(t, page), "not matched") || strings.Contains(text(t, page), "no findings") {
 							t.Errorf("the product page of a release not matched yet: %s", text(t, page))
 						}
 					}
-					e.server.onRead = hook
+					e.server.OnRead = hook
 					if _, page, _ := b.get(path); strings.Contains(text(t, page), "no findings") {
 						t.Errorf("matching after the %s read: %s shows no findings: %s", step, path, text(t, page))
 					}
@@ -177,7 +177,7 @@ func TestMatchingBetweenReads(t *testing.T) {
 				if !matched {
 					t.Fatalf("no read named %q", step)
 				}
-				e.server.onRead = nil
+				e.server.OnRead = nil
 				var after struct{ Total int }
 				e.do("GET", r+"/findings", "acme-admin", "", nil, &after)
 				if after.Total == 0 {

@@ -3,7 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -18,9 +17,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
-	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
@@ -31,54 +31,15 @@ import (
 // job, which a monitor's firmware lane runs (monitor.Config.FirmwareWorkers at once) within
 // a memory budget.
 const (
-	// MaxFirmwareImage is the largest firmware image an upload may send, unless --max-upload
-	// allows more.
-	MaxFirmwareImage = 512 << 20
 	// DefaultFirmwareMemory is the memory one analysis may take by default: the image, and what
 	// it unpacks to.
 	DefaultFirmwareMemory = 1 << 30
-	// maxFirmwareQueued bounds the images waiting on disk for their analysis; more uploads are
-	// answered 503 until some are analysed.
-	maxFirmwareQueued = 8
 	// maxFirmwareAttempts: an analysis that stopped this often without finishing (the server
 	// died or lost the job's lease each time) is given up instead of tried again.
 	maxFirmwareAttempts = 3
 	// firmwareJobTimeout bounds one analysis.
 	firmwareJobTimeout = 30 * time.Minute
 )
-
-// firmwareJob is the payload of a firmware analysis job.
-type firmwareJob struct {
-	Release      int64  `json:"release"`
-	Organization int64  `json:"organization"`
-	File         string `json:"file"`  // the image's file name in the firmware directory
-	Image        string `json:"image"` // the name the uploader gave it
-	Size         int64  `json:"size"`
-	SHA256       string `json:"sha256"`
-	Actor        string `json:"actor"` // who uploaded it, for the audit trail
-}
-
-// firmwareResult is what a finished analysis job produced.
-type firmwareResult struct {
-	Analysis   int64 `json:"analysis"`       // GET /api/v1/firmware/{analysis}
-	SBOM       int64 `json:"sbom,omitempty"` // the SBOM made from the inventory, now the release's
-	Components int   `json:"components"`
-	Weaknesses int   `json:"weaknesses"`
-}
-
-// firmwareDir is where uploaded images wait for their analysis: Config.FirmwareDir, or a
-// directory of the system's temporary directory made on first use.
-func (s *Server) firmwareDir() (string, error) {
-	s.fwDirOnce.Do(func() {
-		dir := s.FirmwareDir
-		if dir == "" {
-			dir = filepath.Join(os.TempDir(), "siegel-firmware")
-		}
-		s.fwDirErr = os.MkdirAll(dir, 0o700)
-		s.fwDir = dir
-	})
-	return s.fwDir, s.fwDirErr
-}
 
 // firmwareMemory is the memory budget of one analysis.
 func (s *Server) firmwareMemory() int64 {
@@ -87,85 +48,6 @@ func (s *Server) firmwareMemory() int64 {
 	}
 	return DefaultFirmwareMemory
 }
-
-// maxImage is the largest firmware image an upload may send.
-func (s *Server) maxImage() int64 { return max(s.MaxUpload, MaxFirmwareImage) }
-
-// errImageTooLarge is a firmware upload over maxImage.
-var errImageTooLarge = errors.New("the firmware image is larger than the limit")
-
-func (s *Server) imageTooLarge() string {
-	return fmt.Sprintf("%v of %d MiB; ask the administrator to raise --max-upload", errImageTooLarge, s.maxImage()>>20)
-}
-
-// spoolFirmware writes an upload to a new file of the firmware directory while it arrives,
-// stopping past maxImage: the image is never held in the request's memory. It returns the
-// file's name, size and SHA-256; on error no file is left.
-func (s *Server) spoolFirmware(body io.Reader) (name string, size int64, sum string, err error) {
-	dir, err := s.firmwareDir()
-	if err != nil {
-		return "", 0, "", fmt.Errorf("firmware directory: %w", err)
-	}
-	var rnd [12]byte
-	rand.Read(rnd[:])
-	name = "image-" + hex.EncodeToString(rnd[:]) + ".bin"
-	f, err := os.OpenFile(filepath.Join(dir, name), os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		return "", 0, "", err
-	}
-	h := sha256.New()
-	size, err = io.Copy(io.MultiWriter(f, h), io.LimitReader(body, s.maxImage()+1))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil && size > s.maxImage() {
-		err = errImageTooLarge
-	}
-	if err != nil {
-		os.Remove(filepath.Join(dir, name))
-		return "", 0, "", err
-	}
-	return name, size, hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// firmwareQueueFull says whether maxFirmwareQueued images already wait for their analysis.
-func (s *Server) firmwareQueueFull(ctx context.Context) (bool, error) {
-	stats, err := s.Store.QueueStats(ctx)
-	if err != nil {
-		return false, err
-	}
-	for _, q := range stats {
-		if q.Kind == monitor.KindFirmware {
-			return q.Due+q.Scheduled+q.Running >= maxFirmwareQueued, nil
-		}
-	}
-	return false, nil
-}
-
-// errFirmwareBusy is the answer while the queue of firmware analyses is full.
-var errFirmwareBusy = fmt.Errorf("%d firmware images already wait for their analysis; try again when some are done", maxFirmwareQueued)
-
-// queueFirmware spools an image of rel and queues its analysis, returning the job's id.
-func (s *Server) queueFirmware(ctx context.Context, rel *store.Release, prod *store.Product, image string, body io.Reader) (int64, firmwareJob, error) {
-	file, size, sum, err := s.spoolFirmware(body)
-	if err != nil {
-		return 0, firmwareJob{}, err
-	}
-	if size == 0 {
-		os.Remove(filepath.Join(s.fwDir, file))
-		return 0, firmwareJob{}, errEmptyImage
-	}
-	p := firmwareJob{Release: rel.ID, Organization: prod.Organization, File: file, Image: image, Size: size, SHA256: sum, Actor: store.Actor(ctx)}
-	id, err := s.Store.EnqueueJob(ctx, monitor.KindFirmware, p)
-	if err != nil {
-		os.Remove(filepath.Join(s.fwDir, file))
-		return 0, p, err
-	}
-	s.Wake()
-	return id, p, nil
-}
-
-var errEmptyImage = errors.New("the firmware image is empty; send the image file itself")
 
 // postFirmware takes a firmware image of the release as the request body and queues its
 // analysis: 202 with the job, whose progress and result GET /api/v1/jobs/{id} answers.
@@ -178,25 +60,25 @@ func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 		writeError(w, http.StatusForbidden, "this token may not upload firmware")
 		return
 	}
-	if r.ContentLength > s.maxImage() {
-		writeError(w, http.StatusRequestEntityTooLarge, s.imageTooLarge())
+	if r.ContentLength > s.MaxImage() {
+		writeError(w, http.StatusRequestEntityTooLarge, s.ImageTooLarge())
 		return
 	}
-	if full, err := s.firmwareQueueFull(r.Context()); err != nil {
+	if full, err := s.FirmwareQueueFull(r.Context()); err != nil {
 		s.Fail(w, r, err)
 		return
 	} else if full {
 		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusServiceUnavailable, errFirmwareBusy.Error())
+		writeError(w, http.StatusServiceUnavailable, app.ErrFirmwareBusy.Error())
 		return
 	}
-	name := cmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
-	id, job, err := s.queueFirmware(r.Context(), rel, prod, name, r.Body)
+	name := app.CmpOrDefault(r.URL.Query().Get("name"), "firmware.bin")
+	id, job, err := s.QueueFirmware(r.Context(), rel, prod, name, r.Body)
 	switch {
-	case errors.Is(err, errImageTooLarge):
-		writeError(w, http.StatusRequestEntityTooLarge, s.imageTooLarge())
+	case errors.Is(err, app.ErrImageTooLarge):
+		writeError(w, http.StatusRequestEntityTooLarge, s.ImageTooLarge())
 		return
-	case errors.Is(err, errEmptyImage):
+	case errors.Is(err, app.ErrEmptyImage):
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	case err != nil:
@@ -217,11 +99,11 @@ func (s *Server) postFirmware(w http.ResponseWriter, r *http.Request, p caller.P
 // image (a limit, a broken format) fail the job with what to do; a job stopped from outside
 // (shutdown, a lost lease) keeps its image, to run again.
 func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string, progress func(string)) error {
-	var p firmwareJob
+	var p app.FirmwareJob
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("payload: %w", err)
 	}
-	dir, err := s.firmwareDir()
+	dir, err := s.FirmwareSpoolDir()
 	if err != nil {
 		return s.jobInternal(j, err)
 	}
@@ -257,7 +139,7 @@ func (s *Server) jobInternal(j *store.Job, err error) error {
 // analyseSpooled reads the image and analyses it within the memory budget: the image itself
 // and at most the rest of the budget unpacked (and no more than MaxUnpack, nor the archive
 // ratio). It reports how much is unpacked while it runs.
-func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p firmwareJob, path string, progress func(string)) (*firmware.Report, error) {
+func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p app.FirmwareJob, path string, progress func(string)) (*firmware.Report, error) {
 	if j.Attempts > maxFirmwareAttempts {
 		return nil, fmt.Errorf("the analysis of %s stopped %d times before it finished (the server was restarted, or ran out of memory); lower --firmware-workers or raise the server's memory, and upload the image again", p.Image, j.Attempts-1)
 	}
@@ -322,27 +204,27 @@ func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p firmwareJob
 var cliAdvice = regexp.MustCompile(` \(raise --max-[a-z]+ to go further\)`)
 
 // storeFirmware keeps an analysis and makes its inventory the release's newest SBOM.
-func (s *Server) storeFirmware(ctx context.Context, p firmwareJob, rep *firmware.Report) (firmwareResult, error) {
+func (s *Server) storeFirmware(ctx context.Context, p app.FirmwareJob, rep *firmware.Report) (app.FirmwareResult, error) {
 	stored, err := json.Marshal(rep)
 	if err != nil {
-		return firmwareResult{}, err
+		return app.FirmwareResult{}, err
 	}
 	fa := &store.FirmwareAnalysis{Release: p.Release, ImageName: p.Image, SHA256: rep.SHA256, Size: rep.Size, Report: stored}
 	if err := s.Store.AddFirmwareAnalysis(ctx, fa); err != nil {
-		return firmwareResult{}, err
+		return app.FirmwareResult{}, err
 	}
-	res := firmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses)}
+	res := app.FirmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses)}
 	var buf bytes.Buffer
 	if err := sbom.Write(&buf, rep.SBOM, sbom.CycloneDXJSON); err != nil {
 		return res, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	b, err := s.Store.AddSBOM(ctx, p.Release, "firmware:"+string(sbom.CycloneDXJSON), hex.EncodeToString(sum[:]), storeComponents(rep.SBOM), trMissing(rep.SBOM))
+	b, err := s.Store.AddSBOM(ctx, p.Release, "firmware:"+string(sbom.CycloneDXJSON), hex.EncodeToString(sum[:]), app.StoreComponents(rep.SBOM), app.TrMissing(rep.SBOM))
 	if err != nil && !errors.Is(err, store.ErrConflict) {
 		return res, err
 	}
 	if err == nil {
-		s.saveHealthFacts(ctx, b.ID, rep.SBOM)
+		s.SaveHealthFacts(ctx, b.ID, rep.SBOM)
 		res.SBOM = b.ID
 	}
 	return res, nil

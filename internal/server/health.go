@@ -1,70 +1,10 @@
 package server
 
 import (
-	"context"
 	"net/http"
-	"time"
 
-	"github.com/siegel-oss/siegel/internal/health"
-	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/store"
 )
-
-// releaseHealth is the health of one release's components: a verdict per occurrence against the
-// release's own support end, the counts per worst verdict and the memory-safety share.
-type releaseHealth struct {
-	Release    int64  `json:"release"`
-	Version    string `json:"version"`
-	SupportEnd string `json:"support_end"` // YYYY-MM, as the release states it
-	// Problems are the occurrences with an unhealthy verdict; Unknown lists those no data covers.
-	Problems []health.Result `json:"problems"`
-	Unknown  []health.Result `json:"unknown"`
-	health.Report
-}
-
-// healthOf assesses the stored components of a release, with the facts kept of each at upload
-// (CPEs, source package, native-code markers, firmware code size).
-func (s *Server) healthOf(ctx context.Context, rel *store.Release, comps []store.Component) (*releaseHealth, error) {
-	data, err := s.health.Get()
-	if err != nil {
-		return nil, err
-	}
-	facts, err := s.Store.ReleaseComponentFacts(ctx, rel.ID)
-	if err != nil {
-		return nil, err
-	}
-	hs := make([]health.Component, 0, len(comps))
-	for _, c := range comps {
-		hc := health.Component{Ref: c.Ref, Name: c.Name, Version: c.Version, PURL: c.PURL}
-		if f, ok := facts[c.Ref]; ok {
-			hc = health.WithFacts(hc, f.CPEs, f.SourcePackage, f.Native, f.Extractor, f.Size)
-		}
-		hs = append(hs, hc)
-	}
-	opt := health.Options{Now: s.Now().UTC(), SupportEnd: supportEndDate(rel.SupportEnd)}
-	rep := data.Assess(hs, opt)
-	out := &releaseHealth{Release: rel.ID, Version: rel.Version, SupportEnd: rel.SupportEnd, Report: rep,
-		Problems: []health.Result{}, Unknown: []health.Result{}}
-	for _, r := range rep.Results {
-		switch w := r.Worst(); {
-		case w.Unhealthy():
-			out.Problems = append(out.Problems, r)
-		case w == health.Unknown:
-			out.Unknown = append(out.Unknown, r)
-		}
-	}
-	return out, nil
-}
-
-// supportEndDate is the last day of a YYYY-MM support end; zero when the month does not parse.
-func supportEndDate(month string) time.Time {
-	t, err := time.Parse("2006-01", month)
-	if err != nil {
-		return time.Time{}
-	}
-	return t.AddDate(0, 1, -1)
-}
 
 // getReleaseHealth serves GET /api/v1/releases/{id}/health.
 func (s *Server) getReleaseHealth(w http.ResponseWriter, r *http.Request, p caller.Principal) {
@@ -77,22 +17,12 @@ func (s *Server) getReleaseHealth(w http.ResponseWriter, r *http.Request, p call
 		s.Fail(w, r, err)
 		return
 	}
-	h, err := s.healthOf(r.Context(), rel, comps)
+	h, err := s.HealthOf(r.Context(), rel, comps)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, h)
-}
-
-// productHealthRow is one release's health in a product's overview.
-type productHealthRow struct {
-	Release    int64               `json:"release"`
-	Version    string              `json:"version"`
-	SupportEnd string              `json:"support_end"`
-	Components int                 `json:"components"`
-	Counts     map[health.Kind]int `json:"counts"`
-	Memory     health.MemoryShare  `json:"memory_safety"`
 }
 
 // getProductHealth serves GET /api/v1/products/{id}/health: per release, the counts per worst
@@ -102,57 +32,10 @@ func (s *Server) getProductHealth(w http.ResponseWriter, r *http.Request, p call
 	if !ok {
 		return
 	}
-	rows, sources, err := s.productHealth(r.Context(), prod)
+	rows, sources, err := s.ProductHealth(r.Context(), prod)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"product": prod.ID, "items": rows, "sources": sources})
 }
-
-func (s *Server) productHealth(ctx context.Context, prod *store.Product) ([]productHealthRow, []health.SourceInfo, error) {
-	rels, err := s.Store.Releases(ctx, prod.ID)
-	if err != nil {
-		return nil, nil, err
-	}
-	rows := []productHealthRow{}
-	sources := []health.SourceInfo{}
-	for i := range rels {
-		comps, err := s.Store.ReleaseComponents(ctx, rels[i].ID)
-		if err != nil {
-			return nil, nil, err
-		}
-		h, err := s.healthOf(ctx, &rels[i], comps)
-		if err != nil {
-			return nil, nil, err
-		}
-		rows = append(rows, productHealthRow{Release: rels[i].ID, Version: rels[i].Version, SupportEnd: rels[i].SupportEnd,
-			Components: len(comps), Counts: h.Counts, Memory: h.Memory})
-		if h.Sources != nil {
-			sources = h.Sources
-		}
-	}
-	return rows, sources, nil
-}
-
-// Count is the number of occurrences whose worst verdict is kind k (for templates).
-func (h *releaseHealth) Count(k string) int { return h.Counts[health.Kind(k)] }
-
-// saveHealthFacts keeps what component health needs of an uploaded document beyond the stored
-// components. A failure leaves the SBOM stored and is logged: health then reads the purl alone.
-func (s *Server) saveHealthFacts(ctx context.Context, sbomID int64, doc *sbom.Document) {
-	var facts []store.ComponentFacts
-	for _, c := range health.FromSBOM(doc) {
-		f := store.ComponentFacts{Ref: c.Ref, CPEs: c.CPEs, SourcePackage: c.Properties["siegel:source-package"],
-			Native: c.Properties[health.PropNative], Extractor: c.Properties[health.PropExtractor], Size: c.Size}
-		if len(f.CPEs) > 0 || f.SourcePackage != "" || f.Native != "" || f.Extractor != "" || f.Size > 0 {
-			facts = append(facts, f)
-		}
-	}
-	if err := s.Store.AddComponentFacts(ctx, sbomID, facts); err != nil {
-		s.Log.Warn("component facts for health not stored", "sbom", sbomID, "err", err)
-	}
-}
-
-// Count is the number of the release's occurrences whose worst verdict is kind k (for templates).
-func (r productHealthRow) Count(k string) int { return r.Counts[health.Kind(k)] }

@@ -58,7 +58,7 @@ func TestReleaseHealthAPI(t *testing.T) {
 	if code := e.do("POST", r+"/sboms", "acme-admin", "application/json", []byte(healthCDX), nil); code != 201 {
 		t.Fatalf("upload %d", code)
 	}
-	var h releaseHealth
+	var h app.ReleaseHealth
 	if code := e.do("GET", r+"/health", "acme-admin", "", nil, &h); code != 200 {
 		t.Fatalf("health %d", code)
 	}
@@ -94,7 +94,7 @@ func TestReleaseHealthAPI(t *testing.T) {
 		t.Errorf("globex reads ACME's release health: %d", code)
 	}
 	var ph struct {
-		Items []productHealthRow `json:"items"`
+		Items []app.ProductHealthRow `json:"items"`
 	}
 	if code := e.do("GET", "/api/v1/products/"+itoa(prod.ID)+"/health", "acme-ro", "", nil, &ph); code != 200 || len(ph.Items) != 1 ||
 		ph.Items[0].Counts[health.EndOfLife] != 1 || ph.Items[0].Components != 8 {

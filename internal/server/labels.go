@@ -10,49 +10,30 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/conformity"
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/label"
-	"github.com/siegel-oss/siegel/internal/monitor"
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// loadCatalog reads the embedded requirement catalogs once; they are validated by their tests,
-// so an error here is a defect of the build.
-var loadCatalog = sync.OnceValues(catalog.Load)
-
 // newConformity makes the service that evaluates releases and keeps labels, and lets the
 // monitor run its label checks.
 func (s *Server) newConformity() {
-	cat, err := loadCatalog()
+	cat, err := app.LoadCatalog()
 	if err != nil {
 		s.Log.Error("requirement catalogs do not load; conformity and labels are off", "err", err)
 		return
 	}
-	s.Conformity = &conformity.Service{Store: s.Store, Catalog: cat, Issuer: cmpOrDefault(s.LabelIssuer, "Siegel"),
+	s.Conformity = &conformity.Service{Store: s.Store, Catalog: cat, Issuer: app.CmpOrDefault(s.LabelIssuer, "Siegel"),
 		Grace: s.LabelGrace, Now: s.Now, BaseURL: func() string { return s.BaseURL }, TermMonths: s.LabelTermMonths}
 	if s.Monitor != nil {
 		s.Monitor.SetLabelCheck(s.Conformity.RefreshAll)
 	}
-}
-
-func standardsParam(r *http.Request) []string {
-	var out []string
-	for _, v := range r.URL.Query()["standard"] {
-		for _, p := range strings.Split(v, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				out = append(out, p)
-			}
-		}
-	}
-	return out
 }
 
 // getConformity evaluates a release against the catalogs named by ?standard= (all when none).
@@ -61,7 +42,7 @@ func (s *Server) getConformity(w http.ResponseWriter, r *http.Request, p caller.
 	if !ok || s.ConformityOff(w) {
 		return
 	}
-	e, err := s.Conformity.Evaluate(r.Context(), prod, rel, standardsParam(r))
+	e, err := s.Conformity.Evaluate(r.Context(), prod, rel, app.StandardsParam(r))
 	if err != nil {
 		if strings.HasPrefix(err.Error(), "no catalog") {
 			writeError(w, http.StatusBadRequest, err.Error())
@@ -319,7 +300,7 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 			return
 		}
 		if revoke {
-			err = s.revokeLabel(r.Context(), l, org.Name, in.Reason, days)
+			err = s.RevokeLabel(r.Context(), l, org.Name, in.Reason, days)
 		} else {
 			err = s.Conformity.Reinstate(r.Context(), l, org.Name, in.Reason)
 		}
@@ -336,39 +317,10 @@ func (s *Server) labelDecision(revoke bool) func(http.ResponseWriter, *http.Requ
 	}
 }
 
-// revokeLabel revokes a label for the issuer, after a comment period of days (0: at once, when
-// security requires it); the API and the web form share it.
-func (s *Server) revokeLabel(ctx context.Context, l *store.Label, issuer, reason string, days int) error {
-	if err := s.Conformity.Revoke(ctx, l, issuer, reason, days); err != nil || days == 0 {
-		return err
-	}
-	// The label check runs when the comment period ends, so that the revocation takes effect
-	// then, not at the next scheduled check.
-	_, err := s.Store.Enqueue(ctx, monitor.KindLabels, struct{}{}, monitor.KindLabels+"/"+l.ID, s.Now().AddDate(0, 0, days))
-	return err
-}
-
 // Public label endpoints: what a QR code opens, and what lets anyone check a statement offline.
 
-func (s *Server) publicLabel(w http.ResponseWriter, r *http.Request) (*store.Label, bool) {
-	if s.Conformity == nil {
-		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)
-		return nil, false
-	}
-	l, err := s.Store.LabelByID(r.Context(), r.PathValue("id"))
-	if err != nil {
-		if errors.Is(err, store.ErrNotFound) {
-			http.Error(w, "no such label: check the id on the product's label, or the issuer may have withdrawn it", http.StatusNotFound)
-			return nil, false
-		}
-		s.Fail(w, r, err)
-		return nil, false
-	}
-	return l, true
-}
-
 func (s *Server) labelStatement(w http.ResponseWriter, r *http.Request) {
-	l, ok := s.publicLabel(w, r)
+	l, ok := s.PublicLabel(w, r)
 	if !ok {
 		return
 	}
@@ -379,7 +331,7 @@ func (s *Server) labelStatement(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) labelQR(png bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		l, ok := s.publicLabel(w, r)
+		l, ok := s.PublicLabel(w, r)
 		if !ok {
 			return
 		}

@@ -5,14 +5,10 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"strconv"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // Defaults of the connection limits (Config fields left zero).
@@ -67,12 +63,6 @@ func limitDefaults(cfg *Config) {
 	}
 }
 
-// archiveLimits bound a source archive upload: at most MaxUnpack unpacked, and at most
-// input.DefaultMaxRatio times the archive's size (bombs are refused while they are read).
-func (s *Server) archiveLimits() input.ArchiveLimits {
-	return input.ArchiveLimits{MaxBytes: s.MaxUnpack, MaxFiles: 100_000, MaxRatio: input.DefaultMaxRatio, RatioFloor: input.DefaultRatioFloor}
-}
-
 // unpackBudget is the content a firmware image of n bytes may unpack to, across all its layers:
 // the same bounds as a source archive's.
 func (s *Server) unpackBudget(n int64) int64 {
@@ -82,61 +72,16 @@ func (s *Server) unpackBudget(n int64) int64 {
 // Unwrap lets http.ResponseController reach the connection under the metrics' writer (deadlines).
 func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// acquireUpload takes one of the upload slots, or answers 503 with Retry-After and returns false
-// when all are taken: uploads hold their body and what it unpacks to in memory, so their number
-// bounds the server's memory. On true the caller must call release. It also gives the request
-// the upload time limits.
-func (s *Server) acquireUpload(w http.ResponseWriter, r *http.Request) (release func(), ok bool) {
-	select {
-	case s.uploads <- struct{}{}:
-	default:
-		w.Header().Set("Retry-After", "30")
-		msg := fmt.Sprintf("the server is busy with %d other uploads; try again in 30 seconds", cap(s.uploads))
-		if isAPI(r) {
-			writeError(w, http.StatusServiceUnavailable, msg)
-		} else {
-			http.Error(w, msg, http.StatusServiceUnavailable)
-		}
-		return nil, false
-	}
-	rc := http.NewResponseController(w)
-	deadline := time.Now().Add(s.UploadTimeout)
-	// Errors mean the writer cannot set deadlines (a test recorder): the server's limits stay.
-	_ = rc.SetReadDeadline(deadline)
-	_ = rc.SetWriteDeadline(deadline)
-	return func() { <-s.uploads }, true
-}
-
 // upload wraps an API upload handler with acquireUpload.
 func (s *Server) upload(h func(http.ResponseWriter, *http.Request, caller.Principal)) func(http.ResponseWriter, *http.Request, caller.Principal) {
 	return func(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-		release, ok := s.acquireUpload(w, r)
+		release, ok := s.AcquireUpload(w, r)
 		if !ok {
 			return
 		}
 		defer release()
 		h(w, r, p)
 	}
-}
-
-// webUpload wraps a page's upload handler with acquireUpload, for logged-in users only.
-func (s *Server) webUpload(h webHandler) webHandler {
-	return func(w http.ResponseWriter, r *http.Request, u *store.User) {
-		if u == nil {
-			h(w, r, u)
-			return
-		}
-		release, ok := s.acquireUpload(w, r)
-		if !ok {
-			return
-		}
-		defer release()
-		h(w, r, u)
-	}
-}
-
-func isAPI(r *http.Request) bool {
-	return len(r.URL.Path) >= 5 && r.URL.Path[:5] == "/api/"
 }
 
 // readBody reads an upload of at most max bytes. It returns the status to answer with when the
@@ -176,29 +121,6 @@ func readBody(w http.ResponseWriter, r *http.Request, name string, max int64) ([
 	return nil, http.StatusBadRequest, fmt.Errorf("%s: the body could not be read (%v); send it again", name, err)
 }
 
-// maxNameLen bounds product names and release versions, in bytes.
-const maxNameLen = 256
-
-// checkName refuses a product name or release version that is empty, too long, not UTF-8 or
-// holds control characters (line breaks included): such names break e-mail subjects, CSAF
-// documents and the lines of signed statements that carry them.
-func checkName(field, v string) error {
-	switch {
-	case v == "":
-		return fmt.Errorf("%s is required", field)
-	case len(v) > maxNameLen:
-		return fmt.Errorf("%s is %d bytes long; the limit is %d", field, len(v), maxNameLen)
-	case !utf8.ValidString(v):
-		return fmt.Errorf("%s is not valid UTF-8", field)
-	}
-	for i, c := range v {
-		if unicode.IsControl(c) || c == '\u2028' || c == '\u2029' {
-			return fmt.Errorf("%s holds the control character %s at byte %d; use printable characters only", field, strconv.QuoteRune(c), i)
-		}
-	}
-	return nil
-}
-
 // metricsEndpoint serves /metrics to callers with an API token (any role: a scraper gets one of
 // its own), or to anyone when the server was started with PublicMetrics. Route names, counts and
 // timings tell an outsider what the installation is used for.
@@ -221,18 +143,4 @@ func consistencyRequest(from, to int64) string {
 		return fmt.Sprintf("from (%d) must not exceed to (%d): a proof shows that the larger tree extends the smaller", from, to)
 	}
 	return ""
-}
-
-// sbomExpansion is how many times its size an SBOM document takes in memory while it is decoded
-// and stored (measured with bench/hostile: 25 and 49 MiB CycloneDX documents peaked at 5.4 times
-// their size above the idle server; rounded up).
-const sbomExpansion = 6
-
-// checkSBOMBudget refuses an SBOM document whose decoding would take more memory than one upload
-// may unpack to (MaxUnpack), before it is decoded.
-func (s *Server) checkSBOMBudget(name string, n int) error {
-	if limit := s.MaxUnpack / sbomExpansion; int64(n) > limit {
-		return fmt.Errorf("%s: an SBOM of %d bytes takes about %d bytes of memory to read, more than an upload may use (%d bytes); split it, or ask the administrator to raise --max-unpack", name, n, int64(n)*sbomExpansion, s.MaxUnpack)
-	}
-	return nil
 }

@@ -114,7 +114,7 @@ func TestUploadCap(t *testing.T) {
 	}()
 	io.WriteString(pw, uploadCDX[:10])
 	// The client sends the first bytes before the handler runs: wait until it holds the slot.
-	for deadline := time.Now().Add(30 * time.Second); len(e.server.uploads) == 0; time.Sleep(5 * time.Millisecond) {
+	for deadline := time.Now().Add(30 * time.Second); len(e.server.Uploads) == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("the first upload never took its slot")
 		}
@@ -316,13 +316,13 @@ func TestWebNamesRefuseControlCharacters(t *testing.T) {
 // TestSBOMMemoryBudget: an SBOM whose decoding would exceed the upload memory budget is refused
 // before it is decoded; the same document under a larger budget is read.
 func TestSBOMMemoryBudget(t *testing.T) {
-	small := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * sbomExpansion / 2 })
+	small := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * app.SbomExpansion / 2 })
 	relID := small.newProductRelease("Router", "1.0")
 	var out apiError
 	if code := small.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), &out); code != http.StatusUnprocessableEntity || !strings.Contains(out.Error, "--max-unpack") {
 		t.Errorf("SBOM over the budget: %d %q", code, out.Error)
 	}
-	e := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * sbomExpansion })
+	e := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * app.SbomExpansion })
 	relID = e.newProductRelease("Router", "1.0")
 	if code := e.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != http.StatusCreated {
 		t.Errorf("SBOM within the budget: %d", code)

@@ -8,8 +8,6 @@ import (
 	"net/url"
 	"strings"
 	"testing"
-
-	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // TestLoginThrottle: attempts are counted in the store, so two servers on one database count
@@ -48,7 +46,7 @@ func TestLoginThrottle(t *testing.T) {
 	}
 
 	// Per account: ten wrong passwords from ten addresses, on two servers, lock the account.
-	for i := range accountThrottle.Limit {
+	for i := range loginLimit {
 		if resp := login([]string{a, b}[i%2], "alice@acme.example", "wrong password!!", fmt.Sprintf("203.0.113.%d", i)); resp.StatusCode != http.StatusUnauthorized {
 			t.Fatalf("attempt %d: %d", i+1, resp.StatusCode)
 		}
@@ -58,7 +56,7 @@ func TestLoginThrottle(t *testing.T) {
 		t.Errorf("eleventh attempt on the account: %d, want 429 with Retry-After", resp.StatusCode)
 	}
 	// Per client: one address trying many accounts is stopped; another address is not.
-	for i := range clientThrottle.Limit {
+	for i := range loginLimit {
 		login(a, fmt.Sprintf("nobody%d@acme.example", i), "wrong password!!", "client.example, 198.51.100.9")
 	}
 	if resp := login(b, "bob@acme.example", "correct horse battery", "198.51.100.9"); resp.StatusCode != http.StatusTooManyRequests {
@@ -69,7 +67,7 @@ func TestLoginThrottle(t *testing.T) {
 	}
 	// Without trusted proxies the header is ignored: every attempt is the peer's, 127.0.0.1.
 	c := start(Config{})
-	for i := range clientThrottle.Limit {
+	for i := range loginLimit {
 		login(c, fmt.Sprintf("someone%d@acme.example", i), "wrong password!!", fmt.Sprintf("192.0.2.%d", i))
 	}
 	if resp := login(c, "carol@acme.example", "correct horse battery", "192.0.2.99"); resp.StatusCode != http.StatusTooManyRequests {
@@ -99,7 +97,7 @@ func TestSessionCookieSecure(t *testing.T) {
 		resp.Body.Close()
 		var cookie *http.Cookie
 		for _, ck := range resp.Cookies() {
-			if ck.Name == sessionCookie {
+			if ck.Name == webSessionCookie {
 				cookie = ck
 			}
 		}
@@ -110,48 +108,4 @@ func TestSessionCookieSecure(t *testing.T) {
 			t.Errorf("base %q: Secure = %v, want %v", base, cookie.Secure, want)
 		}
 	}
-}
-
-func TestClientAddr(t *testing.T) {
-	s := &Server{Deps: &app.Deps{Config: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}}
-	for _, tc := range []struct{ peer, xff, fwd, want string }{
-		{"192.0.2.1:5000", "198.51.100.7", "", "192.0.2.1"},                          // untrusted peer: header ignored
-		{"10.0.0.2:5000", "198.51.100.7", "", "198.51.100.7"},                        // trusted proxy
-		{"10.0.0.2:5000", "6.6.6.6, 198.51.100.7, 10.0.0.3", "", "198.51.100.7"},     // rightmost untrusted hop
-		{"10.0.0.2:5000", "", `for="[2001:db8::1]:4711";proto=https`, "2001:db8::1"}, // RFC 7239
-		{"10.0.0.2:5000", "", "", "10.0.0.2"},
-		{"10.0.0.2:5000", "garbage", "", "10.0.0.2"},
-	} {
-		r := httptest.NewRequest("POST", "/login", nil)
-		r.RemoteAddr = tc.peer
-		if tc.xff != "" {
-			r.Header.Set("X-Forwarded-For", tc.xff)
-		}
-		if tc.fwd != "" {
-			r.Header.Set("Forwarded", tc.fwd)
-		}
-		if got := s.clientAddr(r).String(); got != tc.want {
-			t.Errorf("%+v: %s", tc, got)
-		}
-	}
-	if got := clientKey(netip.MustParseAddr("2001:db8:1:2:3:4:5:6")); got != "2001:db8:1:2::/64" {
-		t.Errorf("clientKey = %s", got)
-	}
-}
-
-// FuzzClientAddr: any forwarding headers from a trusted proxy give a valid address, without panic.
-func FuzzClientAddr(f *testing.F) {
-	f.Add("198.51.100.7, 10.0.0.3", `for="[2001:db8::1]:4711";proto=https`)
-	f.Add("", "for=unknown, for=_hidden")
-	f.Add("[::1]:80,", `for="`)
-	s := &Server{Deps: &app.Deps{Config: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}}}
-	f.Fuzz(func(t *testing.T, xff, fwd string) {
-		r := httptest.NewRequest("POST", "/login", nil)
-		r.RemoteAddr = "10.0.0.2:5000"
-		r.Header.Set("X-Forwarded-For", xff)
-		r.Header.Set("Forwarded", fwd)
-		if a := s.clientAddr(r); !a.IsValid() {
-			t.Fatalf("invalid address for %q %q", xff, fwd)
-		}
-	})
 }

@@ -101,11 +101,11 @@ func TestQueueVisible(t *testing.T) {
 	if _, err := e.st.Enqueue(ctx, "match-release", nil, "", now.Add(-3*time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	var q queueState
+	var q app.QueueState
 	if code := e.do("GET", "/api/v1/queue", "acme-ro", "", nil, &q); code != 200 {
 		t.Fatalf("GET queue: %d", code)
 	}
-	want := []queueKind{{Kind: "match-release", Lane: "uploads", Due: 1, OldestDueSeconds: 3}, {Kind: "rematch", Lane: "bulk", Due: 1, OldestDueSeconds: 120}}
+	want := []app.QueueKind{{Kind: "match-release", Lane: "uploads", Due: 1, OldestDueSeconds: 3}, {Kind: "rematch", Lane: "bulk", Due: 1, OldestDueSeconds: 120}}
 	if q.Due != 2 || q.OldestDueSeconds != 120 || !slices.Equal(q.Kinds, want) {
 		t.Errorf("queue %+v, want %+v", q, want)
 	}

@@ -68,7 +68,7 @@ func benchReleasePage(b *testing.B, st *store.DB, vloc string, pgCPU func() time
 	h := New(Config{Store: st, VulnDB: vloc}).Handler()
 	get := func() string {
 		req := httptest.NewRequestWithContext(ctx, "GET", "/releases/"+itoa(last), nil)
-		req.AddCookie(&http.Cookie{Name: sessionCookie, Value: session})
+		req.AddCookie(&http.Cookie{Name: webSessionCookie, Value: session})
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK {

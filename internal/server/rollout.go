@@ -2,11 +2,12 @@ package server
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/app"
 
 	"github.com/siegel-oss/siegel/internal/rollout"
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
@@ -19,7 +20,7 @@ import (
 // operators call here, those devices call from package device.
 func (s *Server) rolloutRoutes() []route {
 	var out []route
-	for _, d := range s.devices().Routes() {
+	for _, d := range s.Devices().Routes() {
 		out = append(out, route{d.Method, d.Path, d.Handler})
 	}
 	return append(out, []route{
@@ -155,26 +156,13 @@ func (s *Server) publishUpdate(w http.ResponseWriter, r *http.Request, p caller.
 			return
 		}
 	}
-	pub, err := s.delivery().Publish(r.Context(), prod.Organization, prod.ID, repo.Artifact{Name: in.Name, Version: in.Version, HardwareClass: in.HardwareClass,
+	pub, err := s.Delivery().Publish(r.Context(), prod.Organization, prod.ID, repo.Artifact{Name: in.Name, Version: in.Version, HardwareClass: in.HardwareClass,
 		ContentType: in.ContentType, Reference: in.Reference, Length: in.Length}, content)
 	if err != nil {
 		s.rolloutFail(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, pub)
-}
-
-type rolloutJSON struct {
-	ID            int64     `json:"id"`
-	Product       int64     `json:"product"`
-	Kind          string    `json:"kind"`
-	Parent        int64     `json:"parent,omitempty"`
-	Version       string    `json:"version"`
-	Status        string    `json:"status"`
-	Reason        string    `json:"reason,omitempty"`
-	ExposureBound int       `json:"exposureBound"`
-	ExposureLimit int       `json:"exposureLimit"`
-	CreatedAt     time.Time `json:"createdAt"`
 }
 
 func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
@@ -187,21 +175,11 @@ func (s *Server) listRollouts(w http.ResponseWriter, r *http.Request, p caller.P
 		s.Fail(w, r, err)
 		return
 	}
-	out := make([]rolloutJSON, 0, len(rs))
+	out := make([]app.RolloutJSON, 0, len(rs))
 	for _, ro := range rs {
-		out = append(out, rolloutSummary(&ro))
+		out = append(out, app.RolloutSummary(&ro))
 	}
 	writeJSON(w, http.StatusOK, out)
-}
-
-func rolloutSummary(ro *store.Rollout) rolloutJSON {
-	var plan struct {
-		ExposureBound int `json:"exposureBound"`
-		ExposureLimit int `json:"exposureLimit"`
-	}
-	_ = json.Unmarshal(ro.Plan, &plan) // written by the store from a valid plan
-	return rolloutJSON{ID: ro.ID, Product: ro.Product, Kind: ro.Kind, Parent: ro.Parent, Version: ro.Version, Status: ro.Status, Reason: ro.Reason,
-		ExposureBound: plan.ExposureBound, ExposureLimit: plan.ExposureLimit, CreatedAt: ro.CreatedAt}
 }
 
 func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.Principal) {
@@ -213,7 +191,7 @@ func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	ro, plan, err := s.delivery().Plan(r.Context(), prod.Organization, prod.ID, in, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name))
+	ro, plan, err := s.Delivery().Plan(r.Context(), prod.Organization, prod.ID, in, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name))
 	var ee *rollout.ExposureError
 	if errors.As(err, &ee) {
 		writeJSON(w, http.StatusUnprocessableEntity, map[string]any{"error": err.Error(), "code": http.StatusUnprocessableEntity, "plan": plan})
@@ -223,7 +201,7 @@ func (s *Server) createRollout(w http.ResponseWriter, r *http.Request, p caller.
 		s.rolloutFail(w, r, err)
 		return
 	}
-	st, err := s.delivery().Status(r.Context(), prod.Organization, ro.ID)
+	st, err := s.Delivery().Status(r.Context(), prod.Organization, ro.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -236,7 +214,7 @@ func (s *Server) getRollout(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !ok {
 		return
 	}
-	st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
+	st, err := s.Delivery().Status(r.Context(), p.Token.Organization, id)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -260,11 +238,11 @@ func (s *Server) controlRollout(action string) func(http.ResponseWriter, *http.R
 		if !decodeJSON(w, r, &in) {
 			return
 		}
-		if err := s.delivery().Control(r.Context(), p.Token.Organization, id, action, in.Reason, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name)); err != nil {
+		if err := s.Delivery().Control(r.Context(), p.Token.Organization, id, action, in.Reason, fmt.Sprintf("token:%d:%s", p.Token.ID, p.Token.Name)); err != nil {
 			s.rolloutFail(w, r, err)
 			return
 		}
-		st, err := s.delivery().Status(r.Context(), p.Token.Organization, id)
+		st, err := s.Delivery().Status(r.Context(), p.Token.Organization, id)
 		if err != nil {
 			s.Fail(w, r, err)
 			return

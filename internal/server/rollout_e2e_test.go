@@ -87,7 +87,7 @@ func newFleetEnv(t *testing.T, rootKeys int) *fleetEnv {
 	for range rootKeys {
 		e.rootKeys = append(e.rootKeys, repo.NewKey())
 	}
-	if e.root, err = srv.delivery().Init(t.Context(), org.ID, prod.ID, e.rootKeys, rootKeys, targetsKey); err != nil {
+	if e.root, err = srv.Delivery().Init(t.Context(), org.ID, prod.ID, e.rootKeys, rootKeys, targetsKey); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -159,20 +158,6 @@ func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) readyz(w http.ResponseWriter, r *http.Request) { s.healthz(w, r) }
 
-// checkSupportPeriod applies CRA Art. 13(8) to a release about to be recorded: at least five
-// years from placing on the market, or the expected use time with what it rests on; never an end
-// before placing.
-func (s *Server) checkSupportPeriod(r store.Release, category string) error {
-	v, err := app.SupportVerdict(r, s.Now(), category)
-	if err != nil {
-		return err
-	}
-	if !v.OK {
-		return fmt.Errorf("%s (CRA %s)", v.Reason, v.Rule)
-	}
-	return nil
-}
-
 func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p caller.Principal) {
 	if !p.CanWrite(p.Token.Organization) {
 		writeError(w, http.StatusForbidden, "this token may not create products")
@@ -186,7 +171,7 @@ func (s *Server) createProduct(w http.ResponseWriter, r *http.Request, p caller.
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	prod, err := s.addProduct(r.Context(), p.Token.Organization, newProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass})
+	prod, err := s.AddProduct(r.Context(), p.Token.Organization, app.NewProduct{Name: in.Name, Category: in.Category, CRAClass: in.CRAClass})
 	if err != nil {
 		s.answer(w, r, err)
 		return
@@ -206,7 +191,7 @@ func (s *Server) product(w http.ResponseWriter, r *http.Request, p caller.Princi
 		s.Fail(w, r, err)
 		return nil, false
 	}
-	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
+	if !p.CanRead(prod.Organization) || !s.RegisteredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, false
 	}
@@ -229,7 +214,7 @@ func (s *Server) listReleases(w http.ResponseWriter, r *http.Request, p caller.P
 		s.Fail(w, r, err)
 		return
 	}
-	updates, err := s.securityUpdates(r.Context(), prod)
+	updates, err := s.SecurityUpdates(r.Context(), prod)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -267,14 +252,14 @@ func (s *Server) createRelease(w http.ResponseWriter, r *http.Request, p caller.
 	if !decodeJSON(w, r, &in) {
 		return
 	}
-	if err := checkName("version", in.Version); err != nil {
+	if err := app.CheckName("version", in.Version); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
 	want := store.Release{Product: prod.ID, Version: in.Version, PlacedOnMarket: in.PlacedOnMarket, SupportEnd: in.SupportEnd,
 		SupportJustification: in.SupportJustification, SupportExpectedUseMonths: in.SupportExpectedUseMonths, SupportBasis: in.SupportBasis,
 		DevicesOnMarket: in.DevicesOnMarket}
-	if err := s.checkSupportPeriod(want, prod.Category); err != nil {
+	if err := s.CheckSupportPeriod(want, prod.Category); err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
@@ -306,7 +291,7 @@ func (s *Server) release(w http.ResponseWriter, r *http.Request, p caller.Princi
 		s.Fail(w, r, err)
 		return nil, nil, false
 	}
-	if !p.CanRead(prod.Organization) || !s.registeredWith(r, p, prod.ID) {
+	if !p.CanRead(prod.Organization) || !s.RegisteredWith(r, p, prod.ID) {
 		writeError(w, http.StatusNotFound, "not found")
 		return nil, nil, false
 	}
@@ -318,7 +303,7 @@ func (s *Server) getRelease(w http.ResponseWriter, r *http.Request, p caller.Pri
 	if !ok {
 		return
 	}
-	updates, err := s.securityUpdates(r.Context(), prod)
+	updates, err := s.SecurityUpdates(r.Context(), prod)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -346,19 +331,19 @@ func (s *Server) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Pri
 		writeError(w, status, err.Error())
 		return
 	}
-	doc, format, err := s.decodeUpload(r.Context(), "upload", data, prod, rel)
+	doc, format, err := s.DecodeUpload(r.Context(), "upload", data, prod, rel)
 	if err != nil {
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	comps := storeComponents(doc)
+	comps := app.StoreComponents(doc)
 	sum := sha256.Sum256(data)
-	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, trMissing(doc))
+	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, app.TrMissing(doc))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.saveHealthFacts(r.Context(), b.ID, doc)
+	s.SaveHealthFacts(r.Context(), b.ID, doc)
 	s.Wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }
@@ -402,17 +387,17 @@ func (s *Server) releaseFindings(w http.ResponseWriter, r *http.Request, p calle
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	pending, _, cov, err := s.releaseState(r.Context(), rel.ID)
+	pending, _, cov, err := s.ReleaseState(r.Context(), rel.ID)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	items, total, err := s.loadFindings(r.Context(), rel.ID, f)
+	items, total, err := s.LoadFindings(r.Context(), rel.ID, f)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.readHook("findings")
+	s.ReadHook("findings")
 	sums, err := s.Store.ReleaseSummaries(r.Context(), rel.Product)
 	if err != nil {
 		s.Fail(w, r, err)

@@ -1,6 +1,9 @@
-// Package server is Siegel's HTTP front door: the JSON API under /api/v1 (described by the
-// OpenAPI document it serves), health, readiness and metrics. It holds no state another instance
-// would need: everything lives in the store.
+// Package server is Siegel's HTTP front door: it composes the JSON API under /api/v1 (described
+// by the OpenAPI document it serves), the browser pages (package web) and the device endpoints
+// (package device) on the dependencies they share (package app), and adds health, readiness,
+// metrics, the access log and the connection limits, and the background work: the firmware and
+// lab jobs, rollouts and the push to market-surveillance authorities. It holds no state another
+// instance would need: everything lives in the store.
 package server
 
 import (
@@ -9,7 +12,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -25,26 +27,16 @@ import (
 // Config is app.Config: the configuration lives with the dependencies the handlers share.
 type Config = app.Config
 
-// Server serves the API.
+// OIDCConfig is app.OIDCConfig: the configuration lives with the dependencies the handlers share.
+type OIDCConfig = app.OIDCConfig
+
+// Server serves the API and the pages.
 type Server struct {
 	*app.Deps // what the API and the pages share
 	mux       *http.ServeMux
 	ready     atomic.Bool
 	metrics   *metrics
-	pages     *web.Pages
-	signers   signerCache
-	uploads   chan struct{} // one token per upload in progress
-	health    *health.Cache // component-health data beside the vulnerability database
-	fleet     fleet         // devices and rollouts (device.go)
-
-	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
-	fwDir     string
-	fwDirErr  error
-	// providerID is the CSAF provider organization once found by its name: it stays the
-	// provider when an administrator renames it.
-	providerID atomic.Int64
-	sso        ssoClient         // single sign-on (sso.go)
-	onRead     func(step string) // tests only: called between the reads of a release's findings
+	site      *web.Site // the browser pages
 }
 
 // The JSON conventions of every endpoint (httpjson), under the names the handlers of this
@@ -71,8 +63,8 @@ func New(cfg Config) *Server {
 	}
 	limitDefaults(&cfg)
 	s := &Server{Deps: &app.Deps{Config: cfg}, mux: http.NewServeMux(), metrics: newMetrics()}
-	s.uploads = make(chan struct{}, cfg.MaxUploads)
-	s.health = &health.Cache{Dir: cfg.VulnDB}
+	s.Uploads = make(chan struct{}, cfg.MaxUploads)
+	s.Health = &health.Cache{Dir: cfg.VulnDB}
 	s.newConformity()
 	if cfg.Monitor != nil {
 		cfg.Monitor.Handle(monitor.KindFirmware, s.runFirmwareJob)
@@ -81,7 +73,8 @@ func New(cfg Config) *Server {
 		}
 	}
 	s.routes()
-	s.webRoutes()
+	s.site = web.NewSite(s.Deps)
+	s.site.Routes(s.mux)
 	s.ready.Store(true)
 	return s
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/app"
+
 	"github.com/siegel-oss/siegel/internal/vulndb"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )
@@ -77,7 +79,7 @@ func TestHidePath(t *testing.T) {
 		"osv:dir:/srv/mirror/osv": "osv:dir:osv", "../mirror/kev/kev.json": "kev.json", "/srv/m/x.json:2:1": "x.json:2:1",
 		"osv:PyPI": "osv:PyPI", "kev": "kev",
 	} {
-		if got := hidePath(in); got != want {
+		if got := app.HidePath(in); got != want {
 			t.Errorf("hidePath(%q) = %q, want %q", in, got, want)
 		}
 	}

@@ -117,7 +117,7 @@ func TestOwnTokens(t *testing.T) {
 	if newTokenRE.FindStringSubmatch(page) == nil {
 		t.Fatalf("olga's token: %s", text(t, page))
 	}
-	var list struct{ Items []tokenJSON }
+	var list struct{ Items []app.TokenJSON }
 	e.do("GET", "/api/v1/tokens", "pia-ci", "", nil, &list)
 	var names []string
 	for _, x := range list.Items {

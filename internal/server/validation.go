@@ -1,11 +1,9 @@
 package server
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/siegel-oss/siegel/internal/server/caller"
-	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // answer is the API's answer to an error: the sender's mistake with its status and message,
@@ -13,20 +11,6 @@ import (
 func (s *Server) answer(w http.ResponseWriter, r *http.Request, err error) {
 	if status, msg, ok := caller.Mistake(err); ok {
 		writeError(w, status, msg)
-		return
-	}
-	s.Fail(w, r, err)
-}
-
-// showError is a page's answer to an error: show renders the form again with the sender's
-// mistake and its status; a missing thing is 404, anything else a failure.
-func (s *Server) showError(w http.ResponseWriter, r *http.Request, err error, show func(status int, msg string)) {
-	if status, msg, ok := caller.Mistake(err); ok {
-		show(status, msg)
-		return
-	}
-	if errors.Is(err, store.ErrNotFound) {
-		http.NotFound(w, r)
 		return
 	}
 	s.Fail(w, r, err)

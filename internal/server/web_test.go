@@ -10,8 +10,21 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/pquerna/otp"
+	"github.com/pquerna/otp/totp"
+
 	"golang.org/x/net/html"
 )
+
+// The pages' session cookie, login limit and TOTP settings (package web), as the tests meet them
+// over HTTP.
+const (
+	webSessionCookie = "siegel_session"
+	loginLimit       = 10
+	webTOTPPeriod    = 30
+)
+
+var webTOTPOpts = totp.ValidateOpts{Period: webTOTPPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
 // browser is an HTTP client with cookies, not following redirects, as a logged-in person.
 type browser struct {

@@ -1,7 +1,10 @@
 // Package app is what the JSON API (package api) and the web pages (package web) share on the
 // server's side: the dependencies every handler reaches (Deps: the store, the log, the clock, the
-// monitor, the vulnerability database), the answer to a failure (Fail, InternalError), and the
-// per-request record the access log writes (request id, principal).
+// monitor, the vulnerability database, the component-health data, the CSAF signer), the answer to a
+// failure (Fail, InternalError), the per-request record the access log writes (request id,
+// principal), and the operations and views both sides use: loading a release's findings and
+// coverage, publishing advisories, tokens and organizations, VEX, labels and dossiers, the
+// authority's records and views, firmware and lab jobs, the inventory, health and the queue.
 package app
 
 import (
@@ -9,8 +12,10 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 
 	"github.com/siegel-oss/siegel/internal/conformity"
+	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/server/httpjson"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -24,6 +29,24 @@ type Deps struct {
 	// Conformity evaluates releases and keeps labels; nil when the requirement catalogs do not
 	// load (ConformityOff).
 	Conformity *conformity.Service
+
+	// Health is the component-health data beside the vulnerability database.
+	Health *health.Cache
+	// Uploads holds one token per upload in progress (AcquireUpload).
+	Uploads chan struct{}
+	// OnRead, in tests only, is called between the reads of a release's findings.
+	OnRead func(step string)
+
+	signers signerCache // the CSAF provider's signing key once loaded
+	// providerID is the CSAF provider organization once found by its name: it stays the
+	// provider when an administrator renames it.
+	providerID atomic.Int64
+
+	fleet fleet // devices and rollouts (fleet.go)
+
+	fwDirOnce sync.Once // firmware directory (firmware.go)
+	fwDir     string
+	fwDirErr  error
 
 	vulnMu sync.Mutex
 	vulnDB *vulndb.DB // the PostgreSQL vulnerability database once opened (OpenVulnDB)

@@ -164,3 +164,18 @@ func left(d time.Duration) string {
 	}
 	return d.String() + suffix
 }
+
+func (s *Deps) Submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by, csirt string) error {
+	if len(report) == 0 {
+		v, err := s.ViewCase(ctx, c)
+		if err != nil {
+			return err
+		}
+		for _, st := range v.Stages {
+			if st.Stage == stage {
+				report, _ = json.Marshal(st.Draft)
+			}
+		}
+	}
+	return s.Store.SubmitStageTo(ctx, c.ID, stage, report, receipt, by, csirt)
+}

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -95,4 +96,25 @@ func FindingFilter(r *http.Request, defLimit int) (store.FindingFilter, error) {
 		f.Limit = defLimit
 	}
 	return f, nil
+}
+
+// LoadFindings reads a release's findings with their VEX status.
+func (s *Deps) LoadFindings(ctx context.Context, release int64, f store.FindingFilter) ([]FindingView, int, error) {
+	xs, total, err := s.Store.Findings(ctx, release, f)
+	if err != nil {
+		return nil, 0, err
+	}
+	vex, err := s.Store.EffectiveVEX(ctx, release)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]FindingView, 0, len(xs))
+	for _, x := range xs {
+		v, err := ViewFinding(x, vex)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, v)
+	}
+	return out, total, nil
 }

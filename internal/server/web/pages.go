@@ -1,7 +1,8 @@
-// Package web is the browser pages' presentation: their templates and static files, embedded in
-// the binary and parsed at start-up, and the frame (layout.html) that every page's view model
-// fills. The handlers that gather a page's data stay with the server; a page reaches its
-// template only through Pages.Execute.
+// Package web is the browser pages: their handlers (Site, whose Routes the server registers), one
+// view model per page, the sign-in (password, second factor, single sign-on, login throttle), and
+// their presentation: the templates and static files, embedded in the binary and parsed at
+// start-up, and the frame (layout.html) that every page's view model fills. A page reaches its
+// template only through Pages.Execute. What the pages share with the JSON API is in package app.
 package web
 
 import (
