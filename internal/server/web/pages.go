@@ -72,6 +72,7 @@ var baseFuncs = template.FuncMap{
 	"inc":        func(i int) int { return i + 1 },
 	"mul100":     func(f float64) float64 { return f * 100 },
 	"components": componentRows,
+	"findings":   findingRows,
 	"json": func(v any) string {
 		b, _ := json.MarshalIndent(v, "", "  ")
 		return string(b)
