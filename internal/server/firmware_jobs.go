@@ -109,6 +109,23 @@ func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string,
 	}
 	path := filepath.Join(dir, filepath.Base(p.File))
 	ctx = store.WithActor(ctx, p.Actor)
+	// An earlier run of this job that stored its analysis and stopped before finishing (its
+	// server stopped, or lost the lease) has done the work: finish with what it stored.
+	switch fa, err := s.Store.FirmwareAnalysisOfJob(ctx, j.ID); {
+	case err == nil:
+		res, err := firmwareResultOf(fa)
+		if err != nil {
+			return s.jobInternal(j, err)
+		}
+		if err := s.Store.SetJobResult(ctx, j.ID, owner, res); err != nil {
+			return err
+		}
+		os.Remove(path)
+		s.Wake()
+		return nil
+	case !errors.Is(err, store.ErrNotFound):
+		return s.jobInternal(j, err)
+	}
 	rep, err := s.analyseSpooled(ctx, j, p, path, progress)
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -118,7 +135,7 @@ func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string,
 		return err
 	}
 	progress("storing the analysis")
-	res, err := s.storeFirmware(ctx, p, rep)
+	res, err := s.storeFirmware(ctx, j.ID, p, rep)
 	if err != nil {
 		return s.jobInternal(j, err)
 	}
@@ -203,29 +220,36 @@ func (s *Server) analyseSpooled(ctx context.Context, j *store.Job, p app.Firmwar
 // cliAdvice is the unpacker's advice on the command line's flags, left out of a job's error.
 var cliAdvice = regexp.MustCompile(` \(raise --max-[a-z]+ to go further\)`)
 
-// storeFirmware keeps an analysis and makes its inventory the release's newest SBOM.
-func (s *Server) storeFirmware(ctx context.Context, p app.FirmwareJob, rep *firmware.Report) (app.FirmwareResult, error) {
+// storeFirmware keeps the analysis of a job and makes its inventory the release's newest SBOM,
+// in one transaction, once per job.
+func (s *Server) storeFirmware(ctx context.Context, job int64, p app.FirmwareJob, rep *firmware.Report) (app.FirmwareResult, error) {
 	stored, err := json.Marshal(rep)
 	if err != nil {
 		return app.FirmwareResult{}, err
 	}
-	fa := &store.FirmwareAnalysis{Release: p.Release, ImageName: p.Image, SHA256: rep.SHA256, Size: rep.Size, Report: stored}
-	if err := s.Store.AddFirmwareAnalysis(ctx, fa); err != nil {
-		return app.FirmwareResult{}, err
-	}
-	res := app.FirmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses)}
 	var buf bytes.Buffer
 	if err := sbom.Write(&buf, rep.SBOM, sbom.CycloneDXJSON); err != nil {
-		return res, err
+		return app.FirmwareResult{}, err
 	}
 	sum := sha256.Sum256(buf.Bytes())
-	b, err := s.Store.AddSBOM(ctx, p.Release, "firmware:"+string(sbom.CycloneDXJSON), hex.EncodeToString(sum[:]), app.StoreComponents(rep.SBOM), app.TrMissing(rep.SBOM))
-	if err != nil && !errors.Is(err, store.ErrConflict) {
-		return res, err
+	fa := &store.FirmwareAnalysis{Release: p.Release, ImageName: p.Image, SHA256: rep.SHA256, Size: rep.Size, Report: stored, Job: job}
+	inv := &store.FirmwareSBOM{Format: "firmware:" + string(sbom.CycloneDXJSON), SHA256: hex.EncodeToString(sum[:]),
+		Components: app.StoreComponents(rep.SBOM), TRMissing: app.TrMissing(rep.SBOM)}
+	st, err := s.Store.AddJobFirmwareAnalysis(ctx, fa, inv)
+	if err != nil {
+		return app.FirmwareResult{}, err
 	}
-	if err == nil {
-		s.SaveHealthFacts(ctx, b.ID, rep.SBOM)
-		res.SBOM = b.ID
+	if st.NewSBOM {
+		s.SaveHealthFacts(ctx, st.SBOM, rep.SBOM)
 	}
-	return res, nil
+	return app.FirmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses), SBOM: st.SBOM}, nil
+}
+
+// firmwareResultOf is the result of a job whose analysis was stored by an earlier run.
+func firmwareResultOf(fa *store.FirmwareAnalysis) (app.FirmwareResult, error) {
+	var rep firmware.Report
+	if err := json.Unmarshal(fa.Report, &rep); err != nil {
+		return app.FirmwareResult{}, fmt.Errorf("stored analysis %d: %w", fa.ID, err)
+	}
+	return app.FirmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses), SBOM: fa.SBOM}, nil
 }

@@ -74,6 +74,14 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	if err := json.Unmarshal(j.Payload, &p); err != nil {
 		return fmt.Errorf("payload: %w", err)
 	}
+	// An earlier run of this job that stored its lab run and stopped before finishing has done
+	// the work: finish with what it stored.
+	switch lr, err := s.Store.LabRunOfJob(ctx, j.ID); {
+	case err == nil:
+		return s.Store.SetJobResult(ctx, j.ID, owner, app.LabJobResult{LabRun: lr.ID, Failed: lr.Failed, TranscriptSHA256: lr.TranscriptSHA256})
+	case !errors.Is(err, store.ErrNotFound):
+		return s.jobInternal(j, err)
+	}
 	if j.Attempts > maxFirmwareAttempts {
 		return fmt.Errorf("the lab run against %s stopped %d times before it finished (the server was restarted, or lost the job); start it again", p.Target, j.Attempts-1)
 	}
@@ -127,7 +135,7 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 		return fmt.Errorf("the lab run was refused: %w", err)
 	}
 	progress("storing the lab run")
-	lr, err := s.storeLabRun(ctx, p.Release, res)
+	lr, err := s.storeLabRun(ctx, p.Release, j.ID, res)
 	if err != nil {
 		return s.jobInternal(j, err)
 	}

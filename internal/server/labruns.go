@@ -70,7 +70,7 @@ func (s *Server) postLabRun(w http.ResponseWriter, r *http.Request, p caller.Pri
 			return
 		}
 	}
-	lr, err := s.storeLabRun(r.Context(), rel.ID, &res)
+	lr, err := s.storeLabRun(r.Context(), rel.ID, 0, &res)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
@@ -97,14 +97,15 @@ func (s *Server) listLabRuns(w http.ResponseWriter, r *http.Request, p caller.Pr
 	writeJSON(w, http.StatusOK, out)
 }
 
-// storeLabRun keeps a lab run as the release's newest (audit trail and ledger included).
-func (s *Server) storeLabRun(ctx context.Context, release int64, res *lab.Result) (*store.LabRun, error) {
+// storeLabRun keeps a lab run as the release's newest (audit trail and ledger included); a run
+// a job made (job, 0 for none) is stored once.
+func (s *Server) storeLabRun(ctx context.Context, release, job int64, res *lab.Result) (*store.LabRun, error) {
 	stored, err := json.Marshal(res)
 	if err != nil {
 		return nil, err
 	}
-	lr := &store.LabRun{Release: release, Target: res.Target, TranscriptSHA256: res.TranscriptSHA256, Failed: len(res.Failed()), Result: stored, StartedAt: res.Started}
-	if err := s.Store.AddLabRun(ctx, lr); err != nil {
+	lr := &store.LabRun{Release: release, Target: res.Target, TranscriptSHA256: res.TranscriptSHA256, Failed: len(res.Failed()), Result: stored, StartedAt: res.Started, Job: job}
+	if _, err := s.Store.AddJobLabRun(ctx, lr); err != nil {
 		return nil, err
 	}
 	return lr, nil

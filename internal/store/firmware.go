@@ -46,46 +46,54 @@ type FirmwareSBOM struct {
 	TRMissing      []string
 }
 
+// FirmwareStored is what AddJobFirmwareAnalysis stored.
+type FirmwareStored struct {
+	SBOM    int64 // the SBOM of the inventory (0: none)
+	NewSBOM bool  // SBOM was stored with the analysis, not found on the release already
+	Before  bool  // an earlier run of the job had stored the analysis: nothing was stored now
+}
+
 // AddJobFirmwareAnalysis stores the analysis a job made and the SBOM of its inventory (nil:
-// none) in one transaction, and returns the SBOM's id (0 when none was stored). The SBOM is not
-// stored again when the release already has one with the same SHA-256 (that one's id is
-// returned).
+// none) in one transaction. The SBOM is not stored again when the release already has one with
+// the same SHA-256 (that one's id is returned).
 //
 // A job stores its result once: run again because its server stopped between storing and
-// finishing it, it finds what it stored before (by a.Job) and gets that analysis and SBOM back,
-// with stored true, instead of a second copy with a second ledger statement.
-func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b *FirmwareSBOM) (sbomID int64, stored bool, err error) {
+// finishing it, it finds what it stored before (by a.Job) and gets that analysis and SBOM back
+// (Before) instead of a second copy with a second ledger statement.
+func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b *FirmwareSBOM) (FirmwareStored, error) {
+	var out FirmwareStored
 	if a.Job == 0 {
-		return 0, false, fmt.Errorf("firmware analysis of release %d without its job: %w", a.Release, ErrInvalid)
+		return out, fmt.Errorf("firmware analysis of release %d without its job: %w", a.Release, ErrInvalid)
 	}
-	err = s.inTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		out = FirmwareStored{}
 		var sb sql.NullInt64
 		err := tx.QueryRowContext(ctx, s.rebind(`SELECT id, analysed_at, sbom FROM firmware_analysis WHERE job = ?`), a.Job).Scan(&a.ID, &a.AnalysedAt, &sb)
 		if err == nil {
-			a.AnalysedAt, sbomID, stored = a.AnalysedAt.UTC(), sb.Int64, true
+			a.AnalysedAt, a.SBOM, out.SBOM, out.Before = a.AnalysedAt.UTC(), sb.Int64, sb.Int64, true
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 		if b != nil {
-			switch err := tx.QueryRowContext(ctx, s.rebind(`SELECT id FROM sbom WHERE release = ? AND sha256 = ?`), a.Release, b.SHA256).Scan(&sbomID); {
+			switch err := tx.QueryRowContext(ctx, s.rebind(`SELECT id FROM sbom WHERE release = ? AND sha256 = ?`), a.Release, b.SHA256).Scan(&out.SBOM); {
 			case errors.Is(err, sql.ErrNoRows):
 				doc := &SBOM{Release: a.Release, Format: b.Format, SHA256: b.SHA256, Components: len(b.Components), UploadedAt: s.now(), TRMissing: b.TRMissing}
 				if err := s.insertSBOM(ctx, tx, doc, b.Components, trMissingColumn(b.TRMissing)); err != nil {
 					return fmt.Errorf("SBOM of the inventory: %w", err)
 				}
-				sbomID = doc.ID
+				out.SBOM, out.NewSBOM = doc.ID, true
 			case err != nil:
 				return err
 			}
 		}
-		return s.insertFirmwareAnalysis(ctx, tx, a, sbomID)
+		return s.insertFirmwareAnalysis(ctx, tx, a, out.SBOM)
 	})
 	if err != nil {
-		return 0, false, fmt.Errorf("store firmware analysis of release %d: %w", a.Release, mapError(err))
+		return FirmwareStored{}, fmt.Errorf("store firmware analysis of release %d: %w", a.Release, mapError(err))
 	}
-	return sbomID, stored, nil
+	return out, nil
 }
 
 // FirmwareAnalysisOfJob returns the analysis a job stored, or ErrNotFound.

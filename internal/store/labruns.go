@@ -63,6 +63,11 @@ func (s *DB) AddJobLabRun(ctx context.Context, l *LabRun) (stored bool, err erro
 	return stored, err
 }
 
+// LabRunOfJob returns the lab run a job stored, or ErrNotFound.
+func (s *DB) LabRunOfJob(ctx context.Context, job int64) (*LabRun, error) {
+	return scanLabRun(s.sql.QueryRowContext(ctx, s.rebind(`SELECT `+labRunColumns+` FROM lab_run WHERE job = ?`), job))
+}
+
 const labRunColumns = `id, release, target, transcript_sha256, failed, result, started_at, created_at, job`
 
 func scanLabRun(row interface{ Scan(...any) error }) (*LabRun, error) {

@@ -28,12 +28,13 @@ func testJobResultsOnce(t *testing.T, s *store.DB) {
 	var firstSBOM int64
 	for run := range 2 {
 		a := &store.FirmwareAnalysis{Release: r.ID, ImageName: "gw.bin", SHA256: "ff00", Size: 1024, Report: []byte(`{"image":"gw.bin"}`), Job: 41}
-		sbom, stored, err := s.AddJobFirmwareAnalysis(ctx, a, inv)
+		st, err := s.AddJobFirmwareAnalysis(ctx, a, inv)
 		if err != nil {
 			t.Fatalf("run %d: %v", run, err)
 		}
-		if stored != (run == 1) {
-			t.Errorf("run %d: stored before = %v", run, stored)
+		sbom := st.SBOM
+		if st.Before != (run == 1) || st.NewSBOM != (run == 0) {
+			t.Errorf("run %d: %+v", run, st)
 		}
 		if run == 0 {
 			first, firstSBOM = a, sbom
@@ -62,13 +63,13 @@ func testJobResultsOnce(t *testing.T, s *store.DB) {
 	}
 	// Another job analysing the same image again keeps the SBOM already there.
 	a2 := &store.FirmwareAnalysis{Release: r.ID, ImageName: "gw.bin", SHA256: "ff00", Size: 1024, Report: []byte(`{}`), Job: 42}
-	if sbom, stored, err := s.AddJobFirmwareAnalysis(ctx, a2, inv); err != nil || stored || sbom != firstSBOM || a2.ID == first.ID {
-		t.Errorf("second job: analysis %d, SBOM %d, stored before %v, %v", a2.ID, sbom, stored, err)
+	if st, err := s.AddJobFirmwareAnalysis(ctx, a2, inv); err != nil || st.Before || st.NewSBOM || st.SBOM != firstSBOM || a2.ID == first.ID {
+		t.Errorf("second job: analysis %d, %+v, %v", a2.ID, st, err)
 	}
 	if n := len(must(s.SBOMs(ctx, r.ID))); n != 1 {
 		t.Errorf("%d SBOMs after the same image twice", n)
 	}
-	if _, _, err := s.AddJobFirmwareAnalysis(ctx, &store.FirmwareAnalysis{Release: r.ID, ImageName: "x", SHA256: "00", Report: []byte(`{}`)}, nil); !errors.Is(err, store.ErrInvalid) {
+	if _, err := s.AddJobFirmwareAnalysis(ctx, &store.FirmwareAnalysis{Release: r.ID, ImageName: "x", SHA256: "00", Report: []byte(`{}`)}, nil); !errors.Is(err, store.ErrInvalid) {
 		t.Errorf("an analysis without its job: %v", err)
 	}
 
@@ -85,6 +86,12 @@ func testJobResultsOnce(t *testing.T, s *store.DB) {
 		} else if l.ID != lab.ID || l.TranscriptSHA256 != "t0" || l.Job != 77 {
 			t.Errorf("lab run again: %+v, want the first %+v", l, lab)
 		}
+	}
+	if got := must(s.LabRunOfJob(ctx, 77)); got.ID != lab.ID {
+		t.Errorf("lab run of job 77: %d, want %d", got.ID, lab.ID)
+	}
+	if _, err := s.LabRunOfJob(ctx, 78); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("lab run of a job that stored none: %v", err)
 	}
 	if n := len(must(s.LabRuns(ctx, r.ID))); n != 1 {
 		t.Errorf("%d lab runs stored by one job run twice", n)
