@@ -13,6 +13,12 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// The authority's scoped view (CRA Chapter V): a manufacturer registers a product with a market
+// surveillance authority, and from then on that authority, and no other, sees the product's CRA
+// class, conformity route, support periods, label status, Art. 14 cases with every timestamp,
+// declared devices on the market, ledger checkpoints and component aggregates. Names of
+// components never leave the manufacturer through this view.
+
 type MarketRecordJSON struct {
 	CEMarking         *bool     `json:"ceMarking"`
 	Declaration       *bool     `json:"declaration"`

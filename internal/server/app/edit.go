@@ -14,6 +14,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// Corrections of what was entered, shared by the API (package api) and the pages
+// (package web): both check the same way and answer with the same words (package caller).
+
 // ProductEditInput is a correction of a product.
 type ProductEditInput struct {
 	Name     string `json:"name"`
