@@ -19,6 +19,7 @@ func errorsIsNotFound(err error) bool {
 	return err != nil && strings.Contains(err.Error(), store.ErrNotFound.Error())
 }
 
+// AdvisoryJSON is an advisory as answered.
 type AdvisoryJSON struct {
 	ID            int64     `json:"id"`
 	TrackingID    string    `json:"trackingId"`

@@ -12,6 +12,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// RegistrationJSON is a product's registration with an authority as answered.
 type RegistrationJSON struct {
 	Authority     int64  `json:"authority"`
 	AuthorityName string `json:"authorityName"`

@@ -8,6 +8,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/server/caller"
 )
 
+// CategoryJSON is a product's category as answered.
 type CategoryJSON struct {
 	ID       string   `json:"id"`
 	Title    string   `json:"title"`

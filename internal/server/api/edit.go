@@ -73,6 +73,7 @@ func (s *API) putRelease(w http.ResponseWriter, r *http.Request, p caller.Princi
 	writeJSON(w, http.StatusOK, app.ViewRelease(*got, prod.Category))
 }
 
+// SbomJSON is one of a release's SBOMs as answered.
 type SbomJSON struct {
 	ID         int64     `json:"id"`
 	Release    int64     `json:"release"`
@@ -154,6 +155,7 @@ func (s *API) putSBOM(w http.ResponseWriter, r *http.Request, p caller.Principal
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "replaced": id, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }
 
+// CommentJSON is a comment on a finding as answered.
 type CommentJSON struct {
 	ID     int64     `json:"id"`
 	Author string    `json:"author"`
@@ -210,6 +212,7 @@ func (s *API) findingComments(w http.ResponseWriter, r *http.Request, p caller.P
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
 }
 
+// SearchHitJSON is one hit of the portfolio search.
 type SearchHitJSON struct {
 	Product       string `json:"product"`
 	ProductID     int64  `json:"productId"`
@@ -257,6 +260,7 @@ func (s *API) apiSearch(w http.ResponseWriter, r *http.Request, p caller.Princip
 		"components": map[string]any{"total": nc, "items": toHits(comps)}, "findings": map[string]any{"total": nf, "items": toHits(finds)}})
 }
 
+// AdvisoryDetailsJSON is a vulnerability as the vulnerability database describes it.
 type AdvisoryDetailsJSON struct {
 	ID         string            `json:"id"`
 	Aliases    []string          `json:"aliases,omitempty"`

@@ -39,6 +39,7 @@ func (s *API) getConformity(w http.ResponseWriter, r *http.Request, p caller.Pri
 	writeJSON(w, http.StatusOK, s.ViewEvaluation(e))
 }
 
+// AttestationJSON is an attestation as answered.
 type AttestationJSON struct {
 	ID          int64  `json:"id"`
 	Requirement string `json:"requirement"`

@@ -126,6 +126,7 @@ func (s *API) testChannel(w http.ResponseWriter, r *http.Request, p caller.Princ
 	writeJSON(w, http.StatusAccepted, map[string]string{"status": "queued"})
 }
 
+// NotificationJSON is a notification as answered.
 type NotificationJSON struct {
 	ID          int64           `json:"id"`
 	Channel     int64           `json:"channel"`

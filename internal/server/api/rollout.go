@@ -66,6 +66,7 @@ func (s *API) readableProduct(w http.ResponseWriter, r *http.Request, p caller.P
 	return prod, true
 }
 
+// DeviceJSON is an enrolled device as answered.
 type DeviceJSON struct {
 	ID            int64     `json:"id"`
 	Name          string    `json:"name"`
@@ -129,6 +130,7 @@ func (s *API) enrollDevices(w http.ResponseWriter, r *http.Request, p caller.Pri
 	writeJSON(w, http.StatusCreated, out)
 }
 
+// PublishJSON is a published update as answered.
 type PublishJSON struct {
 	Name          string `json:"name"`
 	Version       string `json:"version"`

@@ -73,6 +73,7 @@ type ReleaseEditInput struct {
 	Reason                   string `json:"reason"`
 }
 
+// ReleaseEditOf is the correction form of r as it stands.
 func ReleaseEditOf(r *store.Release) ReleaseEditInput {
 	return ReleaseEditInput{Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd, SupportJustification: r.SupportJustification,
 		SupportExpectedUseMonths: r.SupportExpectedUseMonths, SupportBasis: r.SupportBasis, DevicesOnMarket: r.DevicesOnMarket}
