@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/server/app"
 
 	"github.com/pquerna/otp/totp"
@@ -122,7 +124,7 @@ func TestInviteAcceptDisable(t *testing.T) {
 
 	// Pia's own token (made through the API by an admin token it is not hers; made here by the
 	// store for her) stops with her.
-	var users struct{ Items []userJSON }
+	var users struct{ Items []api.UserJSON }
 	if code := e.do("GET", "/api/v1/users", "acme-admin", "", nil, &users); code != http.StatusOK || len(users.Items) != 3 {
 		t.Fatalf("users: %d %+v", code, users)
 	}
@@ -149,7 +151,7 @@ func TestInviteAcceptDisable(t *testing.T) {
 		t.Errorf("a disabled user signed in: %d", code)
 	}
 	// The only administrator cannot disable themselves.
-	var me struct{ Items []userJSON }
+	var me struct{ Items []api.UserJSON }
 	e.do("GET", "/api/v1/users", "acme-admin", "", nil, &me)
 	if code, page, _ := admin.post("/settings/users/"+itoa(me.Items[0].ID)+"/disable", nil); code != http.StatusBadRequest || !strings.Contains(page, "no active administrator left") {
 		t.Errorf("disabling the last administrator: %d %s", code, text(t, page))

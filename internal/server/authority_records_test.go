@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/server/app"
 
 	"github.com/google/go-cmp/cmp"
@@ -113,7 +115,7 @@ func TestAuthorityRecordsAcrossServers(t *testing.T) {
 	if res, err := man.server.PushRecords(ctx); err != nil || len(res) != 0 {
 		t.Fatalf("push before registration: %+v %v", res, err)
 	}
-	var reg registrationJSON
+	var reg api.RegistrationJSON
 	if code := man.do("POST", "/api/v1/products/"+itoa(remote)+"/registrations", "acme-admin", "application/json", jsonBody(map[string]string{"remoteAuthority": "BSI"}), &reg); code != 201 ||
 		reg.AuthorityURL != auth.srv.URL || reg.AuthorityName != "BSI" {
 		t.Fatalf("remote registration: %d %+v", code, reg)

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/authority/icsms"
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/server/app"
@@ -151,7 +153,7 @@ func TestAuthorityScopedView(t *testing.T) {
 		}
 	}
 	var regs struct {
-		Items []registrationJSON `json:"items"`
+		Items []api.RegistrationJSON `json:"items"`
 	}
 	if e.do("GET", "/api/v1/registrations", "globex-admin", "", nil, &regs); len(regs.Items) != 0 {
 		t.Errorf("Globex sees registrations: %+v", regs.Items)

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
@@ -44,7 +46,7 @@ func TestNoLabelWithoutBaseURL(t *testing.T) {
 	if code != http.StatusServiceUnavailable || !strings.Contains(refusal.Error, "--base-url") {
 		t.Fatalf("label without a public address: %d %q", code, refusal.Error)
 	}
-	var labels struct{ Items []labelJSON }
+	var labels struct{ Items []api.LabelJSON }
 	e.do("GET", "/api/v1/labels", "acme-admin", "", nil, &labels)
 	if len(labels.Items) != 0 {
 		t.Errorf("labels issued: %+v", labels.Items)

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 
@@ -66,7 +68,7 @@ func TestSmartPlugGetsNoLabel(t *testing.T) {
 		t.Fatalf("label without the category's catalog: %d %+v", code, no)
 	}
 	e.attestAll(rel, "etsi-en-303-645")
-	var l labelJSON
+	var l api.LabelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 || !slices.Equal(l.Standards, []string{"etsi-en-303-645"}) {
 		t.Fatalf("label once checked: %d %+v", code, l)
 	}
@@ -139,7 +141,7 @@ func TestAttestationRoleFromToken(t *testing.T) {
 		{"acme-psirt", "authority", "psirt"},
 		{"acme-psirt", "", "psirt"},
 	} {
-		var got attestationJSON
+		var got api.AttestationJSON
 		body := jsonBody(map[string]any{"requirement": "etsi-en-303-645/5.1-3", "document": "crypto.pdf", "content": []byte("x"), "signedBy": "Ada", "role": tc.claim})
 		if code := e.do("POST", base, tc.token, "application/json", body, &got); code != 201 || got.Role != tc.want {
 			t.Errorf("%s claiming %q: %d role %q, want %s", tc.token, tc.claim, code, got.Role, tc.want)
@@ -306,8 +308,8 @@ func TestProductCategoryChange(t *testing.T) {
 	if code := e.do("PUT", path, "acme-admin", "application/json", []byte(`{"category":"camera"}`), &got); code != 200 || got.Category != "camera" || got.NeedsCategory {
 		t.Fatalf("set: %d %+v", code, got)
 	}
-	var list struct{ Items []categoryJSON }
-	if e.do("GET", "/api/v1/categories", "acme-ro", "", nil, &list); !slices.ContainsFunc(list.Items, func(c categoryJSON) bool {
+	var list struct{ Items []api.CategoryJSON }
+	if e.do("GET", "/api/v1/categories", "acme-ro", "", nil, &list); !slices.ContainsFunc(list.Items, func(c api.CategoryJSON) bool {
 		return c.ID == "router" && slices.Equal(c.Catalogs, []string{"etsi-en-303-645", "bsi-tr-03148"})
 	}) {
 		t.Errorf("categories %+v", list.Items)
@@ -423,7 +425,7 @@ func TestSuspensionReasonOnPage(t *testing.T) {
 	_, rel := e.newRelease("Cam", "camera")
 	base := "/api/v1/releases/" + itoa(rel)
 	e.attestAll(rel, "etsi-en-303-645")
-	var l labelJSON
+	var l api.LabelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
 		t.Fatalf("issue %d", code)
 	}
@@ -440,7 +442,7 @@ func TestSuspensionReasonOnPage(t *testing.T) {
 	if len(shown) != 1 || shown[0] != st.Reason {
 		t.Errorf("page shows %q; the signed statement says %q", shown, st.Reason)
 	}
-	var got labelJSON
+	var got api.LabelJSON
 	e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &got)
 	if got.Reason != st.Reason || got.History[len(got.History)-1].Reason != st.Reason {
 		t.Errorf("API reason %q, history %+v; statement %q", got.Reason, got.History, st.Reason)
@@ -465,7 +467,7 @@ func TestMissedDeadlineReasonOnPage(t *testing.T) {
 	}
 	_, rel := e.newRelease("Cam", "camera")
 	e.attestAll(rel, "etsi-en-303-645")
-	var l labelJSON
+	var l api.LabelJSON
 	if code := e.do("POST", "/api/v1/releases/"+itoa(rel)+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
 		t.Fatalf("issue %d", code)
 	}

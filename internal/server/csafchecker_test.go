@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
@@ -51,7 +53,7 @@ func TestCSAFCheckerAcceptsProvider(t *testing.T) {
 	e.releaseWithSBOM(&prod, map[string]string{"version": "4.2.0", "supportEnd": "2031-12"}, uploadCDX)
 	e.drain()
 	e.srv = tls
-	var adv advisoryJSON
+	var adv api.AdvisoryJSON
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 {
 		t.Fatalf("publish %d", code)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
@@ -80,7 +82,7 @@ func TestCorrectionsAPI(t *testing.T) {
 
 	// Replace the SBOM by one without the vulnerable library: its findings are resolved.
 	var sboms struct {
-		Items []sbomJSON `json:"items"`
+		Items []api.SbomJSON `json:"items"`
 	}
 	e.do("GET", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "", nil, &sboms)
 	if len(sboms.Items) != 1 {
@@ -183,7 +185,7 @@ func TestTriageAPI(t *testing.T) {
 		t.Errorf("comment: %d", code)
 	}
 	var cs struct {
-		Items []commentJSON `json:"items"`
+		Items []api.CommentJSON `json:"items"`
 	}
 	if code := e.do("GET", comments+"?purl="+url.QueryEscape(lib), "acme-ro", "", nil, &cs); code != 200 || len(cs.Items) != 1 || cs.Items[0].Author != "token:acme-admin" {
 		t.Errorf("comments: %d %+v", code, cs)
@@ -211,8 +213,8 @@ func TestTriageAPI(t *testing.T) {
 	// Search by an alias of the finding's id and by component.
 	var res struct {
 		Findings struct {
-			Total int             `json:"total"`
-			Items []searchHitJSON `json:"items"`
+			Total int                 `json:"total"`
+			Items []api.SearchHitJSON `json:"items"`
 		} `json:"findings"`
 		Components struct {
 			Total int `json:"total"`

@@ -6,13 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // firmware uploads an image of the release at base (/api/v1/releases/N) as who, runs the
 // queued analysis and returns the stored analysis.
-func (e *env) firmware(base, name, who string, image []byte) firmwareJSON {
+func (e *env) firmware(base, name, who string, image []byte) api.FirmwareJSON {
 	e.t.Helper()
 	var queued struct {
 		Job    int64  `json:"job"`
@@ -30,7 +32,7 @@ func (e *env) firmware(base, name, who string, image []byte) firmwareJSON {
 	if code := e.do("GET", queued.Status, who, "", nil, &job); code != 200 || job.State != "done" || job.Analysis == "" {
 		e.t.Fatalf("job %d: %+v", code, job)
 	}
-	var fw firmwareJSON
+	var fw api.FirmwareJSON
 	if code := e.do("GET", job.Analysis, who, "", nil, &fw); code != 200 {
 		e.t.Fatalf("analysis %s: %d", job.Analysis, code)
 	}
@@ -69,7 +71,7 @@ func TestFirmwareJob(t *testing.T) {
 	if files, _ := os.ReadDir(dir); len(files) != 0 {
 		t.Errorf("the image stayed on disk after its analysis: %v", files)
 	}
-	var fw firmwareJSON
+	var fw api.FirmwareJSON
 	e.do("GET", job.Analysis, "acme-admin", "", nil, &fw)
 	if fw.Image != "router.bin" || !hasRule(fw, "weak-credentials") {
 		t.Errorf("analysis: %+v", fw)
@@ -114,7 +116,7 @@ func (e *env) firmwareJob(base, who string, image []byte) app.JobStatus {
 	return job
 }
 
-func hasRule(fw firmwareJSON, rule string) bool {
+func hasRule(fw api.FirmwareJSON, rule string) bool {
 	for _, w := range fw.Weaknesses {
 		if w.Rule == rule {
 			return true

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/csaf/csaftest"
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
@@ -78,7 +80,7 @@ func TestAdvisoryNamesTheFixingRelease(t *testing.T) {
 	if code != http.StatusUnprocessableEntity || !strings.Contains(string(body), "CSAF 2.0 takes CVSS v3.0 or v3.1") {
 		t.Errorf("publish with a CVSS v4 vector: %d %s", code, body)
 	}
-	var adv advisoryJSON
+	var adv api.AdvisoryJSON
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json",
 		jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 {
 		t.Fatalf("publish %d", code)

@@ -3,20 +3,13 @@ package server
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/server/app"
-	"github.com/siegel-oss/siegel/internal/server/device"
 )
 
 // RolloutConfig is app.RolloutConfig: the configuration lives with the dependencies the handlers share.
 type RolloutConfig = app.RolloutConfig
-
-// rolloutFail answers an error of the rollout service.
-func (s *Server) rolloutFail(w http.ResponseWriter, r *http.Request, err error) {
-	device.RolloutError(w, r, err, s.Fail)
-}
 
 // FlushHeartbeats writes the devices' heartbeats gathered since the last flush.
 func (s *Server) FlushHeartbeats(ctx context.Context) error {

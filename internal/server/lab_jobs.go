@@ -6,15 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/server/app"
-	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -22,49 +19,6 @@ import (
 // a time) probes the device under test and stores the result as evidence of the release, as an
 // uploaded 'siegel lab run' result would be. Config.LabAllow names the lab's ranges; there is no
 // default, and without it the server refuses to start a run.
-
-// postLabJob starts a lab run of the release against a device on the server's lab network: 202
-// with the job, whose progress and result GET /api/v1/jobs/{id} answers.
-func (s *Server) postLabJob(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	rel, prod, ok := s.release(w, r, p)
-	if !ok {
-		return
-	}
-	if !p.CanWrite(prod.Organization) {
-		writeError(w, http.StatusForbidden, "this token may not start lab runs")
-		return
-	}
-	var q app.LabRequest
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&q); err != nil {
-		writeError(w, http.StatusBadRequest, fmt.Sprintf("invalid JSON: %v; send {\"target\": \"LAN address\", \"wanTargets\": [...]}", err))
-		return
-	}
-	var bad app.LabRequestError
-	if err := s.CheckLabRequest(r.Context(), &q); errors.Is(err, app.ErrNoLab) {
-		writeError(w, http.StatusConflict, err.Error())
-		return
-	} else if errors.As(err, &bad) {
-		writeError(w, http.StatusBadRequest, err.Error())
-		return
-	} else if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	id, err := s.QueueLab(r.Context(), rel, prod, q)
-	if errors.Is(err, app.ErrLabBusy) {
-		w.Header().Set("Retry-After", "60")
-		writeError(w, http.StatusServiceUnavailable, err.Error())
-		return
-	} else if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	status := "/api/v1/jobs/" + strconv.FormatInt(id, 10)
-	w.Header().Set("Location", status)
-	writeJSON(w, http.StatusAccepted, map[string]any{"job": id, "state": "queued", "status": status, "target": q.Target})
-}
 
 // runLabJob runs the lab tests of a job and stores the result as the release's newest lab run.
 // The credentials tried are those the release's newest firmware analysis verified, then the
@@ -135,7 +89,7 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 		return fmt.Errorf("the lab run was refused: %w", err)
 	}
 	progress("storing the lab run")
-	lr, err := s.storeLabRun(ctx, p.Release, j.ID, res)
+	lr, err := s.StoreLabRun(ctx, p.Release, j.ID, res)
 	if err != nil {
 		return s.jobInternal(j, err)
 	}

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/lab/labtest"
 	"github.com/siegel-oss/siegel/internal/server/app"
@@ -52,7 +54,7 @@ func TestLabJob(t *testing.T) {
 			t.Errorf("%s: %d, want %d", tc.name, code, tc.want)
 		}
 	}
-	var list []labRunJSON
+	var list []api.LabRunJSON
 	if e.do("GET", base+"/lab-runs", "acme-admin", "", nil, &list); len(list) != 0 {
 		t.Fatalf("refused requests stored runs: %+v", list)
 	}

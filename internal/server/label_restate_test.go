@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/label"
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
@@ -11,7 +13,7 @@ import (
 // labelledRelease creates the product HomeRouter (a router, CRA class important I) and its
 // release 4.2.0 supported until supportEnd, analyses its firmware, attests every requirement
 // left and issues its label.
-func (e *env) labelledRelease(t *testing.T, supportEnd string) (app.ProductView, app.ReleaseView, labelJSON) {
+func (e *env) labelledRelease(t *testing.T, supportEnd string) (app.ProductView, app.ReleaseView, api.LabelJSON) {
 	t.Helper()
 	var prod app.ProductView
 	e.do("POST", "/api/v1/products", "acme-admin", "application/json", jsonBody(map[string]string{"name": "HomeRouter", "category": "router", "craClass": "important-i"}), &prod)
@@ -24,7 +26,7 @@ func (e *env) labelledRelease(t *testing.T, supportEnd string) (app.ProductView,
 	}
 	e.drain()
 	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
-	var l labelJSON
+	var l api.LabelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
 		t.Fatalf("issue %d", code)
 	}
@@ -45,9 +47,9 @@ func TestLabelRestatedAfterCorrection(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	current := func() (labelJSON, label.Statement, string) {
+	current := func() (api.LabelJSON, label.Statement, string) {
 		t.Helper()
-		var now labelJSON
+		var now api.LabelJSON
 		e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &now)
 		_, page := e.raw("GET", "/label/"+l.ID, "", "", nil)
 		return now, mustVerify(t, now.Statement, pub), text(t, string(page))

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/chromedp/chromedp"
 	"github.com/makiuchi-d/gozxing"
 	"github.com/makiuchi-d/gozxing/qrcode"
@@ -96,7 +98,7 @@ func TestLabelLifecycle(t *testing.T) {
 	e.drain()
 
 	// Not plausible before the manufacturer attests what no tool can check.
-	var issued labelJSON
+	var issued api.LabelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{"standards":["etsi-en-303-645","bsi-tr-03148"]}`), nil); code != 409 {
 		t.Fatalf("label before attestations: %d", code)
 	}
@@ -108,7 +110,7 @@ func TestLabelLifecycle(t *testing.T) {
 		t.Errorf("attestation with a wrong digest: %d", code)
 	}
 	delete(att, "sha256")
-	var got attestationJSON
+	var got api.AttestationJSON
 	if code := e.do("POST", base+"/attestations", "acme-admin", "application/json", jsonBody(att), &got); code != 201 || got.SHA256 != hex.EncodeToString(sum[:]) || got.Role != "manufacturer-admin" {
 		t.Errorf("attestation with its document: %d %+v", code, got)
 	}
@@ -176,7 +178,7 @@ func TestLabelLifecycle(t *testing.T) {
 		t.Fatalf("upload %d", code)
 	}
 	e.drain()
-	var now labelJSON
+	var now api.LabelJSON
 	e.do("GET", "/api/v1/labels/"+issued.ID, "acme-admin", "", nil, &now)
 	if now.Status != "suspended" || !strings.Contains(now.Reason, "CVE-2026-2002") || now.Sequence != 2 {
 		t.Fatalf("after the exploited finding: %+v", now)
@@ -229,7 +231,7 @@ func TestLabelLifecycle(t *testing.T) {
 	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/withdraw-revocation", "acme-admin", "application/json", []byte(`{"reason":"x"}`), nil); code != 403 {
 		t.Errorf("manufacturer withdrawing a revocation: %d", code)
 	}
-	now = labelJSON{} // fields absent from the answer must not linger from the last one
+	now = api.LabelJSON{} // fields absent from the answer must not linger from the last one
 	if code := e.do("POST", "/api/v1/labels/"+issued.ID+"/withdraw-revocation", "bsi", "application/json", []byte(`{"reason":"comments convinced us"}`), &now); code != 200 ||
 		now.Status != "valid" || now.Revocation != nil || now.Reason != "" {
 		t.Fatalf("withdrawn revocation %d %+v", code, now)
@@ -461,7 +463,7 @@ func TestLabelGrace(t *testing.T) {
 	e.do("POST", base+"/firmware", "acme-admin", "application/octet-stream", routerRoot(t, "correct horse battery staple 7"), nil)
 	e.drain()
 	e.attestAll(rel.ID, "etsi-en-303-645,bsi-tr-03148")
-	var l labelJSON
+	var l api.LabelJSON
 	if code := e.do("POST", base+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 {
 		t.Fatalf("issue %d", code)
 	}
@@ -478,13 +480,13 @@ func TestLabelGrace(t *testing.T) {
 			t.Fatalf("submit %s: %d", stage, code)
 		}
 	}
-	check := func() labelJSON {
+	check := func() api.LabelJSON {
 		t.Helper()
 		if _, err := e.st.Enqueue(t.Context(), "label-check", struct{}{}, "label-check", time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		e.drain()
-		var got labelJSON
+		var got api.LabelJSON
 		e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &got)
 		return got
 	}
@@ -533,7 +535,7 @@ func TestLabelTermAndRenewal(t *testing.T) {
 		t.Errorf("read-only renewal: %d", code)
 	}
 	set(time.Date(2028, 9, 1, 0, 0, 0, 0, time.UTC))
-	var renewed labelJSON
+	var renewed api.LabelJSON
 	if code := e.do("POST", "/api/v1/labels/"+l.ID+"/renew", "acme-admin", "application/json", nil, &renewed); code != 200 ||
 		!renewed.ValidUntil.Equal(time.Date(2030, 11, 22, 12, 0, 0, 0, time.UTC)) || renewed.Sequence != l.Sequence+1 {
 		t.Fatalf("renewal %d %+v", code, renewed)
@@ -564,7 +566,7 @@ func TestLabelTermAndRenewal(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.drain()
-	var now labelJSON
+	var now api.LabelJSON
 	e.do("GET", "/api/v1/labels/"+l.ID, "acme-admin", "", nil, &now)
 	if now.Status != "expired" || !strings.Contains(now.Reason, "term ended 2030-11-22T12:00:00Z") {
 		t.Fatalf("after the term: %+v", now)

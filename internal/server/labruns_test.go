@@ -2,13 +2,15 @@ package server
 
 import (
 	"encoding/json"
-	"github.com/siegel-oss/siegel/internal/catalog"
-	"github.com/siegel-oss/siegel/internal/server/app"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/siegel-oss/siegel/internal/catalog"
+	"github.com/siegel-oss/siegel/internal/server/api"
+	"github.com/siegel-oss/siegel/internal/server/app"
 
 	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/lab/labtest"
@@ -67,11 +69,11 @@ func TestLabRunEvidence(t *testing.T) {
 	if code := e.do("POST", base+"/lab-runs", "acme-admin", "application/json", jsonBody(tampered), nil); code != 400 {
 		t.Errorf("altered transcript: %d", code)
 	}
-	var got labRunJSON
+	var got api.LabRunJSON
 	if code := e.do("POST", base+"/lab-runs", "acme-admin", "application/json", run, &got); code != 201 || got.Failed == 0 || got.Target != "127.0.0.1" {
 		t.Fatalf("record: %d %+v", code, got)
 	}
-	var list []labRunJSON
+	var list []api.LabRunJSON
 	if code := e.do("GET", base+"/lab-runs", "acme-ro", "", nil, &list); code != 200 || len(list) != 1 || list[0].TranscriptSHA256 != got.TranscriptSHA256 {
 		t.Errorf("list: %d %+v", code, list)
 	}

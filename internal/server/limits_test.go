@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
@@ -246,7 +248,7 @@ func TestWebhookChannelAddresses(t *testing.T) {
 	e.drain()
 	for who, wantReply := range map[string]bool{"acme-admin": true, "acme-ro": false} {
 		var ns struct {
-			Items []notificationJSON `json:"items"`
+			Items []api.NotificationJSON `json:"items"`
 		}
 		e.do("GET", "/api/v1/notifications", who, "", nil, &ns)
 		if len(ns.Items) != 1 || !strings.Contains(ns.Items[0].LastError, "500") {

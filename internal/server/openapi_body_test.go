@@ -15,23 +15,23 @@ import (
 	"github.com/siegel-oss/siegel/internal/server/api"
 )
 
-// bodyReaders finds, in the package's source, the functions that read a request body: those
+// bodyReaders finds, in the source of the server's packages, the functions that read a request body: those
 // that decode JSON, read an upload, spool a firmware image or touch r.Body, and those that call
-// one of them (by name, within the package).
+// one of them (by name, within those packages).
 func bodyReaders(t *testing.T) map[string]bool {
 	t.Helper()
 	fset := token.NewFileSet()
-	files, err := filepath.Glob("*.go")
-	if err != nil {
-		t.Fatal(err)
+	// The API's handlers are in package api, what they share with the pages in package app, and
+	// the device side's endpoints in package device (their handlers' names differ from the
+	// others').
+	var files []string
+	for _, dir := range []string{".", "api", "app", "device"} {
+		fs, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, fs...)
 	}
-	// The device side's endpoints are served from their own package (its handlers' names differ
-	// from this package's).
-	devices, err := filepath.Glob("device/*.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	files = append(files, devices...)
 	calls := map[string][]string{} // function or method name -> names it calls
 	reads := map[string]bool{"decodeJSON": true, "readBody": true, "Decode": true}
 	for _, f := range files {
@@ -85,13 +85,13 @@ func bodyReaders(t *testing.T) map[string]bool {
 }
 
 // routeHandlers maps "METHOD /path" of the route tables in the source to the names of the
-// functions their handler expression names (s.api(s.upload(s.postFirmware)): api, upload,
+// functions their handler expression names (s.Bearer(s.upload(s.postFirmware)): Bearer, upload,
 // postFirmware).
 func routeHandlers(t *testing.T) map[string][]string {
 	t.Helper()
 	fset := token.NewFileSet()
 	out := map[string][]string{}
-	for _, f := range []string{"routes.go", "rollout.go", "device/device.go"} {
+	for _, f := range []string{"api/routes.go", "api/rollout.go", "device/device.go"} {
 		file, err := parser.ParseFile(fset, f, nil, 0)
 		if err != nil {
 			t.Fatal(err)
@@ -146,17 +146,17 @@ func TestOpenAPIRequestBodies(t *testing.T) {
 	}
 	n := 0
 	for _, rt := range New(Config{}).routeTable() {
-		if rt.method != "POST" && rt.method != "PUT" && rt.method != "PATCH" {
+		if rt.Method != "POST" && rt.Method != "PUT" && rt.Method != "PATCH" {
 			continue
 		}
-		key := rt.method + " " + rt.path
+		key := rt.Method + " " + rt.Path
 		names, ok := handlers[key]
 		if !ok {
 			t.Errorf("%s: not found in the route tables' source", key)
 			continue
 		}
 		takes := slices.ContainsFunc(names, func(n string) bool { return reads[n] })
-		op := doc.Paths[rt.path][strings.ToLower(rt.method)]
+		op := doc.Paths[rt.Path][strings.ToLower(rt.Method)]
 		switch {
 		case takes && (op.RequestBody == nil || len(op.RequestBody.Content) == 0):
 			t.Errorf("%s reads a request body (%v) but openapi.json documents no requestBody", key, names)

@@ -29,7 +29,7 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 		}
 	}
 	for _, rt := range New(Config{}).routeTable() {
-		served = append(served, rt.method+" "+rt.path)
+		served = append(served, rt.Method+" "+rt.Path)
 	}
 	slices.Sort(documented)
 	slices.Sort(served)

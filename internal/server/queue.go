@@ -5,19 +5,7 @@ import (
 	"net/http"
 
 	"github.com/siegel-oss/siegel/internal/server/app"
-
-	"github.com/siegel-oss/siegel/internal/server/caller"
 )
-
-// getQueue answers the depth and age of the job queue.
-func (s *Server) getQueue(w http.ResponseWriter, r *http.Request, _ caller.Principal) {
-	q, err := s.QueueState(r.Context())
-	if err != nil {
-		s.Fail(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, q)
-}
 
 // serveMetrics adds the job queue's gauges to the request counters.
 func (s *Server) serveMetrics(w http.ResponseWriter, r *http.Request) {

@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -158,12 +160,12 @@ func TestAgentRefusesTUFAttacks(t *testing.T) {
 	// attacked device has an assignment; the gate is lenient enough not to halt on the attacks.
 	n := 2 * len(attacks)
 	in := struct {
-		Devices []deviceJSON `json:"devices"`
+		Devices []api.DeviceJSON `json:"devices"`
 	}{}
 	for i := range n {
-		in.Devices = append(in.Devices, deviceJSON{Name: fmt.Sprintf("dev-%02d", i), HardwareClass: "hw-a", Region: "eu", Version: "1.0.0"})
+		in.Devices = append(in.Devices, api.DeviceJSON{Name: fmt.Sprintf("dev-%02d", i), HardwareClass: "hw-a", Region: "eu", Version: "1.0.0"})
 	}
-	var devs []deviceJSON
+	var devs []api.DeviceJSON
 	if code := e.api("POST", fmt.Sprintf("/api/v1/products/%d/devices", e.product), in, &devs); code != http.StatusCreated {
 		t.Fatalf("enroll: %d", code)
 	}

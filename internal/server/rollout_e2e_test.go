@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"golang.org/x/net/html"
 
 	"github.com/siegel-oss/siegel/internal/agent"
@@ -117,7 +119,7 @@ func (e *fleetEnv) api(method, path string, in, out any) int {
 func (e *fleetEnv) publish(version, hw string, image []byte) {
 	e.t.Helper()
 	var pub delivery.Published
-	if code := e.api("POST", fmt.Sprintf("/api/v1/products/%d/updates", e.product), publishJSON{Name: "firmware.bin", Version: version, HardwareClass: hw,
+	if code := e.api("POST", fmt.Sprintf("/api/v1/products/%d/updates", e.product), api.PublishJSON{Name: "firmware.bin", Version: version, HardwareClass: hw,
 		Content: base64.StdEncoding.EncodeToString(image)}, &pub); code != http.StatusCreated {
 		e.t.Fatalf("publish %s: status %d", version, code)
 	}
@@ -128,12 +130,12 @@ func (e *fleetEnv) publish(version, hw string, image []byte) {
 func (e *fleetEnv) enroll(n int, hw string, serverURL string, health func(dev int, version string) error) []*agent.Agent {
 	e.t.Helper()
 	in := struct {
-		Devices []deviceJSON `json:"devices"`
+		Devices []api.DeviceJSON `json:"devices"`
 	}{}
 	for i := range n {
-		in.Devices = append(in.Devices, deviceJSON{Name: fmt.Sprintf("%s-%03d", hw, i), HardwareClass: hw, Region: []string{"eu-west", "eu-central"}[i%2], Version: "1.0.0"})
+		in.Devices = append(in.Devices, api.DeviceJSON{Name: fmt.Sprintf("%s-%03d", hw, i), HardwareClass: hw, Region: []string{"eu-west", "eu-central"}[i%2], Version: "1.0.0"})
 	}
-	var out []deviceJSON
+	var out []api.DeviceJSON
 	if code := e.api("POST", fmt.Sprintf("/api/v1/products/%d/devices", e.product), in, &out); code != http.StatusCreated {
 		e.t.Fatalf("enroll: status %d", code)
 	}

@@ -7,21 +7,17 @@
 package server
 
 import (
-	"errors"
-	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/health"
 	"github.com/siegel-oss/siegel/internal/monitor"
+	"github.com/siegel-oss/siegel/internal/server/api"
 	"github.com/siegel-oss/siegel/internal/server/app"
-	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/server/httpjson"
 	"github.com/siegel-oss/siegel/internal/server/web"
-	"github.com/siegel-oss/siegel/internal/store"
 )
 
 // Config is app.Config: the configuration lives with the dependencies the handlers share.
@@ -37,18 +33,14 @@ type Server struct {
 	ready     atomic.Bool
 	metrics   *metrics
 	site      *web.Site // the browser pages
+	jsonAPI   *api.API  // the JSON API
 }
 
 // The JSON conventions of every endpoint (httpjson), under the names the handlers of this
 // package use.
 type apiError = httpjson.ErrorBody
 
-var (
-	writeJSON  = httpjson.Write
-	writeError = httpjson.Error
-	decodeJSON = httpjson.Decode
-	pathID     = httpjson.PathID
-)
+var writeJSON = httpjson.Write
 
 // New returns a server; Handler serves it.
 func New(cfg Config) *Server {
@@ -72,6 +64,7 @@ func New(cfg Config) *Server {
 			cfg.Monitor.Handle(monitor.KindLab, s.runLabJob)
 		}
 	}
+	s.jsonAPI = api.New(s.Deps)
 	s.routes()
 	s.site = web.NewSite(s.Deps)
 	s.site.Routes(s.mux)
@@ -84,31 +77,3 @@ func (s *Server) SetReady(ok bool) { s.ready.Store(ok) }
 
 // Handler returns the HTTP handler with its middleware.
 func (s *Server) Handler() http.Handler { return s.logAccess(s.metrics.wrap(s.mux)) }
-
-// api wraps an API handler: it requires "Authorization: Bearer TOKEN" (401 without), and JSON for
-// request bodies other than SBOM uploads.
-func (s *Server) api(h func(http.ResponseWriter, *http.Request, caller.Principal)) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		auth := r.Header.Get("Authorization")
-		secret, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || secret == "" {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="siegel"`)
-			writeError(w, http.StatusUnauthorized, "missing bearer token")
-			return
-		}
-		tok, err := s.Store.Authenticate(r.Context(), strings.TrimSpace(secret))
-		if errors.Is(err, store.ErrUnauthorized) {
-			w.Header().Set("WWW-Authenticate", `Bearer realm="siegel", error="invalid_token"`)
-			writeError(w, http.StatusUnauthorized, "invalid token")
-			return
-		}
-		if err != nil {
-			s.Fail(w, r, err)
-			return
-		}
-		actor := fmt.Sprintf("token:%d:%s", tok.ID, tok.Name)
-		app.NotePrincipal(r, actor)
-		r = r.WithContext(store.WithActor(r.Context(), actor))
-		h(w, r, caller.Principal{Token: tok})
-	}
-}

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/csaf"
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/ledger"
@@ -167,16 +169,16 @@ func TestUnauthenticated(t *testing.T) {
 	e := newEnv(t)
 	s := New(Config{Store: e.st})
 	for _, rt := range s.routeTable() {
-		if !strings.HasPrefix(rt.path, "/api/v1/") || rt.path == "/api/v1/openapi.json" {
+		if !strings.HasPrefix(rt.Path, "/api/v1/") || rt.Path == "/api/v1/openapi.json" {
 			continue
 		}
-		path := strings.ReplaceAll(rt.path, "{id}", "1")
-		if code := e.do(rt.method, path, "", "application/json", []byte("{}"), nil); code != http.StatusUnauthorized {
-			t.Errorf("%s %s without a token: %d, want 401", rt.method, path, code)
+		path := strings.ReplaceAll(rt.Path, "{id}", "1")
+		if code := e.do(rt.Method, path, "", "application/json", []byte("{}"), nil); code != http.StatusUnauthorized {
+			t.Errorf("%s %s without a token: %d, want 401", rt.Method, path, code)
 		}
 		e.tokens["forged"] = "sgl_forged"
-		if code := e.do(rt.method, path, "forged", "application/json", []byte("{}"), nil); code != http.StatusUnauthorized {
-			t.Errorf("%s %s with a forged token: %d, want 401", rt.method, path, code)
+		if code := e.do(rt.Method, path, "forged", "application/json", []byte("{}"), nil); code != http.StatusUnauthorized {
+			t.Errorf("%s %s with a forged token: %d, want 401", rt.Method, path, code)
 		}
 	}
 }
@@ -519,7 +521,7 @@ func TestAdvisoryAndProvider(t *testing.T) {
 		}
 	}
 	e.drain()
-	var adv advisoryJSON
+	var adv api.AdvisoryJSON
 	if code := e.do("POST", "/api/v1/products/"+itoa(prod.ID)+"/advisories", "acme-admin", "application/json", jsonBody(map[string]string{"vulnerability": "CVE-2026-2002", "cvss": assessed}), &adv); code != 201 ||
 		adv.TrackingID != "ACME-SA-2026-0001" || adv.Version != 1 {
 		t.Fatalf("publish %d %+v", code, adv)

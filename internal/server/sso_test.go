@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/siegel-oss/siegel/internal/server/api"
 )
 
 // logBuffer collects a server's log lines for a test to read.
@@ -96,7 +98,7 @@ func TestSSOLogin(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Request.URL.Path, "/products/") {
 		t.Errorf("product through the signed-on session: %d %s", resp.StatusCode, resp.Request.URL)
 	}
-	var users struct{ Items []userJSON }
+	var users struct{ Items []api.UserJSON }
 	s.do("GET", "/api/v1/users", "acme-admin", "", nil, &users)
 	if len(users.Items) != 2 || users.Items[1].Email != "pia@partner.example" || users.Items[1].Role != "psirt" || !users.Items[1].SSO {
 		t.Errorf("users after the first sign-on: %+v", users.Items)
@@ -191,7 +193,7 @@ func TestSSORefusals(t *testing.T) {
 			if resp.Request.URL.Path != "/login" {
 				t.Errorf("a refused sign-on left a session: ended at %s", resp.Request.URL)
 			}
-			var users struct{ Items []userJSON }
+			var users struct{ Items []api.UserJSON }
 			s.do("GET", "/api/v1/users", "acme-admin", "", nil, &users)
 			if len(users.Items) != 1 {
 				t.Errorf("a refused sign-on made a user: %+v", users.Items)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/vulndb"
@@ -119,7 +121,7 @@ func TestFindingPageDetails(t *testing.T) {
 			t.Errorf("finding page lacks %q (%d):\n%s", want, code, pt)
 		}
 	}
-	var det advisoryDetailsJSON
+	var det api.AdvisoryDetailsJSON
 	if code := e.do("GET", "/api/v1/vulnerabilities/GHSA-aaaa-1111-xxxx", "acme-ro", "", nil, &det); code != 200 || len(det.CWEs) != 1 || len(det.References) != 2 {
 		t.Errorf("advisory details API: %d %+v", code, det)
 	}

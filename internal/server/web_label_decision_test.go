@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+
 	"github.com/chromedp/chromedp"
 
 	"github.com/siegel-oss/siegel/internal/label"
@@ -23,7 +25,7 @@ func TestBrowserLabelRevocation(t *testing.T) {
 	ctx := t.Context()
 	_, rel := e.productWithRelease("acme-admin", "Plug", "smart-plug", "default", 500)
 	e.attestAll(rel, "etsi-en-303-645")
-	var l labelJSON
+	var l api.LabelJSON
 	if code := e.do("POST", "/api/v1/releases/"+itoa(rel)+"/labels", "acme-admin", "application/json", []byte(`{}`), &l); code != 201 || l.Status != "valid" {
 		t.Fatalf("label: %d %+v", code, l)
 	}

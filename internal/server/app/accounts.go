@@ -41,6 +41,7 @@ func timePtr(t time.Time) *time.Time {
 	return &t
 }
 
+// ToTokenJSON is a token as listed, its state (active, expired, revoked) at now.
 func ToTokenJSON(t store.TokenInfo, now time.Time) TokenJSON {
 	out := TokenJSON{ID: t.ID, Name: t.Name, Role: t.Role, Owner: t.Owner, CreatedAt: t.CreatedAt, ExpiresAt: timePtr(t.ExpiresAt),
 		LastUsedAt: timePtr(t.LastUsedAt), RevokedAt: timePtr(t.RevokedAt), State: "active"}

@@ -26,6 +26,7 @@ type signerCache struct {
 	signer *csaf.Signer
 }
 
+// Signer is the CSAF provider's signing key, loaded on first use and kept.
 func (s *Deps) Signer(ctx context.Context) (*csaf.Signer, error) {
 	s.signers.mu.Lock()
 	defer s.signers.mu.Unlock()
@@ -55,6 +56,7 @@ var ErrNoBaseURL = errors.New("CSAF documents name their canonical URL at the se
 // disclosed, and CSAF 6.2.3 a score for every affected product (CSAF 2.0 has no CVSS v4).
 type NeedsScore struct{ vulnerability string }
 
+// Error says which vulnerability lacks a CVSS v3 vector and why one is needed.
 func (e *NeedsScore) Error() string {
 	return "the vulnerability database has no CVSS v3 vector for " + e.vulnerability + ", and an advisory states the severity for the affected releases (CRA Annex I Part II (4), CSAF 6.2.3): give your assessment as a CVSS:3.1 vector (API field cvss, the form's CVSS field, siegel advisory publish --cvss)"
 }

@@ -44,7 +44,7 @@ type Deps struct {
 
 	fleet fleet // devices and rollouts (fleet.go)
 
-	fwDirOnce sync.Once // firmware directory (firmware.go)
+	fwDirOnce sync.Once // firmware directory (firmware_jobs.go)
 	fwDir     string
 	fwDirErr  error
 

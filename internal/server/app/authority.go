@@ -23,6 +23,8 @@ type ProcedureJSON struct {
 	Events       []authority.Event `json:"events"`
 }
 
+// ProcedureView is a market surveillance procedure as answered, with its status now in the calendar
+// of the authority's member state.
 func (s *Deps) ProcedureView(r *http.Request, p *store.Procedure) (ProcedureJSON, error) {
 	org, err := s.Store.OrganizationByID(r.Context(), p.Authority)
 	if err != nil {

@@ -19,12 +19,25 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// A product's record is what its manufacturer states to a market surveillance authority about
+// it: the facts the authority's scoped view is made of (authority_view.go). On one server the
+// view reads them from the store; across two, the manufacturer's server writes them as a
+// statement of its ledger and pushes that statement, with every other statement about the
+// product, to the authority's server (package api, authority_records_push.go), which checks them against the
+// checkpoint it witnessed. Both views are rendered from the same facts by the same code, so an
+// authority sees the same thing wherever its manufacturers run.
+//
+// The facts hold counts of components, never their names; the components with an actively
+// exploited vulnerability, which a sweep needs to count fan-in across manufacturers, travel as
+// pseudonyms (componentPseudonym).
+
 // RecordFormat names the version of the facts' JSON.
 const RecordFormat = "siegel-authority-record/v1"
 
 // maxRecordFacts bounds the facts of one product's record.
 const maxRecordFacts = 1 << 20
 
+// RecordFacts are what a manufacturer states to an authority about one product (its record).
 type RecordFacts struct {
 	Format         string             `json:"format"`
 	Product        RecordProduct      `json:"product"`
@@ -35,6 +48,7 @@ type RecordFacts struct {
 	Cases          []RecordCase       `json:"cases"`
 }
 
+// RecordProduct is the product a record is about.
 type RecordProduct struct {
 	ID       int64  `json:"id"`
 	Name     string `json:"name"`
@@ -50,6 +64,7 @@ type recordManufacturer struct {
 	HolidayRegion string `json:"holidayRegion"`
 }
 
+// RecordRelease is one of a record's releases.
 type RecordRelease struct {
 	ID                       int64                    `json:"id"`
 	Version                  string                   `json:"version"`
@@ -69,6 +84,7 @@ type RecordRelease struct {
 	Exploited []string `json:"exploited"`
 }
 
+// RecordCase is one of a record's Art. 14 cases.
 type RecordCase struct {
 	ID                    int64                `json:"id"`
 	Type                  string               `json:"type"`

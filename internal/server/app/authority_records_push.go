@@ -99,3 +99,13 @@ func (s *Deps) remoteSweepInputs(ctx context.Context, authorityOrg int64) ([]aut
 	}
 	return out, nil
 }
+
+// RecordReceipt is the authority's answer to a record it kept.
+type RecordReceipt struct {
+	Record         int64     `json:"record"`
+	Product        int64     `json:"product"`
+	Origin         string    `json:"origin"`
+	Statement      int64     `json:"statement"`
+	CheckpointSize int64     `json:"checkpointSize"`
+	ReceivedAt     time.Time `json:"receivedAt"`
+}

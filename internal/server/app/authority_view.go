@@ -13,6 +13,14 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// The authority's scoped view (CRA Chapter V): a manufacturer registers a product with a market
+// surveillance authority, and from then on that authority, and no other, sees the product's CRA
+// class, conformity route, support periods, label status, Art. 14 cases with every timestamp,
+// declared devices on the market, ledger checkpoints and component aggregates. Names of
+// components never leave the manufacturer through this view.
+
+// MarketRecordJSON is a release's market record (CE marking, declaration, documentation) as
+// answered.
 type MarketRecordJSON struct {
 	CEMarking         *bool     `json:"ceMarking"`
 	Declaration       *bool     `json:"declaration"`
@@ -22,11 +30,13 @@ type MarketRecordJSON struct {
 	UpdatedAt         time.Time `json:"updatedAt,omitzero"`
 }
 
+// ToMarketRecord is m as answered.
 func ToMarketRecord(m store.MarketRecord) MarketRecordJSON {
 	return MarketRecordJSON{CEMarking: m.CEMarking, Declaration: m.Declaration, NotifiedBody: m.NotifiedBody, TechnicalDocs: m.TechnicalDocs,
 		DisclosureContact: m.DisclosureContact, UpdatedAt: m.UpdatedAt}
 }
 
+// ViewLabelJSON is a label in the authority's view.
 type ViewLabelJSON struct {
 	ID         string    `json:"id"`
 	Status     string    `json:"status"`
@@ -49,6 +59,7 @@ type viewReleaseJSON struct {
 	Checklist       []icsms.Check            `json:"checklist"`
 }
 
+// ViewCaseJSON is an Art. 14 case in the authority's view.
 type ViewCaseJSON struct {
 	ID                    int64                `json:"id"`
 	Type                  string               `json:"type"`
@@ -69,6 +80,7 @@ type ViewCaseJSON struct {
 	Error                 string               `json:"error,omitempty"`
 }
 
+// ViewManufacturerJSON is the manufacturer in the authority's view.
 type ViewManufacturerJSON struct {
 	ID          int64  `json:"id"`
 	Name        string `json:"name"`
@@ -78,6 +90,7 @@ type ViewManufacturerJSON struct {
 	Exemption   string `json:"exemption,omitempty"`
 }
 
+// ViewLedgerJSON is the ledger's state in the authority's view.
 type ViewLedgerJSON struct {
 	// Checkpoint is the latest checkpoint of the log the manufacturer's statements are in, when
 	// it is this server's log.
@@ -89,6 +102,7 @@ type ViewLedgerJSON struct {
 	Witnessed *WitnessStateJSON `json:"witnessed,omitempty"`
 }
 
+// ViewProductJSON is a product in the authority's view.
 type ViewProductJSON struct {
 	ID              int64                `json:"id"`
 	Name            string               `json:"name"`

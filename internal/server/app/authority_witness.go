@@ -21,6 +21,7 @@ type WitnessStateJSON struct {
 	RefusedAt  time.Time `json:"refusedAt,omitzero"`
 }
 
+// ToWitnessState is a witnessed log as answered.
 func ToWitnessState(w *store.WitnessedLog) *WitnessStateJSON {
 	return &WitnessStateJSON{Witness: w.Witness, Origin: w.Origin, LogKey: w.LogKey, Size: w.Size, CosignedAt: w.CosignedAt, Refusal: w.Refusal, RefusedAt: w.RefusedAt}
 }
@@ -28,6 +29,7 @@ func ToWitnessState(w *store.WitnessedLog) *WitnessStateJSON {
 // ErrNoWitnessKey: the server was started without --witness-key.
 var ErrNoWitnessKey = errors.New("this server has no witness key: start it with --witness-key FILE (from 'siegel ledger witness-key')")
 
+// WitnessName is the name of this server's witness key, or ErrNoWitnessKey.
 func (s *Deps) WitnessName() (string, error) {
 	if s.WitnessKey == "" {
 		return "", ErrNoWitnessKey

@@ -165,6 +165,8 @@ func left(d time.Duration) string {
 	return d.String() + suffix
 }
 
+// Submit records a case's stage as submitted, with its report (the case's own when report is
+// empty), the receipt and the CSIRT.
 func (s *Deps) Submit(ctx context.Context, c *store.Case, stage string, report []byte, receipt, by, csirt string) error {
 	if len(report) == 0 {
 		v, err := s.ViewCase(ctx, c)

@@ -52,14 +52,14 @@ type Config struct {
 	Witnesses []string
 	// WitnessKey is the private witness key (from 'siegel ledger witness-key') with which the
 	// authorities of this server cosign the manufacturers' ledger checkpoints they witness
-	// (authority_witness.go); "" when this server witnesses no log.
+	// (package api, authority_witness.go); "" when this server witnesses no log.
 	WitnessKey string
 	// AuthorityPush is the market surveillance authority whose server witnesses this server's
-	// ledger: its checkpoints are pushed there and the cosignatures kept (authority_push.go), and the
+	// ledger: its checkpoints are pushed there and the cosignatures kept (package server, authority_push.go), and the
 	// records of the products registered with it (authority_records_push.go).
 	AuthorityPush AuthorityPush
 
-	// Connection limits (limits.go); zero means the default.
+	// Connection limits (package server, limits.go); zero means the default.
 	ReadHeaderTimeout, ReadTimeout, WriteTimeout, IdleTimeout time.Duration
 	// UploadTimeout replaces the read and write limits of an authenticated upload.
 	UploadTimeout time.Duration

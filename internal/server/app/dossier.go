@@ -21,6 +21,8 @@ func (s *Deps) PageStandards(r *http.Request, prod *store.Product) []string {
 	return s.Conformity.DefaultStandards(prod.Category)
 }
 
+// WriteDossier answers a release's declaration of conformity or technical documentation, as HTML or
+// PDF, named by the "doc" path value.
 func (s *Deps) WriteDossier(w http.ResponseWriter, r *http.Request, prod *store.Product, rel *store.Release) {
 	name, ext, _ := strings.Cut(r.PathValue("doc"), ".")
 	kind := map[string]dossier.Kind{"declaration": dossier.DeclarationOfConformity, "technical": dossier.TechnicalDocumentation}[name]

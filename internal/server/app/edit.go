@@ -14,6 +14,9 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// Corrections of what was entered, shared by the API (package api) and the pages
+// (package web): both check the same way and answer with the same words (package caller).
+
 // ProductEditInput is a correction of a product.
 type ProductEditInput struct {
 	Name     string `json:"name"`
@@ -70,6 +73,7 @@ type ReleaseEditInput struct {
 	Reason                   string `json:"reason"`
 }
 
+// ReleaseEditOf is the correction form of r as it stands.
 func ReleaseEditOf(r *store.Release) ReleaseEditInput {
 	return ReleaseEditInput{Version: r.Version, PlacedOnMarket: r.PlacedOnMarket, SupportEnd: r.SupportEnd, SupportJustification: r.SupportJustification,
 		SupportExpectedUseMonths: r.SupportExpectedUseMonths, SupportBasis: r.SupportBasis, DevicesOnMarket: r.DevicesOnMarket}

@@ -43,6 +43,7 @@ func (s *Deps) MaxImage() int64 { return max(s.MaxUpload, MaxFirmwareImage) }
 // ErrImageTooLarge is a firmware upload over maxImage.
 var ErrImageTooLarge = errors.New("the firmware image is larger than the limit")
 
+// ImageTooLarge says an image is over the limit, and how to raise it.
 func (s *Deps) ImageTooLarge() string {
 	return fmt.Sprintf("%v of %d MiB; ask the administrator to raise --max-upload", ErrImageTooLarge, s.MaxImage()>>20)
 }
@@ -114,4 +115,5 @@ func (s *Deps) QueueFirmware(ctx context.Context, rel *store.Release, prod *stor
 	return id, p, nil
 }
 
+// ErrEmptyImage is an upload without an image.
 var ErrEmptyImage = errors.New("the firmware image is empty; send the image file itself")

@@ -14,6 +14,7 @@ type fleet struct {
 	devices *device.API
 }
 
+// Delivery is the rollout service, made on first use.
 func (s *Deps) Delivery() *delivery.Service {
 	s.fleet.once.Do(func() {
 		s.fleet.svc = &delivery.Service{Store: s.Store, TargetsKey: s.Rollout.TargetsKey, Expiry: s.Rollout.Expiry, Now: s.Now, Log: s.Log}

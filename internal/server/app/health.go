@@ -75,6 +75,8 @@ type ProductHealthRow struct {
 	Memory     health.MemoryShare  `json:"memory_safety"`
 }
 
+// ProductHealth is the health of each of a product's releases, and the sources the judgements rest
+// on.
 func (s *Deps) ProductHealth(ctx context.Context, prod *store.Product) ([]ProductHealthRow, []health.SourceInfo, error) {
 	rels, err := s.Store.Releases(ctx, prod.ID)
 	if err != nil {

@@ -6,6 +6,4 @@ import "github.com/siegel-oss/siegel/internal/server/httpjson"
 var (
 	writeJSON  = httpjson.Write
 	writeError = httpjson.Error
-	decodeJSON = httpjson.Decode
-	pathID     = httpjson.PathID
 )

@@ -123,6 +123,7 @@ func (s *Deps) QueueLab(ctx context.Context, rel *store.Release, prod *store.Pro
 	return id, nil
 }
 
+// ErrLabBusy is a lab run refused because too many wait for the lab.
 var ErrLabBusy = fmt.Errorf("%d lab runs already wait for the lab; try again when some are done", maxLabQueued)
 
 // labJobStatus fills a lab run job's status for a reader of its organization.

@@ -16,6 +16,8 @@ import (
 // so an error here is a defect of the build.
 var LoadCatalog = sync.OnceValues(catalog.Load)
 
+// StandardsParam is the standards the "standard" query parameters name, one or several each,
+// comma-separated.
 func StandardsParam(r *http.Request) []string {
 	var out []string
 	for _, v := range r.URL.Query()["standard"] {
@@ -40,6 +42,8 @@ func (s *Deps) RevokeLabel(ctx context.Context, l *store.Label, issuer, reason s
 	return err
 }
 
+// PublicLabel is the label of the "id" path value for its public routes; it answers the request
+// itself (404, 503) when there is none.
 func (s *Deps) PublicLabel(w http.ResponseWriter, r *http.Request) (*store.Label, bool) {
 	if s.Conformity == nil {
 		http.Error(w, "labels are unavailable", http.StatusServiceUnavailable)

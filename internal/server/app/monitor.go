@@ -32,6 +32,7 @@ type jobJSON struct {
 	Finished  time.Time `json:"finishedAt,omitzero"`
 }
 
+// DbState is the vulnerability database's state and its recent updates.
 func (s *Deps) DbState(r *http.Request) (*DbState, error) {
 	st := &DbState{Updates: []jobJSON{}}
 	if s.VulnDB != "" {
@@ -89,6 +90,7 @@ func HidePath(s string) string {
 	return filepath.Base(s)
 }
 
+// QueueTest queues a test notification to an organization's channel.
 func (s *Deps) QueueTest(r *http.Request, org int64, orgName string, channel int64) error {
 	e, err := s.testEvent(r.Context(), org, orgName, channel)
 	if err != nil {

@@ -25,6 +25,7 @@ type OrganizationView struct {
 	Regions []string `json:"-"`
 }
 
+// OrganizationView is the organization as its settings show it.
 func (s *Deps) OrganizationView(r *http.Request, id int64) (*OrganizationView, error) {
 	o, err := s.Store.OrganizationByID(r.Context(), id)
 	if err != nil {

@@ -9,9 +9,11 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-const WebPageSize = 50
-
-const ApiPageSize = 100
+// Page sizes of product lists: the web portfolio's and the API's default, and the largest.
+const (
+	WebPageSize = 50
+	ApiPageSize = 100
+)
 
 // Pager is one page of a list and the links to its neighbours.
 type Pager struct {

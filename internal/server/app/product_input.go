@@ -36,7 +36,7 @@ func (p *NewProduct) check() error {
 }
 
 // AddProduct checks and creates a product of org: the API and the portfolio's form answer its
-// errors alike (validation.go).
+// errors alike (caller.Mistake).
 func (s *Deps) AddProduct(ctx context.Context, org int64, np NewProduct) (*store.Product, error) {
 	if err := np.check(); err != nil {
 		return nil, caller.Invalid(err)

@@ -35,6 +35,7 @@ func laneOf(kind string) string {
 	return "bulk"
 }
 
+// QueueState is the job queue's state, per kind of job.
 func (s *Deps) QueueState(ctx context.Context) (*QueueState, error) {
 	stats, err := s.Store.QueueStats(ctx)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// RolloutJSON is a rollout as answered.
 type RolloutJSON struct {
 	ID            int64     `json:"id"`
 	Product       int64     `json:"product"`
@@ -20,6 +21,7 @@ type RolloutJSON struct {
 	CreatedAt     time.Time `json:"createdAt"`
 }
 
+// RolloutSummary is ro as answered.
 func RolloutSummary(ro *store.Rollout) RolloutJSON {
 	var plan struct {
 		ExposureBound int `json:"exposureBound"`

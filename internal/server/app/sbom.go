@@ -22,6 +22,7 @@ func TrMissing(doc *sbom.Document) []string {
 	return missing
 }
 
+// StoreComponents are doc's components as the store keeps them, the subject left out.
 func StoreComponents(doc *sbom.Document) []store.Component {
 	direct := doc.Direct()
 	out := make([]store.Component, 0, len(doc.Components))

@@ -12,6 +12,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
+// CmpOrDefault is v, or d when v is empty.
 func CmpOrDefault(v, d string) string {
 	if v == "" {
 		return d

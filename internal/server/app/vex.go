@@ -114,6 +114,8 @@ func (s *Deps) EncodeVEX(d *vex.Document, format string, org string, rel *store.
 	return d.Encode(format, pub)
 }
 
+// SafeName is s with every character other than letters, digits, dot, dash and underscore replaced
+// by an underscore, for file names.
 func SafeName(s string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {

@@ -11,12 +11,15 @@ import (
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
-// clientThrottle bounds the attempts from one client address (an IPv6 client: its /64).
-var clientThrottle = store.Throttle{Limit: 10, Window: time.Minute}
-
-// accountThrottle bounds the attempts on one account from anywhere, so that guessing spread
-// over many addresses is slow too; a good login resets it.
-var accountThrottle = store.Throttle{Limit: 10, Window: 15 * time.Minute}
+// Login throttling: counters in the store, so that every server behind a load balancer counts
+// the same attempts, and no memory in the process grows with the number of clients.
+var (
+	// clientThrottle bounds the attempts from one client address (an IPv6 client: its /64).
+	clientThrottle = store.Throttle{Limit: 10, Window: time.Minute}
+	// accountThrottle bounds the attempts on one account from anywhere, so that guessing spread
+	// over many addresses is slow too; a good login resets it.
+	accountThrottle = store.Throttle{Limit: 10, Window: 15 * time.Minute}
+)
 
 // loginAllowed counts a login attempt for the account and the client and says how long to wait
 // when either is over its limit (0: go ahead).

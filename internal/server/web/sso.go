@@ -17,9 +17,12 @@ import (
 	"golang.org/x/oauth2"
 )
 
-const ssoCookie = "siegel_sso"
-
-const ssoTTL = 10 * time.Minute
+// ssoCookie carries state, nonce and PKCE verifier of a sign-on in progress from the redirect
+// to the provider to the callback: they bind the callback to this browser.
+const (
+	ssoCookie = "siegel_sso"
+	ssoTTL    = 10 * time.Minute
+)
 
 // errSSO is a sign-on the server refuses; its text is logged, the person sees a general message.
 var errSSO = errors.New("single sign-on refused")

@@ -9,11 +9,13 @@ import (
 	"github.com/pquerna/otp/totp"
 )
 
-const totpPeriod = 30
-
-const totpSkew = 1
-
-const totpIssuer = "Siegel"
+// TOTP parameters (RFC 6238 with the defaults every authenticator app reads from an otpauth
+// URI): HMAC-SHA1, six digits, 30-second steps, one step of clock drift either way.
+const (
+	totpPeriod = 30
+	totpSkew   = 1
+	totpIssuer = "Siegel"
+)
 
 var totpOpts = totp.ValidateOpts{Period: totpPeriod, Digits: otp.DigitsSix, Algorithm: otp.AlgorithmSHA1}
 
