@@ -14,10 +14,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/siegel-oss/siegel/internal/input"
-
 	"github.com/siegel-oss/siegel/internal/extract"
 	"github.com/siegel-oss/siegel/internal/health"
+	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/vex"

@@ -9,12 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
-	"github.com/siegel-oss/siegel/internal/server/app"
-
 	"github.com/pquerna/otp/totp"
 
+	"github.com/siegel-oss/siegel/internal/server/api"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 

@@ -11,9 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/app"
-
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 

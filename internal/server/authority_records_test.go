@@ -9,14 +9,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
-	"github.com/siegel-oss/siegel/internal/server/app"
-
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/siegel-oss/siegel/internal/cra"
 	"github.com/siegel-oss/siegel/internal/ledger"
+	"github.com/siegel-oss/siegel/internal/server/api"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 

@@ -12,12 +12,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/chromedp/chromedp"
 	"golang.org/x/net/html"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/api"
 	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )

@@ -15,11 +15,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/app"
-
 	"github.com/siegel-oss/siegel/internal/firmware"
 	"github.com/siegel-oss/siegel/internal/firmware/unpack"
 	"github.com/siegel-oss/siegel/internal/sbom"
+	"github.com/siegel-oss/siegel/internal/server/app"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 

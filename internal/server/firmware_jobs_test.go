@@ -6,9 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/siegel-oss/siegel/internal/firmware/fwtest"
+	"github.com/siegel-oss/siegel/internal/server/api"
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 

@@ -8,9 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/siegel-oss/siegel/internal/csaf/csaftest"
+	"github.com/siegel-oss/siegel/internal/server/api"
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 

@@ -4,10 +4,9 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/siegel-oss/siegel/internal/catalog"
 	"github.com/siegel-oss/siegel/internal/lab/labtest"
+	"github.com/siegel-oss/siegel/internal/server/api"
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 

@@ -4,9 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/api"
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 

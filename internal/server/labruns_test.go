@@ -9,11 +9,10 @@ import (
 	"testing"
 
 	"github.com/siegel-oss/siegel/internal/catalog"
-	"github.com/siegel-oss/siegel/internal/server/api"
-	"github.com/siegel-oss/siegel/internal/server/app"
-
 	"github.com/siegel-oss/siegel/internal/lab"
 	"github.com/siegel-oss/siegel/internal/lab/labtest"
+	"github.com/siegel-oss/siegel/internal/server/api"
+	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
 // labRunAgainstWebAdmin runs the lab engine against a real web interface on loopback that takes

@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 

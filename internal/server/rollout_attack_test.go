@@ -18,8 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/theupdateframework/go-tuf/v2/metadata"
 
@@ -27,6 +25,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/rollout"
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
 	"github.com/siegel-oss/siegel/internal/rollout/repo"
+	"github.com/siegel-oss/siegel/internal/server/api"
 )
 
 // mirror is a malicious repository mirror between the agents and the server: it passes the

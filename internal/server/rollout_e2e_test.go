@@ -19,14 +19,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"golang.org/x/net/html"
 
 	"github.com/siegel-oss/siegel/internal/agent"
 	"github.com/siegel-oss/siegel/internal/rollout"
 	"github.com/siegel-oss/siegel/internal/rollout/delivery"
 	"github.com/siegel-oss/siegel/internal/rollout/repo"
+	"github.com/siegel-oss/siegel/internal/server/api"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 

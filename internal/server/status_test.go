@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/siegel-oss/siegel/internal/server/app"
-
 	"github.com/siegel-oss/siegel/internal/vulndb"
 	"github.com/siegel-oss/siegel/internal/vulndb/vulndbtest"
 )

@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/server/api"
-
 	"github.com/chromedp/chromedp"
 
 	"github.com/siegel-oss/siegel/internal/label"
+	"github.com/siegel-oss/siegel/internal/server/api"
 )
 
 // An issuer revokes a label in the browser, security requiring immediate action: the label's

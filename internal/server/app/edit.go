@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/siegel-oss/siegel/internal/input"
-
 	"github.com/siegel-oss/siegel/internal/server/caller"
 	"github.com/siegel-oss/siegel/internal/store"
 )

@@ -4,9 +4,8 @@ import (
 	"context"
 	"time"
 
-	"github.com/siegel-oss/siegel/internal/sbom"
-
 	"github.com/siegel-oss/siegel/internal/health"
+	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 

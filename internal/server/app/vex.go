@@ -10,9 +10,8 @@ import (
 	"github.com/siegel-oss/siegel/internal/input"
 	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/purl"
-	"github.com/siegel-oss/siegel/internal/vex"
-
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/vex"
 )
 
 // VEXInput is a triage decision as the API and the form take it.
