@@ -278,8 +278,7 @@ func (s *DB) ReplaceSBOM(ctx context.Context, release, old int64, reason, format
 	if err != nil {
 		return nil, err
 	}
-	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now(), TRMissing: trMissing}
-	missing := trMissingColumn(trMissing)
+	var b *SBOM
 	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		var cur string
 		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT sha256 FROM sbom WHERE id = ? AND release = ?`), old, release).Scan(&cur); err != nil {
@@ -288,9 +287,11 @@ func (s *DB) ReplaceSBOM(ctx context.Context, release, old int64, reason, format
 		if cur == sha256 {
 			return fmt.Errorf("the new SBOM is the one it would replace (sha256 %s): %w", sha256, ErrConflict)
 		}
-		if err := s.insertSBOM(ctx, tx, b, comps, missing); err != nil {
+		nb, err := s.insertSBOM(ctx, tx, release, format, sha256, comps, trMissing)
+		if err != nil {
 			return err
 		}
+		b = nb
 		return s.removeSBOM(ctx, tx, release, old, fmt.Sprintf("replaced by SBOM %d: %s", b.ID, reason))
 	})
 	if err != nil {

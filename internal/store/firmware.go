@@ -9,14 +9,19 @@ import (
 
 // FirmwareAnalysisByID returns one stored analysis, or ErrNotFound.
 func (s *DB) FirmwareAnalysisByID(ctx context.Context, id int64) (*FirmwareAnalysis, error) {
+	return scanFirmwareAnalysis(s.sql.QueryRowContext(ctx, s.rebind(`SELECT `+firmwareAnalysisColumns+` FROM firmware_analysis WHERE id = ?`), id))
+}
+
+const firmwareAnalysisColumns = `id, release, image_name, sha256, size, report, analysed_at, job, sbom`
+
+func scanFirmwareAnalysis(row *sql.Row) (*FirmwareAnalysis, error) {
 	a := &FirmwareAnalysis{}
 	var report string
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, release, image_name, sha256, size, report, analysed_at FROM firmware_analysis
-		WHERE id = ?`), id).Scan(&a.ID, &a.Release, &a.ImageName, &a.SHA256, &a.Size, &report, &a.AnalysedAt)
-	if err != nil {
+	var job, sb sql.NullInt64
+	if err := row.Scan(&a.ID, &a.Release, &a.ImageName, &a.SHA256, &a.Size, &report, &a.AnalysedAt, &job, &sb); err != nil {
 		return nil, mapError(err)
 	}
-	a.Report = []byte(report)
+	a.Report, a.Job, a.SBOM = []byte(report), job.Int64, sb.Int64
 	return a, nil
 }
 
@@ -79,8 +84,8 @@ func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b 
 		if b != nil {
 			switch err := tx.QueryRowContext(ctx, s.rebind(`SELECT id FROM sbom WHERE release = ? AND sha256 = ?`), a.Release, b.SHA256).Scan(&out.SBOM); {
 			case errors.Is(err, sql.ErrNoRows):
-				doc := &SBOM{Release: a.Release, Format: b.Format, SHA256: b.SHA256, Components: len(b.Components), UploadedAt: s.now(), TRMissing: b.TRMissing}
-				if err := s.insertSBOM(ctx, tx, doc, b.Components, trMissingColumn(b.TRMissing)); err != nil {
+				doc, err := s.insertSBOM(ctx, tx, a.Release, b.Format, b.SHA256, b.Components, b.TRMissing)
+				if err != nil {
 					return fmt.Errorf("SBOM of the inventory: %w", err)
 				}
 				out.SBOM, out.NewSBOM = doc.ID, true
@@ -98,14 +103,5 @@ func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b 
 
 // FirmwareAnalysisOfJob returns the analysis a job stored, or ErrNotFound.
 func (s *DB) FirmwareAnalysisOfJob(ctx context.Context, job int64) (*FirmwareAnalysis, error) {
-	a := &FirmwareAnalysis{}
-	var report string
-	var sb sql.NullInt64
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, release, image_name, sha256, size, report, analysed_at, job, sbom FROM firmware_analysis
-		WHERE job = ?`), job).Scan(&a.ID, &a.Release, &a.ImageName, &a.SHA256, &a.Size, &report, &a.AnalysedAt, &a.Job, &sb)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	a.Report, a.SBOM, a.AnalysedAt = []byte(report), sb.Int64, a.AnalysedAt.UTC()
-	return a, nil
+	return scanFirmwareAnalysis(s.sql.QueryRowContext(ctx, s.rebind(`SELECT `+firmwareAnalysisColumns+` FROM firmware_analysis WHERE job = ?`), job))
 }

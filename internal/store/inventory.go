@@ -223,9 +223,11 @@ func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 // it or none. The same SBOM (by SHA-256) uploaded twice to one release is a conflict, so
 // concurrent uploads of one file store it once.
 func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, comps []Component, trMissing []string) (*SBOM, error) {
-	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now(), TRMissing: trMissing}
-	missing := trMissingColumn(trMissing)
-	err := s.inTx(ctx, func(tx *sql.Tx) error { return s.insertSBOM(ctx, tx, b, comps, missing) })
+	var b *SBOM
+	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
+		b, err = s.insertSBOM(ctx, tx, release, format, sha256, comps, trMissing)
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("store SBOM of release %d: %w", release, err)
 	}
@@ -517,11 +519,11 @@ func (s *DB) LatestSBOM(ctx context.Context, release int64) (*SBOM, error) {
 
 // insertSBOM stores an SBOM and its components in tx, queues the release's matching and records
 // the upload in the ledger and the audit trail.
-func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, b *SBOM, comps []Component, missing sql.NullString) error {
-	release, format, sha256 := b.Release, b.Format, b.SHA256
+func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, release int64, format, sha256 string, comps []Component, trMissing []string) (*SBOM, error) {
+	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now(), TRMissing: trMissing}
 	if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sbom (release, format, sha256, components, uploaded_at, tr03183_missing) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-		b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt, missing).Scan(&b.ID); err != nil {
-		return err
+		b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt, trMissingColumn(trMissing)).Scan(&b.ID); err != nil {
+		return nil, err
 	}
 	// Many rows per statement: one round trip (and one statement execution) per batch.
 	var err error
@@ -544,7 +546,7 @@ func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, b *SBOM, comps []Compon
 		if len(part) == batch {
 			if stmt == nil {
 				if stmt, err = tx.PrepareContext(ctx, q); err != nil {
-					return err
+					return nil, err
 				}
 			}
 			_, err = stmt.ExecContext(ctx, args...)
@@ -552,20 +554,20 @@ func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, b *SBOM, comps []Compon
 			_, err = tx.ExecContext(ctx, q, args...)
 		}
 		if err != nil {
-			return err
+			return nil, err
 		}
 	}
 	// Matching runs in the background; queued in this transaction, it cannot be lost.
 	if err := s.enqueueMatch(ctx, tx, release); err != nil {
-		return err
+		return nil, err
 	}
 	org, err := s.releaseOrg(ctx, tx, release)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if err := s.appendLedger(ctx, tx, org, ledger.SBOMPublished, fmt.Sprintf("release/%d", release),
 		map[string]any{"sbom": b.ID, "format": format, "sha256": sha256, "components": len(comps)}); err != nil {
-		return err
+		return nil, err
 	}
-	return s.auditRelease(ctx, tx, release, "sbom.upload", fmt.Sprintf("sbom/%d", b.ID), fmt.Sprintf("%s, %d components, sha256 %s", format, len(comps), sha256))
+	return b, s.auditRelease(ctx, tx, release, "sbom.upload", fmt.Sprintf("sbom/%d", b.ID), fmt.Sprintf("%s, %d components, sha256 %s", format, len(comps), sha256))
 }

@@ -49,15 +49,8 @@ func (s *DB) insertFirmwareAnalysis(ctx context.Context, tx *sql.Tx, a *Firmware
 
 // LatestFirmwareAnalysis returns the newest analysis of a release, or ErrNotFound.
 func (s *DB) LatestFirmwareAnalysis(ctx context.Context, release int64) (*FirmwareAnalysis, error) {
-	a := &FirmwareAnalysis{}
-	var report string
-	err := s.sql.QueryRowContext(ctx, s.rebind(`SELECT id, release, image_name, sha256, size, report, analysed_at FROM firmware_analysis
-		WHERE release = ? ORDER BY id DESC LIMIT 1`), release).Scan(&a.ID, &a.Release, &a.ImageName, &a.SHA256, &a.Size, &report, &a.AnalysedAt)
-	if err != nil {
-		return nil, mapError(err)
-	}
-	a.Report = []byte(report)
-	return a, nil
+	return scanFirmwareAnalysis(s.sql.QueryRowContext(ctx, s.rebind(`SELECT `+firmwareAnalysisColumns+` FROM firmware_analysis
+		WHERE release = ? ORDER BY id DESC LIMIT 1`), release))
 }
 
 // Attestation is a named person's signed-off statement that a requirement is met, with the
