@@ -62,33 +62,27 @@ func (s *Server) runFirmwareJob(ctx context.Context, j *store.Job, owner string,
 	ctx = store.WithActor(ctx, p.Actor)
 	// An earlier run of this job that stored its analysis and stopped before finishing (its
 	// server stopped, or lost the lease) has done the work: finish with what it stored.
+	var res app.FirmwareResult
 	switch fa, err := s.Store.FirmwareAnalysisOfJob(ctx, j.ID); {
 	case err == nil:
-		res, err := firmwareResultOf(fa)
-		if err != nil {
+		if res, err = firmwareResultOf(fa); err != nil {
 			return s.jobInternal(j, err)
 		}
-		if err := s.Store.SetJobResult(ctx, j.ID, owner, res); err != nil {
-			return err
-		}
-		os.Remove(path)
-		s.Wake()
-		return nil
 	case !errors.Is(err, store.ErrNotFound):
 		return s.jobInternal(j, err)
-	}
-	rep, err := s.analyseSpooled(ctx, j, p, path, progress)
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	if err != nil {
-		os.Remove(path)
-		return err
-	}
-	progress("storing the analysis")
-	res, err := s.storeFirmware(ctx, j.ID, p, rep)
-	if err != nil {
-		return s.jobInternal(j, err)
+	default:
+		rep, err := s.analyseSpooled(ctx, j, p, path, progress)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil {
+			os.Remove(path)
+			return err
+		}
+		progress("storing the analysis")
+		if res, err = s.storeFirmware(ctx, j.ID, p, rep); err != nil {
+			return s.jobInternal(j, err)
+		}
 	}
 	if err := s.Store.SetJobResult(ctx, j.ID, owner, res); err != nil {
 		return err

@@ -32,7 +32,7 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	// the work: finish with what it stored.
 	switch lr, err := s.Store.LabRunOfJob(ctx, j.ID); {
 	case err == nil:
-		return s.Store.SetJobResult(ctx, j.ID, owner, app.LabJobResult{LabRun: lr.ID, Failed: lr.Failed, TranscriptSHA256: lr.TranscriptSHA256})
+		return s.Store.SetJobResult(ctx, j.ID, owner, labJobResult(lr))
 	case !errors.Is(err, store.ErrNotFound):
 		return s.jobInternal(j, err)
 	}
@@ -93,7 +93,12 @@ func (s *Server) runLabJob(ctx context.Context, j *store.Job, owner string, prog
 	if err != nil {
 		return s.jobInternal(j, err)
 	}
-	return s.Store.SetJobResult(ctx, j.ID, owner, app.LabJobResult{LabRun: lr.ID, Failed: lr.Failed, TranscriptSHA256: lr.TranscriptSHA256})
+	return s.Store.SetJobResult(ctx, j.ID, owner, labJobResult(lr))
+}
+
+// labJobResult is what a lab job that stored lr tells its caller.
+func labJobResult(lr *store.LabRun) app.LabJobResult {
+	return app.LabJobResult{LabRun: lr.ID, Failed: lr.Failed, TranscriptSHA256: lr.TranscriptSHA256}
 }
 
 // releaseFirmwareFacts reads what the newest firmware analysis of the release found, nil
