@@ -233,11 +233,11 @@ func TestBrowserRoleChange(t *testing.T) {
 	// The administrator's own demotion is refused: no administrator would be left.
 	adminForm := `form[action="/settings/users/` + itoa(admin.ID) + `/role"]`
 	err = chromedp.Do(ctx, chromedp.SetValue(adminForm+` select[name=role]`, "read-only"), chromedp.Click(adminForm+` button`),
-		chromedp.WaitVisible(`main > p.error[role=alert]:not(.banner)`))
+		chromedp.WaitVisible(`#page-error`))
 	if err != nil {
 		t.Fatalf("demoting the last administrator: %v", err)
 	}
-	if msg := text(`main > p.error[role=alert]:not(.banner)`); !strings.Contains(msg, "Role not changed: the organization would have no active administrator left") {
+	if msg := text(`#page-error`); !strings.Contains(msg, "Role not changed: the organization would have no active administrator left") {
 		t.Errorf("refusal: %q", msg)
 	}
 	if nav := text(`header`); !strings.Contains(nav, "admin@acme.example (admin)") {

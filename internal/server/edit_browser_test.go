@@ -57,12 +57,12 @@ func TestBrowserEditSupportPeriod(t *testing.T) {
 		chromedp.SetValue(`#release-edit input[name=supportEnd]`, "2028-01"),
 		chromedp.SendKeys(`#release-edit input[name=reason]`, "shorter support"),
 		chromedp.Submit(`#release-edit input[name=reason]`),
-		chromedp.WaitVisible(`p.error:not(.banner)`),
+		chromedp.WaitVisible(`#page-error`),
 	)
 	if err != nil {
 		t.Fatalf("refused correction: %v", err)
 	}
-	msg, _ := chromedp.Run(ctx, chromedp.Text(`p.error:not(.banner)`))
+	msg, _ := chromedp.Run(ctx, chromedp.Text(`#page-error`))
 	kept, _ := chromedp.Run(ctx, chromedp.Value(`#release-edit input[name=supportEnd]`))
 	reason, _ := chromedp.Run(ctx, chromedp.Value(`#release-edit input[name=reason]`))
 	if !strings.Contains(msg, "13(8)") || kept != "2028-01" || reason != "shorter support" {
@@ -122,12 +122,12 @@ func TestBrowserTriageError(t *testing.T) {
 		chromedp.SendKeys(`input[name=action]`, "Wait for 4.2.1."),
 		chromedp.SetValue(`input[name=expiresAt]`, "2027-03-31"),
 		chromedp.Submit(`select[name=status]`),
-		chromedp.WaitVisible(`p.error:not(.banner)`),
+		chromedp.WaitVisible(`#page-error`),
 	)
 	if err != nil {
 		t.Fatalf("triage: %v", err)
 	}
-	msg, _ := chromedp.Run(ctx, chromedp.Text(`p.error:not(.banner)`))
+	msg, _ := chromedp.Run(ctx, chromedp.Text(`#page-error`))
 	status, _ := chromedp.Run(ctx, chromedp.Value(`select[name=status]`))
 	action, _ := chromedp.Run(ctx, chromedp.Value(`input[name=action]`))
 	expiry, _ := chromedp.Run(ctx, chromedp.Value(`input[name=expiresAt]`))

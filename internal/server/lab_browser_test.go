@@ -32,8 +32,9 @@ func TestBrowserLabJob(t *testing.T) {
 		chromedp.WaitVisible(`#lab input[name=target]`),
 		chromedp.SendKeys(`#lab input[name=target]`, "192.0.2.1"),
 		chromedp.Submit(`#lab input[name=target]`),
-		// The refusal, not the form: the page before the answer has the form too.
-		chromedp.WaitVisible(`main > p.error[role=alert]:not(.banner)`),
+		// The refusal itself: the page before the answer has the form and, not yet matched, an
+		// alert of its own ("Not matched yet").
+		chromedp.WaitVisible(`#page-error`),
 	)
 	if err != nil {
 		t.Fatal(err)
