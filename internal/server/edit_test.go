@@ -81,7 +81,7 @@ func TestCorrectionsAPI(t *testing.T) {
 
 	// Replace the SBOM by one without the vulnerable library: its findings are resolved.
 	var sboms struct {
-		Items []api.SbomJSON `json:"items"`
+		Items []api.SBOMJSON `json:"items"`
 	}
 	e.do("GET", "/api/v1/releases/"+itoa(rel.ID)+"/sboms", "acme-admin", "", nil, &sboms)
 	if len(sboms.Items) != 1 {

@@ -179,7 +179,7 @@ func (s *Server) storeFirmware(ctx context.Context, job int64, p app.FirmwareJob
 	sum := sha256.Sum256(buf.Bytes())
 	fa := &store.FirmwareAnalysis{Release: p.Release, ImageName: p.Image, SHA256: rep.SHA256, Size: rep.Size, Report: stored, Job: job}
 	inv := &store.FirmwareSBOM{Format: "firmware:" + string(sbom.CycloneDXJSON), SHA256: hex.EncodeToString(sum[:]),
-		Components: app.StoreComponents(rep.SBOM), TRMissing: app.TrMissing(rep.SBOM)}
+		Components: app.StoreComponents(rep.SBOM), TRMissing: app.TRMissing(rep.SBOM)}
 	st, err := s.Store.AddJobFirmwareAnalysis(ctx, fa, inv)
 	if err != nil {
 		return app.FirmwareResult{}, err

@@ -317,13 +317,13 @@ func TestWebNamesRefuseControlCharacters(t *testing.T) {
 // TestSBOMMemoryBudget: an SBOM whose decoding would exceed the upload memory budget is refused
 // before it is decoded; the same document under a larger budget is read.
 func TestSBOMMemoryBudget(t *testing.T) {
-	small := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * app.SbomExpansion / 2 })
+	small := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * app.SBOMExpansion / 2 })
 	relID := small.newProductRelease("Router", "1.0")
 	var out apiError
 	if code := small.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), &out); code != http.StatusUnprocessableEntity || !strings.Contains(out.Error, "--max-unpack") {
 		t.Errorf("SBOM over the budget: %d %q", code, out.Error)
 	}
-	e := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * app.SbomExpansion })
+	e := newEnv(t, func(c *Config) { c.MaxUnpack = int64(len(uploadCDX)) * app.SBOMExpansion })
 	relID = e.newProductRelease("Router", "1.0")
 	if code := e.do("POST", "/api/v1/releases/"+itoa(relID)+"/sboms", "acme-admin", "application/json", []byte(uploadCDX), nil); code != http.StatusCreated {
 		t.Errorf("SBOM within the budget: %d", code)

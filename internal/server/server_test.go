@@ -410,7 +410,7 @@ func TestReleaseVEXExportImport(t *testing.T) {
 		if err != nil || got != format || len(d.Statements) != 2 {
 			t.Fatalf("export %s: %v %s %d statements\n%s", format, err, got, len(d.Statements), data)
 		}
-		var res app.VexImport
+		var res app.VEXImport
 		if code := e.do("POST", r+"/vex", "acme-admin", "application/json", data, &res); code != 200 || res.Applied != 0 || res.Unchanged != 2 || len(res.Unmatched) != 0 {
 			t.Errorf("re-import %s: %d %+v", format, code, res)
 		}
@@ -439,7 +439,7 @@ func TestReleaseVEXExportImport(t *testing.T) {
 		{Vulnerability: "CVE-2026-9999", Product: "pkg:generic/ACME/HomeRouter", Status: vex.Fixed},
 	}}
 	data, _ := other.Encode(vex.OpenVEX, vex.Publisher{})
-	var res app.VexImport
+	var res app.VEXImport
 	if code := e.do("POST", r+"/vex", "acme-admin", "application/json", data, &res); code != 200 || res.Applied != 1 || len(res.Unmatched) != 1 || res.Unmatched[0].Vulnerability != "CVE-2026-9999" {
 		t.Errorf("import %d %+v", code, res)
 	}

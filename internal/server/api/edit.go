@@ -73,8 +73,8 @@ func (s *API) putRelease(w http.ResponseWriter, r *http.Request, p caller.Princi
 	writeJSON(w, http.StatusOK, app.ViewRelease(*got, prod.Category))
 }
 
-// SbomJSON is one of a release's SBOMs as answered.
-type SbomJSON struct {
+// SBOMJSON is one of a release's SBOMs as answered.
+type SBOMJSON struct {
 	ID         int64     `json:"id"`
 	Release    int64     `json:"release"`
 	Format     string    `json:"format"`
@@ -83,8 +83,8 @@ type SbomJSON struct {
 	UploadedAt time.Time `json:"uploadedAt"`
 }
 
-func toSBOM(b store.SBOM) SbomJSON {
-	return SbomJSON{ID: b.ID, Release: b.Release, Format: b.Format, SHA256: b.SHA256, Components: b.Components, UploadedAt: b.UploadedAt}
+func toSBOM(b store.SBOM) SBOMJSON {
+	return SBOMJSON{ID: b.ID, Release: b.Release, Format: b.Format, SHA256: b.SHA256, Components: b.Components, UploadedAt: b.UploadedAt}
 }
 
 // listSBOMs lists the SBOMs of a release.
@@ -98,7 +98,7 @@ func (s *API) listSBOMs(w http.ResponseWriter, r *http.Request, p caller.Princip
 		s.Fail(w, r, err)
 		return
 	}
-	out := make([]SbomJSON, 0, len(bs))
+	out := make([]SBOMJSON, 0, len(bs))
 	for _, b := range bs {
 		out = append(out, toSBOM(b))
 	}

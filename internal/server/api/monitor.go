@@ -11,7 +11,7 @@ import (
 )
 
 func (s *API) dbStatus(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	st, err := s.DbState(r)
+	st, err := s.DBState(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return

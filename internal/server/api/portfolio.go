@@ -10,7 +10,7 @@ import (
 
 // listProducts answers one page of the organization's products (?page=, ?limit=, ?sort=name|risk).
 func (s *API) listProducts(w http.ResponseWriter, r *http.Request, p caller.Principal) {
-	q, page, err := app.PageQuery(r, app.ApiPageSize, store.SortName)
+	q, page, err := app.PageQuery(r, app.APIPageSize, store.SortName)
 	if err != nil {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return

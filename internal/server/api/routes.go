@@ -323,7 +323,7 @@ func (s *API) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Princi
 	}
 	comps := app.StoreComponents(doc)
 	sum := sha256.Sum256(data)
-	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, app.TrMissing(doc))
+	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, app.TRMissing(doc))
 	if err != nil {
 		s.Fail(w, r, err)
 		return

@@ -54,7 +54,7 @@ type Deps struct {
 
 // Fail maps an error to a status without leaking internals: store sentinels to 404 and 409,
 // everything else to 500 (logged).
-func (d *Deps) Fail(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Deps) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		httpjson.Error(w, http.StatusNotFound, "not found")
@@ -63,15 +63,15 @@ func (d *Deps) Fail(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.Canceled):
 		httpjson.Error(w, 499, "request cancelled")
 	default:
-		d.InternalError(w, r, err)
+		s.InternalError(w, r, err)
 	}
 }
 
 // InternalError logs err with the request's id and answers 500 with a message that quotes the
 // id but says nothing of the error itself: paths, SQL and library messages stay in the log.
-func (d *Deps) InternalError(w http.ResponseWriter, r *http.Request, err error) {
+func (s *Deps) InternalError(w http.ResponseWriter, r *http.Request, err error) {
 	id := RequestID(r.Context())
-	d.Log.Error("request failed", "method", r.Method, "route", r.Pattern, "request_id", id, "err", err)
+	s.Log.Error("request failed", "method", r.Method, "route", r.Pattern, "request_id", id, "err", err)
 	httpjson.Error(w, http.StatusInternalServerError, InternalErrorText(id))
 }
 
@@ -84,9 +84,9 @@ func InternalErrorText(id string) string {
 }
 
 // Wake tells the monitor that work was queued.
-func (d *Deps) Wake() {
-	if d.Monitor != nil {
-		d.Monitor.Wake()
+func (s *Deps) Wake() {
+	if s.Monitor != nil {
+		s.Monitor.Wake()
 	}
 }
 
@@ -98,20 +98,20 @@ func (d *Deps) Wake() {
 // holds, and a new connection per page would cost more than the page's queries. A SQLite file is
 // opened per use instead, which costs a file open and keeps no file of a replaced database (a
 // bundle import renames over it) open.
-func (d *Deps) OpenVulnDB(ctx context.Context) (db *vulndb.DB, close func(), err error) {
-	if !vulndb.IsPostgres(d.VulnDB) {
-		db, err := vulndb.Open(ctx, d.VulnDB, false)
+func (s *Deps) OpenVulnDB(ctx context.Context) (db *vulndb.DB, close func(), err error) {
+	if !vulndb.IsPostgres(s.VulnDB) {
+		db, err := vulndb.Open(ctx, s.VulnDB, false)
 		if err != nil {
 			return nil, nil, err
 		}
 		return db, func() { db.Close() }, nil
 	}
-	d.vulnMu.Lock()
-	defer d.vulnMu.Unlock()
-	if d.vulnDB == nil {
-		if d.vulnDB, err = vulndb.Open(ctx, d.VulnDB, false); err != nil {
+	s.vulnMu.Lock()
+	defer s.vulnMu.Unlock()
+	if s.vulnDB == nil {
+		if s.vulnDB, err = vulndb.Open(ctx, s.VulnDB, false); err != nil {
 			return nil, nil, err
 		}
 	}
-	return d.vulnDB, func() {}, nil
+	return s.vulnDB, func() {}, nil
 }

@@ -74,8 +74,8 @@ type StageView struct {
 }
 
 // ViewCase gathers a case's records into its clocks and report drafts.
-func (d *Deps) ViewCase(ctx context.Context, c *store.Case) (*CaseView, error) {
-	return BuildCase(ctx, d.Store, c, d.Now())
+func (s *Deps) ViewCase(ctx context.Context, c *store.Case) (*CaseView, error) {
+	return BuildCase(ctx, s.Store, c, s.Now())
 }
 
 // BuildCase gathers a case's records into its clocks and report drafts, as of now.

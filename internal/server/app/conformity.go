@@ -10,8 +10,8 @@ import (
 )
 
 // ConformityOff answers 503 when there is no conformity service (the catalogs did not load).
-func (d *Deps) ConformityOff(w http.ResponseWriter) bool {
-	if d.Conformity == nil {
+func (s *Deps) ConformityOff(w http.ResponseWriter) bool {
+	if s.Conformity == nil {
 		httpjson.Error(w, http.StatusServiceUnavailable, "conformity evaluation is unavailable: the requirement catalogs did not load (see the server log)")
 		return true
 	}
@@ -49,7 +49,7 @@ type EvaluationView struct {
 }
 
 // ViewEvaluation is the view of an evaluation, with each requirement's title from the catalog.
-func (d *Deps) ViewEvaluation(e *conformity.Evaluation) EvaluationView {
+func (s *Deps) ViewEvaluation(e *conformity.Evaluation) EvaluationView {
 	out := EvaluationView{Release: e.Release.ID, Standards: e.Standards, Route: e.Route, Plausible: e.Plausible, Unmet: e.Unmet, Verdicts: []VerdictView{}}
 	if out.Unmet == nil {
 		out.Unmet = []string{}
@@ -60,7 +60,7 @@ func (d *Deps) ViewEvaluation(e *conformity.Evaluation) EvaluationView {
 	for _, v := range e.Verdicts {
 		vj := VerdictView{Requirement: v.Requirement, Standard: v.Standard, Reference: v.Reference, Status: v.Status, Mandatory: v.Mandatory,
 			Result: v.Result, Reason: v.Reason, Attested: v.Attested, Evidence: v.Evidence, Unverified: v.Unverified}
-		if req := d.Conformity.Catalog.Requirement(v.Requirement); req != nil {
+		if req := s.Conformity.Catalog.Requirement(v.Requirement); req != nil {
 			vj.Title, vj.Related, vj.Document = req.Title, req.Related, req.Document
 		}
 		if vj.Evidence == nil {

@@ -82,9 +82,9 @@ func (s *Deps) ReleaseState(ctx context.Context, release int64) (pending bool, h
 	return pending, h, cov, nil
 }
 
-// DbWarnings are the warnings about the vulnerability database every page shows as a banner: an
+// DBWarnings are the warnings about the vulnerability database every page shows as a banner: an
 // empty or stale database is never silent.
-func (s *Deps) DbWarnings(ctx context.Context) []string {
+func (s *Deps) DBWarnings(ctx context.Context) []string {
 	h, err := s.Holdings(ctx)
 	return s.WarningsOf(h, err)
 }

@@ -120,7 +120,7 @@ func (s *Deps) ReplaceSBOM(ctx context.Context, prod *store.Product, rel *store.
 		return nil, caller.Invalid(err)
 	}
 	sum := sha256.Sum256(data)
-	b, err := s.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), StoreComponents(doc), TrMissing(doc))
+	b, err := s.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), StoreComponents(doc), TRMissing(doc))
 	if errors.Is(err, store.ErrConflict) {
 		return nil, caller.Invalid(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
 	}

@@ -12,8 +12,8 @@ import (
 	"github.com/siegel-oss/siegel/internal/vulndb"
 )
 
-// DbState is the vulnerability database and its update jobs, for the API and the status page.
-type DbState struct {
+// DBState is the vulnerability database and its update jobs, for the API and the status page.
+type DBState struct {
 	Status  *vulndb.Status `json:"status,omitempty"`
 	Empty   bool           `json:"empty"`
 	Updates []jobJSON      `json:"updates"`
@@ -32,9 +32,9 @@ type jobJSON struct {
 	Finished  time.Time `json:"finishedAt,omitzero"`
 }
 
-// DbState is the vulnerability database's state and its recent updates.
-func (s *Deps) DbState(r *http.Request) (*DbState, error) {
-	st := &DbState{Updates: []jobJSON{}}
+// DBState is the vulnerability database's state and its recent updates.
+func (s *Deps) DBState(r *http.Request) (*DBState, error) {
+	st := &DBState{Updates: []jobJSON{}}
 	if s.VulnDB != "" {
 		db, done, err := s.OpenVulnDB(r.Context())
 		switch {

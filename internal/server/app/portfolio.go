@@ -12,7 +12,7 @@ import (
 // Page sizes of product lists: the web portfolio's and the API's default, and the largest.
 const (
 	WebPageSize = 50
-	ApiPageSize = 100
+	APIPageSize = 100
 )
 
 // Pager is one page of a list and the links to its neighbours.

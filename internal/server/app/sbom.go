@@ -10,7 +10,7 @@ import (
 
 // storeComponents turns a document's components (but its subject) into stored components.
 // trMissing names the BSI TR-03183-2 fields an SBOM lacks, in the document or in any component.
-func TrMissing(doc *sbom.Document) []string {
+func TRMissing(doc *sbom.Document) []string {
 	r := sbom.CheckTR03183(doc)
 	missing := append([]string{}, r.Document...)
 	for f := range r.MissingCount {

@@ -27,15 +27,15 @@ type VEXInput struct {
 }
 
 // SetVEX records a triage decision about a finding of the release.
-func (d *Deps) SetVEX(ctx context.Context, release int64, vuln string, in VEXInput, author string) (*store.VEX, error) {
-	if _, err := d.Store.FindingByKey(ctx, release, vuln, in.PURL); err != nil {
+func (s *Deps) SetVEX(ctx context.Context, release int64, vuln string, in VEXInput, author string) (*store.VEX, error) {
+	if _, err := s.Store.FindingByKey(ctx, release, vuln, in.PURL); err != nil {
 		return nil, err
 	}
 	exp, err := ParseExpiry(in.ExpiresAt)
 	if err != nil {
 		return nil, err
 	}
-	return d.Store.SetVEX(ctx, store.VEX{Release: release, Vulnerability: vuln, PURL: in.PURL, Status: in.Status,
+	return s.Store.SetVEX(ctx, store.VEX{Release: release, Vulnerability: vuln, PURL: in.PURL, Status: in.Status,
 		Justification: in.Justification, Impact: strings.TrimSpace(in.Impact), Action: strings.TrimSpace(in.Action), Author: author, ExpiresAt: exp})
 }
 
@@ -124,8 +124,8 @@ func SafeName(s string) string {
 	}, s)
 }
 
-// VexImport is what an import did.
-type VexImport struct {
+// VEXImport is what an import did.
+type VEXImport struct {
 	Format    string          `json:"format"`
 	Applied   int             `json:"applied"`   // findings whose status changed
 	Unchanged int             `json:"unchanged"` // findings that already had this statement
@@ -134,7 +134,7 @@ type VexImport struct {
 
 // ImportVEX applies a VEX document's statements to the findings of a release they cover. Each
 // change is recorded as the release's VEX history (author: who imported it, from the document).
-func (s *Deps) ImportVEX(ctx context.Context, name string, data []byte, org string, prod *store.Product, rel *store.Release, by string) (*VexImport, error) {
+func (s *Deps) ImportVEX(ctx context.Context, name string, data []byte, org string, prod *store.Product, rel *store.Release, by string) (*VEXImport, error) {
 	d, format, err := vex.Decode(name, data, input.Limits{MaxBytes: 64 << 20})
 	if err != nil {
 		return nil, err
@@ -143,7 +143,7 @@ func (s *Deps) ImportVEX(ctx context.Context, name string, data []byte, org stri
 	if err != nil {
 		return nil, err
 	}
-	out := &VexImport{Format: format, Unmatched: []vex.Statement{}}
+	out := &VEXImport{Format: format, Unmatched: []vex.Statement{}}
 	used := make([]bool, len(d.Statements))
 	product := productPURL(org, prod, rel)
 	for _, f := range fs {

@@ -53,7 +53,7 @@ func (s *Site) vexUpload(w http.ResponseWriter, r *http.Request, u *store.User) 
 	}
 	defer f.Close()
 	data, err := input.ReadAll(hdr.Filename, f, input.Limits{MaxBytes: 64 << 20})
-	var res *app.VexImport
+	var res *app.VEXImport
 	if err == nil {
 		res, err = s.ImportVEX(r.Context(), hdr.Filename, data, u.OrgName, d.Product, d.Release, u.Email)
 	}

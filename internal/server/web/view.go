@@ -21,6 +21,6 @@ func (s *Site) frameOf(v View) {
 	v.SetFrame(func() []string {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		return s.DbWarnings(ctx)
+		return s.DBWarnings(ctx)
 	}, noCSAF)
 }

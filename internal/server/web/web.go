@@ -492,7 +492,7 @@ func (s *Site) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.Us
 		if doc, format, err = s.DecodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
 			sum := sha256.Sum256(data)
 			var b *store.SBOM
-			if b, err = s.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), app.StoreComponents(doc), app.TrMissing(doc)); err == nil {
+			if b, err = s.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), app.StoreComponents(doc), app.TRMissing(doc)); err == nil {
 				s.SaveHealthFacts(r.Context(), b.ID, doc)
 			}
 			s.Wake()
@@ -552,13 +552,13 @@ func (s *Site) triage(w http.ResponseWriter, r *http.Request, u *store.User) {
 // whether the user may start one (an administrator).
 type statusView struct {
 	Layout
-	DB       *app.DbState
+	DB       *app.DBState
 	CanWrite bool
 }
 
 // statusPage shows the vulnerability database and its updates.
 func (s *Site) statusPage(w http.ResponseWriter, r *http.Request, u *store.User) {
-	st, err := s.DbState(r)
+	st, err := s.DBState(r)
 	if err != nil {
 		s.Fail(w, r, err)
 		return
