@@ -25,8 +25,8 @@ func TestWhereUsedLocal(t *testing.T) {
 		p, _ := st.CreateProduct(t.Context(), o.ID, "Router", "router", "default")
 		r, _ := st.CreateRelease(t.Context(), p.ID, "1.0", "", "2031-12")
 		v := []string{"2.3.0", "2.5.0"}[i]
-		if _, err := st.AddSBOM(t.Context(), r.ID, "cyclonedx-json", org, []store.Component{{Ref: "l", Name: "example-lib", Version: v,
-			PURL: "pkg:pypi/example-lib@" + v, Ecosystem: "PyPI", Lookup: "example-lib", MatchVersion: v, Direct: true}}, nil); err != nil {
+		if _, err := st.AddSBOM(t.Context(), r.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: org, Components: []store.Component{{Ref: "l", Name: "example-lib", Version: v,
+			PURL: "pkg:pypi/example-lib@" + v, Ecosystem: "PyPI", Lookup: "example-lib", MatchVersion: v, Direct: true}}}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -64,7 +64,7 @@ func testFind(t *testing.T, st *store.DB) {
 		if r.web != "" {
 			comps = append(comps, store.Component{Ref: "web", Name: "example.com/web", Version: r.web, PURL: "pkg:golang/example.com/web@" + r.web, Ecosystem: "Go", Lookup: "example.com/web"})
 		}
-		if _, err := st.AddSBOM(t.Context(), rel.ID, "CycloneDX", r.version, comps, nil); err != nil {
+		if _, err := st.AddSBOM(t.Context(), rel.ID, store.SBOMContent{Format: "CycloneDX", SHA256: r.version, Components: comps}); err != nil {
 			t.Fatal(err)
 		}
 		var fs []store.Finding

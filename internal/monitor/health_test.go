@@ -42,7 +42,7 @@ func TestEndOfLifeNotices(t *testing.T) {
 		{Ref: "b", Name: "widgetdb", Version: "3.10.2", PURL: "pkg:npm/widgetdb@3.10.2"},
 		{Ref: "c", Name: "left-pad", Version: "1.3.0", PURL: "pkg:npm/left-pad@1.3.0"},
 	}
-	if _, err := st.AddSBOM(ctx, rel.ID, "cyclonedx-json", "aa", comps, nil); err != nil {
+	if _, err := st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: "aa", Components: comps}); err != nil {
 		t.Fatal(err)
 	}
 	mon := monitor.New(monitor.Config{Store: st, VulnDB: vdir, Now: func() time.Time { return now }, Webhooks: loopbackWebhooks})

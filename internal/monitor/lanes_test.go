@@ -88,7 +88,7 @@ func TestUploadDuringMatch(t *testing.T) {
 		ctx := t.Context()
 		mon := monitorWith(t, st, monitor.Config{}, "alpha", "kevpkg")
 		rel := newRelease(t, st, "1.0")
-		if _, err := st.AddSBOM(ctx, rel, "cyclonedx-json", "aa", pypi("alpha"), nil); err != nil {
+		if _, err := st.AddSBOM(ctx, rel, store.SBOMContent{Format: "cyclonedx-json", SHA256: "aa", Components: pypi("alpha")}); err != nil {
 			t.Fatal(err)
 		}
 		read, proceed := make(chan struct{}), make(chan struct{})
@@ -105,7 +105,7 @@ func TestUploadDuringMatch(t *testing.T) {
 			done <- err
 		}()
 		<-read // the job holds the first SBOM's components
-		if _, err := st.AddSBOM(ctx, rel, "cyclonedx-json", "bb", pypi("kevpkg"), nil); err != nil {
+		if _, err := st.AddSBOM(ctx, rel, store.SBOMContent{Format: "cyclonedx-json", SHA256: "bb", Components: pypi("kevpkg")}); err != nil {
 			t.Fatal(err)
 		}
 		close(proceed)
@@ -131,7 +131,7 @@ func TestUploadNotBehindBulk(t *testing.T) {
 		ctx := t.Context()
 		mon := monitorWith(t, st, monitor.Config{Poll: 20 * time.Millisecond}, "alpha", "beta")
 		busy, upload := newRelease(t, st, "1.0"), newRelease(t, st, "2.0")
-		if _, err := st.AddSBOM(ctx, busy, "cyclonedx-json", "bb", pypi("beta"), nil); err != nil {
+		if _, err := st.AddSBOM(ctx, busy, store.SBOMContent{Format: "cyclonedx-json", SHA256: "bb", Components: pypi("beta")}); err != nil {
 			t.Fatal(err)
 		}
 		drain(t, mon)
@@ -154,7 +154,7 @@ func TestUploadNotBehindBulk(t *testing.T) {
 		}()
 		defer func() { stop(); <-ran }()
 		<-held
-		if _, err := st.AddSBOM(ctx, upload, "cyclonedx-json", "cc", pypi("alpha"), nil); err != nil {
+		if _, err := st.AddSBOM(ctx, upload, store.SBOMContent{Format: "cyclonedx-json", SHA256: "cc", Components: pypi("alpha")}); err != nil {
 			t.Fatal(err)
 		}
 		mon.Wake()
@@ -199,7 +199,7 @@ func TestRematchSplit(t *testing.T) {
 		var rels []int64
 		for i := range 5 {
 			r := newRelease(t, st, fmt.Sprint(i, ".0"))
-			if _, err := st.AddSBOM(ctx, r, "cyclonedx-json", "dd", pypi("alpha", "gamma"), nil); err != nil {
+			if _, err := st.AddSBOM(ctx, r, store.SBOMContent{Format: "cyclonedx-json", SHA256: "dd", Components: pypi("alpha", "gamma")}); err != nil {
 				t.Fatal(err)
 			}
 			rels = append(rels, r)

@@ -120,7 +120,7 @@ func TestMonitor(t *testing.T) {
 		p, _ := match.PackageOf(c)
 		comps = append(comps, store.Component{Ref: n, Name: n, Version: "1.0", PURL: c.PURL, Ecosystem: p.Ecosystem, Lookup: p.Lookup, MatchVersion: p.Version})
 	}
-	if _, err := st.AddSBOM(ctx, rel.ID, "cyclonedx-json", "ab", comps, nil); err != nil {
+	if _, err := st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: "ab", Components: comps}); err != nil {
 		t.Fatal(err)
 	}
 	// A server takes the match job and dies (its lease runs out): this monitor takes it over.

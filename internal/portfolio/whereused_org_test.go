@@ -140,7 +140,7 @@ func seedPortfolio(t *testing.T, st *store.DB) []int64 {
 					}
 					comps = append(comps, sc)
 				}
-				must[*store.SBOM](t)(st.AddSBOM(ctx, rel.ID, "cyclonedx-json", fmt.Sprintf("%d-%d-%d", o, p, r), comps, nil))
+				must[*store.SBOM](t)(st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: fmt.Sprintf("%d-%d-%d", o, p, r), Components: comps}))
 				if rng.IntN(2) == 0 {
 					continue
 				}

@@ -3,8 +3,6 @@ package server
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -176,16 +174,11 @@ func (s *Server) storeFirmware(ctx context.Context, job int64, p app.FirmwareJob
 	if err := sbom.Write(&buf, rep.SBOM, sbom.CycloneDXJSON); err != nil {
 		return app.FirmwareResult{}, err
 	}
-	sum := sha256.Sum256(buf.Bytes())
 	fa := &store.FirmwareAnalysis{Release: p.Release, ImageName: p.Image, SHA256: rep.SHA256, Size: rep.Size, Report: stored, Job: job}
-	inv := &store.FirmwareSBOM{Format: "firmware:" + string(sbom.CycloneDXJSON), SHA256: hex.EncodeToString(sum[:]),
-		Components: app.StoreComponents(rep.SBOM), TRMissing: app.TRMissing(rep.SBOM)}
-	st, err := s.Store.AddJobFirmwareAnalysis(ctx, fa, inv)
+	inv := app.SBOMContent("firmware:"+string(sbom.CycloneDXJSON), buf.Bytes(), rep.SBOM)
+	st, err := s.Store.AddJobFirmwareAnalysis(ctx, fa, &inv)
 	if err != nil {
 		return app.FirmwareResult{}, err
-	}
-	if st.NewSBOM {
-		s.SaveHealthFacts(ctx, st.SBOM, rep.SBOM)
 	}
 	return app.FirmwareResult{Analysis: fa.ID, Components: len(rep.Components), Weaknesses: len(rep.Weaknesses), SBOM: st.SBOM}, nil
 }

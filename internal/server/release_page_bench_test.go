@@ -149,7 +149,7 @@ func seedReleasePage(b *testing.B, st *store.DB) (last int64, session string) {
 			}
 			fs = append(fs, store.Finding{Vulnerability: id, PURL: purl, Severity: "CRITICAL", Score: 9.8, Data: data})
 		}
-		if _, err := st.AddSBOM(ctx, rel.ID, "cyclonedx-json", fmt.Sprintf("%064x", r+1), comps, nil); err != nil {
+		if _, err := st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: fmt.Sprintf("%064x", r+1), Components: comps}); err != nil {
 			b.Fatal(err)
 		}
 		cov, err := json.Marshal(match.Coverage{Components: 500, Checked: 500, Advisories: 5000,

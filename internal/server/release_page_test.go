@@ -34,7 +34,7 @@ func TestReleasePageComponentsEscaped(t *testing.T) {
 	e := newEnv(t)
 	rel := e.newProductRelease("HomeRouter", "1.0")
 	hostile := store.Component{Ref: "x", Name: `<script>alert("x")</script>`, Version: `1.0'&"`, PURL: `pkg:npm/%3Cb%3E@1.0+<i>`, Direct: true}
-	if _, err := e.st.AddSBOM(t.Context(), rel, "cyclonedx-json", "aa", []store.Component{hostile}, nil); err != nil {
+	if _, err := e.st.AddSBOM(t.Context(), rel, store.SBOMContent{Format: "cyclonedx-json", SHA256: "aa", Components: []store.Component{hostile}}); err != nil {
 		t.Fatal(err)
 	}
 	b := e.loggedIn(t, "psirt@acme.example", "psirt")

@@ -273,7 +273,7 @@ func (s *DB) removeSBOM(ctx context.Context, tx *sql.Tx, release, id int64, reas
 // ReplaceSBOM puts a new SBOM in the place of an old one of the release, with the reason, in one
 // transaction: the new one is stored as AddSBOM does, the old one removed as RemoveSBOM does.
 // Uploading the same SBOM as the one it replaces is a conflict.
-func (s *DB) ReplaceSBOM(ctx context.Context, release, old int64, reason, format, sha256 string, comps []Component, trMissing []string) (*SBOM, error) {
+func (s *DB) ReplaceSBOM(ctx context.Context, release, old int64, reason string, c SBOMContent) (*SBOM, error) {
 	reason, err := checkReason(reason)
 	if err != nil {
 		return nil, err
@@ -284,10 +284,10 @@ func (s *DB) ReplaceSBOM(ctx context.Context, release, old int64, reason, format
 		if err := tx.QueryRowContext(ctx, s.rebind(`SELECT sha256 FROM sbom WHERE id = ? AND release = ?`), old, release).Scan(&cur); err != nil {
 			return fmt.Errorf("SBOM %d of release %d: %w", old, release, mapError(err))
 		}
-		if cur == sha256 {
-			return fmt.Errorf("the new SBOM is the one it would replace (sha256 %s): %w", sha256, ErrConflict)
+		if cur == c.SHA256 {
+			return fmt.Errorf("the new SBOM is the one it would replace (sha256 %s): %w", c.SHA256, ErrConflict)
 		}
-		nb, err := s.insertSBOM(ctx, tx, release, format, sha256, comps, trMissing)
+		nb, err := s.insertSBOM(ctx, tx, release, c)
 		if err != nil {
 			return err
 		}

@@ -115,8 +115,8 @@ func TestCorrections(t *testing.T) {
 		}
 
 		// SBOMs: remove one, replace another.
-		a := must(st.AddSBOM(ctx, rel.ID, "cyclonedx", "aa", []store.Component{{Ref: "1", Name: "openssl", Version: "3.0.1", PURL: "pkg:generic/openssl@3.0.1"}}, nil))
-		b := must(st.AddSBOM(ctx, rel.ID, "spdx", "bb", []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}}, nil))
+		a := must(st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx", SHA256: "aa", Components: []store.Component{{Ref: "1", Name: "openssl", Version: "3.0.1", PURL: "pkg:generic/openssl@3.0.1"}}}))
+		b := must(st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "spdx", SHA256: "bb", Components: []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}}}))
 		if err := st.RemoveSBOM(ctx, rel.ID, a.ID, ""); !errors.Is(err, store.ErrNoReason) {
 			t.Fatalf("remove without a reason: %v", err)
 		}
@@ -126,10 +126,10 @@ func TestCorrections(t *testing.T) {
 		if err := st.RemoveSBOM(ctx, rel.ID, a.ID, "uploaded to the wrong release"); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := st.ReplaceSBOM(ctx, rel.ID, b.ID, "newer build", "spdx", "bb", nil, nil); !errors.Is(err, store.ErrConflict) {
+		if _, err := st.ReplaceSBOM(ctx, rel.ID, b.ID, "newer build", store.SBOMContent{Format: "spdx", SHA256: "bb"}); !errors.Is(err, store.ErrConflict) {
 			t.Errorf("replacing an SBOM by itself: %v", err)
 		}
-		c := must(st.ReplaceSBOM(ctx, rel.ID, b.ID, "rebuilt with zlib 1.3.1", "spdx", "cc", []store.Component{{Ref: "1", Name: "zlib", Version: "1.3.1", PURL: "pkg:generic/zlib@1.3.1"}}, nil))
+		c := must(st.ReplaceSBOM(ctx, rel.ID, b.ID, "rebuilt with zlib 1.3.1", store.SBOMContent{Format: "spdx", SHA256: "cc", Components: []store.Component{{Ref: "1", Name: "zlib", Version: "1.3.1", PURL: "pkg:generic/zlib@1.3.1"}}}))
 		comps := must(st.ReleaseComponents(ctx, rel.ID))
 		if len(comps) != 1 || comps[0].PURL != "pkg:generic/zlib@1.3.1" {
 			t.Errorf("components after remove and replace: %+v", comps)
@@ -303,7 +303,7 @@ func TestFindingOrder(t *testing.T) {
 		org := must(st.CreateOrganization(ctx, "ACME", "small", false))
 		prod := must(st.CreateProduct(ctx, org.ID, "R", "router", "default"))
 		rel := must(st.CreateRelease(ctx, prod.ID, "1", "", "2031-01"))
-		must(st.AddSBOM(ctx, rel.ID, "cyclonedx", "aa", []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}, {Ref: "2", Name: "OpenSSL", Version: "3.0.1", PURL: "pkg:generic/openssl@3.0.1"}}, nil))
+		must(st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx", SHA256: "aa", Components: []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}, {Ref: "2", Name: "OpenSSL", Version: "3.0.1", PURL: "pkg:generic/openssl@3.0.1"}}}))
 		var fs []store.Finding
 		for i := range 7 {
 			fs = append(fs, store.Finding{Vulnerability: "CVE-2026-" + strconv.Itoa(100+i), PURL: "pkg:generic/zlib@1.2.13", Severity: "MEDIUM", Score: float64(i % 3), Exploited: i == 5, Data: []byte(`{}`)})
@@ -360,7 +360,7 @@ func TestRemoveRelease(t *testing.T) {
 		prod := must(st.CreateProduct(ctx, org.ID, "R", "router", "default"))
 		wrong := must(st.CreateRelease(ctx, prod.ID, "4.2.O", "", "2031-01"))
 		kept := must(st.CreateRelease(ctx, prod.ID, "4.2.1", "", "2031-01"))
-		b := must(st.AddSBOM(ctx, wrong.ID, "cyclonedx", "aa", []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}}, nil))
+		b := must(st.AddSBOM(ctx, wrong.ID, store.SBOMContent{Format: "cyclonedx", SHA256: "aa", Components: []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}}}))
 		f := store.Finding{Vulnerability: "CVE-2026-1", PURL: "pkg:generic/zlib@1.2.13", Severity: "HIGH", Score: 7, Data: []byte(`{}`)}
 		must(st.ApplyFindings(ctx, wrong.ID, nil, []store.Finding{f}, nil))
 		must(st.ApplyFindings(ctx, kept.ID, nil, []store.Finding{f}, nil))

@@ -44,13 +44,6 @@ func (s *DB) FirmwareAnalyses(ctx context.Context, release int64) ([]FirmwareAna
 	return out, rows.Err()
 }
 
-// FirmwareSBOM is the inventory a firmware analysis stores as an SBOM of its release.
-type FirmwareSBOM struct {
-	Format, SHA256 string
-	Components     []Component
-	TRMissing      []string
-}
-
 // FirmwareStored is what AddJobFirmwareAnalysis stored.
 type FirmwareStored struct {
 	SBOM    int64 // the SBOM of the inventory (0: none)
@@ -65,7 +58,7 @@ type FirmwareStored struct {
 // A job stores its result once: run again because its server stopped between storing and
 // finishing it, it finds what it stored before (by a.Job) and gets that analysis and SBOM back
 // (Before) instead of a second copy with a second ledger statement.
-func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b *FirmwareSBOM) (FirmwareStored, error) {
+func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b *SBOMContent) (FirmwareStored, error) {
 	var out FirmwareStored
 	if a.Job == 0 {
 		return out, fmt.Errorf("firmware analysis of release %d without its job: %w", a.Release, ErrInvalid)
@@ -84,7 +77,7 @@ func (s *DB) AddJobFirmwareAnalysis(ctx context.Context, a *FirmwareAnalysis, b 
 		if b != nil {
 			switch err := tx.QueryRowContext(ctx, s.rebind(`SELECT id FROM sbom WHERE release = ? AND sha256 = ?`), a.Release, b.SHA256).Scan(&out.SBOM); {
 			case errors.Is(err, sql.ErrNoRows):
-				doc, err := s.insertSBOM(ctx, tx, a.Release, b.Format, b.SHA256, b.Components, b.TRMissing)
+				doc, err := s.insertSBOM(ctx, tx, a.Release, *b)
 				if err != nil {
 					return fmt.Errorf("SBOM of the inventory: %w", err)
 				}

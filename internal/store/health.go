@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"strings"
 )
 
@@ -17,26 +18,24 @@ type ComponentFacts struct {
 	Size          int64
 }
 
-// AddComponentFacts records the facts of an SBOM's components, in one transaction. Components
-// without any fact need no row.
-func (s *DB) AddComponentFacts(ctx context.Context, sbom int64, facts []ComponentFacts) error {
+// insertComponentFacts records the facts of an SBOM's components in tx. Components without any
+// fact need no row.
+func (s *DB) insertComponentFacts(ctx context.Context, tx *sql.Tx, sbom int64, facts []ComponentFacts) error {
 	if len(facts) == 0 {
 		return nil
 	}
-	return s.inTx(ctx, func(tx *sql.Tx) error {
-		stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO component_health_fact (sbom, ref, cpes, source_package, native, extractor, size)
-			VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sbom, ref) DO NOTHING`))
-		if err != nil {
-			return mapError(err)
+	stmt, err := tx.PrepareContext(ctx, s.rebind(`INSERT INTO component_health_fact (sbom, ref, cpes, source_package, native, extractor, size)
+		VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (sbom, ref) DO NOTHING`))
+	if err != nil {
+		return err
+	}
+	defer stmt.Close()
+	for _, f := range facts {
+		if _, err := stmt.ExecContext(ctx, sbom, f.Ref, strings.Join(f.CPEs, "\n"), f.SourcePackage, f.Native, f.Extractor, f.Size); err != nil {
+			return fmt.Errorf("facts of component %q: %w", f.Ref, err)
 		}
-		defer stmt.Close()
-		for _, f := range facts {
-			if _, err := stmt.ExecContext(ctx, sbom, f.Ref, strings.Join(f.CPEs, "\n"), f.SourcePackage, f.Native, f.Extractor, f.Size); err != nil {
-				return mapError(err)
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // ReleaseComponentFacts returns the facts of a release's components by component ref.

@@ -94,6 +94,16 @@ type SBOM struct {
 	TRMissing []string
 }
 
+// SBOMContent is what storing an SBOM writes: the document's format and SHA-256, its components,
+// the BSI TR-03183-2 fields it lacks (nil: not checked) and what component health reads of its
+// components beyond name, version and purl. All of it is stored in one transaction.
+type SBOMContent struct {
+	Format, SHA256 string
+	Components     []Component
+	TRMissing      []string
+	Facts          []ComponentFacts
+}
+
 var (
 	yearMonth = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
 	isoDate   = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$`)
@@ -222,10 +232,10 @@ func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 // AddSBOM stores an SBOM of a release and its components in one transaction: a reader sees all of
 // it or none. The same SBOM (by SHA-256) uploaded twice to one release is a conflict, so
 // concurrent uploads of one file store it once.
-func (s *DB) AddSBOM(ctx context.Context, release int64, format, sha256 string, comps []Component, trMissing []string) (*SBOM, error) {
+func (s *DB) AddSBOM(ctx context.Context, release int64, c SBOMContent) (*SBOM, error) {
 	var b *SBOM
 	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
-		b, err = s.insertSBOM(ctx, tx, release, format, sha256, comps, trMissing)
+		b, err = s.insertSBOM(ctx, tx, release, c)
 		return err
 	})
 	if err != nil {
@@ -517,12 +527,13 @@ func (s *DB) LatestSBOM(ctx context.Context, release int64) (*SBOM, error) {
 	return b, nil
 }
 
-// insertSBOM stores an SBOM and its components in tx, queues the release's matching and records
-// the upload in the ledger and the audit trail.
-func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, release int64, format, sha256 string, comps []Component, trMissing []string) (*SBOM, error) {
-	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now(), TRMissing: trMissing}
+// insertSBOM stores an SBOM, its components and their facts in tx, queues the release's matching
+// and records the upload in the ledger and the audit trail.
+func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, release int64, c SBOMContent) (*SBOM, error) {
+	comps, format, sha256 := c.Components, c.Format, c.SHA256
+	b := &SBOM{Release: release, Format: format, SHA256: sha256, Components: len(comps), UploadedAt: s.now(), TRMissing: c.TRMissing}
 	if err := tx.QueryRowContext(ctx, s.rebind(`INSERT INTO sbom (release, format, sha256, components, uploaded_at, tr03183_missing) VALUES (?, ?, ?, ?, ?, ?) RETURNING id`),
-		b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt, trMissingColumn(trMissing)).Scan(&b.ID); err != nil {
+		b.Release, b.Format, b.SHA256, b.Components, b.UploadedAt, trMissingColumn(c.TRMissing)).Scan(&b.ID); err != nil {
 		return nil, err
 	}
 	// Many rows per statement: one round trip (and one statement execution) per batch.
@@ -556,6 +567,9 @@ func (s *DB) insertSBOM(ctx context.Context, tx *sql.Tx, release int64, format, 
 		if err != nil {
 			return nil, err
 		}
+	}
+	if err := s.insertComponentFacts(ctx, tx, b.ID, c.Facts); err != nil {
+		return nil, err
 	}
 	// Matching runs in the background; queued in this transaction, it cannot be lost.
 	if err := s.enqueueMatch(ctx, tx, release); err != nil {

@@ -22,7 +22,7 @@ func TestRemoveProduct(t *testing.T) {
 		authority := must(st.CreateOrganization(ctx, "BNetzA", "large", true))
 		wrong := must(st.CreateProduct(ctx, org.ID, "Home Routr", "router", "default"))
 		rel := must(st.CreateRelease(ctx, wrong.ID, "1.0", "", "2031-01"))
-		must(st.AddSBOM(ctx, rel.ID, "cyclonedx", "aa", []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}}, nil))
+		must(st.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx", SHA256: "aa", Components: []store.Component{{Ref: "1", Name: "zlib", Version: "1.2.13", PURL: "pkg:generic/zlib@1.2.13"}}}))
 		f := store.Finding{Vulnerability: "CVE-2026-1", PURL: "pkg:generic/zlib@1.2.13", Severity: "HIGH", Score: 7, Data: []byte(`{}`)}
 		must(st.ApplyFindings(ctx, rel.ID, nil, []store.Finding{f}, nil))
 

@@ -1,8 +1,6 @@
 package api
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"net/http"
 	"time"
@@ -321,14 +319,11 @@ func (s *API) uploadSBOM(w http.ResponseWriter, r *http.Request, p caller.Princi
 		writeError(w, http.StatusUnprocessableEntity, err.Error())
 		return
 	}
-	comps := app.StoreComponents(doc)
-	sum := sha256.Sum256(data)
-	b, err := s.Store.AddSBOM(r.Context(), rel.ID, format, hex.EncodeToString(sum[:]), comps, app.TRMissing(doc))
+	b, err := s.Store.AddSBOM(r.Context(), rel.ID, app.SBOMContent(format, data, doc))
 	if err != nil {
 		s.Fail(w, r, err)
 		return
 	}
-	s.SaveHealthFacts(r.Context(), b.ID, doc)
 	s.Wake()
 	writeJSON(w, http.StatusCreated, map[string]any{"id": b.ID, "release": rel.ID, "format": b.Format, "sha256": b.SHA256, "components": b.Components})
 }

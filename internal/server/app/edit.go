@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"strings"
@@ -119,15 +117,13 @@ func (s *Deps) ReplaceSBOM(ctx context.Context, prod *store.Product, rel *store.
 	if err != nil {
 		return nil, caller.Invalid(err)
 	}
-	sum := sha256.Sum256(data)
-	b, err := s.Store.ReplaceSBOM(ctx, rel.ID, old, reason, format, hex.EncodeToString(sum[:]), StoreComponents(doc), TRMissing(doc))
+	b, err := s.Store.ReplaceSBOM(ctx, rel.ID, old, reason, SBOMContent(format, data, doc))
 	if errors.Is(err, store.ErrConflict) {
 		return nil, caller.Invalid(errors.New("the new SBOM is the one it would replace, or was uploaded for the release already"))
 	}
 	if err != nil {
 		return nil, err
 	}
-	s.SaveHealthFacts(ctx, b.ID, doc)
 	s.Wake()
 	return b, nil
 }

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/siegel-oss/siegel/internal/health"
-	"github.com/siegel-oss/siegel/internal/sbom"
 	"github.com/siegel-oss/siegel/internal/store"
 )
 
@@ -106,19 +105,3 @@ func (h *ReleaseHealth) Count(k string) int { return h.Counts[health.Kind(k)] }
 
 // Count is the number of the release's occurrences whose worst verdict is kind k (for templates).
 func (r ProductHealthRow) Count(k string) int { return r.Counts[health.Kind(k)] }
-
-// SaveHealthFacts keeps what component health needs of an uploaded document beyond the stored
-// components. A failure leaves the SBOM stored and is logged: health then reads the purl alone.
-func (s *Deps) SaveHealthFacts(ctx context.Context, sbomID int64, doc *sbom.Document) {
-	var facts []store.ComponentFacts
-	for _, c := range health.FromSBOM(doc) {
-		f := store.ComponentFacts{Ref: c.Ref, CPEs: c.CPEs, SourcePackage: c.Properties["siegel:source-package"],
-			Native: c.Properties[health.PropNative], Extractor: c.Properties[health.PropExtractor], Size: c.Size}
-		if len(f.CPEs) > 0 || f.SourcePackage != "" || f.Native != "" || f.Extractor != "" || f.Size > 0 {
-			facts = append(facts, f)
-		}
-	}
-	if err := s.Store.AddComponentFacts(ctx, sbomID, facts); err != nil {
-		s.Log.Warn("component facts for health not stored", "sbom", sbomID, "err", err)
-	}
-}

@@ -3,8 +3,6 @@ package web
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"html/template"
 	"io"
@@ -490,11 +488,7 @@ func (s *Site) releaseUpload(w http.ResponseWriter, r *http.Request, u *store.Us
 		var doc *sbom.Document
 		var format string
 		if doc, format, err = s.DecodeUpload(r.Context(), hdr.Filename, data, d.Product, d.Release); err == nil {
-			sum := sha256.Sum256(data)
-			var b *store.SBOM
-			if b, err = s.Store.AddSBOM(r.Context(), d.Release.ID, format, hex.EncodeToString(sum[:]), app.StoreComponents(doc), app.TRMissing(doc)); err == nil {
-				s.SaveHealthFacts(r.Context(), b.ID, doc)
-			}
+			_, err = s.Store.AddSBOM(r.Context(), d.Release.ID, app.SBOMContent(format, data, doc))
 			s.Wake()
 		}
 	}

@@ -20,7 +20,7 @@ func testJobResultsOnce(t *testing.T, s *store.DB) {
 	if _, err := s.FirmwareAnalysisOfJob(ctx, 41); !errors.Is(err, store.ErrNotFound) {
 		t.Fatalf("no analysis of job 41 yet: %v", err)
 	}
-	inv := &store.FirmwareSBOM{Format: "firmware:cyclonedx-json", SHA256: "ab12", Components: []store.Component{
+	inv := &store.SBOMContent{Format: "firmware:cyclonedx-json", SHA256: "ab12", Components: []store.Component{
 		{Ref: "busybox", Name: "busybox", Version: "1.36.1", PURL: "pkg:generic/busybox@1.36.1"},
 		{Ref: "dropbear", Name: "dropbear", Version: "2022.83", PURL: "pkg:generic/dropbear@2022.83"},
 	}}

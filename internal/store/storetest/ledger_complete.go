@@ -68,7 +68,7 @@ func testLedgerComplete(t *testing.T, s *store.DB) {
 	prod := must(s.CreateProduct(ctx, org.ID, "R", "router", "default"))
 	rel := must(s.CreateRelease(ctx, prod.ID, "1", "2026-01-05", "2031-01"))
 	rel2 := must(s.CreateRelease(ctx, prod.ID, "2", "2026-06-05", "2031-06"))
-	must(s.AddSBOM(ctx, rel.ID, "cyclonedx-json", "aa", nil, nil))
+	must(s.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: "aa"}))
 	must(s.SetVEX(ctx, store.VEX{Release: rel2.ID, Vulnerability: "CVE-2", PURL: "pkg:npm/b@1", Status: "under_investigation", Author: "lead"}))
 	must(s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: "CVE-1", PURL: "pkg:npm/a@1", Status: "affected", Action: "update", Author: "lead"}))
 	must(0, s.LedgerAppend(ctx, []store.LedgerItem{

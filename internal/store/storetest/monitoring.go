@@ -216,7 +216,7 @@ func testAudit(t *testing.T, s *store.DB) {
 	org := must(s.CreateOrganization(ctx, "ACME", "small", false))
 	prod := must(s.CreateProduct(ctx, org.ID, "R", "router", "default"))
 	rel := must(s.CreateRelease(ctx, prod.ID, "1", "", "2031-01"))
-	must(s.AddSBOM(ctx, rel.ID, "cyclonedx-json", "ff", nil, nil))
+	must(s.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: "ff"}))
 	must(s.SetVEX(ctx, store.VEX{Release: rel.ID, Vulnerability: "CVE-1", PURL: "pkg:npm/a@1", Status: "affected", Action: "update to 2", Author: "lead@acme.example"}))
 	ev := must(s.AuditEvents(ctx, org.ID, 10))
 	var got []string

@@ -33,7 +33,7 @@ func testPortfolio(t *testing.T, s *store.DB) {
 			{Ref: "b", Name: "Django", Version: "4.2", PURL: "pkg:pypi/Django@4.2", Ecosystem: "PyPI", Lookup: "django", MatchVersion: "4.2"},
 			{Ref: "c", Name: "no purl", Version: "1"},
 		}
-		must(s.AddSBOM(ctx, r.ID, "cyclonedx-json", name, comps, nil))
+		must(s.AddSBOM(ctx, r.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: name, Components: comps}))
 	}
 	// Devices: declared at creation, read back, changed, and unknown stays nil (not 0).
 	if got := must(s.Release(ctx, rels[1].ID)); got.DevicesOnMarket == nil || *got.DevicesOnMarket != 2000 {

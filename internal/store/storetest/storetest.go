@@ -93,7 +93,7 @@ func testInventory(t *testing.T, s *store.DB) {
 		{Ref: "openssl", Name: "openssl", Version: "3.0.13", PURL: "pkg:generic/openssl@3.0.13", Direct: true},
 		{Ref: "zlib", Name: "zlib", Version: "1.3.1", PURL: "pkg:generic/zlib@1.3.1"},
 	}
-	b := must(s.AddSBOM(ctx, rel.ID, "cyclonedx-json", "aa11", comps, nil))
+	b := must(s.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: "aa11", Components: comps}))
 	if b.Components != 3 || b.ID == 0 {
 		t.Errorf("SBOM %+v", b)
 	}
@@ -125,13 +125,13 @@ func testErrors(t *testing.T, s *store.DB) {
 	rel := must(s.CreateRelease(ctx, prod.ID, "1.0", "", "2031-12"))
 	// An upload that fails half-way stores nothing: duplicate refs violate the unique constraint.
 	bad := []store.Component{{Ref: "a", Name: "a", PURL: "pkg:generic/a@1"}, {Ref: "a", Name: "a2", PURL: "pkg:generic/a2@1"}}
-	if _, err := s.AddSBOM(ctx, rel.ID, "cyclonedx-json", "bb22", bad, nil); !errors.Is(err, store.ErrConflict) {
+	if _, err := s.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: "bb22", Components: bad}); !errors.Is(err, store.ErrConflict) {
 		t.Errorf("SBOM with duplicate refs: %v, want ErrConflict", err)
 	}
 	if comps := must(s.ReleaseComponents(ctx, rel.ID)); len(comps) != 0 {
 		t.Errorf("a failed upload left %d components", len(comps))
 	}
-	if _, err := s.AddSBOM(ctx, rel.ID, "cyclonedx-json", "bb22", bad[:1], nil); err != nil {
+	if _, err := s.AddSBOM(ctx, rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: "bb22", Components: bad[:1]}); err != nil {
 		t.Errorf("the same SBOM after a failed upload: %v", err)
 	}
 }
@@ -155,7 +155,7 @@ func testConcurrentUploads(t *testing.T, s *store.DB) {
 			for i := range comps {
 				comps[i] = store.Component{Ref: fmt.Sprint(i), Name: fmt.Sprintf("c%d-%d", n, i), Version: "1", PURL: fmt.Sprintf("pkg:generic/c%d-%d@1", n, i)}
 			}
-			_, errs[w] = s.AddSBOM(context.Background(), rel.ID, "cyclonedx-json", fmt.Sprintf("digest-%d", n), comps, nil)
+			_, errs[w] = s.AddSBOM(context.Background(), rel.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: fmt.Sprintf("digest-%d", n), Components: comps})
 		}()
 	}
 	wg.Wait()
@@ -188,7 +188,7 @@ func testWhereUsed(t *testing.T, s *store.DB) {
 			{Ref: "x", Name: "lodash", Version: fmt.Sprintf("4.17.%d", 20+i), PURL: fmt.Sprintf("pkg:npm/lodash@4.17.%d", 20+i)},
 			{Ref: "y", Name: "lodash_es", Version: "4.17.21", PURL: "pkg:npm/lodash_es@4.17.21"},
 		}
-		must(s.AddSBOM(ctx, r.ID, "spdx-json", "d"+org, comps, nil))
+		must(s.AddSBOM(ctx, r.ID, store.SBOMContent{Format: "spdx-json", SHA256: "d"+org, Components: comps}))
 	}
 	want := []store.Where{
 		{Organization: "ACME", Product: "Router", Release: "2.0", Version: "4.17.20"},
