@@ -44,7 +44,7 @@ func storeWith(t *testing.T, st *store.DB) []int64 {
 			if pk, ok := match.PackageOf(c); ok {
 				sc.Ecosystem, sc.Lookup, sc.MatchVersion = pk.Ecosystem, pk.Lookup, pk.Version
 			}
-			must[*store.SBOM](t)(st.AddSBOM(ctx, r.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: name+v, Components: []store.Component{sc}}))
+			must[*store.SBOM](t)(st.AddSBOM(ctx, r.ID, store.SBOMContent{Format: "cyclonedx-json", SHA256: name + v, Components: []store.Component{sc}}))
 			if v == "2.4.0" {
 				must[[]store.FindingChange](t)(st.ApplyFindings(ctx, r.ID, nil, []store.Finding{{Vulnerability: "GHSA-aaaa-1111-xxxx", PURL: c.PURL, Severity: "CRITICAL", Data: []byte(`{}`)}}, nil))
 				must[*store.VEX](t)(st.SetVEX(ctx, store.VEX{Release: r.ID, Vulnerability: "GHSA-aaaa-1111-xxxx", PURL: c.PURL, Status: "affected", Action: "update", Author: "t"}))

@@ -188,7 +188,7 @@ func testWhereUsed(t *testing.T, s *store.DB) {
 			{Ref: "x", Name: "lodash", Version: fmt.Sprintf("4.17.%d", 20+i), PURL: fmt.Sprintf("pkg:npm/lodash@4.17.%d", 20+i)},
 			{Ref: "y", Name: "lodash_es", Version: "4.17.21", PURL: "pkg:npm/lodash_es@4.17.21"},
 		}
-		must(s.AddSBOM(ctx, r.ID, store.SBOMContent{Format: "spdx-json", SHA256: "d"+org, Components: comps}))
+		must(s.AddSBOM(ctx, r.ID, store.SBOMContent{Format: "spdx-json", SHA256: "d" + org, Components: comps}))
 	}
 	want := []store.Where{
 		{Organization: "ACME", Product: "Router", Release: "2.0", Version: "4.17.20"},
