@@ -11,7 +11,7 @@ import (
 	"github.com/siegel-oss/siegel/internal/server/app"
 )
 
-var formErrorRE = regexp.MustCompile(`<p class="error" role="alert">([^<]*)</p>`)
+var formErrorRE = regexp.MustCompile(`<p class="error" role="alert" id="page-error">([^<]*)</p>`)
 
 // TestValidationSameAnswer: a request its sender must change gets the same status and the same
 // message from the API (as JSON) and from the page (on the form it came from).

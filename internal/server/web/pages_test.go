@@ -71,7 +71,7 @@ func TestExecute(t *testing.T) {
 	if err := p.Execute(&buf, "login", v); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"<title>Sign in &lt;now&gt; · Siegel</title>", `<p class="error" role="alert">Wrong e-mail or password.</p>`, "Your password is set.", `href="/login/oidc"`} {
+	for _, want := range []string{"<title>Sign in &lt;now&gt; · Siegel</title>", `<p class="error" role="alert" id="page-error">Wrong e-mail or password.</p>`, "Your password is set.", `href="/login/oidc"`} {
 		if !strings.Contains(buf.String(), want) {
 			t.Errorf("the login page lacks %q:\n%s", want, buf.String())
 		}
