@@ -252,6 +252,7 @@ siegel serve --database postgres://siegel@db.internal/siegel --smtp mail.interna
 				return fmt.Errorf("shutdown: %w", err)
 			}
 			<-monDone
+			srv.Close()
 			env.Log.Info("stopped")
 			return nil
 		},

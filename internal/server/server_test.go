@@ -74,6 +74,7 @@ func newEnv(t *testing.T, options ...func(*Config)) *env {
 		o(&cfg)
 	}
 	s := New(cfg)
+	t.Cleanup(func() { s.Close() })
 	e := &env{t: t, srv: httptest.NewServer(s.Handler()), st: st, mon: mon, tokens: map[string]string{}, server: s}
 	t.Cleanup(e.srv.Close)
 	for _, tc := range []struct{ name, org, role string }{

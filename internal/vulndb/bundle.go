@@ -68,7 +68,7 @@ func Import(ctx context.Context, dir, src string) (*Status, error) {
 	if err := tmp.Close(); err != nil {
 		return nil, err
 	}
-	target := filepath.Join(dir, "vulndb.sqlite")
+	target := File(dir)
 	// Stale WAL files of the old index would be replayed onto the new one.
 	os.Remove(target + "-wal")
 	os.Remove(target + "-shm")

@@ -150,7 +150,7 @@ func Open(ctx context.Context, loc string, create bool) (*DB, error) {
 		return openPostgres(ctx, loc, create)
 	}
 	dir := loc
-	path := filepath.Join(dir, "vulndb.sqlite")
+	path := File(dir)
 	if !create {
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("%w (looked in %s)", ErrNoDatabase, dir)
@@ -160,6 +160,9 @@ func Open(ctx context.Context, loc string, create bool) (*DB, error) {
 	}
 	return openSQLite(ctx, path, create)
 }
+
+// File is the SQLite file of the database kept in directory dir.
+func File(dir string) string { return filepath.Join(dir, "vulndb.sqlite") }
 
 // openSQLite opens (and with create, creates) the SQLite index file at path.
 func openSQLite(ctx context.Context, path string, create bool) (*DB, error) {

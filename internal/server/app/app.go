@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"os"
 	"sync"
 	"sync/atomic"
 
@@ -48,8 +49,9 @@ type Deps struct {
 	fwDir     string
 	fwDirErr  error
 
-	vulnMu sync.Mutex
-	vulnDB *vulndb.DB // the PostgreSQL vulnerability database once opened (OpenVulnDB)
+	vulnMu   sync.Mutex
+	vulnDB   *vulndb.DB // the PostgreSQL vulnerability database once opened (OpenVulnDB)
+	vulnFile *vulnFile  // the SQLite vulnerability database kept open (OpenVulnDB)
 }
 
 // Fail maps an error to a status without leaking internals: store sentinels to 404 and 409,
@@ -94,17 +96,15 @@ func (s *Deps) Wake() {
 // lookups: those need a read snapshot of their own); close releases it. Without a database it
 // returns vulndb.ErrNoDatabase.
 //
-// A database in PostgreSQL is opened on first use and kept: every page states what the database
-// holds, and a new connection per page would cost more than the page's queries. A SQLite file is
-// opened per use instead, which costs a file open and keeps no file of a replaced database (a
-// bundle import renames over it) open.
+// The database is opened on first use and kept: every page states what it holds, and opening
+// it per page would cost more than reading that (a SQLite file's open and schema check was a
+// tenth of the release page's CPU). A SQLite file is kept while it is the file at the
+// database's path: after a bundle import renamed another over it, or its removal, the next use
+// opens the new one, and the replaced one is closed when its last use ends, so no replaced file
+// stays open.
 func (s *Deps) OpenVulnDB(ctx context.Context) (db *vulndb.DB, close func(), err error) {
 	if !vulndb.IsPostgres(s.VulnDB) {
-		db, err := vulndb.Open(ctx, s.VulnDB, false)
-		if err != nil {
-			return nil, nil, err
-		}
-		return db, func() { db.Close() }, nil
+		return s.openVulnFile(ctx)
 	}
 	s.vulnMu.Lock()
 	defer s.vulnMu.Unlock()
@@ -114,4 +114,77 @@ func (s *Deps) OpenVulnDB(ctx context.Context) (db *vulndb.DB, close func(), err
 		}
 	}
 	return s.vulnDB, func() {}, nil
+}
+
+// vulnFile is a SQLite vulnerability database kept open by OpenVulnDB.
+type vulnFile struct {
+	db    *vulndb.DB
+	file  os.FileInfo // the file at the database's path, looked at before it was opened
+	users int         // uses not yet released
+	stale bool        // no longer the file at the path: closed when its last use is released
+}
+
+// openVulnFile is OpenVulnDB for a SQLite file. The file at the path is looked at before it is
+// opened: a file renamed over it in between is taken for a replacement at the next use, which
+// opens it again, so a kept handle never outlives the file it reads by more than one use.
+func (s *Deps) openVulnFile(ctx context.Context) (*vulndb.DB, func(), error) {
+	fi, statErr := os.Stat(vulndb.File(s.VulnDB))
+	s.vulnMu.Lock()
+	defer s.vulnMu.Unlock()
+	if f := s.vulnFile; f != nil && (statErr != nil || !os.SameFile(f.file, fi)) {
+		f.retire()
+		s.vulnFile = nil
+	}
+	if statErr != nil {
+		// No file to keep: Open says why (or opens one that has just appeared, for this use).
+		db, err := vulndb.Open(ctx, s.VulnDB, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		return db, func() { db.Close() }, nil
+	}
+	if s.vulnFile == nil {
+		db, err := vulndb.Open(ctx, s.VulnDB, false)
+		if err != nil {
+			return nil, nil, err
+		}
+		s.vulnFile = &vulnFile{db: db, file: fi}
+	}
+	f := s.vulnFile
+	f.users++
+	var once sync.Once
+	return f.db, func() {
+		once.Do(func() {
+			s.vulnMu.Lock()
+			defer s.vulnMu.Unlock()
+			if f.users--; f.stale && f.users == 0 {
+				f.db.Close()
+			}
+		})
+	}, nil
+}
+
+// retire marks f as replaced and closes it unless it is in use. Called with vulnMu held.
+func (f *vulnFile) retire() {
+	f.stale = true
+	if f.users == 0 {
+		f.db.Close()
+	}
+}
+
+// Close closes the vulnerability database OpenVulnDB keeps (a SQLite file in use is closed
+// when its last use is released).
+func (s *Deps) Close() error {
+	s.vulnMu.Lock()
+	defer s.vulnMu.Unlock()
+	var err error
+	if s.vulnDB != nil {
+		err = s.vulnDB.Close()
+		s.vulnDB = nil
+	}
+	if s.vulnFile != nil {
+		s.vulnFile.retire()
+		s.vulnFile = nil
+	}
+	return err
 }
