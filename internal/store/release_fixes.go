@@ -20,15 +20,17 @@ func idsIn(ids []int64) (string, []any) {
 
 // FindingsInForce returns the findings not resolved of several releases, by release, each
 // release's in the order Findings lists them by default: one query where a page needs the
-// findings of a product's earlier releases. Each has its Aliases and not its Data: what tells
-// the vulnerabilities a later release fixed, without decoding every finding's record.
+// findings of a product's earlier releases. Each has its ID, Release, Vulnerability, PURL and
+// Aliases, and nothing else: what tells the vulnerabilities a later release fixed, without
+// decoding every finding's record or reading the columns it does not need (their times, which
+// the SQLite driver parses per row, were half the cost of the statement).
 func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][]Finding, error) {
 	out := map[int64][]Finding{}
 	if len(releases) == 0 {
 		return out, nil
 	}
 	in, args := idsIn(releases)
-	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, severity, score, exploited, aliases, first_seen, updated_at
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, aliases
 		FROM finding WHERE release IN `+in+` AND resolved_at IS NULL ORDER BY release, `+findingOrder(FindingFilter{})), args...)
 	if err != nil {
 		return nil, mapError(err)
@@ -37,7 +39,7 @@ func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][
 	for rows.Next() {
 		var x Finding
 		var aliases sql.RawBytes
-		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &x.Severity, &x.Score, &x.Exploited, &aliases, &x.FirstSeen, &x.UpdatedAt); err != nil {
+		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &aliases); err != nil {
 			return nil, err
 		}
 		if len(aliases) > 2 { // not "[]"
@@ -45,7 +47,6 @@ func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][
 				return nil, fmt.Errorf("finding %d: aliases: %w", x.ID, err)
 			}
 		}
-		x.FirstSeen, x.UpdatedAt = x.FirstSeen.UTC(), x.UpdatedAt.UTC()
 		out[x.Release] = append(out[x.Release], x)
 	}
 	return out, rows.Err()
