@@ -229,9 +229,9 @@ func (s *DB) Release(ctx context.Context, id int64) (*Release, error) {
 	return r, nil
 }
 
-// AddSBOM stores an SBOM of a release and its components in one transaction: a reader sees all of
-// it or none. The same SBOM (by SHA-256) uploaded twice to one release is a conflict, so
-// concurrent uploads of one file store it once.
+// AddSBOM stores an SBOM of a release, its components and their facts in one transaction: a
+// reader sees all of it or none. The same SBOM (by SHA-256) uploaded twice to one release is a
+// conflict, so concurrent uploads of one file store it once.
 func (s *DB) AddSBOM(ctx context.Context, release int64, c SBOMContent) (*SBOM, error) {
 	var b *SBOM
 	err := s.inTx(ctx, func(tx *sql.Tx) (err error) {
