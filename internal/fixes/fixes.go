@@ -76,20 +76,33 @@ type releaseData struct {
 //   - is matched: no matching of its components is still queued or running.
 //
 // Releases are ordered as the store lists them (by when they were recorded).
+//
+// Each release's components and whether its matching is finished are read before the findings:
+// a matching that ends while they are read leaves the release pending in this reading, never
+// matched with findings from before (see Of).
 func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 	rels, err := st.Releases(ctx, product)
 	if err != nil {
 		return nil, err
 	}
 	slices.Reverse(rels) // oldest first
+	comps := make([][]store.Component, len(rels))
+	waits := make([]bool, len(rels))
+	for i, r := range rels {
+		if comps[i], err = st.ReleaseComponents(ctx, r.ID); err != nil {
+			return nil, err
+		}
+		if waits[i], err = pending(ctx, st, r.ID); err != nil {
+			return nil, err
+		}
+	}
 	data, err := readFindings(ctx, st, rels)
 	if err != nil {
 		return nil, err
 	}
-	for _, d := range data {
-		if err := d.readRelease(ctx, st); err != nil {
-			return nil, err
-		}
+	for i, d := range data {
+		d.pending = waits[i]
+		d.addComponents(comps[i])
 	}
 	return fixesOf(data, -1), nil
 }
@@ -98,8 +111,15 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 // depends only on the releases recorded before it, and of those only on their findings and the
 // components these name, so the later releases and the earlier ones' other components are not read.
 //
-// comps are the release's components as ReleaseComponents lists them, which its page has read.
+// comps are the release's components as ReleaseComponents lists them, which its page has read:
+// read before Of is called. Whether the release's matching is finished is read before its
+// findings: were it read after, a matching that ended in between would make findings from before
+// it look like those of a matched release, and a vulnerability it found look fixed.
 func Of(ctx context.Context, st Store, product, release int64, comps []store.Component) ([]Fix, error) {
+	waits, err := pending(ctx, st, release)
+	if err != nil {
+		return nil, err
+	}
 	rels, err := st.Releases(ctx, product)
 	if err != nil {
 		return nil, err
@@ -129,9 +149,7 @@ func Of(ctx context.Context, st Store, product, release int64, comps []store.Com
 			d.add(p)
 		}
 	}
-	if data[i].pending, err = pending(ctx, st, release); err != nil {
-		return nil, err
-	}
+	data[i].pending = waits
 	data[i].addComponents(comps)
 	return fixesOf(data, i), nil
 }
@@ -160,21 +178,6 @@ func readFindings(ctx context.Context, st Store, rels []store.Release) ([]*relea
 		data[i] = d
 	}
 	return data, nil
-}
-
-// readRelease reads what a release must have to fix a vulnerability: all its components, and
-// whether its matching is finished.
-func (d *releaseData) readRelease(ctx context.Context, st Store) error {
-	var err error
-	if d.pending, err = pending(ctx, st, d.rel.ID); err != nil {
-		return err
-	}
-	comps, err := st.ReleaseComponents(ctx, d.rel.ID)
-	if err != nil {
-		return err
-	}
-	d.addComponents(comps)
-	return nil
 }
 
 // addComponents indexes all of a release's components by their lookup key.

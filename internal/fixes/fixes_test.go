@@ -1,7 +1,9 @@
 package fixes
 
 import (
+	"context"
 	"encoding/json"
+	"strconv"
 	"testing"
 	"time"
 
@@ -77,6 +79,7 @@ func testFind(t *testing.T, st *store.DB) {
 		}
 	}
 	// Finish the matching jobs the uploads queued, but that of the pending release.
+	var running int64 // the pending release's job, claimed and not finished
 	for {
 		j, err := st.ClaimJob(t.Context(), "test", time.Minute)
 		if err != nil {
@@ -89,6 +92,8 @@ func testFind(t *testing.T, st *store.DB) {
 		json.Unmarshal(j.Payload, &p)
 		if p.Release != ids["4.3.1"] {
 			st.FinishJob(t.Context(), j.ID, "test")
+		} else {
+			running = j.ID
 		}
 	}
 
@@ -131,4 +136,75 @@ func testFind(t *testing.T, st *store.DB) {
 			t.Errorf("fixes of %s (-Find +Of):\n%s", r.version, diff)
 		}
 	}
+
+	// The pending release's matching ends while the fixes are being read, right after the
+	// findings were: it finds CVE-2026-2002 in v1.9.4 too. Findings read before the matching
+	// ended are not those of a matched release, so no reading may conclude that 4.3.1 fixed it.
+	pendingRel := ids["4.3.1"]
+	comps, err := st.ReleaseComponents(t.Context(), pendingRel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, read := range []struct {
+		name  string
+		fixes func(Store) ([]Fix, error)
+	}{
+		{"Find", func(st Store) ([]Fix, error) { return Find(t.Context(), st, prod.ID) }},
+		{"Of", func(st Store) ([]Fix, error) { return Of(t.Context(), st, prod.ID, pendingRel, comps) }},
+	} {
+		if running == 0 { // matching queued again, and running
+			if _, err := st.Enqueue(t.Context(), "match-release", map[string]int64{"release": pendingRel}, "match-release/"+strconv.FormatInt(pendingRel, 10), time.Time{}); err != nil {
+				t.Fatal(err)
+			}
+			j, err := st.ClaimJob(t.Context(), "test", time.Minute)
+			if err != nil || j == nil {
+				t.Fatalf("claim the matching again: %v %v", j, err)
+			}
+			running = j.ID
+		}
+		ends := &matchingEnds{DB: st, end: func() {
+			data, _ := json.Marshal(match.Finding{Identity: &match.Identity{ID: "CVE-2026-2002", Aliases: []string{"GO-2026-4001"}}})
+			if _, err := st.ApplyFindings(t.Context(), pendingRel, nil, []store.Finding{
+				{Vulnerability: "CVE-2026-2002", PURL: "pkg:golang/example.com/web@v1.9.4", Severity: "CRITICAL", Data: data}}, nil); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.FinishJob(t.Context(), running, "test"); err != nil {
+				t.Fatal(err)
+			}
+		}}
+		got, err := read.fixes(ends)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ends.ended {
+			t.Fatalf("%s: the matching did not end during the reads", read.name)
+		}
+		for _, f := range got {
+			if f.Release.ID == pendingRel {
+				t.Errorf("%s: 4.3.1, its matching ending between the reads, fixed %s", read.name, f.Vulnerability)
+			}
+		}
+		// Back to no finding, for the next reading.
+		if _, err := st.ApplyFindings(t.Context(), pendingRel, nil, nil, nil); err != nil {
+			t.Fatal(err)
+		}
+		running = 0
+	}
+}
+
+// matchingEnds is a store in which a release's matching ends (end runs) right after the first
+// read of findings.
+type matchingEnds struct {
+	*store.DB
+	end   func()
+	ended bool
+}
+
+func (m *matchingEnds) FindingsInForce(ctx context.Context, releases []int64) (map[int64][]store.Finding, error) {
+	fs, err := m.DB.FindingsInForce(ctx, releases)
+	if !m.ended {
+		m.ended = true
+		m.end()
+	}
+	return fs, err
 }
