@@ -12,6 +12,7 @@ import (
 	"strconv"
 
 	"github.com/siegel-oss/siegel/internal/store"
+	"github.com/siegel-oss/siegel/internal/version"
 )
 
 // Store is what finding fixes reads.
@@ -45,6 +46,10 @@ type lookupKey struct{ ecosystem, name string }
 type keyed struct {
 	purl, version string
 	more          []string // the other versions
+	// uncompared is set when matching could not compare one of the versions with an advisory's
+	// ranges (none, or one its ecosystem's rules do not parse): the release's having no finding
+	// then says nothing of it.
+	uncompared bool
 }
 
 func (k keyed) has(version string) bool {
@@ -70,7 +75,8 @@ type releaseData struct {
 // Find lists the fixes among the releases of a product, oldest release first. A release R fixed
 // vulnerability V when an earlier release E has a finding of V in its package P (looked up in the
 // vulnerability database as ecosystem and name), and R
-//   - has P, only at versions other than the one E has,
+//   - has P, only at versions other than the one E has, each one matching could compare with
+//     V's ranges (a version its ecosystem's rules parse, or a commit),
 //   - has no finding of V (under any of its ids) in force: matching found every version of P in
 //     R outside the ranges V affects, and
 //   - is matched: no matching of its components is still queued or running.
@@ -146,7 +152,7 @@ func Of(ctx context.Context, st Store, product, release int64, comps []store.Com
 	}
 	for _, d := range data[:i] {
 		for _, p := range named[d.rel.ID] {
-			d.add(p)
+			d.add(p, true) // an earlier release: never the later one a fix is looked for in
 		}
 	}
 	data[i].pending = waits
@@ -186,7 +192,7 @@ func (d *releaseData) addComponents(comps []store.Component) {
 		d.byKey, d.byPURL = make(map[lookupKey]keyed, len(comps)), make(map[string]purlOf, len(comps))
 	}
 	for _, c := range comps {
-		d.add(store.Package{PURL: c.PURL, Version: c.Version, Ecosystem: c.Ecosystem, Lookup: c.Lookup})
+		d.add(store.Package{PURL: c.PURL, Version: c.Version, Ecosystem: c.Ecosystem, Lookup: c.Lookup}, compared(c))
 	}
 }
 
@@ -195,20 +201,38 @@ func pending(ctx context.Context, st Store, release int64) (bool, error) {
 	return st.Pending(ctx, "match-release/"+strconv.FormatInt(release, 10))
 }
 
-// add indexes a package of the release by its lookup key.
-func (d *releaseData) add(p store.Package) {
+// add indexes a package of the release by its lookup key; compared says whether matching could
+// compare its version with an advisory's ranges.
+func (d *releaseData) add(p store.Package, compared bool) {
 	if p.Ecosystem == "" || p.Lookup == "" || p.PURL == "" {
 		return // not looked up in the vulnerability database: nothing to conclude
 	}
 	k := lookupKey{p.Ecosystem, p.Lookup}
 	d.byPURL[p.PURL] = purlOf{k, p.Version}
-	switch e, ok := d.byKey[k]; {
+	e, ok := d.byKey[k]
+	switch {
 	case !ok:
-		d.byKey[k] = keyed{purl: p.PURL, version: p.Version}
+		e = keyed{purl: p.PURL, version: p.Version}
 	case !e.has(p.Version):
 		e.more = append(e.more, p.Version)
-		d.byKey[k] = e
 	}
+	e.uncompared = e.uncompared || !compared
+	d.byKey[k] = e
+}
+
+// compared reports whether matching could compare c's version with an advisory's ranges, as
+// it decides: a version that parses under the rules of c's ecosystem, or no version but a
+// commit. Matching counts the others as not checked, and finds nothing for them.
+func compared(c store.Component) bool {
+	if c.MatchVersion == "" {
+		return c.Commit != ""
+	}
+	cmp, err := version.Lookup(c.Ecosystem)
+	if err != nil {
+		return false
+	}
+	_, err = cmp.Parse(c.MatchVersion)
+	return err == nil
 }
 
 // fixesOf finds the fixes among releases (oldest first) read in full, or with only >= 0 those
@@ -238,6 +262,9 @@ func fixesOf(data []*releaseData, only int) []Fix {
 				}
 				if later.has(was.version) {
 					continue // the same version without the finding: not a fix to speak of
+				}
+				if later.uncompared {
+					continue // a version matching could not compare: no finding is no answer
 				}
 				if seen[r.rel.ID] == nil {
 					seen[r.rel.ID] = map[string]bool{}

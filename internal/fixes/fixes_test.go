@@ -21,6 +21,8 @@ type release struct {
 	findings []string // ids of its findings in force in example.com/web
 	aliases  []string // of every finding
 	pending  bool
+	// noVersion has example.com/web in the release without a version
+	noVersion bool
 }
 
 func TestFind(t *testing.T) {
@@ -54,6 +56,9 @@ func testFind(t *testing.T, st *store.DB) {
 		{version: "4.4.0", web: "v1.9.5", findings: []string{"GO-2026-4001"}, aliases: []string{"CVE-2026-2002"}}, // has it, by another id
 		{version: "4.5.0"},                // the package is gone: not a fixed version of it
 		{version: "4.6.0", web: "v1.9.6"}, // fixed again
+		// Versions matching could not compare: having no finding says nothing of them.
+		{version: "4.7.0", web: "v1.9.x"},
+		{version: "4.8.0", noVersion: true},
 	}
 	ids := map[string]int64{}
 	for _, r := range rels {
@@ -62,9 +67,13 @@ func testFind(t *testing.T, st *store.DB) {
 			t.Fatal(err)
 		}
 		ids[r.version] = rel.ID
-		comps := []store.Component{{Ref: "lib", Name: "example-lib", Version: "2.3.0", PURL: "pkg:pypi/example-lib@2.3.0", Ecosystem: "PyPI", Lookup: "example-lib"}}
-		if r.web != "" {
-			comps = append(comps, store.Component{Ref: "web", Name: "example.com/web", Version: r.web, PURL: "pkg:golang/example.com/web@" + r.web, Ecosystem: "Go", Lookup: "example.com/web"})
+		comps := []store.Component{{Ref: "lib", Name: "example-lib", Version: "2.3.0", PURL: "pkg:pypi/example-lib@2.3.0", Ecosystem: "PyPI", Lookup: "example-lib", MatchVersion: "2.3.0"}}
+		switch {
+		case r.web != "":
+			comps = append(comps, store.Component{Ref: "web", Name: "example.com/web", Version: r.web, PURL: "pkg:golang/example.com/web@" + r.web,
+				Ecosystem: "Go", Lookup: "example.com/web", MatchVersion: r.web})
+		case r.noVersion:
+			comps = append(comps, store.Component{Ref: "web", Name: "example.com/web", PURL: "pkg:golang/example.com/web", Ecosystem: "Go", Lookup: "example.com/web"})
 		}
 		if _, err := st.AddSBOM(t.Context(), rel.ID, store.SBOMContent{Format: "CycloneDX", SHA256: r.version, Components: comps}); err != nil {
 			t.Fatal(err)
