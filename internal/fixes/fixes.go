@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/siegel-oss/siegel/internal/store"
 	"github.com/siegel-oss/siegel/internal/version"
@@ -22,6 +23,7 @@ type Store interface {
 	PackagesByPURL(ctx context.Context, purls map[int64][]string) (map[int64][]store.Package, error)
 	ReleaseComponents(ctx context.Context, release int64) ([]store.Component, error)
 	Pending(ctx context.Context, dedup string) (bool, error)
+	MatchedAt(ctx context.Context, releases []int64) (map[int64]time.Time, error)
 }
 
 // Fix is one vulnerability fixed by one release.
@@ -70,6 +72,9 @@ type releaseData struct {
 	byKey    map[lookupKey]keyed // matchable components by lookup key
 	byPURL   map[string]purlOf   // matchable components by purl
 	pending  bool                // matching of its components has not finished: its findings are not known yet
+	// matchedAt is when the release was last matched (zero: never). A vulnerability first found
+	// in an earlier release after it may not have been in the database it was matched against.
+	matchedAt time.Time
 }
 
 // Find lists the fixes among the releases of a product, oldest release first. A release R fixed
@@ -79,7 +84,10 @@ type releaseData struct {
 //     V's ranges (a version its ecosystem's rules parse, or a commit),
 //   - has no finding of V (under any of its ids) in force: matching found every version of P in
 //     R outside the ranges V affects, and
-//   - is matched: no matching of its components is still queued or running.
+//   - is matched: no matching of its components is still queued or running, and the last one
+//     ran no earlier than E's finding of V was first seen, so that the database it read had V
+//     (after an update, re-matching reaches the releases one batch after another: until it
+//     reaches R, R's having no finding of a vulnerability the update brought says nothing).
 //
 // Releases are ordered as the store lists them (by when they were recorded).
 //
@@ -94,6 +102,7 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 	slices.Reverse(rels) // oldest first
 	comps := make([][]store.Component, len(rels))
 	waits := make([]bool, len(rels))
+	ids := make([]int64, len(rels))
 	for i, r := range rels {
 		if comps[i], err = st.ReleaseComponents(ctx, r.ID); err != nil {
 			return nil, err
@@ -101,13 +110,18 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 		if waits[i], err = pending(ctx, st, r.ID); err != nil {
 			return nil, err
 		}
+		ids[i] = r.ID
+	}
+	matched, err := st.MatchedAt(ctx, ids)
+	if err != nil {
+		return nil, err
 	}
 	data, err := readFindings(ctx, st, rels)
 	if err != nil {
 		return nil, err
 	}
 	for i, d := range data {
-		d.pending = waits[i]
+		d.pending, d.matchedAt = waits[i], matched[d.rel.ID]
 		d.addComponents(comps[i])
 	}
 	return fixesOf(data, -1), nil
@@ -118,11 +132,16 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 // components these name, so the later releases and the earlier ones' other components are not read.
 //
 // comps are the release's components as ReleaseComponents lists them, which its page has read:
-// read before Of is called. Whether the release's matching is finished is read before its
-// findings: were it read after, a matching that ended in between would make findings from before
-// it look like those of a matched release, and a vulnerability it found look fixed.
+// read before Of is called. Whether the release's matching is finished, and when it last ran,
+// are read before its findings: were they read after, a matching that ended in between would
+// make findings from before it look like those of a matched release, and a vulnerability it
+// found look fixed.
 func Of(ctx context.Context, st Store, product, release int64, comps []store.Component) ([]Fix, error) {
 	waits, err := pending(ctx, st, release)
+	if err != nil {
+		return nil, err
+	}
+	matched, err := st.MatchedAt(ctx, []int64{release})
 	if err != nil {
 		return nil, err
 	}
@@ -155,7 +174,7 @@ func Of(ctx context.Context, st Store, product, release int64, comps []store.Com
 			d.add(p, true) // an earlier release: never the later one a fix is looked for in
 		}
 	}
-	data[i].pending = waits
+	data[i].pending, data[i].matchedAt = waits, matched[release]
 	data[i].addComponents(comps)
 	return fixesOf(data, i), nil
 }
@@ -255,6 +274,9 @@ func fixesOf(data []*releaseData, only int) []Fix {
 				r := data[j]
 				if hasAny(seen[r.rel.ID], f.Vulnerability, als) || r.pending || hasAny(r.ids, f.Vulnerability, als) {
 					continue
+				}
+				if r.matchedAt.IsZero() || r.matchedAt.Before(f.FirstSeen) {
+					continue // matched before the database had V, or never
 				}
 				later, ok := r.byKey[was.key]
 				if !ok {

@@ -3,6 +3,7 @@ package fixes
 import (
 	"context"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -26,14 +27,16 @@ type release struct {
 }
 
 func TestFind(t *testing.T) {
-	clock := func() time.Time { return time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC) }
+	now := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	later := func(d time.Duration) { now = now.Add(d) }
 	t.Run("sqlite", func(t *testing.T) {
 		st, err := store.OpenSQLite(t.Context(), t.TempDir(), clock)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		testFind(t, st)
+		testFind(t, st, later)
 	})
 	t.Run("postgres", func(t *testing.T) {
 		st, err := store.OpenPostgres(t.Context(), pgtest.Database(t), clock)
@@ -41,11 +44,26 @@ func TestFind(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer st.Close()
-		testFind(t, st)
+		testFind(t, st, later)
 	})
 }
 
-func testFind(t *testing.T, st *store.DB) {
+// matched is a matching's outcome for a release: its findings and its coverage (kept with the
+// time of the matching).
+func matched(t *testing.T, st *store.DB, release int64, fs ...store.Finding) {
+	t.Helper()
+	cov := []byte(`{"components":2,"checked":2,"notChecked":0,"advisories":2,"ecosystems":[]}`)
+	if _, err := st.ApplyFindingsBatch(t.Context(), []store.Outcome{{Release: release, Findings: fs, Coverage: cov}}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func finding(id, purl string, aliases ...string) store.Finding {
+	data, _ := json.Marshal(match.Finding{Identity: &match.Identity{ID: id, Aliases: aliases}})
+	return store.Finding{Vulnerability: id, PURL: purl, Severity: "CRITICAL", Data: data}
+}
+
+func testFind(t *testing.T, st *store.DB, later func(time.Duration)) {
 	org, _ := st.CreateOrganization(t.Context(), "ACME", "medium", false)
 	prod, _ := st.CreateProduct(t.Context(), org.ID, "HomeRouter", "router", "default")
 	rels := []release{
@@ -80,12 +98,9 @@ func testFind(t *testing.T, st *store.DB) {
 		}
 		var fs []store.Finding
 		for _, id := range r.findings {
-			data, _ := json.Marshal(match.Finding{Identity: &match.Identity{ID: id, Aliases: r.aliases}})
-			fs = append(fs, store.Finding{Vulnerability: id, PURL: "pkg:golang/example.com/web@" + r.web, Severity: "CRITICAL", Data: data})
+			fs = append(fs, finding(id, "pkg:golang/example.com/web@"+r.web, r.aliases...))
 		}
-		if _, err := st.ApplyFindings(t.Context(), rel.ID, nil, fs, nil); err != nil {
-			t.Fatal(err)
-		}
+		matched(t, st, rel.ID, fs...)
 	}
 	// Finish the matching jobs the uploads queued, but that of the pending release.
 	var running int64 // the pending release's job, claimed and not finished
@@ -172,11 +187,7 @@ func testFind(t *testing.T, st *store.DB) {
 			running = j.ID
 		}
 		ends := &matchingEnds{DB: st, end: func() {
-			data, _ := json.Marshal(match.Finding{Identity: &match.Identity{ID: "CVE-2026-2002", Aliases: []string{"GO-2026-4001"}}})
-			if _, err := st.ApplyFindings(t.Context(), pendingRel, nil, []store.Finding{
-				{Vulnerability: "CVE-2026-2002", PURL: "pkg:golang/example.com/web@v1.9.4", Severity: "CRITICAL", Data: data}}, nil); err != nil {
-				t.Fatal(err)
-			}
+			matched(t, st, pendingRel, finding("CVE-2026-2002", "pkg:golang/example.com/web@v1.9.4", "GO-2026-4001"))
 			if err := st.FinishJob(t.Context(), running, "test"); err != nil {
 				t.Fatal(err)
 			}
@@ -194,10 +205,43 @@ func testFind(t *testing.T, st *store.DB) {
 			}
 		}
 		// Back to no finding, for the next reading.
-		if _, err := st.ApplyFindings(t.Context(), pendingRel, nil, nil, nil); err != nil {
+		matched(t, st, pendingRel)
+		running = 0
+	}
+
+	// An update of the vulnerability database an hour later brings CVE-2026-3003, which affects
+	// example.com/web v1.9.2. Re-matching reaches 4.2.0 first: until it reaches 4.3.0, 4.3.0's
+	// having no finding of it says nothing, as it was matched against the database before.
+	later(time.Hour)
+	matched(t, st, ids["4.2.0"], finding("CVE-2026-2002", "pkg:golang/example.com/web@v1.9.2", "GO-2026-4001"),
+		finding("CVE-2026-3003", "pkg:golang/example.com/web@v1.9.2"))
+	fixesOf3003 := func() (out []string) {
+		t.Helper()
+		all, err := Find(t.Context(), st, prod.ID)
+		if err != nil {
 			t.Fatal(err)
 		}
-		running = 0
+		for _, f := range all {
+			if f.Has("CVE-2026-3003") {
+				out = append(out, f.Release.Version)
+			}
+		}
+		return out
+	}
+	if got := fixesOf3003(); len(got) != 0 {
+		t.Errorf("releases not matched since the update fixed CVE-2026-3003: %v", got)
+	}
+	later(time.Minute)
+	matched(t, st, ids["4.3.0"]) // re-matched: still no finding
+	if got := fixesOf3003(); !slices.Equal(got, []string{"4.3.0"}) {
+		t.Errorf("CVE-2026-3003 fixed by %v, want 4.3.0 (re-matched since)", got)
+	}
+	comps, err = st.ReleaseComponents(t.Context(), ids["4.3.0"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := Of(t.Context(), st, prod.ID, ids["4.3.0"], comps); err != nil || len(got) != 2 {
+		t.Errorf("fixes of 4.3.0 after its re-matching: %+v, %v; want CVE-2026-2002 and CVE-2026-3003", got, err)
 	}
 }
 
