@@ -24,6 +24,7 @@ type Store interface {
 	ReleaseComponents(ctx context.Context, release int64) ([]store.Component, error)
 	Pending(ctx context.Context, dedup string) (bool, error)
 	MatchedAt(ctx context.Context, releases []int64) (map[int64]time.Time, error)
+	FirstSeen(ctx context.Context, findings []int64) (map[int64]time.Time, error)
 }
 
 // Fix is one vulnerability fixed by one release.
@@ -124,7 +125,7 @@ func Find(ctx context.Context, st Store, product int64) ([]Fix, error) {
 		d.pending, d.matchedAt = waits[i], matched[d.rel.ID]
 		d.addComponents(comps[i])
 	}
-	return fixesOf(data, -1), nil
+	return checkedFixes(ctx, st, data, -1)
 }
 
 // Of lists the fixes of one release of a product: those Find lists for it. What a release fixed
@@ -176,7 +177,7 @@ func Of(ctx context.Context, st Store, product, release int64, comps []store.Com
 	}
 	data[i].pending, data[i].matchedAt = waits, matched[release]
 	data[i].addComponents(comps)
-	return fixesOf(data, i), nil
+	return checkedFixes(ctx, st, data, i)
 }
 
 // readFindings reads the findings in force of releases, in one query.
@@ -254,10 +255,35 @@ func compared(c store.Component) bool {
 	return err == nil
 }
 
+// checkedFixes is fixesOf with the last condition of a fix checked: the later release was
+// matched no earlier than the earlier release's finding was first seen. When the findings were
+// first seen is read only for those that would make a fix, few of all; a finding that fails the
+// check leaves the place to another earlier release's finding of the same vulnerability.
+func checkedFixes(ctx context.Context, st Store, data []*releaseData, only int) ([]Fix, error) {
+	var candidates []int64
+	fixesOf(data, only, func(f store.Finding, _ *releaseData) bool {
+		candidates = append(candidates, f.ID)
+		return false // every candidate, not only the first of each vulnerability
+	})
+	if len(candidates) == 0 {
+		return nil, nil
+	}
+	slices.Sort(candidates)
+	first, err := st.FirstSeen(ctx, slices.Compact(candidates))
+	if err != nil {
+		return nil, err
+	}
+	return fixesOf(data, only, func(f store.Finding, r *releaseData) bool {
+		seen, ok := first[f.ID]
+		return ok && !r.matchedAt.IsZero() && !r.matchedAt.Before(seen)
+	}), nil
+}
+
 // fixesOf finds the fixes among releases (oldest first) read in full, or with only >= 0 those
 // of the release at that index, where the earlier releases need only their findings and the
-// components these name.
-func fixesOf(data []*releaseData, only int) []Fix {
+// components these name. A fix of finding f by release r that meets every other condition is
+// one if valid(f, r).
+func fixesOf(data []*releaseData, only int, valid func(f store.Finding, r *releaseData) bool) []Fix {
 	var out []Fix
 	seen := map[int64]map[string]bool{} // release -> ids of the vulnerabilities it fixed
 	for i, e := range data {
@@ -275,9 +301,6 @@ func fixesOf(data []*releaseData, only int) []Fix {
 				if hasAny(seen[r.rel.ID], f.Vulnerability, als) || r.pending || hasAny(r.ids, f.Vulnerability, als) {
 					continue
 				}
-				if r.matchedAt.IsZero() || r.matchedAt.Before(f.FirstSeen) {
-					continue // matched before the database had V, or never
-				}
 				later, ok := r.byKey[was.key]
 				if !ok {
 					continue // the package is not in the release
@@ -287,6 +310,9 @@ func fixesOf(data []*releaseData, only int) []Fix {
 				}
 				if later.uncompared {
 					continue // a version matching could not compare: no finding is no answer
+				}
+				if !valid(f, r) {
+					continue // matched before the database had V, or never
 				}
 				if seen[r.rel.ID] == nil {
 					seen[r.rel.ID] = map[string]bool{}

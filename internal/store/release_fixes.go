@@ -21,18 +21,18 @@ func idsIn(ids []int64) (string, []any) {
 
 // FindingsInForce returns the findings not resolved of several releases, by release, each
 // release's in the order Findings lists them by default: one query where a page needs the
-// findings of a product's earlier releases. Each has its ID, Release, Vulnerability, PURL,
-// Aliases and FirstSeen, and nothing else: what tells the vulnerabilities a later release fixed,
-// without decoding every finding's record or reading the columns it does not need (severity,
-// score and the time of the last update, which the SQLite driver parses per row, were a third of
-// the cost of the statement).
+// findings of a product's earlier releases. Each has its ID, Release, Vulnerability, PURL and
+// Aliases, and nothing else: what tells the vulnerabilities a later release fixed, without
+// decoding every finding's record or reading the columns it does not need (their times, which
+// the SQLite driver parses per row, were half the cost of the statement; FirstSeen reads the
+// few that are needed).
 func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][]Finding, error) {
 	out := map[int64][]Finding{}
 	if len(releases) == 0 {
 		return out, nil
 	}
 	in, args := idsIn(releases)
-	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, aliases, first_seen
+	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT id, release, vulnerability, purl, aliases
 		FROM finding WHERE release IN `+in+` AND resolved_at IS NULL ORDER BY release, `+findingOrder(FindingFilter{})), args...)
 	if err != nil {
 		return nil, mapError(err)
@@ -41,7 +41,7 @@ func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][
 	for rows.Next() {
 		var x Finding
 		var aliases sql.RawBytes
-		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &aliases, &x.FirstSeen); err != nil {
+		if err := rows.Scan(&x.ID, &x.Release, &x.Vulnerability, &x.PURL, &aliases); err != nil {
 			return nil, err
 		}
 		if len(aliases) > 2 { // not "[]"
@@ -49,33 +49,44 @@ func (s *DB) FindingsInForce(ctx context.Context, releases []int64) (map[int64][
 				return nil, fmt.Errorf("finding %d: aliases: %w", x.ID, err)
 			}
 		}
-		x.FirstSeen = x.FirstSeen.UTC()
 		out[x.Release] = append(out[x.Release], x)
 	}
 	return out, rows.Err()
+}
+
+// FirstSeen returns when each of several findings was first seen; a finding not stored is left
+// out.
+func (s *DB) FirstSeen(ctx context.Context, findings []int64) (map[int64]time.Time, error) {
+	return s.timesByID(ctx, `SELECT id, first_seen FROM finding WHERE id IN `, findings)
 }
 
 // MatchedAt returns when each of several releases was last matched, fully or for the packages
 // an update of the vulnerability database touched (when its coverage was last kept); a release
 // never matched is left out.
 func (s *DB) MatchedAt(ctx context.Context, releases []int64) (map[int64]time.Time, error) {
+	return s.timesByID(ctx, `SELECT release, updated_at FROM release_coverage WHERE release IN `, releases)
+}
+
+// timesByID runs query, which selects an id and a time and ends where the list of ids goes,
+// and returns the times by id.
+func (s *DB) timesByID(ctx context.Context, query string, ids []int64) (map[int64]time.Time, error) {
 	out := map[int64]time.Time{}
-	if len(releases) == 0 {
+	if len(ids) == 0 {
 		return out, nil
 	}
-	in, args := idsIn(releases)
-	rows, err := s.reader().QueryContext(ctx, s.rebind(`SELECT release, updated_at FROM release_coverage WHERE release IN `+in), args...)
+	in, args := idsIn(ids)
+	rows, err := s.reader().QueryContext(ctx, s.rebind(query+in), args...)
 	if err != nil {
 		return nil, mapError(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r int64
+		var id int64
 		var at time.Time
-		if err := rows.Scan(&r, &at); err != nil {
+		if err := rows.Scan(&id, &at); err != nil {
 			return nil, err
 		}
-		out[r] = at.UTC()
+		out[id] = at.UTC()
 	}
 	return out, rows.Err()
 }
