@@ -12,8 +12,8 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/siegel-oss/siegel/internal/match"
 	"github.com/siegel-oss/siegel/internal/store"
-	"github.com/siegel-oss/siegel/internal/version"
 )
 
 // Store is what finding fixes reads.
@@ -212,7 +212,7 @@ func (d *releaseData) addComponents(comps []store.Component) {
 		d.byKey, d.byPURL = make(map[lookupKey]keyed, len(comps)), make(map[string]purlOf, len(comps))
 	}
 	for _, c := range comps {
-		d.add(store.Package{PURL: c.PURL, Version: c.Version, Ecosystem: c.Ecosystem, Lookup: c.Lookup}, compared(c))
+		d.add(store.Package{PURL: c.PURL, Version: c.Version, Ecosystem: c.Ecosystem, Lookup: c.Lookup}, match.Compared(c.Ecosystem, c.MatchVersion, c.Commit))
 	}
 }
 
@@ -238,21 +238,6 @@ func (d *releaseData) add(p store.Package, compared bool) {
 	}
 	e.uncompared = e.uncompared || !compared
 	d.byKey[k] = e
-}
-
-// compared reports whether matching could compare c's version with an advisory's ranges, as
-// it decides: a version that parses under the rules of c's ecosystem, or no version but a
-// commit. Matching counts the others as not checked, and finds nothing for them.
-func compared(c store.Component) bool {
-	if c.MatchVersion == "" {
-		return c.Commit != ""
-	}
-	cmp, err := version.Lookup(c.Ecosystem)
-	if err != nil {
-		return false
-	}
-	_, err = cmp.Parse(c.MatchVersion)
-	return err == nil
 }
 
 // checkedFixes is fixesOf with the last condition of a fix checked: the later release was

@@ -113,17 +113,30 @@ func (w *worker) matchPackage(p *Package, key vulndb.Key, recs []*vulndb.Record,
 	return w.mergeHits(p, hits, out)
 }
 
+// Compared reports whether matching compares a package's version with advisories' ranges: a
+// version that parses under its ecosystem's rules, or no version but a commit. Coverage counts
+// the others as not checked (no version; a version that does not parse), and matching finds
+// nothing for them but where an advisory lists the version as it is spelled.
+func Compared(ecosystem, version, commit string) bool {
+	if version == "" {
+		return commit != ""
+	}
+	return parses(ecosystem, version, nil)
+}
+
 // parses reports whether p's version parses in its ecosystem (or is absent: counted apart). A
 // version that does not parse cannot be placed in any range: the package is not checked.
 func (w *worker) parses(p *Package) bool {
-	if p.Version == "" {
-		return true
-	}
-	c, err := version.Lookup(p.Ecosystem)
+	return p.Version == "" || parses(p.Ecosystem, p.Version, w.versions)
+}
+
+// parses reports whether v parses under the rules of ecosystem, through cache (nil: none).
+func parses(ecosystem, v string, cache *version.ParseCache) bool {
+	c, err := version.Lookup(ecosystem)
 	if err != nil {
 		return false
 	}
-	_, err = w.versions.Parse(c, p.Version)
+	_, err = cache.Parse(c, v)
 	return err == nil
 }
 
