@@ -16,8 +16,8 @@ import (
 // stored in one transaction with the SBOM.
 func SBOMContent(format string, data []byte, doc *sbom.Document) store.SBOMContent {
 	sum := sha256.Sum256(data)
-	return store.SBOMContent{Format: format, SHA256: hex.EncodeToString(sum[:]), Components: StoreComponents(doc),
-		TRMissing: TRMissing(doc), Facts: healthFacts(doc)}
+	return store.SBOMContent{Format: format, SHA256: hex.EncodeToString(sum[:]), Components: storeComponents(doc),
+		TRMissing: trMissing(doc), Facts: healthFacts(doc)}
 }
 
 // healthFacts are what component health needs of doc's components beyond what the store keeps
@@ -34,8 +34,8 @@ func healthFacts(doc *sbom.Document) []store.ComponentFacts {
 	return facts
 }
 
-// TRMissing names the BSI TR-03183-2 fields an SBOM lacks, in the document or in any component.
-func TRMissing(doc *sbom.Document) []string {
+// trMissing names the BSI TR-03183-2 fields an SBOM lacks, in the document or in any component.
+func trMissing(doc *sbom.Document) []string {
 	r := sbom.CheckTR03183(doc)
 	missing := append([]string{}, r.Document...)
 	for f := range r.MissingCount {
@@ -47,8 +47,8 @@ func TRMissing(doc *sbom.Document) []string {
 	return missing
 }
 
-// StoreComponents are doc's components as the store keeps them, the subject left out.
-func StoreComponents(doc *sbom.Document) []store.Component {
+// storeComponents are doc's components as the store keeps them, the subject left out.
+func storeComponents(doc *sbom.Document) []store.Component {
 	direct := doc.Direct()
 	out := make([]store.Component, 0, len(doc.Components))
 	for _, c := range doc.Components {
